@@ -1,0 +1,31 @@
+// The `leash` command line: a thin layer over the library and the HTTP API. Each command group registers itself.
+import { Command } from "commander";
+import { LeashError } from "../errors/leash-error.ts";
+import { registerScopesCommands } from "./commands/scopes.ts";
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command("leash")
+    .description("secrets broker for AI coding agents: per-task, per-environment tokens")
+    .showHelpAfterError()
+    .exitOverride();
+  registerScopesCommands(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = reportCliError(error);
+  }
+}
+
+function reportCliError(error: unknown): number {
+  if (error && typeof error === "object" && "exitCode" in error && "code" in error) {
+    const code = String((error as { code: string }).code);
+    // commander already printed help or the parse error.
+    if (code.startsWith("commander.")) return Number((error as { exitCode: number }).exitCode);
+  }
+  if (error instanceof LeashError) {
+    process.stderr.write(`leash: ${error.message} (${error.code})\n`);
+    return 1;
+  }
+  process.stderr.write(`leash: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,118 @@
+// The one interface to leash's shared state. Redis in production, memory in dev mode; both pass test/store/contract.
+//
+// Key layout (Redis): everything an authorize decision reads or writes for environment E lives under the hash tag
+// `{env:E}`, so one Lua script touches one Redis Cluster slot. Principals and issuance requests are single keys.
+
+export type PrincipalKind = "agent" | "human";
+
+export interface Principal {
+  id: string;
+  kind: PrincipalKind;
+  /** SHA-256 (hex) of the API key; the key itself is never stored. */
+  keyHash: string;
+  disabled: boolean;
+  createdAt: number;
+  /** Human who created this principal (an agent's owner); absent for the first admin. */
+  createdBy?: string;
+  /** Agents: globs of scope ids the agent may request. */
+  scopes: string[];
+  /** Humans: `admin`, `security`, `approver:<group>`. */
+  roles: string[];
+  /** Humans: base32 TOTP secret and whether enrolment was confirmed with a first code. */
+  totp?: { secret: string; confirmed: boolean };
+}
+
+/** What a revocation names. `agent`, `scope` and `environment` revoke tokens issued up to `atMs`; `jti` and `task` are absolute. */
+export type RevocationTarget =
+  | { kind: "jti"; value: string }
+  | { kind: "task"; value: string }
+  | { kind: "agent"; value: string }
+  | { kind: "scope"; value: string }
+  | { kind: "environment"; value: string };
+
+export interface Revocation {
+  target: RevocationTarget;
+  /** Environment whose slot holds the marker; revocations that span environments are written once per environment. */
+  env: string;
+  atMs: number;
+  /** How long the marker must live: until every token it covers has expired. */
+  ttlMs: number;
+  reason: string;
+}
+
+export interface LimitCounter {
+  /** Counter name inside the environment's slot, e.g. `scope:staging-fix:0:task:t_123`. */
+  key: string;
+  max: number;
+  windowMs: number;
+  onExceed: "deny" | "revoke_task";
+}
+
+/** Everything the atomic enforcement step needs; built from a verified token plus the current scope set. */
+export interface EnforcementCheck {
+  env: string;
+  /** Generation the token was minted under; must equal the store's. */
+  generation: string;
+  jti: string;
+  task: string;
+  agent: string;
+  scope: string;
+  issuedAtMs: number;
+  nowMs: number;
+  /** A reason already decided without I/O (action/resource not granted…); reported after generation and revocation. */
+  denyReason?: string;
+  /** Blast-radius counters; each allowed call adds one event to every counter. */
+  limits: LimitCounter[];
+  /** A reason to deny after the budget check passes, without consuming budget (e.g. `approval_required`). */
+  holdReason?: string;
+  /** How long task revocations made by `revoke_task` must live. */
+  taskRevocationTtlMs: number;
+  /** Unique id for this call's event in the sliding windows. */
+  eventId: string;
+}
+
+export type EnforcementReason = "ok" | "stale_generation" | "revoked" | "rate_limited" | string;
+
+export interface EnforcementOutcome {
+  allow: boolean;
+  reason: EnforcementReason;
+  /** The counter that was exceeded, when `rate_limited`. */
+  limit?: string;
+  /** True when this call exceeded a `revoke_task` limit and the task was revoked by it. */
+  taskRevoked?: boolean;
+}
+
+export interface IssuanceRequest {
+  id: string;
+  status: "pending" | "approved" | "denied" | "expired";
+  createdAt: number;
+  expiresAt: number;
+  /** Everything needed to mint once approved; never holds a token. */
+  payload: Record<string, unknown>;
+}
+
+export interface Store {
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** The generation id, or null when the store lost its data or was never initialised. */
+  getGeneration(): Promise<string | null>;
+  /** Sets the generation if absent (never overwrites), copies it into each environment's slot; returns the one in force. */
+  ensureGeneration(candidate: string, environments: string[]): Promise<string>;
+
+  /** Creates or replaces a principal, keeping the key-hash index in step (a rotated key's old hash stops working). */
+  savePrincipal(principal: Principal): Promise<void>;
+  getPrincipal(id: string): Promise<Principal | null>;
+  findPrincipalByKeyHash(keyHash: string): Promise<Principal | null>;
+  listPrincipals(kind: PrincipalKind): Promise<Principal[]>;
+
+  revoke(revocation: Revocation): Promise<void>;
+  /** Whether a task is revoked in an environment (mint refuses revoked tasks). */
+  isTaskRevoked(env: string, task: string): Promise<boolean>;
+
+  /** Generation, revocation and blast-radius check in one atomic step (one Lua script on Redis). */
+  enforce(check: EnforcementCheck): Promise<EnforcementOutcome>;
+
+  saveIssuanceRequest(request: IssuanceRequest, ttlMs: number): Promise<void>;
+  getIssuanceRequest(id: string): Promise<IssuanceRequest | null>;
+}
