@@ -1,13 +1,21 @@
 // The `leash` command line: a thin layer over the library and the HTTP API. Each command group registers itself.
 import { Command } from "commander";
 import { LeashError } from "../errors/leash-error.ts";
+import { registerDevCommand } from "./commands/dev.ts";
+import { registerPrincipalCommands } from "./commands/principals.ts";
 import { registerScopesCommands } from "./commands/scopes.ts";
+import { registerServeCommands } from "./commands/serve.ts";
+import { registerTokenCommand } from "./commands/token.ts";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("leash")
     .description("secrets broker for AI coding agents: per-task, per-environment tokens")
     .showHelpAfterError()
     .exitOverride();
+  registerDevCommand(program);
+  registerServeCommands(program);
+  registerTokenCommand(program);
+  registerPrincipalCommands(program);
   registerScopesCommands(program);
   try {
     await program.parseAsync(argv);

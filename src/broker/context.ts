@@ -1,0 +1,21 @@
+// What every broker operation needs, built once at start: store, clock, scopes in force, key rings, issuer, logger.
+import type { Logger } from "pino";
+import type { Clock } from "../clock/clock.ts";
+import type { KeyRings } from "../keys/key-ring.ts";
+import type { ScopeSet } from "../scopes/schema.ts";
+import type { Store } from "../store/store.ts";
+
+/** The scope set a process currently runs; replaced whole on a successful reload, never edited in place. */
+export interface ScopeSetHolder {
+  current(): ScopeSet;
+}
+
+export interface BrokerContext {
+  store: Store;
+  clock: Clock;
+  scopes: ScopeSetHolder;
+  keys: KeyRings;
+  /** Base issuer URL; each environment's tokens use `<issuer>/envs/<env>`. */
+  issuer: string;
+  logger: Logger;
+}

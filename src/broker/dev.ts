@@ -1,0 +1,75 @@
+// `leash dev`: an in-memory broker with ephemeral keys, the shipped scopes and ready-made identities. Nothing else needed.
+import { fileURLToPath } from "node:url";
+import { authenticator } from "otplib";
+import { type Clock, systemClock } from "../clock/clock.ts";
+import { ephemeralKeyRings } from "../keys/key-directory.ts";
+import { createLogger } from "../log/logger.ts";
+import { createPrincipal } from "../principals/principals.ts";
+import { MemoryStore } from "../store/memory/memory-store.ts";
+import { assembleBroker, type Broker, newGeneration } from "./broker.ts";
+import { ScopeRegistry } from "./scope-registry.ts";
+
+export const SHIPPED_SCOPES_DIR = fileURLToPath(new URL("../../scopes", import.meta.url));
+
+export interface DevIdentities {
+  agent_key: string;
+  admin_key: string;
+  security_key: string;
+  approver_key: string;
+  approver_totp_secret: string;
+}
+
+export interface DevBroker {
+  broker: Broker;
+  url: string;
+  identities: DevIdentities;
+}
+
+export interface DevOptions {
+  port: number;
+  host?: string;
+  scopesDir?: string;
+  logLevel?: string;
+  clock?: Clock;
+}
+
+export async function startDevBroker(options: DevOptions): Promise<DevBroker> {
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? "127.0.0.1";
+  const scopes = await ScopeRegistry.open(options.scopesDir ?? SHIPPED_SCOPES_DIR);
+  const environments = [...scopes.current().environments.keys()];
+  const store = new MemoryStore(clock);
+  await store.ensureGeneration(newGeneration(), environments);
+
+  const now = clock.now();
+  const admin = await createPrincipal(store, { id: "dev-admin", kind: "human", roles: ["admin"] }, now);
+  const security = await createPrincipal(store, { id: "dev-security", kind: "human", roles: ["security"], createdBy: "dev-admin" }, now);
+  const totpSecret = authenticator.generateSecret();
+  const approver = await createPrincipal(
+    store,
+    { id: "dev-approver", kind: "human", roles: ["approver:sre"], createdBy: "dev-admin", totpSecret },
+    now,
+  );
+  await store.savePrincipal({ ...approver.principal, totp: { secret: totpSecret, confirmed: true } });
+  const agent = await createPrincipal(store, { id: "dev-agent", kind: "agent", scopes: ["*"], createdBy: "dev-admin" }, now);
+
+  const logger = createLogger(options.logLevel ?? "warn");
+  // With --port 0 the issuer's port is known only after listening; it is set before the URL is handed to anyone.
+  const keys = await ephemeralKeyRings(environments, now);
+  const context = { store, clock, scopes, keys, issuer: `http://${host}:${options.port}`, logger };
+  const broker = await assembleBroker(context);
+  const address = await broker.app.listen({ port: options.port, host });
+  broker.context.issuer = address;
+
+  return {
+    broker,
+    url: address,
+    identities: {
+      agent_key: agent.apiKey,
+      admin_key: admin.apiKey,
+      security_key: security.apiKey,
+      approver_key: approver.apiKey,
+      approver_totp_secret: totpSecret,
+    },
+  };
+}

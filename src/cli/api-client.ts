@@ -1,0 +1,48 @@
+// The CLI's HTTP client for the broker API: JSON in, JSON out, problem+json turned into a LeashError.
+import { LeashError } from "../errors/leash-error.ts";
+
+export interface ApiClientOptions {
+  url: string;
+  key?: string;
+}
+
+export function apiClientFromEnv(keyVariable: "LEASH_AGENT_KEY" | "LEASH_HUMAN_KEY"): ApiClientOptions {
+  const url = process.env.LEASH_URL;
+  const key = process.env[keyVariable];
+  if (!url) throw new LeashError("missing_config", 2, "LEASH_URL: required, not set (the broker's URL)");
+  if (!key) throw new LeashError("missing_config", 2, `${keyVariable}: required, not set`);
+  return { url, key };
+}
+
+export async function callApi<T = Record<string, unknown>>(
+  client: ApiClientOptions,
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, client.url), {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(client.key ? { authorization: `Bearer ${client.key}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new LeashError("broker_unreachable", 503, `cannot reach leash at ${client.url}: ${(error as Error).message}`);
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    throw new LeashError("bad_response", response.status, `leash answered ${response.status} with a non-JSON body`);
+  }
+  if (!response.ok) {
+    const problem = (parsed ?? {}) as { code?: string; detail?: string };
+    throw new LeashError(problem.code ?? "request_failed", response.status, problem.detail ?? `HTTP ${response.status}`);
+  }
+  return { status: response.status, body: parsed as T };
+}

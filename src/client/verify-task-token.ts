@@ -1,0 +1,117 @@
+// Verifies a task token for one environment: the library resource servers use, and the broker itself.
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JSONWebKeySet,
+  jwtVerify,
+} from "jose";
+import { environmentAudience, environmentIssuer, type TaskTokenClaims, taskTokenClaimsSchema } from "../tokens/claims.ts";
+
+export const TOKEN_ALGORITHMS = ["EdDSA", "ES256"];
+const FORBIDDEN_HEADERS = ["jwk", "jku", "x5u", "x5c"] as const;
+const MAX_TOKEN_LENGTH = 8192;
+
+export type TokenErrorCode =
+  | "token_malformed"
+  | "token_expired"
+  | "token_not_yet_valid"
+  | "wrong_environment"
+  | "token_signature_invalid"
+  | "token_header_forbidden"
+  | "token_unknown_kid"
+  | "token_wrong_type"
+  | "token_algorithm_not_allowed"
+  | "token_claims_invalid";
+
+export class TokenVerificationError extends Error {
+  constructor(
+    readonly code: TokenErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "TokenVerificationError";
+  }
+}
+
+export interface VerifyTaskTokenOptions {
+  /** The environment this resource server belongs to; tokens for any other environment are refused. */
+  environment: string;
+  /** The environment's JWKS (from `GET /v1/envs/:env/jwks.json`). */
+  jwks: JSONWebKeySet;
+  /** The broker's issuer URL (`LEASH_ISSUER`); the token's `iss` must be `<issuer>/envs/<environment>`. */
+  issuer: string;
+  /** Seconds of clock skew tolerated on exp/nbf. */
+  clockToleranceSec?: number;
+  /** The current time, for tests. */
+  now?: Date;
+}
+
+function fail(code: TokenErrorCode, message: string): never {
+  throw new TokenVerificationError(code, message);
+}
+
+/** Checks what jose leaves to the caller, before any signature work: size, header parameters, environment. */
+function precheck(token: string, environment: string): void {
+  if (typeof token !== "string" || token.length === 0) fail("token_malformed", "no token");
+  if (token.length > MAX_TOKEN_LENGTH) fail("token_malformed", "token is too long");
+  let header: Record<string, unknown>;
+  let payload: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+    payload = decodeJwt(token) as Record<string, unknown>;
+  } catch {
+    return fail("token_malformed", "not a compact JWS");
+  }
+  for (const name of FORBIDDEN_HEADERS) {
+    if (name in header) fail("token_header_forbidden", `header parameter "${name}" is not accepted`);
+  }
+  if (typeof header.alg !== "string" || !TOKEN_ALGORITHMS.includes(header.alg)) {
+    fail("token_algorithm_not_allowed", `algorithm ${JSON.stringify(header.alg)} is not accepted`);
+  }
+  if (typeof header.kid !== "string") fail("token_unknown_kid", "token has no kid");
+  if (payload.env !== environment) {
+    fail("wrong_environment", `token is for environment ${JSON.stringify(payload.env)}, not ${environment}`);
+  }
+}
+
+function translate(error: unknown): never {
+  if (error instanceof TokenVerificationError) throw error;
+  if (error instanceof errors.JWTExpired) fail("token_expired", "token has expired");
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "nbf") fail("token_not_yet_valid", "token is not valid yet");
+    if (error.claim === "iss" || error.claim === "aud") fail("wrong_environment", `token ${error.claim} does not match`);
+    if (error.claim === "typ") fail("token_wrong_type", 'token type must be "at+jwt"');
+    fail("token_claims_invalid", error.message);
+  }
+  if (error instanceof errors.JWKSNoMatchingKey) fail("token_unknown_kid", "no key in this environment's set matches the token's kid");
+  if (error instanceof errors.JOSEAlgNotAllowed) fail("token_algorithm_not_allowed", "algorithm is not accepted");
+  if (error instanceof errors.JWSSignatureVerificationFailed) fail("token_signature_invalid", "signature does not verify");
+  if (error instanceof errors.JOSENotSupported || error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+    fail("token_malformed", error.message);
+  }
+  fail("token_malformed", "token could not be verified");
+}
+
+/** Verifies signature, type, issuer, audience and lifetime; returns the claims or throws TokenVerificationError. */
+export async function verifyTaskToken(token: string, options: VerifyTaskTokenOptions): Promise<TaskTokenClaims> {
+  precheck(token, options.environment);
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, createLocalJWKSet(options.jwks), {
+      algorithms: TOKEN_ALGORITHMS,
+      typ: "at+jwt",
+      issuer: environmentIssuer(options.issuer, options.environment),
+      audience: environmentAudience(options.environment),
+      clockTolerance: options.clockToleranceSec ?? 0,
+      currentDate: options.now,
+      requiredClaims: ["jti", "exp", "iat", "nbf", "sub"],
+    }));
+  } catch (error) {
+    translate(error);
+  }
+  const claims = taskTokenClaimsSchema.safeParse(payload);
+  if (!claims.success) return fail("token_claims_invalid", "token claims are not a leash task token");
+  return claims.data;
+}

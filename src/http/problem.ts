@@ -1,0 +1,69 @@
+// RFC 9457 problem+json: every error leash answers has this shape and a stable `code`.
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { LeashError } from "../errors/leash-error.ts";
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  [extra: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
+
+export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return { type: `urn:leash:problem:${code}`, title: TITLES[status] ?? "Error", status, detail, code, ...extra };
+}
+
+/** Fastify's own errors (bad JSON, body too large, wrong content type) as stable codes. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: "malformed_json",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "malformed_json",
+  FST_ERR_CTP_BODY_TOO_LARGE: "body_too_large",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "invalid_content_length",
+  FST_ERR_VALIDATION: "invalid_request",
+};
+
+export function toProblem(error: unknown): Problem {
+  if (error instanceof LeashError) return problem(error.status, error.code, error.message, error.extra);
+  const fastifyError = error as FastifyError;
+  if (hasZodFastifySchemaValidationErrors(fastifyError)) {
+    const issues = fastifyError.validation.map((issue) => ({
+      path: `${fastifyError.validationContext ?? "body"}${issue.instancePath.replaceAll("/", ".")}`,
+      message: issue.message,
+    }));
+    const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+    return problem(400, "invalid_request", detail, { issues });
+  }
+  const status = fastifyError?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    const code = FASTIFY_CODES[fastifyError.code] ?? "bad_request";
+    return problem(status, code, fastifyError.message);
+  }
+  return problem(500, "internal_error", "leash hit an unexpected error; it was logged");
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, value: Problem): FastifyReply {
+  return reply
+    .code(value.status)
+    .type("application/problem+json")
+    .send({ ...value, instance: request.url });
+}

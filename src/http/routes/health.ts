@@ -1,0 +1,26 @@
+// /healthz (process up) and /readyz (store reachable and initialised, keys loaded), each failing with a stated reason.
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { BrokerContext } from "../../broker/context.ts";
+import { StoreUnavailableError } from "../../errors/leash-error.ts";
+
+export const healthRoutes =
+  (context: BrokerContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get("/healthz", { schema: { tags: ["ops"], summary: "Liveness" } }, async () => ({ status: "ok" }));
+
+    app.get("/readyz", { schema: { tags: ["ops"], summary: "Readiness" } }, async (_request, reply) => {
+      const problems: string[] = [];
+      try {
+        await context.store.ping();
+        if (!(await context.store.getGeneration())) {
+          problems.push("store generation missing: Redis lost its data or leash init was not run");
+        }
+      } catch (error) {
+        problems.push(error instanceof StoreUnavailableError ? "store unreachable" : "store check failed");
+      }
+      const missingKeys = [...context.scopes.current().environments.keys()].filter((env) => !context.keys.get(env));
+      if (missingKeys.length > 0) problems.push(`no signing key for ${missingKeys.join(", ")}`);
+      const body = { status: problems.length === 0 ? "ready" : "not_ready", problems, scope_set: context.scopes.current().hash };
+      return reply.code(problems.length === 0 ? 200 : 503).send(body);
+    });
+  };

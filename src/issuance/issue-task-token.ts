@@ -1,0 +1,139 @@
+// Decides whether an agent may have the token it asks for, and mints it. Over-asking is refused, never narrowed.
+import { randomBytes } from "node:crypto";
+import picomatch from "picomatch";
+import type { BrokerContext } from "../broker/context.ts";
+import { forbidden, LeashError, notFound } from "../errors/leash-error.ts";
+import { parseDuration } from "../scopes/duration.ts";
+import { globContains } from "../scopes/resource-glob.ts";
+import type { Scope } from "../scopes/schema.ts";
+import type { Principal } from "../store/store.ts";
+import type { TaskTokenClaims } from "../tokens/claims.ts";
+import { mintTaskToken } from "../tokens/mint-task-token.ts";
+import type { MintRequest } from "./mint-request.ts";
+
+export interface IssuedToken {
+  status: "issued";
+  token: string;
+  claims: TaskTokenClaims;
+}
+export interface PendingIssuance {
+  status: "pending";
+  requestId: string;
+  task: { id: string; intent: string };
+}
+
+/** What the agent will get if the request is allowed: checked in full before anything is minted. */
+export interface IssuanceGrant {
+  scope: Scope;
+  agentId: string;
+  task: { id: string; intent: string };
+  actions: string[];
+  resources: string[];
+  ttlMs: number;
+}
+
+const matchesAny = (globs: string[], value: string) => globs.some((glob) => picomatch(glob, { dot: true })(value));
+
+export const newTaskId = () => `task_${randomBytes(12).toString("base64url")}`;
+
+/** Checks the request against the scope as it is now; throws a 403/404 LeashError naming what was refused. */
+export function decideGrant(context: BrokerContext, agent: Principal, request: MintRequest): IssuanceGrant {
+  const set = context.scopes.current();
+  const scope = set.scopes.get(request.scope);
+  if (!scope) throw notFound("unknown_scope", `no scope named ${request.scope}`);
+  if (!matchesAny(agent.scopes, scope.id) || !matchesAny(scope.agents, agent.id)) {
+    throw forbidden("agent_not_allowed", `agent ${agent.id} may not request scope ${scope.id}`);
+  }
+
+  const actions = request.actions ?? scope.actions;
+  const notGrantable = actions.filter((action) => set.actions.get(action)?.grantable === false);
+  if (notGrantable.length > 0) {
+    throw forbidden("action_not_grantable", `no scope can grant ${notGrantable.join(", ")}`, { refused: notGrantable });
+  }
+  const notInScope = actions.filter((action) => !scope.actions.includes(action));
+  if (notInScope.length > 0) {
+    throw forbidden("actions_not_allowed", `scope ${scope.id} does not allow ${notInScope.join(", ")}`, {
+      refused: notInScope,
+    });
+  }
+
+  const resources = request.resources ?? scope.resources;
+  const outside = resources.filter((resource) => !scope.resources.some((glob) => globContains(glob, resource)));
+  if (outside.length > 0) {
+    throw forbidden("resources_not_allowed", `scope ${scope.id} does not cover ${outside.join(", ")}`, {
+      refused: outside,
+    });
+  }
+
+  const ttlMs = request.ttl ? parseDuration(request.ttl)! : scope.ttl.default;
+  const environment = set.environments.get(scope.environment)!;
+  const maxTtlMs = Math.min(scope.ttl.max, environment.max_ttl);
+  if (ttlMs > maxTtlMs) {
+    throw forbidden("ttl_exceeds_max", `ttl ${request.ttl} is above the maximum of ${maxTtlMs / 1000}s for ${scope.id}`, {
+      max_ttl_seconds: maxTtlMs / 1000,
+    });
+  }
+
+  return {
+    scope,
+    agentId: agent.id,
+    task: { id: request.task.id ?? newTaskId(), intent: request.task.intent },
+    actions: [...new Set(actions)],
+    resources: [...new Set(resources)],
+    ttlMs,
+  };
+}
+
+/** Mints the token for a grant decided earlier (directly, or once its issuance approval came through). */
+export async function mintGranted(context: BrokerContext, grant: IssuanceGrant): Promise<IssuedToken> {
+  const env = grant.scope.environment;
+  if (await context.store.isTaskRevoked(env, grant.task.id)) {
+    throw forbidden("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
+  }
+  const generation = await context.store.getGeneration();
+  if (!generation) {
+    throw new LeashError("store_not_initialized", 503, "the store has no generation: run leash init (or Redis lost its data)");
+  }
+  const ring = context.keys.get(env);
+  if (!ring) throw new LeashError("no_signing_key", 503, `no signing key is loaded for environment ${env}`);
+  const { token, claims } = await mintTaskToken(ring, {
+    issuer: context.issuer,
+    env,
+    agentId: grant.agentId,
+    scopeId: grant.scope.id,
+    actions: grant.actions,
+    resources: grant.resources,
+    extraAudiences: grant.scope.audiences,
+    task: grant.task.id,
+    intent: grant.task.intent,
+    generation,
+    ttlMs: grant.ttlMs,
+    nowMs: context.clock.now(),
+  });
+  return { status: "issued", token, claims };
+}
+
+/** POST /v1/tokens: decide, then either mint now or park the request until a human approves its issuance. */
+export async function issueTaskToken(
+  context: BrokerContext,
+  agent: Principal,
+  request: MintRequest,
+): Promise<IssuedToken | PendingIssuance> {
+  const grant = decideGrant(context, agent, request);
+  if (!grant.scope.approval.issue) return mintGranted(context, grant);
+  const nowMs = context.clock.now();
+  const requestId = `req_${randomBytes(12).toString("base64url")}`;
+  await context.store.saveIssuanceRequest(
+    {
+      id: requestId,
+      status: "pending",
+      createdAt: nowMs,
+      expiresAt: nowMs + ISSUANCE_REQUEST_TTL_MS,
+      payload: { ...grant, scope: grant.scope.id },
+    },
+    ISSUANCE_REQUEST_TTL_MS,
+  );
+  return { status: "pending", requestId, task: grant.task };
+}
+
+export const ISSUANCE_REQUEST_TTL_MS = 15 * 60_000;

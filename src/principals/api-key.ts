@@ -1,0 +1,26 @@
+// API keys: `lsk_…` for agents, `lsh_…` for humans. Shown once, stored only as a SHA-256 hash.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { PrincipalKind } from "../store/store.ts";
+
+const PREFIX: Record<PrincipalKind, string> = { agent: "lsk_", human: "lsh_" };
+const KEY_SHAPE = /^(lsk|lsh)_[A-Za-z0-9_-]{43}$/;
+
+export function generateApiKey(kind: PrincipalKind): string {
+  return `${PREFIX[kind]}${randomBytes(32).toString("base64url")}`;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+/** The kind a key claims to be by its prefix, or null when it is not shaped like a leash key. */
+export function apiKeyKind(key: string): PrincipalKind | null {
+  if (!KEY_SHAPE.test(key)) return null;
+  return key.startsWith(PREFIX.agent) ? "agent" : "human";
+}
+
+export function sameKeyHash(a: string, b: string): boolean {
+  const left = Buffer.from(a, "hex");
+  const right = Buffer.from(b, "hex");
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,73 @@
+// Creating, listing, disabling agents and humans and rotating their keys. Keys are returned once, never stored.
+import { conflict, notFound } from "../errors/leash-error.ts";
+import type { Principal, PrincipalKind, Store } from "../store/store.ts";
+import { generateApiKey, hashApiKey } from "./api-key.ts";
+
+export interface NewPrincipal {
+  id: string;
+  kind: PrincipalKind;
+  scopes?: string[];
+  roles?: string[];
+  createdBy?: string;
+  totpSecret?: string;
+}
+
+export interface PrincipalWithKey {
+  principal: Principal;
+  apiKey: string;
+}
+
+export async function createPrincipal(store: Store, input: NewPrincipal, nowMs: number): Promise<PrincipalWithKey> {
+  if (await store.getPrincipal(input.id)) throw conflict("principal_exists", `${input.id} already exists`);
+  const apiKey = generateApiKey(input.kind);
+  const principal: Principal = {
+    id: input.id,
+    kind: input.kind,
+    keyHash: hashApiKey(apiKey),
+    disabled: false,
+    createdAt: nowMs,
+    createdBy: input.createdBy,
+    scopes: input.scopes ?? [],
+    roles: input.roles ?? [],
+    ...(input.totpSecret ? { totp: { secret: input.totpSecret, confirmed: false } } : {}),
+  };
+  await store.savePrincipal(principal);
+  return { principal, apiKey };
+}
+
+async function existing(store: Store, kind: PrincipalKind, id: string): Promise<Principal> {
+  const principal = await store.getPrincipal(id);
+  if (!principal || principal.kind !== kind) throw notFound(`${kind}_not_found`, `no ${kind} with id ${id}`);
+  return principal;
+}
+
+export async function setPrincipalDisabled(
+  store: Store,
+  kind: PrincipalKind,
+  id: string,
+  disabled: boolean,
+): Promise<Principal> {
+  const principal = { ...(await existing(store, kind, id)), disabled };
+  await store.savePrincipal(principal);
+  return principal;
+}
+
+export async function rotatePrincipalKey(store: Store, kind: PrincipalKind, id: string): Promise<PrincipalWithKey> {
+  const apiKey = generateApiKey(kind);
+  const principal = { ...(await existing(store, kind, id)), keyHash: hashApiKey(apiKey) };
+  await store.savePrincipal(principal);
+  return { principal, apiKey };
+}
+
+/** What the API shows of a principal: never the key hash or TOTP secret. */
+export function publicView(principal: Principal) {
+  return {
+    id: principal.id,
+    kind: principal.kind,
+    disabled: principal.disabled,
+    created_at: new Date(principal.createdAt).toISOString(),
+    created_by: principal.createdBy ?? null,
+    scopes: principal.scopes,
+    roles: principal.roles,
+  };
+}

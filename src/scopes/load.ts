@@ -1,0 +1,311 @@
+// Loads a scopes directory (environments.yaml, actions.yaml, one file per scope) and reports every problem in it.
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import {
+  type Action,
+  actionsFileSchema,
+  didYouMean,
+  type Environment,
+  environmentsFileSchema,
+  identifier,
+  type Scope,
+  type ScopeProblem,
+  type ScopeSet,
+  scopeIssueMessage,
+  scopeSchema,
+} from "./schema.ts";
+
+export const ENVIRONMENTS_FILE = "environments.yaml";
+export const ACTIONS_FILE = "actions.yaml";
+
+export type LoadScopeSetResult = { ok: true; set: ScopeSet } | { ok: false; problems: ScopeProblem[] };
+
+/** `file: path: message`, the one line a person reads. */
+export function formatProblem(p: ScopeProblem): string {
+  return `${p.file}: ${p.path}: ${p.message}`;
+}
+
+/** A path inside a file as people write it: `limits[0].per`, `approval.actions["volume:delete"].quorum`, `(root)`. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (typeof segment === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out || "(root)";
+}
+
+interface ParsedFile {
+  name: string;
+  file: string;
+  /** undefined when the file could not be read or is not valid YAML (problems already recorded). */
+  data?: unknown;
+}
+
+/**
+ * Reads and validates every file in `dir`. Nothing is returned unless the whole set is usable: one bad file makes
+ * the set fail, and every problem in every file is reported, not just the first.
+ */
+export async function loadScopeSet(dir: string): Promise<LoadScopeSetResult> {
+  const problems: ScopeProblem[] = [];
+  const names = await listYamlFiles(dir, problems);
+  if (names === undefined) return { ok: false, problems };
+
+  const hash = createHash("sha256");
+  const files = new Map<string, ParsedFile>();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const parsed: ParsedFile = { name, file };
+    files.set(name, parsed);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      problems.push({ file, path: "(root)", message: `cannot read the file (${errorText(error)})` });
+      continue;
+    }
+    hash.update(name).update("\0").update(text).update("\0");
+    parsed.data = parseYaml(text, file, problems);
+  }
+
+  const environments = loadEnvironments(files.get(ENVIRONMENTS_FILE), path.join(dir, ENVIRONMENTS_FILE), problems);
+  const actions = loadActions(files.get(ACTIONS_FILE), path.join(dir, ACTIONS_FILE), problems);
+  checkEnvironmentLimits(environments, actions, path.join(dir, ENVIRONMENTS_FILE), problems);
+
+  const scopes = new Map<string, Scope>();
+  for (const parsed of files.values()) {
+    if (parsed.name === ENVIRONMENTS_FILE || parsed.name === ACTIONS_FILE) continue;
+    const scope = loadScope(parsed, environments, actions, problems);
+    if (scope) scopes.set(scope.id, scope);
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    set: { environments: environments.valid, actions: actions.valid, scopes, hash: hash.digest("hex") },
+  };
+}
+
+async function listYamlFiles(dir: string, problems: ScopeProblem[]): Promise<string[] | undefined> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    const got = (error as { code?: unknown }).code === "ENOENT" ? "nothing" : errorText(error);
+    problems.push({ file: dir, path: "(root)", message: `expected a directory of scope files, got ${got}` });
+    return undefined;
+  }
+  const names: string[] = [];
+  // Hidden entries are skipped: Kubernetes ConfigMap mounts keep their `..data` plumbing there.
+  for (const name of entries.filter((n) => !n.startsWith(".")).sort()) {
+    if (!name.endsWith(".yaml") && !name.endsWith(".yml")) continue;
+    // stat, not the dirent: ConfigMap files are symlinks to regular files.
+    const isFile = await stat(path.join(dir, name)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!isFile) continue;
+    if (name.endsWith(".yml")) {
+      // Silently skipping it would leave someone wondering why their scope does not exist.
+      problems.push({
+        file: path.join(dir, name),
+        path: "(root)",
+        message: `expected the extension ".yaml", got ".yml" (the file would be ignored)`,
+      });
+      continue;
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+function parseYaml(text: string, file: string, problems: ScopeProblem[]): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const issues = [...doc.errors, ...doc.warnings];
+  for (const issue of issues) {
+    const { line, col } = lineCounter.linePos(issue.pos[0]);
+    const message = issue.message.split("\n")[0]!.replace(/:$/, "");
+    problems.push({ file, path: "(root)", message: `invalid YAML at line ${line}, column ${col}: ${message}` });
+  }
+  if (issues.length > 0) return undefined;
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    problems.push({ file, path: "(root)", message: `invalid YAML: ${errorText(error)}` });
+    return undefined;
+  }
+}
+
+function validate<T extends z.ZodType>(
+  schema: T,
+  data: unknown,
+  file: string,
+  problems: ScopeProblem[],
+): z.output<T> | undefined {
+  const result = schema.safeParse(data, { error: scopeIssueMessage });
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    problems.push({ file, path: formatPath(issue.path), message: issue.message });
+  }
+  return undefined;
+}
+
+/**
+ * What other files may refer to. `names` is filled even when the file fails validation, from whatever entries
+ * carry a name, so a typo in environments.yaml does not also make every scope report "unknown environment".
+ */
+interface Catalogue<T> {
+  valid: Map<string, T>;
+  /** The validated entries in file order (duplicates included), for problems that point at an index. */
+  list: T[];
+  /** undefined when the file is missing or unreadable: cross-checks against it are skipped. */
+  names?: Set<string>;
+}
+
+function rawNames(data: unknown, key: string): Set<string> | undefined {
+  if (!data || typeof data !== "object" || !Array.isArray((data as Record<string, unknown>)[key])) return undefined;
+  const names = new Set<string>();
+  for (const entry of (data as Record<string, unknown[]>)[key]!) {
+    const name = entry && typeof entry === "object" ? (entry as { name?: unknown }).name : undefined;
+    if (typeof name === "string") names.add(name);
+  }
+  return names;
+}
+
+function missingFile(file: string, what: string): ScopeProblem {
+  return { file, path: "(root)", message: `expected a file defining ${what}, got nothing (the file is missing)` };
+}
+
+function loadEnvironments(
+  parsed: ParsedFile | undefined,
+  file: string,
+  problems: ScopeProblem[],
+): Catalogue<Environment> {
+  const valid = new Map<string, Environment>();
+  if (!parsed) {
+    problems.push(missingFile(file, "the environments"));
+    return { valid, list: [] };
+  }
+  if (parsed.data === undefined) return { valid, list: [] };
+  const names = rawNames(parsed.data, "environments");
+  const data = validate(environmentsFileSchema, parsed.data, file, problems);
+  if (!data) return { valid, list: [], names };
+  const firstIndex = new Map<string, number>();
+  data.environments.forEach((environment, i) => {
+    const first = firstIndex.get(environment.name);
+    if (first !== undefined) {
+      problems.push({
+        file,
+        path: `environments[${i}].name`,
+        message: `expected a unique environment name, got ${JSON.stringify(environment.name)} again (first at environments[${first}])`,
+      });
+      return;
+    }
+    firstIndex.set(environment.name, i);
+    valid.set(environment.name, environment);
+  });
+  return { valid, list: data.environments, names };
+}
+
+function loadActions(parsed: ParsedFile | undefined, file: string, problems: ScopeProblem[]): Catalogue<Action> {
+  const valid = new Map<string, Action>();
+  if (!parsed) {
+    problems.push(missingFile(file, "the action catalogue"));
+    return { valid, list: [] };
+  }
+  if (parsed.data === undefined) return { valid, list: [] };
+  const names = rawNames(parsed.data, "actions");
+  const data = validate(actionsFileSchema, parsed.data, file, problems);
+  if (!data) return { valid, list: [], names };
+  const firstIndex = new Map<string, number>();
+  data.actions.forEach((action, i) => {
+    const first = firstIndex.get(action.name);
+    if (first !== undefined) {
+      problems.push({
+        file,
+        path: `actions[${i}].name`,
+        message: `expected a unique action name, got ${JSON.stringify(action.name)} again (first at actions[${first}])`,
+      });
+      return;
+    }
+    firstIndex.set(action.name, i);
+    valid.set(action.name, action);
+  });
+  return { valid, list: data.actions, names };
+}
+
+/** Environment limits may only name actions from the catalogue; checked once both files are in. */
+function checkEnvironmentLimits(
+  environments: Catalogue<Environment>,
+  actions: Catalogue<Action>,
+  file: string,
+  problems: ScopeProblem[],
+): void {
+  const known = actions.names;
+  if (!known) return;
+  environments.list.forEach((environment, i) => {
+    environment.limits.forEach((limit, j) => {
+      if ("action" in limit.match && !known.has(limit.match.action)) {
+        problems.push({
+          file,
+          path: `environments[${i}].limits[${j}].match.action`,
+          message: unknownAction(limit.match.action, known),
+        });
+      }
+    });
+  });
+}
+
+function unknownAction(name: string, known: Set<string>): string {
+  return `expected an action from actions.yaml, got ${JSON.stringify(name)}${didYouMean(name, known)}`;
+}
+
+function loadScope(
+  parsed: ParsedFile,
+  environments: Catalogue<Environment>,
+  actions: Catalogue<Action>,
+  problems: ScopeProblem[],
+): Scope | undefined {
+  const { file } = parsed;
+  const id = parsed.name.slice(0, -".yaml".length);
+  const idOk = identifier.safeParse(id).success;
+  if (!idOk) {
+    problems.push({
+      file,
+      path: "(root)",
+      message: `expected the file name to be a scope id of letters, digits, "-" or "_", got ${JSON.stringify(id)}`,
+    });
+  }
+  if (parsed.data === undefined) return undefined;
+  const data = validate(scopeSchema, parsed.data, file, problems);
+  if (!data) return undefined;
+
+  let crossOk = true;
+  if (environments.names && !environments.names.has(data.environment)) {
+    crossOk = false;
+    const known = [...environments.names];
+    problems.push({
+      file,
+      path: "environment",
+      message: `expected an environment from environments.yaml (${known.join(", ")}), got ${JSON.stringify(data.environment)}${didYouMean(data.environment, known)}`,
+    });
+  }
+  if (actions.names) {
+    data.actions.forEach((action, i) => {
+      if (!actions.names!.has(action)) {
+        crossOk = false;
+        problems.push({ file, path: `actions[${i}]`, message: unknownAction(action, actions.names!) });
+      }
+    });
+  }
+  return idOk && crossOk ? { ...data, id, file } : undefined;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

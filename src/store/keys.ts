@@ -1,0 +1,36 @@
+// Redis key names for the Store, in one place so the Redis and memory stores (and docs/redis-keys.md) agree.
+import { badRequest } from "../errors/leash-error.ts";
+import type { PrincipalKind, RevocationTarget } from "./store.ts";
+
+// The hash tag of an environment's slot is `{env:E}`; a `{` or `}` in E would move or split it, breaking the
+// "one enforce script touches one Redis Cluster slot" rule. Environment names are identifiers, so this never
+// fires for a valid scope set.
+const envTag = (env: string): string => {
+  if (env.length === 0 || /[{}]/.test(env)) {
+    throw badRequest("invalid_environment", `environment name ${JSON.stringify(env)} cannot be used in a store key`);
+  }
+  return `leash:{env:${env}}`;
+};
+
+export const storeKeys = {
+  generation: "leash:gen",
+  principal: (id: string) => `leash:principal:${id}`,
+  principalsOfKind: (kind: PrincipalKind) => `leash:principals:${kind}`,
+  keyHash: (sha256: string) => `leash:keyhash:${sha256}`,
+  request: (id: string) => `leash:request:${id}`,
+
+  envGeneration: (env: string) => `${envTag(env)}:gen`,
+  revocation: (env: string, target: RevocationTarget) =>
+    `${envTag(env)}:rev:${target.kind === "environment" ? "env" : `${target.kind}:${target.value}`}`,
+  limit: (env: string, counterKey: string) => `${envTag(env)}:limit:${counterKey}`,
+} as const;
+
+/** The keys the enforce step reads, in the order the Lua script expects them (KEYS[1..6]). */
+export const enforcementKeys = (env: string, check: { jti: string; task: string; agent: string; scope: string }) => [
+  storeKeys.envGeneration(env),
+  storeKeys.revocation(env, { kind: "jti", value: check.jti }),
+  storeKeys.revocation(env, { kind: "task", value: check.task }),
+  storeKeys.revocation(env, { kind: "agent", value: check.agent }),
+  storeKeys.revocation(env, { kind: "scope", value: check.scope }),
+  storeKeys.revocation(env, { kind: "environment", value: env }),
+];

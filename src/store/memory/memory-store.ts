@@ -1,0 +1,211 @@
+// In-process Store for dev mode and tests: the same keys and the same rules as the Redis store, time from a Clock.
+import type { Clock } from "../../clock/clock.ts";
+import { StoreUnavailableError } from "../../errors/leash-error.ts";
+import { enforcementKeys, storeKeys } from "../keys.ts";
+import { parsePrincipal, parseRequest, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
+import type {
+  EnforcementCheck,
+  EnforcementOutcome,
+  IssuanceRequest,
+  Principal,
+  PrincipalKind,
+  Revocation,
+  Store,
+} from "../store.ts";
+
+interface Expiring<T> {
+  value: T;
+  /** Clock time at which the key is gone (Redis PX semantics: absent once now ≥ expiresAt). */
+  expiresAt: number | null;
+}
+
+/** Sorted set: member → score. */
+type SortedSet = Map<string, number>;
+
+export class MemoryStore implements Store {
+  private readonly strings = new Map<string, Expiring<string>>();
+  private readonly sortedSets = new Map<string, Expiring<SortedSet>>();
+  private readonly sets = new Map<string, Set<string>>();
+  private closed = false;
+
+  constructor(private readonly clock: Clock) {}
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  async getGeneration(): Promise<string | null> {
+    this.assertOpen();
+    return this.get(storeKeys.generation);
+  }
+
+  async ensureGeneration(candidate: string, environments: string[]): Promise<string> {
+    this.assertOpen();
+    const generation = this.get(storeKeys.generation) ?? candidate;
+    this.set(storeKeys.generation, generation);
+    for (const env of environments) this.set(storeKeys.envGeneration(env), generation);
+    return generation;
+  }
+
+  async savePrincipal(principal: Principal): Promise<void> {
+    this.assertOpen();
+    const previousJson = this.get(storeKeys.principal(principal.id));
+    const previous = previousJson === null ? null : parsePrincipal(previousJson);
+    this.set(storeKeys.principal(principal.id), JSON.stringify(principal));
+    this.set(storeKeys.keyHash(principal.keyHash), principal.id);
+    if (previous && previous.keyHash !== principal.keyHash) this.strings.delete(storeKeys.keyHash(previous.keyHash));
+    this.setOf(storeKeys.principalsOfKind(principal.kind)).add(principal.id);
+    if (previous && previous.kind !== principal.kind) {
+      this.setOf(storeKeys.principalsOfKind(previous.kind)).delete(principal.id);
+    }
+  }
+
+  async getPrincipal(id: string): Promise<Principal | null> {
+    this.assertOpen();
+    const json = this.get(storeKeys.principal(id));
+    return json === null ? null : parsePrincipal(json);
+  }
+
+  async findPrincipalByKeyHash(keyHash: string): Promise<Principal | null> {
+    this.assertOpen();
+    const id = this.get(storeKeys.keyHash(keyHash));
+    if (id === null) return null;
+    const principal = await this.getPrincipal(id);
+    // The index is only a pointer; the principal record decides which key is current.
+    return principal && principal.keyHash === keyHash ? principal : null;
+  }
+
+  async listPrincipals(kind: PrincipalKind): Promise<Principal[]> {
+    this.assertOpen();
+    const principals: Principal[] = [];
+    for (const id of this.setOf(storeKeys.principalsOfKind(kind))) {
+      const principal = await this.getPrincipal(id);
+      if (principal && principal.kind === kind) principals.push(principal);
+    }
+    return sortPrincipals(principals);
+  }
+
+  async revoke(revocation: Revocation): Promise<void> {
+    this.assertOpen();
+    const { key, atMs, ttlMs } = revocationPlan(revocation);
+    const now = this.clock.now();
+    let at = atMs;
+    let expiresAt = now + ttlMs;
+    const current = this.live(this.strings, key);
+    if (current) {
+      at = Math.max(at, Number(current.value));
+      expiresAt = Math.max(expiresAt, current.expiresAt ?? Number.POSITIVE_INFINITY);
+    }
+    this.strings.set(key, { value: String(at), expiresAt: Number.isFinite(expiresAt) ? expiresAt : null });
+  }
+
+  async isTaskRevoked(env: string, task: string): Promise<boolean> {
+    this.assertOpen();
+    return this.get(storeKeys.revocation(env, { kind: "task", value: task })) !== null;
+  }
+
+  async enforce(check: EnforcementCheck): Promise<EnforcementOutcome> {
+    this.assertOpen();
+    // Mirrors the Lua script in redis/scripts.ts step by step; everything below runs without awaiting, so it is
+    // atomic with respect to other callers of this store.
+    const [genKey, jtiKey, taskKey, agentKey, scopeKey, envKey] = enforcementKeys(check.env, check);
+    const generation = this.get(genKey!);
+    if (generation === null || generation !== check.generation) return { allow: false, reason: "stale_generation" };
+
+    if (this.get(jtiKey!) !== null || this.get(taskKey!) !== null) return { allow: false, reason: "revoked" };
+    for (const key of [agentKey!, scopeKey!, envKey!]) {
+      const at = this.get(key);
+      if (at !== null && Number(at) >= check.issuedAtMs) return { allow: false, reason: "revoked" };
+    }
+
+    if (check.denyReason) return { allow: false, reason: check.denyReason };
+
+    const now = check.nowMs;
+    let exceeded: string | undefined;
+    let revoking: string | undefined;
+    for (const counter of check.limits) {
+      const events = this.sortedSet(storeKeys.limit(check.env, counter.key));
+      const cutoff = now - counter.windowMs;
+      for (const [member, score] of events) if (score < cutoff) events.delete(member);
+      if (events.size >= counter.max) {
+        exceeded ??= counter.key;
+        if (counter.onExceed === "revoke_task") revoking ??= counter.key;
+      }
+    }
+    if (revoking !== undefined) {
+      this.strings.set(taskKey!, {
+        value: String(now),
+        expiresAt: this.clock.now() + wholeMs(check.taskRevocationTtlMs),
+      });
+      return { allow: false, reason: "rate_limited", limit: revoking, taskRevoked: true };
+    }
+    if (exceeded !== undefined) return { allow: false, reason: "rate_limited", limit: exceeded };
+
+    if (check.holdReason) return { allow: false, reason: check.holdReason };
+
+    for (const counter of check.limits) {
+      const key = storeKeys.limit(check.env, counter.key);
+      const events = this.sortedSet(key);
+      events.set(check.eventId, now);
+      this.sortedSets.set(key, { value: events, expiresAt: this.clock.now() + wholeMs(counter.windowMs) });
+    }
+    return { allow: true, reason: "ok" };
+  }
+
+  async saveIssuanceRequest(request: IssuanceRequest, ttlMs: number): Promise<void> {
+    this.assertOpen();
+    this.strings.set(storeKeys.request(request.id), {
+      value: JSON.stringify(request),
+      expiresAt: this.clock.now() + wholeMs(ttlMs),
+    });
+  }
+
+  async getIssuanceRequest(id: string): Promise<IssuanceRequest | null> {
+    this.assertOpen();
+    const json = this.get(storeKeys.request(id));
+    return json === null ? null : parseRequest(json);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailableError(new Error("memory store is closed"));
+  }
+
+  private live<T>(map: Map<string, Expiring<T>>, key: string): Expiring<T> | null {
+    const entry = map.get(key);
+    if (!entry) return null;
+    if (entry.expiresAt !== null && this.clock.now() >= entry.expiresAt) {
+      map.delete(key);
+      return null;
+    }
+    return entry;
+  }
+
+  private get(key: string): string | null {
+    return this.live(this.strings, key)?.value ?? null;
+  }
+
+  /** Sets without expiry, like a plain Redis SET. */
+  private set(key: string, value: string): void {
+    this.strings.set(key, { value, expiresAt: null });
+  }
+
+  private sortedSet(key: string): SortedSet {
+    const entry = this.live(this.sortedSets, key);
+    if (entry) return entry.value;
+    // Not stored until something is added, like Redis (an empty sorted set does not exist).
+    return new Map();
+  }
+
+  private setOf(key: string): Set<string> {
+    let set = this.sets.get(key);
+    if (!set) {
+      set = new Set();
+      this.sets.set(key, set);
+    }
+    return set;
+  }
+}

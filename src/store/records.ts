@@ -1,0 +1,39 @@
+// How Store records are written to and read back from string values, shared by the Redis and memory stores.
+import { badRequest } from "../errors/leash-error.ts";
+import { storeKeys } from "./keys.ts";
+import type { IssuanceRequest, Principal, Revocation } from "./store.ts";
+
+const parseObject = (json: string, what: string): Record<string, unknown> => {
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== "object" || value === null || typeof (value as { id?: unknown }).id !== "string") {
+    // Thrown as a plain error: the Redis store turns it into StoreUnavailableError (fail closed on corrupt state).
+    throw new Error(`stored ${what} is not a valid record`);
+  }
+  return value as Record<string, unknown>;
+};
+
+export const parsePrincipal = (json: string): Principal => parseObject(json, "principal") as unknown as Principal;
+export const parseRequest = (json: string): IssuanceRequest =>
+  parseObject(json, "issuance request") as unknown as IssuanceRequest;
+
+/** Oldest first, then by id, so both stores list principals in the same order. */
+export const sortPrincipals = (principals: Principal[]): Principal[] =>
+  principals.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+/** A positive whole number of milliseconds, as Redis PX/PEXPIRE require. */
+export const wholeMs = (ms: number): number => Math.max(1, Math.ceil(ms));
+
+/** The marker a revocation writes: its key, the not-before time it stores and how long it must live. */
+export const revocationPlan = (revocation: Revocation): { key: string; atMs: number; ttlMs: number } => {
+  const { target, env } = revocation;
+  if (target.kind === "environment" && target.value !== env) {
+    throw badRequest(
+      "invalid_revocation",
+      `an environment revocation for ${JSON.stringify(target.value)} must be written to that environment, not ${JSON.stringify(env)}`,
+    );
+  }
+  if (!Number.isFinite(revocation.atMs) || !Number.isFinite(revocation.ttlMs)) {
+    throw badRequest("invalid_revocation", "a revocation needs a finite atMs and ttlMs");
+  }
+  return { key: storeKeys.revocation(env, target), atMs: revocation.atMs, ttlMs: wholeMs(revocation.ttlMs) };
+};

@@ -1,0 +1,89 @@
+// The Lua scripts of the Redis store; each touches keys of one Redis Cluster slot only.
+
+/**
+ * The enforce step: generation, revocation, deny reason, sliding windows, hold reason, counting — in that order.
+ *
+ * KEYS[1] env generation, KEYS[2] jti marker, KEYS[3] task marker, KEYS[4] agent marker, KEYS[5] scope marker,
+ * KEYS[6] environment marker, KEYS[7..] one sorted set per blast-radius counter.
+ * ARGV[1] generation, ARGV[2] issuedAtMs, ARGV[3] nowMs, ARGV[4] denyReason ("" = none), ARGV[5] holdReason
+ * ("" = none), ARGV[6] taskRevocationTtlMs, ARGV[7] eventId, then four per counter: max, windowMs, the exclusive
+ * lower bound of the window as "(<nowMs - windowMs>", onExceed.
+ * Returns {allow 0|1, reason, index of the exceeded counter (1-based, 0 = none), taskRevoked 0|1}.
+ *
+ * Times come from the caller (ARGV), never from Redis TIME, so every broker and every test agrees on "now";
+ * numbers are passed and written as strings so Lua's 14-digit number formatting never rounds them.
+ */
+export const ENFORCE_LUA = `
+local generation = redis.call('GET', KEYS[1])
+if (not generation) or generation ~= ARGV[1] then
+  return {0, 'stale_generation', 0, 0}
+end
+
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then
+  return {0, 'revoked', 0, 0}
+end
+local issuedAt = tonumber(ARGV[2])
+for k = 4, 6 do
+  local at = redis.call('GET', KEYS[k])
+  if at and tonumber(at) >= issuedAt then
+    return {0, 'revoked', 0, 0}
+  end
+end
+
+if ARGV[4] ~= '' then
+  return {0, ARGV[4], 0, 0}
+end
+
+local counters = #KEYS - 6
+local exceeded = 0
+local revoking = 0
+for i = 1, counters do
+  local a = 8 + (i - 1) * 4
+  local key = KEYS[6 + i]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[a + 2])
+  if redis.call('ZCARD', key) >= tonumber(ARGV[a]) then
+    if exceeded == 0 then exceeded = i end
+    if revoking == 0 and ARGV[a + 3] == 'revoke_task' then revoking = i end
+  end
+end
+if revoking > 0 then
+  redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[6])
+  return {0, 'rate_limited', revoking, 1}
+end
+if exceeded > 0 then
+  return {0, 'rate_limited', exceeded, 0}
+end
+
+if ARGV[5] ~= '' then
+  return {0, ARGV[5], 0, 0}
+end
+
+for i = 1, counters do
+  local a = 8 + (i - 1) * 4
+  redis.call('ZADD', KEYS[6 + i], ARGV[3], ARGV[7])
+  redis.call('PEXPIRE', KEYS[6 + i], ARGV[a + 1])
+end
+return {1, 'ok', 0, 0}
+`;
+
+/**
+ * Writes a revocation marker without ever weakening an existing one: the stored not-before time is the max of the
+ * old and new atMs, and the marker lives as long as the longer of the two ttls.
+ * KEYS[1] marker; ARGV[1] atMs, ARGV[2] ttlMs.
+ */
+export const REVOKE_LUA = `
+local at = ARGV[1]
+local ttl = ARGV[2]
+local current = redis.call('GET', KEYS[1])
+if current then
+  if tonumber(current) and tonumber(current) > tonumber(at) then at = current end
+  local remaining = redis.call('PTTL', KEYS[1])
+  if remaining == -1 then
+    redis.call('SET', KEYS[1], at)
+    return 1
+  end
+  if remaining > tonumber(ttl) then ttl = string.format('%d', remaining) end
+end
+redis.call('SET', KEYS[1], at, 'PX', ttl)
+return 1
+`;

@@ -1,0 +1,51 @@
+// Signs a task token with the environment's active key.
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import type { EnvironmentKeyRing } from "../keys/key-ring.ts";
+import { environmentAudience, environmentIssuer, type TaskTokenClaims } from "./claims.ts";
+
+export interface TaskTokenGrant {
+  issuer: string;
+  env: string;
+  agentId: string;
+  scopeId: string;
+  actions: string[];
+  resources: string[];
+  extraAudiences: string[];
+  task: string;
+  intent: string;
+  generation: string;
+  ttlMs: number;
+  nowMs: number;
+}
+
+export interface MintedTaskToken {
+  token: string;
+  claims: TaskTokenClaims;
+}
+
+export const newTokenId = () => `tok_${randomBytes(16).toString("base64url")}`;
+
+export async function mintTaskToken(ring: EnvironmentKeyRing, grant: TaskTokenGrant): Promise<MintedTaskToken> {
+  const iat = Math.floor(grant.nowMs / 1000);
+  const claims: TaskTokenClaims = {
+    iss: environmentIssuer(grant.issuer, grant.env),
+    aud: [environmentAudience(grant.env), ...grant.extraAudiences],
+    sub: `agent:${grant.agentId}`,
+    client_id: grant.agentId,
+    jti: newTokenId(),
+    iat,
+    nbf: iat,
+    exp: iat + Math.floor(grant.ttlMs / 1000),
+    env: grant.env,
+    scope: grant.actions.join(" "),
+    resources: grant.resources,
+    task: grant.task,
+    intent: grant.intent,
+    scope_id: grant.scopeId,
+    gen: grant.generation,
+  };
+  const key = ring.active;
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" }).sign(key.privateKey);
+  return { token, claims };
+}

@@ -1,0 +1,132 @@
+// Turns whatever node-vault rejects with into a LeashError with a stable code, without a stack trace or the Vault token.
+import { LeashError } from "../errors/leash-error.ts";
+
+/** Error codes the transport raises when Vault cannot be reached or does not answer in time (Node and axios). */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "ERR_NETWORK",
+  "ERR_CANCELED",
+  "ERR_SOCKET_CONNECTION_TIMEOUT",
+]);
+
+const MAX_VAULT_MESSAGE = 300;
+
+/** What leash was doing when Vault failed, for a message a person can act on ("reading database/creds/x"). */
+export interface VaultOperation {
+  action: string;
+  path: string;
+}
+
+/**
+ * Maps a node-vault rejection to a LeashError.
+ * - unreachable / timed out / 429 / 501 → 503 `vault_unavailable`
+ * - 503 (sealed) → 503 `vault_sealed`
+ * - 401 / 403 → 502 `vault_permission_denied`
+ * - 400 / 404 / 405 → 502 `vault_bad_path`, with Vault's own message ("unknown role: x")
+ * - anything else → 502 `vault_error`
+ * `secrets` (the Vault token) are scrubbed from any text taken from the response.
+ */
+export function vaultErrorToLeashError(
+  error: unknown,
+  operation: VaultOperation,
+  secrets: readonly string[] = [],
+): LeashError {
+  if (error instanceof LeashError) return error;
+  const what = `${operation.action} ${operation.path}`;
+  const status = responseStatus(error);
+  if (status === undefined) {
+    const code = transportCode(error);
+    if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+      return new LeashError(
+        "vault_unavailable",
+        503,
+        `Vault is unavailable (${code}) while ${what}; leash refuses until it is back`,
+        { vault_transport_error: code },
+      );
+    }
+    return new LeashError("vault_error", 502, `Vault request failed while ${what}`, {});
+  }
+  const reasons = vaultMessages(error, secrets);
+  const said = reasons.length > 0 ? `: ${reasons.join("; ")}` : "";
+  const extra = { vault_status: status, vault_errors: reasons };
+  if (status === 401 || status === 403) {
+    return new LeashError(
+      "vault_permission_denied",
+      502,
+      `Vault denied leash's token while ${what}${said}; check VAULT_TOKEN and its policies`,
+      extra,
+    );
+  }
+  if (status === 400 || status === 404 || status === 405) {
+    return new LeashError(
+      "vault_bad_path",
+      502,
+      `Vault rejected ${operation.path} (HTTP ${status})${said || ": nothing there"}; check the path or role the scope names`,
+      extra,
+    );
+  }
+  if (status === 503) {
+    return new LeashError(
+      "vault_sealed",
+      503,
+      `Vault is sealed while ${what}${said}; unseal it and retry`,
+      extra,
+    );
+  }
+  if (status === 429 || status === 501) {
+    return new LeashError(
+      "vault_unavailable",
+      503,
+      `Vault cannot serve requests (HTTP ${status}) while ${what}${said}`,
+      extra,
+    );
+  }
+  return new LeashError("vault_error", 502, `Vault failed (HTTP ${status}) while ${what}${said}`, extra);
+}
+
+function responseStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null || !("response" in error)) return undefined;
+  const response = (error as { response?: unknown }).response;
+  if (typeof response !== "object" || response === null) return undefined;
+  // node-vault's ApiResponseError carries `statusCode`; a raw axios error would carry `status`.
+  const { statusCode, status } = response as { statusCode?: unknown; status?: unknown };
+  if (typeof statusCode === "number") return statusCode;
+  if (typeof status === "number") return status;
+  return undefined;
+}
+
+function transportCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  if (typeof code === "string") return code;
+  return cause === undefined || cause === error ? undefined : transportCode(cause);
+}
+
+/** Vault's `errors` array from the response body, scrubbed of secrets and bounded in length. */
+function vaultMessages(error: unknown, secrets: readonly string[]): string[] {
+  const body = (error as { response?: { body?: unknown; data?: unknown } }).response;
+  const payload = body?.body ?? body?.data;
+  if (typeof payload !== "object" || payload === null) return [];
+  const errors = (payload as { errors?: unknown }).errors;
+  if (!Array.isArray(errors)) return [];
+  return errors
+    .filter((entry): entry is string => typeof entry === "string" && entry.trim() !== "")
+    .map((entry) => scrub(entry.replace(/\s+/g, " ").trim(), secrets));
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  let clean = text;
+  for (const secret of secrets) {
+    if (secret.length > 0) clean = clean.split(secret).join("[redacted]");
+  }
+  return clean.length > MAX_VAULT_MESSAGE ? `${clean.slice(0, MAX_VAULT_MESSAGE)}…` : clean;
+}
