@@ -6,6 +6,7 @@ import type { Clock } from "../clock/clock.ts";
 import { buildApp } from "../http/app.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import type { Store } from "../store/store.ts";
+import { VerifiedTokenCache } from "../tokens/verify-cache.ts";
 import type { BrokerContext } from "./context.ts";
 import type { ScopeRegistry } from "./scope-registry.ts";
 
@@ -30,7 +31,7 @@ export interface BrokerParts {
 export const newGeneration = () => `gen_${randomBytes(12).toString("base64url")}`;
 
 export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
-  const context: BrokerContext = { ...parts };
+  const context: BrokerContext = { ...parts, verifiedTokens: new VerifiedTokenCache() };
   const app = await buildApp(context);
   parts.logger.info({ scope_set: parts.scopes.current().hash }, "scope set loaded");
   return {

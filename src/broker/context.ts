@@ -4,6 +4,7 @@ import type { Clock } from "../clock/clock.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import type { ScopeSet } from "../scopes/schema.ts";
 import type { Store } from "../store/store.ts";
+import type { VerifiedTokenCache } from "../tokens/verify-cache.ts";
 
 /** The scope set a process currently runs; replaced whole on a successful reload, never edited in place. */
 export interface ScopeSetHolder {
@@ -18,4 +19,6 @@ export interface BrokerContext {
   /** Base issuer URL; each environment's tokens use `<issuer>/envs/<env>`. */
   issuer: string;
   logger: Logger;
+  /** Signature verification results; the only thing about a token a process may remember. */
+  verifiedTokens: VerifiedTokenCache;
 }

@@ -1,7 +1,8 @@
 // The broker's Fastify app: one plugin per route group, zod schemas as validation and OpenAPI, problem+json errors.
+import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -10,10 +11,26 @@ import {
 } from "fastify-type-provider-zod";
 import type { BrokerContext } from "../broker/context.ts";
 import { problem, sendProblem, toProblem } from "./problem.ts";
+import { enforcementRoutes } from "./routes/enforcement.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { principalRoutes } from "./routes/principals.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+
+/** One JSON line per request, after it completes; no headers or bodies, so no secrets. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (error) request.log.error({ ...line, err: error.message }, "request errored");
+    else request.log.info(line, "request");
+  }
+}
 
 /** Bodies are small JSON documents; anything larger is refused before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -21,7 +38,7 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 export async function buildApp(context: BrokerContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: "x-request-id",
     return503OnClosing: true,
@@ -38,13 +55,11 @@ export async function buildApp(context: BrokerContext): Promise<FastifyInstance>
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, problem(404, "route_not_found", `no route ${request.method} ${request.url.split("?")[0]}`)),
   );
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      { req_id: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime },
-      "request",
-    );
-  });
 
+  // JSON only (plus the form encoding RFC 7662 clients use): anything else is 415, not a confusing 400.
+  app.removeContentTypeParser("text/plain");
+  // RFC 7662 clients send introspection requests form-encoded.
+  await app.register(formbody);
   await app.register(swagger, {
     openapi: {
       info: { title: "leash", description: "Secrets broker for AI coding agents", version: "0.1.0" },
@@ -59,5 +74,6 @@ export async function buildApp(context: BrokerContext): Promise<FastifyInstance>
   await app.register(jwksRoutes(context));
   await app.register(tokenRoutes(context));
   await app.register(principalRoutes(context));
+  await app.register(enforcementRoutes(context));
   return app;
 }

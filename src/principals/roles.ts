@@ -2,8 +2,9 @@
 import { forbidden } from "../errors/leash-error.ts";
 import type { Principal } from "../store/store.ts";
 
-export type Role = "admin" | "security" | `approver:${string}`;
-export const ROLE_PATTERN = /^(admin|security|approver:[a-z0-9][a-z0-9_-]*)$/;
+/** `resource-server` is for services that introspect tokens; it can do nothing else. */
+export type Role = "admin" | "security" | "resource-server" | `approver:${string}`;
+export const ROLE_PATTERN = /^(admin|security|resource-server|approver:[a-z0-9][a-z0-9_-]*)$/;
 
 export function hasAnyRole(principal: Principal, roles: readonly string[]): boolean {
   return principal.kind === "human" && principal.roles.some((role) => role === "admin" || roles.includes(role));

@@ -6,6 +6,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import {
   type Action,
+  actionName,
   actionsFileSchema,
   didYouMean,
   type Environment,
@@ -83,7 +84,8 @@ export async function loadScopeSet(dir: string): Promise<LoadScopeSetResult> {
     if (scope) scopes.set(scope.id, scope);
   }
 
-  if (problems.length > 0) return { ok: false, problems };
+  // Grouped by file (stable, so each file keeps its own order) for a readable report.
+  if (problems.length > 0) return { ok: false, problems: problems.sort((a, b) => compare(a.file, b.file)) };
   return {
     ok: true,
     set: { environments: environments.valid, actions: actions.valid, scopes, hash: hash.digest("hex") },
@@ -129,7 +131,10 @@ function parseYaml(text: string, file: string, problems: ScopeProblem[]): unknow
   const issues = [...doc.errors, ...doc.warnings];
   for (const issue of issues) {
     const { line, col } = lineCounter.linePos(issue.pos[0]);
-    const message = issue.message.split("\n")[0]!.replace(/:$/, "");
+    const message =
+      issue.code === "MULTIPLE_DOCS"
+        ? "expected one document, got several (remove the --- separator)"
+        : issue.message.split("\n")[0]!.replace(/:$/, "");
     problems.push({ file, path: "(root)", message: `invalid YAML at line ${line}, column ${col}: ${message}` });
   }
   if (issues.length > 0) return undefined;
@@ -283,27 +288,47 @@ function loadScope(
   }
   if (parsed.data === undefined) return undefined;
   const data = validate(scopeSchema, parsed.data, file, problems);
-  if (!data) return undefined;
+  // Cross-checks read the raw document so that a file with a schema error still reports its unknown names too.
+  const crossOk = checkScopeReferences(parsed.data, file, environments, actions, problems);
+  return data && idOk && crossOk ? { ...data, id, file } : undefined;
+}
 
-  let crossOk = true;
-  if (environments.names && !environments.names.has(data.environment)) {
-    crossOk = false;
-    const known = [...environments.names];
+/** The scope's environment and actions must exist in the other two files; false when one does not. */
+function checkScopeReferences(
+  raw: unknown,
+  file: string,
+  environments: Catalogue<Environment>,
+  actions: Catalogue<Action>,
+  problems: ScopeProblem[],
+): boolean {
+  if (!raw || typeof raw !== "object") return true;
+  const { environment, actions: granted } = raw as { environment?: unknown; actions?: unknown };
+  let ok = true;
+  const knownEnvironments = environments.names;
+  if (knownEnvironments && typeof environment === "string" && !knownEnvironments.has(environment)) {
+    ok = false;
+    const known = [...knownEnvironments];
     problems.push({
       file,
       path: "environment",
-      message: `expected an environment from environments.yaml (${known.join(", ")}), got ${JSON.stringify(data.environment)}${didYouMean(data.environment, known)}`,
+      message: `expected an environment from environments.yaml (${known.join(", ")}), got ${JSON.stringify(environment)}${didYouMean(environment, known)}`,
     });
   }
-  if (actions.names) {
-    data.actions.forEach((action, i) => {
-      if (!actions.names!.has(action)) {
-        crossOk = false;
-        problems.push({ file, path: `actions[${i}]`, message: unknownAction(action, actions.names!) });
+  const knownActions = actions.names;
+  if (knownActions && Array.isArray(granted)) {
+    granted.forEach((action: unknown, i) => {
+      // Malformed names already have a schema problem; only well-formed unknown ones are reported here.
+      if (actionName.safeParse(action).success && !knownActions.has(action as string)) {
+        ok = false;
+        problems.push({ file, path: `actions[${i}]`, message: unknownAction(action as string, knownActions) });
       }
     });
   }
-  return idOk && crossOk ? { ...data, id, file } : undefined;
+  return ok;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function errorText(error: unknown): string {

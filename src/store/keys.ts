@@ -7,7 +7,10 @@ import type { PrincipalKind, RevocationTarget } from "./store.ts";
 // fires for a valid scope set.
 const envTag = (env: string): string => {
   if (env.length === 0 || /[{}]/.test(env)) {
-    throw badRequest("invalid_environment", `environment name ${JSON.stringify(env)} cannot be used in a store key`);
+    throw badRequest(
+      "invalid_environment",
+      `environment name ${JSON.stringify(env)} cannot be used in a store key`,
+    );
   }
   return `leash:{env:${env}}`;
 };
@@ -26,7 +29,10 @@ export const storeKeys = {
 } as const;
 
 /** The keys the enforce step reads, in the order the Lua script expects them (KEYS[1..6]). */
-export const enforcementKeys = (env: string, check: { jti: string; task: string; agent: string; scope: string }) => [
+export const enforcementKeys = (
+  env: string,
+  check: { jti: string; task: string; agent: string; scope: string },
+) => [
   storeKeys.envGeneration(env),
   storeKeys.revocation(env, { kind: "jti", value: check.jti }),
   storeKeys.revocation(env, { kind: "task", value: check.task }),

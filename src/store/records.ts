@@ -12,7 +12,8 @@ const parseObject = (json: string, what: string): Record<string, unknown> => {
   return value as Record<string, unknown>;
 };
 
-export const parsePrincipal = (json: string): Principal => parseObject(json, "principal") as unknown as Principal;
+export const parsePrincipal = (json: string): Principal =>
+  parseObject(json, "principal") as unknown as Principal;
 export const parseRequest = (json: string): IssuanceRequest =>
   parseObject(json, "issuance request") as unknown as IssuanceRequest;
 

@@ -1,6 +1,32 @@
-// `leash scopes lint [dir]`.
+// `leash scopes lint [dir]`: validates a scopes directory and its policy before any broker serves it.
 import type { Command } from "commander";
+import { lintScopeDir } from "../../scopes/lint.ts";
+import { formatProblem } from "../../scopes/load.ts";
 
 export function registerScopesCommands(program: Command): void {
-  program.command("scopes").description("scope files");
+  const scopes = program.command("scopes").description("scope files");
+  scopes
+    .command("lint")
+    .description("validate environments.yaml, actions.yaml and every scope file; exit 1 on any problem")
+    .argument("[dir]", "scopes directory (default: $LEASH_SCOPES_DIR or ./scopes)")
+    .action(async (dir: string | undefined) => {
+      // The CLI edge is where a default directory is chosen; the library always takes it as an argument.
+      const scopesDir = dir ?? process.env.LEASH_SCOPES_DIR ?? "./scopes";
+      process.exitCode = await lintCommand(scopesDir);
+    });
+}
+
+async function lintCommand(dir: string): Promise<number> {
+  const { set, problems } = await lintScopeDir(dir);
+  if (problems.length > 0) {
+    for (const problem of problems) process.stderr.write(`${formatProblem(problem)}\n`);
+    const noun = problems.length === 1 ? "problem" : "problems";
+    process.stderr.write(`${problems.length} ${noun} in ${dir}\n`);
+    return 1;
+  }
+  if (!set) return 1;
+  process.stdout.write(
+    `OK ${set.scopes.size} scopes, ${set.environments.size} environments, ${set.actions.size} actions (hash ${set.hash.slice(0, 12)})\n`,
+  );
+  return 0;
 }

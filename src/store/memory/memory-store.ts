@@ -57,7 +57,8 @@ export class MemoryStore implements Store {
     const previous = previousJson === null ? null : parsePrincipal(previousJson);
     this.set(storeKeys.principal(principal.id), JSON.stringify(principal));
     this.set(storeKeys.keyHash(principal.keyHash), principal.id);
-    if (previous && previous.keyHash !== principal.keyHash) this.strings.delete(storeKeys.keyHash(previous.keyHash));
+    if (previous && previous.keyHash !== principal.keyHash)
+      this.strings.delete(storeKeys.keyHash(previous.keyHash));
     this.setOf(storeKeys.principalsOfKind(principal.kind)).add(principal.id);
     if (previous && previous.kind !== principal.kind) {
       this.setOf(storeKeys.principalsOfKind(previous.kind)).delete(principal.id);
@@ -114,7 +115,8 @@ export class MemoryStore implements Store {
     // atomic with respect to other callers of this store.
     const [genKey, jtiKey, taskKey, agentKey, scopeKey, envKey] = enforcementKeys(check.env, check);
     const generation = this.get(genKey!);
-    if (generation === null || generation !== check.generation) return { allow: false, reason: "stale_generation" };
+    if (generation === null || generation !== check.generation)
+      return { allow: false, reason: "stale_generation" };
 
     if (this.get(jtiKey!) !== null || this.get(taskKey!) !== null) return { allow: false, reason: "revoked" };
     for (const key of [agentKey!, scopeKey!, envKey!]) {

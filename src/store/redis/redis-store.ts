@@ -233,7 +233,11 @@ export class RedisStore implements Store {
           counter.onExceed,
         ]),
       ];
-      const [allow, reason, limitIndex, taskRevoked] = await this.commands.leashEnforce(keys.length, ...keys, ...args);
+      const [allow, reason, limitIndex, taskRevoked] = await this.commands.leashEnforce(
+        keys.length,
+        ...keys,
+        ...args,
+      );
       const outcome: EnforcementOutcome = { allow: allow === 1, reason };
       if (limitIndex > 0) outcome.limit = check.limits[limitIndex - 1]?.key;
       if (taskRevoked === 1) outcome.taskRevoked = true;

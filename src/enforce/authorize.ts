@@ -1,0 +1,147 @@
+// The one decision every agent action passes: token, generation, revocation, grants, environment, blast radius, approval.
+import { randomBytes } from "node:crypto";
+import type { BrokerContext } from "../broker/context.ts";
+import { TokenVerificationError } from "../client/verify-task-token.ts";
+import { matchesResource } from "../scopes/resource-glob.ts";
+import type { BlastRadiusLimit, Environment, Scope, ScopeSet } from "../scopes/schema.ts";
+import type { LimitCounter } from "../store/store.ts";
+import { grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
+import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
+import { revocationTtlMs } from "./revoke.ts";
+
+export interface AuthorizeInput {
+  token: string;
+  action: string;
+  resource: string;
+  request_hash?: string;
+}
+
+export interface AuthorizeDecision {
+  allow: boolean;
+  reason: string;
+  /** Present once the token verified: who and what the decision was about. */
+  jti?: string;
+  task?: string;
+  agent?: string;
+  environment?: string;
+  /** The counter that was full, for `rate_limited`. */
+  limit?: string;
+  /** True when this call's limit breach revoked the whole task. */
+  task_revoked?: boolean;
+  /** Set when a human must approve this exact call first. */
+  approval_id?: string;
+  /** Token verification detail, for refusals before the token was trusted. */
+  detail?: string;
+}
+
+/** Token problems a caller can act on differently; everything else about a bad token is `invalid_token`. */
+function tokenReason(error: TokenVerificationError): string {
+  if (error.code === "token_expired") return "expired";
+  if (error.code === "wrong_environment") return "wrong_environment";
+  if (error.code === "token_not_yet_valid") return "not_yet_valid";
+  return "invalid_token";
+}
+
+/** What the token and the scope as it is now say about this call, without I/O; null when both grant it. */
+export function grantDenial(set: ScopeSet, claims: TaskTokenClaims, action: string, resource: string): string | null {
+  const scope = set.scopes.get(claims.scope_id);
+  if (!scope) return "scope_removed";
+  const environment = set.environments.get(claims.env);
+  if (!environment || scope.environment !== claims.env) return "wrong_environment";
+  const catalogued = set.actions.get(action);
+  if (!catalogued?.grantable || !grantedActions(claims).includes(action) || !scope.actions.includes(action)) {
+    return "action_not_granted";
+  }
+  // A resource outside the token's environment is `wrong_environment` even when a (mis-written) scope glob covers it.
+  if (!matchesResource(environment.resources, resource)) return "wrong_environment";
+  if (!matchesResource(claims.resources, resource) || !matchesResource(scope.resources, resource)) {
+    return "resource_not_granted";
+  }
+  return null;
+}
+
+const limitApplies = (limit: BlastRadiusLimit, action: string, destructive: boolean) =>
+  "action" in limit.match ? limit.match.action === action : destructive;
+
+function keyValue(limit: BlastRadiusLimit, claims: TaskTokenClaims): string {
+  switch (limit.key) {
+    case "task":
+      return claims.task;
+    case "agent":
+      return claims.client_id;
+    case "scope":
+      return claims.scope_id;
+    case "environment":
+      return claims.env;
+  }
+}
+
+/** Every counter this call must fit in: the scope's limits and the environment's. */
+export function limitCounters(
+  scope: Scope,
+  environment: Environment,
+  claims: TaskTokenClaims,
+  action: string,
+  destructive: boolean,
+): LimitCounter[] {
+  const counters = (owner: string, limits: BlastRadiusLimit[]) =>
+    limits.flatMap((limit, index) =>
+      limitApplies(limit, action, destructive)
+        ? [
+            {
+              key: `${owner}:${index}:${limit.key}:${keyValue(limit, claims)}`,
+              max: limit.max,
+              windowMs: limit.per,
+              onExceed: limit.on_exceed,
+            },
+          ]
+        : [],
+    );
+  return [...counters(`scope:${scope.id}`, scope.limits), ...counters(`env:${environment.name}`, environment.limits)];
+}
+
+export async function authorize(context: BrokerContext, input: AuthorizeInput): Promise<AuthorizeDecision> {
+  let claims: TaskTokenClaims;
+  try {
+    claims = await verifyBrokerToken(context, input.token);
+  } catch (error) {
+    if (error instanceof TokenVerificationError) {
+      return { allow: false, reason: tokenReason(error), detail: error.message };
+    }
+    throw error;
+  }
+  const set = context.scopes.current();
+  const denyReason = grantDenial(set, claims, input.action, input.resource);
+  const scope = set.scopes.get(claims.scope_id);
+  const environment = set.environments.get(claims.env);
+  const destructive = set.actions.get(input.action)?.destructive ?? true;
+  const limits = !denyReason && scope && environment ? limitCounters(scope, environment, claims, input.action, destructive) : [];
+  const needsApproval = !denyReason && destructive && environment?.protected === true;
+
+  const outcome = await context.store.enforce({
+    env: claims.env,
+    generation: claims.gen,
+    jti: claims.jti,
+    task: claims.task,
+    agent: claims.client_id,
+    scope: claims.scope_id,
+    issuedAtMs: claims.iat * 1000,
+    nowMs: context.clock.now(),
+    denyReason: denyReason ?? undefined,
+    limits,
+    holdReason: needsApproval ? "approval_required" : undefined,
+    taskRevocationTtlMs: revocationTtlMs(context),
+    eventId: randomBytes(9).toString("base64url"),
+  });
+
+  return {
+    allow: outcome.allow,
+    reason: outcome.reason,
+    jti: claims.jti,
+    task: claims.task,
+    agent: claims.client_id,
+    environment: claims.env,
+    ...(outcome.limit ? { limit: outcome.limit } : {}),
+    ...(outcome.taskRevoked ? { task_revoked: true } : {}),
+  };
+}

@@ -1,0 +1,34 @@
+// RFC 7662 introspection: `active` only when authorize would not refuse the token itself (revoked, stale, expired…).
+import type { BrokerContext } from "../broker/context.ts";
+import { TokenVerificationError } from "../client/verify-task-token.ts";
+import type { TaskTokenClaims } from "../tokens/claims.ts";
+import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
+import { revocationTtlMs } from "./revoke.ts";
+
+export type Introspection = { active: false } | ({ active: true; token_type: "Bearer" } & TaskTokenClaims);
+
+export async function introspect(context: BrokerContext, token: string): Promise<Introspection> {
+  let claims: TaskTokenClaims;
+  try {
+    claims = await verifyBrokerToken(context, token);
+  } catch (error) {
+    if (error instanceof TokenVerificationError) return { active: false };
+    throw error;
+  }
+  if (!context.scopes.current().scopes.has(claims.scope_id)) return { active: false };
+  // The same atomic check authorize uses, with no counters: nothing is consumed.
+  const outcome = await context.store.enforce({
+    env: claims.env,
+    generation: claims.gen,
+    jti: claims.jti,
+    task: claims.task,
+    agent: claims.client_id,
+    scope: claims.scope_id,
+    issuedAtMs: claims.iat * 1000,
+    nowMs: context.clock.now(),
+    limits: [],
+    taskRevocationTtlMs: revocationTtlMs(context),
+    eventId: "introspect",
+  });
+  return outcome.allow ? { active: true, token_type: "Bearer", ...claims } : { active: false };
+}

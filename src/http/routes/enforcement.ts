@@ -1,0 +1,68 @@
+// POST /v1/authorize, /v1/introspect and /v1/revocations.
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { BrokerContext } from "../../broker/context.ts";
+import { authorize } from "../../enforce/authorize.ts";
+import { introspect } from "../../enforce/introspect.ts";
+import { revoke } from "../../enforce/revoke.ts";
+import type { RevocationTarget } from "../../store/store.ts";
+import { requireHuman } from "../auth.ts";
+
+const TOKEN_MAX = 8192;
+const token = z.string().min(1).max(TOKEN_MAX);
+
+const authorizeBody = z
+  .object({
+    token,
+    action: z.string().min(1).max(128),
+    resource: z.string().min(1).max(1024),
+    request_hash: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+
+const introspectBody = z.object({ token, token_type_hint: z.string().max(64).optional() });
+
+const TARGET_KINDS = ["jti", "task", "agent", "scope", "environment"] as const;
+const revocationBody = z
+  .object({
+    jti: z.string().min(1).max(256).optional(),
+    task: z.string().min(1).max(256).optional(),
+    agent: z.string().min(1).max(256).optional(),
+    scope: z.string().min(1).max(256).optional(),
+    environment: z.string().min(1).max(256).optional(),
+    reason: z.string().trim().min(1, { error: "say why (reason)" }).max(500),
+  })
+  .strict()
+  .refine((body) => TARGET_KINDS.filter((kind) => body[kind] !== undefined).length === 1, {
+    error: `name exactly one of ${TARGET_KINDS.join(", ")}`,
+  });
+
+export const enforcementRoutes =
+  (context: BrokerContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      "/v1/authorize",
+      { schema: { tags: ["enforcement"], summary: "Decide one agent action", body: authorizeBody, security: [] } },
+      async (request) => authorize(context, request.body),
+    );
+
+    app.post(
+      "/v1/introspect",
+      { schema: { tags: ["enforcement"], summary: "RFC 7662 token introspection", body: introspectBody } },
+      async (request) => {
+        await requireHuman(context, request, ["security", "resource-server"]);
+        return introspect(context, request.body.token);
+      },
+    );
+
+    app.post(
+      "/v1/revocations",
+      { schema: { tags: ["enforcement"], summary: "Revoke a token, task, agent, scope or environment", body: revocationBody } },
+      async (request) => {
+        const actor = await requireHuman(context, request, ["security"]);
+        const kind = TARGET_KINDS.find((k) => request.body[k] !== undefined)!;
+        const target = { kind, value: request.body[kind]! } as RevocationTarget;
+        return revoke(context, target, request.body.reason, actor.id);
+      },
+    );
+  };

@@ -1,0 +1,33 @@
+// The broker's own token check: picks the environment the token names, verifies with that environment's keys only.
+import { decodeJwt } from "jose";
+import type { BrokerContext } from "../broker/context.ts";
+import { TokenVerificationError, verifyTaskToken } from "../client/verify-task-token.ts";
+import type { TaskTokenClaims } from "./claims.ts";
+
+function claimedEnvironment(token: string): string {
+  try {
+    const env = decodeJwt(token).env;
+    if (typeof env === "string") return env;
+  } catch {
+    // reported below
+  }
+  throw new TokenVerificationError("token_malformed", "not a leash task token");
+}
+
+/** Verified claims, or TokenVerificationError. Signature results are cached; everything revocable is checked later. */
+export async function verifyBrokerToken(context: BrokerContext, token: string): Promise<TaskTokenClaims> {
+  const nowMs = context.clock.now();
+  const cached = context.verifiedTokens.get(token, nowMs);
+  if (cached) return cached;
+  const env = claimedEnvironment(token);
+  const ring = context.keys.get(env);
+  if (!ring) throw new TokenVerificationError("wrong_environment", `no environment named ${JSON.stringify(env)}`);
+  const claims = await verifyTaskToken(token, {
+    environment: env,
+    jwks: ring.jwks(nowMs),
+    issuer: context.issuer,
+    now: new Date(nowMs),
+  });
+  context.verifiedTokens.set(token, claims);
+  return claims;
+}

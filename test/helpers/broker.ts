@@ -1,0 +1,101 @@
+// An in-process broker on a real port for tests: memory or Redis store, the shipped (or given) scopes, real keys.
+import { cp, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { assembleBroker, type Broker, newGeneration } from "../../src/broker/broker.ts";
+import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
+import { ScopeRegistry } from "../../src/broker/scope-registry.ts";
+import { type Clock, systemClock } from "../../src/clock/clock.ts";
+import { ephemeralKeyRings } from "../../src/keys/key-directory.ts";
+import { createPrincipal } from "../../src/principals/principals.ts";
+import { MemoryStore } from "../../src/store/memory/memory-store.ts";
+import { RedisStore } from "../../src/store/redis/redis-store.ts";
+import type { Store } from "../../src/store/store.ts";
+
+export interface TestBroker {
+  broker: Broker;
+  url: string;
+  store: Store;
+  keys: { agent: string; admin: string; security: string; approver: string; resourceServer: string };
+  close(): Promise<void>;
+}
+
+export interface TestBrokerOptions {
+  redisUrl?: string;
+  scopesDir?: string;
+  clock?: Clock;
+}
+
+export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
+  const clock = options.clock ?? systemClock;
+  const scopes = await ScopeRegistry.open(options.scopesDir ?? SHIPPED_SCOPES_DIR);
+  const environments = [...scopes.current().environments.keys()];
+  const store: Store = options.redisUrl ? await RedisStore.connect(options.redisUrl) : new MemoryStore(clock);
+  await store.ensureGeneration(newGeneration(), environments);
+  const now = clock.now();
+  const make = async (id: string, kind: "agent" | "human", roles: string[] = []) =>
+    (await createPrincipal(store, { id, kind, roles, scopes: kind === "agent" ? ["*"] : [], createdBy: "admin" }, now))
+      .apiKey;
+  const keys = {
+    admin: await make("admin", "human", ["admin"]),
+    agent: await make("agent-1", "agent"),
+    security: await make("sec-1", "human", ["security"]),
+    approver: await make("approver-1", "human", ["approver:sre"]),
+    resourceServer: await make("rs-1", "human", ["resource-server"]),
+  };
+  const broker = await assembleBroker({
+    store,
+    clock,
+    scopes,
+    keys: await ephemeralKeyRings(environments, now),
+    issuer: "http://leash.test",
+    logger: pino({ level: "silent" }),
+  });
+  const url = await broker.app.listen({ port: 0, host: "127.0.0.1" });
+  return { broker, url, store, keys, close: () => broker.close() };
+}
+
+/** A copy of the shipped scopes plus extra scope files, for tests that need a scope the examples do not have. */
+export async function scopesDirWith(extraFiles: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "leash-scopes-"));
+  await cp(SHIPPED_SCOPES_DIR, dir, { recursive: true });
+  for (const [name, text] of Object.entries(extraFiles)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** One JSON request against a test broker. */
+export async function api<T = Record<string, any>>(
+  url: string,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; rawBody?: string; contentType?: string } = {},
+): Promise<ApiResponse<T>> {
+  const hasBody = options.body !== undefined || options.rawBody !== undefined;
+  const response = await fetch(new URL(path, url), {
+    method,
+    headers: {
+      ...(hasBody ? { "content-type": options.contentType ?? "application/json" } : {}),
+      ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+    },
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export async function mintToken(
+  test: TestBroker,
+  body: Record<string, unknown>,
+  key = test.keys.agent,
+): Promise<{ token: string; task: string; jti: string }> {
+  const response = await api(test.url, "POST", "/v1/tokens", { key, body });
+  if (response.status !== 201) throw new Error(`mint failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return { token: response.body.token, task: response.body.task.id, jti: response.body.granted.jti };
+}

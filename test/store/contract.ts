@@ -1,0 +1,464 @@
+// The one test suite every Store implementation must pass (like Teleport's lib/backend/test/suite.go).
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ManualClock } from "../../src/clock/clock.ts";
+import type { EnforcementCheck, LimitCounter, Principal, Store } from "../../src/store/store.ts";
+
+export interface StoreFixture {
+  store: Store;
+  clock: ManualClock;
+  cleanup(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+export const runStoreContract = (name: string, makeStore: () => Promise<StoreFixture>): void => {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let clock: ManualClock;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, clock, cleanup } = await makeStore());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    /** Lets a ttl run out in both worlds: the ManualClock (memory) and real time (Redis PX). */
+    const elapse = async (ms: number) => {
+      clock.advance(ms);
+      await sleep(ms);
+    };
+
+    const GEN = "gen-1";
+    const ready = () => store.ensureGeneration(GEN, ["staging", "production"]);
+
+    const check = (overrides: Partial<EnforcementCheck> = {}): EnforcementCheck => ({
+      env: "staging",
+      generation: GEN,
+      jti: "jti-1",
+      task: "task-1",
+      agent: "agent-1",
+      scope: "staging-fix",
+      issuedAtMs: clock.now() - SECOND,
+      nowMs: clock.now(),
+      limits: [],
+      taskRevocationTtlMs: 10 * MINUTE,
+      eventId: randomUUID(),
+      ...overrides,
+    });
+
+    const counter = (key: string, max: number, overrides: Partial<LimitCounter> = {}): LimitCounter => ({
+      key,
+      max,
+      windowMs: MINUTE,
+      onExceed: "deny",
+      ...overrides,
+    });
+
+    const principal = (overrides: Partial<Principal> = {}): Principal => ({
+      id: "agent-1",
+      kind: "agent",
+      keyHash: "a".repeat(64),
+      disabled: false,
+      createdAt: 1000,
+      scopes: ["staging-*"],
+      roles: [],
+      ...overrides,
+    });
+
+    describe("ping and generation", () => {
+      it("answers ping", async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
+      it("has no generation until one is ensured, and enforce refuses with stale_generation", async () => {
+        expect(await store.getGeneration()).toBeNull();
+        expect(await store.enforce(check())).toEqual({ allow: false, reason: "stale_generation" });
+      });
+
+      it("sets the generation once and never overwrites it", async () => {
+        expect(await store.ensureGeneration("first", ["staging"])).toBe("first");
+        expect(await store.ensureGeneration("second", ["staging"])).toBe("first");
+        expect(await store.getGeneration()).toBe("first");
+        expect((await store.enforce(check({ generation: "first" }))).allow).toBe(true);
+        expect(await store.enforce(check({ generation: "second" }))).toEqual({
+          allow: false,
+          reason: "stale_generation",
+        });
+      });
+
+      it("refuses a token whose generation differs from the store's", async () => {
+        await ready();
+        expect(await store.enforce(check({ generation: "gen-0" }))).toEqual({
+          allow: false,
+          reason: "stale_generation",
+        });
+        expect(await store.enforce(check())).toEqual({ allow: true, reason: "ok" });
+      });
+
+      it("refuses in an environment whose slot has no generation, until ensureGeneration names it", async () => {
+        await ready();
+        expect((await store.enforce(check({ env: "dev" }))).reason).toBe("stale_generation");
+        expect(await store.ensureGeneration("other", ["dev"])).toBe(GEN);
+        expect((await store.enforce(check({ env: "dev" }))).allow).toBe(true);
+      });
+
+      it("checks the generation before anything else", async () => {
+        await ready();
+        await store.revoke({
+          target: { kind: "jti", value: "jti-1" },
+          env: "staging",
+          atMs: 0,
+          ttlMs: MINUTE,
+          reason: "x",
+        });
+        const outcome = await store.enforce(
+          check({ generation: "old", denyReason: "action_not_granted", limits: [counter("c", 0)] }),
+        );
+        expect(outcome).toEqual({ allow: false, reason: "stale_generation" });
+      });
+    });
+
+    describe("principals", () => {
+      it("saves and reads a principal back, with optional fields", async () => {
+        const human = principal({
+          id: "alice",
+          kind: "human",
+          roles: ["admin", "approver:ops"],
+          scopes: [],
+          createdBy: "root",
+          totp: { secret: "JBSWY3DPEHPK3PXP", confirmed: true },
+        });
+        await store.savePrincipal(human);
+        expect(await store.getPrincipal("alice")).toEqual(human);
+        expect(await store.getPrincipal("nobody")).toBeNull();
+      });
+
+      it("returns copies: changing a returned principal does not change the store", async () => {
+        await store.savePrincipal(principal());
+        const read = await store.getPrincipal("agent-1");
+        read!.scopes.push("production-*");
+        read!.disabled = true;
+        expect(await store.getPrincipal("agent-1")).toEqual(principal());
+      });
+
+      it("finds a principal by key hash", async () => {
+        await store.savePrincipal(principal());
+        expect(await store.findPrincipalByKeyHash("a".repeat(64))).toEqual(principal());
+        expect(await store.findPrincipalByKeyHash("f".repeat(64))).toBeNull();
+      });
+
+      it("rotating a key makes the old hash find nothing and the new hash find the principal", async () => {
+        await store.savePrincipal(principal());
+        const rotated = principal({ keyHash: "b".repeat(64) });
+        await store.savePrincipal(rotated);
+        expect(await store.findPrincipalByKeyHash("a".repeat(64))).toBeNull();
+        expect(await store.findPrincipalByKeyHash("b".repeat(64))).toEqual(rotated);
+      });
+
+      it("keeps state such as disabled in step", async () => {
+        await store.savePrincipal(principal());
+        await store.savePrincipal(principal({ disabled: true }));
+        expect((await store.findPrincipalByKeyHash("a".repeat(64)))?.disabled).toBe(true);
+      });
+
+      it("lists principals by kind, oldest first", async () => {
+        await store.savePrincipal(principal({ id: "agent-b", keyHash: "1".repeat(64), createdAt: 3 }));
+        await store.savePrincipal(principal({ id: "agent-a", keyHash: "2".repeat(64), createdAt: 2 }));
+        await store.savePrincipal(
+          principal({ id: "alice", kind: "human", keyHash: "3".repeat(64), roles: ["admin"] }),
+        );
+        expect((await store.listPrincipals("agent")).map((p) => p.id)).toEqual(["agent-a", "agent-b"]);
+        expect((await store.listPrincipals("human")).map((p) => p.id)).toEqual(["alice"]);
+        await store.savePrincipal(
+          principal({ id: "agent-a", keyHash: "2".repeat(64), createdAt: 2, disabled: true }),
+        );
+        expect((await store.listPrincipals("agent")).map((p) => [p.id, p.disabled])).toEqual([
+          ["agent-a", true],
+          ["agent-b", false],
+        ]);
+      });
+
+      it("lists nothing when there are no principals of a kind", async () => {
+        expect(await store.listPrincipals("human")).toEqual([]);
+      });
+    });
+
+    describe("revocation", () => {
+      beforeEach(async () => {
+        await ready();
+      });
+
+      const revoke = (
+        kind: "jti" | "task" | "agent" | "scope" | "environment",
+        value: string,
+        atMs = clock.now(),
+      ) =>
+        store.revoke({
+          target: { kind, value } as never,
+          env: "staging",
+          atMs,
+          ttlMs: 10 * MINUTE,
+          reason: "test",
+        });
+
+      it("revokes a jti absolutely", async () => {
+        await revoke("jti", "jti-1");
+        expect(await store.enforce(check())).toEqual({ allow: false, reason: "revoked" });
+        expect((await store.enforce(check({ issuedAtMs: clock.now() + MINUTE }))).reason).toBe("revoked");
+        expect((await store.enforce(check({ jti: "jti-2" }))).allow).toBe(true);
+      });
+
+      it("revokes a task absolutely, also for tokens minted later for it", async () => {
+        await revoke("task", "task-1");
+        expect(await store.isTaskRevoked("staging", "task-1")).toBe(true);
+        expect(await store.isTaskRevoked("staging", "task-2")).toBe(false);
+        expect(await store.isTaskRevoked("production", "task-1")).toBe(false);
+        clock.advance(SECOND);
+        expect((await store.enforce(check({ jti: "new", issuedAtMs: clock.now() }))).reason).toBe("revoked");
+        expect((await store.enforce(check({ task: "task-2" }))).allow).toBe(true);
+      });
+
+      for (const kind of ["agent", "scope", "environment"] as const) {
+        it(`revokes by ${kind} only tokens issued at or before atMs`, async () => {
+          const value = { agent: "agent-1", scope: "staging-fix", environment: "staging" }[kind];
+          const atMs = clock.now();
+          await revoke(kind, value, atMs);
+          expect((await store.enforce(check({ issuedAtMs: atMs - MINUTE }))).reason).toBe("revoked");
+          expect((await store.enforce(check({ issuedAtMs: atMs }))).reason).toBe("revoked");
+          expect(await store.enforce(check({ issuedAtMs: atMs + 1 }))).toEqual({ allow: true, reason: "ok" });
+        });
+      }
+
+      it("does not let an agent or scope revocation reach other agents, scopes or environments", async () => {
+        await revoke("agent", "agent-1");
+        await revoke("scope", "staging-fix");
+        expect((await store.enforce(check({ agent: "agent-2", scope: "other" }))).allow).toBe(true);
+        expect((await store.enforce(check({ env: "production" }))).allow).toBe(true);
+      });
+
+      it("never lowers a not-before marker when an older revocation arrives later", async () => {
+        const t = clock.now();
+        await revoke("agent", "agent-1", t);
+        await revoke("agent", "agent-1", t - MINUTE);
+        expect((await store.enforce(check({ issuedAtMs: t - 1 }))).reason).toBe("revoked");
+        await revoke("agent", "agent-1", t + MINUTE);
+        expect((await store.enforce(check({ issuedAtMs: t + MINUTE - 1 }))).reason).toBe("revoked");
+        expect((await store.enforce(check({ issuedAtMs: t + MINUTE + 1 }))).allow).toBe(true);
+      });
+
+      it("lets a marker expire after its ttl", async () => {
+        await store.revoke({
+          target: { kind: "task", value: "task-1" },
+          env: "staging",
+          atMs: clock.now(),
+          ttlMs: 300,
+          reason: "x",
+        });
+        await store.revoke({
+          target: { kind: "agent", value: "agent-1" },
+          env: "staging",
+          atMs: clock.now(),
+          ttlMs: 300,
+          reason: "x",
+        });
+        expect(await store.isTaskRevoked("staging", "task-1")).toBe(true);
+        await elapse(450);
+        expect(await store.isTaskRevoked("staging", "task-1")).toBe(false);
+        expect((await store.enforce(check({ issuedAtMs: clock.now() - MINUTE }))).allow).toBe(true);
+      });
+
+      it("never shortens a marker's life when re-revoked with a shorter ttl", async () => {
+        const target = { kind: "task", value: "task-1" } as const;
+        await store.revoke({ target, env: "staging", atMs: clock.now(), ttlMs: 800, reason: "long" });
+        await store.revoke({ target, env: "staging", atMs: clock.now(), ttlMs: 100, reason: "short" });
+        await elapse(300);
+        expect(await store.isTaskRevoked("staging", "task-1")).toBe(true);
+      });
+
+      it("reports revoked before a deny reason", async () => {
+        await revoke("jti", "jti-1");
+        expect(await store.enforce(check({ denyReason: "action_not_granted" }))).toEqual({
+          allow: false,
+          reason: "revoked",
+        });
+        expect(await store.enforce(check({ jti: "jti-2", denyReason: "action_not_granted" }))).toEqual({
+          allow: false,
+          reason: "action_not_granted",
+        });
+      });
+
+      it("refuses an environment revocation written to another environment's slot", async () => {
+        await expect(
+          store.revoke({
+            target: { kind: "environment", value: "production" },
+            env: "staging",
+            atMs: 1,
+            ttlMs: 1,
+            reason: "x",
+          }),
+        ).rejects.toMatchObject({ code: "invalid_revocation" });
+      });
+    });
+
+    describe("blast radius", () => {
+      beforeEach(async () => {
+        await ready();
+      });
+
+      it("is an exact sliding window: max 3 per minute", async () => {
+        const t0 = clock.now();
+        const limits = [counter("task:task-1", 3)];
+        const at = (ms: number) => store.enforce(check({ nowMs: t0 + ms, limits }));
+        expect(await at(0)).toEqual({ allow: true, reason: "ok" });
+        expect((await at(10 * SECOND)).allow).toBe(true);
+        expect((await at(20 * SECOND)).allow).toBe(true);
+        expect(await at(59 * SECOND)).toEqual({ allow: false, reason: "rate_limited", limit: "task:task-1" });
+        expect((await at(60 * SECOND)).allow).toBe(false);
+        expect(await at(60 * SECOND + 1)).toEqual({ allow: true, reason: "ok" });
+        // Now 10 s, 20 s and 60.001 s are in the window.
+        expect((await at(61 * SECOND)).allow).toBe(false);
+        expect((await at(70 * SECOND + 1)).allow).toBe(true);
+      });
+
+      it("does not count denied calls", async () => {
+        const t0 = clock.now();
+        const limits = [counter("c", 2)];
+        const at = (ms: number) => store.enforce(check({ nowMs: t0 + ms, limits }));
+        expect((await at(0)).allow).toBe(true);
+        expect((await at(1)).allow).toBe(true);
+        for (let i = 0; i < 10; i++) expect((await at(2 + i)).allow).toBe(false);
+        // Had the denials counted, the window would still be full after the first two aged out.
+        expect((await at(MINUTE + 2)).allow).toBe(true);
+        expect((await at(MINUTE + 3)).allow).toBe(true);
+        expect((await at(MINUTE + 4)).allow).toBe(false);
+      });
+
+      it("does not count calls refused for a deny reason, revocation or stale generation", async () => {
+        const limits = [counter("c", 1)];
+        expect((await store.enforce(check({ limits, denyReason: "resource_not_granted" }))).allow).toBe(
+          false,
+        );
+        expect((await store.enforce(check({ limits, generation: "old" }))).allow).toBe(false);
+        await store.revoke({
+          target: { kind: "jti", value: "bad" },
+          env: "staging",
+          atMs: 0,
+          ttlMs: MINUTE,
+          reason: "x",
+        });
+        expect((await store.enforce(check({ limits, jti: "bad" }))).allow).toBe(false);
+        expect((await store.enforce(check({ limits }))).allow).toBe(true);
+      });
+
+      it("needs room in every counter and adds the event to all of them", async () => {
+        const task = counter("task:task-1", 2);
+        const env = counter("environment", 10);
+        expect((await store.enforce(check({ limits: [task, env] }))).allow).toBe(true);
+        expect((await store.enforce(check({ limits: [task, env] }))).allow).toBe(true);
+        expect(await store.enforce(check({ limits: [env, task] }))).toEqual({
+          allow: false,
+          reason: "rate_limited",
+          limit: "task:task-1",
+        });
+        // The environment counter holds exactly the two allowed events.
+        const env3 = counter("environment", 3);
+        expect((await store.enforce(check({ limits: [env3] }))).allow).toBe(true);
+        expect((await store.enforce(check({ limits: [env3] }))).reason).toBe("rate_limited");
+      });
+
+      it("keeps counters per environment", async () => {
+        const limits = [counter("environment", 1)];
+        expect((await store.enforce(check({ limits }))).allow).toBe(true);
+        expect((await store.enforce(check({ limits }))).allow).toBe(false);
+        expect((await store.enforce(check({ env: "production", limits }))).allow).toBe(true);
+      });
+
+      it("a deny limit does not revoke the task", async () => {
+        const limits = [counter("task:task-1", 1)];
+        await store.enforce(check({ limits }));
+        const outcome = await store.enforce(check({ limits }));
+        expect(outcome).toEqual({ allow: false, reason: "rate_limited", limit: "task:task-1" });
+        expect(await store.isTaskRevoked("staging", "task-1")).toBe(false);
+      });
+
+      it("a revoke_task limit revokes the whole task when exceeded", async () => {
+        const limits = [counter("env", 100), counter("task:task-1:delete", 2, { onExceed: "revoke_task" })];
+        expect((await store.enforce(check({ limits }))).allow).toBe(true);
+        expect((await store.enforce(check({ limits }))).allow).toBe(true);
+        expect(await store.enforce(check({ limits }))).toEqual({
+          allow: false,
+          reason: "rate_limited",
+          limit: "task:task-1:delete",
+          taskRevoked: true,
+        });
+        expect(await store.isTaskRevoked("staging", "task-1")).toBe(true);
+        // Every later call for the task is revoked, even a harmless one with no limits.
+        expect(await store.enforce(check({ jti: "jti-9", limits: [] }))).toEqual({
+          allow: false,
+          reason: "revoked",
+        });
+        expect((await store.enforce(check({ task: "task-2", limits: [] }))).allow).toBe(true);
+      });
+
+      it("the task revocation made by revoke_task lives taskRevocationTtlMs", async () => {
+        const limits = [counter("t", 1, { onExceed: "revoke_task" })];
+        await store.enforce(check({ limits }));
+        expect((await store.enforce(check({ limits, taskRevocationTtlMs: 300 }))).taskRevoked).toBe(true);
+        await elapse(450);
+        expect(await store.isTaskRevoked("staging", "task-1")).toBe(false);
+      });
+
+      it("reports the hold reason after the budget check, without consuming budget", async () => {
+        const limits = [counter("c", 1)];
+        for (let i = 0; i < 3; i++) {
+          expect(await store.enforce(check({ limits, holdReason: "approval_required" }))).toEqual({
+            allow: false,
+            reason: "approval_required",
+          });
+        }
+        expect((await store.enforce(check({ limits }))).allow).toBe(true);
+        // With the budget spent, the limit is reported rather than the hold.
+        expect((await store.enforce(check({ limits, holdReason: "approval_required" }))).reason).toBe(
+          "rate_limited",
+        );
+      });
+
+      it("reports the deny reason before the budget check", async () => {
+        const limits = [counter("c", 1)];
+        await store.enforce(check({ limits }));
+        expect((await store.enforce(check({ limits, denyReason: "action_not_granted" }))).reason).toBe(
+          "action_not_granted",
+        );
+      });
+    });
+
+    describe("issuance requests", () => {
+      const request = {
+        id: "req-1",
+        status: "pending" as const,
+        createdAt: 1000,
+        expiresAt: 2000,
+        payload: { scope: "prod-migrate", task: { id: "t1", intent: "migrate" }, actions: ["db:migrate"] },
+      };
+
+      it("saves, updates and reads back a request", async () => {
+        await store.saveIssuanceRequest(request, MINUTE);
+        expect(await store.getIssuanceRequest("req-1")).toEqual(request);
+        await store.saveIssuanceRequest({ ...request, status: "approved" }, MINUTE);
+        expect((await store.getIssuanceRequest("req-1"))?.status).toBe("approved");
+        expect(await store.getIssuanceRequest("req-2")).toBeNull();
+      });
+
+      it("forgets a request after its ttl", async () => {
+        await store.saveIssuanceRequest(request, 300);
+        await elapse(450);
+        expect(await store.getIssuanceRequest("req-1")).toBeNull();
+      });
+    });
+  });
+};
