@@ -1,8 +1,10 @@
 // A stand-in Vault server for tests: the API subset in vault-api.md, with the database engine run for real on PostgreSQL.
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import http from "node:http";
+import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
+import { adminConnectionUrl, PG_ADMIN_USER } from "./postgres.ts";
 
 /** Vault's system default (and maximum) lease ttl: 768h. */
 const MOUNT_MAX_TTL_S = 768 * 3600;
@@ -530,6 +532,47 @@ export class VaultStandin {
 /** Starts a stand-in Vault on a free port of 127.0.0.1. */
 export function startVaultStandin(options: VaultStandinOptions = {}): Promise<VaultStandin> {
   return VaultStandin.start(options);
+}
+
+const DEPLOY_SQL = new URL("../../deploy/vault/sql/", import.meta.url);
+
+/**
+ * Configures the database engine of a Vault (the stand-in, or a real one) over HTTP the way deploy/vault/init.sh
+ * does, from the same SQL files: per environment a connection named after it and a role `<env>-readwrite`,
+ * pointed at the given local database instead of compose's `staging`/`production`.
+ */
+export async function configureReadwriteRoles(
+  vault: { addr: string; token: string },
+  databases: Record<string, string>,
+  ttl: { defaultTtl?: string | number; maxTtl?: string | number } = {},
+): Promise<void> {
+  const creation = await readFile(new URL("readwrite-creation.sql", DEPLOY_SQL), "utf8");
+  const revocation = await readFile(new URL("revocation.sql", DEPLOY_SQL), "utf8");
+  for (const [environment, database] of Object.entries(databases)) {
+    await vaultWrite(vault, `database/config/${environment}`, {
+      plugin_name: "postgresql-database-plugin",
+      connection_url: `${adminConnectionUrl(database, { vaultTemplate: true })}?sslmode=disable`,
+      username: PG_ADMIN_USER,
+      password: "",
+      allowed_roles: `${environment}-readwrite`,
+    });
+    await vaultWrite(vault, `database/roles/${environment}-readwrite`, {
+      db_name: environment,
+      creation_statements: creation.replaceAll("@DATABASE@", database),
+      revocation_statements: revocation,
+      default_ttl: ttl.defaultTtl ?? "15m",
+      max_ttl: ttl.maxTtl ?? "1h",
+    });
+  }
+}
+
+async function vaultWrite(vault: { addr: string; token: string }, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${vault.addr}/v1/${path}`, {
+    method: "POST",
+    headers: { "X-Vault-Token": vault.token, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
 }
 
 function kvMetadata(version: KvVersion): Record<string, unknown> {
