@@ -72,7 +72,9 @@ function checkGrantable(granted: GrantedAction[], report: Report): void {
 function checkDataAndBackups(granted: GrantedAction[], report: Report): void {
   const backups = granted.filter(({ action }) => action.backup).map(({ action }) => action.name);
   if (backups.length === 0) return;
-  const data = granted.filter(({ action }) => action.destructive && !action.backup).map(({ action }) => action.name);
+  const data = granted
+    .filter(({ action }) => action.destructive && !action.backup)
+    .map(({ action }) => action.name);
   const message =
     data.length > 0
       ? `expected a scope that cannot delete both data and its backups, got data deletion (${data.join(", ")}) and backup deletion (${backups.join(", ")})`
@@ -105,7 +107,10 @@ function checkTtl(scope: Scope, environment: Environment, report: Report): void 
   const vaultTtl = scope.credentials?.vault.ttl;
   if (vaultTtl !== undefined && vaultTtl > ttl.max) {
     // Dynamic credentials that outlive every token of the task are long-lived secrets again.
-    report("credentials.vault.ttl", `expected at most ttl.max (${formatMs(ttl.max)}), got ${formatMs(vaultTtl)}`);
+    report(
+      "credentials.vault.ttl",
+      `expected at most ttl.max (${formatMs(ttl.max)}), got ${formatMs(vaultTtl)}`,
+    );
   }
 }
 

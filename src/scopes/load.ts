@@ -34,7 +34,8 @@ export function formatPath(segments: readonly PropertyKey[]): string {
   let out = "";
   for (const segment of segments) {
     if (typeof segment === "number") out += `[${segment}]`;
-    else if (typeof segment === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) out += out ? `.${segment}` : segment;
+    else if (typeof segment === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment))
+      out += out ? `.${segment}` : segment;
     else out += `[${JSON.stringify(String(segment))}]`;
   }
   return out || "(root)";
@@ -73,7 +74,11 @@ export async function loadScopeSet(dir: string): Promise<LoadScopeSetResult> {
     parsed.data = parseYaml(text, file, problems);
   }
 
-  const environments = loadEnvironments(files.get(ENVIRONMENTS_FILE), path.join(dir, ENVIRONMENTS_FILE), problems);
+  const environments = loadEnvironments(
+    files.get(ENVIRONMENTS_FILE),
+    path.join(dir, ENVIRONMENTS_FILE),
+    problems,
+  );
   const actions = loadActions(files.get(ACTIONS_FILE), path.join(dir, ACTIONS_FILE), problems);
   checkEnvironmentLimits(environments, actions, path.join(dir, ENVIRONMENTS_FILE), problems);
 
@@ -135,7 +140,11 @@ function parseYaml(text: string, file: string, problems: ScopeProblem[]): unknow
       issue.code === "MULTIPLE_DOCS"
         ? "expected one document, got several (remove the --- separator)"
         : issue.message.split("\n")[0]!.replace(/:$/, "");
-    problems.push({ file, path: "(root)", message: `invalid YAML at line ${line}, column ${col}: ${message}` });
+    problems.push({
+      file,
+      path: "(root)",
+      message: `invalid YAML at line ${line}, column ${col}: ${message}`,
+    });
   }
   if (issues.length > 0) return undefined;
   try {
@@ -173,7 +182,8 @@ interface Catalogue<T> {
 }
 
 function rawNames(data: unknown, key: string): Set<string> | undefined {
-  if (!data || typeof data !== "object" || !Array.isArray((data as Record<string, unknown>)[key])) return undefined;
+  if (!data || typeof data !== "object" || !Array.isArray((data as Record<string, unknown>)[key]))
+    return undefined;
   const names = new Set<string>();
   for (const entry of (data as Record<string, unknown[]>)[key]!) {
     const name = entry && typeof entry === "object" ? (entry as { name?: unknown }).name : undefined;
@@ -183,7 +193,11 @@ function rawNames(data: unknown, key: string): Set<string> | undefined {
 }
 
 function missingFile(file: string, what: string): ScopeProblem {
-  return { file, path: "(root)", message: `expected a file defining ${what}, got nothing (the file is missing)` };
+  return {
+    file,
+    path: "(root)",
+    message: `expected a file defining ${what}, got nothing (the file is missing)`,
+  };
 }
 
 function loadEnvironments(
@@ -217,7 +231,11 @@ function loadEnvironments(
   return { valid, list: data.environments, names };
 }
 
-function loadActions(parsed: ParsedFile | undefined, file: string, problems: ScopeProblem[]): Catalogue<Action> {
+function loadActions(
+  parsed: ParsedFile | undefined,
+  file: string,
+  problems: ScopeProblem[],
+): Catalogue<Action> {
   const valid = new Map<string, Action>();
   if (!parsed) {
     problems.push(missingFile(file, "the action catalogue"));
@@ -320,7 +338,11 @@ function checkScopeReferences(
       // Malformed names already have a schema problem; only well-formed unknown ones are reported here.
       if (actionName.safeParse(action).success && !knownActions.has(action as string)) {
         ok = false;
-        problems.push({ file, path: `actions[${i}]`, message: unknownAction(action as string, knownActions) });
+        problems.push({
+          file,
+          path: `actions[${i}]`,
+          message: unknownAction(action as string, knownActions),
+        });
       }
     });
   }

@@ -7,7 +7,8 @@ export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return "nothing";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   return String(value);
 }
 const show = describeValue;
@@ -94,7 +95,9 @@ export const durationMs = z.unknown().transform((value, ctx) => {
 const ACTION_NAME = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;
 export const actionName = z
   .string({ error: (issue) => `expected an action name like "volume:delete", got ${show(issue.input)}` })
-  .regex(ACTION_NAME, { error: (issue) => `expected an action name like "volume:delete", got ${show(issue.input)}` });
+  .regex(ACTION_NAME, {
+    error: (issue) => `expected an action name like "volume:delete", got ${show(issue.input)}`,
+  });
 
 const nonEmptyString = (what: string) =>
   z
@@ -121,9 +124,13 @@ export const limitKey = z.enum(["task", "agent", "scope", "environment"], {
 export const blastRadiusLimit = z
   .object(
     {
-      match: z.union([z.strictObject({ action: actionName }), z.strictObject({ destructive: z.literal(true) })], {
-        error: (issue) => `expected {action: "resource:verb"} or {destructive: true}, got ${show(issue.input)}`,
-      }),
+      match: z.union(
+        [z.strictObject({ action: actionName }), z.strictObject({ destructive: z.literal(true) })],
+        {
+          error: (issue) =>
+            `expected {action: "resource:verb"} or {destructive: true}, got ${show(issue.input)}`,
+        },
+      ),
       max: wholeNumber,
       per: durationMs,
       key: limitKey,
@@ -160,7 +167,9 @@ export const environmentSchema = z
       resources: z
         .array(resourceGlob, { error: expecting("a list of resource globs") })
         .min(1, { error: "expected at least one resource glob" }),
-      markers: z.array(nonEmptyString("a marker string"), { error: expecting("a list of marker strings") }).default([]),
+      markers: z
+        .array(nonEmptyString("a marker string"), { error: expecting("a list of marker strings") })
+        .default([]),
       limits: limitList.default([]),
       /** Vault paths (globs) whose credentials belong to this environment. */
       vault_paths: z
@@ -219,7 +228,9 @@ export const scopeSchema = z
       description: nonEmptyString("a description of what the scope is for"),
       environment: identifier,
       agents: z
-        .array(nonEmptyString('an agent id glob like "ci-*"'), { error: expecting('a list of agent id globs like ["*"]') })
+        .array(nonEmptyString('an agent id glob like "ci-*"'), {
+          error: expecting('a list of agent id globs like ["*"]'),
+        })
         .min(1, { error: "expected at least one agent glob" }),
       actions: z
         .array(actionName, { error: expecting('a list of action names like ["volume:read"]') })
@@ -227,9 +238,14 @@ export const scopeSchema = z
       resources: z
         .array(resourceGlob, { error: expecting("a list of resource globs") })
         .min(1, { error: "expected at least one resource glob" }),
-      audiences: z.array(nonEmptyString("an audience"), { error: expecting("a list of audiences") }).default([]),
+      audiences: z
+        .array(nonEmptyString("an audience"), { error: expecting("a list of audiences") })
+        .default([]),
       ttl: z
-        .object({ default: durationMs, max: durationMs }, { error: expecting("a mapping like {default: 15m, max: 1h}") })
+        .object(
+          { default: durationMs, max: durationMs },
+          { error: expecting("a mapping like {default: 15m, max: 1h}") },
+        )
         .strict(),
       limits: limitList.default([]),
       approval: z
@@ -237,7 +253,11 @@ export const scopeSchema = z
           {
             issue: approvalRule.optional(),
             destructive: approvalRule.optional(),
-            actions: z.record(actionName, approvalRule, { error: expecting("a mapping of action name to approval rule") }).optional(),
+            actions: z
+              .record(actionName, approvalRule, {
+                error: expecting("a mapping of action name to approval rule"),
+              })
+              .optional(),
           },
           { error: expecting("a mapping with issue, destructive or actions") },
         )

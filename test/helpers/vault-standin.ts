@@ -97,6 +97,11 @@ export class VaultStandin {
   readonly #leases = new Map<string, Lease>();
   readonly #kv = new Map<string, KvVersion[]>();
   readonly #held = new Set<http.ServerResponse>();
+  /**
+   * The engine's SQL runs one piece of work at a time: PostgreSQL fails concurrent GRANT/REVOKE on the same
+   * database ("tuple concurrently updated"), which would make tests flaky rather than test anything.
+   */
+  #databaseWork: Promise<unknown> = Promise.resolve();
 
   private constructor(options: VaultStandinOptions) {
     this.rootToken = options.rootToken ?? `hvs.standin-${randomBytes(12).toString("hex")}`;
@@ -283,8 +288,10 @@ export class VaultStandin {
     if ((match = /^sys\/(?:leases\/)?revoke-prefix\/(.+)$/.exec(path))) {
       allow(method, write);
       const prefix = match[1]!;
-      const under = [...this.#leases.values()].filter((lease) => lease.id.startsWith(prefix));
-      await Promise.all(under.map((lease) => this.#revoke(lease)));
+      // One after the other, as Vault's revoke-prefix does.
+      for (const lease of [...this.#leases.values()].filter((entry) => entry.id.startsWith(prefix))) {
+        await this.#revoke(lease);
+      }
       return { status: 204 };
     }
     if ((match = /^secret\/data\/(.+)$/.exec(path))) {
@@ -404,7 +411,7 @@ export class VaultStandin {
     const values = { name: username, username, password, expiration: formatExpiration(expireTime) };
     const connectionUrl = resolveConnectionUrl(connection);
     try {
-      await runInTransaction(connectionUrl, role.creationStatements, values);
+      await this.#serially(() => runInTransaction(connectionUrl, role.creationStatements, values));
     } catch (error) {
       throw new VaultHttpError(500, [`1 error occurred:\n\t* ${describe(error)}\n\n`]);
     }
@@ -459,11 +466,13 @@ export class VaultStandin {
       role && role.renewStatements.length > 0
         ? role.renewStatements
         : [`ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}'`];
-    await runInTransaction(lease.connectionUrl, statements, {
-      name: lease.username,
-      username: lease.username,
-      expiration: formatExpiration(expireTime),
-    });
+    await this.#serially(() =>
+      runInTransaction(lease.connectionUrl, statements, {
+        name: lease.username,
+        username: lease.username,
+        expiration: formatExpiration(expireTime),
+      }),
+    );
     lease.expireTime = expireTime;
     lease.lastRenewal = now;
     return { lease_id: lease.id, renewable: true, lease_duration: granted, warnings };
@@ -483,7 +492,7 @@ export class VaultStandin {
   /** Runs the role's revocation statements (or the default drop) once; concurrent callers share the attempt. */
   #revoke(lease: Lease): Promise<void> {
     if (!lease.revoking) {
-      lease.revoking = this.#runRevocation(lease).then(
+      lease.revoking = this.#serially(() => this.#runRevocation(lease)).then(
         () => {
           this.#leases.delete(lease.id);
         },
@@ -508,6 +517,12 @@ export class VaultStandin {
       return;
     }
     await dropRole(lease.connectionUrl, lease.username);
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#databaseWork.then(work, work);
+    this.#databaseWork = run.catch(() => {});
+    return run;
   }
 
   #readKv(path: string): Record<string, unknown> {

@@ -20,12 +20,18 @@ describe("loadScopeSet", () => {
       { match: { destructive: true }, max: 3, per: 60_000, key: "task", on_exceed: "revoke_task" },
     ]);
     expect(set.environments.get("production")).toMatchObject({ protected: true, max_ttl: 30 * 60_000 });
-    expect(set.actions.get("backup:delete")).toMatchObject({ destructive: true, grantable: false, backup: true });
+    expect(set.actions.get("backup:delete")).toMatchObject({
+      destructive: true,
+      grantable: false,
+      backup: true,
+    });
     expect(set.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("names the file as dir joined with the file name", async () => {
-    const dir = await scopeDir({ "staging-fix.yaml": stagingScope({ ttl: "ttl: {default: 15m, max: later}" }) });
+    const dir = await scopeDir({
+      "staging-fix.yaml": stagingScope({ ttl: "ttl: {default: 15m, max: later}" }),
+    });
     const result = await loadScopeSet(dir);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -81,7 +87,9 @@ describe("loadScopeSet problems", () => {
   });
 
   it("missing required fields say what was expected and got nothing", async () => {
-    const dir = await scopeDir({ "s.yaml": stagingScope({ description: null, ttl: null, agents: "agents:" }) });
+    const dir = await scopeDir({
+      "s.yaml": stagingScope({ description: null, ttl: null, agents: "agents:" }),
+    });
     expect(await loadProblems(dir)).toEqual([
       "s.yaml: description: expected a description of what the scope is for, got nothing",
       's.yaml: agents: expected a list of agent id globs like ["*"], got nothing',
@@ -94,7 +102,8 @@ describe("loadScopeSet problems", () => {
       "s.yaml": stagingScope({
         agents: 'agents: "*"',
         actions: "actions: [volume:read, 3, Volume:Delete]",
-        limits: 'limits:\n  - {match: {destructive: false}, max: "3", per: 1m, key: everyone, on_exceed: explode}',
+        limits:
+          'limits:\n  - {match: {destructive: false}, max: "3", per: 1m, key: everyone, on_exceed: explode}',
       }),
     });
     expect(await loadProblems(dir)).toEqual([
@@ -111,7 +120,8 @@ describe("loadScopeSet problems", () => {
   it("paths into approval.actions quote action names", async () => {
     const dir = await scopeDir({
       "s.yaml": stagingScope({
-        approval: 'approval:\n  actions:\n    "volume:delete": {approvers: [sre], quorum: 0}\n    Bad: {approvers: []}',
+        approval:
+          'approval:\n  actions:\n    "volume:delete": {approvers: [sre], quorum: 0}\n    Bad: {approvers: []}',
       }),
     });
     expect(await loadProblems(dir)).toEqual([
@@ -225,7 +235,7 @@ describe("loadScopeSet problems", () => {
       "README.md": "not a scope",
     });
     expect(await loadProblems(dir)).toEqual([
-      "Bad Name.yaml: (root): expected the file name to be a scope id of letters, digits, \"-\" or \"_\", got \"Bad Name\"",
+      'Bad Name.yaml: (root): expected the file name to be a scope id of letters, digits, "-" or "_", got "Bad Name"',
       "actions.yaml: (root): expected a mapping with an `actions:` list, got a list",
       "empty.yaml: (root): expected a mapping with description, environment, agents, actions, resources and ttl, got nothing",
       "environments.yaml: (root): expected a file defining the environments, got nothing (the file is missing)",
