@@ -164,7 +164,9 @@ export class VaultCredentialsClient {
   /** Revokes a lease; Vault runs the engine's revocation (for a database: the role is dropped). */
   async revokeLease(leaseId: string): Promise<void> {
     const operation = { action: "revoking lease", path: requireLeaseId(leaseId) };
-    await this.#call(operation, () => this.#vault.revoke({ lease_id: leaseId, requestOptions: this.#requestOptions() }));
+    await this.#call(operation, () =>
+      this.#vault.revoke({ lease_id: leaseId, requestOptions: this.#requestOptions() }),
+    );
   }
 
   /** Revokes every lease under a prefix (`database/creds/<role>`); the token needs a sudo policy. */
@@ -173,7 +175,11 @@ export class VaultCredentialsClient {
     const operation = { action: "revoking leases under", path };
     // node-vault's revokePrefix still uses the pre-0.9 `sys/revoke-prefix` path; use the documented one.
     await this.#call(operation, () =>
-      this.#vault.request({ path: `/sys/leases/revoke-prefix/${path}`, method: "PUT", ...this.#requestOptions() }),
+      this.#vault.request({
+        path: `/sys/leases/revoke-prefix/${path}`,
+        method: "PUT",
+        ...this.#requestOptions(),
+      }),
     );
   }
 
@@ -198,7 +204,9 @@ export class VaultCredentialsClient {
   async health(): Promise<VaultHealth> {
     const operation = { action: "checking", path: "sys/health" };
     // node-vault resolves with the body for every sys/health status (429, 501, 503 included).
-    const body = await this.#call(operation, () => this.#vault.health({ requestOptions: this.#requestOptions() }));
+    const body = await this.#call(operation, () =>
+      this.#vault.health({ requestOptions: this.#requestOptions() }),
+    );
     return parse(health, body, operation);
   }
 
@@ -244,7 +252,10 @@ export class VaultCredentialsClient {
 
 function checkPath(path: string): string {
   const trimmed = path.replace(/^\/+|\/+$/g, "");
-  if (!VAULT_PATH.test(trimmed) || trimmed.split("/").some((segment) => segment === "." || segment === "..")) {
+  if (
+    !VAULT_PATH.test(trimmed) ||
+    trimmed.split("/").some((segment) => segment === "." || segment === "..")
+  ) {
     throw new LeashError(
       "vault_bad_path",
       502,

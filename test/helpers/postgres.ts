@@ -31,7 +31,9 @@ export function adminConnectionUrl(database: string, options: { vaultTemplate?: 
 export async function createEnvironmentDatabases(): Promise<EnvironmentDatabases> {
   for (const database of Object.values(ENVIRONMENT_DATABASES)) {
     await createDatabase(database);
-    await asAdmin("postgres", (client) => client.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(database)} FROM PUBLIC`));
+    await asAdmin("postgres", (client) =>
+      client.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(database)} FROM PUBLIC`),
+    );
   }
   return { ...ENVIRONMENT_DATABASES };
 }
@@ -55,7 +57,10 @@ async function createDatabase(database: string): Promise<void> {
 }
 
 export async function asAdmin<T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminConnectionUrl(database), connectionTimeoutMillis: 5_000 });
+  const client = new pg.Client({
+    connectionString: adminConnectionUrl(database),
+    connectionTimeoutMillis: 5_000,
+  });
   client.on("error", () => {});
   await client.connect();
   try {
@@ -66,7 +71,9 @@ export async function asAdmin<T>(database: string, work: (client: pg.Client) => 
 }
 
 export async function roleExists(name: string): Promise<boolean> {
-  const found = await asAdmin("postgres", (client) => client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]));
+  const found = await asAdmin("postgres", (client) =>
+    client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]),
+  );
   return (found.rowCount ?? 0) > 0;
 }
 
@@ -124,7 +131,13 @@ function verifierMatches(verifier: string, user: string, password: string): bool
   const scram = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(verifier);
   if (scram) {
     const [, iterations, salt, storedKey, serverKey] = scram;
-    const salted = pbkdf2Sync(password.normalize("NFKC"), Buffer.from(salt!, "base64"), Number(iterations), 32, "sha256");
+    const salted = pbkdf2Sync(
+      password.normalize("NFKC"),
+      Buffer.from(salt!, "base64"),
+      Number(iterations),
+      32,
+      "sha256",
+    );
     const clientKey = createHmac("sha256", salted).update("Client Key").digest();
     const expectedStored = createHash("sha256").update(clientKey).digest();
     const expectedServer = createHmac("sha256", salted).update("Server Key").digest();
@@ -134,7 +147,12 @@ function verifierMatches(verifier: string, user: string, password: string): bool
     );
   }
   if (verifier.startsWith("md5")) {
-    return verifier === `md5${createHash("md5").update(password + user).digest("hex")}`;
+    return (
+      verifier ===
+      `md5${createHash("md5")
+        .update(password + user)
+        .digest("hex")}`
+    );
   }
   return false;
 }

@@ -1,7 +1,7 @@
 // A stand-in Vault server for tests: the API subset in vault-api.md, with the database engine run for real on PostgreSQL.
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import http from "node:http";
 import { readFile } from "node:fs/promises";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { adminConnectionUrl, PG_ADMIN_USER } from "./postgres.ts";
@@ -581,7 +581,11 @@ export async function configureReadwriteRoles(
   }
 }
 
-async function vaultWrite(vault: { addr: string; token: string }, path: string, body: unknown): Promise<void> {
+async function vaultWrite(
+  vault: { addr: string; token: string },
+  path: string,
+  body: unknown,
+): Promise<void> {
   const response = await fetch(`${vault.addr}/v1/${path}`, {
     method: "POST",
     headers: { "X-Vault-Token": vault.token, "Content-Type": "application/json" },

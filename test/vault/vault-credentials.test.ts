@@ -81,7 +81,9 @@ describe("dynamic database credentials", () => {
       await session.query("INSERT INTO vault_notes (body) VALUES ('from a vault login')");
       const read = await session.query("SELECT count(*)::int AS n FROM vault_notes");
       expect(read.rows[0].n).toBeGreaterThan(0);
-      await expect(session.query("CREATE TABLE vault_forbidden (id int)")).rejects.toThrow(/permission denied/);
+      await expect(session.query("CREATE TABLE vault_forbidden (id int)")).rejects.toThrow(
+        /permission denied/,
+      );
     } finally {
       await session.end();
     }
@@ -262,7 +264,10 @@ describe("token and KV v2", () => {
   it("looks up its own token", async () => {
     expect(await client.lookupSelf()).toEqual({ policies: ["root"], expiresAt: null, renewable: false });
     standin.addToken("hvs.short-lived", { ttlSeconds: 600, policies: ["leash"] });
-    const info = await new VaultCredentialsClient({ endpoint: standin.addr, token: "hvs.short-lived" }).lookupSelf();
+    const info = await new VaultCredentialsClient({
+      endpoint: standin.addr,
+      token: "hvs.short-lived",
+    }).lookupSelf();
     expect(info.policies).toEqual(["leash"]);
     expect(info.expiresAt! - Date.now()).toBeGreaterThan(590_000);
   });

@@ -1,0 +1,86 @@
+// The accumulator every analyser writes into: findings, texts that may name an environment, and the nested analysers.
+
+export interface Finding {
+  destructive: boolean;
+  /** Destroys or disables a safety net: backups, snapshots, versioning, object lock, deletion protection, audit logs. */
+  safetyNet?: boolean;
+  action?: string;
+  reason: string;
+  /** The rules guessed; a model may be asked. */
+  uncertain?: boolean;
+}
+
+export type SqlDialect = "postgres" | "mysql" | "sqlite";
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  body?: string;
+  /** True when the body came from a file or stdin the guard cannot see. */
+  opaqueBody?: boolean;
+}
+
+export type CodeLanguage = "python" | "ruby" | "node" | "perl" | "php" | "mongo" | "lua";
+
+/** Entry points back into the classifier for payloads found inside a command (`bash -c`, `psql -c`, `curl -d`…). */
+export interface NestedAnalysers {
+  shell(script: string, vars?: ReadonlyMap<string, string>): void;
+  sql(text: string, dialect?: SqlDialect): void;
+  graphql(query: string, variables?: unknown): void;
+  http(request: HttpRequest): void;
+  code(language: CodeLanguage, source: string): void;
+}
+
+const MAX_DEPTH = 12;
+
+export class Analysis {
+  readonly findings: Finding[] = [];
+  /** Decoded payloads and resolved values, scanned for environment markers along with the command itself. */
+  readonly texts: string[] = [];
+  depth = 0;
+
+  constructor(readonly nested: NestedAnalysers) {}
+
+  add(finding: Finding): void {
+    this.findings.push(finding);
+  }
+
+  destroys(reason: string, action?: string): void {
+    this.findings.push({ destructive: true, reason, action });
+  }
+
+  /** Destroys or disables a safety net (denied everywhere). */
+  destroysSafetyNet(reason: string, action?: string): void {
+    this.findings.push({ destructive: true, safetyNet: true, reason, action });
+  }
+
+  harmless(reason: string, action?: string): void {
+    this.findings.push({ destructive: false, reason, action });
+  }
+
+  uncertain(reason: string, destructive: boolean, action?: string): void {
+    this.findings.push({ destructive, uncertain: true, reason, action });
+  }
+
+  note(text: string): void {
+    if (text) this.texts.push(text);
+  }
+
+  /** Runs a nested analysis one level deeper; past the limit the payload counts as uncertain and destructive. */
+  nest(run: () => void): void {
+    if (this.depth >= MAX_DEPTH) {
+      this.uncertain("payloads nested too deeply to follow", true);
+      return;
+    }
+    this.depth++;
+    try {
+      run();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  get destructive(): boolean {
+    return this.findings.some((f) => f.destructive);
+  }
+}

@@ -1,0 +1,39 @@
+// The public shapes of the guard: what a caller passes in and what a classification says.
+
+export type Decision = "allow" | "ask" | "deny";
+
+/** What betrays an environment in a command: hostnames, kube contexts, `RAILS_ENV=production`, project ids. */
+export interface EnvironmentMarkers {
+  name: string;
+  protected: boolean;
+  markers: string[];
+}
+
+export interface GuardContext {
+  /** The environment the task was issued for; a command pointing elsewhere is denied. */
+  env?: string;
+  /** The task's stated intent, e.g. "fix the staging deploy". */
+  intent?: string;
+  /** Known environments; defaults to a protected `production` and an unprotected `staging`. */
+  environments?: EnvironmentMarkers[];
+}
+
+export interface Classification {
+  destructive: boolean;
+  decision: Decision;
+  /** Implied actions in the catalogue's `resource:verb` style, e.g. `volume:delete`. */
+  actions: string[];
+  /** The environment the command points at, or "unknown". */
+  environment: string;
+  /** Why: decision codes first (`environment_mismatch: …`), then what the rules saw. */
+  reasons: string[];
+  /** The rules could not fully understand the command (parser failure, unknown tool with alarming words). */
+  uncertain: boolean;
+}
+
+const DECISION_RANK: Record<Decision, number> = { allow: 0, ask: 1, deny: 2 };
+
+/** The stricter of two decisions: deny over ask over allow. */
+export function stricter(a: Decision, b: Decision): Decision {
+  return DECISION_RANK[a] >= DECISION_RANK[b] ? a : b;
+}
