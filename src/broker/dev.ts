@@ -43,7 +43,11 @@ export async function startDevBroker(options: DevOptions): Promise<DevBroker> {
 
   const now = clock.now();
   const admin = await createPrincipal(store, { id: "dev-admin", kind: "human", roles: ["admin"] }, now);
-  const security = await createPrincipal(store, { id: "dev-security", kind: "human", roles: ["security"], createdBy: "dev-admin" }, now);
+  const security = await createPrincipal(
+    store,
+    { id: "dev-security", kind: "human", roles: ["security"], createdBy: "dev-admin" },
+    now,
+  );
   const totpSecret = authenticator.generateSecret();
   const approver = await createPrincipal(
     store,
@@ -51,7 +55,11 @@ export async function startDevBroker(options: DevOptions): Promise<DevBroker> {
     now,
   );
   await store.savePrincipal({ ...approver.principal, totp: { secret: totpSecret, confirmed: true } });
-  const agent = await createPrincipal(store, { id: "dev-agent", kind: "agent", scopes: ["*"], createdBy: "dev-admin" }, now);
+  const agent = await createPrincipal(
+    store,
+    { id: "dev-agent", kind: "agent", scopes: ["*"], createdBy: "dev-admin" },
+    now,
+  );
 
   const logger = createLogger(options.logLevel ?? "warn");
   // With --port 0 the issuer's port is known only after listening; it is set before the URL is handed to anyone.

@@ -31,18 +31,30 @@ export async function callApi<T = Record<string, unknown>>(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
-    throw new LeashError("broker_unreachable", 503, `cannot reach leash at ${client.url}: ${(error as Error).message}`);
+    throw new LeashError(
+      "broker_unreachable",
+      503,
+      `cannot reach leash at ${client.url}: ${(error as Error).message}`,
+    );
   }
   const text = await response.text();
   let parsed: unknown = null;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
-    throw new LeashError("bad_response", response.status, `leash answered ${response.status} with a non-JSON body`);
+    throw new LeashError(
+      "bad_response",
+      response.status,
+      `leash answered ${response.status} with a non-JSON body`,
+    );
   }
   if (!response.ok) {
     const problem = (parsed ?? {}) as { code?: string; detail?: string };
-    throw new LeashError(problem.code ?? "request_failed", response.status, problem.detail ?? `HTTP ${response.status}`);
+    throw new LeashError(
+      problem.code ?? "request_failed",
+      response.status,
+      problem.detail ?? `HTTP ${response.status}`,
+    );
   }
   return { status: response.status, body: parsed as T };
 }

@@ -3,12 +3,16 @@ import { InvalidArgumentError } from "commander";
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError("expected a port number 0-65535");
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidArgumentError("expected a port number 0-65535");
   return port;
 }
 
 export function parseList(value: string): string[] {
-  const items = value.split(",").map((item) => item.trim()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new InvalidArgumentError("expected a comma-separated list");
   return items;
 }

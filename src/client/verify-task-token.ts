@@ -7,7 +7,12 @@ import {
   type JSONWebKeySet,
   jwtVerify,
 } from "jose";
-import { environmentAudience, environmentIssuer, type TaskTokenClaims, taskTokenClaimsSchema } from "../tokens/claims.ts";
+import {
+  environmentAudience,
+  environmentIssuer,
+  type TaskTokenClaims,
+  taskTokenClaimsSchema,
+} from "../tokens/claims.ts";
 
 export const TOKEN_ALGORITHMS = ["EdDSA", "ES256"];
 const FORBIDDEN_HEADERS = ["jwk", "jku", "x5u", "x5c"] as const;
@@ -62,7 +67,7 @@ function precheck(token: string, environment: string): void {
     header = decodeProtectedHeader(token) as Record<string, unknown>;
     payload = decodeJwt(token) as Record<string, unknown>;
   } catch {
-    return fail("token_malformed", "not a compact JWS");
+    fail("token_malformed", "not a compact JWS");
   }
   for (const name of FORBIDDEN_HEADERS) {
     if (name in header) fail("token_header_forbidden", `header parameter "${name}" is not accepted`);
@@ -81,21 +86,32 @@ function translate(error: unknown): never {
   if (error instanceof errors.JWTExpired) fail("token_expired", "token has expired");
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "nbf") fail("token_not_yet_valid", "token is not valid yet");
-    if (error.claim === "iss" || error.claim === "aud") fail("wrong_environment", `token ${error.claim} does not match`);
+    if (error.claim === "iss" || error.claim === "aud")
+      fail("wrong_environment", `token ${error.claim} does not match`);
     if (error.claim === "typ") fail("token_wrong_type", 'token type must be "at+jwt"');
     fail("token_claims_invalid", error.message);
   }
-  if (error instanceof errors.JWKSNoMatchingKey) fail("token_unknown_kid", "no key in this environment's set matches the token's kid");
-  if (error instanceof errors.JOSEAlgNotAllowed) fail("token_algorithm_not_allowed", "algorithm is not accepted");
-  if (error instanceof errors.JWSSignatureVerificationFailed) fail("token_signature_invalid", "signature does not verify");
-  if (error instanceof errors.JOSENotSupported || error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+  if (error instanceof errors.JWKSNoMatchingKey)
+    fail("token_unknown_kid", "no key in this environment's set matches the token's kid");
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    fail("token_algorithm_not_allowed", "algorithm is not accepted");
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    fail("token_signature_invalid", "signature does not verify");
+  if (
+    error instanceof errors.JOSENotSupported ||
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid
+  ) {
     fail("token_malformed", error.message);
   }
   fail("token_malformed", "token could not be verified");
 }
 
 /** Verifies signature, type, issuer, audience and lifetime; returns the claims or throws TokenVerificationError. */
-export async function verifyTaskToken(token: string, options: VerifyTaskTokenOptions): Promise<TaskTokenClaims> {
+export async function verifyTaskToken(
+  token: string,
+  options: VerifyTaskTokenOptions,
+): Promise<TaskTokenClaims> {
   precheck(token, options.environment);
   let payload: unknown;
   try {

@@ -3,10 +3,14 @@ import { z } from "zod";
 import { SIGNING_ALGORITHMS } from "../keys/signing-key.ts";
 
 const configSchema = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" }).default("redis://127.0.0.1:6379"),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" })
+    .default("redis://127.0.0.1:6379"),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
   LEASH_ISSUER: z.url({ error: "expected the broker's public base URL, like https://leash.example.com" }),
-  LEASH_KEYS_DIR: z.string().min(1, { error: "expected the directory holding the signing keys (leash keys init --dir …)" }),
+  LEASH_KEYS_DIR: z
+    .string()
+    .min(1, { error: "expected the directory holding the signing keys (leash keys init --dir …)" }),
   LEASH_SCOPES_DIR: z.string().min(1).default("scopes"),
   LEASH_SIGNING_ALG: z.enum(SIGNING_ALGORITHMS).default("EdDSA"),
   VAULT_ADDR: z.url({ error: "expected Vault's URL, like http://127.0.0.1:8200" }).optional(),

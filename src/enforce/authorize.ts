@@ -43,7 +43,12 @@ function tokenReason(error: TokenVerificationError): string {
 }
 
 /** What the token and the scope as it is now say about this call, without I/O; null when both grant it. */
-export function grantDenial(set: ScopeSet, claims: TaskTokenClaims, action: string, resource: string): string | null {
+export function grantDenial(
+  set: ScopeSet,
+  claims: TaskTokenClaims,
+  action: string,
+  resource: string,
+): string | null {
   const scope = set.scopes.get(claims.scope_id);
   if (!scope) return "scope_removed";
   const environment = set.environments.get(claims.env);
@@ -97,7 +102,10 @@ export function limitCounters(
           ]
         : [],
     );
-  return [...counters(`scope:${scope.id}`, scope.limits), ...counters(`env:${environment.name}`, environment.limits)];
+  return [
+    ...counters(`scope:${scope.id}`, scope.limits),
+    ...counters(`env:${environment.name}`, environment.limits),
+  ];
 }
 
 export async function authorize(context: BrokerContext, input: AuthorizeInput): Promise<AuthorizeDecision> {
@@ -115,7 +123,10 @@ export async function authorize(context: BrokerContext, input: AuthorizeInput): 
   const scope = set.scopes.get(claims.scope_id);
   const environment = set.environments.get(claims.env);
   const destructive = set.actions.get(input.action)?.destructive ?? true;
-  const limits = !denyReason && scope && environment ? limitCounters(scope, environment, claims, input.action, destructive) : [];
+  const limits =
+    !denyReason && scope && environment
+      ? limitCounters(scope, environment, claims, input.action, destructive)
+      : [];
   const needsApproval = !denyReason && destructive && environment?.protected === true;
 
   const outcome = await context.store.enforce({

@@ -23,7 +23,8 @@ export function revocationTtlMs(context: BrokerContext): number {
 function environmentsFor(context: BrokerContext, target: RevocationTarget): string[] {
   const set = context.scopes.current();
   if (target.kind === "environment") {
-    if (!set.environments.has(target.value)) throw notFound("unknown_environment", `no environment named ${target.value}`);
+    if (!set.environments.has(target.value))
+      throw notFound("unknown_environment", `no environment named ${target.value}`);
     return [target.value];
   }
   const scope = target.kind === "scope" ? set.scopes.get(target.value) : undefined;

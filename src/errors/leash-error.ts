@@ -23,7 +23,12 @@ export const conflict = (code: string, message: string) => new LeashError(code, 
 /** The shared state (Redis) cannot be reached or answered too slowly: leash refuses rather than guesses. */
 export class StoreUnavailableError extends LeashError {
   constructor(cause?: unknown) {
-    super("store_unavailable", 503, "the state store (Redis) is unavailable; leash refuses until it is back", {});
+    super(
+      "store_unavailable",
+      503,
+      "the state store (Redis) is unavailable; leash refuses until it is back",
+      {},
+    );
     this.cause = cause;
   }
 }

@@ -2,7 +2,13 @@
 import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -53,7 +59,11 @@ export async function buildApp(context: BrokerContext): Promise<FastifyInstance>
     return sendProblem(reply, request, value);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, problem(404, "route_not_found", `no route ${request.method} ${request.url.split("?")[0]}`)),
+    sendProblem(
+      reply,
+      request,
+      problem(404, "route_not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
+    ),
   );
 
   // JSON only (plus the form encoding RFC 7662 clients use): anything else is 415, not a confusing 400.

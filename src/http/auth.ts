@@ -9,13 +9,15 @@ import type { Principal } from "../store/store.ts";
 function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match) throw unauthorized("missing_credentials", "send an API key as Authorization: Bearer lsk_… or lsh_…");
+  if (!match)
+    throw unauthorized("missing_credentials", "send an API key as Authorization: Bearer lsk_… or lsh_…");
   return match[1]!;
 }
 
 export async function requireAgent(context: BrokerContext, request: FastifyRequest): Promise<Principal> {
   const principal = await authenticateApiKey(context.store, bearer(request));
-  if (principal.kind !== "agent") throw forbidden("agent_key_required", "this endpoint takes an agent key (lsk_…)");
+  if (principal.kind !== "agent")
+    throw forbidden("agent_key_required", "this endpoint takes an agent key (lsk_…)");
   return principal;
 }
 
@@ -25,7 +27,8 @@ export async function requireHuman(
   roles: readonly string[],
 ): Promise<Principal> {
   const principal = await authenticateApiKey(context.store, bearer(request));
-  if (principal.kind !== "human") throw forbidden("human_key_required", "this endpoint takes a human key (lsh_…)");
+  if (principal.kind !== "human")
+    throw forbidden("human_key_required", "this endpoint takes a human key (lsh_…)");
   requireRole(principal, roles);
   return principal;
 }

@@ -28,8 +28,20 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: `urn:leash:problem:${code}`, title: TITLES[status] ?? "Error", status, detail, code, ...extra };
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): Problem {
+  return {
+    type: `urn:leash:problem:${code}`,
+    title: TITLES[status] ?? "Error",
+    status,
+    detail,
+    code,
+    ...extra,
+  };
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type) as stable codes. */

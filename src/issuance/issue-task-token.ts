@@ -32,7 +32,8 @@ export interface IssuanceGrant {
   ttlMs: number;
 }
 
-const matchesAny = (globs: string[], value: string) => globs.some((glob) => picomatch(glob, { dot: true })(value));
+const matchesAny = (globs: string[], value: string) =>
+  globs.some((glob) => picomatch(glob, { dot: true })(value));
 
 export const newTaskId = () => `task_${randomBytes(12).toString("base64url")}`;
 
@@ -48,7 +49,9 @@ export function decideGrant(context: BrokerContext, agent: Principal, request: M
   const actions = request.actions ?? scope.actions;
   const notGrantable = actions.filter((action) => set.actions.get(action)?.grantable === false);
   if (notGrantable.length > 0) {
-    throw forbidden("action_not_grantable", `no scope can grant ${notGrantable.join(", ")}`, { refused: notGrantable });
+    throw forbidden("action_not_grantable", `no scope can grant ${notGrantable.join(", ")}`, {
+      refused: notGrantable,
+    });
   }
   const notInScope = actions.filter((action) => !scope.actions.includes(action));
   if (notInScope.length > 0) {
@@ -58,7 +61,9 @@ export function decideGrant(context: BrokerContext, agent: Principal, request: M
   }
 
   const resources = request.resources ?? scope.resources;
-  const outside = resources.filter((resource) => !scope.resources.some((glob) => globContains(glob, resource)));
+  const outside = resources.filter(
+    (resource) => !scope.resources.some((glob) => globContains(glob, resource)),
+  );
   if (outside.length > 0) {
     throw forbidden("resources_not_allowed", `scope ${scope.id} does not cover ${outside.join(", ")}`, {
       refused: outside,
@@ -69,9 +74,13 @@ export function decideGrant(context: BrokerContext, agent: Principal, request: M
   const environment = set.environments.get(scope.environment)!;
   const maxTtlMs = Math.min(scope.ttl.max, environment.max_ttl);
   if (ttlMs > maxTtlMs) {
-    throw forbidden("ttl_exceeds_max", `ttl ${request.ttl} is above the maximum of ${maxTtlMs / 1000}s for ${scope.id}`, {
-      max_ttl_seconds: maxTtlMs / 1000,
-    });
+    throw forbidden(
+      "ttl_exceeds_max",
+      `ttl ${request.ttl} is above the maximum of ${maxTtlMs / 1000}s for ${scope.id}`,
+      {
+        max_ttl_seconds: maxTtlMs / 1000,
+      },
+    );
   }
 
   return {
@@ -92,7 +101,11 @@ export async function mintGranted(context: BrokerContext, grant: IssuanceGrant):
   }
   const generation = await context.store.getGeneration();
   if (!generation) {
-    throw new LeashError("store_not_initialized", 503, "the store has no generation: run leash init (or Redis lost its data)");
+    throw new LeashError(
+      "store_not_initialized",
+      503,
+      "the store has no generation: run leash init (or Redis lost its data)",
+    );
   }
   const ring = context.keys.get(env);
   if (!ring) throw new LeashError("no_signing_key", 503, `no signing key is loaded for environment ${env}`);

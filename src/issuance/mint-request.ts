@@ -13,7 +13,9 @@ export const mintRequestSchema = z
       .object({
         id: z
           .string()
-          .regex(TASK_ID_PATTERN, { error: "expected a task id of letters, digits, '_', '.', ':' or '-' (≤ 128)" })
+          .regex(TASK_ID_PATTERN, {
+            error: "expected a task id of letters, digits, '_', '.', ':' or '-' (≤ 128)",
+          })
           .optional(),
         intent: z
           .string()

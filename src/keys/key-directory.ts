@@ -22,7 +22,9 @@ async function readEnvironmentKeys(dir: string, env: string): Promise<SigningKey
     const file = join(envDir, name);
     const mode = (await stat(file)).mode & 0o777;
     if (mode & 0o077) {
-      throw keyDirError(`${file}: mode ${mode.toString(8)} lets others read a private key; run chmod 600 ${file}`);
+      throw keyDirError(
+        `${file}: mode ${mode.toString(8)} lets others read a private key; run chmod 600 ${file}`,
+      );
     }
     let json: unknown;
     try {
@@ -31,7 +33,8 @@ async function readEnvironmentKeys(dir: string, env: string): Promise<SigningKey
       throw keyDirError(`${file}: not valid JSON`);
     }
     const parsed = storedKeySchema.safeParse(json);
-    if (!parsed.success) throw keyDirError(`${file}: not a leash key file (${parsed.error.issues[0]?.message})`);
+    if (!parsed.success)
+      throw keyDirError(`${file}: not a leash key file (${parsed.error.issues[0]?.message})`);
     keys.push(await fromStoredKey(parsed.data));
   }
   return keys;
@@ -46,14 +49,21 @@ async function writeKey(dir: string, key: SigningKey): Promise<void> {
 }
 
 /** Loads every environment's key ring; an environment without keys is an error naming the fix. */
-export async function loadKeyRings(dir: string, environments: string[], publishRetiredForMs: number): Promise<KeyRings> {
+export async function loadKeyRings(
+  dir: string,
+  environments: string[],
+  publishRetiredForMs: number,
+): Promise<KeyRings> {
   const dirMode = (await stat(dir).catch(() => null))?.mode;
-  if (dirMode === undefined) throw keyDirError(`key directory ${dir} does not exist; run leash keys init --dir ${dir}`);
+  if (dirMode === undefined)
+    throw keyDirError(`key directory ${dir} does not exist; run leash keys init --dir ${dir}`);
   const rings = new Map<string, EnvironmentKeyRing>();
   for (const env of environments) {
     const keys = await readEnvironmentKeys(dir, env);
     if (!keys.some((key) => key.retiredAt === undefined)) {
-      throw keyDirError(`no active signing key for environment ${env} in ${dir}; run leash keys init --dir ${dir}`);
+      throw keyDirError(
+        `no active signing key for environment ${env} in ${dir}; run leash keys init --dir ${dir}`,
+      );
     }
     rings.set(env, new EnvironmentKeyRing(env, keys, publishRetiredForMs));
   }

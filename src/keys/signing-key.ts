@@ -28,8 +28,15 @@ export const storedKeySchema = z.object({
 });
 export type StoredKey = z.infer<typeof storedKeySchema>;
 
-export async function generateSigningKey(env: string, alg: SigningAlgorithm, nowMs: number): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, crv: alg === "EdDSA" ? "Ed25519" : undefined });
+export async function generateSigningKey(
+  env: string,
+  alg: SigningAlgorithm,
+  nowMs: number,
+): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    extractable: true,
+    crv: alg === "EdDSA" ? "Ed25519" : undefined,
+  });
   const kid = `${env}-${new Date(nowMs).toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(4).toString("hex")}`;
   return { kid, alg, env, createdAt: nowMs, privateKey, publicJwk: await publicJwkOf(publicKey, kid, alg) };
 }
@@ -46,7 +53,9 @@ export async function toStoredKey(key: SigningKey): Promise<StoredKey> {
 }
 
 export async function fromStoredKey(stored: StoredKey): Promise<SigningKey> {
-  const privateKey = (await importJWK(stored.private_jwk as JWK, stored.alg, { extractable: true })) as CryptoKey;
+  const privateKey = (await importJWK(stored.private_jwk as JWK, stored.alg, {
+    extractable: true,
+  })) as CryptoKey;
   const { d: _private, ...publicPart } = stored.private_jwk as JWK;
   const publicKey = (await importJWK(publicPart, stored.alg)) as CryptoKey;
   return {

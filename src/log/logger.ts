@@ -20,5 +20,8 @@ export const REDACTED_PATHS = [
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } }, destination ?? pino.destination(2));
+  return pino(
+    { level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
+    destination ?? pino.destination(2),
+  );
 }

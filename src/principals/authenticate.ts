@@ -11,6 +11,7 @@ export async function authenticateApiKey(store: Store, key: string): Promise<Pri
   if (!principal || principal.kind !== kind || !sameKeyHash(principal.keyHash, keyHash)) {
     throw unauthorized("invalid_api_key", "the API key is unknown or was rotated");
   }
-  if (principal.disabled) throw unauthorized("principal_disabled", `${principal.kind} ${principal.id} is disabled`);
+  if (principal.disabled)
+    throw unauthorized("principal_disabled", `${principal.kind} ${principal.id} is disabled`);
   return principal;
 }

@@ -17,7 +17,11 @@ export interface PrincipalWithKey {
   apiKey: string;
 }
 
-export async function createPrincipal(store: Store, input: NewPrincipal, nowMs: number): Promise<PrincipalWithKey> {
+export async function createPrincipal(
+  store: Store,
+  input: NewPrincipal,
+  nowMs: number,
+): Promise<PrincipalWithKey> {
   if (await store.getPrincipal(input.id)) throw conflict("principal_exists", `${input.id} already exists`);
   const apiKey = generateApiKey(input.kind);
   const principal: Principal = {
@@ -52,7 +56,11 @@ export async function setPrincipalDisabled(
   return principal;
 }
 
-export async function rotatePrincipalKey(store: Store, kind: PrincipalKind, id: string): Promise<PrincipalWithKey> {
+export async function rotatePrincipalKey(
+  store: Store,
+  kind: PrincipalKind,
+  id: string,
+): Promise<PrincipalWithKey> {
   const apiKey = generateApiKey(kind);
   const principal = { ...(await existing(store, kind, id)), keyHash: hashApiKey(apiKey) };
   await store.savePrincipal(principal);

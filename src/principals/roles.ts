@@ -7,7 +7,9 @@ export type Role = "admin" | "security" | "resource-server" | `approver:${string
 export const ROLE_PATTERN = /^(admin|security|resource-server|approver:[a-z0-9][a-z0-9_-]*)$/;
 
 export function hasAnyRole(principal: Principal, roles: readonly string[]): boolean {
-  return principal.kind === "human" && principal.roles.some((role) => role === "admin" || roles.includes(role));
+  return (
+    principal.kind === "human" && principal.roles.some((role) => role === "admin" || roles.includes(role))
+  );
 }
 
 /** Admins may do everything a role may; agents never hold roles. */

@@ -26,7 +26,10 @@ export interface MintedTaskToken {
 
 export const newTokenId = () => `tok_${randomBytes(16).toString("base64url")}`;
 
-export async function mintTaskToken(ring: EnvironmentKeyRing, grant: TaskTokenGrant): Promise<MintedTaskToken> {
+export async function mintTaskToken(
+  ring: EnvironmentKeyRing,
+  grant: TaskTokenGrant,
+): Promise<MintedTaskToken> {
   const iat = Math.floor(grant.nowMs / 1000);
   const claims: TaskTokenClaims = {
     iss: environmentIssuer(grant.issuer, grant.env),
@@ -46,6 +49,8 @@ export async function mintTaskToken(ring: EnvironmentKeyRing, grant: TaskTokenGr
     gen: grant.generation,
   };
   const key = ring.active;
-  const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" }).sign(key.privateKey);
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
+    .sign(key.privateKey);
   return { token, claims };
 }

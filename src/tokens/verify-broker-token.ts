@@ -21,7 +21,8 @@ export async function verifyBrokerToken(context: BrokerContext, token: string): 
   if (cached) return cached;
   const env = claimedEnvironment(token);
   const ring = context.keys.get(env);
-  if (!ring) throw new TokenVerificationError("wrong_environment", `no environment named ${JSON.stringify(env)}`);
+  if (!ring)
+    throw new TokenVerificationError("wrong_environment", `no environment named ${JSON.stringify(env)}`);
   const claims = await verifyTaskToken(token, {
     environment: env,
     jwks: ring.jwks(nowMs),

@@ -33,26 +33,37 @@ describe("leash dev --json --port 0", () => {
     const { token } = JSON.parse(minted.stdout);
 
     const stagingJwks = await (await fetch(`${info.url}/v1/envs/staging/jwks.json`)).json();
-    const claims = await verifyTaskToken(token, { environment: "staging", jwks: stagingJwks, issuer: info.url! });
+    const claims = await verifyTaskToken(token, {
+      environment: "staging",
+      jwks: stagingJwks,
+      issuer: info.url!,
+    });
     expect(claims.scope_id).toBe("staging-fix");
 
     const productionJwks = await (await fetch(`${info.url}/v1/envs/production/jwks.json`)).json();
     expect(productionJwks.keys[0].kid).not.toBe(stagingJwks.keys[0].kid);
-    const refused = await verifyTaskToken(token, { environment: "production", jwks: productionJwks, issuer: info.url! }).catch(
-      (error: unknown) => error,
-    );
+    const refused = await verifyTaskToken(token, {
+      environment: "production",
+      jwks: productionJwks,
+      issuer: info.url!,
+    }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TokenVerificationError);
     expect((refused as TokenVerificationError).code).toBe("wrong_environment");
   });
 
   it("`leash token --format env` prints export lines for eval, and over-asking fails with the code", async () => {
     const env = { LEASH_URL: info.url!, LEASH_AGENT_KEY: info.agent_key! };
-    const exported = await runCli(["token", "--scope", "production-read", "--intent", "read prod", "--format", "env"], { env });
+    const exported = await runCli(
+      ["token", "--scope", "production-read", "--intent", "read prod", "--format", "env"],
+      { env },
+    );
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(/^export LEASH_TOKEN='ey[^']+'$/m);
     expect(exported.stdout).toMatch(/^export LEASH_ENV='production'$/m);
 
-    const refused = await runCli(["token", "--scope", "staging-fix", "--intent", "x", "--ttl", "5h"], { env });
+    const refused = await runCli(["token", "--scope", "staging-fix", "--intent", "x", "--ttl", "5h"], {
+      env,
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("ttl_exceeds_max");
     expect(refused.stdout).toBe("");

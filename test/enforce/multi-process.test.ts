@@ -14,10 +14,14 @@ beforeAll(async () => {
   redis = await startRedisServer();
   fleet = await startServeFleet({ count: 4, redisUrl: redis.url });
   const admin = fleet.adminKey;
-  agentKey = (await api(fleet.urls[0]!, "POST", "/v1/agents", { key: admin, body: { id: "agent-mp", scopes: ["*"] } })).body
-    .api_key;
+  agentKey = (
+    await api(fleet.urls[0]!, "POST", "/v1/agents", { key: admin, body: { id: "agent-mp", scopes: ["*"] } })
+  ).body.api_key;
   securityKey = (
-    await api(fleet.urls[1]!, "POST", "/v1/humans", { key: admin, body: { id: "sec-mp", roles: ["security"] } })
+    await api(fleet.urls[1]!, "POST", "/v1/humans", {
+      key: admin,
+      body: { id: "sec-mp", roles: ["security"] },
+    })
   ).body.api_key;
 }, 60_000);
 
@@ -29,7 +33,11 @@ afterAll(async () => {
 async function mint(body: Record<string, unknown>, url = fleet.urls[0]!) {
   const response = await api(url, "POST", "/v1/tokens", { key: agentKey, body });
   expect(response.status).toBe(201);
-  return { token: response.body.token as string, task: response.body.task.id as string, jti: response.body.granted.jti as string };
+  return {
+    token: response.body.token as string,
+    task: response.body.task.id as string,
+    jti: response.body.granted.jti as string,
+  };
 }
 
 const authorize = (url: string, token: string, action: string, resource: string) =>
@@ -54,9 +62,13 @@ describe("several broker processes on one Redis", () => {
       // Not-before markers have one-second resolution (iat): step past the previous test's revocation second.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const minted = await mint({ scope: "production-read", task: { intent: `race ${kind}` } });
-      const value = { jti: minted.jti, task: minted.task, agent: "agent-mp", scope: "production-read", environment: "production" }[
-        kind
-      ];
+      const value = {
+        jti: minted.jti,
+        task: minted.task,
+        agent: "agent-mp",
+        scope: "production-read",
+        environment: "production",
+      }[kind];
       const resource = "railway:prj_demo/env/production/volume/v1";
       let revokedAt = Number.POSITIVE_INFINITY;
       let stop = false;
@@ -96,7 +108,10 @@ describe("failing closed when Redis goes away", () => {
     const solo = await startServeFleet({ count: 1, redisUrl: own.url });
     try {
       const url = solo.urls[0]!;
-      const agent = await api(url, "POST", "/v1/agents", { key: solo.adminKey, body: { id: "agent-f", scopes: ["*"] } });
+      const agent = await api(url, "POST", "/v1/agents", {
+        key: solo.adminKey,
+        body: { id: "agent-f", scopes: ["*"] },
+      });
       const body = { scope: "staging-fix", task: { intent: "survive" } };
       const minted = await api(url, "POST", "/v1/tokens", { key: agent.body.api_key, body });
       const token = minted.body.token as string;
@@ -118,7 +133,10 @@ describe("failing closed when Redis goes away", () => {
 
       // Back, but empty: Redis lost its data. Old tokens are refused as stale, readiness says why.
       await own.restart({ keepData: false });
-      const stale = await waitFor(() => authorize(url, token, "volume:read", staging("v")), (r) => r.status === 200);
+      const stale = await waitFor(
+        () => authorize(url, token, "volume:read", staging("v")),
+        (r) => r.status === 200,
+      );
       expect(stale.body).toMatchObject({ allow: false, reason: "stale_generation" });
       const ready = await (await fetch(`${url}/readyz`)).json();
       expect(ready.problems.join(" ")).toContain("generation missing");
@@ -133,14 +151,20 @@ describe("failing closed when Redis goes away", () => {
     const solo = await startServeFleet({ count: 1, redisUrl: own.url });
     try {
       const url = solo.urls[0]!;
-      const agent = await api(url, "POST", "/v1/agents", { key: solo.adminKey, body: { id: "agent-r", scopes: ["*"] } });
+      const agent = await api(url, "POST", "/v1/agents", {
+        key: solo.adminKey,
+        body: { id: "agent-r", scopes: ["*"] },
+      });
       const minted = await api(url, "POST", "/v1/tokens", {
         key: agent.body.api_key,
         body: { scope: "staging-fix", task: { intent: "survive" } },
       });
       const token = minted.body.token as string;
       await own.restart({ keepData: true });
-      const back = await waitFor(() => authorize(url, token, "volume:read", staging("v")), (r) => r.status === 200);
+      const back = await waitFor(
+        () => authorize(url, token, "volume:read", staging("v")),
+        (r) => r.status === 200,
+      );
       expect(back.body.allow).toBe(true);
     } finally {
       await solo.stop();
@@ -149,7 +173,11 @@ describe("failing closed when Redis goes away", () => {
   });
 });
 
-async function waitFor<T>(attempt: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(
+  attempt: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();

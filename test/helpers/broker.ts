@@ -35,8 +35,13 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   await store.ensureGeneration(newGeneration(), environments);
   const now = clock.now();
   const make = async (id: string, kind: "agent" | "human", roles: string[] = []) =>
-    (await createPrincipal(store, { id, kind, roles, scopes: kind === "agent" ? ["*"] : [], createdBy: "admin" }, now))
-      .apiKey;
+    (
+      await createPrincipal(
+        store,
+        { id, kind, roles, scopes: kind === "agent" ? ["*"] : [], createdBy: "admin" },
+        now,
+      )
+    ).apiKey;
   const keys = {
     admin: await make("admin", "human", ["admin"]),
     agent: await make("agent-1", "agent"),
@@ -71,6 +76,7 @@ export interface ApiResponse<T = Record<string, unknown>> {
 }
 
 /** One JSON request against a test broker. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely and assert on them
 export async function api<T = Record<string, any>>(
   url: string,
   method: string,
@@ -96,6 +102,7 @@ export async function mintToken(
   key = test.keys.agent,
 ): Promise<{ token: string; task: string; jti: string }> {
   const response = await api(test.url, "POST", "/v1/tokens", { key, body });
-  if (response.status !== 201) throw new Error(`mint failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 201)
+    throw new Error(`mint failed: ${response.status} ${JSON.stringify(response.body)}`);
   return { token: response.body.token, task: response.body.task.id, jti: response.body.granted.jti };
 }

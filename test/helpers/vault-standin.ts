@@ -81,6 +81,23 @@ const badRequest = (message: string) => new VaultHttpError(400, [message]);
 
 type Reply = { status: number; body?: unknown };
 
+interface RouteCall {
+  method: string;
+  params: (string | undefined)[];
+  body: Record<string, unknown>;
+  token: string;
+  entry: TokenEntry;
+}
+
+interface Route {
+  path: RegExp;
+  methods: string[];
+  handle: (call: RouteCall) => Reply | Promise<Reply>;
+}
+
+/** Vault treats POST and PUT alike for writes. */
+const WRITE = ["POST", "PUT"];
+
 export class VaultStandin {
   readonly rootToken: string;
   #server: http.Server;
@@ -249,63 +266,88 @@ export class VaultStandin {
       throw new VaultHttpError(403, ["permission denied"]);
     }
     const body = parseJson(rawBody);
-    const write = ["POST", "PUT"];
-    let match: RegExpExecArray | null;
-
-    if (path === "auth/token/lookup-self") {
-      allow(method, ["GET"]);
-      return ok(this.#lookupSelf(token as string, entry));
-    }
-    if ((match = /^database\/config\/([^/]+)$/.exec(path))) {
-      allow(method, write);
-      await this.#configureConnection(match[1]!, body);
-      return { status: 204 };
-    }
-    if ((match = /^database\/roles\/([^/]+)$/.exec(path))) {
-      allow(method, write);
-      this.#writeRole(match[1]!, body);
-      return { status: 204 };
-    }
-    if ((match = /^database\/creds\/([^/]+)$/.exec(path))) {
-      allow(method, ["GET"]);
-      return ok(await this.#issueCredentials(match[1]!));
-    }
-    if (path === "sys/leases/lookup") {
-      allow(method, write);
-      return ok({ data: this.#lookupLease(stringField(body, "lease_id")) });
-    }
-    if ((match = /^sys\/leases\/renew(?:\/(.+))?$/.exec(path))) {
-      allow(method, write);
-      return ok(await this.#renew(match[1] ?? stringField(body, "lease_id"), body.increment));
-    }
-    if ((match = /^sys\/leases\/revoke(?:\/(.+))?$/.exec(path))) {
-      allow(method, write);
-      const lease = this.#leases.get(match[1] ?? stringField(body, "lease_id"));
-      if (lease) await this.#revoke(lease);
-      return { status: 204 };
-    }
-    // `sys/revoke-prefix` is the legacy path node-vault's revokePrefix still calls; Vault keeps both.
-    if ((match = /^sys\/(?:leases\/)?revoke-prefix\/(.+)$/.exec(path))) {
-      allow(method, write);
-      const prefix = match[1]!;
-      // One after the other, as Vault's revoke-prefix does.
-      for (const lease of [...this.#leases.values()].filter((entry) => entry.id.startsWith(prefix))) {
-        await this.#revoke(lease);
-      }
-      return { status: 204 };
-    }
-    if ((match = /^secret\/data\/(.+)$/.exec(path))) {
-      if (method === "GET") return ok({ data: this.#readKv(match[1]!) });
-      allow(method, write);
-      const data = body.data;
-      if (typeof data !== "object" || data === null || Array.isArray(data)) {
-        throw badRequest("no data provided");
-      }
-      const written = this.#writeKv(match[1]!, data as Record<string, unknown>);
-      return ok({ data: kvMetadata(written) });
+    for (const route of this.#routes) {
+      const match = route.path.exec(path);
+      if (!match) continue;
+      allow(method, route.methods);
+      return route.handle({ method, params: match.slice(1), body, token: token as string, entry });
     }
     return { status: 404, body: { errors: [] } };
   }
+
+  readonly #routes: Route[] = [
+    {
+      path: /^auth\/token\/lookup-self$/,
+      methods: ["GET"],
+      handle: ({ token, entry }) => ok(this.#lookupSelf(token, entry)),
+    },
+    {
+      path: /^database\/config\/([^/]+)$/,
+      methods: WRITE,
+      handle: async ({ params, body }) => {
+        await this.#configureConnection(params[0]!, body);
+        return { status: 204 };
+      },
+    },
+    {
+      path: /^database\/roles\/([^/]+)$/,
+      methods: WRITE,
+      handle: ({ params, body }) => {
+        this.#writeRole(params[0]!, body);
+        return { status: 204 };
+      },
+    },
+    {
+      path: /^database\/creds\/([^/]+)$/,
+      methods: ["GET"],
+      handle: async ({ params }) => ok(await this.#issueCredentials(params[0]!)),
+    },
+    {
+      path: /^sys\/leases\/lookup$/,
+      methods: WRITE,
+      handle: ({ body }) => ok({ data: this.#lookupLease(stringField(body, "lease_id")) }),
+    },
+    {
+      path: /^sys\/leases\/renew(?:\/(.+))?$/,
+      methods: WRITE,
+      handle: async ({ params, body }) =>
+        ok(await this.#renew(params[0] ?? stringField(body, "lease_id"), body.increment)),
+    },
+    {
+      // `sys/revoke-prefix` is the legacy path node-vault's revokePrefix still calls; Vault keeps both.
+      path: /^sys\/(?:leases\/)?revoke-prefix\/(.+)$/,
+      methods: WRITE,
+      handle: async ({ params }) => {
+        const prefix = params[0]!;
+        // One after the other, as Vault's revoke-prefix does.
+        for (const lease of [...this.#leases.values()].filter((entry) => entry.id.startsWith(prefix))) {
+          await this.#revoke(lease);
+        }
+        return { status: 204 };
+      },
+    },
+    {
+      path: /^sys\/leases\/revoke(?:\/(.+))?$/,
+      methods: WRITE,
+      handle: async ({ params, body }) => {
+        // Revoking a lease that does not exist (any more) succeeds, as with Vault.
+        const lease = this.#leases.get(params[0] ?? stringField(body, "lease_id"));
+        if (lease) await this.#revoke(lease);
+        return { status: 204 };
+      },
+    },
+    {
+      path: /^secret\/data\/(.+)$/,
+      methods: ["GET", ...WRITE],
+      handle: ({ method, params, body }) => {
+        if (method === "GET") return ok({ data: this.#readKv(params[0]!) });
+        const data = body.data;
+        if (typeof data !== "object" || data === null || Array.isArray(data))
+          throw badRequest("no data provided");
+        return ok({ data: kvMetadata(this.#writeKv(params[0]!, data as Record<string, unknown>)) });
+      },
+    },
+  ];
 
   #health(url: URL): Reply {
     const code = (name: string, fallback: number) => {

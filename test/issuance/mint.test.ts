@@ -33,7 +33,10 @@ const mint = (body: unknown, key = test.keys.agent) => api(test.url, "POST", "/v
 
 describe("POST /v1/tokens", () => {
   it("mints an RFC 9068 shaped token for the scope's environment", async () => {
-    const response = await mint({ scope: "staging-fix", task: { id: "t-1", intent: "fix the staging deploy" } });
+    const response = await mint({
+      scope: "staging-fix",
+      task: { id: "t-1", intent: "fix the staging deploy" },
+    });
     expect(response.status).toBe(201);
     const header = decodeProtectedHeader(response.body.token);
     expect(header).toMatchObject({ alg: "EdDSA", typ: "at+jwt" });
@@ -71,9 +74,19 @@ describe("POST /v1/tokens", () => {
   });
 
   const refusals: [string, Record<string, unknown>, number, string][] = [
-    ["an action outside the scope", { actions: ["volume:read", "domain:delete"] }, 403, "actions_not_allowed"],
+    [
+      "an action outside the scope",
+      { actions: ["volume:read", "domain:delete"] },
+      403,
+      "actions_not_allowed",
+    ],
     ["a non-grantable action", { actions: ["backup:delete"] }, 403, "action_not_grantable"],
-    ["a production resource", { resources: ["railway:prj_demo/env/production/**"] }, 403, "resources_not_allowed"],
+    [
+      "a production resource",
+      { resources: ["railway:prj_demo/env/production/**"] },
+      403,
+      "resources_not_allowed",
+    ],
     ["a broader resource glob", { resources: ["railway:**"] }, 403, "resources_not_allowed"],
     ["a ttl above the scope max", { ttl: "2h" }, 403, "ttl_exceeds_max"],
     ["a malformed ttl", { ttl: "soon" }, 400, "invalid_request"],
@@ -95,7 +108,11 @@ describe("POST /v1/tokens", () => {
   }
 
   it("names what it refused", async () => {
-    const response = await mint({ scope: "staging-fix", task: { intent: "x" }, actions: ["volume:read", "domain:delete"] });
+    const response = await mint({
+      scope: "staging-fix",
+      task: { intent: "x" },
+      actions: ["volume:read", "domain:delete"],
+    });
     expect(response.body.refused).toEqual(["domain:delete"]);
     expect(response.body.detail).toContain("domain:delete");
   });
@@ -107,7 +124,10 @@ describe("POST /v1/tokens", () => {
     expect((await api(test.url, "POST", "/v1/tokens", { body })).body.code).toBe("missing_credentials");
     expect((await mint(body, test.keys.admin)).body.code).toBe("agent_key_required");
 
-    const created = await api(test.url, "POST", "/v1/agents", { key: test.keys.admin, body: { id: "agent-off", scopes: ["*"] } });
+    const created = await api(test.url, "POST", "/v1/agents", {
+      key: test.keys.admin,
+      body: { id: "agent-off", scopes: ["*"] },
+    });
     expect(created.status).toBe(201);
     expect((await mint(body, created.body.api_key)).status).toBe(201);
     await api(test.url, "POST", "/v1/agents/agent-off/disable", { key: test.keys.admin });
@@ -117,12 +137,17 @@ describe("POST /v1/tokens", () => {
   });
 
   it("a rotated agent key stops working at once", async () => {
-    const created = await api(test.url, "POST", "/v1/agents", { key: test.keys.admin, body: { id: "agent-rot", scopes: ["staging-*"] } });
+    const created = await api(test.url, "POST", "/v1/agents", {
+      key: test.keys.admin,
+      body: { id: "agent-rot", scopes: ["staging-*"] },
+    });
     const rotated = await api(test.url, "POST", "/v1/agents/agent-rot/rotate-key", { key: test.keys.admin });
     const body = { scope: "staging-fix", task: { intent: "x" } };
     expect((await mint(body, created.body.api_key)).body.code).toBe("invalid_api_key");
     expect((await mint(body, rotated.body.api_key)).status).toBe(201);
-    expect((await mint({ ...body, scope: "production-read" }, rotated.body.api_key)).body.code).toBe("agent_not_allowed");
+    expect((await mint({ ...body, scope: "production-read" }, rotated.body.api_key)).body.code).toBe(
+      "agent_not_allowed",
+    );
   });
 
   it("answers 202 with a request id when issuance needs approval", async () => {
@@ -145,14 +170,23 @@ describe("POST /v1/tokens", () => {
     const typed = await mint({ scope: 42, task: "x" });
     expect(typed.status).toBe(400);
     expect(typed.body.code).toBe("invalid_request");
-    const text = await api(test.url, "POST", "/v1/tokens", { key: test.keys.agent, rawBody: "hi", contentType: "text/plain" });
+    const text = await api(test.url, "POST", "/v1/tokens", {
+      key: test.keys.agent,
+      rawBody: "hi",
+      contentType: "text/plain",
+    });
     expect(text.status).toBe(415);
     expect(text.body.code).toBe("unsupported_media_type");
   });
 
   it("admin endpoints refuse agents and non-admins", async () => {
-    expect((await api(test.url, "GET", "/v1/agents", { key: test.keys.agent })).body.code).toBe("human_key_required");
-    const bySecurity = await api(test.url, "POST", "/v1/agents", { key: test.keys.security, body: { id: "x", scopes: ["*"] } });
+    expect((await api(test.url, "GET", "/v1/agents", { key: test.keys.agent })).body.code).toBe(
+      "human_key_required",
+    );
+    const bySecurity = await api(test.url, "POST", "/v1/agents", {
+      key: test.keys.security,
+      body: { id: "x", scopes: ["*"] },
+    });
     expect(bySecurity.status).toBe(403);
     expect(bySecurity.body.code).toBe("role_required");
     const list = await api(test.url, "GET", "/v1/agents", { key: test.keys.admin });

@@ -62,7 +62,9 @@ describe("verifyTaskToken", () => {
 
   it("a token claiming production but signed with the staging key fails the signature", async () => {
     // Same claims a production token would have, but the staging ring's key signs it (kid rewritten to production's).
-    const forged = await new SignJWT({ ...(await mintTaskToken(rings.get("production")!, grant("production"))).claims })
+    const forged = await new SignJWT({
+      ...(await mintTaskToken(rings.get("production")!, grant("production"))).claims,
+    })
       .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid: rings.get("production")!.active.kid })
       .sign(rings.get("staging")!.active.privateKey);
     expect(await refusal(verifyAs(forged, "production"))).toBe("token_signature_invalid");
@@ -130,8 +132,13 @@ describe("verifyTaskToken", () => {
   it("refuses a tampered payload, truncated and oversized tokens", async () => {
     const { token } = await mintTaskToken(rings.get("staging")!, grant("staging"));
     const [header, payload, signature] = token.split(".");
-    const changed = { ...JSON.parse(new TextDecoder().decode(base64url.decode(payload!))), scope: "volume:read volume:delete" };
-    expect(await refusal(verifyAs(`${header}.${encode(changed)}.${signature}`, "staging"))).toBe("token_signature_invalid");
+    const changed = {
+      ...JSON.parse(new TextDecoder().decode(base64url.decode(payload!))),
+      scope: "volume:read volume:delete",
+    };
+    expect(await refusal(verifyAs(`${header}.${encode(changed)}.${signature}`, "staging"))).toBe(
+      "token_signature_invalid",
+    );
     expect(await refusal(verifyAs(token.slice(0, -10), "staging"))).toBe("token_signature_invalid");
     expect(await refusal(verifyAs(`${header}.${payload}`, "staging"))).toBe("token_malformed");
     expect(await refusal(verifyAs(`${token}${"A".repeat(9000)}`, "staging"))).toBe("token_malformed");

@@ -14,7 +14,7 @@ async function call(method: string, path: string, body?: unknown, token: string 
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, body: text === "" ? null : (JSON.parse(text) as Record<string, any>) };
+  return { status: response.status, body: text === "" ? null : (JSON.parse(text) as Record<string, unknown>) };
 }
 
 beforeAll(async () => {
@@ -96,7 +96,7 @@ describe("stand-in Vault protocol", () => {
 
     const lookup = await call("PUT", "sys/leases/lookup", { lease_id: creds.body!.lease_id });
     expect(lookup.body!.data).toMatchObject({ id: creds.body!.lease_id, renewable: true });
-    expect(lookup.body!.data.ttl).toBeGreaterThan(5390);
+    expect((lookup.body!.data as { ttl: number }).ttl).toBeGreaterThan(5390);
 
     const renewed = await call("PUT", "sys/leases/renew", {
       lease_id: creds.body!.lease_id,

@@ -12,34 +12,42 @@ export function registerDevCommand(program: Command): void {
     .option("--scopes-dir <dir>", "scope files to load (default: the shipped scopes/)")
     .option("--json", "print exactly one JSON line with the URL and keys on stdout, then only logs on stderr")
     .option("--log-level <level>", "pino log level", "warn")
-    .action(async (options: { port: number; host: string; scopesDir?: string; json?: boolean; logLevel: string }) => {
-      const dev = await startDevBroker(options);
-      const summary = { url: dev.url, ...dev.identities };
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(summary)}\n`);
-      } else {
-        process.stdout.write(
-          [
-            `leash dev is listening on ${dev.url} (in-memory: everything is lost when it stops)`,
-            "",
-            `  agent key    (dev-agent)     ${summary.agent_key}`,
-            `  admin key    (dev-admin)     ${summary.admin_key}`,
-            `  security key (dev-security)  ${summary.security_key}`,
-            `  approver key (dev-approver, group sre)  ${summary.approver_key}`,
-            `  approver TOTP secret         ${summary.approver_totp_secret}`,
-            "",
-            "Try:",
-            `  export LEASH_URL=${dev.url} LEASH_AGENT_KEY=${summary.agent_key}`,
-            `  npx leash token --scope staging-fix --intent "fix the staging deploy" --format json`,
-            "",
-          ].join("\n"),
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      await dev.broker.close();
-    });
+    .action(
+      async (options: {
+        port: number;
+        host: string;
+        scopesDir?: string;
+        json?: boolean;
+        logLevel: string;
+      }) => {
+        const dev = await startDevBroker(options);
+        const summary = { url: dev.url, ...dev.identities };
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(summary)}\n`);
+        } else {
+          process.stdout.write(
+            [
+              `leash dev is listening on ${dev.url} (in-memory: everything is lost when it stops)`,
+              "",
+              `  agent key    (dev-agent)     ${summary.agent_key}`,
+              `  admin key    (dev-admin)     ${summary.admin_key}`,
+              `  security key (dev-security)  ${summary.security_key}`,
+              `  approver key (dev-approver, group sre)  ${summary.approver_key}`,
+              `  approver TOTP secret         ${summary.approver_totp_secret}`,
+              "",
+              "Try:",
+              `  export LEASH_URL=${dev.url} LEASH_AGENT_KEY=${summary.agent_key}`,
+              `  npx leash token --scope staging-fix --intent "fix the staging deploy" --format json`,
+              "",
+            ].join("\n"),
+          );
+        }
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+        await dev.broker.close();
+      },
+    );
 }

@@ -17,7 +17,9 @@ function registerLifecycle(group: Command, collection: "agents" | "humans"): voi
   for (const verb of ["disable", "enable", "rotate-key"] as const) {
     group
       .command(`${verb} <id>`)
-      .description(verb === "rotate-key" ? "issue a new key; the old one stops working at once" : `${verb} one`)
+      .description(
+        verb === "rotate-key" ? "issue a new key; the old one stops working at once" : `${verb} one`,
+      )
       .action(async (id: string) => {
         const path = `/v1/${collection}/${encodeURIComponent(id)}/${verb}`;
         print((await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", path)).body);
@@ -26,7 +28,9 @@ function registerLifecycle(group: Command, collection: "agents" | "humans"): voi
 }
 
 export function registerPrincipalCommands(program: Command): void {
-  const agents = program.command("agents").description("manage agents (needs an admin key in LEASH_HUMAN_KEY)");
+  const agents = program
+    .command("agents")
+    .description("manage agents (needs an admin key in LEASH_HUMAN_KEY)");
   agents
     .command("create")
     .description("create an agent and print its key once")
@@ -35,11 +39,15 @@ export function registerPrincipalCommands(program: Command): void {
     .action(async (options: { id: string; scopes: string[] }) => {
       const { body } = await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", "/v1/agents", options);
       print(body);
-      process.stderr.write("The api_key is shown once; store it where only this agent's bootstrap can read it.\n");
+      process.stderr.write(
+        "The api_key is shown once; store it where only this agent's bootstrap can read it.\n",
+      );
     });
   registerLifecycle(agents, "agents");
 
-  const humans = program.command("humans").description("manage humans (needs an admin key in LEASH_HUMAN_KEY)");
+  const humans = program
+    .command("humans")
+    .description("manage humans (needs an admin key in LEASH_HUMAN_KEY)");
   humans
     .command("create")
     .description("create a human and print its key once")

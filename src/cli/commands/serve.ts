@@ -26,7 +26,9 @@ async function environmentsIn(scopesDir: string): Promise<string[]> {
 export function registerServeCommands(program: Command): void {
   program
     .command("serve")
-    .description("run the broker on Redis (config: REDIS_URL, LEASH_ISSUER, LEASH_KEYS_DIR, LEASH_SCOPES_DIR, PORT…)")
+    .description(
+      "run the broker on Redis (config: REDIS_URL, LEASH_ISSUER, LEASH_KEYS_DIR, LEASH_SCOPES_DIR, PORT…)",
+    )
     .action(async () => {
       const config = loadConfig(process.env, ["LEASH_ISSUER", "LEASH_KEYS_DIR"]);
       const { broker } = await startServeBroker(config);
@@ -39,18 +41,27 @@ export function registerServeCommands(program: Command): void {
 
   program
     .command("init")
-    .description("initialise Redis (generation) and keys, and print the first admin key once; safe to run again")
+    .description(
+      "initialise Redis (generation) and keys, and print the first admin key once; safe to run again",
+    )
     .action(async () => {
       const config = loadConfig(process.env, ["LEASH_KEYS_DIR"]);
       const environments = await environmentsIn(config.LEASH_SCOPES_DIR);
-      const created = await initKeyDirectory(config.LEASH_KEYS_DIR, environments, config.LEASH_SIGNING_ALG, systemClock.now());
+      const created = await initKeyDirectory(
+        config.LEASH_KEYS_DIR,
+        environments,
+        config.LEASH_SIGNING_ALG,
+        systemClock.now(),
+      );
       for (const kid of created) process.stderr.write(`created signing key ${kid}\n`);
       const store = await RedisStore.connect(config.REDIS_URL);
       try {
         const generation = await store.ensureGeneration(newGeneration(), environments);
         process.stderr.write(`store generation ${generation}\n`);
         if (await store.getPrincipal(FIRST_ADMIN_ID)) {
-          process.stderr.write("already initialised: the first admin exists (rotate its key with leash humans rotate-key)\n");
+          process.stderr.write(
+            "already initialised: the first admin exists (rotate its key with leash humans rotate-key)\n",
+          );
           return;
         }
         const { apiKey } = await createPrincipal(
@@ -59,7 +70,9 @@ export function registerServeCommands(program: Command): void {
           systemClock.now(),
         );
         process.stdout.write(`${apiKey}\n`);
-        process.stderr.write("This is the first admin's key (human id admin). It is shown once: store it now.\n");
+        process.stderr.write(
+          "This is the first admin's key (human id admin). It is shown once: store it now.\n",
+        );
       } finally {
         await store.close();
       }
@@ -70,22 +83,40 @@ export function registerServeCommands(program: Command): void {
     .command("init")
     .description("create a signing key for every environment that has none")
     .requiredOption("--dir <dir>", "key directory (LEASH_KEYS_DIR)")
-    .option("--scopes-dir <dir>", "scope files naming the environments", process.env.LEASH_SCOPES_DIR ?? "scopes")
+    .option(
+      "--scopes-dir <dir>",
+      "scope files naming the environments",
+      process.env.LEASH_SCOPES_DIR ?? "scopes",
+    )
     .option("--alg <alg>", "EdDSA or ES256", "EdDSA")
     .action(async (options: { dir: string; scopesDir: string; alg: string }) => {
       const environments = await environmentsIn(options.scopesDir);
-      const created = await initKeyDirectory(options.dir, environments, signingAlgorithm(options.alg), systemClock.now());
-      process.stdout.write(created.length > 0 ? `created ${created.join(", ")}\n` : "every environment already has a key\n");
+      const created = await initKeyDirectory(
+        options.dir,
+        environments,
+        signingAlgorithm(options.alg),
+        systemClock.now(),
+      );
+      process.stdout.write(
+        created.length > 0 ? `created ${created.join(", ")}\n` : "every environment already has a key\n",
+      );
     });
   keys
     .command("rotate")
-    .description("make a new active key for one environment; old public keys stay published until their tokens expire")
+    .description(
+      "make a new active key for one environment; old public keys stay published until their tokens expire",
+    )
     .requiredOption("--env <env>", "environment")
     .option("--dir <dir>", "key directory", process.env.LEASH_KEYS_DIR)
     .option("--alg <alg>", "EdDSA or ES256", "EdDSA")
     .action(async (options: { env: string; dir?: string; alg: string }) => {
       if (!options.dir) throw new Error("--dir: required (or set LEASH_KEYS_DIR)");
-      const result = await rotateEnvironmentKey(options.dir, options.env, signingAlgorithm(options.alg), systemClock.now());
+      const result = await rotateEnvironmentKey(
+        options.dir,
+        options.env,
+        signingAlgorithm(options.alg),
+        systemClock.now(),
+      );
       process.stdout.write(`created ${result.created}; retired ${result.retired.join(", ") || "nothing"}\n`);
       process.stderr.write("Running brokers pick up the new key on SIGHUP or restart.\n");
     });

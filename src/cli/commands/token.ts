@@ -27,7 +27,8 @@ export function registerTokenCommand(program: Command): void {
     .option("--resources <list>", "comma-separated subset of the scope's resources", parseList)
     .option("--format <format>", "raw (token only), json, or env (export lines for eval)", "raw")
     .action(async (options: TokenOptions) => {
-      if (!["raw", "json", "env"].includes(options.format)) throw new Error("--format: expected raw, json or env");
+      if (!["raw", "json", "env"].includes(options.format))
+        throw new Error("--format: expected raw, json or env");
       const client = apiClientFromEnv("LEASH_AGENT_KEY");
       const { status, body } = await callApi<Record<string, unknown>>(client, "POST", "/v1/tokens", {
         scope: options.scope,
@@ -38,7 +39,9 @@ export function registerTokenCommand(program: Command): void {
       });
       if (status === 202) {
         process.stderr.write(`issuance needs approval: request ${body.request_id} is pending\n`);
-        process.stdout.write(options.format === "json" ? `${JSON.stringify(body)}\n` : `${body.request_id}\n`);
+        process.stdout.write(
+          options.format === "json" ? `${JSON.stringify(body)}\n` : `${body.request_id}\n`,
+        );
         process.exitCode = 3;
         return;
       }

@@ -42,7 +42,14 @@ export const enforcementRoutes =
   async (app) => {
     app.post(
       "/v1/authorize",
-      { schema: { tags: ["enforcement"], summary: "Decide one agent action", body: authorizeBody, security: [] } },
+      {
+        schema: {
+          tags: ["enforcement"],
+          summary: "Decide one agent action",
+          body: authorizeBody,
+          security: [],
+        },
+      },
       async (request) => authorize(context, request.body),
     );
 
@@ -57,7 +64,13 @@ export const enforcementRoutes =
 
     app.post(
       "/v1/revocations",
-      { schema: { tags: ["enforcement"], summary: "Revoke a token, task, agent, scope or environment", body: revocationBody } },
+      {
+        schema: {
+          tags: ["enforcement"],
+          summary: "Revoke a token, task, agent, scope or environment",
+          body: revocationBody,
+        },
+      },
       async (request) => {
         const actor = await requireHuman(context, request, ["security"]);
         const kind = TARGET_KINDS.find((k) => request.body[k] !== undefined)!;

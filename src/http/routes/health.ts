@@ -18,9 +18,15 @@ export const healthRoutes =
       } catch (error) {
         problems.push(error instanceof StoreUnavailableError ? "store unreachable" : "store check failed");
       }
-      const missingKeys = [...context.scopes.current().environments.keys()].filter((env) => !context.keys.get(env));
+      const missingKeys = [...context.scopes.current().environments.keys()].filter(
+        (env) => !context.keys.get(env),
+      );
       if (missingKeys.length > 0) problems.push(`no signing key for ${missingKeys.join(", ")}`);
-      const body = { status: problems.length === 0 ? "ready" : "not_ready", problems, scope_set: context.scopes.current().hash };
+      const body = {
+        status: problems.length === 0 ? "ready" : "not_ready",
+        problems,
+        scope_set: context.scopes.current().hash,
+      };
       return reply.code(problems.length === 0 ? 200 : 503).send(body);
     });
   };

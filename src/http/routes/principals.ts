@@ -3,18 +3,27 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { BrokerContext } from "../../broker/context.ts";
 import { disablePrincipal } from "../../enforce/revoke.ts";
-import { createPrincipal, publicView, rotatePrincipalKey, setPrincipalDisabled } from "../../principals/principals.ts";
+import {
+  createPrincipal,
+  publicView,
+  rotatePrincipalKey,
+  setPrincipalDisabled,
+} from "../../principals/principals.ts";
 import { ROLE_PATTERN } from "../../principals/roles.ts";
 import { identifier } from "../../scopes/schema.ts";
 import type { PrincipalKind } from "../../store/store.ts";
 import { requireHuman } from "../auth.ts";
 
 const idParams = z.object({ id: identifier });
-const newAgent = z.object({ id: identifier, scopes: z.array(z.string().min(1).max(128)).min(1).max(100) }).strict();
+const newAgent = z
+  .object({ id: identifier, scopes: z.array(z.string().min(1).max(128)).min(1).max(100) })
+  .strict();
 const newHuman = z
   .object({
     id: identifier,
-    roles: z.array(z.string().regex(ROLE_PATTERN, { error: "expected admin, security or approver:<group>" })).min(1),
+    roles: z
+      .array(z.string().regex(ROLE_PATTERN, { error: "expected admin, security or approver:<group>" }))
+      .min(1),
   })
   .strict();
 
@@ -33,40 +42,60 @@ export const principalRoutes =
         return { [collection(kind)]: principals.map(publicView) };
       });
 
-      app.post(`${base}/:id/disable`, { schema: { tags, params: idParams, summary: `Disable a ${kind}` } }, async (request) => {
-        const admin = await requireHuman(context, request, []);
-        return publicView(await disablePrincipal(context, kind, request.params.id, admin.id));
-      });
+      app.post(
+        `${base}/:id/disable`,
+        { schema: { tags, params: idParams, summary: `Disable a ${kind}` } },
+        async (request) => {
+          const admin = await requireHuman(context, request, []);
+          return publicView(await disablePrincipal(context, kind, request.params.id, admin.id));
+        },
+      );
 
-      app.post(`${base}/:id/enable`, { schema: { tags, params: idParams, summary: `Enable a ${kind}` } }, async (request) => {
-        await requireHuman(context, request, []);
-        return publicView(await setPrincipalDisabled(context.store, kind, request.params.id, false));
-      });
+      app.post(
+        `${base}/:id/enable`,
+        { schema: { tags, params: idParams, summary: `Enable a ${kind}` } },
+        async (request) => {
+          await requireHuman(context, request, []);
+          return publicView(await setPrincipalDisabled(context.store, kind, request.params.id, false));
+        },
+      );
 
-      app.post(`${base}/:id/rotate-key`, { schema: { tags, params: idParams, summary: `Rotate a ${kind}'s key` } }, async (request) => {
-        await requireHuman(context, request, []);
-        const { principal, apiKey } = await rotatePrincipalKey(context.store, kind, request.params.id);
-        return { ...publicView(principal), api_key: apiKey };
-      });
+      app.post(
+        `${base}/:id/rotate-key`,
+        { schema: { tags, params: idParams, summary: `Rotate a ${kind}'s key` } },
+        async (request) => {
+          await requireHuman(context, request, []);
+          const { principal, apiKey } = await rotatePrincipalKey(context.store, kind, request.params.id);
+          return { ...publicView(principal), api_key: apiKey };
+        },
+      );
     }
 
-    app.post("/v1/agents", { schema: { tags: ["agents"], summary: "Create an agent", body: newAgent } }, async (request, reply) => {
-      const admin = await requireHuman(context, request, []);
-      const { principal, apiKey } = await createPrincipal(
-        context.store,
-        { id: request.body.id, kind: "agent", scopes: request.body.scopes, createdBy: admin.id },
-        context.clock.now(),
-      );
-      return reply.code(201).send({ ...publicView(principal), api_key: apiKey });
-    });
+    app.post(
+      "/v1/agents",
+      { schema: { tags: ["agents"], summary: "Create an agent", body: newAgent } },
+      async (request, reply) => {
+        const admin = await requireHuman(context, request, []);
+        const { principal, apiKey } = await createPrincipal(
+          context.store,
+          { id: request.body.id, kind: "agent", scopes: request.body.scopes, createdBy: admin.id },
+          context.clock.now(),
+        );
+        return reply.code(201).send({ ...publicView(principal), api_key: apiKey });
+      },
+    );
 
-    app.post("/v1/humans", { schema: { tags: ["humans"], summary: "Create a human", body: newHuman } }, async (request, reply) => {
-      const admin = await requireHuman(context, request, []);
-      const { principal, apiKey } = await createPrincipal(
-        context.store,
-        { id: request.body.id, kind: "human", roles: request.body.roles, createdBy: admin.id },
-        context.clock.now(),
-      );
-      return reply.code(201).send({ ...publicView(principal), api_key: apiKey });
-    });
+    app.post(
+      "/v1/humans",
+      { schema: { tags: ["humans"], summary: "Create a human", body: newHuman } },
+      async (request, reply) => {
+        const admin = await requireHuman(context, request, []);
+        const { principal, apiKey } = await createPrincipal(
+          context.store,
+          { id: request.body.id, kind: "human", roles: request.body.roles, createdBy: admin.id },
+          context.clock.now(),
+        );
+        return reply.code(201).send({ ...publicView(principal), api_key: apiKey });
+      },
+    );
   };

@@ -15,7 +15,9 @@ export const tokenRoutes =
         const agent = await requireAgent(context, request);
         const outcome = await issueTaskToken(context, agent, request.body);
         if (outcome.status === "pending") {
-          return reply.code(202).send({ request_id: outcome.requestId, status: "pending", task: outcome.task });
+          return reply
+            .code(202)
+            .send({ request_id: outcome.requestId, status: "pending", task: outcome.task });
         }
         const { claims } = outcome;
         return reply.code(201).send({

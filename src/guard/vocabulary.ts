@@ -1,0 +1,134 @@
+// Shared words: which verbs destroy, which resources are safety nets, and how to name an action `resource:verb`.
+
+/** Verbs that delete, overwrite or make data unrecoverable when they are the operation itself. */
+export const DESTRUCTIVE_VERBS: ReadonlySet<string> = new Set([
+  "delete",
+  "del",
+  "remove",
+  "rm",
+  "destroy",
+  "drop",
+  "purge",
+  "wipe",
+  "erase",
+  "truncate",
+  "terminate",
+  "nuke",
+  "obliterate",
+  "shred",
+  "uninstall",
+  "deregister",
+  "flush",
+  "flushall",
+  "flushdb",
+  "prune",
+  "unset",
+  "reset",
+  "clear",
+  "teardown",
+  "rb",
+  "unpublish",
+]);
+
+/** Verbs that switch a protection off. */
+export const DISABLING_VERBS: ReadonlySet<string> = new Set(["disable", "deactivate", "suspend", "stop-logging", "bypass"]);
+
+/** Verbs that only read. */
+export const READ_VERBS: ReadonlySet<string> = new Set([
+  "get",
+  "list",
+  "ls",
+  "describe",
+  "show",
+  "status",
+  "view",
+  "read",
+  "info",
+  "inspect",
+  "search",
+  "lookup",
+  "query",
+  "logs",
+  "log",
+  "top",
+  "diff",
+  "plan",
+  "preview",
+  "validate",
+  "explain",
+  "history",
+  "output",
+  "whoami",
+  "version",
+  "help",
+  "watch",
+  "tail",
+  "head",
+  "check",
+  "test",
+  "export",
+  "download",
+  "dump",
+]);
+
+const SAFETY_NET_WORD =
+  /(^|[^a-z])(backups?|bak|snapshots?|recovery-?points?|versioning|object-?lock|legal-?hold|retention|deletion-?protection|termination-?protection|audit|audit-?logs?|auditing|trails?|cloudtrail|pitr|point-?in-?time|continuous-?backups?|archive-?mode|wal-?archiving)([^a-z]|$)/;
+
+/** True when the words name a safety net: backups, snapshots, versioning, object lock, deletion protection, audit logs, PITR. */
+export function namesSafetyNet(text: string): boolean {
+  return SAFETY_NET_WORD.test(text.toLowerCase());
+}
+
+/** Splits `volumeInstanceBackupDelete`, `delete_users_by_pk`, `delete-db-snapshot` into lower-case words. */
+export function splitWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+const RESOURCE_ALIASES: [RegExp, string][] = [
+  [/recovery-point|backup/, "backup"],
+  [/snapshot/, "snapshot"],
+  [/object-lock|legal-hold|retention/, "object-lock"],
+  [/versioning/, "versioning"],
+  [/deletion-protection|termination-protection/, "deletion-protection"],
+  [/audit|trail/, "audit-log"],
+  [/^(db|db-instance|db-cluster|databases?|sql-instances?|instances-sql|rds|pg|postgres|mysql|sql)$/, "database"],
+  [/^(volumes?|disks?|pvc|pv|persistentvolumeclaims?|persistentvolumes?|ebs)$/, "volume"],
+  [/^(ns|namespaces?)$/, "namespace"],
+  [/^(buckets?|s3)$/, "bucket"],
+  [/^(variables?|vars?|config|configs|secrets?|env)$/, "variable"],
+  [/^(services?|svc|apps?)$/, "service"],
+  [/^(deployments?|deploys?)$/, "deployment"],
+  [/^(environments?|envs?)$/, "environment"],
+];
+
+/** A catalogue-style resource name: singular, kebab-case, with common aliases folded (`db-snapshot` → `snapshot`). */
+export function resourceName(words: readonly string[]): string {
+  const joined = words.join("-");
+  for (const [pattern, name] of RESOURCE_ALIASES) if (pattern.test(joined)) return name;
+  const last = words.filter((w) => !/^\d+$/.test(w)).slice(-3);
+  const name = last.map(singular).join("-");
+  return /^[a-z][a-z0-9-]*$/.test(name) ? name : "resource";
+}
+
+export function singular(word: string): string {
+  if (/(ss|us|is)$/.test(word)) return word;
+  if (/(ch|sh|x|s)es$/.test(word)) return word.slice(0, -2);
+  if (/ies$/.test(word)) return `${word.slice(0, -3)}y`;
+  if (word.length > 3 && word.endsWith("s")) return word.slice(0, -1);
+  return word;
+}
+
+/** `resource:verb` with both halves made safe for the catalogue's name pattern. */
+export function action(resource: string, verb: string): string {
+  const clean = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^[^a-z]+|-+$/g, "") || "resource";
+  return `${clean(resource)}:${clean(verb)}`;
+}
