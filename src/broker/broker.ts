@@ -8,14 +8,14 @@ import type { KeyRings } from "../keys/key-ring.ts";
 import type { Store } from "../store/store.ts";
 import { VerifiedTokenCache } from "../tokens/verify-cache.ts";
 import type { BrokerContext } from "./context.ts";
-import type { ScopeRegistry } from "./scope-registry.ts";
+import type { ScopeLoadResult, ScopeRegistry } from "./scope-registry.ts";
 
 export interface Broker {
   context: BrokerContext;
   app: FastifyInstance;
   scopes: ScopeRegistry;
-  /** Reloads the scope files; logs the new set's hash or every problem. */
-  reloadScopes(): Promise<boolean>;
+  /** Reloads the scope files; logs the new set's hash, or every problem and keeps the running set. */
+  reloadScopes(): Promise<ScopeLoadResult>;
   close(): Promise<void>;
 }
 
@@ -32,18 +32,19 @@ export const newGeneration = () => `gen_${randomBytes(12).toString("base64url")}
 
 export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
   const context: BrokerContext = { ...parts, verifiedTokens: new VerifiedTokenCache() };
-  const app = await buildApp(context);
+  const reloadScopes = async (): Promise<ScopeLoadResult> => {
+    const result = await parts.scopes.reload();
+    if (result.ok) parts.logger.info({ scope_set: result.set.hash }, "scope set reloaded");
+    else parts.logger.error({ problems: result.problems }, "scope reload refused; keeping the running set");
+    return result;
+  };
+  const app = await buildApp(context, { reloadScopes });
   parts.logger.info({ scope_set: parts.scopes.current().hash }, "scope set loaded");
   return {
     context,
     app,
     scopes: parts.scopes,
-    async reloadScopes() {
-      const result = await parts.scopes.reload();
-      if (result.ok) parts.logger.info({ scope_set: result.set.hash }, "scope set reloaded");
-      else parts.logger.error({ problems: result.problems }, "scope reload refused; keeping the running set");
-      return result.ok;
-    },
+    reloadScopes,
     async close() {
       await app.close();
       await parts.store.close();

@@ -9,8 +9,8 @@ export interface ApiClientOptions {
 export function apiClientFromEnv(keyVariable: "LEASH_AGENT_KEY" | "LEASH_HUMAN_KEY"): ApiClientOptions {
   const url = process.env.LEASH_URL;
   const key = process.env[keyVariable];
-  if (!url) throw new LeashError("missing_config", 2, "LEASH_URL: required, not set (the broker's URL)");
-  if (!key) throw new LeashError("missing_config", 2, `${keyVariable}: required, not set`);
+  if (!url) throw new Error("LEASH_URL: required, not set (the broker's URL)");
+  if (!key) throw new Error(`${keyVariable}: required, not set`);
   return { url, key };
 }
 

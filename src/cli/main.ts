@@ -1,11 +1,14 @@
 // The `leash` command line: a thin layer over the library and the HTTP API. Each command group registers itself.
 import { Command } from "commander";
+import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { registerDevCommand } from "./commands/dev.ts";
 import { registerPrincipalCommands } from "./commands/principals.ts";
+import { registerRevokeCommand } from "./commands/revoke.ts";
 import { registerScopesCommands } from "./commands/scopes.ts";
 import { registerServeCommands } from "./commands/serve.ts";
 import { registerTokenCommand } from "./commands/token.ts";
+import { registerVerifyCommand } from "./commands/verify.ts";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("leash")
@@ -16,6 +19,8 @@ export async function main(argv: string[]): Promise<void> {
   registerServeCommands(program);
   registerTokenCommand(program);
   registerPrincipalCommands(program);
+  registerRevokeCommand(program);
+  registerVerifyCommand(program);
   registerScopesCommands(program);
   try {
     await program.parseAsync(argv);
@@ -29,6 +34,10 @@ function reportCliError(error: unknown): number {
     const code = String((error as { code: string }).code);
     // commander already printed help or the parse error.
     if (code.startsWith("commander.")) return Number((error as { exitCode: number }).exitCode);
+  }
+  if (error instanceof TokenVerificationError) {
+    process.stderr.write(`leash: token refused: ${error.message} (${error.code})\n`);
+    return 1;
   }
   if (error instanceof LeashError) {
     process.stderr.write(`leash: ${error.message} (${error.code})\n`);

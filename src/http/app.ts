@@ -15,8 +15,10 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import type { Broker } from "../broker/broker.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { problem, sendProblem, toProblem } from "./problem.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { enforcementRoutes } from "./routes/enforcement.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
@@ -41,7 +43,11 @@ class OneLinePerRequest extends LogController {
 /** Bodies are small JSON documents; anything larger is refused before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
-export async function buildApp(context: BrokerContext): Promise<FastifyInstance> {
+export interface AppHooks {
+  reloadScopes: Broker["reloadScopes"];
+}
+
+export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
     logController: new OneLinePerRequest(),
@@ -85,5 +91,6 @@ export async function buildApp(context: BrokerContext): Promise<FastifyInstance>
   await app.register(tokenRoutes(context));
   await app.register(principalRoutes(context));
   await app.register(enforcementRoutes(context));
+  await app.register(adminRoutes(context, hooks.reloadScopes));
   return app;
 }

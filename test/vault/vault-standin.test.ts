@@ -14,7 +14,10 @@ async function call(method: string, path: string, body?: unknown, token: string 
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, body: text === "" ? null : (JSON.parse(text) as Record<string, unknown>) };
+  return {
+    status: response.status,
+    body: text === "" ? null : (JSON.parse(text) as Record<string, unknown>),
+  };
 }
 
 beforeAll(async () => {

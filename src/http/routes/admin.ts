@@ -1,0 +1,26 @@
+// POST /v1/admin/reload-scopes: the same reload as SIGHUP, for deployments where signals are awkward.
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { Broker } from "../../broker/broker.ts";
+import type { BrokerContext } from "../../broker/context.ts";
+import { LeashError } from "../../errors/leash-error.ts";
+import { formatProblem } from "../../scopes/load.ts";
+import { requireHuman } from "../auth.ts";
+
+export const adminRoutes =
+  (context: BrokerContext, reloadScopes: Broker["reloadScopes"]): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      "/v1/admin/reload-scopes",
+      { schema: { tags: ["admin"], summary: "Reload scope files; a set with problems is refused and the old one kept" } },
+      async (request) => {
+        await requireHuman(context, request, []);
+        const result = await reloadScopes();
+        if (!result.ok) {
+          throw new LeashError("scopes_invalid", 422, `reload refused; still running ${context.scopes.current().hash}`, {
+            problems: result.problems.map(formatProblem),
+          });
+        }
+        return { scope_set: result.set.hash };
+      },
+    );
+  };
