@@ -2,11 +2,14 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { type ApprovalEvents, ignoreApprovalEvents } from "../approvals/events.ts";
 import type { Clock } from "../clock/clock.ts";
 import { buildApp } from "../http/app.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import type { Store } from "../store/store.ts";
 import { VerifiedTokenCache } from "../tokens/verify-cache.ts";
+import { LeaseRevoker, type LeaseRevokerOptions } from "../vault/lease-revoker.ts";
+import type { VaultCredentialsClient } from "../vault/vault-client.ts";
 import type { BrokerContext } from "./context.ts";
 import type { ScopeLoadResult, ScopeRegistry } from "./scope-registry.ts";
 
@@ -16,6 +19,8 @@ export interface Broker {
   scopes: ScopeRegistry;
   /** Reloads the scope files; logs the new set's hash, or every problem and keeps the running set. */
   reloadScopes(): Promise<ScopeLoadResult>;
+  /** Ends Vault leases from the durable queue; running while the broker has a Vault, else null. */
+  leaseRevoker: LeaseRevoker | null;
   close(): Promise<void>;
 }
 
@@ -26,12 +31,20 @@ export interface BrokerParts {
   keys: KeyRings;
   issuer: string;
   logger: Logger;
+  approvalEvents?: ApprovalEvents;
+  vault?: VaultCredentialsClient;
+  credentialsWithoutVault?: BrokerContext["credentialsWithoutVault"];
+  leaseRevokerOptions?: LeaseRevokerOptions;
 }
 
 export const newGeneration = () => `gen_${randomBytes(12).toString("base64url")}`;
 
 export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
-  const context: BrokerContext = { ...parts, verifiedTokens: new VerifiedTokenCache() };
+  const context: BrokerContext = {
+    ...parts,
+    approvalEvents: parts.approvalEvents ?? ignoreApprovalEvents,
+    verifiedTokens: new VerifiedTokenCache(),
+  };
   const reloadScopes = async (): Promise<ScopeLoadResult> => {
     const result = await parts.scopes.reload();
     if (result.ok) parts.logger.info({ scope_set: result.set.hash }, "scope set reloaded");
@@ -40,12 +53,21 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
   };
   const app = await buildApp(context, { reloadScopes });
   parts.logger.info({ scope_set: parts.scopes.current().hash }, "scope set loaded");
+  const leaseRevoker = parts.vault
+    ? new LeaseRevoker(
+        { leases: parts.store.leases, vault: parts.vault, clock: parts.clock, logger: parts.logger },
+        parts.leaseRevokerOptions,
+      )
+    : null;
+  leaseRevoker?.start();
   return {
     context,
     app,
     scopes: parts.scopes,
     reloadScopes,
+    leaseRevoker,
     async close() {
+      await leaseRevoker?.stop();
       await app.close();
       await parts.store.close();
     },

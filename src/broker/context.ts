@@ -1,10 +1,12 @@
 // What every broker operation needs, built once at start: store, clock, scopes in force, key rings, issuer, logger.
 import type { Logger } from "pino";
+import type { ApprovalEvents } from "../approvals/events.ts";
 import type { Clock } from "../clock/clock.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import type { ScopeSet } from "../scopes/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { VerifiedTokenCache } from "../tokens/verify-cache.ts";
+import type { VaultCredentialsClient } from "../vault/vault-client.ts";
 
 /** The scope set a process currently runs; replaced whole on a successful reload, never edited in place. */
 export interface ScopeSetHolder {
@@ -19,6 +21,15 @@ export interface BrokerContext {
   /** Base issuer URL; each environment's tokens use `<issuer>/envs/<env>`. */
   issuer: string;
   logger: Logger;
+  /** Where approval lifecycle events go (webhooks); emitting never blocks. */
+  approvalEvents: ApprovalEvents;
   /** Signature verification results; the only thing about a token a process may remember. */
   verifiedTokens: VerifiedTokenCache;
+  /** Vault, for scopes with `credentials.vault`; absent when VAULT_ADDR is not set and in dev mode. */
+  vault?: VaultCredentialsClient;
+  /**
+   * Without `vault`, a scope that asks for credentials is refused with 503 `vault_not_configured` (`refuse`, the
+   * default) or minted without them and with a warning (`omit`: dev mode and LEASH_CREDENTIALS_WITHOUT_VAULT=omit).
+   */
+  credentialsWithoutVault?: "refuse" | "omit";
 }

@@ -15,6 +15,13 @@ const configSchema = z.object({
   LEASH_SIGNING_ALG: z.enum(SIGNING_ALGORITHMS).default("EdDSA"),
   VAULT_ADDR: z.url({ error: "expected Vault's URL, like http://127.0.0.1:8200" }).optional(),
   VAULT_TOKEN: z.string().min(1).optional(),
+  /** Bound on each Vault call, so a hung Vault fails a mint quickly (503 vault_unavailable). */
+  VAULT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_500),
+  /**
+   * Without VAULT_ADDR, a scope with `credentials.vault` is refused at mint (503 vault_not_configured: `refuse`,
+   * the default), or minted without credentials and with a warning (`omit`, what `leash dev` does).
+   */
+  LEASH_CREDENTIALS_WITHOUT_VAULT: z.enum(["refuse", "omit"]).default("refuse"),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

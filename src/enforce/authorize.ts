@@ -1,10 +1,11 @@
 // The one decision every agent action passes: token, generation, revocation, grants, environment, blast radius, approval.
 import { randomBytes } from "node:crypto";
+import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";
 import type { BlastRadiusLimit, Environment, Scope, ScopeSet } from "../scopes/schema.ts";
-import type { LimitCounter } from "../store/store.ts";
+import type { EnforcementOutcome, LimitCounter } from "../store/store.ts";
 import { grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
 import { revocationTtlMs } from "./revoke.ts";
@@ -14,6 +15,8 @@ export interface AuthorizeInput {
   action: string;
   resource: string;
   request_hash?: string;
+  /** The approval a human gave for this exact call (`Leash-Approval`). */
+  approval_id?: string;
 }
 
 export interface AuthorizeDecision {
@@ -129,7 +132,7 @@ export async function authorize(context: BrokerContext, input: AuthorizeInput): 
       : [];
   const needsApproval = !denyReason && destructive && environment?.protected === true;
 
-  const outcome = await context.store.enforce({
+  const check = {
     env: claims.env,
     generation: claims.gen,
     jti: claims.jti,
@@ -140,18 +143,33 @@ export async function authorize(context: BrokerContext, input: AuthorizeInput): 
     nowMs: context.clock.now(),
     denyReason: denyReason ?? undefined,
     limits,
-    holdReason: needsApproval ? "approval_required" : undefined,
     taskRevocationTtlMs: revocationTtlMs(context),
     eventId: randomBytes(9).toString("base64url"),
+  };
+  const about = { jti: claims.jti, task: claims.task, agent: claims.client_id, environment: claims.env };
+  // A held call checks everything up to the budget without consuming it; only an approved call spends budget.
+  const outcome = await context.store.enforce({
+    ...check,
+    holdReason: needsApproval ? "approval_required" : undefined,
   });
+  if (outcome.reason !== "approval_required" || !scope) return decision(outcome, about);
 
+  const call = { action: input.action, resource: input.resource, requestHash: input.request_hash };
+  if (input.approval_id) {
+    const use = await useCallApproval(context, input.approval_id, claims, call);
+    if (use === "used") return decision(await context.store.enforce(check), about);
+    if (use === "denied" || use === "other_call")
+      return { allow: false, reason: "approval_denied", ...about };
+  }
+  const pending = await requestCallApproval(context, claims, call, callApprovalRule(scope, input.action));
+  return { allow: false, reason: pending.reason, approval_id: pending.approvalId, ...about };
+}
+
+function decision(outcome: EnforcementOutcome, about: Partial<AuthorizeDecision>): AuthorizeDecision {
   return {
     allow: outcome.allow,
     reason: outcome.reason,
-    jti: claims.jti,
-    task: claims.task,
-    agent: claims.client_id,
-    environment: claims.env,
+    ...about,
     ...(outcome.limit ? { limit: outcome.limit } : {}),
     ...(outcome.taskRevoked ? { task_revoked: true } : {}),
   };

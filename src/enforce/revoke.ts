@@ -13,6 +13,8 @@ export interface RevocationResult {
   at: string;
   reason: string;
   actor: string;
+  /** Vault leases of what was revoked, now queued for revocation in Vault (done by the lease revoker). */
+  vault_leases_queued: number;
 }
 
 export function revocationTtlMs(context: BrokerContext): number {
@@ -42,8 +44,35 @@ export async function revoke(
   const ttlMs = revocationTtlMs(context);
   const environments = environmentsFor(context, target);
   await Promise.all(environments.map((env) => context.store.revoke({ target, env, atMs, ttlMs, reason })));
-  context.logger.info({ revoked: target, environments, actor, reason }, "revoked");
-  return { revoked: target, environments, at: new Date(atMs).toISOString(), reason, actor };
+  // The markers are written: leash refuses from here on. Vault is never called on this path; the leases only
+  // join the durable queue the lease revoker works through.
+  const queued = await queueLeaseRevocations(context, target, environments, atMs);
+  context.logger.info(
+    { revoked: target, environments, actor, reason, vault_leases_queued: queued },
+    "revoked",
+  );
+  return {
+    revoked: target,
+    environments,
+    at: new Date(atMs).toISOString(),
+    reason,
+    actor,
+    vault_leases_queued: queued,
+  };
+}
+
+/** Queues the Vault leases a revocation covers in each environment; returns how many. */
+export async function queueLeaseRevocations(
+  context: BrokerContext,
+  target: RevocationTarget,
+  environments: string[],
+  atMs: number,
+): Promise<number> {
+  const nowMs = context.clock.now();
+  const counts = await Promise.all(
+    environments.map((env) => context.store.leases.enqueueRevocation(env, target, atMs, nowMs)),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 /** Disabling an agent also revokes every token it holds, at once. */

@@ -19,6 +19,7 @@ import type { Broker } from "../broker/broker.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { problem, sendProblem, toProblem } from "./problem.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
 import { enforcementRoutes } from "./routes/enforcement.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
@@ -92,5 +93,6 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
   await app.register(principalRoutes(context));
   await app.register(enforcementRoutes(context));
   await app.register(adminRoutes(context, hooks.reloadScopes));
+  await app.register(approvalRoutes(context));
   return app;
 }

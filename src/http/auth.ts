@@ -21,14 +21,21 @@ export async function requireAgent(context: BrokerContext, request: FastifyReque
   return principal;
 }
 
+/** Any human, whatever their roles; the operation itself decides what they may do. */
+export async function authenticateHuman(context: BrokerContext, request: FastifyRequest): Promise<Principal> {
+  const principal = await authenticateApiKey(context.store, bearer(request));
+  if (principal.kind !== "human")
+    throw forbidden("human_key_required", "this endpoint takes a human key (lsh_…)");
+  return principal;
+}
+
+/** A human holding one of `roles` (admins hold them all). */
 export async function requireHuman(
   context: BrokerContext,
   request: FastifyRequest,
   roles: readonly string[],
 ): Promise<Principal> {
-  const principal = await authenticateApiKey(context.store, bearer(request));
-  if (principal.kind !== "human")
-    throw forbidden("human_key_required", "this endpoint takes a human key (lsh_…)");
+  const principal = await authenticateHuman(context, request);
   requireRole(principal, roles);
   return principal;
 }

@@ -9,12 +9,23 @@ import type { Scope } from "../scopes/schema.ts";
 import type { Principal } from "../store/store.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { mintTaskToken } from "../tokens/mint-task-token.ts";
+import {
+  abandonLease,
+  readTaskCredentials,
+  recordTaskLease,
+  type TaskCredentials,
+} from "../vault/task-credentials.ts";
+import { requestIssueApproval } from "./issuance-approval.ts";
 import type { MintRequest } from "./mint-request.ts";
 
 export interface IssuedToken {
   status: "issued";
   token: string;
   claims: TaskTokenClaims;
+  /** Only for scopes with `credentials.vault`: the credentials, or null when minted without Vault (dev mode). */
+  credentials?: TaskCredentials | null;
+  /** Why `credentials` is null. */
+  warning?: string;
 }
 export interface PendingIssuance {
   status: "pending";
@@ -123,7 +134,21 @@ export async function mintGranted(context: BrokerContext, grant: IssuanceGrant):
     ttlMs: grant.ttlMs,
     nowMs: context.clock.now(),
   });
-  return { status: "issued", token, claims };
+  // Signed first (no I/O) so the lease can be planned against the token's real expiry; a token whose credentials
+  // cannot be read or recorded is dropped, never returned.
+  const vault = await readTaskCredentials(context, grant.scope, claims.exp * 1000);
+  if (vault === null) return { status: "issued", token, claims };
+  if (vault.kind === "omitted") {
+    context.logger.warn({ scope: grant.scope.id, task: claims.task }, vault.warning);
+    return { status: "issued", token, claims, credentials: null, warning: vault.warning };
+  }
+  try {
+    const credentials = await recordTaskLease(context, vault.leased, claims);
+    return { status: "issued", token, claims, credentials };
+  } catch (error) {
+    abandonLease(context, env, vault.leased.credentials.leaseId);
+    throw error;
+  }
 }
 
 /** POST /v1/tokens: decide, then either mint now or park the request until a human approves its issuance. */
@@ -134,19 +159,6 @@ export async function issueTaskToken(
 ): Promise<IssuedToken | PendingIssuance> {
   const grant = decideGrant(context, agent, request);
   if (!grant.scope.approval.issue) return mintGranted(context, grant);
-  const nowMs = context.clock.now();
-  const requestId = `req_${randomBytes(12).toString("base64url")}`;
-  await context.store.saveIssuanceRequest(
-    {
-      id: requestId,
-      status: "pending",
-      createdAt: nowMs,
-      expiresAt: nowMs + ISSUANCE_REQUEST_TTL_MS,
-      payload: { ...grant, scope: grant.scope.id },
-    },
-    ISSUANCE_REQUEST_TTL_MS,
-  );
+  const requestId = await requestIssueApproval(context, agent, { ...request, task: grant.task }, grant);
   return { status: "pending", requestId, task: grant.task };
 }
-
-export const ISSUANCE_REQUEST_TTL_MS = 15 * 60_000;

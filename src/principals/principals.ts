@@ -77,5 +77,6 @@ export function publicView(principal: Principal) {
     created_by: principal.createdBy ?? null,
     scopes: principal.scopes,
     roles: principal.roles,
+    ...(principal.kind === "human" ? { totp_confirmed: principal.totp?.confirmed ?? false } : {}),
   };
 }

@@ -20,7 +20,6 @@ export const storeKeys = {
   principal: (id: string) => `leash:principal:${id}`,
   principalsOfKind: (kind: PrincipalKind) => `leash:principals:${kind}`,
   keyHash: (sha256: string) => `leash:keyhash:${sha256}`,
-  request: (id: string) => `leash:request:${id}`,
 
   envGeneration: (env: string) => `${envTag(env)}:gen`,
   revocation: (env: string, target: RevocationTarget) =>
@@ -40,3 +39,18 @@ export const enforcementKeys = (
   storeKeys.revocation(env, { kind: "scope", value: check.scope }),
   storeKeys.revocation(env, { kind: "environment", value: env }),
 ];
+
+/**
+ * Vault lease keys (see src/store/leases.ts). A lease belongs to the environment of the token it came with, so its
+ * record, its index sets and the revocation queue live in that environment's slot, next to the revocation markers
+ * that `record` checks in the same script. Only the list of environments that ever held a lease is global.
+ */
+export const leaseKeys = {
+  environments: "leash:leases:envs",
+  record: (env: string, leaseId: string) => `${envTag(env)}:lease:${leaseId}`,
+  index: (env: string, target: RevocationTarget) =>
+    `${envTag(env)}:leases:by:${target.kind === "environment" ? "env" : `${target.kind}:${target.value}`}`,
+  queue: (env: string) => `${envTag(env)}:leases:revoke`,
+  attempts: (env: string) => `${envTag(env)}:leases:attempts`,
+  schedule: (env: string) => `${envTag(env)}:leases:revoke-at`,
+} as const;

@@ -1,7 +1,7 @@
 // How Store records are written to and read back from string values, shared by the Redis and memory stores.
 import { badRequest } from "../errors/leash-error.ts";
 import { storeKeys } from "./keys.ts";
-import type { IssuanceRequest, Principal, Revocation } from "./store.ts";
+import type { Principal, Revocation } from "./store.ts";
 
 const parseObject = (json: string, what: string): Record<string, unknown> => {
   const value: unknown = JSON.parse(json);
@@ -14,8 +14,6 @@ const parseObject = (json: string, what: string): Record<string, unknown> => {
 
 export const parsePrincipal = (json: string): Principal =>
   parseObject(json, "principal") as unknown as Principal;
-export const parseRequest = (json: string): IssuanceRequest =>
-  parseObject(json, "issuance request") as unknown as IssuanceRequest;
 
 /** Oldest first, then by id, so both stores list principals in the same order. */
 export const sortPrincipals = (principals: Principal[]): Principal[] =>

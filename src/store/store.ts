@@ -1,7 +1,11 @@
 // The one interface to leash's shared state. Redis in production, memory in dev mode; both pass test/store/contract.
 //
 // Key layout (Redis): everything an authorize decision reads or writes for environment E lives under the hash tag
-// `{env:E}`, so one Lua script touches one Redis Cluster slot. Principals and issuance requests are single keys.
+// `{env:E}`, so one Lua script touches one Redis Cluster slot. Principals and approvals are single keys.
+
+import type { ApprovalStore } from "./approvals.ts";
+
+import type { LeaseStore } from "./leases.ts";
 
 export type PrincipalKind = "agent" | "human";
 
@@ -82,16 +86,10 @@ export interface EnforcementOutcome {
   taskRevoked?: boolean;
 }
 
-export interface IssuanceRequest {
-  id: string;
-  status: "pending" | "approved" | "denied" | "expired";
-  createdAt: number;
-  expiresAt: number;
-  /** Everything needed to mint once approved; never holds a token. */
-  payload: Record<string, unknown>;
-}
-
 export interface Store {
+  /** Vault leases and their durable revocation queue, on the same connection (src/store/leases.ts). */
+  readonly leases: LeaseStore;
+
   ping(): Promise<void>;
   close(): Promise<void>;
 
@@ -113,6 +111,6 @@ export interface Store {
   /** Generation, revocation and blast-radius check in one atomic step (one Lua script on Redis). */
   enforce(check: EnforcementCheck): Promise<EnforcementOutcome>;
 
-  saveIssuanceRequest(request: IssuanceRequest, ttlMs: number): Promise<void>;
-  getIssuanceRequest(id: string): Promise<IssuanceRequest | null>;
+  /** Issuance and call approvals. */
+  readonly approvals: ApprovalStore;
 }

@@ -3,6 +3,7 @@ import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
+import { generateTotpSecret } from "../../src/approvals/totp.ts";
 import { assembleBroker, type Broker, newGeneration } from "../../src/broker/broker.ts";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { ScopeRegistry } from "../../src/broker/scope-registry.ts";
@@ -17,7 +18,17 @@ export interface TestBroker {
   broker: Broker;
   url: string;
   store: Store;
-  keys: { agent: string; admin: string; security: string; approver: string; resourceServer: string };
+  keys: {
+    agent: string;
+    admin: string;
+    security: string;
+    approver: string;
+    approver2: string;
+    dbaApprover: string;
+    resourceServer: string;
+  };
+  /** TOTP secrets of the approvers (enrolment already confirmed), by key name. */
+  totpSecrets: Record<"approver" | "approver2" | "dbaApprover", string>;
   close(): Promise<void>;
 }
 
@@ -42,11 +53,27 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
         now,
       )
     ).apiKey;
+  const totpSecrets = {
+    approver: generateTotpSecret(),
+    approver2: generateTotpSecret(),
+    dbaApprover: generateTotpSecret(),
+  };
+  const makeApprover = async (id: string, group: string, secret: string) => {
+    const { principal, apiKey } = await createPrincipal(
+      store,
+      { id, kind: "human", roles: [`approver:${group}`], createdBy: "admin" },
+      now,
+    );
+    await store.savePrincipal({ ...principal, totp: { secret, confirmed: true } });
+    return apiKey;
+  };
   const keys = {
     admin: await make("admin", "human", ["admin"]),
     agent: await make("agent-1", "agent"),
     security: await make("sec-1", "human", ["security"]),
-    approver: await make("approver-1", "human", ["approver:sre"]),
+    approver: await makeApprover("approver-1", "sre", totpSecrets.approver),
+    approver2: await makeApprover("approver-2", "sre", totpSecrets.approver2),
+    dbaApprover: await makeApprover("dba-1", "dba", totpSecrets.dbaApprover),
     resourceServer: await make("rs-1", "human", ["resource-server"]),
   };
   const broker = await assembleBroker({
@@ -58,7 +85,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     logger: pino({ level: "silent" }),
   });
   const url = await broker.app.listen({ port: 0, host: "127.0.0.1" });
-  return { broker, url, store, keys, close: () => broker.close() };
+  return { broker, url, store, keys, totpSecrets, close: () => broker.close() };
 }
 
 /** A copy of the shipped scopes plus extra scope files, for tests that need a scope the examples do not have. */
@@ -81,7 +108,13 @@ export async function api<T = Record<string, any>>(
   url: string,
   method: string,
   path: string,
-  options: { key?: string; body?: unknown; rawBody?: string; contentType?: string } = {},
+  options: {
+    key?: string;
+    body?: unknown;
+    rawBody?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<ApiResponse<T>> {
   const hasBody = options.body !== undefined || options.rawBody !== undefined;
   const response = await fetch(new URL(path, url), {
@@ -89,6 +122,7 @@ export async function api<T = Record<string, any>>(
     headers: {
       ...(hasBody ? { "content-type": options.contentType ?? "application/json" } : {}),
       ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+      ...options.headers,
     },
     body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   });

@@ -153,7 +153,7 @@ describe("POST /v1/tokens", () => {
   it("answers 202 with a request id when issuance needs approval", async () => {
     const response = await mint({ scope: "staging-sensitive", task: { intent: "look at volumes" } });
     expect(response.status).toBe(202);
-    expect(response.body.request_id).toMatch(/^req_/);
+    expect(response.body.request_id).toMatch(/^apr_/);
     expect(response.body.token).toBeUndefined();
   });
 

@@ -1,6 +1,8 @@
 // The one test suite every Store implementation must pass (like Teleport's lib/backend/test/suite.go).
+
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Approval } from "../../src/approvals/approval.ts";
 import type { ManualClock } from "../../src/clock/clock.ts";
 import type { EnforcementCheck, LimitCounter, Principal, Store } from "../../src/store/store.ts";
 
@@ -437,27 +439,77 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
       });
     });
 
-    describe("issuance requests", () => {
-      const request = {
-        id: "req-1",
-        status: "pending" as const,
+    describe("approvals", () => {
+      const approval: Approval = {
+        kind: "call",
+        id: "apr_0123456789abcdef",
+        version: 1,
+        status: "pending",
+        env: "production",
+        scope: "production-ops",
+        agent: "agent-1",
+        owner: "admin",
+        task: "t1",
+        intent: "remove an old volume",
+        rule: { approvers: ["sre"], quorum: 1 },
+        approvedBy: [],
+        deniedBy: null,
+        denyReason: null,
         createdAt: 1000,
         expiresAt: 2000,
-        payload: { scope: "prod-migrate", task: { id: "t1", intent: "migrate" }, actions: ["db:migrate"] },
+        jti: "j1",
+        action: "volume:delete",
+        resource: "railway:p/env/production/volume/v1",
+        requestHash: "",
       };
 
-      it("saves, updates and reads back a request", async () => {
-        await store.saveIssuanceRequest(request, MINUTE);
-        expect(await store.getIssuanceRequest("req-1")).toEqual(request);
-        await store.saveIssuanceRequest({ ...request, status: "approved" }, MINUTE);
-        expect((await store.getIssuanceRequest("req-1"))?.status).toBe("approved");
-        expect(await store.getIssuanceRequest("req-2")).toBeNull();
+      it("creates once, reads back, and lists pending", async () => {
+        await store.approvals.create(approval, MINUTE);
+        expect(await store.approvals.get(approval.id)).toEqual(approval);
+        await expect(store.approvals.create(approval, MINUTE)).rejects.toThrow();
+        expect(await store.approvals.pendingIds()).toEqual([approval.id]);
+        expect(await store.approvals.get("apr_missing000000000")).toBeNull();
       });
 
-      it("forgets a request after its ttl", async () => {
-        await store.saveIssuanceRequest(request, 300);
+      it("replaces only from the version it read: of two racing writers exactly one wins", async () => {
+        await store.approvals.create(approval, MINUTE);
+        const a = { ...approval, version: 2, approvedBy: ["alice"], status: "approved" as const };
+        const b = { ...approval, version: 2, approvedBy: ["bob"], status: "approved" as const };
+        const results = await Promise.all([store.approvals.replace(a), store.approvals.replace(b)]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await store.approvals.get(approval.id))?.version).toBe(2);
+        expect(await store.approvals.pendingIds()).toEqual([]);
+        expect(await store.approvals.replace({ ...a, version: 2 })).toBe(false);
+      });
+
+      it("binds a call once and unbinds only its own approval", async () => {
+        expect(await store.approvals.bindOnce("b1", "apr_first000000000000", MINUTE)).toBe(
+          "apr_first000000000000",
+        );
+        expect(await store.approvals.bindOnce("b1", "apr_second00000000000", MINUTE)).toBe(
+          "apr_first000000000000",
+        );
+        await store.approvals.unbind("b1", "apr_second00000000000");
+        expect(await store.approvals.bindOnce("b1", "apr_third000000000000", MINUTE)).toBe(
+          "apr_first000000000000",
+        );
+        await store.approvals.unbind("b1", "apr_first000000000000");
+        expect(await store.approvals.bindOnce("b1", "apr_third000000000000", MINUTE)).toBe(
+          "apr_third000000000000",
+        );
+      });
+
+      it("claims a TOTP step once per human", async () => {
+        expect(await store.approvals.claimTotpStep("alice", 42, MINUTE)).toBe(true);
+        expect(await store.approvals.claimTotpStep("alice", 42, MINUTE)).toBe(false);
+        expect(await store.approvals.claimTotpStep("bob", 42, MINUTE)).toBe(true);
+        expect(await store.approvals.claimTotpStep("alice", 43, MINUTE)).toBe(true);
+      });
+
+      it("forgets an approval after its ttl", async () => {
+        await store.approvals.create(approval, 300);
         await elapse(450);
-        expect(await store.getIssuanceRequest("req-1")).toBeNull();
+        expect(await store.approvals.get(approval.id)).toBeNull();
       });
     });
   });

@@ -150,12 +150,8 @@ describe("RedisStore: fails closed and recovers", () => {
     ],
     ["isTaskRevoked", () => s.isTaskRevoked("staging", "t")],
     ["enforce", () => s.enforce(enforcement())],
-    [
-      "saveIssuanceRequest",
-      () =>
-        s.saveIssuanceRequest({ id: "r", status: "pending", createdAt: 1, expiresAt: 2, payload: {} }, 1000),
-    ],
-    ["getIssuanceRequest", () => s.getIssuanceRequest("r")],
+    ["approvals.get", () => s.approvals.get("apr_x")],
+    ["approvals.claimTotpStep", () => s.approvals.claimTotpStep("h", 1, 1000)],
   ];
 
   it("rejects with StoreUnavailableError within 1 s after Redis is killed, then recovers by itself", async () => {

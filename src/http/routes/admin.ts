@@ -11,14 +11,24 @@ export const adminRoutes =
   async (app) => {
     app.post(
       "/v1/admin/reload-scopes",
-      { schema: { tags: ["admin"], summary: "Reload scope files; a set with problems is refused and the old one kept" } },
+      {
+        schema: {
+          tags: ["admin"],
+          summary: "Reload scope files; a set with problems is refused and the old one kept",
+        },
+      },
       async (request) => {
         await requireHuman(context, request, []);
         const result = await reloadScopes();
         if (!result.ok) {
-          throw new LeashError("scopes_invalid", 422, `reload refused; still running ${context.scopes.current().hash}`, {
-            problems: result.problems.map(formatProblem),
-          });
+          throw new LeashError(
+            "scopes_invalid",
+            422,
+            `reload refused; still running ${context.scopes.current().hash}`,
+            {
+              problems: result.problems.map(formatProblem),
+            },
+          );
         }
         return { scope_set: result.set.hash };
       },

@@ -17,6 +17,7 @@ const authorizeBody = z
     action: z.string().min(1).max(128),
     resource: z.string().min(1).max(1024),
     request_hash: z.string().min(1).max(256).optional(),
+    approval_id: z.string().min(1).max(128).optional(),
   })
   .strict();
 
@@ -50,7 +51,11 @@ export const enforcementRoutes =
           security: [],
         },
       },
-      async (request) => authorize(context, request.body),
+      async (request) => {
+        const header = request.headers["leash-approval"];
+        const approvalId = request.body.approval_id ?? (typeof header === "string" ? header : undefined);
+        return authorize(context, { ...request.body, approval_id: approvalId });
+      },
     );
 
     app.post(

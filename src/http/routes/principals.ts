@@ -1,6 +1,7 @@
 // /v1/agents and /v1/humans: admins create, list, disable and re-key principals. Keys are shown once.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { acceptTotp, generateTotpSecret, otpauthUri } from "../../approvals/totp.ts";
 import type { BrokerContext } from "../../broker/context.ts";
 import { disablePrincipal } from "../../enforce/revoke.ts";
 import {
@@ -12,7 +13,7 @@ import {
 import { ROLE_PATTERN } from "../../principals/roles.ts";
 import { identifier } from "../../scopes/schema.ts";
 import type { PrincipalKind } from "../../store/store.ts";
-import { requireHuman } from "../auth.ts";
+import { authenticateHuman, requireHuman } from "../auth.ts";
 
 const idParams = z.object({ id: identifier });
 const newAgent = z
@@ -87,15 +88,46 @@ export const principalRoutes =
 
     app.post(
       "/v1/humans",
-      { schema: { tags: ["humans"], summary: "Create a human", body: newHuman } },
+      {
+        schema: {
+          tags: ["humans"],
+          summary: "Create a human (key and TOTP secret shown once)",
+          body: newHuman,
+        },
+      },
       async (request, reply) => {
         const admin = await requireHuman(context, request, []);
+        const totpSecret = generateTotpSecret();
         const { principal, apiKey } = await createPrincipal(
           context.store,
-          { id: request.body.id, kind: "human", roles: request.body.roles, createdBy: admin.id },
+          { id: request.body.id, kind: "human", roles: request.body.roles, createdBy: admin.id, totpSecret },
           context.clock.now(),
         );
-        return reply.code(201).send({ ...publicView(principal), api_key: apiKey });
+        return reply.code(201).send({
+          ...publicView(principal),
+          api_key: apiKey,
+          totp: { secret: totpSecret, otpauth_uri: otpauthUri(principal.id, totpSecret), confirmed: false },
+        });
+      },
+    );
+
+    app.post(
+      "/v1/humans/me/totp/confirm",
+      {
+        schema: {
+          tags: ["humans"],
+          summary: "Confirm TOTP enrolment with a first valid code",
+          body: z.object({ totp: z.string().min(1).max(16) }).strict(),
+        },
+      },
+      async (request) => {
+        const human = await authenticateHuman(context, request);
+        await acceptTotp(context.store, human, request.body.totp, context.clock.now(), {
+          requireConfirmed: false,
+        });
+        const confirmed = { ...human, totp: { secret: human.totp!.secret, confirmed: true } };
+        await context.store.savePrincipal(confirmed);
+        return publicView(confirmed);
       },
     );
   };

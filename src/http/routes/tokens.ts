@@ -32,6 +32,8 @@ export const tokenRoutes =
             resources: claims.resources,
             jti: claims.jti,
           },
+          ...(outcome.credentials === undefined ? {} : { credentials: outcome.credentials }),
+          ...(outcome.warning === undefined ? {} : { warning: outcome.warning }),
         });
       },
     );

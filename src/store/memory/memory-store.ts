@@ -1,12 +1,13 @@
 // In-process Store for dev mode and tests: the same keys and the same rules as the Redis store, time from a Clock.
 import type { Clock } from "../../clock/clock.ts";
+import { MemoryApprovals } from "./memory-approvals.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
-import { parsePrincipal, parseRequest, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
+import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
+import { MemoryLeaseStore } from "./memory-leases.ts";
 import type {
   EnforcementCheck,
   EnforcementOutcome,
-  IssuanceRequest,
   Principal,
   PrincipalKind,
   Revocation,
@@ -28,7 +29,17 @@ export class MemoryStore implements Store {
   private readonly sets = new Map<string, Set<string>>();
   private closed = false;
 
-  constructor(private readonly clock: Clock) {}
+  readonly approvals: MemoryApprovals;
+  readonly leases: MemoryLeaseStore;
+
+  constructor(private readonly clock: Clock) {
+    this.approvals = new MemoryApprovals(clock);
+    this.leases = new MemoryLeaseStore({
+      clock,
+      assertOpen: () => this.assertOpen(),
+      readString: (key) => this.get(key),
+    });
+  }
 
   async ping(): Promise<void> {
     this.assertOpen();
@@ -143,6 +154,8 @@ export class MemoryStore implements Store {
         value: String(now),
         expiresAt: this.clock.now() + wholeMs(check.taskRevocationTtlMs),
       });
+      // The task is revoked: its Vault leases join the revocation queue, as in the Redis store.
+      await this.leases.enqueueRevocation(check.env, { kind: "task", value: check.task }, now, now);
       return { allow: false, reason: "rate_limited", limit: revoking, taskRevoked: true };
     }
     if (exceeded !== undefined) return { allow: false, reason: "rate_limited", limit: exceeded };
@@ -156,20 +169,6 @@ export class MemoryStore implements Store {
       this.sortedSets.set(key, { value: events, expiresAt: this.clock.now() + wholeMs(counter.windowMs) });
     }
     return { allow: true, reason: "ok" };
-  }
-
-  async saveIssuanceRequest(request: IssuanceRequest, ttlMs: number): Promise<void> {
-    this.assertOpen();
-    this.strings.set(storeKeys.request(request.id), {
-      value: JSON.stringify(request),
-      expiresAt: this.clock.now() + wholeMs(ttlMs),
-    });
-  }
-
-  async getIssuanceRequest(id: string): Promise<IssuanceRequest | null> {
-    this.assertOpen();
-    const json = this.get(storeKeys.request(id));
-    return json === null ? null : parseRequest(json);
   }
 
   private assertOpen(): void {

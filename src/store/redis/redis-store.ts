@@ -7,7 +7,10 @@
 //     leash:principal:<id>               string   Principal as JSON
 //     leash:principals:<kind>            set      ids of principals of kind agent|human
 //     leash:keyhash:<sha256>             string   principal id owning that API key hash (checked against the record)
-//     leash:request:<id>                 string   IssuanceRequest as JSON, PX = its ttl
+//     leash:approval:<id>                string   Approval as JSON, replaced by compare-and-set on its version
+//     leash:approvals:pending            zset     ids of pending approvals, score createdAt
+//     leash:approval-binding:<sha256>    string   approval id for one (jti, action, resource, request hash)
+//     leash:totp-used:<human>:<step>     string   a TOTP time step a human already used (replay guard)
 //
 //   per-environment keys, all in the Redis Cluster slot of the hash tag {env:E}
 //     leash:{env:E}:gen                  string   copy of leash:gen; what enforce compares the token's gen with
@@ -23,16 +26,18 @@
 import { Redis } from "ioredis";
 import { LeashError, StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
-import { parsePrincipal, parseRequest, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
+import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
 import type {
   EnforcementCheck,
   EnforcementOutcome,
-  IssuanceRequest,
   Principal,
   PrincipalKind,
   Revocation,
   Store,
 } from "../store.ts";
+import { failClosed } from "./fail-closed.ts";
+import { RedisApprovals } from "./redis-approvals.ts";
+import { RedisLeaseStore } from "./redis-leases.ts";
 import { ENFORCE_LUA, REVOKE_LUA } from "./scripts.ts";
 
 export interface RedisClientOptions {
@@ -79,12 +84,16 @@ export interface RedisStoreConnectOptions extends RedisClientOptions {
 
 export class RedisStore implements Store {
   private readonly commands: LeashCommands;
+  readonly leases: RedisLeaseStore;
+  readonly approvals: RedisApprovals;
 
   /** Takes ownership of the client: close() closes it. Build it with createRedisClient(). */
   constructor(private readonly client: Redis) {
     client.defineCommand("leashEnforce", { lua: ENFORCE_LUA });
     client.defineCommand("leashRevoke", { lua: REVOKE_LUA, numberOfKeys: 1 });
     this.commands = client as unknown as LeashCommands;
+    this.approvals = new RedisApprovals(client);
+    this.leases = new RedisLeaseStore(client);
   }
 
   /** A store on a new client, once that client is connected; StoreUnavailableError if it is not within the timeout. */
@@ -240,31 +249,16 @@ export class RedisStore implements Store {
       );
       const outcome: EnforcementOutcome = { allow: allow === 1, reason };
       if (limitIndex > 0) outcome.limit = check.limits[limitIndex - 1]?.key;
-      if (taskRevoked === 1) outcome.taskRevoked = true;
+      if (taskRevoked === 1) {
+        outcome.taskRevoked = true;
+        // The script revoked the task: its Vault leases join the revocation queue (the lease revoker ends them).
+        await this.leases.enqueueRevocation(check.env, { kind: "task", value: check.task }, check.nowMs, check.nowMs);
+      }
       return outcome;
     });
   }
 
-  saveIssuanceRequest(request: IssuanceRequest, ttlMs: number): Promise<void> {
-    return this.guard(async () => {
-      await this.client.set(storeKeys.request(request.id), JSON.stringify(request), "PX", wholeMs(ttlMs));
-    });
-  }
-
-  getIssuanceRequest(id: string): Promise<IssuanceRequest | null> {
-    return this.guard(async () => {
-      const json = await this.client.get(storeKeys.request(id));
-      return json === null ? null : parseRequest(json);
-    });
-  }
-
-  /** Any failure talking to Redis (refused, timed out, closed, error reply, unreadable record) fails closed. */
-  private async guard<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof LeashError) throw error;
-      throw new StoreUnavailableError(error);
-    }
+  private guard<T>(operation: () => Promise<T>): Promise<T> {
+    return failClosed(operation);
   }
 }

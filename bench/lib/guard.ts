@@ -1,0 +1,105 @@
+// Guard throughput: `leash guard check --jsonl` fed N lines on stdin, timed from spawn to exit.
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { LEASH_BIN } from "./leash.ts";
+
+export const GUARD_CORPUS =
+  process.env.BENCH_GUARD_CORPUS ??
+  fileURLToPath(new URL("../../../shared/guard-corpus/commands.jsonl", import.meta.url));
+
+export interface GuardRun {
+  inputLines: number;
+  outputLines: number;
+  elapsedMs: number;
+  code: number | null;
+  stderr: string;
+}
+
+function runGuard(input: string, inputLines: number): Promise<GuardRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [LEASH_BIN, "guard", "check", "--jsonl"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let outputLines = 0;
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 10) outputLines++;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr = (stderr + chunk).slice(-2000);
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({ inputLines, outputLines, elapsedMs: performance.now() - started, code, stderr }),
+    );
+    child.stdin.on("error", () => {
+      // the command may exit before reading everything; reported through code and outputLines
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** Whether this checkout has `leash guard check`; the reason when it has not. */
+export async function guardAvailability(): Promise<{ available: boolean; note: string }> {
+  const help = await new Promise<{ code: number | null; text: string }>((resolve) => {
+    const child = spawn(process.execPath, [LEASH_BIN, "guard", "check", "--help"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let text = "";
+    child.stdout.on("data", (chunk) => {
+      text += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      text += chunk;
+    });
+    child.on("close", (code) => resolve({ code, text }));
+  });
+  if (help.code !== 0) {
+    return { available: false, note: `leash guard check is not available yet: ${help.text.trim().split("\n")[0]}` };
+  }
+  if (!help.text.includes("--jsonl")) {
+    return { available: false, note: "leash guard check has no --jsonl option yet" };
+  }
+  return { available: true, note: "" };
+}
+
+export async function corpusLines(count: number): Promise<string[]> {
+  const lines = (await readFile(GUARD_CORPUS, "utf8")).split("\n").filter((line) => line.trim() !== "");
+  return Array.from({ length: count }, (_, i) => lines[i % lines.length]!);
+}
+
+export interface GuardMeasurement {
+  /** Lines per second from spawn to exit, start-up included. */
+  wallPerSec: number;
+  /** Lines per second once running: (N - 1) / (t(N) - t(1)), start-up cancelled out. */
+  steadyPerSec: number;
+  startupMs: number;
+  runs: GuardRun[];
+}
+
+export async function measureGuard(lines: string[], rounds: number): Promise<GuardMeasurement> {
+  const big = `${lines.join("\n")}\n`;
+  const one = `${lines[0]}\n`;
+  const runs: GuardRun[] = [];
+  const wall: number[] = [];
+  const steady: number[] = [];
+  const startup: number[] = [];
+  await runGuard(one, 1); // warm the file-system cache and tsx's transform cache
+  for (let round = 0; round < rounds; round++) {
+    const small = await runGuard(one, 1);
+    const full = await runGuard(big, lines.length);
+    runs.push(small, full);
+    if (full.code !== 0 || full.outputLines < lines.length) {
+      throw new Error(
+        `guard check --jsonl answered ${full.outputLines} of ${lines.length} lines (exit ${full.code}): ${full.stderr}`,
+      );
+    }
+    wall.push(lines.length / (full.elapsedMs / 1000));
+    steady.push((lines.length - 1) / (Math.max(1, full.elapsedMs - small.elapsedMs) / 1000));
+    startup.push(small.elapsedMs);
+  }
+  const mid = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return { wallPerSec: mid(wall), steadyPerSec: mid(steady), startupMs: mid(startup), runs };
+}

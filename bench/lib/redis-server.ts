@@ -1,0 +1,71 @@
+// The bench's own redis-server on a free loopback port, configured like compose.yaml (AOF on, fsync every second).
+import { mkdtemp, rm } from "node:fs/promises";
+import { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./ports.ts";
+import { type Service, sleep, startService } from "./service.ts";
+
+export interface BenchRedis {
+  port: number;
+  url: string;
+  service: Service;
+  stop(): Promise<void>;
+}
+
+/** One inline command over a raw socket; the first reply line. */
+export const rawRedisCommand = (port: number, command: string, timeoutMs = 1000): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let reply = "";
+    const done = (error: Error | null, value = "") => {
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(value);
+    };
+    socket.setTimeout(timeoutMs, () => done(new Error(`no reply to ${command} within ${timeoutMs} ms`)));
+    socket.once("error", (error) => done(error));
+    socket.on("data", (chunk) => {
+      reply += chunk.toString("utf8");
+      const end = reply.indexOf("\r\n");
+      if (end >= 0) done(null, reply.slice(0, end));
+    });
+    socket.connect(port, "127.0.0.1", () => socket.write(`${command}\r\n`));
+  });
+
+export async function startBenchRedis(logDir: string): Promise<BenchRedis> {
+  const binary = process.env.REDIS_SERVER_BIN ?? "redis-server";
+  const dataDir = await mkdtemp(join(tmpdir(), "leash-bench-redis-"));
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dataDir];
+    args.push("--appendonly", "yes", "--appendfsync", "everysec");
+    const service = startService("redis-server", binary, args, { logFile: join(logDir, "redis.log") });
+    const deadline = Date.now() + 10_000;
+    let up = false;
+    while (Date.now() < deadline && service.child.exitCode === null) {
+      try {
+        if ((await rawRedisCommand(port, "PING", 200)) === "+PONG") {
+          up = true;
+          break;
+        }
+      } catch {
+        // not listening yet
+      }
+      await sleep(20);
+    }
+    if (up) {
+      return {
+        port,
+        url: `redis://127.0.0.1:${port}`,
+        service,
+        async stop() {
+          await service.stop();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    }
+    await service.stop(1000);
+    if (attempt >= 5) throw new Error(`redis-server did not start:\n${service.logTail()}`);
+  }
+}

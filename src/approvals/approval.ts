@@ -1,0 +1,76 @@
+// An approval: a human decision leash waits for, either to issue a token or to let one destructive call through.
+import { createHash } from "node:crypto";
+
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used";
+
+export interface ApprovalRule {
+  /** Groups whose members (role `approver:<group>`) may approve. */
+  approvers: string[];
+  /** Distinct approvers needed. */
+  quorum: number;
+}
+
+interface ApprovalBase {
+  id: string;
+  /** Bumped on every change; the store replaces a record only if nobody changed it since it was read. */
+  version: number;
+  status: ApprovalStatus;
+  env: string;
+  scope: string;
+  agent: string;
+  /** The human who created the agent: never allowed to approve its requests. */
+  owner: string | null;
+  task: string;
+  intent: string;
+  rule: ApprovalRule;
+  approvedBy: string[];
+  deniedBy: string | null;
+  denyReason: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** One destructive call, bound to exactly one (token, action, resource, request hash). */
+export interface CallApproval extends ApprovalBase {
+  kind: "call";
+  jti: string;
+  action: string;
+  resource: string;
+  requestHash: string;
+}
+
+/** A token issuance held until approved; the token is minted when the agent collects it, once. */
+export interface IssueApproval extends ApprovalBase {
+  kind: "issue";
+  /** The original mint request, re-checked against the scope as it is when the token is collected. */
+  request: Record<string, unknown>;
+}
+
+export type Approval = CallApproval | IssueApproval;
+
+/** How long a human has to decide, and how long an approved call stays usable. */
+export const APPROVAL_TTL_MS = 15 * 60_000;
+/** Records outlive their decision window so an expiry can still be seen (and announced) before they vanish. */
+export const APPROVAL_RECORD_TTL_MS = 2 * APPROVAL_TTL_MS;
+
+/** The binding a call approval unlocks; any change to token, action, resource or request is a different call. */
+export function callBinding(
+  jti: string,
+  action: string,
+  resource: string,
+  requestHash: string | undefined,
+): string {
+  return createHash("sha256")
+    .update(JSON.stringify([jti, action, resource, requestHash ?? ""]))
+    .digest("hex");
+}
+
+/** Past its expiry a pending or approved approval counts as expired, whoever reads it. */
+export function effectiveStatus(approval: Approval, nowMs: number): ApprovalStatus {
+  if ((approval.status === "pending" || approval.status === "approved") && nowMs >= approval.expiresAt)
+    return "expired";
+  return approval.status;
+}
+
+/** Approval ids are `apr_` and random base64url; anything else is not looked up. */
+export const isApprovalId = (id: string) => /^apr_[A-Za-z0-9_-]{16,64}$/.test(id);

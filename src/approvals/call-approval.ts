@@ -1,0 +1,131 @@
+// Call-level approval: a destructive call in a protected environment waits for a human, then runs once, exactly as approved.
+import type { BrokerContext } from "../broker/context.ts";
+import type { Scope } from "../scopes/schema.ts";
+import type { TaskTokenClaims } from "../tokens/claims.ts";
+import {
+  APPROVAL_RECORD_TTL_MS,
+  APPROVAL_TTL_MS,
+  type ApprovalRule,
+  type CallApproval,
+  callBinding,
+  effectiveStatus,
+} from "./approval.ts";
+import { newApprovalId, updateApproval } from "./records.ts";
+
+export interface CallToApprove {
+  action: string;
+  resource: string;
+  requestHash?: string;
+}
+
+/** Who approves this action under this scope; with no rule nobody can, so the call can never run. */
+export function callApprovalRule(scope: Scope, action: string): ApprovalRule {
+  return scope.approval.actions?.[action] ?? scope.approval.destructive ?? { approvers: [], quorum: 1 };
+}
+
+export type ApprovalUse = "used" | "denied" | "pending" | "other_call" | "spent";
+
+/** Spends an approval on this exact call, once. Anything but `used` means the call does not run. */
+export async function useCallApproval(
+  context: BrokerContext,
+  approvalId: string,
+  claims: TaskTokenClaims,
+  call: CallToApprove,
+): Promise<ApprovalUse> {
+  const nowMs = context.clock.now();
+  const approval = await context.store.approvals.get(approvalId);
+  if (!approval || approval.kind !== "call") return "spent";
+  const binding = callBinding(claims.jti, call.action, call.resource, call.requestHash);
+  if (callBinding(approval.jti, approval.action, approval.resource, approval.requestHash) !== binding)
+    return "other_call";
+  const status = effectiveStatus(approval, nowMs);
+  if (status === "denied") return "denied";
+  if (status === "pending") return "pending";
+  if (status !== "approved") return "spent";
+  let won = false;
+  await updateApproval(context, approvalId, (current) => {
+    won = effectiveStatus(current, nowMs) === "approved";
+    return won ? { ...current, status: "used" } : current;
+  });
+  if (!won) return "spent";
+  await context.store.approvals.unbind(binding, approvalId);
+  return "used";
+}
+
+/**
+ * The approval this call is waiting for: the one already open for the same binding, or a new one. A denied binding
+ * stays denied until it expires, so an agent cannot wear a human down by asking again.
+ */
+export async function requestCallApproval(
+  context: BrokerContext,
+  claims: TaskTokenClaims,
+  call: CallToApprove,
+  rule: ApprovalRule,
+): Promise<{ reason: "approval_required" | "approval_denied"; approvalId: string }> {
+  const nowMs = context.clock.now();
+  const binding = callBinding(claims.jti, call.action, call.resource, call.requestHash);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const candidate = newApprovalId();
+    const boundId = await context.store.approvals.bindOnce(binding, candidate, APPROVAL_TTL_MS);
+    if (boundId === candidate) {
+      const agent = await context.store.getPrincipal(claims.client_id);
+      const approval: CallApproval = {
+        kind: "call",
+        id: candidate,
+        version: 1,
+        status: "pending",
+        env: claims.env,
+        scope: claims.scope_id,
+        agent: claims.client_id,
+        owner: agent?.createdBy ?? null,
+        task: claims.task,
+        intent: claims.intent,
+        rule,
+        approvedBy: [],
+        deniedBy: null,
+        denyReason: null,
+        createdAt: nowMs,
+        expiresAt: nowMs + APPROVAL_TTL_MS,
+        jti: claims.jti,
+        action: call.action,
+        resource: call.resource,
+        requestHash: call.requestHash ?? "",
+      };
+      await context.store.approvals.create(approval, APPROVAL_RECORD_TTL_MS);
+      context.approvalEvents.emit("approval.requested", approval);
+      return { reason: "approval_required", approvalId: candidate };
+    }
+    const existing = await context.store.approvals.get(boundId);
+    const status = existing ? effectiveStatus(existing, nowMs) : "expired";
+    if (status === "denied") return { reason: "approval_denied", approvalId: boundId };
+    if (status === "pending" || status === "approved")
+      return { reason: "approval_required", approvalId: boundId };
+    // Used or expired: free the binding and open a fresh approval.
+    await context.store.approvals.unbind(binding, boundId);
+  }
+  throw new Error("approval binding kept changing");
+}
+
+/** Marks pending approvals whose time ran out as expired (one process wins each), and announces it. */
+export async function expireOverdueApprovals(context: BrokerContext): Promise<number> {
+  const nowMs = context.clock.now();
+  let expired = 0;
+  for (const id of await context.store.approvals.pendingIds()) {
+    const approval = await context.store.approvals.get(id);
+    if (!approval) {
+      await context.store.approvals.dropPending(id);
+      continue;
+    }
+    if (approval.status !== "pending" || nowMs < approval.expiresAt) continue;
+    let won = false;
+    await updateApproval(context, id, (current) => {
+      won = current.status === "pending";
+      return won ? { ...current, status: "expired" } : current;
+    }).catch(() => undefined);
+    if (won) {
+      expired++;
+      context.approvalEvents.emit("approval.expired", { ...approval, status: "expired" });
+    }
+  }
+  return expired;
+}

@@ -1,0 +1,15 @@
+// Approval lifecycle events, for notification webhooks (and later the audit log). Emitting never blocks a decision.
+import type { Approval } from "./approval.ts";
+
+export type ApprovalEventType =
+  | "approval.requested"
+  | "approval.partially_approved"
+  | "approval.approved"
+  | "approval.denied"
+  | "approval.expired";
+
+export interface ApprovalEvents {
+  emit(type: ApprovalEventType, approval: Approval): void;
+}
+
+export const ignoreApprovalEvents: ApprovalEvents = { emit: () => {} };

@@ -1,0 +1,23 @@
+// Long-poll: wait until an approval leaves `pending` or the caller's wait runs out. Polls the store, which every
+// broker process shares, so a decision made on any process ends the wait.
+import type { BrokerContext } from "../broker/context.ts";
+import { type Approval, effectiveStatus } from "./approval.ts";
+import { loadApproval } from "./records.ts";
+
+const POLL_INTERVAL_MS = 200;
+export const MAX_WAIT_SECONDS = 60;
+
+export async function waitForDecision(
+  context: BrokerContext,
+  id: string,
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<Approval> {
+  const deadline = Date.now() + Math.min(waitMs, MAX_WAIT_SECONDS * 1000);
+  for (;;) {
+    const approval = await loadApproval(context, id);
+    if (effectiveStatus(approval, context.clock.now()) !== "pending") return approval;
+    if (Date.now() >= deadline || signal?.aborted) return approval;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_INTERVAL_MS, deadline - Date.now())));
+  }
+}

@@ -1,0 +1,161 @@
+// Database clients: SQL handed to psql/mysql/sqlite3 (by flag, argument, heredoc or pipe), Mongo shell code,
+// and the dump/restore/drop tools around them.
+import type { Analysis, SqlDialect } from "../analysis.ts";
+import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
+import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { redisCommands } from "./redis.ts";
+
+const SUSPICIOUS_FILE = /(drop|delete|truncate|wipe|purge|reset|destroy|clean|nuke|rollback|down)/i;
+
+interface SqlClientSpec extends ArgSpec {
+  dialect: SqlDialect;
+  /** Flags whose value is SQL. */
+  sqlFlags: readonly string[];
+  /** Flags whose value names a file of SQL. */
+  fileFlags?: readonly string[];
+  /** SQL may also come as positionals after the first (sqlite3 DB "SQL"). */
+  sqlPositionalsFrom?: number;
+}
+
+function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
+  const valueFlags = new Set([...(spec.valueFlags ?? []), ...spec.sqlFlags, ...(spec.fileFlags ?? [])]);
+  return (inv, an) => {
+    const parsed = parseArgs(inv.args, { ...spec, valueFlags });
+    if (parsed.has("--help", "-?", "--version", "-V")) return;
+    let found = false;
+    for (const sql of parsed.values(...spec.sqlFlags)) {
+      found = true;
+      an.nested.sql(sql, spec.dialect);
+    }
+    if (spec.sqlPositionalsFrom !== undefined && parsed.positionals.length > spec.sqlPositionalsFrom) {
+      found = true;
+      an.nested.sql(parsed.positionals.slice(spec.sqlPositionalsFrom).join(" "), spec.dialect);
+    }
+    for (const file of parsed.values(...(spec.fileFlags ?? []))) {
+      found = true;
+      if (file === "-") sqlFromStdin(inv, an, spec.dialect);
+      else an.uncertain(`${inv.name} runs SQL from ${file}, which the guard cannot read`, SUSPICIOUS_FILE.test(file));
+    }
+    if (!found) sqlFromStdin(inv, an, spec.dialect);
+  };
+}
+
+function sqlFromStdin(inv: Invocation, an: Analysis, dialect: SqlDialect): void {
+  const sql = stdinText(inv);
+  if (sql !== null) an.nested.sql(sql, dialect);
+  else if (inv.piped) {
+    const hint = inv.stdinHint;
+    an.uncertain(
+      `${inv.name} runs SQL from stdin the guard cannot read${hint ? ` (${hint.slice(0, 60)})` : ""}`,
+      SUSPICIOUS_FILE.test(hint) || /\b(pg_dump|mysqldump)\b.*\s(-c|--clean|--add-drop-\w+)\b/.test(hint),
+    );
+  }
+}
+
+const psql = sqlClient({
+  dialect: "postgres",
+  sqlFlags: ["-c", "--command"],
+  fileFlags: ["-f", "--file"],
+  valueFlags: flagSet("-h", "--host", "-p", "--port", "-U", "--username", "-d", "--dbname", "-v", "--set", "--variable", "-P", "--pset", "-o", "--output", "-L", "--log-file", "-F", "--field-separator", "-R", "--record-separator", "-T", "--table-attr"),
+});
+
+const mysql = sqlClient({
+  dialect: "mysql",
+  sqlFlags: ["-e", "--execute"],
+  valueFlags: flagSet("-h", "--host", "-u", "--user", "-P", "--port", "-D", "--database", "-S", "--socket", "--default-character-set", "--defaults-file", "--defaults-extra-file", "--init-command"),
+});
+
+const sqlite = sqlClient({
+  dialect: "sqlite",
+  sqlFlags: ["-cmd"],
+  fileFlags: ["-init"],
+  singleDashLong: true,
+  sqlPositionalsFrom: 1,
+  valueFlags: flagSet("-separator", "-newline", "-nullvalue", "-cmd", "-init", "-vfs", "-maxsize", "-mmap", "-pagecache", "-lookaside", "-heap"),
+});
+
+const cockroachSql = sqlClient({
+  dialect: "postgres",
+  sqlFlags: ["-e", "--execute"],
+  fileFlags: ["-f", "--file"],
+  valueFlags: flagSet("--url", "--host", "-d", "--database", "-u", "--user", "--certs-dir"),
+});
+
+function mongoShell(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("--eval", "-f", "--file", "--host", "--port", "-u", "--username", "-p", "--password", "--authenticationDatabase", "--authenticationMechanism", "--tlsCAFile", "--tlsCertificateKeyFile"),
+  });
+  const code = parsed.values("--eval");
+  for (const source of code) an.nested.code("mongo", source);
+  for (const file of parsed.values("-f", "--file")) an.uncertain(`${inv.name} runs the script ${file}, which the guard cannot read`, SUSPICIOUS_FILE.test(file));
+  const scripts = parsed.positionals.filter((p) => p.endsWith(".js"));
+  for (const file of scripts) an.uncertain(`${inv.name} runs the script ${file}, which the guard cannot read`, SUSPICIOUS_FILE.test(file));
+  if (code.length || scripts.length || parsed.has("-f", "--file")) return;
+  const source = stdinText(inv);
+  if (source !== null) an.nested.code("mongo", source);
+  else if (inv.piped) an.uncertain(`${inv.name} runs code from stdin the guard cannot read`, false);
+}
+
+const positionalVerb =
+  (verbs: Record<string, [string, string]>): CommandAnalyzer =>
+  (inv, an) => {
+    for (const arg of inv.args) {
+      const hit = verbs[arg.toLowerCase()];
+      if (hit) an.destroys(hit[0], hit[1]);
+    }
+  };
+
+export const databaseCommands: CommandTable = {
+  ...redisCommands,
+  psql,
+  pgcli: psql,
+  mysql,
+  mariadb: mysql,
+  mycli: mysql,
+  sqlite3: sqlite,
+  sqlite: sqlite,
+  litecli: sqlite,
+  duckdb: sqlClient({ dialect: "postgres", sqlFlags: ["-c"], sqlPositionalsFrom: 1, singleDashLong: true }),
+  "clickhouse-client": sqlClient({ dialect: "mysql", sqlFlags: ["-q", "--query"], fileFlags: ["--queries-file"], valueFlags: flagSet("-h", "--host", "--port", "-u", "--user", "-d", "--database") }),
+  sqlcmd: sqlClient({ dialect: "mysql", sqlFlags: ["-Q", "-q"], fileFlags: ["-i"], valueFlags: flagSet("-S", "-U", "-P", "-d", "-o") }),
+  cqlsh: sqlClient({ dialect: "mysql", sqlFlags: ["-e", "--execute"], fileFlags: ["-f", "--file"], valueFlags: flagSet("-u", "-p", "-k", "--keyspace") }),
+  snowsql: sqlClient({ dialect: "postgres", sqlFlags: ["-q", "--query"], fileFlags: ["-f", "--filename"], valueFlags: flagSet("-a", "-u", "-d", "-s", "-w", "-r", "-c") }),
+  cockroach: (inv, an) => {
+    if (inv.args[0] === "sql") cockroachSql({ ...inv, args: inv.args.slice(1) }, an);
+  },
+  bq: (inv, an) => {
+    const parsed = parseArgs(inv.args, { valueFlags: flagSet("--project_id", "--location", "--dataset_id", "--format") });
+    const sub = parsed.positionals[0];
+    if (sub === "query") an.nested.sql(parsed.positionals.slice(1).join(" "), "mysql");
+    else if (sub === "rm") an.destroys(`bq rm deletes ${parsed.positionals[1] ?? "a dataset or table"}${parsed.has("-r", "--recursive") ? " and everything in it" : ""}`, "table:delete");
+  },
+  mongosh: mongoShell,
+  mongo: mongoShell,
+  mongorestore: (inv, an) => {
+    if (inv.args.includes("--drop")) an.destroys("mongorestore --drop drops each collection before restoring", "collection:delete");
+  },
+  pg_restore: (inv, an) => {
+    if (inv.args.some((a) => a === "-l" || a === "--list")) an.harmless("pg_restore --list only reads the archive");
+    else if (inv.args.some((a) => a === "--clean" || /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a))) an.destroys("pg_restore --clean drops existing objects before restoring", "database:overwrite");
+  },
+  pg_dump: (_inv, an) => an.harmless("pg_dump takes a backup", "backup:create"),
+  pg_dumpall: (_inv, an) => an.harmless("pg_dumpall takes a backup", "backup:create"),
+  mysqldump: (_inv, an) => an.harmless("mysqldump takes a backup", "backup:create"),
+  mongodump: (_inv, an) => an.harmless("mongodump takes a backup", "backup:create"),
+  dropdb: (inv, an) => {
+    if (!inv.args.includes("--help")) an.destroys(`dropdb deletes the database ${inv.args.filter((a) => !a.startsWith("-")).at(-1) ?? ""}`.trim(), "database:delete");
+  },
+  dropuser: (_inv, an) => an.destroys("dropuser deletes a database role", "role:delete"),
+  pg_resetwal: (_inv, an) => an.destroys("pg_resetwal throws away write-ahead log, risking data loss", "database:overwrite"),
+  pg_resetxlog: (_inv, an) => an.destroys("pg_resetxlog throws away write-ahead log, risking data loss", "database:overwrite"),
+  pg_dropcluster: (_inv, an) => an.destroys("pg_dropcluster deletes a whole PostgreSQL cluster and its data", "database:delete"),
+  mysqladmin: positionalVerb({ drop: ["mysqladmin drop deletes a database", "database:delete"], purge: ["mysqladmin purge deletes binary logs", "backup:delete"] }),
+  etcdctl: (inv, an) => {
+    if (inv.args.includes("del")) an.destroys("etcdctl del deletes keys", "key:delete");
+    if (inv.args.includes("restore") && inv.args.includes("snapshot")) an.destroys("etcdctl snapshot restore replaces the cluster's data", "database:overwrite");
+  },
+  consul: (inv, an) => {
+    if (inv.args[0] === "kv" && inv.args[1] === "delete") an.destroys(`consul kv delete removes keys${inv.args.includes("-recurse") ? " recursively" : ""}`, "key:delete");
+    if (inv.args[0] === "snapshot" && inv.args[1] === "restore") an.destroys("consul snapshot restore replaces the cluster state", "database:overwrite");
+  },
+};

@@ -1,0 +1,231 @@
+// Files and disks: rm, shred, dd, mkfs, truncate, find -delete, rsync --delete, crontab, and writes through `>`.
+import type { Analysis } from "../analysis.ts";
+import { flagSet, parseArgs } from "../args.ts";
+import type { CommandTable, Invocation, Word } from "../command.ts";
+import { literal } from "../command.ts";
+import { namesSafetyNet } from "../vocabulary.ts";
+
+/** Build output and caches that a build or install recreates; deleting them loses nothing. */
+const REGENERABLE =
+  /(^|\/)(node_modules|\.cache|dist|build|out|target|\.next|\.nuxt|\.svelte-kit|\.turbo|\.parcel-cache|__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.venv|venv|coverage|\.nyc_output|\.gradle|\.terraform|\.eslintcache|tmp|\.tmp|\.sass-cache|\.angular|bower_components|\.expo|\.docusaurus|storybook-static|\.vercel\/output)(\/|$)|\.(pyc|pyo|o|obj|class|tsbuildinfo)$|(^|\/)\.DS_Store$|^\/tmp\/./;
+
+const BACKUP_PATH = /(\.(bak|dump|backup)(\.|$|\/)|(^|[/_.-])(dumps?|backups?)([/_.-]|$)|\.sql\.gz$)/i;
+const AUDIT_PATH = /(^|\/)(var\/log\/audit|audit\.log|\.bash_history|\.zsh_history|wtmp|btmp|lastlog)(\/|$)/;
+const BLOCK_DEVICE = /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|mapper\/|md\d|loop\d|dm-\d|root)/;
+const HARMLESS_SINK = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero)$/;
+const DATA_FILE = /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain)$|^\/(var\/lib|etc|srv|data|boot)\//;
+
+export function isRegenerable(path: string): boolean {
+  const clean = path.replace(/\/+$/, "").replace(/^\.\//, "");
+  if (clean === "" || clean === "." || clean === "/" || clean === "~" || clean === "*") return false;
+  return REGENERABLE.test(clean);
+}
+
+export function isBackupPath(path: string): boolean {
+  return BACKUP_PATH.test(path) || namesSafetyNet(path.replace(/[/.]/g, " ")) || AUDIT_PATH.test(path);
+}
+
+/** What deleting these paths means: nothing (regenerable), a safety net, or data. */
+export function judgeDeletion(verb: string, targets: readonly Word[], an: Analysis, hint = ""): void {
+  if (targets.length === 0) return;
+  const shown = targets.map((t) => t.text).join(" ");
+  const context = `${shown} ${hint}`;
+  if (isBackupPath(context)) {
+    an.destroysSafetyNet(`${verb} deletes backups or audit logs (${clip(context)})`, "backup:delete");
+    return;
+  }
+  const risky = targets.filter((t) => t.dynamic || !isRegenerable(t.text));
+  if (risky.length === 0) {
+    an.harmless(`${verb} only removes regenerable build output or caches (${clip(shown)})`);
+    return;
+  }
+  const rootIfEmpty = risky.find((t) => t.dynamic && t.text.replace(/\$\{?[\w@*#?]+\}?|\$\(…\)/g, "") === "/");
+  if (rootIfEmpty) {
+    an.destroys(`${verb} ${rootIfEmpty.text}: if the variable is empty or unset this deletes /`, "file:delete");
+    return;
+  }
+  const unknown = risky.find((t) => t.dynamic);
+  if (unknown) {
+    an.destroys(`${verb} deletes ${unknown.text}, a path only known at run time`, "file:delete");
+    return;
+  }
+  const root = risky.find((t) => /^(\/|~|\/\*|\*|\.|\.\.|\/[a-z]+\/?)$/.test(t.text));
+  an.destroys(`${verb} deletes ${root ? `${root.text} (a top-level directory)` : clip(risky.map((t) => t.text).join(" "))}`, "file:delete");
+}
+
+function rm(inv: Invocation, an: Analysis): void {
+  const targets: Word[] = [];
+  let options = true;
+  let recursive = false;
+  for (const w of inv.argv.slice(1)) {
+    if (options && w.text === "--") options = false;
+    else if (options && w.text.startsWith("-") && w.text.length > 1) {
+      if (/^-[a-zA-Z]*[rR]|^--recursive/.test(w.text)) recursive = true;
+    } else targets.push(w);
+  }
+  judgeDeletion(recursive ? `${inv.name} -r` : inv.name, targets, an, inv.stdinHint);
+}
+
+function shred(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-n", "--iterations", "-s", "--size", "--random-source") });
+  if (parsed.positionals.length === 0) return;
+  const targets = parsed.positionals.join(" ");
+  if (isBackupPath(targets)) an.destroysSafetyNet(`${inv.name} irrecoverably overwrites backups (${clip(targets)})`, "backup:delete");
+  else an.destroys(`${inv.name} irrecoverably overwrites ${clip(targets)}`, "file:delete");
+}
+
+function dd(inv: Invocation, an: Analysis): void {
+  const operands = new Map(inv.args.filter((a) => a.includes("=")).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
+  const target = operands.get("of");
+  if (!target) {
+    an.harmless("dd without of= writes to stdout");
+    return;
+  }
+  analyzeWriteTarget(literal(target), false, an, "dd");
+}
+
+function mkfs(inv: Invocation, an: Analysis): void {
+  const fsType = inv.name.includes(".") ? inv.name.slice(inv.name.indexOf(".") + 1) : "";
+  const dryRun = /^ext[234]$|^$/.test(fsType) && inv.args.includes("-n") ? true : fsType === "xfs" && inv.args.includes("-N");
+  if (dryRun) {
+    an.harmless(`${inv.name} -n only shows what it would do`);
+    return;
+  }
+  const device = inv.args.find((a) => a.startsWith("/dev/") || (!a.startsWith("-") && a.includes("/")));
+  if (!device && inv.args.every((a) => a.startsWith("-"))) return;
+  an.destroys(`${inv.name} formats ${device ?? "a device"}, erasing its data`, "disk:format");
+}
+
+function diskTool(verb: string) {
+  return (inv: Invocation, an: Analysis): void => {
+    if (inv.args.some((a) => ["-l", "--list", "-p", "--print", "--help", "-h", "-V", "--version", "print", "-d", "--dump"].includes(a))) return;
+    if (inv.args.length === 0) return;
+    an.destroys(`${inv.name} ${verb}`, "disk:overwrite");
+  };
+}
+
+function truncate(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-s", "--size", "-r", "--reference") });
+  const size = parsed.value("-s", "--size");
+  if (size?.startsWith("+") || size?.startsWith(">")) {
+    an.harmless("truncate only grows the file");
+    return;
+  }
+  const files = parsed.positionals.join(" ");
+  if (!files) return;
+  if (isBackupPath(files)) an.destroysSafetyNet(`truncate empties backups or logs (${clip(files)})`, "backup:delete");
+  else an.destroys(`truncate cuts ${clip(files)} to ${size ?? "another file's size"}`, "file:truncate");
+}
+
+const FIND_VALUE_TESTS = new Set(
+  "-name -iname -path -ipath -wholename -regex -iregex -type -xtype -mtime -mmin -atime -amin -ctime -cmin -newer -size -user -group -perm -maxdepth -mindepth -links -inum -samefile -fstype -printf -fprintf -fprint -fls -used -uid -gid -context".split(
+    " ",
+  ),
+);
+
+function find(inv: Invocation, an: Analysis): void {
+  const args = inv.argv.slice(1);
+  const starts: Word[] = [];
+  let i = 0;
+  for (; i < args.length && !/^[-(!]/.test(args[i]!.text); i++) starts.push(args[i]!);
+  const names: string[] = [];
+  for (; i < args.length; i++) {
+    const a = args[i]!.text;
+    if (a === "-name" || a === "-iname" || a === "-path" || a === "-ipath") names.push(args[i + 1]?.text ?? "");
+    if (FIND_VALUE_TESTS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a === "-delete") {
+      const where = starts.length ? starts : [literal(".")];
+      const pattern = names.join(" ");
+      if (isBackupPath(`${where.map((w) => w.text).join(" ")} ${pattern}`)) {
+        an.destroysSafetyNet(`find -delete removes backups (${clip(`${where.map((w) => w.text).join(" ")} ${pattern}`)})`, "backup:delete");
+      } else if (where.every((w) => !w.dynamic && isRegenerable(w.text)) || (pattern && names.every((n) => isRegenerable(n)))) {
+        an.harmless("find -delete only removes regenerable files");
+      } else an.destroys(`find -delete deletes every match under ${where.map((w) => w.text).join(" ")}`, "file:delete");
+    }
+    if (a === "-exec" || a === "-execdir" || a === "-ok" || a === "-okdir") {
+      const command: Word[] = [];
+      for (i++; i < args.length && args[i]!.text !== ";" && args[i]!.text !== "+"; i++) command.push(args[i]!);
+      const found = `${starts.map((w) => w.text).join(" ")} ${names.join(" ")}`.trim();
+      inv.run(
+        command.map((w) => (w.text.includes("{}") ? { text: w.text.replace("{}", found || "{}"), dynamic: true, glob: false } : w)),
+        { stdinHint: found },
+      );
+    }
+  }
+}
+
+function rsync(inv: Invocation, an: Analysis): void {
+  const dryRun = inv.args.some((a) => a === "--dry-run" || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(a));
+  const deleting = inv.args.find((a) => /^--(delete|del$|delete-\w+|remove-source-files$)/.test(a));
+  if (!deleting || deleting === "--remove-source-files") return;
+  if (dryRun) an.harmless(`rsync ${deleting} with --dry-run only lists what it would delete`);
+  else an.destroys(`rsync ${deleting} removes destination files missing from the source`, "file:delete");
+}
+
+function crontab(inv: Invocation, an: Analysis): void {
+  if (inv.args.includes("-r")) an.destroys("crontab -r removes every cron job without confirmation", "cron:delete");
+  else if (inv.args.some((a) => !a.startsWith("-") || a === "-")) an.destroys("crontab FILE replaces every cron job", "cron:overwrite");
+}
+
+function copyOrMove(inv: Invocation, an: Analysis): void {
+  const operands = inv.argv.slice(1).filter((w) => !w.text.startsWith("-"));
+  const target = operands.at(-1);
+  if (operands.length >= 2 && target) {
+    if (inv.name === "mv" && /^\/dev\/null$/.test(target.text)) an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
+    else if (BLOCK_DEVICE.test(target.text)) analyzeWriteTarget(target, false, an, inv.name);
+  }
+}
+
+function tee(inv: Invocation, an: Analysis): void {
+  const append = inv.args.some((a) => a === "-a" || a === "--append");
+  for (const w of inv.argv.slice(1)) if (!w.text.startsWith("-")) analyzeWriteTarget(w, append, an, "tee");
+}
+
+/** A file opened for writing: harmless for ordinary files, destructive for disks, databases, system and audit files. */
+export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, via = ">"): void {
+  const path = target.text;
+  if (HARMLESS_SINK.test(path)) return;
+  if (BLOCK_DEVICE.test(path)) {
+    an.destroys(`${via} writes straight onto the device ${path}, destroying its data`, "disk:overwrite");
+    return;
+  }
+  if (append) return;
+  if (AUDIT_PATH.test(path)) an.destroysSafetyNet(`${via} truncates the audit log or shell history ${path}`, "audit-log:delete");
+  else if (BACKUP_PATH.test(path) && via !== ">") an.destroysSafetyNet(`${via} overwrites the backup ${path}`, "backup:delete");
+  else if (DATA_FILE.test(path)) an.destroys(`${via} overwrites ${path}`, "file:overwrite");
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}
+
+export const fileCommands: CommandTable = {
+  rm,
+  unlink: rm,
+  srm: rm,
+  trash: (inv, an) => an.harmless(`${inv.name} moves files to the trash, where they can be restored`),
+  shred,
+  wipe: shred,
+  dd,
+  mkfs,
+  mke2fs: mkfs,
+  mkswap: mkfs,
+  wipefs: diskTool("erases filesystem signatures"),
+  sgdisk: diskTool("rewrites the partition table"),
+  sfdisk: diskTool("rewrites the partition table"),
+  parted: (inv, an) => {
+    if (inv.args.some((a) => /^(rm|mklabel|mktable|mkpart|resizepart)$/.test(a))) an.destroys(`parted ${inv.args.join(" ")} changes partitions`, "disk:overwrite");
+  },
+  blkdiscard: diskTool("discards every block on the device"),
+  truncate,
+  find,
+  rsync,
+  crontab,
+  cp: copyOrMove,
+  mv: copyOrMove,
+  install: copyOrMove,
+  tee,
+};

@@ -1,0 +1,117 @@
+// The command tables: program name → analyser. Unknown programs with destructive-sounding words are marked uncertain.
+import type { Analysis } from "../analysis.ts";
+import { type CommandAnalyzer, type Invocation, type InvocationContext, programName, type Word } from "../command.ts";
+import { awsCommands } from "./aws.ts";
+import { azureCommands } from "./azure.ts";
+import { databaseCommands } from "./databases.ts";
+import { dockerCommands } from "./docker.ts";
+import { fileCommands } from "./files.ts";
+import { frameworkCommands } from "./frameworks.ts";
+import { gcloudCommands } from "./gcloud.ts";
+import { gitCommands } from "./git.ts";
+import { httpCommands } from "./http-clients.ts";
+import { interpreterCommands } from "./interpreters.ts";
+import { kubernetesCommands } from "./kubectl.ts";
+import { paasCommands } from "./paas.ts";
+import { systemCommands } from "./system.ts";
+import { terraformCommands } from "./terraform.ts";
+import { wrapperCommands } from "./wrappers.ts";
+
+const TABLE = new Map<string, CommandAnalyzer>(
+  Object.entries({
+    ...fileCommands,
+    ...systemCommands,
+    ...wrapperCommands,
+    ...interpreterCommands,
+    ...gitCommands,
+    ...databaseCommands,
+    ...awsCommands,
+    ...gcloudCommands,
+    ...azureCommands,
+    ...kubernetesCommands,
+    ...terraformCommands,
+    ...dockerCommands,
+    ...paasCommands,
+    ...frameworkCommands,
+    ...httpCommands,
+  }),
+);
+
+/** Families named by prefix or pattern: mkfs.ext4, python3.12, pip3… */
+const PATTERNS: [RegExp, string][] = [
+  [/^mkfs\./, "mkfs"],
+  [/^python[0-9.]*$/, "python"],
+  [/^pypy[0-9.]*$/, "python"],
+  [/^ruby[0-9.]*$/, "ruby"],
+  [/^node[0-9]*$/, "node"],
+  [/^perl[0-9.]*$/, "perl"],
+  [/^php[0-9.]*$/, "php"],
+  [/^psql[0-9]*$/, "psql"],
+  [/^pg_restore[0-9]*$/, "pg_restore"],
+];
+
+/** Programs that only read, print or build; they need no rule. */
+const BENIGN = new Set(
+  (
+    "ls ll la cat bat echo printf grep egrep fgrep rg ag ack awk gawk jq yq head tail less more wc sort uniq cut tr " +
+    "diff cmp comm file stat du df pwd cd pushd popd which whereis type true false test [ [[ sleep date whoami id " +
+    "hostname uname printenv export unset alias read exit return shift basename dirname realpath readlink mkdir touch " +
+    "ln tar zip unzip gzip gunzip zcat bzip2 xz base64 xxd od hexdump strings ping dig nslookup host nc netstat ss " +
+    "lsof ps pgrep top htop free uptime vmstat iostat whois traceroute tree find fd locate man help history set " +
+    "source . seq yes wait jobs fg bg disown trap umask ulimit getopts hash local declare typeset readonly let " +
+    "md5sum sha1sum sha256sum shasum openssl ssh-keygen gpg column fold fmt nl paste join split csplit expand " +
+    "iconv rev tac watch tsc tsx vitest jest mocha eslint prettier biome black ruff flake8 mypy pylint pytest " +
+    "go cargo rustc rustup gcc g++ clang make cmake ninja javac java mvn gradle dotnet swift kotlin scala sbt " +
+    "code vim vi nano emacs open xdg-open pbcopy pbpaste clear reset tput stty env-update lscpu lsblk blkid " +
+    "mount findmnt ip ifconfig route arp curl wget http https xh tmux screen nvm volta asdf mise pyenv rbenv " +
+    "brew apt apt-get dnf yum apk pacman pip pip3 pipx uv gem bundle composer cp mv scp ssh sftp rsync"
+  ).split(" "),
+);
+
+const SUSPICIOUS =
+  /(^|[^a-z])(delete|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf)([^a-z]|$)/i;
+
+export function analyzeInvocation(inv: Invocation, an: Analysis): void {
+  const program = inv.argv[0];
+  if (!program) return;
+  if (program.dynamic) {
+    const alarming = SUSPICIOUS.exec(inv.args.join(" "))?.[2] ?? (inv.args.some((a) => /^-[a-z]*(rf|fr)/i.test(a)) ? "-rf" : "");
+    an.uncertain(
+      `runs a command whose name is only known at run time (${program.text})${alarming ? ` with "${alarming}"` : ""}`,
+      alarming !== "",
+    );
+    return;
+  }
+  const analyzer = lookup(inv.name);
+  if (analyzer) analyzer(inv, an);
+  else if (!BENIGN.has(inv.name)) analyzeUnknown(inv, an);
+}
+
+export function lookup(name: string): CommandAnalyzer | undefined {
+  const direct = TABLE.get(name);
+  if (direct) return direct;
+  for (const [pattern, canonical] of PATTERNS) if (pattern.test(name)) return TABLE.get(canonical);
+  return undefined;
+}
+
+/** A program with no rule: only its words can tell; destructive-sounding ones make it uncertain. */
+export function analyzeUnknown(inv: Invocation, an: Analysis): void {
+  const text = [inv.argv[0]!.text, ...inv.args.filter((a) => !a.includes("://"))].join(" ");
+  const word = SUSPICIOUS.exec(text)?.[2];
+  if (word) an.uncertain(`unknown command ${inv.name} with "${word.toLowerCase()}" in it`, true);
+}
+
+/** Builds an invocation and classifies it; `run` lets wrappers (sudo, xargs…) classify the command they carry. */
+export function invoke(argv: readonly Word[], context: InvocationContext, an: Analysis): Invocation {
+  const inv: Invocation = {
+    ...context,
+    name: programName(argv[0]?.text ?? ""),
+    argv,
+    args: argv.slice(1).map((w) => w.text),
+    run: (inner, overrides) => {
+      if (inner.length) an.nest(() => invoke(inner, { ...context, ...overrides }, an));
+    },
+  };
+  analyzeInvocation(inv, an);
+  return inv;
+}

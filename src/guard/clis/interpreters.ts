@@ -1,0 +1,128 @@
+// Interpreters that take code as an argument or on stdin: `bash -c`, `sh` fed by a pipe, eval, `python -c`, `node -e`…
+import type { Analysis, CodeLanguage } from "../analysis.ts";
+import { flagSet, parseArgs } from "../args.ts";
+import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText, tailWords } from "../command.ts";
+
+/** sh, bash, zsh…: `-c script [name args…]`, a script file, or a script on stdin. */
+function shellInterpreter(inv: Invocation, an: Analysis): void {
+  const args = inv.args;
+  let command = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (a === "-o" || a === "+o" || a === "--rcfile" || a === "--init-file" || a === "-O" || a === "+O") i++;
+    else if (/^[-+][a-zA-Z]+$/.test(a)) {
+      if (a.startsWith("-") && a.includes("c")) command = true;
+    } else if (a.startsWith("--")) continue;
+    else break;
+  }
+  if (command) {
+    const script = inv.argv[1 + i];
+    if (!script) return;
+    // `sh -c 'script' name arg…` sets $0, $1… for the script.
+    const vars = new Map(inv.vars);
+    inv.argv.slice(2 + i).forEach((w, n) => vars.set(String(n), w));
+    an.note(script.text);
+    an.nested.shell(script.text, vars);
+    return;
+  }
+  if (i < args.length) {
+    inv.run(inv.argv.slice(1 + i));
+    return;
+  }
+  scriptFromStdin(inv, an, (source) => an.nested.shell(source, inv.vars));
+}
+
+function scriptFromStdin(inv: Invocation, an: Analysis, analyse: (source: string) => void): void {
+  const source = stdinText(inv);
+  if (source !== null) {
+    an.note(source);
+    analyse(source);
+  } else if (inv.piped) {
+    const fetched = /\b(curl|wget|fetch|http)\b/.test(inv.stdinHint);
+    an.uncertain(
+      fetched
+        ? `${inv.name} runs a script downloaded by \`${clip(inv.stdinHint)}\` that the guard cannot read`
+        : `${inv.name} runs code from stdin the guard cannot read${inv.stdinHint ? ` (${clip(inv.stdinHint)})` : ""}`,
+      false,
+    );
+  }
+}
+
+function evalCommand(inv: Invocation, an: Analysis): void {
+  const script = inv.args.join(" ");
+  an.note(script);
+  an.nested.shell(script, inv.vars);
+}
+
+interface CodeSpec {
+  language: CodeLanguage;
+  codeFlags: readonly string[];
+  valueFlags: readonly string[];
+}
+
+/** python/node/ruby/perl/php: inline code, a script (classified by its name), or code on stdin. */
+function codeInterpreter(spec: CodeSpec): CommandAnalyzer {
+  const valueFlags = flagSet(...spec.codeFlags, ...spec.valueFlags);
+  return (inv, an) => {
+    const parsed = parseArgs(inv.args, { valueFlags, stopAtPositional: true });
+    const code = parsed.values(...spec.codeFlags);
+    if (code.length) {
+      const source = code.join("\n");
+      an.note(source);
+      an.nested.code(spec.language, source);
+      return;
+    }
+    const module = parsed.value("-m");
+    if (module) {
+      inv.run(tailWords(inv, parsed.rest.length + 1).map((w, n) => (n === 0 ? { ...w, text: module } : w)));
+      return;
+    }
+    const rest = tailWords(inv, parsed.rest.length);
+    if (rest.length && rest[0]!.text !== "-") {
+      inv.run(rest);
+      return;
+    }
+    scriptFromStdin(inv, an, (source) => an.nested.code(spec.language, source));
+  };
+}
+
+function clip(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+const python = codeInterpreter({ language: "python", codeFlags: ["-c"], valueFlags: ["-m", "-W", "-X", "--check-hash-based-pycs"] });
+const node = codeInterpreter({
+  language: "node",
+  codeFlags: ["-e", "--eval", "-p", "--print"],
+  valueFlags: ["-r", "--require", "--import", "--input-type", "--loader", "--experimental-loader", "--env-file", "-C", "--conditions"],
+});
+const shell: CommandAnalyzer = shellInterpreter;
+
+export const interpreterCommands: CommandTable = {
+  sh: shell,
+  bash: shell,
+  zsh: shell,
+  dash: shell,
+  ksh: shell,
+  mksh: shell,
+  ash: shell,
+  fish: shell,
+  busybox: (inv) => inv.run(inv.argv.slice(1)),
+  eval: evalCommand,
+  python,
+  node,
+  nodejs: node,
+  deno: (inv, an) => {
+    if (inv.args[0] === "eval" && inv.args[1]) an.nested.code("node", inv.args.slice(1).join(" "));
+    else if (inv.args[0] === "run") inv.run(inv.argv.slice(2).filter((w) => !w.text.startsWith("-")));
+  },
+  ruby: codeInterpreter({ language: "ruby", codeFlags: ["-e"], valueFlags: ["-r", "-I", "-C", "-E", "-F"] }),
+  perl: codeInterpreter({ language: "perl", codeFlags: ["-e", "-E"], valueFlags: ["-M", "-m", "-I"] }),
+  php: codeInterpreter({ language: "php", codeFlags: ["-r"], valueFlags: ["-c", "-d", "-f", "-z"] }),
+  lua: codeInterpreter({ language: "lua", codeFlags: ["-e"], valueFlags: ["-l"] }),
+};

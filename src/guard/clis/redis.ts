@@ -1,0 +1,133 @@
+// redis-cli and Redis commands: FLUSHALL, DEL, persistence switched off, a replica told to wipe itself.
+import type { Analysis } from "../analysis.ts";
+import { flagSet, parseArgs } from "../args.ts";
+import { type CommandTable, type Invocation, stdinText } from "../command.ts";
+
+type RedisRule = (args: readonly string[], an: Analysis) => void;
+
+const deletes =
+  (what: string, action = "key:delete"): RedisRule =>
+  (_args, an) =>
+    an.destroys(what, action);
+
+const RULES: Record<string, RedisRule> = {
+  FLUSHALL: deletes("FLUSHALL wipes every key in every database", "database:delete"),
+  FLUSHDB: deletes("FLUSHDB wipes every key in the database", "database:delete"),
+  DEL: deletes("DEL deletes keys"),
+  UNLINK: deletes("UNLINK deletes keys"),
+  GETDEL: deletes("GETDEL deletes a key"),
+  HDEL: deletes("HDEL deletes hash fields"),
+  SREM: deletes("SREM removes set members"),
+  ZREM: deletes("ZREM removes sorted-set members"),
+  ZREMRANGEBYSCORE: deletes("ZREMRANGEBYSCORE removes a range of members"),
+  ZREMRANGEBYRANK: deletes("ZREMRANGEBYRANK removes a range of members"),
+  ZREMRANGEBYLEX: deletes("ZREMRANGEBYLEX removes a range of members"),
+  LREM: deletes("LREM removes list elements"),
+  LTRIM: deletes("LTRIM drops list elements outside the range"),
+  XDEL: deletes("XDEL deletes stream entries"),
+  XTRIM: deletes("XTRIM drops stream entries"),
+  EXPIRE: deletes("EXPIRE schedules a key's deletion"),
+  PEXPIRE: deletes("PEXPIRE schedules a key's deletion"),
+  EXPIREAT: deletes("EXPIREAT schedules a key's deletion"),
+  PEXPIREAT: deletes("PEXPIREAT schedules a key's deletion"),
+  RENAME: deletes("RENAME overwrites the destination key", "key:overwrite"),
+  SWAPDB: deletes("SWAPDB swaps whole databases under live clients", "database:overwrite"),
+  MIGRATE: (args, an) => {
+    if (!args.some((a) => a.toUpperCase() === "COPY")) an.destroys("MIGRATE moves keys away, deleting them here", "key:delete");
+  },
+  RESTORE: (args, an) => {
+    if (args.some((a) => a.toUpperCase() === "REPLACE")) an.destroys("RESTORE … REPLACE overwrites an existing key", "key:overwrite");
+  },
+  SCRIPT: (args, an) => {
+    if (args[0]?.toUpperCase() === "FLUSH") an.destroys("SCRIPT FLUSH drops every cached script", "script:delete");
+  },
+  FUNCTION: (args, an) => {
+    if (/^(FLUSH|DELETE)$/i.test(args[0] ?? "")) an.destroys(`FUNCTION ${args[0]} deletes server functions`, "function:delete");
+  },
+  CLUSTER: (args, an) => {
+    if (/^(RESET|FLUSHSLOTS|FORGET|DELSLOTS|DELSLOTSRANGE)$/i.test(args[0] ?? "")) an.destroys(`CLUSTER ${args[0]} drops cluster state`, "cluster:reset");
+  },
+  SHUTDOWN: (args, an) => {
+    if (args.some((a) => a.toUpperCase() === "NOSAVE")) an.destroys("SHUTDOWN NOSAVE loses everything since the last save", "database:delete");
+  },
+  DEBUG: (args, an) => {
+    if (/^(FLUSHALL|RELOAD|CRASH-AND-RECOVER|SEGFAULT|RESTART)$/i.test(args[0] ?? "")) an.destroys(`DEBUG ${args[0]} can lose data`, "database:delete");
+  },
+  REPLICAOF: replicaOf,
+  SLAVEOF: replicaOf,
+  ACL: (args, an) => {
+    if (/^DELUSER$/i.test(args[0] ?? "")) an.destroys("ACL DELUSER deletes users", "user:delete");
+  },
+  CONFIG: (args, an) => {
+    if (!/^SET$/i.test(args[0] ?? "")) return;
+    const setting = (args[1] ?? "").toLowerCase();
+    const value = (args[2] ?? "").toLowerCase();
+    if ((setting === "appendonly" && value === "no") || (setting === "save" && value.trim() === "")) {
+      an.destroysSafetyNet(`CONFIG SET ${setting} ${value || '""'} turns persistence off`, "backup:disable");
+    } else if (setting === "dir" || setting === "dbfilename") {
+      an.destroys(`CONFIG SET ${setting} points the dump at another file, a way to overwrite files`, "file:overwrite");
+    }
+  },
+};
+
+function replicaOf(args: readonly string[], an: Analysis): void {
+  if (!(args[0]?.toUpperCase() === "NO" && args[1]?.toUpperCase() === "ONE")) {
+    an.destroys("REPLICAOF makes this server drop its data and copy another's", "database:overwrite");
+  }
+}
+
+/** One Redis command as words, e.g. ["DEL", "session:1"]. */
+export function analyzeRedisCommand(words: readonly string[], an: Analysis): void {
+  const name = words[0]?.toUpperCase();
+  if (!name) return;
+  const rule = RULES[name];
+  if (rule) rule(words.slice(1), an);
+}
+
+const CLI_VALUES = flagSet(
+  "-h",
+  "-p",
+  "-s",
+  "-a",
+  "-u",
+  "-r",
+  "-i",
+  "-n",
+  "-d",
+  "-D",
+  "-e",
+  "--user",
+  "--pass",
+  "--askpass",
+  "--pattern",
+  "--count",
+  "--eval",
+  "--cacert",
+  "--cert",
+  "--key",
+  "--sni",
+  "--memkeys-samples",
+  "--rdb",
+  "--functions-rdb",
+  "--quoted-pattern",
+);
+
+function redisCli(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: CLI_VALUES });
+  if (parsed.value("--eval")) an.uncertain(`redis-cli --eval runs the Lua script ${parsed.value("--eval")} the guard cannot read`, false);
+  if (parsed.positionals.length) {
+    analyzeRedisCommand(parsed.positionals, an);
+    return;
+  }
+  if (parsed.has("--scan", "--bigkeys", "--memkeys", "--stat", "--latency", "--rdb", "--hotkeys", "--latency-history")) return;
+  const script = stdinText(inv);
+  if (script !== null) {
+    for (const line of script.split("\n")) analyzeRedisCommand(line.trim().split(/\s+/).filter(Boolean), an);
+  } else if (inv.piped) an.uncertain("redis-cli runs commands from stdin the guard cannot read", false);
+}
+
+export const redisCommands: CommandTable = {
+  "redis-cli": redisCli,
+  "valkey-cli": redisCli,
+  "keydb-cli": redisCli,
+};

@@ -1,0 +1,99 @@
+// CLIs shaped `tool group… verb NAME --flags` (gcloud, az, doctl, fly, railway, heroku `pg:backups:delete`…): the verb
+// word classifies the call; per-CLI rules add flag checks. Shared so each CLI file is only its own table.
+import type { Analysis } from "../analysis.ts";
+import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
+import type { CommandAnalyzer, Invocation } from "../command.ts";
+import { action, DESTRUCTIVE_VERBS, DISABLING_VERBS, namesSafetyNet, READ_VERBS, resourceName } from "../vocabulary.ts";
+
+export interface VerbCall {
+  /** Command-path words before the verb (`sql instances` in `gcloud sql instances delete x`). */
+  path: string[];
+  verb: string;
+  /** Positionals after the verb: usually the resource names. */
+  names: string[];
+  parsed: ParsedArgs;
+  inv: Invocation;
+}
+
+export interface VerbRule {
+  when: (call: VerbCall) => boolean;
+  then: (call: VerbCall, an: Analysis) => void;
+  /** Stop after this rule instead of also applying the generic verb reading. */
+  final?: boolean;
+}
+
+export interface VerbCliSpec {
+  valueFlags?: readonly string[];
+  /** `heroku pg:backups:delete` style: split positionals on ":". */
+  colonSeparated?: boolean;
+  /** Extra verbs, with their meaning, for this CLI only. */
+  verbs?: Readonly<Record<string, "destructive" | "read" | "harmless">>;
+  rules?: readonly VerbRule[];
+  /** Words that make a path a safety net in this CLI (az `lock`). */
+  safetyNetWords?: RegExp;
+  /** How many leading positionals to search for the verb. */
+  depth?: number;
+}
+
+const CREATING: Record<string, string> = { create: "create", add: "create", capture: "create", up: "create", deploy: "create", redeploy: "create", restart: "restart" };
+
+export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
+  const valueFlags = flagSet(...(spec.valueFlags ?? []));
+  return (inv, an) => {
+    const parsed = parseArgs(inv.args, { valueFlags });
+    if (parsed.has("--help", "-h")) return;
+    const words = spec.colonSeparated ? parsed.positionals.flatMap((p, i) => (i === 0 ? p.split(":") : [p])) : parsed.positionals;
+    const depth = spec.depth ?? 5;
+    let at = -1;
+    let kind: "destructive" | "read" | "harmless" | "disable" | undefined;
+    for (let i = 0; i < Math.min(words.length, depth); i++) {
+      const w = words[i]!.toLowerCase();
+      kind = spec.verbs?.[w] ?? (DESTRUCTIVE_VERBS.has(w) ? "destructive" : DISABLING_VERBS.has(w) ? "disable" : READ_VERBS.has(w) ? "read" : undefined);
+      if (kind) {
+        at = i;
+        break;
+      }
+    }
+    const call: VerbCall = {
+      path: at >= 0 ? words.slice(0, at) : words.slice(0, 2),
+      verb: at >= 0 ? words[at]!.toLowerCase() : (words[1] ?? words[0] ?? "").toLowerCase(),
+      names: at >= 0 ? words.slice(at + 1) : [],
+      parsed,
+      inv,
+    };
+    const dryRun = parsed.has("--dry-run", "--dryrun", "--preview", "--what-if");
+    for (const rule of spec.rules ?? []) {
+      if (!rule.when(call)) continue;
+      rule.then(call, an);
+      if (rule.final) return;
+    }
+    if (!kind || kind === "read" || kind === "harmless") {
+      const creating = CREATING[call.verb] ?? CREATING[call.path.at(-1) ?? ""];
+      if (creating && call.path.length) an.harmless(`${name} ${[...call.path, call.verb].join(" ")}`, action(resourceName(call.path), creating));
+      return;
+    }
+    const shown = `${name} ${[...call.path, call.verb].join(" ")}${call.names[0] ? ` ${call.names[0]}` : ""}`;
+    if (dryRun) {
+      an.harmless(`${shown} is a dry run`);
+      return;
+    }
+    const resource = resourceName(call.path.length ? call.path : call.names.slice(0, 1));
+    const pathText = call.path.join(" ");
+    const net = namesSafetyNet(pathText) || (spec.safetyNetWords?.test(pathText) ?? false);
+    const verb = kind === "disable" ? "disable" : "delete";
+    if (net) an.destroysSafetyNet(`${shown} ${kind === "disable" ? "switches off" : "destroys"} a safety net`, action(resource, verb));
+    else an.destroys(kind === "disable" ? `${shown} switches a protection off` : shown, action(resource, verb === "delete" && call.verb === "reset" ? "reset" : verb));
+  };
+}
+
+/** Rule helper: any of these flags (`--no-backup`, or `--flag value` written either way) removes a safety net. */
+export function safetyNetFlag(flags: readonly string[], reason: string, actionName: string): VerbRule {
+  const wanted = flags.map((f) => ` ${f.toLowerCase()} `);
+  return {
+    when: (c) => {
+      const text = ` ${c.inv.args.join(" ").replace(/=/g, " ").toLowerCase()} `;
+      return wanted.some((f) => text.includes(f));
+    },
+    then: (c, an) => an.destroysSafetyNet(`${c.inv.name} ${[...c.path, c.verb].join(" ")}: ${reason}`, actionName),
+  };
+}

@@ -1,0 +1,215 @@
+// Prefixes that run another command: sudo, env, nohup, time, timeout, xargs, npx, `bundle exec`, `op run --`…
+// The wrapped command is classified in the wrapper's place.
+import type { Analysis } from "../analysis.ts";
+import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
+import { type CommandAnalyzer, type CommandTable, type Invocation, literal, tailWords, type Word } from "../command.ts";
+
+interface WrapperSpec extends ArgSpec {
+  /** Leading subcommand words that must be present (`exec` in `bundle exec`); absent → not a wrapper call. */
+  sub?: readonly string[];
+  /** Positionals between the options and the command (timeout's DURATION, chroot's NEWROOT). */
+  skip?: number;
+  /** A flag whose value is a whole shell command (`su -c`, `npx -c`, `doppler run --command`). */
+  shellFlags?: readonly string[];
+  /** The command comes only after `--`. */
+  afterDashDash?: boolean;
+}
+
+function wrapper(spec: WrapperSpec): CommandAnalyzer {
+  return (inv, an) => {
+    let args = inv.args;
+    if (spec.sub) {
+      if (!spec.sub.includes(args[0] ?? "")) return;
+      args = args.slice(1);
+    }
+    const parsed = parseArgs(args, { ...spec, stopAtPositional: !spec.afterDashDash });
+    for (const flag of spec.shellFlags ?? []) {
+      const script = parsed.value(flag);
+      if (script) an.nested.shell(script, inv.vars);
+    }
+    const rest = spec.afterDashDash ? parsed.rest : parsed.rest.slice(spec.skip ?? 0);
+    if (spec.afterDashDash && !args.includes("--")) return;
+    const words = tailWords(inv, rest.length);
+    if (words.length) inv.run(words);
+  };
+}
+
+/** `env [-i] [-u NAME] [NAME=VALUE…] [-S 'cmd args'] cmd`: the assignments become the command's environment. */
+function env(inv: Invocation, an: Analysis): void {
+  const vars = new Map(inv.vars);
+  const words = inv.argv.slice(1);
+  let i = 0;
+  for (; i < words.length; i++) {
+    const t = words[i]!.text;
+    if (t === "--") {
+      i++;
+      break;
+    }
+    if (t === "-u" || t === "-C" || t === "-P" || t === "--unset" || t === "--chdir") i++;
+    else if (t === "-S" || t === "--split-string" || t.startsWith("--split-string=")) {
+      const script = t.includes("=") ? t.slice(t.indexOf("=") + 1) : (words[++i]?.text ?? "");
+      an.nested.shell(script, vars);
+      return;
+    } else if (t.startsWith("-")) continue;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t)) {
+      const eq = t.indexOf("=");
+      vars.set(t.slice(0, eq), { text: t.slice(eq + 1), dynamic: words[i]!.dynamic, glob: false });
+    } else break;
+  }
+  inv.run(words.slice(i), { vars });
+}
+
+const XARGS_VALUES = flagSet(
+  "-n",
+  "-L",
+  "-P",
+  "-s",
+  "-d",
+  "-E",
+  "-I",
+  "-a",
+  "--max-args",
+  "--max-lines",
+  "--max-procs",
+  "--max-chars",
+  "--delimiter",
+  "--replace",
+  "--arg-file",
+  "--eof",
+);
+
+/** `… | xargs [opts] cmd args`: cmd runs with the piped items appended (or substituted for -I's placeholder). */
+function xargs(inv: Invocation): void {
+  const parsed = parseArgs(inv.args, { valueFlags: XARGS_VALUES, stopAtPositional: true });
+  const command = parsed.rest.length ? tailWords(inv, parsed.rest.length) : [literal("echo")];
+  const items: Word[] = inv.stdin
+    ? inv.stdin
+        .toString("utf8")
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((t) => literal(t))
+    : [{ text: inv.stdinHint ? `<${inv.stdinHint}>` : "<stdin>", dynamic: true, glob: false }];
+  const placeholder = parsed.value("-I", "--replace") ?? (parsed.has("-i") ? "{}" : undefined);
+  const joined = items.map((w) => w.text).join(" ");
+  const argv = placeholder
+    ? command.map((w) =>
+        w.text.includes(placeholder) ? { text: w.text.split(placeholder).join(joined), dynamic: true, glob: false } : w,
+      )
+    : [...command, ...items];
+  inv.run(argv, { stdin: null, piped: false });
+}
+
+/** `npx [opts] pkg args`: the package's binary runs. */
+function packageRunner(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-p", "--package", "-c", "--call", "--registry", "--node-options", "--from", "--with", "--python"),
+    stopAtPositional: true,
+  });
+  const call = parsed.value("-c", "--call");
+  if (call) an.nested.shell(call, inv.vars);
+  const words = tailWords(inv, parsed.rest.length);
+  if (!words.length) return;
+  const pkg = words[0]!.text.replace(/^(@[^/]+\/)?([^@]+)(@.*)?$/, "$2");
+  inv.run([literal(pkg), ...words.slice(1)]);
+}
+
+/** `watch` runs its arguments through `sh -c`. */
+function watch(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-n", "--interval", "-q", "--equexit"), stopAtPositional: true });
+  if (parsed.rest.length) an.nested.shell(parsed.rest.join(" "), inv.vars);
+}
+
+const su: CommandAnalyzer = (inv, an) => {
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-c", "--command", "-s", "--shell", "-g", "--group", "-u", "--user", "-w"),
+  });
+  const script = parsed.value("-c", "--command");
+  if (script) an.nested.shell(script, inv.vars);
+  else if (inv.name === "runuser" && parsed.rest.length) inv.run(tailWords(inv, parsed.rest.length));
+};
+
+const plain = wrapper({});
+
+const SUDO_VALUES = flagSet(
+  "-u",
+  "-g",
+  "-C",
+  "-D",
+  "-h",
+  "-p",
+  "-r",
+  "-t",
+  "-T",
+  "-U",
+  "--user",
+  "--group",
+  "--chdir",
+  "--host",
+  "--prompt",
+  "--role",
+  "--type",
+  "--command-timeout",
+  "--other-user",
+  "--close-from",
+);
+
+export const wrapperCommands: CommandTable = {
+  sudo: wrapper({ valueFlags: SUDO_VALUES }),
+  doas: wrapper({ valueFlags: flagSet("-u", "-C") }),
+  env,
+  nohup: plain,
+  time: wrapper({ valueFlags: flagSet("-f", "-o", "--format", "--output") }),
+  nice: wrapper({ valueFlags: flagSet("-n", "--adjustment") }),
+  ionice: wrapper({ valueFlags: flagSet("-c", "-n", "-p", "-P", "-u", "--class", "--classdata") }),
+  timeout: wrapper({ valueFlags: flagSet("-s", "-k", "--signal", "--kill-after"), skip: 1 }),
+  stdbuf: wrapper({ valueFlags: flagSet("-i", "-o", "-e", "--input", "--output", "--error") }),
+  command: (inv, an) => {
+    // `command -v x` only looks x up.
+    if (!inv.args.some((a) => a === "-v" || a === "-V")) plain(inv, an);
+  },
+  builtin: wrapper({}),
+  exec: wrapper({ valueFlags: flagSet("-a") }),
+  chroot: wrapper({ valueFlags: flagSet("--userspec", "--groups"), skip: 1 }),
+  setsid: wrapper({}),
+  unbuffer: wrapper({}),
+  caffeinate: wrapper({ valueFlags: flagSet("-t", "-w") }),
+  taskset: wrapper({ skip: 1 }),
+  flock: wrapper({ valueFlags: flagSet("-w", "--timeout", "-E", "--conflict-exit-code"), skip: 1, shellFlags: ["-c", "--command"] }),
+  strace: wrapper({ valueFlags: flagSet("-o", "-e", "-p", "-s", "-u", "-E", "-P", "-a", "-b", "-I", "-O", "-S", "-X") }),
+  ltrace: wrapper({ valueFlags: flagSet("-o", "-e", "-p", "-s", "-u", "-n", "-a", "-A", "-D", "-F", "-l", "-x") }),
+  "xvfb-run": wrapper({ valueFlags: flagSet("-n", "-s", "-f", "-e", "-p", "--server-args", "--server-num") }),
+  su,
+  runuser: su,
+  watch,
+  xargs,
+  npx: packageRunner,
+  pnpx: packageRunner,
+  bunx: packageRunner,
+  uvx: packageRunner,
+  pipx: wrapper({ sub: ["run"], valueFlags: flagSet("--spec", "--python", "--index-url"), skip: 0 }),
+  bundle: wrapper({ sub: ["exec"] }),
+  poetry: wrapper({ sub: ["run"] }),
+  pipenv: wrapper({ sub: ["run"] }),
+  pdm: wrapper({ sub: ["run"] }),
+  hatch: wrapper({ sub: ["run"], valueFlags: flagSet("-e", "--env") }),
+  rye: wrapper({ sub: ["run"] }),
+  uv: wrapper({
+    sub: ["run"],
+    valueFlags: flagSet("--with", "--python", "-p", "--project", "--directory", "--env-file", "--group", "--extra", "--package", "--index-url"),
+  }),
+  conda: wrapper({ sub: ["run"], valueFlags: flagSet("-n", "--name", "-p", "--prefix", "--cwd") }),
+  mamba: wrapper({ sub: ["run"], valueFlags: flagSet("-n", "--name", "-p", "--prefix", "--cwd") }),
+  dotenv: wrapper({ valueFlags: flagSet("-e", "-v", "-c", "-p"), afterDashDash: true }),
+  dotenvx: wrapper({ sub: ["run"], valueFlags: flagSet("-f", "--env-file", "-e", "--env", "--convention"), afterDashDash: true }),
+  op: wrapper({ sub: ["run"], valueFlags: flagSet("--env-file", "--account"), afterDashDash: true }),
+  doppler: wrapper({ sub: ["run"], valueFlags: flagSet("-p", "--project", "-c", "--config", "--token"), shellFlags: ["--command"] }),
+  infisical: wrapper({ sub: ["run"], valueFlags: flagSet("--env", "--path", "--projectId", "--token"), shellFlags: ["--command"] }),
+  "aws-vault": wrapper({ sub: ["exec"], valueFlags: flagSet("--duration", "--region", "-d"), skip: 1 }),
+  chamber: wrapper({ sub: ["exec"], afterDashDash: true }),
+  teller: wrapper({ sub: ["run"], afterDashDash: true }),
+  envchain: wrapper({ skip: 1 }),
+  direnv: wrapper({ sub: ["exec"], skip: 1 }),
+  sops: (inv, an) => {
+    if (inv.args[0] === "exec-env" && inv.args[2]) an.nested.shell(inv.args[2], inv.vars);
+  },
+};

@@ -1,0 +1,54 @@
+// One simple command as the command tables see it: program, resolved words, what flows into its stdin.
+import type { Analysis } from "./analysis.ts";
+
+/** A shell word after quote removal and expansion; `dynamic` when part of it is only known at run time. */
+export interface Word {
+  text: string;
+  dynamic: boolean;
+  glob: boolean;
+}
+
+export interface InvocationContext {
+  /** The bytes on stdin when the guard can know them (heredoc, here-string, `echo … | base64 -d |`). */
+  stdin: Buffer | null;
+  /** stdin comes from a pipe, file or terminal the guard cannot see. */
+  piped: boolean;
+  /** What feeds stdin, as written (the previous pipeline stage), for reasons and safety-net checks. */
+  stdinHint: string;
+  vars: ReadonlyMap<string, Word>;
+}
+
+export interface Invocation extends InvocationContext {
+  /** Program name without directory, e.g. `rm` for `/bin/rm` or `\rm`. */
+  name: string;
+  argv: readonly Word[];
+  /** argv[1..] as text. */
+  args: readonly string[];
+  /** Classify another command in this one's place (`sudo X`, `xargs X`, `find -exec X`). */
+  run(argv: readonly Word[], context?: Partial<InvocationContext>): void;
+}
+
+export type CommandAnalyzer = (inv: Invocation, an: Analysis) => void;
+export type CommandTable = Readonly<Record<string, CommandAnalyzer>>;
+
+export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });
+
+/** The words from position `from` of argv[1..] on (for wrappers: the wrapped command). */
+export function argvFrom(inv: Invocation, from: number): Word[] {
+  return inv.argv.slice(1 + from);
+}
+
+/** The words of the wrapped command once a parser has told how many trailing args it is made of. */
+export function tailWords(inv: Invocation, count: number): Word[] {
+  return count > 0 ? inv.argv.slice(inv.argv.length - count) : [];
+}
+
+export function stdinText(inv: InvocationContext): string | null {
+  return inv.stdin ? inv.stdin.toString("utf8") : null;
+}
+
+/** The program name as the tables know it: no directory, no leading backslash, lower case. */
+export function programName(text: string): string {
+  const base = text.slice(text.lastIndexOf("/") + 1).replace(/^\\+/, "");
+  return base.toLowerCase().replace(/\.exe$/, "");
+}

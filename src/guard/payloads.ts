@@ -1,0 +1,114 @@
+// What a pipeline stage writes to stdout when the guard can know it: echo, printf, base64 -d, gunzip, xxd -r…
+// This is how `echo cm0gLXJmIC8= | base64 -d | sh` is read as `rm -rf /`.
+import { gunzipSync, inflateSync } from "node:zlib";
+import type { Invocation } from "./command.ts";
+
+const MAX_PAYLOAD = 1 << 20;
+
+export function pipelineOutput(inv: Invocation): Buffer | null {
+  try {
+    const out = staticOutput(inv);
+    return out && out.length <= MAX_PAYLOAD ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+function staticOutput(inv: Invocation): Buffer | null {
+  const words = inv.argv.slice(1);
+  if (words.some((w) => w.dynamic)) return null;
+  const args = inv.args;
+  switch (inv.name) {
+    case "echo":
+      return echo(args);
+    case "printf":
+      return args.length ? Buffer.from(printf(args[0]!, args.slice(1))) : null;
+    case "cat":
+    case "tee":
+      return args.every((a) => a === "-" || a.startsWith("-") || inv.name === "tee") ? inv.stdin : null;
+    case "base64":
+    case "b64":
+      return args.some((a) => ["-d", "--decode", "-D", "-di", "-id"].includes(a)) && inv.stdin
+        ? Buffer.from(inv.stdin.toString("latin1").replace(/\s+/g, ""), "base64")
+        : null;
+    case "openssl":
+      return (args[0] === "base64" || args[0] === "enc") && args.includes("-d") && inv.stdin
+        ? Buffer.from(inv.stdin.toString("latin1").replace(/\s+/g, ""), "base64")
+        : null;
+    case "xxd":
+      return args.includes("-r") && args.includes("-p") && inv.stdin
+        ? Buffer.from(inv.stdin.toString("latin1").replace(/[^0-9a-f]/gi, ""), "hex")
+        : null;
+    case "gunzip":
+    case "zcat":
+      return inv.stdin && args.every((a) => a.startsWith("-")) ? gunzipSync(inv.stdin) : null;
+    case "gzip":
+      return inv.stdin && args.includes("-d") && args.every((a) => a.startsWith("-")) ? gunzipSync(inv.stdin) : null;
+    case "zlib-flate":
+      return inv.stdin && args.includes("-uncompress") ? inflateSync(inv.stdin) : null;
+    case "rev":
+      return inv.stdin
+        ? Buffer.from(
+            inv.stdin
+              .toString("utf8")
+              .split("\n")
+              .map((l) => [...l].reverse().join(""))
+              .join("\n"),
+          )
+        : null;
+    case "tr":
+      return inv.stdin && args.length === 2 ? Buffer.from(translate(inv.stdin.toString("utf8"), args[0]!, args[1]!)) : null;
+    default:
+      return null;
+  }
+}
+
+function echo(args: readonly string[]): Buffer {
+  let newline = true;
+  let escapes = false;
+  let i = 0;
+  for (; i < args.length && /^-[neE]+$/.test(args[i]!); i++) {
+    if (args[i]!.includes("n")) newline = false;
+    if (args[i]!.includes("e")) escapes = true;
+  }
+  const body = args.slice(i).join(" ");
+  return Buffer.from((escapes ? cEscapes(body) : body) + (newline ? "\n" : ""));
+}
+
+function printf(format: string, args: readonly string[]): string {
+  let next = 0;
+  const formatted = format.replace(/%(%|[-+ #0-9.]*[sdbqc])/g, (m, spec: string) => {
+    if (spec === "%") return "%";
+    const value = args[next++] ?? "";
+    return spec.endsWith("b") ? cEscapes(value) : value;
+  });
+  return cEscapes(formatted);
+}
+
+const C_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", a: "\x07", b: "\b", f: "\f", v: "\v" };
+
+function cEscapes(s: string): string {
+  return s.replace(/\\(x[0-9a-fA-F]{1,2}|0?[0-7]{1,3}|.)/g, (m, esc: string) => {
+    if (esc[0] === "x") return String.fromCharCode(Number.parseInt(esc.slice(1), 16));
+    if (/^[0-7]+$/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8));
+    return C_ESCAPES[esc] ?? m;
+  });
+}
+
+/** `tr` with ranges, enough for rot13 and case tricks. */
+function translate(input: string, from: string, to: string): string {
+  const expand = (set: string) => set.replace(/(.)-(.)/g, (_, a: string, b: string) => {
+    let out = "";
+    for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) out += String.fromCharCode(c);
+    return out;
+  });
+  const src = expand(from);
+  const dst = expand(to);
+  if (!src || !dst) return input;
+  let out = "";
+  for (const ch of input) {
+    const i = src.indexOf(ch);
+    out += i < 0 ? ch : (dst[Math.min(i, dst.length - 1)] ?? ch);
+  }
+  return out;
+}

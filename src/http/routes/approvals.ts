@@ -1,0 +1,146 @@
+// Approvals: approvers list, approve (TOTP) and deny; agents and proxies long-poll one approval or issuance request.
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { approve, deny, listPendingFor } from "../../approvals/decide.ts";
+import { approvalView, loadApproval } from "../../approvals/records.ts";
+import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
+import type { BrokerContext } from "../../broker/context.ts";
+import { forbidden, unauthorized } from "../../errors/leash-error.ts";
+import { collectIssuance } from "../../issuance/issuance-approval.ts";
+import { authenticateApiKey } from "../../principals/authenticate.ts";
+import { hasAnyRole } from "../../principals/roles.ts";
+import { verifyBrokerToken } from "../../tokens/verify-broker-token.ts";
+import { authenticateHuman, requireAgent } from "../auth.ts";
+
+const idParams = z.object({ id: z.string().min(1).max(128) });
+const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(0) });
+
+function bearer(header: string | undefined): string {
+  const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match)
+    throw unauthorized("missing_credentials", "send an API key or the task token as Authorization: Bearer");
+  return match[1]!;
+}
+
+export const approvalRoutes =
+  (context: BrokerContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    const tags = ["approvals"];
+
+    app.get(
+      "/v1/approvals",
+      { schema: { tags, summary: "Pending approvals this approver can decide" } },
+      async (request) => {
+        const human = await authenticateHuman(context, request);
+        const nowMs = context.clock.now();
+        return {
+          approvals: (await listPendingFor(context, human)).map((approval) => approvalView(approval, nowMs)),
+        };
+      },
+    );
+
+    app.get(
+      "/v1/approvals/:id",
+      {
+        schema: {
+          tags,
+          summary: "One approval; `wait` long-polls until it is decided",
+          params: idParams,
+          querystring: waitQuery,
+        },
+      },
+      async (request) => {
+        // The task token the approval is for, the agent that asked, or a human approver/security may look.
+        const credential = bearer(request.headers.authorization);
+        const approval = await loadApproval(context, request.params.id);
+        if (credential.startsWith("lsk_") || credential.startsWith("lsh_")) {
+          const principal = await authenticateApiKey(context.store, credential);
+          const allowed =
+            principal.kind === "agent"
+              ? principal.id === approval.agent
+              : hasAnyRole(principal, ["security"]) ||
+                principal.roles.some((role) => role.startsWith("approver:"));
+          if (!allowed) throw forbidden("not_your_approval", "this approval belongs to another agent");
+        } else {
+          const claims = await verifyBrokerToken(context, credential).catch(() => {
+            throw unauthorized("invalid_token", "the task token does not verify");
+          });
+          if (approval.kind !== "call" || claims.jti !== approval.jti) {
+            throw forbidden("not_your_approval", "this approval is for another token");
+          }
+        }
+        const waited = await waitForDecision(context, approval.id, request.query.wait * 1000);
+        return approvalView(waited, context.clock.now());
+      },
+    );
+
+    app.post(
+      "/v1/approvals/:id/approve",
+      {
+        schema: {
+          tags,
+          summary: "Approve with a TOTP code",
+          params: idParams,
+          body: z.object({ totp: z.string().min(1).max(16) }).strict(),
+        },
+      },
+      async (request) => {
+        const human = await authenticateHuman(context, request);
+        return approvalView(
+          await approve(context, human, request.params.id, request.body.totp),
+          context.clock.now(),
+        );
+      },
+    );
+
+    app.post(
+      "/v1/approvals/:id/deny",
+      {
+        schema: {
+          tags,
+          summary: "Deny with a reason",
+          params: idParams,
+          body: z.object({ reason: z.string().trim().min(1).max(500) }).strict(),
+        },
+      },
+      async (request) => {
+        const human = await authenticateHuman(context, request);
+        return approvalView(
+          await deny(context, human, request.params.id, request.body.reason),
+          context.clock.now(),
+        );
+      },
+    );
+
+    app.get(
+      "/v1/requests/:id",
+      {
+        schema: {
+          tags: ["tokens"],
+          summary:
+            "An issuance request; `wait` long-polls; the token is returned once, on the first read after approval",
+          params: idParams,
+          querystring: waitQuery,
+        },
+      },
+      async (request) => {
+        const agent = await requireAgent(context, request);
+        const approval = await loadApproval(context, request.params.id);
+        if (approval.kind !== "issue" || approval.agent !== agent.id) {
+          throw forbidden("not_your_request", "this request belongs to another agent");
+        }
+        await waitForDecision(context, approval.id, request.query.wait * 1000);
+        const state = await collectIssuance(context, agent, approval.id);
+        if (state.status !== "approved")
+          return { request_id: approval.id, status: state.status, approval: state.approval };
+        return {
+          request_id: approval.id,
+          status: "approved",
+          token: state.token,
+          token_type: "Bearer",
+          expires_at: new Date(state.claims.exp * 1000).toISOString(),
+          task: { id: state.claims.task, intent: state.claims.intent },
+        };
+      },
+    );
+  };

@@ -1,0 +1,78 @@
+// Issuance approval: a sensitive scope's token is minted only after a human approves, and handed over exactly once.
+import {
+  APPROVAL_RECORD_TTL_MS,
+  APPROVAL_TTL_MS,
+  effectiveStatus,
+  type IssueApproval,
+} from "../approvals/approval.ts";
+import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
+import type { BrokerContext } from "../broker/context.ts";
+import { forbidden } from "../errors/leash-error.ts";
+import type { Principal } from "../store/store.ts";
+import { decideGrant, type IssuanceGrant, type IssuedToken, mintGranted } from "./issue-task-token.ts";
+import { type MintRequest, mintRequestSchema } from "./mint-request.ts";
+
+export async function requestIssueApproval(
+  context: BrokerContext,
+  agent: Principal,
+  request: MintRequest,
+  grant: IssuanceGrant,
+): Promise<string> {
+  const nowMs = context.clock.now();
+  const approval: IssueApproval = {
+    kind: "issue",
+    id: newApprovalId(),
+    version: 1,
+    status: "pending",
+    env: grant.scope.environment,
+    scope: grant.scope.id,
+    agent: agent.id,
+    owner: agent.createdBy ?? null,
+    task: grant.task.id,
+    intent: grant.task.intent,
+    rule: grant.scope.approval.issue!,
+    approvedBy: [],
+    deniedBy: null,
+    denyReason: null,
+    createdAt: nowMs,
+    expiresAt: nowMs + APPROVAL_TTL_MS,
+    request,
+  };
+  await context.store.approvals.create(approval, APPROVAL_RECORD_TTL_MS);
+  context.approvalEvents.emit("approval.requested", approval);
+  return approval.id;
+}
+
+export type IssuanceState =
+  | { status: "pending" | "denied" | "expired" | "delivered"; approval: ReturnType<typeof approvalView> }
+  | ({ status: "approved"; approval: ReturnType<typeof approvalView> } & Omit<IssuedToken, "status">);
+
+/**
+ * What the requesting agent sees of its issuance request. The first read after approval mints the token (against the
+ * scope as it is now) and marks the request used, so the token is handed over exactly once.
+ */
+export async function collectIssuance(
+  context: BrokerContext,
+  agent: Principal,
+  id: string,
+): Promise<IssuanceState> {
+  const nowMs = context.clock.now();
+  const approval = await loadApproval(context, id);
+  if (approval.kind !== "issue" || approval.agent !== agent.id) {
+    throw forbidden("not_your_request", `request ${id} belongs to another agent`);
+  }
+  const status = effectiveStatus(approval, nowMs);
+  if (status !== "approved") {
+    const shown = status === "used" ? "delivered" : (status as "pending" | "denied" | "expired");
+    return { status: shown, approval: approvalView(approval, nowMs) };
+  }
+  let won = false;
+  const used = await updateApproval(context, id, (current) => {
+    won = effectiveStatus(current, nowMs) === "approved";
+    return won ? { ...current, status: "used" } : current;
+  });
+  if (!won) return { status: "delivered", approval: approvalView(used, nowMs) };
+  const request = mintRequestSchema.parse((approval as IssueApproval).request);
+  const issued = await mintGranted(context, decideGrant(context, agent, request));
+  return { ...issued, status: "approved", approval: approvalView(used, nowMs) };
+}

@@ -1,0 +1,95 @@
+// Approvals in Redis: JSON records replaced by compare-and-set (one Lua script), a pending index, bindings, TOTP steps.
+import type { Redis } from "ioredis";
+import type { Approval } from "../../approvals/approval.ts";
+import { type ApprovalStore, approvalKeys } from "../approvals.ts";
+import { failClosed } from "./fail-closed.ts";
+
+/** KEYS: approval, pending index. ARGV: expected version, new JSON, new status, id. Keeps the record's TTL. */
+const REPLACE_IF_VERSION_LUA = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+if cjson.decode(current).version ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+if ARGV[3] ~= 'pending' then redis.call('ZREM', KEYS[2], ARGV[4]) end
+return 1
+`;
+
+/** KEYS: binding. ARGV: id. Deletes the binding only if it still points at this approval. */
+const UNBIND_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
+const ms = (value: number) => Math.max(1, Math.ceil(value));
+
+export class RedisApprovals implements ApprovalStore {
+  constructor(private readonly client: Redis) {}
+
+  create(approval: Approval, ttlMs: number): Promise<void> {
+    return failClosed(async () => {
+      const created = await this.client.set(
+        approvalKeys.approval(approval.id),
+        JSON.stringify(approval),
+        "PX",
+        ms(ttlMs),
+        "NX",
+      );
+      if (created !== "OK") throw new Error(`approval ${approval.id} exists`);
+      await this.client.zadd(approvalKeys.pending, approval.createdAt, approval.id);
+    });
+  }
+
+  get(id: string): Promise<Approval | null> {
+    return failClosed(async () => {
+      const json = await this.client.get(approvalKeys.approval(id));
+      return json === null ? null : (JSON.parse(json) as Approval);
+    });
+  }
+
+  replace(next: Approval): Promise<boolean> {
+    return failClosed(async () => {
+      const replaced = await this.client.eval(
+        REPLACE_IF_VERSION_LUA,
+        2,
+        approvalKeys.approval(next.id),
+        approvalKeys.pending,
+        String(next.version - 1),
+        JSON.stringify(next),
+        next.status,
+        next.id,
+      );
+      return replaced === 1;
+    });
+  }
+
+  pendingIds(): Promise<string[]> {
+    return failClosed(() => this.client.zrange(approvalKeys.pending, 0, -1));
+  }
+
+  dropPending(id: string): Promise<void> {
+    return failClosed(async () => {
+      await this.client.zrem(approvalKeys.pending, id);
+    });
+  }
+
+  bindOnce(binding: string, id: string, ttlMs: number): Promise<string> {
+    return failClosed(async () => {
+      const key = approvalKeys.binding(binding);
+      const previous = await this.client.set(key, id, "PX", ms(ttlMs), "NX", "GET");
+      return previous ?? id;
+    });
+  }
+
+  unbind(binding: string, id: string): Promise<void> {
+    return failClosed(async () => {
+      await this.client.eval(UNBIND_LUA, 1, approvalKeys.binding(binding), id);
+    });
+  }
+
+  claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean> {
+    return failClosed(async () => {
+      const claimed = await this.client.set(approvalKeys.totpStep(humanId, step), "1", "PX", ms(ttlMs), "NX");
+      return claimed === "OK";
+    });
+  }
+}

@@ -1,0 +1,302 @@
+// Human approval with TOTP: for each destructive call in a protected environment, and for sensitive issuance.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { currentTotp, generateTotpSecret } from "../../src/approvals/totp.ts";
+import { ManualClock } from "../../src/clock/clock.ts";
+import { createPrincipal } from "../../src/principals/principals.ts";
+import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+
+const production = (path: string) => `railway:prj_demo/env/production/${path}`;
+const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
+let test: TestBroker;
+
+beforeAll(async () => {
+  const scopesDir = await scopesDirWith({
+    "production-dual.yaml": [
+      "description: two SREs must agree before a production volume goes",
+      "environment: production",
+      'agents: ["*"]',
+      "actions: [volume:read, volume:delete]",
+      'resources: ["railway:prj_demo/env/production/**"]',
+      "ttl: {default: 10m, max: 30m}",
+      "approval: {destructive: {approvers: [sre], quorum: 2}}",
+    ].join("\n"),
+    "production-sensitive.yaml": [
+      "description: reading production needs a human first",
+      "environment: production",
+      'agents: ["*"]',
+      "actions: [volume:read]",
+      'resources: ["railway:prj_demo/env/production/**"]',
+      "ttl: {default: 10m, max: 30m}",
+      "approval: {issue: {approvers: [sre], quorum: 1}}",
+    ].join("\n"),
+  });
+  test = await startTestBroker({ clock, scopesDir });
+});
+afterAll(() => test.close());
+// Every test starts in a fresh TOTP step, so a code used in one test is not a replay in the next.
+beforeEach(() => clock.advance(61_000));
+
+const code = (who: keyof TestBroker["totpSecrets"]) => currentTotp(test.totpSecrets[who], clock.now());
+const authorize = (body: Record<string, unknown>) =>
+  api(test.url, "POST", "/v1/authorize", { body }).then((r) => r.body);
+const approve = (id: string, key: string, totp: string) =>
+  api(test.url, "POST", `/v1/approvals/${id}/approve`, { key, body: { totp } });
+
+async function heldDelete(scope = "production-ops", volume = "vol_old", ttl = "10m") {
+  const { token, task } = await mintToken(test, { scope, ttl, task: { intent: `remove ${volume}` } });
+  const call = {
+    token,
+    action: "volume:delete",
+    resource: production(`volume/${volume}`),
+    request_hash: "sha256:abc",
+  };
+  const held = await authorize(call);
+  expect(held).toMatchObject({ allow: false, reason: "approval_required" });
+  expect(held.approval_id).toMatch(/^apr_/);
+  return { call, token, task, approvalId: held.approval_id as string };
+}
+
+describe("call-level approval", () => {
+  it("full loop: held → listed → approved with TOTP → allowed once → a second use is refused", async () => {
+    const { call, task, approvalId } = await heldDelete();
+    // Asking again for the same call does not open a second approval.
+    expect((await authorize(call)).approval_id).toBe(approvalId);
+
+    const listed = await api(test.url, "GET", "/v1/approvals", { key: test.keys.approver });
+    expect(listed.body.approvals).toContainEqual(
+      expect.objectContaining({
+        id: approvalId,
+        kind: "call",
+        status: "pending",
+        intent: "remove vol_old",
+        action: "volume:delete",
+        resource: production("volume/vol_old"),
+        agent: "agent-1",
+        environment: "production",
+        task,
+        requested_at: expect.any(String),
+      }),
+    );
+    const hidden = await api(test.url, "GET", "/v1/approvals", { key: test.keys.dbaApprover });
+    expect(hidden.body.approvals.map((a: { id: string }) => a.id)).not.toContain(approvalId);
+
+    const approved = await approve(approvalId, test.keys.approver, code("approver"));
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: "approved", approved_by: ["approver-1"] });
+
+    expect(await authorize({ ...call, approval_id: approvalId })).toMatchObject({
+      allow: true,
+      reason: "ok",
+    });
+    const again = await authorize({ ...call, approval_id: approvalId });
+    expect(again).toMatchObject({ allow: false, reason: "approval_required" });
+    expect(again.approval_id).not.toBe(approvalId);
+  });
+
+  it("the Leash-Approval header works like approval_id", async () => {
+    const { call, approvalId } = await heldDelete("production-ops", "vol_header");
+    await approve(approvalId, test.keys.approver, code("approver"));
+    const allowed = await api(test.url, "POST", "/v1/authorize", {
+      body: call,
+      headers: { "leash-approval": approvalId },
+    });
+    expect(allowed.body.allow).toBe(true);
+  });
+
+  it("a replayed TOTP code is refused", async () => {
+    const first = await heldDelete("production-ops", "vol_a");
+    const second = await heldDelete("production-ops", "vol_b");
+    const totp = code("approver");
+    expect((await approve(first.approvalId, test.keys.approver, totp)).status).toBe(200);
+    const replay = await approve(second.approvalId, test.keys.approver, totp);
+    expect(replay.status).toBe(403);
+    expect(replay.body.code).toBe("totp_replayed");
+    expect((await approve(second.approvalId, test.keys.approver, "123456")).body.code).toMatch(
+      /totp_(invalid|replayed)/,
+    );
+  });
+
+  it("a wrong code, a wrong group and an agent key are refused", async () => {
+    const { approvalId } = await heldDelete("production-ops", "vol_c");
+    const wrong = await approve(
+      approvalId,
+      test.keys.approver,
+      code("approver") === "000000" ? "111111" : "000000",
+    );
+    expect(wrong.body.code).toBe("totp_invalid");
+    const dba = await approve(approvalId, test.keys.dbaApprover, code("dbaApprover"));
+    expect(dba.status).toBe(403);
+    expect(dba.body.code).toBe("not_an_approver");
+    const agent = await approve(approvalId, test.keys.agent, code("approver"));
+    expect(agent.status).toBe(403);
+    expect(agent.body.code).toBe("human_key_required");
+    const denyByAgent = await api(test.url, "POST", `/v1/approvals/${approvalId}/deny`, {
+      key: test.keys.agent,
+      body: { reason: "I decide" },
+    });
+    expect(denyByAgent.body.code).toBe("human_key_required");
+  });
+
+  it("a quorum of 2 needs two distinct approvers", async () => {
+    const { call, approvalId } = await heldDelete("production-dual", "vol_q");
+    expect((await approve(approvalId, test.keys.approver, code("approver"))).body.status).toBe("pending");
+    expect((await authorize({ ...call, approval_id: approvalId })).reason).toBe("approval_required");
+    clock.advance(31_000);
+    const twice = await approve(approvalId, test.keys.approver, code("approver"));
+    expect(twice.body.code).toBe("already_approved");
+    const second = await approve(approvalId, test.keys.approver2, code("approver2"));
+    expect(second.body).toMatchObject({ status: "approved", approved_by: ["approver-1", "approver-2"] });
+    expect((await authorize({ ...call, approval_id: approvalId })).allow).toBe(true);
+  });
+
+  it("the agent's owner cannot approve its requests", async () => {
+    const secret = generateTotpSecret();
+    const lead = await createPrincipal(
+      test.store,
+      { id: "lead", kind: "human", roles: ["admin", "approver:sre"], totpSecret: secret },
+      clock.now(),
+    );
+    await test.store.savePrincipal({ ...lead.principal, totp: { secret, confirmed: true } });
+    const agent = await api(test.url, "POST", "/v1/agents", {
+      key: lead.apiKey,
+      body: { id: "agent-owned", scopes: ["*"] },
+    });
+    const { token } = await mintToken(
+      test,
+      { scope: "production-ops", task: { intent: "x" } },
+      agent.body.api_key,
+    );
+    const held = await authorize({ token, action: "volume:delete", resource: production("volume/own") });
+    const refused = await approve(held.approval_id, lead.apiKey, currentTotp(secret, clock.now()));
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe("owner_cannot_approve");
+  });
+
+  it("an approval bound to one resource does not unlock another", async () => {
+    const { call, approvalId } = await heldDelete("production-ops", "vol_bound");
+    await approve(approvalId, test.keys.approver, code("approver"));
+    const other = { ...call, resource: production("volume/vol_other"), approval_id: approvalId };
+    expect((await authorize(other)).reason).toBe("approval_denied");
+    const otherHash = { ...call, request_hash: "sha256:different", approval_id: approvalId };
+    expect((await authorize(otherHash)).reason).toBe("approval_denied");
+    // Still usable for the exact call it was given for.
+    expect((await authorize({ ...call, approval_id: approvalId })).allow).toBe(true);
+  });
+
+  it("an expired approval is refused, and so is approving one too late", async () => {
+    const { call, approvalId } = await heldDelete("production-ops", "vol_late", "30m");
+    await approve(approvalId, test.keys.approver, code("approver"));
+    clock.advance(16 * 60_000);
+    const used = await authorize({ ...call, approval_id: approvalId });
+    expect(used).toMatchObject({ allow: false, reason: "approval_required" });
+    expect(used.approval_id).not.toBe(approvalId);
+
+    const late = await heldDelete("production-ops", "vol_late2", "30m");
+    clock.advance(16 * 60_000);
+    const tooLate = await approve(late.approvalId, test.keys.approver, code("approver"));
+    expect(tooLate.status).toBe(409);
+    expect(tooLate.body.code).toBe("approval_not_pending");
+  });
+
+  it("a denial is final for that call", async () => {
+    const { call, approvalId } = await heldDelete("production-ops", "vol_deny");
+    const denied = await api(test.url, "POST", `/v1/approvals/${approvalId}/deny`, {
+      key: test.keys.approver,
+      body: { reason: "that volume holds the backups" },
+    });
+    expect(denied.body).toMatchObject({
+      status: "denied",
+      denied_by: "approver-1",
+      deny_reason: "that volume holds the backups",
+    });
+    expect((await authorize({ ...call, approval_id: approvalId })).reason).toBe("approval_denied");
+    expect((await authorize(call)).reason).toBe("approval_denied");
+  });
+
+  it("the task token can long-poll its approval until a human decides", async () => {
+    const { token, approvalId } = await heldDelete("production-ops", "vol_poll");
+    const started = Date.now();
+    const poll = api(test.url, "GET", `/v1/approvals/${approvalId}?wait=10`, { key: token });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await approve(approvalId, test.keys.approver, code("approver"));
+    const answer = await poll;
+    expect(answer.body.status).toBe("approved");
+    expect(Date.now() - started).toBeLessThan(5000);
+    const stranger = await mintToken(test, { scope: "production-ops", task: { intent: "other" } });
+    expect((await api(test.url, "GET", `/v1/approvals/${approvalId}`, { key: stranger.token })).status).toBe(
+      403,
+    );
+  });
+});
+
+describe("TOTP enrolment", () => {
+  it("an unconfirmed device cannot approve until a first code confirms it", async () => {
+    const created = await api(test.url, "POST", "/v1/humans", {
+      key: test.keys.admin,
+      body: { id: "newbie", roles: ["approver:sre"] },
+    });
+    expect(created.body.totp.otpauth_uri).toMatch(/^otpauth:\/\/totp\/leash:newbie\?secret=/);
+    const secret = created.body.totp.secret as string;
+    const { approvalId } = await heldDelete("production-ops", "vol_newbie");
+    const early = await approve(approvalId, created.body.api_key, currentTotp(secret, clock.now()));
+    expect(early.body.code).toBe("totp_not_enrolled");
+    clock.advance(31_000);
+    const confirmed = await api(test.url, "POST", "/v1/humans/me/totp/confirm", {
+      key: created.body.api_key,
+      body: { totp: currentTotp(secret, clock.now()) },
+    });
+    expect(confirmed.body.totp_confirmed).toBe(true);
+    clock.advance(31_000);
+    expect(
+      (await approve(approvalId, created.body.api_key, currentTotp(secret, clock.now()))).body.status,
+    ).toBe("approved");
+  });
+});
+
+describe("issuance approval", () => {
+  it("long-polls until approved, then returns the token exactly once", async () => {
+    const asked = await api(test.url, "POST", "/v1/tokens", {
+      key: test.keys.agent,
+      body: { scope: "production-sensitive", task: { intent: "inspect production volumes" } },
+    });
+    expect(asked.status).toBe(202);
+    const id = asked.body.request_id as string;
+    const pending = await api(test.url, "GET", `/v1/requests/${id}`, { key: test.keys.agent });
+    expect(pending.body).toMatchObject({ status: "pending" });
+    expect(pending.body.token).toBeUndefined();
+
+    const poll = api(test.url, "GET", `/v1/requests/${id}?wait=10`, { key: test.keys.agent });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await approve(id, test.keys.approver, code("approver"))).body.status).toBe("approved");
+    const delivered = await poll;
+    expect(delivered.body.status).toBe("approved");
+    expect(delivered.body.token).toMatch(/^ey/);
+    const decision = await authorize({
+      token: delivered.body.token,
+      action: "volume:read",
+      resource: production("volume/v"),
+    });
+    expect(decision.allow).toBe(true);
+
+    const second = await api(test.url, "GET", `/v1/requests/${id}`, { key: test.keys.agent });
+    expect(second.body.status).toBe("delivered");
+    expect(second.body.token).toBeUndefined();
+    const other = await api(test.url, "GET", `/v1/requests/${id}`, { key: test.keys.admin });
+    expect(other.status).toBe(403);
+  });
+
+  it("a denied issuance never yields a token", async () => {
+    const asked = await api(test.url, "POST", "/v1/tokens", {
+      key: test.keys.agent,
+      body: { scope: "production-sensitive", task: { intent: "look around" } },
+    });
+    const id = asked.body.request_id as string;
+    await api(test.url, "POST", `/v1/approvals/${id}/deny`, {
+      key: test.keys.approver,
+      body: { reason: "no" },
+    });
+    const answer = await api(test.url, "GET", `/v1/requests/${id}?wait=1`, { key: test.keys.agent });
+    expect(answer.body.status).toBe("denied");
+    expect(answer.body.token).toBeUndefined();
+  });
+});
