@@ -23,6 +23,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     },
   ],
   jwks: { keys: [jwk] },
+  cookies: { keys: [randomBytes(32).toString("base64url")] },
   scopes: [BENCH_OIDC_SCOPE],
   features: {
     devInteractions: { enabled: false },

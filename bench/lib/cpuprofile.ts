@@ -128,7 +128,9 @@ export function summariseProfile(profile: CpuProfile, top = 20): ProfileSummary 
         ms: ms(us),
         percent: pct(us),
       }));
-  const idleUs = [...self.entries()].filter(([key]) => key.startsWith("(idle)")).reduce((s, [, e]) => s + e.us, 0);
+  const idleUs = [...self.entries()]
+    .filter(([key]) => key.startsWith("(idle)"))
+    .reduce((s, [, e]) => s + e.us, 0);
   return {
     totalMs: ms(sumUs),
     idlePercent: pct(idleUs),
@@ -143,10 +145,14 @@ export function summariseProfile(profile: CpuProfile, top = 20): ProfileSummary 
 
 export function formatProfileSummary(title: string, summary: ProfileSummary): string {
   const lines = [`${title}: ${summary.totalMs} ms sampled, ${summary.idlePercent}% idle`];
-  const section = (heading: string, rows: string[]) => lines.push("", `  ${heading}`, ...rows.map((r) => `    ${r}`));
+  const section = (heading: string, rows: string[]) =>
+    lines.push("", `  ${heading}`, ...rows.map((r) => `    ${r}`));
   const row = (f: FunctionTime) => `${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`;
   section("top self time (% of all samples)", summary.topSelf.map(row));
-  section("self time by package", summary.byPackage.map((p) => `${p.percent.toFixed(1).padStart(5)}%  ${p.package}`));
+  section(
+    "self time by package",
+    summary.byPackage.map((p) => `${p.percent.toFixed(1).padStart(5)}%  ${p.package}`),
+  );
   section("leash functions, inclusive time", summary.topLeashInclusive.map(row));
   return lines.join("\n");
 }

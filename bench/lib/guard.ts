@@ -57,7 +57,10 @@ export async function guardAvailability(): Promise<{ available: boolean; note: s
     child.on("close", (code) => resolve({ code, text }));
   });
   if (help.code !== 0) {
-    return { available: false, note: `leash guard check is not available yet: ${help.text.trim().split("\n")[0]}` };
+    return {
+      available: false,
+      note: `leash guard check is not available yet: ${help.text.trim().split("\n")[0]}`,
+    };
   }
   if (!help.text.includes("--jsonl")) {
     return { available: false, note: "leash guard check has no --jsonl option yet" };

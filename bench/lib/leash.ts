@@ -57,7 +57,10 @@ export interface LeashInstallation {
   logDir: string;
 }
 
-function runLeash(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+function runLeash(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [LEASH_BIN, ...args], {
       env: { ...process.env, ...env },
@@ -78,7 +81,10 @@ function runLeash(args: string[], env: Record<string, string>): Promise<{ code: 
 
 /** A staging-fix copy without Vault credentials, for when minting staging-fix needs a Vault the bench lacks. */
 async function stagingFixWithoutVault(scopesDir: string): Promise<void> {
-  const scope = YAML.parse(await readFile(join(scopesDir, "staging-fix.yaml"), "utf8")) as Record<string, unknown>;
+  const scope = YAML.parse(await readFile(join(scopesDir, "staging-fix.yaml"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   delete scope.credentials;
   scope.description = `${String(scope.description)} (bench copy without Vault credentials)`;
   await writeFile(join(scopesDir, "bench-staging-fix.yaml"), YAML.stringify(scope));

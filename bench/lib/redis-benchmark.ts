@@ -37,7 +37,8 @@ export function runEvalsha(run: EvalshaRun): Promise<LoadResult> {
       // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
       const fields = line.split('","').map((f) => f.replaceAll('"', ""));
       const [rps, , , p50, , p99, max] = fields.slice(1).map(Number);
-      if (out.includes("ERR") || err.includes("ERR")) return reject(new Error(`EVALSHA failed: ${err}${out}`));
+      if (out.includes("ERR") || err.includes("ERR"))
+        return reject(new Error(`EVALSHA failed: ${err}${out}`));
       resolve({
         requests: run.requests,
         elapsedSec: (performance.now() - started) / 1000,

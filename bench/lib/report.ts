@@ -26,10 +26,21 @@ export interface TargetVerdict {
 }
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "-");
-const ms = (value: number) => (value >= 100 ? fixed(value, 0) : value >= 10 ? fixed(value, 1) : fixed(value, 2));
+const ms = (value: number) =>
+  value >= 100 ? fixed(value, 0) : value >= 10 ? fixed(value, 1) : fixed(value, 2);
 
 export function formatTable(rows: ResultRow[], title: string): string {
-  const header = ["scenario", "conc", "procs", "req/s", "p50 ms", "p99 ms", "max ms", "vs baseline", "non-2xx/err"];
+  const header = [
+    "scenario",
+    "conc",
+    "procs",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "vs baseline",
+    "non-2xx/err",
+  ];
   const body = rows.map((row) => [
     row.label,
     String(row.concurrency),

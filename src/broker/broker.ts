@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { expireOverdueApprovals } from "../approvals/call-approval.ts";
 import { type ApprovalEvents, ignoreApprovalEvents } from "../approvals/events.ts";
 import type { Clock } from "../clock/clock.ts";
 import { buildApp } from "../http/app.ts";
@@ -37,6 +38,9 @@ export interface BrokerParts {
   leaseRevokerOptions?: LeaseRevokerOptions;
 }
 
+/** How often each process looks for approvals whose time ran out (to mark them expired and announce it). */
+const APPROVAL_SWEEP_INTERVAL_MS = 5_000;
+
 export const newGeneration = () => `gen_${randomBytes(12).toString("base64url")}`;
 
 export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
@@ -52,6 +56,11 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
     return result;
   };
   const app = await buildApp(context, { reloadScopes });
+  const sweeper = setInterval(() => {
+    expireOverdueApprovals(context).catch((error) =>
+      parts.logger.warn({ err: error.message }, "approval sweep failed"),
+    );
+  }, APPROVAL_SWEEP_INTERVAL_MS).unref();
   parts.logger.info({ scope_set: parts.scopes.current().hash }, "scope set loaded");
   const leaseRevoker = parts.vault
     ? new LeaseRevoker(
@@ -67,6 +76,7 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
     reloadScopes,
     leaseRevoker,
     async close() {
+      clearInterval(sweeper);
       await leaseRevoker?.stop();
       await app.close();
       await parts.store.close();

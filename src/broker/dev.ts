@@ -64,7 +64,16 @@ export async function startDevBroker(options: DevOptions): Promise<DevBroker> {
   const logger = createLogger(options.logLevel ?? "warn");
   // With --port 0 the issuer's port is known only after listening; it is set before the URL is handed to anyone.
   const keys = await ephemeralKeyRings(environments, now);
-  const context = { store, clock, scopes, keys, issuer: `http://${host}:${options.port}`, logger };
+  // No Vault in dev mode: scopes with credentials.vault (staging-fix) mint without them, with a warning.
+  const context = {
+    store,
+    clock,
+    scopes,
+    keys,
+    issuer: `http://${host}:${options.port}`,
+    logger,
+    credentialsWithoutVault: "omit" as const,
+  };
   const broker = await assembleBroker(context);
   const address = await broker.app.listen({ port: options.port, host });
   broker.context.issuer = address;

@@ -1,15 +1,18 @@
 // `leash serve`: the production broker on Redis, with keys from LEASH_KEYS_DIR and scopes from LEASH_SCOPES_DIR.
+import { WebhookApprovalEvents } from "../approvals/webhook.ts";
 import { systemClock } from "../clock/clock.ts";
-import type { LeashConfig } from "../config/config.ts";
+import { ConfigError, type LeashConfig } from "../config/config.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
 import { loadKeyRings } from "../keys/key-directory.ts";
 import { createLogger } from "../log/logger.ts";
 import { RedisStore } from "../store/redis/redis-store.ts";
+import { VaultCredentialsClient } from "../vault/vault-client.ts";
 import { assembleBroker, type Broker } from "./broker.ts";
 import { ScopeRegistry } from "./scope-registry.ts";
 
 export async function startServeBroker(config: LeashConfig): Promise<{ broker: Broker; url: string }> {
   const logger = createLogger(config.LOG_LEVEL);
+  const vault = vaultFromConfig(config);
   const scopes = await ScopeRegistry.open(config.LEASH_SCOPES_DIR);
   const environments = [...scopes.current().environments.keys()];
   const maxTtl = Math.max(...[...scopes.current().environments.values()].map((env) => env.max_ttl));
@@ -33,11 +36,33 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     keys,
     issuer: config.LEASH_ISSUER,
     logger,
+    vault,
+    credentialsWithoutVault: config.LEASH_CREDENTIALS_WITHOUT_VAULT,
+    approvalEvents: config.LEASH_WEBHOOK_SECRET
+      ? new WebhookApprovalEvents(scopes, config.LEASH_WEBHOOK_SECRET, systemClock, logger)
+      : undefined,
   });
+  if (vault) {
+    // Not fatal: Vault may still be starting. Mints that need it answer 503 until it is back; /readyz reports it.
+    vault.health().then(
+      (health) => logger.info({ vault: config.VAULT_ADDR, sealed: health.sealed }, "vault reachable"),
+      (error: Error) => logger.warn({ vault: config.VAULT_ADDR, err: error.message }, "vault not reachable yet"),
+    );
+  }
   const url = await broker.app.listen({ port: config.PORT, host: config.HOST });
   process.on("SIGHUP", () => void reloadOnHangup(broker, config, maxTtl));
   logger.info({ url, revocation_marker_ttl_ms: revocationTtlMs(broker.context) }, "leash serving");
   return { broker, url };
+}
+
+function vaultFromConfig(config: LeashConfig): VaultCredentialsClient | undefined {
+  if (!config.VAULT_ADDR) return undefined;
+  if (!config.VAULT_TOKEN) throw new ConfigError("VAULT_TOKEN: required when VAULT_ADDR is set");
+  return new VaultCredentialsClient({
+    endpoint: config.VAULT_ADDR,
+    token: config.VAULT_TOKEN,
+    timeoutMs: config.VAULT_TIMEOUT_MS,
+  });
 }
 
 /** SIGHUP: re-read scope files and signing keys (after `leash keys rotate`); a failure keeps what is running. */

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
+import { registerApprovalCommands } from "./commands/approvals.ts";
 import { registerDevCommand } from "./commands/dev.ts";
 import { registerPrincipalCommands } from "./commands/principals.ts";
 import { registerRevokeCommand } from "./commands/revoke.ts";
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   registerTokenCommand(program);
   registerPrincipalCommands(program);
   registerRevokeCommand(program);
+  registerApprovalCommands(program);
   registerVerifyCommand(program);
   registerScopesCommands(program);
   try {

@@ -22,6 +22,10 @@ const configSchema = z.object({
    * the default), or minted without credentials and with a warning (`omit`, what `leash dev` does).
    */
   LEASH_CREDENTIALS_WITHOUT_VAULT: z.enum(["refuse", "omit"]).default("refuse"),
+  LEASH_WEBHOOK_SECRET: z
+    .string()
+    .min(16, { error: "expected at least 16 characters (it signs approval webhooks)" })
+    .optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

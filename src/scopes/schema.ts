@@ -178,7 +178,9 @@ export const environmentSchema = z
         })
         .default([]),
       /** Where approval events for this environment are posted. */
-      webhook: z.httpUrl({ error: (i) => `expected an http(s) URL, got ${show(i.input)}` }).optional(),
+      webhook: z
+        .url({ protocol: /^https?$/, error: (i) => `expected an http(s) URL, got ${show(i.input)}` })
+        .optional(),
     },
     { error: expecting("an environment like {name: staging, max_ttl: 1h, resources: [...]}") },
   )

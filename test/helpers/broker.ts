@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { generateTotpSecret } from "../../src/approvals/totp.ts";
+import { WebhookApprovalEvents } from "../../src/approvals/webhook.ts";
 import { assembleBroker, type Broker, newGeneration } from "../../src/broker/broker.ts";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { ScopeRegistry } from "../../src/broker/scope-registry.ts";
@@ -13,6 +14,8 @@ import { createPrincipal } from "../../src/principals/principals.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { Store } from "../../src/store/store.ts";
+import type { LeaseRevokerOptions } from "../../src/vault/lease-revoker.ts";
+import { VaultCredentialsClient } from "../../src/vault/vault-client.ts";
 
 export interface TestBroker {
   broker: Broker;
@@ -36,6 +39,13 @@ export interface TestBrokerOptions {
   redisUrl?: string;
   scopesDir?: string;
   clock?: Clock;
+  /** Sign and post approval events to the environments' webhooks, retrying after these delays. */
+  webhook?: { secret: string; retryDelaysMs: number[] };
+  /** A Vault (the stand-in) for scopes with credentials.vault; without one they mint without credentials. */
+  vault?: { addr: string; token: string; timeoutMs?: number };
+  /** Without `vault`: refuse such scopes (as `leash serve` does) instead of minting without credentials. */
+  credentialsWithoutVault?: "refuse" | "omit";
+  leaseRevoker?: LeaseRevokerOptions;
 }
 
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
@@ -76,13 +86,33 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     dbaApprover: await makeApprover("dba-1", "dba", totpSecrets.dbaApprover),
     resourceServer: await make("rs-1", "human", ["resource-server"]),
   };
+  const logger = pino({ level: "silent" });
   const broker = await assembleBroker({
     store,
     clock,
     scopes,
     keys: await ephemeralKeyRings(environments, now),
     issuer: "http://leash.test",
-    logger: pino({ level: "silent" }),
+    approvalEvents: options.webhook
+      ? new WebhookApprovalEvents(
+          scopes,
+          options.webhook.secret,
+          clock,
+          logger,
+          options.webhook.retryDelaysMs,
+        )
+      : undefined,
+    logger,
+    vault: options.vault
+      ? new VaultCredentialsClient({
+          endpoint: options.vault.addr,
+          token: options.vault.token,
+          timeoutMs: options.vault.timeoutMs,
+          clock,
+        })
+      : undefined,
+    credentialsWithoutVault: options.credentialsWithoutVault ?? "omit",
+    leaseRevokerOptions: options.leaseRevoker,
   });
   const url = await broker.app.listen({ port: 0, host: "127.0.0.1" });
   return { broker, url, store, keys, totpSecrets, close: () => broker.close() };

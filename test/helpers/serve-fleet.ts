@@ -37,6 +37,8 @@ export async function startServeFleet(options: { count: number; redisUrl: string
     LEASH_SCOPES_DIR: SHIPPED_SCOPES_DIR,
     LEASH_ISSUER: "http://leash.test",
     LOG_LEVEL: "warn",
+    // No Vault here: staging-fix (which asks for Vault credentials) mints without them, as in dev mode.
+    LEASH_CREDENTIALS_WITHOUT_VAULT: "omit",
   };
   const init = await runCli(["init"], { env });
   if (init.code !== 0) throw new Error(`leash init failed: ${init.stderr}`);

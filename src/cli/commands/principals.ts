@@ -1,5 +1,6 @@
 // `leash agents …` and `leash humans …`: admin commands over the API (LEASH_URL, LEASH_HUMAN_KEY).
 import type { Command } from "commander";
+import qrcode from "qrcode-terminal";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
 
@@ -54,8 +55,33 @@ export function registerPrincipalCommands(program: Command): void {
     .requiredOption("--id <id>", "human id")
     .requiredOption("--roles <roles>", "comma-separated: admin, security, approver:<group>", parseList)
     .action(async (options: { id: string; roles: string[] }) => {
-      const { body } = await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", "/v1/humans", options);
+      const { body } = await callApi<{ totp: { otpauth_uri: string } }>(
+        apiClientFromEnv("LEASH_HUMAN_KEY"),
+        "POST",
+        "/v1/humans",
+        options,
+      );
       print(body);
+      process.stderr.write(
+        "The api_key and TOTP secret are shown once. Scan this with the authenticator app:\n",
+      );
+      qrcode.generate(body.totp.otpauth_uri, { small: true }, (qr) => process.stderr.write(`${qr}\n`));
+      process.stderr.write(
+        "Then confirm enrolment with: leash humans confirm-totp --code <code> (as that human)\n",
+      );
+    });
+  humans
+    .command("confirm-totp")
+    .description("confirm your TOTP enrolment with a first code (LEASH_HUMAN_KEY is your own key)")
+    .requiredOption("--code <totp>", "six-digit code from the authenticator app")
+    .action(async (options: { code: string }) => {
+      print(
+        (
+          await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", "/v1/humans/me/totp/confirm", {
+            totp: options.code,
+          })
+        ).body,
+      );
     });
   registerLifecycle(humans, "humans");
 }

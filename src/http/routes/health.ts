@@ -1,7 +1,9 @@
-// /healthz (process up) and /readyz (store reachable and initialised, keys loaded), each failing with a stated reason.
+// /healthz (process up) and /readyz (store reachable and initialised, keys loaded; Vault and the lease revocation
+// backlog reported), each failing with a stated reason.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { BrokerContext } from "../../broker/context.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
+import { checkVaultReadiness } from "../../vault/vault-readiness.ts";
 
 export const healthRoutes =
   (context: BrokerContext): FastifyPluginAsyncZod =>
@@ -22,10 +24,14 @@ export const healthRoutes =
         (env) => !context.keys.get(env),
       );
       if (missingKeys.length > 0) problems.push(`no signing key for ${missingKeys.join(", ")}`);
+      // Reported, not a reason to be unready: authorize and revocation never depend on Vault.
+      const { warnings, ...vault } = await checkVaultReadiness(context);
       const body = {
         status: problems.length === 0 ? "ready" : "not_ready",
         problems,
+        warnings,
         scope_set: context.scopes.current().hash,
+        vault,
       };
       return reply.code(problems.length === 0 ? 200 : 503).send(body);
     });

@@ -1,0 +1,92 @@
+// Infrastructure as code: destroy vs plan -destroy, state surgery, workspaces; pulumi, cdk and serverless alike.
+import type { Analysis } from "../analysis.ts";
+import { flagSet, parseArgs } from "../args.ts";
+import type { CommandTable, Invocation } from "../command.ts";
+import { action, resourceName, splitWords } from "../vocabulary.ts";
+
+/** `aws_db_instance.main` → database:delete: the provider prefix goes, the type names the resource. */
+function targetAction(target: string): string {
+  const type = target.replace(/^module\.[^.]+\./, "").split(".")[0] ?? "";
+  const words = splitWords(type).slice(1);
+  return action(words.length ? resourceName(words) : "infrastructure", "delete");
+}
+
+function terraform(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, {
+    singleDashLong: true,
+    valueFlags: flagSet("-chdir", "-var", "-var-file", "-target", "-out", "-state", "-lock-timeout", "-parallelism", "-replace", "-backend-config"),
+  });
+  const positionals = parsed.positionals[0] === "run-all" ? parsed.positionals.slice(1) : parsed.positionals;
+  const [sub, second, third] = positionals;
+  const tool = inv.name;
+  const targets = parsed.values("-target");
+  const actions = targets.length ? targets.map(targetAction) : ["infrastructure:delete"];
+  if (parsed.has("-help", "--help")) return;
+  switch (sub) {
+    case "destroy":
+      for (const a of new Set(actions)) an.destroys(`${tool} destroy ${targets.length ? targets.join(" ") : "destroys every managed resource"}${parsed.has("-auto-approve") ? " without prompting" : ""}`, a);
+      return;
+    case "apply":
+      if (parsed.has("-destroy")) {
+        for (const a of new Set(actions)) an.destroys(`${tool} apply -destroy destroys ${targets.length ? targets.join(" ") : "every managed resource"}`, a);
+      } else if (second) an.harmless(`${tool} apply of the saved plan ${second}`, "deploy:create");
+      else if (parsed.has("-auto-approve")) an.uncertain(`${tool} apply -auto-approve applies an unreviewed plan, which may replace or delete resources`, false, "deploy:create");
+      else an.harmless(`${tool} apply asks for confirmation first`, "deploy:create");
+      return;
+    case "state":
+      if (second === "rm") an.destroys(`${tool} state rm forgets live resources`, "state:delete");
+      else if (second === "push") an.destroys(`${tool} state push overwrites the remote state`, "state:overwrite");
+      return;
+    case "workspace":
+      if (second === "delete") an.destroys(`${tool} workspace delete drops the state for ${third ?? positionals[3] ?? "a workspace"}`, "state:delete");
+      return;
+    case "taint":
+      an.destroys(`${tool} taint forces ${second ?? "a resource"} to be destroyed and recreated`, "resource:replace");
+      return;
+    case "plan":
+    case "show":
+    case "validate":
+    case "init":
+    case "fmt":
+    case "output":
+    case "graph":
+    case "providers":
+    case "version":
+    case "refresh":
+      return;
+  }
+}
+
+function pulumi(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-s", "--stack", "-C", "--cwd", "--target", "-t", "--config-file", "-m", "--message") });
+  const [sub, second] = parsed.positionals;
+  if (sub === "destroy" || sub === "down") {
+    if (parsed.has("--preview-only")) an.harmless("pulumi destroy --preview-only changes nothing");
+    else an.destroys(`pulumi ${sub} deletes every resource in the stack`, "infrastructure:delete");
+  } else if (sub === "stack" && (second === "rm" || second === "remove")) an.destroys("pulumi stack rm deletes the stack and its state", "state:delete");
+  else if (sub === "state" && (second === "delete" || second === "rm")) an.destroys("pulumi state delete forgets live resources", "state:delete");
+  else if (sub === "up" || sub === "update") {
+    if (parsed.has("-y", "--yes", "--skip-preview")) an.uncertain(`pulumi ${sub} --yes applies without a reviewed preview`, false, "deploy:create");
+    else an.harmless(`pulumi ${sub} previews and asks first`, "deploy:create");
+  }
+}
+
+const destroyingSubcommand =
+  (subs: readonly string[], what: string): ((inv: Invocation, an: Analysis) => void) =>
+  (inv, an) => {
+    const sub = inv.args.find((a) => !a.startsWith("-"));
+    if (sub && subs.includes(sub)) an.destroys(`${inv.name} ${sub} ${what}`, "infrastructure:delete");
+  };
+
+export const terraformCommands: CommandTable = {
+  terraform,
+  tofu: terraform,
+  terragrunt: terraform,
+  pulumi,
+  cdk: destroyingSubcommand(["destroy"], "deletes the stacks"),
+  cdktf: destroyingSubcommand(["destroy"], "deletes the stacks"),
+  serverless: destroyingSubcommand(["remove"], "deletes the deployed service"),
+  sls: destroyingSubcommand(["remove"], "deletes the deployed service"),
+  sam: destroyingSubcommand(["delete"], "deletes the stack"),
+  copilot: destroyingSubcommand(["delete"], "deletes the application or service"),
+};

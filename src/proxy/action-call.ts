@@ -1,0 +1,26 @@
+// What a proxied request asks leash to authorize, and why a request cannot be mapped at all.
+
+/** One action on one resource; a GraphQL document yields one per top-level field. */
+export interface ActionCall {
+  action: string;
+  resource: string;
+  /** The GraphQL field it came from, as `alias: name` when aliased. */
+  field?: string;
+}
+
+/** A request the proxy refuses before asking leash: it cannot say which action it is, so it is not passed. */
+export interface MappingRefusal {
+  status: number;
+  code: string;
+  detail: string;
+  field?: string;
+}
+
+export type CallMapping = { ok: true; calls: ActionCall[] } | ({ ok: false } & MappingRefusal);
+
+export const refuseMapping = (
+  status: number,
+  code: string,
+  detail: string,
+  field?: string,
+): { ok: false } & MappingRefusal => ({ ok: false, status, code, detail, ...(field ? { field } : {}) });

@@ -1,0 +1,179 @@
+// Asks leash about every action of one request, holding it while humans approve; all must be allowed for it to pass.
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, systemClock } from "../clock/clock.ts";
+import { LeashError } from "../errors/leash-error.ts";
+import type { ActionCall } from "./action-call.ts";
+import { type ApprovalStatus, type BrokerClient, CallAbandonedError } from "./broker-client.ts";
+
+export type CallsDecision =
+  | { allow: true; approvals: string[] }
+  | {
+      allow: false;
+      status: number;
+      code: string;
+      detail: string;
+      call?: ActionCall;
+      approvalId?: string;
+      taskRevoked?: boolean;
+    };
+
+export interface AuthorizeCallsInput {
+  token: string;
+  calls: ActionCall[];
+  requestHash: string;
+  holdTimeoutMs: number;
+  /** Aborted when the agent disconnects: a held call is then dropped, never forwarded later. */
+  signal: AbortSignal;
+  /** Told when a call starts waiting for a human, for the log. */
+  onHold?: (call: ActionCall, approvalId: string) => void;
+  clock?: Clock;
+}
+
+/** The longest single long-poll; the broker's `wait` is in seconds. */
+const MAX_WAIT_SECONDS = 30;
+/** A broker that answers `pending` before the wait is over is not polled again sooner than this. */
+const MIN_POLL_INTERVAL_MS = 1_000;
+
+/**
+ * Authorizes the calls in order and stops at the first refusal. Calls that need approval are held together once
+ * every call has been asked about, then asked about again with their approval id. Budget spent by calls allowed
+ * before a refusal stays spent: leash counted them, and the request is still not forwarded.
+ */
+export async function authorizeCalls(broker: BrokerClient, input: AuthorizeCallsInput): Promise<CallsDecision> {
+  const { token, requestHash, signal } = input;
+  const clock = input.clock ?? systemClock;
+  const held: { call: ActionCall; approvalId: string }[] = [];
+  for (const call of input.calls) {
+    const answer = await broker.authorize(
+      { token, action: call.action, resource: call.resource, request_hash: requestHash },
+      signal,
+    );
+    if (answer.allow) continue;
+    if (answer.reason === "approval_required" && answer.approval_id) {
+      held.push({ call, approvalId: answer.approval_id });
+      continue;
+    }
+    return {
+      allow: false,
+      status: 403,
+      code: answer.reason,
+      detail: refusalDetail(call, answer.reason, answer.detail),
+      call,
+      ...(answer.task_revoked ? { taskRevoked: true } : {}),
+    };
+  }
+  if (held.length === 0) return { allow: true, approvals: [] };
+
+  const deadline = clock.now() + input.holdTimeoutMs;
+  const stopWaiting = new AbortController();
+  const waiting = AbortSignal.any([signal, stopWaiting.signal]);
+  let outcomes: { call: ActionCall; approvalId: string; status: ApprovalStatus | "timeout" }[];
+  try {
+    outcomes = await Promise.all(
+      held.map(async ({ call, approvalId }) => {
+        input.onHold?.(call, approvalId);
+        const status = await waitForApproval(broker, { approvalId, token, deadline, signal: waiting, clock });
+        // One "no" settles the whole request: stop waiting for the others.
+        if (status !== "approved") stopWaiting.abort();
+        return { call, approvalId, status };
+      }),
+    );
+  } catch (error) {
+    if (error instanceof CallAbandonedError && !signal.aborted) {
+      // Aborted by a sibling's refusal; the refusing outcome is reported below.
+      outcomes = [];
+    } else throw error;
+  }
+  const refused = outcomes.find((o) => o.status !== "approved") ?? (await firstRefusal(held, outcomes));
+  if (refused) {
+    const denied = refused.status === "denied";
+    return {
+      allow: false,
+      status: 403,
+      code: denied ? "approval_denied" : "approval_timeout",
+      detail: denied
+        ? `a human denied ${describe(refused.call)}; it was not forwarded`
+        : `no human approved ${describe(refused.call)} within ${Math.round(input.holdTimeoutMs / 1000)} s; it was not forwarded`,
+      call: refused.call,
+      approvalId: refused.approvalId,
+    };
+  }
+
+  for (const { call, approvalId } of held) {
+    const answer = await broker.authorize(
+      { token, action: call.action, resource: call.resource, request_hash: requestHash, approval_id: approvalId },
+      signal,
+    );
+    if (!answer.allow) {
+      return {
+        allow: false,
+        status: 403,
+        code: answer.reason,
+        detail: refusalDetail(call, answer.reason, answer.detail),
+        call,
+        approvalId,
+        ...(answer.task_revoked ? { taskRevoked: true } : {}),
+      };
+    }
+  }
+  return { allow: true, approvals: held.map((h) => h.approvalId) };
+}
+
+/**
+ * When a sibling's refusal cut the others short, outcomes were not all collected: the refusing one is whichever
+ * did not come back approved. Looked up again so the answer names it; without one, the hold timed out.
+ */
+async function firstRefusal(
+  held: { call: ActionCall; approvalId: string }[],
+  outcomes: { status: ApprovalStatus | "timeout" }[],
+): Promise<{ call: ActionCall; approvalId: string; status: ApprovalStatus | "timeout" } | undefined> {
+  if (outcomes.length === held.length) return undefined;
+  const first = held[0]!;
+  return { ...first, status: "timeout" };
+}
+
+async function waitForApproval(
+  broker: BrokerClient,
+  options: { approvalId: string; token: string; deadline: number; signal: AbortSignal; clock: Clock },
+): Promise<ApprovalStatus | "timeout"> {
+  const { clock, deadline, signal } = options;
+  for (;;) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) return "timeout";
+    const waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.ceil(remaining / 1000)));
+    const started = clock.now();
+    const status = await broker.approvalStatus(options.approvalId, options.token, waitSeconds, signal);
+    if (status !== "pending") return status === "expired" ? "timeout" : status;
+    const early = MIN_POLL_INTERVAL_MS - (clock.now() - started);
+    if (early > 0) {
+      try {
+        await sleep(Math.min(early, Math.max(0, deadline - clock.now())), undefined, { signal });
+      } catch {
+        throw new CallAbandonedError("the agent went away");
+      }
+    }
+  }
+}
+
+const describe = (call: ActionCall) =>
+  `${call.action} on ${call.resource}${call.field ? ` (field ${call.field})` : ""}`;
+
+function refusalDetail(call: ActionCall, reason: string, brokerDetail?: string): string {
+  const why = REASONS[reason] ?? `leash refused it (${reason})`;
+  return `${describe(call)}: ${why}${brokerDetail ? ` (${brokerDetail})` : ""}; nothing was forwarded`;
+}
+
+const REASONS: Record<string, string> = {
+  wrong_environment: "the resource is outside the task token's environment",
+  action_not_granted: "the task token does not grant this action",
+  resource_not_granted: "the task token does not grant this resource",
+  rate_limited: "the task's blast-radius limit is reached",
+  revoked: "the task token is revoked",
+  expired: "the task token has expired",
+  invalid_token: "the task token is not valid",
+  scope_removed: "the token's scope no longer exists",
+  approval_required: "a human must approve this call, and leash did not open an approval for it",
+  approval_denied: "the approval does not allow this exact call",
+};
+
+export { LeashError };

@@ -1,0 +1,126 @@
+// Headers across the proxy: the agent's credentials stripped and the upstream's injected on the way in, scrubbed on the way out.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { Upstream } from "./config.ts";
+import type { CredentialScrubber } from "./scrub.ts";
+
+/** RFC 9110 §7.6.1 connection-specific headers, plus the non-standard ones still seen in the wild. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * Headers that carry credentials in common APIs. Whatever the agent put there is its own (the task token) or
+ * something it should not have; neither goes upstream.
+ */
+export const CREDENTIAL_HEADERS: readonly string[] = [
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "x-api-key",
+  "api-key",
+  "apikey",
+  "x-auth-token",
+  "x-access-token",
+  "x-amz-security-token",
+  "x-goog-api-key",
+  "private-token",
+  "x-vault-token",
+  "project-access-token",
+  "team-access-token",
+  "leash-approval",
+];
+
+/** Would let a POST that leash authorized run as a DELETE on frameworks that honour them. */
+const METHOD_OVERRIDES = ["x-http-method-override", "x-http-method", "x-method-override"];
+
+/** Set by the proxy itself below; never copied from the agent. */
+const SET_BY_PROXY = ["host", "content-length", "accept-encoding", "expect"];
+
+/** Header names the Connection header lists are hop-by-hop too. */
+function connectionListed(headers: IncomingHttpHeaders): Set<string> {
+  const value = headers.connection;
+  const list = Array.isArray(value) ? value.join(",") : (value ?? "");
+  return new Set(
+    list
+      .split(",")
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+export interface UpstreamHeaderOptions {
+  upstream: Upstream;
+  /** The agent's task token: any header holding it is dropped, wherever the agent put it. */
+  taskToken: string;
+  /** The upstream credential's value, placed in the configured header. */
+  credentialValue: string;
+  /** The body's length when the proxy buffered it; undefined when the agent's body streams through as sent. */
+  bodyLength?: number;
+}
+
+/** The headers sent upstream: the agent's, minus credentials and hop-by-hop headers, plus the upstream credential. */
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, options: UpstreamHeaderOptions): OutgoingHttpHeaders {
+  const { upstream, taskToken, credentialValue } = options;
+  const drop = new Set([
+    ...HOP_BY_HOP,
+    ...connectionListed(incoming),
+    ...CREDENTIAL_HEADERS,
+    ...METHOD_OVERRIDES,
+    ...SET_BY_PROXY,
+    ...upstream.stripHeaders,
+    upstream.credential.header,
+  ]);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || drop.has(name)) continue;
+    const text = Array.isArray(value) ? value.join(", ") : value;
+    if (taskToken !== "" && text.includes(taskToken)) continue;
+    out[name] = value;
+  }
+  out.host = upstream.target.host;
+  // Plain bodies only, so responses can be scanned for the credential without decoding every encoding.
+  out["accept-encoding"] = "identity";
+  if (options.bodyLength !== undefined) out["content-length"] = String(options.bodyLength);
+  else if (incoming["content-length"] !== undefined) out["content-length"] = incoming["content-length"];
+  else if (incoming["transfer-encoding"] !== undefined) out["transfer-encoding"] = "chunked";
+  const { scheme } = upstream.credential;
+  out[upstream.credential.header] = scheme ? `${scheme} ${credentialValue}` : credentialValue;
+  return out;
+}
+
+/**
+ * The upstream's response headers as the agent gets them: hop-by-hop headers and cookies dropped (an upstream
+ * session is a credential too), any credential in a value masked. `decoded` drops the encoding and length of a
+ * body the proxy decompresses.
+ */
+export function agentResponseHeaders(
+  incoming: IncomingHttpHeaders,
+  scrubber: CredentialScrubber,
+  decoded: boolean,
+): OutgoingHttpHeaders {
+  const drop = new Set([...HOP_BY_HOP, ...connectionListed(incoming), "set-cookie"]);
+  if (decoded) {
+    drop.add("content-encoding");
+    drop.add("content-length");
+  }
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || drop.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.map((v) => scrubber.scrubText(v)) : scrubber.scrubText(value);
+  }
+  return out;
+}
+
+/** The task token from `Authorization: Bearer …`, or undefined. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(headers.authorization ?? "");
+  return match?.[1];
+}

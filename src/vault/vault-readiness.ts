@@ -1,0 +1,56 @@
+// What /readyz says about Vault: reachable and unsealed or not, and how many lease revocations are waiting.
+import type { BrokerContext } from "../broker/context.ts";
+import { LeashError } from "../errors/leash-error.ts";
+import type { LeaseRevocationBacklog } from "../store/leases.ts";
+import { vaultRevocationBacklog } from "./lease-revoker.ts";
+
+export interface VaultReadiness {
+  configured: boolean;
+  /** `ok`, `sealed`, `unavailable` (unreachable or not answering), `error`; absent when no Vault is configured. */
+  status?: "ok" | "sealed" | "unavailable" | "error";
+  detail?: string;
+  /** Absent when the store cannot be read (already reported as a store problem). */
+  revocation_backlog?: LeaseRevocationBacklog;
+  /**
+   * Things an operator should know that do not make the broker unready: authorize and revocation keep working
+   * without Vault, so a Vault outage degrades minting of credential scopes only.
+   */
+  warnings: string[];
+}
+
+const STATUS_BY_CODE: Record<string, VaultReadiness["status"]> = {
+  vault_unavailable: "unavailable",
+  vault_sealed: "sealed",
+};
+
+export async function checkVaultReadiness(context: BrokerContext): Promise<VaultReadiness> {
+  const readiness: VaultReadiness = { configured: context.vault !== undefined, warnings: [] };
+  const [health, backlog] = await Promise.allSettled([
+    context.vault?.health(),
+    vaultRevocationBacklog(context),
+  ]);
+  if (context.vault) {
+    if (health.status === "fulfilled") {
+      readiness.status = health.value?.sealed ? "sealed" : "ok";
+    } else {
+      const error = health.reason;
+      const code = error instanceof LeashError ? error.code : "";
+      readiness.status = STATUS_BY_CODE[code] ?? "error";
+      readiness.detail = error instanceof LeashError ? error.message : "Vault health check failed";
+    }
+    if (readiness.status !== "ok") {
+      readiness.warnings.push(
+        `Vault is ${readiness.status}: scopes with Vault credentials cannot be minted; lease revocations wait in the queue`,
+      );
+    }
+  }
+  if (backlog.status === "fulfilled") {
+    readiness.revocation_backlog = backlog.value;
+    if (backlog.value.queued > 0) {
+      readiness.warnings.push(
+        `${backlog.value.queued} Vault lease revocation(s) waiting (${backlog.value.attempted} attempted at least once)`,
+      );
+    }
+  }
+  return readiness;
+}
