@@ -1,7 +1,6 @@
 // Asks leash about every action of one request, holding it while humans approve; all must be allowed for it to pass.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Clock, systemClock } from "../clock/clock.ts";
-import { LeashError } from "../errors/leash-error.ts";
 import type { ActionCall } from "./action-call.ts";
 import { type ApprovalStatus, type BrokerClient, CallAbandonedError } from "./broker-client.ts";
 
@@ -67,24 +66,32 @@ export async function authorizeCalls(broker: BrokerClient, input: AuthorizeCalls
   const deadline = clock.now() + input.holdTimeoutMs;
   const stopWaiting = new AbortController();
   const waiting = AbortSignal.any([signal, stopWaiting.signal]);
-  let outcomes: { call: ActionCall; approvalId: string; status: ApprovalStatus | "timeout" }[];
+  let outcomes: { call: ActionCall; approvalId: string; status: ApprovalStatus | "timeout" | "cancelled" }[];
   try {
     outcomes = await Promise.all(
       held.map(async ({ call, approvalId }) => {
         input.onHold?.(call, approvalId);
-        const status = await waitForApproval(broker, { approvalId, token, deadline, signal: waiting, clock });
-        // One "no" settles the whole request: stop waiting for the others.
-        if (status !== "approved") stopWaiting.abort();
-        return { call, approvalId, status };
+        try {
+          const status = await waitForApproval(broker, { approvalId, token, deadline, signal: waiting, clock });
+          // One "no" settles the whole request: stop waiting for the others.
+          if (status !== "approved") stopWaiting.abort();
+          return { call, approvalId, status };
+        } catch (error) {
+          if (error instanceof CallAbandonedError && !signal.aborted && stopWaiting.signal.aborted) {
+            return { call, approvalId, status: "cancelled" as const };
+          }
+          throw error;
+        }
       }),
     );
-  } catch (error) {
-    if (error instanceof CallAbandonedError && !signal.aborted) {
-      // Aborted by a sibling's refusal; the refusing outcome is reported below.
-      outcomes = [];
-    } else throw error;
+  } finally {
+    // Whatever happened, no poll outlives the decision.
+    stopWaiting.abort();
   }
-  const refused = outcomes.find((o) => o.status !== "approved") ?? (await firstRefusal(held, outcomes));
+  const refused =
+    outcomes.find((o) => o.status === "denied") ??
+    outcomes.find((o) => o.status === "timeout") ??
+    outcomes.find((o) => o.status !== "approved");
   if (refused) {
     const denied = refused.status === "denied";
     return {
@@ -176,4 +183,3 @@ const REASONS: Record<string, string> = {
   approval_denied: "the approval does not allow this exact call",
 };
 
-export { LeashError };

@@ -183,7 +183,8 @@ export const runLeaseStoreContract = (name: string, makeStore: () => Promise<Lea
         await store.leases.enqueueRevocation("staging", { kind: "task", value: "task-early" }, now, now),
       ).toBe(1);
       expect(await store.leases.backlog()).toEqual({ queued: 1, attempted: 0, scheduled: 1 });
-      expect(ids(await claimAll(now + 1000))).toEqual([revokedEarly.leaseId]);
+      // Claimed by a worker that is still at it when the scheduled one comes due.
+      expect(ids(await claimAll(now + 1000, 10 * MINUTE))).toEqual([revokedEarly.leaseId]);
 
       expect(ids(await claimAll(now + 5 * MINUTE))).toEqual([scheduled.leaseId]);
       expect(await store.leases.backlog()).toEqual({ queued: 2, attempted: 2, scheduled: 0 });
