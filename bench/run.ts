@@ -6,7 +6,7 @@
 // BENCH_LEVELS (e.g. "1,50"), BENCH_SCENARIOS (ids to keep), BENCH_PHASES (main,redis,guard,scaling,profile),
 // BENCH_LOG_LEVEL (leash LOG_LEVEL, default info as shipped), BENCH_KEEP=1 (keep the work directory).
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -491,7 +491,10 @@ async function profileScenario(
     dir,
   ]);
   await load.run(loadSpec(scenario, [server.url], TARGET_CONCURRENCY, settings.warmupSec));
+  // The profile covers the whole process; only the samples taken under load (same monotonic clock) are summarised.
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
   const result = await load.run(loadSpec(scenario, [server.url], TARGET_CONCURRENCY, settings.profileSec));
+  const toUs = Number(process.hrtime.bigint() / 1000n);
   await server.service.stop(20_000);
   const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
   if (files.length === 0) throw new Error(`no .cpuprofile written for ${name}:\n${server.service.logTail()}`);
@@ -499,12 +502,13 @@ async function profileScenario(
   await mkdir(PROFILES_DIR, { recursive: true });
   const kept = join(PROFILES_DIR, `${name}.cpuprofile`);
   await copyFile(join(dir, files[0]!), kept);
+  await writeFile(kept.replace(/\.cpuprofile$/, ".window.json"), JSON.stringify({ fromUs, toUs }));
   return {
     scenario: scenario.id,
     file: kept,
     rps: result.rps,
     p99Ms: result.p99Ms,
-    summary: summariseProfile(profile, 25),
+    summary: summariseProfile(profile, 25, { fromUs, toUs }),
   };
 }
 
@@ -683,6 +687,7 @@ async function main(): Promise<void> {
         },
         notes: [coreNote, ...(fixture?.notes ?? [])],
         durationSec: Math.round((Date.now() - started) / 1000),
+        loadAverageAtEnd: loadavg().map((v) => Math.round(v * 100) / 100),
         results: main.map(({ summary, ...row }) => ({ ...row, ...summary })),
         scaling: scaling.map(({ summary, ...row }) => ({ ...row, ...summary })),
         guard: guard ?? { skipped: guardNote },

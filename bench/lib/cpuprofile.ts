@@ -42,11 +42,14 @@ export interface ProfileSummary {
 
 const ROOT = /^file:\/\/.*?\/(?:main|leash)\//;
 
-/** Where a frame lives, short: `src/enforce/authorize.ts:97`, `node_modules/pino`, `node:net`, `(garbage collector)`. */
+/**
+ * Where a frame lives, short: `node_modules/pino/lib/tools.js:12`, `node:net:310`, `src/enforce/authorize.ts`.
+ * tsx emits each TypeScript module as one line, so leash's own frames carry the file only.
+ */
 function location(frame: CallFrame): string {
   if (!frame.url) return "";
   const url = frame.url.replace(ROOT, "");
-  return `${url}:${frame.lineNumber + 1}`;
+  return frame.lineNumber === 0 ? url : `${url}:${frame.lineNumber + 1}`;
 }
 
 function packageOf(frame: CallFrame): string {
@@ -69,7 +72,14 @@ function packageOf(frame: CallFrame): string {
 
 const displayName = (frame: CallFrame) => frame.functionName || "(anonymous)";
 
-export function summariseProfile(profile: CpuProfile, top = 20): ProfileSummary {
+/** A time window in the profile's clock (CLOCK_MONOTONIC microseconds, as process.hrtime.bigint() / 1000n). */
+export interface SampleWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** Summarises the samples taken inside window (all of them without one), e.g. only while load was applied. */
+export function summariseProfile(profile: CpuProfile, top = 20, window?: SampleWindow): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -80,7 +90,10 @@ export function summariseProfile(profile: CpuProfile, top = 20): ProfileSummary 
   const totalUs = profile.endTime - profile.startTime;
   const selfUs = new Map<number, number>();
   if (samples.length > 0) {
+    let at = profile.startTime;
     for (let i = 0; i < samples.length; i++) {
+      at += deltas[i] ?? 0;
+      if (window && (at < window.fromUs || at > window.toUs)) continue;
       const us = i + 1 < deltas.length ? deltas[i + 1]! : totalUs / samples.length;
       selfUs.set(samples[i]!, (selfUs.get(samples[i]!) ?? 0) + Math.max(0, us));
     }

@@ -11,6 +11,8 @@ export interface MachineInfo {
   cpuModel: string;
   cgroupCpuMax: string | null;
   memoryGiB: number;
+  /** 1/5/15-minute load averages when the run started: other work on the box shows up here. */
+  loadAverage: number[];
   os: string;
   node: string;
   redis: string;
@@ -51,6 +53,7 @@ export function machineInfo(): MachineInfo {
     cpuModel: cpus[0]?.model.trim() ?? "?",
     cgroupCpuMax: readOrNull("/sys/fs/cgroup/cpu.max"),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     redis,

@@ -46,7 +46,8 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     // Not fatal: Vault may still be starting. Mints that need it answer 503 until it is back; /readyz reports it.
     vault.health().then(
       (health) => logger.info({ vault: config.VAULT_ADDR, sealed: health.sealed }, "vault reachable"),
-      (error: Error) => logger.warn({ vault: config.VAULT_ADDR, err: error.message }, "vault not reachable yet"),
+      (error: Error) =>
+        logger.warn({ vault: config.VAULT_ADDR, err: error.message }, "vault not reachable yet"),
     );
   }
   const url = await broker.app.listen({ port: config.PORT, host: config.HOST });

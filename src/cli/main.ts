@@ -5,6 +5,7 @@ import { LeashError } from "../errors/leash-error.ts";
 import { registerApprovalCommands } from "./commands/approvals.ts";
 import { registerDevCommand } from "./commands/dev.ts";
 import { registerPrincipalCommands } from "./commands/principals.ts";
+import { registerProxyCommand } from "./commands/proxy.ts";
 import { registerRevokeCommand } from "./commands/revoke.ts";
 import { registerScopesCommands } from "./commands/scopes.ts";
 import { registerServeCommands } from "./commands/serve.ts";
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   registerApprovalCommands(program);
   registerVerifyCommand(program);
   registerScopesCommands(program);
+  registerProxyCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,4 +1,5 @@
 // The accumulator every analyser writes into: findings, texts that may name an environment, and the nested analysers.
+import type { Word } from "./command.ts";
 
 export interface Finding {
   destructive: boolean;
@@ -24,7 +25,7 @@ export type CodeLanguage = "python" | "ruby" | "node" | "perl" | "php" | "mongo"
 
 /** Entry points back into the classifier for payloads found inside a command (`bash -c`, `psql -c`, `curl -d`…). */
 export interface NestedAnalysers {
-  shell(script: string, vars?: ReadonlyMap<string, string>): void;
+  shell(script: string, vars?: ReadonlyMap<string, Word>): void;
   sql(text: string, dialect?: SqlDialect): void;
   graphql(query: string, variables?: unknown): void;
   http(request: HttpRequest): void;

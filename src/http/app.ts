@@ -20,6 +20,7 @@ import type { BrokerContext } from "../broker/context.ts";
 import { problem, sendProblem, toProblem } from "./problem.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { enforcementRoutes } from "./routes/enforcement.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
@@ -94,5 +95,6 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
   await app.register(enforcementRoutes(context));
   await app.register(adminRoutes(context, hooks.reloadScopes));
   await app.register(approvalRoutes(context));
+  await app.register(consoleRoutes());
   return app;
 }

@@ -38,7 +38,10 @@ const MIN_POLL_INTERVAL_MS = 1_000;
  * every call has been asked about, then asked about again with their approval id. Budget spent by calls allowed
  * before a refusal stays spent: leash counted them, and the request is still not forwarded.
  */
-export async function authorizeCalls(broker: BrokerClient, input: AuthorizeCallsInput): Promise<CallsDecision> {
+export async function authorizeCalls(
+  broker: BrokerClient,
+  input: AuthorizeCallsInput,
+): Promise<CallsDecision> {
   const { token, requestHash, signal } = input;
   const clock = input.clock ?? systemClock;
   const held: { call: ActionCall; approvalId: string }[] = [];
@@ -72,7 +75,13 @@ export async function authorizeCalls(broker: BrokerClient, input: AuthorizeCalls
       held.map(async ({ call, approvalId }) => {
         input.onHold?.(call, approvalId);
         try {
-          const status = await waitForApproval(broker, { approvalId, token, deadline, signal: waiting, clock });
+          const status = await waitForApproval(broker, {
+            approvalId,
+            token,
+            deadline,
+            signal: waiting,
+            clock,
+          });
           // One "no" settles the whole request: stop waiting for the others.
           if (status !== "approved") stopWaiting.abort();
           return { call, approvalId, status };
@@ -108,7 +117,13 @@ export async function authorizeCalls(broker: BrokerClient, input: AuthorizeCalls
 
   for (const { call, approvalId } of held) {
     const answer = await broker.authorize(
-      { token, action: call.action, resource: call.resource, request_hash: requestHash, approval_id: approvalId },
+      {
+        token,
+        action: call.action,
+        resource: call.resource,
+        request_hash: requestHash,
+        approval_id: approvalId,
+      },
       signal,
     );
     if (!answer.allow) {
@@ -182,4 +197,3 @@ const REASONS: Record<string, string> = {
   approval_required: "a human must approve this call, and leash did not open an approval for it",
   approval_denied: "the approval does not allow this exact call",
 };
-

@@ -32,9 +32,12 @@ const authorizeAnswer = z.object({
 });
 export type AuthorizeAnswer = z.infer<typeof authorizeAnswer>;
 
-const APPROVAL_STATUSES = ["pending", "approved", "denied", "expired"] as const;
-export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
-const approvalAnswer = z.object({ id: z.string().optional(), status: z.enum(APPROVAL_STATUSES) });
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
+const approvalAnswer = z.object({
+  id: z.string().optional(),
+  // "used": spent by an identical call held alongside this one; for this call it is as good as expired.
+  status: z.enum(["pending", "approved", "denied", "expired", "used"]).transform((s) => (s === "used" ? "expired" : s)),
+});
 
 const problemBody = z.object({ code: z.string().optional(), detail: z.string().optional() });
 
@@ -67,7 +70,8 @@ export class BrokerClient {
     );
     if (status !== 200) throw unexpectedStatus("authorize", status, body);
     const parsed = authorizeAnswer.safeParse(body);
-    if (!parsed.success) throw new BrokerUnavailableError("authorize answered something that is not a decision");
+    if (!parsed.success)
+      throw new BrokerUnavailableError("authorize answered something that is not a decision");
     return parsed.data;
   }
 
@@ -75,7 +79,12 @@ export class BrokerClient {
    * One long-poll of an approval, authenticated with the task token it belongs to. A missing approval reads as
    * expired: either way it will never allow this call.
    */
-  async approvalStatus(id: string, token: string, waitSeconds: number, signal: AbortSignal): Promise<ApprovalStatus> {
+  async approvalStatus(
+    id: string,
+    token: string,
+    waitSeconds: number,
+    signal: AbortSignal,
+  ): Promise<ApprovalStatus> {
     const path = `/v1/approvals/${encodeURIComponent(id)}?wait=${waitSeconds}`;
     const { status, body } = await this.#call(
       path,
@@ -101,7 +110,10 @@ export class BrokerClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(new URL(path, this.#url), { ...init, signal: AbortSignal.any([signal, timeout]) });
+      response = await fetch(new URL(path, this.#url), {
+        ...init,
+        signal: AbortSignal.any([signal, timeout]),
+      });
       text = await response.text();
     } catch (error) {
       if (signal.aborted) throw new CallAbandonedError("the agent went away");

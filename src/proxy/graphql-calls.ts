@@ -36,7 +36,11 @@ export type GraphqlMapping =
  */
 export function graphqlCalls(rule: GraphqlRule, environment: string, body: unknown): GraphqlMapping {
   if (Array.isArray(body)) {
-    return refuseMapping(400, "graphql_batch_not_supported", "batched GraphQL requests are not supported: send one");
+    return refuseMapping(
+      400,
+      "graphql_batch_not_supported",
+      "batched GraphQL requests are not supported: send one",
+    );
   }
   if (!body || typeof body !== "object") {
     return refuseMapping(400, "invalid_graphql_request", 'expected a JSON object like {"query": "..."}');
@@ -49,7 +53,11 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
       "expected a GraphQL document in `query` (persisted queries are not supported)",
     );
   }
-  if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
+  if (
+    variables !== undefined &&
+    variables !== null &&
+    (typeof variables !== "object" || Array.isArray(variables))
+  ) {
     return refuseMapping(400, "invalid_graphql_request", "expected `variables` to be a JSON object");
   }
   if (operationName !== undefined && operationName !== null && typeof operationName !== "string") {
@@ -69,7 +77,8 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
   for (const definition of document.definitions) {
     if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
     else if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    else return refuseMapping(400, "unparseable_graphql", `${describeDefinition(definition)} is not executable`);
+    else
+      return refuseMapping(400, "unparseable_graphql", `${describeDefinition(definition)} is not executable`);
   }
   if (operations.length === 0) {
     return refuseMapping(400, "unparseable_graphql", "the document has no query or mutation");
@@ -122,7 +131,11 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
       }
       calls.push({ action: mapping.action, resource: rendered.resource, field: label });
       if (calls.length > MAX_ROOT_FIELDS) {
-        return refuseMapping(400, "too_many_fields", `at most ${MAX_ROOT_FIELDS} top-level fields per request`);
+        return refuseMapping(
+          400,
+          "too_many_fields",
+          `at most ${MAX_ROOT_FIELDS} top-level fields per request`,
+        );
       }
     }
   }
@@ -175,7 +188,10 @@ class FragmentError extends Error {
 const MAX_SELECTIONS_VISITED = 1_000;
 
 /** The top-level fields of a selection, looking through inline fragments and fragment spreads. */
-function rootFields(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>): FieldNode[] {
+function rootFields(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+): FieldNode[] {
   const fields: FieldNode[] = [];
   let visited = 0;
   const walk = (set: SelectionSetNode, expanding: Set<string>) => {

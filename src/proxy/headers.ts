@@ -67,7 +67,10 @@ export interface UpstreamHeaderOptions {
 }
 
 /** The headers sent upstream: the agent's, minus credentials and hop-by-hop headers, plus the upstream credential. */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, options: UpstreamHeaderOptions): OutgoingHttpHeaders {
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  options: UpstreamHeaderOptions,
+): OutgoingHttpHeaders {
   const { upstream, taskToken, credentialValue } = options;
   const drop = new Set([
     ...HOP_BY_HOP,

@@ -25,14 +25,14 @@ export function matchRule(upstream: Upstream, method: string, path: string): Rul
 }
 
 /** The one action a REST request performs. */
-export function restCall(
-  rule: RestRule,
-  environment: string,
-  params: Record<string, string>,
-): CallMapping {
+export function restCall(rule: RestRule, environment: string, params: Record<string, string>): CallMapping {
   const rendered = renderTemplate(rule.resource, { env: environment, params });
   if (!rendered.ok) {
-    return refuseMapping(400, "unresolvable_resource", `${rendered.problem}, so the resource it acts on is unknown`);
+    return refuseMapping(
+      400,
+      "unresolvable_resource",
+      `${rendered.problem}, so the resource it acts on is unknown`,
+    );
   }
   return { ok: true, calls: [{ action: rule.action, resource: rendered.resource }] };
 }

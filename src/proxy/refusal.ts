@@ -31,7 +31,10 @@ export function refusalBody(
     const contentType = accept?.includes("application/graphql-response+json")
       ? "application/graphql-response+json; charset=utf-8"
       : "application/json; charset=utf-8";
-    const error = { message: refusal.detail, extensions: { code: refusal.code, status: refusal.status, ...extra } };
+    const error = {
+      message: refusal.detail,
+      extensions: { code: refusal.code, status: refusal.status, ...extra },
+    };
     return { contentType, body: JSON.stringify({ errors: [error] }) };
   }
   return {
@@ -44,7 +47,12 @@ export function sendRefusal(
   res: ServerResponse,
   refusal: Refusal,
   style: RefusalStyle,
-  options: { instance: string; accept: string | undefined; scrubber: CredentialScrubber; closeConnection: boolean },
+  options: {
+    instance: string;
+    accept: string | undefined;
+    scrubber: CredentialScrubber;
+    closeConnection: boolean;
+  },
 ): void {
   if (res.headersSent) {
     res.destroy();

@@ -43,7 +43,12 @@ const DEFAULTS = {
 } satisfies Required<LeaseRevokerOptions>;
 
 /** Delay before attempt `attempts + 1`: exponential from `base`, capped, with ±20% jitter so workers spread out. */
-export function revocationBackoffMs(attempts: number, base: number, max: number, random = Math.random): number {
+export function revocationBackoffMs(
+  attempts: number,
+  base: number,
+  max: number,
+  random = Math.random,
+): number {
   const exponential = Math.min(max, base * 2 ** Math.max(0, attempts - 1));
   return Math.max(1, Math.round(exponential * (0.8 + 0.4 * random())));
 }
@@ -123,7 +128,11 @@ export class LeaseRevoker {
     try {
       await vault.revokeLease(item.leaseId);
     } catch (error) {
-      const delay = revocationBackoffMs(item.attempts, this.#options.baseBackoffMs, this.#options.maxBackoffMs);
+      const delay = revocationBackoffMs(
+        item.attempts,
+        this.#options.baseBackoffMs,
+        this.#options.maxBackoffMs,
+      );
       logger.warn(
         {
           lease_id: item.leaseId,

@@ -26,6 +26,9 @@ export interface LeasedCredentials {
   expiresAt: number;
 }
 
+/** How long a renewal may take to reach Vault without the renewed lease outliving the token. */
+const RENEWAL_LATENCY_MARGIN_MS = 1_000;
+
 /** The outcome for a scope with `credentials.vault`: credentials, or (no Vault, dev mode) none and why. */
 export type CredentialsDecision =
   | { kind: "leased"; leased: LeasedCredentials }
@@ -59,10 +62,12 @@ export async function readTaskCredentials(
   const mustEndBy = spec.ttl === undefined ? tokenExpiresAt : Math.min(tokenExpiresAt, startedAt + spec.ttl);
   const credentials = await vault.readDynamicCredentials(spec.path);
   let vaultExpiresAt = credentials.vaultExpiresAt;
+  // Vault counts a renewal's increment from when it renews: plan as if that were a moment later, so the renewed
+  // lease still ends by the token even if the renewal takes that long to arrive.
   let plan = planLeaseEnd(
     { expiresAt: vaultExpiresAt, renewable: credentials.renewable },
     mustEndBy,
-    context.clock.now(),
+    context.clock.now() + RENEWAL_LATENCY_MARGIN_MS,
   );
   if (plan.action === "renew") {
     try {
@@ -71,7 +76,7 @@ export async function readTaskCredentials(
       plan = planLeaseEnd(
         { expiresAt: vaultExpiresAt, renewable: renewed.renewable },
         mustEndBy,
-        context.clock.now(),
+        context.clock.now() + RENEWAL_LATENCY_MARGIN_MS,
       );
     } catch (error) {
       // The lease still ends before the token, only sooner than it could: hand it out as it is.
@@ -121,7 +126,10 @@ export async function recordTaskLease(
     { revokeAt: leased.revokeAt, nowMs: context.clock.now() },
   );
   if (revoked) {
-    throw forbidden("task_revoked", `task ${claims.task} was revoked while its token was minted; start a new task`);
+    throw forbidden(
+      "task_revoked",
+      `task ${claims.task} was revoked while its token was minted; start a new task`,
+    );
   }
   return {
     username: leased.credentials.username,

@@ -94,7 +94,9 @@ export const runLeaseStoreContract = (name: string, makeStore: () => Promise<Lea
       const production = lease({ env: "production", task: "task-a", agent: "agent-a" });
       for (const value of [mine, sameAgent, other, production]) await record(value);
 
-      expect(await store.leases.enqueueRevocation("staging", { kind: "task", value: "task-a" }, now, now)).toBe(1);
+      expect(
+        await store.leases.enqueueRevocation("staging", { kind: "task", value: "task-a" }, now, now),
+      ).toBe(1);
       expect(ids(await claimAll())).toEqual([mine.leaseId]);
 
       expect(
@@ -104,9 +106,9 @@ export const runLeaseStoreContract = (name: string, makeStore: () => Promise<Lea
       expect(ids(await claimAll())).toEqual([sameAgent.leaseId]);
       expect(await store.leases.get("staging", other.leaseId)).toEqual(other);
       expect(await store.leases.environments()).toEqual(["production", "staging"]);
-      expect(
-        await store.leases.claim("production", { nowMs: now, limit: 10, visibilityMs: 1000 }),
-      ).toEqual([]);
+      expect(await store.leases.claim("production", { nowMs: now, limit: 10, visibilityMs: 1000 })).toEqual(
+        [],
+      );
     });
 
     it("covers, for agent, scope and environment, only leases of tokens issued at or before the revocation", async () => {
@@ -124,16 +126,18 @@ export const runLeaseStoreContract = (name: string, makeStore: () => Promise<Lea
       }
       expect(ids(await claimAll())).toEqual([before.leaseId, same.leaseId].sort());
       // A task revocation covers every lease of the task, whenever its token was issued.
-      expect(await store.leases.enqueueRevocation("staging", { kind: "task", value: "task-1" }, atMs, now)).toBe(
-        3,
-      );
+      expect(
+        await store.leases.enqueueRevocation("staging", { kind: "task", value: "task-1" }, atMs, now),
+      ).toBe(3);
       expect(ids(await claimAll())).toEqual([after.leaseId]);
     });
 
     it("ignores leases Vault has already ended", async () => {
       const ended = lease({ vaultExpiresAt: now - 1, expiresAt: now - 1 });
       await record(ended);
-      expect(await store.leases.enqueueRevocation("staging", { kind: "task", value: "task-1" }, now, now)).toBe(0);
+      expect(
+        await store.leases.enqueueRevocation("staging", { kind: "task", value: "task-1" }, now, now),
+      ).toBe(0);
     });
 
     it("hides a claimed lease until its visibility timeout, then hands it out again (a worker died)", async () => {
@@ -234,7 +238,9 @@ export const runLeaseStoreContract = (name: string, makeStore: () => Promise<Lea
       await store.ensureGeneration("gen-1", ["staging"]);
       const value = lease({ task: "task-greedy" });
       await record(value, now + 5 * MINUTE);
-      const limits = [{ key: "task:task-greedy", max: 1, windowMs: MINUTE, onExceed: "revoke_task" as const }];
+      const limits = [
+        { key: "task:task-greedy", max: 1, windowMs: MINUTE, onExceed: "revoke_task" as const },
+      ];
       const check = (eventId: string) => ({
         env: "staging",
         generation: "gen-1",

@@ -43,7 +43,8 @@ const lease = (now: number, overrides: Partial<LeaseRecord> = {}): LeaseRecord =
   ...overrides,
 });
 
-const pttl = async (port: number, key: string) => Number((await rawRedisCommand(port, `PTTL ${key}`)).slice(1));
+const pttl = async (port: number, key: string) =>
+  Number((await rawRedisCommand(port, `PTTL ${key}`)).slice(1));
 
 describe("RedisLeaseStore", () => {
   it("puts the lease keys in the environment's slot, with TTLs on records and indexes and none on the queue", async () => {
@@ -90,7 +91,9 @@ describe("RedisLeaseStore", () => {
       await first.leases.record(value, { revokeAt: null, nowMs: now });
       await first.leases.enqueueRevocation("staging", { kind: "task", value: "task-1" }, now, now);
       // The first process claims it and dies before acking.
-      expect(await first.leases.claim("staging", { nowMs: now, limit: 10, visibilityMs: 5_000 })).toHaveLength(1);
+      expect(
+        await first.leases.claim("staging", { nowMs: now, limit: 10, visibilityMs: 5_000 }),
+      ).toHaveLength(1);
       await first.close();
 
       await own.restart({ keepData: true });
@@ -105,12 +108,12 @@ describe("RedisLeaseStore", () => {
         }
       }
       expect(await second.leases.backlog()).toEqual({ queued: 1, attempted: 1, scheduled: 0 });
-      expect(await second.leases.claim("staging", { nowMs: now + 1000, limit: 10, visibilityMs: 5_000 })).toEqual(
-        [],
-      );
-      expect(await second.leases.claim("staging", { nowMs: now + 5_000, limit: 10, visibilityMs: 5_000 })).toEqual(
-        [{ leaseId: value.leaseId, attempts: 2 }],
-      );
+      expect(
+        await second.leases.claim("staging", { nowMs: now + 1000, limit: 10, visibilityMs: 5_000 }),
+      ).toEqual([]);
+      expect(
+        await second.leases.claim("staging", { nowMs: now + 5_000, limit: 10, visibilityMs: 5_000 }),
+      ).toEqual([{ leaseId: value.leaseId, attempts: 2 }]);
     } finally {
       await first.close();
       await second.close();
@@ -127,7 +130,10 @@ describe("RedisLeaseStore", () => {
       const calls: Array<[string, () => Promise<unknown>]> = [
         ["record", () => store.leases.record(lease(now), { revokeAt: null, nowMs: now })],
         ["get", () => store.leases.get("staging", "x")],
-        ["enqueueRevocation", () => store.leases.enqueueRevocation("staging", { kind: "task", value: "t" }, now, now)],
+        [
+          "enqueueRevocation",
+          () => store.leases.enqueueRevocation("staging", { kind: "task", value: "t" }, now, now),
+        ],
         ["enqueueLease", () => store.leases.enqueueLease("staging", "x", now)],
         ["environments", () => store.leases.environments()],
         ["claim", () => store.leases.claim("staging", { nowMs: now, limit: 1, visibilityMs: 1000 })],

@@ -29,7 +29,7 @@ export function isBackupPath(path: string): boolean {
 export function judgeDeletion(verb: string, targets: readonly Word[], an: Analysis, hint = ""): void {
   if (targets.length === 0) return;
   const shown = targets.map((t) => t.text).join(" ");
-  const context = `${shown} ${hint}`;
+  const context = hint && !shown.includes(hint) ? `${shown} ${hint}` : shown;
   if (isBackupPath(context)) {
     an.destroysSafetyNet(`${verb} deletes backups or audit logs (${clip(context)})`, "backup:delete");
     return;

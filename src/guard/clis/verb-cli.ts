@@ -55,8 +55,8 @@ export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
       }
     }
     const call: VerbCall = {
-      path: at >= 0 ? words.slice(0, at) : words.slice(0, 2),
-      verb: at >= 0 ? words[at]!.toLowerCase() : (words[1] ?? words[0] ?? "").toLowerCase(),
+      path: at >= 0 ? words.slice(0, at) : words.slice(0, depth),
+      verb: at >= 0 ? words[at]!.toLowerCase() : "",
       names: at >= 0 ? words.slice(at + 1) : [],
       parsed,
       inv,
@@ -68,11 +68,14 @@ export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
       if (rule.final) return;
     }
     if (!kind || kind === "read" || kind === "harmless") {
-      const creating = CREATING[call.verb] ?? CREATING[call.path.at(-1) ?? ""];
-      if (creating && call.path.length) an.harmless(`${name} ${[...call.path, call.verb].join(" ")}`, action(resourceName(call.path), creating));
+      const creatingAt = [...call.path, call.verb].findIndex((w) => CREATING[w.toLowerCase()]);
+      if (creatingAt > 0) {
+        const words = [...call.path, call.verb];
+        an.harmless(`${name} ${words.filter(Boolean).join(" ")}`, action(resourceName(words.slice(0, creatingAt)), CREATING[words[creatingAt]!.toLowerCase()]!));
+      }
       return;
     }
-    const shown = `${name} ${[...call.path, call.verb].join(" ")}${call.names[0] ? ` ${call.names[0]}` : ""}`;
+    const shown = `${name} ${[...call.path, call.verb].filter(Boolean).join(" ")}${call.names[0] ? ` ${call.names[0]}` : ""}`;
     if (dryRun) {
       an.harmless(`${shown} is a dry run`);
       return;
@@ -94,6 +97,6 @@ export function safetyNetFlag(flags: readonly string[], reason: string, actionNa
       const text = ` ${c.inv.args.join(" ").replace(/=/g, " ").toLowerCase()} `;
       return wanted.some((f) => text.includes(f));
     },
-    then: (c, an) => an.destroysSafetyNet(`${c.inv.name} ${[...c.path, c.verb].join(" ")}: ${reason}`, actionName),
+    then: (c, an) => an.destroysSafetyNet(`${c.inv.name} ${[...c.path, c.verb].filter(Boolean).join(" ")}: ${reason}`, actionName),
   };
 }

@@ -78,7 +78,12 @@ export class MemoryLeaseStore implements LeaseStore {
     return json === null ? null : parseLeaseRecord(json);
   }
 
-  async enqueueRevocation(env: string, target: RevocationTarget, atMs: number, nowMs: number): Promise<number> {
+  async enqueueRevocation(
+    env: string,
+    target: RevocationTarget,
+    atMs: number,
+    nowMs: number,
+  ): Promise<number> {
     this.host.assertOpen();
     checkEnvironmentTarget(env, target);
     const index = this.liveIndex(leaseKeys.index(env, target));
@@ -162,7 +167,8 @@ export class MemoryLeaseStore implements LeaseStore {
 
   /** The same marker rules as the enforce step: jti and task absolute, agent/scope/environment by issued-at. */
   private tokenRevoked(lease: LeaseRecord): boolean {
-    const marker = (target: RevocationTarget) => this.host.readString(storeKeys.revocation(lease.env, target));
+    const marker = (target: RevocationTarget) =>
+      this.host.readString(storeKeys.revocation(lease.env, target));
     if (marker({ kind: "jti", value: lease.jti }) !== null) return true;
     if (marker({ kind: "task", value: lease.task }) !== null) return true;
     return [

@@ -4,7 +4,6 @@ import { MemoryApprovals } from "./memory-approvals.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
 import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
-import { MemoryLeaseStore } from "./memory-leases.ts";
 import type {
   EnforcementCheck,
   EnforcementOutcome,
@@ -13,6 +12,7 @@ import type {
   Revocation,
   Store,
 } from "../store.ts";
+import { MemoryLeaseStore } from "./memory-leases.ts";
 
 interface Expiring<T> {
   value: T;

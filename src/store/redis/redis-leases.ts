@@ -22,7 +22,13 @@ import { CLAIM_LEASES_LUA, ENQUEUE_LEASES_LUA, RECORD_LEASE_LUA } from "./lease-
 
 interface LeaseCommands {
   leashRecordLease(...keysAndArgs: string[]): Promise<number>;
-  leashEnqueueLeases(index: string, queue: string, schedule: string, atMs: string, nowMs: string): Promise<number>;
+  leashEnqueueLeases(
+    index: string,
+    queue: string,
+    schedule: string,
+    atMs: string,
+    nowMs: string,
+  ): Promise<number>;
   leashClaimLeases(
     schedule: string,
     queue: string,

@@ -252,7 +252,12 @@ export class RedisStore implements Store {
       if (taskRevoked === 1) {
         outcome.taskRevoked = true;
         // The script revoked the task: its Vault leases join the revocation queue (the lease revoker ends them).
-        await this.leases.enqueueRevocation(check.env, { kind: "task", value: check.task }, check.nowMs, check.nowMs);
+        await this.leases.enqueueRevocation(
+          check.env,
+          { kind: "task", value: check.task },
+          check.nowMs,
+          check.nowMs,
+        );
       }
       return outcome;
     });

@@ -1,0 +1,143 @@
+// HTTP: method and path decide (DELETE deletes, PUT replaces, POST …/_delete_by_query deletes), bodies that switch a
+// protection off count, and GraphQL carried over HTTP goes to the GraphQL rules.
+import type { Analysis, HttpRequest } from "./analysis.ts";
+import { action, DESTRUCTIVE_VERBS, DISABLING_VERBS, namesSafetyNet, resourceName, splitWords } from "./vocabulary.ts";
+
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+const ID_SEGMENT = /^(v\d+(\.\d+)?|api|\d+|[0-9a-f]{8,}|[a-z]{2,6}_[a-z0-9]*\d[a-z0-9_]*|[0-9a-f-]{32,36}|\{[^}]+\}|:[a-z_]+|_doc)$/i;
+const PATH_VERBS = new Set([...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter((v) => !["clear", "reset", "flush", "ls", "rb", "rm", "del"].includes(v)));
+const OFF_VALUE = /^(false|0|off|disabled?|suspended|none|no)$/i;
+const PROTECTION = /protect|mfa|two.?factor|2fa|encrypt|lock|logging|audit|security|retention|versioning|backup/i;
+
+/** Parses `METHOD /path [body]` as written in API docs and agent transcripts. */
+export function parseRawHttp(text: string): HttpRequest | null {
+  const m = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\S+)(?:\s+HTTP\/[\d.]+)?\s*([\s\S]*)$/.exec(text.trim());
+  if (!m || !(m[2]!.startsWith("/") || /^https?:\/\//i.test(m[2]!))) return null;
+  return { method: m[1]!, url: m[2]!, body: m[3]!.trim() };
+}
+
+export function analyzeHttp(req: HttpRequest, an: Analysis): void {
+  const method = req.method.toUpperCase();
+  const url = safeUrl(req.url);
+  const path = url?.pathname ?? req.url;
+  const body = parseBody(req.body ?? "");
+  const graphql = graphqlPayload(body, url, req.body ?? "");
+  if (graphql) {
+    an.nested.graphql(graphql.query, graphql.variables);
+    return;
+  }
+  const segments = path
+    .split("/")
+    .filter(Boolean)
+    .map((s) => safeDecode(s));
+  const nouns = segments.filter((s) => !ID_SEGMENT.test(s) && !/^_/.test(s));
+  const resource = resourceName(splitWords(nouns.at(-1) ?? "resource"));
+  const verbSegment = segments.slice(-2).find((s) => splitWords(s).some((w) => PATH_VERBS.has(w)));
+  const pathText = segments.join(" ");
+  const shown = `${method} ${path}`;
+
+  if (READ_METHODS.has(method)) {
+    if (verbSegment) an.uncertain(`${shown}: a read method on a path that says "${verbSegment}"`, true, action(resource, "delete"));
+    else an.harmless(`${shown} only reads`, action(resource, "read"));
+    return;
+  }
+  if (method === "DELETE") {
+    if (namesSafetyNet(pathText)) an.destroysSafetyNet(`${shown} deletes a safety net`, action(resource, "delete"));
+    else an.destroys(`${shown} deletes ${resource}`, action(resource, "delete"));
+    return;
+  }
+  if (verbSegment) {
+    const disabling = splitWords(verbSegment).some((w) => DISABLING_VERBS.has(w));
+    const target = resourceName(splitWords(nouns.filter((n) => n !== verbSegment).at(-1) ?? resource));
+    if (namesSafetyNet(pathText)) an.destroysSafetyNet(`${shown} ${disabling ? "switches off" : "destroys"} a safety net`, action(target, disabling ? "disable" : "delete"));
+    else an.destroys(`${shown} ${disabling ? "switches a protection off" : `runs "${verbSegment}"`}`, action(target, disabling ? "disable" : "delete"));
+    return;
+  }
+  if (segments.some((s) => s === "_update_by_query")) {
+    an.destroys(`${shown} overwrites every matching document`, action(resource, "update"));
+    return;
+  }
+  const switchedOff = protectionsSwitchedOff(body, segments.slice(-2).join(" "));
+  if (switchedOff) {
+    if (namesSafetyNet(switchedOff)) an.destroysSafetyNet(`${shown} switches ${switchedOff} off`, action(resourceName(splitWords(switchedOff)), "disable"));
+    else an.destroys(`${shown} switches ${switchedOff} off`, action(resource, "disable"));
+    return;
+  }
+  if (method === "PUT") an.destroys(`${shown} replaces whatever is stored at that path`, action(resource, "overwrite"));
+  else if (req.opaqueBody) an.uncertain(`${shown} sends a body the guard cannot read`, false, action(resource, method === "POST" ? "create" : "update"));
+  else an.harmless(`${shown}`, action(resource, method === "POST" ? "create" : "update"));
+}
+
+function safeUrl(raw: string): URL | null {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw.startsWith("/") ? `localhost${raw}` : raw}`);
+  } catch {
+    return null;
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function parseBody(body: string): unknown {
+  const trimmed = body.trim();
+  if (!trimmed) return undefined;
+  if (/^[{[]/.test(trimmed)) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return trimmed;
+    }
+  }
+  if (/^[\w.[\]%-]+=/.test(trimmed)) return Object.fromEntries(new URLSearchParams(trimmed));
+  return trimmed;
+}
+
+function graphqlPayload(body: unknown, url: URL | null, raw: string): { query: string; variables?: unknown } | null {
+  const fromObject = (o: unknown) => {
+    if (o && typeof o === "object" && typeof (o as { query?: unknown }).query === "string") {
+      const { query, variables } = o as { query: string; variables?: unknown };
+      return { query, variables: typeof variables === "string" ? safeJson(variables) : variables };
+    }
+    return null;
+  };
+  const found = Array.isArray(body) ? fromObject(body[0]) : fromObject(body);
+  if (found) return found;
+  if (url && /graphql/i.test(url.pathname)) {
+    const query = url.searchParams.get("query");
+    if (query) return { query, variables: safeJson(url.searchParams.get("variables") ?? "") };
+    if (/^\s*(mutation|query|\{)/.test(raw)) return { query: raw };
+  }
+  return null;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The name of a protection the body turns off (`{"deletion_protection": false}`, `{"enabled": false}` under /versioning). */
+function protectionsSwitchedOff(body: unknown, context: string): string | null {
+  let found: string | null = null;
+  const visit = (value: unknown, key: string) => {
+    if (found) return;
+    if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) visit(v, k);
+      return;
+    }
+    if (!OFF_VALUE.test(String(value))) return;
+    // `{"enabled": false}` says nothing by itself: the path (…/versioning) names what is switched off.
+    const subject = /^(enabled?|status|state|active)$/i.test(key) ? context : splitWords(key).join(" ");
+    if (namesSafetyNet(subject) || PROTECTION.test(subject)) found = subject;
+  };
+  if (body && typeof body === "object") visit(body, "");
+  return found;
+}

@@ -1,0 +1,500 @@
+// `leash proxy`: listens for agents, maps each request to actions, asks leash, then forwards with the real credential.
+import { createHash } from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream";
+import zlib from "node:zlib";
+import type { Logger } from "pino";
+import type { Clock } from "../clock/clock.ts";
+import { LeashError } from "../errors/leash-error.ts";
+import type { ActionCall, CallMapping } from "./action-call.ts";
+import { authorizeCalls } from "./authorize-calls.ts";
+import { BrokerClient, CallAbandonedError } from "./broker-client.ts";
+import type { ProxyConfig, Upstream } from "./config.ts";
+import { graphqlCalls } from "./graphql-calls.ts";
+import { agentResponseHeaders, bearerToken, upstreamRequestHeaders } from "./headers.ts";
+import { matchRule, restCall } from "./match-rule.ts";
+import { type Refusal, type RefusalStyle, sendRefusal } from "./refusal.ts";
+import { hasAmbiguousSegments } from "./rest-path.ts";
+import { CredentialScrubber } from "./scrub.ts";
+
+export interface ProxyDependencies {
+  /** LEASH_URL. */
+  brokerUrl: string;
+  /** Each upstream's credential value, by upstream name. */
+  credentials: ReadonlyMap<string, string>;
+  logger: Logger;
+  /** Bound on one authorize call. */
+  brokerTimeoutMs?: number;
+  clock?: Clock;
+}
+
+export interface ProxyListener {
+  upstream: string;
+  /** Where agents send this upstream's requests. */
+  url: string;
+}
+
+export interface RunningProxy {
+  listeners: ProxyListener[];
+  close(): Promise<void>;
+}
+
+/** No answer or body byte from an upstream for this long ends the exchange. */
+const UPSTREAM_IDLE_MS = 120_000;
+
+interface Route {
+  upstream: Upstream;
+  /** "" for an upstream on its own port. */
+  prefix: string;
+}
+
+export async function startProxy(config: ProxyConfig, deps: ProxyDependencies): Promise<RunningProxy> {
+  for (const upstream of config.upstreams) {
+    if (!deps.credentials.get(upstream.name))
+      throw new Error(`no credential resolved for upstream ${upstream.name}`);
+  }
+  const broker = new BrokerClient({ url: deps.brokerUrl, timeoutMs: deps.brokerTimeoutMs });
+  // Every credential is masked in everything any agent receives, whichever upstream it came through.
+  const scrubber = new CredentialScrubber([...deps.credentials.values()]);
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const longestHold = Math.max(...config.upstreams.map((u) => u.holdTimeoutMs));
+  const context: HandlerContext = { config, deps, broker, scrubber, agents };
+
+  const servers: { server: http.Server; routes: Route[] }[] = [];
+  const shared = config.upstreams.filter((u) => "prefix" in u.listen);
+  if (shared.length > 0) {
+    const routes = shared.map((upstream) => ({
+      upstream,
+      prefix: (upstream.listen as { prefix: string }).prefix,
+    }));
+    servers.push({ server: createServer(context, routes, longestHold), routes });
+  }
+  for (const upstream of config.upstreams) {
+    if ("port" in upstream.listen) {
+      const routes = [{ upstream, prefix: "" }];
+      servers.push({ server: createServer(context, routes, longestHold), routes });
+    }
+  }
+
+  const listeners: ProxyListener[] = [];
+  const started: http.Server[] = [];
+  try {
+    for (const { server, routes } of servers) {
+      const first = routes[0]!.upstream.listen;
+      const port = "port" in first ? first.port : config.port!;
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, config.host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      started.push(server);
+      const address = server.address() as AddressInfo;
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      for (const route of routes) {
+        listeners.push({
+          upstream: route.upstream.name,
+          url: `http://${host}:${address.port}${route.prefix}`,
+        });
+      }
+    }
+  } catch (error) {
+    await Promise.all(started.map(closeServer));
+    throw error;
+  }
+
+  return {
+    listeners,
+    async close() {
+      await Promise.all(started.map(closeServer));
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+interface HandlerContext {
+  config: ProxyConfig;
+  deps: ProxyDependencies;
+  broker: BrokerClient;
+  scrubber: CredentialScrubber;
+  agents: { http: http.Agent; https: https.Agent };
+}
+
+function createServer(context: HandlerContext, routes: Route[], longestHoldMs: number): http.Server {
+  const server = http.createServer((req, res) => {
+    handle(context, routes, req, res).catch((error: unknown) => {
+      context.deps.logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "proxy error",
+      );
+      if (!res.headersSent) {
+        sendRefusal(
+          res,
+          {
+            status: 500,
+            code: "internal_error",
+            detail: "the proxy hit an unexpected error; nothing was forwarded",
+          },
+          "problem",
+          {
+            instance: pathOf(req.url),
+            accept: req.headers.accept,
+            scrubber: context.scrubber,
+            closeConnection: true,
+          },
+        );
+      } else res.destroy();
+    });
+  });
+  // A held request waits for a human; Node's default whole-request timeout must not cut it short.
+  server.requestTimeout = Math.max(300_000, longestHoldMs + 60_000);
+  return server;
+}
+
+const pathOf = (url: string | undefined) => (url ?? "/").split("?")[0]!;
+
+function findRoute(routes: Route[], path: string): Route | undefined {
+  return routes.find(({ prefix }) => prefix === "" || path === prefix || path.startsWith(`${prefix}/`));
+}
+
+async function handle(context: HandlerContext, routes: Route[], req: IncomingMessage, res: ServerResponse) {
+  const { scrubber, deps } = context;
+  const startedAt = performance.now();
+  const method = req.method ?? "GET";
+  const rawUrl = req.url ?? "/";
+  const queryAt = rawUrl.indexOf("?");
+  const fullPath = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+  const query = queryAt === -1 ? "" : rawUrl.slice(queryAt);
+  let style: RefusalStyle = "problem";
+  let bodyConsumed = false;
+  let calls: ActionCall[] = [];
+  const route = fullPath.startsWith("/") ? findRoute(routes, fullPath) : undefined;
+  const log = (status: number, outcome: string, extra: Record<string, unknown> = {}) =>
+    deps.logger.info(
+      {
+        upstream: route?.upstream.name,
+        method,
+        path: fullPath,
+        calls: calls.map((c) => `${c.action} ${c.resource}`),
+        outcome,
+        status,
+        ms: Math.round((performance.now() - startedAt) * 100) / 100,
+        ...extra,
+      },
+      "proxied request",
+    );
+  const refuse = (refusal: Refusal) => {
+    sendRefusal(res, refusal, style, {
+      instance: fullPath,
+      accept: req.headers.accept,
+      scrubber,
+      closeConnection: !bodyConsumed && hasBody(req),
+    });
+    log(refusal.status, refusal.code);
+  };
+
+  if (!route) {
+    return refuse({ status: 404, code: "no_upstream", detail: `no upstream listens at ${fullPath}` });
+  }
+  const { upstream } = route;
+  const path = fullPath.slice(route.prefix.length) || "/";
+  if (hasAmbiguousSegments(path)) {
+    return refuse({
+      status: 400,
+      code: "invalid_path",
+      detail: "the path has empty, '.' or '..' segments or encoded slashes",
+    });
+  }
+  const match = matchRule(upstream, method, path);
+  if (match.kind === "graphql") style = "graphql";
+  const extra: Record<string, unknown> = { upstream: upstream.name };
+
+  const token = bearerToken(req.headers);
+  if (!token) {
+    return refuse({
+      status: 401,
+      code: "missing_token",
+      detail: "send the task token from `leash token` as Authorization: Bearer <token>",
+      headers: { "www-authenticate": 'Bearer realm="leash"' },
+      extra,
+    });
+  }
+  if (match.kind === "none") {
+    return refuse({
+      status: 403,
+      code: "no_matching_rule",
+      detail: `no rule of upstream ${upstream.name} maps ${method} ${path} to an action; requests no rule matches are refused`,
+      extra,
+    });
+  }
+
+  let body: Buffer | undefined;
+  let forwardPath = path + query;
+  let mapping: CallMapping;
+  try {
+    if (match.kind === "graphql") {
+      if (method !== "POST") {
+        return refuse({
+          status: 405,
+          code: "method_not_allowed",
+          detail: "GraphQL requests go through the proxy as POST with a JSON body",
+          headers: { allow: "POST" },
+          extra,
+        });
+      }
+      if (!isJson(req.headers["content-type"])) {
+        return refuse({
+          status: 415,
+          code: "unsupported_media_type",
+          detail: "expected Content-Type: application/json",
+          extra,
+        });
+      }
+      const raw = await readBody(req, context.config.maxBodyBytes);
+      bodyConsumed = true;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString("utf8"));
+      } catch {
+        return refuse({
+          status: 400,
+          code: "invalid_graphql_request",
+          detail: "the body is not JSON",
+          extra,
+        });
+      }
+      const graphql = graphqlCalls(match.rule, upstream.environment, parsed);
+      mapping = graphql;
+      if (graphql.ok) {
+        // What goes upstream is what was parsed and authorized, re-serialized: no parser can read it differently.
+        body = Buffer.from(JSON.stringify(graphql.request));
+        forwardPath = path;
+      }
+    } else {
+      mapping = restCall(match.rule, upstream.environment, match.params);
+      if (mapping.ok && match.rule.hashBody && hasBody(req)) {
+        body = await readBody(req, context.config.maxBodyBytes);
+        bodyConsumed = true;
+      }
+    }
+  } catch (error) {
+    if (error instanceof LeashError)
+      return refuse({ status: error.status, code: error.code, detail: error.message, extra });
+    throw error;
+  }
+  if (!mapping.ok) {
+    return refuse({
+      status: mapping.status,
+      code: mapping.code,
+      detail: mapping.detail,
+      extra: { ...extra, ...(mapping.field ? { field: mapping.field } : {}) },
+    });
+  }
+  calls = mapping.calls;
+
+  const requestHash = createHash("sha256").update(`${method}\n${forwardPath}\n`);
+  if (body) requestHash.update(body);
+  const agentGone = new AbortController();
+  res.once("close", () => {
+    if (!res.writableEnded) agentGone.abort();
+  });
+  let decision: Awaited<ReturnType<typeof authorizeCalls>>;
+  try {
+    decision = await authorizeCalls(context.broker, {
+      token,
+      calls,
+      requestHash: requestHash.digest("hex"),
+      holdTimeoutMs: upstream.holdTimeoutMs,
+      signal: agentGone.signal,
+      clock: deps.clock,
+      onHold: (call, approvalId) =>
+        deps.logger.info(
+          { upstream: upstream.name, action: call.action, resource: call.resource, approval_id: approvalId },
+          "holding call for approval",
+        ),
+    });
+  } catch (error) {
+    if (error instanceof CallAbandonedError) {
+      log(499, "agent_gone");
+      return;
+    }
+    if (error instanceof LeashError)
+      return refuse({ status: error.status, code: error.code, detail: error.message, extra });
+    throw error;
+  }
+  if (!decision.allow) {
+    return refuse({
+      status: decision.status,
+      code: decision.code,
+      detail: decision.detail,
+      extra: {
+        ...extra,
+        ...(decision.call
+          ? {
+              action: decision.call.action,
+              resource: decision.call.resource,
+              ...(decision.call.field ? { field: decision.call.field } : {}),
+            }
+          : {}),
+        ...(decision.approvalId ? { approval_id: decision.approvalId } : {}),
+        ...(decision.taskRevoked ? { task_revoked: true } : {}),
+      },
+    });
+  }
+  if (agentGone.signal.aborted) {
+    log(499, "agent_gone");
+    return;
+  }
+
+  const status = await forward(context, req, res, {
+    upstream,
+    path: forwardPath,
+    token,
+    ...(body ? { body } : {}),
+    refuse,
+  });
+  if (status !== undefined)
+    log(status, "forwarded", decision.approvals.length > 0 ? { approvals: decision.approvals } : {});
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  return media === "application/json";
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = () =>
+      new LeashError(
+        "body_too_large",
+        413,
+        `the request body is larger than ${limit} bytes (max_body_bytes)`,
+      );
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > limit) return reject(tooLarge());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
+const DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
+  gzip: () => zlib.createGunzip(),
+  "x-gzip": () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+};
+
+interface ForwardOptions {
+  upstream: Upstream;
+  /** Relative to the upstream, with the query. */
+  path: string;
+  token: string;
+  /** A body the proxy read; without it the agent's body streams through. */
+  body?: Buffer;
+  refuse: (refusal: Refusal) => void;
+}
+
+/** Sends the request upstream with the credential and streams the answer back scrubbed; the status, or undefined. */
+function forward(
+  context: HandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ForwardOptions,
+): Promise<number | undefined> {
+  const { upstream, body } = options;
+  const { scrubber } = context;
+  const target = upstream.target;
+  const secure = target.protocol === "https:";
+  const basePath = target.pathname.replace(/\/+$/, "");
+  const headers = upstreamRequestHeaders(req.headers, {
+    upstream,
+    taskToken: options.token,
+    credentialValue: context.deps.credentials.get(upstream.name)!,
+    ...(body ? { bodyLength: body.length } : {}),
+  });
+
+  return new Promise((resolve) => {
+    const outgoing = (secure ? https : http).request({
+      protocol: target.protocol,
+      hostname: target.hostname.replace(/^\[|\]$/g, ""),
+      port: target.port || (secure ? 443 : 80),
+      method: req.method,
+      path: `${basePath}${options.path}`,
+      headers,
+      agent: secure ? context.agents.https : context.agents.http,
+    });
+    outgoing.setTimeout(UPSTREAM_IDLE_MS, () =>
+      outgoing.destroy(new Error("the upstream stopped answering")),
+    );
+    outgoing.once("error", (error) => {
+      if (!res.headersSent) {
+        options.refuse({
+          status: 502,
+          code: "upstream_unreachable",
+          detail: `upstream ${upstream.name} could not be reached or failed mid-request (${error.message})`,
+          extra: { upstream: upstream.name },
+        });
+      } else res.destroy();
+      resolve(undefined);
+    });
+    outgoing.once("response", (answer) => {
+      const encoding = (answer.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+      const decoder = encoding === "identity" || encoding === "" ? undefined : DECODERS[encoding];
+      if (decoder === undefined && encoding !== "identity" && encoding !== "") {
+        // An encoding the proxy cannot read is a body it cannot check for the credential.
+        answer.resume();
+        options.refuse({
+          status: 502,
+          code: "upstream_encoding_unsupported",
+          detail: `upstream ${upstream.name} answered with Content-Encoding ${encoding}, which the proxy cannot scan`,
+          extra: { upstream: upstream.name },
+        });
+        resolve(undefined);
+        return;
+      }
+      const status = answer.statusCode ?? 502;
+      res.writeHead(status, agentResponseHeaders(answer.headers, scrubber, decoder !== undefined));
+      const stages = decoder ? [answer, decoder(), scrubber.stream(), res] : [answer, scrubber.stream(), res];
+      // biome-ignore lint/suspicious/noExplicitAny: pipeline's overloads do not take a spread of mixed streams
+      (pipeline as any)(...stages, (error: Error | null) => {
+        if (error) {
+          outgoing.destroy();
+          res.destroy();
+        }
+        resolve(status);
+      });
+    });
+    if (body) outgoing.end(body);
+    else
+      pipeline(req, outgoing, (error) => {
+        if (error) outgoing.destroy(error);
+      });
+  });
+}

@@ -1,0 +1,236 @@
+import { describe, expect, it } from "vitest";
+import { formatProblem, type GraphqlRule, parseProxyConfig, type Upstream } from "../../src/proxy/config.ts";
+import { graphqlCalls, MAX_ROOT_FIELDS } from "../../src/proxy/graphql-calls.ts";
+import { matchRule, restCall } from "../../src/proxy/match-rule.ts";
+import { hasAmbiguousSegments } from "../../src/proxy/rest-path.ts";
+
+const loaded = parseProxyConfig(
+  `
+port: 0
+upstreams:
+  - name: platform
+    listen: /platform
+    target: https://api.platform.example
+    environment: staging
+    credential: { env: PLATFORM_TOKEN }
+    rules:
+      - { method: [GET, HEAD], path: /v1/volumes/:id, action: volume:read, resource: "railway:prj_demo/env/{env}/volume/:id" }
+      - { method: DELETE, path: /v1/volumes/:id, action: volume:delete, resource: "railway:prj_demo/env/{env}/volume/:id" }
+      - { method: post, path: "/v1/projects/:project/volumes/:id/backups/", action: backup:create, resource: "railway:{params.project}/env/{env}/volume/:id" }
+      - { method: GET, path: /v1/volumes/:id, action: backup:read, resource: "never-reached" }
+      - graphql:
+          path: /graphql
+          mutations:
+            volumeDelete: { action: volume:delete, resource: "railway:prj_demo/env/{env}/volume/{args.volumeId}" }
+            volumeCreate: { action: volume:create, resource: "railway:prj_demo/env/{env}/volume/{args.input.name}" }
+            backupDelete: { action: backup:delete, resource: "railway:prj_demo/env/{env}/backup/{args.backupId}" }
+          queries:
+            fields:
+              volume: { action: volume:read, resource: "railway:prj_demo/env/{env}/volume/{args.id}" }
+            default: { action: service:read, resource: "railway:prj_demo/env/{env}/services" }
+`,
+  "rules.yaml",
+);
+if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
+const upstream: Upstream = loaded.config.upstreams[0]!;
+const graphqlRule = upstream.rules.find((r): r is GraphqlRule => r.kind === "graphql")!;
+
+const staging = (path: string) => `railway:prj_demo/env/staging/${path}`;
+
+function rest(method: string, path: string) {
+  const match = matchRule(upstream, method, path);
+  if (match.kind !== "rest") return match.kind;
+  return restCall(match.rule, upstream.environment, match.params);
+}
+
+const gql = (query: string, variables?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  graphqlCalls(graphqlRule, "staging", { query, ...(variables ? { variables } : {}), ...extra });
+
+const calls = (query: string, variables?: Record<string, unknown>) => {
+  const result = gql(query, variables);
+  if (!result.ok) throw new Error(`${result.code}: ${result.detail}`);
+  return result.calls.map(({ action, resource, field }) => ({ action, resource, field }));
+};
+
+describe("REST rules", () => {
+  it("captures path parameters into the resource; the first matching rule wins", () => {
+    expect(rest("GET", "/v1/volumes/vol_1")).toEqual({
+      ok: true,
+      calls: [{ action: "volume:read", resource: staging("volume/vol_1") }],
+    });
+    expect(rest("HEAD", "/v1/volumes/vol_1")).toMatchObject({ calls: [{ action: "volume:read" }] });
+    expect(rest("DELETE", "/v1/volumes/vol_1")).toMatchObject({ calls: [{ action: "volume:delete" }] });
+    expect(rest("POST", "/v1/projects/prj_9/volumes/vol%5F2/backups/")).toEqual({
+      ok: true,
+      calls: [{ action: "backup:create", resource: "railway:prj_9/env/staging/volume/vol_2" }],
+    });
+  });
+
+  it("matches nothing for other methods, lengths, trailing slashes or encoded literals", () => {
+    for (const [method, path] of [
+      ["PUT", "/v1/volumes/vol_1"],
+      ["GET", "/v1/volumes"],
+      ["GET", "/v1/volumes/vol_1/"],
+      ["GET", "/v1/volumes/vol_1/extra"],
+      ["GET", "/v1/vol%75mes/vol_1"],
+      ["POST", "/v1/projects/prj_9/volumes/vol_2/backups"],
+    ] as const) {
+      expect(rest(method, path), `${method} ${path}`).toBe("none");
+    }
+  });
+
+  it("refuses parameter values that are not plain identifiers", () => {
+    for (const value of ["*", "vol_1%2F..%2Fprod", "-rf", ".hidden", "a%20b", "%7Bx%7D", "a?b"]) {
+      const result = rest("GET", `/v1/volumes/${value}`);
+      expect(result, value).toMatchObject({ ok: false, status: 400, code: "unresolvable_resource" });
+    }
+    // Undecodable or dot segments match no rule at all.
+    for (const value of ["%E0%A4%A", "%2e%2e", "%2E"]) expect(rest("GET", `/v1/volumes/${value}`), value).toBe("none");
+  });
+
+  it("flags ambiguous request paths before any rule is tried", () => {
+    for (const path of ["/a/../b", "/a/./b", "/a//b", "/a/%2E%2e", "/a%2fb", "/a\\b", "relative"]) {
+      expect(hasAmbiguousSegments(path), path).toBe(true);
+    }
+    for (const path of ["/", "/a/b", "/a/b/", "/a/..b", "/a/b.c"]) {
+      expect(hasAmbiguousSegments(path), path).toBe(false);
+    }
+  });
+
+  it("routes every method on the GraphQL path to the GraphQL rule", () => {
+    expect(matchRule(upstream, "GET", "/graphql").kind).toBe("graphql");
+    expect(matchRule(upstream, "POST", "/graphql").kind).toBe("graphql");
+    expect(matchRule(upstream, "POST", "/graphql/").kind).toBe("none");
+  });
+});
+
+describe("GraphQL rules", () => {
+  it("maps a mutation's arguments, literal or from variables (with defaults), into the resource", () => {
+    expect(calls('mutation { volumeDelete(volumeId: "vol_1") }')).toEqual([
+      { action: "volume:delete", resource: staging("volume/vol_1"), field: "volumeDelete" },
+    ]);
+    expect(calls("mutation($v: ID!) { volumeDelete(volumeId: $v) }", { v: "vol_2" })[0]!.resource).toBe(
+      staging("volume/vol_2"),
+    );
+    expect(calls('mutation($v: ID = "vol_3") { volumeDelete(volumeId: $v) }')[0]!.resource).toBe(
+      staging("volume/vol_3"),
+    );
+    expect(calls('mutation($v: ID = "vol_3") { volumeDelete(volumeId: $v) }', { v: "vol_4" })[0]!.resource).toBe(
+      staging("volume/vol_4"),
+    );
+    expect(
+      calls("mutation($input: VolumeCreateInput!) { volumeCreate(input: $input) { id } }", {
+        input: { name: "scratch" },
+      })[0]!.resource,
+    ).toBe(staging("volume/scratch"));
+    expect(calls('mutation($n: String!) { volumeCreate(input: {name: $n}) { id } }', { n: "x1" })[0]!.resource).toBe(
+      staging("volume/x1"),
+    );
+    expect(calls("mutation { volumeDelete(volumeId: 42) }")[0]!.resource).toBe(staging("volume/42"));
+  });
+
+  it("authorizes every top-level field: aliases, fragments, several operations", () => {
+    expect(
+      calls(`
+        query Q { volume(id: "vol_1") { id } services { id } }
+        mutation M { a: volumeDelete(volumeId: "vol_1") ...More ... on Mutation { c: volumeDelete(volumeId: "vol_3") } }
+        fragment More on Mutation { b: volumeDelete(volumeId: "vol_2") }
+      `),
+    ).toEqual([
+      { action: "volume:read", resource: staging("volume/vol_1"), field: "volume" },
+      { action: "service:read", resource: staging("services"), field: "services" },
+      { action: "volume:delete", resource: staging("volume/vol_1"), field: "a: volumeDelete" },
+      { action: "volume:delete", resource: staging("volume/vol_2"), field: "b: volumeDelete" },
+      { action: "volume:delete", resource: staging("volume/vol_3"), field: "c: volumeDelete" },
+    ]);
+    expect(calls('mutation { backupDelete(backupId: "bak_1") }')).toEqual([
+      { action: "backup:delete", resource: staging("backup/bak_1"), field: "backupDelete" },
+    ]);
+  });
+
+  it("refuses unknown mutations, even next to known ones, and unknown queries without a default", () => {
+    expect(gql('mutation { volumeDelete(volumeId: "v") serviceDelete(id: "s") }')).toMatchObject({
+      ok: false,
+      status: 403,
+      code: "unknown_mutation",
+      field: "serviceDelete",
+    });
+    const noDefault: GraphqlRule = { ...graphqlRule, queryDefault: undefined };
+    expect(graphqlCalls(noDefault, "staging", { query: "{ variables { name } }" })).toMatchObject({
+      ok: false,
+      code: "unknown_query",
+    });
+    expect(graphqlCalls(noDefault, "staging", { query: '{ volume(id: "v") { id } }' }).ok).toBe(true);
+  });
+
+  it("refuses documents it cannot read", () => {
+    const refusals: [unknown, string][] = [
+      [{ query: "mutation { volumeDelete(volumeId: " }, "unparseable_graphql"],
+      [{ query: "type Volume { id: ID }" }, "unparseable_graphql"],
+      [{ query: "fragment F on Mutation { volumeDelete(volumeId: \"v\") }" }, "unparseable_graphql"],
+      [{ query: "mutation { ...Missing }" }, "unparseable_graphql"],
+      [{ query: "mutation { ...A } fragment A on Mutation { ...B } fragment B on Mutation { ...A }" }, "unparseable_graphql"],
+      [{ query: "" }, "invalid_graphql_request"],
+      [{ extensions: { persistedQuery: { sha256Hash: "abc" } } }, "invalid_graphql_request"],
+      [{ query: "{ services { id } }", variables: [1] }, "invalid_graphql_request"],
+      [{ query: "{ services { id } }", operationName: 5 }, "invalid_graphql_request"],
+      [[{ query: "{ services { id } }" }], "graphql_batch_not_supported"],
+      ["{ services { id } }", "invalid_graphql_request"],
+      [{ query: "subscription { volumeEvents { id } }" }, "subscription_not_supported"],
+      [{ query: `{ ${"services { id } ".repeat(5000)} }` }, "unparseable_graphql"],
+    ];
+    for (const [body, code] of refusals) {
+      const result = graphqlCalls(graphqlRule, "staging", body);
+      expect(result, JSON.stringify(body).slice(0, 80)).toMatchObject({ ok: false, code });
+    }
+  });
+
+  it("refuses a field whose resource cannot be filled safely", () => {
+    const cases: [string, Record<string, unknown> | undefined][] = [
+      ["mutation { volumeDelete }", undefined],
+      ["mutation($v: ID) { volumeDelete(volumeId: $v) }", undefined],
+      ["mutation($v: ID) { volumeDelete(volumeId: $v) }", { v: null }],
+      ["mutation($v: ID) { volumeDelete(volumeId: $v) }", { v: "vol_1/../../production/volume/db" }],
+      ["mutation($v: ID) { volumeDelete(volumeId: $v) }", { v: "**" }],
+      ["mutation($v: ID) { volumeDelete(volumeId: $v) }", { v: ["vol_1", "vol_2"] }],
+      ["mutation($v: ID) { volumeDelete(volumeId: $v) }", { v: { id: "vol_1" } }],
+      ['mutation { volumeCreate(input: {name: "a b"}) { id } }', undefined],
+      ["mutation { volumeCreate(input: {}) { id } }", undefined],
+    ];
+    for (const [query, variables] of cases) {
+      expect(gql(query, variables), `${query} ${JSON.stringify(variables)}`).toMatchObject({
+        ok: false,
+        status: 400,
+        code: "unresolvable_resource",
+      });
+    }
+  });
+
+  it("bounds the work one document can ask for", () => {
+    const many = Array.from({ length: MAX_ROOT_FIELDS + 1 }, (_, i) => `f${i}: services { id }`).join(" ");
+    expect(gql(`{ ${many} }`)).toMatchObject({ ok: false, code: "too_many_fields" });
+    // Fragments that multiply: 2^20 spreads if expanded naively.
+    const fragments = Array.from(
+      { length: 20 },
+      (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`,
+    ).join(" ");
+    expect(gql(`{ ...F0 } ${fragments} fragment F20 on Query { __typename }`)).toMatchObject({
+      ok: false,
+      code: "too_many_fields",
+    });
+  });
+
+  it("forwards the document it parsed, re-printed, with the variables and operation name", () => {
+    const result = gql(
+      'mutation Drop($v: ID!) { volumeDelete(volumeId: $v) } # comment',
+      { v: "vol_1" },
+      { operationName: "Drop", extensions: { persistedQuery: { sha256Hash: "x" } } },
+    );
+    if (!result.ok) throw new Error(result.detail);
+    expect(result.request).toEqual({
+      query: "mutation Drop($v: ID!) {\n  volumeDelete(volumeId: $v)\n}",
+      variables: { v: "vol_1" },
+      operationName: "Drop",
+    });
+  });
+});
