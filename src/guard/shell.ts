@@ -1,14 +1,263 @@
-// Shell: parses a command line with mvdan/sh and hands every simple command, with its resolved words and stdin, to the command tables.
+// Shell: a command line becomes simple commands (resolved words, environment, stdin, redirections) for the command
+// tables. Simple lines take the exact fast reader; everything else is parsed by mvdan/sh (the parser behind shfmt).
 import sh, { type ShNode } from "mvdan-sh";
 import type { Analysis } from "./analysis.ts";
-import { invoke } from "./clis/index.ts";
 import { analyzeWriteTarget } from "./clis/files.ts";
+import { invoke } from "./clis/index.ts";
 import type { InvocationContext, Word } from "./command.ts";
 import { pipelineOutput } from "./payloads.ts";
 import { analyzeShellFallback } from "./shell-fallback.ts";
+import { parseSimple, type SimpleRedirect, type SimpleScript, type SimpleWord } from "./shell-simple.ts";
 
 const { syntax } = sh;
 const parser = syntax.NewParser();
+
+export interface ShellOptions {
+  /** "simple" only accepts the fast subset (tests); "full" always uses mvdan/sh (tests); default: fast when possible. */
+  parser?: "auto" | "full" | "simple";
+  /** Records every simple command as it is classified, for tests comparing the two readers. */
+  trace?: TraceEntry[];
+}
+
+export interface TraceEntry {
+  argv: Word[];
+  env: Record<string, string>;
+  stdin: string | null;
+  piped: boolean;
+  writes: { target: string; append: boolean }[];
+}
+
+/** Parses and walks a shell script; on a parse error, reads it as if closed or with a tolerant tokenizer. */
+export function analyzeShell(script: string, an: Analysis, vars?: ReadonlyMap<string, Word>, options: ShellOptions = {}): boolean {
+  const runner = new ShellRunner(an, new Map(vars), options.trace);
+  if (options.parser !== "full") {
+    const simple = parseSimple(script);
+    if (simple) {
+      runner.simpleScript(simple);
+      return true;
+    }
+    if (options.parser === "simple") return false;
+  }
+  let file: ShNode;
+  try {
+    file = parser.Parse(script, "");
+  } catch (error) {
+    const message = parseErrorMessage(error);
+    const repaired = repair(script);
+    if (repaired) {
+      an.uncertain(`does not parse as shell (${message}); read as if it were closed`, false);
+      new MvdanWalker(runner).stmts(list(repaired.Stmts));
+    } else analyzeShellFallback(script, an, message);
+    return true;
+  }
+  new MvdanWalker(runner).stmts(list(file.Stmts));
+  return true;
+}
+
+function parseErrorMessage(error: unknown): string {
+  const e = error as { Error?: () => string; message?: string };
+  if (typeof e?.Error === "function") return e.Error();
+  return e?.message ?? String(error);
+}
+
+/** An unterminated quote or block: close it and read on, as the text up to there is what a shell would see. */
+function repair(script: string): ShNode | null {
+  for (const tail of ["'", '"', "`", ")", "'\"", "\"'", "\n}", "\nfi", "\ndone", "))"]) {
+    try {
+      return parser.Parse(script + tail, "");
+    } catch {
+      // try the next closing
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- the runner both readers feed
+
+interface Feed {
+  data: Buffer | null;
+  hint: string;
+}
+const NO_FEED: Feed = { data: null, hint: "" };
+
+export type RedirectKind = "write" | "append" | "in" | "heredoc" | "herestring" | "dup";
+interface Redirect {
+  kind: RedirectKind;
+  target: Word;
+}
+interface Assign {
+  name: string;
+  value: Word | null;
+  append: boolean;
+}
+
+const dynamicWord = (t: string): Word => ({ text: t, dynamic: true, glob: false });
+const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
+
+class ShellRunner {
+  constructor(
+    readonly an: Analysis,
+    public vars: Map<string, Word>,
+    private readonly trace?: TraceEntry[],
+  ) {}
+
+  scoped<T>(run: () => T): T {
+    const saved = this.vars;
+    this.vars = new Map(saved);
+    try {
+      return run();
+    } finally {
+      this.vars = saved;
+    }
+  }
+
+  assign(a: Assign, into: Map<string, Word>): void {
+    const value = a.value ?? EMPTY_WORD;
+    const previous = a.append ? into.get(a.name) : undefined;
+    into.set(a.name, previous ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false } : value);
+  }
+
+  /**
+   * One simple command. Arguments were expanded with the shell's variables; prefix assignments only form the
+   * command's environment (as in a shell: `X=1 echo $X` prints the old X, `X=1 sh -c 'echo $X'` prints 1).
+   * Returns the command's stdout when it can be known statically, for the next pipeline stage.
+   */
+  call(assigns: Assign[], argv: Word[], redirects: Redirect[], feed?: Feed): Feed {
+    if (argv.length === 0) {
+      for (const a of assigns) this.assign(a, this.vars);
+      this.writes(redirects);
+      return NO_FEED;
+    }
+    const env = assigns.length ? new Map(this.vars) : this.vars;
+    for (const a of assigns) this.assign(a, env);
+    const context: InvocationContext = {
+      stdin: feed?.data ?? null,
+      piped: feed !== undefined && feed.data === null,
+      stdinHint: feed?.hint ?? "",
+      vars: env,
+    };
+    for (const r of redirects) {
+      if (r.kind === "heredoc") {
+        context.stdin = Buffer.from(r.target.text);
+        context.piped = false;
+        context.stdinHint = "heredoc";
+        this.an.note(r.target.text);
+      } else if (r.kind === "herestring") {
+        context.stdin = r.target.dynamic ? null : Buffer.from(`${r.target.text}\n`);
+        context.piped = r.target.dynamic;
+        context.stdinHint = r.target.text;
+      } else if (r.kind === "in") {
+        context.stdin = null;
+        context.piped = true;
+        context.stdinHint = `< ${r.target.text}`;
+      }
+    }
+    const hint = argv.map((w) => w.text).join(" ");
+    const out: Feed = { data: null, hint };
+    if (this.trace) {
+      this.trace.push({
+        argv,
+        env: Object.fromEntries(assigns.map((a) => [a.name, env.get(a.name)?.text ?? ""])),
+        stdin: context.stdin?.toString("utf8") ?? null,
+        piped: context.piped,
+        writes: redirects.filter((r) => r.kind === "write" || r.kind === "append").map((r) => ({ target: r.target.text, append: r.kind === "append" })),
+      });
+    }
+    const an = this.an;
+    an.nest(() => {
+      out.data = pipelineOutput(invoke(argv, context, an));
+    });
+    this.writes(redirects);
+    return out;
+  }
+
+  /** Output redirections can truncate files or overwrite devices. */
+  writes(redirects: Redirect[]): void {
+    for (const r of redirects) {
+      if (r.kind === "write" || r.kind === "append") analyzeWriteTarget(r.target, r.kind === "append", this.an);
+    }
+  }
+
+  // ------------------------------------------------------------ the fast reader's output
+
+  /** Runs the script; returns the last pipeline's static output, for `$(…)`. */
+  simpleScript(script: SimpleScript): Buffer | null {
+    let feed: Feed = NO_FEED;
+    for (const pipeline of script) {
+      let stage: Feed | undefined;
+      for (const command of pipeline) {
+        const assigns = command.assigns.map((a) => ({ name: a.name, append: a.append, value: this.simpleWord(a.value) }));
+        const argv = command.words.flatMap((w) => this.simpleFields(w));
+        const redirects = command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.simpleWord(r.target) }));
+        stage = this.call(assigns, argv, redirects, pipeline.length > 1 ? stage : undefined);
+      }
+      feed = stage ?? NO_FEED;
+    }
+    return script.length === 1 ? feed.data : null;
+  }
+
+  /** `$(…)`: the inner commands run through the tables and, when their output is static (`echo … | base64 -d`), it is used. */
+  substitution(run: () => Buffer | null): Word {
+    const data = this.scoped(run);
+    if (data === null) return dynamicWord("$(…)");
+    const decoded = data.toString("utf8").replace(/\n+$/, "");
+    this.an.note(decoded);
+    return { text: decoded, dynamic: false, glob: false };
+  }
+
+  private simpleWord(word: SimpleWord): Word {
+    let text = "";
+    let dynamic = false;
+    let glob = false;
+    for (const part of word) {
+      if (part.subst) {
+        const r = this.substitution(() => this.simpleScript(part.subst!));
+        text += r.text;
+        dynamic ||= r.dynamic;
+      } else if (part.param !== undefined) {
+        const r = this.vars.get(part.param) ?? dynamicWord(`$${part.param}`);
+        text += r.text;
+        dynamic ||= r.dynamic;
+      } else {
+        text += part.text;
+        glob ||= !part.quoted && /[*?[]/.test(part.text);
+      }
+    }
+    return { text, dynamic, glob };
+  }
+
+  /** Field splitting applies to an unquoted expansion standing alone. */
+  private simpleFields(word: SimpleWord): Word[] {
+    const resolved = this.simpleWord(word);
+    const only = word.length === 1 && (word[0]!.param !== undefined || word[0]!.subst !== undefined) && !word[0]!.quoted;
+    return only ? splitFields(resolved) : [resolved];
+  }
+}
+
+const SIMPLE_REDIRECTS: Record<SimpleRedirect["op"], RedirectKind> = {
+  ">": "write",
+  ">|": "write",
+  "<>": "write",
+  "&>": "write",
+  ">>": "append",
+  "&>>": "append",
+  "<": "in",
+  ">&": "dup",
+  "<&": "dup",
+};
+
+function splitFields(resolved: Word): Word[] {
+  if (/\s/.test(resolved.text.trim())) {
+    return resolved.text
+      .trim()
+      .split(/\s+/)
+      .map((t) => ({ text: t, dynamic: resolved.dynamic, glob: /[*?[]/.test(t) }));
+  }
+  if (resolved.text === "" && !resolved.dynamic) return [];
+  return [resolved];
+}
+
+// ---------------------------------------------------------------- mvdan/sh
 
 const list = (value: unknown): ShNode[] => (Array.isArray(value) ? (value as ShNode[]) : []);
 const node = (value: unknown): ShNode | null => (value && typeof value === "object" ? (value as ShNode) : null);
@@ -29,93 +278,51 @@ function expOp(src: string): unknown {
 const OP = {
   pipe: firstCmd("a | b").Op,
   pipeAll: firstCmd("a |& b").Op,
-  redirOut: redirOp("a > b"),
-  appendOut: redirOp("a >> b"),
-  redirIn: redirOp("a < b"),
-  heredoc: redirOp("a <<E\nx\nE"),
-  dashHeredoc: redirOp("a <<-E\nx\nE"),
-  hereString: redirOp("a <<< b"),
-  redirAll: redirOp("a &> b"),
-  appendAll: redirOp("a &>> b"),
-  clobber: redirOp("a >| b"),
-  readWrite: redirOp("a <> b"),
   defaultUnsetOrNull: expOp("echo ${X:-d}"),
   defaultUnset: expOp("echo ${X-d}"),
   assignUnsetOrNull: expOp("echo ${X:=d}"),
   assignUnset: expOp("echo ${X=d}"),
 };
-const WRITE_OPS = new Set([OP.redirOut, OP.redirAll, OP.clobber, OP.readWrite]);
-const APPEND_OPS = new Set([OP.appendOut, OP.appendAll]);
+const REDIRECT_KINDS = new Map<unknown, RedirectKind>([
+  [redirOp("a > b"), "write"],
+  [redirOp("a >| b"), "write"],
+  [redirOp("a <> b"), "write"],
+  [redirOp("a &> b"), "write"],
+  [redirOp("a >> b"), "append"],
+  [redirOp("a &>> b"), "append"],
+  [redirOp("a < b"), "in"],
+  [redirOp("a <<E\nx\nE"), "heredoc"],
+  [redirOp("a <<-E\nx\nE"), "heredoc"],
+  [redirOp("a <<< b"), "herestring"],
+]);
+const DEFAULT_OPS = new Set([OP.defaultUnset, OP.defaultUnsetOrNull, OP.assignUnset, OP.assignUnsetOrNull]);
 
-const dynamicWord = (t: string): Word => ({ text: t, dynamic: true, glob: false });
-
-/** Parses and walks a shell script; on a parse error falls back to a tolerant tokenizer that errs towards destructive. */
-export function analyzeShell(script: string, an: Analysis, vars?: ReadonlyMap<string, Word>): void {
-  let file: ShNode;
-  try {
-    file = parser.Parse(script, "");
-  } catch (error) {
-    const message = parseErrorMessage(error);
-    const repaired = repair(script);
-    if (repaired) {
-      an.uncertain(`does not parse as shell (${message}); read as if it were closed`, false);
-      new ShellWalker(an, new Map(vars)).stmts(list(repaired.Stmts));
-    } else analyzeShellFallback(script, an, message);
-    return;
-  }
-  new ShellWalker(an, new Map(vars)).stmts(list(file.Stmts));
-}
-
-/** An unterminated quote or block still runs up to where it breaks in a real shell's eyes; close it and read on. */
-function repair(script: string): ShNode | null {
-  for (const tail of ["'", '"', "`", ")", "'\"", "\"'", "\n}", "\nfi", "\ndone", "))"]) {
-    try {
-      return parser.Parse(script + tail, "");
-    } catch {
-      // try the next closing
-    }
-  }
-  return null;
-}
-
-function parseErrorMessage(error: unknown): string {
-  const e = error as { Error?: () => string; message?: string };
-  if (typeof e?.Error === "function") return e.Error();
-  return e?.message ?? String(error);
-}
-
-interface Feed {
-  data: Buffer | null;
-  hint: string;
-}
-
-class ShellWalker {
-  constructor(
-    private readonly an: Analysis,
-    private vars: Map<string, Word>,
-  ) {}
+class MvdanWalker {
+  constructor(private readonly r: ShellRunner) {}
 
   stmts(stmts: ShNode[]): void {
     for (const s of stmts) this.stmt(s);
   }
 
-  stmt(stmt: ShNode, feed?: Feed): Buffer | null {
+  stmt(stmt: ShNode, feed?: Feed): Feed {
     const cmd = node(stmt.Cmd);
-    const redirs = list(stmt.Redirs);
-    if (!cmd) {
-      this.writes(redirs, this.vars);
-      return null;
-    }
+    if (cmd && syntax.NodeType(cmd) === "CallExpr") return this.call(cmd, list(stmt.Redirs), feed);
+    if (cmd) this.compound(cmd);
+    this.r.writes(this.redirects(list(stmt.Redirs)));
+    return NO_FEED;
+  }
+
+  private compound(cmd: ShNode): void {
     switch (syntax.NodeType(cmd)) {
-      case "CallExpr":
-        return this.call(cmd, redirs, feed).data;
       case "BinaryCmd":
-        if (cmd.Op === OP.pipe || cmd.Op === OP.pipeAll) return this.pipeline(cmd);
-        this.stmt(node(cmd.X)!);
-        this.stmt(node(cmd.Y)!);
+        if (cmd.Op === OP.pipe || cmd.Op === OP.pipeAll) this.pipeline(cmd);
+        else {
+          this.stmt(node(cmd.X)!);
+          this.stmt(node(cmd.Y)!);
+        }
         break;
       case "Subshell":
-        this.scoped(() => this.stmts(list(cmd.Stmts)));
+        this.r.scoped(() => this.stmts(list(cmd.Stmts)));
         break;
       case "Block":
         this.stmts(list(cmd.Stmts));
@@ -131,7 +338,7 @@ class ShellWalker {
         this.forClause(cmd);
         break;
       case "CaseClause":
-        this.word(node(cmd.Word)!, this.vars);
+        this.word(node(cmd.Word)!);
         for (const item of list(cmd.Items)) this.stmts(list(item.Stmts));
         break;
       case "FuncDecl":
@@ -143,22 +350,13 @@ class ShellWalker {
         if (node(cmd.Stmt)) this.stmt(node(cmd.Stmt)!);
         break;
       case "DeclClause":
-        this.declare(cmd);
+        for (const a of list(cmd.Args)) {
+          if (node(a.Name)) this.r.assign(this.assignment(a), this.r.vars);
+          else if (node(a.Value)) this.word(node(a.Value)!);
+        }
         break;
       default:
         this.nestedSubstitutions(cmd);
-    }
-    this.writes(redirs, this.vars);
-    return null;
-  }
-
-  private scoped(run: () => void): void {
-    const saved = this.vars;
-    this.vars = new Map(saved);
-    try {
-      run();
-    } finally {
-      this.vars = saved;
     }
   }
 
@@ -172,147 +370,73 @@ class ShellWalker {
   private forClause(clause: ShNode): void {
     const loop = node(clause.Loop);
     if (loop && syntax.NodeType(loop) === "WordIter") {
-      const items = list(loop.Items).flatMap((w) => this.fields(w, this.vars));
+      const items = list(loop.Items).flatMap((w) => this.fields(w));
       const name = text(node(loop.Name)?.Value);
-      this.vars.set(name, dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`));
+      this.r.vars.set(name, dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`));
     } else if (loop) this.nestedSubstitutions(loop);
     this.stmts(list(clause.Do));
   }
 
-  private declare(decl: ShNode): void {
-    for (const assign of list(decl.Args)) {
-      if (node(assign.Name)) this.assign(assign, this.vars);
-      else if (node(assign.Value)) this.word(node(assign.Value)!, this.vars);
+  private assignment(a: ShNode): Assign {
+    const name = text(node(a.Name)?.Value);
+    const value = node(a.Value);
+    if (value) return { name, value: this.word(value), append: Boolean(a.Append) };
+    if (node(a.Array)) {
+      this.nestedSubstitutions(node(a.Array)!);
+      return { name, value: dynamicWord(`$${name}`), append: false };
     }
+    return { name, value: null, append: false };
   }
 
-  private assign(assign: ShNode, into: Map<string, Word>): void {
-    const name = text(node(assign.Name)?.Value);
-    if (!name) return;
-    const value = node(assign.Value);
-    if (value) {
-      const resolved = this.word(value, into);
-      const previous = assign.Append ? into.get(name) : undefined;
-      into.set(
-        name,
-        previous ? { ...resolved, text: previous.text + resolved.text, dynamic: previous.dynamic || resolved.dynamic } : resolved,
-      );
-    } else if (node(assign.Array)) {
-      into.set(name, dynamicWord(`$${name}`));
-      this.nestedSubstitutions(node(assign.Array)!);
-    } else if (!assign.Naked) into.set(name, { text: "", dynamic: false, glob: false });
-  }
-
-  private pipeline(cmd: ShNode): Buffer | null {
+  private pipeline(cmd: ShNode): Feed {
     const stages: ShNode[] = [];
     const flatten = (c: ShNode) => {
-      const x = node(c.X)!;
-      const y = node(c.Y)!;
-      for (const s of [x, y]) {
+      for (const s of [node(c.X)!, node(c.Y)!]) {
         const inner = node(s.Cmd);
-        if (inner && syntax.NodeType(inner) === "BinaryCmd" && (inner.Op === OP.pipe || inner.Op === OP.pipeAll))
-          flatten(inner);
+        if (inner && syntax.NodeType(inner) === "BinaryCmd" && (inner.Op === OP.pipe || inner.Op === OP.pipeAll)) flatten(inner);
         else stages.push(s);
       }
     };
     flatten(cmd);
-    let feed: Feed = { data: null, hint: "" };
-    for (const stage of stages) {
-      const inner = node(stage.Cmd);
-      if (inner && syntax.NodeType(inner) === "CallExpr") feed = this.call(inner, list(stage.Redirs), feed);
-      else {
-        this.stmt(stage);
-        feed = { data: null, hint: "" };
-      }
-    }
-    return feed.data;
+    let feed: Feed = NO_FEED;
+    for (const stage of stages) feed = this.stmt(stage, feed);
+    return feed;
   }
 
-  /** Analyses one simple command; returns its stdout when it can be known statically, for the next pipeline stage. */
   private call(cmd: ShNode, redirs: ShNode[], feed?: Feed): Feed {
-    const args = list(cmd.Args);
-    const assigns = list(cmd.Assigns);
-    if (args.length === 0) {
-      for (const a of assigns) this.assign(a, this.vars);
-      this.writes(redirs, this.vars);
-      return { data: null, hint: "" };
-    }
-    const local = assigns.length ? new Map(this.vars) : this.vars;
-    for (const a of assigns) this.assign(a, local);
-    const argv = args.flatMap((w) => this.fields(w, local));
-    const hint = argv.map((w) => w.text).join(" ");
-    if (argv.length === 0) return { data: null, hint };
+    const assigns = list(cmd.Assigns).map((a) => this.assignment(a));
+    const argv = list(cmd.Args).flatMap((w) => this.fields(w));
+    return this.r.call(assigns, argv, this.redirects(redirs), feed);
+  }
 
-    const context: InvocationContext = {
-      stdin: feed?.data ?? null,
-      piped: feed !== undefined && feed.data === null,
-      stdinHint: feed?.hint ?? "",
-      vars: local,
-    };
+  private redirects(redirs: ShNode[]): Redirect[] {
+    const out: Redirect[] = [];
     for (const r of redirs) {
-      const op = r.Op;
-      if (op === OP.heredoc || op === OP.dashHeredoc) {
-        const body = node(r.Hdoc) ? this.word(node(r.Hdoc)!, local, true).text : "";
-        context.stdin = Buffer.from(body);
-        context.piped = false;
-        context.stdinHint = "heredoc";
-        this.an.note(body);
-      } else if (op === OP.hereString) {
-        const body = this.word(node(r.Word)!, local);
-        context.stdin = body.dynamic ? null : Buffer.from(`${body.text}\n`);
-        context.piped = body.dynamic;
-        context.stdinHint = body.text;
-      } else if (op === OP.redirIn) {
-        context.stdin = null;
-        context.piped = true;
-        context.stdinHint = `< ${this.word(node(r.Word)!, local).text}`;
-      }
+      const kind = REDIRECT_KINDS.get(r.Op) ?? "dup";
+      if (kind === "heredoc") out.push({ kind, target: node(r.Hdoc) ? this.word(node(r.Hdoc)!, true) : EMPTY_WORD });
+      else if (node(r.Word)) out.push({ kind, target: this.word(node(r.Word)!) });
     }
-    const an = this.an;
-    const out: Feed = { data: null, hint };
-    an.nest(() => {
-      out.data = pipelineOutput(invoke(argv, context, an));
-    });
-    this.writes(redirs, local);
     return out;
   }
 
-  /** Output redirections can truncate files or devices. */
-  private writes(redirs: ShNode[], vars: Map<string, Word>): void {
-    for (const r of redirs) {
-      const op = r.Op;
-      const target = node(r.Word);
-      if (!target || op === OP.heredoc || op === OP.dashHeredoc || op === OP.hereString) continue;
-      if (WRITE_OPS.has(op) || APPEND_OPS.has(op)) {
-        const resolved = this.word(target, vars);
-        if (/^&?\d*-?$/.test(resolved.text)) continue; // fd duplication like 2>&1
-        analyzeWriteTarget(resolved, APPEND_OPS.has(op), this.an);
-      } else this.word(target, vars);
-    }
-  }
-
-  /** Words of one shell word after field splitting of unquoted expansions. */
-  private fields(w: ShNode, vars: Map<string, Word>): Word[] {
+  /** Words of one shell word after field splitting of an unquoted expansion standing alone. */
+  private fields(w: ShNode): Word[] {
     const parts = list(w.Parts);
-    const resolved = this.word(w, vars);
-    const unquotedExpansion =
-      parts.length === 1 && ["ParamExp", "CmdSubst"].includes(syntax.NodeType(parts[0]));
-    if (unquotedExpansion && /\s/.test(resolved.text.trim())) {
-      return resolved.text
-        .trim()
-        .split(/\s+/)
-        .map((t) => ({ text: t, dynamic: resolved.dynamic, glob: /[*?[]/.test(t) }));
-    }
-    if (unquotedExpansion && resolved.text === "" && !resolved.dynamic) return [];
-    return [resolved];
+    const resolved = this.parts(parts, false);
+    const only = parts.length === 1 && ["ParamExp", "CmdSubst"].includes(syntax.NodeType(parts[0]));
+    return only ? splitFields(resolved) : [resolved];
   }
 
-  word(w: ShNode, vars: Map<string, Word>, heredoc = false): Word {
+  private word(w: ShNode, heredoc = false): Word {
+    return this.parts(list(w.Parts), heredoc);
+  }
+
+  private parts(parts: ShNode[], quoted: boolean): Word {
     let out = "";
     let dynamic = false;
     let glob = false;
-    for (const p of list(w.Parts)) {
-      const r = this.part(p, vars, heredoc);
+    for (const p of parts) {
+      const r = this.part(p, quoted);
       out += r.text;
       dynamic ||= r.dynamic;
       glob ||= r.glob;
@@ -320,30 +444,24 @@ class ShellWalker {
     return { text: out, dynamic, glob };
   }
 
-  private part(p: ShNode, vars: Map<string, Word>, quoted: boolean): Word {
+  private part(p: ShNode, quoted: boolean): Word {
     switch (syntax.NodeType(p)) {
       case "Lit": {
         const raw = text(p.Value);
-        return { text: quoted ? unescapeQuoted(raw) : unescapeBare(raw), dynamic: false, glob: !quoted && /[*?[]/.test(raw) };
+        return { text: quoted ? unescapeQuoted(raw) : unescapeBare(raw), dynamic: false, glob: !quoted && /(^|[^\\])[*?[]/.test(raw) };
       }
       case "SglQuoted":
         return { text: p.Dollar ? ansiC(text(p.Value)) : text(p.Value), dynamic: false, glob: false };
       case "DblQuoted": {
-        let out = "";
-        let dynamic = false;
-        for (const q of list(p.Parts)) {
-          const r = this.part(q, vars, true);
-          out += r.text;
-          dynamic ||= r.dynamic;
-        }
-        return { text: out, dynamic, glob: false };
+        const inner = this.parts(list(p.Parts), true);
+        return { ...inner, glob: false };
       }
       case "ParamExp":
-        return this.param(p, vars);
+        return this.param(p);
       case "CmdSubst":
         return this.substitute(list(p.Stmts));
       case "ProcSubst":
-        this.scoped(() => this.stmts(list(p.Stmts)));
+        this.r.scoped(() => this.stmts(list(p.Stmts)));
         return dynamicWord("/dev/fd/63");
       case "ArithmExp":
         this.nestedSubstitutions(p);
@@ -355,33 +473,27 @@ class ShellWalker {
     }
   }
 
-  private param(p: ShNode, vars: Map<string, Word>): Word {
+  private param(p: ShNode): Word {
     const name = text(node(p.Param)?.Value);
     if (p.Length || p.Excl || node(p.Slice) || node(p.Repl) || node(p.Index)) return dynamicWord(`$${name}`);
-    const known = vars.get(name);
+    const known = this.r.vars.get(name);
     const exp = node(p.Exp);
-    const isDefault =
-      exp && [OP.defaultUnset, OP.defaultUnsetOrNull, OP.assignUnset, OP.assignUnsetOrNull].includes(exp.Op);
+    const isDefault = exp !== null && DEFAULT_OPS.has(exp.Op);
     if (known && (known.text !== "" || !isDefault)) return known;
-    if (exp && isDefault && node(exp.Word)) {
-      const fallback = this.word(node(exp.Word)!, vars);
-      return { text: fallback.text, dynamic: true, glob: fallback.glob };
+    const fallbackWord = exp ? node(exp.Word) : null;
+    if (fallbackWord) {
+      const fallback = this.word(fallbackWord);
+      if (isDefault) return { text: fallback.text, dynamic: true, glob: fallback.glob };
     }
-    if (exp && node(exp.Word)) this.word(node(exp.Word)!, vars);
     return dynamicWord(`$${name}`);
   }
 
-  /** `$(…)`: runs the inner commands through the tables and, when their output is static (`echo … | base64 -d`), uses it. */
   private substitute(stmts: ShNode[]): Word {
-    const out: { data: Buffer | null } = { data: null };
-    this.scoped(() => {
-      if (stmts.length === 1) out.data = this.stmt(stmts[0]!);
-      else this.stmts(stmts);
+    return this.r.substitution(() => {
+      if (stmts.length === 1) return this.stmt(stmts[0]!).data;
+      this.stmts(stmts);
+      return null;
     });
-    if (out.data === null) return dynamicWord("$(…)");
-    const decoded = out.data.toString("utf8").replace(/\n+$/, "");
-    this.an.note(decoded);
-    return { text: decoded, dynamic: false, glob: false };
   }
 
   /** Commands hidden in nodes the walker does not model (`[[ … ]]`, `(( … ))`, arrays) still run. */
@@ -396,7 +508,7 @@ class ShellWalker {
       }
       return true;
     });
-    for (const n of found) this.scoped(() => this.stmts(list(n.Stmts)));
+    for (const n of found) this.r.scoped(() => this.stmts(list(n.Stmts)));
   }
 }
 

@@ -141,19 +141,6 @@ export async function authorizeCalls(
   return { allow: true, approvals: held.map((h) => h.approvalId) };
 }
 
-/**
- * When a sibling's refusal cut the others short, outcomes were not all collected: the refusing one is whichever
- * did not come back approved. Looked up again so the answer names it; without one, the hold timed out.
- */
-async function firstRefusal(
-  held: { call: ActionCall; approvalId: string }[],
-  outcomes: { status: ApprovalStatus | "timeout" }[],
-): Promise<{ call: ActionCall; approvalId: string; status: ApprovalStatus | "timeout" } | undefined> {
-  if (outcomes.length === held.length) return undefined;
-  const first = held[0]!;
-  return { ...first, status: "timeout" };
-}
-
 async function waitForApproval(
   broker: BrokerClient,
   options: { approvalId: string; token: string; deadline: number; signal: AbortSignal; clock: Clock },

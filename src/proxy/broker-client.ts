@@ -36,7 +36,9 @@ export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
 const approvalAnswer = z.object({
   id: z.string().optional(),
   // "used": spent by an identical call held alongside this one; for this call it is as good as expired.
-  status: z.enum(["pending", "approved", "denied", "expired", "used"]).transform((s) => (s === "used" ? "expired" : s)),
+  status: z
+    .enum(["pending", "approved", "denied", "expired", "used"])
+    .transform((s) => (s === "used" ? "expired" : s)),
 });
 
 const problemBody = z.object({ code: z.string().optional(), detail: z.string().optional() });

@@ -484,7 +484,7 @@ function compileRule(
     ];
   }
 
-  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(raw.path) || raw.path.includes("//")) {
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(raw.path) || raw.path.includes("//")) {
     problem([...at, "graphql", "path"], `expected a path like "/graphql", got ${JSON.stringify(raw.path)}`);
   }
   const mappings = (entries: Record<string, z.infer<typeof actionMapping>>, key: PropertyKey[]) => {

@@ -289,6 +289,7 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
       }
     }
   } catch (error) {
+    if (error instanceof CallAbandonedError) return log(499, "agent_gone");
     if (error instanceof LeashError)
       return refuse({ status: error.status, code: error.code, detail: error.message, extra });
     throw error;
@@ -400,7 +401,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.once("end", () => resolve(Buffer.concat(chunks)));
-    req.once("error", reject);
+    req.once("error", () => reject(new CallAbandonedError("the agent went away mid-body")));
+    req.once("close", () => {
+      if (!req.complete) reject(new CallAbandonedError("the agent went away mid-body"));
+    });
   });
 }
 

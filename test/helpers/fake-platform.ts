@@ -160,7 +160,11 @@ export class FakePlatform {
     }
 
     if ((path === "/graphql" || path === "/graphql/v2") && req.method === "POST") {
-      const request = JSON.parse(body) as { query: string; variables?: Record<string, unknown>; operationName?: string };
+      const request = JSON.parse(body) as {
+        query: string;
+        variables?: Record<string, unknown>;
+        operationName?: string;
+      };
       try {
         call.fields = topLevelFields(request.query);
       } catch {
@@ -178,7 +182,9 @@ export class FakePlatform {
 
     const volume = /^\/v1\/volumes\/([^/]+)$/.exec(path);
     if (path === "/v1/volumes" && req.method === "GET") {
-      return json(200, { volumes: [...this.volumes.values()].filter((v) => v.environment === caller.environment) });
+      return json(200, {
+        volumes: [...this.volumes.values()].filter((v) => v.environment === caller.environment),
+      });
     }
     if (volume && (req.method === "GET" || req.method === "DELETE")) {
       const found = this.volumes.get(decodeURIComponent(volume[1]!));
@@ -196,7 +202,12 @@ export class FakePlatform {
       res.writeHead(200, careless({ "content-type": "text/plain" }));
       const secret = this.#careless ? caller.token : "no-secret-here";
       const half = Math.floor(secret.length / 2);
-      for (const piece of ["line 1\n", `token=${secret.slice(0, half)}`, `${secret.slice(half)}\n`, "line 3\n"]) {
+      for (const piece of [
+        "line 1\n",
+        `token=${secret.slice(0, half)}`,
+        `${secret.slice(half)}\n`,
+        "line 3\n",
+      ]) {
         res.write(piece);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -205,9 +216,19 @@ export class FakePlatform {
     }
     if (path === "/v1/gzip" && req.method === "GET") {
       // Compressed even though the proxy asked for identity, as some platforms do.
-      const text = JSON.stringify({ token: this.#careless ? caller.token : null, volumes: this.volumes.size });
+      const text = JSON.stringify({
+        token: this.#careless ? caller.token : null,
+        volumes: this.volumes.size,
+      });
       const gzipped = gzipSync(text);
-      res.writeHead(200, careless({ "content-type": "application/json", "content-encoding": "gzip", "content-length": gzipped.length }));
+      res.writeHead(
+        200,
+        careless({
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": gzipped.length,
+        }),
+      );
       res.end(gzipped);
       return;
     }
@@ -217,7 +238,8 @@ export class FakePlatform {
   #caller(req: http.IncomingMessage): Caller | undefined {
     // Like Railway: a project token in Project-Access-Token, or a bearer token.
     const header = req.headers["project-access-token"];
-    const token = typeof header === "string" ? header : /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+    const token =
+      typeof header === "string" ? header : /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
     if (token === this.tokens.staging) return { token, environment: "staging" };
     if (token === this.tokens.production) return { token, environment: "production" };
     return undefined;
@@ -246,7 +268,7 @@ export class FakePlatform {
       services: () => [...this.services.values()].filter((s) => s.environment === caller.environment),
       apiToken: () => (this.#careless ? caller.token : null),
       volumeCreate: ({ input }: { input: { name: string } }) => {
-        const id = `vol_${caller.environment}_new_${this.#nextId++}`;
+        const id = `vol_${caller.environment}_${input.name}_${this.#nextId++}`;
         this.addVolume(id, caller.environment, []);
         return view(this.volumes.get(id)!);
       },
@@ -273,7 +295,8 @@ export class FakePlatform {
       },
       serviceDelete: ({ id }: { id: string }) => {
         const service = this.services.get(id);
-        if (!service || service.environment !== caller.environment) throw new Error(`service ${id} not found`);
+        if (!service || service.environment !== caller.environment)
+          throw new Error(`service ${id} not found`);
         this.services.delete(id);
         return true;
       },

@@ -76,7 +76,9 @@ upstreams:
 
   it("checks credentials field by field", () => {
     expect(
-      problemsOf(`port: 1\nupstreams:${upstream().replace("{ env: RAILWAY_TOKEN }", '{ env: "1X", header: "a b" }')}`),
+      problemsOf(
+        `port: 1\nupstreams:${upstream().replace("{ env: RAILWAY_TOKEN }", '{ env: "1X", header: "a b" }')}`,
+      ),
     ).toEqual([
       'proxy.yaml: upstreams[0].credential.env: expected an environment variable name like "RAILWAY_TOKEN", got "1X"',
       'proxy.yaml: upstreams[0].credential.header: expected an HTTP header name like "authorization", got "a b"',
@@ -136,16 +138,20 @@ upstreams:
     expect(problemsOf(`upstreams:${upstream()}`)).toEqual([
       "proxy.yaml: upstreams[0].listen: a path prefix listens on the shared port: set a top-level port (e.g. port: 8787)",
     ]);
-    expect(problemsOf(`port: 1\nupstreams:${upstream()}${second("/railway/production", "railway")}`)).toEqual([
-      'proxy.yaml: upstreams[1].name: expected a unique upstream name, got "railway" again (first at upstreams[0])',
-      'proxy.yaml: upstreams[1].listen: expected a prefix apart from every other one, got "/railway/production" (overlaps upstreams[0]: "/railway")',
-    ]);
+    expect(problemsOf(`port: 1\nupstreams:${upstream()}${second("/railway/production", "railway")}`)).toEqual(
+      [
+        'proxy.yaml: upstreams[1].name: expected a unique upstream name, got "railway" again (first at upstreams[0])',
+        'proxy.yaml: upstreams[1].listen: expected a prefix apart from every other one, got "/railway/production" (overlaps upstreams[0]: "/railway")',
+      ],
+    );
     expect(problemsOf(`port: 9000\nupstreams:${upstream()}${second("9000")}`)).toEqual([
       "proxy.yaml: upstreams[1].listen: expected a port no other listener uses, got 9000 (also the shared port)",
     ]);
     expect(problemsOf(`port: 1\nupstreams:${upstream()}${second("/rail")}`)).toEqual([]);
     expect(
-      problemsOf(`port: 1\nupstreams:${upstream()}${second("/x").replace(/rules:[\s\S]*/, "rules: [{graphql: {path: /graphql}}]")}`),
+      problemsOf(
+        `port: 1\nupstreams:${upstream()}${second("/x").replace(/rules:[\s\S]*/, "rules: [{graphql: {path: /graphql}}]")}`,
+      ),
     ).toEqual([
       "proxy.yaml: upstreams[1].rules[0].graphql: expected at least one mutation or query mapping (a graphql rule without any refuses everything)",
     ]);

@@ -61,7 +61,10 @@ describe("upstream credentials", () => {
       "a credential comes from Vault KV: set VAULT_ADDR and VAULT_TOKEN in the proxy's environment",
     );
     const wrongToken = await failure(
-      resolveCredentials(upstreams("{ vault_kv: upstreams/platform }"), { ...env, VAULT_TOKEN: "hvs.not-valid-token" }),
+      resolveCredentials(upstreams("{ vault_kv: upstreams/platform }"), {
+        ...env,
+        VAULT_TOKEN: "hvs.not-valid-token",
+      }),
     );
     expect(wrongToken).not.toContain("hvs.not-valid-token");
   });

@@ -47,7 +47,12 @@ export class Agent {
 
   async request(
     url: string,
-    options: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array; token?: string | null } = {},
+    options: {
+      method?: string;
+      headers?: Record<string, string>;
+      body?: BodyInit;
+      token?: string | null;
+    } = {},
   ): Promise<AgentResponse> {
     const token = options.token === undefined ? this.token : options.token;
     const response = await fetch(url, {

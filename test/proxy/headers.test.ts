@@ -57,7 +57,11 @@ describe("request headers sent upstream", () => {
         "content-length": "42",
         "user-agent": "agent/1.0",
       },
-      { upstream: upstreamWith("{ env: TOKEN }", "strip_headers: [X-Strip-Me]"), taskToken: TASK_TOKEN, credentialValue: SECRET },
+      {
+        upstream: upstreamWith("{ env: TOKEN }", "strip_headers: [X-Strip-Me]"),
+        taskToken: TASK_TOKEN,
+        credentialValue: SECRET,
+      },
     );
     expect(out).toEqual({
       authorization: `Bearer ${SECRET}`,
@@ -72,12 +76,24 @@ describe("request headers sent upstream", () => {
   it("puts the credential in the configured header, with or without a scheme", () => {
     const bare = upstreamRequestHeaders(
       { authorization: `Bearer ${TASK_TOKEN}`, "project-access-token": "agent-guess" },
-      { upstream: upstreamWith("{ env: TOKEN, header: Project-Access-Token }"), taskToken: TASK_TOKEN, credentialValue: SECRET },
+      {
+        upstream: upstreamWith("{ env: TOKEN, header: Project-Access-Token }"),
+        taskToken: TASK_TOKEN,
+        credentialValue: SECRET,
+      },
     );
-    expect(bare).toEqual({ "project-access-token": SECRET, host: "api.platform.example:8443", "accept-encoding": "identity" });
+    expect(bare).toEqual({
+      "project-access-token": SECRET,
+      host: "api.platform.example:8443",
+      "accept-encoding": "identity",
+    });
     const token = upstreamRequestHeaders(
       {},
-      { upstream: upstreamWith('{ env: TOKEN, scheme: "Token" }'), taskToken: TASK_TOKEN, credentialValue: SECRET },
+      {
+        upstream: upstreamWith('{ env: TOKEN, scheme: "Token" }'),
+        taskToken: TASK_TOKEN,
+        credentialValue: SECRET,
+      },
     );
     expect(token.authorization).toBe(`Token ${SECRET}`);
   });
@@ -85,15 +101,26 @@ describe("request headers sent upstream", () => {
   it("sets the length of a buffered body, keeps the agent's for a streamed one, chunks otherwise", () => {
     const upstream = upstreamWith("{ env: TOKEN }");
     const options = { upstream, taskToken: TASK_TOKEN, credentialValue: SECRET };
-    expect(upstreamRequestHeaders({ "content-length": "99" }, { ...options, bodyLength: 12 })["content-length"]).toBe("12");
+    expect(
+      upstreamRequestHeaders({ "content-length": "99" }, { ...options, bodyLength: 12 })["content-length"],
+    ).toBe("12");
     expect(upstreamRequestHeaders({ "content-length": "99" }, options)["content-length"]).toBe("99");
-    expect(upstreamRequestHeaders({ "transfer-encoding": "chunked" }, options)["transfer-encoding"]).toBe("chunked");
+    expect(upstreamRequestHeaders({ "transfer-encoding": "chunked" }, options)["transfer-encoding"]).toBe(
+      "chunked",
+    );
   });
 
   it("reads only a well-formed bearer token", () => {
     expect(bearerToken({ authorization: `Bearer ${TASK_TOKEN}` })).toBe(TASK_TOKEN);
     expect(bearerToken({ authorization: `bearer  ${TASK_TOKEN} ` })).toBe(TASK_TOKEN);
-    for (const value of [undefined, "", "Bearer", "Basic abc", `Bearer ${TASK_TOKEN} extra`, `Token ${TASK_TOKEN}`]) {
+    for (const value of [
+      undefined,
+      "",
+      "Bearer",
+      "Basic abc",
+      `Bearer ${TASK_TOKEN} extra`,
+      `Token ${TASK_TOKEN}`,
+    ]) {
       expect(bearerToken({ authorization: value }), String(value)).toBeUndefined();
     }
   });

@@ -45,7 +45,10 @@ upstreams:
 beforeAll(async () => {
   broker = await startTestBroker({ clock });
   platform = await startFakePlatform();
-  const credentials = { production: platform.tokens.production, "production-impatient": platform.tokens.production };
+  const credentials = {
+    production: platform.tokens.production,
+    "production-impatient": platform.tokens.production,
+  };
   proxy = await startTestProxy(config(platform.url), { brokerUrl: broker.url, credentials });
 });
 afterAll(async () => {
@@ -85,7 +88,7 @@ async function approve(id: string) {
 }
 
 const volume = (id: string) => `railway:prj_demo/env/production/volume/${id}`;
-const deleteVolume = 'mutation($id: ID!) { volumeDelete(volumeId: $id) }';
+const deleteVolume = "mutation($id: ID!) { volumeDelete(volumeId: $id) }";
 
 describe("a destructive production call", () => {
   it("is held until a human approves with TOTP, then forwarded exactly once", async () => {
@@ -148,6 +151,12 @@ describe("a destructive production call", () => {
     await approve(await pendingApproval(volume("vol_prod_cache")));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(platform.calls).toEqual([]);
+    // The identical call, retried, is bound to the same approval: it now goes through at once, and only once.
+    const retried = await agent.request(`${proxy.url("production-impatient")}/v1/volumes/vol_prod_cache`, {
+      method: "DELETE",
+    });
+    expect(retried.status).toBe(200);
+    expect(platform.calls).toHaveLength(1);
   });
 
   it("is dropped when the agent disconnects while held, even if approved afterwards", async () => {
@@ -203,7 +212,10 @@ describe("long-polling the approval", () => {
     await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
     const cut = await startTestProxy(config(platform.url), {
       brokerUrl: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`,
-      credentials: { production: platform.tokens.production, "production-impatient": platform.tokens.production },
+      credentials: {
+        production: platform.tokens.production,
+        "production-impatient": platform.tokens.production,
+      },
     });
     try {
       const agent = new Agent("task-token");
@@ -214,7 +226,10 @@ describe("long-polling the approval", () => {
       expect(polls.length).toBeGreaterThanOrEqual(1);
       expect(polls.length).toBeLessThanOrEqual(3);
       for (const poll of polls) {
-        expect(poll).toEqual({ url: expect.stringMatching(/^\/v1\/approvals\/apr_stub\?wait=[12]$/), authorization: "Bearer task-token" });
+        expect(poll).toEqual({
+          url: expect.stringMatching(/^\/v1\/approvals\/apr_stub\?wait=[12]$/),
+          authorization: "Bearer task-token",
+        });
       }
       expect(platform.calls).toEqual([]);
     } finally {

@@ -85,7 +85,8 @@ describe("REST rules", () => {
       expect(result, value).toMatchObject({ ok: false, status: 400, code: "unresolvable_resource" });
     }
     // Undecodable or dot segments match no rule at all.
-    for (const value of ["%E0%A4%A", "%2e%2e", "%2E"]) expect(rest("GET", `/v1/volumes/${value}`), value).toBe("none");
+    for (const value of ["%E0%A4%A", "%2e%2e", "%2E"])
+      expect(rest("GET", `/v1/volumes/${value}`), value).toBe("none");
   });
 
   it("flags ambiguous request paths before any rule is tried", () => {
@@ -115,17 +116,17 @@ describe("GraphQL rules", () => {
     expect(calls('mutation($v: ID = "vol_3") { volumeDelete(volumeId: $v) }')[0]!.resource).toBe(
       staging("volume/vol_3"),
     );
-    expect(calls('mutation($v: ID = "vol_3") { volumeDelete(volumeId: $v) }', { v: "vol_4" })[0]!.resource).toBe(
-      staging("volume/vol_4"),
-    );
+    expect(
+      calls('mutation($v: ID = "vol_3") { volumeDelete(volumeId: $v) }', { v: "vol_4" })[0]!.resource,
+    ).toBe(staging("volume/vol_4"));
     expect(
       calls("mutation($input: VolumeCreateInput!) { volumeCreate(input: $input) { id } }", {
         input: { name: "scratch" },
       })[0]!.resource,
     ).toBe(staging("volume/scratch"));
-    expect(calls('mutation($n: String!) { volumeCreate(input: {name: $n}) { id } }', { n: "x1" })[0]!.resource).toBe(
-      staging("volume/x1"),
-    );
+    expect(
+      calls("mutation($n: String!) { volumeCreate(input: {name: $n}) { id } }", { n: "x1" })[0]!.resource,
+    ).toBe(staging("volume/x1"));
     expect(calls("mutation { volumeDelete(volumeId: 42) }")[0]!.resource).toBe(staging("volume/42"));
   });
 
@@ -167,9 +168,12 @@ describe("GraphQL rules", () => {
     const refusals: [unknown, string][] = [
       [{ query: "mutation { volumeDelete(volumeId: " }, "unparseable_graphql"],
       [{ query: "type Volume { id: ID }" }, "unparseable_graphql"],
-      [{ query: "fragment F on Mutation { volumeDelete(volumeId: \"v\") }" }, "unparseable_graphql"],
+      [{ query: 'fragment F on Mutation { volumeDelete(volumeId: "v") }' }, "unparseable_graphql"],
       [{ query: "mutation { ...Missing }" }, "unparseable_graphql"],
-      [{ query: "mutation { ...A } fragment A on Mutation { ...B } fragment B on Mutation { ...A }" }, "unparseable_graphql"],
+      [
+        { query: "mutation { ...A } fragment A on Mutation { ...B } fragment B on Mutation { ...A }" },
+        "unparseable_graphql",
+      ],
       [{ query: "" }, "invalid_graphql_request"],
       [{ extensions: { persistedQuery: { sha256Hash: "abc" } } }, "invalid_graphql_request"],
       [{ query: "{ services { id } }", variables: [1] }, "invalid_graphql_request"],
@@ -222,7 +226,7 @@ describe("GraphQL rules", () => {
 
   it("forwards the document it parsed, re-printed, with the variables and operation name", () => {
     const result = gql(
-      'mutation Drop($v: ID!) { volumeDelete(volumeId: $v) } # comment',
+      "mutation Drop($v: ID!) { volumeDelete(volumeId: $v) } # comment",
       { v: "vol_1" },
       { operationName: "Drop", extensions: { persistedQuery: { sha256Hash: "x" } } },
     );

@@ -133,7 +133,7 @@ describe("forwarding", () => {
     const response = await agent.request(`${proxy.url("rest-staging")}/v1/uploads`, {
       method: "POST",
       headers: { "content-type": "application/octet-stream" },
-      body: payload,
+      body: new Uint8Array(payload),
     });
     expect(response.status).toBe(200);
     expect(response.json()).toEqual({
@@ -191,7 +191,11 @@ describe("refusals", () => {
       errors: [
         {
           message: expect.stringContaining("serviceDelete"),
-          extensions: expect.objectContaining({ code: "unknown_mutation", status: 403, field: "serviceDelete" }),
+          extensions: expect.objectContaining({
+            code: "unknown_mutation",
+            status: 403,
+            field: "serviceDelete",
+          }),
         },
       ],
     });

@@ -11,6 +11,7 @@ import { authenticateApiKey } from "../../principals/authenticate.ts";
 import { hasAnyRole } from "../../principals/roles.ts";
 import { verifyBrokerToken } from "../../tokens/verify-broker-token.ts";
 import { authenticateHuman, requireAgent } from "../auth.ts";
+import { issuedTokenBody } from "./tokens.ts";
 
 const idParams = z.object({ id: z.string().min(1).max(128) });
 const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(0) });
@@ -133,14 +134,7 @@ export const approvalRoutes =
         const state = await collectIssuance(context, agent, approval.id);
         if (state.status !== "approved")
           return { request_id: approval.id, status: state.status, approval: state.approval };
-        return {
-          request_id: approval.id,
-          status: "approved",
-          token: state.token,
-          token_type: "Bearer",
-          expires_at: new Date(state.claims.exp * 1000).toISOString(),
-          task: { id: state.claims.task, intent: state.claims.intent },
-        };
+        return { request_id: approval.id, status: "approved", ...issuedTokenBody(state) };
       },
     );
   };

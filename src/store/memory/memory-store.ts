@@ -1,6 +1,5 @@
 // In-process Store for dev mode and tests: the same keys and the same rules as the Redis store, time from a Clock.
 import type { Clock } from "../../clock/clock.ts";
-import { MemoryApprovals } from "./memory-approvals.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
 import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
@@ -12,6 +11,7 @@ import type {
   Revocation,
   Store,
 } from "../store.ts";
+import { MemoryApprovals } from "./memory-approvals.ts";
 import { MemoryLeaseStore } from "./memory-leases.ts";
 
 interface Expiring<T> {

@@ -1,0 +1,275 @@
+// A fast, exact reader for the simple subset of shell most agent commands are written in: words, quotes,
+// $NAME expansions, `&& || ; |` and plain redirections. Anything else (substitutions, heredocs, compound
+// commands, comments, newlines…) returns null and goes to the full parser (mvdan/sh); a property test checks
+// that both agree on everything this reader accepts.
+
+export interface SimplePart {
+  text: string;
+  /** A `$NAME` / `${NAME}` expansion; `text` is unused. */
+  param?: string;
+  /** A `$(…)` or backquoted command substitution, itself in the simple subset. */
+  subst?: SimpleScript;
+  quoted: boolean;
+}
+
+export type SimpleWord = SimplePart[];
+
+export interface SimpleRedirect {
+  op: ">" | ">>" | "<" | "&>" | "&>>" | ">|" | "<>" | ">&" | "<&";
+  target: SimpleWord;
+}
+
+export interface SimpleCommand {
+  assigns: { name: string; append: boolean; value: SimpleWord }[];
+  words: SimpleWord[];
+  redirects: SimpleRedirect[];
+}
+
+/** Pipelines joined by `&&`, `||` or `;`; each pipeline is one or more commands joined by `|`. */
+export type SimpleScript = SimpleCommand[][];
+
+const RESERVED = new Set([
+  "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "function",
+  "select", "time", "coproc", "{", "}", "!", "[[", "]]", "in",
+]);
+const NAME_START = /[A-Za-z_]/;
+const NAME_CHAR = /[A-Za-z0-9_]/;
+const SPECIAL_PARAM = /[@*#?$!\-0-9]/;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
+
+type Token = { word: SimpleWord } | { op: "&&" | "||" | ";" | "|" } | { redirect: SimpleRedirect["op"]; fd: boolean };
+
+/** Returns null whenever the text is outside the subset; the caller then uses the full parser. */
+export function parseSimple(src: string): SimpleScript | null {
+  const tokens = tokenize(src);
+  return tokens ? assemble(tokens) : null;
+}
+
+function tokenize(src: string): Token[] | null {
+  const tokens: Token[] = [];
+  let word: SimpleWord | null = null;
+  let lit = "";
+  let litQuoted = false;
+  const flushLit = () => {
+    if (lit) (word ??= []).push({ text: lit, quoted: litQuoted });
+    lit = "";
+  };
+  const addLit = (text: string, quoted: boolean) => {
+    if (lit && litQuoted !== quoted) flushLit();
+    litQuoted = quoted;
+    lit += text;
+    word ??= [];
+  };
+  const endWord = () => {
+    flushLit();
+    if (word) tokens.push({ word });
+    word = null;
+  };
+  /** Reads `$…` at i; returns the index after it, or -1 to give up. */
+  const substitution = (start: number, end: number, quoted: boolean): boolean => {
+    const inner = parseSimple(src.slice(start, end));
+    if (!inner) return false;
+    flushLit();
+    (word ??= []).push({ text: "", subst: inner, quoted });
+    return true;
+  };
+  const dollar = (i: number, quoted: boolean): number => {
+    const next = src[i + 1];
+    if (next === undefined) return -1;
+    if (next === "(") {
+      if (src[i + 2] === "(") return -1;
+      const end = closingParen(src, i + 2);
+      return end >= 0 && substitution(i + 2, end, quoted) ? end + 1 : -1;
+    }
+    if (next === "{") {
+      let j = i + 2;
+      if (!NAME_START.test(src[j] ?? "")) return -1;
+      while (NAME_CHAR.test(src[j] ?? "")) j++;
+      if (src[j] !== "}") return -1;
+      flushLit();
+      (word ??= []).push({ text: "", param: src.slice(i + 2, j), quoted });
+      return j + 1;
+    }
+    if (NAME_START.test(next)) {
+      let j = i + 1;
+      while (NAME_CHAR.test(src[j] ?? "")) j++;
+      flushLit();
+      (word ??= []).push({ text: "", param: src.slice(i + 1, j), quoted });
+      return j;
+    }
+    if (SPECIAL_PARAM.test(next)) {
+      flushLit();
+      (word ??= []).push({ text: "", param: next, quoted });
+      return i + 2;
+    }
+    return -1;
+  };
+
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === " " || c === "\t") {
+      endWord();
+      i++;
+    } else if (c === "'") {
+      const end = src.indexOf("'", i + 1);
+      if (end < 0) return null;
+      addLit(src.slice(i + 1, end), true);
+      i = end + 1;
+    } else if (c === '"') {
+      word ??= [];
+      let j = i + 1;
+      for (;;) {
+        const d = src[j];
+        if (d === undefined) return null;
+        if (d === '"') break;
+        if (d === "`") {
+          const end = src.indexOf("`", j + 1);
+          if (end < 0 || src.slice(j + 1, end).includes("\\") || !substitution(j + 1, end, true)) return null;
+          j = end + 1;
+          continue;
+        }
+        if (d === "\\") {
+          const e = src[j + 1];
+          if (e === undefined || e === "\n") return null;
+          addLit(e === "$" || e === '"' || e === "\\" || e === "`" ? e : `\\${e}`, true);
+          j += 2;
+        } else if (d === "$") {
+          j = dollar(j, true);
+          if (j < 0) return null;
+        } else {
+          addLit(d, true);
+          j++;
+        }
+      }
+      i = j + 1;
+    } else if (c === "\\") {
+      const e = src[i + 1];
+      if (e === undefined || e === "\n") return null;
+      addLit(e, true);
+      i += 2;
+    } else if (c === "$") {
+      i = dollar(i, false);
+      if (i < 0) return null;
+    } else if (c === "&" || c === "|" || c === ";") {
+      endWord();
+      const two = src.slice(i, i + 2);
+      if (two === "&&" || two === "||") {
+        tokens.push({ op: two });
+        i += 2;
+      } else if (two === "&>") {
+        const append = src[i + 2] === ">";
+        tokens.push({ redirect: append ? "&>>" : "&>", fd: false });
+        i += append ? 3 : 2;
+      } else if (c === "|" && src[i + 1] !== "&") {
+        tokens.push({ op: "|" });
+        i++;
+      } else if (c === ";" && src[i + 1] !== ";" && src[i + 1] !== "&") {
+        tokens.push({ op: ";" });
+        i++;
+      } else return null;
+    } else if (c === ">" || c === "<") {
+      // `2>file`: a word of digits right before the operator is the fd.
+      const fd = word !== null && lit !== "" && !litQuoted && (word as SimpleWord).length === 0 && /^\d+$/.test(lit);
+      if (fd) {
+        lit = "";
+        word = null;
+      } else endWord();
+      const rest = src.slice(i, i + 2);
+      let op: SimpleRedirect["op"];
+      if (rest === "<<" || src.slice(i, i + 2) === "<(" || src.slice(i, i + 2) === ">(") return null;
+      if (rest === ">>") op = ">>";
+      else if (rest === ">|") op = ">|";
+      else if (rest === ">&") op = ">&";
+      else if (rest === "<>") op = "<>";
+      else if (rest === "<&") op = "<&";
+      else op = c;
+      tokens.push({ redirect: op, fd });
+      i += op.length;
+    } else if (c === "`") {
+      const end = src.indexOf("`", i + 1);
+      if (end < 0 || src.slice(i + 1, end).includes("\\") || !substitution(i + 1, end, false)) return null;
+      i = end + 1;
+    } else if (c === "\n" || c === "\r" || c === "(" || c === ")" || c === "{" || c === "}" || c === "!") {
+      return null;
+    } else if (c === "#" && word === null) {
+      return null;
+    } else {
+      addLit(c, false);
+      i++;
+    }
+  }
+  endWord();
+  return tokens;
+}
+
+function assemble(tokens: Token[]): SimpleScript | null {
+  const script: SimpleScript = [];
+  let pipeline: SimpleCommand[] = [];
+  let command: SimpleCommand = { assigns: [], words: [], redirects: [] };
+  let empty = true;
+  const endCommand = (): boolean => {
+    if (empty) return false;
+    pipeline.push(command);
+    command = { assigns: [], words: [], redirects: [] };
+    empty = true;
+    return true;
+  };
+  for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t]!;
+    if ("op" in token) {
+      if (!endCommand()) return null;
+      if (token.op !== "|") {
+        script.push(pipeline);
+        pipeline = [];
+      }
+      if (token.op !== ";" && t === tokens.length - 1) return null;
+    } else if ("redirect" in token) {
+      const target = tokens[++t];
+      if (!target || !("word" in target)) return null;
+      command.redirects.push({ op: token.redirect, target: target.word });
+      empty = false;
+    } else {
+      const w = token.word;
+      const first = w[0];
+      const assignment = command.words.length === 0 && first && !first.quoted && !first.param ? ASSIGNMENT.exec(first.text) : null;
+      if (assignment) {
+        const rest = first!.text.slice(assignment[0].length);
+        command.assigns.push({ name: assignment[1]!, append: assignment[2] === "+", value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)] });
+      } else {
+        if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : "")) return null;
+        if (command.words.length === 0 && w.length === 0) return null;
+        command.words.push(w);
+      }
+      empty = false;
+    }
+  }
+  if (!empty) endCommand();
+  else if (pipeline.length) return null;
+  if (pipeline.length) script.push(pipeline);
+  return script;
+}
+
+/** Index of the `)` closing a `$(` whose body starts at `from`, skipping quotes and nested parentheses; -1 if unsure. */
+function closingParen(src: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === "\\") i++;
+    else if (c === "'") {
+      const end = src.indexOf("'", i + 1);
+      if (end < 0) return -1;
+      i = end;
+    } else if (c === '"') {
+      for (i++; i < src.length && src[i] !== '"'; i++) {
+        if (src[i] === "\\") i++;
+        else if (src[i] === "$" && src[i + 1] === "(") return -1;
+        else if (src[i] === "`") return -1;
+      }
+      if (i >= src.length) return -1;
+    } else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return i;
+    else if (c === "`" || c === "#" || c === "\n") return -1;
+  }
+  return -1;
+}
