@@ -34,7 +34,7 @@ export async function useCallApproval(
 ): Promise<ApprovalUse> {
   const nowMs = context.clock.now();
   const approval = await context.store.approvals.get(approvalId);
-  if (!approval || approval.kind !== "call") return "spent";
+  if (approval?.kind !== "call") return "spent";
   const binding = callBinding(claims.jti, call.action, call.resource, call.requestHash);
   if (callBinding(approval.jti, approval.action, approval.resource, approval.requestHash) !== binding)
     return "other_call";

@@ -7,7 +7,9 @@ const TARGETS = ["jti", "task", "agent", "scope", "environment"] as const;
 export function registerRevokeCommand(program: Command): void {
   const command = program
     .command("revoke")
-    .description("revoke a token, task, agent, scope or environment at once (LEASH_URL, LEASH_HUMAN_KEY: security or admin)")
+    .description(
+      "revoke a token, task, agent, scope or environment at once (LEASH_URL, LEASH_HUMAN_KEY: security or admin)",
+    )
     .requiredOption("--reason <text>", "why; recorded with the revocation");
   for (const target of TARGETS) command.option(`--${target} <value>`, `revoke by ${target}`);
   command.action(async (options: Record<string, string | undefined>) => {
