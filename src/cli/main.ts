@@ -4,6 +4,9 @@ import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { registerApprovalCommands } from "./commands/approvals.ts";
 import { registerDevCommand } from "./commands/dev.ts";
+import { registerDoctorCommand } from "./commands/doctor.ts";
+import { registerGuardCommands } from "./commands/guard.ts";
+import { registerHookCommands } from "./commands/hook.ts";
 import { registerPrincipalCommands } from "./commands/principals.ts";
 import { registerProxyCommand } from "./commands/proxy.ts";
 import { registerRevokeCommand } from "./commands/revoke.ts";
@@ -26,6 +29,9 @@ export async function main(argv: string[]): Promise<void> {
   registerVerifyCommand(program);
   registerScopesCommands(program);
   registerProxyCommand(program);
+  registerGuardCommands(program);
+  registerHookCommands(program);
+  registerDoctorCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -32,15 +32,53 @@ export interface NestedAnalysers {
   code(language: CodeLanguage, source: string): void;
 }
 
+/** The language analysers, registered once by classify.ts (they import this module, so they cannot be imported here). */
+export interface LanguageAnalysers {
+  shell(an: Analysis, script: string, vars?: ReadonlyMap<string, Word>): void;
+  sql(an: Analysis, text: string, dialect?: SqlDialect): void;
+  graphql(an: Analysis, query: string, variables?: unknown): void;
+  http(an: Analysis, request: HttpRequest): void;
+  code(an: Analysis, language: CodeLanguage, source: string): void;
+}
+
+let languages: LanguageAnalysers | null = null;
+
+export function registerLanguageAnalysers(analysers: LanguageAnalysers): void {
+  languages = analysers;
+}
+
 const MAX_DEPTH = 12;
 
-export class Analysis {
+export class Analysis implements NestedAnalysers {
   readonly findings: Finding[] = [];
   /** Decoded payloads and resolved values, scanned for environment markers along with the command itself. */
   readonly texts: string[] = [];
   depth = 0;
 
-  constructor(readonly nested: NestedAnalysers) {}
+  /** Where analysers send payloads they find: `an.nested.sql(…)`. */
+  get nested(): NestedAnalysers {
+    return this;
+  }
+
+  shell(script: string, vars?: ReadonlyMap<string, Word>): void {
+    this.nest(() => languages!.shell(this, script, vars));
+  }
+
+  sql(text: string, dialect?: SqlDialect): void {
+    this.nest(() => languages!.sql(this, text, dialect));
+  }
+
+  graphql(query: string, variables?: unknown): void {
+    this.nest(() => languages!.graphql(this, query, variables));
+  }
+
+  http(request: HttpRequest): void {
+    this.nest(() => languages!.http(this, request));
+  }
+
+  code(language: CodeLanguage, source: string): void {
+    this.nest(() => languages!.code(this, language, source));
+  }
 
   add(finding: Finding): void {
     this.findings.push(finding);

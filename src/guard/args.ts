@@ -13,7 +13,7 @@ export class ParsedArgs {
   readonly positionals: string[] = [];
   /** Every flag in order, with its value or `true` for a switch. */
   readonly flags: [string, string | true][] = [];
-  /** Arguments after `--` or after the first positional when `stopAtPositional` is set. */
+  /** The wrapped command: what follows `--`, or, with `stopAtPositional`, everything from the first positional on. */
   rest: string[] = [];
 
   has(...names: string[]): boolean {
@@ -58,7 +58,8 @@ export function parseArgs(args: readonly string[], spec: ArgSpec = {}): ParsedAr
     if (arg.startsWith("--") || spec.singleDashLong) {
       const eq = arg.indexOf("=");
       const name = eq > 0 ? arg.slice(0, eq) : arg;
-      const canonical = spec.singleDashLong && !name.startsWith("--") ? `-${name}` : name;
+      // Go-style flags accept one dash or two; keep the one-dash spelling.
+      const canonical = spec.singleDashLong ? name.replace(/^--/, "-") : name;
       if (eq > 0) out.flags.push([canonical, arg.slice(eq + 1)]);
       else if ((valueFlags.has(name) || valueFlags.has(canonical)) && i + 1 < args.length) {
         out.flags.push([canonical, args[++i]!]);

@@ -1,5 +1,5 @@
 // classify(command, context): which language the text is in, the analysers for it, and the policy decision.
-import { Analysis } from "./analysis.ts";
+import { Analysis, registerLanguageAnalysers } from "./analysis.ts";
 import { analyzeCode } from "./code.ts";
 import { decide } from "./decision.ts";
 import { analyzeGraphql } from "./graphql.ts";
@@ -44,14 +44,15 @@ function analyzeText(text: string, an: Analysis): void {
   an.nested.shell(text);
 }
 
+registerLanguageAnalysers({
+  shell: (an, script, vars) => analyzeShell(script, an, vars),
+  sql: (an, text, dialect) => analyzeSql(text, an, dialect),
+  graphql: (an, query, variables) => analyzeGraphql(query, an, variables),
+  http: (an, request) => analyzeHttp(request, an),
+  code: (an, language, source) => analyzeCode(language, source, an),
+});
+
 /** An Analysis wired to every language analyser, so payloads found inside a command are followed. */
 export function newAnalysis(): Analysis {
-  const an: Analysis = new Analysis({
-    shell: (script, vars) => an.nest(() => analyzeShell(script, an, vars)),
-    sql: (text, dialect) => an.nest(() => analyzeSql(text, an, dialect)),
-    graphql: (query, variables) => an.nest(() => analyzeGraphql(query, an, variables)),
-    http: (request) => an.nest(() => analyzeHttp(request, an)),
-    code: (language, source) => an.nest(() => analyzeCode(language, source, an)),
-  });
-  return an;
+  return new Analysis();
 }

@@ -52,8 +52,11 @@ export function decide(an: Analysis, context: GuardContext): Classification {
   return { destructive, decision, actions, environment, reasons, uncertain };
 }
 
+function rank(f: Finding): number {
+  return f.safetyNet ? 0 : f.destructive ? 1 : f.uncertain ? 2 : 3;
+}
+
 /** Destructive findings first, then uncertain ones, then the rest. */
 function ordered(findings: readonly Finding[]): Finding[] {
-  const rank = (f: Finding) => (f.safetyNet ? 0 : f.destructive ? 1 : f.uncertain ? 2 : 3);
   return [...findings].sort((a, b) => rank(a) - rank(b));
 }

@@ -46,161 +46,181 @@ export function parseSimple(src: string): SimpleScript | null {
 }
 
 function tokenize(src: string): Token[] | null {
-  const tokens: Token[] = [];
-  let word: SimpleWord | null = null;
-  let lit = "";
-  let litQuoted = false;
-  const flushLit = () => {
-    if (lit) (word ??= []).push({ text: lit, quoted: litQuoted });
-    lit = "";
-  };
-  const addLit = (text: string, quoted: boolean) => {
-    if (lit && litQuoted !== quoted) flushLit();
-    litQuoted = quoted;
-    lit += text;
-    word ??= [];
-  };
-  const endWord = () => {
-    flushLit();
-    if (word) tokens.push({ word });
-    word = null;
-  };
-  /** Reads `$…` at i; returns the index after it, or -1 to give up. */
-  const substitution = (start: number, end: number, quoted: boolean): boolean => {
-    const inner = parseSimple(src.slice(start, end));
+  return new Tokenizer(src).run();
+}
+
+/** One pass over the text; a class rather than closures so the hot path allocates little. */
+class Tokenizer {
+  private readonly tokens: Token[] = [];
+  private word: SimpleWord | null = null;
+  private lit = "";
+  private litQuoted = false;
+
+  constructor(private readonly src: string) {}
+
+  private flushLit(): void {
+    if (this.lit) (this.word ??= []).push({ text: this.lit, quoted: this.litQuoted });
+    this.lit = "";
+  }
+
+  private addLit(text: string, quoted: boolean): void {
+    if (this.lit && this.litQuoted !== quoted) this.flushLit();
+    this.litQuoted = quoted;
+    this.lit += text;
+    this.word ??= [];
+  }
+
+  private push(part: SimplePart): void {
+    this.flushLit();
+    (this.word ??= []).push(part);
+  }
+
+  private endWord(): void {
+    this.flushLit();
+    if (this.word) this.tokens.push({ word: this.word });
+    this.word = null;
+  }
+
+  private substitution(start: number, end: number, quoted: boolean): boolean {
+    const inner = parseSimple(this.src.slice(start, end));
     if (!inner) return false;
-    flushLit();
-    (word ??= []).push({ text: "", subst: inner, quoted });
+    this.push({ text: "", subst: inner, quoted });
     return true;
-  };
-  const dollar = (i: number, quoted: boolean): number => {
+  }
+
+  /** Reads `$…` at i; returns the index after it, or -1 to give up. */
+  private dollar(i: number, quoted: boolean): number {
+    const src = this.src;
     const next = src[i + 1];
     if (next === undefined) return -1;
     if (next === "(") {
       if (src[i + 2] === "(") return -1;
       const end = closingParen(src, i + 2);
-      return end >= 0 && substitution(i + 2, end, quoted) ? end + 1 : -1;
+      return end >= 0 && this.substitution(i + 2, end, quoted) ? end + 1 : -1;
     }
     if (next === "{") {
       let j = i + 2;
       if (!NAME_START.test(src[j] ?? "")) return -1;
       while (NAME_CHAR.test(src[j] ?? "")) j++;
       if (src[j] !== "}") return -1;
-      flushLit();
-      (word ??= []).push({ text: "", param: src.slice(i + 2, j), quoted });
+      this.push({ text: "", param: src.slice(i + 2, j), quoted });
       return j + 1;
     }
     if (NAME_START.test(next)) {
       let j = i + 1;
       while (NAME_CHAR.test(src[j] ?? "")) j++;
-      flushLit();
-      (word ??= []).push({ text: "", param: src.slice(i + 1, j), quoted });
+      this.push({ text: "", param: src.slice(i + 1, j), quoted });
       return j;
     }
     if (SPECIAL_PARAM.test(next)) {
-      flushLit();
-      (word ??= []).push({ text: "", param: next, quoted });
+      this.push({ text: "", param: next, quoted });
       return i + 2;
     }
     return -1;
-  };
+  }
 
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i]!;
-    if (c === " " || c === "\t") {
-      endWord();
-      i++;
-    } else if (c === "'") {
-      const end = src.indexOf("'", i + 1);
-      if (end < 0) return null;
-      addLit(src.slice(i + 1, end), true);
-      i = end + 1;
-    } else if (c === '"') {
-      word ??= [];
-      let j = i + 1;
-      for (;;) {
-        const d = src[j];
-        if (d === undefined) return null;
-        if (d === '"') break;
-        if (d === "`") {
-          const end = src.indexOf("`", j + 1);
-          if (end < 0 || src.slice(j + 1, end).includes("\\") || !substitution(j + 1, end, true)) return null;
-          j = end + 1;
-          continue;
-        }
-        if (d === "\\") {
-          const e = src[j + 1];
-          if (e === undefined || e === "\n") return null;
-          addLit(e === "$" || e === '"' || e === "\\" || e === "`" ? e : `\\${e}`, true);
-          j += 2;
-        } else if (d === "$") {
-          j = dollar(j, true);
-          if (j < 0) return null;
-        } else {
-          addLit(d, true);
-          j++;
-        }
+  /** Reads a backquoted substitution at i; returns the index after it, or -1. */
+  private backquote(i: number, quoted: boolean): number {
+    const end = this.src.indexOf("`", i + 1);
+    if (end < 0 || this.src.slice(i + 1, end).includes("\\")) return -1;
+    return this.substitution(i + 1, end, quoted) ? end + 1 : -1;
+  }
+
+  /** Reads a double-quoted string at i; returns the index after it, or -1. */
+  private doubleQuoted(i: number): number {
+    const src = this.src;
+    this.word ??= [];
+    let j = i + 1;
+    for (;;) {
+      const d = src[j];
+      if (d === undefined) return -1;
+      if (d === '"') return j + 1;
+      if (d === "`") j = this.backquote(j, true);
+      else if (d === "\\") {
+        const e = src[j + 1];
+        if (e === undefined || e === "\n") return -1;
+        this.addLit(e === "$" || e === '"' || e === "\\" || e === "`" ? e : `\\${e}`, true);
+        j += 2;
+      } else if (d === "$") j = this.dollar(j, true);
+      else {
+        this.addLit(d, true);
+        j++;
       }
-      i = j + 1;
-    } else if (c === "\\") {
-      const e = src[i + 1];
-      if (e === undefined || e === "\n") return null;
-      addLit(e, true);
-      i += 2;
-    } else if (c === "$") {
-      i = dollar(i, false);
-      if (i < 0) return null;
-    } else if (c === "&" || c === "|" || c === ";") {
-      endWord();
-      const two = src.slice(i, i + 2);
-      if (two === "&&" || two === "||") {
-        tokens.push({ op: two });
-        i += 2;
-      } else if (two === "&>") {
-        const append = src[i + 2] === ">";
-        tokens.push({ redirect: append ? "&>>" : "&>", fd: false });
-        i += append ? 3 : 2;
-      } else if (c === "|" && src[i + 1] !== "&") {
-        tokens.push({ op: "|" });
-        i++;
-      } else if (c === ";" && src[i + 1] !== ";" && src[i + 1] !== "&") {
-        tokens.push({ op: ";" });
-        i++;
-      } else return null;
-    } else if (c === ">" || c === "<") {
-      // `2>file`: a word of digits right before the operator is the fd.
-      const fd = word !== null && lit !== "" && !litQuoted && (word as SimpleWord).length === 0 && /^\d+$/.test(lit);
-      if (fd) {
-        lit = "";
-        word = null;
-      } else endWord();
-      const rest = src.slice(i, i + 2);
-      let op: SimpleRedirect["op"];
-      if (rest === "<<" || src.slice(i, i + 2) === "<(" || src.slice(i, i + 2) === ">(") return null;
-      if (rest === ">>") op = ">>";
-      else if (rest === ">|") op = ">|";
-      else if (rest === ">&") op = ">&";
-      else if (rest === "<>") op = "<>";
-      else if (rest === "<&") op = "<&";
-      else op = c;
-      tokens.push({ redirect: op, fd });
-      i += op.length;
-    } else if (c === "`") {
-      const end = src.indexOf("`", i + 1);
-      if (end < 0 || src.slice(i + 1, end).includes("\\") || !substitution(i + 1, end, false)) return null;
-      i = end + 1;
-    } else if (c === "\n" || c === "\r" || c === "(" || c === ")" || c === "{" || c === "}" || c === "!") {
-      return null;
-    } else if (c === "#" && word === null) {
-      return null;
-    } else {
-      addLit(c, false);
-      i++;
+      if (j < 0) return -1;
     }
   }
-  endWord();
-  return tokens;
+
+  /** Reads an operator or redirection at i; returns the index after it, or -1. */
+  private operator(i: number): number {
+    const src = this.src;
+    const c = src[i]!;
+    const two = src.slice(i, i + 2);
+    if (c === ">" || c === "<") {
+      // `2>file`: a word of digits right before the operator is the fd.
+      const fd = this.word !== null && this.word.length === 0 && this.lit !== "" && !this.litQuoted && /^\d+$/.test(this.lit);
+      if (fd) {
+        this.lit = "";
+        this.word = null;
+      } else this.endWord();
+      if (two === "<<" || two === "<(" || two === ">(") return -1;
+      const op: SimpleRedirect["op"] = two === ">>" || two === ">|" || two === ">&" || two === "<>" || two === "<&" ? two : c;
+      this.tokens.push({ redirect: op, fd });
+      return i + op.length;
+    }
+    this.endWord();
+    if (two === "&&" || two === "||") {
+      this.tokens.push({ op: two });
+      return i + 2;
+    }
+    if (two === "&>") {
+      const append = src[i + 2] === ">";
+      this.tokens.push({ redirect: append ? "&>>" : "&>", fd: false });
+      return i + (append ? 3 : 2);
+    }
+    if (c === "|" && src[i + 1] !== "&") {
+      this.tokens.push({ op: "|" });
+      return i + 1;
+    }
+    if (c === ";" && src[i + 1] !== ";" && src[i + 1] !== "&") {
+      this.tokens.push({ op: ";" });
+      return i + 1;
+    }
+    return -1;
+  }
+
+  run(): Token[] | null {
+    const src = this.src;
+    let i = 0;
+    while (i < src.length) {
+      const c = src[i]!;
+      if (c === " " || c === "\t") {
+        this.endWord();
+        i++;
+      } else if (c === "'") {
+        const end = src.indexOf("'", i + 1);
+        if (end < 0) return null;
+        this.addLit(src.slice(i + 1, end), true);
+        i = end + 1;
+      } else if (c === '"') i = this.doubleQuoted(i);
+      else if (c === "\\") {
+        const e = src[i + 1];
+        if (e === undefined || e === "\n") return null;
+        this.addLit(e, true);
+        i += 2;
+      } else if (c === "$") i = this.dollar(i, false);
+      else if (c === "`") i = this.backquote(i, false);
+      else if (c === "&" || c === "|" || c === ";" || c === ">" || c === "<") i = this.operator(i);
+      else if (c === "\n" || c === "\r" || c === "(" || c === ")" || c === "{" || c === "}" || c === "!") return null;
+      else if (c === "#" && this.word === null) return null;
+      else {
+        this.addLit(c, false);
+        i++;
+      }
+      if (i < 0) return null;
+    }
+    this.endWord();
+    return this.tokens;
+  }
 }
 
 function assemble(tokens: Token[]): SimpleScript | null {

@@ -116,7 +116,8 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
               label,
             );
       }
-      const args: Record<string, unknown> = {};
+      // No prototype: an argument or variable named __proto__ is just a name.
+      const args: Record<string, unknown> = Object.create(null);
       for (const argument of field.arguments ?? []) {
         args[argument.name.value] = valueFromASTUntyped(argument.value, operationVariables);
       }
@@ -165,7 +166,7 @@ function withDefaults(
   operation: OperationDefinitionNode,
   provided: Record<string, unknown>,
 ): Record<string, unknown> {
-  const variables: Record<string, unknown> = { ...provided };
+  const variables: Record<string, unknown> = Object.assign(Object.create(null), provided);
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
     if (!Object.hasOwn(provided, name) && definition.defaultValue) {

@@ -216,6 +216,14 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
       detail: "the path has empty, '.' or '..' segments or encoded slashes",
     });
   }
+  if (new URLSearchParams(query).has("_method")) {
+    // Rails and Laravel run `?_method=DELETE` as a DELETE: the method leash would authorize is not the one run.
+    return refuse({
+      status: 400,
+      code: "method_override_refused",
+      detail: "the _method query parameter is refused",
+    });
+  }
   const match = matchRule(upstream, method, path);
   if (match.kind === "graphql") style = "graphql";
   const extra: Record<string, unknown> = { upstream: upstream.name };

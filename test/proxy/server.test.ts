@@ -176,6 +176,9 @@ describe("refusals", () => {
       expect(response.status, path).toBe(400);
       expect(response.json().code, path).toBe("invalid_path");
     }
+    const override = await agent.request(`${base}/v1/volumes/vol_stg_1?_method=DELETE`);
+    expect(override.status).toBe(400);
+    expect(override.json().code).toBe("method_override_refused");
     const unsafe = await agent.request(`${base}/v1/volumes/*`);
     expect(unsafe.json().code).toBe("unresolvable_resource");
     expect(platform.calls).toEqual([]);

@@ -15,12 +15,14 @@ interface SqlClientSpec extends ArgSpec {
   fileFlags?: readonly string[];
   /** SQL may also come as positionals after the first (sqlite3 DB "SQL"). */
   sqlPositionalsFrom?: number;
+  /** Leading subcommand words to skip (`cockroach sql`). */
+  skipArgs?: number;
 }
 
 function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
   const valueFlags = new Set([...(spec.valueFlags ?? []), ...spec.sqlFlags, ...(spec.fileFlags ?? [])]);
   return (inv, an) => {
-    const parsed = parseArgs(inv.args, { ...spec, valueFlags });
+    const parsed = parseArgs(spec.skipArgs ? inv.args.slice(spec.skipArgs) : inv.args, { ...spec, valueFlags });
     if (parsed.has("--help", "-?", "--version", "-V")) return;
     let found = false;
     for (const sql of parsed.values(...spec.sqlFlags)) {
@@ -76,6 +78,7 @@ const sqlite = sqlClient({
 
 const cockroachSql = sqlClient({
   dialect: "postgres",
+  skipArgs: 1,
   sqlFlags: ["-e", "--execute"],
   fileFlags: ["-f", "--file"],
   valueFlags: flagSet("--url", "--host", "-d", "--database", "-u", "--user", "--certs-dir"),
@@ -121,7 +124,7 @@ export const databaseCommands: CommandTable = {
   cqlsh: sqlClient({ dialect: "mysql", sqlFlags: ["-e", "--execute"], fileFlags: ["-f", "--file"], valueFlags: flagSet("-u", "-p", "-k", "--keyspace") }),
   snowsql: sqlClient({ dialect: "postgres", sqlFlags: ["-q", "--query"], fileFlags: ["-f", "--filename"], valueFlags: flagSet("-a", "-u", "-d", "-s", "-w", "-r", "-c") }),
   cockroach: (inv, an) => {
-    if (inv.args[0] === "sql") cockroachSql({ ...inv, args: inv.args.slice(1) }, an);
+    if (inv.args[0] === "sql") cockroachSql(inv, an);
   },
   bq: (inv, an) => {
     const parsed = parseArgs(inv.args, { valueFlags: flagSet("--project_id", "--location", "--dataset_id", "--format") });

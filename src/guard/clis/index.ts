@@ -101,17 +101,35 @@ export function analyzeUnknown(inv: Invocation, an: Analysis): void {
   if (word) an.uncertain(`unknown command ${inv.name} with "${word.toLowerCase()}" in it`, true);
 }
 
+class Call implements Invocation {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly stdin: Buffer | null;
+  readonly piped: boolean;
+  readonly stdinHint: string;
+  readonly vars: ReadonlyMap<string, Word>;
+
+  constructor(
+    readonly argv: readonly Word[],
+    private readonly context: InvocationContext,
+    private readonly an: Analysis,
+  ) {
+    this.name = programName(argv[0]?.text ?? "");
+    this.args = argv.slice(1).map((w) => w.text);
+    this.stdin = context.stdin;
+    this.piped = context.piped;
+    this.stdinHint = context.stdinHint;
+    this.vars = context.vars;
+  }
+
+  run(inner: readonly Word[], overrides?: Partial<InvocationContext>): void {
+    if (inner.length) this.an.nest(() => invoke(inner, overrides ? { ...this.context, ...overrides } : this.context, this.an));
+  }
+}
+
 /** Builds an invocation and classifies it; `run` lets wrappers (sudo, xargs…) classify the command they carry. */
 export function invoke(argv: readonly Word[], context: InvocationContext, an: Analysis): Invocation {
-  const inv: Invocation = {
-    ...context,
-    name: programName(argv[0]?.text ?? ""),
-    argv,
-    args: argv.slice(1).map((w) => w.text),
-    run: (inner, overrides) => {
-      if (inner.length) an.nest(() => invoke(inner, { ...context, ...overrides }, an));
-    },
-  };
+  const inv = new Call(argv, context, an);
   analyzeInvocation(inv, an);
   return inv;
 }

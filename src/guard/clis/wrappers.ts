@@ -130,6 +130,18 @@ const su: CommandAnalyzer = (inv, an) => {
 
 const plain = wrapper({});
 
+const SSH_VALUES = flagSet("-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m", "-O", "-Q", "-S", "-w", "-B", "-I");
+
+/** `ssh host cmd…`: the remote command is a shell string on the other side. */
+function ssh(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: SSH_VALUES, stopAtPositional: true });
+  const remote = parsed.rest.slice(1).join(" ");
+  if (remote) {
+    an.note(parsed.rest[0] ?? "");
+    an.nested.shell(remote);
+  }
+}
+
 const SUDO_VALUES = flagSet(
   "-u",
   "-g",
@@ -182,6 +194,7 @@ export const wrapperCommands: CommandTable = {
   runuser: su,
   watch,
   xargs,
+  ssh,
   npx: packageRunner,
   pnpx: packageRunner,
   bunx: packageRunner,

@@ -1,0 +1,120 @@
+// `leash guard check`: classify one command, or a stream of them as JSON lines, with the task's environment and intent.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import { z } from "zod";
+import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
+
+export const GUARD_EXIT = { allow: 0, error: 1, ask: 2, deny: 3 } as const;
+
+const EXIT_HELP = `
+Exit status: 0 allow, 2 ask (a human must approve), 3 deny, 1 bad usage or input.
+With --jsonl the exit status is 0 and each output line carries its own decision.
+
+Environment: LEASH_ENV and LEASH_INTENT give the task's environment and intent; LEASH_SCOPES_DIR the scopes
+directory. LEASH_GUARD_MODEL_URL (an OpenAI-compatible endpoint), LEASH_GUARD_MODEL and LEASH_GUARD_MODEL_ALL=1
+add a model's second opinion, which can only make a decision stricter.`;
+
+export interface GuardCliOptions {
+  env?: string;
+  intent?: string;
+  scopesDir?: string;
+}
+
+/** The environments the guard knows: an explicit directory must have environments.yaml; ./scopes is used if present. */
+export async function loadGuardEnvironments(scopesDir?: string): Promise<EnvironmentMarkers[] | undefined> {
+  const { loadEnvironmentMarkers } = await import("../../guard/markers.ts");
+  const explicit = scopesDir ?? process.env.LEASH_SCOPES_DIR;
+  if (explicit) return loadEnvironmentMarkers(explicit);
+  return existsSync(join("scopes", "environments.yaml")) ? loadEnvironmentMarkers("scopes") : undefined;
+}
+
+export async function guardContext(options: GuardCliOptions): Promise<GuardContext> {
+  return {
+    env: options.env ?? (process.env.LEASH_ENV || undefined),
+    intent: options.intent ?? (process.env.LEASH_INTENT || undefined),
+    environments: await loadGuardEnvironments(options.scopesDir),
+  };
+}
+
+/** Classifies with the rules, adding the model when LEASH_GUARD_MODEL_URL is set. */
+export async function guardClassifier(): Promise<(command: string, context: GuardContext) => Promise<Classification> | Classification> {
+  const [{ classify }, { classifyWithModel, modelConfigFromEnv }] = await Promise.all([import("../../guard/classify.ts"), import("../../guard/model.ts")]);
+  const model = modelConfigFromEnv();
+  return model ? (command, context) => classifyWithModel(command, context, model) : classify;
+}
+
+export function registerGuardCommands(program: Command): void {
+  const guard = program.command("guard").description("classify commands an agent wants to run: destructive or not, where, and allow/ask/deny");
+  guard
+    .command("check")
+    .description("classify a shell command, SQL, GraphQL or HTTP request")
+    .argument("[command]", "the command as the agent would run it")
+    .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
+    .option("--intent <text>", "the task's intent (default: $LEASH_INTENT)")
+    .option("--scopes-dir <dir>", "directory with environments.yaml (default: $LEASH_SCOPES_DIR, else ./scopes when present)")
+    .option("--json", "print the classification as JSON")
+    .option("--jsonl", 'read {"cmd": …, "env"?: …, "intent"?: …} per line on stdin; write one classification per line, in order')
+    .addHelpText("after", EXIT_HELP)
+    .action(async (command: string | undefined, options: GuardCliOptions & { json?: boolean; jsonl?: boolean }) => {
+      if (options.jsonl) {
+        if (command !== undefined) throw new Error("give either a command or --jsonl, not both");
+        await checkLines(options);
+        return;
+      }
+      if (command === undefined) throw new Error('give the command to check, e.g. leash guard check "rm -rf /data", or --jsonl');
+      const context = await guardContext(options);
+      const result = await (await guardClassifier())(command, context);
+      process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : formatClassification(result));
+      process.exitCode = GUARD_EXIT[result.decision];
+    });
+}
+
+export function formatClassification(c: Classification): string {
+  const head = `${c.decision.toUpperCase()}  ${c.destructive ? "destructive" : "not destructive"}${c.uncertain ? " (uncertain)" : ""}  environment: ${c.environment}${c.actions.length ? `  actions: ${c.actions.join(", ")}` : ""}`;
+  return `${head}\n${c.reasons.map((r) => `  - ${r}\n`).join("")}`;
+}
+
+const lineSchema = z.object({
+  cmd: z.string({ error: 'expected "cmd": a string' }).min(1, { error: '"cmd" is empty' }),
+  env: z.string({ error: '"env" must be a string' }).optional(),
+  intent: z.string({ error: '"intent" must be a string' }).optional(),
+  id: z.union([z.string(), z.number()]).optional(),
+});
+
+/** One JSON object per input line → one per output line, in order; a bad line gets an error object, not a crash. */
+async function checkLines(options: GuardCliOptions): Promise<void> {
+  const base = await guardContext(options);
+  const classifier = await guardClassifier();
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  let out: string[] = [];
+  let n = 0;
+  const flush = async () => {
+    if (!out.length) return;
+    const chunk = out.join("");
+    out = [];
+    if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once("drain", resolve));
+  };
+  for await (const line of lines) {
+    n++;
+    if (!line.trim()) continue;
+    let record: string;
+    try {
+      const parsed = lineSchema.safeParse(JSON.parse(line));
+      if (!parsed.success) {
+        record = JSON.stringify({ line: n, error: { code: "invalid_line", message: parsed.error.issues[0]?.message ?? "invalid" } });
+      } else {
+        const { cmd, env, intent, id } = parsed.data;
+        const result = await classifier(cmd, { ...base, env: env ?? base.env, intent: intent ?? base.intent });
+        record = JSON.stringify({ line: n, ...(id !== undefined ? { id } : {}), ...result });
+      }
+    } catch (error) {
+      const code = error instanceof SyntaxError ? "bad_json" : "classify_failed";
+      record = JSON.stringify({ line: n, error: { code, message: error instanceof Error ? error.message : String(error) } });
+    }
+    out.push(`${record}\n`);
+    if (out.length >= 256) await flush();
+  }
+  await flush();
+}

@@ -1,0 +1,51 @@
+// Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution, in and out.
+import type { Classification } from "./types.ts";
+
+/** The shell command a Claude Code PreToolUse event carries, or null for other tools (no opinion). */
+export function claudeCodeCommand(input: unknown): string | null {
+  const event = input as { tool_name?: unknown; tool_input?: { command?: unknown } } | null;
+  if (!event || typeof event !== "object") throw new TypeError("expected a JSON object");
+  if (event.tool_name !== "Bash") return null;
+  const command = event.tool_input?.command;
+  if (typeof command !== "string") throw new TypeError("tool_input.command is missing");
+  return command;
+}
+
+export function claudeCodeOutput(c: Classification): object {
+  return {
+    hookSpecificOutput: {
+      hookEventName: "PreToolUse",
+      permissionDecision: c.decision,
+      permissionDecisionReason: summary(c),
+    },
+  };
+}
+
+/** When the hook input cannot be read, the guard fails closed: a human is asked. */
+export function claudeCodeFailure(message: string): object {
+  return { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "ask", permissionDecisionReason: `leash guard could not read the hook input: ${message}` } };
+}
+
+export function cursorCommand(input: unknown): string {
+  const event = input as { command?: unknown } | null;
+  if (!event || typeof event !== "object" || typeof event.command !== "string") throw new TypeError("command is missing");
+  return event.command;
+}
+
+/** Cursor documents snake_case message fields; early releases read camelCase. Both are written. */
+export function cursorOutput(c: Classification): object {
+  const user = c.decision === "allow" ? "" : `leash: ${summary(c)}`;
+  const agent = summary(c);
+  return { permission: c.decision, userMessage: user, agentMessage: agent, user_message: user, agent_message: agent };
+}
+
+export function cursorFailure(message: string): object {
+  const text = `leash guard could not read the hook input: ${message}`;
+  return { permission: "ask", userMessage: text, agentMessage: text, user_message: text, agent_message: text };
+}
+
+/** One line for a human: the decision, what the command does and where. */
+export function summary(c: Classification): string {
+  const head = `${c.decision}${c.destructive ? " (destructive)" : ""}, environment ${c.environment}${c.actions.length ? `, actions ${c.actions.join(", ")}` : ""}`;
+  return c.reasons.length ? `${head}: ${c.reasons.slice(0, 3).join("; ")}` : head;
+}
