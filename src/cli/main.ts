@@ -4,6 +4,7 @@ import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { registerApprovalCommands } from "./commands/approvals.ts";
 import { registerDevCommand } from "./commands/dev.ts";
+import { registerExecCommand } from "./commands/exec.ts";
 import { registerDoctorCommand } from "./commands/doctor.ts";
 import { registerGuardCommands } from "./commands/guard.ts";
 import { registerHookCommands } from "./commands/hook.ts";
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDevCommand(program);
   registerServeCommands(program);
   registerTokenCommand(program);
+  registerExecCommand(program);
   registerPrincipalCommands(program);
   registerRevokeCommand(program);
   registerApprovalCommands(program);

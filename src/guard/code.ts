@@ -22,41 +22,83 @@ const sql = (m: RegExpExecArray, an: Analysis) => {
   const s = contents(m);
   if (s !== undefined) an.nested.sql(s);
 };
-const argvList = (m: RegExpExecArray, an: Analysis) => an.nested.shell(strings(m[0]).map((s) => (/[\s'"]/.test(s) ? `'${s.replace(/'/g, "'\\''")}'` : s)).join(" "));
+const argvList = (m: RegExpExecArray, an: Analysis) =>
+  an.nested.shell(
+    strings(m[0])
+      .map((s) => (/[\s'"]/.test(s) ? `'${s.replace(/'/g, "'\\''")}'` : s))
+      .join(" "),
+  );
 const deletes = (what: string) => (m: RegExpExecArray, an: Analysis) => {
   const path = contents(m);
   if (path !== undefined) judgeDeletion(what, [literal(path)], an);
   else an.destroys(`${what} deletes files`, "file:delete");
 };
-const destroys = (reason: string, actionName: string) => (_m: RegExpExecArray, an: Analysis) => an.destroys(reason, actionName);
+const destroys = (reason: string, actionName: string) => (_m: RegExpExecArray, an: Analysis) =>
+  an.destroys(reason, actionName);
 
 const RULES: Record<CodeLanguage, CodeRule[]> = {
   python: [
     [re(String.raw`\bshutil\.rmtree\s*\(\s*[rfb]?(?:STR)?`), deletes("shutil.rmtree")],
     [re(String.raw`\bos\.(?:remove|unlink|rmdir|removedirs)\s*\(\s*[rfb]?(?:STR)?`), deletes("os.remove")],
-    [re(String.raw`\.(?:unlink|rmdir)\(\s*(?:missing_ok\s*=\s*\w+)?\s*\)`), destroys("pathlib unlink deletes a file", "file:delete")],
-    [re(String.raw`\b(?:os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput))\s*\(\s*[rfb]?STR`), shell],
+    [
+      re(String.raw`\.(?:unlink|rmdir)\(\s*(?:missing_ok\s*=\s*\w+)?\s*\)`),
+      destroys("pathlib unlink deletes a file", "file:delete"),
+    ],
+    [
+      re(
+        String.raw`\b(?:os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput))\s*\(\s*[rfb]?STR`,
+      ),
+      shell,
+    ],
     [re(String.raw`\bsubprocess\.(?:run|call|check_call|check_output|Popen)\s*\(\s*\[[^\]]*\]`), argvList],
-    [re(String.raw`\.(?:execute|executemany|executescript|exec_driver_sql)\s*\(\s*(?:text\(\s*)?[rfb]?STR`), sql],
-    [re(String.raw`\bopen\s*\(\s*[rfb]?STR\s*,\s*['"]w`), (m, an) => analyzeWriteTarget(literal(contents(m) ?? ""), false, an, "open(…, 'w')")],
+    [
+      re(String.raw`\.(?:execute|executemany|executescript|exec_driver_sql)\s*\(\s*(?:text\(\s*)?[rfb]?STR`),
+      sql,
+    ],
+    [
+      re(String.raw`\bopen\s*\(\s*[rfb]?STR\s*,\s*['"]w`),
+      (m, an) => analyzeWriteTarget(literal(contents(m) ?? ""), false, an, "open(…, 'w')"),
+    ],
   ],
   ruby: [
-    [re(String.raw`\bFileUtils\.(?:rm_rf|rm_r|rm_f|rm|remove_dir|remove_entry(?:_secure)?|rmtree|remove)\s*\(?\s*(?:STR)?`), deletes("FileUtils.rm_rf")],
+    [
+      re(
+        String.raw`\bFileUtils\.(?:rm_rf|rm_r|rm_f|rm|remove_dir|remove_entry(?:_secure)?|rmtree|remove)\s*\(?\s*(?:STR)?`,
+      ),
+      deletes("FileUtils.rm_rf"),
+    ],
     [re(String.raw`\b(?:File|Dir)\.(?:delete|unlink|rmdir)\b\s*\(?\s*(?:STR)?`), deletes("File.delete")],
-    [re(String.raw`\.(?:delete_all|destroy_all)\b`), destroys("delete_all/destroy_all deletes every matching record", "rows:delete")],
+    [
+      re(String.raw`\.(?:delete_all|destroy_all)\b`),
+      destroys("delete_all/destroy_all deletes every matching record", "rows:delete"),
+    ],
     [re(String.raw`\.update_all\b`), destroys("update_all overwrites every matching record", "rows:update")],
-    [re(String.raw`\.(?:destroy|delete)!?(?![\w?])`), destroys("destroy/delete removes records", "rows:delete")],
-    [re(String.raw`\b(?:drop_table|remove_column|drop_database|truncate|purge)\b`), destroys("schema or data removal in Ruby code", "table:delete")],
+    [
+      re(String.raw`\.(?:destroy|delete)!?(?![\w?])`),
+      destroys("destroy/delete removes records", "rows:delete"),
+    ],
+    [
+      re(String.raw`\b(?:drop_table|remove_column|drop_database|truncate|purge)\b`),
+      destroys("schema or data removal in Ruby code", "table:delete"),
+    ],
     [re(String.raw`\b(?:system|exec|spawn)\s*\(?\s*STR`), shell],
     [re(String.raw`%x\{([^}]*)\}|\`([^\`]*)\``), (m, an) => an.nested.shell(m[1] ?? m[2] ?? "")],
     [re(String.raw`\b(?:execute|exec_query|exec_update|exec_delete|select_all)\s*\(\s*STR`), sql],
   ],
   node: [
-    [re(String.raw`\bfs(?:\.promises)?\.(?:rm|rmSync|rmdir|rmdirSync|unlink|unlinkSync)\s*\(\s*(?:STR)?`), deletes("fs.rm")],
-    [re(String.raw`\b(?:execSync|exec|execFileSync|execFile|spawnSync|spawn|execa|execaSync)\s*\(\s*STR\s*(?:,\s*\[[^\]]*\])?`), (m, an) => {
-      const args = /\[([^\]]*)\]/.exec(m[0]);
-      an.nested.shell([contents(m) ?? "", ...(args ? strings(args[1]!) : [])].join(" "));
-    }],
+    [
+      re(String.raw`\bfs(?:\.promises)?\.(?:rm|rmSync|rmdir|rmdirSync|unlink|unlinkSync)\s*\(\s*(?:STR)?`),
+      deletes("fs.rm"),
+    ],
+    [
+      re(
+        String.raw`\b(?:execSync|exec|execFileSync|execFile|spawnSync|spawn|execa|execaSync)\s*\(\s*STR\s*(?:,\s*\[[^\]]*\])?`,
+      ),
+      (m, an) => {
+        const args = /\[([^\]]*)\]/.exec(m[0]);
+        an.nested.shell([contents(m) ?? "", ...(args ? strings(args[1]!) : [])].join(" "));
+      },
+    ],
     [re(String.raw`\.(?:query|execute|raw|unsafe|\$executeRawUnsafe|\$queryRawUnsafe)\s*\(\s*STR`), sql],
   ],
   perl: [
@@ -69,24 +111,45 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
     [re(String.raw`\b(?:unlink|rmdir)\s*\(\s*(?:STR)?`), deletes("unlink")],
     [re(String.raw`\b(?:exec|shell_exec|system|passthru|proc_open|popen)\s*\(\s*STR`), shell],
     [re(String.raw`(?:DB::(?:statement|unprepared|delete)|->(?:query|exec))\s*\(\s*STR`), sql],
-    [re(String.raw`->(?:delete|forceDelete|truncate)\s*\(`), destroys("Eloquent delete/truncate removes records", "rows:delete")],
+    [
+      re(String.raw`->(?:delete|forceDelete|truncate)\s*\(`),
+      destroys("Eloquent delete/truncate removes records", "rows:delete"),
+    ],
   ],
   mongo: [
-    [re(String.raw`\.dropDatabase\s*\(`), destroys("dropDatabase() deletes the whole database", "database:delete")],
+    [
+      re(String.raw`\.dropDatabase\s*\(`),
+      destroys("dropDatabase() deletes the whole database", "database:delete"),
+    ],
     [re(String.raw`\.drop\s*\(`), destroys("drop() deletes the collection", "collection:delete")],
-    [re(String.raw`\.(?:deleteMany|remove|deleteOne|findOneAndDelete|findAndModify\s*\(\s*\{[^}]*remove\s*:\s*true)\s*\(?`), destroys("deletes documents", "rows:delete")],
+    [
+      re(
+        String.raw`\.(?:deleteMany|remove|deleteOne|findOneAndDelete|findAndModify\s*\(\s*\{[^}]*remove\s*:\s*true)\s*\(?`,
+      ),
+      destroys("deletes documents", "rows:delete"),
+    ],
     [re(String.raw`\.(?:updateMany|replaceOne)\s*\(`), destroys("overwrites documents", "rows:update")],
     [re(String.raw`\.dropIndex(?:es)?\s*\(`), destroys("drops indexes", "index:delete")],
-    [re(String.raw`\$out\b|\$merge\b`), destroys("$out/$merge overwrites a collection", "collection:overwrite")],
-    [re(String.raw`\.renameCollection\s*\([^)]*true\s*\)`), destroys("renameCollection with dropTarget deletes the target", "collection:delete")],
-    [re(String.raw`runCommand\s*\(\s*\{\s*['"]?(?:drop|dropDatabase|delete)\b`), destroys("runCommand drop/delete", "collection:delete")],
+    [
+      re(String.raw`\$out\b|\$merge\b`),
+      destroys("$out/$merge overwrites a collection", "collection:overwrite"),
+    ],
+    [
+      re(String.raw`\.renameCollection\s*\([^)]*true\s*\)`),
+      destroys("renameCollection with dropTarget deletes the target", "collection:delete"),
+    ],
+    [
+      re(String.raw`runCommand\s*\(\s*\{\s*['"]?(?:drop|dropDatabase|delete)\b`),
+      destroys("runCommand drop/delete", "collection:delete"),
+    ],
   ],
   lua: [
     [re(String.raw`redis\.p?call\s*\(([^)]*)\)`), (m, an) => analyzeRedisCommand(strings(m[1] ?? ""), an)],
   ],
 };
 
-const SUSPICIOUS = /\b(delete|destroy|drop|purge|wipe|truncate|rmtree|unlink|remove|erase|flush)(?:_\w+|[A-Z]\w*)?\s*[(!]/i;
+const SUSPICIOUS =
+  /\b(delete|destroy|drop|purge|wipe|truncate|rmtree|unlink|remove|erase|flush)(?:_\w+|[A-Z]\w*)?\s*[(!]/i;
 
 export function analyzeCode(language: CodeLanguage, source: string, an: Analysis): void {
   const before = an.findings.length;

@@ -29,8 +29,23 @@ export interface DoctorOptions {
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_WALK_FILES = 20_000;
-const SKIP_DIRS = new Set(["node_modules", ".git", "dist", "build", ".next", "target", "vendor", ".venv", "venv", "__pycache__", "coverage", ".cache", ".terraform"]);
-const SECRET_FILE = /^(\.env(\..+)?|.+\.env|\.npmrc|\.netrc|_netrc|\.pgpass|\.git-credentials|credentials|config\.json|kubeconfig|.*\.kubeconfig|\.dockercfg|id_(rsa|ecdsa|ed25519|dsa)|.*\.pem|.*\.key|\.htpasswd|secrets?\.(ya?ml|json|toml)|terraform\.tfvars|.*\.auto\.tfvars|application\.(properties|ya?ml)|settings\.py|wp-config\.php)$/i;
+const SKIP_DIRS = new Set([
+  "node_modules",
+  ".git",
+  "dist",
+  "build",
+  ".next",
+  "target",
+  "vendor",
+  ".venv",
+  "venv",
+  "__pycache__",
+  "coverage",
+  ".cache",
+  ".terraform",
+]);
+const SECRET_FILE =
+  /^(\.env(\..+)?|.+\.env|\.npmrc|\.netrc|_netrc|\.pgpass|\.git-credentials|credentials|config\.json|kubeconfig|.*\.kubeconfig|\.dockercfg|id_(rsa|ecdsa|ed25519|dsa)|.*\.pem|.*\.key|\.htpasswd|secrets?\.(ya?ml|json|toml)|terraform\.tfvars|.*\.auto\.tfvars|application\.(properties|ya?ml)|settings\.py|wp-config\.php)$/i;
 const HOME_FILES = [
   ".npmrc",
   ".netrc",
@@ -50,8 +65,19 @@ const HOME_FILES = [
   ".ssh/id_ecdsa",
   ".env",
 ];
-const HISTORY_FILES = [".bash_history", ".zsh_history", ".sh_history", ".local/share/fish/fish_history", ".psql_history", ".mysql_history", ".rediscli_history", ".python_history", ".node_repl_history"];
-const ASSIGNMENT = /^\s*(?:export\s+|set\s+-x\s+|setenv\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?:=|:)\s*(.+?)\s*,?$/;
+const HISTORY_FILES = [
+  ".bash_history",
+  ".zsh_history",
+  ".sh_history",
+  ".local/share/fish/fish_history",
+  ".psql_history",
+  ".mysql_history",
+  ".rediscli_history",
+  ".python_history",
+  ".node_repl_history",
+];
+const ASSIGNMENT =
+  /^\s*(?:export\s+|set\s+-x\s+|setenv\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?:=|:)\s*(.+?)\s*,?$/;
 
 export function runDoctor(options: DoctorOptions): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
@@ -59,7 +85,14 @@ export function runDoctor(options: DoctorOptions): DoctorFinding[] {
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !isLongLivedSecretVariable(name, value)) continue;
     const pattern = findSecretPattern(value);
-    findings.push({ file: "env", line: 0, name, kind: pattern?.pattern.kind ?? "secret-variable", secret: maskSecret(pattern?.match ?? value), fix: `unset ${name} in the agent's environment; ${pattern?.pattern.fix ?? secretNameFix(name)}` });
+    findings.push({
+      file: "env",
+      line: 0,
+      name,
+      kind: pattern?.pattern.kind ?? "secret-variable",
+      secret: maskSecret(pattern?.match ?? value),
+      fix: `unset ${name} in the agent's environment; ${pattern?.pattern.fix ?? secretNameFix(name)}`,
+    });
   }
   const files = new Map<string, string>();
   for (const file of workingTreeFiles(options.dir)) files.set(file, relative(process.cwd(), file) || file);
@@ -79,7 +112,11 @@ export function runDoctor(options: DoctorOptions): DoctorFinding[] {
 function workingTreeFiles(dir: string): string[] {
   const out = new Set<string>();
   try {
-    const listed = execFileSync("git", ["-C", dir, "ls-files", "-z"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 * 1024 * 1024 });
+    const listed = execFileSync("git", ["-C", dir, "ls-files", "-z"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
     for (const f of listed.split("\0")) if (f) out.add(join(dir, f));
   } catch {
     // not a git repository, or git is missing: the walk below still finds the usual suspects
@@ -100,7 +137,8 @@ function walk(dir: string, depth: number, out: Set<string>): void {
     const path = join(dir, e.name);
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(e.name)) walk(path, depth + 1, out);
-    } else if (e.isFile() && (SECRET_FILE.test(e.name) || /(^|\/)\.(aws|kube|docker)\//.test(path))) out.add(path);
+    } else if (e.isFile() && (SECRET_FILE.test(e.name) || /(^|\/)\.(aws|kube|docker)\//.test(path)))
+      out.add(path);
   }
 }
 
@@ -122,7 +160,13 @@ function scanFile(path: string, shown: string): DoctorFinding[] {
     if (line.length > 4000) continue;
     const pattern = findSecretPattern(line);
     if (pattern) {
-      findings.push({ file: shown, line: i + 1, kind: pattern.pattern.kind, secret: maskSecret(pattern.match), fix: pattern.pattern.fix });
+      findings.push({
+        file: shown,
+        line: i + 1,
+        kind: pattern.pattern.kind,
+        secret: maskSecret(pattern.match),
+        fix: pattern.pattern.fix,
+      });
       continue;
     }
     const assignment = ASSIGNMENT.exec(line);
@@ -130,7 +174,14 @@ function scanFile(path: string, shown: string): DoctorFinding[] {
       const [, name, raw] = assignment;
       const value = raw!.replace(/^["']|["']$/g, "");
       if (isLongLivedSecretVariable(name!, value)) {
-        findings.push({ file: shown, line: i + 1, name, kind: "secret-variable", secret: maskSecret(value), fix: `remove ${name} from ${shown}; ${secretNameFix(name!)}` });
+        findings.push({
+          file: shown,
+          line: i + 1,
+          name,
+          kind: "secret-variable",
+          secret: maskSecret(value),
+          fix: `remove ${name} from ${shown}; ${secretNameFix(name!)}`,
+        });
       }
     }
   }

@@ -17,7 +17,21 @@ const FAMILIES: [RegExp, readonly string[]][] = [
   [/^(sandbox|sbx)$/i, ["sandbox"]],
 ];
 /** Names too common in ordinary commands to betray an environment by themselves. */
-const TOO_COMMON = new Set(["test", "tests", "local", "default", "main", "master", "dev", "preview", "ci", "demo", "app", "web", "api"]);
+const TOO_COMMON = new Set([
+  "test",
+  "tests",
+  "local",
+  "default",
+  "main",
+  "master",
+  "dev",
+  "preview",
+  "ci",
+  "demo",
+  "app",
+  "web",
+  "api",
+]);
 
 interface Matcher {
   env: EnvironmentMarkers;
@@ -27,17 +41,20 @@ interface Matcher {
 
 const cache = new WeakMap<readonly EnvironmentMarkers[], Matcher[]>();
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Lower case, quotes dropped, `=` and runs of blanks as one space: `--context=prod` and `--context "prod"` match `--context prod`. */
 export function normalize(text: string): string {
-  return text.toLowerCase().replace(/["'`]/g, "").replace(/[\s=]+/g, " ");
+  return text
+    .toLowerCase()
+    .replace(/["'`]/g, "")
+    .replace(/[\s=]+/g, " ");
 }
 
 function boundaryPattern(alternatives: readonly string[]): RegExp | null {
   const parts = alternatives.map((a) => normalize(a).trim()).filter(Boolean);
   if (!parts.length) return null;
-  return new RegExp(`(?<![a-z0-9])(?:${parts.map(escape).join("|")})(?![a-z0-9])`);
+  return new RegExp(`(?<![a-z0-9])(?:${parts.map(escapeRegExp).join("|")})(?![a-z0-9])`);
 }
 
 function hintWords(env: EnvironmentMarkers): string[] {
@@ -50,7 +67,11 @@ function hintWords(env: EnvironmentMarkers): string[] {
 function matchers(environments: readonly EnvironmentMarkers[]): Matcher[] {
   let compiled = cache.get(environments);
   if (!compiled) {
-    compiled = environments.map((env) => ({ env, markers: boundaryPattern(env.markers), hints: boundaryPattern(hintWords(env)) }));
+    compiled = environments.map((env) => ({
+      env,
+      markers: boundaryPattern(env.markers),
+      hints: boundaryPattern(hintWords(env)),
+    }));
     cache.set(environments, compiled);
   }
   return compiled;
@@ -64,7 +85,10 @@ export interface EnvironmentHit {
 }
 
 /** Environments the texts point at: by explicit markers, or, when none matches, by generic hints. */
-export function detectEnvironments(texts: readonly string[], environments: readonly EnvironmentMarkers[]): EnvironmentHit[] {
+export function detectEnvironments(
+  texts: readonly string[],
+  environments: readonly EnvironmentMarkers[],
+): EnvironmentHit[] {
   const compiled = matchers(environments);
   const normalized = texts.map(normalize);
   const hits: EnvironmentHit[] = [];
@@ -93,7 +117,10 @@ export function detectEnvironments(texts: readonly string[], environments: reado
 }
 
 /** The environment an intent names ("fix staging"), when it names exactly one. */
-export function environmentOfIntent(intent: string, environments: readonly EnvironmentMarkers[]): string | undefined {
+export function environmentOfIntent(
+  intent: string,
+  environments: readonly EnvironmentMarkers[],
+): string | undefined {
   const hits = detectEnvironments([intent], environments);
   return hits.length === 1 ? hits[0]!.env.name : undefined;
 }

@@ -2,7 +2,14 @@
 // delete_users_by_pk, deleteBranchProtectionRule) and by arguments like `force: true` or an empty `where`.
 import { type ArgumentNode, Kind, parse, type SelectionSetNode, type ValueNode } from "graphql";
 import type { Analysis } from "./analysis.ts";
-import { action, DESTRUCTIVE_VERBS, DISABLING_VERBS, namesSafetyNet, resourceName, splitWords } from "./vocabulary.ts";
+import {
+  action,
+  DESTRUCTIVE_VERBS,
+  DISABLING_VERBS,
+  namesSafetyNet,
+  resourceName,
+  splitWords,
+} from "./vocabulary.ts";
 
 const VERB_ALIASES: Record<string, string> = {
   upsert: "write",
@@ -27,18 +34,23 @@ export function analyzeGraphql(query: string, an: Analysis, variables?: unknown)
   } catch (error) {
     const mutation = /^\s*mutation\b/.test(query);
     const verb = splitWords(query).find((w) => GRAPHQL_DESTRUCTIVE.has(w));
-    an.uncertain(`GraphQL does not parse (${(error as Error).message.split("\n")[0]})${verb ? `; it mentions "${verb}"` : ""}`, mutation || verb !== undefined);
+    an.uncertain(
+      `GraphQL does not parse (${(error as Error).message.split("\n")[0]})${verb ? `; it mentions "${verb}"` : ""}`,
+      mutation || verb !== undefined,
+    );
     return;
   }
   const fragments = new Map<string, SelectionSetNode>();
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def.selectionSet);
+  for (const def of document.definitions)
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def.selectionSet);
   for (const def of document.definitions) {
     if (def.kind !== Kind.OPERATION_DEFINITION) continue;
     if (def.operation !== "mutation") {
       an.harmless(`GraphQL ${def.operation} only reads`);
       continue;
     }
-    for (const field of topLevelFields(def.selectionSet, fragments)) mutationField(field.name, field.arguments, an, variables);
+    for (const field of topLevelFields(def.selectionSet, fragments))
+      mutationField(field.name, field.arguments, an, variables);
   }
 }
 
@@ -47,11 +59,16 @@ interface Field {
   arguments: readonly ArgumentNode[];
 }
 
-function topLevelFields(set: SelectionSetNode, fragments: Map<string, SelectionSetNode>, seen = new Set<string>()): Field[] {
+function topLevelFields(
+  set: SelectionSetNode,
+  fragments: Map<string, SelectionSetNode>,
+  seen = new Set<string>(),
+): Field[] {
   const out: Field[] = [];
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) out.push({ name: sel.name.value, arguments: sel.arguments ?? [] });
-    else if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...topLevelFields(sel.selectionSet, fragments, seen));
+    else if (sel.kind === Kind.INLINE_FRAGMENT)
+      out.push(...topLevelFields(sel.selectionSet, fragments, seen));
     else if (sel.kind === Kind.FRAGMENT_SPREAD && !seen.has(sel.name.value)) {
       seen.add(sel.name.value);
       const fragment = fragments.get(sel.name.value);
@@ -74,8 +91,10 @@ function mutationField(name: string, args: readonly ArgumentNode[], an: Analysis
     const everything = values("where").some((w) => w && typeof w === "object" && Object.keys(w).length === 0);
     const reason = `mutation ${name}${everything ? " with an empty where: every row" : ""}`;
     const actionName = action(resource, disabling ? "disable" : "delete");
-    if (namesSafetyNet(words.join(" "))) an.destroysSafetyNet(`${reason} destroys or disables a safety net`, actionName);
-    else if (/protection|lock/.test(words.join(" "))) an.destroys(`${reason} removes a protection`, actionName);
+    if (namesSafetyNet(words.join(" ")))
+      an.destroysSafetyNet(`${reason} destroys or disables a safety net`, actionName);
+    else if (/protection|lock/.test(words.join(" ")))
+      an.destroys(`${reason} removes a protection`, actionName);
     else an.destroys(reason, actionName);
     return;
   }
@@ -114,7 +133,10 @@ function disablesProtection(args: readonly ArgumentNode[], variables: unknown): 
   const visit = (value: unknown, key: string) => {
     if (value && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) visit(v, k);
-    } else if (namesSafetyNet(splitWords(key).join(" ")) && (value === false || value === 0 || /^(disabled?|off|suspended|none)$/i.test(String(value)))) {
+    } else if (
+      namesSafetyNet(splitWords(key).join(" ")) &&
+      (value === false || value === 0 || /^(disabled?|off|suspended|none)$/i.test(String(value)))
+    ) {
       found.push(true);
     }
   };

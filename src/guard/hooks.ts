@@ -23,12 +23,19 @@ export function claudeCodeOutput(c: Classification): object {
 
 /** When the hook input cannot be read, the guard fails closed: a human is asked. */
 export function claudeCodeFailure(message: string): object {
-  return { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "ask", permissionDecisionReason: `leash guard could not read the hook input: ${message}` } };
+  return {
+    hookSpecificOutput: {
+      hookEventName: "PreToolUse",
+      permissionDecision: "ask",
+      permissionDecisionReason: `leash guard could not read the hook input: ${message}`,
+    },
+  };
 }
 
 export function cursorCommand(input: unknown): string {
   const event = input as { command?: unknown } | null;
-  if (!event || typeof event !== "object" || typeof event.command !== "string") throw new TypeError("command is missing");
+  if (!event || typeof event !== "object" || typeof event.command !== "string")
+    throw new TypeError("command is missing");
   return event.command;
 }
 
@@ -36,12 +43,24 @@ export function cursorCommand(input: unknown): string {
 export function cursorOutput(c: Classification): object {
   const user = c.decision === "allow" ? "" : `leash: ${summary(c)}`;
   const agent = summary(c);
-  return { permission: c.decision, userMessage: user, agentMessage: agent, user_message: user, agent_message: agent };
+  return {
+    permission: c.decision,
+    userMessage: user,
+    agentMessage: agent,
+    user_message: user,
+    agent_message: agent,
+  };
 }
 
 export function cursorFailure(message: string): object {
   const text = `leash guard could not read the hook input: ${message}`;
-  return { permission: "ask", userMessage: text, agentMessage: text, user_message: text, agent_message: text };
+  return {
+    permission: "ask",
+    userMessage: text,
+    agentMessage: text,
+    user_message: text,
+    agent_message: text,
+  };
 }
 
 /** One line for a human: the decision, what the command does and where. */

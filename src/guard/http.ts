@@ -1,17 +1,32 @@
 // HTTP: method and path decide (DELETE deletes, PUT replaces, POST …/_delete_by_query deletes), bodies that switch a
 // protection off count, and GraphQL carried over HTTP goes to the GraphQL rules.
 import type { Analysis, HttpRequest } from "./analysis.ts";
-import { action, DESTRUCTIVE_VERBS, DISABLING_VERBS, namesSafetyNet, resourceName, splitWords } from "./vocabulary.ts";
+import {
+  action,
+  DESTRUCTIVE_VERBS,
+  DISABLING_VERBS,
+  namesSafetyNet,
+  resourceName,
+  splitWords,
+} from "./vocabulary.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
-const ID_SEGMENT = /^(v\d+(\.\d+)?|api|\d+|[0-9a-f]{8,}|[a-z]{2,6}_[a-z0-9]*\d[a-z0-9_]*|[0-9a-f-]{32,36}|\{[^}]+\}|:[a-z_]+|_doc)$/i;
-const PATH_VERBS = new Set([...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter((v) => !["clear", "reset", "flush", "ls", "rb", "rm", "del"].includes(v)));
+const ID_SEGMENT =
+  /^(v\d+(\.\d+)?|api|\d+|[0-9a-f]{8,}|[a-z]{2,6}_[a-z0-9]*\d[a-z0-9_]*|[0-9a-f-]{32,36}|\{[^}]+\}|:[a-z_]+|_doc)$/i;
+const PATH_VERBS = new Set(
+  [...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter(
+    (v) => !["clear", "reset", "flush", "ls", "rb", "rm", "del"].includes(v),
+  ),
+);
 const OFF_VALUE = /^(false|0|off|disabled?|suspended|none|no)$/i;
-const PROTECTION = /protect|mfa|two.?factor|2fa|encrypt|lock|logging|audit|security|retention|versioning|backup/i;
+const PROTECTION =
+  /protect|mfa|two.?factor|2fa|encrypt|lock|logging|audit|security|retention|versioning|backup/i;
 
 /** Parses `METHOD /path [body]` as written in API docs and agent transcripts. */
 export function parseRawHttp(text: string): HttpRequest | null {
-  const m = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\S+)(?:\s+HTTP\/[\d.]+)?\s*([\s\S]*)$/.exec(text.trim());
+  const m = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\S+)(?:\s+HTTP\/[\d.]+)?\s*([\s\S]*)$/.exec(
+    text.trim(),
+  );
   if (!m || !(m[2]!.startsWith("/") || /^https?:\/\//i.test(m[2]!))) return null;
   return { method: m[1]!, url: m[2]!, body: m[3]!.trim() };
 }
@@ -37,20 +52,34 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const shown = `${method} ${path}`;
 
   if (READ_METHODS.has(method)) {
-    if (verbSegment) an.uncertain(`${shown}: a read method on a path that says "${verbSegment}"`, true, action(resource, "delete"));
+    if (verbSegment)
+      an.uncertain(
+        `${shown}: a read method on a path that says "${verbSegment}"`,
+        true,
+        action(resource, "delete"),
+      );
     else an.harmless(`${shown} only reads`, action(resource, "read"));
     return;
   }
   if (method === "DELETE") {
-    if (namesSafetyNet(pathText)) an.destroysSafetyNet(`${shown} deletes a safety net`, action(resource, "delete"));
+    if (namesSafetyNet(pathText))
+      an.destroysSafetyNet(`${shown} deletes a safety net`, action(resource, "delete"));
     else an.destroys(`${shown} deletes ${resource}`, action(resource, "delete"));
     return;
   }
   if (verbSegment) {
     const disabling = splitWords(verbSegment).some((w) => DISABLING_VERBS.has(w));
     const target = resourceName(splitWords(nouns.filter((n) => n !== verbSegment).at(-1) ?? resource));
-    if (namesSafetyNet(pathText)) an.destroysSafetyNet(`${shown} ${disabling ? "switches off" : "destroys"} a safety net`, action(target, disabling ? "disable" : "delete"));
-    else an.destroys(`${shown} ${disabling ? "switches a protection off" : `runs "${verbSegment}"`}`, action(target, disabling ? "disable" : "delete"));
+    if (namesSafetyNet(pathText))
+      an.destroysSafetyNet(
+        `${shown} ${disabling ? "switches off" : "destroys"} a safety net`,
+        action(target, disabling ? "disable" : "delete"),
+      );
+    else
+      an.destroys(
+        `${shown} ${disabling ? "switches a protection off" : `runs "${verbSegment}"`}`,
+        action(target, disabling ? "disable" : "delete"),
+      );
     return;
   }
   if (segments.some((s) => s === "_update_by_query")) {
@@ -59,18 +88,30 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   }
   const switchedOff = protectionsSwitchedOff(body, segments.slice(-2).join(" "));
   if (switchedOff) {
-    if (namesSafetyNet(switchedOff)) an.destroysSafetyNet(`${shown} switches ${switchedOff} off`, action(resourceName(splitWords(switchedOff)), "disable"));
+    if (namesSafetyNet(switchedOff))
+      an.destroysSafetyNet(
+        `${shown} switches ${switchedOff} off`,
+        action(resourceName(splitWords(switchedOff)), "disable"),
+      );
     else an.destroys(`${shown} switches ${switchedOff} off`, action(resource, "disable"));
     return;
   }
-  if (method === "PUT") an.destroys(`${shown} replaces whatever is stored at that path`, action(resource, "overwrite"));
-  else if (req.opaqueBody) an.uncertain(`${shown} sends a body the guard cannot read`, false, action(resource, method === "POST" ? "create" : "update"));
+  if (method === "PUT")
+    an.destroys(`${shown} replaces whatever is stored at that path`, action(resource, "overwrite"));
+  else if (req.opaqueBody)
+    an.uncertain(
+      `${shown} sends a body the guard cannot read`,
+      false,
+      action(resource, method === "POST" ? "create" : "update"),
+    );
   else an.harmless(`${shown}`, action(resource, method === "POST" ? "create" : "update"));
 }
 
 function safeUrl(raw: string): URL | null {
   try {
-    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw.startsWith("/") ? `localhost${raw}` : raw}`);
+    return new URL(
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw.startsWith("/") ? `localhost${raw}` : raw}`,
+    );
   } catch {
     return null;
   }
@@ -98,7 +139,11 @@ function parseBody(body: string): unknown {
   return trimmed;
 }
 
-function graphqlPayload(body: unknown, url: URL | null, raw: string): { query: string; variables?: unknown } | null {
+function graphqlPayload(
+  body: unknown,
+  url: URL | null,
+  raw: string,
+): { query: string; variables?: unknown } | null {
   const fromObject = (o: unknown) => {
     if (o && typeof o === "object" && typeof (o as { query?: unknown }).query === "string") {
       const { query, variables } = o as { query: string; variables?: unknown };

@@ -22,16 +22,23 @@ export function parseEnvironmentMarkers(text: string, file = "environments.yaml"
   try {
     doc = parse(text);
   } catch (error) {
-    throw new LeashError("environments_invalid", 400, `${file}: not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    throw new LeashError(
+      "environments_invalid",
+      400,
+      `${file}: not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   const list = (doc as { environments?: unknown } | null)?.environments;
-  if (!Array.isArray(list)) throw new LeashError("environments_invalid", 400, `${file}: expected a top-level "environments:" list`);
+  if (!Array.isArray(list))
+    throw new LeashError("environments_invalid", 400, `${file}: expected a top-level "environments:" list`);
   return list.map((entry, i) => {
     const e = (entry ?? {}) as Record<string, unknown>;
     if (typeof e.name !== "string" || !e.name) {
       throw new LeashError("environments_invalid", 400, `${file}: environments[${i}].name: expected a name`);
     }
-    const markers = Array.isArray(e.markers) ? e.markers.filter((m): m is string => typeof m === "string" && m.length > 0) : [];
+    const markers = Array.isArray(e.markers)
+      ? e.markers.filter((m): m is string => typeof m === "string" && m.length > 0)
+      : [];
     return { name: e.name, protected: e.protected === true, markers };
   });
 }

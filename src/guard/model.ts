@@ -61,7 +61,11 @@ const SYSTEM_PROMPT = [
 ].join(" ");
 
 /** Rules first; the model is asked when configured and the rules are unsure (or for every command with `all`). */
-export async function classifyWithModel(command: string, context: GuardContext, config: ModelConfig | null): Promise<Classification> {
+export async function classifyWithModel(
+  command: string,
+  context: GuardContext,
+  config: ModelConfig | null,
+): Promise<Classification> {
   const rules = classify(command, context);
   if (!config || (!config.all && !rules.uncertain)) return rules;
   try {
@@ -72,7 +76,10 @@ export async function classifyWithModel(command: string, context: GuardContext, 
     return {
       ...rules,
       decision: rules.uncertain ? stricter(rules.decision, "ask") : rules.decision,
-      reasons: [...rules.reasons, `model_unavailable: ${message}${rules.uncertain ? "; the rules were unsure, so a human is asked" : ""}`],
+      reasons: [
+        ...rules.reasons,
+        `model_unavailable: ${message}${rules.uncertain ? "; the rules were unsure, so a human is asked" : ""}`,
+      ],
     };
   }
 }
@@ -89,11 +96,19 @@ function combine(rules: Classification, verdict: ModelVerdict, context: GuardCon
     ...rules,
     destructive: rules.destructive || verdict.destructive,
     decision,
-    reasons: [...rules.reasons, `model (${verdict.decision}${verdict.destructive ? ", destructive" : ""}): ${verdict.reason || "no reason given"}`],
+    reasons: [
+      ...rules.reasons,
+      `model (${verdict.decision}${verdict.destructive ? ", destructive" : ""}): ${verdict.reason || "no reason given"}`,
+    ],
   };
 }
 
-export async function askModel(command: string, context: GuardContext, rules: Classification, config: ModelConfig): Promise<ModelVerdict> {
+export async function askModel(
+  command: string,
+  context: GuardContext,
+  rules: Classification,
+  config: ModelConfig,
+): Promise<ModelVerdict> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
   const body = {
@@ -107,7 +122,12 @@ export async function askModel(command: string, context: GuardContext, rules: Cl
           command,
           task_intent: context.intent ?? null,
           task_environment: context.env ?? null,
-          rules: { destructive: rules.destructive, decision: rules.decision, environment: rules.environment, reasons: rules.reasons },
+          rules: {
+            destructive: rules.destructive,
+            decision: rules.decision,
+            environment: rules.environment,
+            reasons: rules.reasons,
+          },
         }),
       },
     ],
@@ -119,7 +139,11 @@ export async function askModel(command: string, context: GuardContext, rules: Cl
     signal: AbortSignal.timeout(config.timeoutMs ?? DEFAULT_TIMEOUT_MS),
   }).catch((error: unknown) => {
     const e = error as Error;
-    throw new Error(e.name === "TimeoutError" || e.name === "AbortError" ? `no answer within ${config.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : `request failed: ${e.message}`);
+    throw new Error(
+      e.name === "TimeoutError" || e.name === "AbortError"
+        ? `no answer within ${config.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`
+        : `request failed: ${e.message}`,
+    );
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`model endpoint answered ${response.status}`);
@@ -131,7 +155,8 @@ export async function askModel(command: string, context: GuardContext, rules: Cl
 export function parseVerdict(responseText: string): ModelVerdict {
   let content: unknown;
   try {
-    content = (JSON.parse(responseText) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message?.content;
+    content = (JSON.parse(responseText) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]
+      ?.message?.content;
   } catch {
     throw new Error("model answer is not JSON");
   }
@@ -146,6 +171,9 @@ export function parseVerdict(responseText: string): ModelVerdict {
     throw new Error("model answer holds malformed JSON");
   }
   const result = verdictSchema.safeParse(parsed);
-  if (!result.success) throw new Error(`model answer does not match {destructive, decision, reason}: ${result.error.issues[0]?.message ?? "invalid"}`);
+  if (!result.success)
+    throw new Error(
+      `model answer does not match {destructive, decision, reason}: ${result.error.issues[0]?.message ?? "invalid"}`,
+    );
   return result.data;
 }

@@ -43,7 +43,9 @@ function staticOutput(inv: Invocation): Buffer | null {
     case "zcat":
       return inv.stdin && args.every((a) => a.startsWith("-")) ? gunzipSync(inv.stdin) : null;
     case "gzip":
-      return inv.stdin && args.includes("-d") && args.every((a) => a.startsWith("-")) ? gunzipSync(inv.stdin) : null;
+      return inv.stdin && args.includes("-d") && args.every((a) => a.startsWith("-"))
+        ? gunzipSync(inv.stdin)
+        : null;
     case "zlib-flate":
       return inv.stdin && args.includes("-uncompress") ? inflateSync(inv.stdin) : null;
     case "rev":
@@ -57,7 +59,9 @@ function staticOutput(inv: Invocation): Buffer | null {
           )
         : null;
     case "tr":
-      return inv.stdin && args.length === 2 ? Buffer.from(translate(inv.stdin.toString("utf8"), args[0]!, args[1]!)) : null;
+      return inv.stdin && args.length === 2
+        ? Buffer.from(translate(inv.stdin.toString("utf8"), args[0]!, args[1]!))
+        : null;
     default:
       return null;
   }
@@ -77,7 +81,7 @@ function echo(args: readonly string[]): Buffer {
 
 function printf(format: string, args: readonly string[]): string {
   let next = 0;
-  const formatted = format.replace(/%(%|[-+ #0-9.]*[sdbqc])/g, (m, spec: string) => {
+  const formatted = format.replace(/%(%|[-+ #0-9.]*[sdbqc])/g, (_m, spec: string) => {
     if (spec === "%") return "%";
     const value = args[next++] ?? "";
     return spec.endsWith("b") ? cEscapes(value) : value;
@@ -85,7 +89,16 @@ function printf(format: string, args: readonly string[]): string {
   return cEscapes(formatted);
 }
 
-const C_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", a: "\x07", b: "\b", f: "\f", v: "\v" };
+const C_ESCAPES: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  "\\": "\\",
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+};
 
 function cEscapes(s: string): string {
   return s.replace(/\\(x[0-9a-fA-F]{1,2}|0?[0-7]{1,3}|.)/g, (m, esc: string) => {
@@ -97,11 +110,12 @@ function cEscapes(s: string): string {
 
 /** `tr` with ranges, enough for rot13 and case tricks. */
 function translate(input: string, from: string, to: string): string {
-  const expand = (set: string) => set.replace(/(.)-(.)/g, (_, a: string, b: string) => {
-    let out = "";
-    for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) out += String.fromCharCode(c);
-    return out;
-  });
+  const expand = (set: string) =>
+    set.replace(/(.)-(.)/g, (_, a: string, b: string) => {
+      let out = "";
+      for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) out += String.fromCharCode(c);
+      return out;
+    });
   const src = expand(from);
   const dst = expand(to);
   if (!src || !dst) return input;

@@ -7,32 +7,105 @@ export interface SecretPattern {
   fix: string;
 }
 
-const ROTATE = "rotate it, delete it from here, and let the agent get a short-lived task token with `leash exec` instead";
+const ROTATE =
+  "rotate it, delete it from here, and let the agent get a short-lived task token with `leash exec` instead";
 
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
-  { kind: "aws-access-key", pattern: /\bAKIA[0-9A-Z]{16}\b/, fix: `deactivate the IAM access key, ${ROTATE}; prefer role credentials` },
-  { kind: "aws-secret-key", pattern: /\baws_secret_access_key\s*[=:]\s*["']?[A-Za-z0-9/+=]{40}\b/i, fix: `deactivate the IAM access key, ${ROTATE}` },
-  { kind: "github-token", pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b/, fix: `revoke the token in GitHub settings, ${ROTATE}` },
-  { kind: "gitlab-token", pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/, fix: `revoke the token in GitLab, ${ROTATE}` },
-  { kind: "slack-token", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/, fix: `revoke the token in the Slack app settings, ${ROTATE}` },
-  { kind: "slack-webhook", pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/, fix: `regenerate the webhook URL, ${ROTATE}` },
-  { kind: "private-key", pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/, fix: "move the key out of the agent's reach (an agent or hardware key), and replace it if it was ever committed" },
-  { kind: "stripe-live-key", pattern: /\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b/, fix: `roll the key in the Stripe dashboard, ${ROTATE}` },
-  { kind: "database-url", pattern: /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver):\/\/[^:\s/@'"]+:[^@\s'"]+@[^\s'"]+/, fix: "change the database password and use Vault dynamic credentials through a leash scope" },
-  { kind: "google-api-key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/, fix: `delete the key in the Google Cloud console, ${ROTATE}` },
-  { kind: "openai-api-key", pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}\b|\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}\b/, fix: `revoke the key, ${ROTATE}` },
+  {
+    kind: "aws-access-key",
+    pattern: /\bAKIA[0-9A-Z]{16}\b/,
+    fix: `deactivate the IAM access key, ${ROTATE}; prefer role credentials`,
+  },
+  {
+    kind: "aws-secret-key",
+    pattern: /\baws_secret_access_key\s*[=:]\s*["']?[A-Za-z0-9/+=]{40}\b/i,
+    fix: `deactivate the IAM access key, ${ROTATE}`,
+  },
+  {
+    kind: "github-token",
+    pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b/,
+    fix: `revoke the token in GitHub settings, ${ROTATE}`,
+  },
+  {
+    kind: "gitlab-token",
+    pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/,
+    fix: `revoke the token in GitLab, ${ROTATE}`,
+  },
+  {
+    kind: "slack-token",
+    pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/,
+    fix: `revoke the token in the Slack app settings, ${ROTATE}`,
+  },
+  {
+    kind: "slack-webhook",
+    pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/,
+    fix: `regenerate the webhook URL, ${ROTATE}`,
+  },
+  {
+    kind: "private-key",
+    pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/,
+    fix: "move the key out of the agent's reach (an agent or hardware key), and replace it if it was ever committed",
+  },
+  {
+    kind: "stripe-live-key",
+    pattern: /\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b/,
+    fix: `roll the key in the Stripe dashboard, ${ROTATE}`,
+  },
+  {
+    kind: "database-url",
+    pattern:
+      /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver):\/\/[^:\s/@'"]+:[^@\s'"]+@[^\s'"]+/,
+    fix: "change the database password and use Vault dynamic credentials through a leash scope",
+  },
+  {
+    kind: "google-api-key",
+    pattern: /\bAIza[0-9A-Za-z_-]{35}\b/,
+    fix: `delete the key in the Google Cloud console, ${ROTATE}`,
+  },
+  {
+    kind: "openai-api-key",
+    pattern:
+      /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}\b|\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}\b/,
+    fix: `revoke the key, ${ROTATE}`,
+  },
   { kind: "anthropic-api-key", pattern: /\bsk-ant-[A-Za-z0-9_-]{40,}\b/, fix: `revoke the key, ${ROTATE}` },
-  { kind: "npm-token", pattern: /\bnpm_[A-Za-z0-9]{36}\b|_authToken\s*=\s*[^\s$][^\s]{10,}/, fix: `revoke the token with \`npm token revoke\`, ${ROTATE}` },
-  { kind: "sendgrid-api-key", pattern: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/, fix: `revoke the key, ${ROTATE}` },
-  { kind: "vault-token", pattern: /\bhvs\.[A-Za-z0-9_-]{24,}\b/, fix: "revoke it with `vault token revoke`; let leash hand out leases per task" },
+  {
+    kind: "npm-token",
+    pattern: /\bnpm_[A-Za-z0-9]{36}\b|_authToken\s*=\s*[^\s$][^\s]{10,}/,
+    fix: `revoke the token with \`npm token revoke\`, ${ROTATE}`,
+  },
+  {
+    kind: "sendgrid-api-key",
+    pattern: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/,
+    fix: `revoke the key, ${ROTATE}`,
+  },
+  {
+    kind: "vault-token",
+    pattern: /\bhvs\.[A-Za-z0-9_-]{24,}\b/,
+    fix: "revoke it with `vault token revoke`; let leash hand out leases per task",
+  },
   { kind: "digitalocean-token", pattern: /\bdop_v1_[a-f0-9]{64}\b/, fix: `revoke the token, ${ROTATE}` },
-  { kind: "docker-registry-auth", pattern: /"auth"\s*:\s*"[A-Za-z0-9+/=]{16,}"/, fix: "log out (`docker logout`) and use a credential helper instead of a stored password" },
-  { kind: "kubeconfig-credential", pattern: /^\s*(?:token|client-key-data|password)\s*:\s*["']?[A-Za-z0-9+/=._-]{16,}/, fix: "use short-lived exec credentials (an auth plugin) instead of a stored token or key" },
-  { kind: "netrc-password", pattern: /\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+\S{6,}/, fix: `remove the password from .netrc, ${ROTATE}` },
+  {
+    kind: "docker-registry-auth",
+    pattern: /"auth"\s*:\s*"[A-Za-z0-9+/=]{16,}"/,
+    fix: "log out (`docker logout`) and use a credential helper instead of a stored password",
+  },
+  {
+    kind: "kubeconfig-credential",
+    pattern: /^\s*(?:token|client-key-data|password)\s*:\s*["']?[A-Za-z0-9+/=._-]{16,}/,
+    fix: "use short-lived exec credentials (an auth plugin) instead of a stored token or key",
+  },
+  {
+    kind: "netrc-password",
+    pattern: /\bmachine\s+\S+\s+(?:login\s+\S+\s+)?password\s+\S{6,}/,
+    fix: `remove the password from .netrc, ${ROTATE}`,
+  },
 ];
 
-const SECRET_NAME = /(?:^|_)(?:TOKEN|SECRET|PASSWORD|PASSWD|PASS|API_?KEY|ACCESS_?KEY|SECRET_?KEY|PRIVATE_?KEY|AUTH_?KEY|CREDENTIALS?|CLIENT_SECRET)$|^(?:DATABASE_URL|DB_URL|REDIS_URL|MONGO(?:DB)?_URL|MONGO_URI|AMQP_URL|HEROKU_API_KEY|RAILWAY_(?:API_)?TOKEN|FLY_API_TOKEN|VERCEL_TOKEN|NETLIFY_AUTH_TOKEN|SUPABASE_(?:ACCESS_TOKEN|SERVICE_ROLE_KEY)|CLOUDFLARE_API_(?:TOKEN|KEY)|DIGITALOCEAN_(?:ACCESS_)?TOKEN|HCLOUD_TOKEN)$/i;
-const PLACEHOLDER = /^(?:|x+|\*+|changeme|change-me|placeholder|example|dummy|secret|password|todo|tbd|none|null|undefined|true|false|test|xxx.*|your[-_].*|<.*>|\{\{.*\}\}|\$\{.*\}|\$[A-Za-z_]\w*|%\w+%|op:\/\/.*|vault:.*|arn:aws:secretsmanager:.*|sm:\/\/.*)$/i;
+const SECRET_NAME =
+  /(?:^|_)(?:TOKEN|SECRET|PASSWORD|PASSWD|PASS|API_?KEY|ACCESS_?KEY|SECRET_?KEY|PRIVATE_?KEY|AUTH_?KEY|CREDENTIALS?|CLIENT_SECRET)$|^(?:DATABASE_URL|DB_URL|REDIS_URL|MONGO(?:DB)?_URL|MONGO_URI|AMQP_URL|HEROKU_API_KEY|RAILWAY_(?:API_)?TOKEN|FLY_API_TOKEN|VERCEL_TOKEN|NETLIFY_AUTH_TOKEN|SUPABASE_(?:ACCESS_TOKEN|SERVICE_ROLE_KEY)|CLOUDFLARE_API_(?:TOKEN|KEY)|DIGITALOCEAN_(?:ACCESS_)?TOKEN|HCLOUD_TOKEN)$/i;
+const PLACEHOLDER =
+  /^(?:|x+|\*+|changeme|change-me|placeholder|example|dummy|secret|password|todo|tbd|none|null|undefined|true|false|test|xxx.*|your[-_].*|<.*>|\{\{.*\}\}|\$\{.*\}|\$[A-Za-z_]\w*|%\w+%|op:\/\/.*|vault:.*|arn:aws:secretsmanager:.*|sm:\/\/.*)$/i;
 /** A URL with credentials is a secret; one without is only an address. */
 const URL_WITHOUT_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/(?:[^:@/\s]+@)?[^:@/\s]+(?::\d+)?(?:[/?#].*)?$/i;
 
@@ -56,7 +129,8 @@ export function isLongLivedSecretVariable(name: string, value: string): boolean 
 }
 
 export function secretNameFix(name: string): string {
-  if (/DATABASE|DB_|REDIS|MONGO|AMQP/i.test(name)) return "change the password and use Vault dynamic credentials through a leash scope";
+  if (/DATABASE|DB_|REDIS|MONGO|AMQP/i.test(name))
+    return "change the password and use Vault dynamic credentials through a leash scope";
   return `${ROTATE}`;
 }
 

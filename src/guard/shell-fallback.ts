@@ -12,7 +12,8 @@ export function analyzeShellFallback(script: string, an: Analysis, message: stri
   const before = an.findings.filter((f) => f.destructive).length;
   for (const piece of script.split(/&&|\|\||[;|\n&]/)) {
     const argv = tokenize(piece);
-    if (argv.length) an.nest(() => invoke(argv, { stdin: null, piped: false, stdinHint: "", vars: new Map() }, an));
+    if (argv.length)
+      an.nest(() => invoke(argv, { stdin: null, piped: false, stdinHint: "", vars: new Map() }, an));
   }
   const found = an.findings.filter((f) => f.destructive).length > before;
   const word = SUSPICIOUS.exec(script)?.[2];

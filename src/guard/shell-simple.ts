@@ -29,15 +29,38 @@ export interface SimpleCommand {
 export type SimpleScript = SimpleCommand[][];
 
 const RESERVED = new Set([
-  "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "function",
-  "select", "time", "coproc", "{", "}", "!", "[[", "]]", "in",
+  "if",
+  "then",
+  "else",
+  "elif",
+  "fi",
+  "do",
+  "done",
+  "case",
+  "esac",
+  "while",
+  "until",
+  "for",
+  "function",
+  "select",
+  "time",
+  "coproc",
+  "{",
+  "}",
+  "!",
+  "[[",
+  "]]",
+  "in",
 ]);
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const SPECIAL_PARAM = /[@*#?$!\-0-9]/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 
-type Token = { word: SimpleWord } | { op: "&&" | "||" | ";" | "|" } | { redirect: SimpleRedirect["op"]; fd: boolean };
+type Token =
+  | { word: SimpleWord }
+  | { op: "&&" | "||" | ";" | "|" }
+  | { redirect: SimpleRedirect["op"]; fd: boolean };
 
 /** Returns null whenever the text is outside the subset; the caller then uses the full parser. */
 export function parseSimple(src: string): SimpleScript | null {
@@ -59,7 +82,10 @@ class Tokenizer {
   constructor(private readonly src: string) {}
 
   private flushLit(): void {
-    if (this.lit) (this.word ??= []).push({ text: this.lit, quoted: this.litQuoted });
+    if (this.lit) {
+      this.word ??= [];
+      this.word.push({ text: this.lit, quoted: this.litQuoted });
+    }
     this.lit = "";
   }
 
@@ -72,7 +98,8 @@ class Tokenizer {
 
   private push(part: SimplePart): void {
     this.flushLit();
-    (this.word ??= []).push(part);
+    this.word ??= [];
+    this.word.push(part);
   }
 
   private endWord(): void {
@@ -157,13 +184,19 @@ class Tokenizer {
     const two = src.slice(i, i + 2);
     if (c === ">" || c === "<") {
       // `2>file`: a word of digits right before the operator is the fd.
-      const fd = this.word !== null && this.word.length === 0 && this.lit !== "" && !this.litQuoted && /^\d+$/.test(this.lit);
+      const fd =
+        this.word !== null &&
+        this.word.length === 0 &&
+        this.lit !== "" &&
+        !this.litQuoted &&
+        /^\d+$/.test(this.lit);
       if (fd) {
         this.lit = "";
         this.word = null;
       } else this.endWord();
       if (two === "<<" || two === "<(" || two === ">(") return -1;
-      const op: SimpleRedirect["op"] = two === ">>" || two === ">|" || two === ">&" || two === "<>" || two === "<&" ? two : c;
+      const op: SimpleRedirect["op"] =
+        two === ">>" || two === ">|" || two === ">&" || two === "<>" || two === "<&" ? two : c;
       this.tokens.push({ redirect: op, fd });
       return i + op.length;
     }
@@ -210,7 +243,8 @@ class Tokenizer {
       } else if (c === "$") i = this.dollar(i, false);
       else if (c === "`") i = this.backquote(i, false);
       else if (c === "&" || c === "|" || c === ";" || c === ">" || c === "<") i = this.operator(i);
-      else if (c === "\n" || c === "\r" || c === "(" || c === ")" || c === "{" || c === "}" || c === "!") return null;
+      else if (c === "\n" || c === "\r" || c === "(" || c === ")" || c === "{" || c === "}" || c === "!")
+        return null;
       else if (c === "#" && this.word === null) return null;
       else {
         this.addLit(c, false);
@@ -252,12 +286,20 @@ function assemble(tokens: Token[]): SimpleScript | null {
     } else {
       const w = token.word;
       const first = w[0];
-      const assignment = command.words.length === 0 && first && !first.quoted && !first.param ? ASSIGNMENT.exec(first.text) : null;
+      const assignment =
+        command.words.length === 0 && first && !first.quoted && !first.param
+          ? ASSIGNMENT.exec(first.text)
+          : null;
       if (assignment) {
         const rest = first!.text.slice(assignment[0].length);
-        command.assigns.push({ name: assignment[1]!, append: assignment[2] === "+", value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)] });
+        command.assigns.push({
+          name: assignment[1]!,
+          append: assignment[2] === "+",
+          value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)],
+        });
       } else {
-        if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : "")) return null;
+        if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : ""))
+          return null;
         if (command.words.length === 0 && w.length === 0) return null;
         command.words.push(w);
       }

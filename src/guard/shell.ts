@@ -28,7 +28,12 @@ export interface TraceEntry {
 }
 
 /** Parses and walks a shell script; on a parse error, reads it as if closed or with a tolerant tokenizer. */
-export function analyzeShell(script: string, an: Analysis, vars?: ReadonlyMap<string, Word>, options: ShellOptions = {}): boolean {
+export function analyzeShell(
+  script: string,
+  an: Analysis,
+  vars?: ReadonlyMap<string, Word>,
+  options: ShellOptions = {},
+): boolean {
   const runner = new ShellRunner(an, new Map(vars), options.trace);
   if (options.parser !== "full") {
     const simple = parseSimple(script);
@@ -114,7 +119,12 @@ class ShellRunner {
   assign(a: Assign, into: Map<string, Word>): void {
     const value = a.value ?? EMPTY_WORD;
     const previous = a.append ? into.get(a.name) : undefined;
-    into.set(a.name, previous ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false } : value);
+    into.set(
+      a.name,
+      previous
+        ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false }
+        : value,
+    );
   }
 
   /**
@@ -160,7 +170,9 @@ class ShellRunner {
         env: Object.fromEntries(assigns.map((a) => [a.name, env.get(a.name)?.text ?? ""])),
         stdin: context.stdin?.toString("utf8") ?? null,
         piped: context.piped,
-        writes: redirects.filter((r) => r.kind === "write" || r.kind === "append").map((r) => ({ target: r.target.text, append: r.kind === "append" })),
+        writes: redirects
+          .filter((r) => r.kind === "write" || r.kind === "append")
+          .map((r) => ({ target: r.target.text, append: r.kind === "append" })),
       });
     }
     const an = this.an;
@@ -174,7 +186,8 @@ class ShellRunner {
   /** Output redirections can truncate files or overwrite devices. */
   writes(redirects: Redirect[]): void {
     for (const r of redirects) {
-      if (r.kind === "write" || r.kind === "append") analyzeWriteTarget(r.target, r.kind === "append", this.an);
+      if (r.kind === "write" || r.kind === "append")
+        analyzeWriteTarget(r.target, r.kind === "append", this.an);
     }
   }
 
@@ -186,9 +199,16 @@ class ShellRunner {
     for (const pipeline of script) {
       let stage: Feed | undefined;
       for (const command of pipeline) {
-        const assigns = command.assigns.map((a) => ({ name: a.name, append: a.append, value: this.simpleWord(a.value) }));
+        const assigns = command.assigns.map((a) => ({
+          name: a.name,
+          append: a.append,
+          value: this.simpleWord(a.value),
+        }));
         const argv = command.words.flatMap((w) => this.simpleFields(w));
-        const redirects = command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.simpleWord(r.target) }));
+        const redirects = command.redirects.map((r) => ({
+          kind: SIMPLE_REDIRECTS[r.op],
+          target: this.simpleWord(r.target),
+        }));
         stage = this.call(assigns, argv, redirects, pipeline.length > 1 ? stage : undefined);
       }
       feed = stage ?? NO_FEED;
@@ -229,7 +249,8 @@ class ShellRunner {
   /** Field splitting applies to an unquoted expansion standing alone. */
   private simpleFields(word: SimpleWord): Word[] {
     const resolved = this.simpleWord(word);
-    const only = word.length === 1 && (word[0]!.param !== undefined || word[0]!.subst !== undefined) && !word[0]!.quoted;
+    const only =
+      word.length === 1 && (word[0]!.param !== undefined || word[0]!.subst !== undefined) && !word[0]!.quoted;
     return only ? splitFields(resolved) : [resolved];
   }
 }
@@ -260,7 +281,8 @@ function splitFields(resolved: Word): Word[] {
 // ---------------------------------------------------------------- mvdan/sh
 
 const list = (value: unknown): ShNode[] => (Array.isArray(value) ? (value as ShNode[]) : []);
-const node = (value: unknown): ShNode | null => (value && typeof value === "object" ? (value as ShNode) : null);
+const node = (value: unknown): ShNode | null =>
+  value && typeof value === "object" ? (value as ShNode) : null;
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
 function firstCmd(src: string): ShNode {
@@ -278,10 +300,10 @@ function expOp(src: string): unknown {
 const OP = {
   pipe: firstCmd("a | b").Op,
   pipeAll: firstCmd("a |& b").Op,
-  defaultUnsetOrNull: expOp("echo ${X:-d}"),
-  defaultUnset: expOp("echo ${X-d}"),
-  assignUnsetOrNull: expOp("echo ${X:=d}"),
-  assignUnset: expOp("echo ${X=d}"),
+  defaultUnsetOrNull: expOp("echo $" + "{X:-d}"),
+  defaultUnset: expOp("echo $" + "{X-d}"),
+  assignUnsetOrNull: expOp("echo $" + "{X:=d}"),
+  assignUnset: expOp("echo $" + "{X=d}"),
 };
 const REDIRECT_KINDS = new Map<unknown, RedirectKind>([
   [redirOp("a > b"), "write"],
@@ -393,7 +415,12 @@ class MvdanWalker {
     const flatten = (c: ShNode) => {
       for (const s of [node(c.X)!, node(c.Y)!]) {
         const inner = node(s.Cmd);
-        if (inner && syntax.NodeType(inner) === "BinaryCmd" && (inner.Op === OP.pipe || inner.Op === OP.pipeAll)) flatten(inner);
+        if (
+          inner &&
+          syntax.NodeType(inner) === "BinaryCmd" &&
+          (inner.Op === OP.pipe || inner.Op === OP.pipeAll)
+        )
+          flatten(inner);
         else stages.push(s);
       }
     };
@@ -413,7 +440,8 @@ class MvdanWalker {
     const out: Redirect[] = [];
     for (const r of redirs) {
       const kind = REDIRECT_KINDS.get(r.Op) ?? "dup";
-      if (kind === "heredoc") out.push({ kind, target: node(r.Hdoc) ? this.word(node(r.Hdoc)!, true) : EMPTY_WORD });
+      if (kind === "heredoc")
+        out.push({ kind, target: node(r.Hdoc) ? this.word(node(r.Hdoc)!, true) : EMPTY_WORD });
       else if (node(r.Word)) out.push({ kind, target: this.word(node(r.Word)!) });
     }
     return out;
@@ -448,7 +476,11 @@ class MvdanWalker {
     switch (syntax.NodeType(p)) {
       case "Lit": {
         const raw = text(p.Value);
-        return { text: quoted ? unescapeQuoted(raw) : unescapeBare(raw), dynamic: false, glob: !quoted && /(^|[^\\])[*?[]/.test(raw) };
+        return {
+          text: quoted ? unescapeQuoted(raw) : unescapeBare(raw),
+          dynamic: false,
+          glob: !quoted && /(^|[^\\])[*?[]/.test(raw),
+        };
       }
       case "SglQuoted":
         return { text: p.Dollar ? ansiC(text(p.Value)) : text(p.Value), dynamic: false, glob: false };
@@ -522,13 +554,27 @@ function unescapeQuoted(raw: string): string {
   return raw.includes("\\") ? raw.replace(/\\([$`"\\\n])/g, (_, c: string) => (c === "\n" ? "" : c)) : raw;
 }
 
-const ANSI_C: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v" };
+const ANSI_C: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  a: "\x07",
+  b: "\b",
+  e: "\x1b",
+  E: "\x1b",
+  f: "\f",
+  v: "\v",
+};
 
 /** `$'…'` strings: C escapes, hex and octal, the usual way to hide a word from a grep. */
 function ansiC(raw: string): string {
-  return raw.replace(/\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|.)/gs, (_, esc: string) => {
-    if (/^[xuU]/.test(esc) && esc.length > 1) return String.fromCodePoint(Number.parseInt(esc.slice(1), 16));
-    if (/^[0-7]+$/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8));
-    return ANSI_C[esc] ?? esc;
-  });
+  return raw.replace(
+    /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|.)/gs,
+    (_, esc: string) => {
+      if (/^[xuU]/.test(esc) && esc.length > 1)
+        return String.fromCodePoint(Number.parseInt(esc.slice(1), 16));
+      if (/^[0-7]+$/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8));
+      return ANSI_C[esc] ?? esc;
+    },
+  );
 }

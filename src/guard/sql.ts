@@ -22,7 +22,9 @@ export function analyzeSql(text: string, an: Analysis, dialect: SqlDialect = "po
 }
 
 function parseWith(sql: string, dialect: SqlDialect, an: Analysis): boolean {
-  return dialect === "mysql" ? parseMysql(sql, an) || parsePostgres(sql, an) : parsePostgres(sql, an) || parseMysql(sql, an);
+  return dialect === "mysql"
+    ? parseMysql(sql, an) || parsePostgres(sql, an)
+    : parsePostgres(sql, an) || parseMysql(sql, an);
 }
 
 /** psql backslash commands and sqlite dot commands are not SQL: handle them and return the SQL that is left. */
@@ -34,15 +36,18 @@ function metaCommands(text: string, an: Analysis, dialect: SqlDialect): string {
     if (trimmed.startsWith("\\")) {
       const [command = "", ...rest] = trimmed.slice(1).split(/\s+/);
       if (command === "!") an.nested.shell(rest.join(" "));
-      else if (/^(i|ir|include|include_relative)$/.test(command)) an.uncertain(`psql \\${command} runs ${rest[0] ?? "a file"}, which the guard cannot read`, false);
+      else if (/^(i|ir|include|include_relative)$/.test(command))
+        an.uncertain(`psql \\${command} runs ${rest[0] ?? "a file"}, which the guard cannot read`, false);
       else if (command === "gexec") gexec(kept.join("\n"), an);
       continue;
     }
     if (dialect === "sqlite" && trimmed.startsWith(".")) {
       const [command = "", ...rest] = trimmed.slice(1).split(/\s+/);
-      if (command === "restore") an.destroys("sqlite .restore overwrites the database from a backup file", "database:overwrite");
+      if (command === "restore")
+        an.destroys("sqlite .restore overwrites the database from a backup file", "database:overwrite");
       else if (command === "shell" || command === "system") an.nested.shell(rest.join(" "));
-      else if (command === "read") an.uncertain(`sqlite .read runs ${rest[0] ?? "a file"}, which the guard cannot read`, false);
+      else if (command === "read")
+        an.uncertain(`sqlite .read runs ${rest[0] ?? "a file"}, which the guard cannot read`, false);
       continue;
     }
     const inline = /^(.*?)\\gexec\s*$/.exec(line);
@@ -83,7 +88,10 @@ function parsePostgres(sql: string, an: Analysis): boolean {
 
 function describeStatement(stmt: PgNode): string {
   const type = Object.keys(stmt)[0] ?? "statement";
-  return type.replace(/Stmt$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
+  return type
+    .replace(/Stmt$/, "")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toUpperCase();
 }
 
 /** Visits every node `{TypeName: {...}}` depth-first; the visitor returns false to skip a node's children. */
@@ -125,7 +133,12 @@ function visitPg(type: string, body: PgNode, an: Analysis): boolean {
     case "DeleteStmt": {
       const table = relname(body.relation);
       const every = !body.whereClause;
-      dataLoss(an, table, every ? `DELETE without WHERE deletes every row of ${table}` : `DELETE removes rows from ${table}`, "rows:delete");
+      dataLoss(
+        an,
+        table,
+        every ? `DELETE without WHERE deletes every row of ${table}` : `DELETE removes rows from ${table}`,
+        "rows:delete",
+      );
       return true;
     }
     case "UpdateStmt":
@@ -137,11 +150,24 @@ function visitPg(type: string, body: PgNode, an: Analysis): boolean {
       return false;
     }
     case "DropStmt": {
-      const kind = str(body.removeType).replace(/^OBJECT_/, "").toLowerCase().replace(/_/g, "-");
-      const objects = arr(body.objects).map((o) => names(o).join(".")).join(", ");
-      const actionName = kind === "table" ? "table:delete" : kind === "database" ? "database:delete" : action(kind, "delete");
-      if (kind === "trigger" && /audit/i.test(objects)) an.destroysSafetyNet(`DROP TRIGGER ${objects} removes audit logging`, "audit-log:disable");
-      else dataLoss(an, objects, `DROP ${kind.toUpperCase()} ${objects}${str(body.behavior) === "DROP_CASCADE" ? " CASCADE" : ""}`, actionName);
+      const kind = str(body.removeType)
+        .replace(/^OBJECT_/, "")
+        .toLowerCase()
+        .replace(/_/g, "-");
+      const objects = arr(body.objects)
+        .map((o) => names(o).join("."))
+        .join(", ");
+      const actionName =
+        kind === "table" ? "table:delete" : kind === "database" ? "database:delete" : action(kind, "delete");
+      if (kind === "trigger" && /audit/i.test(objects))
+        an.destroysSafetyNet(`DROP TRIGGER ${objects} removes audit logging`, "audit-log:disable");
+      else
+        dataLoss(
+          an,
+          objects,
+          `DROP ${kind.toUpperCase()} ${objects}${str(body.behavior) === "DROP_CASCADE" ? " CASCADE" : ""}`,
+          actionName,
+        );
       return false;
     }
     case "DropdbStmt":
@@ -153,11 +179,20 @@ function visitPg(type: string, body: PgNode, an: Analysis): boolean {
     case "AlterSystemStmt":
     case "VariableSetStmt": {
       const set = type === "AlterSystemStmt" ? obj(body.setstmt) : body;
-      setting(str(set.name).toLowerCase(), names(set.args).concat(constants(set.args)).join(" ").toLowerCase(), type === "AlterSystemStmt", an);
+      setting(
+        str(set.name).toLowerCase(),
+        names(set.args).concat(constants(set.args)).join(" ").toLowerCase(),
+        type === "AlterSystemStmt",
+        an,
+      );
       return false;
     }
     case "ExplainStmt": {
-      const analyze = arr(body.options).some((o) => str(obj(obj(o).DefElem).defname) === "analyze" && !/false|off/i.test(JSON.stringify(obj(obj(o).DefElem).arg ?? "")));
+      const analyze = arr(body.options).some(
+        (o) =>
+          str(obj(obj(o).DefElem).defname) === "analyze" &&
+          !/false|off/i.test(JSON.stringify(obj(obj(o).DefElem).arg ?? "")),
+      );
       if (!analyze) an.harmless("EXPLAIN only plans the query");
       return analyze;
     }
@@ -182,8 +217,10 @@ function visitPg(type: string, body: PgNode, an: Analysis): boolean {
       const table = relname(body.relation);
       for (const clause of arr(body.mergeWhenClauses)) {
         const command = str(obj(obj(clause).MergeWhenClause).commandType);
-        if (command === "CMD_DELETE") dataLoss(an, table, `MERGE deletes matched rows of ${table}`, "rows:delete");
-        if (command === "CMD_UPDATE") dataLoss(an, table, `MERGE overwrites matched rows of ${table}`, "rows:update");
+        if (command === "CMD_DELETE")
+          dataLoss(an, table, `MERGE deletes matched rows of ${table}`, "rows:delete");
+        if (command === "CMD_UPDATE")
+          dataLoss(an, table, `MERGE overwrites matched rows of ${table}`, "rows:update");
       }
       return true;
     }
@@ -196,7 +233,12 @@ function visitPg(type: string, body: PgNode, an: Analysis): boolean {
     default:
       if (/^Drop/.test(type)) {
         const what = type.replace(/^Drop/, "").replace(/Stmt$/, "");
-        dataLoss(an, names(body).join("."), `DROP ${what.toUpperCase()} ${names(body).join(", ")}`.trim(), action(what.replace(/([a-z])([A-Z])/g, "$1-$2"), "delete"));
+        dataLoss(
+          an,
+          names(body).join("."),
+          `DROP ${what.toUpperCase()} ${names(body).join(", ")}`.trim(),
+          action(what.replace(/([a-z])([A-Z])/g, "$1-$2"), "delete"),
+        );
         return false;
       }
       return true;
@@ -206,7 +248,8 @@ function visitPg(type: string, body: PgNode, an: Analysis): boolean {
 function constants(value: unknown): string[] {
   const out: string[] = [];
   walkPg(value, (type, body) => {
-    if (type === "A_Const") out.push(str(obj(body.sval).sval) || String(obj(body.ival).ival ?? obj(body.boolval).boolval ?? ""));
+    if (type === "A_Const")
+      out.push(str(obj(body.sval).sval) || String(obj(body.ival).ival ?? obj(body.boolval).boolval ?? ""));
     return true;
   });
   return out;
@@ -214,15 +257,27 @@ function constants(value: unknown): string[] {
 
 /** Destroying a table or rows whose name says backup/audit/archive is destroying a safety net. */
 function dataLoss(an: Analysis, name: string, reason: string, actionName: string): void {
-  if (SAFETY_NET_NAME.test(name)) an.destroysSafetyNet(`${reason} (a backup, archive or audit table)`, /audit/i.test(name) ? "audit-log:delete" : "backup:delete");
+  if (SAFETY_NET_NAME.test(name))
+    an.destroysSafetyNet(
+      `${reason} (a backup, archive or audit table)`,
+      /audit/i.test(name) ? "audit-log:delete" : "backup:delete",
+    );
   else an.destroys(reason, actionName);
 }
 
 function judgeUpdate(table: string, where: unknown, an: Analysis): void {
   if (!where) dataLoss(an, table, `UPDATE without WHERE overwrites every row of ${table}`, "rows:update");
-  else if (isTautology(where)) dataLoss(an, table, `UPDATE … WHERE is always true: overwrites every row of ${table}`, "rows:update");
-  else if (isKeyPredicate(where, table)) an.harmless(`UPDATE targets rows of ${table} by primary key`, "rows:update");
-  else dataLoss(an, table, `UPDATE overwrites every row of ${table} matching a non-key condition`, "rows:update");
+  else if (isTautology(where))
+    dataLoss(an, table, `UPDATE … WHERE is always true: overwrites every row of ${table}`, "rows:update");
+  else if (isKeyPredicate(where, table))
+    an.harmless(`UPDATE targets rows of ${table} by primary key`, "rows:update");
+  else
+    dataLoss(
+      an,
+      table,
+      `UPDATE overwrites every row of ${table} matching a non-key condition`,
+      "rows:update",
+    );
 }
 
 function isConstant(node: unknown): boolean {
@@ -251,9 +306,13 @@ function isKeyPredicate(where: unknown, table: string): boolean {
     const e = obj(w.A_Expr);
     const op = names(e.name)[0];
     if (e.kind === "AEXPR_OP" && op === "=") {
-      return (isKeyColumn(e.lexpr, table) && isConstant(e.rexpr)) || (isKeyColumn(e.rexpr, table) && isConstant(e.lexpr));
+      return (
+        (isKeyColumn(e.lexpr, table) && isConstant(e.rexpr)) ||
+        (isKeyColumn(e.rexpr, table) && isConstant(e.lexpr))
+      );
     }
-    if (e.kind === "AEXPR_IN") return isKeyColumn(e.lexpr, table) && arr(obj(obj(e.rexpr).List).items ?? e.rexpr).every(isConstant);
+    if (e.kind === "AEXPR_IN")
+      return isKeyColumn(e.lexpr, table) && arr(obj(obj(e.rexpr).List).items ?? e.rexpr).every(isConstant);
   }
   return false;
 }
@@ -263,12 +322,17 @@ function isTautology(where: unknown): boolean {
   if (w.A_Const) return obj(obj(w.A_Const).boolval).boolval === true;
   if (w.BoolExpr) {
     const b = obj(w.BoolExpr);
-    return b.boolop === "OR_EXPR" ? arr(b.args).some(isTautology) : b.boolop === "AND_EXPR" ? arr(b.args).every(isTautology) : false;
+    return b.boolop === "OR_EXPR"
+      ? arr(b.args).some(isTautology)
+      : b.boolop === "AND_EXPR"
+        ? arr(b.args).every(isTautology)
+        : false;
   }
   if (w.A_Expr) {
     const e = obj(w.A_Expr);
     const strip = (n: unknown) => JSON.stringify(n).replace(/"location":\d+,?/g, "");
-    if (names(e.name)[0] === "=" && isConstant(e.lexpr) && isConstant(e.rexpr)) return strip(e.lexpr) === strip(e.rexpr);
+    if (names(e.name)[0] === "=" && isConstant(e.lexpr) && isConstant(e.rexpr))
+      return strip(e.lexpr) === strip(e.rexpr);
     if (names(e.name)[0] === "=" && obj(e.lexpr).ColumnRef && strip(e.lexpr) === strip(e.rexpr)) return true;
   }
   return false;
@@ -281,27 +345,48 @@ function alterTable(table: string, cmds: unknown[], an: Analysis): void {
     const name = str(cmd.name);
     switch (subtype) {
       case "AT_DropColumn":
-        dataLoss(an, table, `ALTER TABLE ${table} DROP COLUMN ${name} deletes the column's data`, "column:delete");
+        dataLoss(
+          an,
+          table,
+          `ALTER TABLE ${table} DROP COLUMN ${name} deletes the column's data`,
+          "column:delete",
+        );
         break;
       case "AT_DropConstraint":
-        an.destroys(`ALTER TABLE ${table} DROP CONSTRAINT ${name} removes a protection on the data`, "constraint:delete");
+        an.destroys(
+          `ALTER TABLE ${table} DROP CONSTRAINT ${name} removes a protection on the data`,
+          "constraint:delete",
+        );
         break;
       case "AT_DisableTrig":
       case "AT_DisableTrigAll":
       case "AT_DisableTrigUser":
         if (/audit|history|log/i.test(name) || /audit/i.test(table) || subtype === "AT_DisableTrigAll")
-          an.destroysSafetyNet(`ALTER TABLE ${table} DISABLE TRIGGER ${name || "ALL"} switches audit logging off`, "audit-log:disable");
-        else an.destroys(`ALTER TABLE ${table} DISABLE TRIGGER ${name} switches a trigger off`, "trigger:disable");
+          an.destroysSafetyNet(
+            `ALTER TABLE ${table} DISABLE TRIGGER ${name || "ALL"} switches audit logging off`,
+            "audit-log:disable",
+          );
+        else
+          an.destroys(
+            `ALTER TABLE ${table} DISABLE TRIGGER ${name} switches a trigger off`,
+            "trigger:disable",
+          );
         break;
       case "AT_DisableRowSecurity":
       case "AT_NoForceRowSecurity":
         an.destroys(`ALTER TABLE ${table} switches row-level security off`, "row-security:disable");
         break;
       case "AT_AlterColumnType":
-        an.destroys(`ALTER TABLE ${table} ALTER COLUMN ${name} TYPE may truncate or lose data`, "column:update");
+        an.destroys(
+          `ALTER TABLE ${table} ALTER COLUMN ${name} TYPE may truncate or lose data`,
+          "column:update",
+        );
         break;
       case "AT_SetUnLogged":
-        an.destroys(`ALTER TABLE ${table} SET UNLOGGED: its data is lost on a crash and not replicated`, "table:update");
+        an.destroys(
+          `ALTER TABLE ${table} SET UNLOGGED: its data is lost on a crash and not replicated`,
+          "table:update",
+        );
         break;
     }
   }
@@ -309,13 +394,29 @@ function alterTable(table: string, cmds: unknown[], an: Analysis): void {
 
 function setting(name: string, value: string, system: boolean, an: Analysis): void {
   const scope = system ? "ALTER SYSTEM SET" : "SET";
-  if (name === "archive_mode" && /off|false/.test(value)) an.destroysSafetyNet(`${scope} archive_mode off stops WAL archiving, the base of point-in-time recovery`, "backup:disable");
-  else if (name === "archive_command" && /^(|\/bin\/true|true|:|exit 0)$/.test(value.trim())) an.destroysSafetyNet(`${scope} archive_command to a no-op discards WAL instead of archiving it`, "backup:disable");
-  else if (name === "wal_level" && value.includes("minimal")) an.destroysSafetyNet(`${scope} wal_level minimal breaks archiving and replicas`, "backup:disable");
-  else if (/^(fsync|full_page_writes)$/.test(name) && /off|false/.test(value)) an.destroys(`${scope} ${name} off risks unrecoverable corruption`, "database:update");
-  else if (name === "session_replication_role" && value.includes("replica")) an.destroys(`${scope} session_replication_role = replica switches triggers and foreign keys off`, "trigger:disable");
-  else if (/^pgaudit\./.test(name) && /none|off/.test(value)) an.destroysSafetyNet(`${scope} ${name} none switches audit logging off`, "audit-log:disable");
-  else if (/^(log_statement)$/.test(name) && value.includes("none")) an.destroysSafetyNet(`${scope} log_statement none stops statement logging`, "audit-log:disable");
+  if (name === "archive_mode" && /off|false/.test(value))
+    an.destroysSafetyNet(
+      `${scope} archive_mode off stops WAL archiving, the base of point-in-time recovery`,
+      "backup:disable",
+    );
+  else if (name === "archive_command" && /^(|\/bin\/true|true|:|exit 0)$/.test(value.trim()))
+    an.destroysSafetyNet(
+      `${scope} archive_command to a no-op discards WAL instead of archiving it`,
+      "backup:disable",
+    );
+  else if (name === "wal_level" && value.includes("minimal"))
+    an.destroysSafetyNet(`${scope} wal_level minimal breaks archiving and replicas`, "backup:disable");
+  else if (/^(fsync|full_page_writes)$/.test(name) && /off|false/.test(value))
+    an.destroys(`${scope} ${name} off risks unrecoverable corruption`, "database:update");
+  else if (name === "session_replication_role" && value.includes("replica"))
+    an.destroys(
+      `${scope} session_replication_role = replica switches triggers and foreign keys off`,
+      "trigger:disable",
+    );
+  else if (/^pgaudit\./.test(name) && /none|off/.test(value))
+    an.destroysSafetyNet(`${scope} ${name} none switches audit logging off`, "audit-log:disable");
+  else if (/^(log_statement)$/.test(name) && value.includes("none"))
+    an.destroysSafetyNet(`${scope} log_statement none stops statement logging`, "audit-log:disable");
 }
 
 const DESTRUCTIVE_FUNCTION = /(^|_)(drop|delete|truncate|purge|remove|wipe|destroy|unlink)(_|$)/;
@@ -324,8 +425,10 @@ function functionCall(name: string, body: PgNode, an: Analysis): void {
   if (name === "dblink_exec") {
     const sql = constants(body.args).at(-1);
     if (sql) an.nested.sql(sql, "postgres");
-  } else if (name === "pg_drop_replication_slot") an.destroys("pg_drop_replication_slot breaks the replica reading from it", "replication-slot:delete");
-  else if (DESTRUCTIVE_FUNCTION.test(name)) an.destroys(`${name}() deletes data`, action(name.replace(/^(pg|lo)_/, "").replace(/_/g, "-"), "call"));
+  } else if (name === "pg_drop_replication_slot")
+    an.destroys("pg_drop_replication_slot breaks the replica reading from it", "replication-slot:delete");
+  else if (DESTRUCTIVE_FUNCTION.test(name))
+    an.destroys(`${name}() deletes data`, action(name.replace(/^(pg|lo)_/, "").replace(/_/g, "-"), "call"));
 }
 
 // ---------------------------------------------------------------- MySQL (node-sql-parser)
@@ -337,7 +440,9 @@ function getMysqlParser() {
   if (!mysqlParser) {
     // Loaded on first use: most commands never need it and it is a large module.
     const require = createRequire(import.meta.url);
-    const { Parser } = require("node-sql-parser/build/mysql.js") as { Parser: new () => NonNullable<typeof mysqlParser> };
+    const { Parser } = require("node-sql-parser/build/mysql.js") as {
+      Parser: new () => NonNullable<typeof mysqlParser>;
+    };
     mysqlParser = new Parser();
   }
   return mysqlParser;
@@ -376,8 +481,12 @@ function mysqlKeyPredicate(where: unknown, table: string): boolean {
   const op = str(w.operator).toUpperCase();
   if (op === "AND") return mysqlKeyPredicate(w.left, table) || mysqlKeyPredicate(w.right, table);
   if (op === "OR") return mysqlKeyPredicate(w.left, table) && mysqlKeyPredicate(w.right, table);
-  const isKey = (n: unknown) => obj(n).type === "column_ref" && (KEY_COLUMN.test(mysqlColumn(n)) || mysqlColumn(n).toLowerCase() === `${singular(table.toLowerCase())}_id`);
-  const isLiteral = (n: unknown) => /^(number|string|single_quote_string|double_quote_string|bool|param|hex_string)$/.test(str(obj(n).type));
+  const isKey = (n: unknown) =>
+    obj(n).type === "column_ref" &&
+    (KEY_COLUMN.test(mysqlColumn(n)) ||
+      mysqlColumn(n).toLowerCase() === `${singular(table.toLowerCase())}_id`);
+  const isLiteral = (n: unknown) =>
+    /^(number|string|single_quote_string|double_quote_string|bool|param|hex_string)$/.test(str(obj(n).type));
   if (op === "=") return (isKey(w.left) && isLiteral(w.right)) || (isKey(w.right) && isLiteral(w.left));
   if (op === "IN") return isKey(w.left) && arr(obj(w.right).value).every(isLiteral);
   return false;
@@ -387,37 +496,74 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
   switch (stmt.type) {
     case "delete": {
       const table = mysqlTables(stmt.from) || mysqlTables(stmt.table);
-      dataLoss(an, table, stmt.where ? `DELETE removes rows from ${table}` : `DELETE without WHERE deletes every row of ${table}`, "rows:delete");
+      dataLoss(
+        an,
+        table,
+        stmt.where
+          ? `DELETE removes rows from ${table}`
+          : `DELETE without WHERE deletes every row of ${table}`,
+        "rows:delete",
+      );
       break;
     }
     case "update": {
       const table = mysqlTables(stmt.table);
-      if (!stmt.where) dataLoss(an, table, `UPDATE without WHERE overwrites every row of ${table}`, "rows:update");
-      else if (mysqlKeyPredicate(stmt.where, table)) an.harmless(`UPDATE targets rows of ${table} by primary key`, "rows:update");
-      else dataLoss(an, table, `UPDATE overwrites every row of ${table} matching a non-key condition`, "rows:update");
+      if (!stmt.where)
+        dataLoss(an, table, `UPDATE without WHERE overwrites every row of ${table}`, "rows:update");
+      else if (mysqlKeyPredicate(stmt.where, table))
+        an.harmless(`UPDATE targets rows of ${table} by primary key`, "rows:update");
+      else
+        dataLoss(
+          an,
+          table,
+          `UPDATE overwrites every row of ${table} matching a non-key condition`,
+          "rows:update",
+        );
       break;
     }
     case "truncate":
     case "drop": {
       const keyword = str(stmt.keyword) || "table";
-      const target = arr(stmt.name).map((n) => str(obj(n).table) || str(n)).join(", ");
+      const target = arr(stmt.name)
+        .map((n) => str(obj(n).table) || str(n))
+        .join(", ");
       const verb = stmt.type === "truncate" ? "TRUNCATE" : `DROP ${keyword.toUpperCase()}`;
-      dataLoss(an, target, `${verb} ${target}`, stmt.type === "truncate" ? "table:truncate" : keyword === "database" || keyword === "schema" ? "database:delete" : action(keyword, "delete"));
+      dataLoss(
+        an,
+        target,
+        `${verb} ${target}`,
+        stmt.type === "truncate"
+          ? "table:truncate"
+          : keyword === "database" || keyword === "schema"
+            ? "database:delete"
+            : action(keyword, "delete"),
+      );
       break;
     }
     case "alter":
       for (const e of arr(stmt.expr)) {
         if (str(obj(e).action).toLowerCase() === "drop") {
           const what = str(obj(e).resource) || str(obj(e).keyword) || "column";
-          dataLoss(an, mysqlTables(stmt.table), `ALTER TABLE ${mysqlTables(stmt.table)} DROP ${what.toUpperCase()}`, action(what, "delete"));
+          dataLoss(
+            an,
+            mysqlTables(stmt.table),
+            `ALTER TABLE ${mysqlTables(stmt.table)} DROP ${what.toUpperCase()}`,
+            action(what, "delete"),
+          );
         }
       }
       break;
     case "set":
       for (const e of arr(stmt.expr)) {
         const name = JSON.stringify(obj(e).left ?? "").toLowerCase();
-        if (name.includes("sql_log_bin") && /"value":0|"value":"off"/i.test(JSON.stringify(obj(e).right ?? ""))) {
-          an.destroysSafetyNet("SET sql_log_bin = 0 stops binary logging, the base of point-in-time recovery", "backup:disable");
+        if (
+          name.includes("sql_log_bin") &&
+          /"value":0|"value":"off"/i.test(JSON.stringify(obj(e).right ?? ""))
+        ) {
+          an.destroysSafetyNet(
+            "SET sql_log_bin = 0 stops binary logging, the base of point-in-time recovery",
+            "backup:disable",
+          );
         }
       }
       break;
@@ -458,7 +604,11 @@ export function splitStatements(sql: string): string[] {
 }
 
 const FALLBACK_RULES: [RegExp, string, string][] = [
-  [/\bdrop\s+(table|database|schema|index|view|trigger|user|role|function|procedure|keyspace|collection|materialized|sequence|owned|extension|type)\b/i, "DROP", "table:delete"],
+  [
+    /\bdrop\s+(table|database|schema|index|view|trigger|user|role|function|procedure|keyspace|collection|materialized|sequence|owned|extension|type)\b/i,
+    "DROP",
+    "table:delete",
+  ],
   [/\bdrop\b/i, "DROP", "table:delete"],
   [/\btruncate\b/i, "TRUNCATE", "table:truncate"],
   [/\bdelete\b/i, "DELETE", "rows:delete"],
@@ -468,10 +618,15 @@ const FALLBACK_RULES: [RegExp, string, string][] = [
   [/\breset\s+(master|slave|replica)\b/i, "RESET", "backup:delete"],
   [/\bmerge\b[\s\S]*\bdelete\b/i, "MERGE … DELETE", "rows:delete"],
 ];
-const READ_START = /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;
+const READ_START =
+  /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;
 
 /** Keyword reading for SQL no parser accepted: any destructive keyword counts, and unknown statements count too. */
-export function sqlKeywordFallback(sql: string, an: Analysis, context = "SQL the parsers could not read"): void {
+export function sqlKeywordFallback(
+  sql: string,
+  an: Analysis,
+  context = "SQL the parsers could not read",
+): void {
   const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
   if (!code.trim()) return;
   for (const [pattern, keyword, actionName] of FALLBACK_RULES) {

@@ -31,7 +31,13 @@ export const DESTRUCTIVE_VERBS: ReadonlySet<string> = new Set([
 ]);
 
 /** Verbs that switch a protection off. */
-export const DISABLING_VERBS: ReadonlySet<string> = new Set(["disable", "deactivate", "suspend", "stop-logging", "bypass"]);
+export const DISABLING_VERBS: ReadonlySet<string> = new Set([
+  "disable",
+  "deactivate",
+  "suspend",
+  "stop-logging",
+  "bypass",
+]);
 
 /** Verbs that only read. */
 export const READ_VERBS: ReadonlySet<string> = new Set([
@@ -96,7 +102,10 @@ const RESOURCE_ALIASES: [RegExp, string][] = [
   [/versioning/, "versioning"],
   [/deletion-protection|termination-protection/, "deletion-protection"],
   [/audit|trail/, "audit-log"],
-  [/^(db|db-instance|db-cluster|databases?|sql-instances?|instances-sql|rds|pg|postgres|mysql|sql)$/, "database"],
+  [
+    /^(db|db-instance|db-cluster|databases?|sql-instances?|instances-sql|rds|pg|postgres|mysql|sql)$/,
+    "database",
+  ],
   [/^(volumes?|disks?|pvc|pv|persistentvolumeclaims?|persistentvolumes?|ebs)$/, "volume"],
   [/^(ns|namespaces?)$/, "namespace"],
   [/^(buckets?|s3)$/, "bucket"],

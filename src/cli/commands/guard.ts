@@ -39,36 +39,52 @@ export async function guardContext(options: GuardCliOptions): Promise<GuardConte
 }
 
 /** Classifies with the rules, adding the model when LEASH_GUARD_MODEL_URL is set. */
-export async function guardClassifier(): Promise<(command: string, context: GuardContext) => Promise<Classification> | Classification> {
-  const [{ classify }, { classifyWithModel, modelConfigFromEnv }] = await Promise.all([import("../../guard/classify.ts"), import("../../guard/model.ts")]);
+export async function guardClassifier(): Promise<
+  (command: string, context: GuardContext) => Promise<Classification> | Classification
+> {
+  const [{ classify }, { classifyWithModel, modelConfigFromEnv }] = await Promise.all([
+    import("../../guard/classify.ts"),
+    import("../../guard/model.ts"),
+  ]);
   const model = modelConfigFromEnv();
   return model ? (command, context) => classifyWithModel(command, context, model) : classify;
 }
 
 export function registerGuardCommands(program: Command): void {
-  const guard = program.command("guard").description("classify commands an agent wants to run: destructive or not, where, and allow/ask/deny");
+  const guard = program
+    .command("guard")
+    .description("classify commands an agent wants to run: destructive or not, where, and allow/ask/deny");
   guard
     .command("check")
     .description("classify a shell command, SQL, GraphQL or HTTP request")
     .argument("[command]", "the command as the agent would run it")
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--intent <text>", "the task's intent (default: $LEASH_INTENT)")
-    .option("--scopes-dir <dir>", "directory with environments.yaml (default: $LEASH_SCOPES_DIR, else ./scopes when present)")
+    .option(
+      "--scopes-dir <dir>",
+      "directory with environments.yaml (default: $LEASH_SCOPES_DIR, else ./scopes when present)",
+    )
     .option("--json", "print the classification as JSON")
-    .option("--jsonl", 'read {"cmd": …, "env"?: …, "intent"?: …} per line on stdin; write one classification per line, in order')
+    .option(
+      "--jsonl",
+      'read {"cmd": …, "env"?: …, "intent"?: …} per line on stdin; write one classification per line, in order',
+    )
     .addHelpText("after", EXIT_HELP)
-    .action(async (command: string | undefined, options: GuardCliOptions & { json?: boolean; jsonl?: boolean }) => {
-      if (options.jsonl) {
-        if (command !== undefined) throw new Error("give either a command or --jsonl, not both");
-        await checkLines(options);
-        return;
-      }
-      if (command === undefined) throw new Error('give the command to check, e.g. leash guard check "rm -rf /data", or --jsonl');
-      const context = await guardContext(options);
-      const result = await (await guardClassifier())(command, context);
-      process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : formatClassification(result));
-      process.exitCode = GUARD_EXIT[result.decision];
-    });
+    .action(
+      async (command: string | undefined, options: GuardCliOptions & { json?: boolean; jsonl?: boolean }) => {
+        if (options.jsonl) {
+          if (command !== undefined) throw new Error("give either a command or --jsonl, not both");
+          await checkLines(options);
+          return;
+        }
+        if (command === undefined)
+          throw new Error('give the command to check, e.g. leash guard check "rm -rf /data", or --jsonl');
+        const context = await guardContext(options);
+        const result = await (await guardClassifier())(command, context);
+        process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : formatClassification(result));
+        process.exitCode = GUARD_EXIT[result.decision];
+      },
+    );
 }
 
 export function formatClassification(c: Classification): string {
@@ -103,15 +119,25 @@ async function checkLines(options: GuardCliOptions): Promise<void> {
     try {
       const parsed = lineSchema.safeParse(JSON.parse(line));
       if (!parsed.success) {
-        record = JSON.stringify({ line: n, error: { code: "invalid_line", message: parsed.error.issues[0]?.message ?? "invalid" } });
+        record = JSON.stringify({
+          line: n,
+          error: { code: "invalid_line", message: parsed.error.issues[0]?.message ?? "invalid" },
+        });
       } else {
         const { cmd, env, intent, id } = parsed.data;
-        const result = await classifier(cmd, { ...base, env: env ?? base.env, intent: intent ?? base.intent });
+        const result = await classifier(cmd, {
+          ...base,
+          env: env ?? base.env,
+          intent: intent ?? base.intent,
+        });
         record = JSON.stringify({ line: n, ...(id !== undefined ? { id } : {}), ...result });
       }
     } catch (error) {
       const code = error instanceof SyntaxError ? "bad_json" : "classify_failed";
-      record = JSON.stringify({ line: n, error: { code, message: error instanceof Error ? error.message : String(error) } });
+      record = JSON.stringify({
+        line: n,
+        error: { code, message: error instanceof Error ? error.message : String(error) },
+      });
     }
     out.push(`${record}\n`);
     if (out.length >= 256) await flush();

@@ -21,10 +21,14 @@ The task's environment comes from --env or LEASH_ENV, its intent from LEASH_INTE
 --scopes-dir, LEASH_SCOPES_DIR or ./scopes. The exit status is 0; the decision is in the JSON printed.`;
 
 export function registerHookCommands(program: Command): void {
-  const hook = program.command("hook").description("run the guard as an agent hook (stdin: the agent's event, stdout: its decision)");
+  const hook = program
+    .command("hook")
+    .description("run the guard as an agent hook (stdin: the agent's event, stdout: its decision)");
   hook
     .command("claude-code")
-    .description('Claude Code PreToolUse hook: Bash commands get allow/ask/deny; other tools get no opinion ("{}")')
+    .description(
+      'Claude Code PreToolUse hook: Bash commands get allow/ask/deny; other tools get no opinion ("{}")',
+    )
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
     .addHelpText("after", HOOK_HELP)
@@ -33,7 +37,10 @@ export function registerHookCommands(program: Command): void {
       let output: object;
       try {
         const command = claudeCodeCommand(JSON.parse(await readStdin()));
-        output = command === null ? {} : claudeCodeOutput(await (await guardClassifier())(command, await guardContext(options)));
+        output =
+          command === null
+            ? {}
+            : claudeCodeOutput(await (await guardClassifier())(command, await guardContext(options)));
       } catch (error) {
         output = claudeCodeFailure(error instanceof Error ? error.message : String(error));
       }
@@ -41,7 +48,9 @@ export function registerHookCommands(program: Command): void {
     });
   hook
     .command("cursor")
-    .description("Cursor beforeShellExecution hook: prints permission allow/ask/deny with messages for the user and the agent")
+    .description(
+      "Cursor beforeShellExecution hook: prints permission allow/ask/deny with messages for the user and the agent",
+    )
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
     .addHelpText("after", HOOK_HELP)

@@ -37,7 +37,8 @@ function readOperationArgs(args: readonly string[]): Pick<AwsCall, "flags" | "po
     const a = args[i]!;
     if (!a.startsWith("--")) positionals.push(a);
     else if (a.includes("=")) flags.set(a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1));
-    else if (i + 1 < args.length && !args[i + 1]!.startsWith("--") && !S3_SWITCHES.has(a)) flags.set(a, args[++i]!);
+    else if (i + 1 < args.length && !args[i + 1]!.startsWith("--") && !S3_SWITCHES.has(a))
+      flags.set(a, args[++i]!);
     else flags.set(a, true);
   }
   return { flags, positionals };
@@ -60,10 +61,10 @@ const S3_SWITCHES = new Set([
   "--request-payer",
 ]);
 
-type AwsRule = { when: (c: AwsCall) => boolean; then: (c: AwsCall, an: Analysis) => void };
+type AwsRule = { when: (c: AwsCall) => boolean; apply: (c: AwsCall, an: Analysis) => void };
 
 const has = (c: AwsCall, flag: string) => c.flags.has(flag);
-const valueOf = (c: AwsCall, flag: string) => {
+const flagValue = (c: AwsCall, flag: string) => {
   const v = c.flags.get(flag);
   return typeof v === "string" ? v : undefined;
 };
@@ -72,59 +73,105 @@ const valueOf = (c: AwsCall, flag: string) => {
 const SAFETY_NET_RULES: AwsRule[] = [
   {
     when: (c) => has(c, "--skip-final-snapshot") || has(c, "--skip-final-cluster-snapshot"),
-    then: (c, an) => an.destroysSafetyNet(`${c.operation} with --skip-final-snapshot deletes with no final snapshot`, "snapshot:skip"),
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.operation} with --skip-final-snapshot deletes with no final snapshot`,
+        "snapshot:skip",
+      ),
   },
   {
     when: (c) => has(c, "--delete-automated-backups"),
-    then: (c, an) => an.destroysSafetyNet(`${c.operation} --delete-automated-backups deletes the automated backups`, "backup:delete"),
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.operation} --delete-automated-backups deletes the automated backups`,
+        "backup:delete",
+      ),
   },
   {
-    when: (c) => has(c, "--no-deletion-protection") || /^false$/i.test(valueOf(c, "--deletion-protection") ?? ""),
-    then: (c, an) => an.destroysSafetyNet(`${c.operation} turns deletion protection off`, "deletion-protection:disable"),
+    when: (c) =>
+      has(c, "--no-deletion-protection") || /^false$/i.test(flagValue(c, "--deletion-protection") ?? ""),
+    apply: (c, an) =>
+      an.destroysSafetyNet(`${c.operation} turns deletion protection off`, "deletion-protection:disable"),
   },
   {
     when: (c) => has(c, "--no-disable-api-termination"),
-    then: (c, an) => an.destroysSafetyNet(`${c.operation} turns termination protection off`, "deletion-protection:disable"),
+    apply: (c, an) =>
+      an.destroysSafetyNet(`${c.operation} turns termination protection off`, "deletion-protection:disable"),
   },
   {
-    when: (c) => valueOf(c, "--backup-retention-period") === "0",
-    then: (c, an) => an.destroysSafetyNet(`${c.operation} --backup-retention-period 0 turns automated backups off`, "backup:disable"),
+    when: (c) => flagValue(c, "--backup-retention-period") === "0",
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.operation} --backup-retention-period 0 turns automated backups off`,
+        "backup:disable",
+      ),
   },
   {
     when: (c) => /PointInTimeRecoveryEnabled\W+false/i.test(c.text),
-    then: (_c, an) => an.destroysSafetyNet("turns point-in-time recovery off", "backup:disable"),
+    apply: (_c, an) => an.destroysSafetyNet("turns point-in-time recovery off", "backup:disable"),
   },
   {
     when: (c) => has(c, "--bypass-governance-retention"),
-    then: (c, an) => an.destroysSafetyNet(`${c.operation} --bypass-governance-retention deletes through object lock`, "object-lock:disable"),
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.operation} --bypass-governance-retention deletes through object lock`,
+        "object-lock:disable",
+      ),
   },
   {
-    when: (c) => has(c, "--force-delete-without-recovery") || valueOf(c, "--recovery-window-in-days") === "0",
-    then: (_c, an) => an.destroysSafetyNet("deletes the secret with no recovery window", "variable:delete"),
+    when: (c) =>
+      has(c, "--force-delete-without-recovery") || flagValue(c, "--recovery-window-in-days") === "0",
+    apply: (_c, an) => an.destroysSafetyNet("deletes the secret with no recovery window", "variable:delete"),
   },
   {
-    when: (c) => c.operation === "put-bucket-versioning" && /Status\W+Suspended|MFADelete\W+Disabled/i.test(c.text),
-    then: (_c, an) => an.destroysSafetyNet("suspends bucket versioning, so overwrites and deletes become permanent", "versioning:disable"),
+    when: (c) =>
+      c.operation === "put-bucket-versioning" && /Status\W+Suspended|MFADelete\W+Disabled/i.test(c.text),
+    apply: (_c, an) =>
+      an.destroysSafetyNet(
+        "suspends bucket versioning, so overwrites and deletes become permanent",
+        "versioning:disable",
+      ),
   },
   {
-    when: (c) => c.operation === "put-object-lock-configuration" || c.operation === "put-object-retention" || c.operation === "put-object-legal-hold",
-    then: (c, an) => an.destroysSafetyNet(`${c.operation} can shorten or lift object lock`, "object-lock:disable"),
+    when: (c) =>
+      c.operation === "put-object-lock-configuration" ||
+      c.operation === "put-object-retention" ||
+      c.operation === "put-object-legal-hold",
+    apply: (c, an) =>
+      an.destroysSafetyNet(`${c.operation} can shorten or lift object lock`, "object-lock:disable"),
   },
   {
-    when: (c) => c.service === "cloudtrail" && /^(stop-logging|delete-trail|update-trail|put-event-selectors)$/.test(c.operation),
-    then: (c, an) =>
+    when: (c) =>
+      c.service === "cloudtrail" &&
+      /^(stop-logging|delete-trail|update-trail|put-event-selectors)$/.test(c.operation),
+    apply: (c, an) =>
       c.operation === "update-trail" || c.operation === "put-event-selectors"
-        ? an.uncertain(`cloudtrail ${c.operation} may narrow what the audit trail records`, true, "audit-log:update")
+        ? an.uncertain(
+            `cloudtrail ${c.operation} may narrow what the audit trail records`,
+            true,
+            "audit-log:update",
+          )
         : an.destroysSafetyNet(`cloudtrail ${c.operation} stops the audit trail`, "audit-log:disable"),
   },
   {
-    when: (c) => c.operation === "put-bucket-lifecycle-configuration" || c.operation === "put-bucket-lifecycle",
-    then: (_c, an) => an.destroys("lifecycle rules can expire and delete objects", "object:delete"),
+    when: (c) =>
+      c.operation === "put-bucket-lifecycle-configuration" || c.operation === "put-bucket-lifecycle",
+    apply: (_c, an) => an.destroys("lifecycle rules can expire and delete objects", "object:delete"),
   },
 ];
 
-const DELETE_VERBS = new Set(["delete", "remove", "terminate", "purge", "deregister", "destroy", "release", "cancel"]);
-const HARMLESS_AFTER_CANCEL = /^cancel-(key-deletion|export|import|spot|bundle|conversion|capacity|reserved|steps|job|update|rotate-secret)/;
+const DELETE_VERBS = new Set([
+  "delete",
+  "remove",
+  "terminate",
+  "purge",
+  "deregister",
+  "destroy",
+  "release",
+  "cancel",
+]);
+const HARMLESS_AFTER_CANCEL =
+  /^cancel-(key-deletion|export|import|spot|bundle|conversion|capacity|reserved|steps|job|update|rotate-secret)/;
 
 function s3(c: AwsCall, an: Analysis): void {
   if (has(c, "--dryrun")) {
@@ -134,14 +181,26 @@ function s3(c: AwsCall, an: Analysis): void {
   const target = c.positionals.at(-1) ?? "";
   switch (c.operation) {
     case "rm":
-      if (namesSafetyNet(target.replace(/[/:_.-]/g, " "))) an.destroysSafetyNet(`aws s3 rm deletes backups (${target})`, "backup:delete");
-      else an.destroys(`aws s3 rm deletes ${has(c, "--recursive") ? `every object under ${target}` : target}`, "object:delete");
+      if (namesSafetyNet(target.replace(/[/:_.-]/g, " ")))
+        an.destroysSafetyNet(`aws s3 rm deletes backups (${target})`, "backup:delete");
+      else
+        an.destroys(
+          `aws s3 rm deletes ${has(c, "--recursive") ? `every object under ${target}` : target}`,
+          "object:delete",
+        );
       return;
     case "rb":
-      an.destroys(`aws s3 rb deletes the bucket ${target}${has(c, "--force") ? " and every object in it" : ""}`, "bucket:delete");
+      an.destroys(
+        `aws s3 rb deletes the bucket ${target}${has(c, "--force") ? " and every object in it" : ""}`,
+        "bucket:delete",
+      );
       return;
     case "sync":
-      if (has(c, "--delete")) an.destroys(`aws s3 sync --delete removes objects under ${target} missing from the source`, "object:delete");
+      if (has(c, "--delete"))
+        an.destroys(
+          `aws s3 sync --delete removes objects under ${target} missing from the source`,
+          "object:delete",
+        );
       return;
     case "mv":
     case "cp":
@@ -153,7 +212,7 @@ function s3(c: AwsCall, an: Analysis): void {
 }
 
 function ssmSendCommand(c: AwsCall, an: Analysis): void {
-  const params = valueOf(c, "--parameters") ?? "";
+  const params = flagValue(c, "--parameters") ?? "";
   const m = /commands\s*[=:]\s*\[?(.*?)\]?\s*}?\s*$/is.exec(params);
   if (!m) {
     an.uncertain("ssm send-command runs commands on instances the guard cannot see", false);
@@ -173,13 +232,14 @@ function aws(inv: Invocation, an: Analysis): void {
     return;
   }
   const before = an.findings.length;
-  for (const rule of SAFETY_NET_RULES) if (rule.when(call)) rule.then(call, an);
+  for (const rule of SAFETY_NET_RULES) if (rule.when(call)) rule.apply(call, an);
   if (service === "s3") {
     s3(call, an);
     return;
   }
   if (service === "ssm" && operation === "send-command") ssmSendCommand(call, an);
-  if (/Action\W+DELETE/.test(call.text)) an.destroys(`${service} ${operation} includes a DELETE change`, "record:delete");
+  if (/Action\W+DELETE/.test(call.text))
+    an.destroys(`${service} ${operation} includes a DELETE change`, "record:delete");
   if (an.findings.length > before) return;
 
   const words = splitWords(operation);
@@ -187,18 +247,31 @@ function aws(inv: Invocation, an: Analysis): void {
   const resourceWords = words.slice(words[0] === "batch" ? 2 : 1);
   if (operation === "schedule-key-deletion") {
     an.destroys("schedule-key-deletion makes everything encrypted with the key unrecoverable", "key:delete");
-  } else if (DELETE_VERBS.has(verb) && !HARMLESS_AFTER_CANCEL.test(operation) && verb !== "release" && verb !== "cancel") {
+  } else if (
+    DELETE_VERBS.has(verb) &&
+    !HARMLESS_AFTER_CANCEL.test(operation) &&
+    verb !== "release" &&
+    verb !== "cancel"
+  ) {
     const resource = resourceName(resourceWords);
-    if (namesSafetyNet(operation)) an.destroysSafetyNet(`aws ${service} ${operation} deletes a safety net`, action(resource, "delete"));
+    if (namesSafetyNet(operation))
+      an.destroysSafetyNet(`aws ${service} ${operation} deletes a safety net`, action(resource, "delete"));
     else an.destroys(`aws ${service} ${operation}`, action(resource, "delete"));
   } else if (verb === "disable" || verb === "deactivate" || operation === "stop-logging") {
     const resource = resourceName(resourceWords);
-    if (namesSafetyNet(operation)) an.destroysSafetyNet(`aws ${service} ${operation} switches a safety net off`, action(resource, "disable"));
+    if (namesSafetyNet(operation))
+      an.destroysSafetyNet(
+        `aws ${service} ${operation} switches a safety net off`,
+        action(resource, "disable"),
+      );
     else an.destroys(`aws ${service} ${operation} switches a protection off`, action(resource, "disable"));
   } else if (operation === "purge-queue" || (service === "sqs" && verb === "purge")) {
     an.destroys("sqs purge-queue deletes every message", "queue:purge");
   } else if (/^(create|copy)-.*(snapshot|backup)/.test(operation) || operation === "start-backup-job") {
-    an.harmless(`aws ${service} ${operation} takes a backup`, namesSafetyNet(operation) && operation.includes("snapshot") ? "snapshot:create" : "backup:create");
+    an.harmless(
+      `aws ${service} ${operation} takes a backup`,
+      namesSafetyNet(operation) && operation.includes("snapshot") ? "snapshot:create" : "backup:create",
+    );
   }
 }
 

@@ -3,13 +3,40 @@ import type { CommandTable } from "../command.ts";
 import { safetyNetFlag, verbCli } from "./verb-cli.ts";
 
 const az = verbCli("az", {
-  valueFlags: ["-g", "--resource-group", "-n", "--name", "--subscription", "-o", "--output", "--query", "-l", "--location", "--lock-type", "--account-name", "--vault-name", "--server"],
+  valueFlags: [
+    "-g",
+    "--resource-group",
+    "-n",
+    "--name",
+    "--subscription",
+    "-o",
+    "--output",
+    "--query",
+    "-l",
+    "--location",
+    "--lock-type",
+    "--account-name",
+    "--vault-name",
+    "--server",
+  ],
   safetyNetWords: /(^|\s)(lock|locks|ltr-backup|protection|diagnostic-settings)(\s|$)/,
   rules: [
     safetyNetFlag(["--enable-versioning false"], "turns blob versioning off", "versioning:disable"),
-    safetyNetFlag(["--enable-delete-retention false", "--enable-container-delete-retention false"], "turns soft delete off", "versioning:disable"),
-    safetyNetFlag(["--delete-backup-data", "--delete-backup-data true"], "deletes the backup data", "backup:delete"),
-    safetyNetFlag(["--enable-purge-protection false", "--enable-soft-delete false"], "turns purge protection off", "deletion-protection:disable"),
+    safetyNetFlag(
+      ["--enable-delete-retention false", "--enable-container-delete-retention false"],
+      "turns soft delete off",
+      "versioning:disable",
+    ),
+    safetyNetFlag(
+      ["--delete-backup-data", "--delete-backup-data true"],
+      "deletes the backup data",
+      "backup:delete",
+    ),
+    safetyNetFlag(
+      ["--enable-purge-protection false", "--enable-soft-delete false"],
+      "turns purge protection off",
+      "deletion-protection:disable",
+    ),
     safetyNetFlag(["--backup-retention 0", "--retention-days 0"], "keeps no backups", "backup:disable"),
   ],
 });

@@ -22,7 +22,10 @@ interface SqlClientSpec extends ArgSpec {
 function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
   const valueFlags = new Set([...(spec.valueFlags ?? []), ...spec.sqlFlags, ...(spec.fileFlags ?? [])]);
   return (inv, an) => {
-    const parsed = parseArgs(spec.skipArgs ? inv.args.slice(spec.skipArgs) : inv.args, { ...spec, valueFlags });
+    const parsed = parseArgs(spec.skipArgs ? inv.args.slice(spec.skipArgs) : inv.args, {
+      ...spec,
+      valueFlags,
+    });
     if (parsed.has("--help", "-?", "--version", "-V")) return;
     let found = false;
     for (const sql of parsed.values(...spec.sqlFlags)) {
@@ -36,7 +39,11 @@ function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
     for (const file of parsed.values(...(spec.fileFlags ?? []))) {
       found = true;
       if (file === "-") sqlFromStdin(inv, an, spec.dialect);
-      else an.uncertain(`${inv.name} runs SQL from ${file}, which the guard cannot read`, SUSPICIOUS_FILE.test(file));
+      else
+        an.uncertain(
+          `${inv.name} runs SQL from ${file}, which the guard cannot read`,
+          SUSPICIOUS_FILE.test(file),
+        );
     }
     if (!found) sqlFromStdin(inv, an, spec.dialect);
   };
@@ -58,13 +65,52 @@ const psql = sqlClient({
   dialect: "postgres",
   sqlFlags: ["-c", "--command"],
   fileFlags: ["-f", "--file"],
-  valueFlags: flagSet("-h", "--host", "-p", "--port", "-U", "--username", "-d", "--dbname", "-v", "--set", "--variable", "-P", "--pset", "-o", "--output", "-L", "--log-file", "-F", "--field-separator", "-R", "--record-separator", "-T", "--table-attr"),
+  valueFlags: flagSet(
+    "-h",
+    "--host",
+    "-p",
+    "--port",
+    "-U",
+    "--username",
+    "-d",
+    "--dbname",
+    "-v",
+    "--set",
+    "--variable",
+    "-P",
+    "--pset",
+    "-o",
+    "--output",
+    "-L",
+    "--log-file",
+    "-F",
+    "--field-separator",
+    "-R",
+    "--record-separator",
+    "-T",
+    "--table-attr",
+  ),
 });
 
 const mysql = sqlClient({
   dialect: "mysql",
   sqlFlags: ["-e", "--execute"],
-  valueFlags: flagSet("-h", "--host", "-u", "--user", "-P", "--port", "-D", "--database", "-S", "--socket", "--default-character-set", "--defaults-file", "--defaults-extra-file", "--init-command"),
+  valueFlags: flagSet(
+    "-h",
+    "--host",
+    "-u",
+    "--user",
+    "-P",
+    "--port",
+    "-D",
+    "--database",
+    "-S",
+    "--socket",
+    "--default-character-set",
+    "--defaults-file",
+    "--defaults-extra-file",
+    "--init-command",
+  ),
 });
 
 const sqlite = sqlClient({
@@ -73,7 +119,19 @@ const sqlite = sqlClient({
   fileFlags: ["-init"],
   singleDashLong: true,
   sqlPositionalsFrom: 1,
-  valueFlags: flagSet("-separator", "-newline", "-nullvalue", "-cmd", "-init", "-vfs", "-maxsize", "-mmap", "-pagecache", "-lookaside", "-heap"),
+  valueFlags: flagSet(
+    "-separator",
+    "-newline",
+    "-nullvalue",
+    "-cmd",
+    "-init",
+    "-vfs",
+    "-maxsize",
+    "-mmap",
+    "-pagecache",
+    "-lookaside",
+    "-heap",
+  ),
 });
 
 const cockroachSql = sqlClient({
@@ -86,13 +144,35 @@ const cockroachSql = sqlClient({
 
 function mongoShell(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet("--eval", "-f", "--file", "--host", "--port", "-u", "--username", "-p", "--password", "--authenticationDatabase", "--authenticationMechanism", "--tlsCAFile", "--tlsCertificateKeyFile"),
+    valueFlags: flagSet(
+      "--eval",
+      "-f",
+      "--file",
+      "--host",
+      "--port",
+      "-u",
+      "--username",
+      "-p",
+      "--password",
+      "--authenticationDatabase",
+      "--authenticationMechanism",
+      "--tlsCAFile",
+      "--tlsCertificateKeyFile",
+    ),
   });
   const code = parsed.values("--eval");
   for (const source of code) an.nested.code("mongo", source);
-  for (const file of parsed.values("-f", "--file")) an.uncertain(`${inv.name} runs the script ${file}, which the guard cannot read`, SUSPICIOUS_FILE.test(file));
+  for (const file of parsed.values("-f", "--file"))
+    an.uncertain(
+      `${inv.name} runs the script ${file}, which the guard cannot read`,
+      SUSPICIOUS_FILE.test(file),
+    );
   const scripts = parsed.positionals.filter((p) => p.endsWith(".js"));
-  for (const file of scripts) an.uncertain(`${inv.name} runs the script ${file}, which the guard cannot read`, SUSPICIOUS_FILE.test(file));
+  for (const file of scripts)
+    an.uncertain(
+      `${inv.name} runs the script ${file}, which the guard cannot read`,
+      SUSPICIOUS_FILE.test(file),
+    );
   if (code.length || scripts.length || parsed.has("-f", "--file")) return;
   const source = stdinText(inv);
   if (source !== null) an.nested.code("mongo", source);
@@ -119,46 +199,91 @@ export const databaseCommands: CommandTable = {
   sqlite: sqlite,
   litecli: sqlite,
   duckdb: sqlClient({ dialect: "postgres", sqlFlags: ["-c"], sqlPositionalsFrom: 1, singleDashLong: true }),
-  "clickhouse-client": sqlClient({ dialect: "mysql", sqlFlags: ["-q", "--query"], fileFlags: ["--queries-file"], valueFlags: flagSet("-h", "--host", "--port", "-u", "--user", "-d", "--database") }),
-  sqlcmd: sqlClient({ dialect: "mysql", sqlFlags: ["-Q", "-q"], fileFlags: ["-i"], valueFlags: flagSet("-S", "-U", "-P", "-d", "-o") }),
-  cqlsh: sqlClient({ dialect: "mysql", sqlFlags: ["-e", "--execute"], fileFlags: ["-f", "--file"], valueFlags: flagSet("-u", "-p", "-k", "--keyspace") }),
-  snowsql: sqlClient({ dialect: "postgres", sqlFlags: ["-q", "--query"], fileFlags: ["-f", "--filename"], valueFlags: flagSet("-a", "-u", "-d", "-s", "-w", "-r", "-c") }),
+  "clickhouse-client": sqlClient({
+    dialect: "mysql",
+    sqlFlags: ["-q", "--query"],
+    fileFlags: ["--queries-file"],
+    valueFlags: flagSet("-h", "--host", "--port", "-u", "--user", "-d", "--database"),
+  }),
+  sqlcmd: sqlClient({
+    dialect: "mysql",
+    sqlFlags: ["-Q", "-q"],
+    fileFlags: ["-i"],
+    valueFlags: flagSet("-S", "-U", "-P", "-d", "-o"),
+  }),
+  cqlsh: sqlClient({
+    dialect: "mysql",
+    sqlFlags: ["-e", "--execute"],
+    fileFlags: ["-f", "--file"],
+    valueFlags: flagSet("-u", "-p", "-k", "--keyspace"),
+  }),
+  snowsql: sqlClient({
+    dialect: "postgres",
+    sqlFlags: ["-q", "--query"],
+    fileFlags: ["-f", "--filename"],
+    valueFlags: flagSet("-a", "-u", "-d", "-s", "-w", "-r", "-c"),
+  }),
   cockroach: (inv, an) => {
     if (inv.args[0] === "sql") cockroachSql(inv, an);
   },
   bq: (inv, an) => {
-    const parsed = parseArgs(inv.args, { valueFlags: flagSet("--project_id", "--location", "--dataset_id", "--format") });
+    const parsed = parseArgs(inv.args, {
+      valueFlags: flagSet("--project_id", "--location", "--dataset_id", "--format"),
+    });
     const sub = parsed.positionals[0];
     if (sub === "query") an.nested.sql(parsed.positionals.slice(1).join(" "), "mysql");
-    else if (sub === "rm") an.destroys(`bq rm deletes ${parsed.positionals[1] ?? "a dataset or table"}${parsed.has("-r", "--recursive") ? " and everything in it" : ""}`, "table:delete");
+    else if (sub === "rm")
+      an.destroys(
+        `bq rm deletes ${parsed.positionals[1] ?? "a dataset or table"}${parsed.has("-r", "--recursive") ? " and everything in it" : ""}`,
+        "table:delete",
+      );
   },
   mongosh: mongoShell,
   mongo: mongoShell,
   mongorestore: (inv, an) => {
-    if (inv.args.includes("--drop")) an.destroys("mongorestore --drop drops each collection before restoring", "collection:delete");
+    if (inv.args.includes("--drop"))
+      an.destroys("mongorestore --drop drops each collection before restoring", "collection:delete");
   },
   pg_restore: (inv, an) => {
-    if (inv.args.some((a) => a === "-l" || a === "--list")) an.harmless("pg_restore --list only reads the archive");
-    else if (inv.args.some((a) => a === "--clean" || /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a))) an.destroys("pg_restore --clean drops existing objects before restoring", "database:overwrite");
+    if (inv.args.some((a) => a === "-l" || a === "--list"))
+      an.harmless("pg_restore --list only reads the archive");
+    else if (inv.args.some((a) => a === "--clean" || /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a)))
+      an.destroys("pg_restore --clean drops existing objects before restoring", "database:overwrite");
   },
   pg_dump: (_inv, an) => an.harmless("pg_dump takes a backup", "backup:create"),
   pg_dumpall: (_inv, an) => an.harmless("pg_dumpall takes a backup", "backup:create"),
   mysqldump: (_inv, an) => an.harmless("mysqldump takes a backup", "backup:create"),
   mongodump: (_inv, an) => an.harmless("mongodump takes a backup", "backup:create"),
   dropdb: (inv, an) => {
-    if (!inv.args.includes("--help")) an.destroys(`dropdb deletes the database ${inv.args.filter((a) => !a.startsWith("-")).at(-1) ?? ""}`.trim(), "database:delete");
+    if (!inv.args.includes("--help"))
+      an.destroys(
+        `dropdb deletes the database ${inv.args.filter((a) => !a.startsWith("-")).at(-1) ?? ""}`.trim(),
+        "database:delete",
+      );
   },
   dropuser: (_inv, an) => an.destroys("dropuser deletes a database role", "role:delete"),
-  pg_resetwal: (_inv, an) => an.destroys("pg_resetwal throws away write-ahead log, risking data loss", "database:overwrite"),
-  pg_resetxlog: (_inv, an) => an.destroys("pg_resetxlog throws away write-ahead log, risking data loss", "database:overwrite"),
-  pg_dropcluster: (_inv, an) => an.destroys("pg_dropcluster deletes a whole PostgreSQL cluster and its data", "database:delete"),
-  mysqladmin: positionalVerb({ drop: ["mysqladmin drop deletes a database", "database:delete"], purge: ["mysqladmin purge deletes binary logs", "backup:delete"] }),
+  pg_resetwal: (_inv, an) =>
+    an.destroys("pg_resetwal throws away write-ahead log, risking data loss", "database:overwrite"),
+  pg_resetxlog: (_inv, an) =>
+    an.destroys("pg_resetxlog throws away write-ahead log, risking data loss", "database:overwrite"),
+  pg_dropcluster: (_inv, an) =>
+    an.destroys("pg_dropcluster deletes a whole PostgreSQL cluster and its data", "database:delete"),
+  mysqladmin: positionalVerb({
+    drop: ["mysqladmin drop deletes a database", "database:delete"],
+    purge: ["mysqladmin purge deletes binary logs", "backup:delete"],
+  }),
   etcdctl: (inv, an) => {
     if (inv.args.includes("del")) an.destroys("etcdctl del deletes keys", "key:delete");
-    if (inv.args.includes("restore") && inv.args.includes("snapshot")) an.destroys("etcdctl snapshot restore replaces the cluster's data", "database:overwrite");
+    if (inv.args.includes("restore") && inv.args.includes("snapshot"))
+      an.destroys("etcdctl snapshot restore replaces the cluster's data", "database:overwrite");
   },
   consul: (inv, an) => {
-    if (inv.args[0] === "kv" && inv.args[1] === "delete") an.destroys(`consul kv delete removes keys${inv.args.includes("-recurse") ? " recursively" : ""}`, "key:delete");
-    if (inv.args[0] === "snapshot" && inv.args[1] === "restore") an.destroys("consul snapshot restore replaces the cluster state", "database:overwrite");
+    if (inv.args[0] === "kv" && inv.args[1] === "delete")
+      an.destroys(
+        `consul kv delete removes keys${inv.args.includes("-recurse") ? " recursively" : ""}`,
+        "key:delete",
+      );
+    if (inv.args[0] === "snapshot" && inv.args[1] === "restore")
+      an.destroys("consul snapshot restore replaces the cluster state", "database:overwrite");
   },
 };

@@ -3,22 +3,108 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
 
-const GLOBAL_VALUES = flagSet("-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--tlscacert", "--tlscert", "--tlskey");
-const COMPOSE_VALUES = flagSet("-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory", "--ansi", "--parallel");
-const RUN_VALUES = flagSet(
-  "-v", "--volume", "-e", "--env", "--name", "-p", "--publish", "-w", "--workdir", "--network", "--net", "--entrypoint", "-u", "--user",
-  "--env-file", "--mount", "-l", "--label", "--platform", "--pull", "--restart", "-h", "--hostname", "-m", "--memory", "--cpus",
-  "--add-host", "--device", "--log-driver", "--log-opt", "--health-cmd", "--tmpfs", "--ulimit", "--cap-add", "--cap-drop",
-  "--security-opt", "--gpus", "--shm-size", "--ipc", "--pid", "--dns", "--link", "--volumes-from", "--cidfile", "--expose",
-  "--group-add", "--stop-signal", "--stop-timeout", "--runtime", "-a", "--attach", "--detach-keys", "--memory-swap", "--cpu-shares",
+const GLOBAL_VALUES = flagSet(
+  "-H",
+  "--host",
+  "--context",
+  "-c",
+  "--config",
+  "-l",
+  "--log-level",
+  "--tlscacert",
+  "--tlscert",
+  "--tlskey",
 );
-const EXEC_VALUES = flagSet("-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys", "--index");
+const COMPOSE_VALUES = flagSet(
+  "-f",
+  "--file",
+  "-p",
+  "--project-name",
+  "--profile",
+  "--env-file",
+  "--project-directory",
+  "--ansi",
+  "--parallel",
+);
+const RUN_VALUES = flagSet(
+  "-v",
+  "--volume",
+  "-e",
+  "--env",
+  "--name",
+  "-p",
+  "--publish",
+  "-w",
+  "--workdir",
+  "--network",
+  "--net",
+  "--entrypoint",
+  "-u",
+  "--user",
+  "--env-file",
+  "--mount",
+  "-l",
+  "--label",
+  "--platform",
+  "--pull",
+  "--restart",
+  "-h",
+  "--hostname",
+  "-m",
+  "--memory",
+  "--cpus",
+  "--add-host",
+  "--device",
+  "--log-driver",
+  "--log-opt",
+  "--health-cmd",
+  "--tmpfs",
+  "--ulimit",
+  "--cap-add",
+  "--cap-drop",
+  "--security-opt",
+  "--gpus",
+  "--shm-size",
+  "--ipc",
+  "--pid",
+  "--dns",
+  "--link",
+  "--volumes-from",
+  "--cidfile",
+  "--expose",
+  "--group-add",
+  "--stop-signal",
+  "--stop-timeout",
+  "--runtime",
+  "-a",
+  "--attach",
+  "--detach-keys",
+  "--memory-swap",
+  "--cpu-shares",
+);
+const EXEC_VALUES = flagSet(
+  "-e",
+  "--env",
+  "-u",
+  "--user",
+  "-w",
+  "--workdir",
+  "--env-file",
+  "--detach-keys",
+  "--index",
+);
 
-function runInside(inv: Invocation, args: readonly string[], valueFlags: ReadonlySet<string>, what: string): void {
+function runInside(
+  inv: Invocation,
+  args: readonly string[],
+  valueFlags: ReadonlySet<string>,
+  what: string,
+): void {
   // The first positional is the container, service or image; the rest is the command run inside it.
   const parsed = parseArgs(args, { valueFlags, stopAtPositional: true });
   const command = tailWords(inv, Math.max(parsed.rest.length - 1, 0));
-  if (command.length) inv.run(command, { stdin: inv.stdin, piped: inv.piped, stdinHint: `${what} ${parsed.rest[0] ?? ""}` });
+  if (command.length)
+    inv.run(command, { stdin: inv.stdin, piped: inv.piped, stdinHint: `${what} ${parsed.rest[0] ?? ""}` });
 }
 
 function compose(inv: Invocation, args: readonly string[], an: Analysis): void {
@@ -27,10 +113,14 @@ function compose(inv: Invocation, args: readonly string[], an: Analysis): void {
   const subArgs = parseArgs(rest, { valueFlags: flagSet("-t", "--timeout", "--rmi") });
   switch (sub) {
     case "down":
-      if (subArgs.has("-v", "--volumes")) an.destroys("docker compose down -v deletes the named volumes and their data", "volume:delete");
+      if (subArgs.has("-v", "--volumes"))
+        an.destroys("docker compose down -v deletes the named volumes and their data", "volume:delete");
       return;
     case "rm":
-      an.destroys(`docker compose rm deletes stopped containers${subArgs.has("-v", "--volumes") ? " and their anonymous volumes" : ""}`, "container:delete");
+      an.destroys(
+        `docker compose rm deletes stopped containers${subArgs.has("-v", "--volumes") ? " and their anonymous volumes" : ""}`,
+        "container:delete",
+      );
       return;
     case "exec":
       runInside(inv, rest, EXEC_VALUES, "compose service");
@@ -49,7 +139,15 @@ function docker(inv: Invocation, an: Analysis): void {
   let [sub, ...rest] = global.rest;
   // Management commands: `docker container rm` ≡ `docker rm`, `docker volume prune`…
   const group = sub;
-  if (group === "container" || group === "image" || group === "volume" || group === "system" || group === "network" || group === "builder" || group === "buildx") {
+  if (
+    group === "container" ||
+    group === "image" ||
+    group === "volume" ||
+    group === "system" ||
+    group === "network" ||
+    group === "builder" ||
+    group === "buildx"
+  ) {
     sub = `${group} ${rest[0] ?? ""}`;
     rest = rest.slice(1);
   }
@@ -60,7 +158,10 @@ function docker(inv: Invocation, an: Analysis): void {
       return;
     case "rm":
     case "container rm":
-      an.destroys(`docker rm deletes containers ${p.positionals.join(" ")}${p.has("-v", "--volumes") ? " and their anonymous volumes" : ""}`.trim(), "container:delete");
+      an.destroys(
+        `docker rm deletes containers ${p.positionals.join(" ")}${p.has("-v", "--volumes") ? " and their anonymous volumes" : ""}`.trim(),
+        "container:delete",
+      );
       return;
     case "container prune":
       an.destroys("docker container prune deletes every stopped container", "container:delete");
@@ -70,8 +171,16 @@ function docker(inv: Invocation, an: Analysis): void {
       an.destroys(`docker ${sub} deletes volumes and their data`, "volume:delete");
       return;
     case "system prune":
-      if (p.has("--volumes")) an.destroys("docker system prune --volumes deletes unused volumes and their data, with containers and images", "volume:delete");
-      else an.destroys("docker system prune deletes every stopped container, with unused images and networks", "container:delete");
+      if (p.has("--volumes"))
+        an.destroys(
+          "docker system prune --volumes deletes unused volumes and their data, with containers and images",
+          "volume:delete",
+        );
+      else
+        an.destroys(
+          "docker system prune deletes every stopped container, with unused images and networks",
+          "container:delete",
+        );
       return;
     case "rmi":
     case "image rm":
@@ -97,4 +206,10 @@ function dockerCompose(inv: Invocation, an: Analysis): void {
   compose(inv, inv.args, an);
 }
 
-export const dockerCommands: CommandTable = { docker, podman: docker, nerdctl: docker, "docker-compose": dockerCompose, "podman-compose": dockerCompose };
+export const dockerCommands: CommandTable = {
+  docker,
+  podman: docker,
+  nerdctl: docker,
+  "docker-compose": dockerCompose,
+  "podman-compose": dockerCompose,
+};

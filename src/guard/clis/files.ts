@@ -11,9 +11,11 @@ const REGENERABLE =
 
 const BACKUP_PATH = /(\.(bak|dump|backup)(\.|$|\/)|(^|[/_.-])(dumps?|backups?)([/_.-]|$)|\.sql\.gz$)/i;
 const AUDIT_PATH = /(^|\/)(var\/log\/audit|audit\.log|\.bash_history|\.zsh_history|wtmp|btmp|lastlog)(\/|$)/;
-const BLOCK_DEVICE = /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|mapper\/|md\d|loop\d|dm-\d|root)/;
+const BLOCK_DEVICE =
+  /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|mapper\/|md\d|loop\d|dm-\d|root)/;
 const HARMLESS_SINK = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero)$/;
-const DATA_FILE = /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain)$|^\/(var\/lib|etc|srv|data|boot)\//;
+const DATA_FILE =
+  /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain)$|^\/(var\/lib|etc|srv|data|boot)\//;
 
 export function isRegenerable(path: string): boolean {
   const clean = path.replace(/\/+$/, "").replace(/^\.\//, "");
@@ -39,9 +41,14 @@ export function judgeDeletion(verb: string, targets: readonly Word[], an: Analys
     an.harmless(`${verb} only removes regenerable build output or caches (${clip(shown)})`);
     return;
   }
-  const rootIfEmpty = risky.find((t) => t.dynamic && t.text.replace(/\$\{?[\w@*#?]+\}?|\$\(…\)/g, "") === "/");
+  const rootIfEmpty = risky.find(
+    (t) => t.dynamic && t.text.replace(/\$\{?[\w@*#?]+\}?|\$\(…\)/g, "") === "/",
+  );
   if (rootIfEmpty) {
-    an.destroys(`${verb} ${rootIfEmpty.text}: if the variable is empty or unset this deletes /`, "file:delete");
+    an.destroys(
+      `${verb} ${rootIfEmpty.text}: if the variable is empty or unset this deletes /`,
+      "file:delete",
+    );
     return;
   }
   const unknown = risky.find((t) => t.dynamic);
@@ -50,7 +57,10 @@ export function judgeDeletion(verb: string, targets: readonly Word[], an: Analys
     return;
   }
   const root = risky.find((t) => /^(\/|~|\/\*|\*|\.|\.\.|\/[a-z]+\/?)$/.test(t.text));
-  an.destroys(`${verb} deletes ${root ? `${root.text} (a top-level directory)` : clip(risky.map((t) => t.text).join(" "))}`, "file:delete");
+  an.destroys(
+    `${verb} deletes ${root ? `${root.text} (a top-level directory)` : clip(risky.map((t) => t.text).join(" "))}`,
+    "file:delete",
+  );
 }
 
 function rm(inv: Invocation, an: Analysis): void {
@@ -67,15 +77,22 @@ function rm(inv: Invocation, an: Analysis): void {
 }
 
 function shred(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-n", "--iterations", "-s", "--size", "--random-source") });
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-n", "--iterations", "-s", "--size", "--random-source"),
+  });
   if (parsed.positionals.length === 0) return;
   const targets = parsed.positionals.join(" ");
-  if (isBackupPath(targets)) an.destroysSafetyNet(`${inv.name} irrecoverably overwrites backups (${clip(targets)})`, "backup:delete");
+  if (isBackupPath(targets))
+    an.destroysSafetyNet(`${inv.name} irrecoverably overwrites backups (${clip(targets)})`, "backup:delete");
   else an.destroys(`${inv.name} irrecoverably overwrites ${clip(targets)}`, "file:delete");
 }
 
 function dd(inv: Invocation, an: Analysis): void {
-  const operands = new Map(inv.args.filter((a) => a.includes("=")).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
+  const operands = new Map(
+    inv.args
+      .filter((a) => a.includes("="))
+      .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
+  );
   const target = operands.get("of");
   if (!target) {
     an.harmless("dd without of= writes to stdout");
@@ -86,7 +103,10 @@ function dd(inv: Invocation, an: Analysis): void {
 
 function mkfs(inv: Invocation, an: Analysis): void {
   const fsType = inv.name.includes(".") ? inv.name.slice(inv.name.indexOf(".") + 1) : "";
-  const dryRun = /^ext[234]$|^$/.test(fsType) && inv.args.includes("-n") ? true : fsType === "xfs" && inv.args.includes("-N");
+  const dryRun =
+    /^ext[234]$|^$/.test(fsType) && inv.args.includes("-n")
+      ? true
+      : fsType === "xfs" && inv.args.includes("-N");
   if (dryRun) {
     an.harmless(`${inv.name} -n only shows what it would do`);
     return;
@@ -98,7 +118,24 @@ function mkfs(inv: Invocation, an: Analysis): void {
 
 function diskTool(verb: string) {
   return (inv: Invocation, an: Analysis): void => {
-    if (inv.args.some((a) => ["-l", "--list", "-p", "--print", "--help", "-h", "-V", "--version", "print", "-d", "--dump"].includes(a))) return;
+    if (
+      inv.args.some((a) =>
+        [
+          "-l",
+          "--list",
+          "-p",
+          "--print",
+          "--help",
+          "-h",
+          "-V",
+          "--version",
+          "print",
+          "-d",
+          "--dump",
+        ].includes(a),
+      )
+    )
+      return;
     if (inv.args.length === 0) return;
     an.destroys(`${inv.name} ${verb}`, "disk:overwrite");
   };
@@ -113,7 +150,8 @@ function truncate(inv: Invocation, an: Analysis): void {
   }
   const files = parsed.positionals.join(" ");
   if (!files) return;
-  if (isBackupPath(files)) an.destroysSafetyNet(`truncate empties backups or logs (${clip(files)})`, "backup:delete");
+  if (isBackupPath(files))
+    an.destroysSafetyNet(`truncate empties backups or logs (${clip(files)})`, "backup:delete");
   else an.destroys(`truncate cuts ${clip(files)} to ${size ?? "another file's size"}`, "file:truncate");
 }
 
@@ -131,7 +169,8 @@ function find(inv: Invocation, an: Analysis): void {
   const names: string[] = [];
   for (; i < args.length; i++) {
     const a = args[i]!.text;
-    if (a === "-name" || a === "-iname" || a === "-path" || a === "-ipath") names.push(args[i + 1]?.text ?? "");
+    if (a === "-name" || a === "-iname" || a === "-path" || a === "-ipath")
+      names.push(args[i + 1]?.text ?? "");
     if (FIND_VALUE_TESTS.has(a)) {
       i++;
       continue;
@@ -140,17 +179,32 @@ function find(inv: Invocation, an: Analysis): void {
       const where = starts.length ? starts : [literal(".")];
       const pattern = names.join(" ");
       if (isBackupPath(`${where.map((w) => w.text).join(" ")} ${pattern}`)) {
-        an.destroysSafetyNet(`find -delete removes backups (${clip(`${where.map((w) => w.text).join(" ")} ${pattern}`)})`, "backup:delete");
-      } else if (where.every((w) => !w.dynamic && isRegenerable(w.text)) || (pattern && names.every((n) => isRegenerable(n)))) {
+        an.destroysSafetyNet(
+          `find -delete removes backups (${clip(`${where.map((w) => w.text).join(" ")} ${pattern}`)})`,
+          "backup:delete",
+        );
+      } else if (
+        where.every((w) => !w.dynamic && isRegenerable(w.text)) ||
+        (pattern && names.every((n) => isRegenerable(n)))
+      ) {
         an.harmless("find -delete only removes regenerable files");
-      } else an.destroys(`find -delete deletes every match under ${where.map((w) => w.text).join(" ")}`, "file:delete");
+      } else
+        an.destroys(
+          `find -delete deletes every match under ${where.map((w) => w.text).join(" ")}`,
+          "file:delete",
+        );
     }
     if (a === "-exec" || a === "-execdir" || a === "-ok" || a === "-okdir") {
       const command: Word[] = [];
-      for (i++; i < args.length && args[i]!.text !== ";" && args[i]!.text !== "+"; i++) command.push(args[i]!);
+      for (i++; i < args.length && args[i]!.text !== ";" && args[i]!.text !== "+"; i++)
+        command.push(args[i]!);
       const found = `${starts.map((w) => w.text).join(" ")} ${names.join(" ")}`.trim();
       inv.run(
-        command.map((w) => (w.text.includes("{}") ? { text: w.text.replace("{}", found || "{}"), dynamic: true, glob: false } : w)),
+        command.map((w) =>
+          w.text.includes("{}")
+            ? { text: w.text.replace("{}", found || "{}"), dynamic: true, glob: false }
+            : w,
+        ),
         { stdinHint: found },
       );
     }
@@ -166,15 +220,18 @@ function rsync(inv: Invocation, an: Analysis): void {
 }
 
 function crontab(inv: Invocation, an: Analysis): void {
-  if (inv.args.includes("-r")) an.destroys("crontab -r removes every cron job without confirmation", "cron:delete");
-  else if (inv.args.some((a) => !a.startsWith("-") || a === "-")) an.destroys("crontab FILE replaces every cron job", "cron:overwrite");
+  if (inv.args.includes("-r"))
+    an.destroys("crontab -r removes every cron job without confirmation", "cron:delete");
+  else if (inv.args.some((a) => !a.startsWith("-") || a === "-"))
+    an.destroys("crontab FILE replaces every cron job", "cron:overwrite");
 }
 
 function copyOrMove(inv: Invocation, an: Analysis): void {
   const operands = inv.argv.slice(1).filter((w) => !w.text.startsWith("-"));
   const target = operands.at(-1);
   if (operands.length >= 2 && target) {
-    if (inv.name === "mv" && /^\/dev\/null$/.test(target.text)) an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
+    if (inv.name === "mv" && /^\/dev\/null$/.test(target.text))
+      an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
     else if (BLOCK_DEVICE.test(target.text)) analyzeWriteTarget(target, false, an, inv.name);
   }
 }
@@ -193,8 +250,10 @@ export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, 
     return;
   }
   if (append) return;
-  if (AUDIT_PATH.test(path)) an.destroysSafetyNet(`${via} truncates the audit log or shell history ${path}`, "audit-log:delete");
-  else if (BACKUP_PATH.test(path) && via !== ">") an.destroysSafetyNet(`${via} overwrites the backup ${path}`, "backup:delete");
+  if (AUDIT_PATH.test(path))
+    an.destroysSafetyNet(`${via} truncates the audit log or shell history ${path}`, "audit-log:delete");
+  else if (BACKUP_PATH.test(path) && via !== ">")
+    an.destroysSafetyNet(`${via} overwrites the backup ${path}`, "backup:delete");
   else if (DATA_FILE.test(path)) an.destroys(`${via} overwrites ${path}`, "file:overwrite");
 }
 
@@ -217,7 +276,8 @@ export const fileCommands: CommandTable = {
   sgdisk: diskTool("rewrites the partition table"),
   sfdisk: diskTool("rewrites the partition table"),
   parted: (inv, an) => {
-    if (inv.args.some((a) => /^(rm|mklabel|mktable|mkpart|resizepart)$/.test(a))) an.destroys(`parted ${inv.args.join(" ")} changes partitions`, "disk:overwrite");
+    if (inv.args.some((a) => /^(rm|mklabel|mktable|mkpart|resizepart)$/.test(a)))
+      an.destroys(`parted ${inv.args.join(" ")} changes partitions`, "disk:overwrite");
   },
   blkdiscard: diskTool("discards every block on the device"),
   truncate,

@@ -20,25 +20,32 @@ function migrationTool(spec: MigrationTool): CommandAnalyzer {
     const parsed = parseArgs(inv.args, { valueFlags });
     const sub = parsed.positionals.join(" ");
     if (parsed.has("--help", "-h") || !sub) return;
-    if (spec.destroys.test(sub)) an.destroys(`${inv.name} ${sub} destroys or rolls back data`, "database:reset");
+    if (spec.destroys.test(sub))
+      an.destroys(`${inv.name} ${sub} destroys or rolls back data`, "database:reset");
     else if (spec.migrates?.test(sub)) an.destroys(`${inv.name} ${sub} ${MIGRATION_REASON}`, "db:migrate");
   };
 }
 
 function prisma(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("--schema", "--file", "--url", "--name", "--from-url", "--to-url") });
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("--schema", "--file", "--url", "--name", "--from-url", "--to-url"),
+  });
   const sub = parsed.positionals.slice(0, 2).join(" ");
-  if (sub === "migrate reset") an.destroys("prisma migrate reset drops the database and reapplies migrations", "database:reset");
+  if (sub === "migrate reset")
+    an.destroys("prisma migrate reset drops the database and reapplies migrations", "database:reset");
   else if (sub === "db push") {
-    if (parsed.has("--force-reset")) an.destroys("prisma db push --force-reset wipes the database", "database:reset");
-    else if (parsed.has("--accept-data-loss")) an.destroys("prisma db push --accept-data-loss drops columns or tables without asking", "db:migrate");
+    if (parsed.has("--force-reset"))
+      an.destroys("prisma db push --force-reset wipes the database", "database:reset");
+    else if (parsed.has("--accept-data-loss"))
+      an.destroys("prisma db push --accept-data-loss drops columns or tables without asking", "db:migrate");
   } else if (sub === "migrate deploy") an.destroys(`prisma migrate deploy ${MIGRATION_REASON}`, "db:migrate");
   else if (sub === "db execute") {
     if (parsed.has("--stdin")) {
       const sql = stdinText(inv);
       if (sql !== null) an.nested.sql(sql, "postgres");
       else an.uncertain("prisma db execute runs SQL from stdin the guard cannot read", false);
-    } else if (parsed.value("--file")) an.uncertain(`prisma db execute runs ${parsed.value("--file")}, which the guard cannot read`, false);
+    } else if (parsed.value("--file"))
+      an.uncertain(`prisma db execute runs ${parsed.value("--file")}, which the guard cannot read`, false);
   }
 }
 
@@ -50,27 +57,42 @@ function rails(inv: Invocation, an: Analysis): void {
   const [sub, ...rest] = parsed.positionals;
   if (!sub) return;
   if (inv.vars.get("DISABLE_DATABASE_ENVIRONMENT_CHECK")?.text === "1" && /^db:/.test(sub)) {
-    an.destroys("DISABLE_DATABASE_ENVIRONMENT_CHECK=1 switches off Rails' guard against destroying a production database", "database:reset");
+    an.destroys(
+      "DISABLE_DATABASE_ENVIRONMENT_CHECK=1 switches off Rails' guard against destroying a production database",
+      "database:reset",
+    );
   }
-  if (RAILS_DESTROYS.test(sub)) an.destroys(`${inv.name} ${sub} destroys or replaces database contents`, sub.startsWith("db:drop") ? "database:delete" : "database:reset");
-  else if (/^db:migrate$|^db:migrate:up$/.test(sub)) an.destroys(`${inv.name} ${sub} ${MIGRATION_REASON}`, "db:migrate");
+  if (RAILS_DESTROYS.test(sub))
+    an.destroys(
+      `${inv.name} ${sub} destroys or replaces database contents`,
+      sub.startsWith("db:drop") ? "database:delete" : "database:reset",
+    );
+  else if (/^db:migrate$|^db:migrate:up$/.test(sub))
+    an.destroys(`${inv.name} ${sub} ${MIGRATION_REASON}`, "db:migrate");
   else if (sub === "runner" || sub === "r") {
     const code = rest.join(" ");
     if (code) an.nested.code("ruby", code);
   } else if (sub === "dbconsole" || sub === "db") {
     const sql = stdinText(inv);
     if (sql !== null) an.nested.sql(sql);
-  } else if (sub === "tmp:clear" || sub === "assets:clobber" || sub === "log:clear") an.harmless(`${inv.name} ${sub} clears regenerable files`);
+  } else if (sub === "tmp:clear" || sub === "assets:clobber" || sub === "log:clear")
+    an.harmless(`${inv.name} ${sub} clears regenerable files`);
 }
 
 function django(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: flagSet("-c", "--command", "--settings", "--database") });
   const [sub, app, target] = parsed.positionals;
-  if (sub === "flush" || sub === "reset_db" || sub === "reset_schema") an.destroys(`manage.py ${sub} deletes every row`, "database:reset");
+  if (sub === "flush" || sub === "reset_db" || sub === "reset_schema")
+    an.destroys(`manage.py ${sub} deletes every row`, "database:reset");
   else if (sub === "migrate") {
-    if (target === "zero") an.destroys(`manage.py migrate ${app} zero unapplies every migration, dropping its tables`, "database:reset");
+    if (target === "zero")
+      an.destroys(
+        `manage.py migrate ${app} zero unapplies every migration, dropping its tables`,
+        "database:reset",
+      );
     else an.destroys(`manage.py migrate ${MIGRATION_REASON}`, "db:migrate");
-  } else if (sub === "shell" && parsed.value("-c", "--command")) an.nested.code("python", parsed.value("-c", "--command")!);
+  } else if (sub === "shell" && parsed.value("-c", "--command"))
+    an.nested.code("python", parsed.value("-c", "--command")!);
   else if (sub === "dbshell") {
     const sql = stdinText(inv);
     if (sql !== null) an.nested.sql(sql);
@@ -79,7 +101,8 @@ function django(inv: Invocation, an: Analysis): void {
 
 function artisan(inv: Invocation, an: Analysis): void {
   const sub = inv.args.find((a) => !a.startsWith("-")) ?? "";
-  if (/^(migrate:(fresh|reset|refresh|rollback)|db:wipe)$/.test(sub)) an.destroys(`artisan ${sub} drops or rolls back tables`, "database:reset");
+  if (/^(migrate:(fresh|reset|refresh|rollback)|db:wipe)$/.test(sub))
+    an.destroys(`artisan ${sub} drops or rolls back tables`, "database:reset");
   else if (sub === "migrate") an.destroys(`artisan migrate ${MIGRATION_REASON}`, "db:migrate");
   else if (sub === "tinker") {
     const code = inv.args.find((a) => a.startsWith("--execute="))?.slice("--execute=".length);
@@ -87,7 +110,8 @@ function artisan(inv: Invocation, an: Analysis): void {
   }
 }
 
-const SCRIPT_WORDS = /(^|[^a-z])(drop|reset|wipe|purge|destroy|truncate|nuke|teardown|fresh|rollback|undo|delete|remove|flush|erase|prune)([^a-z]|$)/i;
+const SCRIPT_WORDS =
+  /(^|[^a-z])(drop|reset|wipe|purge|destroy|truncate|nuke|teardown|fresh|rollback|undo|delete|remove|flush|erase|prune)([^a-z]|$)/i;
 
 /** A package script or make target is opaque; its name is all there is to go on. */
 function opaqueTarget(tool: string, target: string, an: Analysis): void {
@@ -96,11 +120,15 @@ function opaqueTarget(tool: string, target: string, an: Analysis): void {
 }
 
 const NPM_BUILTINS = new Set(
-  "install i ci add remove rm uninstall un update up upgrade outdated ls list audit test t start build init create publish pack version view info login logout whoami config cache dedupe prune link unlink rebuild fund doctor help search ping why explain set-script pkg query dlx exec x".split(" "),
+  "install i ci add remove rm uninstall un update up upgrade outdated ls list audit test t start build init create publish pack version view info login logout whoami config cache dedupe prune link unlink rebuild fund doctor help search ping why explain set-script pkg query dlx exec x".split(
+    " ",
+  ),
 );
 
 function packageManager(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-w", "--workspace", "--filter", "-F", "-C", "--cwd", "--dir", "--prefix") });
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-w", "--workspace", "--filter", "-F", "-C", "--cwd", "--dir", "--prefix"),
+  });
   const [sub, ...rest] = parsed.positionals;
   if (!sub) return;
   if (sub === "unpublish") {
@@ -125,7 +153,9 @@ function packageManager(inv: Invocation, an: Analysis): void {
 }
 
 function taskRunner(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-f", "-C", "-j", "--file", "--directory", "--justfile", "-t", "--taskfile") });
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-f", "-C", "-j", "--file", "--directory", "--justfile", "-t", "--taskfile"),
+  });
   for (const target of parsed.positionals.filter((p) => !p.includes("="))) opaqueTarget(inv.name, target, an);
 }
 
@@ -145,19 +175,49 @@ export const frameworkCommands: CommandTable = {
   task: taskRunner,
   mage: taskRunner,
   invoke: taskRunner,
-  knex: migrationTool({ destroys: /^migrate:(rollback|down)|^seed:run --specific/, migrates: /^migrate:(latest|up)/ }),
+  knex: migrationTool({
+    destroys: /^migrate:(rollback|down)|^seed:run --specific/,
+    migrates: /^migrate:(latest|up)/,
+  }),
   sequelize: migrationTool({ destroys: /^db:(drop|migrate:undo|seed:undo)/, migrates: /^db:migrate$/ }),
   "sequelize-cli": migrationTool({ destroys: /^db:(drop|migrate:undo|seed:undo)/, migrates: /^db:migrate$/ }),
-  typeorm: migrationTool({ destroys: /^(schema:drop|schema:sync|migration:revert)/, migrates: /^migration:run/ }),
+  typeorm: migrationTool({
+    destroys: /^(schema:drop|schema:sync|migration:revert)/,
+    migrates: /^migration:run/,
+  }),
   "drizzle-kit": migrationTool({ destroys: /^drop/, migrates: /^(push|migrate)/ }),
-  alembic: migrationTool({ destroys: /^downgrade/, migrates: /^upgrade/, valueFlags: ["-c", "--config", "-n", "--name", "-x"] }),
+  alembic: migrationTool({
+    destroys: /^downgrade/,
+    migrates: /^upgrade/,
+    valueFlags: ["-c", "--config", "-n", "--name", "-x"],
+  }),
   flyway: migrationTool({ destroys: /^(clean|undo)/, migrates: /^migrate/ }),
   liquibase: migrationTool({ destroys: /^(dropall|drop-all|rollback)/i, migrates: /^update/ }),
-  dbmate: migrationTool({ destroys: /^(drop|rollback|down)/, migrates: /^(up|migrate)/, valueFlags: ["-u", "--url", "-d", "--migrations-dir", "-e", "--env"] }),
-  goose: migrationTool({ destroys: /(^|\s)(down|down-to|reset|redo)(\s|$)/, migrates: /(^|\s)(up|up-to|up-by-one)(\s|$)/, valueFlags: ["-dir", "-table"] }),
-  migrate: migrationTool({ destroys: /(^|\s)(drop|down)(\s|$)/, migrates: /(^|\s)up(\s|$)/, valueFlags: ["-path", "-database", "-source"] }),
-  diesel: migrationTool({ destroys: /^(database (reset|drop)|migration (revert|redo))/, migrates: /^migration run/, valueFlags: ["--database-url"] }),
-  sqlx: migrationTool({ destroys: /^(database (drop|reset)|migrate revert)/, migrates: /^migrate run/, valueFlags: ["--database-url", "-D", "--source"] }),
+  dbmate: migrationTool({
+    destroys: /^(drop|rollback|down)/,
+    migrates: /^(up|migrate)/,
+    valueFlags: ["-u", "--url", "-d", "--migrations-dir", "-e", "--env"],
+  }),
+  goose: migrationTool({
+    destroys: /(^|\s)(down|down-to|reset|redo)(\s|$)/,
+    migrates: /(^|\s)(up|up-to|up-by-one)(\s|$)/,
+    valueFlags: ["-dir", "-table"],
+  }),
+  migrate: migrationTool({
+    destroys: /(^|\s)(drop|down)(\s|$)/,
+    migrates: /(^|\s)up(\s|$)/,
+    valueFlags: ["-path", "-database", "-source"],
+  }),
+  diesel: migrationTool({
+    destroys: /^(database (reset|drop)|migration (revert|redo))/,
+    migrates: /^migration run/,
+    valueFlags: ["--database-url"],
+  }),
+  sqlx: migrationTool({
+    destroys: /^(database (drop|reset)|migrate revert)/,
+    migrates: /^migrate run/,
+    valueFlags: ["--database-url", "-D", "--source"],
+  }),
   mix: migrationTool({ destroys: /^ecto\.(drop|reset|rollback)/, migrates: /^ecto\.migrate/ }),
   dotnet: migrationTool({ destroys: /^ef database drop/, migrates: /^ef database update/ }),
 };

@@ -6,19 +6,49 @@ import { namesSafetyNet } from "../vocabulary.ts";
 import { safetyNetFlag, verbCli } from "./verb-cli.ts";
 
 const gcloud = verbCli("gcloud", {
-  valueFlags: ["--project", "--region", "--zone", "--format", "--filter", "--account", "--configuration", "--instance", "--database", "--impersonate-service-account", "--verbosity", "--billing-project", "--limit", "--sort-by", "--page-size", "--cluster"],
+  valueFlags: [
+    "--project",
+    "--region",
+    "--zone",
+    "--format",
+    "--filter",
+    "--account",
+    "--configuration",
+    "--instance",
+    "--database",
+    "--impersonate-service-account",
+    "--verbosity",
+    "--billing-project",
+    "--limit",
+    "--sort-by",
+    "--page-size",
+    "--cluster",
+  ],
   rules: [
     safetyNetFlag(["--no-backup", "--backup false"], "turns automated backups off", "backup:disable"),
-    safetyNetFlag(["--no-enable-point-in-time-recovery", "--no-enable-bin-log"], "turns point-in-time recovery off", "backup:disable"),
+    safetyNetFlag(
+      ["--no-enable-point-in-time-recovery", "--no-enable-bin-log"],
+      "turns point-in-time recovery off",
+      "backup:disable",
+    ),
     safetyNetFlag(["--retained-backups-count 0"], "keeps no backups", "backup:disable"),
-    safetyNetFlag(["--no-deletion-protection", "--deletion-protection false"], "turns deletion protection off", "deletion-protection:disable"),
-    safetyNetFlag(["--no-versioning", "--clear-soft-delete", "--soft-delete-duration 0", "--soft-delete-duration 0s"], "turns versioning or soft delete off", "versioning:disable"),
+    safetyNetFlag(
+      ["--no-deletion-protection", "--deletion-protection false"],
+      "turns deletion protection off",
+      "deletion-protection:disable",
+    ),
+    safetyNetFlag(
+      ["--no-versioning", "--clear-soft-delete", "--soft-delete-duration 0", "--soft-delete-duration 0s"],
+      "turns versioning or soft delete off",
+      "versioning:disable",
+    ),
     safetyNetFlag(["--clear-retention-period"], "removes the retention policy", "object-lock:disable"),
     {
       when: (c) => c.path[0] === "storage" && (c.verb === "rm" || c.verb === "delete"),
-      then: (c, an) => {
+      apply: (c, an) => {
         const target = c.names.join(" ");
-        if (namesSafetyNet(target.replace(/[/:_.-]/g, " "))) an.destroysSafetyNet(`gcloud storage rm deletes backups (${target})`, "backup:delete");
+        if (namesSafetyNet(target.replace(/[/:_.-]/g, " ")))
+          an.destroysSafetyNet(`gcloud storage rm deletes backups (${target})`, "backup:delete");
         else an.destroys(`gcloud storage rm deletes ${target}`, "object:delete");
       },
       final: true,
@@ -32,25 +62,37 @@ function gsutil(inv: Invocation, an: Analysis): void {
   const target = rest.join(" ");
   switch (sub) {
     case "rm":
-      if (namesSafetyNet(target.replace(/[/:_.-]/g, " "))) an.destroysSafetyNet(`gsutil rm deletes backups (${target})`, "backup:delete");
+      if (namesSafetyNet(target.replace(/[/:_.-]/g, " ")))
+        an.destroysSafetyNet(`gsutil rm deletes backups (${target})`, "backup:delete");
       else an.destroys(`gsutil rm deletes ${target}`, "object:delete");
       break;
     case "rb":
       an.destroys(`gsutil rb deletes the bucket ${target}`, "bucket:delete");
       break;
     case "rsync":
-      if (inv.args.some((a) => /^-[a-zA-Z]*d[a-zA-Z]*$/.test(a)) && !inv.args.some((a) => /^-[a-zA-Z]*n[a-zA-Z]*$/.test(a)))
+      if (
+        inv.args.some((a) => /^-[a-zA-Z]*d[a-zA-Z]*$/.test(a)) &&
+        !inv.args.some((a) => /^-[a-zA-Z]*n[a-zA-Z]*$/.test(a))
+      )
         an.destroys("gsutil rsync -d deletes destination objects missing from the source", "object:delete");
       break;
     case "versioning":
-      if (rest[0] === "set" && rest[1] === "off") an.destroysSafetyNet("gsutil versioning set off makes overwrites and deletes permanent", "versioning:disable");
+      if (rest[0] === "set" && rest[1] === "off")
+        an.destroysSafetyNet(
+          "gsutil versioning set off makes overwrites and deletes permanent",
+          "versioning:disable",
+        );
       break;
     case "retention":
       if (/^(clear|temp|event)$/.test(rest[0] ?? "") && (rest[0] === "clear" || rest[1] === "release"))
-        an.destroysSafetyNet(`gsutil retention ${rest.slice(0, 2).join(" ")} lifts retention`, "object-lock:disable");
+        an.destroysSafetyNet(
+          `gsutil retention ${rest.slice(0, 2).join(" ")} lifts retention`,
+          "object-lock:disable",
+        );
       break;
     case "lifecycle":
-      if (rest[0] === "set") an.destroys("gsutil lifecycle set can expire and delete objects", "object:delete");
+      if (rest[0] === "set")
+        an.destroys("gsutil lifecycle set can expire and delete objects", "object:delete");
       break;
   }
 }

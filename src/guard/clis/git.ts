@@ -3,7 +3,15 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 
-const GLOBAL_VALUES = flagSet("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env");
+const GLOBAL_VALUES = flagSet(
+  "-C",
+  "-c",
+  "--git-dir",
+  "--work-tree",
+  "--namespace",
+  "--exec-path",
+  "--config-env",
+);
 
 type GitRule = (p: ParsedArgs, an: Analysis) => void;
 
@@ -12,48 +20,66 @@ const dryRun = (p: ParsedArgs) => p.has("-n", "--dry-run");
 const RULES: Record<string, GitRule> = {
   push(p, an) {
     const refspecs = p.positionals.slice(1);
-    const force = p.has("-f", "--force", "--force-with-lease", "--force-if-includes", "--mirror") || refspecs.some((r) => r.startsWith("+"));
+    const force =
+      p.has("-f", "--force", "--force-with-lease", "--force-if-includes", "--mirror") ||
+      refspecs.some((r) => r.startsWith("+"));
     const deletes = p.has("-d", "--delete") || refspecs.some((r) => r.startsWith(":") && r.length > 1);
     if (!force && !deletes && !p.has("--prune")) return;
     if (dryRun(p)) an.harmless("git push --dry-run sends nothing");
     else if (deletes) an.destroys("git push deletes a remote branch or tag", "branch:delete");
-    else if (p.has("--prune")) an.destroys("git push --prune deletes remote branches missing locally", "branch:delete");
+    else if (p.has("--prune"))
+      an.destroys("git push --prune deletes remote branches missing locally", "branch:delete");
     else an.destroys("force-push rewrites remote history", "history:rewrite");
   },
   reset(p, an) {
-    if (p.has("--hard")) an.destroys("git reset --hard discards uncommitted work and moves the branch", "worktree:discard");
+    if (p.has("--hard"))
+      an.destroys("git reset --hard discards uncommitted work and moves the branch", "worktree:discard");
   },
   clean(p, an) {
     if (dryRun(p)) an.harmless("git clean -n only lists what would be removed");
-    else if (p.has("-f", "--force")) an.destroys(`git clean -f deletes untracked files${p.has("-x") ? ", ignored ones too" : ""}`, "file:delete");
+    else if (p.has("-f", "--force"))
+      an.destroys(
+        `git clean -f deletes untracked files${p.has("-x") ? ", ignored ones too" : ""}`,
+        "file:delete",
+      );
   },
   checkout(p, an) {
     const paths = p.rest.length > 0 || p.positionals.slice(1).includes(".");
-    if (p.has("-f", "--force") || paths) an.destroys("git checkout of paths discards their uncommitted changes", "worktree:discard");
+    if (p.has("-f", "--force") || paths)
+      an.destroys("git checkout of paths discards their uncommitted changes", "worktree:discard");
   },
   restore(p, an) {
-    if (!p.has("-S", "--staged") || p.has("-W", "--worktree")) an.destroys("git restore discards uncommitted changes in the working tree", "worktree:discard");
+    if (!p.has("-S", "--staged") || p.has("-W", "--worktree"))
+      an.destroys("git restore discards uncommitted changes in the working tree", "worktree:discard");
   },
   switch(p, an) {
-    if (p.has("-f", "--force", "--discard-changes")) an.destroys("git switch --discard-changes drops uncommitted work", "worktree:discard");
+    if (p.has("-f", "--force", "--discard-changes"))
+      an.destroys("git switch --discard-changes drops uncommitted work", "worktree:discard");
   },
   branch(p, an) {
-    if (p.has("-D") || (p.has("-d", "--delete") && p.has("-f", "--force"))) an.destroys("git branch -D deletes a branch even if unmerged", "branch:delete");
+    if (p.has("-D") || (p.has("-d", "--delete") && p.has("-f", "--force")))
+      an.destroys("git branch -D deletes a branch even if unmerged", "branch:delete");
   },
   tag(p, an) {
     if (p.has("-d", "--delete")) an.destroys("git tag -d deletes a tag", "tag:delete");
   },
   stash(p, an) {
     const sub = p.positionals[1];
-    if (sub === "drop" || sub === "clear") an.destroys(`git stash ${sub} deletes stashed work`, "stash:delete");
+    if (sub === "drop" || sub === "clear")
+      an.destroys(`git stash ${sub} deletes stashed work`, "stash:delete");
   },
   reflog(p, an) {
     const sub = p.positionals[1];
-    if (sub === "expire" || sub === "delete") an.destroys(`git reflog ${sub} removes the record that lets lost commits be recovered`, "history:delete");
+    if (sub === "expire" || sub === "delete")
+      an.destroys(
+        `git reflog ${sub} removes the record that lets lost commits be recovered`,
+        "history:delete",
+      );
   },
   gc(p, an) {
     const prune = p.value("--prune");
-    if (prune === "now" || prune === "all") an.destroys("git gc --prune=now deletes unreachable commits for good", "history:delete");
+    if (prune === "now" || prune === "all")
+      an.destroys("git gc --prune=now deletes unreachable commits for good", "history:delete");
   },
   prune(p, an) {
     if (!dryRun(p)) an.destroys("git prune deletes unreachable objects", "history:delete");
@@ -68,10 +94,12 @@ const RULES: Record<string, GitRule> = {
     if (p.has("-d")) an.destroys("git update-ref -d deletes a ref", "branch:delete");
   },
   rm(p, an) {
-    if (p.has("-f", "--force") && !p.has("--cached")) an.destroys("git rm -f deletes files including uncommitted changes", "file:delete");
+    if (p.has("-f", "--force") && !p.has("--cached"))
+      an.destroys("git rm -f deletes files including uncommitted changes", "file:delete");
   },
   worktree(p, an) {
-    if (p.positionals[1] === "remove" && p.has("-f", "--force")) an.destroys("git worktree remove --force discards its uncommitted work", "worktree:discard");
+    if (p.positionals[1] === "remove" && p.has("-f", "--force"))
+      an.destroys("git worktree remove --force discards its uncommitted work", "worktree:discard");
   },
 };
 
@@ -80,7 +108,26 @@ function git(inv: Invocation, an: Analysis): void {
   const sub = global.rest[0];
   const rule = sub ? RULES[sub] : undefined;
   if (!rule) return;
-  rule(parseArgs(global.rest, { valueFlags: flagSet("-m", "--message", "-o", "--push-option", "--repo", "--exec", "--receive-pack", "-b", "-B", "--expire", "--expire-unreachable", "-F", "--file") }), an);
+  rule(
+    parseArgs(global.rest, {
+      valueFlags: flagSet(
+        "-m",
+        "--message",
+        "-o",
+        "--push-option",
+        "--repo",
+        "--exec",
+        "--receive-pack",
+        "-b",
+        "-B",
+        "--expire",
+        "--expire-unreachable",
+        "-F",
+        "--file",
+      ),
+    }),
+    an,
+  );
 }
 
 export const gitCommands: CommandTable = { git };

@@ -4,15 +4,84 @@ import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 
 const CURL_VALUES = flagSet(
-  "-X", "--request", "-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json", "-F", "--form",
-  "--form-string", "-T", "--upload-file", "-H", "--header", "-o", "--output", "-u", "--user", "-A", "--user-agent", "-e", "--referer",
-  "-b", "--cookie", "-c", "--cookie-jar", "-w", "--write-out", "--connect-timeout", "-m", "--max-time", "--retry", "-x", "--proxy",
-  "--cacert", "--cert", "--key", "-K", "--config", "--resolve", "-E", "-r", "--range", "--limit-rate", "--url", "-z", "--time-cond",
-  "--interface", "--dns-servers", "--oauth2-bearer", "--aws-sigv4", "--retry-delay", "--retry-max-time", "-Y", "-y", "--max-redirs",
-  "--variable", "--expand-data", "--expand-url", "-U", "--proxy-user", "--capath", "--pinnedpubkey", "--unix-socket",
+  "-X",
+  "--request",
+  "-d",
+  "--data",
+  "--data-raw",
+  "--data-binary",
+  "--data-urlencode",
+  "--data-ascii",
+  "--json",
+  "-F",
+  "--form",
+  "--form-string",
+  "-T",
+  "--upload-file",
+  "-H",
+  "--header",
+  "-o",
+  "--output",
+  "-u",
+  "--user",
+  "-A",
+  "--user-agent",
+  "-e",
+  "--referer",
+  "-b",
+  "--cookie",
+  "-c",
+  "--cookie-jar",
+  "-w",
+  "--write-out",
+  "--connect-timeout",
+  "-m",
+  "--max-time",
+  "--retry",
+  "-x",
+  "--proxy",
+  "--cacert",
+  "--cert",
+  "--key",
+  "-K",
+  "--config",
+  "--resolve",
+  "-E",
+  "-r",
+  "--range",
+  "--limit-rate",
+  "--url",
+  "-z",
+  "--time-cond",
+  "--interface",
+  "--dns-servers",
+  "--oauth2-bearer",
+  "--aws-sigv4",
+  "--retry-delay",
+  "--retry-max-time",
+  "-Y",
+  "-y",
+  "--max-redirs",
+  "--variable",
+  "--expand-data",
+  "--expand-url",
+  "-U",
+  "--proxy-user",
+  "--capath",
+  "--pinnedpubkey",
+  "--unix-socket",
 );
 
-const DATA_FLAGS = ["-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json", "--expand-data"];
+const DATA_FLAGS = [
+  "-d",
+  "--data",
+  "--data-raw",
+  "--data-binary",
+  "--data-urlencode",
+  "--data-ascii",
+  "--json",
+  "--expand-data",
+];
 
 function curl(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: CURL_VALUES });
@@ -21,16 +90,41 @@ function curl(inv: Invocation, an: Analysis): void {
   const explicit = parsed.value("-X", "--request");
   const method =
     explicit?.toUpperCase() ??
-    (parsed.has("-I", "--head") ? "HEAD" : parsed.has("-G", "--get") ? "GET" : parsed.has("-T", "--upload-file") ? "PUT" : data.length || parsed.has("-F", "--form") ? "POST" : "GET");
+    (parsed.has("-I", "--head")
+      ? "HEAD"
+      : parsed.has("-G", "--get")
+        ? "GET"
+        : parsed.has("-T", "--upload-file")
+          ? "PUT"
+          : data.length || parsed.has("-F", "--form")
+            ? "POST"
+            : "GET");
   const body = data.filter((d) => !d.startsWith("@")).join("&");
   const opaqueBody = data.some((d) => d.startsWith("@")) && !body;
   for (const url of urls.length ? urls : [""]) an.nested.http({ method, url, body, opaqueBody });
 }
 
 function wget(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("--method", "--body-data", "--post-data", "-O", "--output-document", "--header", "-o", "-P", "--body-file", "--post-file", "-U", "--user", "--password") });
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet(
+      "--method",
+      "--body-data",
+      "--post-data",
+      "-O",
+      "--output-document",
+      "--header",
+      "-o",
+      "-P",
+      "--body-file",
+      "--post-file",
+      "-U",
+      "--user",
+      "--password",
+    ),
+  });
   const body = parsed.value("--body-data", "--post-data");
-  const method = parsed.value("--method")?.toUpperCase() ?? (body || parsed.has("--post-file") ? "POST" : "GET");
+  const method =
+    parsed.value("--method")?.toUpperCase() ?? (body || parsed.has("--post-file") ? "POST" : "GET");
   for (const url of parsed.positionals) an.nested.http({ method, url, body });
 }
 
@@ -38,7 +132,30 @@ const HTTPIE_METHODS = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/;
 
 /** `http [flags] [METHOD] URL [items]`: data items (`k=v`, `k:=json`) imply POST. */
 function httpie(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-a", "--auth", "-A", "--auth-type", "-o", "--output", "--session", "--session-read-only", "-p", "--print", "--verify", "--cert", "--cert-key", "--proxy", "--timeout", "--pretty", "-s", "--style", "--format-options", "--raw") });
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet(
+      "-a",
+      "--auth",
+      "-A",
+      "--auth-type",
+      "-o",
+      "--output",
+      "--session",
+      "--session-read-only",
+      "-p",
+      "--print",
+      "--verify",
+      "--cert",
+      "--cert-key",
+      "--proxy",
+      "--timeout",
+      "--pretty",
+      "-s",
+      "--style",
+      "--format-options",
+      "--raw",
+    ),
+  });
   const [first, ...rest] = parsed.positionals;
   if (!first) return;
   const hasMethod = HTTPIE_METHODS.test(first);
@@ -48,7 +165,11 @@ function httpie(inv: Invocation, an: Analysis): void {
   const raw = parsed.value("--raw");
   const body = raw ?? (dataItems.length ? JSON.stringify(Object.fromEntries(dataItems.map(httpieItem))) : "");
   const method = hasMethod ? first : body ? "POST" : "GET";
-  an.nested.http({ method, url: /^[a-z]+:\/\//i.test(url) ? url : `http://${url.replace(/^:/, "localhost:")}`, body });
+  an.nested.http({
+    method,
+    url: /^[a-z]+:\/\//i.test(url) ? url : `http://${url.replace(/^:/, "localhost:")}`,
+    body,
+  });
 }
 
 function httpieItem(item: string): [string, unknown] {
@@ -64,4 +185,11 @@ function httpieItem(item: string): [string, unknown] {
   return [item.slice(0, eq), item.slice(eq + 1)];
 }
 
-export const httpCommands: CommandTable = { curl, wget, http: httpie, https: httpie, xh: httpie, xhs: httpie };
+export const httpCommands: CommandTable = {
+  curl,
+  wget,
+  http: httpie,
+  https: httpie,
+  xh: httpie,
+  xhs: httpie,
+};

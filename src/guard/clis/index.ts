@@ -1,6 +1,12 @@
 // The command tables: program name → analyser. Unknown programs with destructive-sounding words are marked uncertain.
 import type { Analysis } from "../analysis.ts";
-import { type CommandAnalyzer, type Invocation, type InvocationContext, programName, type Word } from "../command.ts";
+import {
+  type CommandAnalyzer,
+  type Invocation,
+  type InvocationContext,
+  programName,
+  type Word,
+} from "../command.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
 import { databaseCommands } from "./databases.ts";
@@ -75,7 +81,9 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   const program = inv.argv[0];
   if (!program) return;
   if (program.dynamic) {
-    const alarming = SUSPICIOUS.exec(inv.args.join(" "))?.[2] ?? (inv.args.some((a) => /^-[a-z]*(rf|fr)/i.test(a)) ? "-rf" : "");
+    const alarming =
+      SUSPICIOUS.exec(inv.args.join(" "))?.[2] ??
+      (inv.args.some((a) => /^-[a-z]*(rf|fr)/i.test(a)) ? "-rf" : "");
     an.uncertain(
       `runs a command whose name is only known at run time (${program.text})${alarming ? ` with "${alarming}"` : ""}`,
       alarming !== "",
@@ -123,7 +131,10 @@ class Call implements Invocation {
   }
 
   run(inner: readonly Word[], overrides?: Partial<InvocationContext>): void {
-    if (inner.length) this.an.nest(() => invoke(inner, overrides ? { ...this.context, ...overrides } : this.context, this.an));
+    if (inner.length)
+      this.an.nest(() =>
+        invoke(inner, overrides ? { ...this.context, ...overrides } : this.context, this.an),
+      );
   }
 }
 

@@ -1,7 +1,13 @@
 // Interpreters that take code as an argument or on stdin: `bash -c`, `sh` fed by a pipe, eval, `python -c`, `node -e`…
 import type { Analysis, CodeLanguage } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText, tailWords } from "../command.ts";
+import {
+  type CommandAnalyzer,
+  type CommandTable,
+  type Invocation,
+  stdinText,
+  tailWords,
+} from "../command.ts";
 
 /** sh, bash, zsh…: `-c script [name args…]`, a script file, or a script on stdin. */
 function shellInterpreter(inv: Invocation, an: Analysis): void {
@@ -25,7 +31,7 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
     if (!script) return;
     // `sh -c 'script' name arg…` sets $0, $1… for the script.
     const vars = new Map(inv.vars);
-    inv.argv.slice(2 + i).forEach((w, n) => vars.set(String(n), w));
+    for (const [n, w] of inv.argv.slice(2 + i).entries()) vars.set(String(n), w);
     an.note(script.text);
     an.nested.shell(script.text, vars);
     return;
@@ -95,11 +101,25 @@ function clip(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
 
-const python = codeInterpreter({ language: "python", codeFlags: ["-c"], valueFlags: ["-m", "-W", "-X", "--check-hash-based-pycs"] });
+const python = codeInterpreter({
+  language: "python",
+  codeFlags: ["-c"],
+  valueFlags: ["-m", "-W", "-X", "--check-hash-based-pycs"],
+});
 const node = codeInterpreter({
   language: "node",
   codeFlags: ["-e", "--eval", "-p", "--print"],
-  valueFlags: ["-r", "--require", "--import", "--input-type", "--loader", "--experimental-loader", "--env-file", "-C", "--conditions"],
+  valueFlags: [
+    "-r",
+    "--require",
+    "--import",
+    "--input-type",
+    "--loader",
+    "--experimental-loader",
+    "--env-file",
+    "-C",
+    "--conditions",
+  ],
 });
 const shell: CommandAnalyzer = shellInterpreter;
 

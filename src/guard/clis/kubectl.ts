@@ -40,7 +40,8 @@ const KUBECTL_VALUES = flagSet(
   "--request-timeout",
 );
 
-const isDryRun = (value: string | undefined, present: boolean) => present && value !== "none" && value !== "false";
+const isDryRun = (value: string | undefined, present: boolean) =>
+  present && value !== "none" && value !== "false";
 
 const KIND_ACTIONS: [RegExp, string][] = [
   [/^(ns|namespaces?)$/, "namespace:delete"],
@@ -61,28 +62,46 @@ function kubectl(inv: Invocation, an: Analysis): void {
         an.harmless("kubectl delete --dry-run deletes nothing");
         return;
       }
-      const targets = rest.length ? rest : parsed.values("-f", "--filename", "-k", "--kustomize").map((f) => `resources in ${f}`);
+      const targets = rest.length
+        ? rest
+        : parsed.values("-f", "--filename", "-k", "--kustomize").map((f) => `resources in ${f}`);
       const kinds = (rest[0] ?? "").split("/")[0]!.split(",");
-      const actions = kinds.map((k) => KIND_ACTIONS.find(([re]) => re.test(k.toLowerCase()))?.[1] ?? action(resourceName([k.toLowerCase() || "resource"]), "delete"));
-      const shown = targets.join(" ") + (parsed.has("--all", "-A", "--all-namespaces") ? " (all of them)" : "");
+      const actions = kinds.map(
+        (k) =>
+          KIND_ACTIONS.find(([re]) => re.test(k.toLowerCase()))?.[1] ??
+          action(resourceName([k.toLowerCase() || "resource"]), "delete"),
+      );
+      const shown =
+        targets.join(" ") + (parsed.has("--all", "-A", "--all-namespaces") ? " (all of them)" : "");
       for (const a of new Set(actions)) {
-        if (a === "snapshot:delete") an.destroysSafetyNet(`kubectl delete ${shown} deletes volume snapshots`, a);
+        if (a === "snapshot:delete")
+          an.destroysSafetyNet(`kubectl delete ${shown} deletes volume snapshots`, a);
         else an.destroys(`kubectl delete ${shown}`, a);
       }
       return;
     }
     case "replace":
-      if (parsed.has("--force") && !dryRun) an.destroys("kubectl replace --force deletes and recreates the resource", "resource:replace");
+      if (parsed.has("--force") && !dryRun)
+        an.destroys("kubectl replace --force deletes and recreates the resource", "resource:replace");
       return;
     case "apply":
       if (dryRun) return;
-      if (parsed.has("--prune")) an.destroys("kubectl apply --prune deletes resources missing from the manifests", "resource:delete");
-      else if (parsed.has("--force")) an.destroys("kubectl apply --force deletes and recreates resources it cannot patch", "resource:replace");
+      if (parsed.has("--prune"))
+        an.destroys("kubectl apply --prune deletes resources missing from the manifests", "resource:delete");
+      else if (parsed.has("--force"))
+        an.destroys(
+          "kubectl apply --force deletes and recreates resources it cannot patch",
+          "resource:replace",
+        );
       else an.harmless("kubectl apply", "deploy:create");
       return;
     case "patch": {
       const patch = parsed.value("-p", "--patch") ?? "";
-      if (/persistentVolumeReclaimPolicy\W+Delete/i.test(patch)) an.destroysSafetyNet("sets the volume's reclaim policy to Delete, so releasing it destroys the data", "volume:retention-disable");
+      if (/persistentVolumeReclaimPolicy\W+Delete/i.test(patch))
+        an.destroysSafetyNet(
+          "sets the volume's reclaim policy to Delete, so releasing it destroys the data",
+          "volume:retention-disable",
+        );
       else if (/"op"\s*:\s*"remove"/.test(patch)) an.destroys("JSON patch removes fields", "resource:update");
       return;
     }
@@ -99,14 +118,31 @@ function kubectl(inv: Invocation, an: Analysis): void {
   }
 }
 
-const HELM_VALUES = flagSet("-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values", "--set", "--version", "--timeout", "-o", "--output", "--repo");
+const HELM_VALUES = flagSet(
+  "-n",
+  "--namespace",
+  "--kube-context",
+  "--kubeconfig",
+  "-f",
+  "--values",
+  "--set",
+  "--version",
+  "--timeout",
+  "-o",
+  "--output",
+  "--repo",
+);
 
 function helm(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: HELM_VALUES });
   const [verb, release] = parsed.positionals;
   if (verb === "uninstall" || verb === "delete" || verb === "del" || verb === "un") {
     if (parsed.has("--dry-run")) an.harmless("helm uninstall --dry-run removes nothing");
-    else an.destroys(`helm ${verb} removes the release ${release ?? ""} and the resources it created`.trim(), "release:delete");
+    else
+      an.destroys(
+        `helm ${verb} removes the release ${release ?? ""} and the resources it created`.trim(),
+        "release:delete",
+      );
   } else if (verb === "install" || verb === "upgrade") an.harmless(`helm ${verb}`, "deploy:create");
 }
 

@@ -7,9 +7,12 @@ import { type VerbRule, verbCli } from "./verb-cli.ts";
 /** `railway run cmd`, `heroku run cmd`: the command runs with the platform's credentials. */
 const runsCommand = (sub: string, valueFlags: readonly string[] = []): VerbRule => ({
   when: (c) => c.inv.args.includes(sub) && c.path.concat(c.verb)[0] === sub,
-  then: (c) => {
+  apply: (c) => {
     const from = c.inv.args.indexOf(sub);
-    const parsed = parseArgs(c.inv.args.slice(from + 1), { valueFlags: flagSet(...valueFlags), stopAtPositional: true });
+    const parsed = parseArgs(c.inv.args.slice(from + 1), {
+      valueFlags: flagSet(...valueFlags),
+      stopAtPositional: true,
+    });
     const words = tailWords(c.inv, parsed.rest.length);
     if (words.length) c.inv.run(words);
   },
@@ -21,8 +24,16 @@ const railway = verbCli("railway", {
   verbs: { down: "destructive", up: "harmless", redeploy: "harmless" },
   rules: [
     runsCommand("run", ["-s", "--service", "-e", "--environment"]),
-    { when: (c) => c.verb === "down", then: (_c, an) => an.destroys("railway down removes the latest deployment", "deployment:delete"), final: true },
-    { when: (c) => c.verb === "up", then: (_c, an) => an.harmless("railway up deploys", "deploy:create"), final: true },
+    {
+      when: (c) => c.verb === "down",
+      apply: (_c, an) => an.destroys("railway down removes the latest deployment", "deployment:delete"),
+      final: true,
+    },
+    {
+      when: (c) => c.verb === "up",
+      apply: (_c, an) => an.harmless("railway up deploys", "deploy:create"),
+      final: true,
+    },
   ],
 });
 
@@ -31,42 +42,61 @@ const fly = verbCli("fly", {
   rules: [
     {
       when: (c) => c.path[0] === "ssh" && c.inv.args.some((a) => a === "-C" || a === "--command"),
-      then: (c, an) => {
-        const parsed = parseArgs(c.inv.args, { valueFlags: flagSet("-C", "--command", "-a", "--app", "-s", "--select") });
+      apply: (c, an) => {
+        const parsed = parseArgs(c.inv.args, {
+          valueFlags: flagSet("-C", "--command", "-a", "--app", "-s", "--select"),
+        });
         const command = parsed.value("-C", "--command");
         if (command) an.nested.shell(command);
       },
       final: true,
     },
-    { when: (c) => c.verb === "deploy", then: (_c, an) => an.harmless("fly deploy", "deploy:create"), final: true },
+    {
+      when: (c) => c.verb === "deploy",
+      apply: (_c, an) => an.harmless("fly deploy", "deploy:create"),
+      final: true,
+    },
   ],
 });
 
 const heroku = verbCli("heroku", {
   colonSeparated: true,
   valueFlags: ["-a", "--app", "-r", "--remote", "--confirm"],
-  verbs: { capture: "harmless", restore: "destructive", copy: "destructive", promote: "harmless", unschedule: "destructive" },
+  verbs: {
+    capture: "harmless",
+    restore: "destructive",
+    copy: "destructive",
+    promote: "harmless",
+    unschedule: "destructive",
+  },
   rules: [
     runsCommand("run", ["-a", "--app", "-s", "--size", "-e", "--env"]),
     {
-      when: (c) => c.path[0] === "pg" && c.path[1] === "backups" && (c.verb === "restore" || c.verb === "copy"),
-      then: (_c, an) => an.destroys("heroku pg:backups:restore overwrites the database with the backup", "database:overwrite"),
+      when: (c) =>
+        c.path[0] === "pg" && c.path[1] === "backups" && (c.verb === "restore" || c.verb === "copy"),
+      apply: (_c, an) =>
+        an.destroys(
+          "heroku pg:backups:restore overwrites the database with the backup",
+          "database:overwrite",
+        ),
       final: true,
     },
     {
       when: (c) => c.path[0] === "pg" && c.verb === "copy",
-      then: (_c, an) => an.destroys("heroku pg:copy overwrites the target database", "database:overwrite"),
+      apply: (_c, an) => an.destroys("heroku pg:copy overwrites the target database", "database:overwrite"),
       final: true,
     },
     {
       when: (c) => c.path[0] === "pg" && c.path[1] === "backups" && c.verb === "capture",
-      then: (_c, an) => an.harmless("heroku pg:backups:capture takes a backup", "backup:create"),
+      apply: (_c, an) => an.harmless("heroku pg:backups:capture takes a backup", "backup:create"),
       final: true,
     },
     {
       when: (c) => c.path[0] === "pg" && c.verb === "psql",
-      then: (c, an) => {
-        const parsed = parseArgs(c.inv.args, { valueFlags: flagSet("-c", "--command", "-a", "--app", "-f", "--file") });
+      apply: (c, an) => {
+        const parsed = parseArgs(c.inv.args, {
+          valueFlags: flagSet("-c", "--command", "-a", "--app", "-f", "--file"),
+        });
         for (const sql of parsed.values("-c", "--command")) an.nested.sql(sql, "postgres");
       },
       final: true,
@@ -75,48 +105,108 @@ const heroku = verbCli("heroku", {
 });
 
 const supabase = verbCli("supabase", {
-  valueFlags: ["--project-ref", "--db-url", "-p", "--password", "--workdir", "-o", "--output", "--schema", "-s"],
+  valueFlags: [
+    "--project-ref",
+    "--db-url",
+    "-p",
+    "--password",
+    "--workdir",
+    "-o",
+    "--output",
+    "--schema",
+    "-s",
+  ],
   verbs: { push: "harmless", start: "harmless", stop: "harmless", deploy: "harmless" },
   rules: [
     {
       when: (c) => c.path[0] === "db" && c.verb === "reset",
-      then: (_c, an) => an.destroys("supabase db reset recreates the database, wiping its data", "database:reset"),
+      apply: (_c, an) =>
+        an.destroys("supabase db reset recreates the database, wiping its data", "database:reset"),
       final: true,
     },
     {
       when: (c) => c.path[0] === "stop" || (c.verb === "stop" && c.inv.args.includes("--no-backup")),
-      then: (c, an) => {
-        if (c.inv.args.includes("--no-backup")) an.destroys("supabase stop --no-backup deletes the local database volumes", "volume:delete");
+      apply: (c, an) => {
+        if (c.inv.args.includes("--no-backup"))
+          an.destroys("supabase stop --no-backup deletes the local database volumes", "volume:delete");
       },
       final: true,
     },
   ],
 });
 
-const vercel = verbCli("vercel", { valueFlags: ["--token", "--scope", "-t", "-S", "--cwd"], verbs: { promote: "harmless", rollback: "harmless" } });
+const vercel = verbCli("vercel", {
+  valueFlags: ["--token", "--scope", "-t", "-S", "--cwd"],
+  verbs: { promote: "harmless", rollback: "harmless" },
+});
 const netlify = verbCli("netlify", { colonSeparated: true, valueFlags: ["--site", "--auth", "--dir", "-d"] });
-const doctl = verbCli("doctl", { valueFlags: ["--context", "-t", "--access-token", "-o", "--output", "--format", "--region"] });
+const doctl = verbCli("doctl", {
+  valueFlags: ["--context", "-t", "--access-token", "-o", "--output", "--format", "--region"],
+});
 const hcloud = verbCli("hcloud", { valueFlags: ["--context", "-o", "--output", "--config"] });
 const linode = verbCli("linode-cli", { valueFlags: ["--region", "--label", "--type", "--image"] });
-const firebase = verbCli("firebase", { colonSeparated: true, valueFlags: ["--project", "-P", "--token", "--only", "--except"] });
+const firebase = verbCli("firebase", {
+  colonSeparated: true,
+  valueFlags: ["--project", "-P", "--token", "--only", "--except"],
+});
 
 const gh = verbCli("gh", {
-  valueFlags: ["-R", "--repo", "-X", "--method", "-H", "--header", "-f", "--field", "-F", "--raw-field", "--input", "--hostname", "-q", "--jq", "-t", "--template"],
+  valueFlags: [
+    "-R",
+    "--repo",
+    "-X",
+    "--method",
+    "-H",
+    "--header",
+    "-f",
+    "--field",
+    "-F",
+    "--raw-field",
+    "--input",
+    "--hostname",
+    "-q",
+    "--jq",
+    "-t",
+    "--template",
+  ],
   verbs: { close: "harmless", merge: "harmless", archive: "harmless" },
   rules: [
     {
       when: (c) => c.inv.args[0] === "api",
-      then: (c, an) => {
-        const parsed = parseArgs(c.inv.args.slice(1), { valueFlags: flagSet("-X", "--method", "-H", "--header", "-f", "--field", "-F", "--raw-field", "--input", "--hostname", "-q", "--jq", "-t", "--template", "--cache") });
+      apply: (c, an) => {
+        const parsed = parseArgs(c.inv.args.slice(1), {
+          valueFlags: flagSet(
+            "-X",
+            "--method",
+            "-H",
+            "--header",
+            "-f",
+            "--field",
+            "-F",
+            "--raw-field",
+            "--input",
+            "--hostname",
+            "-q",
+            "--jq",
+            "-t",
+            "--template",
+            "--cache",
+          ),
+        });
         const fields = parsed.values("-f", "--field", "-F", "--raw-field");
-        const method = parsed.value("-X", "--method") ?? (fields.length || parsed.has("--input") ? "POST" : "GET");
+        const method =
+          parsed.value("-X", "--method") ?? (fields.length || parsed.has("--input") ? "POST" : "GET");
         const path = parsed.positionals[0] ?? "";
         if (path === "graphql") {
           const query = fields.find((f) => f.startsWith("query="))?.slice("query=".length);
           if (query) an.nested.graphql(query);
           return;
         }
-        an.nested.http({ method, url: path.startsWith("http") ? path : `https://api.github.com/${path.replace(/^\//, "")}`, body: fields.join("&") });
+        an.nested.http({
+          method,
+          url: path.startsWith("http") ? path : `https://api.github.com/${path.replace(/^\//, "")}`,
+          body: fields.join("&"),
+        });
       },
       final: true,
     },
@@ -128,11 +218,17 @@ const wrangler = verbCli("wrangler", {
   rules: [
     {
       when: (c) => c.path[0] === "d1" && c.verb === "execute",
-      then: (c, an) => {
-        const parsed = parseArgs(c.inv.args, { valueFlags: flagSet("--command", "--file", "--env", "-e", "--config", "-c") });
+      apply: (c, an) => {
+        const parsed = parseArgs(c.inv.args, {
+          valueFlags: flagSet("--command", "--file", "--env", "-e", "--config", "-c"),
+        });
         const sql = parsed.value("--command");
         if (sql) an.nested.sql(sql, "sqlite");
-        else if (parsed.value("--file")) an.uncertain(`wrangler d1 execute runs SQL from ${parsed.value("--file")}, which the guard cannot read`, false);
+        else if (parsed.value("--file"))
+          an.uncertain(
+            `wrangler d1 execute runs SQL from ${parsed.value("--file")}, which the guard cannot read`,
+            false,
+          );
       },
       final: true,
     },
@@ -140,13 +236,26 @@ const wrangler = verbCli("wrangler", {
 });
 
 const vault = verbCli("vault", {
-  valueFlags: ["-address", "-namespace", "-format", "-field", "-mount", "-path", "-versions", "-output-curl-string"],
+  valueFlags: [
+    "-address",
+    "-namespace",
+    "-format",
+    "-field",
+    "-mount",
+    "-path",
+    "-versions",
+    "-output-curl-string",
+  ],
   verbs: { destroy: "destructive", revoke: "destructive" },
   safetyNetWords: /(^|\s)audit(\s|$)/,
   rules: [
     {
       when: (c) => c.path.includes("snapshot") && c.verb !== "save" && c.inv.args.includes("restore"),
-      then: (_c, an) => an.destroys("vault operator raft snapshot restore replaces all of Vault's data", "database:overwrite"),
+      apply: (_c, an) =>
+        an.destroys(
+          "vault operator raft snapshot restore replaces all of Vault's data",
+          "database:overwrite",
+        ),
       final: true,
     },
   ],
@@ -156,8 +265,13 @@ function vaultDisable(inv: Invocation, an: Analysis): void {
   // `vault secrets disable path/` deletes every secret under the mount; `vault audit disable` stops the audit log.
   const [group, verb, path] = inv.args.filter((a) => !a.startsWith("-"));
   if (verb !== "disable") vault(inv, an);
-  else if (group === "audit") an.destroysSafetyNet(`vault audit disable ${path ?? ""} stops the audit log`.trim(), "audit-log:disable");
-  else if (group === "secrets") an.destroys(`vault secrets disable ${path ?? ""} deletes every secret in the mount`.trim(), "variable:delete");
+  else if (group === "audit")
+    an.destroysSafetyNet(`vault audit disable ${path ?? ""} stops the audit log`.trim(), "audit-log:disable");
+  else if (group === "secrets")
+    an.destroys(
+      `vault secrets disable ${path ?? ""} deletes every secret in the mount`.trim(),
+      "variable:delete",
+    );
   else vault(inv, an);
 }
 
@@ -184,11 +298,17 @@ export const paasCommands: CommandTable = {
     if (sub && /^(delete|deletefile|purge|rmdir|rmdirs|cleanup)$/.test(sub)) {
       if (dry) an.harmless(`rclone ${sub} --dry-run`);
       else an.destroys(`rclone ${sub} deletes remote files`, "object:delete");
-    } else if (sub === "sync" && !dry) an.destroys("rclone sync deletes destination files missing from the source", "object:delete");
+    } else if (sub === "sync" && !dry)
+      an.destroys("rclone sync deletes destination files missing from the source", "object:delete");
   },
   s3cmd: (inv, an) => {
     const sub = inv.args.find((a) => !a.startsWith("-"));
-    if (sub && /^(del|rm|rb|delete)$/.test(sub)) an.destroys(`s3cmd ${sub} deletes ${sub === "rb" ? "a bucket" : "objects"}`, sub === "rb" ? "bucket:delete" : "object:delete");
-    else if (sub === "sync" && inv.args.includes("--delete-removed")) an.destroys("s3cmd sync --delete-removed deletes destination objects", "object:delete");
+    if (sub && /^(del|rm|rb|delete)$/.test(sub))
+      an.destroys(
+        `s3cmd ${sub} deletes ${sub === "rb" ? "a bucket" : "objects"}`,
+        sub === "rb" ? "bucket:delete" : "object:delete",
+      );
+    else if (sub === "sync" && inv.args.includes("--delete-removed"))
+      an.destroys("s3cmd sync --delete-removed deletes destination objects", "object:delete");
   },
 };

@@ -33,25 +33,32 @@ const RULES: Record<string, RedisRule> = {
   RENAME: deletes("RENAME overwrites the destination key", "key:overwrite"),
   SWAPDB: deletes("SWAPDB swaps whole databases under live clients", "database:overwrite"),
   MIGRATE: (args, an) => {
-    if (!args.some((a) => a.toUpperCase() === "COPY")) an.destroys("MIGRATE moves keys away, deleting them here", "key:delete");
+    if (!args.some((a) => a.toUpperCase() === "COPY"))
+      an.destroys("MIGRATE moves keys away, deleting them here", "key:delete");
   },
   RESTORE: (args, an) => {
-    if (args.some((a) => a.toUpperCase() === "REPLACE")) an.destroys("RESTORE … REPLACE overwrites an existing key", "key:overwrite");
+    if (args.some((a) => a.toUpperCase() === "REPLACE"))
+      an.destroys("RESTORE … REPLACE overwrites an existing key", "key:overwrite");
   },
   SCRIPT: (args, an) => {
-    if (args[0]?.toUpperCase() === "FLUSH") an.destroys("SCRIPT FLUSH drops every cached script", "script:delete");
+    if (args[0]?.toUpperCase() === "FLUSH")
+      an.destroys("SCRIPT FLUSH drops every cached script", "script:delete");
   },
   FUNCTION: (args, an) => {
-    if (/^(FLUSH|DELETE)$/i.test(args[0] ?? "")) an.destroys(`FUNCTION ${args[0]} deletes server functions`, "function:delete");
+    if (/^(FLUSH|DELETE)$/i.test(args[0] ?? ""))
+      an.destroys(`FUNCTION ${args[0]} deletes server functions`, "function:delete");
   },
   CLUSTER: (args, an) => {
-    if (/^(RESET|FLUSHSLOTS|FORGET|DELSLOTS|DELSLOTSRANGE)$/i.test(args[0] ?? "")) an.destroys(`CLUSTER ${args[0]} drops cluster state`, "cluster:reset");
+    if (/^(RESET|FLUSHSLOTS|FORGET|DELSLOTS|DELSLOTSRANGE)$/i.test(args[0] ?? ""))
+      an.destroys(`CLUSTER ${args[0]} drops cluster state`, "cluster:reset");
   },
   SHUTDOWN: (args, an) => {
-    if (args.some((a) => a.toUpperCase() === "NOSAVE")) an.destroys("SHUTDOWN NOSAVE loses everything since the last save", "database:delete");
+    if (args.some((a) => a.toUpperCase() === "NOSAVE"))
+      an.destroys("SHUTDOWN NOSAVE loses everything since the last save", "database:delete");
   },
   DEBUG: (args, an) => {
-    if (/^(FLUSHALL|RELOAD|CRASH-AND-RECOVER|SEGFAULT|RESTART)$/i.test(args[0] ?? "")) an.destroys(`DEBUG ${args[0]} can lose data`, "database:delete");
+    if (/^(FLUSHALL|RELOAD|CRASH-AND-RECOVER|SEGFAULT|RESTART)$/i.test(args[0] ?? ""))
+      an.destroys(`DEBUG ${args[0]} can lose data`, "database:delete");
   },
   REPLICAOF: replicaOf,
   SLAVEOF: replicaOf,
@@ -65,7 +72,10 @@ const RULES: Record<string, RedisRule> = {
     if ((setting === "appendonly" && value === "no") || (setting === "save" && value.trim() === "")) {
       an.destroysSafetyNet(`CONFIG SET ${setting} ${value || '""'} turns persistence off`, "backup:disable");
     } else if (setting === "dir" || setting === "dbfilename") {
-      an.destroys(`CONFIG SET ${setting} points the dump at another file, a way to overwrite files`, "file:overwrite");
+      an.destroys(
+        `CONFIG SET ${setting} points the dump at another file, a way to overwrite files`,
+        "file:overwrite",
+      );
     }
   },
 };
@@ -114,12 +124,28 @@ const CLI_VALUES = flagSet(
 
 function redisCli(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: CLI_VALUES });
-  if (parsed.value("--eval")) an.uncertain(`redis-cli --eval runs the Lua script ${parsed.value("--eval")} the guard cannot read`, false);
+  if (parsed.value("--eval"))
+    an.uncertain(
+      `redis-cli --eval runs the Lua script ${parsed.value("--eval")} the guard cannot read`,
+      false,
+    );
   if (parsed.positionals.length) {
     analyzeRedisCommand(parsed.positionals, an);
     return;
   }
-  if (parsed.has("--scan", "--bigkeys", "--memkeys", "--stat", "--latency", "--rdb", "--hotkeys", "--latency-history")) return;
+  if (
+    parsed.has(
+      "--scan",
+      "--bigkeys",
+      "--memkeys",
+      "--stat",
+      "--latency",
+      "--rdb",
+      "--hotkeys",
+      "--latency-history",
+    )
+  )
+    return;
   const script = stdinText(inv);
   if (script !== null) {
     for (const line of script.split("\n")) analyzeRedisCommand(line.trim().split(/\s+/).filter(Boolean), an);

@@ -3,10 +3,14 @@
 import type { Analysis } from "../analysis.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 
-const AUDIT_SERVICES = /^(auditd|rsyslog|syslog|syslog-ng|systemd-journald|journald|falco|osqueryd|wazuh-agent|auditbeat)(\.service)?$/;
+const AUDIT_SERVICES =
+  /^(auditd|rsyslog|syslog|syslog-ng|systemd-journald|journald|falco|osqueryd|wazuh-agent|auditbeat)(\.service)?$/;
 
 function firewall(inv: Invocation, an: Analysis): void {
-  if (inv.args.some((a) => a === "-F" || a === "--flush" || a === "-X" || a === "--delete-chain") || (inv.args[0] === "flush" && inv.args[1] === "ruleset")) {
+  if (
+    inv.args.some((a) => a === "-F" || a === "--flush" || a === "-X" || a === "--delete-chain") ||
+    (inv.args[0] === "flush" && inv.args[1] === "ruleset")
+  ) {
     an.destroys(`${inv.name} flushes the firewall rules`, "firewall:disable");
   }
 }
@@ -16,7 +20,8 @@ function serviceControl(inv: Invocation, an: Analysis): void {
   const units = verbIndex >= 0 ? inv.args.slice(verbIndex + 1).filter((a) => !a.startsWith("-")) : [];
   const serviceForm = inv.name === "service" && /^(stop)$/.test(inv.args[1] ?? "") ? [inv.args[0] ?? ""] : [];
   for (const unit of [...units, ...serviceForm]) {
-    if (AUDIT_SERVICES.test(unit)) an.destroysSafetyNet(`${inv.name} stops the audit/log service ${unit}`, "audit-log:disable");
+    if (AUDIT_SERVICES.test(unit))
+      an.destroysSafetyNet(`${inv.name} stops the audit/log service ${unit}`, "audit-log:disable");
   }
 }
 
@@ -34,33 +39,83 @@ export const systemCommands: CommandTable = {
   nft: firewall,
   ufw: destroysWith(/^(disable|reset)\b/, "turns the firewall off", "firewall:disable"),
   setenforce: destroysWith(/^(0|permissive)$/i, "switches SELinux enforcement off", "selinux:disable"),
-  auditctl: destroysWith(/(^|\s)(-D|-e\s*0)(\s|$)/, "deletes or disables the audit rules", "audit-log:disable", true),
+  auditctl: destroysWith(
+    /(^|\s)(-D|-e\s*0)(\s|$)/,
+    "deletes or disables the audit rules",
+    "audit-log:disable",
+    true,
+  ),
   systemctl: serviceControl,
   service: serviceControl,
-  journalctl: destroysWith(/--vacuum-(size|time|files)|--rotate.*--vacuum/, "deletes journal logs", "log:delete"),
+  journalctl: destroysWith(
+    /--vacuum-(size|time|files)|--rotate.*--vacuum/,
+    "deletes journal logs",
+    "log:delete",
+  ),
   history: destroysWith(/(^|\s)-[a-z]*[cd]/, "erases shell history", "history:delete"),
-  chattr: destroysWith(/(^|\s)-[a-zA-Z]*[ia]/, "removes the immutable/append-only protection", "file:unprotect"),
-  userdel: destroysWith(/(^|\s)(-r|--remove)(\s|$)/, "deletes the user and their home directory", "user:delete"),
+  chattr: destroysWith(
+    /(^|\s)-[a-zA-Z]*[ia]/,
+    "removes the immutable/append-only protection",
+    "file:unprotect",
+  ),
+  userdel: destroysWith(
+    /(^|\s)(-r|--remove)(\s|$)/,
+    "deletes the user and their home directory",
+    "user:delete",
+  ),
   deluser: destroysWith(/--remove-(home|all-files)/, "deletes the user's files", "user:delete"),
   zfs: (inv, an) => {
     if (inv.args[0] === "destroy") {
-      const target = inv.args.filter((a) => !a.startsWith("-")).slice(1).join(" ");
-      if (target.includes("@")) an.destroysSafetyNet(`zfs destroy deletes the snapshot ${target}`, "snapshot:delete");
+      const target = inv.args
+        .filter((a) => !a.startsWith("-"))
+        .slice(1)
+        .join(" ");
+      if (target.includes("@"))
+        an.destroysSafetyNet(`zfs destroy deletes the snapshot ${target}`, "snapshot:delete");
       else an.destroys(`zfs destroy deletes the dataset ${target}`, "volume:delete");
-    } else if (inv.args[0] === "rollback") an.destroys("zfs rollback discards everything written since the snapshot", "volume:overwrite");
+    } else if (inv.args[0] === "rollback")
+      an.destroys("zfs rollback discards everything written since the snapshot", "volume:overwrite");
   },
   zpool: destroysWith(/^(destroy|labelclear)\b/, "destroys a storage pool", "volume:delete"),
-  lvremove: (inv, an) => an.destroys(`lvremove deletes logical volumes ${inv.args.filter((a) => !a.startsWith("-")).join(" ")}`.trim(), "volume:delete"),
+  lvremove: (inv, an) =>
+    an.destroys(
+      `lvremove deletes logical volumes ${inv.args.filter((a) => !a.startsWith("-")).join(" ")}`.trim(),
+      "volume:delete",
+    ),
   vgremove: (_inv, an) => an.destroys("vgremove deletes a volume group", "volume:delete"),
   pvremove: (_inv, an) => an.destroys("pvremove wipes a physical volume label", "volume:delete"),
   btrfs: destroysWith(/subvolume\s+delete/, "deletes subvolumes (and snapshots)", "volume:delete"),
   mdadm: destroysWith(/--zero-superblock/, "erases RAID metadata", "disk:overwrite"),
-  cryptsetup: destroysWith(/(^|\s)(luksErase|erase|luksKillSlot)(\s|$)/, "destroys encryption keys, making the data unrecoverable", "disk:overwrite"),
+  cryptsetup: destroysWith(
+    /(^|\s)(luksErase|erase|luksKillSlot)(\s|$)/,
+    "destroys encryption keys, making the data unrecoverable",
+    "disk:overwrite",
+  ),
   restic: destroysWith(/(^|\s)(forget|prune)(\s|$)/, "deletes backup snapshots", "backup:delete", true),
   borg: destroysWith(/(^|\s)(delete|prune|compact)(\s|$)/, "deletes backup archives", "backup:delete", true),
-  tmutil: destroysWith(/(^|\s)(delete|deletelocalsnapshots|disable)(\s|$)/, "deletes or disables Time Machine backups", "backup:delete", true),
-  snapper: destroysWith(/(^|\s)(delete|rm|remove)(\s|$)/, "deletes filesystem snapshots", "snapshot:delete", true),
+  tmutil: destroysWith(
+    /(^|\s)(delete|deletelocalsnapshots|disable)(\s|$)/,
+    "deletes or disables Time Machine backups",
+    "backup:delete",
+    true,
+  ),
+  snapper: destroysWith(
+    /(^|\s)(delete|rm|remove)(\s|$)/,
+    "deletes filesystem snapshots",
+    "snapshot:delete",
+    true,
+  ),
   timeshift: destroysWith(/--delete/, "deletes system snapshots", "snapshot:delete", true),
-  kopia: destroysWith(/snapshot\s+(delete|expire)|maintenance\s+run\s+--full/, "deletes backup snapshots", "backup:delete", true),
-  duplicity: destroysWith(/(^|\s)remove-(older-than|all-but-n-full|all-inc-of-but-n-full)(\s|$)/, "deletes old backups", "backup:delete", true),
+  kopia: destroysWith(
+    /snapshot\s+(delete|expire)|maintenance\s+run\s+--full/,
+    "deletes backup snapshots",
+    "backup:delete",
+    true,
+  ),
+  duplicity: destroysWith(
+    /(^|\s)remove-(older-than|all-but-n-full|all-inc-of-but-n-full)(\s|$)/,
+    "deletes old backups",
+    "backup:delete",
+    true,
+  ),
 };

@@ -14,7 +14,18 @@ function targetAction(target: string): string {
 function terraform(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
     singleDashLong: true,
-    valueFlags: flagSet("-chdir", "-var", "-var-file", "-target", "-out", "-state", "-lock-timeout", "-parallelism", "-replace", "-backend-config"),
+    valueFlags: flagSet(
+      "-chdir",
+      "-var",
+      "-var-file",
+      "-target",
+      "-out",
+      "-state",
+      "-lock-timeout",
+      "-parallelism",
+      "-replace",
+      "-backend-config",
+    ),
   });
   const positionals = parsed.positionals[0] === "run-all" ? parsed.positionals.slice(1) : parsed.positionals;
   const [sub, second, third] = positionals;
@@ -24,24 +35,45 @@ function terraform(inv: Invocation, an: Analysis): void {
   if (parsed.has("-help", "--help")) return;
   switch (sub) {
     case "destroy":
-      for (const a of new Set(actions)) an.destroys(`${tool} destroy ${targets.length ? targets.join(" ") : "destroys every managed resource"}${parsed.has("-auto-approve") ? " without prompting" : ""}`, a);
+      for (const a of new Set(actions))
+        an.destroys(
+          `${tool} destroy ${targets.length ? targets.join(" ") : "destroys every managed resource"}${parsed.has("-auto-approve") ? " without prompting" : ""}`,
+          a,
+        );
       return;
     case "apply":
       if (parsed.has("-destroy")) {
-        for (const a of new Set(actions)) an.destroys(`${tool} apply -destroy destroys ${targets.length ? targets.join(" ") : "every managed resource"}`, a);
+        for (const a of new Set(actions))
+          an.destroys(
+            `${tool} apply -destroy destroys ${targets.length ? targets.join(" ") : "every managed resource"}`,
+            a,
+          );
       } else if (second) an.harmless(`${tool} apply of the saved plan ${second}`, "deploy:create");
-      else if (parsed.has("-auto-approve")) an.uncertain(`${tool} apply -auto-approve applies an unreviewed plan, which may replace or delete resources`, false, "deploy:create");
+      else if (parsed.has("-auto-approve"))
+        an.uncertain(
+          `${tool} apply -auto-approve applies an unreviewed plan, which may replace or delete resources`,
+          false,
+          "deploy:create",
+        );
       else an.harmless(`${tool} apply asks for confirmation first`, "deploy:create");
       return;
     case "state":
       if (second === "rm") an.destroys(`${tool} state rm forgets live resources`, "state:delete");
-      else if (second === "push") an.destroys(`${tool} state push overwrites the remote state`, "state:overwrite");
+      else if (second === "push")
+        an.destroys(`${tool} state push overwrites the remote state`, "state:overwrite");
       return;
     case "workspace":
-      if (second === "delete") an.destroys(`${tool} workspace delete drops the state for ${third ?? positionals[3] ?? "a workspace"}`, "state:delete");
+      if (second === "delete")
+        an.destroys(
+          `${tool} workspace delete drops the state for ${third ?? positionals[3] ?? "a workspace"}`,
+          "state:delete",
+        );
       return;
     case "taint":
-      an.destroys(`${tool} taint forces ${second ?? "a resource"} to be destroyed and recreated`, "resource:replace");
+      an.destroys(
+        `${tool} taint forces ${second ?? "a resource"} to be destroyed and recreated`,
+        "resource:replace",
+      );
       return;
     case "plan":
     case "show":
@@ -58,15 +90,20 @@ function terraform(inv: Invocation, an: Analysis): void {
 }
 
 function pulumi(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-s", "--stack", "-C", "--cwd", "--target", "-t", "--config-file", "-m", "--message") });
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-s", "--stack", "-C", "--cwd", "--target", "-t", "--config-file", "-m", "--message"),
+  });
   const [sub, second] = parsed.positionals;
   if (sub === "destroy" || sub === "down") {
     if (parsed.has("--preview-only")) an.harmless("pulumi destroy --preview-only changes nothing");
     else an.destroys(`pulumi ${sub} deletes every resource in the stack`, "infrastructure:delete");
-  } else if (sub === "stack" && (second === "rm" || second === "remove")) an.destroys("pulumi stack rm deletes the stack and its state", "state:delete");
-  else if (sub === "state" && (second === "delete" || second === "rm")) an.destroys("pulumi state delete forgets live resources", "state:delete");
+  } else if (sub === "stack" && (second === "rm" || second === "remove"))
+    an.destroys("pulumi stack rm deletes the stack and its state", "state:delete");
+  else if (sub === "state" && (second === "delete" || second === "rm"))
+    an.destroys("pulumi state delete forgets live resources", "state:delete");
   else if (sub === "up" || sub === "update") {
-    if (parsed.has("-y", "--yes", "--skip-preview")) an.uncertain(`pulumi ${sub} --yes applies without a reviewed preview`, false, "deploy:create");
+    if (parsed.has("-y", "--yes", "--skip-preview"))
+      an.uncertain(`pulumi ${sub} --yes applies without a reviewed preview`, false, "deploy:create");
     else an.harmless(`pulumi ${sub} previews and asks first`, "deploy:create");
   }
 }

@@ -3,7 +3,14 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import type { CommandAnalyzer, Invocation } from "../command.ts";
-import { action, DESTRUCTIVE_VERBS, DISABLING_VERBS, namesSafetyNet, READ_VERBS, resourceName } from "../vocabulary.ts";
+import {
+  action,
+  DESTRUCTIVE_VERBS,
+  DISABLING_VERBS,
+  namesSafetyNet,
+  READ_VERBS,
+  resourceName,
+} from "../vocabulary.ts";
 
 export interface VerbCall {
   /** Command-path words before the verb (`sql instances` in `gcloud sql instances delete x`). */
@@ -17,7 +24,7 @@ export interface VerbCall {
 
 export interface VerbRule {
   when: (call: VerbCall) => boolean;
-  then: (call: VerbCall, an: Analysis) => void;
+  apply: (call: VerbCall, an: Analysis) => void;
   /** Stop after this rule instead of also applying the generic verb reading. */
   final?: boolean;
 }
@@ -35,20 +42,38 @@ export interface VerbCliSpec {
   depth?: number;
 }
 
-const CREATING: Record<string, string> = { create: "create", add: "create", capture: "create", up: "create", deploy: "create", redeploy: "create", restart: "restart" };
+const CREATING: Record<string, string> = {
+  create: "create",
+  add: "create",
+  capture: "create",
+  up: "create",
+  deploy: "create",
+  redeploy: "create",
+  restart: "restart",
+};
 
 export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
   const valueFlags = flagSet(...(spec.valueFlags ?? []));
   return (inv, an) => {
     const parsed = parseArgs(inv.args, { valueFlags });
     if (parsed.has("--help", "-h")) return;
-    const words = spec.colonSeparated ? parsed.positionals.flatMap((p, i) => (i === 0 ? p.split(":") : [p])) : parsed.positionals;
+    const words = spec.colonSeparated
+      ? parsed.positionals.flatMap((p, i) => (i === 0 ? p.split(":") : [p]))
+      : parsed.positionals;
     const depth = spec.depth ?? 5;
     let at = -1;
     let kind: "destructive" | "read" | "harmless" | "disable" | undefined;
     for (let i = 0; i < Math.min(words.length, depth); i++) {
       const w = words[i]!.toLowerCase();
-      kind = spec.verbs?.[w] ?? (DESTRUCTIVE_VERBS.has(w) ? "destructive" : DISABLING_VERBS.has(w) ? "disable" : READ_VERBS.has(w) ? "read" : undefined);
+      kind =
+        spec.verbs?.[w] ??
+        (DESTRUCTIVE_VERBS.has(w)
+          ? "destructive"
+          : DISABLING_VERBS.has(w)
+            ? "disable"
+            : READ_VERBS.has(w)
+              ? "read"
+              : undefined);
       if (kind) {
         at = i;
         break;
@@ -64,14 +89,17 @@ export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
     const dryRun = parsed.has("--dry-run", "--dryrun", "--preview", "--what-if");
     for (const rule of spec.rules ?? []) {
       if (!rule.when(call)) continue;
-      rule.then(call, an);
+      rule.apply(call, an);
       if (rule.final) return;
     }
     if (!kind || kind === "read" || kind === "harmless") {
       const creatingAt = [...call.path, call.verb].findIndex((w) => CREATING[w.toLowerCase()]);
       if (creatingAt > 0) {
         const words = [...call.path, call.verb];
-        an.harmless(`${name} ${words.filter(Boolean).join(" ")}`, action(resourceName(words.slice(0, creatingAt)), CREATING[words[creatingAt]!.toLowerCase()]!));
+        an.harmless(
+          `${name} ${words.filter(Boolean).join(" ")}`,
+          action(resourceName(words.slice(0, creatingAt)), CREATING[words[creatingAt]!.toLowerCase()]!),
+        );
       }
       return;
     }
@@ -84,8 +112,16 @@ export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
     const pathText = call.path.join(" ");
     const net = namesSafetyNet(pathText) || (spec.safetyNetWords?.test(pathText) ?? false);
     const verb = kind === "disable" ? "disable" : "delete";
-    if (net) an.destroysSafetyNet(`${shown} ${kind === "disable" ? "switches off" : "destroys"} a safety net`, action(resource, verb));
-    else an.destroys(kind === "disable" ? `${shown} switches a protection off` : shown, action(resource, verb === "delete" && call.verb === "reset" ? "reset" : verb));
+    if (net)
+      an.destroysSafetyNet(
+        `${shown} ${kind === "disable" ? "switches off" : "destroys"} a safety net`,
+        action(resource, verb),
+      );
+    else
+      an.destroys(
+        kind === "disable" ? `${shown} switches a protection off` : shown,
+        action(resource, verb === "delete" && call.verb === "reset" ? "reset" : verb),
+      );
   };
 }
 
@@ -97,6 +133,10 @@ export function safetyNetFlag(flags: readonly string[], reason: string, actionNa
       const text = ` ${c.inv.args.join(" ").replace(/=/g, " ").toLowerCase()} `;
       return wanted.some((f) => text.includes(f));
     },
-    then: (c, an) => an.destroysSafetyNet(`${c.inv.name} ${[...c.path, c.verb].filter(Boolean).join(" ")}: ${reason}`, actionName),
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.inv.name} ${[...c.path, c.verb].filter(Boolean).join(" ")}: ${reason}`,
+        actionName,
+      ),
   };
 }

@@ -2,7 +2,14 @@
 // The wrapped command is classified in the wrapper's place.
 import type { Analysis } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
-import { type CommandAnalyzer, type CommandTable, type Invocation, literal, tailWords, type Word } from "../command.ts";
+import {
+  type CommandAnalyzer,
+  type CommandTable,
+  type Invocation,
+  literal,
+  tailWords,
+  type Word,
+} from "../command.ts";
 
 interface WrapperSpec extends ArgSpec {
   /** Leading subcommand words that must be present (`exec` in `bundle exec`); absent → not a wrapper call. */
@@ -93,7 +100,9 @@ function xargs(inv: Invocation): void {
   const joined = items.map((w) => w.text).join(" ");
   const argv = placeholder
     ? command.map((w) =>
-        w.text.includes(placeholder) ? { text: w.text.split(placeholder).join(joined), dynamic: true, glob: false } : w,
+        w.text.includes(placeholder)
+          ? { text: w.text.split(placeholder).join(joined), dynamic: true, glob: false }
+          : w,
       )
     : [...command, ...items];
   inv.run(argv, { stdin: null, piped: false });
@@ -102,7 +111,17 @@ function xargs(inv: Invocation): void {
 /** `npx [opts] pkg args`: the package's binary runs. */
 function packageRunner(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet("-p", "--package", "-c", "--call", "--registry", "--node-options", "--from", "--with", "--python"),
+    valueFlags: flagSet(
+      "-p",
+      "--package",
+      "-c",
+      "--call",
+      "--registry",
+      "--node-options",
+      "--from",
+      "--with",
+      "--python",
+    ),
     stopAtPositional: true,
   });
   const call = parsed.value("-c", "--call");
@@ -115,7 +134,10 @@ function packageRunner(inv: Invocation, an: Analysis): void {
 
 /** `watch` runs its arguments through `sh -c`. */
 function watch(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-n", "--interval", "-q", "--equexit"), stopAtPositional: true });
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-n", "--interval", "-q", "--equexit"),
+    stopAtPositional: true,
+  });
   if (parsed.rest.length) an.nested.shell(parsed.rest.join(" "), inv.vars);
 }
 
@@ -130,7 +152,29 @@ const su: CommandAnalyzer = (inv, an) => {
 
 const plain = wrapper({});
 
-const SSH_VALUES = flagSet("-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m", "-O", "-Q", "-S", "-w", "-B", "-I");
+const SSH_VALUES = flagSet(
+  "-p",
+  "-i",
+  "-l",
+  "-o",
+  "-F",
+  "-J",
+  "-L",
+  "-R",
+  "-D",
+  "-W",
+  "-b",
+  "-c",
+  "-E",
+  "-e",
+  "-m",
+  "-O",
+  "-Q",
+  "-S",
+  "-w",
+  "-B",
+  "-I",
+);
 
 /** `ssh host cmd…`: the remote command is a shell string on the other side. */
 function ssh(inv: Invocation, an: Analysis): void {
@@ -186,9 +230,17 @@ export const wrapperCommands: CommandTable = {
   unbuffer: wrapper({}),
   caffeinate: wrapper({ valueFlags: flagSet("-t", "-w") }),
   taskset: wrapper({ skip: 1 }),
-  flock: wrapper({ valueFlags: flagSet("-w", "--timeout", "-E", "--conflict-exit-code"), skip: 1, shellFlags: ["-c", "--command"] }),
-  strace: wrapper({ valueFlags: flagSet("-o", "-e", "-p", "-s", "-u", "-E", "-P", "-a", "-b", "-I", "-O", "-S", "-X") }),
-  ltrace: wrapper({ valueFlags: flagSet("-o", "-e", "-p", "-s", "-u", "-n", "-a", "-A", "-D", "-F", "-l", "-x") }),
+  flock: wrapper({
+    valueFlags: flagSet("-w", "--timeout", "-E", "--conflict-exit-code"),
+    skip: 1,
+    shellFlags: ["-c", "--command"],
+  }),
+  strace: wrapper({
+    valueFlags: flagSet("-o", "-e", "-p", "-s", "-u", "-E", "-P", "-a", "-b", "-I", "-O", "-S", "-X"),
+  }),
+  ltrace: wrapper({
+    valueFlags: flagSet("-o", "-e", "-p", "-s", "-u", "-n", "-a", "-A", "-D", "-F", "-l", "-x"),
+  }),
   "xvfb-run": wrapper({ valueFlags: flagSet("-n", "-s", "-f", "-e", "-p", "--server-args", "--server-num") }),
   su,
   runuser: su,
@@ -208,15 +260,38 @@ export const wrapperCommands: CommandTable = {
   rye: wrapper({ sub: ["run"] }),
   uv: wrapper({
     sub: ["run"],
-    valueFlags: flagSet("--with", "--python", "-p", "--project", "--directory", "--env-file", "--group", "--extra", "--package", "--index-url"),
+    valueFlags: flagSet(
+      "--with",
+      "--python",
+      "-p",
+      "--project",
+      "--directory",
+      "--env-file",
+      "--group",
+      "--extra",
+      "--package",
+      "--index-url",
+    ),
   }),
   conda: wrapper({ sub: ["run"], valueFlags: flagSet("-n", "--name", "-p", "--prefix", "--cwd") }),
   mamba: wrapper({ sub: ["run"], valueFlags: flagSet("-n", "--name", "-p", "--prefix", "--cwd") }),
   dotenv: wrapper({ valueFlags: flagSet("-e", "-v", "-c", "-p"), afterDashDash: true }),
-  dotenvx: wrapper({ sub: ["run"], valueFlags: flagSet("-f", "--env-file", "-e", "--env", "--convention"), afterDashDash: true }),
+  dotenvx: wrapper({
+    sub: ["run"],
+    valueFlags: flagSet("-f", "--env-file", "-e", "--env", "--convention"),
+    afterDashDash: true,
+  }),
   op: wrapper({ sub: ["run"], valueFlags: flagSet("--env-file", "--account"), afterDashDash: true }),
-  doppler: wrapper({ sub: ["run"], valueFlags: flagSet("-p", "--project", "-c", "--config", "--token"), shellFlags: ["--command"] }),
-  infisical: wrapper({ sub: ["run"], valueFlags: flagSet("--env", "--path", "--projectId", "--token"), shellFlags: ["--command"] }),
+  doppler: wrapper({
+    sub: ["run"],
+    valueFlags: flagSet("-p", "--project", "-c", "--config", "--token"),
+    shellFlags: ["--command"],
+  }),
+  infisical: wrapper({
+    sub: ["run"],
+    valueFlags: flagSet("--env", "--path", "--projectId", "--token"),
+    shellFlags: ["--command"],
+  }),
   "aws-vault": wrapper({ sub: ["exec"], valueFlags: flagSet("--duration", "--region", "-d"), skip: 1 }),
   chamber: wrapper({ sub: ["exec"], afterDashDash: true }),
   teller: wrapper({ sub: ["run"], afterDashDash: true }),

@@ -5,7 +5,9 @@ import type { BrokerContext } from "../../broker/context.ts";
 import { authorize } from "../../enforce/authorize.ts";
 import { introspect } from "../../enforce/introspect.ts";
 import { revoke } from "../../enforce/revoke.ts";
+import { unauthorized } from "../../errors/leash-error.ts";
 import type { RevocationTarget } from "../../store/store.ts";
+import { verifyBrokerToken } from "../../tokens/verify-broker-token.ts";
 import { requireHuman } from "../auth.ts";
 
 const TOKEN_MAX = 8192;
@@ -64,6 +66,30 @@ export const enforcementRoutes =
       async (request) => {
         await requireHuman(context, request, ["security", "resource-server"]);
         return introspect(context, request.body.token);
+      },
+    );
+
+    app.post(
+      "/v1/tasks/end",
+      {
+        schema: {
+          tags: ["enforcement"],
+          summary: "End the caller's own task: revokes it, with the task token as the credential",
+          body: z
+            .object({ reason: z.string().max(500).optional() })
+            .strict()
+            .optional(),
+        },
+      },
+      async (request) => {
+        const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+        if (!presented)
+          throw unauthorized("missing_credentials", "send the task token as Authorization: Bearer");
+        const claims = await verifyBrokerToken(context, presented).catch(() => {
+          throw unauthorized("invalid_token", "the task token does not verify");
+        });
+        const reason = request.body?.reason ?? "task ended";
+        return revoke(context, { kind: "task", value: claims.task }, reason, `agent:${claims.client_id}`);
       },
     );
 

@@ -1,0 +1,96 @@
+// `leash exec --scope S --intent "…" -- cmd args`: run one command as one task, with a scrubbed environment, then end
+// the task so its token and credentials die with the command.
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import type { Command } from "commander";
+import { childEnvironment, type TaskGrant } from "../../exec/child-environment.ts";
+import { apiClientFromEnv, callApi } from "../api-client.ts";
+import { parseList } from "../options.ts";
+
+interface ExecOptions {
+  scope: string;
+  intent: string;
+  ttl?: string;
+  actions?: string[];
+  keep?: string[];
+  quiet?: boolean;
+}
+
+interface MintAnswer {
+  request_id?: string;
+  token: string;
+  task: { id: string };
+  granted: { environment: string };
+  credentials?: TaskGrant["credentials"];
+}
+
+const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+export function registerExecCommand(program: Command): void {
+  program
+    .command("exec")
+    .description(
+      "run a command as one task: scrubbed environment, task token injected, task revoked when it exits",
+    )
+    .requiredOption("--scope <scope>", "scope id")
+    .requiredOption("--intent <text>", "what the command is for")
+    .option("--ttl <duration>", "token lifetime (default: the scope's)")
+    .option("--actions <list>", "comma-separated subset of the scope's actions", parseList)
+    .option(
+      "--keep <vars>",
+      "comma-separated variables to pass through even if they look like secrets",
+      parseList,
+    )
+    .option("--quiet", "do not list the variables removed")
+    .argument("<command...>", "the command and its arguments (after --)")
+    .action(async (command: string[], options: ExecOptions) => {
+      const client = apiClientFromEnv("LEASH_AGENT_KEY");
+      const { status, body } = await callApi<MintAnswer>(client, "POST", "/v1/tokens", {
+        scope: options.scope,
+        task: { intent: options.intent },
+        ...(options.ttl ? { ttl: options.ttl } : {}),
+        ...(options.actions ? { actions: options.actions } : {}),
+      });
+      if (status !== 201)
+        throw new Error(`scope ${options.scope} needs issuance approval (request ${body.request_id})`);
+      const grant: TaskGrant = {
+        url: client.url,
+        token: body.token,
+        task: body.task.id,
+        environment: body.granted.environment,
+        credentials: body.credentials,
+      };
+      const { env, removed } = childEnvironment(process.env, grant, options.keep);
+      if (removed.length > 0 && !options.quiet) {
+        process.stderr.write(`leash exec: not passing ${removed.join(", ")} (use --keep to allow one)\n`);
+      }
+      process.exitCode = await run(command, env);
+      await endTask(client.url, grant.token);
+    });
+}
+
+function run(command: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: "inherit" });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      for (const name of FORWARDED_SIGNALS) process.off(name, forward);
+      // A command killed by a signal exits like a shell reports it: 128 + the signal number.
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
+
+/** Revokes the task with its own token; a failure is reported, since the token then lives until it expires. */
+async function endTask(url: string, token: string): Promise<void> {
+  try {
+    await callApi({ url, key: token }, "POST", "/v1/tasks/end", {});
+  } catch (error) {
+    process.stderr.write(
+      `leash exec: could not end the task (${(error as Error).message}); it expires on its own\n`,
+    );
+    process.exitCode ||= 1;
+  }
+}
