@@ -58,6 +58,8 @@ describe("scope reload under live tokens", () => {
   });
 
   it("only admins may reload", async () => {
-    expect((await api(test.url, "POST", "/v1/admin/reload-scopes", { key: test.keys.security })).status).toBe(403);
+    expect((await api(test.url, "POST", "/v1/admin/reload-scopes", { key: test.keys.security })).status).toBe(
+      403,
+    );
   });
 });

@@ -201,7 +201,10 @@ describe("GraphQL rules", () => {
       ['mutation { volumeCreate(input: {name: "a b"}) { id } }', undefined],
       ["mutation($__proto__: ID) { volumeDelete(volumeId: $__proto__) }", undefined],
       ['mutation { volumeDelete(__proto__: {volumeId: "vol_1"}) }', undefined],
-      ["mutation($v: VolumeCreateInput) { volumeCreate(input: $v) { id } }", JSON.parse('{"v": {"__proto__": {"name": "x"}}}')],
+      [
+        "mutation($v: VolumeCreateInput) { volumeCreate(input: $v) { id } }",
+        JSON.parse('{"v": {"__proto__": {"name": "x"}}}'),
+      ],
       ["mutation { volumeCreate(input: {}) { id } }", undefined],
     ];
     for (const [query, variables] of cases) {
