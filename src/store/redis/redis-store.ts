@@ -24,7 +24,7 @@
 //
 //   A newer revocation of the same target never lowers the stored atMs nor shortens the marker's life.
 import { Redis } from "ioredis";
-import { LeashError, StoreUnavailableError } from "../../errors/leash-error.ts";
+import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
 import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
 import type {
