@@ -56,11 +56,9 @@ export async function guardAvailability(): Promise<{ available: boolean; note: s
     });
     child.on("close", (code) => resolve({ code, text }));
   });
-  if (help.code !== 0) {
-    return {
-      available: false,
-      note: `leash guard check is not available yet: ${help.text.trim().split("\n")[0]}`,
-    };
+  // commander answers an unknown command with the top-level help (exit 0), so look for the command's own usage.
+  if (help.code !== 0 || !help.text.includes("leash guard check")) {
+    return { available: false, note: "this checkout has no `leash guard check` command yet" };
   }
   if (!help.text.includes("--jsonl")) {
     return { available: false, note: "leash guard check has no --jsonl option yet" };
@@ -68,9 +66,16 @@ export async function guardAvailability(): Promise<{ available: boolean; note: s
   return { available: true, note: "" };
 }
 
+/**
+ * `count` input lines cycling through the corpus. Only `cmd` is sent: the corpus's `env` is the expected answer
+ * (e.g. "unknown"), not the task's environment, which is what `env` means to guard.
+ */
 export async function corpusLines(count: number): Promise<string[]> {
-  const lines = (await readFile(GUARD_CORPUS, "utf8")).split("\n").filter((line) => line.trim() !== "");
-  return Array.from({ length: count }, (_, i) => lines[i % lines.length]!);
+  const commands = (await readFile(GUARD_CORPUS, "utf8"))
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.stringify({ cmd: (JSON.parse(line) as { cmd: string }).cmd }));
+  return Array.from({ length: count }, (_, i) => commands[i % commands.length]!);
 }
 
 export interface GuardMeasurement {

@@ -123,15 +123,25 @@ export interface LeashServer {
   service: Service;
 }
 
-/** One `leash serve` process; nodeArgs go before the script (e.g. --cpu-prof). */
+export interface ServeOptions {
+  /** Node options before the script, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  /** Another checkout's bin/leash.js, to measure a change next to the current tree in the same run. */
+  bin?: string;
+  /** Extra environment, e.g. a different LOG_LEVEL. */
+  env?: Record<string, string>;
+}
+
+/** One `leash serve` process on the installation's Redis, keys and scopes. */
 export async function startLeashServe(
   install: LeashInstallation,
   name: string,
-  nodeArgs: string[] = [],
+  options: ServeOptions = {},
 ): Promise<LeashServer> {
   const port = await freePort();
-  const service = startService(name, process.execPath, [...nodeArgs, LEASH_BIN, "serve"], {
-    env: { ...install.env, PORT: String(port) },
+  const args = [...(options.nodeArgs ?? []), options.bin ?? LEASH_BIN, "serve"];
+  const service = startService(name, process.execPath, args, {
+    env: { ...install.env, ...options.env, PORT: String(port) },
     logFile: join(install.logDir, `${name}.log`),
   });
   const url = `http://127.0.0.1:${port}`;

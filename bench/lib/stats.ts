@@ -1,6 +1,14 @@
 // Folding several rounds of one measurement into the figures the report shows.
 import type { LoadResult } from "./load-protocol.ts";
 
+/** One measured round: the load generator's figures plus the CPU the servers spent per request. */
+export interface Round extends LoadResult {
+  /** CPU microseconds per request of the process(es) under test (all threads), NaN if unknown. */
+  serverCpuUs: number;
+  /** CPU microseconds per request of redis-server in the same round (for leash rows). */
+  redisCpuUs: number;
+}
+
 export const median = (values: number[]): number => {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
@@ -15,13 +23,16 @@ export interface RoundSummary {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Medians over rounds of the CPU per request of the server(s) and of Redis. */
+  serverCpuUs: number;
+  redisCpuUs: number;
   /** Responses outside 2xx, and socket errors/timeouts, over all rounds: should be 0. */
   non2xx: number;
   errors: number;
-  rounds: LoadResult[];
+  rounds: Round[];
 }
 
-export function summarise(rounds: LoadResult[]): RoundSummary {
+export function summarise(rounds: Round[]): RoundSummary {
   const non2xx = rounds.reduce(
     (sum, round) =>
       sum +
@@ -35,6 +46,8 @@ export function summarise(rounds: LoadResult[]): RoundSummary {
     p50Ms: median(rounds.map((r) => r.p50Ms)),
     p99Ms: median(rounds.map((r) => r.p99Ms)),
     maxMs: Math.max(...rounds.map((r) => r.maxMs)),
+    serverCpuUs: median(rounds.map((r) => r.serverCpuUs)),
+    redisCpuUs: median(rounds.map((r) => r.redisCpuUs)),
     non2xx,
     errors: rounds.reduce((sum, round) => sum + round.errors + round.timeouts, 0),
     rounds,

@@ -1,4 +1,5 @@
 // Call-level approval: a destructive call in a protected environment waits for a human, then runs once, exactly as approved.
+import { agentActor, recordApprovalEvent, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import type { Scope } from "../scopes/schema.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
@@ -43,12 +44,13 @@ export async function useCallApproval(
   if (status === "pending") return "pending";
   if (status !== "approved") return "spent";
   let won = false;
-  await updateApproval(context, approvalId, (current) => {
+  const used = await updateApproval(context, approvalId, (current) => {
     won = effectiveStatus(current, nowMs) === "approved";
     return won ? { ...current, status: "used" } : current;
   });
   if (!won) return "spent";
   await context.store.approvals.unbind(binding, approvalId);
+  await recordApprovalEvent(context, "approval.used", used, agentActor(claims.client_id));
   return "used";
 }
 
@@ -92,6 +94,7 @@ export async function requestCallApproval(
         requestHash: call.requestHash ?? "",
       };
       await context.store.approvals.create(approval, APPROVAL_RECORD_TTL_MS);
+      await recordApprovalEvent(context, "approval.requested", approval, agentActor(claims.client_id));
       context.approvalEvents.emit("approval.requested", approval);
       return { reason: "approval_required", approvalId: candidate };
     }
@@ -124,6 +127,12 @@ export async function expireOverdueApprovals(context: BrokerContext): Promise<nu
     }).catch(() => undefined);
     if (won) {
       expired++;
+      await recordApprovalEvent(
+        context,
+        "approval.expired",
+        { ...approval, status: "expired" },
+        SYSTEM_ACTOR,
+      );
       context.approvalEvents.emit("approval.expired", { ...approval, status: "expired" });
     }
   }

@@ -1,4 +1,6 @@
 // A human approves (with a fresh TOTP code) or denies. Who may: an approver of a listed group, never the agent's owner.
+import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
+import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
 import type { Principal } from "../store/store.ts";
@@ -36,6 +38,7 @@ export async function approve(
   human: Principal,
   id: string,
   code: string,
+  origin: AuditOrigin = {},
 ): Promise<Approval> {
   const nowMs = context.clock.now();
   const before = await loadApproval(context, id);
@@ -56,10 +59,9 @@ export async function approve(
       status: approvedBy.length >= current.rule.quorum ? "approved" : "pending",
     };
   });
-  context.approvalEvents.emit(
-    after.status === "approved" ? "approval.approved" : "approval.partially_approved",
-    after,
-  );
+  const event = after.status === "approved" ? "approval.approved" : "approval.partially_approved";
+  await recordApprovalEvent(context, event, after, humanActor(human.id), origin);
+  context.approvalEvents.emit(event, after);
   return after;
 }
 
@@ -68,6 +70,7 @@ export async function deny(
   human: Principal,
   id: string,
   reason: string,
+  origin: AuditOrigin = {},
 ): Promise<Approval> {
   const nowMs = context.clock.now();
   checkEligible(human, await loadApproval(context, id));
@@ -75,6 +78,7 @@ export async function deny(
     requirePending(current, nowMs);
     return { ...current, status: "denied", deniedBy: human.id, denyReason: reason };
   });
+  await recordApprovalEvent(context, "approval.denied", after, humanActor(human.id), origin);
   context.approvalEvents.emit("approval.denied", after);
   return after;
 }

@@ -7,6 +7,7 @@ import { type ApprovalEvents, ignoreApprovalEvents } from "../approvals/events.t
 import type { Clock } from "../clock/clock.ts";
 import { buildApp } from "../http/app.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
+import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { Store } from "../store/store.ts";
 import { VerifiedTokenCache } from "../tokens/verify-cache.ts";
 import { LeaseRevoker, type LeaseRevokerOptions } from "../vault/lease-revoker.ts";
@@ -36,6 +37,8 @@ export interface BrokerParts {
   vault?: VaultCredentialsClient;
   credentialsWithoutVault?: BrokerContext["credentialsWithoutVault"];
   leaseRevokerOptions?: LeaseRevokerOptions;
+  /** Made before the store when the store's error hook should count into it (leash serve); else made here. */
+  metrics?: BrokerMetrics;
 }
 
 /** How often each process looks for approvals whose time ran out (to mark them expired and announce it). */
@@ -44,15 +47,29 @@ const APPROVAL_SWEEP_INTERVAL_MS = 5_000;
 export const newGeneration = () => `gen_${randomBytes(12).toString("base64url")}`;
 
 export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
+  const metrics = parts.metrics ?? new BrokerMetrics();
+  metrics.readFrom({
+    approvalsPending: async () => (await parts.store.approvals.pendingIds()).length,
+    vaultRevocationBacklog: () => parts.store.leases.backlog(),
+  });
   const context: BrokerContext = {
     ...parts,
     approvalEvents: parts.approvalEvents ?? ignoreApprovalEvents,
     verifiedTokens: new VerifiedTokenCache(),
+    metrics,
   };
+  // Readers of the audit log find each environment's chain through this list, even before its first record.
+  const registerAuditChains = () =>
+    parts.store.audit
+      .registerChains([...parts.scopes.current().environments.keys()])
+      .catch((error: Error) => parts.logger.warn({ err: error.message }, "could not register audit chains"));
+  await registerAuditChains();
   const reloadScopes = async (): Promise<ScopeLoadResult> => {
     const result = await parts.scopes.reload();
-    if (result.ok) parts.logger.info({ scope_set: result.set.hash }, "scope set reloaded");
-    else parts.logger.error({ problems: result.problems }, "scope reload refused; keeping the running set");
+    if (result.ok) {
+      parts.logger.info({ scope_set: result.set.hash }, "scope set reloaded");
+      await registerAuditChains();
+    } else parts.logger.error({ problems: result.problems }, "scope reload refused; keeping the running set");
     return result;
   };
   const app = await buildApp(context, { reloadScopes });

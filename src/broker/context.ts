@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { ApprovalEvents } from "../approvals/events.ts";
 import type { Clock } from "../clock/clock.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
+import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { ScopeSet } from "../scopes/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { VerifiedTokenCache } from "../tokens/verify-cache.ts";
@@ -25,6 +26,8 @@ export interface BrokerContext {
   approvalEvents: ApprovalEvents;
   /** Signature verification results; the only thing about a token a process may remember. */
   verifiedTokens: VerifiedTokenCache;
+  /** This broker's Prometheus metrics (its own registry). */
+  metrics: BrokerMetrics;
   /** Vault, for scopes with `credentials.vault`; absent when VAULT_ADDR is not set and in dev mode. */
   vault?: VaultCredentialsClient;
   /**

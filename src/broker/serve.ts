@@ -1,10 +1,12 @@
 // `leash serve`: the production broker on Redis, with keys from LEASH_KEYS_DIR and scopes from LEASH_SCOPES_DIR.
 import { WebhookApprovalEvents } from "../approvals/webhook.ts";
+import { recordKeyEvent, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import { systemClock } from "../clock/clock.ts";
 import { ConfigError, type LeashConfig } from "../config/config.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
 import { loadKeyRings } from "../keys/key-directory.ts";
 import { createLogger } from "../log/logger.ts";
+import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import { RedisStore } from "../store/redis/redis-store.ts";
 import { VaultCredentialsClient } from "../vault/vault-client.ts";
 import { assembleBroker, type Broker } from "./broker.ts";
@@ -17,9 +19,13 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
   const environments = [...scopes.current().environments.keys()];
   const maxTtl = Math.max(...[...scopes.current().environments.values()].map((env) => env.max_ttl));
   const keys = await loadKeyRings(config.LEASH_KEYS_DIR, environments, maxTtl);
+  const metrics = new BrokerMetrics();
   const store = await RedisStore.connect(config.REDIS_URL, {
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-    onError: (error) => logger.warn({ err: error.message }, "redis error"),
+    onError: (error) => {
+      metrics.redisErrors.inc();
+      logger.warn({ err: error.message }, "redis error");
+    },
   });
   // Environments added since `leash init` get the generation copied into their slot; a missing one is not invented.
   const generation = await store.getGeneration();
@@ -36,6 +42,7 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     keys,
     issuer: config.LEASH_ISSUER,
     logger,
+    metrics,
     vault,
     credentialsWithoutVault: config.LEASH_CREDENTIALS_WITHOUT_VAULT,
     approvalEvents: config.LEASH_WEBHOOK_SECRET
@@ -70,9 +77,25 @@ function vaultFromConfig(config: LeashConfig): VaultCredentialsClient | undefine
 async function reloadOnHangup(broker: Broker, config: LeashConfig, maxTtlMs: number): Promise<void> {
   await broker.reloadScopes();
   const environments = [...broker.scopes.current().environments.keys()];
+  const activeKid = (env: string) => broker.context.keys.get(env)?.active.kid;
+  const before = new Map(environments.map((env) => [env, activeKid(env)]));
   try {
     broker.context.keys = await loadKeyRings(config.LEASH_KEYS_DIR, environments, maxTtlMs);
     broker.context.logger.info("signing keys reloaded");
+    for (const env of environments) {
+      const kid = activeKid(env);
+      if (!kid || kid === before.get(env)) continue;
+      await recordKeyEvent(
+        broker.context.store.audit,
+        "key.activate",
+        env,
+        `kid=${kid}`,
+        SYSTEM_ACTOR,
+        broker.context.clock.now(),
+      ).catch((error: Error) =>
+        broker.context.logger.error({ err: error.message, env, kid }, "key activation not audited"),
+      );
+    }
   } catch (error) {
     broker.context.logger.error(
       { err: (error as Error).message },

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { registerApprovalCommands } from "./commands/approvals.ts";
+import { registerAuditCommands } from "./commands/audit.ts";
 import { registerDevCommand } from "./commands/dev.ts";
 import { registerDoctorCommand } from "./commands/doctor.ts";
 import { registerExecCommand } from "./commands/exec.ts";
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
   registerPrincipalCommands(program);
   registerRevokeCommand(program);
   registerApprovalCommands(program);
+  registerAuditCommands(program);
   registerVerifyCommand(program);
   registerScopesCommands(program);
   registerProxyCommand(program);

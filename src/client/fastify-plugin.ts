@@ -5,9 +5,14 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { decodeJwt } from "jose";
 import { matchesResource } from "../scopes/resource-glob.ts";
-import { environmentAudience, environmentIssuer, type TaskTokenClaims } from "../tokens/claims.ts";
+import {
+  environmentAudience,
+  environmentIssuer,
+  type TaskTokenClaims,
+  taskTokenClaimsSchema,
+} from "../tokens/claims.ts";
 import { EnvironmentJwks } from "./jwks-cache.ts";
-import { TOKEN_ALGORITHMS } from "./verify-task-token.ts";
+import { compactSerializationProblem, TOKEN_ALGORITHMS } from "./verify-task-token.ts";
 
 export interface LeashRouteConfig {
   /** The action this route performs, e.g. `volume:delete`. */
@@ -65,6 +70,7 @@ function verificationRefusal(error: { code?: string; message?: string }): {
     case "FAST_JWT_CLAIM_VALUE_INVALID":
       return { status: 403, code: "wrong_environment" };
     case "FAST_JWT_EXPIRED":
+    case "FST_JWT_AUTHORIZATION_TOKEN_EXPIRED":
       return { status: 401, code: "token_expired" };
     case "FAST_JWT_INACTIVE":
       return { status: 401, code: "token_not_yet_valid" };
@@ -113,7 +119,23 @@ export const leashResourceServer = fp<LeashResourceServerOptions>(
       if (!route) return;
       let claims: TaskTokenClaims;
       try {
-        claims = await request.jwtVerify<TaskTokenClaims>();
+        // The same spelling and size rules as the broker's verifier (fast-jwt decodes base64 leniently).
+        const problem = compactSerializationProblem(
+          request.headers.authorization?.replace(/^Bearer\s+/i, ""),
+        );
+        if (problem) return refuse(reply, 401, "invalid_token", `the task token was refused: ${problem}`);
+        const parsed = taskTokenClaimsSchema.safeParse(await request.jwtVerify());
+        if (!parsed.success)
+          return refuse(reply, 401, "invalid_token", "the task token's claims are malformed");
+        claims = parsed.data;
+        // As verifyTaskToken: a token "issued" in the future would escape revocations of its agent or scope.
+        if (claims.iat > Math.floor(Date.now() / 1000))
+          return refuse(
+            reply,
+            401,
+            "token_not_yet_valid",
+            "the task token claims to be issued in the future",
+          );
       } catch (error) {
         // A well-formed token of another environment fails on its key; say so as the 403 it is.
         if (claimedEnvironment(request) !== options.environment && claimedEnvironment(request) !== null) {
@@ -153,6 +175,12 @@ export const leashResourceServer = fp<LeashResourceServerOptions>(
             }),
             signal: AbortSignal.timeout(5_000),
           });
+          if (response.status >= 400 && response.status < 500) {
+            // leash refused the request itself (a token or resource it will not take): a refusal, not an outage.
+            const problem = (await response.json().catch(() => ({}))) as { code?: unknown };
+            const code = typeof problem.code === "string" ? problem.code : "authorize_refused";
+            return refuse(reply, 403, code, `leash refused to decide ${route.action} on ${resource}`);
+          }
           if (!response.ok)
             return refuse(reply, 503, "leash_unavailable", `leash answered ${response.status}; refusing`);
           decision = (await response.json()) as typeof decision;

@@ -16,7 +16,8 @@ import {
 
 export const TOKEN_ALGORITHMS = ["EdDSA", "ES256"];
 const FORBIDDEN_HEADERS = ["jwk", "jku", "x5u", "x5c"] as const;
-const MAX_TOKEN_LENGTH = 8192;
+export const MAX_TOKEN_LENGTH = 8192;
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 export type TokenErrorCode =
   | "token_malformed"
@@ -57,10 +58,36 @@ function fail(code: TokenErrorCode, message: string): never {
   throw new TokenVerificationError(code, message);
 }
 
-/** Checks what jose leaves to the caller, before any signature work: size, header parameters, environment. */
+/** Unpadded base64url whose unused trailing bits are zero: the one spelling of its bytes. */
+function canonicalBase64url(segment: string): boolean {
+  if (!/^[A-Za-z0-9_-]*$/.test(segment)) return false;
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = BASE64URL_ALPHABET.indexOf(segment.at(-1)!);
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/**
+ * Why a string is not a task token in compact serialisation, or null. jose decodes leniently (padding, whitespace,
+ * non-zero trailing bits), which would let one token be spelled many ways; leash accepts exactly one spelling.
+ */
+export function compactSerializationProblem(token: unknown): string | null {
+  if (typeof token !== "string" || token.length === 0) return "no token";
+  if (token.length > MAX_TOKEN_LENGTH) return "token is too long";
+  const segments = token.split(".");
+  if (segments.length !== 3) return "not a compact JWS (three base64url segments)";
+  const [header, payload, signature] = segments as [string, string, string];
+  if (header === "" || payload === "" || ![header, payload, signature].every(canonicalBase64url)) {
+    return "token segments must be unpadded base64url, without whitespace";
+  }
+  return null;
+}
+
+/** Checks what jose leaves to the caller, before any signature work: size, spelling, header parameters, environment. */
 function precheck(token: string, environment: string): void {
-  if (typeof token !== "string" || token.length === 0) fail("token_malformed", "no token");
-  if (token.length > MAX_TOKEN_LENGTH) fail("token_malformed", "token is too long");
+  const problem = compactSerializationProblem(token);
+  if (problem) fail("token_malformed", problem);
   let header: Record<string, unknown>;
   let payload: Record<string, unknown>;
   try {
@@ -85,7 +112,8 @@ function translate(error: unknown): never {
   if (error instanceof TokenVerificationError) throw error;
   if (error instanceof errors.JWTExpired) fail("token_expired", "token has expired");
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "nbf") fail("token_not_yet_valid", "token is not valid yet");
+    if (error.claim === "nbf" && error.reason === "check_failed")
+      fail("token_not_yet_valid", "token is not valid yet");
     if (error.claim === "iss" || error.claim === "aud")
       fail("wrong_environment", `token ${error.claim} does not match`);
     if (error.claim === "typ") fail("token_wrong_type", 'token type must be "at+jwt"');
@@ -129,5 +157,10 @@ export async function verifyTaskToken(
   }
   const claims = taskTokenClaimsSchema.safeParse(payload);
   if (!claims.success) return fail("token_claims_invalid", "token claims are not a leash task token");
+  // jose checks iat only against a maximum age. A token "issued" later than now would escape revocations of its
+  // agent, scope or environment, which cover tokens issued up to the revocation.
+  const nowSec = Math.floor((options.now?.getTime() ?? Date.now()) / 1000);
+  if (claims.data.iat > nowSec + (options.clockToleranceSec ?? 0))
+    fail("token_not_yet_valid", "token claims to be issued in the future");
   return claims.data;
 }

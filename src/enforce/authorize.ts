@@ -1,6 +1,8 @@
 // The one decision every agent action passes: token, generation, revocation, grants, environment, blast radius, approval.
 import { randomBytes } from "node:crypto";
 import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
+import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
+import type { AuditEntry, AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";
@@ -111,13 +113,34 @@ export function limitCounters(
   ];
 }
 
-export async function authorize(context: BrokerContext, input: AuthorizeInput): Promise<AuthorizeDecision> {
+/**
+ * Every call leaves exactly one audit record: appended by the enforce step itself (same script, same round trip),
+ * or, when leash decides without it or after it (bad token, held call), right after deciding.
+ */
+export async function authorize(
+  context: BrokerContext,
+  input: AuthorizeInput,
+  origin: AuditOrigin = {},
+): Promise<AuthorizeDecision> {
   let claims: TaskTokenClaims;
   try {
     claims = await verifyBrokerToken(context, input.token);
   } catch (error) {
     if (error instanceof TokenVerificationError) {
-      return { allow: false, reason: tokenReason(error), detail: error.message };
+      const reason = tokenReason(error);
+      // Nothing in an unverified token is trusted: no agent, no environment (the global chain), no token id.
+      await recordDecision(context, {
+        time: context.clock.now(),
+        event: "authorize",
+        actor: "",
+        action: input.action,
+        resource: input.resource,
+        request_id: origin.requestId,
+        detail: `token: ${error.code}`,
+        decision: "deny",
+        reason,
+      });
+      return { allow: false, reason, detail: error.message };
     }
     throw error;
   }
@@ -146,23 +169,64 @@ export async function authorize(context: BrokerContext, input: AuthorizeInput): 
     taskRevocationTtlMs: revocationTtlMs(context),
     eventId: randomBytes(9).toString("base64url"),
   };
+  const entry = authorizeEntry(claims, input, check.nowMs, origin);
   const about = { jti: claims.jti, task: claims.task, agent: claims.client_id, environment: claims.env };
   // A held call checks everything up to the budget without consuming it; only an approved call spends budget.
   const outcome = await context.store.enforce({
     ...check,
     holdReason: needsApproval ? "approval_required" : undefined,
+    audit: { entry, skipWhenHeld: true },
   });
-  if (outcome.reason !== "approval_required" || !scope) return decision(outcome, about);
+  if (outcome.reason !== "approval_required" || !scope)
+    return decided(context, decision(outcome, about), entry);
 
   const call = { action: input.action, resource: input.resource, requestHash: input.request_hash };
   if (input.approval_id) {
     const use = await useCallApproval(context, input.approval_id, claims, call);
-    if (use === "used") return decision(await context.store.enforce(check), about);
-    if (use === "denied" || use === "other_call")
+    if (use === "used") {
+      const approved = await context.store.enforce({ ...check, audit: { entry, skipWhenHeld: false } });
+      return decided(context, decision(approved, about), entry);
+    }
+    if (use === "denied" || use === "other_call") {
+      await recordDecision(context, { ...entry, decision: "deny", reason: "approval_denied" });
       return { allow: false, reason: "approval_denied", ...about };
+    }
   }
   const pending = await requestCallApproval(context, claims, call, callApprovalRule(scope, input.action));
+  await recordDecision(context, {
+    ...entry,
+    approval: pending.approvalId,
+    decision: "deny",
+    reason: pending.reason,
+  });
   return { allow: false, reason: pending.reason, approval_id: pending.approvalId, ...about };
+}
+
+/** After the enforce step recorded the decision: a limit that revoked the task is recorded as a revocation too. */
+async function decided(
+  context: BrokerContext,
+  result: AuthorizeDecision,
+  entry: AuditEntry,
+): Promise<AuthorizeDecision> {
+  if (result.task_revoked && entry.environment && entry.task) {
+    context.metrics.revocations.inc({ kind: "task_limit" });
+    const reason = `limit ${result.limit ?? ""} exceeded (on_exceed: revoke_task)`;
+    await recordDecision(context, {
+      ...revocationEntry(
+        { kind: "task", value: entry.task },
+        entry.environment,
+        reason,
+        SYSTEM_ACTOR,
+        entry.time,
+        {
+          requestId: entry.request_id,
+        },
+      ),
+      agent: entry.agent,
+      jti: entry.jti,
+    });
+  }
+  return result;
 }
 
 function decision(outcome: EnforcementOutcome, about: Partial<AuthorizeDecision>): AuthorizeDecision {

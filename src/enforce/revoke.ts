@@ -1,4 +1,6 @@
 // Revocation: one marker per environment slot, never a scan over tokens, so revoking 100,000 tokens costs one write.
+import { humanActor, revocationEntry } from "../audit/audit-trail.ts";
+import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { notFound } from "../errors/leash-error.ts";
 import { setPrincipalDisabled } from "../principals/principals.ts";
@@ -16,6 +18,9 @@ export interface RevocationResult {
   /** Vault leases of what was revoked, now queued for revocation in Vault (done by the lease revoker). */
   vault_leases_queued: number;
 }
+
+/** Revokers are humans named by id, or callers already named with their kind (`agent:<id>` ending its task). */
+const auditActor = (actor: string) => (actor.includes(":") ? actor : humanActor(actor));
 
 export function revocationTtlMs(context: BrokerContext): number {
   const ttls = [...context.scopes.current().environments.values()].map((env) => env.max_ttl);
@@ -39,11 +44,25 @@ export async function revoke(
   target: RevocationTarget,
   reason: string,
   actor: string,
+  origin: AuditOrigin = {},
 ): Promise<RevocationResult> {
   const atMs = context.clock.now();
   const ttlMs = revocationTtlMs(context);
   const environments = environmentsFor(context, target);
-  await Promise.all(environments.map((env) => context.store.revoke({ target, env, atMs, ttlMs, reason })));
+  // Each environment's marker goes with its audit record, into that environment's chain.
+  await Promise.all(
+    environments.map((env) =>
+      context.store.revoke({
+        target,
+        env,
+        atMs,
+        ttlMs,
+        reason,
+        audit: { entry: revocationEntry(target, env, reason, auditActor(actor), atMs, origin) },
+      }),
+    ),
+  );
+  context.metrics.revocations.inc({ kind: target.kind });
   // The markers are written: leash refuses from here on. Vault is never called on this path; the leases only
   // join the durable queue the lease revoker works through.
   const queued = await queueLeaseRevocations(context, target, environments, atMs);
@@ -81,9 +100,10 @@ export async function disablePrincipal(
   kind: PrincipalKind,
   id: string,
   actor: string,
+  origin: AuditOrigin = {},
 ): Promise<Principal> {
   const principal = await setPrincipalDisabled(context.store, kind, id, true);
   if (!principal) throw notFound(`${kind}_not_found`, `no ${kind} with id ${id}`);
-  if (kind === "agent") await revoke(context, { kind: "agent", value: id }, "agent disabled", actor);
+  if (kind === "agent") await revoke(context, { kind: "agent", value: id }, "agent disabled", actor, origin);
   return principal;
 }

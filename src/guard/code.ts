@@ -87,7 +87,9 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
   ],
   node: [
     [
-      re(String.raw`\bfs(?:\.promises)?\.(?:rm|rmSync|rmdir|rmdirSync|unlink|unlinkSync)\s*\(\s*(?:STR)?`),
+      re(
+        String.raw`(?:\bfs(?:\.promises)?|\))\.(?:rm|rmSync|rmdir|rmdirSync|unlink|unlinkSync)\s*\(\s*(?:STR)?`,
+      ),
       deletes("fs.rm"),
     ],
     [

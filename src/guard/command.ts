@@ -33,11 +33,6 @@ export type CommandTable = Readonly<Record<string, CommandAnalyzer>>;
 
 export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });
 
-/** The words from position `from` of argv[1..] on (for wrappers: the wrapped command). */
-export function argvFrom(inv: Invocation, from: number): Word[] {
-  return inv.argv.slice(1 + from);
-}
-
 /** The words of the wrapped command once a parser has told how many trailing args it is made of. */
 export function tailWords(inv: Invocation, count: number): Word[] {
   return count > 0 ? inv.argv.slice(inv.argv.length - count) : [];

@@ -12,7 +12,7 @@ import {
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const ID_SEGMENT =
-  /^(v\d+(\.\d+)?|api|\d+|[0-9a-f]{8,}|[a-z]{2,6}_[a-z0-9]*\d[a-z0-9_]*|[0-9a-f-]{32,36}|\{[^}]+\}|:[a-z_]+|_doc)$/i;
+  /^(v\d+(\.\d+)?|api|\d+|[0-9a-f]{8,}|[a-z]{1,6}_[a-z0-9]*\d[a-z0-9_]*|[0-9a-f-]{32,36}|\{[^}]+\}|:[a-z_]+|_doc)$/i;
 const PATH_VERBS = new Set(
   [...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter(
     (v) => !["clear", "reset", "flush", "ls", "rb", "rm", "del"].includes(v),

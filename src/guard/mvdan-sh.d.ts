@@ -6,12 +6,12 @@ declare module "mvdan-sh" {
   export interface ShParser {
     Parse(src: string, name: string): ShNode;
   }
-  interface Syntax {
+  export interface ShSyntax {
     NewParser(...options: unknown[]): ShParser;
     NodeType(node: unknown): string;
     Walk(node: ShNode, visit: (node: ShNode | null) => boolean): void;
     KeepComments(keep: boolean): unknown;
   }
-  const sh: { syntax: Syntax };
+  const sh: { syntax: ShSyntax };
   export default sh;
 }

@@ -15,7 +15,7 @@ export interface SimplePart {
 export type SimpleWord = SimplePart[];
 
 export interface SimpleRedirect {
-  op: ">" | ">>" | "<" | "&>" | "&>>" | ">|" | "<>" | ">&" | "<&";
+  op: ">" | ">>" | "<" | "&>" | "&>>" | ">|" | "<>" | ">&" | "<&" | "<<" | "<<<";
   target: SimpleWord;
 }
 
@@ -43,7 +43,6 @@ const RESERVED = new Set([
   "for",
   "function",
   "select",
-  "time",
   "coproc",
   "{",
   "}",
@@ -59,7 +58,7 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 
 type Token =
   | { word: SimpleWord }
-  | { op: "&&" | "||" | ";" | "|" }
+  | { op: "&&" | "||" | ";" | "|" | "\n" }
   | { redirect: SimpleRedirect["op"]; fd: boolean };
 
 /** Returns null whenever the text is outside the subset; the caller then uses the full parser. */
@@ -75,6 +74,8 @@ function tokenize(src: string): Token[] | null {
 /** One pass over the text; a class rather than closures so the hot path allocates little. */
 class Tokenizer {
   private readonly tokens: Token[] = [];
+  /** Here-documents whose bodies start after the current line. */
+  private readonly heredocs: { delimiter: string; quoted: boolean; body: SimpleWord }[] = [];
   private word: SimpleWord | null = null;
   private lit = "";
   private litQuoted = false;
@@ -120,6 +121,14 @@ class Tokenizer {
     const src = this.src;
     const next = src[i + 1];
     if (next === undefined) return -1;
+    if (next === "'") {
+      if (quoted) return -1;
+      let j = i + 2;
+      while (j < src.length && src[j] !== "'") j += src[j] === "\\" ? 2 : 1;
+      if (j >= src.length) return -1;
+      this.addLit(ansiC(src.slice(i + 2, j)), true);
+      return j + 1;
+    }
     if (next === "(") {
       if (src[i + 2] === "(") return -1;
       const end = closingParen(src, i + 2);
@@ -194,7 +203,8 @@ class Tokenizer {
         this.lit = "";
         this.word = null;
       } else this.endWord();
-      if (two === "<<" || two === "<(" || two === ">(") return -1;
+      if (two === "<(" || two === ">(") return -1;
+      if (two === "<<") return this.heredocOperator(i, fd);
       const op: SimpleRedirect["op"] =
         two === ">>" || two === ">|" || two === ">&" || two === "<>" || two === "<&" ? two : c;
       this.tokens.push({ redirect: op, fd });
@@ -218,7 +228,66 @@ class Tokenizer {
       this.tokens.push({ op: ";" });
       return i + 1;
     }
+    if (c === "&") {
+      // Running in the background changes nothing the guard judges: read it as a separator.
+      this.tokens.push({ op: ";" });
+      return i + 1;
+    }
     return -1;
+  }
+
+  /** `<<<word` or `<<DELIM` (the body is read at the end of the line); `<<-` is left to the full parser. */
+  private heredocOperator(i: number, fd: boolean): number {
+    const src = this.src;
+    if (src[i + 2] === "<") {
+      this.tokens.push({ redirect: "<<<", fd });
+      return i + 3;
+    }
+    if (src[i + 2] === "-") return -1;
+    let j = i + 2;
+    while (src[j] === " " || src[j] === "\t") j++;
+    let delimiter: string;
+    let quoted = false;
+    const q = src[j];
+    if (q === "'" || q === '"') {
+      const end = src.indexOf(q, j + 1);
+      if (end < 0) return -1;
+      delimiter = src.slice(j + 1, end);
+      quoted = true;
+      j = end + 1;
+    } else {
+      const start = j;
+      while (j < src.length && !/[\s;&|<>()]/.test(src[j]!)) j++;
+      delimiter = src.slice(start, j);
+    }
+    if (!delimiter || /[\s'"`$\\]/.test(delimiter) || /^[^\s;&|<>()]/.test(src[j] ?? " ")) return -1;
+    const body: SimpleWord = [];
+    this.heredocs.push({ delimiter, quoted, body });
+    this.tokens.push({ redirect: "<<", fd }, { word: body });
+    return j;
+  }
+
+  /** At a newline: the pending here-document bodies; returns the index after them, or -1. */
+  private heredocBodies(from: number): number {
+    const src = this.src;
+    let at = from;
+    for (const doc of this.heredocs) {
+      let text = "";
+      for (;;) {
+        if (at >= src.length) return -1;
+        const nl = src.indexOf("\n", at);
+        const line = src.slice(at, nl < 0 ? src.length : nl);
+        at = nl < 0 ? src.length : nl + 1;
+        if (line === doc.delimiter) break;
+        if (nl < 0) return -1;
+        text += `${line}\n`;
+      }
+      // An unquoted delimiter expands $, ` and \ in the body: left to the full parser.
+      if (!doc.quoted && /[$`\\]/.test(text)) return -1;
+      if (text) doc.body.push({ text, quoted: true });
+    }
+    this.heredocs.length = 0;
+    return at;
   }
 
   run(): Token[] | null {
@@ -243,17 +312,22 @@ class Tokenizer {
       } else if (c === "$") i = this.dollar(i, false);
       else if (c === "`") i = this.backquote(i, false);
       else if (c === "&" || c === "|" || c === ";" || c === ">" || c === "<") i = this.operator(i);
-      else if (c === "\n" || c === "\r" || c === "(" || c === ")" || c === "{" || c === "}" || c === "!")
-        return null;
-      else if (c === "#" && this.word === null) return null;
-      else {
+      else if (c === "\n") {
+        this.endWord();
+        this.tokens.push({ op: "\n" });
+        i = this.heredocs.length ? this.heredocBodies(i + 1) : i + 1;
+      } else if (c === "\r" || c === "(" || c === ")" || c === "!") return null;
+      else if (c === "#" && this.word === null) {
+        const nl = src.indexOf("\n", i);
+        i = nl < 0 ? src.length : nl;
+      } else {
         this.addLit(c, false);
         i++;
       }
       if (i < 0) return null;
     }
     this.endWord();
-    return this.tokens;
+    return this.heredocs.length ? null : this.tokens;
   }
 }
 
@@ -269,22 +343,40 @@ function assemble(tokens: Token[]): SimpleScript | null {
     empty = true;
     return true;
   };
+  let dangling = false;
+  let timed = false;
   for (let t = 0; t < tokens.length; t++) {
     const token = tokens[t]!;
     if ("op" in token) {
+      // A newline ends a command like ";", but after "&&", "|" or another newline it only continues the line.
+      if (token.op === "\n" && empty) continue;
       if (!endCommand()) return null;
       if (token.op !== "|") {
         script.push(pipeline);
         pipeline = [];
       }
-      if (token.op !== ";" && t === tokens.length - 1) return null;
+      dangling = token.op === "&&" || token.op === "||" || token.op === "|";
+      timed = false;
     } else if ("redirect" in token) {
       const target = tokens[++t];
       if (!target || !("word" in target)) return null;
       command.redirects.push({ op: token.redirect, target: target.word });
       empty = false;
+      dangling = false;
     } else {
       const w = token.word;
+      dangling = false;
+      // `time [-p] pipeline` only times it.
+      const literal = w.length === 1 && !w[0]!.quoted && !w[0]!.param && !w[0]!.subst ? w[0]!.text : "";
+      if (empty && literal === "time" && pipeline.length === 0) {
+        timed = true;
+        continue;
+      }
+      if (empty && timed && literal === "-p") {
+        timed = false;
+        continue;
+      }
+      if (literal === "time" && empty) return null;
       const first = w[0];
       const assignment =
         command.words.length === 0 && first && !first.quoted && !first.param
@@ -300,12 +392,12 @@ function assemble(tokens: Token[]): SimpleScript | null {
       } else {
         if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : ""))
           return null;
-        if (command.words.length === 0 && w.length === 0) return null;
         command.words.push(w);
       }
       empty = false;
     }
   }
+  if (dangling) return null;
   if (!empty) endCommand();
   else if (pipeline.length) return null;
   if (pipeline.length) script.push(pipeline);
@@ -334,4 +426,29 @@ function closingParen(src: string, from: number): number {
     else if (c === "`" || c === "#" || c === "\n") return -1;
   }
   return -1;
+}
+
+const ANSI_C: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  a: "\x07",
+  b: "\b",
+  e: "\x1b",
+  E: "\x1b",
+  f: "\f",
+  v: "\v",
+};
+
+/** `$'…'` strings: C escapes, hex and octal, the usual way to hide a word from a grep. */
+export function ansiC(raw: string): string {
+  return raw.replace(
+    /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|.)/gs,
+    (_, esc: string) => {
+      if (/^[xuU]/.test(esc) && esc.length > 1)
+        return String.fromCodePoint(Number.parseInt(esc.slice(1), 16));
+      if (/^[0-7]+$/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8));
+      return ANSI_C[esc] ?? esc;
+    },
+  );
 }

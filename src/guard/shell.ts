@@ -1,16 +1,20 @@
 // Shell: a command line becomes simple commands (resolved words, environment, stdin, redirections) for the command
 // tables. Simple lines take the exact fast reader; everything else is parsed by mvdan/sh (the parser behind shfmt).
-import sh, { type ShNode } from "mvdan-sh";
+import { createRequire } from "node:module";
+import type { ShNode, ShParser, ShSyntax } from "mvdan-sh";
 import type { Analysis } from "./analysis.ts";
 import { analyzeWriteTarget } from "./clis/files.ts";
 import { invoke } from "./clis/index.ts";
 import type { InvocationContext, Word } from "./command.ts";
 import { pipelineOutput } from "./payloads.ts";
 import { analyzeShellFallback } from "./shell-fallback.ts";
-import { parseSimple, type SimpleRedirect, type SimpleScript, type SimpleWord } from "./shell-simple.ts";
-
-const { syntax } = sh;
-const parser = syntax.NewParser();
+import {
+  ansiC,
+  parseSimple,
+  type SimpleRedirect,
+  type SimpleScript,
+  type SimpleWord,
+} from "./shell-simple.ts";
 
 export interface ShellOptions {
   /** "simple" only accepts the fast subset (tests); "full" always uses mvdan/sh (tests); default: fast when possible. */
@@ -42,13 +46,22 @@ export function analyzeShell(
       return true;
     }
     if (options.parser === "simple") return false;
+    // An unterminated quote, the commonest broken input, is closed here: the full parser's error path is slow.
+    for (const quote of ["'", '"']) {
+      const closed = parseSimple(script + quote);
+      if (closed) {
+        an.uncertain(`does not parse as shell (unterminated ${quote}); read as if it were closed`, false);
+        runner.simpleScript(closed);
+        return true;
+      }
+    }
   }
   let file: ShNode;
   try {
-    file = parser.Parse(script, "");
+    file = mvdan().parser.Parse(script, "");
   } catch (error) {
     const message = parseErrorMessage(error);
-    const repaired = repair(script);
+    const repaired = repair(script, message);
     if (repaired) {
       an.uncertain(`does not parse as shell (${message}); read as if it were closed`, false);
       new MvdanWalker(runner).stmts(list(repaired.Stmts));
@@ -65,16 +78,42 @@ function parseErrorMessage(error: unknown): string {
   return e?.message ?? String(error);
 }
 
-/** An unterminated quote or block: close it and read on, as the text up to there is what a shell would see. */
-function repair(script: string): ShNode | null {
-  for (const tail of ["'", '"', "`", ")", "'\"", "\"'", "\n}", "\nfi", "\ndone", "))"]) {
+/** What to append for the parser's "reached EOF without …" complaints. */
+const CLOSINGS: [RegExp, string][] = [
+  [/closing quote '$/, "'"],
+  [/closing quote "$/, '"'],
+  [/closing quote `$/, "`"],
+  [/matching \$?\( with \)$/, ")"],
+  [/matching \$?\{ with \}$/, "\n}"],
+  [/must end with "fi"$/, "\nfi"],
+  [/must end with "done"$/, "\ndone"],
+  [/must end with "esac"$/, "\nesac"],
+  [/unclosed here-document '(.*)'$/, "\n$1"],
+];
+
+/**
+ * An unterminated quote or block: close it the way the parser says is missing and read on, as the text up to
+ * there is what a shell would see. One or two re-parses at most, so hostile input stays cheap.
+ */
+function repair(script: string, message: string): ShNode | null {
+  let text = script;
+  let complaint = message;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const closing = CLOSINGS.find(([pattern]) => pattern.test(complaint));
+    if (!closing) return null;
+    text += closingText(closing, complaint);
     try {
-      return parser.Parse(script + tail, "");
-    } catch {
-      // try the next closing
+      return mvdan().parser.Parse(text, "");
+    } catch (error) {
+      complaint = parseErrorMessage(error);
     }
   }
   return null;
+}
+
+function closingText([pattern, closing]: [RegExp, string], complaint: string): string {
+  const m = pattern.exec(complaint);
+  return m?.[1] !== undefined ? closing.replace("$1", m[1]) : closing;
 }
 
 // ---------------------------------------------------------------- the runner both readers feed
@@ -265,6 +304,8 @@ const SIMPLE_REDIRECTS: Record<SimpleRedirect["op"], RedirectKind> = {
   "<": "in",
   ">&": "dup",
   "<&": "dup",
+  "<<": "heredoc",
+  "<<<": "herestring",
 };
 
 function splitFields(resolved: Word): Word[] {
@@ -285,41 +326,54 @@ const node = (value: unknown): ShNode | null =>
   value && typeof value === "object" ? (value as ShNode) : null;
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
-function firstCmd(src: string): ShNode {
-  return node(list(parser.Parse(src, "").Stmts)[0]?.Cmd)!;
-}
-function redirOp(src: string): unknown {
-  return list(list(parser.Parse(src, "").Stmts)[0]?.Redirs)[0]?.Op;
-}
-function expOp(src: string): unknown {
-  const part = list(node(list(firstCmd(src).Args)[1])?.Parts)[0];
-  return node(node(part)?.Exp)?.Op;
+interface Mvdan {
+  syntax: ShSyntax;
+  parser: ShParser;
+  op: Record<"pipe" | "pipeAll", unknown>;
+  redirectKinds: Map<unknown, RedirectKind>;
+  defaultOps: Set<unknown>;
 }
 
-/** Operator codes of this mvdan build, learnt from the parser itself rather than copied from its Go source. */
-const OP = {
-  pipe: firstCmd("a | b").Op,
-  pipeAll: firstCmd("a |& b").Op,
-  defaultUnsetOrNull: expOp("echo $" + "{X:-d}"),
-  defaultUnset: expOp("echo $" + "{X-d}"),
-  assignUnsetOrNull: expOp("echo $" + "{X:=d}"),
-  assignUnset: expOp("echo $" + "{X=d}"),
-};
-const REDIRECT_KINDS = new Map<unknown, RedirectKind>([
-  [redirOp("a > b"), "write"],
-  [redirOp("a >| b"), "write"],
-  [redirOp("a <> b"), "write"],
-  [redirOp("a &> b"), "write"],
-  [redirOp("a >> b"), "append"],
-  [redirOp("a &>> b"), "append"],
-  [redirOp("a < b"), "in"],
-  [redirOp("a <<E\nx\nE"), "heredoc"],
-  [redirOp("a <<-E\nx\nE"), "heredoc"],
-  [redirOp("a <<< b"), "herestring"],
-]);
-const DEFAULT_OPS = new Set([OP.defaultUnset, OP.defaultUnsetOrNull, OP.assignUnset, OP.assignUnsetOrNull]);
+let loaded: Mvdan | null = null;
+
+/** mvdan/sh (a 1.5 MB GopherJS build) is loaded on first need: most commands never leave the fast reader. */
+function mvdan(): Mvdan {
+  if (loaded) return loaded;
+  const { syntax } = createRequire(import.meta.url)("mvdan-sh") as { syntax: ShSyntax };
+  const parser = syntax.NewParser();
+  const firstCmd = (src: string) => node(list(parser.Parse(src, "").Stmts)[0]?.Cmd)!;
+  const redirOp = (src: string) => list(list(parser.Parse(src, "").Stmts)[0]?.Redirs)[0]?.Op;
+  const expOp = (src: string) => node(node(list(node(list(firstCmd(src).Args)[1])?.Parts)[0])?.Exp)?.Op;
+  // Operator codes of this build, learnt from the parser itself rather than copied from its Go source.
+  loaded = {
+    syntax,
+    parser,
+    op: { pipe: firstCmd("a | b").Op, pipeAll: firstCmd("a |& b").Op },
+    redirectKinds: new Map<unknown, RedirectKind>([
+      [redirOp("a > b"), "write"],
+      [redirOp("a >| b"), "write"],
+      [redirOp("a <> b"), "write"],
+      [redirOp("a &> b"), "write"],
+      [redirOp("a >> b"), "append"],
+      [redirOp("a &>> b"), "append"],
+      [redirOp("a < b"), "in"],
+      [redirOp("a <<E\nx\nE"), "heredoc"],
+      [redirOp("a <<-E\nx\nE"), "heredoc"],
+      [redirOp("a <<< b"), "herestring"],
+    ]),
+    defaultOps: new Set([
+      expOp("echo $" + "{X:-d}"),
+      expOp("echo $" + "{X-d}"),
+      expOp("echo $" + "{X:=d}"),
+      expOp("echo $" + "{X=d}"),
+    ]),
+  };
+  return loaded;
+}
 
 class MvdanWalker {
+  private readonly m = mvdan();
+
   constructor(private readonly r: ShellRunner) {}
 
   stmts(stmts: ShNode[]): void {
@@ -328,20 +382,21 @@ class MvdanWalker {
 
   stmt(stmt: ShNode, feed?: Feed): Feed {
     const cmd = node(stmt.Cmd);
-    if (cmd && syntax.NodeType(cmd) === "CallExpr") return this.call(cmd, list(stmt.Redirs), feed);
-    if (cmd) this.compound(cmd);
+    const type = cmd ? this.m.syntax.NodeType(cmd) : "";
+    if (type === "CallExpr") return this.call(cmd!, list(stmt.Redirs), feed);
+    let out = NO_FEED;
+    if (type === "BinaryCmd" && (cmd!.Op === this.m.op.pipe || cmd!.Op === this.m.op.pipeAll))
+      out = this.pipeline(cmd!);
+    else if (cmd) this.compound(cmd);
     this.r.writes(this.redirects(list(stmt.Redirs)));
-    return NO_FEED;
+    return out;
   }
 
   private compound(cmd: ShNode): void {
-    switch (syntax.NodeType(cmd)) {
+    switch (this.m.syntax.NodeType(cmd)) {
       case "BinaryCmd":
-        if (cmd.Op === OP.pipe || cmd.Op === OP.pipeAll) this.pipeline(cmd);
-        else {
-          this.stmt(node(cmd.X)!);
-          this.stmt(node(cmd.Y)!);
-        }
+        this.stmt(node(cmd.X)!);
+        this.stmt(node(cmd.Y)!);
         break;
       case "Subshell":
         this.r.scoped(() => this.stmts(list(cmd.Stmts)));
@@ -391,7 +446,7 @@ class MvdanWalker {
 
   private forClause(clause: ShNode): void {
     const loop = node(clause.Loop);
-    if (loop && syntax.NodeType(loop) === "WordIter") {
+    if (loop && this.m.syntax.NodeType(loop) === "WordIter") {
       const items = list(loop.Items).flatMap((w) => this.fields(w));
       const name = text(node(loop.Name)?.Value);
       this.r.vars.set(name, dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`));
@@ -417,17 +472,17 @@ class MvdanWalker {
         const inner = node(s.Cmd);
         if (
           inner &&
-          syntax.NodeType(inner) === "BinaryCmd" &&
-          (inner.Op === OP.pipe || inner.Op === OP.pipeAll)
+          this.m.syntax.NodeType(inner) === "BinaryCmd" &&
+          (inner.Op === this.m.op.pipe || inner.Op === this.m.op.pipeAll)
         )
           flatten(inner);
         else stages.push(s);
       }
     };
     flatten(cmd);
-    let feed: Feed = NO_FEED;
+    let feed: Feed | undefined;
     for (const stage of stages) feed = this.stmt(stage, feed);
-    return feed;
+    return feed ?? NO_FEED;
   }
 
   private call(cmd: ShNode, redirs: ShNode[], feed?: Feed): Feed {
@@ -439,7 +494,7 @@ class MvdanWalker {
   private redirects(redirs: ShNode[]): Redirect[] {
     const out: Redirect[] = [];
     for (const r of redirs) {
-      const kind = REDIRECT_KINDS.get(r.Op) ?? "dup";
+      const kind = this.m.redirectKinds.get(r.Op) ?? "dup";
       if (kind === "heredoc")
         out.push({ kind, target: node(r.Hdoc) ? this.word(node(r.Hdoc)!, true) : EMPTY_WORD });
       else if (node(r.Word)) out.push({ kind, target: this.word(node(r.Word)!) });
@@ -451,7 +506,7 @@ class MvdanWalker {
   private fields(w: ShNode): Word[] {
     const parts = list(w.Parts);
     const resolved = this.parts(parts, false);
-    const only = parts.length === 1 && ["ParamExp", "CmdSubst"].includes(syntax.NodeType(parts[0]));
+    const only = parts.length === 1 && ["ParamExp", "CmdSubst"].includes(this.m.syntax.NodeType(parts[0]));
     return only ? splitFields(resolved) : [resolved];
   }
 
@@ -473,7 +528,7 @@ class MvdanWalker {
   }
 
   private part(p: ShNode, quoted: boolean): Word {
-    switch (syntax.NodeType(p)) {
+    switch (this.m.syntax.NodeType(p)) {
       case "Lit": {
         const raw = text(p.Value);
         return {
@@ -510,7 +565,7 @@ class MvdanWalker {
     if (p.Length || p.Excl || node(p.Slice) || node(p.Repl) || node(p.Index)) return dynamicWord(`$${name}`);
     const known = this.r.vars.get(name);
     const exp = node(p.Exp);
-    const isDefault = exp !== null && DEFAULT_OPS.has(exp.Op);
+    const isDefault = exp !== null && this.m.defaultOps.has(exp.Op);
     if (known && (known.text !== "" || !isDefault)) return known;
     const fallbackWord = exp ? node(exp.Word) : null;
     if (fallbackWord) {
@@ -531,9 +586,9 @@ class MvdanWalker {
   /** Commands hidden in nodes the walker does not model (`[[ … ]]`, `(( … ))`, arrays) still run. */
   private nestedSubstitutions(root: ShNode): void {
     const found: ShNode[] = [];
-    syntax.Walk(root, (n) => {
+    this.m.syntax.Walk(root, (n) => {
       if (!n) return true;
-      const type = syntax.NodeType(n);
+      const type = this.m.syntax.NodeType(n);
       if (type === "CmdSubst" || type === "ProcSubst") {
         found.push(n);
         return false;
@@ -552,29 +607,4 @@ function unescapeBare(raw: string): string {
 /** Inside double quotes (and unquoted heredocs) a backslash only quotes $ ` " \ and newline. */
 function unescapeQuoted(raw: string): string {
   return raw.includes("\\") ? raw.replace(/\\([$`"\\\n])/g, (_, c: string) => (c === "\n" ? "" : c)) : raw;
-}
-
-const ANSI_C: Record<string, string> = {
-  n: "\n",
-  t: "\t",
-  r: "\r",
-  a: "\x07",
-  b: "\b",
-  e: "\x1b",
-  E: "\x1b",
-  f: "\f",
-  v: "\v",
-};
-
-/** `$'…'` strings: C escapes, hex and octal, the usual way to hide a word from a grep. */
-function ansiC(raw: string): string {
-  return raw.replace(
-    /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|.)/gs,
-    (_, esc: string) => {
-      if (/^[xuU]/.test(esc) && esc.length > 1)
-        return String.fromCodePoint(Number.parseInt(esc.slice(1), 16));
-      if (/^[0-7]+$/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8));
-      return ANSI_C[esc] ?? esc;
-    },
-  );
 }

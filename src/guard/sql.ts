@@ -12,19 +12,27 @@ type PgNode = Record<string, unknown>;
 const SAFETY_NET_NAME = /audit|backup|snapshot|archive|(^|_)bak(_|$)|_history$|^history_/i;
 const KEY_COLUMN = /^(id|uuid|guid|pk|key)$/i;
 
+/** Past this many statements the rest is read by keywords: a generous script, and hostile input stays cheap. */
+const MAX_STATEMENTS = 200;
+/** Syntax that only MySQL accepts; the (slow) MySQL parser is tried for other dialects only when it appears. */
+const MYSQL_SYNTAX =
+  /`|\b(?:replace|insert\s+ignore)\s+into\b|\bon\s+duplicate\s+key\b|\b(?:delete|update)\b[^;]*\b(?:join|limit)\b|\bdelete\s+\w+\s+from\b/i;
+
 export function analyzeSql(text: string, an: Analysis, dialect: SqlDialect = "postgres"): void {
   const sql = metaCommands(text, an, dialect);
   if (!sql.trim()) return;
   if (parseWith(sql, dialect, an)) return;
-  for (const statement of splitStatements(sql)) {
-    if (statement.trim() && !parseWith(statement, dialect, an)) sqlKeywordFallback(statement, an);
+  const statements = splitStatements(sql);
+  for (const statement of statements.slice(0, MAX_STATEMENTS)) {
+    if (!parseWith(statement, dialect, an)) sqlKeywordFallback(statement, an);
   }
+  if (statements.length > MAX_STATEMENTS)
+    sqlKeywordFallback(statements.slice(MAX_STATEMENTS).join(";"), an, "SQL past the first 200 statements");
 }
 
 function parseWith(sql: string, dialect: SqlDialect, an: Analysis): boolean {
-  return dialect === "mysql"
-    ? parseMysql(sql, an) || parsePostgres(sql, an)
-    : parsePostgres(sql, an) || parseMysql(sql, an);
+  if (dialect === "mysql") return parseMysql(sql, an) || parsePostgres(sql, an);
+  return parsePostgres(sql, an) || (MYSQL_SYNTAX.test(sql) && parseMysql(sql, an));
 }
 
 /** psql backslash commands and sqlite dot commands are not SQL: handle them and return the SQL that is left. */
@@ -573,7 +581,7 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
 // ---------------------------------------------------------------- fallback
 
 /** Splits on semicolons outside quotes, dollar quotes and comments. */
-export function splitStatements(sql: string): string[] {
+function splitStatements(sql: string): string[] {
   const out: string[] = [];
   let start = 0;
   let i = 0;
@@ -600,7 +608,7 @@ export function splitStatements(sql: string): string[] {
     } else i++;
   }
   out.push(sql.slice(start));
-  return out.filter((s) => s.trim());
+  return out.filter((part) => part.trim());
 }
 
 const FALLBACK_RULES: [RegExp, string, string][] = [
@@ -645,6 +653,7 @@ export function parsesAsSql(text: string): boolean {
     parseSync(text);
     return true;
   } catch {
+    if (!MYSQL_SYNTAX.test(text)) return false;
     try {
       getMysqlParser().astify(text, { database: "mysql" });
       return true;

@@ -1,4 +1,6 @@
 // The broker's Fastify app: one plugin per route group, zod schemas as validation and OpenAPI, problem+json errors.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -9,21 +11,20 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from "fastify-type-provider-zod";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Broker } from "../broker/broker.ts";
 import type { BrokerContext } from "../broker/context.ts";
+import { StoreUnavailableError } from "../errors/leash-error.ts";
+import { documentResponses } from "./openapi.ts";
 import { problem, sendProblem, toProblem } from "./problem.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { enforcementRoutes } from "./routes/enforcement.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { principalRoutes } from "./routes/principals.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
@@ -45,6 +46,25 @@ class OneLinePerRequest extends LogController {
 /** Bodies are small JSON documents; anything larger is refused before parsing. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
+/** An incoming X-Request-Id is kept (and echoed) when it looks like an id; anything else gets a fresh one. */
+const REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,128}$/;
+const requestId = (request: IncomingMessage): string => {
+  const header = request.headers["x-request-id"];
+  return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
+};
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document (the console's static files, the docs UI). */
+  hidden: boolean;
+}
+
+const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route the app registered (for the test that checks each one is documented). */
+export const registeredRoutes = (app: FastifyInstance): RegisteredRoute[] => registered.get(app) ?? [];
+
 export interface AppHooks {
   reloadScopes: Broker["reloadScopes"];
 }
@@ -52,17 +72,40 @@ export interface AppHooks {
 export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
-    logController: new OneLinePerRequest(),
+    logController: new OneLinePerRequest({ requestIdLogLabel: "request_id" }),
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: "x-request-id",
+    genReqId: requestId,
+    requestIdHeader: false,
     return503OnClosing: true,
+    // Errors the router raises before any route (a malformed URL, a path parameter over maxParamLength) skip the
+    // error handler; they are problem+json too.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, request, toProblem(error)),
   }).withTypeProvider<ZodTypeProvider>();
+  const routes: RegisteredRoute[] = [];
+  registered.set(app, routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, hidden: route.schema?.hide === true });
+    }
+  });
+  // The request id goes back out (errors and 404s included) and into every log line and audit record.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    context.metrics.httpRequests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? "unmatched",
+      status: String(reply.statusCode),
+    });
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   app.setErrorHandler((error, request, reply) => {
     const value = toProblem(error);
+    if (error instanceof StoreUnavailableError) context.metrics.storeUnavailable.inc();
     if (value.status >= 500) request.log.error({ err: error, code: value.code }, "request failed");
     return sendProblem(reply, request, value);
   });
@@ -84,7 +127,7 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
       components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
       security: [{ apiKey: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: documentResponses,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
@@ -95,6 +138,8 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
   await app.register(enforcementRoutes(context));
   await app.register(adminRoutes(context, hooks.reloadScopes));
   await app.register(approvalRoutes(context));
+  await app.register(auditRoutes(context));
+  await app.register(metricsRoutes(context));
   await app.register(consoleRoutes());
   return app;
 }

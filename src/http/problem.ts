@@ -21,6 +21,7 @@ const TITLES: Record<number, string> = {
   405: "Method Not Allowed",
   409: "Conflict",
   413: "Content Too Large",
+  414: "URI Too Long",
   415: "Unsupported Media Type",
   429: "Too Many Requests",
   500: "Internal Server Error",
@@ -52,6 +53,8 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "invalid_content_length",
   FST_ERR_VALIDATION: "invalid_request",
+  FST_ERR_BAD_URL: "malformed_url",
+  FST_ERR_MAX_PARAM_LENGTH: "path_parameter_too_long",
 };
 
 export function toProblem(error: unknown): Problem {

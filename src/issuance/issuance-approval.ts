@@ -6,10 +6,18 @@ import {
   type IssueApproval,
 } from "../approvals/approval.ts";
 import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
+import { agentActor, recordApprovalEvent, recordMintRefused } from "../audit/audit-trail.ts";
+import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { forbidden } from "../errors/leash-error.ts";
 import type { Principal } from "../store/store.ts";
-import { decideGrant, type IssuanceGrant, type IssuedToken, mintGranted } from "./issue-task-token.ts";
+import {
+  decideGrant,
+  type IssuanceGrant,
+  type IssuedToken,
+  mintGranted,
+  requestAbout,
+} from "./issue-task-token.ts";
 import { type MintRequest, mintRequestSchema } from "./mint-request.ts";
 
 export async function requestIssueApproval(
@@ -17,6 +25,7 @@ export async function requestIssueApproval(
   agent: Principal,
   request: MintRequest,
   grant: IssuanceGrant,
+  origin: AuditOrigin = {},
 ): Promise<string> {
   const nowMs = context.clock.now();
   const approval: IssueApproval = {
@@ -39,6 +48,7 @@ export async function requestIssueApproval(
     request,
   };
   await context.store.approvals.create(approval, APPROVAL_RECORD_TTL_MS);
+  await recordApprovalEvent(context, "approval.requested", approval, agentActor(agent.id), origin);
   context.approvalEvents.emit("approval.requested", approval);
   return approval.id;
 }
@@ -55,6 +65,7 @@ export async function collectIssuance(
   context: BrokerContext,
   agent: Principal,
   id: string,
+  origin: AuditOrigin = {},
 ): Promise<IssuanceState> {
   const nowMs = context.clock.now();
   const approval = await loadApproval(context, id);
@@ -72,7 +83,16 @@ export async function collectIssuance(
     return won ? { ...current, status: "used" } : current;
   });
   if (!won) return { status: "delivered", approval: approvalView(used, nowMs) };
+  await recordApprovalEvent(context, "approval.used", used, agentActor(agent.id), origin);
   const request = mintRequestSchema.parse((approval as IssueApproval).request);
-  const issued = await mintGranted(context, decideGrant(context, agent, request));
+  let grant: IssuanceGrant;
+  try {
+    // Re-checked against the scope as it is now: it may have changed while the request waited.
+    grant = decideGrant(context, agent, request);
+  } catch (error) {
+    await recordMintRefused(context, requestAbout(context, agent.id, request), error, origin);
+    throw error;
+  }
+  const issued = await mintGranted(context, grant, origin);
   return { ...issued, status: "approved", approval: approvalView(used, nowMs) };
 }

@@ -1,6 +1,13 @@
 // Decides whether an agent may have the token it asks for, and mints it. Over-asking is refused, never narrowed.
 import { randomBytes } from "node:crypto";
 import picomatch from "picomatch";
+import {
+  type MintAbout,
+  recordMintGranted,
+  recordMintPending,
+  recordMintRefused,
+} from "../audit/audit-trail.ts";
+import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { forbidden, LeashError, notFound } from "../errors/leash-error.ts";
 import { parseDuration } from "../scopes/duration.ts";
@@ -104,8 +111,44 @@ export function decideGrant(context: BrokerContext, agent: Principal, request: M
   };
 }
 
-/** Mints the token for a grant decided earlier (directly, or once its issuance approval came through). */
-export async function mintGranted(context: BrokerContext, grant: IssuanceGrant): Promise<IssuedToken> {
+const grantAbout = (grant: IssuanceGrant): MintAbout => ({
+  agentId: grant.agentId,
+  scope: grant.scope.id,
+  environment: grant.scope.environment,
+  task: grant.task,
+});
+
+/** What a mint record can say about a request that may be refused before anything was decided. */
+export function requestAbout(context: BrokerContext, agentId: string, request: MintRequest): MintAbout {
+  return {
+    agentId,
+    scope: request.scope,
+    environment: context.scopes.current().scopes.get(request.scope)?.environment,
+    task: request.task,
+  };
+}
+
+/**
+ * Mints the token for a grant decided earlier (directly, or once its issuance approval came through) and records
+ * the mint, granted or refused; a token whose record cannot be written is not handed out.
+ */
+export async function mintGranted(
+  context: BrokerContext,
+  grant: IssuanceGrant,
+  origin: AuditOrigin = {},
+): Promise<IssuedToken> {
+  let issued: IssuedToken;
+  try {
+    issued = await mintSigned(context, grant);
+  } catch (error) {
+    await recordMintRefused(context, grantAbout(grant), error, origin);
+    throw error;
+  }
+  await recordMintGranted(context, grantAbout(grant), issued.claims, Boolean(issued.credentials), origin);
+  return issued;
+}
+
+async function mintSigned(context: BrokerContext, grant: IssuanceGrant): Promise<IssuedToken> {
   const env = grant.scope.environment;
   if (await context.store.isTaskRevoked(env, grant.task.id)) {
     throw forbidden("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
@@ -156,9 +199,23 @@ export async function issueTaskToken(
   context: BrokerContext,
   agent: Principal,
   request: MintRequest,
+  origin: AuditOrigin = {},
 ): Promise<IssuedToken | PendingIssuance> {
-  const grant = decideGrant(context, agent, request);
-  if (!grant.scope.approval.issue) return mintGranted(context, grant);
-  const requestId = await requestIssueApproval(context, agent, { ...request, task: grant.task }, grant);
+  let grant: IssuanceGrant;
+  try {
+    grant = decideGrant(context, agent, request);
+  } catch (error) {
+    await recordMintRefused(context, requestAbout(context, agent.id, request), error, origin);
+    throw error;
+  }
+  if (!grant.scope.approval.issue) return mintGranted(context, grant, origin);
+  const requestId = await requestIssueApproval(
+    context,
+    agent,
+    { ...request, task: grant.task },
+    grant,
+    origin,
+  );
+  await recordMintPending(context, grantAbout(grant), requestId, origin);
   return { status: "pending", requestId, task: grant.task };
 }

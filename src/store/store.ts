@@ -4,6 +4,7 @@
 // `{env:E}`, so one Lua script touches one Redis Cluster slot. Principals and approvals are single keys.
 
 import type { ApprovalStore } from "./approvals.ts";
+import type { AuditDraft, AuditLog, EnforcementAuditDraft } from "./audit.ts";
 
 import type { LeaseStore } from "./leases.ts";
 
@@ -42,6 +43,8 @@ export interface Revocation {
   /** How long the marker must live: until every token it covers has expired. */
   ttlMs: number;
   reason: string;
+  /** Its audit record, appended to the environment's chain in the same round trip as the marker. */
+  audit?: AuditDraft;
 }
 
 export interface LimitCounter {
@@ -73,6 +76,8 @@ export interface EnforcementCheck {
   taskRevocationTtlMs: number;
   /** Unique id for this call's event in the sliding windows. */
   eventId: string;
+  /** The decision's audit record, appended (with the decision filled in) in the same atomic step. */
+  audit?: EnforcementAuditDraft;
 }
 
 export type EnforcementReason = "ok" | "stale_generation" | "revoked" | "rate_limited" | string;
@@ -113,4 +118,7 @@ export interface Store {
 
   /** Issuance and call approvals. */
   readonly approvals: ApprovalStore;
+
+  /** Hash-chained audit records (src/store/audit.ts). */
+  readonly audit: AuditLog;
 }

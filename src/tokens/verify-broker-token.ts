@@ -14,11 +14,27 @@ function claimedEnvironment(token: string): string {
   throw new TokenVerificationError("token_malformed", "not a leash task token");
 }
 
+/**
+ * Revocation markers live as long as the longest environment max_ttl (plus slack): a token that lives longer (minted
+ * before a reload lowered max_ttl, or by a minting bug) could outlive its revocation. Checked against the scope set
+ * in force on every call, never cached.
+ */
+function checkLifetime(context: BrokerContext, claims: TaskTokenClaims): TaskTokenClaims {
+  const environment = context.scopes.current().environments.get(claims.env);
+  if (environment && (claims.exp - claims.iat) * 1000 > environment.max_ttl) {
+    throw new TokenVerificationError(
+      "token_claims_invalid",
+      `token lives longer than environment ${claims.env}'s max_ttl`,
+    );
+  }
+  return claims;
+}
+
 /** Verified claims, or TokenVerificationError. Signature results are cached; everything revocable is checked later. */
 export async function verifyBrokerToken(context: BrokerContext, token: string): Promise<TaskTokenClaims> {
   const nowMs = context.clock.now();
   const cached = context.verifiedTokens.get(token, nowMs);
-  if (cached) return cached;
+  if (cached) return checkLifetime(context, cached);
   const env = claimedEnvironment(token);
   const ring = context.keys.get(env);
   if (!ring)
@@ -30,5 +46,5 @@ export async function verifyBrokerToken(context: BrokerContext, token: string): 
     now: new Date(nowMs),
   });
   context.verifiedTokens.set(token, claims);
-  return claims;
+  return checkLifetime(context, claims);
 }

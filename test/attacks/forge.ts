@@ -38,8 +38,7 @@ export async function signSegments(headerSegment: string, payloadSegment: string
 
 /** A JWS from a header object (or raw header JSON text) and claims (or raw payload JSON text). */
 export function signJson(header: object | string, payload: object | string, signer: Signer) {
-  const encode = (value: object | string) =>
-    typeof value === "string" ? b64(value) : b64json(value);
+  const encode = (value: object | string) => (typeof value === "string" ? b64(value) : b64json(value));
   return signSegments(encode(header), encode(payload), signer);
 }
 

@@ -1,5 +1,7 @@
 // `leash serve`, `leash init` and `leash keys …`: running leash for real.
+import { hostname, userInfo } from "node:os";
 import type { Command } from "commander";
+import { principalChangeEntry, recordKeyEvent, SYSTEM_ACTOR } from "../../audit/audit-trail.ts";
 import { newGeneration } from "../../broker/broker.ts";
 import { ScopeRegistry } from "../../broker/scope-registry.ts";
 import { startServeBroker } from "../../broker/serve.ts";
@@ -21,6 +23,34 @@ function signingAlgorithm(value: string): SigningAlgorithm {
 
 async function environmentsIn(scopesDir: string): Promise<string[]> {
   return [...(await ScopeRegistry.open(scopesDir)).current().environments.keys()];
+}
+
+/**
+ * Records a rotation in the environment's audit chain when REDIS_URL is set. The key is rotated on disk either way;
+ * when Redis cannot be reached the command says so and exits non-zero. Brokers record `key.activate` on reload.
+ */
+async function auditKeyRotation(env: string, result: { created: string; retired: string[] }): Promise<void> {
+  if (!process.env.REDIS_URL) {
+    process.stderr.write(
+      "Not in the audit log (REDIS_URL not set); brokers record key.activate when they load it.\n",
+    );
+    return;
+  }
+  const config = loadConfig(process.env);
+  const detail = `created=${result.created}; retired=${result.retired.join(",")}; host=${hostname()}; user=${userInfo().username}`;
+  try {
+    const store = await RedisStore.connect(config.REDIS_URL);
+    try {
+      await recordKeyEvent(store.audit, "key.rotate", env, detail, "operator", systemClock.now());
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    process.stderr.write(
+      `leash: the rotation is NOT in the audit log (${(error as Error).message}); brokers record key.activate on reload\n`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 export function registerServeCommands(program: Command): void {
@@ -64,11 +94,15 @@ export function registerServeCommands(program: Command): void {
           );
           return;
         }
-        const { apiKey } = await createPrincipal(
+        const { apiKey, principal } = await createPrincipal(
           store,
           { id: FIRST_ADMIN_ID, kind: "human", roles: ["admin"] },
           systemClock.now(),
         );
+        await store.audit.registerChains(environments);
+        await store.audit.append({
+          entry: principalChangeEntry("create", principal, SYSTEM_ACTOR, systemClock.now()),
+        });
         process.stdout.write(`${apiKey}\n`);
         process.stderr.write(
           "This is the first admin's key (human id admin). It is shown once: store it now.\n",
@@ -119,5 +153,6 @@ export function registerServeCommands(program: Command): void {
       );
       process.stdout.write(`created ${result.created}; retired ${result.retired.join(", ") || "nothing"}\n`);
       process.stderr.write("Running brokers pick up the new key on SIGHUP or restart.\n");
+      await auditKeyRotation(options.env, result);
     });
 }

@@ -104,7 +104,11 @@ function runInside(
   const parsed = parseArgs(args, { valueFlags, stopAtPositional: true });
   const command = tailWords(inv, Math.max(parsed.rest.length - 1, 0));
   if (command.length)
-    inv.run(command, { stdin: inv.stdin, piped: inv.piped, stdinHint: `${what} ${parsed.rest[0] ?? ""}` });
+    inv.run(command, {
+      stdin: inv.stdin,
+      piped: inv.piped,
+      stdinHint: inv.stdinHint || `${what} ${parsed.rest[0] ?? ""}`,
+    });
 }
 
 function compose(inv: Invocation, args: readonly string[], an: Analysis): void {

@@ -198,12 +198,14 @@ function find(inv: Invocation, an: Analysis): void {
       const command: Word[] = [];
       for (i++; i < args.length && args[i]!.text !== ";" && args[i]!.text !== "+"; i++)
         command.push(args[i]!);
+      // `{}` stands for each match: the -name pattern says what they look like, else any path under the start.
       const found = `${starts.map((w) => w.text).join(" ")} ${names.join(" ")}`.trim();
+      const match: Word = names.length
+        ? { text: names.join(" "), dynamic: false, glob: true }
+        : { text: starts.map((w) => w.text).join(" ") || ".", dynamic: true, glob: false };
       inv.run(
         command.map((w) =>
-          w.text.includes("{}")
-            ? { text: w.text.replace("{}", found || "{}"), dynamic: true, glob: false }
-            : w,
+          w.text.includes("{}") ? { ...match, text: w.text.replace("{}", match.text) } : w,
         ),
         { stdinHint: found },
       );

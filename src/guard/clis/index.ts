@@ -68,9 +68,9 @@ const BENIGN = new Set(
     "md5sum sha1sum sha256sum shasum openssl ssh-keygen gpg column fold fmt nl paste join split csplit expand " +
     "iconv rev tac watch tsc tsx vitest jest mocha eslint prettier biome black ruff flake8 mypy pylint pytest " +
     "go cargo rustc rustup gcc g++ clang make cmake ninja javac java mvn gradle dotnet swift kotlin scala sbt " +
-    "code vim vi nano emacs open xdg-open pbcopy pbpaste clear reset tput stty env-update lscpu lsblk blkid " +
-    "mount findmnt ip ifconfig route arp curl wget http https xh tmux screen nvm volta asdf mise pyenv rbenv " +
-    "brew apt apt-get dnf yum apk pacman pip pip3 pipx uv gem bundle composer cp mv scp ssh sftp rsync"
+    "code vim vi nano emacs open xdg-open pbcopy pbpaste clear reset tput stty lscpu lsblk blkid " +
+    "mount findmnt ip ifconfig route arp tmux screen nvm volta asdf mise pyenv rbenv " +
+    "brew apt apt-get dnf yum apk pacman pip pip3 gem composer scp sftp"
   ).split(" "),
 );
 
@@ -95,7 +95,7 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   else if (!BENIGN.has(inv.name)) analyzeUnknown(inv, an);
 }
 
-export function lookup(name: string): CommandAnalyzer | undefined {
+function lookup(name: string): CommandAnalyzer | undefined {
   const direct = TABLE.get(name);
   if (direct) return direct;
   for (const [pattern, canonical] of PATTERNS) if (pattern.test(name)) return TABLE.get(canonical);
@@ -103,7 +103,7 @@ export function lookup(name: string): CommandAnalyzer | undefined {
 }
 
 /** A program with no rule: only its words can tell; destructive-sounding ones make it uncertain. */
-export function analyzeUnknown(inv: Invocation, an: Analysis): void {
+function analyzeUnknown(inv: Invocation, an: Analysis): void {
   const text = [inv.argv[0]!.text, ...inv.args.filter((a) => !a.includes("://"))].join(" ");
   const word = SUSPICIOUS.exec(text)?.[2];
   if (word) an.uncertain(`unknown command ${inv.name} with "${word.toLowerCase()}" in it`, true);

@@ -15,6 +15,7 @@ export const adminRoutes =
         schema: {
           tags: ["admin"],
           summary: "Reload scope files; a set with problems is refused and the old one kept",
+          problems: [401, 403, 422],
         },
       },
       async (request) => {

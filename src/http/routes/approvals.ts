@@ -5,11 +5,11 @@ import { approve, deny, listPendingFor } from "../../approvals/decide.ts";
 import { approvalView, loadApproval } from "../../approvals/records.ts";
 import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
 import type { BrokerContext } from "../../broker/context.ts";
+import { introspect } from "../../enforce/introspect.ts";
 import { forbidden, unauthorized } from "../../errors/leash-error.ts";
 import { collectIssuance } from "../../issuance/issuance-approval.ts";
 import { authenticateApiKey } from "../../principals/authenticate.ts";
 import { hasAnyRole } from "../../principals/roles.ts";
-import { verifyBrokerToken } from "../../tokens/verify-broker-token.ts";
 import { authenticateHuman, requireAgent } from "../auth.ts";
 import { issuedTokenBody } from "./tokens.ts";
 
@@ -63,10 +63,12 @@ export const approvalRoutes =
                 principal.roles.some((role) => role.startsWith("approver:"));
           if (!allowed) throw forbidden("not_your_approval", "this approval belongs to another agent");
         } else {
-          const claims = await verifyBrokerToken(context, credential).catch(() => {
-            throw unauthorized("invalid_token", "the task token does not verify");
-          });
-          if (approval.kind !== "call" || claims.jti !== approval.jti) {
+          // Introspection, not only the signature: a revoked, stale or expired token reads nothing.
+          const token = await introspect(context, credential);
+          if (!token.active) {
+            throw unauthorized("invalid_token", "the task token is not valid (revoked, expired or forged)");
+          }
+          if (approval.kind !== "call" || token.jti !== approval.jti) {
             throw forbidden("not_your_approval", "this approval is for another token");
           }
         }
@@ -83,12 +85,13 @@ export const approvalRoutes =
           summary: "Approve with a TOTP code",
           params: idParams,
           body: z.object({ totp: z.string().min(1).max(16) }).strict(),
+          problems: [400, 401, 403, 404, 409, 413, 415, 503],
         },
       },
       async (request) => {
         const human = await authenticateHuman(context, request);
         return approvalView(
-          await approve(context, human, request.params.id, request.body.totp),
+          await approve(context, human, request.params.id, request.body.totp, { requestId: request.id }),
           context.clock.now(),
         );
       },
@@ -102,12 +105,13 @@ export const approvalRoutes =
           summary: "Deny with a reason",
           params: idParams,
           body: z.object({ reason: z.string().trim().min(1).max(500) }).strict(),
+          problems: [400, 401, 403, 404, 409, 413, 415, 503],
         },
       },
       async (request) => {
         const human = await authenticateHuman(context, request);
         return approvalView(
-          await deny(context, human, request.params.id, request.body.reason),
+          await deny(context, human, request.params.id, request.body.reason, { requestId: request.id }),
           context.clock.now(),
         );
       },
@@ -131,7 +135,7 @@ export const approvalRoutes =
           throw forbidden("not_your_request", "this request belongs to another agent");
         }
         await waitForDecision(context, approval.id, request.query.wait * 1000);
-        const state = await collectIssuance(context, agent, approval.id);
+        const state = await collectIssuance(context, agent, approval.id, { requestId: request.id });
         if (state.status !== "approved")
           return { request_id: approval.id, status: state.status, approval: state.approval };
         return { request_id: approval.id, status: "approved", ...issuedTokenBody(state) };

@@ -6,6 +6,7 @@ import { authorize } from "../../enforce/authorize.ts";
 import { introspect } from "../../enforce/introspect.ts";
 import { revoke } from "../../enforce/revoke.ts";
 import { unauthorized } from "../../errors/leash-error.ts";
+import { failureLabels } from "../../metrics/broker-metrics.ts";
 import type { RevocationTarget } from "../../store/store.ts";
 import { verifyBrokerToken } from "../../tokens/verify-broker-token.ts";
 import { requireHuman } from "../auth.ts";
@@ -56,7 +57,25 @@ export const enforcementRoutes =
       async (request) => {
         const header = request.headers["leash-approval"];
         const approvalId = request.body.approval_id ?? (typeof header === "string" ? header : undefined);
-        return authorize(context, { ...request.body, approval_id: approvalId });
+        const { metrics } = context;
+        const stopTimer = metrics.authorizeSeconds.startTimer();
+        try {
+          const decision = await authorize(
+            context,
+            { ...request.body, approval_id: approvalId },
+            { requestId: request.id },
+          );
+          metrics.authorizeDecisions.inc({
+            result: decision.allow ? "allow" : "deny",
+            reason: decision.reason,
+          });
+          return decision;
+        } catch (error) {
+          metrics.authorizeDecisions.inc({ result: "error", reason: failureLabels(error).reason });
+          throw error;
+        } finally {
+          stopTimer();
+        }
       },
     );
 
@@ -75,10 +94,11 @@ export const enforcementRoutes =
         schema: {
           tags: ["enforcement"],
           summary: "End the caller's own task: revokes it, with the task token as the credential",
+          // nullish: a POST without a body reaches the validator as null, not undefined.
           body: z
             .object({ reason: z.string().max(500).optional() })
             .strict()
-            .optional(),
+            .nullish(),
         },
       },
       async (request) => {
@@ -89,7 +109,9 @@ export const enforcementRoutes =
           throw unauthorized("invalid_token", "the task token does not verify");
         });
         const reason = request.body?.reason ?? "task ended";
-        return revoke(context, { kind: "task", value: claims.task }, reason, `agent:${claims.client_id}`);
+        return revoke(context, { kind: "task", value: claims.task }, reason, `agent:${claims.client_id}`, {
+          requestId: request.id,
+        });
       },
     );
 
@@ -100,13 +122,14 @@ export const enforcementRoutes =
           tags: ["enforcement"],
           summary: "Revoke a token, task, agent, scope or environment",
           body: revocationBody,
+          problems: [400, 401, 403, 404, 413, 415, 503],
         },
       },
       async (request) => {
         const actor = await requireHuman(context, request, ["security"]);
         const kind = TARGET_KINDS.find((k) => request.body[k] !== undefined)!;
         const target = { kind, value: request.body[kind]! } as RevocationTarget;
-        return revoke(context, target, request.body.reason, actor.id);
+        return revoke(context, target, request.body.reason, actor.id, { requestId: request.id });
       },
     );
   };

@@ -8,9 +8,23 @@ import { checkVaultReadiness } from "../../vault/vault-readiness.ts";
 export const healthRoutes =
   (context: BrokerContext): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get("/healthz", { schema: { tags: ["ops"], summary: "Liveness" } }, async () => ({ status: "ok" }));
+    app.get(
+      "/healthz",
+      { schema: { tags: ["ops"], summary: "Liveness: the process answers", security: [], problems: [] } },
+      async () => ({ status: "ok" }),
+    );
 
-    app.get("/readyz", { schema: { tags: ["ops"], summary: "Readiness" } }, async (_request, reply) => {
+    const readiness = {
+      tags: ["ops"],
+      summary: "Readiness: Redis reachable, generation present, every environment's signing key loaded",
+      security: [],
+      successes: {
+        200: "Ready (Vault's state and the lease revocation backlog are reported, with warnings)",
+        503: "Not ready: `problems` says why (store unreachable, generation missing, no signing key for …)",
+      },
+      problems: [],
+    };
+    app.get("/readyz", { schema: readiness }, async (_request, reply) => {
       const problems: string[] = [];
       try {
         await context.store.ping();

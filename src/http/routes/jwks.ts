@@ -14,6 +14,8 @@ export const jwksRoutes =
           tags: ["keys"],
           summary: "An environment's JSON Web Key Set",
           params: z.object({ env: z.string().max(64) }),
+          security: [],
+          problems: [400, 404],
         },
       },
       async (request, reply) => {

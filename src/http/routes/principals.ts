@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { acceptTotp, generateTotpSecret, otpauthUri } from "../../approvals/totp.ts";
+import { humanActor, recordPrincipalChange } from "../../audit/audit-trail.ts";
 import type { BrokerContext } from "../../broker/context.ts";
 import { disablePrincipal } from "../../enforce/revoke.ts";
 import {
@@ -48,7 +49,10 @@ export const principalRoutes =
         { schema: { tags, params: idParams, summary: `Disable a ${kind}` } },
         async (request) => {
           const admin = await requireHuman(context, request, []);
-          return publicView(await disablePrincipal(context, kind, request.params.id, admin.id));
+          const origin = { requestId: request.id };
+          const principal = await disablePrincipal(context, kind, request.params.id, admin.id, origin);
+          await recordPrincipalChange(context, "disable", principal, humanActor(admin.id), origin);
+          return publicView(principal);
         },
       );
 
@@ -56,8 +60,12 @@ export const principalRoutes =
         `${base}/:id/enable`,
         { schema: { tags, params: idParams, summary: `Enable a ${kind}` } },
         async (request) => {
-          await requireHuman(context, request, []);
-          return publicView(await setPrincipalDisabled(context.store, kind, request.params.id, false));
+          const admin = await requireHuman(context, request, []);
+          const principal = await setPrincipalDisabled(context.store, kind, request.params.id, false);
+          await recordPrincipalChange(context, "enable", principal, humanActor(admin.id), {
+            requestId: request.id,
+          });
+          return publicView(principal);
         },
       );
 
@@ -65,8 +73,11 @@ export const principalRoutes =
         `${base}/:id/rotate-key`,
         { schema: { tags, params: idParams, summary: `Rotate a ${kind}'s key` } },
         async (request) => {
-          await requireHuman(context, request, []);
+          const admin = await requireHuman(context, request, []);
           const { principal, apiKey } = await rotatePrincipalKey(context.store, kind, request.params.id);
+          await recordPrincipalChange(context, "rotate_key", principal, humanActor(admin.id), {
+            requestId: request.id,
+          });
           return { ...publicView(principal), api_key: apiKey };
         },
       );
@@ -74,7 +85,15 @@ export const principalRoutes =
 
     app.post(
       "/v1/agents",
-      { schema: { tags: ["agents"], summary: "Create an agent", body: newAgent } },
+      {
+        schema: {
+          tags: ["agents"],
+          summary: "Create an agent (its key is shown once)",
+          body: newAgent,
+          successes: { 201: "Created; api_key is shown this once" },
+          problems: [400, 401, 403, 409, 413, 415, 503],
+        },
+      },
       async (request, reply) => {
         const admin = await requireHuman(context, request, []);
         const { principal, apiKey } = await createPrincipal(
@@ -82,6 +101,9 @@ export const principalRoutes =
           { id: request.body.id, kind: "agent", scopes: request.body.scopes, createdBy: admin.id },
           context.clock.now(),
         );
+        await recordPrincipalChange(context, "create", principal, humanActor(admin.id), {
+          requestId: request.id,
+        });
         return reply.code(201).send({ ...publicView(principal), api_key: apiKey });
       },
     );
@@ -93,6 +115,8 @@ export const principalRoutes =
           tags: ["humans"],
           summary: "Create a human (key and TOTP secret shown once)",
           body: newHuman,
+          successes: { 201: "Created; api_key and the TOTP secret are shown this once" },
+          problems: [400, 401, 403, 409, 413, 415, 503],
         },
       },
       async (request, reply) => {
@@ -103,6 +127,9 @@ export const principalRoutes =
           { id: request.body.id, kind: "human", roles: request.body.roles, createdBy: admin.id, totpSecret },
           context.clock.now(),
         );
+        await recordPrincipalChange(context, "create", principal, humanActor(admin.id), {
+          requestId: request.id,
+        });
         return reply.code(201).send({
           ...publicView(principal),
           api_key: apiKey,
@@ -127,6 +154,9 @@ export const principalRoutes =
         });
         const confirmed = { ...human, totp: { secret: human.totp!.secret, confirmed: true } };
         await context.store.savePrincipal(confirmed);
+        await recordPrincipalChange(context, "totp_confirm", confirmed, humanActor(human.id), {
+          requestId: request.id,
+        });
         return publicView(confirmed);
       },
     );

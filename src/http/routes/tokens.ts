@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { BrokerContext } from "../../broker/context.ts";
 import { type IssuedToken, issueTaskToken } from "../../issuance/issue-task-token.ts";
 import { mintRequestSchema } from "../../issuance/mint-request.ts";
+import { failureLabels } from "../../metrics/broker-metrics.ts";
 import { requireAgent } from "../auth.ts";
 
 export const tokenRoutes =
@@ -10,16 +11,35 @@ export const tokenRoutes =
   async (app) => {
     app.post(
       "/v1/tokens",
-      { schema: { tags: ["tokens"], summary: "Mint a task token", body: mintRequestSchema } },
+      {
+        schema: {
+          tags: ["tokens"],
+          summary: "Mint a task token",
+          body: mintRequestSchema,
+          successes: { 201: "Token minted", 202: "Issuance waits for a human's approval" },
+          problems: [400, 401, 403, 404, 409, 413, 415, 503],
+        },
+      },
       async (request, reply) => {
-        const agent = await requireAgent(context, request);
-        const outcome = await issueTaskToken(context, agent, request.body);
-        if (outcome.status === "pending") {
-          return reply
-            .code(202)
-            .send({ request_id: outcome.requestId, status: "pending", task: outcome.task });
+        const { metrics } = context;
+        const stopTimer = metrics.mintSeconds.startTimer();
+        try {
+          const agent = await requireAgent(context, request);
+          const outcome = await issueTaskToken(context, agent, request.body, { requestId: request.id });
+          if (outcome.status === "pending") {
+            metrics.mints.inc({ result: "pending", reason: "approval_required" });
+            return reply
+              .code(202)
+              .send({ request_id: outcome.requestId, status: "pending", task: outcome.task });
+          }
+          metrics.mints.inc({ result: "granted", reason: "ok" });
+          return reply.code(201).send(issuedTokenBody(outcome));
+        } catch (error) {
+          metrics.mints.inc(failureLabels(error));
+          throw error;
+        } finally {
+          stopTimer();
         }
-        return reply.code(201).send(issuedTokenBody(outcome));
       },
     );
   };

@@ -12,6 +12,7 @@ import type {
   Store,
 } from "../store.ts";
 import { MemoryApprovals } from "./memory-approvals.ts";
+import { MemoryAudit } from "./memory-audit.ts";
 import { MemoryLeaseStore } from "./memory-leases.ts";
 
 interface Expiring<T> {
@@ -31,9 +32,11 @@ export class MemoryStore implements Store {
 
   readonly approvals: MemoryApprovals;
   readonly leases: MemoryLeaseStore;
+  readonly audit: MemoryAudit;
 
   constructor(private readonly clock: Clock) {
     this.approvals = new MemoryApprovals(clock);
+    this.audit = new MemoryAudit(() => this.assertOpen());
     this.leases = new MemoryLeaseStore({
       clock,
       assertOpen: () => this.assertOpen(),
@@ -113,6 +116,7 @@ export class MemoryStore implements Store {
       expiresAt = Math.max(expiresAt, current.expiresAt ?? Number.POSITIVE_INFINITY);
     }
     this.strings.set(key, { value: String(at), expiresAt: Number.isFinite(expiresAt) ? expiresAt : null });
+    if (revocation.audit) this.audit.appendNow(revocation.audit, revocation.audit.entry);
   }
 
   async isTaskRevoked(env: string, task: string): Promise<boolean> {
@@ -121,6 +125,20 @@ export class MemoryStore implements Store {
   }
 
   async enforce(check: EnforcementCheck): Promise<EnforcementOutcome> {
+    const outcome = await this.decide(check);
+    // As the enforce script does: the decision's record, unless the caller goes on deciding a held call.
+    const held = check.holdReason !== undefined && outcome.reason === check.holdReason && !outcome.allow;
+    if (check.audit && !(held && check.audit.skipWhenHeld)) {
+      this.audit.appendNow(check.audit, {
+        decision: outcome.allow ? "allow" : "deny",
+        reason: outcome.reason,
+        limit: outcome.limit ?? "",
+      });
+    }
+    return outcome;
+  }
+
+  private async decide(check: EnforcementCheck): Promise<EnforcementOutcome> {
     this.assertOpen();
     // Mirrors the Lua script in redis/scripts.ts step by step; everything below runs without awaiting, so it is
     // atomic with respect to other callers of this store.

@@ -21,6 +21,10 @@
 //     leash:{env:E}:rev:env              string   atMs; same rule, for every token of the environment
 //     leash:{env:E}:limit:<counter>      zset     one member per allowed call (member eventId, score nowMs);
 //                                                 PEXPIRE = windowMs after the last event
+//     leash:{env:E}:audit                stream   the environment's audit chain (src/store/redis/redis-audit.ts)
+//     leash:{env:E}:audit:head           hash     hash, seq, id of the chain's last record
+//
+//   audit outside any environment: leash:{audit} (stream), leash:{audit}:head (hash), leash:audit:chains (set)
 //
 //   A newer revocation of the same target never lowers the stored atMs nor shortens the marker's life.
 import { Redis } from "ioredis";
@@ -37,6 +41,7 @@ import type {
 } from "../store.ts";
 import { failClosed } from "./fail-closed.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
+import { auditAppendArgs, auditChainKeys, RedisAudit } from "./redis-audit.ts";
 import { RedisLeaseStore } from "./redis-leases.ts";
 import { ENFORCE_LUA, REVOKE_LUA } from "./scripts.ts";
 
@@ -73,7 +78,7 @@ export const createRedisClient = (url: string, opts: RedisClientOptions = {}): R
 };
 
 interface LeashCommands {
-  leashEnforce(numKeys: number, ...args: string[]): Promise<[number, string, number, number]>;
+  leashEnforce(numKeys: number, ...args: Array<string | Buffer>): Promise<[number, string, number, number]>;
   leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
 }
 
@@ -86,6 +91,7 @@ export class RedisStore implements Store {
   private readonly commands: LeashCommands;
   readonly leases: RedisLeaseStore;
   readonly approvals: RedisApprovals;
+  readonly audit: RedisAudit;
 
   /** Takes ownership of the client: close() closes it. Build it with createRedisClient(). */
   constructor(private readonly client: Redis) {
@@ -94,6 +100,7 @@ export class RedisStore implements Store {
     this.commands = client as unknown as LeashCommands;
     this.approvals = new RedisApprovals(client);
     this.leases = new RedisLeaseStore(client);
+    this.audit = new RedisAudit(client);
   }
 
   /** A store on a new client, once that client is connected; StoreUnavailableError if it is not within the timeout. */
@@ -211,7 +218,17 @@ export class RedisStore implements Store {
   revoke(revocation: Revocation): Promise<void> {
     return this.guard(async () => {
       const { key, atMs, ttlMs } = revocationPlan(revocation);
-      await this.commands.leashRevoke(key, String(atMs), String(ttlMs));
+      if (!revocation.audit) {
+        await this.commands.leashRevoke(key, String(atMs), String(ttlMs));
+        return;
+      }
+      // The marker, then its audit record, in one round trip.
+      const pipeline = this.client.pipeline();
+      (pipeline as unknown as LeashCommands).leashRevoke(key, String(atMs), String(ttlMs));
+      this.audit.queueAppend(pipeline, revocation.audit);
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error !== null);
+      if (results === null || failed) throw failed?.[0] ?? new Error("revocation pipeline aborted");
     });
   }
 
@@ -226,6 +243,7 @@ export class RedisStore implements Store {
       const keys = [
         ...enforcementKeys(check.env, check),
         ...check.limits.map((counter) => storeKeys.limit(check.env, counter.key)),
+        ...(check.audit ? auditChainKeys(check.audit) : []),
       ];
       const args = [
         check.generation,
@@ -241,6 +259,10 @@ export class RedisStore implements Store {
           `(${check.nowMs - counter.windowMs}`,
           counter.onExceed,
         ]),
+        // The decision's audit record, appended by the same script (ENFORCE_LUA).
+        ...(check.audit
+          ? ["audit", check.audit.skipWhenHeld ? "1" : "0", ...auditAppendArgs(check.audit)]
+          : []),
       ];
       const [allow, reason, limitIndex, taskRevoked] = await this.commands.leashEnforce(
         keys.length,

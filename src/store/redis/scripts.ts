@@ -1,4 +1,5 @@
 // The Lua scripts of the Redis store; each touches keys of one Redis Cluster slot only.
+import { AUDIT_LUA_FUNCTIONS } from "./audit-scripts.ts";
 
 /**
  * The enforce step: generation, revocation, deny reason, sliding windows, hold reason, counting — in that order.
@@ -10,31 +11,53 @@
  * lower bound of the window as "(<nowMs - windowMs>", onExceed.
  * Returns {allow 0|1, reason, index of the exceeded counter (1-based, 0 = none), taskRevoked 0|1}.
  *
+ * With an audit record (src/store/audit.ts), the last two KEYS are the chain's stream and head, and after the
+ * counters' ARGV come 'audit', skipWhenHeld ("1"|"0"), then the append arguments of leash_audit_append
+ * (audit-scripts.ts): the decision is recorded in the same call, before the script returns. ('audit' cannot be
+ * mistaken for a counter's first argument, which is a number.)
+ *
  * Times come from the caller (ARGV), never from Redis TIME, so every broker and every test agrees on "now";
  * numbers are passed and written as strings so Lua's 14-digit number formatting never rounds them.
  */
-export const ENFORCE_LUA = `
+export const ENFORCE_LUA = `${AUDIT_LUA_FUNCTIONS}
+local counters = #KEYS - 6
+local audit = 0
+if counters >= 2 and ARGV[8 + 4 * (counters - 2)] == 'audit' then
+  counters = counters - 2
+  audit = 8 + 4 * counters
+end
+local function done(allow, reason, exceeded, revoked, held)
+  if audit > 0 and not (held and ARGV[audit + 1] == '1') then
+    local limit = ''
+    if exceeded > 0 then
+      local key = KEYS[6 + exceeded]
+      limit = string.sub(key, (string.find(key, '}:limit:', 1, true) or 0) + 8)
+    end
+    leash_audit_append(KEYS[#KEYS - 1], KEYS[#KEYS], ARGV[3], allow == 1 and 'allow' or 'deny', reason, limit, audit + 2)
+  end
+  return {allow, reason, exceeded, revoked}
+end
+
 local generation = redis.call('GET', KEYS[1])
 if (not generation) or generation ~= ARGV[1] then
-  return {0, 'stale_generation', 0, 0}
+  return done(0, 'stale_generation', 0, 0)
 end
 
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then
-  return {0, 'revoked', 0, 0}
+  return done(0, 'revoked', 0, 0)
 end
 local issuedAt = tonumber(ARGV[2])
 for k = 4, 6 do
   local at = redis.call('GET', KEYS[k])
   if at and tonumber(at) >= issuedAt then
-    return {0, 'revoked', 0, 0}
+    return done(0, 'revoked', 0, 0)
   end
 end
 
 if ARGV[4] ~= '' then
-  return {0, ARGV[4], 0, 0}
+  return done(0, ARGV[4], 0, 0)
 end
 
-local counters = #KEYS - 6
 local exceeded = 0
 local revoking = 0
 for i = 1, counters do
@@ -48,14 +71,14 @@ for i = 1, counters do
 end
 if revoking > 0 then
   redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[6])
-  return {0, 'rate_limited', revoking, 1}
+  return done(0, 'rate_limited', revoking, 1)
 end
 if exceeded > 0 then
-  return {0, 'rate_limited', exceeded, 0}
+  return done(0, 'rate_limited', exceeded, 0)
 end
 
 if ARGV[5] ~= '' then
-  return {0, ARGV[5], 0, 0}
+  return done(0, ARGV[5], 0, 0, true)
 end
 
 for i = 1, counters do
@@ -63,7 +86,7 @@ for i = 1, counters do
   redis.call('ZADD', KEYS[6 + i], ARGV[3], ARGV[7])
   redis.call('PEXPIRE', KEYS[6 + i], ARGV[a + 1])
 end
-return {1, 'ok', 0, 0}
+return done(1, 'ok', 0, 0)
 `;
 
 /**

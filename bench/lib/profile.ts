@@ -1,0 +1,58 @@
+// Profiling a broker path: a fresh `leash serve` under node --cpu-prof, loaded with one scenario.
+import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type CpuProfile, type ProfileSummary, summariseProfile } from "./cpuprofile.ts";
+import { startLeashServe } from "./leash.ts";
+import type { LoadGenerator } from "./load-generator.ts";
+import { loadSpec } from "./measure.ts";
+import type { HttpScenario } from "./scenarios.ts";
+import { type BenchSettings, TARGET_CONCURRENCY } from "./settings.ts";
+import type { Stack } from "./stack.ts";
+
+const PROFILES_DIR = fileURLToPath(new URL("../profiles", import.meta.url));
+
+export interface ProfileResult {
+  scenario: string;
+  /** bench/profiles/<name>.cpuprofile, next to <name>.window.json (the window under load). */
+  file: string;
+  rps: number;
+  p99Ms: number;
+  summary: ProfileSummary;
+}
+
+export async function profileScenario(
+  settings: BenchSettings,
+  stack: Stack,
+  load: LoadGenerator,
+  scenario: HttpScenario,
+  name: string,
+): Promise<ProfileResult> {
+  const dir = join(stack.workDir, "profiles", name);
+  await mkdir(dir, { recursive: true });
+  const server = await startLeashServe(stack.install, `leash-profile-${name}`, {
+    nodeArgs: ["--cpu-prof", "--cpu-prof-dir", dir],
+  });
+  await load.run(loadSpec(scenario, [server.url], TARGET_CONCURRENCY, settings.warmupSec));
+  // The profile covers the whole process (start-up included); only samples taken under load are summarised.
+  // V8 stamps samples with the monotonic clock process.hrtime reads, so the window can be taken here.
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
+  const result = await load.run(loadSpec(scenario, [server.url], TARGET_CONCURRENCY, settings.profileSec));
+  const toUs = Number(process.hrtime.bigint() / 1000n);
+  // The profile is written when the process exits.
+  await server.service.stop(20_000);
+  const written = (await readdir(dir)).find((f) => f.endsWith(".cpuprofile"));
+  if (!written) throw new Error(`no .cpuprofile written for ${name}:\n${server.service.logTail()}`);
+  const profile = JSON.parse(await readFile(join(dir, written), "utf8")) as CpuProfile;
+  await mkdir(PROFILES_DIR, { recursive: true });
+  const kept = join(PROFILES_DIR, `${name}.cpuprofile`);
+  await copyFile(join(dir, written), kept);
+  await writeFile(kept.replace(/\.cpuprofile$/, ".window.json"), JSON.stringify({ fromUs, toUs }));
+  return {
+    scenario: scenario.id,
+    file: kept,
+    rps: result.rps,
+    p99Ms: result.p99Ms,
+    summary: summariseProfile(profile, 25, { fromUs, toUs }),
+  };
+}

@@ -1,0 +1,50 @@
+// The bench's settings, read once from the environment (see the list at the top of bench/run.ts).
+
+export interface BenchSettings {
+  quick: boolean;
+  rounds: number;
+  roundSec: number;
+  warmupSec: number;
+  /** Concurrent connections per scenario. */
+  levels: number[];
+  scaleProcesses: number[];
+  scaleLevels: number[];
+  evalshaRequests: number;
+  guardLines: number;
+  profileSec: number;
+  /** leash's LOG_LEVEL: "info" as shipped. */
+  logLevel: string;
+  /** Scenario ids to keep; null keeps all. */
+  scenarios: string[] | null;
+  phases: string[];
+  /** Another checkout to run a second broker from (A/B of a change in the same run). */
+  compareTree: string | null;
+  compareLogLevel: string;
+}
+
+/** Concurrency the targets are judged at. */
+export const TARGET_CONCURRENCY = 50;
+
+const numbers = (value: string | undefined, fallback: number[]) =>
+  value ? value.split(",").map((v) => Number(v.trim())) : fallback;
+
+export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
+  const quick = env.BENCH_QUICK === "1";
+  return {
+    quick,
+    rounds: Number(env.BENCH_ROUNDS ?? (quick ? 1 : 3)),
+    roundSec: Number(env.BENCH_ROUND_SEC ?? (quick ? 1 : 4)),
+    warmupSec: Number(env.BENCH_WARMUP_SEC ?? (quick ? 1 : 2)),
+    levels: numbers(env.BENCH_LEVELS, [1, 10, 50, 200]),
+    scaleProcesses: [1, 2, 4],
+    scaleLevels: numbers(env.BENCH_SCALE_LEVELS, quick ? [50] : [50, 200]),
+    evalshaRequests: quick ? 20_000 : 100_000,
+    guardLines: 10_000,
+    profileSec: Number(env.BENCH_PROFILE_SEC ?? (quick ? 3 : 10)),
+    logLevel: env.BENCH_LOG_LEVEL ?? "info",
+    scenarios: env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(",") : null,
+    phases: (env.BENCH_PHASES ?? "main,redis,guard,scaling,profile").split(","),
+    compareTree: env.BENCH_COMPARE_TREE ?? null,
+    compareLogLevel: env.BENCH_COMPARE_LOG_LEVEL ?? env.BENCH_LOG_LEVEL ?? "info",
+  };
+}

@@ -1,0 +1,147 @@
+// An audit record: its fields in their one canonical order, and the SHA-256 that chains it to the record before.
+//
+// Every value is a string (absent = ""), so the canonical encoding is the same in Node and in Redis Lua:
+// `{"v":"1","time":"…",…,"prev":"…"}` — a JSON object with the fields in AUDIT_FIELDS order, each value a JSON
+// string as JSON.stringify writes it, no whitespace. The record's `hash` is the SHA-256 (hex) of that string;
+// `prev` is the hash of the record before it in the same chain (GENESIS_HASH for the first). docs/audit.md.
+import { createHash } from "node:crypto";
+
+/** The format version written in every record's `v`. */
+export const AUDIT_FORMAT_VERSION = "1";
+
+/** Fields the caller knows when it appends: everything up to `detail`, in canonical order. */
+export const AUDIT_ENTRY_FIELDS = [
+  "v",
+  "time",
+  "event",
+  "actor",
+  "agent",
+  "environment",
+  "task",
+  "intent",
+  "scope",
+  "action",
+  "resource",
+  "jti",
+  "approval",
+  "request_id",
+  "detail",
+] as const;
+
+/**
+ * Fields that may be decided inside the store's atomic step (the enforce script decides an authorize call's
+ * decision, reason and exhausted limit), then the chain fields the store always fills in. They come last so the
+ * caller can hash everything before them and the store only finishes the hash (see src/audit/midstate.ts).
+ */
+export const AUDIT_DECIDED_FIELDS = ["decision", "reason", "limit"] as const;
+export const AUDIT_CHAIN_FIELDS = ["seq", "prev"] as const;
+
+export const AUDIT_FIELDS = [...AUDIT_ENTRY_FIELDS, ...AUDIT_DECIDED_FIELDS, ...AUDIT_CHAIN_FIELDS] as const;
+export type AuditField = (typeof AUDIT_FIELDS)[number];
+
+/** `prev` of the first record of a chain. */
+export const GENESIS_HASH = "0".repeat(64);
+
+/** A record as stored: every field, and its own hash. */
+export type AuditRecordFields = Record<AuditField, string> & { hash: string };
+
+/** Event names, `<subject>.<verb>`; the list is documented in docs/audit.md. */
+export type AuditEvent =
+  | "authorize"
+  | "token.mint"
+  | `approval.${"requested" | "partially_approved" | "approved" | "denied" | "expired" | "used"}`
+  | "revocation"
+  | `${"agent" | "human"}.${"create" | "disable" | "enable" | "rotate_key" | "totp_confirm"}`
+  | "key.rotate"
+  | "key.activate";
+
+/** What a caller appends. Never a secret: token ids (jti), not tokens; key ids, not keys. */
+export interface AuditEntry {
+  /** Caller's clock, ms since the epoch. */
+  time: number;
+  event: AuditEvent;
+  /** Who did it: `agent:<id>`, `human:<id>`, `system` (leash itself), or "" when nobody could be identified. */
+  actor: string;
+  /** The agent the record is about (the one acting, or whose token, call or request it concerns). */
+  agent?: string;
+  /** The environment whose chain holds the record; absent: the global chain. */
+  environment?: string;
+  task?: string;
+  intent?: string;
+  scope?: string;
+  action?: string;
+  resource?: string;
+  jti?: string;
+  approval?: string;
+  request_id?: string;
+  /** Short non-secret context (granted actions, refused items, a key id). */
+  detail?: string;
+  /** `allow`, `deny` or `pending` for decisions; the event's own outcome otherwise. */
+  decision?: string;
+  reason?: string;
+  /** The blast-radius counter that was full. */
+  limit?: string;
+}
+
+/** The decided fields, when the store (not the caller) decides them. */
+export type AuditDecision = Pick<AuditEntry, "decision" | "reason" | "limit">;
+
+/** Where a request came from, for correlating audit records with log lines. */
+export interface AuditOrigin {
+  requestId?: string;
+}
+
+// A lone surrogate cannot be written as UTF-8: Redis would store U+FFFD and the hashes would disagree.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+export const wellFormed = (value: string): string => value.replace(LONE_SURROGATE, "\uFFFD");
+
+/** The caller-known fields of an entry, as stored strings, in canonical order. */
+export function entryFields(entry: AuditEntry): Array<[string, string]> {
+  const values: Record<(typeof AUDIT_ENTRY_FIELDS)[number], string | undefined> = {
+    v: AUDIT_FORMAT_VERSION,
+    time: new Date(entry.time).toISOString(),
+    event: entry.event,
+    actor: entry.actor,
+    agent: entry.agent,
+    environment: entry.environment,
+    task: entry.task,
+    intent: entry.intent,
+    scope: entry.scope,
+    action: entry.action,
+    resource: entry.resource,
+    jti: entry.jti,
+    approval: entry.approval,
+    request_id: entry.request_id,
+    detail: entry.detail,
+  };
+  return AUDIT_ENTRY_FIELDS.map((field) => [field, wellFormed(values[field] ?? "")]);
+}
+
+export const decidedFields = (decision: AuditDecision): Array<[string, string]> =>
+  AUDIT_DECIDED_FIELDS.map((field) => [field, wellFormed(decision[field] ?? "")]);
+
+const member = ([name, value]: [string, string]) => `${JSON.stringify(name)}:${JSON.stringify(value)}`;
+
+/** The start of the canonical string: `{` and the caller-known fields, without a trailing comma. */
+export const canonicalPrefix = (fields: Array<[string, string]>): string =>
+  `{${fields.map(member).join(",")}`;
+
+/**
+ * The canonical string of a stored record, built independently of canonicalPrefix (JSON.stringify of an object
+ * with the fields in canonical order), so `leash audit verify` does not share the append path's code.
+ */
+export function canonicalAuditString(record: Record<AuditField, string>): string {
+  const ordered: Record<string, string> = {};
+  for (const field of AUDIT_FIELDS) ordered[field] = record[field];
+  return JSON.stringify(ordered);
+}
+
+export const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+
+export const auditRecordHash = (record: Record<AuditField, string>): string =>
+  sha256Hex(canonicalAuditString(record));
+
+/** Chains: one per environment (`env:<name>`) and one for events outside any environment (`global`). */
+export const GLOBAL_CHAIN = "global";
+export const chainOf = (environment: string | undefined): string =>
+  environment ? `env:${environment}` : GLOBAL_CHAIN;

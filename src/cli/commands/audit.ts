@@ -1,0 +1,164 @@
+// `leash audit tail [-f]`, `leash audit export --jsonl` (over the API: LEASH_URL, LEASH_HUMAN_KEY with the security
+// or admin role) and `leash audit verify` (straight from Redis, REDIS_URL: it checks what is stored, not what a
+// broker says is stored).
+import type { Command } from "commander";
+import { type AuditRecordView, encodeCursor } from "../../audit/query.ts";
+import { type ChainVerification, verifyAuditChain } from "../../audit/verify-chain.ts";
+import { loadConfig } from "../../config/config.ts";
+import { RedisStore } from "../../store/redis/redis-store.ts";
+import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
+
+interface FilterOptions {
+  task?: string;
+  agent?: string;
+  environment?: string;
+  decision?: string;
+  event?: string;
+  from?: string;
+  to?: string;
+}
+
+const FILTERS = ["task", "agent", "environment", "decision", "event", "from", "to"] as const;
+
+function withFilters(command: Command): Command {
+  return command
+    .option("--task <id>", "only this task")
+    .option("--agent <id>", "only records about this agent")
+    .option("--environment <env>", "only this environment's chain")
+    .option("--decision <decision>", "allow, deny, pending, …")
+    .option("--event <event>", "an event (authorize, token.mint…) or a subject (approval)")
+    .option("--from <time>", "ISO 8601 time or epoch ms")
+    .option("--to <time>", "ISO 8601 time or epoch ms");
+}
+
+interface AuditPage {
+  records: AuditRecordView[];
+  next_cursor: string | null;
+}
+
+function auditPath(filters: FilterOptions, extra: Record<string, string>): string {
+  const query = new URLSearchParams(extra);
+  for (const name of FILTERS) if (filters[name] !== undefined) query.set(name, filters[name]!);
+  return `/v1/audit?${query}`;
+}
+
+const fetchPage = async (client: ApiClientOptions, filters: FilterOptions, extra: Record<string, string>) =>
+  (await callApi<AuditPage>(client, "GET", auditPath(filters, extra))).body;
+
+/** One line a person can read: when, where, what, who, outcome, then the ids. */
+export function describeRecord(record: AuditRecordView): string {
+  const what = [record.event, record.action, record.resource].filter(Boolean).join(" ");
+  const outcome = [record.decision, record.reason].filter(Boolean).join(" ");
+  const ids = [
+    record.task && `task=${record.task}`,
+    record.jti && `jti=${record.jti}`,
+    record.approval && `approval=${record.approval}`,
+  ].filter(Boolean);
+  return [record.time, record.chain, what, record.actor || "-", outcome || "-", ...ids].join("  ");
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function describeVerification(result: ChainVerification): string {
+  if (result.ok) {
+    const head = result.head ? `head seq ${result.head.seq} ${result.head.hash}` : "empty";
+    return `ok      ${result.chain}  ${result.records} records  ${head}`;
+  }
+  const problem = result.problem!;
+  const at = problem.id ? ` at record ${problem.id}${problem.seq ? ` (seq ${problem.seq})` : ""}` : "";
+  return `BROKEN  ${result.chain}${at}: ${problem.kind}: ${problem.message}`;
+}
+
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command("audit").description("read, export and verify the hash-chained audit log");
+
+  withFilters(
+    audit
+      .command("tail")
+      .description("print the latest records; -f keeps printing new ones (LEASH_URL, LEASH_HUMAN_KEY)")
+      .option("-f, --follow", "keep polling for new records")
+      .option("-n, --lines <n>", "how many of the latest records to print first", "20")
+      .option("--interval <ms>", "polling interval with -f", "1000")
+      .option("--json", "print each record as one JSON line"),
+  ).action(
+    async (
+      options: FilterOptions & { follow?: boolean; lines: string; interval: string; json?: boolean },
+    ) => {
+      const client = apiClientFromEnv("LEASH_HUMAN_KEY");
+      const print = (record: AuditRecordView) =>
+        process.stdout.write(`${options.json ? JSON.stringify(record) : describeRecord(record)}\n`);
+      const lines = Math.max(1, Math.min(1000, Number(options.lines) || 20));
+      const latest = await fetchPage(client, options, { order: "desc", limit: String(lines) });
+      const shown = latest.records.reverse();
+      shown.forEach(print);
+      if (!options.follow) return;
+      const newest = shown[shown.length - 1];
+      let cursor = newest ? encodeCursor({ id: newest.id, chain: newest.chain }, "asc") : undefined;
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      const intervalMs = Math.max(100, Number(options.interval) || 1000);
+      while (!stopped) {
+        const page = await fetchPage(client, options, {
+          order: "asc",
+          limit: "1000",
+          ...(cursor ? { cursor } : {}),
+        });
+        page.records.forEach(print);
+        if (page.next_cursor) cursor = page.next_cursor;
+        const last = page.records[page.records.length - 1];
+        if (!page.next_cursor && last) cursor = encodeCursor({ id: last.id, chain: last.chain }, "asc");
+        if (!page.next_cursor) await sleep(intervalMs);
+      }
+    },
+  );
+
+  withFilters(
+    audit
+      .command("export")
+      .description("every record (filtered), all chains merged by time, one JSON object per line, for a SIEM")
+      .requiredOption("--jsonl", "JSON Lines (the only format)"),
+  ).action(async (options: FilterOptions) => {
+    const client = apiClientFromEnv("LEASH_HUMAN_KEY");
+    let cursor: string | undefined;
+    do {
+      const page = await fetchPage(client, options, {
+        order: "asc",
+        limit: "1000",
+        ...(cursor ? { cursor } : {}),
+      });
+      if (page.records.length > 0)
+        process.stdout.write(`${page.records.map((record) => JSON.stringify(record)).join("\n")}\n`);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+  });
+
+  audit
+    .command("verify")
+    .description(
+      "walk every chain in Redis (REDIS_URL) and recompute every hash; exits 1 naming the first broken record",
+    )
+    .option("--chain <chain>", "only this chain (global, env:<name>)")
+    .option("--json", "print the result as JSON")
+    .action(async (options: { chain?: string; json?: boolean }) => {
+      const config = loadConfig(process.env);
+      const store = await RedisStore.connect(config.REDIS_URL, { commandTimeoutMs: 5_000 });
+      try {
+        const chains = options.chain ? [options.chain] : await store.audit.chains();
+        const results: ChainVerification[] = [];
+        for (const chain of chains) results.push(await verifyAuditChain(store.audit, chain));
+        if (options.json) process.stdout.write(`${JSON.stringify({ chains: results })}\n`);
+        else process.stdout.write(`${results.map(describeVerification).join("\n")}\n`);
+        const broken = results.filter((result) => !result.ok);
+        if (broken.length > 0) {
+          process.stderr.write(`leash: audit chain broken: ${broken.map((r) => r.chain).join(", ")}\n`);
+          process.exitCode = 1;
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}

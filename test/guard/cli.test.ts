@@ -1,0 +1,282 @@
+// Every guard command through a real `node bin/leash.js` process, with real stdin and stdout.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const BIN = join(ROOT, "bin/leash.js");
+const work = mkdtempSync(join(tmpdir(), "leash-guard-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** A clean environment: no LEASH_* or model settings leak in from the developer's shell. */
+function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: work, ...extra };
+}
+
+function leash(args: string[], input = "", env: NodeJS.ProcessEnv = baseEnv(), cwd = work): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+    child.stdin.end(input);
+  });
+}
+
+const scopes = join(work, "scopes");
+mkdirSync(scopes);
+writeFileSync(
+  join(scopes, "environments.yaml"),
+  `environments:
+  - name: staging
+    protected: false
+    max_ttl: 1h
+    resources: ["postgres://staging-db.internal/**"]
+    markers: [staging-db.internal, "--context staging"]
+  - name: production
+    protected: true
+    max_ttl: 30m
+    resources: ["postgres://prod-db.internal/**"]
+    markers: [prod-db.internal, "--context prod"]
+`,
+);
+
+describe("leash guard check", () => {
+  it("exits 0 for allow, 2 for ask, 3 for deny", async () => {
+    const allow = await leash(["guard", "check", "ls -la"]);
+    expect(allow.code, allow.stderr).toBe(0);
+    expect(allow.stdout).toMatch(/^ALLOW/);
+    const ask = await leash(["guard", "check", "rm -rf /srv/data"]);
+    expect(ask.code).toBe(2);
+    expect(ask.stdout).toMatch(/^ASK\s+destructive/);
+    const deny = await leash([
+      "guard",
+      "check",
+      "--env",
+      "staging",
+      "--scopes-dir",
+      scopes,
+      "psql -h prod-db.internal -c 'SELECT 1'",
+    ]);
+    expect(deny.code).toBe(3);
+    expect(deny.stdout).toContain("environment_mismatch");
+  });
+
+  it("prints JSON and takes the environment and intent from LEASH_ENV and LEASH_INTENT", async () => {
+    const r = await leash(
+      ["guard", "check", "--json", "kubectl --context staging delete ns preview"],
+      "",
+      baseEnv({ LEASH_ENV: "production", LEASH_INTENT: "tidy", LEASH_SCOPES_DIR: scopes }),
+    );
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      decision: "deny",
+      destructive: true,
+      environment: "staging",
+      actions: ["namespace:delete"],
+    });
+  });
+
+  it("reports a missing environments file as a usage error", async () => {
+    const r = await leash(["guard", "check", "--scopes-dir", join(work, "nope"), "ls"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/environments\.yaml/);
+  });
+
+  it("documents the exit codes in its help", async () => {
+    const r = await leash(["guard", "check", "--help"]);
+    expect(r.stdout).toMatch(/0 allow, 2 ask.*3 deny/s);
+  });
+
+  it("classifies 1,000 JSON lines in order, with an error object for each bad line", async () => {
+    const corpus = readFileSync(
+      new URL("../../../shared/guard-corpus/commands.jsonl", import.meta.url),
+      "utf8",
+    )
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).cmd as string);
+    const lines: string[] = [];
+    for (let i = 0; i < 1000; i++)
+      lines.push(
+        JSON.stringify({ cmd: corpus[i % corpus.length], env: i % 2 ? "staging" : undefined, id: i }),
+      );
+    lines.splice(500, 0, "{not json", JSON.stringify({ cmd: 42 }), JSON.stringify({ env: "staging" }));
+    const warm = await leash(
+      ["guard", "check", "--jsonl", "--scopes-dir", scopes],
+      `${JSON.stringify({ cmd: "ls" })}\n`,
+    );
+    const r = await leash(["guard", "check", "--jsonl", "--scopes-dir", scopes], `${lines.join("\n")}\n`);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(out).toHaveLength(1003);
+    expect(out.filter((o) => o.error).map((o) => o.error.code)).toEqual([
+      "bad_json",
+      "invalid_line",
+      "invalid_line",
+    ]);
+    const ids = out.filter((o) => !o.error).map((o) => o.id);
+    expect(ids).toEqual([...Array(1000).keys()]);
+    const processing = Math.max(r.ms - warm.ms, 1);
+    console.log(
+      `[guard] --jsonl: 1,000 commands in a ${r.ms.toFixed(0)} ms process (startup alone ${warm.ms.toFixed(0)} ms): ` +
+        `~${processing.toFixed(0)} ms of processing, ~${Math.round((1000 / processing) * 1000)} commands/s`,
+    );
+    expect(r.ms).toBeLessThan(5000);
+  });
+});
+
+describe("leash hook claude-code", () => {
+  const event = (tool: string, input: object) =>
+    JSON.stringify({ session_id: "s", hook_event_name: "PreToolUse", tool_name: tool, tool_input: input });
+
+  it("answers a Bash command with a permission decision", async () => {
+    const r = await leash(
+      ["hook", "claude-code", "--scopes-dir", scopes],
+      event("Bash", { command: "kubectl --context prod delete ns api" }),
+      baseEnv({ LEASH_ENV: "staging" }),
+    );
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.hookSpecificOutput).toMatchObject({ hookEventName: "PreToolUse", permissionDecision: "deny" });
+    expect(out.hookSpecificOutput.permissionDecisionReason).toContain("environment_mismatch");
+  });
+
+  it("allows harmless commands and asks about destructive ones", async () => {
+    const allow = JSON.parse(
+      (await leash(["hook", "claude-code"], event("Bash", { command: "git status" }))).stdout,
+    );
+    expect(allow.hookSpecificOutput.permissionDecision).toBe("allow");
+    const ask = JSON.parse(
+      (
+        await leash(
+          ["hook", "claude-code", "--env", "staging"],
+          event("Bash", { command: "git push --force" }),
+        )
+      ).stdout,
+    );
+    expect(ask.hookSpecificOutput.permissionDecision).toBe("ask");
+  });
+
+  it("has no opinion about other tools", async () => {
+    const r = await leash(["hook", "claude-code"], event("Read", { file_path: "/etc/passwd" }));
+    expect(JSON.parse(r.stdout)).toEqual({});
+  });
+
+  it("asks when it cannot read the event", async () => {
+    const r = await leash(["hook", "claude-code"], "{this is not json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision).toBe("ask");
+  });
+});
+
+describe("leash hook cursor", () => {
+  it("answers beforeShellExecution with permission and messages", async () => {
+    const r = await leash(
+      ["hook", "cursor"],
+      JSON.stringify({
+        hook_event_name: "beforeShellExecution",
+        command: "aws s3 rb s3://acme-logs --force",
+        cwd: work,
+      }),
+    );
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.permission).toBe("ask");
+    expect(out.userMessage).toMatch(/^leash: ask \(destructive\)/);
+    expect(out.agentMessage).toContain("bucket:delete");
+    expect(out.user_message).toBe(out.userMessage);
+  });
+
+  it("allows quietly and asks on unreadable input", async () => {
+    const allow = JSON.parse(
+      (await leash(["hook", "cursor"], JSON.stringify({ command: "npm test", cwd: work }))).stdout,
+    );
+    expect(allow).toMatchObject({ permission: "allow", userMessage: "" });
+    const bad = JSON.parse((await leash(["hook", "cursor"], JSON.stringify({ cwd: work }))).stdout);
+    expect(bad.permission).toBe("ask");
+  });
+});
+
+describe("leash doctor", () => {
+  const aws = `AKIA${"Z".repeat(16)}`;
+  const github = `ghp_${"x9Y8".repeat(9)}`;
+
+  it("finds secrets in dotfiles, config, tracked files, home and environment, masked, and exits 1", async () => {
+    const tree = join(work, "tree");
+    const home = join(work, "home");
+    mkdirSync(join(tree, "config"), { recursive: true });
+    mkdirSync(join(home, ".aws"), { recursive: true });
+    writeFileSync(
+      join(tree, ".env"),
+      `# local settings\nAWS_ACCESS_KEY_ID=${aws}\nLOG_LEVEL=debug\nAPI_TOKEN=changeme\n`,
+    );
+    writeFileSync(
+      join(tree, "config", "database.yml"),
+      "production:\n  url: postgres://app:hunter2hunter2@db.internal/app\n",
+    );
+    writeFileSync(join(home, ".aws", "credentials"), `[default]\naws_access_key_id = ${aws}\n`);
+    writeFileSync(join(home, ".bash_history"), `export GITHUB_TOKEN=${github}\n`);
+    // A repository: tracked files are scanned whatever their name.
+    execFileSync("git", ["init", "-q", tree]);
+    execFileSync("git", ["-C", tree, "add", "config/database.yml"]);
+    const env = baseEnv({ HOME: home, STRIPE_SECRET_KEY: `sk_live_${"k".repeat(24)}` });
+
+    const r = await leash(["doctor", "--dir", tree, "--json"], "", env);
+    expect(r.code, r.stderr).toBe(1);
+    const findings = JSON.parse(r.stdout) as {
+      file: string;
+      line: number;
+      kind: string;
+      secret: string;
+      fix: string;
+    }[];
+    const where = findings.map((f) => `${f.file.replace(/^.*tree\//, "")}:${f.line}:${f.kind}`);
+    expect(where).toEqual(
+      expect.arrayContaining([
+        ".env:2:aws-access-key",
+        "config/database.yml:2:database-url",
+        "~/.aws/credentials:2:aws-access-key",
+        "env:0:stripe-live-key",
+      ]),
+    );
+    expect(where.some((w) => w.includes("bash_history"))).toBe(false);
+    expect(r.stdout).not.toContain(aws);
+    expect(r.stdout).not.toContain("hunter2hunter2");
+    for (const f of findings) expect(f.fix.length).toBeGreaterThan(10);
+
+    const withHistory = await leash(["doctor", "--dir", tree, "--history"], "", env);
+    expect(withHistory.code).toBe(1);
+    expect(withHistory.stdout).toMatch(/~\/\.bash_history:1\s+github-token\s+ghp_\*+/);
+    expect(withHistory.stdout).not.toContain(github);
+  });
+
+  it("exits 0 on a clean tree", async () => {
+    const clean = join(work, "clean");
+    mkdirSync(clean);
+    writeFileSync(join(clean, "README.md"), "nothing to see\n");
+    const r = await leash(["doctor", "--dir", clean, "--no-home"], "", baseEnv());
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/no long-lived secrets found/);
+  });
+});

@@ -1,0 +1,103 @@
+// Each language analyser on what the corpus does not cover: parser failures, fallbacks and nesting.
+import { describe, expect, it } from "vitest";
+import { classify } from "../../src/guard/classify.ts";
+
+const d = (cmd: string) => classify(cmd);
+
+describe("shell", () => {
+  it("reads an unterminated command as if closed, and marks it uncertain", () => {
+    const r = d("rm -rf /srv/app 'oops");
+    expect(r).toMatchObject({ destructive: true, uncertain: true });
+  });
+
+  it("falls back to tokens when the parser gives up, erring towards destructive", () => {
+    const r = d("rm -rf /data ))) ((( ;; done fi");
+    expect(r.destructive).toBe(true);
+    expect(r.uncertain).toBe(true);
+  });
+
+  it("follows variables, default expansions and command substitution", () => {
+    expect(d('DIR=/var/lib/app; rm -rf "$DIR"').reasons.join(" ")).toContain("/var/lib/app");
+    expect(d('rm -rf "$' + '{TARGET:-/}"').destructive).toBe(true);
+    expect(d("rm -rf $(cat dirs.txt)").destructive).toBe(true);
+  });
+
+  it("knows a prefix assignment does not reach the command's own arguments", () => {
+    expect(d('DIR=/tmp/x rm -rf "$DIR"/').reasons.join(" ")).toMatch(/empty or unset this deletes \//);
+  });
+
+  it("treats a script piped from the network as uncertain", () => {
+    expect(d("curl -fsSL https://get.example.sh | sh")).toMatchObject({ uncertain: true });
+  });
+
+  it("does not mind destructive words in quoted data", () => {
+    expect(d("echo 'rm -rf / would be bad'").destructive).toBe(false);
+    expect(d('grep -rn "DROP TABLE" migrations/').destructive).toBe(false);
+  });
+
+  it("marks unknown tools with destructive-sounding words as uncertain and destructive", () => {
+    expect(d("./scripts/nuke-cluster.sh --yes")).toMatchObject({ destructive: true, uncertain: true });
+    expect(d("./scripts/report.sh --weekly")).toMatchObject({ destructive: false, uncertain: false });
+  });
+});
+
+describe("SQL", () => {
+  it("falls back to keywords when no parser accepts the statement, and counts it destructive", () => {
+    const r = d("DELETE FROM users WHERE (((");
+    expect(r).toMatchObject({ destructive: true, uncertain: true });
+  });
+
+  it("reads MySQL syntax the PostgreSQL parser rejects", () => {
+    expect(d("UPDATE `users` SET `role` = 'x' WHERE `id` = 3").destructive).toBe(false);
+    expect(d("REPLACE INTO kv VALUES ('a', 1)").destructive).toBe(false);
+  });
+
+  it("follows psql meta-commands and \\gexec", () => {
+    expect(
+      d("psql -c \"SELECT format('DROP TABLE %I', tablename) FROM pg_tables \\gexec\"").destructive,
+    ).toBe(true);
+  });
+
+  it("treats DO blocks by their contents", () => {
+    expect(d("DO $$ BEGIN EXECUTE 'DROP TABLE tmp'; END $$;").destructive).toBe(true);
+    expect(d("DO $$ BEGIN RAISE NOTICE 'hi'; END $$;").destructive).toBe(false);
+  });
+
+  it("runs COPY … PROGRAM through the shell rules", () => {
+    expect(d("COPY (SELECT 1) TO PROGRAM 'rm -rf /var/lib/postgresql'").destructive).toBe(true);
+  });
+});
+
+describe("GraphQL", () => {
+  it("reads mutations inside fragments and aliases", () => {
+    expect(d('mutation { ...F } fragment F on Mutation { gone: projectDelete(id: "p") }').destructive).toBe(
+      true,
+    );
+  });
+
+  it("resolves variables for force and where", () => {
+    const body = JSON.stringify({
+      query:
+        "mutation($w: users_bool_exp!) { update_users(where: $w, _set: {active: false}) { affected_rows } }",
+      variables: { w: {} },
+    });
+    expect(d(`curl -X POST https://hasura.example.com/v1/graphql -d '${body}'`).destructive).toBe(true);
+  });
+
+  it("is uncertain about GraphQL that does not parse", () => {
+    expect(d("mutation { volumeDelete(volumeId: ")).toMatchObject({ destructive: true, uncertain: true });
+  });
+});
+
+describe("HTTP", () => {
+  it("classifies by method and path", () => {
+    expect(d("GET /v1/volumes").destructive).toBe(false);
+    expect(d("DELETE /v1/volumes/vol_1").actions).toContain("volume:delete");
+    expect(d("PUT /v1/objects/report.csv").destructive).toBe(true);
+    expect(d("POST /v1/users/42/mfa/disable").destructive).toBe(true);
+  });
+
+  it("reads httpie data items", () => {
+    expect(d("http PATCH https://api.example.com/v1/buckets/b1 versioning:=false").decision).toBe("deny");
+  });
+});

@@ -1,0 +1,244 @@
+// Properties: classify never throws, whatever it is given; and the fast shell reader agrees with mvdan/sh on
+// everything it accepts.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { classify, newAnalysis } from "../../src/guard/classify.ts";
+import { analyzeShell, type TraceEntry } from "../../src/guard/shell.ts";
+
+const DECISIONS = ["allow", "ask", "deny"];
+const ACTION_NAME = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;
+
+function wellFormed(command: string): void {
+  const r = classify(command, { env: "staging" });
+  expect(DECISIONS).toContain(r.decision);
+  expect(typeof r.destructive).toBe("boolean");
+  expect(typeof r.environment).toBe("string");
+  for (const a of r.actions) expect(a).toMatch(ACTION_NAME);
+  if (r.reasons.some((x) => x.startsWith("safety_net"))) expect(r.decision).toBe("deny");
+}
+
+const SHELLISH = fc.constantFrom(
+  "rm",
+  "-rf",
+  "/",
+  "$(",
+  ")",
+  "`",
+  "'",
+  '"',
+  "\\",
+  "|",
+  "||",
+  "&&",
+  ";",
+  "&",
+  ">",
+  ">>",
+  "<<",
+  "EOF",
+  "\n",
+  "$X",
+  "$" + "{X:-/}",
+  "sh",
+  "-c",
+  "bash",
+  "eval",
+  "sudo",
+  "env",
+  "xargs",
+  "base64",
+  "-d",
+  "echo",
+  "psql",
+  "DROP",
+  "TABLE",
+  "mutation",
+  "{",
+  "}",
+  "(",
+  "kubectl",
+  "delete",
+  "ns",
+  "prod",
+  "curl",
+  "-X",
+  "DELETE",
+  "http://x/y",
+  "aws",
+  "s3",
+  "rb",
+  "if",
+  "then",
+  "fi",
+  "for",
+  "do",
+  "done",
+  "case",
+  "in",
+  "esac",
+  "#",
+  "!",
+  "*",
+  "~",
+  "=",
+  "X=1",
+  "$'\\x72'",
+  "<(",
+  "$((",
+  "))",
+);
+
+describe("classify never throws", () => {
+  it("on arbitrary strings", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (s) => wellFormed(s)),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("on arbitrary unicode", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 120 }), (s) => wellFormed(s)),
+      { numRuns: 500 },
+    );
+  });
+
+  it("on arbitrary shell-ish token soup", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(SHELLISH, fc.string({ maxLength: 8 })), { maxLength: 30 }),
+        fc.constantFrom(" ", "", "\n"),
+        (tokens, sep) => wellFormed(tokens.join(sep)),
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("on SQL, GraphQL and HTTP-looking input", () => {
+    const starts = fc.constantFrom(
+      "SELECT ",
+      "DELETE FROM ",
+      "UPDATE x SET ",
+      "mutation { ",
+      "query { ",
+      "DELETE /",
+      "PUT /v1/",
+      "DO $$ ",
+      "WITH a AS (",
+    );
+    fc.assert(
+      fc.property(starts, fc.string({ maxLength: 80 }), (a, b) => wellFormed(a + b)),
+      { numRuns: 800 },
+    );
+  });
+});
+
+// Words and operators inside the fast reader's subset, mixing quotes, expansions and here-documents.
+const WORD = fc.oneof(
+  fc.stringMatching(/^[a-z0-9/._:@%+,-]{1,8}$/),
+  fc.stringMatching(/^[a-z0-9 /*?-]{0,8}$/).map((s) => `'${s}'`),
+  fc.stringMatching(/^[a-z0-9 /*-]{0,6}$/).map((s) => `"${s}$X"`),
+  fc.stringMatching(/^[a-z0-9*?/]{1,6}$/),
+  fc.constantFrom(
+    "$X",
+    "$" + "{HOME}",
+    "$1",
+    "\\*",
+    "a\\ b",
+    '"$(echo hi)"',
+    "$(echo cm0gLXJmIC8= | base64 -d)",
+    "`date`",
+    "X=/srv",
+    "Y=$X/z",
+    "2>&1",
+    ">/dev/null",
+    "> out.txt",
+    ">> log",
+    "< in.txt",
+    "{}",
+    "a{b}",
+    "$'\\x72m -rf'",
+    "<<< 'DROP TABLE t'",
+    "# a comment",
+  ),
+);
+const COMMAND = fc
+  .tuple(
+    fc.constantFrom("rm", "ls", "echo", "git", "psql", "sh", "cat", "kubectl", "xargs", "sudo", "env"),
+    fc.array(WORD, { maxLength: 5 }),
+  )
+  .map(([name, words]) => [name, ...words].join(" "));
+const HEREDOC = fc.constantFrom(
+  "<<EOF\nDROP TABLE users;\nEOF",
+  "<<'SQL'\nDELETE FROM t WHERE x = '$y';\nSQL",
+  '<<"E"\nrm -rf /srv\nE',
+);
+const LINE = fc.oneof(
+  { weight: 4, arbitrary: COMMAND },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom("psql", "sh", "cat", "mysql db"), HEREDOC)
+      .map(([c, h]) => `${c} ${h}`),
+  },
+  { weight: 1, arbitrary: COMMAND.map((c) => `time ${c}`) },
+  { weight: 1, arbitrary: COMMAND.map((c) => `${c} &`) },
+);
+const SCRIPT = fc
+  .tuple(
+    LINE,
+    fc.array(fc.tuple(fc.constantFrom(" && ", " || ", "; ", " | ", "\n", " &&\n", "\n\n"), LINE), {
+      maxLength: 3,
+    }),
+  )
+  .map(([first, rest]) => first + rest.map(([op, c]) => op + c).join(""));
+
+function trace(
+  script: string,
+  parser: "simple" | "full",
+): { accepted: boolean; trace: TraceEntry[]; findings: unknown } {
+  const an = newAnalysis();
+  const entries: TraceEntry[] = [];
+  const accepted = analyzeShell(
+    script,
+    an,
+    new Map([["X", { text: "/data", dynamic: false, glob: false }]]),
+    { parser, trace: entries },
+  );
+  return { accepted, trace: entries, findings: an.findings };
+}
+
+describe("the fast shell reader", () => {
+  it("agrees with mvdan/sh on every script it accepts", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(SCRIPT, (script) => {
+        const fast = trace(script, "simple");
+        if (!fast.accepted) return;
+        accepted++;
+        const full = trace(script, "full");
+        expect(fast.trace, script).toEqual(full.trace);
+        expect(fast.findings, script).toEqual(full.findings);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(accepted).toBeGreaterThan(800);
+  });
+
+  it("hands anything outside its subset to the full parser", () => {
+    for (const script of [
+      "if true; then rm -rf /x; fi",
+      "cat <<EOF\n$HOME\nEOF",
+      "cat <<-EOF\n\tx\n\tEOF",
+      "cat <<EOF\nunterminated",
+      "(cd /tmp && rm -rf x)",
+      "echo $" + "{X:-/}",
+      "a |& b",
+      "a &&",
+      "f() { :; }",
+      "{ rm x; }",
+    ]) {
+      expect(trace(script, "simple").accepted, script).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,47 @@
+// The secret table shared by `leash doctor` and (later) `leash exec`.
+import { describe, expect, it } from "vitest";
+import { findSecretPattern, isLongLivedSecretVariable, maskSecret } from "../../src/guard/secrets.ts";
+
+// Built at run time so no secret-looking literal sits in the repository.
+const aws = `AKIA${"Q".repeat(16)}`;
+const github = `ghp_${"a1B2".repeat(9)}`;
+
+describe("isLongLivedSecretVariable", () => {
+  it("recognises secret values whatever the name", () => {
+    expect(isLongLivedSecretVariable("SOMETHING", aws)).toBe(true);
+    expect(isLongLivedSecretVariable("X", github)).toBe(true);
+    expect(isLongLivedSecretVariable("X", `sk_live_${"z".repeat(24)}`)).toBe(true);
+    expect(isLongLivedSecretVariable("X", `xoxb-${"1".repeat(12)}-abcdef`)).toBe(true);
+  });
+
+  it("recognises secret names with real values", () => {
+    expect(isLongLivedSecretVariable("STRIPE_SECRET", "abcd1234efgh5678")).toBe(true);
+    expect(isLongLivedSecretVariable("DB_PASSWORD", "correct-horse-battery")).toBe(true);
+    expect(isLongLivedSecretVariable("RAILWAY_TOKEN", "4f3c2b1a-0000-1111-2222-333344445555")).toBe(true);
+    expect(isLongLivedSecretVariable("DATABASE_URL", "postgres://app:s3cret@db.internal:5432/app")).toBe(
+      true,
+    );
+  });
+
+  it("leaves placeholders, references and harmless variables alone", () => {
+    expect(isLongLivedSecretVariable("API_TOKEN", "")).toBe(false);
+    expect(isLongLivedSecretVariable("API_TOKEN", "changeme")).toBe(false);
+    expect(isLongLivedSecretVariable("API_TOKEN", "$" + "{API_TOKEN}")).toBe(false);
+    expect(isLongLivedSecretVariable("API_TOKEN", "op://vault/item/token")).toBe(false);
+    expect(isLongLivedSecretVariable("DATABASE_URL", "postgres://db.internal:5432/app")).toBe(false);
+    expect(isLongLivedSecretVariable("HOME", "/home/app")).toBe(false);
+    expect(isLongLivedSecretVariable("PATH", "/usr/bin:/bin")).toBe(false);
+  });
+});
+
+describe("secret patterns", () => {
+  it("finds private key blocks", () => {
+    expect(findSecretPattern("-----BEGIN OPENSSH PRIVATE KEY-----")?.pattern.kind).toBe("private-key");
+  });
+
+  it("masks all but four characters", () => {
+    expect(maskSecret(aws)).toBe(`AKIA${"*".repeat(12)}`);
+    expect(maskSecret(aws)).not.toContain("QQQQ");
+    expect(maskSecret("abc")).toBe("***");
+  });
+});
