@@ -2,40 +2,51 @@
 import { Command } from "commander";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
-import { registerApprovalCommands } from "./commands/approvals.ts";
-import { registerAuditCommands } from "./commands/audit.ts";
-import { registerDevCommand } from "./commands/dev.ts";
-import { registerDoctorCommand } from "./commands/doctor.ts";
-import { registerExecCommand } from "./commands/exec.ts";
-import { registerGuardCommands } from "./commands/guard.ts";
-import { registerHookCommands } from "./commands/hook.ts";
-import { registerPrincipalCommands } from "./commands/principals.ts";
-import { registerProxyCommand } from "./commands/proxy.ts";
-import { registerRevokeCommand } from "./commands/revoke.ts";
-import { registerScopesCommands } from "./commands/scopes.ts";
-import { registerServeCommands } from "./commands/serve.ts";
-import { registerTokenCommand } from "./commands/token.ts";
-import { registerVerifyCommand } from "./commands/verify.ts";
+
+type Register = (program: Command) => void;
+
+/**
+ * Which module registers each top-level command. Only the module for the command being run is loaded, so a hook
+ * that runs once per agent command does not pay for the broker's HTTP stack; `--help` loads them all.
+ */
+const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
+  dev: async () => (await import("./commands/dev.ts")).registerDevCommand,
+  serve: async () => (await import("./commands/serve.ts")).registerServeCommands,
+  token: async () => (await import("./commands/token.ts")).registerTokenCommand,
+  exec: async () => (await import("./commands/exec.ts")).registerExecCommand,
+  agents: async () => (await import("./commands/principals.ts")).registerPrincipalCommands,
+  revoke: async () => (await import("./commands/revoke.ts")).registerRevokeCommand,
+  approvals: async () => (await import("./commands/approvals.ts")).registerApprovalCommands,
+  audit: async () => (await import("./commands/audit.ts")).registerAuditCommands,
+  verify: async () => (await import("./commands/verify.ts")).registerVerifyCommand,
+  scopes: async () => (await import("./commands/scopes.ts")).registerScopesCommands,
+  proxy: async () => (await import("./commands/proxy.ts")).registerProxyCommand,
+  guard: async () => (await import("./commands/guard.ts")).registerGuardCommands,
+  hook: async () => (await import("./commands/hook.ts")).registerHookCommands,
+  doctor: async () => (await import("./commands/doctor.ts")).registerDoctorCommand,
+};
+/** Commands registered by another command's module. */
+const ALIASES: Record<string, string> = {
+  init: "serve",
+  keys: "serve",
+  humans: "agents",
+  approve: "approvals",
+  deny: "approvals",
+};
+
+async function registerCommands(program: Command, argv: string[]): Promise<void> {
+  const name = argv[2] ?? "";
+  const module = COMMAND_MODULES[ALIASES[name] ?? name];
+  const loaders = module ? [module] : Object.values(COMMAND_MODULES);
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
+}
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("leash")
     .description("secrets broker for AI coding agents: per-task, per-environment tokens")
     .showHelpAfterError()
     .exitOverride();
-  registerDevCommand(program);
-  registerServeCommands(program);
-  registerTokenCommand(program);
-  registerExecCommand(program);
-  registerPrincipalCommands(program);
-  registerRevokeCommand(program);
-  registerApprovalCommands(program);
-  registerAuditCommands(program);
-  registerVerifyCommand(program);
-  registerScopesCommands(program);
-  registerProxyCommand(program);
-  registerGuardCommands(program);
-  registerHookCommands(program);
-  registerDoctorCommand(program);
+  await registerCommands(program, argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {
