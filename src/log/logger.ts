@@ -16,7 +16,27 @@ export const REDACTED_PATHS = [
   "*.secret",
   "req.headers.authorization",
   "headers.authorization",
+  "*.headers.authorization",
+  "authorization",
+  "*.authorization",
   'req.headers["leash-approval"]',
+  "req.headers.cookie",
+  'req.headers["x-vault-token"]',
+  'headers["x-vault-token"]',
+  // Vault dynamic credentials handed to an agent, and Vault's own token.
+  "credentials",
+  "*.credentials",
+  "client_token",
+  "*.client_token",
+  "vault_token",
+  "*.vault_token",
+  // A human's TOTP enrolment, shown once.
+  "totp_secret",
+  "*.totp_secret",
+  "otpauth_uri",
+  "*.otpauth_uri",
+  "webhook_secret",
+  "*.webhook_secret",
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

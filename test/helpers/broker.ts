@@ -46,6 +46,8 @@ export interface TestBrokerOptions {
   /** Without `vault`: refuse such scopes (as `leash serve` does) instead of minting without credentials. */
   credentialsWithoutVault?: "refuse" | "omit";
   leaseRevoker?: LeaseRevokerOptions;
+  /** Where the broker logs (default: silent), e.g. a pino logger writing to a captured stream. */
+  logger?: pino.Logger;
 }
 
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
@@ -86,7 +88,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     dbaApprover: await makeApprover("dba-1", "dba", totpSecrets.dbaApprover),
     resourceServer: await make("rs-1", "human", ["resource-server"]),
   };
-  const logger = pino({ level: "silent" });
+  const logger = options.logger ?? pino({ level: "silent" });
   const broker = await assembleBroker({
     store,
     clock,

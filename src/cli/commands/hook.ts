@@ -1,6 +1,7 @@
 // `leash hook claude-code|cursor`: the guard as an agent hook. Reads the agent's event on stdin and prints the
 // decision in that agent's format; input it cannot read is answered with "ask".
 import type { Command } from "commander";
+import { askThroughLeash } from "../hook-approval.ts";
 import { type GuardCliOptions, guardClassifier, guardContext } from "./guard.ts";
 
 const MAX_INPUT = 10 * 1024 * 1024;
@@ -18,7 +19,32 @@ async function readStdin(): Promise<string> {
 
 const HOOK_HELP = `
 The task's environment comes from --env or LEASH_ENV, its intent from LEASH_INTENT, environments.yaml from
---scopes-dir, LEASH_SCOPES_DIR or ./scopes. The exit status is 0; the decision is in the JSON printed.`;
+--scopes-dir, LEASH_SCOPES_DIR or ./scopes. The exit status is 0; the decision is in the JSON printed.
+With --wait-approval N (or LEASH_HOOK_WAIT_SECONDS) and the task's LEASH_URL and LEASH_TOKEN, an "ask" becomes a
+leash approval for the exact command: approved → allow, denied or no decision in time → deny.`;
+
+type HookOptions = GuardCliOptions & { waitApproval: number };
+
+const WAIT_FLAG = "--wait-approval <seconds>";
+const WAIT_DESCRIPTION =
+  "on ask, open a leash approval (LEASH_URL, LEASH_TOKEN) and wait this long for a human; 0 leaves it to the agent UI";
+const defaultWait = () => Number(process.env.LEASH_HOOK_WAIT_SECONDS ?? 0) || 0;
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
+    throw new Error("--wait-approval: 0 to 3600 seconds");
+  return seconds;
+}
+
+async function decide(command: string, options: HookOptions) {
+  const classification = await (await guardClassifier())(command, await guardContext(options));
+  return askThroughLeash(classification, command, {
+    url: process.env.LEASH_URL,
+    token: process.env.LEASH_TOKEN,
+    waitSeconds: options.waitApproval,
+  });
+}
 
 export function registerHookCommands(program: Command): void {
   const hook = program
@@ -31,16 +57,14 @@ export function registerHookCommands(program: Command): void {
     )
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
+    .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds, defaultWait())
     .addHelpText("after", HOOK_HELP)
-    .action(async (options: GuardCliOptions) => {
+    .action(async (options: HookOptions) => {
       const { claudeCodeCommand, claudeCodeFailure, claudeCodeOutput } = await import("../../guard/hooks.ts");
       let output: object;
       try {
         const command = claudeCodeCommand(JSON.parse(await readStdin()));
-        output =
-          command === null
-            ? {}
-            : claudeCodeOutput(await (await guardClassifier())(command, await guardContext(options)));
+        output = command === null ? {} : claudeCodeOutput(await decide(command, options));
       } catch (error) {
         output = claudeCodeFailure(error instanceof Error ? error.message : String(error));
       }
@@ -53,13 +77,14 @@ export function registerHookCommands(program: Command): void {
     )
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
+    .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds, defaultWait())
     .addHelpText("after", HOOK_HELP)
-    .action(async (options: GuardCliOptions) => {
+    .action(async (options: HookOptions) => {
       const { cursorCommand, cursorFailure, cursorOutput } = await import("../../guard/hooks.ts");
       let output: object;
       try {
         const command = cursorCommand(JSON.parse(await readStdin()));
-        output = cursorOutput(await (await guardClassifier())(command, await guardContext(options)));
+        output = cursorOutput(await decide(command, options));
       } catch (error) {
         output = cursorFailure(error instanceof Error ? error.message : String(error));
       }

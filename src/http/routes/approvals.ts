@@ -1,6 +1,7 @@
 // Approvals: approvers list, approve (TOTP) and deny; agents and proxies long-poll one approval or issuance request.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { requestCommandApproval } from "../../approvals/command-approval.ts";
 import { approve, deny, listPendingFor } from "../../approvals/decide.ts";
 import { approvalView, loadApproval } from "../../approvals/records.ts";
 import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
@@ -74,6 +75,23 @@ export const approvalRoutes =
         }
         const waited = await waitForDecision(context, approval.id, request.query.wait * 1000);
         return approvalView(waited, context.clock.now());
+      },
+    );
+
+    app.post(
+      "/v1/approvals",
+      {
+        schema: {
+          tags,
+          summary: "Ask a human to approve a shell command the guard flagged (task token as Bearer)",
+          body: z.object({ command: z.string().min(1).max(16_384) }).strict(),
+        },
+      },
+      async (request, reply) => {
+        const token = await introspect(context, bearer(request.headers.authorization));
+        if (!token.active) throw unauthorized("invalid_token", "the task token is not valid (revoked, expired or forged)");
+        const opened = await requestCommandApproval(context, token, request.body.command);
+        return reply.code(201).send({ approval_id: opened.approvalId, reason: opened.reason });
       },
     );
 

@@ -1,0 +1,89 @@
+// An agent hook that turns the guard's "ask" into a leash approval and waits for a human, through real processes.
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentTotp } from "../../src/approvals/totp.ts";
+import { LEASH_BIN, runCli, startCli } from "../helpers/cli.ts";
+
+let dev: Awaited<ReturnType<typeof startCli>>;
+let info: Record<string, string>;
+
+beforeAll(async () => {
+  dev = await startCli(["dev", "--json", "--port", "0"]);
+  info = JSON.parse(dev.firstLine);
+});
+afterAll(() => dev.stop());
+
+async function productionToken(): Promise<string> {
+  const minted = await runCli(
+    ["token", "--scope", "production-ops", "--intent", "roll back the api deployment"],
+    {
+      env: { LEASH_URL: info.url!, LEASH_AGENT_KEY: info.agent_key! },
+    },
+  );
+  return minted.stdout.trim();
+}
+
+/** Runs the Claude Code hook with a production command; resolves with its decision JSON. */
+function runHook(token: string, command: string): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [LEASH_BIN, "hook", "claude-code", "--env", "production", "--wait-approval", "20"],
+      {
+        env: { ...process.env, LEASH_URL: info.url!, LEASH_TOKEN: token },
+      },
+    );
+    let stdout = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve(JSON.parse(stdout)));
+    child.stdin.end(JSON.stringify({ tool_name: "Bash", tool_input: { command } }));
+  });
+}
+
+async function decideFirstPending(verdict: "approve" | "deny"): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const list = await fetch(`${info.url}/v1/approvals`, {
+      headers: { authorization: `Bearer ${info.approver_key}` },
+    });
+    const { approvals } = (await list.json()) as { approvals: { id: string; resource: string }[] };
+    if (approvals.length > 0) {
+      const { id, resource } = approvals[0]!;
+      const body =
+        verdict === "approve"
+          ? { totp: currentTotp(info.approver_totp_secret!, Date.now()) }
+          : { reason: "not now" };
+      await fetch(`${info.url}/v1/approvals/${id}/${verdict}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${info.approver_key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return resource;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("no approval appeared");
+}
+
+describe("hook with --wait-approval", () => {
+  it("a destructive production command waits for a human and is allowed once approved", async () => {
+    const token = await productionToken();
+    const hook = runHook(token, "kubectl --context prod delete deployment api");
+    const shown = await decideFirstPending("approve");
+    expect(shown).toBe("command: kubectl --context prod delete deployment api");
+    const output = await hook;
+    expect(output.hookSpecificOutput.permissionDecision).toBe("allow");
+    expect(output.hookSpecificOutput.permissionDecisionReason).toContain("approved by dev-approver");
+  });
+
+  it("a denial turns the ask into deny", async () => {
+    const token = await productionToken();
+    const hook = runHook(token, "kubectl --context prod delete deployment worker");
+    await decideFirstPending("deny");
+    const output = await hook;
+    expect(output.hookSpecificOutput.permissionDecision).toBe("deny");
+    expect(output.hookSpecificOutput.permissionDecisionReason).toContain("not now");
+  });
+});
