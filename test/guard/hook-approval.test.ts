@@ -23,8 +23,12 @@ async function productionToken(): Promise<string> {
   return minted.stdout.trim();
 }
 
+interface HookOutput {
+  hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string };
+}
+
 /** Runs the Claude Code hook with a production command; resolves with its decision JSON. */
-function runHook(token: string, command: string): Promise<Record<string, any>> {
+function runHook(token: string, command: string): Promise<HookOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
