@@ -89,15 +89,17 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
     }
   });
   // The request id goes back out (errors and 404s included) and into every log line and audit record.
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     context.metrics.httpRequests.inc({
       method: request.method,
       route: request.routeOptions.url ?? "unmatched",
       status: String(reply.statusCode),
     });
+    done();
   });
 
   app.setValidatorCompiler(validatorCompiler);

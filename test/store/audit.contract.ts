@@ -179,7 +179,12 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
       });
       expect(await store.isTaskRevoked("production", "task-9")).toBe(true);
       expect(await fields("env:production")).toEqual([
-        expect.objectContaining({ event: "revocation", task: "task-9", actor: "human:sec-1", reason: "stop" }),
+        expect.objectContaining({
+          event: "revocation",
+          task: "task-9",
+          actor: "human:sec-1",
+          reason: "stop",
+        }),
       ]);
     });
   });

@@ -51,7 +51,10 @@ describe("RedisAudit under concurrency", () => {
       );
       expect(new Set(records.map((record) => record.seq)).size).toBe(400);
       expect(new Set(records.map((record) => record.prev)).size).toBe(400);
-      expect(await verifyAuditChain(stores[0]!.audit, "env:staging")).toMatchObject({ ok: true, records: 400 });
+      expect(await verifyAuditChain(stores[0]!.audit, "env:staging")).toMatchObject({
+        ok: true,
+        records: 400,
+      });
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }

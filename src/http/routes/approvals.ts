@@ -89,7 +89,8 @@ export const approvalRoutes =
       },
       async (request, reply) => {
         const token = await introspect(context, bearer(request.headers.authorization));
-        if (!token.active) throw unauthorized("invalid_token", "the task token is not valid (revoked, expired or forged)");
+        if (!token.active)
+          throw unauthorized("invalid_token", "the task token is not valid (revoked, expired or forged)");
         const opened = await requestCommandApproval(context, token, request.body.command);
         return reply.code(201).send({ approval_id: opened.approvalId, reason: opened.reason });
       },

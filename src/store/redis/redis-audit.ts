@@ -30,7 +30,9 @@ interface AuditCommands {
 export function auditAppendArgs(draft: AuditDraft): Array<string | Buffer> {
   const fields = entryFields(draft.entry);
   const midstate = sha256Midstate(canonicalPrefix(fields));
-  return [midstate.state, midstate.rest, String(midstate.compressed), ...fields.flat()];
+  const args: Array<string | Buffer> = [midstate.state, midstate.rest, String(midstate.compressed)];
+  for (const [name, value] of fields) args.push(name, value);
+  return args;
 }
 
 /** The stream and head keys of the chain an entry belongs to. */
