@@ -41,7 +41,8 @@ export async function profileScenario(
   const toUs = Number(process.hrtime.bigint() / 1000n);
   // The profile is written when the process exits.
   await server.service.stop(20_000);
-  const written = (await readdir(dir)).find((f) => f.endsWith(".cpuprofile"));
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread (tsx's loader has a worker).
+  const written = (await readdir(dir)).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   if (!written) throw new Error(`no .cpuprofile written for ${name}:\n${server.service.logTail()}`);
   const profile = JSON.parse(await readFile(join(dir, written), "utf8")) as CpuProfile;
   await mkdir(PROFILES_DIR, { recursive: true });

@@ -7,7 +7,8 @@ import { revocationTtlMs } from "../enforce/revoke.ts";
 import { loadKeyRings } from "../keys/key-directory.ts";
 import { createLogger } from "../log/logger.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
-import { RedisStore } from "../store/redis/redis-store.ts";
+import { redisTarget } from "../store/redis/redis-client.ts";
+import { connectConfiguredStore } from "../store/redis/redis-store.ts";
 import { VaultCredentialsClient } from "../vault/vault-client.ts";
 import { assembleBroker, type Broker } from "./broker.ts";
 import { ScopeRegistry } from "./scope-registry.ts";
@@ -20,8 +21,19 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
   const maxTtl = Math.max(...[...scopes.current().environments.values()].map((env) => env.max_ttl));
   const keys = await loadKeyRings(config.LEASH_KEYS_DIR, environments, maxTtl);
   const metrics = new BrokerMetrics();
-  const store = await RedisStore.connect(config.REDIS_URL, {
-    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  const target = redisTarget(config);
+  logger.info(
+    {
+      redis: target.kind,
+      nodes:
+        target.kind === "server"
+          ? undefined
+          : (target.kind === "cluster" ? target.nodes : target.sentinels).length,
+      wait_replicas: config.LEASH_REDIS_WAIT_REPLICAS,
+    },
+    "connecting to redis",
+  );
+  const store = await connectConfiguredStore(config, {
     onError: (error) => {
       metrics.redisErrors.inc();
       logger.warn({ err: error.message }, "redis error");

@@ -2,11 +2,43 @@
 import { z } from "zod";
 import { SIGNING_ALGORITHMS } from "../keys/signing-key.ts";
 
+/** `host:port,host:port` (IPv6 hosts in brackets) → addresses; every bad entry is named. */
+const hostPortList = z.string().transform((value, ctx) => {
+  const nodes: Array<{ host: string; port: number }> = [];
+  for (const entry of value.split(",").map((part) => part.trim())) {
+    const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65_535) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected host:port entries separated by commas, got ${JSON.stringify(entry)}`,
+      });
+      return z.NEVER;
+    }
+    nodes.push({ host: (match[1] ?? match[2])!, port });
+  }
+  return nodes;
+});
+
 const configSchema = z.object({
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" })
     .default("redis://127.0.0.1:6379"),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
+  /** Redis Cluster seed nodes (`host:port,…`); the client learns the rest. Instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  /** Sentinels (`host:port,…`) that name the primary of REDIS_SENTINEL_NAME. Instead of REDIS_URL. */
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  /**
+   * Strict durability: after every change that must survive a primary failover (revocations, approval decisions,
+   * principal changes, Vault lease bookkeeping, the generation) leash sends `WAIT <n> <timeout>` and answers 503
+   * unless n replicas acknowledged the write. 0 (default) = do not wait: one replication lag of such changes can
+   * be lost when a primary dies. See docs/scale-out.md.
+   */
+  LEASH_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
+  /** Bound on each WAIT; must be below REDIS_COMMAND_TIMEOUT_MS. */
+  LEASH_REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
   LEASH_ISSUER: z.url({ error: "expected the broker's public base URL, like https://leash.example.com" }),
   LEASH_KEYS_DIR: z
     .string()
@@ -48,5 +80,30 @@ export function loadConfig(env: NodeJS.ProcessEnv, required: (keyof LeashConfig)
   for (const name of required) {
     if (parsed.data[name] === undefined) throw new ConfigError(`${name}: required, not set`);
   }
+  checkRedisTopology(env, parsed.data);
   return parsed.data as LeashConfig;
+}
+
+/** One way to reach Redis: a URL, a Cluster or Sentinels; and a WAIT that ends before the command times out. */
+function checkRedisTopology(env: NodeJS.ProcessEnv, config: Partial<LeashConfig>): void {
+  const chosen = (["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_SENTINELS"] as const).filter(
+    (name) => env[name],
+  );
+  if (chosen.length > 1) {
+    throw new ConfigError(
+      `${chosen.join(", ")}: set only one of them (they are different ways to reach Redis)`,
+    );
+  }
+  if (config.REDIS_SENTINELS && !config.REDIS_SENTINEL_NAME) {
+    throw new ConfigError(
+      "REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored primary's name)",
+    );
+  }
+  const waitMs = config.LEASH_REDIS_WAIT_TIMEOUT_MS ?? 0;
+  const commandMs = config.REDIS_COMMAND_TIMEOUT_MS ?? 0;
+  if ((config.LEASH_REDIS_WAIT_REPLICAS ?? 0) > 0 && waitMs >= commandMs) {
+    throw new ConfigError(
+      `LEASH_REDIS_WAIT_TIMEOUT_MS: must be below REDIS_COMMAND_TIMEOUT_MS (${waitMs} ≥ ${commandMs}), or every WAIT times out as a command first`,
+    );
+  }
 }

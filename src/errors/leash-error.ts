@@ -22,13 +22,11 @@ export const conflict = (code: string, message: string) => new LeashError(code, 
 
 /** The shared state (Redis) cannot be reached or answered too slowly: leash refuses rather than guesses. */
 export class StoreUnavailableError extends LeashError {
-  constructor(cause?: unknown) {
-    super(
-      "store_unavailable",
-      503,
-      "the state store (Redis) is unavailable; leash refuses until it is back",
-      {},
-    );
+  constructor(
+    cause?: unknown,
+    message = "the state store (Redis) is unavailable; leash refuses until it is back",
+  ) {
+    super("store_unavailable", 503, message, {});
     this.cause = cause;
   }
 }

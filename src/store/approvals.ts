@@ -22,9 +22,13 @@ export interface ApprovalStore {
   claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean>;
 }
 
+/**
+ * The record and the pending index share the hash tag `{approvals}` (the compare-and-set script touches both, which
+ * Redis Cluster allows in one slot only). Bindings and used TOTP steps are single keys, spread over the cluster.
+ */
 export const approvalKeys = {
-  approval: (id: string) => `leash:approval:${id}`,
-  pending: "leash:approvals:pending",
+  approval: (id: string) => `leash:{approvals}:approval:${id}`,
+  pending: "leash:{approvals}:pending",
   binding: (binding: string) => `leash:approval-binding:${binding}`,
   totpStep: (humanId: string, step: number) => `leash:totp-used:${humanId}:${step}`,
 } as const;

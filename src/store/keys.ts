@@ -15,11 +15,17 @@ const envTag = (env: string): string => {
   return `leash:{env:${env}}`;
 };
 
+/**
+ * Principal keys share the hash tag `{principals}`: savePrincipal writes the record, the key-hash index and the kind
+ * set in one script and listPrincipals reads records with one MGET, which Redis Cluster allows in one slot only.
+ */
+const PRINCIPALS = "leash:{principals}";
+
 export const storeKeys = {
   generation: "leash:gen",
-  principal: (id: string) => `leash:principal:${id}`,
-  principalsOfKind: (kind: PrincipalKind) => `leash:principals:${kind}`,
-  keyHash: (sha256: string) => `leash:keyhash:${sha256}`,
+  principal: (id: string) => `${PRINCIPALS}:principal:${id}`,
+  principalsOfKind: (kind: PrincipalKind) => `${PRINCIPALS}:kind:${kind}`,
+  keyHash: (sha256: string) => `${PRINCIPALS}:keyhash:${sha256}`,
 
   envGeneration: (env: string) => `${envTag(env)}:gen`,
   revocation: (env: string, target: RevocationTarget) =>

@@ -15,7 +15,9 @@ let productionTask: string;
 type Row = Record<string, string>;
 
 const audit = (query = "", key = test.keys.security) =>
-  api<{ records: Row[]; next_cursor: string | null }>(test.url, "GET", `/v1/audit${query}`, { key });
+  api<{ records: Row[]; next_cursor: string | null; code?: string }>(test.url, "GET", `/v1/audit${query}`, {
+    key,
+  });
 
 /** Every page of a query, following next_cursor. */
 async function all(query: string, limit: number): Promise<Row[]> {
@@ -66,7 +68,7 @@ describe("GET /v1/audit", () => {
     expect(new Set(everything.map((r) => r.chain))).toEqual(
       new Set(["global", "env:staging", "env:production"]),
     );
-    const times = everything.map((r) => Date.parse(r.time));
+    const times = everything.map((r) => Date.parse(r.time!));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     for (const limit of [1, 2, 4, 7]) {
       const paged = await all("", limit);

@@ -58,7 +58,7 @@ beforeAll(async () => {
       ["volume:delete", "volume/v2"],
       ["backup:delete", "volume/v3"],
       ["volume:read", "volume/v4"],
-    ]) {
+    ] as Array<[string, string]>) {
       clock.advance(1000);
       await api(test.url, "POST", "/v1/authorize", { body: { token, action, resource: staging(path) } });
     }

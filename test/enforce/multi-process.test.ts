@@ -51,7 +51,6 @@ describe("several broker processes on one Redis", () => {
     );
     const results = await Promise.all(calls);
     const allows = results.filter((r) => r.body.allow === true);
-    console.log(JSON.stringify(results.filter((r) => r.status !== 200).map((r) => [r.status, r.body]).slice(0, 5)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(allows).toHaveLength(3);
     const reasons = new Set(results.filter((r) => !r.body.allow).map((r) => r.body.reason));

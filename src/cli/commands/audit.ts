@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { type AuditRecordView, encodeCursor } from "../../audit/query.ts";
 import { type ChainVerification, verifyAuditChain } from "../../audit/verify-chain.ts";
 import { loadConfig } from "../../config/config.ts";
-import { RedisStore } from "../../store/redis/redis-store.ts";
+import { connectConfiguredStore } from "../../store/redis/redis-store.ts";
 import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
 
 interface FilterOptions {
@@ -145,7 +145,7 @@ export function registerAuditCommands(program: Command): void {
     .option("--json", "print the result as JSON")
     .action(async (options: { chain?: string; json?: boolean }) => {
       const config = loadConfig(process.env);
-      const store = await RedisStore.connect(config.REDIS_URL, { commandTimeoutMs: 5_000 });
+      const store = await connectConfiguredStore(config, { commandTimeoutMs: 5_000 });
       try {
         const chains = options.chain ? [options.chain] : await store.audit.chains();
         const results: ChainVerification[] = [];

@@ -10,7 +10,7 @@ import { loadConfig } from "../../config/config.ts";
 import { initKeyDirectory, rotateEnvironmentKey } from "../../keys/key-directory.ts";
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from "../../keys/signing-key.ts";
 import { createPrincipal } from "../../principals/principals.ts";
-import { RedisStore } from "../../store/redis/redis-store.ts";
+import { connectConfiguredStore } from "../../store/redis/redis-store.ts";
 
 const FIRST_ADMIN_ID = "admin";
 
@@ -26,20 +26,21 @@ async function environmentsIn(scopesDir: string): Promise<string[]> {
 }
 
 /**
- * Records a rotation in the environment's audit chain when REDIS_URL is set. The key is rotated on disk either way;
+ * Records a rotation in the environment's audit chain when Redis is configured (REDIS_URL, REDIS_CLUSTER_NODES or
+ * REDIS_SENTINELS). The key is rotated on disk either way;
  * when Redis cannot be reached the command says so and exits non-zero. Brokers record `key.activate` on reload.
  */
 async function auditKeyRotation(env: string, result: { created: string; retired: string[] }): Promise<void> {
-  if (!process.env.REDIS_URL) {
+  if (!process.env.REDIS_URL && !process.env.REDIS_CLUSTER_NODES && !process.env.REDIS_SENTINELS) {
     process.stderr.write(
-      "Not in the audit log (REDIS_URL not set); brokers record key.activate when they load it.\n",
+      "Not in the audit log (no REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS); brokers record key.activate when they load it.\n",
     );
     return;
   }
   const config = loadConfig(process.env);
   const detail = `created=${result.created}; retired=${result.retired.join(",")}; host=${hostname()}; user=${userInfo().username}`;
   try {
-    const store = await RedisStore.connect(config.REDIS_URL);
+    const store = await connectConfiguredStore(config);
     try {
       await recordKeyEvent(store.audit, "key.rotate", env, detail, "operator", systemClock.now());
     } finally {
@@ -57,7 +58,7 @@ export function registerServeCommands(program: Command): void {
   program
     .command("serve")
     .description(
-      "run the broker on Redis (config: REDIS_URL, LEASH_ISSUER, LEASH_KEYS_DIR, LEASH_SCOPES_DIR, PORT…)",
+      "run the broker on Redis (config: REDIS_URL or REDIS_CLUSTER_NODES or REDIS_SENTINELS, LEASH_ISSUER, LEASH_KEYS_DIR, LEASH_SCOPES_DIR, PORT…)",
     )
     .action(async () => {
       const config = loadConfig(process.env, ["LEASH_ISSUER", "LEASH_KEYS_DIR"]);
@@ -84,7 +85,7 @@ export function registerServeCommands(program: Command): void {
         systemClock.now(),
       );
       for (const kid of created) process.stderr.write(`created signing key ${kid}\n`);
-      const store = await RedisStore.connect(config.REDIS_URL);
+      const store = await connectConfiguredStore(config);
       try {
         const generation = await store.ensureGeneration(newGeneration(), environments);
         process.stderr.write(`store generation ${generation}\n`);

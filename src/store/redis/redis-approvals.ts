@@ -1,8 +1,9 @@
 // Approvals in Redis: JSON records replaced by compare-and-set (one Lua script), a pending index, bindings, TOTP steps.
-import type { Redis } from "ioredis";
 import type { Approval } from "../../approvals/approval.ts";
 import { type ApprovalStore, approvalKeys } from "../approvals.ts";
 import { failClosed } from "./fail-closed.ts";
+import type { RedisClient } from "./redis-client.ts";
+import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
 
 /** KEYS: approval, pending index. ARGV: expected version, new JSON, new status, id. Keeps the record's TTL. */
 const REPLACE_IF_VERSION_LUA = `
@@ -23,7 +24,11 @@ return 1
 const ms = (value: number) => Math.max(1, Math.ceil(value));
 
 export class RedisApprovals implements ApprovalStore {
-  constructor(private readonly client: Redis) {}
+  /** Decisions (replace) and used TOTP steps are WAITed for when `replicationWait` asks for replicas. */
+  constructor(
+    private readonly client: RedisClient,
+    private readonly replicationWait: ReplicationWait = NO_REPLICATION_WAIT,
+  ) {}
 
   create(approval: Approval, ttlMs: number): Promise<void> {
     return failClosed(async () => {
@@ -48,15 +53,17 @@ export class RedisApprovals implements ApprovalStore {
 
   replace(next: Approval): Promise<boolean> {
     return failClosed(async () => {
-      const replaced = await this.client.eval(
-        REPLACE_IF_VERSION_LUA,
-        2,
-        approvalKeys.approval(next.id),
-        approvalKeys.pending,
-        String(next.version - 1),
-        JSON.stringify(next),
-        next.status,
-        next.id,
+      const [replaced] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        pipeline.eval(
+          REPLACE_IF_VERSION_LUA,
+          2,
+          approvalKeys.approval(next.id),
+          approvalKeys.pending,
+          String(next.version - 1),
+          JSON.stringify(next),
+          next.status,
+          next.id,
+        ),
       );
       return replaced === 1;
     });
@@ -88,7 +95,10 @@ export class RedisApprovals implements ApprovalStore {
 
   claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean> {
     return failClosed(async () => {
-      const claimed = await this.client.set(approvalKeys.totpStep(humanId, step), "1", "PX", ms(ttlMs), "NX");
+      // Waited for like a decision: a used code forgotten in a failover could be replayed.
+      const [claimed] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        pipeline.set(approvalKeys.totpStep(humanId, step), "1", "PX", ms(ttlMs), "NX"),
+      );
       return claimed === "OK";
     });
   }

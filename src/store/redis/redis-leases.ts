@@ -1,5 +1,4 @@
 // The Redis lease store: lease records, per-target index sets and the durable revocation queue (docs/redis-keys.md).
-import type { Redis } from "ioredis";
 import { LeashError, StoreUnavailableError } from "../../errors/leash-error.ts";
 import { leaseKeys, storeKeys } from "../keys.ts";
 import {
@@ -19,6 +18,8 @@ import {
 } from "../leases.ts";
 import type { RevocationTarget } from "../store.ts";
 import { CLAIM_LEASES_LUA, ENQUEUE_LEASES_LUA, RECORD_LEASE_LUA } from "./lease-scripts.ts";
+import type { RedisClient } from "./redis-client.ts";
+import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
 
 interface LeaseCommands {
   leashRecordLease(...keysAndArgs: string[]): Promise<number>;
@@ -42,8 +43,15 @@ interface LeaseCommands {
 export class RedisLeaseStore implements LeaseStore {
   private readonly commands: LeaseCommands;
 
-  /** Shares the RedisStore's client (and so its timeouts and fail-closed behaviour); does not own it. */
-  constructor(private readonly client: Redis) {
+  /**
+   * Shares the RedisStore's client (and so its timeouts and fail-closed behaviour); does not own it. Recording a
+   * lease and queueing revocations are WAITed for when `replicationWait` asks for replicas: a lease forgotten in a
+   * failover would keep its credentials alive after its task is revoked.
+   */
+  constructor(
+    private readonly client: RedisClient,
+    private readonly replicationWait: ReplicationWait = NO_REPLICATION_WAIT,
+  ) {
     client.defineCommand("leashRecordLease", { lua: RECORD_LEASE_LUA, numberOfKeys: 13 });
     client.defineCommand("leashEnqueueLeases", { lua: ENQUEUE_LEASES_LUA, numberOfKeys: 3 });
     client.defineCommand("leashClaimLeases", { lua: CLAIM_LEASES_LUA, numberOfKeys: 3 });
@@ -59,7 +67,7 @@ export class RedisLeaseStore implements LeaseStore {
       const markers = (["jti", "task", "agent", "scope"] as const).map((kind) =>
         storeKeys.revocation(env, { kind, value: lease[kind] }),
       );
-      const revoked = await this.commands.leashRecordLease(
+      const args = [
         leaseKeys.record(env, lease.leaseId),
         ...leaseIndexKeys(lease),
         leaseKeys.schedule(env),
@@ -74,6 +82,9 @@ export class RedisLeaseStore implements LeaseStore {
         String(lease.issuedAtMs),
         String(options.nowMs),
         options.revokeAt === null ? "" : String(Math.ceil(options.revokeAt)),
+      ];
+      const [revoked] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        (pipeline as unknown as LeaseCommands).leashRecordLease(...args),
       );
       return { revoked: revoked === 1 };
     });
@@ -89,13 +100,16 @@ export class RedisLeaseStore implements LeaseStore {
   enqueueRevocation(env: string, target: RevocationTarget, atMs: number, nowMs: number): Promise<number> {
     return guard(async () => {
       checkEnvironmentTarget(env, target);
-      return this.commands.leashEnqueueLeases(
-        leaseKeys.index(env, target),
-        leaseKeys.queue(env),
-        leaseKeys.schedule(env),
-        isAbsoluteTarget(target) ? "" : String(atMs),
-        String(nowMs),
+      const [queued] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        (pipeline as unknown as LeaseCommands).leashEnqueueLeases(
+          leaseKeys.index(env, target),
+          leaseKeys.queue(env),
+          leaseKeys.schedule(env),
+          isAbsoluteTarget(target) ? "" : String(atMs),
+          String(nowMs),
+        ),
       );
+      return Number(queued);
     });
   }
 

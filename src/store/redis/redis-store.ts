@@ -2,14 +2,14 @@
 //
 // Key layout (also in docs/redis-keys.md):
 //
-//   global keys (single-key operations; principals are written with MULTI)
-//     leash:gen                          string   store generation; lost data = lost generation = old tokens refused
-//     leash:principal:<id>               string   Principal as JSON
-//     leash:principals:<kind>            set      ids of principals of kind agent|human
-//     leash:keyhash:<sha256>             string   principal id owning that API key hash (checked against the record)
-//     leash:approval:<id>                string   Approval as JSON, replaced by compare-and-set on its version
-//     leash:approvals:pending            zset     ids of pending approvals, score createdAt
-//     leash:approval-binding:<sha256>    string   approval id for one (jti, action, resource, request hash)
+//   global keys; those used together share a hash tag (one Redis Cluster slot)
+//     leash:gen                               string   store generation; lost data = lost generation = old tokens refused
+//     leash:{principals}:principal:<id>       string   Principal as JSON
+//     leash:{principals}:kind:<kind>          set      ids of principals of kind agent|human
+//     leash:{principals}:keyhash:<sha256>     string   principal id owning that API key hash (checked against the record)
+//     leash:{approvals}:approval:<id>         string   Approval as JSON, replaced by compare-and-set on its version
+//     leash:{approvals}:pending               zset     ids of pending approvals, score createdAt
+//     leash:approval-binding:<sha256>         string   approval id for one (jti, action, resource, request hash)
 //     leash:totp-used:<human>:<step>     string   a TOTP time step a human already used (replay guard)
 //
 //   per-environment keys, all in the Redis Cluster slot of the hash tag {env:E}
@@ -27,7 +27,8 @@
 //   audit outside any environment: leash:{audit} (stream), leash:{audit}:head (hash), leash:audit:chains (set)
 //
 //   A newer revocation of the same target never lowers the stored atMs nor shortens the marker's life.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import type { LeashConfig } from "../../config/config.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
 import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
@@ -42,70 +43,95 @@ import type {
 import { failClosed } from "./fail-closed.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
 import { auditAppendArgs, auditChainKeys, RedisAudit } from "./redis-audit.ts";
+import {
+  createStoreClient,
+  type RedisClient,
+  type RedisClientOptions,
+  type RedisTarget,
+  redisTarget,
+} from "./redis-client.ts";
 import { RedisLeaseStore } from "./redis-leases.ts";
-import { ENFORCE_LUA, REVOKE_LUA } from "./scripts.ts";
+import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
+import { ENFORCE_LUA, REVOKE_LUA, SAVE_PRINCIPAL_LUA } from "./scripts.ts";
 
-export interface RedisClientOptions {
-  /** Longest a single command may take before it fails with StoreUnavailableError. Default 500 ms. */
-  commandTimeoutMs?: number;
-  /** Longest a (re)connection attempt may take. Default 500 ms. */
-  connectTimeoutMs?: number;
-  /** Called for every connection-level error ioredis reports (the errors are otherwise swallowed); for metrics. */
-  onError?: (error: Error) => void;
-}
-
-/** Cap on the delay between reconnection attempts: leash must notice quickly that Redis is back. */
-const MAX_RECONNECT_DELAY_MS = 500;
-
-/**
- * An ioredis client that fails closed and fast: no offline queue (a command while disconnected fails at once),
- * no retries or re-sends of in-flight commands (an enforce is never counted twice), a bounded command time, and
- * reconnection forever with capped backoff so leash recovers by itself when Redis returns.
- */
-export const createRedisClient = (url: string, opts: RedisClientOptions = {}): Redis => {
-  const client = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: opts.commandTimeoutMs ?? 500,
-    connectTimeout: opts.connectTimeoutMs ?? 500,
-    retryStrategy: (attempt) => Math.min(50 * attempt, MAX_RECONNECT_DELAY_MS),
-    lazyConnect: false,
-  });
-  // Without a listener ioredis prints every reconnect failure; callers that need them pass onError.
-  client.on("error", (error: Error) => opts.onError?.(error));
-  return client;
-};
+export { createRedisClient, type RedisClientOptions } from "./redis-client.ts";
 
 interface LeashCommands {
   leashEnforce(numKeys: number, ...args: Array<string | Buffer>): Promise<[number, string, number, number]>;
   leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
+  leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
 }
 
-export interface RedisStoreConnectOptions extends RedisClientOptions {
+export interface RedisStoreOptions {
+  /**
+   * WAIT for this many replicas after every change that must survive a failover (LEASH_REDIS_WAIT_REPLICAS);
+   * default: do not wait.
+   */
+  replicationWait?: ReplicationWait;
+}
+
+export interface RedisStoreConnectOptions extends RedisClientOptions, RedisStoreOptions {
   /** How long connect() waits for the first connection. Default 2000 ms. */
   readyTimeoutMs?: number;
 }
 
+/**
+ * The store the configuration names (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS), with its command timeout
+ * and LEASH_REDIS_WAIT_REPLICAS; `opts` overrides. What `leash serve`, `leash init` and the CLI connect with.
+ */
+export function connectConfiguredStore(
+  config: LeashConfig,
+  opts: RedisStoreConnectOptions = {},
+): Promise<RedisStore> {
+  return RedisStore.connect(redisTarget(config), {
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    replicationWait: {
+      replicas: config.LEASH_REDIS_WAIT_REPLICAS,
+      timeoutMs: config.LEASH_REDIS_WAIT_TIMEOUT_MS,
+    },
+    ...opts,
+  });
+}
+
 export class RedisStore implements Store {
   private readonly commands: LeashCommands;
+  private readonly replicationWait: ReplicationWait;
   readonly leases: RedisLeaseStore;
   readonly approvals: RedisApprovals;
   readonly audit: RedisAudit;
 
-  /** Takes ownership of the client: close() closes it. Build it with createRedisClient(). */
-  constructor(private readonly client: Redis) {
+  /**
+   * Takes ownership of the client: close() closes it. Build it with createStoreClient() (or createRedisClient()):
+   * one server, a Sentinel-managed primary or a Redis Cluster; every script touches one slot (docs/redis-keys.md).
+   */
+  constructor(
+    private readonly client: RedisClient,
+    options: RedisStoreOptions = {},
+  ) {
+    this.replicationWait = options.replicationWait ?? NO_REPLICATION_WAIT;
     client.defineCommand("leashEnforce", { lua: ENFORCE_LUA });
     client.defineCommand("leashRevoke", { lua: REVOKE_LUA, numberOfKeys: 1 });
+    client.defineCommand("leashSavePrincipal", { lua: SAVE_PRINCIPAL_LUA, numberOfKeys: 5 });
     this.commands = client as unknown as LeashCommands;
-    this.approvals = new RedisApprovals(client);
-    this.leases = new RedisLeaseStore(client);
-    this.audit = new RedisAudit(client);
+    this.approvals = new RedisApprovals(client, this.replicationWait);
+    this.leases = new RedisLeaseStore(client, this.replicationWait);
+    // RedisAudit is typed for one server; it only issues commands a Cluster client has too (its keys carry tags).
+    this.audit = new RedisAudit(client as Redis);
   }
 
-  /** A store on a new client, once that client is connected; StoreUnavailableError if it is not within the timeout. */
-  static async connect(url: string, opts: RedisStoreConnectOptions = {}): Promise<RedisStore> {
-    const store = new RedisStore(createRedisClient(url, opts));
+  /**
+   * A store on a new client (a Redis URL, or a target: server, Cluster or Sentinel), once that client is connected;
+   * StoreUnavailableError if it is not within the timeout.
+   */
+  static async connect(
+    target: string | RedisTarget,
+    opts: RedisStoreConnectOptions = {},
+  ): Promise<RedisStore> {
+    const client = createStoreClient(
+      typeof target === "string" ? { kind: "server", url: target } : target,
+      opts,
+    );
+    const store = new RedisStore(client, opts);
     try {
       await store.waitUntilReady(opts.readyTimeoutMs ?? 2000);
     } catch (error) {
@@ -155,11 +181,16 @@ export class RedisStore implements Store {
   ensureGeneration(candidate: string, environments: string[]): Promise<string> {
     return this.guard(async () => {
       const envKeys = environments.map((env) => storeKeys.envGeneration(env));
-      await this.client.set(storeKeys.generation, candidate, "NX");
-      const generation = await this.client.get(storeKeys.generation);
-      if (generation === null) throw new Error("leash:gen vanished right after it was set");
+      const [, generation] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        pipeline.set(storeKeys.generation, candidate, "NX").get(storeKeys.generation),
+      );
+      if (typeof generation !== "string") throw new Error("leash:gen vanished right after it was set");
       // Separate commands: in Redis Cluster each environment's key lives in its own slot.
-      await Promise.all(envKeys.map((key) => this.client.set(key, generation)));
+      await Promise.all(
+        envKeys.map((key) =>
+          execReplicated(this.client, this.replicationWait, (pipeline) => pipeline.set(key, generation)),
+        ),
+      );
       return generation;
     });
   }
@@ -168,19 +199,19 @@ export class RedisStore implements Store {
     return this.guard(async () => {
       const previousJson = await this.client.get(storeKeys.principal(principal.id));
       const previous = previousJson === null ? null : parsePrincipal(previousJson);
-      const tx = this.client
-        .multi()
-        .set(storeKeys.principal(principal.id), JSON.stringify(principal))
-        .set(storeKeys.keyHash(principal.keyHash), principal.id)
-        .sadd(storeKeys.principalsOfKind(principal.kind), principal.id);
-      // A stale index entry would be harmless (lookups check the record's keyHash), but is removed anyway.
-      if (previous && previous.keyHash !== principal.keyHash) tx.del(storeKeys.keyHash(previous.keyHash));
-      if (previous && previous.kind !== principal.kind) {
-        tx.srem(storeKeys.principalsOfKind(previous.kind), principal.id);
-      }
-      const results = await tx.exec();
-      const failed = results?.find(([error]) => error !== null);
-      if (results === null || failed) throw failed?.[0] ?? new Error("principal transaction aborted");
+      const keyHash = storeKeys.keyHash(principal.keyHash);
+      const kindSet = storeKeys.principalsOfKind(principal.kind);
+      await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        (pipeline as unknown as LeashCommands).leashSavePrincipal(
+          storeKeys.principal(principal.id),
+          keyHash,
+          kindSet,
+          previous ? storeKeys.keyHash(previous.keyHash) : keyHash,
+          previous ? storeKeys.principalsOfKind(previous.kind) : kindSet,
+          JSON.stringify(principal),
+          principal.id,
+        ),
+      );
     });
   }
 
@@ -218,17 +249,11 @@ export class RedisStore implements Store {
   revoke(revocation: Revocation): Promise<void> {
     return this.guard(async () => {
       const { key, atMs, ttlMs } = revocationPlan(revocation);
-      if (!revocation.audit) {
-        await this.commands.leashRevoke(key, String(atMs), String(ttlMs));
-        return;
-      }
-      // The marker, then its audit record, in one round trip.
-      const pipeline = this.client.pipeline();
-      (pipeline as unknown as LeashCommands).leashRevoke(key, String(atMs), String(ttlMs));
-      this.audit.queueAppend(pipeline, revocation.audit);
-      const results = await pipeline.exec();
-      const failed = results?.find(([error]) => error !== null);
-      if (results === null || failed) throw failed?.[0] ?? new Error("revocation pipeline aborted");
+      // The marker, then its audit record (same slot), in one round trip; then WAIT when configured.
+      await execReplicated(this.client, this.replicationWait, (pipeline) => {
+        (pipeline as unknown as LeashCommands).leashRevoke(key, String(atMs), String(ttlMs));
+        if (revocation.audit) this.audit.queueAppend(pipeline, revocation.audit);
+      });
     });
   }
 
@@ -273,6 +298,14 @@ export class RedisStore implements Store {
       if (limitIndex > 0) outcome.limit = check.limits[limitIndex - 1]?.key;
       if (taskRevoked === 1) {
         outcome.taskRevoked = true;
+        if (this.replicationWait.replicas > 0) {
+          // The script wrote the task marker; writing it again (never weakening it) lets WAIT cover it.
+          const marker = storeKeys.revocation(check.env, { kind: "task", value: check.task });
+          const ttlMs = String(wholeMs(check.taskRevocationTtlMs));
+          await execReplicated(this.client, this.replicationWait, (pipeline) =>
+            (pipeline as unknown as LeashCommands).leashRevoke(marker, String(check.nowMs), ttlMs),
+          );
+        }
         // The script revoked the task: its Vault leases join the revocation queue (the lease revoker ends them).
         await this.leases.enqueueRevocation(
           check.env,

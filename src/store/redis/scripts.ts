@@ -110,3 +110,18 @@ end
 redis.call('SET', KEYS[1], at, 'PX', ttl)
 return 1
 `;
+
+/**
+ * Saves a principal with its indexes (one slot: the `{principals}` tag). KEYS[1] record, KEYS[2] key-hash index,
+ * KEYS[3] kind set, KEYS[4] the previous key-hash index, KEYS[5] the previous kind set (equal to KEYS[2] and KEYS[3]
+ * when nothing changed). ARGV[1] record JSON, ARGV[2] id.
+ * A stale index entry would be harmless (lookups check the record's keyHash), but is removed anyway.
+ */
+export const SAVE_PRINCIPAL_LUA = `
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[2])
+if KEYS[4] ~= KEYS[2] then redis.call('DEL', KEYS[4]) end
+if KEYS[5] ~= KEYS[3] then redis.call('SREM', KEYS[5], ARGV[2]) end
+return 1
+`;

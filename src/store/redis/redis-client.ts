@@ -1,0 +1,133 @@
+// ioredis clients for the three ways to run Redis under leash (one server, Cluster, Sentinel), all failing closed.
+//
+// Whatever the topology, the rules are the ones of the single-server client: no offline queue (a command while
+// disconnected fails at once), no retry or re-send of a command that may have run (an enforce is never counted
+// twice), a bounded command time, and reconnection forever with capped backoff so leash resumes by itself after a
+// restart or a failover.
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { LeashConfig } from "../../config/config.ts";
+
+/** A client of one Redis server, a Sentinel-managed primary, or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
+/** Where the shared state lives. */
+export type RedisTarget =
+  | { kind: "server"; url: string }
+  | { kind: "cluster"; nodes: RedisNodeAddress[] }
+  | { kind: "sentinel"; sentinels: RedisNodeAddress[]; name: string };
+
+export interface RedisClientOptions {
+  /** Longest a single command may take before it fails with StoreUnavailableError. Default 500 ms. */
+  commandTimeoutMs?: number;
+  /** Longest a (re)connection attempt may take. Default 500 ms. */
+  connectTimeoutMs?: number;
+  /** Called for every connection-level error ioredis reports (the errors are otherwise swallowed); for metrics. */
+  onError?: (error: Error) => void;
+}
+
+/** Cap on the delay between reconnection attempts: leash must notice quickly that Redis is back. */
+const MAX_RECONNECT_DELAY_MS = 500;
+const reconnectDelay = (attempt: number) => Math.min(50 * attempt, MAX_RECONNECT_DELAY_MS);
+
+/** Options every connection to a Redis server shares, in each topology. */
+const failClosedOptions = (opts: RedisClientOptions) => ({
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  commandTimeout: opts.commandTimeoutMs ?? 500,
+  connectTimeout: opts.connectTimeoutMs ?? 500,
+});
+
+/** The target REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (+ REDIS_SENTINEL_NAME) names. */
+export function redisTarget(config: LeashConfig): RedisTarget {
+  if (config.REDIS_CLUSTER_NODES) return { kind: "cluster", nodes: config.REDIS_CLUSTER_NODES };
+  if (config.REDIS_SENTINELS && config.REDIS_SENTINEL_NAME) {
+    return { kind: "sentinel", sentinels: config.REDIS_SENTINELS, name: config.REDIS_SENTINEL_NAME };
+  }
+  return { kind: "server", url: config.REDIS_URL };
+}
+
+/** One Redis server by URL (see the module comment for the fail-closed rules). */
+export const createRedisClient = (url: string, opts: RedisClientOptions = {}): Redis => {
+  const client = new Redis(url, {
+    ...failClosedOptions(opts),
+    enableOfflineQueue: false,
+    retryStrategy: reconnectDelay,
+    lazyConnect: false,
+  });
+  // Without a listener ioredis prints every reconnect failure; callers that need them pass onError.
+  client.on("error", (error: Error) => opts.onError?.(error));
+  return client;
+};
+
+/**
+ * A Redis Cluster client. A command whose node connection closes, or that meets CLUSTERDOWN, fails at once
+ * (retryDelayOnFailover/ClusterDown 0: ioredis would otherwise re-send it to another node, and a script that may
+ * have run must never run twice). MOVED and ASK are followed: they mean the command did not run. Nodes are not
+ * reconnected individually: a MOVED after a failover points at the new primary, and the slot map is refreshed.
+ */
+export const createClusterClient = (nodes: RedisNodeAddress[], opts: RedisClientOptions = {}): Cluster => {
+  const connectTimeout = opts.connectTimeoutMs ?? 500;
+  const client = new Cluster(nodes, {
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    scaleReads: "master",
+    maxRedirections: 16,
+    retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 0,
+    retryDelayOnMoved: 0,
+    // TRYAGAIN (a multi-key command during a slot migration) did not run; trying again is safe and bounded by
+    // the command timeout, which starts at the first send.
+    retryDelayOnTryAgain: 50,
+    clusterRetryStrategy: reconnectDelay,
+    slotsRefreshTimeout: Math.max(connectTimeout, 1000),
+    slotsRefreshInterval: 2000,
+    redisOptions: failClosedOptions(opts) satisfies Partial<RedisOptions>,
+  });
+  client.on("error", (error: Error) => opts.onError?.(error));
+  client.on("node error", (error: Error) => opts.onError?.(error));
+  return client;
+};
+
+/**
+ * The primary a set of Sentinels names. Every reconnection asks the Sentinels again, so after a failover the
+ * client lands on the new primary; a client still connected to a demoted primary (a failover without a crash)
+ * reconnects on its first READONLY reply, and the failover detector reconnects it as soon as Sentinel announces
+ * the switch. The failed command itself is not re-sent.
+ */
+export const createSentinelClient = (
+  sentinels: RedisNodeAddress[],
+  name: string,
+  opts: RedisClientOptions = {},
+): Redis => {
+  const client = new Redis({
+    ...failClosedOptions(opts),
+    sentinels,
+    name,
+    role: "master",
+    enableOfflineQueue: false,
+    retryStrategy: reconnectDelay,
+    sentinelRetryStrategy: reconnectDelay,
+    sentinelCommandTimeout: opts.connectTimeoutMs ?? 500,
+    failoverDetector: true,
+    reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 1 : false),
+    lazyConnect: false,
+  });
+  client.on("error", (error: Error) => opts.onError?.(error));
+  return client;
+};
+
+export function createStoreClient(target: RedisTarget, opts: RedisClientOptions = {}): RedisClient {
+  switch (target.kind) {
+    case "server":
+      return createRedisClient(target.url, opts);
+    case "cluster":
+      return createClusterClient(target.nodes, opts);
+    case "sentinel":
+      return createSentinelClient(target.sentinels, target.name, opts);
+  }
+}
