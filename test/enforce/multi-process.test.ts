@@ -12,7 +12,9 @@ let securityKey: string;
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  fleet = await startServeFleet({ count: 4, redisUrl: redis.url });
+  // A 400-call burst on a 2-core machine can queue past the 500 ms default command timeout; these tests are about
+  // exactness and revocation, not about the timeout (test/faults covers that), so give Redis room.
+  fleet = await startServeFleet({ count: 4, redisUrl: redis.url, env: { REDIS_COMMAND_TIMEOUT_MS: "3000" } });
   const admin = fleet.adminKey;
   agentKey = (
     await api(fleet.urls[0]!, "POST", "/v1/agents", { key: admin, body: { id: "agent-mp", scopes: ["*"] } })

@@ -29,7 +29,11 @@ async function waitForHealth(url: string, child: ChildProcess, logs: () => strin
   throw new Error(`leash serve at ${url} did not come up: ${logs()}`);
 }
 
-export async function startServeFleet(options: { count: number; redisUrl: string }): Promise<ServeFleet> {
+export async function startServeFleet(options: {
+  count: number;
+  redisUrl: string;
+  env?: Record<string, string>;
+}): Promise<ServeFleet> {
   const keysDir = join(await mkdtemp(join(tmpdir(), "leash-keys-")), "keys");
   const env = {
     REDIS_URL: options.redisUrl,
@@ -39,6 +43,7 @@ export async function startServeFleet(options: { count: number; redisUrl: string
     LOG_LEVEL: "warn",
     // No Vault here: staging-fix (which asks for Vault credentials) mints without them, as in dev mode.
     LEASH_CREDENTIALS_WITHOUT_VAULT: "omit",
+    ...options.env,
   };
   const init = await runCli(["init"], { env });
   if (init.code !== 0) throw new Error(`leash init failed: ${init.stderr}`);
