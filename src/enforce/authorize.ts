@@ -113,6 +113,21 @@ export function limitCounters(
   ];
 }
 
+/** The part of the enforce step that is about the token itself: generation and every revocation that may cover it. */
+export function tokenCheck(context: BrokerContext, claims: TaskTokenClaims) {
+  return {
+    env: claims.env,
+    generation: claims.gen,
+    jti: claims.jti,
+    task: claims.task,
+    agent: claims.client_id,
+    scope: claims.scope_id,
+    issuedAtMs: claims.iat * 1000,
+    nowMs: context.clock.now(),
+    taskRevocationTtlMs: revocationTtlMs(context),
+  };
+}
+
 /**
  * Every call leaves exactly one audit record: appended by the enforce step itself (same script, same round trip),
  * or, when leash decides without it or after it (bad token, held call), right after deciding.
@@ -156,17 +171,9 @@ export async function authorize(
   const needsApproval = !denyReason && destructive && environment?.protected === true;
 
   const check = {
-    env: claims.env,
-    generation: claims.gen,
-    jti: claims.jti,
-    task: claims.task,
-    agent: claims.client_id,
-    scope: claims.scope_id,
-    issuedAtMs: claims.iat * 1000,
-    nowMs: context.clock.now(),
+    ...tokenCheck(context, claims),
     denyReason: denyReason ?? undefined,
     limits,
-    taskRevocationTtlMs: revocationTtlMs(context),
     eventId: randomBytes(9).toString("base64url"),
   };
   const entry = authorizeEntry(claims, input, check.nowMs, origin);

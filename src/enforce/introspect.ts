@@ -3,7 +3,7 @@ import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
-import { revocationTtlMs } from "./revoke.ts";
+import { tokenCheck } from "./authorize.ts";
 
 export type Introspection = { active: false } | ({ active: true; token_type: "Bearer" } & TaskTokenClaims);
 
@@ -18,16 +18,8 @@ export async function introspect(context: BrokerContext, token: string): Promise
   if (!context.scopes.current().scopes.has(claims.scope_id)) return { active: false };
   // The same atomic check authorize uses, with no counters: nothing is consumed.
   const outcome = await context.store.enforce({
-    env: claims.env,
-    generation: claims.gen,
-    jti: claims.jti,
-    task: claims.task,
-    agent: claims.client_id,
-    scope: claims.scope_id,
-    issuedAtMs: claims.iat * 1000,
-    nowMs: context.clock.now(),
+    ...tokenCheck(context, claims),
     limits: [],
-    taskRevocationTtlMs: revocationTtlMs(context),
     eventId: "introspect",
   });
   return outcome.allow ? { active: true, token_type: "Bearer", ...claims } : { active: false };
