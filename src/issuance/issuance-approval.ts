@@ -6,17 +6,16 @@ import {
   type IssueApproval,
 } from "../approvals/approval.ts";
 import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
-import { agentActor, recordApprovalEvent, recordMintRefused } from "../audit/audit-trail.ts";
+import { agentActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { forbidden } from "../errors/leash-error.ts";
 import type { Principal } from "../store/store.ts";
 import {
-  decideGrant,
+  decideGrantRecorded,
   type IssuanceGrant,
   type IssuedToken,
   mintGranted,
-  requestAbout,
 } from "./issue-task-token.ts";
 import { type MintRequest, mintRequestSchema } from "./mint-request.ts";
 
@@ -85,14 +84,8 @@ export async function collectIssuance(
   if (!won) return { status: "delivered", approval: approvalView(used, nowMs) };
   await recordApprovalEvent(context, "approval.used", used, agentActor(agent.id), origin);
   const request = mintRequestSchema.parse((approval as IssueApproval).request);
-  let grant: IssuanceGrant;
-  try {
-    // Re-checked against the scope as it is now: it may have changed while the request waited.
-    grant = decideGrant(context, agent, request);
-  } catch (error) {
-    await recordMintRefused(context, requestAbout(context, agent.id, request), error, origin);
-    throw error;
-  }
+  // Re-checked against the scope as it is now: it may have changed while the request waited.
+  const grant = await decideGrantRecorded(context, agent, request, origin);
   const issued = await mintGranted(context, grant, origin);
   return { ...issued, status: "approved", approval: approvalView(used, nowMs) };
 }

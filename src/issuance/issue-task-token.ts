@@ -1,12 +1,7 @@
 // Decides whether an agent may have the token it asks for, and mints it. Over-asking is refused, never narrowed.
 import { randomBytes } from "node:crypto";
 import picomatch from "picomatch";
-import {
-  type MintAbout,
-  recordMintGranted,
-  recordMintPending,
-  recordMintRefused,
-} from "../audit/audit-trail.ts";
+import { type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { forbidden, LeashError, notFound } from "../errors/leash-error.ts";
@@ -22,7 +17,6 @@ import {
   recordTaskLease,
   type TaskCredentials,
 } from "../vault/task-credentials.ts";
-import { requestIssueApproval } from "./issuance-approval.ts";
 import type { MintRequest } from "./mint-request.ts";
 
 export interface IssuedToken {
@@ -111,7 +105,7 @@ export function decideGrant(context: BrokerContext, agent: Principal, request: M
   };
 }
 
-const grantAbout = (grant: IssuanceGrant): MintAbout => ({
+export const grantAbout = (grant: IssuanceGrant): MintAbout => ({
   agentId: grant.agentId,
   scope: grant.scope.id,
   environment: grant.scope.environment,
@@ -194,28 +188,17 @@ async function mintSigned(context: BrokerContext, grant: IssuanceGrant): Promise
   }
 }
 
-/** POST /v1/tokens: decide, then either mint now or park the request until a human approves its issuance. */
-export async function issueTaskToken(
+/** decideGrant, with a refusal recorded in the audit log before it is thrown. */
+export async function decideGrantRecorded(
   context: BrokerContext,
   agent: Principal,
   request: MintRequest,
-  origin: AuditOrigin = {},
-): Promise<IssuedToken | PendingIssuance> {
-  let grant: IssuanceGrant;
+  origin: AuditOrigin,
+): Promise<IssuanceGrant> {
   try {
-    grant = decideGrant(context, agent, request);
+    return decideGrant(context, agent, request);
   } catch (error) {
     await recordMintRefused(context, requestAbout(context, agent.id, request), error, origin);
     throw error;
   }
-  if (!grant.scope.approval.issue) return mintGranted(context, grant, origin);
-  const requestId = await requestIssueApproval(
-    context,
-    agent,
-    { ...request, task: grant.task },
-    grant,
-    origin,
-  );
-  await recordMintPending(context, grantAbout(grant), requestId, origin);
-  return { status: "pending", requestId, task: grant.task };
 }

@@ -1,8 +1,9 @@
 // POST /v1/tokens: an agent asks for a task token.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { BrokerContext } from "../../broker/context.ts";
-import { type IssuedToken, issueTaskToken } from "../../issuance/issue-task-token.ts";
+import type { IssuedToken } from "../../issuance/issue-task-token.ts";
 import { mintRequestSchema } from "../../issuance/mint-request.ts";
+import { issueTaskToken } from "../../issuance/request-token.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";
 import { requireAgent } from "../auth.ts";
 
