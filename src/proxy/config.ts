@@ -1,8 +1,7 @@
 // proxy.yaml: listeners, upstreams, their credentials and the rules mapping requests to actions; validated with zod.
 import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { formatPath, formatProblem } from "../scopes/load.ts";
+import { formatPath, formatProblem, parseYaml } from "../scopes/load.ts";
 import {
   actionName,
   describeValue,
@@ -344,30 +343,6 @@ export function parseProxyConfig(text: string, file: string): LoadProxyConfigRes
   }
   const config = compile(parsed.data, file, problems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
-}
-
-function parseYaml(text: string, file: string, problems: ProxyConfigProblem[]): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  for (const issue of [...doc.errors, ...doc.warnings]) {
-    const { line, col } = lineCounter.linePos(issue.pos[0]);
-    const message =
-      issue.code === "MULTIPLE_DOCS"
-        ? "expected one document, got several (remove the --- separator)"
-        : issue.message.split("\n")[0]!.replace(/:$/, "");
-    problems.push({
-      file,
-      path: "(root)",
-      message: `invalid YAML at line ${line}, column ${col}: ${message}`,
-    });
-  }
-  if (problems.length > 0) return undefined;
-  try {
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    problems.push({ file, path: "(root)", message: `invalid YAML: ${(error as Error).message}` });
-    return undefined;
-  }
 }
 
 /** Cross-field checks and compilation of patterns and templates; problems point at the field at fault. */

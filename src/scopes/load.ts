@@ -130,7 +130,11 @@ async function listYamlFiles(dir: string, problems: ScopeProblem[]): Promise<str
   return names;
 }
 
-function parseYaml(text: string, file: string, problems: ScopeProblem[]): unknown {
+/**
+ * Parses one YAML document; syntax errors and warnings become problems with line and column, and `undefined` is
+ * returned. Shared by every YAML file leash reads (scopes, proxy config) so they report the same way.
+ */
+export function parseYaml(text: string, file: string, problems: ScopeProblem[]): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const issues = [...doc.errors, ...doc.warnings];
