@@ -4,7 +4,8 @@
 //
 // Settings (environment): BENCH_QUICK=1 (short smoke run), BENCH_ROUNDS, BENCH_ROUND_SEC, BENCH_WARMUP_SEC,
 // BENCH_LEVELS (e.g. "1,50"), BENCH_SCALE_LEVELS, BENCH_SCENARIOS (ids to keep), BENCH_PHASES
-// (main,redis,guard,scaling,profile), BENCH_PROFILE_SEC, BENCH_LOG_LEVEL (leash LOG_LEVEL, default info as
+// (main,redis,guard,scaling,profile; cluster), BENCH_CLUSTER=1 (adds the cluster phase: authorize on a Redis Cluster
+// of 1 vs 3 primaries, at BENCH_SCALE_LEVELS), BENCH_PROFILE_SEC, BENCH_LOG_LEVEL (leash LOG_LEVEL, default info as
 // shipped), BENCH_KEEP=1 (keep the work directory with every process's log).
 // BENCH_COMPARE_TREE=<another checkout> adds a broker run from that tree (same Redis, keys, scopes, tokens) and
 // measures every chosen leash scenario on it too, interleaved round by round: an A/B of a change in one run, so
@@ -12,6 +13,7 @@
 import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { measureClusterPrimaries } from "./lib/cluster.ts";
 import { formatProfileSummary } from "./lib/cpuprofile.ts";
 import {
   corpusLines,
@@ -24,6 +26,7 @@ import { LoadGenerator } from "./lib/load-generator.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { measureHttp, measureRedis, measureScaling } from "./lib/measure.ts";
 import { type ProfileResult, profileScenario } from "./lib/profile.ts";
+import { redisFootprint } from "./lib/redis-server.ts";
 import { formatTable, formatVerdicts, judgeTargets, type ResultRow, setRatios } from "./lib/report.ts";
 import { buildFixture, compareScenarios, type Fixture, scenarioOrder } from "./lib/scenarios.ts";
 import { readSettings, TARGET_CONCURRENCY } from "./lib/settings.ts";
@@ -48,9 +51,14 @@ const stack = await startStack(settings);
 const load = LoadGenerator.start();
 const rows: ResultRow[] = [];
 const profiles: ProfileResult[] = [];
+const profileFailures: string[] = [];
 let guard: GuardMeasurement | null = null;
 let guardNote = "";
 let fixture: Fixture | undefined;
+const redisFootprints: { after: string; usedMemoryBytes: number; keys: number }[] = [];
+const noteRedis = async (after: string) => {
+  redisFootprints.push({ after, ...(await redisFootprint(stack.redis.port)) });
+};
 try {
   fixture = await buildFixture(stack);
   const all = [...fixture.scenarios, ...(stack.compare ? compareScenarios(fixture.scenarios) : [])];
@@ -60,6 +68,7 @@ try {
   if (phase("main")) {
     log("HTTP scenarios");
     rows.push(...(await measureHttp(settings, stack, load, chosen)));
+    await noteRedis("main");
   }
   if (phase("redis")) {
     log("Redis EVALSHA reference (redis-benchmark)");
@@ -79,6 +88,11 @@ try {
     rows.push(
       ...(await measureScaling(settings, stack, load, [byId("authorize-allow"), byId("leash-mint")])),
     );
+    await noteRedis("scaling");
+  }
+  if (phase("cluster")) {
+    log("cluster: authorize on a Redis Cluster of 1, then 3 primaries (2 brokers, 3 environments)");
+    rows.push(...(await measureClusterPrimaries(settings, load, stack.workDir)));
   }
   if (phase("profile")) {
     for (const broker of stack.brokers) await broker.service.stop();
@@ -87,7 +101,12 @@ try {
       ["leash-mint", "mint"],
     ] as const) {
       log(`profiling ${id}`);
-      profiles.push(await profileScenario(settings, stack, load, byId(id), name));
+      try {
+        profiles.push(await profileScenario(settings, stack, load, byId(id), name));
+      } catch (error) {
+        // A failed profile is reported, not allowed to throw away the measurements above.
+        profileFailures.push(`profile of ${id} failed: ${(error as Error).message.slice(0, 2000)}`);
+      }
     }
   }
 } finally {
@@ -97,16 +116,30 @@ try {
 }
 
 const main = rows
-  .filter((r) => !r.id.startsWith("scaling-"))
+  .filter((r) => !r.id.startsWith("scaling-") && !r.id.startsWith("cluster-"))
   .sort((a, b) => a.concurrency - b.concurrency || scenarioOrder(a.id) - scenarioOrder(b.id));
 const scaling = rows.filter((r) => r.id.startsWith("scaling-"));
+const cluster = rows.filter((r) => r.id.startsWith("cluster-"));
 const targets = judgeTargets(main, TARGET_CONCURRENCY, guard, guardNote);
 const machineNote = `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), shared by the load generator, the servers under test and Redis, with no pinning; load average ${machine.loadAverage.join(" ")} at the start. With ${machine.cpus} cores, more broker processes than cores only add contention: the scaling run shows what one Redis and this box allow, not what more cores would give.`;
 
 const out: string[] = [];
-out.push(formatTable(main, `leash bench — ${machine.date} — node ${machine.node}, ${machine.cpus} CPUs`));
+out.push(
+  formatTable(
+    main,
+    `leash bench — ${machine.date} — leash ${machine.commit}, node ${machine.node}, ${machine.cpus} CPUs`,
+  ),
+);
 if (scaling.length > 0)
   out.push("", formatTable(scaling, "Scaling: broker processes on one Redis (round-robin)"));
+if (cluster.length > 0)
+  out.push(
+    "",
+    formatTable(
+      cluster,
+      "Scaling: Redis Cluster, 1 vs 3 primaries (2 brokers; load over 3 environments, one slot each; Redis µs/req summed over primaries)",
+    ),
+  );
 out.push("", machineNote);
 if (guard) {
   out.push(
@@ -115,22 +148,31 @@ if (guard) {
   );
 } else if (phase("guard")) out.push("", `guard: skipped — ${guardNote}`);
 for (const note of fixture?.notes ?? []) out.push(`note: ${note}`);
+for (const footprint of redisFootprints) {
+  out.push(
+    `Redis after ${footprint.after}: ${(footprint.usedMemoryBytes / 2 ** 20).toFixed(0)} MiB used, ${footprint.keys} keys`,
+  );
+}
 out.push("", "Targets", formatVerdicts(targets));
 for (const profile of profiles) {
   const title = `profile ${profile.scenario} @${TARGET_CONCURRENCY} (${profile.rps.toFixed(0)} req/s under --cpu-prof; ${profile.file})`;
   out.push("", formatProfileSummary(title, profile.summary));
+  if (profile.note) out.push(`  WARNING: ${profile.note}`);
 }
+for (const failure of profileFailures) out.push("", `WARNING: ${failure}`);
 process.stdout.write(`${out.join("\n")}\n`);
 
 const report = {
   machine,
   settings,
-  notes: [machineNote, ...(fixture?.notes ?? [])],
+  notes: [machineNote, ...(fixture?.notes ?? []), ...profileFailures],
   durationSec: Math.round((Date.now() - started) / 1000),
   loadAverageAtEnd: rounded(loadavg()),
   results: main.map(({ summary, ...row }) => ({ ...row, ...summary })),
   scaling: scaling.map(({ summary, ...row }) => ({ ...row, ...summary })),
+  cluster: cluster.map(({ summary, ...row }) => ({ ...row, ...summary })),
   guard: guard ?? { skipped: guardNote },
+  redis: redisFootprints,
   targets,
   profiles: profiles.map(({ file, ...p }) => ({ ...p, file: file.replace(/^.*\/bench\//, "bench/") })),
 };

@@ -90,10 +90,18 @@ async function stagingFixWithoutVault(scopesDir: string): Promise<void> {
   await writeFile(join(scopesDir, "bench-staging-fix.yaml"), YAML.stringify(scope));
 }
 
+export interface InstallOptions {
+  /** How leash reaches Redis instead of REDIS_URL, e.g. { REDIS_CLUSTER_NODES } (bench/lib/cluster.ts). */
+  redisEnv?: Record<string, string>;
+  /** Changes the scopes directory before keys and `leash init` (extra environments). */
+  extendScopes?: (scopesDir: string) => Promise<void>;
+}
+
 export async function installLeash(
   workDir: string,
   redisUrl: string,
   logLevel: string,
+  options: InstallOptions = {},
 ): Promise<LeashInstallation> {
   const scopesDir = join(workDir, "scopes");
   const keysDir = join(workDir, "keys");
@@ -104,8 +112,9 @@ export async function installLeash(
     await writeFile(join(scopesDir, `${id}.yaml`), YAML.stringify(scope));
   }
   await stagingFixWithoutVault(scopesDir);
+  await options.extendScopes?.(scopesDir);
   const env = {
-    REDIS_URL: redisUrl,
+    ...(options.redisEnv ?? { REDIS_URL: redisUrl }),
     LEASH_KEYS_DIR: keysDir,
     LEASH_SCOPES_DIR: scopesDir,
     LEASH_ISSUER: "http://leash.bench",

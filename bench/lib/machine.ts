@@ -17,6 +17,8 @@ export interface MachineInfo {
   node: string;
   redis: string;
   packages: Record<string, string>;
+  /** The leash commit measured, "+dirty" when the working tree had changes. */
+  commit: string;
 }
 
 const packageVersion = (name: string): string => {
@@ -35,6 +37,20 @@ const readOrNull = (file: string): string | null => {
     return null;
   }
 };
+
+function leashCommit(): string {
+  try {
+    const cwd = fileURLToPath(new URL("../..", import.meta.url));
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src", "bin"], {
+      cwd,
+      encoding: "utf8",
+    });
+    return dirty.trim() ? `${head}+dirty` : head;
+  } catch {
+    return "?";
+  }
+}
 
 export function machineInfo(): MachineInfo {
   let redis = "?";
@@ -57,6 +73,7 @@ export function machineInfo(): MachineInfo {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     redis,
+    commit: leashCommit(),
     packages: Object.fromEntries(
       ["fastify", "oidc-provider", "autocannon", "ioredis", "jose", "pino"].map((name) => [
         name,

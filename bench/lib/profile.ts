@@ -6,7 +6,7 @@ import { type CpuProfile, type ProfileSummary, summariseProfile } from "./cpupro
 import { startLeashServe } from "./leash.ts";
 import type { LoadGenerator } from "./load-generator.ts";
 import { loadSpec } from "./measure.ts";
-import type { HttpScenario } from "./scenarios.ts";
+import { type HttpScenario, probeScenario } from "./scenarios.ts";
 import { type BenchSettings, TARGET_CONCURRENCY } from "./settings.ts";
 import type { Stack } from "./stack.ts";
 
@@ -19,6 +19,8 @@ export interface ProfileResult {
   rps: number;
   p99Ms: number;
   summary: ProfileSummary;
+  /** Set when some answers under load were not 2xx. */
+  note?: string;
 }
 
 export async function profileScenario(
@@ -33,12 +35,19 @@ export async function profileScenario(
   const server = await startLeashServe(stack.install, `leash-profile-${name}`, {
     nodeArgs: ["--cpu-prof", "--cpu-prof-dir", dir],
   });
+  await probeScenario(server.url, scenario);
   await load.run(loadSpec(scenario, [server.url], TARGET_CONCURRENCY, settings.warmupSec));
   // The profile covers the whole process (start-up included); only samples taken under load are summarised.
   // V8 stamps samples with the monotonic clock process.hrtime reads, so the window can be taken here.
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   const result = await load.run(loadSpec(scenario, [server.url], TARGET_CONCURRENCY, settings.profileSec));
   const toUs = Number(process.hrtime.bigint() / 1000n);
+  const refused = Object.entries(result.statusCodes).filter(([code]) => !code.startsWith("2"));
+  const refusedCount = refused.reduce((n, [, count]) => n + count, 0);
+  const note =
+    refusedCount > 0
+      ? `${refusedCount} of ${result.requests} answers were not 2xx (${refused.map(([code, n]) => `${code}×${n}`).join(", ")}): the profile mixes in the refusal path; see the broker log (BENCH_KEEP=1)`
+      : undefined;
   // The profile is written when the process exits.
   await server.service.stop(20_000);
   // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread (tsx's loader has a worker).
@@ -55,5 +64,6 @@ export async function profileScenario(
     rps: result.rps,
     p99Ms: result.p99Ms,
     summary: summariseProfile(profile, 25, { fromUs, toUs }),
+    ...(note ? { note } : {}),
   };
 }

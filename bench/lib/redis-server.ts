@@ -33,6 +33,32 @@ export const rawRedisCommand = (port: number, command: string, timeoutMs = 1000)
     socket.connect(port, "127.0.0.1", () => socket.write(`${command}\r\n`));
   });
 
+/** Memory and key count, to show what a run left behind (e.g. audit streams). */
+export async function redisFootprint(port: number): Promise<{ usedMemoryBytes: number; keys: number }> {
+  const info = await new Promise<string>((resolve, reject) => {
+    const socket = new Socket();
+    let reply = "";
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      reject(new Error("INFO timed out"));
+    });
+    socket.once("error", reject);
+    socket.on("data", (chunk) => {
+      reply += chunk.toString("utf8");
+      // A bulk string: "$<len>\r\n<body>\r\n".
+      const header = reply.indexOf("\r\n");
+      if (header > 0 && reply.length >= header + 2 + Number(reply.slice(1, header)) + 2) {
+        socket.destroy();
+        resolve(reply);
+      }
+    });
+    socket.connect(port, "127.0.0.1", () => socket.write("INFO memory\r\n"));
+  });
+  const usedMemoryBytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  const keys = Number((await rawRedisCommand(port, "DBSIZE")).replace(/^:/, ""));
+  return { usedMemoryBytes, keys };
+}
+
 export async function startBenchRedis(logDir: string): Promise<BenchRedis> {
   const binary = process.env.REDIS_SERVER_BIN ?? "redis-server";
   const dataDir = await mkdtemp(join(tmpdir(), "leash-bench-redis-"));

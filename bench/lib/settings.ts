@@ -43,7 +43,11 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     profileSec: Number(env.BENCH_PROFILE_SEC ?? (quick ? 3 : 10)),
     logLevel: env.BENCH_LOG_LEVEL ?? "info",
     scenarios: env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(",") : null,
-    phases: (env.BENCH_PHASES ?? "main,redis,guard,scaling,profile").split(","),
+    // BENCH_CLUSTER=1 adds the Redis Cluster run (1 vs 3 primaries, bench/lib/cluster.ts).
+    phases: [
+      ...(env.BENCH_PHASES ?? "main,redis,guard,scaling,profile").split(","),
+      ...(env.BENCH_CLUSTER === "1" ? ["cluster"] : []),
+    ],
     compareTree: env.BENCH_COMPARE_TREE ?? null,
     compareLogLevel: env.BENCH_COMPARE_LOG_LEVEL ?? env.BENCH_LOG_LEVEL ?? "info",
   };
