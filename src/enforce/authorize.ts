@@ -113,6 +113,11 @@ export function limitCounters(
   ];
 }
 
+/** Unique across processes (random per-process prefix) without paying for randomness on every call (6% of CPU). */
+const EVENT_ID_PREFIX = randomBytes(9).toString("base64url");
+let eventCounter = 0;
+const nextEventId = () => `${EVENT_ID_PREFIX}.${(eventCounter++).toString(36)}`;
+
 /** The part of the enforce step that is about the token itself: generation and every revocation that may cover it. */
 export function tokenCheck(context: BrokerContext, claims: TaskTokenClaims) {
   return {
@@ -174,7 +179,7 @@ export async function authorize(
     ...tokenCheck(context, claims),
     denyReason: denyReason ?? undefined,
     limits,
-    eventId: randomBytes(9).toString("base64url"),
+    eventId: nextEventId(),
   };
   const entry = authorizeEntry(claims, input, check.nowMs, origin);
   const about = { jti: claims.jti, task: claims.task, agent: claims.client_id, environment: claims.env };

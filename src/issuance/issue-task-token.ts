@@ -1,12 +1,11 @@
 // Decides whether an agent may have the token it asks for, and mints it. Over-asking is refused, never narrowed.
 import { randomBytes } from "node:crypto";
-import picomatch from "picomatch";
 import { type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { forbidden, LeashError, notFound } from "../errors/leash-error.ts";
 import { parseDuration } from "../scopes/duration.ts";
-import { globContains } from "../scopes/resource-glob.ts";
+import { globContains, matchesResource } from "../scopes/resource-glob.ts";
 import type { Scope } from "../scopes/schema.ts";
 import type { Principal } from "../store/store.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
@@ -44,8 +43,8 @@ export interface IssuanceGrant {
   ttlMs: number;
 }
 
-const matchesAny = (globs: string[], value: string) =>
-  globs.some((glob) => picomatch(glob, { dot: true })(value));
+/** Agent-id and scope-id globs share the resource globs' compiled-matcher cache (compiling on every mint was 5%). */
+const matchesAny = matchesResource;
 
 export const newTaskId = () => `task_${randomBytes(12).toString("base64url")}`;
 
@@ -144,10 +143,11 @@ export async function mintGranted(
 
 async function mintSigned(context: BrokerContext, grant: IssuanceGrant): Promise<IssuedToken> {
   const env = grant.scope.environment;
-  if (await context.store.isTaskRevoked(env, grant.task.id)) {
-    throw forbidden("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
-  }
-  const generation = await context.store.getGeneration();
+  const [taskRevoked, generation] = await Promise.all([
+    context.store.isTaskRevoked(env, grant.task.id),
+    context.store.getGeneration(),
+  ]);
+  if (taskRevoked) throw forbidden("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
   if (!generation) {
     throw new LeashError(
       "store_not_initialized",
