@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/faults/**"],
+    // Fault injection and the real Redis Cluster / Sentinel tests run in `npm run test:faults`.
+    exclude: ["test/faults/**", "test/cluster/**"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",

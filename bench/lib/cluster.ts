@@ -52,7 +52,7 @@ interface BenchCluster {
 }
 
 /** `primaries` redis-server processes (AOF on, as compose.yaml) forming one cluster, slots split evenly. */
-export async function startBenchCluster(primaries: number, dir: string): Promise<BenchCluster> {
+async function startBenchCluster(primaries: number, dir: string): Promise<BenchCluster> {
   const nodes: BenchCluster["nodes"] = [];
   for (let i = 0; i < primaries; i++) {
     const [port, busPort] = [await freePort(), await freePort()];

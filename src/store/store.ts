@@ -1,7 +1,8 @@
 // The one interface to leash's shared state. Redis in production, memory in dev mode; both pass test/store/contract.
 //
 // Key layout (Redis): everything an authorize decision reads or writes for environment E lives under the hash tag
-// `{env:E}`, so one Lua script touches one Redis Cluster slot. Principals and approvals are single keys.
+// `{env:E}`, so one Lua script touches one Redis Cluster slot. Principal keys share `{principals}` and approval
+// records with their pending index share `{approvals}` (docs/redis-keys.md).
 
 import type { ApprovalStore } from "./approvals.ts";
 import type { AuditDraft, AuditLog, EnforcementAuditDraft } from "./audit.ts";

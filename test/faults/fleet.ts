@@ -35,13 +35,14 @@ export async function scopesDirWith(extra: Record<string, string>): Promise<stri
 
 export async function startFleet(options: {
   count: number;
-  redisUrl: string;
+  /** Without it, `env` names Redis (REDIS_CLUSTER_NODES or REDIS_SENTINELS). */
+  redisUrl?: string;
   scopesDir?: string;
   env?: Record<string, string>;
 }): Promise<Fleet> {
   const keysDir = join(await mkdtemp(join(tmpdir(), "leash-fault-keys-")), "keys");
   const env: Record<string, string> = {
-    REDIS_URL: options.redisUrl,
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     LEASH_KEYS_DIR: keysDir,
     LEASH_SCOPES_DIR: options.scopesDir ?? SHIPPED_SCOPES_DIR,
     LEASH_ISSUER: "http://leash.test",

@@ -1,7 +1,7 @@
 // Audit chains in Redis streams: `leash:{env:E}:audit` per environment slot and `leash:{audit}` for the rest, each
 // with a head hash (`…:head`: hash, seq, id). Appends run as one Lua script that reads the head, finishes the
 // record's SHA-256 and writes record and head together, so any number of broker processes can append at once.
-import type { ChainableCommander, Redis } from "ioredis";
+import { type ChainableCommander, Cluster } from "ioredis";
 import { sha256Midstate } from "../../audit/midstate.ts";
 import {
   type AuditRecordFields,
@@ -21,6 +21,7 @@ import {
 } from "../audit.ts";
 import { AUDIT_APPEND_LUA } from "./audit-scripts.ts";
 import { failClosed } from "./fail-closed.ts";
+import type { RedisClient } from "./redis-client.ts";
 
 interface AuditCommands {
   leashAuditAppend(...args: Array<string | Buffer>): Promise<[string, string, string, string]>;
@@ -46,7 +47,7 @@ const SCAN_BATCH = 1000;
 export class RedisAudit implements AuditLog {
   private readonly commands: AuditCommands;
 
-  constructor(private readonly client: Redis) {
+  constructor(private readonly client: RedisClient) {
     client.defineCommand("leashAuditAppend", { lua: AUDIT_APPEND_LUA, numberOfKeys: 2 });
     this.commands = client as unknown as AuditCommands;
   }
@@ -94,24 +95,28 @@ export class RedisAudit implements AuditLog {
     return failClosed(async () => {
       const registered = await this.client.smembers(auditKeys.chains);
       // Streams written by a broker whose environments were never registered here are found by their key.
+      // SCAN walks one server: in a Redis Cluster, walk every primary (each holds its own slots' keys).
       const found: string[] = [];
-      let cursor = "0";
-      do {
-        const [next, keys] = await this.client.scan(
-          cursor,
-          "MATCH",
-          "leash:{env:*}:audit",
-          "COUNT",
-          SCAN_BATCH,
-          "TYPE",
-          "stream",
-        );
-        cursor = next;
-        for (const key of keys) {
-          const match = /^leash:\{env:([^{}]+)\}:audit$/.exec(key);
-          if (match) found.push(match[1]!);
-        }
-      } while (cursor !== "0");
+      const servers = this.client instanceof Cluster ? this.client.nodes("master") : [this.client];
+      for (const server of servers) {
+        let cursor = "0";
+        do {
+          const [next, keys] = await server.scan(
+            cursor,
+            "MATCH",
+            "leash:{env:*}:audit",
+            "COUNT",
+            SCAN_BATCH,
+            "TYPE",
+            "stream",
+          );
+          cursor = next;
+          for (const key of keys) {
+            const match = /^leash:\{env:([^{}]+)\}:audit$/.exec(key);
+            if (match) found.push(match[1]!);
+          }
+        } while (cursor !== "0");
+      }
       const environments = [...new Set([...registered, ...found])].sort();
       return [GLOBAL_CHAIN, ...environments.map((env) => chainOf(env))];
     });

@@ -4,7 +4,7 @@
 // disconnected fails at once), no retry or re-send of a command that may have run (an enforce is never counted
 // twice), a bounded command time, and reconnection forever with capped backoff so leash resumes by itself after a
 // restart or a failover.
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterOptions, type Command, Redis, type RedisOptions } from "ioredis";
 import type { LeashConfig } from "../../config/config.ts";
 
 /** A client of one Redis server, a Sentinel-managed primary, or a Redis Cluster. */
@@ -64,6 +64,29 @@ export const createRedisClient = (url: string, opts: RedisClientOptions = {}): R
   return client;
 };
 
+type SendArguments = Parameters<Cluster["sendCommand"]>;
+
+/**
+ * A Cluster that refuses a command at once while it is not connected to the cluster, instead of queueing it.
+ *
+ * ioredis' own `enableOfflineQueue: false` does that too, but also refuses ("Connection is closed.") every command
+ * for a node whose connection is still being opened, and ioredis opens node connections lazily, on their first
+ * command: a pipeline's second command on a fresh connection (after a start or a failover) would fail the whole
+ * pipeline, and its first command would wait for the command timeout. With the cluster's offline queue on, those
+ * commands wait in the node's own queue, under the command timeout, until the connection is up (or fails); and the
+ * cluster-wide queue, which has no timeout, is never used because of this check.
+ */
+class FailFastCluster extends Cluster {
+  override sendCommand(command: Command, stream?: SendArguments[1], node?: SendArguments[2]): unknown {
+    // CLUSTER commands are how ioredis itself checks readiness while it connects.
+    if (this.status !== "ready" && command.name !== "cluster") {
+      command.reject(new Error("Redis Cluster is not connected"));
+      return command.promise;
+    }
+    return super.sendCommand(command, stream, node);
+  }
+}
+
 /**
  * A Redis Cluster client. A command whose node connection closes, or that meets CLUSTERDOWN, fails at once
  * (retryDelayOnFailover/ClusterDown 0: ioredis would otherwise re-send it to another node, and a script that may
@@ -72,8 +95,10 @@ export const createRedisClient = (url: string, opts: RedisClientOptions = {}): R
  */
 export const createClusterClient = (nodes: RedisNodeAddress[], opts: RedisClientOptions = {}): Cluster => {
   const connectTimeout = opts.connectTimeoutMs ?? 500;
-  const client = new Cluster(nodes, {
-    enableOfflineQueue: false,
+  const client = new FailFastCluster(nodes, {
+    // See FailFastCluster: commands are refused while the cluster is not connected; per node they may wait for the
+    // connection being opened, bounded by the command timeout.
+    enableOfflineQueue: true,
     enableReadyCheck: true,
     scaleReads: "master",
     maxRedirections: 16,
@@ -87,7 +112,7 @@ export const createClusterClient = (nodes: RedisNodeAddress[], opts: RedisClient
     slotsRefreshTimeout: Math.max(connectTimeout, 1000),
     slotsRefreshInterval: 2000,
     redisOptions: failClosedOptions(opts) satisfies Partial<RedisOptions>,
-  });
+  } satisfies ClusterOptions);
   client.on("error", (error: Error) => opts.onError?.(error));
   client.on("node error", (error: Error) => opts.onError?.(error));
   return client;

@@ -174,16 +174,24 @@ export class RedisLeaseStore implements LeaseStore {
       const envs = await this.client.smembers(leaseKeys.environments);
       const totals: LeaseRevocationBacklog = { queued: 0, attempted: 0, scheduled: 0 };
       if (envs.length === 0) return totals;
-      const pipeline = this.client.pipeline();
-      for (const env of envs) {
-        pipeline.zcard(leaseKeys.queue(env)).hlen(leaseKeys.attempts(env)).zcard(leaseKeys.schedule(env));
+      // One pipeline per environment: each environment's keys live in their own slot (in a Cluster, on any node).
+      const perEnv = await Promise.all(
+        envs.map((env) =>
+          this.client
+            .pipeline()
+            .zcard(leaseKeys.queue(env))
+            .hlen(leaseKeys.attempts(env))
+            .zcard(leaseKeys.schedule(env))
+            .exec(),
+        ),
+      );
+      for (const results of perEnv) {
+        (results ?? []).forEach(([error, count], index) => {
+          if (error) throw error;
+          const field = (["queued", "attempted", "scheduled"] as const)[index % 3]!;
+          totals[field] += Number(count);
+        });
       }
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([error, count], index) => {
-        if (error) throw error;
-        const field = (["queued", "attempted", "scheduled"] as const)[index % 3]!;
-        totals[field] += Number(count);
-      });
       return totals;
     });
   }

@@ -27,7 +27,6 @@
 //   audit outside any environment: leash:{audit} (stream), leash:{audit}:head (hash), leash:audit:chains (set)
 //
 //   A newer revocation of the same target never lowers the stored atMs nor shortens the marker's life.
-import type { Redis } from "ioredis";
 import type { LeashConfig } from "../../config/config.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
@@ -116,7 +115,7 @@ export class RedisStore implements Store {
     this.approvals = new RedisApprovals(client, this.replicationWait);
     this.leases = new RedisLeaseStore(client, this.replicationWait);
     // RedisAudit is typed for one server; it only issues commands a Cluster client has too (its keys carry tags).
-    this.audit = new RedisAudit(client as Redis);
+    this.audit = new RedisAudit(client);
   }
 
   /**
