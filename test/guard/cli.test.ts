@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { guardCorpusUrl } from "../helpers/guard-corpus.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BIN = join(ROOT, "bin/leash.js");
@@ -106,10 +107,7 @@ describe("leash guard check", () => {
   });
 
   it("classifies 1,000 JSON lines in order, with an error object for each bad line", async () => {
-    const corpus = readFileSync(
-      new URL("../../../shared/guard-corpus/commands.jsonl", import.meta.url),
-      "utf8",
-    )
+    const corpus = readFileSync(guardCorpusUrl(), "utf8")
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l).cmd as string);

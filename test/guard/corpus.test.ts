@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { classify } from "../../src/guard/classify.ts";
+import { guardCorpusUrl } from "../helpers/guard-corpus.ts";
 
 interface Labelled {
   cmd: string;
@@ -47,7 +48,7 @@ function score(rows: Labelled[]) {
 }
 
 const SETS: [string, URL][] = [
-  ["shared corpus", new URL("../../../shared/guard-corpus/commands.jsonl", import.meta.url)],
+  ["shared corpus", guardCorpusUrl()],
   ["hard cases", new URL("./cases.jsonl", import.meta.url)],
 ];
 

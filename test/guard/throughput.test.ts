@@ -2,12 +2,10 @@
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { classify } from "../../src/guard/classify.ts";
+import { guardCorpusUrl } from "../helpers/guard-corpus.ts";
 
 it("classifies thousands of commands per second", () => {
-  const commands = [
-    new URL("../../../shared/guard-corpus/commands.jsonl", import.meta.url),
-    new URL("./cases.jsonl", import.meta.url),
-  ].flatMap((url) =>
+  const commands = [guardCorpusUrl(), new URL("./cases.jsonl", import.meta.url)].flatMap((url) =>
     readFileSync(url, "utf8")
       .split("\n")
       .filter((l) => l.trim())
