@@ -11,10 +11,9 @@ export interface VaultReadiness {
   detail?: string;
   /** Absent when the store cannot be read (already reported as a store problem). */
   revocation_backlog?: LeaseRevocationBacklog;
-  /**
-   * Things an operator should know that do not make the broker unready: authorize and revocation keep working
-   * without Vault, so a Vault outage degrades minting of credential scopes only.
-   */
+  /** Why Vault makes the broker unready (configured, but unreachable, sealed or failing). */
+  problem?: string;
+  /** Things an operator should know that do not make the broker unready (a lease revocation backlog). */
   warnings: string[];
 }
 
@@ -39,9 +38,7 @@ export async function checkVaultReadiness(context: BrokerContext): Promise<Vault
       readiness.detail = error instanceof LeashError ? error.message : "Vault health check failed";
     }
     if (readiness.status !== "ok") {
-      readiness.warnings.push(
-        `Vault is ${readiness.status}: scopes with Vault credentials cannot be minted; lease revocations wait in the queue`,
-      );
+      readiness.problem = `Vault is ${readiness.status}: scopes with Vault credentials cannot be minted; lease revocations wait in the queue`;
     }
   }
   if (backlog.status === "fulfilled") {

@@ -60,16 +60,16 @@ describe("/readyz with a Vault configured", () => {
     await withVault?.close();
   });
 
-  it("reports an unreachable Vault with a warning but stays ready: authorize and revocation do not need it", async () => {
+  it("is not ready while a configured Vault is unreachable, and says so", async () => {
     withVault = await startTestBroker({
       vault: { addr: `http://127.0.0.1:${await freePort()}`, token: "t", timeoutMs: 300 },
     });
     const ready = await api(withVault.url, "GET", "/readyz");
-    expect(ready.status).toBe(200);
+    expect(ready.status).toBe(503);
     expect(ready.body.vault).toMatchObject({ configured: true, status: "unavailable" });
-    expect(ready.body.warnings[0]).toMatch(
-      /^Vault is unavailable: scopes with Vault credentials cannot be minted/,
-    );
+    expect(ready.body.problems).toEqual([
+      expect.stringMatching(/^Vault is unavailable: scopes with Vault credentials cannot be minted/),
+    ]);
   });
 });
 

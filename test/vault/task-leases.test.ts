@@ -249,9 +249,9 @@ describe("when Vault fails", () => {
       expectProblem(response, 503, "vault_unavailable");
       expect(response.body.detail).toContain("database/creds/staging-readwrite");
       const ready = await api(test.url, "GET", "/readyz");
-      expect(ready.status).toBe(200);
+      expect(ready.status).toBe(503);
       expect(ready.body.vault).toMatchObject({ configured: true, status: "unavailable" });
-      expect(ready.body.warnings.join(" ")).toContain("Vault is unavailable");
+      expect(ready.body.problems.join(" ")).toContain("Vault is unavailable");
       // Scopes without credentials keep minting.
       expect((await mint({ scope: "production-read", task: { intent: "look" } })).status).toBe(201);
     } finally {

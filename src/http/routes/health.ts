@@ -20,7 +20,7 @@ export const healthRoutes =
       security: [],
       successes: {
         200: "Ready (Vault's state and the lease revocation backlog are reported, with warnings)",
-        503: "Not ready: `problems` says why (store unreachable, generation missing, no signing key for …)",
+        503: "Not ready: `problems` says why (store unreachable, generation missing, no signing key, Vault down)",
       },
       problems: [],
     };
@@ -38,8 +38,10 @@ export const healthRoutes =
         (env) => !context.keys.get(env),
       );
       if (missingKeys.length > 0) problems.push(`no signing key for ${missingKeys.join(", ")}`);
-      // Reported, not a reason to be unready: authorize and revocation never depend on Vault.
-      const { warnings, ...vault } = await checkVaultReadiness(context);
+      // Issue 9: a configured Vault that cannot be reached makes the broker unready. Authorize and revocation still
+      // answer on this process; only a load balancer acting on readiness would route around it.
+      const { warnings, problem: vaultProblem, ...vault } = await checkVaultReadiness(context);
+      if (vaultProblem) problems.push(vaultProblem);
       const body = {
         status: problems.length === 0 ? "ready" : "not_ready",
         problems,
