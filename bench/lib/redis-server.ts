@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { rawRedisCommand } from "../../test/helpers/redis-server.ts";
 import { freePort } from "./ports.ts";
 import { type Service, sleep, startService } from "./service.ts";
 
@@ -13,25 +14,8 @@ export interface BenchRedis {
   stop(): Promise<void>;
 }
 
-/** One inline command over a raw socket; the first reply line. */
-export const rawRedisCommand = (port: number, command: string, timeoutMs = 1000): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const socket = new Socket();
-    let reply = "";
-    const done = (error: Error | null, value = "") => {
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(value);
-    };
-    socket.setTimeout(timeoutMs, () => done(new Error(`no reply to ${command} within ${timeoutMs} ms`)));
-    socket.once("error", (error) => done(error));
-    socket.on("data", (chunk) => {
-      reply += chunk.toString("utf8");
-      const end = reply.indexOf("\r\n");
-      if (end >= 0) done(null, reply.slice(0, end));
-    });
-    socket.connect(port, "127.0.0.1", () => socket.write(`${command}\r\n`));
-  });
+/** The tests' raw-socket client (one inline command, the first reply line), shared with bench/lib/cluster.ts. */
+export { rawRedisCommand };
 
 /** Memory and key count, to show what a run left behind (e.g. audit streams). */
 export async function redisFootprint(port: number): Promise<{ usedMemoryBytes: number; keys: number }> {

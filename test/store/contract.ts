@@ -6,6 +6,30 @@ import type { Approval } from "../../src/approvals/approval.ts";
 import type { ManualClock } from "../../src/clock/clock.ts";
 import type { EnforcementCheck, LimitCounter, Principal, Store } from "../../src/store/store.ts";
 
+/** A pending call approval, for the approvals contract and other store tests. */
+export const sampleCallApproval: Approval = {
+  kind: "call",
+  id: "apr_0123456789abcdef",
+  version: 1,
+  status: "pending",
+  env: "production",
+  scope: "production-ops",
+  agent: "agent-1",
+  owner: "admin",
+  task: "t1",
+  intent: "remove an old volume",
+  rule: { approvers: ["sre"], quorum: 1 },
+  approvedBy: [],
+  deniedBy: null,
+  denyReason: null,
+  createdAt: 1000,
+  expiresAt: 2000,
+  jti: "j1",
+  action: "volume:delete",
+  resource: "railway:p/env/production/volume/v1",
+  requestHash: "",
+};
+
 export interface StoreFixture {
   store: Store;
   clock: ManualClock;
@@ -440,28 +464,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
     });
 
     describe("approvals", () => {
-      const approval: Approval = {
-        kind: "call",
-        id: "apr_0123456789abcdef",
-        version: 1,
-        status: "pending",
-        env: "production",
-        scope: "production-ops",
-        agent: "agent-1",
-        owner: "admin",
-        task: "t1",
-        intent: "remove an old volume",
-        rule: { approvers: ["sre"], quorum: 1 },
-        approvedBy: [],
-        deniedBy: null,
-        denyReason: null,
-        createdAt: 1000,
-        expiresAt: 2000,
-        jti: "j1",
-        action: "volume:delete",
-        resource: "railway:p/env/production/volume/v1",
-        requestHash: "",
-      };
+      const approval = sampleCallApproval;
 
       it("creates once, reads back, and lists pending", async () => {
         await store.approvals.create(approval, MINUTE);

@@ -6,13 +6,13 @@ import { createHash, randomUUID } from "node:crypto";
 import calculateSlot from "cluster-key-slot";
 import { type Command, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Approval } from "../../src/approvals/approval.ts";
 import { approvalKeys } from "../../src/store/approvals.ts";
 import { auditKeys } from "../../src/store/audit.ts";
 import { leaseKeys, storeKeys } from "../../src/store/keys.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { EnforcementCheck, Principal, RevocationTarget } from "../../src/store/store.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
+import { sampleCallApproval } from "./contract.ts";
 
 type WriteStream = Parameters<Redis["sendCommand"]>[1];
 
@@ -227,28 +227,7 @@ async function exerciseEveryMethod(store: RedisStore): Promise<void> {
   await store.leases.environments();
   await store.leases.backlog();
 
-  const approval: Approval = {
-    kind: "call",
-    id: "apr_0123456789abcdef",
-    version: 1,
-    status: "pending",
-    env: "production",
-    scope: "production-ops",
-    agent: "agent-1",
-    owner: "admin",
-    task: "t1",
-    intent: "remove an old volume",
-    rule: { approvers: ["sre"], quorum: 1 },
-    approvedBy: [],
-    deniedBy: null,
-    denyReason: null,
-    createdAt: 1000,
-    expiresAt: 2000,
-    jti: "j1",
-    action: "volume:delete",
-    resource: "railway:p/env/production/volume/v1",
-    requestHash: "",
-  };
+  const approval = sampleCallApproval;
   await store.approvals.create(approval, 60_000);
   await store.approvals.get(approval.id);
   await store.approvals.replace({ ...approval, version: 2, status: "approved", approvedBy: ["alice"] });
