@@ -3,7 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { currentTotp, generateTotpSecret } from "../../src/approvals/totp.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
-import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import {
+  api,
+  mintToken,
+  PRODUCTION_SENSITIVE_SCOPE,
+  scopesDirWith,
+  startTestBroker,
+  type TestBroker,
+} from "../helpers/broker.ts";
 
 const production = (path: string) => `railway:prj_demo/env/production/${path}`;
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
@@ -20,15 +27,7 @@ beforeAll(async () => {
       "ttl: {default: 10m, max: 30m}",
       "approval: {destructive: {approvers: [sre], quorum: 2}}",
     ].join("\n"),
-    "production-sensitive.yaml": [
-      "description: reading production needs a human first",
-      "environment: production",
-      'agents: ["*"]',
-      "actions: [volume:read]",
-      'resources: ["railway:prj_demo/env/production/**"]',
-      "ttl: {default: 10m, max: 30m}",
-      "approval: {issue: {approvers: [sre], quorum: 1}}",
-    ].join("\n"),
+    "production-sensitive.yaml": PRODUCTION_SENSITIVE_SCOPE,
   });
   test = await startTestBroker({ clock, scopesDir });
 });

@@ -10,7 +10,14 @@ import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import {
+  api,
+  mintToken,
+  PRODUCTION_SENSITIVE_SCOPE,
+  scopesDirWith,
+  startTestBroker,
+  type TestBroker,
+} from "../helpers/broker.ts";
 import { runCli } from "../helpers/cli.ts";
 import { startRedisServer } from "../helpers/redis-server.ts";
 
@@ -21,15 +28,7 @@ let test: TestBroker;
 
 beforeAll(async () => {
   const scopesDir = await scopesDirWith({
-    "production-sensitive.yaml": [
-      "description: reading production needs a human first",
-      "environment: production",
-      'agents: ["*"]',
-      "actions: [volume:read]",
-      'resources: ["railway:prj_demo/env/production/**"]',
-      "ttl: {default: 10m, max: 30m}",
-      "approval: {issue: {approvers: [sre], quorum: 1}}",
-    ].join("\n"),
+    "production-sensitive.yaml": PRODUCTION_SENSITIVE_SCOPE,
   });
   test = await startTestBroker({ clock, scopesDir });
 });

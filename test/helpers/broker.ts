@@ -120,6 +120,17 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   return { broker, url, store, keys, totpSecrets, close: () => broker.close() };
 }
 
+/** A scope whose tokens are issued only after an approver of group sre says yes (issuance approval). */
+export const PRODUCTION_SENSITIVE_SCOPE = [
+  "description: reading production needs a human first",
+  "environment: production",
+  'agents: ["*"]',
+  "actions: [volume:read]",
+  'resources: ["railway:prj_demo/env/production/**"]',
+  "ttl: {default: 10m, max: 30m}",
+  "approval: {issue: {approvers: [sre], quorum: 1}}",
+].join("\n");
+
 /** A copy of the shipped scopes plus extra scope files, for tests that need a scope the examples do not have. */
 export async function scopesDirWith(extraFiles: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "leash-scopes-"));
