@@ -150,48 +150,33 @@ const firebase = verbCli("firebase", {
   valueFlags: ["--project", "-P", "--token", "--only", "--except"],
 });
 
+/** Flags of `gh api` that take a value; `gh` itself also takes these (and -R/--repo) before the subcommand. */
+const GH_API_VALUE_FLAGS = [
+  "-X",
+  "--method",
+  "-H",
+  "--header",
+  "-f",
+  "--field",
+  "-F",
+  "--raw-field",
+  "--input",
+  "--hostname",
+  "-q",
+  "--jq",
+  "-t",
+  "--template",
+];
+
 const gh = verbCli("gh", {
-  valueFlags: [
-    "-R",
-    "--repo",
-    "-X",
-    "--method",
-    "-H",
-    "--header",
-    "-f",
-    "--field",
-    "-F",
-    "--raw-field",
-    "--input",
-    "--hostname",
-    "-q",
-    "--jq",
-    "-t",
-    "--template",
-  ],
+  valueFlags: ["-R", "--repo", ...GH_API_VALUE_FLAGS],
   verbs: { close: "harmless", merge: "harmless", archive: "harmless" },
   rules: [
     {
       when: (c) => c.inv.args[0] === "api",
       apply: (c, an) => {
         const parsed = parseArgs(c.inv.args.slice(1), {
-          valueFlags: flagSet(
-            "-X",
-            "--method",
-            "-H",
-            "--header",
-            "-f",
-            "--field",
-            "-F",
-            "--raw-field",
-            "--input",
-            "--hostname",
-            "-q",
-            "--jq",
-            "-t",
-            "--template",
-            "--cache",
-          ),
+          valueFlags: flagSet(...GH_API_VALUE_FLAGS, "--cache"),
         });
         const fields = parsed.values("-f", "--field", "-F", "--raw-field");
         const method =
