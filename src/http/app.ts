@@ -12,9 +12,11 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
 import type { Broker } from "../broker/broker.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { StoreUnavailableError } from "../errors/leash-error.ts";
+import { accessLogger } from "../log/logger.ts";
 import { documentResponses } from "./openapi.ts";
 import { problem, sendProblem, toProblem } from "./problem.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -30,16 +32,20 @@ import { tokenRoutes } from "./routes/tokens.ts";
 
 /** One JSON line per request, after it completes; no headers or bodies, so no secrets. */
 class OneLinePerRequest extends LogController {
+  constructor(private readonly access: Logger) {
+    super({ requestIdLogLabel: "request_id" });
+  }
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
     const line = {
+      request_id: request.id,
       method: request.method,
       route: request.routeOptions.url,
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 100) / 100,
     };
     if (error) request.log.error({ ...line, err: error.message }, "request errored");
-    else request.log.info(line, "request");
+    else if (this.access.isLevelEnabled("info")) this.access.info(line, "request");
   }
 }
 
@@ -72,7 +78,7 @@ export interface AppHooks {
 export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
-    logController: new OneLinePerRequest({ requestIdLogLabel: "request_id" }),
+    logController: new OneLinePerRequest(accessLogger(context.logger)),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestId,
     requestIdHeader: false,

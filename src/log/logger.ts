@@ -1,4 +1,6 @@
-// The one logger: pino, JSON lines, secret-bearing fields redacted wherever they appear.
+// The broker's logs: pino, JSON lines. The logger redacts secret-bearing fields wherever they appear; the access log
+// (one line per request, fixed fields that never hold a secret) skips redaction, which would cost more than the rest
+// of the line. Both write asynchronously: a line waits for the write before it, not for the disk or pipe.
 import pino, { type Logger } from "pino";
 
 export const REDACTED_PATHS = [
@@ -42,6 +44,16 @@ export const REDACTED_PATHS = [
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     { level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
-    destination ?? pino.destination(2),
+    // pino flushes what is still buffered when the process exits.
+    destination ?? pino.destination({ dest: 2, sync: false }),
   );
+}
+
+/**
+ * The access log next to `logger`: same level, same destination, no redaction. Only for lines whose fields leash
+ * builds itself from values that cannot hold a secret (method, route template, status, duration, request id).
+ */
+export function accessLogger(logger: Logger): Logger {
+  const destination = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
+  return pino({ level: logger.level }, destination);
 }

@@ -36,6 +36,9 @@ const reconnectDelay = (attempt: number) => Math.min(50 * attempt, MAX_RECONNECT
 
 /** Options every connection to a Redis server shares, in each topology. */
 const failClosedOptions = (opts: RedisClientOptions) => ({
+  // Commands issued in the same event-loop turn go out as one pipeline (one write, one read on each side): under
+  // load this halves Redis' CPU per decision. Each command still gets its own reply or error.
+  enableAutoPipelining: true,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
   commandTimeout: opts.commandTimeoutMs ?? 500,
@@ -99,6 +102,7 @@ export const createClusterClient = (nodes: RedisNodeAddress[], opts: RedisClient
     // See FailFastCluster: commands are refused while the cluster is not connected; per node they may wait for the
     // connection being opened, bounded by the command timeout.
     enableOfflineQueue: true,
+    enableAutoPipelining: true,
     enableReadyCheck: true,
     scaleReads: "master",
     maxRedirections: 16,
