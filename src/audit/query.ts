@@ -3,9 +3,8 @@
 // Records are ordered by (stream id, chain): a stream id is the record's time in ms then a per-stream counter, so
 // the merged order is time order, ties broken by chain name. A cursor names the last position a page covered.
 import { badRequest } from "../errors/leash-error.ts";
-import type { AuditLog, StoredAuditEntry } from "../store/audit.ts";
+import { type AuditLog, compareStreamIds, type StoredAuditEntry } from "../store/audit.ts";
 import { chainOf } from "./record.ts";
-import { compareStreamIds } from "./verify-chain.ts";
 
 export interface AuditFilters {
   task?: string;
@@ -21,7 +20,7 @@ export interface AuditFilters {
 
 export type AuditOrder = "asc" | "desc";
 
-/** A record as the API shows it: its chain and stream id, then its stored fields (hash included). */
+/** A record as the API shows it: its chain and stream id, then its stored fields (seq included). */
 export type AuditRecordView = { chain: string; id: string } & Record<string, string>;
 
 export interface AuditPage {

@@ -1,13 +1,12 @@
-// An audit record: its fields in their one canonical order, and the SHA-256 that chains it to the record before.
+// An audit record: its fields in their one canonical order, its canonical encoding and the chain hash over a run.
 //
-// Every value is a string (absent = ""), so the canonical encoding is the same in Node and in Redis Lua:
-// `{"v":"1","time":"…",…,"prev":"…"}` — a JSON object with the fields in AUDIT_FIELDS order, each value a JSON
-// string as JSON.stringify writes it, no whitespace. The record's `hash` is the SHA-256 (hex) of that string;
-// `prev` is the hash of the record before it in the same chain (GENESIS_HASH for the first). docs/audit.md.
+// Every value is a string (absent = ""), so the stored record and its encoding are the same wherever they are made.
+// Records are appended raw (no hash in Redis); a sealer (seal-chain.ts) later chains them in stream order:
+// h_i = SHA-256(h_{i-1} as 64 hex digits ‖ canonical(record_i)), h_0 = GENESIS_HASH. docs/audit.md.
 import { createHash } from "node:crypto";
 
-/** The format version written in every record's `v`. */
-export const AUDIT_FORMAT_VERSION = "1";
+/** The format version written in every record's `v`: 2 = appended raw, chained by seals (1 held prev/hash). */
+export const AUDIT_FORMAT_VERSION = "2";
 
 /** Fields the caller knows when it appends: everything up to `detail`, in canonical order. */
 export const AUDIT_ENTRY_FIELDS = [
@@ -30,20 +29,20 @@ export const AUDIT_ENTRY_FIELDS = [
 
 /**
  * Fields that may be decided inside the store's atomic step (the enforce script decides an authorize call's
- * decision, reason and exhausted limit), then the chain fields the store always fills in. They come last so the
- * caller can hash everything before them and the store only finishes the hash (see src/audit/midstate.ts).
+ * decision, reason and exhausted limit), then the record's number in its chain, which the store assigns.
  */
 export const AUDIT_DECIDED_FIELDS = ["decision", "reason", "limit"] as const;
-export const AUDIT_CHAIN_FIELDS = ["seq", "prev"] as const;
+export const AUDIT_CHAIN_FIELDS = ["seq"] as const;
 
+/** Every stored field, in stored (and canonical) order. */
 export const AUDIT_FIELDS = [...AUDIT_ENTRY_FIELDS, ...AUDIT_DECIDED_FIELDS, ...AUDIT_CHAIN_FIELDS] as const;
 export type AuditField = (typeof AUDIT_FIELDS)[number];
 
-/** `prev` of the first record of a chain. */
+/** The chain hash before a chain's first record (a seal's `prev` at genesis). */
 export const GENESIS_HASH = "0".repeat(64);
 
-/** A record as stored: every field, and its own hash. */
-export type AuditRecordFields = Record<AuditField, string> & { hash: string };
+/** A record as stored: every field. */
+export type AuditRecordFields = Record<AuditField, string>;
 
 /** Event names, `<subject>.<verb>`; the list is documented in docs/audit.md. */
 export type AuditEvent =
@@ -120,26 +119,23 @@ export function entryFields(entry: AuditEntry): Array<[string, string]> {
 export const decidedFields = (decision: AuditDecision): Array<[string, string]> =>
   AUDIT_DECIDED_FIELDS.map((field) => [field, wellFormed(decision[field] ?? "")]);
 
-const member = ([name, value]: [string, string]) => `${JSON.stringify(name)}:${JSON.stringify(value)}`;
-
-/** The start of the canonical string: `{` and the caller-known fields, without a trailing comma. */
-export const canonicalPrefix = (fields: Array<[string, string]>): string =>
-  `{${fields.map(member).join(",")}`;
-
 /**
- * The canonical string of a stored record, built independently of canonicalPrefix (JSON.stringify of an object
- * with the fields in canonical order), so `leash audit verify` does not share the append path's code.
+ * The canonical encoding of a stored record: JSON.stringify of an object with every field of AUDIT_FIELDS in
+ * that order (a missing one as ""), then `id`, the record's stream id, so a record cannot be moved in its chain
+ * (or in time) without changing its chain hash.
  */
-export function canonicalAuditString(record: Record<AuditField, string>): string {
+export function canonicalAuditString(record: Partial<Record<AuditField, string>>, id: string): string {
   const ordered: Record<string, string> = {};
-  for (const field of AUDIT_FIELDS) ordered[field] = record[field];
+  for (const field of AUDIT_FIELDS) ordered[field] = record[field] ?? "";
+  ordered.id = id;
   return JSON.stringify(ordered);
 }
 
 export const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 
-export const auditRecordHash = (record: Record<AuditField, string>): string =>
-  sha256Hex(canonicalAuditString(record));
+/** h_i = SHA-256(h_{i-1} ‖ canonical(record_i)): the previous chain hash as 64 hex digits, then the encoding. */
+export const chainHash = (prev: string, record: Partial<Record<AuditField, string>>, id: string): string =>
+  createHash("sha256").update(prev, "latin1").update(canonicalAuditString(record, id), "utf8").digest("hex");
 
 /** Chains: one per environment (`env:<name>`) and one for events outside any environment (`global`). */
 export const GLOBAL_CHAIN = "global";

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { expireOverdueApprovals } from "../approvals/call-approval.ts";
 import { type ApprovalEvents, ignoreApprovalEvents } from "../approvals/events.ts";
+import { AuditSealer, type AuditSealerOptions } from "../audit/audit-sealer.ts";
 import type { Clock } from "../clock/clock.ts";
 import { buildApp } from "../http/app.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
@@ -23,6 +24,8 @@ export interface Broker {
   reloadScopes(): Promise<ScopeLoadResult>;
   /** Ends Vault leases from the durable queue; running while the broker has a Vault, else null. */
   leaseRevoker: LeaseRevoker | null;
+  /** Seals the audit chains (and trims them past the retention); always running. */
+  auditSealer: AuditSealer;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,8 @@ export interface BrokerParts {
   vault?: VaultCredentialsClient;
   credentialsWithoutVault?: BrokerContext["credentialsWithoutVault"];
   leaseRevokerOptions?: LeaseRevokerOptions;
+  /** LEASH_AUDIT_SEAL_INTERVAL_MS and LEASH_AUDIT_RETENTION (leash serve); defaults otherwise. */
+  auditSealerOptions?: AuditSealerOptions;
   /** Made before the store when the store's error hook should count into it (leash serve); else made here. */
   metrics?: BrokerMetrics;
 }
@@ -86,15 +91,22 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
       )
     : null;
   leaseRevoker?.start();
+  const auditSealer = new AuditSealer(
+    { audit: parts.store.audit, clock: parts.clock, logger: parts.logger },
+    parts.auditSealerOptions,
+  );
+  auditSealer.start();
   return {
     context,
     app,
     scopes: parts.scopes,
     reloadScopes,
     leaseRevoker,
+    auditSealer,
     async close() {
       clearInterval(sweeper);
       await leaseRevoker?.stop();
+      await auditSealer.stop();
       await app.close();
       await parts.store.close();
     },

@@ -57,6 +57,10 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     metrics,
     vault,
     credentialsWithoutVault: config.LEASH_CREDENTIALS_WITHOUT_VAULT,
+    auditSealerOptions: {
+      intervalMs: config.LEASH_AUDIT_SEAL_INTERVAL_MS,
+      retentionMs: config.LEASH_AUDIT_RETENTION,
+    },
     approvalEvents: config.LEASH_WEBHOOK_SECRET
       ? new WebhookApprovalEvents(scopes, config.LEASH_WEBHOOK_SECRET, systemClock, logger)
       : undefined,

@@ -1,6 +1,7 @@
 // Configuration from environment variables, validated once at start into one typed object.
 import { z } from "zod";
 import { SIGNING_ALGORITHMS } from "../keys/signing-key.ts";
+import { parseDuration } from "../scopes/duration.ts";
 
 /** `host:port,host:port` (IPv6 hosts in brackets) → addresses; every bad entry is named. */
 const hostPortList = z.string().transform((value, ctx) => {
@@ -57,6 +58,29 @@ const configSchema = z.object({
   LEASH_WEBHOOK_SECRET: z
     .string()
     .min(16, { error: "expected at least 16 characters (it signs approval webhooks)" })
+    .optional(),
+  /**
+   * How often every broker seals the audit chains (± 20% jitter): the window in which a changed or removed audit
+   * record is not yet evident to `leash audit verify`. docs/audit.md.
+   */
+  LEASH_AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(1_000),
+  /**
+   * Trim audit records and seals older than this, whole sealed runs only (a duration as in scope files: `90d`,
+   * `12h`); read as milliseconds. Unset (default): keep everything. Export first (`leash audit export --jsonl`).
+   */
+  LEASH_AUDIT_RETENTION: z
+    .string()
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === null) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a duration like 90d, 12h or 30m, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default("127.0.0.1"),

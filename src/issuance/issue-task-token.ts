@@ -1,5 +1,4 @@
 // Decides whether an agent may have the token it asks for, and mints it. Over-asking is refused, never narrowed.
-import { randomBytes } from "node:crypto";
 import { type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
@@ -10,6 +9,7 @@ import type { Scope } from "../scopes/schema.ts";
 import type { Principal } from "../store/store.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { mintTaskToken } from "../tokens/mint-task-token.ts";
+import { randomBase64url } from "../tokens/random-id.ts";
 import {
   abandonLease,
   readTaskCredentials,
@@ -46,10 +46,18 @@ export interface IssuanceGrant {
 /** Agent-id and scope-id globs share the resource globs' compiled-matcher cache (compiling on every mint was 5%). */
 const matchesAny = matchesResource;
 
-export const newTaskId = () => `task_${randomBytes(12).toString("base64url")}`;
+export const newTaskId = () => `task_${randomBase64url(12)}`;
 
-/** Checks the request against the scope as it is now; throws a 403/404 LeashError naming what was refused. */
-export function decideGrant(context: BrokerContext, agent: Principal, request: MintRequest): IssuanceGrant {
+/**
+ * Checks the request against the scope as it is now; throws a 403/404 LeashError naming what was refused. `taskId`:
+ * the id a request without one gets (made before deciding when the mint's reads start early, see request-token.ts).
+ */
+export function decideGrant(
+  context: BrokerContext,
+  agent: Principal,
+  request: MintRequest,
+  taskId: string = request.task.id ?? newTaskId(),
+): IssuanceGrant {
   const set = context.scopes.current();
   const scope = set.scopes.get(request.scope);
   if (!scope) throw notFound("unknown_scope", `no scope named ${request.scope}`);
@@ -97,7 +105,7 @@ export function decideGrant(context: BrokerContext, agent: Principal, request: M
   return {
     scope,
     agentId: agent.id,
-    task: { id: request.task.id ?? newTaskId(), intent: request.task.intent },
+    task: { id: taskId, intent: request.task.intent },
     actions: [...new Set(actions)],
     resources: [...new Set(resources)],
     ttlMs,
@@ -121,18 +129,37 @@ export function requestAbout(context: BrokerContext, agentId: string, request: M
   };
 }
 
+/** What a mint checks in the store right before signing: whether the task was revoked, and the generation. */
+export interface MintChecks {
+  env: string;
+  task: string;
+  taskRevoked: boolean;
+  generation: string | null;
+}
+
+/** Both reads at once (one round trip); they are never cached, each mint reads its own. */
+export async function readMintChecks(context: BrokerContext, env: string, task: string): Promise<MintChecks> {
+  const [taskRevoked, generation] = await Promise.all([
+    context.store.isTaskRevoked(env, task),
+    context.store.getGeneration(),
+  ]);
+  return { env, task, taskRevoked, generation };
+}
+
 /**
  * Mints the token for a grant decided earlier (directly, or once its issuance approval came through) and records
- * the mint, granted or refused; a token whose record cannot be written is not handed out.
+ * the mint, granted or refused; a token whose record cannot be written is not handed out. `checks`: the reads of
+ * readMintChecks made earlier in this same request; used only if they are for the grant's environment and task.
  */
 export async function mintGranted(
   context: BrokerContext,
   grant: IssuanceGrant,
   origin: AuditOrigin = {},
+  checks?: MintChecks,
 ): Promise<IssuedToken> {
   let issued: IssuedToken;
   try {
-    issued = await mintSigned(context, grant);
+    issued = await mintSigned(context, grant, checks);
   } catch (error) {
     await recordMintRefused(context, grantAbout(grant), error, origin);
     throw error;
@@ -141,12 +168,17 @@ export async function mintGranted(
   return issued;
 }
 
-async function mintSigned(context: BrokerContext, grant: IssuanceGrant): Promise<IssuedToken> {
+async function mintSigned(
+  context: BrokerContext,
+  grant: IssuanceGrant,
+  earlier: MintChecks | undefined,
+): Promise<IssuedToken> {
   const env = grant.scope.environment;
-  const [taskRevoked, generation] = await Promise.all([
-    context.store.isTaskRevoked(env, grant.task.id),
-    context.store.getGeneration(),
-  ]);
+  // A scope reload between the early reads and the decision can move the scope to another environment.
+  const { taskRevoked, generation } =
+    earlier && earlier.env === env && earlier.task === grant.task.id
+      ? earlier
+      : await readMintChecks(context, env, grant.task.id);
   if (taskRevoked) throw forbidden("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
   if (!generation) {
     throw new LeashError(
@@ -157,7 +189,7 @@ async function mintSigned(context: BrokerContext, grant: IssuanceGrant): Promise
   }
   const ring = context.keys.get(env);
   if (!ring) throw new LeashError("no_signing_key", 503, `no signing key is loaded for environment ${env}`);
-  const { token, claims } = await mintTaskToken(ring, {
+  const { token, claims } = mintTaskToken(ring, {
     issuer: context.issuer,
     env,
     agentId: grant.agentId,
@@ -194,9 +226,10 @@ export async function decideGrantRecorded(
   agent: Principal,
   request: MintRequest,
   origin: AuditOrigin,
+  taskId?: string,
 ): Promise<IssuanceGrant> {
   try {
-    return decideGrant(context, agent, request);
+    return decideGrant(context, agent, request, taskId);
   } catch (error) {
     await recordMintRefused(context, requestAbout(context, agent.id, request), error, origin);
     throw error;

@@ -8,22 +8,46 @@ import {
   decideGrantRecorded,
   grantAbout,
   type IssuedToken,
+  type MintChecks,
   mintGranted,
+  newTaskId,
   type PendingIssuance,
+  readMintChecks,
 } from "./issue-task-token.ts";
 import type { MintRequest } from "./mint-request.ts";
 
+/**
+ * The task id and, when the token is to be minted at once, the store reads mint checks before signing: started
+ * before the agent is known. Async, so that whatever goes wrong here rejects alongside the agent's lookup.
+ */
+async function startEarly(
+  context: BrokerContext,
+  request: MintRequest,
+): Promise<{ taskId: string; checks?: MintChecks }> {
+  const taskId = request.task.id ?? newTaskId();
+  const scope = context.scopes.current().scopes.get(request.scope);
+  // An issuance approval reads them itself when it finally mints.
+  if (!scope || scope.approval.issue) return { taskId };
+  return { taskId, checks: await readMintChecks(context, scope.environment, taskId) };
+}
+
+/**
+ * `agent` may still be in flight (the caller's API key being looked up): the mint's own store reads start alongside
+ * it, so a mint waits for one store round trip before signing instead of two. Nothing is decided, and no refusal
+ * other than authentication's is reported, before the agent is known.
+ */
 export async function issueTaskToken(
   context: BrokerContext,
-  agent: Principal,
+  agent: Principal | Promise<Principal>,
   request: MintRequest,
   origin: AuditOrigin = {},
 ): Promise<IssuedToken | PendingIssuance> {
-  const grant = await decideGrantRecorded(context, agent, request, origin);
-  if (!grant.scope.approval.issue) return mintGranted(context, grant, origin);
+  const [caller, early] = await Promise.all([agent, startEarly(context, request)]);
+  const grant = await decideGrantRecorded(context, caller, request, origin, early.taskId);
+  if (!grant.scope.approval.issue) return mintGranted(context, grant, origin, early.checks);
   const requestId = await requestIssueApproval(
     context,
-    agent,
+    caller,
     { ...request, task: grant.task },
     grant,
     origin,

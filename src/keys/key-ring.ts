@@ -3,21 +3,18 @@ import type { JSONWebKeySet } from "jose";
 import type { SigningKey } from "./signing-key.ts";
 
 export class EnvironmentKeyRing {
+  /** The newest key not retired: what every mint signs with. A ring never changes; a rotation loads a new one. */
+  readonly active: SigningKey;
+
   constructor(
     readonly env: string,
     private readonly keys: SigningKey[],
     /** How long a retired key's public half stays published: the longest token ttl. */
     private readonly publishRetiredForMs: number,
   ) {
-    if (!this.keys.some((key) => key.retiredAt === undefined)) {
-      throw new Error(`environment ${env} has no active signing key`);
-    }
-  }
-
-  get active(): SigningKey {
-    return this.keys
-      .filter((key) => key.retiredAt === undefined)
-      .reduce((newest, key) => (key.createdAt > newest.createdAt ? key : newest));
+    const active = this.keys.filter((key) => key.retiredAt === undefined);
+    if (active.length === 0) throw new Error(`environment ${env} has no active signing key`);
+    this.active = active.reduce((newest, key) => (key.createdAt > newest.createdAt ? key : newest));
   }
 
   jwks(nowMs: number): JSONWebKeySet {

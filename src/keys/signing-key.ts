@@ -1,5 +1,5 @@
 // One signing key: its id, algorithm, private half for minting and public JWK for the environment's JWKS.
-import { randomBytes } from "node:crypto";
+import { KeyObject, randomBytes } from "node:crypto";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import { z } from "zod";
 
@@ -14,6 +14,8 @@ export interface SigningKey {
   /** Set when a newer key took over; the public half stays published until every token it signed has expired. */
   retiredAt?: number;
   privateKey: CryptoKey;
+  /** The same private key as a node:crypto KeyObject, made once at load: what mint signs with (src/tokens/sign-jws.ts). */
+  privateKeyObject: KeyObject;
   publicJwk: JWK;
 }
 
@@ -38,7 +40,15 @@ export async function generateSigningKey(
     crv: alg === "EdDSA" ? "Ed25519" : undefined,
   });
   const kid = `${env}-${new Date(nowMs).toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(4).toString("hex")}`;
-  return { kid, alg, env, createdAt: nowMs, privateKey, publicJwk: await publicJwkOf(publicKey, kid, alg) };
+  return {
+    kid,
+    alg,
+    env,
+    createdAt: nowMs,
+    privateKey,
+    privateKeyObject: KeyObject.from(privateKey),
+    publicJwk: await publicJwkOf(publicKey, kid, alg),
+  };
 }
 
 export async function toStoredKey(key: SigningKey): Promise<StoredKey> {
@@ -65,6 +75,7 @@ export async function fromStoredKey(stored: StoredKey): Promise<SigningKey> {
     createdAt: stored.created_at,
     retiredAt: stored.retired_at,
     privateKey,
+    privateKeyObject: KeyObject.from(privateKey),
     publicJwk: await publicJwkOf(publicKey, stored.kid, stored.alg),
   };
 }

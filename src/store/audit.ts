@@ -1,9 +1,11 @@
-// The audit sub-store: hash-chained audit records, one chain per environment slot and one global chain. Redis in
-// production (redis/redis-audit.ts, streams), memory in dev mode; both pass test/store/audit.contract.ts.
+// The audit sub-store: audit records appended raw, one chain per environment slot and one global chain, and the
+// seals that chain them afterwards. Redis in production (redis/redis-audit.ts, streams), memory in dev mode; both
+// pass test/store/audit.contract.ts.
 //
-// Appending is atomic with respect to the chain's head across every broker process: the store reads the head,
-// finishes the record's hash and writes record and head in one step (one Lua script on Redis), so no two records
-// ever claim the same predecessor. The enforce step and revocations append in the same round trip as their decision.
+// Appending costs the decision no hashing: the store numbers the record (seq) and writes it in one step (one Lua
+// script on Redis; the enforce step and revocations append in the same round trip as their decision). Sealers in
+// every broker process (src/audit/audit-sealer.ts) then read the unsealed records, hash them in Node and write a
+// seal with a compare-and-set on the head's sealed position, so racing sealers never fork the chain.
 import type { AuditEntry, AuditRecordFields } from "../audit/record.ts";
 import { badRequest } from "../errors/leash-error.ts";
 
@@ -29,11 +31,61 @@ export interface StoredAuditEntry {
   fields: Array<[string, string]>;
 }
 
-/** The chain's head: the last record's hash, seq and id, kept apart from the stream so a removed tail shows. */
-export interface AuditHead {
+/** A record just appended: every stored field, its stream id and its chain. */
+export type AppendedAuditRecord = AuditRecordFields & { id: string; chain: string };
+
+/** How far a chain is sealed: the last sealed record's seq and id, and the chain hash after it. */
+export interface SealedPosition {
+  /** 0 before the first seal. */
+  seq: number;
+  /** "" before the first seal. */
+  id: string;
+  /** GENESIS_HASH before the first seal. */
   hash: string;
+}
+
+/** The chain's head, kept apart from the stream so removed records and seals show. */
+export interface AuditHead {
+  /** The last appended record's seq and stream id. */
   seq: number;
   id: string;
+  sealed: SealedPosition;
+}
+
+/**
+ * A seal: the chain hash over a run of consecutive records of one chain, in stream order. `prev` is the chain hash
+ * before the run (GENESIS_HASH at the chain's start), `hash` the one after its last record. Stored in the chain's
+ * seal stream under the id of the run's last record.
+ */
+export interface AuditSeal {
+  from_seq: number;
+  to_seq: number;
+  first_id: string;
+  last_id: string;
+  count: number;
+  prev: string;
+  hash: string;
+  /** When it was sealed (ISO 8601), for the sealing delay; not part of any hash. */
+  sealed_at: string;
+}
+
+/** The seal fields in stored order. */
+export const AUDIT_SEAL_FIELDS = [
+  "from_seq",
+  "to_seq",
+  "first_id",
+  "last_id",
+  "count",
+  "prev",
+  "hash",
+  "sealed_at",
+] as const;
+
+/** A seal as read back: its stream id and its fields in stored order (a tampered seal may have any). */
+export interface StoredAuditSeal {
+  chain: string;
+  id: string;
+  fields: Array<[string, string]>;
 }
 
 export interface AuditRange {
@@ -47,13 +99,25 @@ export interface AuditRange {
 
 export interface AuditLog {
   /** Appends to the chain of `entry.environment` (global without one); decided fields come from the entry. */
-  append(draft: AuditDraft): Promise<AuditRecordFields & { id: string; chain: string }>;
+  append(draft: AuditDraft): Promise<AppendedAuditRecord>;
   /** Remembers that these environments have chains, so readers find them (and an emptied chain is noticed). */
   registerChains(environments: string[]): Promise<void>;
-  /** Every chain that exists or was registered, `global` first. */
-  chains(): Promise<string[]>;
+  /**
+   * Every chain that exists or was registered, `global` first. `registeredOnly`: the global chain and the
+   * registered ones, without looking through the keyspace (what the sealer asks every interval).
+   */
+  chains(options?: { registeredOnly?: boolean }): Promise<string[]>;
   head(chain: string): Promise<AuditHead | null>;
   range(chain: string, range: AuditRange): Promise<StoredAuditEntry[]>;
+  /** The chain's seals, by seal stream id (the id of each run's last record). */
+  seals(chain: string, range: AuditRange): Promise<StoredAuditSeal[]>;
+  /**
+   * Writes `seal` and moves the head's sealed position to its end, only if the head's sealed position is still
+   * `expected` (what the sealer read); false when another sealer got there first.
+   */
+  writeSeal(chain: string, expected: SealedPosition, seal: AuditSeal): Promise<boolean>;
+  /** Removes the records and the seals whose ids are below `minId` (retention, by seal boundary). */
+  trim(chain: string, minId: string): Promise<void>;
 }
 
 const auditTag = (chain: string): string => {
@@ -65,12 +129,27 @@ const auditTag = (chain: string): string => {
 };
 
 /**
- * Redis keys. An environment's stream and head carry its `{env:E}` hash tag (one Cluster slot with the enforce
- * step's keys, so the enforce script appends in the same call); the global ones share the tag `{audit}`.
+ * Redis keys. An environment's stream, seals and head carry its `{env:E}` hash tag (one Cluster slot with the
+ * enforce step's keys, so the enforce script appends in the same call); the global ones share the tag `{audit}`.
  */
 export const auditKeys = {
   stream: (chain: string) => auditTag(chain),
   head: (chain: string) => `${auditTag(chain)}:head`,
+  seals: (chain: string) => `${auditTag(chain)}:seals`,
   /** Set of environment names with a chain. */
   chains: "leash:audit:chains",
 } as const;
+
+/** Stream ids compared as Redis does: milliseconds, then sequence. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split("-").map((part) => BigInt(part));
+  const [bm, bs] = b.split("-").map((part) => BigInt(part));
+  if (am !== bm) return am! < bm! ? -1 : 1;
+  return as === bs ? 0 : as! < bs! ? -1 : 1;
+}
+
+/** The smallest stream id after `id`. */
+export function nextStreamId(id: string): string {
+  const [ms, n] = id.split("-");
+  return `${ms}-${BigInt(n ?? "0") + 1n}`;
+}

@@ -108,6 +108,11 @@ export interface Store {
   savePrincipal(principal: Principal): Promise<void>;
   getPrincipal(id: string): Promise<Principal | null>;
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | null>;
+  /**
+   * findPrincipalByKeyHash in one round trip (the index and the record read together, one script on Redis): what
+   * authenticating an API key uses on every request.
+   */
+  principalOfKeyHash(keyHash: string): Promise<Principal | null>;
   listPrincipals(kind: PrincipalKind): Promise<Principal[]>;
 
   revoke(revocation: Revocation): Promise<void>;

@@ -1,8 +1,8 @@
 // Signs a task token with the environment's active key.
-import { randomBytes } from "node:crypto";
-import { SignJWT } from "jose";
 import type { EnvironmentKeyRing } from "../keys/key-ring.ts";
 import { environmentAudience, environmentIssuer, type TaskTokenClaims } from "./claims.ts";
+import { randomBase64url } from "./random-id.ts";
+import { signCompactJws } from "./sign-jws.ts";
 
 export interface TaskTokenGrant {
   issuer: string;
@@ -24,12 +24,10 @@ export interface MintedTaskToken {
   claims: TaskTokenClaims;
 }
 
-export const newTokenId = () => `tok_${randomBytes(16).toString("base64url")}`;
+export const newTokenId = () => `tok_${randomBase64url(16)}`;
 
-export async function mintTaskToken(
-  ring: EnvironmentKeyRing,
-  grant: TaskTokenGrant,
-): Promise<MintedTaskToken> {
+/** Synchronous: signing is node:crypto's one-shot sign, with no I/O. */
+export function mintTaskToken(ring: EnvironmentKeyRing, grant: TaskTokenGrant): MintedTaskToken {
   const iat = Math.floor(grant.nowMs / 1000);
   const claims: TaskTokenClaims = {
     iss: environmentIssuer(grant.issuer, grant.env),
@@ -49,8 +47,6 @@ export async function mintTaskToken(
     gen: grant.generation,
   };
   const key = ring.active;
-  const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
-    .sign(key.privateKey);
+  const token = signCompactJws({ alg: key.alg, kid: key.kid, typ: "at+jwt" }, claims, key.privateKeyObject);
   return { token, claims };
 }

@@ -75,7 +75,12 @@ describe("GET /v1/audit", () => {
       expect(paged.map((r) => `${r.chain}/${r.id}`)).toEqual(everything.map((r) => `${r.chain}/${r.id}`));
     }
     const newestFirst = await all("?order=desc", 3);
-    expect(newestFirst.map((r) => r.hash)).toEqual(everything.map((r) => r.hash).reverse());
+    const key = (r: { chain?: string; id?: string }) => `${r.chain}/${r.id}`;
+    expect(newestFirst.map(key)).toEqual(everything.map(key).reverse());
+    // Records carry their seq, not hashes: seals chain them (docs/audit.md).
+    expect(
+      everything.every((r) => /^\d+$/.test(r.seq!) && r.hash === undefined && r.prev === undefined),
+    ).toBe(true);
   });
 
   it("filters by task, agent, environment, decision, event and time", async () => {
@@ -115,6 +120,48 @@ describe("GET /v1/audit", () => {
     expect((await audit(`?order=desc&cursor=${ascCursor}`)).body.code).toBe("invalid_cursor");
     expect((await audit("?from=yesterday")).status).toBe(400);
     expect((await audit("?limit=0")).status).toBe(400);
+  });
+});
+
+describe("GET /v1/audit/seals and leash audit seals", () => {
+  it("pages through one chain's seals; the CLI prints them as JSON lines, or only the newest", async () => {
+    await test.broker.auditSealer.runOnce();
+    await test.broker.auditSealer.runOnce();
+    const seals = (chain: string, query = "", key = test.keys.security) =>
+      api<{ seals: Row[]; next_after: string | null }>(
+        test.url,
+        "GET",
+        `/v1/audit/seals?chain=${chain}${query}`,
+        {
+          key,
+        },
+      );
+    const staging = await seals("env:staging");
+    expect(staging.status).toBe(200);
+    expect(staging.body.seals.length).toBeGreaterThan(0);
+    expect(staging.body.seals[0]).toMatchObject({
+      chain: "env:staging",
+      from_seq: "1",
+      prev: "0".repeat(64),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(staging.body.next_after).toBeNull();
+    const first = await seals("global", "&limit=1");
+    expect(first.body.next_after).toBe(first.body.seals[0]!.id);
+    expect((await seals("global", `&after=${first.body.next_after}`)).body.seals).toEqual([]);
+    expect((await seals("env:staging", "", test.keys.agent)).status).toBe(403);
+    expect((await seals("env:{x}")).status).toBe(400);
+
+    const env = { LEASH_URL: test.url, LEASH_HUMAN_KEY: test.keys.security };
+    const latest = await runCli(["audit", "seals", "--chain", "env:staging", "--latest"], { env });
+    expect(latest.code, latest.stderr).toBe(0);
+    const all = await runCli(["audit", "seals", "--chain", "env:staging"], { env });
+    const lines = all.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines).toEqual(staging.body.seals);
+    expect(JSON.parse(latest.stdout)).toEqual(lines[lines.length - 1]);
   });
 });
 

@@ -1,27 +1,27 @@
-// `leash audit verify`, the real CLI against a real redis-server: it passes on the chains real traffic wrote, and
-// names the first bad record after someone edits Redis directly — a record changed, removed (the last one too) or
-// inserted, whether the forger recomputed hashes or not.
+// `leash audit verify`, the real CLI against a real redis-server: it passes on the chains real traffic wrote and a
+// broker sealed, and names the first problem after someone edits Redis directly — a record changed, removed
+// (sealed or not, the last one too) or inserted, a seal removed, the head deleted.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AuditField, auditRecordHash } from "../../src/audit/record.ts";
-import { compareStreamIds } from "../../src/audit/verify-chain.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
+import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { api, mintToken, startTestBroker } from "../helpers/broker.ts";
 import { runCli } from "../helpers/cli.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 
 const STREAM = "leash:{env:staging}:audit";
 const HEAD = "leash:{env:staging}:audit:head";
+const SEALS = "leash:{env:staging}:audit:seals";
 const staging = (path: string) => `railway:prj_demo/env/staging/${path}`;
 
 let redis: RedisServer;
 let client: Redis;
 const snapshot: Record<string, Buffer> = {};
 
-const verify = () => runCli(["audit", "verify"], { env: { REDIS_URL: redis.url } });
+const verify = (...args: string[]) => runCli(["audit", "verify", ...args], { env: { REDIS_URL: redis.url } });
 
 type Entry = [string, string[]];
-const entries = async (): Promise<Entry[]> => (await client.xrange(STREAM, "-", "+")) as Entry[];
+const entries = async (key = STREAM): Promise<Entry[]> => (await client.xrange(key, "-", "+")) as Entry[];
 
 /** Replaces the stream with these entries, ids kept: what someone with write access to Redis can do. */
 async function rewrite(list: Entry[]): Promise<void> {
@@ -29,18 +29,11 @@ async function rewrite(list: Entry[]): Promise<void> {
   for (const [id, fields] of list) await client.xadd(STREAM, id, ...fields);
 }
 
-/** A record's fields with some changed, and (for a careful forger) its hash recomputed. */
-function forge(fields: string[], changes: Record<string, string>, rehash: boolean): string[] {
-  const record = Object.fromEntries(
-    Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i]!, fields[2 * i + 1]!]),
-  );
-  Object.assign(record, changes);
-  if (rehash) record.hash = auditRecordHash(record as Record<AuditField, string>);
-  return Object.entries(record).flat();
-}
-
-const hashOf = (fields: string[]) => fields[fields.indexOf("hash") + 1]!;
-const seqOf = (fields: string[]) => fields[fields.indexOf("seq") + 1]!;
+const withField = (fields: string[], name: string, value: string) => {
+  const copy = [...fields];
+  copy[copy.indexOf(name) + 1] = value;
+  return copy;
+};
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -67,10 +60,26 @@ beforeAll(async () => {
       key: test.keys.security,
       body: { task, reason: "verify test" },
     });
+    // What the broker's sealer does every interval, made certain here (a pass already running may predate them).
+    await test.broker.auditSealer.runOnce();
+    await test.broker.auditSealer.runOnce();
   } finally {
     await test.close();
   }
-  for (const key of [STREAM, HEAD]) snapshot[key] = (await client.dumpBuffer(key))!;
+  // One more record that no sealer has seen yet.
+  const store = await RedisStore.connect(redis.url);
+  clock.advance(1000);
+  await store.audit.append({
+    entry: {
+      time: clock.now(),
+      event: "key.activate",
+      actor: "system",
+      environment: "staging",
+      decision: "ok",
+    },
+  });
+  await store.close();
+  for (const key of [STREAM, HEAD, SEALS]) snapshot[key] = (await client.dumpBuffer(key))!;
 });
 
 beforeEach(async () => {
@@ -83,90 +92,85 @@ afterAll(async () => {
 });
 
 describe("leash audit verify", () => {
-  it("passes on the untouched chains", async () => {
+  it("passes on the untouched chains and shows each chain's last seal and what is not sealed yet", async () => {
     const result = await verify();
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^ok\s+global\s+1 records/m);
-    // staging: the mint, four authorize decisions, the task's revocation; production: the revocation too.
-    expect(result.stdout).toMatch(/^ok\s+env:staging\s+6 records\s+head seq 6 [0-9a-f]{64}$/m);
-    expect(result.stdout).toMatch(/^ok\s+env:production\s+1 records\s+head seq 1 [0-9a-f]{64}$/m);
+    expect(result.stdout).toMatch(/^ok\s+global\s+1 records\s+1 sealed in 1 seals\s+0 unsealed/m);
+    // staging: the mint, four authorize decisions, the task's revocation (sealed), then the key event (not yet).
+    expect(result.stdout).toMatch(
+      /^ok\s+env:staging\s+7 records\s+6 sealed in 1 seals\s+1 unsealed \(oldest 2026-11-25T12:00:06\.000Z\)\s+last seal seq 1\.\.6 [0-9a-f]{64} at \S+\s+head seq 7$/m,
+    );
+    expect(result.stdout).toMatch(/^ok\s+env:production\s+1 records\s+1 sealed in 1 seals/m);
+
+    const json = await verify("--json", "--chain", "env:staging");
+    const [staging] = JSON.parse(json.stdout).chains;
+    expect(staging).toMatchObject({ ok: true, records: 7, sealed: 6, unsealed: 1, lastSeal: { to_seq: 6 } });
   });
 
-  it("names a record whose content was changed", async () => {
+  it("fails on records waiting for their seal too long only with --max-unsealed-age", async () => {
+    const result = await verify("--max-unsealed-age", "1m");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/BROKEN {2}env:staging: unsealed: 1 records are unsealed/);
+  });
+
+  it("names the seal of a record whose content was changed", async () => {
     const list = await entries();
     const [id, fields] = list[3]!;
-    list[3] = [id, forge(fields, { decision: "allow", reason: "ok" }, false)];
+    list[3] = [id, withField(withField(fields, "decision", "allow"), "reason", "ok")];
     await rewrite(list);
+    const [sealId] = (await entries(SEALS))[0]!;
     const result = await verify();
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`BROKEN  env:staging at record ${id} (seq 4): changed:`);
+    expect(result.stdout).toContain(`BROKEN  env:staging at record ${list[0]![0]} (seq 1): changed:`);
+    expect(result.stdout).toContain(`does not match seal ${sealId} (seq 1..6)`);
     expect(result.stderr).toContain("audit chain broken: env:staging");
   });
 
-  it("names the record after one that was changed and re-hashed by a careful forger", async () => {
-    const list = await entries();
-    list[3] = [list[3]![0], forge(list[3]![1], { decision: "allow", reason: "ok" }, true)];
-    await rewrite(list);
-    const result = await verify();
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`BROKEN  env:staging at record ${list[4]![0]} (seq 5): inserted:`);
-  });
-
-  it("names the record after one that was deleted (XDEL)", async () => {
+  it("names the record after one that was deleted (XDEL), sealed or not", async () => {
     const list = await entries();
     expect(await client.xdel(STREAM, list[2]![0])).toBe(1);
-    const result = await verify();
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain(
-      `BROKEN  env:staging at record ${list[3]![0]} (seq 4): removed: record 3 is missing`,
+    const sealed = await verify();
+    expect(sealed.code).toBe(1);
+    expect(sealed.stdout).toContain(
+      `BROKEN  env:staging at record ${list[3]![0]} (seq 4): removed: record 3 is missing before it`,
     );
-  });
 
-  it("notices that the last record was deleted: the head remembers it", async () => {
-    const list = await entries();
+    await rewrite(list);
     const [lastId] = list[list.length - 1]!;
     expect(await client.xdel(STREAM, lastId)).toBe(1);
-    const result = await verify();
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain(
-      `BROKEN  env:staging: removed: the chain ends at seq 5 (${list[4]![0]}) but its head says seq 6 (${lastId})`,
+    const unsealed = await verify();
+    expect(unsealed.code).toBe(1);
+    expect(unsealed.stdout).toContain(
+      `BROKEN  env:staging: removed: the chain ends at seq 6 (${list[5]![0]}) but its head says seq 7 (${lastId})`,
     );
   });
 
   it("names a record inserted with XADD at the end", async () => {
     const list = await entries();
     const [, lastFields] = list[list.length - 1]!;
-    const forged = forge(lastFields, { seq: "7", prev: hashOf(lastFields), task: "task_forged" }, true);
-    const id = await client.xadd(STREAM, "*", ...forged);
+    const id = await client.xadd(
+      STREAM,
+      "*",
+      ...withField(withField(lastFields, "seq", "8"), "task", "forged"),
+    );
     const result = await verify();
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`BROKEN  env:staging at record ${id} (seq 7): inserted:`);
+    expect(result.stdout).toContain(`BROKEN  env:staging at record ${id} (seq 8): inserted:`);
   });
 
-  it("names a record inserted in the middle (stream rewritten with a forged entry)", async () => {
-    const list = await entries();
-    const [beforeId, beforeFields] = list[2]!;
-    const forgedId = beforeId.replace(/-(\d+)$/, (_, n) => `-${Number(n) + 1}`);
-    expect(compareStreamIds(forgedId, list[3]![0])).toBe(-1);
-    const naive = forge(beforeFields, { task: "task_forged" }, false);
-    await rewrite([...list.slice(0, 3), [forgedId, naive], ...list.slice(3)]);
+  it("names the first record a removed seal no longer covers", async () => {
+    const [sealId] = (await entries(SEALS))[0]!;
+    const [firstId] = (await entries())[0]!;
+    await client.xdel(SEALS, sealId);
     const result = await verify();
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`BROKEN  env:staging at record ${forgedId} (seq 3): changed:`);
-
-    // A forger who links the insertion properly is caught at the next original record, whose seq repeats.
-    const linked = forge(beforeFields, { seq: "4", prev: hashOf(beforeFields), task: "task_forged" }, true);
-    await rewrite([...list.slice(0, 3), [forgedId, linked], ...list.slice(3)]);
-    const again = await verify();
-    expect(again.code).toBe(1);
-    expect(seqOf(list[3]![1])).toBe("4");
-    expect(again.stdout).toContain(`BROKEN  env:staging at record ${list[3]![0]} (seq 4): inserted:`);
+    expect(result.stdout).toContain(`BROKEN  env:staging at record ${firstId} (seq 1): seal_removed:`);
   });
 
   it("reports a chain whose head was deleted", async () => {
     await client.del(HEAD);
     const result = await verify();
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("BROKEN  env:staging: head_missing: the chain has 6 records but no head");
+    expect(result.stdout).toContain("BROKEN  env:staging: head_missing: the chain has 7 records but no head");
   });
 });

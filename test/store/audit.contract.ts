@@ -1,8 +1,11 @@
-// The audit log contract every Store implementation passes: chains, links, ids, heads, ranges, and records appended
-// by the enforce step and by revocations in the same step as the decision.
-import { randomUUID } from "node:crypto";
+// The audit log contract every Store implementation passes: chains, seq, ids, heads, ranges, records appended by the
+// enforce step and by revocations in the same step as the decision, seals (compare-and-set, racing sealers) and
+// retention trimming.
+import { createHash, randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AuditEntry, GENESIS_HASH } from "../../src/audit/record.ts";
+import { type AuditEntry, canonicalAuditString, GENESIS_HASH } from "../../src/audit/record.ts";
+import { sealChain } from "../../src/audit/seal-chain.ts";
+import { trimChain } from "../../src/audit/trim-chain.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import type { ManualClock } from "../../src/clock/clock.ts";
 import type { EnforcementCheck, Store } from "../../src/store/store.ts";
@@ -66,7 +69,12 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
       resource: "railway:prj_demo/env/staging/volume/v1",
     });
 
-    it("links each record to the one before it, per chain, and keeps the head in step", async () => {
+    const sealOf = async (chain: string) =>
+      (await store.audit.seals(chain, { count: 1000 })).map(
+        (stored): Record<string, string> => ({ id: stored.id, ...Object.fromEntries(stored.fields) }),
+      );
+
+    it("numbers each record in its chain, stores it raw and keeps the head in step", async () => {
       const first = await store.audit.append({ entry: entry() });
       clock.advance(5);
       const second = await store.audit.append({ entry: entry({ task: "task-2" }) });
@@ -75,19 +83,185 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
         entry: entry({ environment: undefined, event: "agent.create" }),
       });
 
-      expect(first).toMatchObject({ chain: "env:staging", seq: "1", prev: GENESIS_HASH });
-      expect(second).toMatchObject({ chain: "env:staging", seq: "2", prev: first.hash });
-      expect(other).toMatchObject({ chain: "env:production", seq: "1", prev: GENESIS_HASH });
+      expect(first).toMatchObject({ chain: "env:staging", seq: "1", v: "2", decision: "allow" });
+      expect(second).toMatchObject({ chain: "env:staging", seq: "2" });
+      expect(other).toMatchObject({ chain: "env:production", seq: "1" });
       expect(global).toMatchObject({ chain: "global", seq: "1", environment: "" });
+      expect(first).not.toHaveProperty("hash");
       expect(first.id).toBe(`${clock.now() - 5}-0`);
-      expect(await store.audit.head("env:staging")).toEqual({ hash: second.hash, seq: 2, id: second.id });
+      expect(await store.audit.head("env:staging")).toEqual({
+        seq: 2,
+        id: second.id,
+        sealed: { seq: 0, id: "", hash: GENESIS_HASH },
+      });
+      const stored = await store.audit.range("env:staging", { count: 10 });
+      expect(stored[0]!.fields.map(([name]) => name)).toEqual([
+        ...["v", "time", "event", "actor", "agent", "environment", "task", "intent", "scope", "action"],
+        ...["resource", "jti", "approval", "request_id", "detail", "decision", "reason", "limit", "seq"],
+      ]);
       expect(await fields("env:staging")).toEqual([
-        expect.objectContaining({ seq: "1", task: "task-1", hash: first.hash }),
-        expect.objectContaining({ seq: "2", task: "task-2", hash: second.hash }),
+        expect.objectContaining({ seq: "1", task: "task-1" }),
+        expect.objectContaining({ seq: "2", task: "task-2" }),
       ]);
       for (const chain of ["env:staging", "env:production", "global"]) {
-        expect(await verifyAuditChain(store.audit, chain)).toMatchObject({ ok: true });
+        expect(await verifyAuditChain(store.audit, chain)).toMatchObject({
+          ok: true,
+          unsealed: 1 + Number(chain === "env:staging"),
+        });
       }
+    });
+
+    it("seals a chain's records in runs: each seal chains SHA-256 over its records from the one before", async () => {
+      for (let i = 0; i < 5; i++) await store.audit.append({ entry: entry({ task: `t${i}` }) });
+      const result = await sealChain(store.audit, "env:staging", { nowMs: clock.now(), batchSize: 2 });
+      expect(result).toMatchObject({ seals: 3, records: 5, lostRaces: 0, gaps: [] });
+      const records = await store.audit.range("env:staging", { count: 10 });
+      const seals = await sealOf("env:staging");
+      expect(seals.map((seal) => [seal.from_seq, seal.to_seq, seal.count])).toEqual([
+        ["1", "2", "2"],
+        ["3", "4", "2"],
+        ["5", "5", "1"],
+      ]);
+      // By hand: h_i = SHA-256(h_{i-1} as hex ‖ canonical(record_i) with its stream id).
+      let hash = GENESIS_HASH;
+      for (const [i, seal] of seals.entries()) {
+        expect(seal.prev).toBe(hash);
+        for (const record of records.slice(2 * i, 2 * i + 2)) {
+          const canonical = canonicalAuditString(Object.fromEntries(record.fields), record.id);
+          hash = createHash("sha256")
+            .update(hash + canonical)
+            .digest("hex");
+        }
+        expect(seal).toMatchObject({
+          hash,
+          id: seal.last_id,
+          sealed_at: new Date(clock.now()).toISOString(),
+        });
+      }
+      expect(seals[0]).toMatchObject({ first_id: records[0]!.id, last_id: records[1]!.id });
+      expect((await store.audit.head("env:staging"))?.sealed).toEqual({ seq: 5, id: records[4]!.id, hash });
+      expect(await sealChain(store.audit, "env:staging", { nowMs: clock.now() })).toMatchObject({ seals: 0 });
+      expect(await verifyAuditChain(store.audit, "env:staging")).toMatchObject({
+        ok: true,
+        records: 5,
+        sealed: 5,
+        unsealed: 0,
+        seals: 3,
+        lastSeal: { from_seq: 5, to_seq: 5, hash },
+      });
+    });
+
+    it("writes a seal only if the head's sealed position is still what the sealer read", async () => {
+      const first = await store.audit.append({ entry: entry() });
+      const genesis = { seq: 0, id: "", hash: GENESIS_HASH };
+      const seal = {
+        from_seq: 1,
+        to_seq: 1,
+        first_id: first.id,
+        last_id: first.id,
+        count: 1,
+        prev: GENESIS_HASH,
+        hash: "a".repeat(64),
+        sealed_at: new Date(clock.now()).toISOString(),
+      };
+      expect(await store.audit.writeSeal("env:staging", genesis, seal)).toBe(true);
+      expect(await store.audit.writeSeal("env:staging", genesis, { ...seal, hash: "b".repeat(64) })).toBe(
+        false,
+      );
+      expect(await sealOf("env:staging")).toEqual([
+        expect.objectContaining({ id: first.id, hash: "a".repeat(64) }),
+      ]);
+      expect((await store.audit.head("env:staging"))?.sealed).toEqual({
+        seq: 1,
+        id: first.id,
+        hash: "a".repeat(64),
+      });
+    });
+
+    it("seals records appended while it sealed in the next round", async () => {
+      for (let i = 0; i < 3; i++) await store.audit.append({ entry: entry({ task: `t${i}` }) });
+      const sealing = sealChain(store.audit, "env:staging", { nowMs: clock.now() });
+      const late = await store.audit.append({ entry: entry({ task: "late" }) });
+      await sealing;
+      const after = await verifyAuditChain(store.audit, "env:staging");
+      expect(after).toMatchObject({ ok: true, records: 4 });
+      await sealChain(store.audit, "env:staging", { nowMs: clock.now() });
+      expect(await verifyAuditChain(store.audit, "env:staging")).toMatchObject({
+        ok: true,
+        records: 4,
+        sealed: 4,
+        unsealed: 0,
+        lastSeal: { last_id: late.id, to_seq: 4 },
+      });
+    });
+
+    it("two sealers racing on one chain leave one consistent chain of seals", async () => {
+      for (let round = 0; round < 20; round++) {
+        const appends = Array.from({ length: 7 }, (_, i) =>
+          store.audit.append({ entry: entry({ task: `r${round}-${i}` }) }),
+        );
+        const sealers = [
+          sealChain(store.audit, "env:staging", { nowMs: clock.now(), batchSize: 3 }),
+          sealChain(store.audit, "env:staging", { nowMs: clock.now(), batchSize: 3 }),
+        ];
+        await Promise.all([...appends, ...sealers]);
+      }
+      await sealChain(store.audit, "env:staging", { nowMs: clock.now(), batchSize: 3 });
+      const seals = await sealOf("env:staging");
+      let next = 1;
+      for (const seal of seals) {
+        expect(Number(seal.from_seq)).toBe(next);
+        next = Number(seal.to_seq) + 1;
+      }
+      expect(next).toBe(141);
+      expect(await verifyAuditChain(store.audit, "env:staging")).toMatchObject({
+        ok: true,
+        records: 140,
+        sealed: 140,
+      });
+    });
+
+    it("trims only whole sealed runs older than the retention; verify then starts at the first seal left", async () => {
+      const start = clock.now();
+      for (let i = 0; i < 6; i++) {
+        await store.audit.append({ entry: entry({ task: `t${i}` }) });
+        clock.advance(1000);
+      }
+      await sealChain(store.audit, "env:staging", { nowMs: clock.now(), batchSize: 2 });
+      for (let i = 6; i < 8; i++) {
+        await store.audit.append({ entry: entry({ task: `t${i}` }) });
+        clock.advance(1000);
+      }
+      // Seals end at start+1s, +3s, +5s; records 7 and 8 are unsealed. A cutoff at +3.5s takes the first two runs.
+      expect(await trimChain(store.audit, "env:staging", start + 3500)).toBe(4);
+      expect((await fields("env:staging")).map((record) => record.seq)).toEqual(["5", "6", "7", "8"]);
+      expect((await sealOf("env:staging")).map((seal) => seal.from_seq)).toEqual(["5"]);
+      const retention = { retentionMs: 3_600_000, nowMs: clock.now() };
+      expect(await verifyAuditChain(store.audit, "env:staging", retention)).toMatchObject({
+        ok: true,
+        trimmed: 4,
+        records: 4,
+        sealed: 2,
+        unsealed: 2,
+      });
+      // Seals within a minute of the retention may be trimmed while verify reads: it starts after them.
+      expect(
+        await verifyAuditChain(store.audit, "env:staging", {
+          retentionMs: 60_000,
+          nowMs: start + 60_000 + 5000,
+        }),
+      ).toMatchObject({ ok: true, trimmed: 6, records: 2, sealed: 0, unsealed: 2 });
+      expect(await verifyAuditChain(store.audit, "env:staging")).toMatchObject({
+        ok: false,
+        problem: { kind: "removed" },
+      });
+      // Unsealed records stay, however old; when every sealed run is gone verify starts at the head's position.
+      expect(await trimChain(store.audit, "env:staging", clock.now() + 1_000_000)).toBe(6);
+      expect((await fields("env:staging")).map((record) => record.seq)).toEqual(["7", "8"]);
+      expect(
+        await verifyAuditChain(store.audit, "env:staging", { retentionMs: 1000, nowMs: clock.now() }),
+      ).toMatchObject({ ok: true, trimmed: 6, records: 2, unsealed: 2, seals: 0 });
+      expect(await trimChain(store.audit, "env:staging", clock.now() + 1_000_000)).toBe(0);
     });
 
     it("never lets stream ids go backwards when a broker's clock is behind", async () => {
@@ -155,6 +329,8 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
         ["deny", "stale_generation", ""],
       ]);
       expect(await verifyAuditChain(store.audit, "env:staging")).toMatchObject({ ok: true, records: 5 });
+      await sealChain(store.audit, "env:staging", { nowMs: clock.now() });
+      expect(await verifyAuditChain(store.audit, "env:staging")).toMatchObject({ ok: true, sealed: 5 });
     });
 
     it("appends a revocation's record with its marker", async () => {

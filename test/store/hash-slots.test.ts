@@ -6,6 +6,8 @@ import { createHash, randomUUID } from "node:crypto";
 import calculateSlot from "cluster-key-slot";
 import { type Command, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sealChain } from "../../src/audit/seal-chain.ts";
+import { trimChain } from "../../src/audit/trim-chain.ts";
 import { approvalKeys } from "../../src/store/approvals.ts";
 import { auditKeys } from "../../src/store/audit.ts";
 import { leaseKeys, storeKeys } from "../../src/store/keys.ts";
@@ -120,10 +122,13 @@ describe("Redis Cluster: one hash slot per script, transaction and pipeline", ()
         leaseKeys.schedule(env),
         auditKeys.stream(`env:${env}`),
         auditKeys.head(`env:${env}`),
+        auditKeys.seals(`env:${env}`),
       ];
       expect(slotsOf(keys), env).toEqual([calculateSlot(`{env:${env}}`)]);
     }
-    expect(slotsOf([auditKeys.stream("global"), auditKeys.head("global")])).toHaveLength(1);
+    expect(
+      slotsOf([auditKeys.stream("global"), auditKeys.head("global"), auditKeys.seals("global")]),
+    ).toHaveLength(1);
   });
 });
 
@@ -148,6 +153,7 @@ async function exerciseEveryMethod(store: RedisStore): Promise<void> {
   await store.savePrincipal({ ...agent, kind: "human", roles: ["admin"] });
   await store.getPrincipal("agent-1");
   await store.findPrincipalByKeyHash("b".repeat(64));
+  await store.principalOfKeyHash("b".repeat(64));
   await store.listPrincipals("agent");
   await store.listPrincipals("human");
 
@@ -244,4 +250,9 @@ async function exerciseEveryMethod(store: RedisStore): Promise<void> {
   await store.audit.registerChains(envs);
   await store.audit.chains();
   await store.audit.head("global");
+  for (const chain of ["env:staging", "global"]) {
+    await sealChain(store.audit, chain, { nowMs: now });
+    await store.audit.seals(chain, { count: 10 });
+    await trimChain(store.audit, chain, now + 60_000);
+  }
 }

@@ -142,6 +142,7 @@ describe("RedisStore: fails closed and recovers", () => {
     ],
     ["getPrincipal", () => s.getPrincipal("a")],
     ["findPrincipalByKeyHash", () => s.findPrincipalByKeyHash("h")],
+    ["principalOfKeyHash", () => s.principalOfKeyHash("h")],
     ["listPrincipals", () => s.listPrincipals("agent")],
     [
       "revoke",

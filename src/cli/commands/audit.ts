@@ -1,10 +1,12 @@
-// `leash audit tail [-f]`, `leash audit export --jsonl` (over the API: LEASH_URL, LEASH_HUMAN_KEY with the security
-// or admin role) and `leash audit verify` (straight from Redis, REDIS_URL: it checks what is stored, not what a
-// broker says is stored).
+// `leash audit tail [-f]`, `leash audit export --jsonl`, `leash audit seals` (over the API: LEASH_URL, LEASH_HUMAN_KEY
+// with the security or admin role) and `leash audit verify` (straight from Redis, REDIS_URL: it checks what is
+// stored, not what a broker says is stored).
 import type { Command } from "commander";
 import { type AuditRecordView, encodeCursor } from "../../audit/query.ts";
+import type { AuditSealPage } from "../../audit/query-seals.ts";
 import { type ChainVerification, verifyAuditChain } from "../../audit/verify-chain.ts";
 import { loadConfig } from "../../config/config.ts";
+import { parseDuration } from "../../scopes/duration.ts";
 import { connectConfiguredStore } from "../../store/redis/redis-store.ts";
 import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
 
@@ -60,17 +62,30 @@ export function describeRecord(record: AuditRecordView): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function describeVerification(result: ChainVerification): string {
+  const started =
+    result.trimmed > 0 ? `  started at seq ${result.trimmed + 1} (${result.trimmed} trimmed)` : "";
   if (result.ok) {
-    const head = result.head ? `head seq ${result.head.seq} ${result.head.hash}` : "empty";
-    return `ok      ${result.chain}  ${result.records} records  ${head}`;
+    const seal = result.lastSeal
+      ? `last seal seq ${result.lastSeal.from_seq}..${result.lastSeal.to_seq} ${result.lastSeal.hash} at ${result.lastSeal.sealed_at}`
+      : "no seal yet";
+    const unsealed =
+      result.unsealed > 0 && result.oldestUnsealedMs !== null
+        ? `${result.unsealed} unsealed (oldest ${new Date(result.oldestUnsealedMs).toISOString()})`
+        : "0 unsealed";
+    if (result.records === 0 && result.seals === 0 && !result.head) return `ok      ${result.chain}  empty`;
+    return `ok      ${result.chain}  ${result.records} records  ${result.sealed} sealed in ${result.seals} seals  ${unsealed}  ${seal}  head seq ${result.head?.seq ?? 0}${started}`;
   }
   const problem = result.problem!;
-  const at = problem.id ? ` at record ${problem.id}${problem.seq ? ` (seq ${problem.seq})` : ""}` : "";
-  return `BROKEN  ${result.chain}${at}: ${problem.kind}: ${problem.message}`;
+  const at = problem.id
+    ? ` at ${problem.seal === problem.id ? "seal" : "record"} ${problem.id}${problem.seq ? ` (seq ${problem.seq})` : ""}`
+    : "";
+  return `BROKEN  ${result.chain}${at}: ${problem.kind}: ${problem.message}${started}`;
 }
 
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command("audit").description("read, export and verify the hash-chained audit log");
+  const audit = program
+    .command("audit")
+    .description("read, export and verify the audit log (records chained by seals)");
 
   withFilters(
     audit
@@ -137,19 +152,62 @@ export function registerAuditCommands(program: Command): void {
   });
 
   audit
+    .command("seals")
+    .description(
+      "one chain's seals, one JSON object per line, oldest first: copies to keep outside Redis (LEASH_URL, LEASH_HUMAN_KEY)",
+    )
+    .option("--chain <chain>", "global or env:<name>", "global")
+    .option("--latest", "only the newest seal")
+    .action(async (options: { chain: string; latest?: boolean }) => {
+      const client = apiClientFromEnv("LEASH_HUMAN_KEY");
+      let after: string | null = null;
+      do {
+        const query: URLSearchParams = new URLSearchParams({
+          chain: options.chain,
+          order: options.latest ? "desc" : "asc",
+          limit: options.latest ? "1" : "1000",
+          ...(after ? { after } : {}),
+        });
+        const page: AuditSealPage = (await callApi<AuditSealPage>(client, "GET", `/v1/audit/seals?${query}`))
+          .body;
+        if (page.seals.length > 0)
+          process.stdout.write(`${page.seals.map((seal) => JSON.stringify(seal)).join("\n")}\n`);
+        after = options.latest ? null : page.next_after;
+      } while (after);
+    });
+
+  audit
     .command("verify")
     .description(
-      "walk every chain in Redis (REDIS_URL) and recompute every hash; exits 1 naming the first broken record",
+      "recompute every seal of every chain in Redis (REDIS_URL) from its records; exits 1 naming the first problem",
     )
     .option("--chain <chain>", "only this chain (global, env:<name>)")
+    .option(
+      "--max-unsealed-age <duration>",
+      "also fail when a record has been waiting for its seal longer than this (30s, 5m…); default: only count them",
+    )
     .option("--json", "print the result as JSON")
-    .action(async (options: { chain?: string; json?: boolean }) => {
+    .action(async (options: { chain?: string; json?: boolean; maxUnsealedAge?: string }) => {
+      // LEASH_AUDIT_RETENTION: the brokers' retention; unset, a chain that does not start at seq 1 is broken.
       const config = loadConfig(process.env);
+      const maxUnsealedAgeMs =
+        options.maxUnsealedAge === undefined ? undefined : parseDuration(options.maxUnsealedAge);
+      if (maxUnsealedAgeMs === null) {
+        process.stderr.write(`leash: --max-unsealed-age: expected a duration like 30s or 5m\n`);
+        process.exitCode = 2;
+        return;
+      }
       const store = await connectConfiguredStore(config, { commandTimeoutMs: 5_000 });
       try {
         const chains = options.chain ? [options.chain] : await store.audit.chains();
         const results: ChainVerification[] = [];
-        for (const chain of chains) results.push(await verifyAuditChain(store.audit, chain));
+        for (const chain of chains)
+          results.push(
+            await verifyAuditChain(store.audit, chain, {
+              retentionMs: config.LEASH_AUDIT_RETENTION,
+              maxUnsealedAgeMs,
+            }),
+          );
         if (options.json) process.stdout.write(`${JSON.stringify({ chains: results })}\n`);
         else process.stdout.write(`${results.map(describeVerification).join("\n")}\n`);
         const broken = results.filter((result) => !result.ok);

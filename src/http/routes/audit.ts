@@ -1,7 +1,9 @@
 // GET /v1/audit: security reads the audit log, filtered and a page at a time (leash audit tail/export use it).
+// GET /v1/audit/seals: one chain's seals, to keep copies outside Redis (leash audit seals uses it).
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { queryAudit } from "../../audit/query.ts";
+import { querySeals } from "../../audit/query-seals.ts";
 import type { BrokerContext } from "../../broker/context.ts";
 import { badRequest } from "../../errors/leash-error.ts";
 import { requireHuman } from "../auth.ts";
@@ -35,6 +37,21 @@ const auditQuery = z
   })
   .strict();
 
+const sealsQuery = z
+  .object({
+    chain: z
+      .string()
+      .regex(/^(global|env:[^{}]{1,256})$/, "global or env:<environment>")
+      .default("global"),
+    after: z
+      .string()
+      .regex(/^\d{1,20}-\d{1,20}$/, "a seal id (stream id)")
+      .optional(),
+    order: z.enum(["asc", "desc"]).default("asc"),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
 export const auditRoutes =
   (context: BrokerContext): FastifyPluginAsyncZod =>
   async (app) => {
@@ -60,6 +77,21 @@ export const auditRoutes =
           { ...filters, fromMs: from, toMs: to },
           { order, limit, cursor },
         );
+      },
+    );
+    app.get(
+      "/v1/audit/seals",
+      {
+        schema: {
+          tags: ["audit"],
+          summary:
+            "One chain's seals (oldest first unless order=desc): the SHA-256 chain over its records, to keep outside Redis; next_after fetches the next page",
+          querystring: sealsQuery,
+        },
+      },
+      async (request) => {
+        await requireHuman(context, request, ["security"]);
+        return querySeals(context.store.audit, request.query);
       },
     );
   };

@@ -25,7 +25,8 @@ export const tokenRoutes =
         const { metrics } = context;
         const stopTimer = metrics.mintSeconds.startTimer();
         try {
-          const agent = await requireAgent(context, request);
+          // Not awaited here: the mint's own store reads go out alongside the key lookup (one round trip).
+          const agent = requireAgent(context, request);
           const outcome = await issueTaskToken(context, agent, request.body, { requestId: request.id });
           if (outcome.status === "pending") {
             metrics.mints.inc({ result: "pending", reason: "approval_required" });

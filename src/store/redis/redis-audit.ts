@@ -1,39 +1,48 @@
 // Audit chains in Redis streams: `leash:{env:E}:audit` per environment slot and `leash:{audit}` for the rest, each
-// with a head hash (`…:head`: hash, seq, id). Appends run as one Lua script that reads the head, finishes the
-// record's SHA-256 and writes record and head together, so any number of broker processes can append at once.
+// with a head hash (`…:head`: seq, id; sealed_seq, sealed_id, sealed_hash) and a seal stream (`…:seals`). Appends
+// run as one Lua script that numbers the record and writes it with the head, so any number of broker processes
+// can append at once; seals are written with a compare-and-set script on the head's sealed position.
 import { type ChainableCommander, Cluster } from "ioredis";
-import { sha256Midstate } from "../../audit/midstate.ts";
+import { chainOf, decidedFields, entryFields, GENESIS_HASH, GLOBAL_CHAIN } from "../../audit/record.ts";
 import {
-  type AuditRecordFields,
-  canonicalPrefix,
-  chainOf,
-  decidedFields,
-  entryFields,
-  GLOBAL_CHAIN,
-} from "../../audit/record.ts";
-import {
+  type AppendedAuditRecord,
+  AUDIT_SEAL_FIELDS,
   type AuditDraft,
   type AuditHead,
   type AuditLog,
   type AuditRange,
+  type AuditSeal,
   auditKeys,
+  type SealedPosition,
   type StoredAuditEntry,
+  type StoredAuditSeal,
 } from "../audit.ts";
-import { AUDIT_APPEND_LUA } from "./audit-scripts.ts";
+import { AUDIT_APPEND_LUA, AUDIT_SEAL_LUA } from "./audit-scripts.ts";
 import { failClosed } from "./fail-closed.ts";
 import type { RedisClient } from "./redis-client.ts";
 
 interface AuditCommands {
-  leashAuditAppend(...args: Array<string | Buffer>): Promise<[string, string, string, string]>;
+  leashAuditAppend(...args: string[]): Promise<[string, string]>;
+  leashAuditSeal(...args: string[]): Promise<number>;
 }
 
-/** The script arguments that carry an entry's caller-known fields: state, rest, compressed, then name/value pairs. */
-export function auditAppendArgs(draft: AuditDraft): Array<string | Buffer> {
-  const fields = entryFields(draft.entry);
-  const midstate = sha256Midstate(canonicalPrefix(fields));
-  const args: Array<string | Buffer> = [midstate.state, midstate.rest, String(midstate.compressed)];
-  for (const [name, value] of fields) args.push(name, value);
-  return args;
+/** The script arguments that carry an entry's caller-known fields: their values, in canonical order. */
+export function auditAppendArgs(draft: AuditDraft): string[] {
+  return entryFields(draft.entry).map(([, value]) => value);
+}
+
+/**
+ * A record as one JSON-able value, for scripts that take a decision per argument as JSON (the batched enforce
+ * script): its chain's keys, whether to skip it when the call is held, and its field values (canonical order).
+ */
+export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean }): {
+  stream: string;
+  head: string;
+  skipWhenHeld: boolean;
+  values: string[];
+} {
+  const [stream, head] = auditChainKeys(draft);
+  return { stream, head, skipWhenHeld: draft.skipWhenHeld ?? false, values: auditAppendArgs(draft) };
 }
 
 /** The stream and head keys of the chain an entry belongs to. */
@@ -44,11 +53,20 @@ export const auditChainKeys = (draft: AuditDraft): [string, string] => {
 
 const SCAN_BATCH = 1000;
 
+type StreamEntries = Array<[string, string[]]>;
+
+const pairs = (flat: string[]): Array<[string, string]> => {
+  const fields: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) fields.push([flat[i]!, flat[i + 1]!]);
+  return fields;
+};
+
 export class RedisAudit implements AuditLog {
   private readonly commands: AuditCommands;
 
   constructor(private readonly client: RedisClient) {
     client.defineCommand("leashAuditAppend", { lua: AUDIT_APPEND_LUA, numberOfKeys: 2 });
+    client.defineCommand("leashAuditSeal", { lua: AUDIT_SEAL_LUA, numberOfKeys: 2 });
     this.commands = client as unknown as AuditCommands;
   }
 
@@ -57,23 +75,20 @@ export class RedisAudit implements AuditLog {
     (pipeline as unknown as AuditCommands).leashAuditAppend(...this.appendArgs(draft));
   }
 
-  append(draft: AuditDraft): Promise<AuditRecordFields & { id: string; chain: string }> {
+  append(draft: AuditDraft): Promise<AppendedAuditRecord> {
     return failClosed(async () => {
-      const [id, seq, prev, hash] = await this.commands.leashAuditAppend(...this.appendArgs(draft));
-      const decided = Object.fromEntries(decidedFields(draft.entry));
+      const [id, seq] = await this.commands.leashAuditAppend(...this.appendArgs(draft));
       return {
-        ...(Object.fromEntries(entryFields(draft.entry)) as Record<string, string>),
-        ...decided,
+        ...Object.fromEntries(entryFields(draft.entry)),
+        ...Object.fromEntries(decidedFields(draft.entry)),
         seq,
-        prev,
-        hash,
         id,
         chain: chainOf(draft.entry.environment),
-      } as AuditRecordFields & { id: string; chain: string };
+      } as AppendedAuditRecord;
     });
   }
 
-  private appendArgs(draft: AuditDraft): Array<string | Buffer> {
+  private appendArgs(draft: AuditDraft): string[] {
     const [decision, reason, limit] = decidedFields(draft.entry).map(([, value]) => value);
     return [
       ...auditChainKeys(draft),
@@ -91,13 +106,17 @@ export class RedisAudit implements AuditLog {
     });
   }
 
-  chains(): Promise<string[]> {
+  chains(options: { registeredOnly?: boolean } = {}): Promise<string[]> {
     return failClosed(async () => {
       const registered = await this.client.smembers(auditKeys.chains);
       // Streams written by a broker whose environments were never registered here are found by their key.
       // SCAN walks one server: in a Redis Cluster, walk every primary (each holds its own slots' keys).
       const found: string[] = [];
-      const servers = this.client instanceof Cluster ? this.client.nodes("master") : [this.client];
+      const servers = options.registeredOnly
+        ? []
+        : this.client instanceof Cluster
+          ? this.client.nodes("master")
+          : [this.client];
       for (const server of servers) {
         let cursor = "0";
         do {
@@ -124,23 +143,74 @@ export class RedisAudit implements AuditLog {
 
   head(chain: string): Promise<AuditHead | null> {
     return failClosed(async () => {
-      const [hash, seq, id] = await this.client.hmget(auditKeys.head(chain), "hash", "seq", "id");
-      if (!hash || !seq || !id) return null;
-      return { hash, seq: Number(seq), id };
+      const [seq, id, sealedSeq, sealedId, sealedHash] = await this.client.hmget(
+        auditKeys.head(chain),
+        "seq",
+        "id",
+        "sealed_seq",
+        "sealed_id",
+        "sealed_hash",
+      );
+      if (!seq || !id) return null;
+      return {
+        seq: Number(seq),
+        id,
+        sealed: { seq: Number(sealedSeq ?? 0), id: sealedId ?? "", hash: sealedHash ?? GENESIS_HASH },
+      };
     });
   }
 
   range(chain: string, range: AuditRange): Promise<StoredAuditEntry[]> {
+    return failClosed(async () =>
+      (await this.read(auditKeys.stream(chain), range)).map(([id, flat]) => ({
+        chain,
+        id,
+        fields: pairs(flat),
+      })),
+    );
+  }
+
+  seals(chain: string, range: AuditRange): Promise<StoredAuditSeal[]> {
+    return failClosed(async () =>
+      (await this.read(auditKeys.seals(chain), range)).map(([id, flat]) => ({
+        chain,
+        id,
+        fields: pairs(flat),
+      })),
+    );
+  }
+
+  writeSeal(chain: string, expected: SealedPosition, seal: AuditSeal): Promise<boolean> {
     return failClosed(async () => {
-      const key = auditKeys.stream(chain);
-      const entries = range.reverse
-        ? await this.client.xrevrange(key, range.end ?? "+", range.start ?? "-", "COUNT", range.count)
-        : await this.client.xrange(key, range.start ?? "-", range.end ?? "+", "COUNT", range.count);
-      return entries.map(([id, flat]) => {
-        const fields: Array<[string, string]> = [];
-        for (let i = 0; i + 1 < flat.length; i += 2) fields.push([flat[i]!, flat[i + 1]!]);
-        return { chain, id, fields };
-      });
+      const written = await this.commands.leashAuditSeal(
+        auditKeys.head(chain),
+        auditKeys.seals(chain),
+        String(expected.seq),
+        expected.hash,
+        ...AUDIT_SEAL_FIELDS.map((field) => String(seal[field])),
+      );
+      return written === 1;
     });
+  }
+
+  trim(chain: string, minId: string): Promise<void> {
+    return failClosed(async () => {
+      // Records and their seals go together (one slot, one transaction): never a seal without its records.
+      const results = await this.client
+        .multi()
+        .xtrim(auditKeys.stream(chain), "MINID", minId)
+        .xtrim(auditKeys.seals(chain), "MINID", minId)
+        .exec();
+      const failed = results?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+    });
+  }
+
+  private async read(key: string, range: AuditRange): Promise<StreamEntries> {
+    return (
+      range.reverse
+        ? await this.client.xrevrange(key, range.end ?? "+", range.start ?? "-", "COUNT", range.count)
+        : await this.client.xrange(key, range.start ?? "-", range.end ?? "+", "COUNT", range.count)
+    ) as StreamEntries;
   }
 }

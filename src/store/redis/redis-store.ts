@@ -21,10 +21,12 @@
 //     leash:{env:E}:rev:env              string   atMs; same rule, for every token of the environment
 //     leash:{env:E}:limit:<counter>      zset     one member per allowed call (member eventId, score nowMs);
 //                                                 PEXPIRE = windowMs after the last event
-//     leash:{env:E}:audit                stream   the environment's audit chain (src/store/redis/redis-audit.ts)
-//     leash:{env:E}:audit:head           hash     hash, seq, id of the chain's last record
+//     leash:{env:E}:audit                stream   the environment's audit records (src/store/redis/redis-audit.ts)
+//     leash:{env:E}:audit:head           hash     seq, id of the last record; sealed_seq, sealed_id, sealed_hash
+//     leash:{env:E}:audit:seals          stream   seals chaining the records, id = each run's last record id
 //
-//   audit outside any environment: leash:{audit} (stream), leash:{audit}:head (hash), leash:audit:chains (set)
+//   audit outside any environment: leash:{audit} (stream), leash:{audit}:head (hash), leash:{audit}:seals (stream),
+//   leash:audit:chains (set)
 //
 //   A newer revocation of the same target never lowers the stored atMs nor shortens the marker's life.
 import type { LeashConfig } from "../../config/config.ts";
@@ -40,6 +42,7 @@ import type {
   Store,
 } from "../store.ts";
 import { failClosed } from "./fail-closed.ts";
+import { PRINCIPAL_OF_KEY_HASH_LUA } from "./principal-scripts.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
 import { auditAppendArgs, auditChainKeys, RedisAudit } from "./redis-audit.ts";
 import {
@@ -59,6 +62,7 @@ interface LeashCommands {
   leashEnforce(numKeys: number, ...args: Array<string | Buffer>): Promise<[number, string, number, number]>;
   leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
   leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
+  leashPrincipalOfKeyHash(keyHashKey: string, principalPrefix: string): Promise<string | null>;
 }
 
 export interface RedisStoreOptions {
@@ -111,6 +115,7 @@ export class RedisStore implements Store {
     client.defineCommand("leashEnforce", { lua: ENFORCE_LUA });
     client.defineCommand("leashRevoke", { lua: REVOKE_LUA, numberOfKeys: 1 });
     client.defineCommand("leashSavePrincipal", { lua: SAVE_PRINCIPAL_LUA, numberOfKeys: 5 });
+    client.defineCommand("leashPrincipalOfKeyHash", { lua: PRINCIPAL_OF_KEY_HASH_LUA, numberOfKeys: 1 });
     this.commands = client as unknown as LeashCommands;
     this.approvals = new RedisApprovals(client, this.replicationWait);
     this.leases = new RedisLeaseStore(client, this.replicationWait);
@@ -228,6 +233,17 @@ export class RedisStore implements Store {
       const json = await this.client.get(storeKeys.principal(id));
       const principal = json === null ? null : parsePrincipal(json);
       // The index is only a pointer; the principal record decides which key is current.
+      return principal && principal.keyHash === keyHash ? principal : null;
+    });
+  }
+
+  principalOfKeyHash(keyHash: string): Promise<Principal | null> {
+    return this.guard(async () => {
+      const json = await this.commands.leashPrincipalOfKeyHash(
+        storeKeys.keyHash(keyHash),
+        storeKeys.principal(""),
+      );
+      const principal = json === null ? null : parsePrincipal(json);
       return principal && principal.keyHash === keyHash ? principal : null;
     });
   }

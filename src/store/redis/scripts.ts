@@ -12,9 +12,10 @@ import { AUDIT_LUA_FUNCTIONS } from "./audit-scripts.ts";
  * Returns {allow 0|1, reason, index of the exceeded counter (1-based, 0 = none), taskRevoked 0|1}.
  *
  * With an audit record (src/store/audit.ts), the last two KEYS are the chain's stream and head, and after the
- * counters' ARGV come 'audit', skipWhenHeld ("1"|"0"), then the append arguments of leash_audit_append
- * (audit-scripts.ts): the decision is recorded in the same call, before the script returns. ('audit' cannot be
- * mistaken for a counter's first argument, which is a number.)
+ * counters' ARGV come 'audit', skipWhenHeld ("1"|"0"), then the fifteen caller-known field values that
+ * leash_audit_append (audit-scripts.ts) takes: the decision is recorded in the same call, before the script
+ * returns, without hashing (a sealer chains it later). ('audit' cannot be mistaken for a counter's first argument,
+ * which is a number.)
  *
  * Times come from the caller (ARGV), never from Redis TIME, so every broker and every test agrees on "now";
  * numbers are passed and written as strings so Lua's 14-digit number formatting never rounds them.

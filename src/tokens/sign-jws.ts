@@ -1,0 +1,41 @@
+// Compact JWS signing with node:crypto's synchronous sign: the bytes jose's SignJWT makes, at a third of its cost.
+import { type KeyObject, sign } from "node:crypto";
+import { LeashError } from "../errors/leash-error.ts";
+import type { SigningAlgorithm } from "../keys/signing-key.ts";
+
+export interface JwsProtectedHeader {
+  alg: SigningAlgorithm;
+  kid: string;
+  typ: string;
+}
+
+const base64url = (text: string): string => Buffer.from(text, "utf8").toString("base64url");
+
+/** Whether `key` is a private key of the kind `alg` names (Ed25519 for EdDSA, P-256 for ES256). */
+function fitsAlgorithm(alg: SigningAlgorithm, key: KeyObject): boolean {
+  if (key.type !== "private") return false;
+  if (alg === "EdDSA") return key.asymmetricKeyType === "ed25519";
+  return key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1";
+}
+
+/**
+ * `<header>.<payload>.<signature>`, header and payload serialised with JSON.stringify as jose does. EdDSA signs the
+ * message itself (Ed25519); ES256 signs its SHA-256 with the raw r‖s signature JWS requires (RFC 7518 §3.4), not
+ * node's default DER.
+ */
+export function signCompactJws(header: JwsProtectedHeader, payload: object, privateKey: KeyObject): string {
+  if (!fitsAlgorithm(header.alg, privateKey)) {
+    throw new LeashError(
+      "signing_key_mismatch",
+      500,
+      `signing key ${header.kid} is not a private ${header.alg} key`,
+    );
+  }
+  const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
+  const data = Buffer.from(signingInput, "utf8");
+  const signature =
+    header.alg === "EdDSA"
+      ? sign(null, data, privateKey)
+      : sign("sha256", data, { key: privateKey, dsaEncoding: "ieee-p1363" });
+  return `${signingInput}.${signature.toString("base64url")}`;
+}

@@ -1,0 +1,269 @@
+// verifyAuditChain against a real Redis that someone with write access edits directly: every kind of tampering with
+// records (sealed and unsealed), seals and the head is found and named, with the record or seal where it shows.
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { chainHash } from "../../src/audit/record.ts";
+import { sealChain } from "../../src/audit/seal-chain.ts";
+import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
+import { auditKeys } from "../../src/store/audit.ts";
+import { RedisStore } from "../../src/store/redis/redis-store.ts";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
+
+const CHAIN = "env:staging";
+const STREAM = auditKeys.stream(CHAIN);
+const SEALS = auditKeys.seals(CHAIN);
+const HEAD = auditKeys.head(CHAIN);
+const T0 = 1_700_000_000_000;
+
+let server: RedisServer;
+let client: Redis;
+let store: RedisStore;
+
+type Entry = [string, string[]];
+const entries = async (key = STREAM): Promise<Entry[]> => (await client.xrange(key, "-", "+")) as Entry[];
+const field = (fields: string[], name: string) => fields[fields.indexOf(name) + 1]!;
+const withField = (fields: string[], name: string, value: string) => {
+  const copy = [...fields];
+  copy[copy.indexOf(name) + 1] = value;
+  return copy;
+};
+/** Replaces a stream with these entries, ids kept: what someone with write access to Redis can do. */
+async function rewrite(key: string, list: Entry[]): Promise<void> {
+  await client.del(key);
+  for (const [id, fields] of list) await client.xadd(key, id, ...fields);
+}
+const verify = (options = {}) => verifyAuditChain(store.audit, CHAIN, options);
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  client = new Redis(server.url);
+});
+afterAll(async () => {
+  client?.disconnect();
+  await server?.stop();
+});
+
+/** Thirteen records: 1..10 sealed in runs 1..4, 5..8, 9..10; 11..13 not sealed yet. */
+beforeEach(async () => {
+  await client.flushall();
+  await store?.close();
+  store = await RedisStore.connect(server.url);
+  const append = (i: number) =>
+    store.audit.append({
+      entry: {
+        time: T0 + i * 1000,
+        event: "authorize",
+        actor: "agent:a-1",
+        agent: "a-1",
+        environment: "staging",
+        task: `task-${i}`,
+        decision: i % 3 === 0 ? "deny" : "allow",
+        reason: i % 3 === 0 ? "action_not_granted" : "ok",
+      },
+    });
+  for (let i = 1; i <= 10; i++) await append(i);
+  await sealChain(store.audit, CHAIN, { nowMs: T0 + 11_000, batchSize: 4 });
+  for (let i = 11; i <= 13; i++) await append(i);
+});
+afterAll(async () => {
+  await store?.close();
+});
+
+describe("verifyAuditChain", () => {
+  it("passes an untouched chain and reports what is sealed and what is not yet", async () => {
+    const records = await entries();
+    expect(await verify({ nowMs: T0 + 14_000 })).toMatchObject({
+      ok: true,
+      records: 13,
+      sealed: 10,
+      unsealed: 3,
+      oldestUnsealedMs: T0 + 11_000,
+      trimmed: 0,
+      seals: 3,
+      lastSeal: { from_seq: 9, to_seq: 10, last_id: records[9]![0] },
+      head: { seq: 13, id: records[12]![0], sealed: { seq: 10, id: records[9]![0] } },
+    });
+  });
+
+  it("finds a sealed record whose content was changed, naming its seal", async () => {
+    const list = await entries();
+    list[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    await rewrite(STREAM, list);
+    const seals = await entries(SEALS);
+    expect(await verify()).toMatchObject({
+      ok: false,
+      problem: { kind: "changed", seal: seals[1]![0], id: list[4]![0], seq: "5" },
+    });
+  });
+
+  it("finds a changed record whose forger also re-sealed its run: the next seal no longer links", async () => {
+    const list = await entries();
+    list[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    await rewrite(STREAM, list);
+    const seals = await entries(SEALS);
+    let hash = field(seals[1]![1], "prev");
+    for (const [id, fields] of list.slice(4, 8))
+      hash = chainHash(hash, Object.fromEntries(fieldPairs(fields)), id);
+    seals[1] = [seals[1]![0], withField(seals[1]![1], "hash", hash)];
+    await rewrite(SEALS, seals);
+    expect(await verify()).toMatchObject({
+      ok: false,
+      problem: { kind: "seal_changed", seal: seals[2]![0] },
+    });
+  });
+
+  it("finds a sealed record that was deleted, in the middle, at a run's start and at a run's end", async () => {
+    const list = await entries();
+    await client.xdel(STREAM, list[5]![0]);
+    expect((await verify()).problem).toMatchObject({ kind: "removed", id: list[6]![0], seq: "7" });
+
+    await rewrite(STREAM, list);
+    await client.xdel(STREAM, list[0]![0]);
+    expect((await verify()).problem).toMatchObject({ kind: "removed", id: list[1]![0], seq: "2" });
+
+    await rewrite(STREAM, list);
+    await client.xdel(STREAM, list[7]![0]);
+    const seals = await entries(SEALS);
+    expect((await verify()).problem).toMatchObject({ kind: "removed", seal: seals[1]![0] });
+  });
+
+  it("finds an unsealed record that was deleted, by the seq gap or the head, and after it is sealed", async () => {
+    const list = await entries();
+    await client.xdel(STREAM, list[11]![0]);
+    expect((await verify()).problem).toMatchObject({
+      kind: "removed",
+      id: list[12]![0],
+      seq: "13",
+      message: "record 12 is missing before it: removed",
+    });
+    // The sealer seals what it finds and says so; the gap stays visible inside the seal.
+    const sealing = await sealChain(store.audit, CHAIN, { nowMs: T0 + 20_000 });
+    expect(sealing).toMatchObject({ seals: 1, records: 2, gaps: ["12..12"] });
+    expect((await verify()).problem).toMatchObject({ kind: "removed", id: list[12]![0], seq: "13" });
+  });
+
+  it("finds the last record deleted before it was sealed: the head remembers it", async () => {
+    const list = await entries();
+    await client.xdel(STREAM, list[12]![0]);
+    expect((await verify()).problem).toMatchObject({
+      kind: "removed",
+      message: `the chain ends at seq 12 (${list[11]![0]}) but its head says seq 13 (${list[12]![0]}): the last record(s) were removed`,
+    });
+  });
+
+  it("finds a removed seal: in the middle, the first, the last", async () => {
+    const seals = await entries(SEALS);
+    const list = await entries();
+    await client.xdel(SEALS, seals[1]![0]);
+    expect((await verify()).problem).toMatchObject({ kind: "seal_removed", id: list[4]![0], seq: "5" });
+
+    await rewrite(SEALS, seals);
+    await client.xdel(SEALS, seals[0]![0]);
+    expect((await verify()).problem).toMatchObject({ kind: "seal_removed", id: list[0]![0], seq: "1" });
+
+    await rewrite(SEALS, seals);
+    await client.xdel(SEALS, seals[2]![0]);
+    expect((await verify()).problem).toMatchObject({ kind: "seal_removed", id: list[8]![0], seq: "9" });
+  });
+
+  it("finds a changed seal: its hash, its prev, its count", async () => {
+    const seals = await entries(SEALS);
+    const edit = async (name: string, value: string) => {
+      const copy = [...seals];
+      copy[1] = [copy[1]![0], withField(copy[1]![1], name, value)];
+      await rewrite(SEALS, copy);
+      return (await verify()).problem;
+    };
+    expect(await edit("hash", "f".repeat(64))).toMatchObject({ kind: "seal_changed", seal: seals[1]![0] });
+    expect(await edit("prev", "f".repeat(64))).toMatchObject({ kind: "seal_changed", seal: seals[1]![0] });
+    expect(await edit("count", "3")).toMatchObject({ kind: "seal_changed", seal: seals[1]![0] });
+    expect(await edit("to_seq", "lots")).toMatchObject({ kind: "malformed", seal: seals[1]![0] });
+  });
+
+  it("finds a forged record: appended after the head, or slipped into a sealed run", async () => {
+    const list = await entries();
+    const [, last] = list[12]!;
+    const forged = await client.xadd(
+      STREAM,
+      "*",
+      ...withField(withField(last, "seq", "14"), "task", "forged"),
+    );
+    expect((await verify()).problem).toMatchObject({ kind: "inserted", id: forged, seq: "14" });
+
+    await rewrite(STREAM, list);
+    const between = list[5]![0].replace(/-(\d+)$/, (_, n) => `-${Number(n) + 1}`);
+    await rewrite(STREAM, [
+      ...list.slice(0, 6),
+      [between, withField(list[5]![1], "task", "x")],
+      ...list.slice(6),
+    ]);
+    expect((await verify()).problem).toMatchObject({ kind: "inserted", id: between, seq: "6" });
+  });
+
+  it("finds a head that disagrees, or is gone", async () => {
+    await client.hset(HEAD, "sealed_hash", "e".repeat(64));
+    expect((await verify()).problem).toMatchObject({ kind: "head_mismatch" });
+    await client.del(HEAD);
+    expect((await verify()).problem).toMatchObject({
+      kind: "head_missing",
+      message: "the chain has 13 records but no head",
+    });
+  });
+
+  it("reports trimming as removal unless a retention is set", async () => {
+    const seals = await entries(SEALS);
+    await client.xtrim(
+      STREAM,
+      "MINID",
+      seals[0]![0].replace(/-(\d+)$/, (_, n) => `-${Number(n) + 1}`),
+    );
+    await client.xdel(SEALS, seals[0]![0]);
+    expect((await verify()).problem).toMatchObject({
+      kind: "removed",
+      message: expect.stringContaining("records 1..4 are missing from the start"),
+    });
+    expect(await verify({ retentionMs: 3_600_000, nowMs: T0 + 20_000 })).toMatchObject({
+      ok: true,
+      trimmed: 4,
+      records: 9,
+    });
+  });
+
+  it("fails on records unsealed for too long only when asked to", async () => {
+    expect(await verify({ nowMs: T0 + 3_600_000 })).toMatchObject({ ok: true, unsealed: 3 });
+    expect(await verify({ nowMs: T0 + 3_600_000, maxUnsealedAgeMs: 60_000 })).toMatchObject({
+      ok: false,
+      problem: { kind: "unsealed" },
+    });
+    expect(await verify({ nowMs: T0 + 14_000, maxUnsealedAgeMs: 60_000 })).toMatchObject({ ok: true });
+  });
+
+  it("does not see a forger who rewrites a record and every later seal and the head (anchor seals outside)", async () => {
+    const list = await entries();
+    list[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    await rewrite(STREAM, list);
+    const seals = await entries(SEALS);
+    let hash = field(seals[1]![1], "prev");
+    for (const i of [1, 2]) {
+      const [sealId, sealFields] = seals[i]!;
+      const from = Number(field(sealFields, "from_seq")) - 1;
+      for (const [id, fields] of list.slice(from, Number(field(sealFields, "to_seq"))))
+        hash = chainHash(hash, Object.fromEntries(fieldPairs(fields)), id);
+      seals[i] = [
+        sealId,
+        withField(
+          withField(sealFields, "hash", hash),
+          "prev",
+          i === 1 ? field(sealFields, "prev") : field(seals[1]![1], "hash"),
+        ),
+      ];
+    }
+    await rewrite(SEALS, seals);
+    await client.hset(HEAD, "sealed_hash", hash);
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+});
+
+function fieldPairs(flat: string[]): Array<[string, string]> {
+  return Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]);
+}
