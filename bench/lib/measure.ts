@@ -1,6 +1,6 @@
 // The measuring loops: HTTP scenarios per concurrency level, the Redis reference, and the scaling run.
 import { Redis } from "ioredis";
-import { ENFORCE_LUA } from "../../src/store/redis/scripts.ts";
+import { ENFORCE_BATCH_LUA, enforcementArgument } from "../../src/store/redis/enforce-script.ts";
 import { measureCpu } from "./cpu-time.ts";
 import type { LoadGenerator } from "./load-generator.ts";
 import type { LoadResult, LoadSpec } from "./load-protocol.ts";
@@ -82,19 +82,33 @@ export async function measureHttp(
 export async function measureRedis(settings: BenchSettings, stack: Stack): Promise<ResultRow[]> {
   const client = new Redis(stack.redis.url);
   const tiny = (await client.script("LOAD", "return redis.call('GET', KEYS[1])")) as string;
-  const enforce = (await client.script("LOAD", ENFORCE_LUA)) as string;
+  const enforce = (await client.script("LOAD", ENFORCE_BATCH_LUA)) as string;
   const generation = (await client.get("leash:{env:staging}:gen")) ?? "";
   await client.quit();
-  const now = String(Date.now());
-  // The allow path with no counters: generation, five revocation markers (absent), no deny or hold reason.
-  const env = "leash:{env:staging}";
-  const enforceKeys = ["gen", "rev:jti:tok_bench", "rev:task:task_bench", "rev:agent:bench-agent"]
-    .concat(["rev:scope:bench-open", "rev:env"])
-    .map((key) => `${env}:${key}`);
-  const enforceArgs = ["6", ...enforceKeys, generation, now, now, "", "", "3600000", "evt_bench"];
+  // One decision on the allow path with no counters and no audit record: generation, five revocation markers
+  // (absent), no deny or hold reason.
+  const decision = enforcementArgument({
+    env: "staging",
+    generation,
+    jti: "tok_bench",
+    task: "task_bench",
+    agent: "bench-agent",
+    scope: "bench-open",
+    issuedAtMs: Date.now(),
+    nowMs: Date.now(),
+    limits: [],
+    taskRevocationTtlMs: 3_600_000,
+    eventId: "evt_bench",
+  });
+  const enforceArgs = ["1", "leash:{env:staging}:gen", decision];
   const variants = [
     { id: "redis-evalsha", label: "Redis EVALSHA, 1-key GET script", sha: tiny, args: ["1", "bench:key"] },
-    { id: "redis-enforce", label: "Redis EVALSHA, leash enforce script", sha: enforce, args: enforceArgs },
+    {
+      id: "redis-enforce",
+      label: "Redis EVALSHA, leash enforce script (1 decision)",
+      sha: enforce,
+      args: enforceArgs,
+    },
   ];
   const rows: ResultRow[] = [];
   for (const connections of settings.levels) {

@@ -31,7 +31,7 @@
 //   A newer revocation of the same target never lowers the stored atMs nor shortens the marker's life.
 import type { LeashConfig } from "../../config/config.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
-import { enforcementKeys, storeKeys } from "../keys.ts";
+import { storeKeys } from "../keys.ts";
 import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
 import type {
   EnforcementCheck,
@@ -41,10 +41,17 @@ import type {
   Revocation,
   Store,
 } from "../store.ts";
+import { Batcher } from "./batcher.ts";
+import {
+  ENFORCE_BATCH_LUA,
+  type EnforcementReply,
+  enforcementArgument,
+  splitReplies,
+} from "./enforce-script.ts";
 import { failClosed } from "./fail-closed.ts";
 import { PRINCIPAL_OF_KEY_HASH_LUA } from "./principal-scripts.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
-import { auditAppendArgs, auditChainKeys, RedisAudit } from "./redis-audit.ts";
+import { RedisAudit } from "./redis-audit.ts";
 import {
   createStoreClient,
   type RedisClient,
@@ -54,16 +61,19 @@ import {
 } from "./redis-client.ts";
 import { RedisLeaseStore } from "./redis-leases.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
-import { ENFORCE_LUA, REVOKE_LUA, SAVE_PRINCIPAL_LUA } from "./scripts.ts";
+import { REVOKE_LUA, SAVE_PRINCIPAL_LUA } from "./scripts.ts";
 
 export { createRedisClient, type RedisClientOptions } from "./redis-client.ts";
 
 interface LeashCommands {
-  leashEnforce(numKeys: number, ...args: Array<string | Buffer>): Promise<[number, string, number, number]>;
+  leashEnforceBatch(generationKey: string, ...decisions: string[]): Promise<Array<number | string>>;
   leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
   leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
   leashPrincipalOfKeyHash(keyHashKey: string, principalPrefix: string): Promise<string | null>;
 }
+
+/** Decisions per enforce script call: bounds how long one call holds Redis (a few ms at most). */
+const MAX_ENFORCE_BATCH = 64;
 
 export interface RedisStoreOptions {
   /**
@@ -99,6 +109,7 @@ export function connectConfiguredStore(
 export class RedisStore implements Store {
   private readonly commands: LeashCommands;
   private readonly replicationWait: ReplicationWait;
+  private readonly enforcements: Batcher<EnforcementCheck, EnforcementReply>;
   readonly leases: RedisLeaseStore;
   readonly approvals: RedisApprovals;
   readonly audit: RedisAudit;
@@ -112,11 +123,21 @@ export class RedisStore implements Store {
     options: RedisStoreOptions = {},
   ) {
     this.replicationWait = options.replicationWait ?? NO_REPLICATION_WAIT;
-    client.defineCommand("leashEnforce", { lua: ENFORCE_LUA });
+    client.defineCommand("leashEnforceBatch", { lua: ENFORCE_BATCH_LUA, numberOfKeys: 1 });
     client.defineCommand("leashRevoke", { lua: REVOKE_LUA, numberOfKeys: 1 });
     client.defineCommand("leashSavePrincipal", { lua: SAVE_PRINCIPAL_LUA, numberOfKeys: 5 });
     client.defineCommand("leashPrincipalOfKeyHash", { lua: PRINCIPAL_OF_KEY_HASH_LUA, numberOfKeys: 1 });
     this.commands = client as unknown as LeashCommands;
+    this.enforcements = new Batcher(
+      async (env, checks) =>
+        splitReplies(
+          await this.commands.leashEnforceBatch(
+            storeKeys.envGeneration(env),
+            ...checks.map(enforcementArgument),
+          ),
+        ),
+      MAX_ENFORCE_BATCH,
+    );
     this.approvals = new RedisApprovals(client, this.replicationWait);
     this.leases = new RedisLeaseStore(client, this.replicationWait);
     // RedisAudit is typed for one server; it only issues commands a Cluster client has too (its keys carry tags).
@@ -280,35 +301,8 @@ export class RedisStore implements Store {
 
   enforce(check: EnforcementCheck): Promise<EnforcementOutcome> {
     return this.guard(async () => {
-      const keys = [
-        ...enforcementKeys(check.env, check),
-        ...check.limits.map((counter) => storeKeys.limit(check.env, counter.key)),
-        ...(check.audit ? auditChainKeys(check.audit) : []),
-      ];
-      const args = [
-        check.generation,
-        String(check.issuedAtMs),
-        String(check.nowMs),
-        check.denyReason ?? "",
-        check.holdReason ?? "",
-        String(wholeMs(check.taskRevocationTtlMs)),
-        check.eventId,
-        ...check.limits.flatMap((counter) => [
-          String(counter.max),
-          String(wholeMs(counter.windowMs)),
-          `(${check.nowMs - counter.windowMs}`,
-          counter.onExceed,
-        ]),
-        // The decision's audit record, appended by the same script (ENFORCE_LUA).
-        ...(check.audit
-          ? ["audit", check.audit.skipWhenHeld ? "1" : "0", ...auditAppendArgs(check.audit)]
-          : []),
-      ];
-      const [allow, reason, limitIndex, taskRevoked] = await this.commands.leashEnforce(
-        keys.length,
-        ...keys,
-        ...args,
-      );
+      // Decisions of one environment made while another batch of it is in Redis leave together (batcher.ts).
+      const [allow, reason, limitIndex, taskRevoked] = await this.enforcements.submit(check.env, check);
       const outcome: EnforcementOutcome = { allow: allow === 1, reason };
       if (limitIndex > 0) outcome.limit = check.limits[limitIndex - 1]?.key;
       if (taskRevoked === 1) {

@@ -1,0 +1,118 @@
+// The enforce step as one Lua script for a batch of decisions of one environment (src/store/redis/batcher.ts).
+import { enforcementKeys, storeKeys } from "../keys.ts";
+import { wholeMs } from "../records.ts";
+import type { EnforcementCheck } from "../store.ts";
+import { AUDIT_LUA_FUNCTIONS } from "./audit-scripts.ts";
+import { auditRecordPayload } from "./redis-audit.ts";
+
+/**
+ * Generation, revocation, deny reason, sliding windows, hold reason, counting — in that order, for each decision in
+ * turn, as if each were its own call.
+ *
+ * KEYS[1] the environment's generation key. It names the slot: every key a decision names carries the same
+ * `{env:E}` tag (src/store/keys.ts), which Redis Cluster allows a script to use without declaring it.
+ * ARGV[i]: one decision, as JSON (cjson decodes it in C: one argument per decision instead of dozens keeps both
+ * ioredis and Redis cheap):
+ *   gen      the generation the token was minted under
+ *   marks    [jti marker, task marker, agent marker, scope marker, environment marker]
+ *   iat      issued-at, ms; now: the caller's clock, ms; ttl: how long a revoke_task marker lives, ms (strings)
+ *   deny     a reason decided without I/O, or ""; hold: a reason to hold after the budget check, or ""
+ *   ev       the event's id in the sliding windows
+ *   limits   [[key, max, windowMs, exclusive lower bound "(<now - window>", onExceed, name], …]
+ *   audit    absent, or the decision's audit record (see leash_audit_append in audit-scripts.ts)
+ * Returns four values per decision: allow 0|1, reason, index of the exceeded limit (1-based, 0 = none), taskRevoked.
+ *
+ * Times come from the caller, never from Redis TIME, so every broker and every test agrees on "now"; numbers travel
+ * as strings so Lua's 14-digit number formatting never rounds them.
+ */
+export const ENFORCE_BATCH_LUA = `${AUDIT_LUA_FUNCTIONS}
+local generation = redis.call('GET', KEYS[1])
+
+local function decide(d)
+  if (not generation) or generation ~= d.gen then return 0, 'stale_generation', 0, 0 end
+  local marks = d.marks
+  if redis.call('EXISTS', marks[1], marks[2]) > 0 then return 0, 'revoked', 0, 0 end
+  local issuedAt = tonumber(d.iat)
+  local notBefore = redis.call('MGET', marks[3], marks[4], marks[5])
+  for k = 1, 3 do
+    local at = notBefore[k]
+    if at and tonumber(at) >= issuedAt then return 0, 'revoked', 0, 0 end
+  end
+  if d.deny ~= '' then return 0, d.deny, 0, 0 end
+
+  local limits = d.limits
+  local exceeded, revoking = 0, 0
+  for i = 1, #limits do
+    local limit = limits[i]
+    redis.call('ZREMRANGEBYSCORE', limit[1], '-inf', limit[4])
+    if redis.call('ZCARD', limit[1]) >= limit[2] then
+      if exceeded == 0 then exceeded = i end
+      if revoking == 0 and limit[5] == 'revoke_task' then revoking = i end
+    end
+  end
+  if revoking > 0 then
+    redis.call('SET', marks[2], d.now, 'PX', d.ttl)
+    return 0, 'rate_limited', revoking, 1
+  end
+  if exceeded > 0 then return 0, 'rate_limited', exceeded, 0 end
+  if d.hold ~= '' then return 0, d.hold, 0, 0, true end
+
+  for i = 1, #limits do
+    local limit = limits[i]
+    redis.call('ZADD', limit[1], d.now, d.ev)
+    redis.call('PEXPIRE', limit[1], limit[3])
+  end
+  return 1, 'ok', 0, 0
+end
+
+local out = {}
+for i = 1, #ARGV do
+  local d = cjson.decode(ARGV[i])
+  local allow, reason, exceeded, revoked, held = decide(d)
+  local audit = d.audit
+  if audit and not (held and audit.skipWhenHeld) then
+    local limit = ''
+    if exceeded > 0 then limit = d.limits[exceeded][6] end
+    leash_audit_append_record(audit, d.now, allow == 1 and 'allow' or 'deny', reason, limit)
+  end
+  local n = #out
+  out[n + 1], out[n + 2], out[n + 3], out[n + 4] = allow, reason, exceeded, revoked
+end
+return out
+`;
+
+/** One decision's answer: allow 0|1, reason, exceeded limit (1-based, 0 = none), taskRevoked 0|1. */
+export type EnforcementReply = [number, string, number, number];
+
+/** One decision as the script's JSON argument. */
+export function enforcementArgument(check: EnforcementCheck): string {
+  const [, ...marks] = enforcementKeys(check.env, check);
+  return JSON.stringify({
+    gen: check.generation,
+    marks,
+    iat: String(check.issuedAtMs),
+    now: String(check.nowMs),
+    ttl: String(wholeMs(check.taskRevocationTtlMs)),
+    deny: check.denyReason ?? "",
+    hold: check.holdReason ?? "",
+    ev: check.eventId,
+    limits: check.limits.map((counter) => [
+      storeKeys.limit(check.env, counter.key),
+      counter.max,
+      String(wholeMs(counter.windowMs)),
+      `(${check.nowMs - counter.windowMs}`,
+      counter.onExceed,
+      counter.key,
+    ]),
+    audit: check.audit ? auditRecordPayload(check.audit) : undefined,
+  });
+}
+
+/** The script's flat reply, four values per decision, as one reply per decision. */
+export function splitReplies(flat: Array<number | string>): EnforcementReply[] {
+  const replies: EnforcementReply[] = [];
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    replies.push([Number(flat[i]), String(flat[i + 1]), Number(flat[i + 2]), Number(flat[i + 3])]);
+  }
+  return replies;
+}

@@ -1,0 +1,162 @@
+// Decisions made at the same moment leave for Redis as one batch (src/store/redis/batcher.ts): each must still be
+// decided, counted and audited as if it were alone, in order.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { AuditEntry } from "../../src/audit/record.ts";
+import { RedisStore } from "../../src/store/redis/redis-store.ts";
+import type { EnforcementCheck } from "../../src/store/store.ts";
+import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
+
+const NOW = 1_700_000_001_000;
+let server: RedisServer;
+let store: RedisStore;
+let generation: string;
+let events = 0;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await store?.close();
+  await server?.stop();
+});
+beforeEach(async () => {
+  await store?.close();
+  expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
+  store = await RedisStore.connect(server.url);
+  generation = await store.ensureGeneration("gen-batch", ["staging", "production"]);
+});
+
+const auditEntry = (check: Pick<EnforcementCheck, "env" | "jti" | "task">, resource: string): AuditEntry => ({
+  time: NOW,
+  event: "authorize",
+  actor: `agent:agent-1`,
+  agent: "agent-1",
+  environment: check.env,
+  task: check.task,
+  jti: check.jti,
+  action: "volume:delete",
+  resource,
+});
+
+const check = (overrides: Partial<EnforcementCheck> = {}, resource = "vol"): EnforcementCheck => {
+  const base: EnforcementCheck = {
+    env: "staging",
+    generation,
+    jti: "jti-1",
+    task: "task-1",
+    agent: "agent-1",
+    scope: "scope-1",
+    issuedAtMs: NOW - 1000,
+    nowMs: NOW,
+    limits: [],
+    taskRevocationTtlMs: 60_000,
+    eventId: `ev-${events++}`,
+    ...overrides,
+  };
+  return { ...base, audit: { entry: auditEntry(base, resource), skipWhenHeld: true } };
+};
+
+const records = async (chain: string) =>
+  (await store.audit.range(chain, { count: 10_000 })).map((stored) => Object.fromEntries(stored.fields));
+
+describe("batched enforce on Redis", () => {
+  it("lets exactly `max` of 200 simultaneous calls through one limit, and audits every one in order", async () => {
+    const limit = { key: "task:1", max: 37, windowMs: 60_000, onExceed: "deny" as const };
+    const checks = Array.from({ length: 200 }, (_, i) => check({ limits: [limit] }, `vol-${i}`));
+    const outcomes = await Promise.all(checks.map((c) => store.enforce(c)));
+
+    expect(outcomes.filter((o) => o.allow)).toHaveLength(37);
+    // Submitted first, decided first: the allowed calls are the first 37.
+    expect(outcomes.slice(0, 37).every((o) => o.allow)).toBe(true);
+    expect(outcomes.slice(37).every((o) => o.reason === "rate_limited" && o.limit === "task:1")).toBe(true);
+    expect(await rawRedisCommand(server.port, "ZCARD leash:{env:staging}:limit:task:1")).toBe(":37");
+
+    const audited = await records("env:staging");
+    expect(audited.map((r) => r.resource)).toEqual(checks.map((_, i) => `vol-${i}`));
+    expect(audited.map((r) => r.seq)).toEqual(checks.map((_, i) => String(i + 1)));
+    expect(audited.map((r) => `${r.decision} ${r.reason} ${r.limit}`)).toEqual(
+      outcomes.map((o) => `${o.allow ? "allow" : "deny"} ${o.reason} ${o.allow ? "" : "task:1"}`),
+    );
+  });
+
+  it("decides each call of a batch on its own: revoked, stale, held, denied and allowed side by side", async () => {
+    await store.revoke({
+      target: { kind: "jti", value: "jti-revoked" },
+      env: "staging",
+      atMs: NOW - 500,
+      ttlMs: 60_000,
+      reason: "test",
+    });
+    const outcomes = await Promise.all([
+      store.enforce(check({ jti: "jti-revoked" })),
+      store.enforce(check({ generation: "gen-old" })),
+      store.enforce(check({ holdReason: "approval_required" })),
+      store.enforce(check({ denyReason: "resource_not_granted" })),
+      store.enforce(check()),
+      store.enforce(check({ env: "production" })),
+    ]);
+    expect(outcomes.map((o) => o.reason)).toEqual([
+      "revoked",
+      "stale_generation",
+      "approval_required",
+      "resource_not_granted",
+      "ok",
+      "ok",
+    ]);
+    // The held call leaves no record (its caller records the final decision); every other call leaves one.
+    expect((await records("env:staging")).map((r) => r.reason)).toEqual([
+      "revoked",
+      "stale_generation",
+      "resource_not_granted",
+      "ok",
+    ]);
+    expect((await records("env:production")).map((r) => r.reason)).toEqual(["ok"]);
+  });
+
+  it("revokes the task for the call that crosses a revoke_task limit, and refuses the rest of its batch", async () => {
+    const limit = { key: "task:guard", max: 2, windowMs: 60_000, onExceed: "revoke_task" as const };
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () => store.enforce(check({ limits: [limit] }))),
+    );
+    expect(outcomes.map((o) => o.reason)).toEqual([
+      "ok",
+      "ok",
+      "rate_limited",
+      "revoked",
+      "revoked",
+      "revoked",
+    ]);
+    expect(outcomes[2]!.taskRevoked).toBe(true);
+    expect(await store.isTaskRevoked("staging", "task-1")).toBe(true);
+  });
+
+  it("keeps a resource with quotes, backslashes, control characters and non-ASCII text byte for byte", async () => {
+    const resource = 'vol "a"\\b\n\t\u0001 ünïcødé 🚀 \u2028';
+    await store.enforce(check({}, resource));
+    expect((await records("env:staging"))[0]!.resource).toBe(resource);
+  });
+
+  it("fails every call of a batch closed when Redis is gone, and decides again once it is back", async () => {
+    const limit = { key: "task:1", max: 1000, windowMs: 60_000, onExceed: "deny" as const };
+    await server.kill();
+    const failed = await Promise.allSettled(
+      Array.from({ length: 20 }, () => store.enforce(check({ limits: [limit] }))),
+    );
+    expect(failed.every((r) => r.status === "rejected")).toBe(true);
+    await server.restart();
+    generation = await waitFor(() => store.ensureGeneration("gen-after", ["staging"]));
+    await expect(store.enforce(check({ limits: [limit] }))).resolves.toMatchObject({ allow: true });
+  });
+});
+
+async function waitFor<T>(operation: () => Promise<T>, withinMs = 5000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
