@@ -91,8 +91,7 @@ export interface AuditOrigin {
 }
 
 // A lone surrogate cannot be written as UTF-8: Redis would store U+FFFD and the hashes would disagree.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-export const wellFormed = (value: string): string => value.replace(LONE_SURROGATE, "\uFFFD");
+export const wellFormed = (value: string): string => (value.isWellFormed() ? value : value.toWellFormed());
 
 /** The caller-known fields of an entry, as stored strings, in canonical order. */
 export function entryFields(entry: AuditEntry): Array<[string, string]> {
