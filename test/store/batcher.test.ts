@@ -20,7 +20,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe("Batcher", () => {
   it("sends a lone call at once, by itself", async () => {
     const { batches, send } = controlledSend();
-    const batcher = new Batcher(send, 100);
+    const batcher = new Batcher(send, 100, 10_000);
     const result = batcher.submit("a", 1);
     await tick();
     expect(batches.map((b) => b.items)).toEqual([[1]]);
@@ -30,7 +30,7 @@ describe("Batcher", () => {
 
   it("holds calls made while a batch is in flight and sends them together when it returns", async () => {
     const { batches, send } = controlledSend();
-    const batcher = new Batcher(send, 100);
+    const batcher = new Batcher(send, 100, 10_000);
     const first = batcher.submit("a", 1);
     await tick();
     const later = [2, 3, 4].map((n) => batcher.submit("a", n));
@@ -46,7 +46,7 @@ describe("Batcher", () => {
 
   it("keeps keys apart: one key's batch in flight does not hold another's", async () => {
     const { batches, send } = controlledSend();
-    const batcher = new Batcher(send, 100);
+    const batcher = new Batcher(send, 100, 10_000);
     void batcher.submit("a", 1);
     await tick();
     void batcher.submit("b", 2);
@@ -59,7 +59,7 @@ describe("Batcher", () => {
 
   it("splits a long queue into batches of at most maxBatch, in order", async () => {
     const { batches, send } = controlledSend();
-    const batcher = new Batcher(send, 2);
+    const batcher = new Batcher(send, 2, 10_000);
     const results = [1, 2, 3, 4, 5].map((n) => batcher.submit("a", n));
     await tick();
     expect(batches.map((b) => b.items)).toEqual([[1, 2], [3, 4], [5]]);
@@ -69,7 +69,7 @@ describe("Batcher", () => {
 
   it("fails every call of a failed batch, and the next batch still goes out", async () => {
     const { batches, send } = controlledSend();
-    const batcher = new Batcher(send, 100);
+    const batcher = new Batcher(send, 100, 10_000);
     const failing = [1, 2].map((n) => batcher.submit("a", n));
     await tick();
     const next = batcher.submit("a", 3);
@@ -81,16 +81,36 @@ describe("Batcher", () => {
   });
 
   it("fails the batch when the answer does not have one result per call", async () => {
-    const batcher = new Batcher(async () => [1], 100);
+    const batcher = new Batcher(async () => [1], 100, 10_000);
     await expect(Promise.all([batcher.submit("a", 1), batcher.submit("a", 2)])).rejects.toThrow(
       "a batch of 2 returned 1 results",
     );
   });
 
   it("fails the batch when send throws before returning a promise", async () => {
-    const batcher = new Batcher<number, number>(() => {
-      throw new Error("bad arguments");
-    }, 100);
+    const batcher = new Batcher<number, number>(
+      () => {
+        throw new Error("bad arguments");
+      },
+      100,
+      10_000,
+    );
     await expect(batcher.submit("a", 1)).rejects.toThrow("bad arguments");
+  });
+
+  it("fails a call at its deadline, counted from submission, however many batches are ahead of it", async () => {
+    const { batches, send } = controlledSend();
+    const batcher = new Batcher(send, 100, 200);
+    const started = performance.now();
+    const stuck = batcher.submit("a", 1);
+    await tick();
+    const queued = batcher.submit("a", 2);
+    await expect(stuck).rejects.toThrow("no answer within 200 ms");
+    await expect(queued).rejects.toThrow("no answer within 200 ms");
+    expect(performance.now() - started).toBeLessThan(400);
+    // The late answer of the stalled batch changes nothing, and the queued call's batch goes out after it.
+    batches[0]!.answer();
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([[1], [2]]);
   });
 });

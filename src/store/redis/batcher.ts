@@ -8,6 +8,8 @@ interface Pending<I, O> {
   reject: (error: unknown) => void;
 }
 
+export class BatchTimeoutError extends Error {}
+
 /** Sends one batch; resolves with one output per item, in order. A rejection fails every item of the batch. */
 export type SendBatch<I, O> = (key: string, items: I[]) => Promise<O[]>;
 
@@ -19,14 +21,31 @@ export class Batcher<I, O> {
     private readonly send: SendBatch<I, O>,
     /** Largest batch; a longer queue leaves as several batches at once. */
     private readonly maxBatch: number,
+    /** Longest a call may wait for its answer, from submission. */
+    private readonly timeoutMs: number,
   ) {}
 
   submit(key: string, item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new BatchTimeoutError(`no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      const pending: Pending<I, O> = {
+        item,
+        resolve: (output) => {
+          clearTimeout(timer);
+          resolve(output);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
       const queue = this.waiting.get(key);
-      if (queue) queue.push({ item, resolve, reject });
+      if (queue) queue.push(pending);
       else {
-        this.waiting.set(key, [{ item, resolve, reject }]);
+        this.waiting.set(key, [pending]);
         if (!this.inFlight.has(key)) process.nextTick(() => this.flush(key));
       }
     });

@@ -32,6 +32,7 @@ export interface RedisClientOptions {
 
 /** Cap on the delay between reconnection attempts: leash must notice quickly that Redis is back. */
 const MAX_RECONNECT_DELAY_MS = 500;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
 const reconnectDelay = (attempt: number) => Math.min(50 * attempt, MAX_RECONNECT_DELAY_MS);
 
 /** Options every connection to a Redis server shares, in each topology. */
@@ -41,7 +42,7 @@ const failClosedOptions = (opts: RedisClientOptions) => ({
   enableAutoPipelining: true,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
-  commandTimeout: opts.commandTimeoutMs ?? 500,
+  commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
   connectTimeout: opts.connectTimeoutMs ?? 500,
 });
 

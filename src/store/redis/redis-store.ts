@@ -29,6 +29,7 @@
 //   leash:audit:chains (set)
 //
 //   A newer revocation of the same target never lowers the stored atMs nor shortens the marker's life.
+import { Cluster } from "ioredis";
 import type { LeashConfig } from "../../config/config.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { storeKeys } from "../keys.ts";
@@ -54,6 +55,7 @@ import { RedisApprovals } from "./redis-approvals.ts";
 import { RedisAudit } from "./redis-audit.ts";
 import {
   createStoreClient,
+  DEFAULT_COMMAND_TIMEOUT_MS,
   type RedisClient,
   type RedisClientOptions,
   type RedisTarget,
@@ -71,6 +73,11 @@ interface LeashCommands {
   leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
   leashPrincipalOfKeyHash(keyHashKey: string, principalPrefix: string): Promise<string | null>;
 }
+
+/** The client's command timeout, which also bounds a decision's wait for its batch. */
+const commandTimeoutOf = (client: RedisClient): number =>
+  (client instanceof Cluster ? client.options.redisOptions?.commandTimeout : client.options.commandTimeout) ??
+  DEFAULT_COMMAND_TIMEOUT_MS;
 
 /** Decisions per enforce script call: bounds how long one call holds Redis (a few ms at most). */
 const MAX_ENFORCE_BATCH = 64;
@@ -137,6 +144,7 @@ export class RedisStore implements Store {
           ),
         ),
       MAX_ENFORCE_BATCH,
+      commandTimeoutOf(client),
     );
     this.approvals = new RedisApprovals(client, this.replicationWait);
     this.leases = new RedisLeaseStore(client, this.replicationWait);
