@@ -35,8 +35,9 @@ export function runEvalsha(run: EvalshaRun): Promise<LoadResult> {
         .find((l) => l.startsWith('"EVALSHA'));
       if (code !== 0 || !line) return reject(new Error(`redis-benchmark failed (${code}): ${err}${out}`));
       // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+      // The test name holds the arguments (JSON with quotes and commas included): the figures are the last seven.
       const fields = line.split('","').map((f) => f.replaceAll('"', ""));
-      const [rps, , , p50, , p99, max] = fields.slice(1).map(Number);
+      const [rps, , , p50, , p99, max] = fields.slice(-7).map(Number);
       if (out.includes("ERR") || err.includes("ERR"))
         return reject(new Error(`EVALSHA failed: ${err}${out}`));
       resolve({
