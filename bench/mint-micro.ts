@@ -106,18 +106,10 @@ try {
   await store.savePrincipal(agent);
   const keyHash = agent.keyHash;
   await measure(
-    "store reads, before: GET→GET, then EXISTS‖GET",
-    async () => {
-      await store.findPrincipalByKeyHash(keyHash);
-      await Promise.all([store.isTaskRevoked("staging", "task_1"), store.getGeneration()]);
-    },
-    5_000,
-  );
-  await measure(
-    "store reads, now: EVALSHA‖EXISTS‖GET (one round trip)",
+    "store reads before signing: EVALSHA‖EXISTS‖GET (one round trip)",
     () =>
       Promise.all([
-        store.principalOfKeyHash(keyHash),
+        store.findPrincipalByKeyHash(keyHash),
         store.isTaskRevoked("staging", "task_1"),
         store.getGeneration(),
       ]),

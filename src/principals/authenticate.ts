@@ -7,7 +7,7 @@ export async function authenticateApiKey(store: Store, key: string): Promise<Pri
   const kind = apiKeyKind(key);
   if (!kind) throw unauthorized("invalid_api_key", "the API key is not a leash key (lsk_… or lsh_…)");
   const keyHash = hashApiKey(key);
-  const principal = await store.principalOfKeyHash(keyHash);
+  const principal = await store.findPrincipalByKeyHash(keyHash);
   if (!principal || principal.kind !== kind || !sameKeyHash(principal.keyHash, keyHash)) {
     throw unauthorized("invalid_api_key", "the API key is unknown or was rotated");
   }

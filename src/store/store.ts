@@ -107,12 +107,8 @@ export interface Store {
   /** Creates or replaces a principal, keeping the key-hash index in step (a rotated key's old hash stops working). */
   savePrincipal(principal: Principal): Promise<void>;
   getPrincipal(id: string): Promise<Principal | null>;
+  /** The principal whose API key has this hash, in one round trip (what every authenticated request does). */
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | null>;
-  /**
-   * findPrincipalByKeyHash in one round trip (the index and the record read together, one script on Redis): what
-   * authenticating an API key uses on every request.
-   */
-  principalOfKeyHash(keyHash: string): Promise<Principal | null>;
   listPrincipals(kind: PrincipalKind): Promise<Principal[]>;
 
   revoke(revocation: Revocation): Promise<void>;

@@ -153,7 +153,6 @@ async function exerciseEveryMethod(store: RedisStore): Promise<void> {
   await store.savePrincipal({ ...agent, kind: "human", roles: ["admin"] });
   await store.getPrincipal("agent-1");
   await store.findPrincipalByKeyHash("b".repeat(64));
-  await store.principalOfKeyHash("b".repeat(64));
   await store.listPrincipals("agent");
   await store.listPrincipals("human");
 

@@ -142,7 +142,6 @@ describe("RedisStore: fails closed and recovers", () => {
     ],
     ["getPrincipal", () => s.getPrincipal("a")],
     ["findPrincipalByKeyHash", () => s.findPrincipalByKeyHash("h")],
-    ["principalOfKeyHash", () => s.principalOfKeyHash("h")],
     ["listPrincipals", () => s.listPrincipals("agent")],
     [
       "revoke",

@@ -94,10 +94,6 @@ export class MemoryStore implements Store {
     return principal && principal.keyHash === keyHash ? principal : null;
   }
 
-  principalOfKeyHash(keyHash: string): Promise<Principal | null> {
-    return this.findPrincipalByKeyHash(keyHash);
-  }
-
   async listPrincipals(kind: PrincipalKind): Promise<Principal[]> {
     this.assertOpen();
     const principals: Principal[] = [];

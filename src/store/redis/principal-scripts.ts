@@ -1,4 +1,4 @@
-// The Lua script behind Store.principalOfKeyHash: the key-hash index and the record it points to, read in one step.
+// The Lua script behind Store.findPrincipalByKeyHash: the key-hash index and the record it points to, read in one step.
 
 /**
  * KEYS[1] the key-hash index (`leash:{principals}:keyhash:<sha256>`); ARGV[1] the prefix of principal records
