@@ -140,16 +140,22 @@ export const auditKeys = {
   chains: "leash:audit:chains",
 } as const;
 
+/** A stream id's two parts: milliseconds and sequence. */
+export function parseStreamId(id: string): [bigint, bigint] {
+  const [ms, n] = id.split("-");
+  return [BigInt(ms ?? "0"), BigInt(n ?? "0")];
+}
+
 /** Stream ids compared as Redis does: milliseconds, then sequence. */
 export function compareStreamIds(a: string, b: string): number {
-  const [am, as] = a.split("-").map((part) => BigInt(part));
-  const [bm, bs] = b.split("-").map((part) => BigInt(part));
-  if (am !== bm) return am! < bm! ? -1 : 1;
-  return as === bs ? 0 : as! < bs! ? -1 : 1;
+  const [am, as] = parseStreamId(a);
+  const [bm, bs] = parseStreamId(b);
+  if (am !== bm) return am < bm ? -1 : 1;
+  return as === bs ? 0 : as < bs ? -1 : 1;
 }
 
 /** The smallest stream id after `id`. */
 export function nextStreamId(id: string): string {
-  const [ms, n] = id.split("-");
-  return `${ms}-${BigInt(n ?? "0") + 1n}`;
+  const [ms, n] = parseStreamId(id);
+  return `${ms}-${n + 1n}`;
 }

@@ -39,7 +39,8 @@ beforeAll(async () => {
   }
   store = await RedisStore.connect(primary.url, { commandTimeoutMs: 1_000, replicationWait: WAIT });
   await store.ensureGeneration("g", ["staging"]);
-});
+  // Above the sync deadline: a slow sync fails with its own message, not vitest's default 10 s hook timeout.
+}, 30_000);
 
 afterAll(async () => {
   await store?.close();

@@ -16,6 +16,7 @@ import {
   type AuditRange,
   type AuditSeal,
   compareStreamIds,
+  parseStreamId,
   type SealedPosition,
   type StoredAuditEntry,
   type StoredAuditSeal,
@@ -27,11 +28,6 @@ interface Chain {
   /** Fields of the head hash, as in Redis: seq, id, sealed_seq, sealed_id, sealed_hash. */
   head: Map<string, string>;
 }
-
-const parseId = (id: string): [bigint, bigint] => {
-  const [ms, seq] = id.split("-");
-  return [BigInt(ms ?? "0"), BigInt(seq ?? "0")];
-};
 
 /** Whether `id` lies on the inner side of `bound` (`-`, `+`, `<id>` inclusive or `(<id>` exclusive). */
 function within(id: string, bound: string | undefined, side: "start" | "end"): boolean {
@@ -76,7 +72,7 @@ export class MemoryAudit implements AuditLog {
       ...decidedFields(decision),
       ["seq", seq],
     ];
-    const [lastMs, lastSeq] = lastId ? parseId(lastId) : [-1n, -1n];
+    const [lastMs, lastSeq] = lastId ? parseStreamId(lastId) : [-1n, -1n];
     const time = BigInt(Math.trunc(draft.entry.time));
     const ms = time > lastMs ? time : lastMs;
     const n = ms === lastMs ? lastSeq + 1n : 0n;
