@@ -130,8 +130,6 @@ export function canonicalAuditString(record: Partial<Record<AuditField, string>>
   return JSON.stringify(ordered);
 }
 
-export const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
-
 /** h_i = SHA-256(h_{i-1} ‖ canonical(record_i)): the previous chain hash as 64 hex digits, then the encoding. */
 export const chainHash = (prev: string, record: Partial<Record<AuditField, string>>, id: string): string =>
   createHash("sha256").update(prev, "latin1").update(canonicalAuditString(record, id), "utf8").digest("hex");

@@ -27,7 +27,7 @@ interface AuditCommands {
 }
 
 /** The script arguments that carry an entry's caller-known fields: their values, in canonical order. */
-export function auditAppendArgs(draft: AuditDraft): string[] {
+function auditAppendArgs(draft: AuditDraft): string[] {
   return entryFields(draft.entry).map(([, value]) => value);
 }
 
@@ -46,7 +46,7 @@ export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean 
 }
 
 /** The stream and head keys of the chain an entry belongs to. */
-export const auditChainKeys = (draft: AuditDraft): [string, string] => {
+const auditChainKeys = (draft: AuditDraft): [string, string] => {
   const chain = chainOf(draft.entry.environment);
   return [auditKeys.stream(chain), auditKeys.head(chain)];
 };
