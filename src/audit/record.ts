@@ -3,7 +3,7 @@
 // Every value is a string (absent = ""), so the stored record and its encoding are the same wherever they are made.
 // Records are appended raw (no hash in Redis); a sealer (seal-chain.ts) later chains them in stream order:
 // h_i = SHA-256(h_{i-1} as 64 hex digits ‖ canonical(record_i)), h_0 = GENESIS_HASH. docs/audit.md.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /** The format version written in every record's `v`: 2 = appended raw, chained by seals (1 held prev/hash). */
 export const AUDIT_FORMAT_VERSION = "2";
@@ -132,7 +132,7 @@ export function canonicalAuditString(record: Partial<Record<AuditField, string>>
 
 /** h_i = SHA-256(h_{i-1} ‖ canonical(record_i)): the previous chain hash as 64 hex digits, then the encoding. */
 export const chainHash = (prev: string, record: Partial<Record<AuditField, string>>, id: string): string =>
-  createHash("sha256").update(prev, "latin1").update(canonicalAuditString(record, id), "utf8").digest("hex");
+  hash("sha256", prev + canonicalAuditString(record, id), "hex");
 
 /** Chains: one per environment (`env:<name>`) and one for events outside any environment (`global`). */
 export const GLOBAL_CHAIN = "global";

@@ -13,6 +13,8 @@ export interface SealChainOptions {
   batchSize?: number;
   /** Most seals one call writes (a chain far behind catches up over several passes). Default 50. */
   maxSeals?: number;
+  /** Records read (and hashed) per round trip. Default 200. */
+  pageSize?: number;
   /** The sealer's clock, for the seals' `sealed_at`. */
   nowMs: number;
 }
@@ -28,40 +30,59 @@ export interface SealChainResult {
 
 const DEFAULT_BATCH = 1000;
 const DEFAULT_MAX_SEALS = 50;
+const DEFAULT_PAGE = 200;
 
-/** The seal over `records`, the run that follows `sealed`; gaps in their seq are reported, not repaired. */
-export function sealRun(
-  sealed: SealedPosition,
-  records: StoredAuditEntry[],
-  nowMs: number,
-): { seal: AuditSeal; gaps: string[] } {
-  let hash = sealed.hash;
-  let expected = sealed.seq + 1;
-  const gaps: string[] = [];
-  for (const record of records) {
-    const fields = Object.fromEntries(record.fields);
-    const seq = Number(fields.seq);
-    if (Number.isSafeInteger(seq) && seq > expected) gaps.push(`${expected}..${seq - 1}`);
-    if (Number.isSafeInteger(seq) && seq >= expected) expected = seq + 1;
-    hash = chainHash(hash, fields, record.id);
+/** Reads a stored record's fields as an object (a later duplicate field wins, as in a forged record). */
+function fieldsOf(record: StoredAuditEntry): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of record.fields) fields[name] = value;
+  return fields;
+}
+
+/** The run that follows `sealed`, hashed page by page as its records arrive; gaps in seq are reported, not repaired. */
+class RunHasher {
+  #hash: string;
+  #expected: number;
+  #first: StoredAuditEntry | undefined;
+  #last: StoredAuditEntry | undefined;
+  #lastSeq = Number.NaN;
+  count = 0;
+  readonly gaps: string[] = [];
+
+  constructor(private readonly sealed: SealedPosition) {
+    this.#hash = sealed.hash;
+    this.#expected = sealed.seq + 1;
   }
-  const first = records[0]!;
-  const last = records[records.length - 1]!;
-  const lastSeq = Number(Object.fromEntries(last.fields).seq);
-  const from = sealed.seq + 1;
-  return {
-    seal: {
+
+  add(records: StoredAuditEntry[]): void {
+    for (const record of records) {
+      const fields = fieldsOf(record);
+      const seq = Number(fields.seq);
+      if (Number.isSafeInteger(seq) && seq > this.#expected) this.gaps.push(`${this.#expected}..${seq - 1}`);
+      if (Number.isSafeInteger(seq) && seq >= this.#expected) this.#expected = seq + 1;
+      this.#hash = chainHash(this.#hash, fields, record.id);
+      this.#first ??= record;
+      this.#last = record;
+      this.#lastSeq = seq;
+      this.count++;
+    }
+  }
+
+  /** The seal over every record added so far (at least one). */
+  seal(nowMs: number): AuditSeal {
+    const from = this.sealed.seq + 1;
+    return {
       from_seq: from,
-      to_seq: Number.isSafeInteger(lastSeq) && lastSeq >= from ? lastSeq : from + records.length - 1,
-      first_id: first.id,
-      last_id: last.id,
-      count: records.length,
-      prev: sealed.hash,
-      hash,
+      to_seq:
+        Number.isSafeInteger(this.#lastSeq) && this.#lastSeq >= from ? this.#lastSeq : from + this.count - 1,
+      first_id: this.#first!.id,
+      last_id: this.#last!.id,
+      count: this.count,
+      prev: this.sealed.hash,
+      hash: this.#hash,
       sealed_at: new Date(nowMs).toISOString(),
-    },
-    gaps,
-  };
+    };
+  }
 }
 
 /** Seals `chain` up to the head it reads (records appended meanwhile are left to the next call). */
@@ -72,23 +93,30 @@ export async function sealChain(
 ): Promise<SealChainResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const maxSeals = options.maxSeals ?? DEFAULT_MAX_SEALS;
+  const pageSize = options.pageSize ?? DEFAULT_PAGE;
   const result: SealChainResult = { seals: 0, records: 0, lostRaces: 0, gaps: [] };
   // Every lost race means another sealer moved the chain on, so the attempts are bounded by the work there is.
   for (let attempt = 0; result.seals < maxSeals && attempt < 2 * maxSeals; attempt++) {
     const head = await log.head(chain);
     if (!head || head.seq <= head.sealed.seq) break;
-    const records = await log.range(chain, {
-      start: head.sealed.id ? `(${head.sealed.id}` : "-",
-      end: head.id,
-      count: batchSize,
-    });
+    // Read in pages: hashing a page takes a few milliseconds of the event loop, and every read in between lets the
+    // requests waiting on it run (hashing a 1,000-record run in one go held the loop for 7-15 ms on the bench box).
+    const run = new RunHasher(head.sealed);
+    let after = head.sealed.id;
+    while (run.count < batchSize) {
+      const wanted = Math.min(pageSize, batchSize - run.count);
+      const page = await log.range(chain, { start: after ? `(${after}` : "-", end: head.id, count: wanted });
+      run.add(page);
+      if (page.length < wanted) break;
+      after = page[page.length - 1]!.id;
+    }
     // The head counts records the stream no longer has: they were removed; verify reports it, nothing to seal.
-    if (records.length === 0) break;
-    const { seal, gaps } = sealRun(head.sealed, records, options.nowMs);
+    if (run.count === 0) break;
+    const seal = run.seal(options.nowMs);
     if (await log.writeSeal(chain, head.sealed, seal)) {
       result.seals++;
       result.records += seal.count;
-      result.gaps.push(...gaps);
+      result.gaps.push(...run.gaps);
     } else {
       result.lostRaces++;
     }

@@ -151,6 +151,42 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    it("reads runs in pages: the same seals as one read, ending at the head each run started from", async () => {
+      for (let i = 0; i < 11; i++) await store.audit.append({ entry: entry({ task: `t${i}` }) });
+      const sealing = sealChain(store.audit, "env:staging", { nowMs: clock.now(), pageSize: 2 });
+      // Appended while the pages are read: past the head the run started from, so sealed by the next run.
+      await store.audit.append({ entry: entry({ task: "late" }) });
+      expect(await sealing).toMatchObject({ seals: 2, records: 12, lostRaces: 0, gaps: [] });
+      const records = await store.audit.range("env:staging", { count: 20 });
+      let hash = GENESIS_HASH;
+      for (const record of records.slice(0, 11)) {
+        hash = createHash("sha256")
+          .update(hash + canonicalAuditString(Object.fromEntries(record.fields), record.id))
+          .digest("hex");
+      }
+      expect((await sealOf("env:staging"))[0]).toMatchObject({
+        to_seq: "11",
+        last_id: records[10]!.id,
+        hash,
+      });
+
+      // Runs of 5 read 2 at a time: the pages of a run never spill into the next run's seal.
+      for (let i = 0; i < 10; i++) await store.audit.append({ entry: entry({ task: `u${i}` }) });
+      await sealChain(store.audit, "env:staging", { nowMs: clock.now(), batchSize: 5, pageSize: 2 });
+      const seals = await sealOf("env:staging");
+      expect(seals.map((seal) => [seal.from_seq, seal.to_seq, seal.count])).toEqual([
+        ["1", "11", "11"],
+        ["12", "12", "1"],
+        ["13", "17", "5"],
+        ["18", "22", "5"],
+      ]);
+      expect(await verifyAuditChain(store.audit, "env:staging")).toMatchObject({
+        ok: true,
+        sealed: 22,
+        unsealed: 0,
+      });
+    });
+
     it("writes a seal only if the head's sealed position is still what the sealer read", async () => {
       const first = await store.audit.append({ entry: entry() });
       const genesis = { seq: 0, id: "", hash: GENESIS_HASH };
