@@ -106,6 +106,31 @@ describe("leash guard check", () => {
     expect(r.stdout).toMatch(/0 allow, 2 ask.*3 deny/s);
   });
 
+  it("reads --jsonl lines across chunk boundaries: CRLF, blank lines, multi-byte text, no final newline", async () => {
+    // A line far longer than a pipe chunk, with multi-byte characters all along it, so chunks split inside them.
+    const long = `echo ${"é€😀".repeat(30_000)}`;
+    const input = [
+      JSON.stringify({ cmd: "rm -rf /data", id: "a" }),
+      "",
+      JSON.stringify({ cmd: long, id: "b" }),
+      "   ",
+      JSON.stringify({ cmd: "ls", id: "c" }),
+    ].join("\r\n");
+    const r = await leash(["guard", "check", "--jsonl", "--scopes-dir", scopes], input);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(out.map((o) => [o.line, o.id, o.error])).toEqual([
+      [1, "a", undefined],
+      [3, "b", undefined],
+      [5, "c", undefined],
+    ]);
+    expect(out[0].destructive).toBe(true);
+    expect(out[1].destructive).toBe(false);
+  });
+
   it("classifies 1,000 JSON lines in order, with an error object for each bad line", async () => {
     const corpus = readFileSync(guardCorpusUrl(), "utf8")
       .trim()
