@@ -1,6 +1,8 @@
 // `npm run bench`: leash next to its baselines (Fastify hello-world, node-oidc-provider, Redis EVALSHA), all started
 // here on loopback and measured in the same run, with the load generator in its own process. Prints a table and
-// the target verdicts, writes bench/results.json, then profiles the authorize and mint paths.
+// the target verdicts, writes bench/results.json, then profiles the authorize and mint paths. Each row shows what a
+// request cost in CPU (server, Redis, load generator) and the CPU ceiling that implies for this machine; the verdicts
+// add what Little's law makes of the latency targets; at concurrency 50 Redis's time by command is shown per scenario.
 //
 // Settings (environment): BENCH_QUICK=1 (short smoke run), BENCH_ROUNDS, BENCH_ROUND_SEC, BENCH_WARMUP_SEC,
 // BENCH_LEVELS (e.g. "1,50"), BENCH_SCALE_LEVELS, BENCH_SCENARIOS (ids to keep), BENCH_PHASES
@@ -27,7 +29,15 @@ import { machineInfo } from "./lib/machine.ts";
 import { measureHttp, measureRedis, measureScaling } from "./lib/measure.ts";
 import { type ProfileResult, profileScenario } from "./lib/profile.ts";
 import { redisFootprint } from "./lib/redis-server.ts";
-import { formatTable, formatVerdicts, judgeTargets, type ResultRow, setRatios } from "./lib/report.ts";
+import {
+  cpuCeilingRps,
+  formatRedisCommands,
+  formatTable,
+  formatVerdicts,
+  judgeTargets,
+  type ResultRow,
+  setRatios,
+} from "./lib/report.ts";
 import { buildFixture, compareScenarios, type Fixture, scenarioOrder } from "./lib/scenarios.ts";
 import { readSettings, TARGET_CONCURRENCY } from "./lib/settings.ts";
 import { startStack, stopStack } from "./lib/stack.ts";
@@ -122,25 +132,29 @@ const scaling = rows.filter((r) => r.id.startsWith("scaling-"));
 const cluster = rows.filter((r) => r.id.startsWith("cluster-"));
 const targets = judgeTargets(main, TARGET_CONCURRENCY, guard, guardNote);
 const machineNote = `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), shared by the load generator, the servers under test and Redis, with no pinning; load average ${machine.loadAverage.join(" ")} at the start. With ${machine.cpus} cores, more broker processes than cores only add contention: the scaling run shows what one Redis and this box allow, not what more cores would give.`;
+const ceilingNote = `CPU ceiling req/s = ${machine.cpus} CPUs × 1e6 / (load + server + Redis µs/req): the req/s a row would reach if the load generator, the server(s) and Redis (leash rows only) together kept every core busy.`;
 
 const out: string[] = [];
 out.push(
   formatTable(
     main,
     `leash bench — ${machine.date} — leash ${machine.commit}, node ${machine.node}, ${machine.cpus} CPUs`,
+    machine.cpus,
   ),
 );
+if (main.some((row) => row.redisCommands)) out.push("", formatRedisCommands(main, TARGET_CONCURRENCY));
 if (scaling.length > 0)
-  out.push("", formatTable(scaling, "Scaling: broker processes on one Redis (round-robin)"));
+  out.push("", formatTable(scaling, "Scaling: broker processes on one Redis (round-robin)", machine.cpus));
 if (cluster.length > 0)
   out.push(
     "",
     formatTable(
       cluster,
       "Scaling: Redis Cluster, 1 vs 3 primaries (2 brokers; load over 3 environments, one slot each; Redis µs/req summed over primaries)",
+      machine.cpus,
     ),
   );
-out.push("", machineNote);
+out.push("", machineNote, ceilingNote);
 if (guard) {
   out.push(
     "",
@@ -162,15 +176,23 @@ for (const profile of profiles) {
 for (const failure of profileFailures) out.push("", `WARNING: ${failure}`);
 process.stdout.write(`${out.join("\n")}\n`);
 
+const asJson = (row: ResultRow) => {
+  const {
+    summary: { rounds, ...figures },
+    redisCommands,
+    ...identity
+  } = row;
+  return { ...identity, ...figures, ceilingRps: cpuCeilingRps(row, machine.cpus), redisCommands, rounds };
+};
 const report = {
   machine,
   settings,
-  notes: [machineNote, ...(fixture?.notes ?? []), ...profileFailures],
+  notes: [machineNote, ceilingNote, ...(fixture?.notes ?? []), ...profileFailures],
   durationSec: Math.round((Date.now() - started) / 1000),
   loadAverageAtEnd: rounded(loadavg()),
-  results: main.map(({ summary, ...row }) => ({ ...row, ...summary })),
-  scaling: scaling.map(({ summary, ...row }) => ({ ...row, ...summary })),
-  cluster: cluster.map(({ summary, ...row }) => ({ ...row, ...summary })),
+  results: main.map(asJson),
+  scaling: scaling.map(asJson),
+  cluster: cluster.map(asJson),
   guard: guard ?? { skipped: guardNote },
   redis: redisFootprints,
   targets,

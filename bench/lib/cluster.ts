@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import calculateSlot from "cluster-key-slot";
 import YAML from "yaml";
-import { measureCpu } from "./cpu-time.ts";
 import { expectApi, installLeash, mintToken, startLeashServe } from "./leash.ts";
 import type { LoadGenerator } from "./load-generator.ts";
 import type { LoadResult } from "./load-protocol.ts";
+import { costedRound } from "./measure.ts";
 import { freePort } from "./ports.ts";
 import { rawRedisCommand } from "./redis-server.ts";
 import type { ResultRow } from "./report.ts";
@@ -231,17 +231,11 @@ export async function measureClusterPrimaries(
         const brokerPids = brokers.map((broker) => broker.service.child.pid);
         const redisPids = cluster.nodes.map((node) => node.service.child.pid);
         for (let round = 0; round < settings.rounds; round++) {
-          const { result, cpuMs } = await measureCpu([...brokerPids, ...redisPids], () =>
-            runAll(connections, settings.roundSec),
+          rounds.push(
+            await costedRound({ servers: brokerPids, redis: redisPids, load: load.pid }, () =>
+              runAll(connections, settings.roundSec),
+            ),
           );
-          const perRequest = (ms: number) =>
-            result.requests > 0 ? (ms * 1000) / result.requests : Number.NaN;
-          const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-          rounds.push({
-            ...result,
-            serverCpuUs: perRequest(sum(cpuMs.slice(0, BROKERS))),
-            redisCpuUs: perRequest(sum(cpuMs.slice(BROKERS))),
-          });
         }
         const summary = summarise(rounds);
         if (primaries === 1) single.set(connections, summary.rps);

@@ -30,6 +30,11 @@ export class LoadGenerator {
     return new LoadGenerator(child);
   }
 
+  /** The load process, whose CPU per request the bench reports next to the server's. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   run(spec: LoadSpec): Promise<LoadResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

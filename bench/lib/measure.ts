@@ -5,24 +5,39 @@ import { measureCpu } from "./cpu-time.ts";
 import type { LoadGenerator } from "./load-generator.ts";
 import type { LoadResult, LoadSpec } from "./load-protocol.ts";
 import { runEvalsha } from "./redis-benchmark.ts";
-import type { ResultRow } from "./report.ts";
+import { type CommandStats, costPerRequest, tallyCommands } from "./redis-commandstats.ts";
+import { type ResultRow, usesRedis } from "./report.ts";
 import { baseUrlOf, type HttpScenario, probeScenario, serverPidOf } from "./scenarios.ts";
-import type { BenchSettings } from "./settings.ts";
+import { type BenchSettings, TARGET_CONCURRENCY } from "./settings.ts";
 import type { Stack } from "./stack.ts";
 import { type Round, summarise } from "./stats.ts";
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-/** Runs one round and adds what it cost in CPU: the servers' (summed) and Redis's, per request. */
-async function costedRound(
-  serverPids: (number | undefined)[],
-  redisPid: number | undefined,
+/** The processes a round's CPU is charged to; an empty list (or an undefined pid) is reported as NaN. */
+export interface RoundProcesses {
+  servers: (number | undefined)[];
+  redis: (number | undefined)[];
+  load: number | undefined;
+}
+
+/** Runs one round and adds what it cost in CPU per request: the servers' (summed), Redis's and the load generator's. */
+export async function costedRound(
+  processes: RoundProcesses,
   work: () => Promise<LoadResult>,
 ): Promise<Round> {
-  const { result, cpuMs } = await measureCpu([...serverPids, redisPid], work);
-  const perRequest = (ms: number) => (result.requests > 0 ? (ms * 1000) / result.requests : Number.NaN);
-  const serverMs = cpuMs.slice(0, -1).reduce((a, b) => a + b, 0);
-  return { ...result, serverCpuUs: perRequest(serverMs), redisCpuUs: perRequest(cpuMs.at(-1)!) };
+  const { servers, redis, load } = processes;
+  const { result, cpuMs } = await measureCpu([load, ...servers, ...redis], work);
+  const perRequest = (ms: number[]) =>
+    result.requests > 0 && ms.length > 0
+      ? (ms.reduce((a, b) => a + b, 0) * 1000) / result.requests
+      : Number.NaN;
+  return {
+    ...result,
+    loadCpuUs: perRequest(cpuMs.slice(0, 1)),
+    serverCpuUs: perRequest(cpuMs.slice(1, 1 + servers.length)),
+    redisCpuUs: perRequest(cpuMs.slice(1 + servers.length)),
+  };
 }
 
 export const loadSpec = (
@@ -39,7 +54,10 @@ export const loadSpec = (
   durationSec,
 });
 
-/** Per level: every scenario warmed up, then the rounds interleaved across scenarios so drift hits all alike. */
+/**
+ * Per level: every scenario warmed up, then the rounds interleaved across scenarios so drift hits all alike. At the
+ * target concurrency, Redis's own time by command is tallied for the scenarios that use it.
+ */
 export async function measureHttp(
   settings: BenchSettings,
   stack: Stack,
@@ -48,32 +66,52 @@ export async function measureHttp(
 ): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   for (const scenario of scenarios) await probeScenario(baseUrlOf(stack, scenario), scenario);
-  for (const connections of settings.levels) {
-    const run = (scenario: HttpScenario, seconds: number) =>
-      load.run(loadSpec(scenario, [baseUrlOf(stack, scenario)], connections, seconds));
-    const rounds = new Map<string, Round[]>(scenarios.map((s) => [s.id, []]));
-    for (const scenario of scenarios) await run(scenario, settings.warmupSec);
-    for (let round = 1; round <= settings.rounds; round++) {
+  const redis = new Redis(stack.redis.url);
+  try {
+    for (const connections of settings.levels) {
+      const run = (scenario: HttpScenario, seconds: number) =>
+        load.run(loadSpec(scenario, [baseUrlOf(stack, scenario)], connections, seconds));
+      const rounds = new Map<string, Round[]>(scenarios.map((s) => [s.id, []]));
+      const commands = new Map<string, CommandStats>(
+        connections === TARGET_CONCURRENCY ? scenarios.filter(usesRedis).map((s) => [s.id, new Map()]) : [],
+      );
+      for (const scenario of scenarios) await run(scenario, settings.warmupSec);
+      for (let round = 1; round <= settings.rounds; round++) {
+        for (const scenario of scenarios) {
+          const measure = () =>
+            costedRound(
+              {
+                servers: [serverPidOf(stack, scenario)],
+                redis: [stack.redis.service.child.pid],
+                load: load.pid,
+              },
+              () => run(scenario, settings.roundSec),
+            );
+          const tally = commands.get(scenario.id);
+          const result = await (tally ? tallyCommands(redis, tally, measure) : measure());
+          rounds.get(scenario.id)!.push(result);
+          log(
+            `  c=${connections} round ${round} ${scenario.id}: ${result.rps.toFixed(0)} req/s p99 ${result.p99Ms.toFixed(2)} ms, ${result.serverCpuUs.toFixed(0)} µs CPU/req (load ${result.loadCpuUs.toFixed(0)})`,
+          );
+        }
+      }
       for (const scenario of scenarios) {
-        const result = await costedRound([serverPidOf(stack, scenario)], stack.redis.service.child.pid, () =>
-          run(scenario, settings.roundSec),
-        );
-        rounds.get(scenario.id)!.push(result);
-        log(
-          `  c=${connections} round ${round} ${scenario.id}: ${result.rps.toFixed(0)} req/s p99 ${result.p99Ms.toFixed(2)} ms, ${result.serverCpuUs.toFixed(0)} µs CPU/req`,
-        );
+        const measured = rounds.get(scenario.id)!;
+        const tally = commands.get(scenario.id);
+        const requests = measured.reduce((n, r) => n + r.requests, 0);
+        rows.push({
+          id: scenario.id,
+          label: scenario.label,
+          kind: scenario.kind,
+          concurrency: connections,
+          processes: 1,
+          summary: summarise(measured),
+          ...(tally ? { redisCommands: costPerRequest(tally, requests) } : {}),
+        });
       }
     }
-    for (const scenario of scenarios) {
-      rows.push({
-        id: scenario.id,
-        label: scenario.label,
-        kind: scenario.kind,
-        concurrency: connections,
-        processes: 1,
-        summary: summarise(rounds.get(scenario.id)!),
-      });
-    }
+  } finally {
+    await redis.quit();
   }
   return rows;
 }
@@ -119,7 +157,12 @@ export async function measureRedis(settings: BenchSettings, stack: Stack): Promi
       const rounds: Round[] = [];
       const redisPid = stack.redis.service.child.pid;
       for (let round = 0; round < settings.rounds; round++) {
-        rounds.push(await costedRound([redisPid], undefined, () => run(settings.evalshaRequests)));
+        // redis-benchmark is a new process per run, outside the load generator: its CPU is not measured.
+        rounds.push(
+          await costedRound({ servers: [redisPid], redis: [], load: undefined }, () =>
+            run(settings.evalshaRequests),
+          ),
+        );
       }
       rows.push({
         id: variant.id,
@@ -153,7 +196,7 @@ export async function measureScaling(
         const pids = brokers.map((b) => b.service.child.pid);
         for (let round = 0; round < settings.rounds; round++) {
           rounds.push(
-            await costedRound(pids, stack.redis.service.child.pid, () =>
+            await costedRound({ servers: pids, redis: [stack.redis.service.child.pid], load: load.pid }, () =>
               load.run(loadSpec(scenario, urls, connections, settings.roundSec)),
             ),
           );

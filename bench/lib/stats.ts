@@ -1,12 +1,14 @@
 // Folding several rounds of one measurement into the figures the report shows.
 import type { LoadResult } from "./load-protocol.ts";
 
-/** One measured round: the load generator's figures plus the CPU the servers spent per request. */
+/** One measured round: the load generator's figures plus the CPU the processes involved spent per request. */
 export interface Round extends LoadResult {
   /** CPU microseconds per request of the process(es) under test (all threads), NaN if unknown. */
   serverCpuUs: number;
-  /** CPU microseconds per request of redis-server in the same round (for leash rows). */
+  /** CPU microseconds per request of redis-server(s) in the same round (for leash rows). */
   redisCpuUs: number;
+  /** CPU microseconds per request of the load-generator process, NaN if it has none (redis-benchmark). */
+  loadCpuUs: number;
 }
 
 export const median = (values: number[]): number => {
@@ -23,9 +25,10 @@ export interface RoundSummary {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Medians over rounds of the CPU per request of the server(s) and of Redis. */
+  /** Medians over rounds of the CPU per request of the server(s), of Redis and of the load generator. */
   serverCpuUs: number;
   redisCpuUs: number;
+  loadCpuUs: number;
   /** Responses outside 2xx, and socket errors/timeouts, over all rounds: should be 0. */
   non2xx: number;
   errors: number;
@@ -48,6 +51,7 @@ export function summarise(rounds: Round[]): RoundSummary {
     maxMs: Math.max(...rounds.map((r) => r.maxMs)),
     serverCpuUs: median(rounds.map((r) => r.serverCpuUs)),
     redisCpuUs: median(rounds.map((r) => r.redisCpuUs)),
+    loadCpuUs: median(rounds.map((r) => r.loadCpuUs)),
     non2xx,
     errors: rounds.reduce((sum, round) => sum + round.errors + round.timeouts, 0),
     rounds,
