@@ -1,8 +1,11 @@
 // The broker's background worker that seals audit chains (and, with a retention, trims their oldest sealed runs).
 //
-// Every broker process runs one. They need no coordination: seals are written with a compare-and-set
-// (seal-chain.ts), so two sealers on one chain write one seal per run between them. A failure (Redis away) is
-// logged and the next pass tries again; nothing is lost, the records just stay unsealed a little longer.
+// Every broker process runs one. Seals are written with a compare-and-set (seal-chain.ts), so two sealers on one
+// chain write one seal per run between them; to spare the others from reading and hashing the same records only to
+// lose that race, a sealer first claims the chain for a few intervals and renews the claim on every pass. When it
+// stops it lets go; when its broker dies the claim runs out and another broker's sealer takes over. A failure (Redis
+// away) is logged and the next pass tries again; nothing is lost, the records just stay unsealed a little longer.
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../clock/clock.ts";
 import type { AuditLog } from "../store/audit.ts";
@@ -31,6 +34,8 @@ export interface SealerPass {
 }
 
 export const DEFAULT_SEAL_INTERVAL_MS = 1000;
+/** A claim outlives a few missed passes (a long GC pause, a slow Redis) before another broker takes the chain. */
+const CLAIM_INTERVALS = 3;
 /** Chains are listed from the registered set every pass, and by a keyspace SCAN every this many passes. */
 const FULL_CHAIN_LISTING_EVERY = 60;
 
@@ -45,6 +50,9 @@ export class AuditSealer {
   /** Set by stop(): a pass in progress ends after the chain it is on. */
   #closing = false;
   #passes = 0;
+  readonly #owner = randomUUID();
+  /** Chains this sealer has claimed, to let go of when it stops. */
+  readonly #claimed = new Set<string>();
 
   constructor(parts: AuditSealerParts, options: AuditSealerOptions = {}) {
     this.#parts = parts;
@@ -67,6 +75,11 @@ export class AuditSealer {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running?.catch(() => {});
+    for (const chain of this.#claimed) {
+      // Unreleased, a claim runs out on its own: the chain waits a few intervals longer for its next seal.
+      await this.#parts.audit.releaseSealing(chain, this.#owner).catch(() => {});
+    }
+    this.#claimed.clear();
   }
 
   /** One pass over every chain; what the loop runs, exposed for tests and operators. */
@@ -100,6 +113,8 @@ export class AuditSealer {
     for (const chain of await audit.chains({ registeredOnly })) {
       if (this.#closing) break;
       try {
+        if (!(await audit.claimSealing(chain, this.#owner, CLAIM_INTERVALS * this.#intervalMs))) continue;
+        this.#claimed.add(chain);
         const sealed = await sealChain(audit, chain, { nowMs: clock.now(), batchSize: this.#batchSize });
         total.seals += sealed.seals;
         total.records += sealed.records;

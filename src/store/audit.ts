@@ -118,6 +118,14 @@ export interface AuditLog {
   writeSeal(chain: string, expected: SealedPosition, seal: AuditSeal): Promise<boolean>;
   /** Removes the records and the seals whose ids are below `minId` (retention, by seal boundary). */
   trim(chain: string, minId: string): Promise<void>;
+  /**
+   * Claims, or renews, the right to seal `chain` for `ttlMs` on behalf of `owner`; false while another owner holds
+   * it. It only spares brokers from sealing the same records in parallel: writeSeal's compare-and-set keeps the
+   * chain right with or without it.
+   */
+  claimSealing(chain: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives up `owner`'s claim (a sealer stopping), so another broker's sealer takes the chain on its next pass. */
+  releaseSealing(chain: string, owner: string): Promise<void>;
 }
 
 const auditTag = (chain: string): string => {
@@ -136,6 +144,8 @@ export const auditKeys = {
   stream: (chain: string) => auditTag(chain),
   head: (chain: string) => `${auditTag(chain)}:head`,
   seals: (chain: string) => `${auditTag(chain)}:seals`,
+  /** Which broker's sealer is sealing the chain (a value with a ttl). */
+  sealer: (chain: string) => `${auditTag(chain)}:sealer`,
   /** Set of environment names with a chain. */
   chains: "leash:audit:chains",
 } as const;

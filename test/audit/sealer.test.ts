@@ -91,6 +91,48 @@ describe("the broker's audit sealer", () => {
     }
   });
 
+  it("lets one broker's sealer seal a chain; another takes over when it stops or its claim runs out", async () => {
+    await redis.restart({ keepData: false });
+    const stores = await Promise.all([RedisStore.connect(redis.url), RedisStore.connect(redis.url)]);
+    const clock = new ManualClock(1_700_000_000_000);
+    const logger = pino({ level: "silent" });
+    const [a, b, c] = [0, 1, 0].map(
+      (i) => new AuditSealer({ audit: stores[i]!.audit, clock, logger }, { intervalMs: 100 }),
+    );
+    const append = () =>
+      stores[0]!.audit.append({
+        entry: { time: clock.now(), event: "key.rotate", actor: "operator", environment: "staging" },
+      });
+    try {
+      // As a broker does at start: the sealer's passes after the first list only registered chains.
+      await stores[0]!.audit.registerChains(["staging"]);
+      await append();
+      // Both pass at once: one claims the chain and seals; the other leaves it alone rather than hash it too.
+      const passes = await Promise.all([a!.runOnce(), b!.runOnce()]);
+      expect(passes.map((pass) => pass.records).sort()).toEqual([0, 1]);
+      const [holder, other] = passes[0]!.records === 1 ? [a!, b!] : [b!, a!];
+      await append();
+      expect((await other.runOnce()).records).toBe(0);
+      expect((await holder.runOnce()).records).toBe(1);
+
+      // The holder stops: it lets go, and the other seals on its next pass.
+      await holder.stop();
+      await append();
+      expect((await other.runOnce()).records).toBe(1);
+
+      // Now the other goes quiet without letting go (its broker died): a third sealer gets the chain once the
+      // claim, 3 intervals long, has run out.
+      await append();
+      expect((await c!.runOnce()).records).toBe(0);
+      await sleep(350);
+      expect((await c!.runOnce()).records).toBe(1);
+      expect(await verifyAuditChain(stores[1]!.audit, "env:staging")).toMatchObject({ ok: true, sealed: 4 });
+    } finally {
+      await Promise.all([a!.stop(), b!.stop(), c!.stop()]);
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
   it("trims whole sealed runs past the retention", async () => {
     await redis.restart({ keepData: false });
     const store = await RedisStore.connect(redis.url);

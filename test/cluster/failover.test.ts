@@ -113,7 +113,12 @@ async function failoverUnderLoad(topology: Topology): Promise<void> {
   // Resumed by itself: the last half second of load (sent well after the failover) has no refusal.
   const tail = records.filter((r) => r.sentAt > stoppedAt - 500);
   expect(tail.length).toBeGreaterThan(0);
-  expect(tail.filter(isStoreUnavailable)).toEqual([]);
+  const lateRefusals = tail.filter(isStoreUnavailable);
+  // A failure here once (Sentinel, loaded CI run, not reproduced in 2 reruns): say when, relative to the kill.
+  expect(
+    lateRefusals.map((r) => `broker ${r.broker} token ${r.token} sent +${r.sentAt - killedAt} ms`),
+    `refused after resuming: kill at 0, first allow again after ${failoverMs} ms, load stopped at +${stoppedAt - killedAt} ms`,
+  ).toEqual([]);
   expect(tail.filter((r) => r.token !== doomedIndex).every(allowed)).toBe(true);
 
   // The revocation made before the kill survived on the promoted replica, on every broker.

@@ -187,6 +187,31 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    it("lets one owner at a time claim sealing a chain, renew it, release it, or lose it when it runs out", async () => {
+      const { audit } = store;
+      const elapse = async (ms: number) => {
+        clock.advance(ms);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      };
+      expect(await audit.claimSealing("env:staging", "broker-a", 200)).toBe(true);
+      expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(false);
+      // Claims are per chain.
+      expect(await audit.claimSealing("global", "broker-b", 200)).toBe(true);
+      // Renewing keeps the claim past its first ttl.
+      await elapse(120);
+      expect(await audit.claimSealing("env:staging", "broker-a", 200)).toBe(true);
+      await elapse(120);
+      expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(false);
+      // Only the owner can release it.
+      await audit.releaseSealing("env:staging", "broker-b");
+      expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(false);
+      await audit.releaseSealing("env:staging", "broker-a");
+      expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(true);
+      // An owner that stops renewing loses it when the ttl runs out.
+      await elapse(300);
+      expect(await audit.claimSealing("env:staging", "broker-a", 200)).toBe(true);
+    });
+
     it("writes a seal only if the head's sealed position is still what the sealer read", async () => {
       const first = await store.audit.append({ entry: entry() });
       const genesis = { seq: 0, id: "", hash: GENESIS_HASH };

@@ -21,6 +21,7 @@ import {
   type StoredAuditEntry,
   type StoredAuditSeal,
 } from "../audit.ts";
+import { wholeMs } from "../records.ts";
 
 interface Chain {
   entries: StoredAuditEntry[];
@@ -52,8 +53,12 @@ function select<T extends { id: string; fields: Array<[string, string]> }>(
 export class MemoryAudit implements AuditLog {
   private readonly chainsByName = new Map<string, Chain>();
   private readonly registered = new Set<string>();
+  private readonly sealingClaims = new Map<string, { owner: string; expiresAt: number }>();
 
-  constructor(private readonly assertOpen: () => void) {}
+  constructor(
+    private readonly assertOpen: () => void,
+    private readonly now: () => number,
+  ) {}
 
   async append(draft: AuditDraft): Promise<AppendedAuditRecord> {
     this.assertOpen();
@@ -153,6 +158,19 @@ export class MemoryAudit implements AuditLog {
     if (!state) return;
     state.entries = state.entries.filter((entry) => compareStreamIds(entry.id, minId) >= 0);
     state.seals = state.seals.filter((seal) => compareStreamIds(seal.id, minId) >= 0);
+  }
+
+  async claimSealing(chain: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    const claim = this.sealingClaims.get(chain);
+    if (claim && claim.owner !== owner && claim.expiresAt > this.now()) return false;
+    this.sealingClaims.set(chain, { owner, expiresAt: this.now() + wholeMs(ttlMs) });
+    return true;
+  }
+
+  async releaseSealing(chain: string, owner: string): Promise<void> {
+    this.assertOpen();
+    if (this.sealingClaims.get(chain)?.owner === owner) this.sealingClaims.delete(chain);
   }
 
   /** For tests of tamper detection: the stored entries themselves, to edit in place. */

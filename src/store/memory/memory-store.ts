@@ -36,7 +36,10 @@ export class MemoryStore implements Store {
 
   constructor(private readonly clock: Clock) {
     this.approvals = new MemoryApprovals(clock);
-    this.audit = new MemoryAudit(() => this.assertOpen());
+    this.audit = new MemoryAudit(
+      () => this.assertOpen(),
+      () => clock.now(),
+    );
     this.leases = new MemoryLeaseStore({
       clock,
       assertOpen: () => this.assertOpen(),

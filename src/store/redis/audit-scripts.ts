@@ -75,3 +75,11 @@ redis.call('XADD', KEYS[2], ARGV[6], ${AUDIT_SEAL_FIELDS.map((name, i) => `'${na
 redis.call('HSET', KEYS[1], 'sealed_seq', ARGV[4], 'sealed_id', ARGV[6], 'sealed_hash', ARGV[9])
 return 1
 `;
+
+/** Claims or renews a sealing claim. KEYS[1] the claim. ARGV[1] owner, ARGV[2] ttl ms. Returns 1 if `owner` holds it. */
+export const AUDIT_CLAIM_SEALING_LUA = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;

@@ -4,6 +4,7 @@ import { type ApprovalStore, approvalKeys } from "../approvals.ts";
 import { failClosed } from "./fail-closed.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
+import { DELETE_IF_VALUE_LUA } from "./scripts.ts";
 
 /** KEYS: approval, pending index. ARGV: expected version, new JSON, new status, id. Keeps the record's TTL. */
 const REPLACE_IF_VERSION_LUA = `
@@ -12,12 +13,6 @@ if not current then return 0 end
 if cjson.decode(current).version ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 if ARGV[3] ~= 'pending' then redis.call('ZREM', KEYS[2], ARGV[4]) end
-return 1
-`;
-
-/** KEYS: binding. ARGV: id. Deletes the binding only if it still points at this approval. */
-const UNBIND_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 `;
 
@@ -89,7 +84,8 @@ export class RedisApprovals implements ApprovalStore {
 
   unbind(binding: string, id: string): Promise<void> {
     return failClosed(async () => {
-      await this.client.eval(UNBIND_LUA, 1, approvalKeys.binding(binding), id);
+      // Only if the binding still points at this approval.
+      await this.client.eval(DELETE_IF_VALUE_LUA, 1, approvalKeys.binding(binding), id);
     });
   }
 

@@ -17,13 +17,17 @@ import {
   type StoredAuditEntry,
   type StoredAuditSeal,
 } from "../audit.ts";
-import { AUDIT_APPEND_LUA, AUDIT_SEAL_LUA } from "./audit-scripts.ts";
+import { wholeMs } from "../records.ts";
+import { AUDIT_APPEND_LUA, AUDIT_CLAIM_SEALING_LUA, AUDIT_SEAL_LUA } from "./audit-scripts.ts";
 import { failClosed } from "./fail-closed.ts";
 import type { RedisClient } from "./redis-client.ts";
+import { DELETE_IF_VALUE_LUA } from "./scripts.ts";
 
 interface AuditCommands {
   leashAuditAppend(...args: string[]): Promise<[string, string]>;
   leashAuditSeal(...args: string[]): Promise<number>;
+  leashAuditClaimSealing(key: string, owner: string, ttlMs: string): Promise<number>;
+  leashAuditReleaseSealing(key: string, owner: string): Promise<number>;
 }
 
 /** The script arguments that carry an entry's caller-known fields: their values, in canonical order. */
@@ -67,6 +71,8 @@ export class RedisAudit implements AuditLog {
   constructor(private readonly client: RedisClient) {
     client.defineCommand("leashAuditAppend", { lua: AUDIT_APPEND_LUA, numberOfKeys: 2 });
     client.defineCommand("leashAuditSeal", { lua: AUDIT_SEAL_LUA, numberOfKeys: 2 });
+    client.defineCommand("leashAuditClaimSealing", { lua: AUDIT_CLAIM_SEALING_LUA, numberOfKeys: 1 });
+    client.defineCommand("leashAuditReleaseSealing", { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 });
     this.commands = client as unknown as AuditCommands;
   }
 
@@ -190,6 +196,23 @@ export class RedisAudit implements AuditLog {
         ...AUDIT_SEAL_FIELDS.map((field) => String(seal[field])),
       );
       return written === 1;
+    });
+  }
+
+  claimSealing(chain: string, owner: string, ttlMs: number): Promise<boolean> {
+    return failClosed(
+      async () =>
+        (await this.commands.leashAuditClaimSealing(
+          auditKeys.sealer(chain),
+          owner,
+          String(wholeMs(ttlMs)),
+        )) === 1,
+    );
+  }
+
+  releaseSealing(chain: string, owner: string): Promise<void> {
+    return failClosed(async () => {
+      await this.commands.leashAuditReleaseSealing(auditKeys.sealer(chain), owner);
     });
   }
 

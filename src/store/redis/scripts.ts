@@ -37,3 +37,9 @@ if KEYS[4] ~= KEYS[2] then redis.call('DEL', KEYS[4]) end
 if KEYS[5] ~= KEYS[3] then redis.call('SREM', KEYS[5], ARGV[2]) end
 return 1
 `;
+
+/** KEYS[1] a key; ARGV[1] a value. Deletes the key only if it still holds that value (a binding, a claim). */
+export const DELETE_IF_VALUE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
