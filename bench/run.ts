@@ -7,7 +7,7 @@
 // Settings (environment): BENCH_QUICK=1 (short smoke run), BENCH_ROUNDS, BENCH_ROUND_SEC, BENCH_WARMUP_SEC,
 // BENCH_LEVELS (e.g. "1,50"), BENCH_SCALE_LEVELS, BENCH_SCENARIOS (ids to keep), BENCH_PHASES
 // (main,redis,guard,scaling,profile; cluster), BENCH_CLUSTER=1 (adds the cluster phase: authorize on a Redis Cluster
-// of 1 vs 3 primaries, at BENCH_SCALE_LEVELS), BENCH_PROFILE_SEC, BENCH_LOG_LEVEL (leash LOG_LEVEL, default info as
+// of 1 vs 3 primaries, at BENCH_SCALE_LEVELS), BENCH_PROFILE_SEC, BENCH_PROFILE_LEVEL (connections while profiling, default 50), BENCH_LOG_LEVEL (leash LOG_LEVEL, default info as
 // shipped), BENCH_KEEP=1 (keep the work directory with every process's log).
 // BENCH_COMPARE_TREE=<another checkout> adds a broker run from that tree (same Redis, keys, scopes, tokens) and
 // measures every chosen leash scenario on it too, interleaved round by round: an A/B of a change in one run, so
@@ -169,7 +169,7 @@ for (const footprint of redisFootprints) {
 }
 out.push("", "Targets", formatVerdicts(targets));
 for (const profile of profiles) {
-  const title = `profile ${profile.scenario} @${TARGET_CONCURRENCY} (${profile.rps.toFixed(0)} req/s under --cpu-prof; ${profile.file})`;
+  const title = `profile ${profile.scenario} @${settings.profileConcurrency} (${profile.rps.toFixed(0)} req/s under --cpu-prof; ${profile.file})`;
   out.push("", formatProfileSummary(title, profile.summary));
   if (profile.note) out.push(`  WARNING: ${profile.note}`);
 }

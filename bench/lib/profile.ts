@@ -7,7 +7,7 @@ import { startLeashServe } from "./leash.ts";
 import type { LoadGenerator } from "./load-generator.ts";
 import { loadSpec } from "./measure.ts";
 import { type HttpScenario, probeScenario } from "./scenarios.ts";
-import { type BenchSettings, TARGET_CONCURRENCY } from "./settings.ts";
+import type { BenchSettings } from "./settings.ts";
 import type { Stack } from "./stack.ts";
 
 const PROFILES_DIR = fileURLToPath(new URL("../profiles", import.meta.url));
@@ -36,11 +36,13 @@ export async function profileScenario(
     nodeArgs: ["--cpu-prof", "--cpu-prof-dir", dir],
   });
   await probeScenario(server.url, scenario);
-  await load.run(loadSpec(scenario, [server.url], TARGET_CONCURRENCY, settings.warmupSec));
+  await load.run(loadSpec(scenario, [server.url], settings.profileConcurrency, settings.warmupSec));
   // The profile covers the whole process (start-up included); only samples taken under load are summarised.
   // V8 stamps samples with the monotonic clock process.hrtime reads, so the window can be taken here.
   const fromUs = Number(process.hrtime.bigint() / 1000n);
-  const result = await load.run(loadSpec(scenario, [server.url], TARGET_CONCURRENCY, settings.profileSec));
+  const result = await load.run(
+    loadSpec(scenario, [server.url], settings.profileConcurrency, settings.profileSec),
+  );
   const toUs = Number(process.hrtime.bigint() / 1000n);
   const refused = Object.entries(result.statusCodes).filter(([code]) => !code.startsWith("2"));
   const refusedCount = refused.reduce((n, [, count]) => n + count, 0);

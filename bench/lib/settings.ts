@@ -12,6 +12,8 @@ export interface BenchSettings {
   evalshaRequests: number;
   guardLines: number;
   profileSec: number;
+  /** Connections while profiling: the target's 50 unless BENCH_PROFILE_LEVEL says otherwise. */
+  profileConcurrency: number;
   /** leash's LOG_LEVEL: "info" as shipped. */
   logLevel: string;
   /** Scenario ids to keep; null keeps all. */
@@ -42,6 +44,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     // Long enough that JIT warm-up is a small part of the steady rate (over 10,000 lines the rate came out ~25% lower).
     guardLines: quick ? 10_000 : 50_000,
     profileSec: Number(env.BENCH_PROFILE_SEC ?? (quick ? 3 : 10)),
+    profileConcurrency: Number(env.BENCH_PROFILE_LEVEL ?? TARGET_CONCURRENCY),
     logLevel: env.BENCH_LOG_LEVEL ?? "info",
     scenarios: env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(",") : null,
     // BENCH_CLUSTER=1 adds the Redis Cluster run (1 vs 3 primaries, bench/lib/cluster.ts).
