@@ -3,8 +3,9 @@
 //
 // Any number of broker processes may seal one chain at once: each reads the head's sealed position, hashes the
 // records after it and writes its seal only if the position is unchanged, so exactly one seal follows each position
-// and the loser re-reads. No lock. The sealer never repairs a chain: a gap (a removed record) is sealed as it is
-// and reported, so `leash audit verify` keeps finding it.
+// and the loser re-reads. No lock: the broker's sealer claims a chain before sealing it, so races are rare, but
+// correctness never depends on the claim. The sealer never repairs a chain: a gap (a removed record) is sealed as it
+// is and reported, so `leash audit verify` keeps finding it.
 import type { AuditLog, AuditSeal, SealedPosition, StoredAuditEntry } from "../store/audit.ts";
 import { chainHash } from "./record.ts";
 
@@ -99,7 +100,7 @@ export async function sealChain(
   for (let attempt = 0; result.seals < maxSeals && attempt < 2 * maxSeals; attempt++) {
     const head = await log.head(chain);
     if (!head || head.seq <= head.sealed.seq) break;
-    // Read in pages: hashing a page takes a few milliseconds of the event loop, and every read in between lets the
+    // Read in pages: hashing a page takes a millisecond or two of the event loop, and every read in between lets the
     // requests waiting on it run (hashing a 1,000-record run in one go held the loop for 7-15 ms on the bench box).
     const run = new RunHasher(head.sealed);
     let after = head.sealed.id;
