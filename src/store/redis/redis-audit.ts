@@ -167,23 +167,11 @@ export class RedisAudit implements AuditLog {
   }
 
   range(chain: string, range: AuditRange): Promise<StoredAuditEntry[]> {
-    return failClosed(async () =>
-      (await this.read(auditKeys.stream(chain), range)).map(([id, flat]) => ({
-        chain,
-        id,
-        fields: pairs(flat),
-      })),
-    );
+    return failClosed(() => this.read(auditKeys.stream(chain), chain, range));
   }
 
   seals(chain: string, range: AuditRange): Promise<StoredAuditSeal[]> {
-    return failClosed(async () =>
-      (await this.read(auditKeys.seals(chain), range)).map(([id, flat]) => ({
-        chain,
-        id,
-        fields: pairs(flat),
-      })),
-    );
+    return failClosed(() => this.read(auditKeys.seals(chain), chain, range));
   }
 
   writeSeal(chain: string, expected: SealedPosition, seal: AuditSeal): Promise<boolean> {
@@ -229,11 +217,13 @@ export class RedisAudit implements AuditLog {
     });
   }
 
-  private async read(key: string, range: AuditRange): Promise<StreamEntries> {
-    return (
+  /** A chain's records or its seals (the same shape: stream id and fields in stored order). */
+  private async read(key: string, chain: string, range: AuditRange): Promise<StoredAuditEntry[]> {
+    const entries = (
       range.reverse
         ? await this.client.xrevrange(key, range.end ?? "+", range.start ?? "-", "COUNT", range.count)
         : await this.client.xrange(key, range.start ?? "-", range.end ?? "+", "COUNT", range.count)
     ) as StreamEntries;
+    return entries.map(([id, flat]) => ({ chain, id, fields: pairs(flat) }));
   }
 }
