@@ -4,9 +4,9 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { LEASH_BIN } from "./leash.ts";
 
+/** The commands guard is fed: the project's labelled cases unless BENCH_GUARD_CORPUS names another JSONL file. */
 export const GUARD_CORPUS =
-  process.env.BENCH_GUARD_CORPUS ??
-  fileURLToPath(new URL("../../../shared/guard-corpus/commands.jsonl", import.meta.url));
+  process.env.BENCH_GUARD_CORPUS ?? fileURLToPath(new URL("../../test/guard/cases.jsonl", import.meta.url));
 
 export interface GuardRun {
   inputLines: number;

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { guardCorpusUrl } from "../helpers/guard-corpus.ts";
+import { OWN_GUARD_CASES } from "../helpers/guard-corpus.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BIN = join(ROOT, "bin/leash.js");
@@ -132,7 +132,7 @@ describe("leash guard check", () => {
   });
 
   it("classifies 1,000 JSON lines in order, with an error object for each bad line", async () => {
-    const corpus = readFileSync(guardCorpusUrl(), "utf8")
+    const corpus = readFileSync(OWN_GUARD_CASES, "utf8")
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l).cmd as string);

@@ -1,18 +1,15 @@
-// Where the shared guard corpus is: LEASH_GUARD_CORPUS, else ../shared next to this checkout, else the workplace's
-// /work/shared. A missing corpus fails the tests that need it (never a silent skip).
+// Where the guard's labelled commands are. The project's own cases (test/guard/cases.jsonl) are what the tests
+// use; a larger external corpus is an optional extra evaluation, read only from LEASH_GUARD_CORPUS.
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 
-const CANDIDATES = [
-  process.env.LEASH_GUARD_CORPUS,
-  fileURLToPath(new URL("../../../shared/guard-corpus/commands.jsonl", import.meta.url)),
-  "/work/shared/guard-corpus/commands.jsonl",
-].filter((path): path is string => Boolean(path));
+/** The project's own labelled cases: always present in a checkout. */
+export const OWN_GUARD_CASES = new URL("../guard/cases.jsonl", import.meta.url);
 
-export function guardCorpusUrl(): URL {
-  const found = CANDIDATES.find((path) => existsSync(path));
-  if (!found) {
-    throw new Error(`guard corpus not found (looked at ${CANDIDATES.join(", ")}); set LEASH_GUARD_CORPUS`);
-  }
-  return new URL(`file://${found}`);
+/** The external corpus named by LEASH_GUARD_CORPUS; undefined when unset. A set but missing path is an error. */
+export function externalGuardCorpusUrl(): URL | undefined {
+  const path = process.env.LEASH_GUARD_CORPUS;
+  if (!path) return undefined;
+  if (!existsSync(path)) throw new Error(`LEASH_GUARD_CORPUS=${path}: no such file`);
+  return pathToFileURL(path);
 }
