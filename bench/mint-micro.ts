@@ -1,6 +1,6 @@
 // Micro-benchmark of mint's steps without HTTP: signing (jose SignJWT against node:crypto's synchronous sign),
 // token/task ids, the whole mintTaskToken, the request body's zod parse, decideGrant, and the store reads before
-// signing on a private redis-server (the old sequence of round trips against the one-round-trip one).
+// signing on a private redis-server (three sequential round trips against one).
 // `npx tsx bench/mint-micro.ts` prints µs per operation; compare lines within one run.
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";

@@ -164,7 +164,7 @@ export interface GuardFigures {
   startupMs: number;
 }
 
-/** The issue's targets, judged on the rows at `concurrency`. */
+/** The performance targets (authorize and mint against their baselines, guard throughput), judged on the rows at `concurrency`. */
 export function judgeTargets(
   rows: ResultRow[],
   concurrency: number,

@@ -38,7 +38,7 @@ export const healthRoutes =
         (env) => !context.keys.get(env),
       );
       if (missingKeys.length > 0) problems.push(`no signing key for ${missingKeys.join(", ")}`);
-      // Issue 9: a configured Vault that cannot be reached makes the broker unready. Authorize and revocation still
+      // A configured Vault that cannot be reached makes the broker unready. Authorize and revocation still
       // answer on this process; only a load balancer acting on readiness would route around it.
       const { warnings, problem: vaultProblem, ...vault } = await checkVaultReadiness(context);
       if (vaultProblem) problems.push(vaultProblem);
