@@ -2,7 +2,9 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { type JWTVerifyGetKey, jwtVerify } from "jose";
 import pg from "pg";
 import { adminConnectionUrl, PG_ADMIN_USER } from "./postgres.ts";
 
@@ -16,6 +18,39 @@ export interface VaultStandinOptions {
   expiryCheckMs?: number;
   /** Listen on this port (0 picks a free one). */
   port?: number;
+  /** The stand-in's clock (ms since the epoch): token and lease expiry follow it, so a test can move time. */
+  now?: () => number;
+  /** Serve HTTPS with this key and certificate chain (PEM). */
+  tls?: { key: string; cert: string };
+}
+
+/** What a token issued by a login or `addToken` looks like: Vault's token_ttl, token_max_ttl and policies. */
+export interface StandinTokenSettings {
+  /** token_ttl in seconds; 0 = a token that never expires (like root). */
+  ttlSeconds?: number;
+  /** token_max_ttl in seconds; 0 = the mount's (768h). Renewals never go past it. */
+  maxTtlSeconds?: number;
+  policies?: string[];
+  renewable?: boolean;
+}
+
+export type StandinLogin =
+  | ({ method: "approle"; mount?: string; roleId: string; secretId: string } & StandinTokenSettings)
+  | ({ method: "kubernetes"; mount?: string; role: string; serviceAccountJwt: string } & StandinTokenSettings)
+  | ({
+      method: "jwt";
+      mount?: string;
+      role: string;
+      /** The keys that sign the JWTs this role accepts. */
+      keys: JWTVerifyGetKey;
+      boundAudience: string;
+    } & StandinTokenSettings);
+
+/** One request as the stand-in received it: for tests of what leash sends. */
+export interface StandinRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface StandinLease {
@@ -27,6 +62,8 @@ export interface StandinLease {
   lastRenewal: number | null;
   /** Set while a revocation keeps failing (Vault retries it too). */
   revokeError: string | null;
+  /** The token that read the credentials: the lease is revoked with it. */
+  token: string;
 }
 
 interface DatabaseConnection {
@@ -60,6 +97,13 @@ interface TokenEntry {
   policies: string[];
   expireTime: number | null;
   creationTime: number;
+  /** The ttl a renewal without an increment grants (seconds). */
+  ttlSeconds: number;
+  /** No renewal goes past this; null for a token that never expires. */
+  maxExpireTime: number | null;
+  renewable: boolean;
+  accessor: string;
+  path: string;
 }
 
 interface KvVersion {
@@ -95,6 +139,8 @@ interface Route {
   handle: (call: RouteCall) => Reply | Promise<Reply>;
 }
 
+const DEFAULT_MOUNT = { approle: "approle", kubernetes: "kubernetes", jwt: "jwt" } as const;
+
 /** Vault treats POST and PUT alike for writes. */
 const WRITE = ["POST", "PUT"];
 
@@ -105,7 +151,13 @@ export class VaultStandin {
   #down = false;
   #sealed = false;
   #stalled = false;
+  #standby = false;
   #stopped = false;
+  readonly #now: () => number;
+  readonly #tls: VaultStandinOptions["tls"];
+  readonly #logins: StandinLogin[] = [];
+  /** Every request received, oldest first. */
+  readonly requests: StandinRequest[] = [];
   #expiryTimer: NodeJS.Timeout | null = null;
   readonly #expiryCheckMs: number;
   readonly #tokens = new Map<string, TokenEntry>();
@@ -123,27 +175,35 @@ export class VaultStandin {
   private constructor(options: VaultStandinOptions) {
     this.rootToken = options.rootToken ?? `hvs.standin-${randomBytes(12).toString("hex")}`;
     this.#expiryCheckMs = options.expiryCheckMs ?? 200;
-    this.#tokens.set(this.rootToken, { policies: ["root"], expireTime: null, creationTime: Date.now() });
-    this.#server = http.createServer((req, res) => {
+    this.#now = options.now ?? Date.now;
+    this.#tls = options.tls;
+    this.#issueToken({ ttlSeconds: 0, policies: ["root"] }, "auth/token/root", this.rootToken);
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.#handle(req, res).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         if (!res.headersSent) send(res, { status: 500, body: { errors: [message] } });
       });
-    });
+    };
+    this.#server = options.tls
+      ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener)
+      : http.createServer(listener);
   }
 
   static async start(options: VaultStandinOptions = {}): Promise<VaultStandin> {
     const standin = new VaultStandin(options);
     await standin.#listen(options.port ?? 0);
     standin.#port = (standin.#server.address() as AddressInfo).port;
-    standin.#expiryTimer = setInterval(() => standin.#revokeExpired(), standin.#expiryCheckMs);
+    standin.#expiryTimer = setInterval(() => {
+      standin.#revokeExpiredTokens();
+      standin.#revokeExpired();
+    }, standin.#expiryCheckMs);
     standin.#expiryTimer.unref();
     return standin;
   }
 
   /** VAULT_ADDR for a client. */
   get addr(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `${this.#tls ? "https" : "http"}://127.0.0.1:${this.#port}`;
   }
 
   get port(): number {
@@ -172,14 +232,39 @@ export class VaultStandin {
     }
   }
 
-  /** An extra token with its own ttl (seconds) and policies; it is refused once expired. */
-  addToken(token: string, options: { ttlSeconds?: number; policies?: string[] } = {}): void {
-    const now = Date.now();
-    this.#tokens.set(token, {
-      policies: options.policies ?? ["default"],
-      expireTime: options.ttlSeconds ? now + options.ttlSeconds * 1000 : null,
-      creationTime: now,
-    });
+  /**
+   * Standby with no active node: every call but sys/health answers 503 `no active Vault instance found`, and
+   * sys/health answers 429 with `standby: true`, as a Vault standby does while no node holds the lock.
+   */
+  setStandby(standby: boolean): void {
+    this.#standby = standby;
+  }
+
+  /** An extra token with its own ttl (seconds), max ttl and policies; it is refused once expired. */
+  addToken(token: string, options: StandinTokenSettings = {}): void {
+    this.#issueToken({ policies: ["default"], ...options }, "auth/token/create", token);
+  }
+
+  /** Enables a login: an AppRole role id and secret id, a Kubernetes role and service-account JWT, or a JWT role. */
+  enableLogin(login: StandinLogin): void {
+    this.#logins.push(login);
+  }
+
+  /** Revokes a token from outside (`vault token revoke`): it is refused from now on and its leases are revoked. */
+  async revokeToken(token: string): Promise<void> {
+    await this.#revokeToken(token);
+  }
+
+  /** The tokens that are valid now (not expired, not revoked), with their expiry (null: never). */
+  liveTokens(): Array<{ token: string; expireTime: number | null; maxExpireTime: number | null }> {
+    const now = this.#now();
+    return [...this.#tokens.entries()]
+      .filter(([, entry]) => entry.expireTime === null || entry.expireTime > now)
+      .map(([token, entry]) => ({
+        token,
+        expireTime: entry.expireTime,
+        maxExpireTime: entry.maxExpireTime,
+      }));
   }
 
   /** Writes a new version of a KV v2 secret under `secret/`. */
@@ -191,7 +276,7 @@ export class VaultStandin {
   leases(): StandinLease[] {
     return [...this.#leases.values()]
       .sort((a, b) => a.issueTime - b.issueTime)
-      .map(({ id, role, username, issueTime, expireTime, lastRenewal, revokeError }) => ({
+      .map(({ id, role, username, issueTime, expireTime, lastRenewal, revokeError, token }) => ({
         id,
         role,
         username,
@@ -199,6 +284,7 @@ export class VaultStandin {
         expireTime,
         lastRenewal,
         revokeError,
+        token,
       }));
   }
 
@@ -241,6 +327,7 @@ export class VaultStandin {
     }
     const url = new URL(req.url ?? "/", "http://standin");
     const method = (req.method ?? "GET").toUpperCase();
+    this.requests.push({ method, path: url.pathname, headers: req.headers });
     const body = await readBody(req);
     let reply: Reply;
     try {
@@ -260,9 +347,16 @@ export class VaultStandin {
       return this.#health(url);
     }
     if (this.#sealed) throw new VaultHttpError(503, ["Vault is sealed"]);
+    if (this.#standby) throw new VaultHttpError(503, ["no active Vault instance found"]);
+    const login = /^auth\/(.+)\/login$/.exec(path);
+    if (login) {
+      // Login paths need no token; one sent along is ignored.
+      allow(method, WRITE);
+      return ok({ auth: await this.#login(login[1]!, parseJson(rawBody)) });
+    }
     const token = headers["x-vault-token"];
     const entry = typeof token === "string" ? this.#tokens.get(token) : undefined;
-    if (!entry || (entry.expireTime !== null && entry.expireTime <= Date.now())) {
+    if (!entry || (entry.expireTime !== null && entry.expireTime <= this.#now())) {
       throw new VaultHttpError(403, ["permission denied"]);
     }
     const body = parseJson(rawBody);
@@ -278,8 +372,21 @@ export class VaultStandin {
   readonly #routes: Route[] = [
     {
       path: /^auth\/token\/lookup-self$/,
-      methods: ["GET"],
+      methods: ["GET", ...WRITE],
       handle: ({ token, entry }) => ok(this.#lookupSelf(token, entry)),
+    },
+    {
+      path: /^auth\/token\/renew-self$/,
+      methods: WRITE,
+      handle: ({ token, entry, body }) => this.#renewSelf(token, entry, body.increment),
+    },
+    {
+      path: /^auth\/token\/revoke-self$/,
+      methods: WRITE,
+      handle: async ({ token }) => {
+        await this.#revokeToken(token);
+        return { status: 204 };
+      },
     },
     {
       path: /^database\/config\/([^/]+)$/,
@@ -300,7 +407,7 @@ export class VaultStandin {
     {
       path: /^database\/creds\/([^/]+)$/,
       methods: ["GET"],
-      handle: async ({ params }) => ok(await this.#issueCredentials(params[0]!)),
+      handle: async ({ params, token }) => ok(await this.#issueCredentials(params[0]!, token)),
     },
     {
       path: /^sys\/leases\/lookup$/,
@@ -321,7 +428,7 @@ export class VaultStandin {
         const prefix = params[0]!;
         // One after the other, as Vault's revoke-prefix does.
         for (const lease of [...this.#leases.values()].filter((entry) => entry.id.startsWith(prefix))) {
-          await this.#revoke(lease);
+          await this.#revokeAnswering400(lease);
         }
         return { status: 204 };
       },
@@ -332,7 +439,7 @@ export class VaultStandin {
       handle: async ({ params, body }) => {
         // Revoking a lease that does not exist (any more) succeeds, as with Vault.
         const lease = this.#leases.get(params[0] ?? stringField(body, "lease_id"));
-        if (lease) await this.#revoke(lease);
+        if (lease) await this.#revokeAnswering400(lease);
         return { status: 204 };
       },
     },
@@ -355,15 +462,19 @@ export class VaultStandin {
       return value !== null && /^\d+$/.test(value) ? Number(value) : fallback;
     };
     return {
-      status: this.#sealed ? code("sealedcode", 503) : code("activecode", 200),
+      status: this.#sealed
+        ? code("sealedcode", 503)
+        : this.#standby
+          ? code("standbycode", 429)
+          : code("activecode", 200),
       body: {
         initialized: true,
         sealed: this.#sealed,
-        standby: false,
+        standby: this.#standby,
         performance_standby: false,
         replication_performance_mode: "disabled",
         replication_dr_mode: "disabled",
-        server_time_utc: Math.floor(Date.now() / 1000),
+        server_time_utc: Math.floor(this.#now() / 1000),
         version: "1.17.0+standin",
         cluster_name: "vault-standin",
         cluster_id: "00000000-0000-0000-0000-000000000000",
@@ -373,10 +484,10 @@ export class VaultStandin {
 
   #lookupSelf(token: string, entry: TokenEntry): Record<string, unknown> {
     const ttl =
-      entry.expireTime === null ? 0 : Math.max(0, Math.floor((entry.expireTime - Date.now()) / 1000));
+      entry.expireTime === null ? 0 : Math.max(0, Math.floor((entry.expireTime - this.#now()) / 1000));
     return {
       data: {
-        accessor: `standin-${token.length}`,
+        accessor: entry.accessor,
         creation_time: Math.floor(entry.creationTime / 1000),
         creation_ttl:
           entry.expireTime === null ? 0 : Math.round((entry.expireTime - entry.creationTime) / 1000),
@@ -388,13 +499,138 @@ export class VaultStandin {
         meta: null,
         num_uses: 0,
         orphan: true,
-        path: entry.policies.includes("root") ? "auth/token/root" : "auth/token/create",
+        path: entry.path,
         policies: entry.policies,
-        renewable: entry.expireTime !== null,
+        renewable: entry.renewable,
         ttl,
         type: "service",
       },
     };
+  }
+
+  #issueToken(settings: StandinTokenSettings, path: string, id?: string): string {
+    const token = id ?? `hvs.${randomToken(24)}`;
+    const now = this.#now();
+    const ttlSeconds = settings.ttlSeconds ?? 0;
+    const maxTtlSeconds = Math.min(settings.maxTtlSeconds || MOUNT_MAX_TTL_S, MOUNT_MAX_TTL_S);
+    const maxExpireTime = ttlSeconds === 0 ? null : now + maxTtlSeconds * 1000;
+    this.#tokens.set(token, {
+      policies: settings.policies ?? ["default"],
+      expireTime: ttlSeconds === 0 ? null : Math.min(now + ttlSeconds * 1000, maxExpireTime!),
+      creationTime: now,
+      ttlSeconds,
+      maxExpireTime,
+      renewable: ttlSeconds !== 0 && (settings.renewable ?? true),
+      accessor: randomToken(24),
+      path,
+    });
+    return token;
+  }
+
+  /** The `auth` block of a login or a token renewal. */
+  #authBlock(
+    token: string,
+    entry: TokenEntry,
+    metadata: Record<string, string> | null,
+  ): Record<string, unknown> {
+    return {
+      client_token: token,
+      accessor: entry.accessor,
+      policies: entry.policies,
+      token_policies: entry.policies,
+      metadata,
+      lease_duration:
+        entry.expireTime === null ? 0 : Math.max(0, Math.floor((entry.expireTime - this.#now()) / 1000)),
+      renewable: entry.renewable,
+      entity_id: "",
+      token_type: "service",
+      orphan: true,
+      mfa_requirement: null,
+      num_uses: 0,
+    };
+  }
+
+  async #login(mount: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const methods = this.#logins.filter((login) => (login.mount ?? DEFAULT_MOUNT[login.method]) === mount);
+    if (methods.length === 0) throw new VaultHttpError(404, [`no handler for route "auth/${mount}/login"`]);
+    const kind = methods[0]!.method;
+    if (kind === "approle") {
+      const roleId = stringField(body, "role_id");
+      const login = methods.find((entry) => entry.method === "approle" && entry.roleId === roleId);
+      if (login?.method !== "approle" || body.secret_id !== login.secretId) {
+        throw badRequest("invalid role or secret ID");
+      }
+      const token = this.#issueToken(login, `auth/${mount}/login`);
+      return this.#authBlock(token, this.#tokens.get(token)!, { role_name: "leash" });
+    }
+    const role = stringField(body, "role");
+    const jwt = stringField(body, "jwt");
+    const login = methods.find((entry) => "role" in entry && entry.role === role);
+    if (!login) throw badRequest(`invalid role name "${role}"`);
+    if (login.method === "kubernetes") {
+      // Vault asks the Kubernetes TokenReview API; the stand-in knows the one service-account token it accepts.
+      if (jwt !== login.serviceAccountJwt) throw new VaultHttpError(403, ["permission denied"]);
+    } else if (login.method === "jwt") {
+      try {
+        await jwtVerify(jwt, login.keys, {
+          audience: login.boundAudience,
+          currentDate: new Date(this.#now()),
+        });
+      } catch (error) {
+        throw badRequest(`error validating token: ${describe(error)}`);
+      }
+    }
+    const token = this.#issueToken(login, `auth/${mount}/login`);
+    return this.#authBlock(token, this.#tokens.get(token)!, { role });
+  }
+
+  /** renew-self: a new ttl of `increment` (or the token's ttl) from now, never past the token's max ttl. */
+  #renewSelf(token: string, entry: TokenEntry, rawIncrement: unknown): Reply {
+    if (entry.expireTime === null) {
+      return ok({ auth: this.#authBlock(token, entry, null) });
+    }
+    if (!entry.renewable) throw badRequest("lease is not renewable");
+    const now = this.#now();
+    const requested = rawIncrement === undefined ? 0 : parseDurationSeconds(rawIncrement, "increment");
+    const wanted = requested || entry.ttlSeconds;
+    const capped = now + wanted * 1000 > entry.maxExpireTime!;
+    entry.expireTime = Math.min(now + wanted * 1000, entry.maxExpireTime!);
+    const auth = this.#authBlock(token, entry, null);
+    return ok({
+      auth,
+      warnings: capped
+        ? [
+            `TTL of "${wanted}s" exceeded the effective max_ttl of "${auth.lease_duration}s"; TTL value is capped accordingly`,
+          ]
+        : null,
+    });
+  }
+
+  /** A token ends (revoked, or expired): it is refused from now on and every lease it created is revoked. */
+  async #revokeToken(token: string): Promise<void> {
+    this.#tokens.delete(token);
+    const leases = [...this.#leases.values()].filter((lease) => lease.token === token);
+    await Promise.allSettled(leases.map((lease) => this.#revoke(lease)));
+  }
+
+  #revokeExpiredTokens(): void {
+    const now = this.#now();
+    for (const [token, entry] of this.#tokens) {
+      if (entry.expireTime !== null && entry.expireTime <= now) {
+        this.#revokeToken(token).catch(() => {
+          // A lease that fails to revoke keeps its revokeError and is retried by the lease expiry check.
+        });
+      }
+    }
+  }
+
+  /** The revocation API answers a failed revocation with 400 and Vault's message, as Vault does. */
+  async #revokeAnswering400(lease: Lease): Promise<void> {
+    try {
+      await this.#revoke(lease);
+    } catch (error) {
+      throw new VaultHttpError(400, [`failed to revoke lease: ${describe(error)}`]);
+    }
   }
 
   async #configureConnection(name: string, body: Record<string, unknown>): Promise<void> {
@@ -437,16 +673,17 @@ export class VaultStandin {
     });
   }
 
-  async #issueCredentials(roleName: string): Promise<Record<string, unknown>> {
+  async #issueCredentials(roleName: string, token: string): Promise<Record<string, unknown>> {
     const role = this.#roles.get(roleName);
     if (!role) throw badRequest(`unknown role: ${roleName}`);
     const connection = this.#connections.get(role.dbName);
     if (!connection) throw new VaultHttpError(500, [`could not find database connection "${role.dbName}"`]);
+    // Vault's database engine returns a plain error here, which the HTTP layer answers with 500.
     if (!connection.allowedRoles.some((allowed) => allowed === "*" || allowed === roleName)) {
-      throw badRequest(`"${roleName}" is not an allowed role`);
+      throw new VaultHttpError(500, [`"${roleName}" is not an allowed role`]);
     }
     const ttl = Math.min(role.defaultTtl || MOUNT_MAX_TTL_S, role.maxTtl || MOUNT_MAX_TTL_S);
-    const now = Date.now();
+    const now = this.#now();
     const expireTime = now + ttl * 1000;
     const username = generateUsername(roleName, now);
     const password = generatePassword();
@@ -465,6 +702,7 @@ export class VaultStandin {
       expireTime,
       lastRenewal: null,
       revokeError: null,
+      token,
       dbName: role.dbName,
       connectionUrl,
       revoking: null,
@@ -483,7 +721,7 @@ export class VaultStandin {
       expire_time: new Date(lease.expireTime).toISOString(),
       last_renewal: lease.lastRenewal === null ? null : new Date(lease.lastRenewal).toISOString(),
       renewable: true,
-      ttl: Math.max(0, Math.floor((lease.expireTime - Date.now()) / 1000)),
+      ttl: Math.max(0, Math.floor((lease.expireTime - this.#now()) / 1000)),
     };
   }
 
@@ -492,7 +730,7 @@ export class VaultStandin {
     if (!lease || lease.revoking) throw badRequest("lease not found");
     const role = this.#roles.get(lease.role);
     const requested = rawIncrement === undefined ? 0 : parseDurationSeconds(rawIncrement, "increment");
-    const now = Date.now();
+    const now = this.#now();
     const maxTtl = role?.maxTtl || MOUNT_MAX_TTL_S;
     const wanted = requested || role?.defaultTtl || MOUNT_MAX_TTL_S;
     const maxExpire = lease.issueTime + maxTtl * 1000;
@@ -521,7 +759,7 @@ export class VaultStandin {
   }
 
   #revokeExpired(): void {
-    const now = Date.now();
+    const now = this.#now();
     for (const lease of this.#leases.values()) {
       if (lease.expireTime <= now && !lease.revoking && lease.retryAfter <= now) {
         this.#revoke(lease).catch(() => {
@@ -541,7 +779,7 @@ export class VaultStandin {
         (error: unknown) => {
           lease.revoking = null;
           lease.revokeError = describe(error);
-          lease.retryAfter = Date.now() + 1_000;
+          lease.retryAfter = this.#now() + 1_000;
           throw new VaultHttpError(500, [`failed to revoke lease: ${lease.revokeError}`]);
         },
       );
