@@ -47,7 +47,7 @@ export async function approve(
   if (before.approvedBy.includes(human.id)) {
     throw conflict("already_approved", `${human.id} already approved; quorum needs another approver`);
   }
-  await acceptTotp(context.store, human, code, nowMs);
+  await acceptTotp(context, human, code, nowMs, { origin });
   const after = await updateApproval(context, id, (current) => {
     requirePending(current, nowMs);
     if (current.approvedBy.includes(human.id))

@@ -1,11 +1,23 @@
-// Second factor for approvers: TOTP (RFC 6238, otplib), ±1 step of clock skew, and a used step never accepted twice.
+// Second factor for approvers: TOTP (RFC 6238, otplib), ±1 step of clock skew, a used step never accepted twice, and
+// a lock after a few wrong codes, counted in the store so every broker process shares it.
 import { authenticator } from "otplib";
-import { forbidden } from "../errors/leash-error.ts";
-import type { Principal, Store } from "../store/store.ts";
+import { recordTotpEvent } from "../audit/audit-trail.ts";
+import type { AuditOrigin } from "../audit/record.ts";
+import type { BrokerContext } from "../broker/context.ts";
+import { forbidden, type LeashError, tooManyRequests } from "../errors/leash-error.ts";
+import type { TotpAttemptLimit } from "../store/approvals.ts";
+import type { Principal } from "../store/store.ts";
 
 const STEP_SECONDS = 30;
 /** A claimed step is remembered past the skew window, so the same code cannot be replayed while it is valid. */
 const USED_STEP_TTL_MS = 4 * STEP_SECONDS * 1000;
+
+/**
+ * 5 wrong codes in 5 minutes lock the human for 5 minutes. With 3 codes valid at a time (±1 step) a guesser gets
+ * 5 tries per 5 minutes: about 3 × 10⁻⁶ a try, so years on average rather than the minutes an unthrottled endpoint
+ * allows. LEASH_TOTP_MAX_FAILURES and LEASH_TOTP_WINDOW change it.
+ */
+export const DEFAULT_TOTP_LIMIT: TotpAttemptLimit = { maxFailures: 5, windowMs: 5 * 60_000 };
 
 export const generateTotpSecret = () => authenticator.generateSecret(20);
 
@@ -15,30 +27,84 @@ export const otpauthUri = (humanId: string, secret: string) => authenticator.key
 export const currentTotp = (secret: string, nowMs: number) =>
   authenticator.clone({ epoch: nowMs, step: STEP_SECONDS }).generate(secret);
 
+const locked = (human: Principal, retryAfterMs: number) =>
+  tooManyRequests(
+    "totp_locked",
+    `too many wrong TOTP codes for ${human.id}; every code is refused for ${Math.ceil(retryAfterMs / 1000)} s`,
+    retryAfterMs,
+  );
+
+/** Whether `code` is a valid, unused code of `human` at `nowMs`; the refusal (not thrown yet) when it is not. */
+async function checkCode(
+  context: BrokerContext,
+  human: Principal,
+  secret: string,
+  code: string,
+  nowMs: number,
+): Promise<LeashError | null> {
+  if (!/^\d{6}$/.test(code)) return forbidden("totp_invalid", "the code must be six digits");
+  const delta = authenticator.clone({ epoch: nowMs, step: STEP_SECONDS, window: 1 }).checkDelta(code, secret);
+  if (delta === null) return forbidden("totp_invalid", "the code is wrong or too old");
+  const step = Math.floor(nowMs / 1000 / STEP_SECONDS) + delta;
+  if (!(await context.store.approvals.claimTotpStep(human.id, step, USED_STEP_TTL_MS))) {
+    return forbidden("totp_replayed", "this code was already used; wait for the next one");
+  }
+  return null;
+}
+
 /**
- * Accepts `code` for `human` at `nowMs` once. Throws 403 `totp_not_enrolled`, `totp_invalid` or `totp_replayed`.
- * `requireConfirmed: false` is only for the first code that confirms enrolment.
+ * Accepts `code` for `human` at `nowMs` once. Throws 403 `totp_not_enrolled`, `totp_invalid` or `totp_replayed`, or
+ * 429 `totp_locked` (with Retry-After) while the human is locked, whether the code is right or not. Every attempt
+ * is charged before the code is checked, so parallel guesses on several processes cannot check more codes than
+ * the limit allows; a right code gives its charge back. `requireConfirmed: false` is only for the first code that
+ * confirms enrolment.
  */
 export async function acceptTotp(
-  store: Store,
+  context: BrokerContext,
   human: Principal,
   code: string,
   nowMs: number,
-  options: { requireConfirmed: boolean } = { requireConfirmed: true },
+  options: { requireConfirmed?: boolean; origin?: AuditOrigin } = {},
 ): Promise<void> {
-  if (!human.totp || (options.requireConfirmed && !human.totp.confirmed)) {
+  const secret = human.totp?.secret;
+  if (!secret || ((options.requireConfirmed ?? true) && !human.totp?.confirmed)) {
     throw forbidden(
       "totp_not_enrolled",
       `${human.id} has no confirmed TOTP device; confirm enrolment with a first code`,
     );
   }
-  if (!/^\d{6}$/.test(code)) throw forbidden("totp_invalid", "the code must be six digits");
-  const delta = authenticator
-    .clone({ epoch: nowMs, step: STEP_SECONDS, window: 1 })
-    .checkDelta(code, human.totp.secret);
-  if (delta === null) throw forbidden("totp_invalid", "the code is wrong or too old");
-  const step = Math.floor(nowMs / 1000 / STEP_SECONDS) + delta;
-  if (!(await store.approvals.claimTotpStep(human.id, step, USED_STEP_TTL_MS))) {
-    throw forbidden("totp_replayed", "this code was already used; wait for the next one");
+  const limit = context.totpLimit ?? DEFAULT_TOTP_LIMIT;
+  const start = await context.store.approvals.beginTotpAttempt(human.id, limit);
+  if (!start.allowed) {
+    context.metrics.totpRefusedWhileLocked.inc();
+    throw locked(human, start.retryAfterMs);
   }
+  const refusal = await checkCode(context, human, secret, code, nowMs);
+  const end = await context.store.approvals.endTotpAttempt(human.id, refusal ? "failed" : "accepted", limit);
+  if (!refusal) {
+    if (end.locked) throw locked(human, end.retryAfterMs);
+    return;
+  }
+  context.metrics.totpFailures.inc({ reason: refusal.code });
+  const window = `${limit.maxFailures} per ${Math.round(limit.windowMs / 1000)} s`;
+  await recordTotpEvent(
+    context,
+    "totp.failed",
+    human.id,
+    `failures=${end.failures}; limit=${window}`,
+    refusal.code,
+    options.origin,
+  );
+  if (end.lockedNow) {
+    context.metrics.totpLocks.inc();
+    await recordTotpEvent(
+      context,
+      "totp.locked",
+      human.id,
+      `until=${new Date(context.clock.now() + end.retryAfterMs).toISOString()}; limit=${window}`,
+      "too_many_failures",
+      options.origin,
+    );
+  }
+  throw end.locked ? locked(human, end.retryAfterMs) : refusal;
 }

@@ -233,3 +233,29 @@ export async function recordKeyEvent(
     entry: { time: nowMs, event, actor, environment: env, detail, decision: "ok" },
   });
 }
+
+/**
+ * A wrong TOTP code (`totp.failed`) or the lock it caused (`totp.locked`), in the global chain. Never the code:
+ * the reason, the count in the window and, when locked, until when.
+ */
+export async function recordTotpEvent(
+  context: BrokerContext,
+  event: "totp.failed" | "totp.locked",
+  humanId: string,
+  detail: string,
+  reason: string,
+  origin: AuditOrigin = {},
+): Promise<void> {
+  await context.store.audit.append({
+    entry: {
+      time: context.clock.now(),
+      event,
+      actor: humanActor(humanId),
+      resource: `human:${humanId}`,
+      request_id: origin.requestId,
+      detail,
+      decision: "deny",
+      reason,
+    },
+  });
+}

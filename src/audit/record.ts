@@ -52,7 +52,8 @@ export type AuditEvent =
   | "revocation"
   | `${"agent" | "human"}.${"create" | "disable" | "enable" | "rotate_key" | "totp_confirm"}`
   | "key.rotate"
-  | "key.activate";
+  | "key.activate"
+  | `totp.${"failed" | "locked"}`;
 
 /** What a caller appends. Never a secret: token ids (jti), not tokens; key ids, not keys. */
 export interface AuditEntry {

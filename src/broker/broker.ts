@@ -39,6 +39,7 @@ export interface BrokerParts {
   approvalEvents?: ApprovalEvents;
   vault?: VaultCredentialsClient;
   credentialsWithoutVault?: BrokerContext["credentialsWithoutVault"];
+  totpLimit?: BrokerContext["totpLimit"];
   leaseRevokerOptions?: LeaseRevokerOptions;
   /** LEASH_AUDIT_SEAL_INTERVAL_MS and LEASH_AUDIT_RETENTION (leash serve); defaults otherwise. */
   auditSealerOptions?: AuditSealerOptions;

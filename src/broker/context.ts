@@ -5,6 +5,7 @@ import type { Clock } from "../clock/clock.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { ScopeSet } from "../scopes/schema.ts";
+import type { TotpAttemptLimit } from "../store/approvals.ts";
 import type { Store } from "../store/store.ts";
 import type { VerifiedTokenCache } from "../tokens/verify-cache.ts";
 import type { VaultCredentialsClient } from "../vault/vault-client.ts";
@@ -35,4 +36,6 @@ export interface BrokerContext {
    * default) or minted without them and with a warning (`omit`: dev mode and LEASH_CREDENTIALS_WITHOUT_VAULT=omit).
    */
   credentialsWithoutVault?: "refuse" | "omit";
+  /** Wrong TOTP codes allowed per human per window before every code is refused (default 5 per 5 minutes). */
+  totpLimit?: TotpAttemptLimit;
 }

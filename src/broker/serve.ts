@@ -57,6 +57,7 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     metrics,
     vault,
     credentialsWithoutVault: config.LEASH_CREDENTIALS_WITHOUT_VAULT,
+    totpLimit: { maxFailures: config.LEASH_TOTP_MAX_FAILURES, windowMs: config.LEASH_TOTP_WINDOW },
     auditSealerOptions: {
       intervalMs: config.LEASH_AUDIT_SEAL_INTERVAL_MS,
       retentionMs: config.LEASH_AUDIT_RETENTION,

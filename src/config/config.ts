@@ -82,6 +82,23 @@ const configSchema = z.object({
       return ms;
     })
     .optional(),
+  /** Wrong TOTP codes a human may send per LEASH_TOTP_WINDOW before every code is refused until it passes. */
+  LEASH_TOTP_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  /** The TOTP failure window and lock (a duration: `5m`, `1h`); read as milliseconds. */
+  LEASH_TOTP_WINDOW: z
+    .string()
+    .default("5m")
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === null || ms < 1_000) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a duration of 1s or more, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -19,6 +19,9 @@ export const forbidden = (code: string, message: string, extra?: Record<string, 
   new LeashError(code, 403, message, extra);
 export const notFound = (code: string, message: string) => new LeashError(code, 404, message);
 export const conflict = (code: string, message: string) => new LeashError(code, 409, message);
+/** 429; the HTTP layer sends `retry_after` (whole seconds) as the Retry-After header too. */
+export const tooManyRequests = (code: string, message: string, retryAfterMs: number) =>
+  new LeashError(code, 429, message, { retry_after: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
 
 /** The shared state (Redis) cannot be reached or answered too slowly: leash refuses rather than guesses. */
 export class StoreUnavailableError extends LeashError {

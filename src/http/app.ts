@@ -115,6 +115,7 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
     const value = toProblem(error);
     if (error instanceof StoreUnavailableError) context.metrics.storeUnavailable.inc();
     if (value.status >= 500) request.log.error({ err: error, code: value.code }, "request failed");
+    if (typeof value.retry_after === "number") reply.header("retry-after", String(value.retry_after));
     return sendProblem(reply, request, value);
   });
   app.setNotFoundHandler((request, reply) =>

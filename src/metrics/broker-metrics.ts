@@ -52,6 +52,22 @@ export class BrokerMetrics {
     labelNames: ["event"] as const,
     registers: [this.registry],
   });
+  readonly totpFailures = new Counter({
+    name: "leash_totp_failures_total",
+    help: "TOTP codes refused as wrong (invalid, malformed, replayed); each also an audit record",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly totpLocks = new Counter({
+    name: "leash_totp_locks_total",
+    help: "Humans locked out of TOTP after too many wrong codes in the window",
+    registers: [this.registry],
+  });
+  readonly totpRefusedWhileLocked = new Counter({
+    name: "leash_totp_refused_while_locked_total",
+    help: "TOTP codes not even checked because their human was locked (429 totp_locked)",
+    registers: [this.registry],
+  });
   readonly redisErrors = new Counter({
     name: "leash_redis_errors_total",
     help: "Redis connection errors reported by the client",

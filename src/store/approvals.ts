@@ -20,6 +20,39 @@ export interface ApprovalStore {
   unbind(binding: string, id: string): Promise<void>;
   /** Records that a human used the TOTP time step; false when it was used before (a replayed code). */
   claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean>;
+  /**
+   * Charges one TOTP attempt to a human before the code is checked, so concurrent guesses on any number of
+   * processes can never check more than `maxFailures` codes per window. Refused (with the time left) while the
+   * human is locked or while the attempts in flight and the failures already fill the window.
+   */
+  beginTotpAttempt(humanId: string, limit: TotpAttemptLimit): Promise<TotpAttemptStart>;
+  /**
+   * Settles a charged attempt. `accepted` gives the charge back, unless a lock began meanwhile (then `locked`);
+   * `failed` keeps it, and locks the human for `windowMs` when the failures reach `maxFailures`
+   * (`lockedNow` for the one call that set the lock).
+   */
+  endTotpAttempt(
+    humanId: string,
+    outcome: "accepted" | "failed",
+    limit: TotpAttemptLimit,
+  ): Promise<TotpAttemptEnd>;
+}
+
+/** How many wrong codes a human may send per window before every code is refused until the window passes. */
+export interface TotpAttemptLimit {
+  maxFailures: number;
+  windowMs: number;
+}
+
+export type TotpAttemptStart = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+export interface TotpAttemptEnd {
+  /** Failures counted in the current window (0 once a lock has taken over the count). */
+  failures: number;
+  locked: boolean;
+  lockedNow: boolean;
+  /** Time until the lock ends, when locked. */
+  retryAfterMs: number;
 }
 
 /**
@@ -31,4 +64,7 @@ export const approvalKeys = {
   pending: "leash:{approvals}:pending",
   binding: (binding: string) => `leash:approval-binding:${binding}`,
   totpStep: (humanId: string, step: number) => `leash:totp-used:${humanId}:${step}`,
+  /** Attempts charged in the current window, and the lock: one slot per human, so one script touches both. */
+  totpAttempts: (humanId: string) => `leash:{totp:${humanId}}:attempts`,
+  totpLock: (humanId: string) => `leash:{totp:${humanId}}:lock`,
 } as const;

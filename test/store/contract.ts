@@ -516,6 +516,51 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         expect(await store.approvals.claimTotpStep("alice", 43, MINUTE)).toBe(true);
       });
 
+      describe("TOTP attempts", () => {
+        const limit = { maxFailures: 3, windowMs: 400 };
+
+        it("locks after maxFailures failures, refuses every attempt while locked, and unlocks after the window", async () => {
+          for (let i = 1; i <= 2; i++) {
+            expect(await store.approvals.beginTotpAttempt("alice", limit)).toEqual({ allowed: true });
+            expect(await store.approvals.endTotpAttempt("alice", "failed", limit)).toMatchObject({
+              failures: i,
+              locked: false,
+            });
+          }
+          expect(await store.approvals.beginTotpAttempt("alice", limit)).toEqual({ allowed: true });
+          const third = await store.approvals.endTotpAttempt("alice", "failed", limit);
+          expect(third).toMatchObject({ failures: 3, locked: true, lockedNow: true });
+          const refused = await store.approvals.beginTotpAttempt("alice", limit);
+          expect(refused.allowed).toBe(false);
+          expect(refused.allowed === false && refused.retryAfterMs).toBeGreaterThan(0);
+          expect(refused.allowed === false && refused.retryAfterMs).toBeLessThanOrEqual(400);
+          // Another human is not affected.
+          expect(await store.approvals.beginTotpAttempt("bob", limit)).toEqual({ allowed: true });
+          await elapse(450);
+          expect(await store.approvals.beginTotpAttempt("alice", limit)).toEqual({ allowed: true });
+          expect(await store.approvals.endTotpAttempt("alice", "failed", limit)).toMatchObject({
+            failures: 1,
+            locked: false,
+          });
+        });
+
+        it("an accepted attempt gives its charge back; one ending inside a lock is reported locked", async () => {
+          for (let i = 0; i < 5; i++) {
+            expect(await store.approvals.beginTotpAttempt("carol", limit)).toEqual({ allowed: true });
+            expect((await store.approvals.endTotpAttempt("carol", "accepted", limit)).locked).toBe(false);
+          }
+          expect(await store.approvals.beginTotpAttempt("carol", limit)).toEqual({ allowed: true });
+          expect(await store.approvals.beginTotpAttempt("carol", limit)).toEqual({ allowed: true });
+          expect(await store.approvals.beginTotpAttempt("carol", limit)).toEqual({ allowed: true });
+          // Three attempts in flight fill the window: a fourth is not even checked.
+          expect((await store.approvals.beginTotpAttempt("carol", limit)).allowed).toBe(false);
+          expect((await store.approvals.endTotpAttempt("carol", "failed", limit)).lockedNow).toBe(true);
+          const late = await store.approvals.endTotpAttempt("carol", "accepted", limit);
+          expect(late).toMatchObject({ locked: true, lockedNow: false });
+          expect((await store.approvals.endTotpAttempt("carol", "failed", limit)).lockedNow).toBe(false);
+        });
+      });
+
       it("forgets an approval after its ttl", async () => {
         await store.approvals.create(approval, 300);
         await elapse(450);

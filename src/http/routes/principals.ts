@@ -149,8 +149,9 @@ export const principalRoutes =
       },
       async (request) => {
         const human = await authenticateHuman(context, request);
-        await acceptTotp(context.store, human, request.body.totp, context.clock.now(), {
+        await acceptTotp(context, human, request.body.totp, context.clock.now(), {
           requireConfirmed: false,
+          origin: { requestId: request.id },
         });
         const confirmed = { ...human, totp: { secret: human.totp!.secret, confirmed: true } };
         await context.store.savePrincipal(confirmed);

@@ -1,7 +1,7 @@
 // Approvals in memory for dev mode and tests; the same semantics as the Redis implementation.
 import type { Approval } from "../../approvals/approval.ts";
 import type { Clock } from "../../clock/clock.ts";
-import type { ApprovalStore } from "../approvals.ts";
+import type { ApprovalStore, TotpAttemptEnd, TotpAttemptLimit, TotpAttemptStart } from "../approvals.ts";
 
 interface Expiring {
   value: string;
@@ -60,6 +60,52 @@ export class MemoryApprovals implements ApprovalStore {
     if (this.read(key) !== null) return false;
     this.write(key, "1", ttlMs);
     return true;
+  }
+
+  async beginTotpAttempt(humanId: string, limit: TotpAttemptLimit): Promise<TotpAttemptStart> {
+    const lockLeft = this.timeLeft(`totp-lock:${humanId}`);
+    if (lockLeft > 0) return { allowed: false, retryAfterMs: lockLeft };
+    const attemptsKey = `totp-attempts:${humanId}`;
+    const attempts = Number(this.read(attemptsKey) ?? "0");
+    if (attempts >= limit.maxFailures) {
+      return { allowed: false, retryAfterMs: this.timeLeft(attemptsKey) || limit.windowMs };
+    }
+    this.count(attemptsKey, attempts + 1, limit.windowMs);
+    return { allowed: true };
+  }
+
+  async endTotpAttempt(
+    humanId: string,
+    outcome: "accepted" | "failed",
+    limit: TotpAttemptLimit,
+  ): Promise<TotpAttemptEnd> {
+    const lockKey = `totp-lock:${humanId}`;
+    const lockLeft = this.timeLeft(lockKey);
+    if (lockLeft > 0) return { failures: 0, locked: true, lockedNow: false, retryAfterMs: lockLeft };
+    const attemptsKey = `totp-attempts:${humanId}`;
+    let attempts = Number(this.read(attemptsKey) ?? "0");
+    if (outcome === "accepted") {
+      if (attempts > 0) this.count(attemptsKey, --attempts, limit.windowMs);
+      return { failures: attempts, locked: false, lockedNow: false, retryAfterMs: 0 };
+    }
+    if (attempts === 0) this.count(attemptsKey, ++attempts, limit.windowMs);
+    if (attempts >= limit.maxFailures) {
+      this.write(lockKey, "1", limit.windowMs);
+      this.entries.delete(attemptsKey);
+      return { failures: attempts, locked: true, lockedNow: true, retryAfterMs: limit.windowMs };
+    }
+    return { failures: attempts, locked: false, lockedNow: false, retryAfterMs: 0 };
+  }
+
+  /** Sets a counter, keeping its expiry if it has one (like INCR on a key with a TTL). */
+  private count(key: string, value: number, ttlMs: number): void {
+    const entry = this.read(key) === null ? undefined : this.entries.get(key);
+    if (entry) entry.value = String(value);
+    else this.write(key, String(value), ttlMs);
+  }
+
+  private timeLeft(key: string): number {
+    return this.read(key) === null ? 0 : this.entries.get(key)!.expiresAt - this.clock.now();
   }
 
   private read(key: string): string | null {

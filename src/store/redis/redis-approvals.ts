@@ -1,6 +1,12 @@
 // Approvals in Redis: JSON records replaced by compare-and-set (one Lua script), a pending index, bindings, TOTP steps.
 import type { Approval } from "../../approvals/approval.ts";
-import { type ApprovalStore, approvalKeys } from "../approvals.ts";
+import {
+  type ApprovalStore,
+  approvalKeys,
+  type TotpAttemptEnd,
+  type TotpAttemptLimit,
+  type TotpAttemptStart,
+} from "../approvals.ts";
 import { failClosed } from "./fail-closed.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
@@ -14,6 +20,45 @@ if cjson.decode(current).version ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 if ARGV[3] ~= 'pending' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 return 1
+`;
+
+/** KEYS: attempts, lock. ARGV: max failures, window ms. Returns {1, 0} when charged, {0, ms left} when refused. */
+const BEGIN_TOTP_ATTEMPT_LUA = `
+local lock = redis.call('PTTL', KEYS[2])
+if lock > 0 then return {0, lock} end
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 1 then left = tonumber(ARGV[2]) end
+  return {0, left}
+end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {1, 0}
+`;
+
+/**
+ * KEYS: attempts, lock. ARGV: outcome (accepted|failed), max failures, window ms.
+ * Returns {failures, locked, locked now, ms left}.
+ */
+const END_TOTP_ATTEMPT_LUA = `
+local lock = redis.call('PTTL', KEYS[2])
+if lock > 0 then return {0, 1, 0, lock} end
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[1] == 'accepted' then
+  if n > 0 then n = redis.call('DECR', KEYS[1]) end
+  return {n, 0, 0, 0}
+end
+if n == 0 then
+  n = redis.call('INCR', KEYS[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+if n >= tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  redis.call('DEL', KEYS[1])
+  return {n, 1, 1, tonumber(ARGV[3])}
+end
+return {n, 0, 0, 0}
 `;
 
 const ms = (value: number) => Math.max(1, Math.ceil(value));
@@ -96,6 +141,43 @@ export class RedisApprovals implements ApprovalStore {
         pipeline.set(approvalKeys.totpStep(humanId, step), "1", "PX", ms(ttlMs), "NX"),
       );
       return claimed === "OK";
+    });
+  }
+
+  beginTotpAttempt(humanId: string, limit: TotpAttemptLimit): Promise<TotpAttemptStart> {
+    return failClosed(async () => {
+      const [charged, left] = (await this.client.eval(
+        BEGIN_TOTP_ATTEMPT_LUA,
+        2,
+        approvalKeys.totpAttempts(humanId),
+        approvalKeys.totpLock(humanId),
+        String(limit.maxFailures),
+        String(ms(limit.windowMs)),
+      )) as [number, number];
+      return charged === 1 ? { allowed: true } : { allowed: false, retryAfterMs: left };
+    });
+  }
+
+  endTotpAttempt(
+    humanId: string,
+    outcome: "accepted" | "failed",
+    limit: TotpAttemptLimit,
+  ): Promise<TotpAttemptEnd> {
+    return failClosed(async () => {
+      // Waited for like a decision: a lock forgotten in a failover would hand the attacker a fresh window.
+      const [reply] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        pipeline.eval(
+          END_TOTP_ATTEMPT_LUA,
+          2,
+          approvalKeys.totpAttempts(humanId),
+          approvalKeys.totpLock(humanId),
+          outcome,
+          String(limit.maxFailures),
+          String(ms(limit.windowMs)),
+        ),
+      );
+      const [failures, locked, lockedNow, left] = reply as [number, number, number, number];
+      return { failures, locked: locked === 1, lockedNow: lockedNow === 1, retryAfterMs: left };
     });
   }
 }

@@ -1,0 +1,30 @@
+// Humans made the way an operator makes them: an admin creates one, the human enrols a TOTP device and confirms it.
+import { currentTotp } from "../../src/approvals/totp.ts";
+import { api } from "./broker.ts";
+
+export interface EnrolledHuman {
+  id: string;
+  apiKey: string;
+  totpSecret: string;
+}
+
+/** Creates a human as `adminKey` and has the human enrol and confirm a TOTP device (the code of `nowMs`). */
+export async function createEnrolledHuman(
+  url: string,
+  adminKey: string,
+  id: string,
+  roles: string[],
+  nowMs = Date.now(),
+): Promise<EnrolledHuman> {
+  const created = await api(url, "POST", "/v1/humans", { key: adminKey, body: { id, roles } });
+  if (created.status !== 201)
+    throw new Error(`creating ${id}: ${created.status} ${JSON.stringify(created.body)}`);
+  const apiKey = created.body.api_key as string;
+  const totpSecret = created.body.totp.secret as string;
+  const confirmed = await api(url, "POST", "/v1/humans/me/totp/confirm", {
+    key: apiKey,
+    body: { totp: currentTotp(totpSecret, nowMs) },
+  });
+  if (confirmed.status !== 200) throw new Error(`confirming ${id}: ${JSON.stringify(confirmed.body)}`);
+  return { id, apiKey, totpSecret };
+}
