@@ -2,6 +2,7 @@
 import { Analysis, registerLanguageAnalysers } from "./analysis.ts";
 import { analyzeCode } from "./code.ts";
 import { decide } from "./decision.ts";
+import { analyzeExposure } from "./exposure.ts";
 import { analyzeGraphql } from "./graphql.ts";
 import { analyzeHttp, parseRawHttp } from "./http.ts";
 import { analyzeShell } from "./shell.ts";
@@ -21,6 +22,7 @@ export function classify(command: string, context: GuardContext = {}): Classific
   an.note(command);
   try {
     analyzeText(command.trim(), an);
+    analyzeExposure(command, an);
   } catch (error) {
     // A bug in a rule must not let a command through unexamined.
     an.uncertain(

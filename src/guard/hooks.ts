@@ -1,5 +1,5 @@
 // Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution, in and out.
-import type { Classification } from "./types.ts";
+import type { Classification, Decision } from "./types.ts";
 
 /** The shell command a Claude Code PreToolUse event carries, or null for other tools (no opinion). */
 export function claudeCodeCommand(input: unknown): string | null {
@@ -11,7 +11,33 @@ export function claudeCodeCommand(input: unknown): string | null {
   return command;
 }
 
-export function claudeCodeOutput(c: Classification): object {
+export interface HookOptions {
+  /** Answer `allow` for commands judged safe, skipping the agent's own permission rules (opt-in). */
+  allowSafe?: boolean;
+}
+
+/**
+ * What a hook answers. The guard's `allow` only means it found nothing destructive; an uncertain command (code it
+ * cannot read, secrets sent to the network) is asked about, since an allow would skip the agent's own prompt.
+ */
+export function hookDecision(c: Classification): Decision {
+  return c.decision === "allow" && c.uncertain ? "ask" : c.decision;
+}
+
+/** The classification a hook acts on: uncertain allows become asks, with the reason saying so. */
+export function forHook(c: Classification): Classification {
+  const decision = hookDecision(c);
+  if (decision === c.decision) return c;
+  return {
+    ...c,
+    decision,
+    reasons: ["uncertain: the guard cannot vouch for this command, so a human is asked", ...c.reasons],
+  };
+}
+
+/** Safe commands get no opinion (`{}`): the agent's own permission rules still apply. */
+export function claudeCodeOutput(c: Classification, options: HookOptions = {}): object {
+  if (c.decision === "allow" && !options.allowSafe) return {};
   return {
     hookSpecificOutput: {
       hookEventName: "PreToolUse",
@@ -39,8 +65,12 @@ export function cursorCommand(input: unknown): string {
   return event.command;
 }
 
-/** Cursor documents snake_case message fields; early releases read camelCase. Both are written. */
-export function cursorOutput(c: Classification): object {
+/**
+ * Cursor documents snake_case message fields; early releases read camelCase. Both are written. Safe commands get no
+ * opinion (`{}`, Cursor's own rules apply) unless `allowSafe`.
+ */
+export function cursorOutput(c: Classification, options: HookOptions = {}): object {
+  if (c.decision === "allow" && !options.allowSafe) return {};
   const user = c.decision === "allow" ? "" : `leash: ${summary(c)}`;
   const agent = summary(c);
   return {

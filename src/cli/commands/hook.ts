@@ -21,9 +21,12 @@ const HOOK_HELP = `
 The task's environment comes from --env or LEASH_ENV, its intent from LEASH_INTENT, environments.yaml from
 --scopes-dir, LEASH_SCOPES_DIR or ./scopes. The exit status is 0; the decision is in the JSON printed.
 With --wait-approval N (or LEASH_HOOK_WAIT_SECONDS) and the task's LEASH_URL and LEASH_TOKEN, an "ask" becomes a
-leash approval for the exact command: approved → allow, denied or no decision in time → deny.`;
+leash approval for the exact command: approved → allow, denied or no decision in time → deny.
+A command judged safe gets no opinion ({}), so the agent's own permission rules still apply; --allow-safe answers
+"allow" instead. Commands the guard is unsure of (code it cannot read, secrets sent to the network) are asked about.`;
+const ALLOW_SAFE_DESCRIPTION = "answer allow (skip the agent's own prompt) for commands judged safe";
 
-type HookOptions = GuardCliOptions & { waitApproval: number };
+type HookOptions = GuardCliOptions & { waitApproval: number; allowSafe?: boolean };
 
 const WAIT_FLAG = "--wait-approval <seconds>";
 const WAIT_DESCRIPTION =
@@ -38,12 +41,16 @@ function parseSeconds(value: string): number {
 }
 
 async function decide(command: string, options: HookOptions) {
-  const classification = await (await guardClassifier())(command, await guardContext(options));
-  return askThroughLeash(classification, command, {
+  const { forHook } = await import("../../guard/hooks.ts");
+  const classification = forHook(await (await guardClassifier())(command, await guardContext(options)));
+  const decided = await askThroughLeash(classification, command, {
     url: process.env.LEASH_URL,
     token: process.env.LEASH_TOKEN,
     waitSeconds: options.waitApproval,
   });
+  // A human's approval through leash is an explicit allow, not the guard's "no opinion".
+  const approved = decided !== classification && decided.decision === "allow";
+  return { decided, output: { allowSafe: options.allowSafe || approved } };
 }
 
 export function registerHookCommands(program: Command): void {
@@ -52,9 +59,8 @@ export function registerHookCommands(program: Command): void {
     .description("run the guard as an agent hook (stdin: the agent's event, stdout: its decision)");
   hook
     .command("claude-code")
-    .description(
-      'Claude Code PreToolUse hook: Bash commands get allow/ask/deny; other tools get no opinion ("{}")',
-    )
+    .description('Claude Code PreToolUse hook: Bash commands get ask/deny, or no opinion ("{}") when safe')
+    .option("--allow-safe", ALLOW_SAFE_DESCRIPTION)
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
     .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds, defaultWait())
@@ -64,7 +70,11 @@ export function registerHookCommands(program: Command): void {
       let output: object;
       try {
         const command = claudeCodeCommand(JSON.parse(await readStdin()));
-        output = command === null ? {} : claudeCodeOutput(await decide(command, options));
+        if (command === null) output = {};
+        else {
+          const { decided, output: how } = await decide(command, options);
+          output = claudeCodeOutput(decided, how);
+        }
       } catch (error) {
         output = claudeCodeFailure(error instanceof Error ? error.message : String(error));
       }
@@ -73,8 +83,9 @@ export function registerHookCommands(program: Command): void {
   hook
     .command("cursor")
     .description(
-      "Cursor beforeShellExecution hook: prints permission allow/ask/deny with messages for the user and the agent",
+      "Cursor beforeShellExecution hook: permission ask/deny with messages, or no opinion ({}) when safe",
     )
+    .option("--allow-safe", ALLOW_SAFE_DESCRIPTION)
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
     .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds, defaultWait())
@@ -84,7 +95,8 @@ export function registerHookCommands(program: Command): void {
       let output: object;
       try {
         const command = cursorCommand(JSON.parse(await readStdin()));
-        output = cursorOutput(await decide(command, options));
+        const { decided, output: how } = await decide(command, options);
+        output = cursorOutput(decided, how);
       } catch (error) {
         output = cursorFailure(error instanceof Error ? error.message : String(error));
       }
