@@ -229,6 +229,8 @@ const upstream = z
       hold_timeout: durationMs.optional(),
       /** More request headers to remove, beyond the built-in list of credential and hop-by-hop headers. */
       strip_headers: z.array(headerName, { error: expecting("a list of header names") }).default([]),
+      /** Request headers whose names contain "_" that go upstream; every other such header is dropped, as nginx does. */
+      underscore_headers: z.array(headerName, { error: expecting("a list of header names") }).default([]),
       rules: z
         .array(rule, { error: expecting("a list of rules") })
         .min(1, { error: "expected at least one rule (a request no rule matches is refused)" }),
@@ -299,6 +301,8 @@ export interface Upstream {
   credential: Credential;
   holdTimeoutMs: number;
   stripHeaders: string[];
+  /** Header names with "_" the agent may send; CGI-style servers read `_` as `-`, so others are dropped. */
+  underscoreHeaders: string[];
   rules: ProxyRule[];
 }
 
@@ -403,6 +407,7 @@ function compile(data: ProxyFile, file: string, problems: ProxyConfigProblem[]):
       credential: { source: entry.credential, header, scheme },
       holdTimeoutMs: entry.hold_timeout ?? data.hold_timeout ?? DEFAULT_HOLD_TIMEOUT_MS,
       stripHeaders: entry.strip_headers,
+      underscoreHeaders: entry.underscore_headers,
       rules: entry.rules.flatMap((r, j) => compileRule(r, [...at, "rules", j], problem)),
     };
   });

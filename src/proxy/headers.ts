@@ -1,6 +1,7 @@
 // Headers across the proxy: the agent's credentials stripped and the upstream's injected on the way in, scrubbed on the way out.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Upstream } from "./config.ts";
+import { cgiHeaderName, isOverrideHeader } from "./method-override.ts";
 import type { CredentialScrubber } from "./scrub.ts";
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus the non-standard ones still seen in the wild. */
@@ -38,9 +39,6 @@ export const CREDENTIAL_HEADERS: readonly string[] = [
   "leash-approval",
 ];
 
-/** Would let a POST that leash authorized run as a DELETE on frameworks that honour them. */
-const METHOD_OVERRIDES = ["x-http-method-override", "x-http-method", "x-method-override"];
-
 /** Set by the proxy itself below; never copied from the agent. */
 const SET_BY_PROXY = ["host", "content-length", "accept-encoding", "expect"];
 
@@ -76,14 +74,17 @@ export function upstreamRequestHeaders(
     ...HOP_BY_HOP,
     ...connectionListed(incoming),
     ...CREDENTIAL_HEADERS,
-    ...METHOD_OVERRIDES,
     ...SET_BY_PROXY,
     ...upstream.stripHeaders,
     upstream.credential.header,
   ]);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || drop.has(name)) continue;
+    if (value === undefined || drop.has(name) || drop.has(cgiHeaderName(name))) continue;
+    // Refused before forwarding (request-plan.ts); dropped here as well so no caller can forward one.
+    if (isOverrideHeader(name)) continue;
+    // CGI-style servers read `x_api_key` as `x-api-key`: a name with "_" passes only when a rule allows it.
+    if (name.includes("_") && !upstream.underscoreHeaders.includes(name)) continue;
     const text = Array.isArray(value) ? value.join(", ") : value;
     if (taskToken !== "" && text.includes(taskToken)) continue;
     out[name] = value;

@@ -16,6 +16,7 @@ import { graphqlCalls } from "./graphql-calls.ts";
 import { agentResponseHeaders, bearerToken, upstreamRequestHeaders } from "./headers.ts";
 import { matchRule, restCall } from "./match-rule.ts";
 import { type Refusal, type RefusalStyle, sendRefusal } from "./refusal.ts";
+import { planBody, planHead } from "./request-plan.ts";
 import { hasAmbiguousSegments } from "./rest-path.ts";
 import { CredentialScrubber } from "./scrub.ts";
 
@@ -216,14 +217,8 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
       detail: "the path has empty, '.' or '..' segments or encoded slashes",
     });
   }
-  if (new URLSearchParams(query).has("_method")) {
-    // Rails and Laravel run `?_method=DELETE` as a DELETE: the method leash would authorize is not the one run.
-    return refuse({
-      status: 400,
-      code: "method_override_refused",
-      detail: "the _method query parameter is refused",
-    });
-  }
+  const head = planHead({ method, query, headers: req.headers, hasBody: hasBody(req) });
+  if (head.refuse) return refuse(head.refuse);
   const match = matchRule(upstream, method, path);
   if (match.kind === "graphql") style = "graphql";
   const extra: Record<string, unknown> = { upstream: upstream.name };
@@ -291,9 +286,11 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
       }
     } else {
       mapping = restCall(match.rule, upstream.environment, match.params);
-      if (mapping.ok && match.rule.hashBody && hasBody(req)) {
+      if (mapping.ok && (match.rule.hashBody || head.inspectBody) && hasBody(req)) {
         body = await readBody(req, context.config.maxBodyBytes);
         bodyConsumed = true;
+        const refusal = head.inspectBody && planBody(head.inspectBody, req.headers["content-type"], body);
+        if (refusal) return refuse({ ...refusal, extra });
       }
     }
   } catch (error) {

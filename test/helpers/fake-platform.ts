@@ -21,6 +21,8 @@ export interface RecordedCall {
   body: string;
   /** Top-level fields of a GraphQL request, e.g. ["volumeDelete"]. */
   fields: string[];
+  /** The method a framework honouring overrides ran, for the backups endpoint. */
+  effectiveMethod?: string;
 }
 
 export interface FakePlatformOptions {
@@ -180,6 +182,27 @@ export class FakePlatform {
       return json(200, result);
     }
 
+    const backups = /^\/v1\/volumes\/([^/]+)\/backups$/.exec(path);
+    if (backups) {
+      // Like Rails, Laravel and Symfony: a POST may name the method it "really" is, and that is what runs.
+      const method = effectiveMethod(req, body);
+      call.effectiveMethod = method;
+      const found = this.volumes.get(decodeURIComponent(backups[1]!));
+      if (!found || found.environment !== caller.environment) {
+        return json(404, { error: this.#notFound(caller, backups[1]!) });
+      }
+      if (method === "DELETE") {
+        const deleted = found.backups.map((b) => b.id);
+        found.backups = [];
+        return json(200, { deleted });
+      }
+      if (method === "POST") {
+        const backup = { id: `bak_new_${this.#nextId++}`, createdAt: new Date().toISOString() };
+        found.backups.push(backup);
+        return json(201, backup);
+      }
+      return json(405, { error: `${method} not allowed` });
+    }
     const volume = /^\/v1\/volumes\/([^/]+)$/.exec(path);
     if (path === "/v1/volumes" && req.method === "GET") {
       return json(200, {
@@ -323,4 +346,69 @@ function topLevelFields(query: string): string[] {
     }
   }
   return fields;
+}
+
+/**
+ * The method Rack::MethodOverride, Symfony and Laravel run for a POST: the X-HTTP-Method-Override header (CGI-style,
+ * so `X_HTTP_METHOD_OVERRIDE` counts), else `_method` from the parsed body (form, multipart, or JSON as Laravel
+ * reads it), else `_method` from the query, with PHP's parameter-name rules.
+ */
+function effectiveMethod(req: http.IncomingMessage, body: string): string {
+  const method = req.method ?? "GET";
+  if (method !== "POST") return method;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.replaceAll("_", "-") === "x-http-method-override" && typeof value === "string") {
+      return value.toUpperCase();
+    }
+  }
+  const contentType = req.headers["content-type"] ?? "";
+  const media = contentType.split(";")[0]!.trim().toLowerCase();
+  let params: Record<string, string> = {};
+  if (media === "application/x-www-form-urlencoded" || media === "") params = phpParseStr(body);
+  else if (media === "multipart/form-data") params = multipartFields(contentType, body);
+  else if (media.includes("json")) params = JSON.parse(body || "{}");
+  const query = phpParseStr((req.url ?? "").split("?")[1] ?? "");
+  const override = params._method ?? query._method;
+  return typeof override === "string" ? override.toUpperCase() : method;
+}
+
+/** PHP's parse_str / php_register_variable_ex naming: NUL ends the name, leading spaces go, ` . [` become `_`. */
+function phpParseStr(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split("&")) {
+    if (pair === "") continue;
+    const [rawKey, rawValue = ""] = pair.split(/=(.*)/s);
+    const decode = (v: string) => decodeURIComponent(v.replaceAll("+", " "));
+    let name = decode(rawKey!).split("\0")[0]!.replace(/^ +/, "");
+    let converted = "";
+    for (let i = 0; i < name.length; i++) {
+      const c = name[i]!;
+      if (c === "[") {
+        const close = name.indexOf("]", i);
+        if (close === -1) {
+          converted += `_${name.slice(i + 1)}`;
+        } else converted += "";
+        break;
+      }
+      converted += c === " " || c === "." ? "_" : c;
+    }
+    name = converted;
+    if (name !== "") out[name] = decode(rawValue);
+  }
+  return out;
+}
+
+/** The text fields of a multipart/form-data body, as Rack and PHP read them. */
+function multipartFields(contentType: string, body: string): Record<string, string> {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!boundary) return {};
+  const out: Record<string, string> = {};
+  for (const part of body.split(`--${boundary}`)) {
+    const split = part.indexOf("\r\n\r\n");
+    if (split === -1) continue;
+    const head = part.slice(0, split);
+    const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(head)?.[1];
+    if (name !== undefined) out[name] = part.slice(split + 4).replace(/\r\n$/, "");
+  }
+  return out;
 }

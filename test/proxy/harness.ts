@@ -80,9 +80,28 @@ export class Agent {
    */
   raw(
     url: string,
-    options: { method?: string; path?: string; headers?: Record<string, string>; body?: string } = {},
+    options: {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      /** Sent as multipart/form-data, encoded the way fetch encodes it. */
+      form?: FormData;
+    } = {},
   ): Promise<AgentResponse> {
     const target = new URL(url);
+    if (options.form) {
+      const encoded = new Response(options.form);
+      const contentType = encoded.headers.get("content-type")!;
+      return encoded.text().then((body) =>
+        this.raw(url, {
+          ...options,
+          form: undefined,
+          headers: { ...options.headers, "content-type": contentType },
+          body,
+        }),
+      );
+    }
     return new Promise((resolve, reject) => {
       const request = http.request(
         {

@@ -200,3 +200,24 @@ describe("credential scrubbing of bodies", () => {
     );
   });
 });
+
+describe("header names with underscores", () => {
+  it("are dropped unless the upstream allows them, and never pass as a dropped header's CGI spelling", () => {
+    const options = {
+      upstream: upstreamWith("{ env: TOKEN }", "underscore_headers: [x_tenant_id, x_api_key]"),
+      taskToken: TASK_TOKEN,
+      credentialValue: SECRET,
+    };
+    const out = upstreamRequestHeaders(
+      { x_tenant_id: "t1", x_other: "1", x_api_key: "agent-guess", content_length: "5", "x-ok": "1" },
+      options,
+    );
+    expect(out).toEqual({
+      x_tenant_id: "t1",
+      "x-ok": "1",
+      authorization: `Bearer ${SECRET}`,
+      host: "api.platform.example:8443",
+      "accept-encoding": "identity",
+    });
+  });
+});

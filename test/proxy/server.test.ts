@@ -37,6 +37,7 @@ upstreams:
     rules:
       - { method: [GET, HEAD], path: /v1/volumes/:id, action: volume:read, resource: "railway:prj_demo/env/{env}/volume/:id" }
       - { method: DELETE, path: /v1/volumes/:id, action: volume:delete, resource: "railway:prj_demo/env/{env}/volume/:id", hash_body: true }
+      - { method: POST, path: "/v1/volumes/:id/backups", action: backup:create, resource: "railway:prj_demo/env/{env}/volume/:id" }
       - { method: POST, path: /v1/uploads, action: deploy:create, resource: "railway:prj_demo/env/{env}/uploads" }
       - { method: GET, path: /v1/stream, action: deployment:read, resource: "railway:prj_demo/env/{env}/logs" }
       - { method: GET, path: /v1/gzip, action: volume:read, resource: "railway:prj_demo/env/{env}/volumes" }
@@ -73,7 +74,6 @@ describe("forwarding", () => {
         "proxy-authorization": "Basic YWdlbnQ=",
         "x-agent-secret": "configured-to-strip",
         "x-copied-token": `token=${agent.token}`,
-        "x-http-method-override": "DELETE",
         "x-trace": "kept",
         "x-trace-hop": "listed in Connection, so hop-by-hop",
         connection: "keep-alive, x-trace-hop",
@@ -93,7 +93,6 @@ describe("forwarding", () => {
       "proxy-authorization",
       "x-agent-secret",
       "x-copied-token",
-      "x-http-method-override",
     ]) {
       expect(call!.headers[stripped], stripped).toBeUndefined();
     }
@@ -155,6 +154,67 @@ describe("forwarding", () => {
     expect(large.status).toBe(413);
     expect(large.json().code).toBe("body_too_large");
     expect(platform.volumes.has("vol_stg_3")).toBe(true);
+  });
+});
+
+describe("method overrides, against a platform that honours them like Rails, Laravel and PHP", () => {
+  const backupsOf = (id: string) => platform.volumes.get(id)!.backups.map((b) => b.id);
+  const form = "application/x-www-form-urlencoded";
+
+  it("forwards a plain POST as the backup:create it was authorized as", async () => {
+    const agent = await stagingAgent();
+    const url = `${proxy.url("rest-staging")}/v1/volumes/vol_stg_1/backups`;
+    const plain = await agent.request(url, {
+      method: "POST",
+      headers: { "content-type": form },
+      body: "note=nightly",
+    });
+    expect(plain.status).toBe(201);
+    expect(platform.calls[0]!.effectiveMethod).toBe("POST");
+    expect(platform.calls[0]!.body).toBe("note=nightly");
+    expect(backupsOf("vol_stg_1")).toHaveLength(2);
+  });
+
+  it("refuses a POST that asks to run as DELETE in the query, a header, a form, multipart or JSON", async () => {
+    const agent = await stagingAgent();
+    const base = `${proxy.url("rest-staging")}/v1/volumes/vol_stg_1/backups`;
+    const multipart = new FormData();
+    multipart.append("_method", "DELETE");
+    const attempts: { label: string; query?: string; headers?: Record<string, string>; body?: BodyInit }[] = [
+      { label: "form body", headers: { "content-type": form }, body: "note=x&_method=DELETE" },
+      { label: "form body without Content-Type", body: "_method=DELETE" },
+      { label: "multipart body", body: multipart },
+      { label: "JSON body", headers: { "content-type": "application/json" }, body: '{"_method":"DELETE"}' },
+      { label: "PHP .method", query: "?.method=DELETE" },
+      { label: "PHP space method", query: "?%20method=DELETE" },
+      { label: "PHP [method", query: "?[method=DELETE" },
+      { label: "query _method", query: "?_method=DELETE" },
+      { label: "underscored header", headers: { X_HTTP_METHOD_OVERRIDE: "DELETE" } },
+      { label: "header", headers: { "X-HTTP-Method-Override": "DELETE" } },
+    ];
+    for (const attempt of attempts) {
+      const response = await agent.raw(`${base}${attempt.query ?? ""}`, {
+        method: "POST",
+        ...(attempt.headers ? { headers: attempt.headers } : {}),
+        ...(typeof attempt.body === "string" ? { body: attempt.body } : {}),
+        ...(attempt.body instanceof FormData ? { form: attempt.body } : {}),
+      });
+      expect(response.status, attempt.label).toBe(400);
+      expect(response.json().code, attempt.label).toBe("method_override_refused");
+    }
+    expect(platform.calls).toEqual([]);
+    expect(backupsOf("vol_stg_1")).toEqual(["bak_stg_1"]);
+  });
+
+  it("drops other request headers with underscores, as nginx does", async () => {
+    const agent = await stagingAgent();
+    const response = await agent.raw(`${proxy.url("rest-staging")}/v1/volumes/vol_stg_1`, {
+      headers: { x_api_key: "agent-guess", x_trace: "1", "x-trace": "2" },
+    });
+    expect(response.status).toBe(200);
+    expect(platform.calls[0]!.headers.x_api_key).toBeUndefined();
+    expect(platform.calls[0]!.headers.x_trace).toBeUndefined();
+    expect(platform.calls[0]!.headers["x-trace"]).toBe("2");
   });
 });
 

@@ -1,0 +1,69 @@
+// The proxy's boundary decisions about a request as pure functions: refuse it, or go on (reading its body first).
+import type { IncomingHttpHeaders } from "node:http";
+import {
+  type BodyKind,
+  bodyKind,
+  overrideHeader,
+  overrideInBody,
+  overrideInUrlencoded,
+} from "./method-override.ts";
+import type { Refusal } from "./refusal.ts";
+
+export interface RequestHead {
+  method: string;
+  /** The query string as sent, with or without the leading "?". */
+  query: string;
+  headers: IncomingHttpHeaders;
+  /** Whether the request announces a body (Content-Length above 0, or Transfer-Encoding). */
+  hasBody: boolean;
+}
+
+export type HeadPlan =
+  | { refuse: Refusal; inspectBody?: undefined }
+  | {
+      refuse?: undefined;
+      /** The body must be read (bounded) and passed to `planBody` before anything is forwarded. */
+      inspectBody?: BodyKind;
+    };
+
+const overrideRefused = (where: string): Refusal => ({
+  status: 400,
+  code: "method_override_refused",
+  detail: `${where} asks the upstream to run another method than the one sent; method overrides are refused`,
+});
+
+/** What the request line and headers alone decide. */
+export function planHead(head: RequestHead): HeadPlan {
+  const key = overrideInUrlencoded(head.query);
+  if (key !== undefined) return { refuse: overrideRefused(`the query parameter ${JSON.stringify(key)}`) };
+  const header = overrideHeader(head.headers);
+  if (header !== undefined) return { refuse: overrideRefused(`the header ${header}`) };
+  if (!head.hasBody) return {};
+  const kind = bodyKind(head.method, head.headers["content-type"]);
+  if (kind === undefined) return {};
+  // A body the proxy cannot decode (compressed, say) is a body it cannot look into.
+  const encoding = (head.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  if (encoding !== "identity" && encoding !== "") {
+    return {
+      refuse: {
+        status: 415,
+        code: "unsupported_media_type",
+        detail: `a ${kind} body with Content-Encoding ${encoding} cannot be checked for method overrides; send it unencoded`,
+      },
+    };
+  }
+  return { inspectBody: kind };
+}
+
+/** What a body the proxy read decides; undefined when the request may go on. */
+export function planBody(kind: BodyKind, contentType: string | undefined, body: Buffer): Refusal | undefined {
+  const found = overrideInBody(kind, contentType, body);
+  if (found.undecidable) {
+    return {
+      status: 400,
+      code: "unreadable_body",
+      detail: `${found.why}: the proxy cannot tell how the upstream would read it, so it is refused`,
+    };
+  }
+  return found.found ? overrideRefused(found.where) : undefined;
+}
