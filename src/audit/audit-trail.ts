@@ -5,7 +5,7 @@ import type { Approval } from "../approvals/approval.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { LeashError, StoreUnavailableError } from "../errors/leash-error.ts";
 import type { AuditLog } from "../store/audit.ts";
-import type { PrincipalKind, RevocationTarget } from "../store/store.ts";
+import type { Lock, PrincipalKind, RevocationTarget } from "../store/store.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import type { AuditEntry, AuditEvent, AuditOrigin } from "./record.ts";
 
@@ -170,6 +170,34 @@ export function revocationEntry(
     request_id: origin.requestId,
     decision: "revoked",
     reason,
+  };
+}
+
+/** A lock put in force or lifted; in the global chain (a lock may span environments). */
+export function lockEntry(
+  verb: "create" | "remove",
+  lock: Lock,
+  actor: string,
+  nowMs: number,
+  origin: AuditOrigin,
+): AuditEntry {
+  const { target } = lock;
+  return {
+    time: nowMs,
+    event: `lock.${verb}`,
+    actor,
+    ...(target.kind === "agent" ? { agent: target.value } : {}),
+    ...(target.kind === "scope" ? { scope: target.value } : {}),
+    ...(target.kind === "environment" ? { environment: target.value } : {}),
+    resource: `${target.kind}:${target.value}`,
+    request_id: origin.requestId,
+    detail: [
+      `lock=${lock.id}`,
+      `expires=${lock.expiresAt === null ? "never" : new Date(lock.expiresAt).toISOString()}`,
+      `environments=${lock.environments.join(",")}`,
+    ].join("; "),
+    decision: verb === "create" ? "locked" : "unlocked",
+    reason: lock.reason,
   };
 }
 

@@ -50,6 +50,7 @@ export type AuditEvent =
   | "token.mint"
   | `approval.${"requested" | "partially_approved" | "approved" | "denied" | "expired" | "used"}`
   | "revocation"
+  | `lock.${"create" | "remove"}`
   | `${"agent" | "human"}.${"create" | "disable" | "enable" | "rotate_key" | "totp_confirm"}`
   | "key.rotate"
   | "key.activate"

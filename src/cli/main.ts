@@ -32,6 +32,7 @@ const ALIASES: Record<string, string> = {
   humans: "agents",
   approve: "approvals",
   deny: "approvals",
+  locks: "revoke",
 };
 
 async function registerCommands(program: Command, argv: string[]): Promise<void> {

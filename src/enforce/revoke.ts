@@ -27,7 +27,7 @@ export function revocationTtlMs(context: BrokerContext): number {
   return Math.max(...ttls) + SKEW_SLACK_MS;
 }
 
-function environmentsFor(context: BrokerContext, target: RevocationTarget): string[] {
+export function revocationEnvironments(context: BrokerContext, target: RevocationTarget): string[] {
   const set = context.scopes.current();
   if (target.kind === "environment") {
     if (!set.environments.has(target.value))
@@ -48,7 +48,7 @@ export async function revoke(
 ): Promise<RevocationResult> {
   const atMs = context.clock.now();
   const ttlMs = revocationTtlMs(context);
-  const environments = environmentsFor(context, target);
+  const environments = revocationEnvironments(context, target);
   // Each environment's marker goes with its audit record, into that environment's chain.
   await Promise.all(
     environments.map((env) =>

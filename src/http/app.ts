@@ -26,6 +26,7 @@ import { consoleRoutes } from "./routes/console.ts";
 import { enforcementRoutes } from "./routes/enforcement.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
+import { lockRoutes } from "./routes/locks.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { principalRoutes } from "./routes/principals.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -145,6 +146,7 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
   await app.register(tokenRoutes(context));
   await app.register(principalRoutes(context));
   await app.register(enforcementRoutes(context));
+  await app.register(lockRoutes(context));
   await app.register(adminRoutes(context, hooks.reloadScopes));
   await app.register(approvalRoutes(context));
   await app.register(auditRoutes(context));

@@ -2,6 +2,7 @@
 import { type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
+import { refuseIfLocked } from "../enforce/locks.ts";
 import { forbidden, LeashError, notFound } from "../errors/leash-error.ts";
 import { parseDuration } from "../scopes/duration.ts";
 import { globContains, matchesResource } from "../scopes/resource-glob.ts";
@@ -175,10 +176,13 @@ async function mintSigned(
 ): Promise<IssuedToken> {
   const env = grant.scope.environment;
   // A scope reload between the early reads and the decision can move the scope to another environment.
-  const { taskRevoked, generation } =
+  // Locks are read here, never cached: a lock put in force before this read stops the mint.
+  const [{ taskRevoked, generation }] = await Promise.all([
     earlier && earlier.env === env && earlier.task === grant.task.id
       ? earlier
-      : await readMintChecks(context, env, grant.task.id);
+      : readMintChecks(context, env, grant.task.id),
+    refuseIfLocked(context, { agentId: grant.agentId, scopeId: grant.scope.id, env }),
+  ]);
   if (taskRevoked) throw forbidden("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
   if (!generation) {
     throw new LeashError(

@@ -46,6 +46,12 @@ export class BrokerMetrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly locks = new Counter({
+    name: "leash_locks_total",
+    help: "Locks put in force (event=create) or lifted (event=remove), by what they name (agent, scope, environment)",
+    labelNames: ["event", "kind"] as const,
+    registers: [this.registry],
+  });
   readonly approvalEvents = new Counter({
     name: "leash_approval_events_total",
     help: "Approval lifecycle events (requested, approved, partially_approved, denied, expired, used)",

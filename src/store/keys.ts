@@ -1,6 +1,6 @@
 // Redis key names for the Store, in one place so the Redis and memory stores (and docs/redis-keys.md) agree.
 import { badRequest } from "../errors/leash-error.ts";
-import type { PrincipalKind, RevocationTarget } from "./store.ts";
+import type { LockTarget, PrincipalKind, RevocationTarget } from "./store.ts";
 
 // The hash tag of an environment's slot is `{env:E}`; a `{` or `}` in E would move or split it, breaking the
 // "one enforce script touches one Redis Cluster slot" rule. Environment names are identifiers, so this never
@@ -21,6 +21,9 @@ const envTag = (env: string): string => {
  */
 const PRINCIPALS = "leash:{principals}";
 
+/** Lock records and their id index share `{locks}`: one script writes both. */
+const LOCKS = "leash:{locks}";
+
 export const storeKeys = {
   generation: "leash:gen",
   principal: (id: string) => `${PRINCIPALS}:principal:${id}`,
@@ -31,9 +34,19 @@ export const storeKeys = {
   revocation: (env: string, target: RevocationTarget) =>
     `${envTag(env)}:rev:${target.kind === "environment" ? "env" : `${target.kind}:${target.value}`}`,
   limit: (env: string, counterKey: string) => `${envTag(env)}:limit:${counterKey}`,
+  /** A lock's marker in an environment's slot: the lock id while the lock is in force (authorize refuses). */
+  envLock: (env: string, target: LockTarget) => `${envTag(env)}:lock:${target.kind}:${target.value}`,
+
+  /** A lock's record, by target (one lock per target); read by every mint. */
+  lock: (target: LockTarget) => `${LOCKS}:lock:${target.kind}:${target.value}`,
+  /** Hash: lock id → its record's key; entries of lapsed locks are pruned when listing. */
+  lockIds: `${LOCKS}:ids`,
 } as const;
 
-/** The keys the enforce step reads, in the order the Lua script expects them (KEYS[1..6]). */
+/**
+ * The keys the enforce step reads, in the order the Lua script expects them: generation, the jti, task, agent, scope
+ * and environment revocation markers, then the agent, scope and environment lock markers.
+ */
 export const enforcementKeys = (
   env: string,
   check: { jti: string; task: string; agent: string; scope: string },
@@ -44,6 +57,9 @@ export const enforcementKeys = (
   storeKeys.revocation(env, { kind: "agent", value: check.agent }),
   storeKeys.revocation(env, { kind: "scope", value: check.scope }),
   storeKeys.revocation(env, { kind: "environment", value: env }),
+  storeKeys.envLock(env, { kind: "agent", value: check.agent }),
+  storeKeys.envLock(env, { kind: "scope", value: check.scope }),
+  storeKeys.envLock(env, { kind: "environment", value: env }),
 ];
 
 /**

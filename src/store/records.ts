@@ -1,7 +1,7 @@
 // How Store records are written to and read back from string values, shared by the Redis and memory stores.
 import { badRequest } from "../errors/leash-error.ts";
 import { storeKeys } from "./keys.ts";
-import type { Principal, Revocation } from "./store.ts";
+import type { Lock, Principal, Revocation } from "./store.ts";
 
 const parseObject = (json: string, what: string): Record<string, unknown> => {
   const value: unknown = JSON.parse(json);
@@ -14,6 +14,17 @@ const parseObject = (json: string, what: string): Record<string, unknown> => {
 
 export const parsePrincipal = (json: string): Principal =>
   parseObject(json, "principal") as unknown as Principal;
+
+export const parseLock = (json: string): Lock => {
+  const lock = parseObject(json, "lock") as unknown as Lock;
+  // cjson writes an empty Lua table as an object; a lock always names its environments, but be strict anyway.
+  if (!Array.isArray(lock.environments)) lock.environments = [];
+  return lock;
+};
+
+/** Oldest first, then by id. */
+export const sortLocks = (locks: Lock[]): Lock[] =>
+  locks.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 /** Oldest first, then by id, so both stores list principals in the same order. */
 export const sortPrincipals = (principals: Principal[]): Principal[] =>

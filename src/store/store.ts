@@ -36,6 +36,22 @@ export type RevocationTarget =
   | { kind: "scope"; value: string }
   | { kind: "environment"; value: string };
 
+/** What a lock names: while it is in force, nothing is minted for it and none of its tokens is allowed. */
+export type LockTarget = { kind: "agent" | "scope" | "environment"; value: string };
+
+export interface Lock {
+  id: string;
+  target: LockTarget;
+  reason: string;
+  /** Who put it in force (`human:<id>`). */
+  createdBy: string;
+  createdAt: number;
+  /** When it lapses by itself; null: in force until removed. */
+  expiresAt: number | null;
+  /** Environments whose slot holds the lock's marker (what authorize reads). */
+  environments: string[];
+}
+
 export interface Revocation {
   target: RevocationTarget;
   /** Environment whose slot holds the marker; revocations that span environments are written once per environment. */
@@ -114,6 +130,19 @@ export interface Store {
   revoke(revocation: Revocation): Promise<void>;
   /** Whether a task is revoked in an environment (mint refuses revoked tasks). */
   isTaskRevoked(env: string, task: string): Promise<boolean>;
+
+  /**
+   * Puts a lock in force: the lock record (listed, removable) and a marker in each of its environments' slots. One
+   * lock per target: locking a locked target keeps the lock's id and the later expiry (none beats any), and takes
+   * the newer reason and author. Returns the lock now in force.
+   */
+  lock(lock: Lock): Promise<Lock>;
+  /** Locks in force, oldest first. */
+  listLocks(): Promise<Lock[]>;
+  /** The first lock in force on any of these targets, in one read (what a mint checks). */
+  lockOn(targets: LockTarget[]): Promise<Lock | null>;
+  /** Lifts a lock (its markers first, then its record); the lock that was lifted, or null if none has that id. */
+  removeLock(id: string): Promise<Lock | null>;
 
   /** Generation, revocation and blast-radius check in one atomic step (one Lua script on Redis). */
   enforce(check: EnforcementCheck): Promise<EnforcementOutcome>;

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Approval } from "../../src/approvals/approval.ts";
 import type { ManualClock } from "../../src/clock/clock.ts";
-import type { EnforcementCheck, LimitCounter, Principal, Store } from "../../src/store/store.ts";
+import type { EnforcementCheck, LimitCounter, Lock, Principal, Store } from "../../src/store/store.ts";
 
 /** A pending call approval, for the approvals contract and other store tests. */
 export const sampleCallApproval: Approval = {
@@ -218,6 +218,74 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         const read = await store.findPrincipalByKeyHash("a".repeat(64));
         read!.disabled = true;
         expect(await store.findPrincipalByKeyHash("a".repeat(64))).toEqual(principal());
+      });
+    });
+
+    describe("locks", () => {
+      beforeEach(async () => {
+        await ready();
+      });
+
+      const lock = (over: Partial<Lock> = {}): Lock => ({
+        id: `lock_${randomUUID()}`,
+        target: { kind: "agent", value: "agent-1" },
+        reason: "compromised",
+        createdBy: "human:sec-1",
+        createdAt: clock.now(),
+        expiresAt: null,
+        environments: ["staging"],
+        ...over,
+      });
+
+      it("refuses every token of a locked target while the lock is in force, whatever its issued-at", async () => {
+        const target = { kind: "agent", value: "agent-1" } as const;
+        const inForce = await store.lock(lock({ target }));
+        expect(await store.lockOn([target])).toEqual(inForce);
+        expect(await store.enforce(check({ issuedAtMs: clock.now() + MINUTE }))).toEqual({
+          allow: false,
+          reason: "revoked",
+        });
+        expect((await store.enforce(check({ agent: "agent-2" }))).allow).toBe(true);
+        expect((await store.enforce(check({ env: "production" }))).allow).toBe(true);
+        for (const kind of ["scope", "environment"] as const) {
+          const value = { scope: "staging-fix", environment: "staging" }[kind];
+          await store.lock(lock({ target: { kind, value } }));
+          expect(
+            (await store.enforce(check({ agent: "agent-2", issuedAtMs: clock.now() + MINUTE }))).reason,
+          ).toBe("revoked");
+          await store.removeLock((await store.lockOn([{ kind, value }]))!.id);
+        }
+      });
+
+      it("lists locks oldest first and lifts one by id", async () => {
+        const first = await store.lock(lock());
+        clock.advance(SECOND);
+        const second = await store.lock(lock({ target: { kind: "scope", value: "staging-fix" } }));
+        expect(await store.listLocks()).toEqual([first, second]);
+        expect(await store.removeLock(first.id)).toEqual(first);
+        expect(await store.removeLock(first.id)).toBeNull();
+        expect(await store.listLocks()).toEqual([second]);
+        expect(await store.lockOn([first.target])).toBeNull();
+        expect((await store.enforce(check({ scope: "other", issuedAtMs: clock.now() }))).allow).toBe(true);
+      });
+
+      it("keeps one lock per target: same id, the later expiry (none beats any), the newer reason", async () => {
+        const first = await store.lock(lock({ expiresAt: clock.now() + MINUTE }));
+        const again = await store.lock(lock({ reason: "still bad", expiresAt: clock.now() + 10 * SECOND }));
+        expect(again).toMatchObject({ id: first.id, reason: "still bad", expiresAt: clock.now() + MINUTE });
+        const forever = await store.lock(lock({ environments: ["production"] }));
+        expect(forever).toMatchObject({ id: first.id, expiresAt: null });
+        expect(forever.environments.sort()).toEqual(["production", "staging"]);
+        expect(await store.listLocks()).toHaveLength(1);
+      });
+
+      it("lets a lock lapse at its expiry", async () => {
+        await store.lock(lock({ expiresAt: clock.now() + 300 }));
+        expect((await store.enforce(check({ issuedAtMs: clock.now() + MINUTE }))).reason).toBe("revoked");
+        await elapse(450);
+        expect(await store.lockOn([{ kind: "agent", value: "agent-1" }])).toBeNull();
+        expect(await store.listLocks()).toEqual([]);
+        expect((await store.enforce(check({ issuedAtMs: clock.now() + MINUTE }))).allow).toBe(true);
       });
     });
 

@@ -49,7 +49,7 @@ class RecordingRedis extends Redis {
   /** SHA-1 of every script defined with defineCommand (ioredis keeps them in `scriptsSet`). */
   definedScriptShas(): string[] {
     const scripts = (this as unknown as { scriptsSet: Record<string, { sha: string }> }).scriptsSet;
-    return Object.values(scripts).map((script) => script.sha);
+    return [...new Set(Object.values(scripts).map((script) => script.sha))];
   }
 }
 
@@ -156,6 +156,20 @@ async function exerciseEveryMethod(store: RedisStore): Promise<void> {
   await store.findPrincipalByKeyHash("b".repeat(64));
   await store.listPrincipals("agent");
   await store.listPrincipals("human");
+
+  const lock = await store.lock({
+    id: "lock_1",
+    target: { kind: "agent", value: "agent-1" },
+    reason: "r",
+    createdBy: "human:sec",
+    createdAt: now,
+    expiresAt: now + 60_000,
+    environments: envs,
+  });
+  await store.lock({ ...lock, id: "lock_2", expiresAt: null });
+  await store.lockOn([lock.target, { kind: "scope", value: "s" }, { kind: "environment", value: "staging" }]);
+  await store.listLocks();
+  await store.removeLock(lock.id);
 
   const auditEntry = (env: string) => ({
     time: now,

@@ -1,16 +1,37 @@
-// `leash revoke --task T` (or --jti/--agent/--scope/--environment): security's stop button, over the API.
+// `leash revoke --task T` (or --jti/--agent/--scope/--environment): security's stop button, over the API; and
+// `leash locks`, the locks that agent, scope and environment revocations put in force.
 import type { Command } from "commander";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
 
 const TARGETS = ["jti", "task", "agent", "scope", "environment"] as const;
 
+interface LockLine {
+  id: string;
+  target: { kind: string; value: string };
+  reason: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** One lock per line; free text quoted as JSON so nothing in it can steer the terminal. */
+const describeLock = (lock: LockLine) =>
+  [
+    lock.id,
+    `${lock.target.kind}:${JSON.stringify(lock.target.value)}`,
+    `until ${lock.expires_at ?? "removed"}`,
+    `by ${JSON.stringify(lock.created_by)} at ${lock.created_at}:`,
+    JSON.stringify(lock.reason),
+  ].join("  ");
+
 export function registerRevokeCommand(program: Command): void {
   const command = program
     .command("revoke")
     .description(
-      "revoke a token, task, agent, scope or environment at once (LEASH_URL, LEASH_HUMAN_KEY: security or admin)",
+      "revoke a token or task; lock an agent, scope or environment (its tokens are refused and nothing is minted for it until the lock lapses or is removed) (LEASH_URL, LEASH_HUMAN_KEY: security or admin)",
     )
-    .requiredOption("--reason <text>", "why; recorded with the revocation");
+    .requiredOption("--reason <text>", "why; recorded with the revocation")
+    .option("--ttl <duration>", "agent, scope or environment: the lock lapses after this long (e.g. 1h)");
   for (const target of TARGETS) command.option(`--${target} <value>`, `revoke by ${target}`);
   command.action(async (options: Record<string, string | undefined>) => {
     const named = TARGETS.filter((target) => options[target] !== undefined);
@@ -19,7 +40,34 @@ export function registerRevokeCommand(program: Command): void {
     const { body } = await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", "/v1/revocations", {
       [target]: options[target],
       reason: options.reason,
+      ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     });
     process.stdout.write(`${JSON.stringify(body)}\n`);
   });
+
+  const locks = program
+    .command("locks")
+    .description("list the locks in force (LEASH_URL, LEASH_HUMAN_KEY: security or admin)")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }) => {
+      const { body } = await callApi<{ locks: LockLine[] }>(
+        apiClientFromEnv("LEASH_HUMAN_KEY"),
+        "GET",
+        "/v1/locks",
+      );
+      if (options.json) process.stdout.write(`${JSON.stringify(body)}\n`);
+      else if (body.locks.length === 0) process.stdout.write("no lock is in force\n");
+      else process.stdout.write(`${body.locks.map(describeLock).join("\n")}\n`);
+    });
+  locks
+    .command("remove <id>")
+    .description("lift a lock: minting for its target works again; tokens it revoked stay revoked")
+    .action(async (id: string) => {
+      const { body } = await callApi(
+        apiClientFromEnv("LEASH_HUMAN_KEY"),
+        "DELETE",
+        `/v1/locks/${encodeURIComponent(id)}`,
+      );
+      process.stdout.write(`${JSON.stringify(body)}\n`);
+    });
 }

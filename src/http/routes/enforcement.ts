@@ -4,10 +4,12 @@ import { z } from "zod";
 import type { BrokerContext } from "../../broker/context.ts";
 import { authorize } from "../../enforce/authorize.ts";
 import { introspect } from "../../enforce/introspect.ts";
+import { lockBody, lockTarget } from "../../enforce/locks.ts";
 import { revoke } from "../../enforce/revoke.ts";
 import { unauthorized } from "../../errors/leash-error.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";
-import type { RevocationTarget } from "../../store/store.ts";
+import { parseDuration } from "../../scopes/duration.ts";
+import type { LockTarget, RevocationTarget } from "../../store/store.ts";
 import { verifyBrokerToken } from "../../tokens/verify-broker-token.ts";
 import { requireHuman } from "../auth.ts";
 
@@ -27,6 +29,10 @@ const authorizeBody = z
 const introspectBody = z.object({ token, token_type_hint: z.string().max(64).optional() });
 
 const TARGET_KINDS = ["jti", "task", "agent", "scope", "environment"] as const;
+/** Revocations that are locks: minting for the target is refused too while the lock is in force. */
+const LOCK_KINDS = ["agent", "scope", "environment"] as const;
+const isLockTarget = (target: RevocationTarget): target is LockTarget =>
+  (LOCK_KINDS as readonly string[]).includes(target.kind);
 const revocationBody = z
   .object({
     jti: z.string().min(1).max(256).optional(),
@@ -35,10 +41,22 @@ const revocationBody = z
     scope: z.string().min(1).max(256).optional(),
     environment: z.string().min(1).max(256).optional(),
     reason: z.string().trim().min(1, { error: "say why (reason)" }).max(500),
+    ttl: z
+      .string()
+      .max(32)
+      .refine((text) => parseDuration(text) !== null, { error: "a duration such as 30m, 1h or 7d" })
+      .optional()
+      .meta({
+        description:
+          "agent, scope or environment: how long the lock stays in force (default: until DELETE /v1/locks/:id)",
+      }),
   })
   .strict()
   .refine((body) => TARGET_KINDS.filter((kind) => body[kind] !== undefined).length === 1, {
     error: `name exactly one of ${TARGET_KINDS.join(", ")}`,
+  })
+  .refine((body) => body.ttl === undefined || LOCK_KINDS.some((kind) => body[kind] !== undefined), {
+    error: "ttl applies to locks: agent, scope or environment revocations",
   });
 
 export const enforcementRoutes =
@@ -120,7 +138,8 @@ export const enforcementRoutes =
       {
         schema: {
           tags: ["enforcement"],
-          summary: "Revoke a token, task, agent, scope or environment",
+          summary:
+            "Revoke a token or task; or lock an agent, scope or environment (its tokens are refused and nothing is minted for it while the lock is in force)",
           body: revocationBody,
           problems: [400, 401, 403, 404, 413, 415, 503],
         },
@@ -129,7 +148,18 @@ export const enforcementRoutes =
         const actor = await requireHuman(context, request, ["security"]);
         const kind = TARGET_KINDS.find((k) => request.body[k] !== undefined)!;
         const target = { kind, value: request.body[kind]! } as RevocationTarget;
-        return revoke(context, target, request.body.reason, actor.id, { requestId: request.id });
+        const origin = { requestId: request.id };
+        if (!isLockTarget(target)) return revoke(context, target, request.body.reason, actor.id, origin);
+        const ttlMs = request.body.ttl === undefined ? undefined : parseDuration(request.body.ttl)!;
+        const { lock, ...revoked } = await lockTarget(
+          context,
+          target,
+          request.body.reason,
+          actor.id,
+          ttlMs,
+          origin,
+        );
+        return { ...revoked, lock: lockBody(lock) };
       },
     );
   };

@@ -2,10 +2,12 @@
 import type { Clock } from "../../clock/clock.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
-import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
+import { parseLock, parsePrincipal, revocationPlan, sortLocks, sortPrincipals, wholeMs } from "../records.ts";
 import type {
   EnforcementCheck,
   EnforcementOutcome,
+  Lock,
+  LockTarget,
   Principal,
   PrincipalKind,
   Revocation,
@@ -28,6 +30,8 @@ export class MemoryStore implements Store {
   private readonly strings = new Map<string, Expiring<string>>();
   private readonly sortedSets = new Map<string, Expiring<SortedSet>>();
   private readonly sets = new Map<string, Set<string>>();
+  /** Lock id → its record's key (the Redis store's `{locks}:ids` hash). */
+  private readonly lockIds = new Map<string, string>();
   private closed = false;
 
   readonly approvals: MemoryApprovals;
@@ -127,6 +131,66 @@ export class MemoryStore implements Store {
     return this.get(storeKeys.revocation(env, { kind: "task", value: task })) !== null;
   }
 
+  async lock(lock: Lock): Promise<Lock> {
+    this.assertOpen();
+    // The same merge as LOCK_LUA: one lock per target, never weakened.
+    const recordKey = storeKeys.lock(lock.target);
+    const current = this.get(recordKey);
+    const inForce: Lock = { ...lock, environments: [...lock.environments] };
+    if (current !== null) {
+      const old = parseLock(current);
+      inForce.id = old.id;
+      inForce.expiresAt =
+        old.expiresAt === null || lock.expiresAt === null ? null : Math.max(old.expiresAt, lock.expiresAt);
+      for (const env of old.environments)
+        if (!inForce.environments.includes(env)) inForce.environments.push(env);
+    }
+    const expiresAt =
+      inForce.expiresAt === null ? null : this.clock.now() + wholeMs(inForce.expiresAt - lock.createdAt);
+    this.strings.set(recordKey, { value: JSON.stringify(inForce), expiresAt });
+    this.lockIds.set(inForce.id, recordKey);
+    for (const env of inForce.environments) {
+      this.strings.set(storeKeys.envLock(env, inForce.target), { value: inForce.id, expiresAt });
+    }
+    return inForce;
+  }
+
+  async listLocks(): Promise<Lock[]> {
+    this.assertOpen();
+    const locks: Lock[] = [];
+    for (const [id, recordKey] of this.lockIds) {
+      const json = this.get(recordKey);
+      const lock = json === null ? null : parseLock(json);
+      if (lock && lock.id === id) locks.push(lock);
+      else this.lockIds.delete(id);
+    }
+    return sortLocks(locks);
+  }
+
+  async lockOn(targets: LockTarget[]): Promise<Lock | null> {
+    this.assertOpen();
+    for (const target of targets) {
+      const json = this.get(storeKeys.lock(target));
+      if (json !== null) return parseLock(json);
+    }
+    return null;
+  }
+
+  async removeLock(id: string): Promise<Lock | null> {
+    this.assertOpen();
+    const recordKey = this.lockIds.get(id);
+    const json = recordKey === undefined ? null : this.get(recordKey);
+    const lock = json === null ? null : parseLock(json);
+    this.lockIds.delete(id);
+    if (!lock || lock.id !== id) return null;
+    for (const env of lock.environments) {
+      const key = storeKeys.envLock(env, lock.target);
+      if (this.get(key) === id) this.strings.delete(key);
+    }
+    this.strings.delete(recordKey!);
+    return lock;
+  }
+
   async enforce(check: EnforcementCheck): Promise<EnforcementOutcome> {
     const outcome = await this.decide(check);
     // As the enforce script does: the decision's record, unless the caller goes on deciding a held call.
@@ -145,12 +209,16 @@ export class MemoryStore implements Store {
     this.assertOpen();
     // Mirrors the Lua script in redis/scripts.ts step by step; everything below runs without awaiting, so it is
     // atomic with respect to other callers of this store.
-    const [genKey, jtiKey, taskKey, agentKey, scopeKey, envKey] = enforcementKeys(check.env, check);
+    const [genKey, jtiKey, taskKey, agentKey, scopeKey, envKey, ...lockKeys] = enforcementKeys(
+      check.env,
+      check,
+    );
     const generation = this.get(genKey!);
     if (generation === null || generation !== check.generation)
       return { allow: false, reason: "stale_generation" };
 
-    if (this.get(jtiKey!) !== null || this.get(taskKey!) !== null) return { allow: false, reason: "revoked" };
+    if ([jtiKey!, taskKey!, ...lockKeys].some((key) => this.get(key) !== null))
+      return { allow: false, reason: "revoked" };
     for (const key of [agentKey!, scopeKey!, envKey!]) {
       const at = this.get(key);
       if (at !== null && Number(at) >= check.issuedAtMs) return { allow: false, reason: "revoked" };

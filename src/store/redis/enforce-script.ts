@@ -14,7 +14,7 @@ import { auditRecordPayload } from "./redis-audit.ts";
  * ARGV[i]: one decision, as JSON (cjson decodes it in C: one argument per decision instead of dozens keeps both
  * ioredis and Redis cheap):
  *   gen      the generation the token was minted under
- *   marks    [jti marker, task marker, agent marker, scope marker, environment marker]
+ *   marks    [jti, task, agent, scope, environment revocation markers, agent, scope, environment lock markers]
  *   iat      issued-at, ms; now: the caller's clock, ms; ttl: how long a revoke_task marker lives, ms (strings)
  *   deny     a reason decided without I/O, or ""; hold: a reason to hold after the budget check, or ""
  *   ev       the event's id in the sliding windows
@@ -31,7 +31,7 @@ local generation = redis.call('GET', KEYS[1])
 local function decide(d)
   if (not generation) or generation ~= d.gen then return 0, 'stale_generation', 0, 0 end
   local marks = d.marks
-  if redis.call('EXISTS', marks[1], marks[2]) > 0 then return 0, 'revoked', 0, 0 end
+  if redis.call('EXISTS', marks[1], marks[2], marks[6], marks[7], marks[8]) > 0 then return 0, 'revoked', 0, 0 end
   local issuedAt = tonumber(d.iat)
   local notBefore = redis.call('MGET', marks[3], marks[4], marks[5])
   for k = 1, 3 do

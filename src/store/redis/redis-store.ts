@@ -33,10 +33,12 @@ import { Cluster } from "ioredis";
 import type { LeashConfig } from "../../config/config.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { storeKeys } from "../keys.ts";
-import { parsePrincipal, revocationPlan, sortPrincipals, wholeMs } from "../records.ts";
+import { parseLock, parsePrincipal, revocationPlan, sortLocks, sortPrincipals, wholeMs } from "../records.ts";
 import type {
   EnforcementCheck,
   EnforcementOutcome,
+  Lock,
+  LockTarget,
   Principal,
   PrincipalKind,
   Revocation,
@@ -63,7 +65,7 @@ import {
 } from "./redis-client.ts";
 import { RedisLeaseStore } from "./redis-leases.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
-import { REVOKE_LUA, SAVE_PRINCIPAL_LUA } from "./scripts.ts";
+import { DELETE_IF_VALUE_LUA, LOCK_LUA, REVOKE_LUA, SAVE_PRINCIPAL_LUA, UNLOCK_LUA } from "./scripts.ts";
 
 export { createRedisClient, type RedisClientOptions } from "./redis-client.ts";
 
@@ -72,6 +74,9 @@ interface LeashCommands {
   leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
   leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
   leashPrincipalOfKeyHash(keyHashKey: string, principalPrefix: string): Promise<string | null>;
+  leashLock(recordKey: string, idsKey: string, lock: string, nowMs: string): Promise<string>;
+  leashUnlock(recordKey: string, idsKey: string, id: string): Promise<number>;
+  leashDeleteIfValue(key: string, value: string): Promise<number>;
 }
 
 /** The client's command timeout, which also bounds a decision's wait for its batch. */
@@ -134,6 +139,9 @@ export class RedisStore implements Store {
     client.defineCommand("leashRevoke", { lua: REVOKE_LUA, numberOfKeys: 1 });
     client.defineCommand("leashSavePrincipal", { lua: SAVE_PRINCIPAL_LUA, numberOfKeys: 5 });
     client.defineCommand("leashPrincipalOfKeyHash", { lua: PRINCIPAL_OF_KEY_HASH_LUA, numberOfKeys: 1 });
+    client.defineCommand("leashLock", { lua: LOCK_LUA, numberOfKeys: 2 });
+    client.defineCommand("leashUnlock", { lua: UNLOCK_LUA, numberOfKeys: 2 });
+    client.defineCommand("leashDeleteIfValue", { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 });
     this.commands = client as unknown as LeashCommands;
     this.enforcements = new Batcher(
       async (env, checks) =>
@@ -296,6 +304,87 @@ export class RedisStore implements Store {
     return this.guard(
       async () => (await this.client.exists(storeKeys.revocation(env, { kind: "task", value: task }))) === 1,
     );
+  }
+
+  lock(lock: Lock): Promise<Lock> {
+    return this.guard(async () => {
+      // The record first, then the markers: a lock is listed (and removable) before authorize refuses for it.
+      const [json] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        (pipeline as unknown as LeashCommands).leashLock(
+          storeKeys.lock(lock.target),
+          storeKeys.lockIds,
+          JSON.stringify(lock),
+          String(lock.createdAt),
+        ),
+      );
+      const inForce = parseLock(String(json));
+      const lifeMs = inForce.expiresAt === null ? null : wholeMs(inForce.expiresAt - lock.createdAt);
+      // Separate commands: in Redis Cluster each environment's marker lives in its own slot.
+      await Promise.all(
+        inForce.environments.map((env) =>
+          execReplicated(this.client, this.replicationWait, (pipeline) =>
+            lifeMs === null
+              ? pipeline.set(storeKeys.envLock(env, inForce.target), inForce.id)
+              : pipeline.set(storeKeys.envLock(env, inForce.target), inForce.id, "PX", lifeMs),
+          ),
+        ),
+      );
+      return inForce;
+    });
+  }
+
+  listLocks(): Promise<Lock[]> {
+    return this.guard(async () => {
+      const index = await this.client.hgetall(storeKeys.lockIds);
+      const ids = Object.keys(index);
+      if (ids.length === 0) return [];
+      const jsons = await this.client.mget(ids.map((id) => index[id]!));
+      const locks: Lock[] = [];
+      const lapsed: string[] = [];
+      ids.forEach((id, i) => {
+        const lock = jsons[i] ? parseLock(jsons[i]) : null;
+        if (lock && lock.id === id) locks.push(lock);
+        else lapsed.push(id);
+      });
+      if (lapsed.length > 0) await this.client.hdel(storeKeys.lockIds, ...lapsed);
+      return sortLocks(locks);
+    });
+  }
+
+  lockOn(targets: LockTarget[]): Promise<Lock | null> {
+    return this.guard(async () => {
+      if (targets.length === 0) return null;
+      const jsons = await this.client.mget(targets.map((target) => storeKeys.lock(target)));
+      const json = jsons.find((value) => value !== null);
+      return json ? parseLock(json) : null;
+    });
+  }
+
+  removeLock(id: string): Promise<Lock | null> {
+    return this.guard(async () => {
+      const recordKey = await this.client.hget(storeKeys.lockIds, id);
+      const json = recordKey ? await this.client.get(recordKey) : null;
+      const lock = json ? parseLock(json) : null;
+      if (!recordKey || !lock || lock.id !== id) {
+        if (recordKey) await this.client.hdel(storeKeys.lockIds, id);
+        return null;
+      }
+      // Markers first: a lock still listed can be removed again; a marker without a record could not be.
+      await Promise.all(
+        lock.environments.map((env) =>
+          execReplicated(this.client, this.replicationWait, (pipeline) =>
+            (pipeline as unknown as LeashCommands).leashDeleteIfValue(
+              storeKeys.envLock(env, lock.target),
+              id,
+            ),
+          ),
+        ),
+      );
+      await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        (pipeline as unknown as LeashCommands).leashUnlock(recordKey, storeKeys.lockIds, id),
+      );
+      return lock;
+    });
   }
 
   enforce(check: EnforcementCheck): Promise<EnforcementOutcome> {

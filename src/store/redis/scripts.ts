@@ -43,3 +43,44 @@ export const DELETE_IF_VALUE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 `;
+
+/**
+ * Puts a lock's record in force (one slot: `{locks}`). KEYS[1] the target's record, KEYS[2] the id index (hash).
+ * ARGV[1] the new Lock as JSON, ARGV[2] now (ms). A target already locked keeps its lock id and the later expiry
+ * (none beats any) and gains the new environments; reason, author and time are the new ones. Returns the record.
+ */
+export const LOCK_LUA = `
+local lock = cjson.decode(ARGV[1])
+local now = tonumber(ARGV[2])
+local current = redis.call('GET', KEYS[1])
+if current then
+  local old = cjson.decode(current)
+  lock.id = old.id
+  if old.expiresAt == cjson.null or lock.expiresAt == cjson.null then
+    lock.expiresAt = cjson.null
+  elseif old.expiresAt > lock.expiresAt then
+    lock.expiresAt = old.expiresAt
+  end
+  local seen = {}
+  for _, env in ipairs(lock.environments) do seen[env] = true end
+  for _, env in ipairs(old.environments) do
+    if not seen[env] then table.insert(lock.environments, env) end
+  end
+end
+local json = cjson.encode(lock)
+if lock.expiresAt == cjson.null then
+  redis.call('SET', KEYS[1], json)
+else
+  redis.call('SET', KEYS[1], json, 'PX', string.format('%d', math.max(1, lock.expiresAt - now)))
+end
+redis.call('HSET', KEYS[2], lock.id, KEYS[1])
+return json
+`;
+
+/** KEYS[1] a lock's record, KEYS[2] the id index; ARGV[1] the lock id. Removes both if the record is that lock's. */
+export const UNLOCK_LUA = `
+local current = redis.call('GET', KEYS[1])
+if current and cjson.decode(current).id == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+`;
