@@ -181,8 +181,21 @@ describe.each(["memory", "redis"] as const)("on the %s store", (backend) => {
           body: { token: minted.token },
         });
         expect(introspection.body).toEqual({ active: false });
-        // Not-before markers leave tokens minted later alone (jti and task are absolute and new tasks differ).
+        // Agent, scope and environment revocations are locks: no mint until the lock is lifted; after that, the
+        // markers leave tokens minted later alone (jti and task are absolute and new tasks differ).
         clock.advance(1000);
+        if (answer.body.lock) {
+          const refused = await api(test.url, "POST", "/v1/tokens", {
+            key: test.keys.agent,
+            body: { scope: "production-read", task: { intent: "after" } },
+          });
+          expect(refused.body.code).toBe("locked");
+          const lifted = await api(test.url, "DELETE", `/v1/locks/${answer.body.lock.id}`, {
+            key: test.keys.security,
+          });
+          expect(lifted.status).toBe(200);
+        }
+        expect(Boolean(answer.body.lock)).toBe(["agent", "scope", "environment"].includes(kind));
         const later = await mintToken(test, { scope: "production-read", task: { intent: "after" } });
         expect((await authorize(later.token, "volume:read", production("v"))).allow).toBe(true);
       });
