@@ -9,6 +9,8 @@ export interface TaskGrant {
   token: string;
   task: string;
   environment: string;
+  /** The task's intent, for the guard in the child (hooks read LEASH_INTENT when they cannot read the token). */
+  intent?: string;
   credentials?: { username: string; password: string; lease_id: string; expires_at: string } | null;
 }
 
@@ -37,6 +39,7 @@ export function childEnvironment(
     LEASH_TASK: grant.task,
     LEASH_ENV: grant.environment,
   });
+  if (grant.intent !== undefined) env.LEASH_INTENT = grant.intent;
   if (grant.credentials) {
     Object.assign(env, {
       LEASH_DB_USERNAME: grant.credentials.username,

@@ -47,6 +47,11 @@ export function registerLanguageAnalysers(analysers: LanguageAnalysers): void {
   languages = analysers;
 }
 
+/** The analysers in use (tests swap one for a failing one and put them back). */
+export function registeredLanguageAnalysers(): LanguageAnalysers | null {
+  return languages;
+}
+
 const MAX_DEPTH = 12;
 
 export class Analysis implements NestedAnalysers {

@@ -26,7 +26,7 @@ export function classify(command: string, context: GuardContext = {}): Classific
   } catch (error) {
     // A bug in a rule must not let a command through unexamined.
     an.uncertain(
-      `the guard failed on this command (${error instanceof Error ? error.message : String(error)})`,
+      `guard_failure: the guard failed on this command (${error instanceof Error ? error.message : String(error)})`,
       true,
     );
   }

@@ -1,14 +1,13 @@
 // The policy: environment mismatch and destroyed safety nets are denied, destruction in a protected or unknown
-// environment asks a human, everything else is allowed (destructive ones flagged).
+// environment asks a human, and so does destruction the task's intent does not cover; everything else is allowed.
 import type { Analysis, Finding } from "./analysis.ts";
 import { DEFAULT_ENVIRONMENTS, detectEnvironments, environmentOfIntent } from "./environment.ts";
+import { judgeIntent, unaskedWrite } from "./intent.ts";
 import type { Classification, Decision, GuardContext } from "./types.ts";
 
-const READ_ONLY_INTENT =
-  /\b(read|inspect|investigate|look|list|show|check|debug|diagnose|report|count|find|review|monitor|query|analy[sz]e|understand|explore|view|describe|status|audit)\b/i;
-const CHANGING_INTENT =
-  /\b(delete|drop|remove|clean|cleanup|reset|wipe|purge|destroy|truncate|prune|migrate|rebuild|recreate|restore|fix|repair|deploy|uninstall|rotate|tear|free|reclaim|archive|rollback|revert|replace|overwrite|update|upgrade|change|move|rename)\b/i;
 const MAX_REASONS = 12;
+const NO_INTENT =
+  "intent_unknown: destructive, and no task intent says it is wanted (LEASH_TOKEN or LEASH_INTENT)";
 
 export function decide(an: Analysis, context: GuardContext): Classification {
   const environments = context.environments?.length ? context.environments : DEFAULT_ENVIRONMENTS;
@@ -49,23 +48,28 @@ export function decide(an: Analysis, context: GuardContext): Classification {
     } else {
       reasons.push(`destructive in ${environment}, which is not protected`);
     }
-    if (
-      decision === "allow" &&
-      context.intent &&
-      READ_ONLY_INTENT.test(context.intent) &&
-      !CHANGING_INTENT.test(context.intent)
-    ) {
+    // Destruction must be asked for: without an intent that covers it, a human decides, in any environment.
+    const judged = context.intent
+      ? judgeIntent(context.intent, findings, an.texts[0] ?? "")
+      : { covered: false, reason: NO_INTENT };
+    if (context.intentSource) judged.reason += ` [intent from ${context.intentSource}]`;
+    if (!judged.covered && decision === "allow") {
       decision = "ask";
-      reasons.push(
-        `intent_mismatch: the task is to "${context.intent}", which does not call for destroying anything`,
-      );
-    }
+      reasons.unshift(judged.reason);
+    } else reasons.push(judged.reason);
+  } else if (context.intent) {
+    const write = unaskedWrite(context.intent, actionsOf(findings));
+    if (write) reasons.push(write);
   }
   for (const f of ordered(findings)) {
     if (reasons.length < MAX_REASONS && !reasons.some((r) => r.includes(f.reason))) reasons.push(f.reason);
   }
-  const actions = [...new Set(ordered(findings).flatMap((f) => (f.action ? [f.action] : [])))];
+  const actions = actionsOf(findings);
   return { destructive, decision, actions, environment, reasons, uncertain };
+}
+
+function actionsOf(findings: readonly Finding[]): string[] {
+  return [...new Set(ordered(findings).flatMap((f) => (f.action ? [f.action] : [])))];
 }
 
 function rank(f: Finding): number {

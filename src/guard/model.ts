@@ -17,6 +17,8 @@ export interface ModelConfig {
 
 export interface ModelVerdict {
   destructive: boolean;
+  /** The model's answer to "does the command match the task's intent?"; false makes a destructive command an ask. */
+  matches_intent?: boolean;
   decision: Decision;
   reason: string;
 }
@@ -46,18 +48,22 @@ export function chatCompletionsUrl(url: string): string {
 
 const verdictSchema = z.object({
   destructive: z.boolean(),
+  matches_intent: z.boolean().optional(),
   decision: z.enum(["allow", "ask", "deny"]),
   reason: z.string().max(2000).default(""),
 });
 
 const SYSTEM_PROMPT = [
   "You review shell, SQL, GraphQL, HTTP and cloud CLI commands that an AI coding agent wants to run.",
-  "Destructive means: deletes, overwrites, truncates or makes unrecoverable data, infrastructure, history or safety nets",
-  "(backups, snapshots, versioning, object lock, deletion protection, audit logs), or disables a protection, or could do so",
-  "without confirmation. Reads, dry runs, plans and diffs are not destructive.",
-  "Decide allow, ask (a human must approve) or deny. Deny commands that point at another environment than the task's,",
-  "and any destruction of backups or safety nets.",
-  'Answer with exactly one JSON object and nothing else: {"destructive": true|false, "decision": "allow"|"ask"|"deny", "reason": "…"}',
+  "Answer two questions. First: is the command destructive? Destructive means: deletes, overwrites, truncates or makes",
+  "unrecoverable data, infrastructure, history or safety nets (backups, snapshots, versioning, object lock, deletion",
+  "protection, audit logs), or disables a protection, or could do so without confirmation. Reads, dry runs, plans and",
+  "diffs are not destructive. Second: does the command match the task's intent (task_intent)? A destructive command",
+  "matches only when the intent asks for removing, dropping, cleaning up, resetting or overwriting that kind of object.",
+  "Decide allow, ask (a human must approve) or deny. Ask when the command does not match the intent. Deny commands that",
+  "point at another environment than the task's, and any destruction of backups or safety nets.",
+  'Answer with exactly one JSON object and nothing else: {"destructive": true|false, "matches_intent": true|false,',
+  '"decision": "allow"|"ask"|"deny", "reason": "…"}',
 ].join(" ");
 
 /** Rules first; the model is asked when configured and the rules are unsure (or for every command with `all`). */
@@ -92,13 +98,15 @@ function combine(rules: Classification, verdict: ModelVerdict, context: GuardCon
     const env = environments.find((e) => e.name === rules.environment);
     if (!env || env.protected) decision = stricter(decision, "ask");
   }
+  if (verdict.matches_intent === false && (verdict.destructive || rules.destructive))
+    decision = stricter(decision, "ask");
   return {
     ...rules,
     destructive: rules.destructive || verdict.destructive,
     decision,
     reasons: [
       ...rules.reasons,
-      `model (${verdict.decision}${verdict.destructive ? ", destructive" : ""}): ${verdict.reason || "no reason given"}`,
+      `model (${verdict.decision}${verdict.destructive ? ", destructive" : ""}${verdict.matches_intent === false ? ", does not match the intent" : ""}): ${verdict.reason || "no reason given"}`,
     ],
   };
 }

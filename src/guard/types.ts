@@ -14,6 +14,8 @@ export interface GuardContext {
   env?: string;
   /** The task's stated intent, e.g. "fix the staging deploy". */
   intent?: string;
+  /** Where the intent came from ("verified task token", "LEASH_INTENT"…), named in the intent's reasons. */
+  intentSource?: string;
   /** Known environments; defaults to a protected `production` and an unprotected `staging`. */
   environments?: EnvironmentMarkers[];
 }

@@ -60,6 +60,7 @@ describe("leash dev --json --port 0", () => {
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(/^export LEASH_TOKEN='ey[^']+'$/m);
     expect(exported.stdout).toMatch(/^export LEASH_ENV='production'$/m);
+    expect(exported.stdout).toMatch(/^export LEASH_INTENT='read prod'$/m);
 
     const refused = await runCli(["token", "--scope", "staging-fix", "--intent", "x", "--ttl", "5h"], {
       env,

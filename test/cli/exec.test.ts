@@ -45,6 +45,7 @@ describe("leash exec", () => {
     expect(child.PATH).toBe(process.env.PATH);
     expect(child.LEASH_TOKEN).toMatch(/^ey/);
     expect(child.LEASH_ENV).toBe("staging");
+    expect(child.LEASH_INTENT).toBe("run the migration");
     expect(result.stderr).toContain("AWS_SECRET_ACCESS_KEY");
     expect(result.stderr).not.toContain("wJalrXUtnFEMI");
 

@@ -44,9 +44,10 @@ describe("decisions", () => {
     expect(r.reasons[0]).toMatch(/^protected_environment/);
   });
 
-  it("allows destruction in a known unprotected environment, flagged", () => {
+  it("allows destruction the intent covers in a known unprotected environment, flagged", () => {
     const r = classify("psql -h staging-db.internal -c 'TRUNCATE sessions'", {
       env: "staging",
+      intent: "empty the sessions table",
       environments: ENVIRONMENTS,
     });
     expect(r).toMatchObject({

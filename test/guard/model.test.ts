@@ -133,6 +133,38 @@ describe("classifyWithModel", () => {
     expect(r.reasons.at(-1)).toMatch(/no answer within 300 ms/);
   });
 
+  it("asks both questions with the intent in the prompt, and a mismatch only makes the decision stricter", async () => {
+    reply = answer(
+      '{"destructive": true, "matches_intent": false, "decision": "allow", "reason": "the task is a README"}',
+    );
+    const cmd = "kubectl -n staging delete deploy api";
+    const r = await classifyWithModel(
+      cmd,
+      { intent: "delete the api deployment", env: "staging" },
+      config({ all: true }),
+    );
+    const system = requests[0]!.body.messages![0]!.content;
+    expect(system).toMatch(/does the command match the task's intent/);
+    expect(JSON.parse(requests[0]!.body.messages!.at(-1)!.content).task_intent).toBe(
+      "delete the api deployment",
+    );
+    // The rules alone allow it (the intent covers it in staging); the model's "does not match" turns it into ask.
+    await expect(
+      classifyWithModel(cmd, { intent: "delete the api deployment", env: "staging" }, null),
+    ).resolves.toMatchObject({ decision: "allow" });
+    expect(r.decision).toBe("ask");
+    expect(r.reasons.at(-1)).toMatch(/does not match the intent/);
+
+    reply = answer('{"destructive": false, "matches_intent": true, "decision": "allow", "reason": "fine"}');
+    const kept = await classifyWithModel(
+      cmd,
+      { intent: "write a README", env: "staging" },
+      config({ all: true }),
+    );
+    expect(kept.decision).toBe("ask");
+    expect(kept.reasons[0]).toMatch(/^intent_mismatch/);
+  });
+
   it("keeps a deny when the model is down", async () => {
     const r = await classifyWithModel(
       "aws rds delete-db-snapshot --db-snapshot-identifier s1",

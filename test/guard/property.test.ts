@@ -2,6 +2,7 @@
 // everything it accepts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { registeredLanguageAnalysers, registerLanguageAnalysers } from "../../src/guard/analysis.ts";
 import { classify, newAnalysis } from "../../src/guard/classify.ts";
 import { analyzeShell, type TraceEntry } from "../../src/guard/shell.ts";
 
@@ -15,6 +16,11 @@ function wellFormed(command: string): void {
   expect(typeof r.environment).toBe("string");
   for (const a of r.actions) expect(a).toMatch(ACTION_NAME);
   if (r.reasons.some((x) => x.startsWith("safety_net"))) expect(r.decision).toBe("deny");
+  // A rule that threw is the guard's own failure, not an answer: classify() must not end there.
+  expect(
+    r.reasons.filter((x) => x.startsWith("guard_failure")),
+    command,
+  ).toEqual([]);
 }
 
 const SHELLISH = fc.constantFrom(
@@ -89,6 +95,24 @@ const SHELLISH = fc.constantFrom(
 );
 
 describe("classify never throws", () => {
+  it("and the property notices when an analyser throws", () => {
+    const real = registeredLanguageAnalysers()!;
+    registerLanguageAnalysers({
+      ...real,
+      sql: () => {
+        throw new Error("a broken rule");
+      },
+    });
+    try {
+      const r = classify("DROP TABLE users");
+      expect(r.decision).toBe("ask");
+      expect(() => wellFormed("DROP TABLE users")).toThrow();
+    } finally {
+      registerLanguageAnalysers(real);
+    }
+    expect(() => wellFormed("DROP TABLE users")).not.toThrow();
+  });
+
   it("on arbitrary strings", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (s) => wellFormed(s)),

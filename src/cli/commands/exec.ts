@@ -58,6 +58,7 @@ export function registerExecCommand(program: Command): void {
         token: body.token,
         task: body.task.id,
         environment: body.granted.environment,
+        intent: options.intent,
         credentials: body.credentials,
       };
       const { env, removed } = childEnvironment(process.env, grant, options.keep);

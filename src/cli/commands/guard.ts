@@ -11,8 +11,10 @@ const EXIT_HELP = `
 Exit status: 0 allow, 2 ask (a human must approve), 3 deny, 1 bad usage or input.
 With --jsonl the exit status is 0 and each output line carries its own decision.
 
-Environment: LEASH_ENV and LEASH_INTENT give the task's environment and intent; LEASH_SCOPES_DIR the scopes
-directory. LEASH_GUARD_MODEL_URL (an OpenAI-compatible endpoint), LEASH_GUARD_MODEL and LEASH_GUARD_MODEL_ALL=1
+Environment: LEASH_TOKEN gives the task's environment and intent (its claims, verified against the environment's
+JWKS when LEASH_URL answers, decoded only when it does not); without it, LEASH_ENV and LEASH_INTENT. A destructive
+command is asked about unless the intent covers it. LEASH_SCOPES_DIR names the scopes directory.
+LEASH_GUARD_MODEL_URL (an OpenAI-compatible endpoint), LEASH_GUARD_MODEL and LEASH_GUARD_MODEL_ALL=1
 add a model's second opinion, which can only make a decision stricter.`;
 
 export interface GuardCliOptions {
@@ -29,11 +31,18 @@ export async function loadGuardEnvironments(scopesDir?: string): Promise<Environ
   return existsSync(join("scopes", "environments.yaml")) ? loadEnvironmentMarkers("scopes") : undefined;
 }
 
+/** Flags first, then the task token (LEASH_TOKEN, verified when LEASH_URL answers), then LEASH_INTENT and LEASH_ENV. */
 export async function guardContext(options: GuardCliOptions): Promise<GuardContext> {
+  const { taskContextFromEnvironment } = await import("../task-context.ts");
+  const [task, environments] = await Promise.all([
+    taskContextFromEnvironment(),
+    loadGuardEnvironments(options.scopesDir),
+  ]);
   return {
-    env: options.env ?? (process.env.LEASH_ENV || undefined),
-    intent: options.intent ?? (process.env.LEASH_INTENT || undefined),
-    environments: await loadGuardEnvironments(options.scopesDir),
+    env: options.env ?? task.env,
+    intent: options.intent ?? task.intent,
+    intentSource: options.intent ? "--intent" : task.source,
+    environments,
   };
 }
 
@@ -58,7 +67,7 @@ export function registerGuardCommands(program: Command): void {
     .description("classify a shell command, SQL, GraphQL or HTTP request")
     .argument("[command]", "the command as the agent would run it")
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
-    .option("--intent <text>", "the task's intent (default: $LEASH_INTENT)")
+    .option("--intent <text>", "the task's intent (default: the LEASH_TOKEN's, else $LEASH_INTENT)")
     .option(
       "--scopes-dir <dir>",
       "directory with environments.yaml (default: $LEASH_SCOPES_DIR, else ./scopes when present)",
@@ -124,7 +133,12 @@ function checkLine(
       });
     }
     const { cmd, env, intent, id } = parsed.data;
-    const context = { ...base, env: env ?? base.env, intent: intent ?? base.intent };
+    const context = {
+      ...base,
+      env: env ?? base.env,
+      intent: intent ?? base.intent,
+      intentSource: intent !== undefined ? "the line" : base.intentSource,
+    };
     const answered = (result: Classification) =>
       JSON.stringify({ line: n, ...(id !== undefined ? { id } : {}), ...result });
     const result = classifier(cmd, context);

@@ -18,7 +18,8 @@ async function readStdin(): Promise<string> {
 }
 
 const HOOK_HELP = `
-The task's environment comes from --env or LEASH_ENV, its intent from LEASH_INTENT, environments.yaml from
+The task's environment and intent come from the task token (LEASH_TOKEN; verified against the environment's JWKS
+when LEASH_URL answers), else from --env or LEASH_ENV and LEASH_INTENT; environments.yaml from
 --scopes-dir, LEASH_SCOPES_DIR or ./scopes. The exit status is 0; the decision is in the JSON printed.
 With --wait-approval N (or LEASH_HOOK_WAIT_SECONDS) and the task's LEASH_URL and LEASH_TOKEN, an "ask" becomes a
 leash approval for the exact command: approved → allow, denied or no decision in time → deny.

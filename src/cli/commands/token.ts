@@ -54,6 +54,7 @@ export function registerTokenCommand(program: Command): void {
             `export LEASH_TOKEN=${shellQuote(String(body.token))}`,
             `export LEASH_TASK=${shellQuote(task.id)}`,
             `export LEASH_ENV=${shellQuote(granted.environment)}`,
+            `export LEASH_INTENT=${shellQuote(options.intent)}`,
             `export LEASH_TOKEN_EXPIRES_AT=${shellQuote(String(body.expires_at))}`,
             "",
           ].join("\n"),

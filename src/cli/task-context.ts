@@ -1,0 +1,103 @@
+// What the guard knows about the task it guards: taken from the task token itself when LEASH_TOKEN is set (verified
+// against the environment's JWKS when LEASH_URL answers, decoded only when it does not), else from LEASH_INTENT and
+// LEASH_ENV. A token whose signature fails is not believed: the guard falls back as if there were none.
+
+export interface TaskContext {
+  intent?: string;
+  env?: string;
+  task?: string;
+  /** Granted actions (the token's `scope`). */
+  actions?: string[];
+  resources?: string[];
+  /** Where the intent came from, for reasons: "verified task token", "task token (not verified: …)", "LEASH_INTENT". */
+  source?: string;
+}
+
+const JWKS_TIMEOUT_MS = 1500;
+
+interface TokenClaims {
+  iss?: unknown;
+  intent?: unknown;
+  env?: unknown;
+  task?: unknown;
+  scope?: unknown;
+  resources?: unknown;
+}
+
+/** The payload of a compact JWS, without checking anything; null when it is not one. */
+export function decodeClaims(token: string): TokenClaims | null {
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as unknown;
+    return claims && typeof claims === "object" ? (claims as TokenClaims) : null;
+  } catch {
+    return null;
+  }
+}
+
+function fromClaims(claims: TokenClaims, source: string): TaskContext {
+  const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  return {
+    intent: text(claims.intent),
+    env: text(claims.env),
+    task: text(claims.task),
+    actions: typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : undefined,
+    resources: Array.isArray(claims.resources)
+      ? claims.resources.filter((r): r is string => typeof r === "string")
+      : undefined,
+    source,
+  };
+}
+
+type Verdict = { verified: true } | { verified: false; reachable: boolean; why: string };
+
+/** Verifies the token with its environment's JWKS from the broker; unreachable is told apart from rejected. */
+async function verify(token: string, env: string, url: string): Promise<Verdict> {
+  let jwks: unknown;
+  try {
+    const response = await fetch(new URL(`/v1/envs/${encodeURIComponent(env)}/jwks.json`, url), {
+      signal: AbortSignal.timeout(JWKS_TIMEOUT_MS),
+    });
+    // An environment the broker does not know is an answer, not an outage.
+    if (response.status === 404) return { verified: false, reachable: true, why: `no environment ${env}` };
+    if (!response.ok) return { verified: false, reachable: false, why: `JWKS answered ${response.status}` };
+    jwks = await response.json();
+  } catch (error) {
+    return { verified: false, reachable: false, why: (error as Error).message };
+  }
+  const { verifyTaskToken } = await import("../client/verify-task-token.ts");
+  // The issuer is the token's own: what makes it trustworthy is the environment's key, fetched from LEASH_URL.
+  const iss = decodeClaims(token)?.iss;
+  const issuer = typeof iss === "string" ? iss.replace(/\/envs\/[^/]*$/, "") : "";
+  try {
+    await verifyTaskToken(token, { environment: env, jwks: jwks as never, issuer });
+    return { verified: true };
+  } catch (error) {
+    const e = error as { code?: string; message: string };
+    return { verified: false, reachable: true, why: e.code ?? e.message };
+  }
+}
+
+export async function taskContextFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<TaskContext> {
+  const fallback: TaskContext = {
+    intent: env.LEASH_INTENT || undefined,
+    env: env.LEASH_ENV || undefined,
+    task: env.LEASH_TASK || undefined,
+    source: env.LEASH_INTENT ? "LEASH_INTENT" : undefined,
+  };
+  const token = env.LEASH_TOKEN;
+  if (!token) return fallback;
+  const claims = decodeClaims(token);
+  if (!claims || typeof claims.env !== "string") {
+    return { ...fallback, source: `${fallback.source ?? "no intent"}; LEASH_TOKEN is not a task token` };
+  }
+  if (!env.LEASH_URL) return fromClaims(claims, "task token (decoded; LEASH_URL not set, not verified)");
+  const verdict = await verify(token, claims.env, env.LEASH_URL);
+  if (verdict.verified) return fromClaims(claims, "verified task token");
+  if (!verdict.reachable) return fromClaims(claims, `task token (decoded; not verified: ${verdict.why})`);
+  return {
+    ...fallback,
+    source: `${fallback.source ?? "no intent"}; the task token was rejected (${verdict.why})`,
+  };
+}

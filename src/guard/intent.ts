@@ -1,0 +1,229 @@
+// Does the task's intent call for this destruction? A destructive command is covered only when the intent names a
+// way of destroying (delete, drop, clean up, reset…) that fits what the command does, and the kind of object or the
+// object itself. The answer is a sentence naming the intent's words that did or did not cover it.
+import type { Finding } from "./analysis.ts";
+
+/** Intent words → the kinds of destruction they ask for. */
+const VERBS: [RegExp, readonly Kind[]][] = [
+  [
+    /^(delete|deleting|deletion|remove|removing|removal|drop|dropping|destroy|destroying|purge|purging|wipe|wiping|erase|erasing|nuke|prune|pruning|clean|cleaning|cleanup|clear|clearing|empty|emptying|truncate|truncating|tear|teardown|decommission|decommissioning|deprovision|retire|retiring|uninstall|uninstalling|evict|expire|flush|flushing|reclaim|free|rm|delete-all|garbage)$/,
+    ["remove"],
+  ],
+  [
+    /^(reset|resetting|rollback|roll|revert|reverting|restore|restoring|recreate|recreating|rebuild|rebuilding|reinstall|reinitiali[sz]e|reinit|reprovision|redeploy|refresh|resync|reseed|seed|reload)$/,
+    ["reset", "overwrite"],
+  ],
+  [
+    /^(overwrite|overwriting|replace|replacing|rewrite|rewriting|squash|squashing|rebase|rebasing|force|force-push|amend|reformat|format|formatting|reimage)$/,
+    ["overwrite"],
+  ],
+  [/^(disable|disabling|turn|switch|deactivate|unprotect|unlock|suspend)$/, ["disable"]],
+  [/^(migrate|migrating|migration|migrations)$/, ["migrate", "overwrite"]],
+  [
+    /^(update|updating|backfill|backfilling|correct|correcting|modify|modifying|change|changing|edit|normali[sz]e|anonymi[sz]e|rename|renaming)$/,
+    ["update"],
+  ],
+  [/^(kill|stop|scale|restart|shutdown)$/, ["stop"]],
+];
+
+type Kind = "remove" | "reset" | "overwrite" | "disable" | "migrate" | "update" | "stop";
+
+/** The destruction an action's verb stands for: `table:truncate` → remove. */
+function kindOfAction(verb: string): Kind[] {
+  if (/^(delete|drop|truncate|purge|clear|discard|prune|remove|destroy|clobber|uninstall)$/.test(verb))
+    return ["remove"];
+  if (/^(reset|format)$/.test(verb)) return ["reset", "remove"];
+  if (/^(overwrite|replace|rewrite|restore)$/.test(verb)) return ["overwrite", "reset"];
+  if (/disable|skip|unprotect/.test(verb)) return ["disable"];
+  if (/^(migrate)$/.test(verb)) return ["migrate"];
+  if (/^(update)$/.test(verb)) return ["update"];
+  if (/^(stop|scale|kill)$/.test(verb)) return ["stop", "remove"];
+  return ["remove"];
+}
+
+/** What a reason's words say the destruction is, when a finding names no action. */
+function kindOfReason(reason: string): Kind[] {
+  const r = reason.toLowerCase();
+  if (/overwrit|replac|rewrit|force|restore|clobber/.test(r)) return ["overwrite", "reset"];
+  if (/reset/.test(r)) return ["reset", "remove"];
+  if (/disabl|turns? off|switch(es)? off|unprotect|suspend/.test(r)) return ["disable"];
+  if (/\bupdates?\b/.test(r)) return ["update"];
+  if (/migrat/.test(r)) return ["migrate"];
+  return ["remove"];
+}
+
+/** Object words an intent may use for a resource an action names. */
+const OBJECTS: Record<string, readonly string[]> = {
+  table: ["table", "data", "row", "record", "schema", "database", "db"],
+  rows: ["row", "record", "data", "entry", "table"],
+  column: ["column", "field", "schema", "table"],
+  database: ["database", "db", "schema", "data"],
+  db: ["database", "db", "schema", "data"],
+  collection: ["collection", "data", "document", "database", "db"],
+  index: ["index", "indice"],
+  volume: ["volume", "disk", "pvc", "storage", "data"],
+  disk: ["disk", "drive", "volume", "partition", "device"],
+  object: ["object", "file", "bucket", "blob", "upload", "artifact", "asset"],
+  bucket: ["bucket", "storage", "object"],
+  file: [
+    "file",
+    "dir",
+    "directory",
+    "folder",
+    "path",
+    "artifact",
+    "output",
+    "build",
+    "cache",
+    "tmp",
+    "temp",
+    "log",
+  ],
+  tmp: ["tmp", "temp", "scratch", "cache"],
+  assets: ["asset", "build", "static"],
+  key: ["key", "cache", "redis", "entry"],
+  branch: ["branch", "ref", "history", "commit"],
+  history: ["history", "commit", "branch"],
+  tag: ["tag", "release"],
+  stash: ["stash", "change"],
+  worktree: ["change", "worktree", "edit", "work", "tree", "local"],
+  container: ["container", "image", "docker"],
+  deployment: ["deployment", "deploy", "service", "app", "workload"],
+  namespace: ["namespace", "ns", "environment", "env"],
+  service: ["service", "app", "deployment"],
+  crd: ["crd", "resource"],
+  resource: ["resource", "infra", "infrastructure", "stack", "environment", "env"],
+  infrastructure: ["infrastructure", "infra", "stack", "environment", "env", "resource"],
+  state: ["state", "terraform"],
+  log: ["log"],
+  "audit-log": ["audit"],
+  queue: ["queue", "message", "job"],
+  package: ["package", "dependency", "dependencie", "module"],
+  release: ["release"],
+  user: ["user", "account"],
+  role: ["role"],
+  function: ["function", "lambda"],
+  cron: ["cron", "crontab", "schedule", "job"],
+  record: ["record", "dns", "entry"],
+  variable: ["variable", "var", "env", "setting", "config"],
+  cluster: ["cluster"],
+  trigger: ["trigger"],
+  constraint: ["constraint", "schema"],
+};
+
+const STOP_WORDS = new Set(
+  "old stale unused orphaned orphan leaked temporary duplicate broken failed failing expired extra dead obsolete new existing previous current production prod prd live staging stage stg development dev qa uat sandbox local remote server the a an and or of to in on for from with all any old stale unused our my this that these those it its some every each up out off down into by at as be is are was were not no please then so via using use run".split(
+    " ",
+  ),
+);
+
+/** Lower-case words, with a plain plural or possessive taken off: "tables" → "table". */
+function words(text: string): string[] {
+  return (text.toLowerCase().match(/[a-z0-9][a-z0-9_.-]*/g) ?? []).map((w) =>
+    w
+      .replace(/'s$/, "")
+      .replace(/(?<=[a-z]{3})(ies)$/, "y")
+      .replace(/(?<=[a-z]{3})s$/, ""),
+  );
+}
+
+export interface IntentJudgement {
+  covered: boolean;
+  /** `intent_covers: …` or `intent_mismatch: …`, naming the intent's words. */
+  reason: string;
+}
+
+/**
+ * Whether the intent covers every destructive finding. `command` is the command text: an intent word that names the
+ * very thing the command destroys (`sessions`, `preview`, `node_modules`) counts as naming its kind.
+ */
+export function judgeIntent(intent: string, findings: readonly Finding[], command: string): IntentJudgement {
+  const intentWords = words(intent);
+  const verbWords = new Map<string, readonly Kind[]>();
+  for (const w of intentWords) {
+    const kinds = VERBS.find(([re]) => re.test(w))?.[1];
+    if (kinds) verbWords.set(w, kinds);
+  }
+  const quoted = `"${intent.length > 80 ? `${intent.slice(0, 77)}…` : intent}"`;
+  const destroyed = findings.filter((f) => f.destructive);
+  const what = [...new Set(destroyed.map((f) => f.action ?? f.reason))].slice(0, 3).join(", ");
+  if (!verbWords.size) {
+    return {
+      covered: false,
+      reason: `intent_mismatch: the task's intent ${quoted} names no removal, reset or overwrite (words such as delete, drop, remove, clean up, reset), so it does not cover ${what}`,
+    };
+  }
+  const commandText = command.toLowerCase();
+  const kindWords = new Set(Object.entries(OBJECTS).flatMap(([k, v]) => [k, ...v]));
+  const nouns = intentWords.filter((w) => !verbWords.has(w) && !STOP_WORDS.has(w) && w.length >= 2);
+  // Names of things ("sessions", "preview", "pr-42") the command also mentions.
+  const literal = nouns.filter((w) => w.length >= 3 && !kindWords.has(w) && commandText.includes(w));
+  /** A kind word counts unless the intent narrows it to a named one the command does not mention ("the sessions table"). */
+  const kindHit = (objectWords: readonly string[]) =>
+    intentWords.find((w, j) => {
+      if (!objectWords.includes(w) || verbWords.has(w)) return false;
+      const before = intentWords[j - 1];
+      const named = before && !STOP_WORDS.has(before) && !verbWords.has(before) && !kindWords.has(before);
+      return !named || commandText.includes(before);
+    });
+  const verbsSaid = [...verbWords.keys()];
+  for (const f of destroyed) {
+    const [resource, verb] = f.action?.split(":") ?? [undefined, undefined];
+    const needed = verb ? kindOfAction(verb) : kindOfReason(f.reason);
+    const verbHit = verbsSaid.find((w) => verbWords.get(w)!.some((k) => needed.includes(k)));
+    const objectWords = resource ? [...new Set([resource, ...(OBJECTS[resource] ?? [])])] : [];
+    // The object's own name counts when this finding mentions it, or when it is the only destruction.
+    const objectHit =
+      literal.find((w) => destroyed.length === 1 || f.reason.toLowerCase().includes(w)) ??
+      kindHit(objectWords) ??
+      (resource ? undefined : nouns.find((w) => f.reason.toLowerCase().includes(w)));
+    const label = f.action ?? f.reason;
+    if (!verbHit) {
+      return {
+        covered: false,
+        reason: `intent_mismatch: the task's intent ${quoted} says ${verbsSaid.map((w) => `"${w}"`).join(", ")}, which does not call for ${describeKinds(needed)} (${label})`,
+      };
+    }
+    if (!objectHit) {
+      return {
+        covered: false,
+        reason: `intent_mismatch: the task's intent ${quoted} says "${verbHit}" but names nothing this destroys (${label}${resource ? `; a ${resource} would be named by ${objectWords.slice(0, 4).join(", ")} or its name` : ""})`,
+      };
+    }
+  }
+  const verbHit = verbsSaid.join(", ");
+  const objects = [
+    ...new Set([...literal, ...nouns.filter((w) => Object.values(OBJECTS).some((o) => o.includes(w)))]),
+  ];
+  return {
+    covered: true,
+    reason: `intent_covers: "${verbHit}"${objects.length ? ` and "${objects.slice(0, 3).join(", ")}"` : ""} in the task's intent ${quoted} cover ${what}`,
+  };
+}
+
+function describeKinds(kinds: readonly Kind[]): string {
+  const names: Record<Kind, string> = {
+    remove: "removing anything",
+    reset: "resetting anything",
+    overwrite: "overwriting anything",
+    disable: "switching a protection off",
+    migrate: "migrating a schema",
+    update: "changing data in bulk",
+    stop: "stopping anything",
+  };
+  return names[kinds[0]!];
+}
+
+/** Intent words that call for changing anything at all (for flagging writes a read-only task did not ask for). */
+const CHANGE_WORD =
+  /\b(add|create|write|build|deploy|install|fix|repair|update|upgrade|change|implement|set|configure|publish|release|push|commit|upload|make|edit|generate|migrate|delete|drop|remove|clean|reset|restore|rotate|move|rename|run|start|launch|provision|scale|refactor|bump|patch|apply|merge|tag|ship|import|seed|backfill|replace|overwrite)\w*/i;
+
+/** A reason when a non-destructive command changes something although the intent only reads; null otherwise. */
+export function unaskedWrite(intent: string, actions: readonly string[]): string | null {
+  if (CHANGE_WORD.test(intent)) return null;
+  const writes = actions.filter(
+    (a) => !/:(read|get|list|describe|show|plan|diff|status|query|view|log)$/.test(a),
+  );
+  if (!writes.length) return null;
+  return `outside_intent: the task's intent "${intent}" names no change, but this command does ${writes.slice(0, 3).join(", ")}`;
+}
