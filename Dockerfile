@@ -1,16 +1,20 @@
-# The leash broker: runs the TypeScript sources through tsx (no build step), as bin/leash.js does everywhere.
-FROM node:20-slim
-
-WORKDIR /app
-ENV NODE_ENV=production
-
+# The leash broker: the package is compiled in a build stage; the image runs the compiled CLI as the unprivileged
+# `node` user, with production dependencies only.
+FROM node:20-slim AS build
+WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
-
-# Only what the broker runs: copying the whole context would also bring a host node_modules along.
-COPY tsconfig.json ./
-COPY bin ./bin
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
+RUN npm run build
+
+FROM node:20-slim
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 LEASH_KEYS_DIR=/keys LEASH_SCOPES_DIR=/app/scopes
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /build/dist ./dist
 COPY scopes ./scopes
 
 # Key files are refused when others can read them: the directory belongs to the unprivileged user that writes them.
@@ -19,4 +23,7 @@ USER node
 VOLUME ["/keys"]
 
 EXPOSE 8080
-CMD ["sh", "-c", "npx leash keys init --dir /keys && npx leash init && npx leash serve"]
+# Ready means Redis answers, the store generation is there and every environment has a signing key.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=5 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["sh", "-c", "node dist/cli/bin.js keys init --dir /keys && node dist/cli/bin.js init && exec node dist/cli/bin.js serve"]

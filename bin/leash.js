@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point: loads the TypeScript sources through tsx so there is no build step between editing and running.
+// Runs the CLI from the TypeScript sources through tsx, with no build step: what the tests and development use.
+// The installed `leash` command is the compiled dist/cli/bin.js (`npm run build`).
 import { register } from "tsx/esm/api";
 
 register();

@@ -1,6 +1,7 @@
 // The `leash` command line: a thin layer over the library and the HTTP API. Each command group registers itself.
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { TokenVerificationError } from "../client/verify-task-token.ts";
+import type { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
 
 type Register = (program: Command) => void;
@@ -37,14 +38,22 @@ const ALIASES: Record<string, string> = {
 
 async function registerCommands(program: Command, argv: string[]): Promise<void> {
   const name = argv[2] ?? "";
+  if (name === "-V" || name === "--version") return;
   const module = COMMAND_MODULES[ALIASES[name] ?? name];
   const loaders = module ? [module] : Object.values(COMMAND_MODULES);
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
 }
 
+/** The package's version; package.json is two levels up from both src/cli and dist/cli. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return String(manifest.version);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("leash")
     .description("secrets broker for AI coding agents: per-task, per-environment tokens")
+    .version(packageVersion(), "-V, --version", "print leash's version")
     .showHelpAfterError()
     .exitOverride();
   await registerCommands(program, argv);
@@ -61,8 +70,10 @@ function reportCliError(error: unknown): number {
     // commander already printed help or the parse error.
     if (code.startsWith("commander.")) return Number((error as { exitCode: number }).exitCode);
   }
-  if (error instanceof TokenVerificationError) {
-    process.stderr.write(`leash: token refused: ${error.message} (${error.code})\n`);
+  // By name: importing the class would load jose into every command, the hook included.
+  if (error instanceof Error && error.name === "TokenVerificationError") {
+    const refusal = error as TokenVerificationError;
+    process.stderr.write(`leash: token refused: ${refusal.message} (${refusal.code})\n`);
     return 1;
   }
   if (error instanceof LeashError) {
