@@ -1,8 +1,11 @@
-// A human approves (with a fresh TOTP code) or denies. Who may: an approver of a listed group, never the agent's owner.
+// A human approves (with a fresh TOTP code) or denies. Who may: an approver of a listed group who is independent of
+// the agent's owner (neither the owner nor anyone the owner made, however indirectly); a quorum counts only
+// approvers independent of each other.
 import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
+import { creatorChain } from "../principals/creator-chain.ts";
 import type { Principal } from "../store/store.ts";
 import { type Approval, effectiveStatus } from "./approval.ts";
 import { loadApproval, updateApproval } from "./records.ts";
@@ -11,8 +14,15 @@ import { acceptTotp } from "./totp.ts";
 const approverGroups = (human: Principal) =>
   human.roles.filter((role) => role.startsWith("approver:")).map((role) => role.slice("approver:".length));
 
-/** Whether this human may decide on this approval at all; throws the reason when not. */
-export function checkEligible(human: Principal, approval: Approval): void {
+/**
+ * Whether this human may decide on this approval at all; throws the reason when not. Returns the human's chain of
+ * creators (nearest first), which the quorum check reuses.
+ */
+export async function checkEligible(
+  context: BrokerContext,
+  human: Principal,
+  approval: Approval,
+): Promise<string[]> {
   if (human.kind !== "human") throw forbidden("human_key_required", "only a human can approve");
   if (!approverGroups(human).some((group) => approval.rule.approvers.includes(group))) {
     throw forbidden(
@@ -25,6 +35,37 @@ export function checkEligible(human: Principal, approval: Approval): void {
       "owner_cannot_approve",
       `${human.id} created agent ${approval.agent} and cannot approve its requests`,
     );
+  }
+  const chain = await creatorChain(context.store, human);
+  if (approval.owner !== null && chain.includes(approval.owner)) {
+    throw forbidden(
+      "owner_cannot_approve",
+      `${human.id} was made by ${chain.slice(0, chain.indexOf(approval.owner) + 1).join(", made by ")}, ` +
+        `the owner of agent ${approval.agent}, and cannot approve its requests`,
+    );
+  }
+  return chain;
+}
+
+/**
+ * A quorum counts humans independent of each other: refuses when an earlier approver made this one (directly or
+ * not), or this one made an earlier approver.
+ */
+async function checkIndependentOf(
+  context: BrokerContext,
+  human: Principal,
+  chain: string[],
+  earlierApprovers: string[],
+): Promise<void> {
+  for (const earlier of earlierApprovers) {
+    const earlierPrincipal = await context.store.getPrincipal(earlier);
+    const earlierChain = earlierPrincipal ? await creatorChain(context.store, earlierPrincipal) : [];
+    if (chain.includes(earlier) || earlierChain.includes(human.id)) {
+      throw forbidden(
+        "approver_not_independent",
+        `${human.id} and ${earlier} (who already approved) are one's creation of the other; the quorum needs independent approvers`,
+      );
+    }
   }
 }
 
@@ -42,16 +83,20 @@ export async function approve(
 ): Promise<Approval> {
   const nowMs = context.clock.now();
   const before = await loadApproval(context, id);
-  checkEligible(human, before);
+  const chain = await checkEligible(context, human, before);
   requirePending(before, nowMs);
   if (before.approvedBy.includes(human.id)) {
     throw conflict("already_approved", `${human.id} already approved; quorum needs another approver`);
   }
+  await checkIndependentOf(context, human, chain, before.approvedBy);
   await acceptTotp(context, human, code, nowMs, { origin });
   const after = await updateApproval(context, id, (current) => {
     requirePending(current, nowMs);
     if (current.approvedBy.includes(human.id))
       throw conflict("already_approved", `${human.id} already approved`);
+    // Someone approved between the independence check and now: it was not checked against them.
+    if (current.approvedBy.some((earlier) => !before.approvedBy.includes(earlier)))
+      throw conflict("approval_changed", "another approver decided meanwhile; approve again with a new code");
     const approvedBy = [...current.approvedBy, human.id];
     return {
       ...current,
@@ -73,7 +118,7 @@ export async function deny(
   origin: AuditOrigin = {},
 ): Promise<Approval> {
   const nowMs = context.clock.now();
-  checkEligible(human, await loadApproval(context, id));
+  await checkEligible(context, human, await loadApproval(context, id));
   const after = await updateApproval(context, id, (current) => {
     requirePending(current, nowMs);
     return { ...current, status: "denied", deniedBy: human.id, denyReason: reason };

@@ -201,7 +201,7 @@ export function lockEntry(
   };
 }
 
-export type PrincipalVerb = "create" | "disable" | "enable" | "rotate_key" | "totp_confirm";
+export type PrincipalVerb = "create" | "disable" | "enable" | "rotate_key" | "totp_enrol" | "totp_confirm";
 
 export interface PrincipalSubject {
   kind: PrincipalKind;

@@ -48,10 +48,12 @@ export async function startDevBroker(options: DevOptions): Promise<DevBroker> {
     { id: "dev-security", kind: "human", roles: ["security"], createdBy: "dev-admin" },
     now,
   );
+  // Dev mode enrols its demo approver itself (a real human redeems an enrolment token) and makes it outside
+  // dev-admin's chain: the agent's owner, and anyone it made, could never approve the agent's calls.
   const totpSecret = authenticator.generateSecret();
   const approver = await createPrincipal(
     store,
-    { id: "dev-approver", kind: "human", roles: ["approver:sre"], createdBy: "dev-admin", totpSecret },
+    { id: "dev-approver", kind: "human", roles: ["approver:sre"], totpSecret },
     now,
   );
   await store.savePrincipal({ ...approver.principal, totp: { secret: totpSecret, confirmed: true } });

@@ -10,6 +10,8 @@ export interface NewPrincipal {
   roles?: string[];
   createdBy?: string;
   totpSecret?: string;
+  /** Humans: the enrolment token (hash and expiry) the human redeems for their TOTP secret. */
+  enrolment?: Principal["enrolment"];
 }
 
 export interface PrincipalWithKey {
@@ -34,6 +36,7 @@ export async function createPrincipal(
     scopes: input.scopes ?? [],
     roles: input.roles ?? [],
     ...(input.totpSecret ? { totp: { secret: input.totpSecret, confirmed: false } } : {}),
+    ...(input.enrolment ? { enrolment: input.enrolment } : {}),
   };
   await store.savePrincipal(principal);
   return { principal, apiKey };
@@ -77,6 +80,11 @@ export function publicView(principal: Principal) {
     created_by: principal.createdBy ?? null,
     scopes: principal.scopes,
     roles: principal.roles,
-    ...(principal.kind === "human" ? { totp_confirmed: principal.totp?.confirmed ?? false } : {}),
+    ...(principal.kind === "human"
+      ? {
+          totp_confirmed: principal.totp?.confirmed ?? false,
+          totp_enrolment_pending: principal.enrolment !== undefined,
+        }
+      : {}),
   };
 }

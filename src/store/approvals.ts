@@ -20,6 +20,8 @@ export interface ApprovalStore {
   unbind(binding: string, id: string): Promise<void>;
   /** Records that a human used the TOTP time step; false when it was used before (a replayed code). */
   claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean>;
+  /** Marks an enrolment token (by hash) redeemed; false when it was redeemed before. */
+  claimEnrolment(tokenHash: string, ttlMs: number): Promise<boolean>;
   /**
    * Charges one TOTP attempt to a human before the code is checked, so concurrent guesses on any number of
    * processes can never check more than `maxFailures` codes per window. Refused (with the time left) while the
@@ -64,6 +66,7 @@ export const approvalKeys = {
   pending: "leash:{approvals}:pending",
   binding: (binding: string) => `leash:approval-binding:${binding}`,
   totpStep: (humanId: string, step: number) => `leash:totp-used:${humanId}:${step}`,
+  enrolmentUsed: (tokenHash: string) => `leash:enrolment-used:${tokenHash}`,
   /** Attempts charged in the current window, and the lock: one slot per human, so one script touches both. */
   totpAttempts: (humanId: string) => `leash:{totp:${humanId}}:attempts`,
   totpLock: (humanId: string) => `leash:{totp:${humanId}}:lock`,

@@ -26,6 +26,8 @@ export interface Principal {
   roles: string[];
   /** Humans: base32 TOTP secret and whether enrolment was confirmed with a first code. */
   totp?: { secret: string; confirmed: boolean };
+  /** Humans: the one-time enrolment token (its SHA-256) that yields a TOTP secret to the human, until redeemed. */
+  enrolment?: { tokenHash: string; expiresAt: number };
 }
 
 /** What a revocation names. `agent`, `scope` and `environment` revoke tokens issued up to `atMs`; `jti` and `task` are absolute. */

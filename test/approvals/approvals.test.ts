@@ -11,6 +11,7 @@ import {
   startTestBroker,
   type TestBroker,
 } from "../helpers/broker.ts";
+import { createEnrolledHuman } from "../helpers/humans.ts";
 
 const production = (path: string) => `railway:prj_demo/env/production/${path}`;
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
@@ -171,6 +172,85 @@ describe("call-level approval", () => {
     expect(refused.body.code).toBe("owner_cannot_approve");
   });
 
+  it("nobody the owner made, however indirectly, can approve; the owner's own admin made them", async () => {
+    const owner = await api(test.url, "POST", "/v1/humans", {
+      key: test.keys.admin,
+      body: { id: "team-lead", roles: ["admin"] },
+    });
+    const ownerKey = owner.body.api_key as string;
+    const agent = await api(test.url, "POST", "/v1/agents", {
+      key: ownerKey,
+      body: { id: "agent-of-lead", scopes: ["*"] },
+    });
+    // The owner makes an approver directly, and another through an admin it made.
+    const direct = await createEnrolledHuman(
+      test.url,
+      ownerKey,
+      "lead-puppet",
+      ["approver:sre"],
+      clock.now(),
+    );
+    const deputy = await api(test.url, "POST", "/v1/humans", {
+      key: ownerKey,
+      body: { id: "lead-deputy", roles: ["admin"] },
+    });
+    const indirect = await createEnrolledHuman(
+      test.url,
+      deputy.body.api_key,
+      "deputy-puppet",
+      ["approver:sre"],
+      clock.now(),
+    );
+    const { token } = await mintToken(
+      test,
+      { scope: "production-ops", task: { intent: "x" } },
+      agent.body.api_key,
+    );
+    const held = await authorize({ token, action: "volume:delete", resource: production("volume/puppet") });
+    clock.advance(31_000);
+    for (const puppet of [direct, indirect]) {
+      const refused = await approve(
+        held.approval_id,
+        puppet.apiKey,
+        currentTotp(puppet.totpSecret, clock.now()),
+      );
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe("owner_cannot_approve");
+      expect(refused.body.detail).toContain("team-lead");
+    }
+    // The admin who made the owner is in no approver's chain here: approver-1 (made by another admin) may approve.
+    expect((await approve(held.approval_id, test.keys.approver, code("approver"))).body.status).toBe(
+      "approved",
+    );
+  });
+
+  it("a quorum counts only approvers independent of each other", async () => {
+    const lead = await createPrincipal(
+      test.store,
+      { id: "sre-lead", kind: "human", roles: ["admin", "approver:sre"], createdBy: "people-admin" },
+      clock.now(),
+    );
+    const leadSecret = generateTotpSecret();
+    await test.store.savePrincipal({ ...lead.principal, totp: { secret: leadSecret, confirmed: true } });
+    const follower = await createEnrolledHuman(
+      test.url,
+      lead.apiKey,
+      "sre-follower",
+      ["approver:sre"],
+      clock.now(),
+    );
+    const { call, approvalId } = await heldDelete("production-dual", "vol_pair");
+    clock.advance(31_000);
+    expect((await approve(approvalId, lead.apiKey, currentTotp(leadSecret, clock.now()))).body.status).toBe(
+      "pending",
+    );
+    const made = await approve(approvalId, follower.apiKey, currentTotp(follower.totpSecret, clock.now()));
+    expect(made.status).toBe(403);
+    expect(made.body.code).toBe("approver_not_independent");
+    expect((await authorize({ ...call, approval_id: approvalId })).reason).toBe("approval_required");
+    expect((await approve(approvalId, test.keys.approver2, code("approver2"))).body.status).toBe("approved");
+  });
+
   it("an approval bound to one resource does not unlock another", async () => {
     const { call, approvalId } = await heldDelete("production-ops", "vol_bound");
     await approve(approvalId, test.keys.approver, code("approver"));
@@ -229,13 +309,76 @@ describe("call-level approval", () => {
 });
 
 describe("TOTP enrolment", () => {
-  it("an unconfirmed device cannot approve until a first code confirms it", async () => {
+  it("the creating admin gets a one-time enrolment token, never the secret; only the human redeems it", async () => {
     const created = await api(test.url, "POST", "/v1/humans", {
       key: test.keys.admin,
+      body: { id: "enrolee", roles: ["approver:sre"] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).not.toHaveProperty("totp");
+    expect(JSON.stringify(created.body)).not.toMatch(/secret|otpauth/);
+    expect(created.body).toMatchObject({ totp_confirmed: false, totp_enrolment_pending: true });
+    const token = created.body.enrolment.token as string;
+    expect(token).toMatch(/^lse_/);
+    // Not with the admin's key, not with a made-up token, not with an agent key.
+    for (const key of [test.keys.admin, test.keys.approver]) {
+      const foreign = await api(test.url, "POST", "/v1/humans/me/totp/enroll", { key, body: { token } });
+      expect(foreign.status).toBe(403);
+      expect(foreign.body.code).toBe("invalid_enrolment_token");
+    }
+    const agent = await api(test.url, "POST", "/v1/humans/me/totp/enroll", {
+      key: test.keys.agent,
+      body: { token },
+    });
+    expect(agent.body.code).toBe("human_key_required");
+    const key = created.body.api_key as string;
+    const wrong = await api(test.url, "POST", "/v1/humans/me/totp/enroll", {
+      key,
+      body: { token: `lse_${"A".repeat(43)}` },
+    });
+    expect(wrong.body.code).toBe("invalid_enrolment_token");
+    const [first, second] = await Promise.all(
+      [0, 1].map(() => api(test.url, "POST", "/v1/humans/me/totp/enroll", { key, body: { token } })),
+    );
+    const statuses = [first!.status, second!.status].sort();
+    expect(statuses[0]).toBe(200);
+    expect(statuses[1]).toBeGreaterThanOrEqual(403);
+    const redeemed = first!.status === 200 ? first! : second!;
+    expect(redeemed.body.totp.otpauth_uri).toMatch(/^otpauth:\/\/totp\/leash:enrolee\?secret=/);
+    const again = await api(test.url, "POST", "/v1/humans/me/totp/enroll", { key, body: { token } });
+    expect(again.status).toBe(403);
+    const listed = await api(test.url, "GET", "/v1/humans", { key: test.keys.admin });
+    expect(JSON.stringify(listed.body)).not.toContain(redeemed.body.totp.secret);
+  });
+
+  it("an expired enrolment token is refused", async () => {
+    const created = await api(test.url, "POST", "/v1/humans", {
+      key: test.keys.admin,
+      body: { id: "late-enrolee", roles: ["approver:sre"] },
+    });
+    const stored = (await test.store.getPrincipal("late-enrolee"))!;
+    await test.store.savePrincipal({
+      ...stored,
+      enrolment: { ...stored.enrolment!, expiresAt: clock.now() },
+    });
+    const expired = await api(test.url, "POST", "/v1/humans/me/totp/enroll", {
+      key: created.body.api_key,
+      body: { token: created.body.enrolment.token },
+    });
+    expect(expired.status).toBe(403);
+    expect(expired.body.code).toBe("enrolment_expired");
+  });
+
+  it("an unconfirmed device cannot approve until a first code confirms it", async () => {
+    const created = await api(test.url, "POST", "/v1/humans", {
+      key: test.keys.peopleAdmin,
       body: { id: "newbie", roles: ["approver:sre"] },
     });
-    expect(created.body.totp.otpauth_uri).toMatch(/^otpauth:\/\/totp\/leash:newbie\?secret=/);
-    const secret = created.body.totp.secret as string;
+    const enrolled = await api(test.url, "POST", "/v1/humans/me/totp/enroll", {
+      key: created.body.api_key,
+      body: { token: created.body.enrolment.token },
+    });
+    const secret = enrolled.body.totp.secret as string;
     const { approvalId } = await heldDelete("production-ops", "vol_newbie");
     const early = await approve(approvalId, created.body.api_key, currentTotp(secret, clock.now()));
     expect(early.body.code).toBe("totp_not_enrolled");

@@ -67,16 +67,23 @@ describe("secrets never reach the audit log or the logs", () => {
     });
     expect(agent.status).toBe(201);
     keep("agent key", agent.body.api_key);
+    // Made by another admin than the agent's owner, so it may approve the agent's calls.
     const human = await api(test.url, "POST", "/v1/humans", {
-      key: admin,
+      key: test.keys.peopleAdmin,
       body: { id: "sre-s", roles: ["approver:sre"] },
     });
     expect(human.status).toBe(201);
     keep("human key", human.body.api_key);
-    keep("human totp secret", human.body.totp.secret);
-    keep("otpauth uri", human.body.totp.otpauth_uri);
+    keep("enrolment token", human.body.enrolment.token);
     const sreKey = human.body.api_key as string;
-    const sreSecret = human.body.totp.secret as string;
+    const enrolled = await api(test.url, "POST", "/v1/humans/me/totp/enroll", {
+      key: sreKey,
+      body: { token: human.body.enrolment.token },
+    });
+    expect(enrolled.status).toBe(200);
+    keep("human totp secret", enrolled.body.totp.secret);
+    keep("otpauth uri", enrolled.body.totp.otpauth_uri);
+    const sreSecret = enrolled.body.totp.secret as string;
 
     clock.advance(31_000);
     const enrolCode = currentTotp(sreSecret, clock.now());
@@ -195,7 +202,8 @@ describe("secrets never reach the audit log or the logs", () => {
     expect(events).toEqual(
       expect.arrayContaining([
         "agent.create human:admin ok ",
-        "human.create human:admin ok ",
+        "human.create human:people-admin ok ",
+        "human.totp_enrol human:sre-s ok ",
         "human.totp_confirm human:sre-s ok ",
         "token.mint agent:agent-s allow ok",
         "token.mint agent:agent-s deny action_not_grantable",

@@ -24,6 +24,8 @@ export interface TestBroker {
   keys: {
     agent: string;
     admin: string;
+    /** Another admin, outside `admin`'s chain: it made the approvers, so they are independent of agent-1's owner. */
+    peopleAdmin: string;
     security: string;
     approver: string;
     approver2: string;
@@ -70,10 +72,11 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     approver2: generateTotpSecret(),
     dbaApprover: generateTotpSecret(),
   };
+  // Approvers are made by another admin than the agents' owner: nobody in the owner's chain may approve.
   const makeApprover = async (id: string, group: string, secret: string) => {
     const { principal, apiKey } = await createPrincipal(
       store,
-      { id, kind: "human", roles: [`approver:${group}`], createdBy: "admin" },
+      { id, kind: "human", roles: [`approver:${group}`], createdBy: "people-admin" },
       now,
     );
     await store.savePrincipal({ ...principal, totp: { secret, confirmed: true } });
@@ -81,6 +84,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   };
   const keys = {
     admin: await make("admin", "human", ["admin"]),
+    peopleAdmin: (await createPrincipal(store, { id: "people-admin", kind: "human", roles: ["admin"] }, now))
+      .apiKey,
     agent: await make("agent-1", "agent"),
     security: await make("sec-1", "human", ["security"]),
     approver: await makeApprover("approver-1", "sre", totpSecrets.approver),

@@ -8,7 +8,10 @@ export interface EnrolledHuman {
   totpSecret: string;
 }
 
-/** Creates a human as `adminKey` and has the human enrol and confirm a TOTP device (the code of `nowMs`). */
+/**
+ * Creates a human as `adminKey`, then, as the human, redeems the enrolment token and confirms the TOTP device with the
+ * code of `nowMs`.
+ */
 export async function createEnrolledHuman(
   url: string,
   adminKey: string,
@@ -20,7 +23,12 @@ export async function createEnrolledHuman(
   if (created.status !== 201)
     throw new Error(`creating ${id}: ${created.status} ${JSON.stringify(created.body)}`);
   const apiKey = created.body.api_key as string;
-  const totpSecret = created.body.totp.secret as string;
+  const enrolled = await api(url, "POST", "/v1/humans/me/totp/enroll", {
+    key: apiKey,
+    body: { token: created.body.enrolment.token },
+  });
+  if (enrolled.status !== 200) throw new Error(`enrolling ${id}: ${JSON.stringify(enrolled.body)}`);
+  const totpSecret = enrolled.body.totp.secret as string;
   const confirmed = await api(url, "POST", "/v1/humans/me/totp/confirm", {
     key: apiKey,
     body: { totp: currentTotp(totpSecret, nowMs) },

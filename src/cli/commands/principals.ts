@@ -51,11 +51,11 @@ export function registerPrincipalCommands(program: Command): void {
     .description("manage humans (needs an admin key in LEASH_HUMAN_KEY)");
   humans
     .command("create")
-    .description("create a human and print its key once")
+    .description("create a human and print its key and one-time enrolment token once")
     .requiredOption("--id <id>", "human id")
     .requiredOption("--roles <roles>", "comma-separated: admin, security, approver:<group>", parseList)
     .action(async (options: { id: string; roles: string[] }) => {
-      const { body } = await callApi<{ totp: { otpauth_uri: string } }>(
+      const { body } = await callApi<{ enrolment: { expires_at: string } }>(
         apiClientFromEnv("LEASH_HUMAN_KEY"),
         "POST",
         "/v1/humans",
@@ -63,12 +63,28 @@ export function registerPrincipalCommands(program: Command): void {
       );
       print(body);
       process.stderr.write(
-        "The api_key and TOTP secret are shown once. Scan this with the authenticator app:\n",
+        `The api_key and enrolment token are shown once. Give both to ${options.id}, who enrols their own ` +
+          `authenticator before ${body.enrolment.expires_at} with: LEASH_HUMAN_KEY=<their key> leash humans enroll ` +
+          "--token <enrolment token>. Nobody else ever sees their TOTP secret.\n",
       );
+    });
+  humans
+    .command("enroll")
+    .description(
+      "redeem your one-time enrolment token for your TOTP secret (LEASH_HUMAN_KEY is your own key); shown once",
+    )
+    .requiredOption("--token <lse_…>", "the enrolment token your admin gave you")
+    .action(async (options: { token: string }) => {
+      const { body } = await callApi<{ totp: { otpauth_uri: string } }>(
+        apiClientFromEnv("LEASH_HUMAN_KEY"),
+        "POST",
+        "/v1/humans/me/totp/enroll",
+        { token: options.token },
+      );
+      print(body);
+      process.stderr.write("Scan this with your authenticator app (or type the secret in):\n");
       qrcode.generate(body.totp.otpauth_uri, { small: true }, (qr) => process.stderr.write(`${qr}\n`));
-      process.stderr.write(
-        "Then confirm enrolment with: leash humans confirm-totp --code <code> (as that human)\n",
-      );
+      process.stderr.write("Then confirm enrolment with: leash humans confirm-totp --code <code>\n");
     });
   humans
     .command("confirm-totp")

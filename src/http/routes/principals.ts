@@ -1,10 +1,11 @@
 // /v1/agents and /v1/humans: admins create, list, disable and re-key principals. Keys are shown once.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { acceptTotp, generateTotpSecret, otpauthUri } from "../../approvals/totp.ts";
+import { acceptTotp } from "../../approvals/totp.ts";
 import { humanActor, recordPrincipalChange } from "../../audit/audit-trail.ts";
 import type { BrokerContext } from "../../broker/context.ts";
 import { disablePrincipal } from "../../enforce/revoke.ts";
+import { newEnrolment, redeemEnrolment } from "../../principals/enrolment.ts";
 import {
   createPrincipal,
   publicView,
@@ -113,18 +114,27 @@ export const principalRoutes =
       {
         schema: {
           tags: ["humans"],
-          summary: "Create a human (key and TOTP secret shown once)",
+          summary:
+            "Create a human (key shown once); the human redeems the one-time enrolment token for their TOTP secret",
           body: newHuman,
-          successes: { 201: "Created; api_key and the TOTP secret are shown this once" },
+          successes: {
+            201: "Created; api_key and enrolment.token are shown this once. The TOTP secret is never shown here",
+          },
           problems: [400, 401, 403, 409, 413, 415, 503],
         },
       },
       async (request, reply) => {
         const admin = await requireHuman(context, request, []);
-        const totpSecret = generateTotpSecret();
+        const enrolment = newEnrolment(context.clock.now());
         const { principal, apiKey } = await createPrincipal(
           context.store,
-          { id: request.body.id, kind: "human", roles: request.body.roles, createdBy: admin.id, totpSecret },
+          {
+            id: request.body.id,
+            kind: "human",
+            roles: request.body.roles,
+            createdBy: admin.id,
+            enrolment: enrolment.record,
+          },
           context.clock.now(),
         );
         await recordPrincipalChange(context, "create", principal, humanActor(admin.id), {
@@ -133,8 +143,31 @@ export const principalRoutes =
         return reply.code(201).send({
           ...publicView(principal),
           api_key: apiKey,
-          totp: { secret: totpSecret, otpauth_uri: otpauthUri(principal.id, totpSecret), confirmed: false },
+          enrolment: {
+            token: enrolment.token,
+            expires_at: new Date(enrolment.record.expiresAt).toISOString(),
+          },
         });
+      },
+    );
+
+    app.post(
+      "/v1/humans/me/totp/enroll",
+      {
+        schema: {
+          tags: ["humans"],
+          summary:
+            "Redeem your one-time enrolment token (human key as Bearer) for your TOTP secret and otpauth URI, shown once",
+          body: z.object({ token: z.string().min(1).max(128) }).strict(),
+          problems: [400, 401, 403, 409, 413, 415, 503],
+        },
+      },
+      async (request) => {
+        const human = await authenticateHuman(context, request);
+        const { secret, otpauthUri } = await redeemEnrolment(context, human, request.body.token, {
+          requestId: request.id,
+        });
+        return { id: human.id, totp: { secret, otpauth_uri: otpauthUri, confirmed: false } };
       },
     );
 

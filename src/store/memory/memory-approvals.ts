@@ -62,6 +62,13 @@ export class MemoryApprovals implements ApprovalStore {
     return true;
   }
 
+  async claimEnrolment(tokenHash: string, ttlMs: number): Promise<boolean> {
+    const key = `enrolment-used:${tokenHash}`;
+    if (this.read(key) !== null) return false;
+    this.write(key, "1", ttlMs);
+    return true;
+  }
+
   async beginTotpAttempt(humanId: string, limit: TotpAttemptLimit): Promise<TotpAttemptStart> {
     const lockLeft = this.timeLeft(`totp-lock:${humanId}`);
     if (lockLeft > 0) return { allowed: false, retryAfterMs: lockLeft };

@@ -144,6 +144,15 @@ export class RedisApprovals implements ApprovalStore {
     });
   }
 
+  claimEnrolment(tokenHash: string, ttlMs: number): Promise<boolean> {
+    return failClosed(async () => {
+      const [claimed] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        pipeline.set(approvalKeys.enrolmentUsed(tokenHash), "1", "PX", ms(ttlMs), "NX"),
+      );
+      return claimed === "OK";
+    });
+  }
+
   beginTotpAttempt(humanId: string, limit: TotpAttemptLimit): Promise<TotpAttemptStart> {
     return failClosed(async () => {
       const [charged, left] = (await this.client.eval(
