@@ -10,7 +10,7 @@ import {
   parse,
   print,
   type SelectionSetNode,
-  valueFromASTUntyped,
+  type ValueNode,
 } from "graphql";
 import { type ActionCall, type CallMapping, refuseMapping } from "./action-call.ts";
 import type { ActionMapping, GraphqlRule } from "./config.ts";
@@ -119,7 +119,7 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
       // No prototype: an argument or variable named __proto__ is just a name.
       const args: Record<string, unknown> = Object.create(null);
       for (const argument of field.arguments ?? []) {
-        args[argument.name.value] = valueFromASTUntyped(argument.value, operationVariables);
+        args[argument.name.value] = literalValue(argument.value, operationVariables);
       }
       const rendered = renderTemplate(mapping.resource, { env: environment, args });
       if (!rendered.ok) {
@@ -170,10 +170,39 @@ function withDefaults(
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
     if (!Object.hasOwn(provided, name) && definition.defaultValue) {
-      variables[name] = valueFromASTUntyped(definition.defaultValue);
+      variables[name] = literalValue(definition.defaultValue, Object.create(null));
     }
   }
   return variables;
+}
+
+/**
+ * An argument's value as the upstream will see it. Int and Float literals stay their source text: as JavaScript
+ * numbers `9007199254740993` would read as …992, `-0` as `0` and `1e21` as `1e+21`, while graphql-js turns an Int
+ * literal given for an ID into exactly its text. The forwarded document is printed from the same nodes, so it
+ * carries the same literal.
+ */
+function literalValue(node: ValueNode, variables: Record<string, unknown>): unknown {
+  switch (node.kind) {
+    case Kind.INT:
+    case Kind.FLOAT:
+    case Kind.STRING:
+    case Kind.ENUM:
+      return node.value;
+    case Kind.BOOLEAN:
+      return node.value;
+    case Kind.NULL:
+      return null;
+    case Kind.VARIABLE:
+      return Object.hasOwn(variables, node.name.value) ? variables[node.name.value] : undefined;
+    case Kind.LIST:
+      return node.values.map((item) => literalValue(item, variables));
+    case Kind.OBJECT: {
+      const object: Record<string, unknown> = Object.create(null);
+      for (const field of node.fields) object[field.name.value] = literalValue(field.value, variables);
+      return object;
+    }
+  }
 }
 
 class FragmentError extends Error {

@@ -101,6 +101,10 @@ export function renderTemplate(template: ResourceTemplate, values: TemplateValue
     if (typeof value !== "string" && !(typeof value === "number" && Number.isFinite(value))) {
       return { ok: false, problem: `${label} is not a string or a number` };
     }
+    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      // JSON numbers past 2^53 were rounded when parsed: the id the agent wrote is not the one it would name.
+      return { ok: false, problem: `${label} is an integer too large to carry exactly; send it as a string` };
+    }
     const text = String(value);
     if (!SAFE_VALUE.test(text)) {
       return {

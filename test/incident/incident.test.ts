@@ -62,7 +62,19 @@ beforeAll(async () => {
   const example = parseYaml(await readFile("examples/proxy.yaml", "utf8"));
   example.port = 0;
   example.hold_timeout = "30s";
-  for (const upstream of example.upstreams) upstream.target = platform.url;
+  for (const upstream of example.upstreams) {
+    upstream.target = platform.url;
+    // The platform's REST endpoint for taking a backup, which (like Rails and Laravel) honours method overrides.
+    upstream.rules = [
+      ...upstream.rules,
+      {
+        method: "POST",
+        path: "/v1/volumes/:id/backups",
+        action: "backup:create",
+        resource: "railway:prj_demo/env/{env}/volume/:id",
+      },
+    ];
+  }
   const dir = await mkdtemp(join(tmpdir(), "leash-incident-"));
   const configFile = join(dir, "proxy.yaml");
   await writeFile(configFile, stringifyYaml(example));
@@ -193,6 +205,56 @@ describe("the incident, replayed through leash proxy", () => {
     });
     expect(platform.calls.length).toBe(before);
     expect(platform.volumes.get("vol_prod_db")!.backups).toHaveLength(2);
+  });
+
+  it("   a backup:create that asks the platform to run it as DELETE is refused, wherever the override hides", async () => {
+    const agent = await agentFor("staging-fix", "take a backup of the staging volume");
+    const url = stagingUrl.replace(/\/graphql\/v2$/, "/v1/volumes/vol_stg_5/backups");
+    const before = platform.calls.length;
+    const taken = await agent.request(url, { method: "POST", body: "" });
+    expect(taken.status).toBe(201);
+    expect(platform.volumes.get("vol_stg_5")!.backups).toHaveLength(2);
+    const attempts: { query: string; headers: Record<string, string>; body: string }[] = [
+      { query: "", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "_method=DELETE" },
+      { query: "?.method=DELETE", headers: {}, body: "" },
+      { query: "", headers: { X_HTTP_METHOD_OVERRIDE: "DELETE" }, body: "" },
+    ];
+    for (const attempt of attempts) {
+      const response = await agent.raw(`${url}${attempt.query}`, {
+        method: "POST",
+        headers: attempt.headers,
+        body: attempt.body,
+      });
+      expect(response.status, JSON.stringify(attempt)).toBe(400);
+      expect(response.json().code).toBe("method_override_refused");
+    }
+    expect(platform.calls.length).toBe(before + 1);
+    expect(platform.volumes.get("vol_stg_5")!.backups).toHaveLength(2);
+  });
+
+  it("   a 64-bit volume id: the approver sees the id the platform deletes, not a rounded one", async () => {
+    platform.addVolume("9007199254740993", "production", ["bak_big_1"]);
+    platform.addVolume("9007199254740992", "production", ["bak_big_2"]);
+    const agent = await agentFor("production-ops", "remove the volume 9007199254740993");
+    const held = agent.graphql(productionUrl, "mutation { volumeDelete(volumeId: 9007199254740993) }");
+    const approval = await pendingApproval(production("volume/9007199254740993"));
+    // Each TOTP code is accepted once, and part 3 used this step's: the next step's code is valid too.
+    let approved: { status: number; body: { code?: string } } | undefined;
+    for (const step of [0, 1, -1]) {
+      const totp = authenticator
+        .clone({ epoch: Date.now() + step * 30_000 })
+        .generate(leash.approver_totp_secret);
+      approved = await api(leash.url, "POST", `/v1/approvals/${approval.id}/approve`, {
+        key: leash.approver_key,
+        body: { totp },
+      });
+      if (approved.body.code !== "totp_replayed") break;
+    }
+    expect(approved!.status, JSON.stringify(approved!.body)).toBe(200);
+    const response = await held;
+    expect(response.json()).toEqual({ data: { volumeDelete: true } });
+    expect(platform.volumes.has("9007199254740993")).toBe(false);
+    expect(platform.volumes.get("9007199254740992")!.backups).toHaveLength(1);
   });
 
   it("4. no scope can obtain backup:delete, and backupDelete is refused for every token", async () => {

@@ -244,3 +244,34 @@ describe("GraphQL rules", () => {
     });
   });
 });
+
+describe("GraphQL number literals", () => {
+  it("name the resource by the literal's source text, and the forwarded document carries the same literal", () => {
+    for (const literal of ["9007199254740993", "18446744073709551615", "1e21", "1E21", "1.10", "0", "123"]) {
+      const result = gql(`mutation { volumeDelete(volumeId: ${literal}) }`);
+      if (!result.ok) throw new Error(`${literal}: ${result.detail}`);
+      expect(result.calls[0]!.resource, literal).toBe(staging(`volume/${literal}`));
+      expect(result.request.query, literal).toContain(`volumeDelete(volumeId: ${literal})`);
+    }
+    // Through a variable's default and inside an input object too.
+    expect(calls("mutation($v: ID = 9007199254740993) { volumeDelete(volumeId: $v) }")[0]!.resource).toBe(
+      staging("volume/9007199254740993"),
+    );
+    expect(calls("mutation { volumeCreate(input: {name: 9007199254740993}) { id } }")[0]!.resource).toBe(
+      staging("volume/9007199254740993"),
+    );
+  });
+
+  it("refuses literals that cannot stand in a segment, and JSON integers rounded on parsing", () => {
+    const negative = gql("mutation { volumeDelete(volumeId: -0) }");
+    expect(negative.ok ? "ok" : negative.code).toBe("unresolvable_resource");
+    const rounded = gql("mutation($v: ID!) { volumeDelete(volumeId: $v) }", {
+      v: JSON.parse("9007199254740993"),
+    });
+    expect(rounded.ok ? "ok" : rounded.code).toBe("unresolvable_resource");
+    // A safe JSON integer is what it says, and is forwarded as the same number.
+    expect(calls("mutation($v: ID!) { volumeDelete(volumeId: $v) }", { v: 42 })[0]!.resource).toBe(
+      staging("volume/42"),
+    );
+  });
+});

@@ -218,6 +218,31 @@ describe("method overrides, against a platform that honours them like Rails, Lar
   });
 });
 
+describe("GraphQL ids past 2^53, against graphql-js's ID coercion", () => {
+  it("authorizes the id the platform deletes, and forwards the same literal", async () => {
+    platform.addVolume("9007199254740993", "staging", ["bak_big_1"]);
+    platform.addVolume("9007199254740992", "staging", ["bak_big_2"]);
+    const url = `${proxy.url("gql-staging")}/graphql`;
+    const mutation = "mutation { volumeDelete(volumeId: 9007199254740993) }";
+    const reader = new Agent(
+      (await mintToken(broker, { scope: "staging-fix", task: { intent: "look" }, actions: ["volume:read"] }))
+        .token,
+    );
+    const refused = await reader.graphql(url, mutation);
+    expect(refused.status).toBe(403);
+    expect(refused.json().errors[0].extensions.resource).toBe(
+      "railway:prj_demo/env/staging/volume/9007199254740993",
+    );
+
+    const agent = await stagingAgent();
+    const deleted = await agent.graphql(url, mutation);
+    expect(deleted.json()).toEqual({ data: { volumeDelete: true } });
+    expect(platform.callsWithField("volumeDelete")[0]!.body).toContain("9007199254740993");
+    expect(platform.volumes.has("9007199254740993")).toBe(false);
+    expect(platform.volumes.has("9007199254740992")).toBe(true);
+  });
+});
+
 describe("refusals", () => {
   it("401 without a task token, 403 for a path no rule maps, 400 for ambiguous paths; none forwarded", async () => {
     const agent = await stagingAgent();
