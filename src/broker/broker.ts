@@ -57,7 +57,16 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
   metrics.readFrom({
     approvalsPending: async () => (await parts.store.approvals.pendingIds()).length,
     vaultRevocationBacklog: () => parts.store.leases.backlog(),
+    vaultTokenTtlSeconds: () => parts.vault?.tokens.ttlSeconds() ?? null,
   });
+  if (parts.vault) {
+    parts.vault.tokens.observe({
+      login: (result) => metrics.vaultLogins.inc({ result }),
+      renewal: (result) => metrics.vaultTokenRenewals.inc({ result }),
+    });
+    // Not fatal: Vault may still be starting; the keeper retries, mints answer 503 and /readyz says why.
+    await parts.vault.start();
+  }
   const context: BrokerContext = {
     ...parts,
     approvalEvents: parts.approvalEvents ?? ignoreApprovalEvents,
@@ -107,6 +116,7 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
     async close() {
       clearInterval(sweeper);
       await leaseRevoker?.stop();
+      parts.vault?.stop();
       await auditSealer.stop();
       await app.close();
       await parts.store.close();

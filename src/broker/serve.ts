@@ -2,7 +2,7 @@
 import { WebhookApprovalEvents } from "../approvals/webhook.ts";
 import { recordKeyEvent, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import { systemClock } from "../clock/clock.ts";
-import { ConfigError, type LeashConfig } from "../config/config.ts";
+import type { LeashConfig } from "../config/config.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
 import { loadKeyRings } from "../keys/key-directory.ts";
 import { createLogger } from "../log/logger.ts";
@@ -10,12 +10,14 @@ import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import { redisTarget } from "../store/redis/redis-client.ts";
 import { connectConfiguredStore } from "../store/redis/redis-store.ts";
 import { VaultCredentialsClient } from "../vault/vault-client.ts";
+import { vaultOptionsFromConfig } from "../vault/vault-settings.ts";
 import { assembleBroker, type Broker } from "./broker.ts";
 import { ScopeRegistry } from "./scope-registry.ts";
 
 export async function startServeBroker(config: LeashConfig): Promise<{ broker: Broker; url: string }> {
   const logger = createLogger(config.LOG_LEVEL);
-  const vault = vaultFromConfig(config);
+  const vaultOptions = vaultOptionsFromConfig(config);
+  const vault = vaultOptions ? new VaultCredentialsClient({ ...vaultOptions, logger }) : undefined;
   const scopes = await ScopeRegistry.open(config.LEASH_SCOPES_DIR);
   const environments = [...scopes.current().environments.keys()];
   const maxTtl = Math.max(...[...scopes.current().environments.values()].map((env) => env.max_ttl));
@@ -78,16 +80,6 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
   process.on("SIGHUP", () => void reloadOnHangup(broker, config, maxTtl));
   logger.info({ url, revocation_marker_ttl_ms: revocationTtlMs(broker.context) }, "leash serving");
   return { broker, url };
-}
-
-function vaultFromConfig(config: LeashConfig): VaultCredentialsClient | undefined {
-  if (!config.VAULT_ADDR) return undefined;
-  if (!config.VAULT_TOKEN) throw new ConfigError("VAULT_TOKEN: required when VAULT_ADDR is set");
-  return new VaultCredentialsClient({
-    endpoint: config.VAULT_ADDR,
-    token: config.VAULT_TOKEN,
-    timeoutMs: config.VAULT_TIMEOUT_MS,
-  });
 }
 
 /** SIGHUP: re-read scope files and signing keys (after `leash keys rotate`); a failure keeps what is running. */

@@ -47,7 +47,57 @@ const configSchema = z.object({
   LEASH_SCOPES_DIR: z.string().min(1).default("scopes"),
   LEASH_SIGNING_ALG: z.enum(SIGNING_ALGORITHMS).default("EdDSA"),
   VAULT_ADDR: z.url({ error: "expected Vault's URL, like http://127.0.0.1:8200" }).optional(),
+  /**
+   * How leash gets its own Vault token (docs/vault.md): `token` (VAULT_TOKEN, the default), `approle`
+   * (VAULT_ROLE_ID + VAULT_SECRET_ID or VAULT_SECRET_ID_FILE), `kubernetes` (VAULT_AUTH_ROLE + the service-account
+   * token file) or `jwt` (VAULT_AUTH_ROLE + VAULT_AUTH_JWT_FILE). A login method logs in again whenever the token
+   * cannot be renewed further.
+   */
+  VAULT_AUTH_METHOD: z.enum(["token", "approle", "kubernetes", "jwt"]).default("token"),
   VAULT_TOKEN: z.string().min(1).optional(),
+  /** Where the auth method is mounted; default `approle`, `kubernetes` or `jwt`. */
+  VAULT_AUTH_MOUNT: z
+    .string()
+    .regex(/^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/, {
+      error: "expected a mount path like approle or k8s/prod",
+    })
+    .optional(),
+  VAULT_ROLE_ID: z.string().min(1).optional(),
+  VAULT_SECRET_ID: z.string().min(1).optional(),
+  /** A file holding the AppRole secret id, read at each login (so it can be rotated without a restart). */
+  VAULT_SECRET_ID_FILE: z.string().min(1).optional(),
+  /** The Kubernetes or JWT auth role leash logs in as. */
+  VAULT_AUTH_ROLE: z.string().min(1).optional(),
+  /**
+   * The JWT presented at each login: for `kubernetes` the service-account token (default
+   * /var/run/secrets/kubernetes.io/serviceaccount/token), for `jwt` required. Read again at every login.
+   */
+  VAULT_AUTH_JWT_FILE: z.string().min(1).optional(),
+  /** /readyz fails when leash's Vault token has less than this left (a token that does not expire passes). */
+  VAULT_TOKEN_MIN_TTL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** Vault Enterprise namespace, sent as X-Vault-Namespace on every call. */
+  VAULT_NAMESPACE: z.string().min(1).optional(),
+  /** PEM file of the CA(s) that sign Vault's certificate, instead of the system CAs. */
+  VAULT_CACERT: z.string().min(1).optional(),
+  /** A directory of PEM CA files, instead of the system CAs (with VAULT_CACERT: both). */
+  VAULT_CAPATH: z.string().min(1).optional(),
+  /** Client certificate and key (PEM files) for Vault listeners that require TLS client authentication. */
+  VAULT_CLIENT_CERT: z.string().min(1).optional(),
+  VAULT_CLIENT_KEY: z.string().min(1).optional(),
+  /** The name Vault's certificate must carry (and SNI), when it differs from VAULT_ADDR's host. */
+  VAULT_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Skip verifying Vault's certificate: parsed as a boolean (1/t/true/0/f/false, as Vault's CLI does). */
+  VAULT_SKIP_VERIFY: z
+    .string()
+    .transform((value, ctx) => {
+      const parsed = parseBoolean(value);
+      if (parsed === null) {
+        ctx.addIssue({ code: "custom", message: `expected true or false, got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .default(false),
   /** Bound on each Vault call, so a hung Vault fails a mint quickly (503 vault_unavailable). */
   VAULT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_500),
   /**
@@ -122,7 +172,43 @@ export function loadConfig(env: NodeJS.ProcessEnv, required: (keyof LeashConfig)
     if (parsed.data[name] === undefined) throw new ConfigError(`${name}: required, not set`);
   }
   checkRedisTopology(env, parsed.data);
+  checkVaultIdentity(parsed.data);
   return parsed.data as LeashConfig;
+}
+
+/** Go's strconv.ParseBool, which Vault's own tools use for VAULT_SKIP_VERIFY; null for anything else. */
+function parseBoolean(value: string): boolean | null {
+  if (["1", "t", "T", "true", "TRUE", "True"].includes(value)) return true;
+  if (["0", "f", "F", "false", "FALSE", "False", ""].includes(value)) return false;
+  return null;
+}
+
+/** With VAULT_ADDR, the auth method has what it needs, and only what it uses (a stray setting is a mistake). */
+function checkVaultIdentity(config: Partial<LeashConfig>): void {
+  if (!config.VAULT_ADDR) return;
+  const method = config.VAULT_AUTH_METHOD ?? "token";
+  const need = (name: keyof LeashConfig, why: string) => {
+    if (config[name] === undefined) throw new ConfigError(`${name}: required with ${why}`);
+  };
+  if (method === "token") need("VAULT_TOKEN", "VAULT_AUTH_METHOD=token (the default) and VAULT_ADDR");
+  if (method === "approle") {
+    need("VAULT_ROLE_ID", "VAULT_AUTH_METHOD=approle");
+    if ((config.VAULT_SECRET_ID === undefined) === (config.VAULT_SECRET_ID_FILE === undefined)) {
+      throw new ConfigError(
+        "VAULT_SECRET_ID, VAULT_SECRET_ID_FILE: set exactly one with VAULT_AUTH_METHOD=approle",
+      );
+    }
+  }
+  if (method === "kubernetes" || method === "jwt") need("VAULT_AUTH_ROLE", `VAULT_AUTH_METHOD=${method}`);
+  if (method === "jwt") need("VAULT_AUTH_JWT_FILE", "VAULT_AUTH_METHOD=jwt");
+  if (method !== "token" && config.VAULT_TOKEN !== undefined) {
+    throw new ConfigError(
+      `VAULT_TOKEN: not used with VAULT_AUTH_METHOD=${method} (leash logs in for its own token); unset it`,
+    );
+  }
+  if ((config.VAULT_CLIENT_CERT === undefined) !== (config.VAULT_CLIENT_KEY === undefined)) {
+    throw new ConfigError("VAULT_CLIENT_CERT, VAULT_CLIENT_KEY: set both or neither");
+  }
 }
 
 /** One way to reach Redis: a URL, a Cluster or Sentinels; and a WAIT that ends before the command times out. */

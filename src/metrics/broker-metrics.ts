@@ -7,6 +7,8 @@ import type { LeaseRevocationBacklog } from "../store/leases.ts";
 export interface MetricSources {
   approvalsPending(): Promise<number>;
   vaultRevocationBacklog(): Promise<LeaseRevocationBacklog>;
+  /** Seconds left on leash's own Vault token: null without one, Infinity for one that does not expire. */
+  vaultTokenTtlSeconds?(): number | null;
 }
 
 /** Latency buckets (seconds) around what authorize and mint take: sub-millisecond to a slow Vault read. */
@@ -84,6 +86,18 @@ export class BrokerMetrics {
     help: "Requests refused with 503 because the store (Redis) failed or timed out",
     registers: [this.registry],
   });
+  readonly vaultLogins = new Counter({
+    name: "leash_vault_logins_total",
+    help: "Logins to Vault for leash's own token (AppRole, Kubernetes, JWT) by result (ok, failed)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly vaultTokenRenewals = new Counter({
+    name: "leash_vault_token_renewals_total",
+    help: "Renewals of leash's own Vault token by result (ok, capped at its max ttl, failed, refused: token gone)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
   readonly httpRequests = new Counter({
     name: "leash_http_requests_total",
     help: "HTTP requests by method, route and status",
@@ -113,6 +127,16 @@ export class BrokerMetrics {
         this.set({ state: "queued" }, backlog.queued);
         this.set({ state: "attempted" }, backlog.attempted);
         this.set({ state: "scheduled" }, backlog.scheduled);
+      },
+    });
+    new Gauge({
+      name: "leash_vault_token_ttl_seconds",
+      help: "Seconds left on leash's own Vault token (0: no valid token; absent: a token that does not expire)",
+      registers: [this.registry],
+      collect() {
+        const ttl = metrics.sources?.vaultTokenTtlSeconds?.();
+        if (ttl === undefined || ttl === Number.POSITIVE_INFINITY) return;
+        this.set(ttl ?? 0);
       },
     });
   }

@@ -60,7 +60,10 @@ export async function readTaskCredentials(
 
   const startedAt = context.clock.now();
   const mustEndBy = spec.ttl === undefined ? tokenExpiresAt : Math.min(tokenExpiresAt, startedAt + spec.ttl);
-  const credentials = await vault.readDynamicCredentials(spec.path);
+  // The lease lives until mustEndBy at most (renewed below, or revoked by leash): so must the token reading it.
+  const credentials = await vault.readDynamicCredentials(spec.path, undefined, {
+    leaseNeededUntil: mustEndBy,
+  });
   let vaultExpiresAt = credentials.vaultExpiresAt;
   // Vault counts a renewal's increment from when it renews: plan as if that were a moment later, so the renewed
   // lease still ends by the token even if the renewal takes that long to arrive.

@@ -1,20 +1,23 @@
 // The Vault client leash uses for dynamic credentials, leases and KV v2 reads: a thin layer over node-vault.
-import vault from "node-vault";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { type Clock, systemClock } from "../clock/clock.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { planLeaseEnd } from "./lease-plan.ts";
+import { type VaultConnection, VaultTransport } from "./vault-connection.ts";
 import { type VaultOperation, vaultErrorToLeashError } from "./vault-error.ts";
+import type { VaultAuth } from "./vault-login.ts";
+import { VaultTokenKeeper, type VaultTokenKeeperOptions } from "./vault-token.ts";
 
-export interface VaultClientOptions {
-  /** Base address, e.g. `http://127.0.0.1:8200` (VAULT_ADDR). */
-  endpoint: string;
-  /** Vault token (VAULT_TOKEN); sent as `X-Vault-Token`, never put in an error message. */
-  token: string;
-  namespace?: string;
-  /** Bound on each request, so a hung Vault fails closed quickly. */
-  timeoutMs?: number;
+export interface VaultClientOptions extends VaultConnection {
+  /** A given Vault token (VAULT_TOKEN); sent as `X-Vault-Token`, never put in an error message. */
+  token?: string;
+  /** How leash obtains its token, instead of `token`: a login method (docs/vault.md). */
+  auth?: VaultAuth;
   clock?: Clock;
+  logger?: Logger;
+  /** Token upkeep: readiness threshold, check interval, retry delay. */
+  tokenOptions?: Omit<VaultTokenKeeperOptions, "clock" | "logger">;
 }
 
 export interface DynamicCredentials {
@@ -60,8 +63,6 @@ export interface KvSecret {
   version: number | null;
 }
 
-const DEFAULT_TIMEOUT_MS = 2_500;
-
 const secretEnvelope = z.object({
   lease_id: z.string().default(""),
   renewable: z.boolean().default(false),
@@ -103,33 +104,54 @@ const kvRead = z.object({
 const VAULT_PATH = /^[A-Za-z0-9_.@-]+(?:\/[A-Za-z0-9_.@-]+)*$/;
 
 export class VaultCredentialsClient {
-  readonly #vault: vault.client;
-  readonly #token: string;
-  readonly #timeoutMs: number;
+  readonly #transport: VaultTransport;
   readonly #clock: Clock;
+  /** leash's own Vault token: looked up, renewed, replaced by a new login; see VaultTokenKeeper. */
+  readonly tokens: VaultTokenKeeper;
 
   constructor(options: VaultClientOptions) {
-    this.#token = options.token;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#clock = options.clock ?? systemClock;
-    this.#vault = vault({
-      apiVersion: "v1",
-      endpoint: options.endpoint,
-      token: options.token,
-      ...(options.namespace ? { namespace: options.namespace } : {}),
-      requestOptions: { timeout: this.#timeoutMs },
+    this.#transport = new VaultTransport(options);
+    const auth = options.auth ?? (options.token ? { method: "token" as const, token: options.token } : null);
+    if (!auth)
+      throw new LeashError("vault_not_configured", 500, "a Vault client needs a token or a login method");
+    this.tokens = new VaultTokenKeeper(auth, this.#transport, {
+      ...options.tokenOptions,
+      clock: this.#clock,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
+  }
+
+  /** Obtains the token (login or lookup) and starts keeping it alive; a failure is logged, not thrown. */
+  start(): Promise<void> {
+    return this.tokens.start();
+  }
+
+  stop(): void {
+    this.tokens.stop();
+    this.#transport.close();
   }
 
   /**
    * Reads dynamic credentials (`database/creds/<role>` or any engine returning username/password).
    * With `ttlMs` (what is left of the task token), a lease Vault would keep longer gets `revokeAt` set to the
-   * token's end: see planLeaseEnd.
+   * token's end: see planLeaseEnd. With `leaseNeededUntil`, the read uses a token that lives at least that
+   * long, since Vault revokes a token's leases with it.
    */
-  async readDynamicCredentials(path: string, ttlMs?: number): Promise<DynamicCredentials> {
+  async readDynamicCredentials(
+    path: string,
+    ttlMs?: number,
+    options: { leaseNeededUntil?: number } = {},
+  ): Promise<DynamicCredentials> {
     const mustEndBy = ttlMs === undefined ? null : this.#clock.now() + requirePositive(ttlMs, "ttlMs");
     const operation = { action: "reading", path: checkPath(path) };
-    const body = await this.#call(operation, () => this.#vault.read(operation.path, this.#requestOptions()));
+    const neededUntil = options.leaseNeededUntil ?? mustEndBy;
+    const token =
+      neededUntil === null ? await this.tokens.token() : await this.tokens.tokenCovering(neededUntil);
+    const body = await this.#call(operation, token, () =>
+      this.#transport.client.read(operation.path, this.#transport.options(token)),
+    );
+    if (neededUntil !== null) this.tokens.noteLease(token, neededUntil);
     const received = this.#clock.now();
     const envelope = parse(secretEnvelope, body, operation);
     const data = envelope.data ?? {};
@@ -164,8 +186,9 @@ export class VaultCredentialsClient {
   /** Revokes a lease; Vault runs the engine's revocation (for a database: the role is dropped). */
   async revokeLease(leaseId: string): Promise<void> {
     const operation = { action: "revoking lease", path: requireLeaseId(leaseId) };
-    await this.#call(operation, () =>
-      this.#vault.revoke({ lease_id: leaseId, requestOptions: this.#requestOptions() }),
+    const token = await this.tokens.token();
+    await this.#call(operation, token, () =>
+      this.#transport.client.revoke({ lease_id: leaseId, requestOptions: this.#transport.options(token) }),
     );
   }
 
@@ -174,11 +197,12 @@ export class VaultCredentialsClient {
     const path = checkPath(prefix);
     const operation = { action: "revoking leases under", path };
     // node-vault's revokePrefix still uses the pre-0.9 `sys/revoke-prefix` path; use the documented one.
-    await this.#call(operation, () =>
-      this.#vault.request({
+    const token = await this.tokens.token();
+    await this.#call(operation, token, () =>
+      this.#transport.client.request({
         path: `/sys/leases/revoke-prefix/${path}`,
         method: "PUT",
-        ...this.#requestOptions(),
+        ...this.#transport.options(token),
       }),
     );
   }
@@ -187,8 +211,13 @@ export class VaultCredentialsClient {
   async renewLease(leaseId: string, incrementMs: number): Promise<RenewedLease> {
     const operation = { action: "renewing lease", path: requireLeaseId(leaseId) };
     const increment = Math.max(1, Math.floor(requirePositive(incrementMs, "incrementMs") / 1000));
-    const body = await this.#call(operation, () =>
-      this.#vault.renew({ lease_id: leaseId, increment, requestOptions: this.#requestOptions() }),
+    const token = await this.tokens.token();
+    const body = await this.#call(operation, token, () =>
+      this.#transport.client.renew({
+        lease_id: leaseId,
+        increment,
+        requestOptions: this.#transport.options(token),
+      }),
     );
     const received = this.#clock.now();
     const renewed = parse(renewal, body, operation);
@@ -204,8 +233,8 @@ export class VaultCredentialsClient {
   async health(): Promise<VaultHealth> {
     const operation = { action: "checking", path: "sys/health" };
     // node-vault resolves with the body for every sys/health status (429, 501, 503 included).
-    const body = await this.#call(operation, () =>
-      this.#vault.health({ requestOptions: this.#requestOptions() }),
+    const body = await this.#call(operation, null, () =>
+      this.#transport.client.health({ requestOptions: this.#transport.options() }),
     );
     return parse(health, body, operation);
   }
@@ -213,8 +242,9 @@ export class VaultCredentialsClient {
   /** The token leash runs with: its policies and when it expires. */
   async lookupSelf(): Promise<VaultTokenInfo> {
     const operation = { action: "looking up", path: "auth/token/lookup-self" };
-    const body = await this.#call(operation, () =>
-      this.#vault.tokenLookupSelf({ requestOptions: this.#requestOptions() }),
+    const token = await this.tokens.token();
+    const body = await this.#call(operation, token, () =>
+      this.#transport.client.tokenLookupSelf({ requestOptions: this.#transport.options(token) }),
     );
     const received = this.#clock.now();
     const { data } = parse(tokenSelf, body, operation);
@@ -228,7 +258,10 @@ export class VaultCredentialsClient {
   /** Reads the current version of a KV v2 secret: `readKv("upstreams/railway")` reads `secret/data/upstreams/railway`. */
   async readKv(path: string, mount = "secret"): Promise<KvSecret> {
     const operation = { action: "reading", path: `${checkPath(mount)}/data/${checkPath(path)}` };
-    const body = await this.#call(operation, () => this.#vault.read(operation.path, this.#requestOptions()));
+    const token = await this.tokens.token();
+    const body = await this.#call(operation, token, () =>
+      this.#transport.client.read(operation.path, this.#transport.options(token)),
+    );
     const read = parse(kvRead, body, operation);
     if (read.data.data === null) {
       // A deleted (soft-deleted) version answers with data: null.
@@ -237,15 +270,21 @@ export class VaultCredentialsClient {
     return { data: read.data.data, version: read.data.metadata?.version ?? null };
   }
 
-  #requestOptions(): { timeout: number } {
-    return { timeout: this.#timeoutMs };
-  }
-
-  async #call(operation: VaultOperation, request: () => Promise<unknown>): Promise<unknown> {
+  /** One Vault call; a 401/403 is checked against the token itself (gone, or a policy that denies the path). */
+  async #call(
+    operation: VaultOperation,
+    token: string | null,
+    request: () => Promise<unknown>,
+  ): Promise<unknown> {
     try {
       return await request();
     } catch (error) {
-      throw vaultErrorToLeashError(error, operation, [this.#token]);
+      const failure = vaultErrorToLeashError(error, operation, token ? [token] : []);
+      const status = failure.extra.vault_status;
+      if (token && (status === 401 || status === 403)) {
+        throw (await this.tokens.refused(token)) ?? failure;
+      }
+      throw failure;
     }
   }
 }

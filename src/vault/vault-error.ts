@@ -62,7 +62,7 @@ export function vaultErrorToLeashError(
     return new LeashError(
       "vault_permission_denied",
       502,
-      `Vault denied leash's token while ${what}${said}; check VAULT_TOKEN and its policies`,
+      `Vault denied leash's token while ${what}${said}; check the policies of leash's Vault token`,
       extra,
     );
   }

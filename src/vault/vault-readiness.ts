@@ -9,6 +9,8 @@ export interface VaultReadiness {
   /** `ok`, `sealed`, `unavailable` (unreachable or not answering), `error`; absent when no Vault is configured. */
   status?: "ok" | "sealed" | "unavailable" | "error";
   detail?: string;
+  /** leash's own Vault token: whether it is valid, how it was obtained, when it expires (null: never). */
+  token?: { valid: boolean; method: string; expires_at?: string | null };
   /** Absent when the store cannot be read (already reported as a store problem). */
   revocation_backlog?: LeaseRevocationBacklog;
   /** Why Vault makes the broker unready (configured, but unreachable, sealed or failing). */
@@ -24,9 +26,10 @@ const STATUS_BY_CODE: Record<string, VaultReadiness["status"]> = {
 
 export async function checkVaultReadiness(context: BrokerContext): Promise<VaultReadiness> {
   const readiness: VaultReadiness = { configured: context.vault !== undefined, warnings: [] };
-  const [health, backlog] = await Promise.allSettled([
+  const [health, backlog, token] = await Promise.allSettled([
     context.vault?.health(),
     vaultRevocationBacklog(context),
+    context.vault?.tokens.check(),
   ]);
   if (context.vault) {
     if (health.status === "fulfilled") {
@@ -39,6 +42,18 @@ export async function checkVaultReadiness(context: BrokerContext): Promise<Vault
     }
     if (readiness.status !== "ok") {
       readiness.problem = `Vault is ${readiness.status}: scopes with Vault credentials cannot be minted; lease revocations wait in the queue`;
+    } else if (token.status === "fulfilled" && token.value) {
+      const status = token.value;
+      readiness.token = {
+        valid: status.valid,
+        method: status.method,
+        ...(status.valid
+          ? { expires_at: status.expiresAt === null ? null : new Date(status.expiresAt).toISOString() }
+          : {}),
+      };
+      if (status.problem) {
+        readiness.problem = `${status.problem}: scopes with Vault credentials cannot be minted reliably`;
+      }
     }
   }
   if (backlog.status === "fulfilled") {

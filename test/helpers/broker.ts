@@ -15,7 +15,7 @@ import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { LeaseRevokerOptions } from "../../src/vault/lease-revoker.ts";
-import { VaultCredentialsClient } from "../../src/vault/vault-client.ts";
+import { type VaultClientOptions, VaultCredentialsClient } from "../../src/vault/vault-client.ts";
 
 export interface TestBroker {
   broker: Broker;
@@ -44,7 +44,16 @@ export interface TestBrokerOptions {
   /** Sign and post approval events to the environments' webhooks, retrying after these delays. */
   webhook?: { secret: string; retryDelaysMs: number[] };
   /** A Vault (the stand-in) for scopes with credentials.vault; without one they mint without credentials. */
-  vault?: { addr: string; token: string; timeoutMs?: number };
+  vault?: {
+    addr: string;
+    token?: string;
+    timeoutMs?: number;
+    /** A login method instead of `token`, and token upkeep settings. */
+    auth?: VaultClientOptions["auth"];
+    tokenOptions?: VaultClientOptions["tokenOptions"];
+    tls?: VaultClientOptions["tls"];
+    namespace?: string;
+  };
   /** Without `vault`: refuse such scopes (as `leash serve` does) instead of minting without credentials. */
   credentialsWithoutVault?: "refuse" | "omit";
   leaseRevoker?: LeaseRevokerOptions;
@@ -114,8 +123,13 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       ? new VaultCredentialsClient({
           endpoint: options.vault.addr,
           token: options.vault.token,
+          auth: options.vault.auth,
           timeoutMs: options.vault.timeoutMs,
+          tokenOptions: options.vault.tokenOptions,
+          tls: options.vault.tls,
+          namespace: options.vault.namespace,
           clock,
+          logger,
         })
       : undefined,
     credentialsWithoutVault: options.credentialsWithoutVault ?? "omit",

@@ -322,16 +322,16 @@ describe("when Vault fails", () => {
     );
   });
 
-  it("names a wrong Vault token as a permission problem without showing it", async () => {
+  it("names a wrong Vault token as leash's own token problem (503 vault_token_invalid) without showing it", async () => {
     const other = await startTestBroker({ vault: { addr: standin.addr, token: "hvs.wrong-token-value" } });
     try {
       const response = await api(other.url, "POST", "/v1/tokens", {
         key: other.keys.agent,
         body: { scope: "staging-fix", task: { intent: "fix staging" } },
       });
-      expectProblem(response, 502, "vault_permission_denied");
+      expectProblem(response, 503, "vault_token_invalid");
+      expect(response.body.detail).toMatch(/no valid Vault token: Vault refused VAULT_TOKEN/);
       expect(JSON.stringify(response.body)).not.toContain("hvs.wrong-token-value");
-      expect(response.body.vault_errors).toEqual(["permission denied"]);
     } finally {
       await other.close();
     }

@@ -228,15 +228,15 @@ describe("Vault failures become LeashErrors", () => {
     }
   });
 
-  it("a bad token is vault_permission_denied and is never echoed", async () => {
+  it("a bad token is leash's own token problem (503 vault_token_invalid), told apart by lookup-self, never echoed", async () => {
     const token = "hvs.not-a-real-token-0123456789";
     const denied = new VaultCredentialsClient({ endpoint: standin.addr, token });
     const error = await rejection(denied.readDynamicCredentials(STAGING_CREDS));
-    expect(error.code).toBe("vault_permission_denied");
-    expect(error.status).toBe(502);
-    expect(error.message).toContain("permission denied");
+    expect(error.code).toBe("vault_token_invalid");
+    expect(error.status).toBe(503);
+    expect(error.message).toContain("Vault refused leash's token");
     expectNoLeak(error, token);
-    expect((await rejection(denied.lookupSelf())).code).toBe("vault_permission_denied");
+    expect((await rejection(denied.lookupSelf())).code).toBe("vault_token_invalid");
   });
 
   it("a sealed Vault is vault_sealed (503), and health says so", async () => {
