@@ -76,7 +76,8 @@ const limitApplies = (limit: BlastRadiusLimit, action: string, destructive: bool
 function keyValue(limit: BlastRadiusLimit, claims: TaskTokenClaims): string {
   switch (limit.key) {
     case "task":
-      return claims.task;
+      // Per agent as well: even a task id two agents somehow both hold never shares a budget (or a revoke_task).
+      return `${claims.client_id}/${claims.task}`;
     case "agent":
       return claims.client_id;
     case "scope":

@@ -1,11 +1,32 @@
 // RFC 7662 introspection: `active` only when authorize would not refuse the token itself (revoked, stale, expired…).
 import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
+import { unauthorized } from "../errors/leash-error.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
 import { tokenCheck } from "./authorize.ts";
 
 export type Introspection = { active: false } | ({ active: true; token_type: "Bearer" } & TaskTokenClaims);
+
+/** The enforce step's verdict on a verified token itself, nothing consumed: ok, revoked, stale_generation… */
+async function tokenStanding(context: BrokerContext, claims: TaskTokenClaims): Promise<string> {
+  // The same atomic check authorize uses, with no counters: nothing is consumed.
+  const outcome = await context.store.enforce({
+    ...tokenCheck(context, claims),
+    limits: [],
+    eventId: "introspect",
+  });
+  return outcome.allow ? "ok" : outcome.reason;
+}
+
+/** Refuses (401) a verified token that authorize would refuse for itself: revoked, stale, or its scope removed. */
+export async function requireActiveToken(context: BrokerContext, claims: TaskTokenClaims): Promise<void> {
+  if (!context.scopes.current().scopes.has(claims.scope_id)) {
+    throw unauthorized("invalid_token", "the task token's scope no longer exists");
+  }
+  const standing = await tokenStanding(context, claims);
+  if (standing !== "ok") throw unauthorized("token_not_active", `the task token is not active (${standing})`);
+}
 
 export async function introspect(context: BrokerContext, token: string): Promise<Introspection> {
   let claims: TaskTokenClaims;
@@ -16,11 +37,7 @@ export async function introspect(context: BrokerContext, token: string): Promise
     throw error;
   }
   if (!context.scopes.current().scopes.has(claims.scope_id)) return { active: false };
-  // The same atomic check authorize uses, with no counters: nothing is consumed.
-  const outcome = await context.store.enforce({
-    ...tokenCheck(context, claims),
-    limits: [],
-    eventId: "introspect",
-  });
-  return outcome.allow ? { active: true, token_type: "Bearer", ...claims } : { active: false };
+  return (await tokenStanding(context, claims)) === "ok"
+    ? { active: true, token_type: "Bearer", ...claims }
+    : { active: false };
 }

@@ -3,7 +3,8 @@ import { type MintAbout, recordMintGranted, recordMintRefused } from "../audit/a
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { refuseIfLocked } from "../enforce/locks.ts";
-import { forbidden, LeashError, notFound } from "../errors/leash-error.ts";
+import { revocationTtlMs } from "../enforce/revoke.ts";
+import { conflict, forbidden, LeashError, notFound } from "../errors/leash-error.ts";
 import { parseDuration } from "../scopes/duration.ts";
 import { globContains, matchesResource } from "../scopes/resource-glob.ts";
 import type { Scope } from "../scopes/schema.ts";
@@ -182,6 +183,7 @@ async function mintSigned(
       ? earlier
       : readMintChecks(context, env, grant.task.id),
     refuseIfLocked(context, { agentId: grant.agentId, scopeId: grant.scope.id, env }),
+    claimTask(context, grant.task.id, grant.agentId),
   ]);
   if (taskRevoked) throw forbidden("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
   if (!generation) {
@@ -221,6 +223,20 @@ async function mintSigned(
   } catch (error) {
     abandonLease(context, env, vault.leased.credentials.leaseId);
     throw error;
+  }
+}
+
+/**
+ * A task belongs to the first agent that minted for it: another agent naming the same id is refused (409), so it can
+ * neither share the task's budget nor end it. The claim lives as long as any token of the task can.
+ */
+export async function claimTask(context: BrokerContext, task: string, agentId: string): Promise<void> {
+  const owner = await context.store.claimTask(task, agentId, revocationTtlMs(context));
+  if (owner !== agentId) {
+    throw conflict(
+      "task_owned_by_another_agent",
+      `task ${task} belongs to another agent; start your own task`,
+    );
   }
 }
 

@@ -30,6 +30,9 @@ export const storeKeys = {
   principalsOfKind: (kind: PrincipalKind) => `${PRINCIPALS}:kind:${kind}`,
   keyHash: (sha256: string) => `${PRINCIPALS}:keyhash:${sha256}`,
 
+  /** The agent that owns a task id (the first that minted for it). */
+  taskOwner: (task: string) => `leash:task-owner:${task}`,
+
   envGeneration: (env: string) => `${envTag(env)}:gen`,
   revocation: (env: string, target: RevocationTarget) =>
     `${envTag(env)}:rev:${target.kind === "environment" ? "env" : `${target.kind}:${target.value}`}`,

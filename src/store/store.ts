@@ -67,7 +67,7 @@ export interface Revocation {
 }
 
 export interface LimitCounter {
-  /** Counter name inside the environment's slot, e.g. `scope:staging-fix:0:task:t_123`. */
+  /** Counter name inside the environment's slot, e.g. `scope:staging-fix:0:task:agent-1/t_123`. */
   key: string;
   max: number;
   windowMs: number;
@@ -128,6 +128,12 @@ export interface Store {
   /** The principal whose API key has this hash, in one round trip (what every authenticated request does). */
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | null>;
   listPrincipals(kind: PrincipalKind): Promise<Principal[]>;
+
+  /**
+   * Records `agent` as the owner of `task` unless another agent already owns it, and keeps the record for `ttlMs`
+   * more (never less than it had); returns the owner. A task belongs to the first agent that minted for it.
+   */
+  claimTask(task: string, agent: string, ttlMs: number): Promise<string>;
 
   revoke(revocation: Revocation): Promise<void>;
   /** Whether a task is revoked in an environment (mint refuses revoked tasks). */

@@ -116,11 +116,11 @@ describe("the audit trail", () => {
     const trail = await records(`task=${task}`);
     expect(summary(trail).slice(-2)).toEqual([
       "authorize agent:agent-1 deny rate_limited",
-      "revocation system revoked limit scope:staging-fix:0:task:" +
+      "revocation system revoked limit scope:staging-fix:0:task:agent-1/" +
         task +
         " exceeded (on_exceed: revoke_task)",
     ]);
-    expect(trail[trail.length - 2]!.limit).toBe(`scope:staging-fix:0:task:${task}`);
+    expect(trail[trail.length - 2]!.limit).toBe(`scope:staging-fix:0:task:agent-1/${task}`);
   });
 
   it("records disabling an agent and the revocation it causes in every environment", async () => {

@@ -221,6 +221,20 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    describe("task owners", () => {
+      it("gives a task to the first agent that claims it and keeps it while claimed", async () => {
+        expect(await store.claimTask("t-own", "agent-1", 300)).toBe("agent-1");
+        expect(await store.claimTask("t-own", "agent-2", 10 * MINUTE)).toBe("agent-1");
+        expect(await store.claimTask("t-own", "agent-1", 10 * MINUTE)).toBe("agent-1");
+        await elapse(450);
+        // The owner's second claim extended the record; another agent's claim never does.
+        expect(await store.claimTask("t-own", "agent-2", MINUTE)).toBe("agent-1");
+        expect(await store.claimTask("t-free", "agent-2", 300)).toBe("agent-2");
+        await elapse(450);
+        expect(await store.claimTask("t-free", "agent-1", MINUTE)).toBe("agent-1");
+      });
+    });
+
     describe("locks", () => {
       beforeEach(async () => {
         await ready();

@@ -170,6 +170,7 @@ async function exerciseEveryMethod(store: RedisStore): Promise<void> {
   await store.lockOn([lock.target, { kind: "scope", value: "s" }, { kind: "environment", value: "staging" }]);
   await store.listLocks();
   await store.removeLock(lock.id);
+  await store.claimTask("task-1", "agent-1", 60_000);
 
   const auditEntry = (env: string) => ({
     time: now,

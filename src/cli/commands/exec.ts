@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import type { Command } from "commander";
+import { LeashError } from "../../errors/leash-error.ts";
 import { childEnvironment, type TaskGrant } from "../../exec/child-environment.ts";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
@@ -89,6 +90,8 @@ async function endTask(url: string, token: string): Promise<void> {
   try {
     await callApi({ url, key: token }, "POST", "/v1/tasks/end", {});
   } catch (error) {
+    // Revoked already (a limit, security) or refused for good: nothing is left to end.
+    if (error instanceof LeashError && error.code === "token_not_active") return;
     process.stderr.write(
       `leash exec: could not end the task (${(error as Error).message}); it expires on its own\n`,
     );

@@ -3,10 +3,11 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { BrokerContext } from "../../broker/context.ts";
 import { authorize } from "../../enforce/authorize.ts";
-import { introspect } from "../../enforce/introspect.ts";
+import { introspect, requireActiveToken } from "../../enforce/introspect.ts";
 import { lockBody, lockTarget } from "../../enforce/locks.ts";
 import { revoke } from "../../enforce/revoke.ts";
 import { unauthorized } from "../../errors/leash-error.ts";
+import { claimTask } from "../../issuance/issue-task-token.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";
 import { parseDuration } from "../../scopes/duration.ts";
 import type { LockTarget, RevocationTarget } from "../../store/store.ts";
@@ -126,6 +127,10 @@ export const enforcementRoutes =
         const claims = await verifyBrokerToken(context, presented).catch(() => {
           throw unauthorized("invalid_token", "the task token does not verify");
         });
+        // Only a live token of the caller's own task ends it: not a revoked or stale one, not one for a task id
+        // another agent owns.
+        await requireActiveToken(context, claims);
+        await claimTask(context, claims.task, claims.client_id);
         const reason = request.body?.reason ?? "task ended";
         return revoke(context, { kind: "task", value: claims.task }, reason, `agent:${claims.client_id}`, {
           requestId: request.id,

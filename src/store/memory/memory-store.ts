@@ -111,6 +111,21 @@ export class MemoryStore implements Store {
     return sortPrincipals(principals);
   }
 
+  async claimTask(task: string, agent: string, ttlMs: number): Promise<string> {
+    this.assertOpen();
+    const key = storeKeys.taskOwner(task);
+    const current = this.live(this.strings, key);
+    const expiresAt = this.clock.now() + wholeMs(ttlMs);
+    if (!current) {
+      this.strings.set(key, { value: agent, expiresAt });
+      return agent;
+    }
+    if (current.value === agent && current.expiresAt !== null && current.expiresAt < expiresAt) {
+      current.expiresAt = expiresAt;
+    }
+    return current.value;
+  }
+
   async revoke(revocation: Revocation): Promise<void> {
     this.assertOpen();
     const { key, atMs, ttlMs } = revocationPlan(revocation);

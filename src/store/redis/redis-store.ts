@@ -65,7 +65,14 @@ import {
 } from "./redis-client.ts";
 import { RedisLeaseStore } from "./redis-leases.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
-import { DELETE_IF_VALUE_LUA, LOCK_LUA, REVOKE_LUA, SAVE_PRINCIPAL_LUA, UNLOCK_LUA } from "./scripts.ts";
+import {
+  CLAIM_TASK_LUA,
+  DELETE_IF_VALUE_LUA,
+  LOCK_LUA,
+  REVOKE_LUA,
+  SAVE_PRINCIPAL_LUA,
+  UNLOCK_LUA,
+} from "./scripts.ts";
 
 export { createRedisClient, type RedisClientOptions } from "./redis-client.ts";
 
@@ -77,6 +84,7 @@ interface LeashCommands {
   leashLock(recordKey: string, idsKey: string, lock: string, nowMs: string): Promise<string>;
   leashUnlock(recordKey: string, idsKey: string, id: string): Promise<number>;
   leashDeleteIfValue(key: string, value: string): Promise<number>;
+  leashClaimTask(ownerKey: string, agent: string, ttlMs: string): Promise<string>;
 }
 
 /** The client's command timeout, which also bounds a decision's wait for its batch. */
@@ -142,6 +150,7 @@ export class RedisStore implements Store {
     client.defineCommand("leashLock", { lua: LOCK_LUA, numberOfKeys: 2 });
     client.defineCommand("leashUnlock", { lua: UNLOCK_LUA, numberOfKeys: 2 });
     client.defineCommand("leashDeleteIfValue", { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 });
+    client.defineCommand("leashClaimTask", { lua: CLAIM_TASK_LUA, numberOfKeys: 1 });
     this.commands = client as unknown as LeashCommands;
     this.enforcements = new Batcher(
       async (env, checks) =>
@@ -286,6 +295,19 @@ export class RedisStore implements Store {
         .map(parsePrincipal)
         .filter((principal) => principal.kind === kind);
       return sortPrincipals(principals);
+    });
+  }
+
+  claimTask(task: string, agent: string, ttlMs: number): Promise<string> {
+    return this.guard(async () => {
+      const [owner] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        (pipeline as unknown as LeashCommands).leashClaimTask(
+          storeKeys.taskOwner(task),
+          agent,
+          String(wholeMs(ttlMs)),
+        ),
+      );
+      return String(owner);
     });
   }
 

@@ -84,3 +84,19 @@ if current and cjson.decode(current).id == ARGV[1] then redis.call('DEL', KEYS[1
 redis.call('HDEL', KEYS[2], ARGV[1])
 return 1
 `;
+
+/**
+ * KEYS[1] a task's owner record; ARGV[1] the agent, ARGV[2] ttl (ms). Claims the task for the agent if nobody owns
+ * it; the owner's own claim extends the record's life (never shortens it). Returns the owner.
+ */
+export const CLAIM_TASK_LUA = `
+local owner = redis.call('GET', KEYS[1])
+if not owner then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ARGV[1]
+end
+if owner == ARGV[1] and redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return owner
+`;
