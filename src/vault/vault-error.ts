@@ -45,6 +45,14 @@ export function vaultErrorToLeashError(
   const status = responseStatus(error);
   if (status === undefined) {
     const code = transportCode(error);
+    if (code !== undefined && isTlsFailure(code)) {
+      return new LeashError(
+        "vault_tls_error",
+        502,
+        `TLS with Vault failed (${code}) while ${what}; check VAULT_CACERT or VAULT_CAPATH, VAULT_TLS_SERVER_NAME and the client certificate`,
+        { vault_tls_error: code },
+      );
+    }
     if (code !== undefined && UNREACHABLE_CODES.has(code)) {
       return new LeashError(
         "vault_unavailable",
@@ -91,6 +99,17 @@ export function vaultErrorToLeashError(
     );
   }
   return new LeashError("vault_error", 502, `Vault failed (HTTP ${status}) while ${what}${said}`, extra);
+}
+
+/** Node's certificate verification codes (OpenSSL's names) and its TLS and SSL error codes. */
+function isTlsFailure(code: string): boolean {
+  return (
+    /^ERR_(?:TLS|SSL)_/.test(code) ||
+    code === "EPROTO" ||
+    /^(?:UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE|ERR_TLS_CERT_ALTNAME_INVALID)/.test(
+      code,
+    )
+  );
 }
 
 function responseStatus(error: unknown): number | undefined {

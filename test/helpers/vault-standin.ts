@@ -20,8 +20,8 @@ export interface VaultStandinOptions {
   port?: number;
   /** The stand-in's clock (ms since the epoch): token and lease expiry follow it, so a test can move time. */
   now?: () => number;
-  /** Serve HTTPS with this key and certificate chain (PEM). */
-  tls?: { key: string; cert: string };
+  /** Serve HTTPS with this key and certificate chain (PEM); with `clientCa`, require a client certificate it signed. */
+  tls?: { key: string; cert: string; clientCa?: string };
 }
 
 /** What a token issued by a login or `addToken` looks like: Vault's token_ttl, token_max_ttl and policies. */
@@ -185,7 +185,16 @@ export class VaultStandin {
       });
     };
     this.#server = options.tls
-      ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener)
+      ? https.createServer(
+          {
+            key: options.tls.key,
+            cert: options.tls.cert,
+            ...(options.tls.clientCa
+              ? { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true }
+              : {}),
+          },
+          listener,
+        )
       : http.createServer(listener);
   }
 
