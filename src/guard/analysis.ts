@@ -106,6 +106,18 @@ export class Analysis implements NestedAnalysers {
     this.findings.push({ destructive, uncertain: true, reason, action });
   }
 
+  /**
+   * Findings since `from` that cannot happen after all (a transaction rolled back, a read-only session): their
+   * destruction becomes a harmless note saying why. `which` limits it to the findings the reason applies to.
+   */
+  neutralise(from: number, why: string, which: (f: Finding) => boolean = () => true): void {
+    for (let i = from; i < this.findings.length; i++) {
+      const f = this.findings[i]!;
+      if (f.destructive && which(f))
+        this.findings[i] = { destructive: false, reason: `${why}: ${f.reason}`, action: f.action };
+    }
+  }
+
   note(text: string): void {
     if (text) this.texts.push(text);
   }

@@ -570,6 +570,13 @@ class MvdanWalker {
     const fallbackWord = exp ? node(exp.Word) : null;
     if (fallbackWord) {
       const fallback = this.word(fallbackWord);
+      // `${TMPDIR:-/tmp}` is a scratch directory whichever way it goes; it stays `$TMPDIR` for the file rules.
+      if (
+        isDefault &&
+        /^(TMPDIR|TMP|TEMP|RUNNER_TEMP)$/.test(name) &&
+        /^\/(var\/)?tmp\/?$/.test(fallback.text)
+      )
+        return dynamicWord(`$${name}`);
       if (isDefault) return { text: fallback.text, dynamic: true, glob: fallback.glob };
     }
     return dynamicWord(`$${name}`);

@@ -18,9 +18,78 @@ const MAX_STATEMENTS = 200;
 const MYSQL_SYNTAX =
   /`|\b(?:replace|insert\s+ignore)\s+into\b|\bon\s+duplicate\s+key\b|\b(?:delete|update)\b[^;]*\b(?:join|limit)\b|\bdelete\s+\w+\s+from\b/i;
 
+/** Destruction some engines spell as ordinary DDL or settings (Snowflake, Databricks, Hive, BigQuery, Spark). */
+const SEMANTIC_RULES: [RegExp, string, string, boolean][] = [
+  [
+    /\bcreate\s+or\s+replace\s+(?:transient\s+|temporary\s+|temp\s+)?table\b/i,
+    "CREATE OR REPLACE TABLE replaces an existing table and its data",
+    "table:overwrite",
+    false,
+  ],
+  [
+    /\binsert\s+overwrite\b/i,
+    "INSERT OVERWRITE replaces the table's or partition's rows",
+    "table:overwrite",
+    false,
+  ],
+  [
+    /\b(?:data_retention_time_in_days|max_data_extension_time_in_days)\s*=\s*0\b/i,
+    "retention 0 switches time travel off",
+    "backup:disable",
+    true,
+  ],
+  [
+    /\b(?:delta\.)?(?:logRetentionDuration|deletedFileRetentionDuration)\b[^;]*\binterval\s+0\b/i,
+    "cuts the table's history retention to nothing",
+    "backup:disable",
+    true,
+  ],
+  [
+    /\bvacuum\b[^;]*\bretain\s+0\b/i,
+    "VACUUM RETAIN 0 deletes every old version of the table",
+    "backup:delete",
+    true,
+  ],
+  [
+    /\bbackup_retention_period\s*=\s*0\b|\bpitr\b[^;]*\b(off|false|disable)/i,
+    "switches point-in-time recovery off",
+    "backup:disable",
+    true,
+  ],
+];
+
+/** `BEGIN; …; ROLLBACK`: nothing the transaction did stays (except DDL in MySQL, which commits by itself). */
+const ROLLED_BACK = /^\s*(begin|start\s+transaction)\b[\s\S]*;\s*rollback\s*(work|transaction)?\s*;?\s*$/i;
+
+/** A transaction or session declared read-only before anything else runs. */
+const READ_ONLY_START =
+  /^\s*(?:(?:begin|start\s+transaction)(?:\s+transaction)?(?:\s+isolation\s+level\s+\w+(?:\s+\w+)?\s*,?)?\s+read\s+only\b|set\s+(?:session\s+characteristics\s+as\s+transaction\s+read\s+only|(?:session\s+)?default_transaction_read_only\s*(?:=|to)\s*(?:on|true|1))\b)/i;
+
 export function analyzeSql(text: string, an: Analysis, dialect: SqlDialect = "postgres"): void {
   const sql = metaCommands(text, an, dialect);
   if (!sql.trim()) return;
+  for (const [pattern, reason, actionName, safetyNet] of SEMANTIC_RULES) {
+    if (!pattern.test(sql)) continue;
+    if (safetyNet) an.destroysSafetyNet(reason, actionName);
+    else an.destroys(reason, actionName);
+  }
+  const rolledBack = ROLLED_BACK.test(sql) && !/\bcommit\b|\bdblink|\\!/i.test(sql);
+  const readOnly = READ_ONLY_START.test(sql) && !/\bdblink|\\!/i.test(sql) && dialect !== "sqlite";
+  const before = an.findings.length;
+  parseAll(sql, an, dialect);
+  if (readOnly) {
+    an.neutralise(before, "read-only transaction: the server refuses writes");
+    return;
+  }
+  if (rolledBack)
+    an.neutralise(before, "rolled back", (f) =>
+      dialect === "mysql"
+        ? f.action?.startsWith("rows:") === true
+        : /^(rows|table|column|index):/.test(f.action ?? ""),
+    );
+}
+
+function parseAll(sql: string, an: Analysis, dialect: SqlDialect): void {
   if (parseWith(sql, dialect, an)) return;
   const statements = splitStatements(sql);
   for (const statement of statements.slice(0, MAX_STATEMENTS)) {

@@ -3,6 +3,7 @@
 /** Verbs that delete, overwrite or make data unrecoverable when they are the operation itself. */
 export const DESTRUCTIVE_VERBS: ReadonlySet<string> = new Set([
   "delete",
+  "delete-batch",
   "del",
   "remove",
   "rm",

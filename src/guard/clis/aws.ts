@@ -238,6 +238,19 @@ function aws(inv: Invocation, an: Analysis): void {
     return;
   }
   if (service === "ssm" && operation === "send-command") ssmSendCommand(call, an);
+  // SQL carried in a query service's flags: Athena, Redshift Data, RDS Data, Timestream, Keyspaces.
+  for (const flag of ["--query-string", "--sql", "--sqls", "--query-statement", "--statement"]) {
+    const sql = flagValue(call, flag);
+    if (typeof sql === "string") an.nested.sql(sql);
+  }
+  if (service === "logs" && operation === "put-retention-policy") {
+    const days = Number(flagValue(call, "--retention-in-days"));
+    if (Number.isFinite(days) && days < 30)
+      an.destroys(
+        `logs put-retention-policy keeps only ${days} day(s): older log events are deleted`,
+        "log:delete",
+      );
+  }
   if (/Action\W+DELETE/.test(call.text))
     an.destroys(`${service} ${operation} includes a DELETE change`, "record:delete");
   if (an.findings.length > before) return;

@@ -27,6 +27,37 @@ function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
       valueFlags,
     });
     if (parsed.has("--help", "-?", "--version", "-V")) return;
+    const before = an.findings.length;
+    runSql(inv, an, spec, parsed);
+    if (readOnlySession(inv))
+      an.neutralise(
+        before,
+        `${inv.name} runs in a read-only session, where the server refuses writes`,
+        (f) => !/^(file|disk|cron):/.test(f.action ?? ""),
+      );
+  };
+}
+
+/** Read-only sessions: the server refuses every write, whatever the SQL says. */
+const READ_ONLY = /^--?readonly$|\boptions=.*default_transaction_read_only\s*(=|%3D)\s*(on|true|1)\b/i;
+/** PGOPTIONS='-c default_transaction_read_only=on' (a psql `--set` of that name is only a client variable). */
+const READ_ONLY_OPTIONS = /default_transaction_read_only\s*=\s*(on|true|1)\b/i;
+
+function readOnlySession(inv: Invocation): boolean {
+  // A shell escape (`\!`, `.shell`) in the SQL is not covered by the session's read-only mode.
+  if (inv.args.some((a) => /\\!|^\s*\.(shell|system)\b/m.test(a))) return false;
+  return (
+    inv.args.some((a) => READ_ONLY.test(a)) || READ_ONLY_OPTIONS.test(inv.vars.get("PGOPTIONS")?.text ?? "")
+  );
+}
+
+function runSql(
+  inv: Invocation,
+  an: Analysis,
+  spec: SqlClientSpec,
+  parsed: ReturnType<typeof parseArgs>,
+): void {
+  {
     let found = false;
     for (const sql of parsed.values(...spec.sqlFlags)) {
       found = true;
@@ -46,7 +77,7 @@ function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
         );
     }
     if (!found) sqlFromStdin(inv, an, spec.dialect);
-  };
+  }
 }
 
 function sqlFromStdin(inv: Invocation, an: Analysis, dialect: SqlDialect): void {

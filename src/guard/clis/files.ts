@@ -17,8 +17,36 @@ const HARMLESS_SINK = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero)$/;
 const DATA_FILE =
   /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain)$|^\/(var\/lib|etc|srv|data|boot)\//;
 
+/** Scratch directories as scripts spell them: $TMPDIR, ${TMPDIR:-/tmp}, $TMP, $TEMP, $RUNNER_TEMP. */
+const TEMP_PREFIX = /^(?:\$\{?(?:TMPDIR|TMP|TEMP|RUNNER_TEMP)(?::?-\/tmp)?\}?)(?=\/|$)/;
+
+/** `$TMPDIR/x` read as `/tmp/x`: a known scratch place, unless something else in it is only known at run time. */
+export function resolveTempPrefix(word: Word): Word {
+  if (!word.dynamic || !TEMP_PREFIX.test(word.text)) return word;
+  const rest = word.text.replace(TEMP_PREFIX, "");
+  if (/\$|`/.test(rest)) return word;
+  return { text: `/tmp${rest}`, dynamic: false, glob: word.glob };
+}
+
+/** `a/../b`, `//`, `/./` resolved the way the kernel would, so `..` cannot climb out of a safe place unseen. */
+export function normalizePath(path: string): string {
+  if (!path.includes("/")) return path;
+  const absolute = path.startsWith("/");
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (out.length && out.at(-1) !== "..") out.pop();
+      else if (!absolute) out.push("..");
+    } else out.push(part);
+  }
+  const joined = out.join("/");
+  return absolute ? `/${joined}` : joined || ".";
+}
+
 export function isRegenerable(path: string): boolean {
-  const clean = path.replace(/\/+$/, "").replace(/^\.\//, "");
+  const clean = normalizePath(path).replace(/\/+$/, "").replace(/^\.\//, "");
+  if (clean.startsWith("..")) return false;
   if (clean === "" || clean === "." || clean === "/" || clean === "~" || clean === "*") return false;
   return REGENERABLE.test(clean);
 }
@@ -28,8 +56,9 @@ export function isBackupPath(path: string): boolean {
 }
 
 /** What deleting these paths means: nothing (regenerable), a safety net, or data. */
-export function judgeDeletion(verb: string, targets: readonly Word[], an: Analysis, hint = ""): void {
-  if (targets.length === 0) return;
+export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis, hint = ""): void {
+  if (given.length === 0) return;
+  const targets = given.map(resolveTempPrefix);
   const shown = targets.map((t) => t.text).join(" ");
   const context = hint && !shown.includes(hint) ? `${shown} ${hint}` : shown;
   if (isBackupPath(context)) {
@@ -228,14 +257,49 @@ function crontab(inv: Invocation, an: Analysis): void {
     an.destroys("crontab FILE replaces every cron job", "cron:overwrite");
 }
 
+/** Directories a database server keeps its live files in, and files that are whole databases. */
+const LIVE_DATA =
+  /^\/var\/lib\/(postgresql|pgsql|mysql|mariadb|mongodb|mongo|redis|cassandra|elasticsearch|opensearch|etcd|clickhouse|influxdb|neo4j|couchdb|rabbitmq)(\/|$)|^\/data\/db(\/|$)|\/pg_wal(\/|$)|\.(ibd|frm|myd|myi|sqlite3?|db|wal|tfstate)$/i;
+
 function copyOrMove(inv: Invocation, an: Analysis): void {
   const operands = inv.argv.slice(1).filter((w) => !w.text.startsWith("-"));
   const target = operands.at(-1);
   if (operands.length >= 2 && target) {
+    const path = normalizePath(target.text);
     if (inv.name === "mv" && /^\/dev\/null$/.test(target.text))
       an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
+    else if (LIVE_DATA.test(path) && !path.startsWith("/tmp/") && !isRegenerable(path))
+      an.destroys(`${inv.name} onto ${path} replaces a database's live files`, "database:overwrite");
     else if (BLOCK_DEVICE.test(target.text)) analyzeWriteTarget(target, false, an, inv.name);
   }
+}
+
+/** Archivers with a mode that deletes what they archive: tar --remove-files, zip -m, 7z -sdel, rar m. */
+function archiver(inv: Invocation, an: Analysis): void {
+  const args = inv.args;
+  const moving =
+    (inv.name === "tar" && args.includes("--remove-files")) ||
+    (inv.name === "zip" && args.some((a) => a === "--move" || /^-[a-zA-Z]*m/.test(a))) ||
+    (inv.name === "7z" && args.includes("-sdel")) ||
+    ((inv.name === "rar" || inv.name === "7z") && (args[0] === "m" || args.includes("-df")));
+  if (!moving) return;
+  const sources = inv.argv
+    .slice(1)
+    .filter((w) => !w.text.startsWith("-") && !/\.(zip|tar|tgz|gz|7z|rar|bz2|xz)$/.test(w.text));
+  const kept = sources.filter((w) => !/^[mauxc]$/.test(w.text));
+  judgeDeletion(`${inv.name} (deleting what it archives)`, kept.length ? kept : sources, an);
+}
+
+/** fd -x/-X runs a command per match (or once with all of them). */
+function fd(inv: Invocation, _an: Analysis): void {
+  const at = inv.argv.findIndex((w) => /^(-x|--exec|-X|--exec-batch)$/.test(w.text));
+  if (at < 0) return;
+  const command = inv.argv.slice(at + 1);
+  const match: Word = { text: "{}", dynamic: true, glob: false };
+  const words = command.some((w) => w.text.includes("{"))
+    ? command.map((w) => (/\{[^}]*\}/.test(w.text) ? match : w))
+    : [...command, match];
+  inv.run(words);
 }
 
 function tee(inv: Invocation, an: Analysis): void {
@@ -286,6 +350,12 @@ export const fileCommands: CommandTable = {
   find,
   rsync,
   crontab,
+  tar: archiver,
+  zip: archiver,
+  "7z": archiver,
+  rar: archiver,
+  fd,
+  fdfind: fd,
   cp: copyOrMove,
   mv: copyOrMove,
   install: copyOrMove,

@@ -103,9 +103,25 @@ const RULES: Record<string, GitRule> = {
   },
 };
 
+/** `git -c alias.x='!rm -rf …' x`: an alias defined in git's own flags is what the subcommand runs. */
+function inlineAlias(inv: Invocation, sub: string, rest: readonly string[], an: Analysis): boolean {
+  for (let i = 0; i < inv.args.length - 1; i++) {
+    if (inv.args[i] !== "-c") continue;
+    const m = /^alias\.([^=]+)=(.*)$/s.exec(inv.args[i + 1]!);
+    if (!m || m[1] !== sub) continue;
+    const body = m[2]!;
+    an.note(body);
+    if (body.startsWith("!")) an.nested.shell(`${body.slice(1)} ${rest.join(" ")}`.trim());
+    else an.nested.shell(`git ${body} ${rest.join(" ")}`.trim());
+    return true;
+  }
+  return false;
+}
+
 function git(inv: Invocation, an: Analysis): void {
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
   const sub = global.rest[0];
+  if (sub && inlineAlias(inv, sub, global.rest.slice(1), an)) return;
   const rule = sub ? RULES[sub] : undefined;
   if (!rule) return;
   rule(

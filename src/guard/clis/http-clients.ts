@@ -1,7 +1,7 @@
 // curl, wget and httpie/xh: the method, URL and body they would send, for the HTTP rules.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import type { CommandTable, Invocation } from "../command.ts";
+import { type CommandTable, type Invocation, stdinText } from "../command.ts";
 
 const CURL_VALUES = flagSet(
   "-X",
@@ -99,10 +99,26 @@ function curl(inv: Invocation, an: Analysis): void {
           : data.length || parsed.has("-F", "--form")
             ? "POST"
             : "GET");
-  const body = data.filter((d) => !d.startsWith("@")).join("&");
-  const opaqueBody = data.some((d) => d.startsWith("@")) && !body;
-  for (const url of urls.length ? urls : [""]) an.nested.http({ method, url, body, opaqueBody });
+  // Method-override headers make a POST a DELETE on servers that honour them.
+  const override = parsed
+    .values("-H", "--header")
+    .map((h) => /^\s*x-(?:http-)?method(?:-override)?\s*:\s*([a-z]+)/i.exec(h)?.[1])
+    .find(Boolean);
+  // A body on stdin (`-d @-` fed by a heredoc or echo) is read like an inline one.
+  const stdin = stdinText(inv);
+  const inline = data.map((d) => (d === "@-" && stdin !== null ? stdin : d));
+  const body = inline.filter((d) => !d.startsWith("@")).join("&");
+  const files = inline.filter((d) => d.startsWith("@") && d !== "@-").map((d) => d.slice(1));
+  const opaqueBody = inline.some((d) => d.startsWith("@")) && !body;
+  const named = files.find((f) => DESTRUCTIVE_FILE_NAME.test(f));
+  if (named)
+    an.uncertain(`curl sends ${named}, whose name says it deletes, and which the guard cannot read`, true);
+  for (const url of urls.length ? urls : [""])
+    an.nested.http({ method: override?.toUpperCase() ?? method, url, body, opaqueBody });
 }
+
+/** Request bodies kept in files named for what they do (`delete-project.graphql`, `drop_users.sql`). */
+const DESTRUCTIVE_FILE_NAME = /(^|[/_.-])(delete|remove|drop|destroy|purge|wipe|truncate|reset|nuke)/i;
 
 function wget(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {

@@ -90,9 +90,33 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
     );
     return;
   }
+  if (asksForHelp(inv)) {
+    an.harmless(`${inv.name} … --help only prints help`);
+    return;
+  }
   const analyzer = lookup(inv.name);
   if (analyzer) analyzer(inv, an);
   else if (!BENIGN.has(inv.name)) analyzeUnknown(inv, an);
+}
+
+/** Programs whose later words are another command or code (`sh -c 'rm -rf /' --help` still runs the script). */
+const RUNS_OTHERS = new Set(
+  "sh bash zsh dash ksh mksh ash fish busybox env sudo doas su xargs parallel find fd nohup time timeout watch nice ionice chroot ssh exec command builtin eval python node ruby perl php lua deno awk gawk make npm npx yarn pnpm docker kubectl".split(
+    " ",
+  ),
+);
+
+/** `tool sub --help`: getopt-style tools print help and exit; only `--help` before any `--` counts. */
+function asksForHelp(inv: Invocation): boolean {
+  if (RUNS_OTHERS.has(inv.name) && inv.name !== "kubectl" && inv.name !== "docker") return false;
+  const end = inv.args.indexOf("--");
+  const args = end < 0 ? inv.args : inv.args.slice(0, end);
+  if (!args.includes("--help")) return false;
+  // kubectl and docker run other commands only through exec/run/debug; elsewhere --help wins.
+  return !(
+    (inv.name === "kubectl" || inv.name === "docker") &&
+    args.some((a) => /^(exec|run|debug|attach)$/.test(a))
+  );
 }
 
 function lookup(name: string): CommandAnalyzer | undefined {

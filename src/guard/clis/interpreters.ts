@@ -50,12 +50,18 @@ function scriptFromStdin(inv: Invocation, an: Analysis, analyse: (source: string
     analyse(source);
   } else if (inv.piped) {
     const fetched = /\b(curl|wget|fetch|http)\b/.test(inv.stdinHint);
-    an.uncertain(
-      fetched
-        ? `${inv.name} runs a script downloaded by \`${clip(inv.stdinHint)}\` that the guard cannot read`
-        : `${inv.name} runs code from stdin the guard cannot read${inv.stdinHint ? ` (${clip(inv.stdinHint)})` : ""}`,
-      false,
-    );
+    // A download is an installer more often than not (asked about, not destructive); commands another program
+    // generates (`./list-stale | sh`, `awk '{print "rm " $1}' | sh`) are what that program decides at run time.
+    if (fetched)
+      an.uncertain(
+        `${inv.name} runs a script downloaded by \`${clip(inv.stdinHint)}\` that the guard cannot read`,
+        false,
+      );
+    else
+      an.uncertain(
+        `${inv.name} runs commands generated at run time${inv.stdinHint ? ` by \`${clip(inv.stdinHint)}\`` : ""}, which the guard cannot read`,
+        true,
+      );
   }
 }
 
@@ -123,7 +129,36 @@ const node = codeInterpreter({
 });
 const shell: CommandAnalyzer = shellInterpreter;
 
+/** awk's system() and `print … | "sh"` run shell commands built from string pieces and fields. */
+function awk(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-F", "-v", "-f", "--field-separator", "--assign"),
+  });
+  const program = parsed.positionals[0];
+  if (!program) return;
+  const calls = [
+    ...[...program.matchAll(/\bsystem\s*\(([^)]*)\)/g)].map((m) => m[1]!),
+    ...[...program.matchAll(/print[f]?\s+([^|;}]*)\|\s*"(?:ba|z|da)?sh"/g)].map((m) => m[1]!),
+  ];
+  for (const call of calls) {
+    // String literals are the command's text; fields and variables ($1, name) are only known at run time.
+    const script = call
+      .replace(
+        /"((?:[^"\\]|\\.)*)"|(\$?[A-Za-z_0-9]+)/g,
+        (_m, text: string | undefined, field: string | undefined) =>
+          text !== undefined ? text : field ? "$AWK_VALUE" : "",
+      )
+      .replace(/\s+/g, " ");
+    an.note(script);
+    an.nested.shell(script, new Map([["AWK_VALUE", { text: "$AWK_VALUE", dynamic: true, glob: false }]]));
+  }
+}
+
 export const interpreterCommands: CommandTable = {
+  awk,
+  gawk: awk,
+  mawk: awk,
+  nawk: awk,
   sh: shell,
   bash: shell,
   zsh: shell,

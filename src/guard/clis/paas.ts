@@ -173,6 +173,12 @@ const gh = verbCli("gh", {
   verbs: { close: "harmless", merge: "harmless", archive: "harmless" },
   rules: [
     {
+      // Actions caches are rebuilt by the next run that misses them.
+      when: (c) => c.inv.args.find((a) => !a.startsWith("-")) === "cache",
+      apply: (_c, an) => an.harmless("gh cache delete removes a regenerable CI cache"),
+      final: true,
+    },
+    {
       when: (c) => c.inv.args[0] === "api",
       apply: (c, an) => {
         const parsed = parseArgs(c.inv.args.slice(1), {
@@ -202,7 +208,7 @@ const wrangler = verbCli("wrangler", {
   valueFlags: ["--env", "-e", "--config", "-c", "--command", "--file", "--name"],
   rules: [
     {
-      when: (c) => c.path[0] === "d1" && c.verb === "execute",
+      when: (c) => c.path[0] === "d1" && (c.verb === "execute" || c.path[1] === "execute"),
       apply: (c, an) => {
         const parsed = parseArgs(c.inv.args, {
           valueFlags: flagSet("--command", "--file", "--env", "-e", "--config", "-c"),

@@ -86,10 +86,28 @@ function replicaOf(args: readonly string[], an: Analysis): void {
   }
 }
 
+/** The Redis commands a Lua script calls (`redis.call('DEL', k)`), each judged like one sent directly. */
+export function analyzeRedisLua(script: string, an: Analysis): void {
+  for (const m of script.matchAll(/\b(?:redis|server)\.p?call\s*\(\s*["']([A-Za-z]+)["']/g))
+    analyzeRedisCommand([m[1]!, "…"], an);
+}
+
+const LUA_COMMANDS = new Set(["EVAL", "EVAL_RO", "EVALSHA", "FUNCTION", "SCRIPT"]);
+
 /** One Redis command as words, e.g. ["DEL", "session:1"]. */
 export function analyzeRedisCommand(words: readonly string[], an: Analysis): void {
   const name = words[0]?.toUpperCase();
   if (!name) return;
+  if (LUA_COMMANDS.has(name)) {
+    if (name === "EVAL" || name === "EVAL_RO") analyzeRedisLua(words[1] ?? "", an);
+    else if (name === "FUNCTION" && words[1]?.toUpperCase() === "LOAD")
+      analyzeRedisLua(words.slice(2).join(" "), an);
+    else if (name === "FUNCTION" && /^(FLUSH|DELETE|RESTORE)$/i.test(words[1] ?? ""))
+      an.destroys(`FUNCTION ${words[1]!.toUpperCase()} removes server-side functions`, "function:delete");
+    else if (name === "EVALSHA")
+      an.uncertain("EVALSHA runs a cached Lua script the guard cannot read", false);
+    return;
+  }
   const rule = RULES[name];
   if (rule) rule(words.slice(1), an);
 }

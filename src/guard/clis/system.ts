@@ -33,7 +33,28 @@ const destroysWith =
     else an.destroys(`${inv.name} ${reason}`, actionName);
   };
 
+/** diskutil: erase, zero, partition and reformat verbs destroy a disk; list and info only read. */
+function diskutil(inv: Invocation, an: Analysis): void {
+  const verb = inv.args.find((a) => !a.startsWith("-"))?.toLowerCase() ?? "";
+  if (
+    /^(erase|zero|secureerase|randomdisk|reformat|partitiondisk|splitpartition|mergepartitions|apfs)/.test(
+      verb,
+    )
+  ) {
+    const apfs = verb === "apfs" ? (inv.args[1] ?? "").toLowerCase() : "";
+    if (verb !== "apfs" || /^(delete|erase)/.test(apfs))
+      an.destroys(`diskutil ${verb}${apfs ? ` ${apfs}` : ""} erases a disk or volume`, "disk:format");
+  }
+}
+
 export const systemCommands: CommandTable = {
+  diskutil,
+  spctl: destroysWith(
+    /--master-disable|--global-disable|--disable/,
+    "switches macOS Gatekeeper assessment off",
+    "firewall:disable",
+  ),
+  csrutil: destroysWith(/^disable\b/, "switches System Integrity Protection off", "firewall:disable"),
   iptables: firewall,
   ip6tables: firewall,
   nft: firewall,

@@ -48,7 +48,12 @@ function terraform(inv: Invocation, an: Analysis): void {
             `${tool} apply -destroy destroys ${targets.length ? targets.join(" ") : "every managed resource"}`,
             a,
           );
-      } else if (second) an.harmless(`${tool} apply of the saved plan ${second}`, "deploy:create");
+      } else if (parsed.values("-replace").length)
+        an.destroys(
+          `${tool} apply -replace destroys and recreates ${parsed.values("-replace").join(" ")}, losing its data`,
+          "resource:replace",
+        );
+      else if (second) an.harmless(`${tool} apply of the saved plan ${second}`, "deploy:create");
       else if (parsed.has("-auto-approve"))
         an.uncertain(
           `${tool} apply -auto-approve applies an unreviewed plan, which may replace or delete resources`,
