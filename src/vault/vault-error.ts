@@ -29,9 +29,13 @@ export interface VaultOperation {
 /**
  * Maps a node-vault rejection to a LeashError.
  * - unreachable / timed out / 429 / 501 → 503 `vault_unavailable`
- * - 503 (sealed) → 503 `vault_sealed`
- * - 401 / 403 → 502 `vault_permission_denied`
+ * - 503 saying "sealed" → 503 `vault_sealed`; saying no active instance / standby → 503 `vault_standby`;
+ *   any other 503 → 503 `vault_unavailable`
+ * - 401 / 403 → 502 `vault_permission_denied` (VaultCredentialsClient first asks whether leash's token is gone)
+ * - 400 while revoking → 502 `vault_revocation_failed`
  * - 400 / 404 / 405 → 502 `vault_bad_path`, with Vault's own message ("unknown role: x")
+ * - 500 "is not an allowed role" → 502 `vault_role_not_allowed`
+ * - TLS failures → 502 `vault_tls_error` with Node's code
  * - anything else → 502 `vault_error`
  * `secrets` (the Vault token) are scrubbed from any text taken from the response.
  */
@@ -74,6 +78,16 @@ export function vaultErrorToLeashError(
       extra,
     );
   }
+  const text = reasons.join(" ");
+  if (status === 400 && operation.action.startsWith("revoking")) {
+    // Vault answers a revocation whose engine call failed (the database's revocation statements) with 400.
+    return new LeashError(
+      "vault_revocation_failed",
+      502,
+      `Vault could not revoke ${operation.path}${said}; check the role's revocation_statements and that Vault can reach the database with its connection's user`,
+      extra,
+    );
+  }
   if (status === 400 || status === 404 || status === 405) {
     return new LeashError(
       "vault_bad_path",
@@ -82,11 +96,37 @@ export function vaultErrorToLeashError(
       extra,
     );
   }
-  if (status === 503) {
+  if (status === 500 && /is not an allowed role/.test(text)) {
     return new LeashError(
-      "vault_sealed",
+      "vault_role_not_allowed",
+      502,
+      `Vault's database connection does not allow the role read at ${operation.path}${said}; add the role to the connection's allowed_roles (database/config/<connection>)`,
+      extra,
+    );
+  }
+  if (status === 503) {
+    // 503 is also what a standby without an active node, or a node that is not active, answers: only Vault's
+    // own words say it is sealed.
+    if (/\bsealed\b/i.test(text)) {
+      return new LeashError(
+        "vault_sealed",
+        503,
+        `Vault is sealed while ${what}${said}; unseal it and retry`,
+        extra,
+      );
+    }
+    if (/no active Vault instance|node is not active|standby/i.test(text)) {
+      return new LeashError(
+        "vault_standby",
+        503,
+        `Vault has no active node to serve ${what}${said}; check the cluster's leader election and that VAULT_ADDR reaches an active node or a standby that forwards`,
+        extra,
+      );
+    }
+    return new LeashError(
+      "vault_unavailable",
       503,
-      `Vault is sealed while ${what}${said}; unseal it and retry`,
+      `Vault cannot serve requests (HTTP 503) while ${what}${said}`,
       extra,
     );
   }

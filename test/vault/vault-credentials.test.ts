@@ -252,6 +252,65 @@ describe("Vault failures become LeashErrors", () => {
     expect(await client.health()).toMatchObject({ sealed: false, initialized: true, standby: false });
   });
 
+  it("a standby without an active node is vault_standby (503), not sealed", async () => {
+    standin.setStandby(true);
+    try {
+      const error = await rejection(client.readDynamicCredentials(STAGING_CREDS));
+      expect(error).toMatchObject({ code: "vault_standby", status: 503 });
+      expect(error.message).toMatch(/no active node/);
+      expect(await client.health()).toMatchObject({ sealed: false, standby: true });
+    } finally {
+      standin.setStandby(false);
+    }
+  });
+
+  it("a role the connection does not allow is vault_role_not_allowed; a failed revocation vault_revocation_failed", async () => {
+    const vault = { addr: standin.addr, token: standin.rootToken };
+    const write = async (path: string, body: unknown) => {
+      const response = await fetch(`${vault.addr}/v1/${path}`, {
+        method: "POST",
+        headers: { "X-Vault-Token": vault.token },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(204);
+    };
+    await write("database/roles/staging-outsider", {
+      db_name: "staging",
+      creation_statements: `CREATE ROLE "{{name}}"`,
+    });
+    const refused = await rejection(client.readDynamicCredentials("database/creds/staging-outsider"));
+    expect(refused).toMatchObject({ code: "vault_role_not_allowed", status: 502 });
+    expect(refused.message).toMatch(/allowed_roles/);
+
+    await write("database/roles/staging-stuck", {
+      db_name: "staging",
+      creation_statements: `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}'`,
+      revocation_statements: "SELECT 1/0",
+    });
+    await configureReadwriteRoles(vault, { staging: databases.staging });
+    const connection = await fetch(`${vault.addr}/v1/database/config/staging`, {
+      method: "POST",
+      headers: { "X-Vault-Token": vault.token },
+      body: JSON.stringify({
+        plugin_name: "postgresql-database-plugin",
+        connection_url: `postgresql://{{username}}:{{password}}@127.0.0.1:5432/${databases.staging}`,
+        username: "postgres",
+        allowed_roles: "staging-readwrite,staging-stuck",
+      }),
+    });
+    expect(connection.status).toBe(204);
+    const stuck = await client.readDynamicCredentials("database/creds/staging-stuck");
+    const failed = await rejection(client.revokeLease(stuck.leaseId));
+    expect(failed).toMatchObject({ code: "vault_revocation_failed", status: 502 });
+    expect(failed.message).toMatch(/division by zero.*revocation_statements/);
+    // Let the role go: a revocation that works, then the default drop.
+    await write("database/roles/staging-stuck", {
+      db_name: "staging",
+      creation_statements: `CREATE ROLE "{{name}}"`,
+    });
+    await client.revokeLease(stuck.leaseId);
+  });
+
   it("a non-credentials answer is vault_bad_response", async () => {
     standin.seedKv("not-creds", { value: 1 });
     const error = await rejection(client.readDynamicCredentials("secret/data/not-creds"));

@@ -23,6 +23,28 @@ function transportError(code: string) {
 }
 
 describe("vaultErrorToLeashError", () => {
+  it("a 400 while revoking a lease is vault_revocation_failed, naming what to check", () => {
+    const error = vaultErrorToLeashError(
+      apiError(400, ["failed to revoke lease: pq: role cannot be dropped"]),
+      { action: "revoking lease", path: "database/creds/staging-readwrite/abc" },
+      [TOKEN],
+    );
+    expect(error).toMatchObject({ code: "vault_revocation_failed", status: 502 });
+    expect(error.message).toMatch(/revocation_statements/);
+    expect(error.message).toContain("role cannot be dropped");
+  });
+
+  it.each([
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "CERT_HAS_EXPIRED",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+    "ERR_SSL_WRONG_VERSION_NUMBER",
+  ])("%s is vault_tls_error (502) with its code", (code) => {
+    const error = vaultErrorToLeashError(transportError(code), operation, [TOKEN]);
+    expect(error).toMatchObject({ code: "vault_tls_error", status: 502, extra: { vault_tls_error: code } });
+  });
+
   it.each(["ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "ECONNRESET", "ENOTFOUND", "ERR_NETWORK"])(
     "%s is vault_unavailable (503)",
     (code) => {
@@ -42,6 +64,10 @@ describe("vaultErrorToLeashError", () => {
     [404, [], "vault_bad_path", 502],
     [405, [], "vault_bad_path", 502],
     [503, ["Vault is sealed"], "vault_sealed", 503],
+    [503, ["no active Vault instance found"], "vault_standby", 503],
+    [503, ["node is not active"], "vault_standby", 503],
+    [503, [], "vault_unavailable", 503],
+    [500, ['"staging-readwrite" is not an allowed role'], "vault_role_not_allowed", 502],
     [429, [], "vault_unavailable", 503],
     [501, [], "vault_unavailable", 503],
     [500, ["internal error"], "vault_error", 502],
