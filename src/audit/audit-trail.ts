@@ -17,7 +17,7 @@ export const SYSTEM_ACTOR = "system";
 /** The record of one authorize call about a verified token; the decision is filled in by whoever decides. */
 export function authorizeEntry(
   claims: TaskTokenClaims,
-  call: { action: string; resource: string; approval_id?: string },
+  call: { action: string; resource: string; approval_id?: string; via?: string },
   nowMs: number,
   origin: AuditOrigin,
 ): AuditEntry {
@@ -35,6 +35,7 @@ export function authorizeEntry(
     jti: claims.jti,
     approval: call.approval_id,
     request_id: origin.requestId,
+    ...(call.via ? { detail: call.via } : {}),
   };
 }
 

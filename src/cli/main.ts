@@ -22,6 +22,7 @@ const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   verify: async () => (await import("./commands/verify.ts")).registerVerifyCommand,
   scopes: async () => (await import("./commands/scopes.ts")).registerScopesCommands,
   proxy: async () => (await import("./commands/proxy.ts")).registerProxyCommand,
+  mcp: async () => (await import("./commands/mcp.ts")).registerMcpCommands,
   guard: async () => (await import("./commands/guard.ts")).registerGuardCommands,
   hook: async () => (await import("./commands/hook.ts")).registerHookCommands,
   doctor: async () => (await import("./commands/doctor.ts")).registerDoctorCommand,

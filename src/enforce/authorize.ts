@@ -19,6 +19,13 @@ export interface AuthorizeInput {
   request_hash?: string;
   /** The approval a human gave for this exact call (`Leash-Approval`). */
   approval_id?: string;
+  /**
+   * The caller knows this call is destructive (an MCP tool its server annotates so) even if the catalogue says
+   * otherwise. It can only make the decision stricter: counted by destructive limits, held in protected environments.
+   */
+  destructive?: boolean;
+  /** What the call came through, for the audit record (an MCP gateway's `mcp <upstream>/<tool>`). */
+  via?: string;
 }
 
 export interface AuthorizeDecision {
@@ -169,7 +176,7 @@ export async function authorize(
   const denyReason = grantDenial(set, claims, input.action, input.resource);
   const scope = set.scopes.get(claims.scope_id);
   const environment = set.environments.get(claims.env);
-  const destructive = set.actions.get(input.action)?.destructive ?? true;
+  const destructive = (set.actions.get(input.action)?.destructive ?? true) || input.destructive === true;
   const limits =
     !denyReason && scope && environment
       ? limitCounters(scope, environment, claims, input.action, destructive)

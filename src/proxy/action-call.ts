@@ -6,6 +6,10 @@ export interface ActionCall {
   resource: string;
   /** The GraphQL field it came from, as `alias: name` when aliased. */
   field?: string;
+  /** Destructive whatever the catalogue says (an MCP tool its server annotates so): only ever stricter. */
+  destructive?: true;
+  /** What the call came through, for the audit record. */
+  via?: string;
 }
 
 /** A request the proxy refuses before asking leash: it cannot say which action it is, so it is not passed. */

@@ -47,7 +47,7 @@ export async function authorizeCalls(
   const held: { call: ActionCall; approvalId: string }[] = [];
   for (const call of input.calls) {
     const answer = await broker.authorize(
-      { token, action: call.action, resource: call.resource, request_hash: requestHash },
+      { token, action: call.action, resource: call.resource, request_hash: requestHash, ...callHints(call) },
       signal,
     );
     if (answer.allow) continue;
@@ -123,6 +123,7 @@ export async function authorizeCalls(
         resource: call.resource,
         request_hash: requestHash,
         approval_id: approvalId,
+        ...callHints(call),
       },
       signal,
     );
@@ -140,6 +141,12 @@ export async function authorizeCalls(
   }
   return { allow: true, approvals: held.map((h) => h.approvalId) };
 }
+
+/** What the broker is told besides action and resource: only present hints, so the proxy's requests stay as they were. */
+const callHints = (call: ActionCall) => ({
+  ...(call.destructive ? { destructive: true as const } : {}),
+  ...(call.via ? { via: call.via } : {}),
+});
 
 async function waitForApproval(
   broker: BrokerClient,
@@ -167,7 +174,7 @@ async function waitForApproval(
 const describe = (call: ActionCall) =>
   `${call.action} on ${call.resource}${call.field ? ` (field ${call.field})` : ""}`;
 
-function refusalDetail(call: ActionCall, reason: string, brokerDetail?: string): string {
+export function refusalDetail(call: ActionCall, reason: string, brokerDetail?: string): string {
   const why = REASONS[reason] ?? `leash refused it (${reason})`;
   return `${describe(call)}: ${why}${brokerDetail ? ` (${brokerDetail})` : ""}; nothing was forwarded`;
 }

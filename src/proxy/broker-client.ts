@@ -20,6 +20,10 @@ export interface AuthorizeRequest {
   resource: string;
   request_hash: string;
   approval_id?: string;
+  /** Only ever stricter: the caller knows the call is destructive whatever the catalogue says. */
+  destructive?: true;
+  /** What the call came through, for the audit record. */
+  via?: string;
 }
 
 const authorizeAnswer = z.object({
@@ -40,6 +44,17 @@ const approvalAnswer = z.object({
     .enum(["pending", "approved", "denied", "expired", "used"])
     .transform((s) => (s === "used" ? "expired" : s)),
 });
+
+const grantsAnswer = z.object({
+  env: z.string(),
+  protected: z.boolean(),
+  task: z.string(),
+  jti: z.string(),
+  exp: z.number(),
+  actions: z.array(z.object({ action: z.string(), destructive: z.boolean(), approval: z.boolean() })),
+});
+/** What a task token may do right now, as the broker sees it. */
+export type TokenGrants = z.infer<typeof grantsAnswer>;
 
 const problemBody = z.object({ code: z.string().optional(), detail: z.string().optional() });
 
@@ -74,6 +89,24 @@ export class BrokerClient {
     const parsed = authorizeAnswer.safeParse(body);
     if (!parsed.success)
       throw new BrokerUnavailableError("authorize answered something that is not a decision");
+    return parsed.data;
+  }
+
+  /** The token's live grants; a token the broker will not honour is a LeashError with its reason as the code. */
+  async grants(token: string, signal: AbortSignal): Promise<TokenGrants> {
+    const { status, body } = await this.#call(
+      "/v1/grants",
+      { method: "GET", headers: { authorization: `Bearer ${token}` } },
+      this.#timeoutMs,
+      signal,
+    );
+    if (status !== 200) {
+      const problem = problemBody.safeParse(body);
+      const code = (problem.success && problem.data.code) || "invalid_token";
+      throw new LeashError(code, status === 401 ? 401 : 403, `the task token is refused: ${code}`);
+    }
+    const parsed = grantsAnswer.safeParse(body);
+    if (!parsed.success) throw new BrokerUnavailableError("the grants lookup answered something unexpected");
     return parsed.data;
   }
 

@@ -116,7 +116,7 @@ const vaultCredential = z
   )
   .strict();
 
-const credential = z.unknown().transform((value, ctx) => {
+export const credential = z.unknown().transform((value, ctx) => {
   const record = value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
   const schema =
     record && "vault_kv" in record ? vaultCredential : record && "env" in record ? envCredential : undefined;

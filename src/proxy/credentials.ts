@@ -1,7 +1,7 @@
 // Resolves each upstream's credential at start: from the proxy's own environment or a Vault KV secret, never the agent.
 import { LeashError } from "../errors/leash-error.ts";
 import { VaultCredentialsClient } from "../vault/vault-client.ts";
-import { MIN_CREDENTIAL_LENGTH, type Upstream } from "./config.ts";
+import { type CredentialSource, MIN_CREDENTIAL_LENGTH } from "./config.ts";
 
 export interface CredentialEnvironment {
   [name: string]: string | undefined;
@@ -15,7 +15,7 @@ export class CredentialError extends LeashError {
 
 /** Reads every upstream's credential; fails naming the upstream and where it looked, never the value. */
 export async function resolveCredentials(
-  upstreams: readonly Upstream[],
+  upstreams: readonly { name: string; credential: { source: CredentialSource } }[],
   env: CredentialEnvironment,
   vaultClient: () => VaultCredentialsClient = () => vaultFromEnvironment(env),
 ): Promise<Map<string, string>> {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { BrokerContext } from "../../broker/context.ts";
 import { authorize } from "../../enforce/authorize.ts";
+import { tokenGrants } from "../../enforce/grants.ts";
 import { introspect, requireActiveToken } from "../../enforce/introspect.ts";
 import { lockBody, lockTarget } from "../../enforce/locks.ts";
 import { revoke } from "../../enforce/revoke.ts";
@@ -24,6 +25,12 @@ const authorizeBody = z
     resource: z.string().min(1).max(1024),
     request_hash: z.string().min(1).max(256).optional(),
     approval_id: z.string().min(1).max(128).optional(),
+    /** Only `true`: a caller can make a call stricter (destructive), never lighter. */
+    destructive: z.literal(true).optional(),
+    via: z
+      .string()
+      .regex(/^[A-Za-z0-9 :._/-]{1,200}$/)
+      .optional(),
   })
   .strict();
 
@@ -104,6 +111,27 @@ export const enforcementRoutes =
       async (request) => {
         await requireHuman(context, request, ["security", "resource-server"]);
         return introspect(context, request.body.token);
+      },
+    );
+
+    app.get(
+      "/v1/grants",
+      {
+        schema: {
+          tags: ["enforcement"],
+          summary:
+            "What the presented task token may do right now (actions, which need approval); 401 with the reason when nothing",
+          security: [],
+        },
+      },
+      async (request) => {
+        const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+        if (!presented) throw unauthorized("missing_token", "send the task token as Authorization: Bearer");
+        if (presented.length > TOKEN_MAX) throw unauthorized("invalid_token", "the task token is too long");
+        const grants = await tokenGrants(context, presented);
+        if (!grants.active)
+          throw unauthorized(grants.reason, `the task token is not usable (${grants.reason})`);
+        return grants;
       },
     );
 

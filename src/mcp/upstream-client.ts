@@ -1,0 +1,147 @@
+// The gateway's connection to one upstream MCP server (Streamable HTTP or a spawned stdio process), with its credential.
+import type { Readable } from "node:stream";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { McpUpstream } from "./config.ts";
+import type { UpstreamTool } from "./tool-plan.ts";
+
+/** A tool call upstream may run this long; progress notifications from the upstream do not extend it. */
+const UPSTREAM_CALL_TIMEOUT_MS = 120_000;
+const UPSTREAM_LIST_TIMEOUT_MS = 30_000;
+/** tools/list pages followed before the list counts as endless. */
+const MAX_LIST_PAGES = 50;
+
+export interface UpstreamConnectionOptions {
+  /** The credential's value, injected into the upstream connection only. */
+  credential: string;
+  /** `leash mcp stdio -- <command>`: the server to spawn, instead of the config's. */
+  command?: { command: string; args: string[] };
+  /** Lines the spawned server writes to stderr (already its own, not the agent's). */
+  onStderr?: (line: string) => void;
+}
+
+/**
+ * One client per upstream, shared by every agent session: the credential is the gateway's, not the agent's, and each
+ * call is authorized on its own before it is sent. Reconnects on the next use after the upstream went away.
+ */
+export class UpstreamConnection {
+  readonly #upstream: McpUpstream;
+  readonly #options: UpstreamConnectionOptions;
+  #client: Client | undefined;
+  #connecting: Promise<Client> | undefined;
+  #tools = new Map<string, Tool>();
+
+  constructor(upstream: McpUpstream, options: UpstreamConnectionOptions) {
+    this.#upstream = upstream;
+    this.#options = options;
+  }
+
+  get name(): string {
+    return this.#upstream.name;
+  }
+
+  async connect(): Promise<Client> {
+    if (this.#client) return this.#client;
+    this.#connecting ??= this.#open().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  async #open(): Promise<Client> {
+    const client = new Client({ name: "leash-mcp-gateway", version: "1" });
+    const transport = this.#transport();
+    client.onclose = () => {
+      if (this.#client === client) this.#client = undefined;
+    };
+    await client.connect(transport);
+    this.#client = client;
+    return client;
+  }
+
+  #transport(): Transport {
+    const { credential } = this.#upstream;
+    const value = this.#options.credential;
+    const spawn =
+      this.#options.command ??
+      (this.#upstream.transport.kind === "stdio" ? this.#upstream.transport : undefined);
+    if (spawn) {
+      // Only the variables a server needs to run (the SDK's sudo-like list) and the credential: the gateway's own
+      // environment (LEASH_TOKEN, the credential's source variable, Vault's token) stays with the gateway.
+      const transport = new StdioClientTransport({
+        command: spawn.command,
+        args: spawn.args,
+        env: { ...getDefaultEnvironment(), [credential.env]: value },
+        stderr: "pipe",
+      });
+      const stderr = transport.stderr as Readable | null;
+      if (stderr) {
+        let pending = "";
+        stderr.setEncoding("utf8");
+        stderr.on("data", (chunk: string) => {
+          pending += chunk;
+          const lines = pending.split("\n");
+          pending = lines.pop() ?? "";
+          for (const line of lines) this.#options.onStderr?.(line);
+        });
+      }
+      return transport;
+    }
+    if (this.#upstream.transport.kind !== "http") {
+      throw new Error(`upstream ${this.#upstream.name} has neither url nor command`);
+    }
+    const headerValue = credential.scheme ? `${credential.scheme} ${value}` : value;
+    return new StreamableHTTPClientTransport(this.#upstream.transport.url, {
+      requestInit: { headers: { [credential.header]: headerValue } },
+      // A redirect could carry the credential to another origin.
+      redirectPolicy: "same-origin",
+    });
+  }
+
+  /** Every tool the upstream lists, following pages; remembered for the calls that follow. */
+  async listTools(signal?: AbortSignal): Promise<Tool[]> {
+    const client = await this.connect();
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const answer = await client.listTools(cursor ? { cursor } : {}, {
+        timeout: UPSTREAM_LIST_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      });
+      tools.push(...answer.tools);
+      cursor = answer.nextCursor;
+      if (!cursor) break;
+    }
+    this.#tools = new Map(tools.map((tool) => [tool.name, tool]));
+    return tools;
+  }
+
+  /** What the upstream says about a tool; asks it again when the tool is not known yet. */
+  async describeTool(name: string, signal?: AbortSignal): Promise<UpstreamTool | undefined> {
+    if (!this.#tools.has(name)) await this.listTools(signal);
+    const tool = this.#tools.get(name);
+    return tool ? { name, destructiveHint: tool.annotations?.destructiveHint === true } : undefined;
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult> {
+    const client = await this.connect();
+    return (await client.callTool({ name, arguments: args }, undefined, {
+      timeout: UPSTREAM_CALL_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    })) as CallToolResult;
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    const client = await this.connect();
+    await client.ping({ timeout: timeoutMs });
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.close();
+  }
+}
