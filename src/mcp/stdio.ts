@@ -14,7 +14,8 @@ export interface StdioGatewayOptions {
   brokerUrl: string;
   /** LEASH_TOKEN. */
   token: string | undefined;
-  credential: string;
+  /** Read only once the token is known to be good. */
+  credential: () => Promise<string>;
   /** The server to spawn; without it, the upstream's own url or command. */
   command?: { command: string; args: string[] };
   logger: Logger;
@@ -42,9 +43,10 @@ export async function runStdioGateway(options: StdioGatewayOptions): Promise<voi
       `upstream ${upstream.name} serves ${upstream.environments.join(", ")} task tokens; LEASH_TOKEN is for ${grants.env}`,
     );
   }
-  const scrubber = new CredentialScrubber([options.credential]);
+  const credential = await options.credential();
+  const scrubber = new CredentialScrubber([credential]);
   const connection = new UpstreamConnection(upstream, {
-    credential: options.credential,
+    credential,
     ...(options.command ? { command: options.command } : {}),
     onStderr: (line) =>
       logger.info({ upstream: upstream.name, stderr: scrubber.scrubText(line) }, "upstream stderr"),

@@ -67,7 +67,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "leash-mcp-"));
   logFile = join(dir, "platform-calls.jsonl");
   platform = await startHttpPlatform(PLATFORM_TOKEN, logFile);
-  dev = await startCli(["dev", "--json", "--port", "0"]);
+  dev = await startCli(["dev", "--json", "--port", "0"], { timeoutMs: 60_000 });
   leash = JSON.parse(dev.firstLine);
 
   // The shipped example, pointed at the fake platform, plus a production-only upstream that answers at once.

@@ -87,12 +87,11 @@ export function registerMcpCommands(program: Command): void {
         );
       }
       // The token is checked before the credential is read or anything is spawned.
-      const credentials = await resolveCredentials([upstream], process.env);
       await runStdioGateway({
         upstream,
         brokerUrl,
         token: process.env.LEASH_TOKEN,
-        credential: credentials.get(upstream.name)!,
+        credential: async () => (await resolveCredentials([upstream], process.env)).get(upstream.name)!,
         ...(command.length > 0 ? { command: { command: command[0]!, args: command.slice(1) } } : {}),
         logger: createLogger(options.logLevel),
       });
