@@ -53,7 +53,12 @@ async function connect(token: string): Promise<{ client: Client; closed: Promise
     client.onclose = () => resolve();
   });
   await client.connect(
-    new StdioClientTransport({ command: process.execPath, args: gatewayCommand(), env: gatewayEnv(token), stderr: "ignore" }),
+    new StdioClientTransport({
+      command: process.execPath,
+      args: gatewayCommand(),
+      env: gatewayEnv(token),
+      stderr: "ignore",
+    }),
   );
   return { client, closed };
 }
@@ -73,7 +78,10 @@ beforeAll(async () => {
           environment: "staging",
           credential: { env: "PLATFORM_TOKEN" },
           tools: {
-            volume_list: { action: "volume:read", resource: "railway:prj_demo/env/{args.environment}/volumes" },
+            volume_list: {
+              action: "volume:read",
+              resource: "railway:prj_demo/env/{args.environment}/volumes",
+            },
             volume_delete: {
               action: "volume:delete",
               resource: "railway:prj_demo/env/{args.environment}/volume/{args.volumeId}",
@@ -108,7 +116,10 @@ describe("leash mcp stdio", () => {
     expect(wrong.stderr).toContain("wrong_environment");
 
     const staging = await mintTaskToken(leash, "staging-fix", "about to be revoked");
-    await api(leash.url, "POST", "/v1/revocations", { key: leash.security_key, body: { task: staging.task, reason: "t" } });
+    await api(leash.url, "POST", "/v1/revocations", {
+      key: leash.security_key,
+      body: { task: staging.task, reason: "t" },
+    });
     const revoked = await runCli(gatewayCommand().slice(1), { env: gatewayEnv(staging.token) });
     expect(revoked.code).toBe(1);
     expect(revoked.stderr).toContain("revoked");
@@ -134,7 +145,10 @@ describe("leash mcp stdio", () => {
     expect(refusalOf(backup)).toMatchObject({ code: "action_not_granted" });
     expect(calls()).toEqual([]);
 
-    const listed = (await client.callTool({ name: "volume_list", arguments: { environment: "staging" } })) as CallToolResult;
+    const listed = (await client.callTool({
+      name: "volume_list",
+      arguments: { environment: "staging" },
+    })) as CallToolResult;
     expect(listed.isError).toBeFalsy();
     const received = JSON.stringify(listed);
     expect(received).toContain("vol_stg_1");
@@ -145,8 +159,14 @@ describe("leash mcp stdio", () => {
       expect.objectContaining({ tool: "volume_list", credential: PLATFORM_TOKEN, leashTokenVisible: false }),
     ]);
 
-    await api(leash.url, "POST", "/v1/revocations", { key: leash.security_key, body: { task, reason: "stop" } });
-    const after = (await client.callTool({ name: "volume_list", arguments: { environment: "staging" } })) as CallToolResult;
+    await api(leash.url, "POST", "/v1/revocations", {
+      key: leash.security_key,
+      body: { task, reason: "stop" },
+    });
+    const after = (await client.callTool({
+      name: "volume_list",
+      arguments: { environment: "staging" },
+    })) as CallToolResult;
     expect(refusalOf(after)).toMatchObject({ code: "revoked" });
     await closed;
     expect(calls()).toHaveLength(1);
