@@ -80,6 +80,12 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     fix: `revoke the key, ${ROTATE}`,
   },
   {
+    kind: "leash-api-key",
+    // leash's own long-lived keys (`lsk_` agents, `lsh_` humans): 32 random bytes in base64url after the prefix.
+    pattern: /(?<![A-Za-z0-9_-])ls[kh]_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/,
+    fix: "rotate it (`leash agents rotate-key <id>` or `leash humans rotate-key <id>`) and keep it out of the agent's reach: an agent's tools need only its task token (`leash exec`)",
+  },
+  {
     kind: "vault-token",
     pattern: /\bhvs\.[A-Za-z0-9_-]{24,}\b/,
     fix: "revoke it with `vault token revoke`; let leash hand out leases per task",

@@ -45,3 +45,25 @@ describe("secret patterns", () => {
     expect(maskSecret("abc")).toBe("***");
   });
 });
+
+describe("leash's own keys", () => {
+  const agentKey = `lsk_${"A1b2_C3d-".repeat(4)}abcdefg`;
+  const humanKey = `lsh_${"z".repeat(43)}`;
+
+  it("are found whatever the variable's name, and inside text", () => {
+    expect(agentKey).toHaveLength(47);
+    expect(isLongLivedSecretVariable("BOOTSTRAP", agentKey)).toBe(true);
+    expect(isLongLivedSecretVariable("X", humanKey)).toBe(true);
+    expect(findSecretPattern(`curl -H "authorization: Bearer ${humanKey}"`)?.pattern.kind).toBe(
+      "leash-api-key",
+    );
+    expect(findSecretPattern(`key=${agentKey}\n`)?.match).toBe(agentKey);
+  });
+
+  it("are not confused with shorter or longer look-alikes", () => {
+    expect(findSecretPattern(`lsk_${"a".repeat(42)}`)).toBeNull();
+    expect(findSecretPattern(`lsk_${"a".repeat(44)}`)).toBeNull();
+    expect(findSecretPattern(`xlsh_${"a".repeat(43)}`)).toBeNull();
+    expect(isLongLivedSecretVariable("NOTE", "lsk_… from leash dev's output")).toBe(false);
+  });
+});
