@@ -169,6 +169,69 @@ describe("leash guard check", () => {
   });
 });
 
+describe("leash guard check - and guard eval", () => {
+  it("reads the command from stdin with -", async () => {
+    const r = await leash(["guard", "check", "--json", "-"], "rm -rf /srv/data\n");
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ destructive: true, decision: "ask" });
+  });
+
+  it("ends quietly when the reader closes stdout early", async () => {
+    const input = join(work, "many.jsonl");
+    writeFileSync(input, `${JSON.stringify({ cmd: "ls -la /srv" })}\n`.repeat(20_000));
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(
+          "sh",
+          ["-c", `"${process.execPath}" "${BIN}" guard check --jsonl < "${input}" | head -1`],
+          {
+            cwd: work,
+            env: baseEnv(),
+          },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c) => {
+          stdout += c;
+        });
+        child.stderr.on("data", (c) => {
+          stderr += c;
+        });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+      },
+    );
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  });
+
+  it("scores a labelled file: recall, false positives, the misses and commands/s", async () => {
+    const file = join(work, "labelled.jsonl");
+    writeFileSync(
+      file,
+      [
+        { cmd: "rm -rf /srv/data", destructive: true, env: "unknown" },
+        { cmd: "echo hello", destructive: true, why: "labelled wrong on purpose" },
+        { cmd: "ls -la", destructive: false },
+        { cmd: "git push --force origin main", destructive: false, why: "labelled wrong on purpose" },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join("\n"),
+    );
+    const text = await leash(["guard", "eval", file]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/recall 50\.0%\s+false positives 50\.0%/);
+    expect(text.stdout).toMatch(/misses[^\n]*\n\s+2: echo hello/);
+    expect(text.stdout).toMatch(/false positives[^\n]*\n\s+4: git push --force/);
+    const json = JSON.parse((await leash(["guard", "eval", "--json", file])).stdout);
+    expect(json).toMatchObject({ commands: 4, destructive: 2, safe: 2, recall: 0.5, falsePositiveRate: 0.5 });
+    expect(json.misses.map((m: { line: number }) => m.line)).toEqual([2]);
+    expect(json.commandsPerSecond).toBeGreaterThan(0);
+    const bad = await leash(["guard", "eval", join(work, "labelled.jsonl.missing")]);
+    expect(bad.code).toBe(1);
+  });
+});
+
 describe("leash hook claude-code", () => {
   const event = (tool: string, input: object) =>
     JSON.stringify({ session_id: "s", hook_event_name: "PreToolUse", tool_name: tool, tool_input: input });

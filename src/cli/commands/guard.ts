@@ -65,7 +65,7 @@ export function registerGuardCommands(program: Command): void {
   guard
     .command("check")
     .description("classify a shell command, SQL, GraphQL or HTTP request")
-    .argument("[command]", "the command as the agent would run it")
+    .argument("[command]", 'the command as the agent would run it; "-" reads it from stdin')
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--intent <text>", "the task's intent (default: the LEASH_TOKEN's, else $LEASH_INTENT)")
     .option(
@@ -80,6 +80,7 @@ export function registerGuardCommands(program: Command): void {
     .addHelpText("after", EXIT_HELP)
     .action(
       async (command: string | undefined, options: GuardCliOptions & { json?: boolean; jsonl?: boolean }) => {
+        endQuietlyWhenStdoutCloses();
         if (options.jsonl) {
           if (command !== undefined) throw new Error("give either a command or --jsonl, not both");
           await checkLines(options);
@@ -87,12 +88,50 @@ export function registerGuardCommands(program: Command): void {
         }
         if (command === undefined)
           throw new Error('give the command to check, e.g. leash guard check "rm -rf /data", or --jsonl');
+        if (command === "-") command = (await readAll()).replace(/\r?\n$/, "");
         const context = await guardContext(options);
         const result = await (await guardClassifier())(command, context);
         process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : formatClassification(result));
         process.exitCode = GUARD_EXIT[result.decision];
       },
     );
+  guard
+    .command("eval")
+    .description("score the rules on a labelled JSONL file: recall, false positives, misses and commands/s")
+    .argument("<file>", 'one {"cmd": …, "destructive": true|false, "env"?: …} object a line')
+    .option(
+      "--scopes-dir <dir>",
+      "directory with environments.yaml (default: $LEASH_SCOPES_DIR, else ./scopes)",
+    )
+    .option("--json", "print the evaluation as JSON")
+    .addHelpText(
+      "after",
+      "\nExit status: 0 when every destructive command was found, 2 when some were missed, 1 on bad input.",
+    )
+    .action(async (file: string, options: { scopesDir?: string; json?: boolean }) => {
+      endQuietlyWhenStdoutCloses();
+      const { readFile } = await import("node:fs/promises");
+      const { evaluate, formatEvaluation, parseLabelled } = await import("../../guard/evaluate.ts");
+      const rows = parseLabelled(await readFile(file, "utf8"));
+      const environments = await loadGuardEnvironments(options.scopesDir);
+      const result = evaluate(rows, { environments });
+      process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : formatEvaluation(result));
+      process.exitCode = result.misses.length ? 2 : 0;
+    });
+}
+
+/** `… | head -1` closes stdout early: that is the reader's choice, not an error worth a stack trace. */
+export function endQuietlyWhenStdoutCloses(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+async function readAll(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function formatClassification(c: Classification): string {
