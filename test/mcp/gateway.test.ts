@@ -12,6 +12,7 @@ import { api } from "../helpers/broker.ts";
 import { startCli } from "../helpers/cli.ts";
 import {
   approve,
+  FAKE_PLATFORM_COMMAND,
   HttpAgent,
   type Leash,
   mintTaskToken,
@@ -35,6 +36,8 @@ let gatewayUrl: string;
 let hosting: string;
 /** Production only; answers approvals at once (hold: refuse); volume_list deliberately unmapped. */
 let hostingProduction: string;
+/** A stdio server the gateway spawned, staging only. */
+let hostingLocal: string;
 const agents: HttpAgent[] = [];
 
 const production = (path: string) => `railway:prj_demo/env/production/${path}`;
@@ -88,6 +91,21 @@ beforeAll(async () => {
       ),
     ),
   });
+  // A stdio server the gateway spawns itself, and an upstream that is down (its sessions fail, /readyz says so).
+  example.upstreams.push({
+    name: "hosting-local",
+    environment: "staging",
+    command: [...FAKE_PLATFORM_COMMAND, `--expect=${PLATFORM_TOKEN}`, `--log=${logFile}`],
+    credential: { env: "PLATFORM_TOKEN" },
+    tools: { volume_list: example.upstreams[0].tools.volume_list },
+  });
+  example.upstreams.push({
+    name: "hosting-down",
+    environment: "staging",
+    url: "http://127.0.0.1:9/mcp",
+    credential: { env: "PLATFORM_TOKEN" },
+    tools: { volume_list: example.upstreams[0].tools.volume_list },
+  });
   const configFile = join(dir, "mcp.yaml");
   await writeFile(configFile, stringifyYaml(example));
 
@@ -105,6 +123,7 @@ beforeAll(async () => {
   gatewayUrl = started.url;
   hosting = started.endpoints.find((e) => e.upstream === "hosting")!.url;
   hostingProduction = started.endpoints.find((e) => e.upstream === "hosting-production")!.url;
+  hostingLocal = started.endpoints.find((e) => e.upstream === "hosting-local")!.url;
 }, 90_000);
 
 afterAll(async () => {
@@ -337,14 +356,28 @@ describe("the incident, replayed through leash mcp", () => {
 });
 
 describe("operations", () => {
+  it("a stdio upstream the gateway spawns gets the credential and serves sessions like the others", async () => {
+    const agent = await agentFor(hostingLocal, "staging-fix", "list staging volumes");
+    expect(await agent.toolNames()).toEqual(["volume_list"]);
+    const before = calls().length;
+    const result = await agent.call("volume_list", { environment: "staging" });
+    expect(result.isError, JSON.stringify(result)).toBeFalsy();
+    expect(JSON.stringify(result)).not.toContain(PLATFORM_TOKEN);
+    expect(calls().slice(before)).toEqual([
+      expect.objectContaining({ tool: "volume_list", credential: PLATFORM_TOKEN, leashTokenVisible: false }),
+    ]);
+  });
+
   it("/readyz reports each upstream; /metrics counts calls by tool and decision; the audit names the tool", async () => {
     const ready = await fetch(`${gatewayUrl}/readyz`);
-    expect(ready.status).toBe(200);
+    expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({
-      status: "ready",
+      status: "not_ready",
       upstreams: [
         { name: "hosting", ready: true },
         { name: "hosting-production", ready: true },
+        { name: "hosting-local", ready: true },
+        { name: "hosting-down", ready: false, problem: expect.any(String) },
       ],
     });
     const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
