@@ -13,6 +13,12 @@ export type VaultAuth =
   | { method: "kubernetes"; mount: string; role: string; jwtFile: string }
   | { method: "jwt"; mount: string; role: string; jwtFile: string };
 
+const LOGIN_SETTINGS = {
+  approle: "VAULT_ROLE_ID and the secret id",
+  kubernetes: "VAULT_AUTH_ROLE and the service-account token",
+  jwt: "VAULT_AUTH_ROLE and the JWT in VAULT_AUTH_JWT_FILE",
+} as const;
+
 /** A fresh token from a login. */
 export interface VaultLogin {
   token: string;
@@ -66,7 +72,19 @@ export async function loginToVault(
           : await transport.client.write(operation.path, { role: auth.role, jwt }, options);
     }
   } catch (error) {
-    throw vaultErrorToLeashError(error, operation, secrets);
+    if (error instanceof LeashError) throw error;
+    const failure = vaultErrorToLeashError(error, operation, secrets);
+    if (failure.code === "vault_bad_path" || failure.code === "vault_permission_denied") {
+      // Vault refused the credentials or the role: say which settings to check, not a scope's path.
+      const said = (failure.extra.vault_errors as string[] | undefined)?.join("; ") || "refused";
+      throw new LeashError(
+        "vault_login_failed",
+        503,
+        `Vault refused leash's ${auth.method} login at ${operation.path}: ${said}; check ${LOGIN_SETTINGS[auth.method]} and VAULT_AUTH_MOUNT`,
+        failure.extra,
+      );
+    }
+    throw failure;
   } finally {
     // node-vault keeps a login's token on the client; leash names the token on each request instead.
     transport.client.token = "";

@@ -84,6 +84,8 @@ export class VaultTokenKeeper {
   #retired: HeldToken[] = [];
   #problem = "leash has not obtained a Vault token yet";
   #nextLoginAt = 0;
+  /** Why the last login failed; answered without asking Vault again until #nextLoginAt. */
+  #loginFailure: LeashError | null = null;
   #lock: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #observer: VaultTokenObserver | null = null;
@@ -260,6 +262,8 @@ export class VaultTokenKeeper {
     const current = this.#usable();
     if (current) return current;
     if (this.#auth.method === "token") throw this.#invalidError();
+    // A login that just failed is not retried for every request: callers get its error until the retry is due.
+    if (this.#loginFailure && this.#clock.now() < this.#nextLoginAt) throw this.#loginFailure;
     return this.#loginAsCurrent();
   }
 
@@ -371,10 +375,15 @@ export class VaultTokenKeeper {
     } catch (error) {
       this.#observer?.login("failed");
       this.#nextLoginAt = this.#clock.now() + this.#retryMs;
+      this.#loginFailure =
+        error instanceof LeashError
+          ? error
+          : new LeashError("vault_login_failed", 503, "leash cannot log in to Vault");
       this.#problem = `leash cannot log in to Vault (${auth.method} at auth/${auth.mount}): ${(error as Error).message}`;
       this.#logger?.error({ err: (error as Error).message, method: auth.method }, "Vault login failed");
       throw error;
     }
+    this.#loginFailure = null;
     const previous = this.#current;
     if (previous && previous.leasesUntil > this.#clock.now()) this.#retired.push(previous);
     this.#current = fresh;

@@ -1,5 +1,9 @@
 // leash's own Vault token over its life, end to end: a broker logging in with AppRole to the stand-in Vault (whose
 // tokens expire and take their leases with them), the database engine on the real PostgreSQL, time on a fake clock.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { api, startTestBroker, type TestBroker } from "../helpers/broker.ts";
@@ -205,5 +209,103 @@ describe("leash's own Vault token", () => {
     expect(low.body.problems.join(" ")).toMatch(
       /Vault token has \d+ s left, below VAULT_TOKEN_MIN_TTL_MS \(60 s\)/,
     );
+  });
+
+  it("logs in with Kubernetes and JWT from token files; a refused login says what to check, and a fixed file is read again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "leash-vault-login-"));
+    const quiet = { checkIntervalMs: 3_600_000, retryMs: 5_000 };
+    try {
+      const serviceAccount = join(dir, "sa-token");
+      await writeFile(serviceAccount, "sa.jwt.one\n");
+      standin.enableLogin({
+        method: "kubernetes",
+        mount: "k8s-test",
+        role: "leash",
+        serviceAccountJwt: "sa.jwt.one",
+        ttlSeconds: 3600,
+      });
+      test = await startTestBroker({
+        clock,
+        vault: {
+          addr: standin.addr,
+          auth: { method: "kubernetes", mount: "k8s-test", role: "leash", jwtFile: serviceAccount },
+          tokenOptions: quiet,
+        },
+      });
+      expect((await mintStagingFix(test)).status).toBe(201);
+      await test.close();
+      test = null;
+
+      const { publicKey, privateKey } = await generateKeyPair("ES256");
+      standin.enableLogin({
+        method: "jwt",
+        mount: "jwt-test",
+        role: "leash",
+        keys: async () => publicKey,
+        boundAudience: "vault",
+        ttlSeconds: 3600,
+      });
+      const jwtFile = join(dir, "jwt");
+      const now = Math.floor(clock.now() / 1000);
+      await writeFile(
+        jwtFile,
+        await new SignJWT({ sub: "leash" })
+          .setProtectedHeader({ alg: "ES256" })
+          .setAudience("vault")
+          .setIssuedAt(now)
+          .setExpirationTime(now + 3600)
+          .sign(privateKey),
+      );
+      test = await startTestBroker({
+        clock,
+        vault: {
+          addr: standin.addr,
+          auth: { method: "jwt", mount: "jwt-test", role: "leash", jwtFile },
+          tokenOptions: quiet,
+        },
+      });
+      expect((await mintStagingFix(test)).status).toBe(201);
+      await test.close();
+      test = null;
+
+      standin.enableLogin({
+        method: "approle",
+        mount: "approle-wrong",
+        roleId: ROLE_ID,
+        secretId: SECRET_ID,
+        ttlSeconds: 3600,
+      });
+      const secretFile = join(dir, "secret-id");
+      await writeFile(secretFile, "not-the-secret-id\n");
+      test = await startTestBroker({
+        clock,
+        vault: {
+          addr: standin.addr,
+          auth: {
+            method: "approle",
+            mount: "approle-wrong",
+            roleId: ROLE_ID,
+            secretId: { file: secretFile },
+          },
+          tokenOptions: quiet,
+        },
+      });
+      const unready = await api(test.url, "GET", "/readyz");
+      expect(unready.status).toBe(503);
+      expect(unready.body.problems.join(" ")).toMatch(
+        /leash cannot log in to Vault \(approle at auth\/approle-wrong\): Vault refused leash's approle login .*invalid role or secret ID; check VAULT_ROLE_ID/,
+      );
+      const refused = await mintStagingFix(test);
+      expect(refused.status).toBe(503);
+      expect(refused.body.code).toBe("vault_login_failed");
+      expect(JSON.stringify(refused.body)).not.toContain("not-the-secret-id");
+
+      await writeFile(secretFile, `${SECRET_ID}\n`);
+      clock.advance(6_000);
+      await test.broker.context.vault!.tokens.maintain();
+      expect((await mintStagingFix(test)).status).toBe(201);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
