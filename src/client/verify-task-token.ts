@@ -8,6 +8,7 @@ import {
   jwtVerify,
 } from "jose";
 import {
+  delegationProblem,
   environmentAudience,
   environmentIssuer,
   type TaskTokenClaims,
@@ -157,6 +158,8 @@ export async function verifyTaskToken(
   }
   const claims = taskTokenClaimsSchema.safeParse(payload);
   if (!claims.success) return fail("token_claims_invalid", "token claims are not a leash task token");
+  const delegation = delegationProblem(claims.data);
+  if (delegation) fail("token_claims_invalid", delegation);
   // jose checks iat only against a maximum age. A token "issued" later than now would escape revocations of its
   // agent, scope or environment, which cover tokens issued up to the revocation.
   const nowSec = Math.floor((options.now?.getTime() ?? Date.now()) / 1000);
