@@ -20,6 +20,12 @@ interface ApprovalBase {
   agent: string;
   /** The human who created the agent: never allowed to approve its requests. */
   owner: string | null;
+  /**
+   * A delegated token's call: the act chain (agent ids, current actor first) and the owners of every agent in it,
+   * none of whom may approve: a sub-agent's owner must not wave through what their agent was handed.
+   */
+  actChain?: string[];
+  chainOwners?: string[];
   task: string;
   intent: string;
   rule: ApprovalRule;

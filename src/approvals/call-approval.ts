@@ -2,7 +2,7 @@
 import { agentActor, recordApprovalEvent, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import type { Scope } from "../scopes/schema.ts";
-import type { TaskTokenClaims } from "../tokens/claims.ts";
+import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
 import {
   APPROVAL_RECORD_TTL_MS,
   APPROVAL_TTL_MS,
@@ -71,6 +71,7 @@ export async function requestCallApproval(
     const boundId = await context.store.approvals.bindOnce(binding, candidate, APPROVAL_TTL_MS);
     if (boundId === candidate) {
       const agent = await context.store.getPrincipal(claims.client_id);
+      const chain = claims.act ? await delegationOwners(context, claims) : undefined;
       const approval: CallApproval = {
         kind: "call",
         id: candidate,
@@ -92,6 +93,7 @@ export async function requestCallApproval(
         action: call.action,
         resource: call.resource,
         requestHash: call.requestHash ?? "",
+        ...chain,
       };
       await context.store.approvals.create(approval, APPROVAL_RECORD_TTL_MS);
       await recordApprovalEvent(context, "approval.requested", approval, agentActor(claims.client_id));
@@ -107,6 +109,17 @@ export async function requestCallApproval(
     await context.store.approvals.unbind(binding, boundId);
   }
   throw new Error("approval binding kept changing");
+}
+
+/** The act chain of a delegated token and every owner of an agent in it (a missing agent has none to exclude). */
+async function delegationOwners(
+  context: BrokerContext,
+  claims: TaskTokenClaims,
+): Promise<{ actChain: string[]; chainOwners: string[] }> {
+  const actChain = actorChain(claims);
+  const agents = await Promise.all(actChain.map((id) => context.store.getPrincipal(id)));
+  const owners = agents.map((agent) => agent?.createdBy).filter((owner): owner is string => Boolean(owner));
+  return { actChain, chainOwners: [...new Set(owners)] };
 }
 
 /** Marks pending approvals whose time ran out as expired (one process wins each), and announces it. */

@@ -44,6 +44,15 @@ export async function checkEligible(
         `the owner of agent ${approval.agent}, and cannot approve its requests`,
     );
   }
+  // A delegated call: the owner of any agent in its act chain (or whoever made that owner) cannot approve it either.
+  const chainOwner = approval.chainOwners?.find((owner) => owner === human.id || chain.includes(owner));
+  if (chainOwner !== undefined) {
+    throw forbidden(
+      "owner_cannot_approve",
+      `${human.id} is or was made by ${chainOwner}, who owns an agent in this call's delegation chain ` +
+        `(${(approval.actChain ?? []).join(" < ")}), and cannot approve it`,
+    );
+  }
   return chain;
 }
 

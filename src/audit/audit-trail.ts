@@ -6,7 +6,7 @@ import type { BrokerContext } from "../broker/context.ts";
 import { LeashError, StoreUnavailableError } from "../errors/leash-error.ts";
 import type { AuditLog } from "../store/audit.ts";
 import type { Lock, PrincipalKind, RevocationTarget } from "../store/store.ts";
-import type { TaskTokenClaims } from "../tokens/claims.ts";
+import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
 import type { AuditEntry, AuditEvent, AuditOrigin } from "./record.ts";
 
 export const agentActor = (id: string) => `agent:${id}`;
@@ -24,7 +24,8 @@ export function authorizeEntry(
   return {
     time: nowMs,
     event: "authorize",
-    actor: agentActor(claims.client_id),
+    // A delegated token acts through its current actor (act.sub), on behalf of the task's agent.
+    actor: claims.act ? claims.act.sub : agentActor(claims.client_id),
     agent: claims.client_id,
     environment: claims.env,
     task: claims.task,
@@ -35,8 +36,25 @@ export function authorizeEntry(
     jti: claims.jti,
     approval: call.approval_id,
     request_id: origin.requestId,
-    ...(call.via ? { detail: call.via } : {}),
+    ...(call.via || claims.depth !== undefined
+      ? {
+          detail: [call.via, claims.depth === undefined ? undefined : delegationDetail(claims)]
+            .filter(Boolean)
+            .join("; "),
+        }
+      : {}),
   };
+}
+
+/** A delegated token's place in its tree, for its records: sub-task, parent, chain (root first), depth, act chain. */
+export function delegationDetail(claims: TaskTokenClaims): string {
+  return [
+    `sub_task=${claims.sub_task}`,
+    `parent=${claims.parent}`,
+    `chain=${(claims.chain ?? []).join(">")}`,
+    `depth=${claims.depth}`,
+    `act=${actorChain(claims).join("<")}`,
+  ].join("; ");
 }
 
 /** Appends a record whose decision leash made outside the enforce step (bad token, held or denied call). */
@@ -76,6 +94,7 @@ export async function recordMintGranted(
     `actions=${claims.scope}`,
     `expires=${new Date(claims.exp * 1000).toISOString()}`,
     ...(withCredentials ? ["vault_credentials=issued"] : []),
+    ...(claims.depth === undefined ? [] : [`exchange: ${delegationDetail(claims)}`]),
   ].join("; ");
   const entry = { ...mintEntry(about, context.clock.now(), origin), jti: claims.jti, detail };
   await context.store.audit.append({ entry: { ...entry, decision: "allow", reason: "ok" } });

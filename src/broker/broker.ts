@@ -40,6 +40,7 @@ export interface BrokerParts {
   vault?: VaultCredentialsClient;
   credentialsWithoutVault?: BrokerContext["credentialsWithoutVault"];
   totpLimit?: BrokerContext["totpLimit"];
+  maxDelegationDepth?: number;
   leaseRevokerOptions?: LeaseRevokerOptions;
   /** LEASH_AUDIT_SEAL_INTERVAL_MS and LEASH_AUDIT_RETENTION (leash serve); defaults otherwise. */
   auditSealerOptions?: AuditSealerOptions;

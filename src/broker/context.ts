@@ -38,4 +38,6 @@ export interface BrokerContext {
   credentialsWithoutVault?: "refuse" | "omit";
   /** Wrong TOTP codes allowed per human per window before every code is refused (default 5 per 5 minutes). */
   totpLimit?: TotpAttemptLimit;
+  /** How many token exchanges deep a delegation chain may go (LEASH_MAX_DELEGATION_DEPTH); default 3. */
+  maxDelegationDepth?: number;
 }

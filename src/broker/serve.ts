@@ -60,6 +60,7 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     vault,
     credentialsWithoutVault: config.LEASH_CREDENTIALS_WITHOUT_VAULT,
     totpLimit: { maxFailures: config.LEASH_TOTP_MAX_FAILURES, windowMs: config.LEASH_TOTP_WINDOW },
+    maxDelegationDepth: config.LEASH_MAX_DELEGATION_DEPTH,
     auditSealerOptions: {
       intervalMs: config.LEASH_AUDIT_SEAL_INTERVAL_MS,
       retentionMs: config.LEASH_AUDIT_RETENTION,

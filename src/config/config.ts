@@ -149,6 +149,8 @@ const configSchema = z.object({
       }
       return ms;
     }),
+  /** How many token exchanges deep a sub-agent chain may go (a child of a child of a child is 3). */
+  LEASH_MAX_DELEGATION_DEPTH: z.coerce.number().int().min(1).max(16).default(3),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -5,10 +5,11 @@ import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from ".
 import type { AuditEntry, AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
+import { isCanonicalResource } from "../scopes/glob-containment.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";
 import type { BlastRadiusLimit, Environment, Scope, ScopeSet } from "../scopes/schema.ts";
-import type { EnforcementOutcome, LimitCounter } from "../store/store.ts";
-import { grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
+import type { EnforcementCheck, EnforcementOutcome, LimitCounter } from "../store/store.ts";
+import { actorChain, grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
 import { revocationTtlMs } from "./revoke.ts";
 
@@ -69,6 +70,8 @@ export function grantDenial(
   if (!catalogued?.grantable || !grantedActions(claims).includes(action) || !scope.actions.includes(action)) {
     return "action_not_granted";
   }
+  // A delegated token's resources were proved narrower than its parent's for canonical resources only.
+  if (claims.depth !== undefined && !isCanonicalResource(resource)) return "resource_not_granted";
   // A resource outside the token's environment is `wrong_environment` even when a (mis-written) scope glob covers it.
   if (!matchesResource(environment.resources, resource)) return "wrong_environment";
   if (!matchesResource(claims.resources, resource) || !matchesResource(scope.resources, resource)) {
@@ -127,7 +130,10 @@ let eventCounter = 0;
 const nextEventId = () => `${EVENT_ID_PREFIX}.${(eventCounter++).toString(36)}`;
 
 /** The part of the enforce step that is about the token itself: generation and every revocation that may cover it. */
-export function tokenCheck(context: BrokerContext, claims: TaskTokenClaims) {
+export function tokenCheck(
+  context: BrokerContext,
+  claims: TaskTokenClaims,
+): Omit<EnforcementCheck, "limits" | "eventId"> {
   return {
     env: claims.env,
     generation: claims.gen,
@@ -138,7 +144,15 @@ export function tokenCheck(context: BrokerContext, claims: TaskTokenClaims) {
     issuedAtMs: claims.iat * 1000,
     nowMs: context.clock.now(),
     taskRevocationTtlMs: revocationTtlMs(context),
+    ...(claims.chain ? { lineage: tokenLineage(claims) } : {}),
   };
+}
+
+/** The ancestors a delegated token dies with: their jtis, and the agents of its act chain besides its own. */
+export function tokenLineage(claims: TaskTokenClaims): { jtis: string[]; agents: string[] } {
+  const agents = new Set(actorChain(claims));
+  agents.delete(claims.client_id);
+  return { jtis: claims.chain ?? [], agents: [...agents] };
 }
 
 /**

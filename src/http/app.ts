@@ -29,6 +29,7 @@ import { jwksRoutes } from "./routes/jwks.ts";
 import { lockRoutes } from "./routes/locks.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { principalRoutes } from "./routes/principals.ts";
+import { tokenExchangeRoutes } from "./routes/token-exchange.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
 /** One JSON line per request, after it completes; no headers or bodies, so no secrets. */
@@ -144,6 +145,7 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
   await app.register(healthRoutes(context));
   await app.register(jwksRoutes(context));
   await app.register(tokenRoutes(context));
+  await app.register(tokenExchangeRoutes(context));
   await app.register(principalRoutes(context));
   await app.register(enforcementRoutes(context));
   await app.register(lockRoutes(context));

@@ -70,8 +70,7 @@ function parseGlob(glob: string): Element[] | null {
         const tail: Element[] = [char("/"), { kind: "any-run" }];
         if (segments[i - 1]!.endsWith("*")) out.push(...tail);
         else out.push({ kind: "optional", elements: tail });
-      }
-      else {
+      } else {
         if (!separatorDone) out.push(char("/"));
         out.push({ kind: "optional", elements: [{ kind: "any-run" }, char("/")] });
       }
@@ -153,7 +152,8 @@ function closure(automaton: Automaton, states: Iterable<number>): Set<number> {
 
 function step(automaton: Automaton, states: Set<number>, symbol: string): Set<number> {
   const next: number[] = [];
-  for (const s of states) for (const move of automaton.moves[s]!) if (accepts(move.on, symbol)) next.push(move.to);
+  for (const s of states)
+    for (const move of automaton.moves[s]!) if (accepts(move.on, symbol)) next.push(move.to);
   return closure(automaton, next);
 }
 

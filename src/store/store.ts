@@ -85,6 +85,12 @@ export interface EnforcementCheck {
   scope: string;
   issuedAtMs: number;
   nowMs: number;
+  /**
+   * A delegated token's lineage (token exchange): `jtis`, every ancestor token, each revoked absolutely like `jti`;
+   * `agents`, every agent in its act chain other than `agent`, each revoked from `issuedAtMs` like `agent`. Checked
+   * in the same atomic step, so revoking any ancestor refuses every descendant at once without listing them.
+   */
+  lineage?: { jtis: string[]; agents: string[] };
   /** A reason already decided without I/O (action/resource not granted…); reported after generation and revocation. */
   denyReason?: string;
   /** Blast-radius counters; each allowed call adds one event to every counter. */

@@ -17,6 +17,8 @@ export interface TaskTokenGrant {
   generation: string;
   ttlMs: number;
   nowMs: number;
+  /** Token exchange: the child's place in the task's tree (claims.ts). */
+  delegation?: Required<Pick<TaskTokenClaims, "act" | "sub_task" | "parent" | "chain" | "depth">>;
 }
 
 export interface MintedTaskToken {
@@ -45,6 +47,7 @@ export function mintTaskToken(ring: EnvironmentKeyRing, grant: TaskTokenGrant): 
     intent: grant.intent,
     scope_id: grant.scopeId,
     gen: grant.generation,
+    ...grant.delegation,
   };
   const key = ring.active;
   const token = signCompactJws({ alg: key.alg, kid: key.kid, typ: "at+jwt" }, claims, key.privateKeyObject);

@@ -73,7 +73,9 @@ describe("provablyContained", () => {
     // Too many wildcards to try.
     expect(provablyContained([`${S}/**`], `${S}/${"*a".repeat(17)}`)).toBe(false);
     // Within the wildcard bound, but a search that would blow up is cut off.
-    expect(provablyContained([`${S}/${"*a".repeat(7)}*b/*a*a/*`], `${S}/${"*a".repeat(8)}/*/*a*a*a`)).toBe(false);
+    expect(provablyContained([`${S}/${"*a".repeat(7)}*b/*a*a/*`], `${S}/${"*a".repeat(8)}/*/*a*a*a`)).toBe(
+      false,
+    );
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
@@ -105,21 +107,19 @@ const resource = fc
 
 /** A resource the glob matches, by filling each wildcard with canonical text. */
 const instanceOf = (pattern: string) =>
-  fc
-    .array(literalSegment, { minLength: pattern.length, maxLength: pattern.length })
-    .chain((fills) =>
-      fc.array(fc.nat(2), { minLength: pattern.length, maxLength: pattern.length }).map((counts) => {
-        let i = 0;
-        return pattern
-          .split("/")
-          .flatMap((segment) => {
-            const k = i++;
-            if (segment === "**") return fills.slice(k, k + counts[k]!);
-            return [segment.replaceAll("*", () => (counts[k]! === 0 ? "" : fills[k]!))];
-          })
-          .join("/");
-      }),
-    );
+  fc.array(literalSegment, { minLength: pattern.length, maxLength: pattern.length }).chain((fills) =>
+    fc.array(fc.nat(2), { minLength: pattern.length, maxLength: pattern.length }).map((counts) => {
+      let i = 0;
+      return pattern
+        .split("/")
+        .flatMap((segment) => {
+          const k = i++;
+          if (segment === "**") return fills.slice(k, k + counts[k]!);
+          return [segment.replaceAll("*", () => (counts[k]! === 0 ? "" : fills[k]!))];
+        })
+        .join("/");
+    }),
+  );
 
 describe("the language's meaning is picomatch's on canonical resources", () => {
   it("a resource is matched by the model exactly when picomatch matches it", () => {

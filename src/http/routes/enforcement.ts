@@ -160,9 +160,12 @@ export const enforcementRoutes =
         await requireActiveToken(context, claims);
         await claimTask(context, claims.task, claims.client_id);
         const reason = request.body?.reason ?? "task ended";
-        return revoke(context, { kind: "task", value: claims.task }, reason, `agent:${claims.client_id}`, {
-          requestId: request.id,
-        });
+        // A sub-agent's token (token exchange) ends its own sub-task and what it delegated, never the parent's task.
+        const target: RevocationTarget =
+          claims.depth === undefined
+            ? { kind: "task", value: claims.task }
+            : { kind: "jti", value: claims.jti };
+        return revoke(context, target, reason, `agent:${claims.client_id}`, { requestId: request.id });
       },
     );
 

@@ -238,6 +238,16 @@ export class MemoryStore implements Store {
       const at = this.get(key);
       if (at !== null && Number(at) >= check.issuedAtMs) return { allow: false, reason: "revoked" };
     }
+    for (const jti of check.lineage?.jtis ?? []) {
+      if (this.get(storeKeys.revocation(check.env, { kind: "jti", value: jti })) !== null)
+        return { allow: false, reason: "revoked" };
+    }
+    for (const agent of check.lineage?.agents ?? []) {
+      if (this.get(storeKeys.envLock(check.env, { kind: "agent", value: agent })) !== null)
+        return { allow: false, reason: "revoked" };
+      const at = this.get(storeKeys.revocation(check.env, { kind: "agent", value: agent }));
+      if (at !== null && Number(at) >= check.issuedAtMs) return { allow: false, reason: "revoked" };
+    }
 
     if (check.denyReason) return { allow: false, reason: check.denyReason };
 

@@ -15,6 +15,9 @@ import { auditRecordPayload } from "./redis-audit.ts";
  * ioredis and Redis cheap):
  *   gen      the generation the token was minted under
  *   marks    [jti, task, agent, scope, environment revocation markers, agent, scope, environment lock markers]
+ *   anc      absent, or markers that refuse a delegated token whenever they exist: its ancestors' jti revocations and
+ *            the locks of the other agents in its act chain
+ *   actm     absent, or the revocation markers (not-before) of the other agents in its act chain
  *   iat      issued-at, ms; now: the caller's clock, ms; ttl: how long a revoke_task marker lives, ms (strings)
  *   deny     a reason decided without I/O, or ""; hold: a reason to hold after the budget check, or ""
  *   ev       the event's id in the sliding windows
@@ -37,6 +40,14 @@ local function decide(d)
   for k = 1, 3 do
     local at = notBefore[k]
     if at and tonumber(at) >= issuedAt then return 0, 'revoked', 0, 0 end
+  end
+  if d.anc and redis.call('EXISTS', unpack(d.anc)) > 0 then return 0, 'revoked', 0, 0 end
+  if d.actm then
+    local actors = redis.call('MGET', unpack(d.actm))
+    for k = 1, #d.actm do
+      local at = actors[k]
+      if at and tonumber(at) >= issuedAt then return 0, 'revoked', 0, 0 end
+    end
   end
   if d.deny ~= '' then return 0, d.deny, 0, 0 end
 
@@ -105,7 +116,22 @@ export function enforcementArgument(check: EnforcementCheck): string {
       counter.key,
     ]),
     audit: check.audit ? auditRecordPayload(check.audit) : undefined,
+    ...(check.lineage ? lineageMarkers(check.env, check.lineage) : {}),
   });
+}
+
+/** Markers of a delegated token's lineage; a token minted by POST /v1/tokens carries none and pays nothing here. */
+function lineageMarkers(env: string, lineage: { jtis: string[]; agents: string[] }) {
+  const absolute = [
+    ...lineage.jtis.map((jti) => storeKeys.revocation(env, { kind: "jti", value: jti })),
+    ...lineage.agents.map((agent) => storeKeys.envLock(env, { kind: "agent", value: agent })),
+  ];
+  return {
+    ...(absolute.length > 0 ? { anc: absolute } : {}),
+    ...(lineage.agents.length > 0
+      ? { actm: lineage.agents.map((agent) => storeKeys.revocation(env, { kind: "agent", value: agent })) }
+      : {}),
+  };
 }
 
 /** The script's flat reply, four values per decision, as one reply per decision. */
