@@ -421,6 +421,31 @@ describe.each(["memory", "redis"] as const)("token exchange on the %s store", (b
     expect(bogus.body).toMatchObject({ error: "invalid_request", code: "invalid_actor_token" });
   });
 
+  it("a lock on an agent of the chain refuses its children and any exchange to it; the parent keeps working", async () => {
+    const { apiKey } = await createPrincipal(
+      test.store,
+      { id: `locked-${backend}`, kind: "agent", scopes: ["*"], createdBy: "admin" },
+      clock.now(),
+    );
+    const actor = { actor_token: apiKey, actor_token_type: "urn:leash:params:oauth:token-type:agent-key" };
+    const parent = await parentToken();
+    const handed = await child(parent.token, actor);
+    const grandchild = await child(handed.access_token);
+    expect(decodeJwt(grandchild.access_token).act).toEqual({
+      sub: `agent:locked-${backend}`,
+      act: { sub: `agent:locked-${backend}` },
+    });
+    const read = (token: string) => authorize(token, "volume:read", `${S}/volume/v1`);
+    expect((await read(grandchild.access_token)).allow).toBe(true);
+    expect((await revoke({ agent: `locked-${backend}` })).status).toBe(200);
+    expect((await read(handed.access_token)).reason).toBe("revoked");
+    expect((await read(grandchild.access_token)).reason).toBe("revoked");
+    expect((await read(parent.token)).allow).toBe(true);
+    const again = await exchange({ subject_token: parent.token, intent: "hand over again", ...actor });
+    expect(again.status).toBe(400);
+    expect(again.body).toMatchObject({ error: "invalid_grant", code: "locked" });
+  });
+
   it("grant_type is required on the OAuth token endpoint", async () => {
     const parent = await parentToken();
     const response = await exchangeForm(
