@@ -33,6 +33,8 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** Open sessions one task token may hold at once: each costs memory until its token expires. */
+const MAX_SESSIONS_PER_TOKEN = 32;
 /** /readyz gives each upstream this long to answer a ping. */
 const READY_PING_TIMEOUT_MS = 3_000;
 
@@ -197,6 +199,15 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
         400,
         "session_required",
         "open a session first: POST an initialize request (without Mcp-Session-Id)",
+      );
+    }
+    const open = [...sessions.values()].filter((o) => !o.closed && sameToken(o.agent.token, token)).length;
+    if (open >= MAX_SESSIONS_PER_TOKEN) {
+      return sendProblem(
+        res,
+        429,
+        "too_many_sessions",
+        `this task token already has ${open} open sessions; close one (DELETE with its Mcp-Session-Id) first`,
       );
     }
     const admitted = await admit(context, token, res);

@@ -179,6 +179,51 @@ describe("sessions: only a live task token of the upstream's environment opens o
   });
 });
 
+describe("sessions are bounded per token", () => {
+  const initialize = (token: string) =>
+    fetch(hosting, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      }),
+    });
+
+  it("a token holds at most 32 open sessions; closing one makes room", async () => {
+    const { token } = await mintTaskToken(leash, "staging-fix", "open many sessions");
+    const ids: string[] = [];
+    for (let i = 0; i < 32; i++) {
+      const response = await initialize(token);
+      expect(response.status).toBe(200);
+      ids.push(response.headers.get("mcp-session-id")!);
+      await response.body?.cancel();
+    }
+    const refused = await initialize(token);
+    expect(refused.status).toBe(429);
+    expect((await refused.json()).code).toBe("too_many_sessions");
+
+    const closed = await fetch(hosting, {
+      method: "DELETE",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "mcp-session-id": ids[0]!,
+        "mcp-protocol-version": "2025-06-18",
+      },
+    });
+    expect(closed.status).toBe(200);
+    const again = await initialize(token);
+    expect(again.status).toBe(200);
+    await again.body?.cancel();
+  }, 60_000);
+});
+
 describe("tools/list shows only what the token grants", () => {
   it("staging-fix: no backup_delete, nothing marked for approval", async () => {
     const agent = await agentFor(hosting, "staging-fix", "fix staging");
