@@ -2,7 +2,13 @@
 import { isLongLivedSecretVariable } from "../guard/secrets.ts";
 
 /** leash's own long-lived keys never reach the command, whatever the allow-list says. */
-const LEASH_KEYS = ["LEASH_AGENT_KEY", "LEASH_HUMAN_KEY", "VAULT_TOKEN", "LEASH_WEBHOOK_SECRET"];
+const LEASH_KEYS = [
+  "LEASH_AGENT_KEY",
+  "LEASH_HUMAN_KEY",
+  "VAULT_TOKEN",
+  "VAULT_SECRET_ID",
+  "LEASH_WEBHOOK_SECRET",
+];
 
 export interface TaskGrant {
   url: string;
