@@ -1,8 +1,8 @@
 // Headers across the proxy: the agent's credentials stripped and the upstream's injected on the way in, scrubbed on the way out.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { Upstream } from "./config.ts";
 import { cgiHeaderName, isOverrideHeader } from "./method-override.ts";
-import type { CredentialScrubber } from "./scrub.ts";
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus the non-standard ones still seen in the wild. */
 const HOP_BY_HOP = new Set([
@@ -42,6 +42,9 @@ export const CREDENTIAL_HEADERS: readonly string[] = [
 /** Set by the proxy itself below; never copied from the agent. */
 const SET_BY_PROXY = ["host", "content-length", "accept-encoding", "expect"];
 
+/** A part of a body can hold part of a credential that no scan recognises; the proxy asks for whole bodies. */
+const PARTIAL_CONTENT = ["range", "if-range"];
+
 /** Header names the Connection header lists are hop-by-hop too. */
 function connectionListed(headers: IncomingHttpHeaders): Set<string> {
   const value = headers.connection;
@@ -75,6 +78,7 @@ export function upstreamRequestHeaders(
     ...connectionListed(incoming),
     ...CREDENTIAL_HEADERS,
     ...SET_BY_PROXY,
+    ...PARTIAL_CONTENT,
     ...upstream.stripHeaders,
     upstream.credential.header,
   ]);
@@ -117,8 +121,11 @@ export function agentResponseHeaders(
   }
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || drop.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.map((v) => scrubber.scrubText(v)) : scrubber.scrubText(value);
+    // A credential in a header's name cannot be masked without making another header: the header goes.
+    if (value === undefined || drop.has(name) || scrubber.containsIgnoringCase(name)) continue;
+    out[name] = Array.isArray(value)
+      ? value.map((v) => scrubber.scrubHeaderValue(v))
+      : scrubber.scrubHeaderValue(value);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import zlib from "node:zlib";
 import type { Logger } from "pino";
 import type { Clock } from "../clock/clock.ts";
 import { LeashError } from "../errors/leash-error.ts";
+import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { ActionCall, CallMapping } from "./action-call.ts";
 import { authorizeCalls } from "./authorize-calls.ts";
 import { BrokerClient, CallAbandonedError } from "./broker-client.ts";
@@ -17,8 +18,8 @@ import { agentResponseHeaders, bearerToken, upstreamRequestHeaders } from "./hea
 import { matchRule, restCall } from "./match-rule.ts";
 import { type Refusal, type RefusalStyle, sendRefusal } from "./refusal.ts";
 import { planBody, planHead } from "./request-plan.ts";
+import { responseDecoding } from "./response-codings.ts";
 import { hasAmbiguousSegments } from "./rest-path.ts";
-import { CredentialScrubber } from "./scrub.ts";
 
 export interface ProxyDependencies {
   /** LEASH_URL. */
@@ -474,23 +475,30 @@ function forward(
       resolve(undefined);
     });
     outgoing.once("response", (answer) => {
-      const encoding = (answer.headers["content-encoding"] ?? "identity").trim().toLowerCase();
-      const decoder = encoding === "identity" || encoding === "" ? undefined : DECODERS[encoding];
-      if (decoder === undefined && encoding !== "identity" && encoding !== "") {
-        // An encoding the proxy cannot read is a body it cannot check for the credential.
+      const status = answer.statusCode ?? 502;
+      const hasResponseBody = req.method !== "HEAD" && status !== 204 && status !== 304;
+      const decoding = responseDecoding(answer.headers, hasResponseBody);
+      if (!decoding.ok) {
+        // A coding the proxy cannot undo is a body it cannot check for the credential.
         answer.resume();
         options.refuse({
           status: 502,
           code: "upstream_encoding_unsupported",
-          detail: `upstream ${upstream.name} answered with Content-Encoding ${encoding}, which the proxy cannot scan`,
+          detail: `upstream ${upstream.name} answered with ${decoding.header === "content-encoding" ? "Content-Encoding" : "Transfer-Encoding"} ${decoding.coding}, which the proxy cannot scan`,
           extra: { upstream: upstream.name },
         });
         resolve(undefined);
         return;
       }
-      const status = answer.statusCode ?? 502;
-      res.writeHead(status, agentResponseHeaders(answer.headers, scrubber, decoder !== undefined));
-      const stages = decoder ? [answer, decoder(), scrubber.stream(), res] : [answer, scrubber.stream(), res];
+      const decoded = decoding.decoders.length > 0;
+      // The status text is Node's for the code, never the upstream's; trailers are not passed on.
+      res.writeHead(status, agentResponseHeaders(answer.headers, scrubber, decoded));
+      const stages = [
+        answer,
+        ...decoding.decoders.map((coding) => DECODERS[coding]!()),
+        scrubber.stream(),
+        res,
+      ];
       // biome-ignore lint/suspicious/noExplicitAny: pipeline's overloads do not take a spread of mixed streams
       (pipeline as any)(...stages, (error: Error | null) => {
         if (error) {

@@ -9,7 +9,7 @@ import {
   CREDENTIAL_HEADERS,
   upstreamRequestHeaders,
 } from "../../src/proxy/headers.ts";
-import { CredentialScrubber } from "../../src/proxy/scrub.ts";
+import { CredentialScrubber } from "../../src/scrub/credential-scrubber.ts";
 
 function upstreamWith(credential: string, extra = ""): Upstream {
   const loaded = parseProxyConfig(

@@ -1,0 +1,182 @@
+// Masks credentials in anything handed to an agent, in every encoding a client decodes by default; no HTTP here.
+import { Transform, type TransformCallback } from "node:stream";
+import { type DecodedView, decodeLayer, MAX_ESCAPE_BYTES, rawView } from "./decoded-view.ts";
+
+const MASK = 0x2a; // "*"
+
+/** Raw bytes one byte of a needle can take at most: a percent-escape (second layer) of a first-layer escape. */
+const MAX_RAW_PER_BYTE = 3 * MAX_ESCAPE_BYTES;
+
+/**
+ * Masks every occurrence of the given secrets with "*" over the raw bytes that spell them, so lengths stay true.
+ * A secret is found raw; percent-encoded in any case, wholly or in part; form-encoded (`+` for space); JSON-escaped
+ * (`\/`, `\uXXXX`); as HTML character references; percent-encoded twice (`%252F`); and in base64 or base64url,
+ * at any alignment, so also inside `base64(user:secret)` or any other base64 text that contains it.
+ */
+export class CredentialScrubber {
+  readonly #needles: Buffer[];
+  readonly #holdBack: number;
+
+  readonly #secrets: readonly string[];
+  #folded?: CredentialScrubber;
+
+  constructor(secrets: readonly string[]) {
+    this.#secrets = secrets;
+    const needles = new Map<string, Buffer>();
+    const add = (needle: Buffer) => {
+      if (needle.length >= 4) needles.set(needle.toString("latin1"), needle);
+    };
+    for (const secret of secrets) {
+      if (secret === "") continue;
+      const bytes = Buffer.from(secret, "utf8");
+      add(bytes);
+      // A secret that itself holds something escape-like (`%41`) reads differently in the decoded views.
+      const once = decodeLayer(rawView(bytes));
+      add(Buffer.from(once.bytes));
+      add(Buffer.from(decodeLayer(once, true).bytes));
+      if (secret.includes(" ")) add(Buffer.from(secret.replaceAll(" ", "+"), "utf8"));
+      for (const core of base64Cores(bytes)) add(Buffer.from(core, "latin1"));
+    }
+    this.#needles = [...needles.values()].sort((a, b) => b.length - a.length);
+    this.#holdBack = Math.max(0, ...this.#needles.map((n) => n.length * MAX_RAW_PER_BYTE));
+  }
+
+  /** The text with every secret masked. */
+  scrubText(text: string): string {
+    if (this.#needles.length === 0) return text;
+    return this.#scrub(Buffer.from(text, "utf8")).toString("utf8");
+  }
+
+  /**
+   * A header value with every secret masked. Node reads header bytes as Latin-1: the bytes are scanned as sent
+   * (a UTF-8 secret is found as its bytes), and the characters too (a secret the upstream sent in Latin-1).
+   */
+  scrubHeaderValue(text: string): string {
+    if (this.#needles.length === 0) return text;
+    return this.scrubText(this.#scrub(Buffer.from(text, "latin1")).toString("latin1"));
+  }
+
+  /** True when the text or bytes hold a secret in any encoding this scrubber recognises. */
+  contains(input: string | Buffer): boolean {
+    const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+    return this.#find(bytes, () => true);
+  }
+
+  /** Like `contains`, ignoring case: for what clients compare case-insensitively, such as header names. */
+  containsIgnoringCase(text: string): boolean {
+    this.#folded ??= new CredentialScrubber(this.#secrets.map((secret) => secret.toLowerCase()));
+    return this.#folded.contains(text.toLowerCase());
+  }
+
+  /** Masks secrets in place; returns the buffer for chaining. */
+  scrubBuffer(buffer: Buffer): Buffer {
+    return this.#scrub(buffer);
+  }
+
+  /**
+   * A stream that passes bytes through with every secret masked. The tail of what arrived is held back until more
+   * comes (as much as the longest encoded secret could span), so a secret split across chunks is still caught.
+   */
+  stream(): Transform {
+    let carry = Buffer.alloc(0);
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback: TransformCallback) => {
+        const data = Buffer.concat([carry, chunk]);
+        const views = this.#scrub(data, true);
+        const cut = safeCut(views, data.length - this.#holdBack);
+        carry = Buffer.from(data.subarray(cut));
+        callback(null, cut > 0 ? data.subarray(0, cut) : undefined);
+      },
+      flush: (callback: TransformCallback) => {
+        callback(null, carry.length > 0 ? carry : undefined);
+      },
+    });
+  }
+
+  #scrub(buffer: Buffer): Buffer;
+  #scrub(buffer: Buffer, returnViews: true): DecodedView[];
+  #scrub(buffer: Buffer, returnViews = false): Buffer | DecodedView[] {
+    const spans: [number, number][] = [];
+    const views = this.#findAll(buffer, (from, to) => {
+      spans.push([from, to]);
+      return false;
+    });
+    // Masking after every view was searched: a mask must not hide an overlapping encoding from another view.
+    for (const [from, to] of spans) buffer.fill(MASK, from, to);
+    return returnViews ? views : buffer;
+  }
+
+  #find(buffer: Buffer, found: (from: number, to: number) => boolean): boolean {
+    let hit = false;
+    this.#findAll(buffer, (from, to) => {
+      hit = found(from, to);
+      return hit;
+    });
+    return hit;
+  }
+
+  /** Calls `found` with the raw span of every match until it returns true; returns the views searched. */
+  #findAll(buffer: Buffer, found: (from: number, to: number) => boolean): DecodedView[] {
+    const raw = rawView(buffer);
+    const views = [raw];
+    if (this.#needles.length === 0) return views;
+    const once = decodeLayer(raw);
+    views.push(once, decodeLayer(once, true));
+    for (const view of views) {
+      for (const needle of this.#needles) {
+        let at = view.bytes.indexOf(needle);
+        while (at !== -1) {
+          if (found(view.start[at]!, view.end[at + needle.length - 1]!)) return views;
+          at = view.bytes.indexOf(needle, at + 1);
+        }
+      }
+    }
+    return views;
+  }
+}
+
+/** Masks `secrets` in `input` in every encoding `CredentialScrubber` recognises. */
+export function scrubCredential<T extends string | Buffer>(input: T, secrets: readonly string[]): T {
+  const scrubber = new CredentialScrubber(secrets);
+  return (
+    typeof input === "string" ? scrubber.scrubText(input) : scrubber.scrubBuffer(Buffer.from(input))
+  ) as T;
+}
+
+/**
+ * Where a stream may cut: the last raw position at or before `target` where a unit of every view starts, so the
+ * held-back tail starts at an escape's beginning and is decoded the same way when more arrives.
+ */
+function safeCut(views: DecodedView[], target: number): number {
+  if (target <= 0) return 0;
+  const deepest = views[views.length - 1]!;
+  let low = 0;
+  let high = deepest.start.length - 1;
+  let best = 0;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (deepest.start[mid]! <= target) {
+      best = deepest.start[mid]!;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  return best;
+}
+
+/**
+ * The base64 and base64url text that any base64 string containing `secret` must contain, for each of the three
+ * alignments the secret can have in it: the characters whose six bits all come from the secret.
+ */
+function base64Cores(secret: Buffer): string[] {
+  const cores: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const padded = Buffer.concat([Buffer.alloc(offset), secret, Buffer.alloc(3)]);
+    const encoded = padded.toString("base64");
+    const first = Math.ceil((8 * offset) / 6);
+    const last = Math.floor((8 * (offset + secret.length)) / 6); // exclusive
+    if (last - first < 6) continue;
+    const core = encoded.slice(first, last);
+    cores.push(core, core.replaceAll("+", "-").replaceAll("/", "_"));
+  }
+  return cores;
+}
