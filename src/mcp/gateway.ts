@@ -10,7 +10,7 @@ import { LeashError } from "../errors/leash-error.ts";
 import { problem } from "../http/problem.ts";
 import { BrokerClient, BrokerUnavailableError } from "../proxy/broker-client.ts";
 import { bearerToken } from "../proxy/headers.ts";
-import { CredentialScrubber } from "../proxy/scrub.ts";
+import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import { endpointPath, type McpConfig } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { type AgentSession, createSessionServer, type GatewayContext } from "./session.ts";

@@ -1,5 +1,5 @@
 // Masks upstream credentials everywhere in what the gateway hands an agent: every string, and every key, at any depth.
-import type { CredentialScrubber } from "../proxy/scrub.ts";
+import type { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 
 /** A copy of the value with the scrubber applied to each string in it (text, JSON in text, base64 data, keys). */
 export function scrubDeep<T>(value: T, scrubber: CredentialScrubber): T {

@@ -17,7 +17,7 @@ import { LeashError } from "../errors/leash-error.ts";
 import type { ActionCall } from "../proxy/action-call.ts";
 import { authorizeCalls, type CallsDecision, refusalDetail } from "../proxy/authorize-calls.ts";
 import { type BrokerClient, CallAbandonedError, type TokenGrants } from "../proxy/broker-client.ts";
-import type { CredentialScrubber } from "../proxy/scrub.ts";
+import type { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { McpUpstream } from "./config.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { scrubDeep } from "./scrub-result.ts";

@@ -3,7 +3,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { Logger } from "pino";
 import { LeashError } from "../errors/leash-error.ts";
 import { BrokerClient } from "../proxy/broker-client.ts";
-import { CredentialScrubber } from "../proxy/scrub.ts";
+import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { McpUpstream } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { type AgentSession, createSessionServer } from "./session.ts";
