@@ -8,7 +8,7 @@ import { scrubDeep } from "../../src/mcp/scrub-result.ts";
 import { APPROVAL_NOTE, visibleTools } from "../../src/mcp/tool-list.ts";
 import { planToolCall } from "../../src/mcp/tool-plan.ts";
 import type { TokenGrants } from "../../src/proxy/broker-client.ts";
-import { CredentialScrubber } from "../../src/proxy/scrub.ts";
+import { CredentialScrubber } from "../../src/scrub/credential-scrubber.ts";
 
 const CONFIG = `
 upstreams:
