@@ -1,6 +1,7 @@
 // `leash dev`: an in-memory broker with ephemeral keys, the shipped scopes and ready-made identities. Nothing else needed.
 import { fileURLToPath } from "node:url";
 import { authenticator } from "otplib";
+import type { DestinationStream } from "pino";
 import { type Clock, systemClock } from "../clock/clock.ts";
 import { ephemeralKeyRings } from "../keys/key-directory.ts";
 import { createLogger } from "../log/logger.ts";
@@ -30,6 +31,8 @@ export interface DevOptions {
   host?: string;
   scopesDir?: string;
   logLevel?: string;
+  /** Where log lines go (default: stderr, as JSON lines). */
+  logDestination?: DestinationStream;
   clock?: Clock;
 }
 
@@ -63,7 +66,7 @@ export async function startDevBroker(options: DevOptions): Promise<DevBroker> {
     now,
   );
 
-  const logger = createLogger(options.logLevel ?? "warn");
+  const logger = createLogger(options.logLevel ?? "warn", options.logDestination);
   // With --port 0 the issuer's port is known only after listening; it is set before the URL is handed to anyone.
   const keys = await ephemeralKeyRings(environments, now);
   // No Vault in dev mode: scopes with credentials.vault (staging-fix) mint without them, with a warning.

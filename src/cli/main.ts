@@ -58,11 +58,19 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   await registerCommands(program, argv);
+  markRequiredOptions(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {
     process.exitCode = reportCliError(error);
   }
+}
+
+/** `--help` says which options a command cannot run without: commander lists them like any other. */
+function markRequiredOptions(command: Command): void {
+  for (const option of command.options)
+    if (option.mandatory && !option.description.endsWith("(required)")) option.description += " (required)";
+  for (const sub of command.commands) markRequiredOptions(sub);
 }
 
 function reportCliError(error: unknown): number {

@@ -16,3 +16,13 @@ export function parseList(value: string): string[] {
   if (items.length === 0) throw new InvalidArgumentError("expected a comma-separated list");
   return items;
 }
+
+/** A parser for a whole number in [min, max]; `abc`, `1.5` and out-of-range values are errors, never a default. */
+export function parseInteger(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const number = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(number) || number < min || number > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return number;
+  };
+}

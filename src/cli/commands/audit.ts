@@ -9,6 +9,7 @@ import { loadConfig } from "../../config/config.ts";
 import { parseDuration } from "../../scopes/duration.ts";
 import { connectConfiguredStore } from "../../store/redis/redis-store.ts";
 import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
+import { parseInteger } from "../options.ts";
 
 interface FilterOptions {
   task?: string;
@@ -92,17 +93,22 @@ export function registerAuditCommands(program: Command): void {
       .command("tail")
       .description("print the latest records; -f keeps printing new ones (LEASH_URL, LEASH_HUMAN_KEY)")
       .option("-f, --follow", "keep polling for new records")
-      .option("-n, --lines <n>", "how many of the latest records to print first", "20")
-      .option("--interval <ms>", "polling interval with -f", "1000")
+      .option(
+        "-n, --lines <n>",
+        "how many of the latest records to print first (1-1000)",
+        parseInteger(1, 1000),
+        20,
+      )
+      .option("--interval <ms>", "polling interval with -f (100-3600000)", parseInteger(100, 3_600_000), 1000)
       .option("--json", "print each record as one JSON line"),
   ).action(
     async (
-      options: FilterOptions & { follow?: boolean; lines: string; interval: string; json?: boolean },
+      options: FilterOptions & { follow?: boolean; lines: number; interval: number; json?: boolean },
     ) => {
       const client = apiClientFromEnv("LEASH_HUMAN_KEY");
       const print = (record: AuditRecordView) =>
         process.stdout.write(`${options.json ? JSON.stringify(record) : describeRecord(record)}\n`);
-      const lines = Math.max(1, Math.min(1000, Number(options.lines) || 20));
+      const lines = options.lines;
       const latest = await fetchPage(client, options, { order: "desc", limit: String(lines) });
       const shown = latest.records.reverse();
       shown.forEach(print);
@@ -115,7 +121,7 @@ export function registerAuditCommands(program: Command): void {
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      const intervalMs = Math.max(100, Number(options.interval) || 1000);
+      const intervalMs = options.interval;
       while (!stopped) {
         const page = await fetchPage(client, options, {
           order: "asc",

@@ -1,6 +1,7 @@
 // `leash dev`: run a self-contained broker for trying leash out.
 import type { Command } from "commander";
 import { startDevBroker } from "../../broker/dev.ts";
+import { humanLogDestination } from "../../log/human-log.ts";
 import { parsePort } from "../options.ts";
 
 export function registerDevCommand(program: Command): void {
@@ -20,7 +21,15 @@ export function registerDevCommand(program: Command): void {
         json?: boolean;
         logLevel: string;
       }) => {
-        const dev = await startDevBroker(options);
+        // In human mode, say what is happening (start-up takes a moment) and keep log lines as text.
+        if (!options.json)
+          process.stderr.write(
+            `leash dev: starting an in-memory broker (${options.scopesDir ? `scopes from ${options.scopesDir}` : "the example scopes"}, ephemeral signing keys, dev identities)…\n`,
+          );
+        const dev = await startDevBroker({
+          ...options,
+          ...(options.json ? {} : { logDestination: humanLogDestination("leash dev") }),
+        });
         const summary = { url: dev.url, ...dev.identities };
         if (options.json) {
           process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -9,15 +9,29 @@ export function registerScopesCommands(program: Command): void {
     .command("lint")
     .description("validate environments.yaml, actions.yaml and every scope file; exit 1 on any problem")
     .argument("[dir]", "scopes directory (default: $LEASH_SCOPES_DIR or ./scopes)")
-    .action(async (dir: string | undefined) => {
+    .option("--json", "print the result as one JSON object: ok, counts and hash, or every problem")
+    .action(async (dir: string | undefined, options: { json?: boolean }) => {
       // The CLI edge is where a default directory is chosen; the library always takes it as an argument.
       const scopesDir = dir ?? process.env.LEASH_SCOPES_DIR ?? "./scopes";
-      process.exitCode = await lintCommand(scopesDir);
+      process.exitCode = await lintCommand(scopesDir, options.json === true);
     });
 }
 
-async function lintCommand(dir: string): Promise<number> {
+async function lintCommand(dir: string, json: boolean): Promise<number> {
   const { set, problems } = await lintScopeDir(dir);
+  if (json) {
+    const ok = problems.length === 0 && Boolean(set);
+    const summary = set
+      ? {
+          scopes: set.scopes.size,
+          environments: set.environments.size,
+          actions: set.actions.size,
+          hash: set.hash,
+        }
+      : {};
+    process.stdout.write(`${JSON.stringify({ ok, dir, ...(ok ? summary : {}), problems })}\n`);
+    return ok ? 0 : 1;
+  }
   if (problems.length > 0) {
     for (const problem of problems) process.stderr.write(`${formatProblem(problem)}\n`);
     const noun = problems.length === 1 ? "problem" : "problems";
