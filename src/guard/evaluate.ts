@@ -1,6 +1,6 @@
 // Scores the guard on a labelled file (one {"cmd", "destructive", "env"?} object a line, the corpus format):
 // destructive recall, false-positive rate, the misses and false positives, and commands per second.
-import { classify } from "./classify.ts";
+import { classify } from "./classifier.ts";
 import type { GuardContext } from "./types.ts";
 
 export interface LabelledCommand {

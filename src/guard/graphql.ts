@@ -1,7 +1,19 @@
 // GraphQL: parsed with graphql-js; each mutation field is classified by the verb in its name (volumeDelete,
 // delete_users_by_pk, deleteBranchProtectionRule) and by arguments like `force: true` or an empty `where`.
-import { type ArgumentNode, Kind, parse, type SelectionSetNode, type ValueNode } from "graphql";
+import { createRequire } from "node:module";
+import type { ArgumentNode, SelectionSetNode, ValueNode } from "graphql";
+import { Kind } from "graphql/language/kinds.js";
+import type { parse as Parse } from "graphql/language/parser.js";
 import type { Analysis } from "./analysis.ts";
+
+let parser: typeof Parse | null = null;
+
+/** graphql-js's parser, loaded the first time a GraphQL document is met: most commands never need it. */
+function parse(...args: Parameters<typeof Parse>): ReturnType<typeof Parse> {
+  parser ??= (createRequire(import.meta.url)("graphql/language/parser.js") as { parse: typeof Parse }).parse;
+  return parser(...args);
+}
+
 import {
   action,
   DESTRUCTIVE_VERBS,

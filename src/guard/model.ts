@@ -1,7 +1,7 @@
 // An optional second opinion from an OpenAI-compatible chat model. Only ever makes a decision stricter; when the
 // model fails or times out, an uncertain command is asked about rather than allowed.
 import { z } from "zod";
-import { classify } from "./classify.ts";
+import { classifyPrepared } from "./classifier.ts";
 import { DEFAULT_ENVIRONMENTS } from "./environment.ts";
 import { type Classification, type Decision, type GuardContext, stricter } from "./types.ts";
 
@@ -72,7 +72,7 @@ export async function classifyWithModel(
   context: GuardContext,
   config: ModelConfig | null,
 ): Promise<Classification> {
-  const rules = classify(command, context);
+  const rules = await classifyPrepared(command, context);
   if (!config || (!config.all && !rules.uncertain)) return rules;
   try {
     const verdict = await askModel(command, context, rules, config);

@@ -1,11 +1,36 @@
 // SQL: parsed with the PostgreSQL parser (libpg-query), MySQL syntax with node-sql-parser; only when both fail,
 // statement by statement, a keyword reading that errs towards destructive.
 import { createRequire } from "node:module";
-import { loadModule, parseSync } from "libpg-query";
 import type { Analysis, SqlDialect } from "./analysis.ts";
 import { action, singular } from "./vocabulary.ts";
 
-await loadModule();
+let pgParse: ((sql: string) => unknown) | null = null;
+let pgLoading: Promise<void> | null = null;
+let parserMissed = false;
+
+/** Loads PostgreSQL's parser (WebAssembly); classify() needs it loaded first to read SQL exactly. Idempotent. */
+export function loadSqlParser(): Promise<void> {
+  pgLoading ??= import("libpg-query").then(async (pg) => {
+    await pg.loadModule();
+    pgParse = pg.parseSync;
+  });
+  return pgLoading;
+}
+
+/** Whether SQL met since the last call had to be read by keywords because the parser was not loaded yet. */
+export function takeSqlParserMissed(): boolean {
+  const missed = parserMissed;
+  parserMissed = false;
+  return missed;
+}
+
+function parseSync(sql: string): unknown {
+  if (!pgParse) {
+    parserMissed = true;
+    throw new Error("the SQL parser is not loaded");
+  }
+  return pgParse(sql);
+}
 
 type PgNode = Record<string, unknown>;
 

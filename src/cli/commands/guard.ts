@@ -2,7 +2,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { z } from "zod";
 import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
 
 export const GUARD_EXIT = { allow: 0, error: 1, ask: 2, deny: 3 } as const;
@@ -46,16 +45,18 @@ export async function guardContext(options: GuardCliOptions): Promise<GuardConte
   };
 }
 
-/** Classifies with the rules, adding the model when LEASH_GUARD_MODEL_URL is set. */
+/**
+ * Classifies with the rules, adding the model when LEASH_GUARD_MODEL_URL is set. Parsers load lazily: the SQL
+ * parser only for commands that may hold SQL, the model client only when a model is configured.
+ */
 export async function guardClassifier(): Promise<
   (command: string, context: GuardContext) => Promise<Classification> | Classification
 > {
-  const [{ classify }, { classifyWithModel, modelConfigFromEnv }] = await Promise.all([
-    import("../../guard/classify.ts"),
-    import("../../guard/model.ts"),
-  ]);
+  const { classifyPrepared } = await import("../../guard/classifier.ts");
+  if (!process.env.LEASH_GUARD_MODEL_URL?.trim()) return classifyPrepared;
+  const { classifyWithModel, modelConfigFromEnv } = await import("../../guard/model.ts");
   const model = modelConfigFromEnv();
-  return model ? (command, context) => classifyWithModel(command, context, model) : classify;
+  return model ? (command, context) => classifyWithModel(command, context, model) : classifyPrepared;
 }
 
 export function registerGuardCommands(program: Command): void {
@@ -112,6 +113,7 @@ export function registerGuardCommands(program: Command): void {
       endQuietlyWhenStdoutCloses();
       const { readFile } = await import("node:fs/promises");
       const { evaluate, formatEvaluation, parseLabelled } = await import("../../guard/evaluate.ts");
+      await (await import("../../guard/sql.ts")).loadSqlParser();
       const rows = parseLabelled(await readFile(file, "utf8"));
       const environments = await loadGuardEnvironments(options.scopesDir);
       const result = evaluate(rows, { environments });
@@ -139,12 +141,25 @@ export function formatClassification(c: Classification): string {
   return `${head}\n${c.reasons.map((r) => `  - ${r}\n`).join("")}`;
 }
 
-const lineSchema = z.object({
-  cmd: z.string({ error: 'expected "cmd": a string' }).min(1, { error: '"cmd" is empty' }),
-  env: z.string({ error: '"env" must be a string' }).optional(),
-  intent: z.string({ error: '"intent" must be a string' }).optional(),
-  id: z.union([z.string(), z.number()]).optional(),
-});
+/** One --jsonl input line, checked by hand: loading a schema library would cost every hook call its start-up. */
+interface Line {
+  cmd: string;
+  env?: string;
+  intent?: string;
+  id?: string | number;
+}
+
+function readLine(value: unknown): Line | string {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return 'expected "cmd": a string';
+  const v = value as Record<string, unknown>;
+  if (typeof v.cmd !== "string") return 'expected "cmd": a string';
+  if (!v.cmd) return '"cmd" is empty';
+  if (v.env !== undefined && typeof v.env !== "string") return '"env" must be a string';
+  if (v.intent !== undefined && typeof v.intent !== "string") return '"intent" must be a string';
+  if (v.id !== undefined && typeof v.id !== "string" && typeof v.id !== "number")
+    return '"id" must be a string or number';
+  return v as unknown as Line;
+}
 
 type Classifier = Awaited<ReturnType<typeof guardClassifier>>;
 
@@ -164,14 +179,10 @@ function checkLine(
       },
     });
   try {
-    const parsed = lineSchema.safeParse(JSON.parse(line));
-    if (!parsed.success) {
-      return JSON.stringify({
-        line: n,
-        error: { code: "invalid_line", message: parsed.error.issues[0]?.message ?? "invalid" },
-      });
-    }
-    const { cmd, env, intent, id } = parsed.data;
+    const parsed = readLine(JSON.parse(line));
+    if (typeof parsed === "string")
+      return JSON.stringify({ line: n, error: { code: "invalid_line", message: parsed } });
+    const { cmd, env, intent, id } = parsed;
     const context = {
       ...base,
       env: env ?? base.env,
@@ -194,7 +205,14 @@ function checkLine(
  */
 async function checkLines(options: GuardCliOptions): Promise<void> {
   const base = await guardContext(options);
-  const classifier = await guardClassifier();
+  // A stream of commands pays for the SQL parser once, and then classifies synchronously (no promise per line).
+  const [{ classify }, { loadSqlParser }] = await Promise.all([
+    import("../../guard/classifier.ts"),
+    import("../../guard/sql.ts"),
+  ]);
+  await loadSqlParser();
+  const modelled = await guardClassifier();
+  const classifier: Classifier = process.env.LEASH_GUARD_MODEL_URL?.trim() ? modelled : classify;
   let n = 0;
   let rest = "";
   const write = async (chunk: string) => {

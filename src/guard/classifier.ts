@@ -1,0 +1,83 @@
+// classify(command, context): which language the text is in, the analysers for it, and the policy decision.
+// Parsers load on first use; PostgreSQL's (WebAssembly, asynchronous) through classifyPrepared() or loadSqlParser().
+import { Analysis, registerLanguageAnalysers } from "./analysis.ts";
+import { analyzeCode } from "./code.ts";
+import { decide } from "./decision.ts";
+import { analyzeExposure } from "./exposure.ts";
+import { analyzeGraphql } from "./graphql.ts";
+import { analyzeHttp, parseRawHttp } from "./http.ts";
+import { analyzeShell } from "./shell.ts";
+import { analyzeSql, loadSqlParser, parsesAsSql, takeSqlParserMissed } from "./sql.ts";
+import type { Classification, GuardContext } from "./types.ts";
+
+/** First words that can only be SQL. */
+const SQL_ONLY =
+  /^(select|insert|update|delete|drop|truncate|alter|create|with|explain|comment|grant|revoke|vacuum|merge|replace|reindex|cluster|pragma|upsert|savepoint|release)(?=[\s;(]|$)/i;
+/** First words that are SQL or a shell command (`set -e`, `rename`, `do`): SQL only when a parser accepts it. */
+const SQL_OR_SHELL =
+  /^(set|rename|copy|lock|call|use|do|table|values|analyze|describe|desc|show|refresh|listen|notify|begin|commit|rollback|start|reset|discard|checkpoint|prepare|execute|deallocate|fetch|move|close|declare|load|import|unlisten)(?=[\s;(]|$)/i;
+const GRAPHQL_START = /^(mutation|query|subscription|fragment)\b[^{]*\{|^\{/;
+
+export function classify(command: string, context: GuardContext = {}): Classification {
+  const an = newAnalysis();
+  an.note(command);
+  try {
+    analyzeText(command.trim(), an);
+    analyzeExposure(command, an);
+  } catch (error) {
+    // A bug in a rule must not let a command through unexamined.
+    an.uncertain(
+      `guard_failure: the guard failed on this command (${error instanceof Error ? error.message : String(error)})`,
+      true,
+    );
+  }
+  return decide(an, context);
+}
+
+/** Words that suggest SQL somewhere in a command: the parser is loaded before classifying such commands. */
+const MAY_HOLD_SQL =
+  /\b(select|insert|update|delete|drop|truncate|alter|create|with|explain|grant|revoke|merge|replace|vacuum|begin|rollback|psql|mysql|sqlite3?|duckdb|sqlcmd|snowsql|bq|clickhouse|cockroach|pgcli|mycli|d1|athena|redshift|rds-data)\b/i;
+
+/**
+ * classify() for one-off calls (a hook, `guard check`): loads the SQL parser only when the command may hold SQL,
+ * or when SQL turned up where the words did not show it (a decoded payload), then classifies again.
+ */
+export async function classifyPrepared(command: string, context: GuardContext = {}): Promise<Classification> {
+  if (MAY_HOLD_SQL.test(command)) await loadSqlParser();
+  takeSqlParserMissed();
+  const first = classify(command, context);
+  if (!takeSqlParserMissed()) return first;
+  await loadSqlParser();
+  return classify(command, context);
+}
+
+function analyzeText(text: string, an: Analysis): void {
+  if (!text) return;
+  const http = parseRawHttp(text);
+  if (http) {
+    an.nested.http(http);
+    return;
+  }
+  if (GRAPHQL_START.test(text) && (text[0] !== "{" || !/[;|&]/.test(text))) {
+    an.nested.graphql(text);
+    return;
+  }
+  if (SQL_ONLY.test(text) || (SQL_OR_SHELL.test(text) && parsesAsSql(text))) {
+    an.nested.sql(text);
+    return;
+  }
+  an.nested.shell(text);
+}
+
+registerLanguageAnalysers({
+  shell: (an, script, vars) => analyzeShell(script, an, vars),
+  sql: (an, text, dialect) => analyzeSql(text, an, dialect),
+  graphql: (an, query, variables) => analyzeGraphql(query, an, variables),
+  http: (an, request) => analyzeHttp(request, an),
+  code: (an, language, source) => analyzeCode(language, source, an),
+});
+
+/** An Analysis wired to every language analyser, so payloads found inside a command are followed. */
+export function newAnalysis(): Analysis {
+  return new Analysis();
+}
