@@ -23,10 +23,15 @@ const NETWORK_SINK =
 const PRINTS_FILE =
   /(?:^|[\s|;&(`]|\$\()(?:cat|less|more|head|tail|bat|strings|xxd|od|base64|grep|rg|awk|sed|jq|yq)\s/;
 
+/** Cheap pre-checks: most commands mention no credential file and no environment dump at all. */
+const MAY_NAME_FILE =
+  /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|config|azure|vault-token|terraform)|shadow|secrets?\//;
+const MAY_DUMP = /env|set|export|declare|compgen|ENV/;
+
 export function analyzeExposure(command: string, an: Analysis): void {
   const sink = NETWORK_SINK.test(command);
-  const dump = ENVIRONMENT_DUMP.exec(command);
-  const file = CREDENTIAL_FILE.exec(command);
+  const dump = MAY_DUMP.test(command) ? ENVIRONMENT_DUMP.exec(command) : null;
+  const file = MAY_NAME_FILE.test(command) ? CREDENTIAL_FILE.exec(command) : null;
   if (sink && (dump || file || SECRET_VARIABLE.test(command))) {
     const what = dump
       ? "the environment"
