@@ -67,6 +67,16 @@ export interface MintAbout {
   scope: string;
   environment?: string;
   task?: { id?: string; intent: string };
+  /** The workload whose OIDC token asked (instead of the agent's key). */
+  workload?: { iss: string; sub: string; binding: string };
+}
+
+/** The mint record's detail, naming the workload when one asked. */
+function mintDetail(about: MintAbout, parts: string[]): string | undefined {
+  const all = about.workload
+    ? [...parts, `workload=${about.workload.iss} sub=${about.workload.sub} binding=${about.workload.binding}`]
+    : parts;
+  return all.length > 0 ? all.join("; ") : undefined;
 }
 
 function mintEntry(about: MintAbout, nowMs: number, origin: AuditOrigin): AuditEntry {
@@ -90,12 +100,12 @@ export async function recordMintGranted(
   withCredentials: boolean,
   origin: AuditOrigin,
 ): Promise<void> {
-  const detail = [
+  const detail = mintDetail(about, [
     `actions=${claims.scope}`,
     `expires=${new Date(claims.exp * 1000).toISOString()}`,
     ...(withCredentials ? ["vault_credentials=issued"] : []),
     ...(claims.depth === undefined ? [] : [`exchange: ${delegationDetail(claims)}`]),
-  ].join("; ");
+  ]);
   const entry = { ...mintEntry(about, context.clock.now(), origin), jti: claims.jti, detail };
   await context.store.audit.append({ entry: { ...entry, decision: "allow", reason: "ok" } });
 }
@@ -106,7 +116,11 @@ export async function recordMintPending(
   requestId: string,
   origin: AuditOrigin,
 ): Promise<void> {
-  const entry = { ...mintEntry(about, context.clock.now(), origin), approval: requestId };
+  const entry = {
+    ...mintEntry(about, context.clock.now(), origin),
+    approval: requestId,
+    detail: mintDetail(about, []),
+  };
   await context.store.audit.append({ entry: { ...entry, decision: "pending", reason: "approval_required" } });
 }
 
@@ -118,7 +132,10 @@ export async function recordMintRefused(
   origin: AuditOrigin,
 ): Promise<void> {
   if (!(error instanceof LeashError) || error instanceof StoreUnavailableError) return;
-  const entry = { ...mintEntry(about, context.clock.now(), origin), detail: error.message };
+  const entry = {
+    ...mintEntry(about, context.clock.now(), origin),
+    detail: mintDetail(about, [error.message]),
+  };
   await context.store.audit.append({ entry: { ...entry, decision: "deny", reason: error.code } });
 }
 

@@ -7,6 +7,7 @@ import { type ApprovalEvents, ignoreApprovalEvents } from "../approvals/events.t
 import { AuditSealer, type AuditSealerOptions } from "../audit/audit-sealer.ts";
 import type { Clock } from "../clock/clock.ts";
 import { buildApp } from "../http/app.ts";
+import { IssuerKeys, type IssuerKeysOptions } from "../identity/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { Store } from "../store/store.ts";
@@ -44,6 +45,8 @@ export interface BrokerParts {
   leaseRevokerOptions?: LeaseRevokerOptions;
   /** LEASH_AUDIT_SEAL_INTERVAL_MS and LEASH_AUDIT_RETENTION (leash serve); defaults otherwise. */
   auditSealerOptions?: AuditSealerOptions;
+  /** How the trusted OIDC issuers' JWKS are fetched and cached (defaults otherwise). */
+  workloadKeys?: IssuerKeysOptions;
   /** Made before the store when the store's error hook should count into it (leash serve); else made here. */
   metrics?: BrokerMetrics;
 }
@@ -72,6 +75,7 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
     ...parts,
     approvalEvents: parts.approvalEvents ?? ignoreApprovalEvents,
     verifiedTokens: new VerifiedTokenCache(),
+    workloadKeys: new IssuerKeys(parts.workloadKeys),
     metrics,
   };
   // Readers of the audit log find each environment's chain through this list, even before its first record.

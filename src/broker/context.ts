@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { ApprovalEvents } from "../approvals/events.ts";
 import type { Clock } from "../clock/clock.ts";
+import type { IssuerKeys } from "../identity/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { ScopeSet } from "../scopes/schema.ts";
@@ -25,6 +26,8 @@ export interface BrokerContext {
   logger: Logger;
   /** Where approval lifecycle events go (webhooks); emitting never blocks. */
   approvalEvents: ApprovalEvents;
+  /** The trusted OIDC issuers' public keys, for mints authenticated by a workload token (identities.yaml). */
+  workloadKeys: IssuerKeys;
   /** Signature verification results; the only thing about a token a process may remember. */
   verifiedTokens: VerifiedTokenCache;
   /** This broker's Prometheus metrics (its own registry). */

@@ -1,17 +1,55 @@
 // Who is calling: the principal behind `Authorization: Bearer lsk_…|lsh_…`, checked per route.
 import type { FastifyRequest } from "fastify";
+import { loadApproval } from "../approvals/records.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { forbidden, unauthorized } from "../errors/leash-error.ts";
+import { bindWorkload, verifyWorkload } from "../identity/authenticate-workload.ts";
+import { looksLikeJwt } from "../identity/verify-workload-token.ts";
+import type { MintCaller } from "../issuance/request-token.ts";
 import { authenticateApiKey } from "../principals/authenticate.ts";
 import { requireRole } from "../principals/roles.ts";
 import type { Principal } from "../store/store.ts";
 
-function bearer(request: FastifyRequest): string {
+export function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match)
-    throw unauthorized("missing_credentials", "send an API key as Authorization: Bearer lsk_… or lsh_…");
+    throw unauthorized(
+      "missing_credentials",
+      "send an API key (lsk_… or lsh_…) or, to mint, a workload's OIDC token as Authorization: Bearer",
+    );
   return match[1]!;
+}
+
+/**
+ * Who asks for a task token: an agent by its key (`lsk_…`), or a workload by its OIDC token, bound through
+ * identities.yaml to an agent for the scope it asks for.
+ */
+export async function requireMintCaller(
+  context: BrokerContext,
+  request: FastifyRequest,
+  scopeId: string,
+): Promise<MintCaller> {
+  const credential = bearer(request);
+  if (!looksLikeJwt(credential)) return { agent: await requireAgent(context, request) };
+  return bindWorkload(context, await verifyWorkload(context, credential), scopeId);
+}
+
+/**
+ * Who polls an issuance request: its agent by key, or a workload bound (for the request's scope) to that agent.
+ * The token is verified before the request is looked up, so an unauthenticated caller learns nothing of it.
+ */
+export async function requireRequestCaller(
+  context: BrokerContext,
+  request: FastifyRequest,
+  requestId: string,
+): Promise<MintCaller> {
+  const credential = bearer(request);
+  if (!looksLikeJwt(credential)) return { agent: await requireAgent(context, request) };
+  const verified = await verifyWorkload(context, credential);
+  const approval = await loadApproval(context, requestId);
+  if (approval.kind !== "issue") throw forbidden("not_your_request", "this request belongs to another agent");
+  return bindWorkload(context, verified, approval.scope);
 }
 
 export async function requireAgent(context: BrokerContext, request: FastifyRequest): Promise<Principal> {

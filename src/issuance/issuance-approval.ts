@@ -10,6 +10,7 @@ import { agentActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { forbidden } from "../errors/leash-error.ts";
+import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import type { Principal } from "../store/store.ts";
 import {
   decideGrantRecorded,
@@ -65,6 +66,7 @@ export async function collectIssuance(
   agent: Principal,
   id: string,
   origin: AuditOrigin = {},
+  workload?: WorkloadIdentity,
 ): Promise<IssuanceState> {
   const nowMs = context.clock.now();
   const approval = await loadApproval(context, id);
@@ -85,7 +87,7 @@ export async function collectIssuance(
   await recordApprovalEvent(context, "approval.used", used, agentActor(agent.id), origin);
   const request = mintRequestSchema.parse((approval as IssueApproval).request);
   // Re-checked against the scope as it is now: it may have changed while the request waited.
-  const grant = await decideGrantRecorded(context, agent, request, origin);
+  const grant = await decideGrantRecorded(context, agent, request, origin, undefined, workload);
   const issued = await mintGranted(context, grant, origin);
   return { ...issued, status: "approved", approval: approvalView(used, nowMs) };
 }

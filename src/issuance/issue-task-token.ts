@@ -5,6 +5,7 @@ import type { BrokerContext } from "../broker/context.ts";
 import { refuseIfLocked } from "../enforce/locks.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
 import { conflict, forbidden, LeashError, notFound } from "../errors/leash-error.ts";
+import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import { parseDuration } from "../scopes/duration.ts";
 import { globContains, matchesResource } from "../scopes/resource-glob.ts";
 import type { Scope } from "../scopes/schema.ts";
@@ -43,6 +44,8 @@ export interface IssuanceGrant {
   actions: string[];
   resources: string[];
   ttlMs: number;
+  /** Set when a workload's OIDC token authenticated the request: named in the token and the audit log. */
+  workload?: WorkloadIdentity;
 }
 
 /** Agent-id and scope-id globs share the resource globs' compiled-matcher cache (compiling on every mint was 5%). */
@@ -119,15 +122,22 @@ export const grantAbout = (grant: IssuanceGrant): MintAbout => ({
   scope: grant.scope.id,
   environment: grant.scope.environment,
   task: grant.task,
+  workload: grant.workload,
 });
 
 /** What a mint record can say about a request that may be refused before anything was decided. */
-export function requestAbout(context: BrokerContext, agentId: string, request: MintRequest): MintAbout {
+export function requestAbout(
+  context: BrokerContext,
+  agentId: string,
+  request: MintRequest,
+  workload?: WorkloadIdentity,
+): MintAbout {
   return {
     agentId,
     scope: request.scope,
     environment: context.scopes.current().scopes.get(request.scope)?.environment,
     task: request.task,
+    workload,
   };
 }
 
@@ -208,6 +218,7 @@ async function mintSigned(
     generation,
     ttlMs: grant.ttlMs,
     nowMs: context.clock.now(),
+    workload: grant.workload,
   });
   // Signed first (no I/O) so the lease can be planned against the token's real expiry; a token whose credentials
   // cannot be read or recorded is dropped, never returned.
@@ -247,11 +258,13 @@ export async function decideGrantRecorded(
   request: MintRequest,
   origin: AuditOrigin,
   taskId?: string,
+  workload?: WorkloadIdentity,
 ): Promise<IssuanceGrant> {
   try {
-    return decideGrant(context, agent, request, taskId);
+    const grant = decideGrant(context, agent, request, taskId);
+    return workload ? { ...grant, workload } : grant;
   } catch (error) {
-    await recordMintRefused(context, requestAbout(context, agent.id, request), error, origin);
+    await recordMintRefused(context, requestAbout(context, agent.id, request, workload), error, origin);
     throw error;
   }
 }

@@ -2,6 +2,7 @@
 import { recordMintPending } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
+import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import type { Principal } from "../store/store.ts";
 import { requestIssueApproval } from "./issuance-approval.ts";
 import {
@@ -31,23 +32,29 @@ async function startEarly(
   return { taskId, checks: await readMintChecks(context, scope.environment, taskId) };
 }
 
+/** Who asks: an agent by its key, or a workload by its OIDC token (acting as the agent its binding names). */
+export interface MintCaller {
+  agent: Principal;
+  workload?: WorkloadIdentity;
+}
+
 /**
- * `agent` may still be in flight (the caller's API key being looked up): the mint's own store reads start alongside
+ * `caller` may still be in flight (the caller's API key being looked up): the mint's own store reads start alongside
  * it, so a mint waits for one store round trip before signing instead of two. Nothing is decided, and no refusal
  * other than authentication's is reported, before the agent is known.
  */
 export async function issueTaskToken(
   context: BrokerContext,
-  agent: Principal | Promise<Principal>,
+  caller: MintCaller | Promise<MintCaller>,
   request: MintRequest,
   origin: AuditOrigin = {},
 ): Promise<IssuedToken | PendingIssuance> {
-  const [caller, early] = await Promise.all([agent, startEarly(context, request)]);
-  const grant = await decideGrantRecorded(context, caller, request, origin, early.taskId);
+  const [{ agent, workload }, early] = await Promise.all([caller, startEarly(context, request)]);
+  const grant = await decideGrantRecorded(context, agent, request, origin, early.taskId, workload);
   if (!grant.scope.approval.issue) return mintGranted(context, grant, origin, early.checks);
   const requestId = await requestIssueApproval(
     context,
-    caller,
+    agent,
     { ...request, task: grant.task },
     grant,
     origin,

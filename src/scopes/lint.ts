@@ -1,4 +1,5 @@
 // Policy checks over a loaded scope set: what is valid YAML but unsafe to run (backups in reach, resources outside the environment...).
+import { lintIdentityTrust } from "./lint-identities.ts";
 import { loadScopeSet } from "./load.ts";
 import { globContainedInAny, matchesResource } from "./resource-glob.ts";
 import type { Action, Environment, Scope, ScopeProblem, ScopeSet } from "./schema.ts";
@@ -28,6 +29,7 @@ export function lintScopeSet(set: ScopeSet): ScopeProblem[] {
     checkLimits(scope, report);
     checkVaultPath(scope, environment, report);
   }
+  problems.push(...lintIdentityTrust(set));
   return problems;
 }
 

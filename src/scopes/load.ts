@@ -5,6 +5,12 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import {
+  checkIdentityTrust,
+  IDENTITIES_FILE,
+  identitiesFileSchema,
+  NO_IDENTITY_TRUST,
+} from "./identities.ts";
+import {
   type Action,
   actionName,
   actionsFileSchema,
@@ -82,9 +88,17 @@ export async function loadScopeSet(dir: string): Promise<LoadScopeSetResult> {
   const actions = loadActions(files.get(ACTIONS_FILE), path.join(dir, ACTIONS_FILE), problems);
   checkEnvironmentLimits(environments, actions, path.join(dir, ENVIRONMENTS_FILE), problems);
 
+  const identitiesFile = files.get(IDENTITIES_FILE);
+  let identities = NO_IDENTITY_TRUST;
+  if (identitiesFile && identitiesFile.data !== undefined) {
+    const data = validate(identitiesFileSchema, identitiesFile.data, identitiesFile.file, problems);
+    const trust = data && (await checkIdentityTrust(data, identitiesFile.file, environments.names, problems));
+    if (trust) identities = trust;
+  }
+
   const scopes = new Map<string, Scope>();
   for (const parsed of files.values()) {
-    if (parsed.name === ENVIRONMENTS_FILE || parsed.name === ACTIONS_FILE) continue;
+    if ([ENVIRONMENTS_FILE, ACTIONS_FILE, IDENTITIES_FILE].includes(parsed.name)) continue;
     const scope = loadScope(parsed, environments, actions, problems);
     if (scope) scopes.set(scope.id, scope);
   }
@@ -93,7 +107,13 @@ export async function loadScopeSet(dir: string): Promise<LoadScopeSetResult> {
   if (problems.length > 0) return { ok: false, problems: problems.sort((a, b) => compare(a.file, b.file)) };
   return {
     ok: true,
-    set: { environments: environments.valid, actions: actions.valid, scopes, hash: hash.digest("hex") },
+    set: {
+      environments: environments.valid,
+      actions: actions.valid,
+      scopes,
+      identities,
+      hash: hash.digest("hex"),
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 // Redis key names for the Store, in one place so the Redis and memory stores (and docs/redis-keys.md) agree.
+import { createHash } from "node:crypto";
 import { badRequest } from "../errors/leash-error.ts";
 import type { LockTarget, PrincipalKind, RevocationTarget } from "./store.ts";
 
@@ -32,6 +33,10 @@ export const storeKeys = {
 
   /** The agent that owns a task id (the first that minted for it). */
   taskOwner: (task: string) => `leash:task-owner:${task}`,
+
+  /** A workload token already used to mint; issuer and jti are hashed (both are the issuer's free text). */
+  workloadTokenUsed: (issuer: string, jti: string) =>
+    `leash:workload-used:${createHash("sha256").update(issuer).update("\n").update(jti).digest("hex")}`,
 
   envGeneration: (env: string) => `${envTag(env)}:gen`,
   revocation: (env: string, target: RevocationTarget) =>

@@ -141,6 +141,12 @@ export interface Store {
    */
   claimTask(task: string, agent: string, ttlMs: number): Promise<string>;
 
+  /**
+   * Records that a workload token (by its issuer and `jti`) was used, for `ttlMs` (until it expires); false when it
+   * was used before: a workload token mints once.
+   */
+  claimWorkloadToken(issuer: string, jti: string, ttlMs: number): Promise<boolean>;
+
   revoke(revocation: Revocation): Promise<void>;
   /** Whether a task is revoked in an environment (mint refuses revoked tasks). */
   isTaskRevoked(env: string, task: string): Promise<boolean>;

@@ -39,6 +39,8 @@ export const taskTokenClaimsSchema = z.object({
   /** Every ancestor's jti, the root token's first and the parent's last. */
   chain: z.array(z.string().min(1)).max(MAX_DELEGATION_DEPTH).optional(),
   depth: z.number().int().min(1).max(MAX_DELEGATION_DEPTH).optional(),
+  /** Present when a workload's OIDC token, not an agent key, asked for the token. */
+  workload: z.object({ iss: z.string(), sub: z.string(), binding: z.string() }).optional(),
 });
 export type TaskTokenClaims = z.infer<typeof taskTokenClaimsSchema>;
 

@@ -19,6 +19,8 @@ export interface TaskTokenGrant {
   nowMs: number;
   /** Token exchange: the child's place in the task's tree (claims.ts). */
   delegation?: Required<Pick<TaskTokenClaims, "act" | "sub_task" | "parent" | "chain" | "depth">>;
+  /** The workload (OIDC issuer, subject, binding) that asked, when it was not an agent key. */
+  workload?: { iss: string; sub: string; binding: string };
 }
 
 export interface MintedTaskToken {
@@ -48,6 +50,7 @@ export function mintTaskToken(ring: EnvironmentKeyRing, grant: TaskTokenGrant): 
     scope_id: grant.scopeId,
     gen: grant.generation,
     ...grant.delegation,
+    ...(grant.workload ? { workload: grant.workload } : {}),
   };
   const key = ring.active;
   const token = signCompactJws({ alg: key.alg, kid: key.kid, typ: "at+jwt" }, claims, key.privateKeyObject);

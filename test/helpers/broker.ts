@@ -9,6 +9,7 @@ import { assembleBroker, type Broker, newGeneration } from "../../src/broker/bro
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { ScopeRegistry } from "../../src/broker/scope-registry.ts";
 import { type Clock, systemClock } from "../../src/clock/clock.ts";
+import type { IssuerKeysOptions } from "../../src/identity/issuer-keys.ts";
 import { ephemeralKeyRings } from "../../src/keys/key-directory.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
@@ -57,6 +58,8 @@ export interface TestBrokerOptions {
   /** Without `vault`: refuse such scopes (as `leash serve` does) instead of minting without credentials. */
   credentialsWithoutVault?: "refuse" | "omit";
   leaseRevoker?: LeaseRevokerOptions;
+  /** How trusted OIDC issuers' keys are fetched (workload identity), e.g. no cooldown to see a rotation at once. */
+  workloadKeys?: IssuerKeysOptions;
   /** Where the broker logs (default: silent), e.g. a pino logger writing to a captured stream. */
   logger?: pino.Logger;
 }
@@ -134,6 +137,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       : undefined,
     credentialsWithoutVault: options.credentialsWithoutVault ?? "omit",
     leaseRevokerOptions: options.leaseRevoker,
+    workloadKeys: options.workloadKeys,
   });
   const url = await broker.app.listen({ port: 0, host: "127.0.0.1" });
   return { broker, url, store, keys, totpSecrets, close: () => broker.close() };

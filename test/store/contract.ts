@@ -235,6 +235,17 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    describe("used workload tokens", () => {
+      it("lets a workload token (issuer and jti) mint once while it lives, and forgets it after", async () => {
+        expect(await store.claimWorkloadToken("https://issuer-a", "jti-1", 300)).toBe(true);
+        expect(await store.claimWorkloadToken("https://issuer-a", "jti-1", 300)).toBe(false);
+        // The same jti from another issuer is another token.
+        expect(await store.claimWorkloadToken("https://issuer-b", "jti-1", 300)).toBe(true);
+        await elapse(450);
+        expect(await store.claimWorkloadToken("https://issuer-a", "jti-1", 300)).toBe(true);
+      });
+    });
+
     describe("locks", () => {
       beforeEach(async () => {
         await ready();

@@ -1,7 +1,13 @@
 // `leash token`: what an agent's bootstrap script runs to get a task token.
 import type { Command } from "commander";
-import { apiClientFromEnv, callApi } from "../api-client.ts";
+import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
+import {
+  OIDC_PROVIDERS,
+  type OidcProvider,
+  readOidcTokenFile,
+  requestGithubActionsToken,
+} from "../workload-token.ts";
 
 interface TokenOptions {
   scope: string;
@@ -11,6 +17,26 @@ interface TokenOptions {
   actions?: string[];
   resources?: string[];
   format: "raw" | "json" | "env";
+  oidcTokenFile?: string;
+  oidc?: string;
+  oidcAudience?: string;
+}
+
+/**
+ * The client for the mint: the agent key (LEASH_AGENT_KEY), or a workload's OIDC token that proves where the
+ * bootstrap runs, so that no long-lived secret lives beside the agent.
+ */
+async function mintClient(options: TokenOptions): Promise<ApiClientOptions> {
+  if (options.oidcTokenFile && options.oidc) throw new Error("--oidc-token-file and --oidc: give one");
+  if (!options.oidcTokenFile && !options.oidc) return apiClientFromEnv("LEASH_AGENT_KEY");
+  const url = process.env.LEASH_URL;
+  if (!url) throw new Error("LEASH_URL: required, not set (the broker's URL)");
+  if (options.oidcTokenFile) return { url, key: await readOidcTokenFile(options.oidcTokenFile) };
+  if (!OIDC_PROVIDERS.includes(options.oidc as OidcProvider)) {
+    throw new Error(`--oidc: expected ${OIDC_PROVIDERS.join(" or ")}, got ${JSON.stringify(options.oidc)}`);
+  }
+  const audience = options.oidcAudience ?? new URL(url).origin;
+  return { url, key: await requestGithubActionsToken(audience) };
 }
 
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -18,7 +44,7 @@ const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 export function registerTokenCommand(program: Command): void {
   program
     .command("token")
-    .description("mint a task token (uses LEASH_URL and LEASH_AGENT_KEY)")
+    .description("mint a task token (uses LEASH_URL and LEASH_AGENT_KEY, or a workload's OIDC token)")
     .requiredOption("--scope <scope>", "scope id, e.g. staging-fix")
     .requiredOption("--intent <text>", "what the task is for, in a sentence")
     .option("--task <id>", "task id (default: a new one)")
@@ -26,10 +52,19 @@ export function registerTokenCommand(program: Command): void {
     .option("--actions <list>", "comma-separated subset of the scope's actions", parseList)
     .option("--resources <list>", "comma-separated subset of the scope's resources", parseList)
     .option("--format <format>", "raw (token only), json, or env (export lines for eval)", "raw")
+    .option(
+      "--oidc-token-file <file>",
+      "authenticate with this workload OIDC token (e.g. Kubernetes') instead of LEASH_AGENT_KEY",
+    )
+    .option(
+      "--oidc <provider>",
+      "authenticate with the CI's OIDC token instead of LEASH_AGENT_KEY: github-actions",
+    )
+    .option("--oidc-audience <aud>", "the audience to request with --oidc (default: LEASH_URL's origin)")
     .action(async (options: TokenOptions) => {
       if (!["raw", "json", "env"].includes(options.format))
         throw new Error("--format: expected raw, json or env");
-      const client = apiClientFromEnv("LEASH_AGENT_KEY");
+      const client = await mintClient(options);
       const { status, body } = await callApi<Record<string, unknown>>(client, "POST", "/v1/tokens", {
         scope: options.scope,
         task: { intent: options.intent, ...(options.task ? { id: options.task } : {}) },

@@ -11,7 +11,7 @@ import { forbidden, unauthorized } from "../../errors/leash-error.ts";
 import { collectIssuance } from "../../issuance/issuance-approval.ts";
 import { authenticateApiKey } from "../../principals/authenticate.ts";
 import { hasAnyRole } from "../../principals/roles.ts";
-import { authenticateHuman, requireAgent } from "../auth.ts";
+import { authenticateHuman, requireRequestCaller } from "../auth.ts";
 import { issuedTokenBody } from "./tokens.ts";
 
 const idParams = z.object({ id: z.string().min(1).max(128) });
@@ -148,13 +148,13 @@ export const approvalRoutes =
         },
       },
       async (request) => {
-        const agent = await requireAgent(context, request);
+        const { agent, workload } = await requireRequestCaller(context, request, request.params.id);
         const approval = await loadApproval(context, request.params.id);
         if (approval.kind !== "issue" || approval.agent !== agent.id) {
           throw forbidden("not_your_request", "this request belongs to another agent");
         }
         await waitForDecision(context, approval.id, request.query.wait * 1000);
-        const state = await collectIssuance(context, agent, approval.id, { requestId: request.id });
+        const state = await collectIssuance(context, agent, approval.id, { requestId: request.id }, workload);
         if (state.status !== "approved")
           return { request_id: approval.id, status: state.status, approval: state.approval };
         return { request_id: approval.id, status: "approved", ...issuedTokenBody(state) };

@@ -126,6 +126,14 @@ export class MemoryStore implements Store {
     return current.value;
   }
 
+  async claimWorkloadToken(issuer: string, jti: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    const key = storeKeys.workloadTokenUsed(issuer, jti);
+    if (this.live(this.strings, key)) return false;
+    this.strings.set(key, { value: "1", expiresAt: this.clock.now() + wholeMs(ttlMs) });
+    return true;
+  }
+
   async revoke(revocation: Revocation): Promise<void> {
     this.assertOpen();
     const { key, atMs, ttlMs } = revocationPlan(revocation);

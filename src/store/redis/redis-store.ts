@@ -311,6 +311,16 @@ export class RedisStore implements Store {
     });
   }
 
+  claimWorkloadToken(issuer: string, jti: string, ttlMs: number): Promise<boolean> {
+    return this.guard(async () => {
+      // Waited for like a decision: a used token forgotten in a failover could mint again.
+      const [claimed] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        pipeline.set(storeKeys.workloadTokenUsed(issuer, jti), "1", "PX", wholeMs(ttlMs), "NX"),
+      );
+      return claimed === "OK";
+    });
+  }
+
   revoke(revocation: Revocation): Promise<void> {
     return this.guard(async () => {
       const { key, atMs, ttlMs } = revocationPlan(revocation);

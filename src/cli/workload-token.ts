@@ -1,0 +1,40 @@
+// Where `leash token` gets a workload's OIDC token when it proves where it runs instead of holding an agent key.
+import { readFile } from "node:fs/promises";
+
+export const OIDC_PROVIDERS = ["github-actions"] as const;
+export type OidcProvider = (typeof OIDC_PROVIDERS)[number];
+
+/** A token file as Kubernetes projects it (re-read at every call: the kubelet replaces it before it expires). */
+export async function readOidcTokenFile(file: string): Promise<string> {
+  const token = (await readFile(file, "utf8")).trim();
+  if (!token) throw new Error(`--oidc-token-file: ${file} is empty`);
+  return token;
+}
+
+/**
+ * Asks GitHub Actions for an OIDC token for `audience`, as GitHub's own actions do: the job needs
+ * `permissions: id-token: write`, which sets ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN.
+ */
+export async function requestGithubActionsToken(
+  audience: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (!url || !bearer) {
+    throw new Error(
+      "--oidc github-actions: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set (give the job `permissions: id-token: write`)",
+    );
+  }
+  const request = new URL(url);
+  request.searchParams.set("audience", audience);
+  const response = await fetch(request, {
+    headers: { authorization: `bearer ${bearer}`, accept: "application/json" },
+  });
+  if (!response.ok) throw new Error(`--oidc github-actions: GitHub answered HTTP ${response.status}`);
+  const body = (await response.json().catch(() => null)) as { value?: unknown } | null;
+  if (typeof body?.value !== "string" || !body.value) {
+    throw new Error("--oidc github-actions: GitHub's answer holds no token");
+  }
+  return body.value;
+}
