@@ -109,6 +109,8 @@ const RUNS_OTHERS = new Set(
 /** `tool sub --help`: getopt-style tools print help and exit; only `--help` before any `--` counts. */
 function asksForHelp(inv: Invocation): boolean {
   if (RUNS_OTHERS.has(inv.name) && inv.name !== "kubectl" && inv.name !== "docker") return false;
+  // Only tools the tables know: a project's own script may well ignore --help and do its work.
+  if (!lookup(inv.name)) return false;
   const end = inv.args.indexOf("--");
   const args = end < 0 ? inv.args : inv.args.slice(0, end);
   if (!args.includes("--help")) return false;
