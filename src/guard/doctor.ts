@@ -79,19 +79,30 @@ const HISTORY_FILES = [
 const ASSIGNMENT =
   /^\s*(?:export\s+|set\s+-x\s+|setenv\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?:=|:)\s*(.+?)\s*,?$/;
 
+const WORKLOAD_IDENTITY_FIX =
+  "this job can prove where it runs instead: mint with its OIDC token (`leash token --oidc github-actions` or `--oidc-token-file`, see docs/workload-identity.md) and drop the agent key";
+
+/** CI systems and Kubernetes pods have a workload identity to mint with; a static agent key there is avoidable. */
+function runsInCi(env: NodeJS.ProcessEnv): boolean {
+  return ["CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "KUBERNETES_SERVICE_HOST"].some(
+    (name) => Boolean(env[name]) && env[name] !== "false",
+  );
+}
+
 export function runDoctor(options: DoctorOptions): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
   const env = options.env ?? process.env;
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !isLongLivedSecretVariable(name, value)) continue;
     const pattern = findSecretPattern(value);
+    const agentKeyInCi = pattern?.match.startsWith("lsk_") && runsInCi(env);
     findings.push({
       file: "env",
       line: 0,
       name,
       kind: pattern?.pattern.kind ?? "secret-variable",
       secret: maskSecret(pattern?.match ?? value),
-      fix: `unset ${name} in the agent's environment; ${pattern?.pattern.fix ?? secretNameFix(name)}`,
+      fix: `unset ${name} in the agent's environment; ${pattern?.pattern.fix ?? secretNameFix(name)}${agentKeyInCi ? `; ${WORKLOAD_IDENTITY_FIX}` : ""}`,
     });
   }
   const files = new Map<string, string>();

@@ -1,5 +1,9 @@
 // The secret table shared by `leash doctor` and (later) `leash exec`.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runDoctor } from "../../src/guard/doctor.ts";
 import { findSecretPattern, isLongLivedSecretVariable, maskSecret } from "../../src/guard/secrets.ts";
 
 // Built at run time so no secret-looking literal sits in the repository.
@@ -65,5 +69,24 @@ describe("leash's own keys", () => {
     expect(findSecretPattern(`lsk_${"a".repeat(44)}`)).toBeNull();
     expect(findSecretPattern(`xlsh_${"a".repeat(43)}`)).toBeNull();
     expect(isLongLivedSecretVariable("NOTE", "lsk_… from leash dev's output")).toBe(false);
+  });
+});
+
+describe("leash doctor in CI", () => {
+  const agentKey = `lsk_${"Q9w8_E7r-".repeat(4)}abcdefg`;
+  const emptyDir = () => mkdtempSync(join(tmpdir(), "leash-doctor-"));
+
+  it("recommends workload identity for an agent key found in a CI job's environment, and only there", () => {
+    const inCi = runDoctor({ dir: emptyDir(), home: null, env: { GITHUB_ACTIONS: "true", BOOT: agentKey } });
+    expect(inCi).toHaveLength(1);
+    expect(inCi[0]!.fix).toContain("leash token --oidc github-actions");
+    const onLaptop = runDoctor({ dir: emptyDir(), home: null, env: { BOOT: agentKey } });
+    expect(onLaptop[0]!.fix).not.toContain("--oidc");
+    const humanKeyInCi = runDoctor({
+      dir: emptyDir(),
+      home: null,
+      env: { CI: "1", K: agentKey.replace("lsk_", "lsh_") },
+    });
+    expect(humanKeyInCi[0]!.fix).not.toContain("--oidc");
   });
 });
