@@ -5,6 +5,8 @@ import type {
   ApprovalView,
   AuthorizeDecision,
   AuthorizeRequest,
+  ExchangedTaskToken,
+  ExchangeRequest,
   IssuedTaskToken,
   MintTaskTokenRequest,
   PendingIssuance,
@@ -129,6 +131,29 @@ export class LeashClient {
       const approval = body as ApprovalView;
       if (approval.status !== "pending" || seconds === 0) return approval;
     }
+  }
+
+  /**
+   * Exchanges a task token for a narrower child token for a sub-agent (RFC 8693): same task and environment, a subset
+   * of the actions and resources, never past the parent's expiry. Asking for more is refused, never narrowed.
+   */
+  async exchange(parentToken: string, request: ExchangeRequest): Promise<ExchangedTaskToken> {
+    const { body } = await this.call({
+      method: "POST",
+      path: "/v1/token-exchange",
+      body: {
+        subject_token: parentToken,
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        intent: request.intent,
+        ...(request.actions ? { scope: request.actions.join(" ") } : {}),
+        ...(request.resources ? { resource: request.resources } : {}),
+        ...(request.ttl ? { ttl: request.ttl } : {}),
+        ...(request.actorKey
+          ? { actor_token: request.actorKey, actor_token_type: "urn:leash:params:oauth:token-type:agent-key" }
+          : {}),
+      },
+    });
+    return body as ExchangedTaskToken;
   }
 
   /** Ends the task the token belongs to: every token of the task and its Vault leases are revoked. */

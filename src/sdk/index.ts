@@ -6,6 +6,8 @@ export type {
   ApprovalView,
   AuthorizeDecision,
   AuthorizeRequest,
+  ExchangedTaskToken,
+  ExchangeRequest,
   IssuedTaskToken,
   MintTaskTokenRequest,
   PendingIssuance,

@@ -98,3 +98,30 @@ export interface RevocationResult {
   actor: string;
   vault_leases_queued: number;
 }
+
+/** A child token for a sub-agent; every field narrows the parent's, absent ones keep the parent's. */
+export interface ExchangeRequest {
+  /** What the sub-task is for; required. */
+  intent: string;
+  actions?: string[];
+  /** Globs that must be provably inside the parent's resources. */
+  resources?: string[];
+  /** A lifetime such as "5m", never past the parent's expiry. */
+  ttl?: string;
+  /** Another agent's API key: the child is handed to that agent (it becomes `act.sub`). */
+  actorKey?: string;
+}
+
+/** RFC 8693 §2.2.1, plus the task, grant and place in the delegation tree. */
+export interface ExchangedTaskToken {
+  access_token: string;
+  issued_token_type: string;
+  token_type: "Bearer";
+  expires_in: number;
+  scope: string;
+  token: string;
+  expires_at: string;
+  task: { id: string; intent: string; sub_task: string };
+  granted: { scope: string; environment: string; actions: string[]; resources: string[]; jti: string };
+  delegation: { actor: string; parent: string; chain: string[]; depth: number; act_chain: string[] };
+}

@@ -7,9 +7,12 @@ import { LeashError } from "../../errors/leash-error.ts";
 import { childEnvironment, type TaskGrant } from "../../exec/child-environment.ts";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
+import { exchangeTaskToken, parentFromEnv } from "./token-exchange.ts";
 
 interface ExecOptions {
-  scope: string;
+  scope?: string;
+  delegate?: boolean;
+  resources?: string[];
   intent: string;
   ttl?: string;
   actions?: string[];
@@ -33,10 +36,12 @@ export function registerExecCommand(program: Command): void {
     .description(
       "run a command as one task: scrubbed environment, task token injected, task revoked when it exits",
     )
-    .requiredOption("--scope <scope>", "scope id")
+    .option("--scope <scope>", "scope id (a new task)")
+    .option("--delegate", "run as a sub-task of LEASH_TOKEN's task: a narrower child token (token exchange)")
     .requiredOption("--intent <text>", "what the command is for")
     .option("--ttl <duration>", "token lifetime (default: the scope's)")
     .option("--actions <list>", "comma-separated subset of the scope's actions", parseList)
+    .option("--resources <list>", "with --delegate: comma-separated globs inside the parent's", parseList)
     .option(
       "--keep <vars>",
       "comma-separated variables to pass through even if they look like secrets",
@@ -45,6 +50,21 @@ export function registerExecCommand(program: Command): void {
     .option("--quiet", "do not list the variables removed")
     .argument("<command...>", "the command and its arguments (after --)")
     .action(async (command: string[], options: ExecOptions) => {
+      if (options.delegate === (options.scope !== undefined))
+        throw new Error("name either --scope (a new task) or --delegate (a sub-task of LEASH_TOKEN's task)");
+      if (options.delegate) {
+        const parent = parentFromEnv();
+        const child = await exchangeTaskToken(parent, { ...options });
+        const grant: TaskGrant = {
+          url: parent.url,
+          token: child.access_token,
+          task: child.task.id,
+          environment: child.granted.environment,
+          intent: options.intent,
+        };
+        await runAsTask(command, grant, options);
+        return;
+      }
       const client = apiClientFromEnv("LEASH_AGENT_KEY");
       const { status, body } = await callApi<MintAnswer>(client, "POST", "/v1/tokens", {
         scope: options.scope,
@@ -62,13 +82,18 @@ export function registerExecCommand(program: Command): void {
         intent: options.intent,
         credentials: body.credentials,
       };
-      const { env, removed } = childEnvironment(process.env, grant, options.keep);
-      if (removed.length > 0 && !options.quiet) {
-        process.stderr.write(`leash exec: not passing ${removed.join(", ")} (use --keep to allow one)\n`);
-      }
-      process.exitCode = await run(command, env);
-      await endTask(client.url, grant.token);
+      await runAsTask(command, grant, options);
     });
+}
+
+/** Runs the command with the grant in a scrubbed environment, then ends the task (a child ends only its sub-task). */
+async function runAsTask(command: string[], grant: TaskGrant, options: ExecOptions): Promise<void> {
+  const { env, removed } = childEnvironment(process.env, grant, options.keep);
+  if (removed.length > 0 && !options.quiet) {
+    process.stderr.write(`leash exec: not passing ${removed.join(", ")} (use --keep to allow one)\n`);
+  }
+  process.exitCode = await run(command, env);
+  await endTask(grant.url, grant.token);
 }
 
 function run(command: string[], env: Record<string, string>): Promise<number> {

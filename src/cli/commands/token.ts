@@ -8,6 +8,7 @@ import {
   readOidcTokenFile,
   requestGithubActionsToken,
 } from "../workload-token.ts";
+import { registerTokenExchangeCommand } from "./token-exchange.ts";
 
 interface TokenOptions {
   scope: string;
@@ -42,7 +43,7 @@ async function mintClient(options: TokenOptions): Promise<ApiClientOptions> {
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
 export function registerTokenCommand(program: Command): void {
-  program
+  const token = program
     .command("token")
     .description("mint a task token (uses LEASH_URL and LEASH_AGENT_KEY, or a workload's OIDC token)")
     .requiredOption("--scope <scope>", "scope id, e.g. staging-fix")
@@ -96,4 +97,5 @@ export function registerTokenCommand(program: Command): void {
         );
       } else process.stdout.write(`${body.token}\n`);
     });
+  registerTokenExchangeCommand(token);
 }

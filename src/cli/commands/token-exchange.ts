@@ -1,0 +1,78 @@
+// `leash token exchange`: a sub-agent's child token from the task token in LEASH_TOKEN (RFC 8693 token exchange).
+import type { Command } from "commander";
+import { callApi } from "../api-client.ts";
+import { parseList } from "../options.ts";
+
+export interface ExchangeOptions {
+  intent: string;
+  ttl?: string;
+  actions?: string[];
+  resources?: string[];
+}
+
+export interface ExchangeAnswer {
+  access_token: string;
+  expires_at: string;
+  task: { id: string; intent: string; sub_task: string };
+  granted: { environment: string; jti: string };
+  delegation: { parent: string; chain: string[]; depth: number; act_chain: string[] };
+}
+
+/** The parent token and broker from the environment (what `leash token --format env` and `leash exec` set). */
+export function parentFromEnv(): { url: string; token: string } {
+  const url = process.env.LEASH_URL;
+  const token = process.env.LEASH_TOKEN;
+  if (!url) throw new Error("LEASH_URL: required, not set (the broker's URL)");
+  if (!token) throw new Error("LEASH_TOKEN: required, not set (the parent's task token)");
+  return { url, token };
+}
+
+/** Exchanges `parent` for a child narrowed to the options; refusals come back as the broker's problem. */
+export async function exchangeTaskToken(
+  parent: { url: string; token: string },
+  options: ExchangeOptions,
+): Promise<ExchangeAnswer> {
+  const { body } = await callApi<ExchangeAnswer>({ url: parent.url }, "POST", "/v1/token-exchange", {
+    subject_token: parent.token,
+    subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+    intent: options.intent,
+    ...(options.actions ? { scope: options.actions.join(" ") } : {}),
+    ...(options.resources ? { resource: options.resources } : {}),
+    ...(options.ttl ? { ttl: options.ttl } : {}),
+  });
+  return body;
+}
+
+const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
+export function registerTokenExchangeCommand(token: Command): void {
+  token
+    .command("exchange")
+    .description(
+      "exchange LEASH_TOKEN for a narrower child token for a sub-agent (same task, same environment)",
+    )
+    .requiredOption("--intent <text>", "what the sub-task is for")
+    .option("--actions <list>", "comma-separated subset of the parent's actions", parseList)
+    .option("--resources <list>", "comma-separated globs inside the parent's resources", parseList)
+    .option("--ttl <duration>", "lifetime, e.g. 5m, never past the parent's expiry")
+    .option("--format <format>", "raw (token only), json, or env (export lines for eval)", "raw")
+    .action(async (options: ExchangeOptions & { format: string }) => {
+      if (!["raw", "json", "env"].includes(options.format))
+        throw new Error("--format: expected raw, json or env");
+      const body = await exchangeTaskToken(parentFromEnv(), options);
+      if (options.format === "json") process.stdout.write(`${JSON.stringify(body)}\n`);
+      else if (options.format === "env") {
+        process.stdout.write(
+          [
+            `export LEASH_TOKEN=${shellQuote(body.access_token)}`,
+            `export LEASH_TASK=${shellQuote(body.task.id)}`,
+            `export LEASH_SUB_TASK=${shellQuote(body.task.sub_task)}`,
+            `export LEASH_ENV=${shellQuote(body.granted.environment)}`,
+            `export LEASH_INTENT=${shellQuote(options.intent)}`,
+            `export LEASH_TOKEN_EXPIRES_AT=${shellQuote(body.expires_at)}`,
+            "",
+          ].join("\n"),
+        );
+      } else process.stdout.write(`${body.access_token}\n`);
+    });
+}
