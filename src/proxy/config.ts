@@ -182,6 +182,7 @@ const graphqlRule = z
             )
             .strict()
             .default({ fields: {} }),
+          hash_headers: z.array(headerName, { error: expecting("a list of header names") }).default([]),
         },
         { error: expecting("a mapping with path, mutations and queries") },
       )
@@ -198,6 +199,8 @@ const restRule = z
       resource: template('"railway:prj_demo/env/{env}/volume/:id"'),
       /** Buffer the request body (up to max_body_bytes) so the approval is bound to it too; otherwise it streams. */
       hash_body: z.boolean({ error: expecting("true or false") }).default(false),
+      /** Request headers the upstream uses to change what the call does; the approval is bound to their values. */
+      hash_headers: z.array(headerName, { error: expecting("a list of header names") }).default([]),
     },
     { error: expecting("a rule like {method: DELETE, path: /v1/volumes/:id, action: ..., resource: ...}") },
   )
@@ -275,6 +278,8 @@ export interface RestRule {
   action: string;
   resource: ResourceTemplate;
   hashBody: boolean;
+  /** Headers besides Content-Type whose values the approval is bound to. */
+  hashHeaders: string[];
 }
 
 export interface GraphqlRule {
@@ -283,6 +288,7 @@ export interface GraphqlRule {
   mutations: Map<string, ActionMapping>;
   queryFields: Map<string, ActionMapping>;
   queryDefault?: ActionMapping;
+  hashHeaders: string[];
 }
 
 export type ProxyRule = RestRule | GraphqlRule;
@@ -460,7 +466,15 @@ function compileRule(
     );
     if (!resource) return [];
     return [
-      { kind: "rest", methods: raw.method, path, action: raw.action, resource, hashBody: raw.hash_body },
+      {
+        kind: "rest",
+        methods: raw.method,
+        path,
+        action: raw.action,
+        resource,
+        hashBody: raw.hash_body,
+        hashHeaders: raw.hash_headers,
+      },
     ];
   }
 
@@ -506,6 +520,7 @@ function compileRule(
       path: raw.path,
       mutations,
       queryFields,
+      hashHeaders: raw.hash_headers,
       ...(raw.queries.default && queryDefault
         ? { queryDefault: { action: raw.queries.default.action, resource: queryDefault } }
         : {}),

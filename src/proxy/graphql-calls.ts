@@ -14,6 +14,7 @@ import {
 } from "graphql";
 import { type ActionCall, type CallMapping, refuseMapping } from "./action-call.ts";
 import type { ActionMapping, GraphqlRule } from "./config.ts";
+import { MAX_GRAPHQL_DEPTH, nestsDeeperThan, valueDeeperThan } from "./graphql-depth.ts";
 import { renderTemplate } from "./resource-template.ts";
 
 /** Bounds on what one request may ask for, so a crafted document cannot make the proxy do unbounded work. */
@@ -62,6 +63,22 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
   }
   if (operationName !== undefined && operationName !== null && typeof operationName !== "string") {
     return refuseMapping(400, "invalid_graphql_request", "expected `operationName` to be a string");
+  }
+
+  // graphql-js parses (and later code walks) recursively: a document nested thousands deep would overflow the stack.
+  if (nestsDeeperThan(query, MAX_GRAPHQL_DEPTH)) {
+    return refuseMapping(
+      400,
+      "graphql_too_deep",
+      `the document nests deeper than ${MAX_GRAPHQL_DEPTH} levels of {, [ or (`,
+    );
+  }
+  if (valueDeeperThan(variables ?? null, MAX_GRAPHQL_DEPTH)) {
+    return refuseMapping(
+      400,
+      "graphql_too_deep",
+      `\`variables\` nest deeper than ${MAX_GRAPHQL_DEPTH} levels`,
+    );
   }
 
   let document: DocumentNode;

@@ -1,5 +1,4 @@
 // `leash proxy`: listens for agents, maps each request to actions, asks leash, then forwards with the real credential.
-import { createHash } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -17,6 +16,7 @@ import { graphqlCalls } from "./graphql-calls.ts";
 import { agentResponseHeaders, bearerToken, upstreamRequestHeaders } from "./headers.ts";
 import { matchRule, restCall } from "./match-rule.ts";
 import { type Refusal, type RefusalStyle, sendRefusal } from "./refusal.ts";
+import { requestHash } from "./request-hash.ts";
 import { planBody, planHead } from "./request-plan.ts";
 import { responseDecoding } from "./response-codings.ts";
 import { hasAmbiguousSegments } from "./rest-path.ts";
@@ -310,8 +310,13 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
   }
   calls = mapping.calls;
 
-  const requestHash = createHash("sha256").update(`${method}\n${forwardPath}\n`);
-  if (body) requestHash.update(body);
+  const hash = requestHash({
+    method,
+    path: forwardPath,
+    headers: req.headers,
+    hashHeaders: match.rule.hashHeaders,
+    ...(body ? { body } : {}),
+  });
   const agentGone = new AbortController();
   res.once("close", () => {
     if (!res.writableEnded) agentGone.abort();
@@ -321,7 +326,7 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
     decision = await authorizeCalls(context.broker, {
       token,
       calls,
-      requestHash: requestHash.digest("hex"),
+      requestHash: hash,
       holdTimeoutMs: upstream.holdTimeoutMs,
       signal: agentGone.signal,
       clock: deps.clock,

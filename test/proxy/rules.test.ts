@@ -275,3 +275,31 @@ describe("GraphQL number literals", () => {
     );
   });
 });
+
+describe("deeply nested documents", () => {
+  it("are refused with 400 graphql_too_deep before parsing, whatever nests", () => {
+    for (const query of [
+      `query { ${"a { ".repeat(5000)}b${" }".repeat(5000)} }`,
+      `mutation { volumeDelete(volumeId: ${"[".repeat(9000)}1${"]".repeat(9000)}) }`,
+      `mutation { volumeCreate(input: ${"{a: ".repeat(9000)}1${"}".repeat(9000)}) { id } }`,
+    ]) {
+      const result = gql(query);
+      expect(result.ok ? "ok" : `${result.status} ${result.code}`).toBe("400 graphql_too_deep");
+    }
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const variables = gql("mutation($v: ID!) { volumeDelete(volumeId: $v) }", { v: deep });
+    expect(variables.ok ? "ok" : variables.code).toBe("graphql_too_deep");
+  });
+
+  it("counts only real brackets: not in strings, block strings or comments", () => {
+    const brackets = "{[(".repeat(100);
+    const query = `# ${brackets}\nmutation { volumeDelete(volumeId: "${brackets}x") }`;
+    const result = gql(query);
+    expect(result.ok ? "ok" : result.code).toBe("unresolvable_resource");
+    expect(gql(`mutation { volumeDelete(volumeId: """${brackets}""") }`).ok ? "ok" : "refused").toBe(
+      "refused",
+    );
+    expect(calls('mutation { volumeDelete(volumeId: "vol_1") }')).toHaveLength(1);
+  });
+});
