@@ -67,10 +67,10 @@ upstreams:
       'proxy.yaml: upstreams[0].target: expected an http(s) URL like "https://backboard.railway.com", got "ftp://backboard.railway.com"',
       'proxy.yaml: upstreams[0].credential: expected {env: VARIABLE} or {vault_kv: "path", key: name} (the credential comes from the proxy\'s environment or Vault, never from the agent), got a mapping',
       "proxy.yaml: upstreams[0].rules[0].method: expected a method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS) or a list of them, got nothing",
-      'proxy.yaml: upstreams[0].rules[0]: unknown key "methd" (did you mean "method"?), expected one of: method, path, action, resource, hash_body',
+      'proxy.yaml: upstreams[0].rules[0]: unknown key "methd" (did you mean "method"?), expected one of: method, path, action, resource, hash_body, hash_headers',
       'proxy.yaml: upstreams[0].rules[1].method: expected a method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS) or a list of them, got "FETCH"',
       'proxy.yaml: upstreams[0].rules[1].action: expected an action name like "volume:delete", got "volume-read"',
-      'proxy.yaml: upstreams[0].rules[2].graphql: unknown key "mutation" (did you mean "mutations"?), expected one of: path, mutations, queries',
+      'proxy.yaml: upstreams[0].rules[2].graphql: unknown key "mutation" (did you mean "mutations"?), expected one of: path, mutations, queries, hash_headers',
     ]);
   });
 
