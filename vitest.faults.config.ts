@@ -3,7 +3,7 @@
 // exactness, primary failover). One file at a time: they start real processes and time things.
 import { defineConfig } from "vitest/config";
 
-const soakSeconds = Number(process.env.SOAK_SECONDS ?? 20);
+const soakSeconds = Number(process.env.SOAK_SECONDS ?? 10);
 
 export default defineConfig({
   test: {

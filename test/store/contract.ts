@@ -436,6 +436,28 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         await ready();
       });
 
+      it("stays exact when decisions run out of their clocks' order (a later now denied or held first)", async () => {
+        const t0 = clock.now();
+        const window = counter("task:late", 1, { windowMs: SECOND });
+        const full = counter("task:full", 1, { windowMs: MINUTE });
+        const at = (ms: number, over: Partial<EnforcementCheck> = {}) =>
+          store.enforce(check({ nowMs: t0 + ms, limits: [window], ...over }));
+        expect((await store.enforce(check({ nowMs: t0, limits: [full] }))).allow).toBe(true);
+
+        expect((await at(0)).allow).toBe(true);
+        // A broker whose clock is ahead: denied by another counter, or held; it must not age the first call out.
+        expect((await at(SECOND + 1, { limits: [window, full] })).reason).toBe("rate_limited");
+        expect((await at(SECOND + 2, { holdReason: "approval_required" })).reason).toBe("approval_required");
+        // A broker whose clock is behind, deciding after them: the first call is 500 ms old by its clock.
+        expect(await at(500)).toEqual({ allow: false, reason: "rate_limited", limit: "task:late" });
+
+        // An allowed call timed ahead makes later-running calls with earlier clocks count from its time.
+        expect((await at(5 * SECOND)).allow).toBe(true);
+        expect((await at(4 * SECOND + 100)).reason).toBe("rate_limited");
+        expect((await at(6 * SECOND)).reason).toBe("rate_limited");
+        expect((await at(6 * SECOND + 1)).allow).toBe(true);
+      });
+
       it("is an exact sliding window: max 3 per minute", async () => {
         const t0 = clock.now();
         const limits = [counter("task:task-1", 3)];

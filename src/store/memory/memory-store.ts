@@ -215,36 +215,39 @@ export class MemoryStore implements Store {
   }
 
   async enforce(check: EnforcementCheck): Promise<EnforcementOutcome> {
-    const outcome = await this.decide(check);
-    // As the enforce script does: the decision's record, unless the caller goes on deciding a held call.
+    const { outcome, atMs } = await this.decide(check);
+    // As the enforce script does: the decision's record, unless the caller goes on deciding a held call; timed when
+    // its windows were decided.
     const held = check.holdReason !== undefined && outcome.reason === check.holdReason && !outcome.allow;
     if (check.audit && !(held && check.audit.skipWhenHeld)) {
-      this.audit.appendNow(check.audit, {
-        decision: outcome.allow ? "allow" : "deny",
-        reason: outcome.reason,
-        limit: outcome.limit ?? "",
-      });
+      this.audit.appendNow(
+        { ...check.audit, entry: { ...check.audit.entry, time: atMs } },
+        {
+          decision: outcome.allow ? "allow" : "deny",
+          reason: outcome.reason,
+          limit: outcome.limit ?? "",
+        },
+      );
     }
     return outcome;
   }
 
-  private async decide(check: EnforcementCheck): Promise<EnforcementOutcome> {
+  private async decide(check: EnforcementCheck): Promise<{ outcome: EnforcementOutcome; atMs: number }> {
     this.assertOpen();
-    // Mirrors the Lua script in redis/scripts.ts step by step; everything below runs without awaiting, so it is
-    // atomic with respect to other callers of this store.
+    // Mirrors the Lua script in redis/enforce-script.ts step by step; everything below runs without awaiting, so it
+    // is atomic with respect to other callers of this store.
+    const refuse = (reason: string) => ({ outcome: { allow: false, reason }, atMs: check.nowMs });
     const [genKey, jtiKey, taskKey, agentKey, scopeKey, envKey, ...lockKeys] = enforcementKeys(
       check.env,
       check,
     );
     const generation = this.get(genKey!);
-    if (generation === null || generation !== check.generation)
-      return { allow: false, reason: "stale_generation" };
+    if (generation === null || generation !== check.generation) return refuse("stale_generation");
 
-    if ([jtiKey!, taskKey!, ...lockKeys].some((key) => this.get(key) !== null))
-      return { allow: false, reason: "revoked" };
+    if ([jtiKey!, taskKey!, ...lockKeys].some((key) => this.get(key) !== null)) return refuse("revoked");
     for (const key of [agentKey!, scopeKey!, envKey!]) {
       const at = this.get(key);
-      if (at !== null && Number(at) >= check.issuedAtMs) return { allow: false, reason: "revoked" };
+      if (at !== null && Number(at) >= check.issuedAtMs) return refuse("revoked");
     }
     for (const jti of check.lineage?.jtis ?? []) {
       if (this.get(storeKeys.revocation(check.env, { kind: "jti", value: jti })) !== null)
@@ -257,16 +260,25 @@ export class MemoryStore implements Store {
       if (at !== null && Number(at) >= check.issuedAtMs) return { allow: false, reason: "revoked" };
     }
 
-    if (check.denyReason) return { allow: false, reason: check.denyReason };
+    if (check.denyReason) return refuse(check.denyReason);
 
-    const now = check.nowMs;
+    // One clock per counter: timed no earlier than the latest event of any counter this call touches.
+    const windows = check.limits.map((counter) => ({
+      counter,
+      key: storeKeys.limit(check.env, counter.key),
+      events: this.sortedSet(storeKeys.limit(check.env, counter.key)),
+    }));
+    let now = check.nowMs;
+    for (const { events } of windows) for (const score of events.values()) now = Math.max(now, score);
+    const decided = (outcome: EnforcementOutcome) => ({ outcome, atMs: now });
+
     let exceeded: string | undefined;
     let revoking: string | undefined;
-    for (const counter of check.limits) {
-      const events = this.sortedSet(storeKeys.limit(check.env, counter.key));
-      const cutoff = now - counter.windowMs;
-      for (const [member, score] of events) if (score < cutoff) events.delete(member);
-      if (events.size >= counter.max) {
+    for (const { counter, events } of windows) {
+      const from = now - counter.windowMs;
+      let inWindow = 0;
+      for (const score of events.values()) if (score >= from) inWindow++;
+      if (inWindow >= counter.max) {
         exceeded ??= counter.key;
         if (counter.onExceed === "revoke_task") revoking ??= counter.key;
       }
@@ -278,19 +290,19 @@ export class MemoryStore implements Store {
       });
       // The task is revoked: its Vault leases join the revocation queue, as in the Redis store.
       await this.leases.enqueueRevocation(check.env, { kind: "task", value: check.task }, now, now);
-      return { allow: false, reason: "rate_limited", limit: revoking, taskRevoked: true };
+      return decided({ allow: false, reason: "rate_limited", limit: revoking, taskRevoked: true });
     }
-    if (exceeded !== undefined) return { allow: false, reason: "rate_limited", limit: exceeded };
+    if (exceeded !== undefined) return decided({ allow: false, reason: "rate_limited", limit: exceeded });
 
-    if (check.holdReason) return { allow: false, reason: check.holdReason };
+    if (check.holdReason) return decided({ allow: false, reason: check.holdReason });
 
-    for (const counter of check.limits) {
-      const key = storeKeys.limit(check.env, counter.key);
-      const events = this.sortedSet(key);
+    for (const { counter, key, events } of windows) {
       events.set(check.eventId, now);
+      // Only an allowed call trims, up to its own window: every later decision is timed at or after it.
+      for (const [member, score] of events) if (score < now - counter.windowMs) events.delete(member);
       this.sortedSets.set(key, { value: events, expiresAt: this.clock.now() + wholeMs(counter.windowMs) });
     }
-    return { allow: true, reason: "ok" };
+    return decided({ allow: true, reason: "ok" });
   }
 
   private assertOpen(): void {

@@ -21,12 +21,15 @@ import { auditRecordPayload } from "./redis-audit.ts";
  *   iat      issued-at, ms; now: the caller's clock, ms; ttl: how long a revoke_task marker lives, ms (strings)
  *   deny     a reason decided without I/O, or ""; hold: a reason to hold after the budget check, or ""
  *   ev       the event's id in the sliding windows
- *   limits   [[key, max, windowMs, exclusive lower bound "(<now - window>", onExceed, name], …]
+ *   limits   [[key, max, windowMs, onExceed, name], …]
  *   audit    absent, or the decision's audit record (see leash_audit_append in audit-scripts.ts)
  * Returns four values per decision: allow 0|1, reason, index of the exceeded limit (1-based, 0 = none), taskRevoked.
  *
- * Times come from the caller, never from Redis TIME, so every broker and every test agrees on "now"; numbers travel
- * as strings so Lua's 14-digit number formatting never rounds them.
+ * Times come from the caller, never from Redis TIME, so a test's clock drives them; but a decision that touches
+ * counters is timed at the later of the caller's `now` and the latest event in those counters, and its audit record
+ * carries that time. Decisions batched by several brokers run in any order; this way each counter still sees its
+ * events in time order, and the window is exact in the times the audit log shows. Numbers travel as strings so
+ * Lua's 14-digit number formatting never rounds them.
  */
 export const ENFORCE_BATCH_LUA = `${AUDIT_LUA_FUNCTIONS}
 local generation = redis.call('GET', KEYS[1])
@@ -52,17 +55,31 @@ local function decide(d)
   if d.deny ~= '' then return 0, d.deny, 0, 0 end
 
   local limits = d.limits
+  if #limits == 0 then
+    if d.hold ~= '' then return 0, d.hold, 0, 0, true end
+    return 1, 'ok', 0, 0
+  end
+  -- One clock per counter: the decision is timed no earlier than the latest event of any counter it touches, so
+  -- each counter's events are added in time order and a window is never trimmed past what a later-running
+  -- decision with an earlier clock would still count.
+  local now = tonumber(d.now)
+  for i = 1, #limits do
+    local latest = redis.call('ZRANGE', limits[i][1], -1, -1, 'WITHSCORES')[2]
+    if latest and tonumber(latest) > now then now = tonumber(latest) end
+  end
+  local at = string.format('%d', now)
+  d.at = at
   local exceeded, revoking = 0, 0
   for i = 1, #limits do
     local limit = limits[i]
-    redis.call('ZREMRANGEBYSCORE', limit[1], '-inf', limit[4])
-    if redis.call('ZCARD', limit[1]) >= limit[2] then
+    local from = string.format('%d', now - tonumber(limit[3]))
+    if redis.call('ZCOUNT', limit[1], from, '+inf') >= limit[2] then
       if exceeded == 0 then exceeded = i end
-      if revoking == 0 and limit[5] == 'revoke_task' then revoking = i end
+      if revoking == 0 and limit[4] == 'revoke_task' then revoking = i end
     end
   end
   if revoking > 0 then
-    redis.call('SET', marks[2], d.now, 'PX', d.ttl)
+    redis.call('SET', marks[2], at, 'PX', d.ttl)
     return 0, 'rate_limited', revoking, 1
   end
   if exceeded > 0 then return 0, 'rate_limited', exceeded, 0 end
@@ -70,7 +87,9 @@ local function decide(d)
 
   for i = 1, #limits do
     local limit = limits[i]
-    redis.call('ZADD', limit[1], d.now, d.ev)
+    redis.call('ZADD', limit[1], at, d.ev)
+    -- Only an allowed call trims, up to its own window: every later decision is timed at or after it.
+    redis.call('ZREMRANGEBYSCORE', limit[1], '-inf', '(' .. string.format('%d', now - tonumber(limit[3])))
     redis.call('PEXPIRE', limit[1], limit[3])
   end
   return 1, 'ok', 0, 0
@@ -83,8 +102,11 @@ for i = 1, #ARGV do
   local audit = d.audit
   if audit and not (held and audit.skipWhenHeld) then
     local limit = ''
-    if exceeded > 0 then limit = d.limits[exceeded][6] end
-    leash_audit_append_record(audit, d.now, allow == 1 and 'allow' or 'deny', reason, limit)
+    if exceeded > 0 then limit = d.limits[exceeded][5] end
+    -- The record carries the time the windows were decided at (values[2] is its time field).
+    local at = d.at or d.now
+    audit.values[2] = at
+    leash_audit_append_record(audit, at, allow == 1 and 'allow' or 'deny', reason, limit)
   end
   local n = #out
   out[n + 1], out[n + 2], out[n + 3], out[n + 4] = allow, reason, exceeded, revoked
@@ -111,7 +133,6 @@ export function enforcementArgument(check: EnforcementCheck): string {
       storeKeys.limit(check.env, counter.key),
       counter.max,
       String(wholeMs(counter.windowMs)),
-      `(${check.nowMs - counter.windowMs}`,
       counter.onExceed,
       counter.key,
     ]),
