@@ -79,7 +79,8 @@ async function startBroker(env: Record<string, string>): Promise<FleetBroker> {
     stderr = (stderr + chunk).slice(-8000);
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: three brokers start at once, on a machine that may be busy with other suites.
+  const deadline = Date.now() + 75_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`leash serve exited with ${child.exitCode}: ${stderr}`);
     try {

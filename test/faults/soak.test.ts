@@ -86,7 +86,7 @@ beforeAll(async () => {
     agents.push({ id: `agent-soak-${suffix}`, key: agentKey });
     securityKey = key;
   }
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await fleet?.stop();
