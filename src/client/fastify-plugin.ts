@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { decodeJwt } from "jose";
 import { matchesResource } from "../scopes/resource-glob.ts";
+import { resourceNotCanonical } from "../scopes/resource-name.ts";
 import {
   environmentAudience,
   environmentIssuer,
@@ -47,7 +48,13 @@ declare module "fastify" {
 
 const FORBIDDEN_HEADERS = ["jwk", "jku", "x5u", "x5c"];
 
-function refuse(reply: FastifyReply, status: 401 | 403 | 503, code: string, detail: string, extra = {}) {
+function refuse(
+  reply: FastifyReply,
+  status: 400 | 401 | 403 | 503,
+  code: string,
+  detail: string,
+  extra = {},
+) {
   return reply
     .code(status)
     .type("application/problem+json")
@@ -152,6 +159,10 @@ export const leashResourceServer = fp<LeashResourceServerOptions>(
       if (claims.env !== options.environment)
         return refuse(reply, 403, "wrong_environment", "token is for another environment");
       const resource = route.resource(request);
+      // As authorize: a name spelled any other way than the canonical one is refused, never matched or normalised.
+      const notCanonical = resourceNotCanonical(resource);
+      if (notCanonical)
+        return refuse(reply, 400, "resource_not_canonical", `the resource is not canonical: ${notCanonical}`);
       const approvalHeader = request.headers["leash-approval"];
       const approvalId = typeof approvalHeader === "string" ? approvalHeader : undefined;
 

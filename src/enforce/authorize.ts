@@ -5,8 +5,10 @@ import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from ".
 import type { AuditEntry, AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
+import { badRequest } from "../errors/leash-error.ts";
 import { isCanonicalResource } from "../scopes/glob-containment.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";
+import { resourceNotCanonical } from "../scopes/resource-name.ts";
 import type { BlastRadiusLimit, Environment, Scope, ScopeSet } from "../scopes/schema.ts";
 import type { EnforcementCheck, EnforcementOutcome, LimitCounter } from "../store/store.ts";
 import { actorChain, grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
@@ -164,6 +166,14 @@ export async function authorize(
   input: AuthorizeInput,
   origin: AuditOrigin = {},
 ): Promise<AuthorizeDecision> {
+  // Before anything else (and before anything is recorded): a resource spelled another way than the canonical one
+  // is a malformed request, never matched against globs nor normalised.
+  const notCanonical = resourceNotCanonical(input.resource);
+  if (notCanonical) {
+    throw badRequest("resource_not_canonical", `the resource is not canonical: ${notCanonical}`, {
+      grammar: "scopes/README.md#resources",
+    });
+  }
   let claims: TaskTokenClaims;
   try {
     claims = await verifyBrokerToken(context, input.token);

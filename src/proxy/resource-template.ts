@@ -1,4 +1,5 @@
 // Resource templates of proxy rules ("railway:prj_demo/env/{env}/volume/{args.volumeId}") and the values they accept.
+import { resourceNotCanonical } from "../scopes/resource-name.ts";
 
 /** One piece of a template: literal text, the upstream's environment, a REST path parameter or a GraphQL argument. */
 export type TemplatePart =
@@ -58,7 +59,39 @@ export function compileTemplate(source: string, context: TemplateContext): Resou
   if (/[{}]/.test(parts.map((p) => (p.kind === "text" ? p.text : "")).join(""))) {
     throw new TemplateError('unbalanced "{" or "}"');
   }
-  return { source, parts: parts.filter((p) => p.kind !== "text" || p.text !== "") };
+  const compiled = { source, parts: parts.filter((p) => p.kind !== "text" || p.text !== "") };
+  // Values are single plain segments (SAFE_VALUE), so a template that renders canonical with one renders canonical
+  // with all; broker refuses the rest (400 resource_not_canonical), so say it now.
+  const sample = renderTemplate(compiled, {
+    env: "env",
+    params: sampleValues(compiled),
+    args: sampleArgs(compiled),
+  });
+  const problem = sample.ok ? resourceNotCanonical(sample.resource) : null;
+  if (problem) throw new TemplateError(`the resources it builds are not canonical: ${problem}`);
+  return compiled;
+}
+
+function sampleValues(template: ResourceTemplate): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const part of template.parts) if (part.kind === "param") values[part.name] = "x";
+  return values;
+}
+
+function sampleArgs(template: ResourceTemplate): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const part of template.parts) {
+    if (part.kind !== "arg") continue;
+    let at = args;
+    part.path.forEach((key, i) => {
+      if (i === part.path.length - 1) at[key] = "x";
+      else {
+        at[key] ??= {};
+        at = at[key] as Record<string, unknown>;
+      }
+    });
+  }
+  return args;
 }
 
 function bracedPart(name: string, context: TemplateContext): TemplatePart {
