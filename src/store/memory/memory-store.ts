@@ -251,13 +251,13 @@ export class MemoryStore implements Store {
     }
     for (const jti of check.lineage?.jtis ?? []) {
       if (this.get(storeKeys.revocation(check.env, { kind: "jti", value: jti })) !== null)
-        return { allow: false, reason: "revoked" };
+        return refuse("revoked");
     }
     for (const agent of check.lineage?.agents ?? []) {
       if (this.get(storeKeys.envLock(check.env, { kind: "agent", value: agent })) !== null)
-        return { allow: false, reason: "revoked" };
+        return refuse("revoked");
       const at = this.get(storeKeys.revocation(check.env, { kind: "agent", value: agent }));
-      if (at !== null && Number(at) >= check.issuedAtMs) return { allow: false, reason: "revoked" };
+      if (at !== null && Number(at) >= check.issuedAtMs) return refuse("revoked");
     }
 
     if (check.denyReason) return refuse(check.denyReason);
