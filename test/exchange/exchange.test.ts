@@ -288,7 +288,8 @@ describe.each(["memory", "redis"] as const)("token exchange on the %s store", (b
     const token = (await child(parent.token, { resource: `${S}/volume/*` })).access_token;
     expect((await authorize(token, "volume:read", `${S}/volume/v1`)).allow).toBe(true);
     for (const resource of [`${S}/volume//v1`, `${S}/volume/v1/`, `${S}/volume/./v1`, `${S}/volume/v 1`]) {
-      expect((await authorize(token, "volume:read", resource)).reason).toBe("resource_not_granted");
+      // Refused before any grant is read: authorize takes canonical resources only (400 resource_not_canonical).
+      expect((await authorize(token, "volume:read", resource)).code).toBe("resource_not_canonical");
     }
   });
 
