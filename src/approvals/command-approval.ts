@@ -2,12 +2,17 @@
 // like any call approval, bound to the exact command text.
 import { createHash } from "node:crypto";
 import type { BrokerContext } from "../broker/context.ts";
-import { forbidden } from "../errors/leash-error.ts";
+import { badRequest, forbidden } from "../errors/leash-error.ts";
+import { visibleText } from "../text/visible-text.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { requestCallApproval } from "./call-approval.ts";
 
-/** Approvers see this much of the command; the binding covers all of it. */
-const SHOWN_COMMAND_LENGTH = 500;
+/**
+ * Approvers see the whole command, as it will run: control characters as markers (`⟨LF⟩`, `⟨ESC⟩`), long runs of
+ * spaces counted (`⟨490 spaces⟩`). A command whose shown form is longer than this is refused, never cut: what an
+ * approver cannot see, they cannot approve.
+ */
+export const LONGEST_SHOWN_COMMAND = 4096;
 export const COMMAND_ACTION = "command:run";
 
 export async function requestCommandApproval(
@@ -23,8 +28,13 @@ export async function requestCommandApproval(
       `scope ${claims.scope_id} names no approvers; the agent's own UI must ask`,
     );
   }
-  const shown =
-    command.length > SHOWN_COMMAND_LENGTH ? `${command.slice(0, SHOWN_COMMAND_LENGTH)}…` : command;
+  const shown = visibleText(command, { countSpaces: true });
+  if (shown.length > LONGEST_SHOWN_COMMAND) {
+    throw badRequest(
+      "command_too_long_to_show",
+      `the command is ${shown.length} characters as an approver would see it; at most ${LONGEST_SHOWN_COMMAND} can be approved`,
+    );
+  }
   return requestCallApproval(
     context,
     claims,

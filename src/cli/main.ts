@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
+import { visibleText } from "../text/visible-text.ts";
 
 type Register = (program: Command) => void;
 
@@ -82,13 +83,15 @@ function reportCliError(error: unknown): number {
   // By name: importing the class would load jose into every command, the hook included.
   if (error instanceof Error && error.name === "TokenVerificationError") {
     const refusal = error as TokenVerificationError;
-    process.stderr.write(`leash: token refused: ${refusal.message} (${refusal.code})\n`);
+    process.stderr.write(
+      `leash: token refused: ${visibleText(refusal.message)} (${visibleText(refusal.code)})\n`,
+    );
     return 1;
   }
   if (error instanceof LeashError) {
-    process.stderr.write(`leash: ${error.message} (${error.code})\n`);
+    process.stderr.write(`leash: ${visibleText(error.message)} (${visibleText(String(error.code))})\n`);
     return 1;
   }
-  process.stderr.write(`leash: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`leash: ${visibleText(error instanceof Error ? error.message : String(error))}\n`);
   return 1;
 }

@@ -1,9 +1,12 @@
 // POST /v1/tokens: decide, then either mint now or park the request until a human approves its issuance.
+
 import { recordMintPending } from "../audit/audit-trail.ts";
 import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
+import { badRequest } from "../errors/leash-error.ts";
 import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import type { Principal } from "../store/store.ts";
+import { isPrintableText } from "../text/visible-text.ts";
 import { requestIssueApproval } from "./issuance-approval.ts";
 import {
   decideGrantRecorded,
@@ -50,6 +53,13 @@ export async function issueTaskToken(
   origin: AuditOrigin = {},
 ): Promise<IssuedToken | PendingIssuance> {
   const [{ agent, workload }, early] = await Promise.all([caller, startEarly(context, request)]);
+  // People read intents in terminals, the console and the audit log: printable text only, refused rather than cleaned.
+  if (!isPrintableText(request.task.intent)) {
+    throw badRequest(
+      "intent_not_printable",
+      "the intent holds control, bidi or invisible characters (newlines included); send printable text only",
+    );
+  }
   const grant = await decideGrantRecorded(context, agent, request, origin, early.taskId, workload);
   if (!grant.scope.approval.issue) return mintGranted(context, grant, origin, early.checks);
   const requestId = await requestIssueApproval(

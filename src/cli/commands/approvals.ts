@@ -1,5 +1,6 @@
 // `leash approvals`, `leash approve ID --code`, `leash deny ID --reason`: deciding from a terminal (LEASH_HUMAN_KEY).
 import type { Command } from "commander";
+import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
 
 interface ApprovalLine {
@@ -16,15 +17,17 @@ interface ApprovalLine {
   requested_at: string;
 }
 
+/** Agents choose intents, actions and resources: each field is shown (control characters as markers), never obeyed. */
 function describe(approval: ApprovalLine): string {
+  const show = (text: string | undefined) => visibleText(String(text ?? ""));
   const what =
     approval.kind === "call"
-      ? `${approval.action} on ${approval.resource}`
-      : `a token for scope ${approval.scope}`;
+      ? `${show(approval.action)} on ${show(approval.resource)}`
+      : `a token for scope ${show(approval.scope)}`;
   return [
-    `${approval.id}  [${approval.environment}] ${what}`,
-    `    agent ${approval.agent}, intent: ${approval.intent}`,
-    `    requested ${approval.requested_at}, approvals ${approval.approved_by.length}/${approval.quorum}`,
+    `${show(approval.id)}  [${show(approval.environment)}] ${what}`,
+    `    agent ${show(approval.agent)}, intent: ${show(approval.intent)}`,
+    `    requested ${show(approval.requested_at)}, approvals ${approval.approved_by.length}/${approval.quorum}`,
   ].join("\n");
 }
 
@@ -39,7 +42,7 @@ export function registerApprovalCommands(program: Command): void {
         "GET",
         "/v1/approvals",
       );
-      if (options.json) process.stdout.write(`${JSON.stringify(body)}\n`);
+      if (options.json) process.stdout.write(`${terminalSafeJson(body)}\n`);
       else if (body.approvals.length === 0) process.stdout.write("nothing is waiting for you\n");
       else process.stdout.write(`${body.approvals.map(describe).join("\n")}\n`);
     });
@@ -53,7 +56,7 @@ export function registerApprovalCommands(program: Command): void {
       const { body } = await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", path, {
         totp: options.code,
       });
-      process.stdout.write(`${JSON.stringify(body)}\n`);
+      process.stdout.write(`${terminalSafeJson(body)}\n`);
     });
 
   program
@@ -65,6 +68,6 @@ export function registerApprovalCommands(program: Command): void {
       const { body } = await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", path, {
         reason: options.reason,
       });
-      process.stdout.write(`${JSON.stringify(body)}\n`);
+      process.stdout.write(`${terminalSafeJson(body)}\n`);
     });
 }

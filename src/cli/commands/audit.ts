@@ -8,6 +8,7 @@ import { type ChainVerification, verifyAuditChain } from "../../audit/verify-cha
 import { loadConfig } from "../../config/config.ts";
 import { parseDuration } from "../../scopes/duration.ts";
 import { connectConfiguredStore } from "../../store/redis/redis-store.ts";
+import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseInteger } from "../options.ts";
 
@@ -57,7 +58,10 @@ export function describeRecord(record: AuditRecordView): string {
     record.jti && `jti=${record.jti}`,
     record.approval && `approval=${record.approval}`,
   ].filter(Boolean);
-  return [record.time, record.chain, what, record.actor || "-", outcome || "-", ...ids].join("  ");
+  // Resources, reasons and task ids can come from anyone (even unauthenticated authorize calls): shown, never obeyed.
+  return [record.time, record.chain, what, record.actor || "-", outcome || "-", ...ids]
+    .map((field) => visibleText(String(field)))
+    .join("  ");
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -107,7 +111,7 @@ export function registerAuditCommands(program: Command): void {
     ) => {
       const client = apiClientFromEnv("LEASH_HUMAN_KEY");
       const print = (record: AuditRecordView) =>
-        process.stdout.write(`${options.json ? JSON.stringify(record) : describeRecord(record)}\n`);
+        process.stdout.write(`${options.json ? terminalSafeJson(record) : describeRecord(record)}\n`);
       const lines = options.lines;
       const latest = await fetchPage(client, options, { order: "desc", limit: String(lines) });
       const shown = latest.records.reverse();
@@ -152,7 +156,7 @@ export function registerAuditCommands(program: Command): void {
         ...(cursor ? { cursor } : {}),
       });
       if (page.records.length > 0)
-        process.stdout.write(`${page.records.map((record) => JSON.stringify(record)).join("\n")}\n`);
+        process.stdout.write(`${page.records.map((record) => terminalSafeJson(record)).join("\n")}\n`);
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
   });
@@ -177,7 +181,7 @@ export function registerAuditCommands(program: Command): void {
         const page: AuditSealPage = (await callApi<AuditSealPage>(client, "GET", `/v1/audit/seals?${query}`))
           .body;
         if (page.seals.length > 0)
-          process.stdout.write(`${page.seals.map((seal) => JSON.stringify(seal)).join("\n")}\n`);
+          process.stdout.write(`${page.seals.map((seal) => terminalSafeJson(seal)).join("\n")}\n`);
         after = options.latest ? null : page.next_after;
       } while (after);
     });
@@ -214,7 +218,7 @@ export function registerAuditCommands(program: Command): void {
               maxUnsealedAgeMs,
             }),
           );
-        if (options.json) process.stdout.write(`${JSON.stringify({ chains: results })}\n`);
+        if (options.json) process.stdout.write(`${terminalSafeJson({ chains: results })}\n`);
         else process.stdout.write(`${results.map(describeVerification).join("\n")}\n`);
         const broken = results.filter((result) => !result.ok);
         if (broken.length > 0) {

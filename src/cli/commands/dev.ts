@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { startDevBroker } from "../../broker/dev.ts";
 import { humanLogDestination } from "../../log/human-log.ts";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 import { parsePort } from "../options.ts";
 
 export function registerDevCommand(program: Command): void {
@@ -32,7 +33,7 @@ export function registerDevCommand(program: Command): void {
         });
         const summary = { url: dev.url, ...dev.identities };
         if (options.json) {
-          process.stdout.write(`${JSON.stringify(summary)}\n`);
+          process.stdout.write(`${terminalSafeJson(summary)}\n`);
         } else {
           process.stdout.write(
             [

@@ -1,5 +1,6 @@
 // `leash doctor`: finds long-lived secrets an agent could pick up, with a fix for each; exit 1 when any is found.
 import type { Command } from "commander";
+import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 
 export function registerDoctorCommand(program: Command): void {
   program
@@ -23,12 +24,15 @@ export function registerDoctorCommand(program: Command): void {
         history: options.history,
         home: options.home ? undefined : null,
       });
-      if (options.json) process.stdout.write(`${JSON.stringify(findings)}\n`);
+      if (options.json) process.stdout.write(`${terminalSafeJson(findings)}\n`);
       else if (findings.length === 0) process.stdout.write("no long-lived secrets found\n");
       else {
         for (const f of findings) {
+          // File names and variable names are whatever the working tree holds: shown, never obeyed.
           const where = f.file === "env" ? `env ${f.name}` : `${f.file}:${f.line}`;
-          process.stdout.write(`${where}  ${f.kind}  ${f.secret}\n  fix: ${f.fix}\n`);
+          process.stdout.write(
+            `${visibleText(where)}  ${visibleText(f.kind)}  ${visibleText(f.secret)}\n  fix: ${visibleText(f.fix)}\n`,
+          );
         }
         process.stdout.write(
           `${findings.length} long-lived secret${findings.length === 1 ? "" : "s"} found\n`,

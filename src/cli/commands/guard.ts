@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
+import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 
 export const GUARD_EXIT = { allow: 0, error: 1, ask: 2, deny: 3 } as const;
 
@@ -92,7 +93,7 @@ export function registerGuardCommands(program: Command): void {
         if (command === "-") command = (await readAll()).replace(/\r?\n$/, "");
         const context = await guardContext(options);
         const result = await (await guardClassifier())(command, context);
-        process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : formatClassification(result));
+        process.stdout.write(options.json ? `${terminalSafeJson(result)}\n` : formatClassification(result));
         process.exitCode = GUARD_EXIT[result.decision];
       },
     );
@@ -117,7 +118,7 @@ export function registerGuardCommands(program: Command): void {
       const rows = parseLabelled(await readFile(file, "utf8"));
       const environments = await loadGuardEnvironments(options.scopesDir);
       const result = evaluate(rows, { environments });
-      process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : formatEvaluation(result));
+      process.stdout.write(options.json ? `${terminalSafeJson(result)}\n` : formatEvaluation(result));
       process.exitCode = result.misses.length ? 2 : 0;
     });
 }
@@ -137,8 +138,9 @@ async function readAll(): Promise<string> {
 }
 
 export function formatClassification(c: Classification): string {
-  const head = `${c.decision.toUpperCase()}  ${c.destructive ? "destructive" : "not destructive"}${c.uncertain ? " (uncertain)" : ""}  environment: ${c.environment}${c.actions.length ? `  actions: ${c.actions.join(", ")}` : ""}`;
-  return `${head}\n${c.reasons.map((r) => `  - ${r}\n`).join("")}`;
+  // Reasons quote the command, which may hold anything: every field is shown, never obeyed.
+  const head = `${c.decision.toUpperCase()}  ${c.destructive ? "destructive" : "not destructive"}${c.uncertain ? " (uncertain)" : ""}  environment: ${visibleText(c.environment)}${c.actions.length ? `  actions: ${visibleText(c.actions.join(", "))}` : ""}`;
+  return `${head}\n${c.reasons.map((r) => `  - ${visibleText(r)}\n`).join("")}`;
 }
 
 /** One --jsonl input line, checked by hand: loading a schema library would cost every hook call its start-up. */
@@ -171,7 +173,7 @@ function checkLine(
   n: number,
 ): string | Promise<string> {
   const failed = (error: unknown) =>
-    JSON.stringify({
+    terminalSafeJson({
       line: n,
       error: {
         code: error instanceof SyntaxError ? "bad_json" : "classify_failed",
@@ -181,7 +183,7 @@ function checkLine(
   try {
     const parsed = readLine(JSON.parse(line));
     if (typeof parsed === "string")
-      return JSON.stringify({ line: n, error: { code: "invalid_line", message: parsed } });
+      return terminalSafeJson({ line: n, error: { code: "invalid_line", message: parsed } });
     const { cmd, env, intent, id } = parsed;
     const context = {
       ...base,
@@ -190,7 +192,7 @@ function checkLine(
       intentSource: intent !== undefined ? "the line" : base.intentSource,
     };
     const answered = (result: Classification) =>
-      JSON.stringify({ line: n, ...(id !== undefined ? { id } : {}), ...result });
+      terminalSafeJson({ line: n, ...(id !== undefined ? { id } : {}), ...result });
     const result = classifier(cmd, context);
     // The rules answer at once; only the model's second opinion is a promise.
     return result instanceof Promise ? result.then(answered, failed) : answered(result);

@@ -1,6 +1,7 @@
 // `leash hook claude-code|cursor`: the guard as an agent hook. Reads the agent's event on stdin and prints the
 // decision in that agent's format; input it cannot read is answered with "ask".
 import type { Command } from "commander";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 import { askThroughLeash } from "../hook-approval.ts";
 import { type GuardCliOptions, guardClassifier, guardContext } from "./guard.ts";
 
@@ -79,7 +80,7 @@ export function registerHookCommands(program: Command): void {
       } catch (error) {
         output = claudeCodeFailure(error instanceof Error ? error.message : String(error));
       }
-      process.stdout.write(`${JSON.stringify(output)}\n`);
+      process.stdout.write(`${terminalSafeJson(output)}\n`);
     });
   hook
     .command("cursor")
@@ -101,6 +102,6 @@ export function registerHookCommands(program: Command): void {
       } catch (error) {
         output = cursorFailure(error instanceof Error ? error.message : String(error));
       }
-      process.stdout.write(`${JSON.stringify(output)}\n`);
+      process.stdout.write(`${terminalSafeJson(output)}\n`);
     });
 }

@@ -8,6 +8,7 @@ import { lintMcpConfig } from "../../mcp/lint.ts";
 import { runStdioGateway } from "../../mcp/stdio.ts";
 import { resolveCredentials } from "../../proxy/credentials.ts";
 import { loadScopeSet } from "../../scopes/load.ts";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 
 export function registerMcpCommands(program: Command): void {
   // `leash mcp --config` and `leash mcp lint --config` are different options: the parent's stop at its subcommand.
@@ -34,7 +35,7 @@ export function registerMcpCommands(program: Command): void {
       const gateway = await startGateway(config, { brokerUrl, credentials, logger });
       if (options.json) {
         process.stdout.write(
-          `${JSON.stringify({ leash: brokerUrl, url: gateway.url, endpoints: gateway.endpoints })}\n`,
+          `${terminalSafeJson({ leash: brokerUrl, url: gateway.url, endpoints: gateway.endpoints })}\n`,
         );
       } else {
         const lines = gateway.endpoints.map((e) => {

@@ -1,11 +1,12 @@
 // `leash agents …` and `leash humans …`: admin commands over the API (LEASH_URL, LEASH_HUMAN_KEY).
 import type { Command } from "commander";
 import qrcode from "qrcode-terminal";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
 
 function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalSafeJson(value, 2)}\n`);
 }
 
 function registerLifecycle(group: Command, collection: "agents" | "humans"): void {

@@ -5,6 +5,7 @@ import { createLogger } from "../../log/logger.ts";
 import { formatProblem, loadProxyConfig } from "../../proxy/config.ts";
 import { resolveCredentials } from "../../proxy/credentials.ts";
 import { startProxy } from "../../proxy/server.ts";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 
 interface ProxyOptions {
   config: string;
@@ -43,7 +44,7 @@ export function registerProxyCommand(program: Command): void {
       const logger = createLogger(options.logLevel);
       const proxy = await startProxy(config, { brokerUrl, credentials, logger });
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ leash: brokerUrl, listening: proxy.listeners })}\n`);
+        process.stdout.write(`${terminalSafeJson({ leash: brokerUrl, listening: proxy.listeners })}\n`);
       } else {
         const lines = proxy.listeners.map((listener) => {
           const upstream = config.upstreams.find((u) => u.name === listener.upstream)!;

@@ -1,6 +1,7 @@
 // `leash revoke --task T` (or --jti/--agent/--scope/--environment): security's stop button, over the API; and
 // `leash locks`, the locks that agent, scope and environment revocations put in force.
 import type { Command } from "commander";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
 
 const TARGETS = ["jti", "task", "agent", "scope", "environment"] as const;
@@ -18,10 +19,10 @@ interface LockLine {
 const describeLock = (lock: LockLine) =>
   [
     lock.id,
-    `${lock.target.kind}:${JSON.stringify(lock.target.value)}`,
+    `${lock.target.kind}:${terminalSafeJson(lock.target.value)}`,
     `until ${lock.expires_at ?? "removed"}`,
-    `by ${JSON.stringify(lock.created_by)} at ${lock.created_at}:`,
-    JSON.stringify(lock.reason),
+    `by ${terminalSafeJson(lock.created_by)} at ${lock.created_at}:`,
+    terminalSafeJson(lock.reason),
   ].join("  ");
 
 export function registerRevokeCommand(program: Command): void {
@@ -42,7 +43,7 @@ export function registerRevokeCommand(program: Command): void {
       reason: options.reason,
       ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     });
-    process.stdout.write(`${JSON.stringify(body)}\n`);
+    process.stdout.write(`${terminalSafeJson(body)}\n`);
   });
 
   const locks = program
@@ -55,7 +56,7 @@ export function registerRevokeCommand(program: Command): void {
         "GET",
         "/v1/locks",
       );
-      if (options.json) process.stdout.write(`${JSON.stringify(body)}\n`);
+      if (options.json) process.stdout.write(`${terminalSafeJson(body)}\n`);
       else if (body.locks.length === 0) process.stdout.write("no lock is in force\n");
       else process.stdout.write(`${body.locks.map(describeLock).join("\n")}\n`);
     });
@@ -68,6 +69,6 @@ export function registerRevokeCommand(program: Command): void {
         "DELETE",
         `/v1/locks/${encodeURIComponent(id)}`,
       );
-      process.stdout.write(`${JSON.stringify(body)}\n`);
+      process.stdout.write(`${terminalSafeJson(body)}\n`);
     });
 }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { lintScopeDir } from "../../scopes/lint.ts";
 import { formatProblem } from "../../scopes/load.ts";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 
 export function registerScopesCommands(program: Command): void {
   const scopes = program.command("scopes").description("scope files");
@@ -29,7 +30,7 @@ async function lintCommand(dir: string, json: boolean): Promise<number> {
           hash: set.hash,
         }
       : {};
-    process.stdout.write(`${JSON.stringify({ ok, dir, ...(ok ? summary : {}), problems })}\n`);
+    process.stdout.write(`${terminalSafeJson({ ok, dir, ...(ok ? summary : {}), problems })}\n`);
     return ok ? 0 : 1;
   }
   if (problems.length > 0) {

@@ -1,5 +1,6 @@
 // `leash token`: what an agent's bootstrap script runs to get a task token.
 import type { Command } from "commander";
+import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
 import {
@@ -74,16 +75,15 @@ export function registerTokenCommand(program: Command): void {
         ...(options.resources ? { resources: options.resources } : {}),
       });
       if (status === 202) {
-        process.stderr.write(`issuance needs approval: request ${body.request_id} is pending\n`);
-        process.stdout.write(
-          options.format === "json" ? `${JSON.stringify(body)}\n` : `${body.request_id}\n`,
-        );
+        const requestId = visibleText(String(body.request_id));
+        process.stderr.write(`issuance needs approval: request ${requestId} is pending\n`);
+        process.stdout.write(options.format === "json" ? `${terminalSafeJson(body)}\n` : `${requestId}\n`);
         process.exitCode = 3;
         return;
       }
       const task = body.task as { id: string };
       const granted = body.granted as { environment: string; jti: string };
-      if (options.format === "json") process.stdout.write(`${JSON.stringify(body)}\n`);
+      if (options.format === "json") process.stdout.write(`${terminalSafeJson(body)}\n`);
       else if (options.format === "env") {
         process.stdout.write(
           [
@@ -95,7 +95,7 @@ export function registerTokenCommand(program: Command): void {
             "",
           ].join("\n"),
         );
-      } else process.stdout.write(`${body.token}\n`);
+      } else process.stdout.write(`${visibleText(String(body.token))}\n`);
     });
   registerTokenExchangeCommand(token);
 }

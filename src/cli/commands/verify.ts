@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import type { Command } from "commander";
 import { verifyTaskToken } from "../../client/verify-task-token.ts";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 
 export function registerVerifyCommand(program: Command): void {
   program
@@ -44,7 +45,7 @@ export function registerVerifyCommand(program: Command): void {
           jwks: await response.json(),
           issuer: options.issuer ?? options.url,
         });
-        process.stdout.write(`${JSON.stringify(claims)}\n`);
+        process.stdout.write(`${terminalSafeJson(claims)}\n`);
       },
     );
 }
