@@ -5,8 +5,8 @@
  * C0 controls and DEL, C1 controls (0x80–0x9F: U+009B is a one-byte CSI on some terminals), bidi marks, embeddings,
  * overrides and isolates, zero-width characters, the line and paragraph separators and the BOM.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/gu;
 
 /** What JSON.stringify leaves unescaped of INVISIBLE: everything but the C0 controls. */
