@@ -51,12 +51,15 @@ export function registerTokenExchangeCommand(token: Command): void {
     .description(
       "exchange LEASH_TOKEN for a narrower child token for a sub-agent (same task, same environment)",
     )
-    .requiredOption("--intent <text>", "what the sub-task is for")
+    .option("--intent <text>", "what the sub-task is for (required)")
     .option("--actions <list>", "comma-separated subset of the parent's actions", parseList)
     .option("--resources <list>", "comma-separated globs inside the parent's resources", parseList)
     .option("--ttl <duration>", "lifetime, e.g. 5m, never past the parent's expiry")
     .option("--format <format>", "raw (token only), json, or env (export lines for eval)", "raw")
-    .action(async (options: ExchangeOptions & { format: string }) => {
+    // `leash token` has options of the same names, which commander hands to it: read both levels together.
+    .action(async (_own: unknown, command: Command) => {
+      const options = command.optsWithGlobals() as ExchangeOptions & { format: string };
+      if (!options.intent) throw new Error("--intent: say what the sub-task is for");
       if (!["raw", "json", "env"].includes(options.format))
         throw new Error("--format: expected raw, json or env");
       const body = await exchangeTaskToken(parentFromEnv(), options);

@@ -47,8 +47,9 @@ export function registerTokenCommand(program: Command): void {
   const token = program
     .command("token")
     .description("mint a task token (uses LEASH_URL and LEASH_AGENT_KEY, or a workload's OIDC token)")
-    .requiredOption("--scope <scope>", "scope id, e.g. staging-fix")
-    .requiredOption("--intent <text>", "what the task is for, in a sentence")
+    // Checked in the action, not by commander: a required option here would also be required by `token exchange`.
+    .option("--scope <scope>", "scope id, e.g. staging-fix (required)")
+    .option("--intent <text>", "what the task is for, in a sentence (required)")
     .option("--task <id>", "task id (default: a new one)")
     .option("--ttl <duration>", "token lifetime, e.g. 10m (default: the scope's)")
     .option("--actions <list>", "comma-separated subset of the scope's actions", parseList)
@@ -64,6 +65,8 @@ export function registerTokenCommand(program: Command): void {
     )
     .option("--oidc-audience <aud>", "the audience to request with --oidc (default: LEASH_URL's origin)")
     .action(async (options: TokenOptions) => {
+      if (!options.scope) throw new Error("--scope: required (the scope id, e.g. staging-fix)");
+      if (!options.intent) throw new Error("--intent: required (what the task is for)");
       if (!["raw", "json", "env"].includes(options.format))
         throw new Error("--format: expected raw, json or env");
       const client = await mintClient(options);
@@ -97,5 +100,7 @@ export function registerTokenCommand(program: Command): void {
         );
       } else process.stdout.write(`${visibleText(String(body.token))}\n`);
     });
+  // `leash token exchange --intent …`: options after the subcommand are the subcommand's, not `leash token`'s.
+  token.enablePositionalOptions();
   registerTokenExchangeCommand(token);
 }
