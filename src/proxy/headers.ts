@@ -1,6 +1,6 @@
 // Headers across the proxy: the agent's credentials stripped and the upstream's injected on the way in, scrubbed on the way out.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import type { CredentialScrubber } from "../scrub/credential-scrubber.ts";
+import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { Upstream } from "./config.ts";
 import { cgiHeaderName, isOverrideHeader } from "./method-override.ts";
 
@@ -82,6 +82,8 @@ export function upstreamRequestHeaders(
     ...upstream.stripHeaders,
     upstream.credential.header,
   ]);
+  // The task token in any encoding (base64 in a Basic header, percent-encoded in a cookie-like value).
+  const ownToken = taskToken === "" ? undefined : new CredentialScrubber([taskToken]);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || drop.has(name) || drop.has(cgiHeaderName(name))) continue;
@@ -90,7 +92,7 @@ export function upstreamRequestHeaders(
     // CGI-style servers read `x_api_key` as `x-api-key`: a name with "_" passes only when a rule allows it.
     if (name.includes("_") && !upstream.underscoreHeaders.includes(name)) continue;
     const text = Array.isArray(value) ? value.join(", ") : value;
-    if (taskToken !== "" && text.includes(taskToken)) continue;
+    if (ownToken && (ownToken.contains(text) || ownToken.containsIgnoringCase(name))) continue;
     out[name] = value;
   }
   out.host = upstream.target.host;

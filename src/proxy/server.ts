@@ -234,6 +234,16 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
       extra,
     });
   }
+  // The agent's own token goes nowhere but to leash: not in the URL, whatever the encoding.
+  const ownToken = new CredentialScrubber([token]);
+  if (ownToken.contains(rawUrl)) {
+    return refuse({
+      status: 400,
+      code: "task_token_in_request",
+      detail: "the task token is in the path or query; it goes only in Authorization and is never forwarded",
+      extra,
+    });
+  }
   if (match.kind === "none") {
     return refuse({
       status: 403,
@@ -309,6 +319,14 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
     });
   }
   calls = mapping.calls;
+  if (body && ownToken.contains(body)) {
+    return refuse({
+      status: 400,
+      code: "task_token_in_request",
+      detail: "the task token is in the body; it goes only in Authorization and is never forwarded",
+      extra,
+    });
+  }
 
   const hash = requestHash({
     method,

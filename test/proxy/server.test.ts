@@ -243,6 +243,28 @@ describe("GraphQL ids past 2^53, against graphql-js's ID coercion", () => {
   });
 });
 
+describe("the agent's own token", () => {
+  it("is refused in the query, the path or a body field, in any encoding; never forwarded", async () => {
+    const agent = await stagingAgent();
+    const base = `${proxy.url("rest-staging")}/v1/volumes`;
+    const attempts = [
+      agent.request(`${base}/vol_stg_1?access_token=${agent.token}`),
+      agent.request(`${base}/vol_stg_1?t=${Buffer.from(`x:${agent.token}`).toString("base64url")}`),
+      agent.request(`${base}/${agent.token}`),
+      agent.request(`${base}/vol_stg_1/backups`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: agent.token }),
+      }),
+    ];
+    for (const response of await Promise.all(attempts)) {
+      expect(response.status).toBe(400);
+      expect(response.json().code).toBe("task_token_in_request");
+    }
+    expect(platform.calls).toEqual([]);
+  });
+});
+
 describe("refusals", () => {
   it("401 without a task token, 403 for a path no rule maps, 400 for ambiguous paths; none forwarded", async () => {
     const agent = await stagingAgent();
