@@ -67,7 +67,7 @@ export async function bindWorkload(
     );
   }
   const agent = await context.store.getPrincipal(binding.agent);
-  if (!agent || agent.kind !== "agent") {
+  if (agent?.kind !== "agent") {
     throw forbidden(
       "workload_agent_unknown",
       `binding ${binding.name} names agent ${binding.agent}, which does not exist`,
