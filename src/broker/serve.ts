@@ -77,7 +77,14 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
         logger.warn({ vault: config.VAULT_ADDR, err: error.message }, "vault not reachable yet"),
     );
   }
-  const url = await broker.app.listen({ port: config.PORT, host: config.HOST });
+  let url: string;
+  try {
+    url = await broker.app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    // A broker that cannot listen must not stay alive looking healthy to its supervisor (port taken, no permission).
+    await broker.close().catch(() => {});
+    throw new Error(`cannot listen on ${config.HOST}:${config.PORT}: ${(error as Error).message}`);
+  }
   process.on("SIGHUP", () => void reloadOnHangup(broker, config, maxTtl));
   logger.info({ url, revocation_marker_ttl_ms: revocationTtlMs(broker.context) }, "leash serving");
   return { broker, url };

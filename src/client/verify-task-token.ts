@@ -25,6 +25,7 @@ export type TokenErrorCode =
   | "token_expired"
   | "token_not_yet_valid"
   | "wrong_environment"
+  | "invalid_issuer"
   | "token_signature_invalid"
   | "token_header_forbidden"
   | "token_unknown_kid"
@@ -115,8 +116,9 @@ function translate(error: unknown): never {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "nbf" && error.reason === "check_failed")
       fail("token_not_yet_valid", "token is not valid yet");
-    if (error.claim === "iss" || error.claim === "aud")
-      fail("wrong_environment", `token ${error.claim} does not match`);
+    // An issuer that is not this environment's: another leash, or a forged token; not a mere environment mix-up.
+    if (error.claim === "iss") fail("invalid_issuer", "token issuer does not match");
+    if (error.claim === "aud") fail("wrong_environment", "token aud does not match");
     if (error.claim === "typ") fail("token_wrong_type", 'token type must be "at+jwt"');
     fail("token_claims_invalid", error.message);
   }

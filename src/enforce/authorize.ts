@@ -53,6 +53,7 @@ export interface AuthorizeDecision {
 function tokenReason(error: TokenVerificationError): string {
   if (error.code === "token_expired") return "expired";
   if (error.code === "wrong_environment") return "wrong_environment";
+  if (error.code === "invalid_issuer") return "invalid_issuer";
   if (error.code === "token_not_yet_valid") return "not_yet_valid";
   return "invalid_token";
 }

@@ -350,7 +350,8 @@ export async function buildAttackCases(f: AttackFixture): Promise<AttackCase[]> 
   ] as const) {
     add("other environment", `${label} (real key)`, {
       token: await signedByKey(override),
-      verifier: "wrong_environment",
+      // An issuer that is not this environment's is its own refusal, not an environment mix-up.
+      verifier: "iss" in override ? "invalid_issuer" : "wrong_environment",
       keyHolder: true,
     });
   }
@@ -713,6 +714,7 @@ export async function buildAttackCases(f: AttackFixture): Promise<AttackCase[]> 
 export function reasonFor(code: TokenErrorCode): string {
   if (code === "token_expired") return "expired";
   if (code === "wrong_environment") return "wrong_environment";
+  if (code === "invalid_issuer") return "invalid_issuer";
   if (code === "token_not_yet_valid") return "not_yet_valid";
   return "invalid_token";
 }

@@ -62,7 +62,11 @@ export function registerServeCommands(program: Command): void {
     )
     .action(async () => {
       const config = loadConfig(process.env, ["LEASH_ISSUER", "LEASH_KEYS_DIR"]);
-      const { broker } = await startServeBroker(config);
+      const { broker } = await startServeBroker(config).catch((error: unknown) => {
+        // Exit non-zero even if a connection or timer outlives the failed start (a supervisor must see it fail).
+        setTimeout(() => process.exit(1), 2_000).unref();
+        throw error;
+      });
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
