@@ -77,10 +77,12 @@ describe("command approvals", () => {
 describe("CLI text output", () => {
   it("leash approvals, leash audit tail and JSON output show hostile fields without obeying them", async () => {
     const { token } = await mintToken(test, { scope: "production-ops", task: { intent: "cleanup" } });
-    // A refused resource (recorded in the audit log) and a held call whose resource holds every class.
-    await api(test.url, "POST", "/v1/authorize", {
+    // A resource holding control characters is not canonical: refused before anything is recorded. A held
+    // command approval carries every class into the approvals list and the audit log.
+    const refused = await api(test.url, "POST", "/v1/authorize", {
       body: { token, action: "volume:read", resource: `railway:prj_demo/env/staging/${HOSTILE}` },
     });
+    expect(refused.body.code).toBe("resource_not_canonical");
     await api(test.url, "POST", "/v1/approvals", { key: token, body: { command: `ls ${HOSTILE}` } });
     await new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -98,18 +100,20 @@ describe("CLI text output", () => {
     const security = { LEASH_URL: test.url, LEASH_HUMAN_KEY: test.keys.security };
     const tail = await runCli(["audit", "tail", "-n", "20"], { env: security });
     expect(tail.code, tail.stderr).toBe(0);
-    expect(tail.stdout).toContain("staging/⟨ESC⟩]0;pwned");
+    expect(tail.stdout).toContain("command: ls ⟨ESC⟩]0;pwned");
     expect(displayOnly(tail.stdout)).toBe(true);
     // One record, one line: a CR or LF inside a field cannot forge another.
-    expect(tail.stdout.split("\n").filter((line) => line.includes("fake: approved"))).toHaveLength(2);
+    expect(tail.stdout.split("\n").filter((line) => line.includes("fake: approved"))).toHaveLength(1);
     expect(tail.stdout.split("\n").some((line) => line.startsWith("fake: approved"))).toBe(false);
     const exported = await runCli(["audit", "export", "--jsonl"], { env: security });
     expect(displayOnly(exported.stdout)).toBe(true);
-    expect(
-      exported.stdout
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line).resource),
-    ).toContain(`railway:prj_demo/env/staging/${HOSTILE}`);
+    // Command approvals keep the command in its shown form, so the export holds the markers, never the controls.
+    const resources = exported.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).resource);
+    expect(resources).toContain(
+      "command: ls ⟨ESC⟩]0;pwned⟨U+0007⟩⟨ESC⟩[2J⟨U+202E⟩evil⟨CR⟩⟨LF⟩fake: approved⟨U+009B⟩31m",
+    );
   }, 60_000);
 });

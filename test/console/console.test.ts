@@ -202,7 +202,8 @@ describe("approvals console", () => {
     const { context, page, problems, dialogs } = await openConsole({ fakeTimers: true });
     await signIn(page, test.keys.approver);
     const intent = "<img src=x onerror=alert(1)> tidy production";
-    const resource = "railway:prj_demo/env/production/volume/<b>vol_9</b>";
+    // Resources cannot hold "<" or ">" (not canonical); an entity would turn into "<b>" if it were parsed as markup.
+    const resource = "railway:prj_demo/env/production/volume/vol_9&lt;b&gt;";
     const { approvalId } = await heldDelete(intent, resource);
     const item = pendingItem(page, approvalId);
     expect(await item.count()).toBe(0);
