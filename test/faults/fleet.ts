@@ -63,7 +63,16 @@ export async function startFleet(options: {
     env,
     init,
     stop: async () => {
-      await Promise.all(brokers.map((broker) => broker.kill("SIGTERM")));
+      // A broker still shutting down after 15 s is killed: teardown must not hang the suite (it is reported).
+      await Promise.all(
+        brokers.map((broker) => {
+          const late = setTimeout(() => {
+            process.stderr.write(`leash serve at ${broker.url} did not stop on SIGTERM in 15 s; killed\n`);
+            void broker.kill("SIGKILL");
+          }, 15_000);
+          return broker.kill("SIGTERM").finally(() => clearTimeout(late));
+        }),
+      );
     },
   };
 }
