@@ -4,7 +4,8 @@
 // request cost in CPU (server, Redis, load generator) and the CPU ceiling that implies for this machine; the verdicts
 // add what Little's law makes of the latency targets; at concurrency 50 Redis's time by command is shown per scenario.
 //
-// Settings (environment): BENCH_QUICK=1 (short smoke run), BENCH_ROUNDS, BENCH_ROUND_SEC, BENCH_WARMUP_SEC,
+// Settings (environment): BENCH_QUICK=1 (the targets only: concurrency 50, 3 short rounds, no scaling or profile;
+// under 3 minutes), BENCH_FRESH_TOKENS (tokens the new-token scenarios cycle through), BENCH_ROUNDS, BENCH_ROUND_SEC, BENCH_WARMUP_SEC,
 // BENCH_LEVELS (e.g. "1,50"), BENCH_SCALE_LEVELS, BENCH_SCENARIOS (ids to keep), BENCH_PHASES
 // (main,redis,guard,scaling,profile; cluster), BENCH_CLUSTER=1 (adds the cluster phase: authorize on a Redis Cluster
 // of 1 vs 3 primaries, at BENCH_SCALE_LEVELS), BENCH_PROFILE_SEC, BENCH_PROFILE_LEVEL (connections while profiling, default 50), BENCH_LOG_LEVEL (leash LOG_LEVEL, default info as
@@ -15,6 +16,7 @@
 import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { VERIFY_CACHE_ENTRIES } from "../src/tokens/verify-cache.ts";
 import { measureClusterPrimaries } from "./lib/cluster.ts";
 import { formatProfileSummary } from "./lib/cpuprofile.ts";
 import {
@@ -70,7 +72,7 @@ const noteRedis = async (after: string) => {
   redisFootprints.push({ after, ...(await redisFootprint(stack.redis.port)) });
 };
 try {
-  fixture = await buildFixture(stack);
+  fixture = await buildFixture(stack, settings.freshTokens);
   const all = [...fixture.scenarios, ...(stack.compare ? compareScenarios(fixture.scenarios) : [])];
   const chosen = all.filter(
     (s) => !settings.scenarios || settings.scenarios.includes(s.id.replace(/@compare$/, "")),
@@ -108,7 +110,9 @@ try {
     for (const broker of stack.brokers) await broker.service.stop();
     for (const [id, name] of [
       ["authorize-allow", "authorize"],
+      ["authorize-fresh", "authorize-fresh"],
       ["leash-mint", "mint"],
+      ["introspect", "introspect"],
     ] as const) {
       log(`profiling ${id}`);
       try {
@@ -128,6 +132,15 @@ try {
 const main = rows
   .filter((r) => !r.id.startsWith("scaling-") && !r.id.startsWith("cluster-"))
   .sort((a, b) => a.concurrency - b.concurrency || scenarioOrder(a.id) - scenarioOrder(b.id));
+// Past the end of its token list, a new-token scenario sends tokens again; once the list is longer than leash's
+// verify cache, a token sent again has always left the cache (it evicts the oldest entry first).
+for (const row of main.filter((r) => r.summary.wraps > 0)) {
+  fixture?.notes.push(
+    settings.freshTokens > VERIFY_CACHE_ENTRIES
+      ? `${row.label} @${row.concurrency}: went through its ${settings.freshTokens} tokens ${row.summary.wraps} time(s); more tokens than leash's verify cache holds (${VERIFY_CACHE_ENTRIES}), so none was a cache hit`
+      : `${row.label} @${row.concurrency}: went through its ${settings.freshTokens} tokens ${row.summary.wraps} time(s), fewer than leash's verify cache holds (${VERIFY_CACHE_ENTRIES}): some calls reused a cached token (raise BENCH_FRESH_TOKENS)`,
+  );
+}
 const scaling = rows.filter((r) => r.id.startsWith("scaling-"));
 const cluster = rows.filter((r) => r.id.startsWith("cluster-"));
 const targets = judgeTargets(main, TARGET_CONCURRENCY, guard, guardNote);

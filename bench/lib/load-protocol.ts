@@ -6,6 +6,11 @@ export interface LoadSpec {
   method: "GET" | "POST";
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * A file of request bodies, one per line: every request takes the next line (across all connections), so no two
+   * requests in a row carry the same body. Replaces `body`.
+   */
+  bodiesFile?: string;
   connections: number;
   durationSec: number;
 }
@@ -20,6 +25,8 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   errors: number;
   timeouts: number;
+  /** With bodiesFile: how many times the requests went past the file's last line and started over. */
+  wraps?: number;
 }
 
 export interface WorkerRequest {

@@ -1,5 +1,6 @@
 // The load generator process: runs autocannon on request from the bench over IPC, so it never shares a process
 // (or an event loop) with a server under test. Latency is recorded per response in microseconds, not whole ms.
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import type { LoadResult, LoadSpec, WorkerReply, WorkerRequest } from "./load-protocol.ts";
@@ -10,8 +11,30 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[index]!;
 }
 
+/** Bodies files, read once; the position carries over from one run to the next, so a later round sends new bodies. */
+const bodySequences = new Map<string, { bodies: string[]; next: number }>();
+
+function bodySequence(file: string) {
+  let sequence = bodySequences.get(file);
+  if (!sequence) {
+    sequence = { bodies: readFileSync(file, "utf8").split("\n").filter(Boolean), next: 0 };
+    bodySequences.set(file, sequence);
+  }
+  return sequence;
+}
+
 function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
+    const sequence = spec.bodiesFile ? bodySequence(spec.bodiesFile) : undefined;
+    let wraps = 0;
+    const nextBody = (): string => {
+      const bodies = sequence!.bodies;
+      if (sequence!.next >= bodies.length) {
+        sequence!.next = 0;
+        wraps++;
+      }
+      return bodies[sequence!.next++]!;
+    };
     let latencies = new Float64Array(1 << 16);
     let count = 0;
     const statusCodes: Record<string, number> = {};
@@ -26,6 +49,18 @@ function runLoad(spec: LoadSpec): Promise<LoadResult> {
         headers: spec.headers,
         body: spec.body,
         timeout: 10,
+        ...(sequence
+          ? {
+              requests: [
+                {
+                  setupRequest: (request: { body?: string }) => {
+                    request.body = nextBody();
+                    return request;
+                  },
+                },
+              ],
+            }
+          : {}),
       },
       (error, result) => {
         if (error) return reject(error);
@@ -41,6 +76,7 @@ function runLoad(spec: LoadSpec): Promise<LoadResult> {
           statusCodes,
           errors: result.errors,
           timeouts: result.timeouts,
+          ...(sequence ? { wraps } : {}),
         });
       },
     );

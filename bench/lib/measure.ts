@@ -50,6 +50,7 @@ export const loadSpec = (
   method: scenario.method,
   headers: scenario.headers,
   body: scenario.body,
+  bodiesFile: scenario.bodiesFile,
   connections,
   durationSec,
 });
@@ -103,6 +104,7 @@ export async function measureHttp(
           id: scenario.id,
           label: scenario.label,
           kind: scenario.kind,
+          ...(scenario.usesRedis ? { usesRedis: true } : {}),
           concurrency: connections,
           processes: 1,
           summary: summarise(measured),

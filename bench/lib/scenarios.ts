@@ -1,5 +1,12 @@
 // The HTTP scenarios: identities and tokens made through leash's admin API, and what each scenario sends where.
-import { tokenRequest } from "../baselines/oidc-client.ts";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { decodeJwt } from "jose";
+import { newTaskId } from "../../src/issuance/issue-task-token.ts";
+import { loadKeyRings } from "../../src/keys/key-directory.ts";
+import type { TaskTokenClaims } from "../../src/tokens/claims.ts";
+import { mintTaskToken } from "../../src/tokens/mint-task-token.ts";
+import { BENCH_OPAQUE_RESOURCE, introspectionRequest, tokenRequest } from "../baselines/oidc-client.ts";
 import { callApi, expectApi, mintToken, STAGING_VOLUME } from "./leash.ts";
 import type { RowKind } from "./report.ts";
 import type { Stack } from "./stack.ts";
@@ -11,13 +18,17 @@ export interface HttpScenario {
   id: string;
   label: string;
   kind: RowKind;
-  /** The scenario whose req/s this one is divided by, at the same concurrency. */
+  /** The scenario whose req/s this one is divided by, at the same concurrency: the peer a user would run instead. */
   baseline?: string;
-  target: "fastify" | "oidc" | "leash" | "compare";
+  /** Sends work to the bench's Redis, whose CPU per request then counts for the row (leash and the DIY peers). */
+  usesRedis?: boolean;
+  target: "fastify" | "oidc" | "diy-cached" | "diy-uncached" | "leash" | "compare";
   method: "GET" | "POST";
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /** One body per line, each request the next (a new token on every call); replaces body. */
+  bodiesFile?: string;
   check: Check;
 }
 
@@ -27,10 +38,14 @@ export const COMPARE_SUFFIX = "@compare";
 const ORDER = [
   "fastify-hello",
   "fastify-echo",
+  "diy-cached",
   "authorize-allow",
+  "diy-uncached",
+  "authorize-fresh",
   "authorize-allow-uncounted",
   "authorize-revoked",
   "authorize-rate-limited",
+  "oidc-introspect",
   "introspect",
   "oidc-token",
   "leash-mint",
@@ -46,6 +61,10 @@ export const baseUrlOf = (stack: Stack, scenario: HttpScenario): string => {
       return stack.fastify.url;
     case "oidc":
       return stack.oidc.url;
+    case "diy-cached":
+      return stack.diyCached.url;
+    case "diy-uncached":
+      return stack.diyUncached.url;
     case "compare":
       return stack.compare!.url;
     case "leash":
@@ -60,6 +79,10 @@ export const serverPidOf = (stack: Stack, scenario: HttpScenario): number | unde
       return stack.fastify.service.child.pid;
     case "oidc":
       return stack.oidc.service.child.pid;
+    case "diy-cached":
+      return stack.diyCached.service.child.pid;
+    case "diy-uncached":
+      return stack.diyUncached.service.child.pid;
     case "compare":
       return stack.compare!.service.child.pid;
     case "leash":
@@ -69,10 +92,12 @@ export const serverPidOf = (stack: Stack, scenario: HttpScenario): number | unde
 
 /** Sends the scenario's request once and fails loudly if the answer is not what the scenario claims to measure. */
 export async function probeScenario(url: string, scenario: HttpScenario): Promise<void> {
+  // A bodies file is probed with its last line, the one the load reaches last.
+  const sent = scenario.bodiesFile ? lastLine(await readFile(scenario.bodiesFile, "utf8")) : scenario.body;
   const response = await fetch(`${url}${scenario.path}`, {
     method: scenario.method,
     headers: scenario.headers,
-    body: scenario.body,
+    body: sent,
   });
   const text = await response.text();
   let body: Record<string, unknown> = {};
@@ -85,6 +110,8 @@ export async function probeScenario(url: string, scenario: HttpScenario): Promis
     throw new Error(`${scenario.id}: unexpected answer ${response.status} ${text.slice(0, 300)}`);
   }
 }
+
+const lastLine = (text: string) => text.trimEnd().split("\n").at(-1);
 
 /** Every leash scenario again against the BENCH_COMPARE_TREE broker, its ratio taken to the same scenario here. */
 export const compareScenarios = (scenarios: HttpScenario[]): HttpScenario[] =>
@@ -102,6 +129,8 @@ export interface Fixture {
   mintScope: string;
   notes: string[];
   scenarios: HttpScenario[];
+  /** How many distinct tokens the new-token scenarios cycle through. */
+  freshTokens: number;
 }
 
 const authorizeBody = (token: string) => ({ token, action: "volume:read", resource: STAGING_VOLUME });
@@ -115,7 +144,47 @@ const answered =
     s === status && (value === undefined ? typeof body[field] === "string" : body[field] === value);
 
 /** An agent, a resource server and the tokens each scenario needs, made through the admin API as a user would. */
-export async function buildFixture(stack: Stack): Promise<Fixture> {
+/**
+ * `count` counted tokens for tasks of their own, written as authorize bodies, one per line, to two files: one for
+ * leash, one for the DIY peer, each cycled by the load. One token is minted through the API; the others are signed
+ * here by leash's own mint code with the environment's key, from that token's claims with a new task and jti each
+ * (the bytes POST /v1/tokens would answer; minting tens of thousands through the API would take minutes).
+ */
+async function freshTokens(
+  leash: string,
+  agentKey: string,
+  keysDir: string,
+  count: number,
+  dir: string,
+): Promise<[string, string]> {
+  const minted = await mintToken(leash, agentKey, "bench-counted");
+  const claims = decodeJwt(minted.token) as unknown as TaskTokenClaims;
+  const ring = (await loadKeyRings(keysDir, [claims.env], 0)).get(claims.env)!;
+  const lines: string[] = [JSON.stringify(authorizeBody(minted.token))];
+  const nowMs = Date.now();
+  for (let i = 1; i < count; i++) {
+    const { token } = mintTaskToken(ring, {
+      issuer: claims.iss.slice(0, -`/envs/${claims.env}`.length),
+      env: claims.env,
+      agentId: claims.client_id,
+      scopeId: claims.scope_id,
+      actions: claims.scope.split(" "),
+      resources: claims.resources,
+      extraAudiences: [claims.aud].flat().slice(1),
+      task: newTaskId(),
+      intent: claims.intent,
+      generation: claims.gen,
+      ttlMs: (claims.exp - claims.iat) * 1000,
+      nowMs,
+    });
+    lines.push(JSON.stringify(authorizeBody(token)));
+  }
+  const files = [join(dir, "fresh-tokens-leash.jsonl"), join(dir, "fresh-tokens-diy.jsonl")] as const;
+  for (const file of files) await writeFile(file, `${lines.join("\n")}\n`);
+  return [files[0], files[1]];
+}
+
+export async function buildFixture(stack: Stack, freshTokenCount: number): Promise<Fixture> {
   const leash = stack.brokers[0]!.url;
   const admin = stack.install.adminKey;
   const notes: string[] = [];
@@ -148,6 +217,23 @@ export async function buildFixture(stack: Stack): Promise<Fixture> {
   if (first.allow !== true)
     throw new Error(`first call on bench-tight was refused: ${JSON.stringify(first)}`);
 
+  const started = Date.now();
+  const [freshForLeash, freshForDiy] = await freshTokens(
+    leash,
+    agentKey,
+    stack.install.keysDir,
+    freshTokenCount,
+    stack.workDir,
+  );
+  process.stderr.write(
+    `  ${freshTokenCount} tokens for the new-token scenarios in ${Date.now() - started} ms\n`,
+  );
+  const opaque = await fetch(`${stack.oidc.url}/token`, {
+    method: "POST",
+    ...tokenRequest(BENCH_OPAQUE_RESOURCE),
+  });
+  const opaqueToken = String(((await opaque.json()) as Record<string, unknown>).access_token);
+
   // staging-fix names Vault credentials; without a Vault the bench mints a copy without them.
   let mintScope = "staging-fix";
   const trial = await callApi(leash, "/v1/tokens", {
@@ -161,11 +247,17 @@ export async function buildFixture(stack: Stack): Promise<Fixture> {
     mintScope = "bench-staging-fix";
   }
 
-  const authorizeScenario = (id: string, label: string, token: string, check: Check): HttpScenario => ({
+  const authorizeScenario = (
+    id: string,
+    label: string,
+    token: string,
+    check: Check,
+    baseline = "fastify-hello",
+  ): HttpScenario => ({
     id,
     label,
     kind: "leash",
-    baseline: "fastify-hello",
+    baseline,
     target: "leash",
     method: "POST",
     path: "/v1/authorize",
@@ -204,6 +296,51 @@ export async function buildFixture(stack: Stack): Promise<Fixture> {
       check: answered(200, "access_token"),
     },
     {
+      id: "oidc-introspect",
+      label: "oidc-provider introspection",
+      kind: "baseline",
+      target: "oidc",
+      method: "POST",
+      path: "/token/introspection",
+      ...introspectionRequest(opaqueToken),
+      check: answered(200, "active", true),
+    },
+    {
+      id: "diy-cached",
+      label: "DIY authorize: @fastify/jwt + verify cache + EVALSHA",
+      kind: "baseline",
+      usesRedis: true,
+      target: "diy-cached",
+      method: "POST",
+      path: "/v1/authorize",
+      ...jsonBody(authorizeBody(counted.token)),
+      check: answered(200, "allow", true),
+    },
+    {
+      id: "diy-uncached",
+      label: "DIY authorize: @fastify/jwt, no cache, new token + EVALSHA",
+      kind: "baseline",
+      usesRedis: true,
+      target: "diy-uncached",
+      method: "POST",
+      path: "/v1/authorize",
+      headers: { "content-type": "application/json" },
+      bodiesFile: freshForDiy,
+      check: answered(200, "allow", true),
+    },
+    {
+      id: "authorize-fresh",
+      label: "leash authorize allow (counted, new token)",
+      kind: "leash",
+      baseline: "diy-uncached",
+      target: "leash",
+      method: "POST",
+      path: "/v1/authorize",
+      headers: { "content-type": "application/json" },
+      bodiesFile: freshForLeash,
+      check: answered(200, "allow", true),
+    },
+    {
       id: "leash-mint",
       label: `leash mint (${mintScope})`,
       kind: "leash",
@@ -222,6 +359,7 @@ export async function buildFixture(stack: Stack): Promise<Fixture> {
       "leash authorize allow (counted)",
       counted.token,
       answered(200, "allow", true),
+      "diy-cached",
     ),
     authorizeScenario(
       "authorize-allow-uncounted",
@@ -245,7 +383,7 @@ export async function buildFixture(stack: Stack): Promise<Fixture> {
       id: "introspect",
       label: "leash introspect (active)",
       kind: "leash",
-      baseline: "fastify-hello",
+      baseline: "oidc-introspect",
       target: "leash",
       method: "POST",
       path: "/v1/introspect",
@@ -253,5 +391,5 @@ export async function buildFixture(stack: Stack): Promise<Fixture> {
       check: answered(200, "active", true),
     },
   ];
-  return { mintScope, notes, scenarios };
+  return { mintScope, notes, scenarios, freshTokens: freshTokenCount };
 }

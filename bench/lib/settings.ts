@@ -22,6 +22,8 @@ export interface BenchSettings {
   /** Another checkout to run a second broker from (A/B of a change in the same run). */
   compareTree: string | null;
   compareLogLevel: string;
+  /** Distinct tokens the new-token scenarios cycle through (more than leash's verify cache holds: none is a hit). */
+  freshTokens: number;
 }
 
 /** Concurrency the targets are judged at. */
@@ -34,10 +36,11 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const quick = env.BENCH_QUICK === "1";
   return {
     quick,
-    rounds: Number(env.BENCH_ROUNDS ?? (quick ? 1 : 3)),
-    roundSec: Number(env.BENCH_ROUND_SEC ?? (quick ? 1 : 4)),
+    // Every target is a median of at least 3 interleaved rounds, in the quick run too.
+    rounds: Number(env.BENCH_ROUNDS ?? 3),
+    roundSec: Number(env.BENCH_ROUND_SEC ?? (quick ? 1.5 : 4)),
     warmupSec: Number(env.BENCH_WARMUP_SEC ?? (quick ? 1 : 2)),
-    levels: numbers(env.BENCH_LEVELS, [1, 10, 50, 200]),
+    levels: numbers(env.BENCH_LEVELS, quick ? [TARGET_CONCURRENCY] : [1, 10, 50, 200]),
     scaleProcesses: [1, 2, 4],
     scaleLevels: numbers(env.BENCH_SCALE_LEVELS, quick ? [50] : [50, 200]),
     evalshaRequests: quick ? 20_000 : 100_000,
@@ -49,10 +52,11 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     scenarios: env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(",") : null,
     // BENCH_CLUSTER=1 adds the Redis Cluster run (1 vs 3 primaries, bench/lib/cluster.ts).
     phases: [
-      ...(env.BENCH_PHASES ?? "main,redis,guard,scaling,profile").split(","),
+      ...(env.BENCH_PHASES ?? (quick ? "main,redis,guard" : "main,redis,guard,scaling,profile")).split(","),
       ...(env.BENCH_CLUSTER === "1" ? ["cluster"] : []),
     ],
     compareTree: env.BENCH_COMPARE_TREE ?? null,
     compareLogLevel: env.BENCH_COMPARE_LOG_LEVEL ?? env.BENCH_LOG_LEVEL ?? "info",
+    freshTokens: Number(env.BENCH_FRESH_TOKENS ?? 52_000),
   };
 }

@@ -19,6 +19,9 @@ export interface Stack {
   redis: BenchRedis;
   fastify: HttpServer;
   oidc: HttpServer;
+  /** The do-it-yourself authorize route (bench/baselines/diy-authorize.ts), with and without a verify cache. */
+  diyCached: HttpServer;
+  diyUncached: HttpServer;
   install: LeashInstallation;
   /** brokers[0] serves the main scenarios; the others join it for the scaling run. */
   brokers: LeashServer[];
@@ -32,11 +35,12 @@ async function startBaseline(
   script: string,
   logDir: string,
   probePath: string,
+  env: Record<string, string> = {},
 ): Promise<HttpServer> {
   const port = await freePort();
   const file = fileURLToPath(new URL(`../baselines/${script}`, import.meta.url));
   const service = startService(name, process.execPath, ["--import", "tsx", file], {
-    env: { PORT: String(port), NODE_ENV: "production" },
+    env: { ...env, PORT: String(port), NODE_ENV: "production" },
     logFile: join(logDir, `${name}.log`),
   });
   const url = `http://127.0.0.1:${port}`;
@@ -58,13 +62,51 @@ export async function startStack(settings: BenchSettings): Promise<Stack> {
   const brokers = await Promise.all(
     Array.from({ length: count }, (_, i) => startLeashServe(install, `leash-${i + 1}`)),
   );
+  const diy = await diyEnvironment(brokers[0]!.url, install.env.LEASH_ISSUER!, redis.url);
+  const [diyCached, diyUncached] = await Promise.all(
+    (["1", "0"] as const).map((cache) =>
+      startBaseline(`diy-authorize-cache-${cache}`, "diy-authorize.ts", logDir, "/", {
+        ...diy,
+        DIY_VERIFY_CACHE: cache,
+      }),
+    ),
+  );
   const compare = settings.compareTree
     ? await startLeashServe(install, "leash-compare", {
         bin: join(settings.compareTree, "bin", "leash.js"),
         env: { LOG_LEVEL: settings.compareLogLevel },
       })
     : null;
-  return { workDir, redis, fastify, oidc, install, brokers, compare };
+  return {
+    workDir,
+    redis,
+    fastify,
+    oidc,
+    diyCached: diyCached!,
+    diyUncached: diyUncached!,
+    install,
+    brokers,
+    compare,
+  };
+}
+
+/** The environment the DIY authorize route verifies for: the bench environment's public key, issuer and audience. */
+export const DIY_ENVIRONMENT = "staging";
+
+async function diyEnvironment(
+  leashUrl: string,
+  issuer: string,
+  redisUrl: string,
+): Promise<Record<string, string>> {
+  const response = await fetch(`${leashUrl}/v1/envs/${DIY_ENVIRONMENT}/jwks.json`);
+  const { keys } = (await response.json()) as { keys: Record<string, unknown>[] };
+  if (keys.length !== 1) throw new Error(`expected one ${DIY_ENVIRONMENT} key, got ${keys.length}`);
+  return {
+    REDIS_URL: redisUrl,
+    DIY_PUBLIC_JWK: JSON.stringify(keys[0]),
+    DIY_ISSUER: `${issuer}/envs/${DIY_ENVIRONMENT}`,
+    DIY_AUDIENCE: `urn:leash:env:${DIY_ENVIRONMENT}`,
+  };
 }
 
 export async function stopStack(stack: Stack, keepWorkDir: boolean): Promise<void> {
@@ -73,6 +115,8 @@ export async function stopStack(stack: Stack, keepWorkDir: boolean): Promise<voi
     ...(stack.compare ? [stack.compare.service.stop()] : []),
     stack.fastify.service.stop(),
     stack.oidc.service.stop(),
+    stack.diyCached.service.stop(),
+    stack.diyUncached.service.stop(),
   ]);
   await stack.redis.stop();
   if (!keepWorkDir) await rm(stack.workDir, { recursive: true, force: true });

@@ -32,6 +32,8 @@ export interface RoundSummary {
   /** Responses outside 2xx, and socket errors/timeouts, over all rounds: should be 0. */
   non2xx: number;
   errors: number;
+  /** Times a bodies file started over (new-token scenarios), over all rounds. */
+  wraps: number;
   rounds: Round[];
 }
 
@@ -54,6 +56,7 @@ export function summarise(rounds: Round[]): RoundSummary {
     loadCpuUs: median(rounds.map((r) => r.loadCpuUs)),
     non2xx,
     errors: rounds.reduce((sum, round) => sum + round.errors + round.timeouts, 0),
+    wraps: rounds.reduce((sum, round) => sum + (round.wraps ?? 0), 0),
     rounds,
   };
 }

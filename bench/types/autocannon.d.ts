@@ -11,6 +11,8 @@ declare module "autocannon" {
     headers?: Record<string, string>;
     body?: string;
     timeout?: number;
+    /** One entry per request of a connection's cycle; setupRequest may rewrite each before it is sent. */
+    requests?: { setupRequest?: (request: { body?: string }) => { body?: string } }[];
   }
 
   interface AutocannonResult {

@@ -1,7 +1,8 @@
 // Verified-signature cache: a token string → its claims, kept until the token expires. Never caches revocation state.
 import type { TaskTokenClaims } from "./claims.ts";
 
-const MAX_ENTRIES = 50_000;
+/** Entries kept; past it the oldest entry leaves first. */
+export const VERIFY_CACHE_ENTRIES = 50_000;
 
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, TaskTokenClaims>();
@@ -17,7 +18,7 @@ export class VerifiedTokenCache {
   }
 
   set(token: string, claims: TaskTokenClaims): void {
-    if (this.entries.size >= MAX_ENTRIES) {
+    if (this.entries.size >= VERIFY_CACHE_ENTRIES) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
