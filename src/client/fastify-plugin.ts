@@ -7,6 +7,7 @@ import { decodeJwt } from "jose";
 import { matchesResource } from "../scopes/resource-glob.ts";
 import { resourceNotCanonical } from "../scopes/resource-name.ts";
 import {
+  delegationProblem,
   environmentAudience,
   environmentIssuer,
   type TaskTokenClaims,
@@ -135,6 +136,15 @@ export const leashResourceServer = fp<LeashResourceServerOptions>(
         if (!parsed.success)
           return refuse(reply, 401, "invalid_token", "the task token's claims are malformed");
         claims = parsed.data;
+        // As verifyTaskToken: a child whose chain does not fit together could hide an ancestor from revocation.
+        const delegation = delegationProblem(claims);
+        if (delegation)
+          return refuse(
+            reply,
+            401,
+            "invalid_token",
+            `the task token's delegation claims are malformed: ${delegation}`,
+          );
         // As verifyTaskToken: a token "issued" in the future would escape revocations of its agent or scope.
         if (claims.iat > Math.floor(Date.now() / 1000))
           return refuse(

@@ -14,6 +14,7 @@ import type { Principal } from "../store/store.ts";
 import {
   type ActorClaim,
   actorChain,
+  DEFAULT_MAX_DELEGATION_DEPTH,
   environmentAudience,
   grantedActions,
   MAX_DELEGATION_DEPTH,
@@ -24,9 +25,6 @@ import { randomBase64url } from "../tokens/random-id.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
 import type { ExchangeRequest } from "./exchange-request.ts";
 import { oauthError } from "./oauth-error.ts";
-
-/** How many exchanges deep a chain may go unless configured (LEASH_MAX_DELEGATION_DEPTH). */
-export const DEFAULT_MAX_DELEGATION_DEPTH = 3;
 
 /** What the child will be, decided before anything is signed. */
 export interface ExchangeGrant {

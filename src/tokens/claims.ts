@@ -13,6 +13,9 @@ const actorClaimSchema: z.ZodType<ActorClaim> = z.lazy(() =>
   z.object({ sub: z.string().startsWith("agent:"), act: actorClaimSchema.optional() }),
 );
 
+/** How many exchanges deep a chain may go unless configured (LEASH_MAX_DELEGATION_DEPTH). */
+export const DEFAULT_MAX_DELEGATION_DEPTH = 3;
+
 /** No configuration can allow deeper delegation; bounds the work a token's chain costs authorize. */
 export const MAX_DELEGATION_DEPTH = 16;
 

@@ -2,7 +2,7 @@
 import { decodeJwt } from "jose";
 import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError, verifyTaskToken } from "../client/verify-task-token.ts";
-import type { TaskTokenClaims } from "./claims.ts";
+import { DEFAULT_MAX_DELEGATION_DEPTH, type TaskTokenClaims } from "./claims.ts";
 
 function claimedEnvironment(token: string): string {
   try {
@@ -15,16 +15,24 @@ function claimedEnvironment(token: string): string {
 }
 
 /**
- * Revocation markers live as long as the longest environment max_ttl (plus slack): a token that lives longer (minted
- * before a reload lowered max_ttl, or by a minting bug) could outlive its revocation. Checked against the scope set
- * in force on every call, never cached.
+ * What the signature cannot vouch for, checked against the settings in force on every call, never cached. Revocation
+ * markers live as long as the longest environment max_ttl (plus slack): a token that lives longer (minted before a
+ * reload lowered max_ttl, or by a minting bug) could outlive its revocation. A delegated token deeper than this broker
+ * delegates (a minting bug, or a depth lowered since) is refused like one that lives too long.
  */
-function checkLifetime(context: BrokerContext, claims: TaskTokenClaims): TaskTokenClaims {
+function checkAgainstSettings(context: BrokerContext, claims: TaskTokenClaims): TaskTokenClaims {
   const environment = context.scopes.current().environments.get(claims.env);
   if (environment && (claims.exp - claims.iat) * 1000 > environment.max_ttl) {
     throw new TokenVerificationError(
       "token_claims_invalid",
       `token lives longer than environment ${claims.env}'s max_ttl`,
+    );
+  }
+  const maxDepth = context.maxDelegationDepth ?? DEFAULT_MAX_DELEGATION_DEPTH;
+  if (claims.depth !== undefined && claims.depth > maxDepth) {
+    throw new TokenVerificationError(
+      "token_claims_invalid",
+      `token is delegated ${claims.depth} levels deep; this broker delegates at most ${maxDepth}`,
     );
   }
   return claims;
@@ -34,7 +42,7 @@ function checkLifetime(context: BrokerContext, claims: TaskTokenClaims): TaskTok
 export async function verifyBrokerToken(context: BrokerContext, token: string): Promise<TaskTokenClaims> {
   const nowMs = context.clock.now();
   const cached = context.verifiedTokens.get(token, nowMs);
-  if (cached) return checkLifetime(context, cached);
+  if (cached) return checkAgainstSettings(context, cached);
   const env = claimedEnvironment(token);
   const ring = context.keys.get(env);
   if (!ring)
@@ -46,5 +54,5 @@ export async function verifyBrokerToken(context: BrokerContext, token: string): 
     now: new Date(nowMs),
   });
   context.verifiedTokens.set(token, claims);
-  return checkLifetime(context, claims);
+  return checkAgainstSettings(context, claims);
 }

@@ -15,6 +15,7 @@ import {
   hmacToken,
   publicKeySecrets,
   type Signer,
+  segmentJson,
   signJson,
   signSegments,
   splitToken,
@@ -59,6 +60,12 @@ export interface AttackFixture {
   mintedAtMs: number;
   staging: { token: string; claims: TaskTokenClaims; eddsa: SigningKey; es256: SigningKey };
   production: { token: string; claims: TaskTokenClaims; key: SigningKey };
+  /** Token exchange: children of the staging and production tokens, and a staging tree whose root was revoked. */
+  delegation: {
+    child: { token: string; claims: TaskTokenClaims };
+    productionChild: { token: string; claims: TaskTokenClaims };
+    revoked: { rootJti: string; child: string; grandchild: string };
+  };
 }
 
 const STAGING_VOLUME = "railway:prj_demo/env/staging/volume/v1";
@@ -707,7 +714,224 @@ export async function buildAttackCases(f: AttackFixture): Promise<AttackCase[]> 
   for (const [label, token, extra] of spellings) {
     add("base64 variants", label, { token, verifier: "token_malformed", ...extra });
   }
+
+  await addDelegationCases(f, add, { real, productionKey, edAttacker, esAttacker, stranger, secrets });
   return cases;
+}
+
+type AddCase = (family: string, name: string, spec: Omit<AttackCase, "id" | "family">) => void;
+
+/**
+ * Forged `act` chains and children for another environment. A child's delegation claims (act, sub_task, parent,
+ * chain, depth) are what revocation of its ancestors is checked along: editing them must break the signature, a key
+ * holder's inconsistent chain must not verify, and a chain naming a revoked ancestor dies with it.
+ */
+async function addDelegationCases(
+  f: AttackFixture,
+  add: AddCase,
+  keys: {
+    real: Signer;
+    productionKey: Signer;
+    edAttacker: Signer;
+    esAttacker: Signer;
+    stranger: Signer;
+    secrets: Record<string, string | Uint8Array>;
+  },
+): Promise<void> {
+  const child = f.delegation.child;
+  const cc = child.claims;
+  const [childHeader, childPayload, childSignature] = splitToken(child.token);
+  const header = segmentJson(childHeader);
+  const tamperedChild = (payload: Record<string, unknown>) =>
+    `${childHeader}.${b64json({ ...cc, ...payload })}.${childSignature}`;
+  const childSignedBy = (signer: Signer, claims: Record<string, unknown>, headerOverride = {}) =>
+    signJson({ ...header, ...headerOverride }, { ...cc, ...claims }, signer);
+  const root = f.staging.claims;
+  const never = "tok_never_minted_anywhere";
+
+  add("act chain", "genuine child token (control)", {
+    token: child.token,
+    verifier: "genuine",
+    control: true,
+  });
+
+  // --- the chain edited under the genuine signature ---------------------------------------------------------------
+  for (const [label, override] of [
+    ["chain emptied (to escape the parent's revocation)", { chain: [], depth: 0 }],
+    ["parent swapped for a token that was never minted", { parent: never, chain: [never] }],
+    ["an ancestor added", { chain: ["tok_grandparent", cc.parent], depth: 2 }],
+    ["act names another agent", { act: { sub: "agent:admin" } }],
+    ["act chain with the current actor removed", { act: undefined }],
+    ["depth lowered", { depth: 0 }],
+    [
+      "delegation claims removed (the child posing as a root token)",
+      { act: undefined, sub_task: undefined, parent: undefined, chain: undefined, depth: undefined },
+    ],
+    ["sub_task changed", { sub_task: "sub_someone_elses" }],
+    ["task changed to another task (its budget)", { task: "t_fresh_budget" }],
+    ["scope widened back to the parent's", { scope: root.scope, resources: root.resources }],
+  ] as const) {
+    add("act chain", `${label}, genuine signature`, {
+      token: tamperedChild(override),
+      verifier: "token_signature_invalid",
+    });
+  }
+  add("act chain", "a genuine root token given a chain (a parent that does not exist), genuine signature", {
+    token: `${splitToken(f.staging.token)[0]}.${b64json({ ...root, act: { sub: "agent:agent-1" }, sub_task: "sub_x", parent: never, chain: [never], depth: 1 })}.${splitToken(f.staging.token)[2]}`,
+    verifier: "token_signature_invalid",
+  });
+  add("act chain", "child header with the root's payload spliced in", {
+    token: `${childHeader}.${splitToken(f.staging.token)[1]}.${childSignature}`,
+    verifier: "token_signature_invalid",
+  });
+  add("act chain", "root signature on the child's payload", {
+    token: `${childHeader}.${childPayload}.${splitToken(f.staging.token)[2]}`,
+    verifier: "token_signature_invalid",
+  });
+
+  // --- the chain re-signed with a wrong key -----------------------------------------------------------------------
+  const forgedChain = { parent: never, chain: [never], act: { sub: "agent:attacker" } };
+  add("act chain", "chain naming a parent that was never minted, attacker's key under staging's kid", {
+    token: await childSignedBy(keys.edAttacker, forgedChain),
+    verifier: "token_signature_invalid",
+  });
+  add("act chain", "chain edited, ES256 attacker key under staging's EdDSA kid", {
+    token: await childSignedBy(keys.esAttacker, forgedChain, { alg: "ES256" }),
+    verifier: "token_unknown_kid",
+  });
+  add("act chain", "chain edited, another deployment's key and its own kid", {
+    token: await childSignedBy(keys.stranger, forgedChain, { kid: `staging-20260101-${"1".repeat(8)}` }),
+    verifier: "token_unknown_kid",
+  });
+  add("act chain", "chain edited, production's key under staging's kid", {
+    token: await childSignedBy(keys.productionKey, forgedChain),
+    verifier: "token_signature_invalid",
+    keyHolder: true,
+  });
+  add("act chain", "chain edited, HS256 keyed with staging's public JWK", {
+    token: hmacToken("HS256", keys.secrets["JWK JSON"]!, header, { ...cc, ...forgedChain }),
+    verifier: "token_algorithm_not_allowed",
+  });
+  add("act chain", "chain edited, alg none", {
+    token: `${b64json({ ...header, alg: "none" })}.${b64json({ ...cc, ...forgedChain })}.`,
+    verifier: "token_algorithm_not_allowed",
+  });
+
+  // --- chains that do not fit together, even under the real key (a minting bug) ------------------------------------
+  const chainOf = (n: number) => Array.from({ length: n }, (_, i) => `tok_ancestor_${i}`);
+  const actOf = (n: number): Record<string, unknown> | undefined =>
+    n === 0 ? undefined : { sub: "agent:agent-1", ...(n > 1 ? { act: actOf(n - 1) } : {}) };
+  for (const [label, override] of [
+    ["parent not the last of chain", { chain: [never, cc.parent], parent: never, depth: 2, act: actOf(2) }],
+    ["depth not the length of chain", { depth: 2 }],
+    ["chain naming the token itself", { chain: [cc.jti], parent: cc.jti }],
+    ["chain naming one ancestor twice", { chain: [cc.parent, cc.parent], depth: 2, act: actOf(2) }],
+    ["act one level deeper than chain", { act: actOf(2) }],
+    ["act naming a human", { act: { sub: "human:approver-1" } }],
+    ["act a string", { act: "agent:agent-1" }],
+    ["chain without parent", { parent: undefined }],
+    ["parent without chain or depth", { chain: undefined, depth: undefined }],
+    ["depth 0 and an empty chain", { chain: [], depth: 0, act: undefined }],
+    [
+      "depth 17, past any configurable maximum",
+      { chain: chainOf(17), parent: "tok_ancestor_16", depth: 17, act: actOf(17) },
+    ],
+    ["depth a fraction", { depth: 1.5 }],
+  ] as const) {
+    add("act chain", `${label} (real key)`, {
+      token: await childSignedBy(keys.real, override),
+      verifier: "token_claims_invalid",
+      keyHolder: true,
+    });
+  }
+  add("act chain", "depth 4, one past this broker's maximum of 3 (real key)", {
+    token: await childSignedBy(keys.real, {
+      chain: chainOf(4),
+      parent: "tok_ancestor_3",
+      depth: 4,
+      act: actOf(4),
+    }),
+    // The signature and the chain's shape are fine: only the broker knows how deep it delegates.
+    verifier: "genuine",
+    broker: "token_claims_invalid",
+    keyHolder: true,
+  });
+
+  // --- a revoked ancestor -----------------------------------------------------------------------------------------
+  const { revoked } = f.delegation;
+  add("act chain", "a genuine child whose parent was revoked", {
+    token: revoked.child,
+    verifier: "genuine",
+    reason: "revoked",
+  });
+  add("act chain", "a genuine grandchild whose grandparent was revoked", {
+    token: revoked.grandchild,
+    verifier: "genuine",
+    reason: "revoked",
+  });
+  add("act chain", "a chain naming a revoked token as parent, in a live task (real key)", {
+    token: await childSignedBy(keys.real, { parent: revoked.rootJti, chain: [revoked.rootJti] }),
+    verifier: "genuine",
+    reason: "revoked",
+    keyHolder: true,
+  });
+  add("act chain", "a chain naming a revoked token as grandparent, in a live task (real key)", {
+    token: await childSignedBy(keys.real, {
+      chain: [revoked.rootJti, cc.parent],
+      depth: 2,
+      act: actOf(2),
+    }),
+    verifier: "genuine",
+    reason: "revoked",
+    keyHolder: true,
+  });
+
+  // --- children for another environment ---------------------------------------------------------------------------
+  const pc = f.delegation.productionChild;
+  add("act chain", "a genuine production child at staging", {
+    token: pc.token,
+    verifier: "wrong_environment",
+    broker: "genuine",
+    reason: "wrong_environment",
+    introspectActive: true,
+  });
+  add("act chain", "a genuine production child asking for a production volume through staging", {
+    token: pc.token,
+    verifier: "wrong_environment",
+    broker: "genuine",
+    control: true,
+    resource: PRODUCTION_VOLUME,
+    introspectActive: true,
+  });
+  add("act chain", "a staging child's env changed to production, genuine signature", {
+    token: tamperedChild({ env: "production" }),
+    verifier: "wrong_environment",
+    broker: "token_unknown_kid",
+  });
+  add("act chain", "a production child's claims signed by staging's key", {
+    token: await signJson(header, pc.claims, keys.real),
+    verifier: "wrong_environment",
+    broker: "token_unknown_kid",
+    keyHolder: true,
+  });
+  add("act chain", "a child of the staging token signed by production's key for production (real key)", {
+    token: await signJson(
+      { ...header, kid: f.production.key.kid },
+      {
+        ...cc,
+        iss: f.production.claims.iss,
+        aud: f.production.claims.aud,
+        env: "production",
+        scope_id: f.production.claims.scope_id,
+      },
+      keys.productionKey,
+    ),
+    verifier: "wrong_environment",
+    broker: "genuine",
+    reason: "wrong_environment",
+    introspectActive: true,
+    keyHolder: true,
+  });
 }
 
 /** What authorize says for a token the broker could not verify. */

@@ -64,6 +64,33 @@ beforeAll(async () => {
   );
   const staging = await mintToken(test, { scope: "staging-fix", task: { intent: "attack target" } });
   const production = await mintToken(test, { scope: "production-read", task: { intent: "look" } });
+  // Token exchange: a child of each, and a staging tree whose root is revoked (its descendants die with it).
+  const exchange = async (subject: string, intent: string, narrowing: Record<string, string> = {}) => {
+    const answer = await api(test.url, "POST", "/v1/token-exchange", {
+      body: {
+        subject_token: subject,
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        intent,
+        ...narrowing,
+      },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return answer.body.access_token as string;
+  };
+  // Narrower than its parent, so that widening it back is a change the signature must catch.
+  const child = await exchange(staging.token, "attack target's sub-agent", {
+    scope: "volume:read",
+    resource: "railway:prj_demo/env/staging/volume/*",
+  });
+  const productionChild = await exchange(production.token, "look closer");
+  const doomed = await mintToken(test, { scope: "staging-fix", task: { intent: "to be revoked" } });
+  const doomedChild = await exchange(doomed.token, "doomed sub-agent");
+  const doomedGrandchild = await exchange(doomedChild, "doomed sub-sub-agent");
+  const revokedRoot = await api(test.url, "POST", "/v1/revocations", {
+    key: test.keys.security,
+    body: { jti: doomed.jti, reason: "attack suite: a revoked ancestor" },
+  });
+  expect(revokedRoot.status).toBe(200);
   fixture = {
     issuer: ISSUER,
     mintedAtMs,
@@ -72,6 +99,11 @@ beforeAll(async () => {
       token: production.token,
       claims: decodeJwt(production.token) as TaskTokenClaims,
       key: test.broker.context.keys.get("production")!.active,
+    },
+    delegation: {
+      child: { token: child, claims: decodeJwt(child) as TaskTokenClaims },
+      productionChild: { token: productionChild, claims: decodeJwt(productionChild) as TaskTokenClaims },
+      revoked: { rootJti: doomed.jti, child: doomedChild, grandchild: doomedGrandchild },
     },
   };
   cases = await buildAttackCases(fixture);
