@@ -1,8 +1,10 @@
 // Approvals: approvers list, approve (TOTP) and deny; agents and proxies long-poll one approval or issuance request.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { briefApproval } from "../../approvals/briefing.ts";
 import { requestCommandApproval } from "../../approvals/command-approval.ts";
 import { approve, deny, listPendingFor } from "../../approvals/decide.ts";
+import { MAX_CHANGES_WAIT_SECONDS, waitForPendingChange } from "../../approvals/pending-changes.ts";
 import { approvalView, loadApproval } from "../../approvals/records.ts";
 import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
 import type { BrokerContext } from "../../broker/context.ts";
@@ -15,6 +17,12 @@ import { authenticateHuman, requireRequestCaller } from "../auth.ts";
 import { issuedTokenBody } from "./tokens.ts";
 
 const idParams = z.object({ id: z.string().min(1).max(128) });
+const changesQuery = z
+  .object({
+    after: z.string().min(1).max(64).optional(),
+    wait: z.coerce.number().int().min(0).max(MAX_CHANGES_WAIT_SECONDS).default(0),
+  })
+  .strict();
 const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(0) });
 
 function bearer(header: string | undefined): string {
@@ -31,13 +39,39 @@ export const approvalRoutes =
 
     app.get(
       "/v1/approvals",
-      { schema: { tags, summary: "Pending approvals this approver can decide" } },
+      {
+        schema: {
+          tags,
+          summary:
+            "Pending approvals this approver can decide, each with what is at risk (environment_protected, destructive), the agent's owner, expires_in_ms and the task's recent_decisions",
+        },
+      },
       async (request) => {
         const human = await authenticateHuman(context, request);
         const nowMs = context.clock.now();
+        const pending = await listPendingFor(context, human);
         return {
-          approvals: (await listPendingFor(context, human)).map((approval) => approvalView(approval, nowMs)),
+          approvals: await Promise.all(pending.map((approval) => briefApproval(context, approval, nowMs))),
         };
+      },
+    );
+
+    app.get(
+      "/v1/approvals/changes",
+      {
+        schema: {
+          tags,
+          summary:
+            "Long-poll: answers as soon as the pending approvals this approver can decide differ from `after` (a fingerprint this route gave), or when `wait` seconds pass",
+          querystring: changesQuery,
+        },
+      },
+      async (request, reply) => {
+        const human = await authenticateHuman(context, request);
+        const gone = new AbortController();
+        reply.raw.once("close", () => gone.abort());
+        const { after, wait } = request.query;
+        return waitForPendingChange(context, human, after, wait * 1000, gone.signal);
       },
     );
 

@@ -1,4 +1,4 @@
-// The approvals console at /console: one page, its script and stylesheet, served unframeable, uncached and script-only-from-here.
+// The console at /console: one page, its script modules and stylesheet, served unframeable, uncached and script-only-from-here.
 import { readFile } from "node:fs/promises";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 
@@ -6,7 +6,9 @@ const CONSOLE_DIR = new URL("../console/", import.meta.url);
 
 const ASSETS = [
   { url: "/console", file: "index.html", type: "text/html; charset=utf-8" },
-  { url: "/console/console.js", file: "console.js", type: "text/javascript; charset=utf-8" },
+  ...["console.js", "api.js", "dom.js", "approvals.js"].map(
+    (file) => ({ url: `/console/${file}`, file, type: "text/javascript; charset=utf-8" }) as const,
+  ),
   { url: "/console/console.css", file: "console.css", type: "text/css; charset=utf-8" },
 ] as const;
 

@@ -151,6 +151,17 @@ export const principalRoutes =
       },
     );
 
+    app.get(
+      "/v1/humans/me",
+      {
+        schema: {
+          tags: ["humans"],
+          summary: "Who you are: your id, roles and second factors (human key as Bearer)",
+        },
+      },
+      async (request) => publicView(await authenticateHuman(context, request)),
+    );
+
     app.post(
       "/v1/humans/me/totp/enroll",
       {
