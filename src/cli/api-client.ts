@@ -49,11 +49,13 @@ export async function callApi<T = Record<string, unknown>>(
     );
   }
   if (!response.ok) {
-    const problem = (parsed ?? {}) as { code?: string; detail?: string };
+    const problem = (parsed ?? {}) as { code?: string; detail?: string; error?: unknown };
     throw new LeashError(
       problem.code ?? "request_failed",
       response.status,
       problem.detail ?? `HTTP ${response.status}`,
+      // An OAuth endpoint's refusal also names its RFC 6749 `error` (invalid_scope, invalid_target, …).
+      typeof problem.error === "string" ? { error: problem.error } : {},
     );
   }
   return { status: response.status, body: parsed as T };

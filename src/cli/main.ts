@@ -89,7 +89,8 @@ function reportCliError(error: unknown): number {
     return 1;
   }
   if (error instanceof LeashError) {
-    process.stderr.write(`leash: ${visibleText(error.message)} (${visibleText(String(error.code))})\n`);
+    const oauth = typeof error.extra.error === "string" ? `${error.extra.error}: ` : "";
+    process.stderr.write(`leash: ${visibleText(error.message)} (${visibleText(`${oauth}${error.code}`)})\n`);
     return 1;
   }
   process.stderr.write(`leash: ${visibleText(error instanceof Error ? error.message : String(error))}\n`);

@@ -14,6 +14,8 @@ export interface TaskGrant {
   url: string;
   token: string;
   task: string;
+  /** A delegated grant's own sub-task (token exchange): the task stays the parent's. */
+  subTask?: string;
   environment: string;
   /** The task's intent, for the guard in the child (hooks read LEASH_INTENT when they cannot read the token). */
   intent?: string;
@@ -45,6 +47,8 @@ export function childEnvironment(
     LEASH_TASK: grant.task,
     LEASH_ENV: grant.environment,
   });
+  if (grant.subTask !== undefined) env.LEASH_SUB_TASK = grant.subTask;
+  else delete env.LEASH_SUB_TASK;
   if (grant.intent !== undefined) env.LEASH_INTENT = grant.intent;
   if (grant.credentials) {
     Object.assign(env, {

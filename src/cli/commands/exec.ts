@@ -59,6 +59,7 @@ export function registerExecCommand(program: Command): void {
           url: parent.url,
           token: child.access_token,
           task: child.task.id,
+          subTask: child.task.sub_task,
           environment: child.granted.environment,
           intent: options.intent,
         };

@@ -1,5 +1,6 @@
 // `leash token exchange`: a sub-agent's child token from the task token in LEASH_TOKEN (RFC 8693 token exchange).
 import type { Command } from "commander";
+import { terminalSafeJson } from "../../text/visible-text.ts";
 import { callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
 
@@ -63,7 +64,7 @@ export function registerTokenExchangeCommand(token: Command): void {
       if (!["raw", "json", "env"].includes(options.format))
         throw new Error("--format: expected raw, json or env");
       const body = await exchangeTaskToken(parentFromEnv(), options);
-      if (options.format === "json") process.stdout.write(`${JSON.stringify(body)}\n`);
+      if (options.format === "json") process.stdout.write(`${terminalSafeJson(body)}\n`);
       else if (options.format === "env") {
         process.stdout.write(
           [
