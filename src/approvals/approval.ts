@@ -1,7 +1,8 @@
 // An approval: a human decision leash waits for, either to issue a token or to let one destructive call through.
 import { createHash } from "node:crypto";
 
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used";
+/** `cancelled`: withdrawn by the asking agent while pending (nobody waited for it any more). */
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used" | "cancelled";
 
 export interface ApprovalRule {
   /** Groups whose members (role `approver:<group>`) may approve. */

@@ -7,11 +7,11 @@ import type { BrokerContext } from "../broker/context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
 import { creatorChain } from "../principals/creator-chain.ts";
 import type { Principal } from "../store/store.ts";
-import { type Approval, effectiveStatus } from "./approval.ts";
+import { type Approval, callBinding, effectiveStatus } from "./approval.ts";
 import { loadApproval, updateApproval } from "./records.ts";
 import { acceptTotp } from "./totp.ts";
 
-const approverGroups = (human: Principal) =>
+export const approverGroups = (human: Principal) =>
   human.roles.filter((role) => role.startsWith("approver:")).map((role) => role.slice("approver:".length));
 
 /**
@@ -134,6 +134,35 @@ export async function deny(
   });
   await recordApprovalEvent(context, "approval.denied", after, humanActor(human.id), origin);
   context.approvalEvents.emit("approval.denied", after);
+  return after;
+}
+
+/**
+ * The asking agent withdraws a pending call approval nobody waits for any more (its hook or proxy gave up), so a
+ * human cannot approve what no one would use: it becomes `cancelled`, and the same call may be asked for afresh.
+ */
+export async function withdrawApproval(
+  context: BrokerContext,
+  id: string,
+  actor: string,
+  reason: string,
+  origin: AuditOrigin = {},
+): Promise<Approval> {
+  const nowMs = context.clock.now();
+  const after = await updateApproval(context, id, (current) => {
+    if (current.kind !== "call")
+      throw conflict("approval_not_withdrawable", "an issuance request ends by expiring or a decision");
+    requirePending(current, nowMs);
+    return { ...current, status: "cancelled", denyReason: reason };
+  });
+  if (after.kind === "call") {
+    await context.store.approvals.unbind(
+      callBinding(after.jti, after.action, after.resource, after.requestHash),
+      after.id,
+    );
+  }
+  await recordApprovalEvent(context, "approval.cancelled", after, actor, origin);
+  context.approvalEvents.emit("approval.cancelled", after);
   return after;
 }
 

@@ -6,7 +6,8 @@ export type ApprovalEventType =
   | "approval.partially_approved"
   | "approval.approved"
   | "approval.denied"
-  | "approval.expired";
+  | "approval.expired"
+  | "approval.cancelled";
 
 export interface ApprovalEvents {
   emit(type: ApprovalEventType, approval: Approval): void;

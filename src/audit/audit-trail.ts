@@ -146,6 +146,7 @@ const APPROVAL_DECISIONS: Record<string, string> = {
   denied: "deny",
   expired: "deny",
   used: "allow",
+  cancelled: "deny",
 };
 
 export type ApprovalAuditEvent = Extract<AuditEvent, `approval.${string}`>;
@@ -179,7 +180,8 @@ export async function recordApprovalEvent(
       ...(approval.approvedBy.length > 0 ? [`approved_by=${approval.approvedBy.join(",")}`] : []),
     ].join("; "),
     decision: APPROVAL_DECISIONS[verb] ?? "",
-    reason: event === "approval.denied" ? (approval.denyReason ?? "denied") : verb,
+    reason:
+      event === "approval.denied" || event === "approval.cancelled" ? (approval.denyReason ?? verb) : verb,
   };
   context.metrics.approvalEvents.inc({ event: verb });
   await context.store.audit.append({ entry });

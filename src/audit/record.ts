@@ -48,7 +48,7 @@ export type AuditRecordFields = Record<AuditField, string>;
 export type AuditEvent =
   | "authorize"
   | "token.mint"
-  | `approval.${"requested" | "partially_approved" | "approved" | "denied" | "expired" | "used"}`
+  | `approval.${"requested" | "partially_approved" | "approved" | "denied" | "expired" | "used" | "cancelled"}`
   | "revocation"
   | `lock.${"create" | "remove"}`
   | `${"agent" | "human"}.${"create" | "disable" | "enable" | "rotate_key" | "totp_enrol" | "totp_confirm"}`

@@ -61,7 +61,18 @@ export async function askThroughLeash(
       return decided(classification, "deny", `leash could not be asked: ${(error as Error).message}`);
     }
   }
-  return decided(classification, "deny", `no human decided within ${options.waitSeconds}s (${approvalId})`);
+  // Nobody waits for it any more: withdraw it, so a human cannot approve a command that will not run.
+  const withdrawn = await callApi(client, "POST", `/v1/approvals/${approvalId}/cancel`, {
+    reason: `the hook stopped waiting after ${options.waitSeconds}s`,
+  }).then(
+    () => "withdrawn",
+    (error: Error) => `could not be withdrawn: ${error.message}`,
+  );
+  return decided(
+    classification,
+    "deny",
+    `no human decided within ${options.waitSeconds}s (${approvalId}, ${withdrawn})`,
+  );
 }
 
 function decided(classification: Classification, decision: "allow" | "deny", why: string): Classification {

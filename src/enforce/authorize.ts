@@ -233,8 +233,10 @@ export async function authorize(
       return decided(context, decision(approved, about), entry);
     }
     if (use === "denied" || use === "other_call") {
-      await recordDecision(context, { ...entry, decision: "deny", reason: "approval_denied" });
-      return { allow: false, reason: "approval_denied", ...about };
+      // An approval presented for another call than the one it was given for is a mismatch, not a human's no.
+      const reason = use === "denied" ? "approval_denied" : "approval_mismatch";
+      await recordDecision(context, { ...entry, decision: "deny", reason });
+      return { allow: false, reason, ...about };
     }
   }
   const pending = await requestCallApproval(context, claims, call, callApprovalRule(scope, input.action));

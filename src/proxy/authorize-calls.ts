@@ -189,5 +189,6 @@ const REASONS: Record<string, string> = {
   invalid_token: "the task token is not valid",
   scope_removed: "the token's scope no longer exists",
   approval_required: "a human must approve this call, and leash did not open an approval for it",
-  approval_denied: "the approval does not allow this exact call",
+  approval_denied: "a human denied this call",
+  approval_mismatch: "the approval was given for another call (token, action, resource or request)",
 };

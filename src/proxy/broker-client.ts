@@ -39,10 +39,11 @@ export type AuthorizeAnswer = z.infer<typeof authorizeAnswer>;
 export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
 const approvalAnswer = z.object({
   id: z.string().optional(),
-  // "used": spent by an identical call held alongside this one; for this call it is as good as expired.
+  // "used": spent by an identical call held alongside this one; "cancelled": withdrawn by the agent that asked.
+  // For this call either is as good as expired.
   status: z
-    .enum(["pending", "approved", "denied", "expired", "used"])
-    .transform((s) => (s === "used" ? "expired" : s)),
+    .enum(["pending", "approved", "denied", "expired", "used", "cancelled"])
+    .transform((s) => (s === "used" || s === "cancelled" ? "expired" : s)),
 });
 
 const grantsAnswer = z.object({

@@ -34,7 +34,8 @@ export interface PendingIssuance {
   task: { id: string; intent: string };
 }
 
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used";
+/** `cancelled`: the agent withdrew it while it was pending. */
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used" | "cancelled";
 
 /** An issuance request that ended without a token. */
 export interface RefusedIssuance {

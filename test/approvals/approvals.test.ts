@@ -255,9 +255,11 @@ describe("call-level approval", () => {
     const { call, approvalId } = await heldDelete("production-ops", "vol_bound");
     await approve(approvalId, test.keys.approver, code("approver"));
     const other = { ...call, resource: production("volume/vol_other"), approval_id: approvalId };
-    expect((await authorize(other)).reason).toBe("approval_denied");
+    expect((await authorize(other)).reason).toBe("approval_mismatch");
     const otherHash = { ...call, request_hash: "sha256:different", approval_id: approvalId };
-    expect((await authorize(otherHash)).reason).toBe("approval_denied");
+    expect((await authorize(otherHash)).reason).toBe("approval_mismatch");
+    const otherAction = { ...call, action: "volume:read", approval_id: approvalId };
+    expect((await authorize(otherAction)).allow).toBe(true);
     // Still usable for the exact call it was given for.
     expect((await authorize({ ...call, approval_id: approvalId })).allow).toBe(true);
   });
@@ -305,6 +307,84 @@ describe("call-level approval", () => {
     expect((await api(test.url, "GET", `/v1/approvals/${approvalId}`, { key: stranger.token })).status).toBe(
       403,
     );
+  });
+});
+
+describe("who reads an approval", () => {
+  it("authenticates before it looks the id up: an unknown id and a real one answer alike without a valid credential", async () => {
+    const { approvalId } = await heldDelete("production-ops", "vol_oracle");
+    const unknown = "apr_AAAAAAAAAAAAAAAAAAAAAAAA";
+    const credentials = [
+      undefined,
+      "lsh_not-a-real-key",
+      "lsk_not-a-real-key",
+      "garbage",
+      "eyJhbGciOiJub25lIn0.e30.",
+    ];
+    for (const key of credentials) {
+      const answers = await Promise.all(
+        [approvalId, unknown, "not-an-id"].map((id) => api(test.url, "GET", `/v1/approvals/${id}`, { key })),
+      );
+      const shapes = answers.map((a) => `${a.status} ${a.body.code}`);
+      expect(new Set(shapes).size, `${key}: ${shapes.join(" | ")}`).toBe(1);
+      expect(answers[0]!.status).toBe(401);
+    }
+    // Authenticated, the unknown id is a 404.
+    const found = await api(test.url, "GET", `/v1/approvals/${unknown}`, { key: test.keys.approver });
+    expect(found.status).toBe(404);
+  });
+
+  it("an approver reads only approvals of their own groups; security reads all", async () => {
+    const { approvalId } = await heldDelete("production-ops", "vol_groups");
+    const own = await api(test.url, "GET", `/v1/approvals/${approvalId}`, { key: test.keys.approver });
+    expect(own.body).toMatchObject({ id: approvalId, approvers: ["sre"] });
+    const otherGroup = await api(test.url, "GET", `/v1/approvals/${approvalId}`, {
+      key: test.keys.dbaApprover,
+    });
+    expect(otherGroup.status).toBe(403);
+    expect(otherGroup.body.code).toBe("not_your_approval");
+    const listed = await api(test.url, "GET", "/v1/approvals", { key: test.keys.dbaApprover });
+    expect(listed.body.approvals.map((a: { id: string }) => a.id)).not.toContain(approvalId);
+    const noGroup = await api(test.url, "GET", `/v1/approvals/${approvalId}`, {
+      key: test.keys.resourceServer,
+    });
+    expect(noGroup.status).toBe(403);
+    const security = await api(test.url, "GET", `/v1/approvals/${approvalId}`, { key: test.keys.security });
+    expect(security.body.id).toBe(approvalId);
+  });
+
+  it("the asking agent withdraws a pending call approval; nobody can approve it afterwards; the call can be asked again", async () => {
+    const { call, token, approvalId } = await heldDelete("production-ops", "vol_withdraw");
+    const human = await api(test.url, "POST", `/v1/approvals/${approvalId}/cancel`, {
+      key: test.keys.approver,
+    });
+    expect(human.status).toBe(403);
+    const stranger = await mintToken(test, { scope: "production-ops", task: { intent: "other" } });
+    const foreign = await api(test.url, "POST", `/v1/approvals/${approvalId}/cancel`, {
+      key: stranger.token,
+    });
+    expect(foreign.status).toBe(403);
+
+    const withdrawn = await api(test.url, "POST", `/v1/approvals/${approvalId}/cancel`, {
+      key: token,
+      body: { reason: "the hook stopped waiting" },
+    });
+    expect(withdrawn.body).toMatchObject({ status: "cancelled", deny_reason: "the hook stopped waiting" });
+    const late = await approve(approvalId, test.keys.approver, code("approver"));
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe("approval_not_pending");
+    const again = await api(test.url, "POST", `/v1/approvals/${approvalId}/cancel`, { key: test.keys.agent });
+    expect(again.status).toBe(409);
+    const reopened = await authorize(call);
+    expect(reopened).toMatchObject({ allow: false, reason: "approval_required" });
+    expect(reopened.approval_id).not.toBe(approvalId);
+    const audit = await api(test.url, "GET", "/v1/audit?event=approval.cancelled", {
+      key: test.keys.security,
+    });
+    const records = audit.body.records as Array<Record<string, string>>;
+    expect(
+      records.filter((r) => r.approval === approvalId).map((r) => `${r.event} ${r.actor} ${r.reason}`),
+    ).toEqual(["approval.cancelled agent:agent-1 the hook stopped waiting"]);
   });
 });
 

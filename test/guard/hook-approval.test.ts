@@ -28,11 +28,11 @@ interface HookOutput {
 }
 
 /** Runs the Claude Code hook with a production command; resolves with its decision JSON. */
-function runHook(token: string, command: string): Promise<HookOutput> {
+function runHook(token: string, command: string, waitSeconds = 20): Promise<HookOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [LEASH_BIN, "hook", "claude-code", "--env", "production", "--wait-approval", "20"],
+      [LEASH_BIN, "hook", "claude-code", "--env", "production", "--wait-approval", String(waitSeconds)],
       {
         env: { ...process.env, LEASH_URL: info.url!, LEASH_TOKEN: token },
       },
@@ -89,5 +89,38 @@ describe("hook with --wait-approval", () => {
     const output = await hook;
     expect(output.hookSpecificOutput.permissionDecision).toBe("deny");
     expect(output.hookSpecificOutput.permissionDecisionReason).toContain("not now");
+  });
+});
+
+describe("a hook that stops waiting", () => {
+  it("withdraws its approval: no human can approve a command nobody will run", async () => {
+    const token = await productionToken();
+    const command = "kubectl --context prod delete deployment billing";
+    const output = await runHook(token, command, 1);
+    expect(output.hookSpecificOutput.permissionDecision).toBe("deny");
+    const reason = output.hookSpecificOutput.permissionDecisionReason;
+    expect(reason).toContain("no human decided within 1s");
+    expect(reason).toContain("withdrawn");
+    const approvalId = /\((apr_[A-Za-z0-9_-]+),/.exec(reason)![1]!;
+
+    const read = await fetch(`${info.url}/v1/approvals/${approvalId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await read.json()).toMatchObject({
+      status: "cancelled",
+      deny_reason: expect.stringContaining("1s"),
+    });
+    const listed = await fetch(`${info.url}/v1/approvals`, {
+      headers: { authorization: `Bearer ${info.approver_key}` },
+    });
+    const { approvals } = (await listed.json()) as { approvals: { id: string }[] };
+    expect(approvals.map((a) => a.id)).not.toContain(approvalId);
+    const late = await fetch(`${info.url}/v1/approvals/${approvalId}/approve`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${info.approver_key}`, "content-type": "application/json" },
+      body: JSON.stringify({ totp: currentTotp(info.approver_totp_secret!, Date.now()) }),
+    });
+    expect(late.status).toBe(409);
+    expect(((await late.json()) as { code: string }).code).toBe("approval_not_pending");
   });
 });

@@ -1,12 +1,14 @@
 // Approvals: approvers list, approve (TOTP) and deny; agents and proxies long-poll one approval or issuance request.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { Approval } from "../../approvals/approval.ts";
 import { briefApproval } from "../../approvals/briefing.ts";
 import { requestCommandApproval } from "../../approvals/command-approval.ts";
-import { approve, deny, listPendingFor } from "../../approvals/decide.ts";
+import { approve, approverGroups, deny, listPendingFor, withdrawApproval } from "../../approvals/decide.ts";
 import { MAX_CHANGES_WAIT_SECONDS, waitForPendingChange } from "../../approvals/pending-changes.ts";
 import { approvalView, loadApproval } from "../../approvals/records.ts";
 import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
+import { agentActor, humanActor } from "../../audit/audit-trail.ts";
 import type { BrokerContext } from "../../broker/context.ts";
 import { introspect } from "../../enforce/introspect.ts";
 import { forbidden, unauthorized } from "../../errors/leash-error.ts";
@@ -30,6 +32,53 @@ function bearer(header: string | undefined): string {
   if (!match)
     throw unauthorized("missing_credentials", "send an API key or the task token as Authorization: Bearer");
   return match[1]!;
+}
+
+/** Who reads an approval: authenticated first, so an unknown id and a bad credential answer alike (401). */
+interface ApprovalReader {
+  kind: "agent" | "token" | "human";
+  /** The audit actor: `agent:<id>` or `human:<id>`. */
+  actor: string;
+  /** Throws 403 unless this caller may read this approval. */
+  mayRead(approval: Approval): void;
+}
+
+async function approvalReader(context: BrokerContext, credential: string): Promise<ApprovalReader> {
+  if (credential.startsWith("lsk_") || credential.startsWith("lsh_")) {
+    const principal = await authenticateApiKey(context.store, credential);
+    if (principal.kind === "agent") {
+      return {
+        kind: "agent",
+        actor: agentActor(principal.id),
+        mayRead(approval) {
+          if (approval.agent !== principal.id)
+            throw forbidden("not_your_approval", "this approval belongs to another agent");
+        },
+      };
+    }
+    return {
+      kind: "human",
+      actor: humanActor(principal.id),
+      mayRead(approval) {
+        // Security and admins read every approval; an approver only those of their own groups.
+        if (hasAnyRole(principal, ["security"])) return;
+        if (!approverGroups(principal).some((group) => approval.rule.approvers.includes(group)))
+          throw forbidden("not_your_approval", "this approval is for another approver group");
+      },
+    };
+  }
+  // Introspection, not only the signature: a revoked, stale or expired token reads nothing.
+  const token = await introspect(context, credential);
+  if (!token.active)
+    throw unauthorized("invalid_token", "the task token is not valid (revoked, expired or forged)");
+  return {
+    kind: "token",
+    actor: agentActor(token.client_id),
+    mayRead(approval) {
+      if (approval.kind !== "call" || token.jti !== approval.jti)
+        throw forbidden("not_your_approval", "this approval is for another token");
+    },
+  };
 }
 
 export const approvalRoutes =
@@ -80,35 +129,51 @@ export const approvalRoutes =
       {
         schema: {
           tags,
-          summary: "One approval; `wait` long-polls until it is decided",
+          summary:
+            "One approval; `wait` long-polls until it is decided. The caller is authenticated before the id is looked up",
           params: idParams,
           querystring: waitQuery,
+          problems: [400, 401, 403, 404, 503],
         },
       },
       async (request) => {
-        // The task token the approval is for, the agent that asked, or a human approver/security may look.
-        const credential = bearer(request.headers.authorization);
+        const reader = await approvalReader(context, bearer(request.headers.authorization));
         const approval = await loadApproval(context, request.params.id);
-        if (credential.startsWith("lsk_") || credential.startsWith("lsh_")) {
-          const principal = await authenticateApiKey(context.store, credential);
-          const allowed =
-            principal.kind === "agent"
-              ? principal.id === approval.agent
-              : hasAnyRole(principal, ["security"]) ||
-                principal.roles.some((role) => role.startsWith("approver:"));
-          if (!allowed) throw forbidden("not_your_approval", "this approval belongs to another agent");
-        } else {
-          // Introspection, not only the signature: a revoked, stale or expired token reads nothing.
-          const token = await introspect(context, credential);
-          if (!token.active) {
-            throw unauthorized("invalid_token", "the task token is not valid (revoked, expired or forged)");
-          }
-          if (approval.kind !== "call" || token.jti !== approval.jti) {
-            throw forbidden("not_your_approval", "this approval is for another token");
-          }
-        }
+        reader.mayRead(approval);
         const waited = await waitForDecision(context, approval.id, request.query.wait * 1000);
         return approvalView(waited, context.clock.now());
+      },
+    );
+
+    app.post(
+      "/v1/approvals/:id/cancel",
+      {
+        schema: {
+          tags,
+          summary:
+            "Withdraw a pending call approval nobody waits for any more (its task token or its agent's key), so no human approves it",
+          params: idParams,
+          body: z
+            .object({ reason: z.string().trim().min(1).max(200).optional() })
+            .strict()
+            .nullish(),
+          problems: [400, 401, 403, 404, 409, 503],
+        },
+      },
+      async (request) => {
+        const reader = await approvalReader(context, bearer(request.headers.authorization));
+        if (reader.kind === "human") {
+          throw forbidden("agent_credential_required", "an approver denies; only the asking agent withdraws");
+        }
+        reader.mayRead(await loadApproval(context, request.params.id));
+        const withdrawn = await withdrawApproval(
+          context,
+          request.params.id,
+          reader.actor,
+          request.body?.reason ?? "withdrawn by the agent",
+          { requestId: request.id },
+        );
+        return approvalView(withdrawn, context.clock.now());
       },
     );
 
