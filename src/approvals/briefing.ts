@@ -2,7 +2,7 @@
 // environment, a destructive action), who stands behind the agent, how long is left, and what the task did just before.
 import { queryAudit } from "../audit/query.ts";
 import type { BrokerContext } from "../broker/context.ts";
-import type { Approval } from "./approval.ts";
+import type { Approval } from "../store/approval-record.ts";
 import { COMMAND_ACTION } from "./command-approval.ts";
 import { approvalView } from "./records.ts";
 

@@ -2,7 +2,6 @@
 import { agentActor, recordApprovalEvent, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import type { Scope } from "../scopes/schema.ts";
-import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
 import {
   APPROVAL_RECORD_TTL_MS,
   APPROVAL_TTL_MS,
@@ -10,7 +9,8 @@ import {
   type CallApproval,
   callBinding,
   effectiveStatus,
-} from "./approval.ts";
+} from "../store/approval-record.ts";
+import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
 import { newApprovalId, updateApproval } from "./records.ts";
 
 export interface CallToApprove {

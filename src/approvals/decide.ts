@@ -2,12 +2,12 @@
 // the agent's owner (neither the owner nor anyone the owner made, however indirectly); a quorum counts only
 // approvers independent of each other.
 import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
-import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
 import { creatorChain } from "../principals/creator-chain.ts";
+import { type Approval, callBinding, effectiveStatus } from "../store/approval-record.ts";
+import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
-import { type Approval, callBinding, effectiveStatus } from "./approval.ts";
 import { loadApproval, updateApproval } from "./records.ts";
 import { acceptTotp } from "./totp.ts";
 

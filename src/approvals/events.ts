@@ -1,5 +1,5 @@
 // Approval lifecycle events, for notification webhooks (and later the audit log). Emitting never blocks a decision.
-import type { Approval } from "./approval.ts";
+import type { Approval } from "../store/approval-record.ts";
 
 export type ApprovalEventType =
   | "approval.requested"

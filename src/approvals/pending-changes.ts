@@ -3,8 +3,8 @@
 // Reads the store every broker process shares, so a change made on any process ends the wait.
 import { createHash } from "node:crypto";
 import type { BrokerContext } from "../broker/context.ts";
+import { effectiveStatus } from "../store/approval-record.ts";
 import type { Principal } from "../store/store.ts";
-import { effectiveStatus } from "./approval.ts";
 import { listPendingFor } from "./decide.ts";
 
 const POLL_INTERVAL_MS = 250;

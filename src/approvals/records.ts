@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { BrokerContext } from "../broker/context.ts";
 import { conflict, notFound } from "../errors/leash-error.ts";
-import { type Approval, effectiveStatus, isApprovalId } from "./approval.ts";
+import { type Approval, effectiveStatus, isApprovalId } from "../store/approval-record.ts";
 
 export const newApprovalId = () => `apr_${randomBytes(15).toString("base64url")}`;
 

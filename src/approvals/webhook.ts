@@ -4,7 +4,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ScopeSetHolder } from "../broker/context.ts";
 import type { Clock } from "../clock/clock.ts";
-import type { Approval } from "./approval.ts";
+import type { Approval } from "../store/approval-record.ts";
 import type { ApprovalEvents, ApprovalEventType } from "./events.ts";
 import { approvalView } from "./records.ts";
 

@@ -1,13 +1,14 @@
 // What leash records about what happens to it: one audit entry per mint, authorize decision, approval event,
 // revocation, principal change and key change. Only identifiers go in (token ids, key ids), never a token, API
 // key, TOTP code or secret, password or credential.
-import type { Approval } from "../approvals/approval.ts";
+
 import type { BrokerContext } from "../broker/context.ts";
 import { LeashError, StoreUnavailableError } from "../errors/leash-error.ts";
+import type { Approval } from "../store/approval-record.ts";
 import type { AuditLog } from "../store/audit.ts";
+import type { AuditEntry, AuditEvent, AuditOrigin } from "../store/audit-record.ts";
 import type { Lock, PrincipalKind, RevocationTarget } from "../store/store.ts";
 import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
-import type { AuditEntry, AuditEvent, AuditOrigin } from "./record.ts";
 
 export const agentActor = (id: string) => `agent:${id}`;
 export const humanActor = (id: string) => `human:${id}`;

@@ -4,7 +4,7 @@
 // the merged order is time order, ties broken by chain name. A cursor names the last position a page covered.
 import { badRequest } from "../errors/leash-error.ts";
 import { type AuditLog, compareStreamIds, type StoredAuditEntry } from "../store/audit.ts";
-import { chainOf } from "./record.ts";
+import { chainOf } from "../store/audit-record.ts";
 
 export interface AuditFilters {
   task?: string;

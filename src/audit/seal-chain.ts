@@ -7,7 +7,7 @@
 // correctness never depends on the claim. The sealer never repairs a chain: a gap (a removed record) is sealed as it
 // is and reported, so `leash audit verify` keeps finding it.
 import type { AuditLog, AuditSeal, SealedPosition, StoredAuditEntry } from "../store/audit.ts";
-import { chainHash } from "./record.ts";
+import { chainHash } from "../store/audit-record.ts";
 
 export interface SealChainOptions {
   /** Records per seal. Default 1000. */

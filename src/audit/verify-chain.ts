@@ -15,7 +15,7 @@ import {
   type StoredAuditEntry,
   type StoredAuditSeal,
 } from "../store/audit.ts";
-import { AUDIT_FIELDS, chainHash, GENESIS_HASH } from "./record.ts";
+import { AUDIT_FIELDS, chainHash, GENESIS_HASH } from "../store/audit-record.ts";
 
 export { compareStreamIds } from "../store/audit.ts";
 

@@ -2,7 +2,6 @@
 import { randomBytes } from "node:crypto";
 import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
-import type { AuditEntry, AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { badRequest } from "../errors/leash-error.ts";
@@ -10,6 +9,7 @@ import { isCanonicalResource } from "../scopes/glob-containment.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";
 import { resourceNotCanonical } from "../scopes/resource-name.ts";
 import type { BlastRadiusLimit, Environment, Scope, ScopeSet } from "../scopes/schema.ts";
+import type { AuditEntry, AuditOrigin } from "../store/audit-record.ts";
 import type { EnforcementCheck, EnforcementOutcome, LimitCounter } from "../store/store.ts";
 import { actorChain, grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";

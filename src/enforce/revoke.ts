@@ -1,9 +1,9 @@
 // Revocation: one marker per environment slot, never a scan over tokens, so revoking 100,000 tokens costs one write.
 import { humanActor, revocationEntry } from "../audit/audit-trail.ts";
-import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { notFound } from "../errors/leash-error.ts";
 import { setPrincipalDisabled } from "../principals/principals.ts";
+import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal, PrincipalKind, RevocationTarget } from "../store/store.ts";
 
 /** Markers outlive every token they could cover: the longest environment max_ttl plus clock-skew slack. */

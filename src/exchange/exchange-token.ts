@@ -1,7 +1,6 @@
 // Token exchange (RFC 8693): a task token becomes a child token for a sub-agent that can only narrow the parent's
 // grant, stays in the parent's task and environment, and dies with every ancestor.
 import { agentActor, type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
-import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
 import { tokenCheck } from "../enforce/authorize.ts";
@@ -10,6 +9,7 @@ import { authenticateApiKey } from "../principals/authenticate.ts";
 import { provablyContained } from "../scopes/glob-containment.ts";
 import { globContainedInAny, matchesResource } from "../scopes/resource-glob.ts";
 import type { ScopeSet } from "../scopes/schema.ts";
+import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
 import {
   type ActorClaim,

@@ -1,16 +1,17 @@
 // Issuance approval: a sensitive scope's token is minted only after a human approves, and handed over exactly once.
+
+import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
+import { agentActor, recordApprovalEvent } from "../audit/audit-trail.ts";
+import type { BrokerContext } from "../broker/context.ts";
+import { forbidden } from "../errors/leash-error.ts";
+import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import {
   APPROVAL_RECORD_TTL_MS,
   APPROVAL_TTL_MS,
   effectiveStatus,
   type IssueApproval,
-} from "../approvals/approval.ts";
-import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
-import { agentActor, recordApprovalEvent } from "../audit/audit-trail.ts";
-import type { AuditOrigin } from "../audit/record.ts";
-import type { BrokerContext } from "../broker/context.ts";
-import { forbidden } from "../errors/leash-error.ts";
-import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
+} from "../store/approval-record.ts";
+import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
 import {
   decideGrantRecorded,

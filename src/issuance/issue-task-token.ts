@@ -1,6 +1,5 @@
 // Decides whether an agent may have the token it asks for, and mints it. Over-asking is refused, never narrowed.
 import { type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
-import type { AuditOrigin } from "../audit/record.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { refuseIfLocked } from "../enforce/locks.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
@@ -9,6 +8,7 @@ import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import { parseDuration } from "../scopes/duration.ts";
 import { globContains, matchesResource } from "../scopes/resource-glob.ts";
 import type { Scope } from "../scopes/schema.ts";
+import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { mintTaskToken } from "../tokens/mint-task-token.ts";

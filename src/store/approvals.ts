@@ -2,7 +2,7 @@
 //
 // All decision logic lives in src/approvals/; this interface only guarantees atomicity: a record is replaced only if
 // its version is the one the caller read, so two approvers (or two consumers of one approval) can never both win.
-import type { Approval } from "../approvals/approval.ts";
+import type { Approval } from "./approval-record.ts";
 
 export interface ApprovalStore {
   /** Stores a new approval (never overwrites) and lists it as pending. */

@@ -6,8 +6,9 @@
 // script on Redis; the enforce step and revocations append in the same round trip as their decision). Sealers in
 // every broker process (src/audit/audit-sealer.ts) then read the unsealed records, hash them in Node and write a
 // seal with a compare-and-set on the head's sealed position, so racing sealers never fork the chain.
-import type { AuditEntry, AuditRecordFields } from "../audit/record.ts";
+
 import { badRequest } from "../errors/leash-error.ts";
+import type { AuditEntry, AuditRecordFields } from "./audit-record.ts";
 
 /** What the store appends: the caller-known entry; decided fields it leaves out are filled in by the store's step. */
 export interface AuditDraft {

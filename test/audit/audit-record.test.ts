@@ -5,16 +5,16 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sealChain } from "../../src/audit/seal-chain.ts";
+import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
+import { ManualClock } from "../../src/clock/clock.ts";
 import {
   AUDIT_FIELDS,
   type AuditEntry,
   canonicalAuditString,
   chainHash,
   GENESIS_HASH,
-} from "../../src/audit/record.ts";
-import { sealChain } from "../../src/audit/seal-chain.ts";
-import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
-import { ManualClock } from "../../src/clock/clock.ts";
+} from "../../src/store/audit-record.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { AUDIT_LUA_FUNCTIONS } from "../../src/store/redis/audit-scripts.ts";
 import { auditRecordPayload } from "../../src/store/redis/redis-audit.ts";

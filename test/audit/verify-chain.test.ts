@@ -2,10 +2,10 @@
 // records (sealed and unsealed), seals and the head is found and named, with the record or seal where it shows.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chainHash } from "../../src/audit/record.ts";
 import { sealChain } from "../../src/audit/seal-chain.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import { auditKeys } from "../../src/store/audit.ts";
+import { chainHash } from "../../src/store/audit-record.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 

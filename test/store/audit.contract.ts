@@ -3,11 +3,11 @@
 // retention trimming.
 import { createHash, randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AuditEntry, canonicalAuditString, GENESIS_HASH } from "../../src/audit/record.ts";
 import { sealChain } from "../../src/audit/seal-chain.ts";
 import { trimChain } from "../../src/audit/trim-chain.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import type { ManualClock } from "../../src/clock/clock.ts";
+import { type AuditEntry, canonicalAuditString, GENESIS_HASH } from "../../src/store/audit-record.ts";
 import type { EnforcementCheck, Store } from "../../src/store/store.ts";
 import type { StoreFixture } from "./contract.ts";
 

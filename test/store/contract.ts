@@ -2,8 +2,8 @@
 
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Approval } from "../../src/approvals/approval.ts";
 import type { ManualClock } from "../../src/clock/clock.ts";
+import type { Approval } from "../../src/store/approval-record.ts";
 import type { EnforcementCheck, LimitCounter, Lock, Principal, Store } from "../../src/store/store.ts";
 
 /** A pending call approval, for the approvals contract and other store tests. */

@@ -1,7 +1,7 @@
 // Decisions made at the same moment leave for Redis as one batch (src/store/redis/batcher.ts): each must still be
 // decided, counted and audited as if it were alone, in order.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { AuditEntry } from "../../src/audit/record.ts";
+import type { AuditEntry } from "../../src/store/audit-record.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { EnforcementCheck } from "../../src/store/store.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";

@@ -1,7 +1,6 @@
 // Approvals: approvers list, approve (TOTP) and deny; agents and proxies long-poll one approval or issuance request.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Approval } from "../../approvals/approval.ts";
 import { briefApproval } from "../../approvals/briefing.ts";
 import { requestCommandApproval } from "../../approvals/command-approval.ts";
 import { approve, approverGroups, deny, listPendingFor, withdrawApproval } from "../../approvals/decide.ts";
@@ -15,6 +14,7 @@ import { forbidden, unauthorized } from "../../errors/leash-error.ts";
 import { collectIssuance } from "../../issuance/issuance-approval.ts";
 import { authenticateApiKey } from "../../principals/authenticate.ts";
 import { hasAnyRole } from "../../principals/roles.ts";
+import type { Approval } from "../../store/approval-record.ts";
 import { authenticateHuman, requireRequestCaller } from "../auth.ts";
 import { issuedTokenBody } from "./tokens.ts";
 

@@ -1,6 +1,7 @@
 // Approvals in memory for dev mode and tests; the same semantics as the Redis implementation.
-import type { Approval } from "../../approvals/approval.ts";
+
 import type { Clock } from "../../clock/clock.ts";
+import type { Approval } from "../approval-record.ts";
 import type { ApprovalStore, TotpAttemptEnd, TotpAttemptLimit, TotpAttemptStart } from "../approvals.ts";
 
 interface Expiring {

@@ -1,12 +1,5 @@
 // Audit chains in memory for dev mode and tests: the same chains, ids, heads and seals as the Redis streams.
-import {
-  type AuditDecision,
-  chainOf,
-  decidedFields,
-  entryFields,
-  GENESIS_HASH,
-  GLOBAL_CHAIN,
-} from "../../audit/record.ts";
+
 import {
   type AppendedAuditRecord,
   AUDIT_SEAL_FIELDS,
@@ -21,6 +14,14 @@ import {
   type StoredAuditEntry,
   type StoredAuditSeal,
 } from "../audit.ts";
+import {
+  type AuditDecision,
+  chainOf,
+  decidedFields,
+  entryFields,
+  GENESIS_HASH,
+  GLOBAL_CHAIN,
+} from "../audit-record.ts";
 import { wholeMs } from "../records.ts";
 
 interface Chain {

@@ -3,8 +3,9 @@
 //
 // Appending does no hashing: it numbers the record and writes it. Chaining happens later, in Node, when a sealer
 // hashes a run of records and writes a seal (src/audit/seal-chain.ts). The append's cost is a few Redis commands.
-import { AUDIT_ENTRY_FIELDS } from "../../audit/record.ts";
+
 import { AUDIT_SEAL_FIELDS } from "../audit.ts";
+import { AUDIT_ENTRY_FIELDS } from "../audit-record.ts";
 
 // `'v', ARGV[a], 'time', ARGV[a + 1], …` (or `values[1]`, … for a record passed as a table): the field names are
 // written into the script, so the caller passes only the values (fifteen of them), and the XADD needs no table.

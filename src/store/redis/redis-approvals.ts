@@ -1,5 +1,5 @@
 // Approvals in Redis: JSON records replaced by compare-and-set (one Lua script), a pending index, bindings, TOTP steps.
-import type { Approval } from "../../approvals/approval.ts";
+import type { Approval } from "../approval-record.ts";
 import {
   type ApprovalStore,
   approvalKeys,

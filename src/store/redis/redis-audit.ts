@@ -3,7 +3,6 @@
 // run as one Lua script that numbers the record and writes it with the head, so any number of broker processes
 // can append at once; seals are written with a compare-and-set script on the head's sealed position.
 import { type ChainableCommander, Cluster } from "ioredis";
-import { chainOf, decidedFields, entryFields, GENESIS_HASH, GLOBAL_CHAIN } from "../../audit/record.ts";
 import {
   type AppendedAuditRecord,
   AUDIT_SEAL_FIELDS,
@@ -17,6 +16,7 @@ import {
   type StoredAuditEntry,
   type StoredAuditSeal,
 } from "../audit.ts";
+import { chainOf, decidedFields, entryFields, GENESIS_HASH, GLOBAL_CHAIN } from "../audit-record.ts";
 import { wholeMs } from "../records.ts";
 import { AUDIT_APPEND_LUA, AUDIT_CLAIM_SEALING_LUA, AUDIT_SEAL_LUA } from "./audit-scripts.ts";
 import { failClosed } from "./fail-closed.ts";

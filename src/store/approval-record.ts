@@ -1,4 +1,4 @@
-// An approval: a human decision leash waits for, either to issue a token or to let one destructive call through.
+// An approval record: a human decision leash waits for, either to issue a token or to let one destructive call through.
 import { createHash } from "node:crypto";
 
 /** `cancelled`: withdrawn by the asking agent while pending (nobody waited for it any more). */
