@@ -7,7 +7,7 @@ import { type ApprovalEvents, ignoreApprovalEvents } from "../approvals/events.t
 import { AuditSealer, type AuditSealerOptions } from "../audit/audit-sealer.ts";
 import type { Clock } from "../clock/clock.ts";
 import { buildApp } from "../http/app.ts";
-import { IssuerKeys, type IssuerKeysOptions } from "../identity/issuer-keys.ts";
+import { IssuerKeys, type IssuerKeysOptions } from "../keys/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { Store } from "../store/store.ts";

@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import type { ApprovalEvents } from "../approvals/events.ts";
 import type { Clock } from "../clock/clock.ts";
-import type { IssuerKeys } from "../identity/issuer-keys.ts";
+import type { IssuerKeys } from "../keys/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { ScopeSet } from "../scopes/schema.ts";

@@ -2,7 +2,7 @@
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
 import { LeashError, unauthorized } from "../errors/leash-error.ts";
 import type { IdentityTrust, TrustedIssuer } from "../scopes/identities.ts";
-import type { IssuerKeys } from "./issuer-keys.ts";
+import type { IssuerKeys } from "../keys/issuer-keys.ts";
 
 /** The clock skew allowed between leash and an issuer for `exp`, `nbf` and `iat`, in seconds. */
 export const WORKLOAD_CLOCK_TOLERANCE_S = 30;

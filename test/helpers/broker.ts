@@ -9,7 +9,7 @@ import { assembleBroker, type Broker, newGeneration } from "../../src/broker/bro
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { ScopeRegistry } from "../../src/broker/scope-registry.ts";
 import { type Clock, systemClock } from "../../src/clock/clock.ts";
-import type { IssuerKeysOptions } from "../../src/identity/issuer-keys.ts";
+import type { IssuerKeysOptions } from "../../src/keys/issuer-keys.ts";
 import { ephemeralKeyRings } from "../../src/keys/key-directory.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
