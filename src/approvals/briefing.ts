@@ -1,7 +1,7 @@
 // What an approver is shown about one pending approval beyond its record: how much is at risk (a protected
 // environment, a destructive action), who stands behind the agent, how long is left, and what the task did just before.
 import { queryAudit } from "../audit/query.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import type { Approval } from "../store/approval-record.ts";
 import { COMMAND_ACTION } from "./command-approval.ts";
 import { approvalView } from "./records.ts";

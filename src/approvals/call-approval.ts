@@ -1,6 +1,6 @@
 // Call-level approval: a destructive call in a protected environment waits for a human, then runs once, exactly as approved.
 import { agentActor, recordApprovalEvent, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import type { Scope } from "../scopes/schema.ts";
 import {
   APPROVAL_RECORD_TTL_MS,

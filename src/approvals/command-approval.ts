@@ -1,7 +1,7 @@
 // A shell command the guard would only run with a human's yes: opened by the agent's hook with its task token, decided
 // like any call approval, bound to the exact command text.
 import { createHash } from "node:crypto";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { badRequest, forbidden } from "../errors/leash-error.ts";
 import { visibleText } from "../text/visible-text.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";

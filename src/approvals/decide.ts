@@ -2,7 +2,7 @@
 // the agent's owner (neither the owner nor anyone the owner made, however indirectly); a quorum counts only
 // approvers independent of each other.
 import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
 import { creatorChain } from "../principals/creator-chain.ts";
 import { type Approval, callBinding, effectiveStatus } from "../store/approval-record.ts";

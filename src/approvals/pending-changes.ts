@@ -2,7 +2,7 @@
 // anywhere, gains an approver, or expires), so a decision made elsewhere leaves every open console at once.
 // Reads the store every broker process shares, so a change made on any process ends the wait.
 import { createHash } from "node:crypto";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { effectiveStatus } from "../store/approval-record.ts";
 import type { Principal } from "../store/store.ts";
 import { listPendingFor } from "./decide.ts";

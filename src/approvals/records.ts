@@ -1,6 +1,6 @@
 // Reading and changing approval records safely: every change is a compare-and-set on the record's version.
 import { randomBytes } from "node:crypto";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { conflict, notFound } from "../errors/leash-error.ts";
 import { type Approval, effectiveStatus, isApprovalId } from "../store/approval-record.ts";
 

@@ -2,7 +2,7 @@
 // a lock after a few wrong codes, counted in the store so every broker process shares it.
 import { authenticator } from "otplib";
 import { recordTotpEvent } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { forbidden, type LeashError, tooManyRequests } from "../errors/leash-error.ts";
 import type { TotpAttemptLimit } from "../store/approvals.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";

@@ -1,6 +1,6 @@
 // Long-poll: wait until an approval leaves `pending` or the caller's wait runs out. Polls the store, which every
 // broker process shares, so a decision made on any process ends the wait.
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { type Approval, effectiveStatus } from "../store/approval-record.ts";
 import { loadApproval } from "./records.ts";
 

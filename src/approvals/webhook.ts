@@ -2,10 +2,10 @@
 // runs in the background with retries and backoff; it never delays or changes a decision.
 import { createHmac, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { ScopeSetHolder } from "../broker/context.ts";
 import type { Clock } from "../clock/clock.ts";
+import type { ApprovalEvents, ApprovalEventType } from "../context/approval-events.ts";
+import type { ScopeSetHolder } from "../context/broker-context.ts";
 import type { Approval } from "../store/approval-record.ts";
-import type { ApprovalEvents, ApprovalEventType } from "./events.ts";
 import { approvalView } from "./records.ts";
 
 const RETRY_DELAYS_MS = [0, 1_000, 5_000, 30_000];

@@ -2,7 +2,7 @@
 // revocation, principal change and key change. Only identifiers go in (token ids, key ids), never a token, API
 // key, TOTP code or secret, password or credential.
 
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { LeashError, StoreUnavailableError } from "../errors/leash-error.ts";
 import type { Approval } from "../store/approval-record.ts";
 import type { AuditLog } from "../store/audit.ts";

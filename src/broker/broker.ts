@@ -3,18 +3,18 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { expireOverdueApprovals } from "../approvals/call-approval.ts";
-import { type ApprovalEvents, ignoreApprovalEvents } from "../approvals/events.ts";
 import { AuditSealer, type AuditSealerOptions } from "../audit/audit-sealer.ts";
 import type { Clock } from "../clock/clock.ts";
+import { type ApprovalEvents, ignoreApprovalEvents } from "../context/approval-events.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
+import { LeaseRevoker, type LeaseRevokerOptions } from "../credentials/lease-revoker.ts";
 import { buildApp } from "../http/app.ts";
 import { IssuerKeys, type IssuerKeysOptions } from "../keys/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { Store } from "../store/store.ts";
 import { VerifiedTokenCache } from "../tokens/verify-cache.ts";
-import { LeaseRevoker, type LeaseRevokerOptions } from "../vault/lease-revoker.ts";
 import type { VaultCredentialsClient } from "../vault/vault-client.ts";
-import type { BrokerContext } from "./context.ts";
 import type { ScopeLoadResult, ScopeRegistry } from "./scope-registry.ts";
 
 export interface Broker {

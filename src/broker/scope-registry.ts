@@ -1,8 +1,9 @@
 // The scope set a broker process runs, reloadable (SIGHUP or admin endpoint). A reload that fails keeps the old set.
+
+import type { ScopeSetHolder } from "../context/broker-context.ts";
 import { lintScopeSet } from "../scopes/lint.ts";
 import { formatProblem, loadScopeSet } from "../scopes/load.ts";
 import type { ScopeProblem, ScopeSet } from "../scopes/schema.ts";
-import type { ScopeSetHolder } from "./context.ts";
 
 export type ScopeLoadResult = { ok: true; set: ScopeSet } | { ok: false; problems: ScopeProblem[] };
 

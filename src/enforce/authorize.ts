@@ -2,8 +2,8 @@
 import { randomBytes } from "node:crypto";
 import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { badRequest } from "../errors/leash-error.ts";
 import { isCanonicalResource } from "../scopes/glob-containment.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";

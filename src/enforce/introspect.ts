@@ -1,6 +1,7 @@
 // RFC 7662 introspection: `active` only when authorize would not refuse the token itself (revoked, stale, expired…).
-import type { BrokerContext } from "../broker/context.ts";
+
 import { TokenVerificationError } from "../client/verify-task-token.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { unauthorized } from "../errors/leash-error.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";

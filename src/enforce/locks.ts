@@ -4,7 +4,7 @@
 // can live, even after the lock is lifted) and the lock itself (while it is in force, no token is minted for the
 // target and none of its tokens is allowed, whenever it was issued).
 import { humanActor, lockEntry } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { forbidden, notFound } from "../errors/leash-error.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Lock, LockTarget } from "../store/store.ts";

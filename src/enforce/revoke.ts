@@ -1,6 +1,6 @@
 // Revocation: one marker per environment slot, never a scan over tokens, so revoking 100,000 tokens costs one write.
 import { humanActor, revocationEntry } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { notFound } from "../errors/leash-error.ts";
 import { setPrincipalDisabled } from "../principals/principals.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";

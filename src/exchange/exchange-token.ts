@@ -1,8 +1,8 @@
 // Token exchange (RFC 8693): a task token becomes a child token for a sub-agent that can only narrow the parent's
 // grant, stays in the parent's task and environment, and dies with every ancestor.
 import { agentActor, type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError } from "../client/verify-task-token.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { tokenCheck } from "../enforce/authorize.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { authenticateApiKey } from "../principals/authenticate.ts";

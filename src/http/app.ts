@@ -14,7 +14,7 @@ import Fastify, {
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Broker } from "../broker/broker.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { StoreUnavailableError } from "../errors/leash-error.ts";
 import { accessLogger } from "../log/logger.ts";
 import { documentResponses } from "./openapi.ts";

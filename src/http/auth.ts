@@ -1,7 +1,7 @@
 // Who is calling: the principal behind `Authorization: Bearer lsk_…|lsh_…`, checked per route.
 import type { FastifyRequest } from "fastify";
 import { loadApproval } from "../approvals/records.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { forbidden, unauthorized } from "../errors/leash-error.ts";
 import { bindWorkload, verifyWorkload } from "../identity/authenticate-workload.ts";
 import { looksLikeJwt } from "../identity/verify-workload-token.ts";

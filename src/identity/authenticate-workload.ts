@@ -1,5 +1,5 @@
 // A mint authenticated by a workload's OIDC token instead of an agent key: verified, bound, used once.
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { forbidden, unauthorized } from "../errors/leash-error.ts";
 import type { Principal } from "../store/store.ts";
 import { findBinding } from "./bindings.ts";

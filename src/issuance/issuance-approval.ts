@@ -2,7 +2,7 @@
 
 import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
 import { agentActor, recordApprovalEvent } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { forbidden } from "../errors/leash-error.ts";
 import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import {

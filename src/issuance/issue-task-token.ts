@@ -1,6 +1,12 @@
 // Decides whether an agent may have the token it asks for, and mints it. Over-asking is refused, never narrowed.
 import { type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
+import {
+  abandonLease,
+  readTaskCredentials,
+  recordTaskLease,
+  type TaskCredentials,
+} from "../credentials/task-credentials.ts";
 import { refuseIfLocked } from "../enforce/locks.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
 import { conflict, forbidden, LeashError, notFound } from "../errors/leash-error.ts";
@@ -13,12 +19,6 @@ import type { Principal } from "../store/store.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { mintTaskToken } from "../tokens/mint-task-token.ts";
 import { randomBase64url } from "../tokens/random-id.ts";
-import {
-  abandonLease,
-  readTaskCredentials,
-  recordTaskLease,
-  type TaskCredentials,
-} from "../vault/task-credentials.ts";
 import type { MintRequest } from "./mint-request.ts";
 
 export interface IssuedToken {

@@ -1,7 +1,7 @@
 // POST /v1/tokens: decide, then either mint now or park the request until a human approves its issuance.
 
 import { recordMintPending } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { badRequest } from "../errors/leash-error.ts";
 import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { generateTotpSecret, otpauthUri } from "../approvals/totp.ts";
 import { humanActor, recordPrincipalChange } from "../audit/audit-trail.ts";
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";

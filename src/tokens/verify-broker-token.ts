@@ -1,7 +1,7 @@
 // The broker's own token check: picks the environment the token names, verifies with that environment's keys only.
 import { decodeJwt } from "jose";
-import type { BrokerContext } from "../broker/context.ts";
 import { TokenVerificationError, verifyTaskToken } from "../client/verify-task-token.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { DEFAULT_MAX_DELEGATION_DEPTH, type TaskTokenClaims } from "./claims.ts";
 
 function claimedEnvironment(token: string): string {

@@ -9,13 +9,13 @@ import { assembleBroker, type Broker, newGeneration } from "../../src/broker/bro
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { ScopeRegistry } from "../../src/broker/scope-registry.ts";
 import { type Clock, systemClock } from "../../src/clock/clock.ts";
+import type { LeaseRevokerOptions } from "../../src/credentials/lease-revoker.ts";
 import type { IssuerKeysOptions } from "../../src/keys/issuer-keys.ts";
 import { ephemeralKeyRings } from "../../src/keys/key-directory.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { Store } from "../../src/store/store.ts";
-import type { LeaseRevokerOptions } from "../../src/vault/lease-revoker.ts";
 import { type VaultClientOptions, VaultCredentialsClient } from "../../src/vault/vault-client.ts";
 
 export interface TestBroker {

@@ -1,7 +1,7 @@
 // POST /v1/admin/reload-scopes: the same reload as SIGHUP, for deployments where signals are awkward.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Broker } from "../../broker/broker.ts";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { LeashError } from "../../errors/leash-error.ts";
 import { formatProblem } from "../../scopes/load.ts";
 import { requireHuman } from "../auth.ts";

@@ -8,7 +8,7 @@ import { MAX_CHANGES_WAIT_SECONDS, waitForPendingChange } from "../../approvals/
 import { approvalView, loadApproval } from "../../approvals/records.ts";
 import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
 import { agentActor, humanActor } from "../../audit/audit-trail.ts";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { introspect } from "../../enforce/introspect.ts";
 import { forbidden, unauthorized } from "../../errors/leash-error.ts";
 import { collectIssuance } from "../../issuance/issuance-approval.ts";

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { queryAudit } from "../../audit/query.ts";
 import { querySeals } from "../../audit/query-seals.ts";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { badRequest } from "../../errors/leash-error.ts";
 import { requireHuman } from "../auth.ts";
 

@@ -1,7 +1,7 @@
 // POST /v1/authorize, /v1/introspect and /v1/revocations.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { authorize } from "../../enforce/authorize.ts";
 import { tokenGrants } from "../../enforce/grants.ts";
 import { introspect, requireActiveToken } from "../../enforce/introspect.ts";

@@ -1,9 +1,9 @@
 // /healthz (process up) and /readyz (store reachable and initialised, keys loaded; Vault and the lease revocation
 // backlog reported), each failing with a stated reason.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
+import { checkVaultReadiness } from "../../credentials/vault-readiness.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
-import { checkVaultReadiness } from "../../vault/vault-readiness.ts";
 
 export const healthRoutes =
   (context: BrokerContext): FastifyPluginAsyncZod =>

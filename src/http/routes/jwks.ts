@@ -1,7 +1,7 @@
 // GET /v1/envs/:env/jwks.json: each environment's public keys, for resource servers in that environment.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { notFound } from "../../errors/leash-error.ts";
 
 export const jwksRoutes =

@@ -1,7 +1,7 @@
 // GET /v1/locks and DELETE /v1/locks/:id: the locks that agent, scope and environment revocations put in force.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { lockBody, removeLock } from "../../enforce/locks.ts";
 import { requireHuman } from "../auth.ts";
 

@@ -1,6 +1,6 @@
 // GET /metrics: this broker's Prometheus metrics (its own registry; gauges read the store at scrape time).
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 
 export const metricsRoutes =
   (context: BrokerContext): FastifyPluginAsyncZod =>

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { acceptTotp } from "../../approvals/totp.ts";
 import { humanActor, recordPrincipalChange } from "../../audit/audit-trail.ts";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { disablePrincipal } from "../../enforce/revoke.ts";
 import { newEnrolment, redeemEnrolment } from "../../principals/enrolment.ts";
 import {

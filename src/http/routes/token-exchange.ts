@@ -2,7 +2,7 @@
 import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { parseExchangeRequest } from "../../exchange/exchange-request.ts";
 import { actingAgent, type ExchangedToken, exchangeToken } from "../../exchange/exchange-token.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";

@@ -1,6 +1,6 @@
 // POST /v1/tokens: an agent asks for a task token.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import type { IssuedToken } from "../../issuance/issue-task-token.ts";
 import { mintRequestSchema } from "../../issuance/mint-request.ts";
 import { issueTaskToken } from "../../issuance/request-token.ts";

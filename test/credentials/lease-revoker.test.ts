@@ -2,9 +2,9 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
+import { LeaseRevoker, revocationBackoffMs } from "../../src/credentials/lease-revoker.ts";
 import { LeashError } from "../../src/errors/leash-error.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
-import { LeaseRevoker, revocationBackoffMs } from "../../src/vault/lease-revoker.ts";
 import type { VaultCredentialsClient } from "../../src/vault/vault-client.ts";
 
 /** Records revocations; fails while `down`. */

@@ -1,5 +1,5 @@
 // What /readyz says about Vault: reachable and unsealed or not, and how many lease revocations are waiting.
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import type { LeaseRevocationBacklog } from "../store/leases.ts";
 import { vaultRevocationBacklog } from "./lease-revoker.ts";

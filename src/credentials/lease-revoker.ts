@@ -1,10 +1,10 @@
 // The broker's background worker that ends Vault leases: it works through the durable revocation queue in the store.
 import type { Logger } from "pino";
-import type { BrokerContext } from "../broker/context.ts";
 import type { Clock } from "../clock/clock.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import type { ClaimedRevocation, LeaseRevocationBacklog, LeaseStore } from "../store/leases.ts";
-import type { VaultCredentialsClient } from "./vault-client.ts";
+import type { VaultCredentialsClient } from "../vault/vault-client.ts";
 
 export interface LeaseRevokerOptions {
   /** Pause between passes over the queue. Default 500 ms. */

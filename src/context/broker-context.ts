@@ -1,6 +1,5 @@
 // What every broker operation needs, built once at start: store, clock, scopes in force, key rings, issuer, logger.
 import type { Logger } from "pino";
-import type { ApprovalEvents } from "../approvals/events.ts";
 import type { Clock } from "../clock/clock.ts";
 import type { IssuerKeys } from "../keys/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
@@ -10,6 +9,7 @@ import type { TotpAttemptLimit } from "../store/approvals.ts";
 import type { Store } from "../store/store.ts";
 import type { VerifiedTokenCache } from "../tokens/verify-cache.ts";
 import type { VaultCredentialsClient } from "../vault/vault-client.ts";
+import type { ApprovalEvents } from "./approval-events.ts";
 
 /** The scope set a process currently runs; replaced whole on a successful reload, never edited in place. */
 export interface ScopeSetHolder {

@@ -1,10 +1,10 @@
 // Vault credentials for a task token: read before the token is signed, recorded against it after, ended with it.
-import type { BrokerContext } from "../broker/context.ts";
+import type { BrokerContext } from "../context/broker-context.ts";
 import { forbidden, LeashError } from "../errors/leash-error.ts";
 import type { Scope } from "../scopes/schema.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
-import { planLeaseEnd } from "./lease-plan.ts";
-import type { DynamicCredentials } from "./vault-client.ts";
+import { planLeaseEnd } from "../vault/lease-plan.ts";
+import type { DynamicCredentials } from "../vault/vault-client.ts";
 
 /** What the agent receives next to its token. */
 export interface TaskCredentials {
