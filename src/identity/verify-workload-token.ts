@@ -1,8 +1,8 @@
 // Verifies a workload's OIDC token (GitHub Actions, Kubernetes, any OIDC issuer) against the trusted issuers.
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
 import { LeashError, unauthorized } from "../errors/leash-error.ts";
-import type { IdentityTrust, TrustedIssuer } from "../scopes/identities.ts";
 import type { IssuerKeys } from "../keys/issuer-keys.ts";
+import type { IdentityTrust, TrustedIssuer } from "../scopes/identities.ts";
 
 /** The clock skew allowed between leash and an issuer for `exp`, `nbf` and `iat`, in seconds. */
 export const WORKLOAD_CLOCK_TOLERANCE_S = 30;
