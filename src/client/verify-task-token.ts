@@ -1,12 +1,8 @@
-// Verifies a task token for one environment: the library resource servers use, and the broker itself.
-import {
-  createLocalJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  type JSONWebKeySet,
-  jwtVerify,
-} from "jose";
+// Verifies a task token for one environment: the library resource servers use, and the broker itself. Signatures are
+// checked with node:crypto on public KeyObjects made once per key (not a JWKS imported on every call); the checks
+// and their order are jose's jwtVerify's, plus what leash adds (one spelling, no key-bearing headers, its claims).
+import { createPublicKey, type KeyObject, verify as verifySignature } from "node:crypto";
+import type { JSONWebKeySet, JWK } from "jose";
 import {
   delegationProblem,
   environmentAudience,
@@ -43,11 +39,20 @@ export class TokenVerificationError extends Error {
   }
 }
 
+/** A public key that may verify tokens whose header names its kid and alg. */
+export interface VerificationKey {
+  alg: string;
+  key: KeyObject;
+}
+
+/** The keys that may have signed a token with this kid (none: unknown kid). */
+export type VerificationKeys = (kid: string) => readonly VerificationKey[];
+
 export interface VerifyTaskTokenOptions {
   /** The environment this resource server belongs to; tokens for any other environment are refused. */
   environment: string;
-  /** The environment's JWKS (from `GET /v1/envs/:env/jwks.json`). */
-  jwks: JSONWebKeySet;
+  /** The environment's JWKS (from `GET /v1/envs/:env/jwks.json`), or its keys by kid (the broker's own rings). */
+  jwks: JSONWebKeySet | VerificationKeys;
   /** The broker's issuer URL (`LEASH_ISSUER`); the token's `iss` must be `<issuer>/envs/<environment>`. */
   issuer: string;
   /** Seconds of clock skew tolerated on exp/nbf. */
@@ -86,56 +91,99 @@ export function compactSerializationProblem(token: unknown): string | null {
   return null;
 }
 
-/** Checks what jose leaves to the caller, before any signature work: size, spelling, header parameters, environment. */
-function precheck(token: string, environment: string): void {
-  const problem = compactSerializationProblem(token);
-  if (problem) fail("token_malformed", problem);
-  let header: Record<string, unknown>;
-  let payload: Record<string, unknown>;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A base64url segment's JSON object, or null (not UTF-8, not JSON, not an object). */
+function decodeObject(segment: string): Record<string, unknown> | null {
   try {
-    header = decodeProtectedHeader(token) as Record<string, unknown>;
-    payload = decodeJwt(token) as Record<string, unknown>;
+    const value: unknown = JSON.parse(strictUtf8.decode(Buffer.from(segment, "base64url")));
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
-    fail("token_malformed", "not a compact JWS");
-  }
-  for (const name of FORBIDDEN_HEADERS) {
-    if (name in header) fail("token_header_forbidden", `header parameter "${name}" is not accepted`);
-  }
-  if (typeof header.alg !== "string" || !TOKEN_ALGORITHMS.includes(header.alg)) {
-    fail("token_algorithm_not_allowed", `algorithm ${JSON.stringify(header.alg)} is not accepted`);
-  }
-  if (typeof header.kid !== "string") fail("token_unknown_kid", "token has no kid");
-  if (payload.env !== environment) {
-    fail("wrong_environment", `token is for environment ${JSON.stringify(payload.env)}, not ${environment}`);
+    return null;
   }
 }
 
-function translate(error: unknown): never {
-  if (error instanceof TokenVerificationError) throw error;
-  if (error instanceof errors.JWTExpired) fail("token_expired", "token has expired");
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "nbf" && error.reason === "check_failed")
-      fail("token_not_yet_valid", "token is not valid yet");
-    // An issuer that is not this environment's: another leash, or a forged token; not a mere environment mix-up.
-    if (error.claim === "iss") fail("invalid_issuer", "token issuer does not match");
-    if (error.claim === "aud") fail("wrong_environment", "token aud does not match");
-    if (error.claim === "typ") fail("token_wrong_type", 'token type must be "at+jwt"');
-    fail("token_claims_invalid", error.message);
+/** The token's claims as written, unverified (null when it is not a JWS with a JSON object payload). */
+export function unverifiedClaims(token: string): Record<string, unknown> | null {
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  if (first < 0 || second < 0) return null;
+  return decodeObject(token.slice(first + 1, second));
+}
+
+const JWS_ALGORITHM_CURVES: Record<string, (key: JWK) => boolean> = {
+  EdDSA: (key) => key.kty === "OKP" && (key.crv === "Ed25519" || key.crv === "Ed448"),
+  ES256: (key) => key.kty === "EC" && key.crv === "P-256",
+};
+
+/**
+ * The keys of a JWKS by kid, each made into a KeyObject once per JWKS object. Selection is jose's local JWKS's: same
+ * kid, a key type that fits the algorithm, `alg` and `use` when the key states them, `verify` among its key_ops.
+ */
+const jwksKeys = new WeakMap<JSONWebKeySet, Map<string, VerificationKey[]>>();
+function keysOfJwks(jwks: JSONWebKeySet): VerificationKeys {
+  let byKid = jwksKeys.get(jwks);
+  if (!byKid) {
+    byKid = new Map();
+    for (const jwk of jwks.keys ?? []) {
+      if (typeof jwk.kid !== "string") continue;
+      if (typeof jwk.use === "string" && jwk.use !== "sig") continue;
+      if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes("verify")) continue;
+      for (const alg of TOKEN_ALGORITHMS) {
+        if (!JWS_ALGORITHM_CURVES[alg]!(jwk) || (typeof jwk.alg === "string" && jwk.alg !== alg)) continue;
+        let key: KeyObject;
+        try {
+          key = createPublicKey({ key: jwk as import("node:crypto").JsonWebKey, format: "jwk" });
+        } catch {
+          continue;
+        }
+        if (key.type !== "public") continue;
+        byKid.set(jwk.kid, [...(byKid.get(jwk.kid) ?? []), { alg, key }]);
+      }
+    }
+    jwksKeys.set(jwks, byKid);
   }
-  if (error instanceof errors.JWKSNoMatchingKey)
-    fail("token_unknown_kid", "no key in this environment's set matches the token's kid");
-  if (error instanceof errors.JOSEAlgNotAllowed)
-    fail("token_algorithm_not_allowed", "algorithm is not accepted");
-  if (error instanceof errors.JWSSignatureVerificationFailed)
-    fail("token_signature_invalid", "signature does not verify");
-  if (
-    error instanceof errors.JOSENotSupported ||
-    error instanceof errors.JWSInvalid ||
-    error instanceof errors.JWTInvalid
-  ) {
-    fail("token_malformed", error.message);
+  const keys = byKid;
+  return (kid) => keys.get(kid) ?? [];
+}
+
+/** One JWS signature check: Ed25519 over the input itself, ES256 over its SHA-256 with JWS's raw r‖s signature. */
+function signatureVerifies(alg: string, signingInput: Buffer, signature: Buffer, key: KeyObject): boolean {
+  try {
+    if (alg === "EdDSA") {
+      const type = key.asymmetricKeyType;
+      return (type === "ed25519" || type === "ed448") && verifySignature(null, signingInput, key, signature);
+    }
+    return (
+      key.asymmetricKeyType === "ec" &&
+      key.asymmetricKeyDetails?.namedCurve === "prime256v1" &&
+      verifySignature("sha256", signingInput, { key, dsaEncoding: "ieee-p1363" }, signature)
+    );
+  } catch {
+    return false;
   }
-  fail("token_malformed", "token could not be verified");
+}
+
+/** jose's media-type comparison for `typ`: case-insensitive, `application/` implied. */
+const normalizeTyp = (value: string) => {
+  const lower = value.toLowerCase();
+  return lower.includes("/") ? lower : `application/${lower}`;
+};
+const EXPECTED_TYP = normalizeTyp("at+jwt");
+
+/** jose's order: claims the options make required, last first (so iss, aud, then the listed ones backwards). */
+const REQUIRED_CLAIMS = ["iss", "aud", "sub", "nbf", "iat", "exp", "jti"] as const;
+/** Which refusal a missing or wrong claim is, as the broker and resource servers report it. */
+const claimFailure = (claim: string): TokenErrorCode =>
+  claim === "iss" ? "invalid_issuer" : claim === "aud" ? "wrong_environment" : "token_claims_invalid";
+
+function numericDate(claims: Record<string, unknown>, claim: string): number | undefined {
+  const value = claims[claim];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number") fail("token_claims_invalid", `"${claim}" claim must be a number`);
+  return value;
 }
 
 /** Verifies signature, type, issuer, audience and lifetime; returns the claims or throws TokenVerificationError. */
@@ -143,29 +191,74 @@ export async function verifyTaskToken(
   token: string,
   options: VerifyTaskTokenOptions,
 ): Promise<TaskTokenClaims> {
-  precheck(token, options.environment);
-  let payload: unknown;
-  try {
-    ({ payload } = await jwtVerify(token, createLocalJWKSet(options.jwks), {
-      algorithms: TOKEN_ALGORITHMS,
-      typ: "at+jwt",
-      issuer: environmentIssuer(options.issuer, options.environment),
-      audience: environmentAudience(options.environment),
-      clockTolerance: options.clockToleranceSec ?? 0,
-      currentDate: options.now,
-      requiredClaims: ["jti", "exp", "iat", "nbf", "sub"],
-    }));
-  } catch (error) {
-    translate(error);
+  return verifyTaskTokenSync(token, options);
+}
+
+/** verifyTaskToken without the promise: there is no I/O in it (the broker calls this one). */
+export function verifyTaskTokenSync(token: string, options: VerifyTaskTokenOptions): TaskTokenClaims {
+  // What jose would leave to the caller, before any signature work: size, spelling, header parameters, environment.
+  const problem = compactSerializationProblem(token);
+  if (problem) fail("token_malformed", problem);
+  const [headerSegment, payloadSegment, signatureSegment] = token.split(".") as [string, string, string];
+  const header = decodeObject(headerSegment);
+  const payload = decodeObject(payloadSegment);
+  if (!header || !payload) fail("token_malformed", "not a compact JWS");
+  for (const name of FORBIDDEN_HEADERS) {
+    if (name in header) fail("token_header_forbidden", `header parameter "${name}" is not accepted`);
   }
+  const alg = header.alg;
+  if (typeof alg !== "string" || !TOKEN_ALGORITHMS.includes(alg)) {
+    fail("token_algorithm_not_allowed", `algorithm ${JSON.stringify(alg)} is not accepted`);
+  }
+  const kid = header.kid;
+  if (typeof kid !== "string") fail("token_unknown_kid", "token has no kid");
+  const { environment } = options;
+  if (payload.env !== environment) {
+    fail("wrong_environment", `token is for environment ${JSON.stringify(payload.env)}, not ${environment}`);
+  }
+  // No extension is understood, so a token that marks one critical is refused (RFC 7515 §4.1.11).
+  if (header.crit !== undefined) fail("token_malformed", '"crit" header parameter is not supported');
+
+  const keys = (typeof options.jwks === "function" ? options.jwks : keysOfJwks(options.jwks))(kid).filter(
+    (candidate) => candidate.alg === alg,
+  );
+  if (keys.length === 0)
+    fail("token_unknown_kid", "no key in this environment's set matches the token's kid");
+  const signingInput = Buffer.from(
+    token.slice(0, headerSegment.length + 1 + payloadSegment.length),
+    "latin1",
+  );
+  const signature = Buffer.from(signatureSegment, "base64url");
+  if (!keys.some(({ key }) => signatureVerifies(alg, signingInput, signature, key))) {
+    fail("token_signature_invalid", "signature does not verify");
+  }
+
+  if (typeof header.typ !== "string" || normalizeTyp(header.typ) !== EXPECTED_TYP)
+    fail("token_wrong_type", 'token type must be "at+jwt"');
+  for (const claim of REQUIRED_CLAIMS) {
+    if (!Object.hasOwn(payload, claim)) fail(claimFailure(claim), `missing required "${claim}" claim`);
+  }
+  if (payload.iss !== environmentIssuer(options.issuer, environment))
+    fail("invalid_issuer", "token issuer does not match");
+  const audience = environmentAudience(environment);
+  const aud = payload.aud;
+  if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience))))
+    fail("wrong_environment", "token aud does not match");
+  const tolerance = options.clockToleranceSec ?? 0;
+  const nowSec = Math.floor((options.now?.getTime() ?? Date.now()) / 1000);
+  numericDate(payload, "iat");
+  const nbf = numericDate(payload, "nbf");
+  if (nbf !== undefined && nbf > nowSec + tolerance) fail("token_not_yet_valid", "token is not valid yet");
+  const exp = numericDate(payload, "exp");
+  if (exp !== undefined && exp <= nowSec - tolerance) fail("token_expired", "token has expired");
+
   const claims = taskTokenClaimsSchema.safeParse(payload);
   if (!claims.success) return fail("token_claims_invalid", "token claims are not a leash task token");
   const delegation = delegationProblem(claims.data);
   if (delegation) fail("token_claims_invalid", delegation);
-  // jose checks iat only against a maximum age. A token "issued" later than now would escape revocations of its
-  // agent, scope or environment, which cover tokens issued up to the revocation.
-  const nowSec = Math.floor((options.now?.getTime() ?? Date.now()) / 1000);
-  if (claims.data.iat > nowSec + (options.clockToleranceSec ?? 0))
+  // A token "issued" later than now would escape revocations of its agent, scope or environment, which cover
+  // tokens issued up to the revocation.
+  if (claims.data.iat > nowSec + tolerance)
     fail("token_not_yet_valid", "token claims to be issued in the future");
   return claims.data;
 }

@@ -1,16 +1,19 @@
 // The broker's own token check: picks the environment the token names, verifies with that environment's keys only.
-import { decodeJwt } from "jose";
-import { TokenVerificationError, verifyTaskToken } from "../client/verify-task-token.ts";
+
+import {
+  compactSerializationProblem,
+  TokenVerificationError,
+  unverifiedClaims,
+  verifyTaskTokenSync,
+} from "../client/verify-task-token.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { DEFAULT_MAX_DELEGATION_DEPTH, type TaskTokenClaims } from "./claims.ts";
 
 function claimedEnvironment(token: string): string {
-  try {
-    const env = decodeJwt(token).env;
-    if (typeof env === "string") return env;
-  } catch {
-    // reported below
-  }
+  const problem = compactSerializationProblem(token);
+  if (problem) throw new TokenVerificationError("token_malformed", problem);
+  const env = unverifiedClaims(token)?.env;
+  if (typeof env === "string") return env;
   throw new TokenVerificationError("token_malformed", "not a leash task token");
 }
 
@@ -47,9 +50,9 @@ export async function verifyBrokerToken(context: BrokerContext, token: string): 
   const ring = context.keys.get(env);
   if (!ring)
     throw new TokenVerificationError("wrong_environment", `no environment named ${JSON.stringify(env)}`);
-  const claims = await verifyTaskToken(token, {
+  const claims = verifyTaskTokenSync(token, {
     environment: env,
-    jwks: ring.jwks(nowMs),
+    jwks: (kid) => ring.verificationKeys(kid, nowMs),
     issuer: context.issuer,
     now: new Date(nowMs),
   });

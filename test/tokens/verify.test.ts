@@ -1,9 +1,14 @@
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { base64url, exportJWK, generateKeyPair, type JSONWebKeySet, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TokenVerificationError, verifyTaskToken } from "../../src/client/verify-task-token.ts";
+import {
+  TokenVerificationError,
+  verifyTaskToken,
+  verifyTaskTokenSync,
+} from "../../src/client/verify-task-token.ts";
 import { ephemeralKeyRings } from "../../src/keys/key-directory.ts";
-import type { KeyRings } from "../../src/keys/key-ring.ts";
+import { EnvironmentKeyRing, type KeyRings } from "../../src/keys/key-ring.ts";
+import { generateSigningKey } from "../../src/keys/signing-key.ts";
 import { mintTaskToken, type TaskTokenGrant } from "../../src/tokens/mint-task-token.ts";
 
 const ISSUER = "https://leash.example";
@@ -143,5 +148,48 @@ describe("verifyTaskToken", () => {
     expect(await refusal(verifyAs(`${header}.${payload}`, "staging"))).toBe("token_malformed");
     expect(await refusal(verifyAs(`${token}${"A".repeat(9000)}`, "staging"))).toBe("token_malformed");
     expect(await refusal(verifyAs("", "staging"))).toBe("token_malformed");
+  });
+
+  it("the broker's key ring verifies exactly what its JWKS would: published keys, by kid and algorithm", async () => {
+    const ring = rings.get("staging")!;
+    const { token, claims } = mintTaskToken(ring, grant("staging"));
+    const byRing = (at: number) => (kid: string) => ring.verificationKeys(kid, at);
+    const viaRing = verifyTaskTokenSync(token, {
+      environment: "staging",
+      jwks: byRing(NOW),
+      issuer: ISSUER,
+      now: new Date(NOW + 1000),
+    });
+    expect(viaRing).toEqual(claims);
+    expect(ring.verificationKeys("staging-unknown", NOW)).toEqual([]);
+    // A retired key leaves the ring's verification keys when it leaves the JWKS.
+    const active = ring.active;
+    const retired = new EnvironmentKeyRing(
+      "staging",
+      [{ ...active, retiredAt: NOW }, await generateSigningKey("staging", "EdDSA", NOW + 1)],
+      60_000,
+    );
+    expect(retired.verificationKeys(active.kid, NOW + 59_000)).toHaveLength(1);
+    expect(retired.jwks(NOW + 61_000).keys.map((k) => k.kid)).not.toContain(active.kid);
+    expect(retired.verificationKeys(active.kid, NOW + 61_000)).toEqual([]);
+  });
+
+  it("a JWKS key marked for encryption, or without verify among its key_ops, verifies nothing", async () => {
+    const ring = rings.get("staging")!;
+    const { token } = mintTaskToken(ring, grant("staging"));
+    const [jwk] = ring.jwks(NOW).keys;
+    for (const key of [
+      { ...jwk, use: "enc" },
+      { ...jwk, key_ops: ["encrypt"] },
+      { ...jwk, alg: "ES256" },
+    ]) {
+      const result = verifyTaskToken(token, {
+        environment: "staging",
+        jwks: { keys: [key] },
+        issuer: ISSUER,
+        now: new Date(NOW + 1000),
+      });
+      expect(await refusal(result)).toBe("token_unknown_kid");
+    }
   });
 });
