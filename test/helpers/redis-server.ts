@@ -26,6 +26,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL: the process dies at once, like a crashed or unplugged Redis. Data is lost unless saved before. */
   kill(): Promise<void>;
+  /** SIGSTOP: the process stays alive with its connections open and answers nothing, like a hung Redis. */
+  stall(): void;
+  /** SIGCONT after stall(): it answers again, the commands that waited included. */
+  resume(): void;
   /** Starts again on the same port. keepData: SAVE first (if running) and load the dump; otherwise start empty. */
   restart(opts?: { keepData?: boolean }): Promise<void>;
 }
@@ -142,6 +146,12 @@ export const startRedisServer = async (opts: RedisServerOptions = {}): Promise<R
       await rm(dir, { recursive: true, force: true });
     },
     kill: () => signal("SIGKILL"),
+    stall: () => {
+      (child as ChildProcess | null)?.kill("SIGSTOP");
+    },
+    resume: () => {
+      (child as ChildProcess | null)?.kill("SIGCONT");
+    },
     restart: async ({ keepData = false } = {}) => {
       if (keepData && child) {
         const reply = await rawRedisCommand(port, "SAVE", 5000);
