@@ -8,6 +8,7 @@
 // is and reported, so `leash audit verify` keeps finding it.
 import type { AuditLog, AuditSeal, SealedPosition, StoredAuditEntry } from "../store/audit.ts";
 import { chainHash } from "../store/audit-record.ts";
+import { encodeRunIndex, runIndexEntry } from "./run-index.ts";
 
 export interface SealChainOptions {
   /** Records per seal. Default 1000. */
@@ -47,6 +48,7 @@ class RunHasher {
   #first: StoredAuditEntry | undefined;
   #last: StoredAuditEntry | undefined;
   #lastSeq = Number.NaN;
+  readonly #index: Buffer[] = [];
   count = 0;
   readonly gaps: string[] = [];
 
@@ -62,6 +64,7 @@ class RunHasher {
       if (Number.isSafeInteger(seq) && seq > this.#expected) this.gaps.push(`${this.#expected}..${seq - 1}`);
       if (Number.isSafeInteger(seq) && seq >= this.#expected) this.#expected = seq + 1;
       this.#hash = chainHash(this.#hash, fields, record.id);
+      this.#index.push(runIndexEntry(this.#hash, fields, record.id));
       this.#first ??= record;
       this.#last = record;
       this.#lastSeq = seq;
@@ -82,6 +85,7 @@ class RunHasher {
       prev: this.sealed.hash,
       hash: this.#hash,
       sealed_at: new Date(nowMs).toISOString(),
+      record_index: encodeRunIndex(this.#index),
     };
   }
 }

@@ -8,6 +8,7 @@
 // once they are sealed. With a retention, the chain starts at its earliest remaining seal.
 import {
   AUDIT_SEAL_FIELDS,
+  AUDIT_SEAL_FIELDS_WITHOUT_INDEX,
   type AuditHead,
   type AuditLog,
   type AuditSeal,
@@ -16,6 +17,7 @@ import {
   type StoredAuditSeal,
 } from "../store/audit.ts";
 import { AUDIT_FIELDS, chainHash, GENESIS_HASH } from "../store/audit-record.ts";
+import { compareRunIndex, decodeRunIndex, runIndexEntry } from "./run-index.ts";
 
 export { compareStreamIds } from "../store/audit.ts";
 
@@ -49,6 +51,8 @@ export interface ChainBreak {
   seq?: string;
   /** The seal concerned (its stream id = its run's last record id). */
   seal?: string;
+  /** For a changed record its seal's index locates: the fields that changed (empty when none could be told). */
+  fields?: string[];
   message: string;
 }
 
@@ -67,7 +71,7 @@ export interface ChainVerification {
   /** Records before the first checked one: trimmed by the retention (or about to be). */
   trimmed: number;
   seals: number;
-  lastSeal: (AuditSeal & { id: string }) | null;
+  lastSeal: (Omit<AuditSeal, "record_index"> & { id: string }) | null;
   head: AuditHead | null;
 }
 
@@ -90,6 +94,7 @@ const TRIM_MARGIN_MS = 60_000;
 const FOLLOW_ROUNDS = 100;
 const RECORD_NAMES = AUDIT_FIELDS.join(",");
 const SEAL_NAMES = AUDIT_SEAL_FIELDS.join(",");
+const SEAL_NAMES_WITHOUT_INDEX = AUDIT_SEAL_FIELDS_WITHOUT_INDEX.join(",");
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 const HASH = /^[0-9a-f]{64}$/;
 const COUNT = /^(0|[1-9]\d{0,15})$/;
@@ -134,7 +139,7 @@ type RecordPosition = { id: string; seq: number };
 
 function parseSeal(stored: StoredAuditSeal): ParsedSeal | string {
   const names = stored.fields.map(([name]) => name).join(",");
-  if (names !== SEAL_NAMES) return `fields are not a seal's: ${names}`;
+  if (names !== SEAL_NAMES && names !== SEAL_NAMES_WITHOUT_INDEX) return `fields are not a seal's: ${names}`;
   const f = Object.fromEntries(stored.fields) as Record<(typeof AUDIT_SEAL_FIELDS)[number], string>;
   if (![f.from_seq, f.to_seq, f.count].every((value) => COUNT.test(value)))
     return "from_seq, to_seq or count is not a number";
@@ -151,6 +156,7 @@ function parseSeal(stored: StoredAuditSeal): ParsedSeal | string {
     prev: f.prev,
     hash: f.hash,
     sealed_at: f.sealed_at,
+    record_index: f.record_index ?? "",
   };
 }
 
@@ -325,11 +331,15 @@ export async function verifyAuditChain(
         });
       let runHash = hash;
       let count = 0;
+      const index: Buffer[] = [];
+      const positions: RecordPosition[] = [];
       for (let entry = await records.peek(); entry; entry = await records.peek()) {
         if (compareStreamIds(entry.id, seal.last_id) > 0) break;
         const taken = await take();
         if ("kind" in taken) return fail(taken);
         runHash = chainHash(runHash, taken.fields, taken.entry.id);
+        index.push(runIndexEntry(runHash, taken.fields, taken.entry.id));
+        positions.push({ id: taken.entry.id, seq: Number(taken.fields.seq) });
         count++;
       }
       if (nextSeq - 1 < seal.to_seq)
@@ -362,19 +372,62 @@ export async function verifyAuditChain(
             ...atSeal,
             message: `${run}: its hash alone disagrees with its records and with what follows it: the seal was changed`,
           });
+        const sealedIndex = decodeRunIndex(seal.record_index, seal.count);
+        const found = sealedIndex ? compareRunIndex(index, sealedIndex) : null;
+        if (found?.kind === "record") {
+          const at = positions[found.index]!;
+          const what = found.fields.length > 0 ? `its ${found.fields.join(", ")} changed` : "changed";
+          return fail({
+            kind: "changed",
+            id: at.id,
+            seq: String(at.seq),
+            seal: seal.id,
+            fields: found.fields,
+            message: `record ${at.id} (seq ${at.seq}) does not match ${run}: ${what} after sealing`,
+          });
+        }
+        const unlocated = !sealedIndex
+          ? seal.record_index === ""
+            ? "the seal predates record indexes"
+            : "the seal's record index is unreadable"
+          : "the seal's record index does not locate it (edited too)";
         return fail({
           kind: "changed",
           id: seal.first_id,
           seq: String(seal.from_seq),
           seal: seal.id,
-          message: `a record of seq ${seal.from_seq}..${seal.to_seq} (${seal.first_id}..${seal.last_id}) does not match ${run}: changed after sealing`,
+          message: `a record of seq ${seal.from_seq}..${seal.to_seq} (${seal.first_id}..${seal.last_id}) does not match ${run}: changed after sealing (${unlocated})`,
         });
       }
+      // The run is as sealed; an index that disagrees with it was edited (it only locates changes, but must not
+      // be left to point at the wrong record later).
+      const sealedIndex = seal.record_index === "" ? null : decodeRunIndex(seal.record_index, seal.count);
+      const indexFinding = sealedIndex ? compareRunIndex(index, sealedIndex) : null;
+      if (indexFinding?.kind === "record") {
+        // The hash was recomputed over changed records, but the index (and the next seal's prev) still show the
+        // original run.
+        const at = positions[indexFinding.index]!;
+        return fail({
+          kind: "changed",
+          id: at.id,
+          seq: String(at.seq),
+          seal: seal.id,
+          fields: indexFinding.fields,
+          message: `record ${at.id} (seq ${at.seq}) does not match the record index of ${run}: ${indexFinding.fields.length > 0 ? `its ${indexFinding.fields.join(", ")} changed` : "changed"} after sealing, and the seal's hash was recomputed`,
+        });
+      }
+      if (seal.record_index !== "" && indexFinding?.kind !== "agrees")
+        return fail({
+          kind: "seal_changed",
+          ...atSeal,
+          message: `${run}: its records match its hash but not its record index: the seal's record index was changed`,
+        });
       hash = seal.hash;
       verifiedTo = seal.to_seq;
       result.seals++;
       result.sealed += count;
-      result.lastSeal = seal;
+      const { record_index: _index, ...shown } = seal;
+      result.lastSeal = shown;
     }
 
     // Where sealing got to, by the head (a sealer may have sealed more since the seals were read).

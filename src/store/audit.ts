@@ -68,6 +68,11 @@ export interface AuditSeal {
   hash: string;
   /** When it was sealed (ISO 8601), for the sealing delay; not part of any hash. */
   sealed_at: string;
+  /**
+   * Per record, a prefix of its chain hash and a fingerprint of each field (src/audit/run-index.ts): lets verify
+   * name a changed record and field. "" in seals written before it existed.
+   */
+  record_index: string;
 }
 
 /** The seal fields in stored order. */
@@ -80,7 +85,11 @@ export const AUDIT_SEAL_FIELDS = [
   "prev",
   "hash",
   "sealed_at",
+  "record_index",
 ] as const;
+
+/** The fields of seals written before the run index existed (verify still reads them). */
+export const AUDIT_SEAL_FIELDS_WITHOUT_INDEX = AUDIT_SEAL_FIELDS.slice(0, -1);
 
 /** A seal as read back: its stream id and its fields in stored order (a tampered seal may have any). */
 export interface StoredAuditSeal {

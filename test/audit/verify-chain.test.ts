@@ -2,6 +2,7 @@
 // records (sealed and unsealed), seals and the head is found and named, with the record or seal where it shows.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { encodeRunIndex, runIndexEntry } from "../../src/audit/run-index.ts";
 import { sealChain } from "../../src/audit/seal-chain.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import { auditKeys } from "../../src/store/audit.ts";
@@ -85,18 +86,63 @@ describe("verifyAuditChain", () => {
     });
   });
 
-  it("finds a sealed record whose content was changed, naming its seal", async () => {
+  it("finds a sealed record whose content was changed, naming the record, its fields and its seal", async () => {
     const list = await entries();
-    list[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
-    await rewrite(STREAM, list);
+    const edited = [...list];
+    edited[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    await rewrite(STREAM, edited);
     const seals = await entries(SEALS);
     expect(await verify()).toMatchObject({
       ok: false,
-      problem: { kind: "changed", seal: seals[1]![0], id: list[4]![0], seq: "5" },
+      problem: { kind: "changed", seal: seals[1]![0], id: list[5]![0], seq: "6", fields: ["reason"] },
     });
+
+    // Several fields of the first and of the last record of a run.
+    for (const [at, seq] of [
+      [4, "5"],
+      [7, "8"],
+    ] as const) {
+      const copy = [...list];
+      copy[at] = [copy[at]![0], withField(withField(copy[at]![1], "decision", "forged"), "actor", "agent:x")];
+      await rewrite(STREAM, copy);
+      const problem = (await verify()).problem;
+      expect(problem).toMatchObject({ kind: "changed", seal: seals[1]![0], id: list[at]![0], seq });
+      expect(problem?.fields?.sort()).toEqual(["actor", "decision"]);
+      expect(problem?.message).toContain(`record ${list[at]![0]} (seq ${seq})`);
+      await rewrite(STREAM, list);
+    }
   });
 
-  it("finds a changed record whose forger also re-sealed its run: the next seal no longer links", async () => {
+  it("finds a changed record in a seal without a record index, naming its run; an edited index is a changed seal", async () => {
+    const seals = await entries(SEALS);
+    const list = await entries();
+    const withoutIndex = seals.map(
+      ([id, fields]): Entry => [id, fields.slice(0, fields.indexOf("record_index"))],
+    );
+    await rewrite(SEALS, withoutIndex);
+    expect((await verify()).ok).toBe(true);
+    const changed = [...list];
+    changed[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    await rewrite(STREAM, changed);
+    expect((await verify()).problem).toMatchObject({
+      kind: "changed",
+      seal: seals[1]![0],
+      id: list[4]![0],
+      seq: "5",
+      message: expect.stringContaining("predates record indexes"),
+    });
+
+    // The records untouched, one entry of the index changed: the seal was edited.
+    await rewrite(STREAM, list);
+    const index = Buffer.from(field(seals[1]![1], "record_index"), "base64url");
+    index[30] = index[30]! ^ 0xff;
+    const edited = [...seals];
+    edited[1] = [seals[1]![0], withField(seals[1]![1], "record_index", index.toString("base64url"))];
+    await rewrite(SEALS, edited);
+    expect((await verify()).problem).toMatchObject({ kind: "seal_changed", seal: seals[1]![0] });
+  });
+
+  it("finds a changed record whose forger also re-sealed its run: the record index still names it", async () => {
     const list = await entries();
     list[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
     await rewrite(STREAM, list);
@@ -106,6 +152,15 @@ describe("verifyAuditChain", () => {
       hash = chainHash(hash, Object.fromEntries(fieldPairs(fields)), id);
     seals[1] = [seals[1]![0], withField(seals[1]![1], "hash", hash)];
     await rewrite(SEALS, seals);
+    expect(await verify()).toMatchObject({
+      ok: false,
+      problem: { kind: "changed", seal: seals[1]![0], id: list[5]![0], seq: "6", fields: ["reason"] },
+    });
+    // Without the index, the next seal's prev no longer links.
+    await rewrite(
+      SEALS,
+      seals.map(([id, fields]): Entry => [id, fields.slice(0, fields.indexOf("record_index"))]),
+    );
     expect(await verify()).toMatchObject({
       ok: false,
       problem: { kind: "seal_changed", seal: seals[2]![0] },
@@ -247,12 +302,15 @@ describe("verifyAuditChain", () => {
     for (const i of [1, 2]) {
       const [sealId, sealFields] = seals[i]!;
       const from = Number(field(sealFields, "from_seq")) - 1;
-      for (const [id, fields] of list.slice(from, Number(field(sealFields, "to_seq"))))
+      const index: Buffer[] = [];
+      for (const [id, fields] of list.slice(from, Number(field(sealFields, "to_seq")))) {
         hash = chainHash(hash, Object.fromEntries(fieldPairs(fields)), id);
+        index.push(runIndexEntry(hash, Object.fromEntries(fieldPairs(fields)), id));
+      }
       seals[i] = [
         sealId,
         withField(
-          withField(sealFields, "hash", hash),
+          withField(withField(sealFields, "hash", hash), "record_index", encodeRunIndex(index)),
           "prev",
           i === 1 ? field(sealFields, "prev") : field(seals[1]![1], "hash"),
         ),

@@ -113,7 +113,7 @@ describe("leash audit verify", () => {
     expect(result.stdout).toMatch(/BROKEN {2}env:staging: unsealed: 1 records are unsealed/);
   });
 
-  it("names the seal of a record whose content was changed", async () => {
+  it("names the record whose content was changed, its fields and its seal", async () => {
     const list = await entries();
     const [id, fields] = list[3]!;
     list[3] = [id, withField(withField(fields, "decision", "allow"), "reason", "ok")];
@@ -121,9 +121,13 @@ describe("leash audit verify", () => {
     const [sealId] = (await entries(SEALS))[0]!;
     const result = await verify();
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`BROKEN  env:staging at record ${list[0]![0]} (seq 1): changed:`);
-    expect(result.stdout).toContain(`does not match seal ${sealId} (seq 1..6)`);
+    expect(result.stdout).toContain(
+      `BROKEN  env:staging at record ${id} (seq 4): changed: record ${id} (seq 4) does not match seal ${sealId} (seq 1..6): its decision, reason changed after sealing`,
+    );
     expect(result.stderr).toContain("audit chain broken: env:staging");
+    const json = JSON.parse((await verify("--json", "--chain", "env:staging")).stdout);
+    expect(json.chains[0].problem).toMatchObject({ kind: "changed", id, seq: "4", seal: sealId });
+    expect(json.chains[0].problem.fields.sort()).toEqual(["decision", "reason"]);
   });
 
   it("names the record after one that was deleted (XDEL), sealed or not", async () => {

@@ -54,7 +54,10 @@ const requests: Record<string, () => Promise<Answer>> = {
   // Refused before the token verifies, and that refusal is an audit record: Redis again.
   "authorize with an unverifiable token": () => authorize("e30.e30.c2ln"),
   mint: () =>
-    call(url, "POST", "/v1/tokens", { key: agentKey, body: { scope: "staging-fix", task: { intent: "stalled" } } }),
+    call(url, "POST", "/v1/tokens", {
+      key: agentKey,
+      body: { scope: "staging-fix", task: { intent: "stalled" } },
+    }),
   "list approvals": () => call(url, "GET", "/v1/approvals", { key: fleet.adminKey }),
 };
 

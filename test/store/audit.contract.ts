@@ -224,6 +224,7 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
         prev: GENESIS_HASH,
         hash: "a".repeat(64),
         sealed_at: new Date(clock.now()).toISOString(),
+        record_index: "",
       };
       expect(await store.audit.writeSeal("env:staging", genesis, seal)).toBe(true);
       expect(await store.audit.writeSeal("env:staging", genesis, { ...seal, hash: "b".repeat(64) })).toBe(

@@ -1,0 +1,76 @@
+// What a seal keeps about each record of its run, so that verify can name the record that changed and its fields.
+//
+// A seal's `hash` proves a run unchanged or not; it cannot say where. The run index holds, per record, the first
+// 8 bytes of its chain hash h_i and a 1-byte fingerprint of each field (and of its stream id). Verify recomputes
+// both: the first record from which every recomputed h_i differs is the changed one (a change to record i changes
+// h_i and every hash after it, while an edited index entry differs alone), and the fields whose fingerprints differ
+// are the changed fields. The index only locates: whether a run changed is decided by the full SHA-256 chain.
+import { AUDIT_FIELDS, type AuditField } from "../store/audit-record.ts";
+
+/** The fingerprinted parts of a record, in index order: every stored field, then its stream id. */
+export const INDEXED_PARTS = [...AUDIT_FIELDS, "id"] as const;
+const PREFIX_BYTES = 8;
+const ENTRY_BYTES = PREFIX_BYTES + INDEXED_PARTS.length;
+
+/** 8-bit FNV-1a over the part's name and value: cheap (the sealer runs it on every record), enough to locate. */
+function fingerprint(name: string, value: string): number {
+  let h = 0x811c9dc5;
+  const text = `${name}\u0000${value}`;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h ^ (h >>> 8) ^ (h >>> 16) ^ (h >>> 24)) & 0xff;
+}
+
+/** One record's index entry: the prefix of its chain hash (hex, as chainHash returns it) and its fingerprints. */
+export function runIndexEntry(
+  chainHashHex: string,
+  record: Partial<Record<AuditField, string>>,
+  id: string,
+): Buffer {
+  const entry = Buffer.alloc(ENTRY_BYTES);
+  entry.write(chainHashHex.slice(0, 2 * PREFIX_BYTES), 0, "hex");
+  INDEXED_PARTS.forEach((part, i) => {
+    entry[PREFIX_BYTES + i] = fingerprint(part, part === "id" ? id : (record[part] ?? ""));
+  });
+  return entry;
+}
+
+/** The stored form: every entry of the run, in order, as one base64url string. */
+export const encodeRunIndex = (entries: Buffer[]): string => Buffer.concat(entries).toString("base64url");
+
+/** The entries of a stored index of a `count`-record run; null when it is not one (absent in older seals, edited). */
+export function decodeRunIndex(text: string, count: number): Buffer[] | null {
+  if (text === "" || !/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  const bytes = Buffer.from(text, "base64url");
+  if (bytes.length !== count * ENTRY_BYTES) return null;
+  return Array.from({ length: count }, (_, i) => bytes.subarray(i * ENTRY_BYTES, (i + 1) * ENTRY_BYTES));
+}
+
+export type RunIndexFinding =
+  /** Record `index` of the run changed; `fields` are those whose fingerprints differ (empty: none told). */
+  | { kind: "record"; index: number; fields: string[] }
+  /** The records agree with the chain as far as the index goes, yet entries differ: the index was edited. */
+  | { kind: "index_changed"; index: number }
+  | { kind: "agrees" };
+
+/** Compares the entries recomputed from the stored records with the seal's. */
+export function compareRunIndex(computed: Buffer[], stored: Buffer[]): RunIndexFinding {
+  const prefixDiffers = (i: number) =>
+    !computed[i]!.subarray(0, PREFIX_BYTES).equals(stored[i]!.subarray(0, PREFIX_BYTES));
+  const first = computed.findIndex((_, i) => prefixDiffers(i));
+  if (first >= 0) {
+    // A changed record changes its chain hash and every one after it; one differing entry among agreeing ones
+    // was edited in the index itself.
+    for (let i = first + 1; i < computed.length; i++) {
+      if (!prefixDiffers(i)) return { kind: "index_changed", index: first };
+    }
+    const fields = INDEXED_PARTS.filter(
+      (_, part) => computed[first]![PREFIX_BYTES + part] !== stored[first]![PREFIX_BYTES + part],
+    );
+    return { kind: "record", index: first, fields };
+  }
+  const fingerprintsDiffer = computed.findIndex((entry, i) => !entry.equals(stored[i]!));
+  return fingerprintsDiffer >= 0 ? { kind: "index_changed", index: fingerprintsDiffer } : { kind: "agrees" };
+}
