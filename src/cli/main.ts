@@ -1,9 +1,9 @@
 // The `leash` command line: a thin layer over the library and the HTTP API. Each command group registers itself.
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import type { TokenVerificationError } from "../client/verify-task-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { visibleText } from "../text/visible-text.ts";
+import type { TokenVerificationError } from "../tokens/verify-task-token.ts";
 
 type Register = (program: Command) => void;
 

@@ -66,7 +66,7 @@ async function verify(token: string, env: string, url: string): Promise<Verdict>
   } catch (error) {
     return { verified: false, reachable: false, why: (error as Error).message };
   }
-  const { verifyTaskToken } = await import("../client/verify-task-token.ts");
+  const { verifyTaskToken } = await import("../tokens/verify-task-token.ts");
   // The issuer is the token's own: what makes it trustworthy is the environment's key, fetched from LEASH_URL.
   const iss = decodeClaims(token)?.iss;
   const issuer = typeof iss === "string" ? iss.replace(/\/envs\/[^/]*$/, "") : "";

@@ -13,8 +13,8 @@ import {
   type TaskTokenClaims,
   taskTokenClaimsSchema,
 } from "../tokens/claims.ts";
+import { compactSerializationProblem, TOKEN_ALGORITHMS } from "../tokens/verify-task-token.ts";
 import { EnvironmentJwks } from "./jwks-cache.ts";
-import { compactSerializationProblem, TOKEN_ALGORITHMS } from "./verify-task-token.ts";
 
 export interface LeashRouteConfig {
   /** The action this route performs, e.g. `volume:delete`. */

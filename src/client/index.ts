@@ -1,7 +1,6 @@
 // `leash/client`: what a resource server needs to check a task token locally, without Fastify.
 
 export type { TaskTokenClaims } from "../tokens/claims.ts";
-export { EnvironmentJwks } from "./jwks-cache.ts";
 export {
   MAX_TOKEN_LENGTH,
   TOKEN_ALGORITHMS,
@@ -9,4 +8,5 @@ export {
   TokenVerificationError,
   type VerifyTaskTokenOptions,
   verifyTaskToken,
-} from "./verify-task-token.ts";
+} from "../tokens/verify-task-token.ts";
+export { EnvironmentJwks } from "./jwks-cache.ts";

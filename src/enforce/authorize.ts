@@ -2,7 +2,6 @@
 import { randomBytes } from "node:crypto";
 import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
-import { TokenVerificationError } from "../client/verify-task-token.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { badRequest } from "../errors/leash-error.ts";
 import { isCanonicalResource } from "../scopes/glob-containment.ts";
@@ -13,6 +12,7 @@ import type { AuditEntry, AuditOrigin } from "../store/audit-record.ts";
 import type { EnforcementCheck, EnforcementOutcome, LimitCounter } from "../store/store.ts";
 import { actorChain, grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
+import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import { revocationTtlMs } from "./revoke.ts";
 
 export interface AuthorizeInput {

@@ -1,9 +1,9 @@
 // What a task token may do right now: its own actions, narrowed by the scope as it is now, or why it may do nothing.
 
-import { TokenVerificationError } from "../client/verify-task-token.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
+import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import { tokenCheck } from "./authorize.ts";
 
 export interface GrantedAction {

@@ -1,10 +1,10 @@
 // RFC 7662 introspection: `active` only when authorize would not refuse the token itself (revoked, stale, expired…).
 
-import { TokenVerificationError } from "../client/verify-task-token.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { unauthorized } from "../errors/leash-error.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
+import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import { tokenCheck } from "./authorize.ts";
 
 export type Introspection = { active: false } | ({ active: true; token_type: "Bearer" } & TaskTokenClaims);

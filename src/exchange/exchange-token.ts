@@ -1,7 +1,6 @@
 // Token exchange (RFC 8693): a task token becomes a child token for a sub-agent that can only narrow the parent's
 // grant, stays in the parent's task and environment, and dies with every ancestor.
 import { agentActor, type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
-import { TokenVerificationError } from "../client/verify-task-token.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { tokenCheck } from "../enforce/authorize.ts";
 import { LeashError } from "../errors/leash-error.ts";
@@ -23,6 +22,7 @@ import {
 import { mintTaskToken } from "../tokens/mint-task-token.ts";
 import { randomBase64url } from "../tokens/random-id.ts";
 import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
+import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import type { ExchangeRequest } from "./exchange-request.ts";
 import { oauthError } from "./oauth-error.ts";
 

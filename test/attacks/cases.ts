@@ -5,9 +5,9 @@
 // the environment's real key: they stand for a bug in minting or a rotated-in key misused, and show that what the key
 // cannot vouch for (generation, live scope, type, crit, lifetime) is still checked.
 import type { JWK } from "jose";
-import type { TokenErrorCode } from "../../src/client/verify-task-token.ts";
 import type { SigningKey } from "../../src/keys/signing-key.ts";
 import type { TaskTokenClaims } from "../../src/tokens/claims.ts";
+import type { TokenErrorCode } from "../../src/tokens/verify-task-token.ts";
 import {
   attackerKey,
   b64,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TokenVerificationError, verifyTaskToken } from "../../src/client/verify-task-token.ts";
+import { TokenVerificationError, verifyTaskToken } from "../../src/tokens/verify-task-token.ts";
 import { runCli, startCli } from "../helpers/cli.ts";
 
 let dev: Awaited<ReturnType<typeof startCli>>;

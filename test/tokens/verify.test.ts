@@ -1,15 +1,15 @@
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { base64url, exportJWK, generateKeyPair, type JSONWebKeySet, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  TokenVerificationError,
-  verifyTaskToken,
-  verifyTaskTokenSync,
-} from "../../src/client/verify-task-token.ts";
 import { ephemeralKeyRings } from "../../src/keys/key-directory.ts";
 import { EnvironmentKeyRing, type KeyRings } from "../../src/keys/key-ring.ts";
 import { generateSigningKey } from "../../src/keys/signing-key.ts";
 import { mintTaskToken, type TaskTokenGrant } from "../../src/tokens/mint-task-token.ts";
+import {
+  TokenVerificationError,
+  verifyTaskToken,
+  verifyTaskTokenSync,
+} from "../../src/tokens/verify-task-token.ts";
 
 const ISSUER = "https://leash.example";
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);

@@ -3,8 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import type { Command } from "commander";
-import { verifyTaskToken } from "../../client/verify-task-token.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
+import { verifyTaskToken } from "../../tokens/verify-task-token.ts";
 
 export function registerVerifyCommand(program: Command): void {
   program
