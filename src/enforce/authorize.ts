@@ -11,9 +11,9 @@ import type { BlastRadiusLimit, Environment, Scope, ScopeSet } from "../scopes/s
 import type { AuditEntry, AuditOrigin } from "../store/audit-record.ts";
 import type { EnforcementCheck, EnforcementOutcome, LimitCounter } from "../store/store.ts";
 import { actorChain, grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
-import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
 import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import { revocationTtlMs } from "./revoke.ts";
+import { verifyBrokerToken } from "./verify-broker-token.ts";
 
 export interface AuthorizeInput {
   token: string;

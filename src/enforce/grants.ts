@@ -2,9 +2,9 @@
 
 import type { BrokerContext } from "../context/broker-context.ts";
 import { grantedActions, type TaskTokenClaims } from "../tokens/claims.ts";
-import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
 import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import { tokenCheck } from "./authorize.ts";
+import { verifyBrokerToken } from "./verify-broker-token.ts";
 
 export interface GrantedAction {
   action: string;

@@ -3,9 +3,9 @@
 import type { BrokerContext } from "../context/broker-context.ts";
 import { unauthorized } from "../errors/leash-error.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
-import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
 import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import { tokenCheck } from "./authorize.ts";
+import { verifyBrokerToken } from "./verify-broker-token.ts";
 
 export type Introspection = { active: false } | ({ active: true; token_type: "Bearer" } & TaskTokenClaims);
 

@@ -3,6 +3,7 @@
 import { agentActor, type MintAbout, recordMintGranted, recordMintRefused } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { tokenCheck } from "../enforce/authorize.ts";
+import { verifyBrokerToken } from "../enforce/verify-broker-token.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { authenticateApiKey } from "../principals/authenticate.ts";
 import { provablyContained } from "../scopes/glob-containment.ts";
@@ -21,7 +22,6 @@ import {
 } from "../tokens/claims.ts";
 import { mintTaskToken } from "../tokens/mint-task-token.ts";
 import { randomBase64url } from "../tokens/random-id.ts";
-import { verifyBrokerToken } from "../tokens/verify-broker-token.ts";
 import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import type { ExchangeRequest } from "./exchange-request.ts";
 import { oauthError } from "./oauth-error.ts";

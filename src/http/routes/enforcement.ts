@@ -7,12 +7,12 @@ import { tokenGrants } from "../../enforce/grants.ts";
 import { introspect, requireActiveToken } from "../../enforce/introspect.ts";
 import { lockBody, lockTarget } from "../../enforce/locks.ts";
 import { revoke } from "../../enforce/revoke.ts";
+import { verifyBrokerToken } from "../../enforce/verify-broker-token.ts";
 import { unauthorized } from "../../errors/leash-error.ts";
 import { claimTask } from "../../issuance/issue-task-token.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";
 import { parseDuration } from "../../scopes/duration.ts";
 import type { LockTarget, RevocationTarget } from "../../store/store.ts";
-import { verifyBrokerToken } from "../../tokens/verify-broker-token.ts";
 import { requireHuman } from "../auth.ts";
 
 const TOKEN_MAX = 8192;

@@ -1,13 +1,13 @@
 // The broker's own token check: picks the environment the token names, verifies with that environment's keys only.
 
 import type { BrokerContext } from "../context/broker-context.ts";
-import { DEFAULT_MAX_DELEGATION_DEPTH, type TaskTokenClaims } from "./claims.ts";
+import { DEFAULT_MAX_DELEGATION_DEPTH, type TaskTokenClaims } from "../tokens/claims.ts";
 import {
   compactSerializationProblem,
   TokenVerificationError,
   unverifiedClaims,
   verifyTaskTokenSync,
-} from "./verify-task-token.ts";
+} from "../tokens/verify-task-token.ts";
 
 function claimedEnvironment(token: string): string {
   const problem = compactSerializationProblem(token);
