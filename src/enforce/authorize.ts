@@ -86,7 +86,10 @@ export function grantDenial(
 const limitApplies = (limit: BlastRadiusLimit, action: string, destructive: boolean) =>
   "action" in limit.match ? limit.match.action === action : destructive;
 
-function keyValue(limit: BlastRadiusLimit, claims: TaskTokenClaims): string {
+/** Whose calls a counter counts: the token's agent, task, scope and environment. */
+export type CounterSubject = Pick<TaskTokenClaims, "client_id" | "task" | "scope_id" | "env">;
+
+function keyValue(limit: BlastRadiusLimit, claims: CounterSubject): string {
   switch (limit.key) {
     case "task":
       // Per agent as well: even a task id two agents somehow both hold never shares a budget (or a revoke_task).
@@ -98,6 +101,33 @@ function keyValue(limit: BlastRadiusLimit, claims: TaskTokenClaims): string {
     case "environment":
       return claims.env;
   }
+}
+
+/** A limit as its counter for one subject; `owner` names whose limit it is (`scope:<id>` or `env:<name>`). */
+export interface BudgetCounter extends LimitCounter {
+  owner: string;
+  limit: BlastRadiusLimit;
+}
+
+/** Every counter a subject's calls under this scope can be counted against, whatever the action: its budget. */
+export function budgetCounters(
+  scope: Scope,
+  environment: Environment,
+  subject: CounterSubject,
+): BudgetCounter[] {
+  const counters = (owner: string, limits: BlastRadiusLimit[]) =>
+    limits.map((limit, index) => ({
+      owner,
+      limit,
+      key: `${owner}:${index}:${limit.key}:${keyValue(limit, subject)}`,
+      max: limit.max,
+      windowMs: limit.per,
+      onExceed: limit.on_exceed,
+    }));
+  return [
+    ...counters(`scope:${scope.id}`, scope.limits),
+    ...counters(`env:${environment.name}`, environment.limits),
+  ];
 }
 
 /** Every counter this call must fit in: the scope's limits and the environment's. */

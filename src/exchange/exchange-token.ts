@@ -11,6 +11,7 @@ import { globContainedInAny, matchesResource } from "../scopes/resource-glob.ts"
 import type { ScopeSet } from "../scopes/schema.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
+import { recordLiveToken } from "../tasks/live-tasks.ts";
 import {
   type ActorClaim,
   actorChain,
@@ -238,6 +239,7 @@ export async function exchangeToken(
       nowMs,
       delegation: grant.delegation,
     });
+    await recordLiveToken(context, minted.claims);
     await recordMintGranted(context, about, minted.claims, false, origin);
     return minted;
   } catch (error) {

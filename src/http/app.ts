@@ -29,6 +29,7 @@ import { jwksRoutes } from "./routes/jwks.ts";
 import { lockRoutes } from "./routes/locks.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { principalRoutes } from "./routes/principals.ts";
+import { taskRoutes } from "./routes/tasks.ts";
 import { tokenExchangeRoutes } from "./routes/token-exchange.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
@@ -149,6 +150,7 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
   await app.register(principalRoutes(context));
   await app.register(enforcementRoutes(context));
   await app.register(lockRoutes(context));
+  await app.register(taskRoutes(context));
   await app.register(adminRoutes(context, hooks.reloadScopes));
   await app.register(approvalRoutes(context));
   await app.register(auditRoutes(context));

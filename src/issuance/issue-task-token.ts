@@ -16,6 +16,7 @@ import { globContains, matchesResource } from "../scopes/resource-glob.ts";
 import type { Scope } from "../scopes/schema.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
+import { recordLiveToken } from "../tasks/live-tasks.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { mintTaskToken } from "../tokens/mint-task-token.ts";
 import { randomBase64url } from "../tokens/random-id.ts";
@@ -172,6 +173,8 @@ export async function mintGranted(
   let issued: IssuedToken;
   try {
     issued = await mintSigned(context, grant, checks);
+    // Security sees every live token: one that cannot be listed is not handed out.
+    await recordLiveToken(context, issued.claims);
   } catch (error) {
     await recordMintRefused(context, grantAbout(grant), error, origin);
     throw error;

@@ -22,6 +22,9 @@ const envTag = (env: string): string => {
  */
 const PRINCIPALS = "leash:{principals}";
 
+/** The live-task registry: the index and each task's record share `{tasks}`, so one script writes both. */
+const TASKS = "leash:{tasks}";
+
 /** Lock records and their id index share `{locks}`: one script writes both. */
 const LOCKS = "leash:{locks}";
 
@@ -33,6 +36,11 @@ export const storeKeys = {
 
   /** The agent that owns a task id (the first that minted for it). */
   taskOwner: (task: string) => `leash:task-owner:${task}`,
+
+  /** Sorted set: task id → when its last token expires. */
+  liveTasks: `${TASKS}:live`,
+  /** Hash: `meta` (agent, intent) and one `jti:<jti>` field per token (scope, environment, issued, expires). */
+  liveTask: (task: string) => `${TASKS}:task:${task}`,
 
   /** A workload token already used to mint; issuer and jti are hashed (both are the issuer's free text). */
   workloadTokenUsed: (issuer: string, jti: string) =>

@@ -1,7 +1,7 @@
 // How Store records are written to and read back from string values, shared by the Redis and memory stores.
 import { badRequest } from "../errors/leash-error.ts";
 import { storeKeys } from "./keys.ts";
-import type { Lock, Principal, Revocation } from "./store.ts";
+import type { LiveTask, Lock, Principal, Revocation, TaskTokenRecord } from "./store.ts";
 
 const parseObject = (json: string, what: string): Record<string, unknown> => {
   const value: unknown = JSON.parse(json);
@@ -47,3 +47,44 @@ export const revocationPlan = (revocation: Revocation): { key: string; atMs: num
   }
   return { key: storeKeys.revocation(env, target), atMs: revocation.atMs, ttlMs: wholeMs(revocation.ttlMs) };
 };
+
+/** The live-task registry's record of one task as field → value (what the Redis hash holds). */
+export function taskTokenFields(token: TaskTokenRecord): { meta: string; field: string; value: string } {
+  return {
+    meta: JSON.stringify({ agent: token.agent, intent: token.intent }),
+    field: `jti:${token.jti}`,
+    value: JSON.stringify({
+      scope: token.scope,
+      env: token.env,
+      issuedAt: token.issuedAt,
+      expiresAt: token.expiresAt,
+    }),
+  };
+}
+
+/** A task read back from its registry fields, with only the tokens alive at `nowMs`; null when none is. */
+export function liveTaskOf(task: string, fields: Record<string, string>, nowMs: number): LiveTask | null {
+  if (!fields.meta) return null;
+  const meta = JSON.parse(fields.meta) as { agent: string; intent: string };
+  const tokens = Object.entries(fields)
+    .filter(([field]) => field.startsWith("jti:"))
+    .map(([field, json]) => ({
+      jti: field.slice("jti:".length),
+      ...(JSON.parse(json) as Omit<TaskTokenRecord, "jti" | "task" | "agent" | "intent">),
+    }))
+    .filter((token) => token.expiresAt > nowMs)
+    .sort((a, b) => a.issuedAt - b.issuedAt || (a.jti < b.jti ? -1 : 1));
+  if (tokens.length === 0) return null;
+  return {
+    task,
+    agent: meta.agent,
+    intent: meta.intent,
+    tokens: tokens.map(({ jti, scope, env, issuedAt, expiresAt }) => ({
+      jti,
+      scope,
+      env,
+      issuedAt,
+      expiresAt,
+    })),
+  };
+}

@@ -54,6 +54,32 @@ export interface Lock {
   environments: string[];
 }
 
+/** One task token as the live-task registry keeps it (what security sees and revokes), never the token itself. */
+export interface TaskTokenRecord {
+  task: string;
+  agent: string;
+  intent: string;
+  scope: string;
+  env: string;
+  jti: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** A task with its tokens; `tokens` holds only those not expired at the time asked. */
+export interface LiveTask {
+  task: string;
+  agent: string;
+  intent: string;
+  tokens: Array<Pick<TaskTokenRecord, "jti" | "scope" | "env" | "issuedAt" | "expiresAt">>;
+}
+
+/** A blast-radius counter to read: its key (as in LimitCounter) and window. */
+export interface CounterWindow {
+  key: string;
+  windowMs: number;
+}
+
 export interface Revocation {
   target: RevocationTarget;
   /** Environment whose slot holds the marker; revocations that span environments are written once per environment. */
@@ -140,6 +166,13 @@ export interface Store {
    * more (never less than it had); returns the owner. A task belongs to the first agent that minted for it.
    */
   claimTask(task: string, agent: string, ttlMs: number): Promise<string>;
+
+  /** Adds a minted token to the live-task registry; it is listed until it expires. */
+  recordTaskToken(token: TaskTokenRecord): Promise<void>;
+  /** Tasks with a token not expired at `nowMs`, the ones expiring last first, at most `limit`. */
+  liveTasks(nowMs: number, limit: number): Promise<LiveTask[]>;
+  /** Events each counter of environment `env` holds in its window ending at `nowMs` (what the next call is checked against). */
+  limitUsage(env: string, counters: CounterWindow[], nowMs: number): Promise<number[]>;
 
   /**
    * Records that a workload token (by its issuer and `jti`) was used, for `ttlMs` (until it expires); false when it

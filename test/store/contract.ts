@@ -221,6 +221,67 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    describe("live-task registry", () => {
+      const token = (task: string, jti: string, expiresIn: number, over: Record<string, unknown> = {}) => ({
+        task,
+        agent: "agent-1",
+        intent: `intent of ${task}`,
+        scope: "staging-fix",
+        env: "staging",
+        jti,
+        issuedAt: clock.now(),
+        expiresAt: clock.now() + expiresIn,
+        ...over,
+      });
+
+      it("lists tasks with their live tokens, longest-living first, and drops expired tokens and tasks", async () => {
+        const now = clock.now();
+        await store.recordTaskToken(token("t-a", "j1", 10 * MINUTE));
+        await store.recordTaskToken(
+          token("t-a", "j2", 2 * MINUTE, { scope: "production-ops", env: "production", intent: "later" }),
+        );
+        await store.recordTaskToken(token("t-b", "j3", 20 * MINUTE, { agent: "agent-2" }));
+        const all = await store.liveTasks(now, 10);
+        expect(all.map((task) => task.task)).toEqual(["t-b", "t-a"]);
+        expect(all[1]).toEqual({
+          task: "t-a",
+          agent: "agent-1",
+          // The first token's intent names the task.
+          intent: "intent of t-a",
+          tokens: [
+            { jti: "j1", scope: "staging-fix", env: "staging", issuedAt: now, expiresAt: now + 10 * MINUTE },
+            {
+              jti: "j2",
+              scope: "production-ops",
+              env: "production",
+              issuedAt: now,
+              expiresAt: now + 2 * MINUTE,
+            },
+          ],
+        });
+        expect(await store.liveTasks(now, 1)).toHaveLength(1);
+        // Three minutes on: t-a's second token is gone from the list; eleven: t-a is.
+        expect((await store.liveTasks(now + 3 * MINUTE, 10))[1]!.tokens.map((t) => t.jti)).toEqual(["j1"]);
+        expect((await store.liveTasks(now + 11 * MINUTE, 10)).map((task) => task.task)).toEqual(["t-b"]);
+        expect(await store.liveTasks(now + 21 * MINUTE, 10)).toEqual([]);
+      });
+
+      it("reads how many events each counter holds in its window", async () => {
+        await ready();
+        const counters = [counter("usage:task", 5, { windowMs: MINUTE }), counter("usage:other", 5)];
+        for (let i = 0; i < 3; i++) {
+          clock.advance(10);
+          expect((await store.enforce(check({ limits: [counters[0]!] }))).allow).toBe(true);
+        }
+        const windows = counters.map(({ key, windowMs }) => ({ key, windowMs }));
+        expect(await store.limitUsage("staging", windows, clock.now())).toEqual([3, 0]);
+        // Past the window nothing counts any more; another environment's counters are others.
+        expect(await store.limitUsage("staging", windows, clock.now() + 2 * MINUTE)).toEqual([0, 0]);
+        expect(await store.limitUsage("production", windows, clock.now())).toEqual([0, 0]);
+        expect(await store.limitUsage("staging", [], clock.now())).toEqual([]);
+      });
+    });
+
     describe("task owners", () => {
       it("gives a task to the first agent that claims it and keeps it while claimed", async () => {
         expect(await store.claimTask("t-own", "agent-1", 300)).toBe("agent-1");

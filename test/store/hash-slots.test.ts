@@ -171,6 +171,27 @@ async function exerciseEveryMethod(store: RedisStore): Promise<void> {
   await store.listLocks();
   await store.removeLock(lock.id);
   await store.claimTask("task-1", "agent-1", 60_000);
+  for (const task of ["task-1", "task-2"]) {
+    await store.recordTaskToken({
+      task,
+      agent: "agent-1",
+      intent: "i",
+      scope: "staging-fix",
+      env: "staging",
+      jti: `jti-${task}`,
+      issuedAt: now,
+      expiresAt: now + 60_000,
+    });
+  }
+  await store.liveTasks(now, 10);
+  await store.limitUsage(
+    "staging",
+    [
+      { key: "a", windowMs: 1000 },
+      { key: "b", windowMs: 1000 },
+    ],
+    now,
+  );
 
   const auditEntry = (env: string) => ({
     time: now,

@@ -2,16 +2,28 @@
 import type { Clock } from "../../clock/clock.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
-import { parseLock, parsePrincipal, revocationPlan, sortLocks, sortPrincipals, wholeMs } from "../records.ts";
+import {
+  liveTaskOf,
+  parseLock,
+  parsePrincipal,
+  revocationPlan,
+  sortLocks,
+  sortPrincipals,
+  taskTokenFields,
+  wholeMs,
+} from "../records.ts";
 import type {
+  CounterWindow,
   EnforcementCheck,
   EnforcementOutcome,
+  LiveTask,
   Lock,
   LockTarget,
   Principal,
   PrincipalKind,
   Revocation,
   Store,
+  TaskTokenRecord,
 } from "../store.ts";
 import { MemoryApprovals } from "./memory-approvals.ts";
 import { MemoryAudit } from "./memory-audit.ts";
@@ -32,6 +44,8 @@ export class MemoryStore implements Store {
   private readonly sets = new Map<string, Set<string>>();
   /** Lock id → its record's key (the Redis store's `{locks}:ids` hash). */
   private readonly lockIds = new Map<string, string>();
+  /** The live-task registry: task → its fields (the Redis store's `{tasks}:task:<id>` hash). */
+  private readonly taskTokens = new Map<string, Record<string, string>>();
   private closed = false;
 
   readonly approvals: MemoryApprovals;
@@ -124,6 +138,39 @@ export class MemoryStore implements Store {
       current.expiresAt = expiresAt;
     }
     return current.value;
+  }
+
+  async recordTaskToken(token: TaskTokenRecord): Promise<void> {
+    this.assertOpen();
+    const { meta, field, value } = taskTokenFields(token);
+    const fields = this.taskTokens.get(token.task) ?? { meta };
+    fields[field] = value;
+    this.taskTokens.set(token.task, fields);
+  }
+
+  async liveTasks(nowMs: number, limit: number): Promise<LiveTask[]> {
+    this.assertOpen();
+    const live: Array<{ task: LiveTask; lastExpiry: number }> = [];
+    for (const [id, fields] of this.taskTokens) {
+      const task = liveTaskOf(id, fields, nowMs);
+      if (task) live.push({ task, lastExpiry: Math.max(...task.tokens.map((token) => token.expiresAt)) });
+      // Like the Redis hash's expiry: a task whose tokens all expired is forgotten.
+      else if (liveTaskOf(id, fields, this.clock.now()) === null) this.taskTokens.delete(id);
+    }
+    return live
+      .sort((a, b) => b.lastExpiry - a.lastExpiry || (a.task.task < b.task.task ? 1 : -1))
+      .slice(0, limit)
+      .map(({ task }) => task);
+  }
+
+  async limitUsage(env: string, counters: CounterWindow[], nowMs: number): Promise<number[]> {
+    this.assertOpen();
+    return counters.map((counter) => {
+      let count = 0;
+      for (const score of this.sortedSet(storeKeys.limit(env, counter.key)).values())
+        if (score >= nowMs - counter.windowMs) count++;
+      return count;
+    });
   }
 
   async claimWorkloadToken(issuer: string, jti: string, ttlMs: number): Promise<boolean> {

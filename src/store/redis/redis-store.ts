@@ -33,16 +33,28 @@ import { Cluster } from "ioredis";
 import type { LeashConfig } from "../../config/config.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
 import { storeKeys } from "../keys.ts";
-import { parseLock, parsePrincipal, revocationPlan, sortLocks, sortPrincipals, wholeMs } from "../records.ts";
+import {
+  liveTaskOf,
+  parseLock,
+  parsePrincipal,
+  revocationPlan,
+  sortLocks,
+  sortPrincipals,
+  taskTokenFields,
+  wholeMs,
+} from "../records.ts";
 import type {
+  CounterWindow,
   EnforcementCheck,
   EnforcementOutcome,
+  LiveTask,
   Lock,
   LockTarget,
   Principal,
   PrincipalKind,
   Revocation,
   Store,
+  TaskTokenRecord,
 } from "../store.ts";
 import { Batcher } from "./batcher.ts";
 import {
@@ -69,6 +81,7 @@ import {
   CLAIM_TASK_LUA,
   DELETE_IF_VALUE_LUA,
   LOCK_LUA,
+  RECORD_TASK_TOKEN_LUA,
   REVOKE_LUA,
   SAVE_PRINCIPAL_LUA,
   UNLOCK_LUA,
@@ -85,6 +98,7 @@ interface LeashCommands {
   leashUnlock(recordKey: string, idsKey: string, id: string): Promise<number>;
   leashDeleteIfValue(key: string, value: string): Promise<number>;
   leashClaimTask(ownerKey: string, agent: string, ttlMs: string): Promise<string>;
+  leashRecordTaskToken(indexKey: string, taskKey: string, ...args: string[]): Promise<number>;
 }
 
 /** The client's command timeout, which also bounds a decision's wait for its batch. */
@@ -151,6 +165,7 @@ export class RedisStore implements Store {
     client.defineCommand("leashUnlock", { lua: UNLOCK_LUA, numberOfKeys: 2 });
     client.defineCommand("leashDeleteIfValue", { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 });
     client.defineCommand("leashClaimTask", { lua: CLAIM_TASK_LUA, numberOfKeys: 1 });
+    client.defineCommand("leashRecordTaskToken", { lua: RECORD_TASK_TOKEN_LUA, numberOfKeys: 2 });
     this.commands = client as unknown as LeashCommands;
     this.enforcements = new Batcher(
       async (env, checks) =>
@@ -308,6 +323,64 @@ export class RedisStore implements Store {
         ),
       );
       return String(owner);
+    });
+  }
+
+  recordTaskToken(token: TaskTokenRecord): Promise<void> {
+    return this.guard(async () => {
+      const { meta, field, value } = taskTokenFields(token);
+      await this.commands.leashRecordTaskToken(
+        storeKeys.liveTasks,
+        storeKeys.liveTask(token.task),
+        token.task,
+        meta,
+        field,
+        value,
+        String(Math.floor(token.expiresAt)),
+        String(Math.max(1, wholeMs(token.expiresAt - token.issuedAt))),
+        String(Math.floor(token.issuedAt)),
+      );
+    });
+  }
+
+  liveTasks(nowMs: number, limit: number): Promise<LiveTask[]> {
+    return this.guard(async () => {
+      const ids = await this.client.zrevrangebyscore(
+        storeKeys.liveTasks,
+        "+inf",
+        `(${Math.floor(nowMs)}`,
+        "LIMIT",
+        0,
+        limit,
+      );
+      if (ids.length === 0) return [];
+      const pipeline = this.client.pipeline();
+      for (const id of ids) pipeline.hgetall(storeKeys.liveTask(id));
+      const replies = (await pipeline.exec()) ?? [];
+      return ids.flatMap((task, index) => {
+        const [error, hash] = replies[index] ?? [];
+        if (error) throw error;
+        const live = liveTaskOf(task, hash as Record<string, string>, nowMs);
+        return live ? [live] : [];
+      });
+    });
+  }
+
+  limitUsage(env: string, counters: CounterWindow[], nowMs: number): Promise<number[]> {
+    return this.guard(async () => {
+      if (counters.length === 0) return [];
+      const pipeline = this.client.pipeline();
+      for (const counter of counters)
+        pipeline.zcount(
+          storeKeys.limit(env, counter.key),
+          String(Math.floor(nowMs - counter.windowMs)),
+          "+inf",
+        );
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([error, count]) => {
+        if (error) throw error;
+        return Number(count);
+      });
     });
   }
 

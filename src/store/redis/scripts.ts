@@ -100,3 +100,19 @@ if owner == ARGV[1] and redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
 end
 return owner
 `;
+
+/**
+ * Adds a token to the live-task registry. KEYS[1] the index (task → last expiry), KEYS[2] the task's hash.
+ * ARGV[1] task, ARGV[2] meta JSON (kept from the first token), ARGV[3] `jti:<jti>`, ARGV[4] token JSON,
+ * ARGV[5] expiresAt, ARGV[6] ttlMs (the hash lives as long as its longest token), ARGV[7] issuedAt: index entries
+ * whose tokens all expired before it are pruned.
+ */
+export const RECORD_TASK_TOKEN_LUA = `
+redis.call('HSETNX', KEYS[2], 'meta', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) < tonumber(ARGV[5]) then redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1]) end
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[7])
+return 1
+`;
