@@ -1,8 +1,9 @@
 // Live tasks, for security: every task with a token still alive, what it may touch, how much of each blast-radius
 // budget it has spent, what it is waiting on, and whether a revocation or a lock has already stopped it.
-import { effectiveStatus } from "../approvals/approval.ts";
-import type { BrokerContext } from "../broker/context.ts";
+
+import type { BrokerContext } from "../context/broker-context.ts";
 import { budgetCounters } from "../enforce/authorize.ts";
+import { effectiveStatus } from "../store/approval-record.ts";
 import type { LiveTask } from "../store/store.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 

@@ -1,7 +1,7 @@
 // GET /v1/tasks: the live tasks security watches (and the console's security view lists), with their counters.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { BrokerContext } from "../../broker/context.ts";
+import type { BrokerContext } from "../../context/broker-context.ts";
 import { listLiveTasks } from "../../tasks/live-tasks.ts";
 import { requireHuman } from "../auth.ts";
 
