@@ -12,17 +12,18 @@ import { buildApp } from "../http/app.ts";
 import { IssuerKeys, type IssuerKeysOptions } from "../keys/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
+import type { LoadScopeSetResult } from "../scopes/load.ts";
 import type { Store } from "../store/store.ts";
 import { VerifiedTokenCache } from "../tokens/verify-cache.ts";
 import type { VaultCredentialsClient } from "../vault/vault-client.ts";
-import type { ScopeLoadResult, ScopeRegistry } from "./scope-registry.ts";
+import type { ScopeRegistry } from "./scope-registry.ts";
 
 export interface Broker {
   context: BrokerContext;
   app: FastifyInstance;
   scopes: ScopeRegistry;
   /** Reloads the scope files; logs the new set's hash, or every problem and keeps the running set. */
-  reloadScopes(): Promise<ScopeLoadResult>;
+  reloadScopes(): Promise<LoadScopeSetResult>;
   /** Ends Vault leases from the durable queue; running while the broker has a Vault, else null. */
   leaseRevoker: LeaseRevoker | null;
   /** Seals the audit chains (and trims them past the retention); always running. */
@@ -84,7 +85,7 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
       .registerChains([...parts.scopes.current().environments.keys()])
       .catch((error: Error) => parts.logger.warn({ err: error.message }, "could not register audit chains"));
   await registerAuditChains();
-  const reloadScopes = async (): Promise<ScopeLoadResult> => {
+  const reloadScopes = async (): Promise<LoadScopeSetResult> => {
     const result = await parts.scopes.reload();
     if (result.ok) {
       parts.logger.info({ scope_set: result.set.hash }, "scope set reloaded");

@@ -2,13 +2,11 @@
 
 import type { ScopeSetHolder } from "../context/broker-context.ts";
 import { lintScopeSet } from "../scopes/lint.ts";
-import { formatProblem, loadScopeSet } from "../scopes/load.ts";
-import type { ScopeProblem, ScopeSet } from "../scopes/schema.ts";
-
-export type ScopeLoadResult = { ok: true; set: ScopeSet } | { ok: false; problems: ScopeProblem[] };
+import { formatProblem, type LoadScopeSetResult, loadScopeSet } from "../scopes/load.ts";
+import type { ScopeSet } from "../scopes/schema.ts";
 
 /** Loads and lints a scopes directory: a set with any problem is not usable. */
-export async function loadCheckedScopeSet(dir: string): Promise<ScopeLoadResult> {
+export async function loadCheckedScopeSet(dir: string): Promise<LoadScopeSetResult> {
   const loaded = await loadScopeSet(dir);
   if (!loaded.ok) return loaded;
   const problems = lintScopeSet(loaded.set);
@@ -39,7 +37,7 @@ export class ScopeRegistry implements ScopeSetHolder {
   }
 
   /** Swaps in the directory's current files if they are valid; otherwise keeps running the old set. */
-  async reload(): Promise<ScopeLoadResult> {
+  async reload(): Promise<LoadScopeSetResult> {
     const result = await loadCheckedScopeSet(this.dir);
     if (result.ok) this.set = result.set;
     return result;

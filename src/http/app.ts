@@ -13,13 +13,12 @@ import Fastify, {
 } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
-import type { Broker } from "../broker/broker.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { StoreUnavailableError } from "../errors/leash-error.ts";
 import { accessLogger } from "../log/logger.ts";
 import { documentResponses } from "./openapi.ts";
 import { problem, sendProblem, toProblem } from "./problem.ts";
-import { adminRoutes } from "./routes/admin.ts";
+import { adminRoutes, type ReloadScopes } from "./routes/admin.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { consoleRoutes } from "./routes/console.ts";
@@ -75,7 +74,7 @@ const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
 export const registeredRoutes = (app: FastifyInstance): RegisteredRoute[] => registered.get(app) ?? [];
 
 export interface AppHooks {
-  reloadScopes: Broker["reloadScopes"];
+  reloadScopes: ReloadScopes;
 }
 
 export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise<FastifyInstance> {

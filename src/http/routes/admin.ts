@@ -1,13 +1,15 @@
 // POST /v1/admin/reload-scopes: the same reload as SIGHUP, for deployments where signals are awkward.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { Broker } from "../../broker/broker.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
 import { LeashError } from "../../errors/leash-error.ts";
-import { formatProblem } from "../../scopes/load.ts";
+import { formatProblem, type LoadScopeSetResult } from "../../scopes/load.ts";
 import { requireHuman } from "../auth.ts";
 
+/** Loads the scope files again and, if they have no problem, puts them in force (the broker hands it to the app). */
+export type ReloadScopes = () => Promise<LoadScopeSetResult>;
+
 export const adminRoutes =
-  (context: BrokerContext, reloadScopes: Broker["reloadScopes"]): FastifyPluginAsyncZod =>
+  (context: BrokerContext, reloadScopes: ReloadScopes): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       "/v1/admin/reload-scopes",
