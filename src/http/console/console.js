@@ -3,6 +3,7 @@
 // commands are written by agents, not trusted.
 import { ApiError, callApi, KEY_STORAGE, storedKey } from "./api.js";
 import { createApprovalsView } from "./approvals.js";
+import { canUseSecurity, createSecurityView } from "./security.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -34,7 +35,10 @@ const shell = {
 };
 
 /** Views by name; a view is shown to everyone who can use it (`allowed`), one at a time. */
-const views = new Map([["approvals", { view: createApprovalsView(shell), allowed: () => true }]]);
+const views = new Map([
+  ["approvals", { view: createApprovalsView(shell), allowed: () => true }],
+  ["security", { view: createSecurityView(shell), allowed: canUseSecurity }],
+]);
 let shown = null;
 
 const navButton = (name) => ui.nav.querySelector(`button[data-view="${name}"]`);
@@ -91,7 +95,9 @@ async function loadMe() {
 async function begin() {
   if (!(await loadMe())) return;
   showSignedIn();
-  await show("approvals");
+  // Approvers land on their approvals; security and admins who approve nothing, on the security view.
+  const approves = shell.me.roles.some((role) => role.startsWith("approver:"));
+  await show(!approves && canUseSecurity(shell.me) ? "security" : "approvals");
 }
 
 ui.signInForm.addEventListener("submit", async (event) => {
