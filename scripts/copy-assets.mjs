@@ -1,6 +1,7 @@
 // Build step after tsc: copies the files under src/ that tsc does not emit (the console's HTML, CSS and browser
-// JavaScript, and any other non-TypeScript asset) to the same place under dist/.
-import { chmodSync, cpSync, readdirSync } from "node:fs";
+// JavaScript, and any other non-TypeScript asset) to the same place under dist/, and removes what no source makes any
+// more. The build is incremental (dist/.tsbuildinfo), so dist/ is kept between builds instead of emptied.
+import { chmodSync, cpSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,6 +13,23 @@ for (const entry of readdirSync(source, { recursive: true, withFileTypes: true }
   if (!entry.isFile() || entry.name.endsWith(".ts")) continue;
   const from = join(entry.parentPath, entry.name);
   cpSync(from, join(target, relative(source, from)));
+}
+
+/** The file under src/ that an output under dist/ comes from. */
+function sourceOf(output) {
+  const path = relative(target, output);
+  if (path.endsWith(".d.ts")) return join(source, `${path.slice(0, -".d.ts".length)}.ts`);
+  if (path.endsWith(".js")) {
+    const compiled = join(source, `${path.slice(0, -".js".length)}.ts`);
+    if (existsSync(compiled)) return compiled;
+  }
+  return join(source, path);
+}
+
+for (const entry of readdirSync(target, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || entry.name === ".tsbuildinfo") continue;
+  const output = join(entry.parentPath, entry.name);
+  if (!existsSync(sourceOf(output))) rmSync(output);
 }
 
 // The installed command is run directly (`#!/usr/bin/env node`).

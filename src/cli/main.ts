@@ -52,7 +52,11 @@ function packageVersion(): string {
   return String(manifest.version);
 }
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * The program for `argv`: only the command module it runs is loaded. Without a command (the default), every module
+ * is, as for `--help`; the conventions test walks that tree.
+ */
+export async function leashProgram(argv: string[] = []): Promise<Command> {
   const program = new Command("leash")
     .description("secrets broker for AI coding agents: per-task, per-environment tokens")
     .version(packageVersion(), "-V, --version", "print leash's version")
@@ -60,6 +64,11 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride();
   await registerCommands(program, argv);
   markRequiredOptions(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = await leashProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,15 +1,6 @@
 // Where `leash token` gets a workload's OIDC token when it proves where it runs instead of holding an agent key.
-import { readFile } from "node:fs/promises";
-
 export const OIDC_PROVIDERS = ["github-actions"] as const;
 export type OidcProvider = (typeof OIDC_PROVIDERS)[number];
-
-/** A token file as Kubernetes projects it (re-read at every call: the kubelet replaces it before it expires). */
-export async function readOidcTokenFile(file: string): Promise<string> {
-  const token = (await readFile(file, "utf8")).trim();
-  if (!token) throw new Error(`--oidc-token-file: ${file} is empty`);
-  return token;
-}
 
 /**
  * Asks GitHub Actions for an OIDC token for `audience`, as GitHub's own actions do: the job needs

@@ -153,15 +153,19 @@ describe("GET /v1/audit/seals and leash audit seals", () => {
     expect((await seals("env:{x}")).status).toBe(400);
 
     const env = { LEASH_URL: test.url, LEASH_HUMAN_KEY: test.keys.security };
-    const latest = await runCli(["audit", "seals", "--chain", "env:staging", "--latest"], { env });
+    const latest = await runCli(["audit", "seals", "--chain", "env:staging", "--latest", "--json"], { env });
     expect(latest.code, latest.stderr).toBe(0);
-    const all = await runCli(["audit", "seals", "--chain", "env:staging"], { env });
+    const all = await runCli(["audit", "seals", "--chain", "env:staging", "--json"], { env });
     const lines = all.stdout
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(lines).toEqual(staging.body.seals);
     expect(JSON.parse(latest.stdout)).toEqual(lines[lines.length - 1]);
+    const text = await runCli(["audit", "seals", "--chain", "env:staging"], { env });
+    const last = lines[lines.length - 1];
+    expect(text.stdout.trim().split("\n")).toHaveLength(lines.length);
+    expect(text.stdout).toContain(`env:staging  seq ${last.from_seq}..${last.to_seq}  ${last.count} records`);
   });
 });
 

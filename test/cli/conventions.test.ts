@@ -59,7 +59,16 @@ describe("leash's command line", () => {
 describe("leash verify takes the token from stdin or a file, not only argv", () => {
   let test: TestBroker;
   let token: string;
-  const args = () => ["verify", "--env", "staging", "--url", test.url, "--issuer", "http://leash.test"];
+  const args = () => [
+    "verify",
+    "--env",
+    "staging",
+    "--url",
+    test.url,
+    "--issuer",
+    "http://leash.test",
+    "--json",
+  ];
 
   beforeAll(async () => {
     test = await startTestBroker();
@@ -67,8 +76,8 @@ describe("leash verify takes the token from stdin or a file, not only argv", () 
   });
   afterAll(() => test.close());
 
-  it("reads stdin when no token is given, or with -", async () => {
-    for (const extra of [[], ["-"]]) {
+  it("reads stdin when no token is given, or with - (as the argument or the file)", async () => {
+    for (const extra of [[], ["-"], ["--token-file", "-"]]) {
       const r = await runCli([...args(), ...extra], { input: `${token}\n` });
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).env).toBe("staging");
@@ -88,6 +97,13 @@ describe("leash verify takes the token from stdin or a file, not only argv", () 
     const none = await runCli(args(), { input: "" });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("no token");
+  });
+
+  it("prints the claims as text without --json", async () => {
+    const r = await runCli(args().slice(0, -1), { input: token });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^valid in staging\n/);
+    expect(r.stdout).toMatch(/intent\s+check verify's input/);
   });
 });
 

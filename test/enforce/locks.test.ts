@@ -135,7 +135,7 @@ describe.each(["memory", "redis"] as const)("locks on the %s store", (backend) =
     async () => {
       const env = { LEASH_URL: test.url, LEASH_HUMAN_KEY: test.keys.security };
       const revoked = await runCli(
-        ["revoke", "--agent", "agent-2", "--reason", "bad\u001b[2Jactor", "--ttl", "1h"],
+        ["revoke", "--agent", "agent-2", "--reason", "bad\u001b[2Jactor", "--ttl", "1h", "--json"],
         {
           env,
         },

@@ -119,7 +119,7 @@ const authorize = (
 ) => api(test.url, "POST", "/v1/authorize", { body: { token, action, resource } }).then((r) => r.body);
 
 const revokeOverCli = (target: string[]) =>
-  runCli(["revoke", ...target, "--reason", "incident drill"], {
+  runCli(["revoke", ...target, "--reason", "incident drill", "--json"], {
     env: { LEASH_URL: test.url, LEASH_HUMAN_KEY: test.keys.security },
   });
 

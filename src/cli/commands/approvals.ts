@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
+import { jsonOption, printResult } from "../output.ts";
+import { readSecret } from "../secret-input.ts";
 
 interface ApprovalLine {
   id: string;
@@ -47,27 +49,41 @@ export function registerApprovalCommands(program: Command): void {
       else process.stdout.write(`${body.approvals.map(describe).join("\n")}\n`);
     });
 
-  program
-    .command("approve <id>")
-    .description("approve with the current code from your authenticator app")
-    .requiredOption("--code <totp>", "six-digit TOTP code")
-    .action(async (id: string, options: { code: string }) => {
-      const path = `/v1/approvals/${encodeURIComponent(id)}/approve`;
-      const { body } = await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", path, {
-        totp: options.code,
-      });
-      process.stdout.write(`${terminalSafeJson(body)}\n`);
+  jsonOption(
+    program
+      .command("approve <id>")
+      .description("approve with the current code from your authenticator app")
+      .requiredOption("--code <totp>", "six-digit TOTP code (- reads it from stdin)"),
+  ).action(async (id: string, options: { code: string; json?: boolean }) => {
+    const code = await readSecret({ what: "code", flag: "--code", value: options.code });
+    const path = `/v1/approvals/${encodeURIComponent(id)}/approve`;
+    const { body } = await callApi<DecidedApproval>(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", path, {
+      totp: code,
     });
+    printResult(options, body, describeDecision);
+  });
 
-  program
-    .command("deny <id>")
-    .description("deny, saying why")
-    .requiredOption("--reason <text>", "why the call or token must not happen")
-    .action(async (id: string, options: { reason: string }) => {
-      const path = `/v1/approvals/${encodeURIComponent(id)}/deny`;
-      const { body } = await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", path, {
-        reason: options.reason,
-      });
-      process.stdout.write(`${terminalSafeJson(body)}\n`);
+  jsonOption(
+    program
+      .command("deny <id>")
+      .description("deny, saying why")
+      .requiredOption("--reason <text>", "why the call or token must not happen"),
+  ).action(async (id: string, options: { reason: string; json?: boolean }) => {
+    const path = `/v1/approvals/${encodeURIComponent(id)}/deny`;
+    const { body } = await callApi<DecidedApproval>(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", path, {
+      reason: options.reason,
     });
+    printResult(options, body, describeDecision);
+  });
+}
+
+interface DecidedApproval extends ApprovalLine {
+  status: string;
+  deny_reason?: string | null;
+}
+
+/** The approval after a decision: its state now (a quorum may still wait for others), then what it was for. */
+function describeDecision(approval: DecidedApproval): string {
+  const reason = approval.deny_reason ? `: ${visibleText(approval.deny_reason)}` : "";
+  return `${visibleText(approval.status)}${reason}\n${describe(approval)}`;
 }

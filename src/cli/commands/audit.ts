@@ -3,7 +3,7 @@
 // stored, not what a broker says is stored).
 import type { Command } from "commander";
 import { type AuditRecordView, encodeCursor } from "../../audit/query.ts";
-import type { AuditSealPage } from "../../audit/query-seals.ts";
+import type { AuditSealPage, AuditSealView } from "../../audit/query-seals.ts";
 import { type ChainVerification, verifyAuditChain } from "../../audit/verify-chain.ts";
 import { loadConfig } from "../../config/config.ts";
 import { parseDuration } from "../../scopes/duration.ts";
@@ -63,6 +63,12 @@ export function describeRecord(record: AuditRecordView): string {
     .map((field) => visibleText(String(field)))
     .join("  ");
 }
+
+/** One seal a line: the chain, the run of records it covers, when, and the hash to keep. */
+const describeSeal = (seal: AuditSealView) =>
+  [seal.chain, `seq ${seal.from_seq}..${seal.to_seq}`, `${seal.count} records`, seal.sealed_at, seal.hash]
+    .map((field) => visibleText(String(field ?? "-")))
+    .join("  ");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -145,7 +151,8 @@ export function registerAuditCommands(program: Command): void {
     audit
       .command("export")
       .description("every record (filtered), all chains merged by time, one JSON object per line, for a SIEM")
-      .requiredOption("--jsonl", "JSON Lines (the only format)"),
+      .option("--json", "JSON Lines, one record a line: the only format, with or without the flag")
+      .option("--jsonl", "the same as --json"),
   ).action(async (options: FilterOptions) => {
     const client = apiClientFromEnv("LEASH_HUMAN_KEY");
     let cursor: string | undefined;
@@ -163,12 +170,11 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command("seals")
-    .description(
-      "one chain's seals, one JSON object per line, oldest first: copies to keep outside Redis (LEASH_URL, LEASH_HUMAN_KEY)",
-    )
+    .description("one chain's seals, oldest first: copies to keep outside Redis (LEASH_URL, LEASH_HUMAN_KEY)")
     .option("--chain <chain>", "global or env:<name>", "global")
     .option("--latest", "only the newest seal")
-    .action(async (options: { chain: string; latest?: boolean }) => {
+    .option("--json", "print JSON Lines, one seal a line")
+    .action(async (options: { chain: string; latest?: boolean; json?: boolean }) => {
       const client = apiClientFromEnv("LEASH_HUMAN_KEY");
       let after: string | null = null;
       do {
@@ -180,8 +186,8 @@ export function registerAuditCommands(program: Command): void {
         });
         const page: AuditSealPage = (await callApi<AuditSealPage>(client, "GET", `/v1/audit/seals?${query}`))
           .body;
-        if (page.seals.length > 0)
-          process.stdout.write(`${page.seals.map((seal) => terminalSafeJson(seal)).join("\n")}\n`);
+        const line = (seal: AuditSealView) => (options.json ? terminalSafeJson(seal) : describeSeal(seal));
+        if (page.seals.length > 0) process.stdout.write(`${page.seals.map(line).join("\n")}\n`);
         after = options.latest ? null : page.next_after;
       } while (after);
     });

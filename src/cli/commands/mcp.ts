@@ -8,7 +8,8 @@ import { lintMcpConfig } from "../../mcp/lint.ts";
 import { runStdioGateway } from "../../mcp/stdio.ts";
 import { resolveCredentials } from "../../proxy/credentials.ts";
 import { loadScopeSet } from "../../scopes/load.ts";
-import { terminalSafeJson } from "../../text/visible-text.ts";
+import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
+import { jsonOption, printResult } from "../output.ts";
 
 export function registerMcpCommands(program: Command): void {
   // `leash mcp --config` and `leash mcp lint --config` are different options: the parent's stop at its subcommand.
@@ -98,40 +99,50 @@ export function registerMcpCommands(program: Command): void {
       });
     });
 
-  mcp
-    .command("lint")
-    .description(
-      "check a gateway config against the scopes (environments, action catalogue, resources); exit 1 on any problem",
-    )
-    .requiredOption("--config <file>", "gateway config")
-    .option("--scopes <dir>", "scopes directory (default: $LEASH_SCOPES_DIR or ./scopes)")
-    .action(async (options: { config: string; scopes?: string }) => {
-      const loaded = await loadMcpConfig(options.config);
-      if (!loaded.ok) {
-        for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      const dir = options.scopes ?? process.env.LEASH_SCOPES_DIR ?? "./scopes";
-      const scopes = await loadScopeSet(dir);
-      if (!scopes.ok) {
-        for (const problem of scopes.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      const { problems, notes } = lintMcpConfig(loaded.config, scopes.set);
-      for (const note of notes) process.stdout.write(`note: ${note}\n`);
-      for (const problem of problems) process.stderr.write(`${formatProblem(problem)}\n`);
-      if (problems.length > 0) {
-        process.stderr.write(`${problems.length} problem(s) in ${options.config}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      const tools = loaded.config.upstreams.reduce((n, u) => n + u.tools.size, 0);
+  jsonOption(
+    mcp
+      .command("lint")
+      .description(
+        "check a gateway config against the scopes (environments, action catalogue, resources); exit 1 on any problem",
+      )
+      .requiredOption("--config <file>", "gateway config")
+      .option("--scopes <dir>", "scopes directory (default: $LEASH_SCOPES_DIR or ./scopes)"),
+    "print the result as one JSON object: ok, counts and notes, or every problem",
+  ).action(async (options: { config: string; scopes?: string; json?: boolean }) => {
+    const dir = options.scopes ?? process.env.LEASH_SCOPES_DIR ?? "./scopes";
+    const result = await lintMcpCommand(options.config, dir);
+    process.exitCode = result.ok ? 0 : 1;
+    if (options.json) {
+      printResult(options, { dir, config: options.config, ...result }, () => "");
+      return;
+    }
+    for (const note of result.notes) process.stdout.write(`note: ${visibleText(note)}\n`);
+    for (const problem of result.problems) process.stderr.write(`${visibleText(formatProblem(problem))}\n`);
+    if (result.stage === "lint" && !result.ok)
+      process.stderr.write(`${result.problems.length} problem(s) in ${options.config}\n`);
+    if (result.ok)
       process.stdout.write(
-        `OK ${loaded.config.upstreams.length} upstream(s), ${tools} mapped tool(s), checked against ${dir}\n`,
+        `OK ${result.upstreams} upstream(s), ${result.tools} mapped tool(s), checked against ${dir}\n`,
       );
-    });
+  });
+}
+
+/** Loads the config and the scopes, then lints one against the other; the first stage with problems ends it. */
+async function lintMcpCommand(file: string, dir: string) {
+  const loaded = await loadMcpConfig(file);
+  if (!loaded.ok) return { ok: false, stage: "config", problems: loaded.problems, notes: [] as string[] };
+  const scopes = await loadScopeSet(dir);
+  if (!scopes.ok) return { ok: false, stage: "scopes", problems: scopes.problems, notes: [] as string[] };
+  const { problems, notes } = lintMcpConfig(loaded.config, scopes.set);
+  const tools = loaded.config.upstreams.reduce((n, u) => n + u.tools.size, 0);
+  return {
+    ok: problems.length === 0,
+    stage: "lint",
+    upstreams: loaded.config.upstreams.length,
+    tools,
+    problems,
+    notes,
+  };
 }
 
 function requireBrokerUrl(): string {

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { apiClientFromEnv, callApi } from "../api-client.ts";
+import { jsonOption, printResult, shown } from "../output.ts";
 
 const TARGETS = ["jti", "task", "agent", "scope", "environment"] as const;
 
@@ -25,6 +26,19 @@ const describeLock = (lock: LockLine) =>
     terminalSafeJson(lock.reason),
   ].join("  ");
 
+interface Revocation {
+  revoked: { kind: string; value: string };
+  environments: string[];
+  vault_leases_queued: number;
+  lock?: LockLine;
+}
+
+function describeRevocation(r: Revocation): string {
+  const leases = r.vault_leases_queued === 1 ? "1 Vault lease" : `${r.vault_leases_queued} Vault leases`;
+  const line = `revoked ${shown(r.revoked.kind)} ${shown(r.revoked.value)} in ${shown(r.environments.join(", "))} (${leases} queued for revocation)`;
+  return r.lock ? `${line}\nlocked: ${describeLock(r.lock)}` : line;
+}
+
 export function registerRevokeCommand(program: Command): void {
   const command = program
     .command("revoke")
@@ -34,16 +48,21 @@ export function registerRevokeCommand(program: Command): void {
     .requiredOption("--reason <text>", "why; recorded with the revocation")
     .option("--ttl <duration>", "agent, scope or environment: the lock lapses after this long (e.g. 1h)");
   for (const target of TARGETS) command.option(`--${target} <value>`, `revoke by ${target}`);
-  command.action(async (options: Record<string, string | undefined>) => {
+  jsonOption(command).action(async (options: Record<string, string | undefined>) => {
     const named = TARGETS.filter((target) => options[target] !== undefined);
     if (named.length !== 1) throw new Error(`name exactly one of ${TARGETS.map((t) => `--${t}`).join(", ")}`);
     const target = named[0]!;
-    const { body } = await callApi(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", "/v1/revocations", {
-      [target]: options[target],
-      reason: options.reason,
-      ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
-    });
-    process.stdout.write(`${terminalSafeJson(body)}\n`);
+    const { body } = await callApi<Revocation>(
+      apiClientFromEnv("LEASH_HUMAN_KEY"),
+      "POST",
+      "/v1/revocations",
+      {
+        [target]: options[target],
+        reason: options.reason,
+        ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
+      },
+    );
+    printResult({ json: options.json !== undefined }, body, describeRevocation);
   });
 
   const locks = program
@@ -60,15 +79,16 @@ export function registerRevokeCommand(program: Command): void {
       else if (body.locks.length === 0) process.stdout.write("no lock is in force\n");
       else process.stdout.write(`${body.locks.map(describeLock).join("\n")}\n`);
     });
-  locks
-    .command("remove <id>")
-    .description("lift a lock: minting for its target works again; tokens it revoked stay revoked")
-    .action(async (id: string) => {
-      const { body } = await callApi(
-        apiClientFromEnv("LEASH_HUMAN_KEY"),
-        "DELETE",
-        `/v1/locks/${encodeURIComponent(id)}`,
-      );
-      process.stdout.write(`${terminalSafeJson(body)}\n`);
-    });
+  jsonOption(
+    locks
+      .command("remove <id>")
+      .description("lift a lock: minting for its target works again; tokens it revoked stay revoked"),
+  ).action(async (id: string, options: { json?: boolean }) => {
+    const { body } = await callApi<{ removed: LockLine }>(
+      apiClientFromEnv("LEASH_HUMAN_KEY"),
+      "DELETE",
+      `/v1/locks/${encodeURIComponent(id)}`,
+    );
+    printResult(options, body, (b) => `lifted ${describeLock(b.removed)}`);
+  });
 }

@@ -11,6 +11,7 @@ import { initKeyDirectory, rotateEnvironmentKey } from "../../keys/key-directory
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from "../../keys/signing-key.ts";
 import { createPrincipal } from "../../principals/principals.ts";
 import { connectConfiguredStore } from "../../store/redis/redis-store.ts";
+import { jsonOption, printResult } from "../output.ts";
 
 const FIRST_ADMIN_ID = "admin";
 
@@ -74,90 +75,97 @@ export function registerServeCommands(program: Command): void {
       await broker.close();
     });
 
-  program
-    .command("init")
-    .description(
-      "initialise Redis (generation) and keys, and print the first admin key once; safe to run again",
-    )
-    .action(async () => {
-      const config = loadConfig(process.env, ["LEASH_KEYS_DIR"]);
-      const environments = await environmentsIn(config.LEASH_SCOPES_DIR);
-      const created = await initKeyDirectory(
-        config.LEASH_KEYS_DIR,
-        environments,
-        config.LEASH_SIGNING_ALG,
+  jsonOption(
+    program
+      .command("init")
+      .description(
+        "initialise Redis (generation) and keys, and print the first admin key once; safe to run again",
+      ),
+    "print one JSON document: admin_key (null when already initialised), created_keys, generation",
+  ).action(async (options: { json?: boolean }) => {
+    const config = loadConfig(process.env, ["LEASH_KEYS_DIR"]);
+    const environments = await environmentsIn(config.LEASH_SCOPES_DIR);
+    const created = await initKeyDirectory(
+      config.LEASH_KEYS_DIR,
+      environments,
+      config.LEASH_SIGNING_ALG,
+      systemClock.now(),
+    );
+    for (const kid of created) process.stderr.write(`created signing key ${kid}\n`);
+    const store = await connectConfiguredStore(config);
+    try {
+      const generation = await store.ensureGeneration(newGeneration(), environments);
+      process.stderr.write(`store generation ${generation}\n`);
+      if (await store.getPrincipal(FIRST_ADMIN_ID)) {
+        process.stderr.write(
+          "already initialised: the first admin exists (rotate its key with leash humans rotate-key)\n",
+        );
+        if (options.json)
+          printResult(options, { admin_key: null, created_keys: created, generation }, () => "");
+        return;
+      }
+      const { apiKey, principal } = await createPrincipal(
+        store,
+        { id: FIRST_ADMIN_ID, kind: "human", roles: ["admin"] },
         systemClock.now(),
       );
-      for (const kid of created) process.stderr.write(`created signing key ${kid}\n`);
-      const store = await connectConfiguredStore(config);
-      try {
-        const generation = await store.ensureGeneration(newGeneration(), environments);
-        process.stderr.write(`store generation ${generation}\n`);
-        if (await store.getPrincipal(FIRST_ADMIN_ID)) {
-          process.stderr.write(
-            "already initialised: the first admin exists (rotate its key with leash humans rotate-key)\n",
-          );
-          return;
-        }
-        const { apiKey, principal } = await createPrincipal(
-          store,
-          { id: FIRST_ADMIN_ID, kind: "human", roles: ["admin"] },
-          systemClock.now(),
-        );
-        await store.audit.registerChains(environments);
-        await store.audit.append({
-          entry: principalChangeEntry("create", principal, SYSTEM_ACTOR, systemClock.now()),
-        });
-        process.stdout.write(`${apiKey}\n`);
-        process.stderr.write(
-          "This is the first admin's key (human id admin). It is shown once: store it now.\n",
-        );
-      } finally {
-        await store.close();
-      }
-    });
+      await store.audit.registerChains(environments);
+      await store.audit.append({
+        entry: principalChangeEntry("create", principal, SYSTEM_ACTOR, systemClock.now()),
+      });
+      // In text, the key alone on stdout: `KEY=$(leash init)` is how a script keeps it.
+      printResult(options, { admin_key: apiKey, created_keys: created, generation }, (r) => r.admin_key);
+      process.stderr.write(
+        "This is the first admin's key (human id admin). It is shown once: store it now.\n",
+      );
+    } finally {
+      await store.close();
+    }
+  });
 
   const keys = program.command("keys").description("per-environment signing keys");
-  keys
-    .command("init")
-    .description("create a signing key for every environment that has none")
-    .requiredOption("--dir <dir>", "key directory (LEASH_KEYS_DIR)")
-    .option(
-      "--scopes-dir <dir>",
-      "scope files naming the environments",
-      process.env.LEASH_SCOPES_DIR ?? "scopes",
-    )
-    .option("--alg <alg>", "EdDSA or ES256", "EdDSA")
-    .action(async (options: { dir: string; scopesDir: string; alg: string }) => {
-      const environments = await environmentsIn(options.scopesDir);
-      const created = await initKeyDirectory(
-        options.dir,
-        environments,
-        signingAlgorithm(options.alg),
-        systemClock.now(),
-      );
-      process.stdout.write(
-        created.length > 0 ? `created ${created.join(", ")}\n` : "every environment already has a key\n",
-      );
-    });
-  keys
-    .command("rotate")
-    .description(
-      "make a new active key for one environment; old public keys stay published until their tokens expire",
-    )
-    .requiredOption("--env <env>", "environment")
-    .option("--dir <dir>", "key directory", process.env.LEASH_KEYS_DIR)
-    .option("--alg <alg>", "EdDSA or ES256", "EdDSA")
-    .action(async (options: { env: string; dir?: string; alg: string }) => {
-      if (!options.dir) throw new Error("--dir: required (or set LEASH_KEYS_DIR)");
-      const result = await rotateEnvironmentKey(
-        options.dir,
-        options.env,
-        signingAlgorithm(options.alg),
-        systemClock.now(),
-      );
-      process.stdout.write(`created ${result.created}; retired ${result.retired.join(", ") || "nothing"}\n`);
-      process.stderr.write("Running brokers pick up the new key on SIGHUP or restart.\n");
-      await auditKeyRotation(options.env, result);
-    });
+  jsonOption(
+    keys
+      .command("init")
+      .description("create a signing key for every environment that has none")
+      .requiredOption("--dir <dir>", "key directory (LEASH_KEYS_DIR)")
+      .option(
+        "--scopes-dir <dir>",
+        "scope files naming the environments",
+        process.env.LEASH_SCOPES_DIR ?? "scopes",
+      )
+      .option("--alg <alg>", "EdDSA or ES256", "EdDSA"),
+  ).action(async (options: { dir: string; scopesDir: string; alg: string; json?: boolean }) => {
+    const environments = await environmentsIn(options.scopesDir);
+    const created = await initKeyDirectory(
+      options.dir,
+      environments,
+      signingAlgorithm(options.alg),
+      systemClock.now(),
+    );
+    printResult(options, { created }, (r) =>
+      r.created.length > 0 ? `created ${r.created.join(", ")}` : "every environment already has a key",
+    );
+  });
+  jsonOption(
+    keys
+      .command("rotate")
+      .description(
+        "make a new active key for one environment; old public keys stay published until their tokens expire",
+      )
+      .requiredOption("--env <env>", "environment")
+      .option("--dir <dir>", "key directory", process.env.LEASH_KEYS_DIR)
+      .option("--alg <alg>", "EdDSA or ES256", "EdDSA"),
+  ).action(async (options: { env: string; dir?: string; alg: string; json?: boolean }) => {
+    if (!options.dir) throw new Error("--dir: required (or set LEASH_KEYS_DIR)");
+    const result = await rotateEnvironmentKey(
+      options.dir,
+      options.env,
+      signingAlgorithm(options.alg),
+      systemClock.now(),
+    );
+    printResult(options, result, (r) => `created ${r.created}; retired ${r.retired.join(", ") || "nothing"}`);
+    process.stderr.write("Running brokers pick up the new key on SIGHUP or restart.\n");
+    await auditKeyRotation(options.env, result);
+  });
 }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
+import { tokenFormat } from "../output.ts";
 
 export interface ExchangeOptions {
   intent: string;
@@ -57,15 +58,15 @@ export function registerTokenExchangeCommand(token: Command): void {
     .option("--resources <list>", "comma-separated globs inside the parent's resources", parseList)
     .option("--ttl <duration>", "lifetime, e.g. 5m, never past the parent's expiry")
     .option("--format <format>", "raw (token only), json, or env (export lines for eval)", "raw")
+    .option("--json", "print the answer as one JSON document (the same as --format json)")
     // `leash token` has options of the same names, which commander hands to it: read both levels together.
     .action(async (_own: unknown, command: Command) => {
-      const options = command.optsWithGlobals() as ExchangeOptions & { format: string };
+      const options = command.optsWithGlobals() as ExchangeOptions & { format: string; json?: boolean };
       if (!options.intent) throw new Error("--intent: say what the sub-task is for");
-      if (!["raw", "json", "env"].includes(options.format))
-        throw new Error("--format: expected raw, json or env");
+      const format = tokenFormat(options);
       const body = await exchangeTaskToken(parentFromEnv(), options);
-      if (options.format === "json") process.stdout.write(`${terminalSafeJson(body)}\n`);
-      else if (options.format === "env") {
+      if (format === "json") process.stdout.write(`${terminalSafeJson(body)}\n`);
+      else if (format === "env") {
         process.stdout.write(
           [
             `export LEASH_TOKEN=${shellQuote(body.access_token)}`,

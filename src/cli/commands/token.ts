@@ -3,12 +3,9 @@ import type { Command } from "commander";
 import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
-import {
-  OIDC_PROVIDERS,
-  type OidcProvider,
-  readOidcTokenFile,
-  requestGithubActionsToken,
-} from "../workload-token.ts";
+import { tokenFormat } from "../output.ts";
+import { readSecret } from "../secret-input.ts";
+import { OIDC_PROVIDERS, type OidcProvider, requestGithubActionsToken } from "../workload-token.ts";
 import { registerTokenExchangeCommand } from "./token-exchange.ts";
 
 interface TokenOptions {
@@ -18,7 +15,8 @@ interface TokenOptions {
   ttl?: string;
   actions?: string[];
   resources?: string[];
-  format: "raw" | "json" | "env";
+  format: string;
+  json?: boolean;
   oidcTokenFile?: string;
   oidc?: string;
   oidcAudience?: string;
@@ -33,7 +31,14 @@ async function mintClient(options: TokenOptions): Promise<ApiClientOptions> {
   if (!options.oidcTokenFile && !options.oidc) return apiClientFromEnv("LEASH_AGENT_KEY");
   const url = process.env.LEASH_URL;
   if (!url) throw new Error("LEASH_URL: required, not set (the broker's URL)");
-  if (options.oidcTokenFile) return { url, key: await readOidcTokenFile(options.oidcTokenFile) };
+  if (options.oidcTokenFile) {
+    const key = await readSecret({
+      what: "OIDC token",
+      flag: "--oidc-token-file",
+      file: options.oidcTokenFile,
+    });
+    return { url, key };
+  }
   if (!OIDC_PROVIDERS.includes(options.oidc as OidcProvider)) {
     throw new Error(`--oidc: expected ${OIDC_PROVIDERS.join(" or ")}, got ${JSON.stringify(options.oidc)}`);
   }
@@ -55,9 +60,10 @@ export function registerTokenCommand(program: Command): void {
     .option("--actions <list>", "comma-separated subset of the scope's actions", parseList)
     .option("--resources <list>", "comma-separated subset of the scope's resources", parseList)
     .option("--format <format>", "raw (token only), json, or env (export lines for eval)", "raw")
+    .option("--json", "print the answer as one JSON document (the same as --format json)")
     .option(
       "--oidc-token-file <file>",
-      "authenticate with this workload OIDC token (e.g. Kubernetes') instead of LEASH_AGENT_KEY",
+      "authenticate with the workload OIDC token in this file (e.g. Kubernetes'; - for stdin) instead of LEASH_AGENT_KEY",
     )
     .option(
       "--oidc <provider>",
@@ -67,8 +73,7 @@ export function registerTokenCommand(program: Command): void {
     .action(async (options: TokenOptions) => {
       if (!options.scope) throw new Error("--scope: required (the scope id, e.g. staging-fix)");
       if (!options.intent) throw new Error("--intent: required (what the task is for)");
-      if (!["raw", "json", "env"].includes(options.format))
-        throw new Error("--format: expected raw, json or env");
+      const format = tokenFormat(options);
       const client = await mintClient(options);
       const { status, body } = await callApi<Record<string, unknown>>(client, "POST", "/v1/tokens", {
         scope: options.scope,
@@ -80,14 +85,14 @@ export function registerTokenCommand(program: Command): void {
       if (status === 202) {
         const requestId = visibleText(String(body.request_id));
         process.stderr.write(`issuance needs approval: request ${requestId} is pending\n`);
-        process.stdout.write(options.format === "json" ? `${terminalSafeJson(body)}\n` : `${requestId}\n`);
+        process.stdout.write(format === "json" ? `${terminalSafeJson(body)}\n` : `${requestId}\n`);
         process.exitCode = 3;
         return;
       }
       const task = body.task as { id: string };
       const granted = body.granted as { environment: string; jti: string };
-      if (options.format === "json") process.stdout.write(`${terminalSafeJson(body)}\n`);
-      else if (options.format === "env") {
+      if (format === "json") process.stdout.write(`${terminalSafeJson(body)}\n`);
+      else if (format === "env") {
         process.stdout.write(
           [
             `export LEASH_TOKEN=${shellQuote(String(body.token))}`,
