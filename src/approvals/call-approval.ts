@@ -3,7 +3,6 @@ import { agentActor, recordApprovalEvent, SYSTEM_ACTOR } from "../audit/audit-tr
 import type { BrokerContext } from "../context/broker-context.ts";
 import type { Scope } from "../scopes/schema.ts";
 import {
-  APPROVAL_RECORD_TTL_MS,
   APPROVAL_TTL_MS,
   type ApprovalRule,
   type CallApproval,
@@ -11,6 +10,7 @@ import {
   effectiveStatus,
 } from "../store/approval-record.ts";
 import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
+import { openApproval } from "./open-approval.ts";
 import { newApprovalId, updateApproval } from "./records.ts";
 
 export interface CallToApprove {
@@ -95,7 +95,13 @@ export async function requestCallApproval(
         requestHash: call.requestHash ?? "",
         ...chain,
       };
-      await context.store.approvals.create(approval, APPROVAL_RECORD_TTL_MS);
+      try {
+        await openApproval(context, approval);
+      } catch (error) {
+        // Not opened (a limit is full): the call may be asked for again once there is room.
+        await context.store.approvals.unbind(binding, candidate);
+        throw error;
+      }
       await recordApprovalEvent(context, "approval.requested", approval, agentActor(claims.client_id));
       context.approvalEvents.emit("approval.requested", approval);
       return { reason: "approval_required", approvalId: candidate };

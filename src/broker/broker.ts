@@ -42,6 +42,7 @@ export interface BrokerParts {
   vault?: VaultCredentialsClient;
   credentialsWithoutVault?: BrokerContext["credentialsWithoutVault"];
   totpLimit?: BrokerContext["totpLimit"];
+  pendingApprovalLimit?: BrokerContext["pendingApprovalLimit"];
   maxDelegationDepth?: number;
   leaseRevokerOptions?: LeaseRevokerOptions;
   /** LEASH_AUDIT_SEAL_INTERVAL_MS and LEASH_AUDIT_RETENTION (leash serve); defaults otherwise. */

@@ -61,6 +61,10 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     credentialsWithoutVault: config.LEASH_CREDENTIALS_WITHOUT_VAULT,
     totpLimit: { maxFailures: config.LEASH_TOTP_MAX_FAILURES, windowMs: config.LEASH_TOTP_WINDOW },
     maxDelegationDepth: config.LEASH_MAX_DELEGATION_DEPTH,
+    pendingApprovalLimit: {
+      perTask: config.LEASH_MAX_PENDING_APPROVALS_PER_TASK,
+      perAgent: config.LEASH_MAX_PENDING_APPROVALS_PER_AGENT,
+    },
     auditSealerOptions: {
       intervalMs: config.LEASH_AUDIT_SEAL_INTERVAL_MS,
       retentionMs: config.LEASH_AUDIT_RETENTION,

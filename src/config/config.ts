@@ -149,6 +149,12 @@ const configSchema = z.object({
       }
       return ms;
     }),
+  /**
+   * Approvals that may wait for a human at once, per task and per agent; past either, asking for another is
+   * `429 too_many_pending_approvals` (with Retry-After) until one is decided or expires.
+   */
+  LEASH_MAX_PENDING_APPROVALS_PER_TASK: z.coerce.number().int().min(1).max(10_000).default(20),
+  LEASH_MAX_PENDING_APPROVALS_PER_AGENT: z.coerce.number().int().min(1).max(100_000).default(50),
   /** How many token exchanges deep a sub-agent chain may go (a child of a child of a child is 3). */
   LEASH_MAX_DELEGATION_DEPTH: z.coerce.number().int().min(1).max(16).default(3),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),

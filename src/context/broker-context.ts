@@ -41,6 +41,8 @@ export interface BrokerContext {
   credentialsWithoutVault?: "refuse" | "omit";
   /** Wrong TOTP codes allowed per human per window before every code is refused (default 5 per 5 minutes). */
   totpLimit?: TotpAttemptLimit;
+  /** Approvals that may wait for a human at once per task and per agent (default 20 and 50). */
+  pendingApprovalLimit?: { perTask: number; perAgent: number };
   /** How many token exchanges deep a delegation chain may go (LEASH_MAX_DELEGATION_DEPTH); default 3. */
   maxDelegationDepth?: number;
 }

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { badRequest } from "../errors/leash-error.ts";
+import { badRequest, LeashError } from "../errors/leash-error.ts";
 import { isCanonicalResource } from "../scopes/glob-containment.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";
 import { resourceNotCanonical } from "../scopes/resource-name.ts";
@@ -269,7 +269,17 @@ export async function authorize(
       return { allow: false, reason, ...about };
     }
   }
-  const pending = await requestCallApproval(context, claims, call, callApprovalRule(scope, input.action));
+  const pending = await requestCallApproval(
+    context,
+    claims,
+    call,
+    callApprovalRule(scope, input.action),
+  ).catch(async (error: unknown) => {
+    // Too many approvals already wait for this task or agent: the call is refused (429), and recorded as such.
+    if (error instanceof LeashError && error.status === 429)
+      await recordDecision(context, { ...entry, decision: "deny", reason: error.code });
+    throw error;
+  });
   await recordDecision(context, {
     ...entry,
     approval: pending.approvalId,

@@ -1,16 +1,12 @@
 // Issuance approval: a sensitive scope's token is minted only after a human approves, and handed over exactly once.
 
+import { openApproval } from "../approvals/open-approval.ts";
 import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
 import { agentActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { forbidden } from "../errors/leash-error.ts";
 import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
-import {
-  APPROVAL_RECORD_TTL_MS,
-  APPROVAL_TTL_MS,
-  effectiveStatus,
-  type IssueApproval,
-} from "../store/approval-record.ts";
+import { APPROVAL_TTL_MS, effectiveStatus, type IssueApproval } from "../store/approval-record.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
 import {
@@ -48,7 +44,7 @@ export async function requestIssueApproval(
     expiresAt: nowMs + APPROVAL_TTL_MS,
     request,
   };
-  await context.store.approvals.create(approval, APPROVAL_RECORD_TTL_MS);
+  await openApproval(context, approval);
   await recordApprovalEvent(context, "approval.requested", approval, agentActor(agent.id), origin);
   context.approvalEvents.emit("approval.requested", approval);
   return approval.id;

@@ -60,6 +60,12 @@ export class BrokerMetrics {
     labelNames: ["event"] as const,
     registers: [this.registry],
   });
+  readonly approvalsRefused = new Counter({
+    name: "leash_approvals_refused_total",
+    help: "Approvals not opened because the task's or the agent's pending approvals were at their limit (429 too_many_pending_approvals)",
+    labelNames: ["limit"] as const,
+    registers: [this.registry],
+  });
   readonly totpFailures = new Counter({
     name: "leash_totp_failures_total",
     help: "TOTP codes refused as wrong (invalid, malformed, replayed); each also an audit record",

@@ -5,8 +5,12 @@
 import type { Approval } from "./approval-record.ts";
 
 export interface ApprovalStore {
-  /** Stores a new approval (never overwrites) and lists it as pending. */
-  create(approval: Approval, ttlMs: number): Promise<void>;
+  /**
+   * Stores a new approval (never overwrites) and lists it as pending, also under its agent and its task (until it
+   * leaves `pending` or its `expiresAt` passes). With a `limit`, refuses instead when the agent's or the task's
+   * pending approvals already fill it, atomically, so concurrent requests on any number of processes never exceed it.
+   */
+  create(approval: Approval, ttlMs: number, limit?: PendingApprovalLimit): Promise<PendingApprovalCreation>;
   get(id: string): Promise<Approval | null>;
   /** Replaces the record if its stored version is `next.version - 1`; false when someone else changed it first. */
   replace(next: Approval): Promise<boolean>;
@@ -40,6 +44,25 @@ export interface ApprovalStore {
   ): Promise<TotpAttemptEnd>;
 }
 
+/** How many approvals may wait for a human at once, per task (of one agent) and per agent. */
+export interface PendingApprovalLimit {
+  perTask: number;
+  perAgent: number;
+  /** The caller's time: approvals whose `expiresAt` is past it no longer count. */
+  nowMs: number;
+}
+
+export type PendingApprovalCreation =
+  | { created: true }
+  | {
+      created: false;
+      /** Which limit is full. */
+      full: "task" | "agent";
+      pending: number;
+      /** Until the oldest of those pending approvals expires (sooner if a human decides one). */
+      retryAfterMs: number;
+    };
+
 /** How many wrong codes a human may send per window before every code is refused until the window passes. */
 export interface TotpAttemptLimit {
   maxFailures: number;
@@ -64,6 +87,10 @@ export interface TotpAttemptEnd {
 export const approvalKeys = {
   approval: (id: string) => `leash:{approvals}:approval:${id}`,
   pending: "leash:{approvals}:pending",
+  /** Pending approvals of one agent and of one agent's task, scored by their expiry (what the limits count). */
+  pendingOfAgent: (agent: string) => `leash:{approvals}:pending-of:agent:${agent}`,
+  pendingOfTask: (agent: string, task: string) =>
+    `leash:{approvals}:pending-of:task:${JSON.stringify([agent, task])}`,
   binding: (binding: string) => `leash:approval-binding:${binding}`,
   totpStep: (humanId: string, step: number) => `leash:totp-used:${humanId}:${step}`,
   enrolmentUsed: (tokenHash: string) => `leash:enrolment-used:${tokenHash}`,

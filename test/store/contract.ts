@@ -737,6 +737,100 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         });
       });
 
+      describe("pending limits", () => {
+        const pendingFor = (
+          id: string,
+          task: string,
+          agent = "agent-1",
+          expiresAt = clock.now() + MINUTE,
+        ) => ({
+          ...approval,
+          id,
+          task,
+          agent,
+          createdAt: clock.now(),
+          expiresAt,
+        });
+        const limit = () => ({ perTask: 2, perAgent: 3, nowMs: clock.now() });
+
+        it("refuses past the task's and then the agent's limit, naming which, with the time until room", async () => {
+          expect(
+            await store.approvals.create(pendingFor("apr_t1a0000000000000", "t1"), MINUTE, limit()),
+          ).toEqual({
+            created: true,
+          });
+          await store.approvals.create(pendingFor("apr_t1b0000000000000", "t1"), MINUTE, limit());
+          const taskFull = await store.approvals.create(
+            pendingFor("apr_t1c0000000000000", "t1"),
+            MINUTE,
+            limit(),
+          );
+          expect(taskFull).toMatchObject({ created: false, full: "task", pending: 2 });
+          expect(taskFull.created === false && taskFull.retryAfterMs).toBeGreaterThan(0);
+          expect(taskFull.created === false && taskFull.retryAfterMs).toBeLessThanOrEqual(MINUTE);
+          expect(await store.approvals.get("apr_t1c0000000000000")).toBeNull();
+          // Another task of the same agent has room until the agent's limit.
+          await store.approvals.create(pendingFor("apr_t2a0000000000000", "t2"), MINUTE, limit());
+          const agentFull = await store.approvals.create(
+            pendingFor("apr_t3a0000000000000", "t3"),
+            MINUTE,
+            limit(),
+          );
+          expect(agentFull).toMatchObject({ created: false, full: "agent", pending: 3 });
+          // The same task id of another agent is another task.
+          expect(
+            (
+              await store.approvals.create(
+                pendingFor("apr_o1a0000000000000", "t1", "agent-2"),
+                MINUTE,
+                limit(),
+              )
+            ).created,
+          ).toBe(true);
+          // Without a limit nothing is refused (records written by other means).
+          expect(
+            (await store.approvals.create(pendingFor("apr_free000000000000", "t1"), MINUTE)).created,
+          ).toBe(true);
+        });
+
+        it("a decided approval frees its place at once; an expired one once its expiry passes", async () => {
+          const first = pendingFor("apr_d1a0000000000000", "d1");
+          await store.approvals.create(first, MINUTE, limit());
+          await store.approvals.create(
+            pendingFor("apr_d1b0000000000000", "d1", "agent-1", clock.now() + 300),
+            MINUTE,
+            limit(),
+          );
+          expect(
+            (await store.approvals.create(pendingFor("apr_d1c0000000000000", "d1"), MINUTE, limit())).created,
+          ).toBe(false);
+          expect(await store.approvals.replace({ ...first, version: 2, status: "denied" })).toBe(true);
+          expect(
+            (await store.approvals.create(pendingFor("apr_d1c0000000000000", "d1"), MINUTE, limit())).created,
+          ).toBe(true);
+          expect(
+            (await store.approvals.create(pendingFor("apr_d1d0000000000000", "d1"), MINUTE, limit())).created,
+          ).toBe(false);
+          clock.advance(301);
+          expect(
+            (await store.approvals.create(pendingFor("apr_d1d0000000000000", "d1"), MINUTE, limit())).created,
+          ).toBe(true);
+        });
+
+        it("concurrent requests never open more than the limit", async () => {
+          const results = await Promise.all(
+            Array.from({ length: 30 }, (_, i) =>
+              store.approvals.create(pendingFor(`apr_race${String(i).padStart(12, "0")}`, "race"), MINUTE, {
+                perTask: 7,
+                perAgent: 100,
+                nowMs: clock.now(),
+              }),
+            ),
+          );
+          expect(results.filter((r) => r.created)).toHaveLength(7);
+        });
+      });
+
       it("forgets an approval after its ttl", async () => {
         await store.approvals.create(approval, 300);
         await elapse(450);

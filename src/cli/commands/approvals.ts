@@ -1,7 +1,7 @@
 // `leash approvals`, `leash approve ID --code`, `leash deny ID --reason`: deciding from a terminal (LEASH_HUMAN_KEY).
 import type { Command } from "commander";
 import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
-import { apiClientFromEnv, callApi } from "../api-client.ts";
+import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
 import { jsonOption, printResult } from "../output.ts";
 import { readSecret } from "../secret-input.ts";
 
@@ -33,17 +33,30 @@ function describe(approval: ApprovalLine): string {
   ].join("\n");
 }
 
+/** Every page of GET /v1/approvals, oldest first. */
+async function allPendingApprovals(client: ApiClientOptions): Promise<ApprovalLine[]> {
+  const approvals: ApprovalLine[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: "200", ...(cursor ? { cursor } : {}) });
+    const { body } = await callApi<{ approvals: ApprovalLine[]; next_cursor?: string }>(
+      client,
+      "GET",
+      `/v1/approvals?${query}`,
+    );
+    approvals.push(...body.approvals);
+    cursor = body.next_cursor;
+  } while (cursor);
+  return approvals;
+}
+
 export function registerApprovalCommands(program: Command): void {
   program
     .command("approvals")
     .description("list the pending approvals you can decide (LEASH_URL, LEASH_HUMAN_KEY)")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }) => {
-      const { body } = await callApi<{ approvals: ApprovalLine[] }>(
-        apiClientFromEnv("LEASH_HUMAN_KEY"),
-        "GET",
-        "/v1/approvals",
-      );
+      const body = { approvals: await allPendingApprovals(apiClientFromEnv("LEASH_HUMAN_KEY")) };
       if (options.json) process.stdout.write(`${terminalSafeJson(body)}\n`);
       else if (body.approvals.length === 0) process.stdout.write("nothing is waiting for you\n");
       else process.stdout.write(`${body.approvals.map(describe).join("\n")}\n`);

@@ -22,6 +22,8 @@ const WATCH_WAIT_SECONDS = 25;
 const RETRY_MS = { first: 1000, max: 30_000 };
 /** Under this much time left, the countdown is shown as urgent. */
 const URGENT_MS = 60_000;
+/** Pages of pending approvals read per refresh (200 each); leash's per-agent limits keep the list far below this. */
+const MAX_PAGES = 50;
 
 const COMMAND_PREFIX = "command: ";
 const isCommand = (approval) => approval.kind === "call" && approval.action === "command:run";
@@ -343,12 +345,24 @@ export function createApprovalsView(shell) {
     return { added, gone };
   }
 
+  /** Every page of GET /v1/approvals, oldest first (a page holds at most 200; the pages are bounded too). */
+  async function allPending() {
+    const approvals = [];
+    let cursor;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const data = await callApi("GET", `/v1/approvals${query({ limit: 200, cursor })}`);
+      if (Array.isArray(data?.approvals)) approvals.push(...data.approvals);
+      cursor = typeof data?.next_cursor === "string" ? data.next_cursor : undefined;
+      if (!cursor) break;
+    }
+    return approvals;
+  }
+
   async function refresh() {
     if (refreshing) return refreshing;
     refreshing = (async () => {
       try {
-        const data = await callApi("GET", "/v1/approvals");
-        const { added, gone } = render(Array.isArray(data?.approvals) ? data.approvals : []);
+        const { added, gone } = render(await allPending());
         ui.refreshed.textContent = `Up to date at ${new Date().toLocaleTimeString()}; changes show up as they happen.`;
         if (errorFromRefresh) shell.clearError();
         errorFromRefresh = false;

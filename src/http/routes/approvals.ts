@@ -5,6 +5,7 @@ import { briefApproval } from "../../approvals/briefing.ts";
 import { requestCommandApproval } from "../../approvals/command-approval.ts";
 import { approve, approverGroups, deny, listPendingFor, withdrawApproval } from "../../approvals/decide.ts";
 import { MAX_CHANGES_WAIT_SECONDS, waitForPendingChange } from "../../approvals/pending-changes.ts";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pendingPage } from "../../approvals/pending-page.ts";
 import { approvalView, loadApproval } from "../../approvals/records.ts";
 import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
 import { agentActor, humanActor } from "../../audit/audit-trail.ts";
@@ -18,6 +19,23 @@ import type { Approval } from "../../store/approval-record.ts";
 import { authenticateHuman, requireRequestCaller } from "../auth.ts";
 import { issuedTokenBody } from "./tokens.ts";
 
+const pageQuery = z
+  .object({
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PAGE_SIZE)
+      .default(DEFAULT_PAGE_SIZE)
+      .meta({ description: `approvals per page (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE})` }),
+    cursor: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .meta({ description: "the previous page's next_cursor; absent for the first page" }),
+  })
+  .strict();
 const idParams = z.object({ id: z.string().min(1).max(128) });
 const changesQuery = z
   .object({
@@ -92,15 +110,19 @@ export const approvalRoutes =
         schema: {
           tags,
           summary:
-            "Pending approvals this approver can decide, each with what is at risk (environment_protected, destructive), the agent's owner, expires_in_ms and the task's recent_decisions",
+            "Pending approvals this approver can decide, oldest first, each with what is at risk (environment_protected, destructive), the agent's owner, expires_in_ms and the task's recent_decisions; paged: pass `next_cursor` back as `cursor` while it is present",
+          querystring: pageQuery,
         },
       },
       async (request) => {
         const human = await authenticateHuman(context, request);
         const nowMs = context.clock.now();
-        const pending = await listPendingFor(context, human);
+        const page = pendingPage(await listPendingFor(context, human), request.query);
         return {
-          approvals: await Promise.all(pending.map((approval) => briefApproval(context, approval, nowMs))),
+          approvals: await Promise.all(
+            page.approvals.map((approval) => briefApproval(context, approval, nowMs)),
+          ),
+          ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
         };
       },
     );

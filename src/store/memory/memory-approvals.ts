@@ -2,23 +2,59 @@
 
 import type { Clock } from "../../clock/clock.ts";
 import type { Approval } from "../approval-record.ts";
-import type { ApprovalStore, TotpAttemptEnd, TotpAttemptLimit, TotpAttemptStart } from "../approvals.ts";
+import type {
+  ApprovalStore,
+  PendingApprovalCreation,
+  PendingApprovalLimit,
+  TotpAttemptEnd,
+  TotpAttemptLimit,
+  TotpAttemptStart,
+} from "../approvals.ts";
 
 interface Expiring {
   value: string;
   expiresAt: number;
 }
 
+const taskKey = (approval: Approval) => JSON.stringify([approval.agent, approval.task]);
+
 export class MemoryApprovals implements ApprovalStore {
   private readonly entries = new Map<string, Expiring>();
   private readonly pending = new Map<string, number>();
+  /** Pending approval ids → expiresAt, by agent and by the agent's task (what the pending limits count). */
+  private readonly pendingOfAgent = new Map<string, Map<string, number>>();
+  private readonly pendingOfTask = new Map<string, Map<string, number>>();
 
   constructor(private readonly clock: Clock) {}
 
-  async create(approval: Approval, ttlMs: number): Promise<void> {
+  async create(
+    approval: Approval,
+    ttlMs: number,
+    limit?: PendingApprovalLimit,
+  ): Promise<PendingApprovalCreation> {
     if (this.read(`approval:${approval.id}`) !== null) throw new Error(`approval ${approval.id} exists`);
+    const nowMs = limit?.nowMs ?? approval.createdAt;
+    const sets = { task: taskKey(approval), agent: approval.agent };
+    const counted = [
+      { full: "task" as const, of: this.pendingOfTask, key: sets.task, max: limit?.perTask ?? 0 },
+      { full: "agent" as const, of: this.pendingOfAgent, key: sets.agent, max: limit?.perAgent ?? 0 },
+    ];
+    for (const { full, of, key, max } of counted) {
+      const pending = of.get(key) ?? new Map<string, number>();
+      for (const [id, expiresAt] of pending) if (expiresAt <= nowMs) pending.delete(id);
+      if (max > 0 && pending.size >= max) {
+        const oldest = Math.min(...pending.values());
+        return { created: false, full, pending: pending.size, retryAfterMs: Math.max(1, oldest - nowMs) };
+      }
+    }
     this.write(`approval:${approval.id}`, JSON.stringify(approval), ttlMs);
     this.pending.set(approval.id, approval.createdAt);
+    for (const { of, key } of counted) {
+      const pending = of.get(key) ?? new Map<string, number>();
+      pending.set(approval.id, approval.expiresAt);
+      of.set(key, pending);
+    }
+    return { created: true };
   }
 
   async get(id: string): Promise<Approval | null> {
@@ -33,7 +69,11 @@ export class MemoryApprovals implements ApprovalStore {
     if (!entry || current === null || (JSON.parse(current) as Approval).version !== next.version - 1)
       return false;
     entry.value = JSON.stringify(next);
-    if (next.status !== "pending") this.pending.delete(next.id);
+    if (next.status !== "pending") {
+      this.pending.delete(next.id);
+      this.pendingOfTask.get(taskKey(next))?.delete(next.id);
+      this.pendingOfAgent.get(next.agent)?.delete(next.id);
+    }
     return true;
   }
 

@@ -3,6 +3,8 @@ import type { Approval } from "../approval-record.ts";
 import {
   type ApprovalStore,
   approvalKeys,
+  type PendingApprovalCreation,
+  type PendingApprovalLimit,
   type TotpAttemptEnd,
   type TotpAttemptLimit,
   type TotpAttemptStart,
@@ -12,14 +14,47 @@ import type { RedisClient } from "./redis-client.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
 import { DELETE_IF_VALUE_LUA } from "./scripts.ts";
 
-/** KEYS: approval, pending index. ARGV: expected version, new JSON, new status, id. Keeps the record's TTL. */
+/**
+ * KEYS: approval, pending index, the agent's pending, the task's pending. ARGV: expected version, new JSON, new
+ * status, id. Keeps the record's TTL.
+ */
 const REPLACE_IF_VERSION_LUA = `
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
 if cjson.decode(current).version ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
-if ARGV[3] ~= 'pending' then redis.call('ZREM', KEYS[2], ARGV[4]) end
+if ARGV[3] ~= 'pending' then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  redis.call('ZREM', KEYS[3], ARGV[4])
+  redis.call('ZREM', KEYS[4], ARGV[4])
+end
 return 1
+`;
+
+/**
+ * KEYS: approval, pending index, the agent's pending, the task's pending. ARGV: JSON, record ttl ms, createdAt,
+ * id, expiresAt, now, per-task limit, per-agent limit (0: none). Returns {1} when created, {-1} when the id exists,
+ * {0, 'task'|'agent', pending, ms until the oldest of them expires} when a limit is full.
+ */
+const CREATE_WITHIN_LIMIT_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return {-1} end
+local now = tonumber(ARGV[6])
+local limits = {{KEYS[4], tonumber(ARGV[7]), 'task'}, {KEYS[3], tonumber(ARGV[8]), 'agent'}}
+for _, limit in ipairs(limits) do
+  redis.call('ZREMRANGEBYSCORE', limit[1], '-inf', now)
+  local pending = redis.call('ZCARD', limit[1])
+  if limit[2] > 0 and pending >= limit[2] then
+    local oldest = redis.call('ZRANGE', limit[1], 0, 0, 'WITHSCORES')
+    return {0, limit[3], pending, math.max(1, tonumber(oldest[2]) - now)}
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+for _, key in ipairs({KEYS[3], KEYS[4]}) do
+  redis.call('ZADD', key, ARGV[5], ARGV[4])
+  if redis.call('PTTL', key) < tonumber(ARGV[2]) then redis.call('PEXPIRE', key, ARGV[2]) end
+end
+return {1}
 `;
 
 /** KEYS: attempts, lock. ARGV: max failures, window ms. Returns {1, 0} when charged, {0, ms left} when refused. */
@@ -61,6 +96,14 @@ end
 return {n, 0, 0, 0}
 `;
 
+/** The record, the pending index, and the agent's and the task's pending sets: one slot (`{approvals}`). */
+const approvalIndexKeys = (approval: Approval) => [
+  approvalKeys.approval(approval.id),
+  approvalKeys.pending,
+  approvalKeys.pendingOfAgent(approval.agent),
+  approvalKeys.pendingOfTask(approval.agent, approval.task),
+];
+
 const ms = (value: number) => Math.max(1, Math.ceil(value));
 
 export class RedisApprovals implements ApprovalStore {
@@ -70,17 +113,23 @@ export class RedisApprovals implements ApprovalStore {
     private readonly replicationWait: ReplicationWait = NO_REPLICATION_WAIT,
   ) {}
 
-  create(approval: Approval, ttlMs: number): Promise<void> {
+  create(approval: Approval, ttlMs: number, limit?: PendingApprovalLimit): Promise<PendingApprovalCreation> {
     return failClosed(async () => {
-      const created = await this.client.set(
-        approvalKeys.approval(approval.id),
+      const [created, full, pending, retryAfterMs] = (await this.client.eval(
+        CREATE_WITHIN_LIMIT_LUA,
+        4,
+        ...approvalIndexKeys(approval),
         JSON.stringify(approval),
-        "PX",
-        ms(ttlMs),
-        "NX",
-      );
-      if (created !== "OK") throw new Error(`approval ${approval.id} exists`);
-      await this.client.zadd(approvalKeys.pending, approval.createdAt, approval.id);
+        String(ms(ttlMs)),
+        String(approval.createdAt),
+        approval.id,
+        String(approval.expiresAt),
+        String(limit?.nowMs ?? approval.createdAt),
+        String(limit?.perTask ?? 0),
+        String(limit?.perAgent ?? 0),
+      )) as [number, "task" | "agent", number, number];
+      if (created === -1) throw new Error(`approval ${approval.id} exists`);
+      return created === 1 ? { created: true } : { created: false, full, pending, retryAfterMs };
     });
   }
 
@@ -96,9 +145,8 @@ export class RedisApprovals implements ApprovalStore {
       const [replaced] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
         pipeline.eval(
           REPLACE_IF_VERSION_LUA,
-          2,
-          approvalKeys.approval(next.id),
-          approvalKeys.pending,
+          4,
+          ...approvalIndexKeys(next),
           String(next.version - 1),
           JSON.stringify(next),
           next.status,
