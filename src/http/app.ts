@@ -15,9 +15,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { Logger } from "pino";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { StoreUnavailableError } from "../errors/leash-error.ts";
+import { problem } from "../errors/problem.ts";
 import { accessLogger } from "../log/logger.ts";
 import { documentResponses } from "./openapi.ts";
-import { problem, sendProblem, toProblem } from "./problem.ts";
+import { sendProblem, toProblem } from "./problem.ts";
 import { adminRoutes, type ReloadScopes } from "./routes/admin.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { auditRoutes } from "./routes/audit.ts";

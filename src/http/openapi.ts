@@ -2,7 +2,7 @@
 //
 // The error and success entries are added by the swagger transform only: they document, they do not serialize.
 // (fastify-type-provider-zod serializes a response that has a schema by parsing it with zod, a cost on every reply
-// that would fall on the hot authorize route; problem bodies are built in one place, src/http/problem.ts.)
+// that would fall on the hot authorize route; problem bodies are built in one place, src/errors/problem.ts.)
 import type { FastifySchema } from "fastify";
 import { jsonSchemaTransform } from "fastify-type-provider-zod";
 

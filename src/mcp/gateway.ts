@@ -7,7 +7,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import type { Clock } from "../clock/clock.ts";
 import { LeashError } from "../errors/leash-error.ts";
-import { problem } from "../http/problem.ts";
+import { problem } from "../errors/problem.ts";
 import { BrokerClient, BrokerUnavailableError } from "../proxy/broker-client.ts";
 import { bearerToken } from "../proxy/headers.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";

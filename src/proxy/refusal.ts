@@ -1,6 +1,6 @@
 // What the agent gets when the proxy does not forward: problem+json, or a GraphQL `errors` body for GraphQL clients.
 import type { ServerResponse } from "node:http";
-import { problem } from "../http/problem.ts";
+import { problem } from "../errors/problem.ts";
 import type { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 
 export interface Refusal {
