@@ -1,7 +1,7 @@
 // Configuration from environment variables, validated once at start into one typed object.
 import { z } from "zod";
-import { SIGNING_ALGORITHMS } from "../keys/signing-key.ts";
 import { parseDuration } from "../scopes/duration.ts";
+import { SIGNING_ALGORITHMS } from "./signing-algorithms.ts";
 
 /** `host:port,host:port` (IPv6 hosts in brackets) → addresses; every bad entry is named. */
 const hostPortList = z.string().transform((value, ctx) => {

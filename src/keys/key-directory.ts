@@ -1,12 +1,12 @@
 // Private keys on disk: `<dir>/<env>/<kid>.json`, one JWK file per key, mode 0600, refused when group/world readable.
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { SigningAlgorithm } from "../config/signing-algorithms.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { EnvironmentKeyRing, KeyRings } from "./key-ring.ts";
 import {
   fromStoredKey,
   generateSigningKey,
-  type SigningAlgorithm,
   type SigningKey,
   storedKeySchema,
   toStoredKey,

@@ -2,9 +2,7 @@
 import { KeyObject, randomBytes } from "node:crypto";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import { z } from "zod";
-
-export const SIGNING_ALGORITHMS = ["EdDSA", "ES256"] as const;
-export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from "../config/signing-algorithms.ts";
 
 export interface SigningKey {
   kid: string;

@@ -1,7 +1,7 @@
 // Compact JWS signing with node:crypto's synchronous sign: the bytes jose's SignJWT makes, at a third of its cost.
 import { type KeyObject, sign } from "node:crypto";
+import type { SigningAlgorithm } from "../config/signing-algorithms.ts";
 import { LeashError } from "../errors/leash-error.ts";
-import type { SigningAlgorithm } from "../keys/signing-key.ts";
 
 export interface JwsProtectedHeader {
   alg: SigningAlgorithm;

@@ -1,10 +1,10 @@
 import { base64url, decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { SigningAlgorithm } from "../../src/config/signing-algorithms.ts";
 import { LeashError } from "../../src/errors/leash-error.ts";
 import {
   fromStoredKey,
   generateSigningKey,
-  type SigningAlgorithm,
   type SigningKey,
   toStoredKey,
 } from "../../src/keys/signing-key.ts";
