@@ -7,7 +7,8 @@ import { LeashError, StoreUnavailableError } from "../errors/leash-error.ts";
 import type { Approval } from "../store/approval-record.ts";
 import type { AuditLog } from "../store/audit.ts";
 import type { AuditEntry, AuditEvent, AuditOrigin } from "../store/audit-record.ts";
-import type { Lock, PrincipalKind, RevocationTarget } from "../store/store.ts";
+import type { Lock } from "../store/store.ts";
+import type { PrincipalKind, RevocationTarget } from "../store/targets.ts";
 import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
 
 export const agentActor = (id: string) => `agent:${id}`;

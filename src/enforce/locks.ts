@@ -7,7 +7,8 @@ import { humanActor, lockEntry } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { forbidden, notFound } from "../errors/leash-error.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
-import type { Lock, LockTarget } from "../store/store.ts";
+import type { Lock } from "../store/store.ts";
+import type { LockTarget } from "../store/targets.ts";
 import { randomBase64url } from "../tokens/random-id.ts";
 import { type RevocationResult, revocationEnvironments, revoke } from "./revoke.ts";
 

@@ -4,7 +4,8 @@ import type { BrokerContext } from "../context/broker-context.ts";
 import { notFound } from "../errors/leash-error.ts";
 import { setPrincipalDisabled } from "../principals/principals.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
-import type { Principal, PrincipalKind, RevocationTarget } from "../store/store.ts";
+import type { Principal } from "../store/store.ts";
+import type { PrincipalKind, RevocationTarget } from "../store/targets.ts";
 
 /** Markers outlive every token they could cover: the longest environment max_ttl plus clock-skew slack. */
 const SKEW_SLACK_MS = 60_000;

@@ -1,6 +1,6 @@
 // API keys: `lsk_…` for agents, `lsh_…` for humans. Shown once, stored only as a SHA-256 hash.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { PrincipalKind } from "../store/store.ts";
+import type { PrincipalKind } from "../store/targets.ts";
 
 const PREFIX: Record<PrincipalKind, string> = { agent: "lsk_", human: "lsh_" };
 const KEY_SHAPE = /^(lsk|lsh)_[A-Za-z0-9_-]{43}$/;

@@ -1,6 +1,7 @@
 // Creating, listing, disabling agents and humans and rotating their keys. Keys are returned once, never stored.
 import { conflict, notFound } from "../errors/leash-error.ts";
-import type { Principal, PrincipalKind, Store } from "../store/store.ts";
+import type { Principal, Store } from "../store/store.ts";
+import type { PrincipalKind } from "../store/targets.ts";
 import { generateApiKey, hashApiKey } from "./api-key.ts";
 
 export interface NewPrincipal {

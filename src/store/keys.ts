@@ -1,7 +1,7 @@
 // Redis key names for the Store, in one place so the Redis and memory stores (and docs/redis-keys.md) agree.
 import { createHash } from "node:crypto";
 import { badRequest } from "../errors/leash-error.ts";
-import type { LockTarget, PrincipalKind, RevocationTarget } from "./store.ts";
+import type { LockTarget, PrincipalKind, RevocationTarget } from "./targets.ts";
 
 // The hash tag of an environment's slot is `{env:E}`; a `{` or `}` in E would move or split it, breaking the
 // "one enforce script touches one Redis Cluster slot" rule. Environment names are identifiers, so this never

@@ -3,7 +3,7 @@
 // test/store/leases.contract.ts.
 import { badRequest } from "../errors/leash-error.ts";
 import { leaseKeys } from "./keys.ts";
-import type { RevocationTarget } from "./store.ts";
+import type { RevocationTarget } from "./targets.ts";
 
 export interface LeaseRecord {
   /** Vault's lease id, e.g. `database/creds/staging-readwrite/AbC…`. */

@@ -8,8 +8,7 @@ import type { ApprovalStore } from "./approvals.ts";
 import type { AuditDraft, AuditLog, EnforcementAuditDraft } from "./audit.ts";
 
 import type { LeaseStore } from "./leases.ts";
-
-export type PrincipalKind = "agent" | "human";
+import type { LockTarget, PrincipalKind, RevocationTarget } from "./targets.ts";
 
 export interface Principal {
   id: string;
@@ -29,17 +28,6 @@ export interface Principal {
   /** Humans: the one-time enrolment token (its SHA-256) that yields a TOTP secret to the human, until redeemed. */
   enrolment?: { tokenHash: string; expiresAt: number };
 }
-
-/** What a revocation names. `agent`, `scope` and `environment` revoke tokens issued up to `atMs`; `jti` and `task` are absolute. */
-export type RevocationTarget =
-  | { kind: "jti"; value: string }
-  | { kind: "task"; value: string }
-  | { kind: "agent"; value: string }
-  | { kind: "scope"; value: string }
-  | { kind: "environment"; value: string };
-
-/** What a lock names: while it is in force, nothing is minted for it and none of its tokens is allowed. */
-export type LockTarget = { kind: "agent" | "scope" | "environment"; value: string };
 
 export interface Lock {
   id: string;

@@ -12,7 +12,8 @@ import { approvalKeys } from "../../src/store/approvals.ts";
 import { auditKeys } from "../../src/store/audit.ts";
 import { leaseKeys, storeKeys } from "../../src/store/keys.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import type { EnforcementCheck, Principal, RevocationTarget } from "../../src/store/store.ts";
+import type { EnforcementCheck, Principal } from "../../src/store/store.ts";
+import type { RevocationTarget } from "../../src/store/targets.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
 import { sampleCallApproval } from "./contract.ts";
 

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ManualClock } from "../../src/clock/clock.ts";
 import { LeashError } from "../../src/errors/leash-error.ts";
 import type { LeaseRecord } from "../../src/store/leases.ts";
-import type { RevocationTarget, Store } from "../../src/store/store.ts";
+import type { Store } from "../../src/store/store.ts";
+import type { RevocationTarget } from "../../src/store/targets.ts";
 
 export interface LeaseStoreFixture {
   store: Store;

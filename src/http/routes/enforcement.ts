@@ -12,7 +12,7 @@ import { unauthorized } from "../../errors/leash-error.ts";
 import { claimTask } from "../../issuance/issue-task-token.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";
 import { parseDuration } from "../../scopes/duration.ts";
-import type { LockTarget, RevocationTarget } from "../../store/store.ts";
+import type { LockTarget, RevocationTarget } from "../../store/targets.ts";
 import { requireHuman } from "../auth.ts";
 
 const TOKEN_MAX = 8192;

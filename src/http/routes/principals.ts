@@ -14,7 +14,7 @@ import {
 } from "../../principals/principals.ts";
 import { ROLE_PATTERN } from "../../principals/roles.ts";
 import { identifier } from "../../scopes/schema.ts";
-import type { PrincipalKind } from "../../store/store.ts";
+import type { PrincipalKind } from "../../store/targets.ts";
 import { authenticateHuman, requireHuman } from "../auth.ts";
 
 const idParams = z.object({ id: identifier });

@@ -17,7 +17,7 @@ import {
   parseLeaseRecord,
   type RecordLeaseOptions,
 } from "../leases.ts";
-import type { RevocationTarget } from "../store.ts";
+import type { RevocationTarget } from "../targets.ts";
 
 /** What the lease store needs from the MemoryStore it belongs to. */
 export interface MemoryLeaseHost {

@@ -18,13 +18,12 @@ import type {
   EnforcementOutcome,
   LiveTask,
   Lock,
-  LockTarget,
   Principal,
-  PrincipalKind,
   Revocation,
   Store,
   TaskTokenRecord,
 } from "../store.ts";
+import type { LockTarget, PrincipalKind } from "../targets.ts";
 import { MemoryApprovals } from "./memory-approvals.ts";
 import { MemoryAudit } from "./memory-audit.ts";
 import { MemoryLeaseStore } from "./memory-leases.ts";

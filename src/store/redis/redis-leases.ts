@@ -16,7 +16,7 @@ import {
   parseLeaseRecord,
   type RecordLeaseOptions,
 } from "../leases.ts";
-import type { RevocationTarget } from "../store.ts";
+import type { RevocationTarget } from "../targets.ts";
 import { CLAIM_LEASES_LUA, ENQUEUE_LEASES_LUA, RECORD_LEASE_LUA } from "./lease-scripts.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";

@@ -49,13 +49,12 @@ import type {
   EnforcementOutcome,
   LiveTask,
   Lock,
-  LockTarget,
   Principal,
-  PrincipalKind,
   Revocation,
   Store,
   TaskTokenRecord,
 } from "../store.ts";
+import type { LockTarget, PrincipalKind } from "../targets.ts";
 import { Batcher } from "./batcher.ts";
 import {
   ENFORCE_BATCH_LUA,
