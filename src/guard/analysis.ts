@@ -1,5 +1,5 @@
 // The accumulator every analyser writes into: findings, texts that may name an environment, and the nested analysers.
-import type { Word } from "./command.ts";
+import type { Word } from "./word.ts";
 
 export interface Finding {
   destructive: boolean;

@@ -4,7 +4,7 @@
 import type { Analysis, CodeLanguage } from "./analysis.ts";
 import { analyzeWriteTarget, judgeDeletion } from "./clis/files.ts";
 import { analyzeRedisCommand } from "./clis/redis.ts";
-import { literal } from "./command.ts";
+import { literal } from "./word.ts";
 
 type CodeRule = [RegExp, (m: RegExpExecArray, an: Analysis) => void];
 

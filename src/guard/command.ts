@@ -1,12 +1,6 @@
 // One simple command as the command tables see it: program, resolved words, what flows into its stdin.
 import type { Analysis } from "./analysis.ts";
-
-/** A shell word after quote removal and expansion; `dynamic` when part of it is only known at run time. */
-export interface Word {
-  text: string;
-  dynamic: boolean;
-  glob: boolean;
-}
+import type { Word } from "./word.ts";
 
 export interface InvocationContext {
   /** The bytes on stdin when the guard can know them (heredoc, here-string, `echo … | base64 -d |`). */
@@ -30,8 +24,6 @@ export interface Invocation extends InvocationContext {
 
 export type CommandAnalyzer = (inv: Invocation, an: Analysis) => void;
 export type CommandTable = Readonly<Record<string, CommandAnalyzer>>;
-
-export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });
 
 /** The words of the wrapped command once a parser has told how many trailing args it is made of. */
 export function tailWords(inv: Invocation, count: number): Word[] {

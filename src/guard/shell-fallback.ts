@@ -2,7 +2,7 @@
 // and treat destructive-sounding words as destructive. Unparseable input is where obfuscation hides.
 import type { Analysis } from "./analysis.ts";
 import { invoke } from "./clis/index.ts";
-import type { Word } from "./command.ts";
+import type { Word } from "./word.ts";
 
 const SUSPICIOUS =
   /(^|[^a-z])(rm|delete|destroy|drop|purge|wipe|truncate|nuke|erase|shred|mkfs|dd|flushall|flushdb|format|reset|prune|uninstall|teardown|unlink|rmdir|force)([^a-z]|$)/i;

@@ -5,7 +5,7 @@ import type { ShNode, ShParser, ShSyntax } from "mvdan-sh";
 import type { Analysis } from "./analysis.ts";
 import { analyzeWriteTarget } from "./clis/files.ts";
 import { invoke } from "./clis/index.ts";
-import type { InvocationContext, Word } from "./command.ts";
+import type { InvocationContext } from "./command.ts";
 import { pipelineOutput } from "./payloads.ts";
 import { analyzeShellFallback } from "./shell-fallback.ts";
 import {
@@ -15,6 +15,7 @@ import {
   type SimpleScript,
   type SimpleWord,
 } from "./shell-simple.ts";
+import type { Word } from "./word.ts";
 
 export interface ShellOptions {
   /** "simple" only accepts the fast subset (tests); "full" always uses mvdan/sh (tests); default: fast when possible. */

@@ -1,9 +1,10 @@
 // Files and disks: rm, shred, dd, mkfs, truncate, find -delete, rsync --delete, crontab, and writes through `>`.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import type { CommandTable, Invocation, Word } from "../command.ts";
-import { literal } from "../command.ts";
+import type { CommandTable, Invocation } from "../command.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
+import type { Word } from "../word.ts";
+import { literal } from "../word.ts";
 
 /** Build output and caches that a build or install recreates; deleting them loses nothing. */
 const REGENERABLE =

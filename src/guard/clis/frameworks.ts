@@ -2,7 +2,8 @@
 // (npm scripts, make targets): resets, drops and rollbacks destroy data; migrations can.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import { type CommandAnalyzer, type CommandTable, type Invocation, literal, stdinText } from "../command.ts";
+import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { literal } from "../word.ts";
 
 interface MigrationTool {
   /** Subcommands (joined with spaces, e.g. "migrate reset") that destroy data. */

@@ -1,12 +1,7 @@
 // The command tables: program name → analyser. Unknown programs with destructive-sounding words are marked uncertain.
 import type { Analysis } from "../analysis.ts";
-import {
-  type CommandAnalyzer,
-  type Invocation,
-  type InvocationContext,
-  programName,
-  type Word,
-} from "../command.ts";
+import { type CommandAnalyzer, type Invocation, type InvocationContext, programName } from "../command.ts";
+import type { Word } from "../word.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
 import { databaseCommands } from "./databases.ts";

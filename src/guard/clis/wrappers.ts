@@ -2,14 +2,8 @@
 // The wrapped command is classified in the wrapper's place.
 import type { Analysis } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
-import {
-  type CommandAnalyzer,
-  type CommandTable,
-  type Invocation,
-  literal,
-  tailWords,
-  type Word,
-} from "../command.ts";
+import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } from "../command.ts";
+import { literal, type Word } from "../word.ts";
 
 interface WrapperSpec extends ArgSpec {
   /** Leading subcommand words that must be present (`exec` in `bundle exec`); absent → not a wrapper call. */

@@ -1,0 +1,10 @@
+// A shell word as the guard sees it once quotes are removed: what the command tables and the analysis share.
+
+/** A shell word after quote removal and expansion; `dynamic` when part of it is only known at run time. */
+export interface Word {
+  text: string;
+  dynamic: boolean;
+  glob: boolean;
+}
+
+export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });
