@@ -3,7 +3,8 @@
 import type { ScopeSetHolder } from "../context/broker-context.ts";
 import { lintScopeSet } from "../scopes/lint.ts";
 import { formatProblem, type LoadScopeSetResult, loadScopeSet } from "../scopes/load.ts";
-import type { ScopeProblem, ScopeSet } from "../scopes/schema.ts";
+import type { ScopeProblem } from "../scopes/schema.ts";
+import type { ScopeSet } from "../scopes/scope-set.ts";
 
 /** Loads and lints a scopes directory: a set with any problem is not usable. */
 export async function loadCheckedScopeSet(dir: string): Promise<LoadScopeSetResult> {

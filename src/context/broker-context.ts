@@ -4,7 +4,7 @@ import type { Clock } from "../clock/clock.ts";
 import type { IssuerKeys } from "../keys/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
 import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
-import type { ScopeSet } from "../scopes/schema.ts";
+import type { ScopeSet } from "../scopes/scope-set.ts";
 import type { TotpAttemptLimit } from "../store/approvals.ts";
 import type { Store } from "../store/store.ts";
 import type { VerifiedTokenCache } from "../tokens/verify-cache.ts";

@@ -8,7 +8,7 @@ import { LeashError } from "../errors/leash-error.ts";
 import { authenticateApiKey } from "../principals/authenticate.ts";
 import { provablyContained } from "../scopes/glob-containment.ts";
 import { globContainedInAny, matchesResource } from "../scopes/resource-glob.ts";
-import type { ScopeSet } from "../scopes/schema.ts";
+import type { ScopeSet } from "../scopes/scope-set.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
 import { recordLiveToken } from "../tasks/live-tasks.ts";

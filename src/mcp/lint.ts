@@ -1,7 +1,7 @@
 // `leash mcp lint`: a gateway config checked against the scopes it will be judged by, without starting anything.
 import { renderTemplate } from "../proxy/resource-template.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";
-import type { ScopeSet } from "../scopes/schema.ts";
+import type { ScopeSet } from "../scopes/scope-set.ts";
 import type { McpConfig, McpConfigProblem, ToolMapping } from "./config.ts";
 
 export interface McpLintResult {

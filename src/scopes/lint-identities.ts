@@ -1,7 +1,8 @@
 // Policy checks over identities.yaml: bindings that reach no scope, or that a stranger's workload could satisfy.
 import type { ClaimMatcher, TrustedIssuer, WorkloadBinding } from "./identities.ts";
 import { matchesResource } from "./resource-glob.ts";
-import type { ScopeProblem, ScopeSet } from "./schema.ts";
+import type { ScopeProblem } from "./schema.ts";
+import type { ScopeSet } from "./scope-set.ts";
 
 const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
 /** Claims that name who owns the workflow; without one, any repository on GitHub with a matching job would pass. */

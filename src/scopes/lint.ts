@@ -2,7 +2,8 @@
 import { lintIdentityTrust } from "./lint-identities.ts";
 import { loadScopeSet } from "./load.ts";
 import { globContainedInAny, matchesResource } from "./resource-glob.ts";
-import type { Action, Environment, Scope, ScopeProblem, ScopeSet } from "./schema.ts";
+import type { Action, Environment, Scope, ScopeProblem } from "./schema.ts";
+import type { ScopeSet } from "./scope-set.ts";
 
 /** Every policy problem in `set`, in scope order; an empty list means the set may be served. */
 export function lintScopeSet(set: ScopeSet): ScopeProblem[] {

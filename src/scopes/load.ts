@@ -20,10 +20,10 @@ import {
   identifier,
   type Scope,
   type ScopeProblem,
-  type ScopeSet,
   scopeIssueMessage,
   scopeSchema,
 } from "./schema.ts";
+import type { ScopeSet } from "./scope-set.ts";
 
 export const ENVIRONMENTS_FILE = "environments.yaml";
 export const ACTIONS_FILE = "actions.yaml";

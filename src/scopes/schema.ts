@@ -1,7 +1,6 @@
 // The shapes of environments.yaml, actions.yaml and scope files; types are inferred from these schemas.
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
-import type { IdentityTrust } from "./identities.ts";
 
 /** A value found in a file as a message shows it: strings quoted, lists and mappings by kind, absence as "nothing". */
 export function describeValue(value: unknown): string {
@@ -286,17 +285,6 @@ export const scopeSchema = z
   .strict();
 export type ScopeFile = z.infer<typeof scopeSchema>;
 export type Scope = ScopeFile & { id: string; file: string };
-
-/** Everything loaded from a scopes directory, validated and cross-checked. */
-export interface ScopeSet {
-  environments: Map<string, Environment>;
-  actions: Map<string, Action>;
-  scopes: Map<string, Scope>;
-  /** identities.yaml: the OIDC issuers and bindings that let a workload mint without an agent key. */
-  identities: IdentityTrust;
-  /** SHA-256 over the files' contents: logged so operators can tell which set each process runs. */
-  hash: string;
-}
 
 /** One problem found while loading or linting; printed as `file: path: message`. */
 export interface ScopeProblem {
