@@ -17,6 +17,7 @@ import type { BrokerContext } from "../context/broker-context.ts";
 import { StoreUnavailableError } from "../errors/leash-error.ts";
 import { problem } from "../errors/problem.ts";
 import { accessLogger } from "../log/logger.ts";
+import { LazyRequestLogger } from "../log/request-logger.ts";
 import { documentResponses } from "./openapi.ts";
 import { sendProblem, toProblem } from "./problem.ts";
 import { adminRoutes, type ReloadScopes } from "./routes/admin.ts";
@@ -82,6 +83,8 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
     logController: new OneLinePerRequest(accessLogger(context.logger)),
+    childLoggerFactory: (logger, bindings, options) =>
+      new LazyRequestLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestId,
     requestIdHeader: false,

@@ -1,6 +1,8 @@
 // The broker's logs: pino, JSON lines. The logger redacts secret-bearing fields wherever they appear; the access log
 // (one line per request, fixed fields that never hold a secret) skips redaction, which would cost more than the rest
-// of the line. Both write asynchronously: a line waits for the write before it, not for the disk or pipe.
+// of the line. Both write asynchronously through one buffer, written out once it holds 4 KiB or every 250 ms: under
+// load one write carries some twenty lines instead of each line paying for its own (writes were 5% of an
+// authorize's CPU); a quiet broker's line waits at most 250 ms. What is buffered is written when the process exits.
 import pino, { type Logger } from "pino";
 
 export const REDACTED_PATHS = [
@@ -45,7 +47,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   return pino(
     { level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
     // pino flushes what is still buffered when the process exits.
-    destination ?? pino.destination({ dest: 2, sync: false }),
+    destination ?? pino.destination({ dest: 2, sync: false, minLength: 4096, periodicFlush: 250 }),
   );
 }
 
