@@ -16,7 +16,7 @@ import type { Logger } from "pino";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { StoreUnavailableError } from "../errors/leash-error.ts";
 import { problem } from "../errors/problem.ts";
-import { accessLogger } from "../log/logger.ts";
+import { type AccessLine, accessLogger } from "../log/logger.ts";
 import { LazyRequestLogger } from "../log/request-logger.ts";
 import { documentResponses } from "./openapi.ts";
 import { sendProblem, toProblem } from "./problem.ts";
@@ -36,12 +36,12 @@ import { tokenRoutes } from "./routes/tokens.ts";
 
 /** One JSON line per request, after it completes; no headers or bodies, so no secrets. */
 class OneLinePerRequest extends LogController {
-  constructor(private readonly access: Logger) {
+  constructor(private readonly access: (line: AccessLine) => void) {
     super({ requestIdLogLabel: "request_id" });
   }
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
-    const line = {
+    const line: AccessLine = {
       request_id: request.id,
       method: request.method,
       route: request.routeOptions.url,
@@ -49,7 +49,7 @@ class OneLinePerRequest extends LogController {
       ms: Math.round(reply.elapsedTime * 100) / 100,
     };
     if (error) request.log.error({ ...line, err: error.message }, "request errored");
-    else if (this.access.isLevelEnabled("info")) this.access.info(line, "request");
+    else this.access(line);
   }
 }
 

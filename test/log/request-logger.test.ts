@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log/logger.ts";
+import { accessLogger, createLogger } from "../../src/log/logger.ts";
 import { LazyRequestLogger } from "../../src/log/request-logger.ts";
 
 function capture() {
@@ -57,5 +58,32 @@ describe("LazyRequestLogger", () => {
     logger.debug("kept at the route's level");
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toMatchObject([{ request_id: "req-2", msg: "kept at the route's level" }]);
+  });
+});
+
+describe("accessLogger", () => {
+  it("writes the line pino writes for info(line, 'request'), at the logger's level only", async () => {
+    const { lines, stream } = capture();
+    const logger = createLogger("info", stream);
+    const line = {
+      request_id: 'req-"3"\\',
+      method: "POST",
+      route: "/v1/authorize",
+      status: 200,
+      ms: 1.25,
+    };
+    accessLogger(logger)(line);
+    accessLogger(logger)({ ...line, route: undefined });
+    pino({ level: "info" }, stream).info(line, "request");
+    logger.level = "warn";
+    accessLogger(logger)(line);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(3);
+    const [built, withoutRoute, byPino] = lines.map(({ time, ...rest }) => {
+      expect(time).toEqual(expect.any(Number));
+      return rest;
+    });
+    expect(built).toEqual(byPino);
+    expect(withoutRoute).not.toHaveProperty("route");
   });
 });
