@@ -12,11 +12,14 @@ import {
 import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
 import { openApproval } from "./open-approval.ts";
 import { newApprovalId, updateApproval } from "./records.ts";
+import type { ToolCallShown } from "./tool-call.ts";
 
 export interface CallToApprove {
   action: string;
   resource: string;
   requestHash?: string;
+  /** An MCP tool call, shown to the approver; its canonical arguments hash to requestHash (checked by authorize). */
+  toolCall?: ToolCallShown;
 }
 
 /** Who approves this action under this scope; with no rule nobody can, so the call can never run. */
@@ -93,6 +96,7 @@ export async function requestCallApproval(
         action: call.action,
         resource: call.resource,
         requestHash: call.requestHash ?? "",
+        ...(call.toolCall ? { toolCall: call.toolCall } : {}),
         ...chain,
       };
       try {

@@ -41,6 +41,7 @@ export function approvalView(approval: Approval, nowMs: number) {
     task: approval.task,
     intent: approval.intent,
     ...(approval.kind === "call" ? { action: approval.action, resource: approval.resource } : {}),
+    ...(approval.kind === "call" && approval.toolCall ? { tool_call: approval.toolCall } : {}),
     ...(approval.actChain ? { act_chain: approval.actChain } : {}),
     approvers: approval.rule.approvers,
     quorum: approval.rule.quorum,

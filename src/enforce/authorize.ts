@@ -1,6 +1,8 @@
 // The one decision every agent action passes: token, generation, revocation, grants, environment, blast radius, approval.
+
 import { randomBytes } from "node:crypto";
 import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
+import { type ToolCallShown, toolCallShownProblem } from "../approvals/tool-call.ts";
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { badRequest, LeashError } from "../errors/leash-error.ts";
@@ -30,6 +32,8 @@ export interface AuthorizeInput {
   destructive?: boolean;
   /** What the call came through, for the audit record (an MCP gateway's `mcp <upstream>/<tool>`). */
   via?: string;
+  /** An MCP tool call as an approver is shown it: refused unless it hashes to request_hash. */
+  tool_call?: ToolCallShown;
 }
 
 export interface AuthorizeDecision {
@@ -206,6 +210,9 @@ export async function authorize(
       grammar: "scopes/README.md#resources",
     });
   }
+  // What an approver would be shown must be exactly the call the approval is bound to, or nothing is decided.
+  const toolCallProblem = input.tool_call ? toolCallShownProblem(input.tool_call, input.request_hash) : null;
+  if (toolCallProblem) throw badRequest("tool_call_mismatch", `tool_call: ${toolCallProblem}`);
   let claims: TaskTokenClaims;
   try {
     claims = await verifyBrokerToken(context, input.token);
@@ -256,7 +263,12 @@ export async function authorize(
   if (outcome.reason !== "approval_required" || !scope)
     return decided(context, decision(outcome, about), entry);
 
-  const call = { action: input.action, resource: input.resource, requestHash: input.request_hash };
+  const call = {
+    action: input.action,
+    resource: input.resource,
+    requestHash: input.request_hash,
+    ...(input.tool_call ? { toolCall: input.tool_call } : {}),
+  };
   if (input.approval_id) {
     const use = await useCallApproval(context, input.approval_id, claims, call);
     if (use === "used") {

@@ -22,7 +22,7 @@ import type { McpUpstream } from "./config.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { scrubDeep } from "./scrub-result.ts";
 import { visibleTools } from "./tool-list.ts";
-import { planToolCall } from "./tool-plan.ts";
+import { mappingFor, planToolCall } from "./tool-plan.ts";
 import type { UpstreamConnection } from "./upstream-client.ts";
 
 export interface GatewayContext {
@@ -140,18 +140,40 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
       finish(refusal.code, { ...refusal, detail: undefined });
       return scrubDeep(refusalResult(refusal), context.scrubber);
     };
+    /** A refusal leash was not asked about: recorded in its audit trail first (best effort), then answered. */
+    const refuseUnasked = async (refusal: Refusal, action?: string): Promise<CallToolResult> => {
+      const report = {
+        token: session.token,
+        via: `mcp ${upstream.name}/${auditedToolName(tool)}`,
+        reason: refusal.code,
+      };
+      try {
+        await context.broker.reportRefusal({ ...report, ...(action ? { action } : {}) }, extra.signal);
+      } catch (error) {
+        context.logger.warn(
+          { upstream: upstream.name, task: session.task, code: refusal.code, err: (error as Error).message },
+          "could not record a refused tool call in leash's audit trail",
+        );
+      }
+      return refuse(refusal);
+    };
 
     if (session.ended)
-      return refuse({ code: session.ended, detail: "leash ended this session; start a new task" });
+      return refuseUnasked({ code: session.ended, detail: "leash ended this session; start a new task" });
     try {
       const described = known ? await connection.describeTool(tool, extra.signal) : undefined;
       const plan = planToolCall(upstream, tool, request.params.arguments, described);
-      if (!plan.ok) return refuse({ code: plan.code, detail: plan.detail, tool });
+      if (!plan.ok)
+        return await refuseUnasked(
+          { code: plan.code, detail: plan.detail, tool },
+          mappingFor(upstream, tool)?.action,
+        );
       const call: ActionCall = {
         action: plan.action,
         resource: plan.resource,
         via: `mcp ${upstream.name}/${tool}`,
         ...(plan.destructive ? { destructive: true } : {}),
+        ...(plan.shown ? { toolCall: plan.shown } : {}),
       };
       const about = { tool, action: plan.action, resource: plan.resource };
       const progressToken = request.params._meta?.progressToken;
@@ -272,6 +294,7 @@ async function authorizeWithoutWaiting(
     request_hash: requestHash,
     ...(call.destructive ? { destructive: true as const } : {}),
     ...(call.via ? { via: call.via } : {}),
+    ...(call.toolCall ? { tool_call: call.toolCall } : {}),
   };
   const refused = (
     answer: { reason: string; detail?: string; task_revoked?: boolean },
@@ -303,6 +326,13 @@ async function authorizeWithoutWaiting(
   }
   const second = await broker.authorize({ ...request, approval_id: approvalId }, signal);
   return second.allow ? { allow: true, approvals: [approvalId] } : refused(second, approvalId);
+}
+
+/** MCP tool names are 1 to 128 of A-Z a-z 0-9 _ - . ; any other name is recorded with those characters replaced. */
+const MCP_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+function auditedToolName(tool: string): string {
+  if (MCP_TOOL_NAME.test(tool)) return tool;
+  return `${tool.slice(0, 100).replace(/[^A-Za-z0-9_.-]/g, "_") || "_"} (not an MCP tool name)`;
 }
 
 /** A refusal as an MCP tool error: readable text for the model, the fields under `_meta` for programs. */

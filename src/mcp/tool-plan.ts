@@ -1,6 +1,12 @@
 // Which action and resource one tools/call is, decided before any I/O: refuse, or ask leash about exactly this.
+
+import {
+  canonicalJson,
+  TOOL_CALL_ARGUMENTS_MAX,
+  type ToolCallShown,
+  toolCallHash,
+} from "../approvals/tool-call.ts";
 import { renderTemplate } from "../proxy/resource-template.ts";
-import { toolCallHash } from "./canonical-arguments.ts";
 import type { McpUpstream, ToolMapping } from "./config.ts";
 
 /** What the gateway knows about a tool from the upstream's tools/list. */
@@ -20,6 +26,8 @@ export type ToolPlan =
       destructive: boolean;
       requestHash: string;
       arguments: Record<string, unknown>;
+      /** What an approver is shown (absent for arguments too long to show: then action and resource only). */
+      shown?: ToolCallShown;
     }
   | { ok: false; code: string; detail: string };
 
@@ -63,6 +71,7 @@ export function planToolCall(
       detail: `${rendered.problem}, so the resource ${tool} acts on is unknown; nothing was sent`,
     };
   }
+  const canonicalArguments = canonicalJson(values);
   return {
     ok: true,
     tool,
@@ -71,5 +80,8 @@ export function planToolCall(
     destructive: known.destructiveHint,
     requestHash: toolCallHash(upstream.name, tool, values),
     arguments: values,
+    ...(canonicalArguments.length <= TOOL_CALL_ARGUMENTS_MAX
+      ? { shown: { upstream: upstream.name, tool, arguments: canonicalArguments } }
+      : {}),
   };
 }

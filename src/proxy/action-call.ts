@@ -1,4 +1,5 @@
 // What a proxied request asks leash to authorize, and why a request cannot be mapped at all.
+import type { ToolCallShown } from "../approvals/tool-call.ts";
 
 /** One action on one resource; a GraphQL document yields one per top-level field. */
 export interface ActionCall {
@@ -10,6 +11,8 @@ export interface ActionCall {
   destructive?: true;
   /** What the call came through, for the audit record. */
   via?: string;
+  /** An MCP tool call: the tool and its canonical arguments, shown to an approver if the call is held. */
+  toolCall?: ToolCallShown;
 }
 
 /** A request the proxy refuses before asking leash: it cannot say which action it is, so it is not passed. */

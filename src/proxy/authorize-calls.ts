@@ -146,6 +146,7 @@ export async function authorizeCalls(
 const callHints = (call: ActionCall) => ({
   ...(call.destructive ? { destructive: true as const } : {}),
   ...(call.via ? { via: call.via } : {}),
+  ...(call.toolCall ? { tool_call: call.toolCall } : {}),
 });
 
 async function waitForApproval(

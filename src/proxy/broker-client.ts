@@ -1,5 +1,6 @@
 // The proxy's client for the broker: authorize one action, and long-poll one approval. Any doubt is an error, never an allow.
 import { z } from "zod";
+import type { ToolCallShown } from "../approvals/tool-call.ts";
 import { LeashError } from "../errors/leash-error.ts";
 
 /** The broker is unreachable, slow or failing: the proxy answers 503 and forwards nothing. */
@@ -24,6 +25,17 @@ export interface AuthorizeRequest {
   destructive?: true;
   /** What the call came through, for the audit record. */
   via?: string;
+  /** An MCP tool call as its approver is shown it; the broker checks it hashes to request_hash. */
+  tool_call?: ToolCallShown;
+}
+
+/** A call refused before authorize, for the audit trail (POST /v1/refusals). */
+export interface RefusalReport {
+  token: string;
+  /** `mcp <upstream>/<tool>`. */
+  via: string;
+  reason: string;
+  action?: string;
 }
 
 const authorizeAnswer = z.object({
@@ -91,6 +103,20 @@ export class BrokerClient {
     if (!parsed.success)
       throw new BrokerUnavailableError("authorize answered something that is not a decision");
     return parsed.data;
+  }
+
+  /**
+   * Records a call the gateway refused without asking (a tool it cannot map, arguments it cannot read), so the audit
+   * trail has every call. It decides nothing: a failure here changes no answer.
+   */
+  async reportRefusal(refusal: RefusalReport, signal: AbortSignal): Promise<void> {
+    const { status, body } = await this.#call(
+      "/v1/refusals",
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(refusal) },
+      this.#timeoutMs,
+      signal,
+    );
+    if (status !== 200) throw unexpectedStatus("refusal record", status, body);
   }
 
   /** The token's live grants; a token the broker will not honour is a LeashError with its reason as the code. */

@@ -1,6 +1,14 @@
 // An approval record: a human decision leash waits for, either to issue a token or to let one destructive call through.
 import { createHash } from "node:crypto";
 
+/** An MCP tool call as its approver is shown it (approvals/tool-call.ts checks it hashes to the request hash). */
+export interface ToolCallShown {
+  upstream: string;
+  tool: string;
+  /** The arguments as canonical JSON: keys sorted at every depth, no whitespace. */
+  arguments: string;
+}
+
 /** `cancelled`: withdrawn by the asking agent while pending (nobody waited for it any more). */
 export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used" | "cancelled";
 
@@ -44,6 +52,8 @@ export interface CallApproval extends ApprovalBase {
   action: string;
   resource: string;
   requestHash: string;
+  /** An MCP tool call: what the approver is shown (the tool and its canonical arguments, which hash to requestHash). */
+  toolCall?: ToolCallShown;
 }
 
 /** A token issuance held until approved; the token is minted when the agent collects it, once. */

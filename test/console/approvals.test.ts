@@ -3,6 +3,7 @@
 // with a reason, decisions made elsewhere leaving the page live, and the page's security headers.
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { canonicalJson, toolCallHash } from "../../src/approvals/tool-call.ts";
 import { currentTotp } from "../../src/approvals/totp.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
@@ -169,6 +170,39 @@ describe("approvals console", () => {
       "rm -rf /tmp/cache⟨ESC⟩[2K⟨CR⟩ls   ⟨U+202E⟩⟨4 spaces⟩-la⟨LF⟩reboot",
     );
     expect(await item.locator('[data-field="destructive-badge"]').isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("an MCP tool call held for approval shows the tool and its exact arguments, hidden characters visible; a sub-agent's shows its act chain", async () => {
+    const parent = await mintToken(test, { scope: "production-ops", task: { intent: "prune volumes" } });
+    const handed = await api(test.url, "POST", "/v1/token-exchange", {
+      body: {
+        subject_token: parent.token,
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        intent: "delete vol_1",
+      },
+    });
+    expect(handed.status).toBe(200);
+    // What the gateway sends: the tool and its canonical arguments, hashing to request_hash.
+    const args = { environment: "production", note: "old\u202e1lov", volumeId: "vol_1" };
+    const toolCall = { upstream: "hosting", tool: "volume_delete", arguments: canonicalJson(args) };
+    const held = await authorize({
+      token: handed.body.access_token,
+      action: "volume:delete",
+      resource: VOLUME,
+      request_hash: toolCallHash("hosting", "volume_delete", args),
+      tool_call: toolCall,
+    });
+    expect(held).toMatchObject({ allow: false, reason: "approval_required" });
+    const { context, page, problems } = await openConsole(browser, test.url);
+    await signIn(page, test.keys.approver2);
+    const item = pendingItem(page, held.approval_id);
+    await item.waitFor();
+    expect(await fact(item, "call")).toBe(
+      'tool hosting/volume_delete with arguments {"environment":"production","note":"old⟨U+202E⟩1lov","volumeId":"vol_1"}',
+    );
+    expect(await fact(item, "actChain")).toBe("agent-1");
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -9,7 +9,7 @@ import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamable
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { api } from "../helpers/broker.ts";
-import { startCli } from "../helpers/cli.ts";
+import { runCli, startCli } from "../helpers/cli.ts";
 import {
   approve,
   FAKE_PLATFORM_COMMAND,
@@ -296,10 +296,24 @@ describe("the incident, replayed through leash mcp", () => {
     );
     const held = agent.call("volume_delete", { environment: "production", volumeId: "vol_prod_old" });
     const approval = await pendingApproval(leash, production("volume/vol_prod_old"));
+    // The approver sees what will run: the tool and its exact arguments (canonical JSON), besides action and resource.
+    const exactArguments = '{"environment":"production","volumeId":"vol_prod_old"}';
     expect(approval).toMatchObject({
       action: "volume:delete",
       intent: "remove the unused production volume vol_prod_old",
+      tool_call: { upstream: "hosting", tool: "volume_delete", arguments: exactArguments },
     });
+    const listed = await runCli(["approvals"], {
+      env: { LEASH_URL: leash.url, LEASH_HUMAN_KEY: leash.approver_key },
+    });
+    expect(listed.code, listed.stderr).toBe(0);
+    const block = listed.stdout.slice(listed.stdout.indexOf(approval.id));
+    expect(block.split("\n").slice(0, 2).join("\n")).toBe(
+      [
+        `${approval.id}  [production] volume:delete on ${production("volume/vol_prod_old")}`,
+        `    tool hosting/volume_delete with arguments ${exactArguments}`,
+      ].join("\n"),
+    );
     expect(calls("volume_delete").filter((c) => c.arguments.volumeId === "vol_prod_old")).toEqual([]);
 
     await approve(leash, approval.id);
@@ -324,9 +338,20 @@ describe("the incident, replayed through leash mcp", () => {
     expect(refusal.approval_id).toMatch(/^apr_/);
     expect(calls("service_restart")).toEqual([]);
 
-    // Other arguments are another call, with an approval of their own.
+    // Other arguments are another call, with an approval of their own, showing its own arguments.
     const other = await agent.call("service_restart", { environment: "production", serviceId: "svc_api" });
     expect(refusalOf(other)!.approval_id).not.toBe(refusal.approval_id);
+    for (const [id, serviceId] of [
+      [refusal.approval_id, "svc_web"],
+      [refusalOf(other)!.approval_id, "svc_api"],
+    ]) {
+      const shown = await api(leash.url, "GET", `/v1/approvals/${id}`, { key: leash.approver_key });
+      expect(shown.body.tool_call).toEqual({
+        upstream: "hosting-production",
+        tool: "service_restart",
+        arguments: `{"environment":"production","serviceId":"${serviceId}"}`,
+      });
+    }
 
     await approve(leash, refusal.approval_id as string);
     const ran = await agent.call("service_restart", args);
@@ -360,6 +385,48 @@ describe("the incident, replayed through leash mcp", () => {
     const result = await agent.call("volume_list", { environment: "production" });
     expect(refusalOf(result)).toMatchObject({ code: "unmapped_tool" });
     expect(calls().length).toBe(before);
+  });
+
+  it("refusals decided before leash is asked are in leash's audit trail and the gateway's metrics too", async () => {
+    const agent = await agentFor(hosting, "staging-fix", "try tools the gateway cannot map");
+    const before = calls().length;
+    const refusals = [
+      // No mapping for the name (spelled outside MCP's tool-name characters, with a bidi control).
+      [await agent.call("volume delete\u202e", { environment: "staging" }), "unmapped_tool"],
+      // Mapped, but the resource template needs an argument the call does not have.
+      [await agent.call("volume_delete", { environment: "staging" }), "unresolvable_resource"],
+    ] as const;
+    for (const [result, code] of refusals) expect(refusalOf(result)).toMatchObject({ code });
+    expect(calls().length).toBe(before);
+
+    const audit = await api(leash.url, "GET", `/v1/audit?task=${encodeURIComponent(agent.task)}`, {
+      key: leash.security_key,
+    });
+    expect(audit.status, JSON.stringify(audit.body)).toBe(200);
+    const records = (audit.body.records as Record<string, string>[]).filter((r) => r.event === "authorize");
+    expect(records).toEqual([
+      expect.objectContaining({
+        decision: "deny",
+        reason: "unmapped_tool",
+        agent: "dev-agent",
+        action: "",
+        detail: "mcp hosting/volume_delete_ (not an MCP tool name); refused by the gateway before authorize",
+      }),
+      expect.objectContaining({
+        decision: "deny",
+        reason: "unresolvable_resource",
+        agent: "dev-agent",
+        action: "volume:delete",
+        detail: "mcp hosting/volume_delete; refused by the gateway before authorize",
+      }),
+    ]);
+    const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      /leash_mcp_tool_calls_total\{upstream="hosting",tool="\(other\)",decision="unmapped_tool"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /leash_mcp_tool_calls_total\{upstream="hosting",tool="volume_delete",decision="unresolvable_resource"\} 1/,
+    );
   });
 
   it("a task revoked by security: its session stops on the next call", async () => {

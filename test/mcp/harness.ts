@@ -146,7 +146,7 @@ export function refusalOf(result: CallToolResult): Record<string, unknown> | und
 export async function pendingApproval(
   leash: Leash,
   resource: string,
-): Promise<{ id: string; action: string; intent: string }> {
+): Promise<{ id: string; action: string; intent: string; tool_call?: Record<string, string> }> {
   for (let i = 0; i < 400; i++) {
     const { body } = await api(leash.url, "GET", "/v1/approvals", { key: leash.approver_key });
     const found = (body.approvals ?? []).find(

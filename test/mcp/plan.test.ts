@@ -2,7 +2,7 @@
 // bound to, which tools a token sees, and scrubbing of results.
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, toolCallHash } from "../../src/mcp/canonical-arguments.ts";
+import { canonicalJson, toolCallHash } from "../../src/approvals/tool-call.ts";
 import { type McpUpstream, parseMcpConfig } from "../../src/mcp/config.ts";
 import { scrubDeep } from "../../src/mcp/scrub-result.ts";
 import { APPROVAL_NOTE, visibleTools } from "../../src/mcp/tool-list.ts";

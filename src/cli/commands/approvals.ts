@@ -13,6 +13,8 @@ interface ApprovalLine {
   intent: string;
   action?: string;
   resource?: string;
+  /** An MCP tool call: the tool and the exact arguments that run if approved. */
+  tool_call?: { upstream: string; tool: string; arguments: string };
   scope: string;
   approved_by: string[];
   quorum: number;
@@ -26,8 +28,12 @@ function describe(approval: ApprovalLine): string {
     approval.kind === "call"
       ? `${show(approval.action)} on ${show(approval.resource)}`
       : `a token for scope ${show(approval.scope)}`;
+  const tool = approval.tool_call;
   return [
     `${show(approval.id)}  [${show(approval.environment)}] ${what}`,
+    ...(tool
+      ? [`    tool ${show(tool.upstream)}/${show(tool.tool)} with arguments ${show(tool.arguments)}`]
+      : []),
     `    agent ${show(approval.agent)}, intent: ${show(approval.intent)}`,
     `    requested ${show(approval.requested_at)}, approvals ${approval.approved_by.length}/${approval.quorum}`,
   ].join("\n");

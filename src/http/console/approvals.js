@@ -34,9 +34,16 @@ export function describeCall(approval) {
   return `${approval.action} on ${approval.resource}`;
 }
 
-/** The exact call, as it will run: action and resource, or the whole command; every character visible. */
+/**
+ * The exact call, as it will run: an MCP tool with its exact arguments, action and resource, or the whole command;
+ * every character visible.
+ */
 function exactCall(approval) {
   if (approval.kind !== "call") return `mint a token for scope ${approval.scope}`;
+  if (approval.tool_call) {
+    const { upstream, tool, arguments: args } = approval.tool_call;
+    return `tool ${visible(upstream)}/${visible(tool)} with arguments ${visible(args)}`;
+  }
   if (isCommand(approval)) {
     const command = approval.resource.startsWith(COMMAND_PREFIX)
       ? approval.resource.slice(COMMAND_PREFIX.length)
@@ -59,6 +66,7 @@ const PENDING_FIELDS = [
   ["action", "Action"],
   ["resource", "Resource"],
   ["agent", "Agent"],
+  ["actChain", "Acting through (sub-agents, current first)"],
   ["owner", "Agent's owner"],
   ["environment", "Environment"],
   ["scope", "Scope"],
@@ -90,6 +98,10 @@ export function createApprovalsView(shell) {
     setText(values.action, call ? visible(approval.action) : "(token issuance)");
     setText(values.resource, call ? visible(approval.resource) : "(token issuance)");
     setText(values.agent, visible(approval.agent));
+    setText(
+      values.actChain,
+      Array.isArray(approval.act_chain) ? approval.act_chain.map(visible).join(" < ") : "the agent itself",
+    );
     setText(values.owner, approval.owner ? visible(approval.owner) : "nobody (made by leash's first admin)");
     setText(values.environment, approval.environment);
     setText(values.scope, approval.scope);

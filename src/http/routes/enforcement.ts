@@ -1,11 +1,13 @@
 // POST /v1/authorize, /v1/introspect and /v1/revocations.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { TOOL_CALL_ARGUMENTS_MAX } from "../../approvals/tool-call.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
 import { authorize } from "../../enforce/authorize.ts";
 import { tokenGrants } from "../../enforce/grants.ts";
 import { introspect, requireActiveToken } from "../../enforce/introspect.ts";
 import { lockBody, lockTarget } from "../../enforce/locks.ts";
+import { recordGatewayRefusal } from "../../enforce/record-refusal.ts";
 import { revoke } from "../../enforce/revoke.ts";
 import { verifyBrokerToken } from "../../enforce/verify-broker-token.ts";
 import { unauthorized } from "../../errors/leash-error.ts";
@@ -31,6 +33,25 @@ const authorizeBody = z
       .string()
       .regex(/^[A-Za-z0-9 :._/-]{1,200}$/)
       .optional(),
+    /** An MCP gateway's tool call, shown to the approver if the call is held; must hash to request_hash. */
+    tool_call: z
+      .object({
+        upstream: z.string().min(1).max(128),
+        tool: z.string().min(1).max(128),
+        arguments: z.string().min(2).max(TOOL_CALL_ARGUMENTS_MAX),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const refusalBody = z
+  .object({
+    token,
+    // As authorize's via, and parentheses: a gateway marks a tool name it could not record as sent.
+    via: z.string().regex(/^[A-Za-z0-9 :._/()-]{1,300}$/),
+    reason: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+    action: z.string().min(1).max(128).optional(),
   })
   .strict();
 
@@ -102,6 +123,23 @@ export const enforcementRoutes =
         } finally {
           stopTimer();
         }
+      },
+    );
+
+    app.post(
+      "/v1/refusals",
+      {
+        schema: {
+          tags: ["enforcement"],
+          summary:
+            "Record a call a gateway refused before asking (unmapped tool, unreadable arguments): one audit record, no decision",
+          body: refusalBody,
+          security: [],
+        },
+      },
+      async (request) => {
+        await recordGatewayRefusal(context, request.body, { requestId: request.id });
+        return { recorded: true };
       },
     );
 
