@@ -34,16 +34,12 @@ export function classify(command: string, context: GuardContext = {}): Classific
   return decide(an, context);
 }
 
-/** Words that suggest SQL somewhere in a command: the parser is loaded before classifying such commands. */
-const MAY_HOLD_SQL =
-  /\b(select|insert|update|delete|drop|truncate|alter|create|with|explain|grant|revoke|merge|replace|vacuum|begin|rollback|psql|mysql|sqlite3?|duckdb|sqlcmd|snowsql|bq|clickhouse|cockroach|pgcli|mycli|d1|athena|redshift|rds-data)\b/i;
-
 /**
- * classify() for one-off calls (a hook, `guard check`): loads the SQL parser only when the command may hold SQL,
- * or when SQL turned up where the words did not show it (a decoded payload), then classifies again.
+ * classify() for one-off calls (a hook, `guard check`): plain SQL is read without PostgreSQL's parser, which is
+ * loaded only when some SQL needed it (the first reading then fell back to keywords), and the command classified
+ * again with it.
  */
 export async function classifyPrepared(command: string, context: GuardContext = {}): Promise<Classification> {
-  if (MAY_HOLD_SQL.test(command)) await loadSqlParser();
   takeSqlParserMissed();
   const first = classify(command, context);
   if (!takeSqlParserMissed()) return first;

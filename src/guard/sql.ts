@@ -1,7 +1,9 @@
-// SQL: parsed with the PostgreSQL parser (libpg-query), MySQL syntax with node-sql-parser; only when both fail,
-// statement by statement, a keyword reading that errs towards destructive.
+// SQL: plain statements read by the fast reader (sql-simple.ts), the rest parsed with the PostgreSQL parser
+// (libpg-query), MySQL syntax with node-sql-parser; only when both fail, statement by statement, a keyword reading
+// that errs towards destructive.
 import { createRequire } from "node:module";
 import type { Analysis, SqlDialect } from "./analysis.ts";
+import { readSimpleSql } from "./sql-simple.ts";
 import { action, singular } from "./vocabulary.ts";
 
 let pgParse: ((sql: string) => unknown) | null = null;
@@ -90,7 +92,15 @@ const ROLLED_BACK = /^\s*(begin|start\s+transaction)\b[\s\S]*;\s*rollback\s*(wor
 const READ_ONLY_START =
   /^\s*(?:(?:begin|start\s+transaction)(?:\s+transaction)?(?:\s+isolation\s+level\s+\w+(?:\s+\w+)?\s*,?)?\s+read\s+only\b|set\s+(?:session\s+characteristics\s+as\s+transaction\s+read\s+only|(?:session\s+)?default_transaction_read_only\s*(?:=|to)\s*(?:on|true|1))\b)/i;
 
-export function analyzeSql(text: string, an: Analysis, dialect: SqlDialect = "postgres"): void {
+/** "auto": the fast reader when it accepts the SQL, else PostgreSQL's parser; "full": always the parser (tests). */
+export type SqlReader = "auto" | "full";
+
+export function analyzeSql(
+  text: string,
+  an: Analysis,
+  dialect: SqlDialect = "postgres",
+  reader: SqlReader = "auto",
+): void {
   const sql = metaCommands(text, an, dialect);
   if (!sql.trim()) return;
   for (const [pattern, reason, actionName, safetyNet] of SEMANTIC_RULES) {
@@ -101,7 +111,7 @@ export function analyzeSql(text: string, an: Analysis, dialect: SqlDialect = "po
   const rolledBack = ROLLED_BACK.test(sql) && !/\bcommit\b|\bdblink|\\!/i.test(sql);
   const readOnly = READ_ONLY_START.test(sql) && !/\bdblink|\\!/i.test(sql) && dialect !== "sqlite";
   const before = an.findings.length;
-  parseAll(sql, an, dialect);
+  parseAll(sql, an, dialect, reader);
   if (readOnly) {
     an.neutralise(before, "read-only transaction: the server refuses writes");
     return;
@@ -114,19 +124,22 @@ export function analyzeSql(text: string, an: Analysis, dialect: SqlDialect = "po
     );
 }
 
-function parseAll(sql: string, an: Analysis, dialect: SqlDialect): void {
-  if (parseWith(sql, dialect, an)) return;
+function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlReader): void {
+  if (parseWith(sql, dialect, an, reader)) return;
   const statements = splitStatements(sql);
   for (const statement of statements.slice(0, MAX_STATEMENTS)) {
-    if (!parseWith(statement, dialect, an)) sqlKeywordFallback(statement, an);
+    if (!parseWith(statement, dialect, an, reader)) sqlKeywordFallback(statement, an);
   }
   if (statements.length > MAX_STATEMENTS)
     sqlKeywordFallback(statements.slice(MAX_STATEMENTS).join(";"), an, "SQL past the first 200 statements");
 }
 
-function parseWith(sql: string, dialect: SqlDialect, an: Analysis): boolean {
-  if (dialect === "mysql") return parseMysql(sql, an) || parsePostgres(sql, an);
-  return parsePostgres(sql, an) || (MYSQL_SYNTAX.test(sql) && parseMysql(sql, an));
+function parseWith(sql: string, dialect: SqlDialect, an: Analysis, reader: SqlReader): boolean {
+  if (dialect === "mysql") return parseMysql(sql, an) || parsePostgres(sql, an, reader);
+  // Without PostgreSQL's parser this reading is redone once it is loaded: MySQL's is not worth loading first.
+  return (
+    parsePostgres(sql, an, reader) || (pgParse !== null && MYSQL_SYNTAX.test(sql) && parseMysql(sql, an))
+  );
 }
 
 /** psql backslash commands and sqlite dot commands are not SQL: handle them and return the SQL that is left. */
@@ -172,14 +185,18 @@ function gexec(query: string, an: Analysis): void {
 
 // ---------------------------------------------------------------- PostgreSQL
 
-function parsePostgres(sql: string, an: Analysis): boolean {
-  let tree: unknown;
-  try {
-    tree = parseSync(sql);
-  } catch {
-    return false;
+function parsePostgres(sql: string, an: Analysis, reader: SqlReader): boolean {
+  // The fast reader builds the parser's tree for plain SQL, so the WebAssembly parser is loaded only for the rest.
+  let stmts = reader === "auto" ? readSimpleSql(sql) : null;
+  if (!stmts) {
+    let tree: unknown;
+    try {
+      tree = parseSync(sql);
+    } catch {
+      return false;
+    }
+    stmts = ((tree as { stmts?: { stmt?: PgNode }[] }).stmts ?? []).map((s) => s.stmt ?? {});
   }
-  const stmts = ((tree as { stmts?: { stmt?: PgNode }[] }).stmts ?? []).map((s) => s.stmt ?? {});
   for (const stmt of stmts) {
     const before = an.findings.length;
     walkPg(stmt, (type, body) => visitPg(type, body, an));
@@ -743,11 +760,12 @@ export function sqlKeywordFallback(
 
 /** Whether a parser accepts the text as SQL, for inputs whose first word is both SQL and a shell command (`set`, `rename`). */
 export function parsesAsSql(text: string): boolean {
+  if (readSimpleSql(text)) return true;
   try {
     parseSync(text);
     return true;
   } catch {
-    if (!MYSQL_SYNTAX.test(text)) return false;
+    if (!pgParse || !MYSQL_SYNTAX.test(text)) return false;
     try {
       getMysqlParser().astify(text, { database: "mysql" });
       return true;

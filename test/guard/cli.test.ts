@@ -15,7 +15,6 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 /** A clean environment: no LEASH_* or model settings leak in from the developer's shell. */
@@ -25,7 +24,6 @@ function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 function leash(args: string[], input = "", env: NodeJS.ProcessEnv = baseEnv(), cwd = work): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const started = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
@@ -36,7 +34,7 @@ function leash(args: string[], input = "", env: NodeJS.ProcessEnv = baseEnv(), c
       stderr += c;
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input);
   });
 }
@@ -142,10 +140,6 @@ describe("leash guard check", () => {
         JSON.stringify({ cmd: corpus[i % corpus.length], env: i % 2 ? "staging" : undefined, id: i }),
       );
     lines.splice(500, 0, "{not json", JSON.stringify({ cmd: 42 }), JSON.stringify({ env: "staging" }));
-    const warm = await leash(
-      ["guard", "check", "--jsonl", "--scopes-dir", scopes],
-      `${JSON.stringify({ cmd: "ls" })}\n`,
-    );
     const r = await leash(["guard", "check", "--jsonl", "--scopes-dir", scopes], `${lines.join("\n")}\n`);
     expect(r.code, r.stderr).toBe(0);
     const out = r.stdout
@@ -160,12 +154,7 @@ describe("leash guard check", () => {
     ]);
     const ids = out.filter((o) => !o.error).map((o) => o.id);
     expect(ids).toEqual([...Array(1000).keys()]);
-    const processing = Math.max(r.ms - warm.ms, 1);
-    console.log(
-      `[guard] --jsonl: 1,000 commands in a ${r.ms.toFixed(0)} ms process (startup alone ${warm.ms.toFixed(0)} ms): ` +
-        `~${processing.toFixed(0)} ms of processing, ~${Math.round((1000 / processing) * 1000)} commands/s`,
-    );
-    expect(r.ms).toBeLessThan(5000);
+    // Its speed is the bench's to measure (bench/guard-hook.ts), on the compiled CLI and in CPU time.
   });
 });
 
