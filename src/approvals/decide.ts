@@ -5,11 +5,11 @@ import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
 import { creatorChain } from "../principals/creator-chain.ts";
+import { acceptTotp } from "../principals/totp.ts";
 import { type Approval, callBinding, effectiveStatus } from "../store/approval-record.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
 import { loadApproval, updateApproval } from "./records.ts";
-import { acceptTotp } from "./totp.ts";
 
 export const approverGroups = (human: Principal) =>
   human.roles.filter((role) => role.startsWith("approver:")).map((role) => role.slice("approver:".length));

@@ -1,12 +1,12 @@
 // TOTP enrolment by the human alone: creating a human yields a one-time enrolment token (never a TOTP secret); the
 // human redeems it with their own key and only then is a secret made, shown once, to them.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { generateTotpSecret, otpauthUri } from "../approvals/totp.ts";
 import { humanActor, recordPrincipalChange } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
+import { generateTotpSecret, otpauthUri } from "./totp.ts";
 
 /** An admin hands the token over; a day covers time zones without leaving it lying around for long. */
 export const ENROLMENT_TTL_MS = 24 * 60 * 60_000;

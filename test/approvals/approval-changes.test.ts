@@ -1,7 +1,7 @@
 // GET /v1/approvals/changes (the consoles' long-poll) and what GET /v1/approvals tells an approver about each request.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api, mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 
 const VOLUME = "railway:prj_demo/env/production/volume/vol_7";

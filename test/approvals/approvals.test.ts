@@ -1,8 +1,8 @@
 // Human approval with TOTP: for each destructive call in a protected environment, and for sensitive issuance.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { currentTotp, generateTotpSecret } from "../../src/approvals/totp.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
+import { currentTotp, generateTotpSecret } from "../../src/principals/totp.ts";
 import {
   api,
   mintToken,

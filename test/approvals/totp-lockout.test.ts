@@ -1,7 +1,7 @@
 // TOTP cannot be brute-forced: wrong codes are counted per human in Redis, shared by every broker process; past the
 // limit every code is refused (429 totp_locked, Retry-After), the right one included, until the window passes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api } from "../helpers/broker.ts";
 import { createEnrolledHuman, type EnrolledHuman } from "../helpers/humans.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";

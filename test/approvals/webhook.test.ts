@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { currentTotp } from "../../src/approvals/totp.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 
 const SECRET = "webhook-secret-for-tests";

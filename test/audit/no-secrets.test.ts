@@ -3,10 +3,10 @@
 // collected, and none of them appears in any audit record or any log line. The records themselves say who did what.
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { createLogger } from "../../src/log/logger.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { createEnvironmentDatabases } from "../helpers/postgres.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";

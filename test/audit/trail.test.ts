@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { expireOverdueApprovals } from "../../src/approvals/call-approval.ts";
-import { currentTotp } from "../../src/approvals/totp.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import {
   api,

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
 import { leashProgram } from "../../src/cli/main.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api, mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { runCli } from "../helpers/cli.ts";
 

@@ -3,8 +3,8 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { base64url } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
 import { leashResourceServer } from "../../src/client/fastify-plugin.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api, mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 
 const volume = (id: string) => `railway:prj_demo/env/production/volume/${id}`;

@@ -4,8 +4,8 @@
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { canonicalJson, toolCallHash } from "../../src/approvals/tool-call.ts";
-import { currentTotp } from "../../src/approvals/totp.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { launchChromium, openConsole, signIn, statusSays, textBecomes } from "./browser.ts";
 

@@ -1,7 +1,7 @@
 // An agent hook that turns the guard's "ask" into a leash approval and waits for a human, through real processes.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { LEASH_BIN, runCli, startCli } from "../helpers/cli.ts";
 
 let dev: Awaited<ReturnType<typeof startCli>>;

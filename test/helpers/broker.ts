@@ -3,7 +3,6 @@ import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { generateTotpSecret } from "../../src/approvals/totp.ts";
 import { WebhookApprovalEvents } from "../../src/approvals/webhook.ts";
 import { assembleBroker, type Broker, newGeneration } from "../../src/broker/broker.ts";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
@@ -13,6 +12,7 @@ import type { LeaseRevokerOptions } from "../../src/credentials/lease-revoker.ts
 import type { IssuerKeysOptions } from "../../src/keys/issuer-keys.ts";
 import { ephemeralKeyRings } from "../../src/keys/key-directory.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
+import { generateTotpSecret } from "../../src/principals/totp.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { Store } from "../../src/store/store.ts";

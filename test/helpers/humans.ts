@@ -1,5 +1,5 @@
 // Humans made the way an operator makes them: an admin creates one, the human enrols a TOTP device and confirms it.
-import { currentTotp } from "../../src/approvals/totp.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api } from "./broker.ts";
 
 export interface EnrolledHuman {

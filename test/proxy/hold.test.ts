@@ -2,8 +2,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api, mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { type FakePlatform, startFakePlatform } from "../helpers/fake-platform.ts";
 import { Agent, startTestProxy, type TestProxy } from "./harness.ts";

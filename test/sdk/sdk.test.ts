@@ -1,6 +1,6 @@
 // The agent SDK against a real broker on a real port: mint, authorize, approvals, ending a task, revocation, errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { LeashClient, LeashConnectionError, LeashProblemError } from "../../src/sdk/index.ts";
 import {
   api,

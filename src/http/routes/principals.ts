@@ -1,7 +1,6 @@
 // /v1/agents and /v1/humans: admins create, list, disable and re-key principals. Keys are shown once.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { acceptTotp } from "../../approvals/totp.ts";
 import { humanActor, recordPrincipalChange } from "../../audit/audit-trail.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
 import { disablePrincipal } from "../../enforce/revoke.ts";
@@ -13,6 +12,7 @@ import {
   setPrincipalDisabled,
 } from "../../principals/principals.ts";
 import { ROLE_PATTERN } from "../../principals/roles.ts";
+import { acceptTotp } from "../../principals/totp.ts";
 import { identifier } from "../../scopes/schema.ts";
 import type { PrincipalKind } from "../../store/targets.ts";
 import { authenticateHuman, requireHuman } from "../auth.ts";
