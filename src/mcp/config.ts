@@ -1,16 +1,21 @@
 // mcp.yaml: the gateway's listener, its upstream MCP servers, their credentials and the tool → action mapping.
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { credential, DEFAULT_HOLD_TIMEOUT_MS } from "../proxy/config.ts";
 import { compileTemplate, type ResourceTemplate, TemplateError } from "../proxy/resource-template.ts";
-import { formatPath, formatProblem, parseYaml } from "../scopes/load.ts";
+import {
+  type ConfigFileResult,
+  ENV_VAR_NAME,
+  parseConfigText,
+  readConfigFile,
+} from "../scopes/config-file.ts";
+import { formatPath, formatProblem } from "../scopes/load.ts";
 import {
   actionName,
   describeValue,
   durationMs,
+  expecting,
   identifier,
   type ScopeProblem,
-  scopeIssueMessage,
 } from "../scopes/schema.ts";
 
 const show = describeValue;
@@ -22,16 +27,11 @@ export type McpConfigProblem = ScopeProblem;
 export const MAX_HOLD_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-const expecting = (what: string) => (issue: z.core.$ZodRawIssue) =>
-  issue.code === "invalid_type" ? `expected ${what}, got ${show(issue.input)}` : undefined;
-
 /** MCP tool names: what clients accept and the spec recommends. */
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const toolName = z.string().regex(TOOL_NAME, {
   error: (issue) => `expected a tool name (letters, digits, _ . -), got ${show(issue.input)}`,
 });
-
-const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const holdMode = z.enum(["wait", "refuse"], {
   error: (issue) =>
@@ -84,7 +84,7 @@ const upstream = z
       /** For a spawned server: the environment variable it reads the credential from. */
       credential_env: z
         .string()
-        .regex(ENV_VAR, {
+        .regex(ENV_VAR_NAME, {
           error: (issue) => `expected an environment variable name, got ${show(issue.input)}`,
         })
         .optional(),
@@ -170,39 +170,15 @@ export interface McpConfig {
   upstreams: McpUpstream[];
 }
 
-export type LoadMcpConfigResult =
-  | { ok: true; config: McpConfig }
-  | { ok: false; problems: McpConfigProblem[] };
+export type LoadMcpConfigResult = ConfigFileResult<McpConfig>;
 
 export async function loadMcpConfig(file: string): Promise<LoadMcpConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const got = code === "ENOENT" ? "nothing (no such file)" : (error as Error).message;
-    return {
-      ok: false,
-      problems: [{ file, path: "(root)", message: `expected an MCP gateway config file, got ${got}` }],
-    };
-  }
-  return parseMcpConfig(text, file);
+  return readConfigFile(file, "an MCP gateway config file", parseMcpConfig);
 }
 
 /** Validates a gateway config's text; every problem is reported, not just the first. */
 export function parseMcpConfig(text: string, file: string): LoadMcpConfigResult {
-  const problems: McpConfigProblem[] = [];
-  const data = parseYaml(text, file, problems);
-  if (problems.length > 0) return { ok: false, problems };
-  const parsed = mcpFileSchema.safeParse(data, { error: scopeIssueMessage });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push({ file, path: formatPath(issue.path), message: issue.message });
-    }
-    return { ok: false, problems };
-  }
-  const config = compile(parsed.data, file, problems);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+  return parseConfigText(text, file, mcpFileSchema, compile);
 }
 
 function compile(data: McpFile, file: string, problems: McpConfigProblem[]): McpConfig {

@@ -1,11 +1,17 @@
 // proxy.yaml: listeners, upstreams, their credentials and the rules mapping requests to actions; validated with zod.
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { formatPath, formatProblem, parseYaml } from "../scopes/load.ts";
+import {
+  type ConfigFileResult,
+  ENV_VAR_NAME,
+  parseConfigText,
+  readConfigFile,
+} from "../scopes/config-file.ts";
+import { formatPath, formatProblem } from "../scopes/load.ts";
 import {
   actionName,
   describeValue,
   durationMs,
+  expecting,
   identifier,
   type ScopeProblem,
   scopeIssueMessage,
@@ -26,9 +32,6 @@ export const MIN_CREDENTIAL_LENGTH = 8;
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 export type HttpMethod = (typeof METHODS)[number];
-
-const expecting = (what: string) => (issue: z.core.$ZodRawIssue) =>
-  issue.code === "invalid_type" ? `expected ${what}, got ${show(issue.input)}` : undefined;
 
 /** A schema that runs `check` on the raw value: one message naming what was expected, then the typed result. */
 function checked<T>(expected: string, check: (value: unknown) => T | undefined) {
@@ -80,9 +83,8 @@ const headerName = checked('an HTTP header name like "authorization"', (value) =
   typeof value === "string" && HEADER_NAME.test(value) ? value.toLowerCase() : undefined,
 );
 
-const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envVar = checked('an environment variable name like "RAILWAY_TOKEN"', (value) =>
-  typeof value === "string" && ENV_VAR.test(value) ? value : undefined,
+  typeof value === "string" && ENV_VAR_NAME.test(value) ? value : undefined,
 );
 const vaultPath = checked('a Vault KV path like "upstreams/railway-staging"', (value) =>
   typeof value === "string" && /^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/.test(value) ? value : undefined,
@@ -320,39 +322,15 @@ export interface ProxyConfig {
   upstreams: Upstream[];
 }
 
-export type LoadProxyConfigResult =
-  | { ok: true; config: ProxyConfig }
-  | { ok: false; problems: ProxyConfigProblem[] };
+export type LoadProxyConfigResult = ConfigFileResult<ProxyConfig>;
 
 export async function loadProxyConfig(file: string): Promise<LoadProxyConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const got = code === "ENOENT" ? "nothing (no such file)" : (error as Error).message;
-    return {
-      ok: false,
-      problems: [{ file, path: "(root)", message: `expected a proxy config file, got ${got}` }],
-    };
-  }
-  return parseProxyConfig(text, file);
+  return readConfigFile(file, "a proxy config file", parseProxyConfig);
 }
 
 /** Validates a proxy config's text; every problem is reported, not just the first. */
 export function parseProxyConfig(text: string, file: string): LoadProxyConfigResult {
-  const problems: ProxyConfigProblem[] = [];
-  const data = parseYaml(text, file, problems);
-  if (problems.length > 0) return { ok: false, problems };
-  const parsed = proxyFileSchema.safeParse(data, { error: scopeIssueMessage });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push({ file, path: formatPath(issue.path), message: issue.message });
-    }
-    return { ok: false, problems };
-  }
-  const config = compile(parsed.data, file, problems);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+  return parseConfigText(text, file, proxyFileSchema, compile);
 }
 
 /** Cross-field checks and compilation of patterns and templates; problems point at the field at fault. */

@@ -41,7 +41,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A schema-level error that only words type mismatches (missing, wrong kind); other issues fall through to `scopeIssueMessage`. */
-const expecting = (what: string) => (issue: z.core.$ZodRawIssue) =>
+export const expecting = (what: string) => (issue: z.core.$ZodRawIssue) =>
   issue.code === "invalid_type" ? `expected ${what}, got ${show(issue.input)}` : undefined;
 
 const TYPE_WORDS: Record<string, string> = {
