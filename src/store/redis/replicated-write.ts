@@ -28,6 +28,7 @@ export async function execReplicated(
   wait: ReplicationWait,
   queue: (pipeline: ChainableCommander) => void,
 ): Promise<unknown[]> {
+  if (wait.replicas === 0) return sendAlongside(client, queue);
   const pipeline = client.pipeline();
   queue(pipeline);
   const writes = pipeline.length;
@@ -47,4 +48,28 @@ export async function execReplicated(
     }
   }
   return results.slice(0, writes).map(([, value]) => value);
+}
+
+/**
+ * Without a WAIT the commands need not share a pipeline of their own: sent as ordinary commands they join the
+ * client's automatic pipeline with whatever else this tick sends (one socket write instead of two, and no Pipeline
+ * object per call). Same connection and order as a pipeline; the replies in order, or the first error.
+ */
+async function sendAlongside(
+  client: RedisClient,
+  queue: (pipeline: ChainableCommander) => void,
+): Promise<unknown[]> {
+  const replies: Promise<unknown>[] = [];
+  const commands: ChainableCommander = new Proxy(client as unknown as ChainableCommander, {
+    get(target, name) {
+      const command = Reflect.get(target, name) as unknown;
+      if (typeof command !== "function") return command;
+      return (...args: unknown[]) => {
+        replies.push((command as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        return commands;
+      };
+    },
+  });
+  queue(commands);
+  return Promise.all(replies);
 }
