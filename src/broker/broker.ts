@@ -11,6 +11,7 @@ import { LeaseRevoker, type LeaseRevokerOptions } from "../credentials/lease-rev
 import { buildApp } from "../http/app.ts";
 import { IssuerKeys, type IssuerKeysOptions } from "../keys/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
+import { TotpSecretKeys } from "../keys/totp-secret-keys.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { LoadScopeSetResult } from "../scopes/load.ts";
 import type { Store } from "../store/store.ts";
@@ -36,6 +37,8 @@ export interface BrokerParts {
   clock: Clock;
   scopes: ScopeRegistry;
   keys: KeyRings;
+  /** Default: a key that lives as long as the process (dev mode, tests). */
+  totpKeys?: TotpSecretKeys;
   issuer: string;
   logger: Logger;
   approvalEvents?: ApprovalEvents;
@@ -75,6 +78,7 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
   }
   const context: BrokerContext = {
     ...parts,
+    totpKeys: parts.totpKeys ?? TotpSecretKeys.ephemeral(),
     approvalEvents: parts.approvalEvents ?? ignoreApprovalEvents,
     verifiedTokens: new VerifiedTokenCache(),
     workloadKeys: new IssuerKeys(parts.workloadKeys),

@@ -4,6 +4,7 @@ import { authenticator } from "otplib";
 import type { DestinationStream } from "pino";
 import { type Clock, systemClock } from "../clock/clock.ts";
 import { ephemeralKeyRings } from "../keys/key-directory.ts";
+import { TotpSecretKeys } from "../keys/totp-secret-keys.ts";
 import { createLogger } from "../log/logger.ts";
 import { createPrincipal } from "../principals/principals.ts";
 import { MemoryStore } from "../store/memory/memory-store.ts";
@@ -56,10 +57,14 @@ export async function startDevBroker(options: DevOptions): Promise<DevBroker> {
   const totpSecret = authenticator.generateSecret();
   const approver = await createPrincipal(
     store,
-    { id: "dev-approver", kind: "human", roles: ["approver:sre"], totpSecret },
+    { id: "dev-approver", kind: "human", roles: ["approver:sre"] },
     now,
   );
-  await store.savePrincipal({ ...approver.principal, totp: { secret: totpSecret, confirmed: true } });
+  const totpKeys = TotpSecretKeys.ephemeral();
+  await store.savePrincipal({
+    ...approver.principal,
+    totp: { sealed: totpKeys.seal(approver.principal.id, totpSecret), confirmed: true },
+  });
   const agent = await createPrincipal(
     store,
     { id: "dev-agent", kind: "agent", scopes: ["*"], createdBy: "dev-admin" },
@@ -75,6 +80,7 @@ export async function startDevBroker(options: DevOptions): Promise<DevBroker> {
     clock,
     scopes,
     keys,
+    totpKeys,
     issuer: `http://${host}:${options.port}`,
     logger,
     credentialsWithoutVault: "omit" as const,

@@ -5,6 +5,7 @@ import { systemClock } from "../clock/clock.ts";
 import type { LeashConfig } from "../config/config.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
 import { loadKeyRings } from "../keys/key-directory.ts";
+import { loadTotpSecretKeys } from "../keys/totp-secret-keys.ts";
 import { createLogger } from "../log/logger.ts";
 import { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import { redisTarget } from "../store/redis/redis-client.ts";
@@ -22,6 +23,7 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
   const environments = [...scopes.current().environments.keys()];
   const maxTtl = Math.max(...[...scopes.current().environments.values()].map((env) => env.max_ttl));
   const keys = await loadKeyRings(config.LEASH_KEYS_DIR, environments, maxTtl);
+  const totpKeys = await loadTotpSecretKeys(config.LEASH_KEYS_DIR, systemClock.now());
   const metrics = new BrokerMetrics();
   const target = redisTarget(config);
   logger.info(
@@ -54,6 +56,7 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     clock: systemClock,
     scopes,
     keys,
+    totpKeys,
     issuer: config.LEASH_ISSUER,
     logger,
     metrics,
@@ -102,7 +105,8 @@ async function reloadOnHangup(broker: Broker, config: LeashConfig, maxTtlMs: num
   const before = new Map(environments.map((env) => [env, activeKid(env)]));
   try {
     broker.context.keys = await loadKeyRings(config.LEASH_KEYS_DIR, environments, maxTtlMs);
-    broker.context.logger.info("signing keys reloaded");
+    broker.context.totpKeys = await loadTotpSecretKeys(config.LEASH_KEYS_DIR, systemClock.now());
+    broker.context.logger.info({ totp_key: broker.context.totpKeys.activeKid }, "signing keys reloaded");
     for (const env of environments) {
       const kid = activeKid(env);
       if (!kid || kid === before.get(env)) continue;

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../clock/clock.ts";
 import type { IssuerKeys } from "../keys/issuer-keys.ts";
 import type { KeyRings } from "../keys/key-ring.ts";
+import type { TotpSecretKeys } from "../keys/totp-secret-keys.ts";
 import type { BrokerMetrics } from "../metrics/broker-metrics.ts";
 import type { ScopeSet } from "../scopes/scope-set.ts";
 import type { TotpAttemptLimit } from "../store/approvals.ts";
@@ -21,6 +22,8 @@ export interface BrokerContext {
   clock: Clock;
   scopes: ScopeSetHolder;
   keys: KeyRings;
+  /** The keys TOTP secrets are sealed with in the store (LEASH_KEYS_DIR/totp; ephemeral in dev mode). */
+  totpKeys: TotpSecretKeys;
   /** Base issuer URL; each environment's tokens use `<issuer>/envs/<env>`. */
   issuer: string;
   logger: Logger;

@@ -60,7 +60,10 @@ export async function redeemEnrolment(
   }
   const secret = generateTotpSecret();
   const { enrolment: _spent, ...rest } = human;
-  const enrolled: Principal = { ...rest, totp: { secret, confirmed: false } };
+  const enrolled: Principal = {
+    ...rest,
+    totp: { sealed: context.totpKeys.seal(human.id, secret), confirmed: false },
+  };
   await context.store.savePrincipal(enrolled);
   await recordPrincipalChange(context, "totp_enrol", enrolled, humanActor(human.id), origin);
   return { secret, otpauthUri: otpauthUri(human.id, secret) };

@@ -10,7 +10,6 @@ export interface NewPrincipal {
   scopes?: string[];
   roles?: string[];
   createdBy?: string;
-  totpSecret?: string;
   /** Humans: the enrolment token (hash and expiry) the human redeems for their TOTP secret. */
   enrolment?: Principal["enrolment"];
 }
@@ -36,7 +35,6 @@ export async function createPrincipal(
     createdBy: input.createdBy,
     scopes: input.scopes ?? [],
     roles: input.roles ?? [],
-    ...(input.totpSecret ? { totp: { secret: input.totpSecret, confirmed: false } } : {}),
     ...(input.enrolment ? { enrolment: input.enrolment } : {}),
   };
   await store.savePrincipal(principal);

@@ -53,7 +53,30 @@ async function checkCode(
 }
 
 /**
- * Accepts `code` for `human` at `nowMs` once. Throws 403 `totp_not_enrolled`, `totp_invalid` or `totp_replayed`, or
+ * Seals a secret stored in clear, or under an older key, with the newest key, once a right code proved it is the
+ * human's. The record is read again first and left alone if anything about its TOTP changed meanwhile, so a
+ * concurrent change (a disable, a new enrolment) is never overwritten with the copy this request authenticated.
+ */
+async function resealTotp(context: BrokerContext, human: Principal, secret: string): Promise<Principal> {
+  const current = await context.store.getPrincipal(human.id);
+  if (
+    !current?.totp ||
+    current.totp.sealed !== human.totp?.sealed ||
+    current.totp.secret !== human.totp?.secret
+  )
+    return current ?? human;
+  const { secret: _clear, ...rest } = current.totp;
+  const resealed: Principal = {
+    ...current,
+    totp: { ...rest, sealed: context.totpKeys.seal(human.id, secret) },
+  };
+  await context.store.savePrincipal(resealed);
+  return resealed;
+}
+
+/**
+ * Accepts `code` for `human` at `nowMs` once; returns the human as now stored (its secret sealed again if it was
+ * in clear or under an older key). Throws 403 `totp_not_enrolled`, `totp_invalid` or `totp_replayed`, or
  * 429 `totp_locked` (with Retry-After) while the human is locked, whether the code is right or not. Every attempt
  * is charged before the code is checked, so parallel guesses on several processes cannot check more codes than
  * the limit allows; a right code gives its charge back. `requireConfirmed: false` is only for the first code that
@@ -65,9 +88,9 @@ export async function acceptTotp(
   code: string,
   nowMs: number,
   options: { requireConfirmed?: boolean; origin?: AuditOrigin } = {},
-): Promise<void> {
-  const secret = human.totp?.secret;
-  if (!secret || ((options.requireConfirmed ?? true) && !human.totp?.confirmed)) {
+): Promise<Principal> {
+  const totp = human.totp;
+  if (!(totp?.sealed || totp?.secret) || ((options.requireConfirmed ?? true) && !totp?.confirmed)) {
     throw forbidden(
       "totp_not_enrolled",
       `${human.id} has no confirmed TOTP device; confirm enrolment with a first code`,
@@ -79,11 +102,15 @@ export async function acceptTotp(
     context.metrics.totpRefusedWhileLocked.inc();
     throw locked(human, start.retryAfterMs);
   }
-  const refusal = await checkCode(context, human, secret, code, nowMs);
+  // Fails closed (503) when the secret cannot be opened; the attempt stays charged, as for any refusal.
+  const opened = totp.sealed
+    ? context.totpKeys.open(human.id, totp.sealed)
+    : { secret: totp.secret!, stale: true };
+  const refusal = await checkCode(context, human, opened.secret, code, nowMs);
   const end = await context.store.approvals.endTotpAttempt(human.id, refusal ? "failed" : "accepted", limit);
   if (!refusal) {
     if (end.locked) throw locked(human, end.retryAfterMs);
-    return;
+    return opened.stale ? await resealTotp(context, human, opened.secret) : human;
   }
   context.metrics.totpFailures.inc({ reason: refusal.code });
   const window = `${limit.maxFailures} per ${Math.round(limit.windowMs / 1000)} s`;

@@ -23,8 +23,12 @@ export interface Principal {
   scopes: string[];
   /** Humans: `admin`, `security`, `approver:<group>`. */
   roles: string[];
-  /** Humans: base32 TOTP secret and whether enrolment was confirmed with a first code. */
-  totp?: { secret: string; confirmed: boolean };
+  /**
+   * Humans: the TOTP secret and whether enrolment was confirmed with a first code. `sealed`: the base32 secret
+   * encrypted under a TOTP secret key (src/keys/totp-secret-keys.ts). `secret`: the base32 secret in clear, only in
+   * records written before secrets were sealed; it is sealed on its next use.
+   */
+  totp?: { sealed?: string; secret?: string; confirmed: boolean };
   /** Humans: the one-time enrolment token (its SHA-256) that yields a TOTP secret to the human, until redeemed. */
   enrolment?: { tokenHash: string; expiresAt: number };
 }

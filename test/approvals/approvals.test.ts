@@ -153,7 +153,7 @@ describe("call-level approval", () => {
     const secret = generateTotpSecret();
     const lead = await createPrincipal(
       test.store,
-      { id: "lead", kind: "human", roles: ["admin", "approver:sre"], totpSecret: secret },
+      { id: "lead", kind: "human", roles: ["admin", "approver:sre"] },
       clock.now(),
     );
     await test.store.savePrincipal({ ...lead.principal, totp: { secret, confirmed: true } });

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from "../../src/clock/clock.ts";
 import type { LeaseRevokerOptions } from "../../src/credentials/lease-revoker.ts";
 import type { IssuerKeysOptions } from "../../src/keys/issuer-keys.ts";
 import { ephemeralKeyRings } from "../../src/keys/key-directory.ts";
+import { TotpSecretKeys } from "../../src/keys/totp-secret-keys.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import { generateTotpSecret } from "../../src/principals/totp.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
@@ -79,6 +80,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
         now,
       )
     ).apiKey;
+  const totpKeys = TotpSecretKeys.ephemeral();
   const totpSecrets = {
     approver: generateTotpSecret(),
     approver2: generateTotpSecret(),
@@ -91,7 +93,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       { id, kind: "human", roles: [`approver:${group}`], createdBy: "people-admin" },
       now,
     );
-    await store.savePrincipal({ ...principal, totp: { secret, confirmed: true } });
+    await store.savePrincipal({ ...principal, totp: { sealed: totpKeys.seal(id, secret), confirmed: true } });
     return apiKey;
   };
   const keys = {
@@ -111,6 +113,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     clock,
     scopes,
     keys: await ephemeralKeyRings(environments, now),
+    totpKeys,
     issuer: "http://leash.test",
     approvalEvents: options.webhook
       ? new WebhookApprovalEvents(

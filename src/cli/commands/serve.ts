@@ -9,7 +9,9 @@ import { systemClock } from "../../clock/clock.ts";
 import { loadConfig } from "../../config/config.ts";
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from "../../config/signing-algorithms.ts";
 import { initKeyDirectory, rotateEnvironmentKey } from "../../keys/key-directory.ts";
+import { loadTotpSecretKeys, rotateTotpSecretKey } from "../../keys/totp-secret-keys.ts";
 import { createPrincipal } from "../../principals/principals.ts";
+import { resealTotpSecrets } from "../../principals/reseal-totp.ts";
 import { connectConfiguredStore } from "../../store/redis/redis-store.ts";
 import { jsonOption, printResult } from "../output.ts";
 
@@ -92,6 +94,8 @@ export function registerServeCommands(program: Command): void {
       systemClock.now(),
     );
     for (const kid of created) process.stderr.write(`created signing key ${kid}\n`);
+    const totpKeys = await loadTotpSecretKeys(config.LEASH_KEYS_DIR, systemClock.now());
+    process.stderr.write(`TOTP secret key ${totpKeys.activeKid}\n`);
     const store = await connectConfiguredStore(config);
     try {
       const generation = await store.ensureGeneration(newGeneration(), environments);
@@ -123,7 +127,9 @@ export function registerServeCommands(program: Command): void {
     }
   });
 
-  const keys = program.command("keys").description("per-environment signing keys");
+  const keys = program
+    .command("keys")
+    .description("per-environment signing keys, and the keys that seal TOTP secrets in Redis");
   jsonOption(
     keys
       .command("init")
@@ -143,6 +149,7 @@ export function registerServeCommands(program: Command): void {
       signingAlgorithm(options.alg),
       systemClock.now(),
     );
+    await loadTotpSecretKeys(options.dir, systemClock.now());
     printResult(options, { created }, (r) =>
       r.created.length > 0 ? `created ${r.created.join(", ")}` : "every environment already has a key",
     );
@@ -167,5 +174,48 @@ export function registerServeCommands(program: Command): void {
     printResult(options, result, (r) => `created ${r.created}; retired ${r.retired.join(", ") || "nothing"}`);
     process.stderr.write("Running brokers pick up the new key on SIGHUP or restart.\n");
     await auditKeyRotation(options.env, result);
+  });
+  jsonOption(
+    keys
+      .command("rotate-totp")
+      .description(
+        "add a newer key for sealing TOTP secrets in Redis; the older keys keep opening what they sealed",
+      )
+      .option("--dir <dir>", "key directory", process.env.LEASH_KEYS_DIR),
+  ).action(async (options: { dir?: string; json?: boolean }) => {
+    if (!options.dir) throw new Error("--dir: required (or set LEASH_KEYS_DIR)");
+    const created = await rotateTotpSecretKey(options.dir, systemClock.now());
+    printResult(options, { created }, (r) => `created ${r.created}`);
+    process.stderr.write(
+      "Running brokers seal with it after SIGHUP or restart; each secret is sealed again on its next use, or all at once with leash keys reseal-totp. Keep the older key files until then.\n",
+    );
+  });
+  jsonOption(
+    keys
+      .command("reseal-totp")
+      .description(
+        "seal every human's TOTP secret in Redis under the newest TOTP key (after rotate-totp, or for secrets stored in clear)",
+      ),
+  ).action(async (options: { json?: boolean }) => {
+    const config = loadConfig(process.env, ["LEASH_KEYS_DIR"]);
+    const totpKeys = await loadTotpSecretKeys(config.LEASH_KEYS_DIR, systemClock.now());
+    const store = await connectConfiguredStore(config);
+    try {
+      const result = await resealTotpSecrets(store, totpKeys);
+      printResult(
+        options,
+        { key: totpKeys.activeKid, ...result },
+        (r) =>
+          `sealed again under ${r.key}: ${r.resealed.length}; already current: ${r.current}; cannot open: ${r.unopenable.length}`,
+      );
+      if (result.unopenable.length > 0) {
+        process.stderr.write(
+          `leash: these humans' TOTP secrets open with no key in ${config.LEASH_KEYS_DIR}/totp: ${result.unopenable.join(", ")}\n`,
+        );
+        process.exitCode = 1;
+      }
+    } finally {
+      await store.close();
+    }
   });
 }

@@ -193,11 +193,11 @@ export const principalRoutes =
       },
       async (request) => {
         const human = await authenticateHuman(context, request);
-        await acceptTotp(context, human, request.body.totp, context.clock.now(), {
+        const current = await acceptTotp(context, human, request.body.totp, context.clock.now(), {
           requireConfirmed: false,
           origin: { requestId: request.id },
         });
-        const confirmed = { ...human, totp: { secret: human.totp!.secret, confirmed: true } };
+        const confirmed = { ...current, totp: { ...current.totp!, confirmed: true } };
         await context.store.savePrincipal(confirmed);
         await recordPrincipalChange(context, "totp_confirm", confirmed, humanActor(human.id), {
           requestId: request.id,
