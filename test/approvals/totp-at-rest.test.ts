@@ -8,7 +8,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/approvals/totp.ts";
+import { currentTotp } from "../../src/principals/totp.ts";
 import { api } from "../helpers/broker.ts";
 import { LEASH_BIN, runCli } from "../helpers/cli.ts";
 import { createEnrolledHuman, type EnrolledHuman } from "../helpers/humans.ts";
