@@ -1,7 +1,7 @@
-// CLI start-up: median wall time of short `leash` commands, from spawn to exit, next to `node -e 0` (Node's own
-// floor). `npx tsx bench/cli-startup.ts [runs] [bin…]`; each bin is a JavaScript file run with node
+// CLI start-up: median wall time of short `leash` commands, from spawn to exit, and of `leash dev --json --port 0`
+// from spawn to its first line (the broker listening), next to `node -e 0` (Node's own floor). `npx tsx bench/cli-startup.ts [runs] [bin…]`; each bin is a JavaScript file run with node
 // (default: dist/cli/bin.js, the installed command, and bin/leash.js, the sources through tsx).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const runs = Number(process.argv[2] ?? 20);
@@ -47,8 +47,39 @@ function time(label: string, args: string[], input?: string): void {
   );
 }
 
+/** Milliseconds from spawn to the first line on stdout; the process is stopped then. */
+function firstLine(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      if (!out.includes("\n")) return;
+      const elapsed = performance.now() - started;
+      child.once("exit", () => resolve(elapsed));
+      child.kill("SIGTERM");
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`exited ${code} before printing a line`)));
+  });
+}
+
+async function timeFirstLine(label: string, args: string[]): Promise<void> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const elapsed = await firstLine(args);
+    if (i >= 2) samples.push(elapsed);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  console.log(
+    `${label.padEnd(70)} median ${median(samples).toFixed(0).padStart(5)} ms  min ${sorted[0]!.toFixed(0).padStart(5)} ms  (${runs} runs)`,
+  );
+}
+
 time("node -e 0", ["-e", "0"]);
 for (const bin of bins) {
   time(`${bin} --version`, [bin, "--version"]);
   time(`${bin} hook claude-code < PreToolUse Bash event`, [bin, "hook", "claude-code"], HOOK_EVENT);
+  await timeFirstLine(`${bin} dev --json --port 0, to its first line`, [bin, "dev", "--json", "--port", "0"]);
 }

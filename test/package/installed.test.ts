@@ -1,12 +1,16 @@
 // The package as a user gets it: `npm pack` (which builds dist/), installed into an empty project outside the
 // checkout, then the installed `leash` command and the `leash/fastify`, `leash/client` and `leash/sdk` imports.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentTotp } from "../../src/approvals/totp.ts";
+import { freePort } from "../helpers/ports.ts";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -20,7 +24,14 @@ const cleanEnv = Object.fromEntries(
 let work: string;
 let project: string;
 let dev: ChildProcess | undefined;
-let devInfo: { url: string; agent_key: string };
+let devInfo: {
+  url: string;
+  agent_key: string;
+  admin_key: string;
+  security_key: string;
+  approver_key: string;
+  approver_totp_secret: string;
+};
 
 function inProject(command: string, args: string[], options: { input?: string; env?: object } = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
@@ -104,6 +115,34 @@ describe("the packed package, installed in an empty project", () => {
     expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => f.includes("/test/") || f.includes("/src/"))).toEqual([]);
     expect(files.some((f) => f.includes("node_modules/tsx/"))).toBe(false);
+  });
+
+  it("ships docs/, examples/ and scopes/; every relative link a reader can follow from README resolves inside the package", async () => {
+    const installed = join(project, "node_modules", "leash");
+    for (const file of ["docs/design.md", "docs/performance.md", "examples/mcp.yaml", "scopes/README.md"])
+      expect(existsSync(join(installed, file)), file).toBe(true);
+    // README, then every Markdown file it links to, and theirs: what someone reading node_modules/leash/ can reach.
+    const queue = [join(installed, "README.md")];
+    const read = new Set<string>();
+    let links = 0;
+    while (queue.length > 0) {
+      const document = queue.shift()!;
+      if (read.has(document)) continue;
+      read.add(document);
+      const name = relative(installed, document);
+      for (const [, target] of (await readFile(document, "utf8")).matchAll(/\]\(([^)\s]+)\)/g)) {
+        expect(target, `${name} links outside the package`).not.toMatch(/^[a-z]+:/i);
+        const path = target!.split("#")[0]!;
+        if (!path) continue;
+        const resolved = join(dirname(document), path);
+        expect(relative(installed, resolved).startsWith(".."), `${name}: ${target}`).toBe(false);
+        expect(existsSync(resolved), `${name}: ${target} is not in the package`).toBe(true);
+        links++;
+        if (resolved.endsWith(".md")) queue.push(resolved);
+      }
+    }
+    expect(read.size).toBeGreaterThan(10);
+    expect(links).toBeGreaterThan(15);
   });
 
   it("npx leash --version prints the package's version", async () => {
@@ -224,5 +263,173 @@ client.authorize({ token: 1 });
     const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
     const r = await inProject("node", [tsc, "-p", "tsconfig.json"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+/** A README snippet run by bash in the project, as a user pastes it. */
+const sh = (script: string, env: Record<string, string> = {}) => inProject("bash", ["-c", script], { env });
+
+describe("README's commands, as written, in the installed project", () => {
+  const agent = () => ({ LEASH_URL: devInfo.url, LEASH_AGENT_KEY: devInfo.agent_key });
+
+  it("the tour: mint with --format env; the token verifies in staging and is refused in production", async () => {
+    const r = await sh(
+      `eval "$(npx leash token --scope staging-fix --intent 'fix the failing staging deploy' --format env)"
+echo $LEASH_TASK $LEASH_ENV
+printf %s "$LEASH_TOKEN" | npx leash verify --env staging
+printf %s "$LEASH_TOKEN" | npx leash verify --env production; echo "exit $?"`,
+      agent(),
+    );
+    expect(r.stdout, r.stderr).toMatch(/^task_\S+ staging\n/);
+    expect(r.stdout).toMatch(/\nvalid in staging\n/);
+    expect(r.stdout).toMatch(/\nexit 1\n$/);
+    expect(r.stderr).toMatch(/leash: token refused: .*\(wrong_environment\)/);
+  });
+
+  it("a human approves a production delete: leash approvals, leash approve with the code", async () => {
+    const minted = await sh(
+      `npx leash token --scope production-ops --intent 'remove the orphaned volume' --format json`,
+      agent(),
+    );
+    const { token } = JSON.parse(minted.stdout);
+    const resource = "railway:prj_demo/env/production/volume/vol_orphan";
+    const authorize = (headers: Record<string, string> = {}) =>
+      fetch(`${devInfo.url}/v1/authorize`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ token, action: "volume:delete", resource }),
+      }).then((response) => response.json());
+    const held = await authorize();
+    expect(held.reason).toBe("approval_required");
+    const approver = { LEASH_URL: devInfo.url, LEASH_HUMAN_KEY: devInfo.approver_key };
+    const listed = await sh("npx leash approvals", approver);
+    expect(listed.stdout, listed.stderr).toContain(held.approval_id);
+    expect(listed.stdout).toContain("vol_orphan");
+    const approved = await inProject("npx", ["leash", "approve", held.approval_id, "--code", "-"], {
+      env: approver,
+      input: currentTotp(devInfo.approver_totp_secret, Date.now()),
+    });
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(/^approved\n/);
+    expect((await authorize({ "leash-approval": held.approval_id })).allow).toBe(true);
+  });
+
+  it("admins: agents create and disable, humans create, enroll from a file and confirm-totp; scopes lint", async () => {
+    const admin = { LEASH_URL: devInfo.url, LEASH_HUMAN_KEY: devInfo.admin_key };
+    const bot = await sh(
+      `npx leash agents create --id ci-bot --scopes 'staging-*' | grep -o 'lsk_[A-Za-z0-9_-]*'`,
+      admin,
+    );
+    expect(bot.stdout, bot.stderr).toMatch(/^lsk_\S+\n$/);
+    expect((await sh("npx leash agents disable ci-bot", admin)).stdout).toMatch(/^agent ci-bot disabled\n/);
+
+    const alice = await sh("npx leash humans create --id alice --roles approver:sre --json", admin);
+    const created = JSON.parse(alice.stdout);
+    await writeFile(join(project, "enrolment.txt"), created.enrolment.token, { mode: 0o600 });
+    const asAlice = { LEASH_URL: devInfo.url, LEASH_HUMAN_KEY: created.api_key };
+    const enrolled = await sh("npx leash humans enroll --token-file enrolment.txt", asAlice);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const secret = /^\s+secret\s+(\S+)$/m.exec(enrolled.stdout)![1]!;
+    const confirmed = await sh(
+      `npx leash humans confirm-totp --code ${currentTotp(secret, Date.now())}`,
+      asAlice,
+    );
+    expect(confirmed.stdout, confirmed.stderr).toMatch(/^human alice confirmed TOTP enrolment\n/);
+
+    const lint = await sh("cp -r node_modules/leash/scopes . && npx leash scopes lint scopes/");
+    expect(lint.stdout, lint.stderr).toMatch(/^OK \d+ scopes/);
+    const mcp = await sh("npx leash mcp lint --config node_modules/leash/examples/mcp.yaml --scopes scopes");
+    expect(mcp.code, mcp.stderr).toBe(0);
+  });
+
+  it("the guard's lines, with their exit statuses", async () => {
+    await writeFile(
+      join(project, "my-commands.jsonl"),
+      '{"cmd": "ls -la", "destructive": false}\n{"cmd": "rm -rf /var/lib/postgresql", "destructive": true}\n',
+    );
+    const r =
+      await sh(`npx leash guard check --env staging "kubectl --context prod delete ns payments"; echo "exit $?"
+npx leash guard check --env production "psql -c 'DROP TABLE users'"; echo "exit $?"
+npx leash guard check "aws rds delete-db-snapshot --db-snapshot-identifier nightly"; echo "exit $?"
+echo '{"cmd": "terraform plan -destroy"}' | npx leash guard check --jsonl; echo "exit $?"
+npx leash guard eval my-commands.jsonl; echo "exit $?"`);
+    const exits = [...r.stdout.matchAll(/^exit (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(exits, r.stdout + r.stderr).toEqual([3, 2, 3, 0, 0]);
+    expect(r.stdout).toMatch(/^DENY .*\n(.*\n)*.*environment_mismatch/m);
+    expect(r.stdout).toMatch(/^\{"line":1,.*"decision":"(allow|ask|deny)"/m);
+  });
+
+  it("revoke puts a lock on the agent; leash locks lists it and leash locks remove lifts it", async () => {
+    const security = { LEASH_URL: devInfo.url, LEASH_HUMAN_KEY: devInfo.security_key };
+    const revoked = await sh(
+      `npx leash revoke --agent dev-agent --reason "agent misbehaving" --ttl 1h`,
+      security,
+    );
+    expect(revoked.stdout, revoked.stderr).toMatch(/^revoked agent dev-agent in .*\nlocked: lock_\S+/);
+    const locks = await sh("npx leash locks --json", security);
+    const [lock] = JSON.parse(locks.stdout).locks;
+    expect(lock.target).toEqual({ kind: "agent", value: "dev-agent" });
+    const minted = await sh("npx leash token --scope staging-fix --intent 'while locked'", agent());
+    expect(minted.stderr).toContain("(locked)");
+    const removed = await sh(`npx leash locks remove ${lock.id}`, security);
+    expect(removed.stdout, removed.stderr).toMatch(/^lifted lock_/);
+  });
+});
+
+describe("running leash for real, from the installed package (README)", () => {
+  let redis: RedisServer;
+  let serve: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    if (serve?.pid && serve.exitCode === null) process.kill(-serve.pid, "SIGTERM");
+    await redis?.stop();
+  });
+
+  it("init, serve, an agent from the first admin, a staging-fix mint without Vault, verify with LEASH_URL", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = {
+      REDIS_URL: redis.url,
+      LEASH_KEYS_DIR: "./keys",
+      LEASH_ISSUER: url,
+      LEASH_CREDENTIALS_WITHOUT_VAULT: "omit",
+      PORT: String(port),
+    };
+    // The README's way to get scopes in a project that installed leash.
+    await sh("[ -d scopes ] || cp -r node_modules/leash/scopes .");
+    const init = await inProject("npx", ["leash", "init"], { env });
+    expect(init.code, init.stderr).toBe(0);
+    const adminKey = init.stdout.trim();
+    expect(adminKey).toMatch(/^lsh_/);
+    serve = spawn("npx", ["leash", "serve"], { cwd: project, env: { ...cleanEnv, ...env }, detached: true });
+    let ready = false;
+    for (let i = 0; i < 600 && !ready; i++) {
+      ready = await fetch(`${url}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(ready).toBe(true);
+    const agentKey = (
+      await sh(`npx leash agents create --id agent-1 --scopes 'staging-*' | grep -o 'lsk_[A-Za-z0-9_-]*'`, {
+        LEASH_URL: url,
+        LEASH_HUMAN_KEY: adminKey,
+      })
+    ).stdout.trim();
+    const r = await sh(
+      `eval "$(npx leash token --scope staging-fix --intent 'fix the staging database' --format env)"
+printf %s "$LEASH_TOKEN" | npx leash verify --env staging --json`,
+      { LEASH_URL: url, LEASH_AGENT_KEY: agentKey },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      env: "staging",
+      scope_id: "staging-fix",
+      iss: `${url}/envs/staging`,
+    });
   });
 });
