@@ -40,18 +40,19 @@ export function planHead(head: RequestHead): HeadPlan {
   if (header !== undefined) return { refuse: overrideRefused(`the header ${header}`) };
   if (!head.hasBody) return {};
   const kind = bodyKind(head.method, head.headers["content-type"]);
-  if (kind === undefined) return {};
-  // A body the proxy cannot decode (compressed, say) is a body it cannot look into.
+  // A body the proxy cannot decode (compressed, say) is a body it cannot look into: neither for a method override
+  // nor for the task token, which every body is searched for, read or streamed.
   const encoding = (head.headers["content-encoding"] ?? "identity").trim().toLowerCase();
   if (encoding !== "identity" && encoding !== "") {
     return {
       refuse: {
         status: 415,
         code: "unsupported_media_type",
-        detail: `a ${kind} body with Content-Encoding ${encoding} cannot be checked for method overrides; send it unencoded`,
+        detail: `a ${kind ?? "request"} body with Content-Encoding ${encoding} cannot be checked for ${kind ? "method overrides or " : ""}the task token; send it unencoded`,
       },
     };
   }
+  if (kind === undefined) return {};
   return { inspectBody: kind };
 }
 

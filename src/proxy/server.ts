@@ -474,6 +474,8 @@ function forward(
   });
 
   return new Promise((resolve) => {
+    /** Set when the streamed body held the task token: the upstream request was aborted and the agent answered. */
+    let tokenInBody = false;
     const outgoing = (secure ? https : http).request({
       protocol: target.protocol,
       hostname: target.hostname.replace(/^\[|\]$/g, ""),
@@ -487,6 +489,7 @@ function forward(
       outgoing.destroy(new Error("the upstream stopped answering")),
     );
     outgoing.once("error", (error) => {
+      if (tokenInBody) return;
       if (!res.headersSent) {
         options.refuse({
           status: 502,
@@ -498,6 +501,10 @@ function forward(
       resolve(undefined);
     });
     outgoing.once("response", (answer) => {
+      if (tokenInBody) {
+        answer.resume();
+        return;
+      }
       const status = answer.statusCode ?? 502;
       const hasResponseBody = req.method !== "HEAD" && status !== 204 && status !== 304;
       const decoding = responseDecoding(answer.headers, hasResponseBody);
@@ -532,9 +539,32 @@ function forward(
       });
     });
     if (body) outgoing.end(body);
-    else
-      pipeline(req, outgoing, (error) => {
-        if (error) outgoing.destroy(error);
+    else {
+      // A body that streams through is searched as it passes: the task token in it, in any encoding the scrubber
+      // knows and split across chunks too, stops the upstream request before that part of the body reaches it.
+      const guard = new CredentialScrubber([options.token]).guard(() => new TaskTokenInBodyError());
+      guard.once("error", () => {
+        tokenInBody = true;
+        req.unpipe(guard);
+        outgoing.destroy();
+        if (!res.headersSent) {
+          options.refuse({
+            status: 400,
+            code: "task_token_in_request",
+            detail: "the task token is in the body; it goes only in Authorization and is never forwarded",
+            extra: { upstream: upstream.name },
+          });
+        } else res.destroy();
+        resolve(undefined);
       });
+      req.once("error", (error) => outgoing.destroy(error));
+      req.once("close", () => {
+        if (!req.complete) outgoing.destroy(new Error("the agent went away mid-body"));
+      });
+      req.pipe(guard).pipe(outgoing);
+    }
   });
 }
+
+/** The agent's own token found in a body streaming to the upstream. */
+class TaskTokenInBodyError extends Error {}

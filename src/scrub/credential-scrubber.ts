@@ -93,6 +93,37 @@ export class CredentialScrubber {
     });
   }
 
+  /**
+   * A stream that passes bytes through unchanged and fails with `refusal()` as soon as a secret shows in them, in
+   * any encoding this scrubber recognises, also split across chunks. The tail that could be the start of one is
+   * held back until more comes, so no part of a secret is passed on before it is recognised.
+   */
+  guard(refusal: () => Error): Transform {
+    let carry = Buffer.alloc(0);
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback: TransformCallback) => {
+        const data = Buffer.concat([carry, chunk]);
+        let found = false;
+        const views = this.#findAll(data, () => {
+          found = true;
+          return true;
+        });
+        if (found) {
+          carry = Buffer.alloc(0);
+          callback(refusal());
+          return;
+        }
+        const cut = safeCut(views, data.length - this.#holdBack);
+        carry = Buffer.from(data.subarray(cut));
+        callback(null, cut > 0 ? data.subarray(0, cut) : undefined);
+      },
+      // What is held back was searched with the chunk it came in.
+      flush: (callback: TransformCallback) => {
+        callback(null, carry.length > 0 ? carry : undefined);
+      },
+    });
+  }
+
   #scrub(buffer: Buffer): Buffer;
   #scrub(buffer: Buffer, returnViews: true): DecodedView[];
   #scrub(buffer: Buffer, returnViews = false): Buffer | DecodedView[] {
