@@ -134,7 +134,7 @@ const main = rows
   .sort((a, b) => a.concurrency - b.concurrency || scenarioOrder(a.id) - scenarioOrder(b.id));
 // Past the end of its token list, a new-token scenario sends tokens again; once the list is longer than leash's
 // verify cache, a token sent again has always left the cache (it evicts the oldest entry first).
-for (const row of main.filter((r) => r.summary.wraps > 0)) {
+for (const row of main.filter((r) => r.kind === "leash" && r.summary.wraps > 0)) {
   fixture?.notes.push(
     settings.freshTokens > VERIFY_CACHE_ENTRIES
       ? `${row.label} @${row.concurrency}: went through its ${settings.freshTokens} tokens ${row.summary.wraps} time(s); more tokens than leash's verify cache holds (${VERIFY_CACHE_ENTRIES}), so none was a cache hit`
