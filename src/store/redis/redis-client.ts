@@ -2,9 +2,9 @@
 //
 // Whatever the topology, the rules are the ones of the single-server client: no offline queue (a command while
 // disconnected fails at once), no retry or re-send of a command that may have run (an enforce is never counted
-// twice), a bounded command time, a connection that stays silent for as long is dropped (so a stalled Redis fails
-// every later command at once instead of making each wait its own timeout), and reconnection forever with capped
-// backoff so leash resumes by itself after a restart, a stall or a failover.
+// twice), a bounded command time, a connection that stays silent for as long is dropped (one server and Cluster: a
+// stalled Redis fails every later command at once instead of making each wait its own timeout), and reconnection
+// forever with capped backoff so leash resumes by itself after a restart, a stall or a failover.
 import { Cluster, type ClusterOptions, type Command, Redis, type RedisOptions } from "ioredis";
 import type { LeashConfig } from "../../config/config.ts";
 
@@ -44,12 +44,18 @@ const failClosedOptions = (opts: RedisClientOptions) => ({
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
   commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-  // A connection with commands in flight that has received nothing for a command timeout is hung (a SIGSTOPped or
-  // wedged Redis keeps its sockets open): close it. Without this, every command of a request that needs Redis
-  // several times in a row waited a full timeout of its own; with it, the later ones fail at once (no offline
-  // queue) while the client reconnects, and a request answers 503 within one command timeout.
-  socketTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
   connectTimeout: opts.connectTimeoutMs ?? 500,
+});
+
+/**
+ * A connection with commands in flight that has received nothing for a command timeout is hung (a SIGSTOPped or
+ * wedged Redis keeps its sockets open): close it. Without this, every command of a request that needs Redis several
+ * times in a row waited a full timeout of its own; with it, the later ones fail at once (no offline queue) while the
+ * client reconnects, and a request answers 503 within one command timeout. One server and Cluster nodes only: on a
+ * Sentinel-managed primary it kept ioredis from landing on the promoted replica for 30 s after a failover.
+ */
+const hungConnectionOptions = (opts: RedisClientOptions) => ({
+  socketTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
 });
 
 /** The target REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (+ REDIS_SENTINEL_NAME) names. */
@@ -65,6 +71,7 @@ export function redisTarget(config: LeashConfig): RedisTarget {
 export const createRedisClient = (url: string, opts: RedisClientOptions = {}): Redis => {
   const client = new Redis(url, {
     ...failClosedOptions(opts),
+    ...hungConnectionOptions(opts),
     enableOfflineQueue: false,
     retryStrategy: reconnectDelay,
     lazyConnect: false,
@@ -122,7 +129,10 @@ export const createClusterClient = (nodes: RedisNodeAddress[], opts: RedisClient
     clusterRetryStrategy: reconnectDelay,
     slotsRefreshTimeout: Math.max(connectTimeout, 1000),
     slotsRefreshInterval: 2000,
-    redisOptions: failClosedOptions(opts) satisfies Partial<RedisOptions>,
+    redisOptions: {
+      ...failClosedOptions(opts),
+      ...hungConnectionOptions(opts),
+    } satisfies Partial<RedisOptions>,
   } satisfies ClusterOptions);
   client.on("error", (error: Error) => opts.onError?.(error));
   client.on("node error", (error: Error) => opts.onError?.(error));
