@@ -4,17 +4,18 @@
 import { execFile } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import calculateSlot from "cluster-key-slot";
 import YAML from "yaml";
+import { freePort } from "../../test/helpers/ports.ts";
 import { expectApi, installLeash, mintToken, startLeashServe } from "./leash.ts";
 import type { LoadGenerator } from "./load-generator.ts";
 import type { LoadResult } from "./load-protocol.ts";
 import { costedRound } from "./measure.ts";
-import { freePort } from "./ports.ts";
 import { rawRedisCommand } from "./redis-server.ts";
 import type { ResultRow } from "./report.ts";
-import { type Service, sleep, startService } from "./service.ts";
+import { type Service, startService } from "./service.ts";
 import type { BenchSettings } from "./settings.ts";
 import { type Round, summarise } from "./stats.ts";
 

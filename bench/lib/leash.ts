@@ -5,7 +5,7 @@ import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
-import { freePort } from "./ports.ts";
+import { freePort } from "../../test/helpers/ports.ts";
 import { type Service, startService, waitForHttp } from "./service.ts";
 
 export const LEASH_BIN = fileURLToPath(new URL("../../bin/leash.js", import.meta.url));

@@ -1,11 +1,13 @@
 // The bench's own redis-server on a free loopback port, configured like compose.yaml (AOF on, fsync every second).
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "../../test/helpers/ports.ts";
 import { rawRedisCommand } from "../../test/helpers/redis-server.ts";
-import { freePort } from "./ports.ts";
-import { type Service, sleep, startService } from "./service.ts";
+import { type Service, startService } from "./service.ts";
 
 export interface BenchRedis {
   port: number;

@@ -1,4 +1,5 @@
 // Human approval with TOTP: for each destructive call in a protected environment, and for sensitive issuance.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
@@ -298,7 +299,7 @@ describe("call-level approval", () => {
     const { token, approvalId } = await heldDelete("production-ops", "vol_poll");
     const started = Date.now();
     const poll = api(test.url, "GET", `/v1/approvals/${approvalId}?wait=10`, { key: token });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     await approve(approvalId, test.keys.approver, code("approver"));
     const answer = await poll;
     expect(answer.body.status).toBe("approved");
@@ -488,7 +489,7 @@ describe("issuance approval", () => {
     expect(pending.body.token).toBeUndefined();
 
     const poll = api(test.url, "GET", `/v1/requests/${id}?wait=10`, { key: test.keys.agent });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect((await approve(id, test.keys.approver, code("approver"))).body.status).toBe("approved");
     const delivered = await poll;
     expect(delivered.body.status).toBe("approved");

@@ -1,5 +1,6 @@
 // TOTP cannot be brute-forced: wrong codes are counted per human in Redis, shared by every broker process; past the
 // limit every code is refused (429 totp_locked, Retry-After), the right one included, until the window passes.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotp } from "../../src/principals/totp.ts";
 import { api } from "../helpers/broker.ts";
@@ -129,7 +130,7 @@ describe("TOTP brute force across two broker processes", () => {
     while (Date.now() < deadline) {
       approved = await approveAt(fleet.urls[1]!, currentTotp(approver.totpSecret, Date.now() + 30_000));
       if (approved.status !== 429) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
     }
     expect(approved?.status).toBe(200);
     expect(approved?.body.status).toBe("approved");

@@ -1,9 +1,11 @@
 // Approval events reach the environment's webhook, signed, retried after failures, without slowing decisions.
+
 import { createHmac } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { currentTotp } from "../../src/principals/totp.ts";
@@ -53,8 +55,7 @@ afterAll(async () => {
 
 async function waitForEvents(count: number): Promise<void> {
   const deadline = Date.now() + 5000;
-  while (received.length < count && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  while (received.length < count && Date.now() < deadline) await sleep(20);
 }
 
 describe("approval webhooks", () => {

@@ -1,6 +1,7 @@
 // The broker's audit sealer: it seals what the broker records within an interval or so, keeps going (and logs)
 // while Redis is away and seals once it is back, trims past the retention, and stops with the broker.
 import { PassThrough } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditSealer } from "../../src/audit/audit-sealer.ts";
@@ -9,8 +10,6 @@ import { ManualClock } from "../../src/clock/clock.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { api, mintToken, startTestBroker } from "../helpers/broker.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, ms = 8000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -1,9 +1,11 @@
 // The CLI's conventions, on the real command: --version, required options marked in --help, unknown options named,
 // numbers validated, --json where data is printed, tokens from stdin or a file, and leash dev's human mode in text.
+
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { humanLogLine } from "../../src/log/human-log.ts";
@@ -124,7 +126,7 @@ describe("leash dev in human mode", () => {
       const until = async (done: () => boolean, what: string) => {
         for (let i = 0; i < 1200 && !done(); i++) {
           if (child.exitCode !== null) throw new Error(`leash dev exited (${child.exitCode}): ${stderr}`);
-          await new Promise((resolve) => setTimeout(resolve, 25));
+          await sleep(25);
         }
         if (!done()) throw new Error(`no ${what} in time: ${stdout}\n${stderr}`);
       };

@@ -1,5 +1,6 @@
 // What agents choose (intents, resources, commands) reaches people's terminals only as visible text: intents must be
 // printable at mint, command approvals show the whole command, and the CLI's text output escapes every control.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { isPrintableText } from "../../src/text/visible-text.ts";
@@ -84,7 +85,7 @@ describe("CLI text output", () => {
     });
     expect(refused.body.code).toBe("resource_not_canonical");
     await api(test.url, "POST", "/v1/approvals", { key: token, body: { command: `ls ${HOSTILE}` } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
 
     const approver = { LEASH_URL: test.url, LEASH_HUMAN_KEY: test.keys.approver };
     const text = await runCli(["approvals"], { env: approver });

@@ -1,6 +1,8 @@
 // The Cluster client's edges on a real cluster: the first pipelines of a fresh client (node connections opened
 // lazily) succeed, and with every node gone the store refuses at once and recovers by itself when they return.
+
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/errors/leash-error.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
@@ -80,7 +82,7 @@ describe("Redis Cluster client", () => {
       while (Date.now() < deadline) {
         outcome = await store.enforce(check()).catch((error: unknown) => error);
         if (!(outcome instanceof StoreUnavailableError)) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
       expect(outcome).toEqual({ allow: false, reason: "stale_generation" });
     } finally {

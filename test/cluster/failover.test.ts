@@ -1,4 +1,5 @@
 // A primary SIGKILLed under authorize load, on a real Redis Cluster (the primary serving staging's slot) and on a
+import { setTimeout as sleep } from "node:timers/promises";
 // Sentinel-managed pair, with LEASH_REDIS_WAIT_REPLICAS=1 so the revocation made before the kill reached the replica.
 // leash must refuse (503) while the slot has no primary, never allow the revoked token, and resume by itself once a
 // replica is promoted, without a restart of leash. With no replica left, strict mode refuses new revocations (503)
@@ -11,7 +12,6 @@ import {
   figures,
   percentile,
   principals,
-  sleep,
   startFleet,
   waitFor,
 } from "../faults/fleet.ts";

@@ -1,6 +1,8 @@
 // Real headless Chromium for the console tests: one browser per file, a fresh context per test, and the page's own
 // problems (script errors, CSP and Trusted Types violations) collected so a test can insist there were none.
+
 import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -81,6 +83,6 @@ export async function textBecomes(locator: Locator, expected: string | RegExp): 
     const text = (await locator.textContent()) ?? "";
     if (typeof expected === "string" ? text === expected : expected.test(text)) return text;
     if (Date.now() > deadline) throw new Error(`text stayed ${JSON.stringify(text)}, expected ${expected}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }

@@ -1,4 +1,5 @@
 // The lease revoker's loop on the memory store, with a Vault that fails on demand: retries with backoff, acks once.
+import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
@@ -96,12 +97,12 @@ describe("LeaseRevoker", () => {
     revoker.start();
     const deadline = Date.now() + 5_000;
     while (vault.revoked.length === 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     await revoker.stop();
     expect(vault.revoked).toEqual(["database/creds/staging-readwrite/c"]);
     await store.leases.enqueueLease("staging", "database/creds/staging-readwrite/d", clock.now());
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await sleep(700);
     expect(vault.revoked).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 // Agent, scope and environment revocations are locks: nothing is minted for the target while the lock is in force.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
@@ -8,7 +9,6 @@ import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 
 const staging = (path: string) => `railway:prj_demo/env/staging/${path}`;
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(["memory", "redis"] as const)("locks on the %s store", (backend) => {
   let test: TestBroker;

@@ -1,4 +1,5 @@
 // Several real broker processes on one real Redis: exact limits, linearizable revocation, failing closed.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../helpers/broker.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
@@ -62,7 +63,7 @@ describe("several broker processes on one Redis", () => {
   for (const kind of ["jti", "task", "agent", "scope", "environment"] as const) {
     it(`a revocation by ${kind} on one process is seen by every other at once`, async () => {
       // Not-before markers have one-second resolution (iat): step past the previous test's revocation second.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
       const minted = await mint({ scope: "production-read", task: { intent: `race ${kind}` } });
       const value = {
         jti: minted.jti,
@@ -87,14 +88,14 @@ describe("several broker processes on one Redis", () => {
         }
       };
       const racers = fleet.urls.slice(1).flatMap((url) => [racer(url), racer(url)]);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await sleep(150);
       const answer = await api(fleet.urls[0]!, "POST", "/v1/revocations", {
         key: securityKey,
         body: { [kind]: value, reason: "race test" },
       });
       revokedAt = performance.now();
       expect(answer.status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await sleep(150);
       stop = true;
       await Promise.all(racers);
       expect(allowsBefore).toBeGreaterThan(0);
@@ -189,6 +190,6 @@ async function waitFor<T>(
   for (;;) {
     const value = await attempt();
     if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

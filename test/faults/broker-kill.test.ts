@@ -1,9 +1,10 @@
 // A broker process SIGKILLed mid-load, with revocations in flight on it: the other processes go on unaffected, and
+import { setTimeout as sleep } from "node:timers/promises";
 // every revocation it answered before dying stays in force everywhere. The audit chain is verified if leash has it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-import { type Answer, call, type Fleet, figures, principals, sleep, startFleet } from "./fleet.ts";
+import { type Answer, call, type Fleet, figures, principals, startFleet } from "./fleet.ts";
 import { allowed, startAuthorizeLoad } from "./load.ts";
 
 const TOKENS = 36;

@@ -1,18 +1,10 @@
 // Token exchange across real broker processes on one real Redis: a delegation tree shares its task's blast radius
+import { setTimeout as sleep } from "node:timers/promises";
 // whichever process each call reaches, and revoking an ancestor refuses every descendant on every process at once.
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-import {
-  type Answer,
-  call,
-  type Fleet,
-  figures,
-  principals,
-  scopesDirWith,
-  sleep,
-  startFleet,
-} from "./fleet.ts";
+import { type Answer, call, type Fleet, figures, principals, scopesDirWith, startFleet } from "./fleet.ts";
 
 const S = "railway:prj_demo/env/staging";
 /** The task budget: large enough that 400 concurrent calls are a real race for it, small enough to be cut. */

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { LEASH_BIN, runCli } from "../helpers/cli.ts";
 import { freePort } from "../helpers/ports.ts";
@@ -115,8 +116,6 @@ async function startBroker(env: Record<string, string>): Promise<FleetBroker> {
       }),
   };
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Answer {
   status: number;

@@ -1,10 +1,11 @@
 // Redis stalled (the redis-server process SIGSTOPped: connections stay open, nothing answers). Every request that
+import { setTimeout as sleep } from "node:timers/promises";
 // needs Redis must answer 503 problem+json within the configured command timeout, also the routes that make several
 // Redis calls in a row (an unverifiable token's audit record, a mint, an API-key lookup), and leash must allow again
 // by itself once the process is continued.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-import { type Answer, call, type Fleet, figures, principals, sleep, startFleet, waitFor } from "./fleet.ts";
+import { type Answer, call, type Fleet, figures, principals, startFleet, waitFor } from "./fleet.ts";
 import { allowed, latency, STAGING_VOLUME } from "./load.ts";
 
 /** Long enough that the margin below is small beside it, short enough for the test to stay quick. */

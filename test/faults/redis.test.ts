@@ -1,9 +1,10 @@
 // Redis faults under load, against real `leash serve` processes: Redis slow (DEBUG SLEEP, CLIENT PAUSE), killed
+import { setTimeout as sleep } from "node:timers/promises";
 // mid-load, restarted with its data, restarted empty. leash must answer 503 quickly, never allow what it cannot
 // check, recover by itself, and never let a revoked token back in because Redis forgot the revocation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
-import { call, type Fleet, figures, percentile, principals, sleep, startFleet, waitFor } from "./fleet.ts";
+import { call, type Fleet, figures, percentile, principals, startFleet, waitFor } from "./fleet.ts";
 import { allowed, type LoadRecord, latency, STAGING_VOLUME, startAuthorizeLoad } from "./load.ts";
 
 let redis: RedisServer;

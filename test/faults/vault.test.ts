@@ -1,4 +1,5 @@
 // Vault unavailable under load (the stand-in Vault, its database engine on the real PostgreSQL): mints that need
+import { setTimeout as sleep } from "node:timers/promises";
 // Vault credentials answer 503 with no token and no lease, quickly; everything else goes on untouched; a revocation
 // during the outage is answered and enforced at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +7,7 @@ import { startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { createEnvironmentDatabases } from "../helpers/postgres.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 import { configureReadwriteRoles, startVaultStandin, type VaultStandin } from "../helpers/vault-standin.ts";
-import { type Answer, call, figures, sleep } from "./fleet.ts";
+import { type Answer, call, figures } from "./fleet.ts";
 import { allowed, latency, STAGING_VOLUME } from "./load.ts";
 
 let redis: RedisServer;

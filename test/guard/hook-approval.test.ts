@@ -1,5 +1,7 @@
 // An agent hook that turns the guard's "ask" into a leash approval and waits for a human, through real processes.
+
 import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotp } from "../../src/principals/totp.ts";
 import { LEASH_BIN, runCli, startCli } from "../helpers/cli.ts";
@@ -66,7 +68,7 @@ async function decideFirstPending(verdict: "approve" | "deny"): Promise<string> 
       });
       return resource;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error("no approval appeared");
 }

@@ -1,9 +1,11 @@
 // A fake hosting platform for proxy tests: a real HTTP server with a GraphQL and a REST API over volumes and their
 // backups, held in memory. Like the platform in the incident, a volume's backups live on it: deleting the volume
 // deletes them. Every request it receives is recorded, so tests can show what never reached it.
+
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { buildSchema, graphql, Kind, parse } from "graphql";
 
@@ -232,7 +234,7 @@ export class FakePlatform {
         "line 3\n",
       ]) {
         res.write(piece);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
       }
       res.end();
       return;

@@ -1,5 +1,7 @@
 // The local PostgreSQL for tests: the per-environment databases Vault's database engine issues logins for, and a login check.
+
 import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 
 export const PG_HOST = process.env.LEASH_TEST_PGHOST ?? "127.0.0.1";
@@ -48,7 +50,7 @@ async function createDatabase(database: string): Promise<void> {
       if (code === "42P04" || code === "23505") return; // already exists (or created concurrently)
       // Another run creating a database at the same moment holds template1: wait and retry.
       if (code === "55006" && attempt < 20) {
-        await new Promise((resolve) => setTimeout(resolve, 100 + attempt * 50));
+        await sleep(100 + attempt * 50);
         continue;
       }
       throw error;

@@ -5,12 +5,12 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { freePort } from "./ports.ts";
 import { type RedisServer, startRedisServer } from "./redis-server.ts";
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const CLI = process.env.REDIS_CLI_BIN ?? "redis-cli";
 
 /** One command through redis-cli; the whole reply as text (raw, one element per line). */

@@ -8,9 +8,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "./ports.ts";
 
 export interface RedisServerOptions {
   /** Extra redis-server arguments, e.g. ["--maxmemory", "1mb"]. */
@@ -39,18 +41,6 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-
 /** Sends one inline command over a raw socket and returns the first reply line (no client library involved). */
 export const rawRedisCommand = (port: number, command: string, timeoutMs = 1000): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -70,8 +60,6 @@ export const rawRedisCommand = (port: number, command: string, timeoutMs = 1000)
     });
     socket.connect(port, "127.0.0.1", () => socket.write(`${command}\r\n`));
   });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null

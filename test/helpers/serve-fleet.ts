@@ -1,8 +1,10 @@
 // Several real `leash serve` processes sharing one Redis, set up the way an operator would: keys init, init, serve.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { LEASH_BIN, runCli } from "./cli.ts";
 import { freePort } from "./ports.ts";
@@ -24,7 +26,7 @@ async function waitForHealth(url: string, child: ChildProcess, logs: () => strin
     } catch {
       // not listening yet
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(`leash serve at ${url} did not come up: ${logs()}`);
 }

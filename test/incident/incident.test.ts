@@ -1,9 +1,11 @@
 // The incident, replayed end to end with real processes: an agent told to fix staging reaches for production's
 // volume (and the backups on it). A fake hosting platform, `leash dev` and `leash proxy` (examples/proxy.yaml,
 // pointed at the fake) run as a user would run them; the agent only ever holds task tokens and talks to the proxy.
+
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { authenticator } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
@@ -48,7 +50,7 @@ async function pendingApproval(resource: string): Promise<{ id: string; intent: 
       (a: { resource?: string; status: string }) => a.resource === resource && a.status === "pending",
     );
     if (found) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error(`no pending approval for ${resource}`);
 }

@@ -1,5 +1,6 @@
 // Mint reads what it checks (the caller's key, task revocation, generation) at once, alongside authentication:
 // every refusal still holds on the very next request, on both stores.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LeashError, StoreUnavailableError, unauthorized } from "../../src/errors/leash-error.ts";
 import { decideGrant, mintGranted } from "../../src/issuance/issue-task-token.ts";
@@ -102,7 +103,7 @@ describe.each(["memory", "redis"] as const)("mint checks on the %s store", (back
       );
       const request = { scope: "staging-fix", task: { intent: "x" } };
       expect(await codeOf(issueTaskToken(context, agent, request))).toBe("store_unavailable");
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     } finally {
       spy.mockRestore();
     }

@@ -1,7 +1,9 @@
 // Real processes for the MCP gateway tests: `leash dev`, the fake platform's MCP server, and agents on the SDK's Client.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -153,7 +155,7 @@ export async function pendingApproval(
       (a: { resource?: string; status: string }) => a.resource === resource && a.status === "pending",
     );
     if (found) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error(`no pending approval for ${resource}`);
 }

@@ -1,4 +1,5 @@
 // /metrics: Prometheus counters, histograms and gauges that move with real traffic; each broker its own registry.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { api, mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
@@ -109,7 +110,7 @@ describe("/metrics on leash serve", () => {
       const url = fleet.urls[0]!;
       expect(await sample(url, "leash_redis_errors_total")).toBe(0);
       await redis.kill();
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       expect(await sample(url, "leash_redis_errors_total")).toBeGreaterThan(0);
     } finally {
       await fleet.stop();

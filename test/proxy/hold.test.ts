@@ -1,6 +1,8 @@
 // Held calls against the real broker: approved → forwarded once; denied, timed out or abandoned → never forwarded.
+
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { currentTotp } from "../../src/principals/totp.ts";
@@ -72,7 +74,7 @@ async function pendingApproval(resource: string): Promise<string> {
       (a) => a.resource === resource && a.status === "pending",
     );
     if (found) return found.id;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error(`no pending approval for ${resource}`);
 }
@@ -95,7 +97,7 @@ describe("a destructive production call", () => {
     const agent = await opsAgent();
     const held = agent.graphql(`${proxy.url("production")}/graphql`, deleteVolume, { id: "vol_prod_old" });
     const id = await pendingApproval(volume("vol_prod_old"));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(platform.calls).toEqual([]);
     await approve(id);
     const response = await held;
@@ -149,7 +151,7 @@ describe("a destructive production call", () => {
     expect(Date.now() - started).toBeLessThan(5000);
     // Approving after the agent was told no does not send it either.
     await approve(await pendingApproval(volume("vol_prod_cache")));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(platform.calls).toEqual([]);
     // The identical call, retried, is bound to the same approval: it now goes through at once, and only once.
     const retried = await agent.request(`${proxy.url("production-impatient")}/v1/volumes/vol_prod_cache`, {
@@ -171,9 +173,9 @@ describe("a destructive production call", () => {
     const id = await pendingApproval(volume("vol_prod_cache"));
     controller.abort();
     await held;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     await approve(id);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     expect(platform.calls).toEqual([]);
     expect(platform.volumes.has("vol_prod_cache")).toBe(true);
   });
@@ -187,7 +189,7 @@ describe("a destructive production call", () => {
     const first = await pendingApproval(volume("vol_prod_old"));
     const second = await pendingApproval(volume("vol_prod_cache"));
     await approve(first);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(platform.calls).toEqual([]);
     await approve(second);
     const response = await held;

@@ -1,4 +1,5 @@
 // The agent SDK against a real broker on a real port: mint, authorize, approvals, ending a task, revocation, errors.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotp } from "../../src/principals/totp.ts";
 import { LeashClient, LeashConnectionError, LeashProblemError } from "../../src/sdk/index.ts";
@@ -113,7 +114,7 @@ describe("leash/sdk", () => {
           (a) => a.scope === "production-sensitive" && a.id !== first.request_id,
         );
         if (other) return other.id;
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
       }
     };
     await approve(await secondRequest(), "approver2");

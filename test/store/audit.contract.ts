@@ -1,7 +1,9 @@
 // The audit log contract every Store implementation passes: chains, seq, ids, heads, ranges, records appended by the
 // enforce step and by revocations in the same step as the decision, seals (compare-and-set, racing sealers) and
 // retention trimming.
+
 import { createHash, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sealChain } from "../../src/audit/seal-chain.ts";
 import { trimChain } from "../../src/audit/trim-chain.ts";
@@ -191,7 +193,7 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
       const { audit } = store;
       const elapse = async (ms: number) => {
         clock.advance(ms);
-        await new Promise((resolve) => setTimeout(resolve, ms));
+        await sleep(ms);
       };
       expect(await audit.claimSealing("env:staging", "broker-a", 200)).toBe(true);
       expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(false);

@@ -1,6 +1,7 @@
 // The one test suite every Store implementation must pass (like Teleport's lib/backend/test/suite.go).
 
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ManualClock } from "../../src/clock/clock.ts";
 import type { Approval } from "../../src/store/approval-record.ts";
@@ -36,7 +37,6 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 

@@ -1,5 +1,6 @@
 // Decisions made at the same moment leave for Redis as one batch (src/store/redis/batcher.ts): each must still be
 // decided, counted and audited as if it were alone, in order.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../src/store/audit-record.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
@@ -156,7 +157,7 @@ async function waitFor<T>(operation: () => Promise<T>, withinMs = 5000): Promise
       return await operation();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
   }
 }

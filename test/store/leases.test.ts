@@ -1,4 +1,5 @@
 // The lease store on memory and on a real redis-server, plus what only Redis can show: TTLs, durability, failure.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { StoreUnavailableError } from "../../src/errors/leash-error.ts";
@@ -104,7 +105,7 @@ describe("RedisLeaseStore", () => {
           await second.ping();
           break;
         } catch {
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await sleep(50);
         }
       }
       expect(await second.leases.backlog()).toEqual({ queued: 1, attempted: 1, scheduled: 0 });

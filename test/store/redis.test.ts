@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { StoreUnavailableError } from "../../src/errors/leash-error.ts";
@@ -6,8 +7,6 @@ import { createRedisClient, RedisStore } from "../../src/store/redis/redis-store
 import type { EnforcementCheck, Store } from "../../src/store/store.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
 import { runStoreContract } from "./contract.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // One redis-server for this file; every contract test starts from FLUSHALL with a fresh store.
 let server: RedisServer;

@@ -2,6 +2,7 @@
 // is done; with no replica to acknowledge it, the store refuses (503) instead of claiming success. Authorize's
 // counting is not waited for.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/errors/leash-error.ts";
 import { approvalKeys } from "../../src/store/approvals.ts";
@@ -57,8 +58,6 @@ afterAll(async () => {
   await replica?.stop();
   await primary?.stop();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function infoField(port: number, field: string): Promise<string | undefined> {
   const { Redis } = await import("ioredis");

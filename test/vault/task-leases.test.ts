@@ -1,5 +1,6 @@
 // Vault credentials tied to the task, end to end: real HTTP to a broker on real Redis, the stand-in Vault doing the
 // database engine's work on the real PostgreSQL, and the real `leash revoke` CLI.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -128,7 +129,7 @@ async function eventually(check: () => Promise<boolean>, withinMs: number, what:
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > withinMs) throw new Error(`${what} did not happen within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return Date.now() - started;
 }
@@ -303,7 +304,7 @@ describe("when Vault fails", () => {
       expect(await authorize(body.token)).toMatchObject({ allow: false, reason: "revoked" });
 
       // Let the worker try (and fail) a few times: the lease waits in the queue, visible in /readyz.
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      await sleep(600);
       const ready = (await api(test.url, "GET", "/readyz")).body;
       expect(ready.vault.revocation_backlog.queued).toBeGreaterThanOrEqual(1);
       expect(ready.vault.revocation_backlog.attempted).toBeGreaterThanOrEqual(1);

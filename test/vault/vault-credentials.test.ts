@@ -1,4 +1,5 @@
 // Dynamic database credentials through the real node-vault client, a stand-in Vault and the real local PostgreSQL.
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeashError } from "../../src/errors/leash-error.ts";
@@ -123,7 +124,7 @@ describe("dynamic database credentials", () => {
 
     const deadline = Date.now() + 8_000;
     while ((await roleExists(credentials.username)) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     expect(await roleExists(credentials.username)).toBe(false);
     expect(await canLogin(credentials.username, credentials.password, databases.staging)).toBe(false);
