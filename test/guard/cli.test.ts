@@ -1,42 +1,27 @@
 // Every guard command through a real `node bin/leash.js` process, with real stdin and stdout.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { type CliResult, LEASH_BIN, runProcess } from "../helpers/cli.ts";
 import { OWN_GUARD_CASES } from "../helpers/guard-corpus.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const BIN = join(ROOT, "bin/leash.js");
 const work = mkdtempSync(join(tmpdir(), "leash-guard-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** A clean environment: no LEASH_* or model settings leak in from the developer's shell. */
 function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: work, ...extra };
 }
 
-function leash(args: string[], input = "", env: NodeJS.ProcessEnv = baseEnv(), cwd = work): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function leash(
+  args: string[],
+  input = "",
+  env: NodeJS.ProcessEnv = baseEnv(),
+  cwd = work,
+): Promise<CliResult> {
+  return runProcess(process.execPath, [LEASH_BIN, ...args], { cwd, env, input });
 }
 
 const scopes = join(work, "scopes");
@@ -168,27 +153,10 @@ describe("leash guard check - and guard eval", () => {
   it("ends quietly when the reader closes stdout early", async () => {
     const input = join(work, "many.jsonl");
     writeFileSync(input, `${JSON.stringify({ cmd: "ls -la /srv" })}\n`.repeat(20_000));
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-      (resolve, reject) => {
-        const child = spawn(
-          "sh",
-          ["-c", `"${process.execPath}" "${BIN}" guard check --jsonl < "${input}" | head -1`],
-          {
-            cwd: work,
-            env: baseEnv(),
-          },
-        );
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c) => {
-          stdout += c;
-        });
-        child.stderr.on("data", (c) => {
-          stderr += c;
-        });
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-      },
+    const r = await runProcess(
+      "sh",
+      ["-c", `"${process.execPath}" "${LEASH_BIN}" guard check --jsonl < "${input}" | head -1`],
+      { cwd: work, env: baseEnv() },
     );
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).not.toMatch(/EPIPE|Error/);

@@ -1,10 +1,9 @@
 // An agent hook that turns the guard's "ask" into a leash approval and waits for a human, through real processes.
 
-import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotp } from "../../src/principals/totp.ts";
-import { LEASH_BIN, runCli, startCli } from "../helpers/cli.ts";
+import { runCli, startCli } from "../helpers/cli.ts";
 
 let dev: Awaited<ReturnType<typeof startCli>>;
 let info: Record<string, string>;
@@ -30,23 +29,15 @@ interface HookOutput {
 }
 
 /** Runs the Claude Code hook with a production command; resolves with its decision JSON. */
-function runHook(token: string, command: string, waitSeconds = 20): Promise<HookOutput> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [LEASH_BIN, "hook", "claude-code", "--env", "production", "--wait-approval", String(waitSeconds)],
-      {
-        env: { ...process.env, LEASH_URL: info.url!, LEASH_TOKEN: token },
-      },
-    );
-    let stdout = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", () => resolve(JSON.parse(stdout)));
-    child.stdin.end(JSON.stringify({ tool_name: "Bash", tool_input: { command } }));
-  });
+async function runHook(token: string, command: string, waitSeconds = 20): Promise<HookOutput> {
+  const { stdout } = await runCli(
+    ["hook", "claude-code", "--env", "production", "--wait-approval", String(waitSeconds)],
+    {
+      env: { LEASH_URL: info.url!, LEASH_TOKEN: token },
+      input: JSON.stringify({ tool_name: "Bash", tool_input: { command } }),
+    },
+  );
+  return JSON.parse(stdout);
 }
 
 async function decideFirstPending(verdict: "approve" | "deny"): Promise<string> {

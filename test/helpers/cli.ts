@@ -11,13 +11,24 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(
+export interface ProcessOptions {
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Written to stdin, which is then closed. */
+  input?: string;
+}
+
+/** Runs any program to its end and collects what it printed. */
+export function runProcess(
+  command: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: ProcessOptions = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LEASH_BIN, ...args], {
-      env: { ...process.env, ...options.env },
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -31,6 +42,17 @@ export function runCli(
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Runs `leash ARGS` to its end; `env` is added to this process's environment. */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<CliResult> {
+  return runProcess(process.execPath, [LEASH_BIN, ...args], {
+    env: { ...process.env, ...options.env },
+    input: options.input,
   });
 }
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotp } from "../../src/principals/totp.ts";
+import { runProcess } from "../helpers/cli.ts";
 import { freePort } from "../helpers/ports.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 
@@ -34,19 +35,10 @@ let devInfo: {
 };
 
 function inProject(command: string, args: string[], options: { input?: string; env?: object } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: project, env: { ...cleanEnv, ...options.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
+  return runProcess(command, args, {
+    cwd: project,
+    env: { ...cleanEnv, ...options.env },
+    input: options.input,
   });
 }
 
