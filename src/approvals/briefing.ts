@@ -23,7 +23,9 @@ export async function briefApproval(context: BrokerContext, approval: Approval, 
   const environmentProtected = set.environments.get(approval.env)?.protected ?? true;
   const destructive =
     approval.kind === "call" &&
-    (approval.action === COMMAND_ACTION || (set.actions.get(approval.action)?.destructive ?? true));
+    (approval.action === COMMAND_ACTION ||
+      approval.destructive === true ||
+      (set.actions.get(approval.action)?.destructive ?? true));
   const page = await queryAudit(
     context.store.audit,
     { task: approval.task, environment: approval.env, event: "authorize" },

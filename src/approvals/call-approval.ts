@@ -20,6 +20,8 @@ export interface CallToApprove {
   requestHash?: string;
   /** An MCP tool call, shown to the approver; its canonical arguments hash to requestHash (checked by authorize). */
   toolCall?: ToolCallShown;
+  /** Destructive by the caller's word (an upstream's destructiveHint), whatever the catalogue says. */
+  destructive?: true;
 }
 
 /** Who approves this action under this scope; with no rule nobody can, so the call can never run. */
@@ -97,6 +99,7 @@ export async function requestCallApproval(
         resource: call.resource,
         requestHash: call.requestHash ?? "",
         ...(call.toolCall ? { toolCall: call.toolCall } : {}),
+        ...(call.destructive ? { destructive: true as const } : {}),
         ...chain,
       };
       try {

@@ -268,6 +268,7 @@ export async function authorize(
     resource: input.resource,
     requestHash: input.request_hash,
     ...(input.tool_call ? { toolCall: input.tool_call } : {}),
+    ...(input.destructive === true ? { destructive: true as const } : {}),
   };
   if (input.approval_id) {
     const use = await useCallApproval(context, input.approval_id, claims, call);

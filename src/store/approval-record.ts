@@ -54,6 +54,8 @@ export interface CallApproval extends ApprovalBase {
   requestHash: string;
   /** An MCP tool call: what the approver is shown (the tool and its canonical arguments, which hash to requestHash). */
   toolCall?: ToolCallShown;
+  /** The caller said the call is destructive (an MCP tool its server annotates so) whatever the catalogue says. */
+  destructive?: true;
 }
 
 /** A token issuance held until approved; the token is minted when the agent collects it, once. */

@@ -352,6 +352,11 @@ describe("the incident, replayed through leash mcp", () => {
         arguments: `{"environment":"production","serviceId":"${serviceId}"}`,
       });
     }
+    // The approvers' list marks it destructive, as the platform annotates it (the catalogue alone would not).
+    const briefed = await api(leash.url, "GET", "/v1/approvals", { key: leash.approver_key });
+    expect(briefed.body.approvals).toContainEqual(
+      expect.objectContaining({ id: refusal.approval_id, destructive: true, environment_protected: true }),
+    );
 
     await approve(leash, refusal.approval_id as string);
     const ran = await agent.call("service_restart", args);
