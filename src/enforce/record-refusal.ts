@@ -2,6 +2,7 @@
 // trail like an authorize decision, so every call an agent made through leash leaves a record, refused or not.
 import { authorizeEntry, recordDecision } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
+import { unauthorized } from "../errors/leash-error.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { TokenVerificationError } from "../tokens/verify-task-token.ts";
@@ -20,7 +21,8 @@ export interface GatewayRefusal {
 
 /**
  * Appends one `authorize` record with decision `deny`. It decides nothing and spends nothing: the call was refused
- * already. A token that does not verify is recorded as authorize records one, naming nobody.
+ * already. The endpoint takes no API key, so the task token is the caller's only credential: one that does not verify
+ * is 401 and records nothing (otherwise anyone could append records of their own wording to the global chain).
  */
 export async function recordGatewayRefusal(
   context: BrokerContext,
@@ -34,18 +36,10 @@ export async function recordGatewayRefusal(
     claims = await verifyBrokerToken(context, refusal.token);
   } catch (error) {
     if (!(error instanceof TokenVerificationError)) throw error;
-    await recordDecision(context, {
-      time: nowMs,
-      event: "authorize",
-      actor: "",
-      action: refusal.action ?? "",
-      resource: "",
-      request_id: origin.requestId,
-      detail: `${detail}; token: ${error.code}`,
-      decision: "deny",
-      reason: refusal.reason,
-    });
-    return;
+    throw unauthorized(
+      "invalid_token",
+      `the task token does not verify (${error.code}); nothing was recorded`,
+    );
   }
   const entry = authorizeEntry(
     claims,
