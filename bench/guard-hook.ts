@@ -1,10 +1,13 @@
 // Guard bench: an agent hook's whole-process latency (spawn, stdin, exit) against a bare `node -e 0` measured in the
 // same run, `guard eval` on the project's labelled cases (and LEASH_GUARD_CORPUS when set), and `guard check --jsonl`
-// throughput. Runs the compiled CLI (dist/cli/bin.js, `npm run build`), as installed users do.
+// throughput. Runs the compiled CLI (dist/cli/bin.js, `npm run build`), as installed users do. Next to wall time it
+// prints each child's CPU time (Linux: the children's times in /proc/self/stat), which other load on the machine
+// hardly changes; `--jsonl` must do at least 20,000 commands per CPU second after start-up.
 //   npx tsx bench/guard-hook.ts [--runs 15]
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
@@ -14,15 +17,32 @@ const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 15;
 
 interface Timed {
   ms: number;
+  /** CPU time of the child (user + system), or NaN where /proc is not available. */
+  cpuMs: number;
   code: number | null;
   stdout: string;
 }
 
-function run(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+/** CPU time of this process's reaped children (cutime + cstime), in ms; NaN without /proc. */
+function childrenCpuMs(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 of the stat line (cutime, cstime), counted from after the command name.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
+function run(args: string[], input: string, env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const cpuBefore = childrenCpuMs();
     const child = spawn(process.execPath, args, {
       stdio: ["pipe", "pipe", "inherit"],
+      cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     });
     let stdout = "";
@@ -30,7 +50,9 @@ function run(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promis
       stdout += c;
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ ms: performance.now() - started, code, stdout }));
+    child.on("close", (code) =>
+      resolve({ ms: performance.now() - started, cpuMs: childrenCpuMs() - cpuBefore, code, stdout }),
+    );
     child.stdin.on("error", () => {});
     child.stdin.end(input);
   });
@@ -46,33 +68,47 @@ const p90 = (xs: number[]) =>
 const event = (command: string) =>
   JSON.stringify({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command } });
 
-const HOOK_INPUTS: [string, string][] = [
+/** Hooks run in an agent's project, which has no scopes/ directory; the last row adds environments.yaml. */
+const PROJECT = mkdtempSync(join(tmpdir(), "leash-bench-project-"));
+const WITH_ENVIRONMENTS = { LEASH_SCOPES_DIR: fileURLToPath(new URL("../scopes", import.meta.url)) };
+
+const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
   ["safe shell (git status)", "git status"],
   ["destructive shell (rm -rf /srv/data)", "rm -rf /srv/data"],
-  ["SQL (loads the SQL parser)", "psql -h db.internal -c 'DELETE FROM sessions'"],
+  ["SQL, plain (the fast SQL reader)", "psql -h db.internal -c 'DELETE FROM sessions'"],
+  [
+    "SQL with a subquery (loads PostgreSQL's parser)",
+    "psql -h db.internal -c 'DELETE FROM sessions WHERE user_id IN (SELECT id FROM banned)'",
+  ],
+  ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", "git status", WITH_ENVIRONMENTS],
 ];
 
 async function hookLatency(): Promise<void> {
   console.log(
-    `hook latency, ${RUNS} runs each, interleaved with node -e 0 (whole process: spawn, stdin, exit)`,
+    `hook latency, ${RUNS} runs each, interleaved with node -e 0 (whole process: spawn, stdin, exit); medians`,
   );
-  const bare: number[] = [];
-  const hooks = HOOK_INPUTS.map(() => [] as number[]);
-  await run([BIN, "hook", "claude-code"], event("ls")); // first run fills the OS file cache
+  const bare: Timed[] = [];
+  const hooks = HOOK_INPUTS.map(() => [] as Timed[]);
+  await run([BIN, "hook", "claude-code"], event("ls"), {}, PROJECT); // first run fills the OS file cache
   for (let i = 0; i < RUNS; i++) {
-    bare.push((await run(["-e", "0"], "")).ms);
-    for (const [n, [, command]] of HOOK_INPUTS.entries()) {
-      const r = await run([BIN, "hook", "claude-code"], event(command));
+    bare.push(await run(["-e", "0"], "", {}, PROJECT));
+    for (const [n, [, command, env]] of HOOK_INPUTS.entries()) {
+      const r = await run([BIN, "hook", "claude-code"], event(command), env, PROJECT);
       if (r.code !== 0) throw new Error(`hook exited ${r.code}: ${r.stdout}`);
-      hooks[n]!.push(r.ms);
+      hooks[n]!.push(r);
     }
   }
-  const base = median(bare);
-  console.log(`  node -e 0: median ${base.toFixed(0)} ms, p90 ${p90(bare).toFixed(0)} ms`);
+  const wall = (rs: Timed[]) => median(rs.map((r) => r.ms));
+  const cpu = (rs: Timed[]) => median(rs.map((r) => r.cpuMs));
+  const base = wall(bare);
+  const baseCpu = cpu(bare);
+  console.log(
+    `  node -e 0: wall ${base.toFixed(0)} ms (p90 ${p90(bare.map((r) => r.ms)).toFixed(0)} ms), CPU ${baseCpu.toFixed(0)} ms`,
+  );
   for (const [n, [name]] of HOOK_INPUTS.entries()) {
-    const m = median(hooks[n]!);
+    const rs = hooks[n]!;
     console.log(
-      `  hook, ${name}: median ${m.toFixed(0)} ms, p90 ${p90(hooks[n]!).toFixed(0)} ms, ${(m / base).toFixed(2)}× node -e 0`,
+      `  hook, ${name}: wall ${wall(rs).toFixed(0)} ms (p90 ${p90(rs.map((r) => r.ms)).toFixed(0)} ms) = ${(wall(rs) / base).toFixed(2)}× node -e 0; CPU ${cpu(rs).toFixed(0)} ms = ${(cpu(rs) / baseCpu).toFixed(2)}×`,
     );
   }
 }
@@ -93,7 +129,6 @@ async function evaluation(name: string, file: string): Promise<void> {
 }
 
 async function jsonlThroughput(): Promise<void> {
-  const { readFileSync } = await import("node:fs");
   const commands = readFileSync(CASES, "utf8")
     .split("\n")
     .filter((l) => l.trim())
@@ -102,16 +137,18 @@ async function jsonlThroughput(): Promise<void> {
   const input = Array.from({ length: n }, (_, i) =>
     JSON.stringify({ cmd: commands[i % commands.length] }),
   ).join("\n");
-  const startup = median(
-    await Promise.all(
-      [0, 1, 2].map(() => run([BIN, "guard", "check", "--jsonl"], `${JSON.stringify({ cmd: "ls" })}\n`)),
-    ).then((rs) => rs.map((r) => r.ms)),
-  );
+  // Start-up, parser loading included: the same process with one line.
+  const starts: Timed[] = [];
+  for (let i = 0; i < 3; i++)
+    starts.push(await run([BIN, "guard", "check", "--jsonl"], `${JSON.stringify({ cmd: "ls" })}\n`));
+  const startup = median(starts.map((r) => r.ms));
+  const startupCpu = median(starts.map((r) => r.cpuMs));
   const r = await run([BIN, "guard", "check", "--jsonl"], `${input}\n`);
   const lines = r.stdout.split("\n").filter(Boolean).length;
-  const processing = Math.max(r.ms - startup, 1);
+  const perSecond = (ms: number) => Math.round((lines / Math.max(ms, 1)) * 1000);
+  const cpuRate = perSecond(r.cpuMs - startupCpu);
   console.log(
-    `guard check --jsonl: ${lines} commands in ${r.ms.toFixed(0)} ms (start-up ${startup.toFixed(0)} ms): ${Math.round((lines / processing) * 1000)} commands/s after start-up, ${Math.round((lines / r.ms) * 1000)} including it`,
+    `guard check --jsonl: ${lines} commands of the labelled cases in ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (start-up ${startup.toFixed(0)} ms wall, ${startupCpu.toFixed(0)} ms CPU): ${Number.isNaN(cpuRate) ? "" : `${cpuRate} commands per CPU second, `}${perSecond(r.ms - startup)} commands/s of wall time after start-up${Number.isNaN(cpuRate) ? "" : cpuRate >= 20_000 ? " — PASS (>= 20,000 per CPU second)" : " — FAIL (< 20,000 per CPU second)"}`,
   );
 }
 
@@ -127,3 +164,4 @@ await hookLatency();
 await evaluation("the project's labelled cases", CASES);
 if (process.env.LEASH_GUARD_CORPUS) await evaluation(`LEASH_GUARD_CORPUS`, process.env.LEASH_GUARD_CORPUS);
 await jsonlThroughput();
+rmSync(PROJECT, { recursive: true, force: true });
