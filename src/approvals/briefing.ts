@@ -47,6 +47,8 @@ export async function briefApproval(context: BrokerContext, approval: Approval, 
     environment_protected: environmentProtected,
     destructive,
     owner: approval.owner,
+    /** `webauthn`: only a passkey approves this one. */
+    factor: approval.rule.factor ?? "any",
     /** Counted on the broker's clock, so a console whose clock is off still counts down the right time. */
     expires_in_ms: Math.max(0, approval.expiresAt - nowMs),
     recent_decisions: recentDecisions,

@@ -1,6 +1,7 @@
 // A human approves (with a fresh TOTP code) or denies. Who may: an approver of a listed group who is independent of
 // the agent's owner (neither the owner nor anyone the owner made, however indirectly); a quorum counts only
 // approvers independent of each other.
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { conflict, forbidden } from "../errors/leash-error.ts";
@@ -9,6 +10,7 @@ import { acceptTotp } from "../principals/totp.ts";
 import { type Approval, callBinding, effectiveStatus } from "../store/approval-record.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
+import { acceptPasskey } from "./passkeys.ts";
 import { loadApproval, updateApproval } from "./records.ts";
 
 export const approverGroups = (human: Principal) =>
@@ -78,16 +80,29 @@ async function checkIndependentOf(
   }
 }
 
-function requirePending(approval: Approval, nowMs: number): void {
+export function requirePending(approval: Approval, nowMs: number): void {
   const status = effectiveStatus(approval, nowMs);
   if (status !== "pending") throw conflict("approval_not_pending", `approval ${approval.id} is ${status}`);
+}
+
+/** The second factor an approver presents: a TOTP code, or a passkey's answer to a challenge for this approval. */
+export type ApprovalFactor = { totp: string } | { webauthn: AuthenticationResponseJSON };
+
+/** Refuses a TOTP code where the approval's rule asks for a passkey. */
+function requireFactorAllowed(approval: Approval, factor: ApprovalFactor): void {
+  if (approval.rule.factor === "webauthn" && "totp" in factor) {
+    throw forbidden(
+      "passkey_required",
+      `approving this request needs a passkey (scope ${approval.scope} says factor: webauthn); a TOTP code is not enough`,
+    );
+  }
 }
 
 export async function approve(
   context: BrokerContext,
   human: Principal,
   id: string,
-  code: string,
+  factor: ApprovalFactor,
   origin: AuditOrigin = {},
 ): Promise<Approval> {
   const nowMs = context.clock.now();
@@ -98,7 +113,9 @@ export async function approve(
     throw conflict("already_approved", `${human.id} already approved; quorum needs another approver`);
   }
   await checkIndependentOf(context, human, chain, before.approvedBy);
-  await acceptTotp(context, human, code, nowMs, { origin });
+  requireFactorAllowed(before, factor);
+  if ("totp" in factor) await acceptTotp(context, human, factor.totp, nowMs, { origin });
+  else await acceptPasskey(context, human, before, factor.webauthn);
   const after = await updateApproval(context, id, (current) => {
     requirePending(current, nowMs);
     if (current.approvedBy.includes(human.id))

@@ -242,7 +242,14 @@ export function lockEntry(
   };
 }
 
-export type PrincipalVerb = "create" | "disable" | "enable" | "rotate_key" | "totp_enrol" | "totp_confirm";
+export type PrincipalVerb =
+  | "create"
+  | "disable"
+  | "enable"
+  | "rotate_key"
+  | "totp_enrol"
+  | "totp_confirm"
+  | "passkey_enrol";
 
 export interface PrincipalSubject {
   kind: PrincipalKind;

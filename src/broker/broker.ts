@@ -47,6 +47,7 @@ export interface BrokerParts {
   totpLimit?: BrokerContext["totpLimit"];
   pendingApprovalLimit?: BrokerContext["pendingApprovalLimit"];
   maxDelegationDepth?: number;
+  webauthn?: BrokerContext["webauthn"];
   leaseRevokerOptions?: LeaseRevokerOptions;
   /** LEASH_AUDIT_SEAL_INTERVAL_MS and LEASH_AUDIT_RETENTION (leash serve); defaults otherwise. */
   auditSealerOptions?: AuditSealerOptions;

@@ -68,6 +68,13 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
       perTask: config.LEASH_MAX_PENDING_APPROVALS_PER_TASK,
       perAgent: config.LEASH_MAX_PENDING_APPROVALS_PER_AGENT,
     },
+    webauthn:
+      config.LEASH_WEBAUTHN_RP_ID || config.LEASH_WEBAUTHN_ORIGINS
+        ? {
+            rpId: config.LEASH_WEBAUTHN_RP_ID ?? new URL(config.LEASH_ISSUER).hostname,
+            origins: config.LEASH_WEBAUTHN_ORIGINS ?? [new URL(config.LEASH_ISSUER).origin],
+          }
+        : undefined,
     auditSealerOptions: {
       intervalMs: config.LEASH_AUDIT_SEAL_INTERVAL_MS,
       retentionMs: config.LEASH_AUDIT_RETENTION,

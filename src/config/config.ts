@@ -132,6 +132,19 @@ const configSchema = z.object({
       return ms;
     })
     .optional(),
+  /** The passkey relying party id (a host name the console is served under); default: LEASH_ISSUER's host name. */
+  LEASH_WEBAUTHN_RP_ID: z.string().min(1).max(253).optional(),
+  /** Comma-separated console origins passkey assertions may come from; default: LEASH_ISSUER's origin. */
+  LEASH_WEBAUTHN_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ error: "expected origins like https://leash.example.com" })).min(1))
+    .optional(),
   /** Wrong TOTP codes a human may send per LEASH_TOTP_WINDOW before every code is refused until it passes. */
   LEASH_TOTP_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   /** The TOTP failure window and lock (a duration: `5m`, `1h`); read as milliseconds. */

@@ -48,4 +48,14 @@ export interface BrokerContext {
   pendingApprovalLimit?: { perTask: number; perAgent: number };
   /** How many token exchanges deep a delegation chain may go (LEASH_MAX_DELEGATION_DEPTH); default 3. */
   maxDelegationDepth?: number;
+  /**
+   * Where passkeys are used (LEASH_WEBAUTHN_RP_ID, LEASH_WEBAUTHN_ORIGINS): the relying party id and the console
+   * origins an assertion may come from. Absent: the issuer's host name and origin.
+   */
+  webauthn?: WebauthnSettings;
+}
+
+export interface WebauthnSettings {
+  rpId: string;
+  origins: string[];
 }

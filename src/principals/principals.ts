@@ -83,6 +83,10 @@ export function publicView(principal: Principal) {
       ? {
           totp_confirmed: principal.totp?.confirmed ?? false,
           totp_enrolment_pending: principal.enrolment !== undefined,
+          passkeys: (principal.passkeys ?? []).map((passkey) => ({
+            id: passkey.id,
+            created_at: new Date(passkey.createdAt).toISOString(),
+          })),
         }
       : {}),
   };

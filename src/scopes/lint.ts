@@ -27,6 +27,7 @@ export function lintScopeSet(set: ScopeSet): ScopeProblem[] {
     checkTtl(scope, environment, report);
     checkProtectedApproval(scope, environment, granted, report);
     checkApprovalActions(scope, report);
+    checkApprovalFactor(scope, granted, report);
     checkLimits(scope, report);
     checkVaultPath(scope, environment, report);
   }
@@ -140,6 +141,23 @@ function checkApprovalActions(scope: Scope, report: Report): void {
       report(
         `approval.actions[${JSON.stringify(name)}]`,
         `expected an action this scope grants, got ${JSON.stringify(name)}`,
+      );
+    }
+  }
+}
+
+/**
+ * A per-action rule wins over `approval.destructive`; when the latter asks for a passkey, a destructive action's own
+ * rule that does not would quietly let a TOTP code approve it.
+ */
+function checkApprovalFactor(scope: Scope, granted: GrantedAction[], report: Report): void {
+  if (scope.approval.destructive?.factor !== "webauthn") return;
+  for (const [name, rule] of Object.entries(scope.approval.actions ?? {})) {
+    const destructive = granted.some(({ action }) => action.name === name && action.destructive);
+    if (destructive && rule.factor !== "webauthn") {
+      report(
+        `approval.actions[${JSON.stringify(name)}].factor`,
+        "expected factor: webauthn, as approval.destructive asks: this rule takes its place for a destructive action, so a TOTP code would approve it",
       );
     }
   }

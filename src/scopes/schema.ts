@@ -152,6 +152,12 @@ export const approvalRule = z
         .array(identifier, { error: expecting("a list of approver groups like [sre]") })
         .min(1, { error: "expected at least one approver group" }),
       quorum: wholeNumber.default(1),
+      /** `webauthn`: only a passkey touch approves (a TOTP code is refused); `any` (default): either factor. */
+      factor: z
+        .enum(["any", "webauthn"], {
+          error: (issue) => `expected factor any or webauthn, got ${show(issue.input)}`,
+        })
+        .optional(),
     },
     { error: expecting("an approval rule like {approvers: [sre], quorum: 1}") },
   )

@@ -17,6 +17,8 @@ export interface ApprovalRule {
   approvers: string[];
   /** Distinct approvers needed. */
   quorum: number;
+  /** `webauthn`: only a passkey approves; absent or `any`: a TOTP code or a passkey. */
+  factor?: "any" | "webauthn";
 }
 
 interface ApprovalBase {

@@ -26,6 +26,10 @@ export interface ApprovalStore {
   claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean>;
   /** Marks an enrolment token (by hash) redeemed; false when it was redeemed before. */
   claimEnrolment(tokenHash: string, ttlMs: number): Promise<boolean>;
+  /** Keeps a WebAuthn challenge's record (what it was issued for) for `ttlMs`. */
+  saveChallenge(humanId: string, challenge: string, record: string, ttlMs: number): Promise<void>;
+  /** The record of a challenge issued to this human, removed as it is read: a challenge is good for one answer. */
+  takeChallenge(humanId: string, challenge: string): Promise<string | null>;
   /**
    * Charges one TOTP attempt to a human before the code is checked, so concurrent guesses on any number of
    * processes can never check more than `maxFailures` codes per window. Refused (with the time left) while the
@@ -94,6 +98,8 @@ export const approvalKeys = {
   binding: (binding: string) => `leash:approval-binding:${binding}`,
   totpStep: (humanId: string, step: number) => `leash:totp-used:${humanId}:${step}`,
   enrolmentUsed: (tokenHash: string) => `leash:enrolment-used:${tokenHash}`,
+  /** A WebAuthn challenge leash issued to a human and has not seen answered yet. */
+  challenge: (humanId: string, challenge: string) => `leash:webauthn-challenge:${humanId}:${challenge}`,
   /** Attempts charged in the current window, and the lock: one slot per human, so one script touches both. */
   totpAttempts: (humanId: string) => `leash:{totp:${humanId}}:attempts`,
   totpLock: (humanId: string) => `leash:{totp:${humanId}}:lock`,

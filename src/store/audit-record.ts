@@ -51,7 +51,7 @@ export type AuditEvent =
   | `approval.${"requested" | "partially_approved" | "approved" | "denied" | "expired" | "used" | "cancelled"}`
   | "revocation"
   | `lock.${"create" | "remove"}`
-  | `${"agent" | "human"}.${"create" | "disable" | "enable" | "rotate_key" | "totp_enrol" | "totp_confirm"}`
+  | `${"agent" | "human"}.${"create" | "disable" | "enable" | "rotate_key" | "totp_enrol" | "totp_confirm" | "passkey_enrol"}`
   | "key.rotate"
   | "key.activate"
   | `totp.${"failed" | "locked"}`;

@@ -29,8 +29,22 @@ export interface Principal {
    * records written before secrets were sealed; it is sealed on its next use.
    */
   totp?: { sealed?: string; secret?: string; confirmed: boolean };
+  /** Humans: passkeys (WebAuthn credentials) enrolled as a second factor. */
+  passkeys?: Passkey[];
   /** Humans: the one-time enrolment token (its SHA-256) that yields a TOTP secret to the human, until redeemed. */
   enrolment?: { tokenHash: string; expiresAt: number };
+}
+
+/** A WebAuthn credential a human enrolled; the public key only, with its signature counter. */
+export interface Passkey {
+  /** Credential id, base64url. */
+  id: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter at its last use (0 for authenticators that keep none). */
+  counter: number;
+  transports?: string[];
+  createdAt: number;
 }
 
 export interface Lock {

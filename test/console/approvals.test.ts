@@ -78,7 +78,15 @@ describe("approvals console", () => {
     for (const id of html.match(/<input[^>]*\bid="([^"]+)"/g) ?? [])
       expect(html).toContain(`for="${/id="([^"]+)"/.exec(id)![1]}"`);
 
-    for (const module of ["console.js", "api.js", "dom.js", "approvals.js", "security.js"]) {
+    for (const module of [
+      "console.js",
+      "api.js",
+      "dom.js",
+      "approvals.js",
+      "security.js",
+      "passkeys.js",
+      "webauthn.js",
+    ]) {
       const script = await fetch(new URL(`/console/${module}`, test.url));
       expect(script.status).toBe(200);
       expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");

@@ -120,6 +120,33 @@ describe("lintScopeSet", () => {
     ]);
   });
 
+  it("a passkey required for destructive approvals is not undone by a per-action rule; an unknown factor is named", async () => {
+    const dir = await scopeDir({
+      "weak.yaml": productionScope({
+        actions: "actions: [volume:read, volume:delete, service:delete]",
+        approval:
+          "approval: {destructive: {approvers: [sre], factor: webauthn}, actions: {volume:delete: {approvers: [dba]}, volume:read: {approvers: [sre]}}}",
+      }),
+      "strong.yaml": productionScope({
+        actions: "actions: [volume:read, volume:delete]",
+        approval:
+          "approval: {destructive: {approvers: [sre], factor: webauthn}, actions: {volume:delete: {approvers: [dba], factor: webauthn}}}",
+      }),
+    });
+    expect(await lintProblems(dir)).toEqual([
+      'weak.yaml: approval.actions["volume:delete"].factor: expected factor: webauthn, as approval.destructive asks: this rule takes its place for a destructive action, so a TOTP code would approve it',
+    ]);
+    const typo = await scopeDir({
+      "s.yaml": productionScope({
+        actions: "actions: [volume:read, volume:delete]",
+        approval: "approval: {destructive: {approvers: [sre], factor: passkey}}",
+      }),
+    });
+    expect(await lintProblems(typo)).toEqual([
+      's.yaml: approval.destructive.factor: expected factor any or webauthn, got "passkey"',
+    ]);
+  });
+
   it("approval and limits naming actions the scope does not grant", async () => {
     const dir = await scopeDir({
       "s.yaml": stagingScope({

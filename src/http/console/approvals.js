@@ -3,6 +3,7 @@
 // second factor or denied with a reason. Decisions made anywhere else leave the page at once (long-poll).
 import { ApiError, callApi, query } from "./api.js";
 import { element, factList, formatCountdown, formatTime, setText, visible } from "./dom.js";
+import { assertPasskey, passkeysSupported } from "./webauthn.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -194,7 +195,9 @@ export function createApprovalsView(shell) {
       describedBy: headingId,
       input: { type: "text", maxlength: "500", required: true, autocomplete: "off" },
     });
-    article.append(heading, badges, list, recent, approveForm.form, denyForm.form);
+    const factorNote = element("p", { class: "factor-note", "data-field": "factor", hidden: true });
+    const passkeyButton = element("button", { type: "button", class: "passkey" }, "Approve with passkey");
+    article.append(heading, badges, list, recent, factorNote, approveForm.form, passkeyButton, denyForm.form);
     root.append(article);
     const item = {
       id,
@@ -210,6 +213,8 @@ export function createApprovalsView(shell) {
       approval,
       approveForm,
       denyForm,
+      factorNote,
+      passkeyButton,
       deadline: 0,
       expired: false,
     };
@@ -224,11 +229,36 @@ export function createApprovalsView(shell) {
       event.preventDefault();
       void decide(item, "deny", { reason: denyForm.field.value.trim() });
     });
+    passkeyButton.addEventListener("click", () => {
+      void decide(item, "approve", async () => {
+        // The challenge is bound to this approval and its exact call, and answers once.
+        const options = await callApi("POST", `/v1/approvals/${encodeURIComponent(item.id)}/passkey-options`);
+        shell.announce("Touch your authenticator to approve.");
+        return { webauthn: await assertPasskey(options) };
+      });
+    });
     return item;
+  }
+
+  function fillFactor(item, approval) {
+    const needsPasskey = approval.factor === "webauthn";
+    const hasPasskey = (shell.me?.passkeys ?? []).length > 0 && passkeysSupported();
+    item.approveForm.form.hidden = needsPasskey;
+    item.passkeyButton.hidden = !hasPasskey;
+    item.factorNote.hidden = !needsPasskey;
+    setText(
+      item.factorNote,
+      needsPasskey
+        ? hasPasskey
+          ? "This request needs a passkey: approve with a touch."
+          : "This request needs a passkey; add one under Passkeys first."
+        : "",
+    );
   }
 
   function updateItem(item, approval) {
     item.approval = approval;
+    fillFactor(item, approval);
     setText(item.heading, visible(describeCall(approval)));
     fillBadges(item, approval);
     fillFacts(item, approval);
@@ -247,6 +277,7 @@ export function createApprovalsView(shell) {
     if (expired !== item.expired) {
       item.expired = expired;
       item.approveForm.submit.disabled = expired;
+      item.passkeyButton.disabled = expired;
     }
   }
 
@@ -254,6 +285,7 @@ export function createApprovalsView(shell) {
     for (const control of [item.approveForm.field, item.denyForm.field, item.denyForm.submit])
       control.disabled = busy;
     item.approveForm.submit.disabled = busy || item.expired;
+    item.passkeyButton.disabled = busy || item.expired;
   }
 
   /** Removes a pending item; if focus was inside it, puts focus on the list heading instead of losing it. */
@@ -299,7 +331,8 @@ export function createApprovalsView(shell) {
     setBusy(item, true);
     const what = visible(describeCall(item.approval));
     try {
-      const result = await callApi("POST", `/v1/approvals/${encodeURIComponent(item.id)}/${verb}`, body);
+      const payload = typeof body === "function" ? await body() : body;
+      const result = await callApi("POST", `/v1/approvals/${encodeURIComponent(item.id)}/${verb}`, payload);
       if (result.status === "pending") {
         updateItem(item, { ...item.approval, ...result });
         shell.announce(

@@ -3,6 +3,7 @@
 // commands are written by agents, not trusted.
 import { ApiError, callApi, KEY_STORAGE, storedKey } from "./api.js";
 import { createApprovalsView } from "./approvals.js";
+import { createPasskeysView } from "./passkeys.js";
 import { canUseSecurity, createSecurityView } from "./security.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,6 +39,7 @@ const shell = {
 const views = new Map([
   ["approvals", { view: createApprovalsView(shell), allowed: () => true }],
   ["security", { view: createSecurityView(shell), allowed: canUseSecurity }],
+  ["passkeys", { view: createPasskeysView(shell), allowed: () => true }],
 ]);
 let shown = null;
 

@@ -1,9 +1,19 @@
-// Approvals: approvers list, approve (TOTP) and deny; agents and proxies long-poll one approval or issuance request.
+// Approvals: approvers list, approve (TOTP or passkey) and deny; agents and proxies long-poll one approval or issuance request.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { briefApproval } from "../../approvals/briefing.ts";
 import { requestCommandApproval } from "../../approvals/command-approval.ts";
-import { approve, approverGroups, deny, listPendingFor, withdrawApproval } from "../../approvals/decide.ts";
+import {
+  type ApprovalFactor,
+  approve,
+  approverGroups,
+  checkEligible,
+  deny,
+  listPendingFor,
+  requirePending,
+  withdrawApproval,
+} from "../../approvals/decide.ts";
+import { beginPasskeyApproval } from "../../approvals/passkeys.ts";
 import { MAX_CHANGES_WAIT_SECONDS, waitForPendingChange } from "../../approvals/pending-changes.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pendingPage } from "../../approvals/pending-page.ts";
 import { approvalView, loadApproval } from "../../approvals/records.ts";
@@ -37,6 +47,28 @@ const pageQuery = z
   })
   .strict();
 const idParams = z.object({ id: z.string().min(1).max(128) });
+const base64url = (max: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, "base64url")
+    .max(max);
+/** A passkey's answer as the browser's PublicKeyCredential.toJSON() gives it (WebAuthn Level 3). */
+export const passkeyAssertion = z
+  .object({
+    id: base64url(1024).min(1),
+    rawId: base64url(1024).min(1),
+    type: z.literal("public-key"),
+    response: z.object({
+      clientDataJSON: base64url(8192).min(1),
+      authenticatorData: base64url(8192).min(1),
+      signature: base64url(2048).min(1),
+      userHandle: base64url(1024).optional(),
+    }),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+    authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
+  })
+  .meta({ id: "PasskeyAssertion" });
+
 const changesQuery = z
   .object({
     after: z.string().min(1).max(64).optional(),
@@ -222,18 +254,44 @@ export const approvalRoutes =
       {
         schema: {
           tags,
-          summary: "Approve with a TOTP code",
+          summary:
+            "Approve with a TOTP code, or with a passkey's answer (`webauthn`) to a challenge from /passkey-options",
           params: idParams,
-          body: z.object({ totp: z.string().min(1).max(16) }).strict(),
+          body: z.union([
+            z.object({ totp: z.string().min(1).max(16) }).strict(),
+            z.object({ webauthn: passkeyAssertion }).strict(),
+          ]),
           problems: [400, 401, 403, 404, 409, 413, 415, 503],
         },
       },
       async (request) => {
         const human = await authenticateHuman(context, request);
         return approvalView(
-          await approve(context, human, request.params.id, request.body.totp, { requestId: request.id }),
+          await approve(context, human, request.params.id, request.body as ApprovalFactor, {
+            requestId: request.id,
+          }),
           context.clock.now(),
         );
+      },
+    );
+
+    app.post(
+      "/v1/approvals/:id/passkey-options",
+      {
+        schema: {
+          tags,
+          summary:
+            "WebAuthn request options for approving with a passkey: a one-use challenge bound to this approval and its exact call",
+          params: idParams,
+          problems: [400, 401, 403, 404, 409, 503],
+        },
+      },
+      async (request) => {
+        const human = await authenticateHuman(context, request);
+        const approval = await loadApproval(context, request.params.id);
+        await checkEligible(context, human, approval);
+        requirePending(approval, context.clock.now());
+        return beginPasskeyApproval(context, human, approval);
       },
     );
 

@@ -6,7 +6,7 @@ const CONSOLE_DIR = new URL("../console/", import.meta.url);
 
 const ASSETS = [
   { url: "/console", file: "index.html", type: "text/html; charset=utf-8" },
-  ...["console.js", "api.js", "dom.js", "approvals.js", "security.js"].map(
+  ...["console.js", "api.js", "dom.js", "approvals.js", "security.js", "passkeys.js", "webauthn.js"].map(
     (file) => ({ url: `/console/${file}`, file, type: "text/javascript; charset=utf-8" }) as const,
   ),
   { url: "/console/console.css", file: "console.css", type: "text/css; charset=utf-8" },

@@ -1,6 +1,9 @@
 // /v1/agents and /v1/humans: admins create, list, disable and re-key principals. Keys are shown once.
+
+import type { RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { beginPasskeyEnrolment, finishPasskeyEnrolment } from "../../approvals/passkeys.ts";
 import { humanActor, recordPrincipalChange } from "../../audit/audit-trail.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
 import { disablePrincipal } from "../../enforce/revoke.ts";
@@ -160,6 +163,60 @@ export const principalRoutes =
         },
       },
       async (request) => publicView(await authenticateHuman(context, request)),
+    );
+
+    app.post(
+      "/v1/humans/me/passkeys/options",
+      {
+        schema: {
+          tags: ["humans"],
+          summary: "WebAuthn creation options for enrolling a passkey (user verification required)",
+          problems: [401, 403, 503],
+        },
+      },
+      async (request) => beginPasskeyEnrolment(context, await authenticateHuman(context, request)),
+    );
+
+    app.post(
+      "/v1/humans/me/passkeys",
+      {
+        schema: {
+          tags: ["humans"],
+          summary:
+            "Enrol a passkey: the browser's answer to the creation options, and a current TOTP code (an API key alone cannot add a factor)",
+          body: z
+            .object({
+              totp: z.string().min(1).max(16),
+              response: z
+                .object({
+                  id: z.string().min(1).max(1024),
+                  rawId: z.string().min(1).max(1024),
+                  type: z.literal("public-key"),
+                  response: z.object({
+                    clientDataJSON: z.string().min(1).max(8192),
+                    attestationObject: z.string().min(1).max(16_384),
+                    transports: z.array(z.string().max(32)).max(8).optional(),
+                  }),
+                  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+                  authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
+                })
+                .meta({ id: "PasskeyRegistration" }),
+            })
+            .strict(),
+          problems: [400, 401, 403, 409, 413, 415, 429, 503],
+        },
+      },
+      async (request) => {
+        const human = await authenticateHuman(context, request);
+        const updated = await finishPasskeyEnrolment(
+          context,
+          human,
+          request.body.response as RegistrationResponseJSON,
+          request.body.totp,
+          { requestId: request.id },
+        );
+        return publicView(updated);
+      },
     );
 
     app.post(

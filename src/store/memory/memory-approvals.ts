@@ -110,6 +110,17 @@ export class MemoryApprovals implements ApprovalStore {
     return true;
   }
 
+  async saveChallenge(humanId: string, challenge: string, record: string, ttlMs: number): Promise<void> {
+    this.write(`challenge:${humanId}:${challenge}`, record, ttlMs);
+  }
+
+  async takeChallenge(humanId: string, challenge: string): Promise<string | null> {
+    const key = `challenge:${humanId}:${challenge}`;
+    const record = this.read(key);
+    this.entries.delete(key);
+    return record;
+  }
+
   async beginTotpAttempt(humanId: string, limit: TotpAttemptLimit): Promise<TotpAttemptStart> {
     const lockLeft = this.timeLeft(`totp-lock:${humanId}`);
     if (lockLeft > 0) return { allowed: false, retryAfterMs: lockLeft };

@@ -201,6 +201,22 @@ export class RedisApprovals implements ApprovalStore {
     });
   }
 
+  saveChallenge(humanId: string, challenge: string, record: string, ttlMs: number): Promise<void> {
+    return failClosed(async () => {
+      await this.client.set(approvalKeys.challenge(humanId, challenge), record, "PX", ms(ttlMs));
+    });
+  }
+
+  takeChallenge(humanId: string, challenge: string): Promise<string | null> {
+    return failClosed(async () => {
+      // GETDEL: of two answers racing with one challenge, one reads the record and the other nothing.
+      const [record] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        pipeline.getdel(approvalKeys.challenge(humanId, challenge)),
+      );
+      return record === null || record === undefined ? null : String(record);
+    });
+  }
+
   beginTotpAttempt(humanId: string, limit: TotpAttemptLimit): Promise<TotpAttemptStart> {
     return failClosed(async () => {
       const [charged, left] = (await this.client.eval(
