@@ -3,8 +3,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 // one max-3 limit and hundreds of concurrent authorize calls spread over the processes give exactly 3 allows, and
 // a revocation answered by one process is seen by every other at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type Fleet, principals, startFleet } from "../faults/fleet.ts";
+import { call, principals } from "../faults/fleet.ts";
 import { type RedisCluster, startRedisCluster } from "../helpers/redis-cluster.ts";
+import { type Fleet, startFleet } from "../helpers/serve-fleet.ts";
 
 // The brokers reach Redis through REDIS_CLUSTER_NODES only; an inherited REDIS_URL would be a conflicting setting.
 delete process.env.REDIS_URL;

@@ -5,19 +5,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 // replica is promoted, without a restart of leash. With no replica left, strict mode refuses new revocations (503)
 // until the old primary is back as a replica.
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  type Answer,
-  call,
-  type Fleet,
-  figures,
-  percentile,
-  principals,
-  startFleet,
-  waitFor,
-} from "../faults/fleet.ts";
+import { type Answer, call, figures, percentile, principals, waitFor } from "../faults/fleet.ts";
 import { allowed, type LoadRecord, latency, STAGING_VOLUME, startAuthorizeLoad } from "../faults/load.ts";
 import { startRedisCluster, startRedisSentinelGroup } from "../helpers/redis-cluster.ts";
 import type { RedisServer } from "../helpers/redis-server.ts";
+import { type Fleet, startFleet } from "../helpers/serve-fleet.ts";
 
 // The brokers reach Redis through REDIS_CLUSTER_NODES / REDIS_SENTINELS only; an inherited REDIS_URL would conflict.
 delete process.env.REDIS_URL;

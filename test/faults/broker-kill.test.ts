@@ -4,7 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-import { type Answer, call, type Fleet, figures, principals, startFleet } from "./fleet.ts";
+import { type Fleet, startFleet } from "../helpers/serve-fleet.ts";
+import { type Answer, call, figures, principals } from "./fleet.ts";
 import { allowed, startAuthorizeLoad } from "./load.ts";
 
 const TOKENS = 36;

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-import { type Answer, call, type Fleet, figures, principals, scopesDirWith, startFleet } from "./fleet.ts";
+import { type Fleet, scopesDirWith, startFleet } from "../helpers/serve-fleet.ts";
+import { type Answer, call, figures, principals } from "./fleet.ts";
 
 const S = "railway:prj_demo/env/staging";
 /** The task budget: large enough that 400 concurrent calls are a real race for it, small enough to be cut. */

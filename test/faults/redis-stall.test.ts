@@ -5,7 +5,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 // by itself once the process is continued.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-import { type Answer, call, type Fleet, figures, principals, startFleet, waitFor } from "./fleet.ts";
+import { type Fleet, startFleet } from "../helpers/serve-fleet.ts";
+import { type Answer, call, figures, principals, waitFor } from "./fleet.ts";
 import { allowed, latency, STAGING_VOLUME } from "./load.ts";
 
 /** Long enough that the margin below is small beside it, short enough for the test to stay quick. */

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 // check, recover by itself, and never let a revoked token back in because Redis forgot the revocation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
-import { call, type Fleet, figures, percentile, principals, startFleet, waitFor } from "./fleet.ts";
+import { type Fleet, startFleet } from "../helpers/serve-fleet.ts";
+import { call, figures, percentile, principals, waitFor } from "./fleet.ts";
 import { allowed, type LoadRecord, latency, STAGING_VOLUME, startAuthorizeLoad } from "./load.ts";
 
 let redis: RedisServer;

@@ -4,16 +4,8 @@
 // build has no audit log): no blast-radius limit was ever exceeded in any window.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-import {
-  type Answer,
-  call,
-  type Fleet,
-  figures,
-  percentile,
-  principals,
-  scopesDirWith,
-  startFleet,
-} from "./fleet.ts";
+import { type Fleet, scopesDirWith, startFleet } from "../helpers/serve-fleet.ts";
+import { type Answer, call, figures, percentile, principals } from "./fleet.ts";
 import { latency } from "./load.ts";
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 10);
