@@ -163,5 +163,11 @@ describe("leash dev in human mode", () => {
       "leash dev: warning: vault not reachable (err=ECONNREFUSED, n=3)\n",
     );
     expect(humanLogLine("not json", "leash dev")).toBe("leash dev: not json\n");
+    const hostile = humanLogLine(
+      JSON.stringify({ level: 40, msg: "denied", resource: "vol\u001b[2J\u202e" }),
+      "leash dev",
+    );
+    expect(hostile.includes("\u001b") || hostile.includes("\u202e")).toBe(false);
+    expect(hostile.split("\n")).toHaveLength(2);
   });
 });
