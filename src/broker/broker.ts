@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { expireOverdueApprovals } from "../approvals/call-approval.ts";
 import { AuditSealer, type AuditSealerOptions } from "../audit/audit-sealer.ts";
+import { flushRefusalTallies } from "../audit/unauthenticated-refusals.ts";
 import type { Clock } from "../clock/clock.ts";
 import { type ApprovalEvents, ignoreApprovalEvents } from "../context/approval-events.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
@@ -46,6 +47,7 @@ export interface BrokerParts {
   credentialsWithoutVault?: BrokerContext["credentialsWithoutVault"];
   totpLimit?: BrokerContext["totpLimit"];
   pendingApprovalLimit?: BrokerContext["pendingApprovalLimit"];
+  refusalAuditWindowMs?: BrokerContext["refusalAuditWindowMs"];
   maxDelegationDepth?: number;
   webauthn?: BrokerContext["webauthn"];
   leaseRevokerOptions?: LeaseRevokerOptions;
@@ -59,6 +61,9 @@ export interface BrokerParts {
 
 /** How often each process looks for approvals whose time ran out (to mark them expired and announce it). */
 const APPROVAL_SWEEP_INTERVAL_MS = 5_000;
+
+/** How often each process writes the records of refusal tallies whose window has closed. */
+const REFUSAL_FLUSH_INTERVAL_MS = 1_000;
 
 export const newGeneration = () => `gen_${randomBytes(12).toString("base64url")}`;
 
@@ -105,6 +110,11 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
       parts.logger.warn({ err: error.message }, "approval sweep failed"),
     );
   }, APPROVAL_SWEEP_INTERVAL_MS).unref();
+  const flushRefusals = () =>
+    flushRefusalTallies(context).catch((error: Error) =>
+      parts.logger.warn({ err: error.message }, "writing refusal tallies failed"),
+    );
+  const refusalFlusher = setInterval(flushRefusals, REFUSAL_FLUSH_INTERVAL_MS).unref();
   parts.logger.info({ scope_set: parts.scopes.current().hash }, "scope set loaded");
   const leaseRevoker = parts.vault
     ? new LeaseRevoker(
@@ -127,6 +137,8 @@ export async function assembleBroker(parts: BrokerParts): Promise<Broker> {
     auditSealer,
     async close() {
       clearInterval(sweeper);
+      clearInterval(refusalFlusher);
+      await flushRefusals();
       await leaseRevoker?.stop();
       parts.vault?.stop();
       await auditSealer.stop();

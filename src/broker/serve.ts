@@ -64,6 +64,7 @@ export async function startServeBroker(config: LeashConfig): Promise<{ broker: B
     credentialsWithoutVault: config.LEASH_CREDENTIALS_WITHOUT_VAULT,
     totpLimit: { maxFailures: config.LEASH_TOTP_MAX_FAILURES, windowMs: config.LEASH_TOTP_WINDOW },
     maxDelegationDepth: config.LEASH_MAX_DELEGATION_DEPTH,
+    refusalAuditWindowMs: config.LEASH_REFUSAL_AUDIT_WINDOW,
     pendingApprovalLimit: {
       perTask: config.LEASH_MAX_PENDING_APPROVALS_PER_TASK,
       perAgent: config.LEASH_MAX_PENDING_APPROVALS_PER_AGENT,

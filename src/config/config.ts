@@ -163,6 +163,24 @@ const configSchema = z.object({
       return ms;
     }),
   /**
+   * Refusals before the caller is identified (a garbage, forged or expired token) are tallied per source (IPv4
+   * address or IPv6 /64) and reason; each tally is one audit record, with its count, once this window closes.
+   */
+  LEASH_REFUSAL_AUDIT_WINDOW: z
+    .string()
+    .default("10s")
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === null || ms < 1_000 || ms > 3_600_000) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a duration from 1s to 1h, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  /**
    * Approvals that may wait for a human at once, per task and per agent; past either, asking for another is
    * `429 too_many_pending_approvals` (with Retry-After) until one is decided or expires.
    */

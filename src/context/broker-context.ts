@@ -44,6 +44,8 @@ export interface BrokerContext {
   credentialsWithoutVault?: "refuse" | "omit";
   /** Wrong TOTP codes allowed per human per window before every code is refused (default 5 per 5 minutes). */
   totpLimit?: TotpAttemptLimit;
+  /** How long refusals of unidentified callers are tallied per source before one record is written (default 10 s). */
+  refusalAuditWindowMs?: number;
   /** Approvals that may wait for a human at once per task and per agent (default 20 and 50). */
   pendingApprovalLimit?: { perTask: number; perAgent: number };
   /** How many token exchanges deep a delegation chain may go (LEASH_MAX_DELEGATION_DEPTH); default 3. */

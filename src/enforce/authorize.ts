@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
 import { type ToolCallShown, toolCallShownProblem } from "../approvals/tool-call.ts";
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
+import { recordUnauthenticatedRefusal } from "../audit/unauthenticated-refusals.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { badRequest, LeashError } from "../errors/leash-error.ts";
 import { isCanonicalResource } from "../scopes/glob-containment.ts";
@@ -219,17 +220,15 @@ export async function authorize(
   } catch (error) {
     if (error instanceof TokenVerificationError) {
       const reason = tokenReason(error);
-      // Nothing in an unverified token is trusted: no agent, no environment (the global chain), no token id.
-      await recordDecision(context, {
-        time: context.clock.now(),
+      // Nothing in an unverified token is trusted: no agent, no environment (the global chain), no token id. Nobody is
+      // identified either, so the refusal is tallied per source and reason: one record per window, not per request.
+      await recordUnauthenticatedRefusal(context, {
         event: "authorize",
-        actor: "",
+        source: origin.source ?? "unknown",
+        reason,
         action: input.action,
         resource: input.resource,
-        request_id: origin.requestId,
         detail: `token: ${error.code}`,
-        decision: "deny",
-        reason,
       });
       return { allow: false, reason, detail: error.message };
     }

@@ -60,6 +60,18 @@ export class BrokerMetrics {
     labelNames: ["event"] as const,
     registers: [this.registry],
   });
+  readonly unauthenticatedRefusals = new Counter({
+    name: "leash_unauthenticated_refusals_total",
+    help: "Refusals before the caller was identified (garbage, forged or expired tokens), by event and reason; tallied per source, not one audit record each",
+    labelNames: ["event", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly unauthenticatedRefusalRecords = new Counter({
+    name: "leash_unauthenticated_refusal_records_total",
+    help: "Audit records written for tallies of unauthenticated refusals (one per source, reason and window)",
+    labelNames: ["event"] as const,
+    registers: [this.registry],
+  });
   readonly approvalsRefused = new Counter({
     name: "leash_approvals_refused_total",
     help: "Approvals not opened because the task's or the agent's pending approvals were at their limit (429 too_many_pending_approvals)",

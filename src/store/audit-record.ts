@@ -90,6 +90,8 @@ export type AuditDecision = Pick<AuditEntry, "decision" | "reason" | "limit">;
 /** Where a request came from, for correlating audit records with log lines. */
 export interface AuditOrigin {
   requestId?: string;
+  /** Where the request came from (refusalSource of its address), for refusals before the caller is identified. */
+  source?: string;
 }
 
 // A lone surrogate cannot be written as UTF-8: Redis would store U+FFFD and the hashes would disagree.

@@ -8,6 +8,7 @@ import type { ApprovalStore } from "./approvals.ts";
 import type { AuditDraft, AuditLog, EnforcementAuditDraft } from "./audit.ts";
 
 import type { LeaseStore } from "./leases.ts";
+import type { RefusalStore } from "./refusals.ts";
 import type { LockTarget, PrincipalKind, RevocationTarget } from "./targets.ts";
 
 export interface Principal {
@@ -211,4 +212,7 @@ export interface Store {
 
   /** Hash-chained audit records (src/store/audit.ts). */
   readonly audit: AuditLog;
+
+  /** Tallies of refusals given before a caller was identified (src/store/refusals.ts). */
+  readonly refusals: RefusalStore;
 }

@@ -3,6 +3,7 @@
 // collected, and none of them appears in any audit record or any log line. The records themselves say who did what.
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_REFUSAL_WINDOW_MS, flushRefusalTallies } from "../../src/audit/unauthenticated-refusals.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { createLogger } from "../../src/log/logger.ts";
@@ -175,6 +176,16 @@ describe("secrets never reach the audit log or the logs", () => {
     expect(oldKey.status).toBe(401);
 
     // Everything recorded, through the API as security reads it, and straight from the store.
+    // The forged token's refusal was tallied (nobody was identified); its record comes when the window closes.
+    clock.advance(DEFAULT_REFUSAL_WINDOW_MS);
+    await flushRefusalTallies(test.broker.context);
+    for (let waited = 0; waited < 50; waited++) {
+      const tallied = await api(test.url, "GET", "/v1/audit?event=authorize&decision=deny&limit=1000", {
+        key: test.keys.security,
+      });
+      if (tallied.body.records.some((r: Record<string, string>) => r.actor === "")) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const viaApi: Record<string, string>[] = [];
     let cursor: string | undefined;
     do {

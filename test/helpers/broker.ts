@@ -61,6 +61,8 @@ export interface TestBrokerOptions {
   leaseRevoker?: LeaseRevokerOptions;
   /** How trusted OIDC issuers' keys are fetched (workload identity), e.g. no cooldown to see a rotation at once. */
   workloadKeys?: IssuerKeysOptions;
+  /** How long refusals of unidentified callers are tallied before their record is written (default 10 s). */
+  refusalAuditWindowMs?: number;
   /** Where the broker logs (default: silent), e.g. a pino logger writing to a captured stream. */
   logger?: pino.Logger;
 }
@@ -141,6 +143,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     credentialsWithoutVault: options.credentialsWithoutVault ?? "omit",
     leaseRevokerOptions: options.leaseRevoker,
     workloadKeys: options.workloadKeys,
+    refusalAuditWindowMs: options.refusalAuditWindowMs,
   });
   const url = await broker.app.listen({ port: 0, host: "127.0.0.1" });
   return { broker, url, store, keys, totpSecrets, close: () => broker.close() };

@@ -646,6 +646,76 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
       });
     });
 
+    describe("refusal tallies", () => {
+      const refusal = (source: string, reason = "invalid_token") => ({
+        event: "authorize",
+        source,
+        reason,
+        about: { action: "volume:read", resource: "railway:p/env/staging/v" },
+      });
+      const window = (overrides: Partial<{ windowMs: number; maxOpen: number }> = {}) => ({
+        windowMs: 10 * SECOND,
+        nowMs: clock.now(),
+        maxOpen: 100,
+        ...overrides,
+      });
+
+      it("counts per source and reason; a tally is taken once, after its window closes, with its count", async () => {
+        for (let i = 0; i < 5; i++) await store.refusals.count(refusal("10.0.0.1"), window());
+        clock.advance(SECOND);
+        for (let i = 0; i < 3; i++) await store.refusals.count(refusal("10.0.0.2"), window());
+        await store.refusals.count(refusal("10.0.0.1", "expired"), window());
+        expect(await store.refusals.takeClosed(clock.now(), 100)).toEqual([]);
+        clock.advance(9 * SECOND);
+        const first = await store.refusals.takeClosed(clock.now(), 100);
+        expect(first).toEqual([
+          {
+            ...refusal("10.0.0.1"),
+            count: 5,
+            firstAt: clock.now() - 10 * SECOND,
+            lastAt: clock.now() - 10 * SECOND,
+          },
+        ]);
+        clock.advance(SECOND);
+        const rest = await store.refusals.takeClosed(clock.now(), 100);
+        expect(rest.map((t) => `${t.source} ${t.reason} ${t.count}`).sort()).toEqual([
+          "10.0.0.1 expired 1",
+          "10.0.0.2 invalid_token 3",
+        ]);
+        expect(await store.refusals.takeClosed(clock.now() + MINUTE, 100)).toEqual([]);
+        // After its tally was taken, the next refusal opens a new window.
+        await store.refusals.count(refusal("10.0.0.1"), window());
+        clock.advance(10 * SECOND);
+        expect((await store.refusals.takeClosed(clock.now(), 100)).map((t) => t.count)).toEqual([1]);
+      });
+
+      it("racing takers take each closed tally exactly once", async () => {
+        for (let i = 0; i < 20; i++) await store.refusals.count(refusal(`10.0.1.${i}`), window());
+        clock.advance(10 * SECOND);
+        const taken = await Promise.all(
+          Array.from({ length: 4 }, () => store.refusals.takeClosed(clock.now(), 100)),
+        );
+        const sources = taken.flat().map((t) => t.source);
+        expect(sources).toHaveLength(20);
+        expect(new Set(sources).size).toBe(20);
+      });
+
+      it("past maxOpen open tallies, new sources share one overflow tally", async () => {
+        for (let i = 0; i < 5; i++)
+          await store.refusals.count(refusal(`10.0.2.${i}`), window({ maxOpen: 3 }));
+        // A source with an open tally still counts in its own.
+        await store.refusals.count(refusal("10.0.2.0"), window({ maxOpen: 3 }));
+        clock.advance(10 * SECOND);
+        const closed = await store.refusals.takeClosed(clock.now(), 100);
+        expect(closed.map((t) => `${t.source} ${t.count}`).sort()).toEqual([
+          "* 2",
+          "10.0.2.0 2",
+          "10.0.2.1 1",
+          "10.0.2.2 1",
+        ]);
+      });
+    });
+
     describe("approvals", () => {
       const approval = sampleCallApproval;
 

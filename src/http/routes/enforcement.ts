@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { TOOL_CALL_ARGUMENTS_MAX } from "../../approvals/tool-call.ts";
+import { refusalSource } from "../../audit/refusal-source.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
 import { authorize } from "../../enforce/authorize.ts";
 import { tokenGrants } from "../../enforce/grants.ts";
@@ -110,7 +111,7 @@ export const enforcementRoutes =
           const decision = await authorize(
             context,
             { ...request.body, approval_id: approvalId },
-            { requestId: request.id },
+            { requestId: request.id, source: refusalSource(request.ip) },
           );
           metrics.authorizeDecisions.inc({
             result: decision.allow ? "allow" : "deny",

@@ -27,6 +27,7 @@ import type { LockTarget, PrincipalKind } from "../targets.ts";
 import { MemoryApprovals } from "./memory-approvals.ts";
 import { MemoryAudit } from "./memory-audit.ts";
 import { MemoryLeaseStore } from "./memory-leases.ts";
+import { MemoryRefusals } from "./memory-refusals.ts";
 
 interface Expiring<T> {
   value: T;
@@ -50,6 +51,7 @@ export class MemoryStore implements Store {
   readonly approvals: MemoryApprovals;
   readonly leases: MemoryLeaseStore;
   readonly audit: MemoryAudit;
+  readonly refusals = new MemoryRefusals();
 
   constructor(private readonly clock: Clock) {
     this.approvals = new MemoryApprovals(clock);

@@ -75,6 +75,7 @@ import {
   redisTarget,
 } from "./redis-client.ts";
 import { RedisLeaseStore } from "./redis-leases.ts";
+import { RedisRefusals } from "./redis-refusals.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
 import {
   CLAIM_TASK_LUA,
@@ -146,6 +147,7 @@ export class RedisStore implements Store {
   readonly leases: RedisLeaseStore;
   readonly approvals: RedisApprovals;
   readonly audit: RedisAudit;
+  readonly refusals: RedisRefusals;
 
   /**
    * Takes ownership of the client: close() closes it. Build it with createStoreClient() (or createRedisClient()):
@@ -181,6 +183,7 @@ export class RedisStore implements Store {
     this.leases = new RedisLeaseStore(client, this.replicationWait);
     // RedisAudit is typed for one server; it only issues commands a Cluster client has too (its keys carry tags).
     this.audit = new RedisAudit(client);
+    this.refusals = new RedisRefusals(client);
   }
 
   /**

@@ -1,0 +1,108 @@
+// Refusal tallies in Redis: one hash per open tally and an index of when each window closes, all in the slot
+// `{refusals}`, counted and taken by scripts so several brokers share every tally and each closed one is taken once.
+import { createHash } from "node:crypto";
+import {
+  OVERFLOW_SOURCE,
+  type RefusalSample,
+  type RefusalStore,
+  type RefusalTally,
+  type RefusalWindow,
+  refusalGroup,
+} from "../refusals.ts";
+import { failClosed } from "./fail-closed.ts";
+import type { RedisClient } from "./redis-client.ts";
+
+export const refusalKeys = {
+  /** Sorted set: tally id → when its window closes. */
+  closing: "leash:{refusals}:closing",
+  /** Hash: count, first, last, sample (the first refusal's event, source, reason and fields as JSON). */
+  tally: (id: string) => `leash:{refusals}:tally:${id}`,
+} as const;
+
+/** A tally's id: the SHA-256 of its group (sources and reasons are the caller's text). */
+const tallyId = (group: string) => createHash("sha256").update(group).digest("hex");
+
+/** A tally nobody takes (every broker stopped) goes after a day; its refusals were counted in /metrics anyway. */
+const ABANDONED_TALLY_MS = 86_400_000;
+
+/**
+ * KEYS: tally, closing index, overflow tally. ARGV: now, window ms, max open, tally id, sample JSON, overflow id,
+ * overflow sample JSON, abandoned ms. Returns the count in the tally it counted in.
+ */
+const COUNT_LUA = `
+local key, id, sample = KEYS[1], ARGV[4], ARGV[5]
+if redis.call('EXISTS', key) == 0 and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+  key, id, sample = KEYS[3], ARGV[6], ARGV[7]
+end
+local n = redis.call('HINCRBY', key, 'count', 1)
+if n == 1 then
+  redis.call('HSET', key, 'first', ARGV[1], 'sample', sample)
+  redis.call('PEXPIRE', key, ARGV[8])
+  redis.call('ZADD', KEYS[2], tonumber(ARGV[1]) + tonumber(ARGV[2]), id)
+end
+redis.call('HSET', key, 'last', ARGV[1])
+return n
+`;
+
+/** KEYS: tally, closing index. ARGV: tally id. Returns the tally's fields when this caller took it, else {}. */
+const TAKE_LUA = `
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return {} end
+local fields = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return fields
+`;
+
+export class RedisRefusals implements RefusalStore {
+  constructor(private readonly client: RedisClient) {}
+
+  count(sample: RefusalSample, window: RefusalWindow): Promise<void> {
+    const overflow = { ...sample, source: OVERFLOW_SOURCE };
+    const id = tallyId(refusalGroup(sample));
+    const overflowId = tallyId(refusalGroup(overflow));
+    return failClosed(async () => {
+      await this.client.eval(
+        COUNT_LUA,
+        3,
+        refusalKeys.tally(id),
+        refusalKeys.closing,
+        refusalKeys.tally(overflowId),
+        String(window.nowMs),
+        String(Math.max(1, Math.ceil(window.windowMs))),
+        String(window.maxOpen),
+        id,
+        JSON.stringify(sample),
+        overflowId,
+        JSON.stringify(overflow),
+        String(ABANDONED_TALLY_MS),
+      );
+    });
+  }
+
+  takeClosed(nowMs: number, max: number): Promise<RefusalTally[]> {
+    return failClosed(async () => {
+      const ids = await this.client.zrangebyscore(refusalKeys.closing, "-inf", nowMs, "LIMIT", 0, max);
+      const taken = await Promise.all(
+        ids.map(
+          async (id) =>
+            (await this.client.eval(TAKE_LUA, 2, refusalKeys.tally(id), refusalKeys.closing, id)) as string[],
+        ),
+      );
+      return taken.flatMap((flat) => {
+        if (flat.length === 0) return [];
+        const fields = new Map<string, string>();
+        for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
+        // A tally whose hash was lost (expired) has nothing to say; its index entry is gone now too.
+        const sample = fields.get("sample");
+        if (sample === undefined) return [];
+        return [
+          {
+            ...(JSON.parse(sample) as RefusalSample),
+            count: Number(fields.get("count") ?? 0),
+            firstAt: Number(fields.get("first") ?? 0),
+            lastAt: Number(fields.get("last") ?? 0),
+          },
+        ];
+      });
+    });
+  }
+}
