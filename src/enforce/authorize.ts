@@ -56,7 +56,7 @@ export interface AuthorizeDecision {
 }
 
 /** Token problems a caller can act on differently; everything else about a bad token is `invalid_token`. */
-function tokenReason(error: TokenVerificationError): string {
+export function tokenReason(error: TokenVerificationError): string {
   if (error.code === "token_expired") return "expired";
   if (error.code === "wrong_environment") return "wrong_environment";
   if (error.code === "invalid_issuer") return "invalid_issuer";

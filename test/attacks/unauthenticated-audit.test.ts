@@ -159,7 +159,10 @@ describe("unauthenticated refusals", () => {
     const total = records.reduce((sum, record) => sum + countOf(record), 0);
     expect(total).toBe(ATTEMPTS + FROM_SECOND_SOURCE);
     const bySource: Record<string, AuditRecord[]> = {};
-    for (const record of records) (bySource[sourceOf(record) ?? "?"] ??= []).push(record);
+    for (const record of records) {
+      const source = sourceOf(record) ?? "?";
+      bySource[source] = [...(bySource[source] ?? []), record];
+    }
     expect(Object.keys(bySource).sort()).toEqual(["127.0.0.1", "127.0.0.2"]);
     // One record per window the flood spanned (and the one it started in), not one per request.
     const windows = Math.ceil(floodSeconds / WINDOW_SECONDS) + 1;
@@ -186,6 +189,27 @@ describe("unauthenticated refusals", () => {
       .reduce((sum, match) => sum + Number(match[1]), 0);
     expect(counted).toBe(ATTEMPTS + FROM_SECOND_SOURCE);
   }, 120_000);
+
+  it("a gateway's refusal report with a bad token (POST /v1/refusals) is 401 and records nothing", async () => {
+    const before = (await unauthenticatedRecords()).length;
+    const attempts = 300;
+    const answers = await pool(attempts, 20, (i) =>
+      api(fleet.urls[i % 2]!, "POST", "/v1/refusals", {
+        body: {
+          token: badToken(i),
+          via: `mcp flood/tool${i}`,
+          reason: `made_up_${i % 50}`,
+          action: "volume:read",
+        },
+      }),
+    );
+    expect(answers.every((answer) => answer.status === 401 && answer.body.code === "invalid_token")).toBe(
+      true,
+    );
+    // Past a window, so a tally would have been written by now.
+    await new Promise((resolve) => setTimeout(resolve, (WINDOW_SECONDS + 1.5) * 1000));
+    expect((await unauthenticatedRecords()).length).toBe(before);
+  }, 60_000);
 
   it("an identified caller's refusals are still one record each", async () => {
     const before = await api(fleet.urls[0]!, "GET", "/v1/audit?event=authorize&decision=deny&limit=1000", {

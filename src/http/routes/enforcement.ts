@@ -139,7 +139,10 @@ export const enforcementRoutes =
         },
       },
       async (request) => {
-        await recordGatewayRefusal(context, request.body, { requestId: request.id });
+        await recordGatewayRefusal(context, request.body, {
+          requestId: request.id,
+          source: refusalSource(request.ip),
+        });
         return { recorded: true };
       },
     );
