@@ -1,6 +1,7 @@
-// Verifies a task token for one environment: the core the resource-server library (client/) and the broker share. Signatures are
-// checked with node:crypto on public KeyObjects made once per key (not a JWKS imported on every call); the checks
-// and their order are jose's jwtVerify's, plus what leash adds (one spelling, no key-bearing headers, its claims).
+// Verifies a task token for one environment: the core the resource-server library (client/) and the broker share.
+// Signatures are checked with node:crypto on public KeyObjects made once per key (not a JWKS imported on every
+// call); the checks and their order are jose's jwtVerify's, plus what leash adds (one spelling, no key-bearing
+// headers, its claims).
 import { createPublicKey, type KeyObject, verify as verifySignature } from "node:crypto";
 import type { JSONWebKeySet, JWK } from "jose";
 import {
