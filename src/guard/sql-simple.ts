@@ -42,6 +42,8 @@ const KEYWORDS = new Set(
 const MAX_NAME = 63;
 const OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||"]);
 const INT32_MAX = 2 ** 31 - 1;
+/** Parentheses and NOTs nested deeper than this go to the real parser (and cannot overflow this one's stack). */
+const MAX_NESTING = 100;
 
 class NotSimple extends Error {}
 const fail = (): never => {
@@ -105,6 +107,7 @@ function constant(token: Token): Node {
 
 class Reader {
   private i = 0;
+  private nesting = 0;
   constructor(private readonly tokens: Token[]) {}
 
   private peek(offset = 0): Token | undefined {
@@ -376,8 +379,16 @@ class Reader {
   }
 
   private not(): Node {
-    if (this.take("not")) return { BoolExpr: { boolop: "NOT_EXPR", args: [this.not()] } };
-    return this.isNull();
+    if (!this.take("not")) return this.isNull();
+    const arg = this.nested(() => this.not());
+    return { BoolExpr: { boolop: "NOT_EXPR", args: [arg] } };
+  }
+
+  private nested<T>(read: () => T): T {
+    if (++this.nesting > MAX_NESTING) fail();
+    const node = read();
+    this.nesting--;
+    return node;
   }
 
   private isNull(): Node {
@@ -406,7 +417,8 @@ class Reader {
     let node: Node;
     if (this.take("in")) {
       this.expect("(");
-      node = aExpr("AEXPR_IN", negated ? "<>" : "=", left, { List: { items: this.exprList() } });
+      const items = this.nested(() => this.exprList());
+      node = aExpr("AEXPR_IN", negated ? "<>" : "=", left, { List: { items } });
       this.expect(")");
     } else if (this.take("like")) node = aExpr("AEXPR_LIKE", negated ? "!~~" : "~~", left, this.concat());
     else if (this.take("ilike")) node = aExpr("AEXPR_ILIKE", negated ? "!~~*" : "~~*", left, this.concat());
@@ -453,7 +465,7 @@ class Reader {
     if (this.take("(")) {
       // A parenthesised SELECT is a subquery: the real parser reads those.
       if (this.is("select")) fail();
-      const inner = this.expr();
+      const inner = this.nested(() => this.expr());
       this.expect(")");
       return inner;
     }
@@ -471,7 +483,7 @@ class Reader {
     if (this.take("*")) call.agg_star = true;
     else if (!this.is(")")) {
       if (this.is("all") || this.is("distinct")) fail();
-      call.args = this.exprList();
+      call.args = this.nested(() => this.exprList());
     }
     this.expect(")");
     return { FuncCall: call };

@@ -286,6 +286,10 @@ describe("the fast SQL reader", () => {
       "SELECT café FROM t",
       "UPDATE t SET a = DEFAULT",
       "SELECT count(DISTINCT id) FROM t",
+      `SELECT ${"(".repeat(5000)}1${")".repeat(5000)}`,
+      `SELECT ${"NOT ".repeat(5000)}true`,
+      `SELECT ${"a IN (".repeat(5000)}1${")".repeat(5000)}`,
+      `SELECT ${"f(".repeat(5000)}1${")".repeat(5000)}`,
     ]) {
       expect(readSimpleSql(sql), sql).toBeNull();
     }
