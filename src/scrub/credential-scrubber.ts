@@ -1,6 +1,12 @@
 // Masks credentials in anything handed to an agent, in every encoding a client decodes by default; no HTTP here.
 import { Transform, type TransformCallback } from "node:stream";
-import { type DecodedView, decodeLayer, MAX_ESCAPE_BYTES, rawView } from "./decoded-view.ts";
+import {
+  type DecodedView,
+  decodeLayer,
+  MAX_ESCAPE_BYTES,
+  rawView,
+  withoutWhitespace,
+} from "./decoded-view.ts";
 
 const MASK = 0x2a; // "*"
 
@@ -11,7 +17,8 @@ const MAX_RAW_PER_BYTE = 3 * MAX_ESCAPE_BYTES;
  * Masks every occurrence of the given secrets with "*" over the raw bytes that spell them, so lengths stay true.
  * A secret is found raw; percent-encoded in any case, wholly or in part; form-encoded (`+` for space); JSON-escaped
  * (`\/`, `\uXXXX`); as HTML character references; percent-encoded twice (`%252F`); and in base64 or base64url,
- * at any alignment, so also inside `base64(user:secret)` or any other base64 text that contains it.
+ * at any alignment, so also inside `base64(user:secret)` or any other base64 text that contains it; and with spaces,
+ * tabs and line breaks between its characters (base64 decoders skip them, MIME wraps base64 every 76 characters).
  */
 export class CredentialScrubber {
   readonly #needles: Buffer[];
@@ -153,7 +160,9 @@ export class CredentialScrubber {
     if (this.#needles.length === 0) return views;
     const once = decodeLayer(raw);
     views.push(once, decodeLayer(once, true));
-    for (const view of views) {
+    // Searched, but not returned: a cut must fall where every returned view starts a unit, which these do not change.
+    const unwrapped = views.map(withoutWhitespace).filter((view) => view !== null);
+    for (const view of [...views, ...unwrapped]) {
       for (const needle of this.#needles) {
         let at = view.bytes.indexOf(needle);
         while (at !== -1) {

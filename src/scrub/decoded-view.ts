@@ -114,3 +114,25 @@ export function decodeLayer(view: DecodedView, percentOnly = false): DecodedView
   }
   return { bytes: out.subarray(0, o), start: start.subarray(0, o), end: end.subarray(0, o) };
 }
+
+const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+
+/**
+ * The view with spaces, tabs and line breaks left out: base64 decoders skip them (MIME wraps base64 every 76
+ * characters), so a secret's base64 broken over lines is still that secret to whoever decodes it. Null when the view
+ * holds none, so the common case costs one scan.
+ */
+export function withoutWhitespace(view: DecodedView): DecodedView | null {
+  if (!view.bytes.some(isSpace)) return null;
+  const kept: number[] = [];
+  for (let i = 0; i < view.bytes.length; i++) if (!isSpace(view.bytes[i]!)) kept.push(i);
+  const bytes = Buffer.alloc(kept.length);
+  const start = new Int32Array(kept.length);
+  const end = new Int32Array(kept.length);
+  kept.forEach((from, i) => {
+    bytes[i] = view.bytes[from]!;
+    start[i] = view.start[from]!;
+    end[i] = view.end[from]!;
+  });
+  return { bytes, start, end };
+}

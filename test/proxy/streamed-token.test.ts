@@ -125,6 +125,10 @@ describe("the task token in a streamed request body", () => {
         .replace(/\./g, "%2e")}`,
       "base64 of user:token": `Authorization: Basic ${Buffer.from(`agent:${token}`).toString("base64")}`,
       "JSON-escaped": `{"t":"${token.replace(/\./g, "\\u002e")}"}`,
+      // A base64 decoder skips the line breaks MIME puts every 76 characters.
+      "base64, MIME line-wrapped": `{"file":"${Buffer.from(token)
+        .toString("base64")
+        .replace(/(.{76})/g, "$1\r\n")}"}`,
     };
     for (const [name, text] of Object.entries(spellings)) {
       seen.length = 0;

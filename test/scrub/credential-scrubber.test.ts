@@ -30,6 +30,15 @@ const ENCODINGS: Record<string, (secret: string) => string> = {
   "base64 of user:secret": (s) => Buffer.from(`agent:${s}`).toString("base64"),
   "base64 of user:secret, longer user": (s) => Buffer.from(`deploy-bot:${s}`).toString("base64url"),
   "base64 inside JSON with \\/": (s) => Buffer.from(`x${s}`).toString("base64").replaceAll("/", "\\/"),
+  // Decoders skip line breaks: MIME wraps base64 (every 76 characters; narrower here, the secret is short).
+  "base64 wrapped with CRLF": (s) =>
+    Buffer.from(s)
+      .toString("base64")
+      .replace(/(.{6})/g, "$1\r\n"),
+  "base64 wrapped, inside JSON as \\n": (s) =>
+    Buffer.from(`ab${s}`)
+      .toString("base64")
+      .replace(/(.{5})/g, "$1\\n"),
 };
 
 describe("scrubCredential", () => {
