@@ -7,7 +7,7 @@ import zlib from "node:zlib";
 import type { Logger } from "pino";
 import type { Clock } from "../clock/clock.ts";
 import { LeashError } from "../errors/leash-error.ts";
-import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
+import { CredentialScrubber, type GuardRefusal } from "../scrub/credential-scrubber.ts";
 import type { ActionCall, CallMapping } from "./action-call.ts";
 import { authorizeCalls } from "./authorize-calls.ts";
 import { BrokerClient, CallAbandonedError } from "./broker-client.ts";
@@ -542,18 +542,29 @@ function forward(
     else {
       // A body that streams through is searched as it passes: the task token in it, in any encoding the scrubber
       // knows and split across chunks too, stops the upstream request before that part of the body reaches it.
-      const guard = new CredentialScrubber([options.token]).guard(() => new TaskTokenInBodyError());
-      guard.once("error", () => {
+      const guard = new CredentialScrubber([options.token]).guard((why) => new StreamedBodyRefusal(why));
+      guard.once("error", (error) => {
         tokenInBody = true;
         req.unpipe(guard);
         outgoing.destroy();
         if (!res.headersSent) {
-          options.refuse({
-            status: 400,
-            code: "task_token_in_request",
-            detail: "the task token is in the body; it goes only in Authorization and is never forwarded",
-            extra: { upstream: upstream.name },
-          });
+          options.refuse(
+            error instanceof StreamedBodyRefusal && error.why === "undecidable"
+              ? {
+                  status: 400,
+                  code: "body_not_searchable",
+                  detail:
+                    "the body holds a whitespace run too long to search for the task token as it streams",
+                  extra: { upstream: upstream.name },
+                }
+              : {
+                  status: 400,
+                  code: "task_token_in_request",
+                  detail:
+                    "the task token is in the body; it goes only in Authorization and is never forwarded",
+                  extra: { upstream: upstream.name },
+                },
+          );
         } else res.destroy();
         resolve(undefined);
       });
@@ -566,5 +577,9 @@ function forward(
   });
 }
 
-/** The agent's own token found in a body streaming to the upstream. */
-class TaskTokenInBodyError extends Error {}
+/** A body streaming to the upstream stopped: the agent's own token in it, or a tail too long to search. */
+class StreamedBodyRefusal extends Error {
+  constructor(readonly why: GuardRefusal) {
+    super(why);
+  }
+}

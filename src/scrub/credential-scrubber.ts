@@ -14,6 +14,15 @@ const MASK = 0x2a; // "*"
 const MAX_RAW_PER_BYTE = 3 * MAX_ESCAPE_BYTES;
 
 /**
+ * The most a guarding stream holds back. Whitespace between a secret's characters is skipped by decoders, so the tail
+ * that could hold the start of one is measured in what is left without it, and padding can stretch it this far.
+ */
+export const MAX_GUARD_HOLD_BYTES = 1024 * 1024;
+
+/** Why a guarding stream stopped: a secret in the bytes, or a tail too long to hold that could still start one. */
+export type GuardRefusal = "secret" | "undecidable";
+
+/**
  * Masks every occurrence of the given secrets with "*" over the raw bytes that spell them, so lengths stay true.
  * A secret is found raw; percent-encoded in any case, wholly or in part; form-encoded (`+` for space); JSON-escaped
  * (`\/`, `\uXXXX`); as HTML character references; percent-encoded twice (`%252F`); and in base64 or base64url,
@@ -103,9 +112,11 @@ export class CredentialScrubber {
   /**
    * A stream that passes bytes through unchanged and fails with `refusal()` as soon as a secret shows in them, in
    * any encoding this scrubber recognises, also split across chunks. The tail that could be the start of one is
-   * held back until more comes, so no part of a secret is passed on before it is recognised.
+   * held back until more comes, so no part of a secret is passed on before it is recognised. The tail is counted
+   * without whitespace (a secret spread by spaces or line breaks still decodes to itself); when it would grow past
+   * `MAX_GUARD_HOLD_BYTES`, the stream fails with `refusal("undecidable")` rather than pass on what it cannot judge.
    */
-  guard(refusal: () => Error): Transform {
+  guard(refusal: (why: GuardRefusal) => Error): Transform {
     let carry = Buffer.alloc(0);
     return new Transform({
       transform: (chunk: Buffer, _encoding, callback: TransformCallback) => {
@@ -117,10 +128,15 @@ export class CredentialScrubber {
         });
         if (found) {
           carry = Buffer.alloc(0);
-          callback(refusal());
+          callback(refusal("secret"));
           return;
         }
-        const cut = safeCut(views, data.length - this.#holdBack);
+        const cut = safeCut(views, Math.min(data.length - this.#holdBack, this.#lastUnitsStart(views)));
+        if (data.length - cut > MAX_GUARD_HOLD_BYTES) {
+          carry = Buffer.alloc(0);
+          callback(refusal("undecidable"));
+          return;
+        }
         carry = Buffer.from(data.subarray(cut));
         callback(null, cut > 0 ? data.subarray(0, cut) : undefined);
       },
@@ -129,6 +145,18 @@ export class CredentialScrubber {
         callback(null, carry.length > 0 ? carry : undefined);
       },
     });
+  }
+
+  /**
+   * The raw position where the last units that could still begin a secret start, in the most decoded view with its
+   * whitespace left out: as many units as the longest needle has bytes.
+   */
+  #lastUnitsStart(views: DecodedView[]): number {
+    const deepest = views[views.length - 1]!;
+    const compact = withoutWhitespace(deepest) ?? deepest;
+    const longest = this.#needles[0]?.length ?? 0;
+    if (compact.bytes.length <= longest) return 0;
+    return compact.start[compact.bytes.length - longest]!;
   }
 
   #scrub(buffer: Buffer): Buffer;

@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { MAX_GUARD_HOLD_BYTES } from "../../src/scrub/credential-scrubber.ts";
 import { mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { startTestProxy, type TestProxy } from "./harness.ts";
 
@@ -150,6 +151,34 @@ describe("the task token in a streamed request body", () => {
         name,
       ).toBe(true);
     }
+  });
+
+  it("is found when whitespace spreads it far wider than the raw hold-back, split in its middle", async () => {
+    const { token } = await mintToken(broker, { scope: "staging-fix", task: { intent: "upload a build" } });
+    // Base64 decoders skip the spaces; the held-back tail is counted without them.
+    const text = `{"file":"${[...Buffer.from(token).toString("base64")].join(" ".repeat(100))}"}`;
+    const at = text.length >> 1;
+    seen.length = 0;
+    const answer = await chunkedUpload(
+      token,
+      Buffer.concat([FILLER, Buffer.from(text.slice(0, at))]),
+      Buffer.concat([Buffer.from(text.slice(at)), FILLER]),
+      FILLER.length / 2,
+    );
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: "task_token_in_request" });
+    expect(received().includes(Buffer.from(text.slice(0, at)).subarray(-400))).toBe(false);
+    expect(seen.every((record) => !record.complete)).toBe(true);
+  });
+
+  it("refuses a whitespace tail too long to search rather than pass it on", async () => {
+    const { token } = await mintToken(broker, { scope: "staging-fix", task: { intent: "upload a build" } });
+    seen.length = 0;
+    const spaces = Buffer.alloc(MAX_GUARD_HOLD_BYTES + 64 * 1024, " ");
+    const answer = await chunkedUpload(token, Buffer.concat([FILLER, Buffer.from("x"), spaces]), FILLER, 1);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: "body_not_searchable" });
+    expect(seen.every((record) => !record.complete)).toBe(true);
   });
 
   it("passes a streamed body without the token, even one holding most of it, byte for byte", async () => {
