@@ -77,10 +77,12 @@ describe("several broker processes on one Redis", () => {
       let stop = false;
       const violations: number[] = [];
       let allowsBefore = 0;
+      let sentAfter = 0;
       const racer = async (url: string) => {
         while (!stop) {
           const sentAt = performance.now();
           const response = await authorize(url, minted.token, "volume:read", resource);
+          if (sentAt > revokedAt) sentAfter++;
           if (response.body.allow) {
             if (sentAt > revokedAt) violations.push(sentAt - revokedAt);
             else allowsBefore++;
@@ -88,14 +90,16 @@ describe("several broker processes on one Redis", () => {
         }
       };
       const racers = fleet.urls.slice(1).flatMap((url) => [racer(url), racer(url)]);
-      await sleep(150);
+      // The race is on once the other processes are answering allows (a condition, not a delay).
+      await until(() => allowsBefore >= 4);
       const answer = await api(fleet.urls[0]!, "POST", "/v1/revocations", {
         key: securityKey,
         body: { [kind]: value, reason: "race test" },
       });
       revokedAt = performance.now();
       expect(answer.status).toBe(200);
-      await sleep(150);
+      // Every racer has had calls answered that were sent after the revocation's answer.
+      await until(() => sentAfter >= 12);
       stop = true;
       await Promise.all(racers);
       expect(allowsBefore).toBeGreaterThan(0);
@@ -180,6 +184,15 @@ describe("failing closed when Redis goes away", () => {
     }
   });
 });
+
+/** Resolves once `condition` holds; fails the test if it does not within `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
 
 async function waitFor<T>(
   attempt: () => Promise<T>,
