@@ -5,7 +5,7 @@ import type { Approval } from "../../src/store/approval-record.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { api } from "../helpers/broker.ts";
 import { runCli } from "../helpers/cli.ts";
-import { createEnrolledHuman, type EnrolledHuman } from "../helpers/humans.ts";
+import { createEnrolledHuman, createIndependentAgent, type EnrolledHuman } from "../helpers/humans.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 import { type ServeFleet, startServeFleet } from "../helpers/serve-fleet.ts";
 import { sampleCallApproval } from "../store/contract.ts";
@@ -28,16 +28,7 @@ beforeAll(async () => {
       REDIS_COMMAND_TIMEOUT_MS: "3000",
     },
   });
-  const owner = await api(fleet.urls[0]!, "POST", "/v1/humans", {
-    key: fleet.adminKey,
-    body: { id: "ops-admin", roles: ["admin"] },
-  });
-  agentKey = (
-    await api(fleet.urls[0]!, "POST", "/v1/agents", {
-      key: owner.body.api_key,
-      body: { id: "agent-flood", scopes: ["*"] },
-    })
-  ).body.api_key;
+  agentKey = await createIndependentAgent(fleet.urls[0]!, fleet.adminKey, "agent-flood");
   approver = await createEnrolledHuman(fleet.urls[1]!, fleet.adminKey, "sre-flood", ["approver:sre"]);
 }, 90_000);
 

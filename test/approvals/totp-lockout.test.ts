@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotp } from "../../src/principals/totp.ts";
 import { api } from "../helpers/broker.ts";
-import { createEnrolledHuman, type EnrolledHuman } from "../helpers/humans.ts";
+import { createEnrolledHuman, createIndependentAgent, type EnrolledHuman } from "../helpers/humans.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 import { type ServeFleet, startServeFleet } from "../helpers/serve-fleet.ts";
 
@@ -21,17 +21,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
     env: { LEASH_TOTP_WINDOW: `${WINDOW_SECONDS}s`, REDIS_COMMAND_TIMEOUT_MS: "3000" },
   });
-  // The agent's owner is another admin than the one who made the approver, so the approver is independent of it.
-  const owner = await api(fleet.urls[0]!, "POST", "/v1/humans", {
-    key: fleet.adminKey,
-    body: { id: "ops-admin", roles: ["admin"] },
-  });
-  agentKey = (
-    await api(fleet.urls[0]!, "POST", "/v1/agents", {
-      key: owner.body.api_key,
-      body: { id: "agent-totp", scopes: ["*"] },
-    })
-  ).body.api_key;
+  agentKey = await createIndependentAgent(fleet.urls[0]!, fleet.adminKey, "agent-totp");
   approver = await createEnrolledHuman(fleet.urls[1]!, fleet.adminKey, "sre-totp", ["approver:sre"]);
 }, 60_000);
 

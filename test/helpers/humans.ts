@@ -36,3 +36,27 @@ export async function createEnrolledHuman(
   if (confirmed.status !== 200) throw new Error(`confirming ${id}: ${JSON.stringify(confirmed.body)}`);
   return { id, apiKey, totpSecret };
 }
+
+/**
+ * Creates an agent (every scope) owned by a second admin, made by `adminKey`, so that humans `adminKey` creates are not
+ * in the agent owner's chain of creators and may approve its calls. Returns the agent's API key.
+ */
+export async function createIndependentAgent(
+  url: string,
+  adminKey: string,
+  agentId: string,
+): Promise<string> {
+  const owner = await api(url, "POST", "/v1/humans", {
+    key: adminKey,
+    body: { id: "ops-admin", roles: ["admin"] },
+  });
+  if (owner.status !== 201)
+    throw new Error(`creating ops-admin: ${owner.status} ${JSON.stringify(owner.body)}`);
+  const agent = await api(url, "POST", "/v1/agents", {
+    key: owner.body.api_key,
+    body: { id: agentId, scopes: ["*"] },
+  });
+  if (agent.status !== 201)
+    throw new Error(`creating ${agentId}: ${agent.status} ${JSON.stringify(agent.body)}`);
+  return agent.body.api_key as string;
+}
