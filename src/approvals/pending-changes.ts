@@ -2,6 +2,7 @@
 // anywhere, gains an approver, or expires), so a decision made elsewhere leaves every open console at once.
 // Reads the store every broker process shares, so a change made on any process ends the wait.
 import { createHash } from "node:crypto";
+import { holdFor, pause } from "../clock/hold.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { effectiveStatus } from "../store/approval-record.ts";
 import type { Principal } from "../store/store.ts";
@@ -27,11 +28,11 @@ export async function waitForPendingChange(
   waitMs: number,
   signal?: AbortSignal,
 ): Promise<{ fingerprint: string; changed: boolean }> {
-  const deadline = Date.now() + Math.min(waitMs, MAX_CHANGES_WAIT_SECONDS * 1000);
+  const timeUp = holdFor(Math.min(waitMs, MAX_CHANGES_WAIT_SECONDS * 1000));
   for (;;) {
     const fingerprint = await pendingFingerprint(context, human);
     if (after === undefined || fingerprint !== after) return { fingerprint, changed: after !== undefined };
-    if (Date.now() >= deadline || signal?.aborted) return { fingerprint, changed: false };
-    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_INTERVAL_MS, deadline - Date.now())));
+    if (timeUp.aborted || signal?.aborted) return { fingerprint, changed: false };
+    await pause(POLL_INTERVAL_MS, timeUp, signal);
   }
 }
