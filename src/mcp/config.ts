@@ -1,6 +1,6 @@
 // mcp.yaml: the gateway's listener, its upstream MCP servers, their credentials and the tool → action mapping.
 import { z } from "zod";
-import { credential, DEFAULT_HOLD_TIMEOUT_MS } from "../proxy/config.ts";
+import { credential, DEFAULT_HOLD_TIMEOUT_MS } from "../proxy/config-schema.ts";
 import { compileTemplate, type ResourceTemplate, TemplateError } from "../proxy/resource-template.ts";
 import {
   type ConfigFileResult,

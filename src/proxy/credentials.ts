@@ -1,7 +1,7 @@
 // Resolves each upstream's credential at start: from the proxy's own environment or a Vault KV secret, never the agent.
 import { LeashError } from "../errors/leash-error.ts";
 import { VaultCredentialsClient } from "../vault/vault-client.ts";
-import { type CredentialSource, MIN_CREDENTIAL_LENGTH } from "./config.ts";
+import { type CredentialSource, MIN_CREDENTIAL_LENGTH } from "./config-schema.ts";
 
 export interface CredentialEnvironment {
   [name: string]: string | undefined;

@@ -13,7 +13,7 @@ import {
   type ValueNode,
 } from "graphql";
 import { type ActionCall, type CallMapping, refuseMapping } from "./action-call.ts";
-import type { ActionMapping, GraphqlRule } from "./config.ts";
+import type { ActionMapping, GraphqlRule } from "./compile-config.ts";
 import { MAX_GRAPHQL_DEPTH, nestsDeeperThan, valueDeeperThan } from "./graphql-depth.ts";
 import { renderTemplate } from "./resource-template.ts";
 

@@ -1,7 +1,7 @@
 // Headers across the proxy: the agent's credentials stripped and the upstream's injected on the way in, scrubbed on the way out.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
-import type { Upstream } from "./config.ts";
+import type { Upstream } from "./compile-config.ts";
 import { cgiHeaderName, isOverrideHeader } from "./method-override.ts";
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus the non-standard ones still seen in the wild. */

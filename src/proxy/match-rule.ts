@@ -1,6 +1,6 @@
 // Which rule of an upstream a request falls under; the first REST rule that matches wins, nothing matching is refused.
 import { type CallMapping, refuseMapping } from "./action-call.ts";
-import type { GraphqlRule, RestRule, Upstream } from "./config.ts";
+import type { GraphqlRule, RestRule, Upstream } from "./compile-config.ts";
 import { renderTemplate } from "./resource-template.ts";
 import { matchPath } from "./rest-path.ts";
 

@@ -11,7 +11,7 @@ import { CredentialScrubber, type GuardRefusal } from "../scrub/credential-scrub
 import type { ActionCall, CallMapping } from "./action-call.ts";
 import { authorizeCalls } from "./authorize-calls.ts";
 import { BrokerClient, CallAbandonedError } from "./broker-client.ts";
-import type { ProxyConfig, Upstream } from "./config.ts";
+import type { ProxyConfig, Upstream } from "./compile-config.ts";
 import { graphqlCalls } from "./graphql-calls.ts";
 import { agentResponseHeaders, bearerToken, upstreamRequestHeaders } from "./headers.ts";
 import { matchRule, restCall } from "./match-rule.ts";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatProblem, parseProxyConfig, type Upstream } from "../../src/proxy/config.ts";
+import type { Upstream } from "../../src/proxy/compile-config.ts";
+import { formatProblem, parseProxyConfig } from "../../src/proxy/config.ts";
 import { resolveCredentials } from "../../src/proxy/credentials.ts";
 import { startVaultStandin, type VaultStandin } from "../helpers/vault-standin.ts";
 

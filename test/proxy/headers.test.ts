@@ -2,7 +2,8 @@ import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatProblem, parseProxyConfig, type Upstream } from "../../src/proxy/config.ts";
+import type { Upstream } from "../../src/proxy/compile-config.ts";
+import { formatProblem, parseProxyConfig } from "../../src/proxy/config.ts";
 import {
   agentResponseHeaders,
   bearerToken,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatProblem, type GraphqlRule, parseProxyConfig, type Upstream } from "../../src/proxy/config.ts";
+import type { GraphqlRule, Upstream } from "../../src/proxy/compile-config.ts";
+import { formatProblem, parseProxyConfig } from "../../src/proxy/config.ts";
 import { graphqlCalls, MAX_ROOT_FIELDS } from "../../src/proxy/graphql-calls.ts";
 import { matchRule, restCall } from "../../src/proxy/match-rule.ts";
 import { hasAmbiguousSegments } from "../../src/proxy/rest-path.ts";
