@@ -83,24 +83,3 @@ export interface TotpAttemptEnd {
   /** Time until the lock ends, when locked. */
   retryAfterMs: number;
 }
-
-/**
- * The record and the pending index share the hash tag `{approvals}` (the compare-and-set script touches both, which
- * Redis Cluster allows in one slot only). Bindings and used TOTP steps are single keys, spread over the cluster.
- */
-export const approvalKeys = {
-  approval: (id: string) => `leash:{approvals}:approval:${id}`,
-  pending: "leash:{approvals}:pending",
-  /** Pending approvals of one agent and of one agent's task, scored by their expiry (what the limits count). */
-  pendingOfAgent: (agent: string) => `leash:{approvals}:pending-of:agent:${agent}`,
-  pendingOfTask: (agent: string, task: string) =>
-    `leash:{approvals}:pending-of:task:${JSON.stringify([agent, task])}`,
-  binding: (binding: string) => `leash:approval-binding:${binding}`,
-  totpStep: (humanId: string, step: number) => `leash:totp-used:${humanId}:${step}`,
-  enrolmentUsed: (tokenHash: string) => `leash:enrolment-used:${tokenHash}`,
-  /** A WebAuthn challenge leash issued to a human and has not seen answered yet. */
-  challenge: (humanId: string, challenge: string) => `leash:webauthn-challenge:${humanId}:${challenge}`,
-  /** Attempts charged in the current window, and the lock: one slot per human, so one script touches both. */
-  totpAttempts: (humanId: string) => `leash:{totp:${humanId}}:attempts`,
-  totpLock: (humanId: string) => `leash:{totp:${humanId}}:lock`,
-} as const;

@@ -7,7 +7,6 @@
 // every broker process (src/audit/audit-sealer.ts) then read the unsealed records, hash them in Node and write a
 // seal with a compare-and-set on the head's sealed position, so racing sealers never fork the chain.
 
-import { badRequest } from "../errors/leash-error.ts";
 import type { AuditEntry, AuditRecordFields } from "./audit-record.ts";
 
 /** What the store appends: the caller-known entry; decided fields it leaves out are filled in by the store's step. */
@@ -137,28 +136,6 @@ export interface AuditLog {
   /** Gives up `owner`'s claim (a sealer stopping), so another broker's sealer takes the chain on its next pass. */
   releaseSealing(chain: string, owner: string): Promise<void>;
 }
-
-const auditTag = (chain: string): string => {
-  if (chain === "global") return "leash:{audit}";
-  const env = chain.startsWith("env:") ? chain.slice(4) : "";
-  if (env.length === 0 || /[{}]/.test(env))
-    throw badRequest("invalid_chain", `no audit chain named ${JSON.stringify(chain)}`);
-  return `leash:{env:${env}}:audit`;
-};
-
-/**
- * Redis keys. An environment's stream, seals and head carry its `{env:E}` hash tag (one Cluster slot with the
- * enforce step's keys, so the enforce script appends in the same call); the global ones share the tag `{audit}`.
- */
-export const auditKeys = {
-  stream: (chain: string) => auditTag(chain),
-  head: (chain: string) => `${auditTag(chain)}:head`,
-  seals: (chain: string) => `${auditTag(chain)}:seals`,
-  /** Which broker's sealer is sealing the chain (a value with a ttl). */
-  sealer: (chain: string) => `${auditTag(chain)}:sealer`,
-  /** Set of environment names with a chain. */
-  chains: "leash:audit:chains",
-} as const;
 
 /** A stream id's two parts: milliseconds and sequence. */
 export function parseStreamId(id: string): [bigint, bigint] {

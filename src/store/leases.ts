@@ -2,7 +2,6 @@
 // durable queue that revokes them. Redis in production (redis/redis-leases.ts), memory in dev mode; both pass
 // test/store/leases.contract.ts.
 import { badRequest } from "../errors/leash-error.ts";
-import { leaseKeys } from "./keys.ts";
 import type { RevocationTarget } from "./targets.ts";
 
 export interface LeaseRecord {
@@ -134,10 +133,6 @@ export const checkEnvironmentTarget = (env: string, target: RevocationTarget): v
     );
   }
 };
-
-/** The index sets a lease is entered in, in leaseTargets order. */
-export const leaseIndexKeys = (lease: LeaseRecord): string[] =>
-  leaseTargets(lease).map((target) => leaseKeys.index(lease.env, target));
 
 /** How long a lease's record must live, counted from `nowMs`: until Vault has ended the lease, plus slack. */
 export const leaseRecordTtlMs = (lease: LeaseRecord, nowMs: number): number =>

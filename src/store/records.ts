@@ -1,6 +1,5 @@
 // How Store records are written to and read back from string values, shared by the Redis and memory stores.
 import { badRequest } from "../errors/leash-error.ts";
-import { storeKeys } from "./keys.ts";
 import type { LiveTask, Lock, Principal, Revocation, TaskTokenRecord } from "./store.ts";
 
 const parseObject = (json: string, what: string): Record<string, unknown> => {
@@ -33,8 +32,8 @@ export const sortPrincipals = (principals: Principal[]): Principal[] =>
 /** A positive whole number of milliseconds, as Redis PX/PEXPIRE require. */
 export const wholeMs = (ms: number): number => Math.max(1, Math.ceil(ms));
 
-/** The marker a revocation writes: its key, the not-before time it stores and how long it must live. */
-export const revocationPlan = (revocation: Revocation): { key: string; atMs: number; ttlMs: number } => {
+/** The marker a revocation writes (in its environment, for its target): the not-before time and how long it lives. */
+export const revocationPlan = (revocation: Revocation): { atMs: number; ttlMs: number } => {
   const { target, env } = revocation;
   if (target.kind === "environment" && target.value !== env) {
     throw badRequest(
@@ -45,7 +44,7 @@ export const revocationPlan = (revocation: Revocation): { key: string; atMs: num
   if (!Number.isFinite(revocation.atMs) || !Number.isFinite(revocation.ttlMs)) {
     throw badRequest("invalid_revocation", "a revocation needs a finite atMs and ttlMs");
   }
-  return { key: storeKeys.revocation(env, target), atMs: revocation.atMs, ttlMs: wholeMs(revocation.ttlMs) };
+  return { atMs: revocation.atMs, ttlMs: wholeMs(revocation.ttlMs) };
 };
 
 /** The live-task registry's record of one task as field → value (what the Redis hash holds). */

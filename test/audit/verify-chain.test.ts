@@ -5,8 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { encodeRunIndex, runIndexEntry } from "../../src/audit/run-index.ts";
 import { sealChain } from "../../src/audit/seal-chain.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
-import { auditKeys } from "../../src/store/audit.ts";
 import { chainHash } from "../../src/store/audit-record.ts";
+import { auditKeys } from "../../src/store/redis/keys.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 

@@ -1,6 +1,5 @@
-// In-process lease store for dev mode and tests: the same keys and rules as redis/redis-leases.ts, time from a Clock.
+// In-process lease store for dev mode and tests: the same rules as redis/redis-leases.ts, time from a Clock.
 import type { Clock } from "../../clock/clock.ts";
-import { leaseKeys, storeKeys } from "../keys.ts";
 import {
   type ClaimedRevocation,
   type ClaimOptions,
@@ -10,14 +9,15 @@ import {
   type LeaseRecord,
   type LeaseRevocationBacklog,
   type LeaseStore,
-  leaseIndexKeys,
   leaseIndexMember,
   leaseRecordTtlMs,
+  leaseTargets,
   parseLeaseIndexMember,
   parseLeaseRecord,
   type RecordLeaseOptions,
 } from "../leases.ts";
 import type { RevocationTarget } from "../targets.ts";
+import { memoryKeys } from "./memory-keys.ts";
 
 /** What the lease store needs from the MemoryStore it belongs to. */
 export interface MemoryLeaseHost {
@@ -36,9 +36,14 @@ interface Expiring<T> {
 /** Sorted set: member → score. */
 type SortedSet = Map<string, number>;
 
+/** The index sets a lease is entered in. */
+const indexKeys = (lease: LeaseRecord): string[] =>
+  leaseTargets(lease).map((target) => memoryKeys.leaseIndex(lease.env, target));
+
 export class MemoryLeaseStore implements LeaseStore {
   private readonly records = new Map<string, Expiring<string>>();
   private readonly indexes = new Map<string, Expiring<SortedSet>>();
+  /** By environment, as are the schedules and the attempts. */
   private readonly queues = new Map<string, SortedSet>();
   private readonly schedules = new Map<string, SortedSet>();
   private readonly attempts = new Map<string, Map<string, number>>();
@@ -53,8 +58,8 @@ export class MemoryLeaseStore implements LeaseStore {
     this.envs.add(env);
     const ttlMs = leaseRecordTtlMs(lease, options.nowMs);
     const expiresAt = this.host.clock.now() + ttlMs;
-    this.records.set(leaseKeys.record(env, lease.leaseId), { value: JSON.stringify(lease), expiresAt });
-    for (const key of leaseIndexKeys(lease)) {
+    this.records.set(memoryKeys.leaseRecord(env, lease.leaseId), { value: JSON.stringify(lease), expiresAt });
+    for (const key of indexKeys(lease)) {
       const index = this.liveIndex(key);
       for (const [member, score] of index) if (score < options.nowMs) index.delete(member);
       index.set(leaseIndexMember(lease), lease.vaultExpiresAt);
@@ -62,19 +67,19 @@ export class MemoryLeaseStore implements LeaseStore {
       this.indexes.set(key, { value: index, expiresAt: Math.max(current, expiresAt) });
     }
     if (this.tokenRevoked(lease)) {
-      addNx(this.sortedSet(this.queues, leaseKeys.queue(env)), lease.leaseId, options.nowMs);
-      this.sortedSet(this.schedules, leaseKeys.schedule(env)).delete(lease.leaseId);
+      addNx(this.sortedSet(this.queues, env), lease.leaseId, options.nowMs);
+      this.sortedSet(this.schedules, env).delete(lease.leaseId);
       return { revoked: true };
     }
     if (options.revokeAt !== null) {
-      this.sortedSet(this.schedules, leaseKeys.schedule(env)).set(lease.leaseId, Math.ceil(options.revokeAt));
+      this.sortedSet(this.schedules, env).set(lease.leaseId, Math.ceil(options.revokeAt));
     }
     return { revoked: false };
   }
 
   async get(env: string, leaseId: string): Promise<LeaseRecord | null> {
     this.host.assertOpen();
-    const json = this.liveRecord(leaseKeys.record(env, leaseId));
+    const json = this.liveRecord(memoryKeys.leaseRecord(env, leaseId));
     return json === null ? null : parseLeaseRecord(json);
   }
 
@@ -86,9 +91,9 @@ export class MemoryLeaseStore implements LeaseStore {
   ): Promise<number> {
     this.host.assertOpen();
     checkEnvironmentTarget(env, target);
-    const index = this.liveIndex(leaseKeys.index(env, target));
-    const queue = this.sortedSet(this.queues, leaseKeys.queue(env));
-    const schedule = this.sortedSet(this.schedules, leaseKeys.schedule(env));
+    const index = this.liveIndex(memoryKeys.leaseIndex(env, target));
+    const queue = this.sortedSet(this.queues, env);
+    const schedule = this.sortedSet(this.schedules, env);
     let queued = 0;
     for (const [member, score] of index) {
       if (score < nowMs) {
@@ -107,8 +112,8 @@ export class MemoryLeaseStore implements LeaseStore {
   async enqueueLease(env: string, leaseId: string, nowMs: number): Promise<void> {
     this.host.assertOpen();
     this.envs.add(env);
-    addNx(this.sortedSet(this.queues, leaseKeys.queue(env)), leaseId, nowMs);
-    this.sortedSet(this.schedules, leaseKeys.schedule(env)).delete(leaseId);
+    addNx(this.sortedSet(this.queues, env), leaseId, nowMs);
+    this.sortedSet(this.schedules, env).delete(leaseId);
   }
 
   async environments(): Promise<string[]> {
@@ -118,8 +123,8 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async claim(env: string, options: ClaimOptions): Promise<ClaimedRevocation[]> {
     this.host.assertOpen();
-    const queue = this.sortedSet(this.queues, leaseKeys.queue(env));
-    const schedule = this.sortedSet(this.schedules, leaseKeys.schedule(env));
+    const queue = this.sortedSet(this.queues, env);
+    const schedule = this.sortedSet(this.schedules, env);
     for (const [leaseId] of byScore(schedule, options.nowMs).slice(0, 1000)) {
       addNx(queue, leaseId, options.nowMs);
       schedule.delete(leaseId);
@@ -138,19 +143,19 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async ack(env: string, leaseId: string): Promise<void> {
     this.host.assertOpen();
-    const recordKey = leaseKeys.record(env, leaseId);
+    const recordKey = memoryKeys.leaseRecord(env, leaseId);
     const json = this.liveRecord(recordKey);
     const lease = json === null ? null : parseLeaseRecord(json);
-    this.sortedSet(this.queues, leaseKeys.queue(env)).delete(leaseId);
+    this.sortedSet(this.queues, env).delete(leaseId);
     this.attemptsOf(env).delete(leaseId);
-    this.sortedSet(this.schedules, leaseKeys.schedule(env)).delete(leaseId);
+    this.sortedSet(this.schedules, env).delete(leaseId);
     this.records.delete(recordKey);
-    if (lease) for (const key of leaseIndexKeys(lease)) this.liveIndex(key).delete(leaseIndexMember(lease));
+    if (lease) for (const key of indexKeys(lease)) this.liveIndex(key).delete(leaseIndexMember(lease));
   }
 
   async retry(env: string, leaseId: string, nextAttemptAt: number): Promise<void> {
     this.host.assertOpen();
-    const queue = this.sortedSet(this.queues, leaseKeys.queue(env));
+    const queue = this.sortedSet(this.queues, env);
     if (queue.has(leaseId)) queue.set(leaseId, Math.ceil(nextAttemptAt));
   }
 
@@ -158,9 +163,9 @@ export class MemoryLeaseStore implements LeaseStore {
     this.host.assertOpen();
     const totals: LeaseRevocationBacklog = { queued: 0, attempted: 0, scheduled: 0 };
     for (const env of this.envs) {
-      totals.queued += this.queues.get(leaseKeys.queue(env))?.size ?? 0;
-      totals.attempted += this.attempts.get(leaseKeys.attempts(env))?.size ?? 0;
-      totals.scheduled += this.schedules.get(leaseKeys.schedule(env))?.size ?? 0;
+      totals.queued += this.queues.get(env)?.size ?? 0;
+      totals.attempted += this.attempts.get(env)?.size ?? 0;
+      totals.scheduled += this.schedules.get(env)?.size ?? 0;
     }
     return totals;
   }
@@ -168,7 +173,7 @@ export class MemoryLeaseStore implements LeaseStore {
   /** The same marker rules as the enforce step: jti and task absolute, agent/scope/environment by issued-at. */
   private tokenRevoked(lease: LeaseRecord): boolean {
     const marker = (target: RevocationTarget) =>
-      this.host.readString(storeKeys.revocation(lease.env, target));
+      this.host.readString(memoryKeys.revocation(lease.env, target));
     if (marker({ kind: "jti", value: lease.jti }) !== null) return true;
     if (marker({ kind: "task", value: lease.task }) !== null) return true;
     return [
@@ -205,7 +210,7 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   private attemptsOf(env: string): Map<string, number> {
-    const key = leaseKeys.attempts(env);
+    const key = env;
     let attempts = this.attempts.get(key);
     if (!attempts) {
       attempts = new Map();

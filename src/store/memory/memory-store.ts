@@ -1,7 +1,6 @@
-// In-process Store for dev mode and tests: the same keys and the same rules as the Redis store, time from a Clock.
+// In-process Store for dev mode and tests: the same rules as the Redis store, time from a Clock.
 import type { Clock } from "../../clock/clock.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
-import { enforcementKeys, storeKeys } from "../keys.ts";
 import {
   liveTaskOf,
   parseLock,
@@ -26,6 +25,7 @@ import type {
 import type { LockTarget, PrincipalKind } from "../targets.ts";
 import { MemoryApprovals } from "./memory-approvals.ts";
 import { MemoryAudit } from "./memory-audit.ts";
+import { memoryKeys } from "./memory-keys.ts";
 import { MemoryLeaseStore } from "./memory-leases.ts";
 import { MemoryRefusals } from "./memory-refusals.ts";
 
@@ -76,40 +76,40 @@ export class MemoryStore implements Store {
 
   async getGeneration(): Promise<string | null> {
     this.assertOpen();
-    return this.get(storeKeys.generation);
+    return this.get(memoryKeys.generation);
   }
 
   async ensureGeneration(candidate: string, environments: string[]): Promise<string> {
     this.assertOpen();
-    const generation = this.get(storeKeys.generation) ?? candidate;
-    this.set(storeKeys.generation, generation);
-    for (const env of environments) this.set(storeKeys.envGeneration(env), generation);
+    const generation = this.get(memoryKeys.generation) ?? candidate;
+    this.set(memoryKeys.generation, generation);
+    for (const env of environments) this.set(memoryKeys.envGeneration(env), generation);
     return generation;
   }
 
   async savePrincipal(principal: Principal): Promise<void> {
     this.assertOpen();
-    const previousJson = this.get(storeKeys.principal(principal.id));
+    const previousJson = this.get(memoryKeys.principal(principal.id));
     const previous = previousJson === null ? null : parsePrincipal(previousJson);
-    this.set(storeKeys.principal(principal.id), JSON.stringify(principal));
-    this.set(storeKeys.keyHash(principal.keyHash), principal.id);
+    this.set(memoryKeys.principal(principal.id), JSON.stringify(principal));
+    this.set(memoryKeys.keyHash(principal.keyHash), principal.id);
     if (previous && previous.keyHash !== principal.keyHash)
-      this.strings.delete(storeKeys.keyHash(previous.keyHash));
-    this.setOf(storeKeys.principalsOfKind(principal.kind)).add(principal.id);
+      this.strings.delete(memoryKeys.keyHash(previous.keyHash));
+    this.setOf(memoryKeys.principalsOfKind(principal.kind)).add(principal.id);
     if (previous && previous.kind !== principal.kind) {
-      this.setOf(storeKeys.principalsOfKind(previous.kind)).delete(principal.id);
+      this.setOf(memoryKeys.principalsOfKind(previous.kind)).delete(principal.id);
     }
   }
 
   async getPrincipal(id: string): Promise<Principal | null> {
     this.assertOpen();
-    const json = this.get(storeKeys.principal(id));
+    const json = this.get(memoryKeys.principal(id));
     return json === null ? null : parsePrincipal(json);
   }
 
   async findPrincipalByKeyHash(keyHash: string): Promise<Principal | null> {
     this.assertOpen();
-    const id = this.get(storeKeys.keyHash(keyHash));
+    const id = this.get(memoryKeys.keyHash(keyHash));
     if (id === null) return null;
     const principal = await this.getPrincipal(id);
     // The index is only a pointer; the principal record decides which key is current.
@@ -119,7 +119,7 @@ export class MemoryStore implements Store {
   async listPrincipals(kind: PrincipalKind): Promise<Principal[]> {
     this.assertOpen();
     const principals: Principal[] = [];
-    for (const id of this.setOf(storeKeys.principalsOfKind(kind))) {
+    for (const id of this.setOf(memoryKeys.principalsOfKind(kind))) {
       const principal = await this.getPrincipal(id);
       if (principal && principal.kind === kind) principals.push(principal);
     }
@@ -128,7 +128,7 @@ export class MemoryStore implements Store {
 
   async claimTask(task: string, agent: string, ttlMs: number): Promise<string> {
     this.assertOpen();
-    const key = storeKeys.taskOwner(task);
+    const key = memoryKeys.taskOwner(task);
     const current = this.live(this.strings, key);
     const expiresAt = this.clock.now() + wholeMs(ttlMs);
     if (!current) {
@@ -168,7 +168,7 @@ export class MemoryStore implements Store {
     this.assertOpen();
     return counters.map((counter) => {
       let count = 0;
-      for (const score of this.sortedSet(storeKeys.limit(env, counter.key)).values())
+      for (const score of this.sortedSet(memoryKeys.limit(env, counter.key)).values())
         if (score >= nowMs - counter.windowMs) count++;
       return count;
     });
@@ -176,7 +176,7 @@ export class MemoryStore implements Store {
 
   async claimWorkloadToken(issuer: string, jti: string, ttlMs: number): Promise<boolean> {
     this.assertOpen();
-    const key = storeKeys.workloadTokenUsed(issuer, jti);
+    const key = memoryKeys.workloadTokenUsed(issuer, jti);
     if (this.live(this.strings, key)) return false;
     this.strings.set(key, { value: "1", expiresAt: this.clock.now() + wholeMs(ttlMs) });
     return true;
@@ -184,7 +184,8 @@ export class MemoryStore implements Store {
 
   async revoke(revocation: Revocation): Promise<void> {
     this.assertOpen();
-    const { key, atMs, ttlMs } = revocationPlan(revocation);
+    const { atMs, ttlMs } = revocationPlan(revocation);
+    const key = memoryKeys.revocation(revocation.env, revocation.target);
     const now = this.clock.now();
     let at = atMs;
     let expiresAt = now + ttlMs;
@@ -199,13 +200,13 @@ export class MemoryStore implements Store {
 
   async isTaskRevoked(env: string, task: string): Promise<boolean> {
     this.assertOpen();
-    return this.get(storeKeys.revocation(env, { kind: "task", value: task })) !== null;
+    return this.get(memoryKeys.revocation(env, { kind: "task", value: task })) !== null;
   }
 
   async lock(lock: Lock): Promise<Lock> {
     this.assertOpen();
     // The same merge as LOCK_LUA: one lock per target, never weakened.
-    const recordKey = storeKeys.lock(lock.target);
+    const recordKey = memoryKeys.lock(lock.target);
     const current = this.get(recordKey);
     const inForce: Lock = { ...lock, environments: [...lock.environments] };
     if (current !== null) {
@@ -221,7 +222,7 @@ export class MemoryStore implements Store {
     this.strings.set(recordKey, { value: JSON.stringify(inForce), expiresAt });
     this.lockIds.set(inForce.id, recordKey);
     for (const env of inForce.environments) {
-      this.strings.set(storeKeys.envLock(env, inForce.target), { value: inForce.id, expiresAt });
+      this.strings.set(memoryKeys.envLock(env, inForce.target), { value: inForce.id, expiresAt });
     }
     return inForce;
   }
@@ -241,7 +242,7 @@ export class MemoryStore implements Store {
   async lockOn(targets: LockTarget[]): Promise<Lock | null> {
     this.assertOpen();
     for (const target of targets) {
-      const json = this.get(storeKeys.lock(target));
+      const json = this.get(memoryKeys.lock(target));
       if (json !== null) return parseLock(json);
     }
     return null;
@@ -255,7 +256,7 @@ export class MemoryStore implements Store {
     this.lockIds.delete(id);
     if (!lock || lock.id !== id) return null;
     for (const env of lock.environments) {
-      const key = storeKeys.envLock(env, lock.target);
+      const key = memoryKeys.envLock(env, lock.target);
       if (this.get(key) === id) this.strings.delete(key);
     }
     this.strings.delete(recordKey!);
@@ -285,26 +286,34 @@ export class MemoryStore implements Store {
     // Mirrors the Lua script in redis/enforce-script.ts step by step; everything below runs without awaiting, so it
     // is atomic with respect to other callers of this store.
     const refuse = (reason: string) => ({ outcome: { allow: false, reason }, atMs: check.nowMs });
-    const [genKey, jtiKey, taskKey, agentKey, scopeKey, envKey, ...lockKeys] = enforcementKeys(
-      check.env,
-      check,
-    );
-    const generation = this.get(genKey!);
+    const { env } = check;
+    const genKey = memoryKeys.envGeneration(env);
+    const jtiKey = memoryKeys.revocation(env, { kind: "jti", value: check.jti });
+    const taskKey = memoryKeys.revocation(env, { kind: "task", value: check.task });
+    const agentKey = memoryKeys.revocation(env, { kind: "agent", value: check.agent });
+    const scopeKey = memoryKeys.revocation(env, { kind: "scope", value: check.scope });
+    const envKey = memoryKeys.revocation(env, { kind: "environment", value: env });
+    const lockKeys = [
+      memoryKeys.envLock(env, { kind: "agent", value: check.agent }),
+      memoryKeys.envLock(env, { kind: "scope", value: check.scope }),
+      memoryKeys.envLock(env, { kind: "environment", value: env }),
+    ];
+    const generation = this.get(genKey);
     if (generation === null || generation !== check.generation) return refuse("stale_generation");
 
-    if ([jtiKey!, taskKey!, ...lockKeys].some((key) => this.get(key) !== null)) return refuse("revoked");
-    for (const key of [agentKey!, scopeKey!, envKey!]) {
+    if ([jtiKey, taskKey, ...lockKeys].some((key) => this.get(key) !== null)) return refuse("revoked");
+    for (const key of [agentKey, scopeKey, envKey]) {
       const at = this.get(key);
       if (at !== null && Number(at) >= check.issuedAtMs) return refuse("revoked");
     }
     for (const jti of check.lineage?.jtis ?? []) {
-      if (this.get(storeKeys.revocation(check.env, { kind: "jti", value: jti })) !== null)
+      if (this.get(memoryKeys.revocation(check.env, { kind: "jti", value: jti })) !== null)
         return refuse("revoked");
     }
     for (const agent of check.lineage?.agents ?? []) {
-      if (this.get(storeKeys.envLock(check.env, { kind: "agent", value: agent })) !== null)
+      if (this.get(memoryKeys.envLock(check.env, { kind: "agent", value: agent })) !== null)
         return refuse("revoked");
-      const at = this.get(storeKeys.revocation(check.env, { kind: "agent", value: agent }));
+      const at = this.get(memoryKeys.revocation(check.env, { kind: "agent", value: agent }));
       if (at !== null && Number(at) >= check.issuedAtMs) return refuse("revoked");
     }
 
@@ -313,8 +322,8 @@ export class MemoryStore implements Store {
     // One clock per counter: timed no earlier than the latest event of any counter this call touches.
     const windows = check.limits.map((counter) => ({
       counter,
-      key: storeKeys.limit(check.env, counter.key),
-      events: this.sortedSet(storeKeys.limit(check.env, counter.key)),
+      key: memoryKeys.limit(check.env, counter.key),
+      events: this.sortedSet(memoryKeys.limit(check.env, counter.key)),
     }));
     let now = check.nowMs;
     for (const { events } of windows) for (const score of events.values()) now = Math.max(now, score);
@@ -332,7 +341,7 @@ export class MemoryStore implements Store {
       }
     }
     if (revoking !== undefined) {
-      this.strings.set(taskKey!, {
+      this.strings.set(taskKey, {
         value: String(now),
         expiresAt: this.clock.now() + wholeMs(check.taskRevocationTtlMs),
       });

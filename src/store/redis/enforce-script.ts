@@ -1,8 +1,8 @@
 // The enforce step as one Lua script for a batch of decisions of one environment (src/store/redis/batcher.ts).
-import { enforcementKeys, storeKeys } from "../keys.ts";
 import { wholeMs } from "../records.ts";
 import type { EnforcementCheck } from "../store.ts";
 import { AUDIT_LUA_FUNCTIONS } from "./audit-scripts.ts";
+import { enforcementKeys, storeKeys } from "./keys.ts";
 import { auditRecordPayload } from "./redis-audit.ts";
 
 /**
@@ -10,7 +10,7 @@ import { auditRecordPayload } from "./redis-audit.ts";
  * turn, as if each were its own call.
  *
  * KEYS[1] the environment's generation key. It names the slot: every key a decision names carries the same
- * `{env:E}` tag (src/store/keys.ts), which Redis Cluster allows a script to use without declaring it.
+ * `{env:E}` tag (src/store/redis/keys.ts), which Redis Cluster allows a script to use without declaring it.
  * ARGV[i]: one decision, as JSON (cjson decodes it in C: one argument per decision instead of dozens keeps both
  * ioredis and Redis cheap):
  *   gen      the generation the token was minted under

@@ -1,15 +1,15 @@
 // Approvals in Redis: JSON records replaced by compare-and-set (one Lua script), a pending index, bindings, TOTP steps.
 import type { Approval } from "../approval-record.ts";
-import {
-  type ApprovalStore,
-  approvalKeys,
-  type PendingApprovalCreation,
-  type PendingApprovalLimit,
-  type TotpAttemptEnd,
-  type TotpAttemptLimit,
-  type TotpAttemptStart,
+import type {
+  ApprovalStore,
+  PendingApprovalCreation,
+  PendingApprovalLimit,
+  TotpAttemptEnd,
+  TotpAttemptLimit,
+  TotpAttemptStart,
 } from "../approvals.ts";
 import { failClosed } from "./fail-closed.ts";
+import { approvalKeys } from "./keys.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
 import { DELETE_IF_VALUE_LUA } from "./scripts.ts";

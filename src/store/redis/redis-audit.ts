@@ -11,7 +11,6 @@ import {
   type AuditLog,
   type AuditRange,
   type AuditSeal,
-  auditKeys,
   type SealedPosition,
   type StoredAuditEntry,
   type StoredAuditSeal,
@@ -20,6 +19,7 @@ import { chainOf, decidedFields, entryFields, GENESIS_HASH, GLOBAL_CHAIN } from 
 import { wholeMs } from "../records.ts";
 import { AUDIT_APPEND_LUA, AUDIT_CLAIM_SEALING_LUA, AUDIT_SEAL_LUA } from "./audit-scripts.ts";
 import { failClosed } from "./fail-closed.ts";
+import { auditKeys } from "./keys.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { DELETE_IF_VALUE_LUA } from "./scripts.ts";
 
@@ -129,7 +129,7 @@ export class RedisAudit implements AuditLog {
           const [next, keys] = await server.scan(
             cursor,
             "MATCH",
-            "leash:{env:*}:audit",
+            auditKeys.environmentStreams,
             "COUNT",
             SCAN_BATCH,
             "TYPE",
@@ -137,8 +137,8 @@ export class RedisAudit implements AuditLog {
           );
           cursor = next;
           for (const key of keys) {
-            const match = /^leash:\{env:([^{}]+)\}:audit$/.exec(key);
-            if (match) found.push(match[1]!);
+            const env = auditKeys.environmentOfStream(key);
+            if (env !== null) found.push(env);
           }
         } while (cursor !== "0");
       }

@@ -1,6 +1,5 @@
 // The Redis lease store: lease records, per-target index sets and the durable revocation queue (docs/redis-keys.md).
 import { LeashError, StoreUnavailableError } from "../../errors/leash-error.ts";
-import { leaseKeys, storeKeys } from "../keys.ts";
 import {
   type ClaimedRevocation,
   type ClaimOptions,
@@ -10,13 +9,13 @@ import {
   type LeaseRecord,
   type LeaseRevocationBacklog,
   type LeaseStore,
-  leaseIndexKeys,
   leaseIndexMember,
   leaseRecordTtlMs,
   parseLeaseRecord,
   type RecordLeaseOptions,
 } from "../leases.ts";
 import type { RevocationTarget } from "../targets.ts";
+import { leaseIndexKeys, leaseKeys, storeKeys } from "./keys.ts";
 import { CLAIM_LEASES_LUA, ENQUEUE_LEASES_LUA, RECORD_LEASE_LUA } from "./lease-scripts.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";

@@ -10,14 +10,8 @@ import {
   refusalGroup,
 } from "../refusals.ts";
 import { failClosed } from "./fail-closed.ts";
+import { refusalKeys } from "./keys.ts";
 import type { RedisClient } from "./redis-client.ts";
-
-export const refusalKeys = {
-  /** Sorted set: tally id → when its window closes. */
-  closing: "leash:{refusals}:closing",
-  /** Hash: count, first, last, sample (the first refusal's event, source, reason and fields as JSON). */
-  tally: (id: string) => `leash:{refusals}:tally:${id}`,
-} as const;
 
 /** A tally's id: the SHA-256 of its group (sources and reasons are the caller's text). */
 const tallyId = (group: string) => createHash("sha256").update(group).digest("hex");

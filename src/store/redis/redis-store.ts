@@ -1,38 +1,10 @@
 // The production Store: shared state in Redis (ioredis), enforce as one Lua script, every failure fails closed.
 //
-// Key layout (also in docs/redis-keys.md):
-//
-//   global keys; those used together share a hash tag (one Redis Cluster slot)
-//     leash:gen                               string   store generation; lost data = lost generation = old tokens refused
-//     leash:{principals}:principal:<id>       string   Principal as JSON
-//     leash:{principals}:kind:<kind>          set      ids of principals of kind agent|human
-//     leash:{principals}:keyhash:<sha256>     string   principal id owning that API key hash (checked against the record)
-//     leash:{approvals}:approval:<id>         string   Approval as JSON, replaced by compare-and-set on its version
-//     leash:{approvals}:pending               zset     ids of pending approvals, score createdAt
-//     leash:approval-binding:<sha256>         string   approval id for one (jti, action, resource, request hash)
-//     leash:totp-used:<human>:<step>     string   a TOTP time step a human already used (replay guard)
-//
-//   per-environment keys, all in the Redis Cluster slot of the hash tag {env:E}
-//     leash:{env:E}:gen                  string   copy of leash:gen; what enforce compares the token's gen with
-//     leash:{env:E}:rev:jti:<jti>        string   atMs; absolute; PX = ttlMs
-//     leash:{env:E}:rev:task:<task>      string   atMs; absolute; PX = ttlMs (also set by revoke_task limits)
-//     leash:{env:E}:rev:agent:<id>       string   atMs; revokes tokens issued at or before atMs; PX = ttlMs
-//     leash:{env:E}:rev:scope:<id>       string   atMs; same rule
-//     leash:{env:E}:rev:env              string   atMs; same rule, for every token of the environment
-//     leash:{env:E}:limit:<counter>      zset     one member per allowed call (member eventId, score nowMs);
-//                                                 PEXPIRE = windowMs after the last event
-//     leash:{env:E}:audit                stream   the environment's audit records (src/store/redis/redis-audit.ts)
-//     leash:{env:E}:audit:head           hash     seq, id of the last record; sealed_seq, sealed_id, sealed_hash
-//     leash:{env:E}:audit:seals          stream   seals chaining the records, id = each run's last record id
-//
-//   audit outside any environment: leash:{audit} (stream), leash:{audit}:head (hash), leash:{audit}:seals (stream),
-//   leash:audit:chains (set)
-//
-//   A newer revocation of the same target never lowers the stored atMs nor shortens the marker's life.
+// Key names: keys.ts (the layout is in docs/redis-keys.md). A newer revocation of the same target never lowers the
+// stored atMs nor shortens the marker's life.
 import { Cluster } from "ioredis";
 import type { LeashConfig } from "../../config/config.ts";
 import { StoreUnavailableError } from "../../errors/leash-error.ts";
-import { storeKeys } from "../keys.ts";
 import {
   liveTaskOf,
   parseLock,
@@ -63,6 +35,7 @@ import {
   splitReplies,
 } from "./enforce-script.ts";
 import { failClosed } from "./fail-closed.ts";
+import { storeKeys } from "./keys.ts";
 import { PRINCIPAL_OF_KEY_HASH_LUA } from "./principal-scripts.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
 import { RedisAudit } from "./redis-audit.ts";
@@ -398,7 +371,8 @@ export class RedisStore implements Store {
 
   revoke(revocation: Revocation): Promise<void> {
     return this.guard(async () => {
-      const { key, atMs, ttlMs } = revocationPlan(revocation);
+      const { atMs, ttlMs } = revocationPlan(revocation);
+      const key = storeKeys.revocation(revocation.env, revocation.target);
       // The marker, then its audit record (same slot), in one round trip; then WAIT when configured.
       await execReplicated(this.client, this.replicationWait, (pipeline) => {
         (pipeline as unknown as LeashCommands).leashRevoke(key, String(atMs), String(ttlMs));

@@ -1,13 +1,17 @@
-// Redis key names for the Store, in one place so the Redis and memory stores (and docs/redis-keys.md) agree.
+// Every Redis key name of the Store, in one place (docs/redis-keys.md describes the layout). Keys a script touches
+// together share a hash tag, so the script touches one Redis Cluster slot; test/store/hash-slots.test.ts checks it.
 import { createHash } from "node:crypto";
-import { badRequest } from "../errors/leash-error.ts";
-import type { LockTarget, PrincipalKind, RevocationTarget } from "./targets.ts";
+import { badRequest } from "../../errors/leash-error.ts";
+import { type LeaseRecord, leaseTargets } from "../leases.ts";
+import type { LockTarget, PrincipalKind, RevocationTarget } from "../targets.ts";
 
 // The hash tag of an environment's slot is `{env:E}`; a `{` or `}` in E would move or split it, breaking the
 // "one enforce script touches one Redis Cluster slot" rule. Environment names are identifiers, so this never
 // fires for a valid scope set.
+const fitsEnvTag = (env: string): boolean => env.length > 0 && !/[{}]/.test(env);
+
 const envTag = (env: string): string => {
-  if (env.length === 0 || /[{}]/.test(env)) {
+  if (!fitsEnvTag(env)) {
     throw badRequest(
       "invalid_environment",
       `environment name ${JSON.stringify(env)} cannot be used in a store key`,
@@ -91,4 +95,62 @@ export const leaseKeys = {
   queue: (env: string) => `${envTag(env)}:leases:revoke`,
   attempts: (env: string) => `${envTag(env)}:leases:attempts`,
   schedule: (env: string) => `${envTag(env)}:leases:revoke-at`,
+} as const;
+
+/** The index sets a lease is entered in, in leaseTargets order. */
+export const leaseIndexKeys = (lease: LeaseRecord): string[] =>
+  leaseTargets(lease).map((target) => leaseKeys.index(lease.env, target));
+
+const auditTag = (chain: string): string => {
+  if (chain === "global") return "leash:{audit}";
+  const env = chain.startsWith("env:") ? chain.slice(4) : "";
+  if (!fitsEnvTag(env)) throw badRequest("invalid_chain", `no audit chain named ${JSON.stringify(chain)}`);
+  return `${envTag(env)}:audit`;
+};
+
+/**
+ * Audit log keys. An environment's stream, seals and head carry its `{env:E}` hash tag (one Cluster slot with the
+ * enforce step's keys, so the enforce script appends in the same call); the global ones share the tag `{audit}`.
+ */
+export const auditKeys = {
+  stream: (chain: string) => auditTag(chain),
+  head: (chain: string) => `${auditTag(chain)}:head`,
+  seals: (chain: string) => `${auditTag(chain)}:seals`,
+  /** Which broker's sealer is sealing the chain (a value with a ttl). */
+  sealer: (chain: string) => `${auditTag(chain)}:sealer`,
+  /** Set of environment names with a chain. */
+  chains: "leash:audit:chains",
+  /** SCAN pattern of every environment's stream, and the environment a matched key belongs to. */
+  environmentStreams: "leash:{env:*}:audit",
+  environmentOfStream: (key: string): string | null =>
+    /^leash:\{env:([^{}]+)\}:audit$/.exec(key)?.[1] ?? null,
+} as const;
+
+/**
+ * Approval keys. The record and the pending indexes share the hash tag `{approvals}` (the compare-and-set script
+ * touches them together). Bindings and used TOTP steps are single keys, spread over the cluster.
+ */
+export const approvalKeys = {
+  approval: (id: string) => `leash:{approvals}:approval:${id}`,
+  pending: "leash:{approvals}:pending",
+  /** Pending approvals of one agent and of one agent's task, scored by their expiry (what the limits count). */
+  pendingOfAgent: (agent: string) => `leash:{approvals}:pending-of:agent:${agent}`,
+  pendingOfTask: (agent: string, task: string) =>
+    `leash:{approvals}:pending-of:task:${JSON.stringify([agent, task])}`,
+  binding: (binding: string) => `leash:approval-binding:${binding}`,
+  totpStep: (humanId: string, step: number) => `leash:totp-used:${humanId}:${step}`,
+  enrolmentUsed: (tokenHash: string) => `leash:enrolment-used:${tokenHash}`,
+  /** A WebAuthn challenge leash issued to a human and has not seen answered yet. */
+  challenge: (humanId: string, challenge: string) => `leash:webauthn-challenge:${humanId}:${challenge}`,
+  /** Attempts charged in the current window, and the lock: one slot per human, so one script touches both. */
+  totpAttempts: (humanId: string) => `leash:{totp:${humanId}}:attempts`,
+  totpLock: (humanId: string) => `leash:{totp:${humanId}}:lock`,
+} as const;
+
+/** Refusal tallies: every open tally and the index of when each window closes share the slot `{refusals}`. */
+export const refusalKeys = {
+  /** Sorted set: tally id → when its window closes. */
+  closing: "leash:{refusals}:closing",
+  /** Hash: count, first, last, sample (the first refusal's event, source, reason and fields as JSON). */
+  tally: (id: string) => `leash:{refusals}:tally:${id}`,
 } as const;
