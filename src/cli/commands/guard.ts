@@ -25,10 +25,12 @@ export interface GuardCliOptions {
 
 /** The environments the guard knows: an explicit directory must have environments.yaml; ./scopes is used if present. */
 export async function loadGuardEnvironments(scopesDir?: string): Promise<EnvironmentMarkers[] | undefined> {
-  const { loadEnvironmentMarkers } = await import("../../guard/markers.ts");
   const explicit = scopesDir ?? process.env.LEASH_SCOPES_DIR;
-  if (explicit) return loadEnvironmentMarkers(explicit);
-  return existsSync(join("scopes", "environments.yaml")) ? loadEnvironmentMarkers("scopes") : undefined;
+  const dir = explicit ?? (existsSync(join("scopes", "environments.yaml")) ? "scopes" : undefined);
+  if (dir === undefined) return undefined;
+  // The YAML reader is most of a hook's start-up; an agent's project usually has no scopes directory.
+  const { loadEnvironmentMarkers } = await import("../../guard/markers.ts");
+  return loadEnvironmentMarkers(dir);
 }
 
 /** Flags first, then the task token (LEASH_TOKEN, verified when LEASH_URL answers), then LEASH_INTENT and LEASH_ENV. */
