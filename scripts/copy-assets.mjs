@@ -26,9 +26,12 @@ function sourceOf(output) {
   return join(source, path);
 }
 
+// dist/hook/ is the hook's bundle, made whole by scripts/bundle-hook.mjs after this step.
+const BUNDLE = join(target, "hook");
 for (const entry of readdirSync(target, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || entry.name === ".tsbuildinfo") continue;
   const output = join(entry.parentPath, entry.name);
+  if (output.startsWith(`${BUNDLE}/`)) continue;
   if (!existsSync(sourceOf(output))) rmSync(output);
 }
 

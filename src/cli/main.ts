@@ -1,11 +1,6 @@
 // The `leash` command line: a thin layer over the library and the HTTP API. Each command group registers itself.
-import { readFileSync } from "node:fs";
-import { Command } from "commander";
-import { LeashError } from "../errors/leash-error.ts";
-import { visibleText } from "../text/visible-text.ts";
-import type { TokenVerificationError } from "../tokens/verify-task-token.ts";
-
-type Register = (program: Command) => void;
+import type { Command } from "commander";
+import { buildProgram, type Register, runProgram } from "./program.ts";
 
 /**
  * Which module registers each top-level command. Only the module for the command being run is loaded, so a hook
@@ -38,18 +33,12 @@ const ALIASES: Record<string, string> = {
   locks: "revoke",
 };
 
-async function registerCommands(program: Command, argv: string[]): Promise<void> {
+async function commandModules(argv: string[]): Promise<Register[]> {
   const name = argv[2] ?? "";
-  if (name === "-V" || name === "--version") return;
+  if (name === "-V" || name === "--version") return [];
   const module = COMMAND_MODULES[ALIASES[name] ?? name];
   const loaders = module ? [module] : Object.values(COMMAND_MODULES);
-  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
-}
-
-/** The package's version; package.json is two levels up from both src/cli and dist/cli. */
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-  return String(manifest.version);
+  return Promise.all(loaders.map((load) => load()));
 }
 
 /**
@@ -57,51 +46,9 @@ function packageVersion(): string {
  * is, as for `--help`; the conventions test walks that tree.
  */
 export async function leashProgram(argv: string[] = []): Promise<Command> {
-  const program = new Command("leash")
-    .description("secrets broker for AI coding agents: per-task, per-environment tokens")
-    .version(packageVersion(), "-V, --version", "print leash's version")
-    .showHelpAfterError()
-    .exitOverride();
-  await registerCommands(program, argv);
-  markRequiredOptions(program);
-  return program;
+  return buildProgram(await commandModules(argv));
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = await leashProgram(argv);
-  try {
-    await program.parseAsync(argv);
-  } catch (error) {
-    process.exitCode = reportCliError(error);
-  }
-}
-
-/** `--help` says which options a command cannot run without: commander lists them like any other. */
-function markRequiredOptions(command: Command): void {
-  for (const option of command.options)
-    if (option.mandatory && !option.description.endsWith("(required)")) option.description += " (required)";
-  for (const sub of command.commands) markRequiredOptions(sub);
-}
-
-function reportCliError(error: unknown): number {
-  if (error && typeof error === "object" && "exitCode" in error && "code" in error) {
-    const code = String((error as { code: string }).code);
-    // commander already printed help or the parse error.
-    if (code.startsWith("commander.")) return Number((error as { exitCode: number }).exitCode);
-  }
-  // By name: importing the class would load jose into every command, the hook included.
-  if (error instanceof Error && error.name === "TokenVerificationError") {
-    const refusal = error as TokenVerificationError;
-    process.stderr.write(
-      `leash: token refused: ${visibleText(refusal.message)} (${visibleText(refusal.code)})\n`,
-    );
-    return 1;
-  }
-  if (error instanceof LeashError) {
-    const oauth = typeof error.extra.error === "string" ? `${error.extra.error}: ` : "";
-    process.stderr.write(`leash: ${visibleText(error.message)} (${visibleText(`${oauth}${error.code}`)})\n`);
-    return 1;
-  }
-  process.stderr.write(`leash: ${visibleText(error instanceof Error ? error.message : String(error))}\n`);
-  return 1;
+  await runProgram(await leashProgram(argv), argv);
 }

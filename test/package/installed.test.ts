@@ -103,6 +103,8 @@ describe("the packed package, installed in an empty project", () => {
     const { stdout } = await run("find", ["node_modules/leash", "-type", "f"], { cwd: project });
     const files = stdout.trim().split("\n");
     expect(files).toContain("node_modules/leash/dist/cli/bin.js");
+    // The agent hook runs from its bundle: a hook call loads a handful of files, not the compiled tree.
+    expect(files).toContain("node_modules/leash/dist/hook/main.js");
     expect(files).toContain("node_modules/leash/dist/http/console/index.html");
     expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => f.includes("/test/") || f.includes("/src/"))).toEqual([]);
