@@ -8,18 +8,13 @@ import type { Logger } from "pino";
 import type { Clock } from "../clock/clock.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { CredentialScrubber, type GuardRefusal } from "../scrub/credential-scrubber.ts";
-import type { ActionCall, CallMapping } from "./action-call.ts";
 import { authorizeCalls } from "./authorize-calls.ts";
 import { BrokerClient, CallAbandonedError } from "./broker-client.ts";
 import type { ProxyConfig, Upstream } from "./compile-config.ts";
-import { graphqlCalls } from "./graphql-calls.ts";
-import { agentResponseHeaders, bearerToken, upstreamRequestHeaders } from "./headers.ts";
-import { matchRule, restCall } from "./match-rule.ts";
-import { type Refusal, type RefusalStyle, sendRefusal } from "./refusal.ts";
-import { requestHash } from "./request-hash.ts";
-import { planBody, planHead } from "./request-plan.ts";
+import { type AgentRequest, announcesBody, planRequest, type Route } from "./forward-plan.ts";
+import { agentResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
+import { type Refusal, sendRefusal } from "./refusal.ts";
 import { responseDecoding } from "./response-codings.ts";
-import { hasAmbiguousSegments } from "./rest-path.ts";
 
 export interface ProxyDependencies {
   /** LEASH_URL. */
@@ -45,12 +40,6 @@ export interface RunningProxy {
 
 /** No answer or body byte from an upstream for this long ends the exchange. */
 const UPSTREAM_IDLE_MS = 120_000;
-
-interface Route {
-  upstream: Upstream;
-  /** "" for an upstream on its own port. */
-  prefix: string;
-}
 
 export async function startProxy(config: ProxyConfig, deps: ProxyDependencies): Promise<RunningProxy> {
   for (const upstream of config.upstreams) {
@@ -166,29 +155,22 @@ function createServer(context: HandlerContext, routes: Route[], longestHoldMs: n
 
 const pathOf = (url: string | undefined) => (url ?? "/").split("?")[0]!;
 
-function findRoute(routes: Route[], path: string): Route | undefined {
-  return routes.find(({ prefix }) => prefix === "" || path === prefix || path.startsWith(`${prefix}/`));
-}
-
+/** Plans the request, reads its body if the plan asks, asks leash about the calls, then forwards or refuses. */
 async function handle(context: HandlerContext, routes: Route[], req: IncomingMessage, res: ServerResponse) {
   const { scrubber, deps } = context;
   const startedAt = performance.now();
   const method = req.method ?? "GET";
-  const rawUrl = req.url ?? "/";
-  const queryAt = rawUrl.indexOf("?");
-  const fullPath = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
-  const query = queryAt === -1 ? "" : rawUrl.slice(queryAt);
-  let style: RefusalStyle = "problem";
+  const request: AgentRequest = { method, url: req.url ?? "/", headers: req.headers };
+  const fullPath = pathOf(request.url);
+  let plan = planRequest(request, routes);
   let bodyConsumed = false;
-  let calls: ActionCall[] = [];
-  const route = fullPath.startsWith("/") ? findRoute(routes, fullPath) : undefined;
   const log = (status: number, outcome: string, extra: Record<string, unknown> = {}) =>
     deps.logger.info(
       {
-        upstream: route?.upstream.name,
+        upstream: plan.upstream?.name,
         method,
         path: fullPath,
-        calls: calls.map((c) => `${c.action} ${c.resource}`),
+        calls: plan.calls.map((c) => `${c.action} ${c.resource}`),
         outcome,
         status,
         ms: Math.round((performance.now() - startedAt) * 100) / 100,
@@ -197,144 +179,42 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
       "proxied request",
     );
   const refuse = (refusal: Refusal) => {
-    sendRefusal(res, refusal, style, {
+    sendRefusal(res, refusal, plan.style, {
       instance: fullPath,
       accept: req.headers.accept,
       scrubber,
-      closeConnection: !bodyConsumed && hasBody(req),
+      closeConnection: !bodyConsumed && announcesBody(req.headers),
     });
     log(refusal.status, refusal.code);
   };
-
-  if (!route) {
-    return refuse({ status: 404, code: "no_upstream", detail: `no upstream listens at ${fullPath}` });
-  }
-  const { upstream } = route;
-  const path = fullPath.slice(route.prefix.length) || "/";
-  if (hasAmbiguousSegments(path)) {
-    return refuse({
-      status: 400,
-      code: "invalid_path",
-      detail: "the path has empty, '.' or '..' segments or encoded slashes",
-    });
-  }
-  const head = planHead({ method, query, headers: req.headers, hasBody: hasBody(req) });
-  if (head.refuse) return refuse(head.refuse);
-  const match = matchRule(upstream, method, path);
-  if (match.kind === "graphql") style = "graphql";
-  const extra: Record<string, unknown> = { upstream: upstream.name };
-
-  const token = bearerToken(req.headers);
-  if (!token) {
-    return refuse({
-      status: 401,
-      code: "missing_token",
-      detail: "send the task token from `leash token` as Authorization: Bearer <token>",
-      headers: { "www-authenticate": 'Bearer realm="leash"' },
-      extra,
-    });
-  }
-  // The agent's own token goes nowhere but to leash: not in the URL, whatever the encoding.
-  const ownToken = new CredentialScrubber([token]);
-  if (ownToken.contains(rawUrl)) {
-    return refuse({
-      status: 400,
-      code: "task_token_in_request",
-      detail: "the task token is in the path or query; it goes only in Authorization and is never forwarded",
-      extra,
-    });
-  }
-  if (match.kind === "none") {
-    return refuse({
-      status: 403,
-      code: "no_matching_rule",
-      detail: `no rule of upstream ${upstream.name} maps ${method} ${path} to an action; requests no rule matches are refused`,
-      extra,
-    });
-  }
-
-  let body: Buffer | undefined;
-  let forwardPath = path + query;
-  let mapping: CallMapping;
-  try {
-    if (match.kind === "graphql") {
-      if (method !== "POST") {
-        return refuse({
-          status: 405,
-          code: "method_not_allowed",
-          detail: "GraphQL requests go through the proxy as POST with a JSON body",
-          headers: { allow: "POST" },
-          extra,
-        });
-      }
-      if (!isJson(req.headers["content-type"])) {
-        return refuse({
-          status: 415,
-          code: "unsupported_media_type",
-          detail: "expected Content-Type: application/json",
-          extra,
-        });
-      }
-      const raw = await readBody(req, context.config.maxBodyBytes);
-      bodyConsumed = true;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw.toString("utf8"));
-      } catch {
-        return refuse({
-          status: 400,
-          code: "invalid_graphql_request",
-          detail: "the body is not JSON",
-          extra,
-        });
-      }
-      const graphql = graphqlCalls(match.rule, upstream.environment, parsed);
-      mapping = graphql;
-      if (graphql.ok) {
-        // What goes upstream is what was parsed and authorized, re-serialized: no parser can read it differently.
-        body = Buffer.from(JSON.stringify(graphql.request));
-        forwardPath = path;
-      }
-    } else {
-      mapping = restCall(match.rule, upstream.environment, match.params);
-      if (mapping.ok && (match.rule.hashBody || head.inspectBody) && hasBody(req)) {
-        body = await readBody(req, context.config.maxBodyBytes);
-        bodyConsumed = true;
-        const refusal = head.inspectBody && planBody(head.inspectBody, req.headers["content-type"], body);
-        if (refusal) return refuse({ ...refusal, extra });
-      }
-    }
-  } catch (error) {
+  const refuseError = (error: unknown) => {
     if (error instanceof CallAbandonedError) return log(499, "agent_gone");
-    if (error instanceof LeashError)
-      return refuse({ status: error.status, code: error.code, detail: error.message, extra });
+    if (error instanceof LeashError) {
+      return refuse({
+        status: error.status,
+        code: error.code,
+        detail: error.message,
+        extra: { upstream: plan.upstream?.name },
+      });
+    }
     throw error;
-  }
-  if (!mapping.ok) {
-    return refuse({
-      status: mapping.status,
-      code: mapping.code,
-      detail: mapping.detail,
-      extra: { ...extra, ...(mapping.field ? { field: mapping.field } : {}) },
-    });
-  }
-  calls = mapping.calls;
-  if (body && ownToken.contains(body)) {
-    return refuse({
-      status: 400,
-      code: "task_token_in_request",
-      detail: "the task token is in the body; it goes only in Authorization and is never forwarded",
-      extra,
-    });
-  }
+  };
 
-  const hash = requestHash({
-    method,
-    path: forwardPath,
-    headers: req.headers,
-    hashHeaders: match.rule.hashHeaders,
-    ...(body ? { body } : {}),
-  });
+  if (plan.kind === "read_body") {
+    try {
+      request.body = await readBody(req, context.config.maxBodyBytes);
+    } catch (error) {
+      return refuseError(error);
+    }
+    bodyConsumed = true;
+    plan = planRequest(request, routes);
+  }
+  if (plan.kind === "refuse") return refuse(plan.refusal);
+  if (plan.kind !== "forward")
+    throw new Error("the request was planned again with its body and still asks for it");
+  const { forward: planned } = plan;
+  const { upstream } = planned;
+
   const agentGone = new AbortController();
   res.once("close", () => {
     if (!res.writableEnded) agentGone.abort();
@@ -342,9 +222,9 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
   let decision: Awaited<ReturnType<typeof authorizeCalls>>;
   try {
     decision = await authorizeCalls(context.broker, {
-      token,
-      calls,
-      requestHash: hash,
+      token: planned.token,
+      calls: planned.calls,
+      requestHash: planned.requestHash,
       holdTimeoutMs: upstream.holdTimeoutMs,
       signal: agentGone.signal,
       clock: deps.clock,
@@ -355,13 +235,7 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
         ),
     });
   } catch (error) {
-    if (error instanceof CallAbandonedError) {
-      log(499, "agent_gone");
-      return;
-    }
-    if (error instanceof LeashError)
-      return refuse({ status: error.status, code: error.code, detail: error.message, extra });
-    throw error;
+    return refuseError(error);
   }
   if (!decision.allow) {
     return refuse({
@@ -369,7 +243,7 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
       code: decision.code,
       detail: decision.detail,
       extra: {
-        ...extra,
+        upstream: upstream.name,
         ...(decision.call
           ? {
               action: decision.call.action,
@@ -389,23 +263,13 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
 
   const status = await forward(context, req, res, {
     upstream,
-    path: forwardPath,
-    token,
-    ...(body ? { body } : {}),
+    path: planned.path,
+    token: planned.token,
+    ...(planned.body ? { body: planned.body } : {}),
     refuse,
   });
   if (status !== undefined)
     log(status, "forwarded", decision.approvals.length > 0 ? { approvals: decision.approvals } : {});
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
-}
-
-function isJson(contentType: string | undefined): boolean {
-  const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  return media === "application/json";
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
