@@ -1,7 +1,12 @@
 // The entry point of `leash hook …`, which an agent runs before every shell command it makes: only the hook
 // commands, built into one bundle (dist/hook/) so a hook call loads a handful of files instead of dozens.
+import { setFlagsFromString } from "node:v8";
 import { registerHookCommands } from "./commands/hook.ts";
 import { buildProgram, runProgram } from "./program.ts";
+
+// A hook lives for one command: WebAssembly compiled by the baseline compiler only (the PostgreSQL parser is 1.7 MB
+// of it) saves the optimising recompiles a short process never profits from, about a third of such a call's CPU.
+setFlagsFromString("--liftoff-only");
 
 export async function main(argv: string[]): Promise<void> {
   await runProgram(buildProgram([registerHookCommands]), argv);
