@@ -9,9 +9,12 @@ import { build } from "esbuild";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = join(root, "dist", "hook");
 
-/** Bundled in: plain JavaScript the hook loads on every call. Other packages load their own files at run time
- * (the SQL parser's WebAssembly, for one), so they stay where npm put them. */
-const BUNDLED = new Set(["commander"]);
+/**
+ * Bundled in: plain JavaScript packages (commander on every call; YAML and zod when a hook reads environments.yaml or
+ * checks a task token). Other packages load their own files at run time (the SQL parser's WebAssembly, for one), so
+ * they stay where npm put them.
+ */
+const BUNDLED = new Set(["commander", "yaml", "zod"]);
 const { dependencies } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 rmSync(outdir, { recursive: true, force: true });
