@@ -11,7 +11,7 @@ import {
   startRedisSentinelGroup,
 } from "../helpers/redis-cluster.ts";
 import { runAuditContract } from "../store/audit.contract.ts";
-import { runStoreContract } from "../store/contract.ts";
+import { redisStoreFixture, runStoreContract } from "../store/contract.ts";
 import { runLeaseStoreContract } from "../store/leases.contract.ts";
 
 let cluster: RedisCluster;
@@ -37,22 +37,25 @@ const onSentinel = async () => {
   );
 };
 
+/** Where each topology keeps its data (asked once per test: the time a test moves must not wait on it). */
+const primaryPorts = {
+  "redis cluster": async () =>
+    (await cluster.topology())
+      .filter((node) => node.role === "master" && !node.failed)
+      .map((node) => node.port),
+  "redis sentinel": async () => [(await sentinel.primary()).port],
+};
+
 for (const [name, connect] of [
   ["redis cluster", onCluster],
   ["redis sentinel", onSentinel],
 ] as const) {
-  runStoreContract(name, async () => {
-    const store = await connect();
-    return { store, clock: new ManualClock(1_700_000_000_000), cleanup: () => store.close() };
-  });
+  runStoreContract(name, async () => redisStoreFixture(await connect(), await primaryPorts[name]()));
   runLeaseStoreContract(name, async () => {
     const store = await connect();
     return { store, clock: new ManualClock(Date.now()), cleanup: () => store.close() };
   });
-  runAuditContract(name, async () => {
-    const store = await connect();
-    return { store, clock: new ManualClock(1_700_000_000_000), cleanup: () => store.close() };
-  });
+  runAuditContract(name, async () => redisStoreFixture(await connect(), await primaryPorts[name]()));
 }
 
 describe("the cluster really spreads leash's slots", () => {

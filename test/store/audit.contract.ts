@@ -3,7 +3,6 @@
 // retention trimming.
 
 import { createHash, randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sealChain } from "../../src/audit/seal-chain.ts";
 import { trimChain } from "../../src/audit/trim-chain.ts";
@@ -19,10 +18,11 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
   describe(`AuditLog contract: ${name}`, () => {
     let store: Store;
     let clock: ManualClock;
+    let elapse: (ms: number) => Promise<void>;
     let cleanup: () => Promise<void>;
 
     beforeEach(async () => {
-      ({ store, clock, cleanup } = await makeStore());
+      ({ store, clock, advance: elapse, cleanup } = await makeStore());
       await store.ensureGeneration(GEN, ["staging", "production"]);
     });
     afterEach(async () => {
@@ -191,27 +191,24 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
 
     it("lets one owner at a time claim sealing a chain, renew it, release it, or lose it when it runs out", async () => {
       const { audit } = store;
-      const elapse = async (ms: number) => {
-        clock.advance(ms);
-        await sleep(ms);
-      };
-      expect(await audit.claimSealing("env:staging", "broker-a", 200)).toBe(true);
-      expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(false);
+      // Seconds: time is moved, not waited for, so a slow machine's own delays cannot end a claim early.
+      expect(await audit.claimSealing("env:staging", "broker-a", 2_000)).toBe(true);
+      expect(await audit.claimSealing("env:staging", "broker-b", 2_000)).toBe(false);
       // Claims are per chain.
-      expect(await audit.claimSealing("global", "broker-b", 200)).toBe(true);
+      expect(await audit.claimSealing("global", "broker-b", 2_000)).toBe(true);
       // Renewing keeps the claim past its first ttl.
-      await elapse(120);
-      expect(await audit.claimSealing("env:staging", "broker-a", 200)).toBe(true);
-      await elapse(120);
-      expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(false);
+      await elapse(1_200);
+      expect(await audit.claimSealing("env:staging", "broker-a", 2_000)).toBe(true);
+      await elapse(1_200);
+      expect(await audit.claimSealing("env:staging", "broker-b", 2_000)).toBe(false);
       // Only the owner can release it.
       await audit.releaseSealing("env:staging", "broker-b");
-      expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(false);
+      expect(await audit.claimSealing("env:staging", "broker-b", 2_000)).toBe(false);
       await audit.releaseSealing("env:staging", "broker-a");
-      expect(await audit.claimSealing("env:staging", "broker-b", 200)).toBe(true);
+      expect(await audit.claimSealing("env:staging", "broker-b", 2_000)).toBe(true);
       // An owner that stops renewing loses it when the ttl runs out.
-      await elapse(300);
-      expect(await audit.claimSealing("env:staging", "broker-a", 200)).toBe(true);
+      await elapse(3_000);
+      expect(await audit.claimSealing("env:staging", "broker-a", 2_000)).toBe(true);
     });
 
     it("writes a seal only if the head's sealed position is still what the sealer read", async () => {

@@ -2,11 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sealChain } from "../../src/audit/seal-chain.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
-import { ManualClock } from "../../src/clock/clock.ts";
-import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
 import { runAuditContract } from "./audit.contract.ts";
+import { memoryStoreFixture, redisStoreFixture } from "./contract.ts";
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -16,16 +15,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-runAuditContract("memory", async () => {
-  const clock = new ManualClock(1_700_000_000_000);
-  const store = new MemoryStore(clock);
-  return { store, clock, cleanup: () => store.close() };
-});
+runAuditContract("memory", async () => memoryStoreFixture());
 
 runAuditContract("redis", async () => {
   expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
-  const store = await RedisStore.connect(server.url);
-  return { store, clock: new ManualClock(1_700_000_000_000), cleanup: () => store.close() };
+  return redisStoreFixture(await RedisStore.connect(server.url), [server.port]);
 });
 
 describe("RedisAudit under concurrency", () => {

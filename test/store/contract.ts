@@ -1,11 +1,12 @@
 // The one test suite every Store implementation must pass (like Teleport's lib/backend/test/suite.go).
 
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ManualClock } from "../../src/clock/clock.ts";
+import { ManualClock } from "../../src/clock/clock.ts";
 import type { Approval } from "../../src/store/approval-record.ts";
+import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import type { EnforcementCheck, LimitCounter, Lock, Principal, Store } from "../../src/store/store.ts";
+import { advanceRedisTime } from "../helpers/redis-time.ts";
 
 /** A pending call approval, for the approvals contract and other store tests. */
 export const sampleCallApproval: Approval = {
@@ -34,8 +35,34 @@ export const sampleCallApproval: Approval = {
 export interface StoreFixture {
   store: Store;
   clock: ManualClock;
+  /**
+   * Lets `ms` pass for the store without waiting: moves the clock, and for Redis the remaining life of every key
+   * (Redis expires keys on its own clock; see test/helpers/redis-time.ts).
+   */
+  advance(ms: number): Promise<void>;
   cleanup(): Promise<void>;
 }
+
+/** The memory store on a ManualClock: everything it lets lapse reads that clock, so moving it is all time takes. */
+export const memoryStoreFixture = (): StoreFixture => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const store = new MemoryStore(clock);
+  return { store, clock, advance: async (ms) => clock.advance(ms), cleanup: () => store.close() };
+};
+
+/** A Redis store whose data lives on the servers at `primaryPorts`: time moves the clock and ages their keys. */
+export const redisStoreFixture = (store: Store, primaryPorts: number[]): StoreFixture => {
+  const clock = new ManualClock(1_700_000_000_000);
+  return {
+    store,
+    clock,
+    advance: async (ms) => {
+      clock.advance(ms);
+      await advanceRedisTime(primaryPorts, ms);
+    },
+    cleanup: () => store.close(),
+  };
+};
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -44,20 +71,15 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let clock: ManualClock;
+    let elapse: (ms: number) => Promise<void>;
     let cleanup: () => Promise<void>;
 
     beforeEach(async () => {
-      ({ store, clock, cleanup } = await makeStore());
+      ({ store, clock, advance: elapse, cleanup } = await makeStore());
     });
     afterEach(async () => {
       await cleanup();
     });
-
-    /** Lets a ttl run out in both worlds: the ManualClock (memory) and real time (Redis PX). */
-    const elapse = async (ms: number) => {
-      clock.advance(ms);
-      await sleep(ms);
-    };
 
     const GEN = "gen-1";
     const ready = () => store.ensureGeneration(GEN, ["staging", "production"]);

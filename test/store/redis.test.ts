@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock/clock.ts";
 import { StoreUnavailableError } from "../../src/errors/leash-error.ts";
 import { createRedisClient, RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { EnforcementCheck, Store } from "../../src/store/store.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
-import { runStoreContract } from "./contract.ts";
+import { redisStoreFixture, runStoreContract } from "./contract.ts";
 
 // One redis-server for this file; every contract test starts from FLUSHALL with a fresh store.
 let server: RedisServer;
@@ -19,8 +18,7 @@ afterAll(async () => {
 
 runStoreContract("redis", async () => {
   expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
-  const store = await RedisStore.connect(server.url);
-  return { store, clock: new ManualClock(1_700_000_000_000), cleanup: () => store.close() };
+  return redisStoreFixture(await RedisStore.connect(server.url), [server.port]);
 });
 
 const enforcement = (overrides: Partial<EnforcementCheck> = {}): EnforcementCheck => ({
