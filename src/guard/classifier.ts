@@ -6,8 +6,10 @@ import { decide } from "./decision.ts";
 import { analyzeExposure } from "./exposure.ts";
 import { analyzeGraphql } from "./graphql.ts";
 import { analyzeHttp, parseRawHttp } from "./http.ts";
-import { analyzeShell } from "./shell.ts";
-import { analyzeSql, loadSqlParser, parsesAsSql, takeSqlParserMissed } from "./sql.ts";
+import { analyzeShell } from "./shell/analyze-shell.ts";
+import { analyzeSql } from "./sql/analyze-sql.ts";
+import { parsesAsSql } from "./sql/parses-as-sql.ts";
+import { loadSqlParser, takeSqlParserMissed } from "./sql/postgres-parser.ts";
 import type { Classification, GuardContext } from "./types.ts";
 
 /** First words that can only be SQL. */

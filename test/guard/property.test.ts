@@ -4,7 +4,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { registeredLanguageAnalysers, registerLanguageAnalysers } from "../../src/guard/analysis.ts";
 import { classify, newAnalysis } from "../../src/guard/classify.ts";
-import { analyzeShell, type TraceEntry } from "../../src/guard/shell.ts";
+import { analyzeShell } from "../../src/guard/shell/analyze-shell.ts";
+import type { TraceEntry } from "../../src/guard/shell/runner.ts";
 
 const DECISIONS = ["allow", "ask", "deny"];
 const ACTION_NAME = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;

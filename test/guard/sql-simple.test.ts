@@ -9,8 +9,9 @@ import {
   registerLanguageAnalysers,
 } from "../../src/guard/analysis.ts";
 import { classify, newAnalysis } from "../../src/guard/classify.ts";
-import { analyzeSql, type SqlReader } from "../../src/guard/sql.ts";
-import { readSimpleSql } from "../../src/guard/sql-simple.ts";
+import { analyzeSql } from "../../src/guard/sql/analyze-sql.ts";
+import type { SqlReader } from "../../src/guard/sql/postgres.ts";
+import { readSimpleSql } from "../../src/guard/sql/simple-reader.ts";
 import { externalGuardCorpusUrl, OWN_GUARD_CASES } from "../helpers/guard-corpus.ts";
 
 type Dialect = Parameters<typeof analyzeSql>[2];

@@ -116,7 +116,7 @@ export function registerGuardCommands(program: Command): void {
       endQuietlyWhenStdoutCloses();
       const { readFile } = await import("node:fs/promises");
       const { evaluate, formatEvaluation, parseLabelled } = await import("../../guard/evaluate.ts");
-      await (await import("../../guard/sql.ts")).loadSqlParser();
+      await (await import("../../guard/sql/postgres-parser.ts")).loadSqlParser();
       const rows = parseLabelled(await readFile(file, "utf8"));
       const environments = await loadGuardEnvironments(options.scopesDir);
       const result = evaluate(rows, { environments });
@@ -212,7 +212,7 @@ async function checkLines(options: GuardCliOptions): Promise<void> {
   // A stream of commands pays for the SQL parser once, and then classifies synchronously (no promise per line).
   const [{ classify }, { loadSqlParser }] = await Promise.all([
     import("../../guard/classifier.ts"),
-    import("../../guard/sql.ts"),
+    import("../../guard/sql/postgres-parser.ts"),
   ]);
   await loadSqlParser();
   const modelled = await guardClassifier();

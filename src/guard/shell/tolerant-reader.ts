@@ -1,19 +1,25 @@
 // When the shell parser gives up: split the text on the obvious operators, run the pieces through the tables anyway,
 // and treat destructive-sounding words as destructive. Unparseable input is where obfuscation hides.
-import type { Analysis } from "./analysis.ts";
-import { invoke } from "./clis/index.ts";
-import type { Word } from "./word.ts";
+import type { Analysis } from "../analysis.ts";
+import type { Word } from "../word.ts";
+import { ShellRunner, type TraceEntry } from "./runner.ts";
 
 const SUSPICIOUS =
   /(^|[^a-z])(rm|delete|destroy|drop|purge|wipe|truncate|nuke|erase|shred|mkfs|dd|flushall|flushdb|format|reset|prune|uninstall|teardown|unlink|rmdir|force)([^a-z]|$)/i;
 
-export function analyzeShellFallback(script: string, an: Analysis, message: string): void {
+/** Reads `script` that mvdan/sh refused (`message` says why); no variable is known, nothing is piped. */
+export function analyzeShellTolerantly(
+  script: string,
+  an: Analysis,
+  message: string,
+  trace?: TraceEntry[],
+): void {
   an.uncertain(`does not parse as shell (${message}); read with a tolerant tokenizer`, false);
+  const runner = new ShellRunner(an, new Map(), trace);
   const before = an.findings.filter((f) => f.destructive).length;
   for (const piece of script.split(/&&|\|\||[;|\n&]/)) {
-    const argv = tokenize(piece);
-    if (argv.length)
-      an.nest(() => invoke(argv, { stdin: null, piped: false, stdinHint: "", vars: new Map() }, an));
+    const argv = splitWordsTolerantly(piece);
+    if (argv.length) runner.call([], argv, []);
   }
   const found = an.findings.filter((f) => f.destructive).length > before;
   const word = SUSPICIOUS.exec(script)?.[2];
@@ -21,7 +27,7 @@ export function analyzeShellFallback(script: string, an: Analysis, message: stri
 }
 
 /** Whitespace split with quotes removed; unbalanced quotes run to the end. */
-export function tokenize(piece: string): Word[] {
+export function splitWordsTolerantly(piece: string): Word[] {
   const words: Word[] = [];
   let current = "";
   let started = false;

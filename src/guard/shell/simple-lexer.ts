@@ -1,86 +1,38 @@
-// A fast, exact reader for the simple subset of shell most agent commands are written in: words, quotes,
-// $NAME expansions, `&& || ; |` and plain redirections. Anything else (substitutions, heredocs, compound
-// commands, comments, newlines…) returns null and goes to the full parser (mvdan/sh); a property test checks
-// that both agree on everything this reader accepts.
+// The fast shell reader's first pass: the text becomes words (quotes, `$NAME`, `$(…)`, here-documents) and operators,
+// or null as soon as anything falls outside the simple subset.
+import { ansiC } from "./ansi-c.ts";
+import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
 
-export interface SimplePart {
-  text: string;
-  /** A `$NAME` / `${NAME}` expansion; `text` is unused. */
-  param?: string;
-  /** A `$(…)` or backquoted command substitution, itself in the simple subset. */
-  subst?: SimpleScript;
-  quoted: boolean;
-}
-
-export type SimpleWord = SimplePart[];
-
-export interface SimpleRedirect {
-  op: ">" | ">>" | "<" | "&>" | "&>>" | ">|" | "<>" | ">&" | "<&" | "<<" | "<<<";
-  target: SimpleWord;
-}
-
-export interface SimpleCommand {
-  assigns: { name: string; append: boolean; value: SimpleWord }[];
-  words: SimpleWord[];
-  redirects: SimpleRedirect[];
-}
-
-/** Pipelines joined by `&&`, `||` or `;`; each pipeline is one or more commands joined by `|`. */
-export type SimpleScript = SimpleCommand[][];
-
-const RESERVED = new Set([
-  "if",
-  "then",
-  "else",
-  "elif",
-  "fi",
-  "do",
-  "done",
-  "case",
-  "esac",
-  "while",
-  "until",
-  "for",
-  "function",
-  "select",
-  "coproc",
-  "{",
-  "}",
-  "!",
-  "[[",
-  "]]",
-  "in",
-]);
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const SPECIAL_PARAM = /[@*#?$!\-0-9]/;
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 
-type Token =
+export type SimpleToken =
   | { word: SimpleWord }
   | { op: "&&" | "||" | ";" | "|" | "\n" }
   | { redirect: SimpleRedirect["op"]; fd: boolean };
 
-/** Returns null whenever the text is outside the subset; the caller then uses the full parser. */
-export function parseSimple(src: string): SimpleScript | null {
-  const tokens = tokenize(src);
-  return tokens ? assemble(tokens) : null;
-}
+/** Reads a `$(…)` body with the whole fast reader; null when it is outside the subset. */
+export type NestedReader = (src: string) => SimpleScript | null;
 
-function tokenize(src: string): Token[] | null {
-  return new Tokenizer(src).run();
+/** The words and operators of `src`, or null when it leaves the subset; substitutions are read with `readNested`. */
+export function lexSimpleShell(src: string, readNested: NestedReader): SimpleToken[] | null {
+  return new SimpleShellLexer(src, readNested).run();
 }
 
 /** One pass over the text; a class rather than closures so the hot path allocates little. */
-class Tokenizer {
-  private readonly tokens: Token[] = [];
+class SimpleShellLexer {
+  private readonly tokens: SimpleToken[] = [];
   /** Here-documents whose bodies start after the current line. */
   private readonly heredocs: { delimiter: string; quoted: boolean; body: SimpleWord }[] = [];
   private word: SimpleWord | null = null;
   private lit = "";
   private litQuoted = false;
 
-  constructor(private readonly src: string) {}
+  constructor(
+    private readonly src: string,
+    private readonly readNested: NestedReader,
+  ) {}
 
   private flushLit(): void {
     if (this.lit) {
@@ -110,7 +62,7 @@ class Tokenizer {
   }
 
   private substitution(start: number, end: number, quoted: boolean): boolean {
-    const inner = parseSimple(this.src.slice(start, end));
+    const inner = this.readNested(this.src.slice(start, end));
     if (!inner) return false;
     this.push({ text: "", subst: inner, quoted });
     return true;
@@ -290,7 +242,7 @@ class Tokenizer {
     return at;
   }
 
-  run(): Token[] | null {
+  run(): SimpleToken[] | null {
     const src = this.src;
     let i = 0;
     while (i < src.length) {
@@ -331,79 +283,6 @@ class Tokenizer {
   }
 }
 
-function assemble(tokens: Token[]): SimpleScript | null {
-  const script: SimpleScript = [];
-  let pipeline: SimpleCommand[] = [];
-  let command: SimpleCommand = { assigns: [], words: [], redirects: [] };
-  let empty = true;
-  const endCommand = (): boolean => {
-    if (empty) return false;
-    pipeline.push(command);
-    command = { assigns: [], words: [], redirects: [] };
-    empty = true;
-    return true;
-  };
-  let dangling = false;
-  let timed = false;
-  for (let t = 0; t < tokens.length; t++) {
-    const token = tokens[t]!;
-    if ("op" in token) {
-      // A newline ends a command like ";", but after "&&", "|" or another newline it only continues the line.
-      if (token.op === "\n" && empty) continue;
-      if (!endCommand()) return null;
-      if (token.op !== "|") {
-        script.push(pipeline);
-        pipeline = [];
-      }
-      dangling = token.op === "&&" || token.op === "||" || token.op === "|";
-      timed = false;
-    } else if ("redirect" in token) {
-      const target = tokens[++t];
-      if (!target || !("word" in target)) return null;
-      command.redirects.push({ op: token.redirect, target: target.word });
-      empty = false;
-      dangling = false;
-    } else {
-      const w = token.word;
-      dangling = false;
-      // `time [-p] pipeline` only times it.
-      const literal = w.length === 1 && !w[0]!.quoted && !w[0]!.param && !w[0]!.subst ? w[0]!.text : "";
-      if (empty && literal === "time" && pipeline.length === 0) {
-        timed = true;
-        continue;
-      }
-      if (empty && timed && literal === "-p") {
-        timed = false;
-        continue;
-      }
-      if (literal === "time" && empty) return null;
-      const first = w[0];
-      const assignment =
-        command.words.length === 0 && first && !first.quoted && !first.param
-          ? ASSIGNMENT.exec(first.text)
-          : null;
-      if (assignment) {
-        const rest = first!.text.slice(assignment[0].length);
-        command.assigns.push({
-          name: assignment[1]!,
-          append: assignment[2] === "+",
-          value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)],
-        });
-      } else {
-        if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : ""))
-          return null;
-        command.words.push(w);
-      }
-      empty = false;
-    }
-  }
-  if (dangling) return null;
-  if (!empty) endCommand();
-  else if (pipeline.length) return null;
-  if (pipeline.length) script.push(pipeline);
-  return script;
-}
-
 /** Index of the `)` closing a `$(` whose body starts at `from`, skipping quotes and nested parentheses; -1 if unsure. */
 function closingParen(src: string, from: number): number {
   let depth = 1;
@@ -426,29 +305,4 @@ function closingParen(src: string, from: number): number {
     else if (c === "`" || c === "#" || c === "\n") return -1;
   }
   return -1;
-}
-
-const ANSI_C: Record<string, string> = {
-  n: "\n",
-  t: "\t",
-  r: "\r",
-  a: "\x07",
-  b: "\b",
-  e: "\x1b",
-  E: "\x1b",
-  f: "\f",
-  v: "\v",
-};
-
-/** `$'…'` strings: C escapes, hex and octal, the usual way to hide a word from a grep. */
-export function ansiC(raw: string): string {
-  return raw.replace(
-    /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|.)/gs,
-    (_, esc: string) => {
-      if (/^[xuU]/.test(esc) && esc.length > 1)
-        return String.fromCodePoint(Number.parseInt(esc.slice(1), 16));
-      if (/^[0-7]+$/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8));
-      return ANSI_C[esc] ?? esc;
-    },
-  );
 }

@@ -6,15 +6,9 @@
 // names, …) returns null and goes to the real parser; a property test checks that both give the same findings on
 // everything this reader accepts.
 
-type Node = Record<string, unknown>;
+import { fail, lexSql, NotSimple, type SqlToken } from "./simple-lexer.ts";
 
-type Token =
-  | { t: "word"; v: string } // unquoted: lower-cased, as PostgreSQL folds it
-  | { t: "name"; v: string } // "quoted identifier"
-  | { t: "string"; v: string }
-  | { t: "number"; v: string }
-  | { t: "op"; v: string }
-  | { t: "punct"; v: string };
+type Node = Record<string, unknown>;
 
 /**
  * PostgreSQL's reserved, type/function-name and column-name keywords: none of them is read as a plain name here
@@ -38,66 +32,14 @@ const KEYWORDS = new Set(
   ).split(" "),
 );
 
-/** PostgreSQL keeps the first 63 bytes of a longer name; such names go to the real parser. */
-const MAX_NAME = 63;
-const OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||"]);
 const INT32_MAX = 2 ** 31 - 1;
 /** Parentheses and NOTs nested deeper than this go to the real parser (and cannot overflow this one's stack). */
 const MAX_NESTING = 100;
 
-class NotSimple extends Error {}
-const fail = (): never => {
-  throw new NotSimple();
-};
-
-function tokenize(sql: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
-      i++;
-    } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i))![0];
-      // `E'…'`, `U&"…"`, `$` in names: other lexical rules, left to the real parser.
-      if (m.length > MAX_NAME || /['"$&]/.test(sql[i + m.length] ?? "")) fail();
-      out.push({ t: "word", v: m.toLowerCase() });
-      i += m.length;
-    } else if (c === '"') {
-      const m = /^"((?:[^"\0]|"")+)"/.exec(sql.slice(i)) ?? fail();
-      const name = m[1]!.replace(/""/g, '"');
-      if (Buffer.byteLength(name) > MAX_NAME) fail();
-      out.push({ t: "name", v: name });
-      i += m[0].length;
-    } else if (c === "'") {
-      // No backslashes: their meaning depends on settings and prefixes. Adjacent literals concatenate: not here.
-      const m = /^'((?:[^'\\\0]|'')*)'/.exec(sql.slice(i)) ?? fail();
-      if (out.at(-1)?.t === "string") fail();
-      out.push({ t: "string", v: m[1]!.replace(/''/g, "'") });
-      i += m[0].length;
-    } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
-      const m = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)/.exec(sql.slice(i))![0];
-      // Exponents, 0x…, 1_000 and numbers run into names are other lexical rules.
-      if (/[A-Za-z0-9_.]/.test(sql[i + m.length] ?? "")) fail();
-      out.push({ t: "number", v: m });
-      i += m.length;
-    } else if (/[+\-*/<>=~!@#%^&|`?]/.test(c)) {
-      const m = /^[+\-*/<>=~!@#%^&|`?]+/.exec(sql.slice(i))![0];
-      if (!OPERATORS.has(m)) fail();
-      out.push({ t: "op", v: m });
-      i += m.length;
-    } else if (c === "(" || c === ")" || c === "," || c === ";" || c === ".") {
-      out.push({ t: "punct", v: c });
-      i++;
-    } else fail();
-  }
-  return out;
-}
-
 const str = (sval: string): Node => ({ String: { sval } });
 
 /** A_Const as libpg-query prints it: zero, false and "" are empty objects. */
-function constant(token: Token): Node {
+function constant(token: SqlToken): Node {
   if (token.t === "string") return { A_Const: { sval: token.v ? { sval: token.v } : {} } };
   const n = token.v;
   if (/^[0-9]+$/.test(n) && Number(n) <= INT32_MAX)
@@ -108,9 +50,9 @@ function constant(token: Token): Node {
 class Reader {
   private i = 0;
   private nesting = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(private readonly tokens: SqlToken[]) {}
 
-  private peek(offset = 0): Token | undefined {
+  private peek(offset = 0): SqlToken | undefined {
     return this.tokens[this.i + offset];
   }
   private is(v: string, offset = 0): boolean {
@@ -504,7 +446,7 @@ function aExpr(kind: string, op: string, lexpr: Node, rexpr: Node): Node {
  */
 export function readSimpleSql(sql: string): Node[] | null {
   try {
-    const tokens = tokenize(sql);
+    const tokens = lexSql(sql);
     const statements: Node[] = [];
     let start = 0;
     for (let i = 0; i <= tokens.length; i++) {

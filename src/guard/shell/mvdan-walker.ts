@@ -1,0 +1,260 @@
+// Walks mvdan/sh's syntax tree (compound commands, substitutions, parameter expansions) into the runner.
+import type { ShNode } from "mvdan-sh";
+import type { Word } from "../word.ts";
+import { ansiC } from "./ansi-c.ts";
+import { list, mvdan, node, text } from "./mvdan.ts";
+import {
+  type Assign,
+  dynamicWord,
+  EMPTY_WORD,
+  type Feed,
+  NO_FEED,
+  type Redirect,
+  type ShellRunner,
+  splitFields,
+} from "./runner.ts";
+
+export class MvdanWalker {
+  private readonly m = mvdan();
+
+  constructor(private readonly r: ShellRunner) {}
+
+  stmts(stmts: ShNode[]): void {
+    for (const s of stmts) this.stmt(s);
+  }
+
+  stmt(stmt: ShNode, feed?: Feed): Feed {
+    const cmd = node(stmt.Cmd);
+    const type = cmd ? this.m.syntax.NodeType(cmd) : "";
+    if (type === "CallExpr") return this.call(cmd!, list(stmt.Redirs), feed);
+    let out = NO_FEED;
+    if (type === "BinaryCmd" && (cmd!.Op === this.m.op.pipe || cmd!.Op === this.m.op.pipeAll))
+      out = this.pipeline(cmd!);
+    else if (cmd) this.compound(cmd);
+    this.r.writes(this.redirects(list(stmt.Redirs)));
+    return out;
+  }
+
+  private compound(cmd: ShNode): void {
+    switch (this.m.syntax.NodeType(cmd)) {
+      case "BinaryCmd":
+        this.stmt(node(cmd.X)!);
+        this.stmt(node(cmd.Y)!);
+        break;
+      case "Subshell":
+        this.r.scoped(() => this.stmts(list(cmd.Stmts)));
+        break;
+      case "Block":
+        this.stmts(list(cmd.Stmts));
+        break;
+      case "IfClause":
+        this.ifClause(cmd);
+        break;
+      case "WhileClause":
+        this.stmts(list(cmd.Cond));
+        this.stmts(list(cmd.Do));
+        break;
+      case "ForClause":
+        this.forClause(cmd);
+        break;
+      case "CaseClause":
+        this.word(node(cmd.Word)!);
+        for (const item of list(cmd.Items)) this.stmts(list(item.Stmts));
+        break;
+      case "FuncDecl":
+        // The body runs only when called; analysing it anyway is the cautious reading.
+        this.stmt(node(cmd.Body)!);
+        break;
+      case "TimeClause":
+      case "CoprocClause":
+        if (node(cmd.Stmt)) this.stmt(node(cmd.Stmt)!);
+        break;
+      case "DeclClause":
+        for (const a of list(cmd.Args)) {
+          if (node(a.Name)) this.r.assign(this.assignment(a), this.r.vars);
+          else if (node(a.Value)) this.word(node(a.Value)!);
+        }
+        break;
+      default:
+        this.nestedSubstitutions(cmd);
+    }
+  }
+
+  private ifClause(clause: ShNode): void {
+    this.stmts(list(clause.Cond));
+    this.stmts(list(clause.Then));
+    const otherwise = node(clause.Else);
+    if (otherwise) this.ifClause(otherwise);
+  }
+
+  private forClause(clause: ShNode): void {
+    const loop = node(clause.Loop);
+    if (loop && this.m.syntax.NodeType(loop) === "WordIter") {
+      const items = list(loop.Items).flatMap((w) => this.fields(w));
+      const name = text(node(loop.Name)?.Value);
+      this.r.vars.set(name, dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`));
+    } else if (loop) this.nestedSubstitutions(loop);
+    this.stmts(list(clause.Do));
+  }
+
+  private assignment(a: ShNode): Assign {
+    const name = text(node(a.Name)?.Value);
+    const value = node(a.Value);
+    if (value) return { name, value: this.word(value), append: Boolean(a.Append) };
+    if (node(a.Array)) {
+      this.nestedSubstitutions(node(a.Array)!);
+      return { name, value: dynamicWord(`$${name}`), append: false };
+    }
+    return { name, value: null, append: false };
+  }
+
+  private pipeline(cmd: ShNode): Feed {
+    const stages: ShNode[] = [];
+    const flatten = (c: ShNode) => {
+      for (const s of [node(c.X)!, node(c.Y)!]) {
+        const inner = node(s.Cmd);
+        if (
+          inner &&
+          this.m.syntax.NodeType(inner) === "BinaryCmd" &&
+          (inner.Op === this.m.op.pipe || inner.Op === this.m.op.pipeAll)
+        )
+          flatten(inner);
+        else stages.push(s);
+      }
+    };
+    flatten(cmd);
+    let feed: Feed | undefined;
+    for (const stage of stages) feed = this.stmt(stage, feed);
+    return feed ?? NO_FEED;
+  }
+
+  private call(cmd: ShNode, redirs: ShNode[], feed?: Feed): Feed {
+    const assigns = list(cmd.Assigns).map((a) => this.assignment(a));
+    const argv = list(cmd.Args).flatMap((w) => this.fields(w));
+    return this.r.call(assigns, argv, this.redirects(redirs), feed);
+  }
+
+  private redirects(redirs: ShNode[]): Redirect[] {
+    const out: Redirect[] = [];
+    for (const r of redirs) {
+      const kind = this.m.redirectKinds.get(r.Op) ?? "dup";
+      if (kind === "heredoc")
+        out.push({ kind, target: node(r.Hdoc) ? this.word(node(r.Hdoc)!, true) : EMPTY_WORD });
+      else if (node(r.Word)) out.push({ kind, target: this.word(node(r.Word)!) });
+    }
+    return out;
+  }
+
+  /** Words of one shell word after field splitting of an unquoted expansion standing alone. */
+  private fields(w: ShNode): Word[] {
+    const parts = list(w.Parts);
+    const resolved = this.parts(parts, false);
+    const only = parts.length === 1 && ["ParamExp", "CmdSubst"].includes(this.m.syntax.NodeType(parts[0]));
+    return only ? splitFields(resolved) : [resolved];
+  }
+
+  private word(w: ShNode, heredoc = false): Word {
+    return this.parts(list(w.Parts), heredoc);
+  }
+
+  private parts(parts: ShNode[], quoted: boolean): Word {
+    let out = "";
+    let dynamic = false;
+    let glob = false;
+    for (const p of parts) {
+      const r = this.part(p, quoted);
+      out += r.text;
+      dynamic ||= r.dynamic;
+      glob ||= r.glob;
+    }
+    return { text: out, dynamic, glob };
+  }
+
+  private part(p: ShNode, quoted: boolean): Word {
+    switch (this.m.syntax.NodeType(p)) {
+      case "Lit": {
+        const raw = text(p.Value);
+        return {
+          text: quoted ? unescapeQuoted(raw) : unescapeBare(raw),
+          dynamic: false,
+          glob: !quoted && /(^|[^\\])[*?[]/.test(raw),
+        };
+      }
+      case "SglQuoted":
+        return { text: p.Dollar ? ansiC(text(p.Value)) : text(p.Value), dynamic: false, glob: false };
+      case "DblQuoted": {
+        const inner = this.parts(list(p.Parts), true);
+        return { ...inner, glob: false };
+      }
+      case "ParamExp":
+        return this.param(p);
+      case "CmdSubst":
+        return this.substitute(list(p.Stmts));
+      case "ProcSubst":
+        this.r.scoped(() => this.stmts(list(p.Stmts)));
+        return dynamicWord("/dev/fd/63");
+      case "ArithmExp":
+        this.nestedSubstitutions(p);
+        return dynamicWord("0");
+      case "ExtGlob":
+        return { text: text(node(p.Pattern)?.Value), dynamic: false, glob: true };
+      default:
+        return dynamicWord("");
+    }
+  }
+
+  private param(p: ShNode): Word {
+    const name = text(node(p.Param)?.Value);
+    if (p.Length || p.Excl || node(p.Slice) || node(p.Repl) || node(p.Index)) return dynamicWord(`$${name}`);
+    const known = this.r.vars.get(name);
+    const exp = node(p.Exp);
+    const isDefault = exp !== null && this.m.defaultOps.has(exp.Op);
+    if (known && (known.text !== "" || !isDefault)) return known;
+    const fallbackWord = exp ? node(exp.Word) : null;
+    if (fallbackWord) {
+      const fallback = this.word(fallbackWord);
+      // `${TMPDIR:-/tmp}` is a scratch directory whichever way it goes; it stays `$TMPDIR` for the file rules.
+      if (
+        isDefault &&
+        /^(TMPDIR|TMP|TEMP|RUNNER_TEMP)$/.test(name) &&
+        /^\/(var\/)?tmp\/?$/.test(fallback.text)
+      )
+        return dynamicWord(`$${name}`);
+      if (isDefault) return { text: fallback.text, dynamic: true, glob: fallback.glob };
+    }
+    return dynamicWord(`$${name}`);
+  }
+
+  private substitute(stmts: ShNode[]): Word {
+    return this.r.substitution(() => {
+      if (stmts.length === 1) return this.stmt(stmts[0]!).data;
+      this.stmts(stmts);
+      return null;
+    });
+  }
+
+  /** Commands hidden in nodes the walker does not model (`[[ … ]]`, `(( … ))`, arrays) still run. */
+  private nestedSubstitutions(root: ShNode): void {
+    const found: ShNode[] = [];
+    this.m.syntax.Walk(root, (n) => {
+      if (!n) return true;
+      const type = this.m.syntax.NodeType(n);
+      if (type === "CmdSubst" || type === "ProcSubst") {
+        found.push(n);
+        return false;
+      }
+      return true;
+    });
+    for (const n of found) this.r.scoped(() => this.stmts(list(n.Stmts)));
+  }
+}
+
+/** Unquoted text: a backslash quotes the next character. */
+function unescapeBare(raw: string): string {
+  return raw.includes("\\") ? raw.replace(/\\(.)/gs, "$1") : raw;
+}
+
+/** Inside double quotes (and unquoted heredocs) a backslash only quotes $ ` " \ and newline. */
+function unescapeQuoted(raw: string): string {
+  return raw.includes("\\") ? raw.replace(/\\([$`"\\\n])/g, (_, c: string) => (c === "\n" ? "" : c)) : raw;
+}

@@ -1,0 +1,54 @@
+// mvdan/sh, the parser behind shfmt (a GopherJS build), loaded on first need, with the operator codes of this build.
+import { createRequire } from "node:module";
+import type { ShNode, ShParser, ShSyntax } from "mvdan-sh";
+import type { RedirectKind } from "./runner.ts";
+
+export const list = (value: unknown): ShNode[] => (Array.isArray(value) ? (value as ShNode[]) : []);
+export const node = (value: unknown): ShNode | null =>
+  value && typeof value === "object" ? (value as ShNode) : null;
+export const text = (value: unknown): string => (typeof value === "string" ? value : "");
+
+export interface Mvdan {
+  syntax: ShSyntax;
+  parser: ShParser;
+  op: Record<"pipe" | "pipeAll", unknown>;
+  redirectKinds: Map<unknown, RedirectKind>;
+  defaultOps: Set<unknown>;
+}
+
+let loaded: Mvdan | null = null;
+
+/** mvdan/sh (a 1.5 MB GopherJS build) is loaded on first need: most commands never leave the fast reader. */
+export function mvdan(): Mvdan {
+  if (loaded) return loaded;
+  const { syntax } = createRequire(import.meta.url)("mvdan-sh") as { syntax: ShSyntax };
+  const parser = syntax.NewParser();
+  const firstCmd = (src: string) => node(list(parser.Parse(src, "").Stmts)[0]?.Cmd)!;
+  const redirOp = (src: string) => list(list(parser.Parse(src, "").Stmts)[0]?.Redirs)[0]?.Op;
+  const expOp = (src: string) => node(node(list(node(list(firstCmd(src).Args)[1])?.Parts)[0])?.Exp)?.Op;
+  // Operator codes of this build, learnt from the parser itself rather than copied from its Go source.
+  loaded = {
+    syntax,
+    parser,
+    op: { pipe: firstCmd("a | b").Op, pipeAll: firstCmd("a |& b").Op },
+    redirectKinds: new Map<unknown, RedirectKind>([
+      [redirOp("a > b"), "write"],
+      [redirOp("a >| b"), "write"],
+      [redirOp("a <> b"), "write"],
+      [redirOp("a &> b"), "write"],
+      [redirOp("a >> b"), "append"],
+      [redirOp("a &>> b"), "append"],
+      [redirOp("a < b"), "in"],
+      [redirOp("a <<E\nx\nE"), "heredoc"],
+      [redirOp("a <<-E\nx\nE"), "heredoc"],
+      [redirOp("a <<< b"), "herestring"],
+    ]),
+    defaultOps: new Set([
+      expOp("echo $" + "{X:-d}"),
+      expOp("echo $" + "{X-d}"),
+      expOp("echo $" + "{X:=d}"),
+      expOp("echo $" + "{X=d}"),
+    ]),
+  };
+  return loaded;
+}

@@ -1,0 +1,151 @@
+// The runner both shell readers feed: each simple command, with its environment, stdin and redirections, goes to
+// the command tables, and what it writes to is judged.
+import type { Analysis } from "../analysis.ts";
+import { analyzeWriteTarget } from "../clis/files.ts";
+import { invoke } from "../clis/index.ts";
+import type { InvocationContext } from "../command.ts";
+import { pipelineOutput } from "../payloads.ts";
+import type { Word } from "../word.ts";
+
+/** One simple command as the runner saw it, recorded for tests that compare the readers. */
+export interface TraceEntry {
+  argv: Word[];
+  env: Record<string, string>;
+  stdin: string | null;
+  piped: boolean;
+  writes: { target: string; append: boolean }[];
+}
+
+export interface Feed {
+  data: Buffer | null;
+  hint: string;
+}
+export const NO_FEED: Feed = { data: null, hint: "" };
+
+export type RedirectKind = "write" | "append" | "in" | "heredoc" | "herestring" | "dup";
+export interface Redirect {
+  kind: RedirectKind;
+  target: Word;
+}
+export interface Assign {
+  name: string;
+  value: Word | null;
+  append: boolean;
+}
+
+export const dynamicWord = (t: string): Word => ({ text: t, dynamic: true, glob: false });
+export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
+
+export class ShellRunner {
+  constructor(
+    readonly an: Analysis,
+    public vars: Map<string, Word>,
+    private readonly trace?: TraceEntry[],
+  ) {}
+
+  scoped<T>(run: () => T): T {
+    const saved = this.vars;
+    this.vars = new Map(saved);
+    try {
+      return run();
+    } finally {
+      this.vars = saved;
+    }
+  }
+
+  assign(a: Assign, into: Map<string, Word>): void {
+    const value = a.value ?? EMPTY_WORD;
+    const previous = a.append ? into.get(a.name) : undefined;
+    into.set(
+      a.name,
+      previous
+        ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false }
+        : value,
+    );
+  }
+
+  /**
+   * One simple command. Arguments were expanded with the shell's variables; prefix assignments only form the
+   * command's environment (as in a shell: `X=1 echo $X` prints the old X, `X=1 sh -c 'echo $X'` prints 1).
+   * Returns the command's stdout when it can be known statically, for the next pipeline stage.
+   */
+  call(assigns: Assign[], argv: Word[], redirects: Redirect[], feed?: Feed): Feed {
+    if (argv.length === 0) {
+      for (const a of assigns) this.assign(a, this.vars);
+      this.writes(redirects);
+      return NO_FEED;
+    }
+    const env = assigns.length ? new Map(this.vars) : this.vars;
+    for (const a of assigns) this.assign(a, env);
+    const context: InvocationContext = {
+      stdin: feed?.data ?? null,
+      piped: feed !== undefined && feed.data === null,
+      stdinHint: feed?.hint ?? "",
+      vars: env,
+    };
+    for (const r of redirects) {
+      if (r.kind === "heredoc") {
+        context.stdin = Buffer.from(r.target.text);
+        context.piped = false;
+        context.stdinHint = "heredoc";
+        this.an.note(r.target.text);
+      } else if (r.kind === "herestring") {
+        context.stdin = r.target.dynamic ? null : Buffer.from(`${r.target.text}\n`);
+        context.piped = r.target.dynamic;
+        context.stdinHint = r.target.text;
+      } else if (r.kind === "in") {
+        context.stdin = null;
+        context.piped = true;
+        context.stdinHint = `< ${r.target.text}`;
+      }
+    }
+    const hint = argv.map((w) => w.text).join(" ");
+    const out: Feed = { data: null, hint };
+    if (this.trace) {
+      this.trace.push({
+        argv,
+        env: Object.fromEntries(assigns.map((a) => [a.name, env.get(a.name)?.text ?? ""])),
+        stdin: context.stdin?.toString("utf8") ?? null,
+        piped: context.piped,
+        writes: redirects
+          .filter((r) => r.kind === "write" || r.kind === "append")
+          .map((r) => ({ target: r.target.text, append: r.kind === "append" })),
+      });
+    }
+    const an = this.an;
+    an.nest(() => {
+      out.data = pipelineOutput(invoke(argv, context, an));
+    });
+    this.writes(redirects);
+    return out;
+  }
+
+  /** Output redirections can truncate files or overwrite devices. */
+  writes(redirects: Redirect[]): void {
+    for (const r of redirects) {
+      if (r.kind === "write" || r.kind === "append")
+        analyzeWriteTarget(r.target, r.kind === "append", this.an);
+    }
+  }
+
+  /** `$(…)`: the inner commands run through the tables and, when their output is static (`echo … | base64 -d`), it is used. */
+  substitution(run: () => Buffer | null): Word {
+    const data = this.scoped(run);
+    if (data === null) return dynamicWord("$(…)");
+    const decoded = data.toString("utf8").replace(/\n+$/, "");
+    this.an.note(decoded);
+    return { text: decoded, dynamic: false, glob: false };
+  }
+}
+
+/** Field splitting of an unquoted expansion standing alone: on whitespace, and to nothing when empty. */
+export function splitFields(resolved: Word): Word[] {
+  if (/\s/.test(resolved.text.trim())) {
+    return resolved.text
+      .trim()
+      .split(/\s+/)
+      .map((t) => ({ text: t, dynamic: resolved.dynamic, glob: /[*?[]/.test(t) }));
+  }
+  if (resolved.text === "" && !resolved.dynamic) return [];
+  return [resolved];
+}

@@ -1,0 +1,81 @@
+// Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
+import type { Word } from "../word.ts";
+import {
+  dynamicWord,
+  type Feed,
+  NO_FEED,
+  type RedirectKind,
+  type ShellRunner,
+  splitFields,
+} from "./runner.ts";
+import type { SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
+
+const SIMPLE_REDIRECTS: Record<SimpleRedirect["op"], RedirectKind> = {
+  ">": "write",
+  ">|": "write",
+  "<>": "write",
+  "&>": "write",
+  ">>": "append",
+  "&>>": "append",
+  "<": "in",
+  ">&": "dup",
+  "<&": "dup",
+  "<<": "heredoc",
+  "<<<": "herestring",
+};
+
+export class SimpleWalker {
+  constructor(private readonly r: ShellRunner) {}
+
+  /** Runs the script; returns the last pipeline's static output, for `$(…)`. */
+  script(script: SimpleScript): Buffer | null {
+    let feed: Feed = NO_FEED;
+    for (const pipeline of script) {
+      let stage: Feed | undefined;
+      for (const command of pipeline) {
+        const assigns = command.assigns.map((a) => ({
+          name: a.name,
+          append: a.append,
+          value: this.word(a.value),
+        }));
+        const argv = command.words.flatMap((w) => this.fields(w));
+        const redirects = command.redirects.map((r) => ({
+          kind: SIMPLE_REDIRECTS[r.op],
+          target: this.word(r.target),
+        }));
+        stage = this.r.call(assigns, argv, redirects, pipeline.length > 1 ? stage : undefined);
+      }
+      feed = stage ?? NO_FEED;
+    }
+    return script.length === 1 ? feed.data : null;
+  }
+
+  private word(word: SimpleWord): Word {
+    let text = "";
+    let dynamic = false;
+    let glob = false;
+    for (const part of word) {
+      if (part.subst) {
+        const r = this.r.substitution(() => this.script(part.subst!));
+        text += r.text;
+        dynamic ||= r.dynamic;
+      } else if (part.param !== undefined) {
+        const r = this.r.vars.get(part.param) ?? dynamicWord(`$${part.param}`);
+        text += r.text;
+        dynamic ||= r.dynamic;
+      } else {
+        text += part.text;
+        glob ||= !part.quoted && /[*?[]/.test(part.text);
+      }
+    }
+    return { text, dynamic, glob };
+  }
+
+  /** Field splitting applies to an unquoted expansion standing alone. */
+  private fields(word: SimpleWord): Word[] {
+    const resolved = this.word(word);
+    const only =
+      word.length === 1 && (word[0]!.param !== undefined || word[0]!.subst !== undefined) && !word[0]!.quoted;
+    return only ? splitFields(resolved) : [resolved];
+  }
+}

@@ -1,0 +1,49 @@
+// SQL: plain statements read by the fast reader (simple-reader.ts), the rest parsed with the PostgreSQL parser
+// (libpg-query), MySQL syntax with node-sql-parser; only when both fail, statement by statement, a keyword reading
+// that errs towards destructive.
+import type { Analysis, SqlDialect } from "../analysis.ts";
+import { sqlKeywordFallback } from "./keyword-fallback.ts";
+import { metaCommands } from "./meta-commands.ts";
+import { parseMysql } from "./mysql.ts";
+import { MYSQL_SYNTAX } from "./mysql-parser.ts";
+import { parsePostgres, type SqlReader } from "./postgres.ts";
+import { postgresParserLoaded } from "./postgres-parser.ts";
+import { judgeSemanticDestruction } from "./semantic-rules.ts";
+import { splitStatements } from "./statements.ts";
+import { neutraliseUndone } from "./transactions.ts";
+
+/** Past this many statements the rest is read by keywords: a generous script, and hostile input stays cheap. */
+const MAX_STATEMENTS = 200;
+
+export function analyzeSql(
+  text: string,
+  an: Analysis,
+  dialect: SqlDialect = "postgres",
+  reader: SqlReader = "auto",
+): void {
+  const sql = metaCommands(text, an, dialect);
+  if (!sql.trim()) return;
+  judgeSemanticDestruction(sql, an);
+  const before = an.findings.length;
+  parseAll(sql, an, dialect, reader);
+  neutraliseUndone(sql, dialect, an, before);
+}
+
+function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlReader): void {
+  if (parseWith(sql, dialect, an, reader)) return;
+  const statements = splitStatements(sql);
+  for (const statement of statements.slice(0, MAX_STATEMENTS)) {
+    if (!parseWith(statement, dialect, an, reader)) sqlKeywordFallback(statement, an);
+  }
+  if (statements.length > MAX_STATEMENTS)
+    sqlKeywordFallback(statements.slice(MAX_STATEMENTS).join(";"), an, "SQL past the first 200 statements");
+}
+
+function parseWith(sql: string, dialect: SqlDialect, an: Analysis, reader: SqlReader): boolean {
+  if (dialect === "mysql") return parseMysql(sql, an) || parsePostgres(sql, an, reader);
+  // Without PostgreSQL's parser this reading is redone once it is loaded: MySQL's is not worth loading first.
+  return (
+    parsePostgres(sql, an, reader) ||
+    (postgresParserLoaded() && MYSQL_SYNTAX.test(sql) && parseMysql(sql, an))
+  );
+}

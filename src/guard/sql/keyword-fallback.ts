@@ -1,0 +1,38 @@
+// SQL no parser accepted, read by keywords: any destructive keyword counts, and unknown statements count too.
+import type { Analysis } from "../analysis.ts";
+
+const FALLBACK_RULES: [RegExp, string, string][] = [
+  [
+    /\bdrop\s+(table|database|schema|index|view|trigger|user|role|function|procedure|keyspace|collection|materialized|sequence|owned|extension|type)\b/i,
+    "DROP",
+    "table:delete",
+  ],
+  [/\bdrop\b/i, "DROP", "table:delete"],
+  [/\btruncate\b/i, "TRUNCATE", "table:truncate"],
+  [/\bdelete\b/i, "DELETE", "rows:delete"],
+  [/\bupdate\s+\S+\s+set\b/i, "UPDATE", "rows:update"],
+  [/\bdisable\b/i, "DISABLE", "trigger:disable"],
+  [/\b(purge|wipe|erase|flushall|flushdb|dropdb)\b/i, "PURGE", "database:delete"],
+  [/\breset\s+(master|slave|replica)\b/i, "RESET", "backup:delete"],
+  [/\bmerge\b[\s\S]*\bdelete\b/i, "MERGE … DELETE", "rows:delete"],
+];
+const READ_START =
+  /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;
+
+/** Keyword reading for SQL no parser accepted: any destructive keyword counts, and unknown statements count too. */
+export function sqlKeywordFallback(
+  sql: string,
+  an: Analysis,
+  context = "SQL the parsers could not read",
+): void {
+  const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
+  if (!code.trim()) return;
+  for (const [pattern, keyword, actionName] of FALLBACK_RULES) {
+    if (pattern.test(code)) {
+      an.uncertain(`${context} contains ${keyword}`, true, actionName);
+      return;
+    }
+  }
+  if (READ_START.test(code)) an.uncertain(`${context}; it looks read-only`, false);
+  else an.uncertain(`${context} starts with "${code.trim().split(/\s+/)[0]}"`, true);
+}

@@ -1,0 +1,26 @@
+// WHERE clauses in node-sql-parser's tree: does it name rows by key?
+import { singular } from "../vocabulary.ts";
+import { arr, obj, str } from "./ast-values.ts";
+import { KEY_COLUMN } from "./key-columns.ts";
+
+function mysqlColumn(node: unknown): string {
+  const c = obj(node).column;
+  return typeof c === "string" ? c : str(obj(obj(c).expr).value);
+}
+
+export function mysqlKeyPredicate(where: unknown, table: string): boolean {
+  const w = obj(where);
+  if (w.type !== "binary_expr") return false;
+  const op = str(w.operator).toUpperCase();
+  if (op === "AND") return mysqlKeyPredicate(w.left, table) || mysqlKeyPredicate(w.right, table);
+  if (op === "OR") return mysqlKeyPredicate(w.left, table) && mysqlKeyPredicate(w.right, table);
+  const isKey = (n: unknown) =>
+    obj(n).type === "column_ref" &&
+    (KEY_COLUMN.test(mysqlColumn(n)) ||
+      mysqlColumn(n).toLowerCase() === `${singular(table.toLowerCase())}_id`);
+  const isLiteral = (n: unknown) =>
+    /^(number|string|single_quote_string|double_quote_string|bool|param|hex_string)$/.test(str(obj(n).type));
+  if (op === "=") return (isKey(w.left) && isLiteral(w.right)) || (isKey(w.right) && isLiteral(w.left));
+  if (op === "IN") return isKey(w.left) && arr(obj(w.right).value).every(isLiteral);
+  return false;
+}

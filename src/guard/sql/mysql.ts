@@ -1,0 +1,108 @@
+// MySQL: statements read with node-sql-parser, and what each destroys.
+import type { Analysis } from "../analysis.ts";
+import { action } from "../vocabulary.ts";
+import { arr, obj, str } from "./ast-values.ts";
+import { dataLoss } from "./data-loss.ts";
+import { type MysqlAst, parseMysqlTree } from "./mysql-parser.ts";
+import { mysqlKeyPredicate } from "./mysql-predicates.ts";
+
+/** Reads `sql` as MySQL; false when it does not parse. */
+export function parseMysql(sql: string, an: Analysis): boolean {
+  let ast: MysqlAst | MysqlAst[];
+  try {
+    ast = parseMysqlTree(sql);
+  } catch {
+    return false;
+  }
+  for (const stmt of Array.isArray(ast) ? ast : [ast]) {
+    const before = an.findings.length;
+    visitMysql(stmt, an);
+    if (an.findings.length === before) an.harmless(`SQL ${str(stmt.type).toUpperCase()}`);
+  }
+  return true;
+}
+
+function mysqlTables(value: unknown): string {
+  return arr(value)
+    .map((t) => str(obj(t).table))
+    .filter(Boolean)
+    .join(", ");
+}
+
+function visitMysql(stmt: MysqlAst, an: Analysis): void {
+  switch (stmt.type) {
+    case "delete": {
+      const table = mysqlTables(stmt.from) || mysqlTables(stmt.table);
+      dataLoss(
+        an,
+        table,
+        stmt.where
+          ? `DELETE removes rows from ${table}`
+          : `DELETE without WHERE deletes every row of ${table}`,
+        "rows:delete",
+      );
+      break;
+    }
+    case "update": {
+      const table = mysqlTables(stmt.table);
+      if (!stmt.where)
+        dataLoss(an, table, `UPDATE without WHERE overwrites every row of ${table}`, "rows:update");
+      else if (mysqlKeyPredicate(stmt.where, table))
+        an.harmless(`UPDATE targets rows of ${table} by primary key`, "rows:update");
+      else
+        dataLoss(
+          an,
+          table,
+          `UPDATE overwrites every row of ${table} matching a non-key condition`,
+          "rows:update",
+        );
+      break;
+    }
+    case "truncate":
+    case "drop": {
+      const keyword = str(stmt.keyword) || "table";
+      const target = arr(stmt.name)
+        .map((n) => str(obj(n).table) || str(n))
+        .join(", ");
+      const verb = stmt.type === "truncate" ? "TRUNCATE" : `DROP ${keyword.toUpperCase()}`;
+      dataLoss(
+        an,
+        target,
+        `${verb} ${target}`,
+        stmt.type === "truncate"
+          ? "table:truncate"
+          : keyword === "database" || keyword === "schema"
+            ? "database:delete"
+            : action(keyword, "delete"),
+      );
+      break;
+    }
+    case "alter":
+      for (const e of arr(stmt.expr)) {
+        if (str(obj(e).action).toLowerCase() === "drop") {
+          const what = str(obj(e).resource) || str(obj(e).keyword) || "column";
+          dataLoss(
+            an,
+            mysqlTables(stmt.table),
+            `ALTER TABLE ${mysqlTables(stmt.table)} DROP ${what.toUpperCase()}`,
+            action(what, "delete"),
+          );
+        }
+      }
+      break;
+    case "set":
+      for (const e of arr(stmt.expr)) {
+        const name = JSON.stringify(obj(e).left ?? "").toLowerCase();
+        if (
+          name.includes("sql_log_bin") &&
+          /"value":0|"value":"off"/i.test(JSON.stringify(obj(e).right ?? ""))
+        ) {
+          an.destroysSafetyNet(
+            "SET sql_log_bin = 0 stops binary logging, the base of point-in-time recovery",
+            "backup:disable",
+          );
+        }
+      }
+      break;
+  }
+}

@@ -1,0 +1,35 @@
+// PostgreSQL's own parser (libpg-query, WebAssembly), loaded asynchronously on demand; until then SQL that needs it
+// is read by keywords, and the caller is told so it can load the parser and read again.
+
+let pgParse: ((sql: string) => unknown) | null = null;
+let pgLoading: Promise<void> | null = null;
+let parserMissed = false;
+
+/** Loads PostgreSQL's parser (WebAssembly); classify() needs it loaded first to read SQL exactly. Idempotent. */
+export function loadSqlParser(): Promise<void> {
+  pgLoading ??= import("libpg-query").then(async (pg) => {
+    await pg.loadModule();
+    pgParse = pg.parseSync;
+  });
+  return pgLoading;
+}
+
+/** Whether SQL met since the last call had to be read by keywords because the parser was not loaded yet. */
+export function takeSqlParserMissed(): boolean {
+  const missed = parserMissed;
+  parserMissed = false;
+  return missed;
+}
+
+/** The statements libpg-query reads in `sql`; throws on a syntax error, or when the parser is not loaded yet. */
+export function parsePostgresTree(sql: string): unknown {
+  if (!pgParse) {
+    parserMissed = true;
+    throw new Error("the SQL parser is not loaded");
+  }
+  return pgParse(sql);
+}
+
+export function postgresParserLoaded(): boolean {
+  return pgParse !== null;
+}

@@ -1,0 +1,42 @@
+// Walking libpg-query's tree: nodes are `{TypeName: {...}}`; names and constants are collected from below a node.
+import { type AstNode, obj, str } from "./ast-values.ts";
+
+/** Visits every node `{TypeName: {...}}` depth-first; the visitor returns false to skip a node's children. */
+export function walkPg(value: unknown, visit: (type: string, body: AstNode) => boolean): void {
+  if (Array.isArray(value)) {
+    for (const v of value) walkPg(v, visit);
+    return;
+  }
+  if (!value || typeof value !== "object") return;
+  for (const [key, child] of Object.entries(value)) {
+    if (!child || typeof child !== "object") continue;
+    const isNode = /^[A-Z]/.test(key) && !Array.isArray(child);
+    if (isNode && !visit(key, child as AstNode)) continue;
+    walkPg(child, visit);
+  }
+}
+
+export function relname(relation: unknown): string {
+  const r = obj(relation);
+  return [str(r.schemaname), str(r.relname)].filter(Boolean).join(".");
+}
+
+/** All String svals under a node: object names of DROP, function names. */
+export function names(value: unknown): string[] {
+  const out: string[] = [];
+  walkPg(value, (type, body) => {
+    if (type === "String") out.push(str(body.sval));
+    return true;
+  });
+  return out;
+}
+
+export function constants(value: unknown): string[] {
+  const out: string[] = [];
+  walkPg(value, (type, body) => {
+    if (type === "A_Const")
+      out.push(str(obj(body.sval).sval) || String(obj(body.ival).ival ?? obj(body.boolval).boolval ?? ""));
+    return true;
+  });
+  return out;
+}

@@ -1,0 +1,65 @@
+// The fast SQL reader's first pass: words folded as PostgreSQL folds them, quoted names, plain strings and numbers,
+// operators and punctuation; anything with other lexical rules (escapes, dollar quotes, comments…) is not simple.
+
+export type SqlToken =
+  | { t: "word"; v: string } // unquoted: lower-cased, as PostgreSQL folds it
+  | { t: "name"; v: string } // "quoted identifier"
+  | { t: "string"; v: string }
+  | { t: "number"; v: string }
+  | { t: "op"; v: string }
+  | { t: "punct"; v: string };
+
+/** Thrown by the fast reader when the text leaves its subset; readSimpleSql turns it into null. */
+export class NotSimple extends Error {}
+export const fail = (): never => {
+  throw new NotSimple();
+};
+
+/** PostgreSQL keeps the first 63 bytes of a longer name; such names go to the real parser. */
+const MAX_NAME = 63;
+const OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||"]);
+
+/** The tokens of `sql`; throws NotSimple on anything outside the fast reader's lexical subset. */
+export function lexSql(sql: string): SqlToken[] {
+  const out: SqlToken[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      i++;
+    } else if (/[A-Za-z_]/.test(c)) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i))![0];
+      // `E'…'`, `U&"…"`, `$` in names: other lexical rules, left to the real parser.
+      if (m.length > MAX_NAME || /['"$&]/.test(sql[i + m.length] ?? "")) fail();
+      out.push({ t: "word", v: m.toLowerCase() });
+      i += m.length;
+    } else if (c === '"') {
+      const m = /^"((?:[^"\0]|"")+)"/.exec(sql.slice(i)) ?? fail();
+      const name = m[1]!.replace(/""/g, '"');
+      if (Buffer.byteLength(name) > MAX_NAME) fail();
+      out.push({ t: "name", v: name });
+      i += m[0].length;
+    } else if (c === "'") {
+      // No backslashes: their meaning depends on settings and prefixes. Adjacent literals concatenate: not here.
+      const m = /^'((?:[^'\\\0]|'')*)'/.exec(sql.slice(i)) ?? fail();
+      if (out.at(-1)?.t === "string") fail();
+      out.push({ t: "string", v: m[1]!.replace(/''/g, "'") });
+      i += m[0].length;
+    } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
+      const m = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)/.exec(sql.slice(i))![0];
+      // Exponents, 0x…, 1_000 and numbers run into names are other lexical rules.
+      if (/[A-Za-z0-9_.]/.test(sql[i + m.length] ?? "")) fail();
+      out.push({ t: "number", v: m });
+      i += m.length;
+    } else if (/[+\-*/<>=~!@#%^&|`?]/.test(c)) {
+      const m = /^[+\-*/<>=~!@#%^&|`?]+/.exec(sql.slice(i))![0];
+      if (!OPERATORS.has(m)) fail();
+      out.push({ t: "op", v: m });
+      i += m.length;
+    } else if (c === "(" || c === ")" || c === "," || c === ";" || c === ".") {
+      out.push({ t: "punct", v: c });
+      i++;
+    } else fail();
+  }
+  return out;
+}
