@@ -1,5 +1,5 @@
-// Properties: classify never throws, whatever it is given; and the fast shell reader agrees with mvdan/sh on
-// everything it accepts.
+// Properties: classify never throws, whatever it is given; the fast shell reader agrees with mvdan/sh on
+// everything it accepts; the tolerant reader splits plain commands into the words mvdan/sh gives.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { registeredLanguageAnalysers, registerLanguageAnalysers } from "../../src/guard/analysis.ts";
@@ -220,7 +220,7 @@ const SCRIPT = fc
 
 function trace(
   script: string,
-  parser: "simple" | "full",
+  parser: "simple" | "full" | "tolerant",
 ): { accepted: boolean; trace: TraceEntry[]; findings: unknown } {
   const an = newAnalysis();
   const entries: TraceEntry[] = [];
@@ -265,5 +265,77 @@ describe("the fast shell reader", () => {
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(false);
     }
+  });
+});
+
+// Plain words the tolerant reader splits as a shell would: bare, single- and double-quoted (no expansions, no
+// operators or glob characters inside quotes), and backslash escapes; joined by && || ; and newlines.
+const PLAIN_WORD = fc.oneof(
+  fc.stringMatching(/^[a-z0-9/._:@%+,-]{1,8}$/),
+  fc.stringMatching(/^[a-z0-9/*?.-]{1,6}$/),
+  fc.stringMatching(/^[a-z0-9 /.-]{0,8}$/).map((s) => `'${s}'`),
+  fc.stringMatching(/^[a-z0-9 /.-]{0,8}$/).map((s) => `"${s}"`),
+  fc.stringMatching(/^[a-z0-9]{1,4}$/).map((s) => `${s}\\ ${s}`),
+  fc.constantFrom(
+    "-rf",
+    "/",
+    "/srv/data",
+    "ns",
+    "prod",
+    "TABLE",
+    "users",
+    "--force",
+    "s3://b",
+    "--recursive",
+  ),
+);
+const PLAIN_COMMAND = fc
+  .tuple(
+    fc.constantFrom(
+      "rm",
+      "ls",
+      "echo",
+      "git",
+      "kubectl",
+      "aws",
+      "docker",
+      "sudo",
+      "psql",
+      "dropdb",
+      "redis-cli",
+    ),
+    fc.array(PLAIN_WORD, { maxLength: 5 }),
+  )
+  .map(([name, words]) => [name, ...words].join(" "));
+const PLAIN_SCRIPT = fc
+  .tuple(
+    PLAIN_COMMAND,
+    fc.array(fc.tuple(fc.constantFrom(" && ", " || ", "; ", "\n"), PLAIN_COMMAND), { maxLength: 3 }),
+  )
+  .map(([first, rest]) => first + rest.map(([op, c]) => op + c).join(""));
+
+/** The tolerant reader's own notes: that it was used, and its guess from alarming words. */
+const TOLERANT_NOTE = /^(does not parse as shell|unparseable command contains)/;
+
+describe("the tolerant shell reader", () => {
+  it("reads plain commands as mvdan/sh does", () => {
+    fc.assert(
+      fc.property(PLAIN_SCRIPT, (script) => {
+        const tolerant = trace(script, "tolerant");
+        const full = trace(script, "full");
+        expect(tolerant.trace, script).toEqual(full.trace);
+        const own = (findings: unknown) =>
+          (findings as { reason: string }[]).filter((f) => !TOLERANT_NOTE.test(f.reason));
+        expect(own(tolerant.findings), script).toEqual(own(full.findings));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("judges alarming words destructive when the tables found nothing", () => {
+    const r = trace("frobnicate --purge everything", "tolerant");
+    expect(r.findings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ destructive: true, uncertain: true })]),
+    );
   });
 });
