@@ -2,8 +2,24 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { z } from "zod";
 import { LeashError } from "../errors/leash-error.ts";
+import { formatPath } from "../scopes/format-path.ts";
+import { environmentSchema, expecting, scopeIssueMessage } from "../scopes/schema.ts";
 import type { EnvironmentMarkers } from "./types.ts";
+
+/**
+ * environments.yaml as the guard reads it: each environment's name, protected and markers, checked as the broker
+ * checks them; every other field (max_ttl, resources, limits…) is the broker's business and left unread.
+ */
+const markersFileSchema = z.object(
+  {
+    environments: z.array(environmentSchema.pick({ name: true, protected: true, markers: true }).strip(), {
+      error: expecting("a list of environments"),
+    }),
+  },
+  { error: expecting("a mapping with an `environments:` list") },
+);
 
 export function loadEnvironmentMarkers(scopesDir: string): EnvironmentMarkers[] {
   const file = join(scopesDir, "environments.yaml");
@@ -16,7 +32,6 @@ export function loadEnvironmentMarkers(scopesDir: string): EnvironmentMarkers[] 
   return parseEnvironmentMarkers(text, file);
 }
 
-/** Tolerant of every field the guard does not use (max_ttl, resources, limits…). */
 export function parseEnvironmentMarkers(text: string, file = "environments.yaml"): EnvironmentMarkers[] {
   let doc: unknown;
   try {
@@ -28,17 +43,10 @@ export function parseEnvironmentMarkers(text: string, file = "environments.yaml"
       `${file}: not valid YAML: ${(error as Error).message.split("\n")[0]}`,
     );
   }
-  const list = (doc as { environments?: unknown } | null)?.environments;
-  if (!Array.isArray(list))
-    throw new LeashError("environments_invalid", 400, `${file}: expected a top-level "environments:" list`);
-  return list.map((entry, i) => {
-    const e = (entry ?? {}) as Record<string, unknown>;
-    if (typeof e.name !== "string" || !e.name) {
-      throw new LeashError("environments_invalid", 400, `${file}: environments[${i}].name: expected a name`);
-    }
-    const markers = Array.isArray(e.markers)
-      ? e.markers.filter((m): m is string => typeof m === "string" && m.length > 0)
-      : [];
-    return { name: e.name, protected: e.protected === true, markers };
-  });
+  const parsed = markersFileSchema.safeParse(doc, { error: scopeIssueMessage });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new LeashError("environments_invalid", 400, `${file}: ${formatPath(issue.path)}: ${issue.message}`);
+  }
+  return parsed.data.environments;
 }

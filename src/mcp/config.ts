@@ -8,7 +8,8 @@ import {
   parseConfigText,
   readConfigFile,
 } from "../scopes/config-file.ts";
-import { formatPath, formatProblem } from "../scopes/load.ts";
+import { formatPath } from "../scopes/format-path.ts";
+import { formatProblem } from "../scopes/load.ts";
 import {
   actionName,
   describeValue,

@@ -1,6 +1,6 @@
 // proxy.yaml compiled into what the proxy runs on: path patterns and resource templates compiled, defaults filled in,
 // and the checks that span fields (unique names, ports and prefixes apart, one graphql rule per path).
-import { formatPath } from "../scopes/load.ts";
+import { formatPath } from "../scopes/format-path.ts";
 import type { ScopeProblem } from "../scopes/schema.ts";
 import {
   type CredentialSource,

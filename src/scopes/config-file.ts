@@ -2,7 +2,8 @@
 // cross-field compile step; every problem is reported with its file and path, not just the first.
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
-import { formatPath, parseYaml } from "./load.ts";
+import { formatPath } from "./format-path.ts";
+import { parseYaml } from "./load.ts";
 import { type ScopeProblem, scopeIssueMessage } from "./schema.ts";
 
 export type ConfigFileResult<Config> = { ok: true; config: Config } | { ok: false; problems: ScopeProblem[] };

@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { formatPath } from "./format-path.ts";
 import {
   checkIdentityTrust,
   IDENTITIES_FILE,
@@ -33,18 +34,6 @@ export type LoadScopeSetResult = { ok: true; set: ScopeSet } | { ok: false; prob
 /** `file: path: message`, the one line a person reads. */
 export function formatProblem(p: ScopeProblem): string {
   return `${p.file}: ${p.path}: ${p.message}`;
-}
-
-/** A path inside a file as people write it: `limits[0].per`, `approval.actions["volume:delete"].quorum`, `(root)`. */
-export function formatPath(segments: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (typeof segment === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment))
-      out += out ? `.${segment}` : segment;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
-  return out || "(root)";
 }
 
 interface ParsedFile {

@@ -139,6 +139,18 @@ environments:
     expect(r).toMatchObject({ environment: "qa", decision: "ask", destructive: true });
   });
 
+  it("refuses markers the scopes schema refuses, naming where", () => {
+    const read = (yaml: string) => () => parseEnvironmentMarkers(yaml, "envs.yaml");
+    expect(read("environments:\n  - name: qa\n    protected: yes-please\n")).toThrow(
+      /envs\.yaml: environments\[0\]\.protected: expected true or false/,
+    );
+    expect(read('environments:\n  - name: qa\n    markers: [qa-db, ""]\n')).toThrow(
+      /envs\.yaml: environments\[0\]\.markers\[1\]: expected a marker string/,
+    );
+    expect(read("environments:\n  - name: q a\n")).toThrow(/environments\[0\]\.name/);
+    expect(read("envs: []\n")).toThrow(/envs\.yaml: environments: expected a list of environments/);
+  });
+
   it("names actions in the catalogue's resource:verb style", () => {
     const samples = [
       'mutation { volumeDelete(volumeId: "v") }',

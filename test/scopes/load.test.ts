@@ -1,6 +1,7 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatPath, formatProblem, loadScopeSet } from "../../src/scopes/load.ts";
+import { formatPath } from "../../src/scopes/format-path.ts";
+import { formatProblem, loadScopeSet } from "../../src/scopes/load.ts";
 import { loadProblems, removeScopeDirs, SHIPPED_DIR, scopeDir, stagingScope } from "./scope-dir.ts";
 
 afterAll(removeScopeDirs);
