@@ -3,16 +3,14 @@
 import type { BrokerContext } from "../context/broker-context.ts";
 import { DEFAULT_MAX_DELEGATION_DEPTH, type TaskTokenClaims } from "../tokens/claims.ts";
 import {
-  compactSerializationProblem,
+  type DecodedToken,
+  decodeTaskToken,
   TokenVerificationError,
-  unverifiedClaims,
-  verifyTaskTokenSync,
+  verifyDecodedTaskToken,
 } from "../tokens/verify-task-token.ts";
 
-function claimedEnvironment(token: string): string {
-  const problem = compactSerializationProblem(token);
-  if (problem) throw new TokenVerificationError("token_malformed", problem);
-  const env = unverifiedClaims(token)?.env;
+function claimedEnvironment(decoded: DecodedToken): string {
+  const env = decoded.payload?.env;
   if (typeof env === "string") return env;
   throw new TokenVerificationError("token_malformed", "not a leash task token");
 }
@@ -46,11 +44,13 @@ export async function verifyBrokerToken(context: BrokerContext, token: string): 
   const nowMs = context.clock.now();
   const cached = context.verifiedTokens.get(token, nowMs);
   if (cached) return checkAgainstSettings(context, cached);
-  const env = claimedEnvironment(token);
+  // Taken apart once: the payload names the environment whose keys verify it.
+  const decoded = decodeTaskToken(token);
+  const env = claimedEnvironment(decoded);
   const ring = context.keys.get(env);
   if (!ring)
     throw new TokenVerificationError("wrong_environment", `no environment named ${JSON.stringify(env)}`);
-  const claims = verifyTaskTokenSync(token, {
+  const claims = verifyDecodedTaskToken(decoded, {
     environment: env,
     jwks: (kid) => ring.verificationKeys(kid, nowMs),
     issuer: context.issuer,

@@ -47,6 +47,99 @@ export const taskTokenClaimsSchema = z.object({
 });
 export type TaskTokenClaims = z.infer<typeof taskTokenClaimsSchema>;
 
+const isString = (value: unknown): value is string => typeof value === "string";
+const isInteger = (value: unknown): value is number => Number.isSafeInteger(value);
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+const isAgentSubject = (value: unknown): value is string => isString(value) && value.startsWith("agent:");
+const absent = (value: unknown) => value === undefined;
+
+/** `act` as the schema reads it (unknown members dropped, nested actors too), or null when it does not fit. */
+function actorClaim(value: unknown): ActorClaim | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const { sub, act } = value as Record<string, unknown>;
+  if (!isAgentSubject(sub)) return null;
+  if (absent(act)) return { sub };
+  const inner = actorClaim(act);
+  return inner ? { sub, act: inner } : null;
+}
+
+/**
+ * taskTokenClaimsSchema.safeParse(payload).data, written out: a fresh token is checked on every first use, and the
+ * generic parse cost as much as all the other checks before the signature. The schema stays the type and the
+ * reference; test/tokens/claims.test.ts holds the two to the same answers and the same output, key order included.
+ */
+export function parseTaskTokenClaims(payload: Record<string, unknown>): TaskTokenClaims | null {
+  const p = payload;
+  if (
+    !isString(p.iss) ||
+    !(isString(p.aud) || isStringList(p.aud)) ||
+    !isAgentSubject(p.sub) ||
+    !isString(p.client_id) ||
+    !isString(p.jti) ||
+    p.jti.length < 1 ||
+    !isInteger(p.iat) ||
+    !isInteger(p.nbf) ||
+    !isInteger(p.exp) ||
+    !isString(p.env) ||
+    !isString(p.scope) ||
+    !isStringList(p.resources) ||
+    !isString(p.task) ||
+    !isString(p.intent) ||
+    !isString(p.scope_id) ||
+    !isString(p.gen)
+  ) {
+    return null;
+  }
+  const claims: TaskTokenClaims = {
+    iss: p.iss,
+    aud: isString(p.aud) ? p.aud : [...p.aud],
+    sub: p.sub,
+    client_id: p.client_id,
+    jti: p.jti,
+    iat: p.iat,
+    nbf: p.nbf,
+    exp: p.exp,
+    env: p.env,
+    scope: p.scope,
+    resources: [...p.resources],
+    task: p.task,
+    intent: p.intent,
+    scope_id: p.scope_id,
+    gen: p.gen,
+  };
+  if (!absent(p.act)) {
+    const act = actorClaim(p.act);
+    if (!act) return null;
+    claims.act = act;
+  }
+  if (!absent(p.sub_task)) {
+    if (!isString(p.sub_task) || p.sub_task.length < 1) return null;
+    claims.sub_task = p.sub_task;
+  }
+  if (!absent(p.parent)) {
+    if (!isString(p.parent) || p.parent.length < 1) return null;
+    claims.parent = p.parent;
+  }
+  if (!absent(p.chain)) {
+    const chain = p.chain;
+    if (!isStringList(chain) || chain.length > MAX_DELEGATION_DEPTH || chain.some((jti) => jti.length < 1))
+      return null;
+    claims.chain = [...chain];
+  }
+  if (!absent(p.depth)) {
+    if (!isInteger(p.depth) || p.depth < 1 || p.depth > MAX_DELEGATION_DEPTH) return null;
+    claims.depth = p.depth;
+  }
+  if (!absent(p.workload)) {
+    const workload = p.workload;
+    if (typeof workload !== "object" || workload === null || Array.isArray(workload)) return null;
+    const { iss, sub, binding } = workload as Record<string, unknown>;
+    if (!isString(iss) || !isString(sub) || !isString(binding)) return null;
+    claims.workload = { iss, sub, binding };
+  }
+  return claims;
+}
+
 /** The act chain as agent ids, the current actor first. */
 export function actorChain(claims: Pick<TaskTokenClaims, "act">): string[] {
   const agents: string[] = [];

@@ -8,8 +8,8 @@ import {
   delegationProblem,
   environmentAudience,
   environmentIssuer,
+  parseTaskTokenClaims,
   type TaskTokenClaims,
-  taskTokenClaimsSchema,
 } from "../tokens/claims.ts";
 
 export const TOKEN_ALGORITHMS = ["EdDSA", "ES256"];
@@ -106,14 +106,6 @@ function decodeObject(segment: string): Record<string, unknown> | null {
   }
 }
 
-/** The token's claims as written, unverified (null when it is not a JWS with a JSON object payload). */
-export function unverifiedClaims(token: string): Record<string, unknown> | null {
-  const first = token.indexOf(".");
-  const second = token.indexOf(".", first + 1);
-  if (first < 0 || second < 0) return null;
-  return decodeObject(token.slice(first + 1, second));
-}
-
 const JWS_ALGORITHM_CURVES: Record<string, (key: JWK) => boolean> = {
   EdDSA: (key) => key.kty === "OKP" && (key.crv === "Ed25519" || key.crv === "Ed448"),
   ES256: (key) => key.kty === "EC" && key.crv === "P-256",
@@ -195,14 +187,37 @@ export async function verifyTaskToken(
   return verifyTaskTokenSync(token, options);
 }
 
-/** verifyTaskToken without the promise: there is no I/O in it (the broker calls this one). */
-export function verifyTaskTokenSync(token: string, options: VerifyTaskTokenOptions): TaskTokenClaims {
-  // What jose would leave to the caller, before any signature work: size, spelling, header parameters, environment.
+/**
+ * A token taken apart once, unverified: its segments and the JSON objects of its header and payload (null when a
+ * segment is not one). Its spelling is checked (compactSerializationProblem) before anything is decoded.
+ */
+export interface DecodedToken {
+  token: string;
+  segments: [string, string, string];
+  header: Record<string, unknown> | null;
+  payload: Record<string, unknown> | null;
+}
+
+export function decodeTaskToken(token: string): DecodedToken {
   const problem = compactSerializationProblem(token);
   if (problem) fail("token_malformed", problem);
-  const [headerSegment, payloadSegment, signatureSegment] = token.split(".") as [string, string, string];
-  const header = decodeObject(headerSegment);
-  const payload = decodeObject(payloadSegment);
+  const segments = token.split(".") as [string, string, string];
+  return { token, segments, header: decodeObject(segments[0]), payload: decodeObject(segments[1]) };
+}
+
+/** verifyTaskToken without the promise: there is no I/O in it. */
+export function verifyTaskTokenSync(token: string, options: VerifyTaskTokenOptions): TaskTokenClaims {
+  return verifyDecodedTaskToken(decodeTaskToken(token), options);
+}
+
+/** verifyTaskTokenSync for a token already decoded (the broker reads the payload's environment first). */
+export function verifyDecodedTaskToken(
+  decoded: DecodedToken,
+  options: VerifyTaskTokenOptions,
+): TaskTokenClaims {
+  // What jose would leave to the caller, before any signature work: size, spelling, header parameters, environment.
+  const { token, header, payload } = decoded;
+  const [headerSegment, payloadSegment, signatureSegment] = decoded.segments;
   if (!header || !payload) fail("token_malformed", "not a compact JWS");
   for (const name of FORBIDDEN_HEADERS) {
     if (name in header) fail("token_header_forbidden", `header parameter "${name}" is not accepted`);
@@ -253,13 +268,12 @@ export function verifyTaskTokenSync(token: string, options: VerifyTaskTokenOptio
   const exp = numericDate(payload, "exp");
   if (exp !== undefined && exp <= nowSec - tolerance) fail("token_expired", "token has expired");
 
-  const claims = taskTokenClaimsSchema.safeParse(payload);
-  if (!claims.success) return fail("token_claims_invalid", "token claims are not a leash task token");
-  const delegation = delegationProblem(claims.data);
+  const claims = parseTaskTokenClaims(payload);
+  if (!claims) return fail("token_claims_invalid", "token claims are not a leash task token");
+  const delegation = delegationProblem(claims);
   if (delegation) fail("token_claims_invalid", delegation);
   // A token "issued" later than now would escape revocations of its agent, scope or environment, which cover
   // tokens issued up to the revocation.
-  if (claims.data.iat > nowSec + tolerance)
-    fail("token_not_yet_valid", "token claims to be issued in the future");
-  return claims.data;
+  if (claims.iat > nowSec + tolerance) fail("token_not_yet_valid", "token claims to be issued in the future");
+  return claims;
 }
