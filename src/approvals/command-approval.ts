@@ -2,7 +2,7 @@
 // like any call approval, bound to the exact command text.
 import { createHash } from "node:crypto";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { badRequest, forbidden } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import { visibleText } from "../text/visible-text.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { requestCallApproval } from "./call-approval.ts";
@@ -23,14 +23,14 @@ export async function requestCommandApproval(
   const scope = context.scopes.current().scopes.get(claims.scope_id);
   const rule = scope?.approval.destructive ?? scope?.approval.issue;
   if (!rule) {
-    throw forbidden(
+    throw new LeashError(
       "no_approvers",
       `scope ${claims.scope_id} names no approvers; the agent's own UI must ask`,
     );
   }
   const shown = visibleText(command, { countSpaces: true });
   if (shown.length > LONGEST_SHOWN_COMMAND) {
-    throw badRequest(
+    throw new LeashError(
       "command_too_long_to_show",
       `the command is ${shown.length} characters as an approver would see it; at most ${LONGEST_SHOWN_COMMAND} can be approved`,
     );

@@ -4,7 +4,7 @@
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { conflict, forbidden } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import { creatorChain } from "../principals/creator-chain.ts";
 import { acceptTotp } from "../principals/totp.ts";
 import { type Approval, callBinding, effectiveStatus } from "../store/approval-record.ts";
@@ -25,22 +25,22 @@ export async function checkEligible(
   human: Principal,
   approval: Approval,
 ): Promise<string[]> {
-  if (human.kind !== "human") throw forbidden("human_key_required", "only a human can approve");
+  if (human.kind !== "human") throw new LeashError("human_key_required", "only a human can approve");
   if (!approverGroups(human).some((group) => approval.rule.approvers.includes(group))) {
-    throw forbidden(
+    throw new LeashError(
       "not_an_approver",
       `approving needs the role approver:${approval.rule.approvers.join(" or approver:")}`,
     );
   }
   if (approval.owner !== null && human.id === approval.owner) {
-    throw forbidden(
+    throw new LeashError(
       "owner_cannot_approve",
       `${human.id} created agent ${approval.agent} and cannot approve its requests`,
     );
   }
   const chain = await creatorChain(context.store, human);
   if (approval.owner !== null && chain.includes(approval.owner)) {
-    throw forbidden(
+    throw new LeashError(
       "owner_cannot_approve",
       `${human.id} was made by ${chain.slice(0, chain.indexOf(approval.owner) + 1).join(", made by ")}, ` +
         `the owner of agent ${approval.agent}, and cannot approve its requests`,
@@ -49,7 +49,7 @@ export async function checkEligible(
   // A delegated call: the owner of any agent in its act chain (or whoever made that owner) cannot approve it either.
   const chainOwner = approval.chainOwners?.find((owner) => owner === human.id || chain.includes(owner));
   if (chainOwner !== undefined) {
-    throw forbidden(
+    throw new LeashError(
       "owner_cannot_approve",
       `${human.id} is or was made by ${chainOwner}, who owns an agent in this call's delegation chain ` +
         `(${(approval.actChain ?? []).join(" < ")}), and cannot approve it`,
@@ -72,7 +72,7 @@ async function checkIndependentOf(
     const earlierPrincipal = await context.store.getPrincipal(earlier);
     const earlierChain = earlierPrincipal ? await creatorChain(context.store, earlierPrincipal) : [];
     if (chain.includes(earlier) || earlierChain.includes(human.id)) {
-      throw forbidden(
+      throw new LeashError(
         "approver_not_independent",
         `${human.id} and ${earlier} (who already approved) are one's creation of the other; the quorum needs independent approvers`,
       );
@@ -82,7 +82,8 @@ async function checkIndependentOf(
 
 export function requirePending(approval: Approval, nowMs: number): void {
   const status = effectiveStatus(approval, nowMs);
-  if (status !== "pending") throw conflict("approval_not_pending", `approval ${approval.id} is ${status}`);
+  if (status !== "pending")
+    throw new LeashError("approval_not_pending", `approval ${approval.id} is ${status}`);
 }
 
 /** The second factor an approver presents: a TOTP code, or a passkey's answer to a challenge for this approval. */
@@ -91,7 +92,7 @@ export type ApprovalFactor = { totp: string } | { webauthn: AuthenticationRespon
 /** Refuses a TOTP code where the approval's rule asks for a passkey. */
 function requireFactorAllowed(approval: Approval, factor: ApprovalFactor): void {
   if (approval.rule.factor === "webauthn" && "totp" in factor) {
-    throw forbidden(
+    throw new LeashError(
       "passkey_required",
       `approving this request needs a passkey (scope ${approval.scope} says factor: webauthn); a TOTP code is not enough`,
     );
@@ -110,7 +111,7 @@ export async function approve(
   const chain = await checkEligible(context, human, before);
   requirePending(before, nowMs);
   if (before.approvedBy.includes(human.id)) {
-    throw conflict("already_approved", `${human.id} already approved; quorum needs another approver`);
+    throw new LeashError("already_approved", `${human.id} already approved; quorum needs another approver`);
   }
   await checkIndependentOf(context, human, chain, before.approvedBy);
   requireFactorAllowed(before, factor);
@@ -119,10 +120,13 @@ export async function approve(
   const after = await updateApproval(context, id, (current) => {
     requirePending(current, nowMs);
     if (current.approvedBy.includes(human.id))
-      throw conflict("already_approved", `${human.id} already approved`);
+      throw new LeashError("already_approved", `${human.id} already approved`);
     // Someone approved between the independence check and now: it was not checked against them.
     if (current.approvedBy.some((earlier) => !before.approvedBy.includes(earlier)))
-      throw conflict("approval_changed", "another approver decided meanwhile; approve again with a new code");
+      throw new LeashError(
+        "approval_changed",
+        "another approver decided meanwhile; approve again with a new code",
+      );
     const approvedBy = [...current.approvedBy, human.id];
     return {
       ...current,
@@ -168,7 +172,7 @@ export async function withdrawApproval(
   const nowMs = context.clock.now();
   const after = await updateApproval(context, id, (current) => {
     if (current.kind !== "call")
-      throw conflict("approval_not_withdrawable", "an issuance request ends by expiring or a decision");
+      throw new LeashError("approval_not_withdrawable", "an issuance request ends by expiring or a decision");
     requirePending(current, nowMs);
     return { ...current, status: "cancelled", denyReason: reason };
   });

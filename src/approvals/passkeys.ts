@@ -13,7 +13,7 @@ import {
 } from "@simplewebauthn/server";
 import { humanActor, recordPrincipalChange } from "../audit/audit-trail.ts";
 import type { BrokerContext, WebauthnSettings } from "../context/broker-context.ts";
-import { badRequest, conflict, forbidden } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import { acceptTotp } from "../principals/totp.ts";
 import { type Approval, callBinding } from "../store/approval-record.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
@@ -50,7 +50,7 @@ function answeredChallenge(response: { response?: { clientDataJSON?: unknown } }
   } catch {
     // reported below
   }
-  throw badRequest("webauthn_malformed", "the passkey answer carries no readable challenge");
+  throw new LeashError("webauthn_malformed", "the passkey answer carries no readable challenge");
 }
 
 async function takeChallenge(
@@ -61,7 +61,7 @@ async function takeChallenge(
   const challenge = answeredChallenge(response);
   const json = await context.store.approvals.takeChallenge(human.id, challenge);
   if (json === null) {
-    throw forbidden(
+    throw new LeashError(
       "webauthn_challenge_unknown",
       "this passkey answer is for a challenge leash did not issue to you, or one already used or expired; ask for a new one",
     );
@@ -70,7 +70,7 @@ async function takeChallenge(
 }
 
 const refused = (error: unknown) =>
-  forbidden("webauthn_invalid", `the passkey answer does not verify: ${(error as Error).message}`);
+  new LeashError("webauthn_invalid", `the passkey answer does not verify: ${(error as Error).message}`);
 
 export async function beginPasskeyEnrolment(context: BrokerContext, human: Principal) {
   const { rpId } = webauthnSettings(context);
@@ -106,11 +106,11 @@ export async function finishPasskeyEnrolment(
   origin: AuditOrigin = {},
 ): Promise<Principal> {
   if ((human.passkeys ?? []).length >= MAX_PASSKEYS)
-    throw conflict("too_many_passkeys", `at most ${MAX_PASSKEYS} passkeys per human`);
+    throw new LeashError("too_many_passkeys", `at most ${MAX_PASSKEYS} passkeys per human`);
   await acceptTotp(context, human, totp, context.clock.now(), { origin });
   const { challenge, record } = await takeChallenge(context, human, response);
   if (record.purpose !== "enrol")
-    throw forbidden(
+    throw new LeashError(
       "webauthn_challenge_mismatch",
       "this challenge was issued for an approval, not for enrolment",
     );
@@ -129,7 +129,7 @@ export async function finishPasskeyEnrolment(
   // Re-read: the record may have changed (another factor, a rotated key) since this request authenticated.
   const current = (await context.store.getPrincipal(human.id)) ?? human;
   if ((current.passkeys ?? []).some((passkey) => passkey.id === credential.id))
-    throw conflict("passkey_already_enrolled", "this passkey is already enrolled");
+    throw new LeashError("passkey_already_enrolled", "this passkey is already enrolled");
   const passkey: Passkey = {
     id: credential.id,
     publicKey: toBase64url(credential.publicKey),
@@ -147,7 +147,10 @@ export async function finishPasskeyEnrolment(
 export async function beginPasskeyApproval(context: BrokerContext, human: Principal, approval: Approval) {
   const passkeys = human.passkeys ?? [];
   if (passkeys.length === 0)
-    throw forbidden("passkey_not_enrolled", `${human.id} has no passkey; enrol one in the console first`);
+    throw new LeashError(
+      "passkey_not_enrolled",
+      `${human.id} has no passkey; enrol one in the console first`,
+    );
   const hash = approvalHash(approval);
   const challenge = createHash("sha256")
     .update(`leash-approval\n${approval.id}\n${hash}\n`)
@@ -190,13 +193,13 @@ export async function acceptPasskey(
     record.approval !== approval.id ||
     record.hash !== approvalHash(approval)
   ) {
-    throw forbidden(
+    throw new LeashError(
       "webauthn_challenge_mismatch",
       "this passkey answer was made for another approval or call",
     );
   }
   const passkey = (human.passkeys ?? []).find((candidate) => candidate.id === response.id);
-  if (!passkey) throw forbidden("passkey_unknown", "this passkey is not enrolled for you");
+  if (!passkey) throw new LeashError("passkey_unknown", "this passkey is not enrolled for you");
   const { rpId, origins } = webauthnSettings(context);
   const verified = await verifyAuthenticationResponse({
     response,

@@ -1,6 +1,6 @@
 // One page of the pending approvals a human can decide, oldest first; the cursor names the last approval shown, so
 // a page stays correct while approvals arrive and leave between requests.
-import { badRequest } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { Approval } from "../store/approval-record.ts";
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -25,7 +25,7 @@ export function decodePendingCursor(cursor: string): Position {
   } catch {
     // Falls through to the refusal below.
   }
-  throw badRequest("invalid_cursor", "cursor: pass back the next_cursor of the previous page unchanged");
+  throw new LeashError("invalid_cursor", "cursor: pass back the next_cursor of the previous page unchanged");
 }
 
 /** The approvals after `cursor` (oldest first), at most `limit`, and the cursor of the next page if any remain. */

@@ -1,14 +1,14 @@
 // Reading and changing approval records safely: every change is a compare-and-set on the record's version.
 import { randomBytes } from "node:crypto";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { conflict, notFound } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import { type Approval, effectiveStatus, isApprovalId } from "../store/approval-record.ts";
 
 export const newApprovalId = () => `apr_${randomBytes(15).toString("base64url")}`;
 
 export async function loadApproval(context: BrokerContext, id: string): Promise<Approval> {
   const approval = isApprovalId(id) ? await context.store.approvals.get(id) : null;
-  if (!approval) throw notFound("approval_not_found", `no approval ${id} (it may have expired)`);
+  if (!approval) throw new LeashError("approval_not_found", `no approval ${id} (it may have expired)`);
   return approval;
 }
 
@@ -26,7 +26,7 @@ export async function updateApproval(
     const next = { ...change(current), version: current.version + 1 } as Approval;
     if (await context.store.approvals.replace(next)) return next;
   }
-  throw conflict("approval_busy", `approval ${id} is changing too fast; try again`);
+  throw new LeashError("approval_busy", `approval ${id} is changing too fast; try again`);
 }
 
 /** What people and agents are shown: never the original request body or token. */

@@ -2,7 +2,7 @@
 //
 // Records are ordered by (stream id, chain): a stream id is the record's time in ms then a per-stream counter, so
 // the merged order is time order, ties broken by chain name. A cursor names the last position a page covered.
-import { badRequest } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import { type AuditLog, compareStreamIds, type StoredAuditEntry } from "../store/audit.ts";
 import { chainOf } from "../store/audit-record.ts";
 
@@ -56,7 +56,7 @@ export function decodeCursor(cursor: string, order: AuditOrder): Position {
   } catch {
     // reported below
   }
-  throw badRequest("invalid_cursor", "the cursor is not one this endpoint gave out for this order");
+  throw new LeashError("invalid_cursor", "the cursor is not one this endpoint gave out for this order");
 }
 
 const comparePositions = (a: Position, b: Position): number =>

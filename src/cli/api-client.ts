@@ -1,5 +1,5 @@
 // The CLI's HTTP client for the broker API: JSON in, JSON out, problem+json turned into a LeashError.
-import { LeashError } from "../errors/leash-error.ts";
+import { LeashError, PassedOnError } from "../errors/leash-error.ts";
 
 export interface ApiClientOptions {
   url: string;
@@ -33,7 +33,6 @@ export async function callApi<T = Record<string, unknown>>(
   } catch (error) {
     throw new LeashError(
       "broker_unreachable",
-      503,
       `cannot reach leash at ${client.url}: ${(error as Error).message}`,
     );
   }
@@ -42,7 +41,7 @@ export async function callApi<T = Record<string, unknown>>(
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
-    throw new LeashError(
+    throw new PassedOnError(
       "bad_response",
       response.status,
       `leash answered ${response.status} with a non-JSON body`,
@@ -50,7 +49,7 @@ export async function callApi<T = Record<string, unknown>>(
   }
   if (!response.ok) {
     const problem = (parsed ?? {}) as { code?: string; detail?: string; error?: unknown };
-    throw new LeashError(
+    throw new PassedOnError(
       problem.code ?? "request_failed",
       response.status,
       problem.detail ?? `HTTP ${response.status}`,

@@ -1,6 +1,6 @@
 // Vault credentials for a task token: read before the token is signed, recorded against it after, ended with it.
 import type { BrokerContext } from "../context/broker-context.ts";
-import { forbidden, LeashError } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { Scope } from "../scopes/schema.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { planLeaseEnd } from "../vault/lease-plan.ts";
@@ -51,7 +51,7 @@ export async function readTaskCredentials(
   if (!vault) {
     const message = `scope ${scope.id} asks for Vault credentials (${spec.path}) but this broker has no Vault (VAULT_ADDR)`;
     if ((context.credentialsWithoutVault ?? "refuse") === "refuse") {
-      throw new LeashError("vault_not_configured", 503, `${message}; leash refuses to mint without them`, {
+      throw new LeashError("vault_not_configured", `${message}; leash refuses to mint without them`, {
         vault_path: spec.path,
       });
     }
@@ -129,7 +129,7 @@ export async function recordTaskLease(
     { revokeAt: leased.revokeAt, nowMs: context.clock.now() },
   );
   if (revoked) {
-    throw forbidden(
+    throw new LeashError(
       "task_revoked",
       `task ${claims.task} was revoked while its token was minted; start a new task`,
     );

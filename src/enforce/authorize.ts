@@ -6,7 +6,7 @@ import { type ToolCallShown, toolCallShownProblem } from "../approvals/tool-call
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import { recordUnauthenticatedRefusal } from "../audit/unauthenticated-refusals.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { badRequest, LeashError } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import { isCanonicalResource } from "../scopes/glob-containment.ts";
 import { matchesResource } from "../scopes/resource-glob.ts";
 import { resourceNotCanonical } from "../scopes/resource-name.ts";
@@ -207,13 +207,13 @@ export async function authorize(
   // is a malformed request, never matched against globs nor normalised.
   const notCanonical = resourceNotCanonical(input.resource);
   if (notCanonical) {
-    throw badRequest("resource_not_canonical", `the resource is not canonical: ${notCanonical}`, {
+    throw new LeashError("resource_not_canonical", `the resource is not canonical: ${notCanonical}`, {
       grammar: "scopes/README.md#resources",
     });
   }
   // What an approver would be shown must be exactly the call the approval is bound to, or nothing is decided.
   const toolCallProblem = input.tool_call ? toolCallShownProblem(input.tool_call, input.request_hash) : null;
-  if (toolCallProblem) throw badRequest("tool_call_mismatch", `tool_call: ${toolCallProblem}`);
+  if (toolCallProblem) throw new LeashError("tool_call_mismatch", `tool_call: ${toolCallProblem}`);
   let claims: TaskTokenClaims;
   try {
     claims = await verifyBrokerToken(context, input.token);

@@ -1,7 +1,7 @@
 // RFC 7662 introspection: `active` only when authorize would not refuse the token itself (revoked, stale, expired…).
 
 import type { BrokerContext } from "../context/broker-context.ts";
-import { unauthorized } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { TokenVerificationError } from "../tokens/verify-task-token.ts";
 import { tokenCheck } from "./authorize.ts";
@@ -23,10 +23,11 @@ async function tokenStanding(context: BrokerContext, claims: TaskTokenClaims): P
 /** Refuses (401) a verified token that authorize would refuse for itself: revoked, stale, or its scope removed. */
 export async function requireActiveToken(context: BrokerContext, claims: TaskTokenClaims): Promise<void> {
   if (!context.scopes.current().scopes.has(claims.scope_id)) {
-    throw unauthorized("invalid_token", "the task token's scope no longer exists");
+    throw new LeashError("invalid_token", "the task token's scope no longer exists");
   }
   const standing = await tokenStanding(context, claims);
-  if (standing !== "ok") throw unauthorized("token_not_active", `the task token is not active (${standing})`);
+  if (standing !== "ok")
+    throw new LeashError("token_not_active", `the task token is not active (${standing})`);
 }
 
 export async function introspect(context: BrokerContext, token: string): Promise<Introspection> {

@@ -5,7 +5,7 @@
 // target and none of its tokens is allowed, whenever it was issued).
 import { humanActor, lockEntry } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { forbidden, notFound } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Lock } from "../store/store.ts";
 import type { LockTarget } from "../store/targets.ts";
@@ -56,7 +56,7 @@ export async function removeLock(
   origin: AuditOrigin = {},
 ): Promise<Lock> {
   const lock = await context.store.removeLock(id);
-  if (!lock) throw notFound("lock_not_found", `no lock in force with id ${id}`);
+  if (!lock) throw new LeashError("lock_not_found", `no lock in force with id ${id}`);
   context.metrics.locks.inc({ event: "remove", kind: lock.target.kind });
   await context.store.audit.append({
     entry: lockEntry("remove", lock, humanActor(actor), context.clock.now(), origin),
@@ -76,7 +76,7 @@ export async function refuseIfLocked(
     { kind: "environment", value: mint.env },
   ]);
   if (!lock) return;
-  throw forbidden("locked", `${lock.target.kind} ${lock.target.value} is locked: ${lock.reason}`, {
+  throw new LeashError("locked", `${lock.target.kind} ${lock.target.value} is locked: ${lock.reason}`, {
     lock: {
       id: lock.id,
       target: lock.target,

@@ -2,7 +2,7 @@
 // trail like an authorize decision, so every call an agent made through leash leaves a record, refused or not.
 import { authorizeEntry, recordDecision } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { unauthorized } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { TokenVerificationError } from "../tokens/verify-task-token.ts";
@@ -36,7 +36,7 @@ export async function recordGatewayRefusal(
     claims = await verifyBrokerToken(context, refusal.token);
   } catch (error) {
     if (!(error instanceof TokenVerificationError)) throw error;
-    throw unauthorized(
+    throw new LeashError(
       "invalid_token",
       `the task token does not verify (${error.code}); nothing was recorded`,
     );

@@ -1,7 +1,7 @@
 // Revocation: one marker per environment slot, never a scan over tokens, so revoking 100,000 tokens costs one write.
 import { humanActor, revocationEntry } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { notFound } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import { setPrincipalDisabled } from "../principals/principals.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
@@ -32,7 +32,7 @@ export function revocationEnvironments(context: BrokerContext, target: Revocatio
   const set = context.scopes.current();
   if (target.kind === "environment") {
     if (!set.environments.has(target.value))
-      throw notFound("unknown_environment", `no environment named ${target.value}`);
+      throw new LeashError("unknown_environment", `no environment named ${target.value}`);
     return [target.value];
   }
   const scope = target.kind === "scope" ? set.scopes.get(target.value) : undefined;
@@ -104,7 +104,7 @@ export async function disablePrincipal(
   origin: AuditOrigin = {},
 ): Promise<Principal> {
   const principal = await setPrincipalDisabled(context.store, kind, id, true);
-  if (!principal) throw notFound(`${kind}_not_found`, `no ${kind} with id ${id}`);
+  if (!principal) throw new LeashError(`${kind}_not_found`, `no ${kind} with id ${id}`);
   if (kind === "agent") await revoke(context, { kind: "agent", value: id }, "agent disabled", actor, origin);
   return principal;
 }

@@ -1,4 +1,5 @@
 // RFC 9457 problem+json: every error leash answers has this shape and a stable `code`, whichever server answers it.
+import { type ErrorCode, errorCatalogue, titleFor } from "./catalogue.ts";
 
 export interface Problem {
   type: string;
@@ -10,34 +11,19 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-const TITLES: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  409: "Conflict",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  415: "Unsupported Media Type",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-};
+/** The body for a catalogue code, with the status and title the catalogue gives it. */
+export const problem = (code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem =>
+  answeredProblem(errorCatalogue[code].status, code, detail, extra);
 
-export function problem(
+/**
+ * The body for an error already made with its status: a LeashError (a PassedOnError's code came from the process
+ * that decided it), a proxy refusal, or a framework error whose status the framework chose.
+ */
+export function answeredProblem(
   status: number,
   code: string,
   detail: string,
   extra: Record<string, unknown> = {},
 ): Problem {
-  return {
-    type: `urn:leash:problem:${code}`,
-    title: TITLES[status] ?? "Error",
-    status,
-    detail,
-    code,
-    ...extra,
-  };
+  return { type: `urn:leash:problem:${code}`, title: titleFor(status), status, detail, code, ...extra };
 }

@@ -206,7 +206,7 @@ export async function exchangeToken(
     if (!outcome.allow)
       throw oauthError(
         "invalid_grant",
-        outcome.reason === "revoked" ? "subject_token_revoked" : `subject_token_${outcome.reason}`,
+        outcome.reason === "stale_generation" ? "subject_token_stale_generation" : "subject_token_revoked",
         `subject_token: the parent token is ${outcome.reason === "revoked" ? "revoked" : `refused (${outcome.reason})`}`,
       );
     await refuseIfLocked(context, parent, actor?.id ?? actingAgent(parent));
@@ -220,7 +220,7 @@ export async function exchangeToken(
     );
     const ring = context.keys.get(parent.env);
     if (!ring)
-      throw new LeashError("no_signing_key", 503, `no signing key is loaded for environment ${parent.env}`);
+      throw new LeashError("no_signing_key", `no signing key is loaded for environment ${parent.env}`);
     const audiences = Array.isArray(parent.aud) ? parent.aud : [parent.aud];
     const minted = mintTaskToken(ring, {
       issuer: context.issuer,

@@ -27,7 +27,7 @@ export function loadEnvironmentMarkers(scopesDir: string): EnvironmentMarkers[] 
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new LeashError("environments_unreadable", 400, `cannot read ${file}: ${(error as Error).message}`);
+    throw new LeashError("environments_unreadable", `cannot read ${file}: ${(error as Error).message}`);
   }
   return parseEnvironmentMarkers(text, file);
 }
@@ -39,14 +39,13 @@ export function parseEnvironmentMarkers(text: string, file = "environments.yaml"
   } catch (error) {
     throw new LeashError(
       "environments_invalid",
-      400,
       `${file}: not valid YAML: ${(error as Error).message.split("\n")[0]}`,
     );
   }
   const parsed = markersFileSchema.safeParse(doc, { error: scopeIssueMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new LeashError("environments_invalid", 400, `${file}: ${formatPath(issue.path)}: ${issue.message}`);
+    throw new LeashError("environments_invalid", `${file}: ${formatPath(issue.path)}: ${issue.message}`);
   }
   return parsed.data.environments;
 }

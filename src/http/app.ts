@@ -128,7 +128,7 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
     sendProblem(
       reply,
       request,
-      problem(404, "route_not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
+      problem("route_not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
     ),
   );
 

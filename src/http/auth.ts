@@ -2,7 +2,7 @@
 import type { FastifyRequest } from "fastify";
 import { loadApproval } from "../approvals/records.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { forbidden, unauthorized } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import { bindWorkload, verifyWorkload } from "../identity/authenticate-workload.ts";
 import { looksLikeJwt } from "../identity/verify-workload-token.ts";
 import type { MintCaller } from "../issuance/request-token.ts";
@@ -14,7 +14,7 @@ export function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match)
-    throw unauthorized(
+    throw new LeashError(
       "missing_credentials",
       "send an API key (lsk_… or lsh_…) or, to mint, a workload's OIDC token as Authorization: Bearer",
     );
@@ -48,14 +48,15 @@ export async function requireRequestCaller(
   if (!looksLikeJwt(credential)) return { agent: await requireAgent(context, request) };
   const verified = await verifyWorkload(context, credential);
   const approval = await loadApproval(context, requestId);
-  if (approval.kind !== "issue") throw forbidden("not_your_request", "this request belongs to another agent");
+  if (approval.kind !== "issue")
+    throw new LeashError("not_your_request", "this request belongs to another agent");
   return bindWorkload(context, verified, approval.scope);
 }
 
 export async function requireAgent(context: BrokerContext, request: FastifyRequest): Promise<Principal> {
   const principal = await authenticateApiKey(context.store, bearer(request));
   if (principal.kind !== "agent")
-    throw forbidden("agent_key_required", "this endpoint takes an agent key (lsk_…)");
+    throw new LeashError("agent_key_required", "this endpoint takes an agent key (lsk_…)");
   return principal;
 }
 
@@ -63,7 +64,7 @@ export async function requireAgent(context: BrokerContext, request: FastifyReque
 export async function authenticateHuman(context: BrokerContext, request: FastifyRequest): Promise<Principal> {
   const principal = await authenticateApiKey(context.store, bearer(request));
   if (principal.kind !== "human")
-    throw forbidden("human_key_required", "this endpoint takes a human key (lsh_…)");
+    throw new LeashError("human_key_required", "this endpoint takes a human key (lsh_…)");
   return principal;
 }
 

@@ -1,6 +1,6 @@
 // A mint authenticated by a workload's OIDC token instead of an agent key: verified, bound, used once.
 import type { BrokerContext } from "../context/broker-context.ts";
-import { forbidden, unauthorized } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { Principal } from "../store/store.ts";
 import { findBinding } from "./bindings.ts";
 import {
@@ -45,7 +45,7 @@ export async function bindWorkload(
 ): Promise<WorkloadCaller> {
   const binding = findBinding(issuer, claims, scopeId);
   if (!binding) {
-    throw forbidden(
+    throw new LeashError(
       "workload_not_bound",
       `no binding of issuer ${issuer.name} matches this workload's claims for scope ${scopeId}`,
     );
@@ -53,7 +53,7 @@ export async function bindWorkload(
   if (typeof claims.jti === "string" && claims.jti.length > 0) {
     const ttlMs = claims.exp * 1000 - context.clock.now() + WORKLOAD_CLOCK_TOLERANCE_S * 1000;
     if (!(await context.store.claimWorkloadToken(claims.iss, claims.jti, Math.max(ttlMs, 1000)))) {
-      throw unauthorized(
+      throw new LeashError(
         "workload_token_replayed",
         "this workload token was used before; request a fresh one",
       );
@@ -61,18 +61,18 @@ export async function bindWorkload(
   }
   const scope = context.scopes.current().scopes.get(scopeId);
   if (binding.environment && scope && scope.environment !== binding.environment) {
-    throw forbidden(
+    throw new LeashError(
       "workload_environment_mismatch",
       `binding ${binding.name} is pinned to environment ${binding.environment}; scope ${scopeId} is in ${scope.environment}`,
     );
   }
   const agent = await context.store.getPrincipal(binding.agent);
   if (agent?.kind !== "agent") {
-    throw forbidden(
+    throw new LeashError(
       "workload_agent_unknown",
       `binding ${binding.name} names agent ${binding.agent}, which does not exist`,
     );
   }
-  if (agent.disabled) throw unauthorized("principal_disabled", `agent ${agent.id} is disabled`);
+  if (agent.disabled) throw new LeashError("principal_disabled", `agent ${agent.id} is disabled`);
   return { agent, workload: { iss: claims.iss, sub: claims.sub, binding: binding.name } };
 }

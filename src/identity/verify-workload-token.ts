@@ -1,6 +1,7 @@
 // Verifies a workload's OIDC token (GitHub Actions, Kubernetes, any OIDC issuer) against the trusted issuers.
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
-import { LeashError, unauthorized } from "../errors/leash-error.ts";
+import type { ErrorCodeWithStatus } from "../errors/catalogue.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { IssuerKeys } from "../keys/issuer-keys.ts";
 import type { IdentityTrust, TrustedIssuer } from "../scopes/identities.ts";
 
@@ -20,7 +21,7 @@ export interface VerifiedWorkload {
 export const looksLikeJwt = (credential: string): boolean =>
   /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(credential);
 
-const invalid = (code: string, message: string) => unauthorized(code, message);
+const invalid = (code: ErrorCodeWithStatus<401>, message: string) => new LeashError(code, message);
 
 export async function verifyWorkloadToken(
   trust: IdentityTrust,
@@ -114,7 +115,6 @@ function verificationError(error: unknown): LeashError {
   ) {
     return new LeashError(
       "workload_jwks_unavailable",
-      503,
       "the issuer's signing keys cannot be fetched right now; leash refuses until they can",
     );
   }

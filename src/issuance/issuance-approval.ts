@@ -4,7 +4,7 @@ import { openApproval } from "../approvals/open-approval.ts";
 import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
 import { agentActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { forbidden } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import { APPROVAL_TTL_MS, effectiveStatus, type IssueApproval } from "../store/approval-record.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
@@ -68,7 +68,7 @@ export async function collectIssuance(
   const nowMs = context.clock.now();
   const approval = await loadApproval(context, id);
   if (approval.kind !== "issue" || approval.agent !== agent.id) {
-    throw forbidden("not_your_request", `request ${id} belongs to another agent`);
+    throw new LeashError("not_your_request", `request ${id} belongs to another agent`);
   }
   const status = effectiveStatus(approval, nowMs);
   if (status !== "approved") {

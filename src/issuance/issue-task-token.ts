@@ -9,7 +9,7 @@ import {
 } from "../credentials/task-credentials.ts";
 import { refuseIfLocked } from "../enforce/locks.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
-import { conflict, forbidden, LeashError, notFound } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import { parseDuration } from "../scopes/duration.ts";
 import { globContains, matchesResource } from "../scopes/resource-glob.ts";
@@ -66,21 +66,21 @@ export function decideGrant(
 ): IssuanceGrant {
   const set = context.scopes.current();
   const scope = set.scopes.get(request.scope);
-  if (!scope) throw notFound("unknown_scope", `no scope named ${request.scope}`);
+  if (!scope) throw new LeashError("unknown_scope", `no scope named ${request.scope}`);
   if (!matchesAny(agent.scopes, scope.id) || !matchesAny(scope.agents, agent.id)) {
-    throw forbidden("agent_not_allowed", `agent ${agent.id} may not request scope ${scope.id}`);
+    throw new LeashError("agent_not_allowed", `agent ${agent.id} may not request scope ${scope.id}`);
   }
 
   const actions = request.actions ?? scope.actions;
   const notGrantable = actions.filter((action) => set.actions.get(action)?.grantable === false);
   if (notGrantable.length > 0) {
-    throw forbidden("action_not_grantable", `no scope can grant ${notGrantable.join(", ")}`, {
+    throw new LeashError("action_not_grantable", `no scope can grant ${notGrantable.join(", ")}`, {
       refused: notGrantable,
     });
   }
   const notInScope = actions.filter((action) => !scope.actions.includes(action));
   if (notInScope.length > 0) {
-    throw forbidden("actions_not_allowed", `scope ${scope.id} does not allow ${notInScope.join(", ")}`, {
+    throw new LeashError("actions_not_allowed", `scope ${scope.id} does not allow ${notInScope.join(", ")}`, {
       refused: notInScope,
     });
   }
@@ -90,7 +90,7 @@ export function decideGrant(
     (resource) => !scope.resources.some((glob) => globContains(glob, resource)),
   );
   if (outside.length > 0) {
-    throw forbidden("resources_not_allowed", `scope ${scope.id} does not cover ${outside.join(", ")}`, {
+    throw new LeashError("resources_not_allowed", `scope ${scope.id} does not cover ${outside.join(", ")}`, {
       refused: outside,
     });
   }
@@ -99,7 +99,7 @@ export function decideGrant(
   const environment = set.environments.get(scope.environment)!;
   const maxTtlMs = Math.min(scope.ttl.max, environment.max_ttl);
   if (ttlMs > maxTtlMs) {
-    throw forbidden(
+    throw new LeashError(
       "ttl_exceeds_max",
       `ttl ${request.ttl} is above the maximum of ${maxTtlMs / 1000}s for ${scope.id}`,
       {
@@ -198,16 +198,16 @@ async function mintSigned(
     refuseIfLocked(context, { agentId: grant.agentId, scopeId: grant.scope.id, env }),
     claimTask(context, grant.task.id, grant.agentId),
   ]);
-  if (taskRevoked) throw forbidden("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
+  if (taskRevoked)
+    throw new LeashError("task_revoked", `task ${grant.task.id} was revoked; start a new task`);
   if (!generation) {
     throw new LeashError(
       "store_not_initialized",
-      503,
       "the store has no generation: run leash init (or Redis lost its data)",
     );
   }
   const ring = context.keys.get(env);
-  if (!ring) throw new LeashError("no_signing_key", 503, `no signing key is loaded for environment ${env}`);
+  if (!ring) throw new LeashError("no_signing_key", `no signing key is loaded for environment ${env}`);
   const { token, claims } = mintTaskToken(ring, {
     issuer: context.issuer,
     env,
@@ -247,7 +247,7 @@ async function mintSigned(
 export async function claimTask(context: BrokerContext, task: string, agentId: string): Promise<void> {
   const owner = await context.store.claimTask(task, agentId, revocationTtlMs(context));
   if (owner !== agentId) {
-    throw conflict(
+    throw new LeashError(
       "task_owned_by_another_agent",
       `task ${task} belongs to another agent; start your own task`,
     );

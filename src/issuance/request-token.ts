@@ -2,7 +2,7 @@
 
 import { recordMintPending } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { badRequest } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
@@ -55,7 +55,7 @@ export async function issueTaskToken(
   const [{ agent, workload }, early] = await Promise.all([caller, startEarly(context, request)]);
   // People read intents in terminals, the console and the audit log: printable text only, refused rather than cleaned.
   if (!isPrintableText(request.task.intent)) {
-    throw badRequest(
+    throw new LeashError(
       "intent_not_printable",
       "the intent holds control, bidi or invisible characters (newlines included); send printable text only",
     );

@@ -12,7 +12,7 @@ import {
   toStoredKey,
 } from "./signing-key.ts";
 
-const keyDirError = (message: string) => new LeashError("key_directory_invalid", 500, message);
+const keyDirError = (message: string) => new LeashError("key_directory_invalid", message);
 
 async function readEnvironmentKeys(dir: string, env: string): Promise<SigningKey[]> {
   const envDir = join(dir, env);

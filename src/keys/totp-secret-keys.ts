@@ -17,9 +17,9 @@ const SEALED = /^v1\.(totp-\d{8}T\d{6}Z-[0-9a-f]{8})\.([A-Za-z0-9_-]{16})\.([A-Z
 /** HKDF's salt: keys made from one file for other purposes later stay apart from these. */
 const HKDF_SALT = "leash totp secrets";
 
-const keyDirError = (message: string) => new LeashError("key_directory_invalid", 500, message);
+const keyDirError = (message: string) => new LeashError("key_directory_invalid", message);
 /** A sealed secret leash cannot open: its key file is gone, or the record was edited. Fail closed. */
-const unopenable = (message: string) => new LeashError("totp_secret_unavailable", 503, message);
+const unopenable = (message: string) => new LeashError("totp_secret_unavailable", message);
 
 /** What opening a sealed secret gives: the secret, and whether it should be sealed again under the newest key. */
 export interface OpenedTotpSecret {

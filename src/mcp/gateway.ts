@@ -7,7 +7,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import type { Clock } from "../clock/clock.ts";
 import { LeashError } from "../errors/leash-error.ts";
-import { problem } from "../errors/problem.ts";
+import { answeredProblem } from "../errors/problem.ts";
 import { BrokerClient, BrokerUnavailableError } from "../proxy/broker-client.ts";
 import { bearerToken } from "../proxy/headers.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
@@ -53,7 +53,6 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
     if (upstream.transport.kind === "none") {
       throw new LeashError(
         "mcp_config_invalid",
-        1,
         `upstream ${upstream.name} has neither url nor command (only \`leash mcp stdio -- <command>\` can serve it)`,
       );
     }
@@ -385,7 +384,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendProblem(res: ServerResponse, status: number, code: string, detail: string, close = false): void {
-  const bytes = Buffer.from(JSON.stringify(problem(status, code, detail)));
+  const bytes = Buffer.from(JSON.stringify(answeredProblem(status, code, detail)));
   res.writeHead(status, {
     "content-type": "application/problem+json; charset=utf-8",
     "content-length": String(bytes.length),

@@ -30,7 +30,6 @@ export async function runStdioGateway(options: StdioGatewayOptions): Promise<voi
   if (!options.token) {
     throw new LeashError(
       "missing_token",
-      1,
       "set LEASH_TOKEN to the task token from `leash token`; the gateway did not start",
     );
   }
@@ -39,7 +38,6 @@ export async function runStdioGateway(options: StdioGatewayOptions): Promise<voi
   if (!upstream.environments.includes(grants.env)) {
     throw new LeashError(
       "wrong_environment",
-      1,
       `upstream ${upstream.name} serves ${upstream.environments.join(", ")} task tokens; LEASH_TOKEN is for ${grants.env}`,
     );
   }

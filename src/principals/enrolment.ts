@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { humanActor, recordPrincipalChange } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { conflict, forbidden } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
 import { generateTotpSecret, otpauthUri } from "./totp.ts";
@@ -44,19 +44,19 @@ export async function redeemEnrolment(
 ): Promise<{ secret: string; otpauthUri: string }> {
   const enrolment = human.enrolment;
   if (!enrolment || !matches(enrolment.tokenHash, token)) {
-    throw forbidden(
+    throw new LeashError(
       "invalid_enrolment_token",
       `this is not ${human.id}'s enrolment token, or it was already used; an admin can create a new human`,
     );
   }
   if (context.clock.now() >= enrolment.expiresAt) {
-    throw forbidden(
+    throw new LeashError(
       "enrolment_expired",
       `${human.id}'s enrolment token expired; an admin can create a new human`,
     );
   }
   if (!(await context.store.approvals.claimEnrolment(enrolment.tokenHash, ENROLMENT_TTL_MS))) {
-    throw conflict("enrolment_used", `${human.id}'s enrolment token was already redeemed`);
+    throw new LeashError("enrolment_used", `${human.id}'s enrolment token was already redeemed`);
   }
   const secret = generateTotpSecret();
   const { enrolment: _spent, ...rest } = human;

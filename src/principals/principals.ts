@@ -1,5 +1,5 @@
 // Creating, listing, disabling agents and humans and rotating their keys. Keys are returned once, never stored.
-import { conflict, notFound } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { Principal, Store } from "../store/store.ts";
 import type { PrincipalKind } from "../store/targets.ts";
 import { generateApiKey, hashApiKey } from "./api-key.ts";
@@ -24,7 +24,8 @@ export async function createPrincipal(
   input: NewPrincipal,
   nowMs: number,
 ): Promise<PrincipalWithKey> {
-  if (await store.getPrincipal(input.id)) throw conflict("principal_exists", `${input.id} already exists`);
+  if (await store.getPrincipal(input.id))
+    throw new LeashError("principal_exists", `${input.id} already exists`);
   const apiKey = generateApiKey(input.kind);
   const principal: Principal = {
     id: input.id,
@@ -43,7 +44,8 @@ export async function createPrincipal(
 
 async function existing(store: Store, kind: PrincipalKind, id: string): Promise<Principal> {
   const principal = await store.getPrincipal(id);
-  if (!principal || principal.kind !== kind) throw notFound(`${kind}_not_found`, `no ${kind} with id ${id}`);
+  if (!principal || principal.kind !== kind)
+    throw new LeashError(`${kind}_not_found`, `no ${kind} with id ${id}`);
   return principal;
 }
 

@@ -1,5 +1,5 @@
 // Roles of humans and what they permit.
-import { forbidden } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { Principal } from "../store/store.ts";
 
 /** `resource-server` is for services that introspect tokens; it can do nothing else. */
@@ -15,6 +15,6 @@ export function hasAnyRole(principal: Principal, roles: readonly string[]): bool
 /** Admins may do everything a role may; agents never hold roles. */
 export function requireRole(principal: Principal, roles: readonly string[]): void {
   if (!hasAnyRole(principal, roles)) {
-    throw forbidden("role_required", `this needs one of the roles: ${["admin", ...roles].join(", ")}`);
+    throw new LeashError("role_required", `this needs one of the roles: ${["admin", ...roles].join(", ")}`);
   }
 }

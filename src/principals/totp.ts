@@ -3,7 +3,7 @@
 import { authenticator } from "otplib";
 import { recordTotpEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import { forbidden, type LeashError, tooManyRequests } from "../errors/leash-error.ts";
+import { LeashError, tooManyRequests } from "../errors/leash-error.ts";
 import type { TotpAttemptLimit } from "../store/approvals.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
@@ -42,12 +42,12 @@ async function checkCode(
   code: string,
   nowMs: number,
 ): Promise<LeashError | null> {
-  if (!/^\d{6}$/.test(code)) return forbidden("totp_invalid", "the code must be six digits");
+  if (!/^\d{6}$/.test(code)) return new LeashError("totp_invalid", "the code must be six digits");
   const delta = authenticator.clone({ epoch: nowMs, step: STEP_SECONDS, window: 1 }).checkDelta(code, secret);
-  if (delta === null) return forbidden("totp_invalid", "the code is wrong or too old");
+  if (delta === null) return new LeashError("totp_invalid", "the code is wrong or too old");
   const step = Math.floor(nowMs / 1000 / STEP_SECONDS) + delta;
   if (!(await context.store.approvals.claimTotpStep(human.id, step, USED_STEP_TTL_MS))) {
-    return forbidden("totp_replayed", "this code was already used; wait for the next one");
+    return new LeashError("totp_replayed", "this code was already used; wait for the next one");
   }
   return null;
 }
@@ -91,7 +91,7 @@ export async function acceptTotp(
 ): Promise<Principal> {
   const totp = human.totp;
   if (!(totp?.sealed || totp?.secret) || ((options.requireConfirmed ?? true) && !totp?.confirmed)) {
-    throw forbidden(
+    throw new LeashError(
       "totp_not_enrolled",
       `${human.id} has no confirmed TOTP device; confirm enrolment with a first code`,
     );

@@ -1,5 +1,6 @@
 // What a proxied request asks leash to authorize, and why a request cannot be mapped at all.
 import type { ToolCallShown } from "../approvals/tool-call.ts";
+import { type ErrorCode, errorCatalogue } from "../errors/catalogue.ts";
 
 /** One action on one resource; a GraphQL document yields one per top-level field. */
 export interface ActionCall {
@@ -25,9 +26,15 @@ export interface MappingRefusal {
 
 export type CallMapping = { ok: true; calls: ActionCall[] } | ({ ok: false } & MappingRefusal);
 
+/** A request the proxy cannot map, answered with the status the catalogue gives its code. */
 export const refuseMapping = (
-  status: number,
-  code: string,
+  code: ErrorCode,
   detail: string,
   field?: string,
-): { ok: false } & MappingRefusal => ({ ok: false, status, code, detail, ...(field ? { field } : {}) });
+): { ok: false } & MappingRefusal => ({
+  ok: false,
+  status: errorCatalogue[code].status,
+  code,
+  detail,
+  ...(field ? { field } : {}),
+});

@@ -1,12 +1,12 @@
 // The proxy's client for the broker: authorize one action, and long-poll one approval. Any doubt is an error, never an allow.
 import { z } from "zod";
 import type { ToolCallShown } from "../approvals/tool-call.ts";
-import { LeashError } from "../errors/leash-error.ts";
+import { LeashError, PassedOnError } from "../errors/leash-error.ts";
 
 /** The broker is unreachable, slow or failing: the proxy answers 503 and forwards nothing. */
 export class BrokerUnavailableError extends LeashError {
   constructor(detail: string) {
-    super("broker_unavailable", 503, `leash cannot be asked right now (${detail}); nothing was forwarded`);
+    super("broker_unavailable", `leash cannot be asked right now (${detail}); nothing was forwarded`);
   }
 }
 
@@ -130,7 +130,7 @@ export class BrokerClient {
     if (status !== 200) {
       const problem = problemBody.safeParse(body);
       const code = (problem.success && problem.data.code) || "invalid_token";
-      throw new LeashError(code, status === 401 ? 401 : 403, `the task token is refused: ${code}`);
+      throw new PassedOnError(code, status === 401 ? 401 : 403, `the task token is refused: ${code}`);
     }
     const parsed = grantsAnswer.safeParse(body);
     if (!parsed.success) throw new BrokerUnavailableError("the grants lookup answered something unexpected");
@@ -196,5 +196,5 @@ function unexpectedStatus(what: string, status: number, body: unknown): LeashErr
   const problem = problemBody.safeParse(body);
   const code = (problem.success && problem.data.code) || "broker_refused";
   const detail = (problem.success && problem.data.detail) || `HTTP ${status}`;
-  return new LeashError(code, 403, `leash refused the ${what}: ${detail}`);
+  return new PassedOnError(code, 403, `leash refused the ${what}: ${detail}`);
 }

@@ -9,7 +9,7 @@ export interface CredentialEnvironment {
 
 export class CredentialError extends LeashError {
   constructor(upstream: string, message: string) {
-    super("credential_unavailable", 500, `upstream ${upstream}: credential: ${message}`);
+    super("credential_unavailable", `upstream ${upstream}: credential: ${message}`);
   }
 }
 
@@ -65,7 +65,6 @@ function vaultFromEnvironment(env: CredentialEnvironment): VaultCredentialsClien
   if (!endpoint || !token) {
     throw new LeashError(
       "credential_unavailable",
-      500,
       "a credential comes from Vault KV: set VAULT_ADDR and VAULT_TOKEN in the proxy's environment",
     );
   }

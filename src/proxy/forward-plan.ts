@@ -7,7 +7,7 @@ import type { GraphqlRule, RestRule, Upstream } from "./compile-config.ts";
 import { graphqlCalls } from "./graphql-calls.ts";
 import { bearerToken } from "./headers.ts";
 import { matchRule, restCall } from "./match-rule.ts";
-import type { Refusal, RefusalStyle } from "./refusal.ts";
+import { type Refusal, type RefusalStyle, refusal } from "./refusal.ts";
 import { requestHash } from "./request-hash.ts";
 import { type HeadPlan, planBody, planHead } from "./request-plan.ts";
 import { hasAmbiguousSegments } from "./rest-path.ts";
@@ -78,16 +78,17 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
   });
 
   if (!route) {
-    return refuse({ status: 404, code: "no_upstream", detail: `no upstream listens at ${fullPath}` });
+    return refuse(refusal({ code: "no_upstream", detail: `no upstream listens at ${fullPath}` }));
   }
   const { upstream } = route;
   const path = fullPath.slice(route.prefix.length) || "/";
   if (hasAmbiguousSegments(path)) {
-    return refuse({
-      status: 400,
-      code: "invalid_path",
-      detail: "the path has empty, '.' or '..' segments or encoded slashes",
-    });
+    return refuse(
+      refusal({
+        code: "invalid_path",
+        detail: "the path has empty, '.' or '..' segments or encoded slashes",
+      }),
+    );
   }
   const hasBody = announcesBody(headers);
   const head = planHead({ method, query, headers, hasBody });
@@ -98,31 +99,35 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
 
   const token = bearerToken(headers);
   if (!token) {
-    return refuse({
-      status: 401,
-      code: "missing_token",
-      detail: "send the task token from `leash token` as Authorization: Bearer <token>",
-      headers: { "www-authenticate": 'Bearer realm="leash"' },
-      extra,
-    });
+    return refuse(
+      refusal({
+        code: "missing_token",
+        detail: "send the task token from `leash token` as Authorization: Bearer <token>",
+        headers: { "www-authenticate": 'Bearer realm="leash"' },
+        extra,
+      }),
+    );
   }
   // The agent's own token goes nowhere but to leash: not in the URL, whatever the encoding.
   const ownToken = new CredentialScrubber([token]);
   if (ownToken.contains(url)) {
-    return refuse({
-      status: 400,
-      code: "task_token_in_request",
-      detail: "the task token is in the path or query; it goes only in Authorization and is never forwarded",
-      extra,
-    });
+    return refuse(
+      refusal({
+        code: "task_token_in_request",
+        detail:
+          "the task token is in the path or query; it goes only in Authorization and is never forwarded",
+        extra,
+      }),
+    );
   }
   if (match.kind === "none") {
-    return refuse({
-      status: 403,
-      code: "no_matching_rule",
-      detail: `no rule of upstream ${upstream.name} maps ${method} ${path} to an action; requests no rule matches are refused`,
-      extra,
-    });
+    return refuse(
+      refusal({
+        code: "no_matching_rule",
+        detail: `no rule of upstream ${upstream.name} maps ${method} ${path} to an action; requests no rule matches are refused`,
+        extra,
+      }),
+    );
   }
 
   const mapped =
@@ -143,12 +148,11 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
   const { calls } = mapping;
   if (body && ownToken.contains(body)) {
     return refuse(
-      {
-        status: 400,
+      refusal({
         code: "task_token_in_request",
         detail: "the task token is in the body; it goes only in Authorization and is never forwarded",
         extra,
-      },
+      }),
       calls,
     );
   }
@@ -188,22 +192,20 @@ function mapGraphqlRequest(
   if (request.method !== "POST") {
     return {
       kind: "refuse",
-      refusal: {
-        status: 405,
+      refusal: refusal({
         code: "method_not_allowed",
         detail: "GraphQL requests go through the proxy as POST with a JSON body",
         headers: { allow: "POST" },
-      },
+      }),
     };
   }
   if (!isJson(request.headers["content-type"])) {
     return {
       kind: "refuse",
-      refusal: {
-        status: 415,
+      refusal: refusal({
         code: "unsupported_media_type",
         detail: "expected Content-Type: application/json",
-      },
+      }),
     };
   }
   if (request.body === undefined) return { kind: "read_body" };
@@ -213,7 +215,7 @@ function mapGraphqlRequest(
   } catch {
     return {
       kind: "refuse",
-      refusal: { status: 400, code: "invalid_graphql_request", detail: "the body is not JSON" },
+      refusal: refusal({ code: "invalid_graphql_request", detail: "the body is not JSON" }),
     };
   }
   const mapping = graphqlCalls(rule, upstream.environment, parsed);

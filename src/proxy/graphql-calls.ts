@@ -38,18 +38,16 @@ export type GraphqlMapping =
 export function graphqlCalls(rule: GraphqlRule, environment: string, body: unknown): GraphqlMapping {
   if (Array.isArray(body)) {
     return refuseMapping(
-      400,
       "graphql_batch_not_supported",
       "batched GraphQL requests are not supported: send one",
     );
   }
   if (!body || typeof body !== "object") {
-    return refuseMapping(400, "invalid_graphql_request", 'expected a JSON object like {"query": "..."}');
+    return refuseMapping("invalid_graphql_request", 'expected a JSON object like {"query": "..."}');
   }
   const { query, variables, operationName } = body as Record<string, unknown>;
   if (typeof query !== "string" || query.trim() === "") {
     return refuseMapping(
-      400,
       "invalid_graphql_request",
       "expected a GraphQL document in `query` (persisted queries are not supported)",
     );
@@ -59,26 +57,21 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
     variables !== null &&
     (typeof variables !== "object" || Array.isArray(variables))
   ) {
-    return refuseMapping(400, "invalid_graphql_request", "expected `variables` to be a JSON object");
+    return refuseMapping("invalid_graphql_request", "expected `variables` to be a JSON object");
   }
   if (operationName !== undefined && operationName !== null && typeof operationName !== "string") {
-    return refuseMapping(400, "invalid_graphql_request", "expected `operationName` to be a string");
+    return refuseMapping("invalid_graphql_request", "expected `operationName` to be a string");
   }
 
   // graphql-js parses (and later code walks) recursively: a document nested thousands deep would overflow the stack.
   if (nestsDeeperThan(query, MAX_GRAPHQL_DEPTH)) {
     return refuseMapping(
-      400,
       "graphql_too_deep",
       `the document nests deeper than ${MAX_GRAPHQL_DEPTH} levels of {, [ or (`,
     );
   }
   if (valueDeeperThan(variables ?? null, MAX_GRAPHQL_DEPTH)) {
-    return refuseMapping(
-      400,
-      "graphql_too_deep",
-      `\`variables\` nest deeper than ${MAX_GRAPHQL_DEPTH} levels`,
-    );
+    return refuseMapping("graphql_too_deep", `\`variables\` nest deeper than ${MAX_GRAPHQL_DEPTH} levels`);
   }
 
   let document: DocumentNode;
@@ -86,7 +79,7 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
     document = parse(query, { noLocation: true, maxTokens: MAX_TOKENS });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
-    return refuseMapping(400, "unparseable_graphql", `the GraphQL document does not parse: ${error.message}`);
+    return refuseMapping("unparseable_graphql", `the GraphQL document does not parse: ${error.message}`);
   }
 
   const operations: OperationDefinitionNode[] = [];
@@ -94,18 +87,17 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
   for (const definition of document.definitions) {
     if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
     else if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    else
-      return refuseMapping(400, "unparseable_graphql", `${describeDefinition(definition)} is not executable`);
+    else return refuseMapping("unparseable_graphql", `${describeDefinition(definition)} is not executable`);
   }
   if (operations.length === 0) {
-    return refuseMapping(400, "unparseable_graphql", "the document has no query or mutation");
+    return refuseMapping("unparseable_graphql", "the document has no query or mutation");
   }
 
   const provided = (variables ?? {}) as Record<string, unknown>;
   const calls: ActionCall[] = [];
   for (const operation of operations) {
     if (operation.operation === "subscription") {
-      return refuseMapping(403, "subscription_not_supported", "GraphQL subscriptions are not proxied");
+      return refuseMapping("subscription_not_supported", "GraphQL subscriptions are not proxied");
     }
     const operationVariables = withDefaults(operation, provided);
     let fields: FieldNode[];
@@ -113,7 +105,7 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
       fields = rootFields(operation.selectionSet, fragments);
     } catch (error) {
       if (!(error instanceof FragmentError)) throw error;
-      return refuseMapping(400, error.code, error.message);
+      return refuseMapping(error.code, error.message);
     }
     for (const field of fields) {
       const label = field.alias ? `${field.alias.value}: ${field.name.value}` : field.name.value;
@@ -121,13 +113,11 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
       if (!mapping) {
         return operation.operation === "mutation"
           ? refuseMapping(
-              403,
               "unknown_mutation",
               `mutation ${field.name.value} is not mapped to an action; unknown mutations are refused`,
               label,
             )
           : refuseMapping(
-              403,
               "unknown_query",
               `query field ${field.name.value} is not mapped to an action and there is no default for queries`,
               label,
@@ -141,7 +131,6 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
       const rendered = renderTemplate(mapping.resource, { env: environment, args });
       if (!rendered.ok) {
         return refuseMapping(
-          400,
           "unresolvable_resource",
           `${field.name.value}: ${rendered.problem}, so the resource it acts on is unknown`,
           label,
@@ -149,11 +138,7 @@ export function graphqlCalls(rule: GraphqlRule, environment: string, body: unkno
       }
       calls.push({ action: mapping.action, resource: rendered.resource, field: label });
       if (calls.length > MAX_ROOT_FIELDS) {
-        return refuseMapping(
-          400,
-          "too_many_fields",
-          `at most ${MAX_ROOT_FIELDS} top-level fields per request`,
-        );
+        return refuseMapping("too_many_fields", `at most ${MAX_ROOT_FIELDS} top-level fields per request`);
       }
     }
   }
@@ -225,7 +210,7 @@ function literalValue(node: ValueNode, variables: Record<string, unknown>): unkn
 class FragmentError extends Error {
   constructor(
     message: string,
-    readonly code = "unparseable_graphql",
+    readonly code: "unparseable_graphql" | "too_many_fields" = "unparseable_graphql",
   ) {
     super(message);
   }

@@ -29,7 +29,6 @@ export function restCall(rule: RestRule, environment: string, params: Record<str
   const rendered = renderTemplate(rule.resource, { env: environment, params });
   if (!rendered.ok) {
     return refuseMapping(
-      400,
       "unresolvable_resource",
       `${rendered.problem}, so the resource it acts on is unknown`,
     );

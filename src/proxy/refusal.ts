@@ -1,6 +1,7 @@
 // What the agent gets when the proxy does not forward: problem+json, or a GraphQL `errors` body for GraphQL clients.
 import type { ServerResponse } from "node:http";
-import { problem } from "../errors/problem.ts";
+import { type ErrorCode, errorCatalogue } from "../errors/catalogue.ts";
+import { answeredProblem } from "../errors/problem.ts";
 import type { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 
 export interface Refusal {
@@ -11,6 +12,12 @@ export interface Refusal {
   extra?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
+
+/** A refusal the proxy makes itself, answered with the status the catalogue gives its code. */
+export const refusal = (fields: Omit<Refusal, "status" | "code"> & { code: ErrorCode }): Refusal => ({
+  status: errorCatalogue[fields.code].status,
+  ...fields,
+});
 
 /** "problem" for REST clients; "graphql" when the request went to a GraphQL endpoint. */
 export type RefusalStyle = "problem" | "graphql";
@@ -39,7 +46,10 @@ export function refusalBody(
   }
   return {
     contentType: "application/problem+json; charset=utf-8",
-    body: JSON.stringify({ ...problem(refusal.status, refusal.code, refusal.detail, extra), instance }),
+    body: JSON.stringify({
+      ...answeredProblem(refusal.status, refusal.code, refusal.detail, extra),
+      instance,
+    }),
   };
 }
 

@@ -7,7 +7,7 @@ import {
   overrideInBody,
   overrideInUrlencoded,
 } from "./method-override.ts";
-import type { Refusal } from "./refusal.ts";
+import { type Refusal, refusal } from "./refusal.ts";
 
 export interface RequestHead {
   method: string;
@@ -26,11 +26,11 @@ export type HeadPlan =
       inspectBody?: BodyKind;
     };
 
-const overrideRefused = (where: string): Refusal => ({
-  status: 400,
-  code: "method_override_refused",
-  detail: `${where} asks the upstream to run another method than the one sent; method overrides are refused`,
-});
+const overrideRefused = (where: string): Refusal =>
+  refusal({
+    code: "method_override_refused",
+    detail: `${where} asks the upstream to run another method than the one sent; method overrides are refused`,
+  });
 
 /** What the request line and headers alone decide. */
 export function planHead(head: RequestHead): HeadPlan {
@@ -45,11 +45,10 @@ export function planHead(head: RequestHead): HeadPlan {
   const encoding = (head.headers["content-encoding"] ?? "identity").trim().toLowerCase();
   if (encoding !== "identity" && encoding !== "") {
     return {
-      refuse: {
-        status: 415,
+      refuse: refusal({
         code: "unsupported_media_type",
         detail: `a ${kind ?? "request"} body with Content-Encoding ${encoding} cannot be checked for ${kind ? "method overrides or " : ""}the task token; send it unencoded`,
-      },
+      }),
     };
   }
   if (kind === undefined) return {};
@@ -60,11 +59,10 @@ export function planHead(head: RequestHead): HeadPlan {
 export function planBody(kind: BodyKind, contentType: string | undefined, body: Buffer): Refusal | undefined {
   const found = overrideInBody(kind, contentType, body);
   if (found.undecidable) {
-    return {
-      status: 400,
+    return refusal({
       code: "unreadable_body",
       detail: `${found.why}: the proxy cannot tell how the upstream would read it, so it is refused`,
-    };
+    });
   }
   return found.found ? overrideRefused(found.where) : undefined;
 }

@@ -13,7 +13,7 @@ import { BrokerClient, CallAbandonedError } from "./broker-client.ts";
 import type { ProxyConfig, Upstream } from "./compile-config.ts";
 import { type AgentRequest, announcesBody, planRequest, type Route } from "./forward-plan.ts";
 import { agentResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
-import { type Refusal, sendRefusal } from "./refusal.ts";
+import { type Refusal, refusal, sendRefusal } from "./refusal.ts";
 import { responseDecoding } from "./response-codings.ts";
 
 export interface ProxyDependencies {
@@ -132,11 +132,10 @@ function createServer(context: HandlerContext, routes: Route[], longestHoldMs: n
       if (!res.headersSent) {
         sendRefusal(
           res,
-          {
-            status: 500,
+          refusal({
             code: "internal_error",
             detail: "the proxy hit an unexpected error; nothing was forwarded",
-          },
+          }),
           "problem",
           {
             instance: pathOf(req.url),
@@ -275,11 +274,7 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const tooLarge = () =>
-      new LeashError(
-        "body_too_large",
-        413,
-        `the request body is larger than ${limit} bytes (max_body_bytes)`,
-      );
+      new LeashError("body_too_large", `the request body is larger than ${limit} bytes (max_body_bytes)`);
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > limit) return reject(tooLarge());
     const chunks: Buffer[] = [];
@@ -355,12 +350,13 @@ function forward(
     outgoing.once("error", (error) => {
       if (tokenInBody) return;
       if (!res.headersSent) {
-        options.refuse({
-          status: 502,
-          code: "upstream_unreachable",
-          detail: `upstream ${upstream.name} could not be reached or failed mid-request (${error.message})`,
-          extra: { upstream: upstream.name },
-        });
+        options.refuse(
+          refusal({
+            code: "upstream_unreachable",
+            detail: `upstream ${upstream.name} could not be reached or failed mid-request (${error.message})`,
+            extra: { upstream: upstream.name },
+          }),
+        );
       } else res.destroy();
       resolve(undefined);
     });
@@ -375,12 +371,13 @@ function forward(
       if (!decoding.ok) {
         // A coding the proxy cannot undo is a body it cannot check for the credential.
         answer.resume();
-        options.refuse({
-          status: 502,
-          code: "upstream_encoding_unsupported",
-          detail: `upstream ${upstream.name} answered with ${decoding.header === "content-encoding" ? "Content-Encoding" : "Transfer-Encoding"} ${decoding.coding}, which the proxy cannot scan`,
-          extra: { upstream: upstream.name },
-        });
+        options.refuse(
+          refusal({
+            code: "upstream_encoding_unsupported",
+            detail: `upstream ${upstream.name} answered with ${decoding.header === "content-encoding" ? "Content-Encoding" : "Transfer-Encoding"} ${decoding.coding}, which the proxy cannot scan`,
+            extra: { upstream: upstream.name },
+          }),
+        );
         resolve(undefined);
         return;
       }
@@ -414,20 +411,18 @@ function forward(
         if (!res.headersSent) {
           options.refuse(
             error instanceof StreamedBodyRefusal && error.why === "undecidable"
-              ? {
-                  status: 400,
+              ? refusal({
                   code: "body_not_searchable",
                   detail:
                     "the body holds a whitespace run too long to search for the task token as it streams",
                   extra: { upstream: upstream.name },
-                }
-              : {
-                  status: 400,
+                })
+              : refusal({
                   code: "task_token_in_request",
                   detail:
                     "the task token is in the body; it goes only in Authorization and is never forwarded",
                   extra: { upstream: upstream.name },
-                },
+                }),
           );
         } else res.destroy();
         resolve(undefined);

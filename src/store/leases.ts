@@ -1,7 +1,7 @@
 // The lease sub-store: Vault leases recorded against their task, token, agent, scope and environment, and the
 // durable queue that revokes them. Redis in production (redis/redis-leases.ts), memory in dev mode; both pass
 // test/store/leases.contract.ts.
-import { badRequest } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { RevocationTarget } from "./targets.ts";
 
 export interface LeaseRecord {
@@ -115,19 +115,19 @@ export const isAbsoluteTarget = (target: RevocationTarget): boolean =>
 
 /** Checks a lease before it is written: an id and finite times, in the environment its keys name. */
 export const checkLease = (lease: LeaseRecord): void => {
-  if (lease.leaseId.trim() === "") throw badRequest("invalid_lease", "a lease needs Vault's lease id");
+  if (lease.leaseId.trim() === "") throw new LeashError("invalid_lease", "a lease needs Vault's lease id");
   for (const [name, value] of Object.entries({
     issuedAtMs: lease.issuedAtMs,
     vaultExpiresAt: lease.vaultExpiresAt,
     expiresAt: lease.expiresAt,
   })) {
-    if (!Number.isFinite(value)) throw badRequest("invalid_lease", `a lease needs a finite ${name}`);
+    if (!Number.isFinite(value)) throw new LeashError("invalid_lease", `a lease needs a finite ${name}`);
   }
 };
 
 export const checkEnvironmentTarget = (env: string, target: RevocationTarget): void => {
   if (target.kind === "environment" && target.value !== env) {
-    throw badRequest(
+    throw new LeashError(
       "invalid_revocation",
       `leases of environment ${JSON.stringify(target.value)} are found in that environment, not ${JSON.stringify(env)}`,
     );

@@ -1,5 +1,5 @@
 // How Store records are written to and read back from string values, shared by the Redis and memory stores.
-import { badRequest } from "../errors/leash-error.ts";
+import { LeashError } from "../errors/leash-error.ts";
 import type { LiveTask, Lock, Principal, Revocation, TaskTokenRecord } from "./store.ts";
 
 const parseObject = (json: string, what: string): Record<string, unknown> => {
@@ -36,13 +36,13 @@ export const wholeMs = (ms: number): number => Math.max(1, Math.ceil(ms));
 export const revocationPlan = (revocation: Revocation): { atMs: number; ttlMs: number } => {
   const { target, env } = revocation;
   if (target.kind === "environment" && target.value !== env) {
-    throw badRequest(
+    throw new LeashError(
       "invalid_revocation",
       `an environment revocation for ${JSON.stringify(target.value)} must be written to that environment, not ${JSON.stringify(env)}`,
     );
   }
   if (!Number.isFinite(revocation.atMs) || !Number.isFinite(revocation.ttlMs)) {
-    throw badRequest("invalid_revocation", "a revocation needs a finite atMs and ttlMs");
+    throw new LeashError("invalid_revocation", "a revocation needs a finite atMs and ttlMs");
   }
   return { atMs: revocation.atMs, ttlMs: wholeMs(revocation.ttlMs) };
 };

@@ -27,7 +27,6 @@ export function signCompactJws(header: JwsProtectedHeader, payload: object, priv
   if (!fitsAlgorithm(header.alg, privateKey)) {
     throw new LeashError(
       "signing_key_mismatch",
-      500,
       `signing key ${header.kid} is not a private ${header.alg} key`,
     );
   }

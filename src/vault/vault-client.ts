@@ -113,8 +113,7 @@ export class VaultCredentialsClient {
     this.#clock = options.clock ?? systemClock;
     this.#transport = new VaultTransport(options);
     const auth = options.auth ?? (options.token ? { method: "token" as const, token: options.token } : null);
-    if (!auth)
-      throw new LeashError("vault_not_configured", 500, "a Vault client needs a token or a login method");
+    if (!auth) throw new LeashError("vault_not_configured", "a Vault client needs a token or a login method");
     this.tokens = new VaultTokenKeeper(auth, this.#transport, {
       ...options.tokenOptions,
       clock: this.#clock,
@@ -159,7 +158,6 @@ export class VaultCredentialsClient {
     if (!credentials.success || envelope.lease_id === "") {
       throw new LeashError(
         "vault_bad_response",
-        502,
         `Vault's answer for ${operation.path} has no username, password and lease; is it a dynamic credentials path?`,
       );
     }
@@ -265,7 +263,7 @@ export class VaultCredentialsClient {
     const read = parse(kvRead, body, operation);
     if (read.data.data === null) {
       // A deleted (soft-deleted) version answers with data: null.
-      throw new LeashError("vault_bad_path", 502, `Vault has no current data at ${operation.path}`);
+      throw new LeashError("vault_bad_path", `Vault has no current data at ${operation.path}`);
     }
     return { data: read.data.data, version: read.data.metadata?.version ?? null };
   }
@@ -297,7 +295,6 @@ function checkPath(path: string): string {
   ) {
     throw new LeashError(
       "vault_bad_path",
-      502,
       `"${path}" is not a Vault path leash will call (segments of letters, digits, _ . @ -)`,
     );
   }
@@ -305,13 +302,13 @@ function checkPath(path: string): string {
 }
 
 function requireLeaseId(leaseId: string): string {
-  if (leaseId.trim() === "") throw new LeashError("vault_bad_path", 502, "a Vault lease id is required");
+  if (leaseId.trim() === "") throw new LeashError("vault_bad_path", "a Vault lease id is required");
   return leaseId;
 }
 
 function requirePositive(ms: number, name: string): number {
   if (!Number.isFinite(ms) || ms <= 0) {
-    throw new LeashError("invalid_ttl", 400, `${name} must be a positive number of milliseconds, got ${ms}`);
+    throw new LeashError("invalid_ttl", `${name} must be a positive number of milliseconds, got ${ms}`);
   }
   return ms;
 }
@@ -321,7 +318,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, operation: VaultOperation
   if (!parsed.success) {
     throw new LeashError(
       "vault_bad_response",
-      502,
       `Vault's answer while ${operation.action} ${operation.path} is not what the Vault API documents`,
     );
   }

@@ -96,7 +96,6 @@ function readPem(file: string, setting: string): string {
   } catch (error) {
     throw new LeashError(
       "vault_tls_config",
-      500,
       `${setting}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
     );
   }
@@ -109,7 +108,6 @@ function readPemDirectory(directory: string): string[] {
   } catch (error) {
     throw new LeashError(
       "vault_tls_config",
-      500,
       `VAULT_CAPATH: cannot read the directory ${directory} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
     );
   }
@@ -119,7 +117,7 @@ function readPemDirectory(directory: string): string[] {
     .map((path) => readPem(path, "VAULT_CAPATH"))
     .filter((text) => text.includes("-----BEGIN CERTIFICATE-----"));
   if (pems.length === 0) {
-    throw new LeashError("vault_tls_config", 500, `VAULT_CAPATH: no PEM certificate in ${directory}`);
+    throw new LeashError("vault_tls_config", `VAULT_CAPATH: no PEM certificate in ${directory}`);
   }
   return pems;
 }

@@ -52,7 +52,6 @@ export function vaultErrorToLeashError(
     if (code !== undefined && isTlsFailure(code)) {
       return new LeashError(
         "vault_tls_error",
-        502,
         `TLS with Vault failed (${code}) while ${what}; check VAULT_CACERT or VAULT_CAPATH, VAULT_TLS_SERVER_NAME and the client certificate`,
         { vault_tls_error: code },
       );
@@ -60,12 +59,11 @@ export function vaultErrorToLeashError(
     if (code !== undefined && UNREACHABLE_CODES.has(code)) {
       return new LeashError(
         "vault_unavailable",
-        503,
         `Vault is unavailable (${code}) while ${what}; leash refuses until it is back`,
         { vault_transport_error: code },
       );
     }
-    return new LeashError("vault_error", 502, `Vault request failed while ${what}`, {});
+    return new LeashError("vault_error", `Vault request failed while ${what}`, {});
   }
   const reasons = vaultMessages(error, secrets);
   const said = reasons.length > 0 ? `: ${reasons.join("; ")}` : "";
@@ -73,7 +71,6 @@ export function vaultErrorToLeashError(
   if (status === 401 || status === 403) {
     return new LeashError(
       "vault_permission_denied",
-      502,
       `Vault denied leash's token while ${what}${said}; check the policies of leash's Vault token`,
       extra,
     );
@@ -83,7 +80,6 @@ export function vaultErrorToLeashError(
     // Vault answers a revocation whose engine call failed (the database's revocation statements) with 400.
     return new LeashError(
       "vault_revocation_failed",
-      502,
       `Vault could not revoke ${operation.path}${said}; check the role's revocation_statements and that Vault can reach the database with its connection's user`,
       extra,
     );
@@ -91,7 +87,6 @@ export function vaultErrorToLeashError(
   if (status === 400 || status === 404 || status === 405) {
     return new LeashError(
       "vault_bad_path",
-      502,
       `Vault rejected ${operation.path} (HTTP ${status})${said || ": nothing there"}; check the path or role the scope names`,
       extra,
     );
@@ -99,7 +94,6 @@ export function vaultErrorToLeashError(
   if (status === 500 && /is not an allowed role/.test(text)) {
     return new LeashError(
       "vault_role_not_allowed",
-      502,
       `Vault's database connection does not allow the role read at ${operation.path}${said}; add the role to the connection's allowed_roles (database/config/<connection>)`,
       extra,
     );
@@ -110,7 +104,6 @@ export function vaultErrorToLeashError(
     if (/\bsealed\b/i.test(text)) {
       return new LeashError(
         "vault_sealed",
-        503,
         `Vault is sealed while ${what}${said}; unseal it and retry`,
         extra,
       );
@@ -118,14 +111,12 @@ export function vaultErrorToLeashError(
     if (/no active Vault instance|node is not active|standby/i.test(text)) {
       return new LeashError(
         "vault_standby",
-        503,
         `Vault has no active node to serve ${what}${said}; check the cluster's leader election and that VAULT_ADDR reaches an active node or a standby that forwards`,
         extra,
       );
     }
     return new LeashError(
       "vault_unavailable",
-      503,
       `Vault cannot serve requests (HTTP 503) while ${what}${said}`,
       extra,
     );
@@ -133,12 +124,11 @@ export function vaultErrorToLeashError(
   if (status === 429 || status === 501) {
     return new LeashError(
       "vault_unavailable",
-      503,
       `Vault cannot serve requests (HTTP ${status}) while ${what}${said}`,
       extra,
     );
   }
-  return new LeashError("vault_error", 502, `Vault failed (HTTP ${status}) while ${what}${said}`, extra);
+  return new LeashError("vault_error", `Vault failed (HTTP ${status}) while ${what}${said}`, extra);
 }
 
 /** Node's certificate verification codes (OpenSSL's names) and its TLS and SSL error codes. */

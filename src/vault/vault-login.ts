@@ -79,7 +79,6 @@ export async function loginToVault(
       const said = (failure.extra.vault_errors as string[] | undefined)?.join("; ") || "refused";
       throw new LeashError(
         "vault_login_failed",
-        503,
         `Vault refused leash's ${auth.method} login at ${operation.path}: ${said}; check ${LOGIN_SETTINGS[auth.method]} and VAULT_AUTH_MOUNT`,
         failure.extra,
       );
@@ -91,7 +90,7 @@ export async function loginToVault(
   }
   const parsed = loginAnswer.safeParse(body);
   if (!parsed.success) {
-    throw new LeashError("vault_bad_response", 502, `Vault's answer to ${operation.path} has no token`);
+    throw new LeashError("vault_bad_response", `Vault's answer to ${operation.path} has no token`);
   }
   const { client_token, lease_duration, renewable, policies } = parsed.data.auth;
   return {
@@ -109,11 +108,10 @@ async function readCredentialFile(file: string, setting: string): Promise<string
   } catch (error) {
     throw new LeashError(
       "vault_login_failed",
-      503,
       `${setting}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
     );
   }
   const value = text.trim();
-  if (value === "") throw new LeashError("vault_login_failed", 503, `${setting}: ${file} is empty`);
+  if (value === "") throw new LeashError("vault_login_failed", `${setting}: ${file} is empty`);
   return value;
 }

@@ -282,7 +282,6 @@ export class VaultTokenKeeper {
     const end = current.hardEnd ?? current.expiresAt ?? 0;
     throw new LeashError(
       "vault_token_too_short",
-      503,
       `leash's Vault token ends at ${new Date(end).toISOString()}, before these credentials would (${new Date(untilMs).toISOString()}), and Vault revokes a token's leases with it; ${
         this.#auth.method === "token"
           ? "give leash a token with a longer max ttl, or let it log in (VAULT_AUTH_METHOD)"
@@ -339,7 +338,7 @@ export class VaultTokenKeeper {
     if (!parsed.success) {
       this.#observer?.renewal("failed");
       entry.renewAt = now + this.#retryMs;
-      throw new LeashError("vault_bad_response", 502, "Vault's answer to renew-self has no lease duration");
+      throw new LeashError("vault_bad_response", "Vault's answer to renew-self has no lease duration");
     }
     const received = this.#clock.now();
     const grantedMs = parsed.data.auth.lease_duration * 1000;
@@ -378,7 +377,7 @@ export class VaultTokenKeeper {
       this.#loginFailure =
         error instanceof LeashError
           ? error
-          : new LeashError("vault_login_failed", 503, "leash cannot log in to Vault");
+          : new LeashError("vault_login_failed", "leash cannot log in to Vault");
       this.#problem = `leash cannot log in to Vault (${auth.method} at auth/${auth.mount}): ${(error as Error).message}`;
       this.#logger?.error({ err: (error as Error).message, method: auth.method }, "Vault login failed");
       throw error;
@@ -419,7 +418,7 @@ export class VaultTokenKeeper {
     }
     const parsed = lookupAnswer.safeParse(body);
     if (!parsed.success) {
-      throw new LeashError("vault_bad_response", 502, "Vault's answer to lookup-self is not a token");
+      throw new LeashError("vault_bad_response", "Vault's answer to lookup-self is not a token");
     }
     const { ttl, creation_ttl, renewable, explicit_max_ttl, creation_time } = parsed.data.data;
     const now = this.#clock.now();
@@ -463,7 +462,7 @@ export class VaultTokenKeeper {
       this.#auth.method === "token"
         ? "give leash a valid VAULT_TOKEN and restart it, or let it log in (VAULT_AUTH_METHOD)"
         : "leash is logging in again; retry shortly";
-    return new LeashError("vault_token_invalid", 503, `${this.#problemText()}; ${next}`, {
+    return new LeashError("vault_token_invalid", `${this.#problemText()}; ${next}`, {
       vault_auth_method: this.#auth.method,
     });
   }

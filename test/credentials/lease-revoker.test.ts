@@ -15,7 +15,7 @@ class FakeVault {
   calls = 0;
   async revokeLease(leaseId: string): Promise<void> {
     this.calls++;
-    if (this.down) throw new LeashError("vault_unavailable", 503, "Vault is unavailable (ECONNREFUSED)");
+    if (this.down) throw new LeashError("vault_unavailable", "Vault is unavailable (ECONNREFUSED)");
     this.revoked.push(leaseId);
   }
 }

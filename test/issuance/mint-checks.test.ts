@@ -2,7 +2,7 @@
 // every refusal still holds on the very next request, on both stores.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { LeashError, StoreUnavailableError, unauthorized } from "../../src/errors/leash-error.ts";
+import { LeashError, StoreUnavailableError } from "../../src/errors/leash-error.ts";
 import { decideGrant, mintGranted } from "../../src/issuance/issue-task-token.ts";
 import { issueTaskToken } from "../../src/issuance/request-token.ts";
 import { api, startTestBroker, type TestBroker } from "../helpers/broker.ts";
@@ -99,7 +99,7 @@ describe.each(["memory", "redis"] as const)("mint checks on the %s store", (back
       .mockRejectedValueOnce(new StoreUnavailableError(new Error("down")));
     try {
       const agent = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(unauthorized("invalid_api_key", "nope")), 20),
+        setTimeout(() => reject(new LeashError("invalid_api_key", "nope")), 20),
       );
       const request = { scope: "staging-fix", task: { intent: "x" } };
       expect(await codeOf(issueTaskToken(context, agent, request))).toBe("store_unavailable");

@@ -106,7 +106,7 @@ describe("vaultErrorToLeashError", () => {
   });
 
   it("passes a LeashError through", () => {
-    const original = new LeashError("vault_bad_response", 502, "odd answer");
+    const original = new LeashError("vault_bad_response", "odd answer");
     expect(vaultErrorToLeashError(original, operation)).toBe(original);
   });
 });

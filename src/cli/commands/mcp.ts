@@ -28,7 +28,7 @@ export function registerMcpCommands(program: Command): void {
     .option("--log-level <level>", "pino log level", "info")
     .enablePositionalOptions()
     .action(async (options: { config?: string; json?: boolean; logLevel: string }) => {
-      if (!options.config) throw new LeashError("config_invalid", 1, "--config <file> is required");
+      if (!options.config) throw new LeashError("config_invalid", "--config <file> is required");
       const brokerUrl = requireBrokerUrl();
       const config = await loadConfig(options.config);
       const credentials = await resolveCredentials(config.upstreams, process.env);
@@ -75,7 +75,6 @@ export function registerMcpCommands(program: Command): void {
       if (!upstream) {
         throw new LeashError(
           "config_invalid",
-          1,
           options.upstream
             ? `no upstream named ${options.upstream} in ${options.config}`
             : `${options.config} has several upstreams: name one with --upstream`,
@@ -84,7 +83,6 @@ export function registerMcpCommands(program: Command): void {
       if (command.length === 0 && upstream.transport.kind === "none") {
         throw new LeashError(
           "config_invalid",
-          1,
           `name the server to spawn after --, e.g. leash mcp stdio --config ${options.config} -- node server.js`,
         );
       }
@@ -148,7 +146,7 @@ async function lintMcpCommand(file: string, dir: string) {
 function requireBrokerUrl(): string {
   const brokerUrl = process.env.LEASH_URL;
   if (!brokerUrl || !URL.canParse(brokerUrl)) {
-    throw new LeashError("config_invalid", 1, "LEASH_URL: required, expected the broker's URL");
+    throw new LeashError("config_invalid", "LEASH_URL: required, expected the broker's URL");
   }
   return brokerUrl;
 }
@@ -159,7 +157,6 @@ async function loadConfig(file: string): Promise<McpConfig> {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     throw new LeashError(
       "mcp_config_invalid",
-      1,
       `${file}: ${loaded.problems.length} problem(s), the gateway did not start`,
     );
   }

@@ -28,14 +28,13 @@ export function registerProxyCommand(program: Command): void {
     .action(async (options: ProxyOptions) => {
       const brokerUrl = process.env.LEASH_URL;
       if (!brokerUrl || !URL.canParse(brokerUrl)) {
-        throw new LeashError("config_invalid", 1, "LEASH_URL: required, expected the broker's URL");
+        throw new LeashError("config_invalid", "LEASH_URL: required, expected the broker's URL");
       }
       const loaded = await loadProxyConfig(options.config);
       if (!loaded.ok) {
         for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
         throw new LeashError(
           "proxy_config_invalid",
-          1,
           `${options.config}: ${loaded.problems.length} problem(s), the proxy did not start`,
         );
       }

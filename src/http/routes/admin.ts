@@ -26,7 +26,6 @@ export const adminRoutes =
         if (!result.ok) {
           throw new LeashError(
             "scopes_invalid",
-            422,
             `reload refused; still running ${context.scopes.current().hash}`,
             {
               problems: result.problems.map(formatProblem),

@@ -21,7 +21,7 @@ import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
 import { agentActor, humanActor } from "../../audit/audit-trail.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
 import { introspect } from "../../enforce/introspect.ts";
-import { forbidden, unauthorized } from "../../errors/leash-error.ts";
+import { LeashError } from "../../errors/leash-error.ts";
 import { collectIssuance } from "../../issuance/issuance-approval.ts";
 import { authenticateApiKey } from "../../principals/authenticate.ts";
 import { hasAnyRole } from "../../principals/roles.ts";
@@ -80,7 +80,7 @@ const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(MAX_WAIT_S
 function bearer(header: string | undefined): string {
   const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match)
-    throw unauthorized("missing_credentials", "send an API key or the task token as Authorization: Bearer");
+    throw new LeashError("missing_credentials", "send an API key or the task token as Authorization: Bearer");
   return match[1]!;
 }
 
@@ -102,7 +102,7 @@ async function approvalReader(context: BrokerContext, credential: string): Promi
         actor: agentActor(principal.id),
         mayRead(approval) {
           if (approval.agent !== principal.id)
-            throw forbidden("not_your_approval", "this approval belongs to another agent");
+            throw new LeashError("not_your_approval", "this approval belongs to another agent");
         },
       };
     }
@@ -113,20 +113,20 @@ async function approvalReader(context: BrokerContext, credential: string): Promi
         // Security and admins read every approval; an approver only those of their own groups.
         if (hasAnyRole(principal, ["security"])) return;
         if (!approverGroups(principal).some((group) => approval.rule.approvers.includes(group)))
-          throw forbidden("not_your_approval", "this approval is for another approver group");
+          throw new LeashError("not_your_approval", "this approval is for another approver group");
       },
     };
   }
   // Introspection, not only the signature: a revoked, stale or expired token reads nothing.
   const token = await introspect(context, credential);
   if (!token.active)
-    throw unauthorized("invalid_token", "the task token is not valid (revoked, expired or forged)");
+    throw new LeashError("invalid_token", "the task token is not valid (revoked, expired or forged)");
   return {
     kind: "token",
     actor: agentActor(token.client_id),
     mayRead(approval) {
       if (approval.kind !== "call" || token.jti !== approval.jti)
-        throw forbidden("not_your_approval", "this approval is for another token");
+        throw new LeashError("not_your_approval", "this approval is for another token");
     },
   };
 }
@@ -217,7 +217,10 @@ export const approvalRoutes =
       async (request) => {
         const reader = await approvalReader(context, bearer(request.headers.authorization));
         if (reader.kind === "human") {
-          throw forbidden("agent_credential_required", "an approver denies; only the asking agent withdraws");
+          throw new LeashError(
+            "agent_credential_required",
+            "an approver denies; only the asking agent withdraws",
+          );
         }
         reader.mayRead(await loadApproval(context, request.params.id));
         const withdrawn = await withdrawApproval(
@@ -243,7 +246,7 @@ export const approvalRoutes =
       async (request, reply) => {
         const token = await introspect(context, bearer(request.headers.authorization));
         if (!token.active)
-          throw unauthorized("invalid_token", "the task token is not valid (revoked, expired or forged)");
+          throw new LeashError("invalid_token", "the task token is not valid (revoked, expired or forged)");
         const opened = await requestCommandApproval(context, token, request.body.command);
         return reply.code(201).send({ approval_id: opened.approvalId, reason: opened.reason });
       },
@@ -330,7 +333,7 @@ export const approvalRoutes =
         const { agent, workload } = await requireRequestCaller(context, request, request.params.id);
         const approval = await loadApproval(context, request.params.id);
         if (approval.kind !== "issue" || approval.agent !== agent.id) {
-          throw forbidden("not_your_request", "this request belongs to another agent");
+          throw new LeashError("not_your_request", "this request belongs to another agent");
         }
         await waitForDecision(context, approval.id, request.query.wait * 1000);
         const state = await collectIssuance(context, agent, approval.id, { requestId: request.id }, workload);

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { queryAudit } from "../../audit/query.ts";
 import { querySeals } from "../../audit/query-seals.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
-import { badRequest } from "../../errors/leash-error.ts";
+import { LeashError } from "../../errors/leash-error.ts";
 import { requireHuman } from "../auth.ts";
 
 const text = z.string().min(1).max(256);
@@ -69,9 +69,9 @@ export const auditRoutes =
         await requireHuman(context, request, ["security"]);
         const { order, limit, cursor, from, to, ...filters } = request.query;
         if (from !== undefined && to !== undefined && from > to)
-          throw badRequest("invalid_request", "from is after to");
+          throw new LeashError("invalid_request", "from is after to");
         if (filters.environment && /[{}]/.test(filters.environment))
-          throw badRequest("invalid_request", "environment: not an environment name");
+          throw new LeashError("invalid_request", "environment: not an environment name");
         return queryAudit(
           context.store.audit,
           { ...filters, fromMs: from, toMs: to },

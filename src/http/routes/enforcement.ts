@@ -11,7 +11,7 @@ import { lockBody, lockTarget } from "../../enforce/locks.ts";
 import { recordGatewayRefusal } from "../../enforce/record-refusal.ts";
 import { revoke } from "../../enforce/revoke.ts";
 import { verifyBrokerToken } from "../../enforce/verify-broker-token.ts";
-import { unauthorized } from "../../errors/leash-error.ts";
+import { LeashError, PassedOnError } from "../../errors/leash-error.ts";
 import { claimTask } from "../../issuance/issue-task-token.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";
 import { parseDuration } from "../../scopes/duration.ts";
@@ -168,11 +168,11 @@ export const enforcementRoutes =
       },
       async (request) => {
         const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
-        if (!presented) throw unauthorized("missing_token", "send the task token as Authorization: Bearer");
-        if (presented.length > TOKEN_MAX) throw unauthorized("invalid_token", "the task token is too long");
+        if (!presented) throw new LeashError("missing_token", "send the task token as Authorization: Bearer");
+        if (presented.length > TOKEN_MAX) throw new LeashError("invalid_token", "the task token is too long");
         const grants = await tokenGrants(context, presented);
         if (!grants.active)
-          throw unauthorized(grants.reason, `the task token is not usable (${grants.reason})`);
+          throw new PassedOnError(grants.reason, 401, `the task token is not usable (${grants.reason})`);
         return grants;
       },
     );
@@ -193,9 +193,9 @@ export const enforcementRoutes =
       async (request) => {
         const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
         if (!presented)
-          throw unauthorized("missing_credentials", "send the task token as Authorization: Bearer");
+          throw new LeashError("missing_credentials", "send the task token as Authorization: Bearer");
         const claims = await verifyBrokerToken(context, presented).catch(() => {
-          throw unauthorized("invalid_token", "the task token does not verify");
+          throw new LeashError("invalid_token", "the task token does not verify");
         });
         // Only a live token of the caller's own task ends it: not a revoked or stale one, not one for a task id
         // another agent owns.

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { BrokerContext } from "../../context/broker-context.ts";
-import { notFound } from "../../errors/leash-error.ts";
+import { LeashError } from "../../errors/leash-error.ts";
 
 export const jwksRoutes =
   (context: BrokerContext): FastifyPluginAsyncZod =>
@@ -20,7 +20,7 @@ export const jwksRoutes =
       },
       async (request, reply) => {
         const ring = context.keys.get(request.params.env);
-        if (!ring) throw notFound("unknown_environment", `no environment named ${request.params.env}`);
+        if (!ring) throw new LeashError("unknown_environment", `no environment named ${request.params.env}`);
         return reply.header("cache-control", "public, max-age=300").send(ring.jwks(context.clock.now()));
       },
     );

@@ -1,7 +1,7 @@
 // Every Redis key name of the Store, in one place (docs/redis-keys.md describes the layout). Keys a script touches
 // together share a hash tag, so the script touches one Redis Cluster slot; test/store/hash-slots.test.ts checks it.
 import { createHash } from "node:crypto";
-import { badRequest } from "../../errors/leash-error.ts";
+import { LeashError } from "../../errors/leash-error.ts";
 import { type LeaseRecord, leaseTargets } from "../leases.ts";
 import type { LockTarget, PrincipalKind, RevocationTarget } from "../targets.ts";
 
@@ -12,7 +12,7 @@ const fitsEnvTag = (env: string): boolean => env.length > 0 && !/[{}]/.test(env)
 
 const envTag = (env: string): string => {
   if (!fitsEnvTag(env)) {
-    throw badRequest(
+    throw new LeashError(
       "invalid_environment",
       `environment name ${JSON.stringify(env)} cannot be used in a store key`,
     );
@@ -104,7 +104,8 @@ export const leaseIndexKeys = (lease: LeaseRecord): string[] =>
 const auditTag = (chain: string): string => {
   if (chain === "global") return "leash:{audit}";
   const env = chain.startsWith("env:") ? chain.slice(4) : "";
-  if (!fitsEnvTag(env)) throw badRequest("invalid_chain", `no audit chain named ${JSON.stringify(chain)}`);
+  if (!fitsEnvTag(env))
+    throw new LeashError("invalid_chain", `no audit chain named ${JSON.stringify(chain)}`);
   return `${envTag(env)}:audit`;
 };
 
