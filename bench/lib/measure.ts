@@ -1,6 +1,6 @@
 // The measuring loops: HTTP scenarios per concurrency level, the Redis reference, and the scaling run.
 import { Redis } from "ioredis";
-import { ENFORCE_BATCH_LUA, enforcementArgument } from "../../src/store/redis/enforce-script.ts";
+import { ENFORCE_BATCH_LUA, enforcementArgument } from "../../src/store/redis/scripts/enforce-script.ts";
 import { measureCpu } from "./cpu-time.ts";
 import type { LoadGenerator } from "./load-generator.ts";
 import type { LoadResult, LoadSpec } from "./load-protocol.ts";

@@ -16,9 +16,8 @@ import {
   GENESIS_HASH,
 } from "../../src/store/audit-record.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
-import { AUDIT_LUA_FUNCTIONS } from "../../src/store/redis/audit-scripts.ts";
-import { auditRecordPayload } from "../../src/store/redis/redis-audit.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
+import { AUDIT_LUA_FUNCTIONS, auditRecordPayload } from "../../src/store/redis/scripts/audit-scripts.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
 
 let server: RedisServer;

@@ -283,7 +283,7 @@ export class MemoryStore implements Store {
 
   private async decide(check: EnforcementCheck): Promise<{ outcome: EnforcementOutcome; atMs: number }> {
     this.assertOpen();
-    // Mirrors the Lua script in redis/enforce-script.ts step by step; everything below runs without awaiting, so it
+    // Mirrors the Lua script in redis/scripts/enforce-script.ts step by step; everything below runs without awaiting, so it
     // is atomic with respect to other callers of this store.
     const refuse = (reason: string) => ({ outcome: { allow: false, reason }, atMs: check.nowMs });
     const { env } = check;

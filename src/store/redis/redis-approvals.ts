@@ -12,89 +12,7 @@ import { failClosed } from "./fail-closed.ts";
 import { approvalKeys } from "./keys.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
-import { DELETE_IF_VALUE_LUA } from "./scripts.ts";
-
-/**
- * KEYS: approval, pending index, the agent's pending, the task's pending. ARGV: expected version, new JSON, new
- * status, id. Keeps the record's TTL.
- */
-const REPLACE_IF_VERSION_LUA = `
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-if cjson.decode(current).version ~= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
-if ARGV[3] ~= 'pending' then
-  redis.call('ZREM', KEYS[2], ARGV[4])
-  redis.call('ZREM', KEYS[3], ARGV[4])
-  redis.call('ZREM', KEYS[4], ARGV[4])
-end
-return 1
-`;
-
-/**
- * KEYS: approval, pending index, the agent's pending, the task's pending. ARGV: JSON, record ttl ms, createdAt,
- * id, expiresAt, now, per-task limit, per-agent limit (0: none). Returns {1} when created, {-1} when the id exists,
- * {0, 'task'|'agent', pending, ms until the oldest of them expires} when a limit is full.
- */
-const CREATE_WITHIN_LIMIT_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {-1} end
-local now = tonumber(ARGV[6])
-local limits = {{KEYS[4], tonumber(ARGV[7]), 'task'}, {KEYS[3], tonumber(ARGV[8]), 'agent'}}
-for _, limit in ipairs(limits) do
-  redis.call('ZREMRANGEBYSCORE', limit[1], '-inf', now)
-  local pending = redis.call('ZCARD', limit[1])
-  if limit[2] > 0 and pending >= limit[2] then
-    local oldest = redis.call('ZRANGE', limit[1], 0, 0, 'WITHSCORES')
-    return {0, limit[3], pending, math.max(1, tonumber(oldest[2]) - now)}
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-for _, key in ipairs({KEYS[3], KEYS[4]}) do
-  redis.call('ZADD', key, ARGV[5], ARGV[4])
-  if redis.call('PTTL', key) < tonumber(ARGV[2]) then redis.call('PEXPIRE', key, ARGV[2]) end
-end
-return {1}
-`;
-
-/** KEYS: attempts, lock. ARGV: max failures, window ms. Returns {1, 0} when charged, {0, ms left} when refused. */
-const BEGIN_TOTP_ATTEMPT_LUA = `
-local lock = redis.call('PTTL', KEYS[2])
-if lock > 0 then return {0, lock} end
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n >= tonumber(ARGV[1]) then
-  local left = redis.call('PTTL', KEYS[1])
-  if left < 1 then left = tonumber(ARGV[2]) end
-  return {0, left}
-end
-n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return {1, 0}
-`;
-
-/**
- * KEYS: attempts, lock. ARGV: outcome (accepted|failed), max failures, window ms.
- * Returns {failures, locked, locked now, ms left}.
- */
-const END_TOTP_ATTEMPT_LUA = `
-local lock = redis.call('PTTL', KEYS[2])
-if lock > 0 then return {0, 1, 0, lock} end
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if ARGV[1] == 'accepted' then
-  if n > 0 then n = redis.call('DECR', KEYS[1]) end
-  return {n, 0, 0, 0}
-end
-if n == 0 then
-  n = redis.call('INCR', KEYS[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-end
-if n >= tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  redis.call('DEL', KEYS[1])
-  return {n, 1, 1, tonumber(ARGV[3])}
-end
-return {n, 0, 0, 0}
-`;
+import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
 
 /** The record, the pending index, and the agent's and the task's pending sets: one slot (`{approvals}`). */
 const approvalIndexKeys = (approval: Approval) => [
@@ -107,17 +25,19 @@ const approvalIndexKeys = (approval: Approval) => [
 const ms = (value: number) => Math.max(1, Math.ceil(value));
 
 export class RedisApprovals implements ApprovalStore {
+  private readonly commands: LeashScripts;
+
   /** Decisions (replace) and used TOTP steps are WAITed for when `replicationWait` asks for replicas. */
   constructor(
     private readonly client: RedisClient,
     private readonly replicationWait: ReplicationWait = NO_REPLICATION_WAIT,
-  ) {}
+  ) {
+    this.commands = defineScripts(client);
+  }
 
   create(approval: Approval, ttlMs: number, limit?: PendingApprovalLimit): Promise<PendingApprovalCreation> {
     return failClosed(async () => {
-      const [created, full, pending, retryAfterMs] = (await this.client.eval(
-        CREATE_WITHIN_LIMIT_LUA,
-        4,
+      const [created, full, pending, retryAfterMs] = await this.commands.leashCreateApproval(
         ...approvalIndexKeys(approval),
         JSON.stringify(approval),
         String(ms(ttlMs)),
@@ -127,7 +47,7 @@ export class RedisApprovals implements ApprovalStore {
         String(limit?.nowMs ?? approval.createdAt),
         String(limit?.perTask ?? 0),
         String(limit?.perAgent ?? 0),
-      )) as [number, "task" | "agent", number, number];
+      );
       if (created === -1) throw new Error(`approval ${approval.id} exists`);
       return created === 1 ? { created: true } : { created: false, full, pending, retryAfterMs };
     });
@@ -143,9 +63,7 @@ export class RedisApprovals implements ApprovalStore {
   replace(next: Approval): Promise<boolean> {
     return failClosed(async () => {
       const [replaced] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        pipeline.eval(
-          REPLACE_IF_VERSION_LUA,
-          4,
+        scriptsOn(pipeline).leashReplaceApproval(
           ...approvalIndexKeys(next),
           String(next.version - 1),
           JSON.stringify(next),
@@ -178,7 +96,7 @@ export class RedisApprovals implements ApprovalStore {
   unbind(binding: string, id: string): Promise<void> {
     return failClosed(async () => {
       // Only if the binding still points at this approval.
-      await this.client.eval(DELETE_IF_VALUE_LUA, 1, approvalKeys.binding(binding), id);
+      await this.commands.leashDeleteIfValue(approvalKeys.binding(binding), id);
     });
   }
 
@@ -219,14 +137,12 @@ export class RedisApprovals implements ApprovalStore {
 
   beginTotpAttempt(humanId: string, limit: TotpAttemptLimit): Promise<TotpAttemptStart> {
     return failClosed(async () => {
-      const [charged, left] = (await this.client.eval(
-        BEGIN_TOTP_ATTEMPT_LUA,
-        2,
+      const [charged, left] = await this.commands.leashBeginTotpAttempt(
         approvalKeys.totpAttempts(humanId),
         approvalKeys.totpLock(humanId),
         String(limit.maxFailures),
         String(ms(limit.windowMs)),
-      )) as [number, number];
+      );
       return charged === 1 ? { allowed: true } : { allowed: false, retryAfterMs: left };
     });
   }
@@ -239,9 +155,7 @@ export class RedisApprovals implements ApprovalStore {
     return failClosed(async () => {
       // Waited for like a decision: a lock forgotten in a failover would hand the attacker a fresh window.
       const [reply] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        pipeline.eval(
-          END_TOTP_ATTEMPT_LUA,
-          2,
+        scriptsOn(pipeline).leashEndTotpAttempt(
           approvalKeys.totpAttempts(humanId),
           approvalKeys.totpLock(humanId),
           outcome,

@@ -17,43 +17,11 @@ import {
 } from "../audit.ts";
 import { chainOf, decidedFields, entryFields, GENESIS_HASH, GLOBAL_CHAIN } from "../audit-record.ts";
 import { wholeMs } from "../records.ts";
-import { AUDIT_APPEND_LUA, AUDIT_CLAIM_SEALING_LUA, AUDIT_SEAL_LUA } from "./audit-scripts.ts";
 import { failClosed } from "./fail-closed.ts";
 import { auditKeys } from "./keys.ts";
 import type { RedisClient } from "./redis-client.ts";
-import { DELETE_IF_VALUE_LUA } from "./scripts.ts";
-
-interface AuditCommands {
-  leashAuditAppend(...args: string[]): Promise<[string, string]>;
-  leashAuditSeal(...args: string[]): Promise<number>;
-  leashAuditClaimSealing(key: string, owner: string, ttlMs: string): Promise<number>;
-  leashAuditReleaseSealing(key: string, owner: string): Promise<number>;
-}
-
-/** The script arguments that carry an entry's caller-known fields: their values, in canonical order. */
-function auditAppendArgs(draft: AuditDraft): string[] {
-  return entryFields(draft.entry).map(([, value]) => value);
-}
-
-/**
- * A record as one JSON-able value, for scripts that take a decision per argument as JSON (the batched enforce
- * script): its chain's keys, whether to skip it when the call is held, and its field values (canonical order).
- */
-export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean }): {
-  stream: string;
-  head: string;
-  skipWhenHeld: boolean;
-  values: string[];
-} {
-  const [stream, head] = auditChainKeys(draft);
-  return { stream, head, skipWhenHeld: draft.skipWhenHeld ?? false, values: auditAppendArgs(draft) };
-}
-
-/** The stream and head keys of the chain an entry belongs to. */
-const auditChainKeys = (draft: AuditDraft): [string, string] => {
-  const chain = chainOf(draft.entry.environment);
-  return [auditKeys.stream(chain), auditKeys.head(chain)];
-};
+import { auditAppendArgs, auditChainKeys } from "./scripts/audit-scripts.ts";
+import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
 
 const SCAN_BATCH = 1000;
 
@@ -66,19 +34,15 @@ const pairs = (flat: string[]): Array<[string, string]> => {
 };
 
 export class RedisAudit implements AuditLog {
-  private readonly commands: AuditCommands;
+  private readonly commands: LeashScripts;
 
   constructor(private readonly client: RedisClient) {
-    client.defineCommand("leashAuditAppend", { lua: AUDIT_APPEND_LUA, numberOfKeys: 2 });
-    client.defineCommand("leashAuditSeal", { lua: AUDIT_SEAL_LUA, numberOfKeys: 2 });
-    client.defineCommand("leashAuditClaimSealing", { lua: AUDIT_CLAIM_SEALING_LUA, numberOfKeys: 1 });
-    client.defineCommand("leashAuditReleaseSealing", { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 });
-    this.commands = client as unknown as AuditCommands;
+    this.commands = defineScripts(client);
   }
 
   /** Queues an append on a pipeline (after a revocation marker, in the same round trip). */
   queueAppend(pipeline: ChainableCommander, draft: AuditDraft): void {
-    (pipeline as unknown as AuditCommands).leashAuditAppend(...this.appendArgs(draft));
+    scriptsOn(pipeline).leashAuditAppend(...this.appendArgs(draft));
   }
 
   append(draft: AuditDraft): Promise<AppendedAuditRecord> {
@@ -200,7 +164,7 @@ export class RedisAudit implements AuditLog {
 
   releaseSealing(chain: string, owner: string): Promise<void> {
     return failClosed(async () => {
-      await this.commands.leashAuditReleaseSealing(auditKeys.sealer(chain), owner);
+      await this.commands.leashDeleteIfValue(auditKeys.sealer(chain), owner);
     });
   }
 

@@ -16,31 +16,12 @@ import {
 } from "../leases.ts";
 import type { RevocationTarget } from "../targets.ts";
 import { leaseIndexKeys, leaseKeys, storeKeys } from "./keys.ts";
-import { CLAIM_LEASES_LUA, ENQUEUE_LEASES_LUA, RECORD_LEASE_LUA } from "./lease-scripts.ts";
 import type { RedisClient } from "./redis-client.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
-
-interface LeaseCommands {
-  leashRecordLease(...keysAndArgs: string[]): Promise<number>;
-  leashEnqueueLeases(
-    index: string,
-    queue: string,
-    schedule: string,
-    atMs: string,
-    nowMs: string,
-  ): Promise<number>;
-  leashClaimLeases(
-    schedule: string,
-    queue: string,
-    attempts: string,
-    nowMs: string,
-    visibleAgainAt: string,
-    limit: string,
-  ): Promise<(string | number)[]>;
-}
+import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
 
 export class RedisLeaseStore implements LeaseStore {
-  private readonly commands: LeaseCommands;
+  private readonly commands: LeashScripts;
 
   /**
    * Shares the RedisStore's client (and so its timeouts and fail-closed behaviour); does not own it. Recording a
@@ -51,10 +32,7 @@ export class RedisLeaseStore implements LeaseStore {
     private readonly client: RedisClient,
     private readonly replicationWait: ReplicationWait = NO_REPLICATION_WAIT,
   ) {
-    client.defineCommand("leashRecordLease", { lua: RECORD_LEASE_LUA, numberOfKeys: 13 });
-    client.defineCommand("leashEnqueueLeases", { lua: ENQUEUE_LEASES_LUA, numberOfKeys: 3 });
-    client.defineCommand("leashClaimLeases", { lua: CLAIM_LEASES_LUA, numberOfKeys: 3 });
-    this.commands = client as unknown as LeaseCommands;
+    this.commands = defineScripts(client);
   }
 
   record(lease: LeaseRecord, options: RecordLeaseOptions): Promise<{ revoked: boolean }> {
@@ -83,7 +61,7 @@ export class RedisLeaseStore implements LeaseStore {
         options.revokeAt === null ? "" : String(Math.ceil(options.revokeAt)),
       ];
       const [revoked] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        (pipeline as unknown as LeaseCommands).leashRecordLease(...args),
+        scriptsOn(pipeline).leashRecordLease(...args),
       );
       return { revoked: revoked === 1 };
     });
@@ -100,7 +78,7 @@ export class RedisLeaseStore implements LeaseStore {
     return guard(async () => {
       checkEnvironmentTarget(env, target);
       const [queued] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        (pipeline as unknown as LeaseCommands).leashEnqueueLeases(
+        scriptsOn(pipeline).leashEnqueueLeases(
           leaseKeys.index(env, target),
           leaseKeys.queue(env),
           leaseKeys.schedule(env),

@@ -12,6 +12,7 @@ import {
 import { failClosed } from "./fail-closed.ts";
 import { refusalKeys } from "./keys.ts";
 import type { RedisClient } from "./redis-client.ts";
+import { defineScripts, type LeashScripts } from "./scripts/registry.ts";
 
 /** A tally's id: the SHA-256 of its group (sources and reasons are the caller's text). */
 const tallyId = (group: string) => createHash("sha256").update(group).digest("hex");
@@ -19,44 +20,19 @@ const tallyId = (group: string) => createHash("sha256").update(group).digest("he
 /** A tally nobody takes (every broker stopped) goes after a day; its refusals were counted in /metrics anyway. */
 const ABANDONED_TALLY_MS = 86_400_000;
 
-/**
- * KEYS: tally, closing index, overflow tally. ARGV: now, window ms, max open, tally id, sample JSON, overflow id,
- * overflow sample JSON, abandoned ms. Returns the count in the tally it counted in.
- */
-const COUNT_LUA = `
-local key, id, sample = KEYS[1], ARGV[4], ARGV[5]
-if redis.call('EXISTS', key) == 0 and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
-  key, id, sample = KEYS[3], ARGV[6], ARGV[7]
-end
-local n = redis.call('HINCRBY', key, 'count', 1)
-if n == 1 then
-  redis.call('HSET', key, 'first', ARGV[1], 'sample', sample)
-  redis.call('PEXPIRE', key, ARGV[8])
-  redis.call('ZADD', KEYS[2], tonumber(ARGV[1]) + tonumber(ARGV[2]), id)
-end
-redis.call('HSET', key, 'last', ARGV[1])
-return n
-`;
-
-/** KEYS: tally, closing index. ARGV: tally id. Returns the tally's fields when this caller took it, else {}. */
-const TAKE_LUA = `
-if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return {} end
-local fields = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1])
-return fields
-`;
-
 export class RedisRefusals implements RefusalStore {
-  constructor(private readonly client: RedisClient) {}
+  private readonly commands: LeashScripts;
+
+  constructor(private readonly client: RedisClient) {
+    this.commands = defineScripts(client);
+  }
 
   count(sample: RefusalSample, window: RefusalWindow): Promise<void> {
     const overflow = { ...sample, source: OVERFLOW_SOURCE };
     const id = tallyId(refusalGroup(sample));
     const overflowId = tallyId(refusalGroup(overflow));
     return failClosed(async () => {
-      await this.client.eval(
-        COUNT_LUA,
-        3,
+      await this.commands.leashCountRefusal(
         refusalKeys.tally(id),
         refusalKeys.closing,
         refusalKeys.tally(overflowId),
@@ -78,7 +54,7 @@ export class RedisRefusals implements RefusalStore {
       const taken = await Promise.all(
         ids.map(
           async (id) =>
-            (await this.client.eval(TAKE_LUA, 2, refusalKeys.tally(id), refusalKeys.closing, id)) as string[],
+            await this.commands.leashTakeRefusalTally(refusalKeys.tally(id), refusalKeys.closing, id),
         ),
       );
       return taken.flatMap((flat) => {

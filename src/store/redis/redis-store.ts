@@ -28,15 +28,8 @@ import type {
 } from "../store.ts";
 import type { LockTarget, PrincipalKind } from "../targets.ts";
 import { Batcher } from "./batcher.ts";
-import {
-  ENFORCE_BATCH_LUA,
-  type EnforcementReply,
-  enforcementArgument,
-  splitReplies,
-} from "./enforce-script.ts";
 import { failClosed } from "./fail-closed.ts";
 import { storeKeys } from "./keys.ts";
-import { PRINCIPAL_OF_KEY_HASH_LUA } from "./principal-scripts.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
 import { RedisAudit } from "./redis-audit.ts";
 import {
@@ -50,29 +43,10 @@ import {
 import { RedisLeaseStore } from "./redis-leases.ts";
 import { RedisRefusals } from "./redis-refusals.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
-import {
-  CLAIM_TASK_LUA,
-  DELETE_IF_VALUE_LUA,
-  LOCK_LUA,
-  RECORD_TASK_TOKEN_LUA,
-  REVOKE_LUA,
-  SAVE_PRINCIPAL_LUA,
-  UNLOCK_LUA,
-} from "./scripts.ts";
+import { type EnforcementReply, enforcementArgument, splitReplies } from "./scripts/enforce-script.ts";
+import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
 
 export { createRedisClient, type RedisClientOptions } from "./redis-client.ts";
-
-interface LeashCommands {
-  leashEnforceBatch(generationKey: string, ...decisions: string[]): Promise<Array<number | string>>;
-  leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
-  leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
-  leashPrincipalOfKeyHash(keyHashKey: string, principalPrefix: string): Promise<string | null>;
-  leashLock(recordKey: string, idsKey: string, lock: string, nowMs: string): Promise<string>;
-  leashUnlock(recordKey: string, idsKey: string, id: string): Promise<number>;
-  leashDeleteIfValue(key: string, value: string): Promise<number>;
-  leashClaimTask(ownerKey: string, agent: string, ttlMs: string): Promise<string>;
-  leashRecordTaskToken(indexKey: string, taskKey: string, ...args: string[]): Promise<number>;
-}
 
 /** The client's command timeout, which also bounds a decision's wait for its batch. */
 const commandTimeoutOf = (client: RedisClient): number =>
@@ -114,7 +88,7 @@ export function connectConfiguredStore(
 }
 
 export class RedisStore implements Store {
-  private readonly commands: LeashCommands;
+  private readonly commands: LeashScripts;
   private readonly replicationWait: ReplicationWait;
   private readonly enforcements: Batcher<EnforcementCheck, EnforcementReply>;
   readonly leases: RedisLeaseStore;
@@ -131,16 +105,7 @@ export class RedisStore implements Store {
     options: RedisStoreOptions = {},
   ) {
     this.replicationWait = options.replicationWait ?? NO_REPLICATION_WAIT;
-    client.defineCommand("leashEnforceBatch", { lua: ENFORCE_BATCH_LUA, numberOfKeys: 1 });
-    client.defineCommand("leashRevoke", { lua: REVOKE_LUA, numberOfKeys: 1 });
-    client.defineCommand("leashSavePrincipal", { lua: SAVE_PRINCIPAL_LUA, numberOfKeys: 5 });
-    client.defineCommand("leashPrincipalOfKeyHash", { lua: PRINCIPAL_OF_KEY_HASH_LUA, numberOfKeys: 1 });
-    client.defineCommand("leashLock", { lua: LOCK_LUA, numberOfKeys: 2 });
-    client.defineCommand("leashUnlock", { lua: UNLOCK_LUA, numberOfKeys: 2 });
-    client.defineCommand("leashDeleteIfValue", { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 });
-    client.defineCommand("leashClaimTask", { lua: CLAIM_TASK_LUA, numberOfKeys: 1 });
-    client.defineCommand("leashRecordTaskToken", { lua: RECORD_TASK_TOKEN_LUA, numberOfKeys: 2 });
-    this.commands = client as unknown as LeashCommands;
+    this.commands = defineScripts(client);
     this.enforcements = new Batcher(
       async (env, checks) =>
         splitReplies(
@@ -242,7 +207,7 @@ export class RedisStore implements Store {
       const keyHash = storeKeys.keyHash(principal.keyHash);
       const kindSet = storeKeys.principalsOfKind(principal.kind);
       await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        (pipeline as unknown as LeashCommands).leashSavePrincipal(
+        scriptsOn(pipeline).leashSavePrincipal(
           storeKeys.principal(principal.id),
           keyHash,
           kindSet,
@@ -291,11 +256,7 @@ export class RedisStore implements Store {
   claimTask(task: string, agent: string, ttlMs: number): Promise<string> {
     return this.guard(async () => {
       const [owner] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        (pipeline as unknown as LeashCommands).leashClaimTask(
-          storeKeys.taskOwner(task),
-          agent,
-          String(wholeMs(ttlMs)),
-        ),
+        scriptsOn(pipeline).leashClaimTask(storeKeys.taskOwner(task), agent, String(wholeMs(ttlMs))),
       );
       return String(owner);
     });
@@ -375,7 +336,7 @@ export class RedisStore implements Store {
       const key = storeKeys.revocation(revocation.env, revocation.target);
       // The marker, then its audit record (same slot), in one round trip; then WAIT when configured.
       await execReplicated(this.client, this.replicationWait, (pipeline) => {
-        (pipeline as unknown as LeashCommands).leashRevoke(key, String(atMs), String(ttlMs));
+        scriptsOn(pipeline).leashRevoke(key, String(atMs), String(ttlMs));
         if (revocation.audit) this.audit.queueAppend(pipeline, revocation.audit);
       });
     });
@@ -391,7 +352,7 @@ export class RedisStore implements Store {
     return this.guard(async () => {
       // The record first, then the markers: a lock is listed (and removable) before authorize refuses for it.
       const [json] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        (pipeline as unknown as LeashCommands).leashLock(
+        scriptsOn(pipeline).leashLock(
           storeKeys.lock(lock.target),
           storeKeys.lockIds,
           JSON.stringify(lock),
@@ -454,15 +415,12 @@ export class RedisStore implements Store {
       await Promise.all(
         lock.environments.map((env) =>
           execReplicated(this.client, this.replicationWait, (pipeline) =>
-            (pipeline as unknown as LeashCommands).leashDeleteIfValue(
-              storeKeys.envLock(env, lock.target),
-              id,
-            ),
+            scriptsOn(pipeline).leashDeleteIfValue(storeKeys.envLock(env, lock.target), id),
           ),
         ),
       );
       await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        (pipeline as unknown as LeashCommands).leashUnlock(recordKey, storeKeys.lockIds, id),
+        scriptsOn(pipeline).leashUnlock(recordKey, storeKeys.lockIds, id),
       );
       return lock;
     });
@@ -481,7 +439,7 @@ export class RedisStore implements Store {
           const marker = storeKeys.revocation(check.env, { kind: "task", value: check.task });
           const ttlMs = String(wholeMs(check.taskRevocationTtlMs));
           await execReplicated(this.client, this.replicationWait, (pipeline) =>
-            (pipeline as unknown as LeashCommands).leashRevoke(marker, String(check.nowMs), ttlMs),
+            scriptsOn(pipeline).leashRevoke(marker, String(check.nowMs), ttlMs),
           );
         }
         // The script revoked the task: its Vault leases join the revocation queue (the lease revoker ends them).

@@ -1,6 +1,6 @@
 // The Lua scripts of the Redis lease store; each touches the keys of one environment's slot only.
 //
-// Times come from the caller (ARGV) as strings, never from Redis TIME, as in scripts.ts.
+// Times come from the caller (ARGV) as strings, never from Redis TIME, as in store-scripts.ts.
 
 /**
  * Records a lease, then checks the token's revocation markers in the same step.

@@ -1,5 +1,5 @@
-// The Lua scripts of the Redis store; each touches keys of one Redis Cluster slot only.
-// The enforce step is in enforce-script.ts, the audit log's in audit-scripts.ts.
+// The Lua scripts of the Store's own records (revocations, principals, locks, tasks); each touches keys of one
+// Redis Cluster slot only. Every script is registered in registry.ts.
 
 /**
  * Writes a revocation marker without ever weakening an existing one: the stored not-before time is the max of the
@@ -115,4 +115,16 @@ if not score or tonumber(score) < tonumber(ARGV[5]) then redis.call('ZADD', KEYS
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[7])
 return 1
+`;
+
+/**
+ * KEYS[1] the key-hash index (`leash:{principals}:keyhash:<sha256>`); ARGV[1] the prefix of principal records
+ * (`leash:{principals}:principal:`). The record's key is known only once the index is read; it shares the
+ * `{principals}` hash tag with KEYS[1], so the script still touches one Redis Cluster slot.
+ * Returns the principal's JSON, or false when the index or the record is missing.
+ */
+export const PRINCIPAL_OF_KEY_HASH_LUA = `
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return redis.call('GET', ARGV[1] .. id)
 `;

@@ -1,9 +1,8 @@
 // The enforce step as one Lua script for a batch of decisions of one environment (src/store/redis/batcher.ts).
-import { wholeMs } from "../records.ts";
-import type { EnforcementCheck } from "../store.ts";
-import { AUDIT_LUA_FUNCTIONS } from "./audit-scripts.ts";
-import { enforcementKeys, storeKeys } from "./keys.ts";
-import { auditRecordPayload } from "./redis-audit.ts";
+import { wholeMs } from "../../records.ts";
+import type { EnforcementCheck } from "../../store.ts";
+import { enforcementKeys, storeKeys } from "../keys.ts";
+import { AUDIT_LUA_FUNCTIONS, auditRecordPayload } from "./audit-scripts.ts";
 
 /**
  * Generation, revocation, deny reason, sliding windows, hold reason, counting — in that order, for each decision in

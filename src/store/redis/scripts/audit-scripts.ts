@@ -4,8 +4,9 @@
 // Appending does no hashing: it numbers the record and writes it. Chaining happens later, in Node, when a sealer
 // hashes a run of records and writes a seal (src/audit/seal-chain.ts). The append's cost is a few Redis commands.
 
-import { AUDIT_SEAL_FIELDS } from "../audit.ts";
-import { AUDIT_ENTRY_FIELDS } from "../audit-record.ts";
+import { AUDIT_SEAL_FIELDS, type AuditDraft } from "../../audit.ts";
+import { AUDIT_ENTRY_FIELDS, chainOf, entryFields } from "../../audit-record.ts";
+import { auditKeys } from "../keys.ts";
 
 // `'v', ARGV[a], 'time', ARGV[a + 1], …` (or `values[1]`, … for a record passed as a table): the field names are
 // written into the script, so the caller passes only the values (fifteen of them), and the XADD needs no table.
@@ -84,3 +85,28 @@ if holder and holder ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
+
+/** The script arguments that carry an entry's caller-known fields: their values, in canonical order. */
+export function auditAppendArgs(draft: AuditDraft): string[] {
+  return entryFields(draft.entry).map(([, value]) => value);
+}
+
+/**
+ * A record as one JSON-able value, for scripts that take a decision per argument as JSON (the batched enforce
+ * script): its chain's keys, whether to skip it when the call is held, and its field values (canonical order).
+ */
+export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean }): {
+  stream: string;
+  head: string;
+  skipWhenHeld: boolean;
+  values: string[];
+} {
+  const [stream, head] = auditChainKeys(draft);
+  return { stream, head, skipWhenHeld: draft.skipWhenHeld ?? false, values: auditAppendArgs(draft) };
+}
+
+/** The stream and head keys of the chain an entry belongs to. */
+export const auditChainKeys = (draft: AuditDraft): [string, string] => {
+  const chain = chainOf(draft.entry.environment);
+  return [auditKeys.stream(chain), auditKeys.head(chain)];
+};
