@@ -229,11 +229,11 @@ export class RedisStore implements Store {
 
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | null> {
     return this.guard(async () => {
-      // The index and the record it points to, read in one script (one round trip on every authenticated request).
-      const json = await this.commands.leashPrincipalOfKeyHash(
-        storeKeys.keyHash(keyHash),
-        storeKeys.principal(""),
-      );
+      // Two reads: the record's key is known only once the index is read, and a script may touch only the keys it
+      // declares. A record changed between the two is harmless: it, not the index, decides which key is current.
+      const id = await this.client.get(storeKeys.keyHash(keyHash));
+      if (id === null) return null;
+      const json = await this.client.get(storeKeys.principal(id));
       const principal = json === null ? null : parsePrincipal(json);
       // The index is only a pointer; the principal record decides which key is current.
       return principal && principal.keyHash === keyHash ? principal : null;

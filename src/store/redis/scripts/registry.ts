@@ -18,7 +18,6 @@ import {
   CLAIM_TASK_LUA,
   DELETE_IF_VALUE_LUA,
   LOCK_LUA,
-  PRINCIPAL_OF_KEY_HASH_LUA,
   RECORD_TASK_TOKEN_LUA,
   REVOKE_LUA,
   SAVE_PRINCIPAL_LUA,
@@ -34,7 +33,6 @@ export const SCRIPTS = {
   leashEnforceBatch: { lua: ENFORCE_BATCH_LUA, numberOfKeys: 1 },
   leashRevoke: { lua: REVOKE_LUA, numberOfKeys: 1 },
   leashSavePrincipal: { lua: SAVE_PRINCIPAL_LUA, numberOfKeys: 5 },
-  leashPrincipalOfKeyHash: { lua: PRINCIPAL_OF_KEY_HASH_LUA, numberOfKeys: 1 },
   leashLock: { lua: LOCK_LUA, numberOfKeys: 2 },
   leashUnlock: { lua: UNLOCK_LUA, numberOfKeys: 2 },
   leashDeleteIfValue: { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 },
@@ -59,7 +57,6 @@ export interface LeashScripts {
   leashEnforceBatch(generationKey: string, ...decisions: string[]): Promise<Array<number | string>>;
   leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
   leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
-  leashPrincipalOfKeyHash(keyHashKey: string, principalPrefix: string): Promise<string | null>;
   leashLock(recordKey: string, idsKey: string, lock: string, nowMs: string): Promise<string>;
   leashUnlock(recordKey: string, idsKey: string, id: string): Promise<number>;
   leashDeleteIfValue(key: string, value: string): Promise<number>;
