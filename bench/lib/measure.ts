@@ -1,6 +1,7 @@
 // The measuring loops: HTTP scenarios per concurrency level, the Redis reference, and the scaling run.
 import { Redis } from "ioredis";
-import { ENFORCE_BATCH_LUA, enforcementArgument } from "../../src/store/redis/scripts/enforce-script.ts";
+import { storeKeys } from "../../src/store/redis/keys.ts";
+import { ENFORCE_BATCH_LUA, enforcementBatchArgs } from "../../src/store/redis/scripts/enforce-script.ts";
 import { measureCpu } from "./cpu-time.ts";
 import type { LoadGenerator } from "./load-generator.ts";
 import type { LoadResult, LoadSpec } from "./load-protocol.ts";
@@ -123,24 +124,25 @@ export async function measureRedis(settings: BenchSettings, stack: Stack): Promi
   const client = new Redis(stack.redis.url);
   const tiny = (await client.script("LOAD", "return redis.call('GET', KEYS[1])")) as string;
   const enforce = (await client.script("LOAD", ENFORCE_BATCH_LUA)) as string;
-  const generation = (await client.get("leash:{env:staging}:gen")) ?? "";
+  const generation = (await client.get(storeKeys.envGeneration("staging"))) ?? "";
   await client.quit();
   // One decision on the allow path with no counters and no audit record: generation, five revocation markers
   // (absent), no deny or hold reason.
-  const decision = enforcementArgument({
-    env: "staging",
-    generation,
-    jti: "tok_bench",
-    task: "task_bench",
-    agent: "bench-agent",
-    scope: "bench-open",
-    issuedAtMs: Date.now(),
-    nowMs: Date.now(),
-    limits: [],
-    taskRevocationTtlMs: 3_600_000,
-    eventId: "evt_bench",
-  });
-  const enforceArgs = ["1", "leash:{env:staging}:gen", decision];
+  const enforceArgs = enforcementBatchArgs("staging", [
+    {
+      env: "staging",
+      generation,
+      jti: "tok_bench",
+      task: "task_bench",
+      agent: "bench-agent",
+      scope: "bench-open",
+      issuedAtMs: Date.now(),
+      nowMs: Date.now(),
+      limits: [],
+      taskRevocationTtlMs: 3_600_000,
+      eventId: "evt_bench",
+    },
+  ]);
   const variants = [
     { id: "redis-evalsha", label: "Redis EVALSHA, 1-key GET script", sha: tiny, args: ["1", "bench:key"] },
     {

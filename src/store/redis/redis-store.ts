@@ -43,7 +43,7 @@ import {
 import { RedisLeaseStore } from "./redis-leases.ts";
 import { RedisRefusals } from "./redis-refusals.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
-import { type EnforcementReply, enforcementArgument, splitReplies } from "./scripts/enforce-script.ts";
+import { type EnforcementReply, enforcementBatchArgs, splitReplies } from "./scripts/enforce-script.ts";
 import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
 
 export { createRedisClient, type RedisClientOptions } from "./redis-client.ts";
@@ -108,12 +108,7 @@ export class RedisStore implements Store {
     this.commands = defineScripts(client);
     this.enforcements = new Batcher(
       async (env, checks) =>
-        splitReplies(
-          await this.commands.leashEnforceBatch(
-            storeKeys.envGeneration(env),
-            ...checks.map(enforcementArgument),
-          ),
-        ),
+        splitReplies(await this.commands.leashEnforceBatch(...enforcementBatchArgs(env, checks))),
       MAX_ENFORCE_BATCH,
       commandTimeoutOf(client),
     );

@@ -8,8 +8,9 @@ import { AUDIT_LUA_FUNCTIONS, auditRecordPayload } from "./audit-scripts.ts";
  * Generation, revocation, deny reason, sliding windows, hold reason, counting — in that order, for each decision in
  * turn, as if each were its own call.
  *
- * KEYS[1] the environment's generation key. It names the slot: every key a decision names carries the same
- * `{env:E}` tag (src/store/redis/keys.ts), which Redis Cluster allows a script to use without declaring it.
+ * KEYS[1] the environment's generation key, KEYS[2..] every other key the batch's decisions touch, each once; all
+ * carry the environment's `{env:E}` tag (src/store/redis/keys.ts), so the script touches one Redis Cluster slot.
+ * A decision names its keys by their index in KEYS.
  * ARGV[i]: one decision, as JSON (cjson decodes it in C: one argument per decision instead of dozens keeps both
  * ioredis and Redis cheap):
  *   gen      the generation the token was minted under
@@ -94,9 +95,21 @@ local function decide(d)
   return 1, 'ok', 0, 0
 end
 
+-- A decision's keys, from their indexes in KEYS.
+local function keysAt(indexes)
+  if indexes then
+    for k = 1, #indexes do indexes[k] = KEYS[indexes[k]] end
+  end
+end
+
 local out = {}
 for i = 1, #ARGV do
   local d = cjson.decode(ARGV[i])
+  keysAt(d.marks)
+  keysAt(d.anc)
+  keysAt(d.actm)
+  for k = 1, #d.limits do d.limits[k][1] = KEYS[d.limits[k][1]] end
+  if d.audit then d.audit.stream, d.audit.head = KEYS[d.audit.stream], KEYS[d.audit.head] end
   local allow, reason, exceeded, revoked, held = decide(d)
   local audit = d.audit
   if audit and not (held and audit.skipWhenHeld) then
@@ -116,12 +129,42 @@ return out
 /** One decision's answer: allow 0|1, reason, exceeded limit (1-based, 0 = none), taskRevoked 0|1. */
 export type EnforcementReply = [number, string, number, number];
 
-/** One decision as the script's JSON argument. */
-export function enforcementArgument(check: EnforcementCheck): string {
+/**
+ * The script's arguments for a batch of decisions of one environment: the number of keys, the keys (the
+ * environment's generation key first), then one JSON argument per decision.
+ */
+export function enforcementBatchArgs(env: string, checks: EnforcementCheck[]): string[] {
+  const keys = new BatchKeys(storeKeys.envGeneration(env));
+  const decisions = checks.map((check) => enforcementArgument(check, keys));
+  return [String(keys.names.length), ...keys.names, ...decisions];
+}
+
+/** The keys of a batch, each once, with its index in KEYS (1-based, as Lua counts). */
+class BatchKeys {
+  readonly names: string[] = [];
+  private readonly indexes = new Map<string, number>();
+
+  constructor(first: string) {
+    this.indexOf(first);
+  }
+
+  indexOf(key: string): number {
+    let index = this.indexes.get(key);
+    if (index === undefined) {
+      index = this.names.push(key);
+      this.indexes.set(key, index);
+    }
+    return index;
+  }
+}
+
+/** One decision as the script's JSON argument, its keys as indexes in `keys`. */
+function enforcementArgument(check: EnforcementCheck, keys: BatchKeys): string {
   const [, ...marks] = enforcementKeys(check.env, check);
+  const audit = check.audit ? auditRecordPayload(check.audit) : undefined;
   return JSON.stringify({
     gen: check.generation,
-    marks,
+    marks: marks.map((key) => keys.indexOf(key)),
     iat: String(check.issuedAtMs),
     now: String(check.nowMs),
     ttl: String(wholeMs(check.taskRevocationTtlMs)),
@@ -129,28 +172,27 @@ export function enforcementArgument(check: EnforcementCheck): string {
     hold: check.holdReason ?? "",
     ev: check.eventId,
     limits: check.limits.map((counter) => [
-      storeKeys.limit(check.env, counter.key),
+      keys.indexOf(storeKeys.limit(check.env, counter.key)),
       counter.max,
       String(wholeMs(counter.windowMs)),
       counter.onExceed,
       counter.key,
     ]),
-    audit: check.audit ? auditRecordPayload(check.audit) : undefined,
-    ...(check.lineage ? lineageMarkers(check.env, check.lineage) : {}),
+    audit: audit && { ...audit, stream: keys.indexOf(audit.stream), head: keys.indexOf(audit.head) },
+    ...(check.lineage ? lineageMarkers(check.env, check.lineage, keys) : {}),
   });
 }
 
 /** Markers of a delegated token's lineage; a token minted by POST /v1/tokens carries none and pays nothing here. */
-function lineageMarkers(env: string, lineage: { jtis: string[]; agents: string[] }) {
+function lineageMarkers(env: string, lineage: { jtis: string[]; agents: string[] }, keys: BatchKeys) {
   const absolute = [
     ...lineage.jtis.map((jti) => storeKeys.revocation(env, { kind: "jti", value: jti })),
     ...lineage.agents.map((agent) => storeKeys.envLock(env, { kind: "agent", value: agent })),
   ];
+  const actors = lineage.agents.map((agent) => storeKeys.revocation(env, { kind: "agent", value: agent }));
   return {
-    ...(absolute.length > 0 ? { anc: absolute } : {}),
-    ...(lineage.agents.length > 0
-      ? { actm: lineage.agents.map((agent) => storeKeys.revocation(env, { kind: "agent", value: agent })) }
-      : {}),
+    ...(absolute.length > 0 ? { anc: absolute.map((key) => keys.indexOf(key)) } : {}),
+    ...(actors.length > 0 ? { actm: actors.map((key) => keys.indexOf(key)) } : {}),
   };
 }
 

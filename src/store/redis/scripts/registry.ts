@@ -1,7 +1,7 @@
 // Every Lua script of the Redis store, by the command name it is called with. defineScripts gives each to ioredis's
 // defineCommand: calls go out as EVALSHA, and a script's text travels only when a Redis server does not know it yet.
-// Every key a script touches is one of its declared keys (the first `numberOfKeys` arguments) or, for the enforce
-// script, a key of the slot its one declared key names (scripts/enforce-script.ts).
+// Every key a script touches is one of its declared keys: the first `numberOfKeys` arguments, or for a script
+// without a fixed number (the enforce batch), as many as its first argument says.
 import type { ChainableCommander } from "ioredis";
 import type { RedisClient } from "../redis-client.ts";
 import {
@@ -26,11 +26,12 @@ import {
 
 interface ScriptDefinition {
   lua: string;
-  numberOfKeys: number;
+  /** Absent: the caller passes the number of keys before them. */
+  numberOfKeys?: number;
 }
 
 export const SCRIPTS = {
-  leashEnforceBatch: { lua: ENFORCE_BATCH_LUA, numberOfKeys: 1 },
+  leashEnforceBatch: { lua: ENFORCE_BATCH_LUA },
   leashRevoke: { lua: REVOKE_LUA, numberOfKeys: 1 },
   leashSavePrincipal: { lua: SAVE_PRINCIPAL_LUA, numberOfKeys: 5 },
   leashLock: { lua: LOCK_LUA, numberOfKeys: 2 },
@@ -54,7 +55,8 @@ export const SCRIPTS = {
 
 /** The scripts as commands: declared keys first, then the arguments, all as strings (see each script's comment). */
 export interface LeashScripts {
-  leashEnforceBatch(generationKey: string, ...decisions: string[]): Promise<Array<number | string>>;
+  /** Arguments from enforcementBatchArgs: the number of keys, the keys, one JSON per decision. */
+  leashEnforceBatch(...keysAndDecisions: string[]): Promise<Array<number | string>>;
   leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
   leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
   leashLock(recordKey: string, idsKey: string, lock: string, nowMs: string): Promise<string>;
