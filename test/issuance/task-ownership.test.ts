@@ -1,6 +1,6 @@
-// A task belongs to the first agent that minted for it: no other agent mints for it, shares its budget or ends it.
+// A task belongs to the first agent that minted for it: no other agent mints for it or ends it (nor shares its
+// budget: see the limitCounters table in test/enforce/authorize-decisions.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { limitCounters } from "../../src/enforce/authorize.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import type { TaskTokenClaims } from "../../src/tokens/claims.ts";
 import { mintTaskToken } from "../../src/tokens/mint-task-token.ts";
@@ -104,27 +104,5 @@ describe.each(["memory", "redis"] as const)("task ownership on the %s store", (b
     expect((await endTask(second.token)).status).toBe(200);
     expect((await authorize(second.token)).reason).toBe("revoked");
     expect((await endTask(second.token)).body.code).toBe("token_not_active");
-  });
-});
-
-describe("counters keyed by task", () => {
-  it("are per agent: the same task id under two agents never shares a counter", () => {
-    const scope = {
-      id: "s",
-      limits: [{ match: { destructive: true }, max: 1, per: 60_000, key: "task", on_exceed: "revoke_task" }],
-    };
-    const environment = { name: "staging", limits: [] };
-    const claims = (agent: string) => ({ client_id: agent, task: "t-1", scope_id: "s", env: "staging" });
-    const keys = ["agent-1", "agent-2"].map(
-      (agent) =>
-        limitCounters(
-          scope as never,
-          environment as never,
-          claims(agent) as TaskTokenClaims,
-          "volume:delete",
-          true,
-        )[0]!.key,
-    );
-    expect(keys).toEqual(["scope:s:0:task:agent-1/t-1", "scope:s:0:task:agent-2/t-1"]);
   });
 });
