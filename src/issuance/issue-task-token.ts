@@ -59,7 +59,7 @@ export const newTaskId = () => `task_${randomBase64url(12)}`;
  * the id a request without one gets (made before deciding when the mint's reads start early, see request-token.ts).
  */
 export function decideGrant(
-  context: BrokerContext,
+  context: Pick<BrokerContext, "scopes">,
   agent: Principal,
   request: MintRequest,
   taskId: string = request.task.id ?? newTaskId(),
