@@ -5,7 +5,7 @@
 // hashes a run of records and writes a seal (src/audit/seal-chain.ts). The append's cost is a few Redis commands.
 
 import { AUDIT_SEAL_FIELDS, type AuditDraft } from "../../audit.ts";
-import { AUDIT_ENTRY_FIELDS, chainOf, entryFields } from "../../audit-record.ts";
+import { AUDIT_ENTRY_FIELDS, chainOf, entryFields, GENESIS_HASH } from "../../audit-record.ts";
 import { auditKeys } from "../keys.ts";
 
 // `'v', ARGV[a], 'time', ARGV[a + 1], …` (or `values[1]`, … for a record passed as a table): the field names are
@@ -64,14 +64,14 @@ return {id, seq}
 
 /**
  * A sealer's compare-and-set. KEYS[1] head, KEYS[2] seal stream. ARGV[1] the sealed seq and ARGV[2] the sealed
- * hash the sealer read (0 and 64 zeros before the first seal), ARGV[3..] the seal's values in AUDIT_SEAL_FIELDS
+ * hash the sealer read (0 and GENESIS_HASH before the first seal), ARGV[3..] the seal's values in AUDIT_SEAL_FIELDS
  * order. Writes the seal under the id of its last record and moves the head's sealed position, only if the head
  * still says what the sealer read. Returns 1 when written, 0 when another sealer got there first.
  */
 export const AUDIT_SEAL_LUA = `
 local sealed = redis.call('HMGET', KEYS[1], 'sealed_seq', 'sealed_hash')
 local seq = sealed[1] or '0'
-local hash = sealed[2] or '0000000000000000000000000000000000000000000000000000000000000000'
+local hash = sealed[2] or '${GENESIS_HASH}'
 if seq ~= ARGV[1] or hash ~= ARGV[2] then return 0 end
 redis.call('XADD', KEYS[2], ARGV[6], ${AUDIT_SEAL_FIELDS.map((name, i) => `'${name}', ARGV[${i + 3}]`).join(", ")})
 redis.call('HSET', KEYS[1], 'sealed_seq', ARGV[4], 'sealed_id', ARGV[6], 'sealed_hash', ARGV[9])
