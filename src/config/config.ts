@@ -1,6 +1,7 @@
 // Configuration from environment variables, validated once at start into one typed object.
 import { z } from "zod";
 import { parseDuration } from "../scopes/duration.ts";
+import { ConfigError } from "./env-error.ts";
 import { SIGNING_ALGORITHMS } from "./signing-algorithms.ts";
 
 /** `host:port,host:port` (IPv6 hosts in brackets) → addresses; every bad entry is named. */
@@ -195,9 +196,7 @@ const configSchema = z.object({
 
 export type LeashConfig = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError } from "./env-error.ts";
 
 /** Reads only the variables listed; a missing or bad one is a one-line error naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv, required: (keyof LeashConfig)[] = []): LeashConfig {

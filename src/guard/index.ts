@@ -2,6 +2,6 @@
 export { classify } from "./classify.ts";
 export { type DoctorFinding, type DoctorOptions, runDoctor } from "./doctor.ts";
 export { loadEnvironmentMarkers, parseEnvironmentMarkers } from "./markers.ts";
-export { classifyWithModel, type ModelConfig, modelConfigFromEnv } from "./model.ts";
+export { classifyWithModel, type ModelConfig } from "./model.ts";
 export { findSecretPattern, isLongLivedSecretVariable, maskSecret, SECRET_PATTERNS } from "./secrets.ts";
 export type { Classification, Decision, EnvironmentMarkers, GuardContext } from "./types.ts";

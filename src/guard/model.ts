@@ -26,20 +26,6 @@ export interface ModelVerdict {
 const DEFAULT_TIMEOUT_MS = 3000;
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
-/** LEASH_GUARD_MODEL_URL, LEASH_GUARD_MODEL, LEASH_GUARD_MODEL_ALL=1, LEASH_GUARD_MODEL_TIMEOUT_MS, LEASH_GUARD_MODEL_API_KEY. */
-export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelConfig | null {
-  const url = env.LEASH_GUARD_MODEL_URL?.trim();
-  if (!url) return null;
-  const timeout = Number(env.LEASH_GUARD_MODEL_TIMEOUT_MS);
-  return {
-    url,
-    model: env.LEASH_GUARD_MODEL?.trim() || undefined,
-    all: env.LEASH_GUARD_MODEL_ALL === "1" || env.LEASH_GUARD_MODEL_ALL === "true",
-    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
-    apiKey: env.LEASH_GUARD_MODEL_API_KEY || undefined,
-  };
-}
-
 export function chatCompletionsUrl(url: string): string {
   const base = url.replace(/\/+$/, "");
   if (/\/chat\/completions$/.test(base)) return base;

@@ -2,12 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  chatCompletionsUrl,
-  classifyWithModel,
-  type ModelConfig,
-  modelConfigFromEnv,
-} from "../../src/guard/model.ts";
+import { chatCompletionsUrl, classifyWithModel, type ModelConfig } from "../../src/guard/model.ts";
 
 type Reply = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -176,22 +171,6 @@ describe("classifyWithModel", () => {
 });
 
 describe("model configuration", () => {
-  it("reads LEASH_GUARD_MODEL_* variables", () => {
-    expect(modelConfigFromEnv({})).toBeNull();
-    expect(
-      modelConfigFromEnv({
-        LEASH_GUARD_MODEL_URL: "http://m:8080",
-        LEASH_GUARD_MODEL: "small",
-        LEASH_GUARD_MODEL_ALL: "1",
-      }),
-    ).toMatchObject({
-      url: "http://m:8080",
-      model: "small",
-      all: true,
-      timeoutMs: 3000,
-    });
-  });
-
   it("accepts a base URL or the full endpoint", () => {
     expect(chatCompletionsUrl("http://m:8080")).toBe("http://m:8080/v1/chat/completions");
     expect(chatCompletionsUrl("http://m:8080/v1/")).toBe("http://m:8080/v1/chat/completions");

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { guardModelSettings } from "../../config/guard-model-env.ts";
 import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 
@@ -56,10 +57,10 @@ export async function guardClassifier(): Promise<
   (command: string, context: GuardContext) => Promise<Classification> | Classification
 > {
   const { classifyPrepared } = await import("../../guard/classifier.ts");
-  if (!process.env.LEASH_GUARD_MODEL_URL?.trim()) return classifyPrepared;
-  const { classifyWithModel, modelConfigFromEnv } = await import("../../guard/model.ts");
-  const model = modelConfigFromEnv();
-  return model ? (command, context) => classifyWithModel(command, context, model) : classifyPrepared;
+  const model = await guardModelSettings();
+  if (!model) return classifyPrepared;
+  const { classifyWithModel } = await import("../../guard/model.ts");
+  return (command, context) => classifyWithModel(command, context, model);
 }
 
 export function registerGuardCommands(program: Command): void {
@@ -216,7 +217,7 @@ async function checkLines(options: GuardCliOptions): Promise<void> {
   ]);
   await loadSqlParser();
   const modelled = await guardClassifier();
-  const classifier: Classifier = process.env.LEASH_GUARD_MODEL_URL?.trim() ? modelled : classify;
+  const classifier: Classifier = (await guardModelSettings()) ? modelled : classify;
   let n = 0;
   let rest = "";
   const write = async (chunk: string) => {
