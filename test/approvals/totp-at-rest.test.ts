@@ -3,18 +3,21 @@
 // one sealed (and the secret is sealed again under the newest key on its next use or by `leash keys reseal-totp`),
 // a secret stored in clear by an older leash is sealed on its next use, and a sealed secret moved onto another
 // human's record does not open (503, never an accepted code).
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotp } from "../../src/principals/totp.ts";
 import { api } from "../helpers/broker.ts";
-import { LEASH_BIN, runCli } from "../helpers/cli.ts";
+import { runCli } from "../helpers/cli.ts";
 import { createEnrolledHuman, type EnrolledHuman } from "../helpers/humans.ts";
-import { freePort } from "../helpers/ports.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
-import { type ServeFleet, startServeFleet } from "../helpers/serve-fleet.ts";
+import {
+  type FleetBroker,
+  type ServeFleet,
+  startFleetBroker,
+  startServeFleet,
+} from "../helpers/serve-fleet.ts";
 
 const BASE32_SECRET = /[A-Z2-7]{32}/;
 const record = (id: string) => `leash:{principals}:principal:${id}`;
@@ -23,7 +26,7 @@ const production = (path: string) => `railway:prj_demo/env/production/${path}`;
 let redis: RedisServer;
 let client: Redis;
 let fleet: ServeFleet;
-let later: { url: string; child: ChildProcess } | null = null;
+let later: FleetBroker | null = null;
 let agentKey: string;
 let peopleKey: string;
 let volume = 0;
@@ -52,30 +55,8 @@ async function approveNewCall(url: string, approver: EnrolledHuman) {
 }
 
 async function startLaterBroker(): Promise<string> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [LEASH_BIN, "serve"], {
-    env: { ...process.env, ...fleet.env, PORT: String(port) },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  later = { url, child };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`leash serve exited: ${stderr}`);
-    if (
-      await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return url;
-    if (Date.now() > deadline) throw new Error(`leash serve did not come up: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  later = await startFleetBroker(fleet.env);
+  return later.url;
 }
 
 beforeAll(async () => {
@@ -94,7 +75,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (later && later.child.exitCode === null) later.child.kill("SIGTERM");
+  await later?.kill("SIGTERM");
   await fleet?.stop();
   client?.disconnect();
   await redis?.stop();

@@ -1,7 +1,9 @@
 // Unauthenticated callers cannot grow the audit log: a flood of authorize calls with garbage and forged tokens and
 // 1 KB resources, spread over two `leash serve` processes sharing one Redis, is answered every time (a refusal, as
 // before) but written as one record per source and reason per window, each with its count and bounded fields.
+
 import { request as httpRequest } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../helpers/broker.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
@@ -154,7 +156,7 @@ describe("unauthenticated refusals", () => {
     while (Date.now() < deadline) {
       records = await unauthenticatedRecords();
       if (records.reduce((sum, record) => sum + countOf(record), 0) >= ATTEMPTS + FROM_SECOND_SOURCE) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
     const total = records.reduce((sum, record) => sum + countOf(record), 0);
     expect(total).toBe(ATTEMPTS + FROM_SECOND_SOURCE);
@@ -207,7 +209,7 @@ describe("unauthenticated refusals", () => {
       true,
     );
     // Past a window, so a tally would have been written by now.
-    await new Promise((resolve) => setTimeout(resolve, (WINDOW_SECONDS + 1.5) * 1000));
+    await sleep((WINDOW_SECONDS + 1.5) * 1000);
     expect((await unauthenticatedRecords()).length).toBe(before);
   }, 60_000);
 

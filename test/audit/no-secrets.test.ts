@@ -1,7 +1,9 @@
 // A full mint → approve → authorize → revoke flow on real Redis, with real Vault credentials: every secret that
 // passes through leash (API keys, tokens, TOTP secrets and codes, the Vault password and Vault's own token) is
 // collected, and none of them appears in any audit record or any log line. The records themselves say who did what.
+
 import { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_REFUSAL_WINDOW_MS, flushRefusalTallies } from "../../src/audit/unauthenticated-refusals.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
@@ -184,7 +186,7 @@ describe("secrets never reach the audit log or the logs", () => {
         key: test.keys.security,
       });
       if (tallied.body.records.some((r: Record<string, string>) => r.actor === "")) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     const viaApi: Record<string, string>[] = [];
     let cursor: string | undefined;

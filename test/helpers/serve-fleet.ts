@@ -59,7 +59,7 @@ export async function startFleet(options: {
     return result.stdout.trim();
   };
   const adminKey = await init();
-  const brokers = await Promise.all(Array.from({ length: options.count }, () => startBroker(env)));
+  const brokers = await Promise.all(Array.from({ length: options.count }, () => startFleetBroker(env)));
   return {
     brokers,
     adminKey,
@@ -80,7 +80,8 @@ export async function startFleet(options: {
   };
 }
 
-async function startBroker(env: Record<string, string>): Promise<FleetBroker> {
+/** One `leash serve` on a fleet's `env`, up once /healthz answers: a fleet's brokers, or one started later. */
+export async function startFleetBroker(env: Record<string, string>): Promise<FleetBroker> {
   const port = await freePort();
   const child = spawn(process.execPath, [LEASH_BIN, "serve"], {
     env: { ...process.env, ...env, PORT: String(port) },

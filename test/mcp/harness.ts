@@ -130,7 +130,7 @@ export class HttpAgent {
   }
 
   async everything(): Promise<string> {
-    await Promise.race([Promise.all(this.#pending), new Promise((resolve) => setTimeout(resolve, 200))]);
+    await Promise.race([Promise.all(this.#pending), sleep(200)]);
     return this.received.join("\n");
   }
 

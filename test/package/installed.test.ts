@@ -1,10 +1,12 @@
 // The package as a user gets it: `npm pack` (which builds dist/), installed into an empty project outside the
 // checkout, then the installed `leash` command and the `leash/fastify`, `leash/client` and `leash/sdk` imports.
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -405,7 +407,7 @@ describe("running leash for real, from the installed package (README)", () => {
         (response) => response.ok,
         () => false,
       );
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!ready) await sleep(100);
     }
     expect(ready).toBe(true);
     const agentKey = (

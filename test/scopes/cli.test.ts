@@ -1,25 +1,10 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.ts";
 import { removeScopeDirs, SHIPPED_DIR, scopeDir, stagingScope } from "./scope-dir.ts";
 
 afterAll(removeScopeDirs);
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-function leash(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ["bin/leash.js", ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const leash = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
 describe("leash scopes lint", () => {
   it("exits 1 and prints one line per problem plus a summary", async () => {
