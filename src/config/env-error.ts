@@ -1,5 +1,10 @@
-// How every environment schema reports a bad value: one line naming the variable and what was expected.
+// How every environment schema reads and reports: unset and empty alike, a bad value one line naming the variable
+// and what was expected.
 import type { z } from "zod";
+
+/** Unset and empty are the same: hook and service configurations often pass every variable, set or not. */
+export const unsetWhenEmpty = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
 
 export class ConfigError extends Error {
   override name = "ConfigError";

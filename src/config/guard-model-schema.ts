@@ -2,11 +2,7 @@
 // endpoint. A bad value is an error naming the variable, never a silent default: a hook that quietly ran without
 // its model, or with another timeout, would decide differently than its owner meant.
 import { z } from "zod";
-import { parseEnv } from "./env-error.ts";
-
-/** Unset and empty are the same: hook configurations often pass every variable, set or not. */
-const unsetWhenEmpty = (value: unknown) =>
-  typeof value === "string" && value.trim() === "" ? undefined : value;
+import { parseEnv, unsetWhenEmpty } from "./env-error.ts";
 
 const guardModelEnvSchema = z.object({
   /** Base URL (`http://host:8080`, `…/v1`) or the full `/v1/chat/completions` URL; unset: no model is asked. */

@@ -253,6 +253,20 @@ describe("leash hook claude-code", () => {
     expect(JSON.parse(r.stdout)).toEqual({});
   });
 
+  it("asks, naming the variable, when LEASH_HOOK_WAIT_SECONDS is not a number of seconds", async () => {
+    const r = await leash(
+      ["hook", "claude-code"],
+      event("Bash", { command: "git status" }),
+      baseEnv({ LEASH_HOOK_WAIT_SECONDS: "two minutes" }),
+    );
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout).hookSpecificOutput;
+    expect(out.permissionDecision).toBe("ask");
+    expect(out.permissionDecisionReason).toContain(
+      "LEASH_HOOK_WAIT_SECONDS: expected a whole number of seconds from 0 to 3600",
+    );
+  });
+
   it("asks when it cannot read the event", async () => {
     const r = await leash(["hook", "claude-code"], "{this is not json");
     expect(r.code).toBe(0);

@@ -1,6 +1,7 @@
 // `leash hook claude-code|cursor`: the guard as an agent hook. Reads the agent's event on stdin and prints the
 // decision in that agent's format; input it cannot read is answered with "ask".
 import type { Command } from "commander";
+import { hookSettings } from "../../config/hook-env.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { askThroughLeash } from "../hook-approval.ts";
 import { type GuardCliOptions, guardClassifier, guardContext } from "./guard.ts";
@@ -28,12 +29,11 @@ A command judged safe gets no opinion ({}), so the agent's own permission rules 
 "allow" instead. Commands the guard is unsure of (code it cannot read, secrets sent to the network) are asked about.`;
 const ALLOW_SAFE_DESCRIPTION = "answer allow (skip the agent's own prompt) for commands judged safe";
 
-type HookOptions = GuardCliOptions & { waitApproval: number; allowSafe?: boolean };
+type HookOptions = GuardCliOptions & { waitApproval?: number; allowSafe?: boolean };
 
 const WAIT_FLAG = "--wait-approval <seconds>";
 const WAIT_DESCRIPTION =
-  "on ask, open a leash approval (LEASH_URL, LEASH_TOKEN) and wait this long for a human; 0 leaves it to the agent UI";
-const defaultWait = () => Number(process.env.LEASH_HOOK_WAIT_SECONDS ?? 0) || 0;
+  "on ask, open a leash approval (LEASH_URL, LEASH_TOKEN) and wait this long for a human; 0 leaves it to the agent UI (default: $LEASH_HOOK_WAIT_SECONDS, else 0)";
 
 function parseSeconds(value: string): number {
   const seconds = Number(value);
@@ -42,13 +42,16 @@ function parseSeconds(value: string): number {
   return seconds;
 }
 
+/** A bad setting (here or the model's) throws, and is answered "ask" with the message, like any failure. */
 async function decide(command: string, options: HookOptions) {
+  const settings = await hookSettings();
   const { forHook } = await import("../../guard/hooks.ts");
-  const classification = forHook(await (await guardClassifier())(command, await guardContext(options)));
+  const context = await guardContext({ ...options, scopesDir: options.scopesDir ?? settings.scopesDir });
+  const classification = forHook(await (await guardClassifier())(command, context));
   const decided = await askThroughLeash(classification, command, {
-    url: process.env.LEASH_URL,
-    token: process.env.LEASH_TOKEN,
-    waitSeconds: options.waitApproval,
+    url: settings.url,
+    token: settings.token,
+    waitSeconds: options.waitApproval ?? settings.waitSeconds,
   });
   // A human's approval through leash is an explicit allow, not the guard's "no opinion".
   const approved = decided !== classification && decided.decision === "allow";
@@ -65,7 +68,7 @@ export function registerHookCommands(program: Command): void {
     .option("--allow-safe", ALLOW_SAFE_DESCRIPTION)
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
-    .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds, defaultWait())
+    .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds)
     .addHelpText("after", HOOK_HELP)
     .action(async (options: HookOptions) => {
       const { claudeCodeCommand, claudeCodeFailure, claudeCodeOutput } = await import("../../guard/hooks.ts");
@@ -90,7 +93,7 @@ export function registerHookCommands(program: Command): void {
     .option("--allow-safe", ALLOW_SAFE_DESCRIPTION)
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
-    .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds, defaultWait())
+    .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds)
     .addHelpText("after", HOOK_HELP)
     .action(async (options: HookOptions) => {
       const { cursorCommand, cursorFailure, cursorOutput } = await import("../../guard/hooks.ts");
