@@ -167,6 +167,11 @@ const WORD = fc.oneof(
   fc.constantFrom(
     "$X",
     "$" + "{HOME}",
+    "$" + "{X:-/tmp}",
+    "$" + "{TMPDIR:-/tmp}/b",
+    "$" + "{UNSET-rm}",
+    '"$' + '{Y:=a.b}"',
+    "$" + "{EMPTY=-rf}",
     "$1",
     "\\*",
     "a\\ b",
@@ -227,7 +232,10 @@ function trace(
   const accepted = analyzeShell(
     script,
     an,
-    new Map([["X", { text: "/data", dynamic: false, glob: false }]]),
+    new Map([
+      ["X", { text: "/data", dynamic: false, glob: false }],
+      ["EMPTY", { text: "", dynamic: false, glob: false }],
+    ]),
     { parser, trace: entries },
   );
   return { accepted, trace: entries, findings: an.findings };
@@ -257,7 +265,9 @@ describe("the fast shell reader", () => {
       "cat <<-EOF\n\tx\n\tEOF",
       "cat <<EOF\nunterminated",
       "(cd /tmp && rm -rf x)",
-      "echo $" + "{X:-/}",
+      "echo $" + "{X:-$Y}",
+      "echo $" + "{X:+/}",
+      "echo $" + "{X:-*}",
       "a |& b",
       "a &&",
       "f() { :; }",

@@ -3,6 +3,7 @@ import type { ShNode } from "mvdan-sh";
 import type { Word } from "../word.ts";
 import { ansiC } from "./ansi-c.ts";
 import { list, mvdan, node, text } from "./mvdan.ts";
+import { parameterDefault } from "./parameter-default.ts";
 import {
   type Assign,
   dynamicWord,
@@ -213,14 +214,7 @@ export class MvdanWalker {
     const fallbackWord = exp ? node(exp.Word) : null;
     if (fallbackWord) {
       const fallback = this.word(fallbackWord);
-      // `${TMPDIR:-/tmp}` is a scratch directory whichever way it goes; it stays `$TMPDIR` for the file rules.
-      if (
-        isDefault &&
-        /^(TMPDIR|TMP|TEMP|RUNNER_TEMP)$/.test(name) &&
-        /^\/(var\/)?tmp\/?$/.test(fallback.text)
-      )
-        return dynamicWord(`$${name}`);
-      if (isDefault) return { text: fallback.text, dynamic: true, glob: fallback.glob };
+      if (isDefault) return parameterDefault(name, fallback);
     }
     return dynamicWord(`$${name}`);
   }

@@ -6,6 +6,9 @@ import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord } from "./sim
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const SPECIAL_PARAM = /[@*#?$!\-0-9]/;
+const DEFAULT_OPERATOR = /^:?[-=]/;
+/** Characters of a default word that mean the same inside `${…}` as outside: no quotes, expansions or globs. */
+const DEFAULT_WORD_CHAR = /[A-Za-z0-9/._:@%+,-]/;
 
 export type SimpleToken =
   | { word: SimpleWord }
@@ -90,9 +93,19 @@ class SimpleShellLexer {
       let j = i + 2;
       if (!NAME_START.test(src[j] ?? "")) return -1;
       while (NAME_CHAR.test(src[j] ?? "")) j++;
-      if (src[j] !== "}") return -1;
-      this.push({ text: "", param: src.slice(i + 2, j), quoted });
-      return j + 1;
+      const param = src.slice(i + 2, j);
+      if (src[j] === "}") {
+        this.push({ text: "", param, quoted });
+        return j + 1;
+      }
+      // `${NAME:-word}` (or `-`, `:=`, `=`) with a plain word for the default; other operators are the full parser's.
+      const op = DEFAULT_OPERATOR.exec(src.slice(j, j + 2))?.[0];
+      if (!op) return -1;
+      let k = j + op.length;
+      while (DEFAULT_WORD_CHAR.test(src[k] ?? "")) k++;
+      if (k === j + op.length || src[k] !== "}") return -1;
+      this.push({ text: "", param, fallback: src.slice(j + op.length, k), quoted });
+      return k + 1;
     }
     if (NAME_START.test(next)) {
       let j = i + 1;

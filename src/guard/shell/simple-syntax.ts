@@ -4,6 +4,8 @@ export interface SimplePart {
   text: string;
   /** A `$NAME` / `${NAME}` expansion; `text` is unused. */
   param?: string;
+  /** The default word of `${NAME:-word}` (and its `-`, `:=`, `=` forms), a plain literal. */
+  fallback?: string;
   /** A `$(…)` or backquoted command substitution, itself in the simple subset. */
   subst?: SimpleScript;
   quoted: boolean;

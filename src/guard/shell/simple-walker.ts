@@ -1,5 +1,6 @@
 // Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
-import type { Word } from "../word.ts";
+import { literal, type Word } from "../word.ts";
+import { parameterDefault } from "./parameter-default.ts";
 import {
   dynamicWord,
   type Feed,
@@ -60,7 +61,13 @@ export class SimpleWalker {
         text += r.text;
         dynamic ||= r.dynamic;
       } else if (part.param !== undefined) {
-        const r = this.r.vars.get(part.param) ?? dynamicWord(`$${part.param}`);
+        const known = this.r.vars.get(part.param);
+        const r =
+          part.fallback === undefined
+            ? (known ?? dynamicWord(`$${part.param}`))
+            : known && known.text !== ""
+              ? known
+              : parameterDefault(part.param, literal(part.fallback));
         text += r.text;
         dynamic ||= r.dynamic;
       } else {
