@@ -214,12 +214,39 @@ const LINE = fc.oneof(
   { weight: 1, arbitrary: COMMAND.map((c) => `time ${c}`) },
   { weight: 1, arbitrary: COMMAND.map((c) => `${c} &`) },
 );
+const BODY = fc
+  .tuple(COMMAND, fc.array(fc.tuple(fc.constantFrom(" && ", "; ", " | ", "\n"), COMMAND), { maxLength: 2 }))
+  .map(([first, rest]) => first + rest.map(([op, c]) => op + c).join(""));
+const END = fc.constantFrom("; ", "\n", " &&\n", ";\n\n");
+const AFTER = fc.constantFrom("", " > out.txt", " 2>&1", " < in.txt", " | sh", " >> $X/log");
+const COMPOUND = fc.oneof(
+  fc
+    .tuple(BODY, END, BODY, END, fc.option(BODY), fc.option(fc.tuple(BODY, BODY)), AFTER)
+    .map(
+      ([cond, e1, then, e2, otherwise, elif, after]) =>
+        `if ${cond}${e1}then ${then}${e2}${elif ? `elif ${elif[0]}; then ${elif[1]}; ` : ""}${otherwise ? `else ${otherwise}; ` : ""}fi${after}`,
+    ),
+  fc
+    .tuple(fc.constantFrom("while", "until"), BODY, END, BODY, END, AFTER)
+    .map(([kw, cond, e1, body, e2, after]) => `${kw} ${cond}${e1}do ${body}${e2}done${after}`),
+  fc
+    .tuple(fc.constantFrom("f", "X", "db"), fc.array(WORD, { maxLength: 3 }), END, BODY, END, AFTER)
+    .map(
+      ([name, items, e1, body, e2, after]) =>
+        `for ${name} in ${items.join(" ")}${e1}do ${body} "$${name}" $${name}${e2}done${after}`,
+    ),
+  BODY.map((b) => `cat list | while read X; do ${b}; done`),
+);
 const SCRIPT = fc
   .tuple(
-    LINE,
-    fc.array(fc.tuple(fc.constantFrom(" && ", " || ", "; ", " | ", "\n", " &&\n", "\n\n"), LINE), {
-      maxLength: 3,
-    }),
+    fc.oneof({ weight: 3, arbitrary: LINE }, { weight: 2, arbitrary: COMPOUND }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom(" && ", " || ", "; ", " | ", "\n", " &&\n", "\n\n"),
+        fc.oneof({ weight: 3, arbitrary: LINE }, { weight: 1, arbitrary: COMPOUND }),
+      ),
+      { maxLength: 3 },
+    ),
   )
   .map(([first, rest]) => first + rest.map(([op, c]) => op + c).join(""));
 
@@ -244,11 +271,13 @@ function trace(
 describe("the fast shell reader", () => {
   it("agrees with mvdan/sh on every script it accepts", () => {
     let accepted = 0;
+    let compounds = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
         if (!fast.accepted) return;
         accepted++;
+        if (/\b(fi|done)\b/.test(script)) compounds++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -256,11 +285,18 @@ describe("the fast shell reader", () => {
       { numRuns: 2000 },
     );
     expect(accepted).toBeGreaterThan(800);
+    expect(compounds).toBeGreaterThan(300);
   });
 
   it("hands anything outside its subset to the full parser", () => {
     for (const script of [
-      "if true; then rm -rf /x; fi",
+      "if true then rm -rf /x; fi",
+      "if true; then rm -rf /x; fi extra",
+      "for ((i = 0; i < 3; i++)); do rm $i; done",
+      "for x in a b do rm $x; done",
+      "case x in a) rm y;; esac",
+      "if true; then; fi",
+      "time if true; then rm x; fi",
       "cat <<EOF\n$HOME\nEOF",
       "cat <<-EOF\n\tx\n\tEOF",
       "cat <<EOF\nunterminated",

@@ -1,9 +1,9 @@
-// A fast, exact reader for the simple subset of shell most agent commands are written in: words, quotes,
-// $NAME expansions, `&& || ; |` and plain redirections. Anything else (heredocs with expansions, compound
-// commands, subshells…) returns null and goes to the full parser (mvdan/sh); a property test checks that both agree
-// on everything this reader accepts.
+// A fast, exact reader for the subset of shell most agent commands are written in: words, quotes, `$NAME` and
+// `${NAME:-word}` expansions, `$(…)`, `&& || ; |`, plain redirections and here-documents, and `if`, `while`, `until`
+// and `for … in` around them. Anything else (case, subshells, functions, arithmetic…) returns null and goes to the
+// full parser (mvdan/sh); a property test checks that both agree on everything this reader accepts.
 import { lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
-import type { SimpleCommand, SimpleScript } from "./simple-syntax.ts";
+import type { SimpleCommand, SimpleCompound, SimpleScript, SimpleStage } from "./simple-syntax.ts";
 
 const RESERVED = new Set([
   "if",
@@ -33,79 +33,167 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 /** Returns null whenever the text is outside the subset; the caller then uses the full parser. */
 export function readSimpleShell(src: string): SimpleScript | null {
   const tokens = lexSimpleShell(src, readSimpleShell);
-  return tokens ? assemble(tokens) : null;
+  return tokens ? new Assembler(tokens).script() : null;
 }
 
-/** Tokens into pipelines of commands: assignments, `time`, reserved words and dangling operators decided here. */
-function assemble(tokens: SimpleToken[]): SimpleScript | null {
-  const script: SimpleScript = [];
-  let pipeline: SimpleCommand[] = [];
-  let command: SimpleCommand = { assigns: [], words: [], redirects: [] };
-  let empty = true;
-  const endCommand = (): boolean => {
-    if (empty) return false;
-    pipeline.push(command);
-    command = { assigns: [], words: [], redirects: [] };
-    empty = true;
-    return true;
-  };
-  let dangling = false;
-  let timed = false;
-  for (let t = 0; t < tokens.length; t++) {
-    const token = tokens[t]!;
-    if ("op" in token) {
-      // A newline ends a command like ";", but after "&&", "|" or another newline it only continues the line.
-      if (token.op === "\n" && empty) continue;
-      if (!endCommand()) return null;
-      if (token.op !== "|") {
-        script.push(pipeline);
-        pipeline = [];
-      }
-      dangling = token.op === "&&" || token.op === "||" || token.op === "|";
-      timed = false;
-    } else if ("redirect" in token) {
-      const target = tokens[++t];
-      if (!target || !("word" in target)) return null;
-      command.redirects.push({ op: token.redirect, target: target.word });
-      empty = false;
-      dangling = false;
-    } else {
-      const w = token.word;
-      dangling = false;
-      // `time [-p] pipeline` only times it.
-      const literal = w.length === 1 && !w[0]!.quoted && !w[0]!.param && !w[0]!.subst ? w[0]!.text : "";
-      if (empty && literal === "time" && pipeline.length === 0) {
-        timed = true;
-        continue;
-      }
-      if (empty && timed && literal === "-p") {
-        timed = false;
-        continue;
-      }
-      if (literal === "time" && empty) return null;
-      const first = w[0];
-      const assignment =
-        command.words.length === 0 && first && !first.quoted && !first.param
-          ? ASSIGNMENT.exec(first.text)
-          : null;
-      if (assignment) {
-        const rest = first!.text.slice(assignment[0].length);
-        command.assigns.push({
-          name: assignment[1]!,
-          append: assignment[2] === "+",
-          value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)],
-        });
-      } else {
-        if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : ""))
-          return null;
-        command.words.push(w);
-      }
-      empty = false;
-    }
+const COMPOUND_START = new Set(["if", "while", "until", "for"]);
+const NO_STOPS: ReadonlySet<string> = new Set();
+const THEN = new Set(["then"]);
+const AFTER_THEN = new Set(["elif", "else", "fi"]);
+const FI = new Set(["fi"]);
+const DO = new Set(["do"]);
+const DONE = new Set(["done"]);
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const newCommand = (): SimpleCommand => ({ assigns: [], words: [], redirects: [] });
+
+/** A word that is one unquoted literal (a reserved word can only be that), else "". */
+function literalOf(token: SimpleToken | undefined): string {
+  if (!token || !("word" in token)) return "";
+  const w = token.word;
+  return w.length === 1 && !w[0]!.quoted && !w[0]!.param && !w[0]!.subst ? w[0]!.text : "";
+}
+
+/** Tokens into pipelines of commands: assignments, `time`, compound commands and dangling operators decided here. */
+class Assembler {
+  private t = 0;
+
+  constructor(private readonly tokens: SimpleToken[]) {}
+
+  script(): SimpleScript | null {
+    return this.list(NO_STOPS)?.script ?? null;
   }
-  if (dangling) return null;
-  if (!empty) endCommand();
-  else if (pipeline.length) return null;
-  if (pipeline.length) script.push(pipeline);
-  return script;
+
+  /**
+   * Commands up to the end of the text or, inside a compound command, up to one of `stops` where a command would
+   * start (which is consumed and returned); null outside the subset.
+   */
+  private list(stops: ReadonlySet<string>): { script: SimpleScript; stop: string } | null {
+    const tokens = this.tokens;
+    const script: SimpleScript = [];
+    let pipeline: SimpleStage[] = [];
+    let command = newCommand();
+    let compound: SimpleCompound | null = null;
+    let empty = true;
+    const endCommand = (): boolean => {
+      if (empty) return false;
+      pipeline.push(compound ?? command);
+      command = newCommand();
+      compound = null;
+      empty = true;
+      return true;
+    };
+    let dangling = false;
+    let timed = false;
+    while (this.t < tokens.length) {
+      const token = tokens[this.t++]!;
+      if ("op" in token) {
+        // A newline ends a command like ";", but after "&&", "|" or another newline it only continues the line.
+        if (token.op === "\n" && empty) continue;
+        if (!endCommand()) return null;
+        if (token.op !== "|") {
+          script.push(pipeline);
+          pipeline = [];
+        }
+        dangling = token.op === "&&" || token.op === "||" || token.op === "|";
+        timed = false;
+      } else if ("redirect" in token) {
+        const target = tokens[this.t++];
+        if (!target || !("word" in target)) return null;
+        (compound ?? command).redirects.push({ op: token.redirect, target: target.word });
+        empty = false;
+        dangling = false;
+      } else {
+        // After `fi` or `done` only redirections and operators may follow.
+        if (compound) return null;
+        const w = token.word;
+        const literal = literalOf(token);
+        if (empty && stops.has(literal)) {
+          if (dangling || timed || pipeline.length || script.length === 0) return null;
+          return { script, stop: literal };
+        }
+        if (empty && !timed && COMPOUND_START.has(literal)) {
+          compound = this.compound(literal);
+          if (!compound) return null;
+          empty = false;
+          dangling = false;
+          continue;
+        }
+        dangling = false;
+        // `time [-p] pipeline` only times it.
+        if (empty && literal === "time" && pipeline.length === 0) {
+          timed = true;
+          continue;
+        }
+        if (empty && timed && literal === "-p") {
+          timed = false;
+          continue;
+        }
+        if (literal === "time" && empty) return null;
+        const first = w[0];
+        const assignment =
+          command.words.length === 0 && first && !first.quoted && !first.param
+            ? ASSIGNMENT.exec(first.text)
+            : null;
+        if (assignment) {
+          const rest = first!.text.slice(assignment[0].length);
+          command.assigns.push({
+            name: assignment[1]!,
+            append: assignment[2] === "+",
+            value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)],
+          });
+        } else {
+          if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : ""))
+            return null;
+          command.words.push(w);
+        }
+        empty = false;
+      }
+    }
+    // The text ended inside a compound command, after an operator, or after `time` alone.
+    if (stops.size || dangling) return null;
+    if (!empty) endCommand();
+    else if (pipeline.length) return null;
+    if (pipeline.length) script.push(pipeline);
+    return { script, stop: "" };
+  }
+
+  /** The compound command whose first word was `keyword`, through its `fi` or `done`. */
+  private compound(keyword: string): SimpleCompound | null {
+    if (keyword === "if") {
+      const branches: { cond: SimpleScript; body: SimpleScript }[] = [];
+      for (;;) {
+        const cond = this.list(THEN);
+        const body = cond && this.list(AFTER_THEN);
+        if (!cond || !body) return null;
+        branches.push({ cond: cond.script, body: body.script });
+        if (body.stop === "fi") return { kind: "if", branches, otherwise: null, redirects: [] };
+        if (body.stop === "else") {
+          const otherwise = this.list(FI);
+          return otherwise && { kind: "if", branches, otherwise: otherwise.script, redirects: [] };
+        }
+      }
+    }
+    if (keyword === "while" || keyword === "until") {
+      const cond = this.list(DO);
+      const body = cond && this.list(DONE);
+      return cond && body && { kind: "loop", cond: cond.script, body: body.script, redirects: [] };
+    }
+    // for NAME in WORD…; do … done
+    const name = literalOf(this.tokens[this.t]);
+    if (!NAME.test(name) || literalOf(this.tokens[this.t + 1]) !== "in") return null;
+    this.t += 2;
+    const items = [];
+    for (let token = this.tokens[this.t]; token && "word" in token; token = this.tokens[++this.t])
+      items.push(token.word);
+    const end = this.tokens[this.t++];
+    if (!end || !("op" in end) || (end.op !== ";" && end.op !== "\n")) return null;
+    while (literalOf(this.tokens[this.t]) !== "do") {
+      const token = this.tokens[this.t++];
+      if (!token || !("op" in token) || token.op !== "\n") return null;
+    }
+    this.t++;
+    const body = this.list(DONE);
+    return body && { kind: "for", name, items, body: body.script, redirects: [] };
+  }
 }

@@ -24,5 +24,18 @@ export interface SimpleCommand {
   redirects: SimpleRedirect[];
 }
 
-/** Pipelines joined by `&&`, `||` or `;`; each pipeline is one or more commands joined by `|`. */
-export type SimpleScript = SimpleCommand[][];
+/** `if`, `while`/`until` and `for … in`, with the redirections after their `fi` or `done`. */
+export type SimpleCompound =
+  | {
+      kind: "if";
+      branches: { cond: SimpleScript; body: SimpleScript }[];
+      otherwise: SimpleScript | null;
+      redirects: SimpleRedirect[];
+    }
+  | { kind: "loop"; cond: SimpleScript; body: SimpleScript; redirects: SimpleRedirect[] }
+  | { kind: "for"; name: string; items: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] };
+
+export type SimpleStage = SimpleCommand | SimpleCompound;
+
+/** Pipelines joined by `&&`, `||`, `;` or newlines; each pipeline is one or more stages joined by `|`. */
+export type SimpleScript = SimpleStage[][];

@@ -9,7 +9,7 @@ import {
   type ShellRunner,
   splitFields,
 } from "./runner.ts";
-import type { SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
+import type { SimpleCompound, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
 
 const SIMPLE_REDIRECTS: Record<SimpleRedirect["op"], RedirectKind> = {
   ">": "write",
@@ -34,6 +34,12 @@ export class SimpleWalker {
     for (const pipeline of script) {
       let stage: Feed | undefined;
       for (const command of pipeline) {
+        if ("kind" in command) {
+          this.compound(command);
+          // A compound command's output is never known: the next stage reads a pipe.
+          stage = NO_FEED;
+          continue;
+        }
         const assigns = command.assigns.map((a) => ({
           name: a.name,
           append: a.append,
@@ -49,6 +55,27 @@ export class SimpleWalker {
       feed = stage ?? NO_FEED;
     }
     return script.length === 1 ? feed.data : null;
+  }
+
+  /** Every branch and loop body runs, once: the cautious reading of code whose conditions are unknown. */
+  private compound(command: SimpleCompound): void {
+    if (command.kind === "if") {
+      for (const branch of command.branches) {
+        this.script(branch.cond);
+        this.script(branch.body);
+      }
+      if (command.otherwise) this.script(command.otherwise);
+    } else if (command.kind === "loop") {
+      this.script(command.cond);
+      this.script(command.body);
+    } else {
+      const items = command.items.flatMap((w) => this.fields(w));
+      this.r.vars.set(command.name, dynamicWord(items.map((i) => i.text).join(" ") || `$${command.name}`));
+      this.script(command.body);
+    }
+    this.r.writes(
+      command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.word(r.target) })),
+    );
   }
 
   private word(word: SimpleWord): Word {

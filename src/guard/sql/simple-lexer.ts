@@ -11,8 +11,10 @@ export type SqlToken =
 
 /** Thrown by the fast reader when the text leaves its subset; readSimpleSql turns it into null. */
 export class NotSimple extends Error {}
+/** One instance, thrown every time: most SQL leaves the subset somewhere, and a fresh error would record a stack. */
+const NOT_SIMPLE = new NotSimple("outside the fast SQL reader's subset");
 export const fail = (): never => {
-  throw new NotSimple();
+  throw NOT_SIMPLE;
 };
 
 /** PostgreSQL keeps the first 63 bytes of a longer name; such names go to the real parser. */
