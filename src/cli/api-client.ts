@@ -1,4 +1,5 @@
 // The CLI's HTTP client for the broker API: JSON in, JSON out, problem+json turned into a LeashError.
+import { cliEnv } from "../config/cli-env.ts";
 import { LeashError, PassedOnError } from "../errors/leash-error.ts";
 
 export interface ApiClientOptions {
@@ -7,8 +8,9 @@ export interface ApiClientOptions {
 }
 
 export function apiClientFromEnv(keyVariable: "LEASH_AGENT_KEY" | "LEASH_HUMAN_KEY"): ApiClientOptions {
-  const url = process.env.LEASH_URL;
-  const key = process.env[keyVariable];
+  const env = cliEnv();
+  const url = env.LEASH_URL;
+  const key = env[keyVariable];
   if (!url) throw new Error("LEASH_URL: required, not set (the broker's URL)");
   if (!key) throw new Error(`${keyVariable}: required, not set`);
   return { url, key };

@@ -1,4 +1,6 @@
 // Where `leash token` gets a workload's OIDC token when it proves where it runs instead of holding an agent key.
+import type { CliEnv } from "../config/cli-env.ts";
+
 export const OIDC_PROVIDERS = ["github-actions"] as const;
 export type OidcProvider = (typeof OIDC_PROVIDERS)[number];
 
@@ -8,7 +10,7 @@ export type OidcProvider = (typeof OIDC_PROVIDERS)[number];
  */
 export async function requestGithubActionsToken(
   audience: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Pick<CliEnv, "ACTIONS_ID_TOKEN_REQUEST_URL" | "ACTIONS_ID_TOKEN_REQUEST_TOKEN">,
 ): Promise<string> {
   const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;

@@ -1,5 +1,6 @@
 // `leash scopes lint [dir]`: validates a scopes directory and its policy before any broker serves it.
 import type { Command } from "commander";
+import { cliEnv } from "../../config/cli-env.ts";
 import { lintScopeDir } from "../../scopes/lint.ts";
 import { formatProblem } from "../../scopes/load.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
@@ -13,7 +14,7 @@ export function registerScopesCommands(program: Command): void {
     .option("--json", "print the result as one JSON object: ok, counts and hash, or every problem")
     .action(async (dir: string | undefined, options: { json?: boolean }) => {
       // The CLI edge is where a default directory is chosen; the library always takes it as an argument.
-      const scopesDir = dir ?? process.env.LEASH_SCOPES_DIR ?? "./scopes";
+      const scopesDir = dir ?? cliEnv().LEASH_SCOPES_DIR ?? "./scopes";
       process.exitCode = await lintCommand(scopesDir, options.json === true);
     });
 }

@@ -1,5 +1,6 @@
 // `leash token exchange`: a sub-agent's child token from the task token in LEASH_TOKEN (RFC 8693 token exchange).
 import type { Command } from "commander";
+import { cliEnv } from "../../config/cli-env.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
@@ -22,8 +23,7 @@ export interface ExchangeAnswer {
 
 /** The parent token and broker from the environment (what `leash token --format env` and `leash exec` set). */
 export function parentFromEnv(): { url: string; token: string } {
-  const url = process.env.LEASH_URL;
-  const token = process.env.LEASH_TOKEN;
+  const { LEASH_URL: url, LEASH_TOKEN: token } = cliEnv();
   if (!url) throw new Error("LEASH_URL: required, not set (the broker's URL)");
   if (!token) throw new Error("LEASH_TOKEN: required, not set (the parent's task token)");
   return { url, token };

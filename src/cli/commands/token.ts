@@ -1,5 +1,6 @@
 // `leash token`: what an agent's bootstrap script runs to get a task token.
 import type { Command } from "commander";
+import { cliEnv } from "../../config/cli-env.ts";
 import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
 import { parseList } from "../options.ts";
@@ -29,7 +30,8 @@ interface TokenOptions {
 async function mintClient(options: TokenOptions): Promise<ApiClientOptions> {
   if (options.oidcTokenFile && options.oidc) throw new Error("--oidc-token-file and --oidc: give one");
   if (!options.oidcTokenFile && !options.oidc) return apiClientFromEnv("LEASH_AGENT_KEY");
-  const url = process.env.LEASH_URL;
+  const env = cliEnv();
+  const url = env.LEASH_URL;
   if (!url) throw new Error("LEASH_URL: required, not set (the broker's URL)");
   if (options.oidcTokenFile) {
     const key = await readSecret({
@@ -43,7 +45,7 @@ async function mintClient(options: TokenOptions): Promise<ApiClientOptions> {
     throw new Error(`--oidc: expected ${OIDC_PROVIDERS.join(" or ")}, got ${JSON.stringify(options.oidc)}`);
   }
   const audience = options.oidcAudience ?? new URL(url).origin;
-  return { url, key: await requestGithubActionsToken(audience) };
+  return { url, key: await requestGithubActionsToken(audience, env) };
 }
 
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;

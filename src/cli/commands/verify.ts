@@ -1,6 +1,7 @@
 // `leash verify --env E [TOKEN]`: what a resource server in environment E does with a token, from the command line.
 // The token may come from stdin or a file instead of argv, where other users of the machine can read it (`ps`).
 import type { Command } from "commander";
+import { cliEnv } from "../../config/cli-env.ts";
 import { verifyTaskToken } from "../../tokens/verify-task-token.ts";
 import { fieldLines, jsonOption, printResult } from "../output.ts";
 import { readSecret } from "../secret-input.ts";
@@ -12,7 +13,7 @@ export function registerVerifyCommand(program: Command): void {
       "verify a task token as a resource server of one environment would (fetches that environment's JWKS)",
     )
     .requiredOption("--env <env>", "the environment the checking resource server belongs to")
-    .option("--url <url>", "the broker's URL (default LEASH_URL)", process.env.LEASH_URL)
+    .option("--url <url>", "the broker's URL (default LEASH_URL)")
     .option("--issuer <url>", "the broker's issuer (default: the URL)")
     .option("--token-file <path>", "read the token from this file (- for stdin) instead of the argument")
     .addHelpText(
@@ -24,6 +25,7 @@ export function registerVerifyCommand(program: Command): void {
       argument: string | undefined,
       options: { env: string; url?: string; issuer?: string; tokenFile?: string; json?: boolean },
     ) => {
+      options.url ??= cliEnv().LEASH_URL;
       if (!options.url) throw new Error("--url or LEASH_URL: required");
       const token = await readSecret({
         what: "token",
