@@ -1,5 +1,7 @@
 // `leash mcp`: the MCP gateway (Streamable HTTP), `leash mcp stdio -- <command>` and `leash mcp lint`.
 import type { Command } from "commander";
+import { cliEnv } from "../../config/cli-env.ts";
+import { proxyEnv } from "../../config/proxy-env.ts";
 import { LeashError } from "../../errors/leash-error.ts";
 import { createLogger } from "../../log/logger.ts";
 import { formatProblem, loadMcpConfig, type McpConfig } from "../../mcp/config.ts";
@@ -29,7 +31,7 @@ export function registerMcpCommands(program: Command): void {
     .enablePositionalOptions()
     .action(async (options: { config?: string; json?: boolean; logLevel: string }) => {
       if (!options.config) throw new LeashError("config_invalid", "--config <file> is required");
-      const brokerUrl = requireBrokerUrl();
+      const { brokerUrl } = proxyEnv();
       const config = await loadConfig(options.config);
       const credentials = await resolveCredentials(config.upstreams, process.env);
       const logger = createLogger(options.logLevel);
@@ -65,7 +67,7 @@ export function registerMcpCommands(program: Command): void {
       "the stdio MCP server to spawn, after --; default: the upstream's url or command",
     )
     .action(async (command: string[], options: { config: string; upstream?: string; logLevel: string }) => {
-      const brokerUrl = requireBrokerUrl();
+      const { brokerUrl, token } = proxyEnv();
       const config = await loadConfig(options.config);
       const upstream = options.upstream
         ? config.upstreams.find((u) => u.name === options.upstream)
@@ -90,7 +92,7 @@ export function registerMcpCommands(program: Command): void {
       await runStdioGateway({
         upstream,
         brokerUrl,
-        token: process.env.LEASH_TOKEN,
+        token,
         credential: async () => (await resolveCredentials([upstream], process.env)).get(upstream.name)!,
         ...(command.length > 0 ? { command: { command: command[0]!, args: command.slice(1) } } : {}),
         logger: createLogger(options.logLevel),
@@ -107,7 +109,7 @@ export function registerMcpCommands(program: Command): void {
       .option("--scopes <dir>", "scopes directory (default: $LEASH_SCOPES_DIR or ./scopes)"),
     "print the result as one JSON object: ok, counts and notes, or every problem",
   ).action(async (options: { config: string; scopes?: string; json?: boolean }) => {
-    const dir = options.scopes ?? process.env.LEASH_SCOPES_DIR ?? "./scopes";
+    const dir = options.scopes ?? cliEnv().LEASH_SCOPES_DIR ?? "./scopes";
     const result = await lintMcpCommand(options.config, dir);
     process.exitCode = result.ok ? 0 : 1;
     if (options.json) {
@@ -141,14 +143,6 @@ async function lintMcpCommand(file: string, dir: string) {
     problems,
     notes,
   };
-}
-
-function requireBrokerUrl(): string {
-  const brokerUrl = process.env.LEASH_URL;
-  if (!brokerUrl || !URL.canParse(brokerUrl)) {
-    throw new LeashError("config_invalid", "LEASH_URL: required, expected the broker's URL");
-  }
-  return brokerUrl;
 }
 
 async function loadConfig(file: string): Promise<McpConfig> {

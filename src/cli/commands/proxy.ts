@@ -1,5 +1,6 @@
 // `leash proxy --config proxy.yaml`: the credential-injecting proxy, a separate process that asks the broker over HTTP.
 import type { Command } from "commander";
+import { proxyEnv } from "../../config/proxy-env.ts";
 import { LeashError } from "../../errors/leash-error.ts";
 import { createLogger } from "../../log/logger.ts";
 import { formatProblem, loadProxyConfig } from "../../proxy/config.ts";
@@ -26,10 +27,7 @@ export function registerProxyCommand(program: Command): void {
     )
     .option("--log-level <level>", "pino log level", "info")
     .action(async (options: ProxyOptions) => {
-      const brokerUrl = process.env.LEASH_URL;
-      if (!brokerUrl || !URL.canParse(brokerUrl)) {
-        throw new LeashError("config_invalid", "LEASH_URL: required, expected the broker's URL");
-      }
+      const { brokerUrl } = proxyEnv();
       const loaded = await loadProxyConfig(options.config);
       if (!loaded.ok) {
         for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
