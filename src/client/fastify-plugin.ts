@@ -10,8 +10,8 @@ import {
   delegationProblem,
   environmentAudience,
   environmentIssuer,
+  parseTaskTokenClaims,
   type TaskTokenClaims,
-  taskTokenClaimsSchema,
 } from "../tokens/claims.ts";
 import { compactSerializationProblem, TOKEN_ALGORITHMS } from "../tokens/verify-task-token.ts";
 import { EnvironmentJwks } from "./jwks-cache.ts";
@@ -132,10 +132,9 @@ export const leashResourceServer = fp<LeashResourceServerOptions>(
           request.headers.authorization?.replace(/^Bearer\s+/i, ""),
         );
         if (problem) return refuse(reply, 401, "invalid_token", `the task token was refused: ${problem}`);
-        const parsed = taskTokenClaimsSchema.safeParse(await request.jwtVerify());
-        if (!parsed.success)
-          return refuse(reply, 401, "invalid_token", "the task token's claims are malformed");
-        claims = parsed.data;
+        const parsed = parseTaskTokenClaims(await request.jwtVerify());
+        if (!parsed) return refuse(reply, 401, "invalid_token", "the task token's claims are malformed");
+        claims = parsed;
         // As verifyTaskToken: a child whose chain does not fit together could hide an ancestor from revocation.
         const delegation = delegationProblem(claims);
         if (delegation)

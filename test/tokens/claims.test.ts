@@ -1,6 +1,49 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseTaskTokenClaims, taskTokenClaimsSchema } from "../../src/tokens/claims.ts";
+import { z } from "zod";
+import {
+  type ActorClaim,
+  MAX_DELEGATION_DEPTH,
+  parseTaskTokenClaims,
+  type TaskTokenClaims,
+} from "../../src/tokens/claims.ts";
+
+// The claims as a zod schema: the reference parseTaskTokenClaims is held to.
+const actorClaimSchema: z.ZodType<ActorClaim> = z.lazy(() =>
+  z.object({ sub: z.string().startsWith("agent:"), act: actorClaimSchema.optional() }),
+);
+
+const taskTokenClaimsSchema = z.object({
+  iss: z.string(),
+  aud: z.union([z.string(), z.array(z.string())]),
+  sub: z.string().startsWith("agent:"),
+  client_id: z.string(),
+  jti: z.string().min(1),
+  iat: z.number().int(),
+  nbf: z.number().int(),
+  exp: z.number().int(),
+  env: z.string(),
+  scope: z.string(),
+  resources: z.array(z.string()),
+  task: z.string(),
+  intent: z.string(),
+  scope_id: z.string(),
+  gen: z.string(),
+  // Delegation (token exchange): all five present in a child token, none in a token minted by POST /v1/tokens.
+  act: actorClaimSchema.optional(),
+  sub_task: z.string().min(1).optional(),
+  parent: z.string().min(1).optional(),
+  /** Every ancestor's jti, the root token's first and the parent's last. */
+  chain: z.array(z.string().min(1)).max(MAX_DELEGATION_DEPTH).optional(),
+  depth: z.number().int().min(1).max(MAX_DELEGATION_DEPTH).optional(),
+  /** Present when a workload's OIDC token, not an agent key, asked for the token. */
+  workload: z.object({ iss: z.string(), sub: z.string(), binding: z.string() }).optional(),
+});
+
+/** The schema reads exactly the TaskTokenClaims shape: a field added to one and not the other does not compile. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesClaims: Same<z.infer<typeof taskTokenClaimsSchema>, TaskTokenClaims> = true;
+void schemaMatchesClaims;
 
 /** What the schema makes of a payload: its output, or null when it refuses it. */
 const bySchema = (payload: Record<string, unknown>) => {
