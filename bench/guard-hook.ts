@@ -6,9 +6,13 @@
 //   npx tsx bench/guard-hook.ts [--runs 15]
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ephemeralKeyRings } from "../src/keys/key-directory.ts";
+import { mintTaskToken } from "../src/tokens/mint-task-token.ts";
 
 const BIN = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
 const CASES = fileURLToPath(new URL("../test/guard/cases.jsonl", import.meta.url));
@@ -83,11 +87,47 @@ const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
   ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", "git status", WITH_ENVIRONMENTS],
 ];
 
+/**
+ * An agent's hook runs inside a task: LEASH_TOKEN and LEASH_URL are set, and the hook verifies the token against the
+ * environment's JWKS before believing its intent. A local server answers the JWKS request as the broker would.
+ */
+async function insideATask(): Promise<{ env: NodeJS.ProcessEnv; close: () => void }> {
+  const nowMs = Date.now();
+  const ring = (await ephemeralKeyRings(["staging"], nowMs)).get("staging")!;
+  const jwks = JSON.stringify(ring.jwks(nowMs));
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" }).end(jwks);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { token } = mintTaskToken(ring, {
+    issuer: url,
+    env: "staging",
+    agentId: "bench",
+    scopeId: "bench",
+    actions: ["db:read"],
+    resources: ["db:staging/*"],
+    extraAudiences: [],
+    task: "bench",
+    intent: "look at the build",
+    generation: "1",
+    ttlMs: 3_600_000,
+    nowMs,
+  });
+  return { env: { LEASH_URL: url, LEASH_TOKEN: token }, close: () => server.close() };
+}
+
 async function hookLatency(): Promise<void> {
   console.log(
     `hook latency, ${RUNS} runs each, interleaved with node -e 0 (whole process: spawn, stdin, exit); medians`,
   );
   const bare: Timed[] = [];
+  const task = await insideATask();
+  HOOK_INPUTS.push([
+    "destructive shell, inside a task (LEASH_TOKEN verified against LEASH_URL's JWKS)",
+    "rm -rf /srv/data",
+    task.env,
+  ]);
   const hooks = HOOK_INPUTS.map(() => [] as Timed[]);
   await run([BIN, "hook", "claude-code"], event("ls"), {}, PROJECT); // first run fills the OS file cache
   for (let i = 0; i < RUNS; i++) {
@@ -95,6 +135,8 @@ async function hookLatency(): Promise<void> {
     for (const [n, [, command, env]] of HOOK_INPUTS.entries()) {
       const r = await run([BIN, "hook", "claude-code"], event(command), env, PROJECT);
       if (r.code !== 0) throw new Error(`hook exited ${r.code}: ${r.stdout}`);
+      if (env === task.env && !r.stdout.includes("verified task token"))
+        throw new Error(`the hook did not verify the task token: ${r.stdout}`);
       hooks[n]!.push(r);
     }
   }
@@ -111,6 +153,7 @@ async function hookLatency(): Promise<void> {
       `  hook, ${name}: wall ${wall(rs).toFixed(0)} ms (p90 ${p90(rs.map((r) => r.ms)).toFixed(0)} ms) = ${(wall(rs) / base).toFixed(2)}× node -e 0; CPU ${cpu(rs).toFixed(0)} ms = ${(cpu(rs) / baseCpu).toFixed(2)}×`,
     );
   }
+  task.close();
 }
 
 async function evaluation(name: string, file: string): Promise<void> {
