@@ -81,8 +81,12 @@ const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
   ["destructive shell (rm -rf /srv/data)", "rm -rf /srv/data"],
   ["SQL, plain (the fast SQL reader)", "psql -h db.internal -c 'DELETE FROM sessions'"],
   [
-    "SQL with a subquery (loads PostgreSQL's parser)",
+    "SQL, IN (SELECT …) (the fast SQL reader)",
     "psql -h db.internal -c 'DELETE FROM sessions WHERE user_id IN (SELECT id FROM banned)'",
+  ],
+  [
+    "SQL with EXISTS (loads PostgreSQL's parser)",
+    "psql -h db.internal -c 'DELETE FROM sessions s WHERE EXISTS (SELECT 1 FROM banned b WHERE b.id = s.user_id)'",
   ],
   ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", "git status", WITH_ENVIRONMENTS],
 ];

@@ -100,6 +100,18 @@ const EXPR: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
     fc
       .tuple(COLUMN, fc.constantFrom("IN", "NOT IN"), fc.array(LITERAL, { minLength: 1, maxLength: 3 }))
       .map(([c, op, xs]) => `${c} ${op} (${xs.join(", ")})`),
+    fc
+      .tuple(
+        COLUMN,
+        fc.constantFrom("IN", "NOT IN"),
+        fc.oneof(COLUMN, fc.constant("*")),
+        NAME,
+        fc.option(tie("e")),
+      )
+      .map(
+        ([c, op, target, t, w]) =>
+          `${c} ${op} (SELECT ${target} FROM ${t}${w === null ? "" : ` WHERE ${w}`})`,
+      ),
     fc.tuple(COLUMN, fc.constantFrom("LIKE", "NOT LIKE", "ILIKE"), LITERAL).map((p) => p.join(" ")),
     fc.tuple(COLUMN, fc.constantFrom("IS NULL", "IS NOT NULL")).map((p) => p.join(" ")),
     fc
@@ -254,6 +266,9 @@ describe("the fast SQL reader", () => {
       "BEGIN; DELETE FROM orders WHERE id = 1; ROLLBACK;",
       "EXPLAIN SELECT * FROM orders WHERE id = 1",
       "SELECT * FROM orders_backup; DROP TABLE orders_backup",
+      "DELETE FROM sessions WHERE user_id IN (SELECT id FROM banned)",
+      "DELETE FROM sessions WHERE user_id NOT IN (SELECT id FROM users WHERE active)",
+      "DELETE FROM t WHERE id IN (SELECT pg_drop_replication_slot(slot_name) FROM s)",
     ]) {
       expect(readSimpleSql(sql), sql).not.toBeNull();
       expect(agrees(sql), sql).toBe(true);
@@ -268,7 +283,8 @@ describe("the fast SQL reader", () => {
       "SELECT E'\\'; DROP TABLE x; --'",
       "SELECT 'a'\n'b'",
       "SELECT id::text FROM users",
-      "DELETE FROM users WHERE id IN (SELECT user_id FROM bans)",
+      "DELETE FROM users WHERE EXISTS (SELECT 1 FROM bans WHERE bans.user_id = users.id)",
+      "DELETE FROM users WHERE id = (SELECT user_id FROM bans)",
       "WITH d AS (DELETE FROM x RETURNING *) SELECT * FROM d",
       "DELETE FROM users RETURNING *",
       "SELECT * FROM user",

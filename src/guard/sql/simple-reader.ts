@@ -1,10 +1,10 @@
 // A fast, exact reader for the plain SQL most agent commands carry: SELECT, INSERT … VALUES, UPDATE and DELETE with
-// simple conditions, TRUNCATE, DROP of tables, views, indexes, sequences, schemas and databases, EXPLAIN and
-// transaction control. It builds the same tree PostgreSQL's parser (libpg-query) would for the fields the guard
-// reads, so a hook can judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else (comments, which
-// change how PostgreSQL reads the words around them; dollar quotes, escapes, casts, subqueries, keywords used as
-// names, …) returns null and goes to the real parser; a property test checks that both give the same findings on
-// everything this reader accepts.
+// simple conditions (`IN (SELECT …)` included), TRUNCATE, DROP of tables, views, indexes, sequences, schemas and
+// databases, EXPLAIN and transaction control. It builds the same tree PostgreSQL's parser (libpg-query) would for the
+// fields the guard reads, so a hook can judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else
+// (comments, which change how PostgreSQL reads the words around them; dollar quotes, escapes, casts, other
+// subqueries, keywords used as names, …) returns null and goes to the real parser; a property test checks that both
+// give the same findings on everything this reader accepts.
 
 import { fail, lexSql, NotSimple, type SqlToken } from "./simple-lexer.ts";
 
@@ -359,8 +359,15 @@ class Reader {
     let node: Node;
     if (this.take("in")) {
       this.expect("(");
-      const items = this.nested(() => this.exprList());
-      node = aExpr("AEXPR_IN", negated ? "<>" : "=", left, { List: { items } });
+      if (this.is("select")) {
+        // `x IN (SELECT …)`: PostgreSQL's ANY sublink; NOT IN negates it as a whole.
+        const subselect = { SelectStmt: this.nested(() => this.select()) };
+        const sublink = { SubLink: { subLinkType: "ANY_SUBLINK", testexpr: left, subselect } };
+        node = negated ? { BoolExpr: { boolop: "NOT_EXPR", args: [sublink] } } : sublink;
+      } else {
+        const items = this.nested(() => this.exprList());
+        node = aExpr("AEXPR_IN", negated ? "<>" : "=", left, { List: { items } });
+      }
       this.expect(")");
     } else if (this.take("like")) node = aExpr("AEXPR_LIKE", negated ? "!~~" : "~~", left, this.concat());
     else if (this.take("ilike")) node = aExpr("AEXPR_ILIKE", negated ? "!~~*" : "~~*", left, this.concat());
