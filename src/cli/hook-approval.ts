@@ -1,7 +1,6 @@
 // For a hook: instead of leaving an "ask" to the agent's own UI, open a leash approval for the exact command and wait
 // for a human (approvers, TOTP, console and webhooks as for any destructive call).
 import type { Classification } from "../guard/types.ts";
-import { callApi } from "./api-client.ts";
 
 interface ApprovalState {
   status: string;
@@ -19,6 +18,8 @@ export async function askThroughLeash(
   if (classification.decision !== "ask" || !options.url || !options.token || options.waitSeconds <= 0) {
     return classification;
   }
+  // Loaded only here: most hook calls never open an approval, and the API client brings its settings schema (zod).
+  const { callApi } = await import("./api-client.ts");
   const client = { url: options.url, key: options.token };
   let approvalId: string;
   try {

@@ -113,6 +113,24 @@ describe("the packed package, installed in an empty project", () => {
     expect(files.some((f) => f.includes("node_modules/tsx/"))).toBe(false);
   });
 
+  it("the hook's entry loads little on every call: its static imports stay small, with no zod or YAML in them", async () => {
+    const dir = join(project, "node_modules/leash/dist/hook");
+    const loaded = new Map<string, string>();
+    const load = async (file: string): Promise<void> => {
+      if (loaded.has(file)) return;
+      const text = await readFile(join(dir, file), "utf8");
+      loaded.set(file, text);
+      for (const [, next] of text.matchAll(/^(?:import|export)[^;]*?from "\.\/([^"]+)"/gm)) await load(next!);
+    };
+    await load("main.js");
+    const bytes = [...loaded.values()].reduce((sum, text) => sum + text.length, 0);
+    // About 150 KB today (the guard and commander); zod alone would add 750 KB and a third of the hook's CPU.
+    expect(bytes).toBeLessThan(300_000);
+    const everything = [...loaded.values()].join("\n");
+    expect(everything).not.toMatch(/ZodType|\$ZodType/);
+    expect(everything).not.toMatch(/YAMLParseError/);
+  });
+
   it("ships docs/, examples/ and scopes/; every relative link a reader can follow from README resolves inside the package", async () => {
     const installed = join(project, "node_modules", "leash");
     for (const file of ["docs/design.md", "docs/performance.md", "examples/mcp.yaml", "scopes/README.md"])
