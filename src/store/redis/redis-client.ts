@@ -117,6 +117,10 @@ export const createClusterClient = (nodes: RedisNodeAddress[], opts: RedisClient
     // connection being opened, bounded by the command timeout.
     enableOfflineQueue: true,
     enableAutoPipelining: true,
+    // Auto-pipelining groups a command by the slot of its first argument. For a script whose number of keys travels
+    // as that first argument (the enforce batch), that is the count, not a key: batches of different slots would
+    // share one pipeline, which ioredis refuses. Such a script goes out on its own; its keys pick the node.
+    autoPipeliningIgnoredCommands: ["leashEnforceBatch"],
     enableReadyCheck: true,
     scaleReads: "master",
     maxRedirections: 16,
