@@ -218,6 +218,8 @@ describe("approvals console", () => {
   it("a denial from the console (submitted with the keyboard) is final for that call", async () => {
     const { context, page, problems } = await openConsole(browser, test.url);
     await signIn(page, test.keys.approver2);
+    // The page's first load must be over before the request is made: else it is simply among those already waiting.
+    await page.locator("#refreshed").filter({ hasText: "Up to date at" }).waitFor();
     const { call, approvalId } = await heldDelete("clean up old volumes");
     // No click and no reload: the open page learns of the new request by itself.
     const item = pendingItem(page, approvalId);
