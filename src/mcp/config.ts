@@ -5,8 +5,10 @@ import { compileTemplate, type ResourceTemplate, TemplateError } from "../proxy/
 import {
   type ConfigFileResult,
   ENV_VAR_NAME,
+  gatewayFileFields,
   parseConfigText,
   readConfigFile,
+  uniqueUpstreamNames,
 } from "../scopes/config-file.ts";
 import { formatPath } from "../scopes/format-path.ts";
 import { formatProblem } from "../scopes/load.ts";
@@ -26,7 +28,6 @@ export type McpConfigProblem = ScopeProblem;
 
 /** The longest a held call may wait: MCP clients time requests out, and a human should not be asked for longer. */
 export const MAX_HOLD_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** MCP tool names: what clients accept and the spec recommends. */
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -117,14 +118,7 @@ const mcpFileSchema = z
       hold_timeout: durationMs.optional(),
       /** Tools with no mapping are refused and not listed. */
       deny_unmapped: z.boolean({ error: expecting("true or false") }).default(true),
-      max_body_bytes: z
-        .number({ error: expecting("a number of bytes") })
-        .int()
-        .min(1)
-        .default(DEFAULT_MAX_BODY_BYTES),
-      upstreams: z
-        .array(upstream, { error: expecting("a list of upstreams") })
-        .min(1, { error: "expected at least one upstream" }),
+      ...gatewayFileFields(upstream),
     },
     { error: expecting("a mapping with an `upstreams:` list") },
   )
@@ -185,16 +179,10 @@ export function parseMcpConfig(text: string, file: string): LoadMcpConfigResult 
 function compile(data: McpFile, file: string, problems: McpConfigProblem[]): McpConfig {
   const problem = (path: PropertyKey[], message: string) =>
     problems.push({ file, path: formatPath(path), message });
-  const names = new Map<string, number>();
+  const checkName = uniqueUpstreamNames(problem);
   const upstreams = data.upstreams.map((entry, i): McpUpstream => {
     const at = ["upstreams", i];
-    const first = names.get(entry.name);
-    if (first !== undefined) {
-      problem(
-        [...at, "name"],
-        `expected a unique upstream name, got ${JSON.stringify(entry.name)} again (first at upstreams[${first}])`,
-      );
-    } else names.set(entry.name, i);
+    checkName(entry.name, i);
 
     if (entry.environment !== undefined && entry.environments !== undefined) {
       problem([...at, "environments"], "expected environment or environments, not both");

@@ -1,5 +1,6 @@
 // proxy.yaml compiled into what the proxy runs on: path patterns and resource templates compiled, defaults filled in,
 // and the checks that span fields (unique names, ports and prefixes apart, one graphql rule per path).
+import { uniqueUpstreamNames } from "../scopes/config-file.ts";
 import { formatPath } from "../scopes/format-path.ts";
 import type { ScopeProblem } from "../scopes/schema.ts";
 import {
@@ -71,19 +72,13 @@ export interface ProxyConfig {
 export function compileProxyConfig(data: ProxyFile, file: string, problems: ScopeProblem[]): ProxyConfig {
   const problem = (path: PropertyKey[], message: string) =>
     problems.push({ file, path: formatPath(path), message });
-  const names = new Map<string, number>();
+  const checkName = uniqueUpstreamNames(problem);
   const ports = new Map<number, number>();
   const prefixes: { prefix: string; index: number }[] = [];
 
   const upstreams = data.upstreams.map((entry, i): Upstream => {
     const at = ["upstreams", i];
-    const first = names.get(entry.name);
-    if (first !== undefined) {
-      problem(
-        [...at, "name"],
-        `expected a unique upstream name, got ${JSON.stringify(entry.name)} again (first at upstreams[${first}])`,
-      );
-    } else names.set(entry.name, i);
+    checkName(entry.name, i);
 
     if ("port" in entry.listen) {
       const { port: own } = entry.listen;

@@ -1,6 +1,6 @@
 // What proxy.yaml may say, as zod schemas: each field's shape and the message naming what was expected.
 import { z } from "zod";
-import { ENV_VAR_NAME } from "../scopes/config-file.ts";
+import { ENV_VAR_NAME, gatewayFileFields } from "../scopes/config-file.ts";
 import {
   actionName,
   describeValue,
@@ -13,7 +13,6 @@ import {
 const show = describeValue;
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 120_000;
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Shorter credentials would make scrubbing them out of responses mask ordinary text. */
 export const MIN_CREDENTIAL_LENGTH = 8;
 
@@ -240,14 +239,7 @@ export const proxyFileSchema = z
       port: port.optional(),
       /** How long a call waiting for approval is held before answering 403 approval_timeout. */
       hold_timeout: durationMs.optional(),
-      max_body_bytes: z
-        .number({ error: expecting("a number of bytes") })
-        .int()
-        .min(1)
-        .default(DEFAULT_MAX_BODY_BYTES),
-      upstreams: z
-        .array(upstream, { error: expecting("a list of upstreams") })
-        .min(1, { error: "expected at least one upstream" }),
+      ...gatewayFileFields(upstream),
     },
     { error: expecting("a mapping with an `upstreams:` list") },
   )
