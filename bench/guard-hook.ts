@@ -85,8 +85,12 @@ const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
     "psql -h db.internal -c 'DELETE FROM sessions WHERE user_id IN (SELECT id FROM banned)'",
   ],
   [
-    "SQL with EXISTS (loads PostgreSQL's parser)",
+    "SQL, EXISTS (SELECT …) (the fast SQL reader)",
     "psql -h db.internal -c 'DELETE FROM sessions s WHERE EXISTS (SELECT 1 FROM banned b WHERE b.id = s.user_id)'",
+  ],
+  [
+    "SQL with a data-modifying WITH (loads PostgreSQL's parser)",
+    "psql -h db.internal -c 'WITH gone AS (DELETE FROM sessions RETURNING user_id) SELECT count(*) FROM gone'",
   ],
   ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", "git status", WITH_ENVIRONMENTS],
 ];

@@ -1,10 +1,11 @@
-// A fast, exact reader for the plain SQL most agent commands carry: SELECT, INSERT … VALUES, UPDATE and DELETE with
-// simple conditions (`IN (SELECT …)` included), TRUNCATE, DROP of tables, views, indexes, sequences, schemas and
-// databases, EXPLAIN and transaction control. It builds the same tree PostgreSQL's parser (libpg-query) would for the
-// fields the guard reads, so a hook can judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else
-// (comments, which change how PostgreSQL reads the words around them; dollar quotes, escapes, casts, other
-// subqueries, keywords used as names, …) returns null and goes to the real parser; a property test checks that both
-// give the same findings on everything this reader accepts.
+// A fast, exact reader for the plain SQL most agent commands carry: SELECT, INSERT … VALUES or SELECT, UPDATE and
+// DELETE (with RETURNING) with simple conditions, subqueries (`IN (SELECT …)`, `EXISTS (SELECT …)`, scalar
+// `(SELECT …)`), casts to common types and `interval '…'` literals; TRUNCATE, DROP of tables, views, indexes,
+// sequences, schemas and databases, EXPLAIN, plain SET and SHOW, transaction control, and `--` comments. It builds
+// the same tree PostgreSQL's parser (libpg-query) would for the fields the guard reads, so a hook can judge such SQL
+// without loading the 1.7 MB WebAssembly parser. Anything else (block comments, dollar quotes, escapes, WITH, UNION,
+// keywords used as names, …) returns null and goes to the real parser; a property test checks that both give the
+// same findings on everything this reader accepts.
 
 import { fail, lexSql, NotSimple, type SqlToken } from "./simple-lexer.ts";
 
@@ -31,6 +32,49 @@ const KEYWORDS = new Set(
     "xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable"
   ).split(" "),
 );
+
+/** EXPLAIN's options without a value, and the name the parser gives each. */
+const EXPLAIN_OPTIONS = new Map(
+  ["analyze", "verbose", "costs", "buffers", "settings", "wal", "timing", "summary", "memory"].map((o) => [
+    o,
+    o,
+  ]),
+).set("analyse", "analyze");
+/** Types a cast may name, as the parser names them (aliases resolved, built-in ones qualified). */
+const CAST_TYPES = new Map<string, string[]>([
+  ["int", ["pg_catalog", "int4"]],
+  ["integer", ["pg_catalog", "int4"]],
+  ["int4", ["int4"]],
+  ["bigint", ["pg_catalog", "int8"]],
+  ["int8", ["int8"]],
+  ["smallint", ["pg_catalog", "int2"]],
+  ["boolean", ["pg_catalog", "bool"]],
+  ["bool", ["bool"]],
+  ["numeric", ["pg_catalog", "numeric"]],
+  ["real", ["pg_catalog", "float4"]],
+  ["varchar", ["pg_catalog", "varchar"]],
+  ["text", ["text"]],
+  ["date", ["date"]],
+  ["timestamp", ["pg_catalog", "timestamp"]],
+  ["timestamptz", ["timestamptz"]],
+  ["interval", ["pg_catalog", "interval"]],
+  ["uuid", ["uuid"]],
+  ["json", ["pg_catalog", "json"]],
+  ["jsonb", ["jsonb"]],
+  ["regclass", ["regclass"]],
+]);
+/** Types written before a string literal (`interval '1 day'`). */
+const TYPED_LITERALS = new Map(
+  ["date", "timestamp", "timestamptz", "interval"].map((t) => [t, CAST_TYPES.get(t)!]),
+);
+/** SET and SHOW forms with their own syntax (SET TIME ZONE, SET ROLE, SHOW ALL…): the real parser's. */
+const SPECIAL_SETTINGS = new Set(
+  "all time transaction session local role constraints schema names catalog xml characteristics authorization".split(
+    " ",
+  ),
+);
+/** Keywords a SET value may still be, read as strings. */
+const SETTING_WORDS = new Set(["on", "true", "false"]);
 
 const INT32_MAX = 2 ** 31 - 1;
 /** Parentheses and NOTs nested deeper than this go to the real parser (and cannot overflow this one's stack). */
@@ -112,20 +156,77 @@ class Reader {
         return { TruncateStmt: this.truncate() };
       case "drop":
         return this.drop();
-      case "explain": {
+      case "explain":
+        return this.explain();
+      case "set":
+        return { VariableSetStmt: this.set() };
+      case "show": {
         this.i++;
-        // Only queries can be explained; EXPLAIN ANALYZE and options (which run it) are the real parser's.
-        if (!["select", "insert", "update", "delete"].some((word) => this.is(word))) return fail();
-        return { ExplainStmt: { query: this.statement() } };
+        const name = this.settingName();
+        return { VariableShowStmt: { name } };
       }
       default:
         return this.transaction();
     }
   }
 
-  private select(): Node {
-    this.expect("select");
-    const node: Node = {};
+  /** `EXPLAIN [ANALYZE] [VERBOSE] query` or `EXPLAIN (option, …) query`; ANALYZE runs the query. */
+  private explain(): Node {
+    this.expect("explain");
+    const options: Node[] = [];
+    const option = (defname: string) => options.push({ DefElem: { defname } });
+    if (this.take("(")) {
+      // Options with a value (`ANALYZE false`, `FORMAT json`) are the real parser's.
+      do {
+        const t = this.peek() ?? fail();
+        const word = t.t === "word" ? EXPLAIN_OPTIONS.get(t.v) : undefined;
+        if (!word) fail();
+        this.i++;
+        option(word!);
+      } while (this.take(","));
+      this.expect(")");
+    } else {
+      if (this.take("analyze") || this.take("analyse")) option("analyze");
+      if (this.take("verbose")) option("verbose");
+    }
+    if (!["select", "insert", "update", "delete"].some((word) => this.is(word))) return fail();
+    const node: Node = { query: this.statement() };
+    if (options.length) node.options = options;
+    return { ExplainStmt: node };
+  }
+
+  /** `SET [SESSION | LOCAL] name {= | TO} value, …` with plain values; the special forms are the real parser's. */
+  private set(): Node {
+    this.expect("set");
+    const local = this.take("local");
+    if (!local) this.take("session");
+    const node: Node = { kind: "VAR_SET_VALUE", name: this.settingName() };
+    if (!this.take("=")) this.expect("to");
+    const args: Node[] = [];
+    do {
+      const t = this.peek() ?? fail();
+      if (t.t === "string" || t.t === "number") args.push(constant(t));
+      else if (t.t === "name" || (t.t === "word" && (!KEYWORDS.has(t.v) || SETTING_WORDS.has(t.v))))
+        args.push({ A_Const: { sval: { sval: t.v } } });
+      else fail();
+      this.i++;
+    } while (this.take(","));
+    node.args = args;
+    if (local) node.is_local = true;
+    return node;
+  }
+
+  /** A setting's name: `name` or `prefix.name`, not a word with its own SET or SHOW syntax. */
+  private settingName(): string {
+    const t = this.peek();
+    if (t?.t !== "word" || SPECIAL_SETTINGS.has(t.v)) return fail();
+    const parts = [this.name()];
+    if (this.take(".")) parts.push(this.name());
+    return parts.join(".");
+  }
+
+  /** `col [AS name], …` or `*`: a SELECT list or a RETURNING clause. */
+  private targets(): Node[] {
     const targets: Node[] = [];
     do {
       if (this.take("*")) targets.push({ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } });
@@ -136,7 +237,17 @@ class Reader {
         targets.push({ ResTarget: target });
       }
     } while (this.take(","));
-    node.targetList = targets;
+    return targets;
+  }
+
+  private returning(node: Node): void {
+    if (this.take("returning")) node.returningClause = { exprs: this.targets() };
+  }
+
+  private select(): Node {
+    this.expect("select");
+    const node: Node = {};
+    node.targetList = this.targets();
     if (this.take("from")) node.fromClause = this.fromList();
     if (this.take("where")) node.whereClause = this.expr();
     if (this.is("group") && this.is("by", 1)) {
@@ -185,6 +296,11 @@ class Reader {
     return rangeVar;
   }
 
+  /** The alias of an UPDATE's or DELETE's table: there PostgreSQL never takes a bare SET for one. */
+  private targetAlias(rangeVar: Node): Node {
+    return this.is("set") ? rangeVar : this.aliased(rangeVar);
+  }
+
   private joinType(): string | null {
     if (this.take("join")) return "JOIN_INNER";
     for (const [word, type] of [
@@ -212,20 +328,24 @@ class Reader {
       this.expect(")");
       node.cols = cols;
     }
-    this.expect("values");
-    const rows: Node[] = [];
-    do {
-      this.expect("(");
-      rows.push({ List: { items: this.exprList() } });
-      this.expect(")");
-    } while (this.take(","));
-    node.selectStmt = { SelectStmt: { valuesLists: rows } };
+    if (this.is("select")) node.selectStmt = { SelectStmt: this.select() };
+    else {
+      this.expect("values");
+      const rows: Node[] = [];
+      do {
+        this.expect("(");
+        rows.push({ List: { items: this.exprList() } });
+        this.expect(")");
+      } while (this.take(","));
+      node.selectStmt = { SelectStmt: { valuesLists: rows } };
+    }
+    this.returning(node);
     return node;
   }
 
   private update(): Node {
     this.expect("update");
-    const node: Node = { relation: this.rangeVar() };
+    const node: Node = { relation: this.targetAlias(this.rangeVar()) };
     this.expect("set");
     const targets: Node[] = [];
     do {
@@ -235,14 +355,16 @@ class Reader {
     } while (this.take(","));
     node.targetList = targets;
     if (this.take("where")) node.whereClause = this.expr();
+    this.returning(node);
     return node;
   }
 
   private delete(): Node {
     this.expect("delete");
     this.expect("from");
-    const node: Node = { relation: this.rangeVar() };
+    const node: Node = { relation: this.targetAlias(this.rangeVar()) };
     if (this.take("where")) node.whereClause = this.expr();
+    this.returning(node);
     return node;
   }
 
@@ -322,6 +444,7 @@ class Reader {
 
   private not(): Node {
     if (!this.take("not")) return this.isNull();
+    // `NOT EXISTS (…)` is NOT over the sublink, read as any NOT.
     const arg = this.nested(() => this.not());
     return { BoolExpr: { boolop: "NOT_EXPR", args: [arg] } };
   }
@@ -366,6 +489,8 @@ class Reader {
         node = negated ? { BoolExpr: { boolop: "NOT_EXPR", args: [sublink] } } : sublink;
       } else {
         const items = this.nested(() => this.exprList());
+        // `x IN ((SELECT …))` is the parser's ANY sublink, not a list of one.
+        if (items.length === 1 && items[0]!.SubLink) fail();
         node = aExpr("AEXPR_IN", negated ? "<>" : "=", left, { List: { items } });
       }
       this.expect(")");
@@ -402,7 +527,30 @@ class Reader {
     }
   }
 
+  /** A primary with its `::type` casts, which bind tighter than any operator. */
   private primary(): Node {
+    let node = this.operand();
+    while (this.take("::")) node = { TypeCast: { arg: node, typeName: this.typeName() } };
+    return node;
+  }
+
+  private typeName(): Node {
+    const t = this.peek();
+    const names = t?.t === "word" ? CAST_TYPES.get(t.v) : undefined;
+    // Type modifiers and arrays (`varchar(10)`, `int[]`) are the real parser's.
+    if (!names || this.is("(", 1)) return fail();
+    this.i++;
+    return { names: names.map(str), typemod: -1 };
+  }
+
+  private subselect(): Node {
+    this.expect("(");
+    const select = { SelectStmt: this.nested(() => this.select()) };
+    this.expect(")");
+    return select;
+  }
+
+  private operand(): Node {
     const t = this.peek() ?? fail();
     if (t.t === "string" || t.t === "number") {
       this.i++;
@@ -411,12 +559,24 @@ class Reader {
     if (this.take("true")) return { A_Const: { boolval: { boolval: true } } };
     if (this.take("false")) return { A_Const: { boolval: {} } };
     if (this.take("null")) return { A_Const: { isnull: true } };
-    if (this.take("(")) {
-      // A parenthesised SELECT is a subquery: the real parser reads those.
-      if (this.is("select")) fail();
+    if (this.take("exists"))
+      return { SubLink: { subLinkType: "EXISTS_SUBLINK", subselect: this.subselect() } };
+    if (this.is("(")) {
+      // `(SELECT …)` is a scalar subquery.
+      if (this.is("select", 1))
+        return { SubLink: { subLinkType: "EXPR_SUBLINK", subselect: this.subselect() } };
+      this.i++;
       const inner = this.nested(() => this.expr());
       this.expect(")");
       return inner;
+    }
+    // `interval '1 day'`, `date '2024-01-01'`: a typed literal; the parser marks it with location -1.
+    const literalType = t.t === "word" ? TYPED_LITERALS.get(t.v) : undefined;
+    if (literalType && this.peek(1)?.t === "string") {
+      this.i++;
+      const arg = constant(this.peek()!);
+      this.i++;
+      return { TypeCast: { arg, typeName: { names: literalType.map(str), typemod: -1 }, location: -1 } };
     }
     const parts = [this.name()];
     while (this.take(".")) {
