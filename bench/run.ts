@@ -6,7 +6,7 @@
 //
 // Settings (environment): BENCH_QUICK=1 (the targets only: concurrency 50, 3 short rounds, no scaling or profile;
 // under 3 minutes), BENCH_FRESH_TOKENS (tokens the new-token scenarios cycle through), BENCH_ROUNDS, BENCH_ROUND_SEC, BENCH_WARMUP_SEC,
-// BENCH_LEVELS (e.g. "1,50"), BENCH_SCALE_LEVELS, BENCH_SCENARIOS (ids to keep), BENCH_PHASES
+// BENCH_LEVELS (e.g. "1,50"), BENCH_SCALE_LEVELS, BENCH_SCENARIOS (ids to keep, profiles too), BENCH_PHASES
 // (main,redis,guard,scaling,profile; cluster), BENCH_CLUSTER=1 (adds the cluster phase: authorize on a Redis Cluster
 // of 1 vs 3 primaries, at BENCH_SCALE_LEVELS), BENCH_PROFILE_SEC, BENCH_PROFILE_LEVEL (connections while profiling, default 50), BENCH_LOG_LEVEL (leash LOG_LEVEL, default info as
 // shipped), BENCH_KEEP=1 (keep the work directory with every process's log).
@@ -114,6 +114,7 @@ try {
       ["leash-mint", "mint"],
       ["introspect", "introspect"],
     ] as const) {
+      if (settings.scenarios && !settings.scenarios.includes(id)) continue;
       log(`profiling ${id}`);
       try {
         profiles.push(await profileScenario(settings, stack, load, byId(id), name));
