@@ -164,7 +164,10 @@ export interface Store {
   /** Creates or replaces a principal, keeping the key-hash index in step (a rotated key's old hash stops working). */
   savePrincipal(principal: Principal): Promise<void>;
   getPrincipal(id: string): Promise<Principal | null>;
-  /** The principal whose API key has this hash, in one round trip (what every authenticated request does). */
+  /**
+   * The principal whose API key has this hash (what every authenticated request does): its record is read on every
+   * call; one round trip for a key the store has seen match before, two otherwise.
+   */
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | null>;
   listPrincipals(kind: PrincipalKind): Promise<Principal[]>;
 

@@ -202,6 +202,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
 
       it("rotating a key makes the old hash find nothing and the new hash find the principal", async () => {
         await store.savePrincipal(principal());
+        expect(await store.findPrincipalByKeyHash("a".repeat(64))).toEqual(principal());
         const rotated = principal({ keyHash: "b".repeat(64) });
         await store.savePrincipal(rotated);
         expect(await store.findPrincipalByKeyHash("a".repeat(64))).toBeNull();
@@ -210,6 +211,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
 
       it("keeps state such as disabled in step", async () => {
         await store.savePrincipal(principal());
+        expect((await store.findPrincipalByKeyHash("a".repeat(64)))?.disabled).toBe(false);
         await store.savePrincipal(principal({ disabled: true }));
         expect((await store.findPrincipalByKeyHash("a".repeat(64)))?.disabled).toBe(true);
       });
