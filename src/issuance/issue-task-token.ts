@@ -173,13 +173,18 @@ export async function mintGranted(
   let issued: IssuedToken;
   try {
     issued = await mintSigned(context, grant, checks);
-    // Security sees every live token: one that cannot be listed is not handed out.
-    await recordLiveToken(context, issued.claims);
   } catch (error) {
     await recordMintRefused(context, grantAbout(grant), error, origin);
     throw error;
   }
-  await recordMintGranted(context, grantAbout(grant), issued.claims, Boolean(issued.credentials), origin);
+  // Security sees every live token and the audit log every mint: a token that cannot be both listed and recorded is
+  // not handed out. The registry and the chain live in different Redis Cluster slots (no one script writes both),
+  // so the two writes go out together rather than one after the other; either failing is the store's trouble (503),
+  // and an audit record of a token that was then withheld errs on the side of saying too much.
+  await Promise.all([
+    recordLiveToken(context, issued.claims),
+    recordMintGranted(context, grantAbout(grant), issued.claims, Boolean(issued.credentials), origin),
+  ]);
   return issued;
 }
 
