@@ -1,6 +1,6 @@
-// SQL: plain statements read by the fast reader (simple-reader.ts), the rest parsed with the PostgreSQL parser
-// (libpg-query), MySQL syntax with node-sql-parser; only when both fail, statement by statement, a keyword reading
-// that errs towards destructive.
+// SQL: plain statements read by the fast readers (simple-reader.ts, simple-mysql-reader.ts), the rest parsed with
+// PostgreSQL's parser (libpg-query), MySQL syntax with node-sql-parser; only when both fail, statement by
+// statement, a keyword reading that errs towards destructive.
 import type { Analysis, SqlDialect } from "../analysis.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { metaCommands } from "./meta-commands.ts";
@@ -40,10 +40,10 @@ function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlRea
 }
 
 function parseWith(sql: string, dialect: SqlDialect, an: Analysis, reader: SqlReader): boolean {
-  if (dialect === "mysql") return parseMysql(sql, an) || parsePostgres(sql, an, reader);
+  if (dialect === "mysql") return parseMysql(sql, an, reader) || parsePostgres(sql, an, reader);
   // Without PostgreSQL's parser this reading is redone once it is loaded: MySQL's is not worth loading first.
   return (
     parsePostgres(sql, an, reader) ||
-    (postgresParserLoaded() && MYSQL_SYNTAX.test(sql) && parseMysql(sql, an))
+    (postgresParserLoaded() && MYSQL_SYNTAX.test(sql) && parseMysql(sql, an, reader))
   );
 }

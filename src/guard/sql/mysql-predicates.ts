@@ -12,7 +12,14 @@ export function mysqlKeyPredicate(where: unknown, table: string): boolean {
   const w = obj(where);
   if (w.type !== "binary_expr") return false;
   const op = str(w.operator).toUpperCase();
-  if (op === "AND") return mysqlKeyPredicate(w.left, table) || mysqlKeyPredicate(w.right, table);
+  if (op === "AND") {
+    // node-sql-parser reads AND and OR at one level, left to right: `a OR b AND c` comes out as `(a OR b) AND c`.
+    // An OR under an AND without its own parentheses is such a misreading, and proves nothing about keys.
+    const misread = (n: unknown) =>
+      obj(n).type === "binary_expr" && str(obj(n).operator).toUpperCase() === "OR" && !obj(n).parentheses;
+    if (misread(w.left) || misread(w.right)) return false;
+    return mysqlKeyPredicate(w.left, table) || mysqlKeyPredicate(w.right, table);
+  }
   if (op === "OR") return mysqlKeyPredicate(w.left, table) && mysqlKeyPredicate(w.right, table);
   const isKey = (n: unknown) =>
     obj(n).type === "column_ref" &&

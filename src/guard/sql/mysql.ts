@@ -1,18 +1,23 @@
-// MySQL: statements read with node-sql-parser, and what each destroys.
+// MySQL: plain statements read by the fast reader (simple-mysql-reader.ts), the rest by node-sql-parser; and what each
+// destroys.
 import type { Analysis } from "../analysis.ts";
 import { action } from "../vocabulary.ts";
 import { arr, obj, str } from "./ast-values.ts";
 import { dataLoss } from "./data-loss.ts";
 import { type MysqlAst, parseMysqlTree } from "./mysql-parser.ts";
 import { mysqlKeyPredicate } from "./mysql-predicates.ts";
+import type { SqlReader } from "./postgres.ts";
+import { readSimpleMysql } from "./simple-mysql-reader.ts";
 
-/** Reads `sql` as MySQL; false when it does not parse. */
-export function parseMysql(sql: string, an: Analysis): boolean {
-  let ast: MysqlAst | MysqlAst[];
-  try {
-    ast = parseMysqlTree(sql);
-  } catch {
-    return false;
+/** Reads `sql` as MySQL; false when it does not parse. "auto" tries the fast reader first, "full" never (tests). */
+export function parseMysql(sql: string, an: Analysis, reader: SqlReader = "auto"): boolean {
+  let ast: MysqlAst | MysqlAst[] | null = reader === "auto" ? readSimpleMysql(sql) : null;
+  if (!ast) {
+    try {
+      ast = parseMysqlTree(sql);
+    } catch {
+      return false;
+    }
   }
   for (const stmt of Array.isArray(ast) ? ast : [ast]) {
     const before = an.findings.length;
@@ -61,7 +66,8 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
     case "truncate":
     case "drop": {
       const keyword = str(stmt.keyword) || "table";
-      const target = arr(stmt.name)
+      // DROP DATABASE names its database with a string, DROP TABLE its tables with a list.
+      const target = arr(typeof stmt.name === "string" ? [stmt.name] : stmt.name)
         .map((n) => str(obj(n).table) || str(n))
         .join(", ");
       const verb = stmt.type === "truncate" ? "TRUNCATE" : `DROP ${keyword.toUpperCase()}`;

@@ -1,0 +1,74 @@
+// The fast MySQL reader's first pass: words (their spelling kept, as MySQL keeps names' case), `backtick` names,
+// plain strings and numbers, operators, punctuation, and `#` and `-- ` comments; anything with other lexical rules
+// (backslash escapes, `/* */` and its executable `/*! */` form, `"` strings, @variables, 0x…) is not simple.
+import { fail } from "./simple-lexer.ts";
+
+export type MysqlToken =
+  | { t: "word"; v: string; raw: string } // unquoted: v lower-cased for keywords, raw as written
+  | { t: "name"; v: string } // `quoted identifier`
+  | { t: "string"; v: string }
+  | { t: "number"; v: string }
+  | { t: "op"; v: string }
+  | { t: "punct"; v: string };
+
+/** MySQL keeps 64 characters of a name; longer ones go to the real parser. */
+const MAX_NAME = 64;
+const OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%"]);
+const WORD = /[A-Za-z_][A-Za-z0-9_]*/y;
+const BACKTICK_NAME = /`([A-Za-z0-9_]+)`/y;
+const STRING = /'((?:[^'\\\0]|'')*)'/y;
+const NUMBER = /[0-9]+(?:\.[0-9]+)?/y;
+const OPERATOR_RUN = /[+\-*/<>=~!@#%^&|?:]+/y;
+
+function match(pattern: RegExp, sql: string, at: number): string | null {
+  pattern.lastIndex = at;
+  return pattern.exec(sql)?.[0] ?? null;
+}
+
+/** The tokens of `sql`; throws NotSimple on anything outside the fast MySQL reader's lexical subset. */
+export function lexMysql(sql: string): MysqlToken[] {
+  const out: MysqlToken[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      i++;
+    } else if (c === "#" || (c === "-" && sql[i + 1] === "-" && /[ \t\n\r]/.test(sql[i + 2] ?? "\n"))) {
+      // `#` and `-- ` (with the space MySQL requires) comment to the end of the line.
+      while (i < sql.length && sql[i] !== "\n") i++;
+    } else if ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_") {
+      const raw = match(WORD, sql, i)!;
+      // `_utf8'…'`, `X'…'`, `a$b`, names run into quotes: other lexical rules, left to the real parser.
+      if (raw.length > MAX_NAME || /['"`$&@]/.test(sql[i + raw.length] ?? "")) fail();
+      out.push({ t: "word", v: raw.toLowerCase(), raw });
+      i += raw.length;
+    } else if (c === "`") {
+      const m = match(BACKTICK_NAME, sql, i) ?? fail();
+      if (m.length - 2 > MAX_NAME) fail();
+      out.push({ t: "name", v: m.slice(1, -1) });
+      i += m.length;
+    } else if (c === "'") {
+      // No backslashes: MySQL reads them as escapes unless NO_BACKSLASH_ESCAPES. Adjacent literals concatenate.
+      const m = match(STRING, sql, i) ?? fail();
+      if (out.at(-1)?.t === "string") fail();
+      out.push({ t: "string", v: m.slice(1, -1).replace(/''/g, "'") });
+      i += m.length;
+    } else if (c >= "0" && c <= "9") {
+      const m = match(NUMBER, sql, i)!;
+      // Exponents, 0x…, 0b… and names that start with digits are other lexical rules.
+      if (/[A-Za-z0-9_.$]/.test(sql[i + m.length] ?? "")) fail();
+      out.push({ t: "number", v: m });
+      i += m.length;
+    } else if (c === "(" || c === ")" || c === "," || c === ";" || c === ".") {
+      out.push({ t: "punct", v: c });
+      i++;
+    } else {
+      // Runs of operator characters, so `/*`, `--x` and `<=>` are one (refused) operator.
+      const m = match(OPERATOR_RUN, sql, i);
+      if (!m || !OPERATORS.has(m)) fail();
+      out.push({ t: "op", v: m! });
+      i += m!.length;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,437 @@
+// A fast reader for the plain MySQL most `mysql -e` commands carry: SELECT, INSERT … VALUES, UPDATE and DELETE
+// (multi-table DELETE too) with simple conditions, TRUNCATE, DROP TABLE/DATABASE/SCHEMA, transaction control, USE,
+// SHOW TABLES/DATABASES and DESCRIBE. It builds node-sql-parser's tree for the fields the guard reads, so such SQL is
+// judged without running that (slow) parser. Anything else returns null and goes to node-sql-parser; a property
+// test checks that both give the same findings on everything this reader accepts.
+
+import { fail, NotSimple } from "./simple-lexer.ts";
+import { lexMysql, type MysqlToken } from "./simple-mysql-lexer.ts";
+
+type Node = Record<string, unknown>;
+
+/**
+ * MySQL's reserved words, and the words this reader's grammar uses or node-sql-parser treats specially: none of them
+ * is read as a plain name here, so a statement that uses one as a name goes to node-sql-parser.
+ */
+const KEYWORDS = new Set(
+  (
+    "accessible add all alter analyze and as asc before between bigint binary blob both by call cascade case change " +
+    "char character check collate column condition constraint continue convert create cross cube cume_dist " +
+    "current_date current_time current_timestamp current_user cursor database databases day_hour day_microsecond " +
+    "day_minute day_second dec decimal declare default delayed delete dense_rank desc describe deterministic " +
+    "distinct distinctrow div double drop dual each else elseif empty enclosed escaped except exists exit explain " +
+    "false fetch first_value float float4 float8 for force foreign from fulltext function generated get go grant " +
+    "group grouping groups having high_priority hour_microsecond hour_minute hour_second if ignore in index infile " +
+    "inner inout insensitive insert int int1 int2 int3 int4 int8 integer intersect interval into io_after_gtids " +
+    "io_before_gtids is iterate join json_table key keys kill lag last_value lateral lead leading leave left like " +
+    "limit linear lines load localtime localtimestamp lock long longblob longtext loop low_priority master_bind " +
+    "match maxvalue mediumblob mediumint mediumtext middleint minus minute_microsecond minute_second mod modifies " +
+    "natural not no_write_to_binlog nth_value ntile null numeric of offset on optimize optimizer_costs option " +
+    "optionally or order out outer outfile over partition percent_rank precision primary procedure purge range rank " +
+    "read reads read_write real recursive references regexp release rename repeat replace require resignal " +
+    "restrict return returning revoke right rlike row rows row_number schema schemas select sensitive separator set " +
+    "show signal smallint spatial specific sql sqlexception sqlstate sqlwarning sql_big_result sql_calc_found_rows " +
+    "sql_small_result ssl starting stored straight_join system table tables terminated then tinyblob tinyint " +
+    "tinytext to trailing transaction trigger true truncate undo union unique unlock unsigned update usage use using " +
+    "utc_date utc_time utc_timestamp values varbinary varchar varcharacter varying vector virtual when where while " +
+    "window with work write xor year_month zerofill begin commit rollback start global session local " +
+    "user current_schema binlog escape unknown"
+  ).split(" "),
+);
+
+/** Aggregates node-sql-parser reads with their own grammar: one argument (or `*` for COUNT). */
+const AGGREGATES = new Set(["count", "sum", "avg", "min", "max"]);
+/** Functions with syntax of their own in node-sql-parser: left to it. */
+const SPECIAL_FUNCTIONS = new Set(
+  (
+    "group_concat cast convert trim extract position substring substr date datetime time timestamp date_trunc " +
+    "interval match values std stddev variance bit_and bit_or bit_xor json_arrayagg json_objectagg char " +
+    "current_date current_time current_timestamp current_user session_user system_user user now_utc"
+  ).split(" "),
+);
+const COMPARISONS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
+/** Parentheses and NOTs nested deeper than this go to node-sql-parser (and cannot overflow this reader's stack). */
+const MAX_NESTING = 100;
+
+/** An AND or OR chain, left to right as node-sql-parser builds it. */
+const boolean = (operator: string, args: Node[]): Node =>
+  args.reduce((left, right) => ({ type: "binary_expr", operator, left, right }));
+
+class Reader {
+  private i = 0;
+  private nesting = 0;
+  constructor(private readonly tokens: MysqlToken[]) {}
+
+  private peek(offset = 0): MysqlToken | undefined {
+    return this.tokens[this.i + offset];
+  }
+  private is(v: string, offset = 0): boolean {
+    const t = this.peek(offset);
+    return !!t && t.t !== "name" && t.t !== "string" && t.t !== "number" && t.v === v;
+  }
+  private take(v: string): boolean {
+    if (!this.is(v)) return false;
+    this.i++;
+    return true;
+  }
+  private expect(v: string): void {
+    if (!this.take(v)) fail();
+  }
+  get done(): boolean {
+    return this.i >= this.tokens.length;
+  }
+
+  /** A name that is not a keyword, spelt as written. */
+  private name(): string {
+    const t = this.peek() ?? fail();
+    if (t.t === "name") {
+      this.i++;
+      return t.v;
+    }
+    if (t.t === "word" && !KEYWORDS.has(t.v)) {
+      this.i++;
+      return t.raw;
+    }
+    return fail();
+  }
+  private isName(): boolean {
+    const t = this.peek();
+    return !!t && (t.t === "name" || (t.t === "word" && !KEYWORDS.has(t.v)));
+  }
+
+  /** `table` or `db.table`, as node-sql-parser's table reference. */
+  private table(): Node {
+    const first = this.name();
+    if (!this.take(".")) return { db: null, table: first };
+    return { db: first, table: this.name() };
+  }
+
+  statement(): Node {
+    const t = this.peek();
+    if (t?.t !== "word") return fail();
+    switch (t.v) {
+      case "select":
+        this.select();
+        return { type: "select" };
+      case "insert":
+        this.insert();
+        return { type: "insert" };
+      case "update":
+        return this.update();
+      case "delete":
+        return this.delete();
+      case "truncate":
+        this.i++;
+        this.take("table");
+        return { type: "truncate", keyword: "table", name: [this.table()] };
+      case "drop":
+        return this.drop();
+      case "start":
+        this.i++;
+        this.expect("transaction");
+        return { type: "transaction" };
+      case "begin":
+        this.i++;
+        this.take("work");
+        return { type: "transaction" };
+      case "commit":
+      case "rollback":
+        this.i++;
+        return { type: "transaction" };
+      case "use":
+        this.i++;
+        this.name();
+        return { type: "use" };
+      case "show":
+        this.i++;
+        if (!this.take("tables")) this.expect("databases");
+        return { type: "show" };
+      case "describe":
+      case "desc":
+        this.i++;
+        this.name();
+        return { type: "desc" };
+      default:
+        return fail();
+    }
+  }
+
+  private select(): void {
+    this.expect("select");
+    do {
+      if (!this.take("*")) {
+        this.expr();
+        if (this.take("as")) this.name();
+      }
+    } while (this.take(","));
+    if (this.take("from")) this.tableReferences();
+    if (this.take("where")) this.expr();
+    if (this.is("group") && this.is("by", 1)) {
+      this.i += 2;
+      this.exprList();
+    }
+    if (this.is("order") && this.is("by", 1)) {
+      this.i += 2;
+      do {
+        this.expr();
+        if (!this.take("asc")) this.take("desc");
+      } while (this.take(","));
+    }
+    if (this.take("limit")) {
+      this.integer();
+      if (this.take("offset") || this.take(",")) this.integer();
+    }
+  }
+
+  private integer(): void {
+    if (this.peek()?.t !== "number" || this.peek()!.v.includes(".")) fail();
+    this.i++;
+  }
+
+  /** `t [AS] a [JOIN u [AS] b ON …]…, …`: the tables, joined ones included, as node-sql-parser lists them. */
+  private tableReferences(): Node[] {
+    const tables: Node[] = [];
+    do {
+      tables.push(this.aliased());
+      while (this.joinType()) {
+        tables.push(this.aliased());
+        this.expect("on");
+        this.expr();
+      }
+    } while (this.take(","));
+    return tables;
+  }
+
+  private aliased(): Node {
+    const table = this.table();
+    if (this.take("as") || this.isName()) this.name();
+    return table;
+  }
+
+  private joinType(): boolean {
+    if (this.take("join")) return true;
+    if (this.take("left") || this.take("right")) this.take("outer");
+    else if (!this.take("inner")) return false;
+    this.expect("join");
+    return true;
+  }
+
+  private insert(): void {
+    this.expect("insert");
+    this.expect("into");
+    this.table();
+    let columns = 0;
+    if (this.take("(")) {
+      do {
+        this.name();
+        columns++;
+      } while (this.take(","));
+      this.expect(")");
+    }
+    this.expect("values");
+    do {
+      this.expect("(");
+      // node-sql-parser refuses rows whose length is not the column list's.
+      if (this.exprList().length !== columns && columns) fail();
+      this.expect(")");
+    } while (this.take(","));
+  }
+
+  private update(): Node {
+    this.expect("update");
+    const table = this.table();
+    this.expect("set");
+    do {
+      this.name();
+      this.expect("=");
+      // node-sql-parser takes no comparison or boolean here.
+      this.additive();
+    } while (this.take(","));
+    return { type: "update", table: [table], where: this.take("where") ? this.expr() : null };
+  }
+
+  /** `DELETE FROM t …`, or the multi-table `DELETE a, b FROM t JOIN u … WHERE …`. */
+  private delete(): Node {
+    this.expect("delete");
+    if (this.take("from")) {
+      const table = this.table();
+      if (this.take("as") || this.isName()) this.name();
+      const where = this.take("where") ? this.expr() : null;
+      return { type: "delete", table: [table], from: [table], where };
+    }
+    const targets: Node[] = [];
+    do targets.push(this.table());
+    while (this.take(","));
+    this.expect("from");
+    const from = this.tableReferences();
+    const where = this.take("where") ? this.expr() : null;
+    return { type: "delete", table: targets, from, where };
+  }
+
+  private drop(): Node {
+    this.expect("drop");
+    const ifExists = () => {
+      if (this.take("if")) this.expect("exists");
+    };
+    if (this.take("table")) {
+      ifExists();
+      const name: Node[] = [];
+      do name.push(this.table());
+      while (this.take(","));
+      return { type: "drop", keyword: "table", name };
+    }
+    const keyword = this.take("database") ? "database" : this.take("schema") ? "schema" : fail();
+    ifExists();
+    // node-sql-parser takes no `quoted` name here.
+    if (this.peek()?.t !== "word") fail();
+    return { type: "drop", keyword, name: this.name() };
+  }
+
+  private exprList(): Node[] {
+    const items: Node[] = [];
+    do items.push(this.expr());
+    while (this.take(","));
+    return items;
+  }
+
+  // Expressions, by MySQL's precedence from loosest: OR, AND, NOT, comparison and IS/IN/LIKE, + -, * / %.
+  // node-sql-parser reads AND and OR at one level, left to right, so `a OR b AND c` becomes `(a OR b) AND c`:
+  // a chain that mixes them without parentheses is left to it (and to the guard's distrust of such trees).
+
+  private expr(): Node {
+    const args = [this.and()];
+    while (this.take("or")) args.push(this.and());
+    if (args.length === 1) return args[0]!;
+    if (args.some((a) => a.operator === "AND" && !a.parentheses)) fail();
+    return boolean("OR", args);
+  }
+
+  private and(): Node {
+    const args = [this.not()];
+    while (this.take("and")) args.push(this.not());
+    return args.length === 1 ? args[0]! : boolean("AND", args);
+  }
+
+  private not(): Node {
+    if (!this.take("not")) return this.predicate();
+    const expr = this.nested(() => this.not());
+    return { type: "unary_expr", operator: "NOT", expr };
+  }
+
+  private nested<T>(read: () => T): T {
+    if (++this.nesting > MAX_NESTING) fail();
+    const node = read();
+    this.nesting--;
+    return node;
+  }
+
+  private predicate(): Node {
+    const left = this.additive();
+    const op = this.peek();
+    let node: Node;
+    if (op?.t === "op" && COMPARISONS.has(op.v)) {
+      this.i++;
+      node = { type: "binary_expr", operator: op.v, left, right: this.additive() };
+    } else if (this.take("is")) {
+      const negated = this.take("not");
+      this.expect("null");
+      node = { type: "binary_expr", operator: negated ? "IS NOT" : "IS", left, right: { type: "null" } };
+    } else {
+      const negated = this.is("not") && (this.is("in", 1) || this.is("like", 1));
+      if (negated) this.i++;
+      if (this.take("in")) {
+        this.expect("(");
+        const value = this.nested(() => this.exprList());
+        this.expect(")");
+        node = {
+          type: "binary_expr",
+          operator: negated ? "NOT IN" : "IN",
+          left,
+          right: { type: "expr_list", value },
+        };
+      } else if (this.take("like")) {
+        node = { type: "binary_expr", operator: negated ? "NOT LIKE" : "LIKE", left, right: this.additive() };
+      } else return left;
+    }
+    const next = this.peek();
+    if ((next?.t === "op" && COMPARISONS.has(next.v)) || this.is("is") || this.is("in") || this.is("like"))
+      fail();
+    if (this.is("not")) fail();
+    return node;
+  }
+
+  private additive(): Node {
+    let left = this.multiplicative();
+    for (;;) {
+      const op = this.peek();
+      if (op?.t !== "op" || (op.v !== "+" && op.v !== "-")) return left;
+      this.i++;
+      left = { type: "binary_expr", operator: op.v, left, right: this.multiplicative() };
+    }
+  }
+
+  private multiplicative(): Node {
+    let left = this.primary();
+    for (;;) {
+      const op = this.peek();
+      if (op?.t !== "op" || (op.v !== "*" && op.v !== "/" && op.v !== "%")) return left;
+      this.i++;
+      left = { type: "binary_expr", operator: op.v, left, right: this.primary() };
+    }
+  }
+
+  private primary(): Node {
+    const t = this.peek() ?? fail();
+    if (t.t === "string" || t.t === "number") {
+      this.i++;
+      return { type: t.t === "string" ? "single_quote_string" : "number", value: t.v };
+    }
+    if (this.take("true") || this.take("false")) return { type: "bool" };
+    if (this.take("null")) return { type: "null" };
+    if (this.take("(")) {
+      const inner = this.nested(() => this.expr());
+      this.expect(")");
+      // node-sql-parser marks them, and reads `(a OR b) AND c` right.
+      return { ...inner, parentheses: true };
+    }
+    const first = this.name();
+    if (this.take("(")) {
+      const name = first.toLowerCase();
+      if (SPECIAL_FUNCTIONS.has(name)) fail();
+      if (AGGREGATES.has(name)) {
+        // One argument, or COUNT(*).
+        if (!(name === "count" && this.take("*"))) this.nested(() => this.expr());
+      } else if (!this.is(")")) this.nested(() => this.exprList());
+      this.expect(")");
+      return { type: "function" };
+    }
+    if (this.take(".")) return { type: "column_ref", table: first, column: this.name() };
+    return { type: "column_ref", column: first };
+  }
+}
+
+/**
+ * The statements of `sql` as node-sql-parser's MySQL tree, for the subset this reader knows and the fields the
+ * guard reads; null for anything else, which node-sql-parser must read.
+ */
+export function readSimpleMysql(sql: string): Node[] | null {
+  try {
+    const tokens = lexMysql(sql);
+    const statements: Node[] = [];
+    let start = 0;
+    for (let i = 0; i <= tokens.length; i++) {
+      const token = tokens[i];
+      if (token && !(token.t === "punct" && token.v === ";")) continue;
+      if (i > start) {
+        const reader = new Reader(tokens.slice(start, i));
+        statements.push(reader.statement());
+        if (!reader.done) return null;
+      } else if (token) return null; // `;;`: an empty statement
+      start = i + 1;
+    }
+    return statements.length ? statements : null;
+  } catch (error) {
+    if (error instanceof NotSimple) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,289 @@
+// The fast MySQL reader must be exact: on everything it accepts, node-sql-parser accepts it too and the guard's
+// findings are the ones that parser leads to, in the MySQL dialect and where other dialects fall back to MySQL.
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Analysis } from "../../src/guard/analysis.ts";
+import { newAnalysis } from "../../src/guard/classify.ts";
+import { analyzeSql } from "../../src/guard/sql/analyze-sql.ts";
+import { parseMysqlTree } from "../../src/guard/sql/mysql-parser.ts";
+import type { SqlReader } from "../../src/guard/sql/postgres.ts";
+import { loadSqlParser } from "../../src/guard/sql/postgres-parser.ts";
+import { readSimpleMysql } from "../../src/guard/sql/simple-mysql-reader.ts";
+
+type Dialect = Parameters<typeof analyzeSql>[2];
+
+function findings(sql: string, dialect: Dialect, reader: SqlReader): Analysis["findings"] {
+  const an = newAnalysis();
+  analyzeSql(sql, an, dialect, reader);
+  return an.findings;
+}
+
+/** Agreement on one text; returns whether the fast reader took it. */
+function agrees(sql: string): boolean {
+  if (!readSimpleMysql(sql)) return false;
+  expect(() => parseMysqlTree(sql), sql).not.toThrow();
+  for (const dialect of ["mysql", "postgres"] as const)
+    expect(findings(sql, dialect, "auto"), `${dialect}: ${sql}`).toEqual(findings(sql, dialect, "full"));
+  return true;
+}
+
+const NAME = fc.constantFrom(
+  "users",
+  "Sessions",
+  "`Orders`",
+  "`order`",
+  "shop.accounts",
+  "`shop`.`events`",
+  "audit_log",
+  "orders_backup",
+  "x",
+  "status",
+  "name",
+  "data",
+  "user",
+  "`select`",
+  "select",
+  "key",
+  "t1",
+);
+const COLUMN = fc.constantFrom(
+  "id",
+  "user_id",
+  "users_id",
+  "session_id",
+  "uuid",
+  "ID",
+  "status",
+  "t.id",
+  "`t`.`id`",
+  "`id`",
+  "name",
+  "x",
+);
+const LITERAL = fc.constantFrom(
+  "1",
+  "0",
+  "01",
+  "'x'",
+  "''",
+  "'it''s'",
+  "1.5",
+  "true",
+  "FALSE",
+  "null",
+  "'1'",
+  "-1",
+  '"x"',
+);
+const FUNCTION = fc.constantFrom("count", "lower", "now", "COUNT", "sleep", "concat");
+const COMPARE = fc.constantFrom("=", "<>", "!=", "<", ">=", "+", "*", "-", "||", "&&", "<=>", "DIV");
+
+const EXPR: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.tuple(COLUMN, COMPARE, LITERAL).map((p) => p.join(" ")),
+    fc.tuple(LITERAL, COMPARE, fc.oneof(COLUMN, LITERAL)).map((p) => p.join(" ")),
+    fc.tuple(COLUMN, COMPARE, COLUMN).map((p) => p.join(" ")),
+    fc
+      .tuple(COLUMN, fc.constantFrom("IN", "NOT IN", "in"), fc.array(LITERAL, { minLength: 1, maxLength: 3 }))
+      .map(([c, op, xs]) => `${c} ${op} (${xs.join(", ")})`),
+    fc.tuple(COLUMN, fc.constantFrom("LIKE", "NOT LIKE"), LITERAL).map((p) => p.join(" ")),
+    fc.tuple(COLUMN, fc.constantFrom("IS NULL", "IS NOT NULL")).map((p) => p.join(" ")),
+    fc
+      .tuple(FUNCTION, fc.array(fc.oneof(LITERAL, COLUMN), { maxLength: 2 }))
+      .map(([f, a]) => `${f}(${a.join(", ")})`),
+    FUNCTION.map((f) => `${f}(*)`),
+    LITERAL,
+    COLUMN,
+    tie("e").map((e) => `NOT ${e}`),
+    tie("e").map((e) => `(${e})`),
+    fc.tuple(tie("e"), fc.constantFrom("AND", "OR", "and", "Or", "XOR"), tie("e")).map((p) => p.join(" ")),
+  ),
+})).e;
+
+const WHERE = fc.option(
+  EXPR.map((e) => ` WHERE ${e}`),
+  { nil: "" },
+);
+const NAMES = fc.array(NAME, { minLength: 1, maxLength: 3 }).map((xs) => xs.join(", "));
+const ALIAS = fc.constantFrom("", " o", " AS o", " `o`");
+
+const STATEMENT = fc.oneof(
+  fc
+    .tuple(
+      fc.array(
+        fc.oneof(
+          EXPR,
+          fc.constant("*"),
+          COLUMN.map((c) => `${c} AS n`),
+        ),
+        { minLength: 1, maxLength: 2 },
+      ),
+      NAME,
+      ALIAS,
+      WHERE,
+      fc.constantFrom(
+        "",
+        " GROUP BY status",
+        " ORDER BY id DESC",
+        " LIMIT 10",
+        " LIMIT 10 OFFSET 5",
+        " LIMIT 5, 10",
+      ),
+    )
+    .map(([targets, t, a, w, tail]) => `SELECT ${targets.join(", ")} FROM ${t}${a}${w}${tail}`),
+  fc
+    .tuple(NAME, ALIAS, fc.constantFrom("JOIN", "LEFT JOIN", "INNER JOIN", "RIGHT OUTER JOIN"), NAME, EXPR)
+    .map(([a, alias, join, b, on]) => `SELECT * FROM ${a}${alias} ${join} ${b} ON ${on}`),
+  fc.tuple(NAME, ALIAS, WHERE).map(([t, a, w]) => `DELETE FROM ${t}${a}${w}`),
+  fc
+    .tuple(NAME, NAME, fc.constantFrom("JOIN", "LEFT JOIN"), NAME, EXPR, WHERE)
+    .map(([target, a, join, b, on, w]) => `DELETE ${target} FROM ${a} ${join} ${b} ON ${on}${w}`),
+  fc.tuple(NAME, COLUMN, EXPR, WHERE).map(([t, c, e, w]) => `UPDATE ${t} SET ${c} = ${e}${w}`),
+  fc
+    .tuple(NAME, fc.array(LITERAL, { minLength: 1, maxLength: 3 }))
+    .map(([t, xs]) => `INSERT INTO ${t} (a) VALUES (${xs.join(", ")})`),
+  fc.tuple(fc.constantFrom("TRUNCATE", "TRUNCATE TABLE", "truncate table"), NAME).map((p) => p.join(" ")),
+  fc
+    .tuple(fc.constantFrom("", " IF EXISTS"), NAMES)
+    .map(([ifExists, names]) => `DROP TABLE${ifExists} ${names}`),
+  fc
+    .tuple(fc.constantFrom("DATABASE", "SCHEMA", "database"), fc.constantFrom("", " IF EXISTS"), NAME)
+    .map(([kind, ifExists, name]) => `DROP ${kind}${ifExists} ${name}`),
+  fc.constantFrom(
+    "BEGIN",
+    "BEGIN WORK",
+    "COMMIT",
+    "COMMIT WORK",
+    "ROLLBACK",
+    "START TRANSACTION",
+    "SHOW TABLES",
+    "SHOW DATABASES",
+    "SHOW FULL TABLES",
+    "USE shop",
+    "DESCRIBE orders",
+    "DESC `orders`",
+  ),
+);
+
+/** What the subset leaves out, spliced in at random to try to make the reader accept what it must not. */
+const NOISE = fc.constantFrom(
+  "/* x */",
+  "/*! DROP TABLE x */",
+  "-- note\n",
+  "--note\n",
+  "# note\n",
+  "\\'",
+  "'a\\'b'",
+  '"x"',
+  ";",
+  ";;",
+  ",",
+  "(",
+  ")",
+  "AS",
+  "select",
+  "LIMIT 1",
+  "'a' 'b'",
+  "\n",
+  "1e3",
+  "0x1F",
+  "@v",
+  "@@global.x",
+  "`",
+  "``",
+  "?",
+  "OR",
+  "AND",
+);
+
+const SCRIPT = fc
+  .tuple(
+    fc.array(STATEMENT, { minLength: 1, maxLength: 3 }),
+    fc.option(fc.tuple(NOISE, fc.nat()), { freq: 3, nil: undefined }),
+  )
+  .map(([statements, noise]) => {
+    const text = statements.join("; ");
+    if (!noise) return text;
+    const [piece, at] = noise;
+    const spaces = [...text.matchAll(/ /g)].map((m) => m.index);
+    const i = spaces.length ? spaces[at % spaces.length]! : text.length;
+    return `${text.slice(0, i)} ${piece} ${text.slice(i)}`;
+  });
+
+describe("the fast MySQL reader", () => {
+  beforeAll(loadSqlParser);
+
+  it("agrees with node-sql-parser on every script it accepts", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(SCRIPT, (sql) => {
+        if (agrees(sql)) accepted++;
+      }),
+      { numRuns: 1500 },
+    );
+    expect(accepted).toBeGreaterThan(200);
+  });
+
+  it("reads the plain statements agents send", () => {
+    for (const sql of [
+      "SELECT COUNT(*) FROM orders;\n",
+      "SELECT id, email FROM `users` WHERE created_at > '2024-01-01' ORDER BY id DESC LIMIT 10",
+      "DELETE FROM ds.events WHERE true",
+      "DELETE `o` FROM `orders` `o` JOIN `customers` `c` ON `c`.`id` = `o`.`customer_id` WHERE `c`.`banned` = 1;",
+      "UPDATE users SET plan = 'pro' WHERE id = 77",
+      "UPDATE users SET plan = 'pro' WHERE user_id IN (1, 2)",
+      "UPDATE users SET plan = 'pro' WHERE status = 'trial'",
+      "TRUNCATE TABLE logs.events",
+      "DROP TABLE IF EXISTS tmp_import",
+      "DROP DATABASE staging_copy",
+      "START TRANSACTION; DROP TABLE orders; ROLLBACK",
+      "SHOW TABLES; DESCRIBE orders # what is in it\n",
+      "USE shop; SELECT * FROM orders -- newest\n LIMIT 5",
+    ]) {
+      expect(readSimpleMysql(sql), sql).not.toBeNull();
+      expect(agrees(sql), sql).toBe(true);
+    }
+  });
+
+  it("hands anything outside its subset to node-sql-parser", () => {
+    for (const sql of [
+      "SELECT 1 /* note */",
+      "/*!40101 DROP TABLE x */ SELECT 1",
+      "SELECT 'a\\'; DROP TABLE x; -- '",
+      "SELECT 1 --1",
+      'DELETE FROM "orders"',
+      "SELECT @x",
+      "SELECT 0x1F",
+      "REPLACE INTO t VALUES (1)",
+      "DELETE FROM t WHERE id = 1 LIMIT 1",
+      "UPDATE t SET a = 1 WHERE status = 2 OR name = 3 AND id = 1",
+      "UPDATE t SET a = 1 WHERE id = 1 AND name = 3 OR status = 2",
+      "SELECT * FROM t WHERE a || b",
+      "INSERT INTO t SELECT * FROM u",
+      "SELECT 1;;",
+      "SELECT * FROM select",
+      `SELECT ${"a".repeat(65)} FROM t`,
+      `SELECT ${"(".repeat(5000)}1${")".repeat(5000)}`,
+      `SELECT ${"NOT ".repeat(5000)}true`,
+    ]) {
+      expect(readSimpleMysql(sql), sql).toBeNull();
+    }
+  });
+
+  it("does not believe node-sql-parser's reading of OR before AND", () => {
+    // MySQL reads `status = 2 OR (name = 3 AND id = 1)`: every row with status 2, not one row by key.
+    const found = findings(
+      "UPDATE users SET role = 1 WHERE status = 2 OR name = 3 AND id = 1",
+      "mysql",
+      "auto",
+    );
+    expect(found.some((f) => f.destructive)).toBe(true);
+    const keyed = findings(
+      "UPDATE users SET role = 1 WHERE (status = 2 OR name = 3) AND id = 1",
+      "mysql",
+      "auto",
+    );
+    expect(keyed.some((f) => f.destructive)).toBe(false);
+  });
+});
