@@ -4,7 +4,7 @@
 // the merged order is time order, ties broken by chain name. A cursor names the last position a page covered.
 import { LeashError } from "../errors/leash-error.ts";
 import { type AuditLog, compareStreamIds, type StoredAuditEntry } from "../store/audit.ts";
-import { chainOf } from "../store/audit-record.ts";
+import { chainOf, storedRecordFields } from "../store/audit-record.ts";
 
 export interface AuditFilters {
   task?: string;
@@ -65,7 +65,7 @@ const comparePositions = (a: Position, b: Position): number =>
 export const recordView = (entry: StoredAuditEntry): AuditRecordView => ({
   chain: entry.chain,
   id: entry.id,
-  ...Object.fromEntries(entry.fields),
+  ...storedRecordFields(entry.fields),
 });
 
 function matches(view: AuditRecordView, filters: AuditFilters): boolean {

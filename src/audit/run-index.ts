@@ -4,7 +4,8 @@
 // 8 bytes of its chain hash h_i and a 1-byte fingerprint of each field (and of its stream id). Verify recomputes
 // both: the first record from which every recomputed h_i differs is the changed one (a change to record i changes
 // h_i and every hash after it, while an edited index entry differs alone), and the fields whose fingerprints differ
-// are the changed fields. The index only locates: whether a run changed is decided by the full SHA-256 chain.
+// are the changed fields. The index only locates: whether a run changed is decided by the full SHA-256 chain. A
+// record stored as one value (format 3) is fingerprinted on its fields' stored text, a format-2 record on its fields.
 import { AUDIT_FIELDS, type AuditField } from "../store/audit-record.ts";
 
 /** The fingerprinted parts of a record, in index order: every stored field, then its stream id. */
@@ -33,9 +34,11 @@ const PART_STATES = INDEXED_PARTS.map((part) => Math.imul(fnv(FNV_OFFSET, part),
  * locate. The name's share is computed once per part.
  */
 function fingerprint(partIndex: number, value: string): number {
-  const h = fnv(PART_STATES[partIndex]!, value);
-  return (h ^ (h >>> 8) ^ (h >>> 16) ^ (h >>> 24)) & 0xff;
+  return fold(fnv(PART_STATES[partIndex]!, value));
 }
+
+/** An FNV-1a state folded to 8 bits. */
+const fold = (h: number): number => (h ^ (h >>> 8) ^ (h >>> 16) ^ (h >>> 24)) & 0xff;
 
 /** One record's index entry: the prefix of its chain hash (hex, as chainHash returns it) and its fingerprints. */
 export function runIndexEntry(
@@ -50,6 +53,38 @@ export function runIndexEntry(
     entry[PREFIX_BYTES + i] = fingerprint(i, record[INDEXED_PARTS[i] as AuditField] ?? "");
   }
   entry[PREFIX_BYTES + last] = fingerprint(last, id);
+  return entry;
+}
+
+const VALUE_PARTS = INDEXED_PARTS.length - 1;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * The index entry of a record stored as one value (format 3), without parsing it: each field's fingerprint is taken
+ * over its text as stored, JSON escapes and all, so the sealer goes over the value once. The n-th JSON string in
+ * the value is field n, as it is in a canonical value; an edited value that is not canonical gets fingerprints all
+ * the same (verify reports it as malformed before it looks at the index).
+ */
+export function runIndexEntryOfValue(chainHashHex: string, value: string, id: string): Buffer {
+  const entry = Buffer.alloc(ENTRY_BYTES);
+  entry.write(chainHashHex.slice(0, 2 * PREFIX_BYTES), 0, "hex");
+  let part = 0;
+  for (let i = 0; i < value.length && part < VALUE_PARTS; i++) {
+    if (value.charCodeAt(i) !== QUOTE) continue;
+    let h = PART_STATES[part]!;
+    for (i++; i < value.length; i++) {
+      let c = value.charCodeAt(i);
+      if (c === QUOTE) break;
+      if (c === BACKSLASH && i + 1 < value.length) {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        c = value.charCodeAt(++i);
+      }
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    entry[PREFIX_BYTES + part++] = fold(h);
+  }
+  entry[PREFIX_BYTES + VALUE_PARTS] = fingerprint(VALUE_PARTS, id);
   return entry;
 }
 

@@ -7,8 +7,8 @@
 // correctness never depends on the claim. The sealer never repairs a chain: a gap (a removed record) is sealed as it
 // is and reported, so `leash audit verify` keeps finding it.
 import type { AuditLog, AuditSeal, SealedPosition, StoredAuditEntry } from "../store/audit.ts";
-import { chainHash } from "../store/audit-record.ts";
-import { encodeRunIndex, runIndexEntry } from "./run-index.ts";
+import { chainHash, seqOfValue, storedRecordValue, valueChainHash } from "../store/audit-record.ts";
+import { encodeRunIndex, runIndexEntry, runIndexEntryOfValue } from "./run-index.ts";
 
 export interface SealChainOptions {
   /** Records per seal. Default 1000. */
@@ -59,12 +59,19 @@ class RunHasher {
 
   add(records: StoredAuditEntry[]): void {
     for (const record of records) {
-      const fields = fieldsOf(record);
-      const seq = Number(fields.seq);
+      // A record stored as one value is hashed as stored; one stored field by field (format 2) as it always was.
+      const value = storedRecordValue(record.fields);
+      const fields = value === null ? fieldsOf(record) : null;
+      const seq = Number(fields ? fields.seq : seqOfValue(value!));
       if (Number.isSafeInteger(seq) && seq > this.#expected) this.gaps.push(`${this.#expected}..${seq - 1}`);
       if (Number.isSafeInteger(seq) && seq >= this.#expected) this.#expected = seq + 1;
-      this.#hash = chainHash(this.#hash, fields, record.id);
-      this.#index.push(runIndexEntry(this.#hash, fields, record.id));
+      if (fields) {
+        this.#hash = chainHash(this.#hash, fields, record.id);
+        this.#index.push(runIndexEntry(this.#hash, fields, record.id));
+      } else {
+        this.#hash = valueChainHash(this.#hash, record.id, value!);
+        this.#index.push(runIndexEntryOfValue(this.#hash, value!, record.id));
+      }
       this.#first ??= record;
       this.#last = record;
       this.#lastSeq = seq;

@@ -14,9 +14,19 @@ import {
   type StoredAuditEntry,
   type StoredAuditSeal,
 } from "../store/audit.ts";
-import { AUDIT_FIELDS, chainHash, GENESIS_HASH } from "../store/audit-record.ts";
+import {
+  AUDIT_FIELDS,
+  AUDIT_FORMAT_VERSION,
+  chainHash,
+  GENESIS_HASH,
+  parseRecordValue,
+  recordFieldsOfValues,
+  storedRecordFields,
+  storedRecordValue,
+  valueChainHash,
+} from "../store/audit-record.ts";
 import { COUNT, type ParsedSeal, parseSeal } from "./parse-seal.ts";
-import { compareRunIndex, decodeRunIndex, runIndexEntry } from "./run-index.ts";
+import { compareRunIndex, decodeRunIndex, runIndexEntry, runIndexEntryOfValue } from "./run-index.ts";
 import { StreamReader } from "./stream-reader.ts";
 
 export { compareStreamIds } from "../store/audit.ts";
@@ -93,6 +103,29 @@ const TRIM_MARGIN_MS = 60_000;
 const FOLLOW_ROUNDS = 100;
 const RECORD_NAMES = AUDIT_FIELDS.join(",");
 type RecordPosition = { id: string; seq: number };
+/** A record read in turn: its fields, and its stored value when it is stored as one (null: field by field). */
+type TakenRecord = { entry: StoredAuditEntry; fields: Record<string, string>; value: string | null };
+
+/** What makes a record stored field by field (format 2) not one, or null. */
+function unlikeFieldRecord(entry: StoredAuditEntry): string | null {
+  const names = entry.fields.map(([name]) => name).join(",");
+  return names === RECORD_NAMES ? null : `fields are not an audit record's: ${names}`;
+}
+
+/**
+ * What makes a stored value not a record's, or null. Only the canonical value of a record of this format passes, so
+ * what verify hashes is exactly what a sealer hashed of a record as the store wrote it.
+ */
+function unlikeValueRecord(value: string, values: string[] | null): string | null {
+  if (values === null) return "its value is not a JSON array of strings";
+  if (values.length !== AUDIT_FIELDS.length)
+    return `its value holds ${values.length} fields, not an audit record's ${AUDIT_FIELDS.length}`;
+  if (values[0] !== AUDIT_FORMAT_VERSION)
+    return `a record stored as one value has v ${JSON.stringify(values[0])}, not ${AUDIT_FORMAT_VERSION}`;
+  if (JSON.stringify(values) !== value)
+    return "its value is not in canonical form (JSON.stringify of its field values in canonical order)";
+  return null;
+}
 
 const streamMs = (id: string): number => Number(id.split("-")[0]);
 const seqRange = (from: number, to: number) =>
@@ -329,9 +362,15 @@ class ChainWalk {
       if (compareStreamIds(entry.id, seal.last_id) > 0) break;
       const taken = await this.takeRecord();
       if ("kind" in taken) return taken;
-      run.hash = chainHash(run.hash, taken.fields, taken.entry.id);
-      run.index.push(runIndexEntry(run.hash, taken.fields, taken.entry.id));
-      run.positions.push({ id: taken.entry.id, seq: Number(taken.fields.seq) });
+      const { id } = taken.entry;
+      if (taken.value === null) {
+        run.hash = chainHash(run.hash, taken.fields, id);
+        run.index.push(runIndexEntry(run.hash, taken.fields, id));
+      } else {
+        run.hash = valueChainHash(run.hash, id, taken.value);
+        run.index.push(runIndexEntryOfValue(run.hash, taken.value, id));
+      }
+      run.positions.push({ id, seq: Number(taken.fields.seq) });
       run.count++;
     }
     return run;
@@ -495,7 +534,7 @@ class ChainWalk {
         return {
           kind: "inserted",
           id: after.id,
-          seq: Object.fromEntries(after.fields).seq,
+          seq: storedRecordFields(after.fields).seq,
           message: `it comes after the chain's head (${latest?.id}, seq ${latest?.seq}): inserted at the end`,
         };
     }
@@ -518,15 +557,15 @@ class ChainWalk {
   }
 
   /** The next record has a record's fields and the seq that comes next; returns it parsed, or the problem. */
-  private async takeRecord(): Promise<
-    { entry: StoredAuditEntry; fields: Record<string, string> } | ChainBreak
-  > {
+  private async takeRecord(): Promise<TakenRecord | ChainBreak> {
     const entry = (await this.records.next())!;
-    const fields = Object.fromEntries(entry.fields);
+    const value = storedRecordValue(entry.fields);
+    const values = value === null ? null : parseRecordValue(value);
+    const fields: Record<string, string> =
+      value === null ? Object.fromEntries(entry.fields) : values ? recordFieldsOfValues(values) : {};
     const at = { id: entry.id, seq: fields.seq };
-    const names = entry.fields.map(([name]) => name).join(",");
-    if (names !== RECORD_NAMES)
-      return { kind: "malformed", ...at, message: `fields are not an audit record's: ${names}` };
+    const unlike = value === null ? unlikeFieldRecord(entry) : unlikeValueRecord(value, values);
+    if (unlike) return { kind: "malformed", ...at, message: unlike };
     if (!COUNT.test(fields.seq ?? "") || fields.seq === "0")
       return {
         kind: "malformed",
@@ -556,12 +595,12 @@ class ChainWalk {
     this.result.records++;
     this.lastRecord = { id: entry.id, seq };
     this.nextSeq = seq + 1;
-    return { entry, fields };
+    return { entry, fields, value };
   }
 
   /** A record that no seal covers, though one should: its seal was removed, or the record was inserted. */
   private uncovered(entry: StoredAuditEntry, nextSeal: ParsedSeal | null): ChainBreak {
-    const seq = Object.fromEntries(entry.fields).seq;
+    const seq = storedRecordFields(entry.fields).seq;
     const n = Number(seq);
     const upper = nextSeal ? nextSeal.from_seq - 1 : (this.result.head?.sealed.seq ?? 0);
     const at = { id: entry.id, seq };

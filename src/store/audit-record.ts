@@ -1,12 +1,20 @@
-// An audit record: its fields in their one canonical order, its canonical encoding and the chain hash over a run.
+// An audit record: its fields in their one canonical order, its stored value and the chain hash over a run.
 //
-// Every value is a string (absent = ""), so the stored record and its encoding are the same wherever they are made.
-// Records are appended raw (no hash in Redis); a sealer (seal-chain.ts) later chains them in stream order:
-// h_i = SHA-256(h_{i-1} as 64 hex digits ‖ canonical(record_i)), h_0 = GENESIS_HASH. docs/audit.md.
+// Every value is a string (absent = ""). A record is stored as one value, the canonical JSON array of its field
+// values (the stream field `record`), made byte for byte alike by Node and by the Lua append. Records are appended raw (no hash in Redis); a
+// sealer (seal-chain.ts) later chains them in stream order, hashing the stored bytes as they are:
+// h_i = SHA-256(h_{i-1} as 64 hex digits ‖ stream id ‖ LF ‖ value_i), h_0 = GENESIS_HASH. Records of format 2
+// (a stream field per record field) are still read and hashed as they were. docs/audit.md.
 import { hash } from "node:crypto";
 
-/** The format version written in every record's `v`: 2 = appended raw, chained by seals (1 held prev/hash). */
-export const AUDIT_FORMAT_VERSION = "2";
+/**
+ * The format version written in every record's `v`: 3 = one stored value; 2 = a stream field per record field;
+ * 1 held prev/hash. 2 and 3 are appended raw and chained by seals.
+ */
+export const AUDIT_FORMAT_VERSION = "3";
+
+/** The one stream field that holds a record's value. */
+export const AUDIT_RECORD_FIELD = "record";
 
 /** Fields the caller knows when it appends: everything up to `detail`, in canonical order. */
 export const AUDIT_ENTRY_FIELDS = [
@@ -97,11 +105,14 @@ export interface AuditOrigin {
 // A lone surrogate cannot be written as UTF-8: Redis would store U+FFFD and the hashes would disagree.
 export const wellFormed = (value: string): string => (value.isWellFormed() ? value : value.toWellFormed());
 
+/** An entry's time as stored: ISO 8601 with milliseconds. */
+export const auditTime = (ms: number): string => new Date(ms).toISOString();
+
 /** The caller-known fields of an entry, as stored strings, in canonical order. */
 export function entryFields(entry: AuditEntry): Array<[string, string]> {
   const values: Record<(typeof AUDIT_ENTRY_FIELDS)[number], string | undefined> = {
     v: AUDIT_FORMAT_VERSION,
-    time: new Date(entry.time).toISOString(),
+    time: auditTime(entry.time),
     event: entry.event,
     actor: entry.actor,
     agent: entry.agent,
@@ -123,7 +134,63 @@ export const decidedFields = (decision: AuditDecision): Array<[string, string]> 
   AUDIT_DECIDED_FIELDS.map((field) => [field, wellFormed(decision[field] ?? "")]);
 
 /**
- * The canonical encoding of a stored record: JSON.stringify of an object with every field of AUDIT_FIELDS in
+ * A record's stored value: JSON.stringify of the array of its field values in AUDIT_FIELDS order (a missing one as
+ * ""); the position names the field, so the names are not stored with every record. The Lua append composes the
+ * same bytes (audit-scripts.ts), escaping as JSON.stringify does.
+ */
+export const auditRecordValue = (record: Partial<Record<AuditField, string>>): string =>
+  JSON.stringify(AUDIT_FIELDS.map((field) => record[field] ?? ""));
+
+/** The value of a stored record of format 3 (one `record` field); null for a record stored field by field. */
+export const storedRecordValue = (fields: ReadonlyArray<readonly [string, string]>): string | null =>
+  fields.length === 1 && fields[0]![0] === AUDIT_RECORD_FIELD ? fields[0]![1] : null;
+
+/** The seq of a stored value, read from its end (its last element) without parsing; "" when it is not there. */
+export function seqOfValue(value: string): string {
+  const at = value.lastIndexOf(',"');
+  return at < 0 || !value.endsWith('"]') ? "" : value.slice(at + 2, -2);
+}
+
+/** A stored value's elements; null when it is not a JSON array of strings. */
+export function parseRecordValue(value: string): string[] | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((element) => typeof element === "string")) return null;
+  return parsed as string[];
+}
+
+/** The fields of a stored value's elements, by position. */
+export const recordFieldsOfValues = (values: readonly string[]): AuditRecordFields =>
+  Object.fromEntries(AUDIT_FIELDS.map((field, i) => [field, values[i]])) as AuditRecordFields;
+
+/**
+ * A stored record's fields by name, whichever its format. A value that is not an array of a record's field values
+ * (edited) is shown as it is stored, under `record`.
+ */
+export function storedRecordFields(fields: ReadonlyArray<readonly [string, string]>): Record<string, string> {
+  const value = storedRecordValue(fields);
+  if (value === null) return Object.fromEntries(fields);
+  const values = parseRecordValue(value);
+  return values?.length === AUDIT_FIELDS.length
+    ? recordFieldsOfValues(values)
+    : { [AUDIT_RECORD_FIELD]: value };
+}
+
+/**
+ * h_i of a record of format 3: SHA-256 of the previous chain hash (64 hex digits), the record's stream id, a line
+ * feed and the stored value. The id is hashed so that a record cannot be moved (to another position, or another
+ * time) without changing its chain hash; the line feed (never in an id) ends it. A format-2 encoding starts with `{`
+ * where this has a digit, so no text is hashed as both.
+ */
+export const valueChainHash = (prev: string, id: string, value: string): string =>
+  hash("sha256", `${prev}${id}\n${value}`, "hex");
+
+/**
+ * The canonical encoding of a format-2 record: JSON.stringify of an object with every field of AUDIT_FIELDS in
  * that order (a missing one as ""), then `id`, the record's stream id, so a record cannot be moved in its chain
  * (or in time) without changing its chain hash.
  */
@@ -134,7 +201,7 @@ export function canonicalAuditString(record: Partial<Record<AuditField, string>>
   return JSON.stringify(ordered);
 }
 
-/** h_i = SHA-256(h_{i-1} ‖ canonical(record_i)): the previous chain hash as 64 hex digits, then the encoding. */
+/** h_i of a format-2 record: SHA-256 of the previous chain hash as 64 hex digits, then its canonical encoding. */
 export const chainHash = (prev: string, record: Partial<Record<AuditField, string>>, id: string): string =>
   hash("sha256", prev + canonicalAuditString(record, id), "hex");
 

@@ -1,10 +1,25 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { INDEXED_PARTS, runIndexEntry } from "../../src/audit/run-index.ts";
-import { AUDIT_FIELDS, type AuditField, chainHash, GENESIS_HASH } from "../../src/store/audit-record.ts";
+import { INDEXED_PARTS, runIndexEntry, runIndexEntryOfValue } from "../../src/audit/run-index.ts";
+import {
+  AUDIT_FIELDS,
+  type AuditField,
+  auditRecordValue,
+  chainHash,
+  GENESIS_HASH,
+  valueChainHash,
+} from "../../src/store/audit-record.ts";
 
-/** The index entry as docs/audit.md defines it, spelled out: seals already written hold these bytes. */
-function definedEntry(hashHex: string, record: Partial<Record<AuditField, string>>, id: string): Buffer {
+/**
+ * The index entry as docs/audit.md defines it, spelled out: seals already written hold these bytes. `stored`: each
+ * field's text as a record stored as one value holds it (JSON-escaped).
+ */
+function definedEntry(
+  hashHex: string,
+  record: Partial<Record<AuditField, string>>,
+  id: string,
+  stored = (value: string) => value,
+): Buffer {
   const fingerprint = (name: string, value: string) => {
     let h = 0x811c9dc5;
     const text = `${name}\u0000${value}`;
@@ -16,7 +31,9 @@ function definedEntry(hashHex: string, record: Partial<Record<AuditField, string
   };
   return Buffer.concat([
     Buffer.from(hashHex.slice(0, 16), "hex"),
-    Buffer.from(INDEXED_PARTS.map((part) => fingerprint(part, part === "id" ? id : (record[part] ?? "")))),
+    Buffer.from(
+      INDEXED_PARTS.map((part) => fingerprint(part, part === "id" ? id : stored(record[part] ?? ""))),
+    ),
   ]);
 }
 
@@ -41,6 +58,34 @@ describe("runIndexEntry", () => {
     const record = { v: "2", event: "authorize", agent: "a", decision: "allow", seq: "1" };
     expect(runIndexEntry("0123456789abcdef".repeat(4), record, "1-0").toString("hex")).toMatchInlineSnapshot(
       `"0123456789abcdefef48d64161c612e2de0bc870e23ced43d5f1ff3f"`,
+    );
+  });
+});
+
+describe("runIndexEntryOfValue", () => {
+  const record = fc.record(
+    Object.fromEntries(AUDIT_FIELDS.map((field) => [field, fc.string({ unit: "binary", maxLength: 40 })])),
+    { requiredKeys: [] },
+  ) as fc.Arbitrary<Partial<Record<AuditField, string>>>;
+
+  it("fingerprints each field's text as the stored value holds it, escapes and all", () => {
+    fc.assert(
+      fc.property(record, fc.string({ maxLength: 24 }), (fields, id) => {
+        const value = auditRecordValue(fields);
+        const hash = valueChainHash(GENESIS_HASH, id, value);
+        expect(runIndexEntryOfValue(hash, value, id).toString("hex")).toBe(
+          definedEntry(hash, fields, id, (text) => JSON.stringify(text).slice(1, -1)).toString("hex"),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("gives any text an entry, as the sealer seals whatever it finds", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (value) => {
+        expect(runIndexEntryOfValue(GENESIS_HASH, value, "1-0")).toHaveLength(8 + INDEXED_PARTS.length);
+      }),
     );
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditSealer } from "../../src/audit/audit-sealer.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
+import { storedRecordFields } from "../../src/store/audit-record.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { api, mintToken, startTestBroker } from "../helpers/broker.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
@@ -151,7 +152,7 @@ describe("the broker's audit sealer", () => {
       // Records at 0, 20, 40, 60, 80 s; now 100 s: sealed in runs ending at 20, 60, 80 s; the cutoff is 40 s.
       expect(await sealer.runOnce()).toMatchObject({ records: 5, trimmed: 1 });
       const left = await store.audit.range("env:staging", { count: 10 });
-      expect(left.map((entry) => Object.fromEntries(entry.fields).seq)).toEqual(["3", "4", "5"]);
+      expect(left.map((entry) => storedRecordFields(entry.fields).seq)).toEqual(["3", "4", "5"]);
       expect(
         await verifyAuditChain(store.audit, "env:staging", { retentionMs: 600_000, nowMs: clock.now() }),
       ).toMatchObject({ ok: true, trimmed: 2, records: 3 });

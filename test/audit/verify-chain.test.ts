@@ -2,12 +2,13 @@
 // records (sealed and unsealed), seals and the head is found and named, with the record or seal where it shows.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { encodeRunIndex, runIndexEntry } from "../../src/audit/run-index.ts";
+import { encodeRunIndex, runIndexEntryOfValue } from "../../src/audit/run-index.ts";
 import { sealChain } from "../../src/audit/seal-chain.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
-import { chainHash } from "../../src/store/audit-record.ts";
+import { type AuditEntry, valueChainHash } from "../../src/store/audit-record.ts";
 import { auditKeys } from "../../src/store/redis/keys.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
+import { fieldByFieldRecord, withRecordFields } from "../helpers/audit-records.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 
 const CHAIN = "env:staging";
@@ -89,7 +90,7 @@ describe("verifyAuditChain", () => {
   it("finds a sealed record whose content was changed, naming the record, its fields and its seal", async () => {
     const list = await entries();
     const edited = [...list];
-    edited[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    edited[5] = [list[5]![0], withRecordFields(list[5]![1], { reason: "edited" })];
     await rewrite(STREAM, edited);
     const seals = await entries(SEALS);
     expect(await verify()).toMatchObject({
@@ -103,7 +104,7 @@ describe("verifyAuditChain", () => {
       [7, "8"],
     ] as const) {
       const copy = [...list];
-      copy[at] = [copy[at]![0], withField(withField(copy[at]![1], "decision", "forged"), "actor", "agent:x")];
+      copy[at] = [copy[at]![0], withRecordFields(copy[at]![1], { decision: "forged", actor: "agent:x" })];
       await rewrite(STREAM, copy);
       const problem = (await verify()).problem;
       expect(problem).toMatchObject({ kind: "changed", seal: seals[1]![0], id: list[at]![0], seq });
@@ -122,7 +123,7 @@ describe("verifyAuditChain", () => {
     await rewrite(SEALS, withoutIndex);
     expect((await verify()).ok).toBe(true);
     const changed = [...list];
-    changed[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    changed[5] = [list[5]![0], withRecordFields(list[5]![1], { reason: "edited" })];
     await rewrite(STREAM, changed);
     expect((await verify()).problem).toMatchObject({
       kind: "changed",
@@ -144,12 +145,11 @@ describe("verifyAuditChain", () => {
 
   it("finds a changed record whose forger also re-sealed its run: the record index still names it", async () => {
     const list = await entries();
-    list[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    list[5] = [list[5]![0], withRecordFields(list[5]![1], { reason: "edited" })];
     await rewrite(STREAM, list);
     const seals = await entries(SEALS);
     let hash = field(seals[1]![1], "prev");
-    for (const [id, fields] of list.slice(4, 8))
-      hash = chainHash(hash, Object.fromEntries(fieldPairs(fields)), id);
+    for (const [id, fields] of list.slice(4, 8)) hash = valueChainHash(hash, id, fields[1]!);
     seals[1] = [seals[1]![0], withField(seals[1]![1], "hash", hash)];
     await rewrite(SEALS, seals);
     expect(await verify()).toMatchObject({
@@ -240,18 +240,14 @@ describe("verifyAuditChain", () => {
   it("finds a forged record: appended after the head, or slipped into a sealed run", async () => {
     const list = await entries();
     const [, last] = list[12]!;
-    const forged = await client.xadd(
-      STREAM,
-      "*",
-      ...withField(withField(last, "seq", "14"), "task", "forged"),
-    );
+    const forged = await client.xadd(STREAM, "*", ...withRecordFields(last, { seq: "14", task: "forged" }));
     expect((await verify()).problem).toMatchObject({ kind: "inserted", id: forged, seq: "14" });
 
     await rewrite(STREAM, list);
     const between = list[5]![0].replace(/-(\d+)$/, (_, n) => `-${Number(n) + 1}`);
     await rewrite(STREAM, [
       ...list.slice(0, 6),
-      [between, withField(list[5]![1], "task", "x")],
+      [between, withRecordFields(list[5]![1], { task: "x" })],
       ...list.slice(6),
     ]);
     expect((await verify()).problem).toMatchObject({ kind: "inserted", id: between, seq: "6" });
@@ -297,7 +293,7 @@ describe("verifyAuditChain", () => {
 
   it("does not see a forger who rewrites a record and every later seal and the head (anchor seals outside)", async () => {
     const list = await entries();
-    list[5] = [list[5]![0], withField(list[5]![1], "reason", "edited")];
+    list[5] = [list[5]![0], withRecordFields(list[5]![1], { reason: "edited" })];
     await rewrite(STREAM, list);
     const seals = await entries(SEALS);
     let hash = field(seals[1]![1], "prev");
@@ -306,8 +302,8 @@ describe("verifyAuditChain", () => {
       const from = Number(field(sealFields, "from_seq")) - 1;
       const index: Buffer[] = [];
       for (const [id, fields] of list.slice(from, Number(field(sealFields, "to_seq")))) {
-        hash = chainHash(hash, Object.fromEntries(fieldPairs(fields)), id);
-        index.push(runIndexEntry(hash, Object.fromEntries(fieldPairs(fields)), id));
+        hash = valueChainHash(hash, id, fields[1]!);
+        index.push(runIndexEntryOfValue(hash, fields[1]!, id));
       }
       seals[i] = [
         sealId,
@@ -324,6 +320,99 @@ describe("verifyAuditChain", () => {
   });
 });
 
-function fieldPairs(flat: string[]): Array<[string, string]> {
-  return Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]);
-}
+describe("verifyAuditChain on records moved, reordered or rewritten in another form", () => {
+  it("finds records swapped in place, and a record moved to another time", async () => {
+    const list = await entries();
+    const swapped = [...list];
+    swapped[5] = [list[5]![0], list[6]![1]];
+    swapped[6] = [list[6]![0], list[5]![1]];
+    await rewrite(STREAM, swapped);
+    expect((await verify()).problem).toMatchObject({ kind: "removed", id: list[5]![0], seq: "7" });
+
+    // Swapped with their seq numbers swapped back: the order checks pass, the chain hash does not.
+    const renumbered = [...list];
+    renumbered[5] = [list[5]![0], withRecordFields(list[6]![1], { seq: "6" })];
+    renumbered[6] = [list[6]![0], withRecordFields(list[5]![1], { seq: "7" })];
+    await rewrite(STREAM, renumbered);
+    expect((await verify()).problem).toMatchObject({ kind: "changed", id: list[5]![0], seq: "6" });
+
+    // The same value under a later stream id (its time as queries and the retention see it): the id is hashed.
+    const moved = [...list];
+    const later = `${Number(list[5]![0].split("-")[0]) + 1}-0`;
+    moved[5] = [later, list[5]![1]];
+    await rewrite(STREAM, moved);
+    expect((await verify()).problem).toMatchObject({ kind: "changed", id: later, seq: "6", fields: ["id"] });
+  });
+
+  it("reports a value that is not a record's canonical JSON as malformed, sealed or not", async () => {
+    const list = await entries();
+    const value = list[5]![1][1]!;
+    for (const [at, edited] of [
+      [5, value.replace('["3",', '["3", ')],
+      [5, value.slice(0, -1)],
+      [12, value.replace(',"6"]', ",6]")],
+      [12, value.replace(',"6"]', ',"13",""]')],
+      [12, value.replace('["3",', '["2",')],
+      [12, value.replace('["3",', '{"v":"3",').replace(/\]$/, "}")],
+    ] as const) {
+      const copy = [...list];
+      copy[at] = [list[at]![0], ["record", edited]];
+      await rewrite(STREAM, copy);
+      expect((await verify()).problem, edited).toMatchObject({ kind: "malformed", id: list[at]![0] });
+    }
+  });
+});
+
+describe("verifyAuditChain on a chain begun field by field (format 2) and continued one value a record", () => {
+  const LEGACY = "env:legacy";
+  const stream = auditKeys.stream(LEGACY);
+  const entry = (i: number): AuditEntry => ({
+    time: T0 + i * 1000,
+    event: "authorize",
+    actor: "agent:a-1",
+    environment: "legacy",
+    task: `task-${i}`,
+    decision: "allow",
+    reason: "ok",
+  });
+
+  it("seals and verifies both formats, and finds a changed or removed record of either", async () => {
+    for (let i = 1; i <= 5; i++) {
+      const id = `${T0 + i * 1000}-0`;
+      await client.xadd(stream, id, ...fieldByFieldRecord(entry(i), i));
+      await client.hset(auditKeys.head(LEGACY), "seq", String(i), "id", id);
+    }
+    await sealChain(store.audit, LEGACY, { nowMs: T0 + 6_000, batchSize: 3 });
+    for (let i = 6; i <= 8; i++) await store.audit.append({ entry: entry(i) });
+    expect(await sealChain(store.audit, LEGACY, { nowMs: T0 + 9_000, batchSize: 4 })).toMatchObject({
+      seals: 1,
+      records: 3,
+      gaps: [],
+    });
+    const list = await entries(stream);
+    expect(list.map(([, fields]) => fields.length)).toEqual([38, 38, 38, 38, 38, 2, 2, 2]);
+    const verifyLegacy = () => verifyAuditChain(store.audit, LEGACY);
+    expect(await verifyLegacy()).toMatchObject({ ok: true, records: 8, sealed: 8, seals: 3 });
+
+    const rewriteLegacy = (edited: Entry[]) => rewrite(stream, edited);
+    for (const [at, fields] of [
+      [1, withField(list[1]![1], "reason", "edited")],
+      [6, withRecordFields(list[6]![1], { reason: "edited" })],
+    ] as const) {
+      const copy = [...list];
+      copy[at] = [list[at]![0], fields];
+      await rewriteLegacy(copy);
+      expect((await verifyLegacy()).problem).toMatchObject({
+        kind: "changed",
+        id: list[at]![0],
+        seq: String(at + 1),
+        fields: ["reason"],
+      });
+      await rewriteLegacy(list);
+      await client.xdel(stream, list[at]![0]);
+      expect((await verifyLegacy()).problem).toMatchObject({ kind: "removed", id: list[at + 1]![0] });
+      await rewriteLegacy(list);
+    }
+    expect((await verifyLegacy()).ok).toBe(true);
+  });
+});

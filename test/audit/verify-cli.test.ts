@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
+import { withRecordFields } from "../helpers/audit-records.ts";
 import { api, mintToken, startTestBroker } from "../helpers/broker.ts";
 import { runCli } from "../helpers/cli.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
@@ -28,12 +29,6 @@ async function rewrite(list: Entry[]): Promise<void> {
   await client.del(STREAM);
   for (const [id, fields] of list) await client.xadd(STREAM, id, ...fields);
 }
-
-const withField = (fields: string[], name: string, value: string) => {
-  const copy = [...fields];
-  copy[copy.indexOf(name) + 1] = value;
-  return copy;
-};
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -116,7 +111,7 @@ describe("leash audit verify", () => {
   it("names the record whose content was changed, its fields and its seal", async () => {
     const list = await entries();
     const [id, fields] = list[3]!;
-    list[3] = [id, withField(withField(fields, "decision", "allow"), "reason", "ok")];
+    list[3] = [id, withRecordFields(fields, { decision: "allow", reason: "ok" })];
     await rewrite(list);
     const [sealId] = (await entries(SEALS))[0]!;
     const result = await verify();
@@ -152,11 +147,7 @@ describe("leash audit verify", () => {
   it("names a record inserted with XADD at the end", async () => {
     const list = await entries();
     const [, lastFields] = list[list.length - 1]!;
-    const id = await client.xadd(
-      STREAM,
-      "*",
-      ...withField(withField(lastFields, "seq", "8"), "task", "forged"),
-    );
+    const id = await client.xadd(STREAM, "*", ...withRecordFields(lastFields, { seq: "8", task: "forged" }));
     const result = await verify();
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`BROKEN  env:staging at record ${id} (seq 8): inserted:`);

@@ -8,7 +8,7 @@ import { sealChain } from "../../src/audit/seal-chain.ts";
 import { trimChain } from "../../src/audit/trim-chain.ts";
 import { verifyAuditChain } from "../../src/audit/verify-chain.ts";
 import type { ManualClock } from "../../src/clock/clock.ts";
-import { type AuditEntry, canonicalAuditString, GENESIS_HASH } from "../../src/store/audit-record.ts";
+import { type AuditEntry, GENESIS_HASH, storedRecordFields } from "../../src/store/audit-record.ts";
 import type { EnforcementCheck, Store } from "../../src/store/store.ts";
 import type { StoreFixture } from "./contract.ts";
 
@@ -43,7 +43,7 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
     });
 
     const fields = async (chain: string) =>
-      (await store.audit.range(chain, { count: 1000 })).map((stored) => Object.fromEntries(stored.fields));
+      (await store.audit.range(chain, { count: 1000 })).map((stored) => storedRecordFields(stored.fields));
 
     const check = (overrides: Partial<EnforcementCheck> = {}): EnforcementCheck => ({
       env: "staging",
@@ -85,7 +85,7 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
         entry: entry({ environment: undefined, event: "agent.create" }),
       });
 
-      expect(first).toMatchObject({ chain: "env:staging", seq: "1", v: "2", decision: "allow" });
+      expect(first).toMatchObject({ chain: "env:staging", seq: "1", v: "3", decision: "allow" });
       expect(second).toMatchObject({ chain: "env:staging", seq: "2" });
       expect(other).toMatchObject({ chain: "env:production", seq: "1" });
       expect(global).toMatchObject({ chain: "global", seq: "1", environment: "" });
@@ -97,10 +97,14 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
         sealed: { seq: 0, id: "", hash: GENESIS_HASH },
       });
       const stored = await store.audit.range("env:staging", { count: 10 });
-      expect(stored[0]!.fields.map(([name]) => name)).toEqual([
+      // One stream field: a JSON array of the field values in canonical order, exactly as JSON.stringify writes it.
+      const [[name, value]] = stored[0]!.fields as [[string, string]];
+      expect(name).toBe("record");
+      const fieldOrder = [
         ...["v", "time", "event", "actor", "agent", "environment", "task", "intent", "scope", "action"],
         ...["resource", "jti", "approval", "request_id", "detail", "decision", "reason", "limit", "seq"],
-      ]);
+      ] as const;
+      expect(value).toBe(JSON.stringify(fieldOrder.map((field) => first[field])));
       expect(await fields("env:staging")).toEqual([
         expect.objectContaining({ seq: "1", task: "task-1" }),
         expect.objectContaining({ seq: "2", task: "task-2" }),
@@ -124,15 +128,12 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
         ["3", "4", "2"],
         ["5", "5", "1"],
       ]);
-      // By hand: h_i = SHA-256(h_{i-1} as hex ‖ canonical(record_i) with its stream id).
+      // By hand: h_i = SHA-256(h_{i-1} as hex ‖ stream id ‖ LF ‖ the stored value of record_i).
       let hash = GENESIS_HASH;
       for (const [i, seal] of seals.entries()) {
         expect(seal.prev).toBe(hash);
         for (const record of records.slice(2 * i, 2 * i + 2)) {
-          const canonical = canonicalAuditString(Object.fromEntries(record.fields), record.id);
-          hash = createHash("sha256")
-            .update(hash + canonical)
-            .digest("hex");
+          hash = createHash("sha256").update(`${hash}${record.id}\n${record.fields[0]![1]}`).digest("hex");
         }
         expect(seal).toMatchObject({
           hash,
@@ -162,9 +163,7 @@ export const runAuditContract = (name: string, makeStore: () => Promise<StoreFix
       const records = await store.audit.range("env:staging", { count: 20 });
       let hash = GENESIS_HASH;
       for (const record of records.slice(0, 11)) {
-        hash = createHash("sha256")
-          .update(hash + canonicalAuditString(Object.fromEntries(record.fields), record.id))
-          .digest("hex");
+        hash = createHash("sha256").update(`${hash}${record.id}\n${record.fields[0]![1]}`).digest("hex");
       }
       expect((await sealOf("env:staging"))[0]).toMatchObject({
         to_seq: "11",

@@ -2,7 +2,7 @@
 // decided, counted and audited as if it were alone, in order.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { AuditEntry } from "../../src/store/audit-record.ts";
+import { type AuditEntry, storedRecordFields } from "../../src/store/audit-record.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { EnforcementCheck } from "../../src/store/store.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
@@ -58,7 +58,7 @@ const check = (overrides: Partial<EnforcementCheck> = {}, resource = "vol"): Enf
 };
 
 const records = async (chain: string) =>
-  (await store.audit.range(chain, { count: 10_000 })).map((stored) => Object.fromEntries(stored.fields));
+  (await store.audit.range(chain, { count: 10_000 })).map((stored) => storedRecordFields(stored.fields));
 
 describe("batched enforce on Redis", () => {
   it("lets exactly `max` of 200 simultaneous calls through one limit, and audits every one in order", async () => {

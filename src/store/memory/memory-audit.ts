@@ -1,4 +1,5 @@
-// Audit chains in memory for dev mode and tests: the same chains, ids, heads and seals as the Redis streams.
+// Audit chains in memory for dev mode and tests: the same chains, ids, stored values, heads and seals as the Redis
+// streams.
 
 import {
   type AppendedAuditRecord,
@@ -15,7 +16,10 @@ import {
   type StoredAuditSeal,
 } from "../audit.ts";
 import {
+  AUDIT_RECORD_FIELD,
   type AuditDecision,
+  type AuditRecordFields,
+  auditRecordValue,
   chainOf,
   decidedFields,
   entryFields,
@@ -73,19 +77,19 @@ export class MemoryAudit implements AuditLog {
     // As in the Lua script: seq from the head; the id never below the head's (or, without one, the stream top's).
     const seq = String(Number(chain.head.get("seq") ?? 0) + 1);
     const lastId = chain.head.get("id") ?? chain.entries[chain.entries.length - 1]?.id;
-    const fields: Array<[string, string]> = [
+    const record = Object.fromEntries([
       ...entryFields(draft.entry),
       ...decidedFields(decision),
       ["seq", seq],
-    ];
+    ]) as AuditRecordFields;
     const [lastMs, lastSeq] = lastId ? parseStreamId(lastId) : [-1n, -1n];
     const time = BigInt(Math.trunc(draft.entry.time));
     const ms = time > lastMs ? time : lastMs;
     const n = ms === lastMs ? lastSeq + 1n : 0n;
     const id = `${ms}-${n}`;
-    chain.entries.push({ chain: chainName, id, fields });
+    chain.entries.push({ chain: chainName, id, fields: [[AUDIT_RECORD_FIELD, auditRecordValue(record)]] });
     chain.head.set("seq", seq).set("id", id);
-    return { ...Object.fromEntries(fields), id, chain: chainName } as AppendedAuditRecord;
+    return { ...record, id, chain: chainName };
   }
 
   async registerChains(environments: string[]): Promise<void> {

@@ -1,4 +1,5 @@
-// Audit chains in Redis streams: `leash:{env:E}:audit` per environment slot and `leash:{audit}` for the rest, each
+// Audit chains in Redis streams: `leash:{env:E}:audit` per environment slot and `leash:{audit}` for the rest (a
+// record is one field, `record`, its canonical JSON; format-2 records, a field each, are read as they are), each
 // with a head hash (`…:head`: seq, id; sealed_seq, sealed_id, sealed_hash) and a seal stream (`…:seals`). Appends
 // run as one Lua script that numbers the record and writes it with the head, so any number of broker processes
 // can append at once; seals are written with a compare-and-set script on the head's sealed position.
@@ -20,7 +21,7 @@ import { wholeMs } from "../records.ts";
 import { failClosed } from "./fail-closed.ts";
 import { auditKeys } from "./keys.ts";
 import type { RedisClient } from "./redis-client.ts";
-import { auditAppendArgs, auditChainKeys } from "./scripts/audit-scripts.ts";
+import { auditChainKeys, auditValueToSeq } from "./scripts/audit-scripts.ts";
 import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
 
 const SCAN_BATCH = 1000;
@@ -59,15 +60,7 @@ export class RedisAudit implements AuditLog {
   }
 
   private appendArgs(draft: AuditDraft): string[] {
-    const [decision, reason, limit] = decidedFields(draft.entry).map(([, value]) => value);
-    return [
-      ...auditChainKeys(draft),
-      String(draft.entry.time),
-      decision!,
-      reason!,
-      limit!,
-      ...auditAppendArgs(draft),
-    ];
+    return [...auditChainKeys(draft), String(draft.entry.time), auditValueToSeq(draft)];
   }
 
   registerChains(environments: string[]): Promise<void> {

@@ -5,16 +5,38 @@
 // hashes a run of records and writes a seal (src/audit/seal-chain.ts). The append's cost is a few Redis commands.
 
 import { AUDIT_SEAL_FIELDS, type AuditDraft } from "../../audit.ts";
-import { AUDIT_ENTRY_FIELDS, chainOf, entryFields, GENESIS_HASH } from "../../audit-record.ts";
+import {
+  AUDIT_FORMAT_VERSION,
+  AUDIT_RECORD_FIELD,
+  auditRecordValue,
+  auditTime,
+  chainOf,
+  decidedFields,
+  entryFields,
+  GENESIS_HASH,
+} from "../../audit-record.ts";
 import { auditKeys } from "../keys.ts";
 
-// `'v', ARGV[a], 'time', ARGV[a + 1], …` (or `values[1]`, … for a record passed as a table): the field names are
-// written into the script, so the caller passes only the values (fifteen of them), and the XADD needs no table.
-const entryFieldArgs = (value: (i: number) => string) =>
-  AUDIT_ENTRY_FIELDS.map((name, i) => `'${name}', ${value(i)}`).join(", ");
+// Every record is one stream field holding its canonical JSON array (auditRecordValue). Node writes all of it but
+// seq; the enforce script also writes time, decision, reason and limit, which it decides. The script only ever
+// concatenates: no JSON is decoded or encoded for a record, and its decided values (reason codes, limit names) are
+// escaped as JSON.stringify escapes them (quote, backslash, C0 controls): for a reason code, one string search.
+const VALUE_START = `["${AUDIT_FORMAT_VERSION}","`;
 
-const appendFunction = (name: string, params: string, value: (i: number) => string) => `
-local function ${name}(stream, head, nowMs, decision, reason, limit, ${params})
+/**
+ * `leash_audit_append(stream, head, nowMs, valueToSeq)`: appends one record to the chain and returns its stream id
+ * and seq. `valueToSeq` is the record's value up to seq's (auditValueToSeq), the script adds seq and the end.
+ *
+ * `leash_audit_append_record(record, nowMs, decision, reason, limit)`: the same for a record passed as a table
+ * (decoded from JSON with the rest of a decision: see auditRecordPayload) whose decided fields the caller fills in;
+ * its time is `nowMs` (the time the decision was taken at).
+ *
+ * seq comes from the head (`seq`, the last record's number). The stream id is `<ms>-*` with ms the caller's
+ * time, raised to the last record's ms (the head's `id`) when a broker's clock is behind, so ids never go back.
+ * Only a chain without a head (new, or its head deleted) looks at the stream's last entry.
+ */
+export const AUDIT_LUA_FUNCTIONS = String.raw`
+local function leash_audit_append(stream, head, nowMs, valueToSeq)
   local last = redis.call('HMGET', head, 'seq', 'id')
   local seq = string.format('%d', (tonumber(last[1]) or 0) + 1)
   local lastId = last[2]
@@ -27,38 +49,55 @@ local function ${name}(stream, head, nowMs, decision, reason, limit, ${params})
     local lastMs = tonumber(string.match(lastId, '^(%d+)'))
     if lastMs and lastMs > ms then ms = lastMs end
   end
-  local id = redis.call('XADD', stream, string.format('%d', ms) .. '-*', ${entryFieldArgs(value)},
-    'decision', decision, 'reason', reason, 'limit', limit, 'seq', seq)
+  local id = redis.call('XADD', stream, string.format('%d', ms) .. '-*', '${AUDIT_RECORD_FIELD}', valueToSeq .. seq .. '"]')
   redis.call('HSET', head, 'seq', seq, 'id', id)
   return id, seq
 end
-`;
 
-/**
- * `leash_audit_append(stream, head, nowMs, decision, reason, limit, a)`: appends one record to the chain and
- * returns its stream id and seq. ARGV[a..a+14] are the caller-known field values in canonical order
- * (AUDIT_ENTRY_FIELDS); decision/reason/limit are the decided fields.
- *
- * `leash_audit_append_record(record, nowMs, decision, reason, limit)`: the same for a record passed as a table
- * (decoded from JSON: `{stream, head, values}`, see auditRecordPayload in redis-audit.ts).
- *
- * seq comes from the head (`seq`, the last record's number). The stream id is `<ms>-*` with ms the caller's
- * time, raised to the last record's ms (the head's `id`) when a broker's clock is behind, so ids never go back.
- * Only a chain without a head (new, or its head deleted) looks at the stream's last entry.
- */
-export const AUDIT_LUA_FUNCTIONS = `${appendFunction("leash_audit_append", "a", (i) => `ARGV[a${i === 0 ? "" : ` + ${i}`}]`)}${appendFunction("leash_audit_write_values", "values", (i) => `values[${i + 1}]`)}
+local leash_json_escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n',
+  ['\r'] = '\\r', ['\t'] = '\\t' }
+local function leash_json_text(text)
+  if not string.find(text, '[%z\1-\31"\\]') then return text end
+  return (string.gsub(text, '[%z\1-\31"\\]', function(c)
+    return leash_json_escapes[c] or string.format('\\u%04x', string.byte(c))
+  end))
+end
+
+-- ms since the epoch as Date.prototype.toISOString writes it (years 0..9999), by the civil-from-days algorithm.
+local function leash_iso_time(msText)
+  local ms = tonumber(msText)
+  local seconds = math.floor(ms / 1000)
+  local days = math.floor(seconds / 86400)
+  local ofDay = seconds - days * 86400
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local ofEra = z - era * 146097
+  local yearOfEra = math.floor((ofEra - math.floor(ofEra / 1460) + math.floor(ofEra / 36524)
+    - math.floor(ofEra / 146096)) / 365)
+  local ofYear = ofEra - (365 * yearOfEra + math.floor(yearOfEra / 4) - math.floor(yearOfEra / 100))
+  local mp = math.floor((5 * ofYear + 2) / 153)
+  local day = ofYear - math.floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yearOfEra + era * 400
+  if month <= 2 then year = year + 1 end
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day, math.floor(ofDay / 3600),
+    math.floor(ofDay / 60) % 60, ofDay % 60, ms - seconds * 1000)
+end
+
 local function leash_audit_append_record(record, nowMs, decision, reason, limit)
-  return leash_audit_write_values(record.stream, record.head, nowMs, decision, reason, limit, record.values)
+  local time = record.time
+  if nowMs ~= record.ms then time = leash_iso_time(nowMs) end
+  return leash_audit_append(record.stream, record.head, nowMs, '${VALUE_START}' .. time .. record.body
+    .. ',"' .. leash_json_text(decision) .. '","' .. leash_json_text(reason) .. '","' .. leash_json_text(limit) .. '","')
 end
 `;
 
 /**
  * One record on its own (mint, approval, revocation, principal and key events).
- * KEYS[1] stream, KEYS[2] head. ARGV[1] nowMs, ARGV[2] decision, ARGV[3] reason, ARGV[4] limit, ARGV[5..19] the
- * caller-known field values. Returns {id, seq}.
+ * KEYS[1] stream, KEYS[2] head. ARGV[1] nowMs, ARGV[2] the record's value up to seq's. Returns {id, seq}.
  */
 export const AUDIT_APPEND_LUA = `${AUDIT_LUA_FUNCTIONS}
-local id, seq = leash_audit_append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 5)
+local id, seq = leash_audit_append(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
 return {id, seq}
 `;
 
@@ -86,23 +125,38 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
-/** The script arguments that carry an entry's caller-known fields: their values, in canonical order. */
-export function auditAppendArgs(draft: AuditDraft): string[] {
-  return entryFields(draft.entry).map(([, value]) => value);
+/** A record's value up to seq's: every field the caller knows, its decided ones included, then `,"`. */
+export function auditValueToSeq(draft: AuditDraft): string {
+  const value = auditRecordValue(
+    Object.fromEntries([...entryFields(draft.entry), ...decidedFields(draft.entry)]),
+  );
+  return value.slice(0, value.length - '"]'.length);
 }
 
 /**
  * A record as one JSON-able value, for scripts that take a decision per argument as JSON (the batched enforce
- * script): its chain's keys, whether to skip it when the call is held, and its field values (canonical order).
+ * script): its chain's keys, whether to skip it when the call is held, its time (ms, and as stored), and `body`,
+ * its caller-known fields after time, as they go into the value (from the quote that ends time to detail's end).
  */
 export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean }): {
   stream: string;
   head: string;
   skipWhenHeld: boolean;
-  values: string[];
+  ms: string;
+  time: string;
+  body: string;
 } {
   const [stream, head] = auditChainKeys(draft);
-  return { stream, head, skipWhenHeld: draft.skipWhenHeld ?? false, values: auditAppendArgs(draft) };
+  const [, , ...known] = entryFields(draft.entry);
+  const body = JSON.stringify(known.map(([, value]) => value));
+  return {
+    stream,
+    head,
+    skipWhenHeld: draft.skipWhenHeld ?? false,
+    ms: String(draft.entry.time),
+    time: auditTime(draft.entry.time),
+    body: `",${body.slice(1, -1)}`,
+  };
 }
 
 /** The stream and head keys of the chain an entry belongs to. */

@@ -22,7 +22,7 @@ import { AUDIT_LUA_FUNCTIONS, auditRecordPayload } from "./audit-scripts.ts";
  *   deny     a reason decided without I/O, or ""; hold: a reason to hold after the budget check, or ""
  *   ev       the event's id in the sliding windows
  *   limits   [[key, max, windowMs, onExceed, name], …]
- *   audit    absent, or the decision's audit record (see leash_audit_append in audit-scripts.ts)
+ *   audit    absent, or the decision's audit record (see leash_audit_append_record in audit-scripts.ts)
  * Returns four values per decision: allow 0|1, reason, index of the exceeded limit (1-based, 0 = none), taskRevoked.
  *
  * Times come from the caller, never from Redis TIME, so a test's clock drives them; but a decision that touches
@@ -115,10 +115,8 @@ for i = 1, #ARGV do
   if audit and not (held and audit.skipWhenHeld) then
     local limit = ''
     if exceeded > 0 then limit = d.limits[exceeded][5] end
-    -- The record carries the time the windows were decided at (values[2] is its time field).
-    local at = d.at or d.now
-    audit.values[2] = at
-    leash_audit_append_record(audit, at, allow == 1 and 'allow' or 'deny', reason, limit)
+    -- The record carries the time the windows were decided at.
+    leash_audit_append_record(audit, d.at or d.now, allow == 1 and 'allow' or 'deny', reason, limit)
   end
   local n = #out
   out[n + 1], out[n + 2], out[n + 3], out[n + 4] = allow, reason, exceeded, revoked
