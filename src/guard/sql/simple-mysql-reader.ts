@@ -53,10 +53,6 @@ const COMPARISONS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
 /** Parentheses and NOTs nested deeper than this go to node-sql-parser (and cannot overflow this reader's stack). */
 const MAX_NESTING = 100;
 
-/** An AND or OR chain, left to right as node-sql-parser builds it. */
-const boolean = (operator: string, args: Node[]): Node =>
-  args.reduce((left, right) => ({ type: "binary_expr", operator, left, right }));
-
 class Reader {
   private i = 0;
   private nesting = 0;
@@ -294,22 +290,17 @@ class Reader {
     return items;
   }
 
-  // Expressions, by MySQL's precedence from loosest: OR, AND, NOT, comparison and IS/IN/LIKE, + -, * / %.
-  // node-sql-parser reads AND and OR at one level, left to right, so `a OR b AND c` becomes `(a OR b) AND c`:
-  // a chain that mixes them without parentheses is left to it (and to the guard's distrust of such trees).
+  // Expressions, by node-sql-parser's precedence from loosest: AND and OR (one level, left to right, so
+  // `a OR b AND c` comes out as `(a OR b) AND c`, a tree the guard distrusts as MySQL does not read it so), NOT,
+  // comparison and IS/IN/LIKE, + -, * / %.
 
   private expr(): Node {
-    const args = [this.and()];
-    while (this.take("or")) args.push(this.and());
-    if (args.length === 1) return args[0]!;
-    if (args.some((a) => a.operator === "AND" && !a.parentheses)) fail();
-    return boolean("OR", args);
-  }
-
-  private and(): Node {
-    const args = [this.not()];
-    while (this.take("and")) args.push(this.not());
-    return args.length === 1 ? args[0]! : boolean("AND", args);
+    let left = this.not();
+    for (;;) {
+      const operator = this.take("and") ? "AND" : this.take("or") ? "OR" : null;
+      if (!operator) return left;
+      left = { type: "binary_expr", operator, left, right: this.not() };
+    }
   }
 
   private not(): Node {
