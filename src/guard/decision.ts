@@ -57,19 +57,23 @@ export function decide(an: Analysis, context: GuardContext): Classification {
       decision = "ask";
       reasons.unshift(judged.reason);
     } else reasons.push(judged.reason);
-  } else if (context.intent) {
-    const write = unaskedWrite(context.intent, actionsOf(findings));
+  }
+  const sorted = ordered(findings);
+  const actions = actionsOf(sorted);
+  if (!destructive && context.intent) {
+    const write = unaskedWrite(context.intent, actions);
     if (write) reasons.push(write);
   }
-  for (const f of ordered(findings)) {
+  for (const f of sorted) {
     if (reasons.length < MAX_REASONS && !reasons.some((r) => r.includes(f.reason))) reasons.push(f.reason);
   }
-  const actions = actionsOf(findings);
   return { destructive, decision, actions, environment, reasons, uncertain };
 }
 
-function actionsOf(findings: readonly Finding[]): string[] {
-  return [...new Set(ordered(findings).flatMap((f) => (f.action ? [f.action] : [])))];
+function actionsOf(sorted: readonly Finding[]): string[] {
+  const actions = new Set<string>();
+  for (const f of sorted) if (f.action) actions.add(f.action);
+  return [...actions];
 }
 
 function rank(f: Finding): number {

@@ -9,8 +9,11 @@ const INVISIBLE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/gu;
 
-/** What JSON.stringify leaves unescaped of INVISIBLE: everything but the C0 controls. */
-const LEFT_RAW_BY_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/gu;
+/**
+ * What JSON.stringify leaves unescaped of INVISIBLE: everything but the C0 controls. All of it lies in the Basic
+ * Multilingual Plane, so the pattern needs no `u` flag, which would make every scan of a document slower.
+ */
+const LEFT_RAW_BY_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
 
 const NAMES: Record<string, string> = {
   "\u0000": "NUL",

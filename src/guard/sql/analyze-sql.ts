@@ -32,6 +32,12 @@ export function analyzeSql(
 function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlReader): void {
   if (parseWith(sql, dialect, an, reader)) return;
   const statements = splitStatements(sql);
+  // One statement that is the whole text (but a final semicolon) just failed to parse: it would fail again.
+  const only = statements.length === 1 ? statements[0]! : null;
+  if (only !== null && sql.startsWith(only) && /^\s*;?\s*$/.test(sql.slice(only.length))) {
+    sqlKeywordFallback(only, an);
+    return;
+  }
   for (const statement of statements.slice(0, MAX_STATEMENTS)) {
     if (!parseWith(statement, dialect, an, reader)) sqlKeywordFallback(statement, an);
   }

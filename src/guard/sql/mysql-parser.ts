@@ -17,5 +17,12 @@ export function parseMysqlTree(sql: string): MysqlAst | MysqlAst[] {
     };
     parser = new Parser();
   }
-  return parser.astify(sql, { database: "mysql" });
+  // A syntax error is caught and dropped by the caller: no stack trace to record.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parser.astify(sql, { database: "mysql" });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }

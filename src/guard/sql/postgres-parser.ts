@@ -27,7 +27,14 @@ export function parsePostgresTree(sql: string): unknown {
     parserMissed = true;
     throw new Error("the SQL parser is not loaded");
   }
-  return pgParse(sql);
+  // Most SQL the parser refuses is read another way: its error is caught and dropped, so it needs no stack trace.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return pgParse(sql);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 export function postgresParserLoaded(): boolean {

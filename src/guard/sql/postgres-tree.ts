@@ -8,9 +8,12 @@ export function walkPg(value: unknown, visit: (type: string, body: AstNode) => b
     return;
   }
   if (!value || typeof value !== "object") return;
-  for (const [key, child] of Object.entries(value)) {
+  // A loop over keys, not Object.entries and a regex: this walk runs over every tree the guard reads.
+  for (const key in value) {
+    const child = (value as AstNode)[key];
     if (!child || typeof child !== "object") continue;
-    const isNode = /^[A-Z]/.test(key) && !Array.isArray(child);
+    const first = key.charCodeAt(0);
+    const isNode = first >= 65 && first <= 90 && !Array.isArray(child);
     if (isNode && !visit(key, child as AstNode)) continue;
     walkPg(child, visit);
   }
