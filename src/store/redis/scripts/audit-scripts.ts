@@ -9,7 +9,6 @@ import {
   AUDIT_FORMAT_VERSION,
   AUDIT_RECORD_FIELD,
   auditRecordValue,
-  auditTime,
   chainOf,
   decidedFields,
   entryFields,
@@ -147,14 +146,15 @@ export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean 
   body: string;
 } {
   const [stream, head] = auditChainKeys(draft);
-  const [, , ...known] = entryFields(draft.entry);
-  const body = JSON.stringify(known.map(([, value]) => value));
+  // Time is the second field (after v): the script writes v and time itself, then `body`.
+  const [, time, ...known] = entryFields(draft.entry).map(([, value]) => value);
+  const body = JSON.stringify(known);
   return {
     stream,
     head,
     skipWhenHeld: draft.skipWhenHeld ?? false,
     ms: String(draft.entry.time),
-    time: auditTime(draft.entry.time),
+    time: time!,
     body: `",${body.slice(1, -1)}`,
   };
 }
