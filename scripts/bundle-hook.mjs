@@ -10,9 +10,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = join(root, "dist", "hook");
 
 /**
- * Bundled in: plain JavaScript packages (commander on every call; YAML and zod when a hook reads environments.yaml or
- * checks a task token). Other packages load their own files at run time (the SQL parser's WebAssembly, for one), so
- * they stay where npm put them.
+ * Bundled in: plain JavaScript packages (commander on every call; YAML only for an environments.yaml the plain reader
+ * leaves to it, zod when a hook checks a task token or a variable). Other packages load their own files at run time
+ * (the SQL parser's WebAssembly, for one), so they stay where npm put them.
  */
 const BUNDLED = new Set(["commander", "yaml", "zod"]);
 const { dependencies } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));

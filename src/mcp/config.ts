@@ -10,16 +10,10 @@ import {
   readConfigFile,
   uniqueUpstreamNames,
 } from "../scopes/config-file.ts";
+import { describeValue } from "../scopes/describe-value.ts";
 import { formatPath } from "../scopes/format-path.ts";
 import { formatProblem } from "../scopes/load.ts";
-import {
-  actionName,
-  describeValue,
-  durationMs,
-  expecting,
-  identifier,
-  type ScopeProblem,
-} from "../scopes/schema.ts";
+import { actionName, durationMs, expecting, identifier, type ScopeProblem } from "../scopes/schema.ts";
 
 const show = describeValue;
 

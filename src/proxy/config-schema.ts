@@ -1,14 +1,8 @@
 // What proxy.yaml may say, as zod schemas: each field's shape and the message naming what was expected.
 import { z } from "zod";
 import { ENV_VAR_NAME, gatewayFileFields } from "../scopes/config-file.ts";
-import {
-  actionName,
-  describeValue,
-  durationMs,
-  expecting,
-  identifier,
-  scopeIssueMessage,
-} from "../scopes/schema.ts";
+import { describeValue } from "../scopes/describe-value.ts";
+import { actionName, durationMs, expecting, identifier, scopeIssueMessage } from "../scopes/schema.ts";
 
 const show = describeValue;
 

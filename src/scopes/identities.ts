@@ -3,7 +3,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { describeValue, identifier, type ScopeProblem } from "./schema.ts";
+import { describeValue } from "./describe-value.ts";
+import { identifier, type ScopeProblem } from "./schema.ts";
 
 export const IDENTITIES_FILE = "identities.yaml";
 

@@ -1,16 +1,8 @@
 // The shapes of environments.yaml, actions.yaml and scope files; types are inferred from these schemas.
 import { z } from "zod";
+import { describeValue } from "./describe-value.ts";
 import { parseDuration } from "./duration.ts";
 
-/** A value found in a file as a message shows it: strings quoted, lists and mappings by kind, absence as "nothing". */
-export function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return "nothing";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string")
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  return String(value);
-}
 const show = describeValue;
 
 /** ` (did you mean "x"?)` when one candidate is a likely typo of `word`, otherwise "". */

@@ -119,8 +119,8 @@ describe("decisions", () => {
     expect(r.reasons.some((x) => x.startsWith("intent_mismatch"))).toBe(true);
   });
 
-  it("reads markers from environments.yaml with extra fields", () => {
-    const environments = parseEnvironmentMarkers(`
+  it("reads markers from environments.yaml with extra fields", async () => {
+    const environments = await parseEnvironmentMarkers(`
 environments:
   - name: qa
     protected: true
@@ -139,16 +139,25 @@ environments:
     expect(r).toMatchObject({ environment: "qa", decision: "ask", destructive: true });
   });
 
-  it("refuses markers the scopes schema refuses, naming where", () => {
-    const read = (yaml: string) => () => parseEnvironmentMarkers(yaml, "envs.yaml");
-    expect(read("environments:\n  - name: qa\n    protected: yes-please\n")).toThrow(
+  it("refuses markers the scopes schema refuses, naming where", async () => {
+    const read = (yaml: string) => parseEnvironmentMarkers(yaml, "envs.yaml");
+    await expect(read("environments:\n  - name: qa\n    protected: yes-please\n")).rejects.toThrow(
       /envs\.yaml: environments\[0\]\.protected: expected true or false/,
     );
-    expect(read('environments:\n  - name: qa\n    markers: [qa-db, ""]\n')).toThrow(
+    await expect(read('environments:\n  - name: qa\n    markers: [qa-db, ""]\n')).rejects.toThrow(
       /envs\.yaml: environments\[0\]\.markers\[1\]: expected a marker string/,
     );
-    expect(read("environments:\n  - name: q a\n")).toThrow(/environments\[0\]\.name/);
-    expect(read("envs: []\n")).toThrow(/envs\.yaml: environments: expected a list of environments/);
+    await expect(read("environments:\n  - name: q a\n")).rejects.toThrow(/environments\[0\]\.name/);
+    await expect(read("envs: []\n")).rejects.toThrow(
+      /envs\.yaml: environments: expected a list of environments/,
+    );
+    // YAML the plain reader leaves to the yaml package: read the same, and its errors still name the file.
+    await expect(read("environments:\n  - name: &n qa\n    markers: [*n]\n")).resolves.toEqual([
+      { name: "qa", protected: false, markers: ["qa"] },
+    ]);
+    await expect(read("environments:\n  - name: qa\n  markers: [\n")).rejects.toThrow(
+      /^envs\.yaml: not valid YAML: /,
+    );
   });
 
   it("names actions in the catalogue's resource:verb style", () => {
