@@ -1,6 +1,7 @@
 // What the guard knows about the task it guards: taken from the task token itself when LEASH_TOKEN is set (verified
 // against the environment's JWKS when LEASH_URL answers, decoded only when it does not), else from LEASH_INTENT and
 // LEASH_ENV. A token whose signature fails is not believed: the guard falls back as if there were none.
+import type { GuardSettings } from "../config/guard-env.ts";
 
 export interface TaskContext {
   intent?: string;
@@ -120,21 +121,24 @@ async function verify(token: string, env: string, url: string): Promise<Verdict>
   }
 }
 
-export async function taskContextFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<TaskContext> {
+/** The task from the guard's settings (its variables, read by config/guard-env.ts). */
+export async function taskContextFromSettings(
+  settings: Pick<GuardSettings, "env" | "intent" | "task" | "token" | "url">,
+): Promise<TaskContext> {
   const fallback: TaskContext = {
-    intent: env.LEASH_INTENT || undefined,
-    env: env.LEASH_ENV || undefined,
-    task: env.LEASH_TASK || undefined,
-    source: env.LEASH_INTENT ? "LEASH_INTENT" : undefined,
+    intent: settings.intent,
+    env: settings.env,
+    task: settings.task,
+    source: settings.intent ? "LEASH_INTENT" : undefined,
   };
-  const token = env.LEASH_TOKEN;
+  const { token, url } = settings;
   if (!token) return fallback;
   const claims = decodeClaims(token);
   if (!claims || typeof claims.env !== "string") {
     return { ...fallback, source: `${fallback.source ?? "no intent"}; LEASH_TOKEN is not a task token` };
   }
-  if (!env.LEASH_URL) return fromClaims(claims, "task token (decoded; LEASH_URL not set, not verified)");
-  const verdict = await verify(token, claims.env, env.LEASH_URL);
+  if (!url) return fromClaims(claims, "task token (decoded; LEASH_URL not set, not verified)");
+  const verdict = await verify(token, claims.env, url);
   if (verdict.verified) return fromClaims(claims, "verified task token");
   if (!verdict.reachable) return fromClaims(claims, `task token (decoded; not verified: ${verdict.why})`);
   return {

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { type GuardSettings, guardSettings } from "../../config/guard-env.ts";
 import { guardModelSettings } from "../../config/guard-model-env.ts";
 import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
@@ -24,22 +25,28 @@ export interface GuardCliOptions {
   scopesDir?: string;
 }
 
-/** The environments the guard knows: an explicit directory must have environments.yaml; ./scopes is used if present. */
-export async function loadGuardEnvironments(scopesDir?: string): Promise<EnvironmentMarkers[] | undefined> {
-  const explicit = scopesDir ?? process.env.LEASH_SCOPES_DIR;
+/**
+ * The environments the guard knows, from --scopes-dir, else LEASH_SCOPES_DIR: an explicit directory must have
+ * environments.yaml; ./scopes is used if present.
+ */
+export async function loadGuardEnvironments(
+  options: GuardCliOptions,
+  settings: GuardSettings,
+): Promise<EnvironmentMarkers[] | undefined> {
+  const explicit = options.scopesDir ?? settings.scopesDir;
   const dir = explicit ?? (existsSync(join("scopes", "environments.yaml")) ? "scopes" : undefined);
   if (dir === undefined) return undefined;
-  // The YAML reader is most of a hook's start-up; an agent's project usually has no scopes directory.
+  // Loaded only here: an agent's project usually has no scopes directory.
   const { loadEnvironmentMarkers } = await import("../../guard/markers.ts");
   return loadEnvironmentMarkers(dir);
 }
 
 /** Flags first, then the task token (LEASH_TOKEN, verified when LEASH_URL answers), then LEASH_INTENT and LEASH_ENV. */
-export async function guardContext(options: GuardCliOptions): Promise<GuardContext> {
-  const { taskContextFromEnvironment } = await import("../task-context.ts");
+export async function guardContext(options: GuardCliOptions, settings: GuardSettings): Promise<GuardContext> {
+  const { taskContextFromSettings } = await import("../task-context.ts");
   const [task, environments] = await Promise.all([
-    taskContextFromEnvironment(),
-    loadGuardEnvironments(options.scopesDir),
+    taskContextFromSettings(settings),
+    loadGuardEnvironments(options, settings),
   ]);
   return {
     env: options.env ?? task.env,
@@ -94,7 +101,7 @@ export function registerGuardCommands(program: Command): void {
         if (command === undefined)
           throw new Error('give the command to check, e.g. leash guard check "rm -rf /data", or --jsonl');
         if (command === "-") command = (await readAll()).replace(/\r?\n$/, "");
-        const context = await guardContext(options);
+        const context = await guardContext(options, await guardSettings());
         const result = await (await guardClassifier())(command, context);
         process.stdout.write(options.json ? `${terminalSafeJson(result)}\n` : formatClassification(result));
         process.exitCode = GUARD_EXIT[result.decision];
@@ -119,7 +126,7 @@ export function registerGuardCommands(program: Command): void {
       const { evaluate, formatEvaluation, parseLabelled } = await import("../../guard/evaluate.ts");
       await (await import("../../guard/sql/postgres-parser.ts")).loadSqlParser();
       const rows = parseLabelled(await readFile(file, "utf8"));
-      const environments = await loadGuardEnvironments(options.scopesDir);
+      const environments = await loadGuardEnvironments(options, await guardSettings());
       const result = evaluate(rows, { environments });
       process.stdout.write(options.json ? `${terminalSafeJson(result)}\n` : formatEvaluation(result));
       process.exitCode = result.misses.length ? 2 : 0;
@@ -209,7 +216,7 @@ function checkLine(
  * readline's async iterator and a promise per line cost about 7% of the throughput.
  */
 async function checkLines(options: GuardCliOptions): Promise<void> {
-  const base = await guardContext(options);
+  const base = await guardContext(options, await guardSettings());
   // A stream of commands pays for the SQL parser once, and then classifies synchronously (no promise per line).
   const [{ classify }, { loadSqlParser }] = await Promise.all([
     import("../../guard/classifier.ts"),

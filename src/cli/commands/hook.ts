@@ -1,7 +1,7 @@
 // `leash hook claude-code|cursor`: the guard as an agent hook. Reads the agent's event on stdin and prints the
 // decision in that agent's format; input it cannot read is answered with "ask".
 import type { Command } from "commander";
-import { hookSettings } from "../../config/hook-env.ts";
+import { guardSettings } from "../../config/guard-env.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { askThroughLeash } from "../hook-approval.ts";
 import { type GuardCliOptions, guardClassifier, guardContext } from "./guard.ts";
@@ -44,14 +44,14 @@ function parseSeconds(value: string): number {
 
 /** A bad setting (here or the model's) throws, and is answered "ask" with the message, like any failure. */
 async function decide(command: string, options: HookOptions) {
-  const settings = await hookSettings();
+  const settings = await guardSettings();
   const { forHook } = await import("../../guard/hooks.ts");
-  const context = await guardContext({ ...options, scopesDir: options.scopesDir ?? settings.scopesDir });
+  const context = await guardContext(options, settings);
   const classification = forHook(await (await guardClassifier())(command, context));
   const decided = await askThroughLeash(classification, command, {
     url: settings.url,
     token: settings.token,
-    waitSeconds: options.waitApproval ?? settings.waitSeconds,
+    waitSeconds: options.waitApproval ?? settings.hookWaitSeconds,
   });
   // A human's approval through leash is an explicit allow, not the guard's "no opinion".
   const approved = decided !== classification && decided.decision === "allow";
