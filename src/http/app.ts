@@ -16,7 +16,7 @@ import type { Logger } from "pino";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { StoreUnavailableError } from "../errors/leash-error.ts";
 import { problem } from "../errors/problem.ts";
-import { type AccessLine, accessLogger } from "../log/logger.ts";
+import { type AccessLevel, type AccessLine, accessLogger } from "../log/logger.ts";
 import { LazyRequestLogger } from "../log/request-logger.ts";
 import { documentResponses } from "./openapi.ts";
 import { sendProblem, toProblem } from "./problem.ts";
@@ -34,22 +34,42 @@ import { taskRoutes } from "./routes/tasks.ts";
 import { tokenExchangeRoutes } from "./routes/token-exchange.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
-/** One JSON line per request, after it completes; no headers or bodies, so no secrets. */
-class OneLinePerRequest extends LogController {
-  constructor(private readonly access: (line: AccessLine) => void) {
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * A decision route (authorize, introspect, …): its successful answers are logged at debug, not info. Each
+     * decision is in the audit log already; a line per call in the server log would repeat it at a cost on every
+     * call. Refusals (4xx) and errors are logged as on every route.
+     */
+    decisionRoute?: boolean;
+  }
+}
+
+/**
+ * After each request: one JSON line (no headers or bodies, so no secrets) and its count in `/metrics`, here rather
+ * than in an onResponse hook, which would cost every request a hook run.
+ */
+class RequestCompleted extends LogController {
+  constructor(
+    private readonly access: (line: AccessLine, level: AccessLevel) => void,
+    private readonly metrics: BrokerContext["metrics"],
+  ) {
     super({ requestIdLogLabel: "request_id" });
   }
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const { url: route, config } = request.routeOptions;
+    const status = reply.statusCode;
+    this.metrics.countHttpRequest(request.method, route ?? "unmatched", status);
     const line: AccessLine = {
       request_id: request.id,
       method: request.method,
-      route: request.routeOptions.url,
-      status: reply.statusCode,
+      route,
+      status,
       ms: Math.round(reply.elapsedTime * 100) / 100,
     };
     if (error) request.log.error({ ...line, err: error.message }, "request errored");
-    else this.access(line);
+    else this.access(line, status < 400 && config?.decisionRoute === true ? "debug" : "info");
   }
 }
 
@@ -82,7 +102,7 @@ export interface AppHooks {
 export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
-    logController: new OneLinePerRequest(accessLogger(context.logger)),
+    logController: new RequestCompleted(accessLogger(context.logger), context.metrics),
     childLoggerFactory: (logger, bindings, options) =>
       new LazyRequestLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -105,15 +125,6 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
     reply.header("x-request-id", request.id);
     done();
   });
-  app.addHook("onResponse", (request, reply, done) => {
-    context.metrics.httpRequests.inc({
-      method: request.method,
-      route: request.routeOptions.url ?? "unmatched",
-      status: String(reply.statusCode),
-    });
-    done();
-  });
-
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

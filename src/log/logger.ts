@@ -1,8 +1,9 @@
 // The broker's logs: pino, JSON lines. The logger redacts secret-bearing fields wherever they appear; the access log
-// (one line per request, fixed fields that never hold a secret) skips redaction, which would cost more than the rest
-// of the line. Both write asynchronously through one buffer, written out once it holds 4 KiB or every 250 ms: under
-// load one write carries some twenty lines instead of each line paying for its own (writes were 5% of an
-// authorize's CPU); a quiet broker's line waits at most 250 ms. What is buffered is written when the process exits.
+// (one line per request, fixed fields that never hold a secret; a decision route's successful answers at debug, as
+// the audit log records each decision) skips redaction, which would cost more than the rest of the line. Both write
+// asynchronously through one buffer, written out once it holds 4 KiB or every 250 ms: under load one write carries
+// some twenty lines instead of each line paying for its own (writes were 5% of an authorize's CPU); a quiet broker's
+// line waits at most 250 ms. What is buffered is written when the process exits.
 import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
 
@@ -61,22 +62,26 @@ export interface AccessLine {
   ms: number;
 }
 
+/** The levels an access line is written at: debug for a decision route's successful answers, info otherwise. */
+export type AccessLevel = "info" | "debug";
+const LEVEL_NUMBERS: Record<AccessLevel, number> = { info: 30, debug: 20 };
+
 /**
  * The access log next to `logger`: same level, same destination, the line pino would write for `info(line,
- * "request")` on a logger without redaction, built here as a string. Both redaction and pino's generic
+ * "request")` (or `debug`) on a logger without redaction, built here as a string. Both redaction and pino's generic
  * serialisation cost more than the rest of the line, and these fields are strings and numbers leash makes.
  */
-export function accessLogger(logger: Logger): (line: AccessLine) => void {
+export function accessLogger(logger: Logger): (line: AccessLine, level?: AccessLevel) => void {
   const destination = (logger as unknown as Record<symbol, pino.DestinationStream | undefined>)[
     pino.symbols.streamSym
   ];
   if (!destination) throw new Error("the logger has no destination stream");
   const base = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`;
-  return (line) => {
-    if (!logger.isLevelEnabled("info")) return;
+  return (line, level = "info") => {
+    if (!logger.isLevelEnabled(level)) return;
     const route = line.route === undefined ? "" : `,"route":${JSON.stringify(line.route)}`;
     destination.write(
-      `{"level":30,"time":${Date.now()}${base},"request_id":${JSON.stringify(line.request_id)},"method":${JSON.stringify(line.method)}${route},"status":${line.status},"ms":${line.ms},"msg":"request"}\n`,
+      `{"level":${LEVEL_NUMBERS[level]},"time":${Date.now()}${base},"request_id":${JSON.stringify(line.request_id)},"method":${JSON.stringify(line.method)}${route},"status":${line.status},"ms":${line.ms},"msg":"request"}\n`,
     );
   };
 }

@@ -1,7 +1,8 @@
 // The one logger redacts every secret-bearing field leash could log, wherever it sits in the object.
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/logger.ts";
+import { api, mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 
 describe("createLogger redaction", () => {
   it("never writes a token, key, TOTP, password, credential or authorization header", () => {
@@ -53,5 +54,71 @@ describe("createLogger redaction", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain("SECRET-");
     expect(JSON.parse(lines[0]!)).toMatchObject({ kept: "visible", token: "[redacted]", msg: "everything" });
+  });
+});
+
+describe("the broker's access log", () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger(
+    "info",
+    new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    }),
+  );
+  let test: TestBroker;
+  beforeAll(async () => {
+    test = await startTestBroker({ logger });
+  });
+  afterAll(async () => {
+    await test.close();
+  });
+
+  /** The access lines written for the request with this id, once the logger's buffer is out. */
+  async function accessLines(requestId: string) {
+    logger.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return lines.filter((line) => line.msg === "request" && line.request_id === requestId);
+  }
+
+  it("leaves a decision route's successful answers to the audit log at info, and logs its refusals", async () => {
+    const { token } = await mintToken(test, { scope: "staging-fix", task: { intent: "log levels" } });
+    const call = (requestId: string, body: Record<string, unknown>) =>
+      api(test.url, "POST", "/v1/authorize", { body, headers: { "x-request-id": requestId } });
+    const resource = "railway:prj_demo/env/staging/volumes/vol_1";
+
+    expect((await call("req-allow", { token, action: "volume:read", resource })).body.allow).toBe(true);
+    expect(await accessLines("req-allow")).toEqual([]);
+    expect((await call("req-bad", { token, action: "volume:read" })).status).toBe(400);
+    expect(await accessLines("req-bad")).toMatchObject([{ level: 30, route: "/v1/authorize", status: 400 }]);
+
+    const introspected = await api(test.url, "POST", "/v1/introspect", {
+      key: test.keys.resourceServer,
+      body: { token },
+      headers: { "x-request-id": "req-introspect" },
+    });
+    expect(introspected.body.active).toBe(true);
+    expect(await accessLines("req-introspect")).toEqual([]);
+    const unauthenticated = await api(test.url, "POST", "/v1/introspect", {
+      body: { token },
+      headers: { "x-request-id": "req-introspect-401" },
+    });
+    expect(unauthenticated.status).toBe(401);
+    expect(await accessLines("req-introspect-401")).toMatchObject([{ level: 30, status: 401 }]);
+
+    // Every other route keeps its line at info.
+    const health = await api(test.url, "GET", "/healthz", { headers: { "x-request-id": "req-health" } });
+    expect(health.status).toBe(200);
+    expect(await accessLines("req-health")).toMatchObject([{ level: 30, route: "/healthz", status: 200 }]);
+
+    // At debug, a decision route's successful answers are logged too.
+    logger.level = "debug";
+    await call("req-allow-debug", { token, action: "volume:read", resource });
+    expect(await accessLines("req-allow-debug")).toMatchObject([
+      { level: 20, route: "/v1/authorize", status: 200 },
+    ]);
+    logger.level = "info";
   });
 });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { TOOL_CALL_ARGUMENTS_MAX } from "../../approvals/tool-call.ts";
 import { refusalSource } from "../../audit/refusal-source.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
-import { authorize } from "../../enforce/authorize.ts";
+import { type AuthorizeInput, authorize } from "../../enforce/authorize.ts";
 import { tokenGrants } from "../../enforce/grants.ts";
 import { introspect, requireActiveToken } from "../../enforce/introspect.ts";
 import { lockBody, lockTarget } from "../../enforce/locks.ts";
@@ -101,28 +101,31 @@ export const enforcementRoutes =
           body: authorizeBody,
           security: [],
         },
+        config: { decisionRoute: true },
       },
       async (request) => {
-        const header = request.headers["leash-approval"];
-        const approvalId = request.body.approval_id ?? (typeof header === "string" ? header : undefined);
+        const input: AuthorizeInput = request.body;
+        if (input.approval_id === undefined) {
+          const header = request.headers["leash-approval"];
+          if (typeof header === "string") input.approval_id = header;
+        }
         const { metrics } = context;
-        const stopTimer = metrics.authorizeSeconds.startTimer();
+        const started = performance.now();
         try {
-          const decision = await authorize(
-            context,
-            { ...request.body, approval_id: approvalId },
-            { requestId: request.id, source: refusalSource(request.ip) },
-          );
-          metrics.authorizeDecisions.inc({
-            result: decision.allow ? "allow" : "deny",
-            reason: decision.reason,
+          const decision = await authorize(context, input, {
+            requestId: request.id,
+            // Only a refusal of an unidentified caller needs it: worked out then, not on every call.
+            get source() {
+              return refusalSource(request.ip);
+            },
           });
+          metrics.countAuthorizeDecision(decision.allow ? "allow" : "deny", decision.reason);
           return decision;
         } catch (error) {
-          metrics.authorizeDecisions.inc({ result: "error", reason: failureLabels(error).reason });
+          metrics.countAuthorizeDecision("error", failureLabels(error).reason);
           throw error;
         } finally {
-          stopTimer();
+          metrics.authorizeSeconds.observe((performance.now() - started) / 1000);
         }
       },
     );
@@ -149,7 +152,10 @@ export const enforcementRoutes =
 
     app.post(
       "/v1/introspect",
-      { schema: { tags: ["enforcement"], summary: "RFC 7662 token introspection", body: introspectBody } },
+      {
+        schema: { tags: ["enforcement"], summary: "RFC 7662 token introspection", body: introspectBody },
+        config: { decisionRoute: true },
+      },
       async (request) => {
         await requireHuman(context, request, ["security", "resource-server"]);
         return introspect(context, request.body.token);
