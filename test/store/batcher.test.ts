@@ -113,4 +113,24 @@ describe("Batcher", () => {
     await tick();
     expect(batches.map((b) => b.items)).toEqual([[1], [2]]);
   });
+
+  it("gives each call its own deadline: a later call outlives an earlier one's, and answered calls never fail", async () => {
+    const { batches, send } = controlledSend();
+    const batcher = new Batcher(send, 100, 200);
+    const started = performance.now();
+    const answered = batcher.submit("c", 5);
+    const first = batcher.submit("a", 1);
+    await tick();
+    batches.find((batch) => batch.key === "c")!.answer();
+    await expect(answered).resolves.toBe(50);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    let secondSettled = false;
+    const second = batcher.submit("b", 2).finally(() => {
+      secondSettled = true;
+    });
+    await expect(first).rejects.toThrow("no answer within 200 ms");
+    expect(secondSettled).toBe(false);
+    await expect(second).rejects.toThrow("no answer within 200 ms");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(310);
+  });
 });
