@@ -164,15 +164,20 @@ export function limitCounters(
 }
 
 /** Unique across processes (random per-process prefix) without paying for randomness on every call (6% of CPU). */
-const EVENT_ID_PREFIX = randomBytes(9).toString("base64url");
+const EVENT_ID_PREFIX = `${randomBytes(9).toString("base64url")}.`;
 let eventCounter = 0;
-const nextEventId = () => `${EVENT_ID_PREFIX}.${(eventCounter++).toString(36)}`;
+const nextEventId = () => EVENT_ID_PREFIX + eventCounter++;
 
-/** The part of the enforce step that is about the token itself: generation and every revocation that may cover it. */
+/**
+ * The enforce step for a token: its generation and every revocation that may cover it, then `limits` (none: nothing
+ * is counted). Every field is set, so every check has one shape.
+ */
 export function tokenCheck(
   context: BrokerContext,
   claims: TaskTokenClaims,
-): Omit<EnforcementCheck, "limits" | "eventId"> {
+  eventId: string,
+  limits: LimitCounter[] = [],
+): EnforcementCheck {
   return {
     env: claims.env,
     generation: claims.gen,
@@ -182,8 +187,13 @@ export function tokenCheck(
     scope: claims.scope_id,
     issuedAtMs: claims.iat * 1000,
     nowMs: context.clock.now(),
+    lineage: claims.chain ? tokenLineage(claims) : undefined,
+    denyReason: undefined,
+    limits,
+    holdReason: undefined,
     taskRevocationTtlMs: revocationTtlMs(context),
-    ...(claims.chain ? { lineage: tokenLineage(claims) } : {}),
+    eventId,
+    audit: undefined,
   };
 }
 
@@ -245,20 +255,14 @@ export async function authorize(
       : [];
   const needsApproval = !denyReason && destructive && environment?.protected === true;
 
-  const check = {
-    ...tokenCheck(context, claims),
-    denyReason: denyReason ?? undefined,
-    limits,
-    eventId: nextEventId(),
-  };
+  const check = tokenCheck(context, claims, nextEventId(), limits);
+  check.denyReason = denyReason ?? undefined;
   const entry = authorizeEntry(claims, input, check.nowMs, origin);
   const about = { jti: claims.jti, task: claims.task, agent: claims.client_id, environment: claims.env };
   // A held call checks everything up to the budget without consuming it; only an approved call spends budget.
-  const outcome = await context.store.enforce({
-    ...check,
-    holdReason: needsApproval ? "approval_required" : undefined,
-    audit: { entry, skipWhenHeld: true },
-  });
+  check.holdReason = needsApproval ? "approval_required" : undefined;
+  check.audit = { entry, skipWhenHeld: true };
+  const outcome = await context.store.enforce(check);
   if (outcome.reason !== "approval_required" || !scope)
     return decided(context, decision(outcome, about), entry);
 
@@ -272,7 +276,11 @@ export async function authorize(
   if (input.approval_id) {
     const use = await useCallApproval(context, input.approval_id, claims, call);
     if (use === "used") {
-      const approved = await context.store.enforce({ ...check, audit: { entry, skipWhenHeld: false } });
+      const approved = await context.store.enforce({
+        ...check,
+        holdReason: undefined,
+        audit: { entry, skipWhenHeld: false },
+      });
       return decided(context, decision(approved, about), entry);
     }
     if (use === "denied" || use === "other_call") {
@@ -329,12 +337,19 @@ async function decided(
   return result;
 }
 
-function decision(outcome: EnforcementOutcome, about: Partial<AuthorizeDecision>): AuthorizeDecision {
-  return {
+function decision(
+  outcome: EnforcementOutcome,
+  about: Pick<AuthorizeDecision, "jti" | "task" | "agent" | "environment">,
+): AuthorizeDecision {
+  const result: AuthorizeDecision = {
     allow: outcome.allow,
     reason: outcome.reason,
-    ...about,
-    ...(outcome.limit ? { limit: outcome.limit } : {}),
-    ...(outcome.taskRevoked ? { task_revoked: true } : {}),
+    jti: about.jti,
+    task: about.task,
+    agent: about.agent,
+    environment: about.environment,
   };
+  if (outcome.limit) result.limit = outcome.limit;
+  if (outcome.taskRevoked) result.task_revoked = true;
+  return result;
 }

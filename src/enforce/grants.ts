@@ -48,11 +48,7 @@ export async function tokenGrants(context: BrokerContext, token: string): Promis
   const environment = set.environments.get(claims.env);
   if (!scope || !environment || scope.environment !== claims.env)
     return { active: false, reason: "scope_removed" };
-  const outcome = await context.store.enforce({
-    ...tokenCheck(context, claims),
-    limits: [],
-    eventId: "grants",
-  });
+  const outcome = await context.store.enforce(tokenCheck(context, claims, "grants"));
   if (!outcome.allow) return { active: false, reason: outcome.reason };
   const actions = grantedActions(claims).flatMap((action): GrantedAction[] => {
     const catalogued = set.actions.get(action);

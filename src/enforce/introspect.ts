@@ -12,11 +12,7 @@ export type Introspection = { active: false } | ({ active: true; token_type: "Be
 /** The enforce step's verdict on a verified token itself, nothing consumed: ok, revoked, stale_generation… */
 async function tokenStanding(context: BrokerContext, claims: TaskTokenClaims): Promise<string> {
   // The same atomic check authorize uses, with no counters: nothing is consumed.
-  const outcome = await context.store.enforce({
-    ...tokenCheck(context, claims),
-    limits: [],
-    eventId: "introspect",
-  });
+  const outcome = await context.store.enforce(tokenCheck(context, claims, "introspect"));
   return outcome.allow ? "ok" : outcome.reason;
 }
 

@@ -200,7 +200,7 @@ export async function exchangeToken(
     // An exchange is a mint: the parent must be usable right now (generation, its own and every ancestor's
     // revocation), read fresh in one atomic step, never cached; nothing is counted.
     const [outcome, actor] = await Promise.all([
-      context.store.enforce({ ...tokenCheck(context, parent), limits: [], eventId: "exchange" }),
+      context.store.enforce(tokenCheck(context, parent, "exchange")),
       request.actorKey === undefined ? undefined : authenticateActor(context, request.actorKey),
     ]);
     if (!outcome.allow)

@@ -156,9 +156,41 @@ class BatchKeys {
   }
 }
 
+/** Tokens whose marker keys are kept; past it the oldest entry leaves first. */
+const MARKER_KEYS_KEPT = 10_000;
+const markerKeysByJti = new Map<
+  string,
+  { env: string; task: string; agent: string; scope: string; keys: string[] }
+>();
+
+/**
+ * A token's eight revocation and lock marker keys (enforcementKeys without the generation), kept for the tokens seen
+ * last: a task's calls reuse its token, and building and hashing eight key names is most of a decision's argument.
+ */
+function markerKeys(check: EnforcementCheck): string[] {
+  const kept = markerKeysByJti.get(check.jti);
+  if (
+    kept &&
+    kept.env === check.env &&
+    kept.task === check.task &&
+    kept.agent === check.agent &&
+    kept.scope === check.scope
+  ) {
+    return kept.keys;
+  }
+  const [, ...keys] = enforcementKeys(check.env, check);
+  if (markerKeysByJti.size >= MARKER_KEYS_KEPT) {
+    const oldest = markerKeysByJti.keys().next().value;
+    if (oldest !== undefined) markerKeysByJti.delete(oldest);
+  }
+  const { env, task, agent, scope } = check;
+  markerKeysByJti.set(check.jti, { env, task, agent, scope, keys });
+  return keys;
+}
+
 /** One decision as the script's JSON argument, its keys as indexes in `keys`. */
 function enforcementArgument(check: EnforcementCheck, keys: BatchKeys): string {
-  const [, ...marks] = enforcementKeys(check.env, check);
+  const marks = markerKeys(check);
   const audit = check.audit ? auditRecordPayload(check.audit) : undefined;
   return JSON.stringify({
     gen: check.generation,
