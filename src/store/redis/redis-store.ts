@@ -267,10 +267,21 @@ export class RedisStore implements Store {
 
   claimTask(task: string, agent: string, ttlMs: number): Promise<string> {
     return this.guard(async () => {
-      const [owner] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        scriptsOn(pipeline).leashClaimTask(storeKeys.taskOwner(task), agent, String(wholeMs(ttlMs))),
+      const key = storeKeys.taskOwner(task);
+      const life = wholeMs(ttlMs);
+      // SET NX GET: claims a task nobody owns and answers the owner of one already claimed, in one command.
+      const [previous] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
+        pipeline.set(key, agent, "PX", life, "NX", "GET"),
       );
-      return String(owner);
+      if (previous === null) return agent;
+      const owner = String(previous);
+      // The owner's own claim lives as long as its newest token can (GT: never shortened); another's is left alone.
+      if (owner === agent) {
+        await execReplicated(this.client, this.replicationWait, (pipeline) =>
+          pipeline.pexpire(key, life, "GT"),
+        );
+      }
+      return owner;
     });
   }
 
@@ -358,6 +369,17 @@ export class RedisStore implements Store {
     return this.guard(
       async () => (await this.client.exists(storeKeys.revocation(env, { kind: "task", value: task }))) === 1,
     );
+  }
+
+  mintChecks(env: string, task: string): Promise<{ generation: string | null; taskRevoked: boolean }> {
+    return this.guard(async () => {
+      // Both keys carry the environment's hash tag: one MGET. A revocation marker is a string (its not-before time).
+      const [generation, taskMarker] = await this.client.mget(
+        storeKeys.envGeneration(env),
+        storeKeys.revocation(env, { kind: "task", value: task }),
+      );
+      return { generation: generation ?? null, taskRevoked: taskMarker !== null };
+    });
   }
 
   lock(lock: Lock): Promise<Lock> {

@@ -15,7 +15,6 @@ import { ENFORCE_BATCH_LUA } from "./enforce-script.ts";
 import { CLAIM_LEASES_LUA, ENQUEUE_LEASES_LUA, RECORD_LEASE_LUA } from "./lease-scripts.ts";
 import { COUNT_REFUSAL_LUA, TAKE_REFUSAL_TALLY_LUA } from "./refusal-scripts.ts";
 import {
-  CLAIM_TASK_LUA,
   DELETE_IF_VALUE_LUA,
   LOCK_LUA,
   RECORD_TASK_TOKEN_LUA,
@@ -37,7 +36,6 @@ export const SCRIPTS = {
   leashLock: { lua: LOCK_LUA, numberOfKeys: 2 },
   leashUnlock: { lua: UNLOCK_LUA, numberOfKeys: 2 },
   leashDeleteIfValue: { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 },
-  leashClaimTask: { lua: CLAIM_TASK_LUA, numberOfKeys: 1 },
   leashRecordTaskToken: { lua: RECORD_TASK_TOKEN_LUA, numberOfKeys: 2 },
   leashAuditAppend: { lua: AUDIT_APPEND_LUA, numberOfKeys: 2 },
   leashAuditSeal: { lua: AUDIT_SEAL_LUA, numberOfKeys: 2 },
@@ -62,7 +60,6 @@ export interface LeashScripts {
   leashLock(recordKey: string, idsKey: string, lock: string, nowMs: string): Promise<string>;
   leashUnlock(recordKey: string, idsKey: string, id: string): Promise<number>;
   leashDeleteIfValue(key: string, value: string): Promise<number>;
-  leashClaimTask(ownerKey: string, agent: string, ttlMs: string): Promise<string>;
   leashRecordTaskToken(indexKey: string, taskKey: string, ...args: string[]): Promise<number>;
   leashAuditAppend(...keysAndArgs: string[]): Promise<[string, string]>;
   leashAuditSeal(...keysAndArgs: string[]): Promise<number>;

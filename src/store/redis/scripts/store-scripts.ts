@@ -86,33 +86,17 @@ return 1
 `;
 
 /**
- * KEYS[1] a task's owner record; ARGV[1] the agent, ARGV[2] ttl (ms). Claims the task for the agent if nobody owns
- * it; the owner's own claim extends the record's life (never shortens it). Returns the owner.
- */
-export const CLAIM_TASK_LUA = `
-local owner = redis.call('GET', KEYS[1])
-if not owner then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return ARGV[1]
-end
-if owner == ARGV[1] and redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return owner
-`;
-
-/**
  * Adds a token to the live-task registry. KEYS[1] the index (task → last expiry), KEYS[2] the task's hash.
  * ARGV[1] task, ARGV[2] meta JSON (kept from the first token), ARGV[3] `jti:<jti>`, ARGV[4] token JSON,
  * ARGV[5] expiresAt, ARGV[6] ttlMs (the hash lives as long as its longest token), ARGV[7] issuedAt: index entries
- * whose tokens all expired before it are pruned.
+ * whose tokens all expired before it are pruned. GT (a score or a ttl only ever lengthened; NX: a new hash's first
+ * ttl) keeps the index's score and the hash's life at their longest token's.
  */
 export const RECORD_TASK_TOKEN_LUA = `
 redis.call('HSETNX', KEYS[2], 'meta', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score or tonumber(score) < tonumber(ARGV[5]) then redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1]) end
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
+redis.call('ZADD', KEYS[1], 'GT', ARGV[5], ARGV[1])
+if redis.call('PEXPIRE', KEYS[2], ARGV[6], 'NX') == 0 then redis.call('PEXPIRE', KEYS[2], ARGV[6], 'GT') end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[7])
 return 1
 `;
