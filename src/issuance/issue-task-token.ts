@@ -150,13 +150,12 @@ export interface MintChecks {
   generation: string | null;
 }
 
-/** Both reads at once (one round trip); they are never cached, each mint reads its own. */
+/**
+ * One read of the environment's slot; never cached, each mint reads its own. The generation is the environment's:
+ * the one authorize checks the token's against.
+ */
 export async function readMintChecks(context: BrokerContext, env: string, task: string): Promise<MintChecks> {
-  const [taskRevoked, generation] = await Promise.all([
-    context.store.isTaskRevoked(env, task),
-    context.store.getGeneration(),
-  ]);
-  return { env, task, taskRevoked, generation };
+  return { env, task, ...(await context.store.mintChecks(env, task)) };
 }
 
 /**

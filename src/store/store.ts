@@ -193,6 +193,11 @@ export interface Store {
   revoke(revocation: Revocation): Promise<void>;
   /** Whether a task is revoked in an environment (mint refuses revoked tasks). */
   isTaskRevoked(env: string, task: string): Promise<boolean>;
+  /**
+   * What a mint checks in an environment, in one read of its slot: the generation its tokens are checked against
+   * (null when the store lost it or was never initialised) and whether the task is revoked there.
+   */
+  mintChecks(env: string, task: string): Promise<{ generation: string | null; taskRevoked: boolean }>;
 
   /**
    * Puts a lock in force: the lock record (listed, removable) and a marker in each of its environments' slots. One

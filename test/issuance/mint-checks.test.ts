@@ -64,15 +64,16 @@ describe.each(["memory", "redis"] as const)("mint checks on the %s store", (back
     expect((await mint({ intent: "x" }, rotated.body.api_key)).status).toBe(201);
   });
 
-  it.runIf(backend === "redis")("refuses while the store has lost its generation", async () => {
+  it.runIf(backend === "redis")("refuses while the environment has lost its generation", async () => {
+    // The environment's copy: the one authorize checks the token's generation against.
     const generation = await test.store.getGeneration();
-    expect(await rawRedisCommand(redis!.port, "DEL leash:gen")).toBe(":1");
+    expect(await rawRedisCommand(redis!.port, "DEL leash:{env:staging}:gen")).toBe(":1");
     try {
       const refused = await mint({ intent: "x" });
       expect(refused.status).toBe(503);
       expect(refused.body.code).toBe("store_not_initialized");
     } finally {
-      expect(await rawRedisCommand(redis!.port, `SET leash:gen ${generation}`)).toBe("+OK");
+      expect(await rawRedisCommand(redis!.port, `SET leash:{env:staging}:gen ${generation}`)).toBe("+OK");
     }
     expect((await mint({ intent: "x" })).status).toBe(201);
   });
@@ -95,7 +96,7 @@ describe.each(["memory", "redis"] as const)("mint checks on the %s store", (back
   it("a refused key while the store fails: one refusal, no unhandled rejection", async () => {
     const { context } = test.broker;
     const spy = vi
-      .spyOn(context.store, "isTaskRevoked")
+      .spyOn(context.store, "mintChecks")
       .mockRejectedValueOnce(new StoreUnavailableError(new Error("down")));
     try {
       const agent = new Promise<never>((_, reject) =>

@@ -128,6 +128,34 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         expect(await store.enforce(check())).toEqual({ allow: false, reason: "stale_generation" });
       });
 
+      it("reads a mint's checks: the environment's generation and the task's revocation there", async () => {
+        expect(await store.mintChecks("staging", "task-1")).toEqual({ generation: null, taskRevoked: false });
+        await store.ensureGeneration("first", ["staging"]);
+        expect(await store.mintChecks("staging", "task-1")).toEqual({
+          generation: "first",
+          taskRevoked: false,
+        });
+        expect(await store.mintChecks("production", "task-1")).toEqual({
+          generation: null,
+          taskRevoked: false,
+        });
+        await store.revoke({
+          target: { kind: "task", value: "task-1" },
+          env: "staging",
+          atMs: clock.now(),
+          ttlMs: MINUTE,
+          reason: "test",
+        });
+        expect(await store.mintChecks("staging", "task-1")).toEqual({
+          generation: "first",
+          taskRevoked: true,
+        });
+        expect(await store.mintChecks("staging", "task-2")).toEqual({
+          generation: "first",
+          taskRevoked: false,
+        });
+      });
+
       it("sets the generation once and never overwrites it", async () => {
         expect(await store.ensureGeneration("first", ["staging"])).toBe("first");
         expect(await store.ensureGeneration("second", ["staging"])).toBe("first");

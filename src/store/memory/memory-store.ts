@@ -203,6 +203,14 @@ export class MemoryStore implements Store {
     return this.get(memoryKeys.revocation(env, { kind: "task", value: task })) !== null;
   }
 
+  async mintChecks(env: string, task: string): Promise<{ generation: string | null; taskRevoked: boolean }> {
+    this.assertOpen();
+    return {
+      generation: this.get(memoryKeys.envGeneration(env)),
+      taskRevoked: this.get(memoryKeys.revocation(env, { kind: "task", value: task })) !== null,
+    };
+  }
+
   async lock(lock: Lock): Promise<Lock> {
     this.assertOpen();
     // The same merge as LOCK_LUA: one lock per target, never weakened.
