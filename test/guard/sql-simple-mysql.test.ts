@@ -1,14 +1,20 @@
 // The fast MySQL reader must be exact: on everything it accepts, node-sql-parser accepts it too and the guard's
 // findings are the ones that parser leads to, in the MySQL dialect and where other dialects fall back to MySQL.
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Analysis } from "../../src/guard/analysis.ts";
-import { newAnalysis } from "../../src/guard/classify.ts";
+import {
+  type Analysis,
+  registeredLanguageAnalysers,
+  registerLanguageAnalysers,
+} from "../../src/guard/analysis.ts";
+import { classify, newAnalysis } from "../../src/guard/classify.ts";
 import { analyzeSql } from "../../src/guard/sql/analyze-sql.ts";
 import { parseMysqlTree } from "../../src/guard/sql/mysql-parser.ts";
 import type { SqlReader } from "../../src/guard/sql/postgres.ts";
 import { loadSqlParser } from "../../src/guard/sql/postgres-parser.ts";
 import { readSimpleMysql } from "../../src/guard/sql/simple-mysql-reader.ts";
+import { externalGuardCorpusUrl, OWN_GUARD_CASES } from "../helpers/guard-corpus.ts";
 
 type Dialect = Parameters<typeof analyzeSql>[2];
 
@@ -223,6 +229,33 @@ describe("the fast MySQL reader", () => {
       { numRuns: 1500 },
     );
     expect(accepted).toBeGreaterThan(120);
+  });
+
+  it("agrees on the MySQL inside every labelled command", () => {
+    const seen: string[] = [];
+    const real = registeredLanguageAnalysers()!;
+    registerLanguageAnalysers({
+      ...real,
+      sql: (an, text, dialect) => {
+        if (dialect === "mysql" || text.includes("`")) seen.push(text);
+        real.sql(an, text, dialect);
+      },
+    });
+    const external = externalGuardCorpusUrl();
+    try {
+      for (const url of [OWN_GUARD_CASES, ...(external ? [external] : [])])
+        for (const line of readFileSync(url, "utf8")
+          .split("\n")
+          .filter((l) => l.trim()))
+          classify(JSON.parse(line).cmd as string);
+    } finally {
+      registerLanguageAnalysers(real);
+    }
+    const accepted = seen.filter(agrees).length;
+    console.log(
+      `[guard] fast MySQL reader: ${accepted} of ${seen.length} MySQL texts in the labelled commands`,
+    );
+    expect(accepted).toBeGreaterThan(10);
   });
 
   it("reads the plain statements agents send", () => {
