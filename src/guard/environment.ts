@@ -39,16 +39,26 @@ interface Matcher {
   hints: RegExp | null;
 }
 
-const cache = new WeakMap<readonly EnvironmentMarkers[], Matcher[]>();
+interface Matchers {
+  each: Matcher[];
+  /**
+   * Matches the lower-cased text wherever any marker or hint could match once normalized (quotes dropped, `=` and
+   * blanks as one space): most commands name no environment, and this one scan spares them the rest.
+   */
+  mayMatch: RegExp | null;
+}
+
+const cache = new WeakMap<readonly EnvironmentMarkers[], Matchers>();
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Lower case, quotes dropped, `=` and runs of blanks as one space: `--context=prod` and `--context "prod"` match `--context prod`. */
 export function normalize(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/["'`]/g, "")
-    .replace(/[\s=]+/g, " ");
+  return normalizeLowered(text.toLowerCase());
+}
+
+function normalizeLowered(lowered: string): string {
+  return lowered.replace(/["'`]/g, "").replace(/[\s=]+/g, " ");
 }
 
 function boundaryPattern(alternatives: readonly string[]): RegExp | null {
@@ -64,14 +74,33 @@ function hintWords(env: EnvironmentMarkers): string[] {
   return [...words];
 }
 
-function matchers(environments: readonly EnvironmentMarkers[]): Matcher[] {
+/**
+ * A pattern for the lower-cased text that matches wherever `normalized` (a normalized marker or hint) could appear
+ * after normalizing: quotes may sit between any two characters, and a space stands for a run of blanks and `=`.
+ */
+function beforeNormalizing(normalized: string): string {
+  const QUOTES = "[\"'`]*";
+  return normalized
+    .split("")
+    .map((c) => (c === " " ? `(?:${QUOTES}[\\s=])+${QUOTES}` : `${escapeRegExp(c)}${QUOTES}`))
+    .join("");
+}
+
+function matchers(environments: readonly EnvironmentMarkers[]): Matchers {
   let compiled = cache.get(environments);
   if (!compiled) {
-    compiled = environments.map((env) => ({
-      env,
-      markers: boundaryPattern(env.markers),
-      hints: boundaryPattern(hintWords(env)),
-    }));
+    const alternatives = environments
+      .flatMap((env) => [...env.markers, ...hintWords(env)])
+      .map((a) => normalize(a).trim())
+      .filter(Boolean);
+    compiled = {
+      each: environments.map((env) => ({
+        env,
+        markers: boundaryPattern(env.markers),
+        hints: boundaryPattern(hintWords(env)),
+      })),
+      mayMatch: alternatives.length ? new RegExp(alternatives.map(beforeNormalizing).join("|")) : null,
+    };
     cache.set(environments, compiled);
   }
   return compiled;
@@ -89,8 +118,26 @@ export function detectEnvironments(
   texts: readonly string[],
   environments: readonly EnvironmentMarkers[],
 ): EnvironmentHit[] {
-  const compiled = matchers(environments);
-  const normalized = texts.map(normalize);
+  const { mayMatch } = matchers(environments);
+  const lowered = texts.map((t) => t.toLowerCase());
+  if (!mayMatch || !lowered.some((t) => mayMatch.test(t))) return [];
+  return readEnvironments(lowered, environments);
+}
+
+/** detectEnvironments without its first scan: every text is normalized and read (tests hold the scan to this). */
+export function detectEnvironmentsFully(
+  texts: readonly string[],
+  environments: readonly EnvironmentMarkers[],
+): EnvironmentHit[] {
+  return readEnvironments(
+    texts.map((t) => t.toLowerCase()),
+    environments,
+  );
+}
+
+function readEnvironments(lowered: string[], environments: readonly EnvironmentMarkers[]): EnvironmentHit[] {
+  const compiled = matchers(environments).each;
+  const normalized = lowered.map(normalizeLowered);
   const hits: EnvironmentHit[] = [];
   for (const m of compiled) {
     for (const text of normalized) {
