@@ -65,16 +65,29 @@ export async function removeLock(
   return lock;
 }
 
-/** Refuses a mint while a lock is in force on its agent, scope or environment: `403 locked`, with the lock's reason. */
-export async function refuseIfLocked(
-  context: BrokerContext,
-  mint: { agentId: string; scopeId: string; env: string },
-): Promise<void> {
-  const lock = await context.store.lockOn([
+/** What a mint's lock read is about: the agent, the scope and its environment. */
+export interface MintTarget {
+  agentId: string;
+  scopeId: string;
+  env: string;
+}
+
+/** The lock in force on a mint's agent, scope or environment, if any. Read for each mint, never cached. */
+export function readMintLock(context: BrokerContext, mint: MintTarget): Promise<Lock | null> {
+  return context.store.lockOn([
     { kind: "agent", value: mint.agentId },
     { kind: "scope", value: mint.scopeId },
     { kind: "environment", value: mint.env },
   ]);
+}
+
+/** Refuses a mint while a lock is in force on its agent, scope or environment: `403 locked`, with the lock's reason. */
+export async function refuseIfLocked(context: BrokerContext, mint: MintTarget): Promise<void> {
+  refuseWhileLocked(await readMintLock(context, mint));
+}
+
+/** The refusal of refuseIfLocked, for a lock read earlier in the same request. */
+export function refuseWhileLocked(lock: Lock | null): void {
   if (!lock) return;
   throw new LeashError("locked", `${lock.target.kind} ${lock.target.value} is locked: ${lock.reason}`, {
     lock: {

@@ -6,7 +6,7 @@ import { LeashError } from "../errors/leash-error.ts";
 import { bindWorkload, verifyWorkload } from "../identity/authenticate-workload.ts";
 import { looksLikeJwt } from "../identity/verify-workload-token.ts";
 import type { MintCaller } from "../issuance/request-token.ts";
-import { authenticateApiKey } from "../principals/authenticate.ts";
+import { authenticateApiKey, lookupApiKey } from "../principals/authenticate.ts";
 import { requireRole } from "../principals/roles.ts";
 import type { Principal } from "../store/store.ts";
 
@@ -21,18 +21,39 @@ export function bearer(request: FastifyRequest): string {
   return match[1]!;
 }
 
+/** Who asks for a task token, being looked up. */
+export interface MintCallerLookup {
+  caller: Promise<MintCaller>;
+  /** The agent the caller's key led to when last seen (a hint for early reads, see lookupApiKey). */
+  expectedAgentId: string | undefined;
+}
+
 /**
  * Who asks for a task token: an agent by its key (`lsk_…`), or a workload by its OIDC token, bound through
- * identities.yaml to an agent for the scope it asks for.
+ * identities.yaml to an agent for the scope it asks for. Every failure is a rejection of `caller`.
  */
-export async function requireMintCaller(
+export function lookupMintCaller(
   context: BrokerContext,
   request: FastifyRequest,
   scopeId: string,
-): Promise<MintCaller> {
-  const credential = bearer(request);
-  if (!looksLikeJwt(credential)) return { agent: await requireAgent(context, request) };
-  return bindWorkload(context, await verifyWorkload(context, credential), scopeId);
+): MintCallerLookup {
+  let credential: string;
+  try {
+    credential = bearer(request);
+  } catch (error) {
+    return { caller: Promise.reject(error), expectedAgentId: undefined };
+  }
+  if (looksLikeJwt(credential)) {
+    const caller = verifyWorkload(context, credential).then((verified) =>
+      bindWorkload(context, verified, scopeId),
+    );
+    return { caller, expectedAgentId: undefined };
+  }
+  const lookup = lookupApiKey(context.store, credential);
+  return {
+    caller: lookup.principal.then((principal) => ({ agent: agentOnly(principal) })),
+    expectedAgentId: lookup.expectedId,
+  };
 }
 
 /**
@@ -54,7 +75,10 @@ export async function requireRequestCaller(
 }
 
 export async function requireAgent(context: BrokerContext, request: FastifyRequest): Promise<Principal> {
-  const principal = await authenticateApiKey(context.store, bearer(request));
+  return agentOnly(await authenticateApiKey(context.store, bearer(request)));
+}
+
+function agentOnly(principal: Principal): Principal {
   if (principal.kind !== "agent")
     throw new LeashError("agent_key_required", "this endpoint takes an agent key (lsk_…)");
   return principal;

@@ -7,7 +7,7 @@ import {
   recordTaskLease,
   type TaskCredentials,
 } from "../credentials/task-credentials.ts";
-import { refuseIfLocked } from "../enforce/locks.ts";
+import { type MintTarget, refuseIfLocked, refuseWhileLocked } from "../enforce/locks.ts";
 import { revocationTtlMs } from "../enforce/revoke.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import type { WorkloadIdentity } from "../identity/authenticate-workload.ts";
@@ -15,7 +15,7 @@ import { parseDuration } from "../scopes/duration.ts";
 import { globContains, matchesResource } from "../scopes/resource-glob.ts";
 import type { Scope } from "../scopes/schema.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
-import type { Principal } from "../store/store.ts";
+import type { Lock, Principal } from "../store/store.ts";
 import { recordLiveToken } from "../tasks/live-tasks.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { mintTaskToken } from "../tokens/mint-task-token.ts";
@@ -148,15 +148,30 @@ export interface MintChecks {
   task: string;
   taskRevoked: boolean;
   generation: string | null;
+  /**
+   * The task id was made for this request and has not left the process yet: no other agent can hold it, so it is
+   * claimed with the mint's records, after signing, instead of in a store round trip of its own before.
+   */
+  freshTask: boolean;
+  /** The lock read alongside, for the agent the caller's key led to before (see request-token.ts). */
+  lock?: { target: MintTarget; lock: Lock | null };
 }
 
 /**
  * One read of the environment's slot; never cached, each mint reads its own. The generation is the environment's:
  * the one authorize checks the token's against.
  */
-export async function readMintChecks(context: BrokerContext, env: string, task: string): Promise<MintChecks> {
-  return { env, task, ...(await context.store.mintChecks(env, task)) };
+export async function readMintChecks(
+  context: BrokerContext,
+  env: string,
+  task: string,
+  freshTask = false,
+): Promise<MintChecks> {
+  return { env, task, freshTask, ...(await context.store.mintChecks(env, task)) };
 }
+
+const sameTarget = (a: MintTarget, b: MintTarget) =>
+  a.agentId === b.agentId && a.scopeId === b.scopeId && a.env === b.env;
 
 /**
  * Mints the token for a grant decided earlier (directly, or once its issuance approval came through) and records
@@ -169,18 +184,20 @@ export async function mintGranted(
   origin: AuditOrigin = {},
   checks?: MintChecks,
 ): Promise<IssuedToken> {
+  const fresh = checks?.freshTask === true && checks.task === grant.task.id;
   let issued: IssuedToken;
   try {
-    issued = await mintSigned(context, grant, checks);
+    issued = await mintSigned(context, grant, checks, fresh);
   } catch (error) {
     await recordMintRefused(context, grantAbout(grant), error, origin);
     throw error;
   }
   // Security sees every live token and the audit log every mint: a token that cannot be both listed and recorded is
   // not handed out. The registry and the chain live in different Redis Cluster slots (no one script writes both),
-  // so the two writes go out together rather than one after the other; either failing is the store's trouble (503),
-  // and an audit record of a token that was then withheld errs on the side of saying too much.
+  // so the writes go out together rather than one after the other; any failing is the store's trouble (503), and
+  // an audit record of a token that was then withheld errs on the side of saying too much.
   await Promise.all([
+    fresh ? claimTask(context, grant.task.id, grant.agentId) : undefined,
     recordLiveToken(context, issued.claims),
     recordMintGranted(context, grantAbout(grant), issued.claims, Boolean(issued.credentials), origin),
   ]);
@@ -191,16 +208,21 @@ async function mintSigned(
   context: BrokerContext,
   grant: IssuanceGrant,
   earlier: MintChecks | undefined,
+  fresh: boolean,
 ): Promise<IssuedToken> {
   const env = grant.scope.environment;
+  const target = { agentId: grant.agentId, scopeId: grant.scope.id, env };
+  // Locks are read right before signing, never cached: a lock put in force before this read stops the mint. A lock
+  // read early in the request counts only when no round trip (a task claim) stands between it and signing.
+  const earlyLock =
+    fresh && earlier?.lock && sameTarget(earlier.lock.target, target) ? earlier.lock : undefined;
   // A scope reload between the early reads and the decision can move the scope to another environment.
-  // Locks are read here, never cached: a lock put in force before this read stops the mint.
   const [{ taskRevoked, generation }] = await Promise.all([
     earlier && earlier.env === env && earlier.task === grant.task.id
       ? earlier
       : readMintChecks(context, env, grant.task.id),
-    refuseIfLocked(context, { agentId: grant.agentId, scopeId: grant.scope.id, env }),
-    claimTask(context, grant.task.id, grant.agentId),
+    earlyLock ? refuseWhileLocked(earlyLock.lock) : refuseIfLocked(context, target),
+    fresh ? undefined : claimTask(context, grant.task.id, grant.agentId),
   ]);
   if (taskRevoked)
     throw new LeashError("task_revoked", `task ${grant.task.id} was revoked; start a new task`);

@@ -165,8 +165,8 @@ export interface Store {
   savePrincipal(principal: Principal): Promise<void>;
   getPrincipal(id: string): Promise<Principal | null>;
   /**
-   * The principal whose API key has this hash (what every authenticated request does): its record is read on every
-   * call; one round trip for a key the store has seen match before, two otherwise.
+   * The principal whose API key has this hash: the key-hash index, then the record, which decides. Authentication
+   * goes straight to the record (getPrincipal) for a key it has seen match before (src/principals/authenticate.ts).
    */
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | null>;
   listPrincipals(kind: PrincipalKind): Promise<Principal[]>;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LeashError, StoreUnavailableError } from "../../src/errors/leash-error.ts";
 import { decideGrant, mintGranted } from "../../src/issuance/issue-task-token.ts";
 import { issueTaskToken } from "../../src/issuance/request-token.ts";
+import { generateApiKey, hashApiKey } from "../../src/principals/api-key.ts";
 import { api, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
 
@@ -64,6 +65,22 @@ describe.each(["memory", "redis"] as const)("mint checks on the %s store", (back
     expect((await mint({ intent: "x" }, rotated.body.api_key)).status).toBe(201);
   });
 
+  it("checks the lock of the agent a key names now, not of the one it named before", async () => {
+    const key = await newAgent(`agent-moves-${backend}`);
+    expect((await mint({ intent: "x" }, key)).status).toBe(201);
+    // The key now belongs to another agent (as a restore could leave it), and that agent is locked.
+    const first = (await test.store.getPrincipal(`agent-moves-${backend}`))!;
+    await test.store.savePrincipal({ ...first, keyHash: hashApiKey(generateApiKey("agent")) });
+    await test.store.savePrincipal({ ...first, id: `agent-moved-${backend}` });
+    const locked = await api(test.url, "POST", "/v1/revocations", {
+      key: test.keys.security,
+      body: { agent: `agent-moved-${backend}`, reason: "test" },
+    });
+    expect(locked.status).toBe(200);
+    const refused = await mint({ intent: "x" }, key);
+    expect(refused.body).toMatchObject({ code: "locked", lock: { id: locked.body.lock.id } });
+  });
+
   it.runIf(backend === "redis")("refuses while the environment has lost its generation", async () => {
     // The environment's copy: the one authorize checks the token's generation against.
     const generation = await test.store.getGeneration();
@@ -86,7 +103,7 @@ describe.each(["memory", "redis"] as const)("mint checks on the %s store", (back
       body: { task: "t-moved", reason: "test" },
     });
     const grant = decideGrant(context, agent, { scope: "staging-fix", task: { id: "t-moved", intent: "x" } });
-    const stale = { taskRevoked: false, generation: await test.store.getGeneration() };
+    const stale = { taskRevoked: false, freshTask: false, generation: await test.store.getGeneration() };
     const otherTask = { ...stale, env: "staging", task: "t-elsewhere" };
     const otherEnv = { ...stale, env: "production", task: "t-moved" };
     expect(await codeOf(mintGranted(context, grant, {}, otherTask))).toBe("task_revoked");

@@ -5,7 +5,7 @@ import type { IssuedToken } from "../../issuance/issue-task-token.ts";
 import { mintRequestSchema } from "../../issuance/mint-request.ts";
 import { issueTaskToken } from "../../issuance/request-token.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";
-import { requireMintCaller } from "../auth.ts";
+import { lookupMintCaller } from "../auth.ts";
 
 export const tokenRoutes =
   (context: BrokerContext): FastifyPluginAsyncZod =>
@@ -26,8 +26,14 @@ export const tokenRoutes =
         const stopTimer = metrics.mintSeconds.startTimer();
         try {
           // Not awaited here: the mint's own store reads go out alongside the key lookup (one round trip).
-          const caller = requireMintCaller(context, request, request.body.scope);
-          const outcome = await issueTaskToken(context, caller, request.body, { requestId: request.id });
+          const { caller, expectedAgentId } = lookupMintCaller(context, request, request.body.scope);
+          const outcome = await issueTaskToken(
+            context,
+            caller,
+            request.body,
+            { requestId: request.id },
+            expectedAgentId,
+          );
           if (outcome.status === "pending") {
             metrics.mints.inc({ result: "pending", reason: "approval_required" });
             return reply

@@ -30,7 +30,6 @@ import type { LockTarget, PrincipalKind } from "../targets.ts";
 import { Batcher } from "./batcher.ts";
 import { failClosed } from "./fail-closed.ts";
 import { storeKeys } from "./keys.ts";
-import { PrincipalPointers } from "./principal-pointers.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
 import { RedisAudit } from "./redis-audit.ts";
 import {
@@ -92,7 +91,6 @@ export class RedisStore implements Store {
   private readonly commands: LeashScripts;
   private readonly replicationWait: ReplicationWait;
   private readonly enforcements: Batcher<EnforcementCheck, EnforcementReply>;
-  private readonly principalIdOfKey = new PrincipalPointers();
   readonly leases: RedisLeaseStore;
   readonly approvals: RedisApprovals;
   readonly audit: RedisAudit;
@@ -226,30 +224,15 @@ export class RedisStore implements Store {
 
   findPrincipalByKeyHash(keyHash: string): Promise<Principal | null> {
     return this.guard(async () => {
-      // The index is only a pointer; the principal record, read on every call, decides which key is current. So
-      // the pointer of a key that matched its record before may be remembered: one read instead of two, and a
-      // rotated, disabled or deleted key still shows in that read. A pointer that no longer leads to a matching
-      // record is forgotten and the index read again.
-      const known = this.principalIdOfKey.get(keyHash);
-      if (known !== undefined) {
-        const principal = await this.principalWithKey(known, keyHash);
-        if (principal) return principal;
-        this.principalIdOfKey.delete(keyHash);
-      }
       // Two reads: the record's key is known only once the index is read, and a script may touch only the keys it
       // declares. A record changed between the two is harmless: it, not the index, decides which key is current.
       const id = await this.client.get(storeKeys.keyHash(keyHash));
       if (id === null) return null;
-      const principal = await this.principalWithKey(id, keyHash);
-      if (principal) this.principalIdOfKey.remember(keyHash, id);
-      return principal;
+      const json = await this.client.get(storeKeys.principal(id));
+      const principal = json === null ? null : parsePrincipal(json);
+      // The index is only a pointer; the principal record decides which key is current.
+      return principal && principal.keyHash === keyHash ? principal : null;
     });
-  }
-
-  private async principalWithKey(id: string, keyHash: string): Promise<Principal | null> {
-    const json = await this.client.get(storeKeys.principal(id));
-    const principal = json === null ? null : parsePrincipal(json);
-    return principal && principal.keyHash === keyHash ? principal : null;
   }
 
   listPrincipals(kind: PrincipalKind): Promise<Principal[]> {

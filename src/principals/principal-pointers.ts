@@ -1,5 +1,6 @@
-// Key-hash → principal id pointers this broker has seen lead to a matching record: lets a known key's lookup skip
-// the index read. Never a principal or its state: the record is read on every lookup.
+// API keys this broker has seen match a principal: key hash → principal id. Lets a known key's lookup read the
+// principal's record straight away, skipping the key-hash index. Never a principal or its state: the record is read
+// on every lookup and decides, so a rotated, disabled or re-keyed principal shows at once.
 
 /** Pointers kept; past it the oldest leaves first. One per API key in use, so this bounds memory, not correctness. */
 export const PRINCIPAL_POINTERS = 10_000;
@@ -11,7 +12,7 @@ export class PrincipalPointers {
     return this.ids.get(keyHash);
   }
 
-  /** Only for a key that just matched its record: the caller has proven the key, so no one can fill this at will. */
+  /** Only for a key that just matched its record: the caller proved the key, so no one fills this at will. */
   remember(keyHash: string, id: string): void {
     if (this.ids.size >= PRINCIPAL_POINTERS && !this.ids.has(keyHash)) {
       const oldest = this.ids.keys().next().value;
@@ -20,7 +21,7 @@ export class PrincipalPointers {
     this.ids.set(keyHash, id);
   }
 
-  delete(keyHash: string): void {
+  forget(keyHash: string): void {
     this.ids.delete(keyHash);
   }
 }
