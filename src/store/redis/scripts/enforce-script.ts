@@ -62,18 +62,27 @@ local function decide(d)
   -- One clock per counter: the decision is timed no earlier than the latest event of any counter it touches, so
   -- each counter's events are added in time order and a window is never trimmed past what a later-running
   -- decision with an earlier clock would still count.
+  -- A counter with no event yet (a new task's, usually) counts nothing and has nothing to trim: neither is asked.
   local now = tonumber(d.now)
+  local empty = {}
   for i = 1, #limits do
     local latest = redis.call('ZRANGE', limits[i][1], -1, -1, 'WITHSCORES')[2]
-    if latest and tonumber(latest) > now then now = tonumber(latest) end
+    if not latest then
+      empty[i] = true
+    elseif tonumber(latest) > now then
+      now = tonumber(latest)
+    end
   end
   local at = string.format('%d', now)
   d.at = at
   local exceeded, revoking = 0, 0
   for i = 1, #limits do
     local limit = limits[i]
-    local from = string.format('%d', now - tonumber(limit[3]))
-    if redis.call('ZCOUNT', limit[1], from, '+inf') >= limit[2] then
+    local count = 0
+    if not empty[i] then
+      count = redis.call('ZCOUNT', limit[1], string.format('%d', now - tonumber(limit[3])), '+inf')
+    end
+    if count >= limit[2] then
       if exceeded == 0 then exceeded = i end
       if revoking == 0 and limit[4] == 'revoke_task' then revoking = i end
     end
@@ -89,7 +98,9 @@ local function decide(d)
     local limit = limits[i]
     redis.call('ZADD', limit[1], at, d.ev)
     -- Only an allowed call trims, up to its own window: every later decision is timed at or after it.
-    redis.call('ZREMRANGEBYSCORE', limit[1], '-inf', '(' .. string.format('%d', now - tonumber(limit[3])))
+    if not empty[i] then
+      redis.call('ZREMRANGEBYSCORE', limit[1], '-inf', '(' .. string.format('%d', now - tonumber(limit[3])))
+    end
     redis.call('PEXPIRE', limit[1], limit[3])
   end
   return 1, 'ok', 0, 0
