@@ -141,6 +141,35 @@ describe("leash guard check", () => {
     expect(ids).toEqual([...Array(1000).keys()]);
     // Its speed is the bench's to measure (bench/guard-hook.ts), on the compiled CLI and in CPU time.
   });
+
+  it("answers a repeated line exactly as it answered it the first time, in every line context", async () => {
+    const corpus = readFileSync(OWN_GUARD_CASES, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).cmd as string);
+    const contexts = [{}, { env: "staging" }, { env: "production" }, { intent: "clean up the old sessions" }];
+    // Every line once, each made distinct by its id, so nothing can be answered from an earlier line…
+    const once = corpus.flatMap((cmd, i) => contexts.map((c, j) => ({ cmd, ...c, id: `${i}.${j}` })));
+    // …and the same lines three times over, without ids, interleaved so a repeat follows other contexts' answers.
+    const repeated = [0, 1, 2].flatMap(() => once.map(({ id: _id, ...line }) => line));
+    const answers = async (lines: object[]) => {
+      const r = await leash(
+        ["guard", "check", "--jsonl", "--scopes-dir", scopes],
+        `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const { line: _line, id: _id, ...answer } = JSON.parse(l);
+          return answer;
+        });
+    };
+    const first = await answers(once);
+    expect(first).toHaveLength(once.length);
+    expect(await answers(repeated)).toEqual([...first, ...first, ...first]);
+  });
 });
 
 describe("leash guard check - and guard eval", () => {

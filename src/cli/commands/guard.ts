@@ -175,13 +175,42 @@ function readLine(value: unknown): Line | string {
 
 type Classifier = Awaited<ReturnType<typeof guardClassifier>>;
 
+/**
+ * The answers already given in one --jsonl run, keyed by the raw input line: the rules read nothing but the line and
+ * the run's context (flags, token, environments.yaml), so the same line always gets the same answer. An agent's
+ * history repeats itself (`git status`, `ls`, the same test command), and re-reading a line costs the shell walk,
+ * SQL and JSON again. Holds the output after the line number; only rule answers are kept, never the model's.
+ */
+class AnswerMemo {
+  /** A bounded memory: long lines are rare repeats, and a full memo starts over rather than grow. */
+  static readonly MAX_ENTRIES = 4096;
+  static readonly MAX_LINE = 2048;
+  private readonly answers = new Map<string, string>();
+
+  get(line: string): string | undefined {
+    return this.answers.get(line);
+  }
+
+  set(line: string, afterLineNumber: string): void {
+    if (line.length > AnswerMemo.MAX_LINE) return;
+    if (this.answers.size >= AnswerMemo.MAX_ENTRIES) this.answers.clear();
+    this.answers.set(line, afterLineNumber);
+  }
+}
+
+/** `{"line":n,…}` from the rest of the object: the line number is always the first field. */
+const numbered = (n: number, afterLineNumber: string) => `{"line":${n},${afterLineNumber}`;
+
 /** One input line's output line (without the newline); a bad line gets an error object, not a crash. */
 function checkLine(
   classifier: Classifier,
   base: GuardContext,
   line: string,
   n: number,
+  memo?: AnswerMemo,
 ): string | Promise<string> {
+  const known = memo?.get(line);
+  if (known !== undefined) return numbered(n, known);
   const failed = (error: unknown) =>
     terminalSafeJson({
       line: n,
@@ -205,7 +234,12 @@ function checkLine(
       terminalSafeJson({ line: n, ...(id !== undefined ? { id } : {}), ...result });
     const result = classifier(cmd, context);
     // The rules answer at once; only the model's second opinion is a promise.
-    return result instanceof Promise ? result.then(answered, failed) : answered(result);
+    if (result instanceof Promise) return result.then(answered, failed);
+    if (!memo) return answered(result);
+    // The rest after `{`: the classification's fields never include `line`, so the order is the same as answered()'s.
+    const rest = terminalSafeJson({ ...(id !== undefined ? { id } : {}), ...result }).slice(1);
+    memo.set(line, rest);
+    return numbered(n, rest);
   } catch (error) {
     return failed(error);
   }
@@ -224,7 +258,10 @@ async function checkLines(options: GuardCliOptions): Promise<void> {
   ]);
   await loadSqlParser();
   const modelled = await guardClassifier();
-  const classifier: Classifier = (await guardModelSettings()) ? modelled : classify;
+  const withModel = Boolean(await guardModelSettings());
+  const classifier: Classifier = withModel ? modelled : classify;
+  // A model may answer the same line differently: its answers are never reused.
+  const memo = withModel ? undefined : new AnswerMemo();
   let n = 0;
   let rest = "";
   const write = async (chunk: string) => {
@@ -238,7 +275,7 @@ async function checkLines(options: GuardCliOptions): Promise<void> {
       n++;
       const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
       if (!line.trim()) continue;
-      const record = checkLine(classifier, base, line, n);
+      const record = checkLine(classifier, base, line, n, memo);
       out += `${typeof record === "string" ? record : await record}\n`;
     }
     await write(out);
