@@ -194,7 +194,8 @@ class AnswerMemo {
   set(line: string, afterLineNumber: string): void {
     if (line.length > AnswerMemo.MAX_LINE) return;
     if (this.answers.size >= AnswerMemo.MAX_ENTRIES) this.answers.clear();
-    this.answers.set(line, afterLineNumber);
+    // A line split from a chunk of stdin is a slice that keeps the whole chunk alive: the memo keeps a copy.
+    this.answers.set(Buffer.from(line, "utf8").toString("utf8"), afterLineNumber);
   }
 }
 
