@@ -68,14 +68,17 @@ export async function guardAvailability(): Promise<{ available: boolean; note: s
 
 /**
  * `count` input lines cycling through the corpus. Only `cmd` is sent: the corpus's `env` is the expected answer
- * (e.g. "unknown"), not the task's environment, which is what `env` means to guard.
+ * (e.g. "unknown"), not the task's environment, which is what `env` means to guard. Each line has an id of its own,
+ * so none is answered from the memory of lines already seen: every line is classified.
  */
 export async function corpusLines(count: number): Promise<string[]> {
   const commands = (await readFile(GUARD_CORPUS, "utf8"))
     .split("\n")
     .filter((line) => line.trim() !== "")
-    .map((line) => JSON.stringify({ cmd: (JSON.parse(line) as { cmd: string }).cmd }));
-  return Array.from({ length: count }, (_, i) => commands[i % commands.length]!);
+    .map((line) => (JSON.parse(line) as { cmd: string }).cmd);
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ id: String(i), cmd: commands[i % commands.length] }),
+  );
 }
 
 export interface GuardMeasurement {
