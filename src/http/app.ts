@@ -37,11 +37,16 @@ import { tokenRoutes } from "./routes/tokens.ts";
 declare module "fastify" {
   interface FastifyContextConfig {
     /**
-     * A decision route (authorize, introspect, …): its successful answers are logged at debug, not info. Each
-     * decision is in the audit log already; a line per call in the server log would repeat it at a cost on every
-     * call. Refusals (4xx) and errors are logged as on every route.
+     * A decision route (authorize, introspect, …): its answers that grant (an allow, an active token) are logged at
+     * debug, not info. Each allow is in the audit log already; a line per call in the server log would repeat it at a
+     * cost on every call. Refusals, whether 4xx or a 200 that says no (set `decisionRefused`), and errors are logged
+     * at info as on every route: a refused caller nobody could identify leaves only a tally in the audit log.
      */
     decisionRoute?: boolean;
+  }
+  interface FastifyRequest {
+    /** Set by a decision route when its answer is a refusal sent as 200 (`allow: false`, `active: false`). */
+    decisionRefused: boolean;
   }
 }
 
@@ -69,7 +74,11 @@ class RequestCompleted extends LogController {
       ms: Math.round(reply.elapsedTime * 100) / 100,
     };
     if (error) request.log.error({ ...line, err: error.message }, "request errored");
-    else this.access(line, status < 400 && config?.decisionRoute === true ? "debug" : "info");
+    else
+      this.access(
+        line,
+        status < 400 && config?.decisionRoute === true && !request.decisionRefused ? "debug" : "info",
+      );
   }
 }
 
@@ -113,6 +122,7 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
     // error handler; they are problem+json too.
     frameworkErrors: (error, request, reply) => sendProblem(reply, request, toProblem(error)),
   }).withTypeProvider<ZodTypeProvider>();
+  app.decorateRequest("decisionRefused", false);
   const routes: RegisteredRoute[] = [];
   registered.set(app, routes);
   app.addHook("onRoute", (route) => {

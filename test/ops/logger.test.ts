@@ -83,7 +83,7 @@ describe("the broker's access log", () => {
     return lines.filter((line) => line.msg === "request" && line.request_id === requestId);
   }
 
-  it("leaves a decision route's successful answers to the audit log at info, and logs its refusals", async () => {
+  it("leaves a decision route's grants to the audit log at info, and logs its refusals, 4xx or 200", async () => {
     const { token } = await mintToken(test, { scope: "staging-fix", task: { intent: "log levels" } });
     const call = (requestId: string, body: Record<string, unknown>) =>
       api(test.url, "POST", "/v1/authorize", { body, headers: { "x-request-id": requestId } });
@@ -91,6 +91,16 @@ describe("the broker's access log", () => {
 
     expect((await call("req-allow", { token, action: "volume:read", resource })).body.allow).toBe(true);
     expect(await accessLines("req-allow")).toEqual([]);
+    // A refusal answered as 200 is logged: for a caller nobody identified, it is the only line per call.
+    const denied = await call("req-deny", { token, action: "backup:delete", resource });
+    expect(denied.body.allow).toBe(false);
+    expect(await accessLines("req-deny")).toMatchObject([{ level: 30, route: "/v1/authorize", status: 200 }]);
+    expect(
+      (await call("req-forged", { token: `${token}x`, action: "volume:read", resource })).body.allow,
+    ).toBe(false);
+    expect(await accessLines("req-forged")).toMatchObject([
+      { level: 30, route: "/v1/authorize", status: 200 },
+    ]);
     expect((await call("req-bad", { token, action: "volume:read" })).status).toBe(400);
     expect(await accessLines("req-bad")).toMatchObject([{ level: 30, route: "/v1/authorize", status: 400 }]);
 
@@ -101,6 +111,13 @@ describe("the broker's access log", () => {
     });
     expect(introspected.body.active).toBe(true);
     expect(await accessLines("req-introspect")).toEqual([]);
+    const inactive = await api(test.url, "POST", "/v1/introspect", {
+      key: test.keys.resourceServer,
+      body: { token: "not-a-token" },
+      headers: { "x-request-id": "req-introspect-inactive" },
+    });
+    expect(inactive.body.active).toBe(false);
+    expect(await accessLines("req-introspect-inactive")).toMatchObject([{ level: 30, status: 200 }]);
     const unauthenticated = await api(test.url, "POST", "/v1/introspect", {
       body: { token },
       headers: { "x-request-id": "req-introspect-401" },

@@ -120,6 +120,7 @@ export const enforcementRoutes =
             },
           });
           metrics.countAuthorizeDecision(decision.allow ? "allow" : "deny", decision.reason);
+          if (!decision.allow) request.decisionRefused = true;
           return decision;
         } catch (error) {
           metrics.countAuthorizeDecision("error", failureLabels(error).reason);
@@ -158,7 +159,9 @@ export const enforcementRoutes =
       },
       async (request) => {
         await requireHuman(context, request, ["security", "resource-server"]);
-        return introspect(context, request.body.token);
+        const answer = await introspect(context, request.body.token);
+        if (!answer.active) request.decisionRefused = true;
+        return answer;
       },
     );
 
