@@ -51,8 +51,10 @@ export const isPrintableText = (text: string): boolean => !new RegExp(INVISIBLE.
  */
 export function terminalSafeJson(value: unknown, indent?: number): string {
   // C0 controls are left to JSON.stringify: inside strings it escapes them, outside they are its own layout.
-  return JSON.stringify(value, null, indent).replace(
-    LEFT_RAW_BY_JSON,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return terminalSafeJsonText(JSON.stringify(value, null, indent));
+}
+
+/** terminalSafeJson's escaping for JSON text already written by JSON.stringify (or pieced together from it). */
+export function terminalSafeJsonText(json: string): string {
+  return json.replace(LEFT_RAW_BY_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

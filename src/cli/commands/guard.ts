@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { type GuardSettings, guardSettings } from "../../config/guard-env.ts";
 import { guardModelSettings } from "../../config/guard-model-env.ts";
 import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
-import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
+import { terminalSafeJson, terminalSafeJsonText, visibleText } from "../../text/visible-text.ts";
 
 export const GUARD_EXIT = { allow: 0, error: 1, ask: 2, deny: 3 } as const;
 
@@ -202,6 +202,28 @@ class AnswerMemo {
 /** `{"line":n,…}` from the rest of the object: the line number is always the first field. */
 const numbered = (n: number, afterLineNumber: string) => `{"line":${n},${afterLineNumber}`;
 
+/**
+ * A rule answer's JSON after `{"line":n,`, written field by field in the order of JSON.stringify on
+ * `{ id, ...result }` (the Classification's fields as decide() builds them), without the intermediate object.
+ */
+function answerFields(id: string | number | undefined, r: Classification): string {
+  const idField = id === undefined ? "" : `"id":${JSON.stringify(id)},`;
+  return terminalSafeJsonText(
+    `${idField}"destructive":${r.destructive},"decision":${JSON.stringify(r.decision)},"actions":${JSON.stringify(r.actions)},"environment":${JSON.stringify(r.environment)},"reasons":${JSON.stringify(r.reasons)},"uncertain":${r.uncertain}}`,
+  );
+}
+
+/** The line's context: the run's own object when the line changes nothing, so most lines allocate none. */
+function lineContext(base: GuardContext, env: string | undefined, intent: string | undefined): GuardContext {
+  if (env === undefined && intent === undefined) return base;
+  return {
+    env: env ?? base.env,
+    intent: intent ?? base.intent,
+    intentSource: intent !== undefined ? "the line" : base.intentSource,
+    environments: base.environments,
+  };
+}
+
 /** One input line's output line (without the newline); a bad line gets an error object, not a crash. */
 function checkLine(
   classifier: Classifier,
@@ -225,21 +247,15 @@ function checkLine(
     if (typeof parsed === "string")
       return terminalSafeJson({ line: n, error: { code: "invalid_line", message: parsed } });
     const { cmd, env, intent, id } = parsed;
-    const context = {
-      ...base,
-      env: env ?? base.env,
-      intent: intent ?? base.intent,
-      intentSource: intent !== undefined ? "the line" : base.intentSource,
-    };
-    const answered = (result: Classification) =>
-      terminalSafeJson({ line: n, ...(id !== undefined ? { id } : {}), ...result });
-    const result = classifier(cmd, context);
+    const result = classifier(cmd, lineContext(base, env, intent));
     // The rules answer at once; only the model's second opinion is a promise.
-    if (result instanceof Promise) return result.then(answered, failed);
-    if (!memo) return answered(result);
-    // The rest after `{`: the classification's fields never include `line`, so the order is the same as answered()'s.
-    const rest = terminalSafeJson({ ...(id !== undefined ? { id } : {}), ...result }).slice(1);
-    memo.set(line, rest);
+    if (result instanceof Promise)
+      return result.then(
+        (modelled) => terminalSafeJson({ line: n, ...(id !== undefined ? { id } : {}), ...modelled }),
+        failed,
+      );
+    const rest = answerFields(id, result);
+    memo?.set(line, rest);
     return numbered(n, rest);
   } catch (error) {
     return failed(error);
