@@ -194,8 +194,9 @@ class AnswerMemo {
   set(line: string, afterLineNumber: string): void {
     if (line.length > AnswerMemo.MAX_LINE) return;
     if (this.answers.size >= AnswerMemo.MAX_ENTRIES) this.answers.clear();
-    // A line split from a chunk of stdin is a slice that keeps the whole chunk alive: the memo keeps a copy.
-    this.answers.set(Buffer.from(line, "utf8").toString("utf8"), afterLineNumber);
+    // A line split from a chunk of stdin is a slice that keeps the whole chunk alive: the memo keeps a copy. Slicing a
+    // concatenation copies the characters into a string of their own (a third of a UTF-8 round trip's cost).
+    this.answers.set(` ${line}`.slice(1), afterLineNumber);
   }
 }
 
