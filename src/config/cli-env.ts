@@ -2,24 +2,13 @@
 // with their defaults. The hook, the proxy and MCP gateway, the guard's model and the server have their own schemas.
 import { z } from "zod";
 import { parseEnv, unsetWhenEmpty } from "./env-error.ts";
+import { optionalHttpUrl } from "./http-url-variable.ts";
 
 const optionalSecret = z.preprocess(unsetWhenEmpty, z.string().optional());
 
 const cliEnvSchema = z.object({
   /** The broker's URL; unset: commands that call the broker stop and say so. */
-  LEASH_URL: z.preprocess(
-    unsetWhenEmpty,
-    z
-      .string()
-      .trim()
-      .pipe(
-        z.url({
-          protocol: /^https?$/,
-          error: "expected the broker's http(s) URL, like http://127.0.0.1:8787",
-        }),
-      )
-      .optional(),
-  ),
+  LEASH_URL: optionalHttpUrl("expected the broker's http(s) URL, like http://127.0.0.1:8787"),
   /** The task token `leash token exchange` narrows; unset: it stops and says so. */
   LEASH_TOKEN: optionalSecret,
   /** The agent key `leash token` mints with, unless a workload's OIDC token is given. */

@@ -3,22 +3,11 @@
 // its model, or with another timeout, would decide differently than its owner meant.
 import { z } from "zod";
 import { parseEnv, unsetWhenEmpty } from "./env-error.ts";
+import { optionalHttpUrl } from "./http-url-variable.ts";
 
 const guardModelEnvSchema = z.object({
   /** Base URL (`http://host:8080`, `…/v1`) or the full `/v1/chat/completions` URL; unset: no model is asked. */
-  LEASH_GUARD_MODEL_URL: z.preprocess(
-    unsetWhenEmpty,
-    z
-      .string()
-      .trim()
-      .pipe(
-        z.url({
-          protocol: /^https?$/,
-          error: "expected the model's http(s) URL, like http://127.0.0.1:8080/v1",
-        }),
-      )
-      .optional(),
-  ),
+  LEASH_GUARD_MODEL_URL: optionalHttpUrl("expected the model's http(s) URL, like http://127.0.0.1:8080/v1"),
   /** The `model` field of the request; unset: none is sent and the server picks. */
   LEASH_GUARD_MODEL: z.preprocess(unsetWhenEmpty, z.string().trim().optional()),
   /** `1`/`true`: ask the model about every command; `0`/`false` (default): only those the rules are unsure of. */
