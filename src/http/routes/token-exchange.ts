@@ -29,13 +29,15 @@ const exchangeParameters = z
   .passthrough();
 
 /** RFC 8693 §2.2.1, plus what leash callers read (`granted`, `delegation`) in the shape POST /v1/tokens uses. */
-export function exchangedTokenBody(exchanged: ExchangedToken, issuedTokenType: string, nowMs: number) {
+export function exchangedTokenBody(exchanged: ExchangedToken, issuedTokenType: string) {
   const { claims } = exchanged;
   return {
     access_token: exchanged.token,
     issued_token_type: issuedTokenType,
     token_type: "Bearer",
-    expires_in: Math.max(0, claims.exp - Math.floor(nowMs / 1000)),
+    // The token was signed for this answer: its lifetime from the instant it was issued, not from a later read of
+    // the clock, which on a busy machine can fall in the next second.
+    expires_in: claims.exp - claims.iat,
     scope: claims.scope,
     token: exchanged.token,
     expires_at: new Date(claims.exp * 1000).toISOString(),
@@ -76,7 +78,7 @@ export const tokenExchangeRoutes =
         return reply
           .code(200)
           .header("cache-control", "no-store")
-          .send(exchangedTokenBody(exchanged, request.issuedTokenType, context.clock.now()));
+          .send(exchangedTokenBody(exchanged, request.issuedTokenType));
       } catch (error) {
         metrics.mints.inc(failureLabels(error));
         throw error;
