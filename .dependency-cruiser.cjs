@@ -3,7 +3,7 @@
 
 /** Bottom to top. Keep in step with the picture in docs/architecture.md. */
 const layers = [
-  { name: "base", folders: ["errors", "clock", "text", "log"] },
+  { name: "base", folders: ["errors", "clock", "text", "log", "memo"] },
   { name: "settings", folders: ["config", "scopes", "scrub"] },
   { name: "adapters", folders: ["keys", "store", "vault", "metrics"] },
   { name: "tokens", folders: ["tokens"] },

@@ -2,11 +2,13 @@
 // principal's record straight away, skipping the key-hash index. Never a principal or its state: the record is read
 // on every lookup and decides, so a rotated, disabled or re-keyed principal shows at once.
 
+import { OldestFirstMap } from "../memo/oldest-first-map.ts";
+
 /** Pointers kept; past it the oldest leaves first. One per API key in use, so this bounds memory, not correctness. */
 export const PRINCIPAL_POINTERS = 10_000;
 
 export class PrincipalPointers {
-  private readonly ids = new Map<string, string>();
+  private readonly ids = new OldestFirstMap<string, string>(PRINCIPAL_POINTERS);
 
   get(keyHash: string): string | undefined {
     return this.ids.get(keyHash);
@@ -14,10 +16,6 @@ export class PrincipalPointers {
 
   /** Only for a key that just matched its record: the caller proved the key, so no one fills this at will. */
   remember(keyHash: string, id: string): void {
-    if (this.ids.size >= PRINCIPAL_POINTERS && !this.ids.has(keyHash)) {
-      const oldest = this.ids.keys().next().value;
-      if (oldest !== undefined) this.ids.delete(oldest);
-    }
     this.ids.set(keyHash, id);
   }
 

@@ -1,5 +1,6 @@
 // Matching resource names (`railway:prj_1/env/staging/volume/v1`, `postgres://db/app`) against scope and environment globs.
 import picomatch from "picomatch";
+import { OldestFirstMap } from "../memo/oldest-first-map.ts";
 
 /**
  * `dot`: resources may have segments starting with "."; `nonegate`: a glob starting with "!" must never mean
@@ -11,18 +12,14 @@ const OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, windows
 type Matcher = (input: string) => boolean;
 
 /** Compiled globs; authorize calls this on every request, so each glob is compiled once. Bounded: globs can come from tokens. */
-const matchers = new Map<string, Matcher>();
 const MAX_CACHED = 5_000;
+// Past the bound the oldest glob leaves first; scope globs are few, so this only trims token-borne ones.
+const matchers = new OldestFirstMap<string, Matcher>(MAX_CACHED);
 
 function matcherFor(glob: string): Matcher {
   let matcher = matchers.get(glob);
   if (matcher === undefined) {
     matcher = picomatch(glob, OPTIONS);
-    if (matchers.size >= MAX_CACHED) {
-      // Evict the oldest entry (Map keeps insertion order); scope globs are few, so this only trims token-borne ones.
-      const oldest = matchers.keys().next().value;
-      if (oldest !== undefined) matchers.delete(oldest);
-    }
     matchers.set(glob, matcher);
   }
   return matcher;

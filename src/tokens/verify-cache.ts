@@ -1,4 +1,5 @@
 // Verified-signature cache: a token string → its claims, kept until the token expires. Never caches revocation state.
+import { OldestFirstMap } from "../memo/oldest-first-map.ts";
 import type { TaskTokenClaims } from "./claims.ts";
 
 /** Entries kept; past it the oldest entry leaves first. */
@@ -10,7 +11,9 @@ export const VERIFY_CACHE_ENTRIES = 50_000;
  * more than the rest of a cached verify; its signature is a few dozen characters and differs between tokens.
  */
 export class VerifiedTokenCache {
-  private readonly entries = new Map<string, { token: string; claims: TaskTokenClaims }>();
+  private readonly entries = new OldestFirstMap<string, { token: string; claims: TaskTokenClaims }>(
+    VERIFY_CACHE_ENTRIES,
+  );
 
   get(token: string, nowMs: number): TaskTokenClaims | undefined {
     const signature = signatureOf(token);
@@ -25,10 +28,6 @@ export class VerifiedTokenCache {
   }
 
   set(token: string, claims: TaskTokenClaims): void {
-    if (this.entries.size >= VERIFY_CACHE_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     this.entries.set(signatureOf(token), { token, claims });
   }
 

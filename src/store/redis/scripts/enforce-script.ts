@@ -1,4 +1,5 @@
 // The enforce step as one Lua script for a batch of decisions of one environment (src/store/redis/batcher.ts).
+import { OldestFirstMap } from "../../../memo/oldest-first-map.ts";
 import { wholeMs } from "../../records.ts";
 import type { EnforcementCheck } from "../../store.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
@@ -169,10 +170,10 @@ class BatchKeys {
 
 /** Tokens whose marker keys are kept; past it the oldest entry leaves first. */
 const MARKER_KEYS_KEPT = 10_000;
-const markerKeysByJti = new Map<
+const markerKeysByJti = new OldestFirstMap<
   string,
   { env: string; task: string; agent: string; scope: string; keys: string[] }
->();
+>(MARKER_KEYS_KEPT);
 
 /**
  * A token's eight revocation and lock marker keys (enforcementKeys without the generation), kept for the tokens seen
@@ -190,10 +191,6 @@ function markerKeys(check: EnforcementCheck): string[] {
     return kept.keys;
   }
   const [, ...keys] = enforcementKeys(check.env, check);
-  if (markerKeysByJti.size >= MARKER_KEYS_KEPT) {
-    const oldest = markerKeysByJti.keys().next().value;
-    if (oldest !== undefined) markerKeysByJti.delete(oldest);
-  }
   const { env, task, agent, scope } = check;
   markerKeysByJti.set(check.jti, { env, task, agent, scope, keys });
   return keys;
