@@ -81,7 +81,13 @@ function mintDetail(about: MintAbout, parts: string[]): string | undefined {
   return all.length > 0 ? all.join("; ") : undefined;
 }
 
-function mintEntry(about: MintAbout, nowMs: number, origin: AuditOrigin): AuditEntry {
+/** A mint's record. Written out in one literal: `{ ...entry, more }` costs V8 microseconds on every mint. */
+function mintEntry(
+  about: MintAbout,
+  nowMs: number,
+  origin: AuditOrigin,
+  outcome: Pick<AuditEntry, "jti" | "approval" | "detail" | "decision" | "reason">,
+): AuditEntry {
   return {
     time: nowMs,
     event: "token.mint",
@@ -91,7 +97,12 @@ function mintEntry(about: MintAbout, nowMs: number, origin: AuditOrigin): AuditE
     task: about.task?.id,
     intent: about.task?.intent,
     scope: about.scope,
+    jti: outcome.jti,
+    approval: outcome.approval,
     request_id: origin.requestId,
+    detail: outcome.detail,
+    decision: outcome.decision,
+    reason: outcome.reason,
   };
 }
 
@@ -102,14 +113,16 @@ export async function recordMintGranted(
   withCredentials: boolean,
   origin: AuditOrigin,
 ): Promise<void> {
-  const detail = mintDetail(about, [
-    `actions=${claims.scope}`,
-    `expires=${new Date(claims.exp * 1000).toISOString()}`,
-    ...(withCredentials ? ["vault_credentials=issued"] : []),
-    ...(claims.depth === undefined ? [] : [`exchange: ${delegationDetail(claims)}`]),
-  ]);
-  const entry = { ...mintEntry(about, context.clock.now(), origin), jti: claims.jti, detail };
-  await context.store.audit.append({ entry: { ...entry, decision: "allow", reason: "ok" } });
+  const parts = [`actions=${claims.scope}`, `expires=${new Date(claims.exp * 1000).toISOString()}`];
+  if (withCredentials) parts.push("vault_credentials=issued");
+  if (claims.depth !== undefined) parts.push(`exchange: ${delegationDetail(claims)}`);
+  const entry = mintEntry(about, context.clock.now(), origin, {
+    jti: claims.jti,
+    detail: mintDetail(about, parts),
+    decision: "allow",
+    reason: "ok",
+  });
+  await context.store.audit.append({ entry });
 }
 
 export async function recordMintPending(
@@ -118,12 +131,13 @@ export async function recordMintPending(
   requestId: string,
   origin: AuditOrigin,
 ): Promise<void> {
-  const entry = {
-    ...mintEntry(about, context.clock.now(), origin),
+  const entry = mintEntry(about, context.clock.now(), origin, {
     approval: requestId,
     detail: mintDetail(about, []),
-  };
-  await context.store.audit.append({ entry: { ...entry, decision: "pending", reason: "approval_required" } });
+    decision: "pending",
+    reason: "approval_required",
+  });
+  await context.store.audit.append({ entry });
 }
 
 /** A refused mint, with the refusal's code; store outages are not refusals (nothing could be recorded anyway). */
@@ -134,11 +148,12 @@ export async function recordMintRefused(
   origin: AuditOrigin,
 ): Promise<void> {
   if (!(error instanceof LeashError) || error instanceof StoreUnavailableError) return;
-  const entry = {
-    ...mintEntry(about, context.clock.now(), origin),
+  const entry = mintEntry(about, context.clock.now(), origin, {
     detail: mintDetail(about, [error.message]),
-  };
-  await context.store.audit.append({ entry: { ...entry, decision: "deny", reason: error.code } });
+    decision: "deny",
+    reason: error.code,
+  });
+  await context.store.audit.append({ entry });
 }
 
 const APPROVAL_DECISIONS: Record<string, string> = {

@@ -45,7 +45,8 @@ async function startEarly(
     readMintChecks(context, env, taskId, fresh),
     target ? readMintLock(context, target) : null,
   ]);
-  return { taskId, checks: target ? { ...checks, lock: { target, lock } } : checks };
+  if (target) checks.lock = { target, lock };
+  return { taskId, checks };
 }
 
 /** Who asks: an agent by its key, or a workload by its OIDC token (acting as the agent its binding names). */

@@ -16,7 +16,7 @@ import {
   type StoredAuditEntry,
   type StoredAuditSeal,
 } from "../audit.ts";
-import { chainOf, decidedFields, entryFields, GENESIS_HASH, GLOBAL_CHAIN } from "../audit-record.ts";
+import { auditRecordToSeq, auditValueToSeqOf, chainOf, GENESIS_HASH, GLOBAL_CHAIN } from "../audit-record.ts";
 import { wholeMs } from "../records.ts";
 import { failClosed } from "./fail-closed.ts";
 import { auditKeys } from "./keys.ts";
@@ -48,14 +48,16 @@ export class RedisAudit implements AuditLog {
 
   append(draft: AuditDraft): Promise<AppendedAuditRecord> {
     return failClosed(async () => {
-      const [id, seq] = await this.commands.leashAuditAppend(...this.appendArgs(draft));
-      return {
-        ...Object.fromEntries(entryFields(draft.entry)),
-        ...Object.fromEntries(decidedFields(draft.entry)),
-        seq,
-        id,
-        chain: chainOf(draft.entry.environment),
-      } as AppendedAuditRecord;
+      const record = auditRecordToSeq(draft.entry);
+      const [stream, head] = auditChainKeys(draft);
+      const [id, seq] = await this.commands.leashAuditAppend(
+        stream,
+        head,
+        String(draft.entry.time),
+        auditValueToSeqOf(record),
+      );
+      // Object.assign, not a spread: `{ ...record, seq }` costs V8 tens of times more for an object this size.
+      return Object.assign(record, { seq, id, chain: chainOf(draft.entry.environment) });
     });
   }
 

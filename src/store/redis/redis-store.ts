@@ -252,10 +252,16 @@ export class RedisStore implements Store {
     return this.guard(async () => {
       const key = storeKeys.taskOwner(task);
       const life = wholeMs(ttlMs);
-      // SET NX GET: claims a task nobody owns and answers the owner of one already claimed, in one command.
-      const [previous] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        pipeline.set(key, agent, "PX", life, "NX", "GET"),
-      );
+      // SET NX GET: claims a task nobody owns and answers the owner of one already claimed, in one command. Without
+      // a WAIT, sent as a plain command (execReplicated would wrap it to send it the same way, at a cost per mint).
+      const previous =
+        this.replicationWait.replicas === 0
+          ? await this.client.set(key, agent, "PX", life, "NX", "GET")
+          : (
+              await execReplicated(this.client, this.replicationWait, (pipeline) =>
+                pipeline.set(key, agent, "PX", life, "NX", "GET"),
+              )
+            )[0];
       if (previous === null) return agent;
       const owner = String(previous);
       // The owner's own claim lives as long as its newest token can (GT: never shortened); another's is left alone.

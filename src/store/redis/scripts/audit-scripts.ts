@@ -8,9 +8,9 @@ import { AUDIT_SEAL_FIELDS, type AuditDraft } from "../../audit.ts";
 import {
   AUDIT_FORMAT_VERSION,
   AUDIT_RECORD_FIELD,
-  auditRecordValue,
+  auditRecordToSeq,
+  auditValueToSeqOf,
   chainOf,
-  decidedFields,
   entryFields,
   GENESIS_HASH,
 } from "../../audit-record.ts";
@@ -125,12 +125,8 @@ return 1
 `;
 
 /** A record's value up to seq's: every field the caller knows, its decided ones included, then `,"`. */
-export function auditValueToSeq(draft: AuditDraft): string {
-  const value = auditRecordValue(
-    Object.fromEntries([...entryFields(draft.entry), ...decidedFields(draft.entry)]),
-  );
-  return value.slice(0, value.length - '"]'.length);
-}
+export const auditValueToSeq = (draft: AuditDraft): string =>
+  auditValueToSeqOf(auditRecordToSeq(draft.entry));
 
 /**
  * A record as one JSON-able value, for scripts that take a decision per argument as JSON (the batched enforce
