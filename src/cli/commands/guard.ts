@@ -1,6 +1,7 @@
 // `leash guard check`: classify one command, or a stream of them as JSON lines, with the task's environment and intent.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { type GuardSettings, guardSettings } from "../../config/guard-env.ts";
 import { guardModelSettings } from "../../config/guard-model-env.ts";
@@ -269,6 +270,10 @@ function checkLine(
  */
 async function checkLines(options: GuardCliOptions): Promise<void> {
   const base = await guardContext(options, await guardSettings());
+  // PostgreSQL's parser (WebAssembly) compiled by the baseline compiler only, as in `leash hook`: optimising its
+  // grammar costs about half a CPU second on other cores, which only a stream of tens of thousands of SQL statements
+  // wins back. Set before the parser is compiled; the answers are the same either way.
+  setFlagsFromString("--liftoff-only");
   // A stream of commands pays for the SQL parser once, and then classifies synchronously (no promise per line).
   const [{ classify }, { loadSqlParser }] = await Promise.all([
     import("../../guard/classifier.ts"),
