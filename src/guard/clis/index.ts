@@ -85,11 +85,11 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
     );
     return;
   }
-  if (asksForHelp(inv)) {
+  const analyzer = lookup(inv.name);
+  if (analyzer && asksForHelp(inv)) {
     an.harmless(`${inv.name} … --help only prints help`);
     return;
   }
-  const analyzer = lookup(inv.name);
   if (analyzer) analyzer(inv, an);
   else if (!BENIGN.has(inv.name)) analyzeUnknown(inv, an);
 }
@@ -101,11 +101,12 @@ const RUNS_OTHERS = new Set(
   ),
 );
 
-/** `tool sub --help`: getopt-style tools print help and exit; only `--help` before any `--` counts. */
+/**
+ * `tool sub --help`: getopt-style tools print help and exit; only `--help` before any `--` counts. Asked only about
+ * tools the tables know: a project's own script may well ignore --help and do its work.
+ */
 function asksForHelp(inv: Invocation): boolean {
   if (RUNS_OTHERS.has(inv.name) && inv.name !== "kubectl" && inv.name !== "docker") return false;
-  // Only tools the tables know: a project's own script may well ignore --help and do its work.
-  if (!lookup(inv.name)) return false;
   const end = inv.args.indexOf("--");
   const args = end < 0 ? inv.args : inv.args.slice(0, end);
   if (!args.includes("--help")) return false;
