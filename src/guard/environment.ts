@@ -42,15 +42,21 @@ interface Matcher {
 interface Matchers {
   each: Matcher[];
   /**
-   * Matches the lower-cased text wherever any marker or hint could match once normalized (quotes dropped, `=` and
-   * blanks as one space): most commands name no environment, and this one scan spares them the rest.
+   * Matches a lower-cased text with its quotes dropped wherever a marker or hint without blanks could match once
+   * normalized: most commands name no environment, and this one scan spares them the rest. Dropping quotes leaves
+   * every such word as it would be after normalizing, since collapsing blanks and `=` never changes a run without them.
    */
   mayMatch: RegExp | null;
+  /** The same for markers with blanks (`acme prod`), matched against the normalized text. */
+  mayMatchSpaced: RegExp | null;
 }
 
 const cache = new WeakMap<readonly EnvironmentMarkers[], Matchers>();
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+const QUOTES = /["'`]/g;
+const BLANKS = /[\s=]+/g;
 
 /** Lower case, quotes dropped, `=` and runs of blanks as one space: `--context=prod` and `--context "prod"` match `--context prod`. */
 export function normalize(text: string): string {
@@ -58,7 +64,7 @@ export function normalize(text: string): string {
 }
 
 function normalizeLowered(lowered: string): string {
-  return lowered.replace(/["'`]/g, "").replace(/[\s=]+/g, " ");
+  return lowered.replace(QUOTES, "").replace(BLANKS, " ");
 }
 
 function boundaryPattern(alternatives: readonly string[]): RegExp | null {
@@ -74,17 +80,8 @@ function hintWords(env: EnvironmentMarkers): string[] {
   return [...words];
 }
 
-/**
- * A pattern for the lower-cased text that matches wherever `normalized` (a normalized marker or hint) could appear
- * after normalizing: quotes may sit between any two characters, and a space stands for a run of blanks and `=`.
- */
-function beforeNormalizing(normalized: string): string {
-  const QUOTES = "[\"'`]*";
-  return normalized
-    .split("")
-    .map((c) => (c === " " ? `(?:${QUOTES}[\\s=])+${QUOTES}` : `${escapeRegExp(c)}${QUOTES}`))
-    .join("");
-}
+const anyOf = (words: readonly string[]) =>
+  words.length ? new RegExp(words.map(escapeRegExp).join("|")) : null;
 
 function matchers(environments: readonly EnvironmentMarkers[]): Matchers {
   let compiled = cache.get(environments);
@@ -99,11 +96,19 @@ function matchers(environments: readonly EnvironmentMarkers[]): Matchers {
         markers: boundaryPattern(env.markers),
         hints: boundaryPattern(hintWords(env)),
       })),
-      mayMatch: alternatives.length ? new RegExp(alternatives.map(beforeNormalizing).join("|")) : null,
+      mayMatch: anyOf(alternatives.filter((a) => !a.includes(" "))),
+      mayMatchSpaced: anyOf(alternatives.filter((a) => a.includes(" "))),
     };
     cache.set(environments, compiled);
   }
   return compiled;
+}
+
+/** Whether the lower-cased text may name an environment (see Matchers.mayMatch). */
+function mayName(lowered: string, { mayMatch, mayMatchSpaced }: Matchers): boolean {
+  const unquoted = lowered.replace(QUOTES, "");
+  if (mayMatch?.test(unquoted)) return true;
+  return mayMatchSpaced?.test(unquoted.replace(BLANKS, " ")) === true;
 }
 
 export interface EnvironmentHit {
@@ -118,9 +123,9 @@ export function detectEnvironments(
   texts: readonly string[],
   environments: readonly EnvironmentMarkers[],
 ): EnvironmentHit[] {
-  const { mayMatch } = matchers(environments);
+  const compiled = matchers(environments);
   const lowered = texts.map((t) => t.toLowerCase());
-  if (!mayMatch || !lowered.some((t) => mayMatch.test(t))) return [];
+  if (!lowered.some((t) => mayName(t, compiled))) return [];
   return readEnvironments(lowered, environments);
 }
 
