@@ -137,6 +137,23 @@ describe("batched enforce on Redis", () => {
     expect((await records("env:staging"))[0]!.resource).toBe(resource);
   });
 
+  it("fails a batch that breaks part way closed, and the records it appended stay numbered in their chain", async () => {
+    // A counter key holding a string: the third decision's first look at its window fails with WRONGTYPE.
+    expect(await rawRedisCommand(server.port, "SET leash:{env:staging}:limit:task:broken x")).toBe("+OK");
+    const broken = { key: "task:broken", max: 1000, windowMs: 60_000, onExceed: "deny" as const };
+    const failed = await Promise.allSettled([
+      store.enforce(check({}, "vol-1")),
+      store.enforce(check({}, "vol-2")),
+      store.enforce(check({ limits: [broken] }, "vol-3")),
+      store.enforce(check({}, "vol-4")),
+    ]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected", "rejected"]);
+    // The two decided before the failure were appended; the chain's head names the second, so the next follows it.
+    await expect(store.enforce(check({}, "vol-5"))).resolves.toMatchObject({ allow: true });
+    const audited = await records("env:staging");
+    expect(audited.map((r) => `${r.seq} ${r.resource}`)).toEqual(["1 vol-1", "2 vol-2", "3 vol-5"]);
+  });
+
   it("fails every call of a batch closed when Redis is gone, and decides again once it is back", async () => {
     const limit = { key: "task:1", max: 1000, windowMs: 60_000, onExceed: "deny" as const };
     await server.kill();

@@ -28,17 +28,19 @@ const VALUE_START = `["${AUDIT_FORMAT_VERSION}","`;
  *
  * `leash_audit_append_record(record, nowMs, decision, reason, limit)`: the same for a record passed as a table
  * (decoded from JSON with the rest of a decision: see auditRecordPayload) whose decided fields the caller fills in;
- * its time is `nowMs` (the time the decision was taken at).
+ * its time is `nowMs` (the time the decision was taken at). For a script that appends many records (a batch of
+ * decisions): each chain's head is read before its first record and written by `leash_audit_write_heads()`, which
+ * the script calls once after its last append, and also when it fails part way (so that the head still names the
+ * last record appended): two commands fewer per record than reading and writing the head around each one.
  *
  * seq comes from the head (`seq`, the last record's number). The stream id is `<ms>-*` with ms the caller's
  * time, raised to the last record's ms (the head's `id`) when a broker's clock is behind, so ids never go back.
  * Only a chain without a head (new, or its head deleted) looks at the stream's last entry.
  */
 export const AUDIT_LUA_FUNCTIONS = String.raw`
-local function leash_audit_append(stream, head, nowMs, valueToSeq)
-  local last = redis.call('HMGET', head, 'seq', 'id')
-  local seq = string.format('%d', (tonumber(last[1]) or 0) + 1)
-  local lastId = last[2]
+local function leash_audit_add(stream, head, nowMs, valueToSeq)
+  local seq = string.format('%d', (tonumber(head.seq) or 0) + 1)
+  local lastId = head.id
   if not lastId then
     local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
     if top[1] then lastId = top[1][1] end
@@ -49,8 +51,27 @@ local function leash_audit_append(stream, head, nowMs, valueToSeq)
     if lastMs and lastMs > ms then ms = lastMs end
   end
   local id = redis.call('XADD', stream, string.format('%d', ms) .. '-*', '${AUDIT_RECORD_FIELD}', valueToSeq .. seq .. '"]')
+  head.seq, head.id = seq, id
+  return id, seq
+end
+
+local function leash_audit_append(stream, head, nowMs, valueToSeq)
+  local last = redis.call('HMGET', head, 'seq', 'id')
+  local id, seq = leash_audit_add(stream, { seq = last[1], id = last[2] }, nowMs, valueToSeq)
   redis.call('HSET', head, 'seq', seq, 'id', id)
   return id, seq
+end
+
+-- The heads this script run appends to: each read once, before its first append, and written once, by
+-- leash_audit_write_heads after the last (which the script must call, error or not).
+local leash_audit_heads = {}
+local leash_audit_heads_read = {}
+
+local function leash_audit_write_heads()
+  for i = 1, #leash_audit_heads_read do
+    local head = leash_audit_heads_read[i]
+    if head.appended then redis.call('HSET', head.key, 'seq', head.seq, 'id', head.id) end
+  end
 end
 
 local leash_json_escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n',
@@ -86,8 +107,17 @@ end
 local function leash_audit_append_record(record, nowMs, decision, reason, limit)
   local time = record.time
   if nowMs ~= record.ms then time = leash_iso_time(nowMs) end
-  return leash_audit_append(record.stream, record.head, nowMs, '${VALUE_START}' .. time .. record.body
+  local head = leash_audit_heads[record.head]
+  if not head then
+    local last = redis.call('HMGET', record.head, 'seq', 'id')
+    head = { key = record.head, seq = last[1], id = last[2] }
+    leash_audit_heads[record.head] = head
+    leash_audit_heads_read[#leash_audit_heads_read + 1] = head
+  end
+  local id, seq = leash_audit_add(record.stream, head, nowMs, '${VALUE_START}' .. time .. record.body
     .. ',"' .. leash_json_text(decision) .. '","' .. leash_json_text(reason) .. '","' .. leash_json_text(limit) .. '","')
+  head.appended = true
+  return id, seq
 end
 `;
 

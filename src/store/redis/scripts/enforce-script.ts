@@ -115,24 +115,31 @@ local function keysAt(indexes)
 end
 
 local out = {}
-for i = 1, #ARGV do
-  local d = cjson.decode(ARGV[i])
-  keysAt(d.marks)
-  keysAt(d.anc)
-  keysAt(d.actm)
-  for k = 1, #d.limits do d.limits[k][1] = KEYS[d.limits[k][1]] end
-  if d.audit then d.audit.stream, d.audit.head = KEYS[d.audit.stream], KEYS[d.audit.head] end
-  local allow, reason, exceeded, revoked, held = decide(d)
-  local audit = d.audit
-  if audit and not (held and audit.skipWhenHeld) then
-    local limit = ''
-    if exceeded > 0 then limit = d.limits[exceeded][5] end
-    -- The record carries the time the windows were decided at.
-    leash_audit_append_record(audit, d.at or d.now, allow == 1 and 'allow' or 'deny', reason, limit)
+local function decideAll()
+  for i = 1, #ARGV do
+    local d = cjson.decode(ARGV[i])
+    keysAt(d.marks)
+    keysAt(d.anc)
+    keysAt(d.actm)
+    for k = 1, #d.limits do d.limits[k][1] = KEYS[d.limits[k][1]] end
+    if d.audit then d.audit.stream, d.audit.head = KEYS[d.audit.stream], KEYS[d.audit.head] end
+    local allow, reason, exceeded, revoked, held = decide(d)
+    local audit = d.audit
+    if audit and not (held and audit.skipWhenHeld) then
+      local limit = ''
+      if exceeded > 0 then limit = d.limits[exceeded][5] end
+      -- The record carries the time the windows were decided at.
+      leash_audit_append_record(audit, d.at or d.now, allow == 1 and 'allow' or 'deny', reason, limit)
+    end
+    local n = #out
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = allow, reason, exceeded, revoked
   end
-  local n = #out
-  out[n + 1], out[n + 2], out[n + 3], out[n + 4] = allow, reason, exceeded, revoked
 end
+-- A command that fails part way (a key of the wrong type, no memory left) fails the whole batch, but the records
+-- already appended stay: their chain's head must name the last of them before the error goes back.
+local ok, failure = pcall(decideAll)
+leash_audit_write_heads()
+if not ok then error(failure) end
 return out
 `;
 
