@@ -89,8 +89,12 @@ const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
     "psql -h db.internal -c 'DELETE FROM sessions s WHERE EXISTS (SELECT 1 FROM banned b WHERE b.id = s.user_id)'",
   ],
   [
-    "SQL with a data-modifying WITH (loads PostgreSQL's parser)",
+    "SQL, data-modifying WITH (the fast SQL reader)",
     "psql -h db.internal -c 'WITH gone AS (DELETE FROM sessions RETURNING user_id) SELECT count(*) FROM gone'",
+  ],
+  [
+    "SQL with a dollar-quoted DO block (needs PostgreSQL's parser)",
+    "psql -h db.internal -c 'DO $$ BEGIN DELETE FROM sessions; END $$'",
   ],
   ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", "git status", WITH_ENVIRONMENTS],
 ];

@@ -512,7 +512,7 @@ const MERGE_WHEN = fc.constantFrom(
   "WHEN NOT MATCHED THEN INSERT OVERRIDING SYSTEM VALUE VALUES (1)",
 );
 
-/** Schema changes, index builds, transaction modes, WITH and MERGE: the statements read past the plain DML. */
+/** Schema changes, index builds, transaction modes, WITH, MERGE and COMMENT: the statements past the plain DML. */
 const MORE_STATEMENT = fc.oneof(
   fc
     .tuple(ALTER_TABLE, NAME, fc.array(ALTER_TABLE_CMD, { minLength: 1, maxLength: 3 }))
@@ -586,6 +586,39 @@ const MORE_STATEMENT = fc.oneof(
   fc
     .constantFrom("ALL", "PLANS", "SEQUENCES", "TEMP", "temporary", "everything")
     .map((what) => `DISCARD ${what}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        "CREATE TABLE ",
+        "CREATE TABLE IF NOT EXISTS ",
+        "CREATE TEMP TABLE ",
+        "create unlogged table ",
+      ),
+      NAME,
+      fc.constantFrom(" AS ", " (a, b) AS ", " AS TABLE "),
+      fc.constantFrom("", " WITH NO DATA", " WITH DATA"),
+    )
+    .chain(([create, t, as, data]) =>
+      fc
+        .tuple(
+          fc.oneof(
+            NAME,
+            COLUMN.map((c) => `${c} FROM users`),
+          ),
+          WHERE,
+        )
+        .map(
+          ([what, w]) =>
+            `${create}${t}${as}${as === " AS TABLE " ? what : `SELECT * FROM ${what}`}${w}${data}`,
+        ),
+    ),
+  fc
+    .tuple(
+      fc.constantFrom("TABLE ", "COLUMN ", "INDEX ", "COLUMN a.", "COLUMN public.a."),
+      NAME,
+      fc.constantFrom("'safe to drop'", "''", "NULL", "'a' 'b'", "'it''s'"),
+    )
+    .map(([kind, name, text]) => `COMMENT ON ${kind}${name} IS ${text}`),
   fc
     .tuple(NAMES, fc.constantFrom("", " RESTART IDENTITY", " CONTINUE IDENTITY"), BEHAVIOR)
     .map(([names, identity, behavior]) => `TRUNCATE ${names}${identity}${behavior}`),
@@ -698,7 +731,7 @@ describe("the fast SQL reader", () => {
     expect(accepted).toBeGreaterThan(400);
   });
 
-  it("agrees on schema changes, index builds, transaction modes, WITH and MERGE", () => {
+  it("agrees on schema changes, index builds, transaction modes, WITH, MERGE and COMMENT", () => {
     let accepted = 0;
     fc.assert(
       fc.property(
@@ -785,6 +818,8 @@ describe("the fast SQL reader", () => {
       "ALTER SYSTEM SET archive_mode = 'off';",
       "WITH gone AS (DELETE FROM carts RETURNING id) SELECT count(*) FROM gone;",
       "MERGE INTO stock s USING incoming i ON s.sku = i.sku WHEN MATCHED THEN DELETE;",
+      "CREATE TABLE users_backup_20240601 AS SELECT * FROM users;",
+      "COMMENT ON TABLE tmp_import IS 'safe to drop after 2024-07-01';",
     ]) {
       expect(readSimpleSql(sql), sql).not.toBeNull();
       expect(agrees(sql), sql).toBe(true);

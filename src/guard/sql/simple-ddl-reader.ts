@@ -1,5 +1,5 @@
-// The fast SQL reader's schema statements: TRUNCATE, DROP, the common ALTER TABLE subcommands and CREATE INDEX,
-// as libpg-query's nodes. Forms outside them (partitions, storage options, identity columns, exclusion constraints…)
+// The fast SQL reader's schema statements: TRUNCATE, DROP, the common ALTER TABLE subcommands, CREATE INDEX,
+// CREATE TABLE … AS SELECT and COMMENT ON, as libpg-query's nodes. Forms outside them (partitions, storage options, identity columns, exclusion constraints…)
 // go to the real parser.
 
 import { fail } from "./simple-lexer.ts";
@@ -358,6 +358,54 @@ export class DdlReader extends SimpleReaderBase {
       node.typmods = typmods;
     }
     return node;
+  }
+
+  /** `CREATE TABLE [IF NOT EXISTS] name AS SELECT …`: a copy, often taken before something destructive. */
+  protected createTableAs(): Node {
+    this.expect("create");
+    this.expect("table");
+    const node: Node = {};
+    if (this.take("if")) {
+      this.expect("not");
+      this.expect("exists");
+      node.if_not_exists = true;
+    }
+    // Column lists, TEMP and UNLOGGED tables, WITH [NO] DATA and definitions are the real parser's.
+    node.into = { rel: this.rangeVar(), onCommit: "ONCOMMIT_NOOP" };
+    this.expect("as");
+    if (!this.is("select")) fail();
+    node.query = { SelectStmt: this.select() };
+    node.objtype = "OBJECT_TABLE";
+    return { CreateTableAsStmt: node };
+  }
+
+  /** `COMMENT ON TABLE name IS …` or `COMMENT ON COLUMN [schema.]table.column IS …`, with a string or NULL. */
+  protected comment(): Node {
+    this.expect("comment");
+    this.expect("on");
+    const node: Node = {};
+    let parts: string[];
+    if (this.take("table")) {
+      node.objtype = "OBJECT_TABLE";
+      parts = this.qualified();
+    } else {
+      this.expect("column");
+      node.objtype = "OBJECT_COLUMN";
+      parts = [this.name()];
+      this.expect(".");
+      parts.push(this.name());
+      if (this.take(".")) parts.push(this.name());
+    }
+    node.object = { List: { items: parts.map(str) } };
+    this.expect("is");
+    if (!this.take("null")) {
+      const t = this.peek();
+      if (t?.t !== "string") return fail();
+      this.i++;
+      // An empty comment removes the comment, as NULL does: the parser leaves the field out.
+      if (t.v) node.comment = t.v;
+    }
+    return { CommentStmt: node };
   }
 
   /** `CREATE [UNIQUE] INDEX [CONCURRENTLY] [[IF NOT EXISTS] name] ON [ONLY] table [USING method] (…) [WHERE …]`. */

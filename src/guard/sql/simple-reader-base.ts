@@ -396,15 +396,19 @@ export class SimpleReaderBase {
   // (||), + -, * / %. Comparison and LIKE/IN do not chain.
 
   expr(): Node {
-    const args = [this.and()];
+    const first = this.and();
+    if (!this.is("or")) return first;
+    const args = operands(first, "OR_EXPR");
     while (this.take("or")) args.push(this.and());
-    return args.length === 1 ? args[0]! : bool("OR_EXPR", args);
+    return bool("OR_EXPR", args);
   }
 
   protected and(): Node {
-    const args = [this.not()];
+    const first = this.not();
+    if (!this.is("and")) return first;
+    const args = operands(first, "AND_EXPR");
     while (this.take("and")) args.push(this.not());
-    return args.length === 1 ? args[0]! : bool("AND_EXPR", args);
+    return bool("AND_EXPR", args);
   }
 
   protected not(): Node {
@@ -562,6 +566,15 @@ export class SimpleReaderBase {
     this.expect(")");
     return { FuncCall: call };
   }
+}
+
+/**
+ * The first operands of an AND or OR: PostgreSQL's parser folds a left operand that is itself the same operation,
+ * parenthesised or not, into one list (`(a AND b) AND c` is AND(a, b, c)); a right one stays nested.
+ */
+function operands(left: Node, boolop: string): Node[] {
+  const b = left.BoolExpr as { boolop: string; args: Node[] } | undefined;
+  return b?.boolop === boolop ? [...b.args] : [left];
 }
 
 function bool(boolop: string, args: Node[]): Node {

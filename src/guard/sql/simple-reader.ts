@@ -2,12 +2,13 @@
 // DELETE (with RETURNING, and after WITH queries, data-modifying ones included), MERGE, with simple conditions,
 // subqueries (`IN (SELECT …)`, `EXISTS (SELECT …)`, scalar `(SELECT …)`), casts to common types and `interval '…'`
 // literals; TRUNCATE, DROP of tables, views, indexes, sequences, schemas and databases, the common ALTER TABLE
-// subcommands, CREATE INDEX, EXPLAIN, plain SET, ALTER SYSTEM SET and SHOW, transaction control with its modes,
-// DISCARD, and `--` comments. It builds the same tree PostgreSQL's parser (libpg-query) would, minus fields the guard
-// does not read (locations, defaults the parser fills in), so a hook can judge such SQL without loading the 1.7 MB
-// WebAssembly parser. Anything else (block comments, dollar quotes, escapes, WITH RECURSIVE, UNION, keywords used as
-// names, …) returns null and goes to the real parser; a property test checks that every field this reader builds is
-// the parser's, and that both give the same findings, on everything it accepts.
+// subcommands, CREATE INDEX, CREATE TABLE … AS SELECT, COMMENT ON, EXPLAIN, plain SET, ALTER SYSTEM SET and SHOW,
+// transaction control with its modes, DISCARD, and `--` comments. It builds the same tree PostgreSQL's parser
+// (libpg-query) would, minus fields the guard does not read (locations, defaults the parser fills in), so a hook can
+// judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else (block comments, dollar quotes,
+// escapes, WITH RECURSIVE, UNION, keywords used as names, …) returns null and goes to the real parser; a property
+// test checks that every field this reader builds is the parser's, and that both give the same findings, on
+// everything it accepts.
 
 import { DdlReader } from "./simple-ddl-reader.ts";
 import { fail, lexSql, NotSimple } from "./simple-lexer.ts";
@@ -70,7 +71,9 @@ class Reader extends DdlReader {
         }
         return this.alterTable();
       case "create":
-        return this.createIndex();
+        return this.is("table", 1) ? this.createTableAs() : this.createIndex();
+      case "comment":
+        return this.comment();
       case "explain":
         return this.explain();
       case "set":
