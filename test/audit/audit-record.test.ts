@@ -37,6 +37,7 @@ afterAll(async () => {
 
 const APPEND_RECORD_LUA = `${AUDIT_LUA_FUNCTIONS}
 local id, seq = leash_audit_append_record(cjson.decode(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+leash_audit_write_heads()
 return {id, seq}`;
 
 const ISO_TIME_LUA = `${AUDIT_LUA_FUNCTIONS}

@@ -9,10 +9,11 @@ import {
   AUDIT_FORMAT_VERSION,
   AUDIT_RECORD_FIELD,
   auditRecordToSeq,
+  auditTime,
   auditValueToSeqOf,
   chainOf,
-  entryFields,
   GENESIS_HASH,
+  wellFormed,
 } from "../../audit-record.ts";
 import { auditKeys } from "../keys.ts";
 
@@ -172,18 +173,35 @@ export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean 
   body: string;
 } {
   const [stream, head] = auditChainKeys(draft);
-  // Time is the second field (after v): the script writes v and time itself, then `body`.
-  const [, time, ...known] = entryFields(draft.entry).map(([, value]) => value);
-  const body = JSON.stringify(known);
+  const e = draft.entry;
+  // The fields after v and time (the script writes those itself) in AUDIT_ENTRY_FIELDS order, written out: every
+  // authorize makes one, and going through entryFields' pairs cost it about 2 µs more.
+  const known = JSON.stringify([
+    stored(e.event),
+    stored(e.actor),
+    stored(e.agent),
+    stored(e.environment),
+    stored(e.task),
+    stored(e.intent),
+    stored(e.scope),
+    stored(e.action),
+    stored(e.resource),
+    stored(e.jti),
+    stored(e.approval),
+    stored(e.request_id),
+    stored(e.detail),
+  ]);
   return {
     stream,
     head,
     skipWhenHeld: draft.skipWhenHeld ?? false,
-    ms: String(draft.entry.time),
-    time: time!,
-    body: `",${body.slice(1, -1)}`,
+    ms: String(e.time),
+    time: auditTime(e.time),
+    body: `",${known.slice(1, -1)}`,
   };
 }
+
+const stored = (value: string | undefined): string => (value === undefined ? "" : wellFormed(value));
 
 /** The stream and head keys of the chain an entry belongs to. */
 export const auditChainKeys = (draft: AuditDraft): [string, string] => {
