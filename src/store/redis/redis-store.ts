@@ -28,6 +28,7 @@ import type {
 } from "../store.ts";
 import type { LockTarget, PrincipalKind } from "../targets.ts";
 import { Batcher } from "./batcher.ts";
+import { CoalescedReads } from "./coalesced-reads.ts";
 import { failClosed } from "./fail-closed.ts";
 import { storeKeys } from "./keys.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
@@ -91,6 +92,8 @@ export class RedisStore implements Store {
   private readonly commands: LeashScripts;
   private readonly replicationWait: ReplicationWait;
   private readonly enforcements: Batcher<EnforcementCheck, EnforcementReply>;
+  /** One server: a tick's plain reads as one MGET (coalesced-reads.ts). A Cluster's keys span slots. */
+  private readonly reads: CoalescedReads | null;
   readonly leases: RedisLeaseStore;
   readonly approvals: RedisApprovals;
   readonly audit: RedisAudit;
@@ -112,6 +115,7 @@ export class RedisStore implements Store {
       MAX_ENFORCE_BATCH,
       commandTimeoutOf(client),
     );
+    this.reads = client instanceof Cluster ? null : new CoalescedReads(client);
     this.approvals = new RedisApprovals(client, this.replicationWait);
     this.leases = new RedisLeaseStore(client, this.replicationWait);
     // RedisAudit is typed for one server; it only issues commands a Cluster client has too (its keys carry tags).
@@ -217,8 +221,8 @@ export class RedisStore implements Store {
 
   getPrincipal(id: string): Promise<Principal | null> {
     return this.guard(async () => {
-      const json = await this.client.get(storeKeys.principal(id));
-      return json === null ? null : parsePrincipal(json);
+      const [json] = await this.readStrings([storeKeys.principal(id)]);
+      return json == null ? null : parsePrincipal(json);
     });
   }
 
@@ -363,11 +367,11 @@ export class RedisStore implements Store {
   mintChecks(env: string, task: string): Promise<{ generation: string | null; taskRevoked: boolean }> {
     return this.guard(async () => {
       // Both keys carry the environment's hash tag: one MGET. A revocation marker is a string (its not-before time).
-      const [generation, taskMarker] = await this.client.mget(
+      const [generation, taskMarker] = await this.readStrings([
         storeKeys.envGeneration(env),
         storeKeys.revocation(env, { kind: "task", value: task }),
-      );
-      return { generation: generation ?? null, taskRevoked: taskMarker !== null };
+      ]);
+      return { generation: generation ?? null, taskRevoked: taskMarker != null };
     });
   }
 
@@ -419,8 +423,8 @@ export class RedisStore implements Store {
   lockOn(targets: LockTarget[]): Promise<Lock | null> {
     return this.guard(async () => {
       if (targets.length === 0) return null;
-      const jsons = await this.client.mget(targets.map((target) => storeKeys.lock(target)));
-      const json = jsons.find((value) => value !== null);
+      const jsons = await this.readStrings(targets.map((target) => storeKeys.lock(target)));
+      const json = jsons.find((value) => value != null);
       return json ? parseLock(json) : null;
     });
   }
@@ -475,6 +479,11 @@ export class RedisStore implements Store {
       }
       return outcome;
     });
+  }
+
+  /** Plain string values by key (null: none), read alongside the tick's other reads where one MGET can hold them. */
+  private readStrings(keys: string[]): Promise<Array<string | null>> {
+    return this.reads ? this.reads.mget(keys) : this.client.mget(keys);
   }
 
   private guard<T>(operation: () => Promise<T>): Promise<T> {

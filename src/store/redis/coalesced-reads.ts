@@ -1,0 +1,45 @@
+// Plain string reads issued in the same tick, sent as one MGET. A mint reads the caller's principal record, the
+// environment's generation and task marker, and the lock records all at once: ioredis' cost is mostly per command
+// (about 12 µs of client CPU for GET, MGET and MGET against 6 for one MGET of the same keys, measured here), so one
+// command instead of three. One Redis server only: in a Redis Cluster the keys live in several slots, which one MGET
+// cannot span. A key that holds another type reads as null, where GET would fail: both refuse.
+import type { Redis } from "ioredis";
+
+interface Reader {
+  from: number;
+  to: number;
+  resolve: (values: Array<string | null>) => void;
+  reject: (error: unknown) => void;
+}
+
+export class CoalescedReads {
+  private keys: string[] = [];
+  private readers: Reader[] = [];
+
+  constructor(private readonly client: Redis) {}
+
+  /** The values of `keys`, in order (null: no such key), read with whatever else this tick reads. */
+  mget(keys: readonly string[]): Promise<Array<string | null>> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      if (this.readers.length === 0) process.nextTick(() => this.flush());
+      const from = this.keys.length;
+      for (const key of keys) this.keys.push(key);
+      this.readers.push({ from, to: this.keys.length, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const { keys, readers } = this;
+    this.keys = [];
+    this.readers = [];
+    this.client.mget(keys).then(
+      (values) => {
+        for (const reader of readers) reader.resolve(values.slice(reader.from, reader.to));
+      },
+      (error: unknown) => {
+        for (const reader of readers) reader.reject(error);
+      },
+    );
+  }
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreUnavailableError } from "../../src/errors/leash-error.ts";
+import { CoalescedReads } from "../../src/store/redis/coalesced-reads.ts";
+import { createRedisClient, RedisStore } from "../../src/store/redis/redis-store.ts";
+import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** A client of the test's server, once it can take commands. */
+async function connectedClient() {
+  const client = createRedisClient(server.url);
+  await new Promise((resolve) => client.once("ready", resolve));
+  return client;
+}
+
+/** Calls per command name so far, from INFO commandstats. */
+async function commandCalls(): Promise<Record<string, number>> {
+  const client = await connectedClient();
+  try {
+    const info = await client.info("commandstats");
+    return Object.fromEntries(
+      [...info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].map(([, name, calls]) => [name!, Number(calls)]),
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe("a tick's plain reads as one MGET (one Redis server)", () => {
+  it("answers a mint's reads, the principal, the mint checks and the locks, from one MGET", async () => {
+    expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
+    const store = await RedisStore.connect(server.url);
+    try {
+      await store.ensureGeneration("gen-1", ["staging"]);
+      await store.savePrincipal({
+        id: "agent-1",
+        kind: "agent",
+        keyHash: "a".repeat(64),
+        disabled: false,
+        createdAt: 1,
+        scopes: ["*"],
+        roles: [],
+      });
+      await store.lock({
+        id: "lock-1",
+        target: { kind: "scope", value: "staging-fix" },
+        reason: "incident",
+        createdBy: "human:sec",
+        createdAt: Date.now(),
+        expiresAt: null,
+        environments: ["staging"],
+      });
+      const before = await commandCalls();
+      const [principal, checks, lock, missing] = await Promise.all([
+        store.getPrincipal("agent-1"),
+        store.mintChecks("staging", "task-1"),
+        store.lockOn([
+          { kind: "agent", value: "agent-1" },
+          { kind: "scope", value: "staging-fix" },
+          { kind: "environment", value: "staging" },
+        ]),
+        store.getPrincipal("nobody"),
+      ]);
+      const after = await commandCalls();
+      expect(principal?.id).toBe("agent-1");
+      expect(checks).toEqual({ generation: "gen-1", taskRevoked: false });
+      expect(lock?.id).toBe("lock-1");
+      expect(missing).toBeNull();
+      expect((after.mget ?? 0) - (before.mget ?? 0)).toBe(1);
+      expect((after.get ?? 0) - (before.get ?? 0)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("reads of later ticks go out on their own, each answered with its own keys", async () => {
+    expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
+    const client = await connectedClient();
+    try {
+      await client.mset("a", "1", "b", "2", "c", "3");
+      const reads = new CoalescedReads(client);
+      const first = reads.mget(["a", "missing"]);
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = [reads.mget(["c"]), reads.mget([]), reads.mget(["b", "a"])];
+      expect(await first).toEqual(["1", null]);
+      expect(await Promise.all(second)).toEqual([["3"], [], ["2", "1"]]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("fails every read of the tick when the MGET fails, and the store closed (503)", async () => {
+    const store = await RedisStore.connect(server.url);
+    const client = await connectedClient();
+    client.disconnect();
+    const reads = new CoalescedReads(client);
+    const results = await Promise.allSettled([reads.mget(["a"]), reads.mget(["b", "c"])]);
+    expect(results.map((result) => result.status)).toEqual(["rejected", "rejected"]);
+
+    server.stall();
+    try {
+      const refusals = await Promise.allSettled([
+        store.getPrincipal("agent-1"),
+        store.mintChecks("staging", "task-1"),
+      ]);
+      for (const refusal of refusals) {
+        expect(refusal.status).toBe("rejected");
+        expect((refusal as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      }
+    } finally {
+      server.resume();
+      await store.close();
+    }
+  });
+});
