@@ -139,10 +139,10 @@ const stored = (value: string | undefined): string => (value === undefined ? "" 
 export type AuditRecordToSeq = Omit<AuditRecordFields, "seq">;
 
 /**
- * entryFields and decidedFields of an entry as one object, written out rather than built from pairs: every append
+ * entryFields and decidedFields (of `decision`, the entry's own by default) as one object, written out rather than built from pairs: every append
  * makes one, and an object assembled with Object.fromEntries and spread cost an append tens of µs.
  */
-export function auditRecordToSeq(entry: AuditEntry): AuditRecordToSeq {
+export function auditRecordToSeq(entry: AuditEntry, decision: AuditDecision = entry): AuditRecordToSeq {
   return {
     v: AUDIT_FORMAT_VERSION,
     time: auditTime(entry.time),
@@ -159,9 +159,9 @@ export function auditRecordToSeq(entry: AuditEntry): AuditRecordToSeq {
     approval: stored(entry.approval),
     request_id: stored(entry.request_id),
     detail: stored(entry.detail),
-    decision: stored(entry.decision),
-    reason: stored(entry.reason),
-    limit: stored(entry.limit),
+    decision: stored(decision.decision),
+    reason: stored(decision.reason),
+    limit: stored(decision.limit),
   };
 }
 

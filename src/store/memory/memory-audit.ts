@@ -18,11 +18,9 @@ import {
 import {
   AUDIT_RECORD_FIELD,
   type AuditDecision,
-  type AuditRecordFields,
-  auditRecordValue,
+  auditRecordToSeq,
+  auditValueToSeqOf,
   chainOf,
-  decidedFields,
-  entryFields,
   GENESIS_HASH,
   GLOBAL_CHAIN,
 } from "../audit-record.ts";
@@ -77,19 +75,17 @@ export class MemoryAudit implements AuditLog {
     // As in the Lua script: seq from the head; the id never below the head's (or, without one, the stream top's).
     const seq = String(Number(chain.head.get("seq") ?? 0) + 1);
     const lastId = chain.head.get("id") ?? chain.entries[chain.entries.length - 1]?.id;
-    const record = Object.fromEntries([
-      ...entryFields(draft.entry),
-      ...decidedFields(decision),
-      ["seq", seq],
-    ]) as AuditRecordFields;
+    const record = auditRecordToSeq(draft.entry, decision);
     const [lastMs, lastSeq] = lastId ? parseStreamId(lastId) : [-1n, -1n];
     const time = BigInt(Math.trunc(draft.entry.time));
     const ms = time > lastMs ? time : lastMs;
     const n = ms === lastMs ? lastSeq + 1n : 0n;
     const id = `${ms}-${n}`;
-    chain.entries.push({ chain: chainName, id, fields: [[AUDIT_RECORD_FIELD, auditRecordValue(record)]] });
+    // seq is digits: the value with it is the value up to it, seq and the end, as the Lua append composes it.
+    const value = `${auditValueToSeqOf(record)}${seq}"]`;
+    chain.entries.push({ chain: chainName, id, fields: [[AUDIT_RECORD_FIELD, value]] });
     chain.head.set("seq", seq).set("id", id);
-    return { ...record, id, chain: chainName };
+    return Object.assign(record, { seq, id, chain: chainName });
   }
 
   async registerChains(environments: string[]): Promise<void> {
