@@ -9,6 +9,16 @@ const SPECIAL_PARAM = /[@*#?$!\-0-9]/;
 const DEFAULT_OPERATOR = /^:?[-=]/;
 /** Characters of a default word that mean the same inside `${…}` as outside: no quotes, expansions or globs. */
 const DEFAULT_WORD_CHAR = /[A-Za-z0-9/._:@%+,-]/;
+/** What ends a run of plain characters outside quotes (`#` starts a comment only where a word starts). */
+const UNQUOTED_STOP = /[ \t'"\\$`&|;<>\n\r()!]/g;
+/** What ends a run of plain characters inside double quotes. */
+const DOUBLE_QUOTED_STOP = /["`\\$]/g;
+
+/** Index of the first character from `from` on that `stop` matches, or the end of `src`. */
+function runEnd(src: string, from: number, stop: RegExp): number {
+  stop.lastIndex = from;
+  return stop.test(src) ? stop.lastIndex - 1 : src.length;
+}
 
 export type SimpleToken =
   | { word: SimpleWord }
@@ -144,8 +154,10 @@ class SimpleShellLexer {
         j += 2;
       } else if (d === "$") j = this.dollar(j, true);
       else {
-        this.addLit(d, true);
-        j++;
+        // A run of plain characters is added at once: one string, not one per character.
+        const end = runEnd(src, j + 1, DOUBLE_QUOTED_STOP);
+        this.addLit(src.slice(j, end), true);
+        j = end;
       }
       if (j < 0) return -1;
     }
@@ -286,8 +298,10 @@ class SimpleShellLexer {
         const nl = src.indexOf("\n", i);
         i = nl < 0 ? src.length : nl;
       } else {
-        this.addLit(c, false);
-        i++;
+        // A run of plain characters is added at once: one string, not one per character.
+        const end = runEnd(src, i + 1, UNQUOTED_STOP);
+        this.addLit(src.slice(i, end), false);
+        i = end;
       }
       if (i < 0) return null;
     }
