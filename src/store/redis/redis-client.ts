@@ -143,6 +143,9 @@ export const createClusterClient = (nodes: RedisNodeAddress[], opts: RedisClient
   return client;
 };
 
+/** A reply that means the client is connected to a demoted primary: Redis's READONLY, on a write. */
+export const reconnectsOnReply = (error: Error): boolean => error.message.startsWith("READONLY");
+
 /**
  * The primary a set of Sentinels names. Every reconnection asks the Sentinels again, so after a failover the
  * client lands on the new primary; a client still connected to a demoted primary (a failover without a crash)
@@ -164,7 +167,7 @@ export const createSentinelClient = (
     sentinelRetryStrategy: reconnectDelay,
     sentinelCommandTimeout: opts.connectTimeoutMs ?? 500,
     failoverDetector: true,
-    reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 1 : false),
+    reconnectOnError: (error) => (reconnectsOnReply(error) ? 1 : false),
     lazyConnect: false,
   });
   client.on("error", (error: Error) => opts.onError?.(error));

@@ -136,10 +136,12 @@ local function decideAll()
   end
 end
 -- A command that fails part way (a key of the wrong type, no memory left) fails the whole batch, but the records
--- already appended stay: their chain's head must name the last of them before the error goes back.
+-- already appended stay: their chain's head must name the last of them before the error goes back. The error goes
+-- back as Redis's own reply (error() would make READONLY "ERR user_script:1: READONLY", and a Sentinel client
+-- still on a demoted primary reconnects on a reply that starts with READONLY).
 local ok, failure = pcall(decideAll)
 leash_audit_write_heads()
-if not ok then error(failure) end
+if not ok then return redis.error_reply(type(failure) == 'table' and failure.err or tostring(failure)) end
 return out
 `;
 
