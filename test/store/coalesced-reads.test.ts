@@ -118,4 +118,14 @@ describe("a tick's plain reads as one MGET (one Redis server)", () => {
       await store.close();
     }
   });
+
+  it("fails every read of the tick when the reply has another length than the keys it asked for", async () => {
+    // No Redis answers a short MGET; a client that does (a proxy, a broken server) must not shift values between reads.
+    const shortReply = { mget: async (keys: string[]) => keys.slice(1).map(() => "1") };
+    const reads = new CoalescedReads(
+      shortReply as unknown as ConstructorParameters<typeof CoalescedReads>[0],
+    );
+    const results = await Promise.allSettled([reads.mget(["lock"]), reads.mget(["principal", "generation"])]);
+    expect(results.map((result) => result.status)).toEqual(["rejected", "rejected"]);
+  });
 });

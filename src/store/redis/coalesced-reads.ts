@@ -35,6 +35,12 @@ export class CoalescedReads {
     this.readers = [];
     this.client.mget(keys).then(
       (values) => {
+        // A reply of another length cannot be split between the readers: each would get some other key's value.
+        if (values.length !== keys.length) {
+          const error = new Error(`MGET of ${keys.length} keys answered ${values.length} values`);
+          for (const reader of readers) reader.reject(error);
+          return;
+        }
         for (const reader of readers) reader.resolve(values.slice(reader.from, reader.to));
       },
       (error: unknown) => {
