@@ -1,8 +1,8 @@
 // Audit chains in Redis streams: `leash:{env:E}:audit` per environment slot and `leash:{audit}` for the rest (a
 // record is one field, `record`, its canonical JSON; format-2 records, a field each, are read as they are), each
 // with a head hash (`…:head`: seq, id; sealed_seq, sealed_id, sealed_hash) and a seal stream (`…:seals`). Appends
-// run as one Lua script that numbers the record and writes it with the head, so any number of broker processes
-// can append at once; seals are written with a compare-and-set script on the head's sealed position.
+// run as one Lua script that numbers the records and writes them with the head (a chain's appends made while its
+// previous ones are in Redis go together), so any number of broker processes can append at once; seals are written with a compare-and-set script on the head's sealed position.
 import { type ChainableCommander, Cluster } from "ioredis";
 import {
   type AppendedAuditRecord,
@@ -18,15 +18,27 @@ import {
 } from "../audit.ts";
 import { auditRecordToSeq, auditValueToSeqOf, chainOf, GENESIS_HASH, GLOBAL_CHAIN } from "../audit-record.ts";
 import { wholeMs } from "../records.ts";
+import { Batcher } from "./batcher.ts";
 import { failClosed } from "./fail-closed.ts";
 import { auditKeys } from "./keys.ts";
-import type { RedisClient } from "./redis-client.ts";
+import { DEFAULT_COMMAND_TIMEOUT_MS, type RedisClient } from "./redis-client.ts";
 import { auditChainKeys, auditValueToSeq } from "./scripts/audit-scripts.ts";
 import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
 
 const SCAN_BATCH = 1000;
 
 type StreamEntries = Array<[string, string[]]>;
+
+/** Records per append script call: bounds how long one call holds Redis. */
+const MAX_APPEND_BATCH = 64;
+
+/** One record waiting to be appended: its chain's keys, its time and its value up to seq's. */
+interface QueuedAppend {
+  stream: string;
+  head: string;
+  nowMs: string;
+  valueToSeq: string;
+}
 
 const pairs = (flat: string[]): Array<[string, string]> => {
   const fields: Array<[string, string]> = [];
@@ -37,8 +49,28 @@ const pairs = (flat: string[]): Array<[string, string]> => {
 export class RedisAudit implements AuditLog {
   private readonly commands: LeashScripts;
 
-  constructor(private readonly client: RedisClient) {
+  /**
+   * Appends to a chain while its previous appends are in Redis wait and leave together, in one script call that
+   * reads and writes the chain's head once (batcher.ts): under load, one call per round trip instead of one per
+   * record. Each append keeps its own deadline, `commandTimeoutMs`.
+   */
+  private readonly appends: Batcher<QueuedAppend, [string, string]>;
+
+  constructor(
+    private readonly client: RedisClient,
+    commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+  ) {
     this.commands = defineScripts(client);
+    this.appends = new Batcher(
+      async (_stream, queued) => {
+        const args = [queued[0]!.stream, queued[0]!.head];
+        for (const append of queued) args.push(append.nowMs, append.valueToSeq);
+        const flat = await this.commands.leashAuditAppendBatch(...args);
+        return queued.map((_, i): [string, string] => [flat[2 * i]!, flat[2 * i + 1]!]);
+      },
+      MAX_APPEND_BATCH,
+      commandTimeoutMs,
+    );
   }
 
   /** Queues an append on a pipeline (after a revocation marker, in the same round trip). */
@@ -50,12 +82,12 @@ export class RedisAudit implements AuditLog {
     return failClosed(async () => {
       const record = auditRecordToSeq(draft.entry);
       const [stream, head] = auditChainKeys(draft);
-      const [id, seq] = await this.commands.leashAuditAppend(
+      const [id, seq] = await this.appends.submit(stream, {
         stream,
         head,
-        String(draft.entry.time),
-        auditValueToSeqOf(record),
-      );
+        nowMs: String(draft.entry.time),
+        valueToSeq: auditValueToSeqOf(record),
+      });
       // Object.assign, not a spread: `{ ...record, seq }` costs V8 tens of times more for an object this size.
       return Object.assign(record, { seq, id, chain: chainOf(draft.entry.environment) });
     });

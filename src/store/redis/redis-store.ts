@@ -119,7 +119,7 @@ export class RedisStore implements Store {
     this.approvals = new RedisApprovals(client, this.replicationWait);
     this.leases = new RedisLeaseStore(client, this.replicationWait);
     // RedisAudit is typed for one server; it only issues commands a Cluster client has too (its keys carry tags).
-    this.audit = new RedisAudit(client);
+    this.audit = new RedisAudit(client, commandTimeoutOf(client));
     this.refusals = new RedisRefusals(client);
   }
 

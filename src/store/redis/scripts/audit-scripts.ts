@@ -132,6 +132,28 @@ return {id, seq}
 `;
 
 /**
+ * Records appended one after the other to one chain (appends that waited while the chain's previous batch was in
+ * Redis). KEYS[1] stream, KEYS[2] head. ARGV: nowMs and the value up to seq's (as AUDIT_APPEND_LUA's) for each
+ * record, in order. Returns {id, seq} of each, flat. The head is read once and written once, also when an append
+ * fails part way (then the script fails, so every record of the call is reported unwritten).
+ */
+export const AUDIT_APPEND_BATCH_LUA = `${AUDIT_LUA_FUNCTIONS}
+local last = redis.call('HMGET', KEYS[2], 'seq', 'id')
+local head = { seq = last[1], id = last[2] }
+local appended = {}
+local ok, failure = pcall(function()
+  for i = 1, #ARGV, 2 do
+    local id, seq = leash_audit_add(KEYS[1], head, ARGV[i], ARGV[i + 1])
+    appended[#appended + 1] = id
+    appended[#appended + 1] = seq
+  end
+end)
+if #appended > 0 then redis.call('HSET', KEYS[2], 'seq', head.seq, 'id', head.id) end
+if not ok then error(failure) end
+return appended
+`;
+
+/**
  * A sealer's compare-and-set. KEYS[1] head, KEYS[2] seal stream. ARGV[1] the sealed seq and ARGV[2] the sealed
  * hash the sealer read (0 and GENESIS_HASH before the first seal), ARGV[3..] the seal's values in AUDIT_SEAL_FIELDS
  * order. Writes the seal under the id of its last record and moves the head's sealed position, only if the head

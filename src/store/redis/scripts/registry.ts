@@ -10,7 +10,12 @@ import {
   END_TOTP_ATTEMPT_LUA,
   REPLACE_IF_VERSION_LUA,
 } from "./approval-scripts.ts";
-import { AUDIT_APPEND_LUA, AUDIT_CLAIM_SEALING_LUA, AUDIT_SEAL_LUA } from "./audit-scripts.ts";
+import {
+  AUDIT_APPEND_BATCH_LUA,
+  AUDIT_APPEND_LUA,
+  AUDIT_CLAIM_SEALING_LUA,
+  AUDIT_SEAL_LUA,
+} from "./audit-scripts.ts";
 import { ENFORCE_BATCH_LUA } from "./enforce-script.ts";
 import { CLAIM_LEASES_LUA, ENQUEUE_LEASES_LUA, RECORD_LEASE_LUA } from "./lease-scripts.ts";
 import { COUNT_REFUSAL_LUA, TAKE_REFUSAL_TALLY_LUA } from "./refusal-scripts.ts";
@@ -38,6 +43,7 @@ export const SCRIPTS = {
   leashDeleteIfValue: { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 },
   leashRecordTaskToken: { lua: RECORD_TASK_TOKEN_LUA, numberOfKeys: 2 },
   leashAuditAppend: { lua: AUDIT_APPEND_LUA, numberOfKeys: 2 },
+  leashAuditAppendBatch: { lua: AUDIT_APPEND_BATCH_LUA, numberOfKeys: 2 },
   leashAuditSeal: { lua: AUDIT_SEAL_LUA, numberOfKeys: 2 },
   leashAuditClaimSealing: { lua: AUDIT_CLAIM_SEALING_LUA, numberOfKeys: 1 },
   leashRecordLease: { lua: RECORD_LEASE_LUA, numberOfKeys: 13 },
@@ -62,6 +68,8 @@ export interface LeashScripts {
   leashDeleteIfValue(key: string, value: string): Promise<number>;
   leashRecordTaskToken(indexKey: string, taskKey: string, ...args: string[]): Promise<number>;
   leashAuditAppend(...keysAndArgs: string[]): Promise<[string, string]>;
+  /** Stream and head, then nowMs and value-to-seq per record; {id, seq} per record, flat. */
+  leashAuditAppendBatch(...keysAndArgs: string[]): Promise<string[]>;
   leashAuditSeal(...keysAndArgs: string[]): Promise<number>;
   leashAuditClaimSealing(key: string, owner: string, ttlMs: string): Promise<number>;
   leashRecordLease(...keysAndArgs: string[]): Promise<number>;
