@@ -15,6 +15,7 @@ import type { SqlReader } from "../../src/guard/sql/postgres.ts";
 import { loadSqlParser } from "../../src/guard/sql/postgres-parser.ts";
 import { readSimpleMysql } from "../../src/guard/sql/simple-mysql-reader.ts";
 import { externalGuardCorpusUrl, OWN_GUARD_CASES } from "../helpers/guard-corpus.ts";
+import { sqlScript } from "../helpers/sql-scripts.ts";
 
 type Dialect = Parameters<typeof analyzeSql>[2];
 
@@ -203,27 +204,13 @@ const NOISE = fc.constantFrom(
   "AND",
 );
 
-const SCRIPT = fc
-  .tuple(
-    fc.array(STATEMENT, { minLength: 1, maxLength: 3 }),
-    fc.option(fc.tuple(NOISE, fc.nat()), { freq: 3, nil: undefined }),
-  )
-  .map(([statements, noise]) => {
-    const text = statements.join("; ");
-    if (!noise) return text;
-    const [piece, at] = noise;
-    const spaces = [...text.matchAll(/ /g)].map((m) => m.index);
-    const i = spaces.length ? spaces[at % spaces.length]! : text.length;
-    return `${text.slice(0, i)} ${piece} ${text.slice(i)}`;
-  });
-
 describe("the fast MySQL reader", () => {
   beforeAll(loadSqlParser);
 
   it("agrees with node-sql-parser on every script it accepts", () => {
     let accepted = 0;
     fc.assert(
-      fc.property(SCRIPT, (sql) => {
+      fc.property(sqlScript(STATEMENT, NOISE), (sql) => {
         if (agrees(sql)) accepted++;
       }),
       { numRuns: 1500 },

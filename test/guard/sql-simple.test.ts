@@ -14,6 +14,7 @@ import type { SqlReader } from "../../src/guard/sql/postgres.ts";
 import { parsePostgresTree } from "../../src/guard/sql/postgres-parser.ts";
 import { readSimpleSql } from "../../src/guard/sql/simple-reader.ts";
 import { externalGuardCorpusUrl, OWN_GUARD_CASES } from "../helpers/guard-corpus.ts";
+import { sqlScript } from "../helpers/sql-scripts.ts";
 
 type Dialect = Parameters<typeof analyzeSql>[2];
 
@@ -698,29 +699,12 @@ const NOISE = fc.constantFrom(
   "day",
 );
 
-/** One to three statements, sometimes with a piece of NOISE spliced in. */
-function script(statement: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc
-    .tuple(
-      fc.array(statement, { minLength: 1, maxLength: 3 }),
-      fc.option(fc.tuple(NOISE, fc.nat()), { freq: 3, nil: undefined }),
-    )
-    .map(([statements, noise]) => {
-      const text = statements.join("; ");
-      if (!noise) return text;
-      const [piece, at] = noise;
-      const spaces = [...text.matchAll(/ /g)].map((m) => m.index);
-      const i = spaces.length ? spaces[at % spaces.length]! : text.length;
-      return `${text.slice(0, i)} ${piece} ${text.slice(i)}`;
-    });
-}
-
 describe("the fast SQL reader", () => {
   it("agrees with PostgreSQL's parser on every script it accepts", () => {
     let accepted = 0;
     fc.assert(
       fc.property(
-        script(STATEMENT),
+        sqlScript(STATEMENT, NOISE),
         fc.constantFrom<Dialect>("postgres", "sqlite", "mysql"),
         (sql, dialect) => {
           if (agrees(sql, dialect)) accepted++;
@@ -735,7 +719,7 @@ describe("the fast SQL reader", () => {
     let accepted = 0;
     fc.assert(
       fc.property(
-        script(MORE_STATEMENT),
+        sqlScript(MORE_STATEMENT, NOISE),
         fc.constantFrom<Dialect>("postgres", "sqlite", "mysql"),
         (sql, dialect) => {
           if (agrees(sql, dialect)) accepted++;

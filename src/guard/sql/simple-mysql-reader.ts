@@ -6,6 +6,7 @@
 
 import { fail, NotSimple } from "./simple-lexer.ts";
 import { lexMysql, type MysqlToken } from "./simple-mysql-lexer.ts";
+import { TokenCursor } from "./token-cursor.ts";
 
 type Node = Record<string, unknown>;
 
@@ -50,49 +51,16 @@ const SPECIAL_FUNCTIONS = new Set(
   ).split(" "),
 );
 const COMPARISONS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
-/** Parentheses and NOTs nested deeper than this go to node-sql-parser (and cannot overflow this reader's stack). */
-const MAX_NESTING = 100;
 
-class Reader {
-  private i = 0;
-  private nesting = 0;
-  constructor(private readonly tokens: MysqlToken[]) {}
-
-  private peek(offset = 0): MysqlToken | undefined {
-    return this.tokens[this.i + offset];
-  }
-  private is(v: string, offset = 0): boolean {
-    const t = this.peek(offset);
-    return !!t && t.t !== "name" && t.t !== "string" && t.t !== "number" && t.v === v;
-  }
-  private take(v: string): boolean {
-    if (!this.is(v)) return false;
-    this.i++;
-    return true;
-  }
-  private expect(v: string): void {
-    if (!this.take(v)) fail();
-  }
-  get done(): boolean {
-    return this.i >= this.tokens.length;
+class Reader extends TokenCursor<MysqlToken> {
+  constructor(tokens: readonly MysqlToken[]) {
+    super(tokens, KEYWORDS);
   }
 
   /** A name that is not a keyword, spelt as written. */
   private name(): string {
-    const t = this.peek() ?? fail();
-    if (t.t === "name") {
-      this.i++;
-      return t.v;
-    }
-    if (t.t === "word" && !KEYWORDS.has(t.v)) {
-      this.i++;
-      return t.raw;
-    }
-    return fail();
-  }
-  private isName(): boolean {
-    const t = this.peek();
-    return !!t && (t.t === "name" || (t.t === "word" && !KEYWORDS.has(t.v)));
+    const t = this.nameToken();
+    return t.t === "word" ? t.raw : t.v;
   }
 
   /** `table` or `db.table`, as node-sql-parser's table reference. */
@@ -307,13 +275,6 @@ class Reader {
     if (!this.take("not")) return this.predicate();
     const expr = this.nested(() => this.not());
     return { type: "unary_expr", operator: "NOT", expr };
-  }
-
-  private nested<T>(read: () => T): T {
-    if (++this.nesting > MAX_NESTING) fail();
-    const node = read();
-    this.nesting--;
-    return node;
   }
 
   private predicate(): Node {

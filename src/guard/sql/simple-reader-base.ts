@@ -2,6 +2,7 @@
 // MERGE, WITH), building libpg-query's nodes; simple-ddl-reader.ts and simple-reader.ts add the other statements.
 
 import { fail, type SqlToken } from "./simple-lexer.ts";
+import { TokenCursor } from "./token-cursor.ts";
 
 export type Node = Record<string, unknown>;
 
@@ -55,8 +56,6 @@ const TYPED_LITERALS = new Map(
   ["date", "timestamp", "timestamptz", "interval"].map((t) => [t, CAST_TYPES.get(t)!]),
 );
 const INT32_MAX = 2 ** 31 - 1;
-/** Parentheses and NOTs nested deeper than this go to the real parser (and cannot overflow this one's stack). */
-const MAX_NESTING = 100;
 
 export const str = (sval: string): Node => ({ String: { sval } });
 
@@ -69,42 +68,14 @@ export function constant(token: SqlToken): Node {
   return { A_Const: { fval: { fval: n } } };
 }
 
-export class SimpleReaderBase {
-  protected i = 0;
-  protected nesting = 0;
-  constructor(private readonly tokens: SqlToken[]) {}
-
-  protected peek(offset = 0): SqlToken | undefined {
-    return this.tokens[this.i + offset];
-  }
-  protected is(v: string, offset = 0): boolean {
-    const t = this.peek(offset);
-    return !!t && (t.t === "word" || t.t === "op" || t.t === "punct") && t.v === v;
-  }
-  protected take(v: string): boolean {
-    if (!this.is(v)) return false;
-    this.i++;
-    return true;
-  }
-  protected expect(v: string): void {
-    if (!this.take(v)) fail();
-  }
-  get done(): boolean {
-    return this.i >= this.tokens.length;
+export class SimpleReaderBase extends TokenCursor<SqlToken> {
+  constructor(tokens: readonly SqlToken[]) {
+    super(tokens, KEYWORDS);
   }
 
-  /** A name that is not a keyword. */
+  /** A name that is not a keyword, as PostgreSQL folds it. */
   protected name(): string {
-    const t = this.peek() ?? fail();
-    if (t.t === "name" || (t.t === "word" && !KEYWORDS.has(t.v))) {
-      this.i++;
-      return t.v;
-    }
-    return fail();
-  }
-  protected isName(offset = 0): boolean {
-    const t = this.peek(offset);
-    return !!t && (t.t === "name" || (t.t === "word" && !KEYWORDS.has(t.v)));
+    return this.nameToken().v;
   }
 
   /** `name` or `schema.name`. */
@@ -416,13 +387,6 @@ export class SimpleReaderBase {
     // `NOT EXISTS (…)` is NOT over the sublink, read as any NOT.
     const arg = this.nested(() => this.not());
     return { BoolExpr: { boolop: "NOT_EXPR", args: [arg] } };
-  }
-
-  protected nested<T>(read: () => T): T {
-    if (++this.nesting > MAX_NESTING) fail();
-    const node = read();
-    this.nesting--;
-    return node;
   }
 
   protected isNull(): Node {
