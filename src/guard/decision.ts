@@ -16,7 +16,7 @@ export function decide(an: Analysis, context: GuardContext): Classification {
     context.env || (context.intent ? environmentOfIntent(context.intent, environments) : undefined);
   const findings = an.findings;
   const destructive = findings.some((f) => f.destructive);
-  const safetyNets = findings.filter((f) => f.destructive && f.safetyNet);
+  const safetyNet = findings.find((f) => f.destructive && f.safetyNet);
   const uncertain = findings.some((f) => f.uncertain);
 
   const foreign = taskEnv ? hits.find((h) => h.env.name !== taskEnv) : undefined;
@@ -31,10 +31,10 @@ export function decide(an: Analysis, context: GuardContext): Classification {
       `environment_mismatch: the command points at ${foreign.env.name} (${foreign.via}) but the task is for ${taskEnv}`,
     );
   }
-  if (safetyNets.length) {
+  if (safetyNet) {
     decision = "deny";
     reasons.push(
-      `safety_net: ${safetyNets[0]!.reason}; destroying backups, snapshots, versioning, locks or audit logs is never allowed`,
+      `safety_net: ${safetyNet.reason}; destroying backups, snapshots, versioning, locks or audit logs is never allowed`,
     );
   } else if (destructive) {
     if (target?.env.protected) {
@@ -71,9 +71,9 @@ export function decide(an: Analysis, context: GuardContext): Classification {
 }
 
 function actionsOf(sorted: readonly Finding[]): string[] {
-  const actions = new Set<string>();
-  for (const f of sorted) if (f.action) actions.add(f.action);
-  return [...actions];
+  const actions: string[] = [];
+  for (const f of sorted) if (f.action && !actions.includes(f.action)) actions.push(f.action);
+  return actions;
 }
 
 function rank(f: Finding): number {

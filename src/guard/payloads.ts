@@ -15,8 +15,7 @@ export function pipelineOutput(inv: Invocation): Buffer | null {
 }
 
 function staticOutput(inv: Invocation): Buffer | null {
-  const words = inv.argv.slice(1);
-  if (words.some((w) => w.dynamic)) return null;
+  if (hasDynamicArgument(inv)) return null;
   const args = inv.args;
   switch (inv.name) {
     case "echo":
@@ -65,6 +64,11 @@ function staticOutput(inv: Invocation): Buffer | null {
     default:
       return null;
   }
+}
+
+function hasDynamicArgument(inv: Invocation): boolean {
+  for (let i = 1; i < inv.argv.length; i++) if (inv.argv[i]!.dynamic) return true;
+  return false;
 }
 
 function echo(args: readonly string[]): Buffer {

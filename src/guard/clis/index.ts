@@ -145,7 +145,9 @@ class Call implements Invocation {
     private readonly an: Analysis,
   ) {
     this.name = programName(argv[0]?.text ?? "");
-    this.args = argv.slice(1).map((w) => w.text);
+    const args: string[] = [];
+    for (let i = 1; i < argv.length; i++) args.push(argv[i]!.text);
+    this.args = args;
     this.stdin = context.stdin;
     this.piped = context.piped;
     this.stdinHint = context.stdinHint;

@@ -48,10 +48,7 @@ class SimpleShellLexer {
   ) {}
 
   private flushLit(): void {
-    if (this.lit) {
-      this.word ??= [];
-      this.word.push({ text: this.lit, quoted: this.litQuoted });
-    }
+    if (this.lit) this.addPart({ text: this.lit, quoted: this.litQuoted });
     this.lit = "";
   }
 
@@ -64,8 +61,13 @@ class SimpleShellLexer {
 
   private push(part: SimplePart): void {
     this.flushLit();
-    this.word ??= [];
-    this.word.push(part);
+    this.addPart(part);
+  }
+
+  /** Most words are one part: their array is made with it rather than grown from empty. */
+  private addPart(part: SimplePart): void {
+    if (this.word?.length) this.word.push(part);
+    else this.word = [part];
   }
 
   private endWord(): void {

@@ -45,7 +45,8 @@ export class SimpleWalker {
           append: a.append,
           value: this.word(a.value),
         }));
-        const argv = command.words.flatMap((w) => this.fields(w));
+        const argv: Word[] = [];
+        for (const w of command.words) this.pushFields(w, argv);
         const redirects = command.redirects.map((r) => ({
           kind: SIMPLE_REDIRECTS[r.op],
           target: this.word(r.target),
@@ -69,7 +70,8 @@ export class SimpleWalker {
       this.script(command.cond);
       this.script(command.body);
     } else {
-      const items = command.items.flatMap((w) => this.fields(w));
+      const items: Word[] = [];
+      for (const w of command.items) this.pushFields(w, items);
       this.r.vars.set(command.name, dynamicWord(items.map((i) => i.text).join(" ") || `$${command.name}`));
       this.script(command.body);
     }
@@ -105,11 +107,12 @@ export class SimpleWalker {
     return { text, dynamic, glob };
   }
 
-  /** Field splitting applies to an unquoted expansion standing alone. */
-  private fields(word: SimpleWord): Word[] {
+  /** Appends the word's fields to `into`: field splitting applies to an unquoted expansion standing alone. */
+  private pushFields(word: SimpleWord, into: Word[]): void {
     const resolved = this.word(word);
     const only =
       word.length === 1 && (word[0]!.param !== undefined || word[0]!.subst !== undefined) && !word[0]!.quoted;
-    return only ? splitFields(resolved) : [resolved];
+    if (only) into.push(...splitFields(resolved));
+    else into.push(resolved);
   }
 }
