@@ -135,7 +135,9 @@ return {id, seq}
  * Records appended one after the other to one chain (appends that waited while the chain's previous batch was in
  * Redis). KEYS[1] stream, KEYS[2] head. ARGV: nowMs and the value up to seq's (as AUDIT_APPEND_LUA's) for each
  * record, in order. Returns {id, seq} of each, flat. The head is read once and written once, also when an append
- * fails part way (then the script fails, so every record of the call is reported unwritten).
+ * fails part way (then the script fails, so every record of the call is reported unwritten). The failure goes back as
+ * Redis's own reply, as the enforce script's: error() would make READONLY "ERR user_script:1: READONLY", and a
+ * Sentinel client still on a demoted primary reconnects only on a reply that starts with READONLY.
  */
 export const AUDIT_APPEND_BATCH_LUA = `${AUDIT_LUA_FUNCTIONS}
 local last = redis.call('HMGET', KEYS[2], 'seq', 'id')
@@ -149,7 +151,7 @@ local ok, failure = pcall(function()
   end
 end)
 if #appended > 0 then redis.call('HSET', KEYS[2], 'seq', head.seq, 'id', head.id) end
-if not ok then error(failure) end
+if not ok then return redis.error_reply(type(failure) == 'table' and failure.err or tostring(failure)) end
 return appended
 `;
 
