@@ -17,7 +17,8 @@ export class ParsedArgs {
   rest: string[] = [];
 
   has(...names: string[]): boolean {
-    return this.flags.some(([name]) => names.includes(name));
+    for (const [name] of this.flags) if (names.includes(name)) return true;
+    return false;
   }
 
   /** The last value given for any of the names, or undefined. */
@@ -30,11 +31,15 @@ export class ParsedArgs {
   }
 
   values(...names: string[]): string[] {
-    return this.flags.filter(([n, v]) => names.includes(n) && v !== true).map(([, v]) => v as string);
+    const values: string[] = [];
+    for (const [name, value] of this.flags) if (value !== true && names.includes(name)) values.push(value);
+    return values;
   }
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+const DOUBLE_DASH = /^--/;
+const LEADING_EQUALS = /^=/;
 
 export function parseArgs(args: readonly string[], spec: ArgSpec = {}): ParsedArgs {
   const valueFlags = spec.valueFlags ?? EMPTY;
@@ -59,7 +64,7 @@ export function parseArgs(args: readonly string[], spec: ArgSpec = {}): ParsedAr
       const eq = arg.indexOf("=");
       const name = eq > 0 ? arg.slice(0, eq) : arg;
       // Go-style flags accept one dash or two; keep the one-dash spelling.
-      const canonical = spec.singleDashLong ? name.replace(/^--/, "-") : name;
+      const canonical = spec.singleDashLong ? name.replace(DOUBLE_DASH, "-") : name;
       if (eq > 0) out.flags.push([canonical, arg.slice(eq + 1)]);
       else if ((valueFlags.has(name) || valueFlags.has(canonical)) && i + 1 < args.length) {
         out.flags.push([canonical, args[++i]!]);
@@ -70,7 +75,7 @@ export function parseArgs(args: readonly string[], spec: ArgSpec = {}): ParsedAr
     for (let j = 1; j < arg.length; j++) {
       const name = `-${arg[j]}`;
       if (valueFlags.has(name)) {
-        const attached = arg.slice(j + 1).replace(/^=/, "");
+        const attached = arg.slice(j + 1).replace(LEADING_EQUALS, "");
         if (attached) out.flags.push([name, attached]);
         else if (i + 1 < args.length) out.flags.push([name, args[++i]!]);
         else out.flags.push([name, true]);

@@ -34,8 +34,11 @@ export function stdinText(inv: InvocationContext): string | null {
   return inv.stdin ? inv.stdin.toString("utf8") : null;
 }
 
+const LEADING_BACKSLASHES = /^\\+/;
+const EXE_SUFFIX = /\.exe$/;
+
 /** The program name as the tables know it: no directory, no leading backslash, lower case. */
 export function programName(text: string): string {
-  const base = text.slice(text.lastIndexOf("/") + 1).replace(/^\\+/, "");
-  return base.toLowerCase().replace(/\.exe$/, "");
+  const base = text.slice(text.lastIndexOf("/") + 1).replace(LEADING_BACKSLASHES, "");
+  return base.toLowerCase().replace(EXE_SUFFIX, "");
 }

@@ -1,7 +1,12 @@
 // The policy: environment mismatch and destroyed safety nets are denied, destruction in a protected or unknown
 // environment asks a human, and so does destruction the task's intent does not cover; everything else is allowed.
 import type { Analysis, Finding } from "./analysis.ts";
-import { DEFAULT_ENVIRONMENTS, detectEnvironments, environmentOfIntent } from "./environment.ts";
+import {
+  DEFAULT_ENVIRONMENTS,
+  detectEnvironments,
+  type EnvironmentHit,
+  environmentOfIntent,
+} from "./environment.ts";
 import { judgeIntent, unaskedWrite } from "./intent.ts";
 import type { Classification, Decision, GuardContext } from "./types.ts";
 
@@ -9,18 +14,23 @@ const MAX_REASONS = 12;
 const NO_INTENT =
   "intent_unknown: destructive, and no task intent says it is wanted (LEASH_TOKEN or LEASH_INTENT)";
 
+const isDestructive = (f: Finding) => f.destructive;
+const destroysSafetyNet = (f: Finding) => f.destructive && f.safetyNet === true;
+const isUncertain = (f: Finding) => f.uncertain === true;
+const isProtected = (h: EnvironmentHit) => h.env.protected;
+
 export function decide(an: Analysis, context: GuardContext): Classification {
   const environments = context.environments?.length ? context.environments : DEFAULT_ENVIRONMENTS;
   const hits = detectEnvironments(an.texts, environments);
   const taskEnv =
     context.env || (context.intent ? environmentOfIntent(context.intent, environments) : undefined);
   const findings = an.findings;
-  const destructive = findings.some((f) => f.destructive);
-  const safetyNet = findings.find((f) => f.destructive && f.safetyNet);
-  const uncertain = findings.some((f) => f.uncertain);
+  const destructive = findings.some(isDestructive);
+  const safetyNet = findings.find(destroysSafetyNet);
+  const uncertain = findings.some(isUncertain);
 
   const foreign = taskEnv ? hits.find((h) => h.env.name !== taskEnv) : undefined;
-  const target = foreign ?? hits.find((h) => h.env.protected) ?? hits[0];
+  const target = foreign ?? hits.find(isProtected) ?? hits[0];
   const environment = target?.env.name ?? "unknown";
 
   const reasons: string[] = [];
@@ -80,7 +90,9 @@ function rank(f: Finding): number {
   return f.safetyNet ? 0 : f.destructive ? 1 : f.uncertain ? 2 : 3;
 }
 
+const byRank = (a: Finding, b: Finding) => rank(a) - rank(b);
+
 /** Destructive findings first, then uncertain ones, then the rest. */
 function ordered(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) => rank(a) - rank(b));
+  return [...findings].sort(byRank);
 }

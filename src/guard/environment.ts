@@ -57,6 +57,7 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const QUOTES = /["'`]/g;
 const BLANKS = /[\s=]+/g;
+const FLAG_NAMES = /(^|\s)--?[a-z][\w-]*/g;
 
 /** Lower case, quotes dropped, `=` and runs of blanks as one space: `--context=prod` and `--context "prod"` match `--context prod`. */
 export function normalize(text: string): string {
@@ -155,7 +156,7 @@ function readEnvironments(lowered: string[], environments: readonly EnvironmentM
   }
   if (hits.length) return hits;
   // Flag names are not values: `--production` is a switch, `--env production` points somewhere.
-  const values = normalized.map((t) => t.replace(/(^|\s)--?[a-z][\w-]*/g, "$1 "));
+  const values = normalized.map((t) => t.replace(FLAG_NAMES, "$1 "));
   for (const m of compiled) {
     for (const text of values) {
       const found = m.hints?.exec(text);

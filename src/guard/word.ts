@@ -8,3 +8,8 @@ export interface Word {
 }
 
 export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });
+
+const GLOB_CHAR = /[*?[]/;
+
+/** Whether unquoted text holds a pattern character the shell would expand. */
+export const hasGlobChar = (text: string): boolean => GLOB_CHAR.test(text);

@@ -72,13 +72,15 @@ const BENIGN = new Set(
 const SUSPICIOUS =
   /(^|[^a-z])(delete|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf)([^a-z]|$)/i;
 
+const RECURSIVE_FORCE = /^-[a-z]*(rf|fr)/i;
+
 export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   const program = inv.argv[0];
   if (!program) return;
   if (program.dynamic) {
     const alarming =
       SUSPICIOUS.exec(inv.args.join(" "))?.[2] ??
-      (inv.args.some((a) => /^-[a-z]*(rf|fr)/i.test(a)) ? "-rf" : "");
+      (inv.args.some((a) => RECURSIVE_FORCE.test(a)) ? "-rf" : "");
     an.uncertain(
       `runs a command whose name is only known at run time (${program.text})${alarming ? ` with "${alarming}"` : ""}`,
       alarming !== "",
@@ -101,6 +103,8 @@ const RUNS_OTHERS = new Set(
   ),
 );
 
+const RUNS_CONTAINER_COMMAND = /^(exec|run|debug|attach)$/;
+
 /**
  * `tool sub --help`: getopt-style tools print help and exit; only `--help` before any `--` counts. Asked only about
  * tools the tables know: a project's own script may well ignore --help and do its work.
@@ -113,7 +117,7 @@ function asksForHelp(inv: Invocation): boolean {
   // kubectl and docker run other commands only through exec/run/debug; elsewhere --help wins.
   return !(
     (inv.name === "kubectl" || inv.name === "docker") &&
-    args.some((a) => /^(exec|run|debug|attach)$/.test(a))
+    args.some((a) => RUNS_CONTAINER_COMMAND.test(a))
   );
 }
 

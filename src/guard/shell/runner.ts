@@ -5,7 +5,7 @@ import { analyzeWriteTarget } from "../clis/files.ts";
 import { invoke } from "../clis/index.ts";
 import type { InvocationContext } from "../command.ts";
 import { pipelineOutput } from "../payloads.ts";
-import type { Word } from "../word.ts";
+import { hasGlobChar, type Word } from "../word.ts";
 
 /** One simple command as the runner saw it, recorded for tests that compare the readers. */
 export interface TraceEntry {
@@ -32,6 +32,10 @@ export interface Assign {
   value: Word | null;
   append: boolean;
 }
+
+const BLANK = /\s/;
+const BLANKS = /\s+/;
+const TRAILING_NEWLINES = /\n+$/;
 
 export const dynamicWord = (t: string): Word => ({ text: t, dynamic: true, glob: false });
 export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
@@ -132,7 +136,7 @@ export class ShellRunner {
   substitution(run: () => Buffer | null): Word {
     const data = this.scoped(run);
     if (data === null) return dynamicWord("$(…)");
-    const decoded = data.toString("utf8").replace(/\n+$/, "");
+    const decoded = data.toString("utf8").replace(TRAILING_NEWLINES, "");
     this.an.note(decoded);
     return { text: decoded, dynamic: false, glob: false };
   }
@@ -140,11 +144,9 @@ export class ShellRunner {
 
 /** Field splitting of an unquoted expansion standing alone: on whitespace, and to nothing when empty. */
 export function splitFields(resolved: Word): Word[] {
-  if (/\s/.test(resolved.text.trim())) {
-    return resolved.text
-      .trim()
-      .split(/\s+/)
-      .map((t) => ({ text: t, dynamic: resolved.dynamic, glob: /[*?[]/.test(t) }));
+  const trimmed = resolved.text.trim();
+  if (BLANK.test(trimmed)) {
+    return trimmed.split(BLANKS).map((t) => ({ text: t, dynamic: resolved.dynamic, glob: hasGlobChar(t) }));
   }
   if (resolved.text === "" && !resolved.dynamic) return [];
   return [resolved];

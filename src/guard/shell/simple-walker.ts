@@ -1,5 +1,5 @@
 // Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
-import { literal, type Word } from "../word.ts";
+import { hasGlobChar, literal, type Word } from "../word.ts";
 import { parameterDefault } from "./parameter-default.ts";
 import {
   dynamicWord,
@@ -101,7 +101,7 @@ export class SimpleWalker {
         dynamic ||= r.dynamic;
       } else {
         text += part.text;
-        glob ||= !part.quoted && /[*?[]/.test(part.text);
+        glob ||= !part.quoted && hasGlobChar(part.text);
       }
     }
     return { text, dynamic, glob };
