@@ -2,11 +2,10 @@
 // decided, counted and audited as if it were alone, in order.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { StoreUnavailableError } from "../../src/errors/leash-error.ts";
 import { type AuditEntry, storedRecordFields } from "../../src/store/audit-record.ts";
-import { reconnectsOnReply } from "../../src/store/redis/redis-client.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { EnforcementCheck } from "../../src/store/store.ts";
+import { expectReconnectingRefusal, withDemotedPrimary } from "../helpers/demoted-primary.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
 
 const NOW = 1_700_000_001_000;
@@ -157,31 +156,11 @@ describe("batched enforce on Redis", () => {
   });
 
   it("fails a batch on a demoted primary with Redis's own READONLY reply, which the Sentinel client reconnects on", async () => {
-    // A primary demoted by a failover without a crash keeps its connections: its READONLY reply is what moves the
-    // Sentinel client to the new primary. A batch's record append is a write, so an authorize meets it first.
-    expect(await rawRedisCommand(server.port, "CONFIG SET repl-diskless-sync-delay 0")).toBe("+OK");
-    const replica = await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(server.port)] });
-    const demoted = await RedisStore.connect(replica.url);
-    try {
-      // Synced: it holds the generation, so the batch's decisions get as far as their records.
-      await waitFor(async () => {
-        if ((await rawRedisCommand(replica.port, "GET leash:{env:staging}:gen")) === "$-1")
-          throw new Error("the replica has not synced yet");
-      });
-      const refusal = await demoted.enforce(check({}, "vol-1")).then(
-        () => {
-          throw new Error("a demoted primary decided a call");
-        },
-        (error: unknown) => error,
-      );
-      expect(refusal).toBeInstanceOf(StoreUnavailableError);
-      const reply = (refusal as StoreUnavailableError).cause as Error;
-      expect(reply.message).toMatch(/READONLY/);
-      expect(reconnectsOnReply(reply)).toBe(true);
-    } finally {
-      await demoted.close();
-      await replica.stop();
-    }
+    // A batch's record append is a write, so an authorize meets a demoted primary's READONLY reply first. Synced
+    // once the replica holds the generation, so the batch's decisions get as far as their records.
+    await withDemotedPrimary(server, "leash:{env:staging}:gen", (demoted) =>
+      expectReconnectingRefusal(demoted.enforce(check({}, "vol-1"))),
+    );
   });
 
   it("fails every call of a batch closed when Redis is gone, and decides again once it is back", async () => {
