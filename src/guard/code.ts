@@ -150,6 +150,39 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
   ],
 };
 
+/**
+ * An HTTP client in code, whose request methods are often strings (`fetch(url, {method: "DELETE"})`). `node -e` has
+ * Node's built-in modules as globals, so `https.request` needs no require.
+ */
+const HTTP_CLIENT =
+  /\bhttps?\.(?:request|get)\b|\b(?:fetch|axios|got|undici|requests|httpx|aiohttp|urllib\d?|http\.client|Net::HTTP|HTTParty|Faraday|LWP|HTTP::Request|HTTP::Tiny|curl_setopt|CURLOPT_CUSTOMREQUEST)\b|require\s*\(\s*['"`](?:node:)?https?['"`]|from\s+['"`](?:node:)?https?['"`]|\bhttps?:\/\//;
+/**
+ * A method that deletes or replaces what is stored: a client's method of that name, the method as a string (fetch
+ * upper-cases these), or as Perl and Ruby spell it.
+ */
+const WRITE_METHOD = re(
+  String.raw`\b(?:requests|httpx|axios|got|ky|superagent|session|client|http|RestClient|HTTParty|Faraday)\.(?<call>delete|put)\s*\(|(?<q>['"\`])(?<s>delete|put)\k<q>|\bNet::HTTP::(?<ruby>Delete|Put)\b|\b(?<perl>DELETE|PUT)\s*=>`,
+  "gi",
+);
+const URL_STRING = re(String.raw`(?<q>['"\`])(?<s>https?:\/\/[^'"\`\s]+)\k<q>`, "");
+const PATH_PROPERTY = re(String.raw`\bpath\s*[:=]\s*STR`, "");
+
+/**
+ * Requests that inline code sends with a method that deletes or replaces, judged as the HTTP rules judge a request:
+ * against the first URL the code spells out, or its `path`, else as an unnamed resource.
+ */
+function httpRequests(source: string, an: Analysis): void {
+  if (!HTTP_CLIENT.test(source)) return;
+  const methods = new Set<string>();
+  for (const m of source.matchAll(WRITE_METHOD)) {
+    const g = m.groups!;
+    methods.add((g.call ?? g.s ?? g.ruby ?? g.perl ?? "").toUpperCase());
+  }
+  if (methods.size === 0) return;
+  const url = URL_STRING.exec(source)?.groups?.s ?? PATH_PROPERTY.exec(source)?.groups?.s ?? "/resource";
+  for (const method of methods) an.nested.http({ method, url, body: "" });
+}
+
 const SUSPICIOUS =
   /\b(delete|destroy|drop|purge|wipe|truncate|rmtree|unlink|remove|erase|flush)(?:_\w+|[A-Z]\w*)?\s*[(!]/i;
 
@@ -162,6 +195,7 @@ export function analyzeCode(language: CodeLanguage, source: string, an: Analysis
       if (m[0].length === 0) pattern.lastIndex++;
     }
   }
+  if (language !== "mongo" && language !== "lua") httpRequests(source, an);
   if (an.findings.length > before) return;
   const word = SUSPICIOUS.exec(source)?.[1];
   if (word) an.uncertain(`inline ${language} code mentions "${word}"`, true);

@@ -101,3 +101,22 @@ describe("HTTP", () => {
     expect(d("http PATCH https://api.example.com/v1/buckets/b1 versioning:=false").decision).toBe("deny");
   });
 });
+
+describe("inline code sending HTTP requests", () => {
+  it("judges a method given as a string or a client's method against the URL the code names", () => {
+    const fetchDelete = d(`node -e 'fetch("https://api.example.com/v1/volumes/7", {method: "delete"})'`);
+    expect(fetchDelete).toMatchObject({ destructive: true, uncertain: false });
+    expect(fetchDelete.actions).toContain("volume:delete");
+    const request = d(`node -e 'https.request({path: "/v1/disks/9", method: "DELETE"}).end()'`);
+    expect(request.destructive).toBe(true);
+    expect(request.reasons.join(" ")).toContain("DELETE /v1/disks/9");
+    expect(
+      d(`python3 -c 'import requests; requests.put("https://x.io/v1/config", json={})'`).reasons,
+    ).toContain("PUT /v1/config replaces whatever is stored at that path");
+  });
+
+  it("leaves the words alone where no HTTP client sends them", () => {
+    expect(d(`node -e 'console.log("delete")'`)).toMatchObject({ destructive: false, uncertain: false });
+    expect(d(`node -e 'fetch("https://x.io/v1/volumes", {method: "GET"})'`).destructive).toBe(false);
+  });
+});
