@@ -69,6 +69,21 @@ const flagValue = (c: AwsCall, flag: string) => {
   return typeof v === "string" ? v : undefined;
 };
 
+/** Each service's spelling of a deletion or termination protection switch: rds, dynamodb, cloudformation… */
+const PROTECTION_FLAG = /^--(no-)?(?:enable-)?(?:deletion|termination)-protection(?:-enabled)?$/;
+/** The same setting as an attribute or payload field: `Key=deletion_protection.enabled,Value=false`. */
+const PROTECTION_FIELD_OFF =
+  /(?:deletion|termination)[_.-]?protection(?:[_.-]?enabled)?["']?\s*(?:[,:=]\s*(?:Value=)?)["']?false\b/i;
+
+function switchesProtectionFlagOff(c: AwsCall): boolean {
+  for (const [flag, value] of c.flags) {
+    const m = PROTECTION_FLAG.exec(flag);
+    // `--no-…` is a switch; a value after it would be the next argument, misread, and changes nothing.
+    if (m && (m[1] !== undefined || (value !== true && /^false$/i.test(value)))) return true;
+  }
+  return PROTECTION_FIELD_OFF.test(c.text);
+}
+
 /** Checked before the verb: flags and payloads that remove safety nets whatever the operation is called. */
 const SAFETY_NET_RULES: AwsRule[] = [
   {
@@ -88,8 +103,7 @@ const SAFETY_NET_RULES: AwsRule[] = [
       ),
   },
   {
-    when: (c) =>
-      has(c, "--no-deletion-protection") || /^false$/i.test(flagValue(c, "--deletion-protection") ?? ""),
+    when: switchesProtectionFlagOff,
     apply: (c, an) =>
       an.destroysSafetyNet(`${c.operation} turns deletion protection off`, "deletion-protection:disable"),
   },

@@ -1,6 +1,7 @@
-// az: verb-classified (`az group delete`), with management locks and storage protections as safety nets.
+// az: verb-classified (`az group delete`), with management locks and storage protections as safety nets, and the SQL
+// that `az postgres|mysql flexible-server execute --querytext` runs.
 import type { CommandTable } from "../command.ts";
-import { safetyNetFlag, verbCli } from "./verb-cli.ts";
+import { safetyNetFlag, sqlFlags, verbCli } from "./verb-cli.ts";
 
 const az = verbCli("az", {
   valueFlags: [
@@ -18,9 +19,11 @@ const az = verbCli("az", {
     "--account-name",
     "--vault-name",
     "--server",
+    "--querytext",
   ],
   safetyNetWords: /(^|\s)(lock|locks|ltr-backup|protection|diagnostic-settings)(\s|$)/,
   rules: [
+    sqlFlags(["--querytext"]),
     safetyNetFlag(["--enable-versioning false"], "turns blob versioning off", "versioning:disable"),
     safetyNetFlag(
       ["--enable-delete-retention false", "--enable-container-delete-retention false"],

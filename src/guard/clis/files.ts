@@ -6,9 +6,12 @@ import { namesSafetyNet } from "../vocabulary.ts";
 import type { Word } from "../word.ts";
 import { literal } from "../word.ts";
 
-/** Build output and caches that a build or install recreates; deleting them loses nothing. */
+/**
+ * Build output and caches that a build or install recreates, and what lies under the system's scratch directories
+ * (/tmp; macOS's $TMPDIR, /var/folders/…/T/): deleting them loses nothing.
+ */
 const REGENERABLE =
-  /(^|\/)(node_modules|\.cache|dist|build|out|target|\.next|\.nuxt|\.svelte-kit|\.turbo|\.parcel-cache|__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.venv|venv|coverage|\.nyc_output|\.gradle|\.terraform|\.eslintcache|tmp|\.tmp|\.sass-cache|\.angular|bower_components|\.expo|\.docusaurus|storybook-static|\.vercel\/output)(\/|$)|\.(pyc|pyo|o|obj|class|tsbuildinfo)$|(^|\/)\.DS_Store$|^\/tmp\/./;
+  /(^|\/)(node_modules|\.cache|dist|build|out|target|\.next|\.nuxt|\.svelte-kit|\.turbo|\.parcel-cache|__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.venv|venv|coverage|\.nyc_output|\.gradle|\.terraform|\.eslintcache|tmp|\.tmp|\.sass-cache|\.angular|bower_components|\.expo|\.docusaurus|storybook-static|\.vercel\/output)(\/|$)|\.(pyc|pyo|o|obj|class|tsbuildinfo)$|(^|\/)\.DS_Store$|^\/(?:private\/)?tmp\/.|^\/(?:private\/)?var\/folders\/[^/]+\/[^/]+\/T\/./;
 
 const BACKUP_PATH = /(\.(bak|dump|backup)(\.|$|\/)|(^|[/_.-])(dumps?|backups?)([/_.-]|$)|\.sql\.gz$)/i;
 const AUDIT_PATH = /(^|\/)(var\/log\/audit|audit\.log|\.bash_history|\.zsh_history|wtmp|btmp|lastlog)(\/|$)/;
@@ -275,9 +278,27 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
   }
 }
 
+/** Archivers' modes that delete members from an archive in place: `7z d`, `rar d`, `zip -d`, `tar --delete`. */
+function deletesFromArchive(inv: Invocation): boolean {
+  const args = inv.args;
+  if (inv.name === "tar") return args.includes("--delete");
+  // zip's other -d… options (-dd, -db, -dc…) only display progress.
+  if (inv.name === "zip") return args.some((a) => a === "--delete" || a === "-d");
+  return args[0] === "d";
+}
+
 /** Archivers with a mode that deletes what they archive: tar --remove-files, zip -m, 7z -sdel, rar m. */
 function archiver(inv: Invocation, an: Analysis): void {
   const args = inv.args;
+  if (deletesFromArchive(inv)) {
+    const archive = inv.argv.slice(1).find((w) => /\.(zip|tar|tgz|gz|7z|rar|bz2|xz|jar)$/.test(w.text));
+    judgeDeletion(
+      `${inv.name} (deleting members of an archive)`,
+      archive ? [archive] : inv.argv.slice(1, 2),
+      an,
+    );
+    return;
+  }
   const moving =
     (inv.name === "tar" && args.includes("--remove-files")) ||
     (inv.name === "zip" && args.some((a) => a === "--move" || /^-[a-zA-Z]*m/.test(a))) ||

@@ -1,9 +1,10 @@
-// gcloud and gsutil: verb-classified, plus the flags that switch backups, PITR, versioning or deletion protection off.
+// gcloud and gsutil: verb-classified, plus the flags that switch backups, PITR, versioning or deletion protection off,
+// and the SQL that `gcloud spanner databases execute-sql --sql` runs.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
-import { safetyNetFlag, verbCli } from "./verb-cli.ts";
+import { safetyNetFlag, sqlFlags, verbCli } from "./verb-cli.ts";
 
 const gcloud = verbCli("gcloud", {
   valueFlags: [
@@ -23,8 +24,10 @@ const gcloud = verbCli("gcloud", {
     "--sort-by",
     "--page-size",
     "--cluster",
+    "--sql",
   ],
   rules: [
+    sqlFlags(["--sql"]),
     safetyNetFlag(["--no-backup", "--backup false"], "turns automated backups off", "backup:disable"),
     safetyNetFlag(
       ["--no-enable-point-in-time-recovery", "--no-enable-bin-log"],

@@ -140,3 +140,13 @@ export function safetyNetFlag(flags: readonly string[], reason: string, actionNa
       ),
   };
 }
+
+/** Rule helper: SQL carried in these flags (`gcloud spanner databases execute-sql --sql …`) is read as SQL. */
+export function sqlFlags(flags: readonly string[]): VerbRule {
+  return {
+    when: (c) => c.parsed.has(...flags),
+    apply: (c, an) => {
+      for (const sql of c.parsed.values(...flags)) an.nested.sql(sql);
+    },
+  };
+}

@@ -16,6 +16,8 @@ const FALLBACK_RULES: [RegExp, string, string][] = [
   [/\breset\s+(master|slave|replica)\b/i, "RESET", "backup:delete"],
   [/\bmerge\b[\s\S]*\bdelete\b/i, "MERGE … DELETE", "rows:delete"],
 ];
+/** Statements that bring dropped objects back: Snowflake's UNDROP, Oracle's FLASHBACK TABLE … TO BEFORE DROP. */
+const RESTORE = /^\s*(?:undrop\s|flashback\s+table\s[^;]*\bto\s+before\s+drop\b)/i;
 const READ_START =
   /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;
 
@@ -32,6 +34,11 @@ export function sqlKeywordFallback(
       an.uncertain(`${context} contains ${keyword}`, true, actionName);
       return;
     }
+  }
+  const statements = code.split(";").filter((s) => s.trim());
+  if (statements.every((s) => RESTORE.test(s))) {
+    an.harmless(`${context} restores dropped objects`);
+    return;
   }
   if (READ_START.test(code)) an.uncertain(`${context}; it looks read-only`, false);
   else an.uncertain(`${context} starts with "${code.trim().split(/\s+/)[0]}"`, true);
