@@ -122,6 +122,10 @@ const LITERAL = fc.constantFrom(
   "false",
   "null",
   "'1'",
+  "$$x$$",
+  "$t$it's$t$",
+  "E'a\\nb'",
+  "e'it\\'s'",
 );
 const FUNCTION = fc.constantFrom(
   "count",
@@ -513,8 +517,35 @@ const MERGE_WHEN = fc.constantFrom(
   "WHEN NOT MATCHED THEN INSERT OVERRIDING SYSTEM VALUE VALUES (1)",
 );
 
+/** What a DO block's code may hold: statements, quotes, semicolons and comments the lexer must not read as SQL. */
+const DO_CODE = fc.constantFrom(
+  " BEGIN DELETE FROM sessions; END ",
+  "BEGIN EXECUTE 'DROP TABLE ' || quote_ident(t); END",
+  " BEGIN -- x; DROP TABLE t;\n PERFORM 1; END ",
+  " BEGIN /* DROP */ TRUNCATE logs; END ",
+  "",
+  "$$",
+  "$ab$",
+  "it's",
+  "BEGIN RAISE NOTICE '%', $q$x$q$; END",
+);
+const DO_BLOCK = fc
+  .tuple(
+    fc.constantFrom("DO ", "do ", "DO LANGUAGE plpgsql ", 'DO LANGUAGE "PlPgSql" ', "DO LANGUAGE sql "),
+    DO_CODE,
+    fc.constantFrom("$$", "$body$", "$t$", "'", "E'"),
+    fc.constantFrom("", " LANGUAGE plpgsql", " LANGUAGE 'plpgsql'", " LANGUAGE select", " LANGUAGE"),
+  )
+  .map(([start, code, quote, end]) => {
+    if (quote === "'") return `${start}'${code.replace(/'/g, "''")}'${end}`;
+    if (quote === "E'")
+      return `${start}E'${code.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n")}'${end}`;
+    return `${start}${quote}${code}${quote}${end}`;
+  });
+
 /** Schema changes, index builds, transaction modes, WITH, MERGE and COMMENT: the statements past the plain DML. */
 const MORE_STATEMENT = fc.oneof(
+  DO_BLOCK,
   fc
     .tuple(ALTER_TABLE, NAME, fc.array(ALTER_TABLE_CMD, { minLength: 1, maxLength: 3 }))
     .map(([alter, t, cmds]) => `${alter}${t} ${cmds.join(", ")}`),
@@ -715,7 +746,7 @@ describe("the fast SQL reader", () => {
     expect(accepted).toBeGreaterThan(400);
   });
 
-  it("agrees on schema changes, index builds, transaction modes, WITH, MERGE and COMMENT", () => {
+  it("agrees on schema changes, index builds, transaction modes, WITH, MERGE, COMMENT and DO", () => {
     let accepted = 0;
     fc.assert(
       fc.property(
@@ -804,6 +835,14 @@ describe("the fast SQL reader", () => {
       "MERGE INTO stock s USING incoming i ON s.sku = i.sku WHEN MATCHED THEN DELETE;",
       "CREATE TABLE users_backup_20240601 AS SELECT * FROM users;",
       "COMMENT ON TABLE tmp_import IS 'safe to drop after 2024-07-01';",
+      "DO $$ BEGIN DROP TABLE x; END $$",
+      "DO $$BEGIN DELETE FROM sessions WHERE expires_at < now(); END$$;",
+      "DO LANGUAGE plpgsql $fn$ BEGIN EXECUTE 'TRUNCATE ' || 'logs'; END $fn$",
+      "DO 'BEGIN PERFORM 1; END' LANGUAGE plpgsql",
+      "DO E'BEGIN\\n  DELETE FROM t WHERE a = \\'x\\';\\nEND'",
+      "DO $a$ $ab$ $$ $a$; DROP TABLE t",
+      "SELECT E'\\'; DROP TABLE x; --'",
+      "SELECT $$it's$$ AS s, E'\\t' FROM t",
     ]) {
       expect(readSimpleSql(sql), sql).not.toBeNull();
       expect(agrees(sql), sql).toBe(true);
@@ -814,8 +853,20 @@ describe("the fast SQL reader", () => {
     for (const sql of [
       "/* note */ SELECT 1",
       "SELECT 1 +-- note\n 2",
-      "DO $$ BEGIN DROP TABLE x; END $$",
-      "SELECT E'\\'; DROP TABLE x; --'",
+      "DO E'\\x41'",
+      "DO E'\\101'",
+      "DO E'\\u0041'",
+      "DO E'\\q'",
+      "DO LANGUAGE plpgsql 'x' LANGUAGE sql",
+      "DO 'a'\n'b'",
+      "DO $$ x",
+      "DO $é$ x $é$",
+      "DO U&'x'",
+      "DO B'1'",
+      "DO$$ x $$",
+      "DO LANGUAGE plpgsql",
+      "SELECT $1",
+      "SELECT 1$$x$$",
       "SELECT 'a'\n'b'",
       "SELECT id::varchar(10) FROM users",
       "SELECT id::text[] FROM users",

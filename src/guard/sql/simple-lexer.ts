@@ -1,10 +1,11 @@
-// The fast SQL reader's first pass: words folded as PostgreSQL folds them, quoted names, plain strings and numbers,
-// operators and punctuation; anything with other lexical rules (escapes, dollar quotes, comments…) is not simple.
+// The fast SQL reader's first pass: words folded as PostgreSQL folds them, quoted names, strings (plain, `E'…'` with
+// the common escapes, dollar-quoted) and numbers, operators and punctuation; anything with other lexical rules (other
+// escapes, block comments, parameters…) is not simple.
 
 export type SqlToken =
   | { t: "word"; v: string } // unquoted: lower-cased, as PostgreSQL folds it
   | { t: "name"; v: string } // "quoted identifier"
-  | { t: "string"; v: string }
+  | { t: "string"; v: string } // '…', E'…' or $tag$…$tag$, as the parser reads its value
   | { t: "number"; v: string }
   | { t: "op"; v: string }
   | { t: "punct"; v: string };
@@ -22,10 +23,25 @@ const MAX_NAME = 63;
 /** Words after which PostgreSQL's lexer reads the next token ahead of the grammar. */
 const LOOKAHEAD_WORDS = new Set(["not", "nulls", "with", "without", "format"]);
 const OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||"]);
+/**
+ * `E'…'` with the escapes whose meaning is plain: `\\`, `\'`, `\b \f \n \r \t` and `''`. Octal, hex and Unicode
+ * escapes (which can spell invalid text) and a backslash before anything else are the real parser's.
+ */
+const ESCAPE_STRING = /^[Ee]'((?:[^'\\\0]|''|\\[\\'bfnrt])*)'/;
+const ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+/** What `''` or a backslash escape in an `E'…'` string stands for. */
+const unescaped = (_pair: string, escaped?: string) => (escaped ? (ESCAPES[escaped] ?? escaped) : "'");
+/** A dollar quote's opening delimiter: `$$` or `$tag$` (ASCII tags here; `$1` is a parameter, not a quote). */
+const DOLLAR_DELIMITER = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/;
 
 /** The tokens of `sql`; throws NotSimple on anything outside the fast reader's lexical subset. */
 export function lexSql(sql: string): SqlToken[] {
   const out: SqlToken[] = [];
+  // Adjacent literals concatenate (`'a'` newline `'b'`) or are a syntax error: either way not here.
+  const string = (v: string) => {
+    if (out.at(-1)?.t === "string") fail();
+    out.push({ t: "string", v });
+  };
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
@@ -40,9 +56,22 @@ export function lexSql(sql: string): SqlToken[] {
     } else if (c === ":" && sql[i + 1] === ":") {
       out.push({ t: "punct", v: "::" });
       i += 2;
+    } else if ((c === "E" || c === "e") && sql[i + 1] === "'") {
+      const m = ESCAPE_STRING.exec(sql.slice(i)) ?? fail();
+      string(m[1]!.replace(/''|\\(.)/g, unescaped));
+      i += m[0].length;
+    } else if (c === "$") {
+      // The body runs to the first copy of the opening delimiter, whatever it holds: quotes, semicolons, comments.
+      const delimiter = (DOLLAR_DELIMITER.exec(sql.slice(i)) ?? fail())[0];
+      const end = sql.indexOf(delimiter, i + delimiter.length);
+      if (end < 0) fail();
+      const body = sql.slice(i + delimiter.length, end);
+      if (body.includes("\0")) fail();
+      string(body);
+      i = end + delimiter.length;
     } else if (/[A-Za-z_]/.test(c)) {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i))![0];
-      // `E'…'`, `U&"…"`, `$` in names: other lexical rules, left to the real parser.
+      // `B'…'`, `U&"…"`, `$` in names: other lexical rules, left to the real parser.
       if (m.length > MAX_NAME || /['"$&]/.test(sql[i + m.length] ?? "")) fail();
       out.push({ t: "word", v: m.toLowerCase() });
       i += m.length;
@@ -53,15 +82,14 @@ export function lexSql(sql: string): SqlToken[] {
       out.push({ t: "name", v: name });
       i += m[0].length;
     } else if (c === "'") {
-      // No backslashes: their meaning depends on settings and prefixes. Adjacent literals concatenate: not here.
+      // No backslashes: their meaning depends on settings and prefixes.
       const m = /^'((?:[^'\\\0]|'')*)'/.exec(sql.slice(i)) ?? fail();
-      if (out.at(-1)?.t === "string") fail();
-      out.push({ t: "string", v: m[1]!.replace(/''/g, "'") });
+      string(m[1]!.replace(/''/g, "'"));
       i += m[0].length;
     } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
       const m = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)/.exec(sql.slice(i))![0];
-      // Exponents, 0x…, 1_000 and numbers run into names are other lexical rules.
-      if (/[A-Za-z0-9_.]/.test(sql[i + m.length] ?? "")) fail();
+      // Exponents, 0x…, 1_000 and numbers run into names or dollar quotes are other lexical rules.
+      if (/[A-Za-z0-9_.$]/.test(sql[i + m.length] ?? "")) fail();
       out.push({ t: "number", v: m });
       i += m.length;
     } else if (/[+\-*/<>=~!@#%^&|`?]/.test(c)) {

@@ -3,16 +3,16 @@
 // subqueries (`IN (SELECT …)`, `EXISTS (SELECT …)`, scalar `(SELECT …)`), casts to common types and `interval '…'`
 // literals; TRUNCATE, DROP of tables, views, indexes, sequences, schemas and databases, the common ALTER TABLE
 // subcommands, CREATE INDEX, CREATE TABLE … AS SELECT, COMMENT ON, EXPLAIN, plain SET, ALTER SYSTEM SET and SHOW,
-// transaction control with its modes, DISCARD, and `--` comments. It builds the same tree PostgreSQL's parser
-// (libpg-query) would, minus fields the guard does not read (locations, defaults the parser fills in), so a hook can
-// judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else (block comments, dollar quotes,
-// escapes, WITH RECURSIVE, UNION, keywords used as names, …) returns null and goes to the real parser; a property
+// transaction control with its modes, DISCARD, DO blocks, and `--` comments. It builds the same tree PostgreSQL's
+// parser (libpg-query) would, minus fields the guard does not read (locations, defaults the parser fills in), so a
+// hook can judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else (block comments, rare escapes,
+// WITH RECURSIVE, UNION, keywords used as names, …) returns null and goes to the real parser; a property
 // test checks that every field this reader builds is the parser's, and that both give the same findings, on
 // everything it accepts.
 
 import { DdlReader } from "./simple-ddl-reader.ts";
 import { fail, lexSql, NotSimple } from "./simple-lexer.ts";
-import { constant, KEYWORDS, type Node } from "./simple-reader-base.ts";
+import { constant, KEYWORDS, type Node, str } from "./simple-reader-base.ts";
 
 /** EXPLAIN's options without a value, and the name the parser gives each. */
 const EXPLAIN_OPTIONS = new Map(
@@ -74,6 +74,8 @@ class Reader extends DdlReader {
         return this.is("table", 1) ? this.createTableAs() : this.createIndex();
       case "comment":
         return this.comment();
+      case "do":
+        return { DoStmt: this.doBlock() };
       case "explain":
         return this.explain();
       case "set":
@@ -95,6 +97,31 @@ class Reader extends DdlReader {
         return this.transaction();
     }
   }
+  /**
+   * `DO [LANGUAGE name] code [LANGUAGE name]`, the code one string constant; the parser lists the clauses in the
+   * order written. Other lists of them (two codes, two languages) are the real parser's.
+   */
+  private doBlock(): Node {
+    this.expect("do");
+    const args: Node[] = [];
+    const clause = (defname: string, value: string) =>
+      args.push({ DefElem: { defname, arg: str(value), defaction: "DEFELEM_UNSPEC" } });
+    const language = () => {
+      if (!this.take("language")) return false;
+      const t = this.peek();
+      if (t?.t === "string") this.i++;
+      clause("language", t?.t === "string" ? t.v : this.name());
+      return true;
+    };
+    const named = language();
+    const code = this.peek();
+    if (code?.t !== "string") return fail();
+    this.i++;
+    clause("as", code.v);
+    if (!named) language();
+    return { args };
+  }
+
   /** `EXPLAIN [ANALYZE] [VERBOSE] query` or `EXPLAIN (option, …) query`; ANALYZE runs the query. */
   private explain(): Node {
     this.expect("explain");
