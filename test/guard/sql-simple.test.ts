@@ -230,6 +230,16 @@ const STATEMENT = fc.oneof(
     .map(([targets, t, w]) => `SELECT ${targets.join(", ")} FROM ${t}${w}`),
   fc
     .tuple(
+      fc.array(
+        fc.tuple(COLUMN, NAME, WHERE).map(([c, t, w]) => `SELECT ${c} FROM ${t}${w}`),
+        { minLength: 2, maxLength: 3 },
+      ),
+      fc.constantFrom(" UNION ", " UNION ALL ", " union all ", " UNION DISTINCT ", " INTERSECT ", " EXCEPT "),
+      fc.constantFrom("", "", " ORDER BY 1", " LIMIT 1"),
+    )
+    .map(([selects, op, tail]) => `${selects.join(op)}${tail}`),
+  fc
+    .tuple(
       NAME,
       fc.constantFrom("", " u", " AS u"),
       fc.constantFrom("JOIN", "LEFT JOIN", "CROSS JOIN"),
@@ -499,6 +509,14 @@ const CTE_BODY = fc.oneof(
     .map(([t, c, e, w, r]) => `UPDATE ${t} SET ${c} = ${e}${w}${r}`),
   fc.tuple(NAME, NAME, RETURNING).map(([t, from, r]) => `INSERT INTO ${t} SELECT * FROM ${from}${r}`),
   fc.tuple(NAME, WHERE).map(([t, w]) => `SELECT * FROM ${t}${w}`),
+  fc
+    .tuple(
+      fc.constantFrom("SELECT 1", "SELECT id FROM users WHERE id = 1", "SELECT * FROM t LIMIT 1"),
+      fc.constantFrom(" UNION ALL ", " UNION ", " INTERSECT "),
+      NAME,
+      WHERE,
+    )
+    .map(([first, op, t, w]) => `${first}${op}SELECT id + 1 FROM ${t}${w}`),
 );
 const MERGE_WHEN = fc.constantFrom(
   "WHEN MATCHED THEN DELETE",
@@ -746,7 +764,7 @@ describe("the fast SQL reader", () => {
     expect(accepted).toBeGreaterThan(400);
   });
 
-  it("agrees on schema changes, index builds, transaction modes, WITH, MERGE, COMMENT and DO", () => {
+  it("agrees on schema changes, index builds, transaction modes, WITH [RECURSIVE], MERGE, COMMENT and DO", () => {
     let accepted = 0;
     fc.assert(
       fc.property(
@@ -843,6 +861,10 @@ describe("the fast SQL reader", () => {
       "DO $a$ $ab$ $$ $a$; DROP TABLE t",
       "SELECT E'\\'; DROP TABLE x; --'",
       "SELECT $$it's$$ AS s, E'\\t' FROM t",
+      "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 10) SELECT * FROM t",
+      "WITH RECURSIVE sub AS (SELECT id FROM staff WHERE id = 7 UNION SELECT s.id FROM staff s JOIN sub ON s.boss = sub.id) DELETE FROM staff WHERE id IN (SELECT id FROM sub)",
+      "WITH RECURSIVE d AS (DELETE FROM x RETURNING *) SELECT * FROM d",
+      "SELECT id FROM a UNION SELECT id FROM b UNION ALL SELECT id FROM c",
     ]) {
       expect(readSimpleSql(sql), sql).not.toBeNull();
       expect(agrees(sql), sql).toBe(true);
@@ -874,8 +896,14 @@ describe("the fast SQL reader", () => {
       "SELECT x IN ((SELECT 1))",
       "SELECT (SELECT 1 UNION SELECT 2)",
       "DELETE FROM users WHERE EXISTS (SELECT 1 FROM bans WHERE bans.user_id = users.id) AND id = ANY (SELECT 1)",
-      "WITH RECURSIVE d AS (DELETE FROM x RETURNING *) SELECT * FROM d",
       "WITH recursive AS (SELECT 1) SELECT * FROM recursive",
+      "WITH RECURSIVE AS (SELECT 1) SELECT 1",
+      "WITH RECURSIVE a AS (SELECT 1), recursive AS (SELECT 2) SELECT 1",
+      "SELECT 1 UNION SELECT 2 ORDER BY 1",
+      "SELECT 1 LIMIT 1 UNION SELECT 2",
+      "SELECT 1 UNION DISTINCT SELECT 2",
+      "SELECT 1 INTERSECT SELECT 2",
+      "INSERT INTO t SELECT 1 UNION SELECT 2",
       "WITH a AS (WITH b AS (SELECT 1) SELECT * FROM b) SELECT * FROM a",
       "MERGE INTO t USING (SELECT * FROM s) s ON t.id = s.id WHEN MATCHED THEN DELETE",
       "INSERT OVERWRITE TABLE events PARTITION (dt='2024-01-01') SELECT * FROM new_events",

@@ -241,13 +241,30 @@ export class SimpleReaderBase extends TokenCursor<SqlToken> {
     this.returning(node);
     return node;
   }
+  /**
+   * `SELECT … UNION [ALL] SELECT …`, nested from the left as the parser nests it. ORDER BY and LIMIT next to a
+   * UNION (which bind to the whole, or are a syntax error) and INTERSECT, EXCEPT and UNION DISTINCT are the real
+   * parser's.
+   */
+  protected union(): Node {
+    let node = this.select();
+    while (this.take("union")) {
+      const all = this.take("all");
+      const rarg = this.select();
+      if (ordered(node) || ordered(rarg)) fail();
+      node = { op: "SETOP_UNION", larg: node, rarg };
+      if (all) node.all = true;
+    }
+    return node;
+  }
+
   /** SELECT, INSERT, UPDATE or DELETE, each as the node libpg-query wraps it in. */
   protected dataStatement(): Node {
     const t = this.peek();
     if (t?.t !== "word") return fail();
     switch (t.v) {
       case "select":
-        return { SelectStmt: this.select() };
+        return { SelectStmt: this.union() };
       case "insert":
         return { InsertStmt: this.insert() };
       case "update":
@@ -260,15 +277,20 @@ export class SimpleReaderBase extends TokenCursor<SqlToken> {
   }
 
   /**
-   * `WITH name [(column, …)] AS [[NOT] MATERIALIZED] (statement), … statement`: the common table expressions go on
-   * the statement after them. Data-modifying ones (`DELETE … RETURNING`) are visited like any other statement.
-   * WITH RECURSIVE and nested WITH are the real parser's.
+   * `WITH [RECURSIVE] name [(column, …)] AS [[NOT] MATERIALIZED] (statement), … statement`: the common table
+   * expressions go on the statement after them. Data-modifying ones (`DELETE … RETURNING`) are visited like any other
+   * statement. Nested WITH is the real parser's.
    */
   protected withStatement(): Node {
     this.expect("with");
     const ctes: Node[] = [];
+    const withClause: Node = { ctes };
+    // `WITH RECURSIVE AS (…)` names a query "recursive": the real parser's, as is that name anywhere.
+    if (this.is("recursive") && this.isName(1)) {
+      this.i++;
+      withClause.recursive = true;
+    }
     do {
-      // `WITH RECURSIVE AS (…)` is a syntax error to PostgreSQL, not a query named "recursive".
       if (this.is("recursive")) fail();
       const cte: Node = { ctename: this.name() };
       if (this.take("(")) {
@@ -292,7 +314,7 @@ export class SimpleReaderBase extends TokenCursor<SqlToken> {
       ctes.push({ CommonTableExpr: cte });
     } while (this.take(","));
     const statement = this.dataStatement();
-    for (const key in statement) (statement[key] as Node).withClause = { ctes };
+    for (const key in statement) (statement[key] as Node).withClause = withClause;
     return statement;
   }
 
@@ -539,6 +561,11 @@ export class SimpleReaderBase extends TokenCursor<SqlToken> {
 function operands(left: Node, boolop: string): Node[] {
   const b = left.BoolExpr as { boolop: string; args: Node[] } | undefined;
   return b?.boolop === boolop ? [...b.args] : [left];
+}
+
+/** Whether a SELECT has ORDER BY, LIMIT or OFFSET. */
+function ordered(select: Node): boolean {
+  return "sortClause" in select || "limitCount" in select || "limitOffset" in select;
 }
 
 function bool(boolop: string, args: Node[]): Node {

@@ -1,14 +1,14 @@
-// A fast, exact reader for the plain SQL most agent commands carry: SELECT, INSERT … VALUES or SELECT, UPDATE and
-// DELETE (with RETURNING, and after WITH queries, data-modifying ones included), MERGE, with simple conditions,
-// subqueries (`IN (SELECT …)`, `EXISTS (SELECT …)`, scalar `(SELECT …)`), casts to common types and `interval '…'`
-// literals; TRUNCATE, DROP of tables, views, indexes, sequences, schemas and databases, the common ALTER TABLE
-// subcommands, CREATE INDEX, CREATE TABLE … AS SELECT, COMMENT ON, EXPLAIN, plain SET, ALTER SYSTEM SET and SHOW,
-// transaction control with its modes, DISCARD, DO blocks, and `--` comments. It builds the same tree PostgreSQL's
-// parser (libpg-query) would, minus fields the guard does not read (locations, defaults the parser fills in), so a
-// hook can judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else (block comments, rare escapes,
-// WITH RECURSIVE, UNION, keywords used as names, …) returns null and goes to the real parser; a property
-// test checks that every field this reader builds is the parser's, and that both give the same findings, on
-// everything it accepts.
+// A fast, exact reader for the plain SQL most agent commands carry: SELECT (and UNION [ALL] of them), INSERT … VALUES
+// or SELECT, UPDATE and DELETE (with RETURNING, and after WITH [RECURSIVE] queries, data-modifying ones included),
+// MERGE, with simple conditions, subqueries (`IN (SELECT …)`, `EXISTS (SELECT …)`, scalar `(SELECT …)`), casts to
+// common types and `interval '…'` literals; TRUNCATE, DROP of tables, views, indexes, sequences, schemas and
+// databases, the common ALTER TABLE subcommands, CREATE INDEX, CREATE TABLE … AS SELECT, COMMENT ON, EXPLAIN, plain
+// SET, ALTER SYSTEM SET and SHOW, transaction control with its modes, DISCARD, DO blocks, and `--` comments. It builds
+// the same tree PostgreSQL's parser (libpg-query) would, minus fields the guard does not read (locations, defaults the
+// parser fills in), so a hook can judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else (block
+// comments, rare escapes, INTERSECT, UNION in subqueries, keywords used as names, …) returns null and goes to the real
+// parser; a property test checks that every field this reader builds is the parser's, and that both give the same
+// findings, on everything it accepts.
 
 import { DdlReader } from "./simple-ddl-reader.ts";
 import { fail, lexSql, NotSimple } from "./simple-lexer.ts";
