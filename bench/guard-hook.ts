@@ -93,8 +93,12 @@ const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
     "psql -h db.internal -c 'WITH gone AS (DELETE FROM sessions RETURNING user_id) SELECT count(*) FROM gone'",
   ],
   [
-    "SQL with a dollar-quoted DO block (needs PostgreSQL's parser)",
+    "SQL, a dollar-quoted DO block (the fast SQL reader)",
     "psql -h db.internal -c 'DO $$ BEGIN DELETE FROM sessions; END $$'",
+  ],
+  [
+    "SQL the fast reader leaves to PostgreSQL's parser (CREATE PUBLICATION: loads libpg-query)",
+    "psql -h db.internal -c 'CREATE PUBLICATION orders_pub FOR TABLE orders'",
   ],
   ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", "git status", WITH_ENVIRONMENTS],
 ];
