@@ -272,7 +272,8 @@ export const databaseCommands: CommandTable = {
   mongosh: mongoShell,
   mongo: mongoShell,
   mongorestore: (inv, an) => {
-    if (inv.args.includes("--drop"))
+    if (inv.args.includes("--dryRun")) an.harmless("mongorestore --dryRun restores nothing");
+    else if (inv.args.includes("--drop"))
       an.destroys("mongorestore --drop drops each collection before restoring", "collection:delete");
   },
   pg_restore: (inv, an) => {

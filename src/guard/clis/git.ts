@@ -118,7 +118,44 @@ function inlineAlias(inv: Invocation, sub: string, rest: readonly string[], an: 
   return false;
 }
 
+/** Settings whose value is a command git runs (`core.sshCommand`, `core.pager`, a filter's `clean`…). */
+const COMMAND_SETTING =
+  /^(?:core\.(?:sshcommand|pager|editor|fsmonitor|askpass)|sequence\.editor|diff\.external|pager\.[^.]+|credential(?:\..+)?\.helper|gpg(?:\.[^.]+)?\.program|uploadpack\.packobjectshook|filter\.[^.]+\.(?:clean|smudge|process)|merge\.[^.]+\.driver|diff\.[^.]+\.(?:textconv|command)|remote\.[^.]+\.(?:receivepack|uploadpack))$/;
+/** The environment's counterparts, which git reads the same way. */
+const COMMAND_VARIABLES = [
+  "GIT_SSH_COMMAND",
+  "GIT_SSH",
+  "GIT_PAGER",
+  "GIT_EDITOR",
+  "GIT_SEQUENCE_EDITOR",
+  "GIT_EXTERNAL_DIFF",
+  "GIT_ASKPASS",
+];
+
+/**
+ * Commands given to git in `-c` settings or its environment, which git runs on the way (`git -c
+ * core.sshCommand='rm -rf …' fetch`). A single word names a program (`less`, a credential helper's name): only a
+ * value with arguments, or a `!` shell snippet, is read as a command.
+ */
+function configuredCommands(inv: Invocation, an: Analysis): void {
+  const values: string[] = [];
+  for (let i = 0; i < inv.args.length - 1; i++) {
+    if (inv.args[i] !== "-c") continue;
+    const m = /^([^=]+)=(.*)$/s.exec(inv.args[i + 1]!);
+    if (m && COMMAND_SETTING.test(m[1]!.toLowerCase())) values.push(m[2]!);
+  }
+  for (const name of COMMAND_VARIABLES) {
+    const value = inv.vars.get(name);
+    if (value) values.push(value.text);
+  }
+  for (const value of values) {
+    const command = value.startsWith("!") ? value.slice(1) : value;
+    if (value.startsWith("!") || /\s/.test(command.trim())) an.nested.shell(command);
+  }
+}
+
 function git(inv: Invocation, an: Analysis): void {
+  configuredCommands(inv, an);
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
   const sub = global.rest[0];
   if (sub && inlineAlias(inv, sub, global.rest.slice(1), an)) return;

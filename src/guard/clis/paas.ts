@@ -173,8 +173,8 @@ const gh = verbCli("gh", {
   verbs: { close: "harmless", merge: "harmless", archive: "harmless" },
   rules: [
     {
-      // Actions caches are rebuilt by the next run that misses them.
-      when: (c) => c.inv.args.find((a) => !a.startsWith("-")) === "cache",
+      // Actions caches are rebuilt by the next run that misses them (`gh cache`, and the older `gh actions-cache`).
+      when: (c) => /^(?:actions-)?cache$/.test(c.inv.args.find((a) => !a.startsWith("-")) ?? ""),
       apply: (_c, an) => an.harmless("gh cache delete removes a regenerable CI cache"),
       final: true,
     },
