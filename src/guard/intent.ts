@@ -111,6 +111,25 @@ const OBJECTS: Record<string, readonly string[]> = {
   constraint: ["constraint", "schema"],
 };
 
+/**
+ * Object words that say which files or objects, not only that they are files ("log files", "build artifacts"): the
+ * command must name them too.
+ */
+const WHICH_FILES = new Set([
+  "artifact",
+  "output",
+  "build",
+  "cache",
+  "tmp",
+  "temp",
+  "log",
+  "upload",
+  "asset",
+  "static",
+]);
+
+const FILE_WORDS = new Set([...OBJECTS.file!, ...OBJECTS.object!, ...OBJECTS.tmp!, ...OBJECTS.assets!]);
+
 const STOP_WORDS = new Set(
   "old stale unused orphaned orphan leaked temporary duplicate broken failed failing expired extra dead obsolete new existing previous current production prod prd live staging stage stg development dev qa uat sandbox local remote server the a an and or of to in on for from with all any old stale unused our my this that these those it its some every each up out off down into by at as be is are was were not no please then so via using use run".split(
     " ",
@@ -158,14 +177,25 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
   const nouns = intentWords.filter((w) => !verbWords.has(w) && !STOP_WORDS.has(w) && w.length >= 2);
   // Names of things ("sessions", "preview", "pr-42") the command also mentions.
   const literal = nouns.filter((w) => w.length >= 3 && !kindWords.has(w) && commandText.includes(w));
-  /** A kind word counts unless the intent narrows it to a named one the command does not mention ("the sessions table"). */
-  const kindHit = (objectWords: readonly string[]) =>
-    intentWords.find((w, j) => {
-      if (!objectWords.includes(w) || verbWords.has(w)) return false;
+  /**
+   * A kind word counts unless the intent narrows that kind to a named one the command does not mention ("rows of the
+   * events table" covers no other table's rows), and a word that says which files or objects ("build", "log") counts
+   * only when the command's paths say it too.
+   */
+  const kindHit = (objectWords: readonly string[]) => {
+    const hits = intentWords.flatMap((w, j) => {
+      if (!objectWords.includes(w) || verbWords.has(w)) return [];
       const before = intentWords[j - 1];
-      const named = before && !STOP_WORDS.has(before) && !verbWords.has(before) && !kindWords.has(before);
-      return !named || commandText.includes(before);
+      const named =
+        before &&
+        !STOP_WORDS.has(before) &&
+        !verbWords.has(before) &&
+        (!kindWords.has(before) || (WHICH_FILES.has(before) && FILE_WORDS.has(w)));
+      return [{ word: w, narrowedAway: Boolean(named) && !commandText.includes(before!) }];
     });
+    if (hits.some((h) => h.narrowedAway)) return undefined;
+    return hits.find((h) => !WHICH_FILES.has(h.word) || commandText.includes(h.word))?.word;
+  };
   const verbsSaid = [...verbWords.keys()];
   for (const f of destroyed) {
     const [resource, verb] = f.action?.split(":") ?? [undefined, undefined];
