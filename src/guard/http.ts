@@ -32,10 +32,11 @@ export function parseRawHttp(text: string): HttpRequest | null {
 }
 
 export function analyzeHttp(req: HttpRequest, an: Analysis): void {
-  const method = req.method.toUpperCase();
   const url = safeUrl(req.url);
   const path = url?.pathname ?? req.url;
   const body = parseBody(req.body ?? "");
+  const override = methodOverride(url, body);
+  const method = (override ?? req.method).toUpperCase();
   const graphql = graphqlPayload(body, url, req.body ?? "");
   if (graphql) {
     an.nested.graphql(graphql.query, graphql.variables);
@@ -49,7 +50,9 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const resource = resourceName(splitWords(nouns.at(-1) ?? "resource"));
   const verbSegment = segments.slice(-2).find((s) => splitWords(s).some((w) => PATH_VERBS.has(w)));
   const pathText = segments.join(" ");
-  const shown = `${method} ${path}`;
+  const shown = override
+    ? `${req.method.toUpperCase()} ${path} with _method=${override}`
+    : `${method} ${path}`;
 
   if (READ_METHODS.has(method)) {
     if (verbSegment)
@@ -82,6 +85,21 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
       );
     return;
   }
+  if (/(^|\/)refs\//.test(path) && isForced(body)) {
+    an.destroys(`${shown} force-moves a git ref, dropping the commits it pointed to`, "history:rewrite");
+    return;
+  }
+  const restoreAt = segments.findIndex((s) => RESTORE_SEGMENT.test(s));
+  if (restoreAt >= 0 && RESTORE_SOURCE.test(`${url?.search ?? ""} ${req.body ?? ""}`)) {
+    const target = resourceName(
+      splitWords(nouns.filter((n) => !RESTORE_SEGMENT.test(n)).at(-1) ?? "resource"),
+    );
+    an.destroys(
+      `${shown} restores ${target} from an earlier copy over its current data`,
+      action(target, "overwrite"),
+    );
+    return;
+  }
   if (segments.some((s) => s === "_update_by_query")) {
     an.destroys(`${shown} overwrites every matching document`, action(resource, "update"));
     return;
@@ -106,6 +124,30 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     );
   else an.harmless(`${shown}`, action(resource, method === "POST" ? "create" : "update"));
 }
+
+/**
+ * The method a server framework reads from the request itself: `_method` in the query string (Rails, Laravel,
+ * Express's method-override) or in a form or JSON body. Headers that do the same are read by each client's rules.
+ */
+function methodOverride(url: URL | null, body: unknown): string | undefined {
+  const fromBody =
+    body && typeof body === "object" && !Array.isArray(body)
+      ? (body as Record<string, unknown>)._method
+      : undefined;
+  const value = url?.searchParams.get("_method") ?? (typeof fromBody === "string" ? fromBody : undefined);
+  return value && /^[a-z]+$/i.test(value) ? value.toUpperCase() : undefined;
+}
+
+function isForced(body: unknown): boolean {
+  if (!body || typeof body !== "object") return false;
+  const force = (body as Record<string, unknown>).force;
+  return force === true || force === "true";
+}
+
+/** A restore in place (`POST …/databases/main/restore`), told from an undelete by naming where the data comes from. */
+const RESTORE_SEGMENT = /(^|[:_-])restore$/i;
+const RESTORE_SOURCE =
+  /snapshot|backup|point[\s_-]?in[\s_-]?time|restore[\s_-]?time|timestamp|recovery|as[\s_-]?of/i;
 
 function safeUrl(raw: string): URL | null {
   const href = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw)

@@ -86,7 +86,8 @@ const DATA_FLAGS = [
 function curl(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: CURL_VALUES });
   const urls = [...parsed.values("--url", "--expand-url"), ...parsed.positionals];
-  const data = parsed.values(...DATA_FLAGS);
+  // Form fields are read like a urlencoded body: a `_method` among them overrides the method.
+  const data = [...parsed.values(...DATA_FLAGS), ...parsed.values("-F", "--form", "--form-string")];
   const explicit = parsed.value("-X", "--request");
   const method =
     explicit?.toUpperCase() ??
