@@ -169,6 +169,18 @@ const SAFETY_NET_RULES: AwsRule[] = [
   },
   {
     when: (c) =>
+      c.service === "configservice" &&
+      /^(stop-configuration-recorder|delete-configuration-recorder|delete-delivery-channel)$/.test(
+        c.operation,
+      ),
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `configservice ${c.operation} stops recording configuration changes`,
+        "audit-log:disable",
+      ),
+  },
+  {
+    when: (c) =>
       c.operation === "put-bucket-lifecycle-configuration" || c.operation === "put-bucket-lifecycle",
     apply: (_c, an) => an.destroys("lifecycle rules can expire and delete objects", "object:delete"),
   },

@@ -1,7 +1,7 @@
 // az: verb-classified (`az group delete`), with management locks and storage protections as safety nets, and the SQL
 // that `az postgres|mysql flexible-server execute --querytext` runs.
 import type { CommandTable } from "../command.ts";
-import { safetyNetFlag, sqlFlags, verbCli } from "./verb-cli.ts";
+import { retentionFlag, safetyNetFlag, sqlFlags, verbCli } from "./verb-cli.ts";
 
 const az = verbCli("az", {
   valueFlags: [
@@ -20,6 +20,8 @@ const az = verbCli("az", {
     "--vault-name",
     "--server",
     "--querytext",
+    "--backup-retention",
+    "--retention-days",
   ],
   safetyNetWords: /(^|\s)(lock|locks|ltr-backup|protection|diagnostic-settings)(\s|$)/,
   rules: [
@@ -40,7 +42,11 @@ const az = verbCli("az", {
       "turns purge protection off",
       "deletion-protection:disable",
     ),
-    safetyNetFlag(["--backup-retention 0", "--retention-days 0"], "keeps no backups", "backup:disable"),
+    retentionFlag(
+      ["--backup-retention", "--retention-days"],
+      "keeps next to no backups or logs",
+      "backup:disable",
+    ),
   ],
 });
 

@@ -4,7 +4,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
-import { safetyNetFlag, sqlFlags, verbCli } from "./verb-cli.ts";
+import { retentionFlag, safetyNetFlag, sqlFlags, verbCli } from "./verb-cli.ts";
 
 const gcloud = verbCli("gcloud", {
   valueFlags: [
@@ -25,6 +25,8 @@ const gcloud = verbCli("gcloud", {
     "--page-size",
     "--cluster",
     "--sql",
+    "--retained-backups-count",
+    "--retained-transaction-log-days",
   ],
   rules: [
     sqlFlags(["--sql"]),
@@ -34,7 +36,11 @@ const gcloud = verbCli("gcloud", {
       "turns point-in-time recovery off",
       "backup:disable",
     ),
-    safetyNetFlag(["--retained-backups-count 0"], "keeps no backups", "backup:disable"),
+    retentionFlag(
+      ["--retained-backups-count", "--retained-transaction-log-days"],
+      "keeps next to no backups or transaction logs",
+      "backup:disable",
+    ),
     safetyNetFlag(
       ["--no-deletion-protection", "--deletion-protection false"],
       "turns deletion protection off",

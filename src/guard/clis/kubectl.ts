@@ -143,7 +143,12 @@ function helm(inv: Invocation, an: Analysis): void {
         `helm ${verb} removes the release ${release ?? ""} and the resources it created`.trim(),
         "release:delete",
       );
-  } else if (verb === "install" || verb === "upgrade") an.harmless(`helm ${verb}`, "deploy:create");
+  } else if ((verb === "upgrade" || verb === "rollback") && parsed.has("--force") && !parsed.has("--dry-run"))
+    an.destroys(
+      `helm ${verb} --force deletes and recreates resources that cannot be patched, with what they held`,
+      "resource:replace",
+    );
+  else if (verb === "install" || verb === "upgrade") an.harmless(`helm ${verb}`, "deploy:create");
 }
 
 export const kubernetesCommands: CommandTable = { kubectl, oc: kubectl, k: kubectl, helm };

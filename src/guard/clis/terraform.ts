@@ -96,7 +96,19 @@ function terraform(inv: Invocation, an: Analysis): void {
 
 function pulumi(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet("-s", "--stack", "-C", "--cwd", "--target", "-t", "--config-file", "-m", "--message"),
+    valueFlags: flagSet(
+      "-s",
+      "--stack",
+      "-C",
+      "--cwd",
+      "--target",
+      "-t",
+      "--config-file",
+      "-m",
+      "--message",
+      "--replace",
+      "--target-replace",
+    ),
   });
   const [sub, second] = parsed.positionals;
   if (sub === "destroy" || sub === "down") {
@@ -107,7 +119,13 @@ function pulumi(inv: Invocation, an: Analysis): void {
   else if (sub === "state" && (second === "delete" || second === "rm"))
     an.destroys("pulumi state delete forgets live resources", "state:delete");
   else if (sub === "up" || sub === "update") {
-    if (parsed.has("-y", "--yes", "--skip-preview"))
+    const replaced = parsed.values("--replace", "--target-replace");
+    if (replaced.length && !parsed.has("--preview-only"))
+      an.destroys(
+        `pulumi ${sub} --replace destroys and recreates ${replaced.join(" ")}, losing its data`,
+        "resource:replace",
+      );
+    else if (parsed.has("-y", "--yes", "--skip-preview"))
       an.uncertain(`pulumi ${sub} --yes applies without a reviewed preview`, false, "deploy:create");
     else an.harmless(`pulumi ${sub} previews and asks first`, "deploy:create");
   }

@@ -141,6 +141,26 @@ export function safetyNetFlag(flags: readonly string[], reason: string, actionNa
   };
 }
 
+/**
+ * Rule helper: a retention flag set to at most one (day, backup, log): the backups or logs a recovery would need are
+ * cut to nothing or next to nothing. Larger values are ordinary settings.
+ */
+export function retentionFlag(flags: readonly string[], reason: string, actionName: string): VerbRule {
+  const kept = (c: VerbCall) =>
+    c.parsed
+      .values(...flags)
+      .map((v) => Number.parseInt(v, 10))
+      .filter((n) => Number.isInteger(n));
+  return {
+    when: (c) => kept(c).some((n) => n <= 1),
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.inv.name} ${[...c.path, c.verb].filter(Boolean).join(" ")}: ${reason} (${Math.min(...kept(c))})`,
+        actionName,
+      ),
+  };
+}
+
 /** Rule helper: SQL carried in these flags (`gcloud spanner databases execute-sql --sql …`) is read as SQL. */
 export function sqlFlags(flags: readonly string[]): VerbRule {
   return {

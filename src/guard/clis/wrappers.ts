@@ -4,6 +4,7 @@ import type { Analysis } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { literal, type Word } from "../word.ts";
+import { verbCli } from "./verb-cli.ts";
 
 interface WrapperSpec extends ArgSpec {
   /** Leading subcommand words that must be present (`exec` in `bundle exec`); absent → not a wrapper call. */
@@ -14,13 +15,21 @@ interface WrapperSpec extends ArgSpec {
   shellFlags?: readonly string[];
   /** The command comes only after `--`. */
   afterDashDash?: boolean;
+  /** How the program's other subcommands are read (`doppler secrets delete`): by default they are not. */
+  otherwise?: CommandAnalyzer;
 }
+
+/** Secret stores that also run commands: their other subcommands (`doppler secrets delete`) read by their verb. */
+const secretStore = (name: string, valueFlags: readonly string[]) => verbCli(name, { valueFlags });
 
 function wrapper(spec: WrapperSpec): CommandAnalyzer {
   return (inv, an) => {
     let args = inv.args;
     if (spec.sub) {
-      if (!spec.sub.includes(args[0] ?? "")) return;
+      if (!spec.sub.includes(args[0] ?? "")) {
+        spec.otherwise?.(inv, an);
+        return;
+      }
       args = args.slice(1);
     }
     const parsed = parseArgs(args, { ...spec, stopAtPositional: !spec.afterDashDash });
@@ -275,20 +284,27 @@ export const wrapperCommands: CommandTable = {
     valueFlags: flagSet("-f", "--env-file", "-e", "--env", "--convention"),
     afterDashDash: true,
   }),
-  op: wrapper({ sub: ["run"], valueFlags: flagSet("--env-file", "--account"), afterDashDash: true }),
+  op: wrapper({
+    sub: ["run"],
+    valueFlags: flagSet("--env-file", "--account"),
+    afterDashDash: true,
+    otherwise: secretStore("op", ["--vault", "--account"]),
+  }),
   doppler: wrapper({
     sub: ["run"],
     valueFlags: flagSet("-p", "--project", "-c", "--config", "--token"),
     shellFlags: ["--command"],
+    otherwise: secretStore("doppler", ["-p", "--project", "-c", "--config", "--token"]),
   }),
   infisical: wrapper({
     sub: ["run"],
     valueFlags: flagSet("--env", "--path", "--projectId", "--token"),
     shellFlags: ["--command"],
+    otherwise: secretStore("infisical", ["--env", "--path", "--projectId", "--token"]),
   }),
   "aws-vault": wrapper({ sub: ["exec"], valueFlags: flagSet("--duration", "--region", "-d"), skip: 1 }),
-  chamber: wrapper({ sub: ["exec"], afterDashDash: true }),
-  teller: wrapper({ sub: ["run"], afterDashDash: true }),
+  chamber: wrapper({ sub: ["exec"], afterDashDash: true, otherwise: secretStore("chamber", []) }),
+  teller: wrapper({ sub: ["run"], afterDashDash: true, otherwise: secretStore("teller", []) }),
   envchain: wrapper({ skip: 1 }),
   direnv: wrapper({ sub: ["exec"], skip: 1 }),
   sops: (inv, an) => {
