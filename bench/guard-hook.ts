@@ -79,6 +79,10 @@ const WITH_ENVIRONMENTS = { LEASH_SCOPES_DIR: fileURLToPath(new URL("../scopes",
 const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
   ["safe shell (git status)", "git status"],
   ["destructive shell (rm -rf /srv/data)", "rm -rf /srv/data"],
+  [
+    "destructive shell beginning with a word SQL also uses (set -euo pipefail; rm -rf /srv/data)",
+    "set -euo pipefail; rm -rf /srv/data",
+  ],
   ["SQL, plain (the fast SQL reader)", "psql -h db.internal -c 'DELETE FROM sessions'"],
   [
     "SQL, IN (SELECT …) (the fast SQL reader)",
