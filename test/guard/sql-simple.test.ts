@@ -865,6 +865,7 @@ describe("the fast SQL reader", () => {
       "WITH RECURSIVE sub AS (SELECT id FROM staff WHERE id = 7 UNION SELECT s.id FROM staff s JOIN sub ON s.boss = sub.id) DELETE FROM staff WHERE id IN (SELECT id FROM sub)",
       "WITH RECURSIVE d AS (DELETE FROM x RETURNING *) SELECT * FROM d",
       "SELECT id FROM a UNION SELECT id FROM b UNION ALL SELECT id FROM c",
+      "WITH gone AS (DELETE FROM users) SELECT 1 UNION ALL SELECT id FROM users WHERE purge_old()",
     ]) {
       expect(readSimpleSql(sql), sql).not.toBeNull();
       expect(agrees(sql), sql).toBe(true);

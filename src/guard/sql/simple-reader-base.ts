@@ -252,8 +252,7 @@ export class SimpleReaderBase extends TokenCursor<SqlToken> {
       const all = this.take("all");
       const rarg = this.select();
       if (ordered(node) || ordered(rarg)) fail();
-      node = { op: "SETOP_UNION", larg: node, rarg };
-      if (all) node.all = true;
+      node = all ? { op: "SETOP_UNION", all, larg: node, rarg } : { op: "SETOP_UNION", larg: node, rarg };
     }
     return node;
   }
@@ -314,7 +313,12 @@ export class SimpleReaderBase extends TokenCursor<SqlToken> {
       ctes.push({ CommonTableExpr: cte });
     } while (this.take(","));
     const statement = this.dataStatement();
-    for (const key in statement) (statement[key] as Node).withClause = withClause;
+    // The parser puts a UNION's WITH before its arms and a plain statement's after its clauses; findings are made in
+    // the tree's order.
+    for (const key in statement) {
+      const body = statement[key] as Node;
+      statement[key] = body.op ? { withClause, ...body } : { ...body, withClause };
+    }
     return statement;
   }
 
