@@ -349,7 +349,32 @@ function clip(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;
 }
 
+/**
+ * sed prints unless told to edit in place (-i, --in-place) or to run or write something from its script (GNU's `e`,
+ * `w`): a destructive word in a plain sed script is text it searches for. In-place edits of source files are an agent's
+ * daily work; of databases, system files or backups they are not.
+ */
+function sed(inv: Invocation, an: Analysis): void {
+  const operands = inv.args.filter((a) => !a.startsWith("-"));
+  if (operands.some((a) => /(?:^|[/;}\s\d$])[ewW](?:\s|$)/.test(a))) {
+    an.uncertain("sed's script runs a command or writes a file (e, w)", true);
+    return;
+  }
+  const inPlace = inv.args.some(
+    (a) => a === "--in-place" || a.startsWith("--in-place=") || /^-[a-zA-Z]*i/.test(a),
+  );
+  if (!inPlace) {
+    an.harmless("sed without -i only prints");
+    return;
+  }
+  const rewritten = operands.filter((a) => DATA_FILE.test(a) || isBackupPath(a));
+  if (rewritten.length)
+    an.destroys(`sed -i rewrites ${clip(rewritten.join(" "))} in place`, "file:overwrite");
+  else an.harmless("sed -i edits files in place");
+}
+
 export const fileCommands: CommandTable = {
+  sed,
   rm,
   unlink: rm,
   srm: rm,

@@ -59,7 +59,7 @@ const BENIGN = new Set(
     "hostname uname printenv export unset alias read exit return shift basename dirname realpath readlink mkdir touch " +
     "ln tar zip unzip gzip gunzip zcat bzip2 xz base64 xxd od hexdump strings ping dig nslookup host nc netstat ss " +
     "lsof ps pgrep top htop free uptime vmstat iostat whois traceroute tree find fd locate man help history set " +
-    "source . seq yes wait jobs fg bg disown trap umask ulimit getopts hash local declare typeset readonly let " +
+    "tldr info whatis apropos source . seq yes wait jobs fg bg disown trap umask ulimit getopts hash local declare typeset readonly let " +
     "md5sum sha1sum sha256sum shasum openssl ssh-keygen gpg column fold fmt nl paste join split csplit expand " +
     "iconv rev tac watch tsc tsx vitest jest mocha eslint prettier biome black ruff flake8 mypy pylint pytest " +
     "go cargo rustc rustup gcc g++ clang make cmake ninja javac java mvn gradle dotnet swift kotlin scala sbt " +
