@@ -32,7 +32,7 @@ async function commandCalls(): Promise<Record<string, number>> {
   }
 }
 
-describe("a tick's plain reads as one MGET (one Redis server)", () => {
+describe("plain reads as one MGET (one Redis server)", () => {
   it("answers a mint's reads, the principal, the mint checks and the locks, from one MGET", async () => {
     expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
     const store = await RedisStore.connect(server.url);
@@ -93,6 +93,67 @@ describe("a tick's plain reads as one MGET (one Redis server)", () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  it("reads made while an MGET is out wait for it and leave together as one MGET after it", async () => {
+    // A client whose MGET answers only when told to: what the reads do while one is out is the subject.
+    const sent: string[][] = [];
+    const answers: Array<() => void> = [];
+    const client = {
+      mget: (keys: string[]) => {
+        sent.push(keys);
+        return new Promise<string[]>((resolve) => answers.push(() => resolve(keys.map((key) => `v:${key}`))));
+      },
+    };
+    const reads = new CoalescedReads(client as unknown as ConstructorParameters<typeof CoalescedReads>[0]);
+    const first = reads.mget(["principal:a"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([["principal:a"]]);
+    // Two later ticks' reads, while the first MGET is out: nothing more is sent yet.
+    const second = reads.mget(["principal:b"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = reads.mget(["generation", "principal:c"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(1);
+    answers[0]!();
+    expect(await first).toEqual(["v:principal:a"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([["principal:a"], ["principal:b", "generation", "principal:c"]]);
+    answers[1]!();
+    expect(await Promise.all([second, third])).toEqual([
+      ["v:principal:b"],
+      ["v:generation", "v:principal:c"],
+    ]);
+    // Idle again: the next read leaves on the next tick.
+    const fourth = reads.mget(["principal:d"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(3);
+    answers[2]!();
+    expect(await fourth).toEqual(["v:principal:d"]);
+  });
+
+  it("reads waiting behind a failed MGET still leave, and fail or succeed on their own", async () => {
+    const sent: string[][] = [];
+    const settle: Array<(error?: Error) => void> = [];
+    const client = {
+      mget: (keys: string[]) => {
+        sent.push(keys);
+        return new Promise<string[]>((resolve, reject) =>
+          settle.push((error) => (error ? reject(error) : resolve(keys.map(() => "1")))),
+        );
+      },
+    };
+    const reads = new CoalescedReads(client as unknown as ConstructorParameters<typeof CoalescedReads>[0]);
+    const first = reads.mget(["a"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = reads.mget(["b"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    settle[0]!(new Error("Command timed out"));
+    await expect(first).rejects.toThrow("Command timed out");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([["a"], ["b"]]);
+    settle[1]!();
+    expect(await second).toEqual(["1"]);
   });
 
   it("fails every read of the tick when the MGET fails, and the store closed (503)", async () => {
