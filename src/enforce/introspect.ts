@@ -26,16 +26,26 @@ export async function requireActiveToken(context: BrokerContext, claims: TaskTok
     throw new LeashError("token_not_active", `the task token is not active (${standing})`);
 }
 
-export async function introspect(context: BrokerContext, token: string): Promise<Introspection> {
+/** The claims of an active token; null when introspection answers `active: false`. */
+export async function activeClaims(context: BrokerContext, token: string): Promise<TaskTokenClaims | null> {
   let claims: TaskTokenClaims;
   try {
     claims = await verifyBrokerToken(context, token);
   } catch (error) {
-    if (error instanceof TokenVerificationError) return { active: false };
+    if (error instanceof TokenVerificationError) return null;
     throw error;
   }
-  if (!context.scopes.current().scopes.has(claims.scope_id)) return { active: false };
-  return (await tokenStanding(context, claims)) === "ok"
-    ? { active: true, token_type: "Bearer", ...claims }
-    : { active: false };
+  if (!context.scopes.current().scopes.has(claims.scope_id)) return null;
+  return (await tokenStanding(context, claims)) === "ok" ? claims : null;
 }
+
+export async function introspect(context: BrokerContext, token: string): Promise<Introspection> {
+  const claims = await activeClaims(context, token);
+  return claims ? activeIntrospection(claims) : { active: false };
+}
+
+export const activeIntrospection = (claims: TaskTokenClaims): Introspection => ({
+  active: true,
+  token_type: "Bearer",
+  ...claims,
+});

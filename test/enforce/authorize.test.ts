@@ -251,5 +251,32 @@ describe.each(["memory", "redis"] as const)("on the %s store", (backend) => {
       });
       expect(garbage.body).toEqual({ active: false });
     });
+
+    it("answers the same token again from its current standing: the same JSON while live, inactive once revoked", async () => {
+      const minted = await mintToken(test, { scope: "staging-fix", task: { intent: "again" } });
+      const ask = () =>
+        api(test.url, "POST", "/v1/introspect", {
+          key: test.keys.resourceServer,
+          body: { token: minted.token },
+        });
+      const first = await ask();
+      const second = await ask();
+      expect(first.status).toBe(200);
+      expect(first.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      expect(second.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      expect(second.body).toEqual(first.body);
+      expect(first.body).toMatchObject({
+        active: true,
+        token_type: "Bearer",
+        jti: minted.jti,
+        task: minted.task,
+      });
+      const revoked = await api(test.url, "POST", "/v1/revocations", {
+        key: test.keys.security,
+        body: { jti: minted.jti, reason: "leaked" },
+      });
+      expect(revoked.status).toBe(200);
+      expect((await ask()).body).toEqual({ active: false });
+    });
   });
 });

@@ -6,7 +6,7 @@ import { refusalSource } from "../../audit/refusal-source.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
 import { type AuthorizeInput, authorize } from "../../enforce/authorize.ts";
 import { tokenGrants } from "../../enforce/grants.ts";
-import { introspect, requireActiveToken } from "../../enforce/introspect.ts";
+import { activeClaims, activeIntrospection, requireActiveToken } from "../../enforce/introspect.ts";
 import { lockBody, lockTarget } from "../../enforce/locks.ts";
 import { recordGatewayRefusal } from "../../enforce/record-refusal.ts";
 import { revoke } from "../../enforce/revoke.ts";
@@ -16,6 +16,7 @@ import { claimTask } from "../../issuance/issue-task-token.ts";
 import { failureLabels } from "../../metrics/broker-metrics.ts";
 import { parseDuration } from "../../scopes/duration.ts";
 import type { LockTarget, RevocationTarget } from "../../store/targets.ts";
+import type { TaskTokenClaims } from "../../tokens/claims.ts";
 import { requireHuman } from "../auth.ts";
 
 const TOKEN_MAX = 8192;
@@ -57,6 +58,24 @@ const refusalBody = z
   .strict();
 
 const introspectBody = z.object({ token, token_type_hint: z.string().max(64).optional() });
+
+/** The content type Fastify gives the JSON it serialises; a string sent with it goes out as it is. */
+const JSON_UTF8 = "application/json; charset=utf-8";
+
+/**
+ * An active token's answer as JSON, written once per claims object: the verify cache hands back the same claims for
+ * every call with a token, and the answer is those claims, so a resource server checking one token again and again
+ * is not answered by serialising them again each time. Held only as long as the claims are.
+ */
+const activeAnswers = new WeakMap<TaskTokenClaims, string>();
+function activeIntrospectionJson(claims: TaskTokenClaims): string {
+  let json = activeAnswers.get(claims);
+  if (json === undefined) {
+    json = JSON.stringify(activeIntrospection(claims));
+    activeAnswers.set(claims, json);
+  }
+  return json;
+}
 
 const TARGET_KINDS = ["jti", "task", "agent", "scope", "environment"] as const;
 /** Revocations that are locks: minting for the target is refused too while the lock is in force. */
@@ -157,11 +176,14 @@ export const enforcementRoutes =
         schema: { tags: ["enforcement"], summary: "RFC 7662 token introspection", body: introspectBody },
         config: { decisionRoute: true },
       },
-      async (request) => {
+      async (request, reply) => {
         await requireHuman(context, request, ["security", "resource-server"]);
-        const answer = await introspect(context, request.body.token);
-        if (!answer.active) request.decisionRefused = true;
-        return answer;
+        const claims = await activeClaims(context, request.body.token);
+        if (!claims) {
+          request.decisionRefused = true;
+          return { active: false };
+        }
+        return reply.type(JSON_UTF8).send(activeIntrospectionJson(claims));
       },
     );
 
