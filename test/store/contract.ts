@@ -64,6 +64,18 @@ export const redisStoreFixture = (store: Store, primaryPorts: number[]): StoreFi
   };
 };
 
+/**
+ * A caller changing a record it was handed: a store may hand out copies (the change succeeds, on the copy only) or
+ * frozen records (the change throws a TypeError); either way the store is left as it was.
+ */
+function attemptChange(change: () => void): void {
+  try {
+    change();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TypeError);
+  }
+}
+
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
@@ -214,11 +226,13 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         expect(await store.getPrincipal("nobody")).toBeNull();
       });
 
-      it("returns copies: changing a returned principal does not change the store", async () => {
+      it("returns copies or frozen records: changing a returned principal does not change the store", async () => {
         await store.savePrincipal(principal());
         const read = await store.getPrincipal("agent-1");
-        read!.scopes.push("production-*");
-        read!.disabled = true;
+        attemptChange(() => read!.scopes.push("production-*"));
+        attemptChange(() => {
+          read!.disabled = true;
+        });
         expect(await store.getPrincipal("agent-1")).toEqual(principal());
       });
 
@@ -265,10 +279,12 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         expect(await store.listPrincipals("human")).toEqual([]);
       });
 
-      it("returns copies from findPrincipalByKeyHash", async () => {
+      it("returns copies or frozen records from findPrincipalByKeyHash", async () => {
         await store.savePrincipal(principal());
         const read = await store.findPrincipalByKeyHash("a".repeat(64));
-        read!.disabled = true;
+        attemptChange(() => {
+          read!.disabled = true;
+        });
         expect(await store.findPrincipalByKeyHash("a".repeat(64))).toEqual(principal());
       });
     });

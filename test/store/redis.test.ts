@@ -103,6 +103,41 @@ describe("RedisStore: exact limits under concurrency", () => {
   });
 });
 
+describe("RedisStore: principal records", () => {
+  const stores: RedisStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+
+  it("reads every change another broker makes at once, and hands out records no caller can change", async () => {
+    await rawRedisCommand(server.port, "FLUSHALL");
+    for (let i = 0; i < 2; i++) stores.push(await RedisStore.connect(server.url));
+    const [reader, writer] = stores as [RedisStore, RedisStore];
+    const human = {
+      id: "human-1",
+      kind: "human" as const,
+      keyHash: "a".repeat(64),
+      disabled: false,
+      createdAt: 1,
+      scopes: [],
+      roles: ["resource-server"],
+    };
+    await writer.savePrincipal(human);
+    const first = await reader.getPrincipal("human-1");
+    expect(first).toEqual(human);
+    expect(() => first!.roles.push("admin")).toThrow(TypeError);
+    expect(() => Object.assign(first!, { disabled: true })).toThrow(TypeError);
+    expect(await reader.getPrincipal("human-1")).toEqual(human);
+    expect(await reader.findPrincipalByKeyHash("a".repeat(64))).toEqual(human);
+
+    await writer.savePrincipal({ ...human, disabled: true });
+    expect((await reader.getPrincipal("human-1"))?.disabled).toBe(true);
+    await writer.savePrincipal({ ...human, keyHash: "b".repeat(64) });
+    expect((await reader.getPrincipal("human-1"))?.keyHash).toBe("b".repeat(64));
+    expect(await reader.findPrincipalByKeyHash("a".repeat(64))).toBeNull();
+  });
+});
+
 describe("RedisStore: fails closed and recovers", () => {
   let own: RedisServer;
   let store: RedisStore | undefined;

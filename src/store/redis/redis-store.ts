@@ -31,6 +31,7 @@ import { Batcher } from "./batcher.ts";
 import { CoalescedReads } from "./coalesced-reads.ts";
 import { failClosed } from "./fail-closed.ts";
 import { storeKeys } from "./keys.ts";
+import { ParsedPrincipals } from "./parsed-principals.ts";
 import { RedisApprovals } from "./redis-approvals.ts";
 import { RedisAudit } from "./redis-audit.ts";
 import {
@@ -94,6 +95,7 @@ export class RedisStore implements Store {
   private readonly enforcements: Batcher<EnforcementCheck, EnforcementReply>;
   /** One server: a tick's plain reads as one MGET (coalesced-reads.ts). A Cluster's keys span slots. */
   private readonly reads: CoalescedReads | null;
+  private readonly principals = new ParsedPrincipals();
   readonly leases: RedisLeaseStore;
   readonly approvals: RedisApprovals;
   readonly audit: RedisAudit;
@@ -222,7 +224,7 @@ export class RedisStore implements Store {
   getPrincipal(id: string): Promise<Principal | null> {
     return this.guard(async () => {
       const [json] = await this.readStrings([storeKeys.principal(id)]);
-      return json == null ? null : parsePrincipal(json);
+      return json == null ? null : this.principals.parse(id, json);
     });
   }
 
@@ -233,7 +235,7 @@ export class RedisStore implements Store {
       const id = await this.client.get(storeKeys.keyHash(keyHash));
       if (id === null) return null;
       const json = await this.client.get(storeKeys.principal(id));
-      const principal = json === null ? null : parsePrincipal(json);
+      const principal = json === null ? null : this.principals.parse(id, json);
       // The index is only a pointer; the principal record decides which key is current.
       return principal && principal.keyHash === keyHash ? principal : null;
     });
