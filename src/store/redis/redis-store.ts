@@ -1,4 +1,5 @@
-// The production Store: shared state in Redis (ioredis), enforce as one Lua script, every failure fails closed.
+// The production Store: shared state in Redis (ioredis), enforce as one Lua script (a check that only reads, as one
+// MGET: token-standing.ts), every failure fails closed.
 //
 // Key names: keys.ts (the layout is in docs/redis-keys.md). A newer revocation of the same target never lowers the
 // stored atMs nor shortens the marker's life.
@@ -47,6 +48,7 @@ import { RedisRefusals } from "./redis-refusals.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
 import { type EnforcementReply, enforcementBatchArgs, splitReplies } from "./scripts/enforce-script.ts";
 import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
+import { onlyReads, standingKeys, standingOf } from "./token-standing.ts";
 
 export { createRedisClient, type RedisClientOptions } from "./redis-client.ts";
 
@@ -456,6 +458,12 @@ export class RedisStore implements Store {
   }
 
   enforce(check: EnforcementCheck): Promise<EnforcementOutcome> {
+    if (onlyReads(check)) {
+      return this.guard(async () => {
+        const layout = standingKeys(check);
+        return standingOf(check, layout, await this.readStrings(layout.keys));
+      });
+    }
     return this.guard(async () => {
       // Decisions of one environment made while another batch of it is in Redis leave together (batcher.ts).
       const [allow, reason, limitIndex, taskRevoked] = await this.enforcements.submit(check.env, check);

@@ -188,7 +188,7 @@ const markerKeysByJti = new OldestFirstMap<
  * A token's eight revocation and lock marker keys (enforcementKeys without the generation), kept for the tokens seen
  * last: a task's calls reuse its token, and building and hashing eight key names is most of a decision's argument.
  */
-function markerKeys(check: EnforcementCheck): string[] {
+export function markerKeys(check: EnforcementCheck): string[] {
   const kept = markerKeysByJti.get(check.jti);
   if (
     kept &&
@@ -230,13 +230,26 @@ function enforcementArgument(check: EnforcementCheck, keys: BatchKeys): string {
   });
 }
 
+/**
+ * A delegated token's lineage markers: `absolute`, any of which refuses it whenever it exists (its ancestors' jti
+ * revocations, the locks of the other agents in its act chain); `actors`, those agents' revocations (not-before).
+ */
+export function lineageMarkerKeys(
+  env: string,
+  lineage: { jtis: string[]; agents: string[] },
+): { absolute: string[]; actors: string[] } {
+  return {
+    absolute: [
+      ...lineage.jtis.map((jti) => storeKeys.revocation(env, { kind: "jti", value: jti })),
+      ...lineage.agents.map((agent) => storeKeys.envLock(env, { kind: "agent", value: agent })),
+    ],
+    actors: lineage.agents.map((agent) => storeKeys.revocation(env, { kind: "agent", value: agent })),
+  };
+}
+
 /** Markers of a delegated token's lineage; a token minted by POST /v1/tokens carries none and pays nothing here. */
 function lineageMarkers(env: string, lineage: { jtis: string[]; agents: string[] }, keys: BatchKeys) {
-  const absolute = [
-    ...lineage.jtis.map((jti) => storeKeys.revocation(env, { kind: "jti", value: jti })),
-    ...lineage.agents.map((agent) => storeKeys.envLock(env, { kind: "agent", value: agent })),
-  ];
-  const actors = lineage.agents.map((agent) => storeKeys.revocation(env, { kind: "agent", value: agent }));
+  const { absolute, actors } = lineageMarkerKeys(env, lineage);
   return {
     ...(absolute.length > 0 ? { anc: absolute.map((key) => keys.indexOf(key)) } : {}),
     ...(actors.length > 0 ? { actm: actors.map((key) => keys.indexOf(key)) } : {}),
