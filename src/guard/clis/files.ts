@@ -5,6 +5,7 @@ import type { CommandTable, Invocation } from "../command.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
 import type { Word } from "../word.ts";
 import { literal } from "../word.ts";
+import { parseSed, sedScriptRunsOrWrites } from "./sed-script.ts";
 
 /**
  * Build output and caches that a build or install recreates, and what lies under the system's scratch directories
@@ -350,24 +351,29 @@ function clip(s: string): string {
 }
 
 /**
- * sed prints unless told to edit in place (-i, --in-place) or to run or write something from its script (GNU's `e`,
- * `w`): a destructive word in a plain sed script is text it searches for. In-place edits of source files are an agent's
+ * sed prints unless told to edit in place (-i, --in-place) or to run or write something from its script (GNU's `e`
+ * command and `s///e` flag, `w`, `W` and `s///w`): a destructive word in a plain sed script is text it searches for.
+ * A script in a file (-f) is unseen, so it may run or write anything. In-place edits of source files are an agent's
  * daily work; of databases, system files or backups they are not.
  */
 function sed(inv: Invocation, an: Analysis): void {
-  const operands = inv.args.filter((a) => !a.startsWith("-"));
-  if (operands.some((a) => /(?:^|[/;}\s\d$])[ewW](?:\s|$)/.test(a))) {
+  const call = parseSed(inv.args);
+  if (!call.sandbox && call.scriptFiles.length) {
+    an.uncertain(
+      `sed runs a script from ${clip(call.scriptFiles.join(" "))}, which may run commands or write files`,
+      true,
+    );
+    return;
+  }
+  if (!call.sandbox && call.scripts.some(sedScriptRunsOrWrites)) {
     an.uncertain("sed's script runs a command or writes a file (e, w)", true);
     return;
   }
-  const inPlace = inv.args.some(
-    (a) => a === "--in-place" || a.startsWith("--in-place=") || /^-[a-zA-Z]*i/.test(a),
-  );
-  if (!inPlace) {
+  if (!call.inPlace) {
     an.harmless("sed without -i only prints");
     return;
   }
-  const rewritten = operands.filter((a) => DATA_FILE.test(a) || isBackupPath(a));
+  const rewritten = call.files.filter((a) => DATA_FILE.test(a) || isBackupPath(a));
   if (rewritten.length)
     an.destroys(`sed -i rewrites ${clip(rewritten.join(" "))} in place`, "file:overwrite");
   else an.harmless("sed -i edits files in place");
