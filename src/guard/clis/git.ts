@@ -118,9 +118,12 @@ function inlineAlias(inv: Invocation, sub: string, rest: readonly string[], an: 
   return false;
 }
 
-/** Settings whose value is a command git runs (`core.sshCommand`, `core.pager`, a filter's `clean`…). */
+/**
+ * Settings whose value is a command git runs (`core.sshCommand`, `core.pager`, a filter's `clean`…): the known ones,
+ * and any whose last part names a command, program, helper, driver, hook or filter, the way git names such settings.
+ */
 const COMMAND_SETTING =
-  /^(?:core\.(?:sshcommand|pager|editor|fsmonitor|askpass)|sequence\.editor|diff\.external|pager\.[^.]+|credential(?:\..+)?\.helper|gpg(?:\.[^.]+)?\.program|uploadpack\.packobjectshook|filter\.[^.]+\.(?:clean|smudge|process)|merge\.[^.]+\.driver|diff\.[^.]+\.(?:textconv|command)|remote\.[^.]+\.(?:receivepack|uploadpack))$/;
+  /^(?:core\.(?:sshcommand|pager|editor|fsmonitor|askpass|gitproxy|alternaterefscommand)|sequence\.editor|diff\.external|pager\.[^.]+|credential(?:\..+)?\.helper|gpg(?:\.[^.]+)?\.program|uploadpack\.packobjectshook|filter\.[^.]+\.(?:clean|smudge|process)|merge\.[^.]+\.driver|diff\.[^.]+\.(?:textconv|command)|remote\.[^.]+\.(?:receivepack|uploadpack)|submodule\..+\.update|interactive\.difffilter)$|\.(?:[a-z]*command|cmd|program|helper|driver|hook|editor|pager|proxy|textconv|smudge|clean|process|filter)$/;
 /** The environment's counterparts, which git reads the same way. */
 const COMMAND_VARIABLES = [
   "GIT_SSH_COMMAND",
@@ -130,28 +133,71 @@ const COMMAND_VARIABLES = [
   "GIT_SEQUENCE_EDITOR",
   "GIT_EXTERNAL_DIFF",
   "GIT_ASKPASS",
+  "GIT_PROXY_COMMAND",
 ];
 
 /**
- * Commands given to git in `-c` settings or its environment, which git runs on the way (`git -c
- * core.sshCommand='rm -rf …' fetch`). A single word names a program (`less`, a credential helper's name): only a
- * value with arguments, or a `!` shell snippet, is read as a command.
+ * Settings given on the command line: `-c key=value`, `--config-env key=VARIABLE` (the value from the environment),
+ * `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` pairs and `GIT_CONFIG_PARAMETERS` ('key'='value' …). A value the command
+ * does not show is undefined.
+ */
+function commandLineSettings(inv: Invocation): [string, string | undefined][] {
+  const settings: [string, string | undefined][] = [];
+  for (let i = 0; i < inv.args.length; i++) {
+    const a = inv.args[i]!;
+    const configEnv =
+      /^--config-env=(.*)$/s.exec(a)?.[1] ?? (a === "--config-env" ? inv.args[i + 1] : undefined);
+    const setting = a === "-c" ? inv.args[i + 1] : undefined;
+    const m = /^([^=]+)=(.*)$/s.exec(configEnv ?? setting ?? "");
+    if (!m) continue;
+    if (configEnv !== undefined) settings.push([m[1]!, inv.vars.get(m[2]!)?.text]);
+    else settings.push([m[1]!, m[2]!]);
+  }
+  for (const [name, word] of inv.vars) {
+    const n = /^GIT_CONFIG_KEY_(\d+)$/.exec(name)?.[1];
+    if (n !== undefined) settings.push([word.text, inv.vars.get(`GIT_CONFIG_VALUE_${n}`)?.text]);
+  }
+  const parameters = inv.vars.get("GIT_CONFIG_PARAMETERS")?.text ?? "";
+  for (const m of parameters.matchAll(/'((?:[^']|'\\'')*)'(?:='((?:[^']|'\\'')*)')?/g))
+    settings.push([m[1]!.replace(/'\\''/g, "'"), m[2]?.replace(/'\\''/g, "'")]);
+  return settings;
+}
+
+/**
+ * Commands given to git in its settings or environment, which git runs on the way (`git -c core.sshCommand='rm -rf
+ * …' fetch`), and `ext::` remotes, whose URL is a command. A single word names a program (`less`, a credential
+ * helper's name): only a value with arguments, or a `!` shell snippet, is read as a command; a command setting whose
+ * value the command does not show may run anything.
  */
 function configuredCommands(inv: Invocation, an: Analysis): void {
   const values: string[] = [];
-  for (let i = 0; i < inv.args.length - 1; i++) {
-    if (inv.args[i] !== "-c") continue;
-    const m = /^([^=]+)=(.*)$/s.exec(inv.args[i + 1]!);
-    if (m && COMMAND_SETTING.test(m[1]!.toLowerCase())) values.push(m[2]!);
+  for (const [key, value] of commandLineSettings(inv)) {
+    if (!COMMAND_SETTING.test(key.toLowerCase())) continue;
+    if (value === undefined)
+      an.uncertain(`git runs the command set in ${key}, which this command does not show`, true);
+    else values.push(value);
   }
   for (const name of COMMAND_VARIABLES) {
     const value = inv.vars.get(name);
     if (value) values.push(value.text);
   }
+  for (const arg of inv.args) {
+    const ext = /^ext::(.*)$/s.exec(arg)?.[1];
+    if (ext) an.nested.shell(extCommand(ext));
+  }
   for (const value of values) {
     const command = value.startsWith("!") ? value.slice(1) : value;
     if (value.startsWith("!") || /\s/.test(command.trim())) an.nested.shell(command);
   }
+}
+
+/**
+ * The command of an `ext::` remote as shell text: git splits it at spaces into arguments, `% ` being a space inside
+ * one and `%%` a percent sign.
+ */
+function extCommand(spec: string): string {
+  const words = spec.split(/(?<!%) +/).filter(Boolean);
+  return words.map((w) => `'${w.replace(/%([ %])/g, "$1").replace(/'/g, "'\\''")}'`).join(" ");
 }
 
 function git(inv: Invocation, an: Analysis): void {

@@ -179,8 +179,21 @@ const SSH_VALUES = flagSet(
   "-I",
 );
 
-/** `ssh host cmd…`: the remote command is a shell string on the other side. */
+/** ssh options whose value is a command: run locally (ProxyCommand, LocalCommand, KnownHostsCommand) or remotely. */
+const SSH_COMMAND_OPTION =
+  /^\s*(?:proxycommand|localcommand|knownhostscommand|remotecommand)\s*(?:=\s*|\s)(.*)$/is;
+
+/**
+ * `ssh host cmd…`: the remote command is a shell string on the other side; commands in `-o` options
+ * (`-o ProxyCommand=…`) are shell strings too.
+ */
 function ssh(inv: Invocation, an: Analysis): void {
+  for (let i = 0; i < inv.args.length; i++) {
+    const a = inv.args[i]!;
+    const option = a === "-o" ? inv.args[i + 1] : a.startsWith("-o") ? a.slice(2) : undefined;
+    const command = option === undefined ? undefined : SSH_COMMAND_OPTION.exec(option)?.[1];
+    if (command && command.trim().toLowerCase() !== "none") an.nested.shell(command);
+  }
   const parsed = parseArgs(inv.args, { valueFlags: SSH_VALUES, stopAtPositional: true });
   const remote = parsed.rest.slice(1).join(" ");
   if (remote) {
