@@ -279,19 +279,42 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
   }
 }
 
+/** A long option as GNU getopt reads it: the name or an unambiguous prefix of it at least `min` characters long. */
+const spells = (arg: string, option: string, min: number) => arg.length >= min && option.startsWith(arg);
+/** The 7-Zip builds (7z, 7za, 7zr, 7zz) read their command line alike. */
+const family = (name: string) => (/^7z[arz]?$/.test(name) ? "7z" : name);
+/** 7z's and rar's command: the first word that is not a switch (7-Zip takes switches before it too). */
+const archiveCommand = (args: readonly string[]) => args.find((a) => !a.startsWith("-"));
+/** zip's two-letter options that begin with d only display progress (-db, -dc, -dd, -dg, -ds, -du, -dv, -df). */
+const ZIP_DISPLAY = /[bcdfgsuv]/;
+
+/** Whether a cluster of zip's short options (`-d`, `-qd`) holds its delete mode. */
+function zipDeletes(arg: string): boolean {
+  if (arg.startsWith("--")) return spells(arg, "--delete", 5);
+  if (!/^-[a-zA-Z]+$/.test(arg)) return false;
+  for (let i = 1; i < arg.length; i++) {
+    if (arg[i] !== "d") continue;
+    // -sd (show debug) and the display options are not deletion.
+    if (arg[i - 1] === "s" || ZIP_DISPLAY.test(arg[i + 1] ?? "")) i++;
+    else return true;
+  }
+  return false;
+}
+
 /** Archivers' modes that delete members from an archive in place: `7z d`, `rar d`, `zip -d`, `tar --delete`. */
 function deletesFromArchive(inv: Invocation): boolean {
   const args = inv.args;
-  if (inv.name === "tar") return args.includes("--delete");
-  // zip's other -d… options (-dd, -db, -dc…) only display progress.
-  if (inv.name === "zip") return args.some((a) => a === "--delete" || a === "-d");
-  return args[0] === "d";
+  // --del is ambiguous to tar (--delay-directory-restore); --dele is not.
+  if (inv.name === "tar") return args.some((a) => spells(a, "--delete", 6));
+  if (inv.name === "zip") return args.some(zipDeletes);
+  return archiveCommand(args) === "d";
 }
 
 /** Archivers with a mode that deletes what they archive: tar --remove-files, zip -m, 7z -sdel, rar m. */
 function archiver(inv: Invocation, an: Analysis): void {
   const args = inv.args;
-  if (deletesFromArchive(inv)) {
+  const name = family(inv.name);
+  if (deletesFromArchive({ ...inv, name })) {
     const archive = inv.argv.slice(1).find((w) => /\.(zip|tar|tgz|gz|7z|rar|bz2|xz|jar)$/.test(w.text));
     judgeDeletion(
       `${inv.name} (deleting members of an archive)`,
@@ -301,10 +324,10 @@ function archiver(inv: Invocation, an: Analysis): void {
     return;
   }
   const moving =
-    (inv.name === "tar" && args.includes("--remove-files")) ||
-    (inv.name === "zip" && args.some((a) => a === "--move" || /^-[a-zA-Z]*m/.test(a))) ||
-    (inv.name === "7z" && args.includes("-sdel")) ||
-    ((inv.name === "rar" || inv.name === "7z") && (args[0] === "m" || args.includes("-df")));
+    (name === "tar" && args.some((a) => spells(a, "--remove-files", 5))) ||
+    (name === "zip" && args.some((a) => a === "--move" || /^-[a-zA-Z]*m/.test(a))) ||
+    (name === "7z" && args.includes("-sdel")) ||
+    ((name === "rar" || name === "7z") && (archiveCommand(args) === "m" || args.includes("-df")));
   if (!moving) return;
   const sources = inv.argv
     .slice(1)
@@ -406,6 +429,9 @@ export const fileCommands: CommandTable = {
   tar: archiver,
   zip: archiver,
   "7z": archiver,
+  "7za": archiver,
+  "7zr": archiver,
+  "7zz": archiver,
   rar: archiver,
   fd,
   fdfind: fd,
