@@ -157,13 +157,15 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
 const HTTP_CLIENT =
   /\bhttps?\.(?:request|get)\b|\b(?:fetch|axios|got|undici|requests|httpx|aiohttp|urllib\d?|http\.client|Net::HTTP|HTTParty|Faraday|LWP|HTTP::Request|HTTP::Tiny|curl_setopt|CURLOPT_CUSTOMREQUEST)\b|require\s*\(\s*['"`](?:node:)?https?['"`]|from\s+['"`](?:node:)?https?['"`]|\bhttps?:\/\//;
 /**
- * A method that deletes or replaces what is stored: a client's method of that name, the method as a string (fetch
- * upper-cases these), or as Perl and Ruby spell it.
+ * A method that deletes or replaces what is stored: a client's method of that name (whatever the client object is
+ * called: `s = requests.Session()`), the method as a string (fetch upper-cases these), or as Perl and Ruby spell it.
  */
 const WRITE_METHOD = re(
-  String.raw`\b(?:requests|httpx|axios|got|ky|superagent|session|client|http|RestClient|HTTParty|Faraday)\.(?<call>delete|put)\s*\(|(?<q>['"\`])(?<s>delete|put)\k<q>|\bNet::HTTP::(?<ruby>Delete|Put)\b|\b(?<perl>DELETE|PUT)\s*=>`,
+  String.raw`\b[A-Za-z_$][\w$]*\.(?<call>delete|put)\s*\(|(?<q>['"\`])(?<s>delete|put)\k<q>|\bNet::HTTP::(?<ruby>Delete|Put)\b|\b(?<perl>DELETE|PUT)\s*=>`,
   "gi",
 );
+/** A request method given as an expression rather than spelled out (`method: m.toUpperCase()`, `method='DEL'+'ETE'`). */
+const COMPUTED_METHOD = /\bmethod\s*[:=]\s*(?![\s'"`=])|\bmethod\s*[:=]\s*(['"`])[^'"`]*\1\s*[+.]/i;
 const URL_STRING = re(String.raw`(?<q>['"\`])(?<s>https?:\/\/[^'"\`\s]+)\k<q>`, "");
 const PATH_PROPERTY = re(String.raw`\bpath\s*[:=]\s*STR`, "");
 
@@ -178,7 +180,11 @@ function httpRequests(source: string, an: Analysis): void {
     const g = m.groups!;
     methods.add((g.call ?? g.s ?? g.ruby ?? g.perl ?? "").toUpperCase());
   }
-  if (methods.size === 0) return;
+  if (methods.size === 0) {
+    if (COMPUTED_METHOD.test(source))
+      an.uncertain("inline code sends a request whose method it computes, which may delete or replace", true);
+    return;
+  }
   const url = URL_STRING.exec(source)?.groups?.s ?? PATH_PROPERTY.exec(source)?.groups?.s ?? "/resource";
   for (const method of methods) an.nested.http({ method, url, body: "" });
 }

@@ -128,26 +128,37 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
 /**
  * The method a server framework reads from the request itself: `_method` in the query string (Rails, Laravel,
  * Express's method-override) or in a form or JSON body. Headers that do the same are read by each client's rules.
+ * Frameworks differ on which of several `_method`s wins (the first, the last, the body's), so the one that destroys
+ * most counts.
  */
 function methodOverride(url: URL | null, body: unknown): string | undefined {
   const fromBody =
     body && typeof body === "object" && !Array.isArray(body)
       ? (body as Record<string, unknown>)._method
       : undefined;
-  const value = url?.searchParams.get("_method") ?? (typeof fromBody === "string" ? fromBody : undefined);
-  return value && /^[a-z]+$/i.test(value) ? value.toUpperCase() : undefined;
+  const values = [...(url?.searchParams.getAll("_method") ?? []), ...[fromBody].flat()]
+    .filter((v): v is string => typeof v === "string" && /^[a-z]+$/i.test(v))
+    .map((v) => v.toUpperCase());
+  return values.sort((a, b) => overrideRank(b) - overrideRank(a))[0];
 }
 
+const OVERRIDE_RANK = ["DELETE", "PUT", "PATCH", "POST"];
+const overrideRank = (method: string) => {
+  const at = OVERRIDE_RANK.indexOf(method);
+  return at < 0 ? 0 : OVERRIDE_RANK.length - at;
+};
+
+/** A `force` that a server reads as true: JSON's true, or what forms and loose parsers take for it. */
 function isForced(body: unknown): boolean {
   if (!body || typeof body !== "object") return false;
   const force = (body as Record<string, unknown>).force;
-  return force === true || force === "true";
+  return force === true || force === 1 || (typeof force === "string" && /^(?:true|1|yes|on)$/i.test(force));
 }
 
 /** A restore in place (`POST …/databases/main/restore`), told from an undelete by naming where the data comes from. */
 const RESTORE_SEGMENT = /(^|[:_-])restore$/i;
 const RESTORE_SOURCE =
-  /snapshot|backup|point[\s_-]?in[\s_-]?time|restore[\s_-]?time|timestamp|recovery|as[\s_-]?of/i;
+  /snap|backup|point|time|date|recovery|as[\s_-]?of|source|from|pitr|checkpoint|version|revision|generation/i;
 
 function safeUrl(raw: string): URL | null {
   const href = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw)
