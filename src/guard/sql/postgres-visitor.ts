@@ -8,6 +8,13 @@ import { isKeyPredicate, isTautology } from "./postgres-predicates.ts";
 import { judgeSetting } from "./postgres-settings.ts";
 import { constants, names, relname } from "./postgres-tree.ts";
 
+/**
+ * PL/pgSQL that runs SQL it builds as it runs: EXECUTE of anything but one string constant (`EXECUTE 'DR' || 'OP
+ * …'`, `EXECUTE q`), or dblink, whose SQL is text too. Words in the block cannot say what that SQL does.
+ */
+const DYNAMIC_SQL =
+  /\bexecute\b(?!\s*'(?:[^']|'')*'\s*(?:;|\busing\b|\binto\b|$))|\bdblink(?:_exec|_send_query)?\s*\(/i;
+
 /** Judges one node; returns false when its children need no visit. */
 export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
   switch (type) {
@@ -88,7 +95,12 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
         .join("\n");
       const before = an.findings.length;
       sqlKeywordFallback(code, an, "DO block");
-      if (an.findings.length === before) an.uncertain("DO runs a procedural block", false);
+      if (DYNAMIC_SQL.test(code.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ")))
+        an.uncertain(
+          "DO block runs SQL it builds at run time (EXECUTE, dblink), which may destroy anything",
+          true,
+        );
+      else if (an.findings.length === before) an.uncertain("DO runs a procedural block", false);
       return false;
     }
     case "CopyStmt":
