@@ -2,7 +2,8 @@
 // with the bench's same-token decision (one counted limit, an audit record) on a private redis-server (AOF on, as
 // the bench's). Prints, per decision, the broker's CPU (this process: building the batch, ioredis, the reply),
 // Redis' CPU (INFO cpu) and the enforce script's execution time (INFO commandstats).
-// LEASH_TREE=<another checkout> measures that tree's store instead, for an A/B; ENFORCE_DECISIONS sets the count.
+// LEASH_TREE=<another checkout> measures that tree's store instead, for an A/B; ENFORCE_DECISIONS sets the count;
+// ENFORCE_FRESH=1 gives every decision a token and task of its own (the bench's new-token row).
 import type { RedisStore as Store } from "../src/store/redis/redis-store.ts";
 import type { EnforcementCheck } from "../src/store/store.ts";
 import { startRedisServer } from "../test/helpers/redis-server.ts";
@@ -13,17 +14,20 @@ const { RedisStore } = (await import(`${root}/src/store/redis/redis-store.ts`)) 
 };
 
 const DECISIONS = Number(process.env.ENFORCE_DECISIONS ?? 100_000);
+const FRESH = process.env.ENFORCE_FRESH === "1";
 const CALLERS = 50;
 const prefix = `${Math.random().toString(36).slice(2)}.`;
 let events = 0;
 
 const check = (): EnforcementCheck => {
   const nowMs = Date.now();
+  const jti = FRESH ? `tok_${prefix}${events}` : "tok_abcdefghijklmnopqrstuv";
+  const task = FRESH ? `task_${prefix}${events}` : "task_abcdefghijklmnop";
   return {
     env: "staging",
     generation: "gen_bench",
-    jti: "tok_abcdefghijklmnopqrstuv",
-    task: "task_abcdefghijklmnop",
+    jti,
+    task,
     agent: "bench-agent",
     scope: "bench-counted",
     issuedAtMs: nowMs - 60_000,
@@ -32,7 +36,7 @@ const check = (): EnforcementCheck => {
     denyReason: undefined,
     limits: [
       {
-        key: "scope:bench-counted:0:task:bench-agent/task_abcdefghijklmnop",
+        key: `scope:bench-counted:0:task:bench-agent/${task}`,
         max: 1_000_000_000,
         windowMs: 10_000,
         onExceed: "deny",
@@ -49,12 +53,12 @@ const check = (): EnforcementCheck => {
         actor: "agent:bench-agent",
         agent: "bench-agent",
         environment: "staging",
-        task: "task_abcdefghijklmnop",
+        task,
         intent: "bench: authorize throughput",
         scope: "bench-counted",
         action: "volume:read",
         resource: "railway:prj_bench/env/staging/volume/vol_1",
-        jti: "tok_abcdefghijklmnopqrstuv",
+        jti,
         approval: undefined,
         request_id: `req-${events}`,
       },
@@ -98,7 +102,7 @@ try {
   const evalUs = (await evalshaUs()) - evalBefore;
   const per = (us: number) => (us / DECISIONS).toFixed(2).padStart(6);
   console.log(
-    `${root}: broker CPU ${per(used.user + used.system)} µs, Redis CPU ${per(redisUs)} µs, evalsha ${per(evalUs)} µs per decision; ${Math.round((DECISIONS / wallMs) * 1000)} decisions/s`,
+    `${root}${FRESH ? " (fresh)" : ""}: broker CPU ${per(used.user + used.system)} µs, Redis CPU ${per(redisUs)} µs, evalsha ${per(evalUs)} µs per decision; ${Math.round((DECISIONS / wallMs) * 1000)} decisions/s`,
   );
 } finally {
   await store.close();
