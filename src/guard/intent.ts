@@ -137,6 +137,24 @@ const STOP_WORDS = new Set(
 );
 
 /** Lower-case words, with a plain plural or possessive taken off: "tables" → "table". */
+/** Words for the rows in a table: deleting some of them is not dropping the table, schema or database. */
+const ROW_WORDS = new Set(["row", "record", "entry"]);
+const dropsContainerOfRows = (resource: string | undefined, verb: string | undefined) =>
+  verb === "delete" && (resource === "table" || resource === "database" || resource === "schema");
+
+/** Characters that continue a name (`events_archive` is not `events`), and a word inside a path (`app_log`). */
+const NAME_CHAR = "a-z0-9_";
+const PATH_WORD_CHAR = "a-z0-9";
+
+/**
+ * Whether the command names an intent word as a whole word, singular or plural (`log` in `logs/` and `app.log`, not
+ * in `catalog`; `event` in `events`, not in `events_archive`).
+ */
+function mentions(commandText: string, word: string, wordChar: string): boolean {
+  const stem = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/y$/, "(?:y|ie)");
+  return new RegExp(`(?<![${wordChar}])${stem}(?:s|es)?(?![${wordChar}])`).test(commandText);
+}
+
 function words(text: string): string[] {
   return (text.toLowerCase().match(/[a-z0-9][a-z0-9_.-]*/g) ?? []).map((w) =>
     w
@@ -176,7 +194,9 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
   const kindWords = new Set(Object.entries(OBJECTS).flatMap(([k, v]) => [k, ...v]));
   const nouns = intentWords.filter((w) => !verbWords.has(w) && !STOP_WORDS.has(w) && w.length >= 2);
   // Names of things ("sessions", "preview", "pr-42") the command also mentions.
-  const literal = nouns.filter((w) => w.length >= 3 && !kindWords.has(w) && commandText.includes(w));
+  const literal = nouns.filter(
+    (w) => w.length >= 3 && !kindWords.has(w) && mentions(commandText, w, NAME_CHAR),
+  );
   /**
    * A kind word counts unless the intent narrows that kind to a named one the command does not mention ("rows of the
    * events table" covers no other table's rows), and a word that says which files or objects ("build", "log") counts
@@ -191,10 +211,10 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
         !STOP_WORDS.has(before) &&
         !verbWords.has(before) &&
         (!kindWords.has(before) || (WHICH_FILES.has(before) && FILE_WORDS.has(w)));
-      return [{ word: w, narrowedAway: Boolean(named) && !commandText.includes(before!) }];
+      return [{ word: w, narrowedAway: Boolean(named) && !mentions(commandText, before!, NAME_CHAR) }];
     });
     if (hits.some((h) => h.narrowedAway)) return undefined;
-    return hits.find((h) => !WHICH_FILES.has(h.word) || commandText.includes(h.word))?.word;
+    return hits.find((h) => !WHICH_FILES.has(h.word) || mentions(commandText, h.word, PATH_WORD_CHAR))?.word;
   };
   const verbsSaid = [...verbWords.keys()];
   for (const f of destroyed) {
@@ -208,6 +228,17 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
       kindHit(objectWords) ??
       (resource ? undefined : nouns.find((w) => f.reason.toLowerCase().includes(w)));
     const label = f.action ?? f.reason;
+    if (
+      verbHit &&
+      dropsContainerOfRows(resource, verb) &&
+      nouns.some((w) => ROW_WORDS.has(w)) &&
+      !verbWords.has("drop")
+    ) {
+      return {
+        covered: false,
+        reason: `intent_mismatch: the task's intent ${quoted} speaks of rows, which does not call for dropping the ${resource} that holds them (${label})`,
+      };
+    }
     if (!verbHit) {
       return {
         covered: false,
