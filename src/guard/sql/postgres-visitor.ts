@@ -3,17 +3,10 @@ import type { Analysis } from "../analysis.ts";
 import { action } from "../vocabulary.ts";
 import { type AstNode, arr, obj, str } from "./ast-values.ts";
 import { dataLoss } from "./data-loss.ts";
-import { sqlKeywordFallback } from "./keyword-fallback.ts";
+import { judgeDoBlock } from "./do-block.ts";
 import { isKeyPredicate, isTautology } from "./postgres-predicates.ts";
 import { judgeSetting } from "./postgres-settings.ts";
 import { constants, names, relname } from "./postgres-tree.ts";
-
-/**
- * PL/pgSQL that runs SQL it builds as it runs: EXECUTE of anything but one string constant (`EXECUTE 'DR' || 'OP
- * …'`, `EXECUTE q`), or dblink, whose SQL is text too. Words in the block cannot say what that SQL does.
- */
-const DYNAMIC_SQL =
-  /\bexecute\b(?!\s*'(?:[^']|'')*'\s*(?:;|\busing\b|\binto\b|$))|\bdblink(?:_exec|_send_query)?\s*\(/i;
 
 /** Judges one node; returns false when its children need no visit. */
 export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
@@ -87,22 +80,9 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
     case "FuncCall":
       functionCall(names(body.funcname).at(-1)?.toLowerCase() ?? "", body, an);
       return true;
-    case "DoStmt": {
-      const code = arr(body.args)
-        .map((a) => obj(obj(a).DefElem))
-        .filter((d) => str(d.defname) === "as")
-        .map((d) => names(d.arg).join("\n"))
-        .join("\n");
-      const before = an.findings.length;
-      sqlKeywordFallback(code, an, "DO block");
-      if (DYNAMIC_SQL.test(code.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ")))
-        an.uncertain(
-          "DO block runs SQL it builds at run time (EXECUTE, dblink), which may destroy anything",
-          true,
-        );
-      else if (an.findings.length === before) an.uncertain("DO runs a procedural block", false);
+    case "DoStmt":
+      judgeDoBlock(body, an);
       return false;
-    }
     case "CopyStmt":
       if (body.is_program && str(body.filename)) an.nested.shell(str(body.filename));
       return true;
