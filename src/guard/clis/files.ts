@@ -49,7 +49,28 @@ export function normalizePath(path: string): string {
   return absolute ? `/${joined}` : joined || ".";
 }
 
+/**
+ * The paths the shell's brace expansion makes of one word (`/tmp/{a,..}/srv` is `/tmp/a/srv` and `/srv`), innermost
+ * braces first; null past 64 of them.
+ */
+function expandBraces(path: string): string[] | null {
+  const m = /\{([^{}]*,[^{}]*)\}/.exec(path);
+  if (!m) return [path];
+  const out: string[] = [];
+  for (const alternative of m[1]!.split(",")) {
+    const rest = expandBraces(path.slice(0, m.index) + alternative + path.slice(m.index + m[0].length));
+    if (!rest || out.push(...rest) > 64) return null;
+  }
+  return out;
+}
+
+/** Whether deleting the path loses nothing: it is, in every path its braces spell, build output, a cache or scratch. */
 export function isRegenerable(path: string): boolean {
+  const paths = expandBraces(path);
+  return paths?.every(isRegenerablePath) ?? false;
+}
+
+function isRegenerablePath(path: string): boolean {
   const clean = normalizePath(path).replace(/\/+$/, "").replace(/^\.\//, "");
   if (clean.startsWith("..")) return false;
   if (clean === "" || clean === "." || clean === "/" || clean === "~" || clean === "*") return false;
