@@ -158,10 +158,11 @@ const HTTP_CLIENT =
   /\bhttps?\.(?:request|get)\b|\b(?:fetch|axios|got|undici|requests|httpx|aiohttp|urllib\d?|http\.client|Net::HTTP|HTTParty|Faraday|LWP|HTTP::Request|HTTP::Tiny|curl_setopt|CURLOPT_CUSTOMREQUEST)\b|require\s*\(\s*['"`](?:node:)?https?['"`]|from\s+['"`](?:node:)?https?['"`]|\bhttps?:\/\//;
 /**
  * A method that deletes or replaces what is stored: a client's method of that name (whatever the client object is
- * called: `s = requests.Session()`), the method as a string (fetch upper-cases these), or as Perl and Ruby spell it.
+ * called: `s = requests.Session()`, Perl's and PHP's `$ua->put(`), the method as a string (fetch upper-cases these),
+ * or as Perl and Ruby spell it.
  */
 const WRITE_METHOD = re(
-  String.raw`\b[A-Za-z_$][\w$]*\.(?<call>delete|put)\s*\(|(?<q>['"\`])(?<s>delete|put)\k<q>|\bNet::HTTP::(?<ruby>Delete|Put)\b|\b(?<perl>DELETE|PUT)\s*=>`,
+  String.raw`[\w$)\]](?:\.|->)(?<call>delete|put)\s*\(|(?<q>['"\`])(?<s>delete|put)\k<q>|\bNet::HTTP::(?<ruby>Delete|Put)\b|\b(?<perl>DELETE|PUT)\s*=>`,
   "gi",
 );
 /** A request method given as an expression rather than spelled out (`method: m.toUpperCase()`, `method='DEL'+'ETE'`). */

@@ -26,6 +26,22 @@ const az = verbCli("az", {
   safetyNetWords: /(^|\s)(lock|locks|ltr-backup|protection|diagnostic-settings)(\s|$)/,
   rules: [
     sqlFlags(["--querytext"]),
+    {
+      // `flexible-server execute` spells --querytext -q, and runs the SQL in --file-path (-f), which is unseen.
+      when: (c) => {
+        const at = c.inv.args.indexOf("flexible-server");
+        return at >= 0 && c.inv.args[at + 1] === "execute";
+      },
+      apply: (c, an) => {
+        const args = c.inv.args;
+        args.forEach((a, i) => {
+          if (a === "-q" && args[i + 1] !== undefined) an.nested.sql(args[i + 1]!);
+          else if (a.startsWith("-q") && a.length > 2) an.nested.sql(a.slice(2).replace(/^=/, ""));
+          else if (/^(?:-f|--file-path)(?:=|$)/.test(a))
+            an.uncertain("az … flexible-server execute runs the SQL in a file the guard cannot see", true);
+        });
+      },
+    },
     safetyNetFlag(["--enable-versioning false"], "turns blob versioning off", "versioning:disable"),
     safetyNetFlag(
       ["--enable-delete-retention false", "--enable-container-delete-retention false"],

@@ -175,13 +175,14 @@ function httpie(inv: Invocation, an: Analysis): void {
   });
   const [first, ...rest] = parsed.positionals;
   if (!first) return;
-  const hasMethod = HTTPIE_METHODS.test(first);
+  // Both read the method whatever its case (`xh delete …`).
+  const hasMethod = HTTPIE_METHODS.test(first.toUpperCase());
   const url = hasMethod ? (rest[0] ?? "") : first;
   const items = hasMethod ? rest.slice(1) : rest;
   const dataItems = items.filter((i) => /^[^:=]+(:=|==|=)/.test(i) && !/^[^:=]+==/.test(i));
   const raw = parsed.value("--raw");
   const body = raw ?? (dataItems.length ? JSON.stringify(Object.fromEntries(dataItems.map(httpieItem))) : "");
-  const method = hasMethod ? first : body ? "POST" : "GET";
+  const method = hasMethod ? first.toUpperCase() : body ? "POST" : "GET";
   an.nested.http({
     method,
     url: /^[a-z]+:\/\//i.test(url) ? url : `http://${url.replace(/^:/, "localhost:")}`,

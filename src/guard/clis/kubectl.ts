@@ -143,7 +143,12 @@ function helm(inv: Invocation, an: Analysis): void {
         `helm ${verb} removes the release ${release ?? ""} and the resources it created`.trim(),
         "release:delete",
       );
-  } else if ((verb === "upgrade" || verb === "rollback") && parsed.has("--force") && !parsed.has("--dry-run"))
+  } else if (
+    (verb === "upgrade" || verb === "rollback") &&
+    // Helm 4 spells --force --force-replace.
+    parsed.has("--force", "--force-replace") &&
+    !parsed.has("--dry-run")
+  )
     an.destroys(
       `helm ${verb} --force deletes and recreates resources that cannot be patched, with what they held`,
       "resource:replace",
