@@ -16,6 +16,9 @@ const GLOBAL_VALUES = flagSet(
 type GitRule = (p: ParsedArgs, an: Analysis) => void;
 
 const dryRun = (p: ParsedArgs) => p.has("-n", "--dry-run");
+/** What resetting an existing branch to another commit loses. */
+const RESET_BRANCH = (how: string) =>
+  `${how} resets an existing branch to another commit, dropping the commits only it held`;
 
 const RULES: Record<string, GitRule> = {
   push(p, an) {
@@ -44,6 +47,7 @@ const RULES: Record<string, GitRule> = {
       );
   },
   checkout(p, an) {
+    if (p.has("-B")) an.destroys(RESET_BRANCH("git checkout -B"), "history:rewrite");
     const paths = p.rest.length > 0 || p.positionals.slice(1).includes(".");
     if (p.has("-f", "--force") || paths)
       an.destroys("git checkout of paths discards their uncommitted changes", "worktree:discard");
@@ -53,15 +57,19 @@ const RULES: Record<string, GitRule> = {
       an.destroys("git restore discards uncommitted changes in the working tree", "worktree:discard");
   },
   switch(p, an) {
+    if (p.has("-C", "--force-create")) an.destroys(RESET_BRANCH("git switch -C"), "history:rewrite");
     if (p.has("-f", "--force", "--discard-changes"))
       an.destroys("git switch --discard-changes drops uncommitted work", "worktree:discard");
   },
   branch(p, an) {
     if (p.has("-D") || (p.has("-d", "--delete") && p.has("-f", "--force")))
       an.destroys("git branch -D deletes a branch even if unmerged", "branch:delete");
+    else if (p.has("-f", "--force")) an.destroys(RESET_BRANCH("git branch -f"), "history:rewrite");
   },
   tag(p, an) {
     if (p.has("-d", "--delete")) an.destroys("git tag -d deletes a tag", "tag:delete");
+    else if (p.has("-f", "--force"))
+      an.destroys("git tag -f moves an existing tag to another commit", "history:rewrite");
   },
   stash(p, an) {
     const sub = p.positionals[1];
@@ -92,6 +100,23 @@ const RULES: Record<string, GitRule> = {
   },
   "update-ref"(p, an) {
     if (p.has("-d")) an.destroys("git update-ref -d deletes a ref", "branch:delete");
+    else if (p.positionals.length > 2 || p.has("--stdin"))
+      an.destroys(
+        "git update-ref moves a ref wherever it is told, dropping the commits it pointed to",
+        "history:rewrite",
+      );
+  },
+  fetch(p, an) {
+    // `+src:dst` (or --force) into a local ref, not a remote-tracking one, moves it whatever it held.
+    const forced = p.has("-f", "--force");
+    const local = p.positionals
+      .slice(2)
+      .some((r) => (forced || r.startsWith("+")) && /:(?!refs\/remotes\/)./.test(r));
+    if (local)
+      an.destroys(
+        "git fetch force-updates a local ref, dropping the commits it pointed to",
+        "history:rewrite",
+      );
   },
   rm(p, an) {
     if (p.has("-f", "--force") && !p.has("--cached"))
