@@ -30,6 +30,26 @@ const gcloud = verbCli("gcloud", {
   ],
   rules: [
     sqlFlags(["--sql"]),
+    {
+      // Restores and imports into a live instance or database write over what it holds now.
+      when: (c) =>
+        /^(?:sql backups restore|sql import sql|firestore import)\b/.test(c.parsed.positionals.join(" ")),
+      apply: (c, an) => {
+        const words = c.parsed.positionals.join(" ");
+        if (words.startsWith("sql import"))
+          an.uncertain("gcloud sql import sql runs the SQL in a file the guard cannot see", true);
+        else if (words.startsWith("firestore"))
+          an.destroys(
+            "gcloud firestore import overwrites the documents it holds copies of",
+            "document:overwrite",
+          );
+        else
+          an.destroys(
+            "gcloud sql backups restore writes the backup over the target instance's current data",
+            "database:overwrite",
+          );
+      },
+    },
     safetyNetFlag(["--no-backup", "--backup false"], "turns automated backups off", "backup:disable"),
     safetyNetFlag(
       ["--no-enable-point-in-time-recovery", "--no-enable-bin-log"],
