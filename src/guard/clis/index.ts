@@ -6,6 +6,7 @@ import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
 import { databaseCommands } from "./databases.ts";
 import { dockerCommands } from "./docker.ts";
+import { docCommands } from "./docs.ts";
 import { fileCommands } from "./files.ts";
 import { frameworkCommands } from "./frameworks.ts";
 import { gcloudCommands } from "./gcloud.ts";
@@ -21,6 +22,7 @@ import { wrapperCommands } from "./wrappers.ts";
 const TABLE = new Map<string, CommandAnalyzer>(
   Object.entries({
     ...fileCommands,
+    ...docCommands,
     ...systemCommands,
     ...wrapperCommands,
     ...interpreterCommands,
