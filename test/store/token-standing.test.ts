@@ -112,6 +112,16 @@ describe("a check that only reads", () => {
         { name: `${kind} locked`, arrange: () => set(lock(kind, value), "lock-1") },
       ];
     }),
+    // A marker key of another type (written by hand, or by another program on the same Redis): the script's EXISTS
+    // counts it, as it counts any marker; read as absent, the token would stand where the script refuses it.
+    {
+      name: "the jti's marker holds a hash",
+      arrange: () => rawRedisCommand(server.port, `HSET ${revocation("jti", "jti-1")} at ${ISSUED}`),
+    },
+    {
+      name: "the agent's lock holds a set",
+      arrange: () => rawRedisCommand(server.port, `SADD ${lock("agent", "agent-1")} lock-1`),
+    },
     { name: "delegated, nothing revoked", check: delegated, arrange: async () => {} },
     {
       name: "delegated, an ancestor revoked",
