@@ -461,7 +461,11 @@ export class RedisStore implements Store {
     if (onlyReads(check)) {
       return this.guard(async () => {
         const layout = standingKeys(check);
-        return standingOf(check, layout, await this.readStrings(layout.keys));
+        const [values, existing] = await Promise.all([
+          this.readStrings(layout.keys),
+          this.client.exists(...layout.keys),
+        ]);
+        return standingOf(check, layout, values, existing);
       });
     }
     return this.guard(async () => {

@@ -39,14 +39,23 @@ export function standingKeys(check: EnforcementCheck): StandingLayout {
   return { keys, absolute, notBefore };
 }
 
-/** The script's verdict on a check that only reads, from the values of standingKeys' keys (null: no such key). */
+/**
+ * The script's verdict on a check that only reads, from the values of standingKeys' keys (null: no such key, or not
+ * a string) and how many of those keys exist (EXISTS, which counts keys of every type).
+ */
 export function standingOf(
   check: EnforcementCheck,
   layout: StandingLayout,
   values: Array<string | null>,
+  existing: number,
 ): EnforcementOutcome {
   if (values[0] == null || values[0] !== check.generation)
     return { allow: false, reason: "stale_generation" };
+  // MGET reads a key of another type as absent, where the script's EXISTS counts it (and its GET fails): more keys
+  // than values is a marker nobody wrote as leash writes them, and refuses, as the script would.
+  let present = 0;
+  for (const value of values) if (value != null) present++;
+  if (existing > present) return { allow: false, reason: "revoked" };
   for (const index of layout.absolute) {
     if (values[index] != null) return { allow: false, reason: "revoked" };
   }
