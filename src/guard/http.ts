@@ -89,8 +89,10 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.destroys(`${shown} force-moves a git ref, dropping the commits it pointed to`, "history:rewrite");
     return;
   }
-  const restoreAt = segments.findIndex((s) => RESTORE_SEGMENT.test(s));
-  if (restoreAt >= 0 && RESTORE_SOURCE.test(`${url?.search ?? ""} ${req.body ?? ""}`)) {
+  if (
+    segments.some((s) => RESTORE_SEGMENT.test(s)) &&
+    RESTORE_SOURCE.test(`${url?.search ?? ""} ${req.body ?? ""}`)
+  ) {
     const target = resourceName(
       splitWords(nouns.filter((n) => !RESTORE_SEGMENT.test(n)).at(-1) ?? "resource"),
     );
