@@ -29,13 +29,13 @@ A command judged safe gets no opinion ({}), so the agent's own permission rules 
 "allow" instead. Commands the guard is unsure of (code it cannot read, secrets sent to the network) are asked about.`;
 const ALLOW_SAFE_DESCRIPTION = "answer allow (skip the agent's own prompt) for commands judged safe";
 
-type HookOptions = GuardCliOptions & { waitApproval?: number; allowSafe?: boolean };
+export type HookOptions = GuardCliOptions & { waitApproval?: number; allowSafe?: boolean };
 
 const WAIT_FLAG = "--wait-approval <seconds>";
 const WAIT_DESCRIPTION =
   "on ask, open a leash approval (LEASH_URL, LEASH_TOKEN) and wait this long for a human; 0 leaves it to the agent UI (default: $LEASH_HOOK_WAIT_SECONDS, else 0)";
 
-function parseSeconds(value: string): number {
+export function parseSeconds(value: string): number {
   const seconds = Number(value);
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
     throw new Error("--wait-approval: 0 to 3600 seconds");
@@ -58,6 +58,34 @@ async function decide(command: string, options: HookOptions) {
   return { decided, output: { allowSafe: options.allowSafe || approved } };
 }
 
+/** The agents a hook answers for, each in its own format. */
+export const HOOK_AGENTS = ["claude-code", "cursor"] as const;
+export type HookAgent = (typeof HOOK_AGENTS)[number];
+
+/** One hook call: the agent's event from stdin, its decision on stdout; input it cannot read is answered "ask". */
+export async function runHook(agent: HookAgent, options: HookOptions): Promise<void> {
+  const hooks = await import("../../guard/hooks.ts");
+  let output: object;
+  try {
+    const event: unknown = JSON.parse(await readStdin());
+    if (agent === "claude-code") {
+      const command = hooks.claudeCodeCommand(event);
+      if (command === null) output = {};
+      else {
+        const { decided, output: how } = await decide(command, options);
+        output = hooks.claudeCodeOutput(decided, how);
+      }
+    } else {
+      const { decided, output: how } = await decide(hooks.cursorCommand(event), options);
+      output = hooks.cursorOutput(decided, how);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    output = agent === "claude-code" ? hooks.claudeCodeFailure(message) : hooks.cursorFailure(message);
+  }
+  process.stdout.write(`${terminalSafeJson(output)}\n`);
+}
+
 export function registerHookCommands(program: Command): void {
   const hook = program
     .command("hook")
@@ -70,21 +98,7 @@ export function registerHookCommands(program: Command): void {
     .option("--scopes-dir <dir>", "directory with environments.yaml")
     .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds)
     .addHelpText("after", HOOK_HELP)
-    .action(async (options: HookOptions) => {
-      const { claudeCodeCommand, claudeCodeFailure, claudeCodeOutput } = await import("../../guard/hooks.ts");
-      let output: object;
-      try {
-        const command = claudeCodeCommand(JSON.parse(await readStdin()));
-        if (command === null) output = {};
-        else {
-          const { decided, output: how } = await decide(command, options);
-          output = claudeCodeOutput(decided, how);
-        }
-      } catch (error) {
-        output = claudeCodeFailure(error instanceof Error ? error.message : String(error));
-      }
-      process.stdout.write(`${terminalSafeJson(output)}\n`);
-    });
+    .action((options: HookOptions) => runHook("claude-code", options));
   hook
     .command("cursor")
     .description(
@@ -95,16 +109,5 @@ export function registerHookCommands(program: Command): void {
     .option("--scopes-dir <dir>", "directory with environments.yaml")
     .option(WAIT_FLAG, WAIT_DESCRIPTION, parseSeconds)
     .addHelpText("after", HOOK_HELP)
-    .action(async (options: HookOptions) => {
-      const { cursorCommand, cursorFailure, cursorOutput } = await import("../../guard/hooks.ts");
-      let output: object;
-      try {
-        const command = cursorCommand(JSON.parse(await readStdin()));
-        const { decided, output: how } = await decide(command, options);
-        output = cursorOutput(decided, how);
-      } catch (error) {
-        output = cursorFailure(error instanceof Error ? error.message : String(error));
-      }
-      process.stdout.write(`${terminalSafeJson(output)}\n`);
-    });
+    .action((options: HookOptions) => runHook("cursor", options));
 }

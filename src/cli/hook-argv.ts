@@ -1,0 +1,33 @@
+// The usual hook call (`leash hook claude-code|cursor [--allow-safe] [--env E] [--scopes-dir D] [--wait-approval N]`)
+// read without commander: an agent pays a hook's start-up before every command, and commander with the Node modules
+// it loads is about a sixth of it. Anything else (help, an unknown or repeated option, a bad value) goes to commander,
+// which answers it as for every other command.
+import { parseArgs } from "node:util";
+import { HOOK_AGENTS, type HookAgent, type HookOptions, parseSeconds } from "./commands/hook.ts";
+
+const OPTIONS = {
+  "allow-safe": { type: "boolean" },
+  env: { type: "string" },
+  "scopes-dir": { type: "string" },
+  "wait-approval": { type: "string" },
+} as const;
+
+/** The agent and options of a plain hook call, or null when commander must read the command line. */
+export function plainHookCall(argv: readonly string[]): { agent: HookAgent; options: HookOptions } | null {
+  const [, , command, agent, ...rest] = argv;
+  if (command !== "hook" || !HOOK_AGENTS.includes(agent as HookAgent)) return null;
+  try {
+    const { values, tokens } = parseArgs({ args: rest, options: OPTIONS, strict: true, tokens: true });
+    // commander takes the last of a repeated option; parseArgs does too, but a repeat is unusual enough to hand over.
+    const names = tokens.filter((t) => t.kind === "option").map((t) => t.name);
+    if (new Set(names).size !== names.length) return null;
+    const options: HookOptions = {};
+    if (values["allow-safe"]) options.allowSafe = true;
+    if (values.env !== undefined) options.env = values.env;
+    if (values["scopes-dir"] !== undefined) options.scopesDir = values["scopes-dir"];
+    if (values["wait-approval"] !== undefined) options.waitApproval = parseSeconds(values["wait-approval"]);
+    return { agent: agent as HookAgent, options };
+  } catch {
+    return null;
+  }
+}
