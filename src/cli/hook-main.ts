@@ -3,7 +3,7 @@
 // call is read without commander (hook-argv.ts); commander loads only for anything else.
 import { setFlagsFromString } from "node:v8";
 import { endQuietlyWhenStdoutCloses } from "./commands/guard.ts";
-import { runHook } from "./commands/hook.ts";
+import { registerHookCommands, runHook } from "./commands/hook.ts";
 import { plainHookCall } from "./hook-argv.ts";
 
 // A hook lives for one command: WebAssembly compiled by the baseline compiler only (the PostgreSQL parser is 1.7 MB
@@ -17,9 +17,6 @@ export async function main(argv: string[]): Promise<void> {
     await runHook(plain.agent, plain.options);
     return;
   }
-  const [{ registerHookCommands }, { buildProgram, runProgram }] = await Promise.all([
-    import("./commands/hook.ts"),
-    import("./program.ts"),
-  ]);
+  const { buildProgram, runProgram } = await import("./program.ts");
   await runProgram(buildProgram([registerHookCommands]), argv);
 }
