@@ -2,15 +2,24 @@
 // delete_users_by_pk, deleteBranchProtectionRule) and by arguments like `force: true` or an empty `where`.
 import { createRequire } from "node:module";
 import type { ArgumentNode, SelectionSetNode, ValueNode } from "graphql";
-import { Kind } from "graphql/language/kinds.js";
+import type { Kind as KindEnum } from "graphql/language/kinds.js";
 import type { parse as Parse } from "graphql/language/parser.js";
 import type { Analysis } from "./analysis.ts";
 
 let parser: typeof Parse | null = null;
+/** Set with the parser: only nodes it made are ever asked their kind. */
+let Kind: typeof KindEnum;
 
-/** graphql-js's parser, loaded the first time a GraphQL document is met: most commands never need it. */
+/**
+ * graphql-js's parser and its node kinds, loaded the first time a GraphQL document is met: most commands never need
+ * them, and require() spares a hook's start-up the CommonJS export scan an ES import of graphql-js would cost.
+ */
 function parse(...args: Parameters<typeof Parse>): ReturnType<typeof Parse> {
-  parser ??= (createRequire(import.meta.url)("graphql/language/parser.js") as { parse: typeof Parse }).parse;
+  if (!parser) {
+    const require = createRequire(import.meta.url);
+    Kind = (require("graphql/language/kinds.js") as { Kind: typeof KindEnum }).Kind;
+    parser = (require("graphql/language/parser.js") as { parse: typeof Parse }).parse;
+  }
   return parser(...args);
 }
 

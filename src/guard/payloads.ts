@@ -1,7 +1,11 @@
 // What a pipeline stage writes to stdout when the guard can know it: echo, printf, base64 -d, gunzip, xxd -r…
 // This is how `echo cm0gLXJmIC8= | base64 -d | sh` is read as `rm -rf /`.
-import { gunzipSync, inflateSync } from "node:zlib";
+import { createRequire } from "node:module";
+import type * as Zlib from "node:zlib";
 import type { Invocation } from "./command.ts";
+
+/** node:zlib, loaded only when a pipeline decompresses: a hook's start-up need not link it for every command. */
+const zlib = (): typeof Zlib => createRequire(import.meta.url)("node:zlib") as typeof Zlib;
 
 const MAX_PAYLOAD = 1 << 20;
 
@@ -40,13 +44,13 @@ function staticOutput(inv: Invocation): Buffer | null {
         : null;
     case "gunzip":
     case "zcat":
-      return inv.stdin && args.every((a) => a.startsWith("-")) ? gunzipSync(inv.stdin) : null;
+      return inv.stdin && args.every((a) => a.startsWith("-")) ? zlib().gunzipSync(inv.stdin) : null;
     case "gzip":
       return inv.stdin && args.includes("-d") && args.every((a) => a.startsWith("-"))
-        ? gunzipSync(inv.stdin)
+        ? zlib().gunzipSync(inv.stdin)
         : null;
     case "zlib-flate":
-      return inv.stdin && args.includes("-uncompress") ? inflateSync(inv.stdin) : null;
+      return inv.stdin && args.includes("-uncompress") ? zlib().inflateSync(inv.stdin) : null;
     case "rev":
       return inv.stdin
         ? Buffer.from(

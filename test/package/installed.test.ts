@@ -134,6 +134,10 @@ describe("the packed package, installed in an empty project", () => {
     expect(everything).not.toMatch(/YAMLParseError/);
     // A plain hook call is read without commander (src/cli/hook-argv.ts); it loads only for help and errors.
     expect(everything).not.toMatch(/CommanderError/);
+    // Decompression and GraphQL load when a command needs them; graphql-js imported as an ES module would also cost
+    // Node's scan of its CommonJS exports on every call.
+    expect(everything).not.toMatch(/from "node:zlib"/);
+    expect(everything).not.toMatch(/from "graphql/);
   });
 
   it("ships docs/, examples/ and scopes/; every relative link a reader can follow from README resolves inside the package", async () => {
