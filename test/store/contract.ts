@@ -334,6 +334,31 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         expect(await store.liveTasks(now + 21 * MINUTE, 10)).toEqual([]);
       });
 
+      it("records tokens sent at once as it records them one after the other", async () => {
+        const now = clock.now();
+        await Promise.all([
+          store.recordTaskToken(token("t-a", "j1", 10 * MINUTE)),
+          store.recordTaskToken(token("t-b", "j2", 20 * MINUTE, { agent: "agent-2", intent: "b first" })),
+          store.recordTaskToken(token("t-a", "j3", 30 * MINUTE, { intent: "a later" })),
+          store.recordTaskToken(token("t-b", "j4", 5 * MINUTE, { intent: "b later" })),
+        ]);
+        const all = await store.liveTasks(now, 10);
+        expect(all.map((task) => [task.task, task.agent, task.intent])).toEqual([
+          ["t-a", "agent-1", "intent of t-a"],
+          ["t-b", "agent-2", "b first"],
+        ]);
+        expect(all.map((task) => task.tokens.map((t) => t.jti))).toEqual([
+          ["j1", "j3"],
+          ["j2", "j4"],
+        ]);
+        // Each task lives as long as its longest token, whichever was recorded first.
+        expect((await store.liveTasks(now + 25 * MINUTE, 10)).map((task) => task.task)).toEqual(["t-a"]);
+        expect((await store.liveTasks(now + 15 * MINUTE, 10)).map((task) => task.task)).toEqual([
+          "t-a",
+          "t-b",
+        ]);
+      });
+
       it("reads how many events each counter holds in its window", async () => {
         await ready();
         const counters = [counter("usage:task", 5, { windowMs: MINUTE }), counter("usage:other", 5)];
@@ -361,6 +386,20 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreFix
         expect(await store.claimTask("t-free", "agent-2", 300)).toBe("agent-2");
         await elapse(450);
         expect(await store.claimTask("t-free", "agent-1", MINUTE)).toBe("agent-1");
+      });
+
+      it("gives a task claimed by several agents at once to exactly one of them", async () => {
+        const agents = ["agent-1", "agent-2", "agent-3", "agent-4"];
+        const owners = await Promise.all(
+          agents.flatMap((agent) =>
+            ["t-race", "t-other"].map((task) => store.claimTask(task, agent, MINUTE)),
+          ),
+        );
+        const [race, other] = [owners.filter((_, i) => i % 2 === 0), owners.filter((_, i) => i % 2 === 1)];
+        expect(new Set(race).size).toBe(1);
+        expect(new Set(other).size).toBe(1);
+        expect(agents).toContain(race[0]);
+        expect(await store.claimTask("t-race", "agent-5", MINUTE)).toBe(race[0]);
       });
     });
 
