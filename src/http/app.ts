@@ -37,9 +37,9 @@ import { tokenRoutes } from "./routes/tokens.ts";
 declare module "fastify" {
   interface FastifyContextConfig {
     /**
-     * A decision route (authorize, introspect, …): its answers that grant (an allow, an active token) are logged at
-     * debug, not info. Each allow is in the audit log already; a line per call in the server log would repeat it at a
-     * cost on every call. Refusals, whether 4xx or a 200 that says no (set `decisionRefused`), and errors are logged
+     * A decision route (authorize, introspect, mint, …): its answers that grant (an allow, an active token, a token
+     * minted or an issuance waiting for approval) are logged at debug, not info. Each is in the audit log already; a
+     * line per call in the server log would repeat it at a cost on every call. Refusals, whether 4xx or a 200 that says no (set `decisionRefused`), and errors are logged
      * at info as on every route: a refused caller nobody could identify leaves only a tally in the audit log.
      */
     decisionRoute?: boolean;

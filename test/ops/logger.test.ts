@@ -125,6 +125,22 @@ describe("the broker's access log", () => {
     expect(unauthenticated.status).toBe(401);
     expect(await accessLines("req-introspect-401")).toMatchObject([{ level: 30, status: 401 }]);
 
+    // A mint is a decision too: every one is in the audit log; a refused one is logged.
+    const mint = (requestId: string, body: Record<string, unknown>) =>
+      api(test.url, "POST", "/v1/tokens", {
+        key: test.keys.agent,
+        body,
+        headers: { "x-request-id": requestId },
+      });
+    expect((await mint("req-mint", { scope: "staging-fix", task: { intent: "log levels" } })).status).toBe(
+      201,
+    );
+    expect(await accessLines("req-mint")).toEqual([]);
+    expect((await mint("req-mint-404", { scope: "no-such-scope", task: { intent: "x" } })).status).toBe(404);
+    expect(await accessLines("req-mint-404")).toMatchObject([
+      { level: 30, route: "/v1/tokens", status: 404 },
+    ]);
+
     // Every other route keeps its line at info.
     const health = await api(test.url, "GET", "/healthz", { headers: { "x-request-id": "req-health" } });
     expect(health.status).toBe(200);

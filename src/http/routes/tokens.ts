@@ -20,6 +20,8 @@ export const tokenRoutes =
           successes: { 201: "Token minted", 202: "Issuance waits for a human's approval" },
           problems: [400, 401, 403, 404, 409, 413, 415, 503],
         },
+        // A mint is a decision: each one, granted, pending or refused, is in the audit log with its request id.
+        config: { decisionRoute: true },
       },
       async (request, reply) => {
         const { metrics } = context;
