@@ -13,6 +13,9 @@ export interface RedisCommandCost {
   callsPerRequest: number;
 }
 
+/** Not a command: the socket reads Redis made (INFO stats), tallied alongside the commands. */
+export const SOCKET_READS = "(socket reads)";
+
 /** The bench's own INFO reads, which fall inside the window they measure. */
 const OWN_COMMANDS = new Set(["info"]);
 
@@ -23,6 +26,10 @@ async function readCommandStats(client: Redis): Promise<CommandStats> {
   )) {
     stats.set(command!, { calls: Number(calls), usec: Number(usec) });
   }
+  // How many times Redis read a client socket: a client's writes that arrive apart are read apart, so this counts
+  // the round trips' socket writes that commands and pipelines cost, whatever they carried.
+  const reads = /^total_reads_processed:(\d+)/m.exec(await client.info("stats"))?.[1];
+  if (reads !== undefined) stats.set(SOCKET_READS, { calls: Number(reads), usec: 0 });
   return stats;
 }
 

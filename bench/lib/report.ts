@@ -1,5 +1,5 @@
 // The table on stdout and the target verdicts, from the measured rows.
-import type { RedisCommandCost } from "./redis-commandstats.ts";
+import { type RedisCommandCost, SOCKET_READS } from "./redis-commandstats.ts";
 import type { RoundSummary } from "./stats.ts";
 
 export type RowKind = "baseline" | "leash" | "reference";
@@ -106,12 +106,15 @@ export function formatRedisCommands(rows: ResultRow[], concurrency: number, top 
     .filter((row) => row.concurrency === concurrency)
     .flatMap(({ label, redisCommands }) => {
       if (!redisCommands) return [];
+      const reads = redisCommands.find((c) => c.command === SOCKET_READS);
       const commands = redisCommands
+        .filter((c) => c.command !== SOCKET_READS)
         .slice(0, top)
         .map(
           (c) => `${c.command} ${fixed(c.usPerRequest, 1)} µs/req (${fixed(c.callsPerRequest, 2)} calls/req)`,
         );
-      return [`  ${label}: ${commands.join(", ") || "no commands"}`];
+      const socket = reads ? `; ${fixed(reads.callsPerRequest, 2)} socket reads/req` : "";
+      return [`  ${label}: ${commands.join(", ") || "no commands"}${socket}`];
     });
   return [
     `Redis time by command @${concurrency} (INFO commandstats over the rounds: execution only, not socket I/O or AOF; commands a script runs are counted on their own and inside the script's time, so these overlap)`,
