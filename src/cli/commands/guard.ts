@@ -7,6 +7,7 @@ import { type GuardSettings, guardSettings } from "../../config/guard-env.ts";
 import { guardModelSettings } from "../../config/guard-model-env.ts";
 import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson, terminalSafeJsonText, visibleText } from "../../text/visible-text.ts";
+import { LineBytes } from "../line-bytes.ts";
 
 export const GUARD_EXIT = { allow: 0, error: 1, ask: 2, deny: 3 } as const;
 
@@ -292,21 +293,21 @@ async function checkLines(options: GuardCliOptions): Promise<void> {
   const memo = withModel ? undefined : new AnswerMemo();
   let n = 0;
   let rest = "";
-  const write = async (chunk: string) => {
-    if (chunk && !process.stdout.write(chunk)) {
+  const out = new LineBytes();
+  const write = async (chunk: Buffer) => {
+    if (chunk.length && !process.stdout.write(chunk)) {
       await new Promise((resolve) => process.stdout.once("drain", resolve));
     }
   };
   const answer = async (lines: string[]) => {
-    let out = "";
     for (const raw of lines) {
       n++;
       const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
       if (!line.trim()) continue;
       const record = checkLine(classifier, base, line, n, memo);
-      out += `${typeof record === "string" ? record : await record}\n`;
+      out.add(typeof record === "string" ? record : await record);
     }
-    await write(out);
+    await write(out.take());
   };
   process.stdin.setEncoding("utf8");
   for await (const chunk of process.stdin as AsyncIterable<string>) {
