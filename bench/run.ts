@@ -12,7 +12,8 @@
 // shipped), BENCH_KEEP=1 (keep the work directory with every process's log).
 // BENCH_COMPARE_TREE=<another checkout> adds a broker run from that tree (same Redis, keys, scopes, tokens) and
 // measures every chosen leash scenario on it too, interleaved round by round: an A/B of a change in one run, so
-// other load on the machine hits both sides alike. BENCH_COMPARE_LOG_LEVEL sets that broker's LOG_LEVEL.
+// other load on the machine hits both sides alike. BENCH_COMPARE_LOG_LEVEL sets that broker's LOG_LEVEL and
+// BENCH_COMPARE_NODE_OPTIONS its NODE_OPTIONS (a Node or V8 flag A/B'd on one tree: BENCH_COMPARE_TREE=. ).
 import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";

@@ -22,6 +22,8 @@ export interface BenchSettings {
   /** Another checkout to run a second broker from (A/B of a change in the same run). */
   compareTree: string | null;
   compareLogLevel: string;
+  /** Node options of the compare broker only (BENCH_COMPARE_NODE_OPTIONS), e.g. a V8 flag to A/B on one tree. */
+  compareNodeOptions: string | undefined;
   /** Distinct tokens the new-token scenarios cycle through (more than leash's verify cache holds: none is a hit). */
   freshTokens: number;
 }
@@ -57,6 +59,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     ],
     compareTree: env.BENCH_COMPARE_TREE ?? null,
     compareLogLevel: env.BENCH_COMPARE_LOG_LEVEL ?? env.BENCH_LOG_LEVEL ?? "info",
+    compareNodeOptions: env.BENCH_COMPARE_NODE_OPTIONS,
     freshTokens: Number(env.BENCH_FRESH_TOKENS ?? 52_000),
   };
 }

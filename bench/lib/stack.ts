@@ -74,7 +74,10 @@ export async function startStack(settings: BenchSettings): Promise<Stack> {
   const compare = settings.compareTree
     ? await startLeashServe(install, "leash-compare", {
         bin: join(settings.compareTree, "bin", "leash.js"),
-        env: { LOG_LEVEL: settings.compareLogLevel },
+        env: {
+          LOG_LEVEL: settings.compareLogLevel,
+          ...(settings.compareNodeOptions === undefined ? {} : { NODE_OPTIONS: settings.compareNodeOptions }),
+        },
       })
     : null;
   return {
