@@ -13,6 +13,7 @@ import {
   revocationPlan,
   sortLocks,
   sortPrincipals,
+  taskTokenFields,
   wholeMs,
 } from "../records.ts";
 import type {
@@ -47,7 +48,6 @@ import { RedisRefusals } from "./redis-refusals.ts";
 import { execReplicated, NO_REPLICATION_WAIT, type ReplicationWait } from "./replicated-write.ts";
 import { type EnforcementReply, enforcementBatchArgs, splitReplies } from "./scripts/enforce-script.ts";
 import { defineScripts, type LeashScripts, scriptsOn } from "./scripts/registry.ts";
-import { taskRegistryArgs } from "./task-registry.ts";
 import { onlyReads, standingKeys, standingOf } from "./token-standing.ts";
 
 export { createRedisClient, type RedisClientOptions } from "./redis-client.ts";
@@ -59,16 +59,6 @@ const commandTimeoutOf = (client: RedisClient): number =>
 
 /** Decisions per enforce script call: bounds how long one call holds Redis (a few ms at most). */
 const MAX_ENFORCE_BATCH = 64;
-
-/** Tokens per registry script call, and task claims per batch: bound how long one call holds Redis. */
-const MAX_TASK_BATCH = 64;
-
-/** One task claim waiting to leave: SET NX GET's arguments. */
-interface QueuedClaim {
-  key: string;
-  agent: string;
-  lifeMs: number;
-}
 
 export interface RedisStoreOptions {
   /**
@@ -105,12 +95,6 @@ export class RedisStore implements Store {
   private readonly commands: LeashScripts;
   private readonly replicationWait: ReplicationWait;
   private readonly enforcements: Batcher<EnforcementCheck, EnforcementReply>;
-  /**
-   * Mints' registry entries and task claims made while earlier ones are in Redis wait and leave together (batcher.ts):
-   * under load a round trip carries many mints' writes in one socket write, and the registry's in one script call.
-   */
-  private readonly taskTokens: Batcher<TaskTokenRecord, undefined>;
-  private readonly claims: Batcher<QueuedClaim, string | null>;
   /** One server: a tick's plain reads as one MGET (coalesced-reads.ts). A Cluster's keys span slots. */
   private readonly reads: CoalescedReads | null;
   private readonly principals = new ParsedPrincipals();
@@ -133,23 +117,6 @@ export class RedisStore implements Store {
       async (env, checks) =>
         splitReplies(await this.commands.leashEnforceBatch(...enforcementBatchArgs(env, checks))),
       MAX_ENFORCE_BATCH,
-      commandTimeoutOf(client),
-    );
-    this.taskTokens = new Batcher(
-      async (_registry, tokens) => {
-        await this.commands.leashRecordTaskTokens(...taskRegistryArgs(tokens));
-        return tokens.map(() => undefined);
-      },
-      MAX_TASK_BATCH,
-      commandTimeoutOf(client),
-    );
-    // Plain commands, one per claim (task owners are spread over the cluster's slots), sent in one write.
-    this.claims = new Batcher(
-      (_claims, queued) =>
-        Promise.all(
-          queued.map(({ key, agent, lifeMs }) => this.client.set(key, agent, "PX", lifeMs, "NX", "GET")),
-        ),
-      MAX_TASK_BATCH,
       commandTimeoutOf(client),
     );
     this.reads = client instanceof Cluster ? null : new CoalescedReads(client);
@@ -294,11 +261,10 @@ export class RedisStore implements Store {
       const key = storeKeys.taskOwner(task);
       const life = wholeMs(ttlMs);
       // SET NX GET: claims a task nobody owns and answers the owner of one already claimed, in one command. Without
-      // a WAIT, sent as a plain command with the other claims of its batch (execReplicated would wrap it to send it
-      // the same way, at a cost per mint).
+      // a WAIT, sent as a plain command (execReplicated would wrap it to send it the same way, at a cost per mint).
       const previous =
         this.replicationWait.replicas === 0
-          ? await this.claims.submit("claims", { key, agent, lifeMs: life })
+          ? await this.client.set(key, agent, "PX", life, "NX", "GET")
           : (
               await execReplicated(this.client, this.replicationWait, (pipeline) =>
                 pipeline.set(key, agent, "PX", life, "NX", "GET"),
@@ -318,7 +284,18 @@ export class RedisStore implements Store {
 
   recordTaskToken(token: TaskTokenRecord): Promise<void> {
     return this.guard(async () => {
-      await this.taskTokens.submit("registry", token);
+      const { meta, field, value } = taskTokenFields(token);
+      await this.commands.leashRecordTaskToken(
+        storeKeys.liveTasks,
+        storeKeys.liveTask(token.task),
+        token.task,
+        meta,
+        field,
+        value,
+        String(Math.floor(token.expiresAt)),
+        String(Math.max(1, wholeMs(token.expiresAt - token.issuedAt))),
+        String(Math.floor(token.issuedAt)),
+      );
     });
   }
 

@@ -1,7 +1,7 @@
 // Every Lua script of the Redis store, by the command name it is called with. defineScripts gives each to ioredis's
 // defineCommand: calls go out as EVALSHA, and a script's text travels only when a Redis server does not know it yet.
 // Every key a script touches is one of its declared keys: the first `numberOfKeys` arguments, or for a script
-// without a fixed number (the enforce batch, the task registry's), as many as its first argument says.
+// without a fixed number (the enforce batch), as many as its first argument says.
 import type { ChainableCommander } from "ioredis";
 import type { RedisClient } from "../redis-client.ts";
 import {
@@ -22,7 +22,7 @@ import { COUNT_REFUSAL_LUA, TAKE_REFUSAL_TALLY_LUA } from "./refusal-scripts.ts"
 import {
   DELETE_IF_VALUE_LUA,
   LOCK_LUA,
-  RECORD_TASK_TOKENS_LUA,
+  RECORD_TASK_TOKEN_LUA,
   REVOKE_LUA,
   SAVE_PRINCIPAL_LUA,
   UNLOCK_LUA,
@@ -41,7 +41,7 @@ export const SCRIPTS = {
   leashLock: { lua: LOCK_LUA, numberOfKeys: 2 },
   leashUnlock: { lua: UNLOCK_LUA, numberOfKeys: 2 },
   leashDeleteIfValue: { lua: DELETE_IF_VALUE_LUA, numberOfKeys: 1 },
-  leashRecordTaskTokens: { lua: RECORD_TASK_TOKENS_LUA },
+  leashRecordTaskToken: { lua: RECORD_TASK_TOKEN_LUA, numberOfKeys: 2 },
   leashAuditAppend: { lua: AUDIT_APPEND_LUA, numberOfKeys: 2 },
   leashAuditAppendBatch: { lua: AUDIT_APPEND_BATCH_LUA, numberOfKeys: 2 },
   leashAuditSeal: { lua: AUDIT_SEAL_LUA, numberOfKeys: 2 },
@@ -66,8 +66,7 @@ export interface LeashScripts {
   leashLock(recordKey: string, idsKey: string, lock: string, nowMs: string): Promise<string>;
   leashUnlock(recordKey: string, idsKey: string, id: string): Promise<number>;
   leashDeleteIfValue(key: string, value: string): Promise<number>;
-  /** The number of keys, the index and one task hash per token, then the prune bound and six per token. */
-  leashRecordTaskTokens(...keysAndArgs: string[]): Promise<number>;
+  leashRecordTaskToken(indexKey: string, taskKey: string, ...args: string[]): Promise<number>;
   leashAuditAppend(...keysAndArgs: string[]): Promise<[string, string]>;
   /** Stream and head, then nowMs and value-to-seq per record; {id, seq} per record, flat. */
   leashAuditAppendBatch(...keysAndArgs: string[]): Promise<string[]>;

@@ -86,21 +86,17 @@ return 1
 `;
 
 /**
- * Adds tokens to the live-task registry: the tokens of the mints made while the previous call was in Redis, in one
- * call. KEYS[1] the index (task → last expiry), KEYS[1 + i] token i's task hash. ARGV[1] the latest issuedAt of the
- * tokens: index entries whose tokens all expired before it are pruned, once per call. Then six per token: task, meta
- * JSON (kept from the task's first token), `jti:<jti>`, token JSON, expiresAt, ttlMs (the hash lives as long as its
- * longest token). GT (a score or a ttl only ever lengthened; NX: a new hash's first ttl) keeps the index's score and
- * the hash's life at their longest token's.
+ * Adds a token to the live-task registry. KEYS[1] the index (task → last expiry), KEYS[2] the task's hash.
+ * ARGV[1] task, ARGV[2] meta JSON (kept from the first token), ARGV[3] `jti:<jti>`, ARGV[4] token JSON,
+ * ARGV[5] expiresAt, ARGV[6] ttlMs (the hash lives as long as its longest token), ARGV[7] issuedAt: index entries
+ * whose tokens all expired before it are pruned. GT (a score or a ttl only ever lengthened; NX: a new hash's first
+ * ttl) keeps the index's score and the hash's life at their longest token's.
  */
-export const RECORD_TASK_TOKENS_LUA = `
-for i = 2, #KEYS do
-  local a = 2 + (i - 2) * 6
-  redis.call('HSETNX', KEYS[i], 'meta', ARGV[a + 1])
-  redis.call('HSET', KEYS[i], ARGV[a + 2], ARGV[a + 3])
-  redis.call('ZADD', KEYS[1], 'GT', ARGV[a + 4], ARGV[a])
-  if redis.call('PEXPIRE', KEYS[i], ARGV[a + 5], 'NX') == 0 then redis.call('PEXPIRE', KEYS[i], ARGV[a + 5], 'GT') end
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-return #KEYS - 1
+export const RECORD_TASK_TOKEN_LUA = `
+redis.call('HSETNX', KEYS[2], 'meta', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[1], 'GT', ARGV[5], ARGV[1])
+if redis.call('PEXPIRE', KEYS[2], ARGV[6], 'NX') == 0 then redis.call('PEXPIRE', KEYS[2], ARGV[6], 'GT') end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[7])
+return 1
 `;
