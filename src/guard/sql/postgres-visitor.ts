@@ -7,6 +7,7 @@ import { judgeDoBlock } from "./do-block.ts";
 import { isKeyPredicate, isTautology } from "./postgres-predicates.ts";
 import { judgeSetting } from "./postgres-settings.ts";
 import { constants, names, relname } from "./postgres-tree.ts";
+import { judgeSqlTextFunction } from "./sql-text-functions.ts";
 
 /** Judges one node; returns false when its children need no visit. */
 export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
@@ -78,7 +79,8 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
       return analyze;
     }
     case "FuncCall":
-      functionCall(names(body.funcname).at(-1)?.toLowerCase() ?? "", body, an);
+      if (!judgeSqlTextFunction(body.funcname, body.args, an))
+        functionCall(names(body.funcname).at(-1)?.toLowerCase() ?? "", an);
       return true;
     case "DoStmt":
       judgeDoBlock(body, an);
@@ -189,11 +191,8 @@ function alterTable(table: string, cmds: unknown[], an: Analysis): void {
 
 const DESTRUCTIVE_FUNCTION = /(^|_)(drop|delete|truncate|purge|remove|wipe|destroy|unlink)(_|$)/;
 
-function functionCall(name: string, body: AstNode, an: Analysis): void {
-  if (name === "dblink_exec") {
-    const sql = constants(body.args).at(-1);
-    if (sql) an.nested.sql(sql, "postgres");
-  } else if (name === "pg_drop_replication_slot")
+function functionCall(name: string, an: Analysis): void {
+  if (name === "pg_drop_replication_slot")
     an.destroys("pg_drop_replication_slot breaks the replica reading from it", "replication-slot:delete");
   else if (DESTRUCTIVE_FUNCTION.test(name))
     an.destroys(`${name}() deletes data`, action(name.replace(/^(pg|lo)_/, "").replace(/_/g, "-"), "call"));
