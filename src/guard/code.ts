@@ -162,11 +162,52 @@ const HTTP_CLIENT =
  * or as Perl and Ruby spell it.
  */
 const WRITE_METHOD = re(
-  String.raw`[\w$)\]](?:\.|->)(?<call>delete|put)\s*\(|(?<q>['"\`])(?<s>delete|put)\k<q>|\bNet::HTTP::(?<ruby>Delete|Put)\b|\b(?<perl>DELETE|PUT)\s*=>`,
+  String.raw`[\w$)\]](?:\.|->)(?<call>delete|put)\s*\(|(?<q>['"\`])(?<s>delete|put)\k<q>|\bNet::HTTP::(?<ruby>Delete|Put)\b|\b(?<perl>DELETE|PUT)\s*=>|(?<![\w:]):(?<sym>delete|put)\b`,
   "gi",
 );
-/** A request method given as an expression rather than spelled out (`method: m.toUpperCase()`, `method='DEL'+'ETE'`). */
-const COMPUTED_METHOD = /\bmethod\s*[:=]\s*(?![\s'"`=])|\bmethod\s*[:=]\s*(['"`])[^'"`]*\1\s*[+.]/i;
+/**
+ * A request method given as an expression rather than spelled out: `method: m.toUpperCase()`, `method='DEL'+'ETE'`,
+ * a quoted key (`{"method": m}`) or JavaScript's shorthand `{method}`.
+ */
+const COMPUTED_METHOD =
+  /\bmethod['"`]?\s*[:=]\s*(?![\s'"`=])|\bmethod['"`]?\s*[:=]\s*(['"`])[^'"`]*\1\s*[+.]|[{,]\s*method\s*[,}]/i;
+/** A literal where a method goes, then the end of that argument: a quoted string, a Ruby symbol, Perl's `GET =>`. */
+const LITERAL_ARGUMENT =
+  /^\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*"|`[^`$]*`|:\w+)\s*(?:,|\)|=>|$)|[A-Za-z]+\s*=>|\))/;
+/**
+ * Not a method: a keyword argument (`method='GET'`, `method: :get`, which COMPUTED_METHOD reads), or a request
+ * object passed alone (LWP's `->request($req)`, `->request(HTTP::Request->new(…))`).
+ */
+const NOT_A_METHOD = /^\s*(?:\w+\s*(?:=(?!=)|:(?!:))|HTTP::Request\b|[$@]?\w+\s*\))/;
+/**
+ * Calls that take the request method as their first argument: requests', httpx's, urllib3's, aiohttp's and
+ * http.client's `.request(m, url)`, `requests.Request(m, url)`, Net::HTTP's `send_request(m, path)`, http.rb's
+ * `HTTP.request(m, url)`, Faraday's `run_request(m, …)`, HTTP::Tiny's and Guzzle's `->request($m, $url)`, LWP's
+ * `HTTP::Request->new($m, …)`, curl's CURLOPT_CUSTOMREQUEST, and calls by a name given as text (`getattr(requests,
+ * m)`, Ruby's `send(m, url)`). Node's `https.request(url)` takes a URL or options there, so JavaScript has none.
+ * Each pattern ends where the argument starts.
+ */
+const METHOD_SLOT: Partial<Record<CodeLanguage, RegExp>> = {
+  python: /(?:\.request|\b(?:requests|httpx)\.Request)\s*\(|\bgetattr\s*\(\s*[\w.]+\s*,/g,
+  ruby: /\b(?:send_request|run_request|HTTP\.request|Net::HTTPGenericRequest\.new)\b\s*\(?|\.(?:public_send|send|__send__)\b\s*\(?/g,
+  perl: /->request\s*\(|\bHTTP::Request->new\s*\(/g,
+  php: /->request\s*\(|\bCURLOPT_CUSTOMREQUEST\s*,/g,
+};
+/** A method called by a name the code computes: `client[m](…)`, Perl's and PHP's `$ua->$m(…)`, PHP's `->{$m}(…)`. */
+const COMPUTED_CALL = /[\w)\]]\s*\[\s*(?!['"`\d])[^\]]+\]\s*\(|->\s*(?:[$]\w+|\{[^}]*\})\s*\(/;
+
+/** Whether the code leaves its request method to run time: in a `method` option, a method argument or a call's name. */
+function computesMethod(language: CodeLanguage, source: string): boolean {
+  if (COMPUTED_METHOD.test(source) || COMPUTED_CALL.test(source)) return true;
+  const slot = METHOD_SLOT[language];
+  if (!slot) return false;
+  for (const m of source.matchAll(slot)) {
+    const argument = source.slice(m.index + m[0].length, m.index + m[0].length + 120);
+    if (!LITERAL_ARGUMENT.test(argument) && !NOT_A_METHOD.test(argument)) return true;
+  }
+  return false;
+}
+
 const URL_STRING = re(String.raw`(?<q>['"\`])(?<s>https?:\/\/[^'"\`\s]+)\k<q>`, "");
 const PATH_PROPERTY = re(String.raw`\bpath\s*[:=]\s*STR`, "");
 
@@ -174,15 +215,15 @@ const PATH_PROPERTY = re(String.raw`\bpath\s*[:=]\s*STR`, "");
  * Requests that inline code sends with a method that deletes or replaces, judged as the HTTP rules judge a request:
  * against the first URL the code spells out, or its `path`, else as an unnamed resource.
  */
-function httpRequests(source: string, an: Analysis): void {
+function httpRequests(language: CodeLanguage, source: string, an: Analysis): void {
   if (!HTTP_CLIENT.test(source)) return;
   const methods = new Set<string>();
   for (const m of source.matchAll(WRITE_METHOD)) {
     const g = m.groups!;
-    methods.add((g.call ?? g.s ?? g.ruby ?? g.perl ?? "").toUpperCase());
+    methods.add((g.call ?? g.s ?? g.ruby ?? g.perl ?? g.sym ?? "").toUpperCase());
   }
   if (methods.size === 0) {
-    if (COMPUTED_METHOD.test(source))
+    if (computesMethod(language, source))
       an.uncertain("inline code sends a request whose method it computes, which may delete or replace", true);
     return;
   }
@@ -202,7 +243,7 @@ export function analyzeCode(language: CodeLanguage, source: string, an: Analysis
       if (m[0].length === 0) pattern.lastIndex++;
     }
   }
-  if (language !== "mongo" && language !== "lua") httpRequests(source, an);
+  if (language !== "mongo" && language !== "lua") httpRequests(language, source, an);
   if (an.findings.length > before) return;
   const word = SUSPICIOUS.exec(source)?.[1];
   if (word) an.uncertain(`inline ${language} code mentions "${word}"`, true);
