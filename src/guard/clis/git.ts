@@ -64,7 +64,16 @@ const RULES: Record<string, GitRule> = {
   branch(p, an) {
     if (p.has("-D") || (p.has("-d", "--delete") && p.has("-f", "--force")))
       an.destroys("git branch -D deletes a branch even if unmerged", "branch:delete");
-    else if (p.has("-f", "--force")) an.destroys(RESET_BRANCH("git branch -f"), "history:rewrite");
+    else if (p.has("-M", "-C") || (p.has("-m", "--move", "-c", "--copy") && p.has("-f", "--force"))) {
+      // `-M old new` moves one named branch onto another; `-M new` renames the branch checked out, as a new
+      // repository's `git branch -M main` does, and overwrites only a branch of that name other than itself.
+      if (p.positionals.length > 2)
+        an.destroys(
+          "git branch -M/-C moves or copies a branch onto another one, dropping the commits only that one held",
+          "history:rewrite",
+        );
+      else an.harmless("git branch -M renames the branch checked out", "branch:rename");
+    } else if (p.has("-f", "--force")) an.destroys(RESET_BRANCH("git branch -f"), "history:rewrite");
   },
   tag(p, an) {
     if (p.has("-d", "--delete")) an.destroys("git tag -d deletes a tag", "tag:delete");
@@ -123,6 +132,8 @@ const RULES: Record<string, GitRule> = {
       an.destroys("git rm -f deletes files including uncommitted changes", "file:delete");
   },
   worktree(p, an) {
+    if (p.positionals[1] === "add" && p.has("-B"))
+      an.destroys(RESET_BRANCH("git worktree add -B"), "history:rewrite");
     if (p.positionals[1] === "remove" && p.has("-f", "--force"))
       an.destroys("git worktree remove --force discards its uncommitted work", "worktree:discard");
   },
@@ -225,6 +236,9 @@ function extCommand(spec: string): string {
   return words.map((w) => `'${w.replace(/%([ %])/g, "$1").replace(/'/g, "'\\''")}'`).join(" ");
 }
 
+/** git branch's own value flags: its -m and -c are switches (move, copy), not a message. */
+const BRANCH_VALUES = flagSet("-u", "--set-upstream-to", "--sort", "--format");
+
 function git(inv: Invocation, an: Analysis): void {
   configuredCommands(inv, an);
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
@@ -234,21 +248,24 @@ function git(inv: Invocation, an: Analysis): void {
   if (!rule) return;
   rule(
     parseArgs(global.rest, {
-      valueFlags: flagSet(
-        "-m",
-        "--message",
-        "-o",
-        "--push-option",
-        "--repo",
-        "--exec",
-        "--receive-pack",
-        "-b",
-        "-B",
-        "--expire",
-        "--expire-unreachable",
-        "-F",
-        "--file",
-      ),
+      valueFlags:
+        sub === "branch"
+          ? BRANCH_VALUES
+          : flagSet(
+              "-m",
+              "--message",
+              "-o",
+              "--push-option",
+              "--repo",
+              "--exec",
+              "--receive-pack",
+              "-b",
+              "-B",
+              "--expire",
+              "--expire-unreachable",
+              "-F",
+              "--file",
+            ),
     }),
     an,
   );
