@@ -4,6 +4,10 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { action, namesSafetyNet, resourceName, splitWords } from "../vocabulary.ts";
+import { judgeSecretWrite } from "./secret-writes.ts";
+import { zeroRetentions } from "./zero-retention.ts";
+
+const RETENTION_WORD = /retent|retain|deleteafter/i;
 
 const GLOBAL_VALUES = flagSet(
   "--profile",
@@ -117,6 +121,15 @@ const SAFETY_NET_RULES: AwsRule[] = [
     apply: (c, an) =>
       an.destroysSafetyNet(
         `${c.operation} --backup-retention-period 0 turns automated backups off`,
+        "backup:disable",
+      ),
+  },
+  {
+    // Snapshot, log and backup retention given as zero in any spelling (`--snapshot-retention-limit 0`, JSON plans).
+    when: (c) => RETENTION_WORD.test(c.text) && zeroRetentions(c.flags).length > 0,
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.operation} ${zeroRetentions(c.flags).join(", ")} keeps no copy to recover from`,
         "backup:disable",
       ),
   },
@@ -248,6 +261,17 @@ function ssmSendCommand(c: AwsCall, an: Analysis): void {
   for (const command of commands) an.nested.shell(command);
 }
 
+/** Secrets Manager and Parameter Store keep the value a write replaces as an earlier version. */
+function secretWrite(c: AwsCall, an: Analysis): boolean {
+  const shown = `aws ${c.service} ${c.operation}`;
+  if (c.service === "secretsmanager" && /^(put-secret-value|update-secret)$/.test(c.operation))
+    judgeSecretWrite(shown, "Secrets Manager keeps the earlier value as its AWSPREVIOUS version", "", an);
+  else if (c.service === "ssm" && c.operation === "put-parameter" && has(c, "--overwrite"))
+    judgeSecretWrite(shown, "Parameter Store keeps the parameter's earlier versions in its history", "", an);
+  else return false;
+  return true;
+}
+
 function aws(inv: Invocation, an: Analysis): void {
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
   const [service, operation, ...rest] = global.rest;
@@ -280,6 +304,7 @@ function aws(inv: Invocation, an: Analysis): void {
   if (/Action\W+DELETE/.test(call.text))
     an.destroys(`${service} ${operation} includes a DELETE change`, "record:delete");
   if (an.findings.length > before) return;
+  if (secretWrite(call, an)) return;
 
   const words = splitWords(operation);
   const verb = words[0] === "batch" ? (words[1] ?? "") : (words[0] ?? "");

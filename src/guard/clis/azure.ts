@@ -1,7 +1,12 @@
 // az: verb-classified (`az group delete`), with management locks and storage protections as safety nets, and the SQL
 // that `az postgres|mysql flexible-server execute --querytext` runs.
 import type { CommandTable } from "../command.ts";
-import { retentionFlag, safetyNetFlag, sqlFlags, verbCli } from "./verb-cli.ts";
+import { secretWrite } from "./secret-writes.ts";
+import { retentionFlag, safetyNetFlag, sqlFlags, verbCli, zeroRetentionFlags } from "./verb-cli.ts";
+
+/** Audit, diagnostic and log-profile retention and storage analytics logging read 0 days as "never delete". */
+const ZERO_KEEPS_FOREVER =
+  /(?:^|\s)(?:audit-policy|diagnostic-settings|log-profiles|logging|metrics)(?:\s|$)/;
 
 const az = verbCli("az", {
   valueFlags: [
@@ -25,6 +30,10 @@ const az = verbCli("az", {
   ],
   safetyNetWords: /(^|\s)(lock|locks|ltr-backup|protection|diagnostic-settings)(\s|$)/,
   rules: [
+    secretWrite(
+      /^keyvault secret set\b/,
+      "Key Vault keeps the earlier value as an older version of the secret",
+    ),
     sqlFlags(["--querytext"]),
     {
       // `flexible-server execute` spells --querytext -q, and runs the SQL in --file-path (-f), which is unseen.
@@ -62,7 +71,9 @@ const az = verbCli("az", {
       ["--backup-retention", "--retention-days"],
       "keeps next to no backups or logs",
       "backup:disable",
+      ZERO_KEEPS_FOREVER,
     ),
+    zeroRetentionFlags(ZERO_KEEPS_FOREVER),
   ],
 });
 

@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
+import { secretWrite, vaultSecretWrites } from "./secret-writes.ts";
 import { type VerbRule, verbCli } from "./verb-cli.ts";
 
 /** `railway run cmd`, `heroku run cmd`: the command runs with the platform's credentials. */
@@ -40,6 +41,7 @@ const railway = verbCli("railway", {
 const fly = verbCli("fly", {
   valueFlags: ["-a", "--app", "-c", "--config", "-r", "--region", "-o", "--org", "-i", "--image"],
   rules: [
+    secretWrite(/^secrets (?:set|import)\b/, null, "Fly keeps no earlier value of a secret"),
     {
       when: (c) => c.path[0] === "ssh" && c.inv.args.some((a) => a === "-C" || a === "--command"),
       apply: (c, an) => {
@@ -71,6 +73,7 @@ const heroku = verbCli("heroku", {
   },
   rules: [
     runsCommand("run", ["-a", "--app", "-s", "--size", "-e", "--env"]),
+    secretWrite(/^config:set\b/, "Heroku keeps the earlier config vars in its releases (heroku rollback)"),
     {
       when: (c) =>
         c.path[0] === "pg" && c.path[1] === "backups" && (c.verb === "restore" || c.verb === "copy"),
@@ -118,6 +121,7 @@ const supabase = verbCli("supabase", {
   ],
   verbs: { push: "harmless", start: "harmless", stop: "harmless", deploy: "harmless" },
   rules: [
+    secretWrite(/^secrets set\b/, null, "Supabase keeps no earlier value of a secret"),
     {
       when: (c) => c.path[0] === "db" && c.verb === "reset",
       apply: (_c, an) =>
@@ -172,6 +176,7 @@ const gh = verbCli("gh", {
   valueFlags: ["-R", "--repo", ...GH_API_VALUE_FLAGS],
   verbs: { close: "harmless", merge: "harmless", archive: "harmless" },
   rules: [
+    secretWrite(/^secret set\b/, null, "GitHub keeps no earlier value of a secret"),
     {
       // Actions caches are rebuilt by the next run that misses them (`gh cache`, and the older `gh actions-cache`).
       when: (c) => /^(?:actions-)?cache$/.test(c.inv.args.find((a) => !a.startsWith("-")) ?? ""),
@@ -207,6 +212,7 @@ const gh = verbCli("gh", {
 const wrangler = verbCli("wrangler", {
   valueFlags: ["--env", "-e", "--config", "-c", "--command", "--file", "--name"],
   rules: [
+    secretWrite(/^(?:pages )?secret (?:put|bulk)\b/, null, "Cloudflare keeps no earlier value of a secret"),
     {
       when: (c) => c.path[0] === "d1" && (c.verb === "execute" || c.path[1] === "execute"),
       apply: (c, an) => {
@@ -240,6 +246,7 @@ const vault = verbCli("vault", {
   verbs: { destroy: "destructive", revoke: "destructive" },
   safetyNetWords: /(^|\s)audit(\s|$)/,
   rules: [
+    ...vaultSecretWrites,
     {
       when: (c) => c.path.includes("snapshot") && c.verb !== "save" && c.inv.args.includes("restore"),
       apply: (_c, an) =>

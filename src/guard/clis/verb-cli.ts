@@ -11,6 +11,7 @@ import {
   READ_VERBS,
   resourceName,
 } from "../vocabulary.ts";
+import { flagPairs, zeroRetentions } from "./zero-retention.ts";
 
 export interface VerbCall {
   /** Command-path words before the verb (`sql instances` in `gcloud sql instances delete x`). */
@@ -145,12 +146,17 @@ export function safetyNetFlag(flags: readonly string[], reason: string, actionNa
  * Rule helper: a retention flag set to at most one (day, backup, log): the backups or logs a recovery would need are
  * cut to nothing or next to nothing. Larger values are ordinary settings.
  */
-export function retentionFlag(flags: readonly string[], reason: string, actionName: string): VerbRule {
+export function retentionFlag(
+  flags: readonly string[],
+  reason: string,
+  actionName: string,
+  zeroKeepsForever?: RegExp,
+): VerbRule {
   const kept = (c: VerbCall) =>
     c.parsed
       .values(...flags)
       .map((v) => Number.parseInt(v, 10))
-      .filter((n) => Number.isInteger(n));
+      .filter((n) => Number.isInteger(n) && !(n === 0 && zeroKeepsForever?.test(c.path.join(" "))));
   return {
     when: (c) => kept(c).some((n) => n <= 1),
     apply: (c, an) =>
@@ -160,6 +166,27 @@ export function retentionFlag(flags: readonly string[], reason: string, actionNa
       ),
   };
 }
+
+/**
+ * Rule helper: any retention flag or setting set to zero (`--weekly-retention P0W`, `--soft-delete-duration=0s`,
+ * `--set properties.retentionDays=0`) keeps no copy to recover from; `zeroKeepsForever` names the command paths where
+ * zero means no deletion at all.
+ */
+export function zeroRetentionFlags(zeroKeepsForever?: RegExp): VerbRule {
+  const zeros = (c: VerbCall) =>
+    c.inv.args.some((a) => RETENTION_WORD.test(a)) ? zeroRetentions(flagPairs(c.inv.args)) : [];
+  return {
+    when: (c) => zeros(c).length > 0 && !zeroKeepsForever?.test(c.path.join(" ")),
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.inv.name} ${[...c.path, c.verb].filter(Boolean).join(" ")}: ${zeros(c).join(", ")} keeps no copy to recover from`,
+        "backup:disable",
+      ),
+  };
+}
+
+/** The cheap test before reading retention settings. */
+const RETENTION_WORD = /retent|retain|soft-?delete|deleteafter/i;
 
 /** Rule helper: SQL carried in these flags (`gcloud spanner databases execute-sql --sql …`) is read as SQL. */
 export function sqlFlags(flags: readonly string[]): VerbRule {

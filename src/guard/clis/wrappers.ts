@@ -4,7 +4,8 @@ import type { Analysis } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { literal, type Word } from "../word.ts";
-import { verbCli } from "./verb-cli.ts";
+import { secretWrite } from "./secret-writes.ts";
+import { type VerbRule, verbCli } from "./verb-cli.ts";
 
 interface WrapperSpec extends ArgSpec {
   /** Leading subcommand words that must be present (`exec` in `bundle exec`); absent → not a wrapper call. */
@@ -20,7 +21,8 @@ interface WrapperSpec extends ArgSpec {
 }
 
 /** Secret stores that also run commands: their other subcommands (`doppler secrets delete`) read by their verb. */
-const secretStore = (name: string, valueFlags: readonly string[]) => verbCli(name, { valueFlags });
+const secretStore = (name: string, valueFlags: readonly string[], rules: readonly VerbRule[] = []) =>
+  verbCli(name, { valueFlags, rules });
 
 function wrapper(spec: WrapperSpec): CommandAnalyzer {
   return (inv, an) => {
@@ -301,22 +303,57 @@ export const wrapperCommands: CommandTable = {
     sub: ["run"],
     valueFlags: flagSet("--env-file", "--account"),
     afterDashDash: true,
-    otherwise: secretStore("op", ["--vault", "--account"]),
+    otherwise: secretStore(
+      "op",
+      ["--vault", "--account"],
+      [
+        secretWrite(
+          /^(?:item|document) edit\b/,
+          "1Password keeps the item's earlier versions in its history",
+        ),
+      ],
+    ),
   }),
   doppler: wrapper({
     sub: ["run"],
     valueFlags: flagSet("-p", "--project", "-c", "--config", "--token"),
     shellFlags: ["--command"],
-    otherwise: secretStore("doppler", ["-p", "--project", "-c", "--config", "--token"]),
+    otherwise: secretStore(
+      "doppler",
+      ["-p", "--project", "-c", "--config", "--token"],
+      [
+        secretWrite(
+          /^secrets (?:set|upload)\b/,
+          "Doppler keeps the config's earlier versions to roll back to",
+        ),
+      ],
+    ),
   }),
   infisical: wrapper({
     sub: ["run"],
     valueFlags: flagSet("--env", "--path", "--projectId", "--token"),
     shellFlags: ["--command"],
-    otherwise: secretStore("infisical", ["--env", "--path", "--projectId", "--token"]),
+    otherwise: secretStore(
+      "infisical",
+      ["--env", "--path", "--projectId", "--token"],
+      [secretWrite(/^secrets set\b/, "Infisical keeps each secret's earlier versions")],
+    ),
   }),
   "aws-vault": wrapper({ sub: ["exec"], valueFlags: flagSet("--duration", "--region", "-d"), skip: 1 }),
-  chamber: wrapper({ sub: ["exec"], afterDashDash: true, otherwise: secretStore("chamber", []) }),
+  chamber: wrapper({
+    sub: ["exec"],
+    afterDashDash: true,
+    otherwise: secretStore(
+      "chamber",
+      [],
+      [
+        secretWrite(
+          /^write\b/,
+          "chamber keeps it in SSM Parameter Store, which keeps the parameter's history",
+        ),
+      ],
+    ),
+  }),
   teller: wrapper({ sub: ["run"], afterDashDash: true, otherwise: secretStore("teller", []) }),
   envchain: wrapper({ skip: 1 }),
   direnv: wrapper({ sub: ["exec"], skip: 1 }),
