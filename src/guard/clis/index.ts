@@ -80,9 +80,12 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   const program = inv.argv[0];
   if (!program) return;
   if (program.dynamic) {
+    // Its words may come from elsewhere on the line (`set -- rm,-rf,/srv; "$@"`, `a=(rm -rf /srv); "${a[@]}"`).
     const alarming =
       SUSPICIOUS.exec(inv.args.join(" "))?.[2] ??
-      (inv.args.some((a) => RECURSIVE_FORCE.test(a)) ? "-rf" : "");
+      (inv.args.some((a) => RECURSIVE_FORCE.test(a)) ? "-rf" : undefined) ??
+      SUSPICIOUS.exec(an.texts[0] ?? "")?.[2] ??
+      "";
     an.uncertain(
       `runs a command whose name is only known at run time (${program.text})${alarming ? ` with "${alarming}"` : ""}`,
       alarming !== "",
