@@ -231,6 +231,35 @@ function httpRequests(language: CodeLanguage, source: string, an: Analysis): voi
   for (const method of methods) an.nested.http({ method, url, body: "" });
 }
 
+/**
+ * Calls that run a command, ending where their first argument starts: Python's os.system, popen, the exec and spawn families and
+ * subprocess, child_process and execa, Ruby's and Perl's system/exec/spawn, PHP's exec family. JavaScript's
+ * `exec(` is also RegExp's, so it counts only in code that loads child_process or execa.
+ */
+const COMMAND_CALL: Partial<Record<CodeLanguage, RegExp>> = {
+  python:
+    /\b(?:os\.(?:system|popen|exec\w*|spawn\w*)|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)|pty\.spawn)\s*\(/g,
+  node: /\b(?:execSync|exec|execFileSync|execFile|spawnSync|spawn|execa|execaSync|execaCommand|execaCommandSync)\s*\(/g,
+  ruby: /(?<![.\w])(?:system|exec|spawn|IO\.popen|Open3\.\w+)\b\s*\(?/g,
+  perl: /(?<![>\w])(?:system|exec)\b\s*\(?/g,
+  php: /\b(?:exec|shell_exec|system|passthru|proc_open|popen)\s*\(/g,
+};
+const CHILD_PROCESS = /child_process|\bexeca\b/;
+/** A command given as one literal, or as a list of literals, the rules above read. */
+const LITERAL_COMMAND =
+  /^\s*(?:[rb]?(?:'[^'\\]*'|"[^"\\$#{}]*"|`[^`$]*`)|\[\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*")\s*,?\s*)*\])\s*(?:[,)]|$|;)/;
+
+/** Whether the code runs a command it builds at run time: the first argument of a command call is not a literal. */
+function runsBuiltCommand(language: CodeLanguage, source: string): boolean {
+  const call = COMMAND_CALL[language];
+  if (!call || (language === "node" && !CHILD_PROCESS.test(source))) return false;
+  for (const m of source.matchAll(call)) {
+    const argument = source.slice(m.index + m[0].length, m.index + m[0].length + 200);
+    if (!LITERAL_COMMAND.test(argument)) return true;
+  }
+  return false;
+}
+
 const SUSPICIOUS =
   /\b(delete|destroy|drop|purge|wipe|truncate|rmtree|unlink|remove|erase|flush)(?:_\w+|[A-Z]\w*)?\s*[(!]/i;
 
@@ -244,6 +273,8 @@ export function analyzeCode(language: CodeLanguage, source: string, an: Analysis
     }
   }
   if (language !== "mongo" && language !== "lua") httpRequests(language, source, an);
+  if (runsBuiltCommand(language, source))
+    an.uncertain(`inline ${language} code runs a command it builds at run time, which may do anything`, true);
   if (an.findings.length > before) return;
   const word = SUSPICIOUS.exec(source)?.[1];
   if (word) an.uncertain(`inline ${language} code mentions "${word}"`, true);
