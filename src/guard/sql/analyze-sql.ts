@@ -8,6 +8,7 @@ import { parseMysql } from "./mysql.ts";
 import { MYSQL_SYNTAX } from "./mysql-parser.ts";
 import { parsePostgres, type SqlReader } from "./postgres.ts";
 import { postgresParserLoaded } from "./postgres-parser.ts";
+import { judgePreparedText } from "./prepared-text.ts";
 import { judgeSemanticDestruction } from "./semantic-rules.ts";
 import { splitStatements } from "./statements.ts";
 import { neutraliseUndone } from "./transactions.ts";
@@ -24,6 +25,7 @@ export function analyzeSql(
   const sql = metaCommands(text, an, dialect);
   if (!sql.trim()) return;
   judgeSemanticDestruction(sql, an);
+  judgePreparedText(sql, an);
   const before = an.findings.length;
   parseAll(sql, an, dialect, reader);
   neutraliseUndone(sql, dialect, an, before);

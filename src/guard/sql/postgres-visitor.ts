@@ -78,10 +78,16 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
       if (!analyze) an.harmless("EXPLAIN only plans the query");
       return analyze;
     }
-    case "FuncCall":
-      if (!judgeSqlTextFunction(body.funcname, body.args, an))
-        functionCall(names(body.funcname).at(-1)?.toLowerCase() ?? "", an);
+    case "FuncCall": {
+      if (judgeSqlTextFunction(body.funcname, body.args, an)) return true;
+      const name = names(body.funcname).at(-1)?.toLowerCase() ?? "";
+      // set_config(name, value, is_local) is SET written as a function call.
+      if (name === "set_config") {
+        const [setting = "", value = ""] = constants(body.args);
+        judgeSetting(setting.toLowerCase(), value.toLowerCase(), false, an);
+      } else functionCall(name, an);
       return true;
+    }
     case "DoStmt":
       judgeDoBlock(body, an);
       return false;

@@ -10,6 +10,13 @@ const SEMANTIC_RULES: [RegExp, string, string, boolean][] = [
     false,
   ],
   [
+    // MySQL's BLACKHOLE engine keeps no rows at all, and MEMORY loses them all on a restart.
+    /\balter\s+table\b[^;]*\bengine\s*=?\s*[`'"]?(?:blackhole|memory|heap)\b/i,
+    "ALTER TABLE … ENGINE=BLACKHOLE/MEMORY moves the table to an engine that discards or does not keep its rows",
+    "table:overwrite",
+    false,
+  ],
+  [
     /\binsert\s+overwrite\b/i,
     "INSERT OVERWRITE replaces the table's or partition's rows",
     "table:overwrite",
