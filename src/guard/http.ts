@@ -13,8 +13,9 @@ import {
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const ID_SEGMENT =
   /^(v\d+(\.\d+)?|api|\d+|[0-9a-f]{8,}|[a-z]{1,6}_[a-z0-9]*\d[a-z0-9_]*|[0-9a-f-]{32,36}|\{[^}]+\}|:[a-z_]+|_doc)$/i;
+/** Path words that name a destructive action; APIs also say `…/empty` (a bucket, a queue, the trash) and expunge. */
 const PATH_VERBS = new Set(
-  [...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter(
+  [...DESTRUCTIVE_VERBS, ...DISABLING_VERBS, "empty", "expunge"].filter(
     (v) => !["clear", "reset", "flush", "ls", "rb", "rm", "del"].includes(v),
   ),
 );
@@ -116,6 +117,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     else an.destroys(`${shown} switches ${switchedOff} off`, action(resource, "disable"));
     return;
   }
+  const bodyVerb = actionInBody(body);
+  if (bodyVerb) {
+    an.destroys(`${shown} asks for "${bodyVerb}" in its body`, action(resource, "delete"));
+    return;
+  }
   if (method === "PUT")
     an.destroys(`${shown} replaces whatever is stored at that path`, action(resource, "overwrite"));
   else if (req.opaqueBody)
@@ -176,6 +182,25 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** Body fields that name the operation an endpoint performs (`{"action": "delete"}`, `op=purge`). */
+const ACTION_FIELD = /^(?:action|op|operation|command|cmd|verb|type)$/i;
+
+/** A destructive verb that a body's action field asks for, at the top level or in its items; undefined otherwise. */
+function actionInBody(body: unknown, depth = 0): string | undefined {
+  if (!body || typeof body !== "object" || depth > 3) return undefined;
+  const entries = Array.isArray(body) ? body.map((v) => ["", v] as const) : Object.entries(body);
+  for (const [key, value] of entries) {
+    if (typeof value === "string" && ACTION_FIELD.test(key)) {
+      const verb = splitWords(value).find((w) => PATH_VERBS.has(w));
+      if (verb) return value;
+    } else if (value && typeof value === "object") {
+      const inner = actionInBody(value, depth + 1);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
 }
 
 function parseBody(body: string): unknown {
