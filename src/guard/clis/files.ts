@@ -82,6 +82,40 @@ export function isBackupPath(path: string): boolean {
 }
 
 /** What deleting these paths means: nothing (regenerable), a safety net, or data. */
+/** A line that links or moves something (`ln -s /srv/app /tmp/x`, `mv /srv/app /tmp/x`): the cheap test first. */
+const LINKS_OR_MOVES = /(?:^|[\s;&|(])(?:ln|mv)\s/;
+const REGEX_SPECIAL = /[.*+?^${}()|[\]\\]/g;
+const QUOTES = /^['"]|['"]$/g;
+
+/**
+ * Whether this command line links or moves data from outside scratch to `path` or a directory above it before
+ * deleting it: `ln -s /srv/app /tmp/x && rm -rf /tmp/x/` deletes /srv/app's files, and `mv /srv/app /tmp/old && rm -rf
+ * /tmp/old` deletes /srv/app.
+ */
+function filledFromElsewhere(path: string, line: string): boolean {
+  if (!LINKS_OR_MOVES.test(line)) return false;
+  const places: string[] = [];
+  for (
+    let place = path.replace(/\/+$/, "");
+    place.lastIndexOf("/") > 0;
+    place = place.slice(0, place.lastIndexOf("/"))
+  )
+    places.push(place.replace(REGEX_SPECIAL, "\\$&"));
+  if (!places.length) return false;
+  const filling = new RegExp(
+    String.raw`(?:^|[\s;&|(])(?:ln|mv)\s([^;&|\n]*?)\s['"]?(?:${places.join("|")})/?['"]?(?=[\s;&|)]|$)`,
+    "g",
+  );
+  for (const m of line.matchAll(filling)) {
+    const sources = m[1]!
+      .split(/\s+/)
+      .filter((w) => w && !w.startsWith("-"))
+      .map((w) => w.replace(QUOTES, ""));
+    if (sources.some((s) => !isRegenerable(s))) return true;
+  }
+  return false;
+}
+
 export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis, hint = ""): void {
   if (given.length === 0) return;
   const targets = given.map(resolveTempPrefix);
@@ -91,7 +125,10 @@ export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis
     an.destroysSafetyNet(`${verb} deletes backups or audit logs (${clip(context)})`, "backup:delete");
     return;
   }
-  const risky = targets.filter((t) => t.dynamic || !isRegenerable(t.text));
+  const line = an.texts[0] ?? "";
+  const risky = targets.filter(
+    (t) => t.dynamic || !isRegenerable(t.text) || filledFromElsewhere(t.text, line),
+  );
   if (risky.length === 0) {
     an.harmless(`${verb} only removes regenerable build output or caches (${clip(shown)})`);
     return;
