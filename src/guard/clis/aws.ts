@@ -4,10 +4,11 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { action, namesSafetyNet, resourceName, splitWords } from "../vocabulary.ts";
+import { PROTECTION_WORD, protectionsOff } from "./protection-flags.ts";
 import { judgeSecretWrite } from "./secret-writes.ts";
 import { zeroRetentions } from "./zero-retention.ts";
 
-const RETENTION_WORD = /retent|retain|deleteafter/i;
+const RETENTION_WORD = /retent|retain|deleteafter|backtrack/i;
 
 const GLOBAL_VALUES = flagSet(
   "--profile",
@@ -122,6 +123,15 @@ const SAFETY_NET_RULES: AwsRule[] = [
       an.destroysSafetyNet(
         `${c.operation} --backup-retention-period 0 turns automated backups off`,
         "backup:disable",
+      ),
+  },
+  {
+    // Protections switched off by flags named for them (`--disable-backup-retention`, `--no-…-protection`).
+    when: (c) => PROTECTION_WORD.test(c.text) && protectionsOff(c.flags).length > 0,
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.operation} ${protectionsOff(c.flags).join(", ")} switches a protection off`,
+        "deletion-protection:disable",
       ),
   },
   {

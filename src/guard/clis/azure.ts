@@ -2,7 +2,14 @@
 // that `az postgres|mysql flexible-server execute --querytext` runs.
 import type { CommandTable } from "../command.ts";
 import { secretWrite } from "./secret-writes.ts";
-import { retentionFlag, safetyNetFlag, sqlFlags, verbCli, zeroRetentionFlags } from "./verb-cli.ts";
+import {
+  protectionFlagsOff,
+  retentionFlag,
+  safetyNetFlag,
+  sqlFlags,
+  verbCli,
+  zeroRetentionFlags,
+} from "./verb-cli.ts";
 
 /** Audit, diagnostic and log-profile retention and storage analytics logging read 0 days as "never delete". */
 const ZERO_KEEPS_FOREVER =
@@ -74,6 +81,7 @@ const az = verbCli("az", {
       ZERO_KEEPS_FOREVER,
     ),
     zeroRetentionFlags(ZERO_KEEPS_FOREVER),
+    protectionFlagsOff(),
   ],
 });
 

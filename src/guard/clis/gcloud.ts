@@ -4,7 +4,14 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
-import { retentionFlag, safetyNetFlag, sqlFlags, verbCli, zeroRetentionFlags } from "./verb-cli.ts";
+import {
+  protectionFlagsOff,
+  retentionFlag,
+  safetyNetFlag,
+  sqlFlags,
+  verbCli,
+  zeroRetentionFlags,
+} from "./verb-cli.ts";
 
 const gcloud = verbCli("gcloud", {
   valueFlags: [
@@ -73,6 +80,7 @@ const gcloud = verbCli("gcloud", {
     ),
     safetyNetFlag(["--clear-retention-period"], "removes the retention policy", "object-lock:disable"),
     zeroRetentionFlags(),
+    protectionFlagsOff(),
     {
       when: (c) => c.path[0] === "storage" && (c.verb === "rm" || c.verb === "delete"),
       apply: (c, an) => {

@@ -60,6 +60,20 @@ export const vaultSecretWrites: readonly VerbRule[] = [
     final: true,
   },
   secretWrite(/^kv patch\b/, "only KV version 2 patches, and it keeps the earlier versions"),
+  {
+    // KV version 2 keeps -max-versions versions; one means every earlier version is deleted (0 is the default, 10).
+    when: (c) =>
+      /^kv metadata put\b/.test(c.parsed.positionals.join(" ")) &&
+      c.inv.args.some(
+        (a, i) => /^--?max-versions(?:=1)?$/.test(a) && (a.endsWith("=1") || c.inv.args[i + 1] === "1"),
+      ),
+    apply: (_c, an) =>
+      an.destroysSafetyNet(
+        "vault kv metadata put -max-versions=1 keeps only the latest version, deleting the earlier ones",
+        "versioning:disable",
+      ),
+    final: true,
+  },
   secretWrite(
     /^write (?:secret|kv)\//,
     null,

@@ -11,6 +11,7 @@ import {
   READ_VERBS,
   resourceName,
 } from "../vocabulary.ts";
+import { PROTECTION_WORD, protectionsOff } from "./protection-flags.ts";
 import { flagPairs, zeroRetentions } from "./zero-retention.ts";
 
 export interface VerbCall {
@@ -185,8 +186,22 @@ export function zeroRetentionFlags(zeroKeepsForever?: RegExp): VerbRule {
   };
 }
 
+/** Rule helper: flags that switch a named protection off, in any CLI's spelling (see protection-flags.ts). */
+export function protectionFlagsOff(): VerbRule {
+  const off = (c: VerbCall) =>
+    c.inv.args.some((a) => PROTECTION_WORD.test(a)) ? protectionsOff(flagPairs(c.inv.args)) : [];
+  return {
+    when: (c) => off(c).length > 0,
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.inv.name} ${[...c.path, c.verb].filter(Boolean).join(" ")}: ${off(c).join(", ")} switches a protection off`,
+        "deletion-protection:disable",
+      ),
+  };
+}
+
 /** The cheap test before reading retention settings. */
-const RETENTION_WORD = /retent|retain|soft-?delete|deleteafter/i;
+const RETENTION_WORD = /retent|retain|soft-?delete|deleteafter|backtrack/i;
 
 /** Rule helper: SQL carried in these flags (`gcloud spanner databases execute-sql --sql …`) is read as SQL. */
 export function sqlFlags(flags: readonly string[]): VerbRule {

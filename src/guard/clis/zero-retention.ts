@@ -3,7 +3,8 @@
 // recover from.
 
 /** Flag or setting names that say how long copies are kept: `--weekly-retention`, `retentionDays`, `--soft-delete-duration`. */
-const RETENTION_NAME = /retention|retain(?!-?until)|soft-?delete-?(?:duration|period|days)|deleteafterdays/i;
+const RETENTION_NAME =
+  /retention|retain(?!-?until)|soft-?delete-?(?:duration|period|days)|deleteafterdays|backtrack-window/i;
 /** A duration or count shape: ISO-8601 (`P0Y0M0D`, `PT0S`), a number with a unit (`0d`, `0days`), or hh:mm:ss. */
 const DURATION_SHAPE = /^(?:P[0-9YMWDTHS.]+|\d[\d.]*\s*[a-z]*|\d+(?::\d+)+)$/i;
 const NONZERO_DIGIT = /[1-9]/;

@@ -1,0 +1,24 @@
+// Flags that switch a named protection off, in the spellings cloud CLIs use: `--no-deletion-protection`,
+// `--disable-backup-retention`, `--enable-soft-delete false`, `--delete-protection-state=DELETE_PROTECTION_DISABLED`.
+
+/** Protections by name: deletion, termination and purge protection, soft delete, versioning, backups, PITR, locks. */
+const PROTECTION =
+  /(?:deletion|delete|termination|purge)-protection|soft-?delete|versioning|backups?(?:-retention)?$|backup-retention|point-in-time|pitr|object-lock|legal-hold|backtrack|audit/;
+/** The cheap test on the whole command line before reading flags. */
+export const PROTECTION_WORD =
+  /protection|soft-?delete|versioning|backup|point-in-time|pitr|lock|legal-hold|backtrack|audit/i;
+const NEGATED = /^--?(?:no|disable)-(.+)$/;
+const OFF_VALUE = /^(?:false|off|no|none|disabled?|suspended|[a-z_]*_disabled)$/i;
+
+/** The flags in these pairs that switch a protection off, as written; empty when none. */
+export function protectionsOff(flags: Iterable<readonly [string, string | true]>): string[] {
+  const off: string[] = [];
+  for (const [flag, value] of flags) {
+    const name = flag.replace(/^-+/, "").toLowerCase();
+    const negated = NEGATED.exec(flag.toLowerCase())?.[1];
+    if (negated !== undefined && PROTECTION.test(negated)) off.push(flag);
+    else if (value !== true && PROTECTION.test(name.replace(/^enable-/, "")) && OFF_VALUE.test(value))
+      off.push(`${flag} ${value}`);
+  }
+  return off;
+}
