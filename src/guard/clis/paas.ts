@@ -95,7 +95,8 @@ const heroku = verbCli("heroku", {
       final: true,
     },
     {
-      when: (c) => c.path[0] === "pg" && c.verb === "psql",
+      // `psql` is no verb, so it stays in the path (`pg:psql` splits into pg, psql).
+      when: (c) => c.path[0] === "pg" && (c.verb === "psql" || c.path[1] === "psql"),
       apply: (c, an) => {
         const parsed = parseArgs(c.inv.args, {
           valueFlags: flagSet("-c", "--command", "-a", "--app", "-f", "--file"),
