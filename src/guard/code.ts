@@ -171,9 +171,12 @@ const WRITE_METHOD = re(
  */
 const COMPUTED_METHOD =
   /\bmethod['"`]?\s*[:=]\s*(?![\s'"`=])|\bmethod['"`]?\s*[:=]\s*(['"`])[^'"`]*\1\s*[+.]|[{,]\s*method\s*[,}]/i;
-/** A literal where a method goes, then the end of that argument: a quoted string, a Ruby symbol, Perl's `GET =>`. */
+/**
+ * A literal where a method goes, then the end of that argument: a quoted string, a Ruby symbol (`:get`, `:[]`), Perl's
+ * `GET =>`.
+ */
 const LITERAL_ARGUMENT =
-  /^\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*"|`[^`$]*`|:\w+)\s*(?:,|\)|=>|$)|[A-Za-z]+\s*=>|\))/;
+  /^\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*"|`[^`$]*`|:(?:\w+[?!=]?|\[\]=?|[-+*/%<>=!~^&|]+))\s*(?:,|\)|=>|$)|[A-Za-z]+\s*=>|\))/;
 /**
  * Not a method: a keyword argument (`method='GET'`, `method: :get`, which COMPUTED_METHOD reads), or a request
  * object passed alone (LWP's `->request($req)`, `->request(HTTP::Request->new(…))`).
