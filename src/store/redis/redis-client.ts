@@ -147,6 +147,52 @@ export const createClusterClient = (nodes: RedisNodeAddress[], opts: RedisClient
 export const reconnectsOnReply = (error: Error): boolean => error.message.startsWith("READONLY");
 
 /**
+ * A Sentinel client that only quit() or disconnect() end for good.
+ *
+ * ioredis ends a Sentinel client for good (every later command fails with "Connection is closed.", and it never
+ * reconnects) when a connection attempt is cut off while it asks a Sentinel where the primary is. The failover
+ * detector of the connection before does exactly that: when the primary is killed, the client reconnects (asking
+ * the Sentinels, which still name the dead primary, again and again), and when Sentinel announces the promoted
+ * replica, the detector cuts off whatever attempt is under way. Cut off while asking, the broker refused every
+ * call until restarted. Any such end starts a new connection, after the usual backoff.
+ */
+class ReconnectingSentinelClient extends Redis {
+  private endedByCaller = false;
+  private endsInARow = 0;
+  private restart: NodeJS.Timeout | undefined;
+
+  constructor(options: RedisOptions) {
+    super(options);
+    this.on("ready", () => {
+      this.endsInARow = 0;
+    });
+    this.on("end", () => {
+      if (!this.endedByCaller) this.restartAfter(reconnectDelay(++this.endsInARow));
+    });
+  }
+
+  private restartAfter(delayMs: number): void {
+    this.restart = setTimeout(() => {
+      this.restart = undefined;
+      if (!this.endedByCaller && this.status === "end") this.connect().catch(() => {});
+    }, delayMs);
+  }
+
+  override disconnect(reconnect = false): void {
+    if (!reconnect) {
+      this.endedByCaller = true;
+      clearTimeout(this.restart);
+    }
+    super.disconnect(reconnect);
+  }
+
+  override sendCommand(command: Command, stream?: Parameters<Redis["sendCommand"]>[1]): unknown {
+    if (command.name === "quit") this.endedByCaller = true;
+    return super.sendCommand(command, stream);
+  }
+}
+
+/**
  * The primary a set of Sentinels names. Every reconnection asks the Sentinels again, so after a failover the
  * client lands on the new primary; a client still connected to a demoted primary (a failover without a crash)
  * reconnects on its first READONLY reply, and the failover detector reconnects it as soon as Sentinel announces
@@ -157,7 +203,7 @@ export const createSentinelClient = (
   name: string,
   opts: RedisClientOptions = {},
 ): Redis => {
-  const client = new Redis({
+  const client = new ReconnectingSentinelClient({
     ...failClosedOptions(opts),
     sentinels,
     name,
