@@ -75,6 +75,13 @@ const SUSPICIOUS =
   /(^|[^a-z])(delete|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf)([^a-z]|$)/i;
 
 const RECURSIVE_FORCE = /^-[a-z]*(rf|fr)/i;
+/**
+ * A line that builds a command's words away from where they run: `set -- …` for "$@", an array (`a=(…)`, `a+=(…)`,
+ * `declare -a`, `read -a`, mapfile) for "${a[@]}". Only there can the rest of the line say what a command name that
+ * is only known at run time will do; elsewhere (`cd ~/remove-bg && "$EDITOR" notes.md`) its words are unrelated.
+ */
+const BUILDS_WORDS =
+  /(?:^|[\s;&|(])(?:set\s+(?:--|-\s)|\w+\+?=\(|(?:declare|typeset|local)\s+-\w*a|read\s+(?:-\w+\s+)*-\w*a|mapfile\b|readarray\b)/;
 
 export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   const program = inv.argv[0];
@@ -84,7 +91,7 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
     const alarming =
       SUSPICIOUS.exec(inv.args.join(" "))?.[2] ??
       (inv.args.some((a) => RECURSIVE_FORCE.test(a)) ? "-rf" : undefined) ??
-      SUSPICIOUS.exec(an.texts[0] ?? "")?.[2] ??
+      (BUILDS_WORDS.test(an.texts[0] ?? "") ? SUSPICIOUS.exec(an.texts[0] ?? "")?.[2] : undefined) ??
       "";
     an.uncertain(
       `runs a command whose name is only known at run time (${program.text})${alarming ? ` with "${alarming}"` : ""}`,
