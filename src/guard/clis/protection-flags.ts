@@ -3,12 +3,15 @@
 
 /** Protections by name: deletion, termination and purge protection, soft delete, versioning, backups, PITR, locks. */
 const PROTECTION =
-  /(?:deletion|delete|termination|purge)-protection|soft-?delete|versioning|backups?(?:-retention)?$|backup-retention|point-in-time|pitr|object-lock|legal-hold|backtrack|audit/;
+  /(?:deletion|delete|termination|purge|drop)-protection|soft-?delete|versioning|backups?(?:-retention)?$|backup-retention|point-in-time|pitr|object-lock|legal-hold|backtrack|audit/;
 /** The cheap test on the whole command line before reading flags. */
 export const PROTECTION_WORD =
-  /protection|soft-?delete|versioning|backup|point-in-time|pitr|lock|legal-hold|backtrack|audit/i;
+  /protection|soft-?delete|versioning|backup|point-in-time|pitr|lock|legal-hold|backtrack|audit|disable-api-/i;
 const NEGATED = /^--?(?:no|disable)-(.+)$/;
 const OFF_VALUE = /^(?:false|off|no|none|disabled?|suspended|[a-z_]*_disabled)$/i;
+/** Flags named for what they forbid (`--disable-api-termination`, `--disable-api-stop`): false switches that guard off. */
+const FORBIDS = /^disable-api-(?:termination|stop)$/;
+const FALSE_VALUE = /^(?:false|\{\s*"?value"?\s*:\s*false\s*\})$/i;
 
 /** The flags in these pairs that switch a protection off, as written; empty when none. */
 export function protectionsOff(flags: Iterable<readonly [string, string | true]>): string[] {
@@ -17,6 +20,7 @@ export function protectionsOff(flags: Iterable<readonly [string, string | true]>
     const name = flag.replace(/^-+/, "").toLowerCase();
     const negated = NEGATED.exec(flag.toLowerCase())?.[1];
     if (negated !== undefined && PROTECTION.test(negated)) off.push(flag);
+    else if (value !== true && FORBIDS.test(name) && FALSE_VALUE.test(value)) off.push(`${flag} ${value}`);
     else if (value !== true && PROTECTION.test(name.replace(/^enable-/, "")) && OFF_VALUE.test(value))
       off.push(`${flag} ${value}`);
   }
