@@ -19,6 +19,8 @@ const PATH_VERBS = new Set(
     (v) => !["clear", "reset", "flush", "ls", "rb", "rm", "del"].includes(v),
   ),
 );
+/** Path verbs that are also nouns and adjectives a read may name. */
+const NOUN_TOO = new Set(["empty"]);
 const OFF_VALUE = /^(false|0|off|disabled?|suspended|none|no)$/i;
 const PROTECTION =
   /protect|mfa|two.?factor|2fa|encrypt|lock|logging|audit|security|retention|versioning|backup/i;
@@ -56,7 +58,8 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     : `${method} ${path}`;
 
   if (READ_METHODS.has(method)) {
-    if (verbSegment)
+    // "empty" also names what is read (`/empty-state.json`, `/templates/empty`); only a write empties.
+    if (verbSegment && splitWords(verbSegment).some((w) => PATH_VERBS.has(w) && !NOUN_TOO.has(w)))
       an.uncertain(
         `${shown}: a read method on a path that says "${verbSegment}"`,
         true,
@@ -184,12 +187,15 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Body fields that name the operation an endpoint performs (`{"action": "delete"}`, `op=purge`). */
-const ACTION_FIELD = /^(?:action|op|operation|command|cmd|verb|type)$/i;
+/**
+ * Body fields that name the operation an endpoint performs (`{"action": "delete"}`, `op=purge`), and JSON-RPC's
+ * `method` (`{"jsonrpc": "2.0", "method": "users.delete"}`).
+ */
+const ACTION_FIELD = /^(?:action|op|operation|command|cmd|verb|type|method)$/i;
 
 /** A destructive verb that a body's action field asks for, at the top level or in its items; undefined otherwise. */
 function actionInBody(body: unknown, depth = 0): string | undefined {
-  if (!body || typeof body !== "object" || depth > 3) return undefined;
+  if (!body || typeof body !== "object" || depth > 6) return undefined;
   const entries = Array.isArray(body) ? body.map((v) => ["", v] as const) : Object.entries(body);
   for (const [key, value] of entries) {
     if (typeof value === "string" && ACTION_FIELD.test(key)) {
