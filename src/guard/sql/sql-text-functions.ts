@@ -28,6 +28,9 @@ const SQL_TEXT_FUNCTIONS: ReadonlyMap<string, SqlArgument | "all"> = new Map<str
   ["cron.alter_job", 2],
 ]);
 
+/** The names these functions give their SQL argument, for calls that name it (`sql => '…'`). */
+const SQL_PARAMETER = /^(?:sql|query|command|sqlquery|source_sql|category_sql)$/;
+
 /** The quick test before any lookup: most function calls are not these. */
 const CANDIDATE = /^(?:dblink|query_to_|ts_stat$|crosstab|pg_background_launch$|schedule|alter_job$)/;
 
@@ -39,14 +42,21 @@ export function judgeSqlTextFunction(funcname: unknown, args: unknown, an: Analy
   const name = parts.length > 1 && parts.at(-2) === "cron" ? `cron.${last}` : last;
   const which = SQL_TEXT_FUNCTIONS.get(name);
   if (which === undefined) return false;
-  const list = arr(args);
-  const carried =
+  // Named arguments (`cron.alter_job(1, command => '…')`) are found by their name, the others by position.
+  const list = arr(args).filter((a) => !obj(a).NamedArgExpr);
+  const named = arr(args)
+    .map((a) => obj(obj(a).NamedArgExpr))
+    .filter((n) => SQL_PARAMETER.test(str(n.name).toLowerCase()))
+    .map((n) => n.arg);
+  const positional =
     which === "all"
       ? list.filter((a) => !isFlagOrNumber(a))
       : which === "last"
-        ? list.filter((a) => !isFlagOrNumber(a)).slice(-1)
+        ? named.length
+          ? []
+          : list.filter((a) => !isFlagOrNumber(a)).slice(-1)
         : list.slice(which, which + 1);
-  for (const node of carried) {
+  for (const node of [...positional, ...named]) {
     const sql = constantText(node);
     if (sql === null) an.uncertain(`${name}() runs SQL built at run time, which may destroy anything`, true);
     else an.nested.sql(sql, "postgres");
