@@ -4,6 +4,7 @@
 import type { Analysis, CodeLanguage } from "./analysis.ts";
 import { analyzeWriteTarget, judgeDeletion } from "./clis/files.ts";
 import { analyzeRedisCommand } from "./clis/redis.ts";
+import { runsBuiltCommand } from "./code-commands.ts";
 import { literal } from "./word.ts";
 
 type CodeRule = [RegExp, (m: RegExpExecArray, an: Analysis) => void];
@@ -197,7 +198,8 @@ const METHOD_SLOT: Partial<Record<CodeLanguage, RegExp>> = {
   php: /->request\s*\(|\bCURLOPT_CUSTOMREQUEST\s*,/g,
 };
 /** A method called by a name the code computes: `client[m](…)`, Perl's and PHP's `$ua->$m(…)`, PHP's `->{$m}(…)`. */
-const COMPUTED_CALL = /[\w)\]]\s*\[\s*(?!['"`\d])[^\]]+\]\s*\(|->\s*(?:[$]\w+|\{[^}]*\})\s*\(/;
+// The name between brackets is bounded, so that unclosed brackets in long code cost linear time, not quadratic.
+const COMPUTED_CALL = /[\w)\]]\s*\[\s*(?!['"`\d])[^\]]{1,120}\]\s*\(|->\s*(?:[$]\w+|\{[^}]{0,120}\})\s*\(/;
 
 /** Whether the code leaves its request method to run time: in a `method` option, a method argument or a call's name. */
 function computesMethod(language: CodeLanguage, source: string): boolean {
@@ -232,35 +234,6 @@ function httpRequests(language: CodeLanguage, source: string, an: Analysis): voi
   }
   const url = URL_STRING.exec(source)?.groups?.s ?? PATH_PROPERTY.exec(source)?.groups?.s ?? "/resource";
   for (const method of methods) an.nested.http({ method, url, body: "" });
-}
-
-/**
- * Calls that run a command, ending where their first argument starts: Python's os.system, popen, the exec and spawn families and
- * subprocess, child_process and execa, Ruby's and Perl's system/exec/spawn, PHP's exec family. JavaScript's
- * `exec(` is also RegExp's, so it counts only in code that loads child_process or execa.
- */
-const COMMAND_CALL: Partial<Record<CodeLanguage, RegExp>> = {
-  python:
-    /\b(?:os\.(?:system|popen|exec\w*|spawn\w*)|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)|pty\.spawn)\s*\(/g,
-  node: /\b(?:execSync|exec|execFileSync|execFile|spawnSync|spawn|execa|execaSync|execaCommand|execaCommandSync)\s*\(/g,
-  ruby: /(?<![.\w])(?:system|exec|spawn|IO\.popen|Open3\.\w+)\b\s*\(?/g,
-  perl: /(?<![>\w])(?:system|exec)\b\s*\(?/g,
-  php: /\b(?:exec|shell_exec|system|passthru|proc_open|popen)\s*\(/g,
-};
-const CHILD_PROCESS = /child_process|\bexeca\b/;
-/** A command given as one literal, or as a list of literals, the rules above read. */
-const LITERAL_COMMAND =
-  /^\s*(?:[rb]?(?:'[^'\\]*'|"[^"\\$#{}]*"|`[^`$]*`)|\[\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*")\s*,?\s*)*\])\s*(?:[,)]|$|;)/;
-
-/** Whether the code runs a command it builds at run time: the first argument of a command call is not a literal. */
-function runsBuiltCommand(language: CodeLanguage, source: string): boolean {
-  const call = COMMAND_CALL[language];
-  if (!call || (language === "node" && !CHILD_PROCESS.test(source))) return false;
-  for (const m of source.matchAll(call)) {
-    const argument = source.slice(m.index + m[0].length, m.index + m[0].length + 200);
-    if (!LITERAL_COMMAND.test(argument)) return true;
-  }
-  return false;
 }
 
 const SUSPICIOUS =

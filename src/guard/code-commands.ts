@@ -1,0 +1,141 @@
+// Inline code that runs a command it builds at run time (`os.system(cmd)`, `execSync(process.argv[1])`, Ruby's
+// `` `#{cmd}` ``): that command may do anything. Literal commands are read by the code rules instead; here only the
+// calls are found, in every spelling a language offers — qualified, imported under another name, looked up by name.
+import type { CodeLanguage } from "./analysis.ts";
+
+/** Python's functions that run a command, by module. */
+const PYTHON_FUNCTIONS: Record<string, string> = {
+  os: String.raw`system|popen|exec\w*|spawn\w*|posix_spawnp?`,
+  subprocess: "run|call|check_call|check_output|Popen|getoutput|getstatusoutput",
+  pty: "spawn",
+  commands: "getoutput|getstatusoutput",
+  asyncio: "create_subprocess_shell|create_subprocess_exec",
+};
+const PYTHON_MODULES = Object.keys(PYTHON_FUNCTIONS).join("|");
+const ALL_PYTHON_FUNCTIONS = Object.values(PYTHON_FUNCTIONS).join("|");
+const NODE_FUNCTIONS =
+  "execSync|exec|execFileSync|execFile|spawnSync|spawn|execa|execaSync|execaCommand|execaCommandSync";
+
+/**
+ * Calls that run a command, ending where their first argument starts: Python's os, subprocess, pty, commands and
+ * asyncio functions (also through `__import__("os")` and `getattr(os, name)`), child_process and execa (also as
+ * `cp["execSync"](…)`), Deno's and Bun's, Ruby's system/exec/spawn (also as `Kernel.` and `Process.` methods), IO.popen and Open3,
+ * Perl's system and exec, PHP's exec family and pcntl_exec. JavaScript's `exec(` is also RegExp's, so it counts
+ * only in code that loads child_process or execa.
+ */
+const COMMAND_CALL: Partial<Record<CodeLanguage, RegExp>> = {
+  python: new RegExp(
+    String.raw`\b(?:(?:${Object.entries(PYTHON_FUNCTIONS)
+      .map(([module, functions]) => `${module}\\.(?:${functions})`)
+      .join(
+        "|",
+      )})|create_subprocess_(?:shell|exec)|__import__\s*\(\s*['"](?:${PYTHON_MODULES})['"]\s*\)\s*\.\s*(?:${ALL_PYTHON_FUNCTIONS})|getattr\s*\(\s*(?:${PYTHON_MODULES})\s*,[^)]{0,80}\)\s*)\s*\(`,
+    "g",
+  ),
+  node: new RegExp(
+    String.raw`\b(?:${NODE_FUNCTIONS})\s*\(|\[\s*['"\`](?:${NODE_FUNCTIONS})['"\`]\s*\]\s*\(|\b(?:Deno\.run|new\s+Deno\.Command|Bun\.spawn(?:Sync)?)\s*\(`,
+    "g",
+  ),
+  ruby: /(?:(?<![.\w])|\b(?:Kernel|Process)\.)(?:system|exec|spawn)\b\s*\(?|\bIO\.popen\b\s*\(?|\bOpen3\.\w+\s*\(?/g,
+  perl: /(?<![>\w])(?:system|exec)\b\s*\(?/g,
+  php: /\b(?:exec|shell_exec|system|passthru|proc_open|popen|pcntl_exec)\s*\(/g,
+};
+const CHILD_PROCESS = /child_process|\bexeca\b|\bDeno\.|\bBun\./;
+
+/**
+ * Command literals with something interpolated: Ruby's `` `…#{x}…` `` and %x(…#{x}…), Perl's `` `…$x…` `` and
+ * qx(…$x…), PHP's `` `…$x…` ``. Each literal is found by its delimiters and then searched, so that unclosed ones in
+ * long code cost linear time.
+ */
+const COMMAND_LITERAL: Partial<Record<CodeLanguage, { opener: RegExp; interpolation: RegExp }>> = {
+  ruby: { opener: /`|%x([({[<|!])/g, interpolation: /#\{/ },
+  perl: { opener: /`|\bqx\s*([({[<|!/'"])/g, interpolation: /[$@]/ },
+  php: { opener: /`/g, interpolation: /\$/ },
+};
+const CLOSING: Record<string, string> = { "(": ")", "{": "}", "[": "]", "<": ">" };
+/** Perl's pipe open of a command in a variable: `open(my $f, "-|", $cmd)`. */
+const PERL_PIPE_OPEN = /\bopen\s*\(?[^;]{0,80}?['"](?:\|-|-\|)['"]\s*,\s*[$@]/;
+
+function interpolatesCommand(language: CodeLanguage, source: string): boolean {
+  if (language === "perl" && PERL_PIPE_OPEN.test(source)) return true;
+  const literal = COMMAND_LITERAL[language];
+  if (!literal) return false;
+  for (let m = literal.opener.exec(source); m; m = literal.opener.exec(source)) {
+    const open = m[1] ?? "`";
+    const start = m.index + m[0].length;
+    const end = source.indexOf(CLOSING[open] ?? open, start);
+    if (end < 0) break;
+    if (literal.interpolation.test(source.slice(start, end))) {
+      literal.opener.lastIndex = 0;
+      return true;
+    }
+    literal.opener.lastIndex = end + 1;
+  }
+  literal.opener.lastIndex = 0;
+  return false;
+}
+
+/** A command given as one literal, or as a list of literals, the code rules read. */
+const LITERAL_COMMAND =
+  /^\s*(?:[rb]?(?:'[^'\\]*'|"[^"\\$#{}]*"|`[^`$]*`)|\[\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*")\s*,?\s*)*\])\s*(?:[,)]|$|;)/;
+/** A shell named literally, then arguments that are not all literals: `spawnSync("sh", ["-c", cmd])`. */
+const SHELL_WITH_BUILT_ARGUMENTS =
+  /^\s*(['"`])(?:\/(?:usr\/)?bin\/)?(?:ba|z|da|k)?sh\1\s*,\s*(?!\[\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*")\s*,?\s*)*\])/;
+
+const MOST_RENAMES = 32;
+const escapeRegex = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The names this code gives command-running functions and modules: Python's `import subprocess as sp` and `from os
+ * import system as run`, JavaScript's `const { execSync: run } = require("child_process")` and `import { exec as
+ * run } from "node:child_process"`. Returned as a pattern of calls, or null when there are none.
+ */
+function renamedCalls(language: CodeLanguage, source: string): RegExp | null | "too many" {
+  const calls: string[] = [];
+  if (language === "python") {
+    for (const m of source.matchAll(new RegExp(String.raw`\b(${PYTHON_MODULES})\s+as\s+(\w+)`, "g")))
+      calls.push(String.raw`\b${m[2]}\.(?:${PYTHON_FUNCTIONS[m[1]!]})`);
+    const from = new RegExp(
+      String.raw`\bfrom\s+(${PYTHON_MODULES})(?:\.\w+)?\s+import\s+(?:\(([\w\s,]{1,400})\)|([\w \t,]{1,400}))`,
+      "g",
+    );
+    for (const m of source.matchAll(from)) {
+      const functions = new RegExp(`^(?:${PYTHON_FUNCTIONS[m[1]!]})$`);
+      for (const item of (m[2] ?? m[3] ?? "").split(",")) {
+        const [name = "", alias = name] = item.trim().split(/\s+as\s+/);
+        if (functions.test(name)) calls.push(String.raw`(?<![.\w])${escapeRegex(alias.split(/\s/)[0]!)}`);
+      }
+    }
+  } else if (language === "node") {
+    const functions = new RegExp(`^(?:${NODE_FUNCTIONS})$`);
+    const bound =
+      /\{([^}]{0,400})\}\s*=\s*(?:require\s*\(|await\s+import\s*\()\s*['"`](?:node:)?child_process|\bimport\s*\{([^}]{0,400})\}\s*from\s*['"](?:node:)?child_process/g;
+    for (const m of source.matchAll(bound))
+      for (const item of (m[1] ?? m[2] ?? "").split(",")) {
+        const [name = "", alias = name] = item.trim().split(/\s*:\s*|\s+as\s+/);
+        if (functions.test(name) && /^[\w$]+$/.test(alias)) calls.push(`(?<![.\\w$])${escapeRegex(alias)}`);
+      }
+  }
+  const distinct = [...new Set(calls)];
+  // Code that renames these functions dozens of times is read as running anything, rather than paying for a huge
+  // pattern.
+  if (distinct.length > MOST_RENAMES) return "too many";
+  return distinct.length ? new RegExp(`(?:${distinct.join("|")})\\s*\\(`, "g") : null;
+}
+
+/** Whether the code runs a command it builds at run time: a command call whose first argument is not a literal. */
+export function runsBuiltCommand(language: CodeLanguage, source: string): boolean {
+  if (interpolatesCommand(language, source)) return true;
+  const call = COMMAND_CALL[language];
+  if (!call || (language === "node" && !CHILD_PROCESS.test(source))) return false;
+  const renamed = renamedCalls(language, source);
+  if (renamed === "too many") return true;
+  for (const pattern of [call, renamed]) {
+    if (!pattern) continue;
+    for (const m of source.matchAll(pattern)) {
+      const argument = source.slice(m.index + m[0].length, m.index + m[0].length + 200);
+      if (!LITERAL_COMMAND.test(argument) || SHELL_WITH_BUILT_ARGUMENTS.test(argument)) return true;
+    }
+  }
+  return false;
+}
