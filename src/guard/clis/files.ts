@@ -81,41 +81,41 @@ export function isBackupPath(path: string): boolean {
   return BACKUP_PATH.test(path) || namesSafetyNet(path.replace(/[/.]/g, " ")) || AUDIT_PATH.test(path);
 }
 
-/** What deleting these paths means: nothing (regenerable), a safety net, or data. */
-/** A line that links or moves something (`ln -s /srv/app /tmp/x`, `mv /srv/app /tmp/x`): the cheap test first. */
-const LINKS_OR_MOVES = /(?:^|[\s;&|(])(?:ln|mv)\s/;
-const REGEX_SPECIAL = /[.*+?^${}()|[\]\\]/g;
+/** A line that links, moves or mounts something (`ln -s /srv/app /tmp/x`, `mv /srv/app /tmp/x`): the cheap test first. */
+const FILLS = /(?:^|[\s;&|(])(?:ln|mv|mount|bindfs)\s/;
+/** Each such command and its words, up to the end of its simple command. */
+const FILLING_COMMAND = /(?:^|[\s;&|(])(ln|mv|mount|bindfs)\s([^;&|\n)]*)/g;
 const QUOTES = /^['"]|['"]$/g;
 
 /**
- * Whether this command line links or moves data from outside scratch to `path` or a directory above it before
- * deleting it: `ln -s /srv/app /tmp/x && rm -rf /tmp/x/` deletes /srv/app's files, and `mv /srv/app /tmp/old && rm -rf
- * /tmp/old` deletes /srv/app.
+ * Whether this command line links, moves or mounts data from outside scratch at `path` or a directory above it
+ * before deleting it: `ln -s /srv/app /tmp/x && rm -rf /tmp/x/` deletes /srv/app's files, `mv /srv/app /tmp/old &&
+ * rm -rf /tmp/old` deletes /srv/app, and `mount /dev/sdb1 /tmp/m && rm -rf /tmp/m/*` deletes the disk's files. The
+ * words are compared as text, so a long path costs linear time.
  */
 function filledFromElsewhere(path: string, line: string): boolean {
-  if (!LINKS_OR_MOVES.test(line)) return false;
-  const places: string[] = [];
-  for (
-    let place = path.replace(/\/+$/, "");
-    place.lastIndexOf("/") > 0;
-    place = place.slice(0, place.lastIndexOf("/"))
-  )
-    places.push(place.replace(REGEX_SPECIAL, "\\$&"));
-  if (!places.length) return false;
-  const filling = new RegExp(
-    String.raw`(?:^|[\s;&|(])(?:ln|mv)\s([^;&|\n]*?)\s['"]?(?:${places.join("|")})/?['"]?(?=[\s;&|)]|$)`,
-    "g",
-  );
-  for (const m of line.matchAll(filling)) {
-    const sources = m[1]!
+  if (!FILLS.test(line)) return false;
+  const target = path.replace(/\/+$/, "");
+  for (const m of line.matchAll(FILLING_COMMAND)) {
+    const operands = m[2]!
       .split(/\s+/)
       .filter((w) => w && !w.startsWith("-"))
       .map((w) => w.replace(QUOTES, ""));
-    if (sources.some((s) => !isRegenerable(s))) return true;
+    // Any operand after the first may be where the earlier ones land (`mv a b dir/`); with -t, the first too.
+    const targetFirst = /\s(?:-\w*t|--target-directory)\b/.test(` ${m[2]}`);
+    for (let i = targetFirst ? 0 : 1; i < operands.length; i++) {
+      const place = operands[i]!.replace(/\/+$/, "");
+      if (!place || (target !== place && !target.startsWith(`${place}/`))) continue;
+      // Deleting a link itself (`ln -s /usr/bin/python3 /tmp/py && rm -f /tmp/py`) leaves what it points to; only
+      // a path through it (`/tmp/x/`, `/tmp/x/data`) reaches the data.
+      if (m[1] === "ln" && target === place && !path.endsWith("/")) continue;
+      if (operands.some((s, j) => j !== i && !isRegenerable(s))) return true;
+    }
   }
   return false;
 }
 
+/** What deleting these paths means: nothing (regenerable), a safety net, or data. */
 export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis, hint = ""): void {
   if (given.length === 0) return;
   const targets = given.map(resolveTempPrefix);
