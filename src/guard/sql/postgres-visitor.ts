@@ -5,7 +5,7 @@ import { type AstNode, arr, obj, str } from "./ast-values.ts";
 import { dataLoss } from "./data-loss.ts";
 import { judgeDoBlock } from "./do-block.ts";
 import { isKeyPredicate, isTautology } from "./postgres-predicates.ts";
-import { judgeSetting } from "./postgres-settings.ts";
+import { judgeSetConfig, judgeSetting } from "./postgres-settings.ts";
 import { constants, names, relname } from "./postgres-tree.ts";
 import { judgeSqlTextFunction } from "./sql-text-functions.ts";
 
@@ -82,10 +82,8 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
       if (judgeSqlTextFunction(body.funcname, body.args, an)) return true;
       const name = names(body.funcname).at(-1)?.toLowerCase() ?? "";
       // set_config(name, value, is_local) is SET written as a function call.
-      if (name === "set_config") {
-        const [setting = "", value = ""] = constants(body.args);
-        judgeSetting(setting.toLowerCase(), value.toLowerCase(), false, an);
-      } else functionCall(name, an);
+      if (name === "set_config") judgeSetConfig(arr(body.args), an);
+      else functionCall(name, an);
       return true;
     }
     case "DoStmt":
