@@ -1,7 +1,7 @@
 // A record appended by the Lua script is stored exactly as the memory store stores it, whatever its text: one value,
 // JSON.stringify of its fields in canonical order; both stores' seals over it hash to the same value, which is plain
-// SHA-256 of (prev hex ‖ stream id ‖ LF ‖ stored value). The JSON form of a record (for scripts that take one JSON
-// argument per decision, whose decided fields the script writes) stores the same bytes.
+// SHA-256 of (prev hex ‖ stream id ‖ LF ‖ stored value). A record appended as its body (the batched enforce
+// script's way, which writes the decided fields and the time itself) stores the same bytes.
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { Redis } from "ioredis";
@@ -21,7 +21,11 @@ import {
 } from "../../src/store/audit-record.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import { AUDIT_LUA_FUNCTIONS, auditRecordPayload } from "../../src/store/redis/scripts/audit-scripts.ts";
+import {
+  AUDIT_LUA_FUNCTIONS,
+  auditChainKeys,
+  auditRecordBody,
+} from "../../src/store/redis/scripts/audit-scripts.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
 
 let server: RedisServer;
@@ -36,9 +40,23 @@ afterAll(async () => {
 });
 
 const APPEND_RECORD_LUA = `${AUDIT_LUA_FUNCTIONS}
-local id, seq = leash_audit_append_record(cjson.decode(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+local time = ARGV[2]
+if time == '' then time = nil end
+local id, seq = leash_audit_append_decided(KEYS[1], KEYS[2], ARGV[1], time, ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 leash_audit_write_heads()
 return {id, seq}`;
+
+/** Appends `entry` as its body, at `ms` (its time as stored, or "" for the script to write it). */
+const appendBody = (entry: AuditEntry, ms: string, time: string, ...decided: [string, string, string]) =>
+  client.eval(
+    APPEND_RECORD_LUA,
+    2,
+    ...auditChainKeys({ entry }),
+    ms,
+    time,
+    auditRecordBody(entry),
+    ...decided,
+  );
 
 const ISO_TIME_LUA = `${AUDIT_LUA_FUNCTIONS}
 return leash_iso_time(ARGV[1])`;
@@ -132,10 +150,11 @@ describe("a record appended by the Lua script", () => {
           expect(sealed.hash).toBe(valueChainHash(GENESIS_HASH, stored!.id, value));
           expect(await verifyAuditChain(redis.audit, "env:staging")).toMatchObject({ ok: true, sealed: 1 });
 
-          // The same record passed as JSON (how a script taking one JSON argument per decision appends it).
+          // The same record appended as its body, its time and decided fields written by the script (how the
+          // batched enforce script appends it).
           expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
-          const payload = JSON.stringify(auditRecordPayload({ entry }));
-          await client.eval(APPEND_RECORD_LUA, 0, payload, String(entry.time), "deny", reason, limit);
+          const time = new Date(entry.time).toISOString();
+          await appendBody(entry, String(entry.time), time, "deny", reason, limit);
           expect(await redis.audit.range("env:staging", { count: 10 })).toEqual([storedInMemory]);
         } finally {
           await redis.close();
@@ -166,8 +185,7 @@ describe("a record whose decision is timed in the script", () => {
     expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
     const time = Date.UTC(2026, 10, 25, 12, 0, 0);
     const entry: AuditEntry = { time, event: "authorize", actor: "agent:a-1", environment: "staging" };
-    const payload = JSON.stringify(auditRecordPayload({ entry }));
-    await client.eval(APPEND_RECORD_LUA, 0, payload, String(time + 1234), "allow", "ok", "");
+    await appendBody(entry, String(time + 1234), "", "allow", "ok", "");
     const redis = await RedisStore.connect(server.url);
     try {
       const [stored] = await redis.audit.range("env:staging", { count: 1 });

@@ -8,8 +8,8 @@ import { AUDIT_SEAL_FIELDS, type AuditDraft } from "../../audit.ts";
 import {
   AUDIT_FORMAT_VERSION,
   AUDIT_RECORD_FIELD,
+  type AuditEntry,
   auditRecordToSeq,
-  auditTime,
   auditValueToSeqOf,
   chainOf,
   GENESIS_HASH,
@@ -27,12 +27,13 @@ const VALUE_START = `["${AUDIT_FORMAT_VERSION}","`;
  * `leash_audit_append(stream, head, nowMs, valueToSeq)`: appends one record to the chain and returns its stream id
  * and seq. `valueToSeq` is the record's value up to seq's (auditValueToSeq), the script adds seq and the end.
  *
- * `leash_audit_append_record(record, nowMs, decision, reason, limit)`: the same for a record passed as a table
- * (decoded from JSON with the rest of a decision: see auditRecordPayload) whose decided fields the caller fills in;
- * its time is `nowMs` (the time the decision was taken at). For a script that appends many records (a batch of
- * decisions): each chain's head is read before its first record and written by `leash_audit_write_heads()`, which
- * the script calls once after its last append, and also when it fails part way (so that the head still names the
- * last record appended): two commands fewer per record than reading and writing the head around each one.
+ * `leash_audit_append_decided(stream, head, nowMs, time, body, decision, reason, limit)`: the same for a record
+ * whose decided fields the script fills in: `body` is its caller-known fields after time (auditRecordBody), `time`
+ * is `nowMs` (the time the decision was taken at) as stored, or nil for the script to write it. For a script that
+ * appends many records (a batch of decisions): each chain's head is read before its first record and written by
+ * `leash_audit_write_heads()`, which the script calls once after its last append, and also when it fails part way
+ * (so that the head still names the last record appended): two commands fewer per record than reading and writing
+ * the head around each one.
  *
  * seq comes from the head (`seq`, the last record's number). The stream id is `<ms>-*` with ms the caller's
  * time, raised to the last record's ms (the head's `id`) when a broker's clock is behind, so ids never go back.
@@ -105,17 +106,15 @@ local function leash_iso_time(msText)
     math.floor(ofDay / 60) % 60, ofDay % 60, ms - seconds * 1000)
 end
 
-local function leash_audit_append_record(record, nowMs, decision, reason, limit)
-  local time = record.time
-  if nowMs ~= record.ms then time = leash_iso_time(nowMs) end
-  local head = leash_audit_heads[record.head]
+local function leash_audit_append_decided(stream, headKey, nowMs, time, body, decision, reason, limit)
+  local head = leash_audit_heads[headKey]
   if not head then
-    local last = redis.call('HMGET', record.head, 'seq', 'id')
-    head = { key = record.head, seq = last[1], id = last[2] }
-    leash_audit_heads[record.head] = head
+    local last = redis.call('HMGET', headKey, 'seq', 'id')
+    head = { key = headKey, seq = last[1], id = last[2] }
+    leash_audit_heads[headKey] = head
     leash_audit_heads_read[#leash_audit_heads_read + 1] = head
   end
-  local id, seq = leash_audit_add(record.stream, head, nowMs, '${VALUE_START}' .. time .. record.body
+  local id, seq = leash_audit_add(stream, head, nowMs, '${VALUE_START}' .. (time or leash_iso_time(nowMs)) .. body
     .. ',"' .. leash_json_text(decision) .. '","' .. leash_json_text(reason) .. '","' .. leash_json_text(limit) .. '","')
   head.appended = true
   return id, seq
@@ -184,20 +183,10 @@ export const auditValueToSeq = (draft: AuditDraft): string =>
   auditValueToSeqOf(auditRecordToSeq(draft.entry));
 
 /**
- * A record as one JSON-able value, for scripts that take a decision per argument as JSON (the batched enforce
- * script): its chain's keys, whether to skip it when the call is held, its time (ms, and as stored), and `body`,
- * its caller-known fields after time, as they go into the value (from the quote that ends time to detail's end).
+ * A record's caller-known fields after time, as they go into its value (from the quote that ends time to detail's
+ * end): what a script that decides the record's time and decided fields (the batched enforce script) appends.
  */
-export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean }): {
-  stream: string;
-  head: string;
-  skipWhenHeld: boolean;
-  ms: string;
-  time: string;
-  body: string;
-} {
-  const [stream, head] = auditChainKeys(draft);
-  const e = draft.entry;
+export function auditRecordBody(e: AuditEntry): string {
   // The fields after v and time (the script writes those itself) in AUDIT_ENTRY_FIELDS order, written out: every
   // authorize makes one, and going through entryFields' pairs cost it about 2 µs more.
   const known = JSON.stringify([
@@ -215,14 +204,7 @@ export function auditRecordPayload(draft: AuditDraft & { skipWhenHeld?: boolean 
     stored(e.request_id),
     stored(e.detail),
   ]);
-  return {
-    stream,
-    head,
-    skipWhenHeld: draft.skipWhenHeld ?? false,
-    ms: String(e.time),
-    time: auditTime(e.time),
-    body: `",${known.slice(1, -1)}`,
-  };
+  return `",${known.slice(1, -1)}`;
 }
 
 const stored = (value: string | undefined): string => (value === undefined ? "" : wellFormed(value));

@@ -1,9 +1,10 @@
 // The enforce step as one Lua script for a batch of decisions of one environment (src/store/redis/batcher.ts).
 import { OldestFirstMap } from "../../../memo/oldest-first-map.ts";
+import { auditTime } from "../../audit-record.ts";
 import { wholeMs } from "../../records.ts";
 import type { EnforcementCheck } from "../../store.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
-import { AUDIT_LUA_FUNCTIONS, auditRecordPayload } from "./audit-scripts.ts";
+import { AUDIT_LUA_FUNCTIONS, auditChainKeys, auditRecordBody } from "./audit-scripts.ts";
 
 /**
  * Generation, revocation, deny reason, sliding windows, hold reason, counting — in that order, for each decision in
@@ -11,19 +12,23 @@ import { AUDIT_LUA_FUNCTIONS, auditRecordPayload } from "./audit-scripts.ts";
  *
  * KEYS[1] the environment's generation key, KEYS[2..] every other key the batch's decisions touch, each once; all
  * carry the environment's `{env:E}` tag (src/store/redis/keys.ts), so the script touches one Redis Cluster slot.
- * A decision names its keys by their index in KEYS.
- * ARGV[i]: one decision, as JSON (cjson decodes it in C: one argument per decision instead of dozens keeps both
- * ioredis and Redis cheap):
+ * A profile names its keys by their index in KEYS.
+ *
+ * ARGV[1] the number of profiles P, ARGV[2..P+1] the profiles, then five arguments per decision. A profile is what
+ * a decision shares with the other calls of its token and action, as JSON (cjson decodes it in C, once per batch
+ * however many of the batch's decisions share it):
  *   gen      the generation the token was minted under
  *   marks    [jti, task, agent, scope, environment revocation markers, agent, scope, environment lock markers]
  *   anc      absent, or markers that refuse a delegated token whenever they exist: its ancestors' jti revocations and
  *            the locks of the other agents in its act chain
  *   actm     absent, or the revocation markers (not-before) of the other agents in its act chain
- *   iat      issued-at, ms; now: the caller's clock, ms; ttl: how long a revoke_task marker lives, ms (strings)
+ *   iat      issued-at, ms; ttl: how long a revoke_task marker lives, ms (strings)
  *   deny     a reason decided without I/O, or ""; hold: a reason to hold after the budget check, or ""
- *   ev       the event's id in the sliding windows
  *   limits   [[key, max, windowMs, onExceed, name], …]
- *   audit    absent, or the decision's audit record (see leash_audit_append_record in audit-scripts.ts)
+ *   as, ah   absent, or the audit chain's stream and head (the decision is recorded); skip: no record when held
+ * A decision's arguments: its profile (1-based), now (the caller's clock, ms), its event id in the sliding windows,
+ * then, when recorded, `now` as the record stores a time and the record's caller-known fields after time
+ * (auditRecordBody; both "" when not recorded). They are plain arguments, not JSON: nothing to decode or escape.
  * Returns four values per decision: allow 0|1, reason, index of the exceeded limit (1-based, 0 = none), taskRevoked.
  *
  * Times come from the caller, never from Redis TIME, so a test's clock drives them; but a decision that touches
@@ -31,57 +36,113 @@ import { AUDIT_LUA_FUNCTIONS, auditRecordPayload } from "./audit-scripts.ts";
  * carries that time. Decisions batched by several brokers run in any order; this way each counter still sees its
  * events in time order, and the window is exact in the times the audit log shows. Numbers travel as strings so
  * Lua's 14-digit number formatting never rounds them.
+ *
+ * What a decision reads that only this script could have changed since is read once per batch: a profile's
+ * markers (read again after the script writes one, a revoke_task marker), a counter's latest event (the script
+ * knows the events it adds). A counter's trimming and expiry are done once per batch for each counter it added to,
+ * after the last decision: each decision counts only the events in its own window, so events older than every
+ * window are only memory, and a trim up to the last allowed decision's window removes what trimming after each
+ * would have.
  */
 export const ENFORCE_BATCH_LUA = `${AUDIT_LUA_FUNCTIONS}
 local generation = redis.call('GET', KEYS[1])
+local profileCount = tonumber(ARGV[1])
+local profiles = {}
+-- Bumped whenever the script writes a marker: a profile's markers are read again after it.
+local markerWrites = 0
 
-local function decide(d)
-  if (not generation) or generation ~= d.gen then return 0, 'stale_generation', 0, 0 end
-  local marks = d.marks
-  if redis.call('EXISTS', marks[1], marks[2], marks[6], marks[7], marks[8]) > 0 then return 0, 'revoked', 0, 0 end
-  local issuedAt = tonumber(d.iat)
+local function keysAt(indexes)
+  if indexes then
+    for k = 1, #indexes do indexes[k] = KEYS[indexes[k]] end
+  end
+end
+
+local function profileAt(index)
+  local p = profiles[index]
+  if not p then
+    p = cjson.decode(ARGV[index + 1])
+    keysAt(p.marks)
+    keysAt(p.anc)
+    keysAt(p.actm)
+    p.iatMs = tonumber(p.iat)
+    for k = 1, #p.limits do
+      local limit = p.limits[k]
+      limit[1] = KEYS[limit[1]]
+      limit.windowMs = tonumber(limit[3])
+    end
+    if p.as then p.as, p.ah = KEYS[p.as], KEYS[p.ah] end
+    profiles[index] = p
+  end
+  return p
+end
+
+local function markersRefuse(p)
+  local marks = p.marks
+  if redis.call('EXISTS', marks[1], marks[2], marks[6], marks[7], marks[8]) > 0 then return true end
+  local issuedAt = p.iatMs
   local notBefore = redis.call('MGET', marks[3], marks[4], marks[5])
   for k = 1, 3 do
     local at = notBefore[k]
-    if at and tonumber(at) >= issuedAt then return 0, 'revoked', 0, 0 end
+    if at and tonumber(at) >= issuedAt then return true end
   end
-  if d.anc and redis.call('EXISTS', unpack(d.anc)) > 0 then return 0, 'revoked', 0, 0 end
-  if d.actm then
-    local actors = redis.call('MGET', unpack(d.actm))
-    for k = 1, #d.actm do
+  if p.anc and redis.call('EXISTS', unpack(p.anc)) > 0 then return true end
+  if p.actm then
+    local actors = redis.call('MGET', unpack(p.actm))
+    for k = 1, #p.actm do
       local at = actors[k]
-      if at and tonumber(at) >= issuedAt then return 0, 'revoked', 0, 0 end
+      if at and tonumber(at) >= issuedAt then return true end
     end
   end
-  if d.deny ~= '' then return 0, d.deny, 0, 0 end
+  return false
+end
 
-  local limits = d.limits
+local function revoked(p)
+  if p.markersReadAt ~= markerWrites then
+    p.refused, p.markersReadAt = markersRefuse(p), markerWrites
+  end
+  return p.refused
+end
+
+-- A counter's latest event (false: none) as of this decision, and what the end of the batch does to it.
+local counters = {}
+local countersAdded = {}
+local function counterOf(key)
+  local counter = counters[key]
+  if not counter then
+    local latest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
+    counter = { key = key, latest = latest and tonumber(latest) or false }
+    counters[key] = counter
+  end
+  return counter
+end
+
+-- Returns allow, reason, exceeded, taskRevoked, held, and the time the windows were decided at (if they were).
+local function decide(p, nowText, ev)
+  if (not generation) or generation ~= p.gen then return 0, 'stale_generation', 0, 0 end
+  if revoked(p) then return 0, 'revoked', 0, 0 end
+  if p.deny ~= '' then return 0, p.deny, 0, 0 end
+
+  local limits = p.limits
   if #limits == 0 then
-    if d.hold ~= '' then return 0, d.hold, 0, 0, true end
+    if p.hold ~= '' then return 0, p.hold, 0, 0, true end
     return 1, 'ok', 0, 0
   end
   -- One clock per counter: the decision is timed no earlier than the latest event of any counter it touches, so
   -- each counter's events are added in time order and a window is never trimmed past what a later-running
   -- decision with an earlier clock would still count.
   -- A counter with no event yet (a new task's, usually) counts nothing and has nothing to trim: neither is asked.
-  local now = tonumber(d.now)
-  local empty = {}
+  local now = tonumber(nowText)
   for i = 1, #limits do
-    local latest = redis.call('ZRANGE', limits[i][1], -1, -1, 'WITHSCORES')[2]
-    if not latest then
-      empty[i] = true
-    elseif tonumber(latest) > now then
-      now = tonumber(latest)
-    end
+    local latest = counterOf(limits[i][1]).latest
+    if latest and latest > now then now = latest end
   end
   local at = string.format('%d', now)
-  d.at = at
   local exceeded, revoking = 0, 0
   for i = 1, #limits do
     local limit = limits[i]
     local count = 0
-    if not empty[i] then
-      count = redis.call('ZCOUNT', limit[1], string.format('%d', now - tonumber(limit[3])), '+inf')
+    if counters[limit[1]].latest then
+      count = redis.call('ZCOUNT', limit[1], string.format('%d', now - limit.windowMs), '+inf')
     end
     if count >= limit[2] then
       if exceeded == 0 then exceeded = i end
@@ -89,58 +150,71 @@ local function decide(d)
     end
   end
   if revoking > 0 then
-    redis.call('SET', marks[2], at, 'PX', d.ttl)
-    return 0, 'rate_limited', revoking, 1
+    redis.call('SET', p.marks[2], at, 'PX', p.ttl)
+    markerWrites = markerWrites + 1
+    return 0, 'rate_limited', revoking, 1, false, at
   end
-  if exceeded > 0 then return 0, 'rate_limited', exceeded, 0 end
-  if d.hold ~= '' then return 0, d.hold, 0, 0, true end
+  if exceeded > 0 then return 0, 'rate_limited', exceeded, 0, false, at end
+  if p.hold ~= '' then return 0, p.hold, 0, 0, true, at end
 
   for i = 1, #limits do
     local limit = limits[i]
-    redis.call('ZADD', limit[1], at, d.ev)
-    -- Only an allowed call trims, up to its own window: every later decision is timed at or after it.
-    if not empty[i] then
-      redis.call('ZREMRANGEBYSCORE', limit[1], '-inf', '(' .. string.format('%d', now - tonumber(limit[3])))
+    local counter = counters[limit[1]]
+    redis.call('ZADD', limit[1], at, ev)
+    if not counter.added then
+      counter.added = true
+      countersAdded[#countersAdded + 1] = counter
     end
-    redis.call('PEXPIRE', limit[1], limit[3])
+    -- Only an allowed call trims, up to its own window: every later decision is timed at or after it.
+    if counter.latest then
+      local trimBelow = now - limit.windowMs
+      if not counter.trimBelow or trimBelow > counter.trimBelow then counter.trimBelow = trimBelow end
+    end
+    counter.latest = now
+    counter.expireMs = limit[3]
   end
-  return 1, 'ok', 0, 0
+  return 1, 'ok', 0, 0, false, at
 end
 
--- A decision's keys, from their indexes in KEYS.
-local function keysAt(indexes)
-  if indexes then
-    for k = 1, #indexes do indexes[k] = KEYS[indexes[k]] end
+local function trimAndExpireCounters()
+  for i = 1, #countersAdded do
+    local counter = countersAdded[i]
+    if counter.trimBelow then
+      redis.call('ZREMRANGEBYSCORE', counter.key, '-inf', '(' .. string.format('%d', counter.trimBelow))
+    end
+    redis.call('PEXPIRE', counter.key, counter.expireMs)
   end
 end
 
 local out = {}
 local function decideAll()
-  for i = 1, #ARGV do
-    local d = cjson.decode(ARGV[i])
-    keysAt(d.marks)
-    keysAt(d.anc)
-    keysAt(d.actm)
-    for k = 1, #d.limits do d.limits[k][1] = KEYS[d.limits[k][1]] end
-    if d.audit then d.audit.stream, d.audit.head = KEYS[d.audit.stream], KEYS[d.audit.head] end
-    local allow, reason, exceeded, revoked, held = decide(d)
-    local audit = d.audit
-    if audit and not (held and audit.skipWhenHeld) then
+  local n = 0
+  for i = profileCount + 2, #ARGV, 5 do
+    local p = profileAt(tonumber(ARGV[i]))
+    local nowText = ARGV[i + 1]
+    local allow, reason, exceeded, revokedTask, held, at = decide(p, nowText, ARGV[i + 2])
+    if p.as and not (held and p.skip) then
       local limit = ''
-      if exceeded > 0 then limit = d.limits[exceeded][5] end
-      -- The record carries the time the windows were decided at.
-      leash_audit_append_record(audit, d.at or d.now, allow == 1 and 'allow' or 'deny', reason, limit)
+      if exceeded > 0 then limit = p.limits[exceeded][5] end
+      -- The record carries the time the windows were decided at; the caller wrote its own clock's.
+      local time = nil
+      if not at or at == nowText then time = ARGV[i + 3] end
+      leash_audit_append_decided(p.as, p.ah, at or nowText, time, ARGV[i + 4], allow == 1 and 'allow' or 'deny',
+        reason, limit)
     end
-    local n = #out
-    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = allow, reason, exceeded, revoked
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = allow, reason, exceeded, revokedTask
+    n = n + 4
   end
 end
--- A command that fails part way (a key of the wrong type, no memory left) fails the whole batch, but the records
--- already appended stay: their chain's head must name the last of them before the error goes back. The error goes
--- back as Redis's own reply (error() would make READONLY "ERR user_script:1: READONLY", and a Sentinel client
--- still on a demoted primary reconnects on a reply that starts with READONLY).
+-- A command that fails part way (a key of the wrong type, no memory left) fails the whole batch, but what was done
+-- stays: the chains' heads must name the last record appended, and the counters added to must be trimmed and
+-- expire, before the error goes back. The error goes back as Redis's own reply (error() would make READONLY
+-- "ERR user_script:1: READONLY", and a Sentinel client still on a demoted primary reconnects on a reply that starts
+-- with READONLY).
 local ok, failure = pcall(decideAll)
+local countersOk, countersFailure = pcall(trimAndExpireCounters)
 leash_audit_write_heads()
+if ok and not countersOk then ok, failure = false, countersFailure end
 if not ok then return redis.error_reply(type(failure) == 'table' and failure.err or tostring(failure)) end
 return out
 `;
@@ -150,12 +224,30 @@ export type EnforcementReply = [number, string, number, number];
 
 /**
  * The script's arguments for a batch of decisions of one environment: the number of keys, the keys (the
- * environment's generation key first), then one JSON argument per decision.
+ * environment's generation key first), the number of profiles, the profiles, then each decision's arguments.
  */
 export function enforcementBatchArgs(env: string, checks: EnforcementCheck[]): string[] {
   const keys = new BatchKeys(storeKeys.envGeneration(env));
-  const decisions = checks.map((check) => enforcementArgument(check, keys));
-  return [String(keys.names.length), ...keys.names, ...decisions];
+  const profiles: string[] = [];
+  const profileIndexes = new Map<string, number>();
+  const decisions: string[] = [];
+  for (const check of checks) {
+    const profile = decisionProfile(check, keys);
+    let index = profileIndexes.get(profile);
+    if (index === undefined) {
+      index = profiles.push(profile);
+      profileIndexes.set(profile, index);
+    }
+    const entry = check.audit?.entry;
+    decisions.push(
+      String(index),
+      String(check.nowMs),
+      check.eventId,
+      entry ? auditTime(check.nowMs) : "",
+      entry ? auditRecordBody(entry) : "",
+    );
+  }
+  return [String(keys.names.length), ...keys.names, String(profiles.length), ...profiles, ...decisions];
 }
 
 /** The keys of a batch, each once, with its index in KEYS (1-based, as Lua counts). */
@@ -205,19 +297,21 @@ export function markerKeys(check: EnforcementCheck): string[] {
   return keys;
 }
 
-/** One decision as the script's JSON argument, its keys as indexes in `keys`. */
-function enforcementArgument(check: EnforcementCheck, keys: BatchKeys): string {
+/** What a decision shares with the other calls of its token and action, as the script's JSON profile. */
+function decisionProfile(check: EnforcementCheck, keys: BatchKeys): string {
   const marks = markerKeys(check);
-  const audit = check.audit ? auditRecordPayload(check.audit) : undefined;
+  let audit: { as: number; ah: number; skip: boolean } | undefined;
+  if (check.audit) {
+    const [stream, head] = auditChainKeys(check.audit);
+    audit = { as: keys.indexOf(stream), ah: keys.indexOf(head), skip: check.audit.skipWhenHeld };
+  }
   return JSON.stringify({
     gen: check.generation,
     marks: marks.map((key) => keys.indexOf(key)),
     iat: String(check.issuedAtMs),
-    now: String(check.nowMs),
     ttl: String(wholeMs(check.taskRevocationTtlMs)),
     deny: check.denyReason ?? "",
     hold: check.holdReason ?? "",
-    ev: check.eventId,
     limits: check.limits.map((counter) => [
       keys.indexOf(storeKeys.limit(check.env, counter.key)),
       counter.max,
@@ -225,7 +319,7 @@ function enforcementArgument(check: EnforcementCheck, keys: BatchKeys): string {
       counter.onExceed,
       counter.key,
     ]),
-    audit: audit && { ...audit, stream: keys.indexOf(audit.stream), head: keys.indexOf(audit.head) },
+    ...audit,
     ...(check.lineage ? lineageMarkers(check.env, check.lineage, keys) : {}),
   });
 }
