@@ -1,10 +1,13 @@
 // Decisions made at the same moment leave for Redis as one batch (src/store/redis/batcher.ts): each must still be
 // decided, counted and audited as if it were alone, in order.
 import { setTimeout as sleep } from "node:timers/promises";
+import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock/clock.ts";
 import { type AuditEntry, storedRecordFields } from "../../src/store/audit-record.ts";
+import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import type { EnforcementCheck } from "../../src/store/store.ts";
+import type { EnforcementCheck, LimitCounter, Store } from "../../src/store/store.ts";
 import { expectReconnectingRefusal, withDemotedPrimary } from "../helpers/demoted-primary.ts";
 import { type RedisServer, rawRedisCommand, startRedisServer } from "../helpers/redis-server.ts";
 
@@ -132,6 +135,57 @@ describe("batched enforce on Redis", () => {
     expect(await store.isTaskRevoked("staging", "task-1")).toBe(true);
   });
 
+  it("decides a batch as the memory store decides its calls one at a time: windows sliding within the batch, revoke_task, holds, records", async () => {
+    // Counters a call may touch: its task's (deny, and revoke_task) and one the environment shares.
+    const limitsOf = (task: string, pick: boolean[]): LimitCounter[] =>
+      [
+        { key: `task:${task}`, max: 3, windowMs: 1000, onExceed: "deny" as const },
+        { key: `guard:${task}`, max: 4, windowMs: 1500, onExceed: "revoke_task" as const },
+        { key: "env:shared", max: 5, windowMs: 2000, onExceed: "deny" as const },
+      ].filter((_, i) => pick[i]);
+    const call = fc.record({
+      task: fc.constantFrom("task-1", "task-2"),
+      // The caller's clock, not in order: a decision is timed no earlier than its counters' latest event.
+      offsetMs: fc.integer({ min: 0, max: 3000 }),
+      pick: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+      held: fc.boolean(),
+    });
+    const batch = fc.array(call, { minLength: 1, maxLength: 40 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(batch, { minLength: 1, maxLength: 3 }), async (batches) => {
+        await store.close();
+        expect(await rawRedisCommand(server.port, "FLUSHALL")).toBe("+OK");
+        store = await RedisStore.connect(server.url);
+        const memory = new MemoryStore(new ManualClock(NOW));
+        generation = await store.ensureGeneration("gen-batch", ["staging"]);
+        await memory.ensureGeneration(generation, ["staging"]);
+        let start = NOW;
+        for (const calls of batches) {
+          const checks = calls.map(({ task, offsetMs, pick, held }, i) =>
+            check(
+              {
+                task,
+                nowMs: start + offsetMs,
+                limits: limitsOf(task, pick),
+                ...(held ? { holdReason: "approval_required" } : {}),
+              },
+              `vol-${i}`,
+            ),
+          );
+          start += 1500;
+          const batched = await Promise.all(checks.map((c) => store.enforce(c)));
+          const oneByOne = [];
+          for (const c of checks) oneByOne.push(await memory.enforce(c));
+          expect(batched).toEqual(oneByOne);
+        }
+        const chain = async (s: Store) =>
+          (await s.audit.range("env:staging", { count: 10_000 })).map((r) => storedRecordFields(r.fields));
+        expect(await chain(store)).toEqual(await chain(memory));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("keeps a resource with quotes, backslashes, control characters and non-ASCII text byte for byte", async () => {
     const resource = 'vol "a"\\b\n\t\u0001 ünïcødé 🚀 \u2028';
     await store.enforce(check({}, resource));
@@ -153,6 +207,25 @@ describe("batched enforce on Redis", () => {
     await expect(store.enforce(check({}, "vol-5"))).resolves.toMatchObject({ allow: true });
     const audited = await records("env:staging");
     expect(audited.map((r) => `${r.seq} ${r.resource}`)).toEqual(["1 vol-1", "2 vol-2", "3 vol-5"]);
+  });
+
+  it("keeps the events of a failed batch's calls decided before the failure, in counters that expire", async () => {
+    expect(await rawRedisCommand(server.port, "SET leash:{env:staging}:limit:task:broken x")).toBe("+OK");
+    const counted = { key: "task:counted", max: 1000, windowMs: 60_000, onExceed: "deny" as const };
+    const broken = { key: "task:broken", max: 1000, windowMs: 60_000, onExceed: "deny" as const };
+    const failed = await Promise.allSettled([
+      store.enforce(check({ limits: [counted] })),
+      store.enforce(check({ limits: [counted] })),
+      store.enforce(check({ limits: [broken] })),
+    ]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    // Both calls were recorded as allowed before the failure: their events count.
+    expect(await rawRedisCommand(server.port, "ZCARD leash:{env:staging}:limit:task:counted")).toBe(":2");
+    const ttl = Number(
+      (await rawRedisCommand(server.port, "PTTL leash:{env:staging}:limit:task:counted")).slice(1),
+    );
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
   it("fails a batch on a demoted primary with Redis's own READONLY reply, which the Sentinel client reconnects on", async () => {

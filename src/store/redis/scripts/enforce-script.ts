@@ -38,11 +38,12 @@ import { AUDIT_LUA_FUNCTIONS, auditChainKeys, auditRecordBody } from "./audit-sc
  * Lua's 14-digit number formatting never rounds them.
  *
  * What a decision reads that only this script could have changed since is read once per batch: a profile's
- * markers (read again after the script writes one, a revoke_task marker), a counter's latest event (the script
- * knows the events it adds). A counter's trimming and expiry are done once per batch for each counter it added to,
- * after the last decision: each decision counts only the events in its own window, so events older than every
- * window are only memory, and a trim up to the last allowed decision's window removes what trimming after each
- * would have.
+ * markers (read again after the script writes one, a revoke_task marker), a counter's latest event and its events
+ * since a window's start (the script counts the events it adds itself). A counter's events are added, trimmed and
+ * given their expiry once per batch, after the last decision, with one ZADD for all the batch's events: each
+ * decision counts exactly the events it would have counted had each been added at once (event ids are unique),
+ * and a trim up to the last allowed decision's window removes what trimming after each would have (a decision
+ * counts only the events in its own window; older ones are only memory).
  */
 export const ENFORCE_BATCH_LUA = `${AUDIT_LUA_FUNCTIONS}
 local generation = redis.call('GET', KEYS[1])
@@ -103,17 +104,38 @@ local function revoked(p)
   return p.refused
 end
 
--- A counter's latest event (false: none) as of this decision, and what the end of the batch does to it.
+-- A counter as this batch sees it: its latest event (false: none), whether it held events before the batch, and
+-- the events the batch adds to it, in time order; they are written after the last decision.
 local counters = {}
 local countersAdded = {}
 local function counterOf(key)
   local counter = counters[key]
   if not counter then
     local latest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
-    counter = { key = key, latest = latest and tonumber(latest) or false }
+    counter = { key = key, latest = latest and tonumber(latest) or false, stored = latest ~= nil, addedAt = {},
+      adds = {} }
     counters[key] = counter
   end
   return counter
+end
+
+-- The counter's events at or after \`from\`: those it held before the batch (one ZCOUNT per window start, which
+-- the batch does not change) and those the batch added.
+local function eventsSince(counter, from)
+  local count = 0
+  if counter.stored then
+    if counter.countedFrom ~= from then
+      counter.countedFrom = from
+      counter.storedCount = redis.call('ZCOUNT', counter.key, string.format('%d', from), '+inf')
+    end
+    count = counter.storedCount
+  end
+  local addedAt = counter.addedAt
+  local first = 1
+  if counter.addedFrom and from >= counter.addedFrom then first = counter.firstAddedSince end
+  while addedAt[first] and addedAt[first] < from do first = first + 1 end
+  counter.addedFrom, counter.firstAddedSince = from, first
+  return count + #addedAt - first + 1
 end
 
 -- Returns allow, reason, exceeded, taskRevoked, held, and the time the windows were decided at (if they were).
@@ -141,9 +163,8 @@ local function decide(p, nowText, ev)
   for i = 1, #limits do
     local limit = limits[i]
     local count = 0
-    if counters[limit[1]].latest then
-      count = redis.call('ZCOUNT', limit[1], string.format('%d', now - limit.windowMs), '+inf')
-    end
+    local counter = counters[limit[1]]
+    if counter.latest then count = eventsSince(counter, now - limit.windowMs) end
     if count >= limit[2] then
       if exceeded == 0 then exceeded = i end
       if revoking == 0 and limit[4] == 'revoke_task' then revoking = i end
@@ -160,7 +181,10 @@ local function decide(p, nowText, ev)
   for i = 1, #limits do
     local limit = limits[i]
     local counter = counters[limit[1]]
-    redis.call('ZADD', limit[1], at, ev)
+    local adds = counter.adds
+    counter.addedAt[#counter.addedAt + 1] = now
+    adds[#adds + 1] = at
+    adds[#adds + 1] = ev
     if not counter.added then
       counter.added = true
       countersAdded[#countersAdded + 1] = counter
@@ -176,9 +200,10 @@ local function decide(p, nowText, ev)
   return 1, 'ok', 0, 0, false, at
 end
 
-local function trimAndExpireCounters()
+local function writeCounters()
   for i = 1, #countersAdded do
     local counter = countersAdded[i]
+    redis.call('ZADD', counter.key, unpack(counter.adds))
     if counter.trimBelow then
       redis.call('ZREMRANGEBYSCORE', counter.key, '-inf', '(' .. string.format('%d', counter.trimBelow))
     end
@@ -206,13 +231,13 @@ local function decideAll()
     n = n + 4
   end
 end
--- A command that fails part way (a key of the wrong type, no memory left) fails the whole batch, but what was done
--- stays: the chains' heads must name the last record appended, and the counters added to must be trimmed and
--- expire, before the error goes back. The error goes back as Redis's own reply (error() would make READONLY
--- "ERR user_script:1: READONLY", and a Sentinel client still on a demoted primary reconnects on a reply that starts
--- with READONLY).
+-- A command that fails part way (a key of the wrong type, no memory left) fails the whole batch, but what was
+-- decided stays: the chains' heads must name the last record appended, and the counters hold the events of the
+-- calls decided (and recorded) before, trimmed and expiring, before the error goes back. The error goes back as
+-- Redis's own reply (error() would make READONLY "ERR user_script:1: READONLY", and a Sentinel client still on a
+-- demoted primary reconnects on a reply that starts with READONLY).
 local ok, failure = pcall(decideAll)
-local countersOk, countersFailure = pcall(trimAndExpireCounters)
+local countersOk, countersFailure = pcall(writeCounters)
 leash_audit_write_heads()
 if ok and not countersOk then ok, failure = false, countersFailure end
 if not ok then return redis.error_reply(type(failure) == 'table' and failure.err or tostring(failure)) end
