@@ -41,19 +41,22 @@ const VALUE_START = `["${AUDIT_FORMAT_VERSION}","`;
  */
 export const AUDIT_LUA_FUNCTIONS = String.raw`
 local function leash_audit_add(stream, head, nowMs, valueToSeq)
-  local seq = string.format('%d', (tonumber(head.seq) or 0) + 1)
-  local lastId = head.id
-  if not lastId then
-    local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
-    if top[1] then lastId = top[1][1] end
+  -- The last record's seq and ms, as numbers: worked out from the head as read before the first append, then kept.
+  local lastSeq = head.lastSeq
+  if not lastSeq then
+    lastSeq = tonumber(head.seq) or 0
+    local lastId = head.id
+    if not lastId then
+      local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+      if top[1] then lastId = top[1][1] end
+    end
+    head.lastMs = lastId and tonumber(string.match(lastId, '^(%d+)')) or 0
   end
   local ms = tonumber(nowMs)
-  if lastId then
-    local lastMs = tonumber(string.match(lastId, '^(%d+)'))
-    if lastMs and lastMs > ms then ms = lastMs end
-  end
+  if head.lastMs > ms then ms = head.lastMs end
+  local seq = string.format('%d', lastSeq + 1)
   local id = redis.call('XADD', stream, string.format('%d', ms) .. '-*', '${AUDIT_RECORD_FIELD}', valueToSeq .. seq .. '"]')
-  head.seq, head.id = seq, id
+  head.seq, head.id, head.lastSeq, head.lastMs = seq, id, lastSeq + 1, ms
   return id, seq
 end
 
@@ -106,6 +109,27 @@ local function leash_iso_time(msText)
     math.floor(ofDay / 60) % 60, ofDay % 60, ms - seconds * 1000)
 end
 
+-- A decided record's text between detail and seq, for each decision, reason and limit met in this script run.
+local leash_audit_decided_texts = {}
+local function leash_audit_decided_text(decision, reason, limit)
+  local byReason = leash_audit_decided_texts[decision]
+  if not byReason then
+    byReason = {}
+    leash_audit_decided_texts[decision] = byReason
+  end
+  local byLimit = byReason[reason]
+  if not byLimit then
+    byLimit = {}
+    byReason[reason] = byLimit
+  end
+  local text = byLimit[limit]
+  if not text then
+    text = ',"' .. leash_json_text(decision) .. '","' .. leash_json_text(reason) .. '","' .. leash_json_text(limit) .. '","'
+    byLimit[limit] = text
+  end
+  return text
+end
+
 local function leash_audit_append_decided(stream, headKey, nowMs, time, body, decision, reason, limit)
   local head = leash_audit_heads[headKey]
   if not head then
@@ -115,7 +139,7 @@ local function leash_audit_append_decided(stream, headKey, nowMs, time, body, de
     leash_audit_heads_read[#leash_audit_heads_read + 1] = head
   end
   local id, seq = leash_audit_add(stream, head, nowMs, '${VALUE_START}' .. (time or leash_iso_time(nowMs)) .. body
-    .. ',"' .. leash_json_text(decision) .. '","' .. leash_json_text(reason) .. '","' .. leash_json_text(limit) .. '","')
+    .. leash_audit_decided_text(decision, reason, limit))
   head.appended = true
   return id, seq
 end

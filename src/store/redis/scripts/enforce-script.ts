@@ -47,7 +47,9 @@ import { AUDIT_LUA_FUNCTIONS, auditChainKeys, auditRecordBody } from "./audit-sc
  */
 export const ENFORCE_BATCH_LUA = `${AUDIT_LUA_FUNCTIONS}
 local generation = redis.call('GET', KEYS[1])
+local format, tonumber = string.format, tonumber
 local profileCount = tonumber(ARGV[1])
+-- Decoded profiles by their index as the decisions' arguments write it.
 local profiles = {}
 -- Bumped whenever the script writes a marker: a profile's markers are read again after it.
 local markerWrites = 0
@@ -58,10 +60,10 @@ local function keysAt(indexes)
   end
 end
 
-local function profileAt(index)
-  local p = profiles[index]
+local function profileAt(indexText)
+  local p = profiles[indexText]
   if not p then
-    p = cjson.decode(ARGV[index + 1])
+    p = cjson.decode(ARGV[tonumber(indexText) + 1])
     keysAt(p.marks)
     keysAt(p.anc)
     keysAt(p.actm)
@@ -72,7 +74,7 @@ local function profileAt(index)
       limit.windowMs = tonumber(limit[3])
     end
     if p.as then p.as, p.ah = KEYS[p.as], KEYS[p.ah] end
-    profiles[index] = p
+    profiles[indexText] = p
   end
   return p
 end
@@ -126,7 +128,7 @@ local function eventsSince(counter, from)
   if counter.stored then
     if counter.countedFrom ~= from then
       counter.countedFrom = from
-      counter.storedCount = redis.call('ZCOUNT', counter.key, string.format('%d', from), '+inf')
+      counter.storedCount = redis.call('ZCOUNT', counter.key, format('%d', from), '+inf')
     end
     count = counter.storedCount
   end
@@ -158,7 +160,7 @@ local function decide(p, nowText, ev)
     local latest = counterOf(limits[i][1]).latest
     if latest and latest > now then now = latest end
   end
-  local at = string.format('%d', now)
+  local at = format('%d', now)
   local exceeded, revoking = 0, 0
   for i = 1, #limits do
     local limit = limits[i]
@@ -205,7 +207,7 @@ local function writeCounters()
     local counter = countersAdded[i]
     redis.call('ZADD', counter.key, unpack(counter.adds))
     if counter.trimBelow then
-      redis.call('ZREMRANGEBYSCORE', counter.key, '-inf', '(' .. string.format('%d', counter.trimBelow))
+      redis.call('ZREMRANGEBYSCORE', counter.key, '-inf', '(' .. format('%d', counter.trimBelow))
     end
     redis.call('PEXPIRE', counter.key, counter.expireMs)
   end
@@ -215,7 +217,7 @@ local out = {}
 local function decideAll()
   local n = 0
   for i = profileCount + 2, #ARGV, 5 do
-    local p = profileAt(tonumber(ARGV[i]))
+    local p = profileAt(ARGV[i])
     local nowText = ARGV[i + 1]
     local allow, reason, exceeded, revokedTask, held, at = decide(p, nowText, ARGV[i + 2])
     if p.as and not (held and p.skip) then
