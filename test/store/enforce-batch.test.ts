@@ -143,12 +143,21 @@ describe("batched enforce on Redis", () => {
         { key: `guard:${task}`, max: 4, windowMs: 1500, onExceed: "revoke_task" as const },
         { key: "env:shared", max: 5, windowMs: 2000, onExceed: "deny" as const },
       ].filter((_, i) => pick[i]);
+    const sometimes = fc.oneof(
+      { arbitrary: fc.constant(false), weight: 5 },
+      { arbitrary: fc.constant(true), weight: 1 },
+    );
     const call = fc.record({
       task: fc.constantFrom("task-1", "task-2"),
       // The caller's clock, not in order: a decision is timed no earlier than its counters' latest event.
       offsetMs: fc.integer({ min: 0, max: 3000 }),
       pick: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
       held: fc.boolean(),
+      // Calls of one token differing in what else decides them: issued before the agent's revocation, under another
+      // generation, refused without I/O.
+      early: sometimes,
+      stale: sometimes,
+      denied: sometimes,
     });
     const batch = fc.array(call, { minLength: 1, maxLength: 40 });
     await fc.assert(
@@ -159,15 +168,22 @@ describe("batched enforce on Redis", () => {
         const memory = new MemoryStore(new ManualClock(NOW));
         generation = await store.ensureGeneration("gen-batch", ["staging"]);
         await memory.ensureGeneration(generation, ["staging"]);
+        for (const s of [store, memory]) {
+          const target = { kind: "agent" as const, value: "agent-1" };
+          await s.revoke({ target, env: "staging", atMs: NOW - 1000, ttlMs: 600_000, reason: "test" });
+        }
         let start = NOW;
         for (const calls of batches) {
-          const checks = calls.map(({ task, offsetMs, pick, held }, i) =>
+          const checks = calls.map(({ task, offsetMs, pick, held, early, stale, denied }, i) =>
             check(
               {
                 task,
                 nowMs: start + offsetMs,
                 limits: limitsOf(task, pick),
                 ...(held ? { holdReason: "approval_required" } : {}),
+                issuedAtMs: early ? NOW - 2000 : NOW - 500,
+                ...(stale ? { generation: "gen-old" } : {}),
+                ...(denied ? { denyReason: "resource_not_granted" } : {}),
               },
               `vol-${i}`,
             ),

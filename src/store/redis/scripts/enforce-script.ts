@@ -2,7 +2,7 @@
 import { OldestFirstMap } from "../../../memo/oldest-first-map.ts";
 import { auditTime } from "../../audit-record.ts";
 import { wholeMs } from "../../records.ts";
-import type { EnforcementCheck } from "../../store.ts";
+import type { EnforcementCheck, LimitCounter } from "../../store.ts";
 import { enforcementKeys, storeKeys } from "../keys.ts";
 import { AUDIT_LUA_FUNCTIONS, auditChainKeys, auditRecordBody } from "./audit-scripts.ts";
 
@@ -256,25 +256,66 @@ export type EnforcementReply = [number, string, number, number];
 export function enforcementBatchArgs(env: string, checks: EnforcementCheck[]): string[] {
   const keys = new BatchKeys(storeKeys.envGeneration(env));
   const profiles: string[] = [];
-  const profileIndexes = new Map<string, number>();
+  // The batch's checks that made a profile, by their marker keys (one array per token, markerKeys): a check with
+  // the same markers and the same profile fields as one of them shares its profile, made once.
+  const profilesByMarkers = new Map<string[], Array<{ check: EnforcementCheck; index: number }>>();
   const decisions: string[] = [];
+  let timeMs = Number.NaN;
+  let time = "";
   for (const check of checks) {
-    const profile = decisionProfile(check, keys);
-    let index = profileIndexes.get(profile);
+    const marks = markerKeys(check);
+    const made = profilesByMarkers.get(marks);
+    let index = made?.find((other) => sameProfile(other.check, check))?.index;
     if (index === undefined) {
-      index = profiles.push(profile);
-      profileIndexes.set(profile, index);
+      index = profiles.push(decisionProfile(check, marks, keys));
+      if (made) made.push({ check, index });
+      else profilesByMarkers.set(marks, [{ check, index }]);
     }
     const entry = check.audit?.entry;
+    // Decisions of one batch were mostly taken in the same millisecond.
+    if (entry && check.nowMs !== timeMs) {
+      timeMs = check.nowMs;
+      time = auditTime(timeMs);
+    }
     decisions.push(
       String(index),
       String(check.nowMs),
       check.eventId,
-      entry ? auditTime(check.nowMs) : "",
+      entry ? time : "",
       entry ? auditRecordBody(entry) : "",
     );
   }
   return [String(keys.names.length), ...keys.names, String(profiles.length), ...profiles, ...decisions];
+}
+
+/** Whether two checks with the same marker keys have the same profile (every field decisionProfile writes). */
+function sameProfile(a: EnforcementCheck, b: EnforcementCheck): boolean {
+  return (
+    a.env === b.env &&
+    a.generation === b.generation &&
+    a.issuedAtMs === b.issuedAtMs &&
+    a.taskRevocationTtlMs === b.taskRevocationTtlMs &&
+    a.denyReason === b.denyReason &&
+    a.holdReason === b.holdReason &&
+    a.lineage === b.lineage &&
+    sameLimits(a.limits, b.limits) &&
+    (a.audit === undefined
+      ? b.audit === undefined
+      : b.audit !== undefined &&
+        a.audit.skipWhenHeld === b.audit.skipWhenHeld &&
+        a.audit.entry.environment === b.audit.entry.environment)
+  );
+}
+
+function sameLimits(a: LimitCounter[], b: LimitCounter[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.key !== y.key || x.max !== y.max || x.windowMs !== y.windowMs || x.onExceed !== y.onExceed)
+      return false;
+  }
+  return true;
 }
 
 /** The keys of a batch, each once, with its index in KEYS (1-based, as Lua counts). */
@@ -325,8 +366,7 @@ export function markerKeys(check: EnforcementCheck): string[] {
 }
 
 /** What a decision shares with the other calls of its token and action, as the script's JSON profile. */
-function decisionProfile(check: EnforcementCheck, keys: BatchKeys): string {
-  const marks = markerKeys(check);
+function decisionProfile(check: EnforcementCheck, marks: string[], keys: BatchKeys): string {
   let audit: { as: number; ah: number; skip: boolean } | undefined;
   if (check.audit) {
     const [stream, head] = auditChainKeys(check.audit);
