@@ -59,7 +59,7 @@ export const SCRIPTS = {
 
 /** The scripts as commands: declared keys first, then the arguments, all as strings (see each script's comment). */
 export interface LeashScripts {
-  /** Arguments from enforcementBatchArgs: the number of keys, the keys, one JSON per decision. */
+  /** Arguments from enforcementBatchArgs: the number of keys, the keys, the profiles, each decision's arguments. */
   leashEnforceBatch(...keysAndDecisions: string[]): Promise<Array<number | string>>;
   leashRevoke(key: string, atMs: string, ttlMs: string): Promise<number>;
   leashSavePrincipal(...keysAndArgs: string[]): Promise<number>;
