@@ -168,6 +168,22 @@ function rm(inv: Invocation, an: Analysis): void {
   judgeDeletion(recursive ? `${inv.name} -r` : inv.name, targets, an, inv.stdinHint);
 }
 
+/**
+ * rimraf, del-cli, rm-cli: npm's `rm -rf`, run from package scripts and npx. Every operand goes with what it holds;
+ * del-cli's --dry-run only lists what it would delete.
+ */
+function packageRemover(inv: Invocation, an: Analysis): void {
+  const targets: Word[] = [];
+  let options = true;
+  for (const w of inv.argv.slice(1)) {
+    if (options && w.text === "--") options = false;
+    else if (options && w.text.startsWith("-") && w.text.length > 1) {
+      if (w.text === "--dry-run" || (inv.name.startsWith("del") && w.text === "-d")) return;
+    } else targets.push(w);
+  }
+  judgeDeletion(`${inv.name} (rm -rf)`, targets, an, inv.stdinHint);
+}
+
 function shred(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
     valueFlags: flagSet("-n", "--iterations", "-s", "--size", "--random-source"),
@@ -465,6 +481,10 @@ export const fileCommands: CommandTable = {
   rm,
   unlink: rm,
   srm: rm,
+  rimraf: packageRemover,
+  del: packageRemover,
+  "del-cli": packageRemover,
+  "rm-cli": packageRemover,
   trash: (inv, an) => an.harmless(`${inv.name} moves files to the trash, where they can be restored`),
   shred,
   wipe: shred,

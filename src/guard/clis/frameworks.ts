@@ -126,10 +126,30 @@ const NPM_BUILTINS = new Set(
   ),
 );
 
+const PACKAGE_MANAGER_FLAGS = flagSet(
+  "-w",
+  "--workspace",
+  "--filter",
+  "-F",
+  "-C",
+  "--cwd",
+  "--dir",
+  "--prefix",
+);
+/** Bun is a runtime too: `bun -e`/`--eval` and `-p`/`--print` run JavaScript as node's do. */
+const BUN_CODE_FLAGS = ["-e", "--eval", "-p", "--print"];
+const BUN_FLAGS = flagSet(...BUN_CODE_FLAGS, "-r", "--preload", "--cwd", "--env-file", "--config", "-c");
+
 function packageManager(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet("-w", "--workspace", "--filter", "-F", "-C", "--cwd", "--dir", "--prefix"),
-  });
+  const bun = inv.name === "bun";
+  const parsed = parseArgs(inv.args, { valueFlags: bun ? BUN_FLAGS : PACKAGE_MANAGER_FLAGS });
+  const code = bun ? parsed.values(...BUN_CODE_FLAGS) : [];
+  if (code.length) {
+    const source = code.join("\n");
+    an.note(source);
+    an.nested.code("node", source);
+    return;
+  }
   const [sub, ...rest] = parsed.positionals;
   if (!sub) return;
   if (sub === "unpublish") {
