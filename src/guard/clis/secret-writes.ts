@@ -32,6 +32,43 @@ export function secretWrite(words: RegExp, kept: Kept, lost = ""): VerbRule {
   };
 }
 
+/** Go's duration units in milliseconds, as vault reads `-delete-version-after=3h30m`. */
+const GO_DURATION_UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1e3,
+  m: 6e4,
+  h: 3.6e6,
+};
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const DAY_MS = 864e5;
+
+/** A Go duration in milliseconds; null when it is not one. */
+function goDurationMs(text: string): number | null {
+  if (!GO_DURATION.test(text)) return null;
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
+    ms += Number(n) * GO_DURATION_UNIT_MS[unit!]!;
+  return ms;
+}
+
+/**
+ * `-delete-version-after` of at most a day (0 is vault's "never"): every version, the current one too, is deleted that
+ * soon after it is written, and the applications reading it lose it.
+ */
+function versionsDeletedWithinADay(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--?delete-version-after(?:=(.*))?$/.exec(args[i]!);
+    if (!m) continue;
+    const value = m[1] ?? args[i + 1] ?? "";
+    const ms = goDurationMs(value);
+    if (ms !== null && ms > 0 && ms <= DAY_MS) return value;
+  }
+  return null;
+}
+
 /** `vault kv put -cas=0` writes only when the path holds nothing yet. */
 const CHECK_AND_SET_NEW = /^--?cas(?:=0)?$/;
 
@@ -71,6 +108,17 @@ export const vaultSecretWrites: readonly VerbRule[] = [
       an.destroysSafetyNet(
         "vault kv metadata put -max-versions=1 keeps only the latest version, deleting the earlier ones",
         "versioning:disable",
+      ),
+    final: true,
+  },
+  {
+    when: (c) =>
+      /^kv metadata put\b/.test(c.parsed.positionals.join(" ")) &&
+      versionsDeletedWithinADay(c.inv.args) !== null,
+    apply: (c, an) =>
+      an.destroys(
+        `vault kv metadata put -delete-version-after=${versionsDeletedWithinADay(c.inv.args)} deletes every version that soon after it is written (kv undelete brings one back until it is destroyed)`,
+        "secret:delete",
       ),
     final: true,
   },
