@@ -4,6 +4,7 @@
 // asked (uncertain, destructive).
 import type { Analysis } from "../analysis.ts";
 import type { VerbCall, VerbRule } from "./verb-cli.ts";
+import { flagPairs } from "./zero-retention.ts";
 
 /** How the store keeps the value a write replaces; null when it keeps none or may keep none. */
 type Kept = string | null;
@@ -42,15 +43,16 @@ const GO_DURATION_UNIT_MS: Record<string, number> = {
   m: 6e4,
   h: 3.6e6,
 };
-const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const GO_DURATION_PART = String.raw`(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)`;
+const GO_DURATION = new RegExp(`^(?:${GO_DURATION_PART})+$`);
+const GO_DURATION_PARTS = new RegExp(GO_DURATION_PART, "g");
 const DAY_MS = 864e5;
 
 /** A Go duration in milliseconds; null when it is not one. */
 function goDurationMs(text: string): number | null {
   if (!GO_DURATION.test(text)) return null;
   let ms = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
-    ms += Number(n) * GO_DURATION_UNIT_MS[unit!]!;
+  for (const [, n, unit] of text.matchAll(GO_DURATION_PARTS)) ms += Number(n) * GO_DURATION_UNIT_MS[unit!]!;
   return ms;
 }
 
@@ -59,18 +61,17 @@ function goDurationMs(text: string): number | null {
  * soon after it is written, and the applications reading it lose it.
  */
 function versionsDeletedWithinADay(args: readonly string[]): string | null {
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--?delete-version-after(?:=(.*))?$/.exec(args[i]!);
-    if (!m) continue;
-    const value = m[1] ?? args[i + 1] ?? "";
+  for (const [flag, value] of flagPairs(args)) {
+    if (value === true || !/^--?delete-version-after$/.test(flag)) continue;
     const ms = goDurationMs(value);
     if (ms !== null && ms > 0 && ms <= DAY_MS) return value;
   }
   return null;
 }
 
-/** `vault kv put -cas=0` writes only when the path holds nothing yet. */
-const CHECK_AND_SET_NEW = /^--?cas(?:=0)?$/;
+/** Whether a flag matching `flag` is given `value`, as `-flag=value` or `-flag value`. */
+const flagIs = (args: readonly string[], flag: RegExp, value: string) =>
+  flagPairs(args).some(([name, v]) => v === value && flag.test(name));
 
 /**
  * vault: KV version 2 keeps earlier versions, version 1 overwrites in place, and the command does not say which
@@ -80,11 +81,8 @@ export const vaultSecretWrites: readonly VerbRule[] = [
   {
     when: (c) => /^kv put\b/.test(c.parsed.positionals.join(" ")),
     apply: (c, an) => {
-      const args = c.inv.args;
-      const newOnly = args.some(
-        (a, i) => CHECK_AND_SET_NEW.test(a) && (a.endsWith("=0") || args[i + 1] === "0"),
-      );
-      if (newOnly)
+      // -cas=0 writes only when the path holds nothing yet.
+      if (flagIs(c.inv.args, /^--?cas$/, "0"))
         an.harmless("vault kv put -cas=0 writes only a secret that does not exist yet", "secret:create");
       else
         judgeSecretWrite(
@@ -101,9 +99,7 @@ export const vaultSecretWrites: readonly VerbRule[] = [
     // KV version 2 keeps -max-versions versions; one means every earlier version is deleted (0 is the default, 10).
     when: (c) =>
       /^kv metadata put\b/.test(c.parsed.positionals.join(" ")) &&
-      c.inv.args.some(
-        (a, i) => /^--?max-versions(?:=1)?$/.test(a) && (a.endsWith("=1") || c.inv.args[i + 1] === "1"),
-      ),
+      flagIs(c.inv.args, /^--?max-versions$/, "1"),
     apply: (_c, an) =>
       an.destroysSafetyNet(
         "vault kv metadata put -max-versions=1 keeps only the latest version, deleting the earlier ones",
