@@ -19,6 +19,10 @@ export interface HttpRequest {
   body?: string;
   /** True when the body came from a file or stdin the guard cannot see. */
   opaqueBody?: boolean;
+  /** Header lines as sent (`Name: value`); some override the method. */
+  headers?: readonly string[];
+  /** True when some headers came from a file the guard cannot see. */
+  opaqueHeaders?: boolean;
 }
 
 export type CodeLanguage = "python" | "ruby" | "node" | "perl" | "php" | "mongo" | "lua";

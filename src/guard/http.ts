@@ -25,21 +25,29 @@ const OFF_VALUE = /^(false|0|off|disabled?|suspended|none|no)$/i;
 const PROTECTION =
   /protect|mfa|two.?factor|2fa|encrypt|lock|logging|audit|security|retention|versioning|backup/i;
 
-/** Parses `METHOD /path [body]` as written in API docs and agent transcripts. */
+/** Parses `METHOD /path [body]`, or header lines and a body on the lines after it, as in API docs and transcripts. */
 export function parseRawHttp(text: string): HttpRequest | null {
-  const m = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\S+)(?:\s+HTTP\/[\d.]+)?\s*([\s\S]*)$/.exec(
+  const m = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\S+)(?:[ \t]+HTTP\/[\d.]+)?[ \t]*([\s\S]*)$/.exec(
     text.trim(),
   );
   if (!m || !(m[2]!.startsWith("/") || /^https?:\/\//i.test(m[2]!))) return null;
-  return { method: m[1]!, url: m[2]!, body: m[3]!.trim() };
+  const rest = m[3]!;
+  if (!/^\r?\n/.test(rest)) return { method: m[1]!, url: m[2]!, body: rest.trim() };
+  // Header lines follow the request line up to the first line that is not one (a blank line, then the body).
+  const lines = rest.replace(/^\r?\n/, "").split(/\r?\n/);
+  let at = 0;
+  while (at < lines.length && HEADER_LINE.test(lines[at]!)) at++;
+  return { method: m[1]!, url: m[2]!, body: lines.slice(at).join("\n").trim(), headers: lines.slice(0, at) };
 }
+
+const HEADER_LINE = /^[A-Za-z][\w-]*:[ \t]*\S/;
 
 export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const url = safeUrl(req.url);
   const path = url?.pathname ?? req.url;
   const body = parseBody(req.body ?? "");
-  const override = methodOverride(url, body);
-  const method = (override ?? req.method).toUpperCase();
+  const override = methodOverride(url, body, req.body ?? "", req.headers ?? []);
+  const method = (override?.method ?? req.method).toUpperCase();
   const graphql = graphqlPayload(body, url, req.body ?? "");
   if (graphql) {
     an.nested.graphql(graphql.query, graphql.variables);
@@ -53,9 +61,15 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const resource = resourceName(splitWords(nouns.at(-1) ?? "resource"));
   const verbSegment = segments.slice(-2).find((s) => splitWords(s).some((w) => PATH_VERBS.has(w)));
   const pathText = segments.join(" ");
-  const shown = override
-    ? `${req.method.toUpperCase()} ${path} with _method=${override}`
-    : `${method} ${path}`;
+  const shown = override ? `${req.method.toUpperCase()} ${path} with ${override.via}` : `${method} ${path}`;
+  // A header file may hold a method override: a write whose headers the guard cannot read may be a DELETE.
+  if (req.opaqueHeaders && !READ_METHODS.has(method) && method !== "DELETE") {
+    an.uncertain(
+      `${shown} sends headers from a file the guard cannot read, which may override the method`,
+      true,
+      action(resource, "delete"),
+    );
+  }
 
   if (READ_METHODS.has(method)) {
     // "empty" also names what is read (`/empty-state.json`, `/templates/empty`); only a write empties.
@@ -136,21 +150,44 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   else an.harmless(`${shown}`, action(resource, method === "POST" ? "create" : "update"));
 }
 
+/** Query, form and JSON fields frameworks read as the request's method, in any case: `_method` (Rails, Laravel,
+ * Symfony, Express's method-override; `_METHOD` in Slim) and the override headers' names used as fields. */
+const OVERRIDE_FIELD = /^(?:_method|x-http-method-override|x-http-method|x-method-override)$/i;
+/** Headers frameworks read as the request's method: X-HTTP-Method-Override (Google APIs, ASP.NET, Express's
+ * method-override), X-HTTP-Method (OData, SharePoint) and X-Method-Override. */
+const OVERRIDE_HEADER = /^\s*(x-(?:http-)?method(?:-override)?)\s*:\s*([a-z]+)/i;
+const METHOD_NAME = /^[a-z]+$/i;
+const FORM_BODY = /^[\w.[\]%-]+=/;
+
 /**
- * The method a server framework reads from the request itself: `_method` in the query string (Rails, Laravel,
- * Express's method-override) or in a form or JSON body. Headers that do the same are read by each client's rules.
- * Frameworks differ on which of several `_method`s wins (the first, the last, the body's), so the one that destroys
- * most counts.
+ * The method a server framework reads from the request itself instead of its request line: an override field in
+ * the query string or in a form or JSON body, or an override header. Frameworks differ on which of several wins
+ * (the first, the last, the body's, the header's), so the one that destroys most counts.
  */
-function methodOverride(url: URL | null, body: unknown): string | undefined {
-  const fromBody =
-    body && typeof body === "object" && !Array.isArray(body)
-      ? (body as Record<string, unknown>)._method
-      : undefined;
-  const values = [...(url?.searchParams.getAll("_method") ?? []), ...[fromBody].flat()]
-    .filter((v): v is string => typeof v === "string" && /^[a-z]+$/i.test(v))
-    .map((v) => v.toUpperCase());
-  return values.sort((a, b) => overrideRank(b) - overrideRank(a))[0];
+function methodOverride(
+  url: URL | null,
+  body: unknown,
+  rawBody: string,
+  headers: readonly string[],
+): { method: string; via: string } | undefined {
+  const found: { method: string; via: string }[] = [];
+  const field = (name: string, value: unknown) => {
+    if (OVERRIDE_FIELD.test(name))
+      for (const v of [value].flat())
+        if (typeof v === "string" && METHOD_NAME.test(v))
+          found.push({ method: v.toUpperCase(), via: `${name}=${v.toUpperCase()}` });
+  };
+  if (url) for (const [name, value] of url.searchParams) field(name, value);
+  // A form's repeated fields all count (its parsed object keeps only the last).
+  if (FORM_BODY.test(rawBody.trim()))
+    for (const [name, value] of new URLSearchParams(rawBody.trim())) field(name, value);
+  else if (body && typeof body === "object" && !Array.isArray(body))
+    for (const [name, value] of Object.entries(body)) field(name, value);
+  for (const header of headers) {
+    const m = OVERRIDE_HEADER.exec(header);
+    if (m) found.push({ method: m[2]!.toUpperCase(), via: `${m[1]}: ${m[2]!.toUpperCase()}` });
+  }
+  return found.sort((a, b) => overrideRank(b.method) - overrideRank(a.method))[0];
 }
 
 const OVERRIDE_RANK = ["DELETE", "PUT", "PATCH", "POST"];
@@ -219,7 +256,7 @@ function parseBody(body: string): unknown {
       return trimmed;
     }
   }
-  if (/^[\w.[\]%-]+=/.test(trimmed)) return Object.fromEntries(new URLSearchParams(trimmed));
+  if (FORM_BODY.test(trimmed)) return Object.fromEntries(new URLSearchParams(trimmed));
   return trimmed;
 }
 

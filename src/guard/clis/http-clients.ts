@@ -1,7 +1,8 @@
-// curl, wget and httpie/xh: the method, URL and body they would send, for the HTTP rules.
+// curl, wget, httpie/xh and raw socket clients: the method, URL, headers and body they would send, for the HTTP rules.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { parseRawHttp } from "../http.ts";
 
 const CURL_VALUES = flagSet(
   "-X",
@@ -100,11 +101,6 @@ function curl(inv: Invocation, an: Analysis): void {
           : data.length || parsed.has("-F", "--form")
             ? "POST"
             : "GET");
-  // Method-override headers make a POST a DELETE on servers that honour them.
-  const override = parsed
-    .values("-H", "--header")
-    .map((h) => /^\s*x-(?:http-)?method(?:-override)?\s*:\s*([a-z]+)/i.exec(h)?.[1])
-    .find(Boolean);
   // A body on stdin (`-d @-` fed by a heredoc or echo) is read like an inline one.
   const stdin = stdinText(inv);
   const inline = data.map((d) => (d === "@-" && stdin !== null ? stdin : d));
@@ -114,8 +110,21 @@ function curl(inv: Invocation, an: Analysis): void {
   const named = files.find((f) => DESTRUCTIVE_FILE_NAME.test(f));
   if (named)
     an.uncertain(`curl sends ${named}, whose name says it deletes, and which the guard cannot read`, true);
+  const { headers, opaqueHeaders } = curlHeaders(parsed.values("-H", "--header"), stdin);
   for (const url of urls.length ? urls : [""])
-    an.nested.http({ method: override?.toUpperCase() ?? method, url, body, opaqueBody });
+    an.nested.http({ method, url, body, opaqueBody, headers, opaqueHeaders });
+}
+
+/** curl's -H values; `@file` reads header lines from a file (`@-` from stdin), which the rules then cannot see. */
+function curlHeaders(values: string[], stdin: string | null): { headers: string[]; opaqueHeaders: boolean } {
+  const headers: string[] = [];
+  let opaqueHeaders = false;
+  for (const value of values) {
+    if (!value.startsWith("@")) headers.push(value);
+    else if (value === "@-" && stdin !== null) headers.push(...stdin.split(/\r?\n/));
+    else opaqueHeaders = true;
+  }
+  return { headers, opaqueHeaders };
 }
 
 /** Request bodies kept in files named for what they do (`delete-project.graphql`, `drop_users.sql`). */
@@ -140,9 +149,12 @@ function wget(inv: Invocation, an: Analysis): void {
     ),
   });
   const body = parsed.value("--body-data", "--post-data");
+  // An empty --post-data still makes a POST.
   const method =
-    parsed.value("--method")?.toUpperCase() ?? (body || parsed.has("--post-file") ? "POST" : "GET");
-  for (const url of parsed.positionals) an.nested.http({ method, url, body });
+    parsed.value("--method")?.toUpperCase() ?? (parsed.has("--post-data", "--post-file") ? "POST" : "GET");
+  const opaqueBody = parsed.has("--body-file", "--post-file") && !body;
+  const headers = parsed.values("--header");
+  for (const url of parsed.positionals) an.nested.http({ method, url, body, opaqueBody, headers });
 }
 
 const HTTPIE_METHODS = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/;
@@ -180,6 +192,8 @@ function httpie(inv: Invocation, an: Analysis): void {
   const url = hasMethod ? (rest[0] ?? "") : first;
   const items = hasMethod ? rest.slice(1) : rest;
   const dataItems = items.filter((i) => /^[^:=]+(:=|==|=)/.test(i) && !/^[^:=]+==/.test(i));
+  // `Name:value` (not `:=`) is a header.
+  const headers = items.filter((i) => /^[^:=@]+:(?!=)/.test(i));
   const raw = parsed.value("--raw");
   const body = raw ?? (dataItems.length ? JSON.stringify(Object.fromEntries(dataItems.map(httpieItem))) : "");
   const method = hasMethod ? first.toUpperCase() : body ? "POST" : "GET";
@@ -187,6 +201,7 @@ function httpie(inv: Invocation, an: Analysis): void {
     method,
     url: /^[a-z]+:\/\//i.test(url) ? url : `http://${url.replace(/^:/, "localhost:")}`,
     body,
+    headers,
   });
 }
 
@@ -203,7 +218,21 @@ function httpieItem(item: string): [string, unknown] {
   return [item.slice(0, eq), item.slice(eq + 1)];
 }
 
+/** nc, telnet, socat and `openssl s_client` send what they read on stdin: an HTTP request written out is read as one. */
+function rawSocket(inv: Invocation, an: Analysis): void {
+  if (inv.name === "openssl" && inv.args[0] !== "s_client") return;
+  const text = stdinText(inv);
+  const request = text === null ? null : parseRawHttp(text);
+  if (request) an.nested.http(request);
+}
+
 export const httpCommands: CommandTable = {
+  nc: rawSocket,
+  ncat: rawSocket,
+  netcat: rawSocket,
+  telnet: rawSocket,
+  socat: rawSocket,
+  openssl: rawSocket,
   curl,
   wget,
   http: httpie,
