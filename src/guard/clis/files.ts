@@ -324,9 +324,10 @@ function find(inv: Invocation, an: Analysis): void {
 function rsync(inv: Invocation, an: Analysis): void {
   const dryRun = inv.args.some((a) => a === "--dry-run" || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(a));
   const deleting = inv.args.find((a) => /^--(delete|del$|delete-\w+|remove-source-files$)/.test(a));
-  if (!deleting || deleting === "--remove-source-files") return;
-  if (dryRun) an.harmless(`rsync ${deleting} with --dry-run only lists what it would delete`);
-  else an.destroys(`rsync ${deleting} removes destination files missing from the source`, "file:delete");
+  if (deleting && deleting !== "--remove-source-files") {
+    if (dryRun) an.harmless(`rsync ${deleting} with --dry-run only lists what it would delete`);
+    else an.destroys(`rsync ${deleting} removes destination files missing from the source`, "file:delete");
+  } else if (!dryRun) copyOrMove(inv, an);
 }
 
 function crontab(inv: Invocation, an: Analysis): void {
@@ -344,13 +345,21 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
   const operands = inv.argv.slice(1).filter((w) => !w.text.startsWith("-"));
   const target = operands.at(-1);
   if (operands.length >= 2 && target) {
-    const path = normalizePath(target.text);
+    // rsync and scp name a remote destination `host:path`; the path is the same live files on that host.
+    const path = normalizePath(inv.name === "rsync" ? target.text.replace(REMOTE_HOST, "") : target.text);
     if (inv.name === "mv" && /^\/dev\/null$/.test(target.text))
       an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
     else if (LIVE_DATA.test(path) && !path.startsWith("/tmp/") && !isRegenerable(path))
       an.destroys(`${inv.name} onto ${path} replaces a database's live files`, "database:overwrite");
     else if (BLOCK_DEVICE.test(target.text)) analyzeWriteTarget(target, false, an, inv.name);
   }
+}
+
+const REMOTE_HOST = /^[\w.@-]+:(?=\/)/;
+
+/** ln -f/--force replaces whatever is at the link's path first, as cp does; without it ln refuses an existing path. */
+function link(inv: Invocation, an: Analysis): void {
+  if (inv.args.some((a) => a === "--force" || /^-[a-zA-Z]*f[a-zA-Z]*$/.test(a))) copyOrMove(inv, an);
 }
 
 /** A long option as GNU getopt reads it: the name or an unambiguous prefix of it at least `min` characters long. */
@@ -516,5 +525,6 @@ export const fileCommands: CommandTable = {
   cp: copyOrMove,
   mv: copyOrMove,
   install: copyOrMove,
+  ln: link,
   tee,
 };
