@@ -1,7 +1,8 @@
-// Inline code that runs a command it builds at run time (`os.system(cmd)`, `execSync(process.argv[1])`, Ruby's
-// `` `#{cmd}` ``): that command may do anything. Literal commands are read by the code rules instead; here only the
-// calls are found, in every spelling a language offers — qualified, imported under another name, looked up by name.
-import type { CodeLanguage } from "./analysis.ts";
+// Commands that inline code runs: the calls are found in every spelling a language offers (qualified, imported under
+// another name, looked up by name), a command given as literals is classified as shell, and one the code builds at
+// run time (`os.system(cmd)`, `execSync(process.argv[1])`, Ruby's `` `#{cmd}` ``) may do anything, so it is asked about.
+import type { Analysis, CodeLanguage } from "./analysis.ts";
+import { commandOfArguments, readArguments } from "./code-arguments.ts";
 
 /** Python's functions that run a command, by module. */
 const PYTHON_FUNCTIONS: Record<string, string> = {
@@ -75,13 +76,6 @@ function interpolatesCommand(language: CodeLanguage, source: string): boolean {
   return false;
 }
 
-/** A command given as one literal, or as a list of literals, the code rules read. */
-const LITERAL_COMMAND =
-  /^\s*(?:[rb]?(?:'[^'\\]*'|"[^"\\$#{}]*"|`[^`$]*`)|\[\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*")\s*,?\s*)*\])\s*(?:[,)]|$|;)/;
-/** A shell named literally, then arguments that are not all literals: `spawnSync("sh", ["-c", cmd])`. */
-const SHELL_WITH_BUILT_ARGUMENTS =
-  /^\s*(['"`])(?:\/(?:usr\/)?bin\/)?(?:ba|z|da|k)?sh\1\s*,\s*(?!\[\s*(?:(?:'[^'\\]*'|"[^"\\$#{}]*")\s*,?\s*)*\])/;
-
 const MOST_RENAMES = 32;
 const escapeRegex = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -123,19 +117,82 @@ function renamedCalls(language: CodeLanguage, source: string): RegExp | null | "
   return distinct.length ? new RegExp(`(?:${distinct.join("|")})\\s*\\(`, "g") : null;
 }
 
-/** Whether the code runs a command it builds at run time: a command call whose first argument is not a literal. */
-export function runsBuiltCommand(language: CodeLanguage, source: string): boolean {
-  if (interpolatesCommand(language, source)) return true;
-  const call = COMMAND_CALL[language];
-  if (!call || (language === "node" && !CHILD_PROCESS.test(source))) return false;
-  const renamed = renamedCalls(language, source);
-  if (renamed === "too many") return true;
-  for (const pattern of [call, renamed]) {
-    if (!pattern) continue;
-    for (const m of source.matchAll(pattern)) {
-      const argument = source.slice(m.index + m[0].length, m.index + m[0].length + 200);
-      if (!LITERAL_COMMAND.test(argument) || SHELL_WITH_BUILT_ARGUMENTS.test(argument)) return true;
-    }
+const STRING_LITERAL = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g;
+
+/**
+ * The code with the insides of its string literals blanked, offsets unchanged. Strings that interpolate code (Ruby's
+ * `#{…}`, Perl's `@{[…]}`, PHP's `{$…}`) are kept: what they interpolate runs.
+ */
+function blankStrings(source: string): string {
+  return source.replace(STRING_LITERAL, (s) =>
+    s[0] === '"' && /#\{|[$@]\{|\{\$/.test(s) ? s : s[0] + " ".repeat(s.length - 2) + s[0],
+  );
+}
+
+/** Node's calls that take argv after the program, so a computed second argument is part of the command. */
+const ARGV_FOLLOWS = /\b(?:spawn|spawnSync|execFile|execFileSync|execa|execaSync)\b/;
+
+/**
+ * Node's internal bindings (`process.binding(name)`, `process._linkedBinding(name)`, `internalBinding(name)`) and
+ * Deno's internals sit under child_process and fs: spawn_sync and process_wrap start processes, fs writes files.
+ * Only the bindings that describe the process or convert data are read as harmless; any other, or a name the code
+ * computes, may run a command.
+ */
+const NODE_BINDING =
+  /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:binding|_linkedBinding)\b['"`]?\s*\]?\s*\(\s*|\binternalBinding\s*\(\s*|\bDeno\s*\[\s*Deno\s*\.\s*internal\s*\]|\bDeno\s*\.\s*core\b|\bprocess\s*\.\s*dlopen\s*\(/g;
+const DESCRIPTIVE_BINDING =
+  /^(['"`])(?:constants|natives|os|util|buffer|config|uv|types|symbols|errors|string_decoder|url|icu|v8|credentials|performance|timers|trace_events|report|http_parser|encoding_binding)\1\s*\)/;
+
+function reachesNodeInternals(source: string): boolean {
+  for (const m of source.matchAll(NODE_BINDING)) {
+    if (!m[0].endsWith("(") || /dlopen/.test(m[0])) return true;
+    if (!DESCRIPTIVE_BINDING.test(source.slice(m.index + m[0].length, m.index + m[0].length + 40)))
+      return true;
   }
   return false;
+}
+
+/**
+ * Template-literal shells, Bun's and zx's and execa's `` $`cmd` ``: literal text is the command; an interpolation is
+ * a part of it the code computes.
+ */
+const TEMPLATE_SHELL =
+  /(?:\bBun\s*\.\s*\$|(?<![\w$.])\$(?:\s*\([^)]{0,200}\))?)\s*`((?:[^`\\]|\\.){0,2000})`/g;
+
+/**
+ * The commands inline code runs. Each call's arguments are read: literals (a command line, argv words, the running
+ * interpreter as `sys.executable` or `process.execPath`) are classified as that command; anything computed, as a
+ * command that may do anything.
+ */
+export function analyzeCommandCalls(language: CodeLanguage, source: string, an: Analysis): void {
+  const built = (what: string) =>
+    an.uncertain(`inline ${language} code ${what}, which may do anything`, true);
+  if (interpolatesCommand(language, source)) built("runs a command it builds at run time");
+  if (language === "node") {
+    if (reachesNodeInternals(source)) built("runs commands through the runtime's internal bindings");
+    for (const m of source.matchAll(TEMPLATE_SHELL)) {
+      if (m[1]!.includes("${")) built("runs a shell command it builds at run time");
+      else an.nested.shell(m[1]!);
+    }
+  }
+  const call = COMMAND_CALL[language];
+  if (!call || (language === "node" && !CHILD_PROCESS.test(source))) return;
+  const renamed = renamedCalls(language, source);
+  if (renamed === "too many") {
+    built("runs a command it builds at run time");
+    return;
+  }
+  // Ruby's and Perl's calls go without parentheses, so `"bundle exec rspec"` would read as a call of exec: their calls
+  // are looked for outside string literals. Python's and JavaScript's name modules in strings (`__import__("os")`).
+  const searched =
+    language === "ruby" || language === "perl" || language === "php" ? blankStrings(source) : source;
+  for (const pattern of [call, renamed]) {
+    if (!pattern) continue;
+    for (const m of searched.matchAll(pattern)) {
+      const args = readArguments(language, source, m.index + m[0].length, m[0].endsWith("("));
+      const command = commandOfArguments(args, ARGV_FOLLOWS.test(m[0]));
+      if (command === null) built("runs a command it builds at run time");
+      else if (command) an.nested.shell(command);
+    }
+  }
 }

@@ -4,7 +4,7 @@
 import type { Analysis, CodeLanguage } from "./analysis.ts";
 import { analyzeWriteTarget, judgeDeletion } from "./clis/files.ts";
 import { analyzeRedisCommand } from "./clis/redis.ts";
-import { runsBuiltCommand } from "./code-commands.ts";
+import { analyzeCommandCalls } from "./code-commands.ts";
 import { literal } from "./word.ts";
 
 type CodeRule = [RegExp, (m: RegExpExecArray, an: Analysis) => void];
@@ -23,12 +23,6 @@ const sql = (m: RegExpExecArray, an: Analysis) => {
   const s = contents(m);
   if (s !== undefined) an.nested.sql(s);
 };
-const argvList = (m: RegExpExecArray, an: Analysis) =>
-  an.nested.shell(
-    strings(m[0])
-      .map((s) => (/[\s'"]/.test(s) ? `'${s.replace(/'/g, "'\\''")}'` : s))
-      .join(" "),
-  );
 const deletes = (what: string) => (m: RegExpExecArray, an: Analysis) => {
   const path = contents(m);
   if (path !== undefined) judgeDeletion(what, [literal(path)], an);
@@ -45,13 +39,6 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
       re(String.raw`\.(?:unlink|rmdir)\(\s*(?:missing_ok\s*=\s*\w+)?\s*\)`),
       destroys("pathlib unlink deletes a file", "file:delete"),
     ],
-    [
-      re(
-        String.raw`\b(?:os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput))\s*\(\s*[rfb]?STR`,
-      ),
-      shell,
-    ],
-    [re(String.raw`\bsubprocess\.(?:run|call|check_call|check_output|Popen)\s*\(\s*\[[^\]]*\]`), argvList],
     [
       re(String.raw`\.(?:execute|executemany|executescript|exec_driver_sql)\s*\(\s*(?:text\(\s*)?[rfb]?STR`),
       sql,
@@ -82,7 +69,6 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
       re(String.raw`\b(?:drop_table|remove_column|drop_database|truncate|purge)\b`),
       destroys("schema or data removal in Ruby code", "table:delete"),
     ],
-    [re(String.raw`\b(?:system|exec|spawn)\s*\(?\s*STR`), shell],
     [re(String.raw`%x\{([^}]*)\}|\`([^\`]*)\``), (m, an) => an.nested.shell(m[1] ?? m[2] ?? "")],
     [re(String.raw`\b(?:execute|exec_query|exec_update|exec_delete|select_all)\s*\(\s*STR`), sql],
   ],
@@ -93,26 +79,16 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
       ),
       deletes("fs.rm"),
     ],
-    [
-      re(
-        String.raw`\b(?:execSync|exec|execFileSync|execFile|spawnSync|spawn|execa|execaSync)\s*\(\s*STR\s*(?:,\s*\[[^\]]*\])?`,
-      ),
-      (m, an) => {
-        const args = /\[([^\]]*)\]/.exec(m[0]);
-        an.nested.shell([contents(m) ?? "", ...(args ? strings(args[1]!) : [])].join(" "));
-      },
-    ],
     [re(String.raw`\.(?:query|execute|raw|unsafe|\$executeRawUnsafe|\$queryRawUnsafe)\s*\(\s*STR`), sql],
   ],
   perl: [
     [re(String.raw`\b(?:unlink|rmtree|remove_tree)\b\s*\(?\s*(?:STR)?`), deletes("unlink")],
-    [re(String.raw`\b(?:system|exec|qx)\s*\(?\s*STR`), shell],
+    [re(String.raw`\bqx\s*\(?\s*STR`), shell],
     [re(String.raw`\`([^\`]*)\``), (m, an) => an.nested.shell(m[1] ?? "")],
     [re(String.raw`->do\s*\(\s*STR`), sql],
   ],
   php: [
     [re(String.raw`\b(?:unlink|rmdir)\s*\(\s*(?:STR)?`), deletes("unlink")],
-    [re(String.raw`\b(?:exec|shell_exec|system|passthru|proc_open|popen)\s*\(\s*STR`), shell],
     [re(String.raw`(?:DB::(?:statement|unprepared|delete)|->(?:query|exec))\s*\(\s*STR`), sql],
     [
       re(String.raw`->(?:delete|forceDelete|truncate)\s*\(`),
@@ -249,8 +225,7 @@ export function analyzeCode(language: CodeLanguage, source: string, an: Analysis
     }
   }
   if (language !== "mongo" && language !== "lua") httpRequests(language, source, an);
-  if (runsBuiltCommand(language, source))
-    an.uncertain(`inline ${language} code runs a command it builds at run time, which may do anything`, true);
+  analyzeCommandCalls(language, source, an);
   if (an.findings.length > before) return;
   const word = SUSPICIOUS.exec(source)?.[1];
   if (word) an.uncertain(`inline ${language} code mentions "${word}"`, true);

@@ -120,3 +120,42 @@ describe("inline code sending HTTP requests", () => {
     expect(d(`node -e 'fetch("https://x.io/v1/volumes", {method: "GET"})'`).destructive).toBe(false);
   });
 });
+
+describe("commands run from inline code", () => {
+  it("judges a command made of literals and the running interpreter by what it runs, without asking", () => {
+    for (const cmd of [
+      `python3 -c 'import subprocess, sys; subprocess.run([sys.executable, "-m", "pip", "list"])'`,
+      `node -e 'require("child_process").execFileSync(process.execPath, ["--version"])'`,
+      `perl -e 'system($^X, "-v")'`,
+      `deno eval 'Deno.run({cmd: ["git", "status"]})'`,
+    ])
+      expect(d(cmd), cmd).toMatchObject({ destructive: false, uncertain: false });
+    expect(
+      d(
+        `python3 -c 'import os, sys; os.execv(sys.executable, [sys.executable, "-c", "import os; os.remove(\\"/srv/a.db\\")"])'`,
+      ),
+    ).toMatchObject({ destructive: true, uncertain: false });
+  });
+
+  it("asks when any part of the command is computed", () => {
+    for (const cmd of [
+      `python3 -c 'import subprocess, sys; subprocess.run([sys.executable, "-m", sys.argv[1]])'`,
+      `node -e 'require("child_process").spawnSync("ls", process.argv.slice(1))'`,
+      `python3 -c 'import subprocess; subprocess.run("rm -rf " + target, shell=True)'`,
+      `php -r 'passthru(PHP_BINARY . $argv[1]);'`,
+    ])
+      expect(d(cmd), cmd).toMatchObject({ destructive: true, uncertain: true });
+  });
+
+  it("reads Node's internal bindings that start processes or write files as running a command", () => {
+    expect(d(`node -e "process.binding('spawn_sync').spawn(o)"`)).toMatchObject({
+      uncertain: true,
+      destructive: true,
+    });
+    expect(d(`node -e "process.binding(process.argv[1])"`).destructive).toBe(true);
+    expect(d(`node -e "console.log(process.binding('natives').fs.length)"`)).toMatchObject({
+      destructive: false,
+      uncertain: false,
+    });
+  });
+});
