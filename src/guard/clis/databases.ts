@@ -262,7 +262,14 @@ export const databaseCommands: CommandTable = {
       valueFlags: flagSet("--project_id", "--location", "--dataset_id", "--format"),
     });
     const sub = parsed.positionals[0];
+    const forced = parsed.has("-f", "--force", "--replace");
     if (sub === "query") an.nested.sql(parsed.positionals.slice(1).join(" "), "mysql");
+    // bq cp -f and bq load --replace overwrite the destination table's data.
+    else if ((sub === "cp" || sub === "load") && forced)
+      an.destroys(
+        `bq ${sub} ${parsed.has("--replace") ? "--replace" : "-f"} overwrites ${parsed.positionals.at(sub === "cp" ? -1 : 1) ?? "the destination table"}`,
+        "table:overwrite",
+      );
     else if (sub === "rm")
       an.destroys(
         `bq rm deletes ${parsed.positionals[1] ?? "a dataset or table"}${parsed.has("-r", "--recursive") ? " and everything in it" : ""}`,

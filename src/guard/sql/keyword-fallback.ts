@@ -13,7 +13,7 @@ const FALLBACK_RULES: [RegExp, string, string][] = [
   [/\bupdate\s+\S+\s+set\b/i, "UPDATE", "rows:update"],
   [/\bdisable\b/i, "DISABLE", "trigger:disable"],
   [/\b(purge|wipe|erase|flushall|flushdb|dropdb)\b/i, "PURGE", "database:delete"],
-  [/\breset\s+(master|slave|replica)\b/i, "RESET", "backup:delete"],
+  [/\breset\s+(master|slave|replica|binary\s+logs)\b/i, "RESET", "backup:delete"],
   [/\bmerge\b[\s\S]*\bdelete\b/i, "MERGE … DELETE", "rows:delete"],
 ];
 /** Statements that bring dropped objects back: Snowflake's UNDROP, Oracle's FLASHBACK TABLE … TO BEFORE DROP. */

@@ -6,6 +6,7 @@ import { arr, obj, str } from "./ast-values.ts";
 import { dataLoss } from "./data-loss.ts";
 import { type MysqlAst, parseMysqlTree } from "./mysql-parser.ts";
 import { mysqlKeyPredicate } from "./mysql-predicates.ts";
+import { judgeMysqlLogExpiry } from "./mysql-settings.ts";
 import type { SqlReader } from "./postgres.ts";
 import { readSimpleMysql } from "./simple-mysql-reader.ts";
 
@@ -98,6 +99,10 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
       break;
     case "set":
       for (const e of arr(stmt.expr)) {
+        const left = obj(obj(e).left);
+        const right = obj(obj(e).right);
+        if (str(left.type) === "var" && typeof right.value === "number")
+          judgeMysqlLogExpiry(str(left.name).toLowerCase(), right.value, an);
         const name = JSON.stringify(obj(e).left ?? "").toLowerCase();
         if (
           name.includes("sql_log_bin") &&

@@ -4,6 +4,7 @@ import { action } from "../vocabulary.ts";
 import { type AstNode, arr, obj, str } from "./ast-values.ts";
 import { dataLoss } from "./data-loss.ts";
 import { judgeDoBlock } from "./do-block.ts";
+import { judgeMysqlReset } from "./mysql-settings.ts";
 import { isKeyPredicate, isTautology } from "./postgres-predicates.ts";
 import { judgeSetConfig, judgeSetting } from "./postgres-settings.ts";
 import { constants, names, relname } from "./postgres-tree.ts";
@@ -61,6 +62,8 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
     case "AlterSystemStmt":
     case "VariableSetStmt": {
       const set = type === "AlterSystemStmt" ? obj(body.setstmt) : body;
+      // PostgreSQL reads MySQL's RESET MASTER/REPLICA as resetting a setting of that name, which it does not have.
+      if (str(set.kind) === "VAR_RESET" && judgeMysqlReset(str(set.name).toLowerCase(), an)) return false;
       judgeSetting(
         str(set.name).toLowerCase(),
         names(set.args).concat(constants(set.args)).join(" ").toLowerCase(),
