@@ -164,6 +164,48 @@ function words(text: string): string[] {
   );
 }
 
+/** Words that rule out the verb after them, up to three words on, within one clause. */
+const NEGATIONS = new Set([
+  "not",
+  "never",
+  "no",
+  "without",
+  "avoid",
+  "avoiding",
+  "nor",
+  "cannot",
+  "nothing",
+  "neither",
+]);
+/** Where a negation's reach ends: punctuation, or a conjunction that starts another instruction. */
+const CLAUSE_BREAK = /[.;,!?:()\n]|\b(?:but|and|then|instead|except|only|just)\b/;
+
+/**
+ * The intent's verbs that ask for a kind of destruction, and those it rules out ("do not delete", "never drop",
+ * "don't remove"): a verb with a negation up to three words before it in the same clause is ruled out, not asked for.
+ */
+function intentVerbs(intent: string): {
+  verbWords: Map<string, readonly Kind[]>;
+  forbidden: Map<string, readonly Kind[]>;
+} {
+  const verbWords = new Map<string, readonly Kind[]>();
+  const forbidden = new Map<string, readonly Kind[]>();
+  const clauses = intent
+    .toLowerCase()
+    .replace(/n['’]t\b/g, " not")
+    .split(CLAUSE_BREAK);
+  for (const clause of clauses) {
+    const said = words(clause ?? "");
+    said.forEach((w, j) => {
+      const kinds = VERBS.find(([re]) => re.test(w))?.[1];
+      if (!kinds) return;
+      const negated = said.slice(Math.max(0, j - 3), j).some((before) => NEGATIONS.has(before));
+      (negated ? forbidden : verbWords).set(w, kinds);
+    });
+  }
+  return { verbWords, forbidden };
+}
+
 export interface IntentJudgement {
   covered: boolean;
   /** `intent_covers: …` or `intent_mismatch: …`, naming the intent's words. */
@@ -176,14 +218,21 @@ export interface IntentJudgement {
  */
 export function judgeIntent(intent: string, findings: readonly Finding[], command: string): IntentJudgement {
   const intentWords = words(intent);
-  const verbWords = new Map<string, readonly Kind[]>();
-  for (const w of intentWords) {
-    const kinds = VERBS.find(([re]) => re.test(w))?.[1];
-    if (kinds) verbWords.set(w, kinds);
-  }
+  const { verbWords, forbidden } = intentVerbs(intent);
   const quoted = `"${intent.length > 80 ? `${intent.slice(0, 77)}…` : intent}"`;
   const destroyed = findings.filter((f) => f.destructive);
   const what = [...new Set(destroyed.map((f) => f.action ?? f.reason))].slice(0, 3).join(", ");
+  // "do not delete anything", "never drop tables": a way of destroying the intent rules out is never covered.
+  for (const f of destroyed) {
+    const verb = f.action?.split(":")[1];
+    const needed = verb ? kindOfAction(verb) : kindOfReason(f.reason);
+    const ruledOut = [...forbidden].find(([, kinds]) => kinds.some((k) => needed.includes(k)));
+    if (ruledOut)
+      return {
+        covered: false,
+        reason: `intent_mismatch: the task's intent ${quoted} says not to "${ruledOut[0]}", which rules out ${f.action ?? f.reason}`,
+      };
+  }
   if (!verbWords.size) {
     return {
       covered: false,
@@ -206,12 +255,24 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
     const hits = intentWords.flatMap((w, j) => {
       if (!objectWords.includes(w) || verbWords.has(w)) return [];
       const before = intentWords[j - 1];
+      const after = intentWords[j + 1];
       const named =
         before &&
         !STOP_WORDS.has(before) &&
         !verbWords.has(before) &&
         (!kindWords.has(before) || (WHICH_FILES.has(before) && FILE_WORDS.has(w)));
-      return [{ word: w, narrowedAway: Boolean(named) && !mentions(commandText, before!, NAME_CHAR) }];
+      // A name may also follow the kind ("the test user 42"): the command naming either one is the named object.
+      const namedAfter =
+        after !== undefined &&
+        !STOP_WORDS.has(after) &&
+        !kindWords.has(after) &&
+        mentions(commandText, after, NAME_CHAR);
+      return [
+        {
+          word: w,
+          narrowedAway: Boolean(named) && !namedAfter && !mentions(commandText, before!, NAME_CHAR),
+        },
+      ];
     });
     if (hits.some((h) => h.narrowedAway)) return undefined;
     return hits.find((h) => !WHICH_FILES.has(h.word) || mentions(commandText, h.word, PATH_WORD_CHAR))?.word;
