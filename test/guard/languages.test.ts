@@ -159,3 +159,30 @@ describe("commands run from inline code", () => {
     });
   });
 });
+
+describe("SQL the guard cannot read", () => {
+  it("is asked about the same way in every client: uncertain, destructive only when the file's name says so", () => {
+    for (const cmd of [
+      "psql -f report.sql",
+      "mysql shop < report.sql",
+      "mysql -e 'source report.sql'",
+      "gcloud sql import sql orders gs://dumps/report.sql",
+      "az postgres flexible-server execute -n pg -u admin --file-path report.sql",
+      "aws rds-data execute-statement --resource-arn a --secret-arn b --sql file://report.sql",
+      "bq query < report.sql",
+      "duckdb app.db -f report.sql",
+      "sqlcmd -i report.sql",
+      "clickhouse client --queries-file report.sql",
+      "snowsql -f report.sql",
+      "sqlplus -S u/p@db @report.sql",
+      "trino --file report.sql",
+      "wrangler d1 execute db --file=report.sql",
+      "prisma db execute --file report.sql",
+    ])
+      expect(d(cmd), cmd).toMatchObject({ destructive: false, uncertain: true });
+    expect(d("gcloud sql import sql orders gs://dumps/drop_all.sql")).toMatchObject({
+      destructive: true,
+      uncertain: true,
+    });
+  });
+});

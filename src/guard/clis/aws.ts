@@ -3,6 +3,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
+import { unseenSql, valueFile } from "../unseen-sql.ts";
 import { action, namesSafetyNet, resourceName, splitWords } from "../vocabulary.ts";
 import { PROTECTION_WORD, protectionsOff } from "./protection-flags.ts";
 import { judgeSecretWrite } from "./secret-writes.ts";
@@ -301,7 +302,10 @@ function aws(inv: Invocation, an: Analysis): void {
   // SQL carried in a query service's flags: Athena, Redshift Data, RDS Data, Timestream, Keyspaces.
   for (const flag of ["--query-string", "--sql", "--sqls", "--query-statement", "--statement"]) {
     const sql = flagValue(call, flag);
-    if (typeof sql === "string") an.nested.sql(sql);
+    if (typeof sql !== "string") continue;
+    const file = valueFile(sql);
+    if (file) unseenSql(an, `aws ${service} ${operation}`, file);
+    else an.nested.sql(sql);
   }
   if (service === "logs" && operation === "put-retention-policy") {
     const days = Number(flagValue(call, "--retention-in-days"));

@@ -1,6 +1,7 @@
 // az: verb-classified (`az group delete`), with management locks and storage protections as safety nets, and the SQL
 // that `az postgres|mysql flexible-server execute --querytext` runs.
 import type { CommandTable } from "../command.ts";
+import { unseenSql } from "../unseen-sql.ts";
 import { secretWrite } from "./secret-writes.ts";
 import {
   protectionFlagsOff,
@@ -54,7 +55,11 @@ const az = verbCli("az", {
           if (a === "-q" && args[i + 1] !== undefined) an.nested.sql(args[i + 1]!);
           else if (a.startsWith("-q") && a.length > 2) an.nested.sql(a.slice(2).replace(/^=/, ""));
           else if (/^(?:-f|--file-path)(?:=|$)/.test(a))
-            an.uncertain("az … flexible-server execute runs the SQL in a file the guard cannot see", true);
+            unseenSql(
+              an,
+              "az … flexible-server execute",
+              a.includes("=") ? a.slice(a.indexOf("=") + 1) : (args[i + 1] ?? ""),
+            );
         });
       },
     },

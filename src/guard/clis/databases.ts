@@ -3,9 +3,10 @@
 import type { Analysis, SqlDialect } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
 import { redisCommands } from "./redis.ts";
 
-const SUSPICIOUS_FILE = /(drop|delete|truncate|wipe|purge|reset|destroy|clean|nuke|rollback|down)/i;
+const SUSPICIOUS_FILE = DESTRUCTIVE_SQL_NAME;
 
 interface SqlClientSpec extends ArgSpec {
   dialect: SqlDialect;
@@ -70,17 +71,14 @@ function runSql(
     for (const file of parsed.values(...(spec.fileFlags ?? []))) {
       found = true;
       if (file === "-") sqlFromStdin(inv, an, spec.dialect);
-      else
-        an.uncertain(
-          `${inv.name} runs SQL from ${file}, which the guard cannot read`,
-          SUSPICIOUS_FILE.test(file),
-        );
+      else unseenSql(an, inv.name, file);
     }
     if (!found) sqlFromStdin(inv, an, spec.dialect);
   }
 }
 
-function sqlFromStdin(inv: Invocation, an: Analysis, dialect: SqlDialect): void {
+/** SQL on stdin: read when the guard knows it (heredoc, here-string), else asked about. */
+export function sqlFromStdin(inv: Invocation, an: Analysis, dialect: SqlDialect): void {
   const sql = stdinText(inv);
   if (sql !== null) an.nested.sql(sql, dialect);
   else if (inv.piped) {
@@ -210,6 +208,35 @@ function mongoShell(inv: Invocation, an: Analysis): void {
   else if (inv.piped) an.uncertain(`${inv.name} runs code from stdin the guard cannot read`, false);
 }
 
+const clickhouseClient = sqlClient({
+  dialect: "mysql",
+  sqlFlags: ["-q", "--query"],
+  fileFlags: ["--queries-file"],
+  valueFlags: flagSet("-h", "--host", "--port", "-u", "--user", "-d", "--database"),
+});
+
+const trinoClient = sqlClient({
+  dialect: "postgres",
+  sqlFlags: ["--execute"],
+  fileFlags: ["-f", "--file"],
+  valueFlags: flagSet(
+    "--server",
+    "--catalog",
+    "--schema",
+    "--user",
+    "--output-format",
+    "--session",
+    "--source",
+  ),
+});
+
+/** sqlplus: `@file` (and `@@file`) runs a script; anything else comes on stdin. */
+function sqlplus(inv: Invocation, an: Analysis): void {
+  const scripts = inv.args.filter((a) => a.startsWith("@"));
+  for (const script of scripts) unseenSql(an, "sqlplus", script.replace(/^@+/, ""));
+  if (!scripts.length) sqlFromStdin(inv, an, "postgres");
+}
+
 const positionalVerb =
   (verbs: Record<string, [string, string]>): CommandAnalyzer =>
   (inv, an) => {
@@ -229,13 +256,46 @@ export const databaseCommands: CommandTable = {
   sqlite3: sqlite,
   sqlite: sqlite,
   litecli: sqlite,
-  duckdb: sqlClient({ dialect: "postgres", sqlFlags: ["-c"], sqlPositionalsFrom: 1, singleDashLong: true }),
-  "clickhouse-client": sqlClient({
-    dialect: "mysql",
-    sqlFlags: ["-q", "--query"],
-    fileFlags: ["--queries-file"],
-    valueFlags: flagSet("-h", "--host", "--port", "-u", "--user", "-d", "--database"),
+  // DuckDB's shell is SQLite's: dot commands (.read, .shell) as sqlite3 has them.
+  duckdb: sqlClient({
+    dialect: "sqlite",
+    sqlFlags: ["-c", "-s"],
+    fileFlags: ["-f", "-init"],
+    sqlPositionalsFrom: 1,
+    singleDashLong: true,
   }),
+  trino: trinoClient,
+  presto: trinoClient,
+  usql: sqlClient({
+    dialect: "postgres",
+    sqlFlags: ["-c", "--command"],
+    fileFlags: ["-f", "--file"],
+    valueFlags: flagSet("-o", "--out", "-P", "--pset", "-v", "--set", "-N", "--cset"),
+  }),
+  isql: sqlClient({
+    dialect: "mysql",
+    sqlFlags: [],
+    fileFlags: ["-i"],
+    valueFlags: flagSet("-S", "-U", "-P", "-D", "-o"),
+  }),
+  sqlplus,
+  // `turso db shell DB [SQL]`: SQL as an argument, or on stdin.
+  turso: (inv, an) => {
+    if (inv.args[0] !== "db" || inv.args[1] !== "shell") return;
+    const sql = inv.args.slice(3).filter((a) => !a.startsWith("-"));
+    if (sql.length) an.nested.sql(sql.join(" "), "sqlite");
+    else sqlFromStdin(inv, an, "sqlite");
+  },
+  db2: (inv, an) => {
+    // `-tvf file`: f ends a cluster of CLP options and takes the file of statements.
+    const at = inv.args.findIndex((a) => /^-[a-z]*f$/i.test(a));
+    if (at >= 0) unseenSql(an, "db2", inv.args[at + 1] ?? "");
+  },
+  clickhouse: (inv, an) => {
+    if (inv.args[0] === "client" || inv.args[0] === "local")
+      clickhouseClient({ ...inv, args: inv.args.slice(1), argv: inv.argv.slice(1) }, an);
+  },
+  "clickhouse-client": clickhouseClient,
   sqlcmd: sqlClient({
     dialect: "mysql",
     sqlFlags: ["-Q", "-q"],
@@ -263,7 +323,10 @@ export const databaseCommands: CommandTable = {
     });
     const sub = parsed.positionals[0];
     const forced = parsed.has("-f", "--force", "--replace");
-    if (sub === "query") an.nested.sql(parsed.positionals.slice(1).join(" "), "mysql");
+    // Without the query as an argument, bq reads it from stdin.
+    if (sub === "query")
+      if (parsed.positionals.length > 1) an.nested.sql(parsed.positionals.slice(1).join(" "), "mysql");
+      else sqlFromStdin(inv, an, "mysql");
     // bq cp -f and bq load --replace overwrite the destination table's data.
     else if ((sub === "cp" || sub === "load") && forced)
       an.destroys(

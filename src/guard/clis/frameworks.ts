@@ -3,6 +3,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { unseenSql } from "../unseen-sql.ts";
 import { literal } from "../word.ts";
 
 interface MigrationTool {
@@ -45,8 +46,7 @@ function prisma(inv: Invocation, an: Analysis): void {
       const sql = stdinText(inv);
       if (sql !== null) an.nested.sql(sql, "postgres");
       else an.uncertain("prisma db execute runs SQL from stdin the guard cannot read", false);
-    } else if (parsed.value("--file"))
-      an.uncertain(`prisma db execute runs ${parsed.value("--file")}, which the guard cannot read`, false);
+    } else if (parsed.value("--file")) unseenSql(an, "prisma db execute", parsed.value("--file")!);
   }
 }
 

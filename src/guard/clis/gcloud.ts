@@ -3,6 +3,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
+import { unseenSql } from "../unseen-sql.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
 import {
   protectionFlagsOff,
@@ -32,11 +33,18 @@ const gcloud = verbCli("gcloud", {
     "--page-size",
     "--cluster",
     "--sql",
+    "--ddl",
+    "--ddl-file",
     "--retained-backups-count",
     "--retained-transaction-log-days",
   ],
   rules: [
-    sqlFlags(["--sql"]),
+    sqlFlags(["--sql", "--ddl"]),
+    {
+      when: (c) => c.parsed.has("--ddl-file"),
+      apply: (c, an) =>
+        unseenSql(an, "gcloud spanner databases ddl update", c.parsed.value("--ddl-file") ?? ""),
+    },
     {
       // Restores and imports into a live instance or database write over what it holds now.
       when: (c) =>
@@ -44,7 +52,7 @@ const gcloud = verbCli("gcloud", {
       apply: (c, an) => {
         const words = c.parsed.positionals.join(" ");
         if (words.startsWith("sql import"))
-          an.uncertain("gcloud sql import sql runs the SQL in a file the guard cannot see", true);
+          unseenSql(an, "gcloud sql import sql", c.parsed.positionals[4] ?? "");
         else if (words.startsWith("firestore"))
           an.destroys(
             "gcloud firestore import overwrites the documents it holds copies of",

@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
+import { unseenSql } from "../unseen-sql.ts";
 import { secretWrite, vaultSecretWrites } from "./secret-writes.ts";
 import { type VerbRule, verbCli } from "./verb-cli.ts";
 
@@ -102,6 +103,7 @@ const heroku = verbCli("heroku", {
           valueFlags: flagSet("-c", "--command", "-a", "--app", "-f", "--file"),
         });
         for (const sql of parsed.values("-c", "--command")) an.nested.sql(sql, "postgres");
+        for (const file of parsed.values("-f", "--file")) unseenSql(an, "heroku pg:psql", file);
       },
       final: true,
     },
@@ -222,11 +224,7 @@ const wrangler = verbCli("wrangler", {
         });
         const sql = parsed.value("--command");
         if (sql) an.nested.sql(sql, "sqlite");
-        else if (parsed.value("--file"))
-          an.uncertain(
-            `wrangler d1 execute runs SQL from ${parsed.value("--file")}, which the guard cannot read`,
-            false,
-          );
+        else if (parsed.value("--file")) unseenSql(an, "wrangler d1 execute", parsed.value("--file")!);
       },
       final: true,
     },

@@ -3,6 +3,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import type { CommandAnalyzer, Invocation } from "../command.ts";
+import { unseenSql, valueFile } from "../unseen-sql.ts";
 import {
   action,
   DESTRUCTIVE_VERBS,
@@ -208,7 +209,11 @@ export function sqlFlags(flags: readonly string[]): VerbRule {
   return {
     when: (c) => c.parsed.has(...flags),
     apply: (c, an) => {
-      for (const sql of c.parsed.values(...flags)) an.nested.sql(sql);
+      for (const sql of c.parsed.values(...flags)) {
+        const file = valueFile(sql);
+        if (file) unseenSql(an, c.inv.name, file);
+        else an.nested.sql(sql);
+      }
     },
   };
 }

@@ -1,18 +1,30 @@
 // psql backslash commands and sqlite dot commands: not SQL, but they run shell commands, files and generated SQL.
 import type { Analysis, SqlDialect } from "../analysis.ts";
+import { unseenSql } from "../unseen-sql.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 
-/** psql backslash commands and sqlite dot commands are not SQL: handle them and return the SQL that is left. */
+/** mysql's client command that runs a file: `source file`, `\. file`. */
+const MYSQL_SOURCE = /^\s*(?:source|\\\.)\s+(\S+)/i;
+
+/**
+ * psql backslash commands, sqlite dot commands and mysql's `source`: not SQL, but they run shell commands, files and
+ * generated SQL. Handle them and return the SQL that is left.
+ */
 export function metaCommands(text: string, an: Analysis, dialect: SqlDialect): string {
-  if (!/^\s*[\\.]/m.test(text) && !text.includes("\\g")) return text;
+  if (!/^\s*(?:[\\.]|source\s)/im.test(text) && !text.includes("\\g")) return text;
   const kept: string[] = [];
   for (const line of text.split("\n")) {
     const trimmed = line.trim();
+    const source = dialect === "mysql" ? MYSQL_SOURCE.exec(trimmed) : null;
+    if (source) {
+      unseenSql(an, "mysql source", source[1]!.replace(/;$/, ""));
+      continue;
+    }
     if (trimmed.startsWith("\\")) {
       const [command = "", ...rest] = trimmed.slice(1).split(/\s+/);
       if (command === "!") an.nested.shell(rest.join(" "));
       else if (/^(i|ir|include|include_relative)$/.test(command))
-        an.uncertain(`psql \\${command} runs ${rest[0] ?? "a file"}, which the guard cannot read`, false);
+        unseenSql(an, `psql \\${command}`, rest[0] ?? "");
       else if (command === "gexec") gexec(kept.join("\n"), an);
       continue;
     }
@@ -21,8 +33,7 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect): s
       if (command === "restore")
         an.destroys("sqlite .restore overwrites the database from a backup file", "database:overwrite");
       else if (command === "shell" || command === "system") an.nested.shell(rest.join(" "));
-      else if (command === "read")
-        an.uncertain(`sqlite .read runs ${rest[0] ?? "a file"}, which the guard cannot read`, false);
+      else if (command === "read") unseenSql(an, "sqlite .read", rest[0] ?? "");
       continue;
     }
     const inline = /^(.*?)\\gexec\s*$/.exec(line);

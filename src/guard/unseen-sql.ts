@@ -1,0 +1,26 @@
+// SQL the guard cannot read (a file, a bucket object, a stream): every tool that runs it is judged one way. It is
+// asked about, never allowed as harmless, and never called destructive on a guess about what it holds; only what
+// the command itself says counts, the file's name (`drop_all.sql`, `999_drop_legacy.sql`).
+import type { Analysis } from "./analysis.ts";
+
+/** Names that say the SQL inside removes or resets something. */
+export const DESTRUCTIVE_SQL_NAME =
+  /(drop|delete|truncate|wipe|purge|reset|destroy|clean|nuke|rollback|down)/i;
+
+const baseName = (source: string) => source.slice(source.replace(/\/+$/, "").lastIndexOf("/") + 1);
+
+/** `runner` runs the SQL in `source` (a path or URL), which the guard cannot read. */
+export function unseenSql(an: Analysis, runner: string, source: string): void {
+  an.uncertain(
+    `${runner} runs SQL from ${source || "a file"}, which the guard cannot read`,
+    DESTRUCTIVE_SQL_NAME.test(baseName(source)),
+  );
+}
+
+/** AWS CLI's and others' `file://path` and `fileb://path`, and curl-style `@path`: a value read from a file. */
+const FILE_VALUE = /^(?:fileb?:\/\/|@(?!-?$))(.+)$/;
+
+/** The file a flag's value is read from, or null when the value is given inline. */
+export function valueFile(value: string): string | null {
+  return FILE_VALUE.exec(value)?.[1] ?? null;
+}
