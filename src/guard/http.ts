@@ -22,6 +22,9 @@ const PATH_VERBS = new Set(
 /** Path verbs that are also nouns and adjectives a read may name. */
 const NOUN_TOO = new Set(["empty"]);
 const OFF_VALUE = /^(false|0|off|disabled?|suspended|none|no)$/i;
+const ON_VALUE = /^(true|1|on|yes|enabled?)$/i;
+/** Settings that permit history-destroying pushes or deleting a protected branch. */
+const ALLOWS_DESTRUCTION = /^allow[_-]?(?:force[_-]?push(?:es)?|deletions?|delete)$/i;
 const PROTECTION =
   /protect|mfa|two.?factor|2fa|encrypt|lock|logging|audit|security|retention|versioning|backup/i;
 
@@ -124,7 +127,9 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.destroys(`${shown} overwrites every matching document`, action(resource, "update"));
     return;
   }
-  const switchedOff = protectionsSwitchedOff(body, segments.slice(-2).join(" "));
+  // Settings travel in the query string too (`POST …/protected_branches?allow_force_push=true`).
+  const query = url?.search ? Object.fromEntries(url.searchParams) : undefined;
+  const switchedOff = protectionsSwitchedOff({ query, body }, segments.slice(-2).join(" "));
   if (switchedOff) {
     if (namesSafetyNet(switchedOff))
       an.destroysSafetyNet(
@@ -297,6 +302,13 @@ function protectionsSwitchedOff(body: unknown, context: string): string | null {
     if (found) return;
     if (value && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) visit(v, k);
+      return;
+    }
+    // `allow_force_pushes: true`, `allow_deletions: true` (GitHub, GitLab branch protection) switch a guard off by
+    // switching a permission on.
+    const permits = ALLOWS_DESTRUCTION.exec(key);
+    if (permits && ON_VALUE.test(String(value))) {
+      found = `branch protection (${key} = ${String(value)})`;
       return;
     }
     if (!OFF_VALUE.test(String(value))) return;
