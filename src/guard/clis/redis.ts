@@ -140,12 +140,18 @@ const CLI_VALUES = flagSet(
   "--quoted-pattern",
 );
 
+/** Script names that say they delete keys (`del.lua`, `flush_sessions.lua`, `expire-all.lua`). */
+const DELETING_SCRIPT_NAME =
+  /(?:^|[_.-])(?:del|delete|unlink|flush\w*|purge|wipe|drop|clear|clean\w*|expire|evict|reset|nuke|destroy)(?:[_.-]|$)/i;
+
 function redisCli(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: CLI_VALUES });
-  if (parsed.value("--eval"))
+  // Judged as SQL from an unread file is: asked about, destructive only when the script's name says it deletes.
+  const luaScript = parsed.value("--eval");
+  if (luaScript)
     an.uncertain(
-      `redis-cli --eval runs the Lua script ${parsed.value("--eval")} the guard cannot read`,
-      false,
+      `redis-cli --eval runs the Lua script ${luaScript} the guard cannot read`,
+      DELETING_SCRIPT_NAME.test(luaScript.slice(luaScript.lastIndexOf("/") + 1)),
     );
   if (parsed.positionals.length) {
     analyzeRedisCommand(parsed.positionals, an);
