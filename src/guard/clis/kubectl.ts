@@ -2,8 +2,9 @@
 // policies switched to Delete, and commands run inside pods.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import { type CommandTable, type Invocation, tailWords } from "../command.ts";
+import { type CommandTable, type Invocation, stdinText, tailWords } from "../command.ts";
 import { action, namesSafetyNet, resourceName } from "../vocabulary.ts";
+import { judgeSecretWrite } from "./secret-writes.ts";
 
 const KUBECTL_VALUES = flagSet(
   "-n",
@@ -52,6 +53,63 @@ const KIND_ACTIONS: [RegExp, string][] = [
   [/^(crd|crds|customresourcedefinitions?)$/, "crd:delete"],
 ];
 
+const SECRET_KIND = /^secrets?(?:\.v1)?(?:[/ ]|$)/i;
+const CONFIG_MAP_KIND = /^(?:cm|configmaps?)(?:\.v1)?(?:[/ ]|$)/i;
+/** Keys and file names that hold credentials. */
+const CREDENTIAL =
+  /secret|passw|credential|token|api[-_]?key|private[-_]?key|\.pem\b|dsn|connection[-_]?string/i;
+/** A manifest (YAML or JSON) that declares a Secret. */
+const SECRET_MANIFEST = /^\s*kind:\s*["']?Secret\b|"kind"\s*:\s*"Secret"/m;
+const NO_VERSIONS = "Kubernetes keeps no earlier value of a Secret or ConfigMap (no versions to go back to)";
+
+/**
+ * What a patch, edit, apply or replace writes that holds credentials: a Secret named on the command line, a ConfigMap
+ * whose patch sets a credential, manifests whose file names or contents say Secret (`kubectl create secret …
+ * --dry-run=client -o yaml | kubectl apply -f -`). Null when it names none.
+ */
+function credentialWrite(
+  inv: Invocation,
+  kind: string,
+  patch: string,
+  files: readonly string[],
+): string | null {
+  if (SECRET_KIND.test(kind)) return `a Secret (${kind})`;
+  if (CONFIG_MAP_KIND.test(kind) && CREDENTIAL.test(patch)) return `a credential in a ConfigMap (${kind})`;
+  for (const file of files) {
+    if (file === "-") {
+      const manifest = stdinText(inv) ?? "";
+      if (SECRET_MANIFEST.test(manifest) || /\bcreate\s+secret\b|kind:\s*Secret\b/.test(inv.stdinHint))
+        return "a Secret from stdin";
+    } else if (CREDENTIAL.test(file.slice(file.lastIndexOf("/") + 1))) return `the manifests in ${file}`;
+  }
+  return null;
+}
+
+/** What replace, apply and patch destroy whatever they write: forced recreation, pruning, removals, reclaim policies. */
+function kubectlWrite(verb: string, parsed: ReturnType<typeof parseArgs>, an: Analysis): void {
+  if (verb === "replace") {
+    if (parsed.has("--force"))
+      an.destroys("kubectl replace --force deletes and recreates the resource", "resource:replace");
+  } else if (verb === "apply") {
+    if (parsed.has("--prune"))
+      an.destroys("kubectl apply --prune deletes resources missing from the manifests", "resource:delete");
+    else if (parsed.has("--force"))
+      an.destroys(
+        "kubectl apply --force deletes and recreates resources it cannot patch",
+        "resource:replace",
+      );
+    else an.harmless("kubectl apply", "deploy:create");
+  } else if (verb === "patch") {
+    const patch = parsed.value("-p", "--patch") ?? "";
+    if (/persistentVolumeReclaimPolicy\W+Delete/i.test(patch))
+      an.destroysSafetyNet(
+        "sets the volume's reclaim policy to Delete, so releasing it destroys the data",
+        "volume:retention-disable",
+      );
+    else if (/"op"\s*:\s*"remove"/.test(patch)) an.destroys("JSON patch removes fields", "resource:update");
+  }
+}
+
 function kubectl(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: KUBECTL_VALUES });
   const [verb, ...rest] = parsed.positionals;
@@ -81,28 +139,15 @@ function kubectl(inv: Invocation, an: Analysis): void {
       return;
     }
     case "replace":
-      if (parsed.has("--force") && !dryRun)
-        an.destroys("kubectl replace --force deletes and recreates the resource", "resource:replace");
-      return;
     case "apply":
+    case "patch":
+    case "edit": {
       if (dryRun) return;
-      if (parsed.has("--prune"))
-        an.destroys("kubectl apply --prune deletes resources missing from the manifests", "resource:delete");
-      else if (parsed.has("--force"))
-        an.destroys(
-          "kubectl apply --force deletes and recreates resources it cannot patch",
-          "resource:replace",
-        );
-      else an.harmless("kubectl apply", "deploy:create");
-      return;
-    case "patch": {
-      const patch = parsed.value("-p", "--patch") ?? "";
-      if (/persistentVolumeReclaimPolicy\W+Delete/i.test(patch))
-        an.destroysSafetyNet(
-          "sets the volume's reclaim policy to Delete, so releasing it destroys the data",
-          "volume:retention-disable",
-        );
-      else if (/"op"\s*:\s*"remove"/.test(patch)) an.destroys("JSON patch removes fields", "resource:update");
+      const files = parsed.values("-f", "--filename");
+      const target = rest[0]?.includes("/") ? rest[0] : rest.slice(0, 2).join(" ");
+      const written = credentialWrite(inv, target, parsed.value("-p", "--patch") ?? "", files);
+      if (written) judgeSecretWrite(`kubectl ${verb} of ${written}`, null, NO_VERSIONS, an);
+      kubectlWrite(verb, parsed, an);
       return;
     }
     case "exec": {
