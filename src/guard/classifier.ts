@@ -14,10 +14,10 @@ import type { Classification, GuardContext } from "./types.ts";
 
 /** First words that can only be SQL. */
 const SQL_ONLY =
-  /^(select|insert|update|delete|drop|truncate|alter|create|with|explain|comment|grant|revoke|vacuum|merge|replace|reindex|cluster|pragma|upsert|savepoint|release)(?=[\s;(]|$)/i;
-/** First words that are SQL or a shell command (`set -e`, `rename`, `do`): SQL only when a parser accepts it. */
+  /^(select|insert|update|delete|drop|alter|create|with|explain|comment|grant|revoke|vacuum|merge|replace|reindex|cluster|pragma|upsert|savepoint|release)(?=[\s;(]|$)/i;
+/** First words that are SQL or a shell command (`set -e`, `truncate -s 0`, `rename`, `do`): SQL only when a parser accepts it. */
 const SQL_OR_SHELL =
-  /^(set|rename|copy|lock|call|use|do|table|values|analyze|describe|desc|show|refresh|listen|notify|begin|commit|rollback|start|reset|discard|checkpoint|prepare|execute|deallocate|fetch|move|close|declare|load|import|unlisten)(?=[\s;(]|$)/i;
+  /^(set|truncate|rename|copy|lock|call|use|do|table|values|analyze|describe|desc|show|refresh|listen|notify|begin|commit|rollback|start|reset|discard|checkpoint|prepare|execute|deallocate|fetch|move|close|declare|load|import|unlisten)(?=[\s;(]|$)/i;
 const GRAPHQL_START = /^(mutation|query|subscription|fragment)\b[^{]*\{|^\{/;
 
 export function classify(command: string, context: GuardContext = {}): Classification {

@@ -269,6 +269,21 @@ const FIND_VALUE_TESTS = new Set(
   ),
 );
 
+/**
+ * What a match of `find START -name PATTERN` looks like: under its one start (`/tmp/pytest-*`, `$TMPDIR/build-*`), so
+ * a scratch or regenerable start counts as it would in `rm START/PATTERN`. Only the pattern when find follows links
+ * (-L, -H, -follow: a match may be anywhere a link leads), there are several starts or patterns, or the patterns are
+ * -path ones (already whole paths).
+ */
+function matchWord(args: readonly string[], starts: readonly Word[], names: readonly string[]): Word {
+  const pattern: Word = { text: names.join(" "), dynamic: false, glob: true };
+  const followsLinks = args.some((a) => a === "-L" || a === "-follow" || a === "-H");
+  const pathPatterns = args.some((a) => a === "-path" || a === "-ipath" || a === "-wholename");
+  if (starts.length !== 1 || names.length !== 1 || followsLinks || pathPatterns) return pattern;
+  const start = starts[0]!;
+  return { text: `${start.text.replace(/\/+$/, "")}/${names[0]}`, dynamic: start.dynamic, glob: true };
+}
+
 function find(inv: Invocation, an: Analysis): void {
   const args = inv.argv.slice(1);
   const starts: Word[] = [];
@@ -309,7 +324,7 @@ function find(inv: Invocation, an: Analysis): void {
       // `{}` stands for each match: the -name pattern says what they look like, else any path under the start.
       const found = `${starts.map((w) => w.text).join(" ")} ${names.join(" ")}`.trim();
       const match: Word = names.length
-        ? { text: names.join(" "), dynamic: false, glob: true }
+        ? matchWord(inv.args, starts, names)
         : { text: starts.map((w) => w.text).join(" ") || ".", dynamic: true, glob: false };
       inv.run(
         command.map((w) =>
