@@ -1,5 +1,6 @@
 // The enforce step as one Lua script for a batch of decisions of one environment (src/store/redis/batcher.ts).
 import { OldestFirstMap } from "../../../memo/oldest-first-map.ts";
+import type { EnforcementAuditDraft } from "../../audit.ts";
 import { auditTime } from "../../audit-record.ts";
 import { wholeMs } from "../../records.ts";
 import type { EnforcementCheck, LimitCounter } from "../../store.ts";
@@ -37,13 +38,13 @@ import { AUDIT_LUA_FUNCTIONS, auditChainKeys, auditRecordBody } from "./audit-sc
  * events in time order, and the window is exact in the times the audit log shows. Numbers travel as strings so
  * Lua's 14-digit number formatting never rounds them.
  *
- * What a decision reads that only this script could have changed since is read once per batch: a profile's
- * markers (read again after the script writes one, a revoke_task marker), a counter's latest event and its events
- * since a window's start (the script counts the events it adds itself). A counter's events are added, trimmed and
- * given their expiry once per batch, after the last decision, with one ZADD for all the batch's events: each
- * decision counts exactly the events it would have counted had each been added at once (event ids are unique),
- * and a trim up to the last allowed decision's window removes what trimming after each would have (a decision
- * counts only the events in its own window; older ones are only memory).
+ * What a decision reads that only this script could have changed since is read once per batch: each marker (however
+ * many of the batch's tokens share it; all are read again after the script writes one, a revoke_task marker), a
+ * counter's latest event and its events since a window's start (the script counts the events it adds itself). A
+ * counter's events are added, trimmed and given their expiry once per batch, after the last decision, with one ZADD
+ * for all the batch's events: each decision counts exactly the events it would have counted had each been added at
+ * once (event ids are unique), and a trim up to the last allowed decision's window removes what trimming after each
+ * would have (a decision counts only the events in its own window; older ones are only memory).
  */
 export const ENFORCE_BATCH_LUA = `${AUDIT_LUA_FUNCTIONS}
 local generation = redis.call('GET', KEYS[1])
@@ -79,13 +80,49 @@ local function profileAt(indexText)
   return p
 end
 
+-- Markers read this run, by key, until the script writes one: absent (an absolute marker no EXISTS counted) and
+-- the value of a not-before marker (false: none). The batch's tokens share their agent's, scope's and environment's
+-- markers; a new token's own jti and task markers are the only ones its decision reads.
+local markersAbsent, notBeforeValues, markersReadAt = {}, {}, 0
+local function forgetMarkersIfWritten()
+  if markersReadAt ~= markerWrites then
+    markersAbsent, notBeforeValues, markersReadAt = {}, {}, markerWrites
+  end
+end
+
+local absoluteMarks = { 1, 2, 6, 7, 8 }
+local notBeforeMarks = { 3, 4, 5 }
+
 local function markersRefuse(p)
+  forgetMarkersIfWritten()
   local marks = p.marks
-  if redis.call('EXISTS', marks[1], marks[2], marks[6], marks[7], marks[8]) > 0 then return true end
-  local issuedAt = p.iatMs
-  local notBefore = redis.call('MGET', marks[3], marks[4], marks[5])
+  local unread, n = {}, 0
+  for k = 1, 5 do
+    local key = marks[absoluteMarks[k]]
+    if not markersAbsent[key] then
+      n = n + 1
+      unread[n] = key
+    end
+  end
+  if n > 0 then
+    if redis.call('EXISTS', unpack(unread, 1, n)) > 0 then return true end
+    for k = 1, n do markersAbsent[unread[k]] = true end
+  end
+  n = 0
   for k = 1, 3 do
-    local at = notBefore[k]
+    local key = marks[notBeforeMarks[k]]
+    if notBeforeValues[key] == nil then
+      n = n + 1
+      unread[n] = key
+    end
+  end
+  if n > 0 then
+    local values = redis.call('MGET', unpack(unread, 1, n))
+    for k = 1, n do notBeforeValues[unread[k]] = values[k] end
+  end
+  local issuedAt = p.iatMs
+  for k = 1, 3 do
+    local at = notBeforeValues[marks[notBeforeMarks[k]]]
     if at and tonumber(at) >= issuedAt then return true end
   end
   if p.anc and redis.call('EXISTS', unpack(p.anc)) > 0 then return true end
@@ -254,23 +291,12 @@ export type EnforcementReply = [number, string, number, number];
  * environment's generation key first), the number of profiles, the profiles, then each decision's arguments.
  */
 export function enforcementBatchArgs(env: string, checks: EnforcementCheck[]): string[] {
-  const keys = new BatchKeys(storeKeys.envGeneration(env));
-  const profiles: string[] = [];
-  // The batch's checks that made a profile, by their marker keys (one array per token, markerKeys): a check with
-  // the same markers and the same profile fields as one of them shares its profile, made once.
-  const profilesByMarkers = new Map<string[], Array<{ check: EnforcementCheck; index: number }>>();
+  const batch = new BatchProfiles(env);
   const decisions: string[] = [];
   let timeMs = Number.NaN;
   let time = "";
   for (const check of checks) {
-    const marks = markerKeys(check);
-    const made = profilesByMarkers.get(marks);
-    let index = made?.find((other) => sameProfile(other.check, check))?.index;
-    if (index === undefined) {
-      index = profiles.push(decisionProfile(check, marks, keys));
-      if (made) made.push({ check, index });
-      else profilesByMarkers.set(marks, [{ check, index }]);
-    }
+    const index = batch.profileOf(check);
     const entry = check.audit?.entry;
     // Decisions of one batch were mostly taken in the same millisecond.
     if (entry && check.nowMs !== timeMs) {
@@ -285,12 +311,116 @@ export function enforcementBatchArgs(env: string, checks: EnforcementCheck[]): s
       entry ? auditRecordBody(entry) : "",
     );
   }
+  const { keys, profiles } = batch;
   return [String(keys.names.length), ...keys.names, String(profiles.length), ...profiles, ...decisions];
 }
 
-/** Whether two checks with the same marker keys have the same profile (every field decisionProfile writes). */
+/**
+ * A batch's profiles and keys. A new token (a task's first call) brings a profile of its own, so what it shares with
+ * the batch's other tokens is worked out once per batch: the markers of its agent, scope and environment, its audit
+ * chain. Only its own jti and task markers and its counters are new keys.
+ */
+class BatchProfiles {
+  readonly keys: BatchKeys;
+  readonly profiles: string[] = [];
+  // The batch's checks that made a profile, by jti: a check of the same token with the same profile fields as one
+  // of them shares its profile, made once.
+  private readonly madeByJti = new Map<string, Array<{ check: EnforcementCheck; index: number }>>();
+  /** Indexes of the six markers an agent's tokens under a scope share, by agent then scope. */
+  private readonly sharedMarks = new Map<string, Map<string, number[]>>();
+  /** Indexes of an audit chain's stream and head, by the entry's environment. */
+  private readonly chains = new Map<string | undefined, [number, number]>();
+
+  constructor(private readonly env: string) {
+    this.keys = new BatchKeys(storeKeys.envGeneration(env));
+  }
+
+  /** The check's profile, 1-based as the decisions' arguments name it. */
+  profileOf(check: EnforcementCheck): number {
+    const made = this.madeByJti.get(check.jti);
+    const found = made?.find((other) => sameProfile(other.check, check))?.index;
+    if (found !== undefined) return found;
+    const index = this.profiles.push(this.decisionProfile(check));
+    if (made) made.push({ check, index });
+    else this.madeByJti.set(check.jti, [{ check, index }]);
+    return index;
+  }
+
+  /** What a decision shares with the other calls of its token and action, as the script's JSON profile. */
+  private decisionProfile(check: EnforcementCheck): string {
+    const { keys, env } = this;
+    let audit: { as: number; ah: number; skip: boolean } | undefined;
+    if (check.audit) {
+      const [as, ah] = this.chainOf(check.audit);
+      audit = { as, ah, skip: check.audit.skipWhenHeld };
+    }
+    // enforcementKeys order: the token's jti and task revocations, then the markers its agent and scope share.
+    const marks = [
+      keys.indexOf(storeKeys.revocation(env, { kind: "jti", value: check.jti })),
+      keys.indexOf(storeKeys.revocation(env, { kind: "task", value: check.task })),
+      ...this.sharedMarksOf(check.agent, check.scope),
+    ];
+    return JSON.stringify({
+      gen: check.generation,
+      marks,
+      iat: String(check.issuedAtMs),
+      ttl: String(wholeMs(check.taskRevocationTtlMs)),
+      deny: check.denyReason ?? "",
+      hold: check.holdReason ?? "",
+      limits: check.limits.map((counter) => [
+        keys.indexOf(storeKeys.limit(env, counter.key)),
+        counter.max,
+        String(wholeMs(counter.windowMs)),
+        counter.onExceed,
+        counter.key,
+      ]),
+      ...audit,
+      ...(check.lineage ? lineageMarkers(env, check.lineage, keys) : {}),
+    });
+  }
+
+  /** The agent, scope and environment revocation markers, then their lock markers (enforcementKeys' last six). */
+  private sharedMarksOf(agent: string, scope: string): number[] {
+    let byScope = this.sharedMarks.get(agent);
+    if (!byScope) {
+      byScope = new Map();
+      this.sharedMarks.set(agent, byScope);
+    }
+    let marks = byScope.get(scope);
+    if (!marks) {
+      const { env, keys } = this;
+      marks = [
+        storeKeys.revocation(env, { kind: "agent", value: agent }),
+        storeKeys.revocation(env, { kind: "scope", value: scope }),
+        storeKeys.revocation(env, { kind: "environment", value: env }),
+        storeKeys.envLock(env, { kind: "agent", value: agent }),
+        storeKeys.envLock(env, { kind: "scope", value: scope }),
+        storeKeys.envLock(env, { kind: "environment", value: env }),
+      ].map((key) => keys.indexOf(key));
+      byScope.set(scope, marks);
+    }
+    return marks;
+  }
+
+  private chainOf(draft: EnforcementAuditDraft): [number, number] {
+    const environment = draft.entry.environment;
+    let chain = this.chains.get(environment);
+    if (!chain) {
+      const [stream, head] = auditChainKeys(draft);
+      chain = [this.keys.indexOf(stream), this.keys.indexOf(head)];
+      this.chains.set(environment, chain);
+    }
+    return chain;
+  }
+}
+
+/** Whether two checks of the same jti have the same profile (its markers and every field decisionProfile writes). */
 function sameProfile(a: EnforcementCheck, b: EnforcementCheck): boolean {
   return (
+    a.jti === b.jti &&
+    a.task === b.task &&
+    a.agent === b.agent &&
+    a.scope === b.scope &&
     a.env === b.env &&
     a.generation === b.generation &&
     a.issuedAtMs === b.issuedAtMs &&
@@ -346,7 +476,8 @@ const markerKeysByJti = new OldestFirstMap<
 
 /**
  * A token's eight revocation and lock marker keys (enforcementKeys without the generation), kept for the tokens seen
- * last: a task's calls reuse its token, and building and hashing eight key names is most of a decision's argument.
+ * last, for a check that only reads them (token-standing.ts): a token is introspected again and again, and building
+ * eight key names is most of such a check's keys.
  */
 export function markerKeys(check: EnforcementCheck): string[] {
   const kept = markerKeysByJti.get(check.jti);
@@ -363,32 +494,6 @@ export function markerKeys(check: EnforcementCheck): string[] {
   const { env, task, agent, scope } = check;
   markerKeysByJti.set(check.jti, { env, task, agent, scope, keys });
   return keys;
-}
-
-/** What a decision shares with the other calls of its token and action, as the script's JSON profile. */
-function decisionProfile(check: EnforcementCheck, marks: string[], keys: BatchKeys): string {
-  let audit: { as: number; ah: number; skip: boolean } | undefined;
-  if (check.audit) {
-    const [stream, head] = auditChainKeys(check.audit);
-    audit = { as: keys.indexOf(stream), ah: keys.indexOf(head), skip: check.audit.skipWhenHeld };
-  }
-  return JSON.stringify({
-    gen: check.generation,
-    marks: marks.map((key) => keys.indexOf(key)),
-    iat: String(check.issuedAtMs),
-    ttl: String(wholeMs(check.taskRevocationTtlMs)),
-    deny: check.denyReason ?? "",
-    hold: check.holdReason ?? "",
-    limits: check.limits.map((counter) => [
-      keys.indexOf(storeKeys.limit(check.env, counter.key)),
-      counter.max,
-      String(wholeMs(counter.windowMs)),
-      counter.onExceed,
-      counter.key,
-    ]),
-    ...audit,
-    ...(check.lineage ? lineageMarkers(check.env, check.lineage, keys) : {}),
-  });
 }
 
 /**
