@@ -150,7 +150,8 @@ local countersAdded = {}
 local function counterOf(key)
   local counter = counters[key]
   if not counter then
-    local latest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
+    -- '-1' as text: a Lua number is formatted for Redis with %.14g on every call, which cost more than the read.
+    local latest = redis.call('ZRANGE', key, '-1', '-1', 'WITHSCORES')[2]
     counter = { key = key, latest = latest and tonumber(latest) or false, stored = latest ~= nil, addedAt = {},
       adds = {} }
     counters[key] = counter
