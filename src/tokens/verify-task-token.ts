@@ -4,6 +4,7 @@
 // headers, its claims).
 import { createPublicKey, type KeyObject, verify as verifySignature } from "node:crypto";
 import type { JSONWebKeySet, JWK } from "jose";
+import { OldestFirstMap } from "../memo/oldest-first-map.ts";
 import {
   delegationProblem,
   environmentAudience,
@@ -81,6 +82,12 @@ function canonicalBase64url(segment: string): boolean {
  * non-zero trailing bits), which would let one token be spelled many ways; leash accepts exactly one spelling.
  */
 export function compactSerializationProblem(token: unknown): string | null {
+  const segments = compactSegments(token);
+  return typeof segments === "string" ? segments : null;
+}
+
+/** A token's three segments, or why it is not a compact JWS in its one spelling. */
+function compactSegments(token: unknown): [string, string, string] | string {
   if (typeof token !== "string" || token.length === 0) return "no token";
   if (token.length > MAX_TOKEN_LENGTH) return "token is too long";
   const segments = token.split(".");
@@ -89,7 +96,7 @@ export function compactSerializationProblem(token: unknown): string | null {
   if (header === "" || payload === "" || ![header, payload, signature].every(canonicalBase64url)) {
     return "token segments must be unpadded base64url, without whitespace";
   }
-  return null;
+  return [header, payload, signature];
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -104,6 +111,22 @@ function decodeObject(segment: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Headers already decoded, by segment: every token a key signs has the same header, so a new token's header is
+ * usually one seen before. Frozen, as they are shared; bounded, as headers come from callers.
+ */
+const decodedHeaders = new OldestFirstMap<string, Readonly<Record<string, unknown>> | null>(64);
+
+function decodeHeader(segment: string): Readonly<Record<string, unknown>> | null {
+  let header = decodedHeaders.get(segment);
+  if (header === undefined) {
+    const decoded = decodeObject(segment);
+    header = decoded && Object.freeze(decoded);
+    decodedHeaders.set(segment, header);
+  }
+  return header;
 }
 
 const JWS_ALGORITHM_CURVES: Record<string, (key: JWK) => boolean> = {
@@ -194,15 +217,14 @@ export async function verifyTaskToken(
 export interface DecodedToken {
   token: string;
   segments: [string, string, string];
-  header: Record<string, unknown> | null;
+  header: Readonly<Record<string, unknown>> | null;
   payload: Record<string, unknown> | null;
 }
 
 export function decodeTaskToken(token: string): DecodedToken {
-  const problem = compactSerializationProblem(token);
-  if (problem) fail("token_malformed", problem);
-  const segments = token.split(".") as [string, string, string];
-  return { token, segments, header: decodeObject(segments[0]), payload: decodeObject(segments[1]) };
+  const segments = compactSegments(token);
+  if (typeof segments === "string") fail("token_malformed", segments);
+  return { token, segments, header: decodeHeader(segments[0]), payload: decodeObject(segments[1]) };
 }
 
 /** verifyTaskToken without the promise: there is no I/O in it. */
