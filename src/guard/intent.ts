@@ -195,7 +195,7 @@ function intentVerbs(intent: string): {
     .replace(/n['’]t\b/g, " not")
     .split(CLAUSE_BREAK);
   for (const clause of clauses) {
-    const said = words(clause ?? "");
+    const said = words(clause);
     said.forEach((w, j) => {
       const kinds = VERBS.find(([re]) => re.test(w))?.[1];
       if (!kinds) return;

@@ -360,7 +360,7 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
   const operands = inv.argv.slice(1).filter((w) => !w.text.startsWith("-"));
   const target = operands.at(-1);
   if (operands.length >= 2 && target) {
-    // rsync and scp name a remote destination `host:path`; the path is the same live files on that host.
+    // rsync names a remote destination `host:path`: the same live files, on that host.
     const path = normalizePath(inv.name === "rsync" ? target.text.replace(REMOTE_HOST, "") : target.text);
     if (inv.name === "mv" && /^\/dev\/null$/.test(target.text))
       an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
