@@ -208,10 +208,13 @@ function isForced(body: unknown): boolean {
   return force === true || force === 1 || (typeof force === "string" && /^(?:true|1|yes|on)$/i.test(force));
 }
 
-/** A restore in place (`POST …/databases/main/restore`), told from an undelete by naming where the data comes from. */
+/**
+ * A restore in place (`POST …/databases/main/restore`), told from an undelete by naming where the data comes from: a
+ * snapshot, a time, a version, or a copy anywhere (a file, a path, a URL of any scheme, `file://` too, a dump).
+ */
 const RESTORE_SEGMENT = /(^|[:_-])restore$/i;
 const RESTORE_SOURCE =
-  /snap|backup|point|time|date|recovery|as[\s_-]?of|source|from|pitr|checkpoint|version|revision|generation/i;
+  /snap|backup|point|time|date|recovery|as[\s_-]?of|source|from|pitr|checkpoint|version|revision|generation|file|path|ur[il]|location|dump|archive|image|bucket|object|blob|artifact|export|src|origin|[a-z][a-z0-9+.-]*:\/\/|(?:^|[\s"'=:])\.{0,2}\/\w|\.(?:dump|sql|bak|tar|tgz|gz|zip|zst|xz|bz2|bson|rdb|snap|db|sqlite3?|archive)\b/i;
 
 function safeUrl(raw: string): URL | null {
   const href = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw)

@@ -283,6 +283,10 @@ function secretWrite(c: AwsCall, an: Analysis): boolean {
   return true;
 }
 
+/** Operations that only read. */
+const READ_ONLY_OPERATION =
+  /^(?:describe|list|get|head|lookup|search|query|scan|select|batch-get|estimate|validate|test|simulate|preview)(?:-|$)/;
+
 function aws(inv: Invocation, an: Analysis): void {
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
   const [service, operation, ...rest] = global.rest;
@@ -293,6 +297,13 @@ function aws(inv: Invocation, an: Analysis): void {
     return;
   }
   const before = an.findings.length;
+  // Parameters from a file: protections switched off or a restore's target may be in it, out of the guard's sight.
+  const input = flagValue(call, "--cli-input-json") ?? flagValue(call, "--cli-input-yaml");
+  if (typeof input === "string" && /^fileb?:\/\//.test(input) && !READ_ONLY_OPERATION.test(operation))
+    an.uncertain(
+      `aws ${service} ${operation} takes its parameters from ${input}, which the guard cannot read`,
+      false,
+    );
   for (const rule of SAFETY_NET_RULES) if (rule.when(call)) rule.apply(call, an);
   if (service === "s3") {
     s3(call, an);

@@ -279,6 +279,17 @@ export const databaseCommands: CommandTable = {
     valueFlags: flagSet("-S", "-U", "-P", "-D", "-o"),
   }),
   sqlplus,
+  // WordPress's wp-cli: `wp db import FILE`, `wp db query "SQL"` (or on stdin), `wp db reset`/`drop`.
+  wp: (inv, an) => {
+    if (inv.args[0] !== "db") return;
+    const [, sub, ...rest] = inv.args.filter((a) => !a.startsWith("--"));
+    if (sub === "import") unseenSql(an, "wp db import", rest[0] ?? "");
+    else if (sub === "query")
+      if (rest.length) an.nested.sql(rest.join(" "), "mysql");
+      else sqlFromStdin(inv, an, "mysql");
+    else if (sub === "reset" || sub === "drop" || sub === "clean")
+      an.destroys(`wp db ${sub} deletes the WordPress database's tables`, "database:delete");
+  },
   // `turso db shell DB [SQL]`: SQL as an argument, or on stdin.
   turso: (inv, an) => {
     if (inv.args[0] !== "db" || inv.args[1] !== "shell") return;

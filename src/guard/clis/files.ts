@@ -356,6 +356,25 @@ function crontab(inv: Invocation, an: Analysis): void {
 const LIVE_DATA =
   /^\/var\/lib\/(postgresql|pgsql|mysql|mariadb|mongodb|mongo|redis|cassandra|elasticsearch|opensearch|etcd|clickhouse|influxdb|neo4j|couchdb|rabbitmq)(\/|$)|^\/data\/db(\/|$)|\/pg_wal(\/|$)|\.(ibd|frm|myd|myi|sqlite3?|db|wal|tfstate)$/i;
 
+/** Whether a path is a database's live files (or inside their directory), and not scratch or regenerable. */
+export function isLiveData(path: string): boolean {
+  return LIVE_DATA.test(path) && !path.startsWith("/tmp/") && !isRegenerable(path);
+}
+
+/** Where tar extracts (`-C dir`, `--directory=dir`), when it extracts; null when it does not or names no directory. */
+function extractionDirectory(args: readonly string[]): string | null {
+  const extracting = args.some(
+    (a, i) =>
+      a === "--extract" || a === "--get" || (/^-?[a-zA-Z]*x/.test(a) && (i === 0 || a.startsWith("-"))),
+  );
+  if (!extracting) return null;
+  for (const [i, a] of args.entries()) {
+    if (a === "-C" || a === "--directory") return args[i + 1] ?? null;
+    if (a.startsWith("--directory=")) return a.slice("--directory=".length);
+  }
+  return null;
+}
+
 function copyOrMove(inv: Invocation, an: Analysis): void {
   const operands = inv.argv.slice(1).filter((w) => !w.text.startsWith("-"));
   const target = operands.at(-1);
@@ -364,7 +383,7 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
     const path = normalizePath(inv.name === "rsync" ? target.text.replace(REMOTE_HOST, "") : target.text);
     if (inv.name === "mv" && /^\/dev\/null$/.test(target.text))
       an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
-    else if (LIVE_DATA.test(path) && !path.startsWith("/tmp/") && !isRegenerable(path))
+    else if (isLiveData(path))
       an.destroys(`${inv.name} onto ${path} replaces a database's live files`, "database:overwrite");
     else if (BLOCK_DEVICE.test(target.text)) analyzeWriteTarget(target, false, an, inv.name);
   }
@@ -421,6 +440,12 @@ function archiver(inv: Invocation, an: Analysis): void {
     );
     return;
   }
+  const into = name === "tar" ? extractionDirectory(args) : null;
+  if (into !== null && isLiveData(normalizePath(into)))
+    an.destroys(
+      `${inv.name} extracts an archive over a database's live files in ${into}`,
+      "database:overwrite",
+    );
   const moving =
     (name === "tar" && args.some((a) => spells(a, "--remove-files", 5))) ||
     (name === "zip" && args.some((a) => a === "--move" || /^-[a-zA-Z]*m/.test(a))) ||

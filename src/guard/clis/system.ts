@@ -2,6 +2,7 @@
 // repositories destroyed.
 import type { Analysis } from "../analysis.ts";
 import type { CommandTable, Invocation } from "../command.ts";
+import { isLiveData, normalizePath } from "./files.ts";
 
 const AUDIT_SERVICES =
   /^(auditd|rsyslog|syslog|syslog-ng|systemd-journald|journald|falco|osqueryd|wazuh-agent|auditbeat)(\.service)?$/;
@@ -24,6 +25,11 @@ function serviceControl(inv: Invocation, an: Analysis): void {
       an.destroysSafetyNet(`${inv.name} stops the audit/log service ${unit}`, "audit-log:disable");
   }
 }
+
+const resticDeletes = (inv: Invocation, an: Analysis) => {
+  if (/(^|\s)(forget|prune)(\s|$)/.test(inv.args.join(" ")))
+    an.destroysSafetyNet(`${inv.name} deletes backup snapshots`, "backup:delete");
+};
 
 const destroysWith =
   (pattern: RegExp, reason: string, actionName: string, safetyNet = false) =>
@@ -112,7 +118,47 @@ export const systemCommands: CommandTable = {
     "destroys encryption keys, making the data unrecoverable",
     "disk:overwrite",
   ),
-  restic: destroysWith(/(^|\s)(forget|prune)(\s|$)/, "deletes backup snapshots", "backup:delete", true),
+  restic: (inv, an) => {
+    resticDeletes(inv, an);
+    // `restore --target DIR` writes the snapshot's files over what DIR holds now.
+    if (!inv.args.includes("restore") || inv.args.includes("--dry-run")) return;
+    const at = inv.args.findIndex((a) => a === "--target" || a === "-t");
+    const target = at >= 0 ? inv.args[at + 1] : inv.args.find((a) => a.startsWith("--target="))?.slice(9);
+    if (target && (normalizePath(target) === "/" || isLiveData(normalizePath(target))))
+      an.destroys(
+        `restic restore writes a snapshot over the current files in ${target}`,
+        "database:overwrite",
+      );
+  },
+  "gitlab-backup": (inv, an) => {
+    if (inv.args[0] === "restore")
+      an.destroys(
+        "gitlab-backup restore overwrites GitLab's database and repositories with the backup",
+        "database:overwrite",
+      );
+  },
+  "gitlab-rake": (inv, an) => {
+    if (inv.args.some((a) => /^gitlab:backup:restore\b/.test(a)))
+      an.destroys(
+        "gitlab:backup:restore overwrites GitLab's database and repositories with the backup",
+        "database:overwrite",
+      );
+  },
+  velero: (inv, an) => {
+    // Velero leaves resources that already exist alone unless told to update them.
+    if (
+      inv.args[0] === "restore" &&
+      inv.args.some(
+        (a, i) =>
+          /^--existing-resource-policy(=update)?$/.test(a) &&
+          (a.endsWith("=update") || inv.args[i + 1] === "update"),
+      )
+    )
+      an.destroys(
+        "velero restore --existing-resource-policy=update overwrites the cluster's current resources with the backup's",
+        "resource:replace",
+      );
+  },
   borg: destroysWith(/(^|\s)(delete|prune|compact)(\s|$)/, "deletes backup archives", "backup:delete", true),
   tmutil: destroysWith(
     /(^|\s)(delete|deletelocalsnapshots|disable)(\s|$)/,
