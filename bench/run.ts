@@ -22,10 +22,12 @@ import { measureClusterPrimaries } from "./lib/cluster.ts";
 import { formatProfileSummary } from "./lib/cpuprofile.ts";
 import {
   corpusLines,
+  GUARD_BIN,
   GUARD_CORPUS,
   type GuardMeasurement,
   guardAvailability,
   measureGuard,
+  requireCompiledGuard,
 } from "./lib/guard.ts";
 import { LoadGenerator } from "./lib/load-generator.ts";
 import { machineInfo } from "./lib/machine.ts";
@@ -60,6 +62,8 @@ log(
   `  ${settings.rounds} rounds × ${settings.roundSec}s after ${settings.warmupSec}s warm-up; concurrency ${settings.levels.join(", ")}; leash LOG_LEVEL=${settings.logLevel}`,
 );
 
+// Before anything is started: a missing build would otherwise fail the run only when the guard phase comes.
+if (phase("guard")) requireCompiledGuard();
 const stack = await startStack(settings);
 const load = LoadGenerator.start();
 const rows: ResultRow[] = [];
@@ -89,7 +93,7 @@ try {
   }
   setRatios(rows, new Map(all.filter((s) => s.baseline).map((s) => [s.id, s.baseline!])));
   if (phase("guard")) {
-    log("guard --jsonl");
+    log(`guard --jsonl: ${GUARD_BIN}`);
     const availability = await guardAvailability();
     if (availability.available) {
       guard = await measureGuard(await corpusLines(settings.guardLines), settings.rounds);
@@ -173,7 +177,7 @@ out.push("", machineNote, ceilingNote);
 if (guard) {
   out.push(
     "",
-    `guard check --jsonl, ${settings.guardLines} commands cycling ${GUARD_CORPUS}: ${guard.steadyPerSec.toFixed(0)} commands/s once started, ${guard.wallPerSec.toFixed(0)}/s including ${guard.startupMs.toFixed(0)} ms start-up`,
+    `guard check --jsonl (the compiled CLI, ${GUARD_BIN}), ${settings.guardLines} commands cycling ${GUARD_CORPUS}: ${guard.steadyPerSec.toFixed(0)} commands/s once started, ${guard.wallPerSec.toFixed(0)}/s including ${guard.startupMs.toFixed(0)} ms start-up`,
   );
 } else if (phase("guard")) out.push("", `guard: skipped — ${guardNote}`);
 for (const note of fixture?.notes ?? []) out.push(`note: ${note}`);
