@@ -190,6 +190,11 @@ const WORD = fc.oneof(
     "$'\\x72m -rf'",
     "<<< 'DROP TABLE t'",
     "# a comment",
+    "$" + "{A[@]}",
+    '"$' + '{A[@]}"',
+    '"$' + '{X[*]}"',
+    '"$@"',
+    "$*",
   ),
 );
 const COMMAND = fc
@@ -203,8 +208,28 @@ const HEREDOC = fc.constantFrom(
   "<<'SQL'\nDELETE FROM t WHERE x = '$y';\nSQL",
   '<<"E"\nrm -rf /srv\nE',
 );
+const ALL_OF_A = '"$' + '{A[@]}"';
+const ALL_OF_PARTS = "$" + "{parts[*]}";
+// `NAME=(…)` with plain elements, alone or with other assignments, then the array used.
+const ARRAY = fc
+  .tuple(
+    fc.constantFrom("A", "X", "parts"),
+    fc.constantFrom("=", "+="),
+    fc.array(
+      fc.constantFrom("rm", "-rf", "/srv/app", "'a b'", '"c d"', "*.log", "x=1", "'$(rm -rf /)'", ""),
+      { maxLength: 4 },
+    ),
+    fc.constantFrom("", " Y=2", " Z=(q)"),
+  )
+  .map(([name, op, items, after]) => `${name}${op}(${items.join(" ")})${after}`);
 const LINE = fc.oneof(
   { weight: 4, arbitrary: COMMAND },
+  { weight: 1, arbitrary: ARRAY },
+  { weight: 1, arbitrary: ARRAY.map((a) => `${a}; ${ALL_OF_A} ${ALL_OF_PARTS} -x`) },
+  {
+    weight: 1,
+    arbitrary: COMMAND.map((c) => `read -ra A <<< "${c.replace(/["$`\\]/g, "")}"; ${ALL_OF_A}`),
+  },
   {
     weight: 1,
     arbitrary: fc
@@ -236,6 +261,9 @@ const COMPOUND = fc.oneof(
         `for ${name} in ${items.join(" ")}${e1}do ${body} "$${name}" $${name}${e2}done${after}`,
     ),
   BODY.map((b) => `cat list | while read X; do ${b}; done`),
+  fc
+    .tuple(fc.constantFrom("f", "run", "X"), BODY, END, AFTER, fc.array(WORD, { maxLength: 3 }))
+    .map(([name, body, end, after, args]) => `${name}() { ${body}${end}}${after}; ${name} ${args.join(" ")}`),
 );
 const SCRIPT = fc
   .tuple(
@@ -272,12 +300,16 @@ describe("the fast shell reader", () => {
   it("agrees with mvdan/sh on every script it accepts", () => {
     let accepted = 0;
     let compounds = 0;
+    let arrays = 0;
+    let functions = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
         if (!fast.accepted) return;
         accepted++;
         if (/\b(fi|done)\b/.test(script)) compounds++;
+        if (script.includes("=(")) arrays++;
+        if (script.includes("() {")) functions++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -286,6 +318,8 @@ describe("the fast shell reader", () => {
     );
     expect(accepted).toBeGreaterThan(800);
     expect(compounds).toBeGreaterThan(300);
+    expect(arrays).toBeGreaterThan(200);
+    expect(functions).toBeGreaterThan(80);
   });
 
   it("hands anything outside its subset to the full parser", () => {
@@ -306,8 +340,22 @@ describe("the fast shell reader", () => {
       "echo $" + "{X:-*}",
       "a |& b",
       "a &&",
-      "f() { :; }",
+      "f() ( rm x )",
+      "f () { :; }",
+      "function f { :; }",
+      "f() { }",
+      "f() { rm x }",
+      "if() { :; }",
       "{ rm x; }",
+      "a=(x) ls",
+      "a=(x)y",
+      "a=($(rm -rf /))",
+      'a=("$X")',
+      "a=(x\ny)",
+      "a=([0]=x)",
+      "echo a=(x)",
+      "echo $" + "{a[0]}",
+      "echo $" + "{#a[@]}",
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(false);
     }

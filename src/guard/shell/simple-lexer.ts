@@ -1,9 +1,15 @@
-// The fast shell reader's first pass: the text becomes words (quotes, `$NAME`, `$(…)`, here-documents) and operators,
-// or null as soon as anything falls outside the simple subset.
+// The fast shell reader's first pass: the text becomes words (quotes, `$NAME`, `$(…)`, here-documents), operators,
+// array assignments and function names, or null as soon as anything falls outside the simple subset.
 import { ansiC } from "./ansi-c.ts";
 import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
 
 const NAME_START = /[A-Za-z_]/;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ARRAY_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\+?=$/;
+/** Unquoted characters allowed between the parentheses of `NAME=(…)`: nothing that expands, substitutes or nests. */
+const ARRAY_ELEMENT_CHAR = /[A-Za-z0-9 \t/._:@%+,=*?^-]/;
+/** What may follow `NAME=(…)`: the end of the word. */
+const AFTER_ARRAY = /[ \t\n;&|]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const SPECIAL_PARAM = /[@*#?$!\-0-9]/;
 const DEFAULT_OPERATOR = /^:?[-=]/;
@@ -23,7 +29,11 @@ function runEnd(src: string, from: number, stop: RegExp): number {
 export type SimpleToken =
   | { word: SimpleWord }
   | { op: "&&" | "||" | ";" | "|" | "\n" }
-  | { redirect: SimpleRedirect["op"]; fd: boolean };
+  | { redirect: SimpleRedirect["op"]; fd: boolean }
+  /** `NAME=(…)` or `NAME+=(…)`. */
+  | { array: string }
+  /** `NAME()`, the start of a function definition. */
+  | { func: string };
 
 /** Reads a `$(…)` body with the whole fast reader; null when it is outside the subset. */
 export type NestedReader = (src: string) => SimpleScript | null;
@@ -109,6 +119,10 @@ class SimpleShellLexer {
       if (src[j] === "}") {
         this.push({ text: "", param, quoted });
         return j + 1;
+      }
+      if (src.startsWith("[@]}", j) || src.startsWith("[*]}", j)) {
+        this.push({ text: "", param, indexed: true, quoted });
+        return j + 4;
       }
       // `${NAME:-word}` (or `-`, `:=`, `=`) with a plain word for the default; other operators are the full parser's.
       const op = DEFAULT_OPERATOR.exec(src.slice(j, j + 2))?.[0];
@@ -246,6 +260,30 @@ class SimpleShellLexer {
     return j;
   }
 
+  /**
+   * `(` right after a word that is one plain literal: `NAME()` starts a function definition, `NAME=(…)` assigns an
+   * array whose elements hold nothing that expands or runs. Returns the index after it, or -1 for any other `(`.
+   */
+  private parenthesis(i: number): number {
+    const src = this.src;
+    if (this.word === null || this.word.length !== 0 || this.litQuoted) return -1;
+    const name = this.lit;
+    if (src[i + 1] === ")" && NAME.test(name)) {
+      this.lit = "";
+      this.word = null;
+      this.tokens.push({ func: name });
+      return i + 2;
+    }
+    const array = ARRAY_ASSIGNMENT.exec(name);
+    if (!array) return -1;
+    const end = arrayEnd(src, i + 1);
+    if (end < 0 || (end + 1 < src.length && !AFTER_ARRAY.test(src[end + 1]!))) return -1;
+    this.lit = "";
+    this.word = null;
+    this.tokens.push({ array: array[1]! });
+    return end + 1;
+  }
+
   /** At a newline: the pending here-document bodies; returns the index after them, or -1. */
   private heredocBodies(from: number): number {
     const src = this.src;
@@ -295,7 +333,8 @@ class SimpleShellLexer {
         this.endWord();
         this.tokens.push({ op: "\n" });
         i = this.heredocs.length ? this.heredocBodies(i + 1) : i + 1;
-      } else if (c === "\r" || c === "(" || c === ")" || c === "!") return null;
+      } else if (c === "(") i = this.parenthesis(i);
+      else if (c === "\r" || c === ")" || c === "!") return null;
       else if (c === "#" && this.word === null) {
         const nl = src.indexOf("\n", i);
         i = nl < 0 ? src.length : nl;
@@ -310,6 +349,20 @@ class SimpleShellLexer {
     this.endWord();
     return this.heredocs.length ? null : this.tokens;
   }
+}
+
+/** Index of the `)` closing `NAME=(`, whose elements start at `from`: -1 unless they are plain or plainly quoted. */
+function arrayEnd(src: string, from: number): number {
+  for (let i = from; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === ")") return i;
+    if (c === "'" || c === '"') {
+      const end = src.indexOf(c, i + 1);
+      if (end < 0 || (c === '"' && /[$`\\]/.test(src.slice(i + 1, end)))) return -1;
+      i = end;
+    } else if (!ARRAY_ELEMENT_CHAR.test(c)) return -1;
+  }
+  return -1;
 }
 
 /** Index of the `)` closing a `$(` whose body starts at `from`, skipping quotes and nested parentheses; -1 if unsure. */

@@ -1,7 +1,8 @@
-// A fast, exact reader for the subset of shell most agent commands are written in: words, quotes, `$NAME` and
-// `${NAME:-word}` expansions, `$(…)`, `&& || ; |`, plain redirections and here-documents, and `if`, `while`, `until`
-// and `for … in` around them. Anything else (case, subshells, functions, arithmetic…) returns null and goes to the
-// full parser (mvdan/sh); a property test checks that both agree on everything this reader accepts.
+// A fast, exact reader for the subset of shell most agent commands are written in: words, quotes, `$NAME`,
+// `${NAME:-word}` and `${NAME[@]}` expansions, `$(…)`, `&& || ; |`, plain redirections and here-documents, array
+// assignments of plain words, and `if`, `while`, `until`, `for … in` and `NAME() { …; }` around them. Anything else
+// (case, subshells, arithmetic…) returns null and goes to the full parser (mvdan/sh); a property test checks that both
+// agree on everything this reader accepts.
 import { lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
 import type { SimpleCommand, SimpleCompound, SimpleScript, SimpleStage } from "./simple-syntax.ts";
 
@@ -43,6 +44,7 @@ const AFTER_THEN = new Set(["elif", "else", "fi"]);
 const FI = new Set(["fi"]);
 const DO = new Set(["do"]);
 const DONE = new Set(["done"]);
+const CLOSE_BRACE = new Set(["}"]);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const newCommand = (): SimpleCommand => ({ assigns: [], words: [], redirects: [] });
@@ -85,9 +87,26 @@ class Assembler {
     };
     let dangling = false;
     let timed = false;
+    /** A shell takes no command words after `NAME=(…)`. */
+    let arrayAssigned = false;
     while (this.t < tokens.length) {
       const token = tokens[this.t++]!;
-      if ("op" in token) {
+      if ("array" in token) {
+        if (compound || command.words.length || timed) return null;
+        command.assigns.push({ name: token.array, append: false, value: [], array: true });
+        arrayAssigned = true;
+        empty = false;
+        dangling = false;
+      } else if ("func" in token) {
+        if (!empty || timed || command.assigns.length || literalOf(tokens[this.t]) !== "{") return null;
+        if (RESERVED.has(token.func) || token.func === "time") return null;
+        this.t++;
+        const body = this.list(CLOSE_BRACE);
+        if (!body) return null;
+        compound = { kind: "function", name: token.func, body: body.script, redirects: [] };
+        empty = false;
+        dangling = false;
+      } else if ("op" in token) {
         // A newline ends a command like ";", but after "&&", "|" or another newline it only continues the line.
         if (token.op === "\n" && empty) continue;
         if (!endCommand()) return null;
@@ -97,6 +116,7 @@ class Assembler {
         }
         dangling = token.op === "&&" || token.op === "||" || token.op === "|";
         timed = false;
+        arrayAssigned = false;
       } else if ("redirect" in token) {
         const target = tokens[this.t++];
         if (!target || !("word" in target)) return null;
@@ -143,6 +163,7 @@ class Assembler {
             value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)],
           });
         } else {
+          if (arrayAssigned) return null;
           if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : ""))
             return null;
           command.words.push(w);

@@ -6,6 +6,8 @@ export interface SimplePart {
   param?: string;
   /** The default word of `${NAME:-word}` (and its `-`, `:=`, `=` forms), a plain literal. */
   fallback?: string;
+  /** `${NAME[@]}` or `${NAME[*]}`: all of an array, which the guard never knows. */
+  indexed?: boolean;
   /** A `$(…)` or backquoted command substitution, itself in the simple subset. */
   subst?: SimpleScript;
   quoted: boolean;
@@ -19,12 +21,13 @@ export interface SimpleRedirect {
 }
 
 export interface SimpleCommand {
-  assigns: { name: string; append: boolean; value: SimpleWord }[];
+  /** `array`: `NAME=(…)`, whose elements the guard does not read (they hold no expansion or substitution). */
+  assigns: { name: string; append: boolean; value: SimpleWord; array?: boolean }[];
   words: SimpleWord[];
   redirects: SimpleRedirect[];
 }
 
-/** `if`, `while`/`until` and `for … in`, with the redirections after their `fi` or `done`. */
+/** `if`, `while`/`until`, `for … in` and `NAME() { …; }`, with the redirections after their `fi`, `done` or `}`. */
 export type SimpleCompound =
   | {
       kind: "if";
@@ -33,7 +36,8 @@ export type SimpleCompound =
       redirects: SimpleRedirect[];
     }
   | { kind: "loop"; cond: SimpleScript; body: SimpleScript; redirects: SimpleRedirect[] }
-  | { kind: "for"; name: string; items: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] };
+  | { kind: "for"; name: string; items: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
+  | { kind: "function"; name: string; body: SimpleScript; redirects: SimpleRedirect[] };
 
 export type SimpleStage = SimpleCommand | SimpleCompound;
 

@@ -43,7 +43,8 @@ export class SimpleWalker {
         const assigns = command.assigns.map((a) => ({
           name: a.name,
           append: a.append,
-          value: this.word(a.value),
+          // An array's elements are not read: the variable is unknown, as `${NAME[@]}` is.
+          value: a.array ? dynamicWord(`$${a.name}`) : this.word(a.value),
         }));
         const argv: Word[] = [];
         for (const w of command.words) this.pushFields(w, argv);
@@ -69,6 +70,9 @@ export class SimpleWalker {
     } else if (command.kind === "loop") {
       this.script(command.cond);
       this.script(command.body);
+    } else if (command.kind === "function") {
+      // The body runs only when called; reading it once where it is defined is the cautious reading.
+      this.script(command.body);
     } else {
       const items: Word[] = [];
       for (const w of command.items) this.pushFields(w, items);
@@ -91,8 +95,9 @@ export class SimpleWalker {
         dynamic ||= r.dynamic;
       } else if (part.param !== undefined) {
         const known = this.r.vars.get(part.param);
-        const r =
-          part.fallback === undefined
+        const r = part.indexed
+          ? dynamicWord(`$${part.param}`)
+          : part.fallback === undefined
             ? (known ?? dynamicWord(`$${part.param}`))
             : known && known.text !== ""
               ? known
