@@ -8,11 +8,13 @@ import { type MysqlAst, parseMysqlTree } from "./mysql-parser.ts";
 import { mysqlKeyPredicate } from "./mysql-predicates.ts";
 import { judgeMysqlLogExpiry } from "./mysql-settings.ts";
 import type { SqlReader } from "./postgres.ts";
-import { readSimpleMysql } from "./simple-mysql-reader.ts";
+import { MYSQL_PARSER_REFUSES, readSimpleMysql } from "./simple-mysql-reader.ts";
 
 /** Reads `sql` as MySQL; false when it does not parse. "auto" tries the fast reader first, "full" never (tests). */
 export function parseMysql(sql: string, an: Analysis, reader: SqlReader = "auto"): boolean {
-  let ast: MysqlAst | MysqlAst[] | null = reader === "auto" ? readSimpleMysql(sql) : null;
+  const simple = reader === "auto" ? readSimpleMysql(sql) : null;
+  if (simple === MYSQL_PARSER_REFUSES) return false;
+  let ast: MysqlAst | MysqlAst[] | null = simple;
   if (!ast) {
     try {
       ast = parseMysqlTree(sql);

@@ -1,6 +1,7 @@
 // The fast MySQL reader's first pass: words (their spelling kept, as MySQL keeps names' case), `backtick` names,
-// plain strings and numbers, operators, punctuation, and `#` and `-- ` comments; anything with other lexical rules
-// (backslash escapes, `/* */` and its executable `/*! */` form, `"` strings, @variables, 0x…) is not simple.
+// plain strings and numbers, `@name` user variables, `?` placeholders, operators, punctuation, and `#` and `-- `
+// comments; anything with other lexical rules (backslash escapes, `/* */` and its executable `/*! */` form, `"`
+// strings, quoted and `@@` variables, 0x…) is not simple.
 import { fail } from "./simple-lexer.ts";
 
 export type MysqlToken =
@@ -9,7 +10,9 @@ export type MysqlToken =
   | { t: "string"; v: string }
   | { t: "number"; v: string }
   | { t: "op"; v: string }
-  | { t: "punct"; v: string };
+  | { t: "punct"; v: string }
+  | { t: "var"; v: string } // @name, v the name as written
+  | { t: "param"; v: "?" };
 
 /** MySQL keeps 64 characters of a name; longer ones go to the real parser. */
 const MAX_NAME = 64;
@@ -19,6 +22,7 @@ const BACKTICK_NAME = /`([A-Za-z0-9_]+)`/y;
 const STRING = /'((?:[^'\\\0]|'')*)'/y;
 const NUMBER = /[0-9]+(?:\.[0-9]+)?/y;
 const OPERATOR_RUN = /[+\-*/<>=~!@#%^&|?:]+/y;
+const USER_VARIABLE = /@([A-Za-z_][A-Za-z0-9_]*)/y;
 
 function match(pattern: RegExp, sql: string, at: number): string | null {
   pattern.lastIndex = at;
@@ -62,11 +66,18 @@ export function lexMysql(sql: string): MysqlToken[] {
     } else if (c === "(" || c === ")" || c === "," || c === ";" || c === ".") {
       out.push({ t: "punct", v: c });
       i++;
+    } else if (c === "@" && sql[i + 1] !== "@") {
+      const m = match(USER_VARIABLE, sql, i) ?? fail();
+      // `@a.b`, `@a$`, `@a'…'`: other lexical rules.
+      if (m.length - 1 > MAX_NAME || /[.$'"`@]/.test(sql[i + m.length] ?? "")) fail();
+      out.push({ t: "var", v: m.slice(1) });
+      i += m.length;
     } else {
       // Runs of operator characters, so `/*`, `--x` and `<=>` are one (refused) operator.
       const m = match(OPERATOR_RUN, sql, i);
-      if (!m || !OPERATORS.has(m)) fail();
-      out.push({ t: "op", v: m! });
+      if (m === "?") out.push({ t: "param", v: "?" });
+      else if (!m || !OPERATORS.has(m)) fail();
+      else out.push({ t: "op", v: m });
       i += m!.length;
     }
   }

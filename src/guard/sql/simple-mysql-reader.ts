@@ -1,8 +1,10 @@
 // A fast reader for the plain MySQL most `mysql -e` commands carry: SELECT, INSERT … VALUES, UPDATE and DELETE
-// (multi-table DELETE too) with simple conditions, TRUNCATE, DROP TABLE/DATABASE/SCHEMA, transaction control, USE,
-// SHOW TABLES/DATABASES and DESCRIBE. It builds node-sql-parser's tree for the fields the guard reads, so such SQL is
-// judged without running that (slow) parser. Anything else returns null and goes to node-sql-parser; a property
-// test checks that both give the same findings on everything this reader accepts.
+// (multi-table DELETE too) with simple conditions, TRUNCATE, DROP TABLE/DATABASE/SCHEMA, CREATE TABLE with plain
+// columns, ALTER TABLE … ENGINE, SET @variable, transaction control, USE, SHOW TABLES/DATABASES and DESCRIBE. It
+// builds node-sql-parser's tree for the fields the guard reads, so such SQL is judged without running that (slow)
+// parser; and it knows the statements node-sql-parser has no grammar for (PREPARE, EXECUTE, DEALLOCATE), which
+// make it refuse the whole text. Anything else returns null and goes to node-sql-parser; a property test checks that
+// both give the same findings on everything this reader accepts or refuses.
 
 import { fail, NotSimple } from "./simple-lexer.ts";
 import { lexMysql, type MysqlToken } from "./simple-mysql-lexer.ts";
@@ -51,6 +53,14 @@ const SPECIAL_FUNCTIONS = new Set(
   ).split(" "),
 );
 const COMPARISONS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
+/** Column types read here: plain words whose grammar in node-sql-parser is the name and an optional length. */
+const COLUMN_TYPES = new Set(["int", "integer", "bigint", "text", "date", "datetime", "timestamp", "json"]);
+const SIZED_COLUMN_TYPES = new Set(["varchar", "char"]);
+/**
+ * Statements node-sql-parser has no grammar for: `PREPARE st …` fails where the name follows (it reads the word as
+ * a variable being assigned, and expects `=` or `:=`), and so does the whole text holding it.
+ */
+const REFUSED_STATEMENTS = new Set(["prepare", "execute", "deallocate"]);
 
 class Reader extends TokenCursor<MysqlToken> {
   constructor(tokens: readonly MysqlToken[]) {
@@ -90,6 +100,13 @@ class Reader extends TokenCursor<MysqlToken> {
         return { type: "truncate", keyword: "table", name: [this.table()] };
       case "drop":
         return this.drop();
+      case "create":
+        this.createTable();
+        return { type: "create" };
+      case "alter":
+        return this.alterEngine();
+      case "set":
+        return this.setVariables();
       case "start":
         this.i++;
         this.expect("transaction");
@@ -251,6 +268,68 @@ class Reader extends TokenCursor<MysqlToken> {
     return { type: "drop", keyword, name: this.name() };
   }
 
+  /** `CREATE TABLE [IF NOT EXISTS] t (column type, …) [ENGINE [=] name]`. */
+  private createTable(): void {
+    this.expect("create");
+    this.expect("table");
+    if (this.take("if")) {
+      this.expect("not");
+      this.expect("exists");
+    }
+    this.table();
+    this.expect("(");
+    do {
+      this.name();
+      const type = this.peek() ?? fail();
+      if (type.t !== "word") fail();
+      this.i++;
+      if (SIZED_COLUMN_TYPES.has(type.v)) {
+        if (this.take("(")) {
+          this.integer();
+          this.expect(")");
+        }
+      } else if (!COLUMN_TYPES.has(type.v)) fail();
+    } while (this.take(","));
+    this.expect(")");
+    if (this.take("engine")) this.engine();
+  }
+
+  /** `ALTER TABLE t ENGINE [=] name`: changes no column, so nothing in it is a DROP. */
+  private alterEngine(): Node {
+    this.expect("alter");
+    this.expect("table");
+    const table = this.table();
+    this.expect("engine");
+    this.engine();
+    return {
+      type: "alter",
+      table: [table],
+      expr: [{ type: "alter", keyword: "engine", resource: "engine" }],
+    };
+  }
+
+  private engine(): void {
+    this.take("=");
+    if (this.peek()?.t !== "word") fail();
+    this.name();
+  }
+
+  /** `SET @a = …, @b = …`: user variables only; `sql_log_bin` and the server's own variables are node-sql-parser's. */
+  private setVariables(): Node {
+    this.expect("set");
+    const expr: Node[] = [];
+    do {
+      const variable = this.peek() ?? fail();
+      if (variable.t !== "var" || variable.v.toLowerCase().includes("sql_log_bin")) fail();
+      this.i++;
+      this.expect("=");
+      // node-sql-parser takes no AND or OR here outside parentheses.
+      this.additive();
+      expr.push({ type: "assign", left: { type: "var", name: variable.v, members: [], prefix: "@" } });
+    } while (this.take(","));
+    return { type: "set", expr };
+  }
+
   private exprList(): Node[] {
     const items: Node[] = [];
     do items.push(this.expr());
@@ -338,6 +417,10 @@ class Reader extends TokenCursor<MysqlToken> {
       this.i++;
       return { type: t.t === "string" ? "single_quote_string" : "number", value: t.v };
     }
+    if (t.t === "param") {
+      this.i++;
+      return { type: "origin", value: "?" };
+    }
     if (this.take("true") || this.take("false")) return { type: "bool" };
     if (this.take("null")) return { type: "null" };
     if (this.take("(")) {
@@ -362,25 +445,39 @@ class Reader extends TokenCursor<MysqlToken> {
   }
 }
 
+/** What node-sql-parser makes of a text holding a statement it has no grammar for: a syntax error. */
+export const MYSQL_PARSER_REFUSES = "refused";
+
+/** `PREPARE st …`, `EXECUTE st …` or `DEALLOCATE …` followed by a name: node-sql-parser cannot read it. */
+function refusedStatement(first: MysqlToken | undefined, second: MysqlToken | undefined): boolean {
+  return (
+    first?.t === "word" && REFUSED_STATEMENTS.has(first.v) && (second?.t === "word" || second?.t === "name")
+  );
+}
+
 /**
  * The statements of `sql` as node-sql-parser's MySQL tree, for the subset this reader knows and the fields the
- * guard reads; null for anything else, which node-sql-parser must read.
+ * guard reads; MYSQL_PARSER_REFUSES when the text is that subset but for statements node-sql-parser has no grammar
+ * for; null for anything else, which node-sql-parser must read.
  */
-export function readSimpleMysql(sql: string): Node[] | null {
+export function readSimpleMysql(sql: string): Node[] | typeof MYSQL_PARSER_REFUSES | null {
   try {
     const tokens = lexMysql(sql);
     const statements: Node[] = [];
+    let refused = false;
     let start = 0;
     for (let i = 0; i <= tokens.length; i++) {
       const token = tokens[i];
       if (token && !(token.t === "punct" && token.v === ";")) continue;
-      if (i > start) {
+      if (refusedStatement(tokens[start], tokens[start + 1]) && i > start + 1) refused = true;
+      else if (i > start) {
         const reader = new Reader(tokens.slice(start, i));
         statements.push(reader.statement());
         if (!reader.done) return null;
       } else if (token) return null; // `;;`: an empty statement
       start = i + 1;
     }
+    if (refused) return MYSQL_PARSER_REFUSES;
     return statements.length ? statements : null;
   } catch (error) {
     if (error instanceof NotSimple) return null;
