@@ -1,8 +1,8 @@
 // A fast reader for the plain MySQL most `mysql -e` commands carry: SELECT, INSERT … VALUES, UPDATE and DELETE
 // (multi-table DELETE too) with simple conditions, TRUNCATE, DROP TABLE/DATABASE/SCHEMA, CREATE TABLE with plain
-// columns, ALTER TABLE … ENGINE, SET @variable, transaction control, USE, SHOW TABLES/DATABASES and DESCRIBE. It
+// columns, ALTER TABLE … ENGINE, SET of variables, transaction control, USE, SHOW TABLES/DATABASES and DESCRIBE. It
 // builds node-sql-parser's tree for the fields the guard reads, so such SQL is judged without running that (slow)
-// parser; and it knows the statements node-sql-parser has no grammar for (PREPARE, EXECUTE, DEALLOCATE), which
+// parser; and it knows the statements node-sql-parser has no grammar for (PREPARE, EXECUTE, DEALLOCATE, RESET, STOP), which
 // make it refuse the whole text. Anything else returns null and goes to node-sql-parser; a property test checks that
 // both give the same findings on everything this reader accepts or refuses.
 
@@ -60,7 +60,18 @@ const SIZED_COLUMN_TYPES = new Set(["varchar", "char"]);
  * Statements node-sql-parser has no grammar for: `PREPARE st …` fails where the name follows (it reads the word as
  * a variable being assigned, and expects `=` or `:=`), and so does the whole text holding it.
  */
-const REFUSED_STATEMENTS = new Set(["prepare", "execute", "deallocate"]);
+const REFUSED_STATEMENTS = new Set(["prepare", "execute", "deallocate", "reset", "stop"]);
+/** The scopes `SET` may name before a server variable. */
+const SET_SCOPES = new Set(["global", "session", "local", "persist", "persist_only"]);
+/** Digits node-sql-parser still makes a number of (longer ones become a "bigint" string): left to it. */
+const MOST_NUMBER_DIGITS = 15;
+
+/** A whole-number node with its value as a number, as node-sql-parser gives it; other nodes as they are. */
+function wholeNumber(node: Node): Node {
+  if (node.type !== "number" || typeof node.value !== "string" || !/^[0-9]+$/.test(node.value)) return node;
+  if (node.value.length > MOST_NUMBER_DIGITS) fail();
+  return { ...node, value: Number(node.value) };
+}
 
 class Reader extends TokenCursor<MysqlToken> {
   constructor(tokens: readonly MysqlToken[]) {
@@ -314,20 +325,37 @@ class Reader extends TokenCursor<MysqlToken> {
     this.name();
   }
 
-  /** `SET @a = …, @b = …`: user variables only; `sql_log_bin` and the server's own variables are node-sql-parser's. */
+  /**
+   * `SET [GLOBAL|SESSION|LOCAL|PERSIST|PERSIST_ONLY] name = …, @a = …`: server and user variables, with the value's
+   * tree as node-sql-parser builds it where the guard reads it (a whole number is a number). sql_log_bin is left to
+   * node-sql-parser, whose tree the guard reads deeper.
+   */
   private setVariables(): Node {
     this.expect("set");
+    const scope = this.peek();
+    const keyword =
+      scope?.t === "word" && SET_SCOPES.has(scope.v) && this.peek(1)?.t === "word"
+        ? scope.raw.toUpperCase()
+        : null;
+    if (keyword) this.i++;
     const expr: Node[] = [];
     do {
       const variable = this.peek() ?? fail();
-      if (variable.t !== "var" || variable.v.toLowerCase().includes("sql_log_bin")) fail();
-      this.i++;
+      const user = variable.t === "var";
+      // A server variable is a plain word: node-sql-parser takes no `quoted` one, nor one spelt like a scope.
+      if (!user && !(variable.t === "word" && this.isName() && !SET_SCOPES.has(variable.v))) fail();
+      const name = user ? variable.v : this.name();
+      if (user) this.i++;
+      if (name.toLowerCase().includes("sql_log_bin")) fail();
       this.expect("=");
-      // node-sql-parser takes no AND or OR here outside parentheses.
-      this.additive();
-      expr.push({ type: "assign", left: { type: "var", name: variable.v, members: [], prefix: "@" } });
+      const right = this.additive();
+      expr.push({
+        type: "assign",
+        left: { type: "var", name, members: [], prefix: user ? "@" : null },
+        right: wholeNumber(right),
+      });
     } while (this.take(","));
-    return { type: "set", expr };
+    return { type: "set", keyword, expr };
   }
 
   private exprList(): Node[] {
@@ -448,7 +476,7 @@ class Reader extends TokenCursor<MysqlToken> {
 /** What node-sql-parser makes of a text holding a statement it has no grammar for: a syntax error. */
 export const MYSQL_PARSER_REFUSES = "refused";
 
-/** `PREPARE st …`, `EXECUTE st …` or `DEALLOCATE …` followed by a name: node-sql-parser cannot read it. */
+/** `PREPARE st …`, `EXECUTE st …`, `RESET MASTER`… (the word, then a name): node-sql-parser cannot read it. */
 function refusedStatement(first: MysqlToken | undefined, second: MysqlToken | undefined): boolean {
   return (
     first?.t === "word" && REFUSED_STATEMENTS.has(first.v) && (second?.t === "word" || second?.t === "name")
