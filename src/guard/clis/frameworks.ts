@@ -136,6 +136,9 @@ const PACKAGE_MANAGER_FLAGS = flagSet(
   "--dir",
   "--prefix",
 );
+/** A file bun runs rather than a package script: a path, or a name with a script's extension. */
+const SCRIPT_FILE = /\/|\.(?:[cm]?[jt]sx?)$/;
+
 /** Bun is a runtime too: `bun -e`/`--eval` and `-p`/`--print` run JavaScript as node's do. */
 const BUN_CODE_FLAGS = ["-e", "--eval", "-p", "--print"];
 const BUN_FLAGS = flagSet(...BUN_CODE_FLAGS, "-r", "--preload", "--cwd", "--env-file", "--config", "-c");
@@ -157,7 +160,9 @@ function packageManager(inv: Invocation, an: Analysis): void {
     return;
   }
   if (sub === "run" || sub === "run-script") {
-    if (rest[0]) opaqueTarget(`${inv.name} run`, rest[0], an);
+    // `bun run ./x.ts` runs a file, as `bun ./x.ts` and `node ./x.js` do; a bare name is a package script.
+    if (bun && rest[0] && SCRIPT_FILE.test(rest[0])) inv.run(inv.argv.slice(1 + inv.args.indexOf(rest[0])));
+    else if (rest[0]) opaqueTarget(`${inv.name} run`, rest[0], an);
     return;
   }
   if (sub === "exec" || sub === "x" || sub === "dlx") {
