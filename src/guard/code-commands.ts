@@ -160,6 +160,73 @@ const TEMPLATE_SHELL =
   /(?:\bBun\s*\.\s*\$|(?<![\w$.])\$(?:\s*\([^)]{0,200}\))?)\s*`((?:[^`\\]|\\.){0,2000})`/g;
 
 /**
+ * Calls that run code or load a module given as their first argument (`eval`, `exec`, `new Function`, `vm.run…`,
+ * `importlib.import_module`, a computed `require`), ending where that argument starts. A literal there is read as
+ * code of the same language (or, for a module, is just a module); anything computed may do anything.
+ */
+const DYNAMIC_CODE: Partial<Record<CodeLanguage, { code: RegExp; module?: RegExp }>> = {
+  python: {
+    code: /(?<![.\w])(?:exec|eval|compile)\s*\(/g,
+    module:
+      /(?<![.\w])(?:__import__|importlib\s*\.\s*import_module)\s*\(|\bgetattr\s*\(\s*(?:os|subprocess|pty|commands|asyncio|builtins|__builtins__)\s*,/g,
+  },
+  node: {
+    code: /(?<![.\w$])eval\s*\(|\bnew\s+Function\s*\(|(?<![.\w$])Function\s*\(|\bvm\s*\.\s*(?:runIn\w*|compileFunction)\s*\(|\bnew\s+vm\s*\.\s*Script\s*\(|\brunIn(?:This|New)?Context\s*\(/g,
+    module: /(?<![.\w$])(?:require|import)\s*\(/g,
+  },
+  ruby: { code: /(?<![.\w])(?:eval|instance_eval|class_eval|module_eval)\b\s*\(?(?!\s*(?:\{|do\b))/g },
+  perl: { code: /(?<![>\w])eval\b\s*\(?(?!\s*\{)/g },
+  php: {
+    code: /(?<![>\w$])(?:eval|assert|create_function)\s*\(/g,
+    module: /(?<![>\w$])(?:call_user_func(?:_array)?|forward_static_call(?:_array)?)\s*\(/g,
+  },
+};
+
+/**
+ * A function or global looked up by a name the code computes or spells as text: `globalThis["ev"+"al"]`,
+ * `os.__dict__["system"]`, `vars(os)[…]`, PHP's `$f(…)`.
+ */
+const COMPUTED_LOOKUP: Partial<Record<CodeLanguage, RegExp>> = {
+  python:
+    /\b(?:os|subprocess|pty|builtins|__builtins__)\s*\.\s*__dict__\s*\[|\bvars\s*\(\s*(?:os|subprocess|builtins)\s*\)\s*\[|\b(?:globals|locals)\s*\(\s*\)\s*\[/,
+  node: /\b(?:globalThis|global|window|self)\s*\[\s*(?!(['"`])(?!(?:eval|Function|require|process|module)\1)[\w$]+\1\s*\])/,
+  php: /(?<![>\w:])\$\w+\s*\(/,
+};
+
+/** Code run from a literal is read as code; code the program builds, or a module it names at run time, is asked about. */
+function analyzeDynamicCode(language: CodeLanguage, source: string, an: Analysis): void {
+  const lookup = COMPUTED_LOOKUP[language];
+  if (lookup?.test(source))
+    an.uncertain(
+      `inline ${language} code calls a function it looks up by a computed name, which may do anything`,
+      true,
+    );
+  const dynamic = DYNAMIC_CODE[language];
+  if (!dynamic) return;
+  for (const m of source.matchAll(dynamic.code)) {
+    const args = readArguments(language, source, m.index + m[0].length, m[0].endsWith("("));
+    const first = args[0];
+    if (first?.kind === "string") {
+      an.nested.code(language, first.value);
+    } else
+      an.uncertain(`inline ${language} code runs code it builds at run time, which may do anything`, true);
+  }
+  if (!dynamic.module) return;
+  for (const m of source.matchAll(dynamic.module)) {
+    const first = readArguments(language, source, m.index + m[0].length, true)[0];
+    if (
+      first?.kind === "string" &&
+      !/^(?:system|exec|shell_exec|passthru|proc_open|popen|pcntl_exec)$/.test(first.value)
+    )
+      continue;
+    an.uncertain(
+      `inline ${language} code loads or calls something it names at run time, which may do anything`,
+      true,
+    );
+  }
+}
+
+/**
  * The commands inline code runs. Each call's arguments are read: literals (a command line, argv words, the running
  * interpreter as `sys.executable` or `process.execPath`) are classified as that command; anything computed, as a
  * command that may do anything.
@@ -168,6 +235,7 @@ export function analyzeCommandCalls(language: CodeLanguage, source: string, an: 
   const built = (what: string) =>
     an.uncertain(`inline ${language} code ${what}, which may do anything`, true);
   if (interpolatesCommand(language, source)) built("runs a command it builds at run time");
+  analyzeDynamicCode(language, source, an);
   if (language === "node") {
     if (reachesNodeInternals(source)) built("runs commands through the runtime's internal bindings");
     for (const m of source.matchAll(TEMPLATE_SHELL)) {
