@@ -222,8 +222,19 @@ const ARRAY = fc
     fc.constantFrom("", " Y=2", " Z=(q)"),
   )
   .map(([name, op, items, after]) => `${name}${op}(${items.join(" ")})${after}`);
+// A declaration builtin with one assignment, then the variable used.
+const DECLARATION = fc
+  .tuple(
+    fc.constantFrom("export", "local", "readonly", "declare", "typeset"),
+    fc.constantFrom("X", "Y", "A"),
+    fc.constantFrom("=", "+="),
+    WORD,
+    COMMAND,
+  )
+  .map(([builtin, name, op, value, command]) => `${builtin} ${name}${op}${value}; ${command} $${name}`);
 const LINE = fc.oneof(
   { weight: 4, arbitrary: COMMAND },
+  { weight: 1, arbitrary: DECLARATION },
   { weight: 1, arbitrary: ARRAY },
   { weight: 1, arbitrary: ARRAY.map((a) => `${a}; ${ALL_OF_A} ${ALL_OF_PARTS} -x`) },
   {
@@ -262,8 +273,18 @@ const COMPOUND = fc.oneof(
     ),
   BODY.map((b) => `cat list | while read X; do ${b}; done`),
   fc
-    .tuple(fc.constantFrom("f", "run", "X"), BODY, END, AFTER, fc.array(WORD, { maxLength: 3 }))
-    .map(([name, body, end, after, args]) => `${name}() { ${body}${end}}${after}; ${name} ${args.join(" ")}`),
+    .tuple(
+      fc.constantFrom("f", "run", "X"),
+      fc.option(DECLARATION, { nil: "" }),
+      BODY,
+      END,
+      AFTER,
+      fc.array(WORD, { maxLength: 3 }),
+    )
+    .map(
+      ([name, declaration, body, end, after, args]) =>
+        `${name}() { ${declaration ? `${declaration}; ` : ""}${body}${end}}${after}; ${name} ${args.join(" ")}`,
+    ),
 );
 const SCRIPT = fc
   .tuple(
@@ -302,6 +323,7 @@ describe("the fast shell reader", () => {
     let compounds = 0;
     let arrays = 0;
     let functions = 0;
+    let declarations = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -310,6 +332,7 @@ describe("the fast shell reader", () => {
         if (/\b(fi|done)\b/.test(script)) compounds++;
         if (script.includes("=(")) arrays++;
         if (script.includes("() {")) functions++;
+        if (/\b(export|local|readonly|declare|typeset) /.test(script)) declarations++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -320,6 +343,7 @@ describe("the fast shell reader", () => {
     expect(compounds).toBeGreaterThan(300);
     expect(arrays).toBeGreaterThan(200);
     expect(functions).toBeGreaterThan(80);
+    expect(declarations).toBeGreaterThan(100);
   });
 
   it("hands anything outside its subset to the full parser", () => {
@@ -356,6 +380,15 @@ describe("the fast shell reader", () => {
       "echo a=(x)",
       "echo $" + "{a[0]}",
       "echo $" + "{#a[@]}",
+      "export",
+      "export X",
+      "export -x X=1",
+      "export X=1 Y=2",
+      "export X=1 > out",
+      "local X=(a)",
+      "Y=1 export X=1",
+      "time export X=1",
+      "cat x | export X=1",
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(false);
     }

@@ -30,6 +30,11 @@ const RESERVED = new Set([
   "in",
 ]);
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
+/**
+ * Declaration builtins, which mvdan/sh reads as declarations rather than commands: each assignment after one is made
+ * in turn. The fast reader takes exactly one `NAME=value` after one, which then means what `NAME=value` alone does.
+ */
+const DECLARATIONS = new Set(["export", "local", "readonly", "declare", "typeset", "nameref"]);
 
 /** Returns null whenever the text is outside the subset; the caller then uses the full parser. */
 export function readSimpleShell(src: string): SimpleScript | null {
@@ -89,10 +94,12 @@ class Assembler {
     let timed = false;
     /** A shell takes no command words after `NAME=(…)`. */
     let arrayAssigned = false;
+    /** After a declaration builtin: its one assignment is still to come, or has come. */
+    let declaring: "" | "expected" | "done" = "";
     while (this.t < tokens.length) {
       const token = tokens[this.t++]!;
       if ("array" in token) {
-        if (compound || command.words.length || timed) return null;
+        if (compound || command.words.length || timed || declaring) return null;
         command.assigns.push({ name: token.array, append: false, value: [], array: true });
         arrayAssigned = true;
         empty = false;
@@ -109,6 +116,8 @@ class Assembler {
       } else if ("op" in token) {
         // A newline ends a command like ";", but after "&&", "|" or another newline it only continues the line.
         if (token.op === "\n" && empty) continue;
+        if (declaring === "expected") return null;
+        declaring = "";
         if (!endCommand()) return null;
         if (token.op !== "|") {
           script.push(pipeline);
@@ -118,6 +127,7 @@ class Assembler {
         timed = false;
         arrayAssigned = false;
       } else if ("redirect" in token) {
+        if (declaring) return null;
         const target = tokens[this.t++];
         if (!target || !("word" in target)) return null;
         (compound ?? command).redirects.push({ op: token.redirect, target: target.word });
@@ -150,12 +160,22 @@ class Assembler {
           continue;
         }
         if (literal === "time" && empty) return null;
+        if (declaring === "done") return null;
+        if (command.words.length === 0 && !declaring && DECLARATIONS.has(literal)) {
+          // After prefix assignments, `time` or `|`, a declaration is the full parser's.
+          if (!empty || timed || pipeline.length) return null;
+          declaring = "expected";
+          empty = false;
+          continue;
+        }
         const first = w[0];
         const assignment =
           command.words.length === 0 && first && !first.quoted && !first.param
             ? ASSIGNMENT.exec(first.text)
             : null;
+        if (declaring === "expected" && !assignment) return null;
         if (assignment) {
+          if (declaring) declaring = "done";
           const rest = first!.text.slice(assignment[0].length);
           command.assigns.push({
             name: assignment[1]!,
@@ -171,8 +191,8 @@ class Assembler {
         empty = false;
       }
     }
-    // The text ended inside a compound command, after an operator, or after `time` alone.
-    if (stops.size || dangling) return null;
+    // The text ended inside a compound command, after an operator, after `time` alone, or after `export` alone.
+    if (stops.size || dangling || declaring === "expected") return null;
     if (!empty) endCommand();
     else if (pipeline.length) return null;
     if (pipeline.length) script.push(pipeline);

@@ -104,6 +104,8 @@ export class SimpleWalker {
               : parameterDefault(part.param, literal(part.fallback));
         text += r.text;
         dynamic ||= r.dynamic;
+        // A variable holding a pattern (`X=*.log; rm $X`) expands to one, unless quoted.
+        glob ||= !part.quoted && r.glob;
       } else {
         text += part.text;
         glob ||= !part.quoted && hasGlobChar(part.text);
