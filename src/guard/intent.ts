@@ -131,7 +131,7 @@ const WHICH_FILES = new Set([
 const FILE_WORDS = new Set([...OBJECTS.file!, ...OBJECTS.object!, ...OBJECTS.tmp!, ...OBJECTS.assets!]);
 
 const STOP_WORDS = new Set(
-  "old stale unused orphaned orphan leaked temporary duplicate broken failed failing expired extra dead obsolete new existing previous current production prod prd live staging stage stg development dev qa uat sandbox local remote server the a an and or of to in on for from with all any old stale unused our my this that these those it its some every each up out off down into by at as be is are was were not no please then so via using use run".split(
+  "old stale unused orphaned orphan leaked temporary duplicate broken failed failing expired extra dead obsolete new existing previous current production prod prd live staging stage stg development dev qa uat sandbox local remote server the a an and or of to in on for from with all any old stale unused our my this that these those it its some every each up out off down into by at as be is are was were not no please then so via using use run where select values set null like exists cascade if".split(
     " ",
   ),
 );
@@ -155,13 +155,49 @@ function mentions(commandText: string, word: string, wordChar: string): boolean 
   return new RegExp(`(?<![${wordChar}])${stem}(?:s|es)?(?![${wordChar}])`).test(commandText);
 }
 
+/**
+ * The command's text where it may name what it destroys: without where it connects (a URL's host and port, a
+ * `--host`/`-h`/`--port`/`-p` value), so an intent's name that matches only a host or a port (`example`, `443`,
+ * `5432`) names nothing the command destroys.
+ */
+function objectText(command: string): string {
+  let text = command
+    .toLowerCase()
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^/\s'"?#]*/g, " ")
+    .replace(/(?<=\s)(?:--port[=\s]\s*|-p\s*)\d+|(?<=\s)(?:--host[=\s]\s*|-h\s*)[^\s'"/-][^\s'"]*/g, " ");
+  // `users/42/../43` is users/43: a segment that `..` takes back is not named.
+  for (let before = ""; before !== text; ) {
+    before = text;
+    text = text.replace(/(?<![^/\s'"])[^/\s'"]+\/\.\.(?:\/|(?=[\s'"]|$))/g, "");
+  }
+  return text;
+}
+
+/** A word that names one thing rather than describing it: it has a digit, `_` or `-` in it. */
+const IDENTIFIER = /[0-9_-]/;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Whether the command names `name` shortly after naming `kind` (`/users/42`, `users where id = 42`, `user:42`). */
+function mentionsAfter(commandText: string, kind: string, name: string): boolean {
+  const stem = escapeRegExp(kind).replace(/y$/, "(?:y|ie)");
+  return new RegExp(
+    `(?<![${NAME_CHAR}])${stem}(?:s|es)?(?![${NAME_CHAR}])[^\\n]{0,40}?(?<![${NAME_CHAR}])${escapeRegExp(name)}(?![${NAME_CHAR}])`,
+  ).test(commandText);
+}
+
+/** Longer words name nothing a command would (and would make a pattern too large to build). */
+const LONGEST_WORD = 200;
+
 function words(text: string): string[] {
-  return (text.toLowerCase().match(/[a-z0-9][a-z0-9_.-]*/g) ?? []).map((w) =>
-    w
-      .replace(/'s$/, "")
-      .replace(/(?<=[a-z]{3})(ies)$/, "y")
-      .replace(/(?<=[a-z]{3})s$/, ""),
-  );
+  const found = text.toLowerCase().match(/[a-z0-9][a-z0-9_.-]*/g) ?? [];
+  return found
+    .filter((w) => w.length <= LONGEST_WORD)
+    .map((w) =>
+      w
+        .replace(/'s$/, "")
+        .replace(/(?<=[a-z]{3})(ies)$/, "y")
+        .replace(/(?<=[a-z]{3})s$/, ""),
+    );
 }
 
 /** Words that rule out the verb after them, up to three words on, within one clause. */
@@ -176,13 +212,31 @@ const NEGATIONS = new Set([
   "cannot",
   "nothing",
   "neither",
+  "refrain",
+  "refraining",
+  "forbid",
+  "forbidden",
+  "prohibit",
+  "prohibited",
+  "skip",
+  "skipping",
 ]);
+/** Words right after a verb that rule it out ("drop nothing", "delete none of them", "remove no rows"). */
+const NEGATED_OBJECT = new Set(["nothing", "none", "no"]);
+/** Words after a verb, in its clause, that rule it out ("dropping tables is not allowed", "… is forbidden"). */
+const RULED_OUT_AFTER =
+  /\b(?:not|never)\s+(?:be\s+)?(?:allowed|permitted|ok|okay|acceptable)\b|\b(?:forbidden|prohibited|off[\s-]limits)\b/;
 /** Where a negation's reach ends: punctuation, or a conjunction that starts another instruction. */
-const CLAUSE_BREAK = /[.;,!?:()\n]|\b(?:but|and|then|instead|except|only|just)\b/;
+const CLAUSE_BREAK = /[.;!?:()\n]|\b(?:but|and|then|instead|except|only|just)\b/;
+/** `don't`, `shouldn’t`, `donʼt`, `dont`: the contraction read as "do not" whatever the apostrophe. */
+const CONTRACTED_NOT =
+  /\b(do|does|did|should|would|could|must|need|is|are|was|were|has|have|had|ca|wo|ai|sha|might)n[^\sa-z0-9]?t\b/g;
 
 /**
  * The intent's verbs that ask for a kind of destruction, and those it rules out ("do not delete", "never drop",
- * "don't remove"): a verb with a negation up to three words before it in the same clause is ruled out, not asked for.
+ * "don't remove", "drop nothing", "instead of truncating"): a verb with a negation up to three words before it in
+ * the same clause is ruled out, not asked for; a negation that ends a comma's part without reaching a verb ("do not,
+ * under any circumstances, drop") reaches the clause's next verb.
  */
 function intentVerbs(intent: string): {
   verbWords: Map<string, readonly Kind[]>;
@@ -192,16 +246,32 @@ function intentVerbs(intent: string): {
   const forbidden = new Map<string, readonly Kind[]>();
   const clauses = intent
     .toLowerCase()
-    .replace(/n['’]t\b/g, " not")
+    .replace(CONTRACTED_NOT, "$1 not")
+    .replace(/\b(?:instead\s+of|rather\s+than)\b/g, " not ")
     .split(CLAUSE_BREAK);
   for (const clause of clauses) {
-    const said = words(clause);
-    said.forEach((w, j) => {
-      const kinds = VERBS.find(([re]) => re.test(w))?.[1];
-      if (!kinds) return;
-      const negated = said.slice(Math.max(0, j - 3), j).some((before) => NEGATIONS.has(before));
-      (negated ? forbidden : verbWords).set(w, kinds);
-    });
+    const ruledOutAfter = RULED_OUT_AFTER.exec(clause)?.index ?? -1;
+    let dangling = false;
+    let offset = 0;
+    for (const part of clause.split(",")) {
+      const said = words(part);
+      let verbSeen = false;
+      said.forEach((w, j) => {
+        const kinds = VERBS.find(([re]) => re.test(w))?.[1];
+        if (!kinds) return;
+        const negated =
+          dangling ||
+          said.slice(Math.max(0, j - 3), j).some((before) => NEGATIONS.has(before)) ||
+          NEGATED_OBJECT.has(said[j + 1] ?? "") ||
+          (ruledOutAfter >= 0 && part.indexOf(w) + offset < ruledOutAfter);
+        dangling = false;
+        verbSeen = true;
+        (negated ? forbidden : verbWords).set(w, kinds);
+      });
+      // A part that ends on a negation ("do not,") hands it over the comma to the clause's next verb.
+      dangling = (dangling && !verbSeen) || NEGATIONS.has(said.at(-1) ?? "");
+      offset += part.length + 1;
+    }
   }
   return { verbWords, forbidden };
 }
@@ -239,7 +309,7 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
       reason: `intent_mismatch: the task's intent ${quoted} names no removal, reset or overwrite (words such as delete, drop, remove, clean up, reset), so it does not cover ${what}`,
     };
   }
-  const commandText = command.toLowerCase();
+  const commandText = objectText(command);
   const kindWords = new Set(Object.entries(OBJECTS).flatMap(([k, v]) => [k, ...v]));
   const nouns = intentWords.filter((w) => !verbWords.has(w) && !STOP_WORDS.has(w) && w.length >= 2);
   // Names of things ("sessions", "preview", "pr-42") the command also mentions.
@@ -262,11 +332,14 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
         !verbWords.has(before) &&
         (!kindWords.has(before) || (WHICH_FILES.has(before) && FILE_WORDS.has(w)));
       // A name may also follow the kind ("the test user 42"): the command naming either one is the named object.
+      // Only an identifier (a number, `pr-42`, `user_7`) counts, and only just after the command names the kind
+      // (`/users/42`, `users WHERE id = 42`), not a port, a host or a path segment elsewhere that happens to match.
       const namedAfter =
         after !== undefined &&
         !STOP_WORDS.has(after) &&
         !kindWords.has(after) &&
-        mentions(commandText, after, NAME_CHAR);
+        IDENTIFIER.test(after) &&
+        mentionsAfter(commandText, w, after);
       return [
         {
           word: w,
