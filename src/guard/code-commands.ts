@@ -136,10 +136,12 @@ const ARGV_FOLLOWS = /\b(?:spawn|spawnSync|execFile|execFileSync|execa|execaSync
  * Node's internal bindings (`process.binding(name)`, `process._linkedBinding(name)`, `internalBinding(name)`) and
  * Deno's internals sit under child_process and fs: spawn_sync and process_wrap start processes, fs writes files.
  * Only the bindings that describe the process or convert data are read as harmless; any other, or a name the code
- * computes, may run a command.
+ * computes, may run a command. `process` may go by another name (`const p = process`, `new Function('return
+ * process')()`), so any `.binding(…)` counts, and so does the method taken without a call (`const b =
+ * process.binding`), named in a string (`Reflect.get(process, 'binding')`) or destructured (`{ binding } = process`).
  */
 const NODE_BINDING =
-  /\bprocess\s*(?:\.\s*|\[\s*['"`])(?:binding|_linkedBinding)\b['"`]?\s*\]?\s*\(\s*|\binternalBinding\s*\(\s*|\bDeno\s*\[\s*Deno\s*\.\s*internal\s*\]|\bDeno\s*\.\s*core\b|\bprocess\s*\.\s*dlopen\s*\(/g;
+  /(?:\.\s*|\[\s*['"`])(?:binding|_linkedBinding)\b['"`]?\s*\]?(?:\s*\(\s*)?|['"`](?:binding|_linkedBinding)['"`]|\{[^{}]{0,200}\b(?:binding|_linkedBinding)\b[^{}]{0,200}\}\s*=|\binternalBinding\s*\(\s*|\bDeno\s*\[\s*Deno\s*\.\s*internal\s*\]|\bDeno\s*\.\s*core\b|\bprocess\s*\.\s*dlopen\s*\(/g;
 const DESCRIPTIVE_BINDING =
   /^(['"`])(?:constants|natives|os|util|buffer|config|uv|types|symbols|errors|string_decoder|url|icu|v8|credentials|performance|timers|trace_events|report|http_parser|encoding_binding)\1\s*\)/;
 

@@ -37,13 +37,21 @@ export function parseRawHttp(text: string): HttpRequest | null {
   const rest = m[3]!;
   if (!/^\r?\n/.test(rest)) return { method: m[1]!, url: m[2]!, body: rest.trim() };
   // Header lines follow the request line up to the first line that is not one (a blank line, then the body).
+  // A line starting with a space or tab continues the header before it (obsolete folding some servers still read).
   const lines = rest.replace(/^\r?\n/, "").split(/\r?\n/);
+  const headers: string[] = [];
   let at = 0;
-  while (at < lines.length && HEADER_LINE.test(lines[at]!)) at++;
-  return { method: m[1]!, url: m[2]!, body: lines.slice(at).join("\n").trim(), headers: lines.slice(0, at) };
+  for (; at < lines.length; at++) {
+    const line = lines[at]!;
+    if (HEADER_LINE.test(line)) headers.push(line);
+    else if (headers.length && FOLDED_LINE.test(line)) headers[headers.length - 1] += ` ${line.trim()}`;
+    else break;
+  }
+  return { method: m[1]!, url: m[2]!, body: lines.slice(at).join("\n").trim(), headers };
 }
 
-const HEADER_LINE = /^[A-Za-z][\w-]*:[ \t]*\S/;
+const HEADER_LINE = /^[A-Za-z][\w-]*[ \t]*:/;
+const FOLDED_LINE = /^[ \t]+\S/;
 
 export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const url = safeUrl(req.url);
@@ -160,7 +168,7 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
 const OVERRIDE_FIELD = /^(?:_method|x-http-method-override|x-http-method|x-method-override)$/i;
 /** Headers frameworks read as the request's method: X-HTTP-Method-Override (Google APIs, ASP.NET, Express's
  * method-override), X-HTTP-Method (OData, SharePoint) and X-Method-Override. */
-const OVERRIDE_HEADER = /^\s*(x-(?:http-)?method(?:-override)?)\s*:\s*([a-z]+)/i;
+const OVERRIDE_HEADER = /^\s*(x-(?:http-)?method(?:-override)?)\s*:(.*)$/i;
 const METHOD_NAME = /^[a-z]+$/i;
 const FORM_BODY = /^[\w.[\]%-]+=/;
 
@@ -179,18 +187,22 @@ function methodOverride(
   const field = (name: string, value: unknown) => {
     if (OVERRIDE_FIELD.test(name))
       for (const v of [value].flat())
-        if (typeof v === "string" && METHOD_NAME.test(v))
-          found.push({ method: v.toUpperCase(), via: `${name}=${v.toUpperCase()}` });
+        if (typeof v === "string" && METHOD_NAME.test(v.trim()))
+          found.push({ method: v.trim().toUpperCase(), via: `${name}=${v.trim().toUpperCase()}` });
   };
   if (url) for (const [name, value] of url.searchParams) field(name, value);
-  // A form's repeated fields all count (its parsed object keeps only the last).
-  if (FORM_BODY.test(rawBody.trim()))
-    for (const [name, value] of new URLSearchParams(rawBody.trim())) field(name, value);
-  else if (body && typeof body === "object" && !Array.isArray(body))
+  if (body && typeof body === "object" && !Array.isArray(body) && !FORM_BODY.test(rawBody.trim()))
     for (const [name, value] of Object.entries(body)) field(name, value);
+  // Anything else is also read as a form, as a server reading the fields would (`&_method=…`, `a=1;_method=…`), and
+  // all of a form's repeated fields count (its parsed object keeps only the last).
+  else for (const [name, value] of new URLSearchParams(rawBody.trim().replace(/;/g, "&"))) field(name, value);
+  // A header's value may list several methods or quote one (`GET, DELETE`, `"DELETE"`): each counts.
   for (const header of headers) {
     const m = OVERRIDE_HEADER.exec(header);
-    if (m) found.push({ method: m[2]!.toUpperCase(), via: `${m[1]}: ${m[2]!.toUpperCase()}` });
+    if (!m) continue;
+    for (const word of m[2]!.split(/[\s,;"']+/))
+      if (METHOD_NAME.test(word))
+        found.push({ method: word.toUpperCase(), via: `${m[1]}: ${word.toUpperCase()}` });
   }
   return found.sort((a, b) => overrideRank(b.method) - overrideRank(a.method))[0];
 }

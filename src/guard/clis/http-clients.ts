@@ -85,10 +85,25 @@ const DATA_FLAGS = [
 ];
 
 function curl(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: CURL_VALUES });
+  const stdin = stdinText(inv);
+  const parsed = parseArgs([...inv.args, ...curlConfigArgs(inv.args, stdin, an)], {
+    valueFlags: CURL_VALUES,
+  });
   const urls = [...parsed.values("--url", "--expand-url"), ...parsed.positionals];
-  // Form fields are read like a urlencoded body: a `_method` among them overrides the method.
-  const data = [...parsed.values(...DATA_FLAGS), ...parsed.values("-F", "--form", "--form-string")];
+  // Form fields are read like a urlencoded body: a `_method` among them overrides the method. `-F` takes
+  // `;type=…` and the like off the value.
+  const data = [
+    ...parsed.values(...DATA_FLAGS),
+    ...parsed.values("-F", "--form").map((f) => f.replace(FORM_FIELD_ATTRIBUTES, "")),
+    ...parsed.values("--form-string"),
+  ];
+  // `--data-urlencode _method@file`, `-F '_method=<file'`: the override's value is in a file the guard cannot read.
+  const hiddenOverride = data.find((d) => OVERRIDE_FROM_FILE.test(d));
+  if (hiddenOverride)
+    an.uncertain(
+      `curl sends ${hiddenOverride}, a method override read from a file the guard cannot read`,
+      true,
+    );
   const explicit = parsed.value("-X", "--request");
   const method =
     explicit?.toUpperCase() ??
@@ -102,7 +117,6 @@ function curl(inv: Invocation, an: Analysis): void {
             ? "POST"
             : "GET");
   // A body on stdin (`-d @-` fed by a heredoc or echo) is read like an inline one.
-  const stdin = stdinText(inv);
   const inline = data.map((d) => (d === "@-" && stdin !== null ? stdin : d));
   const body = inline.filter((d) => !d.startsWith("@")).join("&");
   const files = inline.filter((d) => d.startsWith("@") && d !== "@-").map((d) => d.slice(1));
@@ -113,6 +127,42 @@ function curl(inv: Invocation, an: Analysis): void {
   const { headers, opaqueHeaders } = curlHeaders(parsed.values("-H", "--header"), stdin);
   for (const url of urls.length ? urls : [""])
     an.nested.http({ method, url, body, opaqueBody, headers, opaqueHeaders });
+}
+
+const FORM_FIELD_ATTRIBUTES = /;\s*(?:type|filename|headers|encoder)=.*$/is;
+const OVERRIDE_FROM_FILE = /^(?:_method|x-http-method-override|x-http-method|x-method-override)(?:@|=[<@])/i;
+
+/**
+ * The options curl reads from `-K`/`--config`: a config read from stdin (`-K -`) is read like the command line
+ * (`request = DELETE`, `-X DELETE`, `header = "…"`); a config file the guard cannot read may set any method, URL or
+ * header, so it is asked about.
+ */
+function curlConfigArgs(args: readonly string[], stdin: string | null, an: Analysis): string[] {
+  const configs = parseArgs(args, { valueFlags: CURL_VALUES }).values("-K", "--config");
+  const out: string[] = [];
+  for (const config of configs) {
+    if (config === "-" && stdin !== null) out.push(...configLines(stdin));
+    else
+      an.uncertain(
+        `curl reads options from ${config}, which the guard cannot read: they may set any method`,
+        true,
+      );
+  }
+  return out;
+}
+
+/** curl config lines (`name = value`, `name: value`, `--name value`, `-X DELETE`) as command-line words. */
+function configLines(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(-{0,2}[\w-]+)(?:\s*[=:]\s*|\s+|$)(.*)$/.exec(line);
+    if (!m || line.trimStart().startsWith("#")) continue;
+    const name = m[1]!.startsWith("-") ? m[1]! : `--${m[1]}`;
+    const value = m[2]!.trim();
+    out.push(name);
+    if (value) out.push(/^".*"$/s.test(value) ? value.slice(1, -1).replace(/\\(.)/g, "$1") : value);
+  }
+  return out;
 }
 
 /** curl's -H values; `@file` reads header lines from a file (`@-` from stdin), which the rules then cannot see. */
@@ -130,8 +180,45 @@ function curlHeaders(values: string[], stdin: string | null): { headers: string[
 /** Request bodies kept in files named for what they do (`delete-project.graphql`, `drop_users.sql`). */
 const DESTRUCTIVE_FILE_NAME = /(^|[/_.-])(delete|remove|drop|destroy|purge|wipe|truncate|reset|nuke)/i;
 
+/** wgetrc commands (`-e method=DELETE`, `--execute 'header = …'`) that make the request, as the options they stand for. */
+const WGETRC_OPTIONS: Record<string, string> = {
+  method: "--method",
+  header: "--header",
+  postdata: "--post-data",
+  bodydata: "--body-data",
+  postfile: "--post-file",
+  bodyfile: "--body-file",
+};
+
+/** wget's arguments with its `-e`/`--execute` wgetrc commands read as the options they set. */
+function wgetArgs(args: readonly string[], an: Analysis): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const command =
+      arg === "-e" || arg === "--execute"
+        ? args[++i]
+        : arg.startsWith("--execute=")
+          ? arg.slice("--execute=".length)
+          : /^-e./.test(arg)
+            ? arg.slice(2)
+            : undefined;
+    if (command === undefined) {
+      // A wgetrc file the guard cannot read may set any method, header or body.
+      if (arg === "--config" || arg.startsWith("--config="))
+        an.uncertain(`wget ${arg} reads settings the guard cannot read: they may set any method`, true);
+      out.push(arg);
+      continue;
+    }
+    const m = /^\s*([\w-]+)\s*=\s*(.*)$/s.exec(command);
+    const option = m ? WGETRC_OPTIONS[m[1]!.toLowerCase().replace(/[_-]/g, "")] : undefined;
+    if (option) out.push(`${option}=${m![2]!.trim()}`);
+  }
+  return out;
+}
+
 function wget(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, {
+  const parsed = parseArgs(wgetArgs(inv.args, an), {
     valueFlags: flagSet(
       "--method",
       "--body-data",

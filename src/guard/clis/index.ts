@@ -51,6 +51,8 @@ const PATTERNS: [RegExp, string][] = [
   [/^php[0-9.]*$/, "php"],
   [/^psql[0-9]*$/, "psql"],
   [/^pg_restore[0-9]*$/, "pg_restore"],
+  // Netcat's builds (nc.openbsd, nc.traditional) and other clients that send what they read on stdin to a socket.
+  [/^(nc|netcat)\.[\w-]+$|^(gnutls-cli|pwncat|websocat)$/, "nc"],
 ];
 
 /** Programs that only read, print or build; they need no rule. */
@@ -140,9 +142,13 @@ function lookup(name: string): CommandAnalyzer | undefined {
   return undefined;
 }
 
+const URL_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s'"]*/gi;
+
 /** A program with no rule: only its words can tell; destructive-sounding ones make it uncertain. */
 function analyzeUnknown(inv: Invocation, an: Analysis): void {
-  const text = [inv.argv[0]!.text, ...inv.args.filter((a) => !a.includes("://"))].join(" ");
+  // A URL's own words say nothing (`…/delete-me.html`), but the words around it in a script argument still do
+  // (`pwsh -c "Invoke-RestMethod -Method Delete -Uri https://…"`).
+  const text = [inv.argv[0]!.text, ...inv.args.map((a) => a.replace(URL_TEXT, " "))].join(" ");
   const word = SUSPICIOUS.exec(text)?.[2];
   if (word) an.uncertain(`unknown command ${inv.name} with "${word.toLowerCase()}" in it`, true);
 }

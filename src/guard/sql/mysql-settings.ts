@@ -15,6 +15,15 @@ export function judgeMysqlLogExpiry(name: string, value: number, an: Analysis): 
     );
 }
 
+/** The variable a SET names, also when scoped with `@@GLOBAL.name`, `@@persist.name` or `@@session.name`. */
+export function mysqlVariableName(left: { name?: unknown; members?: unknown }): string {
+  const name = String(left.name ?? "").toLowerCase();
+  const member = Array.isArray(left.members) ? left.members.at(-1) : undefined;
+  return typeof member === "string" && /^(global|persist|persist_only|session|local)$/.test(name)
+    ? member.toLowerCase()
+    : name;
+}
+
 /** RESET MASTER deletes every binary log; RESET REPLICA/SLAVE the relay logs and position. True when `what` is one. */
 export function judgeMysqlReset(what: string, an: Analysis): boolean {
   if (what === "master")

@@ -6,7 +6,7 @@ import { arr, obj, str } from "./ast-values.ts";
 import { dataLoss } from "./data-loss.ts";
 import { type MysqlAst, parseMysqlTree } from "./mysql-parser.ts";
 import { mysqlKeyPredicate } from "./mysql-predicates.ts";
-import { judgeMysqlLogExpiry } from "./mysql-settings.ts";
+import { judgeMysqlLogExpiry, mysqlVariableName } from "./mysql-settings.ts";
 import type { SqlReader } from "./postgres.ts";
 import { MYSQL_PARSER_REFUSES, readSimpleMysql } from "./simple-mysql-reader.ts";
 
@@ -104,7 +104,7 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
         const left = obj(obj(e).left);
         const right = obj(obj(e).right);
         if (str(left.type) === "var" && typeof right.value === "number")
-          judgeMysqlLogExpiry(str(left.name).toLowerCase(), right.value, an);
+          judgeMysqlLogExpiry(mysqlVariableName(left), right.value, an);
         const name = JSON.stringify(obj(e).left ?? "").toLowerCase();
         if (
           name.includes("sql_log_bin") &&
