@@ -177,7 +177,7 @@ out.push("", machineNote, ceilingNote);
 if (guard) {
   out.push(
     "",
-    `guard check --jsonl (the compiled CLI, ${GUARD_BIN}), ${settings.guardLines} commands cycling ${GUARD_CORPUS}: ${guard.steadyPerSec.toFixed(0)} commands/s once started, ${guard.wallPerSec.toFixed(0)}/s including ${guard.startupMs.toFixed(0)} ms start-up`,
+    `guard check --jsonl (the compiled CLI, ${GUARD_BIN}), ${settings.guardLines} commands cycling ${GUARD_CORPUS}: ${guard.steadyPerSec.toFixed(0)} commands/s once started, ${guard.warmPerSec.toFixed(0)}/s over the second half (warmed up), ${guard.wallPerSec.toFixed(0)}/s including ${guard.startupMs.toFixed(0)} ms start-up`,
   );
 } else if (phase("guard")) out.push("", `guard: skipped — ${guardNote}`);
 for (const note of fixture?.notes ?? []) out.push(`note: ${note}`);
