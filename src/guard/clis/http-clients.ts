@@ -305,13 +305,54 @@ function httpieItem(item: string): [string, unknown] {
   return [item.slice(0, eq), item.slice(eq + 1)];
 }
 
-/** nc, telnet, socat and `openssl s_client` send what they read on stdin: an HTTP request written out is read as one. */
+/**
+ * Words that delete or stop in text protocols a socket client may speak by hand: Redis's inline and RESP commands
+ * (`FLUSHALL`, `DEL key`), memcached's `flush_all` and `delete`, and SQL or shell words sent to a server.
+ */
+const DESTRUCTIVE_WIRE_WORD =
+  /\b(?:flushall|flushdb|flush_all|del|unlink|delete|drop|truncate|shutdown|purge|remove|rm|erase|wipe|expire|getdel|config|debug|script|function|swapdb|migrate|restore|failover|replicaof|slaveof)\b/i;
+
+/** nc, telnet, socat and `openssl s_client` send what they read on stdin (`< /dev/null` is nothing). */
 function rawSocket(inv: Invocation, an: Analysis): void {
   if (inv.name === "openssl" && inv.args[0] !== "s_client") return;
   const text = stdinText(inv);
-  const request = text === null ? null : parseRawHttp(text);
-  if (request) an.nested.http(request);
+  // `echo Q | openssl s_client …` only tells s_client to quit.
+  if (inv.name === "openssl" && text?.trim().toUpperCase() === "Q") return;
+  const unseen = text === null && inv.piped && !/^<\s*\/dev\/null$/.test(inv.stdinHint);
+  analyzeSocketData(inv.name, text, unseen ? inv.stdinHint : null, an);
 }
+
+/**
+ * What a program sends down a raw socket (nc's stdin, a shell's `> /dev/tcp/host/port`): an HTTP request written out is
+ * read as one. Anything else is a protocol the guard does not read (Redis's `FLUSHALL`, memcached's `flush_all`), and
+ * data it cannot see (`unseen`: `< request.txt`, a pipe from a program) may be anything: both are asked about, as
+ * destructive when their words or the file's name say so.
+ */
+export function analyzeSocketData(
+  via: string,
+  text: string | null,
+  unseen: string | null,
+  an: Analysis,
+): void {
+  if (text !== null) {
+    const request = parseRawHttp(text);
+    if (request) an.nested.http(request);
+    else if (text.trim())
+      an.uncertain(
+        `${via} sends text the guard cannot read as a request (${clipText(text)})`,
+        DESTRUCTIVE_WIRE_WORD.test(text),
+      );
+  } else if (unseen !== null)
+    an.uncertain(
+      `${via} sends data the guard cannot read (${clipText(unseen)})`,
+      DESTRUCTIVE_FILE_NAME.test(unseen) || DESTRUCTIVE_WIRE_WORD.test(unseen),
+    );
+}
+
+const clipText = (text: string) => {
+  const line = text.trim().replace(/\s+/g, " ");
+  return line.length > 60 ? `${line.slice(0, 57)}…` : line;
+};
 
 export const httpCommands: CommandTable = {
   nc: rawSocket,

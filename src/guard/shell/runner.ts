@@ -2,10 +2,13 @@
 // the command tables, and what it writes to is judged.
 import type { Analysis } from "../analysis.ts";
 import { analyzeWriteTarget } from "../clis/files.ts";
+import { analyzeSocketData } from "../clis/http-clients.ts";
 import { invoke } from "../clis/index.ts";
 import type { InvocationContext } from "../command.ts";
 import { pipelineOutput } from "../payloads.ts";
 import { hasGlobChar, type Word } from "../word.ts";
+
+const NETWORK_DEVICE = /^\/dev\/(?:tcp|udp)\//;
 
 /** One simple command as the runner saw it, recorded for tests that compare the readers. */
 export interface TraceEntry {
@@ -120,6 +123,17 @@ export class ShellRunner {
     an.nest(() => {
       out.data = pipelineOutput(invoke(argv, context, an));
     });
+    // Bash's `> /dev/tcp/host/port` sends the output to the network, as `| nc host port` does.
+    for (const r of redirects)
+      if ((r.kind === "write" || r.kind === "append") && NETWORK_DEVICE.test(r.target.text))
+        an.nest(() =>
+          analyzeSocketData(
+            `> ${r.target.text}`,
+            out.data?.toString("utf8") ?? null,
+            out.data === null ? hint : null,
+            an,
+          ),
+        );
     this.writes(redirects);
     return out;
   }
