@@ -1,5 +1,6 @@
 // SQL no parser accepted, read by keywords: any destructive keyword counts, and unknown statements count too.
 import type { Analysis } from "../analysis.ts";
+import { judgeMysqlReset } from "./mysql-settings.ts";
 
 const FALLBACK_RULES: [RegExp, string, string][] = [
   [
@@ -17,6 +18,7 @@ const FALLBACK_RULES: [RegExp, string, string][] = [
   [/\bmerge\b[\s\S]*\bdelete\b/i, "MERGE … DELETE", "rows:delete"],
 ];
 /** Statements that bring dropped objects back: Snowflake's UNDROP, Oracle's FLASHBACK TABLE … TO BEFORE DROP. */
+const MYSQL_RESET = /(?:^|;)\s*reset\s+(master|replica|slave|binary\s+logs\s+and\s+gtids)\b/i;
 const RESTORE = /^\s*(?:undrop\s|flashback\s+table\s[^;]*\bto\s+before\s+drop\b)/i;
 const READ_START =
   /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;
@@ -29,6 +31,13 @@ export function sqlKeywordFallback(
 ): void {
   const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
   if (!code.trim()) return;
+  // MySQL's resets in the forms no parser has a grammar for (`RESET BINARY LOGS AND GTIDS`, `RESET MASTER TO 1`,
+  // `RESET REPLICA ALL`) are judged as RESET MASTER and RESET REPLICA are.
+  const reset = MYSQL_RESET.exec(code);
+  if (reset) {
+    judgeMysqlReset(/^binary/i.test(reset[1]!) ? "master" : reset[1]!.toLowerCase(), an);
+    return;
+  }
   for (const [pattern, keyword, actionName] of FALLBACK_RULES) {
     if (pattern.test(code)) {
       an.uncertain(`${context} contains ${keyword}`, true, actionName);
