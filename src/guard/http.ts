@@ -147,6 +147,16 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     else an.destroys(`${shown} switches ${switchedOff} off`, action(resource, "disable"));
     return;
   }
+  const resetting = resetOfData(segments, nouns);
+  if (resetting) {
+    an.destroys(`${shown} ${resetting}`, action(resource, "reset"));
+    return;
+  }
+  const marked = deletionMarkInBody(body);
+  if (marked) {
+    an.destroys(`${shown} marks ${resource} deleted (${marked})`, action(resource, "delete"));
+    return;
+  }
   const bodyVerb = actionInBody(body);
   if (bodyVerb) {
     an.destroys(`${shown} asks for "${bodyVerb}" in its body`, action(resource, "delete"));
@@ -260,6 +270,54 @@ function actionInBody(body: unknown, depth = 0): string | undefined {
       if (verb) return value;
     } else if (value && typeof value === "object") {
       const inner = actionInBody(value, depth + 1);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** Resources whose reset or clearing loses stored data (a password reset or cleared notifications lose none). */
+const DATA_RESOURCE =
+  /^(?:databases?|dbs?|tables?|index|indexes|indices|collections?|buckets?|queues?|stores?|storage|volumes?|disks?|clusters?|instances?|projects?|repos?|repositories|namespaces?|environments?|envs?|data|datasets?|schemas?|devices?|workspaces?|sites?|apps?|applications?|streams?|topics?|keyspaces?|branch(?:es)?|state|ledger|tenants?)$/i;
+
+/**
+ * `POST …/databases/main/reset`, `…/devices/7/factory-reset`, `…/queues/q/clear`: reset and clear are path verbs only
+ * where what they act on holds data; a factory reset always loses it.
+ */
+function resetOfData(segments: readonly string[], nouns: readonly string[]): string | null {
+  const last = segments.at(-1) ?? "";
+  const words = splitWords(last);
+  if (words.includes("factory") && words.includes("reset")) return "factory-resets it, erasing what it holds";
+  if (!words.some((w) => w === "reset" || w === "clear" || w === "reinitialize" || w === "reinit"))
+    return null;
+  const target = nouns
+    .filter((n) => n !== last)
+    .slice(-2)
+    .find((n) => DATA_RESOURCE.test(splitWords(n).at(-1) ?? ""));
+  return target ? `runs "${last}" on ${target}, losing what it holds` : null;
+}
+
+/** Fields that mark a record deleted: `{"deleted": true}`, `{"_destroy": "1"}` (Rails), `{"status": "deleted"}`. */
+const DELETION_FLAG =
+  /^(?:_?destroy|_?delete|deleted|is_?deleted|to_?delete|marked_?for_?deletion|purge|purged)$/i;
+const STATE_FIELD = /^(?:status|state|lifecycle_?state)$/i;
+const DELETED_STATE = /^(?:deleted|destroyed|purged|terminated|removed)$/i;
+
+function deletionMarkInBody(body: unknown, depth = 0): string | undefined {
+  if (!body || typeof body !== "object" || depth > 6) return undefined;
+  const entries = Array.isArray(body) ? body.map((v) => ["", v] as const) : Object.entries(body);
+  for (const [field, value] of entries) {
+    // A form's nested field is named by its last bracket: `user[addresses_attributes][0][_destroy]`.
+    const key = field.replace(/^.*\[([^\]]*)\]$/, "$1");
+    if (
+      DELETION_FLAG.test(key) &&
+      (value === true || value === 1 || (typeof value === "string" && ON_VALUE.test(value)))
+    )
+      return `${key}: ${String(value)}`;
+    if (STATE_FIELD.test(key) && typeof value === "string" && DELETED_STATE.test(value))
+      return `${key}: ${value}`;
+    if (value && typeof value === "object") {
+      const inner = deletionMarkInBody(value, depth + 1);
       if (inner) return inner;
     }
   }
