@@ -371,10 +371,10 @@ function safeJson(text: string): unknown {
 /** The name of a protection the body turns off (`{"deletion_protection": false}`, `{"enabled": false}` under /versioning). */
 function protectionsSwitchedOff(body: unknown, context: string): string | null {
   let found: string | null = null;
-  const visit = (value: unknown, key: string) => {
+  const visit = (value: unknown, key: string, parent: string) => {
     if (found) return;
     if (value && typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) visit(v, k);
+      for (const [k, v] of Object.entries(value)) visit(v, k, key);
       return;
     }
     // `allow_force_pushes: true`, `allow_deletions: true` (GitHub, GitLab branch protection) switch a guard off by
@@ -386,9 +386,12 @@ function protectionsSwitchedOff(body: unknown, context: string): string | null {
     }
     if (!OFF_VALUE.test(String(value))) return;
     // `{"enabled": false}` says nothing by itself: the path (…/versioning) names what is switched off.
-    const subject = /^(enabled?|status|state|active)$/i.test(key) ? context : splitWords(key).join(" ");
+    // `{"pitr": {"enabled": false}}`: the enclosing field names it, else the path does.
+    const subject = /^(enabled?|status|state|active)$/i.test(key)
+      ? `${splitWords(parent).join(" ")} ${context}`.trim()
+      : splitWords(key).join(" ");
     if (namesSafetyNet(subject) || PROTECTION.test(subject)) found = subject;
   };
-  if (body && typeof body === "object") visit(body, "");
+  if (body && typeof body === "object") visit(body, "", "");
   return found;
 }

@@ -3,6 +3,26 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { action, resourceName, splitWords } from "../vocabulary.ts";
+import { protectionsOff } from "./protection-flags.ts";
+
+/**
+ * Input variables that switch a protection off (`-var deletion_protection=false`, `TF_VAR_skip_final_snapshot`…), read
+ * as the flag of that name would be: the module passes them to the resource's own setting.
+ */
+function protectionVariablesOff(inv: Invocation, vars: readonly string[]): string[] {
+  const pairs: [string, string][] = [];
+  for (const v of vars) {
+    const at = v.indexOf("=");
+    if (at > 0) pairs.push([v.slice(0, at), v.slice(at + 1)]);
+  }
+  for (const [name, word] of inv.vars) if (name.startsWith("TF_VAR_")) pairs.push([name.slice(7), word.text]);
+  return protectionsOff(
+    pairs.map(([name, value]) => [
+      `--${name.toLowerCase().replace(/_/g, "-")}`,
+      value.replace(/^["']|["']$/g, ""),
+    ]),
+  );
+}
 
 /** `aws_db_instance.main` → database:delete: the provider prefix goes, the type names the resource. */
 function targetAction(target: string): string {
@@ -33,6 +53,14 @@ function terraform(inv: Invocation, an: Analysis): void {
   const targets = parsed.values("-target");
   const actions = targets.length ? targets.map(targetAction) : ["infrastructure:delete"];
   if (parsed.has("-help", "--help")) return;
+  if (sub === "apply" || sub === "plan" || sub === "import" || sub === "refresh") {
+    const off = protectionVariablesOff(inv, parsed.values("-var"));
+    if (off.length && sub === "apply")
+      an.destroysSafetyNet(
+        `${tool} apply sets ${off.join(", ")}, switching a protection off`,
+        "deletion-protection:disable",
+      );
+  }
   switch (sub) {
     case "destroy":
       for (const a of new Set(actions))
