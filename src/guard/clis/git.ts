@@ -20,7 +20,24 @@ const dryRun = (p: ParsedArgs) => p.has("-n", "--dry-run");
 const RESET_BRANCH = (how: string) =>
   `${how} resets an existing branch to another commit, dropping the commits only it held`;
 
+/** A server repository's refusals of history-destroying pushes: off (false, or unset: the default), anyone may push them. */
+const PUSH_GUARD = /^receive\.deny(?:nonfastforwards|deletes)$/;
+const FALSE_SETTING = /^(?:false|no|off|0)$/i;
+
 const RULES: Record<string, GitRule> = {
+  config(p, an) {
+    // `git config [set|unset] KEY [VALUE]`, `git config --unset KEY`.
+    const words = p.positionals.slice(1);
+    const verb = words[0] === "set" || words[0] === "unset" ? words.shift() : undefined;
+    const key = words[0]?.toLowerCase();
+    if (!key || !PUSH_GUARD.test(key)) return;
+    const unset = verb === "unset" || p.has("--unset", "--unset-all");
+    if (unset || (words[1] !== undefined && FALSE_SETTING.test(words[1])))
+      an.destroysSafetyNet(
+        `git config ${words[0]} ${unset ? "unset" : words[1]} lets pushes rewrite or delete the repository's branches`,
+        "branch-protection:disable",
+      );
+  },
   push(p, an) {
     const refspecs = p.positionals.slice(1);
     const force =

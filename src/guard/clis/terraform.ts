@@ -4,6 +4,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { action, resourceName, splitWords } from "../vocabulary.ts";
 import { protectionsOff } from "./protection-flags.ts";
+import { zeroRetentions } from "./zero-retention.ts";
 
 /**
  * Input variables that switch a protection off (`-var deletion_protection=false`, `TF_VAR_skip_final_snapshot`…), read
@@ -16,13 +17,22 @@ function protectionVariablesOff(inv: Invocation, vars: readonly string[]): strin
     if (at > 0) pairs.push([v.slice(0, at), v.slice(at + 1)]);
   }
   for (const [name, word] of inv.vars) if (name.startsWith("TF_VAR_")) pairs.push([name.slice(7), word.text]);
-  return protectionsOff(
-    pairs.map(([name, value]) => [
-      `--${name.toLowerCase().replace(/_/g, "-")}`,
-      value.replace(/^["']|["']$/g, ""),
-    ]),
-  );
+  const flags = pairs.map(([name, value]): [string, string] => [
+    `--${name.toLowerCase().replace(/_/g, "-")}`,
+    value.replace(/^["']|["']$/g, ""),
+  ]);
+  return [
+    ...protectionsOff(flags),
+    ...zeroRetentions(flags),
+    ...flags
+      .filter(([name, value]) => SKIPS_SAFETY_NET.test(name) && TRUE_VALUE.test(value))
+      .map((f) => f.join(" ")),
+  ];
 }
+
+/** Variables that, switched on, delete without the usual copy or check: no final snapshot, buckets emptied on destroy. */
+const SKIPS_SAFETY_NET = /^--(?:skip-final-snapshot|force-destroy|delete-automated-backups)$/;
+const TRUE_VALUE = /^(?:true|1|yes|on)$/i;
 
 /** `aws_db_instance.main` → database:delete: the provider prefix goes, the type names the resource. */
 function targetAction(target: string): string {
