@@ -195,17 +195,20 @@ function methodOverride(
 ): { method: string; via: string } | undefined {
   const found: { method: string; via: string }[] = [];
   const field = (name: string, value: unknown) => {
-    if (OVERRIDE_FIELD.test(name))
-      for (const v of [value].flat())
-        if (typeof v === "string" && METHOD_NAME.test(v.trim()))
-          found.push({ method: v.trim().toUpperCase(), via: `${name}=${v.trim().toUpperCase()}` });
+    if (!OVERRIDE_FIELD.test(name)) return;
+    for (const v of [value].flat()) {
+      const method = typeof v === "string" ? v.trim() : "";
+      if (METHOD_NAME.test(method))
+        found.push({ method: method.toUpperCase(), via: `${name}=${method.toUpperCase()}` });
+    }
   };
   if (url) for (const [name, value] of url.searchParams) field(name, value);
-  if (body && typeof body === "object" && !Array.isArray(body) && !FORM_BODY.test(rawBody.trim()))
+  const raw = rawBody.trim();
+  if (body && typeof body === "object" && !Array.isArray(body) && !FORM_BODY.test(raw))
     for (const [name, value] of Object.entries(body)) field(name, value);
   // Anything else is also read as a form, as a server reading the fields would (`&_method=…`, `a=1;_method=…`), and
   // all of a form's repeated fields count (its parsed object keeps only the last).
-  else for (const [name, value] of new URLSearchParams(rawBody.trim().replace(/;/g, "&"))) field(name, value);
+  else for (const [name, value] of new URLSearchParams(raw.replace(/;/g, "&"))) field(name, value);
   // A header's value may list several methods or quote one (`GET, DELETE`, `"DELETE"`): each counts.
   for (const header of headers) {
     const m = OVERRIDE_HEADER.exec(header);
