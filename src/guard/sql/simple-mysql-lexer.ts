@@ -1,7 +1,7 @@
 // The fast MySQL reader's first pass: words (their spelling kept, as MySQL keeps names' case), `backtick` names,
-// plain strings and numbers, `@name` user variables, `?` placeholders, operators, punctuation, and `#` and `-- `
-// comments; anything with other lexical rules (backslash escapes, `/* */` and its executable `/*! */` form, `"`
-// strings, quoted and `@@` variables, 0x…) is not simple.
+// plain strings and numbers, `@name` user and `@@[scope.]name` server variables, `?` placeholders, operators,
+// punctuation, and `#` and `-- ` comments; anything with other lexical rules (backslash escapes, `/* */` and its
+// executable `/*! */` form, `"` strings, quoted variables, 0x…) is not simple.
 import { fail } from "./simple-lexer.ts";
 
 export type MysqlToken =
@@ -12,6 +12,7 @@ export type MysqlToken =
   | { t: "op"; v: string }
   | { t: "punct"; v: string }
   | { t: "var"; v: string } // @name, v the name as written
+  | { t: "sysvar"; v: string; members: string[] } // @@name or @@scope.name, as written
   | { t: "param"; v: "?" };
 
 /** MySQL keeps 64 characters of a name; longer ones go to the real parser. */
@@ -23,6 +24,7 @@ const STRING = /'((?:[^'\\\0]|'')*)'/y;
 const NUMBER = /[0-9]+(?:\.[0-9]+)?/y;
 const OPERATOR_RUN = /[+\-*/<>=~!@#%^&|?:]+/y;
 const USER_VARIABLE = /@([A-Za-z_][A-Za-z0-9_]*)/y;
+const SERVER_VARIABLE = /@@[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/y;
 
 function match(pattern: RegExp, sql: string, at: number): string | null {
   pattern.lastIndex = at;
@@ -66,7 +68,15 @@ export function lexMysql(sql: string): MysqlToken[] {
     } else if (c === "(" || c === ")" || c === "," || c === ";" || c === ".") {
       out.push({ t: "punct", v: c });
       i++;
-    } else if (c === "@" && sql[i + 1] !== "@") {
+    } else if (c === "@" && sql[i + 1] === "@") {
+      const m = match(SERVER_VARIABLE, sql, i) ?? fail();
+      // `@@a$`, `@@a.`, `@@a'…'`: other lexical rules.
+      if (/[.$'"`@]/.test(sql[i + m.length] ?? "")) fail();
+      const [name, ...members] = m.slice(2).split(".");
+      if ([name!, ...members].some((part) => part.length > MAX_NAME)) fail();
+      out.push({ t: "sysvar", v: name!, members });
+      i += m.length;
+    } else if (c === "@") {
       const m = match(USER_VARIABLE, sql, i) ?? fail();
       // `@a.b`, `@a$`, `@a'…'`: other lexical rules.
       if (m.length - 1 > MAX_NAME || /[.$'"`@]/.test(sql[i + m.length] ?? "")) fail();

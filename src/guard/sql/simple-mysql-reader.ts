@@ -326,9 +326,9 @@ class Reader extends TokenCursor<MysqlToken> {
   }
 
   /**
-   * `SET [GLOBAL|SESSION|LOCAL|PERSIST|PERSIST_ONLY] name = …, @a = …`: server and user variables, with the value's
-   * tree as node-sql-parser builds it where the guard reads it (a whole number is a number). sql_log_bin is left to
-   * node-sql-parser, whose tree the guard reads deeper.
+   * `SET [GLOBAL|SESSION|LOCAL|PERSIST|PERSIST_ONLY] name = …, @@global.name = …, @a = …`: server and user variables,
+   * with the value's tree as node-sql-parser builds it where the guard reads it (a whole number is a number).
+   * sql_log_bin is left to node-sql-parser, whose tree the guard reads deeper.
    */
   private setVariables(): Node {
     this.expect("set");
@@ -340,22 +340,27 @@ class Reader extends TokenCursor<MysqlToken> {
     if (keyword) this.i++;
     const expr: Node[] = [];
     do {
-      const variable = this.peek() ?? fail();
-      const user = variable.t === "var";
-      // A server variable is a plain word: node-sql-parser takes no `quoted` one, nor one spelt like a scope.
-      if (!user && !(variable.t === "word" && this.isName() && !SET_SCOPES.has(variable.v))) fail();
-      const name = user ? variable.v : this.name();
-      if (user) this.i++;
-      if (name.toLowerCase().includes("sql_log_bin")) fail();
+      const left = this.variable();
+      if ([left.name, ...left.members].some((part) => part.toLowerCase().includes("sql_log_bin"))) fail();
       this.expect("=");
       const right = this.additive();
-      expr.push({
-        type: "assign",
-        left: { type: "var", name, members: [], prefix: user ? "@" : null },
-        right: wholeNumber(right),
-      });
+      expr.push({ type: "assign", left: { type: "var", ...left }, right: wholeNumber(right) });
     } while (this.take(","));
     return { type: "set", keyword, expr };
+  }
+
+  /** The variable a SET assigns: `@user`, `@@[scope.]server` or a plain word naming a server variable. */
+  private variable(): { name: string; members: string[]; prefix: string | null } {
+    const t = this.peek() ?? fail();
+    if (t.t === "var" || t.t === "sysvar") {
+      this.i++;
+      return t.t === "var"
+        ? { name: t.v, members: [], prefix: "@" }
+        : { name: t.v, members: t.members, prefix: "@@" };
+    }
+    // A server variable is a plain word: node-sql-parser takes no `quoted` one, nor one spelt like a scope.
+    if (!(t.t === "word" && this.isName() && !SET_SCOPES.has(t.v))) fail();
+    return { name: this.name(), members: [], prefix: null };
   }
 
   private exprList(): Node[] {
