@@ -24,8 +24,7 @@ export function classify(command: string, context: GuardContext = {}): Classific
   const an = newAnalysis();
   an.note(command);
   try {
-    analyzeText(command.trim(), an);
-    analyzeExposure(command, an);
+    analyzeCommand(command, an);
   } catch (error) {
     // A bug in a rule must not let a command through unexamined.
     an.uncertain(
@@ -47,6 +46,18 @@ export async function classifyPrepared(command: string, context: GuardContext = 
   if (!takeSqlParserMissed()) return first;
   await loadSqlParser();
   return classify(command, context);
+}
+
+/** A command as an agent would run it: shell, SQL, GraphQL or a raw HTTP request, and secrets it sends away. */
+export function analyzeCommand(command: string, an: Analysis): void {
+  analyzeText(command.trim(), an);
+  analyzeExposure(command, an);
+}
+
+/** Whether a text reads as SQL or GraphQL rather than words (a search field holds either). */
+export function looksLikeQuery(text: string): boolean {
+  const t = text.trim();
+  return GRAPHQL_START.test(t) || SQL_ONLY.test(t) || (SQL_OR_SHELL.test(t) && parsesAsSql(t));
 }
 
 function analyzeText(text: string, an: Analysis): void {

@@ -1,14 +1,23 @@
-// Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution, in and out.
+// Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution and beforeMCPExecution, in and out.
+import type { ToolCall } from "./tool-call.ts";
 import type { Classification, Decision } from "./types.ts";
 
-/** The shell command a Claude Code PreToolUse event carries, or null for other tools (no opinion). */
-export function claudeCodeCommand(input: unknown): string | null {
+/** What an agent is about to do: run a shell command, or call an MCP server's tool. */
+export type AgentAction = { command: string } | { toolCall: ToolCall };
+
+/**
+ * The shell command or MCP tool call a Claude Code PreToolUse event carries, or null for its other tools (reading
+ * and editing files, searching the web): the guard has no opinion on those.
+ */
+export function claudeCodeAction(input: unknown): AgentAction | null {
   const event = input as { tool_name?: unknown; tool_input?: { command?: unknown } } | null;
   if (!event || typeof event !== "object") throw new TypeError("expected a JSON object");
+  if (typeof event.tool_name === "string" && event.tool_name.startsWith("mcp__"))
+    return { toolCall: { name: event.tool_name, input: event.tool_input } };
   if (event.tool_name !== "Bash") return null;
   const command = event.tool_input?.command;
   if (typeof command !== "string") throw new TypeError("tool_input.command is missing");
-  return command;
+  return { command };
 }
 
 export interface HookOptions {
@@ -58,11 +67,19 @@ export function claudeCodeFailure(message: string): object {
   };
 }
 
-export function cursorCommand(input: unknown): string {
-  const event = input as { command?: unknown } | null;
-  if (!event || typeof event !== "object" || typeof event.command !== "string")
-    throw new TypeError("command is missing");
-  return event.command;
+/**
+ * Cursor's beforeShellExecution carries `command`; beforeMCPExecution carries `tool_name` and `tool_input` (a JSON
+ * text), and also the `command` that starts the MCP server, which is not what is about to run.
+ */
+export function cursorAction(input: unknown): AgentAction {
+  const event = input as { command?: unknown; tool_name?: unknown; tool_input?: unknown } | null;
+  if (!event || typeof event !== "object") throw new TypeError("expected a JSON object");
+  if (typeof event.tool_name === "string") {
+    const raw = event.tool_input;
+    return { toolCall: { name: event.tool_name, input: typeof raw === "string" ? JSON.parse(raw) : raw } };
+  }
+  if (typeof event.command !== "string") throw new TypeError("command is missing");
+  return { command: event.command };
 }
 
 /**

@@ -40,7 +40,7 @@ const verdictSchema = z.object({
 });
 
 const SYSTEM_PROMPT = [
-  "You review shell, SQL, GraphQL, HTTP and cloud CLI commands that an AI coding agent wants to run.",
+  "You review shell, SQL, GraphQL, HTTP and cloud CLI commands and MCP tool calls that an AI coding agent wants to run.",
   "Answer two questions. First: is the command destructive? Destructive means: deletes, overwrites, truncates or makes",
   "unrecoverable data, infrastructure, history or safety nets (backups, snapshots, versioning, object lock, deletion",
   "protection, audit logs), or disables a protection, or could do so without confirmation. Reads, dry runs, plans and",
@@ -57,8 +57,9 @@ export async function classifyWithModel(
   command: string,
   context: GuardContext,
   config: ModelConfig | null,
+  classifyByRules: (command: string, context: GuardContext) => Promise<Classification> = classifyPrepared,
 ): Promise<Classification> {
-  const rules = await classifyPrepared(command, context);
+  const rules = await classifyByRules(command, context);
   if (!config || (!config.all && !rules.uncertain)) return rules;
   try {
     const verdict = await askModel(command, context, rules, config);

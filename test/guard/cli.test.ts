@@ -282,6 +282,23 @@ describe("leash hook claude-code", () => {
     expect(JSON.parse(r.stdout)).toEqual({});
   });
 
+  it("judges MCP tool calls by their payloads and names: no opinion when safe, ask or deny when not", async () => {
+    const decision = async (tool: string, input: object, env = baseEnv()) =>
+      JSON.parse(
+        (await leash(["hook", "claude-code", "--scopes-dir", scopes], event(tool, input), env)).stdout,
+      ).hookSpecificOutput?.permissionDecision;
+    expect(await decision("mcp__postgres__query", { sql: "SELECT count(*) FROM orders" })).toBeUndefined();
+    expect(await decision("mcp__postgres__query", { sql: "DROP TABLE orders" })).toBe("ask");
+    expect(await decision("mcp__github__delete_repository", { owner: "acme", repo: "api" })).toBe("ask");
+    expect(
+      await decision(
+        "mcp__pg__execute_sql",
+        { connection: "postgres://prod-db.internal/app", sql: "SELECT 1" },
+        baseEnv({ LEASH_ENV: "staging" }),
+      ),
+    ).toBe("deny");
+  });
+
   it("asks, naming the variable, when LEASH_HOOK_WAIT_SECONDS is not a number of seconds", async () => {
     const r = await leash(
       ["hook", "claude-code"],
@@ -342,6 +359,21 @@ describe("leash hook cursor", () => {
     expect(piped.permission).toBe("ask");
     const bad = JSON.parse((await leash(["hook", "cursor"], JSON.stringify({ cwd: work }))).stdout);
     expect(bad.permission).toBe("ask");
+  });
+
+  it("judges beforeMCPExecution by the tool call, not by the command that starts the server", async () => {
+    const mcp = (toolInput: object) =>
+      JSON.stringify({
+        hook_event_name: "beforeMCPExecution",
+        tool_name: "execute_sql",
+        tool_input: JSON.stringify(toolInput),
+        command: "npx -y @acme/postgres-mcp --delete-on-exit",
+      });
+    const drop = JSON.parse((await leash(["hook", "cursor"], mcp({ sql: "TRUNCATE orders" }))).stdout);
+    expect(drop.permission).toBe("ask");
+    expect(drop.agentMessage).toContain("table:truncate");
+    const read = JSON.parse((await leash(["hook", "cursor"], mcp({ sql: "SELECT 1" }))).stdout);
+    expect(read).toEqual({});
   });
 });
 

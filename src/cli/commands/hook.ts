@@ -2,6 +2,9 @@
 // decision in that agent's format; input it cannot read is answered with "ask".
 import type { Command } from "commander";
 import { guardSettings } from "../../config/guard-env.ts";
+import { guardModelSettings } from "../../config/guard-model-env.ts";
+import type { AgentAction } from "../../guard/hooks.ts";
+import type { Classification, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { askThroughLeash } from "../hook-approval.ts";
 import { type GuardCliOptions, guardClassifier, guardContext } from "./guard.ts";
@@ -42,12 +45,27 @@ export function parseSeconds(value: string): number {
   return seconds;
 }
 
+/** The rules' classification of a command or an MCP tool call, with the model's second opinion when configured. */
+async function classifyAction(action: AgentAction, context: GuardContext): Promise<Classification> {
+  if ("command" in action) return (await guardClassifier())(action.command, context);
+  const { classifyToolCallPrepared, describeToolCall } = await import("../../guard/tool-call.ts");
+  const rules = (_described: string, c: GuardContext) => classifyToolCallPrepared(action.toolCall, c);
+  const model = await guardModelSettings();
+  if (!model) return rules("", context);
+  const { classifyWithModel } = await import("../../guard/model.ts");
+  return classifyWithModel(describeToolCall(action.toolCall), context, model, rules);
+}
+
 /** A bad setting (here or the model's) throws, and is answered "ask" with the message, like any failure. */
-async function decide(command: string, options: HookOptions) {
+async function decide(action: AgentAction, options: HookOptions) {
   const settings = await guardSettings();
   const { forHook } = await import("../../guard/hooks.ts");
   const context = await guardContext(options, settings);
-  const classification = forHook(await (await guardClassifier())(command, context));
+  const classification = forHook(await classifyAction(action, context));
+  const command =
+    "command" in action
+      ? action.command
+      : (await import("../../guard/tool-call.ts")).describeToolCall(action.toolCall);
   const decided = await askThroughLeash(classification, command, {
     url: settings.url,
     token: settings.token,
@@ -69,14 +87,14 @@ export async function runHook(agent: HookAgent, options: HookOptions): Promise<v
   try {
     const event: unknown = JSON.parse(await readStdin());
     if (agent === "claude-code") {
-      const command = hooks.claudeCodeCommand(event);
-      if (command === null) output = {};
+      const action = hooks.claudeCodeAction(event);
+      if (action === null) output = {};
       else {
-        const { decided, output: how } = await decide(command, options);
+        const { decided, output: how } = await decide(action, options);
         output = hooks.claudeCodeOutput(decided, how);
       }
     } else {
-      const { decided, output: how } = await decide(hooks.cursorCommand(event), options);
+      const { decided, output: how } = await decide(hooks.cursorAction(event), options);
       output = hooks.cursorOutput(decided, how);
     }
   } catch (error) {
@@ -92,7 +110,9 @@ export function registerHookCommands(program: Command): void {
     .description("run the guard as an agent hook (stdin: the agent's event, stdout: its decision)");
   hook
     .command("claude-code")
-    .description('Claude Code PreToolUse hook: Bash commands get ask/deny, or no opinion ("{}") when safe')
+    .description(
+      'Claude Code PreToolUse hook: Bash commands and MCP tool calls get ask/deny, or no opinion ("{}") when safe',
+    )
     .option("--allow-safe", ALLOW_SAFE_DESCRIPTION)
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
     .option("--scopes-dir <dir>", "directory with environments.yaml")
@@ -102,7 +122,7 @@ export function registerHookCommands(program: Command): void {
   hook
     .command("cursor")
     .description(
-      "Cursor beforeShellExecution hook: permission ask/deny with messages, or no opinion ({}) when safe",
+      "Cursor beforeShellExecution and beforeMCPExecution hook: permission ask/deny with messages, or no opinion ({}) when safe",
     )
     .option("--allow-safe", ALLOW_SAFE_DESCRIPTION)
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")

@@ -1,0 +1,101 @@
+// An operation named by what it does, called with JSON arguments: a GraphQL mutation field (volumeDelete,
+// delete_users_by_pk, deleteBranchProtectionRule) or an MCP tool call (delete_branch, dropTable). The verb in the
+// name, and arguments like `force: true`, an empty `where` or a protection switched off, say whether it destroys.
+import type { Analysis } from "./analysis.ts";
+import {
+  action,
+  DESTRUCTIVE_VERBS,
+  DISABLING_VERBS,
+  namesSafetyNet,
+  resourceName,
+  splitWords,
+} from "./vocabulary.ts";
+
+const VERB_ALIASES: Record<string, string> = {
+  upsert: "write",
+  set: "write",
+  update: "update",
+  create: "create",
+  add: "create",
+  insert: "create",
+  redeploy: "create",
+  deploy: "create",
+  restart: "restart",
+  rollback: "rollback",
+};
+/** `clear` names regenerable state as often as data (clearCache, clear_selection): only the arguments can tell. */
+export const DESTRUCTIVE_OPERATION_VERBS: ReadonlySet<string> = new Set(
+  [...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter((v) => v !== "clear"),
+);
+const NOT_A_RESOURCE = new Set(["by", "pk", "many", "one", "all", "input", "bulk", "batch"]);
+
+/** Judges `name(args)`; `what` names the kind of operation in the reasons ("mutation", "MCP tool"). */
+export function judgeNamedOperation(
+  what: string,
+  name: string,
+  args: Readonly<Record<string, unknown>>,
+  an: Analysis,
+): void {
+  const words = splitWords(name);
+  const verbAt = words.findIndex((w) => DESTRUCTIVE_OPERATION_VERBS.has(w));
+  const resourceWords = words.filter((w, i) => i !== verbAt && !NOT_A_RESOURCE.has(w) && !VERB_ALIASES[w]);
+  const resource = resourceName(resourceWords.length ? resourceWords : ["resource"]);
+  const values = (key: string) => deepValues(args, key);
+  const everything = values("where").some((w) => w && typeof w === "object" && Object.keys(w).length === 0);
+  if (verbAt >= 0) {
+    const verb = words[verbAt]!;
+    const disabling = DISABLING_VERBS.has(verb);
+    const reason = `${what} ${name}${everything ? " with an empty where: every row" : ""}`;
+    const actionName = action(resource, disabling ? "disable" : "delete");
+    if (namesSafetyNet(words.join(" ")))
+      an.destroysSafetyNet(`${reason} destroys or disables a safety net`, actionName);
+    else if (/protection|lock/.test(words.join(" ")))
+      an.destroys(`${reason} removes a protection`, actionName);
+    else an.destroys(reason, actionName);
+    return;
+  }
+  if (values("force").some((v) => v === true)) {
+    an.destroys(`${what} ${name} with force: true can overwrite history`, action(resource, "force-update"));
+    return;
+  }
+  if (everything && words.includes("update")) {
+    an.destroys(`${what} ${name} with an empty where overwrites every row`, action(resource, "update"));
+    return;
+  }
+  if (disablesProtection(args)) {
+    an.destroysSafetyNet(`${what} ${name} switches a protection off`, action(resource, "disable"));
+    return;
+  }
+  const verb = words.map((w) => VERB_ALIASES[w]).find(Boolean) ?? "update";
+  an.harmless(`${what} ${name}`, words.includes("redeploy") ? "deployment:create" : action(resource, verb));
+}
+
+/** Every value stored under `key` anywhere in the arguments (`force` often sits inside `input`). */
+function deepValues(value: unknown, key: string, out: unknown[] = []): unknown[] {
+  if (Array.isArray(value)) for (const v of value) deepValues(v, key, out);
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === key) out.push(v);
+      deepValues(v, key, out);
+    }
+  }
+  return out;
+}
+
+/** Arguments like `{deletionProtection: false}` or `{versioning: "Suspended"}`. */
+function disablesProtection(args: unknown): boolean {
+  let found = false;
+  const visit = (value: unknown, key: string) => {
+    if (found) return;
+    if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) visit(v, k);
+    } else if (
+      namesSafetyNet(splitWords(key).join(" ")) &&
+      (value === false || value === 0 || /^(disabled?|off|suspended|none)$/i.test(String(value)))
+    ) {
+      found = true;
+    }
+  };
+  visit(args, "");
+  return found;
+}
