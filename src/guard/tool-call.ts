@@ -19,17 +19,20 @@ export interface ToolCall {
 /** Argument names are compared without case or separators: `sql_query`, `sqlQuery` and `SQLQuery` are one field. */
 const field = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
 
+/** Fields that hold SQL, whatever it starts with (a comment, say). */
+const SQL_FIELDS = new Set("sql sqls statement statements sqlquery rawsql sqlstatement sqltext".split(" "));
 /** Fields that hold SQL or GraphQL, or a search text that merely mentions it (`"drop shipping"`). */
-const QUERY_FIELDS = new Set(
-  "sql query queries statement statements sqlquery rawsql sqlstatement querystring querytext sqltext mutation".split(
-    " ",
-  ),
-);
+const QUERY_FIELDS = new Set("query queries querystring querytext mutation".split(" "));
+/** Comments and white space before a query's first word. */
+const LEADING_COMMENTS = /^(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 const COMMAND_FIELDS = new Set("command cmd script shell bash commandline shellcommand".split(" "));
 const CODE_FIELDS = new Set(["code", "source", "sourcecode"]);
 const ARGUMENT_FIELDS = new Set(["args", "arguments", "argv"]);
 const LANGUAGE_FIELDS = ["language", "lang", "runtime", "kernel"];
 const BODY_FIELDS = ["body", "data", "json", "payload"];
+const URL_FIELDS = ["url", "uri", "endpoint", "href"];
+/** Where fetch-like tools keep the method, body and headers: beside the URL or in an options object. */
+const INIT_FIELDS = ["options", "init", "request", "config"];
 const LANGUAGES: Record<string, CodeLanguage | "shell"> = {
   python: "python",
   python3: "python",
@@ -145,7 +148,7 @@ class PayloadReader {
     for (const item of items) {
       // `statements: ["BEGIN", "DROP TABLE x"]`, `command: ["rm", "-rf", "/srv"]`.
       if (typeof item === "string") {
-        if (QUERY_FIELDS.has(name)) this.text(name, item, parent);
+        if (SQL_FIELDS.has(name) || QUERY_FIELDS.has(name)) this.text(name, item, parent);
       } else if (Array.isArray(item)) this.list(name, item, parent, depth + 1);
       else if (isRecord(item)) this.object(item, depth + 1);
     }
@@ -158,8 +161,12 @@ class PayloadReader {
       this.truncate();
       return;
     }
-    if (QUERY_FIELDS.has(name)) {
-      if (this.runsQueries && looksLikeQuery(text)) this.analyze(text);
+    if (SQL_FIELDS.has(name)) {
+      this.payloads++;
+      this.an.nested.sql(text);
+    } else if (QUERY_FIELDS.has(name)) {
+      const query = text.replace(LEADING_COMMENTS, "");
+      if (this.runsQueries && looksLikeQuery(query)) this.analyze(query);
     } else if (COMMAND_FIELDS.has(name)) {
       this.analyze(shellLine([text, ...argumentsOf(parent)]));
     } else if (CODE_FIELDS.has(name)) {
@@ -188,15 +195,19 @@ class PayloadReader {
     else this.an.uncertain(`MCP tool ${this.tool} runs code in a language the guard cannot tell`, false);
   }
 
-  /** `{url, method: "DELETE", body}`: an HTTP request the tool makes for the agent. */
+  /** `{url, method: "DELETE", body}` or fetch's `{url, options: {method, body}}`: a request the tool makes. */
   private request(value: Record<string, unknown>): void {
-    const { url, method } = value;
-    if (typeof url !== "string" || typeof method !== "string" || !/^https?:\/\//i.test(url)) return;
-    const body = BODY_FIELDS.map((k) => value[k]).find((v) => v !== undefined);
-    const headers = value.headers;
+    const url = URL_FIELDS.map((k) => value[k]).find((v) => typeof v === "string");
+    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) return;
+    const init = [value, ...INIT_FIELDS.map((k) => value[k])].find(
+      (v): v is Record<string, unknown> => isRecord(v) && typeof v.method === "string",
+    );
+    if (!init) return;
+    const body = BODY_FIELDS.map((k) => init[k]).find((v) => v !== undefined);
+    const headers = init.headers;
     this.payloads++;
     this.an.nested.http({
-      method: method.toUpperCase(),
+      method: String(init.method).toUpperCase(),
       url,
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       headers: isRecord(headers)
