@@ -185,6 +185,25 @@ function taskRunner(inv: Invocation, an: Analysis): void {
   for (const target of parsed.positionals.filter((p) => !p.includes("="))) opaqueTarget(inv.name, target, an);
 }
 
+/** `gem yank` deletes a published version for good: the same version number can never be pushed again. */
+function gem(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-v", "--version", "--host", "-k", "--key") });
+  if (parsed.positionals[0] === "yank")
+    an.destroys(
+      "gem yank deletes a published gem version; its number can never be pushed again",
+      "package:delete",
+    );
+}
+
+const dotnetMigrations = migrationTool({ destroys: /^ef database drop/, migrates: /^ef database update/ });
+
+function dotnet(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-s", "--source", "-k", "--api-key") });
+  if (parsed.positionals[0] === "nuget" && parsed.positionals[1] === "delete")
+    an.destroys("dotnet nuget delete deletes or unlists a published package version", "package:delete");
+  else dotnetMigrations(inv, an);
+}
+
 export const frameworkCommands: CommandTable = {
   prisma,
   rails,
@@ -245,5 +264,6 @@ export const frameworkCommands: CommandTable = {
     valueFlags: ["--database-url", "-D", "--source"],
   }),
   mix: migrationTool({ destroys: /^ecto\.(drop|reset|rollback)/, migrates: /^ecto\.migrate/ }),
-  dotnet: migrationTool({ destroys: /^ef database drop/, migrates: /^ef database update/ }),
+  dotnet,
+  gem,
 };

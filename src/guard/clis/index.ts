@@ -74,7 +74,12 @@ const BENIGN = new Set(
 );
 
 const SUSPICIOUS =
-  /(^|[^a-z])(delete|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf)([^a-z]|$)/i;
+  /(^|[^a-z])(delete|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|(?:delete|destroy|drop|purge|wipe|remove|erase)all)([^a-z]|$)/i;
+/**
+ * The spellings of "only say what would happen" that tools share; `--dry-run=false` (or none, 0, no, off) runs for
+ * real, as kubectl's `--dry-run=none` does.
+ */
+const DRY_RUN = /^--?(?:dry-?run|dry_run|what-?if|simulate|no-?op)(?:=(?!(?:false|none|0|no|off)$).*)?$/i;
 
 const RECURSIVE_FORCE = /^-[a-z]*(rf|fr)/i;
 /**
@@ -150,7 +155,11 @@ function analyzeUnknown(inv: Invocation, an: Analysis): void {
   // (`pwsh -c "Invoke-RestMethod -Method Delete -Uri https://…"`).
   const text = [inv.argv[0]!.text, ...inv.args.map((a) => a.replace(URL_TEXT, " "))].join(" ");
   const word = SUSPICIOUS.exec(text)?.[2];
-  if (word) an.uncertain(`unknown command ${inv.name} with "${word.toLowerCase()}" in it`, true);
+  if (!word) return;
+  const dryRun = inv.args.find((a) => DRY_RUN.test(a));
+  if (dryRun)
+    an.harmless(`unknown command ${inv.name} with "${word.toLowerCase()}", but ${dryRun} only reports`);
+  else an.uncertain(`unknown command ${inv.name} with "${word.toLowerCase()}" in it`, true);
 }
 
 class Call implements Invocation {
