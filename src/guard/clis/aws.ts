@@ -7,7 +7,7 @@ import { unseenSql, valueFile } from "../unseen-sql.ts";
 import { action, namesSafetyNet, resourceName, splitWords } from "../vocabulary.ts";
 import { PROTECTION_WORD, protectionsOff } from "./protection-flags.ts";
 import { judgeSecretWrite } from "./secret-writes.ts";
-import { zeroRetentions } from "./zero-retention.ts";
+import { shortRetentions } from "./zero-retention.ts";
 
 const RETENTION_WORD = /retent|retain|deleteafter|backtrack/i;
 
@@ -136,11 +136,11 @@ const SAFETY_NET_RULES: AwsRule[] = [
       ),
   },
   {
-    // Snapshot, log and backup retention given as zero in any spelling (`--snapshot-retention-limit 0`, JSON plans).
-    when: (c) => RETENTION_WORD.test(c.text) && zeroRetentions(c.flags).length > 0,
+    // Snapshot, log and backup retention cut to a day or less in any spelling (`--snapshot-retention-limit 0`, JSON plans).
+    when: (c) => RETENTION_WORD.test(c.text) && shortRetentions(c.flags).length > 0,
     apply: (c, an) =>
       an.destroysSafetyNet(
-        `${c.operation} ${zeroRetentions(c.flags).join(", ")} keeps no copy to recover from`,
+        `${c.operation} ${shortRetentions(c.flags).join(", ")} keeps a day or less to recover from`,
         "backup:disable",
       ),
   },

@@ -4,7 +4,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { action, resourceName, splitWords } from "../vocabulary.ts";
 import { protectionsOff } from "./protection-flags.ts";
-import { zeroRetentions } from "./zero-retention.ts";
+import { shortRetentions } from "./zero-retention.ts";
 
 /**
  * Input variables that switch a protection off (`-var deletion_protection=false`, `TF_VAR_skip_final_snapshot`…), read
@@ -23,7 +23,7 @@ function protectionVariablesOff(inv: Invocation, vars: readonly string[]): strin
   ]);
   return [
     ...protectionsOff(flags),
-    ...zeroRetentions(flags),
+    ...shortRetentions(flags),
     ...flags
       .filter(([name, value]) => SKIPS_SAFETY_NET.test(name) && TRUE_VALUE.test(value))
       .map((f) => f.join(" ")),

@@ -13,7 +13,7 @@ import {
   resourceName,
 } from "../vocabulary.ts";
 import { PROTECTION_WORD, protectionsOff } from "./protection-flags.ts";
-import { flagPairs, zeroRetentions } from "./zero-retention.ts";
+import { flagPairs, shortRetentions } from "./zero-retention.ts";
 
 export interface VerbCall {
   /** Command-path words before the verb (`sql instances` in `gcloud sql instances delete x`). */
@@ -170,18 +170,18 @@ export function retentionFlag(
 }
 
 /**
- * Rule helper: any retention flag or setting set to zero (`--weekly-retention P0W`, `--soft-delete-duration=0s`,
+ * Rule helper: any retention flag or setting set to zero or a day or less (`--weekly-retention P0W`, `--soft-delete-duration=0s`,
  * `--set properties.retentionDays=0`) keeps no copy to recover from; `zeroKeepsForever` names the command paths where
  * zero means no deletion at all.
  */
 export function zeroRetentionFlags(zeroKeepsForever?: RegExp): VerbRule {
   const zeros = (c: VerbCall) =>
-    c.inv.args.some((a) => RETENTION_WORD.test(a)) ? zeroRetentions(flagPairs(c.inv.args)) : [];
+    c.inv.args.some((a) => RETENTION_WORD.test(a)) ? shortRetentions(flagPairs(c.inv.args)) : [];
   return {
     when: (c) => zeros(c).length > 0 && !zeroKeepsForever?.test(c.path.join(" ")),
     apply: (c, an) =>
       an.destroysSafetyNet(
-        `${c.inv.name} ${[...c.path, c.verb].filter(Boolean).join(" ")}: ${zeros(c).join(", ")} keeps no copy to recover from`,
+        `${c.inv.name} ${[...c.path, c.verb].filter(Boolean).join(" ")}: ${zeros(c).join(", ")} keeps a day or less to recover from`,
         "backup:disable",
       ),
   };

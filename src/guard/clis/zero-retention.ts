@@ -1,6 +1,7 @@
-// Retention set to nothing: a cloud CLI flag or setting named for retention (backups, long-term backups, logs, soft
-// delete, snapshots) given zero in any spelling (0, 0d, 0s, P0D, PT0S, P0W, P0M, P0Y, 00:00:00) keeps no copy to
-// recover from.
+// Retention cut to nothing: a cloud CLI flag or setting named for retention (backups, long-term backups, logs, soft
+// delete, snapshots) given zero in any spelling (0, 0d, 0s, P0D, PT0S, P0W, P0M, P0Y, 00:00:00), or a day or less
+// (`DeleteAfterDays 1`, `--retention-in-days 1`, `PT12H`, `retention.ms=1000`), keeps no copy worth recovering from:
+// whatever went wrong yesterday is already gone.
 
 /** Flag or setting names that say how long copies are kept: `--weekly-retention`, `retentionDays`, `--soft-delete-duration`. */
 const RETENTION_NAME =
@@ -18,15 +19,92 @@ export function isZeroDuration(value: string): boolean {
   return DURATION_SHAPE.test(v) && /\d/.test(v) && !NONZERO_DIGIT.test(v);
 }
 
-/** The retention settings in these flags (name and value) that are set to zero, as `name value`; empty when none. */
-export function zeroRetentions(flags: Iterable<readonly [string, string | true]>): string[] {
+const SECONDS_PER_UNIT: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
+  m: 60,
+  min: 60,
+  mins: 60,
+  minute: 60,
+  minutes: 60,
+  h: 3600,
+  hr: 3600,
+  hrs: 3600,
+  hour: 3600,
+  hours: 3600,
+  d: 86400,
+  day: 86400,
+  days: 86400,
+};
+const ONE_DAY = 86400;
+const AMOUNT = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
+/** ISO-8601 durations with no years, months or weeks: `P1D`, `PT12H`, `PT90M`. */
+const ISO_SHORT = /^P(?:0+Y)?(?:0+M)?(?:0+W)?(?:(\d+)D)?(?:T(?:([\d.]+)H)?(?:([\d.]+)M)?(?:([\d.]+)S)?)?$/i;
+/** `hh:mm[:ss]`, with Azure's optional `d.` day prefix. */
+const CLOCK = /^(?:(\d+)\.)?(\d+):(\d+)(?::(\d+))?$/;
+/** Names that count copies rather than time (`--retention-count 1` keeps the latest copy). */
+const COUNT_NAME = /count|copies|versions|number|keep|max/i;
+/** The unit a bare number is in, from the setting's name: `retention.ms`, `--log-retention-hours`; days otherwise. */
+const NAME_UNITS: [RegExp, number][] = [
+  [/millis|(?:^|[._-])ms$/i, 0.001],
+  [/second|secs?$/i, 1],
+  [/minute|mins?$/i, 60],
+  [/hour|hrs?$/i, 3600],
+];
+
+/** The seconds a duration spells, read in the unit its setting's name implies when bare; NaN when unreadable. */
+function durationSeconds(name: string, value: string): number {
+  const v = value.trim();
+  const amount = AMOUNT.exec(v);
+  if (amount) {
+    const unit = amount[2]!.toLowerCase();
+    const perUnit = unit
+      ? SECONDS_PER_UNIT[unit]
+      : (NAME_UNITS.find(([re]) => re.test(name))?.[1] ?? ONE_DAY);
+    return perUnit === undefined ? Number.NaN : Number(amount[1]) * perUnit;
+  }
+  const iso = ISO_SHORT.exec(v);
+  if (iso && v.length > 1)
+    return (
+      Number(iso[1] ?? 0) * ONE_DAY +
+      Number(iso[2] ?? 0) * 3600 +
+      Number(iso[3] ?? 0) * 60 +
+      Number(iso[4] ?? 0)
+    );
+  const clock = CLOCK.exec(v);
+  if (clock)
+    return (
+      Number(clock[1] ?? 0) * ONE_DAY +
+      Number(clock[2]) * 3600 +
+      Number(clock[3]) * 60 +
+      Number(clock[4] ?? 0)
+    );
+  return Number.NaN;
+}
+
+/** Whether a retention setting keeps nothing, or a day at most (a count of copies only when zero). */
+function keepsNextToNothing(name: string, value: string): boolean {
+  if (isZeroDuration(value)) return true;
+  if (COUNT_NAME.test(name)) return false;
+  return durationSeconds(name, value) <= ONE_DAY;
+}
+
+/**
+ * The retention settings in these flags (name and value) set to zero or to a day or less, as `name value`; empty
+ * when none.
+ */
+export function shortRetentions(flags: Iterable<readonly [string, string | true]>): string[] {
   const found: string[] = [];
   for (const [name, value] of flags) {
     if (value === true) continue;
-    if (RETENTION_NAME.test(name) && isZeroDuration(value)) found.push(`${name} ${value}`);
+    if (RETENTION_NAME.test(name) && keepsNextToNothing(name, value)) found.push(`${name} ${value}`);
     else if (RETENTION_NAME.test(value))
       for (const m of value.matchAll(RETENTION_SETTING))
-        if (isZeroDuration(m[2]!)) found.push(`${m[1]}=${m[2]}`);
+        if (keepsNextToNothing(m[1]!, m[2]!)) found.push(`${m[1]}=${m[2]}`);
   }
   return found;
 }
