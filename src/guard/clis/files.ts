@@ -6,6 +6,7 @@ import { namesSafetyNet } from "../vocabulary.ts";
 import type { Word } from "../word.ts";
 import { literal } from "../word.ts";
 import { parseSed, sedScriptRunsOrWrites } from "./sed-script.ts";
+import { protectionsEditedOff } from "./setting-edits.ts";
 
 /**
  * Build output and caches that a build or install recreates, and what lies under the system's scratch directories
@@ -519,14 +520,63 @@ function sed(inv: Invocation, an: Analysis): void {
     an.harmless("sed without -i only prints");
     return;
   }
-  const rewritten = call.files.filter((a) => DATA_FILE.test(a) || isBackupPath(a));
+  if (!analyzeInPlaceEdit("sed -i", call.scripts, call.files, an)) an.harmless("sed -i edits files in place");
+}
+
+/**
+ * An in-place edit (sed -i, perl -pi, yq -i) of databases or backups destroys them; of infrastructure code or config,
+ * one that writes a protection off (`deletion_protection = false`, `/prevent_destroy/d`) removes the safety net the
+ * next apply would have kept. True when the edit is destructive.
+ */
+export function analyzeInPlaceEdit(
+  tool: string,
+  scripts: readonly string[],
+  files: readonly string[],
+  an: Analysis,
+) {
+  const before = an.findings.length;
+  const off = scripts.flatMap(protectionsEditedOff);
+  if (off.length)
+    an.destroysSafetyNet(
+      `${tool} rewrites ${clip(files.join(" ") || "its input")} switching a protection off (${clip(off.join(", "))})`,
+      "deletion-protection:disable",
+    );
+  const rewritten = files.filter((a) => DATA_FILE.test(a) || isBackupPath(a));
   if (rewritten.length)
-    an.destroys(`sed -i rewrites ${clip(rewritten.join(" "))} in place`, "file:overwrite");
-  else an.harmless("sed -i edits files in place");
+    an.destroys(`${tool} rewrites ${clip(rewritten.join(" "))} in place`, "file:overwrite");
+  return an.findings.length > before;
+}
+
+const YQ_VALUES = flagSet(
+  "-o",
+  "--output-format",
+  "-p",
+  "--input-format",
+  "-I",
+  "--indent",
+  "--expression",
+  "--front-matter",
+  "--arg",
+  "--argjson",
+);
+
+/** yq prints unless told to edit in place (-i, --inplace, --in-place): `yq -i '.spec.deletionProtection = false' db.yaml`. */
+function yq(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: YQ_VALUES });
+  if (!parsed.has("-i", "--inplace", "--in-place")) return;
+  const positionals = /^(e|eval|ea|eval-all)$/.test(parsed.positionals[0] ?? "")
+    ? parsed.positionals.slice(1)
+    : parsed.positionals;
+  const expression = parsed.value("--expression");
+  const [scripts, files] = expression
+    ? [[expression], positionals]
+    : [positionals.slice(0, 1), positionals.slice(1)];
+  if (!analyzeInPlaceEdit("yq -i", scripts, files, an)) an.harmless("yq -i edits files in place");
 }
 
 export const fileCommands: CommandTable = {
   sed,
+  yq,
   rm,
   unlink: rm,
   srm: rm,

@@ -58,7 +58,7 @@ const PATTERNS: [RegExp, string][] = [
 /** Programs that only read, print or build; they need no rule. */
 const BENIGN = new Set(
   (
-    "ls ll la cat bat echo printf grep egrep fgrep rg ag ack awk gawk jq yq head tail less more wc sort uniq cut tr " +
+    "ls ll la cat bat echo printf grep egrep fgrep rg ag ack awk gawk jq head tail less more wc sort uniq cut tr " +
     "diff cmp comm file stat du df pwd cd pushd popd which whereis type true false test [ [[ sleep date whoami id " +
     "hostname uname printenv export unset alias read exit return shift basename dirname realpath readlink mkdir touch " +
     "ln tar zip unzip gzip gunzip zcat bzip2 xz base64 xxd od hexdump strings ping dig nslookup host nc netstat ss " +

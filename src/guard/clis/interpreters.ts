@@ -8,6 +8,7 @@ import {
   stdinText,
   tailWords,
 } from "../command.ts";
+import { analyzeInPlaceEdit } from "./files.ts";
 
 /** sh, bash, zsh…: `-c script [name args…]`, a script file, or a script on stdin. */
 function shellInterpreter(inv: Invocation, an: Analysis): void {
@@ -75,12 +76,44 @@ interface CodeSpec {
   language: CodeLanguage;
   codeFlags: readonly string[];
   valueFlags: readonly string[];
+  /** perl's and ruby's `-i[ext]`: the code edits the named files in place. */
+  editsInPlace?: boolean;
+}
+
+/** Switches whose value runs to the end of their cluster (`-Mstrict`, `-rjson`, `-0777`, `-F:`), in perl and ruby. */
+const VALUE_SWITCHES = new Set([..."MmIrCFx0dDlaK"]);
+
+/** The `-e` code and the files of a `perl -pi -e CODE FILE…` call; null when it does not edit in place. */
+function inPlaceEdit(args: readonly string[]): { code: string[]; files: string[] } | null {
+  let inPlace = false;
+  const code: string[] = [];
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") break;
+    for (let j = 1; j < a.length; j++) {
+      const c = a[j]!;
+      // -i takes the rest of its word as a backup suffix.
+      if (c === "i") inPlace = true;
+      if (c === "e" || c === "E") code.push(a.slice(j + 1) || (args[++i] ?? ""));
+      if (c === "i" || c === "e" || c === "E" || VALUE_SWITCHES.has(c)) break;
+    }
+  }
+  if (!inPlace) return null;
+  // Without -e the first operand is the script, unseen here.
+  return { code, files: args.slice(code.length ? i : i + 1) };
 }
 
 /** python/node/ruby/perl/php: inline code, a script (classified by its name), or code on stdin. */
 function codeInterpreter(spec: CodeSpec): CommandAnalyzer {
   const valueFlags = flagSet(...spec.codeFlags, ...spec.valueFlags);
   return (inv, an) => {
+    const edit = spec.editsInPlace ? inPlaceEdit(inv.args) : null;
+    if (edit) analyzeInPlaceEdit(`${inv.name} -i`, edit.code, edit.files, an);
     const parsed = parseArgs(inv.args, { valueFlags, stopAtPositional: true });
     const code = parsed.values(...spec.codeFlags);
     if (code.length) {
@@ -176,8 +209,18 @@ export const interpreterCommands: CommandTable = {
     if (inv.args[0] === "eval" && inv.args[1]) an.nested.code("node", inv.args.slice(1).join(" "));
     else if (inv.args[0] === "run") inv.run(inv.argv.slice(2).filter((w) => !w.text.startsWith("-")));
   },
-  ruby: codeInterpreter({ language: "ruby", codeFlags: ["-e"], valueFlags: ["-r", "-I", "-C", "-E", "-F"] }),
-  perl: codeInterpreter({ language: "perl", codeFlags: ["-e", "-E"], valueFlags: ["-M", "-m", "-I"] }),
+  ruby: codeInterpreter({
+    language: "ruby",
+    codeFlags: ["-e"],
+    valueFlags: ["-r", "-I", "-C", "-E", "-F"],
+    editsInPlace: true,
+  }),
+  perl: codeInterpreter({
+    language: "perl",
+    codeFlags: ["-e", "-E"],
+    valueFlags: ["-M", "-m", "-I"],
+    editsInPlace: true,
+  }),
   php: codeInterpreter({ language: "php", codeFlags: ["-r"], valueFlags: ["-c", "-d", "-f", "-z"] }),
   lua: codeInterpreter({ language: "lua", codeFlags: ["-e"], valueFlags: ["-l"] }),
 };

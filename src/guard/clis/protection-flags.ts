@@ -3,7 +3,7 @@
 
 /** Protections by name: deletion, termination and purge protection, soft delete, versioning, backups, PITR, locks. */
 const PROTECTION =
-  /(?:deletion|delete|termination|purge|drop)-protection|soft-?delete|versioning|backups?(?:-retention)?$|backup-retention|point-in-time|pitr|object-lock|legal-hold|backtrack|audit/;
+  /(?:deletion|delete|termination|purge|drop)-protection|prevent-destroy|soft-?delete|versioning|backups?(?:-retention)?$|backup-retention|point-in-time|pitr|object-lock|legal-hold|backtrack|audit/;
 /** The cheap test on the whole command line before reading flags. */
 export const PROTECTION_WORD =
   /protection|soft-?delete|versioning|backup|point-in-time|pitr|lock|legal-hold|backtrack|audit|disable-api-/i;
@@ -25,4 +25,23 @@ export function protectionsOff(flags: Iterable<readonly [string, string | true]>
       off.push(`${flag} ${value}`);
   }
   return off;
+}
+
+/** Settings that, switched on, delete without the usual copy or check: no final snapshot, buckets emptied on destroy. */
+const SKIPS_SAFETY_NET = /^--(?:skip-final-snapshot|force-destroy|delete-automated-backups)$/;
+const TRUE_VALUE = /^(?:true|1|yes|on)$/i;
+/** CDK's `removal_policy=RemovalPolicy.DESTROY` and CloudFormation's `DeletionPolicy: Delete` drop the data with the stack. */
+const REMOVAL_POLICY = /^--(?:removal|deletion|update-replace)-policy$/;
+const DELETES_WITH_STACK = /^(?:\w+\.)?(?:destroy|delete)$/i;
+
+/** The flags in these pairs that skip a safety net (`--skip-final-snapshot true`, `--removal-policy destroy`). */
+export function safetyNetsSkipped(flags: Iterable<readonly [string, string | true]>): string[] {
+  const skipped: string[] = [];
+  for (const [flag, value] of flags) {
+    const name = flag.toLowerCase();
+    if (value === true) continue;
+    if (SKIPS_SAFETY_NET.test(name) && TRUE_VALUE.test(value)) skipped.push(`${flag} ${value}`);
+    else if (REMOVAL_POLICY.test(name) && DELETES_WITH_STACK.test(value)) skipped.push(`${flag} ${value}`);
+  }
+  return skipped;
 }

@@ -3,7 +3,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { action, resourceName, splitWords } from "../vocabulary.ts";
-import { protectionsOff } from "./protection-flags.ts";
+import { protectionsOff, safetyNetsSkipped } from "./protection-flags.ts";
 import { shortRetentions } from "./zero-retention.ts";
 
 /**
@@ -21,18 +21,8 @@ function protectionVariablesOff(inv: Invocation, vars: readonly string[]): strin
     `--${name.toLowerCase().replace(/_/g, "-")}`,
     value.replace(/^["']|["']$/g, ""),
   ]);
-  return [
-    ...protectionsOff(flags),
-    ...shortRetentions(flags),
-    ...flags
-      .filter(([name, value]) => SKIPS_SAFETY_NET.test(name) && TRUE_VALUE.test(value))
-      .map((f) => f.join(" ")),
-  ];
+  return [...protectionsOff(flags), ...shortRetentions(flags), ...safetyNetsSkipped(flags)];
 }
-
-/** Variables that, switched on, delete without the usual copy or check: no final snapshot, buckets emptied on destroy. */
-const SKIPS_SAFETY_NET = /^--(?:skip-final-snapshot|force-destroy|delete-automated-backups)$/;
-const TRUE_VALUE = /^(?:true|1|yes|on)$/i;
 
 /** `aws_db_instance.main` → database:delete: the provider prefix goes, the type names the resource. */
 function targetAction(target: string): string {
