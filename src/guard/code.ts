@@ -212,6 +212,27 @@ function httpRequests(language: CodeLanguage, source: string, an: Analysis): voi
   for (const method of methods) an.nested.http({ method, url, body: "" });
 }
 
+/** A request that posts or patches: a client's method of that name, the method as a string, or as Ruby and Perl say it. */
+const POSTING_METHOD = re(
+  String.raw`[\w$)\]](?:\.|->)(?:post|patch)\s*\(|(?<q>['"\`])(?:post|patch)\k<q>|\bNet::HTTP::(?:Post|Patch)\b|\b(?:POST|PATCH)\s*=>|(?<![\w:]):(?:post|patch)\b`,
+  "i",
+);
+const URL_STRINGS = re(String.raw`(?<q>['"\`])(?<s>https?:\/\/[^'"\`\s]+)\k<q>`, "g");
+
+/**
+ * A POST says nothing by its method; its path may (`…/accounts/42/close`, `…/tenants/acme/purge`), so each URL the
+ * code spells out is judged as a POST by the HTTP rules. Run after the rest, so that a harmless POST does not hide
+ * a suspicious word the code also holds.
+ */
+function postRequests(source: string, an: Analysis): void {
+  if (!HTTP_CLIENT.test(source) || !POSTING_METHOD.test(source)) return;
+  let count = 0;
+  for (const m of source.matchAll(URL_STRINGS)) {
+    if (++count > 8) break;
+    an.nested.http({ method: "POST", url: m.groups!.s!, body: "" });
+  }
+}
+
 const SUSPICIOUS =
   /\b(delete|destroy|drop|purge|wipe|truncate|rmtree|unlink|remove|erase|flush)(?:_\w+|[A-Z]\w*)?\s*[(!]/i;
 
@@ -226,8 +247,10 @@ export function analyzeCode(language: CodeLanguage, source: string, an: Analysis
   }
   if (language !== "mongo" && language !== "lua") httpRequests(language, source, an);
   analyzeCommandCalls(language, source, an);
-  if (an.findings.length > before) return;
-  const word = SUSPICIOUS.exec(source)?.[1];
-  if (word) an.uncertain(`inline ${language} code mentions "${word}"`, true);
-  else an.harmless(`inline ${language} code with no destructive call`);
+  if (an.findings.length === before) {
+    const word = SUSPICIOUS.exec(source)?.[1];
+    if (word) an.uncertain(`inline ${language} code mentions "${word}"`, true);
+    else an.harmless(`inline ${language} code with no destructive call`);
+  }
+  if (language !== "mongo" && language !== "lua") postRequests(source, an);
 }

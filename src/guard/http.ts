@@ -13,9 +13,12 @@ import {
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const ID_SEGMENT =
   /^(v\d+(\.\d+)?|api|\d+|[0-9a-f]{8,}|[a-z]{1,6}_[a-z0-9]*\d[a-z0-9_]*|[0-9a-f-]{32,36}|\{[^}]+\}|:[a-z_]+|_doc)$/i;
-/** Path words that name a destructive action; APIs also say `…/empty` (a bucket, a queue, the trash) and expunge. */
+/**
+ * Path words that name a destructive action; APIs also say `…/empty` (a bucket, a queue, the trash), expunge, and
+ * decommission or deprovision for what they tear down.
+ */
 const PATH_VERBS = new Set(
-  [...DESTRUCTIVE_VERBS, ...DISABLING_VERBS, "empty", "expunge"].filter(
+  [...DESTRUCTIVE_VERBS, ...DISABLING_VERBS, "empty", "expunge", "decommission", "deprovision"].filter(
     (v) => !["clear", "reset", "flush", "ls", "rb", "rm", "del"].includes(v),
   ),
 );
@@ -70,7 +73,9 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     .map((s) => safeDecode(s));
   const nouns = segments.filter((s) => !ID_SEGMENT.test(s) && !/^_/.test(s));
   const resource = resourceName(splitWords(nouns.at(-1) ?? "resource"));
-  const verbSegment = segments.slice(-2).find((s) => splitWords(s).some((w) => PATH_VERBS.has(w)));
+  const verbSegment = segments
+    .slice(-2)
+    .find((s) => splitWords(s).some((w) => PATH_VERBS.has(w)) && !endsSomethingEphemeral(s, nouns));
   const pathText = segments.join(" ");
   const shown = override ? `${req.method.toUpperCase()} ${path} with ${override.via}` : `${method} ${path}`;
   // A header file may hold a method override: a write whose headers the guard cannot read may be a DELETE.
@@ -152,9 +157,20 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.destroys(`${shown} ${resetting}`, action(resource, "reset"));
     return;
   }
+  const closing = closureOfAccount(segments, nouns);
+  if (closing) {
+    const account = resourceName(splitWords(nouns.filter((n) => n !== segments.at(-1)).at(-1) ?? "account"));
+    an.destroys(`${shown} ${closing}`, action(account, "close"));
+    return;
+  }
   const marked = deletionMarkInBody(body);
   if (marked) {
     an.destroys(`${shown} marks ${resource} deleted (${marked})`, action(resource, "delete"));
+    return;
+  }
+  const tool = destructiveToolCall(body);
+  if (tool) {
+    an.destroys(`${shown} calls the tool "${tool}"`, action(resourceName(splitWords(tool)), "delete"));
     return;
   }
   const bodyVerb = actionInBody(body);
@@ -279,6 +295,37 @@ function actionInBody(body: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/**
+ * What ending loses nothing stored: terminating a login session, a connection or a call only ends it. Only
+ * `terminate` is read so; `…/sessions/7/delete` and `…/sessions/purge` still delete.
+ */
+const EPHEMERAL_RESOURCE =
+  /^(?:sessions?|connections?|calls?|meetings?|conversations?|chats?|logins?|websockets?|tunnels?|queries)$/i;
+
+function endsSomethingEphemeral(segment: string, nouns: readonly string[]): boolean {
+  const verbs = splitWords(segment).filter((w) => PATH_VERBS.has(w));
+  if (!verbs.every((w) => w === "terminate")) return false;
+  // The word before the verb names what ends, unless it is an id (`sessions/abc/terminate`); a collection after the
+  // session (`sessions/7/instances/terminate`) is what ends then.
+  const [before, last] = nouns.filter((n) => n !== segment).slice(-2);
+  const ephemeral = (n: string | undefined) => EPHEMERAL_RESOURCE.test(splitWords(n ?? "").at(-1) ?? "");
+  return last === undefined ? ephemeral(before) : ephemeral(last) || (ephemeral(before) && !/s$/i.test(last));
+}
+
+/**
+ * MCP's `tools/call` (JSON-RPC, alone or in a batch) names the operation in `params.name`: `delete_database`,
+ * `dropTable`. The tool's name is all the request says of what it does.
+ */
+function destructiveToolCall(body: unknown): string | undefined {
+  for (const message of Array.isArray(body) ? body : [body]) {
+    if (!message || typeof message !== "object") continue;
+    const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
+    if (method !== "tools/call" || typeof params?.name !== "string") continue;
+    if (splitWords(params.name).some((w) => PATH_VERBS.has(w))) return params.name;
+  }
+  return undefined;
+}
+
 /** Resources whose reset or clearing loses stored data (a password reset or cleared notifications lose none). */
 const DATA_RESOURCE =
   /^(?:databases?|dbs?|tables?|index|indexes|indices|collections?|buckets?|queues?|stores?|storage|volumes?|disks?|clusters?|instances?|projects?|repos?|repositories|namespaces?|environments?|envs?|data|datasets?|schemas?|devices?|workspaces?|sites?|apps?|applications?|streams?|topics?|keyspaces?|branch(?:es)?|state|ledger|tenants?)$/i;
@@ -298,6 +345,21 @@ function resetOfData(segments: readonly string[], nouns: readonly string[]): str
     .slice(-2)
     .find((n) => DATA_RESOURCE.test(splitWords(n).at(-1) ?? ""));
   return target ? `runs "${last}" on ${target}, losing what it holds` : null;
+}
+
+/** What a bank, a billing system or a SaaS closes for good, with what it holds (a closed issue or connection loses nothing). */
+const ACCOUNT_RESOURCE =
+  /^(?:accounts?|tenants?|organi[sz]ations?|orgs?|workspaces?|wallets?|customers?|merchants?|subaccounts?)$/i;
+
+/** `POST …/accounts/42/close`, `…/tenants/acme/closure`: close is a path verb only where an account is closed. */
+function closureOfAccount(segments: readonly string[], nouns: readonly string[]): string | null {
+  const last = segments.at(-1) ?? "";
+  if (!splitWords(last).some((w) => w === "close" || w === "closure")) return null;
+  const target = nouns
+    .filter((n) => n !== last)
+    .slice(-2)
+    .find((n) => ACCOUNT_RESOURCE.test(splitWords(n).at(-1) ?? ""));
+  return target ? `closes ${target}, and what it holds with it` : null;
 }
 
 /** Fields that mark a record deleted: `{"deleted": true}`, `{"_destroy": "1"}` (Rails), `{"status": "deleted"}`. */
