@@ -137,6 +137,18 @@ const STOP_WORDS = new Set(
 );
 
 /** Lower-case words, with a plain plural or possessive taken off: "tables" → "table". */
+/** A database's objects, which SQL names exactly: an intent naming one of them does not ask for another. */
+const SCHEMA_KINDS = new Set([
+  "table",
+  "index",
+  "column",
+  "database",
+  "schema",
+  "view",
+  "constraint",
+  "trigger",
+]);
+
 /** Words for the rows in a table: deleting some of them is not dropping the table, schema or database. */
 const ROW_WORDS = new Set(["row", "record", "entry"]);
 const dropsContainerOfRows = (resource: string | undefined, verb: string | undefined) =>
@@ -351,6 +363,14 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
     return hits.find((h) => !WHICH_FILES.has(h.word) || mentions(commandText, h.word, PATH_WORD_CHAR))?.word;
   };
   const verbsSaid = [...verbWords.keys()];
+  // The first kind of object after each verb is what it acts on ("drop the index on the orders table": an index).
+  const directObjects = intentWords.flatMap((w, j) => {
+    if (!verbWords.has(w)) return [];
+    const next = intentWords.slice(j + 1, j + 7);
+    const end = next.findIndex((n) => verbWords.has(n));
+    const kind = (end < 0 ? next : next.slice(0, end)).find((n) => kindWords.has(n));
+    return kind ? [kind] : [];
+  });
   for (const f of destroyed) {
     const [resource, verb] = f.action?.split(":") ?? [undefined, undefined];
     const needed = verb ? kindOfAction(verb) : kindOfReason(f.reason);
@@ -362,6 +382,20 @@ export function judgeIntent(intent: string, findings: readonly Finding[], comman
       kindHit(objectWords) ??
       (resource ? undefined : nouns.find((w) => f.reason.toLowerCase().includes(w)));
     const label = f.action ?? f.reason;
+    // "drop the unused index on orders" names an index: the orders table is named, but not as what to destroy.
+    const otherKind =
+      resource &&
+      SCHEMA_KINDS.has(resource) &&
+      directObjects.length &&
+      directObjects.every((k) => SCHEMA_KINDS.has(k) && !objectWords.includes(k))
+        ? directObjects[0]
+        : undefined;
+    if (verbHit && otherKind) {
+      return {
+        covered: false,
+        reason: `intent_mismatch: the task's intent ${quoted} asks to "${verbHit}" a ${otherKind}, not a ${resource} (${label})`,
+      };
+    }
     if (
       verbHit &&
       dropsContainerOfRows(resource, verb) &&
