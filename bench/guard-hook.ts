@@ -71,40 +71,55 @@ const p90 = (xs: number[]) =>
 
 const event = (command: string) =>
   JSON.stringify({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command } });
+const mcpEvent = (tool: string, input: object) =>
+  JSON.stringify({ hook_event_name: "PreToolUse", tool_name: tool, tool_input: input });
 
 /** Hooks run in an agent's project, which has no scopes/ directory; the last row adds environments.yaml. */
 const PROJECT = mkdtempSync(join(tmpdir(), "leash-bench-project-"));
 const WITH_ENVIRONMENTS = { LEASH_SCOPES_DIR: fileURLToPath(new URL("../scopes", import.meta.url)) };
 
+/** Each row: its name, the hook event on stdin, and extra environment. */
 const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
-  ["safe shell (git status)", "git status"],
-  ["destructive shell (rm -rf /srv/data)", "rm -rf /srv/data"],
+  ["safe shell (git status)", event("git status")],
+  ["destructive shell (rm -rf /srv/data)", event("rm -rf /srv/data")],
   [
     "destructive shell beginning with a word SQL also uses (set -euo pipefail; rm -rf /srv/data)",
-    "set -euo pipefail; rm -rf /srv/data",
+    event("set -euo pipefail; rm -rf /srv/data"),
   ],
-  ["SQL, plain (the fast SQL reader)", "psql -h db.internal -c 'DELETE FROM sessions'"],
+  ["SQL, plain (the fast SQL reader)", event("psql -h db.internal -c 'DELETE FROM sessions'")],
   [
     "SQL, IN (SELECT …) (the fast SQL reader)",
-    "psql -h db.internal -c 'DELETE FROM sessions WHERE user_id IN (SELECT id FROM banned)'",
+    event("psql -h db.internal -c 'DELETE FROM sessions WHERE user_id IN (SELECT id FROM banned)'"),
   ],
   [
     "SQL, EXISTS (SELECT …) (the fast SQL reader)",
-    "psql -h db.internal -c 'DELETE FROM sessions s WHERE EXISTS (SELECT 1 FROM banned b WHERE b.id = s.user_id)'",
+    event(
+      "psql -h db.internal -c 'DELETE FROM sessions s WHERE EXISTS (SELECT 1 FROM banned b WHERE b.id = s.user_id)'",
+    ),
   ],
   [
     "SQL, data-modifying WITH (the fast SQL reader)",
-    "psql -h db.internal -c 'WITH gone AS (DELETE FROM sessions RETURNING user_id) SELECT count(*) FROM gone'",
+    event(
+      "psql -h db.internal -c 'WITH gone AS (DELETE FROM sessions RETURNING user_id) SELECT count(*) FROM gone'",
+    ),
   ],
   [
     "SQL, a dollar-quoted DO block (the fast SQL reader)",
-    "psql -h db.internal -c 'DO $$ BEGIN DELETE FROM sessions; END $$'",
+    event("psql -h db.internal -c 'DO $$ BEGIN DELETE FROM sessions; END $$'"),
   ],
   [
     "SQL the fast reader leaves to PostgreSQL's parser (CREATE PUBLICATION: loads libpg-query)",
-    "psql -h db.internal -c 'CREATE PUBLICATION orders_pub FOR TABLE orders'",
+    event("psql -h db.internal -c 'CREATE PUBLICATION orders_pub FOR TABLE orders'"),
   ],
-  ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", "git status", WITH_ENVIRONMENTS],
+  ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", event("git status"), WITH_ENVIRONMENTS],
+  [
+    "MCP tool call, SQL in its arguments (mcp__postgres__query: DROP TABLE)",
+    mcpEvent("mcp__postgres__query", { sql: "DROP TABLE sessions" }),
+  ],
+  [
+    "MCP tool call, judged by its name (mcp__github__delete_repository)",
+    mcpEvent("mcp__github__delete_repository", { owner: "acme", repo: "api" }),
+  ],
 ];
 
 /**
@@ -145,15 +160,15 @@ async function hookLatency(): Promise<void> {
   const task = await insideATask();
   HOOK_INPUTS.push([
     "destructive shell, inside a task (LEASH_TOKEN verified against LEASH_URL's JWKS)",
-    "rm -rf /srv/data",
+    event("rm -rf /srv/data"),
     task.env,
   ]);
   const hooks = HOOK_INPUTS.map(() => [] as Timed[]);
   await run([BIN, "hook", "claude-code"], event("ls"), {}, PROJECT); // first run fills the OS file cache
   for (let i = 0; i < RUNS; i++) {
     bare.push(await run(["-e", "0"], "", {}, PROJECT));
-    for (const [n, [, command, env]] of HOOK_INPUTS.entries()) {
-      const r = await run([BIN, "hook", "claude-code"], event(command), env, PROJECT);
+    for (const [n, [, input, env]] of HOOK_INPUTS.entries()) {
+      const r = await run([BIN, "hook", "claude-code"], input, env, PROJECT);
       if (r.code !== 0) throw new Error(`hook exited ${r.code}: ${r.stdout}`);
       if (env === task.env && !r.stdout.includes("verified task token"))
         throw new Error(`the hook did not verify the task token: ${r.stdout}`);
