@@ -27,6 +27,12 @@ const QUERY_FIELDS = new Set("query queries querystring querytext mutation".spli
 const LEADING_COMMENTS = /^(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 const COMMAND_FIELDS = new Set("command cmd script shell bash commandline shellcommand".split(" "));
 const CODE_FIELDS = new Set(["code", "source", "sourcecode"]);
+/** Fields naming the operation a generic tool performs (`use_aws {operation_name: "delete_bucket"}`, JSON-RPC's method). */
+const OPERATION_FIELDS = new Set(
+  "operation operationname operationid action actionname method rpc".split(" "),
+);
+/** An operation's name: one identifier, as APIs spell them (`DeleteBucket`, `users.delete`, `delete-bucket`). */
+const OPERATION_NAME = /^[A-Za-z][\w.:/-]{0,127}$/;
 const ARGUMENT_FIELDS = new Set(["args", "arguments", "argv"]);
 const LANGUAGE_FIELDS = ["language", "lang", "runtime", "kernel"];
 const BODY_FIELDS = ["body", "data", "json", "payload"];
@@ -137,7 +143,7 @@ class PayloadReader {
     this.request(value);
     for (const [key, v] of Object.entries(value)) {
       const name = field(key);
-      if (typeof v === "string") this.text(name, v, value);
+      if (typeof v === "string") this.text(name, v, value, depth);
       else if (Array.isArray(v)) this.list(name, v, value, depth + 1);
       else if (isRecord(v)) this.object(v, depth + 1);
     }
@@ -148,7 +154,7 @@ class PayloadReader {
     for (const item of items) {
       // `statements: ["BEGIN", "DROP TABLE x"]`, `command: ["rm", "-rf", "/srv"]`.
       if (typeof item === "string") {
-        if (SQL_FIELDS.has(name) || QUERY_FIELDS.has(name)) this.text(name, item, parent);
+        if (SQL_FIELDS.has(name) || QUERY_FIELDS.has(name)) this.text(name, item, parent, depth);
       } else if (Array.isArray(item)) this.list(name, item, parent, depth + 1);
       else if (isRecord(item)) this.object(item, depth + 1);
     }
@@ -156,7 +162,7 @@ class PayloadReader {
       this.analyze(shellLine(items as string[]));
   }
 
-  private text(name: string, text: string, parent: Record<string, unknown>): void {
+  private text(name: string, text: string, parent: Record<string, unknown>, depth: number): void {
     if (++this.values > MAX_VALUES) {
       this.truncate();
       return;
@@ -171,7 +177,24 @@ class PayloadReader {
       this.analyze(shellLine([text, ...argumentsOf(parent)]));
     } else if (CODE_FIELDS.has(name)) {
       this.code(text, parent);
+    } else if (OPERATION_FIELDS.has(name) && OPERATION_NAME.test(text)) {
+      this.payloads++;
+      judgeNamedOperation("MCP tool operation", text, parent, this.an);
+    } else if (/^\s*[[{]/.test(text)) {
+      // Arguments passed as JSON text (`{"params": "{\"sql\": …}"}`) are read as the arguments they encode.
+      this.json(text, parent, depth + 1);
     }
+  }
+
+  private json(text: string, parent: Record<string, unknown>, depth: number): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (isRecord(value)) this.object(value, depth);
+    else if (Array.isArray(value)) this.list("", value, parent, depth);
   }
 
   /** A command, SQL or GraphQL, read as the same text typed at a shell prompt would be. */

@@ -43,6 +43,13 @@ describe("MCP tool calls", () => {
       "volume:delete",
     ],
     ["mcp__github__delete_repository", { owner: "acme", repo: "api" }, "repository:delete"],
+    [
+      "mcp__aws__use_aws",
+      { service_name: "s3", operation_name: "delete_bucket", parameters: { Bucket: "acme-uploads" } },
+      "bucket:delete",
+    ],
+    ["mcp__rpc__call", { method: "users.delete", params: [42] }, "user:delete"],
+    ["mcp__db__run", { params: JSON.stringify({ sql: "DROP TABLE users" }) }, "table:delete"],
     ["mcp__railway__volumeDelete", { volumeId: "v1" }, "volume:delete"],
     ["mcp__hasura__update_users", { where: {}, _set: { active: false } }, "user:update"],
     ["mcp__github__update_ref", { ref: "heads/main", sha: "abc", force: true }, "ref:force-update"],
@@ -75,6 +82,9 @@ describe("MCP tool calls", () => {
     ["mcp__sentry__query_events", { query: "is:unresolved level:error" }],
     ["mcp__hasura__update_users", { where: { id: { _eq: 1 } }, _set: { active: false } }],
     ["mcp__cache__clear_cache", { key: "homepage" }],
+    ["mcp__aws__use_aws", { service_name: "s3", operation_name: "list_buckets", parameters: {} }],
+    ["mcp__rpc__call", { method: "users.get", params: [42] }],
+    ["mcp__notes__save", { text: '{"note": "drop table users tomorrow"}' }],
   ];
   for (const [name, input] of harmless)
     it(`finds ${name} ${JSON.stringify(input)} harmless`, () => {
