@@ -17,9 +17,33 @@ const FALLBACK_RULES: [RegExp, string, string][] = [
   [/\breset\s+(master|slave|replica|binary\s+logs)\b/i, "RESET", "backup:delete"],
   [/\bmerge\b[\s\S]*\bdelete\b/i, "MERGE … DELETE", "rows:delete"],
 ];
-/** Statements that bring dropped objects back: Snowflake's UNDROP, Oracle's FLASHBACK TABLE … TO BEFORE DROP. */
 const MYSQL_RESET = /(?:^|;)\s*reset\s+(master|replica|slave|binary\s+logs\s+and\s+gtids)\b/i;
-const RESTORE = /^\s*(?:undrop\s|flashback\s+table\s[^;]*\bto\s+before\s+drop\b)/i;
+/**
+ * Whole statements in dialects no parser has a grammar for that destroy no data, though a word in them (DROP,
+ * REMOVE, DELETE) says otherwise: Snowflake's UNDROP and Oracle's FLASHBACK TABLE … TO BEFORE DROP bring dropped
+ * objects back; ClickHouse's SYSTEM DROP … CACHE empties a cache; OPTIMIZE (without DEDUPLICATE, which deletes
+ * rows) merges parts; REMOVE TTL and REMOVE PARTITIONING keep every row; SQLite's EXPLAIN QUERY PLAN only plans.
+ */
+const NO_DATA_LOST: [RegExp, string][] = [
+  [
+    /^\s*undrop\s+(?:table|schema|database|dynamic\s+table|tag|account)\s+[\w.$"`]+\s*$/i,
+    "restores dropped objects",
+  ],
+  [
+    /^\s*flashback\s+table\s+[\w.$"`,\s]+\bto\s+before\s+drop(?:\s+rename\s+to\s+[\w.$"`]+)?\s*$/i,
+    "restores dropped objects",
+  ],
+  [/^\s*system\s+drop\s+(?:[a-z]+\s+){0,3}cache(?:\s+on\s+cluster\s+[\w.'"`{}-]+)?\s*$/i, "empties a cache"],
+  [
+    /^\s*optimize\s+table\s+[\w.`"]+(?:\s+on\s+cluster\s+[\w'"`{}-]+)?(?:\s+partition\s+(?:id\s+)?[\w'"]+)?(?:\s+final)?\s*$/i,
+    "merges the table's parts, every row kept",
+  ],
+  [
+    /^\s*alter\s+table\s+[\w.`"]+(?:\s+on\s+cluster\s+[\w'"`{}-]+)?\s+remove\s+(?:ttl|partitioning)\s*$/i,
+    "removes a table setting, every row kept",
+  ],
+  [/^\s*explain\s+query\s+plan\s+[^;]*$/i, "only plans the query"],
+];
 const READ_START =
   /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;
 
@@ -29,7 +53,7 @@ export function sqlKeywordFallback(
   an: Analysis,
   context = "SQL the parsers could not read",
 ): void {
-  const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
+  let code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
   if (!code.trim()) return;
   // MySQL's resets in the forms no parser has a grammar for (`RESET BINARY LOGS AND GTIDS`, `RESET MASTER TO 1`,
   // `RESET REPLICA ALL`) are judged as RESET MASTER and RESET REPLICA are.
@@ -38,16 +62,19 @@ export function sqlKeywordFallback(
     judgeMysqlReset(/^binary/i.test(reset[1]!) ? "master" : reset[1]!.toLowerCase(), an);
     return;
   }
+  const statements = code.split(";").filter((s) => s.trim());
+  const rest = statements.filter((s) => !NO_DATA_LOST.some(([pattern]) => pattern.test(s)));
+  if (!rest.length) {
+    const reason = NO_DATA_LOST.find(([pattern]) => pattern.test(statements[0]!))![1];
+    an.harmless(`${context}: ${reason}`);
+    return;
+  }
+  code = rest.join(";");
   for (const [pattern, keyword, actionName] of FALLBACK_RULES) {
     if (pattern.test(code)) {
       an.uncertain(`${context} contains ${keyword}`, true, actionName);
       return;
     }
-  }
-  const statements = code.split(";").filter((s) => s.trim());
-  if (statements.every((s) => RESTORE.test(s))) {
-    an.harmless(`${context} restores dropped objects`);
-    return;
   }
   if (READ_START.test(code)) an.uncertain(`${context}; it looks read-only`, false);
   else an.uncertain(`${context} starts with "${code.trim().split(/\s+/)[0]}"`, true);

@@ -8,6 +8,7 @@ import { type MysqlAst, parseMysqlTree } from "./mysql-parser.ts";
 import { mysqlKeyPredicate } from "./mysql-predicates.ts";
 import { judgeMysqlLogExpiry, mysqlVariableName } from "./mysql-settings.ts";
 import type { SqlReader } from "./postgres.ts";
+import { judgeRoutineName } from "./routines.ts";
 import { MYSQL_PARSER_REFUSES, readSimpleMysql } from "./simple-mysql-reader.ts";
 
 /** Reads `sql` as MySQL; false when it does not parse. "auto" tries the fast reader first, "full" never (tests). */
@@ -86,8 +87,25 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
       );
       break;
     }
+    case "call": {
+      const name = arr(obj(obj(obj(stmt.expr).name)).name).map((part) => str(obj(part).value));
+      judgeRoutineName(name.at(-1)?.toLowerCase() ?? "", an);
+      break;
+    }
+    case "insert":
+    case "replace":
+      judgeBulkUpsert(stmt, an);
+      break;
     case "alter":
       for (const e of arr(stmt.expr)) {
+        // TRUNCATE PARTITION empties the partition's rows, as DROP PARTITION does.
+        if (str(obj(e).action).toLowerCase() === "truncate")
+          dataLoss(
+            an,
+            mysqlTables(stmt.table),
+            `ALTER TABLE ${mysqlTables(stmt.table)} TRUNCATE PARTITION empties the partition`,
+            "partition:truncate",
+          );
         if (str(obj(e).action).toLowerCase() === "drop") {
           const what = str(obj(e).resource) || str(obj(e).keyword) || "column";
           dataLoss(
@@ -118,4 +136,20 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
       }
       break;
   }
+}
+
+/**
+ * REPLACE deletes each row whose key a new row repeats, and ON DUPLICATE KEY UPDATE overwrites it: rows from a
+ * SELECT can repeat any number of keys, as an UPDATE without a key condition would. Literal VALUES name their rows.
+ */
+function judgeBulkUpsert(stmt: MysqlAst, an: Analysis): void {
+  const overwrites = stmt.type === "replace" || stmt.on_duplicate_update;
+  if (!overwrites || str(obj(stmt.values).type) !== "select") return;
+  const table = mysqlTables(stmt.table);
+  dataLoss(
+    an,
+    table,
+    `${stmt.type === "replace" ? "REPLACE" : "INSERT … ON DUPLICATE KEY UPDATE"} from a SELECT overwrites every row of ${table} whose key it repeats`,
+    "rows:update",
+  );
 }

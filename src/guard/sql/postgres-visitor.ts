@@ -8,6 +8,7 @@ import { judgeMysqlReset } from "./mysql-settings.ts";
 import { isKeyPredicate, isTautology } from "./postgres-predicates.ts";
 import { judgeSetConfig, judgeSetting } from "./postgres-settings.ts";
 import { constants, names, relname } from "./postgres-tree.ts";
+import { judgeRoutineName } from "./routines.ts";
 import { judgeSqlTextFunction } from "./sql-text-functions.ts";
 
 /** Judges one node; returns false when its children need no visit. */
@@ -24,6 +25,9 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
       );
       return true;
     }
+    case "InsertStmt":
+      judgeUpsertFromSelect(relname(body.relation), body, an);
+      return true;
     case "UpdateStmt":
       judgeUpdate(relname(body.relation), body.whereClause, an);
       return true;
@@ -86,7 +90,14 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
       const name = names(body.funcname).at(-1)?.toLowerCase() ?? "";
       // set_config(name, value, is_local) is SET written as a function call.
       if (name === "set_config") judgeSetConfig(arr(body.args), an);
-      else functionCall(name, an);
+      else judgeRoutineName(name, an);
+      return true;
+    }
+    case "CallStmt": {
+      // CALL's function is held without the FuncCall wrapper the walk looks for.
+      const call = obj(body.funccall);
+      if (!judgeSqlTextFunction(call.funcname, call.args, an))
+        judgeRoutineName(names(call.funcname).at(-1)?.toLowerCase() ?? "", an);
       return true;
     }
     case "DoStmt":
@@ -196,11 +207,17 @@ function alterTable(table: string, cmds: unknown[], an: Analysis): void {
   }
 }
 
-const DESTRUCTIVE_FUNCTION = /(^|_)(drop|delete|truncate|purge|remove|wipe|destroy|unlink)(_|$)/;
-
-function functionCall(name: string, an: Analysis): void {
-  if (name === "pg_drop_replication_slot")
-    an.destroys("pg_drop_replication_slot breaks the replica reading from it", "replication-slot:delete");
-  else if (DESTRUCTIVE_FUNCTION.test(name))
-    an.destroys(`${name}() deletes data`, action(name.replace(/^(pg|lo)_/, "").replace(/_/g, "-"), "call"));
+/**
+ * INSERT … SELECT … ON CONFLICT DO UPDATE overwrites every existing row whose key the query repeats, as an UPDATE
+ * without a key condition would; literal VALUES name their rows, and DO NOTHING keeps the old ones.
+ */
+function judgeUpsertFromSelect(table: string, insert: AstNode, an: Analysis): void {
+  if (str(obj(insert.onConflictClause).action) !== "ONCONFLICT_UPDATE") return;
+  if (obj(obj(insert.selectStmt).SelectStmt).valuesLists) return;
+  dataLoss(
+    an,
+    table,
+    `INSERT … SELECT … ON CONFLICT DO UPDATE overwrites every row of ${table} whose key the query repeats`,
+    "rows:update",
+  );
 }
