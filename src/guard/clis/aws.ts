@@ -33,21 +33,34 @@ interface AwsCall {
   positionals: string[];
   /** Every argument, for payloads such as PointInTimeRecoveryEnabled=false. */
   text: string;
+  /** A list option's values: `--sqls 'SELECT 1' 'TRUNCATE t'` takes every argument up to the next option. */
+  lists: Map<string, string[]>;
 }
 
 /** aws option values follow the option; a following `--x` means it was a switch. */
-function readOperationArgs(args: readonly string[]): Pick<AwsCall, "flags" | "positionals"> {
+function readOperationArgs(args: readonly string[]): Pick<AwsCall, "flags" | "positionals" | "lists"> {
   const flags = new Map<string, string | true>();
   const positionals: string[] = [];
+  const lists = new Map<string, string[]>();
+  let list: string[] | null = null;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (!a.startsWith("--")) positionals.push(a);
-    else if (a.includes("=")) flags.set(a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1));
-    else if (i + 1 < args.length && !args[i + 1]!.startsWith("--") && !S3_SWITCHES.has(a))
+    if (!a.startsWith("--")) {
+      positionals.push(a);
+      list?.push(a);
+    } else if (a.includes("=")) {
+      flags.set(a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1));
+      list = null;
+    } else if (i + 1 < args.length && !args[i + 1]!.startsWith("--") && !S3_SWITCHES.has(a)) {
       flags.set(a, args[++i]!);
-    else flags.set(a, true);
+      list = [args[i]!];
+      lists.set(a, list);
+    } else {
+      flags.set(a, true);
+      list = null;
+    }
   }
-  return { flags, positionals };
+  return { flags, positionals, lists };
 }
 
 const S3_SWITCHES = new Set([
@@ -287,6 +300,22 @@ function secretWrite(c: AwsCall, an: Analysis): boolean {
 const READ_ONLY_OPERATION =
   /^(?:describe|list|get|head|lookup|search|query|scan|select|batch-get|estimate|validate|test|simulate|preview)(?:-|$)/;
 
+const SQL_FLAGS = ["--query-string", "--sql", "--sqls", "--query-statement", "--statement"];
+const SAVES_QUERY = /^(?:create|update)-(?:named-query|prepared-statement)$/;
+
+function readCarriedSql(call: AwsCall, an: Analysis): void {
+  for (const flag of SQL_FLAGS) {
+    // Equals-joined (`--sql=…`) values have no list entry.
+    const values = call.lists.get(flag) ?? [flagValue(call, flag)];
+    for (const sql of values) {
+      if (typeof sql !== "string") continue;
+      const file = valueFile(sql);
+      if (file) unseenSql(an, `aws ${call.service} ${call.operation}`, file);
+      else an.nested.sql(sql);
+    }
+  }
+}
+
 function aws(inv: Invocation, an: Analysis): void {
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
   const [service, operation, ...rest] = global.rest;
@@ -310,14 +339,9 @@ function aws(inv: Invocation, an: Analysis): void {
     return;
   }
   if (service === "ssm" && operation === "send-command") ssmSendCommand(call, an);
-  // SQL carried in a query service's flags: Athena, Redshift Data, RDS Data, Timestream, Keyspaces.
-  for (const flag of ["--query-string", "--sql", "--sqls", "--query-statement", "--statement"]) {
-    const sql = flagValue(call, flag);
-    if (typeof sql !== "string") continue;
-    const file = valueFile(sql);
-    if (file) unseenSql(an, `aws ${service} ${operation}`, file);
-    else an.nested.sql(sql);
-  }
+  // SQL carried in a query service's flags: Athena, Redshift Data, RDS Data, Timestream, Keyspaces. A named query
+  // or prepared statement is only stored: what runs it later is judged then.
+  if (!SAVES_QUERY.test(operation)) readCarriedSql(call, an);
   if (service === "logs" && operation === "put-retention-policy") {
     const days = Number(flagValue(call, "--retention-in-days"));
     if (Number.isFinite(days) && days < 30)

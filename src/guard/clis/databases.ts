@@ -39,8 +39,12 @@ function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
   };
 }
 
-/** Read-only sessions: the server refuses every write, whatever the SQL says. */
-const READ_ONLY = /^--?readonly$|\boptions=.*default_transaction_read_only\s*(=|%3D)\s*(on|true|1)\b/i;
+/**
+ * Read-only sessions: the server refuses every write, whatever the SQL says. SQLite's shell opens a `file:` URI
+ * with `mode=ro` or `immutable=1` read-only, and a database it attaches cannot be opened for writing either.
+ */
+const READ_ONLY =
+  /^--?readonly$|\boptions=.*default_transaction_read_only\s*(=|%3D)\s*(on|true|1)\b|^file:[^\s?#]*\?(?:[^\s#&]*&)*(?:mode=ro|immutable=1)(?:[&#]\S*)?$/i;
 /** PGOPTIONS='-c default_transaction_read_only=on' (a psql `--set` of that name is only a client variable). */
 const READ_ONLY_OPTIONS = /default_transaction_read_only\s*=\s*(on|true|1)\b/i;
 
@@ -237,6 +241,43 @@ function sqlplus(inv: Invocation, an: Analysis): void {
   if (!scripts.length) sqlFromStdin(inv, an, "postgres");
 }
 
+const BQ_VALUE_FLAGS = flagSet(
+  "--project_id",
+  "--location",
+  "--dataset_id",
+  "--format",
+  "--destination_table",
+  "--parameter",
+  "--max_rows",
+  "-n",
+  "--label",
+  "--job_id",
+  "--maximum_bytes_billed",
+  "--destination_kms_key",
+  "--time_partitioning_field",
+  "--time_partitioning_type",
+  "--clustering_fields",
+  "--schema_update_option",
+  "--external_table_definition",
+  "--udf_resource",
+  "--session_id",
+  "--connection_property",
+);
+
+/** `bq query`: the SQL (an argument, or stdin), and whether its result replaces a destination table. */
+function bqQuery(inv: Invocation, parsed: ReturnType<typeof parseArgs>, an: Analysis): void {
+  // --dry_run validates the query and reports the bytes it would read; nothing runs.
+  if (parsed.flags.some(([name, value]) => name === "--dry_run" && !/^(false|0)$/i.test(String(value)))) {
+    an.harmless("bq query --dry_run only validates the query");
+    return;
+  }
+  if (parsed.positionals.length > 1) an.nested.sql(parsed.positionals.slice(1).join(" "), "mysql");
+  else sqlFromStdin(inv, an, "mysql");
+  const destination = parsed.value("--destination_table");
+  if (destination && parsed.has("--replace"))
+    an.destroys(`bq query --replace overwrites ${destination} with the query's result`, "table:overwrite");
+}
+
 const positionalVerb =
   (verbs: Record<string, [string, string]>): CommandAnalyzer =>
   (inv, an) => {
@@ -329,15 +370,10 @@ export const databaseCommands: CommandTable = {
     if (inv.args[0] === "sql") cockroachSql(inv, an);
   },
   bq: (inv, an) => {
-    const parsed = parseArgs(inv.args, {
-      valueFlags: flagSet("--project_id", "--location", "--dataset_id", "--format"),
-    });
+    const parsed = parseArgs(inv.args, { valueFlags: BQ_VALUE_FLAGS });
     const sub = parsed.positionals[0];
     const forced = parsed.has("-f", "--force", "--replace");
-    // Without the query as an argument, bq reads it from stdin.
-    if (sub === "query")
-      if (parsed.positionals.length > 1) an.nested.sql(parsed.positionals.slice(1).join(" "), "mysql");
-      else sqlFromStdin(inv, an, "mysql");
+    if (sub === "query") bqQuery(inv, parsed, an);
     // bq cp -f and bq load --replace overwrite the destination table's data.
     else if ((sub === "cp" || sub === "load") && forced)
       an.destroys(

@@ -5,6 +5,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
+import { sqlFromStdin } from "./databases.ts";
 import {
   protectionFlagsOff,
   retentionFlag,
@@ -33,13 +34,26 @@ const gcloud = verbCli("gcloud", {
     "--page-size",
     "--cluster",
     "--sql",
+    "--query-mode",
     "--ddl",
     "--ddl-file",
     "--retained-backups-count",
     "--retained-transaction-log-days",
   ],
   rules: [
+    {
+      // Spanner's PLAN mode returns the query plan and runs nothing (PROFILE runs the statement).
+      when: (c) => c.parsed.value("--query-mode")?.toUpperCase() === "PLAN",
+      apply: (_c, an) =>
+        an.harmless("gcloud spanner databases execute-sql --query-mode=PLAN only plans the SQL"),
+      final: true,
+    },
     sqlFlags(["--sql", "--ddl"]),
+    {
+      // `gcloud sql connect` opens psql or mysql on the instance: SQL on its stdin runs there.
+      when: (c) => c.path[0] === "sql" && (c.path[1] === "connect" || c.verb === "connect"),
+      apply: (c, an) => sqlFromStdin(c.inv, an, "postgres"),
+    },
     {
       when: (c) => c.parsed.has("--ddl-file"),
       apply: (c, an) =>

@@ -217,6 +217,20 @@ const wrangler = verbCli("wrangler", {
   rules: [
     secretWrite(/^(?:pages )?secret (?:put|bulk)\b/, null, "Cloudflare keeps no earlier value of a secret"),
     {
+      // Time Travel restores the database as it was at an earlier moment: every write since then is lost.
+      when: (c) =>
+        c.path[0] === "d1" && c.path[1] === "time-travel" && [...c.path, c.verb].includes("restore"),
+      apply: (c, an) => {
+        const words = [...c.path, c.verb, ...c.names].filter(Boolean);
+        const database = words[words.indexOf("restore") + 1] ?? "the database";
+        an.destroys(
+          `wrangler d1 time-travel restore rewinds ${database}: later writes are lost`,
+          "database:overwrite",
+        );
+      },
+      final: true,
+    },
+    {
       when: (c) => c.path[0] === "d1" && (c.verb === "execute" || c.path[1] === "execute"),
       apply: (c, an) => {
         const parsed = parseArgs(c.inv.args, {

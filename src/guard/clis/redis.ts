@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { DESTRUCTIVE_SQL_NAME } from "../unseen-sql.ts";
 
 type RedisRule = (args: readonly string[], an: Analysis) => void;
 
@@ -173,7 +174,11 @@ function redisCli(inv: Invocation, an: Analysis): void {
   const script = stdinText(inv);
   if (script !== null) {
     for (const line of script.split("\n")) analyzeRedisCommand(line.trim().split(/\s+/).filter(Boolean), an);
-  } else if (inv.piped) an.uncertain("redis-cli runs commands from stdin the guard cannot read", false);
+  } else if (inv.piped)
+    an.uncertain(
+      `redis-cli runs commands from stdin the guard cannot read${inv.stdinHint ? ` (${inv.stdinHint.slice(0, 60)})` : ""}`,
+      DESTRUCTIVE_SQL_NAME.test(inv.stdinHint),
+    );
 }
 
 export const redisCommands: CommandTable = {
