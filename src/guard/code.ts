@@ -110,6 +110,13 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
     [re(String.raw`\.(?:updateMany|replaceOne)\s*\(`), destroys("overwrites documents", "rows:update")],
     [re(String.raw`\.dropIndex(?:es)?\s*\(`), destroys("drops indexes", "index:delete")],
     [
+      // A TTL index (or collMod shortening one) deletes every document already older than its expiry.
+      re(
+        String.raw`(?:\.(?:createIndex|createIndexes|ensureIndex)\s*\(|\bcollMod\b)[\s\S]*\bexpireAfterSeconds\b`,
+      ),
+      destroys("a TTL index deletes every document older than its expiry", "rows:delete"),
+    ],
+    [
       re(String.raw`\$out\b|\$merge\b`),
       destroys("$out/$merge overwrites a collection", "collection:overwrite"),
     ],

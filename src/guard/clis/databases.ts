@@ -4,6 +4,7 @@ import type { Analysis, SqlDialect } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
+import { cypherCommands } from "./cypher.ts";
 import { redisCommands } from "./redis.ts";
 
 const SUSPICIOUS_FILE = DESTRUCTIVE_SQL_NAME;
@@ -289,6 +290,7 @@ const positionalVerb =
 
 export const databaseCommands: CommandTable = {
   ...redisCommands,
+  ...cypherCommands,
   psql,
   pgcli: psql,
   mysql,
