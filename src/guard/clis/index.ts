@@ -15,6 +15,7 @@ import { httpCommands } from "./http-clients.ts";
 import { interpreterCommands } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
 import { paasCommands } from "./paas.ts";
+import { POWERSHELL, powershellWebRequests } from "./powershell-web.ts";
 import { systemCommands } from "./system.ts";
 import { terraformCommands } from "./terraform.ts";
 import { wrapperCommands } from "./wrappers.ts";
@@ -151,6 +152,7 @@ const URL_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s'"]*/gi;
 
 /** A program with no rule: only its words can tell; destructive-sounding ones make it uncertain. */
 function analyzeUnknown(inv: Invocation, an: Analysis): void {
+  if (POWERSHELL.test(inv.name)) powershellWebRequests(inv, an);
   // A URL's own words say nothing (`…/delete-me.html`), but the words around it in a script argument still do
   // (`pwsh -c "Invoke-RestMethod -Method Delete -Uri https://…"`).
   const text = [inv.argv[0]!.text, ...inv.args.map((a) => a.replace(URL_TEXT, " "))].join(" ");
