@@ -139,9 +139,10 @@ export class MvdanWalker {
     const out: Redirect[] = [];
     for (const r of redirs) {
       const kind = this.m.redirectKinds.get(r.Op) ?? "dup";
+      const fd = text(node(r.N)?.Value) || undefined;
       if (kind === "heredoc")
-        out.push({ kind, target: node(r.Hdoc) ? this.word(node(r.Hdoc)!, true) : EMPTY_WORD });
-      else if (node(r.Word)) out.push({ kind, target: this.word(node(r.Word)!) });
+        out.push({ kind, target: node(r.Hdoc) ? this.word(node(r.Hdoc)!, true) : EMPTY_WORD, fd });
+      else if (node(r.Word)) out.push({ kind, target: this.word(node(r.Word)!), fd });
     }
     return out;
   }

@@ -42,6 +42,7 @@ export function mvdan(): Mvdan {
       [redirOp("a <<E\nx\nE"), "heredoc"],
       [redirOp("a <<-E\nx\nE"), "heredoc"],
       [redirOp("a <<< b"), "herestring"],
+      [redirOp("a >& b"), "dupout"],
     ]),
     defaultOps: new Set([
       expOp("echo $" + "{X:-d}"),

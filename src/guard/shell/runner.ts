@@ -9,6 +9,10 @@ import { pipelineOutput } from "../payloads.ts";
 import { hasGlobChar, type Word } from "../word.ts";
 
 const NETWORK_DEVICE = /^\/dev\/(?:tcp|udp)\//;
+/** A `>&` target that names a descriptor (`>&3`, `>&-`, `>&3-`) rather than a file. */
+const DESCRIPTOR = /^(?:\d+-?|-)$/;
+/** Bash gives `{name}<>…` descriptors from 10 up. */
+const FIRST_NAMED_FD = 10;
 
 /** One simple command as the runner saw it, recorded for tests that compare the readers. */
 export interface TraceEntry {
@@ -25,10 +29,13 @@ export interface Feed {
 }
 export const NO_FEED: Feed = { data: null, hint: "" };
 
-export type RedirectKind = "write" | "append" | "in" | "heredoc" | "herestring" | "dup";
+/** `dupout` is `>&` (output to a descriptor, or to a file when the target is not one); `dup` is `<&`. */
+export type RedirectKind = "write" | "append" | "in" | "heredoc" | "herestring" | "dup" | "dupout";
 export interface Redirect {
   kind: RedirectKind;
   target: Word;
+  /** The descriptor before the operator (`3<>`, `2>`), or `{name}` for one the shell picks. */
+  fd?: string;
 }
 export interface Assign {
   name: string;
@@ -36,6 +43,8 @@ export interface Assign {
   append: boolean;
 }
 
+/** Descriptors that carry the command's output: stdout, and stderr, which `2>&1` joins to it. */
+const STANDARD_OUTPUT = /^[12]$/;
 const BLANK = /\s/;
 const BLANKS = /\s+/;
 const TRAILING_NEWLINES = /\n+$/;
@@ -44,6 +53,13 @@ export const dynamicWord = (t: string): Word => ({ text: t, dynamic: true, glob:
 export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
 
 export class ShellRunner {
+  /**
+   * Descriptors that `exec 3<>/dev/tcp/host/port` opened on the shell itself, by number: a later `printf … >&3` sends
+   * its output there, and is judged as what it sends.
+   */
+  private readonly sockets = new Map<string, string>();
+  private nextNamedFd = FIRST_NAMED_FD;
+
   constructor(
     readonly an: Analysis,
     public vars: Map<string, Word>,
@@ -123,26 +139,55 @@ export class ShellRunner {
     an.nest(() => {
       out.data = pipelineOutput(invoke(argv, context, an));
     });
-    // Bash's `> /dev/tcp/host/port` sends the output to the network, as `| nc host port` does.
-    for (const r of redirects)
+    const sockets = this.openSockets(argv, redirects);
+    const sent = out.data?.toString("utf8") ?? null;
+    const unseen = out.data === null ? hint : null;
+    for (const r of redirects) {
+      if (r.fd && !STANDARD_OUTPUT.test(r.fd)) continue;
+      // Bash's `> /dev/tcp/host/port` sends the output to the network, as `| nc host port` does.
       if ((r.kind === "write" || r.kind === "append") && NETWORK_DEVICE.test(r.target.text))
-        an.nest(() =>
-          analyzeSocketData(
-            `> ${r.target.text}`,
-            out.data?.toString("utf8") ?? null,
-            out.data === null ? hint : null,
-            an,
-          ),
-        );
+        an.nest(() => analyzeSocketData(`> ${r.target.text}`, sent, unseen, an));
+      // `>&3` after `exec 3<>/dev/tcp/…` sends it there too; a descriptor in a variable may be any open one.
+      const device =
+        r.kind === "dupout"
+          ? (sockets.get(r.target.text) ?? (r.target.dynamic ? [...sockets.values()].at(-1) : undefined))
+          : undefined;
+      if (device) an.nest(() => analyzeSocketData(`>&${r.target.text} (${device})`, sent, unseen, an));
+    }
     this.writes(redirects);
     return out;
   }
 
-  /** Output redirections can truncate files or overwrite devices. */
+  /**
+   * The network descriptors this command can write to: those the shell holds, and those its own redirections open
+   * (`3<>/dev/tcp/…`). `exec` with only redirections opens them on the shell for the commands after it.
+   */
+  private openSockets(argv: Word[], redirects: Redirect[]): ReadonlyMap<string, string> {
+    const opening = redirects.filter(
+      (r) => r.fd && !STANDARD_OUTPUT.test(r.fd) && r.kind !== "dupout" && NETWORK_DEVICE.test(r.target.text),
+    );
+    if (!opening.length) return this.sockets;
+    const onShell = argv.length === 1 && argv[0]!.text === "exec";
+    const into = onShell ? this.sockets : new Map(this.sockets);
+    for (const r of opening) {
+      let fd = r.fd!;
+      if (fd.startsWith("{")) {
+        const name = fd.slice(1, -1);
+        fd = String(this.nextNamedFd++);
+        if (onShell) this.vars.set(name, { text: fd, dynamic: false, glob: false });
+      }
+      into.set(fd, r.target.text);
+    }
+    return into;
+  }
+
+  /** Output redirections can truncate files or overwrite devices; `>& file` is bash's `&> file`. */
   writes(redirects: Redirect[]): void {
     for (const r of redirects) {
       if (r.kind === "write" || r.kind === "append")
         analyzeWriteTarget(r.target, r.kind === "append", this.an);
+      else if (r.kind === "dupout" && !r.target.dynamic && !DESCRIPTOR.test(r.target.text))
+        analyzeWriteTarget(r.target, false, this.an);
     }
   }
 

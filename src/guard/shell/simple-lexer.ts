@@ -21,6 +21,8 @@ const UNQUOTED_STOP = /[ \t'"\\$`&|;<>\n\r()!]/g;
 const DOUBLE_QUOTED_STOP = /["`\\$]/g;
 
 /** Index of the first character from `from` on that `stop` matches, or the end of `src`. */
+const FD_WORD = /^(?:\d+|\{[A-Za-z_]\w*\})$/;
+
 function runEnd(src: string, from: number, stop: RegExp): number {
   stop.lastIndex = from;
   return stop.test(src) ? stop.lastIndex - 1 : src.length;
@@ -29,7 +31,7 @@ function runEnd(src: string, from: number, stop: RegExp): number {
 export type SimpleToken =
   | { word: SimpleWord }
   | { op: "&&" | "||" | ";" | "|" | "\n" }
-  | { redirect: SimpleRedirect["op"]; fd: boolean }
+  | { redirect: SimpleRedirect["op"]; fd: string }
   /** `NAME=(…)` or `NAME+=(…)`. */
   | { array: string }
   /** `NAME()`, the start of a function definition. */
@@ -185,13 +187,16 @@ class SimpleShellLexer {
     const c = src[i]!;
     const two = src.slice(i, i + 2);
     if (c === ">" || c === "<") {
-      // `2>file`: a word of digits right before the operator is the fd.
+      // `2>file`: a word of digits right before the operator is the fd; `{name}>file` has the shell pick one and
+      // store its number in the variable.
       const fd =
         this.word !== null &&
         this.word.length === 0 &&
         this.lit !== "" &&
         !this.litQuoted &&
-        /^\d+$/.test(this.lit);
+        FD_WORD.test(this.lit)
+          ? this.lit
+          : "";
       if (fd) {
         this.lit = "";
         this.word = null;
@@ -210,7 +215,7 @@ class SimpleShellLexer {
     }
     if (two === "&>") {
       const append = src[i + 2] === ">";
-      this.tokens.push({ redirect: append ? "&>>" : "&>", fd: false });
+      this.tokens.push({ redirect: append ? "&>>" : "&>", fd: "" });
       return i + (append ? 3 : 2);
     }
     if (c === "|" && src[i + 1] !== "&") {
@@ -230,7 +235,7 @@ class SimpleShellLexer {
   }
 
   /** `<<<word` or `<<DELIM` (the body is read at the end of the line); `<<-` is left to the full parser. */
-  private heredocOperator(i: number, fd: boolean): number {
+  private heredocOperator(i: number, fd: string): number {
     const src = this.src;
     if (src[i + 2] === "<") {
       this.tokens.push({ redirect: "<<<", fd });

@@ -130,7 +130,11 @@ class Assembler {
         if (declaring) return null;
         const target = tokens[this.t++];
         if (!target || !("word" in target)) return null;
-        (compound ?? command).redirects.push({ op: token.redirect, target: target.word });
+        (compound ?? command).redirects.push({
+          op: token.redirect,
+          target: target.word,
+          ...(token.fd ? { fd: token.fd } : {}),
+        });
         empty = false;
         dangling = false;
       } else {

@@ -18,6 +18,8 @@ export type SimpleWord = SimplePart[];
 export interface SimpleRedirect {
   op: ">" | ">>" | "<" | "&>" | "&>>" | ">|" | "<>" | ">&" | "<&" | "<<" | "<<<";
   target: SimpleWord;
+  /** The descriptor written before the operator (`3>`), or `{name}` for one the shell picks. */
+  fd?: string;
 }
 
 export interface SimpleCommand {

@@ -19,7 +19,7 @@ const SIMPLE_REDIRECTS: Record<SimpleRedirect["op"], RedirectKind> = {
   ">>": "append",
   "&>>": "append",
   "<": "in",
-  ">&": "dup",
+  ">&": "dupout",
   "<&": "dup",
   "<<": "heredoc",
   "<<<": "herestring",
@@ -51,6 +51,7 @@ export class SimpleWalker {
         const redirects = command.redirects.map((r) => ({
           kind: SIMPLE_REDIRECTS[r.op],
           target: this.word(r.target),
+          fd: r.fd,
         }));
         stage = this.r.call(assigns, argv, redirects, pipeline.length > 1 ? stage : undefined);
       }
@@ -80,7 +81,7 @@ export class SimpleWalker {
       this.script(command.body);
     }
     this.r.writes(
-      command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.word(r.target) })),
+      command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.word(r.target), fd: r.fd })),
     );
   }
 
