@@ -45,6 +45,9 @@ export interface Assign {
 
 /** Descriptors that carry the command's output: stdout, and stderr, which `2>&1` joins to it. */
 const STANDARD_OUTPUT = /^[12]$/;
+const ALIAS_DEFINITION = /^([^\s=/$`'"]+)=(.*)$/s;
+/** Alias text that is more than words: operators, quotes, expansions. */
+const SCRIPT_TEXT = /[;&|<>()`$'"\\\n]/;
 const BLANK = /\s/;
 const BLANKS = /\s+/;
 const TRAILING_NEWLINES = /\n+$/;
@@ -59,6 +62,8 @@ export class ShellRunner {
    */
   private readonly sockets = new Map<string, string>();
   private nextNamedFd = FIRST_NAMED_FD;
+  /** `alias name='…'` defined earlier on the line: a command named so runs what the alias says. */
+  private readonly aliases = new Map<string, string>();
 
   constructor(
     readonly an: Analysis,
@@ -93,6 +98,9 @@ export class ShellRunner {
    * Returns the command's stdout when it can be known statically, for the next pipeline stage.
    */
   call(assigns: Assign[], argv: Word[], redirects: Redirect[], feed?: Feed): Feed {
+    if (argv[0]?.text === "alias" && !argv[0].dynamic) this.defineAliases(argv.slice(1));
+    const alias = argv[0] && !argv[0].dynamic ? this.aliases.get(argv[0].text) : undefined;
+    if (alias !== undefined) return this.callAlias(alias, assigns, argv, redirects, feed);
     if (argv.length === 0) {
       for (const a of assigns) this.assign(a, this.vars);
       this.writes(redirects);
@@ -156,6 +164,44 @@ export class ShellRunner {
     }
     this.writes(redirects);
     return out;
+  }
+
+  private defineAliases(args: readonly Word[]): void {
+    for (const arg of args) {
+      const m = ALIAS_DEFINITION.exec(arg.text);
+      if (m) this.aliases.set(m[1]!, arg.dynamic ? "$(…)" : m[2]!);
+    }
+  }
+
+  /**
+   * A command named by an alias runs the alias's text with the command's words after it. Plain words replace the
+   * name; text with operators (`cd /srv && rm -rf data`) is read as a script, the words quoted after it.
+   */
+  private callAlias(
+    alias: string,
+    assigns: Assign[],
+    argv: Word[],
+    redirects: Redirect[],
+    feed?: Feed,
+  ): Feed {
+    // An alias that names itself (`alias rm='rm -i'`) is not expanded again, as in a shell.
+    const name = argv[0]!.text;
+    this.aliases.delete(name);
+    try {
+      if (!SCRIPT_TEXT.test(alias)) {
+        const words = alias
+          .split(BLANKS)
+          .filter(Boolean)
+          .map((t) => ({ text: t, dynamic: false, glob: hasGlobChar(t) }));
+        return this.call(assigns, [...words, ...argv.slice(1)], redirects, feed);
+      }
+      const rest = argv.slice(1).map((w) => `'${w.text.replace(/'/g, `'\\''`)}'`);
+      this.an.nested.shell([alias, ...rest].join(" "), this.vars);
+      this.writes(redirects);
+      return NO_FEED;
+    } finally {
+      this.aliases.set(name, alias);
+    }
   }
 
   /**
