@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { type CommandAnalyzer, type Invocation, type InvocationContext, programName } from "../command.ts";
 import type { Word } from "../word.ts";
+import { ansibleCommands } from "./ansible.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
 import { databaseCommands } from "./databases.ts";
@@ -34,6 +35,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...azureCommands,
     ...kubernetesCommands,
     ...terraformCommands,
+    ...ansibleCommands,
     ...dockerCommands,
     ...paasCommands,
     ...frameworkCommands,
