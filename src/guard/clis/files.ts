@@ -225,29 +225,44 @@ function mkfs(inv: Invocation, an: Analysis): void {
   an.destroys(`${inv.name} formats ${device ?? "a device"}, erasing its data`, "disk:format");
 }
 
-function diskTool(verb: string) {
+interface DiskToolSpec {
+  /** What the tool does to the device when it writes. */
+  verb: string;
+  /** Options that only read or print; a call made of these alone writes nothing. */
+  reads: RegExp;
+  /** Options that make any call change nothing (`--no-act`). */
+  noAct?: RegExp;
+}
+
+/**
+ * Partition and signature tools: a call whose every option only reads (`sgdisk -p`, `sgdisk --backup=table.bak`,
+ * `sfdisk -d`) writes nothing; one option that writes (`sgdisk -p --zap-all`) makes the whole call a write.
+ */
+function diskTool(spec: DiskToolSpec) {
   return (inv: Invocation, an: Analysis): void => {
-    if (
-      inv.args.some((a) =>
-        [
-          "-l",
-          "--list",
-          "-p",
-          "--print",
-          "--help",
-          "-h",
-          "-V",
-          "--version",
-          "print",
-          "-d",
-          "--dump",
-        ].includes(a),
-      )
-    )
-      return;
     if (inv.args.length === 0) return;
-    an.destroys(`${inv.name} ${verb}`, "disk:overwrite");
+    const options = inv.args.filter((a) => a.startsWith("-") && a !== "-");
+    const noAct = spec.noAct && options.find((o) => spec.noAct!.test(o));
+    if (noAct) {
+      an.harmless(`${inv.name} ${noAct} changes nothing`);
+      return;
+    }
+    if (options.length && options.every((o) => spec.reads.test(o))) return;
+    an.destroys(`${inv.name} ${spec.verb}`, "disk:overwrite");
   };
+}
+
+const HELP_OR_VERSION = /^(?:-h|--help|-V|--version)$/;
+
+/** wipefs lists signatures unless told to erase them (-a, --all, -o, --offset). */
+function wipefs(inv: Invocation, an: Analysis): void {
+  const erases = inv.args.some((a) => /^-[a-zA-Z]*[ao]/.test(a) || /^--(?:all|offset)(?:=|$)/.test(a));
+  if (!erases) return;
+  if (inv.args.some((a) => /^-[a-zA-Z]*n/.test(a) || a === "--no-act")) {
+    an.harmless("wipefs --no-act erases nothing");
+    return;
+  }
+  an.destroys("wipefs erases filesystem signatures", "disk:overwrite");
 }
 
 function truncate(inv: Invocation, an: Analysis): void {
@@ -408,6 +423,8 @@ const ZIP_DISPLAY = /[bcdfgsuv]/;
 
 /** Whether a cluster of zip's short options (`-d`, `-qd`) holds its delete mode. */
 function zipDeletes(arg: string): boolean {
+  // -FS (file sync) deletes the entries whose files are gone from disk.
+  if (arg === "-FS" || arg === "--filesync") return true;
   if (arg.startsWith("--")) return spells(arg, "--delete", 5);
   if (!/^-[a-zA-Z]+$/.test(arg)) return false;
   for (let i = 1; i < arg.length; i++) {
@@ -591,14 +608,23 @@ export const fileCommands: CommandTable = {
   mkfs,
   mke2fs: mkfs,
   mkswap: mkfs,
-  wipefs: diskTool("erases filesystem signatures"),
-  sgdisk: diskTool("rewrites the partition table"),
-  sfdisk: diskTool("rewrites the partition table"),
+  wipefs,
+  sgdisk: diskTool({
+    verb: "rewrites the partition table",
+    reads:
+      /^(?:-[pvbiLOhV?]+|--(?:print|verify|backup|info|list-types|print-mbr|help|version|usage)(?:=.*)?)$/,
+  }),
+  sfdisk: diskTool({
+    verb: "rewrites the partition table",
+    reads:
+      /^(?:-[dlJVsgFhqo]+|--(?:dump|list|list-free|json|verify|show-size|show-geometry|help|version|quiet|bytes|output|color)(?:=.*)?)$/,
+    noAct: /^(?:-[a-zA-Z]*n[a-zA-Z]*|--no-act)$/,
+  }),
   parted: (inv, an) => {
     if (inv.args.some((a) => /^(rm|mklabel|mktable|mkpart|resizepart)$/.test(a)))
       an.destroys(`parted ${inv.args.join(" ")} changes partitions`, "disk:overwrite");
   },
-  blkdiscard: diskTool("discards every block on the device"),
+  blkdiscard: diskTool({ verb: "discards every block on the device", reads: HELP_OR_VERSION }),
   truncate,
   find,
   rsync,
