@@ -219,9 +219,20 @@ const SAFETY_NET_RULES: AwsRule[] = [
   {
     when: (c) =>
       c.operation === "put-bucket-lifecycle-configuration" || c.operation === "put-bucket-lifecycle",
-    apply: (_c, an) => an.destroys("lifecycle rules can expire and delete objects", "object:delete"),
+    apply: (c, an) => {
+      const rules = flagValue(c, "--lifecycle-configuration");
+      // Rules written inline with no expiration only move objects between storage classes or abort stale uploads.
+      if (rules !== undefined && !RULES_FROM_FILE.test(rules) && !EXPIRES.test(rules))
+        an.harmless("lifecycle rules that only transition objects or abort incomplete uploads");
+      else an.destroys("lifecycle rules can expire and delete objects", "object:delete");
+    },
   },
 ];
+
+/** `file://rules.json`, `fileb://…`, or a URL: the rules are out of the guard's sight. */
+const RULES_FROM_FILE = /^(?:file|fileb|https?):\/\//i;
+/** Expiration, NoncurrentVersionExpiration, ExpiredObjectDeleteMarker: the rule deletes objects or versions. */
+const EXPIRES = /expir/i;
 
 const DELETE_VERBS = new Set([
   "delete",

@@ -6,6 +6,7 @@ import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } f
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
 import { cypherCommands } from "./cypher.ts";
 import { redisCommands } from "./redis.ts";
+import { verbCli } from "./verb-cli.ts";
 
 const SUSPICIOUS_FILE = DESTRUCTIVE_SQL_NAME;
 
@@ -288,6 +289,8 @@ const positionalVerb =
     }
   };
 
+const tursoPlatform = verbCli("turso", { valueFlags: ["-g", "--group", "-l", "--location", "--from-db"] });
+
 export const databaseCommands: CommandTable = {
   ...redisCommands,
   ...cypherCommands,
@@ -333,9 +336,12 @@ export const databaseCommands: CommandTable = {
     else if (sub === "reset" || sub === "drop" || sub === "clean")
       an.destroys(`wp db ${sub} deletes the WordPress database's tables`, "database:delete");
   },
-  // `turso db shell DB [SQL]`: SQL as an argument, or on stdin.
+  // `turso db shell DB [SQL]`: SQL as an argument, or on stdin; `turso db destroy`, `turso group destroy` by their verb.
   turso: (inv, an) => {
-    if (inv.args[0] !== "db" || inv.args[1] !== "shell") return;
+    if (inv.args[0] !== "db" || inv.args[1] !== "shell") {
+      tursoPlatform(inv, an);
+      return;
+    }
     const sql = inv.args.slice(3).filter((a) => !a.startsWith("-"));
     if (sql.length) an.nested.sql(sql.join(" "), "sqlite");
     else sqlFromStdin(inv, an, "sqlite");

@@ -212,6 +212,15 @@ const gh = verbCli("gh", {
   ],
 });
 
+/** rclone dedupe's modes that keep one copy and delete the others; interactive (the default), rename and list do not. */
+const DEDUPE_DELETES = /^(?:newest|oldest|largest|smallest|first|skip)$/;
+
+function dedupeDeletes(args: readonly string[], operands: readonly string[]): boolean {
+  const at = args.findIndex((a) => a === "--dedupe-mode" || a.startsWith("--dedupe-mode="));
+  const mode = at < 0 ? operands[0] : args[at]!.includes("=") ? args[at]!.split("=")[1] : args[at + 1];
+  return DEDUPE_DELETES.test(mode ?? "");
+}
+
 const wrangler = verbCli("wrangler", {
   valueFlags: ["--env", "-e", "--config", "-c", "--command", "--file", "--name"],
   rules: [
@@ -304,13 +313,15 @@ export const paasCommands: CommandTable = {
   render: verbCli("render", { valueFlags: ["-o", "--output"] }),
   scw: verbCli("scw", { valueFlags: ["-o", "--output", "-p", "--profile"] }),
   rclone: (inv, an) => {
-    const sub = inv.args.find((a) => !a.startsWith("-"));
+    const [sub, ...operands] = inv.args.filter((a) => !a.startsWith("-"));
     const dry = inv.args.some((a) => a === "--dry-run" || a === "-n");
-    if (sub && /^(delete|deletefile|purge|rmdir|rmdirs|cleanup)$/.test(sub)) {
-      if (dry) an.harmless(`rclone ${sub} --dry-run`);
-      else an.destroys(`rclone ${sub} deletes remote files`, "object:delete");
-    } else if (sub === "sync" && !dry)
-      an.destroys("rclone sync deletes destination files missing from the source", "object:delete");
+    if (dry) return;
+    if (sub && /^(delete|deletefile|purge|rmdir|rmdirs|cleanup)$/.test(sub))
+      an.destroys(`rclone ${sub} deletes remote files`, "object:delete");
+    else if (sub === "sync" || sub === "bisync")
+      an.destroys(`rclone ${sub} deletes destination files missing from the source`, "object:delete");
+    else if (sub === "dedupe" && dedupeDeletes(inv.args, operands))
+      an.destroys("rclone dedupe keeps one copy of each duplicate and deletes the rest", "object:delete");
   },
   s3cmd: (inv, an) => {
     const sub = inv.args.find((a) => !a.startsWith("-"));

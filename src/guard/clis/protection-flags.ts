@@ -11,7 +11,8 @@ const NEGATED = /^--?(?:no|disable)-(.+)$/;
 const OFF_VALUE = /^(?:false|off|no|none|disabled?|suspended|[a-z_]*_disabled)$/i;
 /** Flags named for what they forbid (`--disable-api-termination`, `--disable-api-stop`): false switches that guard off. */
 const FORBIDS = /^disable-api-(?:termination|stop)$/;
-const FALSE_VALUE = /^(?:false|\{\s*"?value"?\s*:\s*false\s*\})$/i;
+/** `false`, and the structure spellings the AWS CLI takes for it: `{"Value": false}`, shorthand `Value=false`. */
+const FALSE_VALUE = /^(?:false|\{\s*"?value"?\s*:\s*false\s*\}|value=false)$/i;
 
 /** The flags in these pairs that switch a protection off, as written; empty when none. */
 export function protectionsOff(flags: Iterable<readonly [string, string | true]>): string[] {

@@ -24,6 +24,9 @@ function protectionVariablesOff(inv: Invocation, vars: readonly string[]): strin
   return [...protectionsOff(flags), ...shortRetentions(flags), ...safetyNetsSkipped(flags)];
 }
 
+/** Saved plans named for what `plan -destroy -out=…` makes: `destroy.tfplan`, `teardown.plan`. */
+const DESTROY_PLAN = /destroy|teardown|tear-down|delete|remove|nuke|decommission/i;
+
 /** `aws_db_instance.main` → database:delete: the provider prefix goes, the type names the resource. */
 function targetAction(target: string): string {
   const type = target.replace(/^module\.[^.]+\./, "").split(".")[0] ?? "";
@@ -80,6 +83,11 @@ function terraform(inv: Invocation, an: Analysis): void {
         an.destroys(
           `${tool} apply -replace destroys and recreates ${parsed.values("-replace").join(" ")}, losing its data`,
           "resource:replace",
+        );
+      else if (second && DESTROY_PLAN.test(second))
+        an.destroys(
+          `${tool} apply of the saved plan ${second}, named for destroying`,
+          "infrastructure:delete",
         );
       else if (second) an.harmless(`${tool} apply of the saved plan ${second}`, "deploy:create");
       else if (parsed.has("-auto-approve"))
