@@ -72,8 +72,19 @@ export function claudeCodeFailure(message: string): object {
  * text), and also the `command` that starts the MCP server, which is not what is about to run.
  */
 export function cursorAction(input: unknown): AgentAction {
-  const event = input as { command?: unknown; tool_name?: unknown; tool_input?: unknown } | null;
+  const event = input as {
+    command?: unknown;
+    tool_name?: unknown;
+    tool_input?: unknown;
+    hook_event_name?: unknown;
+  } | null;
   if (!event || typeof event !== "object") throw new TypeError("expected a JSON object");
+  // An MCP event without a readable tool name is not judged by the command that starts the server.
+  if (
+    typeof event.tool_name !== "string" &&
+    (event.hook_event_name === "beforeMCPExecution" || "tool_input" in event)
+  )
+    throw new TypeError("tool_name is missing");
   if (typeof event.tool_name === "string") {
     const raw = event.tool_input;
     return { toolCall: { name: event.tool_name, input: typeof raw === "string" ? JSON.parse(raw) : raw } };

@@ -24,9 +24,29 @@ const VERB_ALIASES: Record<string, string> = {
   rollback: "rollback",
 };
 /** `clear` names regenerable state as often as data (clearCache, clear_selection): only the arguments can tell. */
-export const DESTRUCTIVE_OPERATION_VERBS: ReadonlySet<string> = new Set(
-  [...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter((v) => v !== "clear"),
-);
+export const DESTRUCTIVE_OPERATION_VERBS: ReadonlySet<string> = new Set([
+  ...[...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter((v) => v !== "clear"),
+  // Operations' own spellings: filesystem servers' rmdir and unlink, mail's expunge, git's discard_changes.
+  "rmdir",
+  "unlink",
+  "overwrite",
+  "expunge",
+  "discard",
+]);
+/**
+ * A verb glued to what it acts on (`deleteitem`, `removeuser`, `deletes`), as all-lower-case names spell it; not a
+ * noun or participle made from it (`deletion_status`, `list_deleted`, `removable`).
+ */
+const GLUED_VERB =
+  /^(?:delete|remove|destroy|truncate|terminate|purge|obliterate)(?!ion|able|ing|ed|er|al|d$|rs?$)[a-z]/;
+/** The destructive verb in an operation's words, or the glued verb one of them starts with. */
+export function destructiveVerbAt(words: readonly string[]): number {
+  const at = words.findIndex((w) => DESTRUCTIVE_OPERATION_VERBS.has(w));
+  return at >= 0 ? at : words.findIndex((w) => GLUED_VERB.test(w));
+}
+/** Arguments that switch a destructive mode on: `{destroy: true}` (terraform apply), `{prune: true}`, `{purge: true}`. */
+const MODE_VERBS = new Set(["destroy", "delete", "drop", "prune", "purge", "wipe", "truncate", "remove"]);
+const isOn = (v: unknown) => v === true || v === "true";
 const NOT_A_RESOURCE = new Set(["by", "pk", "many", "one", "all", "input", "bulk", "batch"]);
 
 /** Judges `name(args)`; `what` names the kind of operation in the reasons ("mutation", "MCP tool"). */
@@ -37,7 +57,7 @@ export function judgeNamedOperation(
   an: Analysis,
 ): void {
   const words = splitWords(name);
-  const verbAt = words.findIndex((w) => DESTRUCTIVE_OPERATION_VERBS.has(w));
+  const verbAt = destructiveVerbAt(words);
   const resourceWords = words.filter((w, i) => i !== verbAt && !NOT_A_RESOURCE.has(w) && !VERB_ALIASES[w]);
   const resource = resourceName(resourceWords.length ? resourceWords : ["resource"]);
   const values = (key: string) => deepValues(args, key);
@@ -54,7 +74,12 @@ export function judgeNamedOperation(
     else an.destroys(reason, actionName);
     return;
   }
-  if (values("force").some((v) => v === true)) {
+  const mode = Object.keys(args).find((k) => MODE_VERBS.has(k.toLowerCase()) && isOn(args[k]));
+  if (mode) {
+    an.destroys(`${what} ${name} with ${mode}: true`, action(resource, "delete"));
+    return;
+  }
+  if (values("force").some(isOn)) {
     an.destroys(`${what} ${name} with force: true can overwrite history`, action(resource, "force-update"));
     return;
   }

@@ -4,7 +4,7 @@
 import type { Analysis, CodeLanguage } from "./analysis.ts";
 import { analyzeCommand, looksLikeQuery, newAnalysis } from "./classifier.ts";
 import { decide } from "./decision.ts";
-import { DESTRUCTIVE_OPERATION_VERBS, judgeNamedOperation } from "./named-operation.ts";
+import { destructiveVerbAt, judgeNamedOperation } from "./named-operation.ts";
 import { loadSqlParser, takeSqlParserMissed } from "./sql/postgres-parser.ts";
 import type { Classification, GuardContext } from "./types.ts";
 import { READ_VERBS, splitWords } from "./vocabulary.ts";
@@ -20,23 +20,57 @@ export interface ToolCall {
 const field = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
 
 /** Fields that hold SQL, whatever it starts with (a comment, say). */
-const SQL_FIELDS = new Set("sql sqls statement statements sqlquery rawsql sqlstatement sqltext".split(" "));
+const SQL_FIELDS = new Set(
+  "sql sqls statement statements stmt stmts sqlquery rawsql sqlstatement sqlstatements sqltext sqlstring".split(
+    " ",
+  ),
+);
 /** Fields that hold SQL or GraphQL, or a search text that merely mentions it (`"drop shipping"`). */
-const QUERY_FIELDS = new Set("query queries querystring querytext mutation".split(" "));
-/** Comments and white space before a query's first word. */
-const LEADING_COMMENTS = /^(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
-const COMMAND_FIELDS = new Set("command cmd script shell bash commandline shellcommand".split(" "));
-const CODE_FIELDS = new Set(["code", "source", "sourcecode"]);
+const QUERY_FIELDS = new Set("q query queries querystring querytext mutation".split(" "));
+/** Comments, white space, empty statements and opening brackets before a query's first word. */
+const LEADING_COMMENTS = /^(?:[\s;(]+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+/** `command`, `commands`, and the spellings tools give them: `cli_command` (awslabs' call_aws), `kubectlCmd`. */
+const COMMAND_FIELD = /(?:command|commands|cmd|cmds|commandline)$/;
+const COMMAND_FIELDS = new Set("script scripts shell bash".split(" "));
+const isCommandField = (name: string) => COMMAND_FIELDS.has(name) || COMMAND_FIELD.test(name);
+/** `source` also names a file to copy or move from: it is read as code only where a language says it is code. */
+const CODE_FIELDS = new Set(["code", "source", "sourcecode", "cell", "cellsource", "cellcode", "codecell"]);
+/**
+ * A file path, URL, coupon or OAuth code: one token with no quotes or brackets, which no language runs as a program
+ * that destroys anything.
+ */
+const PATH_LIKE = /^[\w./~:@+=-]+$/;
+/** Tools whose name says they run what they are given. */
+const RUN_WORDS = new Set(
+  "run execute exec eval evaluate interpret repl cell notebook sandbox script".split(" "),
+);
 /** Fields naming the operation a generic tool performs (`use_aws {operation_name: "delete_bucket"}`, JSON-RPC's method). */
 const OPERATION_FIELDS = new Set(
-  "operation operationname operationid action actionname method rpc".split(" "),
+  "operation operationname operationid action actionname method httpmethod requestmethod rpc".split(" "),
 );
+/** Tools that type into a running process (desktop-commander's interact_with_process, a REPL): what they send runs. */
+const TERMINAL_WORDS = new Set("process terminal repl console pty tty tmux stdin".split(" "));
+const TYPED_INPUT_FIELDS = new Set(["input", "stdin", "text", "keys", "line"]);
+/** Tools named after a CLI, given only its arguments (`docker {args: ["volume", "rm", "pgdata"]}`). */
+const CLI_TOOLS = new Set(
+  "aws az gcloud gsutil bq kubectl helm docker podman terraform tofu git gh glab heroku flyctl vercel wrangler redis-cli psql mysql mongosh".split(
+    " ",
+  ),
+);
+/** Cypher, not SQL: a graph server's query, or a clause opening on a node pattern (`MATCH (n)`, `MERGE (u:User …)`). */
+const CYPHER_START = /^(?:OPTIONAL\s+MATCH|MATCH|MERGE|CREATE)\s*\(/i;
+const GRAPH_WORDS = new Set(["cypher", "neo4j", "memgraph"]);
+const CYPHER_DESTROYS = /\b(?:DETACH\s+DELETE|DELETE|REMOVE|DROP)\b/i;
+/** IPython shell escapes and cell magics in a Python cell: `!rm -rf data`, `%%bash`, `%sx`, `%system`. */
+const IPYTHON_SHELL_LINE = /^[ \t]*(?:!|%sx\b|%system\b)(.*)$/gm;
+const IPYTHON_SHELL_CELL = /^\s*%%(?:bash|sh|script|system|sx)\b[^\n]*\n([\s\S]*)$/;
 /** An operation's name: one identifier, as APIs spell them (`DeleteBucket`, `users.delete`, `delete-bucket`). */
 const OPERATION_NAME = /^[A-Za-z][\w.:/-]{0,127}$/;
 const ARGUMENT_FIELDS = new Set(["args", "arguments", "argv"]);
 const LANGUAGE_FIELDS = ["language", "lang", "runtime", "kernel"];
 const BODY_FIELDS = ["body", "data", "json", "payload"];
 const URL_FIELDS = ["url", "uri", "endpoint", "href"];
+const METHOD_FIELDS = ["method", "httpmethod", "requestmethod", "verb"];
 /** Where fetch-like tools keep the method, body and headers: beside the URL or in an options object. */
 const INIT_FIELDS = ["options", "init", "request", "config"];
 const LANGUAGES: Record<string, CodeLanguage | "shell"> = {
@@ -62,8 +96,34 @@ const LANGUAGES: Record<string, CodeLanguage | "shell"> = {
   shell: "shell",
   zsh: "shell",
 };
+/**
+ * File tools (the filesystem server's write_file, move_file, copy_file) read as the shell command that does the same,
+ * so moving or writing onto a database file, say, is judged as `mv` and `tee` onto it are.
+ */
+const FILE_WORDS = new Set(["file", "files", "directory", "dir", "folder"]);
+const FILE_VERBS: Record<string, "mv" | "cp" | "tee"> = {
+  move: "mv",
+  rename: "mv",
+  mv: "mv",
+  copy: "cp",
+  cp: "cp",
+  write: "tee",
+  overwrite: "tee",
+  save: "tee",
+  put: "tee",
+  create: "tee",
+};
+const FROM_FIELDS = ["source", "src", "from", "oldpath", "sourcepath", "path"];
+const TO_FIELDS = ["destination", "dest", "to", "newpath", "target", "targetpath", "destinationpath"];
+const WRITE_FIELDS = ["path", "filepath", "file", "filename", "target", "targetpath"];
 /** Arguments deeper or more numerous than this are not read to the end, and the call is asked about. */
 const MAX_DEPTH = 8;
+/** Servers whose code runs in a Python kernel by default. */
+const NOTEBOOK_LANGUAGES: Record<string, CodeLanguage> = {
+  jupyter: "python",
+  notebook: "python",
+  ipython: "python",
+};
 const MAX_VALUES = 512;
 
 /** `mcp__postgres-prod__execute_sql` → server `postgres-prod`, tool `execute_sql`; any other name is the tool's. */
@@ -74,7 +134,14 @@ export function toolName(name: string): { server: string; tool: string } {
 
 /** One line for reasons, approvals and a model's prompt: the tool and its arguments as JSON. */
 export function describeToolCall(call: ToolCall): string {
-  return `MCP tool call ${call.name} ${JSON.stringify(call.input ?? {})}`;
+  let input: string;
+  try {
+    input = JSON.stringify(call.input ?? {});
+  } catch {
+    // Nested deeper than JSON.stringify can follow; the reader asks about such arguments.
+    input = "(arguments too deep to show)";
+  }
+  return `MCP tool call ${call.name} ${input}`;
 }
 
 export function classifyToolCall(call: ToolCall, context: GuardContext = {}): Classification {
@@ -107,17 +174,48 @@ export async function classifyToolCallPrepared(
 const SEARCH_WORDS = new Set(["search", "find", "lookup", "grep", "semantic", "docs", "documentation"]);
 
 function analyzeToolCall(call: ToolCall, an: Analysis): void {
-  const { tool } = toolName(call.name);
-  const args = isRecord(call.input) ? call.input : {};
+  const { server, tool } = toolName(call.name);
+  const args = toolArguments(call.input, tool, an);
   const words = splitWords(tool);
-  const reader = new PayloadReader(an, tool, !words.some((w) => SEARCH_WORDS.has(w)));
+  const reader = new PayloadReader(
+    an,
+    tool,
+    [...splitWords(server), ...words],
+    !words.some((w) => SEARCH_WORDS.has(w)),
+  );
+  if (Array.isArray(call.input)) reader.list("", call.input, {}, 0);
   reader.object(args, 0);
-  const destructiveName = words.some((w) => DESTRUCTIVE_OPERATION_VERBS.has(w));
+  reader.fileOperation(words, args);
+  const destructiveName = destructiveVerbAt(words) >= 0;
   // `execute_sql`, `run_command`: what the arguments carry was judged above, and the name adds nothing.
   if (reader.payloads && !destructiveName) return;
   // `query`, `list_tables`, `get_issue`: the name only reads.
   if (READ_VERBS.has(words[0] ?? "") && !destructiveName) an.harmless(`MCP tool ${tool} reads`);
-  else judgeNamedOperation("MCP tool", tool, args, an);
+  // Arguments too large to read are asked about already: the name is judged without them, so the cost stays bounded.
+  else judgeNamedOperation("MCP tool", tool, reader.truncated ? {} : args, an);
+}
+
+/**
+ * The arguments as an object. Arguments sent as JSON text are read as the object they encode; anything else but an
+ * object (a number, text that is not JSON) cannot be read, and the call is asked about.
+ */
+function toolArguments(input: unknown, tool: string, an: Analysis): Record<string, unknown> {
+  if (input === undefined || input === null || isRecord(input) || Array.isArray(input))
+    return isRecord(input) ? input : {};
+  if (typeof input === "string") {
+    try {
+      const parsed: unknown = JSON.parse(input);
+      if (isRecord(parsed)) return parsed;
+    } catch {}
+  }
+  an.uncertain(`MCP tool ${tool}: arguments the guard cannot read (not a JSON object)`, false);
+  return {};
+}
+
+/** Where a tool's payload sits under any of these names, compared as field() compares them. */
+function fieldValue(value: Record<string, unknown>, names: readonly string[]): unknown {
+  for (const [key, v] of Object.entries(value)) if (names.includes(field(key))) return v;
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -129,36 +227,89 @@ class PayloadReader {
   /** How many payloads were handed to an analyser. */
   payloads = 0;
   private values = 0;
-  private truncated = false;
+  truncated = false;
 
   constructor(
     private readonly an: Analysis,
     private readonly tool: string,
+    /** The server's and the tool's words: `jupyter`, `execute`, `code`, `cell`. */
+    private readonly words: readonly string[],
     /** False for search tools, whose query fields are what to look for. */
     private readonly runsQueries: boolean,
   ) {}
 
   object(value: Record<string, unknown>, depth: number): void {
-    if (this.tooMuch(depth)) return;
+    if (this.tooMuch(depth, Object.keys(value).length)) return;
     this.request(value);
+    this.cliArguments(value);
     for (const [key, v] of Object.entries(value)) {
+      if (this.truncated) return;
       const name = field(key);
+      if (key === "$out") this.outStage(v);
       if (typeof v === "string") this.text(name, v, value, depth);
       else if (Array.isArray(v)) this.list(name, v, value, depth + 1);
-      else if (isRecord(v)) this.object(v, depth + 1);
+      else if (isRecord(v)) {
+        if (isCommandField(name)) this.databaseCommand(v);
+        this.object(v, depth + 1);
+      }
     }
   }
 
-  private list(name: string, items: unknown[], parent: Record<string, unknown>, depth: number): void {
-    if (this.tooMuch(depth)) return;
+  /** write_file, move_file, copy_file: the shell command that does the same, for its rules on what is overwritten. */
+  fileOperation(words: readonly string[], args: Record<string, unknown>): void {
+    const program = FILE_VERBS[words[0] ?? ""];
+    // Writing names a file (write_file); create_directory makes a new one and overwrites nothing.
+    const onFiles = program === "tee" ? words.includes("file") : words.some((w) => FILE_WORDS.has(w));
+    if (!program || !onFiles) return;
+    const path = (names: readonly string[]) => {
+      const v = fieldValue(args, names);
+      return typeof v === "string" && v ? v : undefined;
+    };
+    const to = path(program === "tee" ? WRITE_FIELDS : TO_FIELDS);
+    const from = program === "tee" ? undefined : path(FROM_FIELDS);
+    if (!to || (program !== "tee" && !from)) return;
+    this.analyze(shellLine([program, "--", ...(from ? [from] : []), to]));
+  }
+
+  /** MongoDB's runCommand names the command by its first key: `{dropDatabase: 1}`, `{drop: "users"}`. */
+  private databaseCommand(command: Record<string, unknown>): void {
+    const name = Object.keys(command)[0];
+    if (!name || !OPERATION_NAME.test(name)) return;
+    this.payloads++;
+    judgeNamedOperation("MCP tool database command", name, command, this.an);
+  }
+
+  /** An aggregation's `$out` stage replaces the collection it names with the pipeline's result. */
+  private outStage(target: unknown): void {
+    this.payloads++;
+    const name = typeof target === "string" ? target : JSON.stringify(target);
+    this.an.destroys(
+      `MCP tool ${this.tool}: an aggregation $out replaces the collection ${name}`,
+      "collection:overwrite",
+    );
+  }
+
+  /** `docker {args: [...]}`: the CLI the tool is named after, with those arguments, unless a command is given too. */
+  private cliArguments(value: Record<string, unknown>): void {
+    if (Object.keys(value).some((k) => isCommandField(field(k)))) return;
+    const args = argumentsOf(value);
+    // The tool's name, not the server's: a docker server's run_container takes the container's own arguments.
+    const cli = splitWords(this.tool).find((w) => CLI_TOOLS.has(w));
+    if (cli && args.length) this.analyze(shellLine([cli, ...args]));
+  }
+
+  list(name: string, items: unknown[], parent: Record<string, unknown>, depth: number): void {
+    if (this.tooMuch(depth, items.length)) return;
     for (const item of items) {
+      if (this.truncated) return;
       // `statements: ["BEGIN", "DROP TABLE x"]`, `command: ["rm", "-rf", "/srv"]`.
       if (typeof item === "string") {
-        if (SQL_FIELDS.has(name) || QUERY_FIELDS.has(name)) this.text(name, item, parent, depth);
+        if (SQL_FIELDS.has(name) || QUERY_FIELDS.has(name) || /(?:commands|cmds)$/.test(name))
+          this.text(name, item, parent, depth);
       } else if (Array.isArray(item)) this.list(name, item, parent, depth + 1);
       else if (isRecord(item)) this.object(item, depth + 1);
     }
-    if (COMMAND_FIELDS.has(name) && items.every((i) => typeof i === "string") && items.length)
+    if (isCommandField(name) && !/s$/.test(name) && items.every((i) => typeof i === "string") && items.length)
       this.analyze(shellLine(items as string[]));
   }
 
@@ -172,14 +323,19 @@ class PayloadReader {
       this.an.nested.sql(text);
     } else if (QUERY_FIELDS.has(name)) {
       const query = text.replace(LEADING_COMMENTS, "");
-      if (this.runsQueries && looksLikeQuery(query)) this.analyze(query);
-    } else if (COMMAND_FIELDS.has(name)) {
+      if (!this.runsQueries) return;
+      if (CYPHER_START.test(query) || this.words.some((w) => GRAPH_WORDS.has(w))) this.cypher(query);
+      else if (looksLikeQuery(query)) this.analyze(query);
+    } else if (isCommandField(name)) {
       this.analyze(shellLine([text, ...argumentsOf(parent)]));
     } else if (CODE_FIELDS.has(name)) {
       this.code(text, parent);
-    } else if (OPERATION_FIELDS.has(name) && OPERATION_NAME.test(text)) {
+    } else if (OPERATION_FIELDS.has(name) && OPERATION_NAME.test(text.trim())) {
+      // A name with stray spaces (` delete_bucket`) is the same operation; prose ("click delete") is not one.
       this.payloads++;
-      judgeNamedOperation("MCP tool operation", text, parent, this.an);
+      judgeNamedOperation("MCP tool operation", text.trim(), parent, this.an);
+    } else if (TYPED_INPUT_FIELDS.has(name) && this.words.some((w) => TERMINAL_WORDS.has(w))) {
+      this.analyze(text);
     } else if (/^\s*[[{]/.test(text)) {
       // Arguments passed as JSON text (`{"params": "{\"sql\": …}"}`) are read as the arguments they encode.
       this.json(text, parent, depth + 1);
@@ -190,7 +346,9 @@ class PayloadReader {
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch {
+    } catch (error) {
+      // Text too deeply nested to parse is unreadable, not harmless.
+      if (!(error instanceof SyntaxError)) this.truncate();
       return;
     }
     if (isRecord(value)) this.object(value, depth);
@@ -207,31 +365,55 @@ class PayloadReader {
     const named = LANGUAGE_FIELDS.map((k) => parent[k]).find((v) => typeof v === "string") as
       | string
       | undefined;
+    // The server's name counts: a Jupyter or IPython server's cells are Python unless a language says otherwise.
     const language =
       LANGUAGES[field(named ?? "")] ??
-      splitWords(this.tool)
-        .map((w) => LANGUAGES[w])
-        .find(Boolean);
+      this.words.map((w) => LANGUAGES[w] ?? NOTEBOOK_LANGUAGES[w]).find(Boolean);
+    // `create_coupon {code: "SAVE10"}`, `move_file {source: "a.txt"}`: an identifier, not a program.
+    if (!language && PATH_LIKE.test(source) && !this.words.some((w) => RUN_WORDS.has(w))) return;
     this.payloads++;
     if (language === "shell") this.analyze(source);
+    else if (language === "python") this.python(source);
     else if (language) this.an.nested.code(language, source);
     else this.an.uncertain(`MCP tool ${this.tool} runs code in a language the guard cannot tell`, false);
   }
 
+  /** Neo4j's Cypher: deleting nodes or relationships, removing properties or labels, dropping schema. */
+  private cypher(query: string): void {
+    this.payloads++;
+    const verb = CYPHER_DESTROYS.exec(query);
+    if (verb) this.an.destroys(`Cypher ${verb[0].toUpperCase()} in MCP tool ${this.tool}`, "node:delete");
+    else this.an.harmless(`Cypher in MCP tool ${this.tool} that deletes nothing`);
+  }
+
+  /** A Python cell, and the shell commands its IPython escapes run. */
+  private python(source: string): void {
+    const cell = IPYTHON_SHELL_CELL.exec(source);
+    if (cell) {
+      this.analyze(cell[1]!);
+      return;
+    }
+    for (const line of source.matchAll(IPYTHON_SHELL_LINE)) this.analyze(line[1]!);
+    this.an.nested.code(
+      "python",
+      source.replace(IPYTHON_SHELL_LINE, (line) => line.replace(/\S[\s\S]*$/, "pass")),
+    );
+  }
+
   /** `{url, method: "DELETE", body}` or fetch's `{url, options: {method, body}}`: a request the tool makes. */
   private request(value: Record<string, unknown>): void {
-    const url = URL_FIELDS.map((k) => value[k]).find((v) => typeof v === "string");
-    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) return;
-    const init = [value, ...INIT_FIELDS.map((k) => value[k])].find(
-      (v): v is Record<string, unknown> => isRecord(v) && typeof v.method === "string",
+    const url = fieldValue(value, URL_FIELDS);
+    if (typeof url !== "string" || !/^\s*https?:\/\//i.test(url)) return;
+    const init = [value, ...INIT_FIELDS.map((k) => fieldValue(value, [k]))].find(
+      (v): v is Record<string, unknown> => isRecord(v) && typeof fieldValue(v, METHOD_FIELDS) === "string",
     );
     if (!init) return;
-    const body = BODY_FIELDS.map((k) => init[k]).find((v) => v !== undefined);
-    const headers = init.headers;
+    const body = fieldValue(init, BODY_FIELDS);
+    const headers = fieldValue(init, ["headers"]);
     this.payloads++;
     this.an.nested.http({
-      method: String(init.method).toUpperCase(),
-      url,
+      method: String(fieldValue(init, METHOD_FIELDS)).trim().toUpperCase(),
+      url: url.trim(),
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       headers: isRecord(headers)
         ? Object.entries(headers).map(([k, v]) => `${k}: ${String(v)}`)
@@ -241,8 +423,9 @@ class PayloadReader {
     });
   }
 
-  private tooMuch(depth: number): boolean {
-    if (depth <= MAX_DEPTH && this.values <= MAX_VALUES) return false;
+  /** Too deep, or more values than are read: an object or list wider than that is not walked at all. */
+  private tooMuch(depth: number, width: number): boolean {
+    if (depth <= MAX_DEPTH && this.values + width <= MAX_VALUES) return false;
     this.truncate();
     return true;
   }

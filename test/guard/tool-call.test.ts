@@ -1,6 +1,7 @@
 // MCP tool calls, judged by their arguments' payloads and by their names, both ways: each destructive call next to
 // a harmless one that looks like it.
 import { describe, expect, it } from "vitest";
+import { cursorAction } from "../../src/guard/hooks.ts";
 import { loadSqlParser } from "../../src/guard/sql/postgres-parser.ts";
 import { classifyToolCall, toolName } from "../../src/guard/tool-call.ts";
 
@@ -55,6 +56,59 @@ describe("MCP tool calls", () => {
     ["mcp__github__update_ref", { ref: "heads/main", sha: "abc", force: true }, "ref:force-update"],
     ["mcp__jupyter__run_code", { code: "import shutil; shutil.rmtree('/srv/data')", language: "python" }, ""],
     ["mcp__graphql__execute", { query: "mutation { deleteProject(id: 7) { id } }" }, "project:delete"],
+    // Command fields as servers spell them: awslabs' call_aws takes `cli_command`; lists of commands.
+    ["mcp__aws__call_aws", { cli_command: "aws s3 rb s3://acme-uploads --force" }, "bucket:delete"],
+    ["mcp__shell__run", { commands: ["ls", "rm -rf /srv/data"] }, "file:delete"],
+    // SQL fields as servers spell them: neon's run_sql_transaction takes `sqlStatements`.
+    ["mcp__neon__run_sql_transaction", { params: { sqlStatements: ["DROP TABLE users"] } }, "table:delete"],
+    ["mcp__db__execute", { stmt: "DROP TABLE users" }, "table:delete"],
+    ["mcp__db__execute", { q: "DROP TABLE users" }, "table:delete"],
+    ["mcp__pg__query", { query: ";DROP TABLE users" }, "table:delete"],
+    // Arguments sent as JSON text, or as a list, rather than as an object.
+    ["mcp__db__run", JSON.stringify({ sql: "DROP TABLE users" }), "table:delete"],
+    ["mcp__db__run", [{ sql: "DROP TABLE users" }], "table:delete"],
+    // A CLI's tool given only its arguments.
+    ["mcp__docker__docker", { args: ["volume", "rm", "pgdata"] }, ""],
+    ["mcp__k8s__kubectl", { args: ["delete", "namespace", "payments"] }, ""],
+    // What a tool types into a running process or REPL runs there.
+    ["mcp__desktop-commander__interact_with_process", { pid: 7, input: "DROP TABLE users;" }, "table:delete"],
+    ["mcp__tmux__send_keys", { keys: "rm -rf /srv/data" }, "file:delete"],
+    // MongoDB: runCommand's first key names the command; an aggregation's $out replaces a collection.
+    ["mcp__mongodb__run_command", { command: { dropDatabase: 1 } }, ""],
+    ["mcp__mongodb__aggregate", { pipeline: [{ $match: {} }, { $out: "users" }] }, "collection:overwrite"],
+    ["mcp__neo4j__write_neo4j_cypher", { query: "MATCH (n) DETACH DELETE n" }, "node:delete"],
+    // File tools read as the shell command that does the same.
+    ["mcp__filesystem__move_file", { source: "/tmp/x.db", destination: "/srv/app/prod.db" }, ""],
+    ["mcp__filesystem__write_file", { path: "/srv/app/data.sqlite", content: "" }, ""],
+    // Notebook cells are Python, and IPython's shell escapes run shell commands.
+    ["mcp__jupyter__execute_code", { code: "!rm -rf /srv/data" }, "file:delete"],
+    [
+      "mcp__jupyter__insert_execute_code_cell",
+      { cell_index: 1, cell_source: "%%bash\nrm -rf /srv/data" },
+      "",
+    ],
+    [
+      "mcp__jupyter__append_execute_code_cell",
+      { cell_source: "import shutil\nshutil.rmtree('/srv/data')" },
+      "",
+    ],
+    // A destructive mode switched on, `force` spelt as text, an operation name with a stray space.
+    ["mcp__terraform__apply", { destroy: true }, ""],
+    ["mcp__github__update_ref", { ref: "heads/main", sha: "abc", force: "true" }, "ref:force-update"],
+    [
+      "mcp__aws__use_aws",
+      { service_name: "s3", operation_name: " delete_bucket", parameters: {} },
+      "bucket:delete",
+    ],
+    [
+      "mcp__http__request",
+      { url: "https://api.example.com/v1/users/42", httpMethod: "DELETE" },
+      "user:delete",
+    ],
+    // Verbs glued to their object, and filesystem verbs.
+    ["mcp__x__deleteitem", { id: 1 }, ""],
+    ["mcp__fs__rmdir", { path: "/srv/data" }, ""],
+    ["mcp__fs__unlink", { path: "/srv/data/x" }, ""],
   ];
   for (const [name, input, action] of destructive)
     it(`finds ${name} ${JSON.stringify(input)} destructive`, () => {
@@ -85,6 +139,31 @@ describe("MCP tool calls", () => {
     ["mcp__aws__use_aws", { service_name: "s3", operation_name: "list_buckets", parameters: {} }],
     ["mcp__rpc__call", { method: "users.get", params: [42] }],
     ["mcp__notes__save", { text: '{"note": "drop table users tomorrow"}' }],
+    ["mcp__aws__call_aws", { cli_command: "aws s3 ls" }],
+    ["mcp__shell__run", { commands: ["ls", "git status"] }],
+    ["mcp__db__run", JSON.stringify({ sql: "SELECT 1" })],
+    ["mcp__k8s__kubectl", { args: ["get", "pods"] }],
+    ["mcp__docker__run_container", { image: "alpine", args: ["rm", "-rf", "/tmp/x"] }],
+    ["mcp__desktop-commander__interact_with_process", { pid: 7, input: "SELECT 1;" }],
+    ["mcp__slack__post_message", { channel: "c", text: "DROP TABLE users is scary" }],
+    ["mcp__mongodb__run_command", { command: { find: "users", filter: {} } }],
+    ["mcp__mongodb__aggregate", { pipeline: [{ $match: {} }, { $group: { _id: "$x" } }] }],
+    ["mcp__neo4j__write_neo4j_cypher", { query: "MERGE (u:User {id: 1}) SET u.name = 'a'" }],
+    ["mcp__neo4j__read_neo4j_cypher", { query: "MATCH (n:User) RETURN n LIMIT 5" }],
+    ["mcp__filesystem__move_file", { source: "/tmp/a.txt", destination: "/tmp/b.txt" }],
+    ["mcp__filesystem__write_file", { path: "src/app.ts", content: "export const x = 1;" }],
+    ["mcp__filesystem__create_directory", { path: "/srv/app/data" }],
+    [
+      "mcp__jupyter__append_execute_code_cell",
+      { cell_source: "import pandas as pd\n!ls -la\npd.__version__" },
+    ],
+    ["mcp__terraform__apply", { destroy: false }],
+    ["mcp__x__list_deleted_items", {}],
+    ["mcp__x__get_deletion_status", { id: 1 }],
+    ["mcp__digitalocean__list_droplets", {}],
+    ["mcp__browserbase__stagehand_act", { action: "click the delete button" }],
+    ["mcp__stripe__create_coupon", { code: "SAVE10", percent_off: 10 }],
+    ["mcp__http__request", { url: "https://api.example.com/v1/users/42", http_method: "GET" }],
   ];
   for (const [name, input] of harmless)
     it(`finds ${name} ${JSON.stringify(input)} harmless`, () => {
@@ -99,6 +178,35 @@ describe("MCP tool calls", () => {
     for (let i = 0; i < 20; i++) deep = { nested: deep };
     const c = judge("mcp__db__run", deep);
     expect(c.uncertain).toBe(true);
+    const wide = judge(
+      "mcp__x__update_thing",
+      Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, "v"])),
+    );
+    expect(wide.uncertain).toBe(true);
+    const nestedText = judge("mcp__db__run", { params: `${"[".repeat(100_000)}${"]".repeat(100_000)}` });
+    expect(nestedText.uncertain).toBe(true);
+    let tooDeepToShow: unknown = {};
+    for (let i = 0; i < 50_000; i++) tooDeepToShow = { a: tooDeepToShow };
+    expect(judge("mcp__x__update_thing", tooDeepToShow).uncertain).toBe(true);
+    for (const input of [42, "not json"]) expect(judge("mcp__db__run", input).uncertain).toBe(true);
+  });
+
+  it("reads Cursor's MCP events, and asks about one without a tool name", () => {
+    expect(
+      cursorAction({ hook_event_name: "beforeMCPExecution", tool_name: "run", tool_input: "{}" }),
+    ).toEqual({
+      toolCall: { name: "run", input: {} },
+    });
+    expect(() =>
+      cursorAction({
+        hook_event_name: "beforeMCPExecution",
+        toolName: "run",
+        command: "npx some-mcp-server",
+      }),
+    ).toThrow(/tool_name/);
+    expect(() =>
+      cursorAction({ tool_input: '{"sql": "DROP TABLE users"}', command: "npx pg-mcp" }),
+    ).toThrow();
   });
 
   it("reads the environment from the arguments and the server's name", () => {
