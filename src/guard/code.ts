@@ -108,6 +108,11 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
       destroys("deletes documents", "rows:delete"),
     ],
     [re(String.raw`\.(?:updateMany|replaceOne)\s*\(`), destroys("overwrites documents", "rows:update")],
+    [
+      // bulkWrite's operations are keys of its argument: {deleteMany: …}, {replaceOne: …}.
+      re(String.raw`\bbulkWrite\s*\([\s\S]*?['"]?\b(?:deleteMany|deleteOne|updateMany|replaceOne)['"]?\s*:`),
+      destroys("bulkWrite deletes or overwrites documents", "rows:delete"),
+    ],
     [re(String.raw`\.dropIndex(?:es)?\s*\(`), destroys("drops indexes", "index:delete")],
     [
       // A TTL index (or collMod shortening one) deletes every document already older than its expiry.

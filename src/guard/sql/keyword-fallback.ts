@@ -43,6 +43,28 @@ const NO_DATA_LOST: [RegExp, string][] = [
     "removes a table setting, every row kept",
   ],
   [/^\s*explain\s+query\s+plan\s+[^;]*$/i, "only plans the query"],
+  // Swapping two tables' names (Snowflake, ClickHouse) keeps both tables' rows.
+  [/^\s*alter\s+table\s+[\w.`"]+\s+swap\s+with\s+[\w.`"]+\s*$/i, "swaps two tables, every row kept"],
+  [
+    /^\s*exchange\s+(?:tables|dictionaries)\s+[\w.`"]+\s+and\s+[\w.`"]+\s*$/i,
+    "swaps two tables, every row kept",
+  ],
+  // A temporary table lives only in its session; `mysql -e` starts a new one.
+  [
+    /^\s*drop\s+temporary\s+table\s+(?:if\s+exists\s+)?[\w.`"]+(?:\s*,\s*[\w.`"]+)*\s*$/i,
+    "drops a temporary table",
+  ],
+  // MySQL's caches, logs and privileges reloaded, a query or connection ended: no row is lost.
+  [
+    /^\s*flush\s+(?:(?:no_write_to_binlog|local)\s+)?(?:privileges|tables(?:\s+[\w.`,\s]+)?(?:\s+with\s+read\s+lock)?|(?:binary\s+|engine\s+|error\s+|general\s+|relay\s+|slow\s+)?logs|status|hosts|optimizer_costs|user_resources)\s*$/i,
+    "reloads or closes caches, logs or tables",
+  ],
+  [/^\s*kill\s+(?:query\s+|connection\s+)?\d+\s*$/i, "ends one query or connection"],
+  // Impala's and Hive's statistics and metadata refreshes read the table and rewrite no row.
+  [
+    /^\s*(?:compute\s+(?:incremental\s+)?stats\s+[\w.`]+|invalidate\s+metadata(?:\s+[\w.`]+)?|refresh\s+[\w.`]+|analyze\s+table\s+[\w.`]+\s+compute\s+statistics(?:\s+for\s+(?:all\s+)?columns)?)\s*$/i,
+    "gathers statistics or reloads metadata",
+  ],
 ];
 const READ_START =
   /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;

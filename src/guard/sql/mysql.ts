@@ -98,6 +98,12 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
       break;
     case "alter":
       for (const e of arr(stmt.expr)) {
+        // A column's new type may be shorter or narrower: values are truncated or converted, as in PostgreSQL.
+        if (/^(?:modify|change)$/i.test(str(obj(e).action)) && obj(e).definition)
+          an.destroys(
+            `ALTER TABLE ${mysqlTables(stmt.table)} ${str(obj(e).action).toUpperCase()} COLUMN may truncate or lose data`,
+            "column:update",
+          );
         // TRUNCATE PARTITION empties the partition's rows, as DROP PARTITION does.
         if (str(obj(e).action).toLowerCase() === "truncate")
           dataLoss(

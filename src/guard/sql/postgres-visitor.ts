@@ -33,6 +33,10 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
       return true;
     case "TruncateStmt": {
       const tables = arr(body.relations).map((r) => relname(obj(r).RangeVar));
+      if (tables.every(inSessionSchema)) {
+        an.harmless(`TRUNCATE ${tables.join(", ")}: the session's own temporary tables`);
+        return false;
+      }
       dataLoss(an, tables.join(", "), `TRUNCATE empties ${tables.join(", ")}`, "table:truncate");
       return false;
     }
@@ -41,9 +45,12 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
         .replace(/^OBJECT_/, "")
         .toLowerCase()
         .replace(/_/g, "-");
-      const objects = arr(body.objects)
-        .map((o) => names(o).join("."))
-        .join(", ");
+      const objectNames = arr(body.objects).map((o) => names(o).join("."));
+      const objects = objectNames.join(", ");
+      if (kind === "table" && objectNames.every(inSessionSchema)) {
+        an.harmless(`DROP TABLE ${objects}: the session's own temporary tables`);
+        return false;
+      }
       const actionName =
         kind === "table" ? "table:delete" : kind === "database" ? "database:delete" : action(kind, "delete");
       if (kind === "trigger" && /audit/i.test(objects))
@@ -221,3 +228,6 @@ function judgeUpsertFromSelect(table: string, insert: AstNode, an: Analysis): vo
     "rows:update",
   );
 }
+
+/** pg_temp is the session's own schema of temporary tables: a new psql session holds none of its earlier ones. */
+const inSessionSchema = (name: string) => /^pg_temp\./i.test(name);

@@ -10,6 +10,32 @@ const SEMANTIC_RULES: [RegExp, string, string, boolean][] = [
     false,
   ],
   [
+    /\bcreate\s+or\s+replace\s+(?:transient\s+)?(?:database|schema)\b/i,
+    "CREATE OR REPLACE DATABASE/SCHEMA replaces an existing one and every table in it",
+    "database:overwrite",
+    false,
+  ],
+  [
+    /\bcreate\s+or\s+replace\s+(?:temporary\s+|temp\s+)?stage\b/i,
+    "CREATE OR REPLACE STAGE replaces the stage, and the files staged in it are lost",
+    "stage:overwrite",
+    false,
+  ],
+  [
+    // Databricks, Spark and ClickHouse: REPLACE TABLE … AS SELECT (MySQL's REPLACE INTO is a different statement).
+    /(?:^|;)\s*replace\s+table\b/i,
+    "REPLACE TABLE replaces an existing table and its data",
+    "table:overwrite",
+    false,
+  ],
+  [
+    // Delta Lake's RESTORE rewinds the live table; every change after that version is gone from it.
+    /\brestore\s+(?:table\s+)?\S+\s+to\s+(?:version|timestamp)\s+as\s+of\b/i,
+    "RESTORE … TO VERSION/TIMESTAMP AS OF rewinds the table: later changes are lost",
+    "table:overwrite",
+    false,
+  ],
+  [
     // MySQL's BLACKHOLE engine keeps no rows at all, and MEMORY loses them all on a restart.
     /\balter\s+table\b[^;]*\bengine\s*=?\s*[`'"]?(?:blackhole|memory|heap)\b/i,
     "ALTER TABLE … ENGINE=BLACKHOLE/MEMORY moves the table to an engine that discards or does not keep its rows",
