@@ -46,15 +46,21 @@ function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
  * with `mode=ro` or `immutable=1` read-only, and a database it attaches cannot be opened for writing either.
  */
 const READ_ONLY =
-  /^--?readonly$|\boptions=.*default_transaction_read_only\s*(=|%3D)\s*(on|true|1)\b|^file:[^\s?#]*\?(?:[^\s#&]*&)*(?:mode=ro|immutable=1)(?:[&#]\S*)?$/i;
+  /^--?readonly$|\boptions=.*default_transaction_read_only\s*(=|%3D)\s*(on|true|1)\b|\btarget_session_attrs=(?:read-only|standby)\b|^file:[^\s?#]*\?(?:[^\s#&]*&)*(?:mode=ro|immutable=1)(?:[&#]\S*)?$/i;
 /** PGOPTIONS='-c default_transaction_read_only=on' (a psql `--set` of that name is only a client variable). */
 const READ_ONLY_OPTIONS = /default_transaction_read_only\s*=\s*(on|true|1)\b/i;
 
+/** SQL that switches a read-only default back off for its own transactions. */
+const READ_WRITE_AGAIN = /\bread\s+write\b|read_only\s*(?:=|to)\s*'?(?:off|false|0)\b/i;
+
 function readOnlySession(inv: Invocation): boolean {
   // A shell escape (`\!`, `.shell`) in the SQL is not covered by the session's read-only mode.
-  if (inv.args.some((a) => /\\!|^\s*\.(shell|system)\b/m.test(a))) return false;
+  const texts = [...inv.args, stdinText(inv) ?? ""];
+  if (texts.some((a) => /\\!|^\s*\.(shell|system)\b/m.test(a) || READ_WRITE_AGAIN.test(a))) return false;
   return (
-    inv.args.some((a) => READ_ONLY.test(a)) || READ_ONLY_OPTIONS.test(inv.vars.get("PGOPTIONS")?.text ?? "")
+    inv.args.some((a) => READ_ONLY.test(a)) ||
+    READ_ONLY_OPTIONS.test(inv.vars.get("PGOPTIONS")?.text ?? "") ||
+    /^(?:read-only|standby)$/.test(inv.vars.get("PGTARGETSESSIONATTRS")?.text ?? "")
   );
 }
 
@@ -236,6 +242,31 @@ const trinoClient = sqlClient({
   ),
 });
 
+/** Hadoop-family SQL shells (Spark SQL, Hive, beeline): `-e SQL`, `-f file`, HiveQL's backticks read as MySQL's. */
+const hiveShell = (extraValueFlags: readonly string[]) =>
+  sqlClient({
+    dialect: "mysql",
+    sqlFlags: ["-e"],
+    fileFlags: ["-f", "-i"],
+    valueFlags: flagSet(
+      "--hiveconf",
+      "--hivevar",
+      "-d",
+      "--define",
+      "--database",
+      "--conf",
+      "--master",
+      "--name",
+      "--jars",
+      "--packages",
+      "--properties-file",
+      "--deploy-mode",
+      "--driver-memory",
+      "--executor-memory",
+      ...extraValueFlags,
+    ),
+  });
+
 /** sqlplus: `@file` (and `@@file`) runs a script; anything else comes on stdin. */
 function sqlplus(inv: Invocation, an: Analysis): void {
   const scripts = inv.args.filter((a) => a.startsWith("@"));
@@ -325,6 +356,15 @@ export const databaseCommands: CommandTable = {
     valueFlags: flagSet("-S", "-U", "-P", "-D", "-o"),
   }),
   sqlplus,
+  "spark-sql": hiveShell([]),
+  hive: hiveShell([]),
+  beeline: hiveShell(["-u", "-n", "-p", "-w", "--outputformat"]),
+  "impala-shell": sqlClient({
+    dialect: "mysql",
+    sqlFlags: ["-q", "--query"],
+    fileFlags: ["-f", "--query_file"],
+    valueFlags: flagSet("-i", "--impalad", "-d", "--database", "-u", "--user", "-o", "--output_file"),
+  }),
   // WordPress's wp-cli: `wp db import FILE`, `wp db query "SQL"` (or on stdin), `wp db reset`/`drop`.
   wp: (inv, an) => {
     if (inv.args[0] !== "db") return;
