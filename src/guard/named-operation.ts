@@ -26,7 +26,13 @@ const VERB_ALIASES: Record<string, string> = {
 /** `clear` names regenerable state as often as data (clearCache, clear_selection): only the arguments can tell. */
 export const DESTRUCTIVE_OPERATION_VERBS: ReadonlySet<string> = new Set([
   ...[...DESTRUCTIVE_VERBS, ...DISABLING_VERBS].filter((v) => v !== "clear"),
-  // Operations' own spellings: filesystem servers' rmdir and unlink, mail's expunge, git's discard_changes.
+  // Operations' own spellings: filesystem servers' rmdir and unlink, mail's expunge, git's discard_changes, Redis's
+  // deletes from a hash, set, sorted set, list or stream.
+  "hdel",
+  "srem",
+  "zrem",
+  "lrem",
+  "xdel",
   "rmdir",
   "unlink",
   "overwrite",
@@ -47,6 +53,7 @@ export function destructiveVerbAt(words: readonly string[]): number {
 /** Arguments that switch a destructive mode on: `{destroy: true}` (terraform apply), `{prune: true}`, `{purge: true}`. */
 const MODE_VERBS = new Set(["destroy", "delete", "drop", "prune", "purge", "wipe", "truncate", "remove"]);
 const isOn = (v: unknown) => v === true || v === "true";
+const MATCH_ALL_FIELDS = ["where", "filter", "selector"];
 const NOT_A_RESOURCE = new Set(["by", "pk", "many", "one", "all", "input", "bulk", "batch"]);
 
 /** Judges `name(args)`; `what` names the kind of operation in the reasons ("mutation", "MCP tool"). */
@@ -61,7 +68,10 @@ export function judgeNamedOperation(
   const resourceWords = words.filter((w, i) => i !== verbAt && !NOT_A_RESOURCE.has(w) && !VERB_ALIASES[w]);
   const resource = resourceName(resourceWords.length ? resourceWords : ["resource"]);
   const values = (key: string) => deepValues(args, key);
-  const everything = values("where").some((w) => w && typeof w === "object" && Object.keys(w).length === 0);
+  // Hasura's `where`, MongoDB's `filter`: empty, they match every row or document.
+  const everything = MATCH_ALL_FIELDS.flatMap(values).some(
+    (w) => w && typeof w === "object" && !Array.isArray(w) && Object.keys(w).length === 0,
+  );
   if (verbAt >= 0) {
     const verb = words[verbAt]!;
     const disabling = DISABLING_VERBS.has(verb);

@@ -48,6 +48,28 @@ const RUN_WORDS = new Set(
 const OPERATION_FIELDS = new Set(
   "operation operationname operationid action actionname method httpmethod requestmethod rpc".split(" "),
 );
+/**
+ * Gateways that call another tool by name (`call_tool {name, arguments}`, Composio's `{tool_slug, arguments}`): the
+ * named tool is judged as if it had been called.
+ */
+const NESTED_TOOL_FIELDS = new Set(
+  "tool toolname toolslug toolid functionname function fn procedure".split(" "),
+);
+const NESTED_ARGUMENT_FIELDS = [
+  "arguments",
+  "args",
+  "params",
+  "parameters",
+  "input",
+  "toolargs",
+  "toolarguments",
+];
+/** `sql_base64`, `commandB64`: a payload field's text, base64-encoded. */
+const BASE64_FIELD = /^(.+?)(?:base64|b64)$/;
+/** Tools that run SQL (`execute_sql`, a `db` server's `execute`): any argument that reads as SQL is run. */
+const SQL_TOOL_WORDS = new Set(
+  "sql query queries statement statements db database postgres mysql sqlite".split(" "),
+);
 /** Tools that type into a running process (desktop-commander's interact_with_process, a REPL): what they send runs. */
 const TERMINAL_WORDS = new Set("process terminal repl console pty tty tmux stdin".split(" "));
 const TYPED_INPUT_FIELDS = new Set(["input", "stdin", "text", "keys", "line"]);
@@ -177,12 +199,14 @@ function analyzeToolCall(call: ToolCall, an: Analysis): void {
   const { server, tool } = toolName(call.name);
   const args = toolArguments(call.input, tool, an);
   const words = splitWords(tool);
-  const reader = new PayloadReader(
-    an,
-    tool,
-    [...splitWords(server), ...words],
-    !words.some((w) => SEARCH_WORDS.has(w)),
-  );
+  const allWords = [...splitWords(server), ...words];
+  const runsQueries = !words.some((w) => SEARCH_WORDS.has(w));
+  // `describe_table {note: "delete from users is rare"}` reads; `execute_sql {input: …}` or `query {text: …}` runs.
+  const sqlAnywhere =
+    runsQueries &&
+    allWords.some((w) => SQL_TOOL_WORDS.has(w)) &&
+    (words[0] === "query" || !READ_VERBS.has(words[0] ?? ""));
+  const reader = new PayloadReader(an, tool, allWords, runsQueries, sqlAnywhere);
   if (Array.isArray(call.input)) reader.list("", call.input, {}, 0);
   reader.object(args, 0);
   reader.fileOperation(words, args);
@@ -236,6 +260,8 @@ class PayloadReader {
     private readonly words: readonly string[],
     /** False for search tools, whose query fields are what to look for. */
     private readonly runsQueries: boolean,
+    /** True for tools that run SQL, which read it from a field of any name. */
+    private readonly sqlAnywhere: boolean,
   ) {}
 
   object(value: Record<string, unknown>, depth: number): void {
@@ -318,7 +344,11 @@ class PayloadReader {
       this.truncate();
       return;
     }
-    if (SQL_FIELDS.has(name)) {
+    const encoded = BASE64_FIELD.exec(name);
+    if (encoded?.[1]) {
+      // `sql_base64`: the field the encoded text stands for.
+      this.text(encoded[1], Buffer.from(text, "base64").toString("utf8"), parent, depth);
+    } else if (SQL_FIELDS.has(name)) {
       this.payloads++;
       this.an.nested.sql(text);
     } else if (QUERY_FIELDS.has(name)) {
@@ -334,12 +364,31 @@ class PayloadReader {
       // A name with stray spaces (` delete_bucket`) is the same operation; prose ("click delete") is not one.
       this.payloads++;
       judgeNamedOperation("MCP tool operation", text.trim(), parent, this.an);
+    } else if (this.namesNestedTool(name, parent) && OPERATION_NAME.test(text.trim())) {
+      this.payloads++;
+      judgeNamedOperation("MCP tool called through a gateway", text.trim(), parent, this.an);
     } else if (TYPED_INPUT_FIELDS.has(name) && this.words.some((w) => TERMINAL_WORDS.has(w))) {
       this.analyze(text);
+    } else if (this.sqlAnywhere && this.readsAsSql(text)) {
+      this.analyze(text.replace(LEADING_COMMENTS, ""));
     } else if (/^\s*[[{]/.test(text)) {
       // Arguments passed as JSON text (`{"params": "{\"sql\": …}"}`) are read as the arguments they encode.
       this.json(text, parent, depth + 1);
     }
+  }
+
+  /** `{tool_name: "delete_repo", …}`, or `{name: "delete_repo", arguments: {…}}` as MCP's own tools/call spells it. */
+  private namesNestedTool(name: string, parent: Record<string, unknown>): boolean {
+    return (
+      NESTED_TOOL_FIELDS.has(name) ||
+      (name === "name" && fieldValue(parent, NESTED_ARGUMENT_FIELDS) !== undefined)
+    );
+  }
+
+  /** SQL in a field of any name (`text`, `expression`, `input`), not JSON text, which is read as arguments. */
+  private readsAsSql(text: string): boolean {
+    const query = text.replace(LEADING_COMMENTS, "");
+    return !/^[[{]/.test(query) && looksLikeQuery(query);
   }
 
   private json(text: string, parent: Record<string, unknown>, depth: number): void {

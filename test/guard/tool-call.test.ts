@@ -109,6 +109,25 @@ describe("MCP tool calls", () => {
     ["mcp__x__deleteitem", { id: 1 }, ""],
     ["mcp__fs__rmdir", { path: "/srv/data" }, ""],
     ["mcp__fs__unlink", { path: "/srv/data/x" }, ""],
+    ["mcp__redis__hdel", { name: "sessions", key: "k" }, ""],
+    // SQL in a field of any name, for a tool that runs SQL; base64-encoded payloads.
+    ["mcp__db__execute", { text: "DROP TABLE users" }, "table:delete"],
+    ["mcp__x__execute_sql", { input: "/* x */ DELETE FROM users" }, "rows:delete"],
+    ["mcp__db__execute", { sql_base64: Buffer.from("DROP TABLE users").toString("base64") }, "table:delete"],
+    // Gateways that call another tool by name.
+    [
+      "mcp__hub__call_tool",
+      { server_name: "github", tool_name: "delete_repository", arguments: { owner: "a", repo: "b" } },
+      "repository:delete",
+    ],
+    ["mcp__metatool__call_tool", { name: "drop_table", arguments: { table: "users" } }, ""],
+    [
+      "mcp__composio__multi_execute",
+      { tools: [{ tool_slug: "GITHUB_DELETE_A_REPOSITORY", arguments: { owner: "a", repo: "b" } }] },
+      "",
+    ],
+    // An empty MongoDB filter matches every document.
+    ["mcp__mongodb__update-many", { collection: "users", filter: {}, update: { $set: { x: 1 } } }, ""],
   ];
   for (const [name, input, action] of destructive)
     it(`finds ${name} ${JSON.stringify(input)} destructive`, () => {
@@ -164,6 +183,16 @@ describe("MCP tool calls", () => {
     ["mcp__browserbase__stagehand_act", { action: "click the delete button" }],
     ["mcp__stripe__create_coupon", { code: "SAVE10", percent_off: 10 }],
     ["mcp__http__request", { url: "https://api.example.com/v1/users/42", http_method: "GET" }],
+    ["mcp__redis__hget", { name: "sessions", key: "k" }],
+    ["mcp__db__execute", { text: "SELECT 1" }],
+    ["mcp__db__describe_table", { table: "users", note: "delete from users is rare" }],
+    ["mcp__x__translate", { text: "DROP TABLE users" }],
+    ["mcp__db__execute", { sql_base64: Buffer.from("SELECT 1").toString("base64") }],
+    ["mcp__hub__call_tool", { server_name: "github", tool_name: "list_issues", arguments: { owner: "a" } }],
+    ["mcp__composio__multi_execute", { tools: [{ tool_slug: "GITHUB_LIST_REPOSITORIES", arguments: {} }] }],
+    ["mcp__x__create_entity", { name: "delete_button", type: "component" }],
+    ["mcp__mongodb__update-many", { collection: "users", filter: { id: 1 }, update: { $set: { x: 1 } } }],
+    ["mcp__mongodb__find", { collection: "users", filter: {} }],
   ];
   for (const [name, input] of harmless)
     it(`finds ${name} ${JSON.stringify(input)} harmless`, () => {
