@@ -11,6 +11,13 @@ const ENVIRONMENT_DUMP =
 const CREDENTIAL_FILE =
   /(?:^|[\s'"=@<:/])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'")|;&>])|\/etc\/(?:shadow|gshadow)\b|\/var\/run\/secrets\/|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/;
 
+/**
+ * Directories that hold nothing but credentials, named whole (`tar czf - ~/.ssh`, `scp -r ~/.aws host:`, `zip -r k.zip
+ * ~/.gnupg/`): every key in them goes where the directory goes.
+ */
+const CREDENTIAL_DIRECTORY =
+  /(?:^|[\s'"=@<:])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)\/\.(?:ssh|aws|gnupg|kube|docker|password-store|azure|config\/gcloud|config\/gh)\/?(?=$|[\s'")|;&>])/;
+
 /** Variables whose names say they hold a secret. */
 const SECRET_VARIABLE =
   /\$\{?[A-Za-z_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)[A-Za-z0-9_]*\}?/i;
@@ -25,12 +32,14 @@ const PRINTS_FILE =
 
 /** Cheap pre-checks: most commands mention no credential file and no environment dump at all. */
 const MAY_NAME_FILE =
-  /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|config|azure|vault-token|terraform)|shadow|secrets?\//;
+  /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|config|azure|vault-token|terraform|gnupg|password-store)|shadow|secrets?\//;
 const MAY_DUMP = /env|set|export|declare|compgen|ENV/;
 
 export function analyzeExposure(command: string, an: Analysis): void {
   const dump = MAY_DUMP.test(command) ? ENVIRONMENT_DUMP.exec(command) : null;
-  const file = MAY_NAME_FILE.test(command) ? CREDENTIAL_FILE.exec(command) : null;
+  const file = MAY_NAME_FILE.test(command)
+    ? (CREDENTIAL_FILE.exec(command) ?? CREDENTIAL_DIRECTORY.exec(command))
+    : null;
   // The network is looked for only once there is something secret to send: most commands hold nothing of the kind.
   if ((dump || file || SECRET_VARIABLE.test(command)) && NETWORK_SINK.test(command)) {
     const what = dump
