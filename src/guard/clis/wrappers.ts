@@ -113,6 +113,73 @@ function xargs(inv: Invocation): void {
   inv.run(argv, { stdin: null, piped: false });
 }
 
+const PARALLEL_VALUES = flagSet(
+  "-j",
+  "--jobs",
+  "-P",
+  "--max-procs",
+  "-S",
+  "--sshlogin",
+  "--sshloginfile",
+  "--slf",
+  "-a",
+  "--arg-file",
+  "-N",
+  "-n",
+  "--max-args",
+  "-L",
+  "--max-lines",
+  "-d",
+  "--delimiter",
+  "-I",
+  "--colsep",
+  "-C",
+  "--delay",
+  "--timeout",
+  "--joblog",
+  "--results",
+  "--tmpdir",
+  "--workdir",
+  "--wd",
+  "--env",
+  "--retries",
+  "--halt",
+  "--memfree",
+  "--load",
+  "--tag-string",
+  "--basefile",
+  "--bf",
+  "--return",
+  "--transferfile",
+  "--tf",
+  "--sshdelay",
+);
+/** Where GNU parallel's command ends and its inputs begin: `:::` items, `::::` files, and their linked `+` forms. */
+const PARALLEL_INPUT = /^::::?\+?$/;
+
+/**
+ * GNU parallel `[opts] command … ::: items` runs the command through a shell once per item, the item put in for `{}`
+ * (and `{.}`, `{/}`…) or appended; without a command it runs each input line as a command, as `sh` would.
+ */
+function parallel(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: PARALLEL_VALUES, stopAtPositional: true });
+  if (parsed.has("--dry-run", "--dryrun")) {
+    an.harmless("parallel --dry-run only prints the commands");
+    return;
+  }
+  const inputAt = parsed.rest.findIndex((w) => PARALLEL_INPUT.test(w));
+  const command = inputAt < 0 ? parsed.rest : parsed.rest.slice(0, inputAt);
+  if (!command.length) {
+    inv.run([literal("sh")]);
+    return;
+  }
+  const items = inputAt < 0 ? [] : parsed.rest.slice(inputAt + 1).filter((w) => !PARALLEL_INPUT.test(w));
+  const script = command.join(" ");
+  // Without a replacement string the item is appended; an item from a file or stdin is not known.
+  const appended = /\{[^}\s]*\}/.test(script) ? "" : ` ${items.length ? items.join(" ") : "{}"}`;
+  an.nested.shell(script + appended, inv.vars);
+}
+
 /** `npx [opts] pkg args`: the package's binary runs. */
 function packageRunner(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
@@ -264,6 +331,7 @@ export const wrapperCommands: CommandTable = {
   runuser: su,
   watch,
   xargs,
+  parallel,
   ssh,
   npx: packageRunner,
   pnpx: packageRunner,
