@@ -123,9 +123,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.destroys(`${shown} force-moves a git ref, dropping the commits it pointed to`, "history:rewrite");
     return;
   }
+  const restoreAt = segments.findIndex((s) => RESTORE_SEGMENT.test(s));
   if (
-    segments.some((s) => RESTORE_SEGMENT.test(s)) &&
-    RESTORE_SOURCE.test(`${url?.search ?? ""} ${req.body ?? ""}`)
+    restoreAt >= 0 &&
+    (RESTORE_SOURCE.test(`${url?.search ?? ""} ${req.body ?? ""}`) ||
+      namesSafetyNet(segments.slice(0, restoreAt).join(" ")))
   ) {
     const target = resourceName(
       splitWords(nouns.filter((n) => !RESTORE_SEGMENT.test(n)).at(-1) ?? "resource"),
@@ -251,7 +253,8 @@ function isForced(body: unknown): boolean {
 
 /**
  * A restore in place (`POST …/databases/main/restore`), told from an undelete by naming where the data comes from: a
- * snapshot, a time, a version, or a copy anywhere (a file, a path, a URL of any scheme, `file://` too, a dump).
+ * snapshot, a time, a version, or a copy anywhere (a file, a path, a URL of any scheme, `file://` too, a dump), in
+ * the query or body, or in the path before it (`POST …/backups/bk_42/restore`, `POST /_snapshot/repo/snap/_restore`).
  */
 const RESTORE_SEGMENT = /(^|[:_-])restore$/i;
 const RESTORE_SOURCE =

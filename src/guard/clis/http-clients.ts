@@ -274,6 +274,11 @@ function httpie(inv: Invocation, an: Analysis): void {
   });
   const [first, ...rest] = parsed.positionals;
   if (!first) return;
+  // `--offline` builds and prints the request without sending it.
+  if (parsed.has("--offline")) {
+    an.harmless(`${inv.name} --offline only prints the request`);
+    return;
+  }
   // Both read the method whatever its case (`xh delete …`).
   const hasMethod = HTTPIE_METHODS.test(first.toUpperCase());
   const url = hasMethod ? (rest[0] ?? "") : first;
