@@ -48,8 +48,15 @@ const GLUED_VERB =
 /** The destructive verb in an operation's words, or the glued verb one of them starts with. */
 export function destructiveVerbAt(words: readonly string[]): number {
   const at = words.findIndex((w) => DESTRUCTIVE_OPERATION_VERBS.has(w));
-  return at >= 0 ? at : words.findIndex((w) => GLUED_VERB.test(w));
+  if (at >= 0) return at;
+  if (LEADING_VERBS.has(words[0] ?? "")) return 0;
+  return words.findIndex((w) => GLUED_VERB.test(w));
 }
+/**
+ * Verbs that destroy only as the operation itself (`cleanup_pods`, `empty_trash`), not as a noun or adjective after
+ * another verb (`list_cleanup_jobs`, `get_empty_slots`).
+ */
+const LEADING_VERBS = new Set(["cleanup", "empty"]);
 /** Arguments that switch a destructive mode on: `{destroy: true}` (terraform apply), `{prune: true}`, `{purge: true}`. */
 const MODE_VERBS = new Set(["destroy", "delete", "drop", "prune", "purge", "wipe", "truncate", "remove"]);
 const isOn = (v: unknown) => v === true || v === "true";
@@ -77,7 +84,7 @@ export function judgeNamedOperation(
     const disabling = DISABLING_VERBS.has(verb);
     const reason = `${what} ${name}${everything ? " with an empty where: every row" : ""}`;
     const actionName = action(resource, disabling ? "disable" : "delete");
-    if (namesSafetyNet(words.join(" ")))
+    if (namesSafetyNet(words.join("-")))
       an.destroysSafetyNet(`${reason} destroys or disables a safety net`, actionName);
     else if (/protection|lock/.test(words.join(" ")))
       an.destroys(`${reason} removes a protection`, actionName);
@@ -97,8 +104,13 @@ export function judgeNamedOperation(
     an.destroys(`${what} ${name} with an empty where overwrites every row`, action(resource, "update"));
     return;
   }
-  if (disablesProtection(args)) {
+  const switchedOff = protectionSwitchedOff(args);
+  if (switchedOff === "safety net") {
     an.destroysSafetyNet(`${what} ${name} switches a protection off`, action(resource, "disable"));
+    return;
+  }
+  if (switchedOff === "guard") {
+    an.destroys(`${what} ${name} switches the server's own guard off`, action(resource, "disable"));
     return;
   }
   const verb = words.map((w) => VERB_ALIASES[w]).find(Boolean) ?? "update";
@@ -117,19 +129,34 @@ function deepValues(value: unknown, key: string, out: unknown[] = []): unknown[]
   return out;
 }
 
-/** Arguments like `{deletionProtection: false}` or `{versioning: "Suspended"}`. */
-function disablesProtection(args: unknown): boolean {
-  let found = false;
+/** A server's own limits on what it runs: desktop-commander's blockedCommands, a database server's read-only mode. */
+const GUARD_SETTING =
+  /(?:^|-)(?:blocked-commands?|block-?list|deny-?list|read-?only|sandbox|safe-mode)(?:-|$)/;
+const SETTING_NAME_FIELDS = ["key", "name", "setting", "option", "path"];
+const isOff = (value: unknown) =>
+  value === false || value === 0 || /^(?:false|disabled?|off|suspended|none|)$/i.test(String(value));
+const isEmptyList = (value: unknown) => Array.isArray(value) && value.length === 0;
+
+/**
+ * Arguments like `{deletionProtection: false}`, `{versioning: "Suspended"}` (a safety net off), or desktop-commander's
+ * `set_config_value {key: "blockedCommands", value: []}` (the server's guard off). A `{key, value}` pair is read as
+ * `{[key]: value}`.
+ */
+function protectionSwitchedOff(args: unknown): "safety net" | "guard" | null {
+  let found: "safety net" | "guard" | null = null;
+  const judge = (value: unknown, key: string) => {
+    const words = splitWords(key).join("-");
+    if (namesSafetyNet(words) && isOff(value)) found = "safety net";
+    else if (GUARD_SETTING.test(words) && (isOff(value) || isEmptyList(value))) found ??= "guard";
+  };
   const visit = (value: unknown, key: string) => {
-    if (found) return;
-    if (value && typeof value === "object") {
+    if (found === "safety net") return;
+    if (value && typeof value === "object" && !isEmptyList(value)) {
+      const record = value as Record<string, unknown>;
+      const named = SETTING_NAME_FIELDS.map((k) => record[k]).find((v) => typeof v === "string");
+      if (typeof named === "string" && "value" in record) judge(record.value, named);
       for (const [k, v] of Object.entries(value)) visit(v, k);
-    } else if (
-      namesSafetyNet(splitWords(key).join(" ")) &&
-      (value === false || value === 0 || /^(disabled?|off|suspended|none)$/i.test(String(value)))
-    ) {
-      found = true;
-    }
+    } else judge(value, key);
   };
   visit(args, "");
   return found;

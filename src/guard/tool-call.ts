@@ -140,11 +140,14 @@ const TO_FIELDS = ["destination", "dest", "to", "newpath", "target", "targetpath
 const WRITE_FIELDS = ["path", "filepath", "file", "filename", "target", "targetpath"];
 /** Arguments deeper or more numerous than this are not read to the end, and the call is asked about. */
 const MAX_DEPTH = 8;
-/** Servers whose code runs in a Python kernel by default. */
-const NOTEBOOK_LANGUAGES: Record<string, CodeLanguage> = {
+/** The language a server's code is in when no argument names one: a notebook's kernel, a browser's page script. */
+const DEFAULT_LANGUAGES: Record<string, CodeLanguage> = {
   jupyter: "python",
   notebook: "python",
   ipython: "python",
+  playwright: "node",
+  puppeteer: "node",
+  browser: "node",
 };
 const MAX_VALUES = 512;
 
@@ -417,7 +420,8 @@ class PayloadReader {
     // The server's name counts: a Jupyter or IPython server's cells are Python unless a language says otherwise.
     const language =
       LANGUAGES[field(named ?? "")] ??
-      this.words.map((w) => LANGUAGES[w] ?? NOTEBOOK_LANGUAGES[w]).find(Boolean);
+      this.words.map((w) => LANGUAGES[w]).find(Boolean) ??
+      this.words.map((w) => DEFAULT_LANGUAGES[w]).find(Boolean);
     // `create_coupon {code: "SAVE10"}`, `move_file {source: "a.txt"}`: an identifier, not a program.
     if (!language && PATH_LIKE.test(source) && !this.words.some((w) => RUN_WORDS.has(w))) return;
     this.payloads++;

@@ -126,6 +126,10 @@ describe("MCP tool calls", () => {
       { tools: [{ tool_slug: "GITHUB_DELETE_A_REPOSITORY", arguments: { owner: "a", repo: "b" } }] },
       "",
     ],
+    ["mcp__k8s__cleanup_pods", { namespace: "jobs", all: true }, ""],
+    ["mcp__mail__empty_trash", {}, ""],
+    // A protection or the server's own guard switched off, however the setting is spelt.
+    ["mcp__desktop-commander__set_config_value", { key: "blockedCommands", value: [] }, ""],
     // An empty MongoDB filter matches every document.
     ["mcp__mongodb__update-many", { collection: "users", filter: {}, update: { $set: { x: 1 } } }, ""],
   ];
@@ -140,6 +144,16 @@ describe("MCP tool calls", () => {
   it("denies switching a safety net off, whatever the tool is called", () => {
     const c = judge("mcp__neon__update_project", { projectId: "p", settings: { pitr: false } });
     expect(c.decision).toBe("deny");
+    for (const [name, input] of [
+      ["mcp__dynamodb__update_table", { TableName: "t", DeletionProtectionEnabled: false }],
+      ["mcp__rds__modify_db_instance", { DBInstanceIdentifier: "x", DeletionProtection: false }],
+      ["mcp__x__update_settings", { settings: { deletion_protection: false } }],
+      ["mcp__x__set_config", { key: "deletion_protection", value: "off" }],
+      ["mcp__x__disableDeletionProtection", { id: "x" }],
+    ] as const) {
+      const off = judge(name, input);
+      expect(off.decision, `${name} ${off.reasons.join("; ")}`).toBe("deny");
+    }
   });
 
   const harmless: [string, unknown][] = [
@@ -193,6 +207,13 @@ describe("MCP tool calls", () => {
     ["mcp__x__create_entity", { name: "delete_button", type: "component" }],
     ["mcp__mongodb__update-many", { collection: "users", filter: { id: 1 }, update: { $set: { x: 1 } } }],
     ["mcp__mongodb__find", { collection: "users", filter: {} }],
+    ["mcp__x__list_cleanup_jobs", {}],
+    ["mcp__x__get_empty_slots", {}],
+    ["mcp__desktop-commander__set_config_value", { key: "defaultShell", value: "bash" }],
+    ["mcp__desktop-commander__set_config_value", { key: "blockedCommands", value: ["rm", "mkfs"] }],
+    ["mcp__x__update_settings", { settings: { deletion_protection: true } }],
+    ["mcp__supabase__execute_sql", { project_id: "p", query: "select 1", read_only: true }],
+    ["mcp__playwright__browser_run_code", { code: "async (page) => { await page.click('text=Next'); }" }],
   ];
   for (const [name, input] of harmless)
     it(`finds ${name} ${JSON.stringify(input)} harmless`, () => {
