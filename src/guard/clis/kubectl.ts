@@ -106,8 +106,34 @@ function kubectlWrite(verb: string, parsed: ReturnType<typeof parseArgs>, an: An
         "sets the volume's reclaim policy to Delete, so releasing it destroys the data",
         "volume:retention-disable",
       );
+    else if (CLEARS_FINALIZERS.test(patch))
+      an.destroysSafetyNet(
+        "clears the finalizers (pvc-protection and the like), so a pending deletion goes through unguarded",
+        "deletion-protection:disable",
+      );
+    else if (/deletionPolicy\W+Delete/i.test(patch))
+      an.destroysSafetyNet(
+        "sets the deletion policy to Delete, so deleting the claim or snapshot destroys the data behind it",
+        "volume:retention-disable",
+      );
     else if (/"op"\s*:\s*"remove"/.test(patch)) an.destroys("JSON patch removes fields", "resource:update");
   }
+}
+
+/** `"finalizers": null`, `"finalizers": []`, or a JSON patch removing /metadata/finalizers. */
+const CLEARS_FINALIZERS = /finalizers"?\s*:\s*(?:null|\[\s*\])|"path"\s*:\s*"\/metadata\/finalizers/i;
+/** Annotations that keep a resource when its release or owner goes: `helm.sh/resource-policy=keep`. */
+const KEEP_ANNOTATION =
+  /^(?:helm\.sh\/resource-policy|argocd\.argoproj\.io\/sync-options|kustomize\.toolkit\.fluxcd\.io\/prune)-$/;
+
+/** `kubectl annotate X helm.sh/resource-policy-` removes the keep: the next uninstall deletes the resource. */
+function kubectlAnnotate(positionals: readonly string[], an: Analysis): void {
+  const removed = positionals.find((p) => KEEP_ANNOTATION.test(p));
+  if (removed)
+    an.destroysSafetyNet(
+      `kubectl annotate ${removed} removes the annotation that keeps the resource when its release is uninstalled`,
+      "deletion-protection:disable",
+    );
 }
 
 function kubectl(inv: Invocation, an: Analysis): void {
@@ -157,6 +183,9 @@ function kubectl(inv: Invocation, an: Analysis): void {
       return;
     }
     case "scale":
+      return;
+    case "annotate":
+      if (!dryRun) kubectlAnnotate(rest, an);
       return;
     default:
       if (verb && namesSafetyNet(verb)) an.uncertain(`kubectl ${verb} touches a safety net`, false);
