@@ -196,13 +196,15 @@ const SAFETY_NET_RULES: AwsRule[] = [
       c.service === "cloudtrail" &&
       /^(stop-logging|delete-trail|update-trail|put-event-selectors)$/.test(c.operation),
     apply: (c, an) =>
-      c.operation === "update-trail" || c.operation === "put-event-selectors"
-        ? an.uncertain(
-            `cloudtrail ${c.operation} may narrow what the audit trail records`,
-            true,
-            "audit-log:update",
-          )
-        : an.destroysSafetyNet(`cloudtrail ${c.operation} stops the audit trail`, "audit-log:disable"),
+      c.operation === "update-trail" && [...c.flags.keys()].every((f) => TRAIL_STRENGTHENING.test(f))
+        ? an.harmless("cloudtrail update-trail only widens or hardens what the trail records")
+        : c.operation === "update-trail" || c.operation === "put-event-selectors"
+          ? an.uncertain(
+              `cloudtrail ${c.operation} may narrow what the audit trail records`,
+              true,
+              "audit-log:update",
+            )
+          : an.destroysSafetyNet(`cloudtrail ${c.operation} stops the audit trail`, "audit-log:disable"),
   },
   {
     when: (c) =>
@@ -227,7 +229,26 @@ const SAFETY_NET_RULES: AwsRule[] = [
       else an.destroys("lifecycle rules can expire and delete objects", "object:delete");
     },
   },
+  {
+    when: (c) =>
+      c.service === "ecr" &&
+      c.operation === "put-lifecycle-policy" &&
+      EXPIRES_TAGGED_IMAGES.test(flagValue(c, "--lifecycle-policy-text") ?? ""),
+    apply: (_c, an) =>
+      an.destroys(
+        "the ECR lifecycle policy expires tagged images, which deployments may still run",
+        "image:delete",
+      ),
+  },
 ];
+
+/** update-trail flags that name the trail or only add to what it records and how it is protected. */
+const TRAIL_STRENGTHENING =
+  /^--(?:name|region|profile|output|enable-log-file-validation|is-multi-region-trail|include-global-service-events|is-organization-trail|kms-key-id)$/;
+
+/** ECR lifecycle rules that expire tagged images (`"tagStatus":"any"` or `"tagged"`): images a deployment may run. */
+const EXPIRES_TAGGED_IMAGES =
+  /tagStatus\W+(?:any|tagged)\b[\s\S]*\bexpire\b|\bexpire\b[\s\S]*tagStatus\W+(?:any|tagged)\b/i;
 
 /** `file://rules.json`, `fileb://…`, or a URL: the rules are out of the guard's sight. */
 const RULES_FROM_FILE = /^(?:file|fileb|https?):\/\//i;

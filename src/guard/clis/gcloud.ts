@@ -104,6 +104,15 @@ const gcloud = verbCli("gcloud", {
     zeroRetentionFlags(),
     protectionFlagsOff(),
     {
+      // The disk then goes with its instance: deleting the VM deletes the data.
+      when: (c) => c.path.includes("set-disk-auto-delete") && c.parsed.has("--auto-delete"),
+      apply: (_c, an) =>
+        an.destroysSafetyNet(
+          "gcloud compute instances set-disk-auto-delete --auto-delete: the disk is deleted with its instance",
+          "disk:delete",
+        ),
+    },
+    {
       when: (c) => c.path[0] === "storage" && (c.verb === "rm" || c.verb === "delete"),
       apply: (c, an) => {
         const target = c.names.join(" ");

@@ -6,7 +6,7 @@ const PROTECTION =
   /(?:deletion|delete|termination|purge|drop)-protection|prevent-destroy|soft-?delete|versioning|backups?(?:-retention)?$|backup-retention|point-in-time|pitr|object-lock|legal-hold|backtrack|audit/;
 /** The cheap test on the whole command line before reading flags. */
 export const PROTECTION_WORD =
-  /protection|soft-?delete|versioning|backup|point-in-time|pitr|lock|legal-hold|backtrack|audit|disable-api-/i;
+  /protection|soft-?delete|versioning|backup|point-in-time|pitr|lock|legal-hold|backtrack|audit|threat|disable-api-/i;
 const NEGATED = /^--?(?:no|disable)-(.+)$/;
 const OFF_VALUE = /^(?:false|off|no|none|disabled?|suspended|[a-z_]*_disabled)$/i;
 /** Flags named for what they forbid (`--disable-api-termination`, `--disable-api-stop`): false switches that guard off. */
@@ -45,4 +45,22 @@ export function safetyNetsSkipped(flags: Iterable<readonly [string, string | tru
     else if (REMOVAL_POLICY.test(name) && DELETES_WITH_STACK.test(value)) skipped.push(`${flag} ${value}`);
   }
   return skipped;
+}
+
+/** Flags that set the state of the command's own subject: `az sql server audit-policy update --state Disabled`. */
+const STATE_FLAG = /^--(?:state|status|enabled?)$/i;
+/** Command paths whose subject is itself a protection: audit policies, backup policies, versioning, threat detection. */
+const PROTECTION_SUBJECT =
+  /audit|backup|versioning|soft-?delete|protection|point-in-time|pitr|threat|defender|legal-hold|object-lock/i;
+
+/** The state flags that switch off the protection the command path names, as written; empty when none. */
+export function subjectSwitchedOff(
+  path: readonly string[],
+  flags: Iterable<readonly [string, string | true]>,
+): string[] {
+  if (!path.some((w) => PROTECTION_SUBJECT.test(w))) return [];
+  const off: string[] = [];
+  for (const [flag, value] of flags)
+    if (value !== true && STATE_FLAG.test(flag) && OFF_VALUE.test(value)) off.push(`${flag} ${value}`);
+  return off;
 }

@@ -12,7 +12,7 @@ import {
   READ_VERBS,
   resourceName,
 } from "../vocabulary.ts";
-import { PROTECTION_WORD, protectionsOff } from "./protection-flags.ts";
+import { PROTECTION_WORD, protectionsOff, subjectSwitchedOff } from "./protection-flags.ts";
 import { flagPairs, shortRetentions } from "./zero-retention.ts";
 
 export interface VerbCall {
@@ -189,8 +189,11 @@ export function zeroRetentionFlags(zeroKeepsForever?: RegExp): VerbRule {
 
 /** Rule helper: flags that switch a named protection off, in any CLI's spelling (see protection-flags.ts). */
 export function protectionFlagsOff(): VerbRule {
-  const off = (c: VerbCall) =>
-    c.inv.args.some((a) => PROTECTION_WORD.test(a)) ? protectionsOff(flagPairs(c.inv.args)) : [];
+  const off = (c: VerbCall) => {
+    if (!c.inv.args.some((a) => PROTECTION_WORD.test(a))) return [];
+    const flags = flagPairs(c.inv.args);
+    return [...protectionsOff(flags), ...subjectSwitchedOff(c.path, flags)];
+  };
   return {
     when: (c) => off(c).length > 0,
     apply: (c, an) =>
