@@ -5,6 +5,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText, tailWords } from "../command.ts";
 import { action, namesSafetyNet, resourceName } from "../vocabulary.ts";
 import { judgeSecretWrite } from "./secret-writes.ts";
+import { protectionsEditedOff } from "./setting-edits.ts";
 
 const KUBECTL_VALUES = flagSet(
   "-n",
@@ -200,6 +201,10 @@ const HELM_VALUES = flagSet(
   "-f",
   "--values",
   "--set",
+  "--set-string",
+  "--set-json",
+  "--set-literal",
+  "--set-file",
   "--version",
   "--timeout",
   "-o",
@@ -227,7 +232,23 @@ function helm(inv: Invocation, an: Analysis): void {
       `helm ${verb} --force deletes and recreates resources that cannot be patched, with what they held`,
       "resource:replace",
     );
-  else if (verb === "install" || verb === "upgrade") an.harmless(`helm ${verb}`, "deploy:create");
+  else if ((verb === "install" || verb === "upgrade") && !parsed.has("--dry-run")) {
+    const off = valuesSwitchingProtectionOff(parsed);
+    if (off.length)
+      an.destroysSafetyNet(
+        `helm ${verb} sets ${off.join(", ")}, switching a protection off`,
+        "deletion-protection:disable",
+      );
+    else an.harmless(`helm ${verb}`, "deploy:create");
+  }
+}
+
+/** Chart values that switch a protection off: `--set cluster.deletionProtection=false`, `--set backup.retention=0`. */
+function valuesSwitchingProtectionOff(parsed: ReturnType<typeof parseArgs>): string[] {
+  return parsed
+    .values("--set", "--set-string", "--set-json", "--set-literal")
+    .flatMap((v) => v.split(","))
+    .flatMap(protectionsEditedOff);
 }
 
 export const kubernetesCommands: CommandTable = { kubectl, oc: kubectl, k: kubectl, helm };
