@@ -46,7 +46,9 @@ const RUN_WORDS = new Set(
 );
 /** Fields naming the operation a generic tool performs (`use_aws {operation_name: "delete_bucket"}`, JSON-RPC's method). */
 const OPERATION_FIELDS = new Set(
-  "operation operationname operationid action actionname method httpmethod requestmethod rpc".split(" "),
+  "operation operationname operationid action actionname api apiname commandname subcommand verb method httpmethod requestmethod rpc".split(
+    " ",
+  ),
 );
 /**
  * Gateways that call another tool by name (`call_tool {name, arguments}`, Composio's `{tool_slug, arguments}`): the
@@ -139,7 +141,7 @@ const FROM_FIELDS = ["source", "src", "from", "oldpath", "sourcepath", "path"];
 const TO_FIELDS = ["destination", "dest", "to", "newpath", "target", "targetpath", "destinationpath"];
 const WRITE_FIELDS = ["path", "filepath", "file", "filename", "target", "targetpath"];
 /** Arguments deeper or more numerous than this are not read to the end, and the call is asked about. */
-const MAX_DEPTH = 8;
+const MAX_DEPTH = 16;
 /** The language a server's code is in when no argument names one: a notebook's kernel, a browser's page script. */
 const DEFAULT_LANGUAGES: Record<string, CodeLanguage> = {
   jupyter: "python",
@@ -149,7 +151,7 @@ const DEFAULT_LANGUAGES: Record<string, CodeLanguage> = {
   puppeteer: "node",
   browser: "node",
 };
-const MAX_VALUES = 512;
+const MAX_VALUES = 2048;
 
 /** `mcp__postgres-prod__execute_sql` → server `postgres-prod`, tool `execute_sql`; any other name is the tool's. */
 export function toolName(name: string): { server: string; tool: string } {

@@ -126,6 +126,14 @@ describe("MCP tool calls", () => {
       { tools: [{ tool_slug: "GITHUB_DELETE_A_REPOSITORY", arguments: { owner: "a", repo: "b" } }] },
       "",
     ],
+    // A subcommand or verb named in its own field.
+    ["mcp__terraform__terraform", { subcommand: "destroy", auto_approve: true }, ""],
+    ["mcp__k8s__kubectl", { verb: "delete", resource: "namespace", name: "payments" }, ""],
+    [
+      "mcp__aws__use_aws",
+      { service: "s3", apiName: "DeleteBucket", params: { Bucket: "b" } },
+      "bucket:delete",
+    ],
     ["mcp__k8s__cleanup_pods", { namespace: "jobs", all: true }, ""],
     ["mcp__mail__empty_trash", {}, ""],
     // A protection or the server's own guard switched off, however the setting is spelt.
@@ -208,6 +216,8 @@ describe("MCP tool calls", () => {
     ["mcp__mongodb__update-many", { collection: "users", filter: { id: 1 }, update: { $set: { x: 1 } } }],
     ["mcp__mongodb__find", { collection: "users", filter: {} }],
     ["mcp__x__list_cleanup_jobs", {}],
+    ["mcp__terraform__terraform", { subcommand: "plan" }],
+    ["mcp__k8s__kubectl", { verb: "get", resource: "pods" }],
     ["mcp__x__get_empty_slots", {}],
     ["mcp__desktop-commander__set_config_value", { key: "defaultShell", value: "bash" }],
     ["mcp__desktop-commander__set_config_value", { key: "blockedCommands", value: ["rm", "mkfs"] }],
@@ -239,6 +249,18 @@ describe("MCP tool calls", () => {
     for (let i = 0; i < 50_000; i++) tooDeepToShow = { a: tooDeepToShow };
     expect(judge("mcp__x__update_thing", tooDeepToShow).uncertain).toBe(true);
     for (const input of [42, "not json"]) expect(judge("mcp__db__run", input).uncertain).toBe(true);
+  });
+
+  it("reads rich documents to the end without asking", () => {
+    const cell = (text: string) => [{ type: "text", text: { content: text } }];
+    const row = { type: "table_row", table_row: { cells: [cell("a"), cell("b")] } };
+    const table = {
+      type: "table",
+      table: { table_width: 2, children: Array.from({ length: 100 }, () => row) },
+    };
+    const c = judge("mcp__notion__append_block_children", { block_id: "b", children: [table] }, "staging");
+    expect(c.uncertain, c.reasons.join("; ")).toBe(false);
+    expect(c.decision).toBe("allow");
   });
 
   it("reads Cursor's MCP events, and asks about one without a tool name", () => {
