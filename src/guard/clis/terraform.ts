@@ -4,6 +4,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { action, resourceName, splitWords } from "../vocabulary.ts";
 import { protectionsOff, safetyNetsSkipped } from "./protection-flags.ts";
+import { protectionsEditedOff } from "./setting-edits.ts";
 import { shortRetentions } from "./zero-retention.ts";
 
 /**
@@ -164,6 +165,15 @@ function pulumi(inv: Invocation, an: Analysis): void {
     else if (parsed.has("-y", "--yes", "--skip-preview"))
       an.uncertain(`pulumi ${sub} --yes applies without a reviewed preview`, false, "deploy:create");
     else an.harmless(`pulumi ${sub} previews and asks first`, "deploy:create");
+  } else if (sub === "config" && second === "set") {
+    // `pulumi config set aws:deletionProtection false`: the next `pulumi up` passes it to the resource.
+    const [key, value] = parsed.positionals.slice(2);
+    const off = key && value ? protectionsEditedOff(`${key.split(":").pop()}=${value}`) : [];
+    if (off.length)
+      an.destroysSafetyNet(
+        `pulumi config set ${key} ${value} switches a protection off for the next update`,
+        "deletion-protection:disable",
+      );
   }
 }
 
