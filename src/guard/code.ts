@@ -224,9 +224,12 @@ function httpRequests(language: CodeLanguage, source: string, an: Analysis): voi
   for (const method of methods) an.nested.http({ method, url, body: "" });
 }
 
-/** A request that posts or patches: a client's method of that name, the method as a string, or as Ruby and Perl say it. */
+/**
+ * A request that posts or patches: a client's method of that name, the method as a string, as Ruby and Perl say it,
+ * or PHP curl's POST options.
+ */
 const POSTING_METHOD = re(
-  String.raw`[\w$)\]](?:\.|->)(?:post|patch)\s*\(|(?<q>['"\`])(?:post|patch)\k<q>|\bNet::HTTP::(?:Post|Patch)\b|\b(?:POST|PATCH)\s*=>|(?<![\w:]):(?:post|patch)\b`,
+  String.raw`\bCURLOPT_POST(?:FIELDS)?\b|[\w$)\]](?:\.|->)(?:post|patch)\s*\(|(?<q>['"\`])(?:post|patch)\k<q>|\bNet::HTTP::(?:Post|Patch)\b|\b(?:POST|PATCH)\s*=>|(?<![\w:]):(?:post|patch)\b`,
   "i",
 );
 const URL_STRINGS = re(String.raw`(?<q>['"\`])(?<s>https?:\/\/[^'"\`\s]+)\k<q>`, "g");
