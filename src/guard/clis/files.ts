@@ -510,6 +510,16 @@ export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, 
   else if (DATA_FILE.test(path)) an.destroys(`${via} overwrites ${path}`, "file:overwrite");
 }
 
+/** Text written into a file that switches a protection off: `echo 'prevent_destroy = false' >> main.tf`. */
+export function analyzeWrittenSettings(path: string, text: string, an: Analysis): void {
+  const off = protectionsEditedOff(text);
+  if (off.length)
+    an.destroysSafetyNet(
+      `writes ${clip(off.join(", "))} into ${path}, switching a protection off`,
+      "deletion-protection:disable",
+    );
+}
+
 function clip(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;
 }

@@ -1,7 +1,7 @@
 // The runner both shell readers feed: each simple command, with its environment, stdin and redirections, goes to
 // the command tables, and what it writes to is judged.
 import type { Analysis } from "../analysis.ts";
-import { analyzeWriteTarget } from "../clis/files.ts";
+import { analyzeWriteTarget, analyzeWrittenSettings } from "../clis/files.ts";
 import { analyzeSocketData } from "../clis/http-clients.ts";
 import { invoke } from "../clis/index.ts";
 import type { InvocationContext } from "../command.ts";
@@ -162,7 +162,7 @@ export class ShellRunner {
           : undefined;
       if (device) an.nest(() => analyzeSocketData(`>&${r.target.text} (${device})`, sent, unseen, an));
     }
-    this.writes(redirects);
+    this.writes(redirects, sent);
     return out;
   }
 
@@ -227,12 +227,17 @@ export class ShellRunner {
     return into;
   }
 
-  /** Output redirections can truncate files or overwrite devices; `>& file` is bash's `&> file`. */
-  writes(redirects: Redirect[]): void {
+  /**
+   * Output redirections can truncate files or overwrite devices; `>& file` is bash's `&> file`. Known output written
+   * to a file is read for settings it switches off (`echo 'deletion_protection = false' >> terraform.tfvars`).
+   */
+  writes(redirects: Redirect[], output: string | null = null): void {
     for (const r of redirects) {
-      if (r.kind === "write" || r.kind === "append")
+      if (r.kind === "write" || r.kind === "append") {
         analyzeWriteTarget(r.target, r.kind === "append", this.an);
-      else if (r.kind === "dupout" && !r.target.dynamic && !DESCRIPTOR.test(r.target.text))
+        if (output !== null && (!r.fd || STANDARD_OUTPUT.test(r.fd)))
+          analyzeWrittenSettings(r.target.text, output, this.an);
+      } else if (r.kind === "dupout" && !r.target.dynamic && !DESCRIPTOR.test(r.target.text))
         analyzeWriteTarget(r.target, false, this.an);
     }
   }
