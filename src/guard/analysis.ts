@@ -25,24 +25,37 @@ export interface HttpRequest {
   opaqueHeaders?: boolean;
 }
 
+/** A call of an MCP server's tool, as an agent or a JSON-RPC request makes it. */
+export interface ToolCall {
+  /** As the agent names it: `mcp__postgres-prod__execute_sql`, or the tool's own name. */
+  name: string;
+  /** The tool's arguments, as JSON. */
+  input: unknown;
+}
+
 export type CodeLanguage = "python" | "ruby" | "node" | "perl" | "php" | "mongo" | "lua";
 
 /** Entry points back into the classifier for payloads found inside a command (`bash -c`, `psql -c`, `curl -d`…). */
 export interface NestedAnalysers {
+  /** A command as typed at a prompt: shell, SQL, GraphQL or a raw HTTP request, whichever it reads as. */
+  command(text: string): void;
   shell(script: string, vars?: ReadonlyMap<string, Word>): void;
   sql(text: string, dialect?: SqlDialect): void;
   graphql(query: string, variables?: unknown): void;
   http(request: HttpRequest): void;
   code(language: CodeLanguage, source: string): void;
+  toolCall(call: ToolCall): void;
 }
 
 /** The language analysers, registered once by classify.ts (they import this module, so they cannot be imported here). */
 export interface LanguageAnalysers {
+  command(an: Analysis, text: string): void;
   shell(an: Analysis, script: string, vars?: ReadonlyMap<string, Word>): void;
   sql(an: Analysis, text: string, dialect?: SqlDialect): void;
   graphql(an: Analysis, query: string, variables?: unknown): void;
   http(an: Analysis, request: HttpRequest): void;
   code(an: Analysis, language: CodeLanguage, source: string): void;
+  toolCall(an: Analysis, call: ToolCall): void;
 }
 
 let languages: LanguageAnalysers | null = null;
@@ -69,6 +82,10 @@ export class Analysis implements NestedAnalysers {
     return this;
   }
 
+  command(text: string): void {
+    this.nest(() => languages!.command(this, text));
+  }
+
   shell(script: string, vars?: ReadonlyMap<string, Word>): void {
     this.nest(() => languages!.shell(this, script, vars));
   }
@@ -87,6 +104,10 @@ export class Analysis implements NestedAnalysers {
 
   code(language: CodeLanguage, source: string): void {
     this.nest(() => languages!.code(this, language, source));
+  }
+
+  toolCall(call: ToolCall): void {
+    this.nest(() => languages!.toolCall(this, call));
   }
 
   add(finding: Finding): void {

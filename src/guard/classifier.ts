@@ -1,6 +1,6 @@
 // classify(command, context): which language the text is in, the analysers for it, and the policy decision.
 // Parsers load on first use; PostgreSQL's (WebAssembly, asynchronous) through classifyPrepared() or loadSqlParser().
-import { Analysis, registerLanguageAnalysers } from "./analysis.ts";
+import { Analysis, registerLanguageAnalysers, type ToolCall } from "./analysis.ts";
 import { analyzeCode } from "./code.ts";
 import { decide } from "./decision.ts";
 import { analyzeExposure } from "./exposure.ts";
@@ -10,15 +10,9 @@ import { analyzeShell } from "./shell/analyze-shell.ts";
 import { analyzeSql } from "./sql/analyze-sql.ts";
 import { parsesAsSql } from "./sql/parses-as-sql.ts";
 import { loadSqlParser, takeSqlParserMissed } from "./sql/postgres-parser.ts";
+import { GRAPHQL_START, SQL_ONLY, SQL_OR_SHELL } from "./text-kind.ts";
+import { analyzeToolCall, describeToolCall } from "./tool-call.ts";
 import type { Classification, GuardContext } from "./types.ts";
-
-/** First words that can only be SQL. */
-const SQL_ONLY =
-  /^(select|insert|update|delete|drop|alter|create|with|explain|comment|grant|revoke|vacuum|merge|replace|reindex|cluster|pragma|upsert|savepoint|release)(?=[\s;(]|$)/i;
-/** First words that are SQL or a shell command (`set -e`, `truncate -s 0`, `rename`, `do`): SQL only when a parser accepts it. */
-const SQL_OR_SHELL =
-  /^(set|truncate|rename|copy|lock|call|use|do|table|values|analyze|describe|desc|show|refresh|listen|notify|begin|commit|rollback|start|reset|discard|checkpoint|prepare|execute|deallocate|fetch|move|close|declare|load|import|unlisten)(?=[\s;(]|$)/i;
-const GRAPHQL_START = /^(mutation|query|subscription|fragment)\b[^{]*\{|^\{/;
 
 export function classify(command: string, context: GuardContext = {}): Classification {
   const an = newAnalysis();
@@ -48,16 +42,36 @@ export async function classifyPrepared(command: string, context: GuardContext = 
   return classify(command, context);
 }
 
+export function classifyToolCall(call: ToolCall, context: GuardContext = {}): Classification {
+  const an = newAnalysis();
+  an.note(describeToolCall(call));
+  try {
+    analyzeToolCall(call, an);
+  } catch (error) {
+    an.uncertain(
+      `guard_failure: the guard failed on this tool call (${error instanceof Error ? error.message : String(error)})`,
+      true,
+    );
+  }
+  return decide(an, context);
+}
+
+/** classifyToolCall() with PostgreSQL's parser loaded when some SQL in the arguments needed it. */
+export async function classifyToolCallPrepared(
+  call: ToolCall,
+  context: GuardContext = {},
+): Promise<Classification> {
+  takeSqlParserMissed();
+  const first = classifyToolCall(call, context);
+  if (!takeSqlParserMissed()) return first;
+  await loadSqlParser();
+  return classifyToolCall(call, context);
+}
+
 /** A command as an agent would run it: shell, SQL, GraphQL or a raw HTTP request, and secrets it sends away. */
 export function analyzeCommand(command: string, an: Analysis): void {
   analyzeText(command.trim(), an);
   analyzeExposure(command, an);
-}
-
-/** Whether a text reads as SQL or GraphQL rather than words (a search field holds either). */
-export function looksLikeQuery(text: string): boolean {
-  const t = text.trim();
-  return GRAPHQL_START.test(t) || SQL_ONLY.test(t) || (SQL_OR_SHELL.test(t) && parsesAsSql(t));
 }
 
 function analyzeText(text: string, an: Analysis): void {
@@ -79,11 +93,13 @@ function analyzeText(text: string, an: Analysis): void {
 }
 
 registerLanguageAnalysers({
+  command: (an, text) => analyzeCommand(text, an),
   shell: (an, script, vars) => analyzeShell(script, an, vars),
   sql: (an, text, dialect) => analyzeSql(text, an, dialect),
   graphql: (an, query, variables) => analyzeGraphql(query, an, variables),
   http: (an, request) => analyzeHttp(request, an),
   code: (an, language, source) => analyzeCode(language, source, an),
+  toolCall: (an, call) => analyzeToolCall(call, an),
 });
 
 /** An Analysis wired to every language analyser, so payloads found inside a command are followed. */

@@ -1,6 +1,6 @@
 // HTTP: method and path decide (DELETE deletes, PUT replaces, POST …/_delete_by_query deletes), bodies that switch a
 // protection off count, and GraphQL carried over HTTP goes to the GraphQL rules.
-import type { Analysis, HttpRequest } from "./analysis.ts";
+import type { Analysis, HttpRequest, ToolCall } from "./analysis.ts";
 import {
   action,
   DESTRUCTIVE_VERBS,
@@ -170,10 +170,12 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.destroys(`${shown} marks ${resource} deleted (${marked})`, action(resource, "delete"));
     return;
   }
-  const tool = destructiveToolCall(body);
-  if (tool) {
-    an.destroys(`${shown} calls the tool "${tool}"`, action(resourceName(splitWords(tool)), "delete"));
-    return;
+  const calls = toolCalls(body);
+  if (calls.length) {
+    // An MCP server's tools, called over JSON-RPC: judged as the hook judges an agent's own tool calls.
+    const before = an.findings.length;
+    for (const call of calls) an.nested.toolCall(call);
+    if (an.findings.slice(before).some((f) => f.destructive)) return;
   }
   const bodyVerb = actionInBody(body);
   if (bodyVerb) {
@@ -315,18 +317,19 @@ function endsSomethingEphemeral(segment: string, nouns: readonly string[]): bool
   return last === undefined ? ephemeral(before) : ephemeral(last) || (ephemeral(before) && !/s$/i.test(last));
 }
 
-/**
- * MCP's `tools/call` (JSON-RPC, alone or in a batch) names the operation in `params.name`: `delete_database`,
- * `dropTable`. The tool's name is all the request says of what it does.
- */
-function destructiveToolCall(body: unknown): string | undefined {
+/** MCP's `tools/call` messages (JSON-RPC, alone or in a batch): the tool's name in `params.name`, its arguments. */
+function toolCalls(body: unknown): ToolCall[] {
+  const calls: ToolCall[] = [];
   for (const message of Array.isArray(body) ? body : [body]) {
     if (!message || typeof message !== "object") continue;
-    const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
-    if (method !== "tools/call" || typeof params?.name !== "string") continue;
-    if (splitWords(params.name).some((w) => PATH_VERBS.has(w))) return params.name;
+    const { method, params } = message as {
+      method?: unknown;
+      params?: { name?: unknown; arguments?: unknown };
+    };
+    if (method === "tools/call" && typeof params?.name === "string")
+      calls.push({ name: params.name, input: params.arguments ?? {} });
   }
-  return undefined;
+  return calls;
 }
 
 /** Resources whose reset or clearing loses stored data (a password reset or cleared notifications lose none). */

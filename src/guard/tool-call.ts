@@ -1,20 +1,12 @@
 // MCP tool calls an agent makes (Claude Code's `mcp__server__tool`, Cursor's beforeMCPExecution): judged by what the
 // tool's name says it does, as a GraphQL mutation field is, and by the payloads in its arguments: SQL and GraphQL in
 // query fields, shell commands, HTTP requests and code, each read by the analyser a command holding it would get.
-import type { Analysis, CodeLanguage } from "./analysis.ts";
-import { analyzeCommand, looksLikeQuery, newAnalysis } from "./classifier.ts";
-import { decide } from "./decision.ts";
+import type { Analysis, CodeLanguage, ToolCall } from "./analysis.ts";
 import { destructiveVerbAt, judgeNamedOperation } from "./named-operation.ts";
-import { loadSqlParser, takeSqlParserMissed } from "./sql/postgres-parser.ts";
-import type { Classification, GuardContext } from "./types.ts";
+import { looksLikeQuery } from "./text-kind.ts";
 import { READ_VERBS, splitWords } from "./vocabulary.ts";
 
-export interface ToolCall {
-  /** As the agent names it: `mcp__postgres-prod__execute_sql`, or the tool's own name. */
-  name: string;
-  /** The tool's arguments, as JSON. */
-  input: unknown;
-}
+export type { ToolCall };
 
 /** Argument names are compared without case or separators: `sql_query`, `sqlQuery` and `SQLQuery` are one field. */
 const field = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -171,36 +163,11 @@ export function describeToolCall(call: ToolCall): string {
   return `MCP tool call ${call.name} ${input}`;
 }
 
-export function classifyToolCall(call: ToolCall, context: GuardContext = {}): Classification {
-  const an = newAnalysis();
-  an.note(describeToolCall(call));
-  try {
-    analyzeToolCall(call, an);
-  } catch (error) {
-    an.uncertain(
-      `guard_failure: the guard failed on this tool call (${error instanceof Error ? error.message : String(error)})`,
-      true,
-    );
-  }
-  return decide(an, context);
-}
-
-/** classifyToolCall() with PostgreSQL's parser loaded when some SQL in the arguments needed it. */
-export async function classifyToolCallPrepared(
-  call: ToolCall,
-  context: GuardContext = {},
-): Promise<Classification> {
-  takeSqlParserMissed();
-  const first = classifyToolCall(call, context);
-  if (!takeSqlParserMissed()) return first;
-  await loadSqlParser();
-  return classifyToolCall(call, context);
-}
-
 /** Tools that look things up: their query fields hold what to find (`"drop table users"`), not what to run. */
 const SEARCH_WORDS = new Set(["search", "find", "lookup", "grep", "semantic", "docs", "documentation"]);
 
-function analyzeToolCall(call: ToolCall, an: Analysis): void {
+/** What the call does, by its arguments' payloads and its name, into `an`. */
+export function analyzeToolCall(call: ToolCall, an: Analysis): void {
   const { server, tool } = toolName(call.name);
   const args = toolArguments(call.input, tool, an);
   const words = splitWords(tool);
@@ -412,7 +379,7 @@ class PayloadReader {
   /** A command, SQL or GraphQL, read as the same text typed at a shell prompt would be. */
   private analyze(text: string): void {
     this.payloads++;
-    this.an.nest(() => analyzeCommand(text, this.an));
+    this.an.nested.command(text);
   }
 
   private code(source: string, parent: Record<string, unknown>): void {

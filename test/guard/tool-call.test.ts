@@ -1,9 +1,10 @@
 // MCP tool calls, judged by their arguments' payloads and by their names, both ways: each destructive call next to
 // a harmless one that looks like it.
 import { describe, expect, it } from "vitest";
+import { classifyToolCall } from "../../src/guard/classifier.ts";
 import { cursorAction } from "../../src/guard/hooks.ts";
 import { loadSqlParser } from "../../src/guard/sql/postgres-parser.ts";
-import { classifyToolCall, toolName } from "../../src/guard/tool-call.ts";
+import { toolName } from "../../src/guard/tool-call.ts";
 
 await loadSqlParser();
 

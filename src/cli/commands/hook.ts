@@ -48,7 +48,10 @@ export function parseSeconds(value: string): number {
 /** The rules' classification of a command or an MCP tool call, with the model's second opinion when configured. */
 async function classifyAction(action: AgentAction, context: GuardContext): Promise<Classification> {
   if ("command" in action) return (await guardClassifier())(action.command, context);
-  const { classifyToolCallPrepared, describeToolCall } = await import("../../guard/tool-call.ts");
+  const [{ classifyToolCallPrepared }, { describeToolCall }] = await Promise.all([
+    import("../../guard/classifier.ts"),
+    import("../../guard/tool-call.ts"),
+  ]);
   const rules = (_described: string, c: GuardContext) => classifyToolCallPrepared(action.toolCall, c);
   const model = await guardModelSettings();
   if (!model) return rules("", context);
