@@ -60,7 +60,24 @@ const SIZED_COLUMN_TYPES = new Set(["varchar", "char"]);
  * Statements node-sql-parser has no grammar for: `PREPARE st …` fails where the name follows (it reads the word as
  * a variable being assigned, and expects `=` or `:=`), and so does the whole text holding it.
  */
-const REFUSED_STATEMENTS = new Set(["prepare", "execute", "deallocate", "reset", "stop"]);
+const REFUSED_STATEMENTS = new Set([
+  "prepare",
+  "execute",
+  "deallocate",
+  "reset",
+  "stop",
+  "flush",
+  "kill",
+  "optimize",
+  "system",
+  "exchange",
+  "compute",
+  "invalidate",
+  "restore",
+]);
+/** A text's first two words, when nothing but white space comes before them. */
+const REFUSED_OPENING =
+  /^[ \t\r\n]*([A-Za-z_]+)[ \t\r\n]+(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+)(?![A-Za-z0-9_$'"`@.])/;
 /** The scopes `SET` may name before a server variable. */
 const SET_SCOPES = new Set(["global", "session", "local", "persist", "persist_only"]);
 /** Digits node-sql-parser still makes a number of (longer ones become a "bigint" string): left to it. */
@@ -99,8 +116,10 @@ class Reader extends TokenCursor<MysqlToken> {
         this.select();
         return { type: "select" };
       case "insert":
-        this.insert();
-        return { type: "insert" };
+      case "replace":
+        return this.insert();
+      case "call":
+        return this.call();
       case "update":
         return this.update();
       case "delete":
@@ -115,7 +134,7 @@ class Reader extends TokenCursor<MysqlToken> {
         this.createTable();
         return { type: "create" };
       case "alter":
-        return this.alterEngine();
+        return this.alter();
       case "set":
         return this.setVariables();
       case "start":
@@ -208,8 +227,10 @@ class Reader extends TokenCursor<MysqlToken> {
     return true;
   }
 
-  private insert(): void {
-    this.expect("insert");
+  /** `INSERT|REPLACE INTO t [(cols)] VALUES (…), … [ON DUPLICATE KEY UPDATE c = …, …]`: literal rows only. */
+  private insert(): Node {
+    const type = this.take("replace") ? "replace" : "insert";
+    if (type === "insert") this.expect("insert");
     this.expect("into");
     this.table();
     let columns = 0;
@@ -227,6 +248,31 @@ class Reader extends TokenCursor<MysqlToken> {
       if (this.exprList().length !== columns && columns) fail();
       this.expect(")");
     } while (this.take(","));
+    let onDuplicateUpdate: Node | null = null;
+    if (type === "insert" && this.take("on")) {
+      this.expect("duplicate");
+      this.expect("key");
+      this.expect("update");
+      do {
+        this.name();
+        this.expect("=");
+        this.expr();
+      } while (this.take(","));
+      onDuplicateUpdate = { keyword: "on duplicate key update" };
+    }
+    return { type, values: { type: "values" }, on_duplicate_update: onDuplicateUpdate };
+  }
+
+  /** `CALL [db.]name[(args)]`: the routine's name as node-sql-parser gives it (the guard judges it by its name). */
+  private call(): Node {
+    this.expect("call");
+    let name = this.name();
+    if (this.take(".")) name = this.name();
+    if (this.take("(") && !this.take(")")) {
+      this.nested(() => this.exprList());
+      this.expect(")");
+    }
+    return { type: "call", expr: { type: "function", name: { name: [{ type: "default", value: name }] } } };
   }
 
   private update(): Node {
@@ -291,32 +337,51 @@ class Reader extends TokenCursor<MysqlToken> {
     this.expect("(");
     do {
       this.name();
-      const type = this.peek() ?? fail();
-      if (type.t !== "word") fail();
-      this.i++;
-      if (SIZED_COLUMN_TYPES.has(type.v)) {
-        if (this.take("(")) {
-          this.integer();
-          this.expect(")");
-        }
-      } else if (!COLUMN_TYPES.has(type.v)) fail();
+      this.columnType();
     } while (this.take(","));
     this.expect(")");
     if (this.take("engine")) this.engine();
   }
 
-  /** `ALTER TABLE t ENGINE [=] name`: changes no column, so nothing in it is a DROP. */
-  private alterEngine(): Node {
+  /** A plain column type (`int`, `varchar(40)`); anything with more to it is node-sql-parser's. */
+  private columnType(): Node {
+    const type = this.peek() ?? fail();
+    if (type.t !== "word") fail();
+    this.i++;
+    if (SIZED_COLUMN_TYPES.has(type.v)) {
+      if (this.take("(")) {
+        this.integer();
+        this.expect(")");
+      }
+    } else if (!COLUMN_TYPES.has(type.v)) fail();
+    return { dataType: type.v.toUpperCase() };
+  }
+
+  /**
+   * `ALTER TABLE t ENGINE [=] name`, `ADD [COLUMN] c type`, `MODIFY [COLUMN] c type`, `DROP [COLUMN] c` or
+   * `TRUNCATE PARTITION p`: one change, as node-sql-parser describes it where the guard reads it.
+   */
+  private alter(): Node {
     this.expect("alter");
     this.expect("table");
     const table = this.table();
-    this.expect("engine");
-    this.engine();
-    return {
-      type: "alter",
-      table: [table],
-      expr: [{ type: "alter", keyword: "engine", resource: "engine" }],
-    };
+    let change: Node;
+    if (this.take("engine")) {
+      this.engine();
+      change = { type: "alter", keyword: "engine", resource: "engine" };
+    } else if (this.take("truncate")) {
+      this.expect("partition");
+      this.name();
+      change = { type: "alter", action: "truncate", keyword: "PARTITION", resource: "partition" };
+    } else if (this.is("add") || this.is("modify") || this.is("drop")) {
+      const action = this.peek()!.v;
+      this.i++;
+      const keyword = this.take("column") ? "COLUMN" : null;
+      this.name();
+      const definition = action === "drop" ? undefined : this.columnType();
+      change = { type: "alter", action, keyword, resource: "column", definition };
+    } else return fail();
+    return { type: "alter", table: [table], expr: [change] };
   }
 
   private engine(): void {
@@ -484,7 +549,9 @@ export const MYSQL_PARSER_REFUSES = "refused";
 /** `PREPARE st …`, `EXECUTE st …`, `RESET MASTER`… (the word, then a name): node-sql-parser cannot read it. */
 function refusedStatement(first: MysqlToken | undefined, second: MysqlToken | undefined): boolean {
   return (
-    first?.t === "word" && REFUSED_STATEMENTS.has(first.v) && (second?.t === "word" || second?.t === "name")
+    first?.t === "word" &&
+    REFUSED_STATEMENTS.has(first.v) &&
+    (second?.t === "word" || second?.t === "name" || second?.t === "number")
   );
 }
 
@@ -494,6 +561,10 @@ function refusedStatement(first: MysqlToken | undefined, second: MysqlToken | un
  * for; null for anything else, which node-sql-parser must read.
  */
 export function readSimpleMysql(sql: string): Node[] | typeof MYSQL_PARSER_REFUSES | null {
+  // node-sql-parser reads a text whole: when its first statement is one it has no grammar for, it refuses the text,
+  // whatever follows (quoted names, strings in other quotes…).
+  const opening = REFUSED_OPENING.exec(sql);
+  if (opening && REFUSED_STATEMENTS.has(opening[1]!.toLowerCase())) return MYSQL_PARSER_REFUSES;
   try {
     const tokens = lexMysql(sql);
     const statements: Node[] = [];
