@@ -140,6 +140,7 @@ class Reader extends TokenCursor<MysqlToken> {
       case "start":
         this.i++;
         this.expect("transaction");
+        if (this.take("read") && !this.take("only")) this.expect("write");
         return { type: "transaction" };
       case "begin":
         this.i++;
@@ -547,12 +548,16 @@ class Reader extends TokenCursor<MysqlToken> {
 export const MYSQL_PARSER_REFUSES = "refused";
 
 /** `PREPARE st …`, `EXECUTE st …`, `RESET MASTER`… (the word, then a name): node-sql-parser cannot read it. */
-function refusedStatement(first: MysqlToken | undefined, second: MysqlToken | undefined): boolean {
-  return (
-    first?.t === "word" &&
-    REFUSED_STATEMENTS.has(first.v) &&
-    (second?.t === "word" || second?.t === "name" || second?.t === "number")
-  );
+function refusedStatement(tokens: readonly MysqlToken[], start: number): boolean {
+  const [first, second, third, fourth] = tokens.slice(start, start + 4);
+  if (first?.t !== "word") return false;
+  if (REFUSED_STATEMENTS.has(first.v))
+    return second?.t === "word" || second?.t === "name" || second?.t === "number";
+  // `SET [GLOBAL|SESSION] TRANSACTION READ ONLY`, `… ISOLATION LEVEL …` (`SET transaction = 1` sets a variable).
+  if (first.v !== "set") return false;
+  const [transaction, after] =
+    second?.t === "word" && SET_SCOPES.has(second.v) ? [third, fourth] : [second, third];
+  return transaction?.t === "word" && transaction.v === "transaction" && after?.t === "word";
 }
 
 /**
@@ -573,7 +578,7 @@ export function readSimpleMysql(sql: string): Node[] | typeof MYSQL_PARSER_REFUS
     for (let i = 0; i <= tokens.length; i++) {
       const token = tokens[i];
       if (token && !(token.t === "punct" && token.v === ";")) continue;
-      if (refusedStatement(tokens[start], tokens[start + 1]) && i > start + 1) refused = true;
+      if (refusedStatement(tokens.slice(0, i), start) && i > start + 1) refused = true;
       else if (i > start) {
         const reader = new Reader(tokens.slice(start, i));
         statements.push(reader.statement());
