@@ -1,5 +1,5 @@
 // Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution and beforeMCPExecution, in and out.
-import type { ToolCall } from "./tool-call.ts";
+import type { ToolCall } from "./analysis.ts";
 import type { Classification, Decision } from "./types.ts";
 
 /** What an agent is about to do: run a shell command, or call an MCP server's tool. */

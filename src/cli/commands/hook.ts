@@ -45,18 +45,22 @@ export function parseSeconds(value: string): number {
   return seconds;
 }
 
-/** The rules' classification of a command or an MCP tool call, with the model's second opinion when configured. */
-async function classifyAction(action: AgentAction, context: GuardContext): Promise<Classification> {
+/**
+ * The rules' classification of a command or an MCP tool call, with the model's second opinion when configured;
+ * `shown` is the action as a human and the model see it.
+ */
+async function classifyAction(
+  action: AgentAction,
+  shown: string,
+  context: GuardContext,
+): Promise<Classification> {
   if ("command" in action) return (await guardClassifier())(action.command, context);
-  const [{ classifyToolCallPrepared }, { describeToolCall }] = await Promise.all([
-    import("../../guard/classifier.ts"),
-    import("../../guard/tool-call.ts"),
-  ]);
-  const rules = (_described: string, c: GuardContext) => classifyToolCallPrepared(action.toolCall, c);
+  const { classifyToolCallPrepared } = await import("../../guard/classifier.ts");
+  const rules = (_shown: string, c: GuardContext) => classifyToolCallPrepared(action.toolCall, c);
   const model = await guardModelSettings();
-  if (!model) return rules("", context);
+  if (!model) return rules(shown, context);
   const { classifyWithModel } = await import("../../guard/model.ts");
-  return classifyWithModel(describeToolCall(action.toolCall), context, model, rules);
+  return classifyWithModel(shown, context, model, rules);
 }
 
 /** A bad setting (here or the model's) throws, and is answered "ask" with the message, like any failure. */
@@ -64,11 +68,11 @@ async function decide(action: AgentAction, options: HookOptions) {
   const settings = await guardSettings();
   const { forHook } = await import("../../guard/hooks.ts");
   const context = await guardContext(options, settings);
-  const classification = forHook(await classifyAction(action, context));
   const command =
     "command" in action
       ? action.command
       : (await import("../../guard/tool-call.ts")).describeToolCall(action.toolCall);
+  const classification = forHook(await classifyAction(action, command, context));
   const decided = await askThroughLeash(classification, command, {
     url: settings.url,
     token: settings.token,
