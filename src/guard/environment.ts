@@ -56,6 +56,9 @@ const cache = new WeakMap<readonly EnvironmentMarkers[], Matchers>();
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const QUOTES = /["'`]/g;
+/** `stage` as git's verb or a SQL object (`git stage`, `create or replace stage`, `drop stage if exists`). */
+const STAGE_NOT_AN_ENVIRONMENT =
+  /(\bgit |\b(?:create|replace|drop|alter|describe|desc|show|undrop) (?:(?:temporary|temp|if|not|exists) )*)stages?(?![a-z0-9])/g;
 const BLANKS = /[\s=]+/g;
 const FLAG_NAMES = /(^|\s)--?[a-z][\w-]*/g;
 
@@ -155,8 +158,9 @@ function readEnvironments(lowered: string[], environments: readonly EnvironmentM
     }
   }
   if (hits.length) return hits;
-  // Flag names are not values: `--production` is a switch, `--env production` points somewhere.
-  const values = normalized.map((t) => t.replace(FLAG_NAMES, "$1 "));
+  // Flag names are not values: `--production` is a switch, `--env production` points somewhere. Nor is a word that
+  // names something else where it stands: `git stage` stages files, SQL's `CREATE STAGE` makes a Snowflake stage.
+  const values = normalized.map((t) => t.replace(FLAG_NAMES, "$1 ").replace(STAGE_NOT_AN_ENVIRONMENT, "$1 "));
   for (const m of compiled) {
     for (const text of values) {
       const found = m.hints?.exec(text);

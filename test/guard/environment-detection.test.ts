@@ -86,4 +86,18 @@ describe("environment detection", () => {
     expect(detectEnvironments(["deploy --region = eu-1 acme \t prod"], CUSTOM)[0]?.env.name).toBe("prod-eu");
     expect(detectEnvironments(["git status"], DEFAULT_ENVIRONMENTS)).toEqual([]);
   });
+
+  it("does not read git's `stage` or a SQL stage as the staging environment, and still reads a stage host", () => {
+    for (const text of [
+      "git stage src/app.ts",
+      "snowsql -q 'CREATE OR REPLACE STAGE raw_files'",
+      "snowsql -q 'DROP STAGE IF EXISTS raw_files'",
+    ])
+      expect(detectEnvironments([text], DEFAULT_ENVIRONMENTS), text).toEqual([]);
+    for (const text of [
+      "kubectl --context stage delete ns api",
+      "psql -h db.stage.internal -c 'DELETE FROM x'",
+    ])
+      expect(detectEnvironments([text], DEFAULT_ENVIRONMENTS)[0]?.env.name, text).toBe("staging");
+  });
 });
