@@ -8,9 +8,8 @@ import { analyzeGraphql } from "./graphql.ts";
 import { analyzeHttp, parseRawHttp } from "./http.ts";
 import { analyzeShell } from "./shell/analyze-shell.ts";
 import { analyzeSql } from "./sql/analyze-sql.ts";
-import { parsesAsSql } from "./sql/parses-as-sql.ts";
 import { loadSqlParser, takeSqlParserMissed } from "./sql/postgres-parser.ts";
-import { GRAPHQL_START, SQL_ONLY, SQL_OR_SHELL } from "./text-kind.ts";
+import { GRAPHQL_START, readsAsSql } from "./text-kind.ts";
 import { analyzeToolCall, describeToolCall } from "./tool-call.ts";
 import type { Classification, GuardContext } from "./types.ts";
 
@@ -85,7 +84,7 @@ function analyzeText(text: string, an: Analysis): void {
     an.nested.graphql(text);
     return;
   }
-  if (SQL_ONLY.test(text) || (SQL_OR_SHELL.test(text) && parsesAsSql(text))) {
+  if (readsAsSql(text)) {
     an.nested.sql(text);
     return;
   }
