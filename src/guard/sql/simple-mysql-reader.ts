@@ -254,11 +254,7 @@ class Reader extends TokenCursor<MysqlToken> {
       this.expect("duplicate");
       this.expect("key");
       this.expect("update");
-      do {
-        this.name();
-        this.expect("=");
-        this.expr();
-      } while (this.take(","));
+      this.assignments();
       onDuplicateUpdate = { keyword: "on duplicate key update" };
     }
     return { type, values: { type: "values" }, on_duplicate_update: onDuplicateUpdate };
@@ -280,13 +276,18 @@ class Reader extends TokenCursor<MysqlToken> {
     this.expect("update");
     const table = this.table();
     this.expect("set");
+    this.assignments();
+    return { type: "update", table: [table], where: this.take("where") ? this.expr() : null };
+  }
+
+  /** `c = value, …` of UPDATE … SET and ON DUPLICATE KEY UPDATE. */
+  private assignments(): void {
     do {
       this.name();
       this.expect("=");
       // node-sql-parser takes no comparison or boolean here.
       this.additive();
     } while (this.take(","));
-    return { type: "update", table: [table], where: this.take("where") ? this.expr() : null };
   }
 
   /** `DELETE FROM t …`, or the multi-table `DELETE a, b FROM t JOIN u … WHERE …`. */
