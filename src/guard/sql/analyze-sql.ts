@@ -7,6 +7,7 @@ import { metaCommands } from "./meta-commands.ts";
 import { parseMysql } from "./mysql.ts";
 import { MYSQL_SYNTAX } from "./mysql-parser.ts";
 import { parsePostgres, type SqlReader } from "./postgres.ts";
+import { postgresRefusesOpening } from "./postgres-openings.ts";
 import { postgresParserLoaded } from "./postgres-parser.ts";
 import { judgePreparedText } from "./prepared-text.ts";
 import { judgeSemanticDestruction } from "./semantic-rules.ts";
@@ -49,9 +50,12 @@ function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlRea
 
 function parseWith(sql: string, dialect: SqlDialect, an: Analysis, reader: SqlReader): boolean {
   if (dialect === "mysql") return parseMysql(sql, an, reader) || parsePostgres(sql, an, reader);
-  // Without PostgreSQL's parser this reading is redone once it is loaded: MySQL's is not worth loading first.
+  // Without PostgreSQL's parser this reading is redone once it is loaded, unless no PostgreSQL statement opens as the
+  // text does: only then is MySQL's worth loading.
   return (
     parsePostgres(sql, an, reader) ||
-    (postgresParserLoaded() && MYSQL_SYNTAX.test(sql) && parseMysql(sql, an, reader))
+    ((postgresParserLoaded() || postgresRefusesOpening(sql)) &&
+      MYSQL_SYNTAX.test(sql) &&
+      parseMysql(sql, an, reader))
   );
 }

@@ -1,9 +1,12 @@
 // PostgreSQL's own parser (libpg-query, WebAssembly), loaded asynchronously on demand; until then SQL that needs it
 // is read by keywords, and the caller is told so it can load the parser and read again.
+import { postgresRefusesOpening } from "./postgres-openings.ts";
 
 let pgParse: ((sql: string) => unknown) | null = null;
 let pgLoading: Promise<void> | null = null;
 let parserMissed = false;
+/** Thrown for text no PostgreSQL statement opens like; caught and dropped, so one object serves every time. */
+const REFUSED_OPENING = new SyntaxError("no PostgreSQL statement opens with this word");
 
 /** Loads PostgreSQL's parser (WebAssembly); classify() needs it loaded first to read SQL exactly. Idempotent. */
 export function loadSqlParser(): Promise<void> {
@@ -23,6 +26,8 @@ export function takeSqlParserMissed(): boolean {
 
 /** The statements libpg-query reads in `sql`; throws on a syntax error, or when the parser is not loaded yet. */
 export function parsePostgresTree(sql: string): unknown {
+  // Neither loaded nor asked when its grammar has no statement opening with the text's first word.
+  if (postgresRefusesOpening(sql)) throw REFUSED_OPENING;
   if (!pgParse) {
     parserMissed = true;
     throw new Error("the SQL parser is not loaded");
