@@ -1,12 +1,15 @@
 // Flags that switch a named protection off, in the spellings cloud CLIs use: `--no-deletion-protection`,
 // `--disable-backup-retention`, `--enable-soft-delete false`, `--delete-protection-state=DELETE_PROTECTION_DISABLED`.
 
-/** Protections by name: deletion, termination and purge protection, soft delete, versioning, backups, PITR, locks. */
+/**
+ * Protections by name: deletion, termination and purge protection, soft delete (Azure's delete retention),
+ * versioning, backups, PITR, locks.
+ */
 const PROTECTION =
-  /(?:deletion|delete|termination|purge|drop)-protection|prevent-destroy|soft-?delete|versioning|backups?(?:-retention)?$|backup-retention|point-in-time|pitr|object-lock|legal-hold|backtrack|audit/;
+  /(?:deletion|delete|termination|purge|drop)-protection|prevent-destroy|soft-?delete|delete-retention|versioning|backups?(?:-retention)?$|backup-retention|point-in-time|pitr|object-lock|legal-hold|backtrack|audit/;
 /** The cheap test on the whole command line before reading flags. */
 export const PROTECTION_WORD =
-  /protection|soft-?delete|versioning|backup|point-in-time|pitr|lock|legal-hold|backtrack|audit|threat|disable-api-/i;
+  /protection|soft-?delete|delete-?retention|versioning|backup|point-in-time|pitr|lock|legal-hold|backtrack|audit|threat|disable-api-/i;
 const NEGATED = /^--?(?:no|disable)-(.+)$/;
 const OFF_VALUE = /^(?:false|off|no|none|disabled?|suspended|[a-z_]*_disabled)$/i;
 /** Flags named for what they forbid (`--disable-api-termination`, `--disable-api-stop`): false switches that guard off. */

@@ -20,9 +20,18 @@ const DELETION = /\/((?:\\.|[^/\\\n])*)\/[IM]*\s*d(?![\w])|\bdel\s*\(\s*([^)]*)\
 const SETTING_WORD =
   /protect|destroy|snapshot|backup|retent|retain|version|soft.?delete|pitr|point.?in|lock|audit|polic/i;
 
-/** `spec.deletionProtection` → `--deletion-protection`, the flag spelling protection-flags.ts reads. */
+/** Leaves that switch the setting they belong to on or off: `deleteRetentionPolicy.enabled`, `versioning.status`. */
+const SWITCH_LEAF = /^(?:is_?)?(?:enabled?|state|status)$/i;
+
+/**
+ * `spec.deletionProtection` → `--deletion-protection`, the flag spelling protection-flags.ts reads; a switch names its
+ * parent (`properties.deleteRetentionPolicy.enabled` → `--delete-retention-policy`).
+ */
 function asFlag(name: string): string {
-  return `--${splitWords(name.split(".").pop() ?? name).join("-")}`;
+  const path = name.split(".");
+  const leaf = path.at(-1) ?? name;
+  const subject = path.length > 1 && SWITCH_LEAF.test(leaf) ? path.at(-2)! : leaf;
+  return `--${splitWords(subject).join("-")}`;
 }
 
 /** Whether `name` set to `value` switches a protection off, cuts retention to nothing or skips a safety net. */

@@ -13,6 +13,7 @@ import {
   resourceName,
 } from "../vocabulary.ts";
 import { PROTECTION_WORD, protectionsOff, subjectSwitchedOff } from "./protection-flags.ts";
+import { protectionsEditedOff } from "./setting-edits.ts";
 import { flagPairs, shortRetentions } from "./zero-retention.ts";
 
 export interface VerbCall {
@@ -187,12 +188,21 @@ export function zeroRetentionFlags(zeroKeepsForever?: RegExp): VerbRule {
   };
 }
 
-/** Rule helper: flags that switch a named protection off, in any CLI's spelling (see protection-flags.ts). */
+/** Flags whose values assign settings by path: `az resource update --set properties.deleteRetentionPolicy.enabled=false`. */
+const SETTING_ASSIGNMENTS = /^--(?:set|set-string|add)$/;
+
+/**
+ * Rule helper: flags that switch a named protection off, in any CLI's spelling (see protection-flags.ts), and
+ * settings assigned by path that do.
+ */
 export function protectionFlagsOff(): VerbRule {
   const off = (c: VerbCall) => {
     if (!c.inv.args.some((a) => PROTECTION_WORD.test(a))) return [];
     const flags = flagPairs(c.inv.args);
-    return [...protectionsOff(flags), ...subjectSwitchedOff(c.path, flags)];
+    const assigned = flags.flatMap(([flag, value]) =>
+      SETTING_ASSIGNMENTS.test(flag) && value !== true ? value.split(",").flatMap(protectionsEditedOff) : [],
+    );
+    return [...protectionsOff(flags), ...subjectSwitchedOff(c.path, flags), ...assigned];
   };
   return {
     when: (c) => off(c).length > 0,
