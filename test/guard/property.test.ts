@@ -232,6 +232,129 @@ const DECLARATION = fc
     COMMAND,
   )
   .map(([builtin, name, op, value, command]) => `${builtin} ${name}${op}${value}; ${command} $${name}`);
+// `<(…)` and `>(…)` as words, as redirection targets, and glued to other text (which the fast reader refuses).
+const PROCESS_SUBSTITUTION = fc
+  .tuple(fc.constantFrom("<(", ">("), COMMAND)
+  .map(([op, command]) => `${op}${command})`);
+const PROCESS_LINE = fc
+  .tuple(
+    COMMAND,
+    PROCESS_SUBSTITUTION,
+    fc.constantFrom("", "", "< ", "> ", "2> ", "x", "$X", "2"),
+    fc.constantFrom("", "", "", "x", ">out"),
+  )
+  .map(([command, substitution, before, after]) => `${command} ${before}${substitution}${after}`);
+// `[[ … ]]`: unary and binary tests, `!`, parentheses, `&&` and `||`, over operands that may hold `$(…)`; some items
+// (`=~`, `<`, extended globs, stray operators) are ones the fast reader refuses.
+const TEST_OPERAND = fc.oneof(
+  { weight: 3, arbitrary: fc.stringMatching(/^[a-z0-9/._:@%+,*?-]{1,8}$/) },
+  { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9 /*?-]{0,8}$/).map((s) => `'${s}'`) },
+  { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9 /*-]{0,6}$/).map((s) => `"${s}$X"`) },
+  { weight: 2, arbitrary: COMMAND.map((c) => `"$(${c})"`) },
+  { weight: 2, arbitrary: COMMAND.map((c) => `$(${c})`) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      "$X",
+      "$" + "{X:-/tmp}",
+      "$" + "{EMPTY:=rm}",
+      '""',
+      "''",
+      "`date`",
+      "$'\\x72m'",
+      "*.[ch]",
+      "a]]",
+      "x=y",
+      "-n",
+      "==",
+      "\\-n",
+      "-\\n",
+      '-n""',
+      "{a,b}",
+      "~/x",
+      "a#b",
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "!",
+      "!x",
+      "#x",
+      "@(a|b)",
+      "x(",
+      "]]",
+      "a&b",
+      "a|b",
+      "a;b",
+      "<(ls)",
+      "$((1))",
+      "a\nb",
+    ),
+  },
+);
+const UNARY_TEST = fc.constantFrom(
+  "-n",
+  "-z",
+  "-f",
+  "-d",
+  "-e",
+  "-a",
+  "-o",
+  "-x",
+  "-s",
+  "-L",
+  "-v",
+  "-R",
+  "-N",
+  "-t",
+);
+const BINARY_TEST = fc.constantFrom("=", "==", "!=", "-eq", "-lt", "-nt", "-ef", "=~", "<", ">", "-a", "-o");
+const { testExpression: TEST_EXPRESSION } = fc.letrec<{ testExpression: string; testPrimary: string }>(
+  (tie) => ({
+    testExpression: fc.oneof(
+      { maxDepth: 3, depthIdentifier: "test" },
+      { weight: 3, arbitrary: tie("testPrimary") },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(tie("testPrimary"), fc.constantFrom(" && ", " || ", "&&", "||"), tie("testExpression"))
+          .map(([a, op, b]) => `${a}${op}${b}`),
+      },
+    ),
+    testPrimary: fc.oneof(
+      { maxDepth: 3, depthIdentifier: "test" },
+      { weight: 3, arbitrary: fc.tuple(UNARY_TEST, TEST_OPERAND).map(([op, w]) => `${op} ${w}`) },
+      {
+        weight: 3,
+        arbitrary: fc.tuple(TEST_OPERAND, BINARY_TEST, TEST_OPERAND).map(([a, op, b]) => `${a} ${op} ${b}`),
+      },
+      { weight: 2, arbitrary: TEST_OPERAND },
+      { weight: 1, arbitrary: tie("testExpression").map((e) => `! ${e}`) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.constantFrom(["( ", " )"], ["(", ")"]), tie("testExpression"))
+          .map(([[open, close], e]) => `${open}${e}${close}`),
+      },
+      { weight: 1, arbitrary: fc.tuple(TEST_OPERAND, TEST_OPERAND).map(([a, b]) => `${a} ${b}`) },
+    ),
+  }),
+);
+const TEST_CLAUSE = fc
+  .tuple(
+    fc.constantFrom("[[ ", "[[ ", "[[ ", "[[\t", "[["),
+    TEST_EXPRESSION,
+    fc.constantFrom(" ]]", " ]]", " ]]", "]]", " ]]]"),
+  )
+  .map(([open, e, close]) => `${open}${e}${close}`);
+const TEST_LINE = fc
+  .tuple(
+    fc.constantFrom("", "", "", "", "echo x | ", "X=1 ", "time ", "echo "),
+    TEST_CLAUSE,
+    fc.constantFrom("", "", " > out.txt", " 2>&1", "x", " y"),
+  )
+  .map(([before, clause, after]) => `${before}${clause}${after}`);
 const LINE = fc.oneof(
   { weight: 4, arbitrary: COMMAND },
   { weight: 1, arbitrary: DECLARATION },
@@ -249,6 +372,9 @@ const LINE = fc.oneof(
   },
   { weight: 1, arbitrary: COMMAND.map((c) => `time ${c}`) },
   { weight: 1, arbitrary: COMMAND.map((c) => `${c} &`) },
+  { weight: 2, arbitrary: PROCESS_LINE },
+  { weight: 3, arbitrary: fc.tuple(TEST_LINE, COMMAND).map(([t, c]) => `${t} && ${c}`) },
+  { weight: 2, arbitrary: TEST_LINE },
 );
 const BODY = fc
   .tuple(COMMAND, fc.array(fc.tuple(fc.constantFrom(" && ", "; ", " | ", "\n"), COMMAND), { maxLength: 2 }))
@@ -272,6 +398,15 @@ const COMPOUND = fc.oneof(
         `for ${name} in ${items.join(" ")}${e1}do ${body} "$${name}" $${name}${e2}done${after}`,
     ),
   BODY.map((b) => `cat list | while read X; do ${b}; done`),
+  fc
+    .tuple(BODY, PROCESS_SUBSTITUTION)
+    .map(([b, substitution]) => `while read X; do ${b}; done < ${substitution}`),
+  fc
+    .tuple(fc.constantFrom("if", "while", "until"), TEST_CLAUSE, END, BODY, END)
+    .map(
+      ([kw, clause, e1, body, e2]) =>
+        `${kw} ${clause}${e1}${kw === "if" ? "then" : "do"} ${body}${e2}${kw === "if" ? "fi" : "done"}`,
+    ),
   fc
     .tuple(
       fc.constantFrom("f", "run", "X"),
@@ -324,6 +459,8 @@ describe("the fast shell reader", () => {
     let arrays = 0;
     let functions = 0;
     let declarations = 0;
+    let tests = 0;
+    let processes = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -333,17 +470,35 @@ describe("the fast shell reader", () => {
         if (script.includes("=(")) arrays++;
         if (script.includes("() {")) functions++;
         if (/\b(export|local|readonly|declare|typeset) /.test(script)) declarations++;
+        if (script.includes("[[")) tests++;
+        if (/[<>]\(/.test(script)) processes++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
       }),
-      { numRuns: 2000 },
+      { numRuns: 4000 },
     );
     expect(accepted).toBeGreaterThan(800);
     expect(compounds).toBeGreaterThan(300);
     expect(arrays).toBeGreaterThan(200);
     expect(functions).toBeGreaterThan(80);
     expect(declarations).toBeGreaterThan(100);
+    expect(tests).toBeGreaterThan(250);
+    expect(processes).toBeGreaterThan(200);
+  }, 60_000);
+
+  it("reads `[[ … ]]` tests and process substitutions itself", () => {
+    for (const script of [
+      "exec 3<>/dev/tcp/api.example.com/80; if [[ -n $TOKEN ]]; then printf 'DELETE /v1/users/7 HTTP/1.1\\r\\n' >&3; fi",
+      "source <(kubectl completion bash)",
+      "entr -c make test < <(ls src/*.c)",
+      "while read f; do rm \"$f\"; done < <(find . -name '*.tmp')",
+      "diff <(sort a) >(gzip > b.gz)",
+      '[[ -f .env && ( -d build || ! -z "$(git push --force)" ) ]] > out',
+      "[[ $(uname) == Darwin ]] || [[ -x `which jq` ]]",
+    ]) {
+      expect(trace(script, "simple").accepted, script).toBe(true);
+    }
   });
 
   it("hands anything outside its subset to the full parser", () => {
@@ -389,6 +544,40 @@ describe("the fast shell reader", () => {
       "Y=1 export X=1",
       "time export X=1",
       "cat x | export X=1",
+      "[[ ]]",
+      "[[ -n ]]",
+      "[[ -n x",
+      "[[ -n x ]",
+      "[[ a b ]]",
+      '[[ -n"" x ]]',
+      "[[ a == b == c ]]",
+      "[[ ( a ) == b ]]",
+      "[[ -n a == b ]]",
+      "[[ ! ]]",
+      "[[ !x ]]",
+      "[[ a\n]]",
+      "[[ a && ]]",
+      "[[ ( a ]]",
+      "[[ a ) ]]",
+      "[[ $x =~ ^a ]]",
+      "[[ $x =~ (a|b) ]]",
+      "[[ a < b ]]",
+      "[[ a > b ]]",
+      "[[ $x == @(a|b) ]]",
+      "[[ -n x # comment ]]",
+      "[[ -n $((1 + 2)) ]]",
+      "[[ -n x ]] y",
+      "[[ -n x ]]y",
+      "time [[ -n x ]]",
+      "X=1 [[ -n x ]]",
+      "[[ -n x ]] && [[ -n ]]",
+      "cat a<(ls)",
+      "cat <(ls)x",
+      "cat 2<(ls)",
+      "X=<(ls)",
+      "cat <(ls",
+      "cat <(ls)>out",
+      "cat <(case x in a) rm y;; esac)",
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(false);
     }

@@ -193,8 +193,7 @@ export class MvdanWalker {
       case "CmdSubst":
         return this.substitute(list(p.Stmts));
       case "ProcSubst":
-        this.r.scoped(() => this.stmts(list(p.Stmts)));
-        return dynamicWord("/dev/fd/63");
+        return this.r.processSubstitution(() => this.stmts(list(p.Stmts)));
       case "ArithmExp":
         this.nestedSubstitutions(p);
         return dynamicWord("0");

@@ -54,6 +54,8 @@ const TRAILING_NEWLINES = /\n+$/;
 
 export const dynamicWord = (t: string): Word => ({ text: t, dynamic: true, glob: false });
 export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
+/** What `<(…)` and `>(…)` expand to: a descriptor path only known when the shell runs. */
+const PROCESS_SUBSTITUTION = dynamicWord("/dev/fd/63");
 
 export class ShellRunner {
   /**
@@ -240,6 +242,12 @@ export class ShellRunner {
       } else if (r.kind === "dupout" && !r.target.dynamic && !DESCRIPTOR.test(r.target.text))
         analyzeWriteTarget(r.target, false, this.an);
     }
+  }
+
+  /** `<(…)` or `>(…)`: the inner commands run, and the word is a path to their pipe. */
+  processSubstitution(run: () => void): Word {
+    this.scoped(run);
+    return PROCESS_SUBSTITUTION;
   }
 
   /** `$(…)`: the inner commands run through the tables and, when their output is static (`echo … | base64 -d`), it is used. */

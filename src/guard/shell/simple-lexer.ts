@@ -2,6 +2,7 @@
 // array assignments and function names, or null as soon as anything falls outside the simple subset.
 import { ansiC } from "./ansi-c.ts";
 import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
+import { type TestItem, testOperands } from "./simple-test-clause.ts";
 
 const NAME_START = /[A-Za-z_]/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -20,9 +21,17 @@ const UNQUOTED_STOP = /[ \t'"\\$`&|;<>\n\r()!]/g;
 /** What ends a run of plain characters inside double quotes. */
 const DOUBLE_QUOTED_STOP = /["`\\$]/g;
 
-/** Index of the first character from `from` on that `stop` matches, or the end of `src`. */
 const FD_WORD = /^(?:\d+|\{[A-Za-z_]\w*\})$/;
+/** What may follow `<(…)` or `>(…)`: the end of the word. */
+const AFTER_PROCESS_SUBSTITUTION = /[ \t\n;&|]/;
+/** Keywords after which a command starts, where `[[` opens a test clause. */
+const COMMAND_AFTER = new Set(["if", "then", "elif", "else", "while", "until", "do", "{"]);
+/** What ends a word inside `[[ … ]]`, as in mvdan/sh's lexer. */
+const TEST_WORD_END = /[ \t\n\r()&|;<>]/;
+/** What may not start an item inside `[[ … ]]`: comments, redirection-like comparisons, separators, `!` unspaced. */
+const TEST_REFUSED_START = /[#;&|<>!\n\r]/;
 
+/** Index of the first character from `from` on that `stop` matches, or the end of `src`. */
 function runEnd(src: string, from: number, stop: RegExp): number {
   stop.lastIndex = from;
   return stop.test(src) ? stop.lastIndex - 1 : src.length;
@@ -35,7 +44,9 @@ export type SimpleToken =
   /** `NAME=(…)` or `NAME+=(…)`. */
   | { array: string }
   /** `NAME()`, the start of a function definition. */
-  | { func: string };
+  | { func: string }
+  /** `[[ … ]]`, as its operands. */
+  | { test: SimpleWord[] };
 
 /** Reads a `$(…)` body with the whole fast reader; null when it is outside the subset. */
 export type NestedReader = (src: string) => SimpleScript | null;
@@ -187,6 +198,7 @@ class SimpleShellLexer {
     const c = src[i]!;
     const two = src.slice(i, i + 2);
     if (c === ">" || c === "<") {
+      if (two === "<(" || two === ">(") return this.processSubstitution(i);
       // `2>file`: a word of digits right before the operator is the fd; `{name}>file` has the shell pick one and
       // store its number in the variable.
       const fd =
@@ -201,7 +213,6 @@ class SimpleShellLexer {
         this.lit = "";
         this.word = null;
       } else this.endWord();
-      if (two === "<(" || two === ">(") return -1;
       if (two === "<<") return this.heredocOperator(i, fd);
       const op: SimpleRedirect["op"] =
         two === ">>" || two === ">|" || two === ">&" || two === "<>" || two === "<&" ? two : c;
@@ -232,6 +243,75 @@ class SimpleShellLexer {
       return i + 1;
     }
     return -1;
+  }
+
+  /**
+   * `<(…)` or `>(…)` standing as a word of its own (after a blank or a redirection); returns the index after it, or
+   * -1 when it is glued to other text.
+   */
+  private processSubstitution(i: number): number {
+    const src = this.src;
+    if (this.word !== null) return -1;
+    const end = closingParen(src, i + 2);
+    if (end < 0 || (end + 1 < src.length && !AFTER_PROCESS_SUBSTITUTION.test(src[end + 1]!))) return -1;
+    const inner = this.readNested(src.slice(i + 2, end));
+    if (!inner) return -1;
+    this.push({ text: "", procSubst: inner, quoted: false });
+    return end + 1;
+  }
+
+  /** Whether a word starting now is a command's first: after an operator, or after a keyword a command follows. */
+  private startsCommand(): boolean {
+    const last = this.tokens.at(-1);
+    if (last === undefined || "op" in last) return true;
+    if (!("word" in last) || last.word.length !== 1) return false;
+    const part = last.word[0]!;
+    return !part.quoted && part.param === undefined && COMMAND_AFTER.has(part.text);
+  }
+
+  /**
+   * `[[ … ]]`, from the blank after `[[`: words and operators up to the word `]]`, kept when they form a test
+   * expression as mvdan/sh parses one. Returns the index after `]]`, or -1.
+   */
+  private testClause(from: number): number {
+    const src = this.src;
+    const items: TestItem[] = [];
+    let start = from;
+    let i = from;
+    for (;;) {
+      const c = src[i];
+      if (this.word !== null && (c === undefined || TEST_WORD_END.test(c))) {
+        this.flushLit();
+        const word = this.word;
+        this.word = null;
+        const raw = src.slice(start, i);
+        if (raw === "]]") {
+          const operands = testOperands(items);
+          if (!operands) return -1;
+          this.tokens.push({ test: operands });
+          return i;
+        }
+        // A word glued to `(` is an extended glob (`@(…)`) or a syntax error.
+        if (c === "(") return -1;
+        items.push({ word, raw });
+      } else if (c === undefined) return -1;
+      else if (this.word === null && (c === " " || c === "\t")) i++;
+      else if (this.word === null && (c === "(" || c === ")")) {
+        items.push(c);
+        i++;
+      } else if (this.word === null && (src.startsWith("&&", i) || src.startsWith("||", i))) {
+        items.push(c === "&" ? "&&" : "||");
+        i += 2;
+      } else if (this.word === null && c === "!" && (src[i + 1] === " " || src[i + 1] === "\t")) {
+        items.push("!");
+        i++;
+      } else if ((this.word === null && TEST_REFUSED_START.test(c)) || c === "!") return -1;
+      else {
+        if (this.word === null) start = i;
+        i = this.wordPiece(i);
+        if (i < 0) return -1;
+      }
+    }
   }
 
   /** `<<<word` or `<<DELIM` (the body is read at the end of the line); `<<-` is left to the full parser. */
@@ -312,28 +392,57 @@ class SimpleShellLexer {
     return at;
   }
 
+  /**
+   * Reads one piece of an unquoted word at i: a quoted string, `$…`, a backquoted substitution, an escaped character
+   * or a run of plain characters. Returns the index after it, or -1.
+   */
+  private wordPiece(i: number): number {
+    const src = this.src;
+    const c = src[i]!;
+    if (c === "'") {
+      const end = src.indexOf("'", i + 1);
+      if (end < 0) return -1;
+      this.addLit(src.slice(i + 1, end), true);
+      return end + 1;
+    }
+    if (c === '"') return this.doubleQuoted(i);
+    if (c === "\\") {
+      const e = src[i + 1];
+      if (e === undefined || e === "\n") return -1;
+      this.addLit(e, true);
+      return i + 2;
+    }
+    if (c === "$") return this.dollar(i, false);
+    if (c === "`") return this.backquote(i, false);
+    // A run of plain characters is added at once: one string, not one per character.
+    const end = runEnd(src, i + 1, UNQUOTED_STOP);
+    this.addLit(src.slice(i, end), false);
+    return end;
+  }
+
   run(): SimpleToken[] | null {
     const src = this.src;
     let i = 0;
+    let wordStart = 0;
     while (i < src.length) {
       const c = src[i]!;
+      if (this.word === null) wordStart = i;
       if (c === " " || c === "\t") {
-        this.endWord();
-        i++;
-      } else if (c === "'") {
-        const end = src.indexOf("'", i + 1);
-        if (end < 0) return null;
-        this.addLit(src.slice(i + 1, end), true);
-        i = end + 1;
-      } else if (c === '"') i = this.doubleQuoted(i);
-      else if (c === "\\") {
-        const e = src[i + 1];
-        if (e === undefined || e === "\n") return null;
-        this.addLit(e, true);
-        i += 2;
-      } else if (c === "$") i = this.dollar(i, false);
-      else if (c === "`") i = this.backquote(i, false);
-      else if (c === "&" || c === "|" || c === ";" || c === ">" || c === "<") i = this.operator(i);
+        // `[[` written plainly where a command starts opens a test clause.
+        if (
+          this.word !== null &&
+          wordStart === i - 2 &&
+          src.startsWith("[[", wordStart) &&
+          this.startsCommand()
+        ) {
+          this.word = null;
+          this.lit = "";
+          i = this.testClause(i);
+        } else {
+          this.endWord();
+          i++;
+        }
+      } else if (c === "&" || c === "|" || c === ";" || c === ">" || c === "<") i = this.operator(i);
       else if (c === "\n") {
         this.endWord();
         this.tokens.push({ op: "\n" });
@@ -343,12 +452,7 @@ class SimpleShellLexer {
       else if (c === "#" && this.word === null) {
         const nl = src.indexOf("\n", i);
         i = nl < 0 ? src.length : nl;
-      } else {
-        // A run of plain characters is added at once: one string, not one per character.
-        const end = runEnd(src, i + 1, UNQUOTED_STOP);
-        this.addLit(src.slice(i, end), false);
-        i = end;
-      }
+      } else i = this.wordPiece(i);
       if (i < 0) return null;
     }
     this.endWord();

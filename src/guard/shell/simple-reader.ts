@@ -1,8 +1,8 @@
 // A fast, exact reader for the subset of shell most agent commands are written in: words, quotes, `$NAME`,
 // `${NAME:-word}` and `${NAME[@]}` expansions, `$(…)`, `&& || ; |`, plain redirections and here-documents, array
-// assignments of plain words, and `if`, `while`, `until`, `for … in` and `NAME() { …; }` around them. Anything else
-// (case, subshells, arithmetic…) returns null and goes to the full parser (mvdan/sh); a property test checks that both
-// agree on everything this reader accepts.
+// assignments of plain words, `<(…)` and `>(…)`, `[[ … ]]` tests, and `if`, `while`, `until`, `for … in` and
+// `NAME() { …; }` around them. Anything else (case, subshells, arithmetic…) returns null and goes to the full parser
+// (mvdan/sh); a property test checks that both agree on everything this reader accepts.
 import { lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
 import type { SimpleCommand, SimpleCompound, SimpleScript, SimpleStage } from "./simple-syntax.ts";
 
@@ -111,6 +111,12 @@ class Assembler {
         const body = this.list(CLOSE_BRACE);
         if (!body) return null;
         compound = { kind: "function", name: token.func, body: body.script, redirects: [] };
+        empty = false;
+        dangling = false;
+      } else if ("test" in token) {
+        // The lexer takes `[[` for a test where a command may start; `time [[ … ]]` is the full parser's.
+        if (!empty || timed) return null;
+        compound = { kind: "test", operands: token.test, redirects: [] };
         empty = false;
         dangling = false;
       } else if ("op" in token) {

@@ -10,6 +10,8 @@ export interface SimplePart {
   indexed?: boolean;
   /** A `$(…)` or backquoted command substitution, itself in the simple subset. */
   subst?: SimpleScript;
+  /** A `<(…)` or `>(…)` process substitution, a word of its own; it expands to a descriptor path. */
+  procSubst?: SimpleScript;
   quoted: boolean;
 }
 
@@ -29,7 +31,7 @@ export interface SimpleCommand {
   redirects: SimpleRedirect[];
 }
 
-/** `if`, `while`/`until`, `for … in` and `NAME() { …; }`, with the redirections after their `fi`, `done` or `}`. */
+/** `if`, `while`/`until`, `for … in`, `NAME() { …; }` and `[[ … ]]`, with the redirections after their end. */
 export type SimpleCompound =
   | {
       kind: "if";
@@ -39,7 +41,9 @@ export type SimpleCompound =
     }
   | { kind: "loop"; cond: SimpleScript; body: SimpleScript; redirects: SimpleRedirect[] }
   | { kind: "for"; name: string; items: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
-  | { kind: "function"; name: string; body: SimpleScript; redirects: SimpleRedirect[] };
+  | { kind: "function"; name: string; body: SimpleScript; redirects: SimpleRedirect[] }
+  /** `[[ … ]]`: its operands in order; only the substitutions in them run. */
+  | { kind: "test"; operands: SimpleWord[]; redirects: SimpleRedirect[] };
 
 export type SimpleStage = SimpleCommand | SimpleCompound;
 

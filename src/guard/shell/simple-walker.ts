@@ -71,6 +71,14 @@ export class SimpleWalker {
     } else if (command.kind === "loop") {
       this.script(command.cond);
       this.script(command.body);
+    } else if (command.kind === "test") {
+      // Only the substitutions in its operands run: the test itself changes nothing.
+      for (const operand of command.operands) {
+        for (const part of operand) {
+          const inner = part.subst ?? part.procSubst;
+          if (inner) this.r.scoped(() => this.script(inner));
+        }
+      }
     } else if (command.kind === "function") {
       // The body runs only when called; reading it once where it is defined is the cautious reading.
       this.script(command.body);
@@ -90,7 +98,11 @@ export class SimpleWalker {
     let dynamic = false;
     let glob = false;
     for (const part of word) {
-      if (part.subst) {
+      if (part.procSubst) {
+        const r = this.r.processSubstitution(() => this.script(part.procSubst!));
+        text += r.text;
+        dynamic ||= r.dynamic;
+      } else if (part.subst) {
         const r = this.r.substitution(() => this.script(part.subst!));
         text += r.text;
         dynamic ||= r.dynamic;
