@@ -2,11 +2,10 @@
 // CREATE TABLE … AS SELECT and COMMENT ON, as libpg-query's nodes. Forms outside them (partitions, storage options, identity columns, exclusion constraints…)
 // go to the real parser.
 
+import { type Node, str } from "./simple-expression-reader.ts";
 import { fail } from "./simple-lexer.ts";
-import { CAST_TYPES, KEYWORDS, type Node, SimpleReaderBase, str } from "./simple-reader-base.ts";
+import { SimpleReaderBase } from "./simple-reader-base.ts";
 
-/** Types a column may be declared with `(n)` or `(p, s)`. */
-const MODIFIED_TYPES = new Set(["varchar", "numeric"]);
 /** What a foreign key does when the row it points to goes, as the parser codes it. */
 const KEY_ACTIONS: [string[], string][] = [
   [["cascade"], "c"],
@@ -262,13 +261,6 @@ export class DdlReader extends SimpleReaderBase {
     return value;
   }
 
-  private parenthesised(): Node {
-    this.expect("(");
-    const expr = this.expr();
-    this.expect(")");
-    return expr;
-  }
-
   /** `PRIMARY KEY (…)`, `UNIQUE (…)`, `FOREIGN KEY (…) REFERENCES …` or `CHECK (…)`, then `NOT VALID` for the last two. */
   private tableConstraint(): Node {
     let node: Node;
@@ -339,25 +331,6 @@ export class DdlReader extends SimpleReaderBase {
     while (this.take(","));
     this.expect(")");
     return columns;
-  }
-
-  /** A column's type: one word (the built-in aliases resolved as casts resolve them), `varchar(n)`, `numeric(p, s)`. */
-  private columnType(): Node {
-    const t = this.peek() ?? fail();
-    let names: string[] | undefined;
-    if (t.t === "word") names = CAST_TYPES.get(t.v) ?? (KEYWORDS.has(t.v) ? undefined : [t.v]);
-    else if (t.t === "name") names = [t.v];
-    if (!names) return fail();
-    this.i++;
-    const node: Node = { names: names.map(str), typemod: -1 };
-    if (this.take("(")) {
-      if (t.t !== "word" || !MODIFIED_TYPES.has(t.v)) fail();
-      const typmods = [this.integer()];
-      if (t.v === "numeric" && this.take(",")) typmods.push(this.integer());
-      this.expect(")");
-      node.typmods = typmods;
-    }
-    return node;
   }
 
   /** `CREATE TABLE [IF NOT EXISTS] name AS SELECT …`: a copy, often taken before something destructive. */
@@ -433,28 +406,5 @@ export class DdlReader extends SimpleReaderBase {
     node.indexParams = params;
     if (this.take("where")) node.whereClause = this.expr();
     return { IndexStmt: node };
-  }
-
-  /** A column, a function call or a parenthesised expression, then ASC/DESC and NULLS FIRST/LAST. */
-  private indexElem(): Node {
-    const elem: Node = {};
-    if (this.is("(")) elem.expr = this.parenthesised();
-    else if (this.isName() && (this.is("(", 1) || this.is(".", 1))) {
-      const call = this.operand();
-      if (!call.FuncCall) fail();
-      elem.expr = call;
-    } else elem.name = this.name();
-    // Collations and operator classes (`col text_pattern_ops`) are the real parser's.
-    elem.ordering = this.take("asc") ? "SORTBY_ASC" : this.take("desc") ? "SORTBY_DESC" : "SORTBY_DEFAULT";
-    elem.nulls_ordering = "SORTBY_NULLS_DEFAULT";
-    if (this.take("nulls")) {
-      if (this.take("first")) elem.nulls_ordering = "SORTBY_NULLS_FIRST";
-      else {
-        this.expect("last");
-        elem.nulls_ordering = "SORTBY_NULLS_LAST";
-      }
-    }
-    if (!this.is(",") && !this.is(")")) fail();
-    return elem;
   }
 }

@@ -10,9 +10,9 @@
 // parser; a property test checks that every field this reader builds is the parser's, and that both give the same
 // findings, on everything it accepts.
 
-import { DdlReader } from "./simple-ddl-reader.ts";
+import { type Node, str } from "./simple-expression-reader.ts";
 import { fail, lexSql, NotSimple } from "./simple-lexer.ts";
-import { constant, KEYWORDS, type Node, str } from "./simple-reader-base.ts";
+import { SessionReader } from "./simple-session-reader.ts";
 
 /** EXPLAIN's options without a value, and the name the parser gives each. */
 const EXPLAIN_OPTIONS = new Map(
@@ -21,31 +21,8 @@ const EXPLAIN_OPTIONS = new Map(
     o,
   ]),
 ).set("analyse", "analyze");
-/** SET and SHOW forms with their own syntax (SET TIME ZONE, SET ROLE, SHOW ALL…): the real parser's. */
-const SPECIAL_SETTINGS = new Set(
-  "all time transaction session local role constraints schema names catalog xml characteristics authorization".split(
-    " ",
-  ),
-);
-/** Keywords a SET value may still be, read as strings. */
-const SETTING_WORDS = new Set(["on", "true", "false"]);
-/** Transaction isolation levels, as the parser spells them. */
-const ISOLATION_LEVELS = [
-  ["serializable"],
-  ["repeatable", "read"],
-  ["read", "committed"],
-  ["read", "uncommitted"],
-];
-/** DISCARD's targets. */
-const DISCARD_TARGETS = new Map([
-  ["all", "DISCARD_ALL"],
-  ["plans", "DISCARD_PLANS"],
-  ["sequences", "DISCARD_SEQUENCES"],
-  ["temp", "DISCARD_TEMP"],
-  ["temporary", "DISCARD_TEMP"],
-]);
 
-class Reader extends DdlReader {
+class Reader extends SessionReader {
   statement(): Node {
     const t = this.peek();
     if (t?.t !== "word") return fail();
@@ -64,12 +41,7 @@ class Reader extends DdlReader {
       case "drop":
         return this.drop();
       case "alter":
-        if (this.is("system", 1)) {
-          this.i += 2;
-          this.expect("set");
-          return { AlterSystemStmt: { setstmt: this.setting({ kind: "VAR_SET_VALUE" }) } };
-        }
-        return this.alterTable();
+        return this.is("system", 1) ? this.alterSystem() : this.alterTable();
       case "create":
         return this.is("table", 1) ? this.createTableAs() : this.createIndex();
       case "comment":
@@ -80,19 +52,10 @@ class Reader extends DdlReader {
         return this.explain();
       case "set":
         return { VariableSetStmt: this.set() };
-      case "show": {
-        this.i++;
-        const name = this.settingName();
-        return { VariableShowStmt: { name } };
-      }
-      case "discard": {
-        this.i++;
-        const t = this.peek();
-        const target = t?.t === "word" ? DISCARD_TARGETS.get(t.v) : undefined;
-        if (!target) return fail();
-        this.i++;
-        return { DiscardStmt: { target } };
-      }
+      case "show":
+        return this.show();
+      case "discard":
+        return this.discard();
       default:
         return this.transaction();
     }
@@ -145,93 +108,6 @@ class Reader extends DdlReader {
     const node: Node = { query: this.statement() };
     if (options.length) node.options = options;
     return { ExplainStmt: node };
-  }
-
-  /** `SET [SESSION | LOCAL] name {= | TO} value, …` with plain values; the special forms are the real parser's. */
-  private set(): Node {
-    this.expect("set");
-    const local = this.take("local");
-    if (!local) this.take("session");
-    const node = this.setting({ kind: "VAR_SET_VALUE" });
-    if (local) node.is_local = true;
-    return node;
-  }
-
-  /** `name {= | TO} value, …` after SET or ALTER SYSTEM SET. */
-  private setting(node: Node): Node {
-    node.name = this.settingName();
-    if (!this.take("=")) this.expect("to");
-    const args: Node[] = [];
-    do {
-      const t = this.peek() ?? fail();
-      if (t.t === "string" || t.t === "number") args.push(constant(t));
-      else if (t.t === "name" || (t.t === "word" && (!KEYWORDS.has(t.v) || SETTING_WORDS.has(t.v))))
-        args.push({ A_Const: { sval: { sval: t.v } } });
-      else fail();
-      this.i++;
-    } while (this.take(","));
-    node.args = args;
-    return node;
-  }
-
-  /** A setting's name: `name` or `prefix.name`, not a word with its own SET or SHOW syntax. */
-  private settingName(): string {
-    const t = this.peek();
-    if (t?.t !== "word" || SPECIAL_SETTINGS.has(t.v)) return fail();
-    const parts = [this.name()];
-    if (this.take(".")) parts.push(this.name());
-    return parts.join(".");
-  }
-
-  /** BEGIN and START TRANSACTION with their modes, COMMIT/END and ROLLBACK; savepoints and chains are the parser's. */
-  private transaction(): Node {
-    let kind: string;
-    if (this.take("begin")) {
-      kind = "TRANS_STMT_BEGIN";
-      if (!this.take("transaction")) this.take("work");
-    } else if (this.take("start")) {
-      kind = "TRANS_STMT_START";
-      this.expect("transaction");
-    } else {
-      if (this.take("commit") || this.take("end")) kind = "TRANS_STMT_COMMIT";
-      else if (this.take("rollback")) kind = "TRANS_STMT_ROLLBACK";
-      else return fail();
-      if (!this.take("transaction")) this.take("work");
-      return { TransactionStmt: { kind } };
-    }
-    const node: Node = { kind };
-    // Modes are separated by commas or by nothing at all.
-    if (!this.done) {
-      const options = [this.transactionMode()];
-      while (!this.done) {
-        this.take(",");
-        options.push(this.transactionMode());
-      }
-      node.options = options;
-    }
-    return { TransactionStmt: node };
-  }
-
-  /** `ISOLATION LEVEL …`, `READ ONLY|WRITE` or `[NOT] DEFERRABLE`, as the parser's DefElem. */
-  private transactionMode(): Node {
-    const option = (defname: string, arg: Node) => ({
-      DefElem: { defname, arg, defaction: "DEFELEM_UNSPEC" },
-    });
-    const flag = (on: boolean) => ({ A_Const: { ival: on ? { ival: 1 } : {} } });
-    if (this.take("isolation")) {
-      this.expect("level");
-      const level = ISOLATION_LEVELS.find((words) => words.every((word, k) => this.is(word, k))) ?? fail();
-      this.i += level.length;
-      return option("transaction_isolation", { A_Const: { sval: { sval: level.join(" ") } } });
-    }
-    if (this.take("read")) {
-      const readOnly = this.take("only");
-      if (!readOnly) this.expect("write");
-      return option("transaction_read_only", flag(readOnly));
-    }
-    const not = this.take("not");
-    this.expect("deferrable");
-    return option("transaction_deferrable", flag(!not));
   }
 }
 
