@@ -157,6 +157,18 @@ const CAST = fc.constantFrom(
   "varchar(3)",
   "float",
 );
+/** A function's argument: by position, or by name with either spelling (and spellings PostgreSQL lexes otherwise). */
+const ARGUMENT = fc.oneof(
+  LITERAL,
+  COLUMN,
+  fc
+    .tuple(
+      fc.constantFrom("command", "sql", "x", '"Q"', "select", "user", "1"),
+      fc.constantFrom(" => ", " := ", "=>", " =>- ", "=>>", " : = "),
+      fc.oneof(LITERAL, COLUMN),
+    )
+    .map((p) => p.join("")),
+);
 const COMPARE = fc.constantFrom("=", "<>", "!=", "<", ">=", "||", "+", "*", "=-", "::");
 
 const EXPR: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
@@ -195,9 +207,7 @@ const EXPR: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
       .map(([type, l]) => `${type} ${l}`),
     fc.tuple(COLUMN, fc.constantFrom("LIKE", "NOT LIKE", "ILIKE"), LITERAL).map((p) => p.join(" ")),
     fc.tuple(COLUMN, fc.constantFrom("IS NULL", "IS NOT NULL")).map((p) => p.join(" ")),
-    fc
-      .tuple(FUNCTION, fc.array(fc.oneof(LITERAL, COLUMN), { maxLength: 2 }))
-      .map(([f, a]) => `${f}(${a.join(", ")})`),
+    fc.tuple(FUNCTION, fc.array(ARGUMENT, { maxLength: 2 })).map(([f, a]) => `${f}(${a.join(", ")})`),
     LITERAL,
     tie("e").map((e) => `NOT ${e}`),
     tie("e").map((e) => `(${e})`),
@@ -716,6 +726,199 @@ const MORE_STATEMENT = fc.oneof(
     ),
 );
 
+const SAVEPOINT_NAME = fc.constantFrom("a", "sp_1", '"Before"', "savepoint", "select", "");
+const SETTING_NAME = fc.constantFrom(
+  "work_mem",
+  "search_path",
+  "pgaudit.log",
+  "a.b.c",
+  "ALL",
+  "master",
+  '"x"',
+  "TIME ZONE",
+  "SESSION AUTHORIZATION",
+  "ROLE",
+  "TRANSACTION ISOLATION LEVEL",
+  "local",
+  "",
+);
+/** What follows a function called in FROM: its alias, its columns' names or their definitions. */
+const FUNCTION_ALIAS = fc.constantFrom(
+  "",
+  " t",
+  " AS t",
+  " AS t(a)",
+  " t(a, b)",
+  " AS t(id int, email text)",
+  " ct(host text, d1 varchar(3), d2 numeric(10, 2))",
+  " AS (a int)",
+  ' AS t(a citext, "B" "MyType")',
+  " (a int)",
+  " WITH ORDINALITY",
+  " AS t(a, b int)",
+  " t(a int[])",
+  ' AS t(a text COLLATE "C")',
+  " AS t(a timestamp with time zone)",
+  " AS t(select int)",
+  " AS select",
+  " AS t()",
+);
+const CONFLICT = fc.constantFrom(
+  "",
+  " ON CONFLICT DO NOTHING",
+  " ON CONFLICT (id) DO NOTHING",
+  " ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email",
+  " ON CONFLICT (a, lower(b)) WHERE c > 0 DO UPDATE SET v = EXCLUDED.v, w = 1 WHERE t.v <> EXCLUDED.v",
+  " ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING",
+  " ON CONFLICT ON CONSTRAINT t_pkey DO UPDATE SET v = purge_old()",
+  " ON CONFLICT (id DESC NULLS LAST) DO NOTHING",
+  " ON CONFLICT ((a + 1)) DO NOTHING",
+  " ON CONFLICT DO UPDATE SET (a, b) = (1, 2)",
+  ' ON CONFLICT (id COLLATE "C") DO NOTHING',
+  " ON CONFLICT DO UPDATE SET x = DEFAULT",
+  " ON CONFLICT (id) DO UPDATE SET x = 1 WHERE lo_unlink(x) > 0",
+  " ON CONFLICT DO SELECT",
+  " ON CONFLICT (id)",
+);
+
+/** Calls, functions in FROM, upserts, RESET, savepoints, transaction settings, VACUUM, ANALYZE and EXECUTE. */
+const SESSION_STATEMENT = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom("CALL ", "call "),
+      fc.constantFrom("archive_orders", "public.purge_old", "dblink_exec", "a.b.c", "lo_unlink"),
+      fc.array(ARGUMENT, { maxLength: 3 }),
+      fc.constantFrom("", "", "::int", " x"),
+    )
+    .map(([call, f, args, tail]) => `${call}${f}(${args.join(", ")})${tail}`),
+  fc.constantFrom("CALL f", "CALL f(*)", "CALL f(VARIADIC a)", "CALL f(DISTINCT a)", "CALL (f(1))"),
+  fc
+    .tuple(
+      fc.constantFrom("dblink", "crosstab", "generate_series", "public.f", "count", "a.b.c", "lo_unlink"),
+      fc.array(ARGUMENT, { maxLength: 3 }),
+      FUNCTION_ALIAS,
+      fc.constantFrom("", " JOIN users u ON u.id = t.id", ", users", " WHERE id > 0", " ON CONFLICT"),
+    )
+    .map(([f, args, alias, tail]) => `SELECT * FROM ${f}(${args.join(", ")})${alias}${tail}`),
+  fc
+    .tuple(
+      NAME,
+      fc.constantFrom("f(1)", "dblink('x', 'DELETE FROM t RETURNING id') AS t(id int)", "count(*) c"),
+    )
+    .map(([t, f]) => `SELECT * FROM ${t} LEFT JOIN ${f} ON true`),
+  fc.constantFrom(
+    "SELECT * FROM ROWS FROM (f(1))",
+    "SELECT * FROM LATERAL f(1)",
+    "SELECT * FROM f(1) WITH ORDINALITY AS t(a, n)",
+    "SELECT * FROM f(1, 2) t",
+  ),
+  fc
+    .tuple(
+      NAME,
+      fc.constantFrom("", " AS x", " x", " AS select"),
+      fc.constantFrom("", " (id, v)"),
+      fc.constantFrom(
+        "SELECT * FROM users_import",
+        "VALUES (1, 'on')",
+        "VALUES (1, 'on'), (2, 'off')",
+        "SELECT * FROM a JOIN b ON a.x = b.x",
+        "SELECT id, v FROM s WHERE v IS NOT NULL",
+        "SELECT * FROM f(1) AS t(id int, v text)",
+      ),
+      CONFLICT,
+      RETURNING,
+    )
+    .map(
+      ([t, alias, cols, source, conflict, r]) => `INSERT INTO ${t}${alias}${cols} ${source}${conflict}${r}`,
+    ),
+  fc
+    .tuple(fc.constantFrom("RESET ", "reset ", "ALTER SYSTEM RESET "), SETTING_NAME)
+    .map(([reset, name]) => `${reset}${name}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        "SAVEPOINT ",
+        "RELEASE ",
+        "RELEASE SAVEPOINT ",
+        "ROLLBACK TO ",
+        "ROLLBACK TO SAVEPOINT ",
+      ),
+      SAVEPOINT_NAME,
+    )
+    .map(([verb, name]) => `${verb}${name}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        "ROLLBACK WORK TO ",
+        "rollback transaction to savepoint ",
+        "ABORT TO ",
+        "ROLLBACK AND CHAIN TO ",
+      ),
+      SAVEPOINT_NAME,
+    )
+    .map(([verb, name]) => `${verb}${name}`),
+  fc
+    .tuple(
+      fc.constantFrom("COMMIT", "END", "ROLLBACK", "ABORT", "COMMIT WORK", "abort transaction", "BEGIN"),
+      fc.constantFrom("", " AND CHAIN", " AND NO CHAIN", " AND", " AND CHAIN AND CHAIN", " PREPARED 'x'"),
+    )
+    .map((p) => p.join("")),
+  fc
+    .tuple(
+      fc.constantFrom("SET ", "SET SESSION ", "SET LOCAL ", "set session session "),
+      fc.constantFrom(
+        "TRANSACTION",
+        "SESSION CHARACTERISTICS AS TRANSACTION",
+        "characteristics AS TRANSACTION",
+      ),
+      fc.array(TRANSACTION_MODE, { maxLength: 3 }),
+      fc.constantFrom(", ", " "),
+    )
+    .map(
+      ([set, what, modes, separator]) => `${set}${what}${modes.length ? ` ${modes.join(separator)}` : ""}`,
+    ),
+  fc
+    .tuple(
+      fc.constantFrom("SET ", "SET LOCAL ", "ALTER SYSTEM SET "),
+      fc.constantFrom("work_mem", "search_path", "pgaudit.log", "a.b.c"),
+      fc.constantFrom(" = ", " TO "),
+      fc.constantFrom("DEFAULT", "default", "DEFAULT, 1", "1, DEFAULT", "'default'"),
+    )
+    .map((p) => p.join("")),
+  fc
+    .tuple(
+      fc.constantFrom(
+        "VACUUM",
+        "VACUUM FULL",
+        "VACUUM FULL FREEZE VERBOSE ANALYZE",
+        "vacuum analyse",
+        "VACUUM ANALYZE VERBOSE",
+        "VACUUM (FULL, ANALYSE)",
+        "VACUUM (VERBOSE)",
+        "VACUUM (PARALLEL 2)",
+        "VACUUM (FULL false)",
+        "ANALYZE",
+        "ANALYSE VERBOSE",
+        "ANALYZE (VERBOSE)",
+        "ANALYZE FULL",
+      ),
+      fc.constantFrom("", " orders", " public.orders (a, b)", " a, b", " ONLY t", " t *", " t ()"),
+    )
+    .map((p) => p.join("")),
+  fc
+    .tuple(
+      fc.constantFrom("EXECUTE st", 'execute "Q"', "EXECUTE select"),
+      fc.constantFrom("", "(1, 'a')", "()", " USING 1", "(lo_unlink(x))"),
+    )
+    .map((p) => p.join("")),
+  fc
+    .tuple(
+      fc.constantFrom("DROP TABLE ", "DROP VIEW ", "DROP SCHEMA ", "DROP INDEX "),
+      fc.constantFrom("hive.web.events", "a.b.c.d", "a.select.c", "pg_temp.x.y", "db.public.orders, t"),
+    )
+    .map((p) => p.join("")),
+);
+
 /** What the subset leaves out, spliced in at random to try to make the reader accept what it must not. */
 const NOISE = fc.constantFrom(
   "/* x */",
@@ -746,6 +949,11 @@ const NOISE = fc.constantFrom(
   "interval",
   "'1'",
   "day",
+  "=>",
+  ":=",
+  "ON CONFLICT",
+  "AS",
+  "(a int)",
 );
 
 describe("the fast SQL reader", () => {
@@ -777,6 +985,21 @@ describe("the fast SQL reader", () => {
       { numRuns: 3000 },
     );
     expect(accepted).toBeGreaterThan(300);
+  });
+
+  it("agrees on calls, named arguments, functions in FROM, ON CONFLICT, RESET, savepoints, chains, SET TRANSACTION, VACUUM and EXECUTE", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        sqlScript(SESSION_STATEMENT, NOISE),
+        fc.constantFrom<Dialect>("postgres", "sqlite", "mysql"),
+        (sql, dialect) => {
+          if (agrees(sql, dialect)) accepted++;
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(accepted).toBeGreaterThan(200);
   });
 
   it("agrees on the SQL inside every labelled command", () => {
@@ -866,6 +1089,32 @@ describe("the fast SQL reader", () => {
       "WITH RECURSIVE d AS (DELETE FROM x RETURNING *) SELECT * FROM d",
       "SELECT id FROM a UNION SELECT id FROM b UNION ALL SELECT id FROM c",
       "WITH gone AS (DELETE FROM users) SELECT 1 UNION ALL SELECT id FROM users WHERE purge_old()",
+      "RESET work_mem",
+      "RESET ALL",
+      "SET search_path = DEFAULT",
+      "CALL truncate_import_tables()",
+      "CALL archive_orders(30)",
+      "SELECT cron.schedule(job_name => 'vacuum', schedule => '0 3 * * *', command => 'VACUUM ANALYZE orders')",
+      "SELECT set_config(setting_name => 'session_replication_role', new_value => 'replica', is_local => false)",
+      "SELECT dblink_exec(connname := 'peer', sql := 'DROP TABLE orders')",
+      "SELECT * FROM dblink('dbname=app', 'SELECT id, email FROM users') AS t(id int, email text)",
+      "SELECT * FROM crosstab('DELETE FROM metrics RETURNING host, day, value') AS ct(host text, d1 int);",
+      "SELECT * FROM generate_series(1, 10) AS g(n)",
+      "INSERT INTO users SELECT * FROM users_import ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email",
+      "INSERT INTO users SELECT * FROM users_import ON CONFLICT DO NOTHING",
+      "INSERT INTO settings (id, v) VALUES (1, 'on') ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v",
+      "INSERT INTO settings AS s VALUES (1) ON CONFLICT ON CONSTRAINT settings_pkey DO NOTHING RETURNING s.id",
+      "BEGIN READ ONLY; SET TRANSACTION READ WRITE; DELETE FROM orders; COMMIT",
+      "BEGIN; SAVEPOINT a; DELETE FROM orders; ROLLBACK TO SAVEPOINT a; DELETE FROM carts; ROLLBACK",
+      "BEGIN; SAVEPOINT a; DELETE FROM orders; RELEASE SAVEPOINT a; COMMIT AND CHAIN",
+      "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; DELETE FROM orders",
+      "SET SESSION TRANSACTION READ ONLY; DROP TABLE orders",
+      "ABORT",
+      "ANALYZE orders",
+      "VACUUM ANALYZE orders",
+      "VACUUM (FULL, VERBOSE) public.orders (total)",
+      "EXECUTE purge_sessions(30)",
+      "DROP TABLE hive.web.events",
     ]) {
       expect(readSimpleSql(sql), sql).not.toBeNull();
       expect(agrees(sql), sql).toBe(true);
@@ -916,11 +1165,44 @@ describe("the fast SQL reader", () => {
       "CREATE INDEX i ON t (email text_pattern_ops)",
       "CREATE INDEX i ON t (a) INCLUDE (b)",
       "BEGIN ISOLATION LEVEL SNAPSHOT",
-      "COMMIT AND CHAIN",
+      "BEGIN AND CHAIN",
+      "ROLLBACK AND CHAIN TO a",
+      "COMMIT PREPARED 'x'",
+      "RESET TIME ZONE",
+      "RESET SESSION AUTHORIZATION",
+      "RESET ROLE",
+      "RESET TRANSACTION ISOLATION LEVEL",
+      "SET x = DEFAULT, 1",
+      "SET TRANSACTION",
+      "SET TRANSACTION SNAPSHOT '00000003-0000001B-1'",
+      "CALL f",
+      "CALL a.b.c()",
+      "CALL f(1)::int",
+      "CALL f(VARIADIC a)",
+      "SELECT f(a =>- 1)",
+      "SELECT f(a =>> 1)",
+      "SELECT a => 1",
+      "SELECT f(select => 1)",
+      "SELECT f(1 => 2)",
+      "SELECT f(a : = 1)",
+      "SELECT * FROM f(1) WITH ORDINALITY",
+      "SELECT * FROM ROWS FROM (f(1))",
+      "SELECT * FROM LATERAL f(1)",
+      "SELECT * FROM f(1) AS t(a, b int)",
+      "SELECT * FROM f(1) AS t(a text[])",
+      "SELECT * FROM f(1) (a int)",
+      "SELECT * FROM a.b.c(1)",
+      "INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE SET (a, b) = (1, 2)",
+      'INSERT INTO t VALUES (1) ON CONFLICT (a COLLATE "C") DO NOTHING',
+      "INSERT INTO t x VALUES (1)",
+      "VACUUM (PARALLEL 2) t",
+      "VACUUM ANALYZE VERBOSE t",
+      "VACUUM ONLY t",
+      "EXECUTE st USING 1",
+      "DROP TABLE a.b.c.d",
       "DELETE FROM users USING bans WHERE bans.id = users.id",
       "EXPLAIN (ANALYZE false) DELETE FROM x",
       "SET TIME ZONE 'UTC'",
-      "SET search_path = DEFAULT",
       "SHOW ALL",
       "SELECT * FROM user",
       'SELECT ""',

@@ -55,7 +55,12 @@ export class DdlReader extends SimpleReaderBase {
     do {
       // A schema's name has one part; the others may be qualified.
       if (kind === "schema") objects.push(str(this.name()));
-      else objects.push({ List: { items: this.qualified().map(str) } });
+      else {
+        // `catalog.schema.name` too: the parser keeps every part, and the guard reads them all.
+        const parts = this.qualified();
+        if (parts.length === 2 && this.take(".")) parts.push(this.name());
+        objects.push({ List: { items: parts.map(str) } });
+      }
     } while (this.take(","));
     const node: Node = { objects, removeType: `OBJECT_${kind.toUpperCase()}`, behavior: this.behavior() };
     if (concurrent) node.concurrent = true;

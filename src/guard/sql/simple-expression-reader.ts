@@ -285,15 +285,33 @@ export abstract class ExpressionReader extends TokenCursor<SqlToken> {
       if (parts.length > 3) fail();
       return { ColumnRef: { fields: parts.map(str) } };
     }
+    return { FuncCall: this.functionCall(parts) };
+  }
+
+  /** After a function's name and `(`: `*` or its arguments, then `)`. */
+  protected functionCall(parts: string[]): Node {
     if (parts.length > 2) fail();
     const call: Node = { funcname: parts.map(str) };
     if (this.take("*")) call.agg_star = true;
     else if (!this.is(")")) {
       if (this.is("all") || this.is("distinct")) fail();
-      call.args = this.nested(() => this.exprList());
+      call.args = this.nested(() => this.functionArguments());
     }
     this.expect(")");
-    return { FuncCall: call };
+    return call;
+  }
+
+  /** Arguments by position or by name (`name => value`, `name := value`), which the parser keeps in order. */
+  private functionArguments(): Node[] {
+    const args: Node[] = [];
+    do {
+      if (this.isName() && (this.is("=>", 1) || this.is(":=", 1))) {
+        const name = this.name();
+        this.i++;
+        args.push({ NamedArgExpr: { arg: this.expr(), name, argnumber: -1 } });
+      } else args.push(this.expr());
+    } while (this.take(","));
+    return args;
   }
 }
 

@@ -22,7 +22,8 @@ export const fail = (): never => {
 const MAX_NAME = 63;
 /** Words after which PostgreSQL's lexer reads the next token ahead of the grammar. */
 const LOOKAHEAD_WORDS = new Set(["not", "nulls", "with", "without", "format"]);
-const OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||"]);
+/** `=>` names a function's argument; it is PostgreSQL's own token, not an operator, but lexed as one. */
+const OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||", "=>"]);
 /**
  * `E'…'` with the escapes whose meaning is plain: `\\`, `\'`, `\b \f \n \r \t` and `''`. Octal, hex and Unicode
  * escapes (which can spell invalid text) and a backslash before anything else are the real parser's.
@@ -53,8 +54,9 @@ export function lexSql(sql: string): SqlToken[] {
       const last = out.at(-1);
       if (last?.t === "word" && LOOKAHEAD_WORDS.has(last.v)) fail();
       while (i < sql.length && sql[i] !== "\n" && sql[i] !== "\r") i++;
-    } else if (c === ":" && sql[i + 1] === ":") {
-      out.push({ t: "punct", v: "::" });
+    } else if (c === ":" && (sql[i + 1] === ":" || sql[i + 1] === "=")) {
+      // `::` casts; `:=` names a function's argument, as `=>` does.
+      out.push({ t: "punct", v: sql.slice(i, i + 2) });
       i += 2;
     } else if ((c === "E" || c === "e") && sql[i + 1] === "'") {
       const m = ESCAPE_STRING.exec(sql.slice(i)) ?? fail();

@@ -55,17 +55,67 @@ export class SimpleReaderBase extends ExpressionReader {
   protected fromList(): Node[] {
     const items: Node[] = [];
     do {
-      let item: Node = { RangeVar: this.aliased(this.rangeVar()) };
+      let item = this.fromItem();
       for (;;) {
         const jointype = this.joinType();
         if (!jointype) break;
-        const rarg = { RangeVar: this.aliased(this.rangeVar()) };
+        const rarg = this.fromItem();
         this.expect("on");
         item = { JoinExpr: { jointype, larg: item, rarg, quals: this.expr() } };
       }
       items.push(item);
     } while (this.take(","));
     return items;
+  }
+
+  /** A table, or a function called for its rows, with its alias. */
+  private fromItem(): Node {
+    const start = this.i;
+    const parts = [this.name()];
+    while (this.take(".")) parts.push(this.name());
+    if (!this.take("(")) {
+      this.i = start;
+      return { RangeVar: this.aliased(this.rangeVar()) };
+    }
+    // A call like `count(*)` is the parser's too: it reads the same node wherever a function is called.
+    const node: Node = { functions: [{ List: { items: [{ FuncCall: this.functionCall(parts) }, {}] } }] };
+    this.functionAlias(node);
+    return { RangeFunction: node };
+  }
+
+  /**
+   * `[AS] alias [(column, …)]`, `[AS] alias (column type, …)` or `AS (column type, …)` after a function in FROM:
+   * a function returning records is told its columns' types (dblink, crosstab). WITH ORDINALITY, LATERAL and ROWS
+   * FROM are the real parser's.
+   */
+  private functionAlias(node: Node): void {
+    const as = this.take("as");
+    if (as && this.is("(")) {
+      node.coldeflist = this.columnDefinitions();
+      return;
+    }
+    if (!as && !this.isName()) return;
+    const alias: Node = { aliasname: this.name() };
+    node.alias = alias;
+    if (!this.is("(")) return;
+    if (this.isName(1) && (this.is(",", 2) || this.is(")", 2))) {
+      this.i++;
+      const colnames: Node[] = [];
+      do colnames.push(str(this.name()));
+      while (this.take(","));
+      this.expect(")");
+      alias.colnames = colnames;
+    } else node.coldeflist = this.columnDefinitions();
+  }
+
+  /** `(name type, …)`: the columns of a function's rows. */
+  private columnDefinitions(): Node[] {
+    this.expect("(");
+    const columns: Node[] = [];
+    do columns.push({ ColumnDef: { colname: this.name(), typeName: this.columnType(), is_local: true } });
+    while (this.take(","));
+    this.expect(")");
+    return columns;
   }
 
   protected aliased(rangeVar: Node): Node {
@@ -97,7 +147,10 @@ export class SimpleReaderBase extends ExpressionReader {
   protected insert(): Node {
     this.expect("insert");
     this.expect("into");
-    const node: Node = { relation: this.rangeVar() };
+    const relation = this.rangeVar();
+    // Only AS introduces the target's alias: a bare word after the table is a syntax error.
+    if (this.take("as")) relation.alias = { aliasname: this.name() };
+    const node: Node = { relation };
     if (this.take("(")) {
       const cols: Node[] = [];
       do cols.push({ ResTarget: { name: this.name() } });
@@ -116,8 +169,41 @@ export class SimpleReaderBase extends ExpressionReader {
       } while (this.take(","));
       node.selectStmt = { SelectStmt: { valuesLists: rows } };
     }
+    if (this.is("on") && this.is("conflict", 1)) {
+      this.i += 2;
+      node.onConflictClause = this.onConflict();
+    }
     this.returning(node);
     return node;
+  }
+
+  /**
+   * After ON CONFLICT: `[(index column, …) [WHERE …] | ON CONSTRAINT name] DO NOTHING` or `… DO UPDATE SET col =
+   * value, … [WHERE …]`.
+   */
+  private onConflict(): Node {
+    let infer: Node | undefined;
+    if (this.take("(")) {
+      const indexElems: Node[] = [];
+      do indexElems.push({ IndexElem: this.indexElem() });
+      while (this.take(","));
+      this.expect(")");
+      infer = { indexElems };
+      if (this.take("where")) infer.whereClause = this.expr();
+    } else if (this.is("on") && this.is("constraint", 1)) {
+      this.i += 2;
+      infer = { conname: this.name() };
+    }
+    this.expect("do");
+    const update = !this.take("nothing");
+    if (update) this.expect("update");
+    const clause: Node = { action: update ? "ONCONFLICT_UPDATE" : "ONCONFLICT_NOTHING" };
+    if (infer) clause.infer = infer;
+    if (update) {
+      clause.targetList = this.assignments();
+      if (this.take("where")) clause.whereClause = this.expr();
+    }
+    return clause;
   }
 
   protected update(): Node {

@@ -21,6 +21,8 @@ const EXPLAIN_OPTIONS = new Map(
     o,
   ]),
 ).set("analyse", "analyze");
+/** VACUUM's options without a value, in the order the parser lists them when written without parentheses. */
+const VACUUM_WORDS = ["full", "freeze", "verbose", "analyze"];
 
 class Reader extends SessionReader {
   statement(): Node {
@@ -52,6 +54,16 @@ class Reader extends SessionReader {
         return this.explain();
       case "set":
         return { VariableSetStmt: this.set() };
+      case "reset":
+        return this.reset();
+      case "call":
+        return this.call();
+      case "execute":
+        return this.execute();
+      case "vacuum":
+      case "analyze":
+      case "analyse":
+        return { VacuumStmt: this.vacuum() };
       case "show":
         return this.show();
       case "discard":
@@ -83,6 +95,68 @@ class Reader extends SessionReader {
     clause("as", code.v);
     if (!named) language();
     return { args };
+  }
+
+  /** `CALL procedure(argument, …)`: the parser holds the call without its FuncCall wrapper. */
+  private call(): Node {
+    this.expect("call");
+    const parts = this.qualified();
+    this.expect("(");
+    return { CallStmt: { funccall: this.functionCall(parts) } };
+  }
+
+  /** `EXECUTE prepared [(parameter, …)]`: runs a statement prepared earlier in the session. */
+  private execute(): Node {
+    this.expect("execute");
+    const node: Node = { name: this.name() };
+    if (this.take("(")) {
+      node.params = this.exprList();
+      this.expect(")");
+    }
+    return { ExecuteStmt: node };
+  }
+
+  /**
+   * `VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(column, …)], …]`, `ANALYZE [VERBOSE] [table …]`, or either
+   * with `(option, …)`; options with values are the real parser's.
+   */
+  private vacuum(): Node {
+    const vacuum = this.take("vacuum");
+    if (!vacuum) this.i++;
+    const options: Node[] = [];
+    const option = (defname: string) => options.push({ DefElem: { defname, defaction: "DEFELEM_UNSPEC" } });
+    if (this.take("(")) {
+      do {
+        const t = this.peek();
+        const word = t?.t === "word" ? (t.v === "analyse" ? "analyze" : t.v) : "";
+        if (!VACUUM_WORDS.includes(word)) fail();
+        this.i++;
+        option(word);
+      } while (this.take(","));
+      this.expect(")");
+    } else if (vacuum) {
+      for (const word of VACUUM_WORDS)
+        if (this.take(word) || (word === "analyze" && this.take("analyse"))) option(word);
+    } else if (this.take("verbose")) option("verbose");
+    const node: Node = {};
+    if (options.length) node.options = options;
+    if (!this.done) {
+      const rels: Node[] = [];
+      do {
+        const relation: Node = { relation: this.rangeVar() };
+        if (this.take("(")) {
+          const columns: Node[] = [];
+          do columns.push(str(this.name()));
+          while (this.take(","));
+          this.expect(")");
+          relation.va_cols = columns;
+        }
+        rels.push({ VacuumRelation: relation });
+      } while (this.take(","));
+      node.rels = rels;
+    }
+    if (vacuum) node.is_vacuumcmd = true;
+    return node;
   }
 
   /** `EXPLAIN [ANALYZE] [VERBOSE] query` or `EXPLAIN (option, …) query`; ANALYZE runs the query. */
