@@ -781,8 +781,109 @@ const CONFLICT = fc.constantFrom(
   " ON CONFLICT (id)",
 );
 
-/** Calls, functions in FROM, upserts, RESET, savepoints, transaction settings, VACUUM, ANALYZE and EXECUTE. */
-const SESSION_STATEMENT = fc.oneof(
+/**
+ * Calls, functions in FROM, upserts, SELECT INTO, COPY, views, RESET, savepoints, transaction settings, VACUUM,
+ * ANALYZE and EXECUTE.
+ */
+const UTILITY_STATEMENT = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom(
+        "orders",
+        "public.orders (a, b)",
+        "(SELECT * FROM t WHERE id > 0)",
+        "(DELETE FROM t RETURNING *)",
+        "(WITH a AS (SELECT 1) SELECT * FROM a)",
+        "(SELECT 1 UNION SELECT 2)",
+        "BINARY t",
+        "(VALUES (1))",
+        "(TABLE t)",
+        "t ()",
+      ),
+      fc.constantFrom(" TO ", " FROM ", " to "),
+      fc.constantFrom("", "", "PROGRAM "),
+      fc.constantFrom("'/tmp/x.csv'", "'rm -rf /srv/data'", "STDOUT", "STDOUT", "stdin", "$$gzip > x$$", "x"),
+      fc.constantFrom(
+        "",
+        "",
+        " WITH (FORMAT csv, HEADER)",
+        " WITH (FORMAT csv, HEADER)",
+        " (FORMAT text, FREEZE, null 'x', select 1)",
+        " (not in)",
+        " (with ordinality)",
+        " (format csv)",
+        " (format 'csv', delimiter ',', null '', force_quote *)",
+        " WITH (HEADER true, FREEZE on, x 1, y off, z false)",
+        " CSV HEADER",
+        " WITH (FORMAT json)",
+        " (nulls first)",
+        " (without time)",
+        " WITH",
+        " (encoding none)",
+        " (header 0, x 2147483648)",
+        " (force_null (a, b))",
+        " (default 'x')",
+        " ()",
+        " (x 1.5)",
+        ' (format "CSV")',
+      ),
+      fc.constantFrom("", "", " WHERE a > 1", " WHERE lo_unlink(x) > 0"),
+    )
+    .map(
+      ([source, direction, program, target, options, where]) =>
+        `COPY ${source}${direction}${program}${target}${options}${where}`,
+    ),
+  fc
+    .tuple(
+      fc.constantFrom(
+        "CREATE VIEW ",
+        "CREATE OR REPLACE VIEW ",
+        "create or replace temporary view ",
+        "CREATE TEMP VIEW ",
+        "CREATE RECURSIVE VIEW ",
+        "CREATE OR REPLACE TEMP RECURSIVE VIEW ",
+        "CREATE UNLOGGED VIEW ",
+        "CREATE OR VIEW ",
+      ),
+      NAME,
+      fc.constantFrom("", " (a, b)", " (a int)"),
+      fc.constantFrom(
+        "SELECT * FROM orders",
+        "SELECT 1 UNION SELECT 2",
+        "SELECT lo_unlink(x) FROM t",
+        "VALUES (1)",
+        "TABLE t",
+        "(SELECT 1)",
+        "DELETE FROM t RETURNING *",
+      ),
+      fc.constantFrom("", "", " WITH CHECK OPTION", " WITH LOCAL CHECK OPTION"),
+    )
+    .map(([create, view, columns, query, check]) => `${create}${view}${columns} AS ${query}${check}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        "n",
+        "temp n",
+        "TEMP",
+        "TABLE n",
+        "unlogged n",
+        "public.n",
+        "temp.x",
+        "STRICT n",
+        "select",
+      ),
+      fc.constantFrom("", " FROM orders", " FROM orders WHERE id > 0"),
+    )
+    .map(([into, from]) => `SELECT count(*) INTO ${into}${from}`),
+  fc.constantFrom(
+    "SELECT 1 INTO x UNION SELECT 2",
+    "SELECT 1 UNION SELECT 2 INTO x",
+    "SELECT * FROM t WHERE id IN (SELECT a INTO b FROM c)",
+    "INSERT INTO t SELECT 1 INTO x",
+    "WITH a AS (SELECT 1 INTO x) SELECT 1",
+    "CREATE TABLE t AS SELECT 1 INTO x",
+    "SELECT (SELECT 1 INTO x)",
+  ),
   fc
     .tuple(
       fc.constantFrom("CALL ", "call "),
@@ -987,11 +1088,11 @@ describe("the fast SQL reader", () => {
     expect(accepted).toBeGreaterThan(300);
   });
 
-  it("agrees on calls, named arguments, functions in FROM, ON CONFLICT, RESET, savepoints, chains, SET TRANSACTION, VACUUM and EXECUTE", () => {
+  it("agrees on calls, named arguments, functions in FROM, ON CONFLICT, SELECT INTO, COPY, views, RESET, savepoints, chains, SET TRANSACTION, VACUUM and EXECUTE", () => {
     let accepted = 0;
     fc.assert(
       fc.property(
-        sqlScript(SESSION_STATEMENT, NOISE),
+        sqlScript(UTILITY_STATEMENT, NOISE),
         fc.constantFrom<Dialect>("postgres", "sqlite", "mysql"),
         (sql, dialect) => {
           if (agrees(sql, dialect)) accepted++;
@@ -1115,6 +1216,12 @@ describe("the fast SQL reader", () => {
       "VACUUM (FULL, VERBOSE) public.orders (total)",
       "EXECUTE purge_sessions(30)",
       "DROP TABLE hive.web.events",
+      "COPY (SELECT 1) TO PROGRAM 'rm -rf /srv/data'",
+      "COPY orders (id, total) TO STDOUT WITH (FORMAT csv, HEADER)",
+      "COPY orders FROM '/tmp/orders.csv' (format 'csv') WHERE total > 0",
+      "SELECT count(*) INTO n FROM orders",
+      "CREATE OR REPLACE VIEW v_orders AS SELECT * FROM orders",
+      "CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1",
     ]) {
       expect(readSimpleSql(sql), sql).not.toBeNull();
       expect(agrees(sql), sql).toBe(true);
@@ -1200,6 +1307,15 @@ describe("the fast SQL reader", () => {
       "VACUUM ONLY t",
       "EXECUTE st USING 1",
       "DROP TABLE a.b.c.d",
+      "COPY t TO STDOUT CSV HEADER",
+      "COPY t TO PROGRAM STDOUT",
+      "COPY t TO STDOUT WHERE a > 1",
+      "COPY t TO STDOUT (FORMAT json)",
+      "COPY t TO STDOUT (nulls first)",
+      "COPY (VALUES (1)) TO STDOUT",
+      "SELECT 1 INTO TEMP x",
+      "CREATE VIEW v AS SELECT 1 WITH CHECK OPTION",
+      "CREATE RECURSIVE VIEW v (n) AS SELECT 1",
       "DELETE FROM users USING bans WHERE bans.id = users.id",
       "EXPLAIN (ANALYZE false) DELETE FROM x",
       "SET TIME ZONE 'UTC'",

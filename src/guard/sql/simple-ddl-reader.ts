@@ -1,6 +1,6 @@
 // The fast SQL reader's schema statements: TRUNCATE, DROP, the common ALTER TABLE subcommands, CREATE INDEX,
-// CREATE TABLE … AS SELECT and COMMENT ON, as libpg-query's nodes. Forms outside them (partitions, storage options, identity columns, exclusion constraints…)
-// go to the real parser.
+// CREATE TABLE … AS SELECT, CREATE [OR REPLACE] VIEW and COMMENT ON, as libpg-query's nodes. Forms outside them
+// (partitions, storage options, identity columns, exclusion constraints…) go to the real parser.
 
 import { type Node, str } from "./simple-expression-reader.ts";
 import { fail } from "./simple-lexer.ts";
@@ -355,6 +355,36 @@ export class DdlReader extends SimpleReaderBase {
     node.query = { SelectStmt: this.select() };
     node.objtype = "OBJECT_TABLE";
     return { CreateTableAsStmt: node };
+  }
+
+  /**
+   * `CREATE [OR REPLACE] [TEMP | TEMPORARY] VIEW name [(column, …)] AS SELECT …`: defines a query, runs nothing.
+   * Options, RECURSIVE and CHECK OPTION are the real parser's.
+   */
+  protected createView(): Node {
+    this.expect("create");
+    let replace = false;
+    if (this.take("or")) {
+      this.expect("replace");
+      replace = true;
+    }
+    // A temporary view differs only in a field the guard leaves out (its persistence).
+    if (!this.take("temp")) this.take("temporary");
+    this.expect("view");
+    const node: Node = { view: this.rangeVar() };
+    if (this.take("(")) {
+      const aliases: Node[] = [];
+      do aliases.push(str(this.name()));
+      while (this.take(","));
+      this.expect(")");
+      node.aliases = aliases;
+    }
+    this.expect("as");
+    if (!this.is("select")) fail();
+    node.query = { SelectStmt: this.union() };
+    if (replace) node.replace = true;
+    node.withCheckOption = "NO_CHECK_OPTION";
+    return { ViewStmt: node };
   }
 
   /** `COMMENT ON TABLE name IS …` or `COMMENT ON COLUMN [schema.]table.column IS …`, with a string or NULL. */

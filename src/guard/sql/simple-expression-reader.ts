@@ -56,7 +56,7 @@ export const CAST_TYPES = new Map<string, string[]>([
 const TYPED_LITERALS = new Map(
   ["date", "timestamp", "timestamptz", "interval"].map((t) => [t, CAST_TYPES.get(t)!]),
 );
-const INT32_MAX = 2 ** 31 - 1;
+export const INT32_MAX = 2 ** 31 - 1;
 /** Types a column may be declared with `(n)` or `(p, s)`. */
 const MODIFIED_TYPES = new Set(["varchar", "numeric"]);
 

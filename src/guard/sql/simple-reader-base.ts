@@ -28,6 +28,8 @@ export class SimpleReaderBase extends ExpressionReader {
     this.expect("select");
     const node: Node = {};
     node.targetList = this.targets();
+    // `SELECT … INTO name` makes a table of the rows; TEMP, UNLOGGED and TABLE before the name are the parser's.
+    if (this.take("into")) node.intoClause = { rel: this.rangeVar(), onCommit: "ONCOMMIT_NOOP" };
     if (this.take("from")) node.fromClause = this.fromList();
     if (this.take("where")) node.whereClause = this.expr();
     if (this.is("group") && this.is("by", 1)) {

@@ -1,9 +1,11 @@
-// A fast, exact reader for the plain SQL most agent commands carry: SELECT (and UNION [ALL] of them), INSERT … VALUES
-// or SELECT, UPDATE and DELETE (with RETURNING, and after WITH [RECURSIVE] queries, data-modifying ones included),
-// MERGE, with simple conditions, subqueries (`IN (SELECT …)`, `EXISTS (SELECT …)`, scalar `(SELECT …)`), casts to
+// A fast, exact reader for the plain SQL most agent commands carry: SELECT (and UNION [ALL] of them, SELECT INTO,
+// functions in FROM with their column definitions), INSERT … VALUES or SELECT (with ON CONFLICT), UPDATE and DELETE
+// (with RETURNING, and after WITH [RECURSIVE] queries, data-modifying ones included), MERGE, with simple conditions,
+// subqueries (`IN (SELECT …)`, `EXISTS (SELECT …)`, scalar `(SELECT …)`), calls with named arguments, casts to
 // common types and `interval '…'` literals; TRUNCATE, DROP of tables, views, indexes, sequences, schemas and
-// databases, the common ALTER TABLE subcommands, CREATE INDEX, CREATE TABLE … AS SELECT, COMMENT ON, EXPLAIN, plain
-// SET, ALTER SYSTEM SET and SHOW, transaction control with its modes, DISCARD, DO blocks, and `--` comments. It builds
+// databases, the common ALTER TABLE subcommands, CREATE INDEX, CREATE TABLE … AS SELECT, CREATE VIEW, COMMENT ON,
+// EXPLAIN, CALL, EXECUTE, COPY, VACUUM and ANALYZE, plain SET, RESET, ALTER SYSTEM SET and SHOW, SET TRANSACTION,
+// transaction control with its modes, chains and savepoints, DISCARD, DO blocks, and `--` comments. It builds
 // the same tree PostgreSQL's parser (libpg-query) would, minus fields the guard does not read (locations, defaults the
 // parser fills in), so a hook can judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else (block
 // comments, rare escapes, INTERSECT, UNION in subqueries, keywords used as names, …) returns null and goes to the real
@@ -12,7 +14,7 @@
 
 import { type Node, str } from "./simple-expression-reader.ts";
 import { fail, lexSql, NotSimple } from "./simple-lexer.ts";
-import { SessionReader } from "./simple-session-reader.ts";
+import { UtilityReader } from "./simple-utility-reader.ts";
 
 /** EXPLAIN's options without a value, and the name the parser gives each. */
 const EXPLAIN_OPTIONS = new Map(
@@ -21,10 +23,8 @@ const EXPLAIN_OPTIONS = new Map(
     o,
   ]),
 ).set("analyse", "analyze");
-/** VACUUM's options without a value, in the order the parser lists them when written without parentheses. */
-const VACUUM_WORDS = ["full", "freeze", "verbose", "analyze"];
 
-class Reader extends SessionReader {
+class Reader extends UtilityReader {
   statement(): Node {
     const t = this.peek();
     if (t?.t !== "word") return fail();
@@ -45,7 +45,10 @@ class Reader extends SessionReader {
       case "alter":
         return this.is("system", 1) ? this.alterSystem() : this.alterTable();
       case "create":
-        return this.is("table", 1) ? this.createTableAs() : this.createIndex();
+        if (this.is("table", 1)) return this.createTableAs();
+        return this.is("index", 1) || this.is("unique", 1) ? this.createIndex() : this.createView();
+      case "copy":
+        return { CopyStmt: this.copy() };
       case "comment":
         return this.comment();
       case "do":
@@ -95,68 +98,6 @@ class Reader extends SessionReader {
     clause("as", code.v);
     if (!named) language();
     return { args };
-  }
-
-  /** `CALL procedure(argument, …)`: the parser holds the call without its FuncCall wrapper. */
-  private call(): Node {
-    this.expect("call");
-    const parts = this.qualified();
-    this.expect("(");
-    return { CallStmt: { funccall: this.functionCall(parts) } };
-  }
-
-  /** `EXECUTE prepared [(parameter, …)]`: runs a statement prepared earlier in the session. */
-  private execute(): Node {
-    this.expect("execute");
-    const node: Node = { name: this.name() };
-    if (this.take("(")) {
-      node.params = this.exprList();
-      this.expect(")");
-    }
-    return { ExecuteStmt: node };
-  }
-
-  /**
-   * `VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(column, …)], …]`, `ANALYZE [VERBOSE] [table …]`, or either
-   * with `(option, …)`; options with values are the real parser's.
-   */
-  private vacuum(): Node {
-    const vacuum = this.take("vacuum");
-    if (!vacuum) this.i++;
-    const options: Node[] = [];
-    const option = (defname: string) => options.push({ DefElem: { defname, defaction: "DEFELEM_UNSPEC" } });
-    if (this.take("(")) {
-      do {
-        const t = this.peek();
-        const word = t?.t === "word" ? (t.v === "analyse" ? "analyze" : t.v) : "";
-        if (!VACUUM_WORDS.includes(word)) fail();
-        this.i++;
-        option(word);
-      } while (this.take(","));
-      this.expect(")");
-    } else if (vacuum) {
-      for (const word of VACUUM_WORDS)
-        if (this.take(word) || (word === "analyze" && this.take("analyse"))) option(word);
-    } else if (this.take("verbose")) option("verbose");
-    const node: Node = {};
-    if (options.length) node.options = options;
-    if (!this.done) {
-      const rels: Node[] = [];
-      do {
-        const relation: Node = { relation: this.rangeVar() };
-        if (this.take("(")) {
-          const columns: Node[] = [];
-          do columns.push(str(this.name()));
-          while (this.take(","));
-          this.expect(")");
-          relation.va_cols = columns;
-        }
-        rels.push({ VacuumRelation: relation });
-      } while (this.take(","));
-      node.rels = rels;
-    }
-    if (vacuum) node.is_vacuumcmd = true;
-    return node;
   }
 
   /** `EXPLAIN [ANALYZE] [VERBOSE] query` or `EXPLAIN (option, …) query`; ANALYZE runs the query. */
