@@ -1,13 +1,14 @@
 // The fast MySQL reader's first pass: words (their spelling kept, as MySQL keeps names' case), `backtick` names,
-// plain strings and numbers, `@name` user and `@@[scope.]name` server variables, `?` placeholders, operators,
-// punctuation, and `#` and `-- ` comments; anything with other lexical rules (backslash escapes, `/* */` and its
-// executable `/*! */` form, `"` strings, quoted variables, 0x…) is not simple.
+// plain 'single' and "double" quoted strings and numbers, `@name` user and `@@[scope.]name` server variables, `?`
+// placeholders, operators, punctuation, and `#` and `-- ` comments; anything with other lexical rules (backslash
+// escapes, `/* */` and its executable `/*! */` form, quoted variables, 0x…) is not simple.
 import { fail } from "./simple-lexer.ts";
 
 export type MysqlToken =
-  | { t: "word"; v: string; raw: string } // unquoted: v lower-cased for keywords, raw as written
+  // Unquoted: v lower-cased for keywords, raw as written; spaced when white space or a comment comes before it.
+  | { t: "word"; v: string; raw: string; spaced: boolean }
   | { t: "name"; v: string } // `quoted identifier`
-  | { t: "string"; v: string }
+  | { t: "string"; v: string; quote: "'" | '"' } // v as written between the quotes, doubled quotes kept
   | { t: "number"; v: string }
   | { t: "op"; v: string }
   | { t: "punct"; v: string }
@@ -21,6 +22,8 @@ const OPERATORS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*",
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/y;
 const BACKTICK_NAME = /`([A-Za-z0-9_]+)`/y;
 const STRING = /'((?:[^'\\\0]|'')*)'/y;
+/** node-sql-parser takes no control character but a line feed between double quotes (nor `\`, an escape). */
+const DOUBLE_QUOTED_STRING = /"((?:[\n !#-[\]-~\u0080-\uffff]|"")*)"/y;
 const NUMBER = /[0-9]+(?:\.[0-9]+)?/y;
 const OPERATOR_RUN = /[+\-*/<>=~!@#%^&|?:]+/y;
 const USER_VARIABLE = /@([A-Za-z_][A-Za-z0-9_]*)/y;
@@ -35,29 +38,37 @@ function match(pattern: RegExp, sql: string, at: number): string | null {
 export function lexMysql(sql: string): MysqlToken[] {
   const out: MysqlToken[] = [];
   let i = 0;
+  let spaced = false;
   while (i < sql.length) {
     const c = sql[i]!;
     if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
-    } else if (c === "#" || (c === "-" && sql[i + 1] === "-" && /[ \t\n\r]/.test(sql[i + 2] ?? "\n"))) {
+      spaced = true;
+      continue;
+    }
+    if (c === "#" || (c === "-" && sql[i + 1] === "-" && /[ \t\n\r]/.test(sql[i + 2] ?? "\n"))) {
       // `#` and `-- ` (with the space MySQL requires) comment to the end of the line.
       while (i < sql.length && sql[i] !== "\n") i++;
-    } else if ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_") {
+      spaced = true;
+      continue;
+    }
+    if ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_") {
       const raw = match(WORD, sql, i)!;
       // `_utf8'…'`, `X'…'`, `a$b`, names run into quotes: other lexical rules, left to the real parser.
       if (raw.length > MAX_NAME || /['"`$&@]/.test(sql[i + raw.length] ?? "")) fail();
-      out.push({ t: "word", v: raw.toLowerCase(), raw });
+      out.push({ t: "word", v: raw.toLowerCase(), raw, spaced });
       i += raw.length;
     } else if (c === "`") {
       const m = match(BACKTICK_NAME, sql, i) ?? fail();
       if (m.length - 2 > MAX_NAME) fail();
       out.push({ t: "name", v: m.slice(1, -1) });
       i += m.length;
-    } else if (c === "'") {
+    } else if (c === "'" || c === '"') {
       // No backslashes: MySQL reads them as escapes unless NO_BACKSLASH_ESCAPES. Adjacent literals concatenate.
-      const m = match(STRING, sql, i) ?? fail();
+      // A doubled quote stays doubled in the value, as node-sql-parser gives it.
+      const m = match(c === "'" ? STRING : DOUBLE_QUOTED_STRING, sql, i) ?? fail();
       if (out.at(-1)?.t === "string") fail();
-      out.push({ t: "string", v: m.slice(1, -1).replace(/''/g, "'") });
+      out.push({ t: "string", v: m.slice(1, -1), quote: c });
       i += m.length;
     } else if (c >= "0" && c <= "9") {
       const m = match(NUMBER, sql, i)!;
@@ -90,6 +101,7 @@ export function lexMysql(sql: string): MysqlToken[] {
       else out.push({ t: "op", v: m });
       i += m!.length;
     }
+    spaced = false;
   }
   return out;
 }

@@ -1,10 +1,11 @@
-// A fast reader for the plain MySQL most `mysql -e` commands carry: SELECT, INSERT … VALUES, UPDATE and DELETE
-// (multi-table DELETE too) with simple conditions, TRUNCATE, DROP TABLE/DATABASE/SCHEMA, CREATE TABLE with plain
-// columns, ALTER TABLE … ENGINE, SET of variables, transaction control, USE, SHOW TABLES/DATABASES and DESCRIBE. It
-// builds node-sql-parser's tree for the fields the guard reads, so such SQL is judged without running that (slow)
-// parser; and it knows the statements node-sql-parser has no grammar for (PREPARE, EXECUTE, DEALLOCATE, RESET, STOP), which
-// make it refuse the whole text. Anything else returns null and goes to node-sql-parser; a property test checks that
-// both give the same findings on everything this reader accepts or refuses.
+// A fast reader for the plain MySQL most `mysql -e` commands carry: SELECT, INSERT and REPLACE with literal rows or a
+// SELECT (ON DUPLICATE KEY UPDATE too), UPDATE and DELETE (multi-table DELETE too) with simple conditions, TRUNCATE,
+// DROP TABLE/DATABASE/SCHEMA, CREATE TABLE with plain columns, ALTER TABLE … ENGINE and one column change, SET of
+// variables, transaction control, USE, SHOW TABLES/DATABASES and DESCRIBE. It builds node-sql-parser's tree for the
+// fields the guard reads, so such SQL is judged without running that (slow) parser; and it knows where
+// node-sql-parser's grammar has no way on (PREPARE, RESET, DROP TEMPORARY TABLE, ALTER TABLE … REMOVE TTL, INSERT
+// OVERWRITE…), which makes it refuse the whole text. Anything else returns null and goes to node-sql-parser; a property
+// test checks that both give the same tree and findings on everything this reader accepts or refuses.
 
 import { fail, NotSimple } from "./simple-lexer.ts";
 import { lexMysql, type MysqlToken } from "./simple-mysql-lexer.ts";
@@ -80,17 +81,54 @@ const REFUSED_OPENING =
   /^[ \t\r\n]*([A-Za-z_]+)[ \t\r\n]+(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+)(?![A-Za-z0-9_$'"`@.])/;
 /** The scopes `SET` may name before a server variable. */
 const SET_SCOPES = new Set(["global", "session", "local", "persist", "persist_only"]);
-/** Digits node-sql-parser still makes a number of (longer ones become a "bigint" string): left to it. */
-const MOST_NUMBER_DIGITS = 15;
 
-/** A whole-number node with its value as a number, as node-sql-parser gives it; other nodes as they are. */
-function wholeNumber(node: Node): Node {
-  if (node.type !== "number" || typeof node.value !== "string" || !/^[0-9]+$/.test(node.value)) return node;
-  if (node.value.length > MOST_NUMBER_DIGITS) fail();
-  return { ...node, value: Number(node.value) };
+// The words node-sql-parser's grammar goes on with at a point (the words it lists as expected when another word
+// stands there): any other word there makes it refuse the whole text.
+/** After DROP. */
+const DROP_OBJECTS = new Set(["table", "view", "index", "database", "schema", "trigger"]);
+/** After CREATE. */
+const CREATE_OBJECTS = new Set(
+  "temporary table definer trigger unique fulltext spatial index database schema or algorithm sql view user".split(
+    " ",
+  ),
+);
+/** After CREATE OR REPLACE: views only. */
+const CREATE_OR_REPLACE_OBJECTS = new Set(["algorithm", "definer", "sql", "view"]);
+/** After ALTER: tables only. */
+const ALTER_OBJECTS = new Set(["table"]);
+/** After ALTER TABLE t: the changes and table options node-sql-parser knows. */
+const ALTER_TABLE_ACTIONS = new Set(
+  (
+    "add drop with nocheck modify rename algorithm lock change truncate discard import coalesce analyze check " +
+    "auto_increment avg_row_length key_block_size max_rows min_rows stats_sample_pages checksum delay_key_write " +
+    "default character charset collate comment connection engine_attribute secondary_engine_attribute data index " +
+    "compression engine row_format"
+  ).split(" "),
+);
+/** After INSERT|REPLACE [INTO] t: a partition, the rows, or where they come from. */
+const INSERT_SOURCES = new Set(["partition", "values", "with", "select", "set"]);
+
+/** Digits of a whole part node-sql-parser still makes a number of (longer ones become a "bigint" string). */
+const MOST_NUMBER_DIGITS = 15;
+/** Decimals kept here; node-sql-parser keeps them with toFixed, which takes at most 100. */
+const MOST_DECIMALS = 20;
+
+/** A number as node-sql-parser builds it: a whole number as a number, a decimal as its digits (`1.50`). */
+function numberNode(text: string): Node {
+  const [whole, decimals] = text.split(".") as [string, string | undefined];
+  if (whole.length > MOST_NUMBER_DIGITS || (decimals?.length ?? 0) > MOST_DECIMALS) fail();
+  const value = decimals === undefined ? Number(whole) : Number.parseFloat(text).toFixed(decimals.length);
+  return { type: "number", value };
 }
 
+/** Thrown where node-sql-parser's grammar has no way on: it refuses the whole text. */
+class Refused extends Error {}
+const REFUSED = new Refused("node-sql-parser has no grammar for this");
+
 class Reader extends TokenCursor<MysqlToken> {
+  /** Whether the condition just read ended with an `IN (…)` list (see conditions()). */
+  private tight = false;
+
   constructor(tokens: readonly MysqlToken[]) {
     super(tokens, KEYWORDS);
   }
@@ -106,6 +144,15 @@ class Reader extends TokenCursor<MysqlToken> {
     const first = this.name();
     if (!this.take(".")) return { db: null, table: first };
     return { db: first, table: this.name() };
+  }
+
+  /**
+   * Refuses the text when the word that comes next is none node-sql-parser can go on with here. GO is not such a
+   * word: it ends a batch, so a statement may end before it.
+   */
+  private refuseUnless(words: ReadonlySet<string>): void {
+    const t = this.peek();
+    if (t?.t === "word" && t.v !== "go" && !words.has(t.v)) throw REFUSED;
   }
 
   statement(): Node {
@@ -160,11 +207,14 @@ class Reader extends TokenCursor<MysqlToken> {
         return { type: "show" };
       case "describe":
       case "desc":
-        this.i++;
-        this.name();
-        return { type: "desc" };
-      default:
+        return this.describe();
+      default: {
+        // `PREPARE st …`, `RESET MASTER`, `KILL 1234`: the word, then a name or a number.
+        const next = this.peek(1)?.t;
+        if (REFUSED_STATEMENTS.has(t.v) && (next === "word" || next === "name" || next === "number"))
+          throw REFUSED;
         return fail();
+      }
     }
   }
 
@@ -172,12 +222,12 @@ class Reader extends TokenCursor<MysqlToken> {
     this.expect("select");
     do {
       if (!this.take("*")) {
-        this.expr();
+        this.condition();
         if (this.take("as")) this.name();
       }
     } while (this.take(","));
     if (this.take("from")) this.tableReferences();
-    if (this.take("where")) this.expr();
+    if (this.take("where")) this.conditions();
     if (this.is("group") && this.is("by", 1)) {
       this.i += 2;
       this.exprList();
@@ -185,7 +235,7 @@ class Reader extends TokenCursor<MysqlToken> {
     if (this.is("order") && this.is("by", 1)) {
       this.i += 2;
       do {
-        this.expr();
+        this.condition();
         if (!this.take("asc")) this.take("desc");
       } while (this.take(","));
     }
@@ -208,7 +258,7 @@ class Reader extends TokenCursor<MysqlToken> {
       while (this.joinType()) {
         tables.push(this.aliased());
         this.expect("on");
-        this.expr();
+        this.conditions();
       }
     } while (this.take(","));
     return tables;
@@ -228,12 +278,17 @@ class Reader extends TokenCursor<MysqlToken> {
     return true;
   }
 
-  /** `INSERT|REPLACE INTO t [(cols)] VALUES (…), … [ON DUPLICATE KEY UPDATE c = …, …]`: literal rows only. */
+  /**
+   * `INSERT|REPLACE [INTO] t [(cols)] VALUES (…), …` or `… SELECT …`, then `[ON DUPLICATE KEY UPDATE c = …, …]`.
+   * Spark's `INSERT OVERWRITE TABLE t`, Hive's `INSERT INTO TABLE t` and `REPLACE TABLE t AS …` are no MySQL:
+   * node-sql-parser takes TABLE (a reserved word) for no table's name, and no word after the name but a few.
+   */
   private insert(): Node {
-    const type = this.take("replace") ? "replace" : "insert";
-    if (type === "insert") this.expect("insert");
-    this.expect("into");
-    this.table();
+    const type = this.peek()!.v;
+    this.i++;
+    this.take("into");
+    if (this.is("table")) throw REFUSED;
+    const table = this.table();
     let columns = 0;
     if (this.take("(")) {
       do {
@@ -241,35 +296,45 @@ class Reader extends TokenCursor<MysqlToken> {
         columns++;
       } while (this.take(","));
       this.expect(")");
-    }
-    this.expect("values");
-    do {
-      this.expect("(");
-      // node-sql-parser refuses rows whose length is not the column list's.
-      if (this.exprList().length !== columns && columns) fail();
-      this.expect(")");
-    } while (this.take(","));
+    } else this.refuseUnless(INSERT_SOURCES);
+    let values: Node;
+    if (this.take("values")) {
+      do {
+        this.expect("(");
+        // node-sql-parser refuses rows whose length is not the column list's.
+        if (this.exprList().length !== columns && columns) fail();
+        this.expect(")");
+      } while (this.take(","));
+      values = { type: "values" };
+    } else if (this.is("select")) {
+      this.select();
+      values = { type: "select" };
+    } else return fail();
     let onDuplicateUpdate: Node | null = null;
-    if (type === "insert" && this.take("on")) {
+    if (this.take("on")) {
       this.expect("duplicate");
       this.expect("key");
       this.expect("update");
       this.assignments();
       onDuplicateUpdate = { keyword: "on duplicate key update" };
     }
-    return { type, values: { type: "values" }, on_duplicate_update: onDuplicateUpdate };
+    return { type, table: [table], values, on_duplicate_update: onDuplicateUpdate };
   }
 
   /** `CALL [db.]name[(args)]`: the routine's name as node-sql-parser gives it (the guard judges it by its name). */
   private call(): Node {
     this.expect("call");
-    let name = this.name();
-    if (this.take(".")) name = this.name();
+    let name = this.nameToken();
+    if (this.take(".")) name = this.nameToken();
     if (this.take("(") && !this.take(")")) {
       this.nested(() => this.exprList());
       this.expect(")");
     }
-    return { type: "call", expr: { type: "function", name: { name: [{ type: "default", value: name }] } } };
+    const part =
+      name.t === "word"
+        ? { type: "default", value: name.raw }
+        : { type: "backticks_quote_string", value: name.v };
+    return { type: "call", expr: { type: "function", name: { name: [part] } } };
   }
 
   private update(): Node {
@@ -277,16 +342,20 @@ class Reader extends TokenCursor<MysqlToken> {
     const table = this.table();
     this.expect("set");
     this.assignments();
-    return { type: "update", table: [table], where: this.take("where") ? this.expr() : null };
+    return { type: "update", table: [table], where: this.take("where") ? this.conditions() : null };
   }
 
-  /** `c = value, …` of UPDATE … SET and ON DUPLICATE KEY UPDATE. */
+  /** `c = value, …` of UPDATE … SET and ON DUPLICATE KEY UPDATE, where `VALUES(c)` is the row's new value. */
   private assignments(): void {
     do {
       this.name();
       this.expect("=");
-      // node-sql-parser takes no comparison or boolean here.
-      this.additive();
+      if (this.is("values") && this.is("(", 1)) {
+        this.i += 2;
+        this.columnRef();
+        this.expect(")");
+        // node-sql-parser takes no comparison or boolean here.
+      } else this.additive();
     } while (this.take(","));
   }
 
@@ -296,7 +365,7 @@ class Reader extends TokenCursor<MysqlToken> {
     if (this.take("from")) {
       const table = this.table();
       if (this.take("as") || this.isName()) this.name();
-      const where = this.take("where") ? this.expr() : null;
+      const where = this.take("where") ? this.conditions() : null;
       return { type: "delete", table: [table], from: [table], where };
     }
     const targets: Node[] = [];
@@ -304,12 +373,14 @@ class Reader extends TokenCursor<MysqlToken> {
     while (this.take(","));
     this.expect("from");
     const from = this.tableReferences();
-    const where = this.take("where") ? this.expr() : null;
+    const where = this.take("where") ? this.conditions() : null;
     return { type: "delete", table: targets, from, where };
   }
 
+  /** `DROP TABLE [IF EXISTS] t, …` or `DROP DATABASE|SCHEMA [IF EXISTS] name`; DROP TEMPORARY TABLE and the like refused. */
   private drop(): Node {
     this.expect("drop");
+    this.refuseUnless(DROP_OBJECTS);
     const ifExists = () => {
       if (this.take("if")) this.expect("exists");
     };
@@ -318,6 +389,8 @@ class Reader extends TokenCursor<MysqlToken> {
       const name: Node[] = [];
       do name.push(this.table());
       while (this.take(","));
+      // Hive's and Oracle's `DROP TABLE t PURGE`: a reserved word, which node-sql-parser takes for no alias.
+      if (this.is("purge")) throw REFUSED;
       return { type: "drop", keyword: "table", name };
     }
     const keyword = this.take("database") ? "database" : this.take("schema") ? "schema" : fail();
@@ -327,9 +400,18 @@ class Reader extends TokenCursor<MysqlToken> {
     return { type: "drop", keyword, name: this.name() };
   }
 
-  /** `CREATE TABLE [IF NOT EXISTS] t (column type, …) [ENGINE [=] name]`. */
+  /**
+   * `CREATE TABLE [IF NOT EXISTS] t (column type, …) [ENGINE [=] name]`. CREATE OR REPLACE is only for views in
+   * node-sql-parser (Snowflake's and Databricks' CREATE OR REPLACE TABLE, Spark's TEMPORARY VIEW are refused).
+   */
   private createTable(): void {
     this.expect("create");
+    if (this.take("or")) {
+      this.expect("replace");
+      this.refuseUnless(CREATE_OR_REPLACE_OBJECTS);
+      fail();
+    }
+    this.refuseUnless(CREATE_OBJECTS);
     this.expect("table");
     if (this.take("if")) {
       this.expect("not");
@@ -361,12 +443,15 @@ class Reader extends TokenCursor<MysqlToken> {
 
   /**
    * `ALTER TABLE t ENGINE [=] name`, `ADD [COLUMN] c type`, `MODIFY [COLUMN] c type`, `DROP [COLUMN] c` or
-   * `TRUNCATE PARTITION p`: one change, as node-sql-parser describes it where the guard reads it.
+   * `TRUNCATE PARTITION p`: one change, as node-sql-parser describes it where the guard reads it. ClickHouse's
+   * `REMOVE TTL` and `CLEAR COLUMN`, Snowflake's `SWAP WITH`, ALTER USER…: no change node-sql-parser knows.
    */
   private alter(): Node {
     this.expect("alter");
+    this.refuseUnless(ALTER_OBJECTS);
     this.expect("table");
     const table = this.table();
+    this.refuseUnless(ALTER_TABLE_ACTIONS);
     let change: Node;
     if (this.take("engine")) {
       this.engine();
@@ -378,10 +463,10 @@ class Reader extends TokenCursor<MysqlToken> {
     } else if (this.is("add") || this.is("modify") || this.is("drop")) {
       const action = this.peek()!.v;
       this.i++;
-      const keyword = this.take("column") ? "COLUMN" : null;
+      change = { type: "alter", action, resource: "column" };
+      if (this.take("column")) change.keyword = "COLUMN";
       this.name();
-      const definition = action === "drop" ? undefined : this.columnType();
-      change = { type: "alter", action, keyword, resource: "column", definition };
+      if (action !== "drop") change.definition = this.columnType();
     } else return fail();
     return { type: "alter", table: [table], expr: [change] };
   }
@@ -394,24 +479,24 @@ class Reader extends TokenCursor<MysqlToken> {
 
   /**
    * `SET [GLOBAL|SESSION|LOCAL|PERSIST|PERSIST_ONLY] name = …, @@global.name = …, @a = …`: server and user variables,
-   * with the value's tree as node-sql-parser builds it where the guard reads it (a whole number is a number).
-   * sql_log_bin is left to node-sql-parser, whose tree the guard reads deeper.
+   * with the value's tree as node-sql-parser builds it. sql_log_bin is left to node-sql-parser, whose tree the guard
+   * reads deeper. `SET [scope] TRANSACTION READ ONLY|ISOLATION LEVEL …` node-sql-parser has no grammar for (`SET
+   * transaction = 1` sets a variable).
    */
   private setVariables(): Node {
     this.expect("set");
     const scope = this.peek();
+    const scoped = scope?.t === "word" && SET_SCOPES.has(scope.v);
+    if (this.is("transaction", scoped ? 1 : 0) && this.peek(scoped ? 2 : 1)?.t === "word") throw REFUSED;
     const keyword =
-      scope?.t === "word" && SET_SCOPES.has(scope.v) && this.peek(1)?.t === "word"
-        ? scope.raw.toUpperCase()
-        : null;
+      scoped && this.peek(1)?.t === "word" ? (scope as { raw: string }).raw.toUpperCase() : null;
     if (keyword) this.i++;
     const expr: Node[] = [];
     do {
       const left = this.variable();
       if ([left.name, ...left.members].some((part) => part.toLowerCase().includes("sql_log_bin"))) fail();
       this.expect("=");
-      const right = this.additive();
-      expr.push({ type: "assign", left: { type: "var", ...left }, right: wholeNumber(right) });
+      expr.push({ type: "assign", left: { type: "var", ...left }, right: this.additive() });
     } while (this.take(","));
     return { type: "set", keyword, expr };
   }
@@ -430,28 +515,71 @@ class Reader extends TokenCursor<MysqlToken> {
     return { name: this.name(), members: [], prefix: null };
   }
 
+  /** `DESC[RIBE] t`: one name, after which node-sql-parser needs the statement's end (DESCRIBE HISTORY t refused). */
+  private describe(): Node {
+    this.i++;
+    const table = this.name();
+    if (!this.done) {
+      if (this.is("go")) fail();
+      throw REFUSED;
+    }
+    return { type: "desc", table };
+  }
+
   private exprList(): Node[] {
     const items: Node[] = [];
-    do items.push(this.expr());
+    do items.push(this.condition());
     while (this.take(","));
     return items;
   }
 
-  // Expressions, by node-sql-parser's precedence from loosest: AND and OR (one level, left to right, so
-  // `a OR b AND c` comes out as `(a OR b) AND c`, a tree the guard distrusts as MySQL does not read it so), NOT,
-  // comparison and IS/IN/LIKE, + -, * / %.
+  // Conditions as node-sql-parser groups them. A WHERE or ON, and what parentheses hold, is a chain of conditions
+  // joined by AND and OR, folded left to right whatever the operators: `a OR b AND c` comes out as `(a OR b) AND c`,
+  // a tree the guard distrusts as MySQL does not read it so. node-sql-parser's inner grammar, where AND binds tighter
+  // than OR, is left by every condition as it swallows the white space after it; but not by one that ends with an
+  // `IN (…)` list, which takes the AND and OR after that white space into a condition of its own: `a = 1 AND b IN (2)
+  // OR c = 3` comes out as `a = 1 AND (b IN (2) OR c = 3)`. Within a condition: NOT, comparison and IS/IN/LIKE, + -,
+  // * / %.
 
-  private expr(): Node {
-    let left = this.not();
+  /** A chain of conditions: WHERE, ON, or what parentheses hold. */
+  private conditions(): Node {
+    let left = this.condition();
     for (;;) {
       const operator = this.take("and") ? "AND" : this.take("or") ? "OR" : null;
       if (!operator) return left;
-      left = { type: "binary_expr", operator, left, right: this.not() };
+      left = { type: "binary_expr", operator, left, right: this.condition() };
     }
+  }
+
+  /** One condition (node-sql-parser's `expr`): ORs of ANDs, which only an `IN (…)` list goes on to. */
+  private condition(): Node {
+    let left = this.conjunction();
+    while (this.tight && this.isSpaced("or")) {
+      this.i++;
+      left = { type: "binary_expr", operator: "OR", left, right: this.conjunction() };
+    }
+    return left;
+  }
+
+  private conjunction(): Node {
+    let left = this.not();
+    while (this.tight && this.isSpaced("and")) {
+      this.i++;
+      left = { type: "binary_expr", operator: "AND", left, right: this.not() };
+    }
+    return left;
+  }
+
+  /** Whether `word` comes next, after white space or a comment. */
+  private isSpaced(word: string): boolean {
+    const t = this.peek();
+    return t?.t === "word" && t.v === word && t.spaced;
   }
 
   private not(): Node {
     if (!this.take("not")) return this.predicate();
+    // node-sql-parser reads `NOT (…)` as a call of a function named NOT.
+    if (this.is("(")) fail();
     const expr = this.nested(() => this.not());
     return { type: "unary_expr", operator: "NOT", expr };
   }
@@ -460,13 +588,15 @@ class Reader extends TokenCursor<MysqlToken> {
     const left = this.additive();
     const op = this.peek();
     let node: Node;
+    let tight = false;
     if (op?.t === "op" && COMPARISONS.has(op.v)) {
       this.i++;
       node = { type: "binary_expr", operator: op.v, left, right: this.additive() };
     } else if (this.take("is")) {
       const negated = this.take("not");
       this.expect("null");
-      node = { type: "binary_expr", operator: negated ? "IS NOT" : "IS", left, right: { type: "null" } };
+      const right = { type: "null", value: null };
+      node = { type: "binary_expr", operator: negated ? "IS NOT" : "IS", left, right };
     } else {
       const negated = this.is("not") && (this.is("in", 1) || this.is("like", 1));
       if (negated) this.i++;
@@ -474,20 +604,21 @@ class Reader extends TokenCursor<MysqlToken> {
         this.expect("(");
         const value = this.nested(() => this.exprList());
         this.expect(")");
-        node = {
-          type: "binary_expr",
-          operator: negated ? "NOT IN" : "IN",
-          left,
-          right: { type: "expr_list", value },
-        };
+        const right = { type: "expr_list", value };
+        node = { type: "binary_expr", operator: negated ? "NOT IN" : "IN", left, right };
+        tight = true;
       } else if (this.take("like")) {
         node = { type: "binary_expr", operator: negated ? "NOT LIKE" : "LIKE", left, right: this.additive() };
-      } else return left;
+      } else {
+        this.tight = false;
+        return left;
+      }
     }
     const next = this.peek();
     if ((next?.t === "op" && COMPARISONS.has(next.v)) || this.is("is") || this.is("in") || this.is("like"))
       fail();
     if (this.is("not")) fail();
+    this.tight = tight;
     return node;
   }
 
@@ -513,58 +644,60 @@ class Reader extends TokenCursor<MysqlToken> {
 
   private primary(): Node {
     const t = this.peek() ?? fail();
-    if (t.t === "string" || t.t === "number") {
+    if (t.t === "string") {
       this.i++;
-      return { type: t.t === "string" ? "single_quote_string" : "number", value: t.v };
+      // MySQL reads "…" as a string too (unless ANSI_QUOTES), and so does node-sql-parser here.
+      return { type: t.quote === '"' ? "double_quote_string" : "single_quote_string", value: t.v };
+    }
+    if (t.t === "number") {
+      this.i++;
+      return numberNode(t.v);
     }
     if (t.t === "param") {
       this.i++;
       return { type: "origin", value: "?" };
     }
-    if (this.take("true") || this.take("false")) return { type: "bool" };
-    if (this.take("null")) return { type: "null" };
+    if (this.take("true")) return { type: "bool", value: true };
+    if (this.take("false")) return { type: "bool", value: false };
+    if (this.take("null")) return { type: "null", value: null };
     if (this.take("(")) {
-      const inner = this.nested(() => this.expr());
+      const inner = this.nested(() => this.conditions());
       this.expect(")");
       // node-sql-parser marks them, and reads `(a OR b) AND c` right.
       return { ...inner, parentheses: true };
     }
-    const first = this.name();
-    if (this.take("(")) {
-      const name = first.toLowerCase();
-      if (SPECIAL_FUNCTIONS.has(name)) fail();
-      if (AGGREGATES.has(name)) {
-        // One argument, or COUNT(*).
-        if (!(name === "count" && this.take("*"))) this.nested(() => this.expr());
-      } else if (!this.is(")")) this.nested(() => this.exprList());
+    if (!this.is("(", 1)) return this.columnRef();
+    const name = this.name().toLowerCase();
+    this.i++;
+    if (SPECIAL_FUNCTIONS.has(name)) fail();
+    if (AGGREGATES.has(name)) {
+      // One argument, or COUNT(*).
+      if (!(name === "count" && this.take("*"))) this.nested(() => this.condition());
       this.expect(")");
-      return { type: "function" };
+      return { type: "aggr_func" };
     }
-    if (this.take(".")) return { type: "column_ref", table: first, column: this.name() };
-    return { type: "column_ref", column: first };
+    if (!this.is(")")) this.nested(() => this.exprList());
+    this.expect(")");
+    return { type: "function" };
+  }
+
+  /** `c` or `t.c`, as node-sql-parser's column reference (a `quoted` table as the node it makes of it). */
+  private columnRef(): Node {
+    const first = this.nameToken();
+    const spelt = first.t === "word" ? first.raw : first.v;
+    if (!this.take(".")) return { type: "column_ref", table: null, column: spelt };
+    const table = first.t === "name" ? { type: "backticks_quote_string", value: first.v } : spelt;
+    return { type: "column_ref", table, column: this.name() };
   }
 }
 
 /** What node-sql-parser makes of a text holding a statement it has no grammar for: a syntax error. */
 export const MYSQL_PARSER_REFUSES = "refused";
 
-/** `PREPARE st …`, `EXECUTE st …`, `RESET MASTER`… (the word, then a name): node-sql-parser cannot read it. */
-function refusedStatement(tokens: readonly MysqlToken[], start: number): boolean {
-  const [first, second, third, fourth] = tokens.slice(start, start + 4);
-  if (first?.t !== "word") return false;
-  if (REFUSED_STATEMENTS.has(first.v))
-    return second?.t === "word" || second?.t === "name" || second?.t === "number";
-  // `SET [GLOBAL|SESSION] TRANSACTION READ ONLY`, `… ISOLATION LEVEL …` (`SET transaction = 1` sets a variable).
-  if (first.v !== "set") return false;
-  const [transaction, after] =
-    second?.t === "word" && SET_SCOPES.has(second.v) ? [third, fourth] : [second, third];
-  return transaction?.t === "word" && transaction.v === "transaction" && after?.t === "word";
-}
-
 /**
  * The statements of `sql` as node-sql-parser's MySQL tree, for the subset this reader knows and the fields the
- * guard reads; MYSQL_PARSER_REFUSES when the text is that subset but for statements node-sql-parser has no grammar
- * for; null for anything else, which node-sql-parser must read.
+ * guard reads; MYSQL_PARSER_REFUSES when the text is that subset up to a statement node-sql-parser cannot read; null
+ * for anything else, which node-sql-parser must read.
  */
 export function readSimpleMysql(sql: string): Node[] | typeof MYSQL_PARSER_REFUSES | null {
   // node-sql-parser reads a text whole: when its first statement is one it has no grammar for, it refuses the text,
@@ -574,22 +707,22 @@ export function readSimpleMysql(sql: string): Node[] | typeof MYSQL_PARSER_REFUS
   try {
     const tokens = lexMysql(sql);
     const statements: Node[] = [];
-    let refused = false;
     let start = 0;
     for (let i = 0; i <= tokens.length; i++) {
       const token = tokens[i];
       if (token && !(token.t === "punct" && token.v === ";")) continue;
-      if (refusedStatement(tokens.slice(0, i), start) && i > start + 1) refused = true;
-      else if (i > start) {
+      if (i > start) {
+        // A statement refused ends node-sql-parser's reading, whatever follows; the ones before must be read here,
+        // as they are read there.
         const reader = new Reader(tokens.slice(start, i));
         statements.push(reader.statement());
         if (!reader.done) return null;
       } else if (token) return null; // `;;`: an empty statement
       start = i + 1;
     }
-    if (refused) return MYSQL_PARSER_REFUSES;
     return statements.length ? statements : null;
   } catch (error) {
+    if (error === REFUSED) return MYSQL_PARSER_REFUSES;
     if (error instanceof NotSimple) return null;
     throw error;
   }
