@@ -9,6 +9,7 @@ import { MYSQL_SYNTAX } from "./mysql-parser.ts";
 import { parsePostgres, type SqlReader } from "./postgres.ts";
 import { postgresRefusesOpening } from "./postgres-openings.ts";
 import { postgresParserLoaded } from "./postgres-parser.ts";
+import { postgresRefuses } from "./postgres-refusals.ts";
 import { judgePreparedText } from "./prepared-text.ts";
 import { judgeSemanticDestruction } from "./semantic-rules.ts";
 import { splitStatements } from "./statements.ts";
@@ -49,7 +50,12 @@ function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlRea
 }
 
 function parseWith(sql: string, dialect: SqlDialect, an: Analysis, reader: SqlReader): boolean {
-  if (dialect === "mysql") return parseMysql(sql, an, reader) || parsePostgres(sql, an, reader);
+  if (dialect === "mysql")
+    return (
+      parseMysql(sql, an, reader) ||
+      // Where PostgreSQL's parser is sure to fail, the keyword reading follows without loading and running it.
+      (!(reader === "auto" && postgresRefuses(sql)) && parsePostgres(sql, an, reader))
+    );
   // Without PostgreSQL's parser this reading is redone once it is loaded, unless no PostgreSQL statement opens as the
   // text does: only then is MySQL's worth loading.
   return (

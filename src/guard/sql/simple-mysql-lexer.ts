@@ -11,7 +11,7 @@ export type MysqlToken =
   | { t: "string"; v: string; quote: "'" | '"' } // v as written between the quotes, doubled quotes kept
   | { t: "number"; v: string }
   | { t: "op"; v: string }
-  | { t: "punct"; v: string }
+  | { t: "punct"; v: string; at: number } // at: where it stands in the text
   | { t: "var"; v: string } // @name, v the name as written
   | { t: "sysvar"; v: string; members: string[] } // @@name or @@scope.name, as written
   | { t: "param"; v: "?" };
@@ -77,7 +77,7 @@ export function lexMysql(sql: string): MysqlToken[] {
       out.push({ t: "number", v: m });
       i += m.length;
     } else if (c === "(" || c === ")" || c === "," || c === ";" || c === ".") {
-      out.push({ t: "punct", v: c });
+      out.push({ t: "punct", v: c, at: i });
       i++;
     } else if (c === "@" && sql[i + 1] === "@") {
       const m = match(SERVER_VARIABLE, sql, i) ?? fail();
