@@ -501,6 +501,35 @@ describe("the fast shell reader", () => {
     }
   });
 
+  it("reads a `<(…)`'s static output as the stdin of `cmd < <(…)`, as it reads a pipe, in both readers", () => {
+    const stdinOf = (script: string, parser: "simple" | "full") => {
+      const { accepted, trace: entries } = trace(script, parser);
+      if (!accepted) return "refused";
+      const psql = entries.find((e) => e.argv[0]?.text === "psql")!;
+      return { stdin: psql.stdin, piped: psql.piped };
+    };
+    const cases: [string, string | null][] = [
+      ["psql < <(echo 'DROP TABLE users')", "DROP TABLE users\n"],
+      ["psql 0< <(printf 'TRUNCATE t')", "TRUNCATE t"],
+      ["psql < <(echo cm0gLXJmIC8= | base64 -d)", "rm -rf /"],
+      // Unknown output, another descriptor, a `>(…)` (its commands' input), or two commands: a pipe as before.
+      ["psql < <(ls)", null],
+      ["psql 3< <(echo 'DROP TABLE users')", null],
+      ["psql < >(echo 'DROP TABLE users')", null],
+      ["psql < <(echo a; echo b)", null],
+      ["psql < <(echo 'DROP TABLE users') < in.sql", null],
+    ];
+    for (const [script, stdin] of cases) {
+      for (const parser of ["simple", "full"] as const)
+        expect(stdinOf(script, parser), `${parser}: ${script}`).toEqual({ stdin, piped: stdin === null });
+    }
+    // A here-document inside the substitution is the full parser's to read.
+    expect(stdinOf("psql < <(cat <<EOF\nDROP TABLE t;\nEOF\n)", "full")).toEqual({
+      stdin: "DROP TABLE t;\n",
+      piped: false,
+    });
+  });
+
   it("hands anything outside its subset to the full parser", () => {
     for (const script of [
       "if true then rm -rf /x; fi",

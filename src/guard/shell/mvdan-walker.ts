@@ -156,7 +156,11 @@ export class MvdanWalker {
   }
 
   private word(w: ShNode, heredoc = false): Word {
-    return this.parts(list(w.Parts), heredoc);
+    const parts = list(w.Parts);
+    // A process substitution standing alone stays the runner's word, so a `<` redirection finds its output.
+    if (parts.length === 1 && this.m.syntax.NodeType(parts[0]) === "ProcSubst")
+      return this.part(parts[0]!, heredoc);
+    return this.parts(parts, heredoc);
   }
 
   private parts(parts: ShNode[], quoted: boolean): Word {
@@ -193,7 +197,9 @@ export class MvdanWalker {
       case "CmdSubst":
         return this.substitute(list(p.Stmts));
       case "ProcSubst":
-        return this.r.processSubstitution(() => this.stmts(list(p.Stmts)));
+        return this.r.processSubstitution(p.Op === this.m.op.procIn ? "<" : ">", () =>
+          this.script(list(p.Stmts)),
+        );
       case "ArithmExp":
         this.nestedSubstitutions(p);
         return dynamicWord("0");
@@ -220,11 +226,14 @@ export class MvdanWalker {
   }
 
   private substitute(stmts: ShNode[]): Word {
-    return this.r.substitution(() => {
-      if (stmts.length === 1) return this.stmt(stmts[0]!).data;
-      this.stmts(stmts);
-      return null;
-    });
+    return this.r.substitution(() => this.script(stmts));
+  }
+
+  /** Runs the commands of a substitution; returns their output when it is static (one pipeline), as the fast walker. */
+  private script(stmts: ShNode[]): Buffer | null {
+    if (stmts.length === 1) return this.stmt(stmts[0]!).data;
+    this.stmts(stmts);
+    return null;
   }
 
   /** Commands hidden in nodes the walker does not model (`[[ … ]]`, `(( … ))`, arrays) still run. */

@@ -11,7 +11,7 @@ export const text = (value: unknown): string => (typeof value === "string" ? val
 export interface Mvdan {
   syntax: ShSyntax;
   parser: ShParser;
-  op: Record<"pipe" | "pipeAll", unknown>;
+  op: Record<"pipe" | "pipeAll" | "procIn", unknown>;
   redirectKinds: Map<unknown, RedirectKind>;
   defaultOps: Set<unknown>;
 }
@@ -30,7 +30,11 @@ export function mvdan(): Mvdan {
   loaded = {
     syntax,
     parser,
-    op: { pipe: firstCmd("a | b").Op, pipeAll: firstCmd("a |& b").Op },
+    op: {
+      pipe: firstCmd("a | b").Op,
+      pipeAll: firstCmd("a |& b").Op,
+      procIn: node(list(node(list(firstCmd("a <(b)").Args)[1])?.Parts)[0])?.Op,
+    },
     redirectKinds: new Map<unknown, RedirectKind>([
       [redirOp("a > b"), "write"],
       [redirOp("a >| b"), "write"],

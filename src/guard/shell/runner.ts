@@ -55,7 +55,9 @@ const TRAILING_NEWLINES = /\n+$/;
 export const dynamicWord = (t: string): Word => ({ text: t, dynamic: true, glob: false });
 export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
 /** What `<(…)` and `>(…)` expand to: a descriptor path only known when the shell runs. */
-const PROCESS_SUBSTITUTION = dynamicWord("/dev/fd/63");
+const PROCESS_SUBSTITUTION_PATH = "/dev/fd/63";
+/** Descriptors a `<` redirection without a number, or with 0, points stdin at. */
+const STANDARD_INPUT = /^0?$/;
 
 export class ShellRunner {
   /**
@@ -66,6 +68,11 @@ export class ShellRunner {
   private nextNamedFd = FIRST_NAMED_FD;
   /** `alias name='…'` defined earlier on the line: a command named so runs what the alias says. */
   private readonly aliases = new Map<string, string>();
+  /**
+   * What the commands of each `<(…)` are known to write, by the word the substitution expanded to: `cmd < <(inner)`
+   * reads it as its stdin, as `inner | cmd` does. The walkers keep a word made of one substitution as this very object.
+   */
+  private readonly substitutedOutput = new WeakMap<Word, Buffer>();
 
   constructor(
     readonly an: Analysis,
@@ -127,8 +134,9 @@ export class ShellRunner {
         context.piped = r.target.dynamic;
         context.stdinHint = r.target.text;
       } else if (r.kind === "in") {
-        context.stdin = null;
-        context.piped = true;
+        const known = STANDARD_INPUT.test(r.fd ?? "") ? this.substitutedOutput.get(r.target) : undefined;
+        context.stdin = known ?? null;
+        context.piped = known === undefined;
         context.stdinHint = `< ${r.target.text}`;
       }
     }
@@ -244,10 +252,15 @@ export class ShellRunner {
     }
   }
 
-  /** `<(…)` or `>(…)`: the inner commands run, and the word is a path to their pipe. */
-  processSubstitution(run: () => void): Word {
-    this.scoped(run);
-    return PROCESS_SUBSTITUTION;
+  /**
+   * `<(…)` or `>(…)`: the inner commands run, and the word is a path to their pipe. For `<(…)` their static output
+   * (`run`'s, as for `$(…)`) is what reading that pipe gives.
+   */
+  processSubstitution(direction: "<" | ">", run: () => Buffer | null): Word {
+    const output = this.scoped(run);
+    const word = dynamicWord(PROCESS_SUBSTITUTION_PATH);
+    if (direction === "<" && output !== null) this.substitutedOutput.set(word, output);
+    return word;
   }
 
   /** `$(…)`: the inner commands run through the tables and, when their output is static (`echo … | base64 -d`), it is used. */

@@ -256,7 +256,11 @@ class SimpleShellLexer {
     if (end < 0 || (end + 1 < src.length && !AFTER_PROCESS_SUBSTITUTION.test(src[end + 1]!))) return -1;
     const inner = this.readNested(src.slice(i + 2, end));
     if (!inner) return -1;
-    this.push({ text: "", procSubst: inner, quoted: false });
+    this.push({
+      text: "",
+      procSubst: { direction: src[i] === "<" ? "<" : ">", script: inner },
+      quoted: false,
+    });
     return end + 1;
   }
 

@@ -10,8 +10,11 @@ export interface SimplePart {
   indexed?: boolean;
   /** A `$(…)` or backquoted command substitution, itself in the simple subset. */
   subst?: SimpleScript;
-  /** A `<(…)` or `>(…)` process substitution, a word of its own; it expands to a descriptor path. */
-  procSubst?: SimpleScript;
+  /**
+   * A `<(…)` or `>(…)` process substitution, a word of its own; it expands to a descriptor path, read for the inner
+   * commands' output (`<`) or written to their input (`>`).
+   */
+  procSubst?: { direction: "<" | ">"; script: SimpleScript };
   quoted: boolean;
 }
 

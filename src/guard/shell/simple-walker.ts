@@ -9,7 +9,13 @@ import {
   type ShellRunner,
   splitFields,
 } from "./runner.ts";
-import type { SimpleCompound, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
+import type {
+  SimpleCompound,
+  SimplePart,
+  SimpleRedirect,
+  SimpleScript,
+  SimpleWord,
+} from "./simple-syntax.ts";
 
 const SIMPLE_REDIRECTS: Record<SimpleRedirect["op"], RedirectKind> = {
   ">": "write",
@@ -75,7 +81,7 @@ export class SimpleWalker {
       // Only the substitutions in its operands run: the test itself changes nothing.
       for (const operand of command.operands) {
         for (const part of operand) {
-          const inner = part.subst ?? part.procSubst;
+          const inner = part.subst ?? part.procSubst?.script;
           if (inner) this.r.scoped(() => this.script(inner));
         }
       }
@@ -94,12 +100,15 @@ export class SimpleWalker {
   }
 
   private word(word: SimpleWord): Word {
+    // A process substitution is a word of its own, kept as the runner's word so a `<` redirection finds its output.
+    const procSubst = word.length === 1 ? word[0]!.procSubst : undefined;
+    if (procSubst) return this.processSubstitution(procSubst);
     let text = "";
     let dynamic = false;
     let glob = false;
     for (const part of word) {
       if (part.procSubst) {
-        const r = this.r.processSubstitution(() => this.script(part.procSubst!));
+        const r = this.processSubstitution(part.procSubst);
         text += r.text;
         dynamic ||= r.dynamic;
       } else if (part.subst) {
@@ -125,6 +134,10 @@ export class SimpleWalker {
       }
     }
     return { text, dynamic, glob };
+  }
+
+  private processSubstitution(p: NonNullable<SimplePart["procSubst"]>): Word {
+    return this.r.processSubstitution(p.direction, () => this.script(p.script));
   }
 
   /** Appends the word's fields to `into`: field splitting applies to an unquoted expansion standing alone. */
