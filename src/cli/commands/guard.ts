@@ -258,7 +258,9 @@ function checkLine(
         failed,
       );
     const rest = answerFields(id, result);
-    memo?.set(line, rest);
+    // A line is remembered whole, its id included: a line with an id of its own never comes again, and remembering
+    // it would only cost the copy and the garbage collector's work of keeping thousands of such lines alive.
+    if (id === undefined) memo?.set(line, rest);
     return numbered(n, rest);
   } catch (error) {
     return failed(error);
