@@ -14,6 +14,8 @@ import { analyzeInPlaceEdit } from "./files.ts";
 function shellInterpreter(inv: Invocation, an: Analysis): void {
   const args = inv.args;
   let command = false;
+  // `-s`: the script is read from stdin, and the words after the options are its arguments, not a script file.
+  let fromStdin = false;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i]!;
@@ -24,6 +26,7 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
     if (a === "-o" || a === "+o" || a === "--rcfile" || a === "--init-file" || a === "-O" || a === "+O") i++;
     else if (/^[-+][a-zA-Z]+$/.test(a)) {
       if (a.startsWith("-") && a.includes("c")) command = true;
+      if (a.startsWith("-") && a.includes("s")) fromStdin = true;
     } else if (a.startsWith("--")) continue;
     else break;
   }
@@ -37,11 +40,13 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
     an.nested.shell(script.text, vars);
     return;
   }
-  if (i < args.length) {
+  if (i < args.length && !fromStdin) {
     inv.run(inv.argv.slice(1 + i));
     return;
   }
-  scriptFromStdin(inv, an, (source) => an.nested.shell(source, inv.vars));
+  const vars = new Map(inv.vars);
+  for (const [n, w] of inv.argv.slice(1 + i).entries()) vars.set(String(n + 1), w);
+  scriptFromStdin(inv, an, (source) => an.nested.shell(source, vars));
 }
 
 function scriptFromStdin(inv: Invocation, an: Analysis, analyse: (source: string) => void): void {
