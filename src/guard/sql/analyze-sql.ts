@@ -3,6 +3,7 @@
 // statement, a keyword reading that errs towards destructive.
 import type { Analysis, SqlDialect } from "../analysis.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
+import { mysqlParserLexesAs, postgresLexesAs } from "./lexical-divides.ts";
 import { metaCommands } from "./meta-commands.ts";
 import { parseMysql } from "./mysql.ts";
 import { MYSQL_SYNTAX } from "./mysql-parser.ts";
@@ -49,18 +50,22 @@ function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlRea
     sqlKeywordFallback(statements.slice(MAX_STATEMENTS).join(";"), an, "SQL past the first 200 statements");
 }
 
+/** Reads `sql` with the parsers that end its strings, comments and statements where the dialect's server does. */
 function parseWith(sql: string, dialect: SqlDialect, an: Analysis, reader: SqlReader): boolean {
+  const postgres = postgresLexesAs(sql, dialect);
+  const mysql = mysqlParserLexesAs(sql, dialect);
   if (dialect === "mysql")
     return (
-      parseMysql(sql, an, reader) ||
+      (mysql && parseMysql(sql, an, reader)) ||
       // Where PostgreSQL's parser is sure to fail, the keyword reading follows without loading and running it.
-      (!(reader === "auto" && postgresRefuses(sql)) && parsePostgres(sql, an, reader))
+      (postgres && !(reader === "auto" && postgresRefuses(sql)) && parsePostgres(sql, an, reader))
     );
   // Without PostgreSQL's parser this reading is redone once it is loaded, unless no PostgreSQL statement opens as the
   // text does: only then is MySQL's worth loading.
   return (
-    parsePostgres(sql, an, reader) ||
-    ((postgresParserLoaded() || postgresRefusesOpening(sql)) &&
+    (postgres && parsePostgres(sql, an, reader)) ||
+    (mysql &&
+      (postgresParserLoaded() || postgresRefusesOpening(sql)) &&
       MYSQL_SYNTAX.test(sql) &&
       parseMysql(sql, an, reader))
   );

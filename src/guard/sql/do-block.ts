@@ -3,6 +3,7 @@
 import type { Analysis } from "../analysis.ts";
 import { type AstNode, arr, obj, str } from "./ast-values.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
+import { withoutComments } from "./lexical-divides.ts";
 import { names } from "./postgres-tree.ts";
 
 /**
@@ -32,7 +33,7 @@ export function judgeDoBlock(body: AstNode, an: Analysis): void {
     .join("");
   const before = an.findings.length;
   sqlKeywordFallback(code, an, "DO block");
-  const plain = code.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
+  const plain = withoutComments(code);
   if (language && !/^plpgsql$/i.test(language)) {
     an.uncertain(`DO block in ${language} runs code the guard does not read`, true);
     return;

@@ -1,5 +1,6 @@
 // SQL no parser accepted, read by keywords: any destructive keyword counts, and unknown statements count too.
 import type { Analysis } from "../analysis.ts";
+import { withoutComments } from "./lexical-divides.ts";
 import { judgeMysqlReset } from "./mysql-settings.ts";
 
 const FALLBACK_RULES: [RegExp, string, string][] = [
@@ -11,7 +12,8 @@ const FALLBACK_RULES: [RegExp, string, string][] = [
   [/\bdrop\b/i, "DROP", "table:delete"],
   [/\btruncate\b/i, "TRUNCATE", "table:truncate"],
   [/\bdelete\b/i, "DELETE", "rows:delete"],
-  [/\bupdate\s+\S+\s+set\b/i, "UPDATE", "rows:update"],
+  // UPDATE [LOW_PRIORITY] [IGNORE] [ONLY] t [[AS] alias] SET, and MySQL's UPDATE a, b SET.
+  [/\bupdate\b[^;]*?\bset\b/i, "UPDATE", "rows:update"],
   [/\bdisable\b/i, "DISABLE", "trigger:disable"],
   [/\b(purge|wipe|erase|flushall|flushdb|dropdb)\b/i, "PURGE", "database:delete"],
   [/\breset\s+(master|slave|replica|binary\s+logs)\b/i, "RESET", "backup:delete"],
@@ -75,7 +77,7 @@ export function sqlKeywordFallback(
   an: Analysis,
   context = "SQL the parsers could not read",
 ): void {
-  let code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
+  let code = withoutComments(sql);
   if (!code.trim()) return;
   // MySQL's resets in the forms no parser has a grammar for (`RESET BINARY LOGS AND GTIDS`, `RESET MASTER TO 1`,
   // `RESET REPLICA ALL`) are judged as RESET MASTER and RESET REPLICA are.
