@@ -31,8 +31,8 @@ function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
     });
     if (parsed.has("--help", "-?", "--version", "-V")) return;
     const before = an.findings.length;
-    runSql(inv, an, spec, parsed);
-    if (readOnlySession(inv))
+    const sql = runSql(inv, an, spec, parsed);
+    if (readOnlySession(inv, sql))
       an.neutralise(
         before,
         `${inv.name} runs in a read-only session, where the server refuses writes`,
@@ -50,13 +50,20 @@ const READ_ONLY =
 /** PGOPTIONS='-c default_transaction_read_only=on' (a psql `--set` of that name is only a client variable). */
 const READ_ONLY_OPTIONS = /default_transaction_read_only\s*=\s*(on|true|1)\b/i;
 
-/** SQL that switches a read-only default back off for its own transactions. */
+/** A connection option that switches a read-only default back off. */
 const READ_WRITE_AGAIN = /\bread\s+write\b|read_only\s*(?:=|to)\s*'?(?:off|false|0)\b/i;
+/**
+ * SQL that may make the session writable: any mention of the read-only settings (`= no`, `TO "off"`), READ WRITE
+ * however spaced, set_config, and SQL built as it runs (EXECUTE in a DO block, `\gexec`); or a reconnection (`\c`),
+ * which may pass other options.
+ */
+const SQL_MAY_WRITE_AGAIN = /read_only|\bwrite\b|set_config|\bexecute\b|\\gexec|\\c(?:onnect)?\b/i;
 
-function readOnlySession(inv: Invocation): boolean {
+function readOnlySession(inv: Invocation, sql: readonly string[]): boolean {
   // A shell escape (`\!`, `.shell`) in the SQL is not covered by the session's read-only mode.
   const texts = [...inv.args, stdinText(inv) ?? ""];
   if (texts.some((a) => /\\!|^\s*\.(shell|system)\b/m.test(a) || READ_WRITE_AGAIN.test(a))) return false;
+  if (sql.some((text) => SQL_MAY_WRITE_AGAIN.test(text))) return false;
   return (
     inv.args.some((a) => READ_ONLY.test(a)) ||
     READ_ONLY_OPTIONS.test(inv.vars.get("PGOPTIONS")?.text ?? "") ||
@@ -64,29 +71,38 @@ function readOnlySession(inv: Invocation): boolean {
   );
 }
 
+/** Judges the SQL the client runs; returns the texts of it the guard could read. */
 function runSql(
   inv: Invocation,
   an: Analysis,
   spec: SqlClientSpec,
   parsed: ReturnType<typeof parseArgs>,
-): void {
-  {
-    let found = false;
-    for (const sql of parsed.values(...spec.sqlFlags)) {
-      found = true;
-      an.nested.sql(sql, spec.dialect);
-    }
-    if (spec.sqlPositionalsFrom !== undefined && parsed.positionals.length > spec.sqlPositionalsFrom) {
-      found = true;
-      an.nested.sql(parsed.positionals.slice(spec.sqlPositionalsFrom).join(" "), spec.dialect);
-    }
-    for (const file of parsed.values(...(spec.fileFlags ?? []))) {
-      found = true;
-      if (file === "-") sqlFromStdin(inv, an, spec.dialect);
-      else unseenSql(an, inv.name, file);
-    }
-    if (!found) sqlFromStdin(inv, an, spec.dialect);
+): string[] {
+  const read: string[] = [];
+  const run = (sql: string) => {
+    read.push(sql);
+    an.nested.sql(sql, spec.dialect);
+  };
+  const fromStdin = () => {
+    read.push(stdinText(inv) ?? "");
+    sqlFromStdin(inv, an, spec.dialect);
+  };
+  let found = false;
+  for (const sql of parsed.values(...spec.sqlFlags)) {
+    found = true;
+    run(sql);
   }
+  if (spec.sqlPositionalsFrom !== undefined && parsed.positionals.length > spec.sqlPositionalsFrom) {
+    found = true;
+    run(parsed.positionals.slice(spec.sqlPositionalsFrom).join(" "));
+  }
+  for (const file of parsed.values(...(spec.fileFlags ?? []))) {
+    found = true;
+    if (file === "-") fromStdin();
+    else unseenSql(an, inv.name, file);
+  }
+  if (!found) fromStdin();
+  return read;
 }
 
 /** SQL on stdin: read when the guard knows it (heredoc, here-string), else asked about. */

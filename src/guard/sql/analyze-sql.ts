@@ -31,7 +31,8 @@ export function analyzeSql(
   judgePreparedText(sql, an);
   const before = an.findings.length;
   parseAll(sql, an, dialect, reader);
-  neutraliseUndone(sql, dialect, an, before);
+  // A client command between the statements (psql's `\c` reconnecting, a shell escape) runs outside the transaction.
+  if (sql === text) neutraliseUndone(sql, dialect, an, before);
 }
 
 function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlReader): void {
