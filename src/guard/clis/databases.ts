@@ -3,6 +3,7 @@
 import type { Analysis, SqlDialect } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { runsShellCommand } from "../sql/meta-commands.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
 import { cypherCommands } from "./cypher.ts";
 import { redisCommands } from "./redis.ts";
@@ -60,9 +61,9 @@ const READ_WRITE_AGAIN = /\bread\s+write\b|read_only\s*(?:=|to)\s*'?(?:off|false
 const SQL_MAY_WRITE_AGAIN = /read_only|\bwrite\b|set_config|\bexecute\b|\\gexec|\\c(?:onnect)?\b/i;
 
 function readOnlySession(inv: Invocation, sql: readonly string[]): boolean {
-  // A shell escape (`\!`, `.shell`) in the SQL is not covered by the session's read-only mode.
+  // A client command running a shell command (`\!`, `\o |…`, `.shell`) is not covered by the session's read-only mode.
   const texts = [...inv.args, stdinText(inv) ?? ""];
-  if (texts.some((a) => /\\!|^\s*\.(shell|system)\b/m.test(a) || READ_WRITE_AGAIN.test(a))) return false;
+  if (texts.some((a) => runsShellCommand(a) || READ_WRITE_AGAIN.test(a))) return false;
   if (sql.some((text) => SQL_MAY_WRITE_AGAIN.test(text))) return false;
   return (
     inv.args.some((a) => READ_ONLY.test(a)) ||

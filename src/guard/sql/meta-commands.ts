@@ -5,13 +5,33 @@ import { sqlKeywordFallback } from "./keyword-fallback.ts";
 
 /** mysql's client command that runs a file: `source file`, `\. file`. */
 const MYSQL_SOURCE = /^\s*(?:source|\\\.)\s+(\S+)/i;
+/**
+ * Client commands that run a shell command, wherever they stand in a line (psql and mysql read a backslash command
+ * after SQL on the same line): `\! command`; psql's output piped to one (`\o |command`, `\g |command`, `\w
+ * |command`); `\copy … program 'command'`; and text in backquotes in a psql command's arguments.
+ */
+const SHELL_ESCAPE = /\\!\s*(.*)$/;
+const PIPED_OUTPUT = /\\(?:o|out|gx?|w|write)\s*(?:\([^)]*\)\s*)?\|(.*)$/;
+const COPY_PROGRAM = /\\copy\b.*?\bprogram\s+(?:'((?:[^']|'')*)'|(\S+))/i;
+const BACKQUOTED = /`([^`]*)`/g;
+/** sqlite's dot commands that run a shell command: output to a pipe, or a pipe's output read as a file. */
+const SQLITE_PIPE = new Set(["output", "once", "import", "read"]);
+
+/** Whether `text` holds a client command that runs a shell command, which no read-only session covers. */
+export function runsShellCommand(text: string): boolean {
+  return (
+    /\\!|\\(?:o|out|gx?|w|write)\s*(?:\([^)]*\)\s*)?\||\\copy\b.*\bprogram\b|\\[a-z]\w*[^\n`]*`/i.test(
+      text,
+    ) || /^\s*\.(?:shell|system|(?:output|once|import|read)\b[^\n]*\|)/im.test(text)
+  );
+}
 
 /**
  * psql backslash commands, sqlite dot commands and mysql's `source`: not SQL, but they run shell commands, files and
  * generated SQL. Handle them and return the SQL that is left.
  */
 export function metaCommands(text: string, an: Analysis, dialect: SqlDialect): string {
-  if (!/^\s*(?:[\\.]|source\s)/im.test(text) && !text.includes("\\g")) return text;
+  if (!/^\s*(?:[\\.]|source\s)/im.test(text) && !text.includes("\\")) return text;
   const kept: string[] = [];
   for (const line of text.split("\n")) {
     const trimmed = line.trim();
@@ -20,20 +40,19 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect): s
       unseenSql(an, "mysql source", source[1]!.replace(/;$/, ""));
       continue;
     }
+    const at = line.indexOf("\\");
+    if (at >= 0) clientShellCommands(line.slice(at), an, dialect);
     if (trimmed.startsWith("\\")) {
       const [command = "", ...rest] = trimmed.slice(1).split(/\s+/);
-      if (command === "!") an.nested.shell(rest.join(" "));
-      else if (/^(i|ir|include|include_relative)$/.test(command))
+      if (/^(i|ir|include|include_relative)$/.test(command))
         unseenSql(an, `psql \\${command}`, rest[0] ?? "");
       else if (command === "gexec") gexec(kept.join("\n"), an);
+      else if (command === "lo_unlink")
+        an.destroys(`psql \\lo_unlink deletes large object ${rest[0] ?? ""}`.trim(), "large-object:delete");
       continue;
     }
     if (dialect === "sqlite" && trimmed.startsWith(".")) {
-      const [command = "", ...rest] = trimmed.slice(1).split(/\s+/);
-      if (command === "restore")
-        an.destroys("sqlite .restore overwrites the database from a backup file", "database:overwrite");
-      else if (command === "shell" || command === "system") an.nested.shell(rest.join(" "));
-      else if (command === "read") unseenSql(an, "sqlite .read", rest[0] ?? "");
+      sqliteDotCommand(trimmed, an);
       continue;
     }
     const inline = /^(.*?)\\gexec\s*$/.exec(line);
@@ -52,4 +71,33 @@ function gexec(query: string, an: Analysis): void {
   const before = an.findings.length;
   sqlKeywordFallback(query, an, "\\gexec runs the query's results as SQL");
   if (an.findings.length === before) an.uncertain("\\gexec runs the query's results as SQL", false);
+}
+
+/** The shell commands a line's client commands run, from its first backslash on. */
+function clientShellCommands(commands: string, an: Analysis, dialect: SqlDialect): void {
+  const shellEscape = SHELL_ESCAPE.exec(commands);
+  if (shellEscape) an.nested.shell(shellEscape[1]!);
+  const piped = PIPED_OUTPUT.exec(commands);
+  if (piped) an.nested.shell(piped[1]!);
+  const copy = COPY_PROGRAM.exec(commands);
+  if (copy) an.nested.shell(copy[1] !== undefined ? copy[1].replace(/''/g, "'") : copy[2]!);
+  // psql runs backquoted text in a backslash command's arguments; MySQL and SQLite quote names so.
+  if (dialect === "postgres" && !shellEscape)
+    for (const m of commands.matchAll(BACKQUOTED)) an.nested.shell(m[1]!);
+}
+
+/** sqlite's dot commands: a restore, a new empty database, and shell commands run directly or through a pipe. */
+function sqliteDotCommand(line: string, an: Analysis): void {
+  const [command = "", ...args] = line.slice(1).split(/\s+/);
+  if (command === "restore")
+    an.destroys("sqlite .restore overwrites the database from a backup file", "database:overwrite");
+  else if (command === "open" && args.includes("--new"))
+    an.destroys("sqlite .open --new erases the database file's content", "database:delete");
+  else if (command === "shell" || command === "system") an.nested.shell(args.join(" "));
+  else if (SQLITE_PIPE.has(command) && line.includes("|")) {
+    // A quoted pipe holds the whole command; unquoted, it runs to the line's end.
+    const quoted = /(['"])\|(.*?)\1/.exec(line);
+    an.nested.shell(quoted ? quoted[2]! : line.slice(line.indexOf("|") + 1));
+  } else if (command === "read")
+    unseenSql(an, "sqlite .read", args[0]?.replace(/^(['"])(.*)\1$/, "$2") ?? "");
 }
