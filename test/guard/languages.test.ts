@@ -63,6 +63,19 @@ describe("SQL", () => {
     expect(d("DO $$ BEGIN RAISE NOTICE 'hi'; END $$;").destructive).toBe(false);
   });
 
+  it("judges MySQL's function calls by name, multi-table updates by every table, and sql_log_bin however spelt", () => {
+    for (const sql of [
+      "SELECT purge_orders()",
+      "SELECT 1 FROM t WHERE x = drop_all()",
+      "UPDATE orders, carts SET carts.total = 0 WHERE orders.id = 1",
+      "SET sql_log_bin = OFF",
+      "SET SESSION sql_log_bin = FALSE",
+    ])
+      expect(d(`mysql -e "${sql}"`).destructive, sql).toBe(true);
+    for (const sql of ["SELECT count(*), lower(name) FROM t", "SET sql_log_bin = ON"])
+      expect(d(`mysql -e "${sql}"`).destructive, sql).toBe(false);
+  });
+
   it("runs COPY … PROGRAM through the shell rules", () => {
     expect(d("COPY (SELECT 1) TO PROGRAM 'rm -rf /var/lib/postgresql'").destructive).toBe(true);
   });

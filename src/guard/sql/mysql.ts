@@ -26,9 +26,26 @@ export function parseMysql(sql: string, an: Analysis, reader: SqlReader = "auto"
   for (const stmt of Array.isArray(ast) ? ast : [ast]) {
     const before = an.findings.length;
     visitMysql(stmt, an);
+    // CALL's routine is judged with the statement.
+    if (stmt.type !== "call") judgeCalledFunctions(stmt, an);
     if (an.findings.length === before) an.harmless(`SQL ${str(stmt.type).toUpperCase()}`);
   }
   return true;
+}
+
+/** Functions called anywhere in a statement (`SELECT purge_orders()`), judged by their names as CALL's routine is. */
+function judgeCalledFunctions(node: unknown, an: Analysis): void {
+  if (Array.isArray(node)) {
+    for (const item of node) judgeCalledFunctions(item, an);
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  const record = node as MysqlAst;
+  if (record.type === "function") {
+    const name = arr(obj(record.name).name).map((part) => str(obj(part).value));
+    judgeRoutineName(name.at(-1)?.toLowerCase() ?? "", an);
+  }
+  for (const key in record) judgeCalledFunctions(record[key], an);
 }
 
 function mysqlTables(value: unknown): string {
@@ -56,7 +73,8 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
       const table = mysqlTables(stmt.table);
       if (!stmt.where)
         dataLoss(an, table, `UPDATE without WHERE overwrites every row of ${table}`, "rows:update");
-      else if (mysqlKeyPredicate(stmt.where, table))
+      // In a multi-table UPDATE a key names rows of one table; the others' rows are every row joined to them.
+      else if (arr(stmt.table).length === 1 && mysqlKeyPredicate(stmt.where, table))
         an.harmless(`UPDATE targets rows of ${table} by primary key`, "rows:update");
       else
         dataLoss(
@@ -132,7 +150,10 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
         const name = JSON.stringify(obj(e).left ?? "").toLowerCase();
         if (
           name.includes("sql_log_bin") &&
-          /"value":0|"value":"off"/i.test(JSON.stringify(obj(e).right ?? ""))
+          // 0, FALSE, OFF (read as a column's name), or any of them quoted.
+          /"value":(?:0|false)\b|"value":"(?:0|off|false)"|"column":"off"/i.test(
+            JSON.stringify(obj(e).right ?? ""),
+          )
         ) {
           an.destroysSafetyNet(
             "SET sql_log_bin = 0 stops binary logging, the base of point-in-time recovery",

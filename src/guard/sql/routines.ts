@@ -8,6 +8,15 @@ const POLICY_REMOVAL = /^remove_\w*policy$/;
 /** Policies that delete data from then on: TimescaleDB drops every chunk older than the interval, again and again. */
 const RETENTION_POLICY = /^add_retention_policy$/;
 
+/** Whether judgeRoutineName finds anything in a call of `name` (lower case, schema dropped). */
+export function routineNameSaysDestroys(name: string): boolean {
+  return (
+    name === "pg_drop_replication_slot" ||
+    RETENTION_POLICY.test(name) ||
+    (DESTRUCTIVE_ROUTINE.test(name) && !POLICY_REMOVAL.test(name))
+  );
+}
+
 /** A call of `name` (lower case, schema dropped), from SELECT, PERFORM or CALL. */
 export function judgeRoutineName(name: string, an: Analysis): void {
   if (name === "pg_drop_replication_slot")

@@ -7,6 +7,7 @@
 // OVERWRITE…), which makes it refuse the whole text. Anything else returns null and goes to node-sql-parser; a property
 // test checks that both give the same tree and findings on everything this reader accepts or refuses.
 
+import { routineNameSaysDestroys } from "./routines.ts";
 import { fail, NotSimple } from "./simple-lexer.ts";
 import { lexMysql, type MysqlToken } from "./simple-mysql-lexer.ts";
 import { TokenCursor } from "./token-cursor.ts";
@@ -669,7 +670,8 @@ class Reader extends TokenCursor<MysqlToken> {
     if (!this.is("(", 1)) return this.columnRef();
     const name = this.name().toLowerCase();
     this.i++;
-    if (SPECIAL_FUNCTIONS.has(name)) fail();
+    // A routine whose name says it destroys data is judged on node-sql-parser's tree, which keeps the call.
+    if (SPECIAL_FUNCTIONS.has(name) || routineNameSaysDestroys(name)) fail();
     if (AGGREGATES.has(name)) {
       // One argument, or COUNT(*).
       if (!(name === "count" && this.take("*"))) this.nested(() => this.condition());
