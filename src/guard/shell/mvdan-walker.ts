@@ -99,6 +99,8 @@ export class MvdanWalker {
   }
 
   private assignment(a: ShNode): Assign {
+    // `a[$(…)]=1`: the index is expanded, and commands in it run.
+    if (node(a.Index)) this.nestedSubstitutions(node(a.Index)!);
     const name = text(node(a.Name)?.Value);
     const value = node(a.Value);
     if (value) return { name, value: this.word(value), append: Boolean(a.Append) };
@@ -213,12 +215,24 @@ export class MvdanWalker {
 
   private param(p: ShNode): Word {
     const name = text(node(p.Param)?.Value);
-    if (p.Length || p.Excl || node(p.Slice) || node(p.Repl) || node(p.Index)) return dynamicWord(`$${name}`);
+    if (p.Length || p.Excl || node(p.Slice) || node(p.Repl) || node(p.Index)) {
+      // The shell expands an index, a slice or a replacement before the value: commands in them run. The syntax
+      // tree's walk does not enter a slice's offset and length.
+      this.nestedSubstitutions(p);
+      const slice = node(p.Slice);
+      for (const bound of [slice?.Offset, slice?.Length])
+        if (node(bound)) this.nestedSubstitutions(node(bound)!);
+      return dynamicWord(`$${name}`);
+    }
     const known = this.r.vars.get(name);
     const exp = node(p.Exp);
     const isDefault = exp !== null && this.m.defaultOps.has(exp.Op);
-    if (known && (known.text !== "" || !isDefault)) return known;
     const fallbackWord = exp ? node(exp.Word) : null;
+    if (known && (known.text !== "" || !isDefault)) {
+      // `${X:+$(…)}` expands its word exactly when X is set; whatever the operator, its commands are judged.
+      if (fallbackWord) this.nestedSubstitutions(fallbackWord);
+      return known;
+    }
     if (fallbackWord) {
       const fallback = this.word(fallbackWord);
       if (isDefault) return parameterDefault(name, fallback);

@@ -84,6 +84,11 @@ export class ShellRunner {
    * word made of one substitution as this very object.
    */
   private readonly substitutedOutput = new WeakMap<Word, SubstitutedOutput>();
+  /**
+   * What the first command inside `>(…)` reads: what the outer command writes there, which the guard does not follow
+   * (`echo … > >(bash)` runs it as `… | bash` would).
+   */
+  private writtenInput: Feed | null = null;
   /** Simple commands called so far, and the words of the last: what a `<(…)` ran, once it has run. */
   private calls = 0;
   private lastCommand: readonly Word[] = [];
@@ -121,6 +126,10 @@ export class ShellRunner {
    * Returns the command's stdout when it can be known statically, for the next pipeline stage.
    */
   call(assigns: Assign[], argv: Word[], redirects: Redirect[], feed?: Feed): Feed {
+    if (feed === undefined && this.writtenInput) {
+      feed = this.writtenInput;
+      this.writtenInput = null;
+    }
     this.calls++;
     this.lastCommand = argv;
     if (argv[0]?.text === "alias" && !argv[0].dynamic) this.defineAliases(argv.slice(1));
@@ -303,7 +312,9 @@ export class ShellRunner {
   processSubstitution(direction: "<" | ">", run: () => Buffer | null): Word {
     const callsBefore = this.calls;
     this.lastCommand = [];
+    if (direction === ">") this.writtenInput = { data: null, hint: "what is written to >(…)" };
     const data = this.scoped(run);
+    this.writtenInput = null;
     const word = dynamicWord(PROCESS_SUBSTITUTION_PATH);
     if (direction === "<") {
       const lastCommand = this.lastCommand;
