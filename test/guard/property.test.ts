@@ -355,6 +355,96 @@ const TEST_LINE = fc
     fc.constantFrom("", "", " > out.txt", " 2>&1", "x", " y"),
   )
   .map(([before, clause, after]) => `${before}${clause}${after}`);
+// Parameter expansions the guard reads as an unknown `$NAME` (or a known value, for an operator's word) after running
+// the substitutions inside: lengths, indirections, indexes, slices, replacements and operators, with and without
+// `$(…)` inside (« stands for `$`); the last forms (nested `${…}`, arithmetic, `@Q`, quotes holding `}`, unterminated) are refused.
+const PARAM_INNER = fc.constantFrom(
+  "rm -rf /srv/a",
+  "echo hi",
+  "cat $X",
+  "echo cm0gLXJmIC8= | base64 -d",
+  "ls -d */",
+);
+const PARAM_SUBST = fc.oneof(
+  PARAM_INNER.map((c) => `$(${c})`),
+  PARAM_INNER.map((c) => `"$(${c})"`),
+  PARAM_INNER.map((c) => `\`${c}\``),
+  fc.constantFrom("a", "$X", "/", "*.log", "'q w'", '"x y"', "", "1"),
+);
+const PARAM_FORM = fc.constantFrom(
+  "«{N[S]}",
+  "«{N[0]}",
+  "«{N[$X]}",
+  "«{N[i]}",
+  "«{#N}",
+  "«{#N[@]}",
+  "«{#N[0]}",
+  "«{!N}",
+  "«{!N[@]}",
+  "«{N[@]:1}",
+  "«{N:1}",
+  "«{N:1:2}",
+  "«{N:S}",
+  "«{N:1:S}",
+  "«{N:S:S}",
+  "«{N/a/b}",
+  "«{N//a/S}",
+  "«{N/S/y}",
+  "«{N/S}",
+  "«{N/S/}",
+  "«{N:+S}",
+  "«{N:+a S b}",
+  "«{N+S}",
+  "«{N:?S}",
+  "«{N?no value}",
+  "«{N#S}",
+  "«{N##*.}",
+  "«{N%S}",
+  "«{N%%S}",
+  "«{N^^}",
+  "«{N^S}",
+  "«{N,}",
+  "«{N,,S}",
+  "«{N:+x$X}",
+  "«{N[0]:-S}",
+  "«{N[1]:=x}",
+  "«{N[S]:+S}",
+  '"«{N:+S}"',
+  '"«{N/S/S}"',
+  "x«{N/a/b}y",
+  "«{N@Q}",
+  "«{N:+«{X}}",
+  "«{N:$((1))}",
+  "«{N[1+1]}",
+  "«{N: -1}",
+  "«{!N*}",
+  "«{#N:1}",
+  "«{N:+'}'}",
+  '«{N:+"}"}',
+  "«{N:+a\\}b}",
+  "«{N:+@(a)}",
+  "«{N/#a/b}",
+  "«{1:+S}",
+  "«{N:+S",
+  "«{N[S}",
+);
+const PARAM_WORD = fc
+  .tuple(PARAM_FORM, fc.constantFrom("X", "EMPTY", "U", "a"), PARAM_SUBST, PARAM_SUBST)
+  .map(([form, name, s1, s2]) =>
+    form
+      .replace(/«/g, "$")
+      .replace(/N/g, name)
+      .replace("S", () => s1)
+      .replace("S", () => s2),
+  );
+const PARAM_LINE = fc
+  .tuple(
+    fc.constantFrom("echo", "rm", "sh -c", "Y=", "cat", "kubectl delete ns"),
+    fc.array(fc.oneof(PARAM_WORD, WORD), { minLength: 1, maxLength: 3 }),
+  )
+  .map(([command, words]) =>
+    command === "Y=" ? `Y=${words[0]} echo $Y ${words.slice(1).join(" ")}` : `${command} ${words.join(" ")}`,
+  );
 const LINE = fc.oneof(
   { weight: 4, arbitrary: COMMAND },
   { weight: 1, arbitrary: DECLARATION },
@@ -375,6 +465,7 @@ const LINE = fc.oneof(
   { weight: 2, arbitrary: PROCESS_LINE },
   { weight: 3, arbitrary: fc.tuple(TEST_LINE, COMMAND).map(([t, c]) => `${t} && ${c}`) },
   { weight: 2, arbitrary: TEST_LINE },
+  { weight: 4, arbitrary: PARAM_LINE },
 );
 const BODY = fc
   .tuple(COMMAND, fc.array(fc.tuple(fc.constantFrom(" && ", "; ", " | ", "\n"), COMMAND), { maxLength: 2 }))
@@ -461,6 +552,7 @@ describe("the fast shell reader", () => {
     let declarations = 0;
     let tests = 0;
     let processes = 0;
+    let expansions = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -472,6 +564,7 @@ describe("the fast shell reader", () => {
         if (/\b(export|local|readonly|declare|typeset) /.test(script)) declarations++;
         if (script.includes("[[")) tests++;
         if (/[<>]\(/.test(script)) processes++;
+        if (/\$\{[#!]|\$\{\w+(\[\w|:\w|:\$|[/+?#%^,]|:[+?])/.test(script)) expansions++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -485,6 +578,7 @@ describe("the fast shell reader", () => {
     expect(declarations).toBeGreaterThan(100);
     expect(tests).toBeGreaterThan(250);
     expect(processes).toBeGreaterThan(200);
+    expect(expansions).toBeGreaterThan(150);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {
@@ -496,6 +590,10 @@ describe("the fast shell reader", () => {
       "diff <(sort a) >(gzip > b.gz)",
       '[[ -f .env && ( -d build || ! -z "$(git push --force)" ) ]] > out',
       "[[ $(uname) == Darwin ]] || [[ -x `which jq` ]]",
+      "echo $" + "{a[$(rm -rf /srv/a)]}",
+      "echo $" + "{x/$(rm -rf /srv/a)/y}",
+      "echo $" + "{x:1:$(rm -rf /srv/a)}",
+      "echo $" + "{X:+/} $" + "{a[0]} $" + "{#a[@]} $" + "{!x} $" + "{x^^} $" + '{x%.*} "$' + '{x:?set x}"',
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(true);
     }
@@ -586,7 +684,6 @@ describe("the fast shell reader", () => {
       "cat <<EOF\nunterminated",
       "(cd /tmp && rm -rf x)",
       "echo $" + "{X:-$Y}",
-      "echo $" + "{X:+/}",
       "echo $" + "{X:-*}",
       "a |& b",
       "a &&",
@@ -604,8 +701,6 @@ describe("the fast shell reader", () => {
       "a=(x\ny)",
       "a=([0]=x)",
       "echo a=(x)",
-      "echo $" + "{a[0]}",
-      "echo $" + "{#a[@]}",
       "export",
       "export X",
       "export -x X=1",
@@ -649,6 +744,17 @@ describe("the fast shell reader", () => {
       "cat <(ls",
       "cat <(ls)>out",
       "cat <(case x in a) rm y;; esac)",
+      "echo $" + "{x@Q}",
+      "echo $" + "{x:+$" + "{y}}",
+      "echo $" + "{x:$((1))}",
+      "echo $" + "{a[1+1]}",
+      "echo $" + "{x:+'}'}",
+      "echo $" + "{x:+a",
+      "echo $" + "{a[$(ls)}",
+      "echo $" + "{!x*}",
+      "echo $" + "{#x:1}",
+      "echo $" + "{1:+a}",
+      "[[ -n $" + "{x:1:$(rm -rf /srv/a)} ]]",
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(false);
     }

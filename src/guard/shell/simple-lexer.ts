@@ -16,6 +16,19 @@ const SPECIAL_PARAM = /[@*#?$!\-0-9]/;
 const DEFAULT_OPERATOR = /^:?[-=]/;
 /** Characters of a default word that mean the same inside `${…}` as outside: no quotes, expansions or globs. */
 const DEFAULT_WORD_CHAR = /[A-Za-z0-9/._:@%+,-]/;
+/** The operators after `${NAME` whose word the guard only runs the substitutions of (`:-`-style defaults aside). */
+const WORD_OPERATOR = /^(?::[+?]|[+?]|##?|%%?|\^\^?|,,?)/;
+/**
+ * Plain characters of a word inside `${…}` (after an operator, in a replacement): none that quote, expand, nest,
+ * close the braces or start an extended glob, so mvdan/sh reads them as literal text whatever surrounds them.
+ */
+const BRACE_WORD_CHAR = /[A-Za-z0-9_ /.,:@%+=*?^~-]/;
+/** Plain characters inside double quotes within `${…}`. */
+const BRACE_QUOTED_CHAR = /[A-Za-z0-9_ /.,:@%+=*?^~#'-]/;
+/** A slice bound or an index that is a number or a name. */
+const ARITHMETIC_ATOM = /^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)/;
+/** What follows the `:` of a slice, where `:-`, `:=`, `:+` and `:?` are operators. */
+const SLICE_START = /[A-Za-z0-9_$`]/;
 /** What ends a run of plain characters outside quotes (`#` starts a comment only where a word starts). */
 const UNQUOTED_STOP = /[ \t'"\\$`&|;<>\n\r()!]/g;
 /** What ends a run of plain characters inside double quotes. */
@@ -64,6 +77,8 @@ class SimpleShellLexer {
   private word: SimpleWord | null = null;
   private lit = "";
   private litQuoted = false;
+  /** Inside `[[ … ]]`, whose operands' expansions run only the substitutions mvdan/sh's walk enters. */
+  private inTest = false;
 
   constructor(
     private readonly src: string,
@@ -124,28 +139,7 @@ class SimpleShellLexer {
       const end = closingParen(src, i + 2);
       return end >= 0 && this.substitution(i + 2, end, quoted) ? end + 1 : -1;
     }
-    if (next === "{") {
-      let j = i + 2;
-      if (!NAME_START.test(src[j] ?? "")) return -1;
-      while (NAME_CHAR.test(src[j] ?? "")) j++;
-      const param = src.slice(i + 2, j);
-      if (src[j] === "}") {
-        this.push({ text: "", param, quoted });
-        return j + 1;
-      }
-      if (src.startsWith("[@]}", j) || src.startsWith("[*]}", j)) {
-        this.push({ text: "", param, indexed: true, quoted });
-        return j + 4;
-      }
-      // `${NAME:-word}` (or `-`, `:=`, `=`) with a plain word for the default; other operators are the full parser's.
-      const op = DEFAULT_OPERATOR.exec(src.slice(j, j + 2))?.[0];
-      if (!op) return -1;
-      let k = j + op.length;
-      while (DEFAULT_WORD_CHAR.test(src[k] ?? "")) k++;
-      if (k === j + op.length || src[k] !== "}") return -1;
-      this.push({ text: "", param, fallback: src.slice(j + op.length, k), quoted });
-      return k + 1;
-    }
+    if (next === "{") return this.braceParam(i, quoted);
     if (NAME_START.test(next)) {
       let j = i + 1;
       while (NAME_CHAR.test(src[j] ?? "")) j++;
@@ -157,6 +151,192 @@ class SimpleShellLexer {
       return i + 2;
     }
     return -1;
+  }
+
+  /**
+   * `${…}` at i: `${NAME}`, `${NAME[@]}`, `${NAME:-word}` with a plain default, and the forms the guard reads as an
+   * unknown `$NAME` after running the substitutions inside: a length, an indirection, an index, a slice, a
+   * replacement, or another operator's word. Returns the index after the `}`, or -1 for anything else (nested
+   * `${…}`, arithmetic, `${NAME@Q}`, special parameters with operators…).
+   */
+  private braceParam(i: number, quoted: boolean): number {
+    const src = this.src;
+    let j = i + 2;
+    const prefix = src[j] === "#" || src[j] === "!" ? src[j] : "";
+    if (prefix) j++;
+    if (!NAME_START.test(src[j] ?? "")) return -1;
+    const nameStart = j;
+    while (NAME_CHAR.test(src[j] ?? "")) j++;
+    const param = src.slice(nameStart, j);
+    if (!prefix && src[j] === "}") {
+      this.push({ text: "", param, quoted });
+      return j + 1;
+    }
+    if (!prefix && (src.startsWith("[@]}", j) || src.startsWith("[*]}", j))) {
+      this.push({ text: "", param, indexed: true, quoted });
+      return j + 4;
+    }
+    const op = DEFAULT_OPERATOR.exec(src.slice(j, j + 2))?.[0];
+    if (!prefix && op) {
+      // `${NAME:-word}` (or `-`, `:=`, `=`) with a plain word for the default.
+      let k = j + op.length;
+      while (DEFAULT_WORD_CHAR.test(src[k] ?? "")) k++;
+      if (k === j + op.length || src[k] !== "}") return -1;
+      this.push({ text: "", param, fallback: src.slice(j + op.length, k), quoted });
+      return k + 1;
+    }
+    // mvdan/sh's walk of `[[ … ]]` does not enter a slice's bounds: the other forms there are the full parser's.
+    if (this.inTest) return -1;
+    const runs: SimpleScript[] = [];
+    let indexed = false;
+    if (src[j] === "[") {
+      j = src[j + 1] === "@" || src[j + 1] === "*" ? j + 2 : this.arithmeticAtom(j + 1, runs);
+      if (j < 0 || src[j] !== "]") return -1;
+      j++;
+      indexed = true;
+    }
+    if (src[j] === "}") {
+      this.push({ text: "", param, quoted, expansion: { runs } });
+      return j + 1;
+    }
+    // A length or an indirection takes nothing after the name and index here.
+    if (prefix) return -1;
+    if (src[j] === ":" && SLICE_START.test(src[j + 1] ?? "")) {
+      // `${NAME:offset}` or `${NAME:offset:length}`.
+      j = this.arithmeticAtom(j + 1, runs);
+      if (j >= 0 && src[j] === ":") j = this.arithmeticAtom(j + 1, runs);
+      if (j < 0 || src[j] !== "}") return -1;
+      this.push({ text: "", param, quoted, expansion: { runs } });
+      return j + 1;
+    }
+    if (src[j] === "/") {
+      // `${NAME/pattern/string}` or `${NAME//pattern/string}`.
+      j += src[j + 1] === "/" ? 2 : 1;
+      const pattern = this.braceWord(j, true);
+      if (!pattern || pattern.end === j) return -1;
+      j = pattern.end;
+      runs.push(...substitutionsOf(pattern.word));
+      if (src[j] === "/") {
+        const replacement = this.braceWord(j + 1, false);
+        if (!replacement) return -1;
+        j = replacement.end;
+        runs.push(...substitutionsOf(replacement.word));
+      }
+      if (src[j] !== "}") return -1;
+      this.push({ text: "", param, quoted, expansion: { runs } });
+      return j + 1;
+    }
+    // After an index, a default's word is read like any operator's: the value is unknown either way.
+    const two = src.slice(j, j + 2);
+    const wordOp = DEFAULT_OPERATOR.exec(two)?.[0] ?? WORD_OPERATOR.exec(two)?.[0];
+    if (!wordOp) return -1;
+    const operand = this.braceWord(j + wordOp.length, false);
+    if (!operand || src[operand.end] !== "}") return -1;
+    runs.push(...substitutionsOf(operand.word));
+    this.push({
+      text: "",
+      param,
+      quoted,
+      expansion: indexed ? { runs } : { runs, operand: operand.word },
+    });
+    return operand.end + 1;
+  }
+
+  /**
+   * An index or slice bound at i: a number or name, `$NAME`, or one `$(…)` or backquoted substitution (added to
+   * `runs`). Returns the index after it, or -1.
+   */
+  private arithmeticAtom(i: number, runs: SimpleScript[]): number {
+    const src = this.src;
+    if (src[i] === "$" && NAME_START.test(src[i + 1] ?? "")) {
+      let j = i + 2;
+      while (NAME_CHAR.test(src[j] ?? "")) j++;
+      return j;
+    }
+    if (src[i] === "$" || src[i] === "`") {
+      const inner = this.nestedInBraces(i);
+      if (!inner) return -1;
+      runs.push(inner.script);
+      return inner.end;
+    }
+    const atom = ARITHMETIC_ATOM.exec(src.slice(i, i + 64))?.[0];
+    return atom && atom.length < 64 ? i + atom.length : -1;
+  }
+
+  /** `$(…)` or a backquoted substitution at i inside `${…}`, holding no braces; null when unsure. */
+  private nestedInBraces(i: number): { script: SimpleScript; end: number } | null {
+    const src = this.src;
+    let start: number;
+    let end: number;
+    if (src[i] === "`") {
+      start = i + 1;
+      end = src.indexOf("`", start);
+    } else {
+      if (src[i + 1] !== "(" || src[i + 2] === "(") return null;
+      start = i + 2;
+      end = closingParen(src, start);
+    }
+    if (end < 0) return null;
+    const body = src.slice(start, end);
+    if (/[{}\\`]/.test(body)) return null;
+    const script = this.readNested(body);
+    return script && { script, end: end + 1 };
+  }
+
+  /**
+   * A word inside `${…}` from i, up to a `}` (or a `/` when `pattern`): plain characters, quoted strings holding no
+   * braces, `$NAME` and substitutions. Returns its parts and the index of the character that ended it, or null.
+   */
+  private braceWord(i: number, pattern: boolean): { word: SimpleWord; end: number } | null {
+    const src = this.src;
+    const word: SimpleWord = [];
+    let j = i;
+    for (;;) {
+      const c = src[j];
+      if (c === undefined) return null;
+      if (c === "}" || (pattern && c === "/")) return { word, end: j };
+      if (c === "'") {
+        const end = src.indexOf("'", j + 1);
+        if (end < 0 || /[{}$`\\"]/.test(src.slice(j + 1, end))) return null;
+        word.push({ text: src.slice(j + 1, end), quoted: true });
+        j = end + 1;
+      } else if (c === '"') {
+        for (j++; src[j] !== '"'; ) {
+          const d = src[j];
+          if (d === undefined) return null;
+          if (d === "$" || d === "`") {
+            const part = this.braceDollar(j, true);
+            if (!part) return null;
+            word.push(part.part);
+            j = part.end;
+          } else if (BRACE_QUOTED_CHAR.test(d)) {
+            word.push({ text: d, quoted: true });
+            j++;
+          } else return null;
+        }
+        j++;
+      } else if (c === "$" || c === "`") {
+        const part = this.braceDollar(j, false);
+        if (!part) return null;
+        word.push(part.part);
+        j = part.end;
+      } else if (BRACE_WORD_CHAR.test(c) && !(pattern && j === i && (c === "#" || c === "%"))) {
+        word.push({ text: c, quoted: false });
+        j++;
+      } else return null;
+    }
+  }
+
+  /** `$NAME`, `$(…)` or a backquoted substitution inside a `${…}` word. */
+  private braceDollar(i: number, quoted: boolean): { part: SimplePart; end: number } | null {
+    const src = this.src;
+    if (src[i] === "$" && NAME_START.test(src[i + 1] ?? "")) {
+      let j = i + 2;
+      while (NAME_CHAR.test(src[j] ?? "")) j++;
+      return { part: { text: "", param: src.slice(i + 1, j), quoted }, end: j };
+    }
+    const inner = this.nestedInBraces(i);
+    return inner && { part: { text: "", subst: inner.script, quoted }, end: inner.end };
   }
 
   /** Reads a backquoted substitution at i; returns the index after it, or -1. */
@@ -278,6 +458,13 @@ class SimpleShellLexer {
    * expression as mvdan/sh parses one. Returns the index after `]]`, or -1.
    */
   private testClause(from: number): number {
+    this.inTest = true;
+    const end = this.testItems(from);
+    this.inTest = false;
+    return end;
+  }
+
+  private testItems(from: number): number {
     const src = this.src;
     const items: TestItem[] = [];
     let start = from;
@@ -462,6 +649,13 @@ class SimpleShellLexer {
     this.endWord();
     return this.heredocs.length ? null : this.tokens;
   }
+}
+
+/** The substitutions in a `${…}` word, in order, quoted or not. */
+function substitutionsOf(word: SimpleWord): SimpleScript[] {
+  const out: SimpleScript[] = [];
+  for (const part of word) if (part.subst) out.push(part.subst);
+  return out;
 }
 
 /** Index of the `)` closing `NAME=(`, whose elements start at `from`: -1 unless they are plain or plainly quoted. */

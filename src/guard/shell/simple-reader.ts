@@ -1,5 +1,6 @@
 // A fast, exact reader for the subset of shell most agent commands are written in: words, quotes, `$NAME`,
-// `${NAME:-word}` and `${NAME[@]}` expansions, `$(…)`, `&& || ; |`, plain redirections and here-documents, array
+// `${NAME:-word}` and `${NAME[@]}` expansions, lengths, indexes, slices, replacements and other operators in `${…}`
+// (read as an unknown value, after the substitutions inside run), `$(…)`, `&& || ; |`, plain redirections and here-documents, array
 // assignments of plain words, `<(…)` and `>(…)`, `[[ … ]]` tests, and `if`, `while`, `until`, `for … in` and
 // `NAME() { …; }` around them. Anything else (case, subshells, arithmetic…) returns null and goes to the full parser
 // (mvdan/sh); a property test checks that both agree on everything this reader accepts.

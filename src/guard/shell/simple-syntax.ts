@@ -6,6 +6,13 @@ export interface SimplePart {
   param?: string;
   /** The default word of `${NAME:-word}` (and its `-`, `:=`, `=` forms), a plain literal. */
   fallback?: string;
+  /**
+   * A length, an indirection, an index, a slice, a replacement or an operator other than a default (`${#NAME}`,
+   * `${NAME[i]}`, `${NAME/a/b}`, `${NAME:+word}`…): `runs` are the substitutions inside, which the shell runs first.
+   * With `operand` (an operator's word, no index) a known value stands as it is and the word is expanded only when it
+   * is unknown; otherwise the value is unknown.
+   */
+  expansion?: { runs: SimpleScript[]; operand?: SimpleWord };
   /** `${NAME[@]}` or `${NAME[*]}`: all of an array, which the guard never knows. */
   indexed?: boolean;
   /** A `$(…)` or backquoted command substitution, itself in the simple subset. */

@@ -117,13 +117,15 @@ export class SimpleWalker {
         dynamic ||= r.dynamic;
       } else if (part.param !== undefined) {
         const known = this.r.vars.get(part.param);
-        const r = part.indexed
-          ? dynamicWord(`$${part.param}`)
-          : part.fallback === undefined
-            ? (known ?? dynamicWord(`$${part.param}`))
-            : known && known.text !== ""
-              ? known
-              : parameterDefault(part.param, literal(part.fallback));
+        const r = part.expansion
+          ? this.expansion(part.param, part.expansion)
+          : part.indexed
+            ? dynamicWord(`$${part.param}`)
+            : part.fallback === undefined
+              ? (known ?? dynamicWord(`$${part.param}`))
+              : known && known.text !== ""
+                ? known
+                : parameterDefault(part.param, literal(part.fallback));
         text += r.text;
         dynamic ||= r.dynamic;
         // A variable holding a pattern (`X=*.log; rm $X`) expands to one, unless quoted.
@@ -134,6 +136,18 @@ export class SimpleWalker {
       }
     }
     return { text, dynamic, glob };
+  }
+
+  /** As mvdan/sh's walker reads these forms: the substitutions inside run, and the value is rarely known. */
+  private expansion(name: string, e: NonNullable<SimplePart["expansion"]>): Word {
+    const known = e.operand && this.r.vars.get(name);
+    if (e.operand && !known) {
+      // An unknown value: the operator's word is expanded, its substitutions run as any word's.
+      this.word(e.operand);
+      return dynamicWord(`$${name}`);
+    }
+    for (const inner of e.runs) this.r.scoped(() => this.script(inner));
+    return known || dynamicWord(`$${name}`);
   }
 
   private processSubstitution(p: NonNullable<SimplePart["procSubst"]>): Word {
