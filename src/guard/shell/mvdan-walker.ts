@@ -216,18 +216,15 @@ export class MvdanWalker {
   private param(p: ShNode): Word {
     const name = text(node(p.Param)?.Value);
     if (p.Length || p.Excl || node(p.Slice) || node(p.Repl) || node(p.Index)) {
-      // The shell expands an index, a slice or a replacement before the value: commands in them run. The syntax
-      // tree's walk does not enter a slice's offset and length.
+      // The shell expands an index, a slice or a replacement before the value: commands in them run.
       this.nestedSubstitutions(p);
-      const slice = node(p.Slice);
-      for (const bound of [slice?.Offset, slice?.Length])
-        if (node(bound)) this.nestedSubstitutions(node(bound)!);
       return dynamicWord(`$${name}`);
     }
     const known = this.r.vars.get(name);
     const exp = node(p.Exp);
     const isDefault = exp !== null && this.m.defaultOps.has(exp.Op);
     const fallbackWord = exp ? node(exp.Word) : null;
+    if (fallbackWord) this.quotedSubstitutionsInWord(fallbackWord);
     if (known && (known.text !== "" || !isDefault)) {
       // `${X:+$(…)}` expands its word exactly when X is set; whatever the operator, its commands are judged.
       if (fallbackWord) this.nestedSubstitutions(fallbackWord);
@@ -251,9 +248,13 @@ export class MvdanWalker {
     return null;
   }
 
-  /** Commands hidden in nodes the walker does not model (`[[ … ]]`, `(( … ))`, arrays) still run. */
+  /**
+   * Commands hidden in nodes the walker does not model (`[[ … ]]`, `(( … ))`, arrays, a parameter's index) still run.
+   * The syntax tree's walk does not enter a slice's offset and length: they are walked here.
+   */
   private nestedSubstitutions(root: ShNode): void {
     const found: ShNode[] = [];
+    const bounds: ShNode[] = [];
     this.m.syntax.Walk(root, (n) => {
       if (!n) return true;
       const type = this.m.syntax.NodeType(n);
@@ -261,9 +262,31 @@ export class MvdanWalker {
         found.push(n);
         return false;
       }
+      if (type === "ParamExp") {
+        const slice = node(n.Slice);
+        for (const bound of [slice?.Offset, slice?.Length]) if (node(bound)) bounds.push(node(bound)!);
+      }
       return true;
     });
     for (const n of found) this.r.scoped(() => this.stmts(list(n.Stmts)));
+    for (const bound of bounds) this.nestedSubstitutions(bound);
+  }
+
+  /**
+   * In `"${x:+'$(…)'}"` the single quotes are plain characters and the command runs, but the syntax tree holds a quoted
+   * string: such a word is asked about.
+   */
+  private quotedSubstitutionsInWord(word: ShNode): void {
+    let hidden = false;
+    this.m.syntax.Walk(word, (n) => {
+      if (n && this.m.syntax.NodeType(n) === "SglQuoted" && /\$\(|`/.test(text(n.Value))) hidden = true;
+      return !hidden;
+    });
+    if (hidden)
+      this.r.an.uncertain(
+        "a parameter's word holds a command substitution in single quotes, which runs inside double quotes",
+        true,
+      );
   }
 }
 
