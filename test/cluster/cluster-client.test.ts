@@ -21,7 +21,8 @@ const ENVIRONMENTS = ["staging", "production", "eu", "us", "ci", "sandbox"];
 const connect = () =>
   RedisStore.connect(
     { kind: "cluster", nodes: cluster.addresses },
-    { replicationWait: { replicas: 1, timeoutMs: 200 } },
+    // Generous: a replica of a cluster just started on a busy machine may take a while to acknowledge its first write.
+    { replicationWait: { replicas: 1, timeoutMs: 2000 } },
   );
 
 const check = (overrides: Partial<EnforcementCheck> = {}): EnforcementCheck => ({
