@@ -329,15 +329,6 @@ export class DdlReader extends SimpleReaderBase {
     return fail();
   }
 
-  private columnList(): Node[] {
-    this.expect("(");
-    const columns: Node[] = [];
-    do columns.push(str(this.name()));
-    while (this.take(","));
-    this.expect(")");
-    return columns;
-  }
-
   /** `CREATE TABLE [IF NOT EXISTS] name AS SELECT …`: a copy, often taken before something destructive. */
   protected createTableAs(): Node {
     this.expect("create");
@@ -372,13 +363,7 @@ export class DdlReader extends SimpleReaderBase {
     if (!this.take("temp")) this.take("temporary");
     this.expect("view");
     const node: Node = { view: this.rangeVar() };
-    if (this.take("(")) {
-      const aliases: Node[] = [];
-      do aliases.push(str(this.name()));
-      while (this.take(","));
-      this.expect(")");
-      node.aliases = aliases;
-    }
+    if (this.is("(")) node.aliases = this.columnList();
     this.expect("as");
     if (!this.is("select")) fail();
     node.query = { SelectStmt: this.union() };

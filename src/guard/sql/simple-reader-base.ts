@@ -100,14 +100,18 @@ export class SimpleReaderBase extends ExpressionReader {
     const alias: Node = { aliasname: this.name() };
     node.alias = alias;
     if (!this.is("(")) return;
-    if (this.isName(1) && (this.is(",", 2) || this.is(")", 2))) {
-      this.i++;
-      const colnames: Node[] = [];
-      do colnames.push(str(this.name()));
-      while (this.take(","));
-      this.expect(")");
-      alias.colnames = colnames;
-    } else node.coldeflist = this.columnDefinitions();
+    if (this.isName(1) && (this.is(",", 2) || this.is(")", 2))) alias.colnames = this.columnList();
+    else node.coldeflist = this.columnDefinitions();
+  }
+
+  /** `(name, …)`: columns, keys, or the names a view, a CTE or an alias gives its columns. */
+  protected columnList(): Node[] {
+    this.expect("(");
+    const columns: Node[] = [];
+    do columns.push(str(this.name()));
+    while (this.take(","));
+    this.expect(")");
+    return columns;
   }
 
   /** `(name type, …)`: the columns of a function's rows. */
@@ -288,13 +292,7 @@ export class SimpleReaderBase extends ExpressionReader {
     do {
       if (this.is("recursive")) fail();
       const cte: Node = { ctename: this.name() };
-      if (this.take("(")) {
-        const columns: Node[] = [];
-        do columns.push(str(this.name()));
-        while (this.take(","));
-        this.expect(")");
-        cte.aliascolnames = columns;
-      }
+      if (this.is("(")) cte.aliascolnames = this.columnList();
       this.expect("as");
       let materialized = "CTEMaterializeDefault";
       if (this.take("materialized")) materialized = "CTEMaterializeAlways";

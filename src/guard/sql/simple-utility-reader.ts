@@ -32,13 +32,7 @@ export class UtilityReader extends SessionReader {
       this.expect("to");
     } else {
       node.relation = this.rangeVar();
-      if (this.take("(")) {
-        const columns: Node[] = [];
-        do columns.push(str(this.name()));
-        while (this.take(","));
-        this.expect(")");
-        node.attlist = columns;
-      }
+      if (this.is("(")) node.attlist = this.columnList();
       from = this.take("from");
       if (from) node.is_from = true;
       else this.expect("to");
@@ -126,13 +120,7 @@ export class UtilityReader extends SessionReader {
       const rels: Node[] = [];
       do {
         const relation: Node = { relation: this.rangeVar() };
-        if (this.take("(")) {
-          const columns: Node[] = [];
-          do columns.push(str(this.name()));
-          while (this.take(","));
-          this.expect(")");
-          relation.va_cols = columns;
-        }
+        if (this.is("(")) relation.va_cols = this.columnList();
         rels.push({ VacuumRelation: relation });
       } while (this.take(","));
       node.rels = rels;
