@@ -8,6 +8,7 @@ import {
   stdinText,
   tailWords,
 } from "../command.ts";
+import type { Word } from "../word.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
 
 /** sh, bash, zsh…: `-c script [name args…]`, a script file, or a script on stdin. */
@@ -34,8 +35,7 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
     const script = inv.argv[1 + i];
     if (!script) return;
     // `sh -c 'script' name arg…` sets $0, $1… for the script.
-    const vars = new Map(inv.vars);
-    for (const [n, w] of inv.argv.slice(2 + i).entries()) vars.set(String(n), w);
+    const vars = withPositional(inv, 2 + i, 0);
     an.note(script.text);
     an.nested.shell(script.text, vars);
     return;
@@ -44,9 +44,15 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
     inv.run(inv.argv.slice(1 + i));
     return;
   }
-  const vars = new Map(inv.vars);
-  for (const [n, w] of inv.argv.slice(1 + i).entries()) vars.set(String(n + 1), w);
+  const vars = withPositional(inv, 1 + i, 1);
   scriptFromStdin(inv, an, (source) => an.nested.shell(source, vars));
+}
+
+/** The shell's variables with the words from `argv[from]` on as its positional parameters, numbered from `$first`. */
+function withPositional(inv: Invocation, from: number, first: number): Map<string, Word> {
+  const vars = new Map(inv.vars);
+  for (const [n, w] of inv.argv.slice(from).entries()) vars.set(String(first + n), w);
+  return vars;
 }
 
 function scriptFromStdin(inv: Invocation, an: Analysis, analyse: (source: string) => void): void {
