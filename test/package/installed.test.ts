@@ -106,38 +106,38 @@ describe("the packed package, installed in an empty project", () => {
     const files = stdout.trim().split("\n");
     expect(files).toContain("node_modules/leash/dist/cli/bin.js");
     // The agent hook runs from its bundle: a hook call loads a handful of files, not the compiled tree.
-    expect(files).toContain("node_modules/leash/dist/hook/main.js");
+    expect(files).toContain("node_modules/leash/dist/hook/main.cjs");
+    expect(files).toContain("node_modules/leash/dist/hook/main.cjs.code-cache");
     expect(files).toContain("node_modules/leash/dist/http/console/index.html");
     expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => f.includes("/test/") || f.includes("/src/"))).toEqual([]);
     expect(files.some((f) => f.includes("node_modules/tsx/"))).toBe(false);
   });
 
-  it("the hook's entry loads little on every call: its static imports stay small, with no zod or YAML in them", async () => {
+  it("the hook's bundle holds only what every call runs: zod, YAML and commander are read only when needed", async () => {
     const dir = join(project, "node_modules/leash/dist/hook");
-    const loaded = new Map<string, string>();
-    const load = async (file: string): Promise<void> => {
-      if (loaded.has(file)) return;
-      const text = await readFile(join(dir, file), "utf8");
-      loaded.set(file, text);
-      for (const [, next] of text.matchAll(/^(?:import|export)[^;]*?from "\.\/([^"]+)"/gm)) await load(next!);
-      // The hook command itself is imported as soon as the entry runs, on every call.
-      for (const [, next] of text.matchAll(/import\("\.\/(hook-[^"]+)"\)/g)) await load(next!);
-    };
-    await load("main.js");
-    const bytes = [...loaded.values()].reduce((sum, text) => sum + text.length, 0);
-    // Under 20 KB today (the hook's command and the guard's entry; the guard's rules load next); zod alone would add
-    // 750 KB and a third of the hook's CPU.
-    expect(bytes).toBeLessThan(300_000);
-    const everything = [...loaded.values()].join("\n");
-    expect(everything).not.toMatch(/ZodType|\$ZodType/);
-    expect(everything).not.toMatch(/YAMLParseError/);
+    const bundle = await readFile(join(dir, "main.cjs"), "utf8");
+    // About 600 KB today (the hook's command and the whole guard); zod alone would add 750 KB, read on every call.
+    expect(bundle.length).toBeLessThan(800_000);
+    expect(bundle).not.toMatch(/ZodType|\$ZodType/);
+    expect(bundle).not.toMatch(/YAMLParseError/);
     // A plain hook call is read without commander (src/cli/hook-argv.ts); it loads only for help and errors.
-    expect(everything).not.toMatch(/CommanderError/);
+    expect(bundle).not.toMatch(/CommanderError/);
+    for (const name of ["zod", "yaml", "commander"]) expect(existsSync(join(dir, "vendor", `${name}.cjs`))).toBe(true);
     // Decompression and GraphQL load when a command needs them; graphql-js imported as an ES module would also cost
     // Node's scan of its CommonJS exports on every call.
-    expect(everything).not.toMatch(/from "node:zlib"/);
-    expect(everything).not.toMatch(/from "graphql/);
+    expect(bundle).not.toMatch(/^(?:var|const|let) [\w$]+ = (?:__toESM\()?require\("node:zlib"\)/m);
+    expect(bundle).not.toMatch(/^(?:var|const|let) [\w$]+ = (?:__toESM\()?require\("graphql/m);
+  });
+
+  it("a hook call compiles almost nothing: V8 takes the code cache the build saved next to the bundle", async () => {
+    const script = [
+      'const { loadHookBundle } = await import("./node_modules/leash/dist/cli/hook-bundle.js");',
+      "console.log(JSON.stringify({ used: loadHookBundle().usedCodeCache }));",
+    ].join("\n");
+    const r = await inProject("node", ["--input-type=module", "-e", script]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ used: true });
   });
 
   it("ships docs/, examples/ and scopes/; every relative link a reader can follow from README resolves inside the package", async () => {
