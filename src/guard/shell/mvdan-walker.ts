@@ -59,8 +59,12 @@ export class MvdanWalker {
         this.forClause(cmd);
         break;
       case "CaseClause":
+        // The word and every item's patterns are expanded (commands substituted there run), and every list may run.
         this.word(node(cmd.Word)!);
-        for (const item of list(cmd.Items)) this.stmts(list(item.Stmts));
+        for (const item of list(cmd.Items)) {
+          for (const pattern of list(item.Patterns)) this.word(pattern);
+          this.stmts(list(item.Stmts));
+        }
         break;
       case "FuncDecl":
         // The body runs only when called; analysing it anyway is the cautious reading.
@@ -108,7 +112,8 @@ export class MvdanWalker {
       this.nestedSubstitutions(node(a.Array)!);
       return { name, value: dynamicWord(`$${name}`), append: false };
     }
-    return { name, value: null, append: false };
+    // `X+=` with no value appends nothing: X keeps its value.
+    return { name, value: null, append: Boolean(a.Append) };
   }
 
   private pipeline(cmd: ShNode): Feed {
@@ -282,11 +287,7 @@ export class MvdanWalker {
       if (n && this.m.syntax.NodeType(n) === "SglQuoted" && /\$\(|`/.test(text(n.Value))) hidden = true;
       return !hidden;
     });
-    if (hidden)
-      this.r.an.uncertain(
-        "a parameter's word holds a command substitution in single quotes, which runs inside double quotes",
-        true,
-      );
+    if (hidden) this.r.singleQuotedCommand();
   }
 }
 

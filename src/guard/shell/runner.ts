@@ -109,6 +109,17 @@ export class ShellRunner {
     }
   }
 
+  /**
+   * In `"${x:+'$(…)'}"` the single quotes are plain characters and the command runs, but both readers hold a quoted
+   * string: such a word is asked about.
+   */
+  singleQuotedCommand(): void {
+    this.an.uncertain(
+      "a parameter's word holds a command substitution in single quotes, which runs inside double quotes",
+      true,
+    );
+  }
+
   assign(a: Assign, into: Map<string, Word>): void {
     const value = a.value ?? EMPTY_WORD;
     const previous = a.append ? into.get(a.name) : undefined;
