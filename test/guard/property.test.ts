@@ -232,6 +232,26 @@ const DECLARATION = fc
     COMMAND,
   )
   .map(([builtin, name, op, value, command]) => `${builtin} ${name}${op}${value}; ${command} $${name}`);
+// `NAME[index]=value` where a command starts, the index plain, an expansion or a substitution; other indexes
+// (arithmetic, blanks, quotes), a command after it, or `NAME[index]` alone are refused or rejected by mvdan/sh.
+const ELEMENT_INDEX = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom("0", "12", "i", "_k", "$X", "$" + "{X}", "$EMPTY", "`date`", '"$X"'),
+  },
+  { weight: 2, arbitrary: fc.constantFrom("i+1", " 1 ", "$1", "", '"k"', "$((1))", "$(ls)x", "$(ls) ") },
+  { weight: 3, arbitrary: fc.constantFrom("rm -rf /srv/a", "echo 0", "ls").map((c) => `$(${c})`) },
+  { weight: 1, arbitrary: fc.constantFrom("rm -rf /srv/a", "echo 0").map((c) => `"$(${c})"`) },
+);
+const ELEMENT = fc
+  .tuple(
+    fc.constantFrom("a", "X", "files"),
+    ELEMENT_INDEX,
+    fc.constantFrom("=", "=", "+=", ""),
+    fc.oneof(WORD, fc.constant("")),
+    fc.constantFrom("", "", " Y=2", " b[1]=x", " echo", " > out.txt", "; echo $a $X", "; rm $X", " && rm $X"),
+  )
+  .map(([name, index, op, value, after]) => `${name}[${index}]${op}${op ? value : ""}${after}`);
 // `<(…)` and `>(…)` as words, as redirection targets, and glued to other text (which the fast reader refuses).
 const PROCESS_SUBSTITUTION = fc
   .tuple(fc.constantFrom("<(", ">("), COMMAND)
@@ -244,6 +264,142 @@ const PROCESS_LINE = fc
     fc.constantFrom("", "", "", "x", ">out"),
   )
   .map(([command, substitution, before, after]) => `${command} ${before}${substitution}${after}`);
+// Here-documents inside `$(…)`, `"$(…)"`, `<(…)` and `>(…)`: quoted and unquoted delimiters, two at once, a pipe
+// or a command after one, a `)` in a body; some (an unquoted body that expands, `EOF)`, `<<-`) are refused.
+const HEREDOC_COMMAND = fc.constantFrom(
+  "cat <<EOF\nDROP TABLE invoices;\nEOF\n",
+  "cat <<'SQL'\nDELETE FROM t WHERE x = '$y';\nSQL\n",
+  'cat <<"E"\nrm -rf /srv )\nE\n',
+  "cat <<EOF | base64 -d\ncm0gLXJmIC8=\nEOF\n",
+  "cat <<A <<B\nSELECT 1;\nA\nTRUNCATE t;\nB\n",
+  "cat <<EOF\nSELECT 1;\nEOF\necho done",
+  "cat << EOF\n)\nEOF\n",
+  "echo a\necho 'DROP TABLE t'",
+  "cat <<EOF\n$HOME\nEOF\n",
+  "cat <<EOF\nx\nEOF",
+  "cat <<-EOF\n\tx\n\tEOF\n",
+  "cat <<EOF\n# not a comment\nEOF\n",
+);
+const HEREDOC_SUBSTITUTION = fc
+  .tuple(fc.constantFrom("$(", "$(", "<(", "<(", '"$(', ">("), HEREDOC_COMMAND)
+  .map(([open, command]) => `${open}${command})${open === '"$(' ? '"' : ""}`);
+const HEREDOC_SUBSTITUTION_LINE = fc
+  .tuple(
+    fc.constantFrom(
+      "psql -h db.internal app <",
+      "psql",
+      "echo",
+      "mysql db <",
+      "bash",
+      "sh -c",
+      "X=",
+      "cat <<EOF",
+    ),
+    HEREDOC_SUBSTITUTION,
+    fc.constantFrom("", "", " | sh", " && echo ok"),
+  )
+  .map(([command, substitution, after]) =>
+    command === "X="
+      ? `X=${substitution}; echo "$X"${after}`
+      : command === "cat <<EOF"
+        ? `cat <<EOF ${substitution}${after}\nbody\nEOF`
+        : `${command} ${substitution}${after}`,
+  );
+// Parameter expansions the guard reads as an unknown `$NAME` (or a known value, for an operator's word) after running
+// the substitutions inside: lengths, indirections, indexes, slices, replacements and operators, with and without
+// `$(…)` inside (« stands for `$`); the last forms (nested `${…}`, arithmetic, `@Q`, quotes holding `}`, unterminated) are refused.
+const PARAM_INNER = fc.constantFrom(
+  "rm -rf /srv/a",
+  "echo hi",
+  "cat $X",
+  "echo cm0gLXJmIC8= | base64 -d",
+  "ls -d */",
+);
+const PARAM_SUBST = fc.oneof(
+  PARAM_INNER.map((c) => `$(${c})`),
+  PARAM_INNER.map((c) => `"$(${c})"`),
+  PARAM_INNER.map((c) => `\`${c}\``),
+  fc.constantFrom("a", "$X", "/", "*.log", "'q w'", '"x y"', "", "1"),
+);
+const PARAM_FORM = fc.constantFrom(
+  "«{N[S]}",
+  "«{N[0]}",
+  "«{N[$X]}",
+  "«{N[i]}",
+  "«{#N}",
+  "«{#N[@]}",
+  "«{#N[0]}",
+  "«{!N}",
+  "«{!N[@]}",
+  "«{N[@]:1}",
+  "«{N:1}",
+  "«{N:1:2}",
+  "«{N:S}",
+  "«{N:1:S}",
+  "«{N:S:S}",
+  "«{N/a/b}",
+  "«{N//a/S}",
+  "«{N/S/y}",
+  "«{N/S}",
+  "«{N/S/}",
+  "«{N:+S}",
+  "«{N:+a S b}",
+  "«{N+S}",
+  "«{N:?S}",
+  "«{N?no value}",
+  "«{N#S}",
+  "«{N##*.}",
+  "«{N%S}",
+  "«{N%%S}",
+  "«{N^^}",
+  "«{N^S}",
+  "«{N,}",
+  "«{N,,S}",
+  "«{N:+x$X}",
+  "«{N[0]:-S}",
+  "«{N[1]:=x}",
+  "«{N[S]:+S}",
+  '"«{N:+S}"',
+  '"«{N/S/S}"',
+  "x«{N/a/b}y",
+  "«{N:-S}",
+  "«{N=S}",
+  "«{N:=x S}",
+  "«{N:-}",
+  "«{N=}",
+  "«{N:+}",
+  "«{N:-'q w'}",
+  "\"«{N:-'default'}\"",
+  "\"«{N:+'S'}\"",
+  "«{N:+'S'}",
+  '"«{N-"S"}"',
+  "«{N[0]:+'S'}",
+  "«{N:+$(echo '$(rm -rf /srv/a)')}",
+  "«{N@Q}",
+  "«{N:+«{X}}",
+  "«{N:$((1))}",
+  "«{N[1+1]}",
+  "«{N: -1}",
+  "«{!N*}",
+  "«{#N:1}",
+  "«{N:+'}'}",
+  '«{N:+"}"}',
+  "«{N:+a\\}b}",
+  "«{N:+@(a)}",
+  "«{N/#a/b}",
+  "«{1:+S}",
+  "«{N:+S",
+  "«{N[S}",
+);
+const PARAM_WORD = fc
+  .tuple(PARAM_FORM, fc.constantFrom("X", "EMPTY", "U", "a"), PARAM_SUBST, PARAM_SUBST)
+  .map(([form, name, s1, s2]) =>
+    form
+      .replace(/«/g, "$")
+      .replace(/N/g, name)
+      .replace("S", () => s1)
+      .replace("S", () => s2),
+  );
 // `[[ … ]]`: unary and binary tests, `!`, parentheses, `&&` and `||`, over operands that may hold `$(…)`; some items
 // (`=~`, `<`, extended globs, stray operators) are ones the fast reader refuses.
 const TEST_OPERAND = fc.oneof(
@@ -252,6 +408,8 @@ const TEST_OPERAND = fc.oneof(
   { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9 /*-]{0,6}$/).map((s) => `"${s}$X"`) },
   { weight: 2, arbitrary: COMMAND.map((c) => `"$(${c})"`) },
   { weight: 2, arbitrary: COMMAND.map((c) => `$(${c})`) },
+  { weight: 1, arbitrary: PARAM_WORD },
+  { weight: 1, arbitrary: HEREDOC_SUBSTITUTION },
   {
     weight: 3,
     arbitrary: fc.constantFrom(
@@ -355,88 +513,6 @@ const TEST_LINE = fc
     fc.constantFrom("", "", " > out.txt", " 2>&1", "x", " y"),
   )
   .map(([before, clause, after]) => `${before}${clause}${after}`);
-// Parameter expansions the guard reads as an unknown `$NAME` (or a known value, for an operator's word) after running
-// the substitutions inside: lengths, indirections, indexes, slices, replacements and operators, with and without
-// `$(…)` inside (« stands for `$`); the last forms (nested `${…}`, arithmetic, `@Q`, quotes holding `}`, unterminated) are refused.
-const PARAM_INNER = fc.constantFrom(
-  "rm -rf /srv/a",
-  "echo hi",
-  "cat $X",
-  "echo cm0gLXJmIC8= | base64 -d",
-  "ls -d */",
-);
-const PARAM_SUBST = fc.oneof(
-  PARAM_INNER.map((c) => `$(${c})`),
-  PARAM_INNER.map((c) => `"$(${c})"`),
-  PARAM_INNER.map((c) => `\`${c}\``),
-  fc.constantFrom("a", "$X", "/", "*.log", "'q w'", '"x y"', "", "1"),
-);
-const PARAM_FORM = fc.constantFrom(
-  "«{N[S]}",
-  "«{N[0]}",
-  "«{N[$X]}",
-  "«{N[i]}",
-  "«{#N}",
-  "«{#N[@]}",
-  "«{#N[0]}",
-  "«{!N}",
-  "«{!N[@]}",
-  "«{N[@]:1}",
-  "«{N:1}",
-  "«{N:1:2}",
-  "«{N:S}",
-  "«{N:1:S}",
-  "«{N:S:S}",
-  "«{N/a/b}",
-  "«{N//a/S}",
-  "«{N/S/y}",
-  "«{N/S}",
-  "«{N/S/}",
-  "«{N:+S}",
-  "«{N:+a S b}",
-  "«{N+S}",
-  "«{N:?S}",
-  "«{N?no value}",
-  "«{N#S}",
-  "«{N##*.}",
-  "«{N%S}",
-  "«{N%%S}",
-  "«{N^^}",
-  "«{N^S}",
-  "«{N,}",
-  "«{N,,S}",
-  "«{N:+x$X}",
-  "«{N[0]:-S}",
-  "«{N[1]:=x}",
-  "«{N[S]:+S}",
-  '"«{N:+S}"',
-  '"«{N/S/S}"',
-  "x«{N/a/b}y",
-  "«{N@Q}",
-  "«{N:+«{X}}",
-  "«{N:$((1))}",
-  "«{N[1+1]}",
-  "«{N: -1}",
-  "«{!N*}",
-  "«{#N:1}",
-  "«{N:+'}'}",
-  '«{N:+"}"}',
-  "«{N:+a\\}b}",
-  "«{N:+@(a)}",
-  "«{N/#a/b}",
-  "«{1:+S}",
-  "«{N:+S",
-  "«{N[S}",
-);
-const PARAM_WORD = fc
-  .tuple(PARAM_FORM, fc.constantFrom("X", "EMPTY", "U", "a"), PARAM_SUBST, PARAM_SUBST)
-  .map(([form, name, s1, s2]) =>
-    form
-      .replace(/«/g, "$")
-      .replace(/N/g, name)
-      .replace("S", () => s1)
-      .replace("S", () => s2),
-  );
 const PARAM_LINE = fc
   .tuple(
     fc.constantFrom("echo", "rm", "sh -c", "Y=", "cat", "kubectl delete ns"),
@@ -466,12 +542,129 @@ const LINE = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(TEST_LINE, COMMAND).map(([t, c]) => `${t} && ${c}`) },
   { weight: 2, arbitrary: TEST_LINE },
   { weight: 4, arbitrary: PARAM_LINE },
+  { weight: 1, arbitrary: HEREDOC_SUBSTITUTION_LINE },
+  { weight: 1, arbitrary: ELEMENT },
 );
 const BODY = fc
   .tuple(COMMAND, fc.array(fc.tuple(fc.constantFrom(" && ", "; ", " | ", "\n"), COMMAND), { maxLength: 2 }))
   .map(([first, rest]) => first + rest.map(([op, c]) => op + c).join(""));
 const END = fc.constantFrom("; ", "\n", " &&\n", ";\n\n");
 const AFTER = fc.constantFrom("", " > out.txt", " 2>&1", " < in.txt", " | sh", " >> $X/log");
+// `case WORD in … esac`: patterns quoted, globbed, expanded or substituted, with or without `(` before them; the
+// three terminators; an item's list empty, on the next line, or the last one without a terminator; newlines and
+// comments between items. Some (extended globs, a newline in patterns, `esac|`, a word after `esac`) are refused.
+const CASE_PATTERN = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.constantFrom(
+      "a",
+      "*",
+      "*.log",
+      "prod|staging",
+      "[yY]*",
+      "[!a]*",
+      "'q w'",
+      '"$X"',
+      "$X",
+      "$" + "{X:-/tmp}",
+      "!a",
+      "a!b",
+      "-rf",
+      "in",
+      "esac",
+      "case",
+      "~/x",
+      "a\\)b",
+      "{a,b}",
+      "a#b",
+      "x=y",
+      "`date`",
+    ),
+  },
+  { weight: 2, arbitrary: COMMAND.map((c) => `$(${c})`) },
+  { weight: 1, arbitrary: PARAM_WORD },
+  { weight: 1, arbitrary: HEREDOC_SUBSTITUTION },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "@(a|b)",
+      "!(a)",
+      "[)]",
+      "a b",
+      "",
+      "#c",
+      "a&b",
+      "a\nb",
+      "<(ls)",
+      "a(",
+      "esac)",
+    ),
+  },
+);
+const CASE_PATTERNS = fc
+  .tuple(
+    fc.constantFrom("", "", "", "(", "( "),
+    fc.array(CASE_PATTERN, { minLength: 1, maxLength: 2 }),
+    fc.constantFrom("|", " | ", "|\t"),
+    fc.constantFrom(")", ")", " )"),
+  )
+  .map(([open, patterns, bar, close]) => `${open}${patterns.join(bar)}${close}`);
+const CASE_ITEM = fc
+  .tuple(
+    CASE_PATTERNS,
+    fc.constantFrom(" ", " ", "\n    ", "", "\t", " # why\n  "),
+    fc.option(BODY, { nil: "" }),
+    fc.constantFrom(";;", ";;", ";;", " ;;", "\n;;", ";&", ";;&", "\n    ;;", "; ;;"),
+    fc.constantFrom(" ", "\n", "\n\n  ", " # next\n", ""),
+  )
+  .map(([patterns, gap, body, end, between]) => `${patterns}${gap}${body}${end}${between}`);
+const CASE_LAST_ITEM = fc
+  .tuple(
+    CASE_PATTERNS,
+    fc.constantFrom(" ", "\n  "),
+    BODY,
+    fc.oneof({ weight: 6, arbitrary: fc.constantFrom("; ", "\n", ";\n") }, fc.constant(" ")),
+  )
+  .map(([patterns, gap, body, end]) => `${patterns}${gap}${body}${end}`);
+const CASE_WORD = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("x", "$X", '"$1"', "$EMPTY", '"$' + '{ENV:-dev}"', "`hostname`") },
+  { weight: 2, arbitrary: COMMAND.map((c) => `"$(${c})"`) },
+  { weight: 1, arbitrary: WORD },
+  { weight: 1, arbitrary: PARAM_WORD },
+  { weight: 1, arbitrary: HEREDOC_SUBSTITUTION },
+);
+const CASE = fc
+  .tuple(
+    CASE_WORD,
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(" in ", " in\n", " in\n\n  ", " in # items\n") },
+      { weight: 1, arbitrary: fc.constantFrom("\nin ", " in;") },
+    ),
+    fc.array(CASE_ITEM, { maxLength: 3 }),
+    fc.option(CASE_LAST_ITEM, { nil: "" }),
+    fc.oneof({ weight: 9, arbitrary: fc.constant("esac") }, fc.constantFrom("esac|cat", "esac x")),
+    AFTER,
+  )
+  .map(
+    ([word, open, items, last, esac, after]) => `case ${word}${open}${items.join("")}${last}${esac}${after}`,
+  );
+// A case clause inside another compound command, or around one.
+const NESTED_CASE = fc
+  .tuple(
+    CASE,
+    fc.constantFrom(
+      "if [[ -n $X ]]; then ◊; fi",
+      "if true; then echo; else ◊\nfi",
+      "for f in a b; do ◊; done",
+      "while read X; do ◊; done < in.txt",
+      "f() { ◊; }; f x",
+      "case $X in a) ◊;; *) echo;; esac",
+      "case $X in a) ◊\nesac",
+      "echo x | ◊",
+      "◊ && rm -rf $X",
+    ),
+  )
+  .map(([inner, outer]) => outer.replace("◊", () => inner));
 const COMPOUND = fc.oneof(
   fc
     .tuple(BODY, END, BODY, END, fc.option(BODY), fc.option(fc.tuple(BODY, BODY)), AFTER)
@@ -498,6 +691,8 @@ const COMPOUND = fc.oneof(
       ([kw, clause, e1, body, e2]) =>
         `${kw} ${clause}${e1}${kw === "if" ? "then" : "do"} ${body}${e2}${kw === "if" ? "fi" : "done"}`,
     ),
+  { weight: 3, arbitrary: CASE },
+  { weight: 2, arbitrary: NESTED_CASE },
   fc
     .tuple(
       fc.constantFrom("f", "run", "X"),
@@ -553,6 +748,9 @@ describe("the fast shell reader", () => {
     let tests = 0;
     let processes = 0;
     let expansions = 0;
+    let cases = 0;
+    let heredocSubstitutions = 0;
+    let elements = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -565,11 +763,14 @@ describe("the fast shell reader", () => {
         if (script.includes("[[")) tests++;
         if (/[<>]\(/.test(script)) processes++;
         if (/\$\{[#!]|\$\{\w+(\[\w|:\w|:\$|[/+?#%^,]|:[+?])/.test(script)) expansions++;
+        if (/\besac\b/.test(script)) cases++;
+        if (/\(cat <</.test(script)) heredocSubstitutions++;
+        if (/(^|[;&|\n] *)\w+\[[^\]]*\]\+?=/.test(script)) elements++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
       }),
-      { numRuns: 4000 },
+      { numRuns: 6000 },
     );
     expect(accepted).toBeGreaterThan(800);
     expect(compounds).toBeGreaterThan(300);
@@ -579,6 +780,9 @@ describe("the fast shell reader", () => {
     expect(tests).toBeGreaterThan(250);
     expect(processes).toBeGreaterThan(200);
     expect(expansions).toBeGreaterThan(150);
+    expect(cases).toBeGreaterThan(180);
+    expect(heredocSubstitutions).toBeGreaterThan(100);
+    expect(elements).toBeGreaterThan(50);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {
@@ -594,6 +798,27 @@ describe("the fast shell reader", () => {
       "echo $" + "{x/$(rm -rf /srv/a)/y}",
       "echo $" + "{x:1:$(rm -rf /srv/a)}",
       "echo $" + "{X:+/} $" + "{a[0]} $" + "{#a[@]} $" + "{!x} $" + "{x^^} $" + '{x%.*} "$' + '{x:?set x}"',
+      "[[ -n $" + "{x:1:$(rm -rf /srv/a)} ]]",
+      "echo $" + "{X:-$Y} $" + "{X:-*}",
+      'echo "$' + "{x:+'$(rm -rf /srv/a)'}\" \"$" + "{x:-'default'}\" $" + "{X:-}",
+    ]) {
+      expect(trace(script, "simple").accepted, script).toBe(true);
+    }
+  });
+
+  it("reads case clauses, here-documents inside substitutions and array elements' assignments itself", () => {
+    for (const script of [
+      "case $1 in start) systemctl start app;; stop|halt) systemctl stop app;; *) echo usage;; esac",
+      'case "$(uname)" in\n  (Darwin) brew install jq ;;\n  Linux)\n    apt-get install -y jq\n    ;;\nesac',
+      "case $X in a) ls;& b) rm -rf /srv/b;;& *) echo; esac > out.txt",
+      "case x in [yY]*|'q w'|$(rm -rf /srv/a)) ;; esac",
+      "for f in *.log; do case $f in *.gz) ;; *) gzip $f;; esac; done",
+      "if [[ -n $X ]]; then case $X in a) case $1 in b) rm x;; esac;; esac; fi",
+      "f() { case $1 in -h) echo help;; esac; }; f -h",
+      "psql -h db.internal app < <(cat <<EOF\nDROP TABLE invoices;\nEOF\n)",
+      "echo \"$(cat <<'SQL'\nSELECT $1;\nSQL\n)\"",
+      "mysql db < <(cat <<A <<B\nSELECT 1;\nA\nTRUNCATE t;\nB\n)",
+      "a[$(rm -rf /srv/a)]=1; a[0]+=x b[$X]=y",
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(true);
     }
@@ -616,16 +841,16 @@ describe("the fast shell reader", () => {
       ["psql < >(echo 'DROP TABLE users')", null],
       ["psql < <(echo a; echo b)", null],
       ["psql < <(echo 'DROP TABLE users') < in.sql", null],
+      // A here-document inside the substitution: its body is what `cat` writes.
+      ["psql < <(cat <<EOF\nDROP TABLE t;\nEOF\n)", "DROP TABLE t;\n"],
+      ["psql < <(cat <<'SQL'\nDELETE FROM t WHERE id = '$1';\nSQL\n)", "DELETE FROM t WHERE id = '$1';\n"],
+      ["psql < <(cat <<EOF | base64 -d\nRFJPUCBUQUJMRSB0\nEOF\n)", "DROP TABLE t"],
+      ["psql < <(cat <<EOF\nSELECT 1;\nEOF\necho 'DROP TABLE t')", null],
     ];
     for (const [script, stdin] of cases) {
       for (const parser of ["simple", "full"] as const)
         expect(stdinOf(script, parser), `${parser}: ${script}`).toEqual({ stdin, piped: stdin === null });
     }
-    // A here-document inside the substitution is the full parser's to read.
-    expect(stdinOf("psql < <(cat <<EOF\nDROP TABLE t;\nEOF\n)", "full")).toEqual({
-      stdin: "DROP TABLE t;\n",
-      piped: false,
-    });
   });
 
   it("reads `bash <(…)` and `source <(…)` as the shell reading what the substitution writes, in both readers", () => {
@@ -676,15 +901,28 @@ describe("the fast shell reader", () => {
       "if true; then rm -rf /x; fi extra",
       "for ((i = 0; i < 3; i++)); do rm $i; done",
       "for x in a b do rm $x; done",
-      "case x in a) rm y;; esac",
+      "case x\nin a) rm y;; esac",
+      "case x in !(a)) rm y;; esac",
+      "case x in a) rm y;; esac | cat; case x in esac|cat",
+      "case x in a) time ;; esac",
+      "case x in a) rm y;; esac x",
+      "case x in a) case y in b) rm z;; esac esac",
+      "case x in a) rm y",
+      "case x in a) rm y;;",
+      "echo x;; rm y",
+      "a[i+1]=1",
+      "a[x]",
+      "a[0]=1 rm y",
+      "export a[0]=1",
+      "echo $(cat <<EOF\nx\nEOF)",
+      "echo $(cat <<EOF\n$HOME\nEOF\n)",
+      "echo $" + "{x:+$(echo '$(rm -rf /srv/a)')}",
       "if true; then; fi",
       "time if true; then rm x; fi",
       "cat <<EOF\n$HOME\nEOF",
       "cat <<-EOF\n\tx\n\tEOF",
       "cat <<EOF\nunterminated",
       "(cd /tmp && rm -rf x)",
-      "echo $" + "{X:-$Y}",
-      "echo $" + "{X:-*}",
       "a |& b",
       "a &&",
       "f() ( rm x )",
@@ -754,7 +992,6 @@ describe("the fast shell reader", () => {
       "echo $" + "{!x*}",
       "echo $" + "{#x:1}",
       "echo $" + "{1:+a}",
-      "[[ -n $" + "{x:1:$(rm -rf /srv/a)} ]]",
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(false);
     }

@@ -1,6 +1,8 @@
 // The fast shell reader's first pass: the text becomes words (quotes, `$NAME`, `$(…)`, here-documents), operators,
-// array assignments and function names, or null as soon as anything falls outside the simple subset.
+// array assignments, function names and the parts of `case` clauses, or null as soon as anything falls outside the
+// simple subset.
 import { ansiC } from "./ansi-c.ts";
+import { heredocBody, heredocDelimiter } from "./simple-heredoc.ts";
 import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
 import { type TestItem, testOperands } from "./simple-test-clause.ts";
 
@@ -25,6 +27,8 @@ const WORD_OPERATOR = /^(?::[+?]|[+?]|##?|%%?|\^\^?|,,?)/;
 const BRACE_WORD_CHAR = /[A-Za-z0-9_ /.,:@%+=*?^~-]/;
 /** Plain characters inside double quotes within `${…}`. */
 const BRACE_QUOTED_CHAR = /[A-Za-z0-9_ /.,:@%+=*?^~#'-]/;
+/** Text that a shell would run as a command substitution, were it not quoted. */
+const SUBSTITUTION_TEXT = /\$\(|`/;
 /** A slice bound or an index that is a number or a name. */
 const ARITHMETIC_ATOM = /^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)/;
 /** What follows the `:` of a slice, where `:-`, `:=`, `:+` and `:?` are operators. */
@@ -33,11 +37,15 @@ const SLICE_START = /[A-Za-z0-9_$`]/;
 const UNQUOTED_STOP = /[ \t'"\\$`&|;<>\n\r()!]/g;
 /** What ends a run of plain characters inside double quotes. */
 const DOUBLE_QUOTED_STOP = /["`\\$]/g;
+/** What ends a `case` pattern word: blanks, `|` and `)`; the other operators, and `(` (an extended glob), are refused. */
+const PATTERN_END = /[ \t|()&;<>\n\r]/;
+/** What may follow `esac` where a pattern could start: not `(`, `)` or `|`, which would make it a pattern. */
+const AFTER_ESAC = /[ \t\n;&<>]/;
 
 const FD_WORD = /^(?:\d+|\{[A-Za-z_]\w*\})$/;
 /** What may follow `<(…)` or `>(…)`: the end of the word. */
 const AFTER_PROCESS_SUBSTITUTION = /[ \t\n;&|]/;
-/** Keywords after which a command starts, where `[[` opens a test clause. */
+/** Keywords after which a command starts, where `[[` opens a test clause and `case` a case clause. */
 const COMMAND_AFTER = new Set(["if", "then", "elif", "else", "while", "until", "do", "{"]);
 /** What ends a word inside `[[ … ]]`, as in mvdan/sh's lexer. */
 const TEST_WORD_END = /[ \t\n\r()&|;<>]/;
@@ -52,14 +60,40 @@ function runEnd(src: string, from: number, stop: RegExp): number {
 
 export type SimpleToken =
   | { word: SimpleWord }
-  | { op: "&&" | "||" | ";" | "|" | "\n" }
+  | { op: "&&" | "||" | ";" | "|" | "\n" | CaseTerminator }
   | { redirect: SimpleRedirect["op"]; fd: string }
   /** `NAME=(…)` or `NAME+=(…)`. */
   | { array: string }
   /** `NAME()`, the start of a function definition. */
   | { func: string }
   /** `[[ … ]]`, as its operands. */
-  | { test: SimpleWord[] };
+  | { test: SimpleWord[] }
+  /** `case WORD in`, as the word. */
+  | { case: SimpleWord }
+  /** `PATTERN | PATTERN )` (with an optional `(` before), which starts an item of a case clause. */
+  | { patterns: SimpleWord[] }
+  /** The `esac` ending a case clause. */
+  | { esac: true };
+
+/** What ends an item of a case clause: every item's list is read, so all three mean the same to the guard. */
+export type CaseTerminator = ";;" | ";&" | ";;&";
+
+/**
+ * Where the lexer is in a case clause: after `case` (the word comes next), after the word (`in` comes next), where
+ * an item's patterns or `esac` may start, or in an item's list.
+ */
+interface OpenCase {
+  at: "word" | "in" | "pattern" | "list";
+  word: SimpleWord;
+  /** How many tokens there were after `case`: nothing may come between it, the word and `in`. */
+  tokens: number;
+}
+
+/** The text of a word that is one unquoted literal (a keyword can only be that), else "". */
+function plainText(word: SimpleWord): string {
+  const part = word.length === 1 ? word[0]! : undefined;
+  return part && !part.quoted && part.param === undefined && !part.subst && !part.procSubst ? part.text : "";
+}
 
 /** Reads a `$(…)` body with the whole fast reader; null when it is outside the subset. */
 export type NestedReader = (src: string) => SimpleScript | null;
@@ -77,8 +111,10 @@ class SimpleShellLexer {
   private word: SimpleWord | null = null;
   private lit = "";
   private litQuoted = false;
-  /** Inside `[[ … ]]`, whose operands' expansions run only the substitutions mvdan/sh's walk enters. */
-  private inTest = false;
+  /** The case clauses open around the current position, innermost last. */
+  private readonly cases: OpenCase[] = [];
+  /** A case clause's `case WORD in` was broken: the text is outside the subset. */
+  private broken = false;
 
   constructor(
     private readonly src: string,
@@ -110,8 +146,39 @@ class SimpleShellLexer {
 
   private endWord(): void {
     this.flushLit();
-    if (this.word) this.tokens.push({ word: this.word });
+    const word = this.word;
     this.word = null;
+    if (word && !this.caseKeyword(word)) this.tokens.push({ word });
+  }
+
+  /**
+   * A word read at a point of a case clause, or `case` or `esac` where a command starts: kept as the clause's token
+   * (true) or left as a plain word (false).
+   */
+  private caseKeyword(word: SimpleWord): boolean {
+    const open = this.cases.at(-1);
+    if (open?.at === "word") {
+      open.word = word;
+      open.at = "in";
+      return true;
+    }
+    if (open?.at === "in") {
+      if (plainText(word) !== "in" || this.tokens.length !== open.tokens) this.broken = true;
+      this.tokens.push({ case: open.word });
+      open.at = "pattern";
+      return true;
+    }
+    const keyword = plainText(word);
+    if (keyword !== "case" && keyword !== "esac") return false;
+    if (!this.startsCommand()) return false;
+    if (keyword === "case") {
+      this.cases.push({ at: "word", word: [], tokens: this.tokens.length });
+      return true;
+    }
+    if (open?.at !== "list") return false;
+    this.cases.pop();
+    this.tokens.push({ esac: true });
+    return true;
   }
 
   private substitution(start: number, end: number, quoted: boolean): boolean {
@@ -178,15 +245,14 @@ class SimpleShellLexer {
     }
     const op = DEFAULT_OPERATOR.exec(src.slice(j, j + 2))?.[0];
     if (!prefix && op) {
-      // `${NAME:-word}` (or `-`, `:=`, `=`) with a plain word for the default.
+      // `${NAME:-word}` (or `-`, `:=`, `=`) with a plain word for the default; any other word is read below.
       let k = j + op.length;
       while (DEFAULT_WORD_CHAR.test(src[k] ?? "")) k++;
-      if (k === j + op.length || src[k] !== "}") return -1;
-      this.push({ text: "", param, fallback: src.slice(j + op.length, k), quoted });
-      return k + 1;
+      if (k > j + op.length && src[k] === "}") {
+        this.push({ text: "", param, fallback: src.slice(j + op.length, k), quoted });
+        return k + 1;
+      }
     }
-    // mvdan/sh's walk of `[[ … ]]` does not enter a slice's bounds: the other forms there are the full parser's.
-    if (this.inTest) return -1;
     const runs: SimpleScript[] = [];
     let indexed = false;
     if (src[j] === "[") {
@@ -203,10 +269,11 @@ class SimpleShellLexer {
     if (prefix) return -1;
     if (src[j] === ":" && SLICE_START.test(src[j + 1] ?? "")) {
       // `${NAME:offset}` or `${NAME:offset:length}`.
-      j = this.arithmeticAtom(j + 1, runs);
-      if (j >= 0 && src[j] === ":") j = this.arithmeticAtom(j + 1, runs);
+      const bounds: SimpleScript[] = [];
+      j = this.arithmeticAtom(j + 1, bounds);
+      if (j >= 0 && src[j] === ":") j = this.arithmeticAtom(j + 1, bounds);
       if (j < 0 || src[j] !== "}") return -1;
-      this.push({ text: "", param, quoted, expansion: { runs } });
+      this.push({ text: "", param, quoted, expansion: { runs, bounds } });
       return j + 1;
     }
     if (src[j] === "/") {
@@ -233,12 +300,10 @@ class SimpleShellLexer {
     const operand = this.braceWord(j + wordOp.length, false);
     if (!operand || src[operand.end] !== "}") return -1;
     runs.push(...substitutionsOf(operand.word));
-    this.push({
-      text: "",
-      param,
-      quoted,
-      expansion: indexed ? { runs } : { runs, operand: operand.word },
-    });
+    const expansion: SimplePart["expansion"] = indexed ? { runs } : { runs, operand: operand.word };
+    if (!indexed && DEFAULT_OPERATOR.test(wordOp)) expansion.isDefault = true;
+    if (!indexed && operand.singleQuotedCommand) expansion.singleQuotedCommand = true;
+    this.push({ text: "", param, quoted, expansion });
     return operand.end + 1;
   }
 
@@ -278,29 +343,38 @@ class SimpleShellLexer {
     }
     if (end < 0) return null;
     const body = src.slice(start, end);
-    if (/[{}\\`]/.test(body)) return null;
+    if (/[{}\\`\n]/.test(body)) return null;
     const script = this.readNested(body);
     return script && { script, end: end + 1 };
   }
 
   /**
    * A word inside `${…}` from i, up to a `}` (or a `/` when `pattern`): plain characters, quoted strings holding no
-   * braces, `$NAME` and substitutions. Returns its parts and the index of the character that ended it, or null.
+   * braces, `$NAME` and substitutions. Returns its parts, the index of the character that ended it, and whether a
+   * single-quoted string in it holds `$(` or a backquote; or null.
    */
-  private braceWord(i: number, pattern: boolean): { word: SimpleWord; end: number } | null {
+  private braceWord(
+    i: number,
+    pattern: boolean,
+  ): { word: SimpleWord; end: number; singleQuotedCommand: boolean } | null {
     const src = this.src;
     const word: SimpleWord = [];
+    let singleQuotedCommand = false;
     let j = i;
     for (;;) {
       const c = src[j];
       if (c === undefined) return null;
-      if (c === "}" || (pattern && c === "/")) return { word, end: j };
+      if (c === "}" || (pattern && c === "/")) return { word, end: j, singleQuotedCommand };
       if (c === "'") {
         const end = src.indexOf("'", j + 1);
-        if (end < 0 || /[{}$`\\"]/.test(src.slice(j + 1, end))) return null;
-        word.push({ text: src.slice(j + 1, end), quoted: true });
+        const text = src.slice(j + 1, end);
+        if (end < 0 || /[{}\\"]/.test(text)) return null;
+        singleQuotedCommand ||= SUBSTITUTION_TEXT.test(text);
+        word.push({ text, quoted: true });
         j = end + 1;
       } else if (c === '"') {
+        // `""` is a word, though an empty one: `${X:-""}` stands for "", `${X:-}` for no word at all.
+        if (src[j + 1] === '"') word.push({ text: "", quoted: true });
         for (j++; src[j] !== '"'; ) {
           const d = src[j];
           if (d === undefined) return null;
@@ -327,7 +401,10 @@ class SimpleShellLexer {
     }
   }
 
-  /** `$NAME`, `$(…)` or a backquoted substitution inside a `${…}` word. */
+  /**
+   * `$NAME`, `$(…)` or a backquoted substitution inside a `${…}` word. A substitution whose commands hold a
+   * single-quoted `$(` is left to the full parser, whose walk asks about any in an operator's word.
+   */
   private braceDollar(i: number, quoted: boolean): { part: SimplePart; end: number } | null {
     const src = this.src;
     if (src[i] === "$" && NAME_START.test(src[i + 1] ?? "")) {
@@ -336,7 +413,10 @@ class SimpleShellLexer {
       return { part: { text: "", param: src.slice(i + 1, j), quoted }, end: j };
     }
     const inner = this.nestedInBraces(i);
-    return inner && { part: { text: "", subst: inner.script, quoted }, end: inner.end };
+    if (!inner) return null;
+    const body = src.slice(src[i] === "`" ? i + 1 : i + 2, inner.end - 1);
+    if (body.includes("'") && SUBSTITUTION_TEXT.test(body)) return null;
+    return { part: { text: "", subst: inner.script, quoted }, end: inner.end };
   }
 
   /** Reads a backquoted substitution at i; returns the index after it, or -1. */
@@ -417,6 +497,15 @@ class SimpleShellLexer {
       this.tokens.push({ op: ";" });
       return i + 1;
     }
+    if (c === ";") {
+      // `;;`, `;&` or `;;&` ends an item's list, and patterns or `esac` come next.
+      const open = this.cases.at(-1);
+      if (open?.at !== "list") return -1;
+      const op: CaseTerminator = src.startsWith(";;&", i) ? ";;&" : two === ";;" ? ";;" : ";&";
+      this.tokens.push({ op });
+      open.at = "pattern";
+      return i + op.length;
+    }
     if (c === "&") {
       // Running in the background changes nothing the guard judges: read it as a separator.
       this.tokens.push({ op: ";" });
@@ -444,10 +533,15 @@ class SimpleShellLexer {
     return end + 1;
   }
 
-  /** Whether a word starting now is a command's first: after an operator, or after a keyword a command follows. */
+  /**
+   * Whether a word starting now is a command's first: after an operator, a case item's patterns, or a keyword a
+   * command follows; never between `case` and `in`.
+   */
   private startsCommand(): boolean {
+    const at = this.cases.at(-1)?.at;
+    if (at === "word" || at === "in") return false;
     const last = this.tokens.at(-1);
-    if (last === undefined || "op" in last) return true;
+    if (last === undefined || "op" in last || "patterns" in last) return true;
     if (!("word" in last) || last.word.length !== 1) return false;
     const part = last.word[0]!;
     return !part.quoted && part.param === undefined && COMMAND_AFTER.has(part.text);
@@ -458,13 +552,6 @@ class SimpleShellLexer {
    * expression as mvdan/sh parses one. Returns the index after `]]`, or -1.
    */
   private testClause(from: number): number {
-    this.inTest = true;
-    const end = this.testItems(from);
-    this.inTest = false;
-    return end;
-  }
-
-  private testItems(from: number): number {
     const src = this.src;
     const items: TestItem[] = [];
     let start = from;
@@ -512,28 +599,12 @@ class SimpleShellLexer {
       this.tokens.push({ redirect: "<<<", fd });
       return i + 3;
     }
-    if (src[i + 2] === "-") return -1;
-    let j = i + 2;
-    while (src[j] === " " || src[j] === "\t") j++;
-    let delimiter: string;
-    let quoted = false;
-    const q = src[j];
-    if (q === "'" || q === '"') {
-      const end = src.indexOf(q, j + 1);
-      if (end < 0) return -1;
-      delimiter = src.slice(j + 1, end);
-      quoted = true;
-      j = end + 1;
-    } else {
-      const start = j;
-      while (j < src.length && !/[\s;&|<>()]/.test(src[j]!)) j++;
-      delimiter = src.slice(start, j);
-    }
-    if (!delimiter || /[\s'"`$\\]/.test(delimiter) || /^[^\s;&|<>()]/.test(src[j] ?? " ")) return -1;
+    const doc = heredocDelimiter(src, i + 2);
+    if (!doc) return -1;
     const body: SimpleWord = [];
-    this.heredocs.push({ delimiter, quoted, body });
+    this.heredocs.push({ delimiter: doc.delimiter, quoted: doc.quoted, body });
     this.tokens.push({ redirect: "<<", fd }, { word: body });
-    return j;
+    return doc.end;
   }
 
   /**
@@ -565,19 +636,12 @@ class SimpleShellLexer {
     const src = this.src;
     let at = from;
     for (const doc of this.heredocs) {
-      let text = "";
-      for (;;) {
-        if (at >= src.length) return -1;
-        const nl = src.indexOf("\n", at);
-        const line = src.slice(at, nl < 0 ? src.length : nl);
-        at = nl < 0 ? src.length : nl + 1;
-        if (line === doc.delimiter) break;
-        if (nl < 0) return -1;
-        text += `${line}\n`;
-      }
+      const body = heredocBody(src, at, doc.delimiter);
+      if (!body) return -1;
+      at = body.end;
       // An unquoted delimiter expands $, ` and \ in the body: left to the full parser.
-      if (!doc.quoted && /[$`\\]/.test(text)) return -1;
-      if (text) doc.body.push({ text, quoted: true });
+      if (!doc.quoted && /[$`\\]/.test(body.text)) return -1;
+      if (body.text) doc.body.push({ text: body.text, quoted: true });
     }
     this.heredocs.length = 0;
     return at;
@@ -617,7 +681,21 @@ class SimpleShellLexer {
     let wordStart = 0;
     while (i < src.length) {
       const c = src[i]!;
-      if (this.word === null) wordStart = i;
+      if (this.word === null) {
+        wordStart = i;
+        if (
+          this.cases.length &&
+          this.cases.at(-1)!.at === "pattern" &&
+          c !== " " &&
+          c !== "\t" &&
+          c !== "\n" &&
+          c !== "#"
+        ) {
+          i = this.caseItem(i);
+          if (i < 0) return null;
+          continue;
+        }
+      }
       if (c === " " || c === "\t") {
         // `[[` written plainly where a command starts opens a test clause.
         if (
@@ -644,10 +722,64 @@ class SimpleShellLexer {
         const nl = src.indexOf("\n", i);
         i = nl < 0 ? src.length : nl;
       } else i = this.wordPiece(i);
-      if (i < 0) return null;
+      if (i < 0 || this.broken) return null;
     }
     this.endWord();
-    return this.heredocs.length ? null : this.tokens;
+    return this.heredocs.length || this.cases.length || this.broken ? null : this.tokens;
+  }
+
+  /**
+   * Where an item of a case clause may start: `esac`, or the item's patterns through their `)`. Returns the index
+   * after them, or -1.
+   */
+  private caseItem(i: number): number {
+    const src = this.src;
+    const parenthesised = src[i] === "(";
+    const patterns: SimpleWord[] = [];
+    let j = parenthesised ? i + 1 : i;
+    for (;;) {
+      while (src[j] === " " || src[j] === "\t") j++;
+      // A comment where a pattern should be is the full parser's.
+      if (src[j] === "#") return -1;
+      const start = j;
+      j = this.patternWord(j);
+      const word = this.word;
+      this.word = null;
+      if (j < 0 || !word || j === start) return -1;
+      if (!parenthesised && patterns.length === 0 && plainText(word) === "esac") {
+        if (j < src.length && !AFTER_ESAC.test(src[j]!)) return -1;
+        this.cases.pop();
+        this.tokens.push({ esac: true });
+        return j;
+      }
+      patterns.push(word);
+      while (src[j] === " " || src[j] === "\t") j++;
+      if (src[j] === ")") break;
+      if (src[j] !== "|") return -1;
+      j++;
+    }
+    this.tokens.push({ patterns });
+    this.cases.at(-1)!.at = "list";
+    return j + 1;
+  }
+
+  /**
+   * One pattern of a case item at i, into `this.word`: quotes, expansions, substitutions, globs and `!` (not before
+   * `(`, an extended glob). Returns the index of the character that ended it, or -1.
+   */
+  private patternWord(i: number): number {
+    const src = this.src;
+    let j = i;
+    while (j < src.length && !PATTERN_END.test(src[j]!)) {
+      if (src[j] === "!") {
+        if (src[j + 1] === "(") return -1;
+        this.addLit("!", false);
+        j++;
+      } else j = this.wordPiece(j);
+      if (j < 0) return -1;
+    }
+    this.flushLit();
+    return j;
   }
 }
 
@@ -672,12 +804,35 @@ function arrayEnd(src: string, from: number): number {
   return -1;
 }
 
-/** Index of the `)` closing a `$(` whose body starts at `from`, skipping quotes and nested parentheses; -1 if unsure. */
+/**
+ * Index of the `)` closing a `$(` whose body starts at `from`, skipping quotes, nested parentheses and here-document
+ * bodies; -1 if unsure.
+ */
 function closingParen(src: string, from: number): number {
   let depth = 1;
+  /** Delimiters of the here-documents whose bodies start after the current line. */
+  const heredocs: string[] = [];
   for (let i = from; i < src.length; i++) {
     const c = src[i]!;
     if (c === "\\") i++;
+    else if (c === "<" && src[i + 1] === "<") {
+      if (src[i + 2] === "<") i += 2;
+      else {
+        const doc = heredocDelimiter(src, i + 2);
+        if (!doc) return -1;
+        heredocs.push(doc.delimiter);
+        i = doc.end - 1;
+      }
+    } else if (c === "\n" && heredocs.length) {
+      let at = i + 1;
+      for (const delimiter of heredocs) {
+        const body = heredocBody(src, at, delimiter);
+        if (!body) return -1;
+        at = body.end;
+      }
+      heredocs.length = 0;
+      i = at - 1;
+    } else if (c === ")" && heredocs.length) return -1;
     else if (c === "'") {
       const end = src.indexOf("'", i + 1);
       if (end < 0) return -1;
@@ -691,7 +846,7 @@ function closingParen(src: string, from: number): number {
       if (i >= src.length) return -1;
     } else if (c === "(") depth++;
     else if (c === ")" && --depth === 0) return i;
-    else if (c === "`" || c === "#" || c === "\n") return -1;
+    else if (c === "`" || c === "#") return -1;
   }
   return -1;
 }

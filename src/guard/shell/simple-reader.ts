@@ -1,11 +1,18 @@
 // A fast, exact reader for the subset of shell most agent commands are written in: words, quotes, `$NAME`,
 // `${NAME:-word}` and `${NAME[@]}` expansions, lengths, indexes, slices, replacements and other operators in `${…}`
-// (read as an unknown value, after the substitutions inside run), `$(…)`, `&& || ; |`, plain redirections and here-documents, array
-// assignments of plain words, `<(…)` and `>(…)`, `[[ … ]]` tests, and `if`, `while`, `until`, `for … in` and
-// `NAME() { …; }` around them. Anything else (case, subshells, arithmetic…) returns null and goes to the full parser
+// (read as an unknown value, after the substitutions inside run), `$(…)`, `&& || ; |`, plain redirections and
+// here-documents (also inside `$(…)` and `<(…)`), assignments to a variable, an array element or a whole array of
+// plain words, `<(…)` and `>(…)`, `[[ … ]]` tests, and `if`, `while`, `until`, `for … in`, `case` and
+// `NAME() { …; }` around them. Anything else (subshells, arithmetic…) returns null and goes to the full parser
 // (mvdan/sh); a property test checks that both agree on everything this reader accepts.
-import { lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
-import type { SimpleCommand, SimpleCompound, SimpleScript, SimpleStage } from "./simple-syntax.ts";
+import { type CaseTerminator, lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
+import type {
+  SimpleCommand,
+  SimpleCompound,
+  SimpleScript,
+  SimpleStage,
+  SimpleWord,
+} from "./simple-syntax.ts";
 
 const RESERVED = new Set([
   "if",
@@ -31,6 +38,13 @@ const RESERVED = new Set([
   "in",
 ]);
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
+/** `NAME[`: an array element's assignment where a command starts, or a word mvdan/sh refuses there. */
+const ELEMENT = /^[A-Za-z_][A-Za-z0-9_]*\[/;
+/** `NAME[index]=` with a number or a name for the index. */
+const PLAIN_ELEMENT_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\[(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)\](\+?)=/;
+/** `NAME[` before an index that is one expansion or substitution, and `]=` after it. */
+const ELEMENT_OPEN = /^([A-Za-z_][A-Za-z0-9_]*)\[$/;
+const ELEMENT_CLOSE = /^\](\+?)=/;
 /**
  * Declaration builtins, which mvdan/sh reads as declarations rather than commands: each assignment after one is made
  * in turn. The fast reader takes exactly one `NAME=value` after one, which then means what `NAME=value` alone does.
@@ -51,6 +65,8 @@ const FI = new Set(["fi"]);
 const DO = new Set(["do"]);
 const DONE = new Set(["done"]);
 const CLOSE_BRACE = new Set(["}"]);
+/** What ends the list of a case item; `esac` ends it too. */
+const CASE_ITEM_END: ReadonlySet<string> = new Set<CaseTerminator>([";;", ";&", ";;&"]);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const newCommand = (): SimpleCommand => ({ assigns: [], words: [], redirects: [] });
@@ -93,7 +109,7 @@ class Assembler {
     };
     let dangling = false;
     let timed = false;
-    /** A shell takes no command words after `NAME=(…)`. */
+    /** mvdan/sh takes no command words after `NAME=(…)` or `NAME[index]=value`. */
     let arrayAssigned = false;
     /** After a declaration builtin: its one assignment is still to come, or has come. */
     let declaring: "" | "expected" | "done" = "";
@@ -120,9 +136,28 @@ class Assembler {
         compound = { kind: "test", operands: token.test, redirects: [] };
         empty = false;
         dangling = false;
+      } else if ("case" in token) {
+        if (!empty || timed) return null;
+        compound = this.caseClause(token.case);
+        if (!compound) return null;
+        empty = false;
+        dangling = false;
+      } else if ("esac" in token) {
+        // `esac` where a command would start ends the last item's list, which may be empty.
+        if (stops !== CASE_ITEM_END || !empty || dangling || timed || declaring === "expected") return null;
+        return { script, stop: "esac" };
+      } else if ("patterns" in token) {
+        return null;
       } else if ("op" in token) {
         // A newline ends a command like ";", but after "&&", "|" or another newline it only continues the line.
         if (token.op === "\n" && empty) continue;
+        if (CASE_ITEM_END.has(token.op)) {
+          // The end of a case item's list, which may be empty.
+          if (stops !== CASE_ITEM_END || dangling || timed || declaring === "expected") return null;
+          endCommand();
+          if (pipeline.length) script.push(pipeline);
+          return { script, stop: token.op };
+        }
         if (declaring === "expected") return null;
         declaring = "";
         if (!endCommand()) return null;
@@ -185,7 +220,13 @@ class Assembler {
             ? ASSIGNMENT.exec(first.text)
             : null;
         if (declaring === "expected" && !assignment) return null;
-        if (assignment) {
+        if (!assignment && command.words.length === 0 && first && !first.quoted && ELEMENT.test(first.text)) {
+          // mvdan/sh reads `NAME[…]` where a command starts as an element's assignment, or refuses it.
+          const element = elementAssignment(w);
+          if (!element) return null;
+          command.assigns.push(element);
+          arrayAssigned = true;
+        } else if (assignment) {
           if (declaring) declaring = "done";
           const rest = first!.text.slice(assignment[0].length);
           command.assigns.push({
@@ -208,6 +249,21 @@ class Assembler {
     else if (pipeline.length) return null;
     if (pipeline.length) script.push(pipeline);
     return { script, stop: "" };
+  }
+
+  /** The items of a case clause after `case WORD in`, through `esac`. */
+  private caseClause(word: SimpleWord): SimpleCompound | null {
+    const items: { patterns: SimpleWord[]; body: SimpleScript }[] = [];
+    for (;;) {
+      let token = this.tokens[this.t++];
+      while (token && "op" in token && token.op === "\n") token = this.tokens[this.t++];
+      if (token && "esac" in token) return { kind: "case", word, items, redirects: [] };
+      if (!token || !("patterns" in token)) return null;
+      const body = this.list(CASE_ITEM_END);
+      if (!body) return null;
+      items.push({ patterns: token.patterns, body: body.script });
+      if (body.stop === "esac") return { kind: "case", word, items, redirects: [] };
+    }
   }
 
   /** The compound command whose first word was `keyword`, through its `fi` or `done`. */
@@ -248,4 +304,41 @@ class Assembler {
     const body = this.list(DONE);
     return body && { kind: "for", name, items, body: body.script, redirects: [] };
   }
+}
+
+/**
+ * `NAME[index]=value` or `NAME[index]+=value`, the index a number, a name, `$NAME` or one substitution; null for
+ * anything else (arithmetic, spaces, several parts), which the full parser reads.
+ */
+function elementAssignment(w: SimpleWord): SimpleCommand["assigns"][number] | null {
+  const first = w[0]!;
+  const plain = PLAIN_ELEMENT_ASSIGNMENT.exec(first.text);
+  if (plain) {
+    const rest = first.text.slice(plain[0].length);
+    return {
+      name: plain[1]!,
+      append: plain[2] === "+",
+      value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)],
+    };
+  }
+  const open = ELEMENT_OPEN.exec(first.text);
+  const index = w[1];
+  const after = w[2];
+  if (!open || !index || !after || after.quoted || after.param !== undefined) return null;
+  const plainParam =
+    index.param !== undefined &&
+    NAME.test(index.param) &&
+    index.fallback === undefined &&
+    !index.expansion &&
+    !index.indexed;
+  if (!plainParam && !index.subst) return null;
+  const close = ELEMENT_CLOSE.exec(after.text);
+  if (!close) return null;
+  const rest = after.text.slice(close[0].length);
+  return {
+    name: open[1]!,
+    append: close[1] === "+",
+    value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(3)],
+    index: index.subst ? [index.subst] : [],
+  };
 }

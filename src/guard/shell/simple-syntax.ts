@@ -7,12 +7,11 @@ export interface SimplePart {
   /** The default word of `${NAME:-word}` (and its `-`, `:=`, `=` forms), a plain literal. */
   fallback?: string;
   /**
-   * A length, an indirection, an index, a slice, a replacement or an operator other than a default (`${#NAME}`,
-   * `${NAME[i]}`, `${NAME/a/b}`, `${NAME:+word}`…): `runs` are the substitutions inside, which the shell runs first.
-   * With `operand` (an operator's word, no index) a known value stands as it is and the word is expanded only when it
-   * is unknown; otherwise the value is unknown.
+   * A length, an indirection, an index, a slice, a replacement, or an operator whose word is more than a plain
+   * literal (`${#NAME}`, `${NAME[i]}`, `${NAME/a/b}`, `${NAME:+word}`, `${NAME:-'word'}`…): the value is unknown
+   * after the substitutions inside run, or, with `operand`, read as the full parser reads an operator's word.
    */
-  expansion?: { runs: SimpleScript[]; operand?: SimpleWord };
+  expansion?: SimpleExpansion;
   /** `${NAME[@]}` or `${NAME[*]}`: all of an array, which the guard never knows. */
   indexed?: boolean;
   /** A `$(…)` or backquoted command substitution, itself in the simple subset. */
@@ -27,6 +26,28 @@ export interface SimplePart {
 
 export type SimpleWord = SimplePart[];
 
+export interface SimpleExpansion {
+  /** The substitutions in the index, the replacement or the operator's word, in order: the shell runs them first. */
+  runs: SimpleScript[];
+  /**
+   * The substitutions in a slice's offset and length: run after `runs`, and, inside `[[ … ]]`, after those of the
+   * whole clause, as mvdan/sh's walk reaches them last.
+   */
+  bounds?: SimpleScript[];
+  /**
+   * An operator's word, without an index: a known value stands as it is (a default's only when it is not empty) and
+   * the word is expanded otherwise; an empty word is no word.
+   */
+  operand?: SimpleWord;
+  /** The operator is a default (`:-`, `-`, `:=`, `=`): the expanded word stands for the value. */
+  isDefault?: boolean;
+  /**
+   * A single-quoted string in the operand holds `$(` or a backquote: inside double quotes the shell runs it, while
+   * the syntax tree holds quoted text, so the command is asked about.
+   */
+  singleQuotedCommand?: boolean;
+}
+
 export interface SimpleRedirect {
   op: ">" | ">>" | "<" | "&>" | "&>>" | ">|" | "<>" | ">&" | "<&" | "<<" | "<<<";
   target: SimpleWord;
@@ -36,12 +57,19 @@ export interface SimpleRedirect {
 
 export interface SimpleCommand {
   /** `array`: `NAME=(…)`, whose elements the guard does not read (they hold no expansion or substitution). */
-  assigns: { name: string; append: boolean; value: SimpleWord; array?: boolean }[];
+  assigns: {
+    name: string;
+    append: boolean;
+    value: SimpleWord;
+    array?: boolean;
+    /** `NAME[index]=value`: the substitutions in the index, which run first. */
+    index?: SimpleScript[];
+  }[];
   words: SimpleWord[];
   redirects: SimpleRedirect[];
 }
 
-/** `if`, `while`/`until`, `for … in`, `NAME() { …; }` and `[[ … ]]`, with the redirections after their end. */
+/** `if`, `while`/`until`, `for … in`, `case`, `NAME() { …; }` and `[[ … ]]`, with the redirections after their end. */
 export type SimpleCompound =
   | {
       kind: "if";
@@ -51,6 +79,13 @@ export type SimpleCompound =
     }
   | { kind: "loop"; cond: SimpleScript; body: SimpleScript; redirects: SimpleRedirect[] }
   | { kind: "for"; name: string; items: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
+  | {
+      kind: "case";
+      word: SimpleWord;
+      /** Each item's patterns and list; its terminator (`;;`, `;&`, `;;&`) changes nothing when every list runs. */
+      items: { patterns: SimpleWord[]; body: SimpleScript }[];
+      redirects: SimpleRedirect[];
+    }
   | { kind: "function"; name: string; body: SimpleScript; redirects: SimpleRedirect[] }
   /** `[[ … ]]`: its operands in order; only the substitutions in them run. */
   | { kind: "test"; operands: SimpleWord[]; redirects: SimpleRedirect[] };

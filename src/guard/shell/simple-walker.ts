@@ -11,6 +11,7 @@ import {
 } from "./runner.ts";
 import type {
   SimpleCompound,
+  SimpleExpansion,
   SimplePart,
   SimpleRedirect,
   SimpleScript,
@@ -46,12 +47,16 @@ export class SimpleWalker {
           stage = NO_FEED;
           continue;
         }
-        const assigns = command.assigns.map((a) => ({
-          name: a.name,
-          append: a.append,
-          // An array's elements are not read: the variable is unknown, as `${NAME[@]}` is.
-          value: a.array ? dynamicWord(`$${a.name}`) : this.word(a.value),
-        }));
+        const assigns = command.assigns.map((a) => {
+          // `NAME[$(…)]=value`: the index is expanded first, and commands in it run.
+          if (a.index) for (const inner of a.index) this.r.scoped(() => this.script(inner));
+          return {
+            name: a.name,
+            append: a.append,
+            // An array's elements are not read: the variable is unknown, as `${NAME[@]}` is.
+            value: a.array ? dynamicWord(`$${a.name}`) : this.word(a.value),
+          };
+        });
         const argv: Word[] = [];
         for (const w of command.words) this.pushFields(w, argv);
         const redirects = command.redirects.map((r) => ({
@@ -77,14 +82,15 @@ export class SimpleWalker {
     } else if (command.kind === "loop") {
       this.script(command.cond);
       this.script(command.body);
-    } else if (command.kind === "test") {
-      // Only the substitutions in its operands run: the test itself changes nothing.
-      for (const operand of command.operands) {
-        for (const part of operand) {
-          const inner = part.subst ?? part.procSubst?.script;
-          if (inner) this.r.scoped(() => this.script(inner));
-        }
+    } else if (command.kind === "case") {
+      // The word and every item's patterns are expanded, and every item's list may run.
+      this.word(command.word);
+      for (const item of command.items) {
+        for (const pattern of item.patterns) this.word(pattern);
+        this.script(item.body);
       }
+    } else if (command.kind === "test") {
+      this.testOperands(command.operands);
     } else if (command.kind === "function") {
       // The body runs only when called; reading it once where it is defined is the cautious reading.
       this.script(command.body);
@@ -97,6 +103,25 @@ export class SimpleWalker {
     this.r.writes(
       command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.word(r.target), fd: r.fd })),
     );
+  }
+
+  /**
+   * Only the substitutions in a test's operands run (the test itself changes nothing), in the order mvdan/sh's walk
+   * finds them: those in slices' bounds last.
+   */
+  private testOperands(operands: SimpleWord[]): void {
+    const bounds: SimpleScript[] = [];
+    for (const operand of operands) {
+      for (const part of operand) {
+        const inner = part.subst ?? part.procSubst?.script;
+        if (inner) this.r.scoped(() => this.script(inner));
+        else if (part.expansion) {
+          for (const run of part.expansion.runs) this.r.scoped(() => this.script(run));
+          if (part.expansion.bounds) bounds.push(...part.expansion.bounds);
+        }
+      }
+    }
+    for (const bound of bounds) this.r.scoped(() => this.script(bound));
   }
 
   private word(word: SimpleWord): Word {
@@ -139,15 +164,23 @@ export class SimpleWalker {
   }
 
   /** As mvdan/sh's walker reads these forms: the substitutions inside run, and the value is rarely known. */
-  private expansion(name: string, e: NonNullable<SimplePart["expansion"]>): Word {
-    const known = e.operand && this.r.vars.get(name);
-    if (e.operand && !known) {
+  private expansion(name: string, e: SimpleExpansion): Word {
+    if (e.singleQuotedCommand) this.r.singleQuotedCommand();
+    const operand = e.operand?.length ? e.operand : null;
+    const known = e.operand ? this.r.vars.get(name) : undefined;
+    if (known && (known.text !== "" || !e.isDefault)) {
+      // `${X:+$(…)}` expands its word exactly when X is set; whatever the operator, its commands are judged.
+      for (const inner of e.runs) this.r.scoped(() => this.script(inner));
+      return known;
+    }
+    if (operand) {
       // An unknown value: the operator's word is expanded, its substitutions run as any word's.
-      this.word(e.operand);
-      return dynamicWord(`$${name}`);
+      const fallback = this.word(operand);
+      return e.isDefault ? parameterDefault(name, fallback) : dynamicWord(`$${name}`);
     }
     for (const inner of e.runs) this.r.scoped(() => this.script(inner));
-    return known || dynamicWord(`$${name}`);
+    if (e.bounds) for (const bound of e.bounds) this.r.scoped(() => this.script(bound));
+    return dynamicWord(`$${name}`);
   }
 
   private processSubstitution(p: NonNullable<SimplePart["procSubst"]>): Word {
