@@ -123,7 +123,8 @@ describe("the packed package, installed in an empty project", () => {
     expect(bundle).not.toMatch(/YAMLParseError/);
     // A plain hook call is read without commander (src/cli/hook-argv.ts); it loads only for help and errors.
     expect(bundle).not.toMatch(/CommanderError/);
-    for (const name of ["zod", "yaml", "commander"]) expect(existsSync(join(dir, "vendor", `${name}.cjs`))).toBe(true);
+    for (const name of ["zod", "yaml", "commander"])
+      expect(existsSync(join(dir, "vendor", `${name}.cjs`))).toBe(true);
     // Decompression and GraphQL load when a command needs them; graphql-js imported as an ES module would also cost
     // Node's scan of its CommonJS exports on every call.
     expect(bundle).not.toMatch(/^(?:var|const|let) [\w$]+ = (?:__toESM\()?require\("node:zlib"\)/m);
