@@ -1,7 +1,8 @@
-// Text whose first word opens no PostgreSQL statement is refused without calling the parser: that must be sound.
-// Every word the labelled cases use, SQL keywords of other dialects and random words are tried at the head of many
-// statement shapes, and PostgreSQL's own parser (called directly, without the shortcut) must refuse each one the
-// shortcut refuses.
+// Text that opens as no PostgreSQL statement does is refused without calling the parser: that must be sound. Every
+// word the labelled cases use, every PostgreSQL keyword, SQL keywords of other dialects and random words are tried
+// at the head of many statement shapes and after the openings the shortcut looks past (DELETE, EXPLAIN, ALTER TABLE
+// name, DROP TABLE…), and so is every character; PostgreSQL's own parser (called directly, without the shortcut)
+// must refuse each text the shortcut refuses.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { loadModule, parseSync } from "libpg-query";
@@ -14,6 +15,7 @@ import {
   takeSqlParserMissed,
 } from "../../src/guard/sql/postgres-parser.ts";
 import { OWN_GUARD_CASES } from "../helpers/guard-corpus.ts";
+import { POSTGRES_KEYWORDS } from "../helpers/postgres-keywords.ts";
 
 /** What may follow the first word: shapes of statements in many dialects, and nothing at all. */
 const TAILS = [
@@ -41,6 +43,19 @@ const TAILS = [
   "\n  x\n",
 ];
 
+/** What may follow ALTER TABLE's action word. */
+const ALTER_TABLE_TAILS = [
+  "",
+  " x",
+  " with x",
+  " = 0",
+  " to u",
+  " (a int)",
+  " column a int",
+  " schema s",
+  "(a = 1)",
+];
+
 /** Where a word is tried: first, and after the openings PostgreSQL lets only a few words follow. */
 const OPENINGS: [string, readonly string[]][] = [
   ["", TAILS],
@@ -51,6 +66,19 @@ const OPENINGS: [string, readonly string[]][] = [
     [" t as select 1", " t (a int)", " function f() returns int as 'select 1' language sql"],
   ],
   ["CREATE  OR\tREPLACE ", [" x", " view v as select 1", " table t as select 1"]],
+  ["EXPLAIN ", [" select 1", " plan delete from t", " (analyze) select 1", "", " delete from t", " t"]],
+  ["ALTER TABLE t ", ALTER_TABLE_TAILS],
+  ["alter table if exists only s.t * ", ALTER_TABLE_TAILS],
+  ['ALTER TABLE "T".u ', ALTER_TABLE_TAILS],
+  ["ALTER TABLE t SET ", ["", " = 0", " x", " to 1", " s", "(a = 1)", " (a = 1)"]],
+  [
+    "ALTER TABLE ",
+    [" add column a int", " swap with u", " set data_retention_time_in_days = 0", " set schema s"],
+  ],
+  ["CREATE SCHEMA ", [".x", " x", ".x authorization u", ""]],
+  ["create schema if not exists ", [".x", " x"]],
+  ["DROP DATABASE IF EXISTS ", [".x", ""]],
+  ["drop table ", ["", " cascade", ", t", ".x"]],
 ];
 
 const OTHER_DIALECTS =
@@ -60,7 +88,7 @@ const OTHER_DIALECTS =
   "sp_rename exec bulk dbcc deny revert setuser openquery truncate_table return wait abort_transaction";
 
 function words(): string[] {
-  const found = new Set(OTHER_DIALECTS.split(" "));
+  const found = new Set([...OTHER_DIALECTS.split(" "), ...POSTGRES_KEYWORDS]);
   for (const line of readFileSync(OWN_GUARD_CASES, "utf8").split("\n")) {
     if (!line.trim()) continue;
     const cmd = (JSON.parse(line) as { cmd: string }).cmd;
@@ -89,6 +117,92 @@ describe("statements PostgreSQL's grammar cannot open", () => {
       }
     // Most words open no statement: the shortcut is taken, and checked, tens of thousands of times.
     expect(refused).toBeGreaterThan(30_000);
+  });
+
+  it("are refused by the parser too, for every character after the openings a name or a few words must follow", () => {
+    const characters = [...Array(95).keys()].map((i) => String.fromCharCode(32 + i));
+    const pieces = [
+      ...characters,
+      "\u00e9",
+      "\u0001",
+      "\\",
+      "$1",
+      "$$x$$",
+      "'x'",
+      '"x"',
+      '""',
+      'U&"x"',
+      "<stdin>",
+      "<cat tables.txt>",
+      "{}",
+      "`o`",
+      ".5",
+      "1",
+      "-- x\n",
+      "/* x */",
+      "-x",
+      "*",
+      "",
+    ];
+    const openings = [
+      "",
+      "DELETE",
+      "INSERT",
+      "EXPLAIN",
+      "UPDATE",
+      "TRUNCATE",
+      "TRUNCATE TABLE",
+      "DROP TABLE",
+      "DROP VIEW",
+      "DROP INDEX",
+      "DROP SEQUENCE",
+      "DROP SCHEMA",
+      "DROP DATABASE",
+      "ALTER TABLE",
+      "ALTER TABLE t",
+      "ALTER TABLE t SET",
+      "CREATE SCHEMA s",
+      "DROP DATABASE d",
+      "SELECT",
+      "DROP",
+    ];
+    let refused = 0;
+    for (const opening of openings)
+      for (const piece of pieces)
+        for (const gap of ["", " ", "\n"])
+          for (const tail of ["", " x", " from t", " t set a = 1", " foo;"]) {
+            const sql = `${opening}${gap}${piece}${tail}`;
+            if (!postgresRefusesOpening(sql)) continue;
+            refused++;
+            refusedByParser(sql);
+          }
+    expect(refused).toBeGreaterThan(10_000);
+  });
+
+  it("know the statements of other dialects agents send that PostgreSQL cannot read", () => {
+    for (const sql of [
+      "DELETE `o` FROM `orders` `o` JOIN `customers` `c` ON `c`.`id` = `o`.`customer_id` WHERE `c`.`banned` = 1;",
+      "DELETE o FROM orders o",
+      "DROP TABLE <cat tables.txt>",
+      "DROP TABLE {}",
+      "TRUNCATE $1",
+      "ALTER TABLE events SET DATA_RETENTION_TIME_IN_DAYS = 0",
+      "ALTER TABLE orders SWAP WITH orders_new",
+      "ALTER TABLE logs.events REMOVE TTL",
+      "EXPLAIN QUERY PLAN DELETE FROM users",
+      "EXPLAIN FORMAT=JSON DELETE FROM users",
+      "CREATE SCHEMA IF NOT EXISTS analytics.raw",
+      "DROP SCHEMA analytics.raw",
+      "select_1",
+      '"select" 1',
+      " */",
+      "`x` = 1",
+      "'x'",
+      "@a = 1",
+    ]) {
+      expect(postgresRefusesOpening(sql), sql).toBe(true);
+      refusedByParser(sql);
+    }
   });
 
   it("are refused by the parser too, for random words and blanks", () => {
@@ -178,23 +292,57 @@ describe("statements PostgreSQL's grammar cannot open", () => {
       "CREATE OR REPLACE TRANSFORM FOR int LANGUAGE l (FROM SQL WITH FUNCTION f(internal))",
       "CREATE OR REPLACE AGGREGATE a(int) (SFUNC = f, STYPE = int)",
       "CREATE OR REPLACE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION f()",
+      "EXPLAIN (ANALYZE, FORMAT JSON) SELECT 1",
+      "EXPLAIN ANALYZE VERBOSE DELETE FROM t",
+      "EXPLAIN EXECUTE p",
+      "EXPLAIN CREATE TABLE t AS SELECT 1",
+      "EXPLAIN (SELECT 1)",
+      "ALTER TABLE t SET SCHEMA s",
+      "ALTER TABLE t SET (fillfactor = 70)",
+      "ALTER TABLE t SET LOGGED",
+      "ALTER TABLE t SET WITHOUT CLUSTER",
+      "ALTER TABLE t SET ACCESS METHOD heap",
+      "ALTER TABLE t SET TABLESPACE ts",
+      "ALTER TABLE IF EXISTS ONLY s.t OWNER TO u",
+      "ALTER TABLE a.b.c RENAME TO d",
+      "ALTER TABLE t * ADD COLUMN a int",
+      'ALTER TABLE "T" VALIDATE CONSTRAINT c',
+      "ALTER TABLE ALL IN TABLESPACE a SET TABLESPACE b",
+      "ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1)",
+      "ALTER TABLE t NO INHERIT u",
+      "ALTER TABLE t REPLICA IDENTITY FULL",
+      "ALTER TABLE t OPTIONS (ADD a 'b')",
+      "CREATE SCHEMA s AUTHORIZATION u",
+      "CREATE SCHEMA IF NOT EXISTS s",
+      "DROP SCHEMA a, b CASCADE",
+      "DROP DATABASE IF EXISTS d",
+      "TRUNCATE TABLE ONLY t",
+      "UPDATE ONLY t SET a = 1",
+      'DROP TABLE "T", U&"t"',
+      "DELETE FROM t",
     ]) {
       expect(() => parseSync(sql), sql).not.toThrow();
       expect(postgresRefusesOpening(sql), sql).toBe(false);
     }
   });
 
-  it("leave text that opens with anything but plain words to the parser", () => {
+  it("leave text that opens with a comment or a name's character of its own to the parser", () => {
     for (const sql of [
       "insert /* note */ into t values (1)",
       "-- note\nSELECT 1",
       "/* note */ DROP TABLE t",
       "(SELECT 1)",
       "SELECTé 1",
-      "select_1",
       "select$1",
+      "é 1",
+      "; SELECT 1",
+      "DELETE -- x\nFROM t",
+      "DELETE /* x */ FROM t",
+      "ALTER TABLE t /* x */ SWAP WITH u",
+      "DROP TABLE é",
+      "DROP TABLE\u00a0x",
+      "ALTER TABLE t SET é",
       "INSERT\u00a0OVERWRITE t",
-      '"select" 1',
     ]) {
       expect(postgresRefusesOpening(sql), sql).toBe(false);
     }
@@ -202,13 +350,22 @@ describe("statements PostgreSQL's grammar cannot open", () => {
 
   it("spare a hook loading the parser, and answer as the parser would", async () => {
     expect(postgresParserLoaded()).toBe(false);
-    for (const command of [
-      "clickhouse-client -q 'OPTIMIZE TABLE logs.events FINAL'",
-      "snowsql -q 'UNDROP TABLE users'",
-      "mysql -e 'FLUSH PRIVILEGES'",
-    ]) {
+    for (const [command, destructive] of [
+      ["clickhouse-client -q 'OPTIMIZE TABLE logs.events FINAL'", false],
+      ["snowsql -q 'UNDROP TABLE users'", false],
+      ["mysql -e 'FLUSH PRIVILEGES'", false],
+      ["snowsql -q 'ALTER TABLE orders SWAP WITH orders_new'", false],
+      ["snowsql -q 'CREATE SCHEMA IF NOT EXISTS analytics.raw'", false],
+      ["sqlite3 app.db 'EXPLAIN QUERY PLAN DELETE FROM users'", false],
+      ["ALTER TABLE events SET DATA_RETENTION_TIME_IN_DAYS = 0", true],
+      ["cat tables.txt | xargs -I{} psql -c 'DROP TABLE {}'", true],
+      [
+        "DELETE `o` FROM `orders` `o` JOIN `customers` `c` ON `c`.`id` = `o`.`customer_id` WHERE `c`.`banned` = 1;",
+        true,
+      ],
+    ] as const) {
       takeSqlParserMissed();
-      expect(classify(command).destructive, command).toBe(false);
+      expect(classify(command).destructive, command).toBe(destructive);
       expect(takeSqlParserMissed(), command).toBe(false);
     }
     // Every labelled case read without the parser is read the same once it is loaded.

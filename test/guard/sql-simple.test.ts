@@ -2,6 +2,7 @@
 // parser (libpg-query) leads to, and everything outside its subset goes to that parser.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
+import { parseSync } from "libpg-query";
 import { describe, expect, it } from "vitest";
 import {
   type Analysis,
@@ -12,6 +13,7 @@ import { classify, newAnalysis } from "../../src/guard/classify.ts";
 import { analyzeSql } from "../../src/guard/sql/analyze-sql.ts";
 import type { SqlReader } from "../../src/guard/sql/postgres.ts";
 import { parsePostgresTree } from "../../src/guard/sql/postgres-parser.ts";
+import { postgresMeetsStrayCharacter } from "../../src/guard/sql/postgres-stray-characters.ts";
 import { readSimpleSql } from "../../src/guard/sql/simple-reader.ts";
 import { externalGuardCorpusUrl, OWN_GUARD_CASES } from "../helpers/guard-corpus.ts";
 import { sqlScript } from "../helpers/sql-scripts.ts";
@@ -783,7 +785,7 @@ const CONFLICT = fc.constantFrom(
 
 /**
  * Calls, functions in FROM, upserts, SELECT INTO, COPY, views, RESET, savepoints, transaction settings, VACUUM,
- * ANALYZE and EXECUTE.
+ * ANALYZE, EXECUTE and REFRESH MATERIALIZED VIEW.
  */
 const UTILITY_STATEMENT = fc.oneof(
   fc
@@ -1008,6 +1010,19 @@ const UTILITY_STATEMENT = fc.oneof(
     .map((p) => p.join("")),
   fc
     .tuple(
+      fc.constantFrom(
+        "REFRESH MATERIALIZED VIEW ",
+        "refresh materialized view concurrently ",
+        "REFRESH MATERIALIZED VIEW CONCURRENTLY ",
+        "REFRESH VIEW ",
+        "REFRESH MATERIALIZED ",
+      ),
+      fc.constantFrom("stats", "public.stats", '"Stats"', "a.b.c", "select", "concurrently", "data"),
+      fc.constantFrom("", " WITH DATA", " WITH NO DATA", " with no data", " WITH NO", " WITH", " DATA"),
+    )
+    .map((p) => p.join("")),
+  fc
+    .tuple(
       fc.constantFrom("EXECUTE st", 'execute "Q"', "EXECUTE select"),
       fc.constantFrom("", "(1, 'a')", "()", " USING 1", "(lo_unlink(x))"),
     )
@@ -1057,7 +1072,63 @@ const NOISE = fc.constantFrom(
   "(a int)",
 );
 
+/**
+ * Characters PostgreSQL's grammar has no use for, bare and where a string, a name or a comment holds them (which the
+ * parser reads past), with what else makes the lexer stop before them.
+ */
+const STRAY_NOISE = fc.constantFrom(
+  "{}",
+  "{",
+  "}",
+  "\\",
+  "\\! rm -rf /srv",
+  "\u0001",
+  "\u007f",
+  "\u0000",
+  "\f",
+  "\v",
+  "'{}'",
+  '"{"',
+  "$$\\$$",
+  "$t$ $$ { $t$",
+  "-- {\n",
+  "/* { */",
+  "E'\\{'",
+  "E'\\''",
+  "U&'\\0041'",
+  "'a''{'",
+  "#",
+  "`",
+);
+
 describe("the fast SQL reader", () => {
+  it("knows PostgreSQL's parser refuses a character its grammar has no use for, outside strings and comments", () => {
+    let claimed = 0;
+    fc.assert(
+      fc.property(sqlScript(fc.oneof(STATEMENT, MORE_STATEMENT, UTILITY_STATEMENT), STRAY_NOISE), (sql) => {
+        if (!postgresMeetsStrayCharacter(sql)) return;
+        claimed++;
+        expect(() => parseSync(sql), sql).toThrow();
+      }),
+      { numRuns: 3000 },
+    );
+    expect(claimed).toBeGreaterThan(400);
+    for (const sql of [
+      "DROP TABLE {}",
+      "SELECT 1; \\! rm -rf /srv/app",
+      "DELETE FROM {{table}} WHERE id = 1",
+    ])
+      expect(postgresMeetsStrayCharacter(sql), sql).toBe(true);
+    for (const sql of [
+      "SELECT '{}'",
+      "SELECT $$\\$$",
+      "SELECT 1 -- {\n",
+      "SELECT 1 /* { */",
+      "SELECT 1\u0000{",
+    ])
+      expect(postgresMeetsStrayCharacter(sql), sql).toBe(false);
+  });
+
   it("agrees with PostgreSQL's parser on every script it accepts", () => {
     let accepted = 0;
     fc.assert(
@@ -1088,7 +1159,7 @@ describe("the fast SQL reader", () => {
     expect(accepted).toBeGreaterThan(300);
   });
 
-  it("agrees on calls, named arguments, functions in FROM, ON CONFLICT, SELECT INTO, COPY, views, RESET, savepoints, chains, SET TRANSACTION, VACUUM and EXECUTE", () => {
+  it("agrees on calls, named arguments, functions in FROM, ON CONFLICT, SELECT INTO, COPY, views, RESET, savepoints, chains, SET TRANSACTION, VACUUM, EXECUTE and REFRESH", () => {
     let accepted = 0;
     fc.assert(
       fc.property(
@@ -1222,6 +1293,9 @@ describe("the fast SQL reader", () => {
       "SELECT count(*) INTO n FROM orders",
       "CREATE OR REPLACE VIEW v_orders AS SELECT * FROM orders",
       "CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1",
+      "REFRESH MATERIALIZED VIEW stats; DELETE FROM sessions;\n",
+      "REFRESH MATERIALIZED VIEW CONCURRENTLY public.daily_totals WITH DATA",
+      "REFRESH MATERIALIZED VIEW stats WITH NO DATA",
     ]) {
       expect(readSimpleSql(sql), sql).not.toBeNull();
       expect(agrees(sql), sql).toBe(true);

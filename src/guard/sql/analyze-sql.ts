@@ -8,8 +8,7 @@ import { metaCommands } from "./meta-commands.ts";
 import { parseMysql } from "./mysql.ts";
 import { MYSQL_SYNTAX } from "./mysql-parser.ts";
 import { parsePostgres, type SqlReader } from "./postgres.ts";
-import { postgresRefusesOpening } from "./postgres-openings.ts";
-import { postgresParserLoaded } from "./postgres-parser.ts";
+import { postgresParserLoaded, postgresSureToRefuse } from "./postgres-parser.ts";
 import { postgresRefuses } from "./postgres-refusals.ts";
 import { judgePreparedText } from "./prepared-text.ts";
 import { judgeSemanticDestruction } from "./semantic-rules.ts";
@@ -61,12 +60,12 @@ function parseWith(sql: string, dialect: SqlDialect, an: Analysis, reader: SqlRe
       // Where PostgreSQL's parser is sure to fail, the keyword reading follows without loading and running it.
       (postgres && !(reader === "auto" && postgresRefuses(sql)) && parsePostgres(sql, an, reader))
     );
-  // Without PostgreSQL's parser this reading is redone once it is loaded, unless no PostgreSQL statement opens as the
-  // text does: only then is MySQL's worth loading.
+  // Without PostgreSQL's parser this reading is redone once it is loaded, unless that parser is sure to refuse the
+  // text: only then is MySQL's worth loading.
   return (
     (postgres && parsePostgres(sql, an, reader)) ||
     (mysql &&
-      (postgresParserLoaded() || postgresRefusesOpening(sql)) &&
+      (postgresParserLoaded() || postgresSureToRefuse(sql)) &&
       MYSQL_SYNTAX.test(sql) &&
       parseMysql(sql, an, reader))
   );

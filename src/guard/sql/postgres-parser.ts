@@ -1,12 +1,13 @@
 // PostgreSQL's own parser (libpg-query, WebAssembly), loaded asynchronously on demand; until then SQL that needs it
 // is read by keywords, and the caller is told so it can load the parser and read again.
 import { postgresRefusesOpening } from "./postgres-openings.ts";
+import { postgresMeetsStrayCharacter } from "./postgres-stray-characters.ts";
 
 let pgParse: ((sql: string) => unknown) | null = null;
 let pgLoading: Promise<void> | null = null;
 let parserMissed = false;
-/** Thrown for text no PostgreSQL statement opens like; caught and dropped, so one object serves every time. */
-const REFUSED_OPENING = new SyntaxError("no PostgreSQL statement opens with this word");
+/** Thrown for text the parser is sure to refuse; caught and dropped, so one object serves every time. */
+const REFUSED = new SyntaxError("PostgreSQL's grammar has no way on here");
 
 /** Loads PostgreSQL's parser (WebAssembly); classify() needs it loaded first to read SQL exactly. Idempotent. */
 export function loadSqlParser(): Promise<void> {
@@ -24,10 +25,18 @@ export function takeSqlParserMissed(): boolean {
   return missed;
 }
 
+/**
+ * Whether PostgreSQL's parser is sure to refuse `sql`, known without it: no statement of its grammar opens as the
+ * text does, or the text holds a character its grammar has no use for.
+ */
+export function postgresSureToRefuse(sql: string): boolean {
+  return postgresRefusesOpening(sql) || postgresMeetsStrayCharacter(sql);
+}
+
 /** The statements libpg-query reads in `sql`; throws on a syntax error, or when the parser is not loaded yet. */
 export function parsePostgresTree(sql: string): unknown {
-  // Neither loaded nor asked when its grammar has no statement opening with the text's first word.
-  if (postgresRefusesOpening(sql)) throw REFUSED_OPENING;
+  // Neither loaded nor asked when it is sure to refuse the text.
+  if (postgresSureToRefuse(sql)) throw REFUSED;
   if (!pgParse) {
     parserMissed = true;
     throw new Error("the SQL parser is not loaded");

@@ -18,6 +18,16 @@ export const fail = (): never => {
   throw NOT_SIMPLE;
 };
 
+/**
+ * Thrown where the lexer meets, outside strings and comments, a character PostgreSQL's lexer passes on as a token of
+ * its own that no rule of its grammar uses: the parser refuses the text whatever else it holds.
+ */
+export class PostgresStrayCharacter extends NotSimple {}
+const STRAY_CHARACTER = new PostgresStrayCharacter("a character PostgreSQL's grammar has no use for");
+/** `{`, `}`, a backslash and control characters but NUL (which ends the text for the parser) and white space. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these characters are what the pattern finds.
+export const STRAY_CHARACTERS = /[{}\\\x01-\x08\x0e-\x1f\x7f]/;
+
 /** PostgreSQL keeps the first 63 bytes of a longer name; such names go to the real parser. */
 const MAX_NAME = 63;
 /** Words after which PostgreSQL's lexer reads the next token ahead of the grammar. */
@@ -102,7 +112,8 @@ export function lexSql(sql: string): SqlToken[] {
     } else if (c === "(" || c === ")" || c === "," || c === ";" || c === ".") {
       out.push({ t: "punct", v: c });
       i++;
-    } else fail();
+    } else if (STRAY_CHARACTERS.test(c)) throw STRAY_CHARACTER;
+    else fail();
   }
   return out;
 }

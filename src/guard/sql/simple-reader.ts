@@ -4,13 +4,13 @@
 // subqueries (`IN (SELECT …)`, `EXISTS (SELECT …)`, scalar `(SELECT …)`), calls with named arguments, casts to
 // common types and `interval '…'` literals; TRUNCATE, DROP of tables, views, indexes, sequences, schemas and
 // databases, the common ALTER TABLE subcommands, CREATE INDEX, CREATE TABLE … AS SELECT, CREATE VIEW, COMMENT ON,
-// EXPLAIN, CALL, EXECUTE, COPY, VACUUM and ANALYZE, plain SET, RESET, ALTER SYSTEM SET and SHOW, SET TRANSACTION,
-// transaction control with its modes, chains and savepoints, DISCARD, DO blocks, and `--` comments. It builds
-// the same tree PostgreSQL's parser (libpg-query) would, minus fields the guard does not read (locations, defaults the
-// parser fills in), so a hook can judge such SQL without loading the 1.7 MB WebAssembly parser. Anything else (block
-// comments, rare escapes, INTERSECT, UNION in subqueries, keywords used as names, …) returns null and goes to the real
-// parser; a property test checks that every field this reader builds is the parser's, and that both give the same
-// findings, on everything it accepts.
+// EXPLAIN, CALL, EXECUTE, COPY, VACUUM and ANALYZE, REFRESH MATERIALIZED VIEW, plain SET, RESET, ALTER SYSTEM SET
+// and SHOW, SET TRANSACTION, transaction control with its modes, chains and savepoints, DISCARD, DO blocks, and `--`
+// comments. It builds the same tree PostgreSQL's parser (libpg-query) would, minus fields the guard does not read
+// (locations, defaults the parser fills in), so a hook can judge such SQL without loading the 1.7 MB WebAssembly
+// parser. Anything else (block comments, rare escapes, INTERSECT, UNION in subqueries, keywords used as names, …)
+// returns null and goes to the real parser; a property test checks that every field this reader builds is the
+// parser's, and that both give the same findings, on everything it accepts.
 
 import { type Node, str } from "./simple-expression-reader.ts";
 import { fail, lexSql, NotSimple } from "./simple-lexer.ts";
@@ -63,6 +63,8 @@ class Reader extends UtilityReader {
         return this.call();
       case "execute":
         return this.execute();
+      case "refresh":
+        return { RefreshMatViewStmt: this.refresh() };
       case "vacuum":
       case "analyze":
       case "analyse":

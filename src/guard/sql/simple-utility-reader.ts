@@ -1,5 +1,5 @@
-// The fast SQL reader's utility statements: CALL, EXECUTE, COPY (to and from files, programs and the client) and
-// VACUUM/ANALYZE, as libpg-query's nodes.
+// The fast SQL reader's utility statements: CALL, EXECUTE, COPY (to and from files, programs and the client),
+// VACUUM/ANALYZE and REFRESH MATERIALIZED VIEW, as libpg-query's nodes.
 
 import { INT32_MAX, KEYWORDS, type Node, str } from "./simple-expression-reader.ts";
 import { fail } from "./simple-lexer.ts";
@@ -71,6 +71,21 @@ export class UtilityReader extends SessionReader {
     } while (this.take(","));
     this.expect(")");
     return options;
+  }
+
+  /** `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]`. */
+  protected refresh(): Node {
+    this.expect("refresh");
+    this.expect("materialized");
+    this.expect("view");
+    const node: Node = {};
+    if (this.take("concurrently")) node.concurrent = true;
+    node.relation = this.rangeVar();
+    if (this.take("with")) {
+      if (this.take("no")) node.skipData = true;
+      this.expect("data");
+    }
+    return node;
   }
 
   /** `CALL procedure(argument, …)`: the parser holds the call without its FuncCall wrapper. */
