@@ -28,6 +28,20 @@ const STATEMENT = fc.oneof(
     "PREPARE from FROM x",
     "PREPARE `st` FROM 'x'",
     "EXECUTE st",
+    "EXECUTE st USING @a",
+    "EXECUTE st USING 1, 2",
+    "EXECUTE st (1)",
+    "EXECUTE st(1) x",
+    "EXECUTE st x",
+    "EXECUTE `st` USING @a",
+    "EXECUTE",
+    "execute st using",
+    "EXECUTE select USING @a",
+    "DELETE `o` FROM `orders` `o` JOIN `c` ON `c`.`id` = `o`.`cid`",
+    "DELETE FROM t",
+    "EXPLAIN QUERY PLAN DELETE FROM t",
+    "ALTER TABLE t SWAP WITH u",
+    "CREATE SCHEMA a.b",
     "DEALLOCATE PREPARE st",
     "SELECT 1",
     "SELECT ';'",
@@ -115,6 +129,12 @@ const NOISE = fc.constantFrom(
   ",",
   "$$;$$",
   "E'\\';'",
+  "*/",
+  "\\'",
+  "'\\''",
+  "/*",
+  "<=>",
+  "USING",
 );
 
 function findings(sql: string, reader: "auto" | "full"): unknown {
@@ -156,6 +176,8 @@ describe("MySQL text PostgreSQL's parser refuses", () => {
       "RESET BINARY LOGS AND GTIDS",
       "RESET MASTER TO 1",
       "SELECT 1; FLUSH PRIVILEGES",
+      " EXECUTE st USING @a",
+      "DELETE `o` FROM `orders` `o` JOIN `customers` `c` ON `c`.`id` = `o`.`customer_id` WHERE `c`.`banned` = 1;",
     ]) {
       expect(postgresRefuses(sql), sql).toBe(true);
       expect(() => parseSync(sql), sql).toThrow();
@@ -172,6 +194,9 @@ describe("MySQL text PostgreSQL's parser refuses", () => {
       "SELECT 1; FLUSH PRIVILEGES # why\n",
       "SELECT 1; /* x */ FLUSH PRIVILEGES",
       "SELECT '; FLUSH PRIVILEGES'",
+      "EXECUTE st (1, 2)",
+      "SELECT '\\'; EXECUTE st USING @a; -- '",
+      "SELECT 1 /* ; */; EXECUTE st USING @a",
     ])
       expect(postgresRefuses(sql), sql).toBe(false);
   });

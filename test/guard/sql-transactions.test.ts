@@ -14,6 +14,7 @@ describe("a transaction that undoes its writes", () => {
       `psql -c "BEGIN; DROP TABLE orders; ROLLBACK"`,
       `psql -c "BEGIN READ ONLY; SELECT count(*) FROM orders; DELETE FROM orders; COMMIT"`,
       `mysql -e "START TRANSACTION; DELETE FROM orders; SAVEPOINT a; ROLLBACK"`,
+      `mysql -e "BEGIN; DELETE FROM orders; /* ; COMMIT; */ ROLLBACK"`,
       `mysql -e "START TRANSACTION READ ONLY; DELETE FROM orders; COMMIT"`,
       `mysql -e "SET SESSION TRANSACTION READ ONLY; DELETE FROM orders"`,
       `mysql -e "SET @@session.transaction_read_only = 1; DELETE FROM orders"`,
@@ -29,6 +30,11 @@ describe("a transaction that undoes its writes", () => {
       `mysql -e "BEGIN; SELECT '\\\\''; COMMIT; DELETE FROM orders; SELECT '\\\\''; ROLLBACK"`,
       `mysql -e "BEGIN; SELECT 1 # '\n; COMMIT; DELETE FROM orders; SELECT 1 # '\n; ROLLBACK"`,
       `mysql -e "BEGIN; SELECT 1--1; COMMIT; DELETE FROM orders\n; ROLLBACK"`,
+      // Without backslash escapes (NO_BACKSLASH_ESCAPES) the string ends before the COMMIT.
+      `mysql -e "BEGIN; DELETE FROM orders; SELECT 'a\\'; COMMIT; -- '; ROLLBACK"`,
+      `mysql -e "BEGIN; DELETE FROM orders; /*! COMMIT */; ROLLBACK"`,
+      `mysql -e "BEGIN; DELETE FROM orders; /* x */ COMMIT; ROLLBACK"`,
+      `mysql -e "BEGIN; SELECT 1 /* /* */; COMMIT; DELETE FROM orders; /* */ */; ROLLBACK"`,
       `sqlite3 app.db "BEGIN; SELECT \\$\\$; COMMIT; DELETE FROM orders; SELECT \\$\\$; ROLLBACK"`,
     ])
       expect(destructive(cmd), cmd).toBe(true);

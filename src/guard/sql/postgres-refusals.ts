@@ -34,6 +34,9 @@ function refusedStatement(s: readonly MysqlToken[]): boolean {
     // PREPARE name [(types)] AS …, never MySQL's FROM.
     case "prepare":
       return isWord(second) && isWord(third, "from");
+    // EXECUTE name [(parameters)] and nothing after, never MySQL's USING @a.
+    case "execute":
+      return isWord(second) && third !== undefined && !isPunct(third, "(");
     // RESET name, RESET ALL or one of three pairs: not MySQL's RESET REPLICA ALL, RESET BINARY LOGS AND GTIDS.
     case "reset":
       return isWord(second) && isWord(third) && !POSTGRES_RESET_PAIRS.has(`${second!.v} ${third!.v}`);
@@ -66,8 +69,9 @@ function refusedStatement(s: readonly MysqlToken[]): boolean {
  * words after each end as it does.
  */
 export function postgresRefuses(sql: string): boolean {
-  // `#` opens a comment in MySQL but is an operator in PostgreSQL, which may then end statements elsewhere.
-  if (sql.includes("#")) return false;
+  // `#` opens a comment in MySQL but is an operator in PostgreSQL, a backslash escapes in MySQL's strings but not in
+  // PostgreSQL's, and PostgreSQL's block comments nest: PostgreSQL may then end strings and statements elsewhere.
+  if (sql.includes("#") || sql.includes("\\") || sql.includes("/*")) return false;
   let tokens: MysqlToken[];
   try {
     tokens = lexMysql(sql);

@@ -1,15 +1,16 @@
 // A fast reader for the plain MySQL most `mysql -e` commands carry: SELECT, INSERT and REPLACE with literal rows or a
-// SELECT (ON DUPLICATE KEY UPDATE too), UPDATE and DELETE (multi-table DELETE too) with simple conditions, TRUNCATE,
+// SELECT (ON DUPLICATE KEY UPDATE too), UPDATE and DELETE (multi-table too) with simple conditions, TRUNCATE,
 // DROP TABLE/DATABASE/SCHEMA, CREATE TABLE with plain columns, ALTER TABLE … ENGINE and one column change, SET of
 // variables, transaction control, USE, SHOW TABLES/DATABASES and DESCRIBE. It builds node-sql-parser's tree for the
-// fields the guard reads, so such SQL is judged without running that (slow) parser; and it knows where
-// node-sql-parser's grammar has no way on (PREPARE, RESET, DROP TEMPORARY TABLE, ALTER TABLE … REMOVE TTL, INSERT
-// OVERWRITE…), which makes it refuse the whole text. Anything else returns null and goes to node-sql-parser; a property
-// test checks that both give the same tree and findings on everything this reader accepts or refuses.
+// fields the guard reads (the routines a SELECT calls among them), so such SQL is judged without running that (slow)
+// parser; and it knows where node-sql-parser's grammar has no way on (PREPARE, RESET, SAVEPOINT, DROP TEMPORARY
+// TABLE, ALTER TABLE … REMOVE TTL, INSERT OVERWRITE, a statement opening with `*/`…), which makes it refuse the
+// whole text. Anything else returns null and goes to node-sql-parser; a property test checks that both give the same
+// tree and findings on everything this reader accepts or refuses.
 
 import { routineNameSaysDestroys } from "./routines.ts";
 import { fail, NotSimple } from "./simple-lexer.ts";
-import { lexMysql, type MysqlToken } from "./simple-mysql-lexer.ts";
+import { lexMysql, MysqlParserRefuses, type MysqlToken } from "./simple-mysql-lexer.ts";
 import { TokenCursor } from "./token-cursor.ts";
 
 type Node = Record<string, unknown>;
@@ -76,6 +77,8 @@ const REFUSED_STATEMENTS = new Set([
   "compute",
   "invalidate",
   "restore",
+  "savepoint",
+  "release",
 ]);
 /** A text's first two words, when nothing but white space comes before them. */
 const REFUSED_OPENING =
@@ -122,6 +125,26 @@ function numberNode(text: string): Node {
   return { type: "number", value };
 }
 
+/**
+ * Whether no statement of node-sql-parser's opens with this token: they open with a word, a number, a variable, `(`
+ * or a sign, never with a string, a quoted name, `?`, `)`, `,`, `.` or another operator (a stray `*\/`).
+ */
+function opensNoStatement(t: MysqlToken): boolean {
+  switch (t.t) {
+    case "op":
+    case "stray":
+      return t.v[0] !== "+" && t.v[0] !== "-";
+    case "punct":
+      return t.v !== "(";
+    case "string":
+    case "name":
+    case "param":
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Thrown where node-sql-parser's grammar has no way on: it refuses the whole text. */
 class Refused extends Error {}
 const REFUSED = new Refused("node-sql-parser has no grammar for this");
@@ -129,6 +152,12 @@ const REFUSED = new Refused("node-sql-parser has no grammar for this");
 class Reader extends TokenCursor<MysqlToken> {
   /** Whether the condition just read ended with an `IN (…)` list (see conditions()). */
   private tight = false;
+  /**
+   * Whether the expression being read stands in the tree this reader builds, where the guard looks for the routines
+   * a statement calls. Elsewhere (GROUP BY, a row of VALUES, an aggregate's argument…) a routine whose name says it
+   * destroys is left to node-sql-parser, whose tree keeps it.
+   */
+  private kept = false;
 
   constructor(tokens: readonly MysqlToken[]) {
     super(tokens, KEYWORDS);
@@ -158,11 +187,13 @@ class Reader extends TokenCursor<MysqlToken> {
 
   statement(): Node {
     const t = this.peek();
-    if (t?.t !== "word") return fail();
+    if (t?.t !== "word") {
+      if (t && opensNoStatement(t)) throw REFUSED;
+      return fail();
+    }
     switch (t.v) {
       case "select":
-        this.select();
-        return { type: "select" };
+        return this.select();
       case "insert":
       case "replace":
         return this.insert();
@@ -196,7 +227,12 @@ class Reader extends TokenCursor<MysqlToken> {
         return { type: "transaction" };
       case "commit":
       case "rollback":
+        // Nothing may follow in node-sql-parser's grammar (ROLLBACK TO SAVEPOINT a, COMMIT WORK), but GO.
         this.i++;
+        if (!this.done) {
+          if (this.is("go")) fail();
+          throw REFUSED;
+        }
         return { type: "transaction" };
       case "use":
         this.i++;
@@ -219,24 +255,36 @@ class Reader extends TokenCursor<MysqlToken> {
     }
   }
 
-  private select(): void {
+  /** Reads with `kept` set as given, and puts it back. */
+  private keeping<T>(kept: boolean, read: () => T): T {
+    const outer = this.kept;
+    this.kept = kept;
+    const node = read();
+    this.kept = outer;
+    return node;
+  }
+
+  /** A SELECT, with its columns and WHERE as node-sql-parser gives them. */
+  private select(): Node {
     this.expect("select");
+    const columns: Node[] = [];
     do {
-      if (!this.take("*")) {
-        this.condition();
-        if (this.take("as")) this.name();
+      if (this.take("*")) columns.push({ expr: { type: "column_ref", table: null, column: "*" }, as: null });
+      else {
+        const expr = this.keeping(true, () => this.condition());
+        columns.push({ expr, as: this.take("as") ? this.name() : null });
       }
     } while (this.take(","));
     if (this.take("from")) this.tableReferences();
-    if (this.take("where")) this.conditions();
+    const where = this.take("where") ? this.keeping(true, () => this.conditions()) : null;
     if (this.is("group") && this.is("by", 1)) {
       this.i += 2;
-      this.exprList();
+      this.keeping(false, () => this.exprList());
     }
     if (this.is("order") && this.is("by", 1)) {
       this.i += 2;
       do {
-        this.condition();
+        this.keeping(false, () => this.condition());
         if (!this.take("asc")) this.take("desc");
       } while (this.take(","));
     }
@@ -244,6 +292,7 @@ class Reader extends TokenCursor<MysqlToken> {
       this.integer();
       if (this.take("offset") || this.take(",")) this.integer();
     }
+    return { type: "select", columns, where };
   }
 
   private integer(): void {
@@ -259,7 +308,7 @@ class Reader extends TokenCursor<MysqlToken> {
       while (this.joinType()) {
         tables.push(this.aliased());
         this.expect("on");
-        this.conditions();
+        this.keeping(false, () => this.conditions());
       }
     } while (this.take(","));
     return tables;
@@ -303,14 +352,12 @@ class Reader extends TokenCursor<MysqlToken> {
       do {
         this.expect("(");
         // node-sql-parser refuses rows whose length is not the column list's.
-        if (this.exprList().length !== columns && columns) fail();
+        if (this.keeping(false, () => this.exprList()).length !== columns && columns) fail();
         this.expect(")");
       } while (this.take(","));
       values = { type: "values" };
-    } else if (this.is("select")) {
-      this.select();
-      values = { type: "select" };
-    } else return fail();
+    } else if (this.is("select")) values = this.select();
+    else return fail();
     let onDuplicateUpdate: Node | null = null;
     if (this.take("on")) {
       this.expect("duplicate");
@@ -328,7 +375,7 @@ class Reader extends TokenCursor<MysqlToken> {
     let name = this.nameToken();
     if (this.take(".")) name = this.nameToken();
     if (this.take("(") && !this.take(")")) {
-      this.nested(() => this.exprList());
+      this.nested(() => this.keeping(false, () => this.exprList()));
       this.expect(")");
     }
     const part =
@@ -338,26 +385,34 @@ class Reader extends TokenCursor<MysqlToken> {
     return { type: "call", expr: { type: "function", name: { name: [part] } } };
   }
 
+  /** `UPDATE t [AS a] SET …` or the multi-table `UPDATE t, u SET …`, `UPDATE t JOIN u ON … SET …`. */
   private update(): Node {
     this.expect("update");
-    const table = this.table();
+    const table = this.tableReferences();
     this.expect("set");
     this.assignments();
-    return { type: "update", table: [table], where: this.take("where") ? this.conditions() : null };
+    const where = this.take("where") ? this.keeping(true, () => this.conditions()) : null;
+    return { type: "update", table, where };
   }
 
-  /** `c = value, …` of UPDATE … SET and ON DUPLICATE KEY UPDATE, where `VALUES(c)` is the row's new value. */
+  /** `[t.]c = value, …` of UPDATE … SET and ON DUPLICATE KEY UPDATE, where `VALUES(c)` is the row's new value. */
   private assignments(): void {
-    do {
-      this.name();
-      this.expect("=");
-      if (this.is("values") && this.is("(", 1)) {
-        this.i += 2;
-        this.columnRef();
-        this.expect(")");
-        // node-sql-parser takes no comparison or boolean here.
-      } else this.additive();
-    } while (this.take(","));
+    this.keeping(false, () => {
+      do this.assignment();
+      while (this.take(","));
+    });
+  }
+
+  private assignment(): void {
+    this.name();
+    if (this.take(".")) this.name();
+    this.expect("=");
+    if (this.is("values") && this.is("(", 1)) {
+      this.i += 2;
+      this.columnRef();
+      this.expect(")");
+      // node-sql-parser takes no comparison or boolean here.
+    } else this.additive();
   }
 
   /** `DELETE FROM t …`, or the multi-table `DELETE a, b FROM t JOIN u … WHERE …`. */
@@ -366,7 +421,7 @@ class Reader extends TokenCursor<MysqlToken> {
     if (this.take("from")) {
       const table = this.table();
       if (this.take("as") || this.isName()) this.name();
-      const where = this.take("where") ? this.conditions() : null;
+      const where = this.take("where") ? this.keeping(true, () => this.conditions()) : null;
       return { type: "delete", table: [table], from: [table], where };
     }
     const targets: Node[] = [];
@@ -374,7 +429,7 @@ class Reader extends TokenCursor<MysqlToken> {
     while (this.take(","));
     this.expect("from");
     const from = this.tableReferences();
-    const where = this.take("where") ? this.conditions() : null;
+    const where = this.take("where") ? this.keeping(true, () => this.conditions()) : null;
     return { type: "delete", table: targets, from, where };
   }
 
@@ -480,9 +535,9 @@ class Reader extends TokenCursor<MysqlToken> {
 
   /**
    * `SET [GLOBAL|SESSION|LOCAL|PERSIST|PERSIST_ONLY] name = …, @@global.name = …, @a = …`: server and user variables,
-   * with the value's tree as node-sql-parser builds it. sql_log_bin is left to node-sql-parser, whose tree the guard
-   * reads deeper. `SET [scope] TRANSACTION READ ONLY|ISOLATION LEVEL …` node-sql-parser has no grammar for (`SET
-   * transaction = 1` sets a variable).
+   * with the value's tree as node-sql-parser builds it (sql_log_bin's only when it is one word or literal). `SET
+   * [scope] TRANSACTION READ ONLY|ISOLATION LEVEL …` node-sql-parser has no grammar for (`SET transaction = 1` sets a
+   * variable).
    */
   private setVariables(): Node {
     this.expect("set");
@@ -495,11 +550,25 @@ class Reader extends TokenCursor<MysqlToken> {
     const expr: Node[] = [];
     do {
       const left = this.variable();
-      if ([left.name, ...left.members].some((part) => part.toLowerCase().includes("sql_log_bin"))) fail();
+      const logBin = [left.name, ...left.members].some((part) => part.toLowerCase().includes("sql_log_bin"));
       this.expect("=");
-      expr.push({ type: "assign", left: { type: "var", ...left }, right: this.additive() });
+      const right = logBin ? this.wholeValue() : this.keeping(true, () => this.additive());
+      expr.push({ type: "assign", left: { type: "var", ...left }, right });
     } while (this.take(","));
     return { type: "set", keyword, expr };
+  }
+
+  /**
+   * sql_log_bin's new value: one string, number or word (`OFF`, `FALSE`), whose node this reader builds whole. The
+   * guard looks for a value turning binary logging off anywhere in node-sql-parser's tree of it, and so in any part
+   * of a longer expression this reader leaves out (an aggregate's argument).
+   */
+  private wholeValue(): Node {
+    const t = this.peek();
+    if (!(t?.t === "string" || t?.t === "number" || t?.t === "word") || this.is("(", 1)) return fail();
+    const node = this.primary();
+    if (!(this.done || this.is(","))) fail();
+    return node;
   }
 
   /** The variable a SET assigns: `@user`, `@@[scope.]server` or a plain word naming a server variable. */
@@ -668,19 +737,32 @@ class Reader extends TokenCursor<MysqlToken> {
       return { ...inner, parentheses: true };
     }
     if (!this.is("(", 1)) return this.columnRef();
-    const name = this.name().toLowerCase();
+    const spelt = this.nameToken();
+    const name = spelt.v.toLowerCase();
     this.i++;
-    // A routine whose name says it destroys data is judged on node-sql-parser's tree, which keeps the call.
-    if (SPECIAL_FUNCTIONS.has(name) || routineNameSaysDestroys(name)) fail();
+    if (SPECIAL_FUNCTIONS.has(name)) fail();
     if (AGGREGATES.has(name)) {
-      // One argument, or COUNT(*).
-      if (!(name === "count" && this.take("*"))) this.nested(() => this.condition());
+      // One argument, or COUNT(*), left out of the node.
+      if (!(name === "count" && this.take("*")))
+        this.nested(() => this.keeping(false, () => this.condition()));
       this.expect(")");
       return { type: "aggr_func" };
     }
-    if (!this.is(")")) this.nested(() => this.exprList());
+    // A routine whose name says it destroys data where this reader's tree has no place for it is left to
+    // node-sql-parser, whose tree keeps it.
+    if (!this.kept) {
+      if (routineNameSaysDestroys(name)) fail();
+      if (!this.is(")")) this.nested(() => this.exprList());
+      this.expect(")");
+      return { type: "function" };
+    }
+    const args = this.is(")") ? [] : this.nested(() => this.exprList());
     this.expect(")");
-    return { type: "function" };
+    const part =
+      spelt.t === "word"
+        ? { type: "default", value: spelt.raw }
+        : { type: "backticks_quote_string", value: spelt.v };
+    return { type: "function", name: { name: [part] }, args: { type: "expr_list", value: args } };
   }
 
   /** `c` or `t.c`, as node-sql-parser's column reference (a `quoted` table as the node it makes of it). */
@@ -724,7 +806,7 @@ export function readSimpleMysql(sql: string): Node[] | typeof MYSQL_PARSER_REFUS
     }
     return statements.length ? statements : null;
   } catch (error) {
-    if (error === REFUSED) return MYSQL_PARSER_REFUSES;
+    if (error === REFUSED || error instanceof MysqlParserRefuses) return MYSQL_PARSER_REFUSES;
     if (error instanceof NotSimple) return null;
     throw error;
   }

@@ -63,6 +63,9 @@ function spell(tokens: readonly Token[]): string {
 function statementsOf(sql: string, dialect: SqlDialect): string[] | null {
   // SQLite has neither dollar quotes nor E'…' escapes, which PostgreSQL's lexer reads.
   if (dialect === "sqlite" && /[$\\]/.test(sql)) return null;
+  // A backslash escapes in MySQL's strings unless the server runs with NO_BACKSLASH_ESCAPES, where `'a\'; COMMIT; …`
+  // ends its string before the COMMIT: the statements are not known.
+  if (dialect === "mysql" && sql.includes("\\")) return null;
   let tokens: Token[];
   try {
     tokens = dialect === "mysql" ? lexMysql(sql) : lexSql(sql);
