@@ -12,6 +12,10 @@ describe("SQL whose quotes and comments the server reads otherwise than a parser
       `mysql -e "SELECT 1 /*! , 2; DELETE FROM orders */"`,
       `mariadb -e "SELECT 1 /*M! , 2; DELETE FROM orders */"`,
       `mysql -e "SELECT 1--1; DELETE FROM orders"`,
+      // The mysql client runs a comment holding /*+ past its first end, and takes # in a hint for a comment.
+      `mysql -e "SELECT 1 /* /*+ */; SELECT '*/ ; DELETE FROM orders; -- '"`,
+      `mysql -e "UPDATE users SET plan = 'x' /* /*+ */ WHERE id = 7 AND plan = '*/' -- '"`,
+      `mysql -e "SELECT 1 /*+ # */, 'a\n*/; DROP TABLE orders; SELECT '"`,
       // PostgreSQL's dollar quotes and nested comments, where MySQL has a name and two comments.
       `mysql -e 'SELECT @$$; DELETE FROM orders; SELECT @$$'`,
       `mysql -e "SELECT 1 /* /* */; DELETE FROM orders; /* */ */"`,
@@ -59,6 +63,8 @@ describe("comments blanked for the keyword reading", () => {
       "SELECT [a'b], '-- x'; DELETE",
       "SELECT 'a\\' -- '; DELETE",
       "SELECT $$ -- $$; DELETE",
+      "SELECT 1 /*+ x\n; DELETE */",
+      "SELECT 1 /* /*+ */ DELETE */",
     ])
       expect(withoutComments(kept)).toBe(kept);
   });

@@ -11,6 +11,7 @@ import {
 } from "../../src/guard/analysis.ts";
 import { classify, newAnalysis } from "../../src/guard/classify.ts";
 import { analyzeSql } from "../../src/guard/sql/analyze-sql.ts";
+import { mysqlParserLexesAs } from "../../src/guard/sql/lexical-divides.ts";
 import { parseMysqlTree } from "../../src/guard/sql/mysql-parser.ts";
 import type { SqlReader } from "../../src/guard/sql/postgres.ts";
 import { loadSqlParser } from "../../src/guard/sql/postgres-parser.ts";
@@ -503,6 +504,12 @@ const NOISE = fc.constantFrom(
   "/* /* */",
   "/**/",
   "/* ; DROP TABLE x; */",
+  "/* /*+ */",
+  "/* /*! DROP TABLE x */",
+  "/*+ # */",
+  "/*+ 'x' */",
+  "/*+\n*/",
+  "/*+ -- */",
   "/*",
   "*/",
   "; */",
@@ -555,8 +562,36 @@ const NOISE = fc.constantFrom(
   "TEMPORARY",
 );
 
+/** Comments the mysql client ends elsewhere than MySQL and node-sql-parser (see mysql-client-comments.ts). */
+const CLIENT_DIVIDED_COMMENT = fc.constantFrom(
+  "/* /*+ */",
+  "/* /*! */",
+  "/* /*M! */",
+  "/* a /*+ b */ c */",
+  "/*+ # */",
+  "/*+ -- x */",
+  "/*+ 'x' */",
+  '/*+ "x" */',
+  "/*+ `x` */",
+  "/*+ \\ */",
+  "/*+\n*/",
+  "/*+ BKA(t)\r*/",
+);
+
 describe("the fast MySQL reader", () => {
   beforeAll(loadSqlParser);
+
+  it("reads no text holding a comment the mysql client ends elsewhere", () => {
+    fc.assert(
+      fc.property(STATEMENT, CLIENT_DIVIDED_COMMENT, STATEMENT, (first, comment, second) => {
+        for (const sql of [`${first}; ${comment} ${second}`, `${comment} ${first}`, `${first} ${comment}`]) {
+          expect(Array.isArray(readSimpleMysql(sql)), sql).toBe(false);
+          expect(mysqlParserLexesAs(sql, "mysql"), sql).toBe(false);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   it("agrees with node-sql-parser on every script it accepts", () => {
     let accepted = 0;
@@ -670,6 +705,10 @@ describe("the fast MySQL reader", () => {
       "/*!40101 DROP TABLE x */ SELECT 1",
       "/*M!100101 DROP TABLE x */ SELECT 1",
       "SELECT 1 /* never closed",
+      "SELECT 1 /* /*+ */; SELECT '*/ ; DELETE FROM orders; -- '",
+      "UPDATE users SET plan = 'x' /* /*! */ WHERE id = 7 AND plan = '*/' -- '",
+      "SELECT 1 /*+ # */, 'a\n*/; DROP TABLE orders; SELECT '",
+      "SELECT /*+ BKA(`*/'`) */ 1",
       "SELECT 1 # note\r, 2",
       "SELECT 1 --1",
       'DELETE FROM "orders"',

@@ -1,10 +1,56 @@
 // A rolled-back or read-only transaction keeps its writes from happening, but only where the server sees it so: a
 // COMMIT it reads outside a string, a statement that commits by itself, or a setting that makes it writable again
 // lets the writes stay.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { classify } from "../../src/guard/classify.ts";
+import { classify, newAnalysis } from "../../src/guard/classify.ts";
+import { analyzeSql } from "../../src/guard/sql/analyze-sql.ts";
 
 const destructive = (cmd: string) => classify(cmd).destructive;
+
+/** Whether the MySQL text leaves a destructive finding standing. */
+const mysqlDestructive = (sql: string) => {
+  const an = newAnalysis();
+  analyzeSql(sql, an, "mysql");
+  return an.findings.some((f) => f.destructive);
+};
+
+/**
+ * Comments the mysql client ends elsewhere than MySQL and the readers: a `/*!`, `/*+` or `/*M!` inside a comment runs
+ * it past its first end; inside an optimizer hint `#`, `--` and a backslash are the client's, a quote opens a string
+ * where the hint may go on for MySQL, and a line break ends the hint for the client alone.
+ */
+const CLIENT_DIVIDED_COMMENT = fc.constantFrom(
+  "/* /*+ */",
+  "/* /*! */",
+  "/* /*M! */",
+  "/* x /*+ y */",
+  "/*+ # */",
+  "/*+ -- */",
+  "/*+ --x */",
+  "/*+ ' */",
+  '/*+ " */',
+  "/*+ ` */",
+  "/*+\n",
+  "/*+ \n */",
+  "/*+ \\ */",
+);
+/** What may stand before it: statements and their ends, nothing that opens a string or a comment. */
+const BEFORE = fc.constantFrom(";", " COMMIT", " SELECT 1", " ", "\n");
+/** What may follow it: statement ends, strings and comment ends, which the client and the readers see apart. */
+const AFTER = fc.constantFrom(
+  ";",
+  " COMMIT",
+  " SELECT 1",
+  "*/",
+  "'",
+  "\n",
+  " -- ",
+  "#",
+  " ",
+  "/* */",
+  "ROLLBACK",
+);
 
 describe("a transaction that undoes its writes", () => {
   it("counts them undone when the server runs them in it", () => {
@@ -15,6 +61,8 @@ describe("a transaction that undoes its writes", () => {
       `psql -c "BEGIN READ ONLY; SELECT count(*) FROM orders; DELETE FROM orders; COMMIT"`,
       `mysql -e "START TRANSACTION; DELETE FROM orders; SAVEPOINT a; ROLLBACK"`,
       `mysql -e "BEGIN; DELETE FROM orders; /* ; COMMIT; */ ROLLBACK"`,
+      `mysql -e "BEGIN; DELETE FROM orders; /* a /* b */ ; SELECT 1; ROLLBACK"`,
+      `mysql -e "BEGIN; DELETE FROM orders; SELECT /*+ NO_ICP(orders) */ 1; ROLLBACK"`,
       `mysql -e "START TRANSACTION READ ONLY; DELETE FROM orders; COMMIT"`,
       `mysql -e "SET SESSION TRANSACTION READ ONLY; DELETE FROM orders"`,
       `mysql -e "SET @@session.transaction_read_only = 1; DELETE FROM orders"`,
@@ -35,9 +83,36 @@ describe("a transaction that undoes its writes", () => {
       `mysql -e "BEGIN; DELETE FROM orders; /*! COMMIT */; ROLLBACK"`,
       `mysql -e "BEGIN; DELETE FROM orders; /* x */ COMMIT; ROLLBACK"`,
       `mysql -e "BEGIN; SELECT 1 /* /* */; COMMIT; DELETE FROM orders; /* */ */; ROLLBACK"`,
+      // The mysql client runs a comment holding /*+ or /*! past its first end, and reads an optimizer hint's
+      // `#` as a comment of its own and its line break as the hint's end.
+      `mysql -e "BEGIN; DELETE FROM orders; /* /*+ */ ; SELECT 1 */ COMMIT; ROLLBACK"`,
+      `mysql -e "SET transaction_read_only = 1 /* /*! */ ; SELECT 1 */ - 1; DELETE FROM orders"`,
+      `mysql -e "BEGIN; DELETE FROM orders; SELECT /*+ # */ 'a\n*/ 1; COMMIT; SELECT '; ROLLBACK"`,
+      `mysql --force -e "BEGIN; DELETE FROM orders; SELECT /*+\n; COMMIT; */ 1; ROLLBACK"`,
       `sqlite3 app.db "BEGIN; SELECT \\$\\$; COMMIT; DELETE FROM orders; SELECT \\$\\$; ROLLBACK"`,
     ])
       expect(destructive(cmd), cmd).toBe(true);
+  });
+
+  it("does not where the mysql client ends a comment elsewhere, wherever the comment and a COMMIT stand", () => {
+    fc.assert(
+      fc.property(
+        fc.array(BEFORE, { maxLength: 4 }),
+        CLIENT_DIVIDED_COMMENT,
+        fc.array(AFTER, { maxLength: 6 }),
+        (before, comment, after) => {
+          for (const opening of [
+            "BEGIN;",
+            "START TRANSACTION READ ONLY;",
+            "SET transaction_read_only = 1;",
+          ]) {
+            const sql = `${opening} DELETE FROM orders;${before.join("")} ${comment}${after.join("")}; ROLLBACK`;
+            expect(mysqlDestructive(sql), sql).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it("does not when a statement commits by itself, or the work runs on another connection or session", () => {

@@ -6,6 +6,7 @@ import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { mysqlParserLexesAs, postgresLexesAs } from "./lexical-divides.ts";
 import { metaCommands } from "./meta-commands.ts";
 import { parseMysql } from "./mysql.ts";
+import { MYSQL_CLIENT_COMMENT_DIVIDE } from "./mysql-client-comments.ts";
 import { MYSQL_SYNTAX } from "./mysql-parser.ts";
 import { parsePostgres, type SqlReader } from "./postgres.ts";
 import { postgresParserLoaded, postgresSureToRefuse } from "./postgres-parser.ts";
@@ -36,6 +37,12 @@ export function analyzeSql(
 
 function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlReader): void {
   if (parseWith(sql, dialect, an, reader)) return;
+  // The mysql client may end such a comment past a `;` the split below takes for a statement's end, and run what a
+  // statement after it holds in a string: the whole text is read by keywords.
+  if (dialect === "mysql" && MYSQL_CLIENT_COMMENT_DIVIDE.test(sql)) {
+    sqlKeywordFallback(sql, an);
+    return;
+  }
   const statements = splitStatements(sql);
   // One statement that is the whole text (but a final semicolon) just failed to parse: it would fail again.
   const only = statements.length === 1 ? statements[0]! : null;

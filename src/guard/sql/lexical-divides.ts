@@ -2,6 +2,7 @@
 // parser than for the server hides statements the server runs. Such text is not given to that parser; the keyword
 // reading, which errs towards destructive, reads it instead.
 import type { SqlDialect } from "../analysis.ts";
+import { MYSQL_CLIENT_COMMENT_DIVIDE } from "./mysql-client-comments.ts";
 
 /**
  * What PostgreSQL, MySQL and SQLite read differently: `$` (dollar quotes and parameters in PostgreSQL, a letter of
@@ -14,7 +15,8 @@ const LEXICAL_DIVIDE = /[$\\#[]|\/\*|--[!-~\u0080-\uffff]/;
 
 /**
  * What node-sql-parser reads as a comment and MySQL does not: `/*! … *\/` and MariaDB's `/*M! … *\/`, whose text
- * MySQL runs, and `--` run into a non-blank, two minus signs to MySQL.
+ * MySQL runs, and `--` run into a non-blank, two minus signs to MySQL. Comments the mysql client ends elsewhere are
+ * MYSQL_CLIENT_COMMENT_DIVIDE's.
  */
 const MYSQL_PARSER_MISREADS = /\/\*M?!|--[!-~\u0080-\uffff]/;
 
@@ -29,7 +31,11 @@ const SQL_MODE = /sql_mode/i;
 /** Whether node-sql-parser ends every string, comment and statement of `sql` where the dialect's server does. */
 export function mysqlParserLexesAs(sql: string, dialect: SqlDialect): boolean {
   if (dialect !== "mysql") return !LEXICAL_DIVIDE.test(sql);
-  return !MYSQL_PARSER_MISREADS.test(sql) && !(sql.includes("\\") && SQL_MODE.test(sql));
+  return (
+    !MYSQL_PARSER_MISREADS.test(sql) &&
+    !MYSQL_CLIENT_COMMENT_DIVIDE.test(sql) &&
+    !(sql.includes("\\") && SQL_MODE.test(sql))
+  );
 }
 
 /** Quotes and comments every dialect reads alike once LEXICAL_DIVIDE's `$`, `\`, `#` and `[` are ruled out. */
@@ -38,10 +44,10 @@ const QUOTE_DIVIDE = /[$\\#[]|\/\*M?!|--[!-~\u0080-\uffff]/;
 /**
  * `sql` with its comments blanked, so that words in them count for nothing: `-- ` to the end of the line and
  * `/* … *\/` (to its first end: PostgreSQL's nested comments run on, and are kept). Where a quote or comment may end
- * elsewhere for the server, nothing is blanked.
+ * elsewhere for the server or the mysql client, nothing is blanked.
  */
 export function withoutComments(sql: string): string {
-  if (QUOTE_DIVIDE.test(sql)) return sql;
+  if (QUOTE_DIVIDE.test(sql) || MYSQL_CLIENT_COMMENT_DIVIDE.test(sql)) return sql;
   let out = "";
   let i = 0;
   while (i < sql.length) {

@@ -3,6 +3,7 @@
 // variables, `?` placeholders, operators, punctuation, and `#`, `-- ` and `/* */` comments; anything with other
 // lexical rules (the executable `/*! */` form, quoted variables, 0x…) is not simple. Where node-sql-parser meets
 // what none of its rules reads (`\` outside quotes, `@$`), it says so.
+import { mysqlClientEndsCommentAlike } from "./mysql-client-comments.ts";
 import { fail, NotSimple } from "./simple-lexer.ts";
 
 export type MysqlToken =
@@ -100,10 +101,10 @@ export function lexMysql(sql: string): MysqlToken[] {
     }
     if (c === "/" && sql[i + 1] === "*") {
       // To the first `*/`: neither MySQL nor node-sql-parser nests them. MySQL runs the text of `/*! … */` (and
-      // MariaDB that of `/*M! … */`), which node-sql-parser skips.
+      // MariaDB that of `/*M! … */`), which node-sql-parser skips; and the mysql client ends some comments elsewhere.
       if (sql[i + 2] === "!" || (sql[i + 2] === "M" && sql[i + 3] === "!")) fail();
       const end = sql.indexOf("*/", i + 2);
-      if (end < 0) fail();
+      if (end < 0 || !mysqlClientEndsCommentAlike(sql.slice(i + 2, end))) fail();
       i = end + 2;
       spaced = true;
       continue;
