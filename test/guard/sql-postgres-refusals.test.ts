@@ -184,6 +184,23 @@ describe("MySQL text PostgreSQL's parser refuses", () => {
     }
   });
 
+  it("is judged for MySQL's settings where PostgreSQL's parser reads what node-sql-parser refuses", () => {
+    const actions = (sql: string) =>
+      (findings(sql, "auto") as { action?: string; destructive: boolean }[])
+        .filter((f) => f.destructive)
+        .map((f) => f.action);
+    for (const sql of [
+      "SET sql_log_bin = 0; COMMIT WORK",
+      "SET SESSION sql_log_bin = OFF; SAVEPOINT a",
+      "SET sql_log_bin = 'off'; RELEASE SAVEPOINT a",
+      "SET LOCAL sql_log_bin TO false; ROLLBACK TO SAVEPOINT a",
+    ]) {
+      expect(postgresRefuses(sql), sql).toBe(false);
+      expect(actions(sql), sql).toContain("backup:disable");
+    }
+    expect(actions("SET sql_log_bin = 1; COMMIT WORK")).toEqual([]);
+  });
+
   it("leaves to the parser what it reads, and what is not told apart from that", () => {
     for (const sql of [
       "RESET MASTER",

@@ -1,4 +1,4 @@
-// Settings (SET, ALTER SYSTEM SET) that switch off archiving, durability, triggers or audit logging.
+// Settings (SET, ALTER SYSTEM SET) that switch off archiving, durability, triggers, audit or binary logging.
 import type { Analysis } from "../analysis.ts";
 import { obj, str } from "./ast-values.ts";
 
@@ -31,6 +31,12 @@ export function judgeSetting(name: string, value: string, system: boolean, an: A
     an.destroysSafetyNet(`${scope} ${name} none switches audit logging off`, "audit-log:disable");
   else if (/^(log_statement)$/.test(name) && value.includes("none"))
     an.destroysSafetyNet(`${scope} log_statement none stops statement logging`, "audit-log:disable");
+  // MySQL's, read here when node-sql-parser refuses the text around it (`SET sql_log_bin = 0; COMMIT WORK`).
+  else if (name === "sql_log_bin" && /(?:^|\s)(?:0|off|false)(?:\s|$)/.test(value))
+    an.destroysSafetyNet(
+      `${scope} sql_log_bin = 0 stops binary logging, the base of point-in-time recovery`,
+      "backup:disable",
+    );
 }
 
 /**

@@ -34,11 +34,19 @@ export function names(value: unknown): string[] {
   return out;
 }
 
+/** A constant as written: the parser leaves out a zero or false, so `{ ival: {} }` is 0. */
+function constantText(body: Record<string, unknown>): string {
+  if (body.sval !== undefined) return str(obj(body.sval).sval);
+  if (body.ival !== undefined) return String(obj(body.ival).ival ?? 0);
+  if (body.boolval !== undefined) return String(obj(body.boolval).boolval ?? false);
+  if (body.fval !== undefined) return str(obj(body.fval).fval);
+  return "";
+}
+
 export function constants(value: unknown): string[] {
   const out: string[] = [];
   walkPg(value, (type, body) => {
-    if (type === "A_Const")
-      out.push(str(obj(body.sval).sval) || String(obj(body.ival).ival ?? obj(body.boolval).boolval ?? ""));
+    if (type === "A_Const") out.push(constantText(body));
     return true;
   });
   return out;
