@@ -25,6 +25,22 @@ describe("SQL clients' commands that run a shell command", () => {
       expect(classify(cmd).reasons.join(" "), cmd).toContain("rm -r deletes /srv/app");
   });
 
+  it("leave the SQL around them judged by the routines it calls, though no parser reads it", () => {
+    for (const cmd of [
+      `mysql -e 'SELECT drop_partitions() \\G'`,
+      `mysql -e 'SELECT \`remove_user\`(7) \\G'`,
+      `psql <<'EOF'\nSELECT delete_orders() \\gx\nEOF`,
+      `psql -c 'SELECT destroy_tenant(7) FROM {{ tenants }}'`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(true);
+    for (const cmd of [
+      `mysql -e 'SELECT lower(name) FROM users \\G'`,
+      `psql <<'EOF'\nSELECT count(*) FROM orders \\gx\nEOF`,
+      `mysql -e 'SELECT remove_retention_policy(1) \\G'`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(false);
+  });
+
   it("count what else they destroy, and leave plain output and reads alone", () => {
     expect(classify(`sqlite3 app.db '.open --new prod.db'`).destructive).toBe(true);
     expect(classify(`psql -c '\\lo_unlink 16409'`).destructive).toBe(true);

@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { withoutComments } from "./lexical-divides.ts";
 import { judgeMysqlReset } from "./mysql-settings.ts";
+import { routineCallAction, routineNameSaysDestroys } from "./routines.ts";
 
 const FALLBACK_RULES: [RegExp, string, string][] = [
   [
@@ -71,6 +72,21 @@ const NO_DATA_LOST: [RegExp, string][] = [
 const READ_START =
   /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;
 
+/** A name, quoted or not, before `(`: a routine called (or a type's length, which names no routine that destroys). */
+const CALLED = /[`"]?([A-Za-z_][\w$]*)[`"]?\s*\(/g;
+
+/**
+ * A routine called whose name says it destroys data (drop_partitions, remove_user), as the parsers' readings judge
+ * it: the words above need a word's end, which `_` is not.
+ */
+function destructiveRoutineCalled(code: string): string | undefined {
+  for (const [, name] of code.matchAll(CALLED)) {
+    const lower = name!.toLowerCase();
+    if (routineNameSaysDestroys(lower)) return lower;
+  }
+  return undefined;
+}
+
 /** Keyword reading for SQL no parser accepted: any destructive keyword counts, and unknown statements count too. */
 export function sqlKeywordFallback(
   sql: string,
@@ -99,6 +115,15 @@ export function sqlKeywordFallback(
       an.uncertain(`${context} contains ${keyword}`, true, actionName);
       return;
     }
+  }
+  const routine = destructiveRoutineCalled(code);
+  if (routine) {
+    an.uncertain(
+      `${context} calls ${routine}(), whose name says it destroys data`,
+      true,
+      routineCallAction(routine),
+    );
+    return;
   }
   if (READ_START.test(code)) an.uncertain(`${context}; it looks read-only`, false);
   else an.uncertain(`${context} starts with "${code.trim().split(/\s+/)[0]}"`, true);

@@ -24,5 +24,10 @@ export function judgeRoutineName(name: string, an: Analysis): void {
   else if (RETENTION_POLICY.test(name))
     an.destroys(`${name}() schedules the deletion of every chunk older than its interval`, "rows:delete");
   else if (DESTRUCTIVE_ROUTINE.test(name) && !POLICY_REMOVAL.test(name))
-    an.destroys(`${name}() deletes data`, action(name.replace(/^(pg|lo)_/, "").replace(/_/g, "-"), "call"));
+    an.destroys(`${name}() deletes data`, routineCallAction(name));
+}
+
+/** The action a call of the routine `name` (lower case) is recorded as: `purge-orders:call`. */
+export function routineCallAction(name: string): string {
+  return action(name.replace(/^(pg|lo)_/, "").replace(/_/g, "-"), "call");
 }
