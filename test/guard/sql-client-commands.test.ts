@@ -62,3 +62,18 @@ describe("SQL clients' commands that run a shell command", () => {
     expect(runsShellCommand(".output report.txt")).toBe(false);
   });
 });
+
+describe("psql's \\\\ separator", () => {
+  it("reads what follows it as input: SQL after a backslash command on the same line is judged", () => {
+    for (const cmd of [
+      `psql -c '\\x \\\\ DROP TABLE users;'`,
+      `psql -c '\\timing on \\\\ DELETE FROM orders'`,
+      `psql <<'EOF'\n\\set ON_ERROR_STOP on \\\\ TRUNCATE orders;\nEOF`,
+      // A separator after the separated input's own backslash command.
+      `psql -c '\\x \\\\ \\timing \\\\ DROP TABLE users;'`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(true);
+    for (const cmd of [`psql -c '\\x \\\\ SELECT count(*) FROM users;'`, `psql -c '\\timing on'`])
+      expect(classify(cmd).destructive, cmd).toBe(false);
+  });
+});

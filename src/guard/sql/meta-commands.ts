@@ -33,7 +33,11 @@ export function runsShellCommand(text: string): boolean {
 export function metaCommands(text: string, an: Analysis, dialect: SqlDialect): string {
   if (!/^\s*(?:[\\.]|source\s)/im.test(text) && !text.includes("\\")) return text;
   const kept: string[] = [];
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  /** Lines after a `\\` separator: their client commands were read with the line they stand on. */
+  const continued = new Set<number>();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     const trimmed = line.trim();
     const source = dialect === "mysql" ? MYSQL_SOURCE.exec(trimmed) : null;
     if (source) {
@@ -41,9 +45,16 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect): s
       continue;
     }
     const at = line.indexOf("\\");
-    if (at >= 0) clientShellCommands(line.slice(at), an, dialect);
+    if (at >= 0 && !continued.has(i)) clientShellCommands(line.slice(at), an, dialect);
     if (trimmed.startsWith("\\")) {
-      const [command = "", ...rest] = trimmed.slice(1).split(/\s+/);
+      // psql's `\\` ends a backslash command's arguments and reads on as input (`\x \\ DROP TABLE t;`). Where
+      // the pair might stand inside a quoted argument, more of the line is read as SQL than psql reads: never less.
+      const separator = trimmed.indexOf("\\\\");
+      if (separator >= 0) {
+        lines.splice(i + 1, 0, trimmed.slice(separator + 2));
+        continued.add(i + 1);
+      }
+      const [command = "", ...rest] = trimmed.slice(1, separator >= 0 ? separator : undefined).split(/\s+/);
       if (/^(i|ir|include|include_relative)$/.test(command))
         unseenSql(an, `psql \\${command}`, rest[0] ?? "");
       else if (command === "gexec") gexec(kept.join("\n"), an);
