@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { registeredLanguageAnalysers, registerLanguageAnalysers } from "../../src/guard/analysis.ts";
 import { classify, newAnalysis } from "../../src/guard/classify.ts";
 import { analyzeShell } from "../../src/guard/shell/analyze-shell.ts";
+import { HEREDOC_ENDS_EARLY } from "../../src/guard/shell/heredoc-in-substitution.ts";
+import { GLUED_HASH } from "../../src/guard/shell/mvdan-parse.ts";
 import type { TraceEntry } from "../../src/guard/shell/runner.ts";
 
 const DECISIONS = ["allow", "ask", "deny"];
@@ -197,6 +199,37 @@ const WORD = fc.oneof(
     "$*",
   ),
 );
+// A `#` glued to a quote, an expansion or a substitution is part of the word, though mvdan/sh takes it for a comment.
+const GLUED_HASH_WORD = fc.constantFrom(
+  '"a"#b',
+  "'q w'#$X",
+  "$X#y",
+  "$" + "{X}#/srv/a",
+  '"$(echo hi)"#c',
+  "$(ls)#x",
+  "`date`#",
+  "$'a'#b",
+  'a"b"#c',
+  '"a"#"b"',
+  "$1#",
+  '"$X"#$(rm -rf /srv/a)',
+);
+const GLUED_HASH_LINE = fc
+  .tuple(
+    fc.constantFrom("echo", "rm -rf", "kubectl delete ns", "X="),
+    GLUED_HASH_WORD,
+    fc.constantFrom(
+      "",
+      " -rf /srv/a",
+      "; rm -rf $X",
+      " | sh",
+      " && rm -rf /srv/b",
+      " # a real comment; rm x",
+    ),
+  )
+  .map(([command, word, after]) =>
+    command === "X=" ? `X=${word}; echo $X${after}` : `${command} ${word}${after}`,
+  );
 const COMMAND = fc
   .tuple(
     fc.constantFrom("rm", "ls", "echo", "git", "psql", "sh", "cat", "kubectl", "xargs", "sudo", "env"),
@@ -279,6 +312,10 @@ const HEREDOC_COMMAND = fc.constantFrom(
   "cat <<EOF\nx\nEOF",
   "cat <<-EOF\n\tx\n\tEOF\n",
   "cat <<EOF\n# not a comment\nEOF\n",
+  // Near bash's early end of a document inside a substitution, but not it: read alike by both readers.
+  "cat <<EOF\n EOF rm -rf /srv/a)\nEOF\n",
+  "cat <<'E'\nE rm -rf /srv/a\nE\n",
+  "cat <<EOF\nxEOF)\nEOF\n",
 );
 const HEREDOC_SUBSTITUTION = fc
   .tuple(fc.constantFrom("$(", "$(", "<(", "<(", '"$(', ">("), HEREDOC_COMMAND)
@@ -717,8 +754,10 @@ const SCRIPT = fc
       ),
       { maxLength: 3 },
     ),
+    // Last, so that what mvdan/sh would take for a comment runs to the end of the text: it then parses.
+    fc.option(GLUED_HASH_LINE, { nil: "", freq: 4 }),
   )
-  .map(([first, rest]) => first + rest.map(([op, c]) => op + c).join(""));
+  .map(([first, rest, glued]) => first + rest.map(([op, c]) => op + c).join("") + (glued && `\n${glued}`));
 
 function trace(
   script: string,
@@ -751,6 +790,7 @@ describe("the fast shell reader", () => {
     let cases = 0;
     let heredocSubstitutions = 0;
     let elements = 0;
+    let gluedHashes = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -766,6 +806,7 @@ describe("the fast shell reader", () => {
         if (/\besac\b/.test(script)) cases++;
         if (/\(cat <</.test(script)) heredocSubstitutions++;
         if (/(^|[;&|\n] *)\w+\[[^\]]*\]\+?=/.test(script)) elements++;
+        if (/["'`}$]#|\)#/.test(script.slice(script.lastIndexOf("\n")))) gluedHashes++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -783,6 +824,7 @@ describe("the fast shell reader", () => {
     expect(cases).toBeGreaterThan(180);
     expect(heredocSubstitutions).toBeGreaterThan(100);
     expect(elements).toBeGreaterThan(50);
+    expect(gluedHashes).toBeGreaterThan(150);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {
@@ -915,6 +957,9 @@ describe("the fast shell reader", () => {
       "a[0]=1 rm y",
       "export a[0]=1",
       "echo $(cat <<EOF\nx\nEOF)",
+      "echo $(cat <<EOF\nEOF rm -rf /srv/a)\nEOF\n)",
+      "cat <(cat <<'E'\nE)\nE\n)",
+      'echo "$(cat <<EOF\nEOFx (y)\nEOF\n)"',
       "echo $(cat <<EOF\n$HOME\nEOF\n)",
       "echo $" + "{x:+$(echo '$(rm -rf /srv/a)')}",
       "if true; then; fi",
@@ -1046,6 +1091,77 @@ const PLAIN_SCRIPT = fc
 
 /** The tolerant reader's own notes: that it was used, and its guess from alarming words. */
 const TOLERANT_NOTE = /^(does not parse as shell|unparseable command contains)/;
+
+// Inside `$(…)`, `<(…)` or `>(…)`, bash ends a here-document at a body line that starts with the delimiter and holds a
+// `)`, and runs the rest of the line: such documents, whatever the quoting, the nesting or the lines around.
+const EARLY_END = fc
+  .tuple(
+    fc.constantFrom("echo $(", 'echo "$(', "cat <(", "psql < <(", "X=$(", "echo $(echo $(", "tee >("),
+    fc.constantFrom(["EOF", "EOF"], ["'EOF'", "EOF"], ['"SQL"', "SQL"], ["E", "E"]),
+    fc.constantFrom("", "SELECT 1;\n", "a\nb )\n"),
+    fc.constantFrom(")", " rm -rf /srv/a)", "rm -rf /srv/a)", " x (y)", "); echo", ":)"),
+  )
+  .map(([open, [written, delimiter], before, rest]) => {
+    const close = open.endsWith('"$(') ? ')"' : open.endsWith("$(echo $(") ? "))" : ")";
+    return `${open}cat <<${written}\n${before}${delimiter}${rest}\n${delimiter}\n${close}`;
+  });
+
+describe("the full shell reader, where mvdan/sh reads unlike bash", () => {
+  it("asks about a here-document bash ends early inside a substitution, which the fast reader leaves to it", () => {
+    fc.assert(
+      fc.property(EARLY_END, (script) => {
+        expect(trace(script, "simple").accepted, script).toBe(false);
+        expect(trace(script, "full").findings, script).toContainEqual(
+          expect.objectContaining({ destructive: true, reason: HEREDOC_ENDS_EARLY }),
+        );
+        expect(classify(script).decision, script).not.toBe("allow");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("does not ask where bash reads the document to its delimiter", () => {
+    for (const script of [
+      "cat <<EOF\nEOF rm -rf /srv/a)\nEOF",
+      "echo $(cat <<EOF\n EOF )\nEOF\n)",
+      "echo $(cat <<EOF\nEOF x\nEOF\n)",
+      "echo `cat <<EOF\nEOF x)\nEOF\n`",
+      "echo $(cat <<EOF\nEOF\n) $(cat <<'A'\n(A)\nA\n)",
+    ])
+      expect(trace(script, "full").findings, script).not.toContainEqual(
+        expect.objectContaining({ reason: HEREDOC_ENDS_EARLY }),
+      );
+  });
+
+  it("reads a `#` glued to a quote, an expansion or a substitution as part of the word", () => {
+    const words = (script: string) => trace(script, "full").trace.map((e) => e.argv.map((w) => w.text));
+    expect(words('echo "a"#b; rm -rf /srv/a')).toEqual([
+      ["echo", "a#b"],
+      ["rm", "-rf", "/srv/a"],
+    ]);
+    expect(words("echo $X#$((1)); rm x")).toEqual([
+      ["echo", "/data#0"],
+      ["rm", "x"],
+    ]);
+    expect(words("echo $(echo)#c; rm x")).toEqual([["echo"], ["echo", "#c"], ["rm", "x"]]);
+    expect(words("{ echo 'a'#; rm x; }")).toEqual([
+      ["echo", "a#"],
+      ["rm", "x"],
+    ]);
+    expect(words('echo "a"\\\n#b; rm x')).toEqual([
+      ["echo", "a#b"],
+      ["rm", "x"],
+    ]);
+    // Where a word ends, `#` starts a comment.
+    expect(words("(echo a)#c; rm x")).toEqual([["echo", "a"]]);
+    expect(words("echo a #c; rm x")).toEqual([["echo", "a"]]);
+    expect(words("echo a\\\\\n#c; rm x")).toEqual([["echo", "a\\"]]);
+    // Text mvdan/sh cannot parse even so is asked about.
+    expect(trace('for f in "a"#b; do rm x; done', "full").findings).toContainEqual(
+      expect.objectContaining({ destructive: true, reason: GLUED_HASH }),
+    );
+  });
+});
 
 describe("the tolerant shell reader", () => {
   it("reads plain commands as mvdan/sh does", () => {

@@ -1,12 +1,13 @@
 // Shell: a command line becomes simple commands (resolved words, environment, stdin, redirections) for the command
 // tables. Simple lines take the exact fast reader; everything else is parsed by mvdan/sh (the parser behind shfmt);
 // what mvdan/sh cannot parse is closed where it broke off or, failing that, read by the tolerant reader.
-import type { ShNode } from "mvdan-sh";
 import type { Analysis } from "../analysis.ts";
 import type { Word } from "../word.ts";
-import { list, mvdan } from "./mvdan.ts";
+import { HEREDOC_ENDS_EARLY } from "./heredoc-in-substitution.ts";
+import { list } from "./mvdan.ts";
+import { substitutedHeredocEndsEarly } from "./mvdan-heredocs.ts";
+import { GLUED_HASH, parseShell } from "./mvdan-parse.ts";
 import { MvdanWalker } from "./mvdan-walker.ts";
-import { parseErrorMessage, repair } from "./repair.ts";
 import { ShellRunner, type TraceEntry } from "./runner.ts";
 import { readSimpleShell } from "./simple-reader.ts";
 import { SimpleWalker } from "./simple-walker.ts";
@@ -51,18 +52,15 @@ export function analyzeShell(
       }
     }
   }
-  let file: ShNode;
-  try {
-    file = mvdan().parser.Parse(script, "");
-  } catch (error) {
-    const message = parseErrorMessage(error);
-    const repaired = repair(script, message);
-    if (repaired) {
-      an.uncertain(`does not parse as shell (${message}); read as if it were closed`, false);
-      new MvdanWalker(runner).stmts(list(repaired.Stmts));
-    } else analyzeShellTolerantly(script, an, message, options.trace);
+  const parsed = parseShell(script);
+  if (parsed.unsure) an.uncertain(GLUED_HASH, true);
+  if (!parsed.file) {
+    analyzeShellTolerantly(script, an, parsed.broken ?? "", options.trace);
     return true;
   }
-  new MvdanWalker(runner).stmts(list(file.Stmts));
+  if (parsed.broken)
+    an.uncertain(`does not parse as shell (${parsed.broken}); read as if it were closed`, false);
+  if (substitutedHeredocEndsEarly(parsed.file, parsed.text)) an.uncertain(HEREDOC_ENDS_EARLY, true);
+  new MvdanWalker(runner).stmts(list(parsed.file.Stmts));
   return true;
 }

@@ -22,7 +22,8 @@ let loaded: Mvdan | null = null;
 export function mvdan(): Mvdan {
   if (loaded) return loaded;
   const { syntax } = createRequire(import.meta.url)("mvdan-sh") as { syntax: ShSyntax };
-  const parser = syntax.NewParser();
+  // Comments are kept so that parseShell() can find those mvdan/sh takes where bash reads a word.
+  const parser = syntax.NewParser(syntax.KeepComments(true));
   const firstCmd = (src: string) => node(list(parser.Parse(src, "").Stmts)[0]?.Cmd)!;
   const redirOp = (src: string) => list(list(parser.Parse(src, "").Stmts)[0]?.Redirs)[0]?.Op;
   const expOp = (src: string) => node(node(list(node(list(firstCmd(src).Args)[1])?.Parts)[0])?.Exp)?.Op;

@@ -2,6 +2,7 @@
 // array assignments, function names and the parts of `case` clauses, or null as soon as anything falls outside the
 // simple subset.
 import { ansiC } from "./ansi-c.ts";
+import { endsEarlyInSubstitution } from "./heredoc-in-substitution.ts";
 import { heredocBody, heredocDelimiter } from "./simple-heredoc.ts";
 import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
 import { type TestItem, testOperands } from "./simple-test-clause.ts";
@@ -806,7 +807,7 @@ function arrayEnd(src: string, from: number): number {
 
 /**
  * Index of the `)` closing a `$(` whose body starts at `from`, skipping quotes, nested parentheses and here-document
- * bodies; -1 if unsure.
+ * bodies; -1 if unsure, and for a body bash would end early (heredoc-in-substitution.ts).
  */
 function closingParen(src: string, from: number): number {
   let depth = 1;
@@ -827,7 +828,7 @@ function closingParen(src: string, from: number): number {
       let at = i + 1;
       for (const delimiter of heredocs) {
         const body = heredocBody(src, at, delimiter);
-        if (!body) return -1;
+        if (!body || endsEarlyInSubstitution(body.text.split("\n"), delimiter)) return -1;
         at = body.end;
       }
       heredocs.length = 0;
