@@ -6,6 +6,7 @@ import { registeredLanguageAnalysers, registerLanguageAnalysers } from "../../sr
 import { classify, newAnalysis } from "../../src/guard/classify.ts";
 import { analyzeShell } from "../../src/guard/shell/analyze-shell.ts";
 import { HEREDOC_ENDS_EARLY } from "../../src/guard/shell/heredoc-in-substitution.ts";
+import { BACKQUOTE_ENDS_ELSEWHERE } from "../../src/guard/shell/mvdan-backquotes.ts";
 import { GLUED_HASH } from "../../src/guard/shell/mvdan-parse.ts";
 import type { TraceEntry } from "../../src/guard/shell/runner.ts";
 
@@ -240,6 +241,9 @@ const HEREDOC = fc.constantFrom(
   "<<EOF\nDROP TABLE users;\nEOF",
   "<<'SQL'\nDELETE FROM t WHERE x = '$y';\nSQL",
   '<<"E"\nrm -rf /srv\nE',
+  // Under a quoted delimiter a backslash is a plain character, a backslash-newline included.
+  "<<'SQL'\nSELECT 1; -- \\\nDROP TABLE t;\nSQL",
+  '<<"E"\nrm \\$X \\\\ \\" \\`\nE',
 );
 const ALL_OF_A = '"$' + '{A[@]}"';
 const ALL_OF_PARTS = "$" + "{parts[*]}";
@@ -312,6 +316,7 @@ const HEREDOC_COMMAND = fc.constantFrom(
   "cat <<EOF\nx\nEOF",
   "cat <<-EOF\n\tx\n\tEOF\n",
   "cat <<EOF\n# not a comment\nEOF\n",
+  "cat <<'SQL'\nSELECT 1; -- \\\nDROP TABLE t;\nSQL\n",
   // Near bash's early end of a document inside a substitution, but not it: read alike by both readers.
   "cat <<EOF\n EOF rm -rf /srv/a)\nEOF\n",
   "cat <<'E'\nE rm -rf /srv/a\nE\n",
@@ -1131,6 +1136,34 @@ describe("the full shell reader, where mvdan/sh reads unlike bash", () => {
       expect(trace(script, "full").findings, script).not.toContainEqual(
         expect.objectContaining({ reason: HEREDOC_ENDS_EARLY }),
       );
+  });
+
+  it("asks about an early end the parsers cannot read past", () => {
+    const script =
+      "echo $(cat <<E\nErm -rf /srv/a)\nE\n)\ncase x in (x) f() { case a in esac) :;; esac; }; esac";
+    expect(trace(script, "full").findings).toContainEqual(
+      expect.objectContaining({ destructive: true, reason: HEREDOC_ENDS_EARLY }),
+    );
+  });
+
+  it("asks where bash ends a backquoted command before mvdan/sh does", () => {
+    const asked = (script: string) =>
+      (trace(script, "full").findings as { reason: string }[]).some(
+        (f) => f.reason === BACKQUOTE_ENDS_ELSEWHERE,
+      );
+    for (const script of [
+      "echo `cat <<'EOF'\nhi`\nrm -rf /srv/a\nEOF\n`",
+      "echo `cat <<'EOF'\nhi`\nrm -rf /srv/a\nEOF",
+      "echo `echo '`'`",
+    ])
+      expect(asked(script), script).toBe(true);
+    for (const script of [
+      "echo `cat <<'EOF'\nhi\nEOF\n`",
+      "echo `echo \\`date\\`` `ls`",
+      'echo "`date`" $(echo `ls`)',
+      "echo `date",
+    ])
+      expect(asked(script), script).toBe(false);
   });
 
   it("reads a `#` glued to a quote, an expansion or a substitution as part of the word", () => {

@@ -3,8 +3,9 @@
 // what mvdan/sh cannot parse is closed where it broke off or, failing that, read by the tolerant reader.
 import type { Analysis } from "../analysis.ts";
 import type { Word } from "../word.ts";
-import { HEREDOC_ENDS_EARLY } from "./heredoc-in-substitution.ts";
+import { HEREDOC_ENDS_EARLY, mayEndEarly } from "./heredoc-in-substitution.ts";
 import { list } from "./mvdan.ts";
+import { BACKQUOTE_ENDS_ELSEWHERE, backquoteEndsElsewhere } from "./mvdan-backquotes.ts";
 import { substitutedHeredocEndsEarly } from "./mvdan-heredocs.ts";
 import { GLUED_HASH, parseShell } from "./mvdan-parse.ts";
 import { MvdanWalker } from "./mvdan-walker.ts";
@@ -55,11 +56,13 @@ export function analyzeShell(
   const parsed = parseShell(script);
   if (parsed.unsure) an.uncertain(GLUED_HASH, true);
   if (!parsed.file) {
+    if (mayEndEarly(script)) an.uncertain(HEREDOC_ENDS_EARLY, true);
     analyzeShellTolerantly(script, an, parsed.broken ?? "", options.trace);
     return true;
   }
   if (parsed.broken)
     an.uncertain(`does not parse as shell (${parsed.broken}); read as if it were closed`, false);
+  if (backquoteEndsElsewhere(parsed.file, parsed.text)) an.uncertain(BACKQUOTE_ENDS_ELSEWHERE, true);
   if (substitutedHeredocEndsEarly(parsed.file, parsed.text)) an.uncertain(HEREDOC_ENDS_EARLY, true);
   new MvdanWalker(runner).stmts(list(parsed.file.Stmts));
   return true;

@@ -10,3 +10,30 @@ export const HEREDOC_ENDS_EARLY =
 export function endsEarlyInSubstitution(lines: readonly string[], delimiter: string): boolean {
   return lines.some((line) => line.startsWith(delimiter) && line.includes(")", delimiter.length));
 }
+
+/** `<<WORD`, `<<'WORD'` or `<<"WORD"`, with `-` for `<<-`. */
+const HEREDOC_OPERATOR = /<<(-?)[ \t]*(['"]?)([^\s;&|<>()'"]+)\2/g;
+
+/** More `<<` than this in text no parser could read is asked about rather than scanned (each scan reads on). */
+const MAX_OPERATORS = 32;
+
+/**
+ * For text no parser could read: whether a `<<WORD` anywhere (in a substitution or not, quoted or not) is followed
+ * by a body line bash would end it at inside a substitution, before the line that is the delimiter alone.
+ */
+export function mayEndEarly(text: string): boolean {
+  let seen = 0;
+  for (const m of text.matchAll(HEREDOC_OPERATOR)) {
+    if (++seen > MAX_OPERATORS) return true;
+    const [, dash, , delimiter] = m;
+    for (let at = text.indexOf("\n", m.index) + 1; at > 0; ) {
+      const end = text.indexOf("\n", at);
+      const raw = text.slice(at, end < 0 ? text.length : end);
+      const line = dash ? raw.replace(/^\t+/, "") : raw;
+      if (line === delimiter) break;
+      if (endsEarlyInSubstitution([line], delimiter!)) return true;
+      at = end + 1;
+    }
+  }
+  return false;
+}

@@ -34,35 +34,38 @@ export function substitutedHeredocEndsEarly(file: ShNode, source: string): boole
   return found;
 }
 
+/** A line ending in a backslash that no other escapes: a continuation, in an unquoted document. */
+const CONTINUED = /(^|[^\\])(\\\\)*\\$/;
+
 function endsEarly(redirect: ShNode, bytes: Buffer): boolean {
   const word = node(redirect.Word);
   const body = node(redirect.Hdoc);
   if (!word || !body) return false;
   const raw = bytes.subarray(start(word), end(word)).toString();
   const delimiter = quoteRemoved(raw);
+  const unquoted = raw === delimiter;
   const dash = bytes.subarray(offset(redirect.OpPos), offset(redirect.OpPos) + 3).toString() === "<<-";
-  let from = start(body);
-  while (from > 0 && bytes[from - 1] !== 0x0a) from--;
-  const lines = bodyLines(bytes.subarray(from).toString(), delimiter, dash, raw === delimiter);
-  return endsEarlyInSubstitution(lines, delimiter);
-}
-
-/**
- * The body's lines as bash compares them with the delimiter: joined at a backslash-newline when the delimiter is
- * unquoted, their leading tabs stripped for `<<-`; up to the line that is the delimiter.
- */
-function bodyLines(text: string, delimiter: string, dash: boolean, unquoted: boolean): string[] {
-  const raw = text.split("\n");
-  const lines: string[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    let line = raw[i]!;
-    while (unquoted && /(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < raw.length)
-      line = line.slice(0, -1) + raw[++i];
+  let at = start(body);
+  while (at > 0 && bytes[at - 1] !== 0x0a) at--;
+  // Line by line as bash compares them with the delimiter: joined at a backslash-newline when the delimiter is
+  // unquoted, their leading tabs stripped for `<<-`; up to the line that is the delimiter.
+  while (at < bytes.length) {
+    let line = "";
+    for (;;) {
+      const nl = bytes.indexOf(0x0a, at);
+      const piece = bytes.subarray(at, nl < 0 ? bytes.length : nl).toString();
+      at = nl < 0 ? bytes.length : nl + 1;
+      if (unquoted && nl >= 0 && CONTINUED.test(piece)) line += piece.slice(0, -1);
+      else {
+        line += piece;
+        break;
+      }
+    }
     if (dash) line = line.replace(/^\t+/, "");
-    if (line === delimiter) break;
-    lines.push(line);
+    if (line === delimiter) return false;
+    if (endsEarlyInSubstitution([line], delimiter)) return true;
   }
-  return lines;
+  return false;
 }
 
 /** The delimiter word without its quotes, as bash compares body lines with it. */

@@ -147,11 +147,41 @@ export class MvdanWalker {
     for (const r of redirs) {
       const kind = this.m.redirectKinds.get(r.Op) ?? "dup";
       const fd = text(node(r.N)?.Value) || undefined;
-      if (kind === "heredoc")
-        out.push({ kind, target: node(r.Hdoc) ? this.word(node(r.Hdoc)!, true) : EMPTY_WORD, fd });
-      else if (node(r.Word)) out.push({ kind, target: this.word(node(r.Word)!), fd });
+      if (kind === "heredoc") {
+        const body = node(r.Hdoc);
+        out.push({
+          kind,
+          target: body ? this.heredocBody(body, this.quotedDelimiter(node(r.Word))) : EMPTY_WORD,
+          fd,
+        });
+      } else if (node(r.Word)) out.push({ kind, target: this.word(node(r.Word)!), fd });
     }
     return out;
+  }
+
+  /**
+   * A here-document's body: as written under a quoted delimiter; else expanded, a backslash quoting only `$`, a
+   * backquote and `\` (mvdan/sh has already joined the lines it ends).
+   */
+  private heredocBody(body: ShNode, literal: boolean): Word {
+    const parts = list(body.Parts);
+    if (literal) return { text: parts.map((p) => text(p.Value)).join(""), dynamic: false, glob: false };
+    let out = "";
+    let dynamic = false;
+    for (const p of parts) {
+      if (this.m.syntax.NodeType(p) === "Lit") out += text(p.Value).replace(/\\([$`\\])/g, "$1");
+      else {
+        const r = this.part(p, true);
+        out += r.text;
+        dynamic ||= r.dynamic;
+      }
+    }
+    return { text: out, dynamic, glob: false };
+  }
+
+  /** A quote or a backslash anywhere in a here-document's delimiter keeps its body as written. */
+  private quotedDelimiter(word: ShNode | null): boolean {
+    return list(word?.Parts).some((p) => this.m.syntax.NodeType(p) !== "Lit" || text(p.Value).includes("\\"));
   }
 
   /** Words of one shell word after field splitting of an unquoted expansion standing alone. */
@@ -163,12 +193,12 @@ export class MvdanWalker {
     return only ? splitFields(resolved) : [resolved];
   }
 
-  private word(w: ShNode, heredoc = false): Word {
+  private word(w: ShNode): Word {
     const parts = list(w.Parts);
     // A process substitution standing alone stays the runner's word, so a `<` redirection finds its output.
     if (parts.length === 1 && this.m.syntax.NodeType(parts[0]) === "ProcSubst")
-      return this.part(parts[0]!, heredoc);
-    return this.parts(parts, heredoc);
+      return this.part(parts[0]!, false);
+    return this.parts(parts, false);
   }
 
   private parts(parts: ShNode[], quoted: boolean): Word {
