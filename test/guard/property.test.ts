@@ -200,8 +200,12 @@ const WORD = fc.oneof(
     "$*",
   ),
 );
-// A `#` glued to a quote, an expansion or a substitution is part of the word, though mvdan/sh takes it for a comment.
+// A `#` or a descriptor's digits glued to a quote, an expansion or a substitution are part of the word, though
+// mvdan/sh takes them for a comment or a redirection's descriptor.
 const GLUED_HASH_WORD = fc.constantFrom(
+  '"q"2>out.txt',
+  "$(ls)1>&2",
+  "$" + "{X}0< in.txt",
   '"a"#b',
   "'q w'#$X",
   "$X#y",

@@ -1,15 +1,15 @@
-// mvdan/sh's parse of a script, with each `#` it would wrongly take for a comment escaped first. A `#` starts a
-// comment only where a word starts; mvdan/sh also takes one glued after a quote, an expansion or a substitution
-// (`echo "a"#; rm -rf /srv`), hiding the rest of the line that bash runs. There, `\#` means what bash reads: a `#`
-// inside the word.
+// mvdan/sh's parse of a script, with what it would wrongly split off a word escaped first. A `#` starts a comment, and
+// digits before `<` or `>` name a redirection's descriptor, only where a word starts; mvdan/sh also takes them glued
+// after a quote, an expansion or a substitution (`echo "a"#; rm -rf /srv`, `psql "app"3< <(…)`), where bash reads
+// them as part of the word. A backslash before them there means what bash reads.
 import type { ShNode } from "mvdan-sh";
-import { mvdan } from "./mvdan.ts";
+import { mvdan, node } from "./mvdan.ts";
 import { parseErrorMessage, repair } from "./repair.ts";
 
 export const GLUED_HASH =
   "a `#` glued to a quote, an expansion or a substitution, which bash reads as part of the word, could not be followed";
 
-/** Escaping rounds before giving up: each reveals the rest of a line, which may hold another. */
+/** Escaping rounds before giving up: each may reveal the rest of a line, which may hold another. */
 const MAX_ROUNDS = 8;
 /** What ends a word before a `#` that then starts a comment. */
 const WORD_BOUNDARY = new Set([..." \t\n;&|()<>"].map((c) => c.charCodeAt(0)));
@@ -20,6 +20,7 @@ const WORD_BOUNDARY = new Set([..." \t\n;&|()<>"].map((c) => c.charCodeAt(0)));
 const MAYBE_GLUED = /(?:["'`)}\]]|\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]))(?:\\\n)*#/;
 
 type Position = { Offset(): number };
+const offsetOf = (n: ShNode): number => (n.Pos as () => Position).call(n).Offset();
 /** Word parts whose text ends with a `)`. */
 const PARTS_ENDING_IN_PAREN = new Set(["CmdSubst", "ProcSubst", "ArithmExp", "ExtGlob"]);
 
@@ -30,7 +31,7 @@ export interface Parsed {
   text: string;
   /** mvdan/sh's complaint when the text does not parse as it is. */
   broken: string | null;
-  /** A glued `#` may be read as mvdan/sh reads it: in a here-document's delimiter, after too many rounds, or unparsed. */
+  /** A glued `#` or descriptor may be read as mvdan/sh reads it: in a here-document's delimiter, after too many rounds, or unparsed. */
   unsure: boolean;
 }
 
@@ -50,25 +51,27 @@ export function parseShell(script: string): Parsed {
     }
     if (!file) return { file, text, broken, unsure: MAYBE_GLUED.test(text) };
     const bytes = Buffer.from(text);
-    const hashes: number[] = [];
+    /** Where comments and redirections' descriptors start. */
+    const starts: number[] = [];
     /** Where a substitution or arithmetic ends: a `)` there ends part of a word, not a command. */
     const partEnds = new Set<number>();
     m.syntax.Walk(file, (n) => {
       const type = n ? m.syntax.NodeType(n) : "";
-      if (type === "Comment") hashes.push((n!.Hash as Position).Offset());
+      if (type === "Comment") starts.push((n!.Hash as Position).Offset());
+      else if (type === "Redirect" && node(n!.N)) starts.push(offsetOf(node(n!.N)!));
       else if (PARTS_ENDING_IN_PAREN.has(type)) partEnds.add((n!.End as () => Position).call(n).Offset());
       return true;
     });
-    const glued = hashes.filter((at) => at < bytes.length && gluedToWord(bytes, at, partEnds));
+    const glued = starts.filter((at) => at < bytes.length && gluedToWord(bytes, at, partEnds));
     if (!glued.length) return { file, text, broken, unsure: false };
     if (round === MAX_ROUNDS || glued.some((at) => inHeredocDelimiter(bytes, at)))
       return { file, text, broken, unsure: true };
-    text = escapeHashes(bytes, glued);
+    text = escapeAt(bytes, glued);
   }
 }
 
 /**
- * The `#` at byte `at` follows a word's text, backslash-newlines (removed before words are read) aside: not a blank
+ * The `#` or descriptor at byte `at` follows a word's text, backslash-newlines (removed before words are read) aside: not a blank
  * or an operator, unless that `)` closes a substitution inside the word.
  */
 function gluedToWord(bytes: Buffer, at: number, partEnds: ReadonlySet<number>): boolean {
@@ -90,7 +93,7 @@ function inHeredocDelimiter(bytes: Buffer, at: number): boolean {
 }
 
 /** The text with a backslash before each of these bytes. */
-function escapeHashes(bytes: Buffer, at: number[]): string {
+function escapeAt(bytes: Buffer, at: number[]): string {
   const parts: Buffer[] = [];
   let from = 0;
   for (const i of [...at].sort((a, b) => a - b)) {
