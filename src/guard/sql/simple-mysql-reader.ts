@@ -801,7 +801,8 @@ export function readSimpleMysql(sql: string): Node[] | typeof MYSQL_PARSER_REFUS
         const reader = new Reader(tokens.slice(start, i));
         statements.push(reader.statement());
         if (!reader.done) return null;
-      } else if (token) return null; // `;;`: an empty statement
+      } else if (token && statements.length === 0) return null; // an empty first statement: `; SELECT 1`
+      // node-sql-parser drops an empty statement after the first (`SELECT 1; ; SELECT 2`), and so does this reader.
       start = i + 1;
     }
     return statements.length ? statements : null;
