@@ -192,6 +192,20 @@ const WORD = fc.oneof(
     "a{b}",
     "$'\\x72m -rf'",
     "<<< 'DROP TABLE t'",
+    // Arithmetic is an unknown number; beyond plain operands and binary operators it is the full parser's.
+    "$((1))",
+    '"$((X + 1))"',
+    "n$(($X*2))",
+    "$((a<<2 | b))",
+    "$((1--1))",
+    "$((x = 1))",
+    "$(( (1) ))",
+    // A descriptor's digits before `<` or `>`, after a blank; glued to a word, the digits belong to it.
+    "3< in.txt",
+    "4>&1",
+    "0<&3",
+    "5<> /dev/null",
+    "a2> err.txt",
     "# a comment",
     "$" + "{A[@]}",
     '"$' + '{A[@]}"',
@@ -218,10 +232,13 @@ const GLUED_HASH_WORD = fc.constantFrom(
   '"a"#"b"',
   "$1#",
   '"$X"#$(rm -rf /srv/a)',
+  "$((1))#c",
+  '"$(date)"#$((1))',
+  '"$X"3< <(echo DROP TABLE t)',
 );
 const GLUED_HASH_LINE = fc
   .tuple(
-    fc.constantFrom("echo", "rm -rf", "kubectl delete ns", "X="),
+    fc.constantFrom("echo", "rm -rf", "kubectl delete ns", "X=", "{ echo", "(echo"),
     GLUED_HASH_WORD,
     fc.constantFrom(
       "",
@@ -233,7 +250,14 @@ const GLUED_HASH_LINE = fc
     ),
   )
   .map(([command, word, after]) =>
-    command === "X=" ? `X=${word}; echo $X${after}` : `${command} ${word}${after}`,
+    command === "X="
+      ? `X=${word}; echo $X${after}`
+      : command === "{ echo"
+        ? `{ echo ${word}; }${after}`
+        : // After a subshell's `)`, as after a blank, a `#` starts a comment.
+          command === "(echo"
+          ? `(echo ${word})#${after}`
+          : `${command} ${word}${after}`,
   );
 const COMMAND = fc
   .tuple(
@@ -248,6 +272,13 @@ const HEREDOC = fc.constantFrom(
   // Under a quoted delimiter a backslash is a plain character, a backslash-newline included.
   "<<'SQL'\nSELECT 1; -- \\\nDROP TABLE t;\nSQL",
   '<<"E"\nrm \\$X \\\\ \\" \\`\nE',
+  // Under an unquoted one, a backslash-newline joins lines (also where bash then compares them with the delimiter),
+  // and a backslash quotes only `$`, a backquote and `\`.
+  "<<EOF\nSELECT 1; -- \\\nDROP TABLE t;\nEOF",
+  '<<E\nrm \\$X \\\\ \\" \\` \\x a\\\\\nE',
+  "<<E\nE\\\nx\nE",
+  "<<E\nx \\\nE\nE",
+  "<<E\nS\\\nE\nE",
 );
 const ALL_OF_A = '"$' + '{A[@]}"';
 const ALL_OF_PARTS = "$" + "{parts[*]}";
@@ -321,6 +352,8 @@ const HEREDOC_COMMAND = fc.constantFrom(
   "cat <<-EOF\n\tx\n\tEOF\n",
   "cat <<EOF\n# not a comment\nEOF\n",
   "cat <<'SQL'\nSELECT 1; -- \\\nDROP TABLE t;\nSQL\n",
+  "cat <<SQL\nSELECT 1; -- \\\nDROP TABLE t;\nSQL\n",
+  'cat <<E\nrm \\$X \\\\ \\" \\x\nE\n',
   // Near bash's early end of a document inside a substitution, but not it: read alike by both readers.
   "cat <<EOF\n EOF rm -rf /srv/a)\nEOF\n",
   "cat <<'E'\nE rm -rf /srv/a\nE\n",
@@ -752,6 +785,33 @@ const COMPOUND = fc.oneof(
       ([name, declaration, body, end, after, args]) =>
         `${name}() { ${declaration ? `${declaration}; ` : ""}${body}${end}}${after}; ${name} ${args.join(" ")}`,
     ),
+  // Groups and subshells, nested, with assignments inside (a subshell's are lost at its end) and a `#` after `)`.
+  fc
+    .tuple(
+      fc.constantFrom(
+        "{ ◊; }",
+        "{\n◊\n}",
+        "(◊)",
+        "( ◊ )",
+        "(◊;)",
+        "(\n◊\n)",
+        "( (◊) )",
+        "{ (◊); }",
+        "(◊)#c",
+        "(if true; then ◊; fi)",
+        "(case $X in a) ◊;; esac)",
+        "case $X in a) (◊);; *) { ◊; };; esac",
+        "f() { (◊); }; f",
+        "echo $( (◊) )",
+      ),
+      fc.option(fc.constantFrom("X=/tmp", "X=/srv/app; cd $X", "unset X"), { nil: "" }),
+      BODY,
+      AFTER,
+    )
+    .map(
+      ([shape, assign, body, after]) =>
+        `${shape.replace("◊", () => (assign ? `${assign}; ${body}` : body))}${shape.endsWith("#c") ? "" : after}; rm -rf $X`,
+    ),
 );
 const SCRIPT = fc
   .tuple(
@@ -800,6 +860,9 @@ describe("the fast shell reader", () => {
     let heredocSubstitutions = 0;
     let elements = 0;
     let gluedHashes = 0;
+    let groups = 0;
+    let arithmetic = 0;
+    let unquotedBackslashes = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -816,11 +879,14 @@ describe("the fast shell reader", () => {
         if (/\(cat <</.test(script)) heredocSubstitutions++;
         if (/(^|[;&|\n] *)\w+\[[^\]]*\]\+?=/.test(script)) elements++;
         if (/["'`}$]#|\)#/.test(script.slice(script.lastIndexOf("\n")))) gluedHashes++;
+        if (/(^|[;&|\n] *)(\(|\{[ \n])/.test(script)) groups++;
+        if (script.includes("$((")) arithmetic++;
+        if (/<<E(OF)?\n[\s\S]*\\/.test(script)) unquotedBackslashes++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
       }),
-      { numRuns: 6000 },
+      { numRuns: 6500 },
     );
     expect(accepted).toBeGreaterThan(800);
     expect(compounds).toBeGreaterThan(300);
@@ -834,6 +900,9 @@ describe("the fast shell reader", () => {
     expect(heredocSubstitutions).toBeGreaterThan(100);
     expect(elements).toBeGreaterThan(50);
     expect(gluedHashes).toBeGreaterThan(150);
+    expect(groups).toBeGreaterThan(300);
+    expect(arithmetic).toBeGreaterThan(200);
+    expect(unquotedBackslashes).toBeGreaterThan(30);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {
@@ -857,7 +926,7 @@ describe("the fast shell reader", () => {
     }
   });
 
-  it("reads case clauses, here-documents inside substitutions and array elements' assignments itself", () => {
+  it("reads case clauses, here-documents inside substitutions, array elements' assignments, groups and subshells itself", () => {
     for (const script of [
       "case $1 in start) systemctl start app;; stop|halt) systemctl stop app;; *) echo usage;; esac",
       'case "$(uname)" in\n  (Darwin) brew install jq ;;\n  Linux)\n    apt-get install -y jq\n    ;;\nesac',
@@ -870,6 +939,12 @@ describe("the fast shell reader", () => {
       "echo \"$(cat <<'SQL'\nSELECT $1;\nSQL\n)\"",
       "mysql db < <(cat <<A <<B\nSELECT 1;\nA\nTRUNCATE t;\nB\n)",
       "a[$(rm -rf /srv/a)]=1; a[0]+=x b[$X]=y",
+      "(cd /srv/app && rm -rf x) > out.txt; { rm y; } | cat",
+      '{ echo "done"#; rm -rf /srv/app; }',
+      "echo $USER#$((1)); kubectl delete namespace payments",
+      "(echo done)#; rm -rf /srv/app",
+      "psql app <<SQL\nSELECT 1; -- \\\nDROP TABLE t;\nSQL\n",
+      'psql "$DB"3< <(echo DROP TABLE t) 4>&1 5<> /dev/null',
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(true);
     }
@@ -976,7 +1051,20 @@ describe("the fast shell reader", () => {
       "cat <<EOF\n$HOME\nEOF",
       "cat <<-EOF\n\tx\n\tEOF",
       "cat <<EOF\nunterminated",
-      "(cd /tmp && rm -rf x)",
+      "( )",
+      "(rm x) y",
+      "(rm x",
+      "rm x)",
+      "((x)) && rm y",
+      "time (rm x)",
+      "X=1 (rm x)",
+      "(rm x |)",
+      "(case x in a) rm y;; esac",
+      "(case x in a) rm y)",
+      "case x in a) (rm y;; esac)",
+      "(cat <<EOF)\nx\nEOF\n",
+      "echo $((1--1)) $((x = 1))",
+      "cat <<E\nx \\\nE\nE\n",
       "a |& b",
       "a &&",
       "f() ( rm x )",
@@ -985,7 +1073,9 @@ describe("the fast shell reader", () => {
       "f() { }",
       "f() { rm x }",
       "if() { :; }",
-      "{ rm x; }",
+      "{ rm x }",
+      "{ }",
+      "{ rm x; } y",
       "a=(x) ls",
       "a=(x)y",
       "a=($(rm -rf /))",
@@ -1023,7 +1113,6 @@ describe("the fast shell reader", () => {
       "[[ a > b ]]",
       "[[ $x == @(a|b) ]]",
       "[[ -n x # comment ]]",
-      "[[ -n $((1 + 2)) ]]",
       "[[ -n x ]] y",
       "[[ -n x ]]y",
       "time [[ -n x ]]",

@@ -49,3 +49,37 @@ export function heredocBody(
     text += `${line}\n`;
   }
 }
+
+/**
+ * An unquoted document's body as bash expands it, when it holds no expansion: lines joined at a backslash-newline, a
+ * backslash before `$`, a backquote or `\` removed, any other kept. Null for a body with `$` or a backquote, and
+ * where bash, which compares the joined lines with the delimiter, ends the document elsewhere than `heredocBody`.
+ */
+export function unquotedHeredocText(body: string, delimiter: string): string | null {
+  if (!body.includes("\\")) return /[$`]/.test(body) ? null : body;
+  let out = "";
+  /** The current line as bash compares it with the delimiter: joined, its other backslashes kept. */
+  let line = "";
+  let joined = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    joined = false;
+    if (c === "$" || c === "`") return null;
+    if (c === "\n") {
+      if (line === delimiter) return null;
+      line = "";
+      out += c;
+    } else if (c === "\\") {
+      const next = body[++i]!;
+      joined = next === "\n";
+      if (joined) continue;
+      line += c + next;
+      out += next === "$" || next === "`" || next === "\\" ? next : c + next;
+    } else {
+      line += c;
+      out += c;
+    }
+  }
+  // A backslash-newline before the delimiter's line joins it to the body: bash reads on.
+  return joined ? null : out;
+}

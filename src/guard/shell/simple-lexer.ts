@@ -3,7 +3,7 @@
 // simple subset.
 import { ansiC } from "./ansi-c.ts";
 import { endsEarlyInSubstitution } from "./heredoc-in-substitution.ts";
-import { heredocBody, heredocDelimiter } from "./simple-heredoc.ts";
+import { heredocBody, heredocDelimiter, unquotedHeredocText } from "./simple-heredoc.ts";
 import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
 import { type TestItem, testOperands } from "./simple-test-clause.ts";
 
@@ -40,12 +40,22 @@ const UNQUOTED_STOP = /[ \t'"\\$`&|;<>\n\r()!]/g;
 const DOUBLE_QUOTED_STOP = /["`\\$]/g;
 /** What ends a `case` pattern word: blanks, `|` and `)`; the other operators, and `(` (an extended glob), are refused. */
 const PATTERN_END = /[ \t|()&;<>\n\r]/;
+/**
+ * An arithmetic expression the fast reader takes inside `$((…))`: operands (a number, a name or `$NAME`) joined by
+ * binary operators, blanks around; no unary operators (`1--1` is a decrement to mvdan/sh), parentheses, assignments,
+ * `?:` or commas.
+ */
+const PLAIN_ARITHMETIC = (() => {
+  const operand = String.raw`[ \t]*(?:[0-9]+|\$?[A-Za-z_][A-Za-z0-9_]*)[ \t]*`;
+  const binary = String.raw`(?:\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>&|^])`;
+  return new RegExp(`^${operand}(?:${binary}${operand})*$`);
+})();
 /** What may follow `esac` where a pattern could start: not `(`, `)` or `|`, which would make it a pattern. */
 const AFTER_ESAC = /[ \t\n;&<>]/;
 
 const FD_WORD = /^(?:\d+|\{[A-Za-z_]\w*\})$/;
-/** What may follow `<(…)` or `>(…)`: the end of the word. */
-const AFTER_PROCESS_SUBSTITUTION = /[ \t\n;&|]/;
+/** What may follow `<(…)` or `>(…)`: the end of the word (a `)` closes a subshell, or is refused). */
+const AFTER_PROCESS_SUBSTITUTION = /[ \t\n;&|)]/;
 /** Keywords after which a command starts, where `[[` opens a test clause and `case` a case clause. */
 const COMMAND_AFTER = new Set(["if", "then", "elif", "else", "while", "until", "do", "{"]);
 /** What ends a word inside `[[ … ]]`, as in mvdan/sh's lexer. */
@@ -67,6 +77,8 @@ export type SimpleToken =
   | { array: string }
   /** `NAME()`, the start of a function definition. */
   | { func: string }
+  /** The `(` opening a subshell where a command starts, or the `)` closing it. */
+  | { subshell: "(" | ")" }
   /** `[[ … ]]`, as its operands. */
   | { test: SimpleWord[] }
   /** `case WORD in`, as the word. */
@@ -88,6 +100,8 @@ interface OpenCase {
   word: SimpleWord;
   /** How many tokens there were after `case`: nothing may come between it, the word and `in`. */
   tokens: number;
+  /** How many subshells were open around `case`: its items end, and `esac` comes, with no more open. */
+  subshells: number;
 }
 
 /** The text of a word that is one unquoted literal (a keyword can only be that), else "". */
@@ -116,6 +130,8 @@ class SimpleShellLexer {
   private readonly cases: OpenCase[] = [];
   /** A case clause's `case WORD in` was broken: the text is outside the subset. */
   private broken = false;
+  /** How many subshells are open around the current position. */
+  private subshells = 0;
 
   constructor(
     private readonly src: string,
@@ -173,10 +189,10 @@ class SimpleShellLexer {
     if (keyword !== "case" && keyword !== "esac") return false;
     if (!this.startsCommand()) return false;
     if (keyword === "case") {
-      this.cases.push({ at: "word", word: [], tokens: this.tokens.length });
+      this.cases.push({ at: "word", word: [], tokens: this.tokens.length, subshells: this.subshells });
       return true;
     }
-    if (open?.at !== "list") return false;
+    if (open?.at !== "list" || open.subshells !== this.subshells) return false;
     this.cases.pop();
     this.tokens.push({ esac: true });
     return true;
@@ -203,7 +219,7 @@ class SimpleShellLexer {
       return j + 1;
     }
     if (next === "(") {
-      if (src[i + 2] === "(") return -1;
+      if (src[i + 2] === "(") return this.arithmetic(i, quoted);
       const end = closingParen(src, i + 2);
       return end >= 0 && this.substitution(i + 2, end, quoted) ? end + 1 : -1;
     }
@@ -501,7 +517,7 @@ class SimpleShellLexer {
     if (c === ";") {
       // `;;`, `;&` or `;;&` ends an item's list, and patterns or `esac` come next.
       const open = this.cases.at(-1);
-      if (open?.at !== "list") return -1;
+      if (open?.at !== "list" || open.subshells !== this.subshells) return -1;
       const op: CaseTerminator = src.startsWith(";;&", i) ? ";;&" : two === ";;" ? ";;" : ";&";
       this.tokens.push({ op });
       open.at = "pattern";
@@ -543,6 +559,7 @@ class SimpleShellLexer {
     if (at === "word" || at === "in") return false;
     const last = this.tokens.at(-1);
     if (last === undefined || "op" in last || "patterns" in last) return true;
+    if ("subshell" in last) return last.subshell === "(";
     if (!("word" in last) || last.word.length !== 1) return false;
     const part = last.word[0]!;
     return !part.quoted && part.param === undefined && COMMAND_AFTER.has(part.text);
@@ -632,6 +649,39 @@ class SimpleShellLexer {
     return end + 1;
   }
 
+  /** `(` where a command starts opens a subshell; `((`, an arithmetic command, is the full parser's. */
+  private openSubshell(i: number): number {
+    if (this.src[i + 1] === "(" || !this.startsCommand()) return -1;
+    this.subshells++;
+    this.tokens.push({ subshell: "(" });
+    return i + 1;
+  }
+
+  /**
+   * `)` closes the innermost subshell, ending the word before it; where none is open, where a case clause opened
+   * inside it is still open, or where a here-document's body is still to come, it is refused.
+   */
+  private closeSubshell(i: number): number {
+    if (this.subshells === 0 || this.heredocs.length) return -1;
+    const open = this.cases.at(-1);
+    if (open && open.subshells === this.subshells) return -1;
+    this.endWord();
+    this.subshells--;
+    this.tokens.push({ subshell: ")" });
+    return i + 1;
+  }
+
+  /**
+   * `$((…))` holding a plain expression: numbers, names and `$NAME` joined by binary operators, each maybe after one
+   * unary one, as mvdan/sh parses it; the guard reads it as an unknown number. Returns the index after it, or -1.
+   */
+  private arithmetic(i: number, quoted: boolean): number {
+    const end = this.src.indexOf("))", i + 3);
+    if (end < 0 || !PLAIN_ARITHMETIC.test(this.src.slice(i + 3, end))) return -1;
+    this.push({ text: "", arithmetic: true, quoted });
+    return end + 2;
+  }
+
   /** At a newline: the pending here-document bodies; returns the index after them, or -1. */
   private heredocBodies(from: number): number {
     const src = this.src;
@@ -640,9 +690,10 @@ class SimpleShellLexer {
       const body = heredocBody(src, at, doc.delimiter);
       if (!body) return -1;
       at = body.end;
-      // An unquoted delimiter expands $, ` and \ in the body: left to the full parser.
-      if (!doc.quoted && /[$`\\]/.test(body.text)) return -1;
-      if (body.text) doc.body.push({ text: body.text, quoted: true });
+      // An unquoted delimiter expands the body: one that holds `$` or a backquote is left to the full parser.
+      const text = doc.quoted ? body.text : unquotedHeredocText(body.text, doc.delimiter);
+      if (text === null) return -1;
+      if (text) doc.body.push({ text, quoted: true });
     }
     this.heredocs.length = 0;
     return at;
@@ -670,6 +721,9 @@ class SimpleShellLexer {
     }
     if (c === "$") return this.dollar(i, false);
     if (c === "`") return this.backquote(i, false);
+    // A `#` glued after a quote, an expansion or a substitution is part of the word, but the full parser's mvdan/sh
+    // takes it for a comment first, and inside a subshell that comment hides the `)` it cannot then repair.
+    if (c === "#" && this.subshells && this.word !== null) return -1;
     // A run of plain characters is added at once: one string, not one per character.
     const end = runEnd(src, i + 1, UNQUOTED_STOP);
     this.addLit(src.slice(i, end), false);
@@ -717,8 +771,9 @@ class SimpleShellLexer {
         this.endWord();
         this.tokens.push({ op: "\n" });
         i = this.heredocs.length ? this.heredocBodies(i + 1) : i + 1;
-      } else if (c === "(") i = this.parenthesis(i);
-      else if (c === "\r" || c === ")" || c === "!") return null;
+      } else if (c === "(") i = this.word === null ? this.openSubshell(i) : this.parenthesis(i);
+      else if (c === ")") i = this.closeSubshell(i);
+      else if (c === "\r" || c === "!") return null;
       else if (c === "#" && this.word === null) {
         const nl = src.indexOf("\n", i);
         i = nl < 0 ? src.length : nl;
@@ -726,7 +781,7 @@ class SimpleShellLexer {
       if (i < 0 || this.broken) return null;
     }
     this.endWord();
-    return this.heredocs.length || this.cases.length || this.broken ? null : this.tokens;
+    return this.heredocs.length || this.cases.length || this.subshells || this.broken ? null : this.tokens;
   }
 
   /**
@@ -811,8 +866,8 @@ function arrayEnd(src: string, from: number): number {
  */
 function closingParen(src: string, from: number): number {
   let depth = 1;
-  /** Delimiters of the here-documents whose bodies start after the current line. */
-  const heredocs: string[] = [];
+  /** The here-documents whose bodies start after the current line. */
+  const heredocs: { delimiter: string; quoted: boolean }[] = [];
   for (let i = from; i < src.length; i++) {
     const c = src[i]!;
     if (c === "\\") i++;
@@ -821,14 +876,16 @@ function closingParen(src: string, from: number): number {
       else {
         const doc = heredocDelimiter(src, i + 2);
         if (!doc) return -1;
-        heredocs.push(doc.delimiter);
+        heredocs.push(doc);
         i = doc.end - 1;
       }
     } else if (c === "\n" && heredocs.length) {
       let at = i + 1;
-      for (const delimiter of heredocs) {
+      for (const { delimiter, quoted } of heredocs) {
         const body = heredocBody(src, at, delimiter);
         if (!body || endsEarlyInSubstitution(body.text.split("\n"), delimiter)) return -1;
+        // Bash looks for the early end in the lines as joined at backslash-newlines: such a body is not scanned.
+        if (!quoted && body.text.includes("\\\n")) return -1;
         at = body.end;
       }
       heredocs.length = 0;

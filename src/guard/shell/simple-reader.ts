@@ -2,9 +2,10 @@
 // `${NAME:-word}` and `${NAME[@]}` expansions, lengths, indexes, slices, replacements and other operators in `${…}`
 // (read as an unknown value, after the substitutions inside run), `$(…)`, `&& || ; |`, plain redirections and
 // here-documents (also inside `$(…)` and `<(…)`), assignments to a variable, an array element or a whole array of
-// plain words, `<(…)` and `>(…)`, `[[ … ]]` tests, and `if`, `while`, `until`, `for … in`, `case` and
-// `NAME() { …; }` around them. Anything else (subshells, arithmetic…) returns null and goes to the full parser
-// (mvdan/sh); a property test checks that both agree on everything this reader accepts.
+// plain words, `<(…)` and `>(…)`, `$((…))` of plain operands (an unknown number), `[[ … ]]` tests, and `if`,
+// `while`, `until`, `for … in`, `case`, `NAME() { …; }`, `{ …; }` and `( … )` around them. Anything else
+// (arithmetic commands, `<<-`, coprocesses…) returns null and goes to the full parser (mvdan/sh); a property test
+// checks that both agree on everything this reader accepts.
 import { type CaseTerminator, lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
 import type {
   SimpleCommand,
@@ -65,6 +66,8 @@ const FI = new Set(["fi"]);
 const DO = new Set(["do"]);
 const DONE = new Set(["done"]);
 const CLOSE_BRACE = new Set(["}"]);
+/** Stands for the `)` token ending a subshell's list. */
+const CLOSE_PAREN = new Set([")"]);
 /** What ends the list of a case item; `esac` ends it too. */
 const CASE_ITEM_END: ReadonlySet<string> = new Set<CaseTerminator>([";;", ";&", ";;&"]);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -130,6 +133,20 @@ class Assembler {
         compound = { kind: "function", name: token.func, body: body.script, redirects: [] };
         empty = false;
         dangling = false;
+      } else if ("subshell" in token) {
+        if (token.subshell === ")") {
+          // A `)` ends a command as `;` does; the list before it may not be empty.
+          if (stops !== CLOSE_PAREN || dangling || timed || declaring === "expected") return null;
+          endCommand();
+          if (pipeline.length) script.push(pipeline);
+          return script.length ? { script, stop: ")" } : null;
+        }
+        if (!empty || timed) return null;
+        const body = this.list(CLOSE_PAREN);
+        if (!body) return null;
+        compound = { kind: "subshell", body: body.script, redirects: [] };
+        empty = false;
+        dangling = false;
       } else if ("test" in token) {
         // The lexer takes `[[` for a test where a command may start; `time [[ … ]]` is the full parser's.
         if (!empty || timed) return null;
@@ -187,6 +204,14 @@ class Assembler {
         if (empty && stops.has(literal)) {
           if (dangling || timed || pipeline.length || script.length === 0) return null;
           return { script, stop: literal };
+        }
+        if (empty && !timed && literal === "{") {
+          const body = this.list(CLOSE_BRACE);
+          if (!body) return null;
+          compound = { kind: "group", body: body.script, redirects: [] };
+          empty = false;
+          dangling = false;
+          continue;
         }
         if (empty && !timed && COMPOUND_START.has(literal)) {
           compound = this.compound(literal);

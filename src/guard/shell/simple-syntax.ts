@@ -21,6 +21,8 @@ export interface SimplePart {
    * commands' output (`<`) or written to their input (`>`).
    */
   procSubst?: { direction: "<" | ">"; script: SimpleScript };
+  /** `$((…))` holding no substitution: a number the guard does not know; `text` is unused. */
+  arithmetic?: true;
   quoted: boolean;
 }
 
@@ -69,7 +71,10 @@ export interface SimpleCommand {
   redirects: SimpleRedirect[];
 }
 
-/** `if`, `while`/`until`, `for … in`, `case`, `NAME() { …; }` and `[[ … ]]`, with the redirections after their end. */
+/**
+ * `if`, `while`/`until`, `for … in`, `case`, `NAME() { …; }`, `{ …; }`, `( … )` and `[[ … ]]`, with the redirections
+ * after their end.
+ */
 export type SimpleCompound =
   | {
       kind: "if";
@@ -87,6 +92,10 @@ export type SimpleCompound =
       redirects: SimpleRedirect[];
     }
   | { kind: "function"; name: string; body: SimpleScript; redirects: SimpleRedirect[] }
+  /** `{ …; }`: its list runs in the shell itself. */
+  | { kind: "group"; body: SimpleScript; redirects: SimpleRedirect[] }
+  /** `( … )`: its list runs in a subshell, whose assignments are lost at its end. */
+  | { kind: "subshell"; body: SimpleScript; redirects: SimpleRedirect[] }
   /** `[[ … ]]`: its operands in order; only the substitutions in them run. */
   | { kind: "test"; operands: SimpleWord[]; redirects: SimpleRedirect[] };
 

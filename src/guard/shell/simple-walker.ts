@@ -91,9 +91,11 @@ export class SimpleWalker {
       }
     } else if (command.kind === "test") {
       this.testOperands(command.operands);
-    } else if (command.kind === "function") {
-      // The body runs only when called; reading it once where it is defined is the cautious reading.
+    } else if (command.kind === "function" || command.kind === "group") {
+      // A function's body runs only when called; reading it once where it is defined is the cautious reading.
       this.script(command.body);
+    } else if (command.kind === "subshell") {
+      this.r.scoped(() => this.script(command.body));
     } else {
       const items: Word[] = [];
       for (const w of command.items) this.pushFields(w, items);
@@ -136,6 +138,10 @@ export class SimpleWalker {
         const r = this.processSubstitution(part.procSubst);
         text += r.text;
         dynamic ||= r.dynamic;
+      } else if (part.arithmetic) {
+        // As mvdan/sh's walker reads any arithmetic: an unknown number.
+        text += "0";
+        dynamic = true;
       } else if (part.subst) {
         const r = this.r.substitution(() => this.script(part.subst!));
         text += r.text;
