@@ -592,6 +592,58 @@ const TEST_LINE = fc
     fc.constantFrom("", "", " > out.txt", " 2>&1", "x", " y"),
   )
   .map(([before, clause, after]) => `${before}${clause}${after}`);
+// A variable whose value holds an array subscript (with a command substitution in it, or not), then read where bash
+// evaluates it as arithmetic or reads it as a name: indexes, slices, `[[ … -eq … ]]`, `-v`, `${!…}`, builtins that
+// take a name. Some (`let`, `((…))`, `$((…))`, `declare -i`, C-style `for`) are the full parser's.
+const ARITHMETIC_VALUE = fc.constantFrom(
+  "'b[$(rm -rf /srv/a)]'",
+  "'b[`rm -rf /srv/a`]'",
+  "'b[W]'",
+  '"b[\\$(rm -rf /srv/a)]"',
+  "'$(rm -rf /srv/a)'",
+  "'b[1]'",
+  "3",
+  "W",
+  "$(ls)",
+  "$(echo 'b[$(rm -rf /srv/a)]')",
+);
+const ARITHMETIC_USE = fc.constantFrom(
+  "a[$V]=1",
+  "a[V]=1",
+  'a["$V"]+=x',
+  "echo $" + "{a[$V]}",
+  "echo $" + "{a[V]}",
+  '"$' + '{#a[V]}"',
+  "echo $" + "{a[V]:-x} $" + "{a[V]/b/c}",
+  "echo $" + "{s:V}",
+  "echo $" + "{s:$V:V}",
+  "echo $" + "{s:1:$(rm -rf /srv/b)}",
+  "echo $" + "{!V}",
+  "echo $" + "{!V[@]}",
+  "[[ V -eq 0 ]]",
+  "[[ $V -lt 1 && -n $X ]]",
+  "[[ ( 1 -ne $V ) || $V == b ]]",
+  "[[ -v $V ]]",
+  "[[ -v V ]]",
+  "read -r 'a[$(rm -rf /srv/a)]' <<< 1",
+  'printf -v "$V" 1',
+  'test "$V" -eq 0',
+  'unset "$V"',
+  "declare W=$V",
+  "let V",
+  "(( V ))",
+  "echo $((V + 1))",
+  "declare -i W=V",
+  "for ((i=V; i<1; i++)); do :; done",
+);
+const ARITHMETIC = fc
+  .tuple(
+    ARITHMETIC_VALUE,
+    ARITHMETIC_VALUE,
+    fc.array(ARITHMETIC_USE, { minLength: 1, maxLength: 2 }),
+    fc.constantFrom("; ", "\n", " && "),
+  )
+  .map(([w, v, uses, sep]) => `W=${w}${sep}V=${v}${sep}${uses.join(sep)}`);
 const PARAM_LINE = fc
   .tuple(
     fc.constantFrom("echo", "rm", "sh -c", "Y=", "cat", "kubectl delete ns"),
@@ -623,6 +675,7 @@ const LINE = fc.oneof(
   { weight: 4, arbitrary: PARAM_LINE },
   { weight: 1, arbitrary: HEREDOC_SUBSTITUTION_LINE },
   { weight: 1, arbitrary: ELEMENT },
+  { weight: 1, arbitrary: ARITHMETIC },
 );
 const BODY = fc
   .tuple(COMMAND, fc.array(fc.tuple(fc.constantFrom(" && ", "; ", " | ", "\n"), COMMAND), { maxLength: 2 }))
@@ -862,6 +915,7 @@ describe("the fast shell reader", () => {
     let gluedHashes = 0;
     let groups = 0;
     let arithmetic = 0;
+    let evaluatedNames = 0;
     let unquotedBackslashes = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
@@ -882,6 +936,7 @@ describe("the fast shell reader", () => {
         if (/(^|[;&|\n] *)(\(|\{[ \n])/.test(script)) groups++;
         if (script.includes("$((")) arithmetic++;
         if (/<<E(OF)?\n[\s\S]*\\/.test(script)) unquotedBackslashes++;
+        if (/\[\$?V\]|:\$?V\b|\{!V|V -eq|-v \$?V/.test(script)) evaluatedNames++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -903,6 +958,7 @@ describe("the fast shell reader", () => {
     expect(groups).toBeGreaterThan(300);
     expect(arithmetic).toBeGreaterThan(200);
     expect(unquotedBackslashes).toBeGreaterThan(30);
+    expect(evaluatedNames).toBeGreaterThan(80);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {
@@ -948,6 +1004,21 @@ describe("the fast shell reader", () => {
     ]) {
       expect(trace(script, "simple").accepted, script).toBe(true);
     }
+  });
+
+  it("evaluates indexes, slices' bounds, `$((…))`, `[[ … -eq … ]]` and `-v` itself, and leaves `let` to mvdan/sh", () => {
+    for (const script of [
+      "x='b[$(rm -rf /srv/a)]'; a[$x]=1; a[x]=2; echo $" + "{a[$x]} $" + "{a[x]} $" + "{s:x:1} $" + "{!x}",
+      "x='b[$(rm -rf /srv/a)]'; [[ x -eq 0 || -v $x ]]",
+      "x='b[$(rm -rf /srv/a)]'; echo $((x + 1)) \"$(($x))\"",
+      "read -r 'a[$(rm -rf /srv/a)]' <<< 1; printf -v 'a[$(rm -rf /srv/b)]' 1",
+    ]) {
+      const fast = trace(script, "simple");
+      expect(fast.accepted, script).toBe(true);
+      expect(fast.findings, script).toEqual(trace(script, "full").findings);
+      expect(JSON.stringify(fast.findings), script).toContain("/srv/a");
+    }
+    expect(trace("x=1; let x", "simple").accepted).toBe(false);
   });
 
   it("reads a `<(…)`'s static output as the stdin of `cmd < <(…)`, as it reads a pipe, in both readers", () => {

@@ -17,6 +17,7 @@ import { interpreterCommands } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
 import { paasCommands } from "./paas.ts";
 import { POWERSHELL, powershellWebRequests } from "./powershell-web.ts";
+import { shellBuiltinCommands } from "./shell-builtins.ts";
 import { systemCommands } from "./system.ts";
 import { terraformCommands } from "./terraform.ts";
 import { wrapperCommands } from "./wrappers.ts";
@@ -40,6 +41,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...paasCommands,
     ...frameworkCommands,
     ...httpCommands,
+    ...shellBuiltinCommands,
   }),
 );
 

@@ -1,5 +1,6 @@
 // Walks mvdan/sh's syntax tree (compound commands, substitutions, parameter expansions) into the runner.
 import type { ShNode } from "mvdan-sh";
+import { INTEGER_OPTION } from "../shell-arithmetic.ts";
 import type { Word } from "../word.ts";
 import { ansiC } from "./ansi-c.ts";
 import { list, mvdan, node, text } from "./mvdan.ts";
@@ -75,13 +76,91 @@ export class MvdanWalker {
         if (node(cmd.Stmt)) this.stmt(node(cmd.Stmt)!);
         break;
       case "DeclClause":
-        for (const a of list(cmd.Args)) {
-          if (node(a.Name)) this.r.assign(this.assignment(a), this.r.vars);
-          else if (node(a.Value)) this.word(node(a.Value)!);
-        }
+        this.declaration(cmd);
+        break;
+      case "ArithmCmd":
+        this.arithmetic(node(cmd.X));
+        break;
+      case "LetClause":
+        for (const expression of list(cmd.Exprs)) this.arithmetic(expression);
+        break;
+      case "TestClause":
+        this.test(node(cmd.X));
         break;
       default:
         this.nestedSubstitutions(cmd);
+    }
+  }
+
+  /**
+   * `declare -i NAME=value` evaluates the value, and what is assigned to NAME later, as arithmetic; a quoted or
+   * expanded word (`declare 'a[i]=v'`) is an assignment made when the builtin runs.
+   */
+  private declaration(cmd: ShNode): void {
+    let integer = false;
+    for (const a of list(cmd.Args)) {
+      const name = node(a.Name);
+      if (name) {
+        if (integer) this.r.declareInteger(text(name.Value));
+        this.r.assign(this.assignment(a), this.r.vars);
+      } else if (node(a.Value)) {
+        const word = this.word(node(a.Value)!);
+        if (word.text.startsWith("-")) integer ||= INTEGER_OPTION.test(word.text);
+        else this.r.declared(word, integer);
+      }
+    }
+  }
+
+  /**
+   * An arithmetic expression: each operand word is expanded (commands substituted in it run), then evaluated, which
+   * reads the values of the names in it.
+   */
+  private arithmetic(expression: ShNode | null): void {
+    if (!expression) return;
+    switch (this.m.syntax.NodeType(expression)) {
+      case "BinaryArithm":
+        this.arithmetic(node(expression.X));
+        this.arithmetic(node(expression.Y));
+        break;
+      case "UnaryArithm":
+      case "ParenArithm":
+        this.arithmetic(node(expression.X));
+        break;
+      case "Word":
+        this.r.arithmetic(this.word(expression));
+        break;
+      default:
+        this.nestedSubstitutions(expression);
+    }
+  }
+
+  /**
+   * A `[[ … ]]` expression: each operand word is expanded in turn; those of `-eq`, `-lt`… are then evaluated as
+   * arithmetic, and the name after `-v` has its subscript evaluated.
+   */
+  private test(expression: ShNode | null, evaluated?: "arithmetic" | "name"): void {
+    if (!expression) return;
+    switch (this.m.syntax.NodeType(expression)) {
+      case "BinaryTest": {
+        const operands = this.m.arithmeticTests.has(expression.Op) ? "arithmetic" : undefined;
+        this.test(node(expression.X), operands);
+        this.test(node(expression.Y), operands);
+        break;
+      }
+      case "UnaryTest":
+        this.test(node(expression.X), expression.Op === this.m.nameTest ? "name" : undefined);
+        break;
+      case "ParenTest":
+        this.test(node(expression.X));
+        break;
+      case "Word": {
+        const word = this.word(expression);
+        if (evaluated === "arithmetic") this.r.arithmetic(word);
+        else if (evaluated === "name") this.r.subscriptedName(word);
+        break;
+      }
+      default:
+        this.nestedSubstitutions(expression);
     }
   }
 
@@ -98,18 +177,21 @@ export class MvdanWalker {
       const items = list(loop.Items).flatMap((w) => this.fields(w));
       const name = text(node(loop.Name)?.Value);
       this.r.vars.set(name, dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`));
-    } else if (loop) this.nestedSubstitutions(loop);
+    } else if (loop) for (const part of [loop.Init, loop.Cond, loop.Post]) this.arithmetic(node(part));
     this.stmts(list(clause.Do));
   }
 
   private assignment(a: ShNode): Assign {
-    // `a[$(…)]=1`: the index is expanded, and commands in it run.
-    if (node(a.Index)) this.nestedSubstitutions(node(a.Index)!);
+    // `a[$(…)]=1`: the index is expanded, and commands in it run, then evaluated as arithmetic.
+    this.arithmetic(node(a.Index));
     const name = text(node(a.Name)?.Value);
     const value = node(a.Value);
     if (value) return { name, value: this.word(value), append: Boolean(a.Append) };
     if (node(a.Array)) {
-      this.nestedSubstitutions(node(a.Array)!);
+      for (const element of list(node(a.Array)!.Elems)) {
+        this.arithmetic(node(element.Index));
+        if (node(element.Value)) this.nestedSubstitutions(node(element.Value)!);
+      }
       return { name, value: dynamicWord(`$${name}`), append: false };
     }
     // `X+=` with no value appends nothing: X keeps its value.
@@ -239,7 +321,7 @@ export class MvdanWalker {
           this.script(list(p.Stmts)),
         );
       case "ArithmExp":
-        this.nestedSubstitutions(p);
+        this.arithmetic(node(p.X));
         return dynamicWord("0");
       case "ExtGlob":
         return { text: text(node(p.Pattern)?.Value), dynamic: false, glob: true };
@@ -251,8 +333,19 @@ export class MvdanWalker {
   private param(p: ShNode): Word {
     const name = text(node(p.Param)?.Value);
     if (p.Length || p.Excl || node(p.Slice) || node(p.Repl) || node(p.Index)) {
-      // The shell expands an index, a slice or a replacement before the value: commands in them run.
-      this.nestedSubstitutions(p);
+      // The shell expands an index, a slice or a replacement before the value: commands in them run, and an index
+      // and a slice's bounds are evaluated as arithmetic.
+      this.arithmetic(node(p.Index));
+      const repl = node(p.Repl);
+      for (const w of [repl?.Orig, repl?.With, node(p.Exp)?.Word])
+        if (node(w)) this.nestedSubstitutions(node(w)!);
+      const slice = node(p.Slice);
+      for (const bound of [slice?.Offset, slice?.Length]) this.arithmetic(node(bound));
+      // `${!x}` reads x's value as a name, whose subscript is evaluated.
+      if (p.Excl && !node(p.Index) && !p.Names) {
+        const known = this.r.vars.get(name);
+        if (known) this.r.subscriptedName(known);
+      }
       return dynamicWord(`$${name}`);
     }
     const known = this.r.vars.get(name);
@@ -284,27 +377,28 @@ export class MvdanWalker {
   }
 
   /**
-   * Commands hidden in nodes the walker does not model (`[[ … ]]`, `(( … ))`, arrays, a parameter's index) still run.
-   * The syntax tree's walk does not enter a slice's offset and length: they are walked here.
+   * Commands hidden in nodes the walker does not model (an array's elements, an operator's word) still run, and
+   * arithmetic there (`$((…))`, an index, a slice's bounds) is evaluated: in the order they are written.
    */
   private nestedSubstitutions(root: ShNode): void {
     const found: ShNode[] = [];
-    const bounds: ShNode[] = [];
     this.m.syntax.Walk(root, (n) => {
       if (!n) return true;
       const type = this.m.syntax.NodeType(n);
-      if (type === "CmdSubst" || type === "ProcSubst") {
+      const evaluates =
+        type === "ArithmExp" || (type === "ParamExp" && (n.Excl || node(n.Index) || node(n.Slice)));
+      if (type === "CmdSubst" || type === "ProcSubst" || evaluates) {
         found.push(n);
         return false;
       }
-      if (type === "ParamExp") {
-        const slice = node(n.Slice);
-        for (const bound of [slice?.Offset, slice?.Length]) if (node(bound)) bounds.push(node(bound)!);
-      }
       return true;
     });
-    for (const n of found) this.r.scoped(() => this.stmts(list(n.Stmts)));
-    for (const bound of bounds) this.nestedSubstitutions(bound);
+    for (const n of found) {
+      const type = this.m.syntax.NodeType(n);
+      if (type === "ArithmExp") this.arithmetic(node(n.X));
+      else if (type === "ParamExp") this.param(n);
+      else this.r.scoped(() => this.stmts(list(n.Stmts)));
+    }
   }
 
   /**

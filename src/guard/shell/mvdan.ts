@@ -14,6 +14,10 @@ export interface Mvdan {
   op: Record<"pipe" | "pipeAll" | "procIn", unknown>;
   redirectKinds: Map<unknown, RedirectKind>;
   defaultOps: Set<unknown>;
+  /** `[[ … ]]` operators that evaluate both operands as arithmetic (`-eq`, `-lt`…). */
+  arithmeticTests: Set<unknown>;
+  /** `[[ -v NAME ]]`, which evaluates a subscript in the name. */
+  nameTest: unknown;
 }
 
 let loaded: Mvdan | null = null;
@@ -26,6 +30,7 @@ export function mvdan(): Mvdan {
   const parser = syntax.NewParser(syntax.KeepComments(true));
   const firstCmd = (src: string) => node(list(parser.Parse(src, "").Stmts)[0]?.Cmd)!;
   const redirOp = (src: string) => list(list(parser.Parse(src, "").Stmts)[0]?.Redirs)[0]?.Op;
+  const testOp = (src: string) => node(firstCmd(src).X)?.Op;
   const expOp = (src: string) => node(node(list(node(list(firstCmd(src).Args)[1])?.Parts)[0])?.Exp)?.Op;
   // Operator codes of this build, learnt from the parser itself rather than copied from its Go source.
   loaded = {
@@ -55,6 +60,10 @@ export function mvdan(): Mvdan {
       expOp("echo $" + "{X:=d}"),
       expOp("echo $" + "{X=d}"),
     ]),
+    arithmeticTests: new Set(
+      ["-eq", "-ne", "-lt", "-le", "-gt", "-ge"].map((op) => testOp(`[[ a ${op} b ]]`)),
+    ),
+    nameTest: testOp("[[ -v a ]]"),
   };
   return loaded;
 }

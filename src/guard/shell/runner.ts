@@ -6,6 +6,12 @@ import { analyzeSocketData } from "../clis/http-clients.ts";
 import { invoke } from "../clis/index.ts";
 import type { InvocationContext } from "../command.ts";
 import { pipelineOutput } from "../payloads.ts";
+import {
+  judgeArithmetic,
+  judgeDeclaredWord,
+  judgeSubscriptedName,
+  UNKNOWN_OUTPUT,
+} from "../shell-arithmetic.ts";
 import { hasGlobChar, type Word } from "../word.ts";
 import { scriptOperand } from "./script-operand.ts";
 
@@ -92,6 +98,8 @@ export class ShellRunner {
   /** Simple commands called so far, and the words of the last: what a `<(…)` ran, once it has run. */
   private calls = 0;
   private lastCommand: readonly Word[] = [];
+  /** Names declared integer (`declare -i`): a value assigned to one is evaluated as arithmetic. */
+  private readonly integers = new Set<string>();
 
   constructor(
     readonly an: Analysis,
@@ -122,6 +130,7 @@ export class ShellRunner {
 
   assign(a: Assign, into: Map<string, Word>): void {
     const value = a.value ?? EMPTY_WORD;
+    if (this.integers.has(a.name)) this.arithmetic(value);
     const previous = a.append ? into.get(a.name) : undefined;
     into.set(
       a.name,
@@ -340,10 +349,33 @@ export class ShellRunner {
     return word;
   }
 
+  /** `declare -i NAME`: what is assigned to NAME from now on is evaluated as arithmetic. */
+  declareInteger(name: string): void {
+    this.integers.add(name);
+  }
+
+  /**
+   * The shell evaluates `expression` as arithmetic (`$((…))`, `((…))`, `let`, an index, a slice's bounds, `[[ … -eq
+   * … ]]`): command substitutions in its text, or in the value of a name it reads, run.
+   */
+  arithmetic(expression: Word): void {
+    judgeArithmetic(expression, this.vars, this.an);
+  }
+
+  /** The shell reads `name` as a variable's name (`${!x}`, `[[ -v … ]]`): a subscript in it is evaluated. */
+  subscriptedName(name: Word): void {
+    judgeSubscriptedName(name, this.vars, this.an);
+  }
+
+  /** A declaration's word that is not an assignment in the syntax (`declare "$x"`, `local -i 'n=v'`). */
+  declared(word: Word, integer: boolean): void {
+    judgeDeclaredWord(word, integer, this.vars, this.an);
+  }
+
   /** `$(…)`: the inner commands run through the tables and, when their output is static (`echo … | base64 -d`), it is used. */
   substitution(run: () => Buffer | null): Word {
     const data = this.scoped(run);
-    if (data === null) return dynamicWord("$(…)");
+    if (data === null) return dynamicWord(UNKNOWN_OUTPUT);
     const decoded = data.toString("utf8").replace(TRAILING_NEWLINES, "");
     this.an.note(decoded);
     return { text: decoded, dynamic: false, glob: false };

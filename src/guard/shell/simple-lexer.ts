@@ -4,7 +4,7 @@
 import { ansiC } from "./ansi-c.ts";
 import { endsEarlyInSubstitution } from "./heredoc-in-substitution.ts";
 import { heredocBody, heredocDelimiter, unquotedHeredocText } from "./simple-heredoc.ts";
-import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord } from "./simple-syntax.ts";
+import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord, TestOperand } from "./simple-syntax.ts";
 import { type TestItem, testOperands } from "./simple-test-clause.ts";
 
 const NAME_START = /[A-Za-z_]/;
@@ -50,6 +50,8 @@ const PLAIN_ARITHMETIC = (() => {
   const binary = String.raw`(?:\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>&|^])`;
   return new RegExp(`^${operand}(?:${binary}${operand})*$`);
 })();
+/** The operands of a plain arithmetic expression, in order: its operators hold no letter or digit. */
+const ARITHMETIC_OPERAND = /\$?[A-Za-z_][A-Za-z0-9_]*|[0-9]+/g;
 /** What may follow `esac` where a pattern could start: not `(`, `)` or `|`, which would make it a pattern. */
 const AFTER_ESAC = /[ \t\n;&<>]/;
 
@@ -80,7 +82,7 @@ export type SimpleToken =
   /** The `(` opening a subshell where a command starts, or the `)` closing it. */
   | { subshell: "(" | ")" }
   /** `[[ … ]]`, as its operands. */
-  | { test: SimpleWord[] }
+  | { test: TestOperand[] }
   /** `case WORD in`, as the word. */
   | { case: SimpleWord }
   /** `PATTERN | PATTERN )` (with an optional `(` before), which starts an item of a case clause. */
@@ -272,25 +274,38 @@ class SimpleShellLexer {
     }
     const runs: SimpleScript[] = [];
     let indexed = false;
+    let index: SimpleWord | undefined;
     if (src[j] === "[") {
-      j = src[j + 1] === "@" || src[j + 1] === "*" ? j + 2 : this.arithmeticAtom(j + 1, runs);
-      if (j < 0 || src[j] !== "]") return -1;
+      if (src[j + 1] === "@" || src[j + 1] === "*") j += 2;
+      else {
+        const atom = this.arithmeticAtom(j + 1);
+        if (!atom) return -1;
+        index = atom.word;
+        j = atom.end;
+      }
+      if (src[j] !== "]") return -1;
       j++;
       indexed = true;
     }
     if (src[j] === "}") {
-      this.push({ text: "", param, quoted, expansion: { runs } });
+      // `${!NAME}` reads NAME's value as a name, whose subscript is evaluated.
+      const indirect = prefix === "!" && !indexed;
+      this.push({ text: "", param, quoted, expansion: { runs, index, ...(indirect ? { indirect } : {}) } });
       return j + 1;
     }
     // A length or an indirection takes nothing after the name and index here.
     if (prefix) return -1;
     if (src[j] === ":" && SLICE_START.test(src[j + 1] ?? "")) {
       // `${NAME:offset}` or `${NAME:offset:length}`.
-      const bounds: SimpleScript[] = [];
-      j = this.arithmeticAtom(j + 1, bounds);
-      if (j >= 0 && src[j] === ":") j = this.arithmeticAtom(j + 1, bounds);
-      if (j < 0 || src[j] !== "}") return -1;
-      this.push({ text: "", param, quoted, expansion: { runs, bounds } });
+      const bounds: SimpleWord[] = [];
+      for (let bound = 0; bound < 2 && src[j] === ":"; bound++) {
+        const atom = this.arithmeticAtom(j + 1);
+        if (!atom) return -1;
+        bounds.push(atom.word);
+        j = atom.end;
+      }
+      if (src[j] !== "}") return -1;
+      this.push({ text: "", param, quoted, expansion: { runs, index, bounds } });
       return j + 1;
     }
     if (src[j] === "/") {
@@ -307,7 +322,7 @@ class SimpleShellLexer {
         runs.push(...substitutionsOf(replacement.word));
       }
       if (src[j] !== "}") return -1;
-      this.push({ text: "", param, quoted, expansion: { runs } });
+      this.push({ text: "", param, quoted, expansion: { runs, index } });
       return j + 1;
     }
     // After an index, a default's word is read like any operator's: the value is unknown either way.
@@ -317,7 +332,7 @@ class SimpleShellLexer {
     const operand = this.braceWord(j + wordOp.length, false);
     if (!operand || src[operand.end] !== "}") return -1;
     runs.push(...substitutionsOf(operand.word));
-    const expansion: SimplePart["expansion"] = indexed ? { runs } : { runs, operand: operand.word };
+    const expansion: SimplePart["expansion"] = indexed ? { runs, index } : { runs, operand: operand.word };
     if (!indexed && DEFAULT_OPERATOR.test(wordOp)) expansion.isDefault = true;
     if (!indexed && operand.singleQuotedCommand) expansion.singleQuotedCommand = true;
     this.push({ text: "", param, quoted, expansion });
@@ -325,24 +340,22 @@ class SimpleShellLexer {
   }
 
   /**
-   * An index or slice bound at i: a number or name, `$NAME`, or one `$(…)` or backquoted substitution (added to
-   * `runs`). Returns the index after it, or -1.
+   * An index or slice bound at i: a number or name, `$NAME`, or one `$(…)` or backquoted substitution, as the word
+   * the shell expands and then evaluates as arithmetic; with the index after it. Null for anything else.
    */
-  private arithmeticAtom(i: number, runs: SimpleScript[]): number {
+  private arithmeticAtom(i: number): { word: SimpleWord; end: number } | null {
     const src = this.src;
     if (src[i] === "$" && NAME_START.test(src[i + 1] ?? "")) {
       let j = i + 2;
       while (NAME_CHAR.test(src[j] ?? "")) j++;
-      return j;
+      return { word: [{ text: "", param: src.slice(i + 1, j), quoted: false }], end: j };
     }
     if (src[i] === "$" || src[i] === "`") {
       const inner = this.nestedInBraces(i);
-      if (!inner) return -1;
-      runs.push(inner.script);
-      return inner.end;
+      return inner && { word: [{ text: "", subst: inner.script, quoted: false }], end: inner.end };
     }
     const atom = ARITHMETIC_ATOM.exec(src.slice(i, i + 64))?.[0];
-    return atom && atom.length < 64 ? i + atom.length : -1;
+    return atom && atom.length < 64 ? { word: [{ text: atom, quoted: false }], end: i + atom.length } : null;
   }
 
   /** `$(…)` or a backquoted substitution at i inside `${…}`, holding no braces; null when unsure. */
@@ -677,8 +690,15 @@ class SimpleShellLexer {
    */
   private arithmetic(i: number, quoted: boolean): number {
     const end = this.src.indexOf("))", i + 3);
-    if (end < 0 || !PLAIN_ARITHMETIC.test(this.src.slice(i + 3, end))) return -1;
-    this.push({ text: "", arithmetic: true, quoted });
+    const expression = end < 0 ? "" : this.src.slice(i + 3, end);
+    if (end < 0 || !PLAIN_ARITHMETIC.test(expression)) return -1;
+    const operands = [...expression.matchAll(ARITHMETIC_OPERAND)].map(
+      ([operand]): SimpleWord =>
+        operand.startsWith("$")
+          ? [{ text: "", param: operand.slice(1), quoted: false }]
+          : [{ text: operand, quoted: false }],
+    );
+    this.push({ text: "", arithmetic: operands, quoted });
     return end + 2;
   }
 

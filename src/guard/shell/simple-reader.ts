@@ -4,8 +4,8 @@
 // here-documents (also inside `$(…)` and `<(…)`), assignments to a variable, an array element or a whole array of
 // plain words, `<(…)` and `>(…)`, `$((…))` of plain operands (an unknown number), `[[ … ]]` tests, and `if`,
 // `while`, `until`, `for … in`, `case`, `NAME() { …; }`, `{ …; }` and `( … )` around them. Anything else
-// (arithmetic commands, `<<-`, coprocesses…) returns null and goes to the full parser (mvdan/sh); a property test
-// checks that both agree on everything this reader accepts.
+// (arithmetic commands, `let`, `<<-`, coprocesses…) returns null and goes to the full parser (mvdan/sh); a property
+// test checks that both agree on everything this reader accepts.
 import { type CaseTerminator, lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
 import type {
   SimpleCommand,
@@ -42,7 +42,7 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 /** `NAME[`: an array element's assignment where a command starts, or a word mvdan/sh refuses there. */
 const ELEMENT = /^[A-Za-z_][A-Za-z0-9_]*\[/;
 /** `NAME[index]=` with a number or a name for the index. */
-const PLAIN_ELEMENT_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\[(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)\](\+?)=/;
+const PLAIN_ELEMENT_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+|[A-Za-z_][A-Za-z0-9_]*)\](\+?)=/;
 /** `NAME[` before an index that is one expansion or substitution, and `]=` after it. */
 const ELEMENT_OPEN = /^([A-Za-z_][A-Za-z0-9_]*)\[$/;
 const ELEMENT_CLOSE = /^\](\+?)=/;
@@ -263,6 +263,8 @@ class Assembler {
           if (arrayAssigned) return null;
           if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : ""))
             return null;
+          // mvdan/sh reads `let` where a command starts as arithmetic, not as a command.
+          if (command.words.length === 0 && literal === "let") return null;
           command.words.push(w);
         }
         empty = false;
@@ -342,8 +344,9 @@ function elementAssignment(w: SimpleWord): SimpleCommand["assigns"][number] | nu
     const rest = first.text.slice(plain[0].length);
     return {
       name: plain[1]!,
-      append: plain[2] === "+",
+      append: plain[3] === "+",
       value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)],
+      index: [{ text: plain[2]!, quoted: false }],
     };
   }
   const open = ELEMENT_OPEN.exec(first.text);
@@ -364,6 +367,6 @@ function elementAssignment(w: SimpleWord): SimpleCommand["assigns"][number] | nu
     name: open[1]!,
     append: close[1] === "+",
     value: [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(3)],
-    index: index.subst ? [index.subst] : [],
+    index: [index],
   };
 }

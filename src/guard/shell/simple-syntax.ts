@@ -21,21 +21,25 @@ export interface SimplePart {
    * commands' output (`<`) or written to their input (`>`).
    */
   procSubst?: { direction: "<" | ">"; script: SimpleScript };
-  /** `$((…))` holding no substitution: a number the guard does not know; `text` is unused. */
-  arithmetic?: true;
+  /**
+   * `$((…))` holding no substitution, as its operands in order (a number, a name or `$NAME`): each is expanded and
+   * evaluated, and the result is a number the guard does not know; `text` is unused.
+   */
+  arithmetic?: SimpleWord[];
   quoted: boolean;
 }
 
 export type SimpleWord = SimplePart[];
 
 export interface SimpleExpansion {
-  /** The substitutions in the index, the replacement or the operator's word, in order: the shell runs them first. */
+  /** The index (a number, a name, `$NAME` or one substitution): expanded first, then evaluated as arithmetic. */
+  index?: SimpleWord;
+  /** The substitutions in the replacement or the operator's word, in order: the shell runs them after the index. */
   runs: SimpleScript[];
-  /**
-   * The substitutions in a slice's offset and length: run after `runs`, and, inside `[[ … ]]`, after those of the
-   * whole clause, as mvdan/sh's walk reaches them last.
-   */
-  bounds?: SimpleScript[];
+  /** A slice's offset and length, as `index`: expanded and evaluated after `runs`. */
+  bounds?: SimpleWord[];
+  /** `${!NAME}`: NAME's value is read as a name, whose subscript is evaluated. */
+  indirect?: boolean;
   /**
    * An operator's word, without an index: a known value stands as it is (a default's only when it is not empty) and
    * the word is expanded otherwise; an empty word is no word.
@@ -64,8 +68,8 @@ export interface SimpleCommand {
     append: boolean;
     value: SimpleWord;
     array?: boolean;
-    /** `NAME[index]=value`: the substitutions in the index, which run first. */
-    index?: SimpleScript[];
+    /** `NAME[index]=value`: the index, expanded (its substitutions run) and evaluated as arithmetic first. */
+    index?: SimpleWord;
   }[];
   words: SimpleWord[];
   redirects: SimpleRedirect[];
@@ -96,8 +100,14 @@ export type SimpleCompound =
   | { kind: "group"; body: SimpleScript; redirects: SimpleRedirect[] }
   /** `( … )`: its list runs in a subshell, whose assignments are lost at its end. */
   | { kind: "subshell"; body: SimpleScript; redirects: SimpleRedirect[] }
-  /** `[[ … ]]`: its operands in order; only the substitutions in them run. */
-  | { kind: "test"; operands: SimpleWord[]; redirects: SimpleRedirect[] };
+  /** `[[ … ]]`: its words in order, expanded in turn; the test itself changes nothing. */
+  | { kind: "test"; operands: TestOperand[]; redirects: SimpleRedirect[] };
+
+/** A word of a `[[ … ]]` clause; an arithmetic comparison's operands, and the name after `-v`, are evaluated. */
+export interface TestOperand {
+  word: SimpleWord;
+  evaluated?: "arithmetic" | "name";
+}
 
 export type SimpleStage = SimpleCommand | SimpleCompound;
 

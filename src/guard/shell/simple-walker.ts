@@ -48,8 +48,8 @@ export class SimpleWalker {
           continue;
         }
         const assigns = command.assigns.map((a) => {
-          // `NAME[$(…)]=value`: the index is expanded first, and commands in it run.
-          if (a.index) for (const inner of a.index) this.r.scoped(() => this.script(inner));
+          // `NAME[$(…)]=value`: the index is expanded first (commands in it run), then evaluated as arithmetic.
+          if (a.index) this.r.arithmetic(this.word(a.index));
           return {
             name: a.name,
             append: a.append,
@@ -90,7 +90,12 @@ export class SimpleWalker {
         this.script(item.body);
       }
     } else if (command.kind === "test") {
-      this.testOperands(command.operands);
+      // Each word is expanded in turn (commands substituted in it run); some are then evaluated.
+      for (const operand of command.operands) {
+        const word = this.word(operand.word);
+        if (operand.evaluated === "arithmetic") this.r.arithmetic(word);
+        else if (operand.evaluated === "name") this.r.subscriptedName(word);
+      }
     } else if (command.kind === "function" || command.kind === "group") {
       // A function's body runs only when called; reading it once where it is defined is the cautious reading.
       this.script(command.body);
@@ -107,25 +112,6 @@ export class SimpleWalker {
     );
   }
 
-  /**
-   * Only the substitutions in a test's operands run (the test itself changes nothing), in the order mvdan/sh's walk
-   * finds them: those in slices' bounds last.
-   */
-  private testOperands(operands: SimpleWord[]): void {
-    const bounds: SimpleScript[] = [];
-    for (const operand of operands) {
-      for (const part of operand) {
-        const inner = part.subst ?? part.procSubst?.script;
-        if (inner) this.r.scoped(() => this.script(inner));
-        else if (part.expansion) {
-          for (const run of part.expansion.runs) this.r.scoped(() => this.script(run));
-          if (part.expansion.bounds) bounds.push(...part.expansion.bounds);
-        }
-      }
-    }
-    for (const bound of bounds) this.r.scoped(() => this.script(bound));
-  }
-
   private word(word: SimpleWord): Word {
     // A process substitution is a word of its own, kept as the runner's word so a `<` redirection finds its output.
     const procSubst = word.length === 1 ? word[0]!.procSubst : undefined;
@@ -139,7 +125,8 @@ export class SimpleWalker {
         text += r.text;
         dynamic ||= r.dynamic;
       } else if (part.arithmetic) {
-        // As mvdan/sh's walker reads any arithmetic: an unknown number.
+        // Each operand is expanded and evaluated, as mvdan/sh's walker reads them; the result is an unknown number.
+        for (const operand of part.arithmetic) this.r.arithmetic(this.word(operand));
         text += "0";
         dynamic = true;
       } else if (part.subst) {
@@ -184,8 +171,14 @@ export class SimpleWalker {
       const fallback = this.word(operand);
       return e.isDefault ? parameterDefault(name, fallback) : dynamicWord(`$${name}`);
     }
+    // An index and a slice's bounds are expanded and evaluated as arithmetic, in the order they are written.
+    if (e.index) this.r.arithmetic(this.word(e.index));
     for (const inner of e.runs) this.r.scoped(() => this.script(inner));
-    if (e.bounds) for (const bound of e.bounds) this.r.scoped(() => this.script(bound));
+    if (e.bounds) for (const bound of e.bounds) this.r.arithmetic(this.word(bound));
+    if (e.indirect) {
+      const known = this.r.vars.get(name);
+      if (known) this.r.subscriptedName(known);
+    }
     return dynamicWord(`$${name}`);
   }
 

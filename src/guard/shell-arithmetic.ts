@@ -1,0 +1,128 @@
+// What evaluating shell arithmetic runs through variables: bash reads a name's value as an expression in turn, and
+// expands an array subscript inside it, so `x='a[$(cmd)]'; echo $((x))` runs cmd.
+import type { Analysis } from "./analysis.ts";
+import type { Word } from "./word.ts";
+
+/** What a command substitution whose output is unknown expands to, in the readers' words. */
+export const UNKNOWN_OUTPUT = "$(…)";
+
+const SUBSTITUTION = /\$\(|`/;
+/** Names in an expression: not the digits of a number such as `0x1f` or `16#ff`. */
+const NAME_IN_EXPRESSION = /(?<![A-Za-z0-9_#])[A-Za-z_][A-Za-z0-9_]*/g;
+/** `NAME[subscript]`, as `${!x}`, `[[ -v … ]]` and the builtins that take a variable's name read it. */
+const SUBSCRIPTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]$/s;
+/** A declaration's option word that gives the integer attribute (`-i`, `-ai`, `-ix`…). */
+export const INTEGER_OPTION = /^-[A-Za-z]*i[A-Za-z]*$/;
+const LEADING_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+const ASSIGNMENT_OPERATOR = /^\+?=/;
+/** How many names deep a value is followed; bash goes on, so a longer chain is asked about. */
+const MAX_DEPTH = 8;
+/**
+ * Text that arithmetic evaluation expands is read as the body of an unquoted here-document: bash expands an array
+ * subscript as it expands a double-quoted string, where only `$`, a backquote and `\` are special.
+ */
+const EXPANDED_TEXT_DELIMITER = "LEASH_EXPANDED_TEXT";
+
+export interface ArithmeticReach {
+  /** Texts that hold a command substitution the evaluation expands: the expression itself or a value reached. */
+  expanded: string[];
+  /** A chain of names longer than the guard follows, while some variable holds a command substitution. */
+  unfollowed: boolean;
+}
+
+const NOTHING: ArithmeticReach = { expanded: [], unfollowed: false };
+
+/** The text the guard knows: a substitution whose output is unknown stands for no text. */
+function knownText(word: Word): string {
+  return word.dynamic && word.text.includes(UNKNOWN_OUTPUT)
+    ? word.text.replaceAll(UNKNOWN_OUTPUT, "")
+    : word.text;
+}
+
+/**
+ * The substitutions evaluating `expression` as arithmetic expands: in its own text, and in the values of the names it
+ * reads, followed name by name. Unknown values (`read`, `$1`, a command's output) hold none the guard can see.
+ */
+export function arithmeticReach(expression: Word, vars: ReadonlyMap<string, Word>): ArithmeticReach {
+  let frontier = [knownText(expression)];
+  const expanded: string[] = [];
+  const seen = new Set<string>();
+  for (let depth = 0; frontier.length; depth++) {
+    if (depth > MAX_DEPTH) return { expanded, unfollowed: someValueSubstitutes(vars) };
+    const next: string[] = [];
+    for (const text of frontier) {
+      if (SUBSTITUTION.test(text)) expanded.push(text);
+      for (const [name] of text.matchAll(NAME_IN_EXPRESSION)) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const value = vars.get(name);
+        if (value) next.push(knownText(value));
+      }
+    }
+    frontier = next;
+  }
+  return expanded.length ? { expanded, unfollowed: false } : NOTHING;
+}
+
+/** A variable's name that may carry a subscript (`a[i]`): the subscript is evaluated as arithmetic. */
+export function subscriptReach(name: Word, vars: ReadonlyMap<string, Word>): ArithmeticReach {
+  const subscript = SUBSCRIPTED_NAME.exec(name.text)?.[1];
+  return subscript === undefined ? NOTHING : arithmeticReach({ ...name, text: subscript }, vars);
+}
+
+/**
+ * The shell evaluates `expression` as arithmetic (`$((…))`, `((…))`, `let`, an index, a slice's bounds, `[[ … -eq
+ * … ]]`): the commands substituted in what it expands are judged as run.
+ */
+export function judgeArithmetic(expression: Word, vars: ReadonlyMap<string, Word>, an: Analysis): void {
+  judgeExpanded(arithmeticReach(expression, vars), vars, an);
+}
+
+/** The shell reads `name` as a variable's name (`${!x}`, `[[ -v … ]]`, `read NAME`): its subscript is evaluated. */
+export function judgeSubscriptedName(name: Word, vars: ReadonlyMap<string, Word>, an: Analysis): void {
+  judgeExpanded(subscriptReach(name, vars), vars, an);
+}
+
+/**
+ * A declaration's word (`declare 'a[i]=v'`, `local -i n=v`): the name before `=` may carry a subscript, and with the
+ * integer attribute the value is evaluated as arithmetic.
+ */
+export function judgeDeclaredWord(
+  word: Word,
+  integer: boolean,
+  vars: ReadonlyMap<string, Word>,
+  an: Analysis,
+): void {
+  const end = assignedNameEnd(word.text);
+  judgeSubscriptedName({ ...word, text: word.text.slice(0, end) }, vars, an);
+  const rest = word.text.slice(end);
+  const operator = ASSIGNMENT_OPERATOR.exec(rest)?.[0];
+  if (integer && operator) judgeArithmetic({ ...word, text: rest.slice(operator.length) }, vars, an);
+}
+
+/** Where the name (with its subscript, brackets matched) ends in `NAME[…]=value`. */
+function assignedNameEnd(text: string): number {
+  const name = LEADING_NAME.exec(text)?.[0].length ?? 0;
+  if (text[name] !== "[") return name;
+  let depth = 0;
+  for (let i = name; i < text.length; i++) {
+    if (text[i] === "[") depth++;
+    else if (text[i] === "]" && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+function judgeExpanded(reach: ArithmeticReach, vars: ReadonlyMap<string, Word>, an: Analysis): void {
+  for (const text of reach.expanded) {
+    if (text.split("\n").includes(EXPANDED_TEXT_DELIMITER))
+      an.uncertain("arithmetic expands a value holding a command substitution", true);
+    else an.nested.shell(`: <<${EXPANDED_TEXT_DELIMITER}\n${text}\n${EXPANDED_TEXT_DELIMITER}\n`, vars);
+  }
+  if (reach.unfollowed)
+    an.uncertain("arithmetic reads a chain of variables longer than the guard follows", true);
+}
+
+function someValueSubstitutes(vars: ReadonlyMap<string, Word>): boolean {
+  for (const value of vars.values()) if (SUBSTITUTION.test(knownText(value))) return true;
+  return false;
+}
