@@ -102,6 +102,9 @@ export class MvdanWalker {
       const name = node(a.Name);
       if (name) {
         if (integer) this.r.declareInteger(text(name.Value));
+        // `export X` or `declare X` alone keeps X's value (`local X` empties it only inside the function, which
+        // is read where it is defined): a known value stays known.
+        if (a.Naked && !node(a.Index) && this.r.vars.has(text(name.Value))) continue;
         this.r.assign(this.assignment(a), this.r.vars);
       } else if (node(a.Value)) {
         const word = this.word(node(a.Value)!);
