@@ -19,9 +19,11 @@ const ASSIGNMENT_OPERATOR = /^\+?=/;
 const MAX_DEPTH = 8;
 /**
  * Text that arithmetic evaluation expands is read as the body of an unquoted here-document: bash expands an array
- * subscript as it expands a double-quoted string, where only `$`, a backquote and `\` are special.
+ * subscript as it expands a double-quoted string, where only `$`, a backquote and `\` are special. Text holding no
+ * `"` and no `\` expands the same inside double quotes, a word the fast shell reader reads itself.
  */
 const EXPANDED_TEXT_DELIMITER = "LEASH_EXPANDED_TEXT";
+const SPECIAL_IN_DOUBLE_QUOTES_ONLY = /["\\]/;
 
 export interface ArithmeticReach {
   /** Texts that hold a command substitution the evaluation expands: the expression itself or a value reached. */
@@ -114,7 +116,8 @@ function assignedNameEnd(text: string): number {
 
 function judgeExpanded(reach: ArithmeticReach, vars: ReadonlyMap<string, Word>, an: Analysis): void {
   for (const text of reach.expanded) {
-    if (text.split("\n").includes(EXPANDED_TEXT_DELIMITER))
+    if (!SPECIAL_IN_DOUBLE_QUOTES_ONLY.test(text)) an.nested.shell(`: "${text}"`, vars);
+    else if (text.split("\n").includes(EXPANDED_TEXT_DELIMITER))
       an.uncertain("arithmetic expands a value holding a command substitution", true);
     else an.nested.shell(`: <<${EXPANDED_TEXT_DELIMITER}\n${text}\n${EXPANDED_TEXT_DELIMITER}\n`, vars);
   }
