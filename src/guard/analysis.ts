@@ -13,6 +13,12 @@ export interface Finding {
 
 export type SqlDialect = "postgres" | "mysql" | "sqlite";
 
+/**
+ * The client that reads SQL text before the server does, where it runs commands of its own among the statements:
+ * "mysql" is MySQL's and MariaDB's `mysql`. Other clients of a dialect are read as its server reads the text.
+ */
+export type SqlClient = "mysql";
+
 export interface HttpRequest {
   method: string;
   url: string;
@@ -40,7 +46,7 @@ export interface NestedAnalysers {
   /** A command as typed at a prompt: shell, SQL, GraphQL or a raw HTTP request, whichever it reads as. */
   command(text: string): void;
   shell(script: string, vars?: ReadonlyMap<string, Word>): void;
-  sql(text: string, dialect?: SqlDialect): void;
+  sql(text: string, dialect?: SqlDialect, client?: SqlClient): void;
   graphql(query: string, variables?: unknown): void;
   http(request: HttpRequest): void;
   code(language: CodeLanguage, source: string): void;
@@ -51,7 +57,7 @@ export interface NestedAnalysers {
 export interface LanguageAnalysers {
   command(an: Analysis, text: string): void;
   shell(an: Analysis, script: string, vars?: ReadonlyMap<string, Word>): void;
-  sql(an: Analysis, text: string, dialect?: SqlDialect): void;
+  sql(an: Analysis, text: string, dialect?: SqlDialect, client?: SqlClient): void;
   graphql(an: Analysis, query: string, variables?: unknown): void;
   http(an: Analysis, request: HttpRequest): void;
   code(an: Analysis, language: CodeLanguage, source: string): void;
@@ -90,8 +96,8 @@ export class Analysis implements NestedAnalysers {
     this.nest(() => languages!.shell(this, script, vars));
   }
 
-  sql(text: string, dialect?: SqlDialect): void {
-    this.nest(() => languages!.sql(this, text, dialect));
+  sql(text: string, dialect?: SqlDialect, client?: SqlClient): void {
+    this.nest(() => languages!.sql(this, text, dialect, client));
   }
 
   graphql(query: string, variables?: unknown): void {

@@ -94,7 +94,7 @@ function analyzeText(text: string, an: Analysis): void {
 registerLanguageAnalysers({
   command: (an, text) => analyzeCommand(text, an),
   shell: (an, script, vars) => analyzeShell(script, an, vars),
-  sql: (an, text, dialect) => analyzeSql(text, an, dialect),
+  sql: (an, text, dialect, client) => analyzeSql(text, an, dialect, "auto", client),
   graphql: (an, query, variables) => analyzeGraphql(query, an, variables),
   http: (an, request) => analyzeHttp(request, an),
   code: (an, language, source) => analyzeCode(language, source, an),

@@ -1,6 +1,6 @@
 // Database clients: SQL handed to psql/mysql/sqlite3 (by flag, argument, heredoc or pipe), Mongo shell code,
 // and the dump/restore/drop tools around them.
-import type { Analysis, SqlDialect } from "../analysis.ts";
+import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { runsShellCommand } from "../sql/meta-commands.ts";
@@ -13,6 +13,8 @@ const SUSPICIOUS_FILE = DESTRUCTIVE_SQL_NAME;
 
 interface SqlClientSpec extends ArgSpec {
   dialect: SqlDialect;
+  /** The client when it reads commands of its own among the SQL. */
+  client?: SqlClient;
   /** Flags whose value is SQL. */
   sqlFlags: readonly string[];
   /** Flags whose value names a file of SQL. */
@@ -82,11 +84,11 @@ function runSql(
   const read: string[] = [];
   const run = (sql: string) => {
     read.push(sql);
-    an.nested.sql(sql, spec.dialect);
+    an.nested.sql(sql, spec.dialect, spec.client);
   };
   const fromStdin = () => {
     read.push(stdinText(inv) ?? "");
-    sqlFromStdin(inv, an, spec.dialect);
+    sqlFromStdin(inv, an, spec.dialect, spec.client);
   };
   let found = false;
   for (const sql of parsed.values(...spec.sqlFlags)) {
@@ -107,9 +109,9 @@ function runSql(
 }
 
 /** SQL on stdin: read when the guard knows it (heredoc, here-string), else asked about. */
-export function sqlFromStdin(inv: Invocation, an: Analysis, dialect: SqlDialect): void {
+export function sqlFromStdin(inv: Invocation, an: Analysis, dialect: SqlDialect, client?: SqlClient): void {
   const sql = stdinText(inv);
-  if (sql !== null) an.nested.sql(sql, dialect);
+  if (sql !== null) an.nested.sql(sql, dialect, client);
   else if (inv.piped) {
     const hint = inv.stdinHint;
     an.uncertain(
@@ -152,6 +154,7 @@ const psql = sqlClient({
 
 const mysql = sqlClient({
   dialect: "mysql",
+  client: "mysql",
   sqlFlags: ["-e", "--execute"],
   valueFlags: flagSet(
     "-h",
@@ -388,8 +391,10 @@ export const databaseCommands: CommandTable = {
     const [, sub, ...rest] = inv.args.filter((a) => !a.startsWith("--"));
     if (sub === "import") unseenSql(an, "wp db import", rest[0] ?? "");
     else if (sub === "query")
-      if (rest.length) an.nested.sql(rest.join(" "), "mysql");
-      else sqlFromStdin(inv, an, "mysql");
+      if (rest.length)
+        // wp hands the query to the mysql client.
+        an.nested.sql(rest.join(" "), "mysql", "mysql");
+      else sqlFromStdin(inv, an, "mysql", "mysql");
     else if (sub === "reset" || sub === "drop" || sub === "clean")
       an.destroys(`wp db ${sub} deletes the WordPress database's tables`, "database:delete");
   },

@@ -1,7 +1,7 @@
 // SQL: plain statements read by the fast readers (simple-reader.ts, simple-mysql-reader.ts), the rest parsed with
 // PostgreSQL's parser (libpg-query), MySQL syntax with node-sql-parser; only when both fail, statement by
 // statement, a keyword reading that errs towards destructive.
-import type { Analysis, SqlDialect } from "../analysis.ts";
+import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { mysqlParserLexesAs, postgresLexesAs } from "./lexical-divides.ts";
 import { metaCommands } from "./meta-commands.ts";
@@ -24,8 +24,9 @@ export function analyzeSql(
   an: Analysis,
   dialect: SqlDialect = "postgres",
   reader: SqlReader = "auto",
+  client?: SqlClient,
 ): void {
-  const sql = metaCommands(text, an, dialect);
+  const sql = metaCommands(text, an, dialect, client);
   if (!sql.trim()) return;
   judgeSemanticDestruction(sql, an);
   judgePreparedText(sql, an);

@@ -1,9 +1,11 @@
-// psql backslash commands and sqlite dot commands: not SQL, but they run shell commands, files and generated SQL.
-import type { Analysis, SqlDialect } from "../analysis.ts";
+// psql's backslash commands, mysql's commands and sqlite's dot commands: not SQL, but they run shell commands, files
+// and generated SQL.
+import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
+import { type MysqlClientCommand, mayHoldMysqlClientCommand, readMysqlClient } from "./mysql-client.ts";
 
-/** mysql's client command that runs a file: `source file`, `\. file`. */
+/** A command that runs a file, `source file` or `\. file`, at a line's start in MySQL text some other client reads. */
 const MYSQL_SOURCE = /^\s*(?:source|\\\.)\s+(\S+)/i;
 /**
  * Client commands that run a shell command, wherever they stand in a line (psql and mysql read a backslash command
@@ -20,17 +22,22 @@ const SQLITE_PIPE = new Set(["output", "once", "import", "read"]);
 /** Whether `text` holds a client command that runs a shell command, which no read-only session covers. */
 export function runsShellCommand(text: string): boolean {
   return (
-    /\\!|\\(?:o|out|gx?|w|write)\s*(?:\([^)]*\)\s*)?\||\\copy\b.*\bprogram\b|\\[a-z]\w*[^\n`]*`/i.test(
+    /\\!|\\(?:o|out|gx?|w|write)\s*(?:\([^)]*\)\s*)?\||\\copy\b.*\bprogram\b|\\[a-z]\w*[^\n`]*`|\\P/i.test(
       text,
-    ) || /^\s*\.(?:shell|system|(?:output|once|import|read)\b[^\n]*\|)/im.test(text)
+    ) ||
+    /^\s*\.(?:shell|system|(?:output|once|import|read)\b[^\n]*\|)/im.test(text) ||
+    // mysql's named forms, at a line's or a statement's start.
+    /(?:^|;)\s*(?:system|pager)[ \t]/im.test(text)
   );
 }
 
 /**
- * psql backslash commands, sqlite dot commands and mysql's `source`: not SQL, but they run shell commands, files and
- * generated SQL. Handle them and return the SQL that is left.
+ * psql backslash commands, sqlite dot commands and mysql's commands (read as the mysql client reads them when it is
+ * the `client`): not SQL, but they run shell commands, files and generated SQL. Handle them and return the SQL that
+ * is left.
  */
-export function metaCommands(text: string, an: Analysis, dialect: SqlDialect): string {
+export function metaCommands(text: string, an: Analysis, dialect: SqlDialect, client?: SqlClient): string {
+  if (client === "mysql") return mysqlClientCommands(text, an);
   if (!/^\s*(?:[\\.]|source\s)/im.test(text) && !text.includes("\\")) return text;
   const kept: string[] = [];
   const lines = text.split("\n");
@@ -75,6 +82,41 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect): s
     kept.push(line);
   }
   return kept.join("\n");
+}
+
+/**
+ * mysql's commands, which its client reads by a backslash anywhere outside strings (the argument of one that takes
+ * any running to the delimiter) and by name as a whole line or statement (mysql-client.ts). Returns the SQL the
+ * client sends.
+ */
+function mysqlClientCommands(text: string, an: Analysis): string {
+  if (!mayHoldMysqlClientCommand(text)) return text;
+  // `\!` is judged wherever it stands, inside strings too: a server reading strings otherwise runs it there.
+  if (text.includes("\\"))
+    for (const line of text.split("\n")) {
+      const at = line.indexOf("\\");
+      if (at >= 0) clientShellCommands(line.slice(at), an, "mysql");
+    }
+  const input = readMysqlClient(text);
+  for (const command of input.commands) judgeMysqlClientCommand(command, an);
+  return input.sql;
+}
+
+/** A shell word holding `text` as it is. */
+const shellQuoted = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+
+/**
+ * What a mysql client command does that judging needs: `system` runs a shell command, `pager` one fed the output
+ * (outside batch mode), `tee` appends the output to a file, `ssl_session_data_print` writes one, `source` runs one.
+ * `\!` is judged where it stands, by clientShellCommands.
+ */
+export function judgeMysqlClientCommand(command: MysqlClientCommand, an: Analysis): void {
+  const { name, argument } = command;
+  if (name === "system" && !command.short) an.nested.shell(argument);
+  else if (name === "pager" && argument) an.nested.shell(argument);
+  else if (name === "tee" && argument) an.nested.shell(`: >> ${shellQuoted(argument)}`);
+  else if (name === "ssl_session_data_print" && argument) an.nested.shell(`: > ${shellQuoted(argument)}`);
+  else if (name === "source") unseenSql(an, "mysql source", argument);
 }
 
 /** `\gexec` runs every value the query returns as SQL: judge the strings it builds. */
