@@ -162,6 +162,18 @@ describe("mysql's commands", () => {
   });
 });
 
+describe("psql's backslashes read as SQL", () => {
+  it("are read on: \\; puts a semicolon into the query, and a line inside a string is the string's", () => {
+    for (const cmd of [
+      `psql <<'EOF'\nSELECT 1\n\\; DROP TABLE users\nEOF`,
+      `psql <<'EOF'\nSELECT 'a\n\\'; DROP TABLE users; -- '\nEOF`,
+      `psql <<'EOF'\nSELECT 1 AS "a\n\\"; DROP TABLE users; -- "\nEOF`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(true);
+    expect(classify(`psql <<'EOF'\nSELECT 'a\n\\'; SELECT 2; -- '\nEOF`).destructive).toBe(false);
+  });
+});
+
 describe("psql's \\\\ separator", () => {
   it("reads what follows it as input: SQL after a backslash command on the same line is judged", () => {
     for (const cmd of [

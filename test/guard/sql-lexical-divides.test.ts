@@ -1,8 +1,11 @@
 // A parser whose quotes, comments or statement ends are not the server's must not read the text: a DELETE it takes
 // for a string or a comment still runs on the server.
-import { describe, expect, it } from "vitest";
-import { classify } from "../../src/guard/classify.ts";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { classify, newAnalysis } from "../../src/guard/classify.ts";
+import { analyzeSql } from "../../src/guard/sql/analyze-sql.ts";
 import { withoutComments } from "../../src/guard/sql/lexical-divides.ts";
+import { loadSqlParser } from "../../src/guard/sql/postgres-parser.ts";
 
 describe("SQL whose quotes and comments the server reads otherwise than a parser", () => {
   it("is not read by that parser: the statements it would hide are found", () => {
@@ -67,5 +70,162 @@ describe("comments blanked for the keyword reading", () => {
       "SELECT 1 /* /*+ */ DELETE */",
     ])
       expect(withoutComments(kept)).toBe(kept);
+  });
+});
+
+/** Whether the text, read as `dialect` (by the mysql client for MySQL), leaves a destructive finding. */
+const sqlDestructive = (sql: string, dialect: "mysql" | "postgres") => {
+  const an = newAnalysis();
+  analyzeSql(sql, an, dialect, "auto", dialect === "mysql" ? "mysql" : undefined);
+  return an.findings.some((f) => f.destructive);
+};
+
+/**
+ * The statements a server runs of `sql` when a backslash escapes inside '…' (`single`) and "…" (`double`) or not:
+ * a plain reading of quotes, `-- ` comments and semicolons, independent of the guard's. A statement whose string
+ * runs to the end runs nothing.
+ */
+function statementsRun(sql: string, single: boolean, double: boolean): string[] {
+  const out: string[] = [];
+  let current = "";
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const escapes = c === "'" ? single : double;
+      let j = i + 1;
+      while (j < sql.length && sql[j] !== c) j += sql[j] === "\\" && escapes ? 2 : 1;
+      if (j >= sql.length) return out;
+      current += "'…'";
+      i = j + 1;
+    } else if (sql.startsWith("-- ", i)) {
+      const end = sql.indexOf("\n", i);
+      i = end < 0 ? sql.length : end;
+    } else if (c === ";") {
+      out.push(current.trim());
+      current = "";
+      i++;
+    } else {
+      current += c;
+      i++;
+    }
+  }
+  out.push(current.trim());
+  return out;
+}
+
+/** Pieces of SQL around quotes and backslashes, where the settings part ways. */
+const STRING_PIECES = fc.constantFrom("'", '"', "\\", "\\'", '\\"', "''", ";", " x", " 1", " -- ", "\n", " ");
+/** Openings that leave a string open for the pieces to end, one way or another. */
+const OPENINGS = fc.constantFrom("SELECT 1", "SELECT 'a", 'SELECT "a', "SELECT 'a\\", 'SELECT "a\\');
+const DROP = "DROP TABLE users";
+/**
+ * Whether the statements hold the DROP, read by the server alone: a backslash outside strings starts a command of
+ * the client's (psql's, mysql's), which reads the text its own way.
+ */
+const runsDrop = (statements: string[]) => statements.includes(DROP) && !statements.join(";").includes("\\");
+
+describe("SQL whose strings a server setting ends elsewhere", () => {
+  beforeAll(loadSqlParser);
+
+  it("is judged as each setting reads it, and the stricter reading counts", () => {
+    for (const cmd of [
+      // MySQL's NO_BACKSLASH_ESCAPES: a backslash is a plain character inside '…' and "…".
+      `mysql -e "SELECT 'a\\\\'; DROP TABLE users; -- '"`,
+      String.raw`mysql <<'EOF'
+UPDATE users SET plan = 'x\' WHERE 1 = 1 -- ' WHERE id = 5
+EOF`,
+      // ANSI_QUOTES: "…" is a name, inside which a backslash is plain; MariaDB's client knows it too.
+      String.raw`mysql <<'EOF'
+SELECT "a\"; DROP TABLE users; -- "
+EOF`,
+      String.raw`mariadb <<'EOF'
+SELECT "a\"; DELETE FROM orders; -- "
+EOF`,
+      // ANSI_QUOTES reads "id" as the column: every row.
+      `mysql -e 'UPDATE users SET plan = 3 WHERE id = "id"'`,
+      // The client reads the strings as the server does, and runs the command they no longer hide.
+      String.raw`mysql <<'EOF'
+SELECT 'a\'; system rm -rf /srv/app; -- '
+EOF`,
+      // A COMMIT outside the strings ends the transaction before the DELETE.
+      String.raw`mysql <<'EOF'
+BEGIN; SELECT 'a\'; COMMIT; DELETE FROM users; -- '; ROLLBACK
+EOF`,
+      // The setting changed in the text itself.
+      String.raw`mysql <<'EOF'
+SET sql_mode = 'NO_BACKSLASH_ESCAPES'; UPDATE users SET plan = 'x\' WHERE 1 = 1 -- ' WHERE id = 5
+EOF`,
+      // PostgreSQL with standard_conforming_strings off: a backslash escapes inside '…'.
+      String.raw`psql <<'EOF'
+SELECT 'a\', ' ; DROP TABLE users; -- '
+EOF`,
+      String.raw`psql <<'EOF'
+SET standard_conforming_strings = off;
+SELECT 'a\', ' ; SELECT 1; -- ';
+EOF`,
+      // SQLite has no backslash escapes at all.
+      String.raw`sqlite3 app.db <<'EOF'
+SELECT 'a\'; DROP TABLE users; -- '
+EOF`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(true);
+  });
+
+  it("leaves alone what every setting reads as harmless", () => {
+    for (const cmd of [
+      String.raw`mysql <<'EOF'
+SELECT 'a\'; SELECT 1; -- '
+EOF`,
+      String.raw`mysql <<'EOF'
+SELECT "a\"; SELECT 1; -- "
+EOF`,
+      // A string the other settings leave open runs nothing there.
+      String.raw`mysql <<'EOF'
+UPDATE users SET name = 'O\'Brien' WHERE id = 1
+EOF`,
+      // There, a backslash outside strings is a syntax error.
+      String.raw`mysql <<'EOF'
+UPDATE users SET a = 'it\'s', b = 'Bob\'s' WHERE id = 1
+EOF`,
+      String.raw`mysql <<'EOF'
+SELECT 'C:\\temp\\'; SELECT 1
+EOF`,
+      `mysql -e "UPDATE users SET plan = 3 WHERE id = '7'"`,
+      String.raw`psql <<'EOF'
+SELECT 'a\', ' ; SELECT 2; -- '
+EOF`,
+      String.raw`psql <<'EOF'
+SELECT E'it\'s', 'C:\temp' FROM users WHERE path LIKE 'a\_b%'
+EOF`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(false);
+  });
+
+  it("finds every statement some setting runs, in MySQL", () => {
+    fc.assert(
+      fc.property(OPENINGS, fc.array(STRING_PIECES, { maxLength: 10 }), fc.nat(10), (opening, pieces, at) => {
+        const sql = `${opening}${pieces.slice(0, at).join("")}; ${DROP}${pieces.slice(at).join("")}`;
+        const settings: [boolean, boolean][] = [
+          [true, true],
+          [false, false],
+          [true, false],
+        ];
+        if (settings.some(([single, double]) => runsDrop(statementsRun(sql, single, double))))
+          expect(sqlDestructive(sql, "mysql"), JSON.stringify(sql)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("finds every statement either setting runs, in PostgreSQL", () => {
+    fc.assert(
+      fc.property(OPENINGS, fc.array(STRING_PIECES, { maxLength: 10 }), fc.nat(10), (opening, pieces, at) => {
+        const sql = `${opening}${pieces.slice(0, at).join("")}; ${DROP}${pieces.slice(at).join("")}`;
+        if ([true, false].some((escapes) => runsDrop(statementsRun(sql, escapes, false))))
+          expect(sqlDestructive(sql, "postgres"), JSON.stringify(sql)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

@@ -4,13 +4,15 @@
 import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { mysqlParserLexesAs, postgresLexesAs } from "./lexical-divides.ts";
-import { metaCommands } from "./meta-commands.ts";
+import { judgeMysqlClientCommand, metaCommands } from "./meta-commands.ts";
 import { parseMysql } from "./mysql.ts";
 import { MYSQL_CLIENT_COMMENT_DIVIDE } from "./mysql-client-comments.ts";
 import { MYSQL_SYNTAX } from "./mysql-parser.ts";
+import { mysqlStringModeReadings } from "./mysql-string-modes.ts";
 import { parsePostgres, type SqlReader } from "./postgres.ts";
 import { postgresParserLoaded, postgresSureToRefuse } from "./postgres-parser.ts";
 import { postgresRefuses } from "./postgres-refusals.ts";
+import { postgresStringModeReadings } from "./postgres-string-modes.ts";
 import { judgePreparedText } from "./prepared-text.ts";
 import { judgeSemanticDestruction } from "./semantic-rules.ts";
 import { splitStatements } from "./statements.ts";
@@ -27,13 +29,51 @@ export function analyzeSql(
   client?: SqlClient,
 ): void {
   const sql = metaCommands(text, an, dialect, client);
-  if (!sql.trim()) return;
-  judgeSemanticDestruction(sql, an);
-  judgePreparedText(sql, an);
+  if (sql.trim()) {
+    judgeSemanticDestruction(sql, an);
+    judgePreparedText(sql, an);
+    const before = an.findings.length;
+    parseAll(sql, an, dialect, reader);
+    // A client command between the statements (psql's `\c` reconnecting, a shell escape) runs outside the transaction.
+    if (sql === text) neutraliseUndone(sql, dialect, an, before);
+  }
+  judgeOtherStringModes(text, sql, an, dialect, reader, client);
+}
+
+/**
+ * Where a server setting the guard cannot see ends strings elsewhere (MySQL's NO_BACKSLASH_ESCAPES and ANSI_QUOTES,
+ * PostgreSQL's standard_conforming_strings off), what the text runs then is judged too, and the stricter reading
+ * counts. Text without a backslash in a string reads alike under every setting, and costs nothing here.
+ */
+function judgeOtherStringModes(
+  text: string,
+  sql: string,
+  an: Analysis,
+  dialect: SqlDialect,
+  reader: SqlReader,
+  client?: SqlClient,
+): void {
+  if (!text.includes("\\")) return;
+  const mysql = dialect === "mysql" ? mysqlStringModeReadings(text, client === "mysql") : null;
+  const other = mysql ?? (dialect === "postgres" ? postgresStringModeReadings(sql) : null);
+  if (!other) return;
   const before = an.findings.length;
-  parseAll(sql, an, dialect, reader);
-  // A client command between the statements (psql's `\c` reconnecting, a shell escape) runs outside the transaction.
-  if (sql === text) neutraliseUndone(sql, dialect, an, before);
+  for (const command of mysql?.commands ?? []) judgeMysqlClientCommand(command, an);
+  for (const reading of other.readings) {
+    judgePreparedText(reading, an);
+    parseAll(reading, an, dialect, reader);
+  }
+  if (an.findings.slice(before).some((f) => f.destructive))
+    an.harmless(
+      dialect === "mysql"
+        ? "read as the server reads it under NO_BACKSLASH_ESCAPES or ANSI_QUOTES, where a backslash in a string is a plain character"
+        : "read as the server reads it with standard_conforming_strings off, where a backslash in a string escapes",
+    );
+  if (other.readings.length && other.settingInText)
+    an.uncertain(
+      `the SQL sets ${other.settingInText}, which moves where its strings end for the statements after it`,
+      true,
+    );
 }
 
 function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlReader): void {

@@ -4,6 +4,7 @@ import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { type MysqlClientCommand, mayHoldMysqlClientCommand, readMysqlClient } from "./mysql-client.ts";
+import { postgresEndsQuoted } from "./postgres-string-modes.ts";
 
 /** A command that runs a file, `source file` or `\. file`, at a line's start in MySQL text some other client reads. */
 const MYSQL_SOURCE = /^\s*(?:source|\\\.)\s+(\S+)/i;
@@ -43,6 +44,14 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect, cl
   const lines = text.split("\n");
   /** Lines after a `\\` separator: their client commands were read with the line they stand on. */
   const continued = new Set<number>();
+  /** Characters left to scan for whether a backslash line stands inside a string; past it, lines are read as before. */
+  let quoteScanBudget = 20 * text.length + 10_000;
+  const insideQuotes = () => {
+    if (dialect !== "postgres" || !kept.length) return false;
+    const before = `${kept.join("\n")}\n`;
+    quoteScanBudget -= before.length;
+    return quoteScanBudget >= 0 && postgresEndsQuoted(before);
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const trimmed = line.trim();
@@ -53,7 +62,9 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect, cl
     }
     const at = line.indexOf("\\");
     if (at >= 0 && !continued.has(i)) clientShellCommands(line.slice(at), an, dialect);
-    if (trimmed.startsWith("\\")) {
+    // psql's `\;` and `\:` put a semicolon or colon into the query, and inside a string a backslash is the
+    // string's: the line is SQL, read on.
+    if (trimmed.startsWith("\\") && !/^\\[;:]/.test(trimmed) && !insideQuotes()) {
       // psql's `\\` ends a backslash command's arguments and reads on as input (`\x \\ DROP TABLE t;`). Where
       // the pair might stand inside a quoted argument, more of the line is read as SQL than psql reads: never less.
       const separator = trimmed.indexOf("\\\\");

@@ -25,8 +25,9 @@ export function mysqlKeyPredicate(where: unknown, table: string): boolean {
     obj(n).type === "column_ref" &&
     (KEY_COLUMN.test(mysqlColumn(n)) ||
       mysqlColumn(n).toLowerCase() === `${singular(table.toLowerCase())}_id`);
+  // "…" is a name under ANSI_QUOTES (`WHERE id = "id"` holds for every row), so it names no row.
   const isLiteral = (n: unknown) =>
-    /^(number|string|single_quote_string|double_quote_string|bool|param|hex_string)$/.test(str(obj(n).type));
+    /^(number|string|single_quote_string|bool|param|hex_string)$/.test(str(obj(n).type));
   if (op === "=") return (isKey(w.left) && isLiteral(w.right)) || (isKey(w.right) && isLiteral(w.left));
   if (op === "IN") return isKey(w.left) && arr(obj(w.right).value).every(isLiteral);
   return false;
