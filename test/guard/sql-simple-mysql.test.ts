@@ -679,6 +679,9 @@ describe("the fast MySQL reader", () => {
       "SELECT 1 /*+ MAX_EXECUTION_TIME(1000) */ FROM orders",
       "SELECT 1 /* /* */; DELETE FROM orders",
       "BEGIN; DELETE FROM orders; /* note */ ; SELECT 1; ROLLBACK",
+      // Nothing but comments: no statement.
+      " -- '",
+      "\n-- '\n/* note */",
       "SELECT 1;;",
       "BEGIN; SELECT '\\''; COMMIT; DELETE FROM orders; SELECT '\\''; ROLLBACK",
       "SELECT 'a\\'; DROP TABLE x; -- '",

@@ -790,6 +790,8 @@ export function readSimpleMysql(sql: string): Node[] | typeof MYSQL_PARSER_REFUS
   if (opening && REFUSED_STATEMENTS.has(opening[1]!.toLowerCase())) return MYSQL_PARSER_REFUSES;
   try {
     const tokens = lexMysql(sql);
+    // Nothing but blanks and comments: node-sql-parser reads no statement.
+    if (tokens.length === 0) return [];
     const statements: Node[] = [];
     let start = 0;
     for (let i = 0; i <= tokens.length; i++) {
