@@ -635,6 +635,11 @@ const ARITHMETIC_USE = fc.constantFrom(
   "echo $((V + 1))",
   "declare -i W=V",
   "for ((i=V; i<1; i++)); do :; done",
+  "((V++)) && echo",
+  "(( i = V + 1 )) > out",
+  "for ((i=0;i<V;i++))\ndo echo $i; done",
+  "for (( i = $V ; i < 3 ; ++i )) do rm -rf /srv/$i; done",
+  'echo $[V * 2] "$[$V]"',
 );
 const ARITHMETIC = fc
   .tuple(
@@ -916,6 +921,7 @@ describe("the fast shell reader", () => {
     let groups = 0;
     let arithmetic = 0;
     let evaluatedNames = 0;
+    let arithmeticCommands = 0;
     let unquotedBackslashes = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
@@ -937,6 +943,7 @@ describe("the fast shell reader", () => {
         if (script.includes("$((")) arithmetic++;
         if (/<<E(OF)?\n[\s\S]*\\/.test(script)) unquotedBackslashes++;
         if (/\[\$?V\]|:\$?V\b|\{!V|V -eq|-v \$?V/.test(script)) evaluatedNames++;
+        if (/(^|[;&|\n] *|for )\(\(|\$\[/.test(script)) arithmeticCommands++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -959,6 +966,7 @@ describe("the fast shell reader", () => {
     expect(arithmetic).toBeGreaterThan(200);
     expect(unquotedBackslashes).toBeGreaterThan(30);
     expect(evaluatedNames).toBeGreaterThan(80);
+    expect(arithmeticCommands).toBeGreaterThan(20);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {
@@ -1092,11 +1100,27 @@ describe("the fast shell reader", () => {
     }
   });
 
+  it("reads arithmetic commands, `$[…]` and C-style loops itself", () => {
+    for (const script of [
+      "x=3; ((x > 2)) && echo big",
+      "((count++))",
+      "(( x += 2 )) > out",
+      "x='b[$(rm -rf /srv/app)]'; ((x)); echo $[x]",
+      "for ((i=0; i<3; i++)); do echo $i; done",
+      "for (( i = x ; i < 3 ; ++i )) do rm -rf /srv/$i; done",
+    ]) {
+      expect(trace(script, "simple").accepted, script).toBe(true);
+      expect(trace(script, "simple").trace, script).toEqual(trace(script, "full").trace);
+    }
+  });
+
   it("hands anything outside its subset to the full parser", () => {
     for (const script of [
       "if true then rm -rf /x; fi",
       "if true; then rm -rf /x; fi extra",
-      "for ((i = 0; i < 3; i++)); do rm $i; done",
+      "for ((i = 0; i < 3; i++)) { rm $i; }",
+      "for ((i = 0; i < 3)); do rm $i; done",
+      "echo for ((x))",
       "for x in a b do rm $x; done",
       "case x\nin a) rm y;; esac",
       "case x in !(a)) rm y;; esac",
@@ -1126,7 +1150,14 @@ describe("the fast shell reader", () => {
       "(rm x) y",
       "(rm x",
       "rm x)",
-      "((x)) && rm y",
+      "((x ? 1 : 2)) && rm y",
+      "((x = -1))",
+      "((x)))",
+      "((x))y",
+      "time ((x))",
+      "X=1 ((x))",
+      "echo $[x",
+      "echo $[(x)]",
       "time (rm x)",
       "X=1 (rm x)",
       "(rm x |)",

@@ -3,6 +3,7 @@
 // simple subset.
 import { ansiC } from "./ansi-c.ts";
 import { endsEarlyInSubstitution } from "./heredoc-in-substitution.ts";
+import { arithmeticOperands, loopOperands } from "./simple-arithmetic.ts";
 import { heredocBody, heredocDelimiter, unquotedHeredocText } from "./simple-heredoc.ts";
 import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord, TestOperand } from "./simple-syntax.ts";
 import { type TestItem, testOperands } from "./simple-test-clause.ts";
@@ -40,24 +41,14 @@ const UNQUOTED_STOP = /[ \t'"\\$`&|;<>\n\r()!]/g;
 const DOUBLE_QUOTED_STOP = /["`\\$]/g;
 /** What ends a `case` pattern word: blanks, `|` and `)`; the other operators, and `(` (an extended glob), are refused. */
 const PATTERN_END = /[ \t|()&;<>\n\r]/;
-/**
- * An arithmetic expression the fast reader takes inside `$((…))`: operands (a number, a name or `$NAME`) joined by
- * binary operators, blanks around; no unary operators (`1--1` is a decrement to mvdan/sh), parentheses, assignments,
- * `?:` or commas.
- */
-const PLAIN_ARITHMETIC = (() => {
-  const operand = String.raw`[ \t]*(?:[0-9]+|\$?[A-Za-z_][A-Za-z0-9_]*)[ \t]*`;
-  const binary = String.raw`(?:\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>&|^])`;
-  return new RegExp(`^${operand}(?:${binary}${operand})*$`);
-})();
-/** The operands of a plain arithmetic expression, in order: its operators hold no letter or digit. */
-const ARITHMETIC_OPERAND = /\$?[A-Za-z_][A-Za-z0-9_]*|[0-9]+/g;
 /** What may follow `esac` where a pattern could start: not `(`, `)` or `|`, which would make it a pattern. */
 const AFTER_ESAC = /[ \t\n;&<>]/;
 
 const FD_WORD = /^(?:\d+|\{[A-Za-z_]\w*\})$/;
 /** What may follow `<(…)` or `>(…)`: the end of the word (a `)` closes a subshell, or is refused). */
 const AFTER_PROCESS_SUBSTITUTION = /[ \t\n;&|)]/;
+/** What may follow the `))` of an arithmetic command or a C-style `for`'s header. */
+const AFTER_ARITHMETIC_COMMAND = /[ \t\n;&|]/;
 /** Keywords after which a command starts, where `[[` opens a test clause and `case` a case clause. */
 const COMMAND_AFTER = new Set(["if", "then", "elif", "else", "while", "until", "do", "{"]);
 /** What ends a word inside `[[ … ]]`, as in mvdan/sh's lexer. */
@@ -83,6 +74,10 @@ export type SimpleToken =
   | { subshell: "(" | ")" }
   /** `[[ … ]]`, as its operands. */
   | { test: TestOperand[] }
+  /** `((…))` where a command starts, as its operands. */
+  | { arithmetic: SimpleWord[] }
+  /** `((init; cond; step))` after `for`, as their operands. */
+  | { loopHeader: SimpleWord[] }
   /** `case WORD in`, as the word. */
   | { case: SimpleWord }
   /** `PATTERN | PATTERN )` (with an optional `(` before), which starts an item of a case clause. */
@@ -226,6 +221,7 @@ class SimpleShellLexer {
       return end >= 0 && this.substitution(i + 2, end, quoted) ? end + 1 : -1;
     }
     if (next === "{") return this.braceParam(i, quoted);
+    if (next === "[") return this.arithmetic(i, quoted);
     if (NAME_START.test(next)) {
       let j = i + 1;
       while (NAME_CHAR.test(src[j] ?? "")) j++;
@@ -662,9 +658,14 @@ class SimpleShellLexer {
     return end + 1;
   }
 
-  /** `(` where a command starts opens a subshell; `((`, an arithmetic command, is the full parser's. */
+  /** `(` where a command starts opens a subshell; `((` there is an arithmetic command, and after `for` a loop's header. */
   private openSubshell(i: number): number {
-    if (this.src[i + 1] === "(" || !this.startsCommand()) return -1;
+    if (this.src[i + 1] === "(") {
+      if (this.startsCommand()) return this.arithmeticCommand(i, false);
+      const last = this.tokens.at(-1);
+      return last && "word" in last && plainText(last.word) === "for" ? this.arithmeticCommand(i, true) : -1;
+    }
+    if (!this.startsCommand()) return -1;
     this.subshells++;
     this.tokens.push({ subshell: "(" });
     return i + 1;
@@ -685,20 +686,30 @@ class SimpleShellLexer {
   }
 
   /**
-   * `$((…))` holding a plain expression: numbers, names and `$NAME` joined by binary operators, each maybe after one
-   * unary one, as mvdan/sh parses it; the guard reads it as an unknown number. Returns the index after it, or -1.
+   * `$((…))` or `$[…]` holding an expression simple-arithmetic.ts takes; the guard reads it as an unknown number
+   * after its operands are evaluated. Returns the index after it, or -1.
    */
   private arithmetic(i: number, quoted: boolean): number {
-    const end = this.src.indexOf("))", i + 3);
-    const expression = end < 0 ? "" : this.src.slice(i + 3, end);
-    if (end < 0 || !PLAIN_ARITHMETIC.test(expression)) return -1;
-    const operands = [...expression.matchAll(ARITHMETIC_OPERAND)].map(
-      ([operand]): SimpleWord =>
-        operand.startsWith("$")
-          ? [{ text: "", param: operand.slice(1), quoted: false }]
-          : [{ text: operand, quoted: false }],
-    );
+    const bracket = this.src[i + 1] === "[";
+    const end = this.src.indexOf(bracket ? "]" : "))", bracket ? i + 2 : i + 3);
+    const operands = end < 0 ? null : arithmeticOperands(this.src.slice(bracket ? i + 2 : i + 3, end));
+    if (!operands) return -1;
     this.push({ text: "", arithmetic: operands, quoted });
+    return end + (bracket ? 1 : 2);
+  }
+
+  /**
+   * `((…))` at i: an arithmetic command where a command starts, or a C-style loop's header after `for`. Returns the
+   * index after it, or -1.
+   */
+  private arithmeticCommand(i: number, header: boolean): number {
+    const src = this.src;
+    const end = src.indexOf("))", i + 2);
+    if (end < 0 || (end + 2 < src.length && !AFTER_ARITHMETIC_COMMAND.test(src[end + 2]!))) return -1;
+    const text = src.slice(i + 2, end);
+    const operands = header ? loopOperands(text) : arithmeticOperands(text);
+    if (!operands) return -1;
+    this.tokens.push(header ? { loopHeader: operands } : { arithmetic: operands });
     return end + 2;
   }
 

@@ -2,9 +2,9 @@
 // `${NAME:-word}` and `${NAME[@]}` expansions, lengths, indexes, slices, replacements and other operators in `${…}`
 // (read as an unknown value, after the substitutions inside run), `$(…)`, `&& || ; |`, plain redirections and
 // here-documents (also inside `$(…)` and `<(…)`), assignments to a variable, an array element or a whole array of
-// plain words, `<(…)` and `>(…)`, `$((…))` of plain operands (an unknown number), `[[ … ]]` tests, and `if`,
-// `while`, `until`, `for … in`, `case`, `NAME() { …; }`, `{ …; }` and `( … )` around them. Anything else
-// (arithmetic commands, `let`, `<<-`, coprocesses…) returns null and goes to the full parser (mvdan/sh); a property
+// plain words, `<(…)` and `>(…)`, `$((…))` and `$[…]` of plain operands (an unknown number), `((…))`, `[[ … ]]`
+// tests, and `if`, `while`, `until`, `for … in`, `for ((…))`, `case`, `NAME() { …; }`, `{ …; }` and `( … )` around
+// them. Anything else (`let`, `<<-`, coprocesses…) returns null and goes to the full parser (mvdan/sh); a property
 // test checks that both agree on everything this reader accepts.
 import { type CaseTerminator, lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
 import type {
@@ -153,6 +153,14 @@ class Assembler {
         compound = { kind: "test", operands: token.test, redirects: [] };
         empty = false;
         dangling = false;
+      } else if ("arithmetic" in token) {
+        if (!empty || timed) return null;
+        compound = { kind: "arithmetic", operands: token.arithmetic, redirects: [] };
+        empty = false;
+        dangling = false;
+      } else if ("loopHeader" in token) {
+        // Only `for` takes a loop's header, and reads it itself.
+        return null;
       } else if ("case" in token) {
         if (!empty || timed) return null;
         compound = this.caseClause(token.case);
@@ -314,6 +322,8 @@ class Assembler {
       const body = cond && this.list(DONE);
       return cond && body && { kind: "loop", cond: cond.script, body: body.script, redirects: [] };
     }
+    const header = this.tokens[this.t];
+    if (header && "loopHeader" in header) return this.arithmeticFor(header.loopHeader);
     // for NAME in WORD…; do … done
     const name = literalOf(this.tokens[this.t]);
     if (!NAME.test(name) || literalOf(this.tokens[this.t + 1]) !== "in") return null;
@@ -330,6 +340,20 @@ class Assembler {
     this.t++;
     const body = this.list(DONE);
     return body && { kind: "for", name, items, body: body.script, redirects: [] };
+  }
+
+  /** `for ((…))` then `;` or newlines (or neither) before `do … done`. */
+  private arithmeticFor(operands: SimpleWord[]): SimpleCompound | null {
+    this.t++;
+    const separator = this.tokens[this.t];
+    if (separator && "op" in separator && separator.op === ";") this.t++;
+    while (literalOf(this.tokens[this.t]) !== "do") {
+      const token = this.tokens[this.t++];
+      if (!token || !("op" in token) || token.op !== "\n") return null;
+    }
+    this.t++;
+    const body = this.list(DONE);
+    return body && { kind: "arithmetic-for", operands, body: body.script, redirects: [] };
   }
 }
 

@@ -22,7 +22,7 @@ export interface SimplePart {
    */
   procSubst?: { direction: "<" | ">"; script: SimpleScript };
   /**
-   * `$((…))` holding no substitution, as its operands in order (a number, a name or `$NAME`): each is expanded and
+   * `$((…))` or `$[…]` holding no substitution, as its operands in order (a number, a name or `$NAME`): each is expanded and
    * evaluated, and the result is a number the guard does not know; `text` is unused.
    */
   arithmetic?: SimpleWord[];
@@ -88,6 +88,10 @@ export type SimpleCompound =
     }
   | { kind: "loop"; cond: SimpleScript; body: SimpleScript; redirects: SimpleRedirect[] }
   | { kind: "for"; name: string; items: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
+  /** `for ((init; cond; step))`: the header's operands are expanded and evaluated, then the body runs. */
+  | { kind: "arithmetic-for"; operands: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
+  /** `((…))`: its operands in order, each expanded and evaluated. */
+  | { kind: "arithmetic"; operands: SimpleWord[]; redirects: SimpleRedirect[] }
   | {
       kind: "case";
       word: SimpleWord;

@@ -96,6 +96,12 @@ export class SimpleWalker {
         if (operand.evaluated === "arithmetic") this.r.arithmetic(word);
         else if (operand.evaluated === "name") this.r.subscriptedName(word);
       }
+    } else if (command.kind === "arithmetic") {
+      for (const operand of command.operands) this.r.arithmetic(this.word(operand));
+    } else if (command.kind === "arithmetic-for") {
+      // No value is known for the loop's variables: the header is evaluated once, then the body read once.
+      for (const operand of command.operands) this.r.arithmetic(this.word(operand));
+      this.script(command.body);
     } else if (command.kind === "function" || command.kind === "group") {
       // A function's body runs only when called; reading it once where it is defined is the cautious reading.
       this.script(command.body);
