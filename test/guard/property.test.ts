@@ -295,15 +295,46 @@ const ARRAY = fc
   )
   .map(([name, op, items, after]) => `${name}${op}(${items.join(" ")})${after}`);
 // A declaration builtin with one assignment, then the variable used.
+// A declaration builtin's words: assignments, bare names (which keep a known value), options (`-i` makes later
+// assignments arithmetic) and words that are not assignments in the syntax (quoted, expanded, with a subscript).
+const DECLARATION_ARG = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(fc.constantFrom("X", "Y", "A", "n"), fc.constantFrom("=", "+="), WORD) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom("X", "Y", "A", "n", "-i", "-x", "-r", "-ai", "+x", "--", "-gi", "X=", "n=V", "Y+="),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "'a[$(rm -rf /srv/a)]=1'",
+      '"n=$X"',
+      "'n=V'",
+      '"$X"',
+      "$X",
+      "X$Y",
+      "X\\y",
+      "'b[V]'",
+      "1x=2",
+      "a[0]=1",
+      "a[$X]=1",
+      "X=(1 2)",
+      "}",
+      "X*",
+      "> out",
+    ),
+  },
+);
 const DECLARATION = fc
   .tuple(
     fc.constantFrom("export", "local", "readonly", "declare", "typeset"),
-    fc.constantFrom("X", "Y", "A"),
-    fc.constantFrom("=", "+="),
-    WORD,
+    fc.array(DECLARATION_ARG, { minLength: 1, maxLength: 3 }),
     COMMAND,
+    fc.constantFrom("X", "Y", "A", "n"),
   )
-  .map(([builtin, name, op, value, command]) => `${builtin} ${name}${op}${value}; ${command} $${name}`);
+  .map(
+    ([builtin, args, command, name]) =>
+      `V='b[$(rm -rf /srv/v)]'; ${builtin} ${args.map((a) => (typeof a === "string" ? a : a.join(""))).join(" ")}; ${command} $${name}; n=V`,
+  );
 // `NAME[index]=value` where a command starts, the index plain, an expansion or a substitution; other indexes
 // (arithmetic, blanks, quotes), a command after it, or `NAME[index]` alone are refused or rejected by mvdan/sh.
 const ELEMENT_INDEX = fc.oneof(
@@ -680,7 +711,7 @@ const LINE = fc.oneof(
   { weight: 4, arbitrary: PARAM_LINE },
   { weight: 1, arbitrary: HEREDOC_SUBSTITUTION_LINE },
   { weight: 1, arbitrary: ELEMENT },
-  { weight: 1, arbitrary: ARITHMETIC },
+  { weight: 2, arbitrary: ARITHMETIC },
 );
 const BODY = fc
   .tuple(COMMAND, fc.array(fc.tuple(fc.constantFrom(" && ", "; ", " | ", "\n"), COMMAND), { maxLength: 2 }))
@@ -922,6 +953,7 @@ describe("the fast shell reader", () => {
     let arithmetic = 0;
     let evaluatedNames = 0;
     let arithmeticCommands = 0;
+    let declarationForms = 0;
     let unquotedBackslashes = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
@@ -944,6 +976,7 @@ describe("the fast shell reader", () => {
         if (/<<E(OF)?\n[\s\S]*\\/.test(script)) unquotedBackslashes++;
         if (/\[\$?V\]|:\$?V\b|\{!V|V -eq|-v \$?V/.test(script)) evaluatedNames++;
         if (/(^|[;&|\n] *|for )\(\(|\$\[/.test(script)) arithmeticCommands++;
+        if (/\b(export|local|readonly|declare|typeset) ([-+]\w+ |'|"|\w+[ ;])/.test(script)) declarationForms++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -967,6 +1000,7 @@ describe("the fast shell reader", () => {
     expect(unquotedBackslashes).toBeGreaterThan(30);
     expect(evaluatedNames).toBeGreaterThan(80);
     expect(arithmeticCommands).toBeGreaterThan(20);
+    expect(declarationForms).toBeGreaterThan(40);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {
@@ -1114,6 +1148,20 @@ describe("the fast shell reader", () => {
     }
   });
 
+  it("reads declarations with bare names, options and quoted words itself", () => {
+    for (const script of [
+      'X="rm -rf /srv/app"; export X; $X',
+      "x='b[$(rm -rf /srv/app)]'; declare -i y=x",
+      "x='b[$(rm -rf /srv/app)]'; declare -i y; y=$x",
+      "x='b[$(rm -rf /srv/app)]'; f() { local -i n=x; }; f",
+      "declare 'a[$(rm -rf /srv/app)]=1'",
+      "export -x X=1 Y=2 Z",
+    ]) {
+      expect(trace(script, "simple").accepted, script).toBe(true);
+      expect(trace(script, "simple").trace, script).toEqual(trace(script, "full").trace);
+    }
+  });
+
   it("hands anything outside its subset to the full parser", () => {
     for (const script of [
       "if true then rm -rf /x; fi",
@@ -1186,10 +1234,12 @@ describe("the fast shell reader", () => {
       "a=([0]=x)",
       "echo a=(x)",
       "export",
-      "export X",
-      "export -x X=1",
-      "export X=1 Y=2",
       "export X=1 > out",
+      'export X=1 "$Y"',
+      "declare \\X=1",
+      "declare 1x=2",
+      "declare a[0]=1",
+      "export X }",
       "local X=(a)",
       "Y=1 export X=1",
       "time export X=1",

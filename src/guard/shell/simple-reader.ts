@@ -8,8 +8,10 @@
 // test checks that both agree on everything this reader accepts.
 import { type CaseTerminator, lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
 import type {
+  DeclarationArg,
   SimpleCommand,
   SimpleCompound,
+  SimplePart,
   SimpleScript,
   SimpleStage,
   SimpleWord,
@@ -46,10 +48,7 @@ const PLAIN_ELEMENT_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\[([0-9]+|[A-Za-z_][A
 /** `NAME[` before an index that is one expansion or substitution, and `]=` after it. */
 const ELEMENT_OPEN = /^([A-Za-z_][A-Za-z0-9_]*)\[$/;
 const ELEMENT_CLOSE = /^\](\+?)=/;
-/**
- * Declaration builtins, which mvdan/sh reads as declarations rather than commands: each assignment after one is made
- * in turn. The fast reader takes exactly one `NAME=value` after one, which then means what `NAME=value` alone does.
- */
+/** Declaration builtins, which mvdan/sh reads as declarations rather than commands. */
 const DECLARATIONS = new Set(["export", "local", "readonly", "declare", "typeset", "nameref"]);
 
 /** Returns null whenever the text is outside the subset; the caller then uses the full parser. */
@@ -114,12 +113,10 @@ class Assembler {
     let timed = false;
     /** mvdan/sh takes no command words after `NAME=(…)` or `NAME[index]=value`. */
     let arrayAssigned = false;
-    /** After a declaration builtin: its one assignment is still to come, or has come. */
-    let declaring: "" | "expected" | "done" = "";
     while (this.t < tokens.length) {
       const token = tokens[this.t++]!;
       if ("array" in token) {
-        if (compound || command.words.length || timed || declaring) return null;
+        if (compound || command.words.length || timed) return null;
         command.assigns.push({ name: token.array, append: false, value: [], array: true });
         arrayAssigned = true;
         empty = false;
@@ -136,7 +133,7 @@ class Assembler {
       } else if ("subshell" in token) {
         if (token.subshell === ")") {
           // A `)` ends a command as `;` does; the list before it may not be empty.
-          if (stops !== CLOSE_PAREN || dangling || timed || declaring === "expected") return null;
+          if (stops !== CLOSE_PAREN || dangling || timed) return null;
           endCommand();
           if (pipeline.length) script.push(pipeline);
           return script.length ? { script, stop: ")" } : null;
@@ -169,7 +166,7 @@ class Assembler {
         dangling = false;
       } else if ("esac" in token) {
         // `esac` where a command would start ends the last item's list, which may be empty.
-        if (stops !== CASE_ITEM_END || !empty || dangling || timed || declaring === "expected") return null;
+        if (stops !== CASE_ITEM_END || !empty || dangling || timed) return null;
         return { script, stop: "esac" };
       } else if ("patterns" in token) {
         return null;
@@ -178,13 +175,11 @@ class Assembler {
         if (token.op === "\n" && empty) continue;
         if (CASE_ITEM_END.has(token.op)) {
           // The end of a case item's list, which may be empty.
-          if (stops !== CASE_ITEM_END || dangling || timed || declaring === "expected") return null;
+          if (stops !== CASE_ITEM_END || dangling || timed) return null;
           endCommand();
           if (pipeline.length) script.push(pipeline);
           return { script, stop: token.op };
         }
-        if (declaring === "expected") return null;
-        declaring = "";
         if (!endCommand()) return null;
         if (token.op !== "|") {
           script.push(pipeline);
@@ -194,7 +189,6 @@ class Assembler {
         timed = false;
         arrayAssigned = false;
       } else if ("redirect" in token) {
-        if (declaring) return null;
         const target = tokens[this.t++];
         if (!target || !("word" in target)) return null;
         (compound ?? command).redirects.push({
@@ -239,11 +233,11 @@ class Assembler {
           continue;
         }
         if (literal === "time" && empty) return null;
-        if (declaring === "done") return null;
-        if (command.words.length === 0 && !declaring && DECLARATIONS.has(literal)) {
+        if (command.words.length === 0 && DECLARATIONS.has(literal)) {
           // After prefix assignments, `time` or `|`, a declaration is the full parser's.
           if (!empty || timed || pipeline.length) return null;
-          declaring = "expected";
+          compound = this.declaration();
+          if (!compound) return null;
           empty = false;
           continue;
         }
@@ -252,7 +246,6 @@ class Assembler {
           command.words.length === 0 && first && !first.quoted && !first.param
             ? ASSIGNMENT.exec(first.text)
             : null;
-        if (declaring === "expected" && !assignment) return null;
         if (!assignment && command.words.length === 0 && first && !first.quoted && ELEMENT.test(first.text)) {
           // mvdan/sh reads `NAME[…]` where a command starts as an element's assignment, or refuses it.
           const element = elementAssignment(w);
@@ -260,7 +253,6 @@ class Assembler {
           command.assigns.push(element);
           arrayAssigned = true;
         } else if (assignment) {
-          if (declaring) declaring = "done";
           const rest = first!.text.slice(assignment[0].length);
           command.assigns.push({
             name: assignment[1]!,
@@ -279,11 +271,44 @@ class Assembler {
       }
     }
     // The text ended inside a compound command, after an operator, after `time` alone, or after `export` alone.
-    if (stops.size || dangling || declaring === "expected") return null;
+    if (stops.size || dangling) return null;
     if (!empty) endCommand();
     else if (pipeline.length) return null;
     if (pipeline.length) script.push(pipeline);
     return { script, stop: "" };
+  }
+
+  /**
+   * The words after a declaration builtin, each read as mvdan/sh reads it: `NAME=value` (or `+=`) an assignment, a
+   * plain `NAME` a bare name, anything else (options, quoted or expanded words) a word the builtin is given. At least
+   * one, then an operator, a `)` or the end; a redirection, an element's assignment, `NAME=(…)` or a word mvdan/sh
+   * refuses (`1x=2`) leaves the command to the full parser.
+   */
+  private declaration(): SimpleCompound | null {
+    const args: DeclarationArg[] = [];
+    /** An unquoted `=` was read in an earlier word: mvdan/sh then refuses a word starting with a quote or `$`. */
+    let equals = false;
+    for (let token = this.tokens[this.t]; token && "word" in token; token = this.tokens[++this.t]) {
+      const w = token.word;
+      const literal = literalOf(token);
+      if (RESERVED.has(literal)) return null;
+      const plain = isPlainLiteral(w[0]!);
+      if (!plain && equals) return null;
+      const unquotedEquals = w.some((part) => isPlainLiteral(part) && part.text.includes("="));
+      equals ||= unquotedEquals;
+      const assignment = plain ? ASSIGNMENT.exec(w[0]!.text) : null;
+      if (assignment) {
+        const rest = w[0]!.text.slice(assignment[0].length);
+        const value = [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)];
+        args.push({ name: assignment[1]!, append: assignment[2] === "+", value: value.length ? value : null });
+      } else if (unquotedEquals || (plain && ELEMENT.test(w[0]!.text))) return null;
+      else if (NAME.test(literal)) args.push({ name: literal, append: false, value: null, naked: true });
+      else args.push({ word: w });
+    }
+    const next = this.tokens[this.t];
+    if (args.length === 0 || (next && !("op" in next) && !("subshell" in next && next.subshell === ")")))
+      return null;
+    return { kind: "declaration", args, redirects: [] };
   }
 
   /** The items of a case clause after `case WORD in`, through `esac`. */
@@ -355,6 +380,18 @@ class Assembler {
     const body = this.list(DONE);
     return body && { kind: "arithmetic-for", operands, body: body.script, redirects: [] };
   }
+}
+
+/** Unquoted literal text, where mvdan/sh's lexer looks for the `=` of an assignment. */
+function isPlainLiteral(part: SimplePart): boolean {
+  return (
+    !part.quoted &&
+    part.param === undefined &&
+    !part.subst &&
+    !part.procSubst &&
+    !part.arithmetic &&
+    part.text !== ""
+  );
 }
 
 /**

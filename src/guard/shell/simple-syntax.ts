@@ -90,6 +90,8 @@ export type SimpleCompound =
   | { kind: "for"; name: string; items: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
   /** `for ((init; cond; step))`: the header's operands are expanded and evaluated, then the body runs. */
   | { kind: "arithmetic-for"; operands: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
+  /** `export`, `declare`, `local`…: its words in order, each made or judged in turn. */
+  | { kind: "declaration"; args: DeclarationArg[]; redirects: SimpleRedirect[] }
   /** `((…))`: its operands in order, each expanded and evaluated. */
   | { kind: "arithmetic"; operands: SimpleWord[]; redirects: SimpleRedirect[] }
   | {
@@ -106,6 +108,14 @@ export type SimpleCompound =
   | { kind: "subshell"; body: SimpleScript; redirects: SimpleRedirect[] }
   /** `[[ … ]]`: its words in order, expanded in turn; the test itself changes nothing. */
   | { kind: "test"; operands: TestOperand[]; redirects: SimpleRedirect[] };
+
+/**
+ * A declaration builtin's word: `NAME=value` or `NAME+=value` (value null when empty), a bare `NAME` (naked), or any
+ * other word (an option, a quoted or expanded word), which the builtin reads when it runs.
+ */
+export type DeclarationArg =
+  | { name: string; append: boolean; value: SimpleWord | null; naked?: true }
+  | { word: SimpleWord };
 
 /** A word of a `[[ … ]]` clause; an arithmetic comparison's operands, and the name after `-v`, are evaluated. */
 export interface TestOperand {

@@ -1,4 +1,5 @@
 // Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
+import { INTEGER_OPTION } from "../shell-arithmetic.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
 import { parameterDefault } from "./parameter-default.ts";
 import {
@@ -10,6 +11,7 @@ import {
   splitFields,
 } from "./runner.ts";
 import type {
+  DeclarationArg,
   SimpleCompound,
   SimpleExpansion,
   SimplePart,
@@ -96,6 +98,8 @@ export class SimpleWalker {
         if (operand.evaluated === "arithmetic") this.r.arithmetic(word);
         else if (operand.evaluated === "name") this.r.subscriptedName(word);
       }
+    } else if (command.kind === "declaration") {
+      this.declaration(command.args);
     } else if (command.kind === "arithmetic") {
       for (const operand of command.operands) this.r.arithmetic(this.word(operand));
     } else if (command.kind === "arithmetic-for") {
@@ -116,6 +120,26 @@ export class SimpleWalker {
     this.r.writes(
       command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.word(r.target), fd: r.fd })),
     );
+  }
+
+  /**
+   * As mvdan/sh's walker reads a declaration: `-i` gives the names after it the integer attribute, a bare name keeps
+   * a known value, and a word that is not an assignment in the syntax is judged as the builtin reads it.
+   */
+  private declaration(args: DeclarationArg[]): void {
+    let integer = false;
+    for (const arg of args) {
+      if ("name" in arg) {
+        if (integer) this.r.declareInteger(arg.name);
+        if (arg.naked && this.r.vars.has(arg.name)) continue;
+        const value = arg.value && this.word(arg.value);
+        this.r.assign({ name: arg.name, value, append: arg.append }, this.r.vars);
+      } else {
+        const word = this.word(arg.word);
+        if (word.text.startsWith("-")) integer ||= INTEGER_OPTION.test(word.text);
+        else this.r.declared(word, integer);
+      }
+    }
   }
 
   private word(word: SimpleWord): Word {
