@@ -15,11 +15,15 @@ const PLAIN = (() => {
 const ASSIGNMENT = /^[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*[-+]?=(?!=)/;
 /** `NAME++`, `NAME--`, `++NAME` or `--NAME` alone: NAME is the one operand. */
 const STEP = /^[ \t]*(?:(?:\+\+|--)[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*(?:\+\+|--))[ \t]*$/;
+/** Single-quoted text alone: one operand, whose quotes do not quote inside arithmetic (bash expands what they hold). */
+const SINGLE_QUOTED = /^[ \t]*'([^']*)'[ \t]*$/;
 /** The operands of an expression taken here, in order: its operators hold no letter or digit. */
 const OPERAND = /\$?[A-Za-z_][A-Za-z0-9_]*|[0-9]+/g;
 
 /** The operand words of `expression` in the order mvdan/sh's walk visits them, or null when it is not taken. */
 export function arithmeticOperands(expression: string): SimpleWord[] | null {
+  const quoted = SINGLE_QUOTED.exec(expression);
+  if (quoted) return [[{ text: quoted[1]!, quoted: true }]];
   const assigned = ASSIGNMENT.exec(expression)?.[0];
   const taken =
     PLAIN.test(expression) ||

@@ -3,9 +3,10 @@
 // (read as an unknown value, after the substitutions inside run), `$(…)`, `&& || ; |`, plain redirections and
 // here-documents (also inside `$(…)` and `<(…)`), assignments to a variable, an array element or a whole array of
 // plain words, `<(…)` and `>(…)`, `$((…))` and `$[…]` of plain operands (an unknown number), `((…))`, `[[ … ]]`
-// tests, and `if`, `while`, `until`, `for … in`, `for ((…))`, `case`, `NAME() { …; }`, `{ …; }` and `( … )` around
-// them. Anything else (`let`, `<<-`, coprocesses…) returns null and goes to the full parser (mvdan/sh); a property
+// tests, `let`, declarations, and `if`, `while`, `until`, `for … in`, `for ((…))`, `case`, `NAME() { …; }`, `{ …; }`
+// and `( … )` around them. Anything else (`<<-`, coprocesses…) returns null and goes to the full parser (mvdan/sh); a property
 // test checks that both agree on everything this reader accepts.
+import { arithmeticOperands } from "./simple-arithmetic.ts";
 import { type CaseTerminator, lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
 import type {
   DeclarationArg,
@@ -233,6 +234,14 @@ class Assembler {
           continue;
         }
         if (literal === "time" && empty) return null;
+        if (command.words.length === 0 && literal === "let") {
+          // mvdan/sh reads `let` where a command starts as arithmetic, each word an expression.
+          if (!empty || timed || pipeline.length) return null;
+          compound = this.letClause();
+          if (!compound) return null;
+          empty = false;
+          continue;
+        }
         if (command.words.length === 0 && DECLARATIONS.has(literal)) {
           // After prefix assignments, `time` or `|`, a declaration is the full parser's.
           if (!empty || timed || pipeline.length) return null;
@@ -263,8 +272,6 @@ class Assembler {
           if (arrayAssigned) return null;
           if (command.words.length === 0 && RESERVED.has(w.length === 1 && !w[0]!.quoted ? w[0]!.text : ""))
             return null;
-          // mvdan/sh reads `let` where a command starts as arithmetic, not as a command.
-          if (command.words.length === 0 && literal === "let") return null;
           command.words.push(w);
         }
         empty = false;
@@ -309,6 +316,28 @@ class Assembler {
     if (args.length === 0 || (next && !("op" in next) && !("subshell" in next && next.subshell === ")")))
       return null;
     return { kind: "declaration", args, redirects: [] };
+  }
+
+  /**
+   * The words after `let`, each an expression simple-arithmetic.ts takes or a word of quoted text only (one operand,
+   * as mvdan/sh reads it); at least one, then an operator, a `)` or the end.
+   */
+  private letClause(): SimpleCompound | null {
+    const operands: SimpleWord[] = [];
+    for (let token = this.tokens[this.t]; token && "word" in token; token = this.tokens[++this.t]) {
+      const w = token.word;
+      const literal = literalOf(token);
+      if (w.length && w.every(isQuotedText)) operands.push(w);
+      else {
+        const words = literal ? arithmeticOperands(literal) : null;
+        if (!words) return null;
+        operands.push(...words);
+      }
+    }
+    const next = this.tokens[this.t];
+    if (operands.length === 0 || (next && !("op" in next) && !("subshell" in next && next.subshell === ")")))
+      return null;
+    return { kind: "arithmetic", operands, redirects: [] };
   }
 
   /** The items of a case clause after `case WORD in`, through `esac`. */
@@ -380,6 +409,11 @@ class Assembler {
     const body = this.list(DONE);
     return body && { kind: "arithmetic-for", operands, body: body.script, redirects: [] };
   }
+}
+
+/** Quoted text with nothing expanded in it. */
+function isQuotedText(part: SimplePart): boolean {
+  return part.quoted && part.param === undefined && !part.subst && !part.procSubst && !part.arithmetic;
 }
 
 /** Unquoted literal text, where mvdan/sh's lexer looks for the `=` of an assignment. */
