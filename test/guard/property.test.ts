@@ -301,7 +301,22 @@ const DECLARATION_ARG = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(fc.constantFrom("X", "Y", "A", "n"), fc.constantFrom("=", "+="), WORD) },
   {
     weight: 3,
-    arbitrary: fc.constantFrom("X", "Y", "A", "n", "-i", "-x", "-r", "-ai", "+x", "--", "-gi", "X=", "n=V", "Y+="),
+    arbitrary: fc.constantFrom(
+      "X",
+      "Y",
+      "A",
+      "n",
+      "-i",
+      "-x",
+      "-r",
+      "-ai",
+      "+x",
+      "--",
+      "-gi",
+      "X=",
+      "n=V",
+      "Y+=",
+    ),
   },
   {
     weight: 2,
@@ -981,7 +996,8 @@ describe("the fast shell reader", () => {
         if (/<<E(OF)?\n[\s\S]*\\/.test(script)) unquotedBackslashes++;
         if (/\[\$?V\]|:\$?V\b|\{!V|V -eq|-v \$?V/.test(script)) evaluatedNames++;
         if (/(^|[;&|\n] *|for )\(\(|\$\[|\blet /.test(script)) arithmeticCommands++;
-        if (/\b(export|local|readonly|declare|typeset) ([-+]\w+ |'|"|\w+[ ;])/.test(script)) declarationForms++;
+        if (/\b(export|local|readonly|declare|typeset) ([-+]\w+ |'|"|\w+[ ;])/.test(script))
+          declarationForms++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);

@@ -307,7 +307,11 @@ class Assembler {
       if (assignment) {
         const rest = w[0]!.text.slice(assignment[0].length);
         const value = [...(rest ? [{ text: rest, quoted: false }] : []), ...w.slice(1)];
-        args.push({ name: assignment[1]!, append: assignment[2] === "+", value: value.length ? value : null });
+        args.push({
+          name: assignment[1]!,
+          append: assignment[2] === "+",
+          value: value.length ? value : null,
+        });
       } else if (unquotedEquals || (plain && ELEMENT.test(w[0]!.text))) return null;
       else if (NAME.test(literal)) args.push({ name: literal, append: false, value: null, naked: true });
       else args.push({ word: w });
