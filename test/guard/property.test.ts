@@ -288,13 +288,26 @@ const ARRAY = fc
     fc.constantFrom("A", "X", "parts"),
     fc.constantFrom("=", "+="),
     fc.array(
-      fc.constantFrom("rm", "-rf", "/srv/app", "'a b'", '"c d"', "*.log", "x=1", "'$(rm -rf /)'", ""),
+      fc.constantFrom(
+        "rm",
+        "-rf",
+        "/srv/app",
+        "'a b'",
+        '"c d"',
+        "*.log",
+        "x=1",
+        "'$(rm -rf /)'",
+        "",
+        "[0]=a",
+        "[X]=",
+        "[$X+1]='b c'",
+        "[ 1 ]=x",
+      ),
       { maxLength: 4 },
     ),
     fc.constantFrom("", " Y=2", " Z=(q)"),
   )
   .map(([name, op, items, after]) => `${name}${op}(${items.join(" ")})${after}`);
-// A declaration builtin with one assignment, then the variable used.
 // A declaration builtin's words: assignments, bare names (which keep a known value), options (`-i` makes later
 // assignments arithmetic) and words that are not assignments in the syntax (quoted, expanded, with a subscript).
 const DECLARATION_ARG = fc.oneof(
@@ -691,6 +704,7 @@ const ARITHMETIC_USE = fc.constantFrom(
   "let 'a[$(rm -rf /srv/a)]'",
   "echo $(( '$V' )) $[ 'V' ]",
   "(( '$(rm -rf /srv/a)' ))",
+  "a=([V]=1 [$V]=x y)",
 );
 const ARITHMETIC = fc
   .tuple(
@@ -1259,7 +1273,8 @@ describe("the fast shell reader", () => {
       "a=($(rm -rf /))",
       'a=("$X")',
       "a=(x\ny)",
-      "a=([0]=x)",
+      "a=([ 0 ]=x)",
+      "a=(['x']=1)",
       "echo a=(x)",
       "export",
       "export X=1 > out",

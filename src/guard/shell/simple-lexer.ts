@@ -67,7 +67,7 @@ export type SimpleToken =
   | { op: "&&" | "||" | ";" | "|" | "\n" | CaseTerminator }
   | { redirect: SimpleRedirect["op"]; fd: string }
   /** `NAME=(…)` or `NAME+=(…)`. */
-  | { array: string }
+  | { array: string; indexes: SimpleWord[] }
   /** `NAME()`, the start of a function definition. */
   | { func: string }
   /** The `(` opening a subshell where a command starts, or the `)` closing it. */
@@ -650,11 +650,12 @@ class SimpleShellLexer {
     }
     const array = ARRAY_ASSIGNMENT.exec(name);
     if (!array) return -1;
-    const end = arrayEnd(src, i + 1);
+    const indexes: SimpleWord[] = [];
+    const end = arrayEnd(src, i + 1, indexes);
     if (end < 0 || (end + 1 < src.length && !AFTER_ARRAY.test(src[end + 1]!))) return -1;
     this.lit = "";
     this.word = null;
-    this.tokens.push({ array: array[1]! });
+    this.tokens.push({ array: array[1]!, indexes });
     return end + 1;
   }
 
@@ -877,12 +878,23 @@ function substitutionsOf(word: SimpleWord): SimpleScript[] {
   return out;
 }
 
-/** Index of the `)` closing `NAME=(`, whose elements start at `from`: -1 unless they are plain or plainly quoted. */
-function arrayEnd(src: string, from: number): number {
+/**
+ * Index of the `)` closing `NAME=(`, whose elements start at `from`: -1 unless they are plain or plainly quoted. An
+ * element may start with `[index]=`, the index an expression simple-arithmetic.ts takes written without blanks; its
+ * operands go to `indexes`, in order.
+ */
+function arrayEnd(src: string, from: number, indexes: SimpleWord[]): number {
   for (let i = from; i < src.length; i++) {
     const c = src[i]!;
     if (c === ")") return i;
-    if (c === "'" || c === '"') {
+    if (c === "[" && (i === from || src[i - 1] === " " || src[i - 1] === "\t")) {
+      const close = src.indexOf("]", i + 1);
+      const index = close < 0 ? "" : src.slice(i + 1, close);
+      const operands = /[ \t'\n]/.test(index) ? null : arithmeticOperands(index);
+      if (!operands || src[close + 1] !== "=") return -1;
+      indexes.push(...operands);
+      i = close + 1;
+    } else if (c === "'" || c === '"') {
       const end = src.indexOf(c, i + 1);
       if (end < 0 || (c === '"' && /[$`\\]/.test(src.slice(i + 1, end)))) return -1;
       i = end;

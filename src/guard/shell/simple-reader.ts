@@ -2,10 +2,10 @@
 // `${NAME:-word}` and `${NAME[@]}` expansions, lengths, indexes, slices, replacements and other operators in `${…}`
 // (read as an unknown value, after the substitutions inside run), `$(…)`, `&& || ; |`, plain redirections and
 // here-documents (also inside `$(…)` and `<(…)`), assignments to a variable, an array element or a whole array of
-// plain words, `<(…)` and `>(…)`, `$((…))` and `$[…]` of plain operands (an unknown number), `((…))`, `[[ … ]]`
-// tests, `let`, declarations, and `if`, `while`, `until`, `for … in`, `for ((…))`, `case`, `NAME() { …; }`, `{ …; }`
-// and `( … )` around them. Anything else (`<<-`, coprocesses…) returns null and goes to the full parser (mvdan/sh); a property
-// test checks that both agree on everything this reader accepts.
+// plain words (each maybe after `[index]=`), `<(…)` and `>(…)`, `$((…))` and `$[…]` of plain operands (an unknown
+// number), `((…))`, `[[ … ]]` tests, `let`, declarations, and `if`, `while`, `until`, `for … in`, `for ((…))`,
+// `case`, `NAME() { …; }`, `{ …; }` and `( … )` around them. Anything else (`<<-`, coprocesses…) returns null and goes
+// to the full parser (mvdan/sh); a property test checks that both agree on everything this reader accepts.
 import { arithmeticOperands } from "./simple-arithmetic.ts";
 import { type CaseTerminator, lexSimpleShell, type SimpleToken } from "./simple-lexer.ts";
 import type {
@@ -118,7 +118,13 @@ class Assembler {
       const token = tokens[this.t++]!;
       if ("array" in token) {
         if (compound || command.words.length || timed) return null;
-        command.assigns.push({ name: token.array, append: false, value: [], array: true });
+        command.assigns.push({
+          name: token.array,
+          append: false,
+          value: [],
+          array: true,
+          ...(token.indexes.length ? { elementIndexes: token.indexes } : {}),
+        });
         arrayAssigned = true;
         empty = false;
         dangling = false;

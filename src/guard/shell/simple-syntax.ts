@@ -68,6 +68,8 @@ export interface SimpleCommand {
     append: boolean;
     value: SimpleWord;
     array?: boolean;
+    /** `NAME=([index]=value …)`: the operands of the elements' indexes, in order, each expanded and evaluated. */
+    elementIndexes?: SimpleWord[];
     /** `NAME[index]=value`: the index, expanded (its substitutions run) and evaluated as arithmetic first. */
     index?: SimpleWord;
   }[];

@@ -52,6 +52,7 @@ export class SimpleWalker {
         const assigns = command.assigns.map((a) => {
           // `NAME[$(…)]=value`: the index is expanded first (commands in it run), then evaluated as arithmetic.
           if (a.index) this.r.arithmetic(this.word(a.index));
+          if (a.elementIndexes) for (const operand of a.elementIndexes) this.r.arithmetic(this.word(operand));
           return {
             name: a.name,
             append: a.append,
