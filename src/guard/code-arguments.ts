@@ -2,6 +2,7 @@
 // Ruby's `system "…"`), read far enough to know the command: literals, lists of literals, options objects. Anything
 // else is an expression the code computes, and the command is then unknown.
 import type { CodeLanguage } from "./analysis.ts";
+import { shellQuoted } from "./shell-quote.ts";
 
 export type Argument =
   | { kind: "string"; value: string }
@@ -175,8 +176,7 @@ function objectList(object: string, key: string): string[] | null | undefined {
   return reader.list();
 }
 
-const quoteWord = (s: string) =>
-  s === "" || /[\s'"\\$`;&|<>(){}*?#~]/.test(s) ? `'${s.replace(/'/g, "'\\''")}'` : s;
+const quoteWord = (s: string) => (s === "" || /[\s'"\\$`;&|<>(){}*?#~]/.test(s) ? shellQuoted(s) : s);
 const baseName = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
 /**

@@ -3,6 +3,7 @@
 // query fields, shell commands, HTTP requests and code, each read by the analyser a command holding it would get.
 import type { Analysis, CodeLanguage, ToolCall } from "./analysis.ts";
 import { destructiveVerbAt, judgeNamedOperation } from "./named-operation.ts";
+import { shellQuoted } from "./shell-quote.ts";
 import { looksLikeQuery } from "./text-kind.ts";
 import { READ_VERBS, splitWords } from "./vocabulary.ts";
 
@@ -469,5 +470,5 @@ function argumentsOf(parent: Record<string, unknown>): string[] {
 
 /** The first word is the command line as given (it may hold a whole script); each argument is quoted as one word. */
 function shellLine([command, ...args]: string[]): string {
-  return [command, ...args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`)].join(" ");
+  return [command, ...args.map(shellQuoted)].join(" ");
 }

@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
+import { shellQuoted } from "../shell-quote.ts";
 
 const GLOBAL_VALUES = flagSet(
   "-C",
@@ -250,7 +251,7 @@ function configuredCommands(inv: Invocation, an: Analysis): void {
  */
 function extCommand(spec: string): string {
   const words = spec.split(/(?<!%) +/).filter(Boolean);
-  return words.map((w) => `'${w.replace(/%([ %])/g, "$1").replace(/'/g, "'\\''")}'`).join(" ");
+  return words.map((w) => shellQuoted(w.replace(/%([ %])/g, "$1"))).join(" ");
 }
 
 /** git branch's own value flags: its -m and -c are switches (move, copy), not a message. */

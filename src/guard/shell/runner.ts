@@ -12,6 +12,7 @@ import {
   judgeSubscriptedName,
   UNKNOWN_OUTPUT,
 } from "../shell-arithmetic.ts";
+import { shellQuoted } from "../shell-quote.ts";
 import { hasGlobChar, type Word } from "../word.ts";
 import { scriptOperand } from "./script-operand.ts";
 
@@ -278,7 +279,7 @@ export class ShellRunner {
           .map((t) => ({ text: t, dynamic: false, glob: hasGlobChar(t) }));
         return this.call(assigns, [...words, ...argv.slice(1)], redirects, feed);
       }
-      const rest = argv.slice(1).map((w) => `'${w.text.replace(/'/g, `'\\''`)}'`);
+      const rest = argv.slice(1).map((w) => shellQuoted(w.text));
       this.an.nested.shell([alias, ...rest].join(" "), this.vars);
       this.writes(redirects);
       return NO_FEED;

@@ -1,6 +1,7 @@
 // psql's backslash commands, mysql's commands and sqlite's dot commands: not SQL, but they run shell commands, files
 // and generated SQL.
 import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
+import { shellQuoted } from "../shell-quote.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { type MysqlClientCommand, mayHoldMysqlClientCommand, readMysqlClient } from "./mysql-client.ts";
@@ -112,9 +113,6 @@ function mysqlClientCommands(text: string, an: Analysis): string {
   for (const command of input.commands) judgeMysqlClientCommand(command, an);
   return input.sql;
 }
-
-/** A shell word holding `text` as it is. */
-const shellQuoted = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
 /**
  * What a mysql client command does that judging needs: `system` runs a shell command, `pager` one fed the output
