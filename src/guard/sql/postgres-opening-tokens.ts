@@ -1,5 +1,6 @@
 // The first tokens of a text as PostgreSQL's lexer reads them, as far as they are plain: words, quoted names and the
 // punctuation between them. Enough to tell how a statement opens without the parser.
+import { matchAt } from "./match-at.ts";
 
 export type OpeningToken =
   | { kind: "word"; v: string } // unquoted, lower-cased as PostgreSQL folds it
@@ -37,14 +38,12 @@ export function openingTokens(sql: string, max: number): Opening {
     // A comment, or a character that starts a word of its own.
     if ((c === "-" && next === "-") || (c === "/" && next === "*") || c >= "\u0080") return stop();
     if (/[A-Za-z_]/.test(c)) {
-      WORD.lastIndex = i;
-      const word = WORD.exec(sql)![0];
+      const word = matchAt(WORD, sql, i)!;
       i += word.length;
       if (RUNS_ON.test(sql[i] ?? "")) return stop();
       tokens.push({ kind: "word", v: word.toLowerCase() });
     } else if (c === '"') {
-      QUOTED_NAME.lastIndex = i;
-      const quoted = QUOTED_NAME.exec(sql)?.[0];
+      const quoted = matchAt(QUOTED_NAME, sql, i);
       if (!quoted) return stop();
       i += quoted.length;
       tokens.push({ kind: "name" });

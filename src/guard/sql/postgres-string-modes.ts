@@ -2,6 +2,7 @@
 // does inside E'…', so `SELECT 'a\', ' ; DROP TABLE users; -- '` runs the DROP. The guard cannot see the setting
 // (postgresql.conf, the role's or database's defaults, PGOPTIONS, or SET in the text), so that reading is judged
 // too: each such string spelt E'…', which the default reading reads alike.
+import { matchAt } from "./match-at.ts";
 
 export interface OtherStringModes {
   readonly readings: readonly string[];
@@ -25,11 +26,6 @@ interface Reading {
   readonly open: boolean;
 }
 
-function match(pattern: RegExp, sql: string, at: number): string | null {
-  pattern.lastIndex = at;
-  return pattern.exec(sql)?.[0] ?? null;
-}
-
 /** Reads `sql` with standard_conforming_strings on or off. */
 function read(sql: string, standard: boolean): Reading {
   const statements: string[] = [];
@@ -48,10 +44,20 @@ function read(sql: string, standard: boolean): Reading {
       else return j + 1;
     }
   };
+  /** The end of the '…' string opening at `from` with the strings that continue it, or -1 when one runs to the end. */
+  const continuedString = (from: number, escapes: boolean): number => {
+    let end = quoted(from, "'", escapes);
+    while (end >= 0) {
+      const continuation = matchAt(CONTINUATION, sql, end);
+      if (!continuation) break;
+      end = quoted(end + continuation.length - 1, "'", escapes);
+    }
+    return end;
+  };
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
-    const word = match(WORD, sql, i);
+    const word = matchAt(WORD, sql, i);
     if (word && sql[i + word.length] === "'") {
       // E'…' escapes whatever the setting; B'…' and X'…' hold digits; U&'…' (after its `&`) is refused when the
       // setting is off; N'…' and a type's name before a literal (`date'…'`) leave a plain string.
@@ -59,9 +65,7 @@ function read(sql: string, standard: boolean): Reading {
       i += word.length;
       const prefix = word.toLowerCase();
       if (prefix === "e" || prefix === "b" || prefix === "x") {
-        let end = quoted(i, "'", prefix === "e");
-        while (end >= 0 && match(CONTINUATION, sql, end))
-          end = quoted(end + match(CONTINUATION, sql, end)!.length - 1, "'", prefix === "e");
+        const end = continuedString(i, prefix === "e");
         if (end < 0) return { statements, ends, backslashInPlainString, open: true };
         current += sql.slice(i, end);
         ends.push(end);
@@ -85,9 +89,7 @@ function read(sql: string, standard: boolean): Reading {
     }
     if (sql[i] === "'") {
       // A plain string, with the strings that continue it.
-      let end = quoted(i, "'", !standard);
-      while (end >= 0 && match(CONTINUATION, sql, end))
-        end = quoted(end + match(CONTINUATION, sql, end)!.length - 1, "'", !standard);
+      const end = continuedString(i, !standard);
       if (end < 0) return { statements, ends, backslashInPlainString, open: true };
       const run = sql.slice(i, end);
       if (run.includes("\\")) backslashInPlainString = true;
@@ -100,14 +102,14 @@ function read(sql: string, standard: boolean): Reading {
       i = end;
       continue;
     }
+    const tag = c === "$" ? matchAt(DOLLAR_TAG, sql, i) : null;
     if (c === '"') {
       const end = quoted(i, '"', false);
       if (end < 0) return { statements, ends, backslashInPlainString, open: true };
       current += sql.slice(i, end);
       ends.push(end);
       i = end;
-    } else if (c === "$" && match(DOLLAR_TAG, sql, i)) {
-      const tag = match(DOLLAR_TAG, sql, i)!;
+    } else if (tag) {
       const close = sql.indexOf(tag, i + tag.length);
       if (close < 0) return { statements, ends, backslashInPlainString, open: true };
       current += sql.slice(i, close + tag.length);

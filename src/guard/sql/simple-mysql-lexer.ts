@@ -3,6 +3,8 @@
 // variables, `?` placeholders, operators, punctuation, and `#`, `-- ` and `/* */` comments; anything with other
 // lexical rules (the executable `/*! */` form, quoted variables, 0x…) is not simple. Where node-sql-parser meets
 // what none of its rules reads (`\` outside quotes, `@$`), it says so.
+
+import { matchAt } from "./match-at.ts";
 import { mysqlClientEndsCommentAlike } from "./mysql-client-comments.ts";
 import { fail, NotSimple } from "./simple-lexer.ts";
 
@@ -45,11 +47,6 @@ const NUMBER = /[0-9]+(?:\.[0-9]+)?/y;
 const OPERATOR_RUN = /[+\-*/<>=~!@#%^&|?:]+/y;
 const USER_VARIABLE = /@([A-Za-z_][A-Za-z0-9_]*)/y;
 const SERVER_VARIABLE = /@@[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/y;
-
-function match(pattern: RegExp, sql: string, at: number): string | null {
-  pattern.lastIndex = at;
-  return pattern.exec(sql)?.[0] ?? null;
-}
 
 /** What node-sql-parser makes of a string's text between its quotes. */
 function stringValue(body: string): string {
@@ -110,13 +107,13 @@ export function lexMysql(sql: string): MysqlToken[] {
       continue;
     }
     if ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_") {
-      const raw = match(WORD, sql, i)!;
+      const raw = matchAt(WORD, sql, i)!;
       // `_utf8'…'`, `X'…'`, `a$b`, names run into quotes: other lexical rules, left to the real parser.
       if (raw.length > MAX_NAME || /['"`$&@]/.test(sql[i + raw.length] ?? "")) fail();
       out.push({ t: "word", v: raw.toLowerCase(), raw, spaced });
       i += raw.length;
     } else if (c === "`") {
-      const m = match(BACKTICK_NAME, sql, i) ?? fail();
+      const m = matchAt(BACKTICK_NAME, sql, i) ?? fail();
       if (m.length - 2 > MAX_NAME) fail();
       out.push({ t: "name", v: m.slice(1, -1) });
       i += m.length;
@@ -124,14 +121,14 @@ export function lexMysql(sql: string): MysqlToken[] {
       // Backslashes escape as MySQL reads them unless NO_BACKSLASH_ESCAPES (lexical-divides.ts keeps texts that may
       // set it away). Adjacent literals concatenate. A doubled quote stays doubled in the value, as node-sql-parser
       // gives it.
-      const m = match(c === "'" ? STRING : DOUBLE_QUOTED_STRING, sql, i) ?? fail();
+      const m = matchAt(c === "'" ? STRING : DOUBLE_QUOTED_STRING, sql, i) ?? fail();
       if (out.at(-1)?.t === "string") fail();
       const body = m.slice(1, -1);
       if (body.includes("\\") || body.includes(c + c)) plainQuotes = false;
       out.push({ t: "string", v: stringValue(body), quote: c });
       i += m.length;
     } else if (c >= "0" && c <= "9") {
-      const m = match(NUMBER, sql, i)!;
+      const m = matchAt(NUMBER, sql, i)!;
       // Exponents, 0x…, 0b… and names that start with digits are other lexical rules.
       if (/[A-Za-z0-9_.$]/.test(sql[i + m.length] ?? "")) fail();
       out.push({ t: "number", v: m });
@@ -147,7 +144,7 @@ export function lexMysql(sql: string): MysqlToken[] {
       // variables start with a letter or a number.
       refused();
     } else if (c === "@" && sql[i + 1] === "@") {
-      const m = match(SERVER_VARIABLE, sql, i) ?? fail();
+      const m = matchAt(SERVER_VARIABLE, sql, i) ?? fail();
       // `@@a$`, `@@a.`, `@@a'…'`: other lexical rules.
       if (/[.$'"`@]/.test(sql[i + m.length] ?? "")) fail();
       const [name, ...members] = m.slice(2).split(".");
@@ -155,7 +152,7 @@ export function lexMysql(sql: string): MysqlToken[] {
       out.push({ t: "sysvar", v: name!, members });
       i += m.length;
     } else if (c === "@") {
-      const m = match(USER_VARIABLE, sql, i) ?? fail();
+      const m = matchAt(USER_VARIABLE, sql, i) ?? fail();
       // `@a.b`, `@a$`, `@a'…'`: other lexical rules.
       if (m.length - 1 > MAX_NAME || /[.$'"`@]/.test(sql[i + m.length] ?? "")) fail();
       out.push({ t: "var", v: m.slice(1) });
@@ -163,7 +160,7 @@ export function lexMysql(sql: string): MysqlToken[] {
     } else {
       // Runs of operator characters, so `--x` and `<=>` are one operator. One that holds a comment's start or a
       // variable's `@` is read otherwise by MySQL, and refused here.
-      const m = match(OPERATOR_RUN, sql, i) ?? fail();
+      const m = matchAt(OPERATOR_RUN, sql, i) ?? fail();
       if (m === "?") out.push({ t: "param", v: "?" });
       else if (OPERATORS.has(m)) out.push({ t: "op", v: m });
       else if (NOT_STRAY.test(m)) fail();
