@@ -105,7 +105,7 @@ describe("the packed package, installed in an empty project", () => {
     const { stdout } = await run("find", ["node_modules/leash", "-type", "f"], { cwd: project });
     const files = stdout.trim().split("\n");
     expect(files).toContain("node_modules/leash/dist/cli/bin.js");
-    // The agent hook runs from its bundle: a hook call loads a handful of files, not the compiled tree.
+    // The agent hook runs from its bundle and the code cache saved next to it, not the compiled tree.
     expect(files).toContain("node_modules/leash/dist/hook/main.cjs");
     expect(files).toContain("node_modules/leash/dist/hook/main.cjs.code-cache");
     expect(files).toContain("node_modules/leash/dist/http/console/index.html");
