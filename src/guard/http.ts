@@ -11,6 +11,10 @@ import {
 } from "./vocabulary.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+/** A method as RFC 9110 spells one (`token`). */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Z-]+$/;
+/** WebDAV methods that write to the request's Destination header, replacing what is there by default. */
+const WEBDAV_OVERWRITING = new Set(["MOVE", "COPY"]);
 const ID_SEGMENT =
   /^(v\d+(\.\d+)?|api|\d+|[0-9a-f]{8,}|[a-z]{1,6}_[a-z0-9]*\d[a-z0-9_]*|[0-9a-f-]{32,36}|\{[^}]+\}|:[a-z_]+|_doc)$/i;
 /**
@@ -54,6 +58,11 @@ export function parseRawHttp(text: string): HttpRequest | null {
 }
 
 const HEADER_LINE = /^[A-Za-z][\w-]*[ \t]*:/;
+
+/** Whether the headers say `Overwrite: F`, WebDAV's only way to keep an existing Destination. */
+function noOverwrite(headers: readonly string[]): boolean {
+  return headers.some((h) => /^overwrite[ \t]*:[ \t]*f[ \t]*$/i.test(h));
+}
 const FOLDED_LINE = /^[ \t]+\S/;
 
 export function analyzeHttp(req: HttpRequest, an: Analysis): void {
@@ -61,7 +70,10 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const path = url?.pathname ?? req.url;
   const body = parseBody(req.body ?? "");
   const override = methodOverride(url, body, req.body ?? "", req.headers ?? []);
-  const method = (override?.method ?? req.method).toUpperCase();
+  const sent = override?.method ?? req.method;
+  // Clients send the method as written; servers that split the request line at any run of whitespace (Python's
+  // http.server and the frameworks built on it) read `-X 'DELETE '` as DELETE, and stricter ones refuse it.
+  const method = sent.trim().toUpperCase();
   const graphql = graphqlPayload(body, url, req.body ?? "");
   if (graphql) {
     an.nested.graphql(graphql.query, graphql.variables);
@@ -78,6 +90,14 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     .find((s) => splitWords(s).some((w) => PATH_VERBS.has(w)) && !endsSomethingEphemeral(s, nouns));
   const pathText = segments.join(" ");
   const shown = override ? `${req.method.toUpperCase()} ${path} with ${override.via}` : `${method} ${path}`;
+  if (!HTTP_TOKEN.test(method)) {
+    an.uncertain(
+      `${JSON.stringify(sent)} ${path}: a method that is not one HTTP token, which servers read differently`,
+      true,
+      action(resource, "delete"),
+    );
+    return;
+  }
   // A header file may hold a method override: a write whose headers the guard cannot read may be a DELETE.
   if (req.opaqueHeaders && !READ_METHODS.has(method) && method !== "DELETE") {
     an.uncertain(
@@ -102,6 +122,13 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     if (namesSafetyNet(pathText))
       an.destroysSafetyNet(`${shown} deletes a safety net`, action(resource, "delete"));
     else an.destroys(`${shown} deletes ${resource}`, action(resource, "delete"));
+    return;
+  }
+  if (WEBDAV_OVERWRITING.has(method) && !noOverwrite(req.headers ?? [])) {
+    an.destroys(
+      `${shown} ${method === "MOVE" ? "moves" : "copies"} ${resource} over its Destination, replacing what is there (WebDAV overwrites unless "Overwrite: F")`,
+      action(resource, "overwrite"),
+    );
     return;
   }
   if (verbSegment) {

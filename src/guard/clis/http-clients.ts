@@ -244,7 +244,7 @@ function wget(inv: Invocation, an: Analysis): void {
   for (const url of parsed.positionals) an.nested.http({ method, url, body, opaqueBody, headers });
 }
 
-const HTTPIE_METHODS = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/;
+const HTTPIE_METHOD = /^[A-Za-z]+$/;
 
 /** `http [flags] [METHOD] URL [items]`: data items (`k=v`, `k:=json`) imply POST. */
 function httpie(inv: Invocation, an: Analysis): void {
@@ -279,8 +279,9 @@ function httpie(inv: Invocation, an: Analysis): void {
     an.harmless(`${inv.name} --offline only prints the request`);
     return;
   }
-  // Both read the method whatever its case (`xh delete …`).
-  const hasMethod = HTTPIE_METHODS.test(first.toUpperCase());
+  // Both read a first word of letters followed by more as the method, whatever the method and its case (`xh delete
+  // …`, `http MOVE …`).
+  const hasMethod = HTTPIE_METHOD.test(first) && rest.length > 0;
   const url = hasMethod ? (rest[0] ?? "") : first;
   const items = hasMethod ? rest.slice(1) : rest;
   const dataItems = items.filter((i) => /^[^:=]+(:=|==|=)/.test(i) && !/^[^:=]+==/.test(i));

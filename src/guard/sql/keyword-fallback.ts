@@ -19,6 +19,8 @@ const FALLBACK_RULES: [RegExp, string, string][] = [
   [/\b(purge|wipe|erase|flushall|flushdb|dropdb)\b/i, "PURGE", "database:delete"],
   [/\breset\s+(master|slave|replica|binary\s+logs)\b/i, "RESET", "backup:delete"],
   [/\bmerge\b[\s\S]*\bdelete\b/i, "MERGE … DELETE", "rows:delete"],
+  // MySQL's LOAD DATA and LOAD XML with REPLACE delete each existing row whose key the file repeats.
+  [/\bload\s+(?:data|xml)\b[^;]*\breplace\b/i, "LOAD … REPLACE", "rows:update"],
 ];
 const MYSQL_RESET = /(?:^|;)\s*reset\s+(master|replica|slave|binary\s+logs\s+and\s+gtids)\b/i;
 /**
@@ -70,7 +72,7 @@ const NO_DATA_LOST: [RegExp, string][] = [
   ],
 ];
 const READ_START =
-  /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|create|comment|grant|copy|\\)/i;
+  /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|load\s+(?:data|xml)\b|create|comment|grant|copy|\\)/i;
 
 /** A name, quoted or not, before `(`: a routine called (or a type's length, which names no routine that destroys). */
 const CALLED = /[`"]?([A-Za-z_][\w$]*)[`"]?\s*\(/g;

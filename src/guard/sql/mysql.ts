@@ -114,6 +114,18 @@ function visitMysql(stmt: MysqlAst, an: Analysis): void {
     case "replace":
       judgeBulkUpsert(stmt, an);
       break;
+    case "load_data":
+      // A file's rows, like a SELECT's, can repeat any number of keys: REPLACE deletes each row they repeat.
+      if (str(stmt.replace_ignore).toLowerCase() === "replace") {
+        const table = str(obj(stmt.table).table) || "the table";
+        dataLoss(
+          an,
+          table,
+          `LOAD DATA … REPLACE overwrites every row of ${table} whose key the file repeats`,
+          "rows:update",
+        );
+      }
+      break;
     case "alter":
       for (const e of arr(stmt.expr)) {
         // A column's new type may be shorter or narrower: values are truncated or converted, as in PostgreSQL.
