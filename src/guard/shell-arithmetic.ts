@@ -77,12 +77,12 @@ export function subscriptReach(name: Word, vars: ReadonlyMap<string, Word>): Ari
  * … ]]`): the commands substituted in what it expands are judged as run.
  */
 export function judgeArithmetic(expression: Word, vars: ReadonlyMap<string, Word>, an: Analysis): void {
-  judgeExpanded(arithmeticReach(expression, vars), vars, an);
+  judgeReach(arithmeticReach(expression, vars), vars, an);
 }
 
 /** The shell reads `name` as a variable's name (`${!x}`, `[[ -v … ]]`, `read NAME`): its subscript is evaluated. */
 export function judgeSubscriptedName(name: Word, vars: ReadonlyMap<string, Word>, an: Analysis): void {
-  judgeExpanded(subscriptReach(name, vars), vars, an);
+  judgeReach(subscriptReach(name, vars), vars, an);
 }
 
 /**
@@ -114,7 +114,8 @@ function assignedNameEnd(text: string): number {
   return text.length;
 }
 
-function judgeExpanded(reach: ArithmeticReach, vars: ReadonlyMap<string, Word>, an: Analysis): void {
+/** The commands substituted in what an evaluation expands are judged as run. */
+export function judgeReach(reach: ArithmeticReach, vars: ReadonlyMap<string, Word>, an: Analysis): void {
   for (const text of reach.expanded) {
     if (!SPECIAL_IN_DOUBLE_QUOTES_ONLY.test(text)) an.nested.shell(`: "${text}"`, vars);
     else if (text.split("\n").includes(EXPANDED_TEXT_DELIMITER))

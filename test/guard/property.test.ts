@@ -326,6 +326,8 @@ const DECLARATION_ARG = fc.oneof(
       "+x",
       "--",
       "-gi",
+      "-n",
+      "-gn",
       "X=",
       "n=V",
       "Y+=",
@@ -714,6 +716,58 @@ const ARITHMETIC = fc
     fc.constantFrom("; ", "\n", " && "),
   )
   .map(([w, v, uses, sep]) => `W=${w}${sep}V=${v}${sep}${uses.join(sep)}`);
+// A nameref (`declare -n`, with other options, or `-n` given later to a variable) whose target is a plain name, a
+// subscript with or without a command substitution, a value only known at run time or none yet, then used: read,
+// assigned, given to builtins, looped over, pointed elsewhere; `export -n` only un-exports.
+const NAMEREF = fc
+  .tuple(
+    fc.constantFrom(
+      "declare -n",
+      "typeset -n",
+      "local -gn",
+      "declare -in",
+      "declare -n -r",
+      "export -n",
+      "declare",
+    ),
+    fc.constantFrom(
+      "R=arr",
+      "R='a[$(rm -rf /srv/a)]'",
+      "R",
+      "R=$X",
+      "R=$U",
+      "R=V",
+      "R='b[W]'",
+      'R="$V"',
+      "'R=a[0]'",
+      "R=",
+    ),
+    fc.array(
+      fc.constantFrom(
+        "R=1",
+        "echo $R",
+        "R+=x",
+        "for R in arr 'a[$(rm -rf /srv/b)]' V; do echo $R; done",
+        "for R in arr; do R=2; done",
+        "read R <<< 1",
+        "V='b[$(rm -rf /srv/c)]'",
+        "W='c[$(rm -rf /srv/d)]'",
+        "echo $((R))",
+        "$R -rf /srv/e",
+        "declare -n R=W",
+        "declare -n R",
+        "declare -i R",
+        "R=V",
+        "arr='rm -rf /srv/f'",
+        "f() { local R; R=2; }; f",
+        "f() { local -n R=W; R=3; }; f",
+        "unset -n R",
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+    fc.constantFrom("; ", "\n", " && "),
+  )
+  .map(([declaration, target, uses, sep]) => `V=arr${sep}${declaration} ${target}${sep}${uses.join(sep)}`);
 const PARAM_LINE = fc
   .tuple(
     fc.constantFrom("echo", "rm", "sh -c", "Y=", "cat", "kubectl delete ns"),
@@ -746,6 +800,7 @@ const LINE = fc.oneof(
   { weight: 1, arbitrary: HEREDOC_SUBSTITUTION_LINE },
   { weight: 1, arbitrary: ELEMENT },
   { weight: 2, arbitrary: ARITHMETIC },
+  { weight: 2, arbitrary: NAMEREF },
 );
 const BODY = fc
   .tuple(COMMAND, fc.array(fc.tuple(fc.constantFrom(" && ", "; ", " | ", "\n"), COMMAND), { maxLength: 2 }))
@@ -988,6 +1043,7 @@ describe("the fast shell reader", () => {
     let evaluatedNames = 0;
     let arithmeticCommands = 0;
     let declarationForms = 0;
+    let namerefs = 0;
     let unquotedBackslashes = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
@@ -1012,6 +1068,7 @@ describe("the fast shell reader", () => {
         if (/(^|[;&|\n] *|for )\(\(|\$\[|\blet /.test(script)) arithmeticCommands++;
         if (/\b(export|local|readonly|declare|typeset) ([-+]\w+ |'|"|\w+[ ;])/.test(script))
           declarationForms++;
+        if (/\b(declare|typeset|local) -(\w*n|n -r)\b/.test(script)) namerefs++;
         const full = trace(script, "full");
         expect(fast.trace, script).toEqual(full.trace);
         expect(fast.findings, script).toEqual(full.findings);
@@ -1036,6 +1093,7 @@ describe("the fast shell reader", () => {
     expect(evaluatedNames).toBeGreaterThan(80);
     expect(arithmeticCommands).toBeGreaterThan(40);
     expect(declarationForms).toBeGreaterThan(40);
+    expect(namerefs).toBeGreaterThan(40);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {

@@ -8,6 +8,7 @@ import {
   judgeDeclaredWord,
   judgeSubscriptedName,
 } from "../shell-arithmetic.ts";
+import { givesNameref, judgeUnfollowedNameref } from "../shell-nameref.ts";
 import type { Word } from "../word.ts";
 
 function letBuiltin(inv: Invocation, an: Analysis): void {
@@ -21,9 +22,15 @@ function names(inv: Invocation, an: Analysis): void {
 
 function declaration(inv: Invocation, an: Analysis): void {
   let integer = false;
+  let nameref = false;
   for (const word of inv.argv.slice(1)) {
-    if (word.text.startsWith("-")) integer ||= INTEGER_OPTION.test(word.text);
-    else judgeDeclaredWord(word, integer, inv.vars, an);
+    if (word.text.startsWith("-")) {
+      integer ||= INTEGER_OPTION.test(word.text);
+      nameref ||= givesNameref(inv.name, word.text);
+    } else {
+      judgeDeclaredWord(word, integer, inv.vars, an);
+      if (nameref) judgeUnfollowedNameref(word, inv.vars, an);
+    }
   }
 }
 

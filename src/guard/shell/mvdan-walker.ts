@@ -1,6 +1,7 @@
 // Walks mvdan/sh's syntax tree (compound commands, substitutions, parameter expansions) into the runner.
 import type { ShNode } from "mvdan-sh";
 import { INTEGER_OPTION } from "../shell-arithmetic.ts";
+import { givesNameref } from "../shell-nameref.ts";
 import type { Word } from "../word.ts";
 import { ansiC } from "./ansi-c.ts";
 import { list, mvdan, node, text } from "./mvdan.ts";
@@ -69,7 +70,7 @@ export class MvdanWalker {
         break;
       case "FuncDecl":
         // The body runs only when called; analysing it anyway is the cautious reading.
-        this.stmt(node(cmd.Body)!);
+        this.r.functionBody(() => this.stmt(node(cmd.Body)!));
         break;
       case "TimeClause":
       case "CoprocClause":
@@ -93,23 +94,33 @@ export class MvdanWalker {
   }
 
   /**
-   * `declare -i NAME=value` evaluates the value, and what is assigned to NAME later, as arithmetic; a quoted or
-   * expanded word (`declare 'a[i]=v'`) is an assignment made when the builtin runs.
+   * `declare -i NAME=value` evaluates the value, and what is assigned to NAME later, as arithmetic; `declare -n`
+   * makes NAME a nameref; a quoted or expanded word (`declare 'a[i]=v'`) is an assignment made when the builtin runs.
    */
   private declaration(cmd: ShNode): void {
+    const builtin = text(node(cmd.Variant)?.Value);
     let integer = false;
+    let nameref = false;
     for (const a of list(cmd.Args)) {
       const name = node(a.Name);
       if (name) {
         if (integer) this.r.declareInteger(text(name.Value));
+        if (nameref) {
+          const assigned = this.assignment(a);
+          this.r.declareNameref(assigned.name, a.Naked ? null : (assigned.value ?? EMPTY_WORD));
+          continue;
+        }
+        this.r.redeclared(text(name.Value));
         // `export X` or `declare X` alone keeps X's value (`local X` empties it only inside the function, which
         // is read where it is defined): a known value stays known.
         if (a.Naked && !node(a.Index) && this.r.vars.has(text(name.Value))) continue;
         this.r.assign(this.assignment(a), this.r.vars);
       } else if (node(a.Value)) {
         const word = this.word(node(a.Value)!);
-        if (word.text.startsWith("-")) integer ||= INTEGER_OPTION.test(word.text);
-        else this.r.declared(word, integer);
+        if (word.text.startsWith("-")) {
+          integer ||= INTEGER_OPTION.test(word.text);
+          nameref ||= givesNameref(builtin, word.text);
+        } else this.r.declared(word, integer, nameref);
       }
     }
   }
@@ -178,8 +189,7 @@ export class MvdanWalker {
     const loop = node(clause.Loop);
     if (loop && this.m.syntax.NodeType(loop) === "WordIter") {
       const items = list(loop.Items).flatMap((w) => this.fields(w));
-      const name = text(node(loop.Name)?.Value);
-      this.r.vars.set(name, dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`));
+      this.r.loopVariable(text(node(loop.Name)?.Value), items);
     } else if (loop) for (const part of [loop.Init, loop.Cond, loop.Post]) this.arithmetic(node(part));
     this.stmts(list(clause.Do));
   }

@@ -9,11 +9,15 @@ import { pipelineOutput } from "../payloads.ts";
 import {
   judgeArithmetic,
   judgeDeclaredWord,
+  judgeReach,
   judgeSubscriptedName,
+  subscriptReach,
   UNKNOWN_OUTPUT,
 } from "../shell-arithmetic.ts";
+import { declaredName, UNKNOWN_NAMEREF_TARGET } from "../shell-nameref.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { hasGlobChar, type Word } from "../word.ts";
+import { NamerefTable } from "./namerefs.ts";
 import { scriptOperand } from "./script-operand.ts";
 
 const NETWORK_DEVICE = /^\/dev\/(?:tcp|udp)\//;
@@ -59,6 +63,10 @@ const SCRIPT_TEXT = /[;&|<>()`$'"\\\n]/;
 const BLANK = /\s/;
 const BLANKS = /\s+/;
 const TRAILING_NEWLINES = /\n+$/;
+const NAME_CHAR = /^[A-Za-z0-9_]$/;
+const NAMES = /[A-Za-z_][A-Za-z0-9_]*/g;
+/** A nameref's target whose subscript reads a variable, whose value at each use is what bash evaluates. */
+const SUBSCRIPT_READING_A_NAME = /^[A-Za-z_][A-Za-z0-9_]*\[.*[A-Za-z_].*\]$/s;
 
 export const dynamicWord = (t: string): Word => ({ text: t, dynamic: true, glob: false });
 export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
@@ -75,6 +83,10 @@ interface SubstitutedOutput {
 }
 /** `kubectl completion bash`: a CLI printing its completion script, which a shell sources to define functions. */
 const COMPLETION_SUBCOMMAND = /^completions?$/;
+const UNSEEN_NAMEREF_VALUE =
+  "a name reference takes its target from a value the guard does not follow (read, printf -v, eval…), whose subscript bash would evaluate at each use";
+/** The target of a nameref given a value the guard does not see. */
+const UNSEEN_VALUE: Word = { text: "$(…)", dynamic: true, glob: false };
 
 export class ShellRunner {
   /**
@@ -101,6 +113,17 @@ export class ShellRunner {
   private lastCommand: readonly Word[] = [];
   /** Names declared integer (`declare -i`): a value assigned to one is evaluated as arithmetic. */
   private readonly integers = new Set<string>();
+  /** Name references (`declare -n`): kept, as variables are, per subshell. */
+  private namerefs = new NamerefTable();
+  /**
+   * The words and input of the commands run so far, which may set a variable the guard does not follow (`read r`,
+   * `printf -v r`, `eval "r=…"`): `declare -n r` makes such a value a target.
+   */
+  private readonly mentions: string[] = [];
+  /** Texts a nameref's subscript expands, with the values of the names in them, that were judged already. */
+  private readonly judgedSubscripts = new Set<string>();
+  /** Every target given to a nameref whose subscript reads a variable: bash reads its value at each use. */
+  private readonly subscriptsReadingNames: Word[] = [];
 
   constructor(
     readonly an: Analysis,
@@ -110,11 +133,14 @@ export class ShellRunner {
 
   scoped<T>(run: () => T): T {
     const saved = this.vars;
+    const savedNamerefs = this.namerefs;
     this.vars = new Map(saved);
+    this.namerefs = new NamerefTable(savedNamerefs);
     try {
       return run();
     } finally {
       this.vars = saved;
+      this.namerefs = savedNamerefs;
     }
   }
 
@@ -129,16 +155,139 @@ export class ShellRunner {
     );
   }
 
+  /**
+   * An assignment lands on what a nameref points at (`declare -n r=x; r=1` sets x); a nameref not yet given a target
+   * takes the value as its target (`declare -n r; r=x`).
+   */
   assign(a: Assign, into: Map<string, Word>): void {
     const value = a.value ?? EMPTY_WORD;
-    if (this.integers.has(a.name)) this.arithmetic(value);
-    const previous = a.append ? into.get(a.name) : undefined;
-    into.set(
-      a.name,
-      previous
-        ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false }
-        : value,
-    );
+    const names = this.namerefs.resolve(a.name) ?? [a.name];
+    if ([a.name, ...names].some((name) => this.integers.has(name))) this.arithmetic(value);
+    for (const name of names) {
+      if (this.namerefs.unbound(name)) {
+        if (value.text !== "" || value.dynamic) this.bindNameref(name, [value]);
+        continue;
+      }
+      const previous = a.append ? into.get(name) : undefined;
+      into.set(
+        name,
+        previous
+          ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false }
+          : value,
+      );
+    }
+    this.followNamerefs(into);
+  }
+
+  /**
+   * `declare -n NAME=value` (value null for a bare name, whose value so far becomes its target): the target is judged
+   * here, once, as shell-nameref.ts says why.
+   */
+  declareNameref(name: string, value: Word | null): void {
+    if (value) this.bindNameref(name, [value]);
+    else if (!this.namerefs.has(name)) {
+      const existing = this.vars.get(name);
+      if (existing && (existing.text !== "" || existing.dynamic)) this.bindNameref(name, [existing]);
+      else if (this.mentioned(name)) this.bindNameref(name, [UNSEEN_VALUE]);
+      else this.namerefs.bind(name, []);
+    }
+    this.followNamerefs(this.vars);
+  }
+
+  /**
+   * A declaration naming a nameref without `-n`: in a function `local r` or `declare r` shadows it, and `declare +n r`
+   * removes it, which the guard does not tell apart from assigning through it.
+   */
+  redeclared(name: string): void {
+    if (!this.namerefs.followed(name)) return;
+    this.namerefs.unfollow(name);
+    this.vars.delete(name);
+  }
+
+  /**
+   * A function's body, read once where it is defined: the namerefs it declares or changes are its own (`local -n`,
+   * or `declare -n` inside it), so past it the guard no longer tells where they point.
+   */
+  functionBody(run: () => void): void {
+    const before = new NamerefTable(this.namerefs);
+    run();
+    for (const name of this.namerefs.changedSince(before)) this.redeclared(name);
+  }
+
+  /** `for NAME in items`: a nameref points at each item in turn (`declare -n ref; for ref in a b`). */
+  loopVariable(name: string, items: readonly Word[]): void {
+    if (this.namerefs.has(name)) this.bindNameref(name, items.length ? items : [dynamicWord("$@")]);
+    else this.vars.set(name, dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`));
+    this.followNamerefs(this.vars);
+  }
+
+  private bindNameref(name: string, targets: readonly Word[]): void {
+    for (const target of targets) {
+      if (target === UNSEEN_VALUE) this.an.uncertain(UNSEEN_NAMEREF_VALUE, true);
+      else if (target.dynamic) this.an.uncertain(UNKNOWN_NAMEREF_TARGET, true);
+      else if (SUBSCRIPT_READING_A_NAME.test(target.text)) this.subscriptsReadingNames.push(target);
+      if (!target.dynamic) this.judgeNamerefSubscript(target);
+    }
+    this.namerefs.bind(name, targets);
+    this.vars.delete(name);
+  }
+
+  /**
+   * What a target's subscript expands is judged again as its variables change, once for each text with the values
+   * of the names in it (`$($c)` runs another command once c changes).
+   */
+  private judgeNamerefSubscript(target: Word): void {
+    const reach = subscriptReach(target, this.vars);
+    const expanded = reach.expanded.filter((text) => {
+      const key = [text, ...(text.match(NAMES) ?? []).map((name) => this.vars.get(name)?.text)].join("\0");
+      if (this.judgedSubscripts.has(key)) return false;
+      this.judgedSubscripts.add(key);
+      return true;
+    });
+    judgeReach({ expanded, unfollowed: reach.unfollowed }, this.vars, this.an);
+  }
+
+  /**
+   * After a change of variables, a nameref's value is its target's (several targets: their values together, as a
+   * loop's variable), and a target's subscript that reads a variable is judged again with the new values: bash
+   * evaluates it at each use, which may come later, even from a function read earlier.
+   */
+  private followNamerefs(vars: Map<string, Word>): void {
+    if (!this.namerefs.size && !this.subscriptsReadingNames.length) return;
+    for (const target of this.subscriptsReadingNames) this.judgeNamerefSubscript(target);
+    for (const name of this.namerefs.names()) {
+      const ends = this.namerefs.resolve(name);
+      if (!ends || (ends.length === 1 && ends[0] === name)) continue;
+      if (ends.length > 1)
+        vars.set(name, dynamicWord(ends.map((end) => vars.get(end)?.text ?? `$${end}`).join(" ")));
+      else {
+        const value = vars.get(ends[0]!);
+        if (value) vars.set(name, value);
+        else vars.delete(name);
+      }
+    }
+  }
+
+  /**
+   * A command's words and input may set a variable (`read r`, `printf -v r`, `eval "r=…"`) or remove a nameref
+   * (`unset -n r`): a nameref without a target may take one the guard does not see, one with a target is no longer
+   * followed.
+   */
+  private mention(argv: readonly Word[], redirects: readonly Redirect[], alias: string | undefined): void {
+    const texts = argv.map((w) => w.text);
+    for (const r of redirects) if (r.kind === "heredoc" || r.kind === "herestring") texts.push(r.target.text);
+    if (alias !== undefined) texts.push(alias);
+    this.mentions.push(...texts);
+    if (!this.namerefs.size) return;
+    for (const name of this.namerefs.names()) {
+      if (!texts.some((text) => mentionsName(text, name))) continue;
+      if (this.namerefs.unbound(name)) this.bindNameref(name, [UNSEEN_VALUE]);
+      else this.redeclared(name);
+    }
+  }
+
+  private mentioned(name: string): boolean {
+    return this.mentions.some((text) => mentionsName(text, name));
   }
 
   /**
@@ -155,6 +304,7 @@ export class ShellRunner {
     this.lastCommand = argv;
     if (argv[0]?.text === "alias" && !argv[0].dynamic) this.defineAliases(argv.slice(1));
     const alias = argv[0] && !argv[0].dynamic ? this.aliases.get(argv[0].text) : undefined;
+    this.mention(argv, redirects, alias);
     if (alias !== undefined) return this.callAlias(alias, assigns, argv, redirects, feed);
     if (argv.length === 0) {
       for (const a of assigns) this.assign(a, this.vars);
@@ -304,7 +454,8 @@ export class ShellRunner {
       if (fd.startsWith("{")) {
         const name = fd.slice(1, -1);
         fd = String(this.nextNamedFd++);
-        if (onShell) this.vars.set(name, { text: fd, dynamic: false, glob: false });
+        if (onShell)
+          this.assign({ name, value: { text: fd, dynamic: false, glob: false }, append: false }, this.vars);
       }
       into.set(fd, r.target.text);
     }
@@ -350,9 +501,10 @@ export class ShellRunner {
     return word;
   }
 
-  /** `declare -i NAME`: what is assigned to NAME from now on is evaluated as arithmetic. */
+  /** `declare -i NAME`: what is assigned to NAME (or what NAME points at) from now on is evaluated as arithmetic. */
   declareInteger(name: string): void {
     this.integers.add(name);
+    for (const end of this.namerefs.resolve(name) ?? []) this.integers.add(end);
   }
 
   /**
@@ -368,9 +520,19 @@ export class ShellRunner {
     judgeSubscriptedName(name, this.vars, this.an);
   }
 
-  /** A declaration's word that is not an assignment in the syntax (`declare "$x"`, `local -i 'n=v'`). */
-  declared(word: Word, integer: boolean): void {
+  /**
+   * A declaration's word that is not an assignment in the syntax (`declare "$x"`, `local -i 'n=v'`, `declare -n
+   * "r=$t"`): with `nameref`, or for a nameref not yet given a target, its value is a target.
+   */
+  declared(word: Word, integer: boolean, nameref: boolean): void {
     judgeDeclaredWord(word, integer, this.vars, this.an);
+    const declared = declaredName(word);
+    if (nameref && declared) this.declareNameref(declared.name, declared.value);
+    else if (nameref && word.dynamic) this.an.uncertain(UNKNOWN_NAMEREF_TARGET, true);
+    else if (declared?.value && this.namerefs.unbound(declared.name)) {
+      this.bindNameref(declared.name, [declared.value]);
+      this.followNamerefs(this.vars);
+    } else if (declared) this.redeclared(declared.name);
   }
 
   /** `$(…)`: the inner commands run through the tables and, when their output is static (`echo … | base64 -d`), it is used. */
@@ -388,6 +550,19 @@ const IN_KINDS: ReadonlySet<RedirectKind> = new Set(["in", "heredoc", "herestrin
 
 function printsCompletionScript(argv: readonly Word[]): boolean {
   return argv.length >= 2 && argv.every((w) => !w.dynamic) && COMPLETION_SUBCOMMAND.test(argv[1]!.text);
+}
+
+/**
+ * `text` holds `name` as a word of its own: not inside a longer name, and not `$name`, which stands for a value the
+ * guard does not know rather than the name itself.
+ */
+function mentionsName(text: string, name: string): boolean {
+  for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
+    const before = text[at - 1] ?? "";
+    if (before !== "$" && !NAME_CHAR.test(before) && !NAME_CHAR.test(text[at + name.length] ?? ""))
+      return true;
+  }
+  return false;
 }
 
 /** Field splitting of an unquoted expansion standing alone: on whitespace, and to nothing when empty. */

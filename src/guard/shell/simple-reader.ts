@@ -251,7 +251,7 @@ class Assembler {
         if (command.words.length === 0 && DECLARATIONS.has(literal)) {
           // After prefix assignments, `time` or `|`, a declaration is the full parser's.
           if (!empty || timed || pipeline.length) return null;
-          compound = this.declaration();
+          compound = this.declaration(literal);
           if (!compound) return null;
           empty = false;
           continue;
@@ -297,7 +297,7 @@ class Assembler {
    * one, then an operator, a `)` or the end; a redirection, an element's assignment, `NAME=(…)` or a word mvdan/sh
    * refuses (`1x=2`) leaves the command to the full parser.
    */
-  private declaration(): SimpleCompound | null {
+  private declaration(builtin: string): SimpleCompound | null {
     const args: DeclarationArg[] = [];
     /** An unquoted `=` was read in an earlier word: mvdan/sh then refuses a word starting with a quote or `$`. */
     let equals = false;
@@ -325,7 +325,7 @@ class Assembler {
     const next = this.tokens[this.t];
     if (args.length === 0 || (next && !("op" in next) && !("subshell" in next && next.subshell === ")")))
       return null;
-    return { kind: "declaration", args, redirects: [] };
+    return { kind: "declaration", builtin, args, redirects: [] };
   }
 
   /**

@@ -92,8 +92,8 @@ export type SimpleCompound =
   | { kind: "for"; name: string; items: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
   /** `for ((init; cond; step))`: the header's operands are expanded and evaluated, then the body runs. */
   | { kind: "arithmetic-for"; operands: SimpleWord[]; body: SimpleScript; redirects: SimpleRedirect[] }
-  /** `export`, `declare`, `local`…: its words in order, each made or judged in turn. */
-  | { kind: "declaration"; args: DeclarationArg[]; redirects: SimpleRedirect[] }
+  /** `export`, `declare`, `local`… (`builtin`): its words in order, each made or judged in turn. */
+  | { kind: "declaration"; builtin: string; args: DeclarationArg[]; redirects: SimpleRedirect[] }
   /** `((…))`: its operands in order, each expanded and evaluated. */
   | { kind: "arithmetic"; operands: SimpleWord[]; redirects: SimpleRedirect[] }
   | {

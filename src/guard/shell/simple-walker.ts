@@ -1,9 +1,11 @@
 // Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
 import { INTEGER_OPTION } from "../shell-arithmetic.ts";
+import { givesNameref } from "../shell-nameref.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
 import { parameterDefault } from "./parameter-default.ts";
 import {
   dynamicWord,
+  EMPTY_WORD,
   type Feed,
   NO_FEED,
   type RedirectKind,
@@ -100,22 +102,24 @@ export class SimpleWalker {
         else if (operand.evaluated === "name") this.r.subscriptedName(word);
       }
     } else if (command.kind === "declaration") {
-      this.declaration(command.args);
+      this.declaration(command.builtin, command.args);
     } else if (command.kind === "arithmetic") {
       for (const operand of command.operands) this.r.arithmetic(this.word(operand));
     } else if (command.kind === "arithmetic-for") {
       // No value is known for the loop's variables: the header is evaluated once, then the body read once.
       for (const operand of command.operands) this.r.arithmetic(this.word(operand));
       this.script(command.body);
-    } else if (command.kind === "function" || command.kind === "group") {
+    } else if (command.kind === "function") {
       // A function's body runs only when called; reading it once where it is defined is the cautious reading.
+      this.r.functionBody(() => this.script(command.body));
+    } else if (command.kind === "group") {
       this.script(command.body);
     } else if (command.kind === "subshell") {
       this.r.scoped(() => this.script(command.body));
     } else {
       const items: Word[] = [];
       for (const w of command.items) this.pushFields(w, items);
-      this.r.vars.set(command.name, dynamicWord(items.map((i) => i.text).join(" ") || `$${command.name}`));
+      this.r.loopVariable(command.name, items);
       this.script(command.body);
     }
     this.r.writes(
@@ -124,21 +128,30 @@ export class SimpleWalker {
   }
 
   /**
-   * As mvdan/sh's walker reads a declaration: `-i` gives the names after it the integer attribute, a bare name keeps
-   * a known value, and a word that is not an assignment in the syntax is judged as the builtin reads it.
+   * As mvdan/sh's walker reads a declaration: `-i` gives the names after it the integer attribute, `-n` makes them
+   * namerefs, a bare name keeps a known value, and a word that is not an assignment in the syntax is judged as the
+   * builtin reads it.
    */
-  private declaration(args: DeclarationArg[]): void {
+  private declaration(builtin: string, args: DeclarationArg[]): void {
     let integer = false;
+    let nameref = false;
     for (const arg of args) {
       if ("name" in arg) {
         if (integer) this.r.declareInteger(arg.name);
+        if (nameref) {
+          this.r.declareNameref(arg.name, arg.naked ? null : arg.value ? this.word(arg.value) : EMPTY_WORD);
+          continue;
+        }
+        this.r.redeclared(arg.name);
         if (arg.naked && this.r.vars.has(arg.name)) continue;
         const value = arg.value && this.word(arg.value);
         this.r.assign({ name: arg.name, value, append: arg.append }, this.r.vars);
       } else {
         const word = this.word(arg.word);
-        if (word.text.startsWith("-")) integer ||= INTEGER_OPTION.test(word.text);
-        else this.r.declared(word, integer);
+        if (word.text.startsWith("-")) {
+          integer ||= INTEGER_OPTION.test(word.text);
+          nameref ||= givesNameref(builtin, word.text);
+        } else this.r.declared(word, integer, nameref);
       }
     }
   }
