@@ -21,7 +21,7 @@ const NODE_FUNCTIONS =
  * Calls that run a command, ending where their first argument starts: Python's os, subprocess, pty, commands and
  * asyncio functions (also through `__import__("os")` and `getattr(os, name)`), child_process and execa (also as
  * `cp["execSync"](…)`), Deno's and Bun's, Ruby's system/exec/spawn (also as `Kernel.` and `Process.` methods), IO.popen and Open3,
- * Perl's system and exec, PHP's exec family and pcntl_exec. JavaScript's `exec(` is also RegExp's, so it counts
+ * Perl's system and exec, PHP's exec family and pcntl_exec, Lua's os.execute and io.popen. JavaScript's `exec(` is also RegExp's, so it counts
  * only in code that loads child_process or execa.
  */
 const COMMAND_CALL: Partial<Record<CodeLanguage, RegExp>> = {
@@ -40,6 +40,7 @@ const COMMAND_CALL: Partial<Record<CodeLanguage, RegExp>> = {
   ruby: /(?:(?<![.\w])|\b(?:Kernel|Process)\.)(?:system|exec|spawn)\b\s*\(?|\bIO\.popen\b\s*\(?|\bOpen3\.\w+\s*\(?/g,
   perl: /(?<![>\w])(?:system|exec)\b\s*\(?/g,
   php: /\b(?:exec|shell_exec|system|passthru|proc_open|popen|pcntl_exec)\s*\(/g,
+  lua: /\b(?:os\s*\.\s*execute|io\s*\.\s*popen)\b\s*\(?/g,
 };
 const CHILD_PROCESS = /child_process|\bexeca\b|\bDeno\.|\bBun\./;
 
@@ -178,6 +179,10 @@ const DYNAMIC_CODE: Partial<Record<CodeLanguage, { code: RegExp; module?: RegExp
   },
   ruby: { code: /(?<![.\w])(?:eval|instance_eval|class_eval|module_eval)\b\s*\(?(?!\s*(?:\{|do\b))/g },
   perl: { code: /(?<![>\w])eval\b\s*\(?(?!\s*\{)/g },
+  lua: {
+    code: /(?<![.\w])(?:load|loadstring)\s*\(/g,
+    module: /(?<![.\w])(?:require|dofile|loadfile)\s*\(/g,
+  },
   php: {
     code: /(?<![>\w$])(?:eval|assert|create_function)\s*\(/g,
     module: /(?<![>\w$])(?:call_user_func(?:_array)?|forward_static_call(?:_array)?)\s*\(/g,
@@ -252,10 +257,12 @@ export function analyzeCommandCalls(language: CodeLanguage, source: string, an: 
     built("runs a command it builds at run time");
     return;
   }
-  // Ruby's and Perl's calls go without parentheses, so `"bundle exec rspec"` would read as a call of exec: their calls
-  // are looked for outside string literals. Python's and JavaScript's name modules in strings (`__import__("os")`).
+  // Ruby's, Perl's and Lua's calls go without parentheses, so `"bundle exec rspec"` would read as a call of exec: their
+  // calls are looked for outside string literals. Python's and JavaScript's name modules in strings (`__import__("os")`).
   const searched =
-    language === "ruby" || language === "perl" || language === "php" ? blankStrings(source) : source;
+    language === "ruby" || language === "perl" || language === "php" || language === "lua"
+      ? blankStrings(source)
+      : source;
   for (const pattern of [call, renamed]) {
     if (!pattern) continue;
     for (const m of searched.matchAll(pattern)) {

@@ -136,6 +136,11 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
   ],
   lua: [
     [re(String.raw`redis\.p?call\s*\(([^)]*)\)`), (m, an) => analyzeRedisCommand(strings(m[1] ?? ""), an)],
+    [re(String.raw`\bos\.remove\s*\(?\s*(?:STR)?`), deletes("os.remove")],
+    [
+      re(String.raw`\bio\.open\s*\(\s*STR\s*,\s*['"][wa]`),
+      (m, an) => analyzeWriteTarget(literal(contents(m) ?? ""), false, an, "io.open(…, 'w')"),
+    ],
   ],
 };
 

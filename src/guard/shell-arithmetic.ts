@@ -114,14 +114,26 @@ function assignedNameEnd(text: string): number {
   return text.length;
 }
 
+/**
+ * Text the shell expands as it expands a double-quoted string (an array subscript, a prompt string, BASH_ENV): the
+ * commands substituted in it are judged as run. `what` names the text in the reason when it cannot be read so.
+ */
+export function judgeExpandedText(
+  text: string,
+  vars: ReadonlyMap<string, Word> | undefined,
+  an: Analysis,
+  what: string,
+): void {
+  if (!SUBSTITUTION.test(text)) return;
+  if (!SPECIAL_IN_DOUBLE_QUOTES_ONLY.test(text)) an.nested.shell(`: "${text}"`, vars);
+  else if (text.split("\n").includes(EXPANDED_TEXT_DELIMITER))
+    an.uncertain(`${what} expands a value holding a command substitution`, true);
+  else an.nested.shell(`: <<${EXPANDED_TEXT_DELIMITER}\n${text}\n${EXPANDED_TEXT_DELIMITER}\n`, vars);
+}
+
 /** The commands substituted in what an evaluation expands are judged as run. */
 export function judgeReach(reach: ArithmeticReach, vars: ReadonlyMap<string, Word>, an: Analysis): void {
-  for (const text of reach.expanded) {
-    if (!SPECIAL_IN_DOUBLE_QUOTES_ONLY.test(text)) an.nested.shell(`: "${text}"`, vars);
-    else if (text.split("\n").includes(EXPANDED_TEXT_DELIMITER))
-      an.uncertain("arithmetic expands a value holding a command substitution", true);
-    else an.nested.shell(`: <<${EXPANDED_TEXT_DELIMITER}\n${text}\n${EXPANDED_TEXT_DELIMITER}\n`, vars);
-  }
+  for (const text of reach.expanded) judgeExpandedText(text, vars, an, "arithmetic");
   if (reach.unfollowed)
     an.uncertain("arithmetic reads a chain of variables longer than the guard follows", true);
 }

@@ -160,6 +160,21 @@ describe("commands run from inline code", () => {
       expect(d(cmd), cmd).toMatchObject({ destructive: true, uncertain: true });
   });
 
+  it("reads Lua's os.execute, io.popen, os.remove and io.open for writing", () => {
+    for (const cmd of [
+      `lua -e 'os.execute("rm -rf /srv/app")'`,
+      `lua -e 'io.popen("rm -rf /srv/app")'`,
+      `lua -e 'os.execute"rm -rf /srv/app"'`,
+      `lua5.4 -e 'os.remove("/srv/app/app.db")'`,
+      `luajit -e 'io.open("/etc/passwd", "w")'`,
+      `lua -e 'load("os.execute(\\"rm -rf /srv/app\\")")()'`,
+    ])
+      expect(d(cmd), cmd).toMatchObject({ destructive: true, uncertain: false });
+    expect(d(`lua -e 'os.execute(cmd)'`)).toMatchObject({ destructive: true, uncertain: true });
+    expect(d(`lua -e 'print(os.time())'`)).toMatchObject({ destructive: false, uncertain: false });
+    expect(d(`lua -e 'os.execute("ls -la")'`)).toMatchObject({ destructive: false });
+  });
+
   it("reads Node's internal bindings that start processes or write files as running a command", () => {
     expect(d(`node -e "process.binding('spawn_sync').spawn(o)"`)).toMatchObject({
       uncertain: true,
@@ -170,6 +185,264 @@ describe("commands run from inline code", () => {
       destructive: false,
       uncertain: false,
     });
+  });
+});
+
+describe("commands carried in a program's options, operands or stdin", () => {
+  const destroys = (cmd: string) => expect(d(cmd), cmd).toMatchObject({ destructive: true });
+  const harmless = (cmd: string) => expect(d(cmd), cmd).toMatchObject({ destructive: false });
+  const asks = (cmd: string) => expect(d(cmd), cmd).toMatchObject({ destructive: true, uncertain: true });
+
+  it("judges an option's shell command as the shell rules do, however getopt lets it be spelled", () => {
+    for (const cmd of [
+      "tar -cf /dev/null /etc --checkpoint=1 --checkpoint-action=exec='rm -rf /srv/app'",
+      "tar -xf a.tar --to-com='rm -rf /srv/app'",
+      "tar cIf 'rm -rf /srv/app' x.tar dir",
+      "tar -cvI 'rm -rf /srv/app' -f x.tar dir",
+      "zip x.zip f -T -TT'rm -rf /srv/app #'",
+      "zip x.zip f -T --unz 'rm -rf /srv/app #'",
+      "rsync -ae 'sh -c \"rm -rf /srv/app\"' x: y",
+      "rsync --rsync-path='rm -rf /srv/app' a h:b",
+      "script -q -c 'rm -rf /srv/app' /dev/null",
+      "TAR_OPTIONS='--to-command=rm\\ -rf\\ /srv/app' tar -xf a.tar",
+    ])
+      destroys(cmd);
+    for (const cmd of [
+      "tar -czf a.tgz dir",
+      "tar -I 'zstd -19' -cf a.tar.zst dir",
+      "tar --checkpoint=100 --checkpoint-action=dot -cf x.tar dir",
+      "tar -cf x.tar -C /srv app",
+      "zip -r a.zip dir",
+      "rsync -a -e 'ssh -p 2222' src/ host:dst/",
+    ])
+      harmless(cmd);
+  });
+
+  it("asks when the carried command is only known at run time, or is in a file", () => {
+    for (const cmd of [
+      'tar --to-command="$CMD" -xf a.tar',
+      "at -f /tmp/job.sh now",
+      'echo "$JOB" | at now',
+      'trap "$CLEANUP" EXIT',
+      "gdb -x cmds.gdb ./prog",
+      "vim -S session.vim",
+      "vim -es < script.vim",
+      "make -f - < rules.mk",
+    ])
+      asks(cmd);
+  });
+
+  it("reads at's and batch's jobs, trap's action and crontab's entries as commands", () => {
+    destroys("at now <<< 'rm -rf /srv/app'");
+    destroys("echo 'rm -rf /srv/app' | batch");
+    destroys("trap 'rm -rf /srv/app' EXIT");
+    expect(d("crontab - <<< '0 3 * * * rm -rf /srv/app'").reasons.join(" ")).toContain("deletes /srv/app");
+    for (const cmd of [
+      "at -l",
+      "at now <<< 'echo hi > /tmp/x'",
+      "trap - EXIT",
+      "trap -p",
+      "trap 'echo bye' EXIT",
+    ])
+      harmless(cmd);
+    // A number cannot take a path out of /tmp.
+    harmless("trap 'rm -f /tmp/lock.$$' EXIT");
+    harmless("rm -rf /tmp/build.$RANDOM");
+    destroys("rm -rf /srv/$$");
+  });
+
+  it("reads vi's Ex commands, from its options, its `+` operands, its stdin and the keys it is typed", () => {
+    for (const cmd of [
+      "vim -c ':!rm -rf /srv/app' -c ':q'",
+      "vim -c ':r !rm -rf /srv/app' file",
+      "vim -c 'w !sh' -c 'q!' notes.txt",
+      "vim --cmd ':call system(\"rm -rf /srv/app\")'",
+      'vim -c \'call system(["rm", "-rf", "/srv/app"])\'',
+      "nvim +'!rm -rf /srv/app'",
+      "ex -c '!rm -rf /srv/app' file",
+      "vim -es -c 'silent! !rm -rf /srv/app' -c 'qa!'",
+      "vim -es -c 'g/^/!rm -rf /srv/app' -c 'qa!' x",
+      "vim -es -c '1,$!rm -rf /srv/app' -c wq notes.txt",
+      'vim -es -c \'exe "!" . "rm -rf /srv/app"\'',
+      "vim -es -c 'py3 import os; os.system(\"rm -rf /srv/app\")'",
+      "vim -es -c 'set makeprg=rm\\ -rf\\ /srv/app | make'",
+      "vim -c '!rm %' /srv/app/config.yml",
+      "ex -s file <<< '!rm -rf /srv/app'",
+      "vim file <<< ':!rm -rf /srv/app'",
+      "vim --remote-send ':!rm -rf /srv/app<CR>'",
+      "vim -c 'w! /var/lib/mysql/ibdata1' x",
+      "vim -es -c '%d' -c wq /srv/app/data.db",
+    ])
+      destroys(cmd);
+    expect(d("vim -c '%s/prevent_destroy = true/prevent_destroy = false/' -c wq main.tf").decision).toBe(
+      "deny",
+    );
+    asks("vim -es -c 'exe g:cmd'");
+    asks("vim -c 'call system(g:cmd)'");
+    for (const cmd of [
+      "vim file",
+      "vim -c 'set nu' file",
+      "vim +42 file",
+      "vim -es -c '%s/foo/bar/g' -c wq src/app.ts",
+      "vim -es -c '1,$!sort' -c wq notes.txt",
+      "cat notes | vim -",
+    ])
+      harmless(cmd);
+  });
+
+  it("reads less's commands and its preprocessor, and gdb's commands", () => {
+    destroys("less +'!rm -rf /srv/app' /etc/hosts");
+    destroys("LESS='+!rm -rf /srv/app' less /etc/hosts");
+    destroys("LESSOPEN='|rm -rf /srv/app %s' less /etc/hosts");
+    for (const cmd of ["less file", "less +G app.log", "less +/ERROR app.log", "less -R +F app.log"])
+      harmless(cmd);
+    for (const cmd of [
+      "gdb -ex '!rm -rf /srv/app' -batch",
+      "gdb -batch -ev 'shell rm -rf /srv/app'",
+      "gdb -batch --eval-command='she rm -rf /srv/app'",
+      "gdb -batch -ex 'pipe info registers | rm -rf /srv/app'",
+      "gdb -batch -ex 'python import os; os.system(\"rm -rf /srv/app\")'",
+      "gdb -batch -ex run --args rm -rf /srv/app",
+      "gdb -batch -ex 'run -rf /srv/app' /bin/rm",
+      "gdb ./prog <<< 'shell rm -rf /srv/app'",
+      "gdb ./prog <<< $'python\\nimport os\\nos.system(\"rm -rf /srv/app\")\\nend'",
+    ])
+      destroys(cmd);
+    for (const cmd of [
+      "gdb -batch -ex bt -p 1234",
+      "gdb -q ./prog",
+      "gdb -nx -batch -ex 'info registers' ./prog",
+    ])
+      harmless(cmd);
+  });
+
+  it("reads a makefile make is given on stdin or with --eval, with the variables it defines", () => {
+    destroys("make -f - <<<'all:; rm -rf /srv/app'");
+    destroys("make --eval='all:; rm -rf /srv/app'");
+    destroys("make -f - <<< 'X := $(shell rm -rf /srv/app)'");
+    destroys("make -f - <<< 'X != rm -rf /srv/app'");
+    destroys("printf 'OUT = /srv/app\\nclean:\\n\\trm -rf $(OUT)\\n' | make -f - clean");
+    destroys("make SHELL='rm -rf /srv/app' build");
+    harmless("printf 'OUT = build\\nclean:\\n\\trm -rf $(OUT)\\n' | make -f - clean");
+    harmless("make -f Makefile build");
+    harmless("make --eval='all:; @echo hi'");
+  });
+
+  it("reads what terminal multiplexers and expect run, and the keys they type", () => {
+    for (const cmd of [
+      "tmux new-session -d 'rm -rf /srv/app'",
+      "tmux new-s -d rm -rf /srv/app",
+      "tmux splitw -d 'rm -rf /srv/app' \\; neww",
+      "tmux run-shell 'rm -rf /srv/app'",
+      "tmux if-shell true 'run-shell \"rm -rf /srv/app\"'",
+      "tmux send-keys -t 0 'rm -rf /srv/app' Enter",
+      "tmux set -g default-command 'rm -rf /srv/app'",
+      "tmux -c 'rm -rf /srv/app'",
+      "screen -dm rm -rf /srv/app",
+      "screen -dmS x sh -c 'rm -rf /srv/app'",
+      "screen -S x -X stuff 'rm -rf /srv/app^M'",
+      "expect -c 'spawn rm -rf /srv/app; expect eof'",
+      "expect -c 'spawn bash; send \"rm -rf /srv/app\\r\"'",
+      "expect -c 'if {1} { exec rm -rf /srv/app }'",
+      "expect <<< 'system rm -rf /srv/app'",
+    ])
+      destroys(cmd);
+    expect(d("tmux send-keys -t db 'DROP TABLE users;' Enter").actions).toContain("table:delete");
+    for (const cmd of [
+      "tmux ls",
+      "tmux new -d -s dev 'npm run dev'",
+      "tmux attach -t dev",
+      "tmux send-keys -t 0 'npm test' C-m",
+      "screen -ls",
+      "screen -r dev",
+      "screen -dmS build make",
+      "expect deploy.exp",
+    ])
+      harmless(cmd);
+  });
+
+  it("runs the command of every program that starts one with its own arguments", () => {
+    for (const cmd of [
+      "chrt -f 10 dropdb prod",
+      "chrt 10 dropdb prod",
+      "pkexec dropdb prod",
+      "systemd-run --user --scope -- dropdb prod",
+      "unshare -r dropdb prod",
+      "nsenter -t 1 -m dropdb prod",
+      "firejail --net=none dropdb prod",
+      "fakeroot dropdb prod",
+      "valgrind dropdb prod",
+      "prlimit --nofile=10 dropdb prod",
+      "numactl -N 0 dropdb prod",
+      "ip netns exec ns1 dropdb prod",
+      "entr -s 'dropdb prod' < <(ls)",
+      "hyperfine --warmup 1 'dropdb prod'",
+      "watchexec -e sql -- dropdb prod",
+      "nodemon --exec 'dropdb prod'",
+      "concurrently 'dropdb prod' 'npm:start'",
+      "flock /tmp/x.lock -c 'dropdb prod'",
+      "sudo FOO=bar dropdb prod",
+      "git rebase --exec 'dropdb prod' HEAD~3",
+      "git bisect run dropdb prod",
+      "git submodule foreach 'dropdb prod'",
+      "npm exec --yes -- rimraf /srv/app",
+      "npm x -- rimraf /srv/app",
+    ])
+      destroys(cmd);
+    for (const cmd of [
+      "chrt -p 1234",
+      "taskset -p 03 1234",
+      "systemd-run --user --scope -- make build",
+      "hyperfine 'sleep 0.1'",
+      "concurrently 'npm:watch' 'npm:serve'",
+      "ip addr show",
+      "npx prettier --check .",
+      "npm exec -- prettier --check .",
+      "npm exec -w web -- rimraf dist",
+      "git submodule foreach git pull",
+    ])
+      harmless(cmd);
+  });
+
+  it("asks about git settings that point at hooks or settings the guard cannot read", () => {
+    asks("git -c core.hooksPath=/tmp/hooks commit -m x");
+    asks("git -c include.path=/tmp/x.cfg status");
+    asks("git --exec-path=/tmp/bin status");
+    harmless("git -c core.hooksPath=/dev/null commit -m wip");
+    harmless("git --exec-path");
+  });
+});
+
+describe("variables that hold a command some program runs", () => {
+  it("judges them where the command line sets them", () => {
+    for (const cmd of [
+      "PROMPT_COMMAND='rm -rf /srv/app' bash -i",
+      "export PROMPT_COMMAND='rm -rf /srv/app'; bash -i",
+      "env PROMPT_COMMAND='rm -rf /srv/app' bash -i",
+      "PAGER='rm -rf /srv/app' git log",
+      "sudo PAGER='rm -rf /srv/app' git log",
+      "EDITOR='rm -rf /srv/app' git commit",
+      "RSYNC_RSH='rm -rf /srv/app' rsync a h:b",
+      "PS1='$(rm -rf /srv/app)' bash -i",
+      "BASH_ENV='$(rm -rf /srv/app)' bash -c true",
+    ])
+      expect(d(cmd), cmd).toMatchObject({ destructive: true });
+    for (const cmd of [
+      "BASH_ENV=/tmp/x bash script.sh",
+      "ENV='rm -rf /srv/app' sh -i",
+      'PROMPT_COMMAND="$X" bash -i',
+    ])
+      expect(d(cmd), cmd).toMatchObject({ destructive: true, uncertain: true });
+    for (const cmd of [
+      "PROMPT_COMMAND='history -a' bash",
+      'EDITOR="$' + '{EDITOR:-vim}"; export EDITOR',
+      "PAGER='less -R' git log",
+      "EDITOR='code --wait' git commit",
+      "PS1='\\u@\\h:\\w\\$ ' bash",
+      "ENV=production node app.js",
+      "ENV=production sh -c 'npm start'",
+    ])
+      expect(d(cmd), cmd).toMatchObject({ destructive: false });
   });
 });
 

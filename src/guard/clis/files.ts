@@ -34,6 +34,23 @@ export function resolveTempPrefix(word: Word): Word {
   return { text: `/tmp${rest}`, dynamic: false, glob: word.glob };
 }
 
+/** Parameters the shell fills with a number: process ids, the last status, the argument count, counters. */
+const NUMERIC_PARAMETER =
+  /\$(?:[$!?#]|(?:RANDOM|SRANDOM|BASHPID|PPID|UID|EUID|SECONDS|EPOCHSECONDS|LINENO)\b)|\$\{(?:[$!?#]|RANDOM|SRANDOM|BASHPID|PPID|UID|EUID|SECONDS|EPOCHSECONDS|LINENO)\}/g;
+
+/** What else a path made known that way may hold: plain path characters, nothing another expansion could stand for. */
+const PLAIN_PATH = /^[\w./+,:@%=-]*$/;
+
+/**
+ * `/tmp/lock.$$` is known where it matters: a number cannot add a `/` or `..`, so a path whose only unknown parts are
+ * numbers stays in the directory it names.
+ */
+export function resolveNumericParameters(word: Word): Word {
+  if (!word.dynamic) return word;
+  const known = word.text.replace(NUMERIC_PARAMETER, "0");
+  return known === word.text || !PLAIN_PATH.test(known) ? word : { ...word, dynamic: false };
+}
+
 /** `a/../b`, `//`, `/./` resolved the way the kernel would, so `..` cannot climb out of a safe place unseen. */
 export function normalizePath(path: string): string {
   if (!path.includes("/")) return path;
@@ -119,7 +136,7 @@ function filledFromElsewhere(path: string, line: string): boolean {
 /** What deleting these paths means: nothing (regenerable), a safety net, or data. */
 export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis, hint = ""): void {
   if (given.length === 0) return;
-  const targets = given.map(resolveTempPrefix);
+  const targets = given.map((w) => resolveTempPrefix(resolveNumericParameters(w)));
   const shown = targets.map((t) => t.text).join(" ");
   const context = hint && !shown.includes(hint) ? `${shown} ${hint}` : shown;
   if (isBackupPath(context)) {
@@ -361,11 +378,28 @@ function rsync(inv: Invocation, an: Analysis): void {
   } else if (!dryRun) copyOrMove(inv, an);
 }
 
+/** A crontab line's schedule: five fields, or an `@` nickname; the command follows. */
+const CRON_SCHEDULE = /^\s*(?:@\w+|(?:\S+\s+){4}\S+)\s+/;
+
+/** The commands of a crontab: each entry's command, up to its first unescaped `%` (the rest is its stdin). */
+function judgeCrontabEntries(table: string, an: Analysis): void {
+  for (const line of table.split("\n")) {
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith("#") || /^[A-Za-z_]\w*\s*=/.test(trimmed)) continue;
+    const schedule = CRON_SCHEDULE.exec(trimmed);
+    if (!schedule) continue;
+    const command = trimmed.slice(schedule[0].length).split(/(?<!\\)%/)[0]!;
+    if (command.trim()) an.nested.shell(command.replace(/\\%/g, "%"));
+  }
+}
+
 function crontab(inv: Invocation, an: Analysis): void {
   if (inv.args.includes("-r"))
     an.destroys("crontab -r removes every cron job without confirmation", "cron:delete");
   else if (inv.args.some((a) => !a.startsWith("-") || a === "-"))
     an.destroys("crontab FILE replaces every cron job", "cron:overwrite");
+  // `crontab -` installs the table on stdin, whose commands then run on their schedules.
+  if (inv.args.includes("-") && inv.stdin) judgeCrontabEntries(inv.stdin.toString("utf8"), an);
 }
 
 /** Directories a database server keeps its live files in, and files that are whole databases. */

@@ -166,9 +166,9 @@ function packageManager(inv: Invocation, an: Analysis): void {
     return;
   }
   if (sub === "exec" || sub === "x" || sub === "dlx") {
+    // `npm exec [--yes] [--package=p] [--] cmd args` reads its command line as npx does.
     const from = inv.args.indexOf(sub);
-    const words = inv.argv.slice(2 + from).filter((w) => w.text !== "--");
-    if (words.length) inv.run(words);
+    inv.run([literal("npx"), ...inv.argv.slice(2 + from)]);
     return;
   }
   if (inv.name !== "npm" && !NPM_BUILTINS.has(sub)) {

@@ -1,7 +1,7 @@
 // git: rewriting or deleting history and throwing away uncommitted work. Dry runs and ordinary pushes are fine.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
-import type { CommandTable, Invocation } from "../command.ts";
+import { type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { shellQuoted } from "../shell-quote.ts";
 
 const GLOBAL_VALUES = flagSet(
@@ -178,6 +178,9 @@ function inlineAlias(inv: Invocation, sub: string, rest: readonly string[], an: 
  */
 const COMMAND_SETTING =
   /^(?:core\.(?:sshcommand|pager|editor|fsmonitor|askpass|gitproxy|alternaterefscommand)|sequence\.editor|diff\.external|pager\.[^.]+|credential(?:\..+)?\.helper|gpg(?:\.[^.]+)?\.program|uploadpack\.packobjectshook|filter\.[^.]+\.(?:clean|smudge|process)|merge\.[^.]+\.driver|diff\.[^.]+\.(?:textconv|command)|remote\.[^.]+\.(?:receivepack|uploadpack)|submodule\..+\.update|interactive\.difffilter)$|\.(?:[a-z]*command|cmd|program|helper|driver|hook|editor|pager|proxy|textconv|smudge|clean|process|filter)$/;
+/** Settings that name a place the commands come from: a directory of hooks, a file of more settings. */
+const UNSEEN_COMMANDS_SETTING = /^(?:core\.(hookspath)|include\.path|includeif\..+\.path)$/;
+
 /** The environment's counterparts, which git reads the same way. */
 const COMMAND_VARIABLES = [
   "GIT_SSH_COMMAND",
@@ -226,6 +229,12 @@ function commandLineSettings(inv: Invocation): [string, string | undefined][] {
 function configuredCommands(inv: Invocation, an: Analysis): void {
   const values: string[] = [];
   for (const [key, value] of commandLineSettings(inv)) {
+    const unseen = UNSEEN_COMMANDS_SETTING.exec(key.toLowerCase());
+    if (unseen && value !== "/dev/null" && value?.trim() !== "")
+      an.uncertain(
+        `git ${unseen[1] ? "runs the hooks in" : "reads settings, which may name commands it runs, from"} ${value ?? `what ${key} names`}, which the guard cannot read`,
+        true,
+      );
     if (!COMMAND_SETTING.test(key.toLowerCase())) continue;
     if (value === undefined)
       an.uncertain(`git runs the command set in ${key}, which this command does not show`, true);
@@ -239,6 +248,11 @@ function configuredCommands(inv: Invocation, an: Analysis): void {
     const ext = /^ext::(.*)$/s.exec(arg)?.[1];
     if (ext) an.nested.shell(extCommand(ext));
   }
+  // `--exec-path=DIR` runs git's own commands (git-commit, git-fetch…) from DIR; alone it only prints the path.
+  const execPath =
+    inv.args.find((a) => a.startsWith("--exec-path="))?.slice("--exec-path=".length) ??
+    inv.vars.get("GIT_EXEC_PATH")?.text;
+  if (execPath) an.uncertain(`git runs its commands from ${execPath}, which the guard cannot read`, true);
   for (const value of values) {
     const command = value.startsWith("!") ? value.slice(1) : value;
     if (value.startsWith("!") || /\s/.test(command.trim())) an.nested.shell(command);
@@ -254,6 +268,42 @@ function extCommand(spec: string): string {
   return words.map((w) => shellQuoted(w.replace(/%([ %])/g, "$1"))).join(" ");
 }
 
+/** Subcommands' options whose value is a shell command git runs: `git rebase --exec CMD`, filter-branch's filters. */
+const COMMAND_OPTIONS = new Map<string, readonly string[]>(
+  Object.entries({
+    rebase: ["-x", "--exec"],
+    difftool: ["-x", "--extcmd"],
+    "filter-branch": [
+      "--env-filter",
+      "--tree-filter",
+      "--index-filter",
+      "--parent-filter",
+      "--msg-filter",
+      "--commit-filter",
+      "--tag-name-filter",
+    ],
+  }),
+);
+
+/**
+ * Commands a subcommand runs: its command options' values, `git bisect run CMD ARGS` (the program and its words) and
+ * `git submodule foreach CMD` (a shell command, run in every submodule).
+ */
+function subcommandCommands(inv: Invocation, rest: readonly string[], an: Analysis): void {
+  const [sub = "", ...args] = rest;
+  const options = COMMAND_OPTIONS.get(sub);
+  if (options) {
+    const parsed = parseArgs(args, { valueFlags: flagSet(...options) });
+    for (const command of parsed.values(...options)) an.nested.shell(command, inv.vars);
+  }
+  const words = tailWords(inv, args.length);
+  if (sub === "bisect" && args[0] === "run") inv.run(words.slice(1));
+  if (sub === "submodule" && args[0] === "foreach") {
+    const command = words.slice(1).filter((w) => !/^(?:--recursive|-q|--quiet)$/.test(w.text));
+    if (command.length) an.nested.shell(command.map((w) => w.text).join(" "), inv.vars);
+  }
+}
+
 /** git branch's own value flags: its -m and -c are switches (move, copy), not a message. */
 const BRANCH_VALUES = flagSet("-u", "--set-upstream-to", "--sort", "--format");
 
@@ -262,7 +312,8 @@ function git(inv: Invocation, an: Analysis): void {
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
   const sub = global.rest[0];
   if (sub && inlineAlias(inv, sub, global.rest.slice(1), an)) return;
-  const rule = sub ? RULES[sub] : undefined;
+  subcommandCommands(inv, global.rest, an);
+  const rule = sub && Object.hasOwn(RULES, sub) ? RULES[sub] : undefined;
   if (!rule) return;
   rule(
     parseArgs(global.rest, {

@@ -5,6 +5,8 @@ import type { Word } from "../word.ts";
 import { ansibleCommands } from "./ansible.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
+import { judgeCarriedCommands } from "./carriers.ts";
+import { commandRunnerCommands } from "./command-runners.ts";
 import { databaseCommands } from "./databases.ts";
 import { dockerCommands } from "./docker.ts";
 import { docCommands } from "./docs.ts";
@@ -28,6 +30,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...docCommands,
     ...systemCommands,
     ...wrapperCommands,
+    ...commandRunnerCommands,
     ...interpreterCommands,
     ...gitCommands,
     ...databaseCommands,
@@ -54,6 +57,7 @@ const PATTERNS: [RegExp, string][] = [
   [/^node[0-9]*$/, "node"],
   [/^perl[0-9.]*$/, "perl"],
   [/^php[0-9.]*$/, "php"],
+  [/^lua(?:jit|[0-9.]+)$/, "lua"],
   [/^psql[0-9]*$/, "psql"],
   [/^pg_restore[0-9]*$/, "pg_restore"],
   // Netcat's builds (nc.openbsd, nc.traditional) and other clients that send what they read on stdin to a socket.
@@ -63,17 +67,17 @@ const PATTERNS: [RegExp, string][] = [
 /** Programs that only read, print or build; they need no rule. */
 const BENIGN = new Set(
   (
-    "ls ll la cat bat echo printf grep egrep fgrep rg ag ack awk gawk jq head tail less more wc sort uniq cut tr " +
+    "ls ll la cat bat echo printf grep egrep fgrep rg ag ack awk gawk jq head tail more wc sort uniq cut tr " +
     "diff cmp comm file stat du df pwd cd pushd popd which whereis type true false test [ [[ sleep date whoami id " +
     "hostname uname printenv export unset alias read exit return shift basename dirname realpath readlink mkdir touch " +
     "ln tar zip unzip gzip gunzip zcat bzip2 xz base64 xxd od hexdump strings ping dig nslookup host nc netstat ss " +
     "lsof ps pgrep top htop free uptime vmstat iostat whois traceroute tree find fd locate man help history set " +
-    "tldr info whatis apropos source . seq yes wait jobs fg bg disown trap umask ulimit getopts hash local declare typeset readonly let " +
+    "tldr info whatis apropos source . seq yes wait jobs fg bg disown umask ulimit getopts hash local declare typeset readonly let " +
     "md5sum sha1sum sha256sum shasum openssl ssh-keygen gpg column fold fmt nl paste join split csplit expand " +
     "iconv rev tac watch tsc tsx vitest jest mocha eslint prettier biome black ruff flake8 mypy pylint pytest " +
     "go cargo rustc rustup gcc g++ clang make cmake ninja javac java mvn gradle dotnet swift kotlin scala sbt " +
-    "code vim vi nano emacs open xdg-open pbcopy pbpaste clear reset tput stty lscpu lsblk blkid " +
-    "mount findmnt ip ifconfig route arp tmux screen nvm volta asdf mise pyenv rbenv " +
+    "code nano emacs open xdg-open pbcopy pbpaste clear reset tput stty lscpu lsblk blkid " +
+    "mount findmnt ifconfig route arp nvm volta asdf mise pyenv rbenv " +
     "brew apt apt-get dnf yum apk pacman pip pip3 gem composer scp sftp"
   ).split(" "),
 );
@@ -117,7 +121,9 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
     return;
   }
   if (analyzer) analyzer(inv, an);
-  else if (!BENIGN.has(inv.name)) analyzeUnknown(inv, an);
+  // Options, operands or stdin that carry a command are judged whatever the program's own rule says.
+  const carries = judgeCarriedCommands(inv, an);
+  if (!analyzer && !carries && !BENIGN.has(inv.name)) analyzeUnknown(inv, an);
 }
 
 /** Programs whose later words are another command or code (`sh -c 'rm -rf /' --help` still runs the script). */

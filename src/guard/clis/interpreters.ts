@@ -9,6 +9,7 @@ import {
   tailWords,
 } from "../command.ts";
 import type { Word } from "../word.ts";
+import { judgeSourcedFile } from "./command-variables.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
 
 /** sh, bash, zsh…: `-c script [name args…]`, a script file, or a script on stdin. */
@@ -17,6 +18,7 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
   let command = false;
   // `-s`: the script is read from stdin, and the words after the options are its arguments, not a script file.
   let fromStdin = false;
+  let interactive = false;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i]!;
@@ -28,9 +30,14 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
     else if (/^[-+][a-zA-Z]+$/.test(a)) {
       if (a.startsWith("-") && a.includes("c")) command = true;
       if (a.startsWith("-") && a.includes("s")) fromStdin = true;
+      if (a.startsWith("-") && a.includes("i")) interactive = true;
     } else if (a.startsWith("--")) continue;
     else break;
   }
+  // An interactive shell (-i, or one reading a terminal) sources the file ENV names first.
+  const environment = inv.vars.get("ENV");
+  if (environment && (interactive || (!command && i >= args.length && !inv.stdin && !inv.piped)))
+    judgeSourcedFile(environment, "ENV", inv.vars, an);
   if (command) {
     const script = inv.argv[1 + i];
     if (!script) return;

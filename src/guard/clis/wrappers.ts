@@ -4,6 +4,8 @@ import type { Analysis } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { literal, type Word } from "../word.ts";
+import { judgeShellCommand } from "./carried-text.ts";
+import { judgeCommandVariable } from "./command-variables.ts";
 import { secretWrite } from "./secret-writes.ts";
 import { type VerbRule, verbCli } from "./verb-cli.ts";
 
@@ -12,6 +14,12 @@ interface WrapperSpec extends ArgSpec {
   sub?: readonly string[];
   /** Positionals between the options and the command (timeout's DURATION, chroot's NEWROOT). */
   skip?: number;
+  /** A positional before the command that may be left out (chrt's PRIORITY): skipped when it looks so. */
+  optional?: RegExp;
+  /** Options that make the program act on a running process instead of starting a command (`chrt -p PID`). */
+  noCommandWith?: readonly string[];
+  /** `NAME=VALUE` words before the command set its environment, as env's do (sudo). */
+  assignments?: boolean;
   /** A flag whose value is a whole shell command (`su -c`, `npx -c`, `doppler run --command`). */
   shellFlags?: readonly string[];
   /** The command comes only after `--`. */
@@ -39,12 +47,22 @@ function wrapper(spec: WrapperSpec): CommandAnalyzer {
       const script = parsed.value(flag);
       if (script) an.nested.shell(script, inv.vars);
     }
-    const rest = spec.afterDashDash ? parsed.rest : parsed.rest.slice(spec.skip ?? 0);
+    if (spec.noCommandWith && parsed.has(...spec.noCommandWith)) return;
+    let rest = spec.afterDashDash ? parsed.rest : parsed.rest.slice(spec.skip ?? 0);
+    if (spec.optional?.test(rest[0] ?? "")) rest = rest.slice(1);
     if (spec.afterDashDash && !args.includes("--")) return;
-    const words = tailWords(inv, rest.length);
-    if (words.length) inv.run(words);
+    let words = tailWords(inv, rest.length);
+    // `flock FILE -c CMD`: a shell flag after the positionals the program takes first.
+    if (words[0] && spec.shellFlags?.includes(words[0].text)) {
+      if (words[1]) judgeShellCommand(words[1], `${inv.name} ${words[0].text}`, an, inv.vars);
+      words = [];
+    }
+    if (spec.assignments && words[0] && ASSIGNMENT.test(words[0].text)) inv.run([literal("env"), ...words]);
+    else if (words.length) inv.run(words);
   };
 }
+
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 /** `env [-i] [-u NAME] [NAME=VALUE…] [-S 'cmd args'] cmd`: the assignments become the command's environment. */
 function env(inv: Invocation, an: Analysis): void {
@@ -65,7 +83,9 @@ function env(inv: Invocation, an: Analysis): void {
     } else if (t.startsWith("-")) continue;
     else if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t)) {
       const eq = t.indexOf("=");
-      vars.set(t.slice(0, eq), { text: t.slice(eq + 1), dynamic: words[i]!.dynamic, glob: false });
+      const value = { text: t.slice(eq + 1), dynamic: words[i]!.dynamic, glob: false };
+      vars.set(t.slice(0, eq), value);
+      judgeCommandVariable(t.slice(0, eq), value, vars, an);
     } else break;
   }
   inv.run(words.slice(i), { vars });
@@ -193,6 +213,11 @@ function packageRunner(inv: Invocation, an: Analysis): void {
       "--from",
       "--with",
       "--python",
+      "-w",
+      "--workspace",
+      "--prefix",
+      "--cache",
+      "--userconfig",
     ),
     stopAtPositional: true,
   });
@@ -294,8 +319,37 @@ const SUDO_VALUES = flagSet(
   "--close-from",
 );
 
+const SYSTEMD_RUN_VALUES = flagSet(
+  "-u",
+  "--unit",
+  "-p",
+  "--property",
+  "--description",
+  "--slice",
+  "-E",
+  "--setenv",
+  "-H",
+  "--host",
+  "-M",
+  "--machine",
+  "--uid",
+  "--gid",
+  "--nice",
+  "--working-directory",
+  "--service-type",
+  "--on-active",
+  "--on-boot",
+  "--on-startup",
+  "--on-unit-active",
+  "--on-unit-inactive",
+  "--on-calendar",
+  "--path-property",
+  "--socket-property",
+  "--timer-property",
+);
+
 export const wrapperCommands: CommandTable = {
-  sudo: wrapper({ valueFlags: SUDO_VALUES }),
+  sudo: wrapper({ valueFlags: SUDO_VALUES, assignments: true }),
   doas: wrapper({ valueFlags: flagSet("-u", "-C") }),
   env,
   nohup: plain,
@@ -314,7 +368,73 @@ export const wrapperCommands: CommandTable = {
   setsid: wrapper({}),
   unbuffer: wrapper({}),
   caffeinate: wrapper({ valueFlags: flagSet("-t", "-w") }),
-  taskset: wrapper({ skip: 1 }),
+  taskset: wrapper({ skip: 1, noCommandWith: ["-p", "--pid"] }),
+  chrt: wrapper({
+    valueFlags: flagSet("-T", "-P", "-D", "--sched-runtime", "--sched-period", "--sched-deadline"),
+    optional: /^\d+$/,
+    noCommandWith: ["-p", "--pid", "-m", "--max"],
+  }),
+  pkexec: wrapper({ valueFlags: flagSet("--user", "-u") }),
+  "systemd-run": wrapper({ valueFlags: SYSTEMD_RUN_VALUES }),
+  unshare: wrapper({
+    valueFlags: flagSet(
+      "-S",
+      "--setuid",
+      "-G",
+      "--setgid",
+      "-R",
+      "--root",
+      "-w",
+      "--wd",
+      "--propagation",
+      "--setgroups",
+      "--map-user",
+      "--map-group",
+      "--map-users",
+      "--map-groups",
+      "--monotonic",
+      "--boottime",
+    ),
+  }),
+  nsenter: wrapper({ valueFlags: flagSet("-t", "--target", "-S", "--setuid", "-G", "--setgid") }),
+  firejail: wrapper({}),
+  fakeroot: wrapper({ valueFlags: flagSet("-l", "--lib", "--faked", "-s", "-i", "-b") }),
+  valgrind: wrapper({}),
+  prlimit: wrapper({ valueFlags: flagSet("-p", "--pid", "-o", "--output"), noCommandWith: ["-p", "--pid"] }),
+  numactl: wrapper({
+    valueFlags: flagSet(
+      "-N",
+      "-m",
+      "-C",
+      "-p",
+      "-i",
+      "-P",
+      "--cpunodebind",
+      "--membind",
+      "--physcpubind",
+      "--preferred",
+      "--interleave",
+      "--preferred-many",
+    ),
+  }),
+  "dbus-run-session": wrapper({ valueFlags: flagSet("--config-file", "--dbus-daemon") }),
+  nodemon: wrapper({
+    valueFlags: flagSet(
+      "-w",
+      "--watch",
+      "-e",
+      "--ext",
+      "-i",
+      "--ignore",
+      "-d",
+      "--delay",
+      "--signal",
+      "--config",
+      "-x",
+      "--exec",
+    ),
+    shellFlags: ["-x", "--exec"],
+  }),
   flock: wrapper({
     valueFlags: flagSet("-w", "--timeout", "-E", "--conflict-exit-code"),
     skip: 1,

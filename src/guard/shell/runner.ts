@@ -1,6 +1,7 @@
 // The runner both shell readers feed: each simple command, with its environment, stdin and redirections, goes to
 // the command tables, and what it writes to is judged.
 import type { Analysis } from "../analysis.ts";
+import { judgeCommandVariable } from "../clis/command-variables.ts";
 import { analyzeWriteTarget, analyzeWrittenSettings } from "../clis/files.ts";
 import { analyzeSocketData } from "../clis/http-clients.ts";
 import { invoke } from "../clis/index.ts";
@@ -169,12 +170,12 @@ export class ShellRunner {
         continue;
       }
       const previous = a.append ? into.get(name) : undefined;
-      into.set(
-        name,
-        previous
-          ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false }
-          : value,
-      );
+      const assigned = previous
+        ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false }
+        : value;
+      into.set(name, assigned);
+      // PAGER, PROMPT_COMMAND, BASH_ENV…: a command some program runs later, whichever reads it.
+      if (a.value) judgeCommandVariable(name, assigned, this.vars, this.an);
     }
     this.followNamerefs(into);
   }
