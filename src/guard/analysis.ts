@@ -1,5 +1,6 @@
 // The accumulator every analyser writes into: findings, texts that may name an environment, and the nested analysers.
 import type { Word } from "./word.ts";
+import { WrittenFiles } from "./written-files.ts";
 
 export interface Finding {
   destructive: boolean;
@@ -82,6 +83,8 @@ export class Analysis implements NestedAnalysers {
   /** Decoded payloads and resolved values, scanned for environment markers along with the command itself. */
   readonly texts: string[] = [];
   depth = 0;
+  /** Files the command line writes, for the commands after the write that run them. */
+  readonly written = new WrittenFiles();
 
   /** Where analysers send payloads they find: `an.nested.sql(…)`. */
   get nested(): NestedAnalysers {

@@ -1,6 +1,7 @@
 // One simple command as the command tables see it: program, resolved words, what flows into its stdin.
 import type { Analysis } from "./analysis.ts";
 import type { Word } from "./word.ts";
+import type { WrittenFile } from "./written-files.ts";
 
 export interface InvocationContext {
   /** The bytes on stdin when the guard can know them (heredoc, here-string, `echo … | base64 -d |`). */
@@ -9,6 +10,8 @@ export interface InvocationContext {
   piped: boolean;
   /** What feeds stdin, as written (the previous pipeline stage), for reasons and safety-net checks. */
   stdinHint: string;
+  /** stdin reads a file this command line wrote with text the guard cannot know (`./gen > q.sql; psql < q.sql`). */
+  stdinWritten?: WrittenFile;
   vars: ReadonlyMap<string, Word>;
 }
 

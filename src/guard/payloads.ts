@@ -3,22 +3,25 @@
 import { createRequire } from "node:module";
 import type * as Zlib from "node:zlib";
 import type { Invocation } from "./command.ts";
+import type { WrittenFiles } from "./written-files.ts";
 
 /** node:zlib, loaded only when a pipeline decompresses: a hook's start-up need not link it for every command. */
 const zlib = (): typeof Zlib => createRequire(import.meta.url)("node:zlib") as typeof Zlib;
 
 const MAX_PAYLOAD = 1 << 20;
 
-export function pipelineOutput(inv: Invocation): Buffer | null {
+/** `written`: the files the command line wrote, which `cat` prints as written. */
+export function pipelineOutput(inv: Invocation, written: WrittenFiles): Buffer | null {
   try {
-    const out = staticOutput(inv);
+    const out = staticOutput(inv, written);
     return out && out.length <= MAX_PAYLOAD ? out : null;
   } catch {
     return null;
   }
 }
 
-function staticOutput(inv: Invocation): Buffer | null {
+function staticOutput(inv: Invocation, written: WrittenFiles): Buffer | null {
+  if (inv.name === "cat") return catOutput(inv, written);
   if (hasDynamicArgument(inv)) return null;
   const args = inv.args;
   switch (inv.name) {
@@ -68,6 +71,19 @@ function staticOutput(inv: Invocation): Buffer | null {
     default:
       return null;
   }
+}
+
+/** `cat` prints stdin for `-` and no file, and each file the command line wrote as written; any other file is unknown. */
+function catOutput(inv: Invocation, written: WrittenFiles): Buffer | null {
+  const files = inv.argv.slice(1).filter((w) => w.text === "-" || !w.text.startsWith("-"));
+  if (!files.length) return hasDynamicArgument(inv) ? null : inv.stdin;
+  const parts: Buffer[] = [];
+  for (const file of files) {
+    const text = file.text === "-" && !file.dynamic ? inv.stdin : written.find(file)?.text;
+    if (text === null || text === undefined) return null;
+    parts.push(typeof text === "string" ? Buffer.from(text) : text);
+  }
+  return Buffer.concat(parts);
 }
 
 function hasDynamicArgument(inv: Invocation): boolean {

@@ -1,7 +1,10 @@
 // SQL the guard cannot read (a file, a bucket object, a stream): every tool that runs it is judged one way. It is
 // asked about, never allowed as harmless, and never called destructive on a guess about what it holds; only what
-// the command itself says counts, the file's name (`drop_all.sql`, `999_drop_legacy.sql`).
-import type { Analysis } from "./analysis.ts";
+// the command itself says counts, the file's name (`drop_all.sql`, `999_drop_legacy.sql`). A file the command line
+// wrote is read.
+import type { Analysis, SqlClient, SqlDialect } from "./analysis.ts";
+import { literal } from "./word.ts";
+import { judgeWrittenFile } from "./written-scripts.ts";
 
 /** Names that say the SQL inside removes or resets something. */
 export const DESTRUCTIVE_SQL_NAME =
@@ -9,8 +12,19 @@ export const DESTRUCTIVE_SQL_NAME =
 
 const baseName = (source: string) => source.slice(source.replace(/\/+$/, "").lastIndexOf("/") + 1);
 
-/** `runner` runs the SQL in `source` (a path or URL), which the guard cannot read. */
-export function unseenSql(an: Analysis, runner: string, source: string): void {
+/**
+ * `runner` runs the SQL in `source` (a path or URL), which the guard cannot read, unless the command line wrote it:
+ * then it is read as the `dialect` that runner speaks.
+ */
+export function unseenSql(
+  an: Analysis,
+  runner: string,
+  source: string,
+  dialect?: SqlDialect,
+  client?: SqlClient,
+): void {
+  if (source && judgeWrittenFile(an, runner, literal(source), (sql) => an.nested.sql(sql, dialect, client)))
+    return;
   an.uncertain(
     `${runner} runs SQL from ${source || "a file"}, which the guard cannot read`,
     DESTRUCTIVE_SQL_NAME.test(baseName(source)),

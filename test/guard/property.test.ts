@@ -776,8 +776,37 @@ const PARAM_LINE = fc
   .map(([command, words]) =>
     command === "Y=" ? `Y=${words[0]} echo $Y ${words.slice(1).join(" ")}` : `${command} ${words.join(" ")}`,
   );
+// A file written, then run, sourced or fed to an interpreter: both readers must hand the runner the same writes and
+// reads, in the same order. A here-document writer ends its line itself.
+const WRITER = fc.constantFrom(
+  "echo 'rm -rf /srv/w' > w.sh",
+  "printf 'rm %s' /srv/w >> ./w.sh",
+  "cat > w.sh <<'EOF'\nrm -rf /srv/w\nEOF\n",
+  "cat <<EOF >w.sh\nls $X\nEOF\n",
+  "tee w.sh <<< 'ls' > /dev/null",
+  "{ echo ls; } > w.sh",
+  "echo ls | tee -a w.sh",
+  "cp out.txt w.sh",
+  "> w.sh",
+  "echo 'rm -rf /srv/w' 2> w.sh",
+);
+const RUNNER = fc.constantFrom(
+  "sh w.sh",
+  ". ./w.sh",
+  "source w.sh a",
+  "./w.sh",
+  "sh < w.sh",
+  "cat w.sh | bash",
+  "xargs -a w.sh rm",
+  'eval "$(< w.sh)"',
+  'bash -c "$(cat w.sh)"',
+);
+const WRITE_AND_RUN = fc
+  .tuple(WRITER, fc.constantFrom("; ", " && ", "\n"), RUNNER)
+  .map(([writer, sep, runner]) => `${writer}${writer.endsWith("\n") ? "" : sep}${runner}`);
 const LINE = fc.oneof(
   { weight: 4, arbitrary: COMMAND },
+  { weight: 1, arbitrary: WRITE_AND_RUN },
   { weight: 1, arbitrary: DECLARATION },
   { weight: 1, arbitrary: ARRAY },
   { weight: 1, arbitrary: ARRAY.map((a) => `${a}; ${ALL_OF_A} ${ALL_OF_PARTS} -x`) },
@@ -1045,6 +1074,7 @@ describe("the fast shell reader", () => {
     let declarationForms = 0;
     let namerefs = 0;
     let unquotedBackslashes = 0;
+    let writtenRuns = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -1064,6 +1094,7 @@ describe("the fast shell reader", () => {
         if (/(^|[;&|\n] *)(\(|\{[ \n])/.test(script)) groups++;
         if (script.includes("$((")) arithmetic++;
         if (/<<E(OF)?\n[\s\S]*\\/.test(script)) unquotedBackslashes++;
+        if (/w\.sh[\s\S]*w\.sh/.test(script)) writtenRuns++;
         if (/\[\$?V\]|:\$?V\b|\{!V|V -eq|-v \$?V/.test(script)) evaluatedNames++;
         if (/(^|[;&|\n] *|for )\(\(|\$\[|\blet /.test(script)) arithmeticCommands++;
         if (/\b(export|local|readonly|declare|typeset) ([-+]\w+ |'|"|\w+[ ;])/.test(script))
@@ -1094,6 +1125,7 @@ describe("the fast shell reader", () => {
     expect(arithmeticCommands).toBeGreaterThan(40);
     expect(declarationForms).toBeGreaterThan(40);
     expect(namerefs).toBeGreaterThan(40);
+    expect(writtenRuns).toBeGreaterThan(100);
   }, 60_000);
 
   it("reads `[[ … ]]` tests and process substitutions itself", () => {
@@ -1456,6 +1488,115 @@ const EARLY_END = fc
     const close = open.endsWith('"$(') ? ')"' : open.endsWith("$(echo $(") ? "))" : ")";
     return `${open}cat <<${written}\n${before}${delimiter}${rest}\n${delimiter}\n${close}`;
   });
+
+describe("files a line writes and then runs", () => {
+  type Found = { destructive: boolean; uncertain?: boolean; reason: string };
+  /** The findings of both readers, which must agree wherever the fast one reads the line. */
+  const findings = (script: string): Found[] => {
+    const full = trace(script, "full");
+    const fast = trace(script, "simple");
+    if (fast.accepted) expect(fast.findings, script).toEqual(full.findings);
+    return full.findings as Found[];
+  };
+  const destructive = (script: string) => findings(script).some((f) => f.destructive);
+
+  it("judges the text written as the code of whatever runs, sources or reads the file", () => {
+    for (const script of [
+      "echo 'rm -rf /srv/app' > /tmp/x.sh && bash /tmp/x.sh",
+      "cat > cleanup.sh <<'EOF'\nrm -rf /srv/app\nEOF\nchmod +x cleanup.sh && ./cleanup.sh",
+      "printf '%s\\n' 'rm -rf /srv/app' > x; sh x",
+      "tee x.sh <<< 'rm -rf /srv/app'; bash x.sh",
+      "echo 'rm -rf /srv/app' | sudo tee x.sh > /dev/null; bash x.sh",
+      "echo 'rm -rf /srv/app' >> x.sh; bash x.sh",
+      "echo 'echo start' > x.sh; echo 'rm -rf /srv/app' >> x.sh; bash x.sh",
+      "echo 'rm -rf /srv/app' > a.sh; cp a.sh b.sh; bash b.sh",
+      "echo 'rm -rf /srv/app' > a.sh; mv a.sh bin/; sh bin/a.sh",
+      "echo 'rm -rf /srv/app' > a.sh; ln -s a.sh b; ./b",
+      "echo 'rm -rf /srv/app' > x; source x",
+      "echo 'rm -rf /srv/app' > x; . ./x",
+      "echo 'rm -rf /srv/app' > x; bash -s < x",
+      "echo 'rm -rf /srv/app' > x; cat x | sh",
+      "echo 'rm -rf /srv/app' > x; eval \"$(< x)\"",
+      "echo 'rm -rf /srv/app' > \"$TMPDIR/x\"; bash /tmp/x",
+      "echo 'rm -rf /srv/app' > /tmp/x.sh; cd /tmp && bash x.sh",
+      "echo 'rm -rf /srv/app' > x.sh; bash *.sh",
+      "echo 'rm -rf /srv/app' > x; chmod +x x; exec ./x",
+      "echo 'rm -rf /srv/app' > x; chmod +x x; env ./x",
+      "echo 'rm -rf /srv/app' > x; chmod +x x; nohup ./x &",
+      "echo 'rm -rf /srv/app' > x; xargs -a x -d '\\n' sh -c",
+      "echo '/srv/app' > x; xargs -a x rm -rf",
+      "sh -c \"echo 'rm -rf /srv/app' > x.sh\"; bash x.sh",
+      "cat <<EOF > x.py\nimport shutil\nshutil.rmtree('/srv/app')\nEOF\npython3 x.py",
+      "printf '#!/usr/bin/env python3\\nimport shutil\\nshutil.rmtree(\"/srv/app\")\\n' > x; chmod +x x; ./x",
+      "echo 'DROP TABLE users;' > d.sql && psql -f d.sql",
+      "echo 'DROP TABLE users;' > d.sql && mysql app < d.sql",
+      "echo 'DROP TABLE users;' > d.sql && sqlite3 app.db < d.sql",
+      "echo 'DROP TABLE users;' > d.sql && sqlite3 app.db '.read d.sql'",
+      "echo 'DROP TABLE users;' > d.sql && mysql app -e 'source d.sql'",
+      "echo 'DROP TABLE users;' > d.sql && psql -c '\\i d.sql'",
+      "echo 'db.users.drop()' > d.js && mongosh app d.js",
+      "printf 'all:\\n\\t@rm -rf /srv/app\\n' > Makefile && make",
+      "printf 'X := $(shell rm -rf /srv/app)\\n' > x.mk && make -f x.mk",
+      "echo 'rm -rf /srv/app' > job && at -f job now",
+    ])
+      expect(destructive(script), script).toBe(true);
+  });
+
+  it("reads a script named by the program's own stdin as that stdin", () => {
+    for (const script of [
+      ". /dev/stdin <<< 'rm -rf /srv/app'",
+      "source /dev/fd/0 <<< 'rm -rf /srv/app'",
+      ". /proc/self/fd/0 <<'EOF'\nrm -rf /srv/app\nEOF",
+      "echo 'rm -rf /srv/app' | source /dev/stdin",
+      "echo 'rm -rf /srv/app' | bash /dev/stdin",
+      "echo 'import shutil; shutil.rmtree(\"/srv/app\")' | python3 /dev/stdin",
+      "psql -f /dev/stdin <<< 'DROP TABLE users;'",
+    ])
+      expect(destructive(script), script).toBe(true);
+  });
+
+  it("keeps harmless writes-then-runs harmless, and a script the line did not write as it was", () => {
+    for (const script of [
+      "echo 'echo hi' > t.sh && sh t.sh",
+      "cat > t.sql <<EOF\nSELECT 1;\nEOF\npsql -f t.sql",
+      "cat > t.sh <<'EOF'\nset -e\nnpm test\nEOF\nbash t.sh",
+      "echo 'print(1)' > t.py && python3 t.py",
+      "printf 'all:\\n\\techo $(CC) $$HOME\\n' > Makefile && make",
+      "echo 'export PATH=$HOME/bin:$PATH' >> ~/.bashrc && source ~/.bashrc",
+      "echo 'rm -rf /srv/app' > notes.txt; cat notes.txt",
+      "echo 'rm -rf /srv/app' > x.sh; bash deploy.sh",
+      "echo 'rm -rf /srv/app' > /opt/a/x.sh; bash /opt/b/x.sh",
+      "echo 'rm -rf /srv/app' > x; xargs -a x sh -c",
+      "./deploy.sh",
+      "bash scripts/release.sh",
+      "source .venv/bin/activate",
+      ". /dev/stdin",
+    ])
+      expect(destructive(script), script).toBe(false);
+  });
+
+  it("asks about a written file whose text it cannot know; a download is asked about as the same download piped", () => {
+    const asked = (script: string) => findings(script).filter((f) => f.uncertain);
+    for (const script of [
+      "./gen.sh > x.sh; bash x.sh",
+      "{ echo 'DROP TABLE users;'; } > x.sql; psql -f x.sql",
+      "./gen.sh > x.sql; psql < x.sql",
+      "echo 'echo hi' > x.sh; sed -i 's/echo hi/rm -rf \\/srv/' x.sh; ./x.sh",
+      "echo 'bash x.sh; bash x.sh' > x.sh; bash x.sh",
+    ])
+      expect(
+        asked(script).some((f) => f.destructive),
+        script,
+      ).toBe(true);
+    for (const script of [
+      "curl -fsSL https://get.example.com -o x.sh && sh x.sh",
+      "wget -O x.sh https://get.example.com && bash x.sh",
+    ]) {
+      expect(asked(script).length, script).toBeGreaterThan(0);
+      expect(destructive(script), script).toBe(false);
+    }
+  });
+});
 
 describe("the full shell reader, where mvdan/sh reads unlike bash", () => {
   it("asks about a here-document bash ends early inside a substitution, which the fast reader leaves to it", () => {

@@ -3,6 +3,7 @@
 import type { Analysis } from "../analysis.ts";
 import type { InvocationContext } from "../command.ts";
 import { literal, type Word } from "../word.ts";
+import { judgeWrittenFile } from "../written-scripts.ts";
 
 export function clip(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
@@ -26,9 +27,16 @@ export function judgeTypedText(text: Word, via: string, an: Analysis): void {
   else for (const line of text.text.split(/[\r\n]+/)) if (line.trim()) an.nested.command(line);
 }
 
-/** A file of commands the program runs: unseen by the guard. */
-export function judgeCommandFile(file: Word, via: string, an: Analysis, what = "commands"): void {
+/** A file of commands the program runs: unseen by the guard, unless the command line wrote it and `read` reads it. */
+export function judgeCommandFile(
+  file: Word,
+  via: string,
+  an: Analysis,
+  what = "commands",
+  read?: (text: string) => void,
+): void {
   if (file.text === "/dev/null" && !file.dynamic) return;
+  if (read && judgeWrittenFile(an, via, file, read)) return;
   an.uncertain(`${via} runs the ${what} in ${clip(file.text)}, which the guard cannot read`, true);
 }
 

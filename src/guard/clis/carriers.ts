@@ -6,6 +6,7 @@ import type { Analysis } from "../analysis.ts";
 import type { CommandAnalyzer, Invocation } from "../command.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { literal, type Word } from "../word.ts";
+import { judgeWrittenFile, namesStdin } from "../written-scripts.ts";
 import {
   type CarriedOption,
   type CarrierSyntax,
@@ -30,10 +31,11 @@ interface Carrier {
 }
 
 const shellCommand: Judge = (value, via, inv, an) => judgeShellCommand(value, via, an, inv.vars);
+/** A file of `what`; `read` judges its text when the command line wrote it. */
 const commandFile =
-  (what: string): Judge =>
-  (value, via, _inv, an) =>
-    judgeCommandFile(value, via, an, what);
+  (what: string, read?: (text: string, inv: Invocation, an: Analysis) => void): Judge =>
+  (value, via, inv, an) =>
+    judgeCommandFile(value, via, an, what, read && ((text) => read(text, inv, an)));
 /** Only values that start so carry a command, the rest of the value (`--checkpoint-action=exec=CMD`). */
 const onlyAfter =
   (prefix: RegExp, judge: Judge): Judge =>
@@ -254,27 +256,40 @@ function gdbRest(inv: Invocation, read: ReadCommandLine<Judge>, an: Analysis): v
       if (argsAt < 0 || args.trim()) an.nested.shell(`${shellQuoted(program.text)} ${args}`);
 }
 
-/** make reads rules from stdin with `-f -`, and rules given with --eval; a makefile on disk is the project's build. */
+/**
+ * make reads rules from stdin with `-f -`, and rules given with --eval; a makefile on disk is the project's build,
+ * unless the command line wrote it.
+ */
 const makefileOption: Judge = (value, via, inv, an) => {
   const variables = commandLineVariables(inv.argv.slice(1));
-  if (value.text === "-" || value.text === "/dev/stdin") {
+  if (value.text === "-" || namesStdin(value.text)) {
     const input = commandsOnStdin(inv);
     if (input?.dynamic)
       an.uncertain(`${via} - reads rules from ${input.text}, which the guard cannot read`, true);
     else if (input) judgeMakefile(input.text, an, variables);
-  }
+  } else judgeWrittenFile(an, via, value, (text) => judgeMakefile(text, an, variables));
 };
+/** The makefiles make looks for when none is named, in its order. */
+const DEFAULT_MAKEFILES = ["GNUmakefile", "makefile", "Makefile"];
 const makeEval: Judge = (value, via, inv, an) => {
   if (value.dynamic) an.uncertain(`${via} reads rules the guard cannot read (${value.text})`, true);
   else judgeMakefile(value.text, an, commandLineVariables(inv.argv.slice(1)));
 };
 
-/** make's SHELL=… on its command line is the program every recipe runs through. */
+/**
+ * make's SHELL=… on its command line is the program every recipe runs through. Without -f, make reads the first
+ * default makefile there is: one the command line wrote is judged.
+ */
 function makeShell(inv: Invocation, read: ReadCommandLine<Judge>, an: Analysis): void {
   for (const w of read.operands) {
     const shell = /^SHELL=(.*)$/s.exec(w.text)?.[1];
     if (shell !== undefined) judgeShellCommand({ ...w, text: shell }, "make SHELL=", an, inv.vars);
   }
+  if (read.carried.some((c) => c.option.judge === makefileOption)) return;
+  const variables = commandLineVariables(inv.argv.slice(1));
+  DEFAULT_MAKEFILES.find((name) =>
+    judgeWrittenFile(an, inv.name, literal(name), (text) => judgeMakefile(text, an, variables)),
+  );
 }
 
 const make: Carrier = {
@@ -289,7 +304,15 @@ const make: Carrier = {
 };
 
 const at: Carrier = {
-  syntax: { options: [option(["-f"], commandFile("job"))], shortValues: "qt" },
+  syntax: {
+    options: [
+      option(
+        ["-f"],
+        commandFile("job", (text, inv, an) => an.nested.shell(text, inv.vars)),
+      ),
+    ],
+    shortValues: "qt",
+  },
   rest: atJob,
 };
 

@@ -5,6 +5,8 @@ import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { runsShellCommand } from "../sql/meta-commands.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
+import { literal } from "../word.ts";
+import { judgeWrittenFile, namesStdin, unseenWrite } from "../written-scripts.ts";
 import { cypherCommands } from "./cypher.ts";
 import { redisCommands } from "./redis.ts";
 import { verbCli } from "./verb-cli.ts";
@@ -101,8 +103,8 @@ function runSql(
   }
   for (const file of parsed.values(...(spec.fileFlags ?? []))) {
     found = true;
-    if (file === "-") fromStdin();
-    else unseenSql(an, inv.name, file);
+    if (file === "-" || namesStdin(file)) fromStdin();
+    else unseenSql(an, inv.name, file, spec.dialect, spec.client);
   }
   if (!found) fromStdin();
   return read;
@@ -112,6 +114,7 @@ function runSql(
 export function sqlFromStdin(inv: Invocation, an: Analysis, dialect: SqlDialect, client?: SqlClient): void {
   const sql = stdinText(inv);
   if (sql !== null) an.nested.sql(sql, dialect, client);
+  else if (inv.piped && inv.stdinWritten) unseenWrite(an, inv.name, inv.stdinHint, inv.stdinWritten);
   else if (inv.piped) {
     const hint = inv.stdinHint;
     an.uncertain(
@@ -223,17 +226,13 @@ function mongoShell(inv: Invocation, an: Analysis): void {
   });
   const code = parsed.values("--eval");
   for (const source of code) an.nested.code("mongo", source);
-  for (const file of parsed.values("-f", "--file"))
-    an.uncertain(
-      `${inv.name} runs the script ${file}, which the guard cannot read`,
-      SUSPICIOUS_FILE.test(file),
-    );
   const scripts = parsed.positionals.filter((p) => p.endsWith(".js"));
-  for (const file of scripts)
-    an.uncertain(
-      `${inv.name} runs the script ${file}, which the guard cannot read`,
-      SUSPICIOUS_FILE.test(file),
-    );
+  for (const file of [...parsed.values("-f", "--file"), ...scripts])
+    if (!judgeWrittenFile(an, inv.name, literal(file), (source) => an.nested.code("mongo", source)))
+      an.uncertain(
+        `${inv.name} runs the script ${file}, which the guard cannot read`,
+        SUSPICIOUS_FILE.test(file),
+      );
   if (code.length || scripts.length || parsed.has("-f", "--file")) return;
   const source = stdinText(inv);
   if (source !== null) an.nested.code("mongo", source);

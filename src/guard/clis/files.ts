@@ -1,7 +1,8 @@
 // Files and disks: rm, shred, dd, mkfs, truncate, find -delete, rsync --delete, crontab, and writes through `>`.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import type { CommandTable, Invocation } from "../command.ts";
+import { type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { normalizePath, resolveNumericParameters, resolveTempPrefix } from "../paths.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
 import type { Word } from "../word.ts";
 import { literal } from "../word.ts";
@@ -22,50 +23,6 @@ const BLOCK_DEVICE =
 const HARMLESS_SINK = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero)$/;
 const DATA_FILE =
   /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain)$|^\/(var\/lib|etc|srv|data|boot)\//;
-
-/** Scratch directories as scripts spell them: $TMPDIR, ${TMPDIR:-/tmp}, $TMP, $TEMP, $RUNNER_TEMP. */
-const TEMP_PREFIX = /^(?:\$\{?(?:TMPDIR|TMP|TEMP|RUNNER_TEMP)(?::?-\/tmp)?\}?)(?=\/|$)/;
-
-/** `$TMPDIR/x` read as `/tmp/x`: a known scratch place, unless something else in it is only known at run time. */
-export function resolveTempPrefix(word: Word): Word {
-  if (!word.dynamic || !TEMP_PREFIX.test(word.text)) return word;
-  const rest = word.text.replace(TEMP_PREFIX, "");
-  if (/\$|`/.test(rest)) return word;
-  return { text: `/tmp${rest}`, dynamic: false, glob: word.glob };
-}
-
-/** Parameters the shell fills with a number: process ids, the last status, the argument count, counters. */
-const NUMERIC_PARAMETER =
-  /\$(?:[$!?#]|(?:RANDOM|SRANDOM|BASHPID|PPID|UID|EUID|SECONDS|EPOCHSECONDS|LINENO)\b)|\$\{(?:[$!?#]|RANDOM|SRANDOM|BASHPID|PPID|UID|EUID|SECONDS|EPOCHSECONDS|LINENO)\}/g;
-
-/** What else a path made known that way may hold: plain path characters, nothing another expansion could stand for. */
-const PLAIN_PATH = /^[\w./+,:@%=-]*$/;
-
-/**
- * `/tmp/lock.$$` is known where it matters: a number cannot add a `/` or `..`, so a path whose only unknown parts are
- * numbers stays in the directory it names.
- */
-export function resolveNumericParameters(word: Word): Word {
-  if (!word.dynamic) return word;
-  const known = word.text.replace(NUMERIC_PARAMETER, "0");
-  return known === word.text || !PLAIN_PATH.test(known) ? word : { ...word, dynamic: false };
-}
-
-/** `a/../b`, `//`, `/./` resolved the way the kernel would, so `..` cannot climb out of a safe place unseen. */
-export function normalizePath(path: string): string {
-  if (!path.includes("/")) return path;
-  const absolute = path.startsWith("/");
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length && out.at(-1) !== "..") out.pop();
-      else if (!absolute) out.push("..");
-    } else out.push(part);
-  }
-  const joined = out.join("/");
-  return absolute ? `/${joined}` : joined || ".";
-}
 
 /**
  * The paths the shell's brace expansion makes of one word (`/tmp/{a,..}/srv` is `/tmp/a/srv` and `/srv`), innermost
@@ -225,6 +182,12 @@ function dd(inv: Invocation, an: Analysis): void {
     return;
   }
   analyzeWriteTarget(literal(target), false, an, "dd");
+  // What it copies is known from stdin or a file the line wrote, when no other operand (bs=, skip=, conv=…) cuts
+  // or changes it.
+  const input = operands.get("if");
+  const plain = [...operands.keys()].every((k) => k === "if" || k === "of");
+  const text = input === undefined ? stdinText(inv) : (an.written.find(literal(input))?.text ?? null);
+  an.written.write(literal(target), plain ? text : null, commandText(inv));
 }
 
 function mkfs(inv: Invocation, an: Analysis): void {
@@ -425,9 +388,12 @@ function extractionDirectory(args: readonly string[]): string | null {
   return null;
 }
 
+const operandWords = (inv: Invocation) => inv.argv.slice(1).filter((w) => !w.text.startsWith("-"));
+
 function copyOrMove(inv: Invocation, an: Analysis): void {
-  const operands = inv.argv.slice(1).filter((w) => !w.text.startsWith("-"));
+  const operands = operandWords(inv);
   const target = operands.at(-1);
+  copiesWritten(inv, operands, an);
   if (operands.length >= 2 && target) {
     // rsync names a remote destination `host:path`: the same live files, on that host.
     const path = normalizePath(inv.name === "rsync" ? target.text.replace(REMOTE_HOST, "") : target.text);
@@ -440,10 +406,31 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
 }
 
 const REMOTE_HOST = /^[\w.@-]+:(?=\/)/;
+const TARGET_DIRECTORY = /^(?:-t|--target-directory)(?:=(.+))?$/;
+
+/**
+ * A copy, move or link of a file the command line wrote holds the same text (`cp a.sh b.sh && bash b.sh`); with
+ * several sources, or `-t DIR`, the target is a directory.
+ */
+function copiesWritten(inv: Invocation, operands: readonly Word[], an: Analysis): void {
+  const words = inv.argv.slice(1);
+  const at = words.findIndex((w) => TARGET_DIRECTORY.test(w.text));
+  if (at >= 0) {
+    const glued = TARGET_DIRECTORY.exec(words[at]!.text)![1];
+    const directory = glued === undefined ? words[at + 1] : { ...words[at]!, text: glued };
+    if (directory)
+      for (const source of operands) if (source !== directory) an.written.copy(source, directory, true);
+    return;
+  }
+  if (operands.length < 2) return;
+  const target = operands.at(-1)!;
+  for (const source of operands.slice(0, -1)) an.written.copy(source, target, operands.length > 2);
+}
 
 /** ln -f/--force replaces whatever is at the link's path first, as cp does; without it ln refuses an existing path. */
 function link(inv: Invocation, an: Analysis): void {
   if (inv.args.some((a) => a === "--force" || /^-[a-zA-Z]*f[a-zA-Z]*$/.test(a))) copyOrMove(inv, an);
+  else copiesWritten(inv, operandWords(inv), an);
 }
 
 /** A long option as GNU getopt reads it: the name or an unambiguous prefix of it at least `min` characters long. */
@@ -523,9 +510,20 @@ function fd(inv: Invocation, _an: Analysis): void {
   inv.run(words);
 }
 
+/** tee writes what it reads into each file: known when its stdin is. */
 function tee(inv: Invocation, an: Analysis): void {
   const append = inv.args.some((a) => a === "-a" || a === "--append");
-  for (const w of inv.argv.slice(1)) if (!w.text.startsWith("-")) analyzeWriteTarget(w, append, an, "tee");
+  const text = stdinText(inv);
+  for (const w of inv.argv.slice(1))
+    if (!w.text.startsWith("-")) {
+      analyzeWriteTarget(w, append, an, "tee");
+      an.written.write(w, text, commandText(inv), append);
+    }
+}
+
+/** The command as written, for the reasons about a file it wrote. */
+function commandText(inv: Invocation): string {
+  return [inv.argv[0]!.text, ...inv.args].join(" ");
 }
 
 /** A file opened for writing: harmless for ordinary files, destructive for disks, databases, system and audit files. */
@@ -602,6 +600,7 @@ export function analyzeInPlaceEdit(
       `${tool} rewrites ${clip(files.join(" ") || "its input")} switching a protection off (${clip(off.join(", "))})`,
       "deletion-protection:disable",
     );
+  for (const file of files) an.written.edit(literal(file), tool);
   const rewritten = files.filter((a) => DATA_FILE.test(a) || isBackupPath(a));
   if (rewritten.length)
     an.destroys(`${tool} rewrites ${clip(rewritten.join(" "))} in place`, "file:overwrite");

@@ -3,6 +3,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { parseRawHttp } from "../http.ts";
+import { literal } from "../word.ts";
 
 const CURL_VALUES = flagSet(
   "-X",
@@ -23,6 +24,7 @@ const CURL_VALUES = flagSet(
   "--header",
   "-o",
   "--output",
+  "--output-dir",
   "-u",
   "--user",
   "-A",
@@ -127,6 +129,29 @@ function curl(inv: Invocation, an: Analysis): void {
   const { headers, opaqueHeaders } = curlHeaders(parsed.values("-H", "--header"), stdin);
   for (const url of urls.length ? urls : [""])
     an.nested.http({ method, url, body, opaqueBody, headers, opaqueHeaders });
+  // What it saves (`-o FILE`, `-O` under the URL's name) is a download a later command may run.
+  const saved = [
+    ...parsed.values("-o", "--output"),
+    ...(parsed.has("-O", "--remote-name", "--remote-name-all") ? urls.map(urlFileName) : []),
+  ];
+  const directory = parsed.value("--output-dir");
+  for (const file of saved)
+    if (file !== "-")
+      an.written.write(
+        literal(directory && !file.startsWith("/") ? `${directory}/${file}` : file),
+        null,
+        downloadBy(inv),
+      );
+}
+
+/** The name curl -O and wget save a URL under: its path's last segment, or wget's index.html. */
+function urlFileName(url: string): string {
+  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "").replace(/[?#].*$/s, "");
+  return path.slice(path.lastIndexOf("/") + 1) || "index.html";
+}
+
+function downloadBy(inv: Invocation): string {
+  return [inv.argv[0]!.text, ...inv.args].join(" ");
 }
 
 const FORM_FIELD_ATTRIBUTES = /;\s*(?:type|filename|headers|encoder)=.*$/is;
@@ -228,6 +253,7 @@ function wget(inv: Invocation, an: Analysis): void {
       "--header",
       "-o",
       "-P",
+      "--directory-prefix",
       "--body-file",
       "--post-file",
       "-U",
@@ -242,6 +268,16 @@ function wget(inv: Invocation, an: Analysis): void {
   const opaqueBody = parsed.has("--body-file", "--post-file") && !body;
   const headers = parsed.values("--header");
   for (const url of parsed.positionals) an.nested.http({ method, url, body, opaqueBody, headers });
+  const document = parsed.value("-O", "--output-document");
+  const prefix = parsed.value("-P", "--directory-prefix");
+  const saved = document === undefined ? parsed.positionals.map(urlFileName) : [document];
+  for (const file of saved)
+    if (file !== "-")
+      an.written.write(
+        literal(prefix && !file.startsWith("/") ? `${prefix}/${file}` : file),
+        null,
+        downloadBy(inv),
+      );
 }
 
 const HTTPIE_METHOD = /^[A-Za-z]+$/;

@@ -1,7 +1,9 @@
 // The command tables: program name → analyser. Unknown programs with destructive-sounding words are marked uncertain.
 import type { Analysis } from "../analysis.ts";
 import { type CommandAnalyzer, type Invocation, type InvocationContext, programName } from "../command.ts";
-import type { Word } from "../word.ts";
+import { literal, type Word } from "../word.ts";
+import type { WrittenFile } from "../written-files.ts";
+import { unseenWrite } from "../written-scripts.ts";
 import { ansibleCommands } from "./ansible.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
@@ -72,7 +74,7 @@ const BENIGN = new Set(
     "hostname uname printenv export unset alias read exit return shift basename dirname realpath readlink mkdir touch " +
     "ln tar zip unzip gzip gunzip zcat bzip2 xz base64 xxd od hexdump strings ping dig nslookup host nc netstat ss " +
     "lsof ps pgrep top htop free uptime vmstat iostat whois traceroute tree find fd locate man help history set " +
-    "tldr info whatis apropos source . seq yes wait jobs fg bg disown umask ulimit getopts hash local declare typeset readonly let " +
+    "tldr info whatis apropos seq yes wait jobs fg bg disown umask ulimit getopts hash local declare typeset readonly let " +
     "md5sum sha1sum sha256sum shasum openssl ssh-keygen gpg column fold fmt nl paste join split csplit expand " +
     "iconv rev tac watch tsc tsx vitest jest mocha eslint prettier biome black ruff flake8 mypy pylint pytest " +
     "go cargo rustc rustup gcc g++ clang make cmake ninja javac java mvn gradle dotnet swift kotlin scala sbt " +
@@ -115,6 +117,8 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
     );
     return;
   }
+  // A path runs that file, whatever its name says; one the line wrote runs what it wrote.
+  if (program.text.includes("/")) runWrittenProgram(inv, an);
   const analyzer = lookup(inv.name);
   if (analyzer && asksForHelp(inv)) {
     an.harmless(`${inv.name} … --help only prints help`);
@@ -126,9 +130,30 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   if (!analyzer && !carries && !BENIGN.has(inv.name)) analyzeUnknown(inv, an);
 }
 
+/** A script's `#!` line: the interpreter and what follows it. */
+const SHEBANG = /^#!\s*(\S+)([^\n]*)/;
+
+/**
+ * `./x.sh` where the line wrote x.sh: the kernel hands the file to the interpreter its `#!` line names, with the
+ * path after that line's words (`#!/usr/bin/env python3` runs `/usr/bin/env python3 ./x.sh`); a file without one is
+ * run by the shell, which judges the text.
+ */
+function runWrittenProgram(inv: Invocation, an: Analysis): void {
+  const program = inv.argv[0]!;
+  const file = an.written.find(program);
+  if (!file) return;
+  if (file.text === null) {
+    unseenWrite(an, inv.name, program.text, file);
+    return;
+  }
+  const shebang = SHEBANG.exec(file.text);
+  const interpreter = shebang ? [shebang[1]!, ...shebang[2]!.trim().split(/\s+/).filter(Boolean)] : ["sh"];
+  inv.run([...interpreter.map(literal), program, ...inv.argv.slice(1)]);
+}
+
 /** Programs whose later words are another command or code (`sh -c 'rm -rf /' --help` still runs the script). */
 const RUNS_OTHERS = new Set(
-  "sh bash zsh dash ksh mksh ash fish busybox env sudo doas su xargs parallel find fd nohup time timeout watch nice ionice chroot ssh exec command builtin eval python node ruby perl php lua deno awk gawk make npm npx yarn pnpm docker kubectl".split(
+  "sh bash zsh dash ksh mksh ash fish source . busybox env sudo doas su xargs parallel find fd nohup time timeout watch nice ionice chroot ssh exec command builtin eval python node ruby perl php lua deno awk gawk make npm npx yarn pnpm docker kubectl".split(
     " ",
   ),
 );
@@ -180,6 +205,7 @@ class Call implements Invocation {
   readonly stdin: Buffer | null;
   readonly piped: boolean;
   readonly stdinHint: string;
+  readonly stdinWritten?: WrittenFile;
   readonly vars: ReadonlyMap<string, Word>;
 
   constructor(
@@ -194,6 +220,7 @@ class Call implements Invocation {
     this.stdin = context.stdin;
     this.piped = context.piped;
     this.stdinHint = context.stdinHint;
+    this.stdinWritten = context.stdinWritten;
     this.vars = context.vars;
   }
 

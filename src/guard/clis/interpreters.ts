@@ -9,6 +9,7 @@ import {
   tailWords,
 } from "../command.ts";
 import type { Word } from "../word.ts";
+import { DOWNLOADER, judgeScriptFile, judgeWrittenFile, unseenWrite } from "../written-scripts.ts";
 import { judgeSourcedFile } from "./command-variables.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
 
@@ -48,11 +49,37 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
     return;
   }
   if (i < args.length && !fromStdin) {
-    inv.run(inv.argv.slice(1 + i));
+    // `bash x.sh a b`: $0 is the script, $1… its arguments. The shell reads the file whatever its `#!` line says.
+    const vars = withPositional(inv, 1 + i, 0);
+    const judged = judgeScriptFile(
+      inv,
+      an,
+      inv.argv[1 + i]!,
+      (source) => an.nested.shell(source, vars),
+      () => scriptFromStdin(inv, an, (source) => an.nested.shell(source, vars)),
+    );
+    if (!judged) inv.run(inv.argv.slice(1 + i));
     return;
   }
   const vars = withPositional(inv, 1 + i, 1);
   scriptFromStdin(inv, an, (source) => an.nested.shell(source, vars));
+}
+
+/**
+ * `source FILE` and `. FILE` run the file in this shell: one the line wrote, or the shell's stdin (`. /dev/stdin <<<
+ * …`), is judged as shell; any other is a project's own, read as before.
+ */
+function sourceBuiltin(inv: Invocation, an: Analysis): void {
+  const script = inv.argv[1];
+  if (!script) return;
+  const vars = withPositional(inv, 2, 1);
+  judgeScriptFile(
+    inv,
+    an,
+    script,
+    (source) => an.nested.shell(source, vars),
+    () => scriptFromStdin(inv, an, (source) => an.nested.shell(source, vars)),
+  );
 }
 
 /** The shell's variables with the words from `argv[from]` on as its positional parameters, numbered from `$first`. */
@@ -67,8 +94,10 @@ function scriptFromStdin(inv: Invocation, an: Analysis, analyse: (source: string
   if (source !== null) {
     an.note(source);
     analyse(source);
+  } else if (inv.piped && inv.stdinWritten) {
+    unseenWrite(an, inv.name, inv.stdinHint, inv.stdinWritten);
   } else if (inv.piped) {
-    const fetched = /\b(curl|wget|fetch|http)\b/.test(inv.stdinHint);
+    const fetched = DOWNLOADER.test(inv.stdinHint);
     // A download is an installer more often than not (asked about, not destructive); commands another program
     // generates (`./list-stale | sh`, `awk '{print "rm " $1}' | sh`) are what that program decides at run time.
     if (fetched)
@@ -146,11 +175,19 @@ function codeInterpreter(spec: CodeSpec): CommandAnalyzer {
       return;
     }
     const rest = tailWords(inv, parsed.rest.length);
+    const fromStdin = () => scriptFromStdin(inv, an, (source) => an.nested.code(spec.language, source));
     if (rest.length && rest[0]!.text !== "-") {
-      inv.run(rest);
+      const judged = judgeScriptFile(
+        inv,
+        an,
+        rest[0]!,
+        (source) => an.nested.code(spec.language, source),
+        fromStdin,
+      );
+      if (!judged) inv.run(rest);
       return;
     }
-    scriptFromStdin(inv, an, (source) => an.nested.code(spec.language, source));
+    fromStdin();
   };
 }
 
@@ -220,12 +257,19 @@ export const interpreterCommands: CommandTable = {
   fish: shell,
   busybox: (inv) => inv.run(inv.argv.slice(1)),
   eval: evalCommand,
+  source: sourceBuiltin,
+  ".": sourceBuiltin,
   python,
   node,
   nodejs: node,
   deno: (inv, an) => {
     if (inv.args[0] === "eval" && inv.args[1]) an.nested.code("node", inv.args.slice(1).join(" "));
-    else if (inv.args[0] === "run") inv.run(inv.argv.slice(2).filter((w) => !w.text.startsWith("-")));
+    else if (inv.args[0] === "run") {
+      const operands = inv.argv.slice(2).filter((w) => !w.text.startsWith("-"));
+      const script = operands[0];
+      if (!script || !judgeWrittenFile(an, "deno run", script, (source) => an.nested.code("node", source)))
+        inv.run(operands);
+    }
   },
   ruby: codeInterpreter({
     language: "ruby",

@@ -2,7 +2,8 @@
 // repositories destroyed.
 import type { Analysis } from "../analysis.ts";
 import type { CommandTable, Invocation } from "../command.ts";
-import { isLiveData, normalizePath } from "./files.ts";
+import { normalizePath } from "../paths.ts";
+import { isLiveData } from "./files.ts";
 
 const AUDIT_SERVICES =
   /^(auditd|rsyslog|syslog|syslog-ng|systemd-journald|journald|falco|osqueryd|wazuh-agent|auditbeat)(\.service)?$/;

@@ -110,17 +110,24 @@ const XARGS_VALUES = flagSet(
   "--eof",
 );
 
-/** `… | xargs [opts] cmd args`: cmd runs with the piped items appended (or substituted for -I's placeholder). */
-function xargs(inv: Invocation): void {
+/**
+ * `… | xargs [opts] cmd args`: cmd runs with the piped items appended (or substituted for -I's placeholder). With
+ * `-a FILE` the items are the file's: known when the command line wrote it.
+ */
+function xargs(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: XARGS_VALUES, stopAtPositional: true });
   const command = parsed.rest.length ? tailWords(inv, parsed.rest.length) : [literal("echo")];
-  const items: Word[] = inv.stdin
-    ? inv.stdin
-        .toString("utf8")
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((t) => literal(t))
-    : [{ text: inv.stdinHint ? `<${inv.stdinHint}>` : "<stdin>", dynamic: true, glob: false }];
+  const argFile = parsed.value("-a", "--arg-file");
+  const input =
+    argFile === undefined
+      ? inv.stdin?.toString("utf8")
+      : (an.written.find(literal(argFile))?.text ?? undefined);
+  const source = argFile ?? inv.stdinHint;
+  const delimiter = parsed.has("-0", "--null") ? "\0" : parsed.value("-d", "--delimiter");
+  const read = input === undefined ? null : xargsItems(input, delimiter);
+  const items: Word[] = read
+    ? read.map((t) => literal(t))
+    : [{ text: source ? `<${source}>` : "<stdin>", dynamic: true, glob: false }];
   const placeholder = parsed.value("-I", "--replace") ?? (parsed.has("-i") ? "{}" : undefined);
   const joined = items.map((w) => w.text).join(" ");
   const argv = placeholder
@@ -131,6 +138,41 @@ function xargs(inv: Invocation): void {
       )
     : [...command, ...items];
   inv.run(argv, { stdin: null, piped: false });
+}
+
+const DELIMITER_ESCAPES: Record<string, string> = { "\\n": "\n", "\\t": "\t", "\\0": "\0", "\\\\": "\\" };
+
+/**
+ * The items xargs reads: with a delimiter (`-d '\n'`, `-0`), the text between delimiters, a last empty one dropped;
+ * by default words separated by blanks, where quotes and backslashes quote as xargs reads them. Null when they
+ * cannot be told (a delimiter spelled otherwise, an unmatched quote, which xargs refuses).
+ */
+function xargsItems(input: string, delimiter: string | undefined): string[] | null {
+  if (delimiter !== undefined) {
+    const by = DELIMITER_ESCAPES[delimiter] ?? (delimiter.length === 1 ? delimiter : null);
+    if (by === null) return null;
+    const items = input.split(by);
+    if (items.at(-1) === "") items.pop();
+    return items;
+  }
+  const items: string[] = [];
+  let current: string | null = null;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i]!;
+    if (c === "'" || c === '"') {
+      const end = input.indexOf(c, i + 1);
+      const newline = input.indexOf("\n", i + 1);
+      if (end < 0 || (newline >= 0 && newline < end)) return null;
+      current = (current ?? "") + input.slice(i + 1, end);
+      i = end;
+    } else if (c === "\\" && i + 1 < input.length) current = (current ?? "") + input[++i];
+    else if (/\s/.test(c)) {
+      if (current !== null) items.push(current);
+      current = null;
+    } else current = (current ?? "") + c;
+  }
+  if (current !== null) items.push(current);
+  return items;
 }
 
 const PARALLEL_VALUES = flagSet(

@@ -30,6 +30,8 @@ export class MvdanWalker {
     const cmd = node(stmt.Cmd);
     const type = cmd ? this.m.syntax.NodeType(cmd) : "";
     if (type === "CallExpr") return this.call(cmd!, list(stmt.Redirs), feed);
+    // Redirections alone (`> x`, bash's `$(< file)`) are a command without words, as the fast reader reads them.
+    if (!cmd) return this.r.call([], [], this.redirects(list(stmt.Redirs)), feed);
     let out = NO_FEED;
     if (type === "BinaryCmd" && (cmd!.Op === this.m.op.pipe || cmd!.Op === this.m.op.pipeAll))
       out = this.pipeline(cmd!);

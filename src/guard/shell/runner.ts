@@ -309,8 +309,9 @@ export class ShellRunner {
     if (alias !== undefined) return this.callAlias(alias, assigns, argv, redirects, feed);
     if (argv.length === 0) {
       for (const a of assigns) this.assign(a, this.vars);
-      this.writes(redirects);
-      return NO_FEED;
+      // `> x` alone leaves x empty.
+      this.writes(redirects, "", "a redirection alone");
+      return this.readAlone(redirects);
     }
     const script = this.substitutedScript(argv);
     if (script) {
@@ -337,18 +338,24 @@ export class ShellRunner {
         context.stdin = Buffer.from(r.target.text);
         context.piped = false;
         context.stdinHint = "heredoc";
+        context.stdinWritten = undefined;
         this.an.note(r.target.text);
       } else if (r.kind === "herestring") {
         context.stdin = r.target.dynamic ? null : Buffer.from(`${r.target.text}\n`);
         context.piped = r.target.dynamic;
         context.stdinHint = r.target.text;
+        context.stdinWritten = undefined;
       } else if (r.kind === "in") {
-        const known = STANDARD_INPUT.test(r.fd ?? "")
-          ? (this.substitutedOutput.get(r.target)?.data ?? undefined)
-          : undefined;
-        context.stdin = known ?? null;
-        context.piped = known === undefined;
+        const standard = STANDARD_INPUT.test(r.fd ?? "");
+        const substituted = standard ? this.substitutedOutput.get(r.target) : undefined;
+        // A file the line wrote reads as what it wrote (`echo 'DROP TABLE t;' > q.sql; psql < q.sql`).
+        const written = standard && !substituted ? this.an.written.find(r.target) : undefined;
+        const known =
+          substituted?.data ?? (typeof written?.text === "string" ? Buffer.from(written.text) : null);
+        context.stdin = known;
+        context.piped = known === null;
         context.stdinHint = `< ${r.target.text}`;
+        context.stdinWritten = written?.text === null ? written : undefined;
       }
     }
     const hint = argv.map((w) => w.text).join(" ");
@@ -366,7 +373,7 @@ export class ShellRunner {
     }
     const an = this.an;
     an.nest(() => {
-      out.data = pipelineOutput(invoke(argv, context, an));
+      out.data = pipelineOutput(invoke(argv, context, an), an.written);
     });
     const sockets = this.openSockets(argv, redirects);
     const sent = out.data?.toString("utf8") ?? null;
@@ -383,8 +390,19 @@ export class ShellRunner {
           : undefined;
       if (device) an.nest(() => analyzeSocketData(`>&${r.target.text} (${device})`, sent, unseen, an));
     }
-    this.writes(redirects, sent);
+    this.writes(redirects, sent, hint);
     return out;
+  }
+
+  /**
+   * Bash's `$(< file)` is `$(cat file)`: the text of a file the line wrote. Read wherever `< file` stands alone, which
+   * outside a substitution prints nothing: judging it there only reads more.
+   */
+  private readAlone(redirects: Redirect[]): Feed {
+    const only = redirects.length === 1 ? redirects[0]! : undefined;
+    if (only?.kind !== "in" || !STANDARD_INPUT.test(only.fd ?? "")) return NO_FEED;
+    const text = this.an.written.find(only.target)?.text;
+    return typeof text === "string" ? { data: Buffer.from(text), hint: `< ${only.target.text}` } : NO_FEED;
   }
 
   /**
@@ -432,7 +450,7 @@ export class ShellRunner {
       }
       const rest = argv.slice(1).map((w) => shellQuoted(w.text));
       this.an.nested.shell([alias, ...rest].join(" "), this.vars);
-      this.writes(redirects);
+      this.writes(redirects, null, name);
       return NO_FEED;
     } finally {
       this.aliases.set(name, alias);
@@ -465,16 +483,20 @@ export class ShellRunner {
 
   /**
    * Output redirections can truncate files or overwrite devices; `>& file` is bash's `&> file`. Known output written
-   * to a file is read for settings it switches off (`echo 'deletion_protection = false' >> terraform.tfvars`).
+   * to a file is read for settings it switches off (`echo 'deletion_protection = false' >> terraform.tfvars`). Each
+   * file written is kept, with the output when it is known, for a later command that runs it. `by` is the command
+   * that writes, as written (a compound command's output is not known).
    */
-  writes(redirects: Redirect[], output: string | null = null): void {
+  writes(redirects: Redirect[], output: string | null = null, by = "a compound command"): void {
     for (const r of redirects) {
-      if (r.kind === "write" || r.kind === "append") {
-        analyzeWriteTarget(r.target, r.kind === "append", this.an);
-        if (output !== null && (!r.fd || STANDARD_OUTPUT.test(r.fd)))
-          analyzeWrittenSettings(r.target.text, output, this.an);
-      } else if (r.kind === "dupout" && !r.target.dynamic && !DESCRIPTOR.test(r.target.text))
-        analyzeWriteTarget(r.target, false, this.an);
+      const toFile = r.kind === "dupout" ? !r.target.dynamic && !DESCRIPTOR.test(r.target.text) : true;
+      if ((r.kind !== "write" && r.kind !== "append" && r.kind !== "dupout") || !toFile) continue;
+      const append = r.kind === "append";
+      analyzeWriteTarget(r.target, append, this.an);
+      if (output !== null && (!r.fd || STANDARD_OUTPUT.test(r.fd)) && r.kind !== "dupout")
+        analyzeWrittenSettings(r.target.text, output, this.an);
+      // Only stdout's text is known; what goes to stderr or another descriptor is not.
+      this.an.written.write(r.target, !r.fd || r.fd === "1" ? output : null, by, append);
     }
   }
 

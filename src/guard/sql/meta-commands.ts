@@ -58,7 +58,7 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect, cl
     const trimmed = line.trim();
     const source = dialect === "mysql" ? MYSQL_SOURCE.exec(trimmed) : null;
     if (source) {
-      unseenSql(an, "mysql source", source[1]!.replace(/;$/, ""));
+      unseenSql(an, "mysql source", source[1]!.replace(/;$/, ""), "mysql");
       continue;
     }
     const at = line.indexOf("\\");
@@ -75,7 +75,7 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect, cl
       }
       const [command = "", ...rest] = trimmed.slice(1, separator >= 0 ? separator : undefined).split(/\s+/);
       if (/^(i|ir|include|include_relative)$/.test(command))
-        unseenSql(an, `psql \\${command}`, rest[0] ?? "");
+        unseenSql(an, `psql \\${command}`, rest[0] ?? "", "postgres");
       else if (command === "gexec") gexec(kept.join("\n"), an);
       else if (command === "lo_unlink")
         an.destroys(`psql \\lo_unlink deletes large object ${rest[0] ?? ""}`.trim(), "large-object:delete");
@@ -125,7 +125,7 @@ export function judgeMysqlClientCommand(command: MysqlClientCommand, an: Analysi
   else if (name === "pager" && argument) an.nested.shell(argument);
   else if (name === "tee" && argument) an.nested.shell(`: >> ${shellQuoted(argument)}`);
   else if (name === "ssl_session_data_print" && argument) an.nested.shell(`: > ${shellQuoted(argument)}`);
-  else if (name === "source") unseenSql(an, "mysql source", argument);
+  else if (name === "source") unseenSql(an, "mysql source", argument, "mysql", "mysql");
 }
 
 /** `\gexec` runs every value the query returns as SQL: judge the strings it builds. */
@@ -161,5 +161,5 @@ function sqliteDotCommand(line: string, an: Analysis): void {
     const quoted = /(['"])\|(.*?)\1/.exec(line);
     an.nested.shell(quoted ? quoted[2]! : line.slice(line.indexOf("|") + 1));
   } else if (command === "read")
-    unseenSql(an, "sqlite .read", args[0]?.replace(/^(['"])(.*)\1$/, "$2") ?? "");
+    unseenSql(an, "sqlite .read", args[0]?.replace(/^(['"])(.*)\1$/, "$2") ?? "", "sqlite");
 }

@@ -1,0 +1,47 @@
+// Paths as the kernel resolves them, and as scripts spell them (scratch directories, numeric parameters): what path
+// rules compare.
+import type { Word } from "./word.ts";
+
+/** Scratch directories as scripts spell them: $TMPDIR, ${TMPDIR:-/tmp}, $TMP, $TEMP, $RUNNER_TEMP. */
+const TEMP_PREFIX = /^(?:\$\{?(?:TMPDIR|TMP|TEMP|RUNNER_TEMP)(?::?-\/tmp)?\}?)(?=\/|$)/;
+
+/** `$TMPDIR/x` read as `/tmp/x`: a known scratch place, unless something else in it is only known at run time. */
+export function resolveTempPrefix(word: Word): Word {
+  if (!word.dynamic || !TEMP_PREFIX.test(word.text)) return word;
+  const rest = word.text.replace(TEMP_PREFIX, "");
+  if (/\$|`/.test(rest)) return word;
+  return { text: `/tmp${rest}`, dynamic: false, glob: word.glob };
+}
+
+/** Parameters the shell fills with a number: process ids, the last status, the argument count, counters. */
+const NUMERIC_PARAMETER =
+  /\$(?:[$!?#]|(?:RANDOM|SRANDOM|BASHPID|PPID|UID|EUID|SECONDS|EPOCHSECONDS|LINENO)\b)|\$\{(?:[$!?#]|RANDOM|SRANDOM|BASHPID|PPID|UID|EUID|SECONDS|EPOCHSECONDS|LINENO)\}/g;
+
+/** What else a path made known that way may hold: plain path characters, nothing another expansion could stand for. */
+const PLAIN_PATH = /^[\w./+,:@%=-]*$/;
+
+/**
+ * `/tmp/lock.$$` is known where it matters: a number cannot add a `/` or `..`, so a path whose only unknown parts are
+ * numbers stays in the directory it names.
+ */
+export function resolveNumericParameters(word: Word): Word {
+  if (!word.dynamic) return word;
+  const known = word.text.replace(NUMERIC_PARAMETER, "0");
+  return known === word.text || !PLAIN_PATH.test(known) ? word : { ...word, dynamic: false };
+}
+
+/** `a/../b`, `//`, `/./` resolved the way the kernel would, so `..` cannot climb out of a safe place unseen. */
+export function normalizePath(path: string): string {
+  if (!path.includes("/")) return path;
+  const absolute = path.startsWith("/");
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (out.length && out.at(-1) !== "..") out.pop();
+      else if (!absolute) out.push("..");
+    } else out.push(part);
+  }
+  const joined = out.join("/");
+  return absolute ? `/${joined}` : joined || ".";
+}

@@ -1,0 +1,73 @@
+// A program running a file as its script, SQL or code: when the command line wrote that file, or the file is the
+// program's own stdin (`. /dev/stdin <<< …`), the text is judged as that language; any other file keeps its verdict.
+import type { Analysis } from "./analysis.ts";
+import type { Invocation } from "./command.ts";
+import type { Word } from "./word.ts";
+import type { WrittenFile } from "./written-files.ts";
+
+/** Paths that name the reading process's own stdin. */
+const STDIN_PATH = /^\/(?:dev\/stdin|dev\/fd\/0|proc\/(?:self|thread-self|\d+)\/fd\/0)$/;
+/** A download is an installer more often than not, as when it is piped into the interpreter. */
+export const DOWNLOADER = /\b(curl|wget|fetch|http)\b/;
+
+export function namesStdin(path: string): boolean {
+  return STDIN_PATH.test(path);
+}
+
+/**
+ * `runner` reads `path`, a file the line wrote whose text the guard cannot know: what wrote it decides. A download is
+ * asked about as the same download piped into the runner is; anything else may hold any command.
+ */
+export function unseenWrite(an: Analysis, runner: string, path: string, file: WrittenFile): void {
+  const clipped = file.by.length > 60 ? `${file.by.slice(0, 57)}…` : file.by;
+  if (DOWNLOADER.test(file.by))
+    an.uncertain(`${runner} runs ${path}, downloaded by \`${clipped}\`, which the guard cannot read`, false);
+  else
+    an.uncertain(
+      `${runner} runs ${path}, which \`${clipped}\` wrote on this command line with text the guard cannot know`,
+      true,
+    );
+}
+
+/**
+ * Judges the text `an` knows the line wrote into `path` with `judge` (or, for a file it cannot know, by its writer);
+ * false when the line did not write `path`. A script that runs itself is asked about rather than followed again.
+ */
+export function judgeWrittenFile(
+  an: Analysis,
+  runner: string,
+  path: Word,
+  judge: (text: string) => void,
+): boolean {
+  const file = an.written.find(path);
+  if (!file) return false;
+  const text = file.text;
+  if (text === null) {
+    unseenWrite(an, runner, path.text, file);
+    return true;
+  }
+  const followed = an.written.judging(file, () => {
+    an.note(text);
+    judge(text);
+  });
+  if (!followed) an.uncertain(`${runner} runs ${path.text}, which runs itself`, true);
+  return true;
+}
+
+/**
+ * A program's script or code file operand: its own stdin (read by `fromStdin`), a file the line wrote (judged by
+ * `judge`), or another file, which returns false and is read as before.
+ */
+export function judgeScriptFile(
+  inv: Invocation,
+  an: Analysis,
+  path: Word,
+  judge: (text: string) => void,
+  fromStdin: () => void,
+): boolean {
+  if (!path.dynamic && namesStdin(path.text)) {
+    fromStdin();
+    return true;
+  }
+  return judgeWrittenFile(an, inv.name, path, judge);
+}
