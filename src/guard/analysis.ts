@@ -14,11 +14,18 @@ export interface Finding {
 
 export type SqlDialect = "postgres" | "mysql" | "sqlite";
 
+/** PostgreSQL's `psql`, with the variables its command line sets (`-v name=value`), which its input interpolates. */
+export interface PsqlClient {
+  readonly name: "psql";
+  readonly variables: ReadonlyMap<string, string>;
+}
+
 /**
  * The client that reads SQL text before the server does, where it runs commands of its own among the statements:
- * "mysql" is MySQL's and MariaDB's `mysql`. Other clients of a dialect are read as its server reads the text.
+ * "mysql" is MySQL's and MariaDB's `mysql`, a PsqlClient psql. Other clients of a dialect are read as its server reads
+ * the text.
  */
-export type SqlClient = "mysql";
+export type SqlClient = "mysql" | PsqlClient;
 
 export interface HttpRequest {
   method: string;

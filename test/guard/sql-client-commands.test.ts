@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { classify, newAnalysis } from "../../src/guard/classify.ts";
 import { analyzeSql } from "../../src/guard/sql/analyze-sql.ts";
 import { runsShellCommand } from "../../src/guard/sql/meta-commands.ts";
+import { readPsqlInput } from "../../src/guard/sql/psql-input.ts";
 
 describe("SQL clients' commands that run a shell command", () => {
   it("are judged as that shell command", () => {
@@ -186,5 +187,180 @@ describe("psql's \\\\ separator", () => {
       expect(classify(cmd).destructive, cmd).toBe(true);
     for (const cmd of [`psql -c '\\x \\\\ SELECT count(*) FROM users;'`, `psql -c '\\timing on'`])
       expect(classify(cmd).destructive, cmd).toBe(false);
+  });
+});
+
+describe("psql's commands after SQL on the same line", () => {
+  const reasons = (cmd: string) => classify(cmd).reasons.join(" | ");
+  const heredoc = (sql: string, psql = "psql app") => `${psql} <<'EOF'\n${sql}\nEOF`;
+
+  it("are judged as at a line's start: psql ends the SQL at any backslash outside quotes and comments", () => {
+    for (const [sql, reason] of [
+      ["SELECT 1; \\i drop_all.sql", "psql \\i runs SQL from drop_all.sql"],
+      ["SELECT 1 \\i drop_all.sql", "psql \\i runs SQL from drop_all.sql"],
+      ["SELECT 1; \\include_relative drop_all.sql", "psql \\include_relative runs SQL from drop_all.sql"],
+      // One command after another, and after strings, names, comments and dollar quotes that have ended.
+      ["SELECT 1 \\x \\i drop_all.sql", "psql \\i runs SQL from drop_all.sql"],
+      ["SELECT E'it''s \\' ' \\i drop_all.sql", "psql \\i runs SQL from drop_all.sql"],
+      ['SELECT "a\\b", $q$\\x$q$ /* \\x */ \\i drop_all.sql', "psql \\i runs SQL from drop_all.sql"],
+      // With standard_conforming_strings on (the default) the backslash ends nothing: the string is 'x\'.
+      ["SELECT 'x\\' \\i drop_all.sql --';", "psql \\i runs SQL from drop_all.sql"],
+      ["SELECT 'C:\\';\n\\i drop_all.sql", "psql \\i runs SQL from drop_all.sql"],
+      ["SELECT 'DROP TABLE users' \\gexec", "\\gexec runs the query's results as SQL contains DROP"],
+      ["SELECT 1; \\lo_unlink 16409", "psql \\lo_unlink deletes large object 16409"],
+      // psql joins the query around a command that sends nothing: the server gets DROP TABLE users.
+      ["DR\\echo x\\\\OP TABLE users;", "DROP TABLE users"],
+      ["SELECT 1 \\o /etc/passwd", "> overwrites /etc/passwd"],
+      // A COPY's data may hold a quote: psql reads the lines after `\.` as commands again.
+      ["COPY t FROM STDIN;\nO'Brien\n\\.\n\\i drop_all.sql", "psql \\i runs SQL from drop_all.sql"],
+    ])
+      expect(reasons(heredoc(sql!)), sql).toContain(reason);
+    expect(reasons("echo 'SELECT 1; \\ir x.sql' | psql app")).toContain("psql \\ir runs SQL from x.sql");
+  });
+
+  it("feed psql's output to the command it pipes to, where a shell runs what the query returns", () => {
+    for (const sql of [
+      "SELECT 1 \\o |sh\nSELECT 'rm -rf /srv/app';",
+      "SELECT 1; \\o '|sh'\nSELECT 'rm -rf /srv/app';",
+      "SELECT 'rm -rf /srv/app' \\g (format=unaligned tuples_only) |sh",
+      "SELECT 'rm -rf /srv/app' \\gx |bash",
+      "rm -rf /srv/app \\w |sh",
+      "SELECT 1; \\copy (SELECT 'rm -rf /srv/app') to program 'sh'",
+    ])
+      expect(reasons(heredoc(sql)), sql).toContain("sh runs commands generated at run time by `psql`");
+    expect(reasons("psql -c '\\o |sh'")).toContain("sh runs commands generated at run time by `psql`");
+    expect(reasons("sqlite3 app.db '.output |sh'")).toContain(
+      "sh runs commands generated at run time by `sqlite3`",
+    );
+  });
+
+  it("run what psql's variables hold: a value is read again as input, a `\\o :target` writes where it says", () => {
+    for (const [cmd, reason] of [
+      [heredoc("\\set cmd '\\\\! rm -rf /srv/app'\nSELECT 1 :cmd"), "rm -r deletes /srv/app"],
+      [heredoc("SELECT :cmd;", "psql -v cmd='\\! rm -rf /srv/app' app"), "rm -r deletes /srv/app"],
+      [heredoc("\\set f drop_all.sql\nSELECT 1; \\i :f"), "psql \\i runs SQL from drop_all.sql"],
+      [heredoc("\\set q '\\\\i'\n:q drop_all.sql"), "psql \\i runs SQL from drop_all.sql"],
+      [heredoc("\\set p '|sh'\n\\o :p\nSELECT 'rm -rf /srv/app';"), "sh runs commands generated at run time"],
+      [heredoc("\\set c 'rm -rf /srv/app'\n\\echo `:c`"), "rm -r deletes /srv/app"],
+      // A value is a buffer of its own: `E` there does not make the quote after it an E'…' string.
+      [heredoc("\\set e 'E'\nSELECT :e'abc\\' \\i drop_all.sql'"), "psql \\i runs SQL from drop_all.sql"],
+      // A line break in a value does not end the line `\!` takes.
+      [heredoc("\\set v '\\\\! echo a\\nrm -rf /srv/app'\nSELECT :v"), "rm -r deletes /srv/app"],
+      [
+        heredoc("SELECT chr(92) || 'i drop_all.sql' AS c \\gset\nSELECT 1 :c"),
+        "psql reads the value of :c as its input",
+      ],
+    ])
+      expect(reasons(cmd!), cmd).toContain(reason);
+    const nested = Array.from({ length: 12 }, (_, i) => {
+      const [name, inner] = [String.fromCharCode(98 + i), String.fromCharCode(97 + i)];
+      return `\\set ${name} ':${inner}:${inner}:${inner}:${inner}'`;
+    });
+    const cut = classify(heredoc(["\\set a x", ...nested, "SELECT :m;"].join("\n")));
+    expect(cut.reasons).toContain("psql expands its variables past what the guard reads");
+    expect(cut.destructive).toBe(true);
+  });
+
+  it("leave backslashes in strings, names, comments and dollar quotes, and harmless commands, alone", () => {
+    for (const sql of [
+      "SELECT 'C:\\temp\\i drop_all.sql' AS path;",
+      "SELECT E'a\\tb\\\\i drop_all.sql' AS x;",
+      'SELECT "a\\i drop_all" FROM t;',
+      "SELECT $$\\i drop_all.sql$$, $f$ \\ir drop_all.sql $f$;",
+      "SELECT 1; -- \\i drop_all.sql",
+      "/* \\i drop_all.sql /* nested */ \\i drop_all.sql */ SELECT 1;",
+      "SELECT 1 \\x",
+      "SELECT 1 AS a \\x on",
+      "SELECT 1; \\timing on",
+      "SELECT now() \\gx",
+      "SELECT id FROM orders \\g orders.csv",
+      "SELECT 1 \\o |less -S",
+      "SELECT 1 AS one \\\\ SELECT 2 AS two;",
+      "\\set n 5\nSELECT :n + 1, x::text FROM t WHERE a[1:2] = '{}';",
+      "SELECT count(*) AS n FROM t \\gset\n\\echo :n",
+    ]) {
+      const r = classify(heredoc(sql));
+      expect(r.destructive, sql).toBe(false);
+      expect(r.reasons.join(" "), sql).not.toContain("runs SQL from");
+    }
+  });
+
+  it("are no commands in a -c text that does not start with one: psql sends it to the server whole", () => {
+    expect(reasons("psql -c 'SELECT 1; \\i drop_all.sql'")).not.toContain("drop_all.sql");
+    expect(classify("psql -c 'SELECT 1; \\i drop_all.sql'").destructive).toBe(false);
+    expect(reasons("psql -c '\\i drop_all.sql'")).toContain("psql \\i runs SQL from drop_all.sql");
+  });
+
+  it("are found after any SQL psql reads to its end, and never inside a string", () => {
+    const before = fc.array(
+      fc.constantFrom(
+        "SELECT 1",
+        "SELECT 'it''s'",
+        "SELECT E'a\\'b'",
+        "SELECT $$a;b$$",
+        "SELECT $t$ \\x $t$",
+        'SELECT "a""b"',
+        "SELECT 1 /* a /* b */ c */",
+        "SELECT 1 -- c \\x\n",
+        "SELECT B'01', X'ff', U&'\\0041'",
+        "SELECT x::int",
+      ),
+      { maxLength: 3 },
+    );
+    fc.assert(
+      fc.property(
+        before,
+        fc.constantFrom(" ", "; ", ";\n", "\n", " /* c */ "),
+        fc.constantFrom("\\i drop_all.sql", "\\ir drop_all.sql", "\\include 'drop_all.sql'"),
+        (statements, separator, command) => {
+          const sql = `${statements.join(";\n")}${separator}${command}`;
+          expect(reasons(heredoc(sql)), JSON.stringify(sql)).toContain("runs SQL from drop_all.sql");
+          const quoted = `${statements.join(";\n")}${separator}SELECT '${command.replaceAll("'", "''")}';`;
+          expect(reasons(heredoc(quoted)), JSON.stringify(quoted)).not.toContain("runs SQL from");
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("psql's reading of its input", () => {
+  const read = (text: string, variables: [string, string][] = []) =>
+    readPsqlInput(text, { standardStrings: true, variables: new Map(variables), copyData: false });
+
+  it("cuts the commands out of the SQL, and sends the query before a command that sends", () => {
+    const input = read("SELECT 1 \\x on \\\\ SELECT 2; SELECT 'DROP' \\gexec\nDR\\echo x\\\\OP TABLE t;");
+    expect(input.commands.map((c) => [c.name, c.args])).toEqual([
+      ["x", ["on"]],
+      ["gexec", []],
+      ["echo", ["x"]],
+    ]);
+    expect(input.commands[1]!.query).toBe("SELECT 'DROP'");
+    expect(input.sql).toBe("SELECT 1  SELECT 2; SELECT 'DROP' ;\nDROP TABLE t;");
+  });
+
+  it("reads arguments as psql does: quotes, escapes, variables, and a pipe to the line's end", () => {
+    const input = read("\\o '|a b' \\i 'x\\ty''z' :f \\g (format=csv) |cat \\\\ x\n\\! echo \\\\ ok", [
+      ["f", "v"],
+    ]);
+    expect(input.commands.map((c) => [c.name, c.args])).toEqual([
+      ["o", ["|a b"]],
+      ["i", ["x\ty'z", "v"]],
+      ["g", ["(format=csv)", "|cat \\\\ x"]],
+      ["!", ["echo \\\\ ok"]],
+    ]);
+  });
+
+  it("ends strings where the server's standard_conforming_strings says", () => {
+    const text = "SELECT 'a\\' \\i x.sql --';";
+    expect(read(text).commands.map((c) => c.name)).toEqual(["i"]);
+    expect(read(text).backslashInPlainString).toBe(true);
+    const escaped = readPsqlInput(text, { standardStrings: false, variables: new Map(), copyData: false });
+    expect(escaped.commands).toEqual([]);
+  });
+
+  it("does not read a variable inside its own value, nor past a NUL in a line", () => {
+    expect(read("\\set a ':a'\nSELECT :a;").sql).toBe("\nSELECT :a;");
+    expect(read("SELECT 1;\u0000 '\n\\i x.sql").commands.map((c) => c.name)).toEqual(["i"]);
   });
 });

@@ -1,7 +1,7 @@
 // Database clients: SQL handed to psql/mysql/sqlite3 (by flag, argument, heredoc or pipe), Mongo shell code,
 // and the dump/restore/drop tools around them.
-import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
-import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
+import type { Analysis, PsqlClient, SqlClient, SqlDialect } from "../analysis.ts";
+import { type ArgSpec, flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { runsShellCommand } from "../sql/meta-commands.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
@@ -15,10 +15,12 @@ const SUSPICIOUS_FILE = DESTRUCTIVE_SQL_NAME;
 
 interface SqlClientSpec extends ArgSpec {
   dialect: SqlDialect;
-  /** The client when it reads commands of its own among the SQL. */
-  client?: SqlClient;
+  /** The client when it reads commands of its own among the SQL, with what its command line sets for them. */
+  client?: SqlClient | ((parsed: ParsedArgs) => SqlClient);
   /** Flags whose value is SQL. */
   sqlFlags: readonly string[];
+  /** A flag's SQL the client sends to the server as it stands, without reading its own commands in it. */
+  sentWhole?: (sql: string) => boolean;
   /** Flags whose value names a file of SQL. */
   fileFlags?: readonly string[];
   /** SQL may also come as positionals after the first (sqlite3 DB "SQL"). */
@@ -84,27 +86,28 @@ function runSql(
   parsed: ReturnType<typeof parseArgs>,
 ): string[] {
   const read: string[] = [];
-  const run = (sql: string) => {
+  const client = typeof spec.client === "function" ? spec.client(parsed) : spec.client;
+  const run = (sql: string, sqlClient: SqlClient | undefined) => {
     read.push(sql);
-    an.nested.sql(sql, spec.dialect, spec.client);
+    an.nested.sql(sql, spec.dialect, sqlClient);
   };
   const fromStdin = () => {
     read.push(stdinText(inv) ?? "");
-    sqlFromStdin(inv, an, spec.dialect, spec.client);
+    sqlFromStdin(inv, an, spec.dialect, client);
   };
   let found = false;
   for (const sql of parsed.values(...spec.sqlFlags)) {
     found = true;
-    run(sql);
+    run(sql, spec.sentWhole?.(sql) ? undefined : client);
   }
   if (spec.sqlPositionalsFrom !== undefined && parsed.positionals.length > spec.sqlPositionalsFrom) {
     found = true;
-    run(parsed.positionals.slice(spec.sqlPositionalsFrom).join(" "));
+    run(parsed.positionals.slice(spec.sqlPositionalsFrom).join(" "), client);
   }
   for (const file of parsed.values(...(spec.fileFlags ?? []))) {
     found = true;
     if (file === "-" || namesStdin(file)) fromStdin();
-    else unseenSql(an, inv.name, file, spec.dialect, spec.client);
+    else unseenSql(an, inv.name, file, spec.dialect, client);
   }
   if (!found) fromStdin();
   return read;
@@ -124,8 +127,23 @@ export function sqlFromStdin(inv: Invocation, an: Analysis, dialect: SqlDialect,
   }
 }
 
+/** psql, with the variables `-v name=value` (`--set`, `--variable`) sets; `-v name` alone unsets one. */
+function psqlClient(parsed: ParsedArgs): PsqlClient {
+  const variables = new Map<string, string>();
+  for (const assignment of parsed.values("-v", "--set", "--variable")) {
+    const eq = assignment.indexOf("=");
+    if (eq < 0) variables.delete(assignment);
+    else variables.set(assignment.slice(0, eq), assignment.slice(eq + 1));
+  }
+  return { name: "psql", variables };
+}
+
 const psql = sqlClient({
   dialect: "postgres",
+  client: psqlClient,
+  // psql sends a `-c` text to the server whole (startup.c), unless it starts with a backslash: then it is one of
+  // its own commands.
+  sentWhole: (sql) => !sql.startsWith("\\"),
   sqlFlags: ["-c", "--command"],
   fileFlags: ["-f", "--file"],
   valueFlags: flagSet(

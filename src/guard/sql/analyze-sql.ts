@@ -4,7 +4,7 @@
 import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { mysqlParserLexesAs, postgresLexesAs } from "./lexical-divides.ts";
-import { judgeMysqlClientCommand, metaCommands } from "./meta-commands.ts";
+import { judgeMysqlClientCommand, metaCommands, psqlInputCommands } from "./meta-commands.ts";
 import { parseMysql } from "./mysql.ts";
 import { MYSQL_CLIENT_COMMENT_DIVIDE } from "./mysql-client-comments.ts";
 import { MYSQL_SYNTAX } from "./mysql-parser.ts";
@@ -12,7 +12,7 @@ import { mysqlStringModeReadings } from "./mysql-string-modes.ts";
 import { parsePostgres, type SqlReader } from "./postgres.ts";
 import { postgresParserLoaded, postgresSureToRefuse } from "./postgres-parser.ts";
 import { postgresRefuses } from "./postgres-refusals.ts";
-import { postgresStringModeReadings } from "./postgres-string-modes.ts";
+import { type OtherStringModes, postgresStringModeReadings } from "./postgres-string-modes.ts";
 import { judgePreparedText } from "./prepared-text.ts";
 import { judgeSemanticDestruction } from "./semantic-rules.ts";
 import { splitStatements } from "./statements.ts";
@@ -28,16 +28,17 @@ export function analyzeSql(
   reader: SqlReader = "auto",
   client?: SqlClient,
 ): void {
-  const sql = metaCommands(text, an, dialect, client);
+  const psql = typeof client === "object" ? psqlInputCommands(text, an, client) : null;
+  const sql = psql ? psql.sql : metaCommands(text, an, dialect, client);
   if (sql.trim()) {
     judgeSemanticDestruction(sql, an);
     judgePreparedText(sql, an);
     const before = an.findings.length;
     parseAll(sql, an, dialect, reader);
     // A client command between the statements (psql's `\c` reconnecting, a shell escape) runs outside the transaction.
-    if (sql === text) neutraliseUndone(sql, dialect, an, before);
+    if (sql === text && !psql?.clientCommands) neutraliseUndone(sql, dialect, an, before);
   }
-  judgeOtherStringModes(text, sql, an, dialect, reader, client);
+  judgeOtherStringModes(text, sql, an, dialect, reader, client, psql?.escapedSql);
 }
 
 /**
@@ -52,10 +53,11 @@ function judgeOtherStringModes(
   dialect: SqlDialect,
   reader: SqlReader,
   client?: SqlClient,
+  escapedSql?: string,
 ): void {
   if (!text.includes("\\")) return;
   const mysql = dialect === "mysql" ? mysqlStringModeReadings(text, client === "mysql") : null;
-  const other = mysql ?? (dialect === "postgres" ? postgresStringModeReadings(sql) : null);
+  const other = mysql ?? (dialect === "postgres" ? postgresOtherReading(sql, escapedSql) : null);
   if (!other) return;
   const before = an.findings.length;
   for (const command of mysql?.commands ?? []) judgeMysqlClientCommand(command, an);
@@ -74,6 +76,20 @@ function judgeOtherStringModes(
       `the SQL sets ${other.settingInText}, which moves where its strings end for the statements after it`,
       true,
     );
+}
+
+/**
+ * What PostgreSQL runs with standard_conforming_strings off. psql learns the setting from the server and ends strings
+ * where the server does: the SQL it sends then (`escapedSql`, when it differs) is read with backslashes escaping.
+ */
+function postgresOtherReading(sql: string, escapedSql?: string): OtherStringModes | null {
+  if (escapedSql === undefined) return postgresStringModeReadings(sql);
+  return (
+    postgresStringModeReadings(escapedSql) ?? {
+      readings: [escapedSql],
+      settingInText: /standard_conforming_strings/i.test(escapedSql) ? "standard_conforming_strings" : "",
+    }
+  );
 }
 
 function parseAll(sql: string, an: Analysis, dialect: SqlDialect, reader: SqlReader): void {

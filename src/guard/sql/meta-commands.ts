@@ -1,11 +1,12 @@
 // psql's backslash commands, mysql's commands and sqlite's dot commands: not SQL, but they run shell commands, files
 // and generated SQL.
-import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
+import type { Analysis, PsqlClient, SqlClient, SqlDialect } from "../analysis.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { type MysqlClientCommand, mayHoldMysqlClientCommand, readMysqlClient } from "./mysql-client.ts";
 import { postgresEndsQuoted } from "./postgres-string-modes.ts";
+import { type PsqlCommand, type PsqlInput, readPsqlInput } from "./psql-input.ts";
 
 /** A command that runs a file, `source file` or `\. file`, at a line's start in MySQL text some other client reads. */
 const MYSQL_SOURCE = /^\s*(?:source|\\\.)\s+(\S+)/i;
@@ -16,15 +17,18 @@ const MYSQL_SOURCE = /^\s*(?:source|\\\.)\s+(\S+)/i;
  */
 const SHELL_ESCAPE = /\\!\s*(.*)$/;
 const PIPED_OUTPUT = /\\(?:o|out|gx?|w|write)\s*(?:\([^)]*\)\s*)?\|(.*)$/;
-const COPY_PROGRAM = /\\copy\b.*?\bprogram\s+(?:'((?:[^']|'')*)'|(\S+))/i;
+const COPY_PROGRAM = /\\copy\b.*?\b(?:(to|from)\s+)?program\s+(?:'((?:[^']|'')*)'|(\S+))/i;
 const BACKQUOTED = /`([^`]*)`/g;
 /** sqlite's dot commands that run a shell command: output to a pipe, or a pipe's output read as a file. */
 const SQLITE_PIPE = new Set(["output", "once", "import", "read"]);
 
-/** Whether `text` holds a client command that runs a shell command, which no read-only session covers. */
+/**
+ * Whether `text` holds a client command that runs a shell command, which no read-only session covers: psql's output
+ * to a quoted pipe or a variable's, and values psql reads as input from where the guard cannot see (`\gset`), count.
+ */
 export function runsShellCommand(text: string): boolean {
   return (
-    /\\!|\\(?:o|out|gx?|w|write)\s*(?:\([^)]*\)\s*)?\||\\copy\b.*\bprogram\b|\\[a-z]\w*[^\n`]*`|\\P/i.test(
+    /\\!|\\(?:o|out|gx?|w|write)\s*(?:\([^)]*\)\s*)?['"]?[|:]|\\copy\b.*\bprogram\b|\\[a-z]\w*[^\n`]*`|\\P|\\(?:gset|prompt|getenv)\b/i.test(
       text,
     ) ||
     /^\s*\.(?:shell|system|(?:output|once|import|read)\b[^\n]*\|)/im.test(text) ||
@@ -34,9 +38,10 @@ export function runsShellCommand(text: string): boolean {
 }
 
 /**
- * psql backslash commands, sqlite dot commands and mysql's commands (read as the mysql client reads them when it is
- * the `client`): not SQL, but they run shell commands, files and generated SQL. Handle them and return the SQL that
- * is left.
+ * psql backslash commands at a line's start, in text psql does not read as its input (a `-c` text, which it sends
+ * whole; SQL another tool runs), sqlite dot commands and mysql's commands (read as the mysql client reads them when
+ * it is the `client`): not SQL, but they run shell commands, files and generated SQL. Handle them and return the SQL
+ * that is left. psql's own input is read by psqlInputCommands.
  */
 export function metaCommands(text: string, an: Analysis, dialect: SqlDialect, client?: SqlClient): string {
   if (client === "mysql") return mysqlClientCommands(text, an);
@@ -114,6 +119,113 @@ function mysqlClientCommands(text: string, an: Analysis): string {
   return input.sql;
 }
 
+/** psql's input in the two ways it reads strings, which its server's standard_conforming_strings decides. */
+export interface PsqlSql {
+  /** The SQL psql sends when a backslash in '…' is a plain character (the default). */
+  readonly sql: string;
+  /** The SQL it sends when a backslash escapes in '…' too, where that reading ends strings elsewhere. */
+  readonly escapedSql?: string;
+  /** Whether psql runs commands of its own between the statements, outside any transaction they open. */
+  readonly clientCommands: boolean;
+}
+
+/** Text that may hold a copy's data, which psql reads from its input as it reads commands. */
+const COPY_DATA = /\bfrom\s+p?stdin\b/i;
+const INCLUDES = new Set(["i", "ir", "include", "include_relative"]);
+
+/**
+ * psql's input, read as psql reads it (psql-input.ts): its commands judged wherever they stand in a line, each as
+ * it would be alone on one, in every reading psql may make of the text (with standard_conforming_strings on and
+ * off, and with a `COPY … FROM STDIN`'s data taken from the lines after it or not). Returns the SQL it sends.
+ */
+export function psqlInputCommands(text: string, an: Analysis, client: PsqlClient): PsqlSql {
+  // Shell commands are judged wherever a line holds them, inside strings too, as for the other clients.
+  if (text.includes("\\"))
+    for (const line of text.split("\n")) {
+      const at = line.indexOf("\\");
+      if (at >= 0) clientShellCommands(line.slice(at), an, "postgres");
+    }
+  if (!text.includes("\\") && !text.includes(":")) return { sql: text, clientCommands: false };
+  const { variables } = client;
+  const standard = readPsqlInput(text, { standardStrings: true, variables, copyData: false });
+  const escaped = standard.backslashInPlainString
+    ? readPsqlInput(text, { standardStrings: false, variables, copyData: false })
+    : null;
+  const readings: PsqlInput[] = escaped ? [standard, escaped] : [standard];
+  if (COPY_DATA.test(text))
+    for (const standardStrings of escaped ? [true, false] : [true])
+      readings.push(readPsqlInput(text, { standardStrings, variables, copyData: true }));
+  const judged = new Set<string>();
+  const once = (what: unknown) => {
+    const key = JSON.stringify(what);
+    const first = !judged.has(key);
+    judged.add(key);
+    return first;
+  };
+  for (const input of readings) {
+    for (const command of input.commands) if (once(command)) judgePsqlCommand(command, an, client);
+    for (const { name, setBy } of input.unknownValues)
+      if (once({ name, setBy }))
+        an.uncertain(
+          `psql reads the value of :${name} as its input, commands and all, and ${setBy} sets it from what the guard cannot see`,
+          true,
+        );
+    if (input.expansionCut && once("cut"))
+      an.uncertain("psql expands its variables past what the guard reads", true);
+  }
+  const clientCommands = readings.some((r) => r.commands.length || r.unknownValues.length || r.expansionCut);
+  return escaped && escaped.sql !== standard.sql
+    ? { sql: standard.sql, escapedSql: escaped.sql, clientCommands }
+    : { sql: standard.sql, clientCommands };
+}
+
+/** One of psql's commands, wherever it stood: what it runs, includes, deletes or writes. */
+function judgePsqlCommand(command: PsqlCommand, an: Analysis, client: PsqlClient): void {
+  const { name, args } = command;
+  const first = args[0];
+  if (INCLUDES.has(name)) {
+    const file = first === null ? command.text.trim() : withoutSemicolons(first ?? "");
+    unseenSql(an, `psql \\${name}`, file, "postgres", client);
+  } else if (name === "gexec") gexec(command.query, an);
+  else if (name === "lo_unlink")
+    an.destroys(`psql \\lo_unlink deletes large object ${first ?? ""}`.trim(), "large-object:delete");
+  else if (name === "!") {
+    if (first) an.nested.shell(lineBreaks(first));
+  } else if (name.toLowerCase() === "copy") copyProgram(`\\copy ${first ?? ""}`, an);
+  else {
+    const target = outputTarget(command);
+    if (target === null)
+      an.uncertain(`psql \\${name} writes to a file or a command the guard cannot see`, true);
+    else if (target?.startsWith("|")) outputPipedTo(an, "psql", lineBreaks(target.slice(1)));
+    else if (target) an.nested.shell(`psql > ${shellPath(withoutSemicolons(target))}`);
+  }
+  for (const shell of command.backquoted)
+    if (shell === null)
+      an.uncertain("psql runs a backquoted command built from what the guard cannot see", true);
+    else an.nested.shell(lineBreaks(shell));
+}
+
+/**
+ * Where `\o`, `\w` and `\g` send what they write: their first argument (`\g`'s after its `(option=value …)`), a
+ * file or `|command`; null when the guard cannot know it, undefined for none.
+ */
+function outputTarget({ name, args }: PsqlCommand): string | null | undefined {
+  if (name === "o" || name === "out" || name === "w" || name === "write") return args[0];
+  if (name !== "g" && name !== "gx") return undefined;
+  if (args[0] === null) return null;
+  if (!args[0]?.startsWith("(")) return args[0];
+  const close = args.findIndex((a) => a === null || a.endsWith(")"));
+  return close < 0 ? undefined : args[close] === null ? null : args[close + 1];
+}
+
+/** psql drops unquoted semicolons that end a file's name. */
+const withoutSemicolons = (name: string) => name.replace(/;+$/, "");
+/** A line break in a variable's value, which psql reads as one line, is a line break to the shell. */
+const lineBreaks = (text: string) => text.replaceAll("\r", "\n");
+/** A path as a shell word, `~/` left for the shell to expand as psql does. */
+const shellPath = (path: string) =>
+  path.startsWith("~/") ? `~/${shellQuoted(path.slice(2))}` : shellQuoted(path);
+
 /**
  * What a mysql client command does that judging needs: `system` runs a shell command, `pager` one fed the output
  * (outside batch mode), `tee` appends the output to a file, `ssl_session_data_print` writes one, `source` runs one.
@@ -140,12 +252,28 @@ function clientShellCommands(commands: string, an: Analysis, dialect: SqlDialect
   const shellEscape = SHELL_ESCAPE.exec(commands);
   if (shellEscape) an.nested.shell(shellEscape[1]!);
   const piped = PIPED_OUTPUT.exec(commands);
-  if (piped) an.nested.shell(piped[1]!);
-  const copy = COPY_PROGRAM.exec(commands);
-  if (copy) an.nested.shell(copy[1] !== undefined ? copy[1].replace(/''/g, "'") : copy[2]!);
+  if (piped) outputPipedTo(an, "psql", piped[1]!);
+  copyProgram(commands, an);
   // psql runs backquoted text in a backslash command's arguments; MySQL and SQLite quote names so.
   if (dialect === "postgres" && !shellEscape)
     for (const m of commands.matchAll(BACKQUOTED)) an.nested.shell(m[1]!);
+}
+
+/** `\copy … program 'command'`: a command fed the rows (`to program`) or read for them (`from program`). */
+function copyProgram(commands: string, an: Analysis): void {
+  const copy = COPY_PROGRAM.exec(commands);
+  if (!copy) return;
+  const program = copy[2] !== undefined ? copy[2].replace(/''/g, "'") : copy[3]!;
+  if (copy[1]?.toLowerCase() === "to") outputPipedTo(an, "psql", program);
+  else an.nested.shell(program);
+}
+
+/**
+ * A command fed a client's output on its stdin (`\o |sh`, `.output |sh`): judged as the end of a pipe from the
+ * client, so that a shell or an interpreter there runs what the query returns, which the guard cannot read.
+ */
+function outputPipedTo(an: Analysis, client: string, command: string): void {
+  an.nested.shell(`${client} | ${command}`);
 }
 
 /** sqlite's dot commands: a restore, a new empty database, and shell commands run directly or through a pipe. */
@@ -157,9 +285,12 @@ function sqliteDotCommand(line: string, an: Analysis): void {
     an.destroys("sqlite .open --new erases the database file's content", "database:delete");
   else if (command === "shell" || command === "system") an.nested.shell(args.join(" "));
   else if (SQLITE_PIPE.has(command) && line.includes("|")) {
-    // A quoted pipe holds the whole command; unquoted, it runs to the line's end.
+    // A quoted pipe holds the whole command; unquoted, it runs to the line's end. Output goes into it; `.import`
+    // and `.read` take what it prints.
     const quoted = /(['"])\|(.*?)\1/.exec(line);
-    an.nested.shell(quoted ? quoted[2]! : line.slice(line.indexOf("|") + 1));
+    const piped = quoted ? quoted[2]! : line.slice(line.indexOf("|") + 1);
+    if (command === "output" || command === "once") outputPipedTo(an, "sqlite3", piped);
+    else an.nested.shell(piped);
   } else if (command === "read")
     unseenSql(an, "sqlite .read", args[0]?.replace(/^(['"])(.*)\1$/, "$2") ?? "", "sqlite");
 }
