@@ -92,6 +92,11 @@ export class Analysis implements NestedAnalysers {
   depth = 0;
   /** Files the command line writes, for the commands after the write that run them. */
   readonly written = new WrittenFiles();
+  /**
+   * Nested payloads read and command words judged so far: a rule that hands a command's words on to another reading,
+   * or judges them itself, has judged them even when it found nothing.
+   */
+  readings = 0;
 
   /** Where analysers send payloads they find: `an.nested.sql(…)`. */
   get nested(): NestedAnalysers {
@@ -159,6 +164,11 @@ export class Analysis implements NestedAnalysers {
     }
   }
 
+  /** Records that a rule judged a command's words, whatever it found. */
+  judgedWords(): void {
+    this.readings++;
+  }
+
   note(text: string): void {
     if (text) this.texts.push(text);
   }
@@ -170,6 +180,7 @@ export class Analysis implements NestedAnalysers {
       return;
     }
     this.depth++;
+    this.readings++;
     try {
       run();
     } finally {

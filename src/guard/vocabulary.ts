@@ -78,6 +78,23 @@ export const READ_VERBS: ReadonlySet<string> = new Set([
   "dump",
 ]);
 
+/**
+ * Destructive-sounding words, as whole words of any text (`velero backup delete`, `terminate-cluster`): what makes a
+ * command the rules do not judge uncertain.
+ */
+export const DESTRUCTIVE_WORD =
+  /(^|[^a-z])(delete|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|flushdb|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|terminate|deregister|unpublish|(?:delete|destroy|drop|purge|wipe|remove|erase)all)([^a-z]|$)/i;
+
+/** The first destructive-sounding word in the text, lower-cased; API-style names (`DeleteDBInstance`) count too. */
+export function destructiveWord(text: string): string | undefined {
+  return DESTRUCTIVE_WORD.exec(camelCaseSplit(text))?.[2]?.toLowerCase();
+}
+
+/** `DeleteDBInstance` → `Delete DB Instance`: API-style action names (aliyun, tccli) carry their verb in camel case. */
+function camelCaseSplit(text: string): string {
+  return text.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
+}
+
 const SAFETY_NET_WORD =
   /(^|[^a-z])(backups?|bak|snapshots?|recovery-?points?|versioning|object-?lock|legal-?hold|retention|deletion-?protection|termination-?protection|audit|audit-?logs?|auditing|trails?|cloudtrail|pitr|point-?in-?time|continuous-?backups?|archive-?mode|wal-?archiving)([^a-z]|$)/;
 

@@ -47,9 +47,9 @@ const VALUE_FLAGS = flagSet(
 const CHECK_MODE = ["-C", "--check"];
 /** Playbook runs that only read the playbook or the inventory. */
 const LISTING = ["--syntax-check", "--list-tasks", "--list-hosts", "--list-tags"];
-/** Modules that run their argument as a command line. */
+/** Modules that run their argument as a command line (`script` runs a local script, with its arguments, there). */
 const RUNS_COMMAND =
-  /^(?:ansible\.builtin\.|ansible\.windows\.)?(?:shell|command|raw|win_shell|win_command)$/;
+  /^(?:ansible\.builtin\.|ansible\.windows\.)?(?:shell|command|raw|script|win_shell|win_command)$/;
 /** Modules whose `state=absent` uninstalls a package or edits a line: not a loss of data. */
 const ABSENT_IS_ROUTINE =
   /^(?:[\w.]+\.)?(?:apt|yum|dnf|package|pip|npm|gem|apk|pacman|homebrew|snap|zypper|apt_repository|yum_repository|lineinfile|blockinfile|replace|cron|service|systemd|ufw|firewalld|known_hosts|authorized_key|sysctl|mount)$/;

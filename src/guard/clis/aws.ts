@@ -7,6 +7,7 @@ import { unseenSql, valueFile } from "../unseen-sql.ts";
 import { action, namesSafetyNet, resourceName, splitWords } from "../vocabulary.ts";
 import { PROTECTION_WORD, protectionsOff } from "./protection-flags.ts";
 import { judgeSecretWrite } from "./secret-writes.ts";
+import { withSubcommandWords } from "./unjudged-words.ts";
 import { shortRetentions } from "./zero-retention.ts";
 
 const RETENTION_WORD = /retent|retain|deleteafter|backtrack/i;
@@ -384,6 +385,22 @@ function aws(inv: Invocation, an: Analysis): void {
   }
   if (/Action\W+DELETE/.test(call.text))
     an.destroys(`${service} ${operation} includes a DELETE change`, "record:delete");
+  if (service === "dynamodb" && /^(?:batch-write-item|transact-write-items)$/.test(operation)) {
+    const items = flagValue(call, "--request-items") ?? flagValue(call, "--transact-items") ?? "";
+    if (/DeleteRequest|"Delete"|\bDelete\s*=/.test(items))
+      an.destroys(`dynamodb ${operation} deletes items`, "item:delete");
+    else if (!items || /^fileb?:\/\//.test(items))
+      an.uncertain(
+        `dynamodb ${operation} writes items from ${items || "input"} the guard cannot read`,
+        true,
+        "item:delete",
+      );
+  }
+  if (operation === "cancel-spot-fleet-requests" && has(call, "--terminate-instances"))
+    an.destroys(
+      "ec2 cancel-spot-fleet-requests --terminate-instances terminates the fleet's instances",
+      "instance:delete",
+    );
   if (an.findings.length > before) return;
   if (secretWrite(call, an)) return;
 
@@ -420,4 +437,12 @@ function aws(inv: Invocation, an: Analysis): void {
   }
 }
 
-export const awsCommands: CommandTable = { aws, awslocal: aws };
+/**
+ * The service and operation name what aws does; the verb is not always first (`cognito-idp admin-delete-user`,
+ * `rds reset-db-parameter-group`). The rest are option values.
+ */
+const awsJudged = withSubcommandWords(aws, (inv) =>
+  parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true }).rest.slice(0, 2),
+);
+
+export const awsCommands: CommandTable = { aws: awsJudged, awslocal: awsJudged };

@@ -87,6 +87,19 @@ const az = verbCli("az", {
     ),
     zeroRetentionFlags(ZERO_KEEPS_FOREVER),
     protectionFlagsOff(),
+    {
+      // Complete mode deletes every resource in the scope that the template does not declare.
+      when: (c) =>
+        c.path[0] === "deployment" &&
+        c.path.includes("create") &&
+        /^complete$/i.test(c.parsed.value("--mode") ?? c.inv.args[c.inv.args.indexOf("--mode") + 1] ?? ""),
+      apply: (_c, an) =>
+        an.destroys(
+          "az deployment create --mode Complete deletes the resources its template does not declare",
+          "resource:delete",
+        ),
+      final: true,
+    },
   ],
 });
 

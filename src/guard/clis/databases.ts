@@ -5,6 +5,7 @@ import { type ArgSpec, flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { runsShellCommand } from "../sql/meta-commands.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
+import { action } from "../vocabulary.ts";
 import { literal } from "../word.ts";
 import { judgeWrittenFile, namesStdin, unseenWrite } from "../written-scripts.ts";
 import { cypherCommands } from "./cypher.ts";
@@ -348,6 +349,23 @@ function bqQuery(inv: Invocation, parsed: ReturnType<typeof parseArgs>, an: Anal
     an.destroys(`bq query --replace overwrites ${destination} with the query's result`, "table:overwrite");
 }
 
+/** bq's flags that set when tables or partitions expire. */
+const BQ_EXPIRATIONS = [
+  "--expiration",
+  "--default_table_expiration",
+  "--default_partition_expiration",
+  "--time_partitioning_expiration",
+];
+
+/** The values of the named flags, written `--flag value` or `--flag=value`. */
+function flagValues(args: readonly string[], names: readonly string[]): string[] {
+  return args.flatMap((a, i) => {
+    const eq = a.indexOf("=");
+    if (eq > 0 && names.includes(a.slice(0, eq))) return [a.slice(eq + 1)];
+    return names.includes(a) && args[i + 1] !== undefined ? [args[i + 1]!] : [];
+  });
+}
+
 const positionalVerb =
   (verbs: Record<string, [string, string]>): CommandAnalyzer =>
   (inv, an) => {
@@ -359,9 +377,8 @@ const positionalVerb =
 
 const tursoPlatform = verbCli("turso", { valueFlags: ["-g", "--group", "-l", "--location", "--from-db"] });
 
-export const databaseCommands: CommandTable = {
-  ...redisCommands,
-  ...cypherCommands,
+/** Clients whose words are SQL, code, files and connection settings, and the dump, restore and drop tools. */
+export const sqlClientCommands: CommandTable = {
   psql,
   pgcli: psql,
   mysql,
@@ -402,38 +419,7 @@ export const databaseCommands: CommandTable = {
     fileFlags: ["-f", "--query_file"],
     valueFlags: flagSet("-i", "--impalad", "-d", "--database", "-u", "--user", "-o", "--output_file"),
   }),
-  // WordPress's wp-cli: `wp db import FILE`, `wp db query "SQL"` (or on stdin), `wp db reset`/`drop`.
-  wp: (inv, an) => {
-    if (inv.args[0] !== "db") return;
-    const [, sub, ...rest] = inv.args.filter((a) => !a.startsWith("--"));
-    if (sub === "import") unseenSql(an, "wp db import", rest[0] ?? "");
-    else if (sub === "query")
-      if (rest.length)
-        // wp hands the query to the mysql client.
-        an.nested.sql(rest.join(" "), "mysql", "mysql");
-      else sqlFromStdin(inv, an, "mysql", "mysql");
-    else if (sub === "reset" || sub === "drop" || sub === "clean")
-      an.destroys(`wp db ${sub} deletes the WordPress database's tables`, "database:delete");
-  },
-  // `turso db shell DB [SQL]`: SQL as an argument, or on stdin; `turso db destroy`, `turso group destroy` by their verb.
-  turso: (inv, an) => {
-    if (inv.args[0] !== "db" || inv.args[1] !== "shell") {
-      tursoPlatform(inv, an);
-      return;
-    }
-    const sql = inv.args.slice(3).filter((a) => !a.startsWith("-"));
-    if (sql.length) an.nested.sql(sql.join(" "), "sqlite");
-    else sqlFromStdin(inv, an, "sqlite");
-  },
-  db2: (inv, an) => {
-    // `-tvf file`: f ends a cluster of CLP options and takes the file of statements.
-    const at = inv.args.findIndex((a) => /^-[a-z]*f$/i.test(a));
-    if (at >= 0) unseenSql(an, "db2", inv.args[at + 1] ?? "");
-  },
-  clickhouse: (inv, an) => {
-    if (inv.args[0] === "client" || inv.args[0] === "local")
-      clickhouseClient({ ...inv, args: inv.args.slice(1), argv: inv.argv.slice(1) }, an);
-  },
+  db2,
   "clickhouse-client": clickhouseClient,
   sqlcmd: sqlClient({
     dialect: "mysql",
@@ -453,26 +439,6 @@ export const databaseCommands: CommandTable = {
     fileFlags: ["-f", "--filename"],
     valueFlags: flagSet("-a", "-u", "-d", "-s", "-w", "-r", "-c"),
   }),
-  cockroach: (inv, an) => {
-    if (inv.args[0] === "sql") cockroachSql(inv, an);
-  },
-  bq: (inv, an) => {
-    const parsed = parseArgs(inv.args, { valueFlags: BQ_VALUE_FLAGS });
-    const sub = parsed.positionals[0];
-    const forced = parsed.has("-f", "--force", "--replace");
-    if (sub === "query") bqQuery(inv, parsed, an);
-    // bq cp -f and bq load --replace overwrite the destination table's data.
-    else if ((sub === "cp" || sub === "load") && forced)
-      an.destroys(
-        `bq ${sub} ${parsed.has("--replace") ? "--replace" : "-f"} overwrites ${parsed.positionals.at(sub === "cp" ? -1 : 1) ?? "the destination table"}`,
-        "table:overwrite",
-      );
-    else if (sub === "rm")
-      an.destroys(
-        `bq rm deletes ${parsed.positionals[1] ?? "a dataset or table"}${parsed.has("-r", "--recursive") ? " and everything in it" : ""}`,
-        "table:delete",
-      );
-  },
   mongosh: mongoShell,
   mongo: mongoShell,
   mongorestore: (inv, an) => {
@@ -504,11 +470,142 @@ export const databaseCommands: CommandTable = {
     an.destroys("pg_resetxlog throws away write-ahead log, risking data loss", "database:overwrite"),
   pg_dropcluster: (_inv, an) =>
     an.destroys("pg_dropcluster deletes a whole PostgreSQL cluster and its data", "database:delete"),
-  mysqladmin: positionalVerb({
-    drop: ["mysqladmin drop deletes a database", "database:delete"],
-    purge: ["mysqladmin purge deletes binary logs", "backup:delete"],
-  }),
+};
+
+/** WordPress's object types whose `delete` only drops a regenerable cache entry. */
+const WP_CACHES = /^(cache|transient|rewrite)$/;
+
+/**
+ * WordPress's wp-cli: `wp db import FILE`, `wp db query "SQL"` (or on stdin), `wp db reset`/`drop`; deletions of
+ * posts, users, options, plugins and the rest; `wp site empty`; `wp search-replace`, which rewrites the database;
+ * `wp eval`, which runs PHP.
+ */
+function wp(inv: Invocation, an: Analysis): void {
+  const [group, sub, ...rest] = inv.args.filter((a) => !a.startsWith("--"));
+  if (group === "db") {
+    if (sub === "import") unseenSql(an, "wp db import", rest[0] ?? "");
+    else if (sub === "query")
+      if (rest.length)
+        // wp hands the query to the mysql client.
+        an.nested.sql(rest.join(" "), "mysql", "mysql");
+      else sqlFromStdin(inv, an, "mysql", "mysql");
+    else if (sub === "reset" || sub === "drop" || sub === "clean")
+      an.destroys(`wp db ${sub} deletes the WordPress database's tables`, "database:delete");
+    return;
+  }
+  if (group === "eval" && sub) an.nested.code("php", sub);
+  else if (group === "search-replace") {
+    if (inv.args.includes("--dry-run")) an.harmless("wp search-replace --dry-run only counts the matches");
+    else
+      an.destroys("wp search-replace rewrites matching values throughout the database", "record:overwrite");
+  } else if (group === "site" && sub === "empty")
+    an.destroys("wp site empty deletes every post, comment and term", "record:delete");
+  else if (group && WP_CACHES.test(group) && /^(flush|delete)$/.test(sub ?? ""))
+    an.harmless(`wp ${group} ${sub} only clears a cache WordPress rebuilds`);
+  else if (group && [sub, rest[0]].some((w) => w === "delete" || w === "uninstall"))
+    an.destroys(`wp ${[group, sub, rest[0]].join(" ").trim()}`, action(group, "delete"));
+}
+
+/** db2's own commands that only connect, read or end the session; other text is SQL. */
+const DB2_SESSION =
+  /^(connect|list|get|describe|terminate|quit|catalog|export|runstats|reorgchk|activate|echo|\?)$/i;
+
+/**
+ * IBM Db2's command line: `db2 -tvf FILE`, `db2 "DELETE FROM t"`, `db2 drop database sample` (the words are the
+ * statement), and its own commands: `restore` writes a backup over a database, `prune history … and delete` deletes
+ * backup images, `load`/`import … replace` overwrite a table.
+ */
+function db2(inv: Invocation, an: Analysis): void {
+  // `-tvf file`: f ends a cluster of CLP options and takes the file of statements.
+  const at = inv.args.findIndex((a) => /^-[a-z]*f$/i.test(a));
+  if (at >= 0) {
+    unseenSql(an, "db2", inv.args[at + 1] ?? "");
+    return;
+  }
+  const text = inv.args
+    .filter((a) => !a.startsWith("-"))
+    .join(" ")
+    .trim();
+  const first = text.split(/\s+/)[0] ?? "";
+  if (!text || DB2_SESSION.test(first)) return;
+  if (/^restore$/i.test(first))
+    an.destroys("db2 restore writes a backup over the database", "database:overwrite");
+  else if (/^prune\s+(history|logfile)\b/i.test(text))
+    an.destroysSafetyNet("db2 prune deletes backup history, backup images or recovery logs", "backup:delete");
+  else if (/^(load|import)$/i.test(first)) {
+    if (/\breplace\b/i.test(text))
+      an.destroys(`db2 ${first} … replace overwrites the table`, "table:overwrite");
+  } else an.nested.sql(text);
+}
+
+const mysqladminVerbs = positionalVerb({
+  drop: ["mysqladmin drop deletes a database", "database:delete"],
+  purge: ["mysqladmin purge deletes binary logs", "backup:delete"],
+});
+
+/** Database CLIs with subcommands, the SQL clients and the Redis and Cypher shells. */
+export const databaseCommands: CommandTable = {
+  ...redisCommands,
+  ...cypherCommands,
+  ...sqlClientCommands,
+  wp,
+  // `turso db shell DB [SQL]`: SQL as an argument, or on stdin; `turso db destroy`, `turso group destroy` by their verb.
+  turso: (inv, an) => {
+    if (inv.args[0] !== "db" || inv.args[1] !== "shell") {
+      tursoPlatform(inv, an);
+      return;
+    }
+    const sql = inv.args.slice(3).filter((a) => !a.startsWith("-"));
+    if (sql.length) an.nested.sql(sql.join(" "), "sqlite");
+    else sqlFromStdin(inv, an, "sqlite");
+  },
+  clickhouse: (inv, an) => {
+    if (inv.args[0] === "client" || inv.args[0] === "local")
+      clickhouseClient({ ...inv, args: inv.args.slice(1), argv: inv.argv.slice(1) }, an);
+    else if (inv.args[0] === "format") an.harmless("clickhouse format only formats SQL text");
+  },
+  cockroach: (inv, an) => {
+    if (inv.args[0] === "sql") cockroachSql(inv, an);
+  },
+  bq: (inv, an) => {
+    const parsed = parseArgs(inv.args, { valueFlags: BQ_VALUE_FLAGS });
+    const sub = parsed.positionals[0];
+    const forced = parsed.has("-f", "--force", "--replace");
+    if (sub === "query") bqQuery(inv, parsed, an);
+    // bq cp -f and bq load --replace overwrite the destination table's data.
+    else if ((sub === "cp" || sub === "load") && forced)
+      an.destroys(
+        `bq ${sub} ${parsed.has("--replace") ? "--replace" : "-f"} overwrites ${parsed.positionals.at(sub === "cp" ? -1 : 1) ?? "the destination table"}`,
+        "table:overwrite",
+      );
+    else if (sub === "rm")
+      an.destroys(
+        `bq rm deletes ${parsed.positionals[1] ?? "a dataset or table"}${parsed.has("-r", "--recursive") ? " and everything in it" : ""}`,
+        "table:delete",
+      );
+    else if (sub === "update") {
+      // An expiration makes BigQuery delete the table (or the dataset's new tables, or old partitions) when it passes.
+      const expiring = flagValues(inv.args, BQ_EXPIRATIONS).find((v) => Number(v) > 0);
+      if (expiring)
+        an.destroys(
+          `bq update sets an expiration (${expiring}s), after which BigQuery deletes the data`,
+          "table:delete",
+        );
+    }
+  },
+  mysqladmin: (inv, an) => {
+    mysqladminVerbs(inv, an);
+    const flush = inv.args.find((a) => /^flush-|^refresh$/.test(a));
+    if (flush) an.harmless(`mysqladmin ${flush} only flushes caches, reopens logs or reloads settings`);
+  },
   etcdctl: (inv, an) => {
+    const [verb, sub] = inv.args.filter((a) => !a.startsWith("-"));
+    if (verb === "compact" || verb === "compaction")
+      an.destroys("etcdctl compact discards every key's history before the revision", "history:delete");
+    else if (verb === "lease" && sub === "revoke")
+      an.destroys("etcdctl lease revoke deletes every key attached to the lease", "key:delete");
+    else if (verb === "auth" && sub === "disable")
+      an.destroys("etcdctl auth disable lets anyone read and write every key", "auth:disable");
     if (inv.args.includes("del")) an.destroys("etcdctl del deletes keys", "key:delete");
     if (inv.args.includes("restore") && inv.args.includes("snapshot"))
       an.destroys("etcdctl snapshot restore replaces the cluster's data", "database:overwrite");

@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
+import { leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 const GLOBAL_VALUES = flagSet(
   "-H",
@@ -206,14 +207,49 @@ function docker(inv: Invocation, an: Analysis): void {
   }
 }
 
+/**
+ * The words that name what docker does: its command, and a management group's own subcommand (`docker secret rm`,
+ * `podman system reset`); a plugin's words (podman's `pod rm`, `machine rm`) may all be subcommands.
+ */
+function dockerSubcommandWords(inv: Invocation): readonly string[] {
+  const words = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true }).rest;
+  const group = words[0] ?? "";
+  return !DOCKER_BUILTINS.has(group)
+    ? leadingWords(words)
+    : DOCKER_GROUPS.has(group)
+      ? words.slice(0, 2)
+      : [group];
+}
+
+/** docker's own commands, and podman's and nerdctl's that mean the same. */
+const DOCKER_BUILTINS = new Set(
+  (
+    "attach build builder buildx commit compose config container context cp create diff events exec export " +
+    "history image images import info inspect kill load login logout logs manifest network node pause plugin port " +
+    "ps pull push rename restart rm rmi run save search secret service stack start stats stop swarm system tag top " +
+    "trust unpause update version volume wait init"
+  ).split(" "),
+);
+/** Commands whose second word is a subcommand of theirs (`docker secret rm`, `podman system reset`). */
+const DOCKER_GROUPS = new Set(
+  "builder buildx config container context image manifest network node plugin secret service stack swarm system trust volume".split(
+    " ",
+  ),
+);
+
 function dockerCompose(inv: Invocation, an: Analysis): void {
   compose(inv, inv.args, an);
 }
 
+const dockerJudged = withSubcommandWords(docker, dockerSubcommandWords);
+const composeJudged = withSubcommandWords(dockerCompose, (inv) =>
+  parseArgs(inv.args, { valueFlags: COMPOSE_VALUES, stopAtPositional: true }).rest.slice(0, 1),
+);
+
 export const dockerCommands: CommandTable = {
-  docker,
-  podman: docker,
-  nerdctl: docker,
-  "docker-compose": dockerCompose,
-  "podman-compose": dockerCompose,
+  docker: dockerJudged,
+  podman: dockerJudged,
+  nerdctl: dockerJudged,
+  "docker-compose": composeJudged,
+  "podman-compose": composeJudged,
 };

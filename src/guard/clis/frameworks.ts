@@ -5,6 +5,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { literal } from "../word.ts";
+import { leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 interface MigrationTool {
   /** Subcommands (joined with spaces, e.g. "migrate reset") that destroy data. */
@@ -12,14 +13,23 @@ interface MigrationTool {
   /** Subcommands that apply migrations. */
   migrates?: RegExp;
   valueFlags?: readonly string[];
+  /** Go-style flags (`-path`, `-dir`): one dash, whole words. */
+  singleDashLong?: boolean;
 }
 
 const MIGRATION_REASON = "applies schema migrations, which can drop or rewrite data without asking";
 
 function migrationTool(spec: MigrationTool): CommandAnalyzer {
   const valueFlags = flagSet(...(spec.valueFlags ?? []));
+  return withSubcommandWords(
+    migrationCommand(spec, valueFlags),
+    leadingPositionals(1, valueFlags, spec.singleDashLong),
+  );
+}
+
+function migrationCommand(spec: MigrationTool, valueFlags: ReadonlySet<string>): CommandAnalyzer {
   return (inv, an) => {
-    const parsed = parseArgs(inv.args, { valueFlags });
+    const parsed = parseArgs(inv.args, { valueFlags, singleDashLong: spec.singleDashLong });
     const sub = parsed.positionals.join(" ");
     if (parsed.has("--help", "-h") || !sub) return;
     if (spec.destroys.test(sub))
@@ -28,10 +38,10 @@ function migrationTool(spec: MigrationTool): CommandAnalyzer {
   };
 }
 
+const PRISMA_VALUES = flagSet("--schema", "--file", "--url", "--name", "--from-url", "--to-url");
+
 function prisma(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet("--schema", "--file", "--url", "--name", "--from-url", "--to-url"),
-  });
+  const parsed = parseArgs(inv.args, { valueFlags: PRISMA_VALUES });
   const sub = parsed.positionals.slice(0, 2).join(" ");
   if (sub === "migrate reset")
     an.destroys("prisma migrate reset drops the database and reapplies migrations", "database:reset");
@@ -53,8 +63,10 @@ function prisma(inv: Invocation, an: Analysis): void {
 const RAILS_DESTROYS =
   /^db:(drop|reset|purge|truncate_all|schema:load|structure:load|migrate:reset|migrate:redo|migrate:down|rollback|seed:replant|fixtures:load|setup)(\b|:|$)/;
 
+const RAILS_VALUES = flagSet("-e", "--environment", "-b", "-p");
+
 function rails(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-e", "--environment", "-b", "-p") });
+  const parsed = parseArgs(inv.args, { valueFlags: RAILS_VALUES });
   const [sub, ...rest] = parsed.positionals;
   if (!sub) return;
   if (inv.vars.get("DISABLE_DATABASE_ENVIRONMENT_CHECK")?.text === "1" && /^db:/.test(sub)) {
@@ -80,8 +92,10 @@ function rails(inv: Invocation, an: Analysis): void {
     an.harmless(`${inv.name} ${sub} clears regenerable files`);
 }
 
+const DJANGO_VALUES = flagSet("-c", "--command", "--settings", "--database");
+
 function django(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-c", "--command", "--settings", "--database") });
+  const parsed = parseArgs(inv.args, { valueFlags: DJANGO_VALUES });
   const [sub, app, target] = parsed.positionals;
   if (sub === "flush" || sub === "reset_db" || sub === "reset_schema")
     an.destroys(`manage.py ${sub} deletes every row`, "database:reset");
@@ -104,6 +118,10 @@ function artisan(inv: Invocation, an: Analysis): void {
   const sub = inv.args.find((a) => !a.startsWith("-")) ?? "";
   if (/^(migrate:(fresh|reset|refresh|rollback)|db:wipe)$/.test(sub))
     an.destroys(`artisan ${sub} drops or rolls back tables`, "database:reset");
+  else if (
+    /^(queue:(clear|flush|forget|prune-failed|prune-batches)|horizon:(clear|forget)|model:prune)$/.test(sub)
+  )
+    an.destroys(`artisan ${sub} deletes queued jobs or records`, "record:delete");
   else if (sub === "migrate") an.destroys(`artisan migrate ${MIGRATION_REASON}`, "db:migrate");
   else if (sub === "tinker") {
     const code = inv.args.find((a) => a.startsWith("--execute="))?.slice("--execute=".length);
@@ -119,6 +137,12 @@ function opaqueTarget(tool: string, target: string, an: Analysis): void {
   const word = SCRIPT_WORDS.exec(target)?.[2];
   if (word) an.uncertain(`${tool} ${target} runs a script whose name says "${word.toLowerCase()}"`, true);
 }
+
+/**
+ * Package-manager commands that only change what the project has installed or cached, which an install brings back:
+ * `npm uninstall x`, `npm prune`, `npm cache clean`.
+ */
+const REINSTALLABLE = new Set(["remove", "rm", "r", "uninstall", "un", "unlink", "prune", "dedupe", "cache"]);
 
 const NPM_BUILTINS = new Set(
   "install i ci add remove rm uninstall un update up upgrade outdated ls list audit test t start build init create publish pack version view info login logout whoami config cache dedupe prune link unlink rebuild fund doctor help search ping why explain set-script pkg query dlx exec x".split(
@@ -155,6 +179,10 @@ function packageManager(inv: Invocation, an: Analysis): void {
   }
   const [sub, ...rest] = parsed.positionals;
   if (!sub) return;
+  if (REINSTALLABLE.has(sub)) {
+    an.harmless(`${inv.name} ${sub} only changes installed or cached packages, which an install brings back`);
+    return;
+  }
   if (sub === "unpublish") {
     an.destroys(`${inv.name} unpublish deletes a published package version`, "package:delete");
     return;
@@ -178,6 +206,18 @@ function packageManager(inv: Invocation, an: Analysis): void {
   }
 }
 
+/** Package-manager commands whose second word is a subcommand of theirs (`npm dist-tag rm`, `pnpm store prune`). */
+const PACKAGE_GROUPS = new Set(
+  "cache dist-tag owner team org hook access token pkg config store pm profile".split(" "),
+);
+
+/** A package manager's command (the names after it are packages and scripts), and a group's own subcommand. */
+function packageSubcommandWords(inv: Invocation): readonly string[] {
+  const valueFlags = inv.name === "bun" ? BUN_FLAGS : PACKAGE_MANAGER_FLAGS;
+  const words = parseArgs(leadingWords(inv.args), { valueFlags }).positionals;
+  return words.slice(0, PACKAGE_GROUPS.has(words[0] ?? "") ? 2 : 1);
+}
+
 function taskRunner(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
     valueFlags: flagSet("-f", "-C", "-j", "--file", "--directory", "--justfile", "-t", "--taskfile"),
@@ -185,41 +225,64 @@ function taskRunner(inv: Invocation, an: Analysis): void {
   for (const target of parsed.positionals.filter((p) => !p.includes("="))) opaqueTarget(inv.name, target, an);
 }
 
+const GEM_VALUES = flagSet("-v", "--version", "--host", "-k", "--key");
+
 /** `gem yank` deletes a published version for good: the same version number can never be pushed again. */
 function gem(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-v", "--version", "--host", "-k", "--key") });
-  if (parsed.positionals[0] === "yank")
+  const parsed = parseArgs(inv.args, { valueFlags: GEM_VALUES });
+  const sub = parsed.positionals[0];
+  if (sub === "yank")
     an.destroys(
       "gem yank deletes a published gem version; its number can never be pushed again",
       "package:delete",
     );
+  else if (sub === "uninstall" || sub === "cleanup")
+    an.harmless(`gem ${sub} only removes installed gems, which an install brings back`);
 }
 
 const dotnetMigrations = migrationTool({ destroys: /^ef database drop/, migrates: /^ef database update/ });
 
+const DOTNET_VALUES = flagSet("-s", "--source", "-k", "--api-key");
+
 function dotnet(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-s", "--source", "-k", "--api-key") });
-  if (parsed.positionals[0] === "nuget" && parsed.positionals[1] === "delete")
+  const parsed = parseArgs(inv.args, { valueFlags: DOTNET_VALUES });
+  const [sub, second, third] = parsed.positionals;
+  if (sub === "nuget" && second === "delete")
     an.destroys("dotnet nuget delete deletes or unlists a published package version", "package:delete");
+  else if (sub === "ef" && second === "migrations" && third === "remove") {
+    // --force reverts the migration on the database when it was applied; without it EF refuses.
+    if (parsed.has("-f", "--force"))
+      an.destroys("dotnet ef migrations remove --force reverts an applied migration", "database:reset");
+    else an.harmless("dotnet ef migrations remove deletes a migration not yet applied");
+  }
+  // Project references and installed tools or templates: brought back at will.
+  else if (sub === "remove" || second === "uninstall")
+    an.harmless(`dotnet ${sub} ${second ?? ""} changes only the project or local tools`.trim());
   else dotnetMigrations(inv, an);
 }
 
+const packageManagerJudged = withSubcommandWords(packageManager, packageSubcommandWords);
+/** A target's name is all a task runner's words say, and the rule reads it. */
+const taskRunnerJudged = withSubcommandWords(taskRunner, () => []);
+const railsJudged = withSubcommandWords(rails, leadingPositionals(1, RAILS_VALUES));
+const djangoJudged = withSubcommandWords(django, leadingPositionals(1, DJANGO_VALUES));
+
 export const frameworkCommands: CommandTable = {
-  prisma,
-  rails,
-  rake: rails,
-  "manage.py": django,
-  "django-admin": django,
-  artisan,
-  npm: packageManager,
-  yarn: packageManager,
-  pnpm: packageManager,
-  bun: packageManager,
-  make: taskRunner,
-  just: taskRunner,
-  task: taskRunner,
-  mage: taskRunner,
-  invoke: taskRunner,
+  prisma: withSubcommandWords(prisma, leadingPositionals(2, PRISMA_VALUES)),
+  rails: railsJudged,
+  rake: railsJudged,
+  "manage.py": djangoJudged,
+  "django-admin": djangoJudged,
+  artisan: withSubcommandWords(artisan, leadingPositionals(1)),
+  npm: packageManagerJudged,
+  yarn: packageManagerJudged,
+  pnpm: packageManagerJudged,
+  bun: packageManagerJudged,
+  make: taskRunnerJudged,
+  just: taskRunnerJudged,
+  task: taskRunnerJudged,
+  mage: taskRunnerJudged,
+  invoke: taskRunnerJudged,
   knex: migrationTool({
     destroys: /^migrate:(rollback|down)|^seed:run --specific/,
     migrates: /^migrate:(latest|up)/,
@@ -247,11 +310,13 @@ export const frameworkCommands: CommandTable = {
     destroys: /(^|\s)(down|down-to|reset|redo)(\s|$)/,
     migrates: /(^|\s)(up|up-to|up-by-one)(\s|$)/,
     valueFlags: ["-dir", "-table"],
+    singleDashLong: true,
   }),
   migrate: migrationTool({
     destroys: /(^|\s)(drop|down)(\s|$)/,
     migrates: /(^|\s)up(\s|$)/,
     valueFlags: ["-path", "-database", "-source"],
+    singleDashLong: true,
   }),
   diesel: migrationTool({
     destroys: /^(database (reset|drop)|migration (revert|redo))/,
@@ -264,6 +329,9 @@ export const frameworkCommands: CommandTable = {
     valueFlags: ["--database-url", "-D", "--source"],
   }),
   mix: migrationTool({ destroys: /^ecto\.(drop|reset|rollback)/, migrates: /^ecto\.migrate/ }),
-  dotnet,
-  gem,
+  dotnet: withSubcommandWords(dotnet, (inv) => {
+    const words = parseArgs(leadingWords(inv.args), { valueFlags: DOTNET_VALUES }).positionals;
+    return words.slice(0, words[0] === "ef" ? 3 : 2);
+  }),
+  gem: withSubcommandWords(gem, leadingPositionals(1, GEM_VALUES)),
 };

@@ -62,7 +62,9 @@ const gcloud = verbCli("gcloud", {
     {
       // Restores and imports into a live instance or database write over what it holds now.
       when: (c) =>
-        /^(?:sql backups restore|sql import sql|firestore import)\b/.test(c.parsed.positionals.join(" ")),
+        /^(?:sql backups restore|sql instances restore-backup|sql import sql|firestore import)\b/.test(
+          c.parsed.positionals.join(" "),
+        ),
       apply: (c, an) => {
         const words = c.parsed.positionals.join(" ");
         if (words.startsWith("sql import"))
@@ -74,7 +76,7 @@ const gcloud = verbCli("gcloud", {
           );
         else
           an.destroys(
-            "gcloud sql backups restore writes the backup over the target instance's current data",
+            `gcloud ${words.split(" ").slice(0, 3).join(" ")} writes the backup over the target instance's current data`,
             "database:overwrite",
           );
       },
@@ -104,13 +106,16 @@ const gcloud = verbCli("gcloud", {
     zeroRetentionFlags(),
     protectionFlagsOff(),
     {
-      // The disk then goes with its instance: deleting the VM deletes the data.
-      when: (c) => c.path.includes("set-disk-auto-delete") && c.parsed.has("--auto-delete"),
-      apply: (_c, an) =>
-        an.destroysSafetyNet(
-          "gcloud compute instances set-disk-auto-delete --auto-delete: the disk is deleted with its instance",
-          "disk:delete",
-        ),
+      // The disk then goes with its instance: deleting the VM deletes the data. `--auto-delete` is the default.
+      when: (c) => c.path.includes("set-disk-auto-delete"),
+      apply: (c, an) =>
+        c.parsed.has("--no-auto-delete")
+          ? an.harmless("gcloud compute instances set-disk-auto-delete --no-auto-delete keeps the disk")
+          : an.destroysSafetyNet(
+              "gcloud compute instances set-disk-auto-delete --auto-delete: the disk is deleted with its instance",
+              "disk:delete",
+            ),
+      final: true,
     },
     {
       when: (c) => c.path[0] === "storage" && (c.verb === "rm" || c.verb === "delete"),

@@ -3,6 +3,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { shellQuoted } from "../shell-quote.ts";
+import { leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 const GLOBAL_VALUES = flagSet(
   "-C",
@@ -55,6 +56,7 @@ const RULES: Record<string, GitRule> = {
   reset(p, an) {
     if (p.has("--hard"))
       an.destroys("git reset --hard discards uncommitted work and moves the branch", "worktree:discard");
+    else an.harmless("git reset without --hard keeps the working tree's changes");
   },
   clean(p, an) {
     if (dryRun(p)) an.harmless("git clean -n only lists what would be removed");
@@ -148,12 +150,41 @@ const RULES: Record<string, GitRule> = {
   rm(p, an) {
     if (p.has("-f", "--force") && !p.has("--cached"))
       an.destroys("git rm -f deletes files including uncommitted changes", "file:delete");
+    // Without -f git refuses to remove a file whose changes are not committed, so the commit still holds it.
+    else
+      an.harmless(`git rm${p.has("--cached") ? " --cached" : ""} leaves every change recoverable from git`);
+  },
+  remote(p, an) {
+    // Only the remote's URL and its remote-tracking refs go; the next fetch brings the refs back.
+    if (p.positionals[1] === "remove" || p.positionals[1] === "rm")
+      an.harmless(`git remote ${p.positionals[1]} forgets a remote; the repository it names is untouched`);
+  },
+  submodule(p, an) {
+    const sub = p.positionals[1];
+    if ((sub === "deinit" || sub === "update") && p.has("-f", "--force"))
+      an.destroys(
+        `git submodule ${sub} --force discards the submodules' uncommitted work`,
+        "worktree:discard",
+      );
+  },
+  "read-tree"(p, an) {
+    if (p.has("--reset") && p.has("-u"))
+      an.destroys(
+        "git read-tree --reset -u overwrites the working tree, discarding uncommitted changes",
+        "worktree:discard",
+      );
+  },
+  "checkout-index"(p, an) {
+    if (p.has("-f", "--force"))
+      an.destroys("git checkout-index -f overwrites files in the working tree", "worktree:discard");
   },
   worktree(p, an) {
     if (p.positionals[1] === "add" && p.has("-B"))
       an.destroys(RESET_BRANCH("git worktree add -B"), "history:rewrite");
     if (p.positionals[1] === "remove" && p.has("-f", "--force"))
       an.destroys("git worktree remove --force discards its uncommitted work", "worktree:discard");
+    else if (p.positionals[1] === "remove" || p.positionals[1] === "prune")
+      an.harmless(`git worktree ${p.positionals[1]} refuses to discard uncommitted work`);
   },
 };
 
@@ -307,6 +338,27 @@ function subcommandCommands(inv: Invocation, rest: readonly string[], an: Analys
 /** git branch's own value flags: its -m and -c are switches (move, copy), not a message. */
 const BRANCH_VALUES = flagSet("-u", "--set-upstream-to", "--sort", "--format");
 
+/** git's own commands: the words after them are revisions, paths, remotes and messages. */
+const BUILTINS = new Set(
+  (
+    "add am annotate apply archive bisect blame branch bundle cat-file check-attr check-ignore check-mailmap " +
+    "check-ref-format checkout checkout-index cherry cherry-pick citool clean clone commit commit-graph commit-tree " +
+    "config count-objects credential describe diff diff-files diff-index diff-tree difftool fast-export fast-import " +
+    "fetch filter-branch for-each-ref format-patch fsck gc grep gui hash-object help hook index-pack init " +
+    "interpret-trailers log ls-files ls-remote ls-tree maintenance merge merge-base merge-file mergetool mktag mktree " +
+    "mv name-rev notes pack-objects pack-refs prune pull push range-diff read-tree rebase reflog remote repack " +
+    "replace request-pull rerere reset restore rev-list rev-parse revert rm shortlog show show-branch show-ref " +
+    "sparse-checkout stash status stripspace submodule switch symbolic-ref tag unpack-objects update-index " +
+    "update-ref var verify-commit verify-pack verify-tag version whatchanged worktree write-tree"
+  ).split(" "),
+);
+/** Commands whose second word is a subcommand of theirs (`git remote remove`, `git notes remove`). */
+const GROUPS = new Set(
+  "bundle commit-graph config credential hook maintenance notes reflog remote rerere sparse-checkout stash submodule worktree".split(
+    " ",
+  ),
+);
+
 function git(inv: Invocation, an: Analysis): void {
   configuredCommands(inv, an);
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
@@ -340,4 +392,14 @@ function git(inv: Invocation, an: Analysis): void {
   );
 }
 
-export const gitCommands: CommandTable = { git };
+/**
+ * The words that name what git does: its command, and a group's own subcommand; an external command's words
+ * (`git lfs prune`, `git flow feature delete`) may all be subcommands.
+ */
+function gitSubcommandWords(inv: Invocation): readonly string[] {
+  const words = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true }).rest;
+  const sub = words[0] ?? "";
+  return !BUILTINS.has(sub) ? leadingWords(words) : GROUPS.has(sub) ? words.slice(0, 2) : [sub];
+}
+
+export const gitCommands: CommandTable = { git: withSubcommandWords(git, gitSubcommandWords) };

@@ -1,6 +1,8 @@
-// The command tables: program name → analyser. Unknown programs with destructive-sounding words are marked uncertain.
+// The command tables: program name → analyser. Unknown programs with destructive-sounding words are marked uncertain,
+// and so are known ones whose rules judged none of their destructive-sounding subcommand words.
 import type { Analysis } from "../analysis.ts";
 import { type CommandAnalyzer, type Invocation, type InvocationContext, programName } from "../command.ts";
+import { DESTRUCTIVE_WORD, destructiveWord } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
 import { unseenWrite } from "../written-scripts.ts";
@@ -9,7 +11,8 @@ import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
 import { judgeCarriedCommands } from "./carriers.ts";
 import { commandRunnerCommands } from "./command-runners.ts";
-import { databaseCommands } from "./databases.ts";
+import { cypherCommands } from "./cypher.ts";
+import { databaseCommands, sqlClientCommands } from "./databases.ts";
 import { dockerCommands } from "./docker.ts";
 import { docCommands } from "./docs.ts";
 import { fileCommands } from "./files.ts";
@@ -21,9 +24,11 @@ import { interpreterCommands } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
 import { paasCommands } from "./paas.ts";
 import { POWERSHELL, powershellWebRequests } from "./powershell-web.ts";
+import { redisCommands } from "./redis.ts";
 import { shellBuiltinCommands } from "./shell-builtins.ts";
 import { systemCommands } from "./system.ts";
 import { terraformCommands } from "./terraform.ts";
+import { DRY_RUN, leadingWords, unjudgedSubcommand } from "./unjudged-words.ts";
 import { wrapperCommands } from "./wrappers.ts";
 
 const TABLE = new Map<string, CommandAnalyzer>(
@@ -48,6 +53,26 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...httpCommands,
     ...shellBuiltinCommands,
   }),
+);
+
+/**
+ * Programs whose words are operands, not subcommands: files, code, the commands they run, URLs, SQL, Redis commands,
+ * host patterns. Their rules read those words whole; a destructive-sounding one among them names a file or a value.
+ */
+const OPERAND_PROGRAMS = new Set(
+  [
+    fileCommands,
+    docCommands,
+    wrapperCommands,
+    commandRunnerCommands,
+    interpreterCommands,
+    httpCommands,
+    shellBuiltinCommands,
+    sqlClientCommands,
+    redisCommands,
+    cypherCommands,
+    ansibleCommands,
+  ].flatMap((table) => Object.keys(table)),
 );
 
 /** Families named by prefix or pattern: mkfs.ext4, python3.12, pip3… */
@@ -84,14 +109,6 @@ const BENIGN = new Set(
   ).split(" "),
 );
 
-const SUSPICIOUS =
-  /(^|[^a-z])(delete|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|(?:delete|destroy|drop|purge|wipe|remove|erase)all)([^a-z]|$)/i;
-/**
- * The spellings of "only say what would happen" that tools share; `--dry-run=false` (or none, 0, no, off) runs for
- * real, as kubectl's `--dry-run=none` does.
- */
-const DRY_RUN = /^--?(?:dry-?run|dry_run|what-?if|simulate|no-?op)(?:=(?!(?:false|none|0|no|off)$).*)?$/i;
-
 const RECURSIVE_FORCE = /^-[a-z]*(rf|fr)/i;
 /**
  * A line that builds a command's words away from where they run: `set -- …` for "$@", an array (`a=(…)`, `a+=(…)`,
@@ -107,9 +124,9 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   if (program.dynamic) {
     // Its words may come from elsewhere on the line (`set -- rm,-rf,/srv; "$@"`, `a=(rm -rf /srv); "${a[@]}"`).
     const alarming =
-      SUSPICIOUS.exec(inv.args.join(" "))?.[2] ??
+      DESTRUCTIVE_WORD.exec(inv.args.join(" "))?.[2] ??
       (inv.args.some((a) => RECURSIVE_FORCE.test(a)) ? "-rf" : undefined) ??
-      (BUILDS_WORDS.test(an.texts[0] ?? "") ? SUSPICIOUS.exec(an.texts[0] ?? "")?.[2] : undefined) ??
+      (BUILDS_WORDS.test(an.texts[0] ?? "") ? DESTRUCTIVE_WORD.exec(an.texts[0] ?? "")?.[2] : undefined) ??
       "";
     an.uncertain(
       `runs a command whose name is only known at run time (${program.text})${alarming ? ` with "${alarming}"` : ""}`,
@@ -124,10 +141,22 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
     an.harmless(`${inv.name} … --help only prints help`);
     return;
   }
+  const findings = an.findings.length;
+  const readings = an.readings;
   if (analyzer) analyzer(inv, an);
   // Options, operands or stdin that carry a command are judged whatever the program's own rule says.
   const carries = judgeCarriedCommands(inv, an);
-  if (!analyzer && !carries && !BENIGN.has(inv.name)) analyzeUnknown(inv, an);
+  if (!analyzer) {
+    if (!carries && !BENIGN.has(inv.name)) analyzeUnknown(inv, an);
+  }
+  // A rule that reported nothing, handed nothing on and judged no words itself has judged none of the words.
+  else if (
+    !carries &&
+    an.findings.length === findings &&
+    an.readings === readings &&
+    !OPERAND_PROGRAMS.has(inv.name)
+  )
+    unjudgedSubcommand(inv, leadingWords(inv.args), an);
 }
 
 /** A script's `#!` line: the interpreter and what follows it. */
@@ -191,12 +220,11 @@ function analyzeUnknown(inv: Invocation, an: Analysis): void {
   // A URL's own words say nothing (`…/delete-me.html`), but the words around it in a script argument still do
   // (`pwsh -c "Invoke-RestMethod -Method Delete -Uri https://…"`).
   const text = [inv.argv[0]!.text, ...inv.args.map((a) => a.replace(URL_TEXT, " "))].join(" ");
-  const word = SUSPICIOUS.exec(text)?.[2];
+  const word = destructiveWord(text);
   if (!word) return;
   const dryRun = inv.args.find((a) => DRY_RUN.test(a));
-  if (dryRun)
-    an.harmless(`unknown command ${inv.name} with "${word.toLowerCase()}", but ${dryRun} only reports`);
-  else an.uncertain(`unknown command ${inv.name} with "${word.toLowerCase()}" in it`, true);
+  if (dryRun) an.harmless(`unknown command ${inv.name} with "${word}", but ${dryRun} only reports`);
+  else an.uncertain(`unknown command ${inv.name} with "${word}" in it`, true);
 }
 
 class Call implements Invocation {

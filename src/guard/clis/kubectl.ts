@@ -6,6 +6,7 @@ import { type CommandTable, type Invocation, stdinText, tailWords } from "../com
 import { action, namesSafetyNet, resourceName } from "../vocabulary.ts";
 import { judgeSecretWrite } from "./secret-writes.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
+import { withSubcommandWords } from "./unjudged-words.ts";
 
 const KUBECTL_VALUES = flagSet(
   "-n",
@@ -177,12 +178,41 @@ function kubectl(inv: Invocation, an: Analysis): void {
       kubectlWrite(verb, parsed, an);
       return;
     }
-    case "exec": {
+    case "exec":
+    case "run":
+    case "debug": {
+      // `kubectl run x --image=postgres -- psql -c …`, `kubectl debug node/x -- chroot /host …`: the words after
+      // `--` run in the pod.
       const command = parsed.rest.length ? tailWords(inv, parsed.rest.length) : [];
       an.note(command.map((w) => w.text).join(" "));
-      inv.run(command, { stdin: inv.stdin, piped: inv.piped });
+      if (command.length || verb === "exec") inv.run(command, { stdin: inv.stdin, piped: inv.piped });
       return;
     }
+    case "rsh": {
+      // `oc rsh POD COMMAND…`: the words after the pod run in it.
+      const inner = parseArgs(inv.args.slice(inv.args.indexOf("rsh") + 1), {
+        valueFlags: flagSet("-c", "--container", "--shell", "-n", "--namespace"),
+        stopAtPositional: true,
+      });
+      const command = tailWords(inv, Math.max(inner.rest.length - 1, 0));
+      if (command.length) inv.run(command, { stdin: inv.stdin, piped: inv.piped });
+      return;
+    }
+    case "drain":
+      if (dryRun) return;
+      if (parsed.has("--delete-emptydir-data", "--delete-local-data"))
+        an.destroys("kubectl drain --delete-emptydir-data deletes the pods' emptyDir data", "pod:delete");
+      else if (parsed.has("--force"))
+        an.destroys(
+          "kubectl drain --force deletes pods no controller manages; nothing recreates them",
+          "pod:delete",
+        );
+      else if (parsed.has("--disable-eviction"))
+        an.destroys(
+          "kubectl drain --disable-eviction deletes pods past their disruption budgets",
+          "pod:delete",
+        );
+      return;
     case "scale":
       return;
     case "annotate":
@@ -192,6 +222,44 @@ function kubectl(inv: Invocation, an: Analysis): void {
       if (verb && namesSafetyNet(verb)) an.uncertain(`kubectl ${verb} touches a safety net`, false);
   }
 }
+
+/**
+ * The words that name what kubectl or helm does: its command, and a group's own subcommand (`kubectl config
+ * delete-context`, `helm repo remove`); a plugin's words (`kubectl cnpg destroy`, `helm s3 delete`) may all be
+ * subcommands. The rest name resources and releases.
+ */
+function subcommandWords(
+  valueFlags: ReadonlySet<string>,
+  builtins: ReadonlySet<string>,
+  groups: ReadonlySet<string>,
+) {
+  return (inv: Invocation): readonly string[] => {
+    const parsed = parseArgs(inv.args, { valueFlags });
+    const words = parsed.positionals.slice(0, parsed.positionals.length - parsed.rest.length);
+    const verb = words[0] ?? "";
+    return !builtins.has(verb) ? words : groups.has(verb) ? words.slice(0, 2) : [verb];
+  };
+}
+
+/** kubectl's own commands; any other first word names a plugin (`kubectl krew`, `kubectl cnpg`). */
+const KUBECTL_BUILTINS = new Set(
+  (
+    "create expose run set explain get edit delete rollout scale autoscale certificate cluster-info top cordon " +
+    "uncordon drain taint describe logs attach exec port-forward proxy cp auth debug events diff apply patch " +
+    "replace wait kustomize label annotate completion alpha api-resources api-versions config plugin version " +
+    "options rsh new-project project projects login logout whoami status adm policy start-build new-app process"
+  ).split(" "),
+);
+/** Commands whose second word is a subcommand of theirs (`kubectl config delete-context`). */
+const KUBECTL_GROUPS = new Set("config rollout certificate auth plugin set top alpha adm policy".split(" "));
+/** helm's own commands; any other names a plugin (`helm s3 delete`). */
+const HELM_BUILTINS = new Set(
+  (
+    "completion create dependency env get help history install lint list package plugin pull push registry repo " +
+    "rollback search show status template test uninstall delete del un upgrade verify version"
+  ).split(" "),
+);
+const HELM_GROUPS = new Set("plugin repo registry dependency get show search".split(" "));
 
 const HELM_VALUES = flagSet(
   "-n",
@@ -251,4 +319,14 @@ function valuesSwitchingProtectionOff(parsed: ReturnType<typeof parseArgs>): str
     .flatMap(protectionsEditedOff);
 }
 
-export const kubernetesCommands: CommandTable = { kubectl, oc: kubectl, k: kubectl, helm };
+const kubectlJudged = withSubcommandWords(
+  kubectl,
+  subcommandWords(KUBECTL_VALUES, KUBECTL_BUILTINS, KUBECTL_GROUPS),
+);
+
+export const kubernetesCommands: CommandTable = {
+  kubectl: kubectlJudged,
+  oc: kubectlJudged,
+  k: kubectlJudged,
+  helm: withSubcommandWords(helm, subcommandWords(HELM_VALUES, HELM_BUILTINS, HELM_GROUPS)),
+};

@@ -147,14 +147,31 @@ const vercel = verbCli("vercel", {
   verbs: { promote: "harmless", rollback: "harmless" },
 });
 const netlify = verbCli("netlify", { colonSeparated: true, valueFlags: ["--site", "--auth", "--dir", "-d"] });
+/** Rebuilding a server, or restoring an image onto it, writes a fresh disk over the one it has. */
+const REBUILDS = { rebuild: "destructive", restore: "destructive" } as const;
 const doctl = verbCli("doctl", {
   valueFlags: ["--context", "-t", "--access-token", "-o", "--output", "--format", "--region"],
+  verbs: REBUILDS,
 });
-const hcloud = verbCli("hcloud", { valueFlags: ["--context", "-o", "--output", "--config"] });
-const linode = verbCli("linode-cli", { valueFlags: ["--region", "--label", "--type", "--image"] });
+const hcloud = verbCli("hcloud", {
+  valueFlags: ["--context", "-o", "--output", "--config"],
+  verbs: REBUILDS,
+});
+const linode = verbCli("linode-cli", {
+  valueFlags: ["--region", "--label", "--type", "--image"],
+  verbs: REBUILDS,
+});
 const firebase = verbCli("firebase", {
   colonSeparated: true,
   valueFlags: ["--project", "-P", "--token", "--only", "--except"],
+  rules: [
+    {
+      when: (c) => c.inv.args.find((a) => !a.startsWith("-")) === "database:set",
+      apply: (_c, an) =>
+        an.destroys("firebase database:set replaces everything at the path", "record:overwrite"),
+      final: true,
+    },
+  ],
 });
 
 /** Flags of `gh api` that take a value; `gh` itself also takes these (and -R/--repo) before the subcommand. */
@@ -176,7 +193,43 @@ const GH_API_VALUE_FLAGS = [
 ];
 
 const gh = verbCli("gh", {
-  valueFlags: ["-R", "--repo", ...GH_API_VALUE_FLAGS],
+  valueFlags: [
+    "-R",
+    "--repo",
+    ...GH_API_VALUE_FLAGS,
+    // Search terms and filters, whose values are no verbs (`gh pr list --search delete`).
+    "--search",
+    "--label",
+    "--state",
+    "--limit",
+    "--author",
+    "--assignee",
+    "--base",
+    "--head",
+    "--title",
+    "--body",
+    "--json",
+    "--milestone",
+    "--reviewer",
+    "--workflow",
+    "--branch",
+    "--event",
+    "--status",
+    "--user",
+    "--commit",
+    "--owner",
+    "--topic",
+    "--visibility",
+    "--sort",
+    "--order",
+    "--match",
+    "--org",
+    "--mention",
+    "--created",
+    "--language",
+    "--app",
+    "--env",
+  ],
   verbs: { close: "harmless", merge: "harmless", archive: "harmless" },
   rules: [
     secretWrite(/^secret set\b/, null, "GitHub keeps no earlier value of a secret"),
@@ -315,7 +368,10 @@ export const paasCommands: CommandTable = {
   rclone: (inv, an) => {
     const [sub, ...operands] = inv.args.filter((a) => !a.startsWith("-"));
     const dry = inv.args.some((a) => a === "--dry-run" || a === "-n");
-    if (dry) return;
+    if (dry) {
+      an.harmless(`rclone${sub ? ` ${sub}` : ""} --dry-run changes nothing`);
+      return;
+    }
     if (sub && /^(delete|deletefile|purge|rmdir|rmdirs|cleanup)$/.test(sub))
       an.destroys(`rclone ${sub} deletes remote files`, "object:delete");
     else if (sub === "sync" || sub === "bisync")

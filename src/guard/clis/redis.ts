@@ -26,6 +26,79 @@ const RULES: Record<string, RedisRule> = {
   LREM: deletes("LREM removes list elements"),
   LTRIM: deletes("LTRIM drops list elements outside the range"),
   XDEL: deletes("XDEL deletes stream entries"),
+  XDELEX: deletes("XDELEX deletes stream entries"),
+  XACKDEL: deletes("XACKDEL deletes stream entries"),
+  HGETDEL: deletes("HGETDEL deletes hash fields"),
+  DELEX: deletes("DELEX deletes a key"),
+  ...Object.fromEntries(
+    [
+      "LPOP",
+      "RPOP",
+      "SPOP",
+      "ZPOPMIN",
+      "ZPOPMAX",
+      "BLPOP",
+      "BRPOP",
+      "BZPOPMIN",
+      "BZPOPMAX",
+      "LMPOP",
+      "BLMPOP",
+      "ZMPOP",
+      "BZMPOP",
+    ].map((name) => [name, deletes(`${name} removes the elements it returns`)]),
+  ),
+  // Commands that store a result overwrite the destination key.
+  ...Object.fromEntries(
+    [
+      "SUNIONSTORE",
+      "SINTERSTORE",
+      "SDIFFSTORE",
+      "ZUNIONSTORE",
+      "ZINTERSTORE",
+      "ZDIFFSTORE",
+      "ZRANGESTORE",
+      "GEOSEARCHSTORE",
+      "GEORADIUS",
+      "BITOP",
+    ].map((name) => [name, storesInto(name)]),
+  ),
+  SORT: (args, an) => {
+    if (args.some((a) => a.toUpperCase() === "STORE"))
+      an.destroys("SORT … STORE overwrites the destination key", "key:overwrite");
+  },
+  COPY: (args, an) => {
+    if (args.some((a) => a.toUpperCase() === "REPLACE"))
+      an.destroys("COPY … REPLACE overwrites the destination key", "key:overwrite");
+  },
+  GETEX: (args, an) => {
+    if (args.some((a) => /^(EX|PX|EXAT|PXAT)$/i.test(a)))
+      an.destroys("GETEX schedules a key's deletion", "key:delete");
+  },
+  ...Object.fromEntries(
+    ["HEXPIRE", "HPEXPIRE", "HEXPIREAT", "HPEXPIREAT", "HGETEX"].map((name) => [
+      name,
+      deletes(`${name} schedules hash fields' deletion`),
+    ]),
+  ),
+  XGROUP: (args, an) => {
+    if (/^(DESTROY|DELCONSUMER)$/i.test(args[0] ?? ""))
+      an.destroys(`XGROUP ${args[0]} deletes a consumer group's pending entries`, "key:delete");
+  },
+  "FT.DROPINDEX": (args, an) =>
+    an.destroys(
+      `FT.DROPINDEX deletes a search index${args.some((a) => a.toUpperCase() === "DD") ? " and its documents" : ""}`,
+      "index:delete",
+    ),
+  "FT.DROP": deletes("FT.DROP deletes a search index and its documents", "index:delete"),
+  "JSON.DEL": deletes("JSON.DEL deletes JSON values"),
+  "JSON.FORGET": deletes("JSON.FORGET deletes JSON values"),
+  "JSON.CLEAR": deletes("JSON.CLEAR empties JSON values"),
+  "TS.DEL": deletes("TS.DEL deletes time-series samples"),
+  "CF.DEL": deletes("CF.DEL deletes cuckoo-filter items"),
+  MODULE: (args, an) => {
+    if (/^UNLOAD$/i.test(args[0] ?? ""))
+      an.destroys("MODULE UNLOAD unloads a module, with the data types it holds", "module:delete");
+  },
   XTRIM: deletes("XTRIM drops stream entries"),
   EXPIRE: deletes("EXPIRE schedules a key's deletion"),
   PEXPIRE: deletes("PEXPIRE schedules a key's deletion"),
@@ -80,6 +153,14 @@ const RULES: Record<string, RedisRule> = {
     }
   },
 };
+
+/** GEORADIUS writes only with STORE or STOREDIST; the others always write their destination. */
+function storesInto(name: string): RedisRule {
+  return (args, an) => {
+    if (name !== "GEORADIUS" || args.some((a) => /^STORE(DIST)?$/i.test(a)))
+      an.destroys(`${name} overwrites its destination key`, "key:overwrite");
+  };
+}
 
 function replicaOf(args: readonly string[], an: Analysis): void {
   if (!(args[0]?.toUpperCase() === "NO" && args[1]?.toUpperCase() === "ONE")) {

@@ -1,21 +1,62 @@
 // The host itself: firewalls and MAC switched off, audit daemons stopped, logs vacuumed, volumes, pools and backup
 // repositories destroyed.
 import type { Analysis } from "../analysis.ts";
+import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { normalizePath } from "../paths.ts";
 import { isLiveData } from "./files.ts";
+import { frameworkCommands } from "./frameworks.ts";
+import { leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 const AUDIT_SERVICES =
   /^(auditd|rsyslog|syslog|syslog-ng|systemd-journald|journald|falco|osqueryd|wazuh-agent|auditbeat)(\.service)?$/;
 
-function firewall(inv: Invocation, an: Analysis): void {
-  if (
-    inv.args.some((a) => a === "-F" || a === "--flush" || a === "-X" || a === "--delete-chain") ||
-    (inv.args[0] === "flush" && inv.args[1] === "ruleset")
-  ) {
-    an.destroys(`${inv.name} flushes the firewall rules`, "firewall:disable");
-  }
+/** Services that keep intruders out or contain them: firewalls, mandatory access control, intrusion prevention. */
+const PROTECTION_SERVICES =
+  /^(ufw|firewalld|nftables|iptables|ip6tables|netfilter-persistent|apparmor|fail2ban|crowdsec|sshguard|clamav-daemon|clamd)(\.service)?$/;
+
+/**
+ * iptables and ip6tables: rules flushed (-F) or deleted (-D), chains deleted (-X), a default policy that lets
+ * everything through (-P INPUT ACCEPT). Their other words are chains and targets (`-j DROP` adds a rule).
+ */
+function iptables(inv: Invocation, an: Analysis): void {
+  const opened = inv.args.some(
+    (a, i) => (a === "-P" || a === "--policy") && /^ACCEPT$/i.test(inv.args[i + 2] ?? ""),
+  );
+  const removed = inv.args.find((a) => /^(-F|--flush|-X|--delete-chain|-D|--delete)$/.test(a));
+  if (removed)
+    an.destroys(
+      `${inv.name} ${removed} ${/^-(F|-flush)$/.test(removed) ? "flushes the firewall rules" : "deletes firewall rules or chains"}`,
+      "firewall:disable",
+    );
+  else if (opened) an.destroys(`${inv.name} -P … ACCEPT lets through what no rule stops`, "firewall:disable");
+  else an.harmless(`${inv.name} flushes, deletes and opens nothing`);
 }
+
+/** nft: `flush ruleset`, `flush table|chain`, `delete|destroy table|chain|rule|set`. */
+function nft(inv: Invocation, an: Analysis): void {
+  const verb = inv.args.find((a) => !a.startsWith("-"));
+  if (verb === "flush" || verb === "delete" || verb === "destroy")
+    an.destroys(
+      `nft ${verb} ${inv.args[inv.args.indexOf(verb) + 1] ?? ""} removes firewall rules`.trim(),
+      "firewall:disable",
+    );
+}
+
+/** ufw: switched off, reset, rules deleted, or a default policy that allows what no rule denies. */
+function ufw(inv: Invocation, an: Analysis): void {
+  const [verb, ...rest] = inv.args.filter((a) => !a.startsWith("-"));
+  if (verb === "disable" || verb === "reset" || verb === "delete")
+    an.destroys(
+      `ufw ${verb} ${verb === "delete" ? "removes a firewall rule" : "turns the firewall off"}`,
+      "firewall:disable",
+    );
+  else if (verb === "default" && rest[0] === "allow")
+    an.destroys("ufw default allow lets through what no rule denies", "firewall:disable");
+}
+
+/** systemctl clean's kinds that hold a service's data or logs (the default, cache and runtime, are regenerable). */
+const KEPT_STATE = /(^|,)(state|logs|configuration|fdstore|all)(,|$)/;
 
 function serviceControl(inv: Invocation, an: Analysis): void {
   const verbIndex = inv.args.findIndex((a) => /^(stop|disable|mask|kill)$/.test(a));
@@ -24,11 +65,27 @@ function serviceControl(inv: Invocation, an: Analysis): void {
   for (const unit of [...units, ...serviceForm]) {
     if (AUDIT_SERVICES.test(unit))
       an.destroysSafetyNet(`${inv.name} stops the audit/log service ${unit}`, "audit-log:disable");
+    else if (PROTECTION_SERVICES.test(unit))
+      an.destroys(`${inv.name} stops the protection service ${unit}`, "firewall:disable");
   }
+  const verb = inv.args.find((a) => !a.startsWith("-"));
+  if (inv.name !== "systemctl") return;
+  if (verb === "clean") {
+    const what = inv.args.flatMap((a, i) =>
+      a.startsWith("--what=") ? [a.slice(7)] : a === "--what" ? [inv.args[i + 1] ?? ""] : [],
+    );
+    if (what.some((w) => KEPT_STATE.test(w)))
+      an.destroys(`systemctl clean --what=${what.join(",")} deletes the service's kept data`, "file:delete");
+  } else if (verb === "reset-failed") an.harmless("systemctl reset-failed only clears failure records");
 }
 
 const resticDeletes = (inv: Invocation, an: Analysis) => {
-  if (/(^|\s)(forget|prune)(\s|$)/.test(inv.args.join(" ")))
+  const text = inv.args.join(" ");
+  // `rewrite --forget` and `repair snapshots --forget` replace snapshots and forget the originals.
+  if (
+    /(^|\s)(forget|prune)(\s|$)/.test(text) ||
+    (/(^|\s)(rewrite|repair)(\s|$)/.test(text) && inv.args.includes("--forget"))
+  )
     an.destroysSafetyNet(`${inv.name} deletes backup snapshots`, "backup:delete");
 };
 
@@ -54,31 +111,173 @@ function diskutil(inv: Invocation, an: Analysis): void {
   }
 }
 
+/** cryptsetup verbs that destroy keys or headers (the data becomes unreadable) or format the device. */
+const CRYPTSETUP_DESTROYS: Record<string, string> = {
+  luksformat: "formats the device, destroying what it holds",
+  erase: "destroys every key slot, making the data unrecoverable",
+  lukserase: "destroys every key slot, making the data unrecoverable",
+  lukskillslot: "destroys a key slot; without another key the data is unrecoverable",
+  luksremovekey: "destroys a key; without another one the data is unrecoverable",
+  luksheaderrestore: "writes a saved header over the device's, replacing its keys",
+};
+
+function cryptsetup(inv: Invocation, an: Analysis): void {
+  for (const arg of inv.args) {
+    const reason = CRYPTSETUP_DESTROYS[arg.toLowerCase()];
+    if (reason) an.destroys(`cryptsetup ${arg} ${reason}`, "disk:overwrite");
+  }
+}
+
+/** zfs: datasets and snapshots destroyed, a rollback, a receive forced over the dataset (-F rolls it back first). */
+function zfs(inv: Invocation, an: Analysis): void {
+  const verb = inv.args[0];
+  if (verb === "destroy") {
+    const target = inv.args
+      .filter((a) => !a.startsWith("-"))
+      .slice(1)
+      .join(" ");
+    if (target.includes("@"))
+      an.destroysSafetyNet(`zfs destroy deletes the snapshot ${target}`, "snapshot:delete");
+    else an.destroys(`zfs destroy deletes the dataset ${target}`, "volume:delete");
+  } else if (verb === "rollback")
+    an.destroys("zfs rollback discards everything written since the snapshot", "volume:overwrite");
+  else if ((verb === "receive" || verb === "recv") && inv.args.some((a) => /^-[a-zA-Z]*F/.test(a)))
+    an.destroys(
+      `zfs ${verb} -F rolls the dataset back and destroys snapshots the stream does not have`,
+      "volume:overwrite",
+    );
+}
+
+/** zpool: pools destroyed, labels cleared, and devices forced (-f) into a pool over whatever they held. */
+function zpool(inv: Invocation, an: Analysis): void {
+  const verb = inv.args[0] ?? "";
+  if (verb === "destroy" || verb === "labelclear")
+    an.destroys(`zpool ${verb} destroys a storage pool`, "volume:delete");
+  else if (/^(create|add|attach|replace)$/.test(verb) && inv.args.some((a) => /^-[a-zA-Z]*f/.test(a)))
+    an.destroys(`zpool ${verb} -f writes over whatever the devices held`, "disk:format");
+}
+
+/** btrfs: subvolumes deleted, and the rescue and repair modes that rewrite a filesystem's metadata. */
+function btrfs(inv: Invocation, an: Analysis): void {
+  const text = inv.args.join(" ");
+  if (/subvolume\s+delete/.test(text))
+    an.destroys("btrfs deletes subvolumes (and snapshots)", "volume:delete");
+  else if (
+    /rescue\s+(zero-log|chunk-recover|super-recover)|check\b.*\s--(repair|init-csum-tree|init-extent-tree)\b/.test(
+      text,
+    )
+  )
+    an.destroys("btrfs rewrites the filesystem's metadata, which can lose data", "disk:overwrite");
+}
+
+/** Velero: backups, schedules and backup locations deleted or paused, Velero removed, restores over live resources. */
+function velero(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("-n", "--namespace", "--kubeconfig", "--kubecontext", "--features"),
+  });
+  const [group = "", verb] = parsed.positionals;
+  if (verb === "delete" && /^(backups?|schedules?|backup-locations?|snapshot-locations?)$/.test(group))
+    an.destroysSafetyNet(`velero ${group} delete deletes backups or what takes them`, "backup:delete");
+  else if (/^schedules?$/.test(group) && verb === "pause")
+    an.destroysSafetyNet("velero schedule pause stops the scheduled backups", "backup:disable");
+  else if (group === "uninstall")
+    an.destroysSafetyNet(
+      "velero uninstall removes Velero with its schedules and backup records",
+      "backup:disable",
+    );
+  else if (
+    group === "restore" &&
+    inv.args.some(
+      (a, i) =>
+        /^--existing-resource-policy(=update)?$/.test(a) &&
+        (a.endsWith("=update") || inv.args[i + 1] === "update"),
+    )
+  )
+    // Velero leaves resources that already exist alone unless told to update them.
+    an.destroys(
+      "velero restore --existing-resource-policy=update overwrites the cluster's current resources with the backup's",
+      "resource:replace",
+    );
+}
+
+/** restic's commands; any other word is an option's value or an argument. */
+const RESTIC_COMMANDS = new Set(
+  (
+    "backup cache cat check copy diff dump find forget generate help init key list ls migrate mount prune recover " +
+    "repair restore rewrite self-update snapshots stats tag unlock version"
+  ).split(" "),
+);
+const RESTIC_GROUPS = new Set(["key", "repair", "cache", "list"]);
+
+function restic(inv: Invocation, an: Analysis): void {
+  resticDeletes(inv, an);
+  // `restore --target DIR` writes the snapshot's files over what DIR holds now.
+  if (!inv.args.includes("restore") || inv.args.includes("--dry-run")) return;
+  const at = inv.args.findIndex((a) => a === "--target" || a === "-t");
+  const target = at >= 0 ? inv.args[at + 1] : inv.args.find((a) => a.startsWith("--target="))?.slice(9);
+  if (target && (normalizePath(target) === "/" || isLiveData(normalizePath(target))))
+    an.destroys(`restic restore writes a snapshot over the current files in ${target}`, "database:overwrite");
+}
+
+/** gitlab-rake: a backup restore, gitlab:setup (which reseeds the database), cleanups, and Rails' db: tasks. */
+function gitlabRake(inv: Invocation, an: Analysis): void {
+  const tasks = inv.args.filter((a) => /^[\w-]+:[\w:-]+/.test(a));
+  const dryRun = inv.args
+    .find((a) => /^DRY_RUN=/.test(a))
+    ?.slice(8)
+    .toLowerCase();
+  for (const task of tasks) {
+    if (/^gitlab:backup:restore\b/.test(task))
+      an.destroys(
+        "gitlab:backup:restore overwrites GitLab's database and repositories with the backup",
+        "database:overwrite",
+      );
+    else if (/^gitlab:setup\b/.test(task))
+      an.destroys("gitlab:setup drops GitLab's database and seeds a new one", "database:reset");
+    else if (/^gitlab:cleanup:/.test(task)) {
+      if (dryRun === "true") an.harmless(`${task} DRY_RUN=true only lists what it would delete`);
+      else if (dryRun === "false")
+        an.destroys(`${task} DRY_RUN=false deletes files or records`, "file:delete");
+      else an.uncertain(`${task} may delete files or records`, true, "file:delete");
+    }
+  }
+  frameworkCommands.rake!(inv, an);
+}
+
 export const systemCommands: CommandTable = {
   diskutil,
   spctl: destroysWith(
-    /--master-disable|--global-disable|--disable/,
+    /--master-disable|--global-disable|--disable|kext-consent\s+disable/,
     "switches macOS Gatekeeper assessment off",
     "firewall:disable",
   ),
-  csrutil: destroysWith(/^disable\b/, "switches System Integrity Protection off", "firewall:disable"),
-  iptables: firewall,
-  ip6tables: firewall,
-  nft: firewall,
-  ufw: destroysWith(/^(disable|reset)\b/, "turns the firewall off", "firewall:disable"),
+  csrutil: destroysWith(
+    /(^|\s)disable\b|--without\b/,
+    "switches System Integrity Protection off",
+    "firewall:disable",
+  ),
+  iptables,
+  ip6tables: iptables,
+  nft,
+  ufw,
   setenforce: destroysWith(/^(0|permissive)$/i, "switches SELinux enforcement off", "selinux:disable"),
   auditctl: destroysWith(
-    /(^|\s)(-D|-e\s*0)(\s|$)/,
+    /(^|\s)(-D|-d|-W|-e\s*0)(\s|$)/,
     "deletes or disables the audit rules",
     "audit-log:disable",
     true,
   ),
-  systemctl: serviceControl,
-  service: serviceControl,
-  journalctl: destroysWith(
-    /--vacuum-(size|time|files)|--rotate.*--vacuum/,
-    "deletes journal logs",
-    "log:delete",
+  // `systemctl VERB UNIT…`, `service UNIT ACTION`: the units are names.
+  systemctl: withSubcommandWords(serviceControl, (inv) =>
+    inv.args.filter((a) => !a.startsWith("-")).slice(0, 1),
+  ),
+  service: withSubcommandWords(serviceControl, (inv) =>
+    inv.args.filter((a) => !a.startsWith("-")).slice(1, 2),
+  ),
+  // journalctl has no subcommands: its words are units, fields and times.
+  journalctl: withSubcommandWords(
+    destroysWith(/--vacuum-(size|time|files)|--rotate.*--vacuum/, "deletes journal logs", "log:delete"),
+    () => [],
   ),
   history: destroysWith(/(^|\s)-[a-z]*[cd]/, "erases shell history", "history:delete"),
   chattr: destroysWith(
@@ -92,19 +291,8 @@ export const systemCommands: CommandTable = {
     "user:delete",
   ),
   deluser: destroysWith(/--remove-(home|all-files)/, "deletes the user's files", "user:delete"),
-  zfs: (inv, an) => {
-    if (inv.args[0] === "destroy") {
-      const target = inv.args
-        .filter((a) => !a.startsWith("-"))
-        .slice(1)
-        .join(" ");
-      if (target.includes("@"))
-        an.destroysSafetyNet(`zfs destroy deletes the snapshot ${target}`, "snapshot:delete");
-      else an.destroys(`zfs destroy deletes the dataset ${target}`, "volume:delete");
-    } else if (inv.args[0] === "rollback")
-      an.destroys("zfs rollback discards everything written since the snapshot", "volume:overwrite");
-  },
-  zpool: destroysWith(/^(destroy|labelclear)\b/, "destroys a storage pool", "volume:delete"),
+  zfs,
+  zpool,
   lvremove: (inv, an) =>
     an.destroys(
       `lvremove deletes logical volumes ${inv.args.filter((a) => !a.startsWith("-")).join(" ")}`.trim(),
@@ -112,25 +300,20 @@ export const systemCommands: CommandTable = {
     ),
   vgremove: (_inv, an) => an.destroys("vgremove deletes a volume group", "volume:delete"),
   pvremove: (_inv, an) => an.destroys("pvremove wipes a physical volume label", "volume:delete"),
-  btrfs: destroysWith(/subvolume\s+delete/, "deletes subvolumes (and snapshots)", "volume:delete"),
-  mdadm: destroysWith(/--zero-superblock/, "erases RAID metadata", "disk:overwrite"),
-  cryptsetup: destroysWith(
-    /(^|\s)(luksErase|erase|luksKillSlot)(\s|$)/,
-    "destroys encryption keys, making the data unrecoverable",
+  btrfs,
+  mdadm: destroysWith(
+    /--zero-superblock|(^|\s)(--create|-C|--build|-B)(\s|$)/,
+    "erases RAID metadata or writes new metadata over the member devices",
     "disk:overwrite",
   ),
-  restic: (inv, an) => {
-    resticDeletes(inv, an);
-    // `restore --target DIR` writes the snapshot's files over what DIR holds now.
-    if (!inv.args.includes("restore") || inv.args.includes("--dry-run")) return;
-    const at = inv.args.findIndex((a) => a === "--target" || a === "-t");
-    const target = at >= 0 ? inv.args[at + 1] : inv.args.find((a) => a.startsWith("--target="))?.slice(9);
-    if (target && (normalizePath(target) === "/" || isLiveData(normalizePath(target))))
-      an.destroys(
-        `restic restore writes a snapshot over the current files in ${target}`,
-        "database:overwrite",
-      );
-  },
+  cryptsetup,
+  restic: withSubcommandWords(restic, (inv) => {
+    // The command is the first of restic's own words; before it stand global options' values (`-r repo`).
+    const at = inv.args.findIndex((a) => RESTIC_COMMANDS.has(a));
+    return at < 0
+      ? leadingWords(inv.args)
+      : inv.args.slice(at, RESTIC_GROUPS.has(inv.args[at]!) ? at + 2 : at + 1);
+  }),
   "gitlab-backup": (inv, an) => {
     if (inv.args[0] === "restore")
       an.destroys(
@@ -138,44 +321,39 @@ export const systemCommands: CommandTable = {
         "database:overwrite",
       );
   },
-  "gitlab-rake": (inv, an) => {
-    if (inv.args.some((a) => /^gitlab:backup:restore\b/.test(a)))
-      an.destroys(
-        "gitlab:backup:restore overwrites GitLab's database and repositories with the backup",
-        "database:overwrite",
-      );
-  },
-  velero: (inv, an) => {
-    // Velero leaves resources that already exist alone unless told to update them.
-    if (
-      inv.args[0] === "restore" &&
-      inv.args.some(
-        (a, i) =>
-          /^--existing-resource-policy(=update)?$/.test(a) &&
-          (a.endsWith("=update") || inv.args[i + 1] === "update"),
-      )
-    )
-      an.destroys(
-        "velero restore --existing-resource-policy=update overwrites the cluster's current resources with the backup's",
-        "resource:replace",
-      );
-  },
-  borg: destroysWith(/(^|\s)(delete|prune|compact)(\s|$)/, "deletes backup archives", "backup:delete", true),
+  "gitlab-rake": gitlabRake,
+  velero,
+  borg: destroysWith(
+    /(^|\s)(delete|rdelete|repo-delete|prune|compact|recreate)(\s|$)/,
+    "deletes backup archives or rewrites them",
+    "backup:delete",
+    true,
+  ),
   tmutil: destroysWith(
-    /(^|\s)(delete|deletelocalsnapshots|disable)(\s|$)/,
+    /(^|\s)(delete\w*|thinlocalsnapshots|disable\w*|removedestination)(\s|$)/,
     "deletes or disables Time Machine backups",
     "backup:delete",
     true,
   ),
-  snapper: destroysWith(
-    /(^|\s)(delete|rm|remove)(\s|$)/,
-    "deletes filesystem snapshots",
-    "snapshot:delete",
-    true,
-  ),
-  timeshift: destroysWith(/--delete/, "deletes system snapshots", "snapshot:delete", true),
+  snapper: (inv, an) => {
+    destroysWith(
+      /(^|\s)(delete|rm|remove|delete-config|cleanup)(\s|$)/,
+      "deletes filesystem snapshots",
+      "snapshot:delete",
+      true,
+    )(inv, an);
+    destroysWith(
+      /(^|\s)undochange(\s|$)/,
+      "writes a snapshot's files over the current ones",
+      "file:overwrite",
+    )(inv, an);
+  },
+  timeshift: (inv, an) => {
+    destroysWith(/--delete/, "deletes system snapshots", "snapshot:delete", true)(inv, an);
+    destroysWith(/--restore/, "writes a snapshot over the system", "volume:overwrite")(inv, an);
+  },
   kopia: destroysWith(
-    /snapshot\s+(delete|expire)|maintenance\s+run\s+--full/,
+    /snapshot\s+(delete|expire|rm)|snapshot\s+gc\b.*--delete|(content|blob|manifest)\s+(delete|rm|remove)|maintenance\s+run\s+--full/,
     "deletes backup snapshots",
     "backup:delete",
     true,

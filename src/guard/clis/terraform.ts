@@ -1,10 +1,11 @@
 // Infrastructure as code: destroy vs plan -destroy, state surgery, workspaces; pulumi, cdk and serverless alike.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import type { CommandTable, Invocation } from "../command.ts";
+import type { CommandAnalyzer, CommandTable, Invocation } from "../command.ts";
 import { action, resourceName, splitWords } from "../vocabulary.ts";
 import { protectionsOff, safetyNetsSkipped } from "./protection-flags.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
+import { leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 import { shortRetentions } from "./zero-retention.ts";
 
 /**
@@ -35,28 +36,33 @@ function targetAction(target: string): string {
   return action(words.length ? resourceName(words) : "infrastructure", "delete");
 }
 
+const TERRAFORM_VALUES = flagSet(
+  "-chdir",
+  "-var",
+  "-var-file",
+  "-target",
+  "-out",
+  "-state",
+  "-lock-timeout",
+  "-parallelism",
+  "-replace",
+  "-backend-config",
+);
+
 function terraform(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, {
-    singleDashLong: true,
-    valueFlags: flagSet(
-      "-chdir",
-      "-var",
-      "-var-file",
-      "-target",
-      "-out",
-      "-state",
-      "-lock-timeout",
-      "-parallelism",
-      "-replace",
-      "-backend-config",
-    ),
-  });
-  const positionals = parsed.positionals[0] === "run-all" ? parsed.positionals.slice(1) : parsed.positionals;
+  const parsed = parseArgs(inv.args, { singleDashLong: true, valueFlags: TERRAFORM_VALUES });
+  // `terragrunt run-all destroy`, and its newer spelling `terragrunt run --all [--] destroy`.
+  const wrapped =
+    parsed.positionals[0] === "run-all" || (inv.name === "terragrunt" && parsed.positionals[0] === "run");
+  const positionals = wrapped ? parsed.positionals.slice(1) : parsed.positionals;
   const [sub, second, third] = positionals;
   const tool = inv.name;
   const targets = parsed.values("-target");
   const actions = targets.length ? targets.map(targetAction) : ["infrastructure:delete"];
-  if (parsed.has("-help", "--help")) return;
+  if (parsed.has("-help", "--help")) {
+    an.harmless(`${tool} -help only prints help`);
+    return;
+  }
   if (sub === "apply" || sub === "plan" || sub === "import" || sub === "refresh") {
     const off = protectionVariablesOff(inv, parsed.values("-var"));
     if (off.length && sub === "apply")
@@ -131,27 +137,32 @@ function terraform(inv: Invocation, an: Analysis): void {
   }
 }
 
+const PULUMI_VALUES = flagSet(
+  "-s",
+  "--stack",
+  "-C",
+  "--cwd",
+  "--target",
+  "-t",
+  "--config-file",
+  "-m",
+  "--message",
+  "--replace",
+  "--target-replace",
+);
+
 function pulumi(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet(
-      "-s",
-      "--stack",
-      "-C",
-      "--cwd",
-      "--target",
-      "-t",
-      "--config-file",
-      "-m",
-      "--message",
-      "--replace",
-      "--target-replace",
-    ),
-  });
+  const parsed = parseArgs(inv.args, { valueFlags: PULUMI_VALUES });
   const [sub, second] = parsed.positionals;
   if (sub === "destroy" || sub === "down") {
     if (parsed.has("--preview-only")) an.harmless("pulumi destroy --preview-only changes nothing");
     else an.destroys(`pulumi ${sub} deletes every resource in the stack`, "infrastructure:delete");
-  } else if (sub === "stack" && (second === "rm" || second === "remove"))
+  } else if (sub === "state" && second === "unprotect")
+    an.destroysSafetyNet(
+      "pulumi state unprotect lifts the protection that keeps a resource from being deleted",
+      "deletion-protection:disable",
+    );
+  else if (sub === "stack" && (second === "rm" || second === "remove"))
     an.destroys("pulumi stack rm deletes the stack and its state", "state:delete");
   else if (sub === "state" && (second === "delete" || second === "rm"))
     an.destroys("pulumi state delete forgets live resources", "state:delete");
@@ -177,22 +188,37 @@ function pulumi(inv: Invocation, an: Analysis): void {
   }
 }
 
-const destroyingSubcommand =
-  (subs: readonly string[], what: string): ((inv: Invocation, an: Analysis) => void) =>
-  (inv, an) => {
-    const sub = inv.args.find((a) => !a.startsWith("-"));
-    if (sub && subs.includes(sub)) an.destroys(`${inv.name} ${sub} ${what}`, "infrastructure:delete");
-  };
+/** A CLI whose command is its first `depth` words (`copilot svc delete`); the rest name stacks and functions. */
+const destroyingSubcommand = (subs: readonly string[], what: string, depth = 1): CommandAnalyzer =>
+  withSubcommandWords(
+    (inv, an) => {
+      const words = inv.args.filter((a) => !a.startsWith("-")).slice(0, depth);
+      const sub = words.find((w) => subs.includes(w));
+      if (sub) an.destroys(`${inv.name} ${words.join(" ")} ${what}`, "infrastructure:delete");
+    },
+    (inv) => inv.args.filter((a) => !a.startsWith("-")).slice(0, depth),
+  );
+
+const TERRAFORM_GROUPS = new Set(["state", "workspace", "providers", "metadata"]);
+/** terraform's command, and a group's own subcommand (`state rm`); the rest are addresses, workspaces and outputs. */
+const terraformJudged = withSubcommandWords(terraform, (inv) => {
+  const words = parseArgs(leadingWords(inv.args), {
+    singleDashLong: true,
+    valueFlags: TERRAFORM_VALUES,
+  }).positionals;
+  const from = words[0] === "run-all" || (inv.name === "terragrunt" && words[0] === "run") ? 1 : 0;
+  return words.slice(from, from + (TERRAFORM_GROUPS.has(words[from] ?? "") ? 2 : 1));
+});
 
 export const terraformCommands: CommandTable = {
-  terraform,
-  tofu: terraform,
-  terragrunt: terraform,
-  pulumi,
+  terraform: terraformJudged,
+  tofu: terraformJudged,
+  terragrunt: terraformJudged,
+  pulumi: withSubcommandWords(pulumi, leadingPositionals(2, PULUMI_VALUES)),
   cdk: destroyingSubcommand(["destroy"], "deletes the stacks"),
   cdktf: destroyingSubcommand(["destroy"], "deletes the stacks"),
   serverless: destroyingSubcommand(["remove"], "deletes the deployed service"),
   sls: destroyingSubcommand(["remove"], "deletes the deployed service"),
   sam: destroyingSubcommand(["delete"], "deletes the stack"),
-  copilot: destroyingSubcommand(["delete"], "deletes the application or service"),
+  copilot: destroyingSubcommand(["delete"], "deletes the application, environment or service", 2),
 };

@@ -14,6 +14,7 @@ import {
 } from "../vocabulary.ts";
 import { PROTECTION_WORD, protectionsOff, subjectSwitchedOff } from "./protection-flags.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
+import { leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 import { flagPairs, shortRetentions } from "./zero-retention.ts";
 
 export interface VerbCall {
@@ -46,6 +47,19 @@ export interface VerbCliSpec {
   depth?: number;
 }
 
+/** Read verbs that are also the names of command groups (`gcloud logging logs delete`). */
+const READ_NOUNS = new Set([
+  "logs",
+  "log",
+  "history",
+  "output",
+  "info",
+  "status",
+  "version",
+  "dump",
+  "export",
+]);
+
 const CREATING: Record<string, string> = {
   create: "create",
   add: "create",
@@ -58,31 +72,58 @@ const CREATING: Record<string, string> = {
 
 export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
   const valueFlags = flagSet(...(spec.valueFlags ?? []));
-  return (inv, an) => {
-    const parsed = parseArgs(inv.args, { valueFlags });
-    if (parsed.has("--help", "-h")) return;
-    const words = spec.colonSeparated
+  const wordsOf = (parsed: ParsedArgs) =>
+    spec.colonSeparated
       ? parsed.positionals.flatMap((p, i) => (i === 0 ? p.split(":") : [p]))
       : parsed.positionals;
+  // The command path is among the positionals: option values the spec names are not.
+  return withSubcommandWords(verbCall(name, spec, valueFlags, wordsOf), (inv) =>
+    wordsOf(parseArgs(leadingWords(inv.args), { valueFlags })),
+  );
+}
+
+function verbCall(
+  name: string,
+  spec: VerbCliSpec,
+  valueFlags: ReadonlySet<string>,
+  wordsOf: (parsed: ParsedArgs) => string[],
+): CommandAnalyzer {
+  return (inv, an) => {
+    const parsed = parseArgs(inv.args, { valueFlags });
+    if (parsed.has("--help", "-h")) {
+      an.harmless(`${name} -h only prints help`);
+      return;
+    }
+    const words = wordsOf(parsed);
     const depth = spec.depth ?? 5;
+    const kindOf = (w: string) =>
+      spec.verbs?.[w] ??
+      (DESTRUCTIVE_VERBS.has(w)
+        ? "destructive"
+        : DISABLING_VERBS.has(w)
+          ? "disable"
+          : READ_VERBS.has(w)
+            ? "read"
+            : undefined);
     let at = -1;
     let kind: "destructive" | "read" | "harmless" | "disable" | undefined;
     for (let i = 0; i < Math.min(words.length, depth); i++) {
-      const w = words[i]!.toLowerCase();
-      kind =
-        spec.verbs?.[w] ??
-        (DESTRUCTIVE_VERBS.has(w)
-          ? "destructive"
-          : DISABLING_VERBS.has(w)
-            ? "disable"
-            : READ_VERBS.has(w)
-              ? "read"
-              : undefined);
+      kind = kindOf(words[i]!.toLowerCase());
       if (kind) {
         at = i;
         break;
       }
     }
+    // A group named like a read verb (`gcloud logging logs delete`) is not the verb when a destroying one follows.
+    if (kind === "read" && READ_NOUNS.has(words[at]!.toLowerCase()))
+      for (let i = at + 1; i < Math.min(words.length, depth); i++) {
+        const later = kindOf(words[i]!.toLowerCase());
+        if (later === "destructive" || later === "disable") {
+          kind = later;
+          at = i;
+          break;
+        }
+      }
     const call: VerbCall = {
       path: at >= 0 ? words.slice(0, at) : words.slice(0, depth),
       verb: at >= 0 ? words[at]!.toLowerCase() : "",
@@ -98,13 +139,14 @@ export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
     }
     if (!kind || kind === "read" || kind === "harmless") {
       const creatingAt = [...call.path, call.verb].findIndex((w) => CREATING[w.toLowerCase()]);
+      const shown = `${name} ${[...call.path, call.verb].filter(Boolean).join(" ")}`;
       if (creatingAt > 0) {
         const words = [...call.path, call.verb];
         an.harmless(
-          `${name} ${words.filter(Boolean).join(" ")}`,
+          shown,
           action(resourceName(words.slice(0, creatingAt)), CREATING[words[creatingAt]!.toLowerCase()]!),
         );
-      }
+      } else if (kind) an.harmless(`${shown} ${kind === "read" ? "only reads" : "loses nothing"}`);
       return;
     }
     const shown = `${name} ${[...call.path, call.verb].filter(Boolean).join(" ")}${call.names[0] ? ` ${call.names[0]}` : ""}`;

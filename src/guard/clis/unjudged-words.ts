@@ -1,0 +1,82 @@
+// Subcommand words no rule judged: destructive-sounding ones are asked about, as they are for a program the tables do
+// not know, so knowing a tool never makes its unjudged subcommands (`velero backup delete`) pass unasked.
+import type { Analysis } from "../analysis.ts";
+import { parseArgs } from "../args.ts";
+import type { CommandAnalyzer, Invocation } from "../command.ts";
+import { destructiveWord, READ_VERBS } from "../vocabulary.ts";
+
+/**
+ * The spellings of "only say what would happen" that tools share; `--dry-run=false` (or none, 0, no, off) runs for
+ * real, as kubectl's `--dry-run=none` does.
+ */
+export const DRY_RUN =
+  /^--?(?:dry-?run|dry_run|what-?if|simulate|no-?op)(?:=(?!(?:false|none|0|no|off)$).*)?$/i;
+
+/** A word that can name a subcommand: not a flag, path, URL, file name, assignment or sentence. */
+const SUBCOMMAND_WORD = /^[A-Za-z][\w:-]*$/;
+
+/**
+ * Verbs that read, create, deploy or switch: the words after one (`velero backup create delete-me-later`, `npm
+ * install reset-css`, `rails g migration RemoveX`) are the names and values it takes, not subcommands.
+ */
+const NAMES_FOLLOW = new Set([
+  ...READ_VERBS,
+  ...(
+    "create add new generate g make install deploy up select use set put edit update start stop restart checkout " +
+    "build init login logout open backup push pull clone fetch link connect scale ssh scp console shell attach " +
+    "port-forward proxy browse"
+  ).split(" "),
+]);
+
+/**
+ * Judges the words that may name the call's subcommand, once its rules judged nothing else: the first
+ * destructive-sounding one, up to a verb that names follow, makes the call uncertain, unless a dry-run flag says it
+ * only reports. A program's rules that know which of its words name the subcommand (not a branch, pod or option
+ * value) pass only those.
+ */
+export function unjudgedSubcommand(inv: Invocation, words: readonly string[], an: Analysis): void {
+  an.judgedWords();
+  const path = words.filter((w) => SUBCOMMAND_WORD.test(w));
+  const named = path.findIndex((w) => w.split(":").some((part) => NAMES_FOLLOW.has(part.toLowerCase())));
+  const at = path.findIndex((w, i) => (named < 0 || i <= named) && destructiveWord(w));
+  if (at < 0) return;
+  const word = destructiveWord(path[at]!)!;
+  const shown = `${inv.name} ${path.slice(0, at + 1).join(" ")}`;
+  const dryRun = inv.args.find((a) => DRY_RUN.test(a));
+  if (dryRun) an.harmless(`${shown}, but ${dryRun} only reports`);
+  else an.uncertain(`${shown}: "${word}" in a subcommand the rules for ${inv.name} do not judge`, true);
+}
+
+/**
+ * The words a call's subcommand may be among when the program's own reading cannot tell them from option values and
+ * names: every argument before `--`, after which come operands.
+ */
+export function leadingWords(args: readonly string[]): readonly string[] {
+  const end = args.indexOf("--");
+  return end < 0 ? args : args.slice(0, end);
+}
+
+/**
+ * A program's analyser, told which of the call's words name its subcommand (not a branch, pod, package or option
+ * value): when its rules judged nothing, those words are judged as above.
+ */
+export function withSubcommandWords(
+  analyze: CommandAnalyzer,
+  subcommandWords: (inv: Invocation) => readonly string[],
+): CommandAnalyzer {
+  return (inv, an) => {
+    const before = an.findings.length + an.readings;
+    analyze(inv, an);
+    if (an.findings.length + an.readings === before) unjudgedSubcommand(inv, subcommandWords(inv), an);
+  };
+}
+
+/** The first `count` positionals, read with the program's value flags: where a subcommand stands in `tool SUB…`. */
+export function leadingPositionals(
+  count: number,
+  valueFlags?: ReadonlySet<string>,
+  singleDashLong?: boolean,
+): (inv: Invocation) => readonly string[] {
+  return (inv) =>
+    parseArgs(leadingWords(inv.args), { valueFlags, singleDashLong }).positionals.slice(0, count);
+}
