@@ -5,6 +5,8 @@ import type { Word } from "./word.ts";
 
 /** What a command substitution whose output is unknown expands to, in the readers' words. */
 export const UNKNOWN_OUTPUT = "$(…)";
+/** What a number only known at run time expands to (`$((…))`, `${#x}`, `$(nproc)`). */
+export const SOME_NUMBER: Word = { text: "0", dynamic: true, glob: false };
 
 const SUBSTITUTION = /\$\(|`/;
 /** Names in an expression: not the digits of a number such as `0x1f` or `16#ff`. */
@@ -13,6 +15,10 @@ const NAME_IN_EXPRESSION = /(?<![A-Za-z0-9_#])[A-Za-z_][A-Za-z0-9_]*/g;
 const SUBSCRIPTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*\[(.*)\]$/s;
 /** A declaration's option word that gives the integer attribute (`-i`, `-ai`, `-ix`…). */
 export const INTEGER_OPTION = /^-[A-Za-z]*i[A-Za-z]*$/;
+/** One that makes associative arrays (`-A`, `-gA`), whose subscripts are strings rather than arithmetic. */
+export const ASSOCIATIVE_OPTION = /^-[A-Za-z]*A[A-Za-z]*$/;
+/** One that makes a declaration in a function global (`-g`, `-gA`). */
+export const GLOBAL_OPTION = /^-[A-Za-z]*g[A-Za-z]*$/;
 const LEADING_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const ASSIGNMENT_OPERATOR = /^\+?=/;
 /** How many names deep a value is followed; bash goes on, so a longer chain is asked about. */
@@ -30,9 +36,23 @@ export interface ArithmeticReach {
   expanded: string[];
   /** A chain of names longer than the guard follows, while some variable holds a command substitution. */
   unfollowed: boolean;
+  /** The expression, or a value it reaches, holds text the line set and the guard cannot know. */
+  unknown: boolean;
 }
 
-const NOTHING: ArithmeticReach = { expanded: [], unfollowed: false };
+const NOTHING: ArithmeticReach = { expanded: [], unfollowed: false, unknown: false };
+
+export const UNKNOWN_VALUE_EVALUATED =
+  "evaluates as arithmetic a value the line sets from text the guard cannot know (a command's output, read, mapfile, a function's argument, file names…), whose subscript may run commands";
+
+/**
+ * Text the line sets and the guard cannot know: a command's output (`x=$(curl …)`, `read x`, `mapfile a`), or file
+ * names a pattern matched (`for f in *`). Its author may be whoever wrote what the line reads, so bash evaluating it
+ * may run anything. A variable the line never set (the agent's environment: `$COLUMNS`, `$1` at top level) is not.
+ */
+export function holdsUnknownText(word: Word): boolean {
+  return word.dynamic && (word.glob || word.text.includes(UNKNOWN_OUTPUT));
+}
 
 /** The text the guard knows: a substitution whose output is unknown stands for no text. */
 function knownText(word: Word): string {
@@ -43,14 +63,17 @@ function knownText(word: Word): string {
 
 /**
  * The substitutions evaluating `expression` as arithmetic expands: in its own text, and in the values of the names it
- * reads, followed name by name. Unknown values (`read`, `$1`, a command's output) hold none the guard can see.
+ * reads, followed name by name. A value only known at run time holds none the guard can see: one the line set from
+ * text it cannot know makes the evaluation unknown, one the line never set (the agent's environment) does not.
  */
 export function arithmeticReach(expression: Word, vars: ReadonlyMap<string, Word>): ArithmeticReach {
   let frontier = [knownText(expression)];
   const expanded: string[] = [];
   const seen = new Set<string>();
+  let unknown = holdsUnknownText(expression);
   for (let depth = 0; frontier.length; depth++) {
-    if (depth > MAX_DEPTH) return { expanded, unfollowed: someValueSubstitutes(vars) };
+    if (depth > MAX_DEPTH)
+      return { expanded, unfollowed: someValueSubstitutes(vars) || someValueUnknown(vars), unknown };
     const next: string[] = [];
     for (const text of frontier) {
       if (SUBSTITUTION.test(text)) expanded.push(text);
@@ -58,18 +81,22 @@ export function arithmeticReach(expression: Word, vars: ReadonlyMap<string, Word
         if (seen.has(name)) continue;
         seen.add(name);
         const value = vars.get(name);
-        if (value) next.push(knownText(value));
+        if (!value) continue;
+        unknown ||= holdsUnknownText(value);
+        next.push(knownText(value));
       }
     }
     frontier = next;
   }
-  return expanded.length ? { expanded, unfollowed: false } : NOTHING;
+  return expanded.length || unknown ? { expanded, unfollowed: false, unknown } : NOTHING;
 }
 
 /** A variable's name that may carry a subscript (`a[i]`): the subscript is evaluated as arithmetic. */
 export function subscriptReach(name: Word, vars: ReadonlyMap<string, Word>): ArithmeticReach {
   const subscript = SUBSCRIPTED_NAME.exec(name.text)?.[1];
-  return subscript === undefined ? NOTHING : arithmeticReach({ ...name, text: subscript }, vars);
+  if (subscript !== undefined) return arithmeticReach({ ...name, text: subscript }, vars);
+  // A name the guard cannot read may carry any subscript.
+  return holdsUnknownText(name) ? { ...NOTHING, unknown: true } : NOTHING;
 }
 
 /**
@@ -96,7 +123,7 @@ export function judgeDeclaredWord(
   an: Analysis,
 ): void {
   const end = assignedNameEnd(word.text);
-  judgeSubscriptedName({ ...word, text: word.text.slice(0, end) }, vars, an);
+  judgeSubscriptedName(end ? { ...word, text: word.text.slice(0, end) } : word, vars, an);
   const rest = word.text.slice(end);
   const operator = ASSIGNMENT_OPERATOR.exec(rest)?.[0];
   if (integer && operator) judgeArithmetic({ ...word, text: rest.slice(operator.length) }, vars, an);
@@ -136,6 +163,12 @@ export function judgeReach(reach: ArithmeticReach, vars: ReadonlyMap<string, Wor
   for (const text of reach.expanded) judgeExpandedText(text, vars, an, "arithmetic");
   if (reach.unfollowed)
     an.uncertain("arithmetic reads a chain of variables longer than the guard follows", true);
+  if (reach.unknown) an.uncertain(UNKNOWN_VALUE_EVALUATED, true);
+}
+
+function someValueUnknown(vars: ReadonlyMap<string, Word>): boolean {
+  for (const value of vars.values()) if (holdsUnknownText(value)) return true;
+  return false;
 }
 
 function someValueSubstitutes(vars: ReadonlyMap<string, Word>): boolean {

@@ -804,8 +804,43 @@ const RUNNER = fc.constantFrom(
 const WRITE_AND_RUN = fc
   .tuple(WRITER, fc.constantFrom("; ", " && ", "\n"), RUNNER)
   .map(([writer, sep, runner]) => `${writer}${writer.endsWith("\n") ? "" : sep}${runner}`);
+// Variables set from text the guard may not know (`read`, `mapfile`, `printf -v`, `set --`, a substitution, a
+// function's locals and arguments), then evaluated as arithmetic, read as a length, or run.
+const SET_AND_USED = fc
+  .tuple(
+    fc.constantFrom(
+      "read X < in.txt",
+      "read -r X <<< 'b[1]'",
+      "IFS=, read -r X Y <<< $X",
+      "mapfile -t X < in.txt",
+      "printf -v X '%s' $Y",
+      "set -- $X 3; X=$1",
+      "set -- a b; shift; X=$1",
+      "X=$(nproc)",
+      "X=$(ls | wc -l)",
+      "X=$(cat in.txt)",
+      "for X in $(cat in.txt); do :; done",
+      "for X in *.log; do :; done",
+      "declare -A X; read K < in.txt; X[$K]=1",
+      "cat in.txt | while read X; do :; done",
+      "f() { read X; }; f < in.txt",
+      "f() { local X=$1; echo $((X)); }; f $X",
+      "f() { X=$1; }; f $(cat in.txt)",
+      'f() { "$@"; }; f rm -rf $X',
+    ),
+    fc.constantFrom(
+      "echo $((X + 1))",
+      "[[ $X -lt 2 ]]",
+      "rm -rf $X",
+      "echo $" + "{#X}",
+      "a=(1); echo $" + "{a[X]}",
+      "$X",
+    ),
+  )
+  .map(([set, use]) => `${set}; ${use}`);
 const LINE = fc.oneof(
   { weight: 4, arbitrary: COMMAND },
+  { weight: 1, arbitrary: SET_AND_USED },
   { weight: 1, arbitrary: WRITE_AND_RUN },
   { weight: 1, arbitrary: DECLARATION },
   { weight: 1, arbitrary: ARRAY },
@@ -1075,6 +1110,7 @@ describe("the fast shell reader", () => {
     let namerefs = 0;
     let unquotedBackslashes = 0;
     let writtenRuns = 0;
+    let setAndUsed = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -1095,6 +1131,8 @@ describe("the fast shell reader", () => {
         if (script.includes("$((")) arithmetic++;
         if (/<<E(OF)?\n[\s\S]*\\/.test(script)) unquotedBackslashes++;
         if (/w\.sh[\s\S]*w\.sh/.test(script)) writtenRuns++;
+        if (/(read|mapfile)( -t| -r)? X |printf -v X|set -- |X=\$\((nproc|ls|cat)|\bf (\$|<|rm)/.test(script))
+          setAndUsed++;
         if (/\[\$?V\]|:\$?V\b|\{!V|V -eq|-v \$?V/.test(script)) evaluatedNames++;
         if (/(^|[;&|\n] *|for )\(\(|\$\[|\blet /.test(script)) arithmeticCommands++;
         if (/\b(export|local|readonly|declare|typeset) ([-+]\w+ |'|"|\w+[ ;])/.test(script))
@@ -1126,6 +1164,7 @@ describe("the fast shell reader", () => {
     expect(declarationForms).toBeGreaterThan(40);
     expect(namerefs).toBeGreaterThan(40);
     expect(writtenRuns).toBeGreaterThan(100);
+    expect(setAndUsed).toBeGreaterThan(100);
     // 6,500 scripts, each read by both readers: about 40 s alone on a 2-core machine, and twice that or more while
     // the rest of the suite runs beside it. The bound is there to end a hang, not to time the readers.
   }, 240_000);

@@ -90,7 +90,7 @@ describe("arithmetic reading a variable whose value holds a command substitution
       expect(classify(sh(script)).reasons, script).toContain(RM_REASON);
   });
 
-  it("leaves alone values without a substitution, values only known at run time, and tests that evaluate nothing", () => {
+  it("leaves alone values without a substitution, the agent's stdin, numbers, and tests that evaluate nothing", () => {
     for (const script of [
       "x='b[1]'; a[$x]=1",
       "x=3; echo $((x + 1)) «{a[x]} «{s:x:1}",

@@ -8,6 +8,7 @@ import {
   stdinText,
   tailWords,
 } from "../command.ts";
+import { setPositional } from "../shell-positional.ts";
 import type { Word } from "../word.ts";
 import { DOWNLOADER, judgeScriptFile, judgeWrittenFile, unseenWrite } from "../written-scripts.ts";
 import { judgeSourcedFile } from "./command-variables.ts";
@@ -72,7 +73,8 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
 function sourceBuiltin(inv: Invocation, an: Analysis): void {
   const script = inv.argv[1];
   if (!script) return;
-  const vars = withPositional(inv, 2, 1);
+  // Without words, the file sees the caller's positional parameters.
+  const vars = inv.argv.length > 2 ? withPositional(inv, 2, 1) : new Map(inv.vars);
   judgeScriptFile(
     inv,
     an,
@@ -82,10 +84,15 @@ function sourceBuiltin(inv: Invocation, an: Analysis): void {
   );
 }
 
-/** The shell's variables with the words from `argv[from]` on as its positional parameters, numbered from `$first`. */
+/**
+ * The shell's variables with the words from `argv[from]` on as its positional parameters, numbered from `$first`,
+ * in place of the line's: a new shell has only these, and `source FILE ARG…` sets them.
+ */
 function withPositional(inv: Invocation, from: number, first: number): Map<string, Word> {
   const vars = new Map(inv.vars);
-  for (const [n, w] of inv.argv.slice(from).entries()) vars.set(String(first + n), w);
+  const words = inv.argv.slice(from);
+  setPositional(vars, words.slice(1 - first));
+  if (first === 0 && words[0]) vars.set("0", words[0]);
   return vars;
 }
 

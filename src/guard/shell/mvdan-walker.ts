@@ -1,6 +1,13 @@
 // Walks mvdan/sh's syntax tree (compound commands, substitutions, parameter expansions) into the runner.
 import type { ShNode } from "mvdan-sh";
-import { INTEGER_OPTION } from "../shell-arithmetic.ts";
+import {
+  ASSOCIATIVE_OPTION,
+  GLOBAL_OPTION,
+  holdsUnknownText,
+  INTEGER_OPTION,
+  SOME_NUMBER,
+  UNKNOWN_OUTPUT,
+} from "../shell-arithmetic.ts";
 import { givesNameref } from "../shell-nameref.ts";
 import type { Word } from "../word.ts";
 import { ansiC } from "./ansi-c.ts";
@@ -12,6 +19,7 @@ import {
   EMPTY_WORD,
   type Feed,
   NO_FEED,
+  pointsStdin,
   type Redirect,
   type ShellRunner,
   splitFields,
@@ -19,6 +27,8 @@ import {
 
 export class MvdanWalker {
   private readonly m = mvdan();
+  /** The array whose subscript is being read, if any. */
+  private subscripted: string | null = null;
 
   constructor(private readonly r: ShellRunner) {}
 
@@ -35,12 +45,27 @@ export class MvdanWalker {
     let out = NO_FEED;
     if (type === "BinaryCmd" && (cmd!.Op === this.m.op.pipe || cmd!.Op === this.m.op.pipeAll))
       out = this.pipeline(cmd!);
-    else if (cmd) this.compound(cmd);
+    else if (cmd) {
+      // Reading a pipe or a redirection, what `read` takes inside is text the line chose.
+      const fromLine =
+        feed !== undefined ||
+        list(stmt.Redirs).some((r) =>
+          pointsStdin({
+            kind: this.m.redirectKinds.get(r.Op) ?? "dup",
+            fd: text(node(r.N)?.Value) || undefined,
+          }),
+        );
+      out = this.r.withStdin(fromLine, () =>
+        type === "FuncDecl"
+          ? this.functionDeclaration(text(node(cmd.Name)?.Value), node(cmd.Body)!, feed === undefined)
+          : this.compound(cmd),
+      );
+    }
     this.r.writes(this.redirects(list(stmt.Redirs)));
     return out;
   }
 
-  private compound(cmd: ShNode): void {
+  private compound(cmd: ShNode): Feed {
     switch (this.m.syntax.NodeType(cmd)) {
       case "BinaryCmd":
         this.stmt(node(cmd.X)!);
@@ -70,10 +95,6 @@ export class MvdanWalker {
           this.stmts(list(item.Stmts));
         }
         break;
-      case "FuncDecl":
-        // The body runs only when called; analysing it anyway is the cautious reading.
-        this.r.functionBody(() => this.stmt(node(cmd.Body)!));
-        break;
       case "TimeClause":
       case "CoprocClause":
         if (node(cmd.Stmt)) this.stmt(node(cmd.Stmt)!);
@@ -93,19 +114,44 @@ export class MvdanWalker {
       default:
         this.nestedSubstitutions(cmd);
     }
+    return NO_FEED;
+  }
+
+  /**
+   * `NAME() { …; }`. mvdan/sh reads `f() { …; } && g` and `f() { …; } | g` as a function whose body is the whole
+   * list; bash defines f with the first command as its body (in a subshell when piped, where it is not `kept` for the
+   * commands after) and runs the rest.
+   */
+  private functionDeclaration(name: string, body: ShNode, kept = true): Feed {
+    const cmd = node(body.Cmd);
+    if (cmd && this.m.syntax.NodeType(cmd) === "BinaryCmd") {
+      if (cmd.Op === this.m.op.pipe || cmd.Op === this.m.op.pipeAll)
+        return this.pipeline(cmd, (first) => this.functionDeclaration(name, first, false));
+      this.functionDeclaration(name, node(cmd.X)!, kept);
+      this.stmt(node(cmd.Y)!);
+      return NO_FEED;
+    }
+    this.r.defineFunction(name, () => this.stmt(body), kept);
+    return NO_FEED;
   }
 
   /**
    * `declare -i NAME=value` evaluates the value, and what is assigned to NAME later, as arithmetic; `declare -n`
-   * makes NAME a nameref; a quoted or expanded word (`declare 'a[i]=v'`) is an assignment made when the builtin runs.
+   * makes NAME a nameref, `declare -A` an associative array; a quoted or expanded word (`declare 'a[i]=v'`) is an
+   * assignment made when the builtin runs. In a function, `local` (and `declare` without `-g`) names are its own.
    */
   private declaration(cmd: ShNode): void {
     const builtin = text(node(cmd.Variant)?.Value);
     let integer = false;
     let nameref = false;
+    let associative = false;
+    let global = false;
+    const local = () => builtin === "local" || ((builtin === "declare" || builtin === "typeset") && !global);
     for (const a of list(cmd.Args)) {
       const name = node(a.Name);
       if (name) {
+        if (local()) this.r.declareLocal(text(name.Value));
+        if (associative) this.r.declareAssociative(text(name.Value));
         if (integer) this.r.declareInteger(text(name.Value));
         if (nameref) {
           const assigned = this.assignment(a);
@@ -122,7 +168,9 @@ export class MvdanWalker {
         if (word.text.startsWith("-")) {
           integer ||= INTEGER_OPTION.test(word.text);
           nameref ||= givesNameref(builtin, word.text);
-        } else this.r.declared(word, integer, nameref);
+          associative ||= ASSOCIATIVE_OPTION.test(word.text);
+          global ||= GLOBAL_OPTION.test(word.text);
+        } else this.r.declared(word, integer, nameref, local());
       }
     }
   }
@@ -142,11 +190,29 @@ export class MvdanWalker {
       case "ParenArithm":
         this.arithmetic(node(expression.X));
         break;
-      case "Word":
-        this.r.arithmetic(this.word(expression));
+      case "Word": {
+        // Arithmetic inside the word (`a[$((i))]`) is no subscript.
+        const array = this.subscripted;
+        this.subscripted = null;
+        const word = this.word(expression);
+        this.subscripted = array;
+        if (array === null) this.r.arithmetic(word);
+        else this.r.subscript(array, word);
         break;
+      }
       default:
         this.nestedSubstitutions(expression);
+    }
+  }
+
+  /** An array's subscript: each operand word is expanded, then evaluated as the array reads it. */
+  private subscript(array: string, index: ShNode | null): void {
+    const outer = this.subscripted;
+    this.subscripted = array;
+    try {
+      this.arithmetic(index);
+    } finally {
+      this.subscripted = outer;
     }
   }
 
@@ -154,12 +220,13 @@ export class MvdanWalker {
    * A `[[ … ]]` expression: each operand word is expanded in turn; those of `-eq`, `-lt`… are then evaluated as
    * arithmetic, and the name after `-v` has its subscript evaluated.
    */
-  private test(expression: ShNode | null, evaluated?: "arithmetic" | "name"): void {
+  private test(expression: ShNode | null, evaluated?: "arithmetic" | "name" | "matched"): void {
     if (!expression) return;
     switch (this.m.syntax.NodeType(expression)) {
       case "BinaryTest": {
         const operands = this.m.arithmeticTests.has(expression.Op) ? "arithmetic" : undefined;
-        this.test(node(expression.X), operands);
+        // `=~` puts parts of its left word in BASH_REMATCH.
+        this.test(node(expression.X), expression.Op === this.m.regexTest ? "matched" : operands);
         this.test(node(expression.Y), operands);
         break;
       }
@@ -173,6 +240,7 @@ export class MvdanWalker {
         const word = this.word(expression);
         if (evaluated === "arithmetic") this.r.arithmetic(word);
         else if (evaluated === "name") this.r.subscriptedName(word);
+        else if (evaluated === "matched") this.r.matched(word);
         break;
       }
       default:
@@ -197,23 +265,26 @@ export class MvdanWalker {
   }
 
   private assignment(a: ShNode): Assign {
-    // `a[$(…)]=1`: the index is expanded, and commands in it run, then evaluated as arithmetic.
-    this.arithmetic(node(a.Index));
     const name = text(node(a.Name)?.Value);
+    // `a[$(…)]=1`: the index is expanded, and commands in it run, then evaluated as arithmetic.
+    this.subscript(name, node(a.Index));
     const value = node(a.Value);
     if (value) return { name, value: this.word(value), append: Boolean(a.Append) };
     if (node(a.Array)) {
+      let unknown = false;
       for (const element of list(node(a.Array)!.Elems)) {
-        this.arithmetic(node(element.Index));
-        if (node(element.Value)) this.nestedSubstitutions(node(element.Value)!);
+        this.subscript(name, node(element.Index));
+        if (node(element.Value)) unknown ||= holdsUnknownText(this.word(node(element.Value)!));
       }
-      return { name, value: dynamicWord(`$${name}`), append: false };
+      // Elements only known at run time (`a=($(curl …))`) make the array text the guard cannot know.
+      return { name, value: dynamicWord(unknown ? UNKNOWN_OUTPUT : `$${name}`), append: false };
     }
     // `X+=` with no value appends nothing: X keeps its value.
     return { name, value: null, append: Boolean(a.Append) };
   }
 
-  private pipeline(cmd: ShNode): Feed {
+  /** A pipeline's stages, each reading the one before; `first` reads the first one when given. */
+  private pipeline(cmd: ShNode, first?: (stage: ShNode) => Feed): Feed {
     const stages: ShNode[] = [];
     const flatten = (c: ShNode) => {
       for (const s of [node(c.X)!, node(c.Y)!]) {
@@ -228,7 +299,7 @@ export class MvdanWalker {
       }
     };
     flatten(cmd);
-    let feed: Feed | undefined;
+    let feed: Feed | undefined = first?.(stages.shift()!);
     for (const stage of stages) feed = this.stmt(stage, feed);
     return feed ?? NO_FEED;
   }
@@ -281,13 +352,28 @@ export class MvdanWalker {
     return list(word?.Parts).some((p) => this.m.syntax.NodeType(p) !== "Lit" || text(p.Value).includes("\\"));
   }
 
-  /** Words of one shell word after field splitting of an unquoted expansion standing alone. */
+  /**
+   * Words of one shell word after field splitting of an unquoted expansion standing alone; `"$@"` is a word for each
+   * positional parameter.
+   */
   private fields(w: ShNode): Word[] {
     const parts = list(w.Parts);
     // A lone process substitution stays the runner's word, so `bash <(…)` finds what it writes.
     const resolved = this.word(w);
-    const only = parts.length === 1 && ["ParamExp", "CmdSubst"].includes(this.m.syntax.NodeType(parts[0]));
+    const only =
+      parts.length === 1 &&
+      (["ParamExp", "CmdSubst"].includes(this.m.syntax.NodeType(parts[0])) || this.allPositional(parts[0]!));
     return only ? splitFields(resolved) : [resolved];
+  }
+
+  /** `"$@"` itself, with nothing around it in the quotes. */
+  private allPositional(part: ShNode): boolean {
+    if (this.m.syntax.NodeType(part) !== "DblQuoted") return false;
+    const inner = list(part.Parts);
+    const p = inner[0];
+    if (inner.length !== 1 || this.m.syntax.NodeType(p) !== "ParamExp" || text(node(p!.Param)?.Value) !== "@")
+      return false;
+    return !p!.Length && !p!.Excl && ![p!.Index, p!.Slice, p!.Repl, p!.Exp].some(node);
   }
 
   private word(w: ShNode): Word {
@@ -350,7 +436,7 @@ export class MvdanWalker {
     if (p.Length || p.Excl || node(p.Slice) || node(p.Repl) || node(p.Index)) {
       // The shell expands an index, a slice or a replacement before the value: commands in them run, and an index
       // and a slice's bounds are evaluated as arithmetic.
-      this.arithmetic(node(p.Index));
+      this.subscript(name, node(p.Index));
       const repl = node(p.Repl);
       for (const w of [repl?.Orig, repl?.With, node(p.Exp)?.Word])
         if (node(w)) this.nestedSubstitutions(node(w)!);
@@ -361,7 +447,8 @@ export class MvdanWalker {
         const known = this.r.vars.get(name);
         if (known) this.r.subscriptedName(known);
       }
-      return dynamicWord(`$${name}`);
+      // A length is a number, whatever the value.
+      return p.Length ? SOME_NUMBER : dynamicWord(`$${name}`);
     }
     const known = this.r.vars.get(name);
     const exp = node(p.Exp);

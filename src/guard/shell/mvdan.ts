@@ -18,6 +18,8 @@ export interface Mvdan {
   arithmeticTests: Set<unknown>;
   /** `[[ -v NAME ]]`, which evaluates a subscript in the name. */
   nameTest: unknown;
+  /** `[[ WORD =~ REGEX ]]`, which sets BASH_REMATCH. */
+  regexTest: unknown;
 }
 
 let loaded: Mvdan | null = null;
@@ -64,6 +66,7 @@ export function mvdan(): Mvdan {
       ["-eq", "-ne", "-lt", "-le", "-gt", "-ge"].map((op) => testOp(`[[ a ${op} b ]]`)),
     ),
     nameTest: testOp("[[ -v a ]]"),
+    regexTest: testOp("[[ a =~ b ]]"),
   };
   return loaded;
 }

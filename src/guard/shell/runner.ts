@@ -8,17 +8,23 @@ import { invoke } from "../clis/index.ts";
 import type { InvocationContext } from "../command.ts";
 import { pipelineOutput } from "../payloads.ts";
 import {
+  arithmeticReach,
   judgeArithmetic,
   judgeDeclaredWord,
   judgeReach,
   judgeSubscriptedName,
+  SOME_NUMBER,
   subscriptReach,
   UNKNOWN_OUTPUT,
 } from "../shell-arithmetic.ts";
 import { declaredName, UNKNOWN_NAMEREF_TARGET } from "../shell-nameref.ts";
+import { positionalOf, setPositional } from "../shell-positional.ts";
 import { shellQuoted } from "../shell-quote.ts";
-import { hasGlobChar, type Word } from "../word.ts";
+import { hasGlobChar, literal, type Word } from "../word.ts";
+import { joined, setByBuiltin } from "./builtin-variables.ts";
+import { CALLS_NOT_FOLLOWED, CallStack, eitherOf } from "./call-stack.ts";
 import { NamerefTable } from "./namerefs.ts";
+import { printsNumber } from "./numeric-output.ts";
 import { scriptOperand } from "./script-operand.ts";
 
 const NETWORK_DEVICE = /^\/dev\/(?:tcp|udp)\//;
@@ -125,6 +131,22 @@ export class ShellRunner {
   private readonly judgedSubscripts = new Set<string>();
   /** Every target given to a nameref whose subscript reads a variable: bash reads its value at each use. */
   private readonly subscriptsReadingNames: Word[] = [];
+  /**
+   * While a `$(…)` is read: for each command whose output goes out of it rather than down a pipe, whether it prints
+   * only a number.
+   */
+  private outputs: boolean[] | null = null;
+  /**
+   * The stdin commands inherit: the agent's, or what an enclosing compound command, a function's call or `exec <`
+   * points it at (a file, a pipe), with its text when the line wrote it.
+   */
+  private stdin: Stdin = AGENT_STDIN;
+  /** The functions defined so far, and the calls being followed. */
+  private readonly functions = new CallStack();
+  /** How many function bodies are being read where they are defined. */
+  private definitionsRead = 0;
+  /** Names declared associative (`declare -A`), whose subscripts are strings rather than arithmetic. */
+  private associative = new Set<string>();
 
   constructor(
     readonly an: Analysis,
@@ -206,19 +228,149 @@ export class ShellRunner {
   }
 
   /**
-   * A function's body, read once where it is defined: the namerefs it declares or changes are its own (`local -n`,
+   * A function's body, where it is defined or called: the namerefs it declares or changes are its own (`local -n`,
    * or `declare -n` inside it), so past it the guard no longer tells where they point.
    */
-  functionBody(run: () => void): void {
+  private functionBody(run: () => void): void {
     const before = new NamerefTable(this.namerefs);
     run();
     for (const name of this.namerefs.changedSince(before)) this.redeclared(name);
   }
 
+  /**
+   * `NAME() { …; }`: the body is read here, in a scope of its own, for what it runs even where no call is seen; each
+   * call reads it again with the variables as they are then. One defined in a subshell (a pipeline's stage) is not
+   * `kept` for the commands after it.
+   */
+  defineFunction(name: string, body: () => void, kept: boolean): void {
+    this.definitionsRead++;
+    try {
+      this.scoped(() => this.functionBody(body));
+    } finally {
+      this.definitionsRead--;
+    }
+    if (kept) this.functions.define(name, body);
+  }
+
+  /**
+   * A call of a function: its body (each one read for the name, when a branch may have chosen) runs with the call's
+   * words as positional parameters, and its locals, positional parameters and prefix assignments end when it
+   * returns, as in bash; what else it assigns stays. Past the depth or count followed, the call is asked about.
+   */
+  private callFunction(command: Word, args: readonly Word[], assigns: readonly Assign[], stdin: Stdin): void {
+    const bodies = this.functions.bodies(command);
+    // A call inside a body read where it is defined is followed when that body is called.
+    if (!bodies.length || this.definitionsRead) return;
+    if (!this.functions.enter()) {
+      this.an.uncertain(CALLS_NOT_FOLLOWED, true);
+      return;
+    }
+    const before = this.vars;
+    const associative = this.associative;
+    const outcomes = bodies.map((body) => {
+      if (bodies.length > 1) this.vars = new Map(before);
+      this.associative = new Set(associative);
+      this.functions.push();
+      try {
+        this.setPositional(args);
+        for (const a of assigns) {
+          this.functions.keep(a.name, this.vars);
+          this.assign(a, this.vars);
+        }
+        this.withStdin(stdin.fromLine, () => this.functionBody(body), stdin.data);
+      } finally {
+        this.functions.pop(this.vars);
+      }
+      return this.vars;
+    });
+    this.vars = outcomes.length > 1 ? eitherOf(outcomes) : outcomes[0]!;
+    this.associative = associative;
+  }
+
+  /**
+   * `eval 'f …'` and `trap 'f' EXIT` run shell text in this shell, which the guard reads apart, where the line's
+   * functions are unknown: a function the text names is called here, with arguments the guard does not know.
+   */
+  private callsInText(argv: readonly Word[], stdin: Stdin): void {
+    const builtin = argv.find((w) => w.dynamic || (w.text !== "builtin" && w.text !== "command"));
+    if (!builtin || builtin.dynamic || !RUNS_SHELL_TEXT.has(builtin.text)) return;
+    const texts = argv.slice(argv.indexOf(builtin) + 1).map((w) => w.text);
+    for (const name of this.functions.names())
+      if (texts.some((text) => mentionsName(text, name)))
+        this.callFunction(literal(name), [dynamicWord(UNKNOWN_OUTPUT)], [], stdin);
+  }
+
+  /**
+   * `local NAME`, or `declare NAME` in a function: NAME's value before is back when the function returns. Outside a
+   * function (a body read where it is defined) nothing is kept: that reading's assignments are dropped.
+   */
+  declareLocal(name: string): void {
+    this.functions.keep(name, this.vars);
+  }
+
+  /** `declare -A NAME`: NAME's subscripts are strings, which bash does not evaluate. */
+  declareAssociative(name: string): void {
+    this.associative.add(name);
+  }
+
+  /**
+   * Runs what reads a stdin the line points somewhere (`while read l; do …; done < file`, `… | { read x; }`): what
+   * `read` takes there is text the line chose.
+   */
+  withStdin<T>(fromLine: boolean, run: () => T, data: Buffer | null = null): T {
+    if (!fromLine) return run();
+    const outer = this.stdin;
+    this.stdin = { fromLine, data };
+    try {
+      return run();
+    } finally {
+      this.stdin = outer;
+    }
+  }
+
+  /** Positional parameters set in a function are its own until it returns. */
+  private setPositional(words: readonly Word[]): void {
+    setPositional(this.vars, words, (name) => this.functions.keep(name, this.vars));
+  }
+
+  /**
+   * What a builtin sets by name (builtin-variables.ts): what `read` or `mapfile` took from a stdin the line points
+   * somewhere is text the guard cannot know unless the line wrote it (`<<< '…'`); from the agent's own stdin it is
+   * as unknown as the environment.
+   */
+  private setByBuiltin(argv: readonly Word[], stdin: Stdin): void {
+    const set = setByBuiltin(argv, positionalOf(this.vars));
+    if (!set) return;
+    if (set.read) {
+      const text = set.read.ownDescriptor ? undefined : stdin.data?.toString("utf8");
+      const value =
+        text !== undefined && (set.read.raw || !text.includes("\\"))
+          ? dynamicWord(text)
+          : stdin.fromLine || set.read.ownDescriptor
+            ? dynamicWord(UNKNOWN_OUTPUT)
+            : null;
+      for (const name of set.read.names)
+        this.assign({ name, value: value ?? dynamicWord(`$${name}`), append: false }, this.vars);
+    }
+    for (const { name, value } of set.values ?? []) this.assign({ name, value, append: false }, this.vars);
+    if (set.positional) this.setPositional(set.positional);
+    if (set.shift !== undefined) {
+      const words = positionalOf(this.vars);
+      // Shifted by a count only known at run time, each parameter may be any of them.
+      if (words)
+        this.setPositional(set.shift === null ? words.map(() => joined(words)) : words.slice(set.shift));
+    }
+  }
+
   /** `for NAME in items`: a nameref points at each item in turn (`declare -n ref; for ref in a b`). */
   loopVariable(name: string, items: readonly Word[]): void {
     if (this.namerefs.has(name)) this.bindNameref(name, items.length ? items : [dynamicWord("$@")]);
-    else this.vars.set(name, dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`));
+    // File names a pattern matched are text the guard cannot know: the value keeps the pattern and says so.
+    else
+      this.vars.set(name, {
+        ...dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`),
+        glob: items.some((i) => i.glob),
+      });
     this.followNamerefs(this.vars);
   }
 
@@ -245,7 +397,7 @@ export class ShellRunner {
       this.judgedSubscripts.add(key);
       return true;
     });
-    judgeReach({ expanded, unfollowed: reach.unfollowed }, this.vars, this.an);
+    judgeReach({ expanded, unfollowed: reach.unfollowed, unknown: reach.unknown }, this.vars, this.an);
   }
 
   /**
@@ -297,6 +449,11 @@ export class ShellRunner {
    * Returns the command's stdout when it can be known statically, for the next pipeline stage.
    */
   call(assigns: Assign[], argv: Word[], redirects: Redirect[], feed?: Feed): Feed {
+    if (this.outputs) {
+      // A command reading a pipe takes the previous one's output: only the last stage's leaves the substitution.
+      if (feed !== undefined) this.outputs.pop();
+      this.outputs.push(printsNumber(argv));
+    }
     if (feed === undefined && this.writtenInput) {
       feed = this.writtenInput;
       this.writtenInput = null;
@@ -358,6 +515,10 @@ export class ShellRunner {
         context.stdinWritten = written?.text === null ? written : undefined;
       }
     }
+    const ownStdin = feed !== undefined || redirects.some(pointsStdin);
+    const stdin: Stdin = ownStdin ? { fromLine: true, data: context.stdin } : this.stdin;
+    if (argv.length === 1 && argv[0]!.text === "exec" && ownStdin)
+      this.stdin = { fromLine: true, data: null };
     const hint = argv.map((w) => w.text).join(" ");
     const out: Feed = { data: null, hint };
     if (this.trace) {
@@ -391,6 +552,9 @@ export class ShellRunner {
       if (device) an.nest(() => analyzeSocketData(`>&${r.target.text} (${device})`, sent, unseen, an));
     }
     this.writes(redirects, sent, hint);
+    this.setByBuiltin(argv, stdin);
+    this.callFunction(argv[0]!, argv.slice(1), assigns, stdin);
+    this.callsInText(argv, stdin);
     return out;
   }
 
@@ -538,6 +702,20 @@ export class ShellRunner {
     judgeArithmetic(expression, this.vars, this.an);
   }
 
+  /**
+   * An array's subscript (`a[i]=…`, `${a[i]}`): arithmetic for an indexed array. An associative array's is a string,
+   * which bash expands once and never evaluates: only a known value is judged, as for any array.
+   */
+  subscript(array: string, index: Word): void {
+    const reach = arithmeticReach(index, this.vars);
+    judgeReach(this.associative.has(array) ? { ...reach, unknown: false } : reach, this.vars, this.an);
+  }
+
+  /** `[[ subject =~ … ]]`: BASH_REMATCH holds parts of the subject. */
+  matched(subject: Word): void {
+    this.assign({ name: "BASH_REMATCH", value: { ...subject, dynamic: true }, append: false }, this.vars);
+  }
+
   /** The shell reads `name` as a variable's name (`${!x}`, `[[ -v … ]]`): a subscript in it is evaluated. */
   subscriptedName(name: Word): void {
     judgeSubscriptedName(name, this.vars, this.an);
@@ -547,9 +725,10 @@ export class ShellRunner {
    * A declaration's word that is not an assignment in the syntax (`declare "$x"`, `local -i 'n=v'`, `declare -n
    * "r=$t"`): with `nameref`, or for a nameref not yet given a target, its value is a target.
    */
-  declared(word: Word, integer: boolean, nameref: boolean): void {
+  declared(word: Word, integer: boolean, nameref: boolean, local = false): void {
     judgeDeclaredWord(word, integer, this.vars, this.an);
     const declared = declaredName(word);
+    if (declared && local) this.declareLocal(declared.name);
     if (nameref && declared) this.declareNameref(declared.name, declared.value);
     else if (nameref && word.dynamic) this.an.uncertain(UNKNOWN_NAMEREF_TARGET, true);
     else if (declared?.value && this.namerefs.unbound(declared.name)) {
@@ -560,16 +739,36 @@ export class ShellRunner {
 
   /** `$(…)`: the inner commands run through the tables and, when their output is static (`echo … | base64 -d`), it is used. */
   substitution(run: () => Buffer | null): Word {
+    const outputs = this.outputs;
+    this.outputs = [];
     const data = this.scoped(run);
-    if (data === null) return dynamicWord(UNKNOWN_OUTPUT);
+    const numeric = this.outputs.length > 0 && this.outputs.every(Boolean);
+    this.outputs = outputs;
+    if (data === null) return numeric ? SOME_NUMBER : dynamicWord(UNKNOWN_OUTPUT);
     const decoded = data.toString("utf8").replace(TRAILING_NEWLINES, "");
     this.an.note(decoded);
     return { text: decoded, dynamic: false, glob: false };
   }
 }
 
+/** Where a command's stdin comes from: the line (a file, a pipe, a here-string) or the agent; its text if known. */
+interface Stdin {
+  fromLine: boolean;
+  data: Buffer | null;
+}
+const AGENT_STDIN: Stdin = { fromLine: false, data: null };
+
+/** Builtins that run shell text in the shell itself. */
+const RUNS_SHELL_TEXT: ReadonlySet<string> = new Set(["eval", "trap"]);
+
 /** Redirections that point a descriptor at something to read. */
 const IN_KINDS: ReadonlySet<RedirectKind> = new Set(["in", "heredoc", "herestring"]);
+
+/** A redirection that gives stdin what the line names: a file, a here-document, another descriptor. */
+export function pointsStdin(r: { kind: RedirectKind; fd?: string }): boolean {
+  if (r.kind === "write") return r.fd === "0";
+  return (IN_KINDS.has(r.kind) || r.kind === "dup") && STANDARD_INPUT.test(r.fd ?? "");
+}
 
 function printsCompletionScript(argv: readonly Word[]): boolean {
   return argv.length >= 2 && argv.every((w) => !w.dynamic) && COMPLETION_SUBCOMMAND.test(argv[1]!.text);

@@ -286,7 +286,13 @@ class SimpleShellLexer {
     if (src[j] === "}") {
       // `${!NAME}` reads NAME's value as a name, whose subscript is evaluated.
       const indirect = prefix === "!" && !indexed;
-      this.push({ text: "", param, quoted, expansion: { runs, index, ...(indirect ? { indirect } : {}) } });
+      const length = prefix === "#";
+      this.push({
+        text: "",
+        param,
+        quoted,
+        expansion: { runs, index, ...(indirect ? { indirect } : {}), ...(length ? { length } : {}) },
+      });
       return j + 1;
     }
     // A length or an indirection takes nothing after the name and index here.

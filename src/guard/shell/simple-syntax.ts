@@ -40,6 +40,8 @@ export interface SimpleExpansion {
   bounds?: SimpleWord[];
   /** `${!NAME}`: NAME's value is read as a name, whose subscript is evaluated. */
   indirect?: boolean;
+  /** `${#NAME}`: a number. */
+  length?: boolean;
   /**
    * An operator's word, without an index: a known value stands as it is (a default's only when it is not empty) and
    * the word is expanded otherwise; an empty word is no word.

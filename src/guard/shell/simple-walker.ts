@@ -1,5 +1,5 @@
 // Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
-import { INTEGER_OPTION } from "../shell-arithmetic.ts";
+import { ASSOCIATIVE_OPTION, GLOBAL_OPTION, INTEGER_OPTION, SOME_NUMBER } from "../shell-arithmetic.ts";
 import { givesNameref } from "../shell-nameref.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
 import { parameterDefault } from "./parameter-default.ts";
@@ -8,6 +8,7 @@ import {
   EMPTY_WORD,
   type Feed,
   NO_FEED,
+  pointsStdin,
   type RedirectKind,
   type ShellRunner,
   splitFields,
@@ -46,15 +47,20 @@ export class SimpleWalker {
       let stage: Feed | undefined;
       for (const command of pipeline) {
         if ("kind" in command) {
-          this.compound(command);
+          // Reading a pipe or a redirection, what `read` takes inside is text the line chose.
+          const fromLine =
+            stage !== undefined ||
+            command.redirects.some((r) => pointsStdin({ kind: SIMPLE_REDIRECTS[r.op], fd: r.fd }));
+          this.r.withStdin(fromLine, () => this.compound(command, pipeline.length === 1));
           // A compound command's output is never known: the next stage reads a pipe.
           stage = NO_FEED;
           continue;
         }
         const assigns = command.assigns.map((a) => {
           // `NAME[$(…)]=value`: the index is expanded first (commands in it run), then evaluated as arithmetic.
-          if (a.index) this.r.arithmetic(this.word(a.index));
-          if (a.elementIndexes) for (const operand of a.elementIndexes) this.r.arithmetic(this.word(operand));
+          if (a.index) this.r.subscript(a.name, this.word(a.index));
+          if (a.elementIndexes)
+            for (const operand of a.elementIndexes) this.r.subscript(a.name, this.word(operand));
           return {
             name: a.name,
             append: a.append,
@@ -76,8 +82,27 @@ export class SimpleWalker {
     return script.length === 1 ? feed.data : null;
   }
 
-  /** Every branch and loop body runs, once: the cautious reading of code whose conditions are unknown. */
-  private compound(command: SimpleCompound): void {
+  /**
+   * Every branch and loop body runs, once: the cautious reading of code whose conditions are unknown. A function
+   * defined in a pipeline's stage is defined in a subshell, not `kept` for the commands after it.
+   */
+  private compound(command: SimpleCompound, kept: boolean): void {
+    if (command.kind === "function") {
+      // The body with its redirections, as each call runs it.
+      const redirects = () =>
+        command.redirects.map((r) => ({
+          kind: SIMPLE_REDIRECTS[r.op],
+          target: this.word(r.target),
+          fd: r.fd,
+        }));
+      const fromLine = command.redirects.some((r) => pointsStdin({ kind: SIMPLE_REDIRECTS[r.op], fd: r.fd }));
+      const body = () => {
+        this.r.withStdin(fromLine, () => this.script(command.body));
+        this.r.writes(redirects());
+      };
+      this.r.defineFunction(command.name, body, kept);
+      return;
+    }
     if (command.kind === "if") {
       for (const branch of command.branches) {
         this.script(branch.cond);
@@ -109,9 +134,6 @@ export class SimpleWalker {
       // No value is known for the loop's variables: the header is evaluated once, then the body read once.
       for (const operand of command.operands) this.r.arithmetic(this.word(operand));
       this.script(command.body);
-    } else if (command.kind === "function") {
-      // A function's body runs only when called; reading it once where it is defined is the cautious reading.
-      this.r.functionBody(() => this.script(command.body));
     } else if (command.kind === "group") {
       this.script(command.body);
     } else if (command.kind === "subshell") {
@@ -129,14 +151,19 @@ export class SimpleWalker {
 
   /**
    * As mvdan/sh's walker reads a declaration: `-i` gives the names after it the integer attribute, `-n` makes them
-   * namerefs, a bare name keeps a known value, and a word that is not an assignment in the syntax is judged as the
-   * builtin reads it.
+   * namerefs, `-A` associative arrays, a bare name keeps a known value, and a word that is not an assignment in the
+   * syntax is judged as the builtin reads it. In a function, `local` (and `declare` without `-g`) names are its own.
    */
   private declaration(builtin: string, args: DeclarationArg[]): void {
     let integer = false;
     let nameref = false;
+    let associative = false;
+    let global = false;
+    const local = () => builtin === "local" || ((builtin === "declare" || builtin === "typeset") && !global);
     for (const arg of args) {
       if ("name" in arg) {
+        if (local()) this.r.declareLocal(arg.name);
+        if (associative) this.r.declareAssociative(arg.name);
         if (integer) this.r.declareInteger(arg.name);
         if (nameref) {
           this.r.declareNameref(arg.name, arg.naked ? null : arg.value ? this.word(arg.value) : EMPTY_WORD);
@@ -151,7 +178,9 @@ export class SimpleWalker {
         if (word.text.startsWith("-")) {
           integer ||= INTEGER_OPTION.test(word.text);
           nameref ||= givesNameref(builtin, word.text);
-        } else this.r.declared(word, integer, nameref);
+          associative ||= ASSOCIATIVE_OPTION.test(word.text);
+          global ||= GLOBAL_OPTION.test(word.text);
+        } else this.r.declared(word, integer, nameref, local());
       }
     }
   }
@@ -216,25 +245,31 @@ export class SimpleWalker {
       return e.isDefault ? parameterDefault(name, fallback) : dynamicWord(`$${name}`);
     }
     // An index and a slice's bounds are expanded and evaluated as arithmetic, in the order they are written.
-    if (e.index) this.r.arithmetic(this.word(e.index));
+    if (e.index) this.r.subscript(name, this.word(e.index));
     for (const inner of e.runs) this.r.scoped(() => this.script(inner));
     if (e.bounds) for (const bound of e.bounds) this.r.arithmetic(this.word(bound));
     if (e.indirect) {
       const known = this.r.vars.get(name);
       if (known) this.r.subscriptedName(known);
     }
-    return dynamicWord(`$${name}`);
+    // A length is a number, whatever the value.
+    return e.length ? SOME_NUMBER : dynamicWord(`$${name}`);
   }
 
   private processSubstitution(p: NonNullable<SimplePart["procSubst"]>): Word {
     return this.r.processSubstitution(p.direction, () => this.script(p.script));
   }
 
-  /** Appends the word's fields to `into`: field splitting applies to an unquoted expansion standing alone. */
+  /**
+   * Appends the word's fields to `into`: field splitting applies to an unquoted expansion standing alone, and `"$@"`
+   * is a word for each positional parameter.
+   */
   private pushFields(word: SimpleWord, into: Word[]): void {
     const resolved = this.word(word);
     const only =
-      word.length === 1 && (word[0]!.param !== undefined || word[0]!.subst !== undefined) && !word[0]!.quoted;
+      word.length === 1 &&
+      (word[0]!.param !== undefined || word[0]!.subst !== undefined) &&
+      (!word[0]!.quoted || (word[0]!.param === "@" && !word[0]!.expansion));
     if (only) into.push(...splitFields(resolved));
     else into.push(resolved);
   }
