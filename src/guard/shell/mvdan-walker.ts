@@ -1,16 +1,9 @@
 // Walks mvdan/sh's syntax tree (compound commands, substitutions, parameter expansions) into the runner.
 import type { ShNode } from "mvdan-sh";
-import {
-  ASSOCIATIVE_OPTION,
-  GLOBAL_OPTION,
-  holdsUnknownText,
-  INTEGER_OPTION,
-  SOME_NUMBER,
-  UNKNOWN_OUTPUT,
-} from "../shell-arithmetic.ts";
-import { givesNameref } from "../shell-nameref.ts";
+import { holdsUnknownText, SOME_NUMBER, UNKNOWN_OUTPUT } from "../shell-arithmetic.ts";
 import type { Word } from "../word.ts";
 import { ansiC } from "./ansi-c.ts";
+import { DeclarationOptions } from "./declaration-options.ts";
 import { list, mvdan, node, text } from "./mvdan.ts";
 import { parameterDefault } from "./parameter-default.ts";
 import {
@@ -142,18 +135,14 @@ export class MvdanWalker {
    */
   private declaration(cmd: ShNode): void {
     const builtin = text(node(cmd.Variant)?.Value);
-    let integer = false;
-    let nameref = false;
-    let associative = false;
-    let global = false;
-    const local = () => builtin === "local" || ((builtin === "declare" || builtin === "typeset") && !global);
+    const options = new DeclarationOptions(builtin);
     for (const a of list(cmd.Args)) {
       const name = node(a.Name);
       if (name) {
-        if (local()) this.r.declareLocal(text(name.Value));
-        if (associative) this.r.declareAssociative(text(name.Value));
-        if (integer) this.r.declareInteger(text(name.Value));
-        if (nameref) {
+        if (options.local) this.r.declareLocal(text(name.Value));
+        if (options.associative) this.r.declareAssociative(text(name.Value));
+        if (options.integer) this.r.declareInteger(text(name.Value));
+        if (options.nameref) {
           const assigned = this.assignment(a);
           this.r.declareNameref(assigned.name, a.Naked ? null : (assigned.value ?? EMPTY_WORD));
           continue;
@@ -165,12 +154,8 @@ export class MvdanWalker {
         this.r.assign(this.assignment(a), this.r.vars);
       } else if (node(a.Value)) {
         const word = this.word(node(a.Value)!);
-        if (word.text.startsWith("-")) {
-          integer ||= INTEGER_OPTION.test(word.text);
-          nameref ||= givesNameref(builtin, word.text);
-          associative ||= ASSOCIATIVE_OPTION.test(word.text);
-          global ||= GLOBAL_OPTION.test(word.text);
-        } else this.r.declared(word, integer, nameref, local());
+        if (word.text.startsWith("-")) options.read(word.text);
+        else this.r.declared(word, options.integer, options.nameref, options.local);
       }
     }
   }

@@ -1,7 +1,7 @@
 // Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
-import { ASSOCIATIVE_OPTION, GLOBAL_OPTION, INTEGER_OPTION, SOME_NUMBER } from "../shell-arithmetic.ts";
-import { givesNameref } from "../shell-nameref.ts";
+import { SOME_NUMBER } from "../shell-arithmetic.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
+import { DeclarationOptions } from "./declaration-options.ts";
 import { parameterDefault } from "./parameter-default.ts";
 import {
   dynamicWord,
@@ -155,17 +155,13 @@ export class SimpleWalker {
    * syntax is judged as the builtin reads it. In a function, `local` (and `declare` without `-g`) names are its own.
    */
   private declaration(builtin: string, args: DeclarationArg[]): void {
-    let integer = false;
-    let nameref = false;
-    let associative = false;
-    let global = false;
-    const local = () => builtin === "local" || ((builtin === "declare" || builtin === "typeset") && !global);
+    const options = new DeclarationOptions(builtin);
     for (const arg of args) {
       if ("name" in arg) {
-        if (local()) this.r.declareLocal(arg.name);
-        if (associative) this.r.declareAssociative(arg.name);
-        if (integer) this.r.declareInteger(arg.name);
-        if (nameref) {
+        if (options.local) this.r.declareLocal(arg.name);
+        if (options.associative) this.r.declareAssociative(arg.name);
+        if (options.integer) this.r.declareInteger(arg.name);
+        if (options.nameref) {
           this.r.declareNameref(arg.name, arg.naked ? null : arg.value ? this.word(arg.value) : EMPTY_WORD);
           continue;
         }
@@ -175,12 +171,8 @@ export class SimpleWalker {
         this.r.assign({ name: arg.name, value, append: arg.append }, this.r.vars);
       } else {
         const word = this.word(arg.word);
-        if (word.text.startsWith("-")) {
-          integer ||= INTEGER_OPTION.test(word.text);
-          nameref ||= givesNameref(builtin, word.text);
-          associative ||= ASSOCIATIVE_OPTION.test(word.text);
-          global ||= GLOBAL_OPTION.test(word.text);
-        } else this.r.declared(word, integer, nameref, local());
+        if (word.text.startsWith("-")) options.read(word.text);
+        else this.r.declared(word, options.integer, options.nameref, options.local);
       }
     }
   }
