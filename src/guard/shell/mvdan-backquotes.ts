@@ -13,6 +13,7 @@ const BACKSLASH = 0x5c;
 
 /** Whether a backquoted substitution of `file` (parsed from `source`), not itself inside backquotes, ends elsewhere. */
 export function backquoteEndsElsewhere(file: ShNode, source: string): boolean {
+  if (!source.includes("`")) return false;
   const m = mvdan();
   const bytes = Buffer.from(source);
   let found = false;

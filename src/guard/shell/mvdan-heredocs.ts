@@ -11,6 +11,8 @@ const end = (n: ShNode): number => offset((n.End as () => unknown).call(n));
 
 /** Whether a here-document inside `$(…)`, `<(…)` or `>(…)` of `file`, parsed from `source`, ends early in bash. */
 export function substitutedHeredocEndsEarly(file: ShNode, source: string): boolean {
+  // No `<<`, no here-document: the tree's walk is skipped.
+  if (!source.includes("<<")) return false;
   const m = mvdan();
   const bytes = Buffer.from(source);
   let found = false;

@@ -23,6 +23,11 @@ type Position = { Offset(): number };
 const offsetOf = (n: ShNode): number => (n.Pos as () => Position).call(n).Offset();
 /** Word parts whose text ends with a `)`. */
 const PARTS_ENDING_IN_PAREN = new Set(["CmdSubst", "ProcSubst", "ArithmExp", "ExtGlob"]);
+/**
+ * A `#`, or a descriptor's digit or `{name}` right before `<` or `>`: without either the tree has nothing to glue, and
+ * its walk (slow: each node crosses from the GopherJS build into JavaScript) is skipped.
+ */
+const MAY_GLUE = /#|[0-9}][<>]/;
 
 export interface Parsed {
   /** The tree, of the text closed as mvdan/sh asks when it does not parse (see `broken`); null if even that fails. */
@@ -50,6 +55,7 @@ export function parseShell(script: string): Parsed {
       file = repair(text, broken);
     }
     if (!file) return { file, text, broken, unsure: MAYBE_GLUED.test(text) };
+    if (!MAY_GLUE.test(text)) return { file, text, broken, unsure: false };
     const bytes = Buffer.from(text);
     /** Where comments and redirections' descriptors start. */
     const starts: number[] = [];
