@@ -192,7 +192,8 @@ const WORD = fc.oneof(
     "a{b}",
     "$'\\x72m -rf'",
     "<<< 'DROP TABLE t'",
-    // Arithmetic is an unknown number; beyond plain operands and binary operators it is the full parser's.
+    // Arithmetic is an unknown number; beyond operands (numbers, names, parameters, substitutions) and binary operators
+    // it is the full parser's.
     "$((1))",
     '"$((X + 1))"',
     "n$(($X*2))",
@@ -200,6 +201,11 @@ const WORD = fc.oneof(
     "$((1--1))",
     "$((x = 1))",
     "$(( (1) ))",
+    "$(( $(ls) - 1 ))",
+    '"$(( $' + '{#X} + $1 ))"',
+    "$(($(rm -rf /srv/a)))",
+    "$(( $(( 1 )) ))",
+    "$(( $(ls) ? 1 : 2 ))",
     // A descriptor's digits before `<` or `>`, after a blank; glued to a word, the digits belong to it.
     "3< in.txt",
     "4>&1",
@@ -707,6 +713,11 @@ const ARITHMETIC_USE = fc.constantFrom(
   "echo $(( '$V' )) $[ 'V' ]",
   "(( '$(rm -rf /srv/a)' ))",
   "a=([V]=1 [$V]=x y)",
+  "echo $(( $(echo $V) + V ))",
+  "(( $(ls) > V )) || echo",
+  "for ((i=$(ls); i<$V; i++)); do :; done",
+  'echo "$(( $' + '{#V} * $V ))"',
+  "x=$(( y = $(rm -rf /srv/b) + V ))",
 );
 const ARITHMETIC = fc
   .tuple(
@@ -1214,13 +1225,17 @@ describe("the fast shell reader", () => {
     }
   });
 
-  it("evaluates indexes, slices' bounds, `$((…))`, `[[ … -eq … ]]`, `-v` and `let` itself", () => {
+  it("evaluates indexes, slices' bounds, `$((…))` (substitutions in it too), `[[ … -eq … ]]`, `-v` and `let` itself", () => {
     for (const script of [
       "x='b[$(rm -rf /srv/a)]'; a[$x]=1; a[x]=2; echo $" + "{a[$x]} $" + "{a[x]} $" + "{s:x:1} $" + "{!x}",
       "x='b[$(rm -rf /srv/a)]'; [[ x -eq 0 || -v $x ]]",
       "x='b[$(rm -rf /srv/a)]'; echo $((x + 1)) \"$(($x))\"",
       "read -r 'a[$(rm -rf /srv/a)]' <<< 1; printf -v 'a[$(rm -rf /srv/b)]' 1",
       "x='b[$(rm -rf /srv/a)]'; let x",
+      "start=$(date +%s); make; echo $(( $(rm -rf /srv/a; date +%s) - start ))",
+      "x='b[$(rm -rf /srv/a)]'; echo \"$(( $(echo 1) + $" + '{#x} + x ))"',
+      "echo $(( $(rm -rf /srv/a) )); (( $1 > 2 )) && echo $(( n = $? ))",
+      "for ((i=0; i<$(rm -rf /srv/a; nproc); i++)); do echo $i; done",
     ]) {
       const fast = trace(script, "simple");
       expect(fast.accepted, script).toBe(true);

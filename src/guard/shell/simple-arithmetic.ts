@@ -11,8 +11,10 @@ const PLAIN = (() => {
   const binary = String.raw`(?:\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>&|^])`;
   return new RegExp(`^${operand}(?:${binary}${operand})*$`);
 })();
+/** A binary operator of the expressions taken here, at the sticky regex's lastIndex. */
+export const BINARY_OPERATOR = /\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>&|^]/y;
 /** `NAME=`, `NAME+=` or `NAME-=` before a plain expression: mvdan/sh visits NAME, then the expression's operands. */
-const ASSIGNMENT = /^[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*[-+]?=(?!=)/;
+export const ASSIGNMENT = /^[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*[-+]?=(?!=)/;
 /** `NAME++`, `NAME--`, `++NAME` or `--NAME` alone: NAME is the one operand. */
 const STEP = /^[ \t]*(?:(?:\+\+|--)[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*(?:\+\+|--))[ \t]*$/;
 /** Single-quoted text alone: one operand, whose quotes do not quote inside arithmetic (bash expands what they hold). */

@@ -3,7 +3,7 @@
 // simple subset.
 import { ansiC } from "./ansi-c.ts";
 import { endsEarlyInSubstitution } from "./heredoc-in-substitution.ts";
-import { arithmeticOperands, loopOperands } from "./simple-arithmetic.ts";
+import { ASSIGNMENT, arithmeticOperands, BINARY_OPERATOR, loopOperands } from "./simple-arithmetic.ts";
 import { heredocBody, heredocDelimiter, unquotedHeredocText } from "./simple-heredoc.ts";
 import type { SimplePart, SimpleRedirect, SimpleScript, SimpleWord, TestOperand } from "./simple-syntax.ts";
 import { type TestItem, testOperands } from "./simple-test-clause.ts";
@@ -33,6 +33,13 @@ const BRACE_QUOTED_CHAR = /[A-Za-z0-9_ /.,:@%+=*?^~#'-]/;
 const SUBSTITUTION_TEXT = /\$\(|`/;
 /** A slice bound or an index that is a number or a name. */
 const ARITHMETIC_ATOM = /^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)/;
+/** A number or a name as an operand of an expression, at the sticky regex's lastIndex. */
+const ARITHMETIC_OPERAND = /[0-9]+|[A-Za-z_][A-Za-z0-9_]*/y;
+/** `NAME++`, `NAME--`, `++NAME` or `--NAME`, blanks around, at the sticky regex's lastIndex. */
+const ARITHMETIC_STEP =
+  /[ \t]*(?:(?:\+\+|--)([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)(?:\+\+|--))[ \t]*/y;
+/** The special parameters read as operands of an expression: positional ones, `$#` and `$?`. */
+const ARITHMETIC_PARAM = /[0-9#?]/;
 /** What follows the `:` of a slice, where `:-`, `:=`, `:+` and `:?` are operators. */
 const SLICE_START = /[A-Za-z0-9_$`]/;
 /** What ends a run of plain characters outside quotes (`#` starts a comment only where a word starts). */
@@ -698,11 +705,96 @@ class SimpleShellLexer {
    */
   private arithmetic(i: number, quoted: boolean): number {
     const bracket = this.src[i + 1] === "[";
-    const end = this.src.indexOf(bracket ? "]" : "))", bracket ? i + 2 : i + 3);
-    const operands = end < 0 ? null : arithmeticOperands(this.src.slice(bracket ? i + 2 : i + 3, end));
+    let end = this.src.indexOf(bracket ? "]" : "))", bracket ? i + 2 : i + 3);
+    let operands = end < 0 ? null : arithmeticOperands(this.src.slice(bracket ? i + 2 : i + 3, end));
+    if (!operands && !bracket) {
+      const read = this.substitutedExpression(i + 3, "))");
+      if (read) ({ operands, end } = read);
+    }
     if (!operands) return -1;
     this.push({ text: "", arithmetic: operands, quoted });
     return end + (bracket ? 1 : 2);
+  }
+
+  /**
+   * An expression from i up to `stop` whose operands may also be `$(…)`, `${…}`, `$1`, `$#` or `$?`: operands joined
+   * by binary operators, blanks around, after an optional `NAME=`, `NAME+=` or `NAME-=`; or `NAME++`-style steps alone.
+   * Its operands in the order they are written (which is the order mvdan/sh's walk visits them), and the index of
+   * `stop`; or null.
+   */
+  private substitutedExpression(i: number, stop: string): { operands: SimpleWord[]; end: number } | null {
+    const src = this.src;
+    ARITHMETIC_STEP.lastIndex = i;
+    const step = ARITHMETIC_STEP.exec(src);
+    if (step && src.startsWith(stop, ARITHMETIC_STEP.lastIndex))
+      return { operands: [[{ text: step[1] ?? step[2]!, quoted: false }]], end: ARITHMETIC_STEP.lastIndex };
+    const operands: SimpleWord[] = [];
+    let j = i;
+    const assigned = ASSIGNMENT.exec(src.slice(i, i + 256))?.[0];
+    if (assigned) {
+      operands.push([{ text: /[A-Za-z_][A-Za-z0-9_]*/.exec(assigned)![0], quoted: false }]);
+      j += assigned.length;
+    }
+    for (;;) {
+      j = skipBlanks(src, j);
+      const operand = this.arithmeticOperand(j);
+      if (!operand) return null;
+      operands.push(operand.word);
+      j = skipBlanks(src, operand.end);
+      if (src.startsWith(stop, j)) return { operands, end: j };
+      BINARY_OPERATOR.lastIndex = j;
+      if (!BINARY_OPERATOR.test(src)) return null;
+      j = BINARY_OPERATOR.lastIndex;
+    }
+  }
+
+  /** One operand at i: a number, a name, `$NAME`, `$1`, `$#`, `$?`, `${…}` or `$(…)`. */
+  private arithmeticOperand(i: number): { word: SimpleWord; end: number } | null {
+    const src = this.src;
+    if (src[i] !== "$") {
+      ARITHMETIC_OPERAND.lastIndex = i;
+      const atom = ARITHMETIC_OPERAND.exec(src)?.[0];
+      return atom ? { word: [{ text: atom, quoted: false }], end: i + atom.length } : null;
+    }
+    const next = src[i + 1] ?? "";
+    if (NAME_START.test(next)) {
+      let j = i + 2;
+      while (NAME_CHAR.test(src[j] ?? "")) j++;
+      return { word: [{ text: "", param: src.slice(i + 1, j), quoted: false }], end: j };
+    }
+    if (ARITHMETIC_PARAM.test(next)) return { word: [{ text: "", param: next, quoted: false }], end: i + 2 };
+    if (next === "{") return this.readAlone(() => this.braceParam(i, false));
+    if (next !== "(" || src[i + 2] === "(") return null;
+    const end = closingParen(src, i + 2);
+    const script = end < 0 ? null : this.readNested(src.slice(i + 2, end));
+    return script && { word: [{ text: "", subst: script, quoted: false }], end: end + 1 };
+  }
+
+  /** What `read` adds to a word, as a word of its own, with the index after it; the word being read is kept aside. */
+  private readAlone(read: () => number): { word: SimpleWord; end: number } | null {
+    const { word, lit, litQuoted } = this;
+    this.word = null;
+    this.lit = "";
+    const end = read();
+    this.flushLit();
+    const alone = this.word;
+    this.word = word;
+    this.lit = lit;
+    this.litQuoted = litQuoted;
+    return end < 0 || !alone ? null : { word: alone, end };
+  }
+
+  /** `init; cond; step` of a C-style `for` from i, each an expression `substitutedExpression` takes, up to `))`. */
+  private substitutedLoopHeader(i: number): { operands: SimpleWord[]; end: number } | null {
+    const operands: SimpleWord[] = [];
+    let j = i;
+    for (const stop of [";", ";", "))"]) {
+      const part = this.substitutedExpression(j, stop);
+      if (!part) return null;
+      operands.push(...part.operands);
+      j = part.end + (stop === ";" ? 1 : 0);
+    }
+    return { operands, end: j };
   }
 
   /**
@@ -711,11 +803,14 @@ class SimpleShellLexer {
    */
   private arithmeticCommand(i: number, header: boolean): number {
     const src = this.src;
-    const end = src.indexOf("))", i + 2);
-    if (end < 0 || (end + 2 < src.length && !AFTER_ARITHMETIC_COMMAND.test(src[end + 2]!))) return -1;
-    const text = src.slice(i + 2, end);
-    const operands = header ? loopOperands(text) : arithmeticOperands(text);
-    if (!operands) return -1;
+    let end = src.indexOf("))", i + 2);
+    const text = end < 0 ? null : src.slice(i + 2, end);
+    let operands = text === null ? null : header ? loopOperands(text) : arithmeticOperands(text);
+    if (!operands) {
+      const read = header ? this.substitutedLoopHeader(i + 2) : this.substitutedExpression(i + 2, "))");
+      if (read) ({ operands, end } = read);
+    }
+    if (!operands || (end + 2 < src.length && !AFTER_ARITHMETIC_COMMAND.test(src[end + 2]!))) return -1;
     this.tokens.push(header ? { loopHeader: operands } : { arithmetic: operands });
     return end + 2;
   }
@@ -907,6 +1002,12 @@ function arrayEnd(src: string, from: number, indexes: SimpleWord[]): number {
     } else if (!ARRAY_ELEMENT_CHAR.test(c)) return -1;
   }
   return -1;
+}
+
+function skipBlanks(src: string, from: number): number {
+  let i = from;
+  while (src[i] === " " || src[i] === "\t") i++;
+  return i;
 }
 
 /**
