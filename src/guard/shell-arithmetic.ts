@@ -114,7 +114,9 @@ export function judgeSubscriptedName(name: Word, vars: ReadonlyMap<string, Word>
 
 /**
  * A declaration's word (`declare 'a[i]=v'`, `local -i n=v`): the name before `=` may carry a subscript, and with the
- * integer attribute the value is evaluated as arithmetic.
+ * integer attribute the value is evaluated as arithmetic. Bash evaluates the subscript only to assign that element:
+ * without `=` or `+=` (`local 'a[i]'`, `declare -a 'a[i]'`) it ignores it, so only a word whose text is not all known
+ * may still hold an assignment.
  */
 export function judgeDeclaredWord(
   word: Word,
@@ -123,9 +125,10 @@ export function judgeDeclaredWord(
   an: Analysis,
 ): void {
   const end = assignedNameEnd(word.text);
-  judgeSubscriptedName(end ? { ...word, text: word.text.slice(0, end) } : word, vars, an);
   const rest = word.text.slice(end);
   const operator = ASSIGNMENT_OPERATOR.exec(rest)?.[0];
+  if (operator || word.dynamic)
+    judgeSubscriptedName(end ? { ...word, text: word.text.slice(0, end) } : word, vars, an);
   if (integer && operator) judgeArithmetic({ ...word, text: rest.slice(operator.length) }, vars, an);
 }
 

@@ -84,6 +84,7 @@ describe("arithmetic reading a variable whose value holds a command substitution
       "read 'a[$(rm -rf /srv/app)]' <<< 1",
       "printf -v 'a[$(rm -rf /srv/app)]' '%s' 1",
       "declare 'a[$(rm -rf /srv/app)]=1'",
+      "f() { local 'a[$(rm -rf /srv/app)]+=x'; }; f",
       "f() { local -i 'n=b[$(rm -rf /srv/app)]'; }; f",
       "test -v 'a[$(rm -rf /srv/app)]'",
     ])
@@ -103,6 +104,9 @@ describe("arithmetic reading a variable whose value holds a command substitution
       `${RUNS_RM}echo "$x" «{#x}`,
       "x='b[\\$(rm -rf /srv/app)]'; echo $((x))",
       "printf '%s\\n' 'a[$(rm -rf /srv/app)]'",
+      // A declared name's subscript is evaluated only to assign the element.
+      "f() { local 'a[$(rm -rf /srv/app)]'; }; f",
+      "declare -a 'a[$(rm -rf /srv/app)]'",
     ])
       expect(classify(sh(script)), script).toMatchObject({
         destructive: false,
