@@ -206,6 +206,7 @@ const WORD = fc.oneof(
     "$(($(rm -rf /srv/a)))",
     "$(( $(( 1 )) ))",
     "$(( $(ls) ? 1 : 2 ))",
+    "$(( A[1] * 2 ))",
     // A descriptor's digits before `<` or `>`, after a blank; glued to a word, the digits belong to it.
     "3< in.txt",
     "4>&1",
@@ -718,6 +719,8 @@ const ARITHMETIC_USE = fc.constantFrom(
   "for ((i=$(ls); i<$V; i++)); do :; done",
   'echo "$(( $' + '{#V} * $V ))"',
   "x=$(( y = $(rm -rf /srv/b) + V ))",
+  "echo $(( a[V] + a[$V] * a[$(ls)] ))",
+  "(( a[V]++ )) || (( a[ V ] ))",
 );
 const ARITHMETIC = fc
   .tuple(
@@ -1236,6 +1239,7 @@ describe("the fast shell reader", () => {
       "x='b[$(rm -rf /srv/a)]'; echo \"$(( $(echo 1) + $" + '{#x} + x ))"',
       "echo $(( $(rm -rf /srv/a) )); (( $1 > 2 )) && echo $(( n = $? ))",
       "for ((i=0; i<$(rm -rf /srv/a; nproc); i++)); do echo $i; done",
+      "x='b[$(rm -rf /srv/a)]'; echo $(( a[x] + 1 ))",
     ]) {
       const fast = trace(script, "simple");
       expect(fast.accepted, script).toBe(true);

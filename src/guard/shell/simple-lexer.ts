@@ -748,13 +748,20 @@ class SimpleShellLexer {
     }
   }
 
-  /** One operand at i: a number, a name, `$NAME`, `$1`, `$#`, `$?`, `${…}` or `$(…)`. */
+  /** One operand at i: a number, a name, `NAME[index]`, `$NAME`, `$1`, `$#`, `$?`, `${…}` or `$(…)`. */
   private arithmeticOperand(i: number): { word: SimpleWord; end: number } | null {
     const src = this.src;
     if (src[i] !== "$") {
       ARITHMETIC_OPERAND.lastIndex = i;
       const atom = ARITHMETIC_OPERAND.exec(src)?.[0];
-      return atom ? { word: [{ text: atom, quoted: false }], end: i + atom.length } : null;
+      if (!atom) return null;
+      const end = i + atom.length;
+      if (src[end] !== "[") return { word: [{ text: atom, quoted: false }], end };
+      // `NAME[index]` is the element, as `${NAME[index]}` outside arithmetic.
+      const index = NAME_START.test(atom) ? this.arithmeticAtom(end + 1) : null;
+      if (!index || src[index.end] !== "]") return null;
+      const expansion = { runs: [], index: index.word };
+      return { word: [{ text: "", param: atom, quoted: false, expansion }], end: index.end + 1 };
     }
     const next = src[i + 1] ?? "";
     if (NAME_START.test(next)) {
