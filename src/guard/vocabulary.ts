@@ -91,7 +91,7 @@ export function destructiveWord(text: string): string | undefined {
 }
 
 /** `DeleteDBInstance` → `Delete DB Instance`: API-style action names (aliyun, tccli) carry their verb in camel case. */
-function camelCaseSplit(text: string): string {
+export function camelCaseSplit(text: string): string {
   return text.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
 }
 

@@ -5,6 +5,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { literal } from "../word.ts";
+import { opaqueTarget, projectProgram } from "./opaque-targets.ts";
 import { leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 interface MigrationTool {
@@ -129,15 +130,6 @@ function artisan(inv: Invocation, an: Analysis): void {
   }
 }
 
-const SCRIPT_WORDS =
-  /(^|[^a-z])(drop|reset|wipe|purge|destroy|truncate|nuke|teardown|fresh|rollback|undo|delete|remove|flush|erase|prune)([^a-z]|$)/i;
-
-/** A package script or make target is opaque; its name is all there is to go on. */
-function opaqueTarget(tool: string, target: string, an: Analysis): void {
-  const word = SCRIPT_WORDS.exec(target)?.[2];
-  if (word) an.uncertain(`${tool} ${target} runs a script whose name says "${word.toLowerCase()}"`, true);
-}
-
 /**
  * Package-manager commands that only change what the project has installed or cached, which an install brings back:
  * `npm uninstall x`, `npm prune`, `npm cache clean`.
@@ -242,7 +234,11 @@ function gem(inv: Invocation, an: Analysis): void {
 
 const dotnetMigrations = migrationTool({ destroys: /^ef database drop/, migrates: /^ef database update/ });
 
-const DOTNET_VALUES = flagSet("-s", "--source", "-k", "--api-key");
+const DOTNET_VALUES = flagSet(
+  ..."-s --source -k --api-key -p --project -c --configuration -f --framework -r --runtime -a --arch --os --launch-profile".split(
+    " ",
+  ),
+);
 
 function dotnet(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: DOTNET_VALUES });
@@ -258,6 +254,9 @@ function dotnet(inv: Invocation, an: Analysis): void {
   // Project references and installed tools or templates: brought back at will.
   else if (sub === "remove" || second === "uninstall")
     an.harmless(`dotnet ${sub} ${second ?? ""} changes only the project or local tools`.trim());
+  // `dotnet run [--project P] [-- arguments]` runs the project's program.
+  else if (sub === "run")
+    projectProgram("dotnet run", parsed.value("--project", "-p") ?? "(the project here)", parsed.rest, an);
   else dotnetMigrations(inv, an);
 }
 

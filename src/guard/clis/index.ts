@@ -9,6 +9,7 @@ import { unseenWrite } from "../written-scripts.ts";
 import { ansibleCommands } from "./ansible.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
+import { buildToolCommands } from "./build-tools.ts";
 import { judgeCarriedCommands } from "./carriers.ts";
 import { commandRunnerCommands } from "./command-runners.ts";
 import { cypherCommands } from "./cypher.ts";
@@ -50,6 +51,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...dockerCommands,
     ...paasCommands,
     ...frameworkCommands,
+    ...buildToolCommands,
     ...httpCommands,
     ...shellBuiltinCommands,
   }),
@@ -66,6 +68,7 @@ const OPERAND_PROGRAMS = new Set(
     wrapperCommands,
     commandRunnerCommands,
     interpreterCommands,
+    buildToolCommands,
     httpCommands,
     shellBuiltinCommands,
     sqlClientCommands,
@@ -101,11 +104,11 @@ const BENIGN = new Set(
     "lsof ps pgrep top htop free uptime vmstat iostat whois traceroute tree find fd locate man help history set " +
     "tldr info whatis apropos seq yes wait jobs fg bg disown umask ulimit getopts hash local declare typeset readonly let " +
     "md5sum sha1sum sha256sum shasum openssl ssh-keygen gpg column fold fmt nl paste join split csplit expand " +
-    "iconv rev tac watch tsc tsx vitest jest mocha eslint prettier biome black ruff flake8 mypy pylint pytest " +
-    "go cargo rustc rustup gcc g++ clang make cmake ninja javac java mvn gradle dotnet swift kotlin scala sbt " +
+    "iconv rev tac watch tsc vitest jest mocha eslint prettier biome black ruff flake8 mypy pylint pytest " +
+    "rustc rustup gcc g++ clang make cmake ninja javac dotnet kotlin scala " +
     "code nano emacs open xdg-open pbcopy pbpaste clear reset tput stty lscpu lsblk blkid " +
     "mount findmnt ifconfig route arp nvm volta asdf mise pyenv rbenv " +
-    "brew apt apt-get dnf yum apk pacman pip pip3 gem composer scp sftp"
+    "brew apt apt-get dnf yum apk pacman pip pip3 gem scp sftp"
   ).split(" "),
 );
 

@@ -13,6 +13,7 @@ import type { Word } from "../word.ts";
 import { DOWNLOADER, judgeScriptFile, judgeWrittenFile, unseenWrite } from "../written-scripts.ts";
 import { judgeSourcedFile } from "./command-variables.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
+import { opaqueTarget } from "./opaque-targets.ts";
 
 /** sh, bash, zsh…: `-c script [name args…]`, a script file, or a script on stdin. */
 function shellInterpreter(inv: Invocation, an: Analysis): void {
@@ -271,6 +272,7 @@ export const interpreterCommands: CommandTable = {
   nodejs: node,
   deno: (inv, an) => {
     if (inv.args[0] === "eval" && inv.args[1]) an.nested.code("node", inv.args.slice(1).join(" "));
+    else if (inv.args[0] === "task" && inv.args[1]) opaqueTarget("deno task", inv.args[1], an);
     else if (inv.args[0] === "run") {
       const operands = inv.argv.slice(2).filter((w) => !w.text.startsWith("-"));
       const script = operands[0];
