@@ -83,11 +83,48 @@ export const READ_VERBS: ReadonlySet<string> = new Set([
  * command the rules do not judge uncertain.
  */
 export const DESTRUCTIVE_WORD =
-  /(^|[^a-z])(delete|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|flushdb|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|terminate|deregister|unpublish|(?:delete|destroy|drop|purge|wipe|remove|erase)all)([^a-z]|$)/i;
+  /(^|[^a-z])(delete|del|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|flushdb|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|terminate|deregister|unpublish|cleanse|expunge|(?:delete|destroy|drop|purge|wipe|remove|erase)all)([^a-z]|$)/i;
+
+/**
+ * Options a tool demands before it destroys, and only then: `--yes-i-really-mean-it` (ceph), `--please-destroy-my-drive`
+ * and `--yes-i-know-what-i-am-doing` (hdparm), `--accept-data-loss`.
+ */
+const DESTRUCTION_CONFIRMED =
+  /^--?[\w-]*(?:really-(?:really-)*mean-it|know-what-(?:i-am|im|you-are)-doing|destroy-my-|(?:accept|allow)-data-loss)/i;
+
+/** The first argument that confirms a destruction the tool would otherwise refuse. */
+export function confirmsDestruction(args: readonly string[]): string | undefined {
+  return args.find((a) => DESTRUCTION_CONFIRMED.test(a));
+}
 
 /** The first destructive-sounding word in the text, lower-cased; API-style names (`DeleteDBInstance`) count too. */
 export function destructiveWord(text: string): string | undefined {
   return DESTRUCTIVE_WORD.exec(camelCaseSplit(text))?.[2]?.toLowerCase();
+}
+
+/**
+ * Words that destroy as a subcommand or option (`ceph-volume lvm zap`, `sgdisk --zap-all`) but also name harmless
+ * programs (OWASP ZAP's `zap-cli`, `zap-baseline.py`): judged only among a call's arguments.
+ */
+const DESTRUCTIVE_ARGUMENT_WORD = /(^|[^a-z])(zap)([^a-z]|$)/i;
+/** Verbs too short to look for inside other words, destructive only as a whole argument (`mc rb`, `s3cmd rb`). */
+const DESTRUCTIVE_ARGUMENT = /^(rb)$/i;
+
+/** An option that picks how output is printed (`--format json`, `-format=yaml`, `--output-format`), not a disk format. */
+const OUTPUT_FORMAT_OPTION = /^--?(?:[\w-]*-)?format(?:=|$)/i;
+
+/**
+ * The first destructive-sounding word among a call's arguments, counting those that only destroy as arguments and
+ * leaving out output-format options.
+ */
+export function destructiveArgumentWord(args: readonly string[]): string | undefined {
+  return (
+    destructiveWord(args.filter((a) => !OUTPUT_FORMAT_OPTION.test(a)).join(" ")) ??
+    args
+      .map((a) => DESTRUCTIVE_ARGUMENT_WORD.exec(a)?.[2] ?? DESTRUCTIVE_ARGUMENT.exec(a)?.[1])
+      .find(Boolean)
+      ?.toLowerCase()
+  );
 }
 
 /** `DeleteDBInstance` → `Delete DB Instance`: API-style action names (aliyun, tccli) carry their verb in camel case. */

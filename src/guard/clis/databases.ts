@@ -10,6 +10,7 @@ import { literal } from "../word.ts";
 import { judgeWrittenFile, namesStdin, unseenWrite } from "../written-scripts.ts";
 import { cypherCommands } from "./cypher.ts";
 import { redisCommands } from "./redis.ts";
+import { withSubcommandWords } from "./unjudged-words.ts";
 import { verbCli } from "./verb-cli.ts";
 
 const SUSPICIOUS_FILE = DESTRUCTIVE_SQL_NAME;
@@ -255,7 +256,11 @@ function mongoShell(inv: Invocation, an: Analysis): void {
   if (code.length || scripts.length || parsed.has("-f", "--file")) return;
   const source = stdinText(inv);
   if (source !== null) an.nested.code("mongo", source);
-  else if (inv.piped) an.uncertain(`${inv.name} runs code from stdin the guard cannot read`, false);
+  else if (inv.piped)
+    an.uncertain(
+      `${inv.name} runs code from stdin the guard cannot read${inv.stdinHint ? ` (${inv.stdinHint.slice(0, 60)})` : ""}`,
+      SUSPICIOUS_FILE.test(inv.stdinHint),
+    );
 }
 
 const clickhouseClient = sqlClient({
@@ -377,6 +382,43 @@ const positionalVerb =
 
 const tursoPlatform = verbCli("turso", { valueFlags: ["-g", "--group", "-l", "--location", "--from-db"] });
 
+/** pg_resetwal (pg_resetxlog before PostgreSQL 10); -n only prints the values it would write. */
+function resetWal(inv: Invocation, an: Analysis): void {
+  const dryRun = inv.args.find((a) => a === "-n" || a === "--dry-run");
+  if (dryRun) an.harmless(`${inv.name} ${dryRun} only shows the values it would reset`);
+  else an.destroys(`${inv.name} throws away write-ahead log, risking data loss`, "database:overwrite");
+}
+
+/**
+ * Cassandra's nodetool: clearsnapshot deletes the node's snapshots, truncatehints the writes held for nodes that are
+ * down; its other commands are judged by their words.
+ */
+const nodetool = withSubcommandWords(
+  (inv, an) => {
+    const command = nodetoolCommand(inv.args);
+    if (command === "clearsnapshot")
+      an.destroysSafetyNet("nodetool clearsnapshot deletes the node's snapshots", "snapshot:delete");
+    else if (command === "truncatehints")
+      an.destroys("nodetool truncatehints deletes the writes held for nodes that are down", "data:delete");
+  },
+  (inv) => [nodetoolCommand(inv.args) ?? ""],
+);
+
+/** nodetool's options that take a value, `-pw` and `-pwf` among them (one dash, several letters). */
+const NODETOOL_VALUE_OPTIONS = new Set(
+  "-h --host -p --port -u --username -pw --password -pwf --password-file".split(" "),
+);
+
+/** The command: the first word that is neither an option nor an option's value. */
+function nodetoolCommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (NODETOOL_VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
+}
+
 /** Clients whose words are SQL, code, files and connection settings, and the dump, restore and drop tools. */
 export const sqlClientCommands: CommandTable = {
   psql,
@@ -464,10 +506,17 @@ export const sqlClientCommands: CommandTable = {
       );
   },
   dropuser: (_inv, an) => an.destroys("dropuser deletes a database role", "role:delete"),
-  pg_resetwal: (_inv, an) =>
-    an.destroys("pg_resetwal throws away write-ahead log, risking data loss", "database:overwrite"),
-  pg_resetxlog: (_inv, an) =>
-    an.destroys("pg_resetxlog throws away write-ahead log, risking data loss", "database:overwrite"),
+  pg_resetwal: resetWal,
+  pg_resetxlog: resetWal,
+  pg_rewind: (inv, an) => {
+    const dryRun = inv.args.find((a) => a === "-n" || a === "--dry-run");
+    if (dryRun) an.harmless(`pg_rewind ${dryRun} only shows what it would copy`);
+    else
+      an.destroys(
+        "pg_rewind overwrites the target data directory with the source's, discarding the target's own changes",
+        "database:overwrite",
+      );
+  },
   pg_dropcluster: (_inv, an) =>
     an.destroys("pg_dropcluster deletes a whole PostgreSQL cluster and its data", "database:delete"),
 };
@@ -545,6 +594,7 @@ const mysqladminVerbs = positionalVerb({
 
 /** Database CLIs with subcommands, the SQL clients and the Redis and Cypher shells. */
 export const databaseCommands: CommandTable = {
+  nodetool,
   ...redisCommands,
   ...cypherCommands,
   ...sqlClientCommands,

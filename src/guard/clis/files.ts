@@ -159,45 +159,86 @@ function packageRemover(inv: Invocation, an: Analysis): void {
   judgeDeletion(`${inv.name} (rm -rf)`, targets, an, inv.stdinHint);
 }
 
-function shred(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet("-n", "--iterations", "-s", "--size", "--random-source"),
-  });
-  if (parsed.positionals.length === 0) return;
-  const targets = parsed.positionals.join(" ");
-  if (isBackupPath(targets))
-    an.destroysSafetyNet(`${inv.name} irrecoverably overwrites backups (${clip(targets)})`, "backup:delete");
-  else an.destroys(`${inv.name} irrecoverably overwrites ${clip(targets)}`, "file:delete");
+/** shred and its kin overwrite the files and devices they are given; `valueFlags` are the options that take a value. */
+function overwriter(valueFlags: ReadonlySet<string>, fillsFreeSpace?: RegExp) {
+  return (inv: Invocation, an: Analysis): void => {
+    const parsed = parseArgs(inv.args, { valueFlags });
+    if (parsed.positionals.length === 0) return;
+    const free = fillsFreeSpace && inv.args.find((a) => fillsFreeSpace.test(a));
+    if (free) {
+      an.harmless(`${inv.name} ${free} fills a new directory, overwriting only free space`);
+      return;
+    }
+    const targets = parsed.positionals.join(" ");
+    if (isBackupPath(targets))
+      an.destroysSafetyNet(
+        `${inv.name} irrecoverably overwrites backups (${clip(targets)})`,
+        "backup:delete",
+      );
+    else an.destroys(`${inv.name} irrecoverably overwrites ${clip(targets)}`, "file:delete");
+  };
 }
 
-function dd(inv: Invocation, an: Analysis): void {
-  const operands = new Map(
-    inv.args
+const shred = overwriter(flagSet("-n", "--iterations", "-s", "--size", "--random-source"));
+const scrub = overwriter(
+  flagSet("-p", "--pattern", "-b", "--blocksize", "-s", "--device-size", "-D", "--dirent"),
+  /^(?:-X|--freespace)$/,
+);
+
+/**
+ * dd and its forensic kin write the files named by their output operands (`of=`; dc3dd's `hof=`, `ofs=`, `wipe=`): a
+ * device or a data file is overwritten.
+ */
+function ddCopy(outputKeys: readonly string[]) {
+  return (inv: Invocation, an: Analysis): void => {
+    const operands = inv.args
       .filter((a) => a.includes("="))
-      .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
-  );
-  const target = operands.get("of");
-  if (!target) {
-    an.harmless("dd without of= writes to stdout");
-    return;
-  }
-  analyzeWriteTarget(literal(target), false, an, "dd");
-  // What it copies is known from stdin or a file the line wrote, when no other operand (bs=, skip=, conv=…) cuts
-  // or changes it.
-  const input = operands.get("if");
-  const plain = [...operands.keys()].every((k) => k === "if" || k === "of");
-  const text = input === undefined ? stdinText(inv) : (an.written.find(literal(input))?.text ?? null);
-  an.written.write(literal(target), plain ? text : null, commandText(inv));
+      .map((a): [string, string] => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]);
+    const targets = operands.filter(([k]) => outputKeys.includes(k)).map(([, v]) => v);
+    if (targets.length === 0) {
+      an.harmless(`${inv.name} without ${outputKeys[0]}= writes to stdout`);
+      return;
+    }
+    // What it copies is known from stdin or a file the line wrote, when no other operand (bs=, skip=, conv=…) cuts
+    // or changes it.
+    const input = new Map(operands).get("if");
+    const plain = operands.every(([k]) => k === "if" || k === "of");
+    const text = input === undefined ? stdinText(inv) : (an.written.find(literal(input))?.text ?? null);
+    for (const target of targets) {
+      analyzeWriteTarget(literal(target), false, an, inv.name);
+      an.written.write(literal(target), plain ? text : null, commandText(inv));
+    }
+  };
+}
+
+const dd = ddCopy(["of"]);
+
+/** Each mkfs's option that only shows what it would make (`mke2fs -n`, `mkfs.xfs -N`, `mkntfs --no-action`). */
+const MKFS_DRY_RUN: [RegExp, RegExp][] = [
+  [/^ext[234]$/, /^-n$/],
+  [/^xfs$/, /^-N$/],
+  [/^ntfs$/, /^(?:-n|--no-action)$/],
+  [/^newfs$/, /^-N$/],
+];
+
+/** The filesystem a mkfs call makes: `mkfs.TYPE`, the family's own names, or `mkfs -t TYPE` (ext2 by default). */
+function mkfsType(inv: Invocation): string {
+  if (inv.name.startsWith("mkfs.")) return inv.name.slice(5);
+  if (inv.name === "mke2fs") return "ext2";
+  if (inv.name === "mkntfs") return "ntfs";
+  if (inv.name.startsWith("newfs")) return "newfs";
+  if (inv.name !== "mkfs") return inv.name;
+  const at = inv.args.findIndex((a) => a === "-t" || a === "--type");
+  return (
+    (at >= 0 ? inv.args[at + 1] : inv.args.find((a) => a.startsWith("--type="))?.slice(7)) ?? "ext2"
+  ).toLowerCase();
 }
 
 function mkfs(inv: Invocation, an: Analysis): void {
-  const fsType = inv.name.includes(".") ? inv.name.slice(inv.name.indexOf(".") + 1) : "";
-  const dryRun =
-    /^ext[234]$|^$/.test(fsType) && inv.args.includes("-n")
-      ? true
-      : fsType === "xfs" && inv.args.includes("-N");
+  const type = mkfsType(inv);
+  const dryRun = inv.args.find((a) => MKFS_DRY_RUN.some(([t, option]) => t.test(type) && option.test(a)));
   if (dryRun) {
-    an.harmless(`${inv.name} -n only shows what it would do`);
+    an.harmless(`${inv.name} ${dryRun} only shows what it would do`);
     return;
   }
   const device = inv.args.find((a) => a.startsWith("/dev/") || (!a.startsWith("-") && a.includes("/")));
@@ -647,10 +688,20 @@ export const fileCommands: CommandTable = {
   trash: (inv, an) => an.harmless(`${inv.name} moves files to the trash, where they can be restored`),
   shred,
   wipe: shred,
+  scrub,
   dd,
+  dcfldd: dd,
+  sg_dd: dd,
+  dc3dd: ddCopy(["of", "ofs", "hof", "hofs", "wipe", "hwipe"]),
   mkfs,
   mke2fs: mkfs,
   mkswap: mkfs,
+  mkntfs: mkfs,
+  mkdosfs: mkfs,
+  mkexfatfs: mkfs,
+  mkreiserfs: mkfs,
+  mkudffs: mkfs,
+  newfs: mkfs,
   wipefs,
   sgdisk: diskTool({
     verb: "rewrites the partition table",

@@ -2,7 +2,7 @@
 // and so are known ones whose rules judged none of their destructive-sounding subcommand words.
 import type { Analysis } from "../analysis.ts";
 import { type CommandAnalyzer, type Invocation, type InvocationContext, programName } from "../command.ts";
-import { DESTRUCTIVE_WORD, destructiveWord } from "../vocabulary.ts";
+import { DESTRUCTIVE_WORD, destructiveArgumentWord, destructiveWord } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
 import { unseenWrite } from "../written-scripts.ts";
@@ -27,9 +27,10 @@ import { paasCommands } from "./paas.ts";
 import { POWERSHELL, powershellWebRequests } from "./powershell-web.ts";
 import { redisCommands } from "./redis.ts";
 import { shellBuiltinCommands } from "./shell-builtins.ts";
+import { storageCommands } from "./storage.ts";
 import { systemCommands } from "./system.ts";
 import { terraformCommands } from "./terraform.ts";
-import { DRY_RUN, leadingWords, unjudgedSubcommand } from "./unjudged-words.ts";
+import { DRY_RUN, leadingWords, unjudgedConfirmation, unjudgedSubcommand } from "./unjudged-words.ts";
 import { wrapperCommands } from "./wrappers.ts";
 
 const TABLE = new Map<string, CommandAnalyzer>(
@@ -37,6 +38,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...fileCommands,
     ...docCommands,
     ...systemCommands,
+    ...storageCommands,
     ...wrapperCommands,
     ...commandRunnerCommands,
     ...interpreterCommands,
@@ -78,9 +80,11 @@ const OPERAND_PROGRAMS = new Set(
   ].flatMap((table) => Object.keys(table)),
 );
 
-/** Families named by prefix or pattern: mkfs.ext4, python3.12, pip3… */
+/** Families named by prefix or pattern: mkfs.ext4, newfs_apfs, partclone.ext4, python3.12, pip3… */
 const PATTERNS: [RegExp, string][] = [
   [/^mkfs\./, "mkfs"],
+  [/^newfs_\w+$/, "newfs"],
+  [/^partclone\.\w+$/, "partclone"],
   [/^python[0-9.]*$/, "python"],
   [/^pypy[0-9.]*$/, "python"],
   [/^ruby[0-9.]*$/, "ruby"],
@@ -222,9 +226,12 @@ function analyzeUnknown(inv: Invocation, an: Analysis): void {
   if (POWERSHELL.test(inv.name)) powershellWebRequests(inv, an);
   // A URL's own words say nothing (`…/delete-me.html`), but the words around it in a script argument still do
   // (`pwsh -c "Invoke-RestMethod -Method Delete -Uri https://…"`).
-  const text = [inv.argv[0]!.text, ...inv.args.map((a) => a.replace(URL_TEXT, " "))].join(" ");
-  const word = destructiveWord(text);
-  if (!word) return;
+  const args = inv.args.map((a) => a.replace(URL_TEXT, " "));
+  const word = destructiveWord(inv.argv[0]!.text) ?? destructiveArgumentWord(args);
+  if (!word) {
+    unjudgedConfirmation(inv, an);
+    return;
+  }
   const dryRun = inv.args.find((a) => DRY_RUN.test(a));
   if (dryRun) an.harmless(`unknown command ${inv.name} with "${word}", but ${dryRun} only reports`);
   else an.uncertain(`unknown command ${inv.name} with "${word}" in it`, true);

@@ -293,13 +293,6 @@ export const systemCommands: CommandTable = {
   deluser: destroysWith(/--remove-(home|all-files)/, "deletes the user's files", "user:delete"),
   zfs,
   zpool,
-  lvremove: (inv, an) =>
-    an.destroys(
-      `lvremove deletes logical volumes ${inv.args.filter((a) => !a.startsWith("-")).join(" ")}`.trim(),
-      "volume:delete",
-    ),
-  vgremove: (_inv, an) => an.destroys("vgremove deletes a volume group", "volume:delete"),
-  pvremove: (_inv, an) => an.destroys("pvremove wipes a physical volume label", "volume:delete"),
   btrfs,
   mdadm: destroysWith(
     /--zero-superblock|(^|\s)(--create|-C|--build|-B)(\s|$)/,

@@ -3,7 +3,7 @@
 import type { Analysis } from "../analysis.ts";
 import { parseArgs } from "../args.ts";
 import type { CommandAnalyzer, Invocation } from "../command.ts";
-import { destructiveWord, READ_VERBS } from "../vocabulary.ts";
+import { confirmsDestruction, destructiveArgumentWord, READ_VERBS } from "../vocabulary.ts";
 
 /**
  * The spellings of "only say what would happen" that tools share; `--dry-run=false` (or none, 0, no, off) runs for
@@ -38,13 +38,28 @@ export function unjudgedSubcommand(inv: Invocation, words: readonly string[], an
   an.judgedWords();
   const path = words.filter((w) => SUBCOMMAND_WORD.test(w));
   const named = path.findIndex((w) => w.split(":").some((part) => NAMES_FOLLOW.has(part.toLowerCase())));
-  const at = path.findIndex((w, i) => (named < 0 || i <= named) && destructiveWord(w));
-  if (at < 0) return;
-  const word = destructiveWord(path[at]!)!;
+  const at = path.findIndex((w, i) => (named < 0 || i <= named) && destructiveArgumentWord([w]));
+  if (at < 0) {
+    unjudgedConfirmation(inv, an);
+    return;
+  }
+  const word = destructiveArgumentWord([path[at]!])!;
   const shown = `${inv.name} ${path.slice(0, at + 1).join(" ")}`;
   const dryRun = inv.args.find((a) => DRY_RUN.test(a));
   if (dryRun) an.harmless(`${shown}, but ${dryRun} only reports`);
   else an.uncertain(`${shown}: "${word}" in a subcommand the rules for ${inv.name} do not judge`, true);
+}
+
+/**
+ * An option that confirms a destruction (`--yes-i-really-mean-it`) says the call destroys what its words may not name;
+ * a dry-run flag still says it only reports.
+ */
+export function unjudgedConfirmation(inv: Invocation, an: Analysis): void {
+  const confirmed = confirmsDestruction(inv.args);
+  if (!confirmed) return;
+  const dryRun = inv.args.find((a) => DRY_RUN.test(a));
+  if (dryRun) an.harmless(`${inv.name} ${confirmed}, but ${dryRun} only reports`);
+  else an.uncertain(`${inv.name} ${confirmed} confirms a destruction the tool otherwise refuses`, true);
 }
 
 /**
