@@ -5,6 +5,11 @@ export interface Word {
   text: string;
   dynamic: boolean;
   glob: boolean;
+  /**
+   * A variable's value where which way the line went decides it (`if …; then c=a; else c=b; fi`): each value it may
+   * hold. `text` then holds them all, and the word is dynamic, for what reads the value whole.
+   */
+  values?: readonly Word[];
 }
 
 export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });

@@ -65,6 +65,33 @@ export class WrittenFiles {
     this.files.set(key, file);
   }
 
+  /** The files written so far, to come back to once one way the line may go has been read. */
+  saved(): ReadonlyMap<string, WrittenFile> {
+    return new Map(this.files);
+  }
+
+  restore(saved: ReadonlyMap<string, WrittenFile>): void {
+    this.files.clear();
+    for (const [key, file] of saved) this.files.set(key, file);
+  }
+
+  /**
+   * Past several ways the line may have gone: a file they wrote with different texts holds text the guard cannot know;
+   * one some of them wrote holds what they wrote.
+   */
+  join(ways: readonly ReadonlyMap<string, WrittenFile>[]): void {
+    const joined = new Map<string, WrittenFile>();
+    for (const way of ways)
+      for (const [key, file] of way) {
+        const other = joined.get(key);
+        joined.set(
+          key,
+          other && other !== file && other.text !== file.text ? { text: null, by: file.by } : file,
+        );
+      }
+    this.restore(joined);
+  }
+
   /** `cp`, `mv`, `ln`, `install`: `to` (or, when it is a directory, the file of the same name in it) holds `from`'s text. */
   copy(from: Word, to: Word, intoDirectory: boolean): void {
     const found = this.locate(from);

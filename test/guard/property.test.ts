@@ -1000,6 +1000,51 @@ const NESTED_CASE = fc
     ),
   )
   .map(([inner, outer]) => outer.replace("◊", () => inner));
+// Values that depend on which way the line went: assigned in branches, items, `&&` and `||`, loops (with `break` and
+// `continue`) and functions (with `return`), then expanded as a command, an argument, text a shell reads, arithmetic.
+const CHOSEN_VALUE = fc.constantFrom(
+  "ls",
+  "'rm -rf /srv/app'",
+  "/tmp/x",
+  "'a[$(rm -rf /srv)]'",
+  '"$X"',
+  "$(ls)",
+  "5",
+  "'DROP TABLE t'",
+);
+const CHOSEN = fc
+  .tuple(
+    fc.constantFrom(
+      "if test -f x; then C=◊; else C=◆; fi",
+      "if test -f x; then C=◊; elif [[ -n $X ]]; then C=◆; fi",
+      "test -f x && C=◊ || C=◆",
+      "C=◊; [[ -f x ]] || C=◆",
+      "case $X in a) C=◊;; *) C=◆;; esac",
+      "case $X in a) C=◊;& b) C=◆;; esac",
+      "for C in ◊ ◆; do :; done",
+      "C=◊; while read -r l; do $C; C=◆; done < in.txt",
+      "C=◊; for i in 1 2; do C=◆; test -f x && break; C=ls; done",
+      "C=◊; for i in 1 2; do test -f x && continue; C=◆; done",
+      "f() { C=◊; test -f x && return; C=◆; }; f",
+      "C=◊; for ((i=0; i<2; i++)); do C=◆; done",
+      "C=◊; until test -f x; do C=◆; done",
+    ),
+    CHOSEN_VALUE,
+    CHOSEN_VALUE,
+    fc.constantFrom(
+      "$C",
+      'rm -rf "$C"',
+      "echo $((C))",
+      'bash -c "$C"',
+      "W=$C; $W",
+      'sh <<< "$C"',
+      'echo "$C" | sh',
+      "cat $C.txt",
+      "export W=$C; $W",
+      'psql -c "$C"',
+    ),
+  )
+  .map(([shape, a, b, use]) => `${shape.replace("◊", () => a).replace("◆", () => b)}; ${use}`);
 const COMPOUND = fc.oneof(
   fc
     .tuple(BODY, END, BODY, END, fc.option(BODY), fc.option(fc.tuple(BODY, BODY)), AFTER)
@@ -1028,6 +1073,7 @@ const COMPOUND = fc.oneof(
     ),
   { weight: 3, arbitrary: CASE },
   { weight: 2, arbitrary: NESTED_CASE },
+  { weight: 1, arbitrary: CHOSEN },
   fc
     .tuple(
       fc.constantFrom("f", "run", "X"),
@@ -1125,6 +1171,7 @@ describe("the fast shell reader", () => {
     let unquotedBackslashes = 0;
     let writtenRuns = 0;
     let setAndUsed = 0;
+    let chosen = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -1147,6 +1194,7 @@ describe("the fast shell reader", () => {
         if (/w\.sh[\s\S]*w\.sh/.test(script)) writtenRuns++;
         if (/(read|mapfile)( -t| -r)? X |printf -v X|set -- |X=\$\((nproc|ls|cat)|\bf (\$|<|rm)/.test(script))
           setAndUsed++;
+        if (/\bC=[^;]*; .*\bC=/.test(script)) chosen++;
         if (/\[\$?V\]|:\$?V\b|\{!V|V -eq|-v \$?V/.test(script)) evaluatedNames++;
         if (/(^|[;&|\n] *|for )\(\(|\$\[|\blet /.test(script)) arithmeticCommands++;
         if (/\b(export|local|readonly|declare|typeset) ([-+]\w+ |'|"|\w+[ ;])/.test(script))
@@ -1179,6 +1227,7 @@ describe("the fast shell reader", () => {
     expect(namerefs).toBeGreaterThan(40);
     expect(writtenRuns).toBeGreaterThan(100);
     expect(setAndUsed).toBeGreaterThan(100);
+    expect(chosen).toBeGreaterThan(50);
     // 6,500 scripts, each read by both readers: about 40 s alone on a 2-core machine, and twice that or more while
     // the rest of the suite runs beside it. The bound is there to end a hang, not to time the readers.
   }, 240_000);

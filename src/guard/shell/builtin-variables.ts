@@ -178,16 +178,33 @@ function evalNames(args: readonly Word[]): SetByBuiltin | null {
   const names = new Set<string>();
   for (const w of args) for (const [name] of w.text.matchAll(NAMES_IN_TEXT)) names.add(name);
   const reads = args.some((w) => holdsUnknownText(w) || READS_TEXT.test(w.text));
-  const value = reads ? UNKNOWN_TEXT : joined(args);
+  // Not one of the words: text built from them, which the guard reads whole.
+  const value = reads ? UNKNOWN_TEXT : { ...wordOf(args.map((w) => w.text)), glob: args.some((w) => w.glob) };
   return names.size ? { values: [...names].map((name) => ({ name, value })) } : null;
 }
 
-/** Several words a variable may hold one of, as one value: unknown if any is. */
+/** How many values a variable is followed with; one that may hold more is text the guard cannot know. */
+const MAX_VALUES = 32;
+const TOO_MANY_VALUES: Word = { text: UNKNOWN_OUTPUT, dynamic: true, glob: false };
+
+/**
+ * Several words a variable may hold one of, as one value: each of them (a word that itself holds several counts as
+ * those), and, for what reads the value whole, all of their text, unknown if any is.
+ */
 export function joined(words: readonly Word[]): Word {
+  const values = new Map<string, Word>();
+  for (const word of words)
+    for (const value of word.values ?? [word]) {
+      const key = `${value.dynamic ? "d" : ""}${value.glob ? "g" : ""}:${value.text}`;
+      if (!values.has(key)) values.set(key, value);
+    }
+  if (values.size > MAX_VALUES) return TOO_MANY_VALUES;
+  const distinct = [...values.values()];
   return {
-    text: words.map((w) => w.text).join(" "),
+    text: distinct.map((w) => w.text).join(" "),
     dynamic: true,
-    glob: words.some((w) => w.glob),
+    glob: distinct.some((w) => w.glob),
+    values: distinct,
   };
 }
 

@@ -1,7 +1,6 @@
 // Shell functions as the runner follows them: the bodies defined under each name, and the calls in progress, whose
 // locals and positional parameters end when they return.
 import type { Word } from "../word.ts";
-import { joined } from "./builtin-variables.ts";
 
 /** How deep calls are followed, and how many in all: recursion, or a line calling too much, is asked about. */
 const MAX_DEPTH = 8;
@@ -16,9 +15,14 @@ export class CallStack {
   /** For each call in progress, the values before it of the names it made its own. */
   private readonly frames: Map<string, Word | undefined>[] = [];
   private calls = 0;
+  private readonly keys = new WeakMap<() => void, object>();
 
-  define(name: string, body: () => void): void {
-    this.defined.set(name, [...(this.defined.get(name) ?? []), body]);
+  /** `key` is the definition's syntax: a loop's body read again defines the same function, not another. */
+  define(name: string, body: () => void, key: object): void {
+    const bodies = this.defined.get(name) ?? [];
+    if (bodies.some((b) => this.keys.get(b) === key)) return;
+    this.keys.set(body, key);
+    this.defined.set(name, [...bodies, body]);
   }
 
   names(): string[] {
@@ -58,22 +62,4 @@ export class CallStack {
       else vars.delete(name);
     }
   }
-}
-
-/**
- * The variables after one of several bodies ran, not knowing which: a name they leave alike keeps its value; else it
- * holds each value it may have, as a loop's variable does.
- */
-export function eitherOf(outcomes: readonly Map<string, Word>[]): Map<string, Word> {
-  const merged = new Map<string, Word>();
-  for (const name of new Set(outcomes.flatMap((vars) => [...vars.keys()]))) {
-    const values = outcomes.map((vars) => vars.get(name) ?? { text: `$${name}`, dynamic: true, glob: false });
-    const first = values[0]!;
-    const alike = values.every(
-      (v) => v.text === first.text && v.dynamic === first.dynamic && v.glob === first.glob,
-    );
-    const distinct = [...new Map(values.map((v) => [v.text, v])).values()];
-    merged.set(name, alike ? first : joined(distinct));
-  }
-  return merged;
 }

@@ -3,6 +3,7 @@ import type { ShNode } from "mvdan-sh";
 import { holdsUnknownText, SOME_NUMBER, UNKNOWN_OUTPUT } from "../shell-arithmetic.ts";
 import type { Word } from "../word.ts";
 import { ansiC } from "./ansi-c.ts";
+import type { Way } from "./control-flow.ts";
 import { DeclarationOptions } from "./declaration-options.ts";
 import { list, mvdan, node, text } from "./mvdan.ts";
 import { parameterDefault } from "./parameter-default.ts";
@@ -11,10 +12,12 @@ import {
   dynamicWord,
   EMPTY_WORD,
   type Feed,
+  isCatchAll,
   NO_FEED,
   pointsStdin,
   type Redirect,
   type ShellRunner,
+  sameOutput,
   splitFields,
 } from "./runner.ts";
 
@@ -32,9 +35,12 @@ export class MvdanWalker {
   stmt(stmt: ShNode, feed?: Feed): Feed {
     const cmd = node(stmt.Cmd);
     const type = cmd ? this.m.syntax.NodeType(cmd) : "";
-    if (type === "CallExpr") return this.call(cmd!, list(stmt.Redirs), feed);
+    // A command is read once for each value its variables may hold.
+    if (type === "CallExpr")
+      return this.r.eachValue(() => this.call(cmd!, list(stmt.Redirs), feed), sameOutput);
     // Redirections alone (`> x`, bash's `$(< file)`) are a command without words, as the fast reader reads them.
-    if (!cmd) return this.r.call([], [], this.redirects(list(stmt.Redirs)), feed);
+    if (!cmd)
+      return this.r.eachValue(() => this.r.call([], [], this.redirects(list(stmt.Redirs)), feed), sameOutput);
     let out = NO_FEED;
     if (type === "BinaryCmd" && (cmd!.Op === this.m.op.pipe || cmd!.Op === this.m.op.pipeAll))
       out = this.pipeline(cmd!);
@@ -61,8 +67,7 @@ export class MvdanWalker {
   private compound(cmd: ShNode): Feed {
     switch (this.m.syntax.NodeType(cmd)) {
       case "BinaryCmd":
-        this.stmt(node(cmd.X)!);
-        this.stmt(node(cmd.Y)!);
+        this.andOr(cmd);
         break;
       case "Subshell":
         this.r.scoped(() => this.stmts(list(cmd.Stmts)));
@@ -74,26 +79,26 @@ export class MvdanWalker {
         this.ifClause(cmd);
         break;
       case "WhileClause":
-        this.stmts(list(cmd.Cond));
-        this.stmts(list(cmd.Do));
+        this.r.loop(
+          () => this.stmts(list(cmd.Do)),
+          () => this.stmts(list(cmd.Cond)),
+        );
         break;
       case "ForClause":
         this.forClause(cmd);
         break;
       case "CaseClause":
-        // The word and every item's patterns are expanded (commands substituted there run), and every list may run.
-        this.word(node(cmd.Word)!);
-        for (const item of list(cmd.Items)) {
-          for (const pattern of list(item.Patterns)) this.word(pattern);
-          this.stmts(list(item.Stmts));
-        }
+        this.caseClause(cmd);
         break;
       case "TimeClause":
       case "CoprocClause":
         if (node(cmd.Stmt)) this.stmt(node(cmd.Stmt)!);
         break;
       case "DeclClause":
-        this.declaration(cmd);
+        this.r.eachValue(
+          () => this.declaration(cmd),
+          () => undefined,
+        );
         break;
       case "ArithmCmd":
         this.arithmetic(node(cmd.X));
@@ -110,6 +115,27 @@ export class MvdanWalker {
     return NO_FEED;
   }
 
+  /** `a && b || c`, which mvdan/sh holds as `(a && b) || c`: the pipelines in order, each after its operator. */
+  private andOr(cmd: ShNode): void {
+    const rest: { or: boolean; run: () => void }[] = [];
+    let first = cmd;
+    for (let c: ShNode | null = cmd; c; ) {
+      const y = node(c.Y)!;
+      rest.unshift({ or: c.Op === this.m.op.or, run: () => void this.stmt(y) });
+      first = node(c.X)!;
+      const inner = node(first.Cmd);
+      const nested =
+        inner &&
+        this.m.syntax.NodeType(inner) === "BinaryCmd" &&
+        inner.Op !== this.m.op.pipe &&
+        inner.Op !== this.m.op.pipeAll &&
+        !list(first.Redirs).length &&
+        !first.Negated;
+      c = nested ? inner : null;
+    }
+    this.r.andOr(() => void this.stmt(first), rest);
+  }
+
   /**
    * `NAME() { …; }`. mvdan/sh reads `f() { …; } && g` and `f() { …; } | g` as a function whose body is the whole
    * list; bash defines f with the first command as its body (in a subshell when piped, where it is not `kept` for the
@@ -124,7 +150,7 @@ export class MvdanWalker {
       this.stmt(node(cmd.Y)!);
       return NO_FEED;
     }
-    this.r.defineFunction(name, () => this.stmt(body), kept);
+    this.r.defineFunction(name, () => this.stmt(body), kept, body);
     return NO_FEED;
   }
 
@@ -233,20 +259,76 @@ export class MvdanWalker {
     }
   }
 
+  /**
+   * Each branch from the state its condition leaves; past the if, the state any of them left. mvdan/sh keeps `elif`
+   * and `else` as an IfClause in Else, `else`'s with no condition.
+   */
   private ifClause(clause: ShNode): void {
-    this.stmts(list(clause.Cond));
-    this.stmts(list(clause.Then));
-    const otherwise = node(clause.Else);
-    if (otherwise) this.ifClause(otherwise);
+    const ways: Way[] = [];
+    for (let c: ShNode | null = clause; c; c = node(c.Else)) {
+      if (c !== clause && !list(c.Cond).length) {
+        this.stmts(list(c.Then));
+        break;
+      }
+      this.stmts(list(c.Cond));
+      const start = this.r.here();
+      this.stmts(list(c.Then));
+      ways.push(this.r.here());
+      this.r.restore(start);
+    }
+    ways.push(this.r.here());
+    this.r.join(ways);
   }
 
+  /**
+   * The word and every item's patterns are expanded (commands substituted there run), and every item's list may run,
+   * from the state before the case or, after `;&` or `;;&`, the one the item before left; or none does, unless an
+   * item matches any word (`*`).
+   */
+  private caseClause(clause: ShNode): void {
+    this.word(node(clause.Word)!);
+    const start = this.r.here();
+    const ways: Way[] = [];
+    let previous: Way | null = null;
+    let matchesAll = false;
+    for (const item of list(clause.Items)) {
+      if (previous) this.r.join([start, previous]);
+      else this.r.restore(start);
+      for (const pattern of list(item.Patterns)) matchesAll ||= isCatchAll(this.word(pattern));
+      this.stmts(list(item.Stmts));
+      const end = this.r.here();
+      ways.push(end);
+      previous = this.m.fallThrough.has(item.Op) ? end : null;
+    }
+    if (!matchesAll) ways.push(start);
+    this.r.join(ways);
+  }
+
+  /**
+   * `for NAME in …` and `select NAME in …` give NAME each item in turn (select also nothing, for an answer not in the
+   * list); a C-style loop's header is evaluated once, and its body may not run.
+   */
   private forClause(clause: ShNode): void {
     const loop = node(clause.Loop);
+    const body = () => this.stmts(list(clause.Do));
     if (loop && this.m.syntax.NodeType(loop) === "WordIter") {
-      const items = list(loop.Items).flatMap((w) => this.fields(w));
-      this.r.loopVariable(text(node(loop.Name)?.Value), items);
-    } else if (loop) for (const part of [loop.Init, loop.Cond, loop.Post]) this.arithmetic(node(part));
-    this.stmts(list(clause.Do));
+      const items = this.r.eachValue(
+        () => list(loop.Items).flatMap((w) => this.fields(w)),
+        (readings) => readings.flat(),
+      );
+      const values = clause.Select ? [...items, EMPTY_WORD] : items;
+      this.r.loop(
+        () => {
+          this.r.loopVariable(text(node(loop.Name)?.Value), values);
+          body();
+        },
+        undefined,
+        Boolean(clause.Select) || items.length === 0 || items.some((i) => i.dynamic),
+      );
+      return;
+    }
+    if (loop) for (const part of [loop.Init, loop.Cond, loop.Post]) this.arithmetic(node(part));
+    this.r.loop(body, undefined, true);
   }
 
   private assignment(a: ShNode): Assign {
@@ -429,13 +511,13 @@ export class MvdanWalker {
       for (const bound of [slice?.Offset, slice?.Length]) this.arithmetic(node(bound));
       // `${!x}` reads x's value as a name, whose subscript is evaluated.
       if (p.Excl && !node(p.Index) && !p.Names) {
-        const known = this.r.vars.get(name);
+        const known = this.r.value(name);
         if (known) this.r.subscriptedName(known);
       }
       // A length is a number, whatever the value.
       return p.Length ? SOME_NUMBER : dynamicWord(`$${name}`);
     }
-    const known = this.r.vars.get(name);
+    const known = this.r.value(name);
     const exp = node(p.Exp);
     const isDefault = exp !== null && this.m.defaultOps.has(exp.Op);
     const fallbackWord = exp ? node(exp.Word) : null;

@@ -11,7 +11,9 @@ export const text = (value: unknown): string => (typeof value === "string" ? val
 export interface Mvdan {
   syntax: ShSyntax;
   parser: ShParser;
-  op: Record<"pipe" | "pipeAll" | "procIn", unknown>;
+  op: Record<"pipe" | "pipeAll" | "procIn" | "or", unknown>;
+  /** A case item's `;&` and `;;&`, after which the next item's list may run. */
+  fallThrough: Set<unknown>;
   redirectKinds: Map<unknown, RedirectKind>;
   defaultOps: Set<unknown>;
   /** `[[ … ]]` operators that evaluate both operands as arithmetic (`-eq`, `-lt`…). */
@@ -41,8 +43,14 @@ export function mvdan(): Mvdan {
     op: {
       pipe: firstCmd("a | b").Op,
       pipeAll: firstCmd("a |& b").Op,
+      or: firstCmd("a || b").Op,
       procIn: node(list(node(list(firstCmd("a <(b)").Args)[1])?.Parts)[0])?.Op,
     },
+    fallThrough: new Set(
+      list(firstCmd("case x in a) ;& b) ;;& c) ;; esac").Items)
+        .slice(0, 2)
+        .map((i) => i.Op),
+    ),
     redirectKinds: new Map<unknown, RedirectKind>([
       [redirOp("a > b"), "write"],
       [redirOp("a >| b"), "write"],

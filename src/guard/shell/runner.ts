@@ -22,7 +22,19 @@ import { positionalOf, setPositional } from "../shell-positional.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
 import { joined, setByBuiltin } from "./builtin-variables.ts";
-import { CALLS_NOT_FOLLOWED, CallStack, eitherOf } from "./call-stack.ts";
+import { CALLS_NOT_FOLLOWED, CallStack } from "./call-stack.ts";
+import {
+  Choices,
+  eitherOf,
+  holdsSeveralValues,
+  type LoopFrame,
+  MAX_ITERATIONS,
+  MAX_READS,
+  sameWay,
+  TOO_MANY_COMBINATIONS,
+  unknownWhereChanged,
+  type Way,
+} from "./control-flow.ts";
 import { NamerefTable } from "./namerefs.ts";
 import { printsNumber } from "./numeric-output.ts";
 import { scriptOperand } from "./script-operand.ts";
@@ -102,8 +114,11 @@ export class ShellRunner {
    */
   private readonly sockets = new Map<string, string>();
   private nextNamedFd = FIRST_NAMED_FD;
-  /** `alias name='…'` defined earlier on the line: a command named so runs what the alias says. */
-  private readonly aliases = new Map<string, string>();
+  /**
+   * `alias name='…'` defined earlier on the line: a command named so runs what the alias says; each text defined
+   * for the name, as one defined in a branch may or may not have replaced the one before.
+   */
+  private readonly aliases = new Map<string, string[]>();
   /**
    * What the commands of each `<(…)` are known to write, by the word the substitution expanded to: `cmd < <(inner)`
    * reads it as its stdin, as `inner | cmd` does; `bash <(inner)` runs it as `inner | bash` does. The walkers keep a
@@ -147,6 +162,12 @@ export class ShellRunner {
   private definitionsRead = 0;
   /** Names declared associative (`declare -A`), whose subscripts are strings rather than arithmetic. */
   private associative = new Set<string>();
+  /** The loops being read, innermost last: where their `break` and `continue` go. */
+  private readonly loops: LoopFrame[] = [];
+  /** The function bodies being read, innermost last: the states their `return`s leave. */
+  private readonly returns: Way[][] = [];
+  /** While a command is read once for each value its variables may hold: the values of this reading. */
+  private choices: Choices | null = null;
 
   constructor(
     readonly an: Analysis,
@@ -165,6 +186,135 @@ export class ShellRunner {
       this.vars = saved;
       this.namerefs = savedNamerefs;
     }
+  }
+
+  /** The state now, as one way the line may have gone: the variables and the files written. */
+  here(): Way {
+    return { vars: new Map(this.vars), files: this.an.written.saved() };
+  }
+
+  /** Back to a state, to read another way the line may go from there. */
+  restore(way: Way): void {
+    this.vars = new Map(way.vars);
+    this.an.written.restore(way.files);
+  }
+
+  /** Past a point the line reaches by any of `ways`: each variable holds every value they leave it. */
+  join(ways: readonly Way[]): void {
+    this.vars = ways.length === 1 ? new Map(ways[0]!.vars) : eitherOf(ways.map((w) => w.vars));
+    this.an.written.join(ways.map((w) => w.files));
+    this.followNamerefs(this.vars);
+  }
+
+  /**
+   * An and-or list (`first && … || …`): each pipeline after `&&` runs from the states where the list before it
+   * succeeded, each after `||` from those where it failed; any pipeline may succeed or fail. Past the list, the state
+   * any way through it left.
+   */
+  andOr(first: () => void, rest: readonly { or: boolean; run: () => void }[]): void {
+    first();
+    let succeeded = [this.here()];
+    let failed = succeeded;
+    for (const { or, run } of rest) {
+      this.join(or ? failed : succeeded);
+      run();
+      const after = this.here();
+      succeeded = or ? [...succeeded, after] : [after];
+      failed = or ? [after] : [...failed, after];
+    }
+    this.join([...succeeded, ...failed]);
+  }
+
+  /**
+   * A loop. Its `test` (a while loop's condition) and `body` are read from the state before the loop, then again from
+   * the state past every iteration read so far, until an iteration leaves no variable a new value; those still
+   * changing after MAX_ITERATIONS hold text the guard cannot know, and are read once more so. The loop ends after a
+   * test, at a `break`, and (with no test) after any iteration, or before the first when `mayNotRun`.
+   */
+  loop(body: () => void, test?: () => void, mayNotRun = false): void {
+    const entry = this.here();
+    const exits: Way[] = mayNotRun ? [entry] : [];
+    let start = entry;
+    for (let n = 0; ; n++) {
+      this.restore(start);
+      if (test) {
+        test();
+        exits.push(this.here());
+      }
+      const frame: LoopFrame = { breaks: [], continues: [] };
+      this.loops.push(frame);
+      try {
+        body();
+      } finally {
+        this.loops.pop();
+      }
+      const end = this.here();
+      exits.push(...frame.breaks);
+      if (!test) exits.push(end, ...frame.continues);
+      this.join([start, end, ...frame.continues]);
+      const next = this.here();
+      if (sameWay(next, start) || n > MAX_ITERATIONS) break;
+      start = n < MAX_ITERATIONS ? next : unknownWhereChanged(start, next);
+    }
+    this.join(exits);
+  }
+
+  /**
+   * Reads one command (`run` expands its words and runs it) once for each combination of the values its variables may
+   * hold, each reading taking one; past it, each variable holds every value the readings left it. `merge` makes one
+   * result of theirs.
+   */
+  eachValue<T>(run: () => T, merge: (results: T[]) => T): T {
+    if (this.choices || !holdsSeveralValues(this.vars)) return run();
+    const start = this.here();
+    const results: T[] = [];
+    const ways: Way[] = [];
+    let plan: number[] = [];
+    for (;;) {
+      this.restore(start);
+      const choices = new Choices(plan);
+      this.choices = choices;
+      try {
+        results.push(run());
+      } finally {
+        this.choices = null;
+      }
+      ways.push(this.here());
+      const next = choices.next();
+      if (!next) break;
+      if (results.length === MAX_READS) {
+        this.an.uncertain(TOO_MANY_COMBINATIONS, true);
+        break;
+      }
+      plan = next;
+    }
+    if (ways.length > 1) this.join(ways);
+    return merge(results);
+  }
+
+  /** A variable's value as the command being read expands it: while each of several is read in turn, this one. */
+  value(name: string, vars: ReadonlyMap<string, Word> = this.vars): Word | undefined {
+    const value = vars.get(name);
+    return value?.values && this.choices ? this.choices.pick(value) : value;
+  }
+
+  /** A loop's `break` or `continue`, `levels` loops out (all of them when only known at run time). */
+  private jump(kind: "breaks" | "continues", levels: Word | undefined): void {
+    const count = !levels ? 1 : !levels.dynamic && /^[1-9][0-9]*$/.test(levels.text) ? +levels.text : null;
+    const frames = count === null ? this.loops : [this.loops.at(-Math.min(count, this.loops.length))];
+    for (const frame of frames) frame?.[kind].push(this.here());
+  }
+
+  /** Reads a function's body: where a `return` leaves it, the call may end. */
+  private returning(body: () => void): void {
+    this.returns.push([]);
+    let returned: Way[] = [];
+    try {
+      body();
+    } finally {
+      returned = this.returns.pop()!;
+    }
+    if (returned.length) this.join([this.here(), ...returned]);
   }
 
   /**
@@ -191,7 +341,7 @@ export class ShellRunner {
         if (value.text !== "" || value.dynamic) this.bindNameref(name, [value]);
         continue;
       }
-      const previous = a.append ? into.get(name) : undefined;
+      const previous = a.append ? this.value(name, into) : undefined;
       const assigned = previous
         ? { text: previous.text + value.text, dynamic: previous.dynamic || value.dynamic, glob: false }
         : value;
@@ -242,14 +392,14 @@ export class ShellRunner {
    * call reads it again with the variables as they are then. One defined in a subshell (a pipeline's stage) is not
    * `kept` for the commands after it.
    */
-  defineFunction(name: string, body: () => void, kept: boolean): void {
+  defineFunction(name: string, body: () => void, kept: boolean, syntax: object): void {
     this.definitionsRead++;
     try {
-      this.scoped(() => this.functionBody(body));
+      this.scoped(() => this.functionBody(() => this.returning(body)));
     } finally {
       this.definitionsRead--;
     }
-    if (kept) this.functions.define(name, body);
+    if (kept) this.functions.define(name, body, syntax);
   }
 
   /**
@@ -265,10 +415,10 @@ export class ShellRunner {
       this.an.uncertain(CALLS_NOT_FOLLOWED, true);
       return;
     }
-    const before = this.vars;
+    const before = bodies.length > 1 ? this.here() : null;
     const associative = this.associative;
     const outcomes = bodies.map((body) => {
-      if (bodies.length > 1) this.vars = new Map(before);
+      if (before) this.restore(before);
       this.associative = new Set(associative);
       this.functions.push();
       try {
@@ -277,13 +427,13 @@ export class ShellRunner {
           this.functions.keep(a.name, this.vars);
           this.assign(a, this.vars);
         }
-        this.withStdin(stdin.fromLine, () => this.functionBody(body), stdin.data);
+        this.withStdin(stdin.fromLine, () => this.functionBody(() => this.returning(body)), stdin.data);
       } finally {
         this.functions.pop(this.vars);
       }
-      return this.vars;
+      return this.here();
     });
-    this.vars = outcomes.length > 1 ? eitherOf(outcomes) : outcomes[0]!;
+    if (before) this.join(outcomes);
     this.associative = associative;
   }
 
@@ -365,12 +515,14 @@ export class ShellRunner {
   /** `for NAME in items`: a nameref points at each item in turn (`declare -n ref; for ref in a b`). */
   loopVariable(name: string, items: readonly Word[]): void {
     if (this.namerefs.has(name)) this.bindNameref(name, items.length ? items : [dynamicWord("$@")]);
-    // File names a pattern matched are text the guard cannot know: the value keeps the pattern and says so.
+    // Each item in turn; file names a pattern matched are text the guard cannot know: the value keeps the pattern.
     else
-      this.vars.set(name, {
-        ...dynamicWord(items.map((i) => i.text).join(" ") || `$${name}`),
-        glob: items.some((i) => i.glob),
-      });
+      this.vars.set(
+        name,
+        items.length
+          ? joined(items.map((i) => (i.glob ? { ...i, dynamic: true } : i)))
+          : dynamicWord(`$${name}`),
+      );
     this.followNamerefs(this.vars);
   }
 
@@ -461,9 +613,10 @@ export class ShellRunner {
     this.calls++;
     this.lastCommand = argv;
     if (argv[0]?.text === "alias" && !argv[0].dynamic) this.defineAliases(argv.slice(1));
-    const alias = argv[0] && !argv[0].dynamic ? this.aliases.get(argv[0].text) : undefined;
-    this.mention(argv, redirects, alias);
-    if (alias !== undefined) return this.callAlias(alias, assigns, argv, redirects, feed);
+    const aliases = argv[0] && !argv[0].dynamic ? this.aliases.get(argv[0].text) : undefined;
+    this.mention(argv, redirects, aliases?.join("\n"));
+    if (aliases !== undefined)
+      return sameOutput(aliases.map((alias) => this.callAlias(alias, assigns, argv, redirects, feed)));
     if (argv.length === 0) {
       for (const a of assigns) this.assign(a, this.vars);
       // `> x` alone leaves x empty.
@@ -552,6 +705,9 @@ export class ShellRunner {
       if (device) an.nest(() => analyzeSocketData(`>&${r.target.text} (${device})`, sent, unseen, an));
     }
     this.writes(redirects, sent, hint);
+    if (argv[0]!.text === "break" && !argv[0]!.dynamic) this.jump("breaks", argv[1]);
+    else if (argv[0]!.text === "continue" && !argv[0]!.dynamic) this.jump("continues", argv[1]);
+    else if (argv[0]!.text === "return" && !argv[0]!.dynamic) this.returns.at(-1)?.push(this.here());
     this.setByBuiltin(argv, stdin);
     this.callFunction(argv[0]!, argv.slice(1), assigns, stdin);
     this.callsInText(argv, stdin);
@@ -586,7 +742,10 @@ export class ShellRunner {
   private defineAliases(args: readonly Word[]): void {
     for (const arg of args) {
       const m = ALIAS_DEFINITION.exec(arg.text);
-      if (m) this.aliases.set(m[1]!, arg.dynamic ? "$(…)" : m[2]!);
+      if (!m) continue;
+      const texts = this.aliases.get(m[1]!) ?? [];
+      const text = arg.dynamic ? "$(…)" : m[2]!;
+      if (!texts.includes(text)) this.aliases.set(m[1]!, [...texts, text]);
     }
   }
 
@@ -603,6 +762,7 @@ export class ShellRunner {
   ): Feed {
     // An alias that names itself (`alias rm='rm -i'`) is not expanded again, as in a shell.
     const name = argv[0]!.text;
+    const texts = this.aliases.get(name)!;
     this.aliases.delete(name);
     try {
       if (!SCRIPT_TEXT.test(alias)) {
@@ -617,7 +777,7 @@ export class ShellRunner {
       this.writes(redirects, null, name);
       return NO_FEED;
     } finally {
-      this.aliases.set(name, alias);
+      this.aliases.set(name, texts);
     }
   }
 
@@ -785,6 +945,18 @@ function mentionsName(text: string, name: string): boolean {
       return true;
   }
   return false;
+}
+
+/** A case item's pattern `*`, which any word matches: some item's list then runs. */
+export function isCatchAll(pattern: Word): boolean {
+  return pattern.text === "*" && pattern.glob && !pattern.dynamic;
+}
+
+/** The output of a command read once for each value its variables may hold: known when every reading gives the same. */
+export function sameOutput(feeds: Feed[]): Feed {
+  const first = feeds[0]!;
+  const same = feeds.every((f) => f.data === first.data || (f.data && first.data?.equals(f.data)));
+  return same ? first : { data: null, hint: first.hint };
 }
 
 /** Field splitting of an unquoted expansion standing alone: on whitespace, and to nothing when empty. */

@@ -13,8 +13,8 @@ import type {
   SimpleCommand,
   SimpleCompound,
   SimplePart,
+  SimplePipeline,
   SimpleScript,
-  SimpleStage,
   SimpleWord,
 } from "./simple-syntax.ts";
 
@@ -98,7 +98,7 @@ class Assembler {
   private list(stops: ReadonlySet<string>): { script: SimpleScript; stop: string } | null {
     const tokens = this.tokens;
     const script: SimpleScript = [];
-    let pipeline: SimpleStage[] = [];
+    let pipeline: SimplePipeline = [];
     let command = newCommand();
     let compound: SimpleCompound | null = null;
     let empty = true;
@@ -191,6 +191,7 @@ class Assembler {
         if (token.op !== "|") {
           script.push(pipeline);
           pipeline = [];
+          if (token.op === "&&" || token.op === "||") pipeline.operator = token.op;
         }
         dangling = token.op === "&&" || token.op === "||" || token.op === "|";
         timed = false;
@@ -352,7 +353,7 @@ class Assembler {
 
   /** The items of a case clause after `case WORD in`, through `esac`. */
   private caseClause(word: SimpleWord): SimpleCompound | null {
-    const items: { patterns: SimpleWord[]; body: SimpleScript }[] = [];
+    const items: { patterns: SimpleWord[]; body: SimpleScript; fallsThrough?: true }[] = [];
     for (;;) {
       let token = this.tokens[this.t++];
       while (token && "op" in token && token.op === "\n") token = this.tokens[this.t++];
@@ -360,7 +361,11 @@ class Assembler {
       if (!token || !("patterns" in token)) return null;
       const body = this.list(CASE_ITEM_END);
       if (!body) return null;
-      items.push({ patterns: token.patterns, body: body.script });
+      items.push({
+        patterns: token.patterns,
+        body: body.script,
+        ...(body.stop === ";&" || body.stop === ";;&" ? { fallsThrough: true as const } : {}),
+      });
       if (body.stop === "esac") return { kind: "case", word, items, redirects: [] };
     }
   }

@@ -101,8 +101,8 @@ export type SimpleCompound =
   | {
       kind: "case";
       word: SimpleWord;
-      /** Each item's patterns and list; its terminator (`;;`, `;&`, `;;&`) changes nothing when every list runs. */
-      items: { patterns: SimpleWord[]; body: SimpleScript }[];
+      /** Each item's patterns and list; `fallsThrough` when it ends with `;&` or `;;&`, and the next may follow it. */
+      items: { patterns: SimpleWord[]; body: SimpleScript; fallsThrough?: true }[];
       redirects: SimpleRedirect[];
     }
   | { kind: "function"; name: string; body: SimpleScript; redirects: SimpleRedirect[] }
@@ -129,5 +129,8 @@ export interface TestOperand {
 
 export type SimpleStage = SimpleCommand | SimpleCompound;
 
-/** Pipelines joined by `&&`, `||`, `;` or newlines; each pipeline is one or more stages joined by `|`. */
-export type SimpleScript = SimpleStage[][];
+/** One or more stages joined by `|`; `operator` is the `&&` or `||` before it, if any. */
+export type SimplePipeline = SimpleStage[] & { operator?: "&&" | "||" };
+
+/** Pipelines joined by `&&`, `||`, `;` or newlines. */
+export type SimpleScript = SimplePipeline[];

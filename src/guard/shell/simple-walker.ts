@@ -1,23 +1,28 @@
 // Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
 import { SOME_NUMBER } from "../shell-arithmetic.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
+import type { Way } from "./control-flow.ts";
 import { DeclarationOptions } from "./declaration-options.ts";
 import { parameterDefault } from "./parameter-default.ts";
 import {
   dynamicWord,
   EMPTY_WORD,
   type Feed,
+  isCatchAll,
   NO_FEED,
   pointsStdin,
   type RedirectKind,
   type ShellRunner,
+  sameOutput,
   splitFields,
 } from "./runner.ts";
 import type {
   DeclarationArg,
+  SimpleCommand,
   SimpleCompound,
   SimpleExpansion,
   SimplePart,
+  SimplePipeline,
   SimpleRedirect,
   SimpleScript,
   SimpleWord,
@@ -43,48 +48,71 @@ export class SimpleWalker {
   /** Runs the script; returns the last pipeline's static output, for `$(…)`. */
   script(script: SimpleScript): Buffer | null {
     let feed: Feed = NO_FEED;
-    for (const pipeline of script) {
-      let stage: Feed | undefined;
-      for (const command of pipeline) {
-        if ("kind" in command) {
-          // Reading a pipe or a redirection, what `read` takes inside is text the line chose.
-          const fromLine =
-            stage !== undefined ||
-            command.redirects.some((r) => pointsStdin({ kind: SIMPLE_REDIRECTS[r.op], fd: r.fd }));
-          this.r.withStdin(fromLine, () => this.compound(command, pipeline.length === 1));
-          // A compound command's output is never known: the next stage reads a pipe.
-          stage = NO_FEED;
-          continue;
-        }
-        const assigns = command.assigns.map((a) => {
-          // `NAME[$(…)]=value`: the index is expanded first (commands in it run), then evaluated as arithmetic.
-          if (a.index) this.r.subscript(a.name, this.word(a.index));
-          if (a.elementIndexes)
-            for (const operand of a.elementIndexes) this.r.subscript(a.name, this.word(operand));
-          return {
-            name: a.name,
-            append: a.append,
-            // An array's elements are not read: the variable is unknown, as `${NAME[@]}` is.
-            value: a.array ? dynamicWord(`$${a.name}`) : this.word(a.value),
-          };
-        });
-        const argv: Word[] = [];
-        for (const w of command.words) this.pushFields(w, argv);
-        const redirects = command.redirects.map((r) => ({
-          kind: SIMPLE_REDIRECTS[r.op],
-          target: this.word(r.target),
-          fd: r.fd,
-        }));
-        stage = this.r.call(assigns, argv, redirects, pipeline.length > 1 ? stage : undefined);
+    for (let i = 0; i < script.length; ) {
+      // An and-or list: the pipeline and those joined to it by `&&` or `||`.
+      let end = i + 1;
+      while (script[end]?.operator) end++;
+      if (end === i + 1) feed = this.pipeline(script[i]!) ?? NO_FEED;
+      else {
+        const rest = script.slice(i + 1, end);
+        const first = script[i]!;
+        this.r.andOr(
+          () => this.pipeline(first),
+          rest.map((p) => ({ or: p.operator === "||", run: () => this.pipeline(p) })),
+        );
       }
-      feed = stage ?? NO_FEED;
+      i = end;
     }
     return script.length === 1 ? feed.data : null;
   }
 
+  private pipeline(pipeline: SimplePipeline): Feed | undefined {
+    let stage: Feed | undefined;
+    for (const command of pipeline) {
+      if ("kind" in command) {
+        // Reading a pipe or a redirection, what `read` takes inside is text the line chose.
+        const fromLine =
+          stage !== undefined ||
+          command.redirects.some((r) => pointsStdin({ kind: SIMPLE_REDIRECTS[r.op], fd: r.fd }));
+        this.r.withStdin(fromLine, () => this.compound(command, pipeline.length === 1));
+        // A compound command's output is never known: the next stage reads a pipe.
+        stage = NO_FEED;
+        continue;
+      }
+      const feed = pipeline.length > 1 ? stage : undefined;
+      // Read once for each value its variables may hold.
+      stage = this.r.eachValue(() => this.simpleCommand(command, feed), sameOutput);
+    }
+    return stage;
+  }
+
+  private simpleCommand(command: SimpleCommand, feed: Feed | undefined): Feed {
+    const assigns = command.assigns.map((a) => {
+      // `NAME[$(…)]=value`: the index is expanded first (commands in it run), then evaluated as arithmetic.
+      if (a.index) this.r.subscript(a.name, this.word(a.index));
+      if (a.elementIndexes)
+        for (const operand of a.elementIndexes) this.r.subscript(a.name, this.word(operand));
+      return {
+        name: a.name,
+        append: a.append,
+        // An array's elements are not read: the variable is unknown, as `${NAME[@]}` is.
+        value: a.array ? dynamicWord(`$${a.name}`) : this.word(a.value),
+      };
+    });
+    const argv: Word[] = [];
+    for (const w of command.words) this.pushFields(w, argv);
+    const redirects = command.redirects.map((r) => ({
+      kind: SIMPLE_REDIRECTS[r.op],
+      target: this.word(r.target),
+      fd: r.fd,
+    }));
+    return this.r.call(assigns, argv, redirects, feed);
+  }
+
   /**
-   * Every branch and loop body runs, once: the cautious reading of code whose conditions are unknown. A function
-   * defined in a pipeline's stage is defined in a subshell, not `kept` for the commands after it.
+   * Every branch and loop body runs: the cautious reading of code whose conditions are unknown, each from the state
+   * the way there leaves. A function defined in a pipeline's stage is defined in a subshell, not `kept` for the
+   * commands after it.
    */
   private compound(command: SimpleCompound, kept: boolean): void {
     if (command.kind === "function") {
@@ -100,25 +128,46 @@ export class SimpleWalker {
         this.r.withStdin(fromLine, () => this.script(command.body));
         this.r.writes(redirects());
       };
-      this.r.defineFunction(command.name, body, kept);
+      this.r.defineFunction(command.name, body, kept, command);
       return;
     }
     if (command.kind === "if") {
+      // Each branch from the state its condition leaves; past the if, the state any of them left.
+      const ways: Way[] = [];
       for (const branch of command.branches) {
         this.script(branch.cond);
+        const start = this.r.here();
         this.script(branch.body);
+        ways.push(this.r.here());
+        this.r.restore(start);
       }
       if (command.otherwise) this.script(command.otherwise);
+      ways.push(this.r.here());
+      this.r.join(ways);
     } else if (command.kind === "loop") {
-      this.script(command.cond);
-      this.script(command.body);
+      this.r.loop(
+        () => this.script(command.body),
+        () => this.script(command.cond),
+      );
     } else if (command.kind === "case") {
-      // The word and every item's patterns are expanded, and every item's list may run.
+      // The word and every item's patterns are expanded, and every item's list may run, from the state before the
+      // case or, after `;&` or `;;&`, the one the item before left; or none does, unless an item matches any word.
       this.word(command.word);
+      const start = this.r.here();
+      const ways: Way[] = [];
+      let previous: Way | null = null;
+      let matchesAll = false;
       for (const item of command.items) {
-        for (const pattern of item.patterns) this.word(pattern);
+        if (previous) this.r.join([start, previous]);
+        else this.r.restore(start);
+        for (const pattern of item.patterns) matchesAll ||= isCatchAll(this.word(pattern));
         this.script(item.body);
+        const end = this.r.here();
+        ways.push(end);
+        previous = item.fallsThrough ? end : null;
       }
+      if (!matchesAll) ways.push(start);
+      this.r.join(ways);
     } else if (command.kind === "test") {
       // Each word is expanded in turn (commands substituted in it run); some are then evaluated.
       for (const operand of command.operands) {
@@ -127,22 +176,37 @@ export class SimpleWalker {
         else if (operand.evaluated === "name") this.r.subscriptedName(word);
       }
     } else if (command.kind === "declaration") {
-      this.declaration(command.builtin, command.args);
+      this.r.eachValue(
+        () => this.declaration(command.builtin, command.args),
+        () => undefined,
+      );
     } else if (command.kind === "arithmetic") {
       for (const operand of command.operands) this.r.arithmetic(this.word(operand));
     } else if (command.kind === "arithmetic-for") {
       // No value is known for the loop's variables: the header is evaluated once, then the body read once.
       for (const operand of command.operands) this.r.arithmetic(this.word(operand));
-      this.script(command.body);
+      this.r.loop(() => this.script(command.body), undefined, true);
     } else if (command.kind === "group") {
       this.script(command.body);
     } else if (command.kind === "subshell") {
       this.r.scoped(() => this.script(command.body));
     } else {
-      const items: Word[] = [];
-      for (const w of command.items) this.pushFields(w, items);
-      this.r.loopVariable(command.name, items);
-      this.script(command.body);
+      const items = this.r.eachValue(
+        () => {
+          const items: Word[] = [];
+          for (const w of command.items) this.pushFields(w, items);
+          return items;
+        },
+        (readings) => readings.flat(),
+      );
+      this.r.loop(
+        () => {
+          this.r.loopVariable(command.name, items);
+          this.script(command.body);
+        },
+        undefined,
+        items.length === 0 || items.some((i) => i.dynamic),
+      );
     }
     this.r.writes(
       command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.word(r.target), fd: r.fd })),
@@ -199,16 +263,11 @@ export class SimpleWalker {
         text += r.text;
         dynamic ||= r.dynamic;
       } else if (part.param !== undefined) {
-        const known = this.r.vars.get(part.param);
         const r = part.expansion
           ? this.expansion(part.param, part.expansion)
           : part.indexed
             ? dynamicWord(`$${part.param}`)
-            : part.fallback === undefined
-              ? (known ?? dynamicWord(`$${part.param}`))
-              : known && known.text !== ""
-                ? known
-                : parameterDefault(part.param, literal(part.fallback));
+            : this.parameter(part.param, part.fallback);
         text += r.text;
         dynamic ||= r.dynamic;
         // A variable holding a pattern (`X=*.log; rm $X`) expands to one, unless quoted.
@@ -221,11 +280,18 @@ export class SimpleWalker {
     return { text, dynamic, glob };
   }
 
+  /** `$NAME`, or `${NAME:-word}` with a plain word. */
+  private parameter(name: string, fallback: string | undefined): Word {
+    const known = this.r.value(name);
+    if (fallback === undefined) return known ?? dynamicWord(`$${name}`);
+    return known && known.text !== "" ? known : parameterDefault(name, literal(fallback));
+  }
+
   /** As mvdan/sh's walker reads these forms: the substitutions inside run, and the value is rarely known. */
   private expansion(name: string, e: SimpleExpansion): Word {
     if (e.singleQuotedCommand) this.r.singleQuotedCommand();
     const operand = e.operand?.length ? e.operand : null;
-    const known = e.operand ? this.r.vars.get(name) : undefined;
+    const known = e.operand ? this.r.value(name) : undefined;
     if (known && (known.text !== "" || !e.isDefault)) {
       // `${X:+$(…)}` expands its word exactly when X is set; whatever the operator, its commands are judged.
       for (const inner of e.runs) this.r.scoped(() => this.script(inner));
@@ -241,7 +307,7 @@ export class SimpleWalker {
     for (const inner of e.runs) this.r.scoped(() => this.script(inner));
     if (e.bounds) for (const bound of e.bounds) this.r.arithmetic(this.word(bound));
     if (e.indirect) {
-      const known = this.r.vars.get(name);
+      const known = this.r.value(name);
       if (known) this.r.subscriptedName(known);
     }
     // A length is a number, whatever the value.
