@@ -45,3 +45,6 @@ export function normalizePath(path: string): string {
   const joined = out.join("/");
   return absolute ? `/${joined}` : joined || ".";
 }
+
+/** Directories of the system's configuration and services' data: a file written there changes what runs or is kept. */
+export const SYSTEM_OR_DATA_DIRECTORY = /^\/(var\/lib|etc|srv|data|boot)\//;

@@ -364,3 +364,71 @@ describe("psql's reading of its input", () => {
     expect(read("SELECT 1;\u0000 '\n\\i x.sql").commands.map((c) => c.name)).toEqual(["i"]);
   });
 });
+
+describe("files SQL clients and servers write", () => {
+  it("are judged as a shell's `>` onto them is: system files, data files and devices are overwritten", () => {
+    for (const cmd of [
+      `psql -c "\\copy users to '/etc/passwd'"`,
+      `psql -c '\\copy (select * from users) to /var/lib/postgresql/16/main/PG_VERSION csv'`,
+      `psql <<'EOF'\n\\copy users to '/srv/app/data.db'\nEOF`,
+      `psql -c '\\lo_export 16409 /etc/passwd'`,
+      `psql <<'EOF'\nSELECT 1 \\g /etc/passwd\nEOF`,
+      `psql -o /etc/passwd -c 'SELECT 1'`,
+      `psql -c "COPY users TO '/etc/passwd'"`,
+      `psql -c "COPY (SELECT 1) TO '/dev/sda'"`,
+      `duckdb -c "COPY users TO '/srv/app/app.db'"`,
+      `duckdb -c "COPY users TO /etc/passwd"`,
+      `sqlite3 app.db '.output /etc/passwd' 'SELECT 1;'`,
+      `sqlite3 app.db '.once /etc/hosts' 'SELECT 1;'`,
+      `sqlite3 app.db '.log /etc/passwd'`,
+      `sqlite3 app.db '.backup main /srv/app/prod.db'`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(true);
+    for (const cmd of [
+      `psql -c "\\copy users to 'users.csv' csv header"`,
+      `psql -c '\\copy users to stdout'`,
+      `psql -c "\\copy users from '/etc/passwd'"`,
+      `psql -c '\\lo_export 16409 /tmp/out.bin'`,
+      `psql -o report.txt -c 'SELECT 1'`,
+      `psql -L /var/log/psql.log -c 'SELECT 1'`,
+      `psql -c "COPY users TO '/tmp/users.csv'"`,
+      `duckdb -c "COPY users TO 'users.parquet' (FORMAT parquet)"`,
+      `sqlite3 app.db '.output report.csv' 'SELECT 1;'`,
+      `sqlite3 app.db '.once -x' 'SELECT 1;'`,
+      `sqlite3 app.db '.log stderr'`,
+      // mysql's tee appends, as `>>` does.
+      `mysql -e 'tee /etc/passwd'`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(false);
+  });
+
+  it("feed a server's COPY … TO PROGRAM to the program, which a read-only session does not stop", () => {
+    expect(classify(`psql -c "COPY (SELECT 'rm -rf /srv/app') TO PROGRAM 'sh'"`).destructive).toBe(true);
+    expect(classify(`psql -c "COPY users TO PROGRAM 'cat > /etc/passwd'"`).destructive).toBe(true);
+    expect(classify(`psql -c "COPY users TO PROGRAM 'gzip > /tmp/users.gz'"`).destructive).toBe(false);
+    const readOnly = "psql 'options=-c default_transaction_read_only=on'";
+    for (const sql of [
+      `COPY (SELECT 1) TO PROGRAM 'kubectl delete namespace payments'`,
+      `COPY users TO '/var/log/audit/audit.log'`,
+      `\\copy users to '/etc/passwd'`,
+    ])
+      expect(classify(`${readOnly} -c "${sql}"`).destructive, sql).toBe(true);
+    expect(classify(`${readOnly} -c 'DROP TABLE users'`).destructive).toBe(false);
+  });
+
+  it("judge the new files MySQL and SQLite create, which they refuse to write over, by where they go", () => {
+    for (const cmd of [
+      `mysql -e "SELECT * FROM users INTO OUTFILE '/etc/cron.d/job'"`,
+      `mysql -e "SELECT x INTO DUMPFILE '/var/lib/mysql/plugin/x.so' FROM t"`,
+      `mysql -e "SELECT 1 INTO OUTFILE '/tmp/../etc/cron.d/job'"`,
+      `sqlite3 app.db "VACUUM INTO '/srv/app/app.db'"`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(true);
+    for (const cmd of [
+      `mysql -e "SELECT * FROM users INTO OUTFILE '/tmp/users.csv'"`,
+      `mysql -e "SELECT 'INTO OUTFILE' FROM t"`,
+      `sqlite3 app.db "VACUUM INTO '/tmp/app-copy.db'"`,
+    ])
+      expect(classify(cmd).destructive, cmd).toBe(false);
+  });
+});

@@ -3,7 +3,8 @@
 import type { Analysis, PsqlClient, SqlClient, SqlDialect } from "../analysis.ts";
 import { type ArgSpec, flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
-import { runsShellCommand } from "../sql/meta-commands.ts";
+import { shellQuoted } from "../shell-quote.ts";
+import { reachesOutsideDatabase } from "../sql/meta-commands.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
 import { action } from "../vocabulary.ts";
 import { literal } from "../word.ts";
@@ -29,6 +30,10 @@ interface SqlClientSpec extends ArgSpec {
   sqlPositionalsFrom?: number;
   /** Leading subcommand words to skip (`cockroach sql`). */
   skipArgs?: number;
+  /** Flags naming a file the client writes its output into, emptying it first; `|command` pipes it to a command. */
+  outputFlags?: readonly string[];
+  /** Flags naming a file the client appends its output to. */
+  appendFlags?: readonly string[];
 }
 
 function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
@@ -47,6 +52,13 @@ function sqlClient(spec: SqlClientSpec): CommandAnalyzer {
         `${inv.name} runs in a read-only session, where the server refuses writes`,
         (f) => !/^(file|disk|cron):/.test(f.action ?? ""),
       );
+    // What the client writes on this host, as a shell's redirection of its output would.
+    for (const file of parsed.values(...(spec.outputFlags ?? [])))
+      an.nested.shell(
+        file.startsWith("|") ? `${inv.name} | ${file.slice(1)}` : `${inv.name} > ${shellQuoted(file)}`,
+      );
+    for (const file of parsed.values(...(spec.appendFlags ?? [])))
+      an.nested.shell(`${inv.name} >> ${shellQuoted(file)}`);
   };
 }
 
@@ -69,9 +81,10 @@ const READ_WRITE_AGAIN = /\bread\s+write\b|read_only\s*(?:=|to)\s*'?(?:off|false
 const SQL_MAY_WRITE_AGAIN = /read_only|\bwrite\b|set_config|\bexecute\b|\\gexec|\\c(?:onnect)?\b/i;
 
 function readOnlySession(inv: Invocation, sql: readonly string[]): boolean {
-  // A client command running a shell command (`\!`, `\o |…`, `.shell`) is not covered by the session's read-only mode.
+  // A client command running a shell command or writing a file (`\!`, `\o |…`, `.shell`, `\copy … to`), and a
+  // server's COPY to a program or file, are not covered by the session's read-only mode.
   const texts = [...inv.args, stdinText(inv) ?? ""];
-  if (texts.some((a) => runsShellCommand(a) || READ_WRITE_AGAIN.test(a))) return false;
+  if (texts.some((a) => reachesOutsideDatabase(a) || READ_WRITE_AGAIN.test(a))) return false;
   if (sql.some((text) => SQL_MAY_WRITE_AGAIN.test(text))) return false;
   return (
     inv.args.some((a) => READ_ONLY.test(a)) ||
@@ -148,6 +161,8 @@ const psql = sqlClient({
   sentWhole: (sql) => !sql.startsWith("\\"),
   sqlFlags: ["-c", "--command"],
   fileFlags: ["-f", "--file"],
+  outputFlags: ["-o", "--output"],
+  appendFlags: ["-L", "--log-file"],
   valueFlags: flagSet(
     "-h",
     "--host",
@@ -179,6 +194,7 @@ const mysql = sqlClient({
   dialect: "mysql",
   client: "mysql",
   sqlFlags: ["-e", "--execute"],
+  appendFlags: ["--tee"],
   valueFlags: flagSet(
     "-h",
     "--host",
@@ -194,6 +210,7 @@ const mysql = sqlClient({
     "--defaults-file",
     "--defaults-extra-file",
     "--init-command",
+    "--tee",
   ),
 });
 

@@ -2,7 +2,12 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
-import { normalizePath, resolveNumericParameters, resolveTempPrefix } from "../paths.ts";
+import {
+  normalizePath,
+  resolveNumericParameters,
+  resolveTempPrefix,
+  SYSTEM_OR_DATA_DIRECTORY,
+} from "../paths.ts";
 import { namesSafetyNet } from "../vocabulary.ts";
 import type { Word } from "../word.ts";
 import { literal } from "../word.ts";
@@ -21,8 +26,9 @@ const AUDIT_PATH = /(^|\/)(var\/log\/audit|audit\.log|\.bash_history|\.zsh_histo
 const BLOCK_DEVICE =
   /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|mapper\/|md\d|loop\d|dm-\d|root)/;
 const HARMLESS_SINK = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero)$/;
-const DATA_FILE =
-  /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain)$|^\/(var\/lib|etc|srv|data|boot)\//;
+const DATA_FILE_NAME = /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain)$/;
+const isDataFile = (path: string): boolean =>
+  DATA_FILE_NAME.test(path) || SYSTEM_OR_DATA_DIRECTORY.test(path);
 
 /**
  * The paths the shell's brace expansion makes of one word (`/tmp/{a,..}/srv` is `/tmp/a/srv` and `/srv`), innermost
@@ -580,7 +586,7 @@ export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, 
     an.destroysSafetyNet(`${via} truncates the audit log or shell history ${path}`, "audit-log:delete");
   else if (BACKUP_PATH.test(path) && via !== ">")
     an.destroysSafetyNet(`${via} overwrites the backup ${path}`, "backup:delete");
-  else if (DATA_FILE.test(path)) an.destroys(`${via} overwrites ${path}`, "file:overwrite");
+  else if (isDataFile(path)) an.destroys(`${via} overwrites ${path}`, "file:overwrite");
 }
 
 /** Text written into a file that switches a protection off: `echo 'prevent_destroy = false' >> main.tf`. */
@@ -642,7 +648,7 @@ export function analyzeInPlaceEdit(
       "deletion-protection:disable",
     );
   for (const file of files) an.written.edit(literal(file), tool);
-  const rewritten = files.filter((a) => DATA_FILE.test(a) || isBackupPath(a));
+  const rewritten = files.filter((a) => isDataFile(a) || isBackupPath(a));
   if (rewritten.length)
     an.destroys(`${tool} rewrites ${clip(rewritten.join(" "))} in place`, "file:overwrite");
   return an.findings.length > before;

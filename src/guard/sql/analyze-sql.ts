@@ -2,6 +2,7 @@
 // PostgreSQL's parser (libpg-query), MySQL syntax with node-sql-parser; only when both fail, statement by
 // statement, a keyword reading that errs towards destructive.
 import type { Analysis, SqlClient, SqlDialect } from "../analysis.ts";
+import { judgeCreatedFiles } from "./created-files.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
 import { mysqlParserLexesAs, postgresLexesAs } from "./lexical-divides.ts";
 import { judgeMysqlClientCommand, metaCommands, psqlInputCommands } from "./meta-commands.ts";
@@ -32,6 +33,7 @@ export function analyzeSql(
   const sql = psql ? psql.sql : metaCommands(text, an, dialect, client);
   if (sql.trim()) {
     judgeSemanticDestruction(sql, an);
+    judgeCreatedFiles(sql, an);
     judgePreparedText(sql, an);
     const before = an.findings.length;
     parseAll(sql, an, dialect, reader);

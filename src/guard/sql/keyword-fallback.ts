@@ -1,5 +1,6 @@
 // SQL no parser accepted, read by keywords: any destructive keyword counts, and unknown statements count too.
 import type { Analysis } from "../analysis.ts";
+import { shellQuoted } from "../shell-quote.ts";
 import { withoutComments } from "./lexical-divides.ts";
 import { judgeMysqlReset } from "./mysql-settings.ts";
 import { routineCallAction, routineNameSaysDestroys } from "./routines.ts";
@@ -89,6 +90,25 @@ function destructiveRoutineCalled(code: string): string | undefined {
   return undefined;
 }
 
+/** Each `TO` in a COPY no parser read, with what follows it: a program, or a file quoted or bare (DuckDB's). */
+const COPY_TO = /\bto\s+(program\s+)?('(?:[^']|'')*'|"(?:[^"]|"")*"|[^\s;()]+)/gi;
+
+/**
+ * A COPY no parser read: one that runs a program is asked about (true); every file after a `TO` in it is judged as
+ * the copy's, which errs towards asking.
+ */
+function unreadCopyRunsProgram(code: string, an: Analysis, context: string): boolean {
+  if (/\bprogram\b/i.test(code)) {
+    an.uncertain(`${context}: a COPY that runs a program`, true);
+    return true;
+  }
+  for (const [, , target] of code.matchAll(COPY_TO)) {
+    const file = /^['"]/.test(target!) ? target!.slice(1, -1).replace(/''|""/g, (q) => q[0]!) : target!;
+    if (!/^(?:stdout|pstdout)$/i.test(file)) an.nested.shell(`postgres > ${shellQuoted(file)}`);
+  }
+  return false;
+}
+
 /** Keyword reading for SQL no parser accepted: any destructive keyword counts, and unknown statements count too. */
 export function sqlKeywordFallback(
   sql: string,
@@ -127,6 +147,7 @@ export function sqlKeywordFallback(
     );
     return;
   }
+  if (/^\s*copy\b/i.test(code) && unreadCopyRunsProgram(code, an, context)) return;
   if (READ_START.test(code)) an.uncertain(`${context}; it looks read-only`, false);
   else an.uncertain(`${context} starts with "${code.trim().split(/\s+/)[0]}"`, true);
 }

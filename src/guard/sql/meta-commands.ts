@@ -21,6 +21,13 @@ const COPY_PROGRAM = /\\copy\b.*?\b(?:(to|from)\s+)?program\s+(?:'((?:[^']|'')*)
 const BACKQUOTED = /`([^`]*)`/g;
 /** sqlite's dot commands that run a shell command: output to a pipe, or a pipe's output read as a file. */
 const SQLITE_PIPE = new Set(["output", "once", "import", "read"]);
+/**
+ * sqlite's dot commands that open a file for writing, emptying what it held: the output sent to it (`.output`,
+ * `.once`), the log, a copy of the database (`.backup`, `.save`).
+ */
+const SQLITE_WRITES = new Set(["output", "once", "log", "backup", "save"]);
+/** The names those commands read as the shell's own streams, or as switching the log off. */
+const SQLITE_STREAMS = /^(?:stdout|stderr|off)$/;
 
 /**
  * Whether `text` holds a client command that runs a shell command, which no read-only session covers: psql's output
@@ -34,6 +41,20 @@ export function runsShellCommand(text: string): boolean {
     /^\s*\.(?:shell|system|(?:output|once|import|read)\b[^\n]*\|)/im.test(text) ||
     // mysql's named forms, at a line's or a statement's start.
     /(?:^|;)\s*(?:system|pager)[ \t]/im.test(text)
+  );
+}
+
+/**
+ * Whether `text` reaches outside the database, where a read-only session does not hold: a client command that runs
+ * a shell command or writes a file (`\o file`, `\copy … to`, `\lo_export`, sqlite's `.output file`, `.backup`),
+ * or SQL that has the server run a program or write a file (`COPY … TO`, `INTO OUTFILE`).
+ */
+export function reachesOutsideDatabase(text: string): boolean {
+  return (
+    runsShellCommand(text) ||
+    /\\(?:o|out|w|write|gx?|copy|lo_export)\b/i.test(text) ||
+    /^\s*\.(?:output|once|log|backup|save)\b/im.test(text) ||
+    /\bcopy\b[\s\S]*\b(?:to|program)\b|\binto\s+(?:outfile|dumpfile)\b/i.test(text)
   );
 }
 
@@ -84,6 +105,10 @@ export function metaCommands(text: string, an: Analysis, dialect: SqlDialect, cl
       else if (command === "gexec") gexec(kept.join("\n"), an);
       else if (command === "lo_unlink")
         an.destroys(`psql \\lo_unlink deletes large object ${rest[0] ?? ""}`.trim(), "large-object:delete");
+      else if (command.toLowerCase() === "copy") slashCopy(rest.join(" "), an);
+      else if (command === "lo_export") writtenByPsql("\\lo_export", unquoted(rest[1]), an);
+      else if (/^(o|out|w|write|gx?)$/.test(command) && rest[0] && !rest[0].startsWith("|"))
+        writtenByPsql(`\\${command}`, unquoted(rest[0]), an);
       continue;
     }
     if (dialect === "sqlite" && trimmed.startsWith(".")) {
@@ -191,13 +216,14 @@ function judgePsqlCommand(command: PsqlCommand, an: Analysis, client: PsqlClient
     an.destroys(`psql \\lo_unlink deletes large object ${first ?? ""}`.trim(), "large-object:delete");
   else if (name === "!") {
     if (first) an.nested.shell(lineBreaks(first));
-  } else if (name.toLowerCase() === "copy") copyProgram(`\\copy ${first ?? ""}`, an);
+  } else if (name.toLowerCase() === "copy") slashCopy(first ?? "", an);
+  else if (name === "lo_export") writtenByPsql(`\\${name}`, args[1], an);
   else {
     const target = outputTarget(command);
     if (target === null)
       an.uncertain(`psql \\${name} writes to a file or a command the guard cannot see`, true);
     else if (target?.startsWith("|")) outputPipedTo(an, "psql", lineBreaks(target.slice(1)));
-    else if (target) an.nested.shell(`psql > ${shellPath(withoutSemicolons(target))}`);
+    else if (target) writtenByPsql(`\\${name}`, withoutSemicolons(target), an);
   }
   for (const shell of command.backquoted)
     if (shell === null)
@@ -218,6 +244,8 @@ function outputTarget({ name, args }: PsqlCommand): string | null | undefined {
   return close < 0 ? undefined : args[close] === null ? null : args[close + 1];
 }
 
+/** A whitespace-split argument without the single quotes around it. */
+const unquoted = (word: string | undefined) => word?.replace(/^'(.*)'$/, "$1");
 /** psql drops unquoted semicolons that end a file's name. */
 const withoutSemicolons = (name: string) => name.replace(/;+$/, "");
 /** A line break in a variable's value, which psql reads as one line, is a line break to the shell. */
@@ -225,6 +253,83 @@ const lineBreaks = (text: string) => text.replaceAll("\r", "\n");
 /** A path as a shell word, `~/` left for the shell to expand as psql does. */
 const shellPath = (path: string) =>
   path.startsWith("~/") ? `~/${shellQuoted(path.slice(2))}` : shellQuoted(path);
+
+/**
+ * A file psql opens for writing, emptying what it held (`\o`, `\w`, `\g`, `\copy … to`, `\lo_export`): judged as a
+ * shell's `>` onto it is; null when the guard cannot know the file.
+ */
+function writtenByPsql(command: string, file: string | null | undefined, an: Analysis): void {
+  if (file === null) an.uncertain(`psql ${command} writes to a file the guard cannot see`, true);
+  else if (file) an.nested.shell(`psql > ${shellPath(file)}`);
+}
+
+/** Where `\copy` sends or takes its rows: a program, a file, or the client's own streams. */
+interface SlashCopyTarget {
+  readonly to: boolean;
+  readonly program?: string;
+  readonly file?: string;
+}
+
+const COPY_NAME = /^(?:"(?:[^"]|"")*"|[^\s.,()"]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s.,()"]+))*/;
+const COPY_STREAM = /^p?std(?:in|out)$/i;
+
+/**
+ * `\copy`'s arguments as psql's parse_slash_copy reads them: a table (with its columns) or a query in parentheses,
+ * FROM or TO, then PROGRAM 'command', STDIN, STDOUT, PSTDIN, PSTDOUT or a file name, quoted or not. undefined when
+ * they do not read so, and psql refuses them.
+ */
+function readSlashCopy(args: string): SlashCopyTarget | undefined {
+  let rest = args.trimStart();
+  if (rest.startsWith("(")) {
+    let depth = 0;
+    let i = 0;
+    for (; i < rest.length; i++) {
+      const c = rest[i]!;
+      if (c === "'" || c === '"') {
+        const close = rest.indexOf(c, i + 1);
+        if (close < 0) return undefined;
+        i = close;
+      } else if (c === "(") depth++;
+      else if (c === ")" && --depth === 0) break;
+    }
+    if (i >= rest.length) return undefined;
+    rest = rest.slice(i + 1);
+  } else {
+    const name = COPY_NAME.exec(rest);
+    if (!name) return undefined;
+    rest = rest.slice(name[0].length).trimStart();
+    if (rest.startsWith("(")) {
+      const close = rest.indexOf(")");
+      if (close < 0) return undefined;
+      rest = rest.slice(close + 1);
+    }
+  }
+  const direction = /^\s*(from|to)\s+/i.exec(rest);
+  if (!direction) return undefined;
+  const to = direction[1]!.toLowerCase() === "to";
+  rest = rest.slice(direction[0].length);
+  const token = /^'((?:[^']|'')*)'|^[^\s;]+/.exec(rest);
+  if (!token) return undefined;
+  if (token[1] !== undefined) return { to, file: token[1].replaceAll("''", "'") };
+  if (COPY_STREAM.test(token[0])) return { to };
+  if (token[0].toLowerCase() !== "program") return { to, file: token[0] };
+  const program = /^'((?:[^']|'')*)'/.exec(rest.slice(token[0].length).trimStart());
+  return program ? { to, program: program[1]!.replaceAll("''", "'") } : undefined;
+}
+
+/** `\copy`: rows fed to a program or written to a file (TO), or read from a program (FROM). */
+function slashCopy(args: string, an: Analysis): void {
+  const target = readSlashCopy(args);
+  if (!target) {
+    // psql refuses what it cannot read; where the guard reads less than psql, a TO may still write.
+    if (/\bto\b/i.test(args)) an.uncertain("psql \\copy … to, in a form the guard cannot read", true);
+    return;
+  }
+  if (target.program !== undefined) {
+    if (target.to) outputPipedTo(an, "psql", target.program);
+    else an.nested.shell(target.program);
+  } else if (target.to && target.file) writtenByPsql("\\copy … to", target.file, an);
+}
 
 /**
  * What a mysql client command does that judging needs: `system` runs a shell command, `pager` one fed the output
@@ -293,4 +398,10 @@ function sqliteDotCommand(line: string, an: Analysis): void {
     else an.nested.shell(piped);
   } else if (command === "read")
     unseenSql(an, "sqlite .read", args[0]?.replace(/^(['"])(.*)\1$/, "$2") ?? "", "sqlite");
+  else if (SQLITE_WRITES.has(command)) {
+    // `.backup ?DB? FILE` and `.save` write their last operand; the others their first that is not an option.
+    const operands = args.filter((a) => !a.startsWith("-")).map((a) => a.replace(/^(['"])(.*)\1$/, "$2"));
+    const file = command === "backup" || command === "save" ? operands.at(-1) : operands[0];
+    if (file && !SQLITE_STREAMS.test(file)) an.nested.shell(`sqlite3 > ${shellQuoted(file)}`);
+  }
 }

@@ -1,5 +1,6 @@
 // What each PostgreSQL statement destroys, read from libpg-query's tree (or the fast reader's copy of it).
 import type { Analysis } from "../analysis.ts";
+import { shellQuoted } from "../shell-quote.ts";
 import { action } from "../vocabulary.ts";
 import { type AstNode, arr, obj, str } from "./ast-values.ts";
 import { dataLoss } from "./data-loss.ts";
@@ -110,9 +111,14 @@ export function visitPg(type: string, body: AstNode, an: Analysis): boolean {
     case "DoStmt":
       judgeDoBlock(body, an);
       return false;
-    case "CopyStmt":
-      if (body.is_program && str(body.filename)) an.nested.shell(str(body.filename));
+    case "CopyStmt": {
+      // The server runs a program (fed the rows by TO, read for them by FROM) or writes a file on its own host,
+      // even in a read-only session.
+      const target = str(body.filename);
+      if (body.is_program && target) an.nested.shell(body.is_from ? target : `postgres | ${target}`);
+      else if (target && !body.is_from) an.nested.shell(`postgres > ${shellQuoted(target)}`);
       return true;
+    }
     case "MergeStmt": {
       const table = relname(body.relation);
       for (const clause of arr(body.mergeWhenClauses)) {
