@@ -32,6 +32,7 @@ import { systemCommands } from "./system.ts";
 import { terraformCommands } from "./terraform.ts";
 import { DRY_RUN, leadingWords, unjudgedConfirmation, unjudgedSubcommand } from "./unjudged-words.ts";
 import { wrapperCommands } from "./wrappers.ts";
+import { shortRetentionsIn } from "./zero-retention.ts";
 
 const TABLE = new Map<string, CommandAnalyzer>(
   Object.entries({
@@ -219,6 +220,7 @@ function lookup(name: string): CommandAnalyzer | undefined {
   return undefined;
 }
 
+const CREATES = /^(?:--)?create$/;
 const URL_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s'"]*/gi;
 
 /** A program with no rule: only its words can tell; destructive-sounding ones make it uncertain. */
@@ -226,6 +228,11 @@ function analyzeUnknown(inv: Invocation, an: Analysis): void {
   if (POWERSHELL.test(inv.name)) powershellWebRequests(inv, an);
   // A URL's own words say nothing (`…/delete-me.html`), but the words around it in a script argument still do
   // (`pwsh -c "Invoke-RestMethod -Method Delete -Uri https://…"`).
+  // Retention cut to a day or less deletes what is older, in any program (`kafka-configs --add-config retention.ms=1000`);
+  // what a call creates holds nothing older yet.
+  const retentions = inv.args.some((a) => CREATES.test(a)) ? [] : shortRetentionsIn(inv.args);
+  if (retentions.length)
+    an.uncertain(`${inv.name}: ${retentions.join(", ")} keeps a day or less, deleting what is older`, true);
   const args = inv.args.map((a) => a.replace(URL_TEXT, " "));
   const word = destructiveWord(inv.argv[0]!.text) ?? destructiveArgumentWord(args);
   if (!word) {

@@ -124,3 +124,11 @@ export function flagPairs(args: readonly string[]): [string, string | true][] {
   }
   return pairs;
 }
+
+/** A word that may name a retention setting: the arguments are read as flags only when one does. */
+const MAY_NAME_RETENTION = /retent|retain|soft-?delete|deleteafter|backtrack/i;
+
+/** The retention settings a program's arguments cut to a day or less, read as flags (`--add-config retention.ms=1000`). */
+export function shortRetentionsIn(args: readonly string[]): string[] {
+  return args.some((a) => MAY_NAME_RETENTION.test(a)) ? shortRetentions(flagPairs(args)) : [];
+}
