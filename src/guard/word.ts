@@ -10,6 +10,8 @@ export interface Word {
    * hold. `text` then holds them all, and the word is dynamic, for what reads the value whole.
    */
   values?: readonly Word[];
+  /** A line `read` took from a stream the guard cannot read: what fed it (`cat cmds.txt`), kept by `$NAME` alone. */
+  readFrom?: string;
 }
 
 export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });

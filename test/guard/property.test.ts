@@ -1045,6 +1045,39 @@ const CHOSEN = fc
     ),
   )
   .map(([shape, a, b, use]) => `${shape.replace("◊", () => a).replace("◆", () => b)}; ${use}`);
+// Text piped or redirected into a group, a subshell, a loop or a function: the commands inside that read stdin
+// without a redirection of their own read it, the first whole, those after a reader what the guard cannot know.
+const FED = fc
+  .tuple(
+    fc.constantFrom(
+      "echo 'rm -rf /srv/app' | { ◊; }",
+      "printf 'ls\\nDROP TABLE t\\n' | ( ◊ )",
+      "{ ◊; } <<< 'rm -rf /srv/app'",
+      "( ◊ ) < in.txt",
+      "cat list | { ◊; }",
+      "f() { ◊; }; echo 'DROP TABLE t' | f",
+      "echo ls | while read -r l; do ◊; done",
+      "echo 'rm -rf /srv/app' | if true; then ◊; fi",
+    ),
+    fc.array(
+      fc.constantFrom(
+        "sh",
+        "psql",
+        "read -r l",
+        "cat",
+        "$l",
+        "cd /tmp",
+        "sh < /dev/null",
+        "head -c 2",
+        "x=$(cat)",
+      ),
+      {
+        minLength: 1,
+        maxLength: 3,
+      },
+    ),
+  )
+  .map(([shape, commands]) => shape.replace("◊", () => commands.join("; ")));
 const COMPOUND = fc.oneof(
   fc
     .tuple(BODY, END, BODY, END, fc.option(BODY), fc.option(fc.tuple(BODY, BODY)), AFTER)
@@ -1074,6 +1107,7 @@ const COMPOUND = fc.oneof(
   { weight: 3, arbitrary: CASE },
   { weight: 2, arbitrary: NESTED_CASE },
   { weight: 1, arbitrary: CHOSEN },
+  { weight: 1, arbitrary: FED },
   fc
     .tuple(
       fc.constantFrom("f", "run", "X"),
@@ -1172,6 +1206,7 @@ describe("the fast shell reader", () => {
     let writtenRuns = 0;
     let setAndUsed = 0;
     let chosen = 0;
+    let fed = 0;
     fc.assert(
       fc.property(SCRIPT, (script) => {
         const fast = trace(script, "simple");
@@ -1195,6 +1230,7 @@ describe("the fast shell reader", () => {
         if (/(read|mapfile)( -t| -r)? X |printf -v X|set -- |X=\$\((nproc|ls|cat)|\bf (\$|<|rm)/.test(script))
           setAndUsed++;
         if (/\bC=[^;]*; .*\bC=/.test(script)) chosen++;
+        if (/\| (\{|\(|f$|while|if)|(\}|\)) (<<<|<) /.test(script)) fed++;
         if (/\[\$?V\]|:\$?V\b|\{!V|V -eq|-v \$?V/.test(script)) evaluatedNames++;
         if (/(^|[;&|\n] *|for )\(\(|\$\[|\blet /.test(script)) arithmeticCommands++;
         if (/\b(export|local|readonly|declare|typeset) ([-+]\w+ |'|"|\w+[ ;])/.test(script))
@@ -1228,6 +1264,7 @@ describe("the fast shell reader", () => {
     expect(writtenRuns).toBeGreaterThan(100);
     expect(setAndUsed).toBeGreaterThan(100);
     expect(chosen).toBeGreaterThan(50);
+    expect(fed).toBeGreaterThan(50);
     // 6,500 scripts, each read by both readers: about 40 s alone on a 2-core machine, and twice that or more while
     // the rest of the suite runs beside it. The bound is there to end a hang, not to time the readers.
   }, 240_000);

@@ -5,8 +5,11 @@ import type { Word } from "../word.ts";
 import { numericFormat } from "./numeric-output.ts";
 
 export interface SetByBuiltin {
-  /** Names given what the builtin reads (`read`, `mapfile`): its stdin, or a descriptor of its own (`-u 3`). */
-  read?: { names: string[]; raw: boolean; ownDescriptor: boolean };
+  /**
+   * Names given what the builtin reads (`read`, `mapfile`): its stdin, or a descriptor of its own (`-u 3`); `line`
+   * when one name takes a line (`read l`), whichever line of the text it reads.
+   */
+  read?: { names: string[]; raw: boolean; ownDescriptor: boolean; line?: boolean };
   /** Names given a value the builtin's words decide. */
   values?: { name: string; value: Word }[];
   /** `set -- …`: the new positional parameters. */
@@ -38,8 +41,11 @@ export function setByBuiltin(argv: readonly Word[], positional: readonly Word[] 
   if (!name || name.dynamic) return null;
   const args = argv.slice(at + 1);
   switch (name.text) {
-    case "read":
-      return { read: readNames(args, READ_OPTIONS_WITH_VALUE, "REPLY") };
+    case "read": {
+      const read = readNames(args, READ_OPTIONS_WITH_VALUE, "REPLY");
+      const line = read.names.length === 1 && !args.some((w) => /^-[A-Za-z]*[aNnd]/.test(w.text));
+      return { read: { ...read, line } };
+    }
     case "mapfile":
     case "readarray":
       return { read: readNames(args, MAPFILE_OPTIONS_WITH_VALUE, "MAPFILE") };

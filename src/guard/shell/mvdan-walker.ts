@@ -14,7 +14,6 @@ import {
   type Feed,
   isCatchAll,
   NO_FEED,
-  pointsStdin,
   type Redirect,
   type ShellRunner,
   sameOutput,
@@ -44,21 +43,14 @@ export class MvdanWalker {
     let out = NO_FEED;
     if (type === "BinaryCmd" && (cmd!.Op === this.m.op.pipe || cmd!.Op === this.m.op.pipeAll))
       out = this.pipeline(cmd!);
-    else if (cmd) {
-      // Reading a pipe or a redirection, what `read` takes inside is text the line chose.
-      const fromLine =
-        feed !== undefined ||
-        list(stmt.Redirs).some((r) =>
-          pointsStdin({
-            kind: this.m.redirectKinds.get(r.Op) ?? "dup",
-            fd: text(node(r.N)?.Value) || undefined,
-          }),
-        );
-      out = this.r.withStdin(fromLine, () =>
-        type === "FuncDecl"
-          ? this.functionDeclaration(text(node(cmd.Name)?.Value), node(cmd.Body)!, feed === undefined)
-          : this.compound(cmd),
-      );
+    else if (type === "FuncDecl")
+      out = this.functionDeclaration(text(node(cmd!.Name)?.Value), node(cmd!.Body)!, feed === undefined);
+    else {
+      // The pipe or the redirections, expanded before the list runs, give the list its stdin.
+      const redirects = this.redirects(list(stmt.Redirs));
+      out = this.r.withStdin(this.r.stdinOf(redirects, feed), () => this.compound(cmd!));
+      this.r.writes(redirects);
+      return out;
     }
     this.r.writes(this.redirects(list(stmt.Redirs)));
     return out;
@@ -455,13 +447,15 @@ export class MvdanWalker {
     let out = "";
     let dynamic = false;
     let glob = false;
+    let readFrom: string | undefined;
     for (const p of parts) {
       const r = this.part(p, quoted);
       out += r.text;
       dynamic ||= r.dynamic;
       glob ||= r.glob;
+      if (parts.length === 1) readFrom = r.readFrom;
     }
-    return { text: out, dynamic, glob };
+    return readFrom === undefined ? { text: out, dynamic, glob } : { text: out, dynamic, glob, readFrom };
   }
 
   private part(p: ShNode, quoted: boolean): Word {

@@ -1,6 +1,7 @@
 // The runner both shell readers feed: each simple command, with its environment, stdin and redirections, goes to
 // the command tables, and what it writes to is judged.
 import type { Analysis } from "../analysis.ts";
+import { clip } from "../clis/carried-text.ts";
 import { judgeCommandVariable } from "../clis/command-variables.ts";
 import { analyzeWriteTarget, analyzeWrittenSettings } from "../clis/files.ts";
 import { analyzeSocketData } from "../clis/http-clients.ts";
@@ -21,6 +22,7 @@ import { declaredName, UNKNOWN_NAMEREF_TARGET } from "../shell-nameref.ts";
 import { positionalOf, setPositional } from "../shell-positional.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
+import type { WrittenFile } from "../written-files.ts";
 import { joined, setByBuiltin } from "./builtin-variables.ts";
 import { CALLS_NOT_FOLLOWED, CallStack } from "./call-stack.ts";
 import {
@@ -427,7 +429,7 @@ export class ShellRunner {
           this.functions.keep(a.name, this.vars);
           this.assign(a, this.vars);
         }
-        this.withStdin(stdin.fromLine, () => this.functionBody(() => this.returning(body)), stdin.data);
+        this.withStdin(stdin.fromLine ? stdin : null, () => this.functionBody(() => this.returning(body)));
       } finally {
         this.functions.pop(this.vars);
       }
@@ -464,13 +466,13 @@ export class ShellRunner {
   }
 
   /**
-   * Runs what reads a stdin the line points somewhere (`while read l; do …; done < file`, `… | { read x; }`): what
-   * `read` takes there is text the line chose.
+   * Runs what reads a stdin the line points somewhere (`while read l; do …; done < file`, `… | { sh; }`): the
+   * commands inside that read it without a redirection of their own read it, its text when the line wrote it.
    */
-  withStdin<T>(fromLine: boolean, run: () => T, data: Buffer | null = null): T {
-    if (!fromLine) return run();
+  withStdin<T>(stdin: Stdin | null, run: () => T): T {
+    if (!stdin) return run();
     const outer = this.stdin;
-    this.stdin = { fromLine, data };
+    this.stdin = stdin;
     try {
       return run();
     } finally {
@@ -493,12 +495,18 @@ export class ShellRunner {
     if (!set) return;
     if (set.read) {
       const text = set.read.ownDescriptor ? undefined : stdin.data?.toString("utf8");
+      const exact = text !== undefined && (set.read.raw || !text.includes("\\"));
+      // A line from a stream the guard cannot read says where it came from, should it be run as a command.
       const value =
-        text !== undefined && (set.read.raw || !text.includes("\\"))
-          ? dynamicWord(text)
-          : stdin.fromLine || set.read.ownDescriptor
-            ? dynamicWord(UNKNOWN_OUTPUT)
-            : null;
+        exact && set.read.line
+          ? joined(linesOf(text))
+          : exact
+            ? dynamicWord(text)
+            : stdin.fromLine && !set.read.ownDescriptor
+              ? { ...dynamicWord(UNKNOWN_OUTPUT), readFrom: stdin.hint }
+              : set.read.ownDescriptor
+                ? dynamicWord(UNKNOWN_OUTPUT)
+                : null;
       for (const name of set.read.names)
         this.assign({ name, value: value ?? dynamicWord(`$${name}`), append: false }, this.vars);
     }
@@ -637,41 +645,21 @@ export class ShellRunner {
     }
     const env = assigns.length ? new Map(this.vars) : this.vars;
     for (const a of assigns) this.assign(a, env);
+    // Without a pipe or a redirection of its own, a command reads the stdin it inherits.
+    const inherited = feed === undefined && !redirects.some(pointsStdin) && this.stdin.fromLine;
     const context: InvocationContext = {
-      stdin: feed?.data ?? null,
-      piped: feed !== undefined && feed.data === null,
-      stdinHint: feed?.hint ?? "",
+      ...this.pointedStdin(redirects, feed ?? (inherited ? this.stdin : undefined)),
       vars: env,
     };
-    for (const r of redirects) {
-      if (r.kind === "heredoc") {
-        context.stdin = Buffer.from(r.target.text);
-        context.piped = false;
-        context.stdinHint = "heredoc";
-        context.stdinWritten = undefined;
-        this.an.note(r.target.text);
-      } else if (r.kind === "herestring") {
-        context.stdin = r.target.dynamic ? null : Buffer.from(`${r.target.text}\n`);
-        context.piped = r.target.dynamic;
-        context.stdinHint = r.target.text;
-        context.stdinWritten = undefined;
-      } else if (r.kind === "in") {
-        const standard = STANDARD_INPUT.test(r.fd ?? "");
-        const substituted = standard ? this.substitutedOutput.get(r.target) : undefined;
-        // A file the line wrote reads as what it wrote (`echo 'DROP TABLE t;' > q.sql; psql < q.sql`).
-        const written = standard && !substituted ? this.an.written.find(r.target) : undefined;
-        const known =
-          substituted?.data ?? (typeof written?.text === "string" ? Buffer.from(written.text) : null);
-        context.stdin = known;
-        context.piped = known === null;
-        context.stdinHint = `< ${r.target.text}`;
-        context.stdinWritten = written?.text === null ? written : undefined;
-      }
-    }
     const ownStdin = feed !== undefined || redirects.some(pointsStdin);
-    const stdin: Stdin = ownStdin ? { fromLine: true, data: context.stdin } : this.stdin;
-    if (argv.length === 1 && argv[0]!.text === "exec" && ownStdin)
-      this.stdin = { fromLine: true, data: null };
+    const stdin: Stdin = ownStdin ? stdinOfContext(context) : this.stdin;
+    if (argv.length === 1 && argv[0]!.text === "exec" && ownStdin) this.stdin = stdin;
+    const source = argv[0]!.readFrom;
+    if (source !== undefined)
+      this.an.uncertain(
+        `runs as a command a line read from ${source ? `\`${clip(source)}\`` : "a stream"}, which the guard cannot read`,
+        true,
+      );
     const hint = argv.map((w) => w.text).join(" ");
     const out: Feed = { data: null, hint };
     if (this.trace) {
@@ -709,9 +697,61 @@ export class ShellRunner {
     else if (argv[0]!.text === "continue" && !argv[0]!.dynamic) this.jump("continues", argv[1]);
     else if (argv[0]!.text === "return" && !argv[0]!.dynamic) this.returns.at(-1)?.push(this.here());
     this.setByBuiltin(argv, stdin);
+    if (inherited && !this.functions.bodies(argv[0]!).length) this.stdin = leftAfter(argv, this.stdin);
     this.callFunction(argv[0]!, argv.slice(1), assigns, stdin);
     this.callsInText(argv, stdin);
     return out;
+  }
+
+  /**
+   * What a command's stdin is: what `from` gives it (a pipe, or the stdin it inherits), unless its redirections point
+   * it elsewhere, the last one deciding.
+   */
+  private pointedStdin(redirects: readonly Redirect[], from: Feed | Stdin | undefined): PointedStdin {
+    const context: PointedStdin = {
+      stdin: from?.data ?? null,
+      piped: from !== undefined && from.data === null,
+      stdinHint: from?.hint ?? "",
+      stdinWritten: from && "written" in from ? from.written : undefined,
+    };
+    for (const r of redirects) {
+      if (r.kind === "heredoc") {
+        context.stdin = Buffer.from(r.target.text);
+        context.piped = false;
+        context.stdinHint = "heredoc";
+        context.stdinWritten = undefined;
+        this.an.note(r.target.text);
+      } else if (r.kind === "herestring") {
+        context.stdin = r.target.dynamic ? null : Buffer.from(`${r.target.text}\n`);
+        context.piped = r.target.dynamic;
+        context.stdinHint = r.target.text;
+        context.stdinWritten = undefined;
+      } else if (r.kind === "in") {
+        const standard = STANDARD_INPUT.test(r.fd ?? "");
+        const substituted = standard ? this.substitutedOutput.get(r.target) : undefined;
+        // A file the line wrote reads as what it wrote (`echo 'DROP TABLE t;' > q.sql; psql < q.sql`); /dev/null
+        // as nothing.
+        const written = standard && !substituted ? this.an.written.find(r.target) : undefined;
+        const empty = standard && !r.target.dynamic && r.target.text === "/dev/null";
+        const known = empty
+          ? Buffer.alloc(0)
+          : (substituted?.data ?? (typeof written?.text === "string" ? Buffer.from(written.text) : null));
+        context.stdin = known;
+        context.piped = known === null;
+        context.stdinHint = `< ${r.target.text}`;
+        context.stdinWritten = written?.text === null ? written : undefined;
+      }
+    }
+    return context;
+  }
+
+  /**
+   * The stdin a compound command (`… | { …; }`, `while …; done < file`, `( … ) <<< …`) gives the commands inside,
+   * from its redirections, which bash expands before the list runs: null when it leaves them the one around it.
+   */
+  stdinOf(redirects: readonly Redirect[], feed: Feed | undefined): Stdin | null {
+    if (feed === undefined && !redirects.some(pointsStdin)) return null;
+    return stdinOfContext(this.pointedStdin(redirects, feed));
   }
 
   /**
@@ -911,12 +951,45 @@ export class ShellRunner {
   }
 }
 
-/** Where a command's stdin comes from: the line (a file, a pipe, a here-string) or the agent; its text if known. */
-interface Stdin {
+/** Where a command's stdin comes from: the line (a pipe, a file, a here-string) or the agent; its text if known. */
+export interface Stdin {
   fromLine: boolean;
   data: Buffer | null;
+  /** What feeds it, as written (`curl -s …`, `< cmds.txt`), for reasons. */
+  hint: string;
+  /** A file the line wrote with text the guard cannot know, when it reads one. */
+  written?: WrittenFile;
 }
-const AGENT_STDIN: Stdin = { fromLine: false, data: null };
+const AGENT_STDIN: Stdin = { fromLine: false, data: null, hint: "" };
+
+type PointedStdin = Pick<InvocationContext, "stdin" | "piped" | "stdinHint" | "stdinWritten">;
+
+function stdinOfContext(context: PointedStdin): Stdin {
+  return { fromLine: true, data: context.stdin, hint: context.stdinHint, written: context.stdinWritten };
+}
+
+/** Builtins and programs that never read their stdin: the commands after them read all of it. */
+const LEAVES_STDIN: ReadonlySet<string> = new Set(
+  (
+    ": true false cd pushd popd echo printf export local declare typeset readonly test [ set shift unset exit return " +
+    "break continue alias unalias umask shopt trap wait hash type let pwd ls date whoami id hostname uname mkdir " +
+    "touch basename dirname realpath readlink which stat du df sleep seq nproc uptime"
+  ).split(" "),
+);
+/** `read`'s options that take part of a line, or read elsewhere. */
+const READS_PART_OF_A_LINE = /^-[A-Za-z]*[nNdu]/;
+
+/**
+ * What is left of an inherited stdin once `argv` has run: all of it after a builtin that never reads it; lines of it
+ * after `read` took one; else what the guard cannot know (`cat` took it all, `head -c 3` part of a line).
+ */
+function leftAfter(argv: readonly Word[], stdin: Stdin): Stdin {
+  const name = argv[0]!;
+  if (!name.dynamic && LEAVES_STDIN.has(name.text)) return stdin;
+  const wholeLines = argv.slice(1).every((w) => !w.dynamic && !READS_PART_OF_A_LINE.test(w.text));
+  if (!name.dynamic && name.text === "read" && wholeLines) return stdin;
+  return stdin.data === null && !stdin.written ? stdin : { ...stdin, data: null, written: undefined };
+}
 
 /** Builtins that run shell text in the shell itself. */
 const RUNS_SHELL_TEXT: ReadonlySet<string> = new Set(["eval", "trap"]);
@@ -957,6 +1030,13 @@ export function sameOutput(feeds: Feed[]): Feed {
   const first = feeds[0]!;
   const same = feeds.every((f) => f.data === first.data || (f.data && first.data?.equals(f.data)));
   return same ? first : { data: null, hint: first.hint };
+}
+
+/** The lines `read NAME` may take from known text, each without the blanks around it; one empty at its end. */
+function linesOf(text: string): Word[] {
+  const lines = text.split("\n");
+  if (lines.length > 1 && lines.at(-1) === "") lines.pop();
+  return lines.map((line) => ({ text: line.trim(), dynamic: false, glob: false }));
 }
 
 /** Field splitting of an unquoted expansion standing alone: on whitespace, and to nothing when empty. */

@@ -10,7 +10,7 @@ import {
   type Feed,
   isCatchAll,
   NO_FEED,
-  pointsStdin,
+  type Redirect,
   type RedirectKind,
   type ShellRunner,
   sameOutput,
@@ -70,11 +70,13 @@ export class SimpleWalker {
     let stage: Feed | undefined;
     for (const command of pipeline) {
       if ("kind" in command) {
-        // Reading a pipe or a redirection, what `read` takes inside is text the line chose.
-        const fromLine =
-          stage !== undefined ||
-          command.redirects.some((r) => pointsStdin({ kind: SIMPLE_REDIRECTS[r.op], fd: r.fd }));
-        this.r.withStdin(fromLine, () => this.compound(command, pipeline.length === 1));
+        if (command.kind === "function") this.compound(command, pipeline.length === 1);
+        else {
+          // The pipe or the redirections give the list inside its stdin.
+          const redirects = this.redirects(command.redirects);
+          this.r.withStdin(this.r.stdinOf(redirects, stage), () => this.compound(command, true));
+          this.r.writes(redirects);
+        }
         // A compound command's output is never known: the next stage reads a pipe.
         stage = NO_FEED;
         continue;
@@ -101,32 +103,25 @@ export class SimpleWalker {
     });
     const argv: Word[] = [];
     for (const w of command.words) this.pushFields(w, argv);
-    const redirects = command.redirects.map((r) => ({
-      kind: SIMPLE_REDIRECTS[r.op],
-      target: this.word(r.target),
-      fd: r.fd,
-    }));
-    return this.r.call(assigns, argv, redirects, feed);
+    return this.r.call(assigns, argv, this.redirects(command.redirects), feed);
+  }
+
+  private redirects(redirects: readonly SimpleRedirect[]): Redirect[] {
+    return redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.word(r.target), fd: r.fd }));
   }
 
   /**
    * Every branch and loop body runs: the cautious reading of code whose conditions are unknown, each from the state
    * the way there leaves. A function defined in a pipeline's stage is defined in a subshell, not `kept` for the
-   * commands after it.
+   * commands after it. Redirections are the caller's, but a function's, which apply at each call.
    */
   private compound(command: SimpleCompound, kept: boolean): void {
     if (command.kind === "function") {
       // The body with its redirections, as each call runs it.
-      const redirects = () =>
-        command.redirects.map((r) => ({
-          kind: SIMPLE_REDIRECTS[r.op],
-          target: this.word(r.target),
-          fd: r.fd,
-        }));
-      const fromLine = command.redirects.some((r) => pointsStdin({ kind: SIMPLE_REDIRECTS[r.op], fd: r.fd }));
       const body = () => {
-        this.r.withStdin(fromLine, () => this.script(command.body));
-        this.r.writes(redirects());
+        const redirects = this.redirects(command.redirects);
+        this.r.withStdin(this.r.stdinOf(redirects, undefined), () => this.script(command.body));
+        this.r.writes(redirects);
       };
       this.r.defineFunction(command.name, body, kept, command);
       return;
@@ -208,9 +203,6 @@ export class SimpleWalker {
         items.length === 0 || items.some((i) => i.dynamic),
       );
     }
-    this.r.writes(
-      command.redirects.map((r) => ({ kind: SIMPLE_REDIRECTS[r.op], target: this.word(r.target), fd: r.fd })),
-    );
   }
 
   /**
@@ -248,6 +240,7 @@ export class SimpleWalker {
     let text = "";
     let dynamic = false;
     let glob = false;
+    let readFrom: string | undefined;
     for (const part of word) {
       if (part.procSubst) {
         const r = this.processSubstitution(part.procSubst);
@@ -272,12 +265,13 @@ export class SimpleWalker {
         dynamic ||= r.dynamic;
         // A variable holding a pattern (`X=*.log; rm $X`) expands to one, unless quoted.
         glob ||= !part.quoted && r.glob;
+        if (word.length === 1) readFrom = r.readFrom;
       } else {
         text += part.text;
         glob ||= !part.quoted && hasGlobChar(part.text);
       }
     }
-    return { text, dynamic, glob };
+    return readFrom === undefined ? { text, dynamic, glob } : { text, dynamic, glob, readFrom };
   }
 
   /** `$NAME`, or `${NAME:-word}` with a plain word. */
