@@ -10,8 +10,11 @@ export interface Word {
    * hold. `text` then holds them all, and the word is dynamic, for what reads the value whole.
    */
   values?: readonly Word[];
-  /** A line `read` took from a stream the guard cannot read: what fed it (`cat cmds.txt`), kept by `$NAME` alone. */
-  readFrom?: string;
+  /**
+   * Text the guard cannot read that runs as a command where it stands as one (a line `read` took from a stream, a
+   * variable a shell splices into the script it parses): what it is, for reasons. `$NAME` alone keeps it.
+   */
+  unread?: string;
 }
 
 export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });

@@ -90,7 +90,7 @@ describe("stdin given to a compound command", () => {
     expectAsks("cat cmds.txt | while read -r l; do $l; done");
     expectAsks("while read -r l; do $l; done < cmds.txt");
     expect(classify("cat cmds.txt | while read -r l; do $l; done").reasons).toContain(
-      "runs as a command a line read from `cat cmds.txt`, which the guard cannot read",
+      "runs a line read from `cat cmds.txt` as a command: text the guard cannot read",
     );
   });
 

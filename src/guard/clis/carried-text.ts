@@ -2,6 +2,7 @@
 // it, asked about when it cannot (a value only known at run time, a file, a pipe).
 import type { Analysis } from "../analysis.ts";
 import type { InvocationContext } from "../command.ts";
+import { holdsUnknownText } from "../shell-arithmetic.ts";
 import { literal, type Word } from "../word.ts";
 import { judgeWrittenFile } from "../written-scripts.ts";
 
@@ -19,6 +20,51 @@ export function judgeShellCommand(
   if (command.dynamic)
     an.uncertain(`${via} runs a command the guard cannot read (${clip(command.text)})`, true);
   else if (command.text.trim()) an.nested.shell(command.text, vars);
+}
+
+/** `$NAME`, `${NAME…}`, `$1`, `$@` in shell text: the names a shell expands when it reads the text. */
+const EXPANDED_NAMES = /\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])/g;
+
+/**
+ * Shell text a shell parses and runs, built by the command line (`bash -c "$CMD"`, `eval "$X"`, ssh's remote
+ * command). Built from text the guard cannot know (a command's output, a line read from a stream, file names), it is
+ * asked about; a value the environment gives it (`$DIR`) is read as the word it stands for, except where it stands
+ * for a command: bash parses that text as shell (`bash -c "$CMD"` runs `CMD='rm -rf /srv; ls'` whole), which the
+ * guard cannot read.
+ */
+export function judgeShellText(
+  text: Word,
+  via: string,
+  an: Analysis,
+  vars: ReadonlyMap<string, Word> = new Map(),
+): void {
+  if (holdsUnknownText(text) || text.unread !== undefined)
+    an.uncertain(`${via} runs shell text the guard cannot read (${clip(text.text)})`, true);
+  if (!text.dynamic) {
+    if (text.text.trim()) an.nested.shell(text.text, vars);
+    return;
+  }
+  const spliced = new Map(vars);
+  for (const [, name] of text.text.matchAll(EXPANDED_NAMES)) {
+    const value = spliced.get(name!);
+    if (value && !value.dynamic) continue;
+    spliced.set(name!, {
+      ...(value ?? { text: `$${name}`, dynamic: true, glob: false }),
+      unread: `$${name}, spliced into the shell text ${via} parses,`,
+    });
+  }
+  an.nested.shell(text.text, spliced);
+}
+
+/** Words a shell joins with spaces into the text it parses (`eval a "$b"`, ssh's remote command), as one word. */
+export function joinedText(words: readonly Word[]): Word {
+  const unread = words.find((w) => w.unread !== undefined)?.unread;
+  const text = {
+    text: words.map((w) => w.text).join(" "),
+    dynamic: words.some((w) => w.dynamic),
+    glob: words.some((w) => w.glob),
+  };
+  return unread === undefined ? text : { ...text, unread };
 }
 
 /** Keys typed into a terminal, whatever runs there (a shell, a database client): each line as a prompt reads it. */

@@ -129,6 +129,9 @@ const BUILDS_WORDS =
 export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   const program = inv.argv[0];
   if (!program) return;
+  // A line read from a stream, or a variable a shell splices into the text it parses, may be any command line.
+  if (program.unread !== undefined)
+    an.uncertain(`runs ${program.unread} as a command: text the guard cannot read`, true);
   if (program.dynamic) {
     // Its words may come from elsewhere on the line (`set -- rm,-rf,/srv; "$@"`, `a=(rm -rf /srv); "${a[@]}"`).
     const alarming =

@@ -8,9 +8,11 @@ import {
   stdinText,
   tailWords,
 } from "../command.ts";
+import { holdsUnknownText } from "../shell-arithmetic.ts";
 import { setPositional } from "../shell-positional.ts";
 import type { Word } from "../word.ts";
 import { DOWNLOADER, judgeScriptFile, judgeWrittenFile, unseenWrite } from "../written-scripts.ts";
+import { joinedText, judgeShellText } from "./carried-text.ts";
 import { judgeSourcedFile } from "./command-variables.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
 import { opaqueTarget } from "./opaque-targets.ts";
@@ -47,7 +49,7 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
     // `sh -c 'script' name arg…` sets $0, $1… for the script.
     const vars = withPositional(inv, 2 + i, 0);
     an.note(script.text);
-    an.nested.shell(script.text, vars);
+    judgeShellText(script, `${inv.name} -c`, an, vars);
     return;
   }
   if (i < args.length && !fromStdin) {
@@ -122,9 +124,9 @@ function scriptFromStdin(inv: Invocation, an: Analysis, analyse: (source: string
 }
 
 function evalCommand(inv: Invocation, an: Analysis): void {
-  const script = inv.args.join(" ");
-  an.note(script);
-  an.nested.shell(script, inv.vars);
+  const script = joinedText(inv.argv.slice(1));
+  an.note(script.text);
+  judgeShellText(script, "eval", an, inv.vars);
 }
 
 interface CodeSpec {
@@ -174,6 +176,15 @@ function codeInterpreter(spec: CodeSpec): CommandAnalyzer {
     if (code.length) {
       const source = code.join("\n");
       an.note(source);
+      // Code that is only a value the guard cannot know (`python3 -c "$CODE"`, `node -e "$(cat f)"`) is asked about.
+      const unknown = inv.argv.find(
+        (w, i) => spec.codeFlags.includes(inv.argv[i - 1]?.text ?? "") && unreadableCode(w),
+      );
+      if (unknown)
+        an.uncertain(
+          `${inv.name} runs ${spec.language} code the guard cannot read (${clip(unknown.text)})`,
+          true,
+        );
       an.nested.code(spec.language, source);
       return;
     }
@@ -197,6 +208,12 @@ function codeInterpreter(spec: CodeSpec): CommandAnalyzer {
     }
     fromStdin();
   };
+}
+
+/** `$NAME` or `${NAME}` alone, or text holding what the guard cannot know. */
+const PARAMETER_ALONE = /^\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9@*])$/;
+function unreadableCode(word: Word): boolean {
+  return word.dynamic && (holdsUnknownText(word) || PARAMETER_ALONE.test(word.text.trim()));
 }
 
 function clip(s: string): string {

@@ -4,7 +4,7 @@ import type { Analysis } from "../analysis.ts";
 import { type ArgSpec, flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { literal, type Word } from "../word.ts";
-import { judgeShellCommand } from "./carried-text.ts";
+import { joinedText, judgeShellCommand, judgeShellText } from "./carried-text.ts";
 import { judgeCommandVariable } from "./command-variables.ts";
 import { secretWrite } from "./secret-writes.ts";
 import { type VerbRule, verbCli } from "./verb-cli.ts";
@@ -277,7 +277,8 @@ function watch(inv: Invocation, an: Analysis): void {
     valueFlags: flagSet("-n", "--interval", "-q", "--equexit"),
     stopAtPositional: true,
   });
-  if (parsed.rest.length) an.nested.shell(parsed.rest.join(" "), inv.vars);
+  if (parsed.rest.length)
+    judgeShellText(joinedText(tailWords(inv, parsed.rest.length)), "watch", an, inv.vars);
 }
 
 const su: CommandAnalyzer = (inv, an) => {
@@ -285,7 +286,11 @@ const su: CommandAnalyzer = (inv, an) => {
     valueFlags: flagSet("-c", "--command", "-s", "--shell", "-g", "--group", "-u", "--user", "-w"),
   });
   const script = parsed.value("-c", "--command");
-  if (script) an.nested.shell(script, inv.vars);
+  // The word given to -c, with what the guard knows of it.
+  const word = inv.argv.find(
+    (w, i) => w.text === script && /^(?:-c|--command)$/.test(inv.argv[i - 1]?.text ?? ""),
+  );
+  if (script) judgeShellText(word ?? literal(script), `${inv.name} -c`, an, inv.vars);
   else if (inv.name === "runuser" && parsed.rest.length) inv.run(tailWords(inv, parsed.rest.length));
 };
 
@@ -331,10 +336,12 @@ function ssh(inv: Invocation, an: Analysis): void {
     if (command && command.trim().toLowerCase() !== "none") an.nested.shell(command);
   }
   const parsed = parseArgs(inv.args, { valueFlags: SSH_VALUES, stopAtPositional: true });
-  const remote = parsed.rest.slice(1).join(" ");
-  if (remote) {
+  // The words after the host, which the remote shell parses joined.
+  const remote =
+    parsed.rest.length > 1 ? joinedText(inv.argv.slice(inv.argv.length - parsed.rest.length + 1)) : null;
+  if (remote?.text) {
     an.note(parsed.rest[0] ?? "");
-    an.nested.shell(remote);
+    judgeShellText(remote, "ssh", an);
   }
 }
 

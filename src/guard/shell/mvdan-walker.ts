@@ -447,15 +447,15 @@ export class MvdanWalker {
     let out = "";
     let dynamic = false;
     let glob = false;
-    let readFrom: string | undefined;
+    let unread: string | undefined;
     for (const p of parts) {
       const r = this.part(p, quoted);
       out += r.text;
       dynamic ||= r.dynamic;
       glob ||= r.glob;
-      if (parts.length === 1) readFrom = r.readFrom;
+      if (parts.length === 1) unread = r.unread;
     }
-    return readFrom === undefined ? { text: out, dynamic, glob } : { text: out, dynamic, glob, readFrom };
+    return unread === undefined ? { text: out, dynamic, glob } : { text: out, dynamic, glob, unread };
   }
 
   private part(p: ShNode, quoted: boolean): Word {

@@ -503,7 +503,10 @@ export class ShellRunner {
           : exact
             ? dynamicWord(text)
             : stdin.fromLine && !set.read.ownDescriptor
-              ? { ...dynamicWord(UNKNOWN_OUTPUT), readFrom: stdin.hint }
+              ? {
+                  ...dynamicWord(UNKNOWN_OUTPUT),
+                  unread: `a line read from ${stdin.hint ? `\`${clip(stdin.hint)}\`` : "a stream"}`,
+                }
               : set.read.ownDescriptor
                 ? dynamicWord(UNKNOWN_OUTPUT)
                 : null;
@@ -654,12 +657,6 @@ export class ShellRunner {
     const ownStdin = feed !== undefined || redirects.some(pointsStdin);
     const stdin: Stdin = ownStdin ? stdinOfContext(context) : this.stdin;
     if (argv.length === 1 && argv[0]!.text === "exec" && ownStdin) this.stdin = stdin;
-    const source = argv[0]!.readFrom;
-    if (source !== undefined)
-      this.an.uncertain(
-        `runs as a command a line read from ${source ? `\`${clip(source)}\`` : "a stream"}, which the guard cannot read`,
-        true,
-      );
     const hint = argv.map((w) => w.text).join(" ");
     const out: Feed = { data: null, hint };
     if (this.trace) {

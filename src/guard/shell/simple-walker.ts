@@ -240,7 +240,7 @@ export class SimpleWalker {
     let text = "";
     let dynamic = false;
     let glob = false;
-    let readFrom: string | undefined;
+    let unread: string | undefined;
     for (const part of word) {
       if (part.procSubst) {
         const r = this.processSubstitution(part.procSubst);
@@ -265,13 +265,13 @@ export class SimpleWalker {
         dynamic ||= r.dynamic;
         // A variable holding a pattern (`X=*.log; rm $X`) expands to one, unless quoted.
         glob ||= !part.quoted && r.glob;
-        if (word.length === 1) readFrom = r.readFrom;
+        if (word.length === 1) unread = r.unread;
       } else {
         text += part.text;
         glob ||= !part.quoted && hasGlobChar(part.text);
       }
     }
-    return readFrom === undefined ? { text, dynamic, glob } : { text, dynamic, glob, readFrom };
+    return unread === undefined ? { text, dynamic, glob } : { text, dynamic, glob, unread };
   }
 
   /** `$NAME`, or `${NAME:-word}` with a plain word. */
