@@ -103,14 +103,21 @@ function echo(args: readonly string[]): Buffer {
   return Buffer.from((escapes ? cEscapes(body) : body) + (newline ? "\n" : ""));
 }
 
+/** printf reuses its format until the arguments run out (`printf '%s\n' a b` prints two lines). */
 function printf(format: string, args: readonly string[]): string {
   let next = 0;
-  const formatted = format.replace(/%(%|[-+ #0-9.]*[sdbqc])/g, (_m, spec: string) => {
-    if (spec === "%") return "%";
-    const value = args[next++] ?? "";
-    return spec.endsWith("b") ? cEscapes(value) : value;
-  });
-  return cEscapes(formatted);
+  let out = "";
+  for (;;) {
+    let converts = false;
+    const formatted = format.replace(/%(%|[-+ #0-9.]*[sdbqc])/g, (_m, spec: string) => {
+      if (spec === "%") return "%";
+      converts = true;
+      const value = args[next++] ?? "";
+      return spec.endsWith("b") ? cEscapes(value) : value;
+    });
+    out += cEscapes(formatted);
+    if (!converts || next >= args.length) return out;
+  }
 }
 
 const C_ESCAPES: Record<string, string> = {
