@@ -5,7 +5,7 @@ import type { Analysis, CodeLanguage } from "./analysis.ts";
 import { commandOfArguments, readArguments } from "./code-arguments.ts";
 
 /** Python's functions that run a command, by module. */
-const PYTHON_FUNCTIONS: Record<string, string> = {
+export const PYTHON_FUNCTIONS: Record<string, string> = {
   os: String.raw`system|popen|exec\w*|spawn\w*|posix_spawnp?`,
   subprocess: "run|call|check_call|check_output|Popen|getoutput|getstatusoutput",
   pty: "spawn",
@@ -14,14 +14,14 @@ const PYTHON_FUNCTIONS: Record<string, string> = {
 };
 const PYTHON_MODULES = Object.keys(PYTHON_FUNCTIONS).join("|");
 const ALL_PYTHON_FUNCTIONS = Object.values(PYTHON_FUNCTIONS).join("|");
-const NODE_FUNCTIONS =
+export const NODE_FUNCTIONS =
   "execSync|exec|execFileSync|execFile|spawnSync|spawn|execa|execaSync|execaCommand|execaCommandSync";
 
 /**
  * Calls that run a command, ending where their first argument starts: Python's os, subprocess, pty, commands and
  * asyncio functions (also through `__import__("os")` and `getattr(os, name)`), child_process and execa (also as
  * `cp["execSync"](…)`), Deno's and Bun's, Ruby's system/exec/spawn (also as `Kernel.` and `Process.` methods), IO.popen and Open3,
- * Perl's system and exec, PHP's exec family and pcntl_exec, Lua's os.execute and io.popen. JavaScript's `exec(` is also RegExp's, so it counts
+ * Perl's system, exec and readpipe, PHP's exec family and pcntl_exec, Lua's os.execute and io.popen. JavaScript's `exec(` is also RegExp's, so it counts
  * only in code that loads child_process or execa.
  */
 const COMMAND_CALL: Partial<Record<CodeLanguage, RegExp>> = {
@@ -38,7 +38,7 @@ const COMMAND_CALL: Partial<Record<CodeLanguage, RegExp>> = {
     "g",
   ),
   ruby: /(?:(?<![.\w])|\b(?:Kernel|Process)\.)(?:system|exec|spawn)\b\s*\(?|\bIO\.popen\b\s*\(?|\bOpen3\.\w+\s*\(?/g,
-  perl: /(?<![>\w])(?:system|exec)\b\s*\(?/g,
+  perl: /(?<![>\w])(?:system|exec|readpipe)\b\s*\(?/g,
   php: /\b(?:exec|shell_exec|system|passthru|proc_open|popen|pcntl_exec)\s*\(/g,
   lua: /\b(?:os\s*\.\s*execute|io\s*\.\s*popen)\b\s*\(?/g,
 };
@@ -170,8 +170,7 @@ const TEMPLATE_SHELL =
 const DYNAMIC_CODE: Partial<Record<CodeLanguage, { code: RegExp; module?: RegExp }>> = {
   python: {
     code: /(?<![.\w])(?:exec|eval|compile)\s*\(/g,
-    module:
-      /(?<![.\w])(?:__import__|importlib\s*\.\s*import_module)\s*\(|\bgetattr\s*\(\s*(?:os|subprocess|pty|commands|asyncio|builtins|__builtins__)\s*,/g,
+    module: /(?<![.\w])(?:__import__|importlib\s*\.\s*import_module)\s*\(/g,
   },
   node: {
     code: /(?<![.\w$])eval\s*\(|\bnew\s+Function\s*\(|(?<![.\w$])Function\s*\(|\bvm\s*\.\s*(?:runIn\w*|compileFunction)\s*\(|\bnew\s+vm\s*\.\s*Script\s*\(|\brunIn(?:This|New)?Context\s*\(/g,
@@ -194,8 +193,7 @@ const DYNAMIC_CODE: Partial<Record<CodeLanguage, { code: RegExp; module?: RegExp
  * `os.__dict__["system"]`, `vars(os)[…]`, PHP's `$f(…)`.
  */
 const COMPUTED_LOOKUP: Partial<Record<CodeLanguage, RegExp>> = {
-  python:
-    /\b(?:os|subprocess|pty|builtins|__builtins__)\s*\.\s*__dict__\s*\[|\bvars\s*\(\s*(?:os|subprocess|builtins)\s*\)\s*\[|\b(?:globals|locals)\s*\(\s*\)\s*\[/,
+  python: /\b(?:globals|locals)\s*\(\s*\)\s*\[/,
   node: /\b(?:globalThis|global|window|self)\s*\[\s*(?!(['"`])(?!(?:eval|Function|require|process|module)\1)[\w$]+\1\s*\])/,
   php: /(?<![>\w:])\$\w+\s*\(/,
 };

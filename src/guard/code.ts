@@ -5,6 +5,7 @@ import type { Analysis, CodeLanguage } from "./analysis.ts";
 import { analyzeWriteTarget, judgeDeletion } from "./clis/files.ts";
 import { analyzeRedisCommand } from "./clis/redis.ts";
 import { analyzeCommandCalls } from "./code-commands.ts";
+import { resolveNames } from "./code-names.ts";
 import { literal } from "./word.ts";
 
 type CodeRule = [RegExp, (m: RegExpExecArray, an: Analysis) => void];
@@ -30,11 +31,18 @@ const deletes = (what: string) => (m: RegExpExecArray, an: Analysis) => {
 };
 const destroys = (reason: string, actionName: string) => (_m: RegExpExecArray, an: Analysis) =>
   an.destroys(reason, actionName);
+const truncates = (what: string) => (m: RegExpExecArray, an: Analysis) =>
+  an.destroys(`${what} cuts ${contents(m) ?? "a file it names at run time"} short`, "file:truncate");
+const writes = (what: string) => (m: RegExpExecArray, an: Analysis) => {
+  const path = contents(m);
+  if (path !== undefined) analyzeWriteTarget(literal(path), false, an, what);
+};
 
 const RULES: Record<CodeLanguage, CodeRule[]> = {
   python: [
     [re(String.raw`\bshutil\.rmtree\s*\(\s*[rfb]?(?:STR)?`), deletes("shutil.rmtree")],
     [re(String.raw`\bos\.(?:remove|unlink|rmdir|removedirs)\s*\(\s*[rfb]?(?:STR)?`), deletes("os.remove")],
+    [re(String.raw`\bos\.truncate\s*\(\s*[rfb]?(?:STR)?`), truncates("os.truncate")],
     [
       re(String.raw`\.(?:unlink|rmdir)\(\s*(?:missing_ok\s*=\s*\w+)?\s*\)`),
       destroys("pathlib unlink deletes a file", "file:delete"),
@@ -56,6 +64,10 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
       deletes("FileUtils.rm_rf"),
     ],
     [re(String.raw`\b(?:File|Dir)\.(?:delete|unlink|rmdir)\b\s*\(?\s*(?:STR)?`), deletes("File.delete")],
+    [re(String.raw`\bFile\.truncate\b\s*\(?\s*(?:STR)?`), truncates("File.truncate")],
+    [re(String.raw`\b(?:File|IO)\.(?:write|binwrite)\s*\(?\s*STR`), writes("File.write")],
+    [re(String.raw`\b(?:File|IO)\.(?:open|new)\s*\(?\s*STR\s*,\s*['"]w`), writes("File.open(…, 'w')")],
+    [re(String.raw`\.rmtree\b`), destroys("Pathname#rmtree deletes a directory tree", "file:delete")],
     [
       re(String.raw`\.(?:delete_all|destroy_all)\b`),
       destroys("delete_all/destroy_all deletes every matching record", "rows:delete"),
@@ -79,16 +91,50 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
       ),
       deletes("fs.rm"),
     ],
+    // fs-extra's, which the names in the code resolve to fs.
+    [
+      re(String.raw`\bfs\.(?:remove|removeSync|emptyDir|emptyDirSync|emptydir)\s*\(\s*(?:STR)?`),
+      deletes("fs.remove"),
+    ],
+    [re(String.raw`\brimraf(?:\.sync|\.rimrafSync|Sync)?\s*\(\s*(?:STR)?`), deletes("rimraf")],
+    [re(String.raw`\bDeno\.(?:remove|removeSync)\s*\(\s*(?:STR)?`), deletes("Deno.remove")],
+    [re(String.raw`\bBun\.file\s*\(\s*STR\s*\)\s*\.\s*(?:delete|unlink)\s*\(`), deletes("Bun.file().delete")],
+    [
+      re(String.raw`(?:\bfs(?:\.promises)?|\bDeno)\.(?:truncate|truncateSync)\s*\(\s*(?:STR)?`),
+      truncates("fs.truncate"),
+    ],
+    [
+      re(
+        String.raw`(?:\bfs(?:\.promises)?\.(?:writeFile|writeFileSync)|\bDeno\.(?:writeFile|writeTextFile)(?:Sync)?|\bBun\.write)\s*\(\s*STR`,
+      ),
+      writes("fs.writeFile"),
+    ],
     [re(String.raw`\.(?:query|execute|raw|unsafe|\$executeRawUnsafe|\$queryRawUnsafe)\s*\(\s*STR`), sql],
   ],
   perl: [
-    [re(String.raw`\b(?:unlink|rmtree|remove_tree)\b\s*\(?\s*(?:STR)?`), deletes("unlink")],
+    // A name inside a string (`\&{"CORE::unlink"}`) is followed by its closing quote, not by what it deletes.
+    [re(String.raw`\b(?:unlink|rmtree|remove_tree)\b(?:(?=['"])|\s*\(?\s*(?:STR)?)`), deletes("unlink")],
     [re(String.raw`\bqx\s*\(?\s*STR`), shell],
     [re(String.raw`\`([^\`]*)\``), (m, an) => an.nested.shell(m[1] ?? "")],
     [re(String.raw`->do\s*\(\s*STR`), sql],
+    // open's write modes empty the file first (`>`, `+>`); a pipe mode runs the command (`-|`, `|-`, `"cmd |"`).
+    [re(String.raw`\bopen\s*\(?\s*(?:my\s+)?[$\w]+\s*,\s*(['"])\+?>\1\s*,\s*STR`), writes("open(…, '>')")],
+    [
+      re(String.raw`\bopen\s*\(?\s*(?:my\s+)?[$\w]+\s*,\s*(['"])\+?>(?!>|&)\s*(?<s>[^'"|$@]+?)\s*\1`),
+      writes("open(…, '>')"),
+    ],
+    [re(String.raw`\bopen\s*\(?\s*(?:my\s+)?[$\w]+\s*,\s*(['"])(?:-\||\|-)\1\s*,\s*STR`), shell],
+    [
+      re(
+        String.raw`\bopen\s*\(?\s*(?:my\s+)?[$\w]+\s*,\s*(['"])(?:\|\s*(?<s>(?!-)[^'"$@]+?)|(?<s2>(?!-)[^'"$@]+?)\s*\|)\1`,
+      ),
+      (m, an) => an.nested.shell(m.groups!.s ?? m.groups!.s2 ?? ""),
+    ],
   ],
   php: [
     [re(String.raw`\b(?:unlink|rmdir)\s*\(\s*(?:STR)?`), deletes("unlink")],
+    [re(String.raw`\bfile_put_contents\s*\(\s*STR\s*,(?![^;]*\bFILE_APPEND\b)`), writes("file_put_contents")],
+    [re(String.raw`\bfopen\s*\(\s*STR\s*,\s*['"][wx]`), writes("fopen(…, 'w')")],
     [re(String.raw`(?:DB::(?:statement|unprepared|delete)|->(?:query|exec))\s*\(\s*STR`), sql],
     [
       re(String.raw`->(?:delete|forceDelete|truncate)\s*\(`),
@@ -258,15 +304,17 @@ const SUSPICIOUS =
 
 export function analyzeCode(language: CodeLanguage, source: string, an: Analysis): void {
   const before = an.findings.length;
+  // The rules name functions as their modules do; the code may reach them by other names.
+  const code = resolveNames(language, source, an);
   for (const [pattern, handle] of RULES[language]) {
     pattern.lastIndex = 0;
-    for (let m = pattern.exec(source); m; m = pattern.exec(source)) {
+    for (let m = pattern.exec(code); m; m = pattern.exec(code)) {
       handle(m, an);
       if (m[0].length === 0) pattern.lastIndex++;
     }
   }
   if (language !== "mongo" && language !== "lua") httpRequests(language, source, an);
-  analyzeCommandCalls(language, source, an);
+  analyzeCommandCalls(language, code, an);
   if (an.findings.length === before) {
     const word = SUSPICIOUS.exec(source)?.[1];
     if (word) an.uncertain(`inline ${language} code mentions "${word}"`, true);
