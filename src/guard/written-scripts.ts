@@ -1,7 +1,7 @@
 // A program running a file as its script, SQL or code: when the command line wrote that file, or the file is the
 // program's own stdin (`. /dev/stdin <<< …`), the text is judged as that language; any other file keeps its verdict.
 import type { Analysis } from "./analysis.ts";
-import type { Invocation } from "./command.ts";
+import { type Invocation, stdinText } from "./command.ts";
 import type { Word } from "./word.ts";
 import type { WrittenFile } from "./written-files.ts";
 
@@ -71,3 +71,30 @@ export function judgeScriptFile(
   }
   return judgeWrittenFile(an, inv.name, path, judge);
 }
+
+/** The program an interpreter reads on stdin: text the line gives it is judged; a stream it cannot see is asked about. */
+export function scriptFromStdin(inv: Invocation, an: Analysis, analyse: (source: string) => void): void {
+  const source = stdinText(inv);
+  if (source !== null) {
+    an.note(source);
+    analyse(source);
+  } else if (inv.piped && inv.stdinWritten) {
+    unseenWrite(an, inv.name, inv.stdinHint, inv.stdinWritten);
+  } else if (inv.piped) {
+    const fetched = DOWNLOADER.test(inv.stdinHint);
+    // A download is an installer more often than not (asked about, not destructive); commands another program
+    // generates (`./list-stale | sh`, `awk '{print "rm " $1}' | sh`) are what that program decides at run time.
+    if (fetched)
+      an.uncertain(
+        `${inv.name} runs a script downloaded by \`${clipped(inv.stdinHint)}\` that the guard cannot read`,
+        false,
+      );
+    else
+      an.uncertain(
+        `${inv.name} runs commands generated at run time${inv.stdinHint ? ` by \`${clipped(inv.stdinHint)}\`` : ""}, which the guard cannot read`,
+        true,
+      );
+  }
+}
+
+const clipped = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);

@@ -4,7 +4,8 @@
 import type { Analysis } from "../analysis.ts";
 import type { Invocation } from "../command.ts";
 import { shellQuoted } from "../shell-quote.ts";
-import type { Word } from "../word.ts";
+import { literal, type Word } from "../word.ts";
+import { judgeDeletion } from "./files.ts";
 
 interface TclWord extends Word {
   braced: boolean;
@@ -155,6 +156,12 @@ function judgeCommand(words: TclWord[], an: Analysis, inv: Invocation): void {
       .map((w) => w.text)
       .join(" ");
     for (const line of text.split(/[\r\n]+/)) if (line.trim()) an.nested.command(line);
+  } else if (name === "file" && /^(?:delete|rename|copy)$/.test(words[1]?.text ?? "")) {
+    // `file delete ?-force? ?--? path…`; `file rename|copy -force` replace what is at the target, as mv and cp do.
+    const operands = afterOptions(words.slice(1), new Set());
+    const program = words[1]!.text === "delete" ? null : words[1]!.text === "rename" ? "mv" : "cp";
+    if (program === null) judgeDeletion("file delete", operands, an);
+    else if (operands.length) inv.run([literal(program), ...operands]);
   } else if (name === "eval" || name === "uplevel") {
     judgeExpectScript(
       words

@@ -5,6 +5,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { literal } from "../word.ts";
+import { scriptFromStdin } from "../written-scripts.ts";
 import { opaqueTarget, projectProgram } from "./opaque-targets.ts";
 import { leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
@@ -180,8 +181,11 @@ function packageManager(inv: Invocation, an: Analysis): void {
     return;
   }
   if (sub === "run" || sub === "run-script") {
-    // `bun run ./x.ts` runs a file, as `bun ./x.ts` and `node ./x.js` do; a bare name is a package script.
-    if (bun && rest[0] && SCRIPT_FILE.test(rest[0])) inv.run(inv.argv.slice(1 + inv.args.indexOf(rest[0])));
+    // `bun run ./x.ts` runs a file, as `bun ./x.ts` and `node ./x.js` do; `bun run -` the program on stdin; a bare
+    // name is a package script.
+    if (bun && rest[0] === "-") scriptFromStdin(inv, an, (source) => an.nested.code("node", source));
+    else if (bun && rest[0] && SCRIPT_FILE.test(rest[0]))
+      inv.run(inv.argv.slice(1 + inv.args.indexOf(rest[0])));
     else if (rest[0]) opaqueTarget(`${inv.name} run`, rest[0], an);
     return;
   }

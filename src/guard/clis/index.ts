@@ -1,7 +1,13 @@
 // The command tables: program name → analyser. Unknown programs with destructive-sounding words are marked uncertain,
 // and so are known ones whose rules judged none of their destructive-sounding subcommand words.
 import type { Analysis } from "../analysis.ts";
-import { type CommandAnalyzer, type Invocation, type InvocationContext, programName } from "../command.ts";
+import {
+  type CommandAnalyzer,
+  type Invocation,
+  type InvocationContext,
+  programName,
+  stdinText,
+} from "../command.ts";
 import { DESTRUCTIVE_WORD, destructiveArgumentWord, destructiveWord } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
@@ -24,7 +30,6 @@ import { httpCommands } from "./http-clients.ts";
 import { interpreterCommands } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
 import { paasCommands } from "./paas.ts";
-import { POWERSHELL, powershellWebRequests } from "./powershell-web.ts";
 import { redisCommands } from "./redis.ts";
 import { shellBuiltinCommands } from "./shell-builtins.ts";
 import { storageCommands } from "./storage.ts";
@@ -193,7 +198,7 @@ function runWrittenProgram(inv: Invocation, an: Analysis): void {
 
 /** Programs whose later words are another command or code (`sh -c 'rm -rf /' --help` still runs the script). */
 const RUNS_OTHERS = new Set(
-  "sh bash zsh dash ksh mksh ash fish source . busybox env sudo doas su xargs parallel find fd nohup time timeout watch nice ionice chroot ssh exec command builtin eval python node ruby perl php lua deno awk gawk make npm npx yarn pnpm docker kubectl".split(
+  "sh bash zsh dash ksh mksh ash fish pwsh powershell source . busybox env sudo doas su xargs parallel find fd nohup time timeout watch nice ionice chroot ssh exec command builtin eval python node ruby perl php lua deno awk gawk make npm npx yarn pnpm docker kubectl".split(
     " ",
   ),
 );
@@ -226,17 +231,28 @@ function lookup(name: string): CommandAnalyzer | undefined {
 const CREATES = /^(?:--)?create$/;
 const URL_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s'"]*/gi;
 
-/** A program with no rule: only its words can tell; destructive-sounding ones make it uncertain. */
+/**
+ * A program with no rule: only its words can tell; destructive-sounding ones make it uncertain. Text it reads on
+ * stdin, or from a file the line wrote, may be its program as much as an `-e` argument is (`tclsh <<< 'file delete
+ * …'`), so its words count too.
+ */
 function analyzeUnknown(inv: Invocation, an: Analysis): void {
-  if (POWERSHELL.test(inv.name)) powershellWebRequests(inv, an);
-  // A URL's own words say nothing (`…/delete-me.html`), but the words around it in a script argument still do
-  // (`pwsh -c "Invoke-RestMethod -Method Delete -Uri https://…"`).
+  const read: string[] = [];
+  // `:` reads nothing (the guard itself feeds it here-documents to expand their text).
+  const stdin = inv.name === ":" ? null : stdinText(inv);
+  if (stdin) read.push(stdin);
+  for (const word of inv.argv.slice(1)) {
+    const written = an.written.find(word)?.text;
+    if (written) read.push(written);
+  }
   // Retention cut to a day or less deletes what is older, in any program (`kafka-configs --add-config retention.ms=1000`);
   // what a call creates holds nothing older yet.
   const retentions = inv.args.some((a) => CREATES.test(a)) ? [] : shortRetentionsIn(inv.args);
   if (retentions.length)
     an.uncertain(`${inv.name}: ${retentions.join(", ")} keeps a day or less, deleting what is older`, true);
-  const args = inv.args.map((a) => a.replace(URL_TEXT, " "));
+  // A URL's own words say nothing (`…/delete-me.html`), but the words around it in a script argument still do
+  // (`osascript -e 'do shell script "curl -X DELETE https://…"'`).
+  const args = [...inv.args, ...read].map((a) => a.replace(URL_TEXT, " "));
   const word = destructiveWord(inv.argv[0]!.text) ?? destructiveArgumentWord(args);
   if (!word) {
     unjudgedConfirmation(inv, an);

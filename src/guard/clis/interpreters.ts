@@ -1,21 +1,17 @@
 // Interpreters that take code as an argument or on stdin: `bash -c`, `sh` fed by a pipe, eval, `python -c`, `node -e`…
 import type { Analysis, CodeLanguage } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import {
-  type CommandAnalyzer,
-  type CommandTable,
-  type Invocation,
-  stdinText,
-  tailWords,
-} from "../command.ts";
+import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { holdsUnknownText } from "../shell-arithmetic.ts";
 import { setPositional } from "../shell-positional.ts";
 import type { Word } from "../word.ts";
-import { DOWNLOADER, judgeScriptFile, judgeWrittenFile, unseenWrite } from "../written-scripts.ts";
+import { judgeScriptFile, judgeWrittenFile, scriptFromStdin } from "../written-scripts.ts";
+import { awk } from "./awk-program.ts";
 import { joinedText, judgeShellText } from "./carried-text.ts";
 import { judgeSourcedFile } from "./command-variables.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
 import { opaqueTarget } from "./opaque-targets.ts";
+import { powershellScript } from "./powershell.ts";
 
 /** sh, bash, zsh…: `-c script [name args…]`, a script file, or a script on stdin. */
 function shellInterpreter(inv: Invocation, an: Analysis): void {
@@ -97,30 +93,6 @@ function withPositional(inv: Invocation, from: number, first: number): Map<strin
   setPositional(vars, words.slice(1 - first));
   if (first === 0 && words[0]) vars.set("0", words[0]);
   return vars;
-}
-
-function scriptFromStdin(inv: Invocation, an: Analysis, analyse: (source: string) => void): void {
-  const source = stdinText(inv);
-  if (source !== null) {
-    an.note(source);
-    analyse(source);
-  } else if (inv.piped && inv.stdinWritten) {
-    unseenWrite(an, inv.name, inv.stdinHint, inv.stdinWritten);
-  } else if (inv.piped) {
-    const fetched = DOWNLOADER.test(inv.stdinHint);
-    // A download is an installer more often than not (asked about, not destructive); commands another program
-    // generates (`./list-stale | sh`, `awk '{print "rm " $1}' | sh`) are what that program decides at run time.
-    if (fetched)
-      an.uncertain(
-        `${inv.name} runs a script downloaded by \`${clip(inv.stdinHint)}\` that the guard cannot read`,
-        false,
-      );
-    else
-      an.uncertain(
-        `${inv.name} runs commands generated at run time${inv.stdinHint ? ` by \`${clip(inv.stdinHint)}\`` : ""}, which the guard cannot read`,
-        true,
-      );
-  }
 }
 
 function evalCommand(inv: Invocation, an: Analysis): void {
@@ -242,31 +214,6 @@ const node = codeInterpreter({
 });
 const shell: CommandAnalyzer = shellInterpreter;
 
-/** awk's system() and `print … | "sh"` run shell commands built from string pieces and fields. */
-function awk(inv: Invocation, an: Analysis): void {
-  const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet("-F", "-v", "-f", "--field-separator", "--assign"),
-  });
-  const program = parsed.positionals[0];
-  if (!program) return;
-  const calls = [
-    ...[...program.matchAll(/\bsystem\s*\(([^)]*)\)/g)].map((m) => m[1]!),
-    ...[...program.matchAll(/print[f]?\s+([^|;}]*)\|\s*"(?:ba|z|da)?sh"/g)].map((m) => m[1]!),
-  ];
-  for (const call of calls) {
-    // String literals are the command's text; fields and variables ($1, name) are only known at run time.
-    const script = call
-      .replace(
-        /"((?:[^"\\]|\\.)*)"|(\$?[A-Za-z_0-9]+)/g,
-        (_m, text: string | undefined, field: string | undefined) =>
-          text !== undefined ? text : field ? "$AWK_VALUE" : "",
-      )
-      .replace(/\s+/g, " ");
-    an.note(script);
-    an.nested.shell(script, new Map([["AWK_VALUE", { text: "$AWK_VALUE", dynamic: true, glob: false }]]));
-  }
-}
-
 export const interpreterCommands: CommandTable = {
   awk,
   gawk: awk,
@@ -280,6 +227,8 @@ export const interpreterCommands: CommandTable = {
   mksh: shell,
   ash: shell,
   fish: shell,
+  pwsh: powershellScript,
+  powershell: powershellScript,
   busybox: (inv) => inv.run(inv.argv.slice(1)),
   eval: evalCommand,
   source: sourceBuiltin,
@@ -291,9 +240,14 @@ export const interpreterCommands: CommandTable = {
     if (inv.args[0] === "eval" && inv.args[1]) an.nested.code("node", inv.args.slice(1).join(" "));
     else if (inv.args[0] === "task" && inv.args[1]) opaqueTarget("deno task", inv.args[1], an);
     else if (inv.args[0] === "run") {
-      const operands = inv.argv.slice(2).filter((w) => !w.text.startsWith("-"));
+      // `deno run -` reads the program from stdin.
+      const operands = inv.argv.slice(2).filter((w) => w.text === "-" || !w.text.startsWith("-"));
       const script = operands[0];
-      if (!script || !judgeWrittenFile(an, "deno run", script, (source) => an.nested.code("node", source)))
+      if (script?.text === "-") scriptFromStdin(inv, an, (source) => an.nested.code("node", source));
+      else if (
+        !script ||
+        !judgeWrittenFile(an, "deno run", script, (source) => an.nested.code("node", source))
+      )
         inv.run(operands);
     }
   },
