@@ -68,7 +68,7 @@ const MAVEN_VALUES = flagSet(
   ),
 );
 const GRADLE_VALUES = flagSet(
-  ..."-b --build-file -c --settings-file -p --project-dir -g --gradle-user-home -I --init-script -x --exclude-task -D --system-prop -P --project-prop --console --warning-mode --max-workers --priority".split(
+  ..."-b --build-file -c --settings-file -p --project-dir -g --gradle-user-home -I --init-script -x --exclude-task -D --system-prop -P --project-prop --console --warning-mode --max-workers --priority --tests --include-build --dependency-verification".split(
     " ",
   ),
 );
