@@ -64,13 +64,24 @@ describe("a shell given text it parses", () => {
     );
   });
 
-  it("reads a value of the environment that stands for a word as that word", () => {
+  it("reads a value the login session sets as the word it stands for", () => {
     expectAllowed('bash -c "cd $HOME/project && npm test"');
     expectAllowed('sh -c "echo $PATH"');
     expectAllowed('eval "export PATH=$HOME/bin:$PATH"');
-    expectAllowed('ssh host "ls $DIR"');
+    expectAllowed('DIR=/srv/app; ssh host "ls $DIR"');
     expectAllowed('watch -n 1 "kubectl get pods"');
     expectAllowed("su -c 'whoami' deploy");
+  });
+
+  it("asks when any other value of the environment is spliced into text a shell or an interpreter parses", () => {
+    // An earlier command may have run `export DIR='x; rm -rf /srv/app'`: the shell parses what DIR holds.
+    expectAsks('bash -c "cd $DIR && make"');
+    expectAsks('ssh host "ls $DIR"');
+    expectAsks('eval "ls $' + '{TARGET}"');
+    expectAsks("python3 -c \"print('$X')\"");
+    expect(classify('bash -c "cd $DIR && make"').reasons).toContain(
+      "bash -c parses shell text with $DIR from the environment in it, which may hold any command",
+    );
   });
 });
 

@@ -24,6 +24,27 @@ export function judgeShellCommand(
 
 /** `$NAME`, `${NAME…}`, `$1`, `$@` in shell text: the names a shell expands when it reads the text. */
 const EXPANDED_NAMES = /\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])/g;
+/**
+ * Variables the login session sets, which hold paths and names; any other the line does not set is a value the
+ * environment gives, which an earlier command (`export DIR='x; rm -rf /srv'`) may have set to any text.
+ */
+const SESSION_VARIABLES = new Set(
+  "HOME USER LOGNAME PWD OLDPWD TMPDIR TMP TEMP SHELL LANG LANGUAGE TERM HOSTNAME PATH UID EUID PPID".split(
+    " ",
+  ),
+);
+
+/**
+ * The names `text` splices in that the line does not set and the session does not own: text that is parsed as shell
+ * or code after they are put in (`bash -c "cd $DIR"`, `python3 -c "print('$X')"`) runs whatever their values say.
+ */
+export function splicedEnvironment(text: Word, vars: ReadonlyMap<string, Word>): string[] {
+  if (!text.dynamic) return [];
+  const names = new Set<string>();
+  for (const [, name] of text.text.matchAll(EXPANDED_NAMES))
+    if (!vars.has(name!) && !SESSION_VARIABLES.has(name!)) names.add(`$${name}`);
+  return [...names];
+}
 
 /**
  * Shell text a shell parses and runs, built by the command line (`bash -c "$CMD"`, `eval "$X"`, ssh's remote
@@ -40,6 +61,12 @@ export function judgeShellText(
 ): void {
   if (holdsUnknownText(text) || text.unread !== undefined)
     an.uncertain(`${via} runs shell text the guard cannot read (${clip(text.text)})`, true);
+  const environment = splicedEnvironment(text, vars);
+  if (environment.length)
+    an.uncertain(
+      `${via} parses shell text with ${environment.join(", ")} from the environment in it, which may hold any command`,
+      true,
+    );
   if (!text.dynamic) {
     if (text.text.trim()) an.nested.shell(text.text, vars);
     return;

@@ -7,7 +7,7 @@ import { setPositional } from "../shell-positional.ts";
 import type { Word } from "../word.ts";
 import { judgeScriptFile, judgeWrittenFile, scriptFromStdin } from "../written-scripts.ts";
 import { awk } from "./awk-program.ts";
-import { joinedText, judgeShellText } from "./carried-text.ts";
+import { joinedText, judgeShellText, splicedEnvironment } from "./carried-text.ts";
 import { judgeSourcedFile } from "./command-variables.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
 import { opaqueTarget } from "./opaque-targets.ts";
@@ -155,6 +155,14 @@ function codeInterpreter(spec: CodeSpec): CommandAnalyzer {
       if (unknown)
         an.uncertain(
           `${inv.name} runs ${spec.language} code the guard cannot read (${clip(unknown.text)})`,
+          true,
+        );
+      const environment = inv.argv.flatMap((w, i) =>
+        spec.codeFlags.includes(inv.argv[i - 1]?.text ?? "") ? splicedEnvironment(w, inv.vars) : [],
+      );
+      if (environment.length)
+        an.uncertain(
+          `${inv.name} runs ${spec.language} code with ${environment.join(", ")} from the environment in it, which may hold any code`,
           true,
         );
       an.nested.code(spec.language, source);
