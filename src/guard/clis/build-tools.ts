@@ -26,7 +26,7 @@ function task(inv: Invocation, tool: string, target: string, an: Analysis): void
   else opaqueTarget(tool, target, an);
 }
 
-/** Go's build flags that take a value; `-exec` names the program that runs the binary. */
+/** Go's build flags that take a value. */
 const GO_VALUES = flagSet(
   ..."-C -p -o -tags -ldflags -gcflags -asmflags -mod -modfile -overlay -pkgdir -pgo -exec -toolexec -buildmode -compiler -gccgoflags -installsuffix -coverpkg -covermode".split(
     " ",
@@ -41,8 +41,9 @@ function go(inv: Invocation, an: Analysis): void {
     singleDashLong: true,
     stopAtPositional: true,
   });
+  // `-exec 'prog args'` runs prog with the built binary after its words, split as a shell splits them.
   const exec = parsed.value("-exec");
-  if (exec) projectProgram("go run -exec", exec, [], an);
+  if (exec) an.nested.shell(exec);
   const [program, ...args] = parsed.rest;
   if (program) projectProgram("go run", program, args, an);
 }
