@@ -64,7 +64,7 @@ function cargo(inv: Invocation, an: Analysis): void {
 }
 
 const MAVEN_VALUES = flagSet(
-  ..."-f --file -s --settings -gs --global-settings -t --toolchains -P --activate-profiles -pl --projects -rf --resume-from -T --threads -l --log-file -b --builder -D --define -e".split(
+  ..."-f --file -s --settings -gs --global-settings -t --toolchains -P --activate-profiles -pl --projects -rf --resume-from -T --threads -l --log-file -b --builder -D --define".split(
     " ",
   ),
 );
@@ -105,9 +105,7 @@ function composer(inv: Invocation, an: Analysis): void {
 }
 
 const JAVA_VALUES = flagSet(
-  ..."-cp -classpath --class-path -p --module-path --add-modules --add-opens --add-exports -Xss -Xmx -Xms".split(
-    " ",
-  ),
+  ..."-cp -classpath --class-path -p --module-path --add-modules --add-opens --add-exports".split(" "),
 );
 
 /** `java -jar x.jar args`, `java [options] Main args`, `java -m module/Main args`. */
