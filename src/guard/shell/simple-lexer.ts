@@ -764,11 +764,7 @@ class SimpleShellLexer {
       return { word: [{ text: "", param: atom, quoted: false, expansion }], end: index.end + 1 };
     }
     const next = src[i + 1] ?? "";
-    if (NAME_START.test(next)) {
-      let j = i + 2;
-      while (NAME_CHAR.test(src[j] ?? "")) j++;
-      return { word: [{ text: "", param: src.slice(i + 1, j), quoted: false }], end: j };
-    }
+    if (NAME_START.test(next)) return this.arithmeticAtom(i);
     if (ARITHMETIC_PARAM.test(next)) return { word: [{ text: "", param: next, quoted: false }], end: i + 2 };
     if (next === "{") return this.readAlone(() => this.braceParam(i, false));
     if (next !== "(" || src[i + 2] === "(") return null;
