@@ -27,4 +27,4 @@ EXPOSE 8080
 # Ready means Redis answers, the store generation is there and every environment has a signing key.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=5 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["sh", "-c", "node dist/cli/bin.js keys init --dir /keys && node dist/cli/bin.js init && exec node dist/cli/bin.js serve"]
+CMD ["sh", "-c", "node dist/cli/bin.cjs keys init --dir /keys && node dist/cli/bin.cjs init && exec node dist/cli/bin.cjs serve"]

@@ -1,6 +1,6 @@
 // CLI start-up: median wall time of short `leash` commands, from spawn to exit, and of `leash dev --json --port 0`
 // from spawn to its first line (the broker listening), next to `node -e 0` (Node's own floor). `npx tsx bench/cli-startup.ts [runs] [bin…]`; each bin is a JavaScript file run with node
-// (default: dist/cli/bin.js, the installed command, and bin/leash.js, the sources through tsx).
+// (default: dist/cli/bin.cjs, the installed command, and bin/leash.js, the sources through tsx).
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -8,7 +8,7 @@ const runs = Number(process.argv[2] ?? 20);
 const bins = process.argv.slice(3);
 if (bins.length === 0)
   bins.push(
-    fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url)),
+    fileURLToPath(new URL("../dist/cli/bin.cjs", import.meta.url)),
     fileURLToPath(new URL("../bin/leash.js", import.meta.url)),
   );
 

@@ -1,6 +1,6 @@
 // Guard bench: an agent hook's whole-process latency (spawn, stdin, exit) against a bare `node -e 0` measured in the
 // same run, `guard eval` on the project's labelled cases (and LEASH_GUARD_CORPUS when set), and `guard check --jsonl`
-// throughput. Runs the compiled CLI (dist/cli/bin.js, `npm run build`), as installed users do. Next to wall time it
+// throughput. Runs the compiled CLI (dist/cli/bin.cjs, `npm run build`), as installed users do. Next to wall time it
 // prints each child's CPU time (Linux: the children's times in /proc/self/stat), which other load on the machine
 // hardly changes; `--jsonl` must do at least 20,000 commands per CPU second after start-up.
 //   npx tsx bench/guard-hook.ts [--runs 15]
@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { ephemeralKeyRings } from "../src/keys/key-directory.ts";
 import { mintTaskToken } from "../src/tokens/mint-task-token.ts";
 
-const BIN = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../dist/cli/bin.cjs", import.meta.url));
 const CASES = fileURLToPath(new URL("../test/guard/cases.jsonl", import.meta.url));
 const runsFlag = process.argv.indexOf("--runs");
 const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 15;
@@ -247,7 +247,7 @@ async function jsonlThroughput(): Promise<void> {
 }
 
 if (!existsSync(BIN)) {
-  console.error("dist/cli/bin.js is missing: run `npm run build` first");
+  console.error("dist/cli/bin.cjs is missing: run `npm run build` first");
   process.exit(1);
 }
 const [one, five] = loadavg();

@@ -10,7 +10,7 @@ const source = join(root, "src");
 const target = join(root, "dist");
 
 for (const entry of readdirSync(source, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || entry.name.endsWith(".ts")) continue;
+  if (!entry.isFile() || /\.c?ts$/.test(entry.name)) continue;
   const from = join(entry.parentPath, entry.name);
   cpSync(from, join(target, relative(source, from)));
 }
@@ -18,9 +18,15 @@ for (const entry of readdirSync(source, { recursive: true, withFileTypes: true }
 /** The file under src/ that an output under dist/ comes from. */
 function sourceOf(output) {
   const path = relative(target, output);
-  if (path.endsWith(".d.ts")) return join(source, `${path.slice(0, -".d.ts".length)}.ts`);
-  if (path.endsWith(".js")) {
-    const compiled = join(source, `${path.slice(0, -".js".length)}.ts`);
+  // tsc writes x.js and x.d.ts for x.ts, x.cjs and x.d.cts for x.cts (CommonJS).
+  for (const [out, from] of [
+    [".d.ts", ".ts"],
+    [".js", ".ts"],
+    [".d.cts", ".cts"],
+    [".cjs", ".cts"],
+  ]) {
+    if (!path.endsWith(out)) continue;
+    const compiled = join(source, `${path.slice(0, -out.length)}${from}`);
     if (existsSync(compiled)) return compiled;
   }
   return join(source, path);
@@ -36,4 +42,4 @@ for (const entry of readdirSync(target, { recursive: true, withFileTypes: true }
 }
 
 // The installed command is run directly (`#!/usr/bin/env node`).
-chmodSync(join(target, "cli", "bin.js"), 0o755);
+chmodSync(join(target, "cli", "bin.cjs"), 0o755);

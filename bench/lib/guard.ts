@@ -1,5 +1,5 @@
 // Guard throughput: `leash guard check --jsonl` fed N lines on stdin, timed from spawn to exit. Runs the compiled CLI
-// (dist/cli/bin.js, `npm run build`) as installed users do: bin/leash.js compiles the TypeScript sources through tsx's
+// (dist/cli/bin.cjs, `npm run build`) as installed users do: bin/leash.js compiles the TypeScript sources through tsx's
 // loader hooks, which would be measured with it.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 /** The installed `leash` command, as `npm run build` leaves it. */
-export const GUARD_BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
+export const GUARD_BIN = fileURLToPath(new URL("../../dist/cli/bin.cjs", import.meta.url));
 
 /** Throws unless the compiled CLI is there: a guard figure from the TypeScript sources would measure tsx. */
 export function requireCompiledGuard(): void {

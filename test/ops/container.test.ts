@@ -71,7 +71,7 @@ describe("the image", () => {
     expect(runtime).toMatch(/\nUSER node\n/);
     expect(runtime.indexOf("USER node")).toBeLessThan(runtime.indexOf("CMD "));
     expect(runtime).toContain("npm ci --omit=dev");
-    expect(runtime).toContain("dist/cli/bin.js serve");
+    expect(runtime).toContain("dist/cli/bin.cjs serve");
     expect(runtime).not.toMatch(/tsx|COPY src /);
     expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/readyz/);
   });

@@ -104,7 +104,7 @@ describe("the packed package, installed in an empty project", () => {
   it("ships compiled JavaScript and no TypeScript sources or test files", async () => {
     const { stdout } = await run("find", ["node_modules/leash", "-type", "f"], { cwd: project });
     const files = stdout.trim().split("\n");
-    expect(files).toContain("node_modules/leash/dist/cli/bin.js");
+    expect(files).toContain("node_modules/leash/dist/cli/bin.cjs");
     // The agent hook runs from its bundle and the code cache saved next to it, not the compiled tree.
     expect(files).toContain("node_modules/leash/dist/hook/main.cjs");
     expect(files).toContain("node_modules/leash/dist/hook/main.cjs.code-cache");
@@ -133,12 +133,42 @@ describe("the packed package, installed in an empty project", () => {
 
   it("a hook call compiles almost nothing: V8 takes the code cache the build saved next to the bundle", async () => {
     const script = [
-      'const { loadHookBundle } = await import("./node_modules/leash/dist/cli/hook-bundle.js");',
+      'const { loadHookBundle } = await import("./node_modules/leash/dist/cli/hook-bundle.cjs");',
       "console.log(JSON.stringify({ used: loadHookBundle().usedCodeCache }));",
     ].join("\n");
     const r = await inProject("node", ["--input-type=module", "-e", script]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ used: true });
+  });
+
+  it("a hook call loads neither Node's ES module loader nor its stream and socket modules", async () => {
+    // What Node loaded, printed at exit: a bare process, and the installed command answering a hook event.
+    const loaded = async (bin?: string) => {
+      const script = [
+        'process.on("exit", () => process.stderr.write(JSON.stringify(process.moduleLoadList)));',
+        bin
+          ? `process.argv.splice(1, Infinity, ${JSON.stringify(bin)}, "hook", "claude-code"); require(process.argv[1]);`
+          : "",
+      ].join("\n");
+      const event = {
+        hook_event_name: "PreToolUse",
+        tool_name: "Bash",
+        tool_input: { command: "rm -rf /srv/data" },
+      };
+      const r = await inProject("node", ["-e", script], { input: JSON.stringify(event) });
+      expect(r.code).toBe(0);
+      return { stdout: r.stdout, modules: JSON.parse(r.stderr) as string[] };
+    };
+    const bare = new Set((await loaded()).modules);
+    const hook = await loaded(join(project, "node_modules", "leash", "dist", "cli", "bin.cjs"));
+    expect(JSON.parse(hook.stdout).hookSpecificOutput.permissionDecision).toBe("ask");
+    const added = hook.modules.filter((name) => !bare.has(name));
+    expect(added.length).toBeGreaterThan(0);
+    expect(
+      added.filter((name) =>
+        /^NativeModule (net|stream|internal\/streams\/|internal\/modules\/esm\/)/.test(name),
+      ),
+    ).toEqual([]);
   });
 
   it("ships docs/, examples/ and scopes/; every relative link a reader can follow from README resolves inside the package", async () => {

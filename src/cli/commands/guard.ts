@@ -273,10 +273,6 @@ function checkLine(
  */
 async function checkLines(options: GuardCliOptions): Promise<void> {
   const base = await guardContext(options, await guardSettings());
-  // PostgreSQL's parser (WebAssembly) compiled by the baseline compiler only, as in `leash hook`: optimising its
-  // grammar costs about half a CPU second on other cores, which only a stream of tens of thousands of SQL statements
-  // wins back. Set before the parser is compiled; the answers are the same either way.
-  setFlagsFromString("--liftoff-only");
   // The rules are hundreds of small functions, and V8's default makes each one that runs a few hundred times a job
   // for the optimising compiler: over a 40,000-line stream that compiling, on other cores, is about a third of the
   // process's CPU time. Four times the default budget leaves that to the functions that really are hot; a longer
@@ -287,10 +283,13 @@ async function checkLines(options: GuardCliOptions): Promise<void> {
   // that compiling and costs the optimised rules almost nothing, about 8% of a stream's CPU in all.
   setFlagsFromString("--max-inlined-bytecode-size-cumulative=230");
   // A stream of commands pays for the SQL parser once, and then classifies synchronously (no promise per line).
-  const [{ classify }, { loadSqlParser }] = await Promise.all([
+  const [{ classify }, { compileSqlParserForShortUse, loadSqlParser }] = await Promise.all([
     import("../../guard/classifier.ts"),
     import("../../guard/sql/postgres-parser.ts"),
   ]);
+  // Optimising the parser's grammar costs about half a CPU second on other cores, which only a stream of tens of
+  // thousands of SQL statements wins back.
+  compileSqlParserForShortUse();
   await loadSqlParser();
   const modelled = await guardClassifier();
   const withModel = Boolean(await guardModelSettings());

@@ -7,20 +7,10 @@ import type { AgentAction } from "../../guard/hooks.ts";
 import type { Classification, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { askThroughLeash } from "../hook-approval.ts";
+import { readStandardInput, writeStandardOutput } from "../standard-io.ts";
 import { type GuardCliOptions, guardClassifier, guardContext } from "./guard.ts";
 
 const MAX_INPUT = 10 * 1024 * 1024;
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_INPUT) throw new Error("hook input larger than 10 MiB");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 const HOOK_HELP = `
 The task's environment and intent come from the task token (LEASH_TOKEN; verified against the environment's JWKS
@@ -92,7 +82,8 @@ export async function runHook(agent: HookAgent, options: HookOptions): Promise<v
   const hooks = await import("../../guard/hooks.ts");
   let output: object;
   try {
-    const event: unknown = JSON.parse(await readStdin());
+    const input = await readStandardInput(MAX_INPUT, "hook input larger than 10 MiB");
+    const event: unknown = JSON.parse(input.toString("utf8"));
     if (agent === "claude-code") {
       const action = hooks.claudeCodeAction(event);
       if (action === null) output = {};
@@ -108,7 +99,7 @@ export async function runHook(agent: HookAgent, options: HookOptions): Promise<v
     const message = error instanceof Error ? error.message : String(error);
     output = agent === "claude-code" ? hooks.claudeCodeFailure(message) : hooks.cursorFailure(message);
   }
-  process.stdout.write(`${terminalSafeJson(output)}\n`);
+  writeStandardOutput(`${terminalSafeJson(output)}\n`);
 }
 
 export function registerHookCommands(program: Command): void {

@@ -3,12 +3,10 @@
 // compile cache, compiling the bundle's source is the largest part of that start-up after Node's own.
 import { existsSync, readFileSync } from "node:fs";
 import module, { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
+import { dirname, join } from "node:path";
 import { Script } from "node:vm";
 
-export const HOOK_BUNDLE = fileURLToPath(new URL("../hook/main.cjs", import.meta.url));
+export const HOOK_BUNDLE = join(__dirname, "..", "hook", "main.cjs");
 /** Written by the build; like the bundle, it is part of the installed package and trusted as its code is. */
 export const HOOK_CODE_CACHE = `${HOOK_BUNDLE}.code-cache`;
 
@@ -23,10 +21,6 @@ export interface HookBundle {
 /** The hook from its bundle, or null when there is none (running from the TypeScript sources). */
 export function loadHookBundle({ codeCache = true } = {}): HookBundle | null {
   if (!existsSync(HOOK_BUNDLE)) return null;
-  // A hook lives for one command: WebAssembly compiled by the baseline compiler only (the PostgreSQL parser is 1.7 MB
-  // of it) saves the optimising recompiles a short process never profits from, about a third of such a call's CPU.
-  // Set before compiling: V8 accepts a code cache only under the flags it was made with.
-  setFlagsFromString("--liftoff-only");
   const cachedData = codeCache && existsSync(HOOK_CODE_CACHE) ? readFileSync(HOOK_CODE_CACHE) : undefined;
   // V8 checks the cache against its own version, its flags and the source's length, and compiles from source
   // whenever it does not match (another Node, NODE_OPTIONS with V8 flags): slower, never different.
