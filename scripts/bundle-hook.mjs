@@ -21,7 +21,16 @@ const outdir = join(root, "dist", "hook");
  */
 const VENDORED = ["commander", "yaml", "zod"];
 const { dependencies } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-const common = { bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "warning" };
+// Without whitespace and comments the bundle is a third smaller and plain ASCII (esbuild escapes other characters in
+// strings, not in comments), which Node decodes on every call in a fraction of the time mixed text takes.
+const common = {
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+  minifyWhitespace: true,
+};
 
 rmSync(outdir, { recursive: true, force: true });
 await build({

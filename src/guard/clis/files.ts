@@ -115,7 +115,7 @@ export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis
     return;
   }
   const rootIfEmpty = risky.find(
-    (t) => t.dynamic && t.text.replace(/\$\{?[\w@*#?]+\}?|\$\(…\)/g, "") === "/",
+    (t) => t.dynamic && t.text.replace(/\$\{?[\w@*#?]+\}?|\$\(\u2026\)/g, "") === "/",
   );
   if (rootIfEmpty) {
     an.destroys(

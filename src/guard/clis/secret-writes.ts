@@ -43,7 +43,7 @@ const GO_DURATION_UNIT_MS: Record<string, number> = {
   m: 6e4,
   h: 3.6e6,
 };
-const GO_DURATION_PART = String.raw`(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)`;
+const GO_DURATION_PART = String.raw`(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)`;
 const GO_DURATION = new RegExp(`^(?:${GO_DURATION_PART})+$`);
 const GO_DURATION_PARTS = new RegExp(GO_DURATION_PART, "g");
 const DAY_MS = 864e5;
