@@ -22,13 +22,12 @@ import { measureClusterPrimaries } from "./lib/cluster.ts";
 import { formatProfileSummary } from "./lib/cpuprofile.ts";
 import {
   corpusLines,
-  GUARD_BIN,
   GUARD_CORPUS,
   type GuardMeasurement,
   guardAvailability,
   measureGuard,
-  requireCompiledGuard,
 } from "./lib/guard.ts";
+import { LEASH_BIN } from "./lib/leash.ts";
 import { LoadGenerator } from "./lib/load-generator.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { measureHttp, measureRedis, measureScaling } from "./lib/measure.ts";
@@ -62,8 +61,6 @@ log(
   `  ${settings.rounds} rounds × ${settings.roundSec}s after ${settings.warmupSec}s warm-up; concurrency ${settings.levels.join(", ")}; leash LOG_LEVEL=${settings.logLevel}`,
 );
 
-// Before anything is started: a missing build would otherwise fail the run only when the guard phase comes.
-if (phase("guard")) requireCompiledGuard();
 const stack = await startStack(settings);
 const load = LoadGenerator.start();
 const rows: ResultRow[] = [];
@@ -93,7 +90,7 @@ try {
   }
   setRatios(rows, new Map(all.filter((s) => s.baseline).map((s) => [s.id, s.baseline!])));
   if (phase("guard")) {
-    log(`guard --jsonl: ${GUARD_BIN}`);
+    log(`guard --jsonl: ${LEASH_BIN}`);
     const availability = await guardAvailability();
     if (availability.available) {
       guard = await measureGuard(await corpusLines(settings.guardLines), settings.rounds);
@@ -177,7 +174,7 @@ out.push("", machineNote, ceilingNote);
 if (guard) {
   out.push(
     "",
-    `guard check --jsonl (the compiled CLI, ${GUARD_BIN}), ${settings.guardLines} commands cycling ${GUARD_CORPUS}: ${guard.steadyPerSec.toFixed(0)} commands/s once started, ${guard.warmPerSec.toFixed(0)}/s over the second half (warmed up), ${guard.wallPerSec.toFixed(0)}/s including ${guard.startupMs.toFixed(0)} ms start-up`,
+    `guard check --jsonl (the compiled CLI, ${LEASH_BIN}), ${settings.guardLines} commands cycling ${GUARD_CORPUS}: ${guard.steadyPerSec.toFixed(0)} commands/s once started, ${guard.warmPerSec.toFixed(0)}/s over the second half (warmed up), ${guard.wallPerSec.toFixed(0)}/s including ${guard.startupMs.toFixed(0)} ms start-up`,
   );
 } else if (phase("guard")) out.push("", `guard: skipped — ${guardNote}`);
 for (const note of fixture?.notes ?? []) out.push(`note: ${note}`);

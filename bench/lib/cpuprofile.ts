@@ -35,7 +35,7 @@ export interface ProfileSummary {
   /** Share of the profile spent idle (waiting on I/O): what is left is on-CPU. */
   idlePercent: number;
   topSelf: FunctionTime[];
-  /** Inclusive time of functions in leash's own src/ (a function counted once per sample even when recursive). */
+  /** Inclusive time of leash's own functions (a function counted once per sample even when recursive). */
   topLeashInclusive: FunctionTime[];
   byPackage: { package: string; ms: number; percent: number }[];
 }
@@ -43,8 +43,7 @@ export interface ProfileSummary {
 const ROOT = /^file:\/\/.*?\/(?:main|leash)\//;
 
 /**
- * Where a frame lives, short: `node_modules/pino/lib/tools.js:12`, `node:net:310`, `src/enforce/authorize.ts`.
- * tsx emits each TypeScript module as one line, so leash's own frames carry the file only.
+ * Where a frame lives, short: `node_modules/pino/lib/tools.js:12`, `node:net:310`, `dist/enforce/authorize.js:40`.
  */
 function location(frame: CallFrame): string {
   if (!frame.url) return "";
@@ -65,12 +64,16 @@ function packageOf(frame: CallFrame): string {
     const name = rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
     return `node_modules/${name}`;
   }
-  const src = url.match(/\/(src\/[^/]+)\//);
-  if (src) return src[1]!;
+  const own = url.match(/\/((?:src|dist)\/[^/]+)\//);
+  if (own) return own[1]!;
   return url.replace(ROOT, "");
 }
 
 const displayName = (frame: CallFrame) => frame.functionName || "(anonymous)";
+
+/** leash's own code: its compiled dist/ (as the bench runs it) or its TypeScript sources. */
+const isLeash = (frame: CallFrame) =>
+  /\/(?:src|dist)\//.test(frame.url) && !frame.url.includes("/node_modules/");
 
 /** A time window in the profile's clock (CLOCK_MONOTONIC microseconds, as process.hrtime.bigint() / 1000n). */
 export interface SampleWindow {
@@ -122,7 +125,7 @@ export function summariseProfile(profile: CpuProfile, top = 20, window?: SampleW
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)!.callFrame;
-      if (!frame.url.includes("/src/")) continue;
+      if (!isLeash(frame)) continue;
       const fnKey = keyOf(frame);
       if (seen.has(fnKey)) continue;
       seen.add(fnKey);

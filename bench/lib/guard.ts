@@ -2,20 +2,9 @@
 // (dist/cli/bin.cjs, `npm run build`) as installed users do: bin/leash.js compiles the TypeScript sources through tsx's
 // loader hooks, which would be measured with it.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-
-/** The installed `leash` command, as `npm run build` leaves it. */
-export const GUARD_BIN = fileURLToPath(new URL("../../dist/cli/bin.cjs", import.meta.url));
-
-/** Throws unless the compiled CLI is there: a guard figure from the TypeScript sources would measure tsx. */
-export function requireCompiledGuard(): void {
-  if (!existsSync(GUARD_BIN))
-    throw new Error(
-      `${GUARD_BIN} is missing: run \`npm run build\` first (the guard phase measures the compiled CLI)`,
-    );
-}
+import { LEASH_BIN } from "./leash.ts";
 
 /** The commands guard is fed: the project's labelled cases unless BENCH_GUARD_CORPUS names another JSONL file. */
 export const GUARD_CORPUS =
@@ -34,7 +23,7 @@ export interface GuardRun {
 function runGuard(input: string, inputLines: number): Promise<GuardRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [GUARD_BIN, "guard", "check", "--jsonl"], {
+    const child = spawn(process.execPath, [LEASH_BIN, "guard", "check", "--jsonl"], {
       stdio: ["pipe", "pipe", "pipe"],
     });
     let outputLines = 0;
@@ -61,9 +50,8 @@ function runGuard(input: string, inputLines: number): Promise<GuardRun> {
 
 /** Whether this checkout has `leash guard check`; the reason when it has not. */
 export async function guardAvailability(): Promise<{ available: boolean; note: string }> {
-  requireCompiledGuard();
   const help = await new Promise<{ code: number | null; text: string }>((resolve) => {
-    const child = spawn(process.execPath, [GUARD_BIN, "guard", "check", "--help"], {
+    const child = spawn(process.execPath, [LEASH_BIN, "guard", "check", "--help"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let text = "";

@@ -1,6 +1,7 @@
 // leash set up the way an operator would: a scopes directory, `leash keys init`, `leash init`, then `leash serve`
 // processes on the bench's Redis; agents, humans and tokens through the admin API.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,18 @@ import YAML from "yaml";
 import { freePort } from "../../test/helpers/ports.ts";
 import { type Service, startService, waitForHttp } from "./service.ts";
 
-export const LEASH_BIN = fileURLToPath(new URL("../../bin/leash.js", import.meta.url));
+/** The compiled CLI, as an installed package runs it (`npm run build`); the TypeScript sources would measure tsx. */
+export const LEASH_BIN = compiledLeash(fileURLToPath(new URL("../..", import.meta.url)));
+
+/** A checkout's compiled `leash` command; throws unless `npm run build` has made it. */
+export function compiledLeash(tree: string): string {
+  // Checkouts from before the command became CommonJS have dist/cli/bin.js.
+  const bin = [join(tree, "dist", "cli", "bin.cjs"), join(tree, "dist", "cli", "bin.js")].find((file) =>
+    existsSync(file),
+  );
+  if (!bin) throw new Error(`${tree} has no compiled CLI: run \`npm run build\` there first`);
+  return bin;
+}
 const SHIPPED_SCOPES = fileURLToPath(new URL("../../scopes", import.meta.url));
 
 const STAGING_RESOURCES = ["railway:prj_demo/env/staging/**"];
@@ -135,7 +147,7 @@ export interface LeashServer {
 export interface ServeOptions {
   /** Node options before the script, e.g. --cpu-prof. */
   nodeArgs?: string[];
-  /** Another checkout's bin/leash.js, to measure a change next to the current tree in the same run. */
+  /** Another checkout's compiled CLI, to measure a change next to the current tree in the same run. */
   bin?: string;
   /** Extra environment, e.g. a different LOG_LEVEL. */
   env?: Record<string, string>;

@@ -1,10 +1,16 @@
 // Everything the bench measures, started on loopback: Redis, the two HTTP baselines, and leash brokers.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../test/helpers/ports.ts";
-import { installLeash, type LeashInstallation, type LeashServer, startLeashServe } from "./leash.ts";
+import {
+  compiledLeash,
+  installLeash,
+  type LeashInstallation,
+  type LeashServer,
+  startLeashServe,
+} from "./leash.ts";
 import { type BenchRedis, startBenchRedis } from "./redis-server.ts";
 import { type Service, startService, waitForHttp } from "./service.ts";
 import type { BenchSettings } from "./settings.ts";
@@ -29,7 +35,31 @@ export interface Stack {
   compare: LeashServer | null;
 }
 
-/** A baseline server script from bench/baselines, in its own process, once it answers probePath. */
+const BASELINES = fileURLToPath(new URL("../baselines", import.meta.url));
+/** Inside the checkout, so that the compiled baselines find the packages they import in its node_modules. */
+const COMPILED_BASELINES = fileURLToPath(new URL("../.build/baselines", import.meta.url));
+
+/**
+ * The baselines compiled to JavaScript, as their authors would ship them: leash runs compiled too, and neither pays
+ * for tsx's loader or its wrapping of every function it names.
+ */
+async function compileBaselines(): Promise<void> {
+  const { build } = await import("esbuild");
+  const scripts = (await readdir(BASELINES)).filter((name) => name.endsWith(".ts"));
+  await build({
+    entryPoints: scripts.map((name) => join(BASELINES, name)),
+    outdir: COMPILED_BASELINES,
+    bundle: true,
+    packages: "external",
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    outExtension: { ".js": ".mjs" },
+    logLevel: "warning",
+  });
+}
+
+/** A baseline server script from bench/baselines, compiled, in its own process, once it answers probePath. */
 async function startBaseline(
   name: string,
   script: string,
@@ -38,8 +68,8 @@ async function startBaseline(
   env: Record<string, string> = {},
 ): Promise<HttpServer> {
   const port = await freePort();
-  const file = fileURLToPath(new URL(`../baselines/${script}`, import.meta.url));
-  const service = startService(name, process.execPath, ["--import", "tsx", file], {
+  const file = join(COMPILED_BASELINES, script.replace(/\.ts$/, ".mjs"));
+  const service = startService(name, process.execPath, [file], {
     env: { ...env, PORT: String(port), NODE_ENV: "production" },
     logFile: join(logDir, `${name}.log`),
   });
@@ -52,7 +82,7 @@ export async function startStack(settings: BenchSettings): Promise<Stack> {
   const workDir = await mkdtemp(join(tmpdir(), "leash-bench-"));
   const logDir = join(workDir, "logs");
   await mkdir(logDir, { recursive: true });
-  const redis = await startBenchRedis(logDir);
+  const [redis] = await Promise.all([startBenchRedis(logDir), compileBaselines()]);
   const [fastify, oidc, install] = await Promise.all([
     startBaseline("fastify-hello", "fastify-hello.ts", logDir, "/"),
     startBaseline("oidc-provider", "oidc-provider.ts", logDir, "/.well-known/openid-configuration"),
@@ -73,7 +103,7 @@ export async function startStack(settings: BenchSettings): Promise<Stack> {
   );
   const compare = settings.compareTree
     ? await startLeashServe(install, "leash-compare", {
-        bin: join(settings.compareTree, "bin", "leash.js"),
+        bin: compiledLeash(settings.compareTree),
         env: {
           LOG_LEVEL: settings.compareLogLevel,
           ...(settings.compareNodeOptions === undefined ? {} : { NODE_OPTIONS: settings.compareNodeOptions }),
