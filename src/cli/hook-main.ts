@@ -1,13 +1,13 @@
 // The entry point of `leash hook …`, which an agent runs before every shell command it makes: only the hook
 // commands, built into one CommonJS file (dist/hook/main.cjs, loaded by hook-bundle.cts with its code cache). A plain
 // call is read without commander (hook-argv.ts); commander loads only for anything else.
-import { compileSqlParserForShortUse } from "../guard/sql/postgres-parser.ts";
+import { useBaselineCompilerForSqlParser } from "../guard/sql/postgres-parser.ts";
 import { endQuietlyWhenStdoutCloses } from "./commands/guard.ts";
 import { registerHookCommands, runHook } from "./commands/hook.ts";
 import { plainHookCall } from "./hook-argv.ts";
 
 export async function main(argv: string[]): Promise<void> {
-  compileSqlParserForShortUse();
+  useBaselineCompilerForSqlParser();
   const plain = plainHookCall(argv);
   if (plain) {
     // Reads and writes its descriptors directly (standard-io.ts), without loading process.stdin and stdout.

@@ -283,13 +283,13 @@ async function checkLines(options: GuardCliOptions): Promise<void> {
   // that compiling and costs the optimised rules almost nothing, about 8% of a stream's CPU in all.
   setFlagsFromString("--max-inlined-bytecode-size-cumulative=230");
   // A stream of commands pays for the SQL parser once, and then classifies synchronously (no promise per line).
-  const [{ classify }, { compileSqlParserForShortUse, loadSqlParser }] = await Promise.all([
+  const [{ classify }, { useBaselineCompilerForSqlParser, loadSqlParser }] = await Promise.all([
     import("../../guard/classifier.ts"),
     import("../../guard/sql/postgres-parser.ts"),
   ]);
   // Optimising the parser's grammar costs about half a CPU second on other cores, which only a stream of tens of
   // thousands of SQL statements wins back.
-  compileSqlParserForShortUse();
+  useBaselineCompilerForSqlParser();
   await loadSqlParser();
   const modelled = await guardClassifier();
   const withModel = Boolean(await guardModelSettings());

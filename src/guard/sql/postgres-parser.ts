@@ -17,7 +17,7 @@ let baselineCompilerOnly = false;
  * statements would pay back. Takes effect when the parser loads, so a process that never needs it never loads
  * `node:v8` either. The answers are the same either way.
  */
-export function compileSqlParserForShortUse(): void {
+export function useBaselineCompilerForSqlParser(): void {
   baselineCompilerOnly = true;
 }
 
