@@ -1,7 +1,8 @@
 // The usual hook call (`leash hook claude-code|cursor [--allow-safe] [--env E] [--scopes-dir D] [--wait-approval N]`)
 // read without commander: an agent pays a hook's start-up before every command, and commander with the Node modules
-// it loads is about a sixth of it. Anything else (help, an unknown or repeated option, a bad value) goes to commander,
-// which answers it as for every other command.
+// it loads is about a sixth of it. Help, an unknown agent and a repeated option go to commander, which answers them as
+// for every other command. A hook call commander would refuse (an unknown option, a bad value) is answered "ask" in
+// the agent's format instead: an agent goes on as if a hook that exits 1 had no opinion, so it would protect nothing.
 import { parseArgs } from "node:util";
 import { HOOK_AGENTS, type HookAgent, type HookOptions, parseSeconds } from "./commands/hook.ts";
 
@@ -12,10 +13,16 @@ const OPTIONS = {
   "wait-approval": { type: "string" },
 } as const;
 
+export type PlainHookCall =
+  | { agent: HookAgent; options: HookOptions }
+  /** A command line commander would refuse, with the reason. */
+  | { agent: HookAgent; error: string };
+
 /** The agent and options of a plain hook call, or null when commander must read the command line. */
-export function plainHookCall(argv: readonly string[]): { agent: HookAgent; options: HookOptions } | null {
+export function plainHookCall(argv: readonly string[]): PlainHookCall | null {
   const [, , command, agent, ...rest] = argv;
   if (command !== "hook" || !HOOK_AGENTS.includes(agent as HookAgent)) return null;
+  if (rest.some((arg) => arg === "-h" || arg === "--help")) return null;
   try {
     const { values, tokens } = parseArgs({ args: rest, options: OPTIONS, strict: true, tokens: true });
     // commander takes the last of a repeated option; parseArgs does too, but a repeat is unusual enough to hand over.
@@ -27,7 +34,7 @@ export function plainHookCall(argv: readonly string[]): { agent: HookAgent; opti
     if (values["scopes-dir"] !== undefined) options.scopesDir = values["scopes-dir"];
     if (values["wait-approval"] !== undefined) options.waitApproval = parseSeconds(values["wait-approval"]);
     return { agent: agent as HookAgent, options };
-  } catch {
-    return null;
+  } catch (error) {
+    return { agent: agent as HookAgent, error: `leash hook ${agent}: ${(error as Error).message}` };
   }
 }

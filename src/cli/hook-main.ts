@@ -11,7 +11,7 @@ export async function main(argv: string[]): Promise<void> {
   const plain = plainHookCall(argv);
   if (plain) {
     // Reads and writes its descriptors directly (standard-io.ts), without loading process.stdin and stdout.
-    await runHook(plain.agent, plain.options);
+    await runHook(plain.agent, "error" in plain ? { refuse: plain.error } : plain.options);
     return;
   }
   endQuietlyWhenStdoutCloses();

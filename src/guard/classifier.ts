@@ -10,6 +10,7 @@ import { analyzeShell } from "./shell/analyze-shell.ts";
 import { analyzeSql } from "./sql/analyze-sql.ts";
 import { loadSqlParser, takeSqlParserMissed } from "./sql/postgres-parser.ts";
 import { GRAPHQL_START, readsAsSql } from "./text-kind.ts";
+import { runUntil } from "./time-limit.ts";
 import { analyzeToolCall, describeToolCall } from "./tool-call.ts";
 import type { Classification, GuardContext } from "./types.ts";
 
@@ -17,7 +18,7 @@ export function classify(command: string, context: GuardContext = {}): Classific
   const an = newAnalysis();
   an.note(command);
   try {
-    analyzeCommand(command, an);
+    runUntil(context.deadline, () => analyzeCommand(command, an));
   } catch (error) {
     // A bug in a rule must not let a command through unexamined.
     an.uncertain(
@@ -45,7 +46,7 @@ export function classifyToolCall(call: ToolCall, context: GuardContext = {}): Cl
   const an = newAnalysis();
   an.note(describeToolCall(call));
   try {
-    analyzeToolCall(call, an);
+    runUntil(context.deadline, () => analyzeToolCall(call, an));
   } catch (error) {
     an.uncertain(
       `guard_failure: the guard failed on this tool call (${error instanceof Error ? error.message : String(error)})`,

@@ -1,23 +1,63 @@
-// Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution and beforeMCPExecution, in and out.
+// Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution, beforeMCPExecution and preToolUse,
+// in and out.
 import type { ToolCall } from "./analysis.ts";
+import { parseJson } from "./json-text.ts";
+import { shellQuoted } from "./shell-quote.ts";
 import type { Classification, Decision } from "./types.ts";
 
 /** What an agent is about to do: run a shell command, or call an MCP server's tool. */
 export type AgentAction = { command: string } | { toolCall: ToolCall };
 
 /**
- * The shell command or MCP tool call a Claude Code PreToolUse event carries, or null for its other tools (reading
- * and editing files, searching the web): the guard has no opinion on those.
+ * The shell command (Bash, or PowerShell on Windows) or MCP tool call a Claude Code PreToolUse event carries, or
+ * null for its other tools (reading and editing files, searching the web): the guard has no opinion on those. An
+ * event it cannot read throws, and is answered "ask".
  */
 export function claudeCodeAction(input: unknown): AgentAction | null {
-  const event = input as { tool_name?: unknown; tool_input?: { command?: unknown } } | null;
-  if (!event || typeof event !== "object") throw new TypeError("expected a JSON object");
-  if (typeof event.tool_name === "string" && event.tool_name.startsWith("mcp__"))
-    return { toolCall: { name: event.tool_name, input: event.tool_input } };
-  if (event.tool_name !== "Bash") return null;
-  const command = event.tool_input?.command;
-  if (typeof command !== "string") throw new TypeError("tool_input.command is missing");
+  const event = eventObject(input);
+  const name = event.tool_name;
+  if (typeof name !== "string" || !name) throw new TypeError("tool_name is missing");
+  // Claude Code names its tools, and MCP tools after their server, in ASCII: another name imitates one (Bash with
+  // a Cyrillic a) and is not left without an opinion.
+  if (!/^[\x21-\x7e]+$/.test(name))
+    throw new TypeError(`tool_name ${JSON.stringify(name)} is not a tool name`);
+  if (/^mcp__/i.test(name))
+    return { toolCall: { name: `mcp__${name.slice(5)}`, input: toolArguments(event.tool_input) } };
+  const command = isRecord(event.tool_input) ? event.tool_input.command : undefined;
+  const tool = name.toLowerCase();
+  if (tool === "bash") return shellCommand(command, "tool_input.command");
+  // On Windows Claude Code runs commands through its PowerShell tool: they are read as PowerShell given them to run.
+  if (tool === "powershell")
+    return {
+      command: `pwsh -NoProfile -Command ${shellQuoted(shellCommand(command, "tool_input.command").command)}`,
+    };
+  return null;
+}
+
+/** The event as an object, or a TypeError: an array, a string or null is no agent's event. */
+function eventObject(input: unknown): Record<string, unknown> {
+  if (!isRecord(input)) throw new TypeError("expected a JSON object");
+  return input;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function shellCommand(command: unknown, field: string): { command: string } {
+  if (typeof command !== "string") throw new TypeError(`${field} is missing or not text`);
   return { command };
+}
+
+/**
+ * An MCP tool call's arguments: an object, or JSON text of one (Cursor sends text), as MCP defines them. Text that
+ * repeats a key, an array, a number or text that is not JSON cannot be read the way the server will read it.
+ */
+function toolArguments(raw: unknown): Record<string, unknown> {
+  if (raw === undefined || raw === null) return {};
+  const value = typeof raw === "string" ? parseJson(raw) : raw;
+  if (!isRecord(value)) throw new TypeError("tool_input is not a JSON object");
+  return value;
 }
 
 export interface HookOptions {
@@ -67,30 +107,41 @@ export function claudeCodeFailure(message: string): object {
   };
 }
 
+/** The Cursor events whose action leash judges; any other is answered "ask", not guessed at. */
+const CURSOR_EVENTS = ["beforeShellExecution", "beforeMCPExecution", "preToolUse"];
+
 /**
  * Cursor's beforeShellExecution carries `command`; beforeMCPExecution carries `tool_name` and `tool_input` (a JSON
- * text), and also the `command` that starts the MCP server, which is not what is about to run.
+ * text), and also the `command` that starts the MCP server, which is not what is about to run; preToolUse carries
+ * `tool_name` and `tool_input` for every tool, its terminal's `Shell` among them. Each is read by its
+ * `hook_event_name`; an event without one (early releases) by the fields it has.
  */
 export function cursorAction(input: unknown): AgentAction {
-  const event = input as {
-    command?: unknown;
-    tool_name?: unknown;
-    tool_input?: unknown;
-    hook_event_name?: unknown;
-  } | null;
-  if (!event || typeof event !== "object") throw new TypeError("expected a JSON object");
-  // An MCP event without a readable tool name is not judged by the command that starts the server.
-  if (
-    typeof event.tool_name !== "string" &&
-    (event.hook_event_name === "beforeMCPExecution" || "tool_input" in event)
-  )
-    throw new TypeError("tool_name is missing");
-  if (typeof event.tool_name === "string") {
-    const raw = event.tool_input;
-    return { toolCall: { name: event.tool_name, input: typeof raw === "string" ? JSON.parse(raw) : raw } };
+  const event = eventObject(input);
+  const kind = event.hook_event_name;
+  if (kind === "beforeShellExecution") return shellCommand(event.command, "command");
+  if (kind === "beforeMCPExecution") return cursorToolCall(event);
+  if (kind === "preToolUse") {
+    if (typeof event.tool_name === "string" && event.tool_name.toLowerCase() === "shell") {
+      const args = toolArguments(event.tool_input);
+      return shellCommand(args.command, "tool_input.command");
+    }
+    return cursorToolCall(event);
   }
-  if (typeof event.command !== "string") throw new TypeError("command is missing");
-  return { command: event.command };
+  if (kind !== undefined)
+    throw new TypeError(
+      `hook_event_name ${JSON.stringify(kind)}: leash judges only ${CURSOR_EVENTS.join(", ")} events`,
+    );
+  // An MCP event without a readable tool name is not judged by the command that starts the server.
+  if (typeof event.tool_name === "string" || "tool_name" in event || "tool_input" in event)
+    return cursorToolCall(event);
+  return shellCommand(event.command, "command");
+}
+
+function cursorToolCall(event: Record<string, unknown>): AgentAction {
+  const name = event.tool_name;
+  if (typeof name !== "string" || !name) throw new TypeError("tool_name is missing");
+  return { toolCall: { name, input: toolArguments(event.tool_input) } };
 }
 
 /**

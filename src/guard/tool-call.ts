@@ -2,6 +2,7 @@
 // tool's name says it does, as a GraphQL mutation field is, and by the payloads in its arguments: SQL and GraphQL in
 // query fields, shell commands, HTTP requests and code, each read by the analyser a command holding it would get.
 import type { Analysis, CodeLanguage, ToolCall } from "./analysis.ts";
+import { DuplicateKeyError, parseJson } from "./json-text.ts";
 import { destructiveVerbAt, judgeNamedOperation } from "./named-operation.ts";
 import { shellQuoted } from "./shell-quote.ts";
 import { looksLikeQuery } from "./text-kind.ts";
@@ -201,7 +202,7 @@ function toolArguments(input: unknown, tool: string, an: Analysis): Record<strin
     return isRecord(input) ? input : {};
   if (typeof input === "string") {
     try {
-      const parsed: unknown = JSON.parse(input);
+      const parsed = parseJson(input);
       if (isRecord(parsed)) return parsed;
     } catch {}
   }
@@ -367,10 +368,15 @@ class PayloadReader {
   private json(text: string, parent: Record<string, unknown>, depth: number): void {
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJson(text);
     } catch (error) {
+      // A repeated key reads differently in the server than here.
+      if (error instanceof DuplicateKeyError) {
+        this.payloads++;
+        this.an.uncertain(`MCP tool ${this.tool}: ${error.message}`, false);
+      }
       // Text too deeply nested to parse is unreadable, not harmless.
-      if (!(error instanceof SyntaxError)) this.truncate();
+      else if (!(error instanceof SyntaxError)) this.truncate();
       return;
     }
     if (isRecord(value)) this.object(value, depth);

@@ -18,6 +18,11 @@ export interface GuardContext {
   intentSource?: string;
   /** Known environments; defaults to a protected `production` and an unprotected `staging`. */
   environments?: EnvironmentMarkers[];
+  /**
+   * When the rules must have finished reading (milliseconds since the epoch): a hook's agent stops waiting for it.
+   * A command not read to the end by then is asked about.
+   */
+  deadline?: number;
 }
 
 export interface Classification {

@@ -17,23 +17,35 @@ describe("a plain hook call", () => {
     });
   });
 
-  it("hands help, unknown agents and options, repeats, stray words and bad values to commander", () => {
+  it("hands help, unknown agents and repeats to commander", () => {
     for (const args of [
       ["claude-code", "--help"],
       ["claude-code", "-h"],
+      ["claude-code", "--env", "--help"],
       ["codex"],
       [],
-      ["claude-code", "--bogus"],
       ["claude-code", "--env", "a", "--env", "b"],
+    ]) {
+      expect(plainHookCall(argv(...args)), args.join(" ")).toBeNull();
+    }
+    expect(plainHookCall(["node", "leash", "guard", "claude-code"])).toBeNull();
+  });
+
+  it("refuses, with the reason, a hook call commander would refuse: a hook that exits 1 protects nothing", () => {
+    for (const args of [
+      ["claude-code", "--bogus"],
       ["claude-code", "extra"],
       ["claude-code", "--", "x"],
       ["claude-code", "--wait-approval", "abc"],
       ["claude-code", "--wait-approval", "3601"],
       ["claude-code", "--allow-safe=yes"],
-      ["claude-code", "--env"],
+      ["cursor", "--env"],
     ]) {
-      expect(plainHookCall(argv(...args)), args.join(" ")).toBeNull();
+      const call = plainHookCall(argv(...args));
+      expect(call, args.join(" ")).toMatchObject({
+        agent: args[0],
+        error: expect.stringContaining(`leash hook ${args[0]}: `),
+      });
     }
-    expect(plainHookCall(["node", "leash", "guard", "claude-code"])).toBeNull();
   });
 });

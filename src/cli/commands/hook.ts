@@ -1,9 +1,11 @@
 // `leash hook claude-code|cursor`: the guard as an agent hook. Reads the agent's event on stdin and prints the
 // decision in that agent's format; input it cannot read is answered with "ask".
+import { isUtf8 } from "node:buffer";
 import type { Command } from "commander";
 import { guardSettings } from "../../config/guard-env.ts";
 import { guardModelSettings } from "../../config/guard-model-env.ts";
 import type { AgentAction } from "../../guard/hooks.ts";
+import { parseJson } from "../../guard/json-text.ts";
 import type { Classification, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { askThroughLeash } from "../hook-approval.ts";
@@ -11,6 +13,11 @@ import { readStandardInput, writeStandardOutput } from "../standard-io.ts";
 import { type GuardCliOptions, guardClassifier, guardContext } from "./guard.ts";
 
 const MAX_INPUT = 10 * 1024 * 1024;
+/**
+ * How long the rules may read one command. An agent that waits longer for its hook goes on as if the hook had no
+ * opinion (Cursor after a few seconds by default), so a command the rules cannot finish reading sooner is asked about.
+ */
+const READING_TIME_MS = 3000;
 
 const HOOK_HELP = `
 The task's environment and intent come from the task token (LEASH_TOKEN; verified against the environment's JWKS
@@ -57,7 +64,7 @@ async function classifyAction(
 async function decide(action: AgentAction, options: HookOptions) {
   const settings = await guardSettings();
   const { forHook } = await import("../../guard/hooks.ts");
-  const context = await guardContext(options, settings);
+  const context = { ...(await guardContext(options, settings)), deadline: Date.now() + READING_TIME_MS };
   const command =
     "command" in action
       ? action.command
@@ -77,13 +84,19 @@ async function decide(action: AgentAction, options: HookOptions) {
 export const HOOK_AGENTS = ["claude-code", "cursor"] as const;
 export type HookAgent = (typeof HOOK_AGENTS)[number];
 
-/** One hook call: the agent's event from stdin, its decision on stdout; input it cannot read is answered "ask". */
-export async function runHook(agent: HookAgent, options: HookOptions): Promise<void> {
+/**
+ * One hook call: the agent's event from stdin, its decision on stdout; input it cannot read is answered "ask". With
+ * `refuse` (a command line the hook cannot read), the event is read and answered "ask" with that reason.
+ */
+export async function runHook(agent: HookAgent, options: HookOptions | { refuse: string }): Promise<void> {
   const hooks = await import("../../guard/hooks.ts");
   let output: object;
   try {
     const input = await readStandardInput(MAX_INPUT, "hook input larger than 10 MiB");
-    const event: unknown = JSON.parse(input.toString("utf8"));
+    if ("refuse" in options) throw new Error(options.refuse);
+    // Bytes that are not UTF-8 would be read as U+FFFD, which is not what the agent runs.
+    if (!isUtf8(input)) throw new Error("hook input is not UTF-8 text");
+    const event = parseJson(input.toString("utf8"));
     if (agent === "claude-code") {
       const action = hooks.claudeCodeAction(event);
       if (action === null) output = {};
@@ -109,7 +122,7 @@ export function registerHookCommands(program: Command): void {
   hook
     .command("claude-code")
     .description(
-      'Claude Code PreToolUse hook: Bash commands and MCP tool calls get ask/deny, or no opinion ("{}") when safe',
+      'Claude Code PreToolUse hook: Bash and PowerShell commands and MCP tool calls get ask/deny, or no opinion ("{}") when safe',
     )
     .option("--allow-safe", ALLOW_SAFE_DESCRIPTION)
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
@@ -120,7 +133,7 @@ export function registerHookCommands(program: Command): void {
   hook
     .command("cursor")
     .description(
-      "Cursor beforeShellExecution and beforeMCPExecution hook: permission ask/deny with messages, or no opinion ({}) when safe",
+      "Cursor beforeShellExecution, beforeMCPExecution and preToolUse hook: permission ask/deny with messages, or no opinion ({}) when safe",
     )
     .option("--allow-safe", ALLOW_SAFE_DESCRIPTION)
     .option("--env <env>", "the task's environment (default: $LEASH_ENV)")
