@@ -1,43 +1,20 @@
 // Values that depend on which way a line went: past an if, a case, `&&`/`||`, a loop or a function that may return
 // early, a variable holds every value some way left it, and each is read where the variable is expanded.
 import { describe, expect, it } from "vitest";
-import { classify, newAnalysis } from "../../src/guard/classify.ts";
-import { analyzeShell } from "../../src/guard/shell/analyze-shell.ts";
-import type { TraceEntry } from "../../src/guard/shell/runner.ts";
-
-const RM_REASON = "rm -r deletes /srv/app";
-const RM = "'rm -rf /srv/app'";
-
-function read(script: string, parser: "simple" | "full") {
-  const an = newAnalysis();
-  const trace: TraceEntry[] = [];
-  const accepted = analyzeShell(script, an, undefined, { parser, trace });
-  return { accepted, trace, findings: an.findings };
-}
-
-/** Both readers agree, where the fast one reads the line. */
-function expectAgreement(script: string): void {
-  const fast = read(script, "simple");
-  if (!fast.accepted) return;
-  const full = read(script, "full");
-  expect(fast.trace, script).toEqual(full.trace);
-  expect(fast.findings, script).toEqual(full.findings);
-}
-
-function expectRm(script: string): void {
-  expect(classify(script).reasons, script).toContain(RM_REASON);
-  expectAgreement(script);
-}
-
-function expectHarmless(script: string): void {
-  expect(classify(script), script).toMatchObject({ destructive: false, decision: "allow", uncertain: false });
-  expectAgreement(script);
-}
+import { classify } from "../../src/guard/classify.ts";
+import {
+  expectHarmless,
+  expectReadersAgree,
+  expectRm,
+  RM,
+  RM_REASON,
+  readShell,
+} from "../helpers/shell-readers.ts";
 
 /** The commands run, as the fast reader and mvdan/sh both read them. */
 function commands(script: string): string[] {
-  expectAgreement(script);
-  return read(script, "full").trace.map((e) => e.argv.map((w) => w.text).join(" "));
+  expectReadersAgree(script);
+  return readShell(script, "full").trace.map((e) => e.argv.map((w) => w.text).join(" "));
 }
 
 describe("a variable past a branch", () => {

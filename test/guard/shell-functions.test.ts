@@ -1,39 +1,8 @@
 // Shell functions: each call runs the body with the variables as they are then, its locals and positional
 // parameters ending when it returns, so `x='rm …'; f() { local x=ls; }; f; $x` runs rm.
 import { describe, expect, it } from "vitest";
-import { classify, newAnalysis } from "../../src/guard/classify.ts";
-import { analyzeShell } from "../../src/guard/shell/analyze-shell.ts";
-import type { TraceEntry } from "../../src/guard/shell/runner.ts";
-
-const RM_REASON = "rm -r deletes /srv/app";
-const RM = "'rm -rf /srv/app'";
-
-function read(script: string, parser: "simple" | "full") {
-  const an = newAnalysis();
-  const trace: TraceEntry[] = [];
-  const accepted = analyzeShell(script, an, undefined, { parser, trace });
-  return { accepted, trace, findings: an.findings };
-}
-
-function expectDestroys(script: string): void {
-  expect(classify(script), script).toMatchObject({ destructive: true, decision: "ask" });
-  const fast = read(script, "simple");
-  if (fast.accepted) expect(fast.findings, script).toEqual(read(script, "full").findings);
-}
-
-function expectRm(script: string): void {
-  expect(classify(script).reasons, script).toContain(RM_REASON);
-  const full = read(script, "full");
-  expect(
-    full.findings.map((f) => f.reason),
-    script,
-  ).toContain(RM_REASON);
-  const fast = read(script, "simple");
-  if (fast.accepted) {
-    expect(fast.trace, script).toEqual(full.trace);
-    expect(fast.findings, script).toEqual(full.findings);
-  }
-}
+import { classify } from "../../src/guard/classify.ts";
+import { expectAsks, expectRm, RM, readShell } from "../helpers/shell-readers.ts";
 
 describe("a shell function's scope", () => {
   it("gives a call the variables as they are at the call, not where the function is defined", () => {
@@ -58,13 +27,13 @@ describe("a shell function's scope", () => {
     expectRm(`x=ls; f() { x=${RM}; }; f; $x`);
     expectRm(`x=ls; f() { declare -g x=${RM}; }; f; $x`);
     expectRm(`x=ls; f() { export x=${RM}; }; f; $x`);
-    expectDestroys(`f() { read x; }; f <<< ${RM}; $x`);
+    expectAsks(`f() { read x; }; f <<< ${RM}; $x`);
     expectRm(`f() { x=${RM}; }; eval f; $x`);
   });
 
   it("takes each definition a branch may have chosen: a variable they set otherwise may hold either value", () => {
-    expectDestroys(`if [ -f a ]; then f() { x=${RM}; }; else f() { x=ls; }; fi; f; $x`);
-    expectDestroys(`if [ -f a ]; then f() { x=ls; }; else f() { x=${RM}; }; fi; f; $x`);
+    expectAsks(`if [ -f a ]; then f() { x=${RM}; }; else f() { x=ls; }; fi; f; $x`);
+    expectAsks(`if [ -f a ]; then f() { x=ls; }; else f() { x=${RM}; }; fi; f; $x`);
     expectRm("if [ -f a ]; then f() { rm -rf /srv/app; }; else f() { ls; }; fi; x=1; f");
   });
 
@@ -94,13 +63,13 @@ describe("a shell function's scope", () => {
 
   it("does not keep a function defined in a pipeline's stage, a subshell bash forgets", () => {
     for (const script of ["f() { rm -rf /srv/app; } | cat; echo done", "f() { x=ls; } | cat; f"]) {
-      const fast = read(script, "simple");
-      const full = read(script, "full");
+      const fast = readShell(script, "simple");
+      const full = readShell(script, "full");
       expect(fast.accepted, script).toBe(true);
       expect(fast.trace, script).toEqual(full.trace);
       expect(fast.findings, script).toEqual(full.findings);
     }
-    expect(read("f() { echo hi; } | cat; f", "full").trace.map((e) => e.argv[0]?.text)).toEqual([
+    expect(readShell("f() { echo hi; } | cat; f", "full").trace.map((e) => e.argv[0]?.text)).toEqual([
       "echo",
       "cat",
       "f",

@@ -1,46 +1,19 @@
 // Text piped or redirected into a group, a subshell, a loop or a function call: the commands inside that read stdin
 // without a redirection of their own read it, the first reader all of it, those after it what is left.
 import { describe, expect, it } from "vitest";
-import { classify, newAnalysis } from "../../src/guard/classify.ts";
-import { analyzeShell } from "../../src/guard/shell/analyze-shell.ts";
-import type { TraceEntry } from "../../src/guard/shell/runner.ts";
-
-const RM_REASON = "rm -r deletes /srv/app";
-
-function read(script: string, parser: "simple" | "full") {
-  const an = newAnalysis();
-  const trace: TraceEntry[] = [];
-  const accepted = analyzeShell(script, an, undefined, { parser, trace });
-  return { accepted, trace, findings: an.findings };
-}
-
-function expectAgreement(script: string): void {
-  const fast = read(script, "simple");
-  if (!fast.accepted) return;
-  const full = read(script, "full");
-  expect(fast.trace, script).toEqual(full.trace);
-  expect(fast.findings, script).toEqual(full.findings);
-}
-
-function expectRm(script: string): void {
-  expect(classify(script).reasons, script).toContain(RM_REASON);
-  expectAgreement(script);
-}
-
-function expectAsks(script: string): void {
-  expect(classify(script), script).toMatchObject({ destructive: true, decision: "ask" });
-  expectAgreement(script);
-}
-
-function expectHarmless(script: string): void {
-  expect(classify(script), script).toMatchObject({ destructive: false, decision: "allow", uncertain: false });
-  expectAgreement(script);
-}
+import { classify } from "../../src/guard/classify.ts";
+import {
+  expectAsks,
+  expectHarmless,
+  expectReadersAgree,
+  expectRm,
+  readShell,
+} from "../helpers/shell-readers.ts";
 
 /** What each command read on stdin, as both readers read the line. */
 function stdinOf(script: string): (string | null)[] {
-  expectAgreement(script);
-  return read(script, "full").trace.map((e) => (e.piped ? "(unknown)" : e.stdin));
+  expectReadersAgree(script);
+  return readShell(script, "full").trace.map((e) => (e.piped ? "(unknown)" : e.stdin));
 }
 
 describe("stdin given to a compound command", () => {

@@ -3,18 +3,7 @@
 // stands for a command, whose text the shell parses.
 import { describe, expect, it } from "vitest";
 import { classify } from "../../src/guard/classify.ts";
-
-function expectAsks(command: string): void {
-  expect(classify(command), command).toMatchObject({ destructive: true, decision: "ask" });
-}
-
-function expectAllowed(command: string): void {
-  expect(classify(command), command).toMatchObject({
-    destructive: false,
-    decision: "allow",
-    uncertain: false,
-  });
-}
+import { expectAsks, expectHarmless } from "../helpers/shell-readers.ts";
 
 describe("a shell given text it parses", () => {
   it("asks when the text is a value the guard cannot know, whoever runs the shell", () => {
@@ -56,21 +45,21 @@ describe("a shell given text it parses", () => {
   });
 
   it("reads a value set on the line as the text it is", () => {
-    expectAllowed("SCRIPT='ls -la'; bash -c \"$SCRIPT\"");
-    expectAllowed("SCRIPT='git status'; eval \"$SCRIPT\"");
-    expectAllowed("CMD='git status'; ssh host \"$CMD\"");
+    expectHarmless("SCRIPT='ls -la'; bash -c \"$SCRIPT\"");
+    expectHarmless("SCRIPT='git status'; eval \"$SCRIPT\"");
+    expectHarmless("CMD='git status'; ssh host \"$CMD\"");
     expect(classify("SCRIPT='rm -rf /srv/app'; bash -c \"$SCRIPT\"").reasons).toContain(
       "rm -r deletes /srv/app",
     );
   });
 
   it("reads a value the login session sets as the word it stands for", () => {
-    expectAllowed('bash -c "cd $HOME/project && npm test"');
-    expectAllowed('sh -c "echo $PATH"');
-    expectAllowed('eval "export PATH=$HOME/bin:$PATH"');
-    expectAllowed('DIR=/srv/app; ssh host "ls $DIR"');
-    expectAllowed('watch -n 1 "kubectl get pods"');
-    expectAllowed("su -c 'whoami' deploy");
+    expectHarmless('bash -c "cd $HOME/project && npm test"');
+    expectHarmless('sh -c "echo $PATH"');
+    expectHarmless('eval "export PATH=$HOME/bin:$PATH"');
+    expectHarmless('DIR=/srv/app; ssh host "ls $DIR"');
+    expectHarmless('watch -n 1 "kubectl get pods"');
+    expectHarmless("su -c 'whoami' deploy");
   });
 
   it("asks when any other value of the environment is spliced into text a shell or an interpreter parses", () => {
@@ -93,7 +82,7 @@ describe("an interpreter given code", () => {
   });
 
   it("reads code that only holds such a value", () => {
-    expectAllowed("python3 -c \"print('$HOME')\"");
-    expectAllowed('node -e "console.log(process.env.HOME)"');
+    expectHarmless("python3 -c \"print('$HOME')\"");
+    expectHarmless('node -e "console.log(process.env.HOME)"');
   });
 });
