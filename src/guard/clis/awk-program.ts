@@ -168,8 +168,11 @@ function changedOtherwise(program: string, name: string): boolean {
   ).test(program);
 }
 
-/** The program's statements: split at `;`, braces and line ends outside strings, regexes and parentheses. */
-function statements(text: string): string[] {
+/**
+ * `text` cut at each character `cuts` accepts outside strings, comments, parentheses and brackets; a backslash before
+ * a line end joins the lines.
+ */
+function cutOutside(text: string, cuts: (c: string) => boolean): string[] {
   const out: string[] = [];
   let depth = 0;
   let from = 0;
@@ -183,34 +186,23 @@ function statements(text: string): string[] {
       i = end < 0 ? text.length - 1 : end - 1;
     } else if (c === "(" || c === "[") depth++;
     else if ((c === ")" || c === "]") && depth > 0) depth--;
-    else if (depth === 0 && (c === ";" || c === "{" || c === "}" || c === "\n")) {
+    else if (depth === 0 && cuts(c)) {
       out.push(text.slice(from, i));
       from = i + 1;
     } else if (c === "\\" && text[i + 1] === "\n") i++;
   }
   out.push(text.slice(from));
-  return out.filter((s) => s.trim());
+  return out;
 }
 
-/** The comma-separated parts of an argument list, outside strings and parentheses. */
+/** The program's statements: cut at `;`, braces and line ends. */
+function statements(text: string): string[] {
+  return cutOutside(text, (c) => c === ";" || c === "{" || c === "}" || c === "\n").filter((s) => s.trim());
+}
+
+/** The comma-separated parts of an argument list. */
 function topLevelParts(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      STRING.lastIndex = i;
-      if (STRING.exec(text)) i = STRING.lastIndex - 1;
-    } else if (c === "(" || c === "[") depth++;
-    else if (c === ")" || c === "]") depth--;
-    else if (c === "," && depth === 0) {
-      parts.push(text.slice(from, i));
-      from = i + 1;
-    }
-  }
-  parts.push(text.slice(from));
-  return parts;
+  return cutOutside(text, (c) => c === ",");
 }
 
 /** The text inside the parentheses opening at `open`. */
