@@ -30,24 +30,78 @@ const NETWORK_SINK =
 const PRINTS_FILE =
   /(?:^|[\s|;&(`]|\$\()(?:cat|less|more|head|tail|bat|strings|xxd|od|base64|grep|rg|awk|sed|jq|yq)\s/;
 
+/**
+ * Commands that print a credential: a CLI's token or key, a secret store's value, a Kubernetes Secret's data, a
+ * platform's config vars. Only where the command starts (a pipe or a list may come before it): inside `$(…)` the
+ * credential is handed to another command rather than printed.
+ */
+const PRINTERS = [
+  /gh\s+auth\s+(?:token\b|status\b[^|;&\n]*\s(?:-t|--show-token)\b)/,
+  /gcloud\s+(?:[^|;&\n]*\s)?auth\s+(?:application-default\s+)?print-(?:access|identity)-token\b/,
+  /gcloud\s+secrets\s+versions\s+access\b/,
+  /az\s+account\s+get-access-token\b/,
+  /az\s+[^|;&\n]*\b(?:keys\s+list|list-keys|list-connection-strings|credential\s+show)\b/,
+  /az\s+keyvault\s+secret\s+show\b/,
+  /aws\s+(?:[^|;&\n]*\s)?(?:configure\s+(?:get\s+\S*(?:secret|token)\S*|export-credentials)|secretsmanager\s+get-secret-value|sts\s+(?:get-session-token|assume-role\S*)|ecr\s+get-login-password|iam\s+create-access-key)\b/,
+  /aws\s+(?:[^|;&\n]*\s)?ssm\s+get-parameters?(?:-by-path)?\b[^|;&\n]*--with-decryption/,
+  /kubectl\s+(?:[^|;&\n]*\s)?get\s+secrets?(?:\/\S+)?\s[^|;&\n]*(?:-o|--output)[=\s]*['"]?(?:yaml|json|jsonpath|go-template)/,
+  /kubectl\s+(?:[^|;&\n]*\s)?view-secret\b/,
+  /vault\s+(?:kv\s+get|read)\b/,
+  /heroku\s+config(?::get)?(?![:\w-])/,
+  /railway\s+variables\b(?![^|;&\n]*\s--set\b)/,
+  /doppler\s+secrets(?:\s+(?:get|download)\b|\s*(?:$|[|;&\n]))/,
+  /op\s+(?:read\b|item\s+get\b[^|;&\n]*--reveal)/,
+  /security\s+find-(?:generic|internet)-password\b[^|;&\n]*\s-w\b/,
+  /(?:pass|gopass)\s+(?:show\s+)?[\w.-]+\/[\w./-]+\s*(?:$|[|;&\n])/,
+  /bw\s+get\s+(?:password|item|notes)\b/,
+  /lpass\s+show\b/,
+];
+const CREDENTIAL_PRINTER = new RegExp(
+  String.raw`(?:^|[;&|\n]|(?<!\$)\()\s*(?:sudo\s+)?(?:${PRINTERS.map((p) => p.source).join("|")})`,
+);
+const MAY_PRINT_CREDENTIAL =
+  /\b(?:gh|gcloud|az|aws|kubectl|vault|heroku|railway|doppler|op|security|pass|gopass|bw|lpass)\s/;
+
 /** Cheap pre-checks: most commands mention no credential file and no environment dump at all. */
 const MAY_NAME_FILE =
   /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|config|azure|vault-token|terraform|gnupg|password-store)|shadow|secrets?\//;
 const MAY_DUMP = /env|set|export|declare|compgen|ENV/;
+
+/** A login that reads the password on stdin (`aws ecr get-login-password | docker login --password-stdin`) takes it. */
+const TAKEN_ON_STDIN = /^[^;&\n]*\|[^;&\n]*(?:--password-stdin\b|\bsecret\s+set\b|\bcreate\s+secret\b)/;
+
+/** The credential printer at the start of a command whose output is not handed straight to a login, or null. */
+function credentialPrinted(command: string): RegExpExecArray | null {
+  const match = CREDENTIAL_PRINTER.exec(command);
+  if (!match || TAKEN_ON_STDIN.test(command.slice(match.index + match[0].length))) return null;
+  return match;
+}
+
+const printed = (match: RegExpExecArray) => match[0].replace(/^[;&|\n(]?\s*(?:sudo\s+)?/, "").trim();
 
 export function analyzeExposure(command: string, an: Analysis): void {
   const dump = MAY_DUMP.test(command) ? ENVIRONMENT_DUMP.exec(command) : null;
   const file = MAY_NAME_FILE.test(command)
     ? (CREDENTIAL_FILE.exec(command) ?? CREDENTIAL_DIRECTORY.exec(command))
     : null;
+  const printer = MAY_PRINT_CREDENTIAL.test(command) ? credentialPrinted(command) : null;
   // The network is looked for only once there is something secret to send: most commands hold nothing of the kind.
-  if ((dump || file || SECRET_VARIABLE.test(command)) && NETWORK_SINK.test(command)) {
+  if (
+    (dump || file || printer || SECRET_VARIABLE.test(command)) &&
+    NETWORK_SINK.test(printer ? command.replace(printer[0], " ") : command)
+  ) {
     const what = dump
       ? "the environment"
       : file
         ? `a credential file (${file[0].trim().replace(/^[@'"=<:]/, "")})`
-        : "a secret-named variable";
+        : printer
+          ? `the credential ${printed(printer)} prints`
+          : "a secret-named variable";
     an.uncertain(`secret_exposure: sends ${what} over the network; a human should see where it goes`, false);
+    return;
+  }
+  if (printer) {
+    an.uncertain(`secret_exposure: ${printed(printer)} prints a credential into the agent's context`, false);
     return;
   }
   if (file && PRINTS_FILE.test(command)) {

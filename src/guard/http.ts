@@ -204,6 +204,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     for (const call of calls) an.nested.toolCall(call);
     if (an.findings.slice(before).some((f) => f.destructive)) return;
   }
+  // Solr's update handler and Elasticsearch's and OpenSearch's _bulk take deletions as commands in the body.
+  if (DELETE_COMMAND_IN_BODY.test(req.body ?? "")) {
+    an.destroys(`${shown} sends delete commands in its body`, action(resource, "delete"));
+    return;
+  }
   const bodyVerb = actionInBody(body);
   if (bodyVerb) {
     an.destroys(`${shown} asks for "${bodyVerb}" in its body`, action(resource, "delete"));
@@ -219,6 +224,9 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     );
   else an.harmless(`${shown}`, action(resource, method === "POST" ? "create" : "update"));
 }
+
+/** `<delete><query>*:*</query></delete>`, `{"delete": {"query": …}}`, a bulk line `{"delete": {"_id": …}}`. */
+const DELETE_COMMAND_IN_BODY = /(?:^|\n)\s*(?:<delete\b|\{\s*"delete"\s*:)/;
 
 /** Query, form and JSON fields frameworks read as the request's method, in any case: `_method` (Rails, Laravel,
  * Symfony, Express's method-override; `_METHOD` in Slim) and the override headers' names used as fields. */

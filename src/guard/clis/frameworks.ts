@@ -40,6 +40,24 @@ function migrationCommand(spec: MigrationTool, valueFlags: ReadonlySet<string>):
   };
 }
 
+/**
+ * MikroORM: the schema commands only print their SQL unless `--run`; the migration commands that go down or start
+ * afresh drop what the migrations made.
+ */
+function mikroOrm(inv: Invocation, an: Analysis): void {
+  const sub = inv.args.find((a) => !a.startsWith("-")) ?? "";
+  if (/^schema:(?:drop|fresh|update)$/.test(sub)) {
+    if (inv.args.includes("--run") || inv.args.includes("-r"))
+      an.destroys(
+        `mikro-orm ${sub} --run ${sub === "schema:update" ? MIGRATION_REASON : "drops the schema"}`,
+        "database:reset",
+      );
+    else an.harmless(`mikro-orm ${sub} without --run only prints its SQL`);
+  } else if (/^migration:(?:down|fresh)$/.test(sub))
+    an.destroys(`mikro-orm ${sub} destroys or rolls back data`, "database:reset");
+  else if (sub === "migration:up") an.destroys(`mikro-orm ${sub} ${MIGRATION_REASON}`, "db:migrate");
+}
+
 const PRISMA_VALUES = flagSet("--schema", "--file", "--url", "--name", "--from-url", "--to-url");
 
 function prisma(inv: Invocation, an: Analysis): void {
@@ -331,6 +349,65 @@ export const frameworkCommands: CommandTable = {
     migrates: /^migrate run/,
     valueFlags: ["--database-url", "-D", "--source"],
   }),
+  atlas: migrationTool({
+    destroys: /^(schema clean|migrate down)/,
+    migrates: /^(schema apply|migrate apply)/,
+    valueFlags: [
+      "-u",
+      "--url",
+      "--dev-url",
+      "--to",
+      "--env",
+      "--dir",
+      "-c",
+      "--config",
+      "--var",
+      "-s",
+      "--schema",
+    ],
+  }),
+  sqitch: migrationTool({
+    destroys: /^(revert|rebase|checkout)/,
+    migrates: /^deploy/,
+    valueFlags: ["-t", "--target", "--to", "--to-change", "--db-uri", "--plan-file", "-C", "--chdir"],
+  }),
+  hasura: migrationTool({
+    destroys: /^(metadata (clear|reset)|migrate (delete|squash --delete-source))/,
+    migrates: /^(migrate apply|metadata apply|deploy)/,
+    valueFlags: [
+      "--endpoint",
+      "--admin-secret",
+      "--database-name",
+      "--project",
+      "--envfile",
+      "--version",
+      "--goto",
+      "--down",
+      "--up",
+    ],
+  }),
+  "node-pg-migrate": migrationTool({
+    destroys: /^(down|redo)/,
+    migrates: /^up/,
+    valueFlags: [
+      "-d",
+      "--database-url-var",
+      "-m",
+      "--migrations-dir",
+      "-t",
+      "--migrations-table",
+      "-f",
+      "--config-file",
+    ],
+  }),
+  "mikro-orm": mikroOrm,
+  skeema: (inv, an) => {
+    if (inv.args[0] === "push" && inv.args.includes("--allow-unsafe") && !inv.args.includes("--dry-run"))
+      an.destroys(
+        "skeema push --allow-unsafe drops the tables and columns the files no longer have",
+        "db:migrate",
+      );
+  },
   mix: migrationTool({ destroys: /^ecto\.(drop|reset|rollback)/, migrates: /^ecto\.migrate/ }),
   dotnet: withSubcommandWords(dotnet, (inv) => {
     const words = parseArgs(leadingWords(inv.args), { valueFlags: DOTNET_VALUES }).positionals;

@@ -30,6 +30,7 @@ import { httpCommands } from "./http-clients.ts";
 import { interpreterCommands } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
 import { paasCommands } from "./paas.ts";
+import { judgePublicAccess, PUBLISHING_CLIS } from "./public-access.ts";
 import { redisCommands } from "./redis.ts";
 import { shellBuiltinCommands } from "./shell-builtins.ts";
 import { storageCommands } from "./storage.ts";
@@ -160,6 +161,7 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   const findings = an.findings.length;
   const readings = an.readings;
   if (analyzer) analyzer(inv, an);
+  if (PUBLISHING_CLIS.has(inv.name)) judgePublicAccess(inv, an);
   // Options, operands or stdin that carry a command are judged whatever the program's own rule says.
   const carries = judgeCarriedCommands(inv, an);
   if (!analyzer) {

@@ -8,6 +8,7 @@ import type { Word } from "../word.ts";
 import { judgeScriptFile, judgeWrittenFile, scriptFromStdin } from "../written-scripts.ts";
 import { awk } from "./awk-program.ts";
 import { joinedText, judgeShellText, splicedEnvironment } from "./carried-text.ts";
+import { cmdScript, robocopy } from "./cmd-script.ts";
 import { judgeSourcedFile } from "./command-variables.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
 import { opaqueTarget } from "./opaque-targets.ts";
@@ -237,6 +238,8 @@ export const interpreterCommands: CommandTable = {
   fish: shell,
   pwsh: powershellScript,
   powershell: powershellScript,
+  cmd: cmdScript,
+  robocopy,
   busybox: (inv) => inv.run(inv.argv.slice(1)),
   eval: evalCommand,
   source: sourceBuiltin,

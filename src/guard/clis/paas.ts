@@ -308,6 +308,7 @@ const wrangler = verbCli("wrangler", {
 });
 
 const vault = verbCli("vault", {
+  singleDashLong: true,
   valueFlags: [
     "-address",
     "-namespace",

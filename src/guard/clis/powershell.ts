@@ -219,7 +219,63 @@ const startProcess: CmdletJudge = (bound, _statement, { inv }) => {
 const destroysDisk: CmdletJudge = (_bound, statement, { an }) =>
   an.destroys(`${statement.cmdlet} erases a disk, partition or volume`, "disk:format");
 
+/** A switch or a `-Name value` pair set to true: `-DisableRealtimeMonitoring $true`, `-Disable…:1`, a bare switch. */
+const setTrue = (tokens: readonly string[], i: number) => {
+  const inline = /^-[\w-]+:(.+)$/.exec(tokens[i]!)?.[1];
+  const value = inline ?? tokens[i + 1];
+  return value === undefined || value.startsWith("-")
+    ? inline === undefined
+    : /^(?:\$true|1|'?true'?)$/i.test(value);
+};
+const setFalse = (value: string | undefined) => /^(?:\$false|0|'?false'?)$/i.test(value ?? "");
+
+/** Microsoft Defender's settings: a `-Disable…` switched on, or paths, processes or extensions it stops scanning. */
+const defenderPreference: CmdletJudge = (_bound, statement, { an }) => {
+  const tokens = statement.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const name = /^-([\w-]+)/.exec(tokens[i]!)?.[1]?.toLowerCase() ?? "";
+    if (name.startsWith("disable") && setTrue(tokens, i)) {
+      an.destroys(
+        `${statement.cmdlet} -${tokens[i]!.slice(1).replace(/:.*$/, "")} switches antivirus protection off`,
+        "antivirus:disable",
+      );
+      return;
+    }
+    if (/^exclusion(?:path|process|extension|ipaddress)$/.test(name)) {
+      an.destroys(
+        `${statement.cmdlet} -${name} exempts what it names from antivirus scanning`,
+        "antivirus:disable",
+      );
+      return;
+    }
+  }
+};
+
+/** Set-NetFirewallProfile -Enabled False, or a default inbound action that allows what no rule blocks. */
+const firewallProfile: CmdletJudge = (_bound, statement, { an }) => {
+  const tokens = statement.tokens;
+  const parameterValue = (parameter: string) => {
+    const i = tokens.findIndex((t) => parameterNamed(t, parameter, 2));
+    return i < 0 ? undefined : (/^-\w+:(.+)$/.exec(tokens[i]!)?.[1] ?? tokens[i + 1]);
+  };
+  if (setFalse(parameterValue("enabled")))
+    an.destroys(`${statement.cmdlet} -Enabled False turns the firewall off`, "firewall:disable");
+  else if (/^'?allow'?$/i.test(parameterValue("defaultinboundaction") ?? ""))
+    an.destroys(`${statement.cmdlet} lets in what no rule blocks`, "firewall:disable");
+};
+
 const CMDLET_RULES: Record<string, [CmdletSpec, CmdletJudge]> = {
+  "Set-MpPreference": [{ values: [], switches: [], positional: [] }, defenderPreference],
+  "Add-MpPreference": [{ values: [], switches: [], positional: [] }, defenderPreference],
+  "Set-NetFirewallProfile": [{ values: [], switches: [], positional: [] }, firewallProfile],
+  "Disable-ComputerRestore": [
+    { values: ["drive"], switches: [], positional: ["drive"] },
+    (_b, s, { an }) => an.destroysSafetyNet(`${s.cmdlet} switches System Restore off`, "backup:disable"),
+  ],
+  "Unregister-ScheduledTask": [
+    { values: ["taskname", "taskpath"], switches: [], positional: ["taskname"] },
+    (_b, s, { an }) => an.destroys(`${s.cmdlet} removes a scheduled task`, "cron:delete"),
+  ],
   "Remove-Item": [ITEM, removeItem],
   "Clear-Content": [ITEM, clearContent],
   "Clear-Item": [ITEM, clearsValues],
@@ -504,9 +560,71 @@ const SCRIPT_FROM_TEXT =
   /\[(?:System\.Management\.Automation\.)?ScriptBlock\]\s*::\s*Create\s*\(|\$ExecutionContext\s*\.\s*InvokeCommand\s*\.\s*(?:InvokeScript|NewScriptBlock)\s*\(/gi;
 const LITERAL_TEXT = /^\s*('(?:[^']|'')*'|"(?:[^"`$]|`.)*")\s*\)/;
 
+/**
+ * .NET's file calls, which no cmdlet name shows: `[IO.File]::Delete(…)`, `[System.IO.File]::WriteAllText(…)`,
+ * `[IO.Directory]::Delete(…, $true)`, `[IO.File]::Copy(a, b, $true)`, `New-Object IO.StreamWriter(…)`.
+ */
+const DOTNET_FILE_CALL =
+  /\[(?:System\.)?IO\.(File|Directory|StreamWriter)\]\s*::\s*(\w+)\s*\(|New-Object\s+(?:-TypeName\s+)?(?:System\.)?IO\.(StreamWriter)\s*\(/gi;
+const DOTNET_ARGUMENT = /\s*('(?:[^']|'')*'|"(?:[^"`]|`.)*"|(?:[^,()'"]|\([^()]*\))+)\s*([,)])/y;
+/** A method that deletes what the object stands for: a FileInfo's, a DirectoryInfo's, a WMI object's (`$_.Delete()`). */
+const DELETE_METHOD = /[)\w]\s*\.\s*Delete\s*\(/i;
+const SHADOW_COPY = /\bWin32_ShadowCopy\b/i;
+const TRUE_ARGUMENT = /^\$true$|^1$/i;
+/** FileMode values that empty a file that exists. */
+const TRUNCATING_MODE = /^(?:\[(?:System\.)?IO\.FileMode\]::)?['"]?(?:Create|Truncate)['"]?$/i;
+
+/** The arguments of the call whose `(` ends at `from`, up to its closing parenthesis. */
+function dotnetArguments(text: string, from: number): string[] {
+  const out: string[] = [];
+  DOTNET_ARGUMENT.lastIndex = from;
+  for (let m = DOTNET_ARGUMENT.exec(text); m; m = DOTNET_ARGUMENT.exec(text)) {
+    out.push(m[1]!.trim());
+    if (m[2] === ")") break;
+  }
+  return out;
+}
+
+function dotnetFileCalls(script: string, { inv, an }: ScriptContext): void {
+  for (const m of script.matchAll(DOTNET_FILE_CALL)) {
+    const type = (m[1] ?? m[3]!).toLowerCase();
+    const method = (m[2] ?? "new").toLowerCase();
+    const args = dotnetArguments(script, m.index + m[0].length);
+    const [first, second, third] = args.map(argumentWord);
+    if (!first) continue;
+    const call = `[IO.${m[1] ?? m[3]}]::${m[2] ?? "new"}`;
+    if (type === "streamwriter") {
+      if (method === "new") analyzeWriteTarget(first, TRUE_ARGUMENT.test(args[1] ?? ""), an, call);
+    } else if (method === "delete") {
+      const recursive = type === "directory" && TRUE_ARGUMENT.test(args[1] ?? "");
+      if (type === "file" || recursive) judgeDeletion(call, [first], an);
+    } else if (/^(?:writeall(?:text|bytes|lines)|create|createtext)$/.test(method))
+      analyzeWriteTarget(first, false, an, call);
+    else if (method === "open" && TRUNCATING_MODE.test(args[1] ?? ""))
+      analyzeWriteTarget(first, false, an, call);
+    else if (second && (method === "copy" || method === "move")) {
+      // Without overwrite set, both refuse a destination that exists.
+      const overwrite = type === "file" && TRUE_ARGUMENT.test(args[2] ?? "");
+      inv.run([literal(method === "copy" ? "cp" : "mv"), literal(overwrite ? "-f" : "-n"), first, second]);
+    } else if (second && method === "replace" && (!third || /^\$null$/i.test(third.text)))
+      // Replace keeps the destination's old content only when a backup file is named.
+      inv.run([literal("mv"), literal("-f"), first, second]);
+  }
+  if (DELETE_METHOD.test(script)) {
+    if (SHADOW_COPY.test(script))
+      an.destroysSafetyNet("PowerShell deletes volume shadow copies (.Delete())", "snapshot:delete");
+    else
+      an.destroys(
+        "PowerShell calls .Delete() on an item whose path is only known at run time",
+        "file:delete",
+      );
+  }
+}
+
 /** Judges each statement of a PowerShell script, and the text it makes into code. */
 export function judgeScript(script: string, context: ScriptContext): void {
   context.an.note(script);
+  dotnetFileCalls(script, context);
   for (const m of script.matchAll(SCRIPT_FROM_TEXT)) {
     const text = LITERAL_TEXT.exec(script.slice(m.index + m[0].length))?.[1];
     if (text !== undefined) context.an.nest(() => judgeScript(unquote(text), context));

@@ -105,6 +105,19 @@ function lvmCommand(command: string, args: readonly string[], an: Analysis): voi
         );
       return;
     }
+    case "vgcreate":
+    case "vgextend": {
+      // Each device becomes a physical volume; forced or answered yes, LVM wipes the filesystem or label it finds.
+      const devices = parsed.positionals.slice(1);
+      if (devices.length && parsed.has("-f", "--force", "-y", "--yes"))
+        judged(() =>
+          an.destroys(
+            `${command} ${parsed.has("-f", "--force") ? "--force" : "--yes"} wipes what ${devices.join(" ")} held to make physical volumes of them`,
+            "disk:format",
+          ),
+        );
+      return;
+    }
     case "vgreduce":
       if (parsed.has("--removemissing") && parsed.has("-f", "--force"))
         judged(() =>
@@ -127,6 +140,8 @@ const LVM_COMMANDS = [
   "lvresize",
   "lvconvert",
   "vgreduce",
+  "vgcreate",
+  "vgextend",
 ];
 
 /**
@@ -149,6 +164,83 @@ function lvm(inv: Invocation, an: Analysis): void {
     if (words.length && !words[0]!.startsWith("#"))
       inv.run(words.map(literal), { stdin: null, piped: false });
   }
+}
+
+/** debugfs requests that write the filesystem they open: delete, free, clear or rewrite inodes, blocks and entries. */
+const DEBUGFS_WRITES =
+  /^(?:rm|unlink|kill_file|clri|freei|freeb|freefrag|setb|seti|zap_block|zap|punch|truncate|write|mkdir|rmdir|ln|link|mknod|symlink|set_inode_field|sif|set_super_value|ssv|set_bg|set_block_group|copy_inode|fallocate|expand_dir|expand|dirty|set_mmp_value|smmp|journal_write|jw|journal_run|jr|undel|undelete|ea_set|ea_rm|inode_align|htree_dump_fix)$/;
+
+/**
+ * debugfs: read-only unless `-w`; then the requests it is given (`-R request`, or a file of them with `-f`, or
+ * stdin) are judged, and those that write can corrupt or delete what the filesystem holds.
+ */
+function debugfs(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-R", "-f", "-b", "-s", "-d", "-z", "-D") });
+  if (!parsed.has("-w")) return;
+  const requests = [...parsed.values("-R")];
+  const file = parsed.value("-f");
+  if (requests.length === 0) {
+    const text = file === "-" || file === undefined ? stdinText(inv) : null;
+    if (text === null) {
+      an.uncertain(
+        `debugfs -w runs requests the guard cannot read (${file ?? "stdin"}) on ${parsed.positionals[0] ?? "a filesystem"}`,
+        true,
+        "disk:overwrite",
+      );
+      return;
+    }
+    requests.push(...text.split("\n"));
+  }
+  const writes = requests.map((r) => r.trim().split(/\s+/)[0] ?? "").filter((r) => DEBUGFS_WRITES.test(r));
+  if (writes.length)
+    an.destroys(
+      `debugfs -w ${writes.join(", ")} writes ${parsed.positionals[0] ?? "the filesystem"} directly, bypassing its checks`,
+      "disk:overwrite",
+    );
+}
+
+/** MinIO's client's commands; `mc` without one is Midnight Commander, a file manager. */
+const MINIO_COMMANDS =
+  /^(?:alias|ls|mb|rb|cp|mv|rm|mirror|cat|head|pipe|find|du|stat|tree|diff|version|retention|legalhold|ilm|anonymous|policy|encrypt|event|replicate|tag|undo|admin|share|od|ready|ping|batch|quota|sql|support|license|idp|watch)$/;
+
+/**
+ * mc (MinIO): versioning suspended, retention or legal holds cleared, objects expired within a day, a bucket opened
+ * to anonymous users, a mirror that removes or overwrites at the destination. rm and rb are judged by their words.
+ */
+function minioClient(inv: Invocation, an: Analysis): void {
+  const words = inv.args.filter((a) => !a.startsWith("-"));
+  const [command = "", sub = "", value = ""] = words;
+  if (!MINIO_COMMANDS.test(command)) return;
+  const flag = (name: string) =>
+    inv.args.flatMap((a, i) =>
+      a === name ? [inv.args[i + 1] ?? ""] : a.startsWith(`${name}=`) ? [a.slice(name.length + 1)] : [],
+    );
+  if (command === "version" && sub === "suspend")
+    an.destroysSafetyNet("mc version suspend makes overwrites and deletes permanent", "versioning:disable");
+  else if ((command === "retention" || command === "legalhold") && sub === "clear")
+    an.destroysSafetyNet(
+      `mc ${command} clear lifts the lock that keeps objects from deletion`,
+      "object-lock:disable",
+    );
+  else if (command === "ilm") {
+    const days = [
+      ...flag("--expire-days"),
+      ...flag("--noncurrent-expire-days"),
+      ...flag("--noncurrentversion-expiration-days"),
+    ];
+    if (days.some((d) => /^\d+$/.test(d) && Number(d) <= 1))
+      an.destroysSafetyNet(`mc ilm expires objects within a day (${days.join(", ")})`, "backup:delete");
+  } else if (
+    (command === "anonymous" || command === "policy") &&
+    sub === "set" &&
+    /^(?:public|download|upload)$/.test(value)
+  )
+    an.destroys(`mc ${command} set ${value} opens the bucket to anonymous users`, "access:public");
+  else if (command === "mirror" && inv.args.some((a) => a === "--remove" || a === "--overwrite"))
+    an.destroys(
+      "mc mirror --remove or --overwrite deletes or replaces objects at the destination",
+      "object:delete",
+    );
 }
 
 /** resize2fs DEVICE [SIZE]: with a size or -M it may shrink the filesystem, moving data that a cut-short run loses. */
@@ -315,6 +407,8 @@ export const storageCommands: CommandTable = {
     ]),
   ),
   lvm,
+  mc: minioClient,
+  debugfs,
   resize2fs,
   xfs_repair: xfsRepair,
   badblocks,

@@ -2,7 +2,7 @@
 // repositories destroyed.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
-import type { CommandTable, Invocation } from "../command.ts";
+import { type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { normalizePath } from "../paths.ts";
 import { isLiveData } from "./files.ts";
 import { frameworkCommands } from "./frameworks.ts";
@@ -55,6 +55,13 @@ function ufw(inv: Invocation, an: Analysis): void {
     an.destroys("ufw default allow lets through what no rule denies", "firewall:disable");
 }
 
+/**
+ * Units that take the backups or snapshots a recovery needs: named for it (`backup.timer`, `db-snapshot.service`) or
+ * for a backup tool (`borgmatic.timer`, `pgbackrest-full@main.service`, `sanoid.timer`).
+ */
+const BACKUP_UNITS =
+  /^[\w@.-]*?(?:backups?|snapshots?|restic|borg|borgmatic|pgbackrest|barman|wal-g|walg|sanoid|zfs-auto-snapshot|autorestic|duplicity|duplicati|bacula|bareos|kopia|velero|timeshift|snapper-timeline|rsnapshot|automysqlbackup|pg_dump|mysqldump|mongodump)[\w@.-]*$/i;
+
 /** systemctl clean's kinds that hold a service's data or logs (the default, cache and runtime, are regenerable). */
 const KEPT_STATE = /(^|,)(state|logs|configuration|fdstore|all)(,|$)/;
 
@@ -67,6 +74,8 @@ function serviceControl(inv: Invocation, an: Analysis): void {
       an.destroysSafetyNet(`${inv.name} stops the audit/log service ${unit}`, "audit-log:disable");
     else if (PROTECTION_SERVICES.test(unit))
       an.destroys(`${inv.name} stops the protection service ${unit}`, "firewall:disable");
+    else if (BACKUP_UNITS.test(unit))
+      an.destroysSafetyNet(`${inv.name} stops the backups ${unit} takes`, "backup:disable");
   }
   const verb = inv.args.find((a) => !a.startsWith("-"));
   if (inv.name !== "systemctl") return;
@@ -162,6 +171,8 @@ function btrfs(inv: Invocation, an: Analysis): void {
   const text = inv.args.join(" ");
   if (/subvolume\s+delete/.test(text))
     an.destroys("btrfs deletes subvolumes (and snapshots)", "volume:delete");
+  else if (/device\s+add\b/.test(text) && inv.args.some((a) => a === "--force" || /^-[a-zA-Z]*f/.test(a)))
+    an.destroys("btrfs device add -f writes over the filesystem the device held", "disk:format");
   else if (
     /rescue\s+(zero-log|chunk-recover|super-recover)|check\b.*\s--(repair|init-csum-tree|init-extent-tree)\b/.test(
       text,
@@ -244,7 +255,160 @@ function gitlabRake(inv: Invocation, an: Analysis): void {
   frameworkCommands.rake!(inv, an);
 }
 
+/**
+ * launchctl: a job unloaded, booted out, disabled or removed that takes backups (`com.example.backup`,
+ * `com.apple.backupd-auto`) or keeps the audit trail (`com.apple.auditd`).
+ */
+function launchctl(inv: Invocation, an: Analysis): void {
+  const [verb = "", ...rest] = inv.args.filter((a) => !a.startsWith("-"));
+  if (!/^(?:unload|bootout|disable|remove|stop|kill)$/.test(verb)) return;
+  for (const job of rest) {
+    const name = job.replace(/^.*\//, "").replace(/\.plist$/, "");
+    if (/backup|snapshot|timemachine|\b(?:restic|borg|arq|kopia)\b/i.test(name))
+      an.destroysSafetyNet(`launchctl ${verb} stops the backups ${name} takes`, "backup:disable");
+    else if (/(?:^|\.)auditd?$|syslogd$/i.test(name))
+      an.destroysSafetyNet(`launchctl ${verb} stops the audit/log service ${name}`, "audit-log:disable");
+  }
+}
+
+/** wevtutil: an event log cleared (`cl`, `clear-log`) or switched off (`sl … /e:false`). */
+function wevtutil(inv: Invocation, an: Analysis): void {
+  const verb = (inv.args[0] ?? "").toLowerCase();
+  if (verb === "cl" || verb === "clear-log")
+    an.destroysSafetyNet(
+      `wevtutil ${verb} ${inv.args[1] ?? ""} deletes an event log`.trim(),
+      "audit-log:delete",
+    );
+  else if (
+    (verb === "sl" || verb === "set-log") &&
+    inv.args.some((a) => /^\/e(?:nabled)?:(?:false|0)$/i.test(a))
+  )
+    an.destroysSafetyNet(`wevtutil ${verb} switches an event log off`, "audit-log:disable");
+}
+
+/** netsh: the Windows firewall turned off, reset to its defaults (its rules gone) or rules deleted. */
+function netsh(inv: Invocation, an: Analysis): void {
+  const text = inv.args.join(" ").toLowerCase();
+  if (
+    /\badvfirewall\s+set\s+\S+\s+state\s+off\b/.test(text) ||
+    /\bfirewall\s+set\s+opmode\s+(?:mode\s*=\s*)?disable/.test(text)
+  )
+    an.destroys("netsh turns the Windows firewall off", "firewall:disable");
+  else if (/\badvfirewall\s+reset\b/.test(text))
+    an.destroys(
+      "netsh advfirewall reset removes every firewall rule added since installation",
+      "firewall:disable",
+    );
+  else if (/\b(?:advfirewall\s+)?firewall\s+delete\s+(?:rule|allowedprogram|portopening)\b/.test(text))
+    an.destroys("netsh deletes firewall rules", "firewall:disable");
+}
+
+/** auditpol: the audit policy cleared or removed, or categories set to audit nothing. */
+function auditpol(inv: Invocation, an: Analysis): void {
+  const text = inv.args.join(" ").toLowerCase();
+  if (/(?:^|\s)\/(?:clear|remove)\b/.test(text) || /\/(?:success|failure):disable\b/.test(text))
+    an.destroysSafetyNet("auditpol clears or switches off the audit policy", "audit-log:disable");
+}
+
+/** bcdedit: Windows recovery switched off, or boot failures ignored, so a damaged system cannot be repaired. */
+function bcdedit(inv: Invocation, an: Analysis): void {
+  const text = inv.args.join(" ").toLowerCase();
+  if (
+    /\brecoveryenabled\s+(?:no|off|false|0)\b/.test(text) ||
+    /\bbootstatuspolicy\s+ignoreallfailures\b/.test(text)
+  )
+    an.destroysSafetyNet("bcdedit switches Windows recovery off", "backup:disable");
+  else if (/(?:^|\s)\/delete(?:\s|$)/.test(text))
+    an.destroys("bcdedit deletes a boot entry", "disk:overwrite");
+}
+
+/** ldapdelete removes directory entries (`-r`: whole subtrees); `-n` only shows what it would do. */
+function ldapdelete(inv: Invocation, an: Analysis): void {
+  if (inv.args.some((a) => /^-[a-zA-Z]*n[a-zA-Z]*$/.test(a))) {
+    an.harmless("ldapdelete -n only shows what it would delete");
+    return;
+  }
+  const subtree = inv.args.some((a) => /^-[a-zA-Z]*r[a-zA-Z]*$/.test(a));
+  an.destroys(
+    `ldapdelete deletes directory entries${subtree ? " and everything below them" : ""}`,
+    "ldap:delete",
+  );
+}
+
+/** ldapmodify and ldapadd given LDIF on stdin: entries deleted (`changetype: delete`) or attributes removed. */
+function ldapmodify(inv: Invocation, an: Analysis): void {
+  const file = inv.args.flatMap((a, i) =>
+    a === "-f" ? [inv.args[i + 1] ?? ""] : a.startsWith("-f") && a.length > 2 ? [a.slice(2)] : [],
+  )[0];
+  if (file !== undefined) {
+    // The LDIF is a file the guard does not read: asked about, and destructive when its name says so.
+    an.uncertain(
+      `${inv.name} applies the changes in ${file}, which the guard cannot read`,
+      /delete|remove|purge|drop|wipe/i.test(file),
+      "ldap:modify",
+    );
+    return;
+  }
+  const text = stdinText(inv);
+  if (text === null) return;
+  if (/^changetype:\s*delete\s*$/im.test(text))
+    an.destroys(`${inv.name} deletes directory entries`, "ldap:delete");
+  else if (/^delete:\s*\S+/im.test(text))
+    an.destroys(`${inv.name} removes attributes from directory entries`, "ldap:delete");
+}
+
+/** postsuper -d deletes queued mail (`ALL`: every message in the queue); -p and -s only tidy. */
+function postsuper(inv: Invocation, an: Analysis): void {
+  const at = inv.args.findIndex((a) => /^-[a-zA-Z]*d$/.test(a));
+  if (at >= 0)
+    an.destroys(`postsuper -d ${inv.args[at + 1] ?? ""} deletes queued mail`.trim(), "mail:delete");
+}
+
+/** Puppet resources set absent: `puppet resource file /srv ensure=absent`, `puppet apply -e "… ensure => absent"`. */
+function puppet(inv: Invocation, an: Analysis): void {
+  const [sub, type = "", name = ""] = inv.args.filter((a) => !a.startsWith("-"));
+  const text = inv.args.join(" ");
+  if (inv.args.includes("--noop")) {
+    an.harmless("puppet --noop only reports what it would change");
+    return;
+  }
+  if (sub === "resource" && inv.args.some((a) => /^ensure=(?:absent|purged)$/.test(a)))
+    an.destroys(
+      `puppet resource ${type} ${name} ensure=absent removes it`.replace(/\s+/g, " "),
+      "file:delete",
+    );
+  else if (sub === "apply" && /ensure\s*=>\s*['"]?(?:absent|purged)\b|purge\s*=>\s*true/.test(text))
+    an.destroys("puppet apply removes what its manifest sets absent or purges", "file:delete");
+}
+
+/** vssadmin and wmic: Windows' volume shadow copies deleted, or their storage shrunk until they are. */
+function shadowCopies(inv: Invocation, an: Analysis): void {
+  const text = inv.args.join(" ").toLowerCase();
+  if (/\bdelete\s+shadows\b|\bshadowcopy\b.*\bdelete\b|\bresize\s+shadowstorage\b/.test(text))
+    an.destroysSafetyNet(`${inv.name} deletes volume shadow copies`, "snapshot:delete");
+}
+
+/** wbadmin: backups, their catalog or system state backups deleted. */
+function wbadmin(inv: Invocation, an: Analysis): void {
+  const [verb = "", what = ""] = inv.args.map((a) => a.toLowerCase());
+  if (verb === "delete" && /^(?:catalog|backup|systemstatebackup)$/.test(what))
+    an.destroysSafetyNet(`wbadmin delete ${what} deletes Windows backups`, "backup:delete");
+}
+
 export const systemCommands: CommandTable = {
+  ldapdelete,
+  ldapmodify,
+  ldapadd: ldapmodify,
+  postsuper,
+  puppet,
+  vssadmin: shadowCopies,
+  wmic: shadowCopies,
+  wbadmin,
+  launchctl,
+  wevtutil,
+  netsh,
+  auditpol,
+  bcdedit,
   diskutil,
   spctl: destroysWith(
     /--master-disable|--global-disable|--disable|kext-consent\s+disable/,

@@ -45,6 +45,8 @@ export interface VerbCliSpec {
   safetyNetWords?: RegExp;
   /** How many leading positionals to search for the verb. */
   depth?: number;
+  /** Go-style flags (`-address=https://…`), one dash for a long name: never a cluster of one-letter switches. */
+  singleDashLong?: boolean;
 }
 
 /** Read verbs that are also the names of command groups (`gcloud logging logs delete`). */
@@ -77,8 +79,9 @@ export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
       ? parsed.positionals.flatMap((p, i) => (i === 0 ? p.split(":") : [p]))
       : parsed.positionals;
   // The command path is among the positionals: option values the spec names are not.
+  const singleDashLong = spec.singleDashLong ?? false;
   return withSubcommandWords(verbCall(name, spec, valueFlags, wordsOf), (inv) =>
-    wordsOf(parseArgs(leadingWords(inv.args), { valueFlags })),
+    wordsOf(parseArgs(leadingWords(inv.args), { valueFlags, singleDashLong })),
   );
 }
 
@@ -89,8 +92,8 @@ function verbCall(
   wordsOf: (parsed: ParsedArgs) => string[],
 ): CommandAnalyzer {
   return (inv, an) => {
-    const parsed = parseArgs(inv.args, { valueFlags });
-    if (parsed.has("--help", "-h")) {
+    const parsed = parseArgs(inv.args, { valueFlags, singleDashLong: spec.singleDashLong ?? false });
+    if (asksForHelp(inv.args, spec.singleDashLong ?? false)) {
       an.harmless(`${name} -h only prints help`);
       return;
     }
@@ -169,6 +172,17 @@ function verbCall(
         action(resource, verb === "delete" && call.verb === "reset" ? "reset" : verb),
       );
   };
+}
+
+/**
+ * Help is printed for `-h` or `--help` (Go-style `-help`) written as a word of its own: a cluster or a value that
+ * happens to hold an `h` (`-address=https://…`, `-mode=orphan`) asks for none.
+ */
+function asksForHelp(args: readonly string[], singleDashLong: boolean): boolean {
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).some(
+    (a) => a === "-h" || a === "--help" || (singleDashLong && a === "-help"),
+  );
 }
 
 /** Rule helper: any of these flags (`--no-backup`, or `--flag value` written either way) removes a safety net. */

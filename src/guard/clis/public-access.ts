@@ -1,0 +1,100 @@
+// Private data opened to everyone: a bucket or object ACL made public, a public access block removed, a snapshot or
+// image shared with every account, an IAM binding for allUsers, a private repository made public. Nothing is deleted,
+// but what was private is published, and taking it back does not unpublish what was copied meanwhile.
+import type { Analysis } from "../analysis.ts";
+import type { Invocation } from "../command.ts";
+
+/** The CLIs whose calls these settings appear in. */
+export const PUBLISHING_CLIS = new Set(["aws", "gcloud", "gsutil", "az", "gh", "glab"]);
+
+/** Canned ACLs that let anyone (or any AWS or Google account) read or write. */
+const PUBLIC_ACL =
+  /^(?:public-read|public-read-write|authenticated-read|publicread|publicreadwrite|allauthenticatedusers|allusers)$/i;
+const ACL_FLAG = /^--(?:acl|canned-acl|predefined-acl|predefined-default-object-acl)$/;
+/** S3's grantee groups for everyone and for every AWS account. */
+const EVERYONE_GROUP = /acs\.amazonaws\.com\/groups\/global\/(?:AllUsers|AuthenticatedUsers)/i;
+/** Google's principals for everyone and for every Google account: `--member=allUsers`, `allUsers:objectViewer`. */
+const GOOGLE_EVERYONE = /(?:^|[\s=:,])(?:allUsers|allAuthenticatedUsers)(?=$|[\s:,])/i;
+/** A public access block setting switched off: `BlockPublicAcls=false`, `"RestrictPublicBuckets": false`. */
+const BLOCK_OFF = /(?:Block|Ignore|Restrict)Public\w*"?\s*[:=]\s*false/i;
+/** Shared with every account: `--group-names all`, `Add=[{Group=all}]`, `--values-to-add all`. */
+const SHARED_WITH_ALL = /(?:^|\s)--(?:group-names|values-to-add)\s+all(?:\s|$)|Group"?\s*[:=]\s*"?all\b/i;
+/** A resource policy whose principal is anyone: `"Principal": "*"`, `{"AWS": "*"}`. */
+const ANY_PRINCIPAL = /"Principal"\s*:\s*(?:"\*"|\{\s*"AWS"\s*:\s*"\*"\s*\})/i;
+
+/** The value of `--flag value` or `--flag=value` among the arguments. */
+function optionValue(args: readonly string[], flag: RegExp): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf("=");
+    if (eq > 0 && flag.test(arg.slice(0, eq))) return arg.slice(eq + 1);
+    if (flag.test(arg)) return args[i + 1];
+  }
+  return undefined;
+}
+
+/** What the call opens to everyone, or undefined. */
+function opened(inv: Invocation): string | undefined {
+  const args = inv.args;
+  const text = args.join(" ");
+  const words = args.filter((a) => !a.startsWith("-"));
+  // Taking a grant or a binding away closes access rather than opening it.
+  if (words.some((w) => w.startsWith("remove-")) || (inv.name === "gsutil" && args.includes("-d")))
+    return undefined;
+  const acl = optionValue(args, ACL_FLAG);
+  if (acl && PUBLIC_ACL.test(acl)) return `the ACL ${acl} lets anyone read it`;
+  if (
+    inv.name === "gsutil" &&
+    /^(?:acl|defacl)$/.test(words[0] ?? "") &&
+    words[1] === "set" &&
+    PUBLIC_ACL.test(words[2] ?? "")
+  )
+    return `the ACL ${words[2]} lets anyone read it`;
+  if (EVERYONE_GROUP.test(text)) return "a grant to every user or every AWS account";
+  if ((inv.name === "gcloud" || inv.name === "gsutil") && GOOGLE_EVERYONE.test(text))
+    return "a binding for allUsers or allAuthenticatedUsers";
+  if (
+    inv.name === "gsutil" &&
+    words[0] === "acl" &&
+    /(?:^|\s)-[ug]\s+All(?:Authenticated)?Users:/i.test(text)
+  )
+    return "an ACL entry for all users";
+  if (inv.name === "aws") {
+    const operation = words.find((w) => /^(?:delete|put|modify|set|add)-[a-z-]+$/.test(w)) ?? "";
+    if (operation === "delete-public-access-block") return "removes the public access block";
+    if (operation === "put-public-access-block" && BLOCK_OFF.test(text))
+      return "switches the public access block off";
+    if (/^modify-.*(?:snapshot|image)-attribute$/.test(operation) && SHARED_WITH_ALL.test(text))
+      return "shares it with every AWS account";
+    if (/^modify-/.test(operation) && args.includes("--publicly-accessible"))
+      return "--publicly-accessible puts it on the internet";
+    if (/^(?:put-bucket-policy|set-repository-policy|add-permission|put-resource-policy)$/.test(operation)) {
+      const principal = optionValue(args, /^--principal$/);
+      if (principal === "*" || ANY_PRINCIPAL.test(text)) return "a policy that lets anyone in";
+    }
+  }
+  if (inv.name === "gcloud" && args.includes("--no-public-access-prevention"))
+    return "--no-public-access-prevention lets its objects be made public";
+  if (inv.name === "az") {
+    const access = optionValue(args, /^--public-access$/);
+    if (access && /^(?:blob|container)$/i.test(access) && !words.includes("create"))
+      return `--public-access ${access} lets anyone read it`;
+    const allow = optionValue(args, /^--allow-blob-public-access$/);
+    if (allow !== undefined && /^true$/i.test(allow))
+      return "--allow-blob-public-access true lets containers be public";
+  }
+  if (inv.name === "gh" || inv.name === "glab") {
+    const visibility = optionValue(args, /^--visibility$/);
+    if (visibility?.toLowerCase() === "public" && words.some((w) => /^(?:edit|update)$/.test(w)))
+      return "--visibility public publishes the repository";
+    if (words[0] === "api" && /(?:^|\s)(?:private=false|visibility=public)(?:\s|$)/.test(text))
+      return "makes the repository public";
+  }
+  return undefined;
+}
+
+/** Asks about a call that publishes what was private, whatever the CLI's own rules found. */
+export function judgePublicAccess(inv: Invocation, an: Analysis): void {
+  const what = opened(inv);
+  if (what) an.destroys(`${inv.name} opens private data to everyone: ${what}`, "access:public");
+}
