@@ -12,7 +12,10 @@ type CodeRule = [RegExp, (m: RegExpExecArray, an: Analysis) => void];
 
 // A quoted string: group `q` is the quote, `s` the contents.
 const STR = String.raw`(?<q>['"\`])(?<s>(?:\\.|(?!\k<q>)[^\\])*)\k<q>`;
-const re = (source: string, flags = "g") => new RegExp(source.replaceAll("STR", STR), flags);
+// A second quoted string in the same pattern (a copy's destination): groups `q2` and `s2`.
+const STR2 = String.raw`(?<q2>['"\`])(?<s2>(?:\\.|(?!\k<q2>)[^\\])*)\k<q2>`;
+const re = (source: string, flags = "g") =>
+  new RegExp(source.replaceAll("STR2", STR2).replaceAll("STR", STR), flags);
 const strings = (text: string) => [...text.matchAll(re(STR))].map((m) => m.groups!.s!);
 const contents = (m: RegExpExecArray) => m.groups?.s;
 
@@ -38,6 +41,16 @@ const writes = (what: string) => (m: RegExpExecArray, an: Analysis) => {
   if (path !== undefined) analyzeWriteTarget(literal(path), false, an, what);
 };
 
+/** A copy or move from the first string onto the second, judged as `cp` or `mv` onto that path is. */
+const copies = (program: "cp" | "mv") => (m: RegExpExecArray, an: Analysis) => {
+  const source = m.groups?.s;
+  const target = m.groups?.s2;
+  if (source === undefined || target === undefined) return;
+  const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+  an.nested.shell(`${program} -f -- ${quote(source)} ${quote(target)}`);
+};
+const TWO = String.raw`\s*\(\s*[rfb]?STR\s*,\s*[rfb]?STR2`;
+
 const RULES: Record<CodeLanguage, CodeRule[]> = {
   python: [
     [re(String.raw`\bshutil\.rmtree\s*\(\s*[rfb]?(?:STR)?`), deletes("shutil.rmtree")],
@@ -50,6 +63,12 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
     [
       re(String.raw`\.(?:execute|executemany|executescript|exec_driver_sql)\s*\(\s*(?:text\(\s*)?[rfb]?STR`),
       sql,
+    ],
+    [re(String.raw`\bshutil\.(?:copy|copy2|copyfile)${TWO}`), copies("cp")],
+    [re(String.raw`\b(?:os\.(?:replace|rename)|shutil\.move)${TWO}`), copies("mv")],
+    [
+      re(String.raw`\bPath\s*\(\s*[rfb]?STR\s*\)\s*\.\s*write_(?:text|bytes)\s*\(`),
+      writes("Path.write_text/write_bytes"),
     ],
     [
       re(String.raw`\bopen\s*\(\s*[rfb]?STR\s*,\s*['"]w`),
@@ -66,6 +85,8 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
     [re(String.raw`\b(?:File|Dir)\.(?:delete|unlink|rmdir)\b\s*\(?\s*(?:STR)?`), deletes("File.delete")],
     [re(String.raw`\bFile\.truncate\b\s*\(?\s*(?:STR)?`), truncates("File.truncate")],
     [re(String.raw`\b(?:File|IO)\.(?:write|binwrite)\s*\(?\s*STR`), writes("File.write")],
+    [re(String.raw`\bFileUtils\.(?:cp|copy|copy_file|install)\s*\(?\s*STR\s*,\s*STR2`), copies("cp")],
+    [re(String.raw`\b(?:FileUtils\.(?:mv|move)|File\.rename)\s*\(?\s*STR\s*,\s*STR2`), copies("mv")],
     [re(String.raw`\b(?:File|IO)\.(?:open|new)\s*\(?\s*STR\s*,\s*['"]w`), writes("File.open(…, 'w')")],
     [re(String.raw`\.rmtree\b`), destroys("Pathname#rmtree deletes a directory tree", "file:delete")],
     [
@@ -109,6 +130,8 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
       ),
       writes("fs.writeFile"),
     ],
+    [re(String.raw`(?:\bfs(?:\.promises)?|\bDeno)\.(?:copyFile|copyFileSync|cp|cpSync)${TWO}`), copies("cp")],
+    [re(String.raw`(?:\bfs(?:\.promises)?|\bDeno)\.(?:rename|renameSync)${TWO}`), copies("mv")],
     [re(String.raw`\.(?:query|execute|raw|unsafe|\$executeRawUnsafe|\$queryRawUnsafe)\s*\(\s*STR`), sql],
   ],
   perl: [
@@ -135,6 +158,8 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
     [re(String.raw`\b(?:unlink|rmdir)\s*\(\s*(?:STR)?`), deletes("unlink")],
     [re(String.raw`\bfile_put_contents\s*\(\s*STR\s*,(?![^;]*\bFILE_APPEND\b)`), writes("file_put_contents")],
     [re(String.raw`\bfopen\s*\(\s*STR\s*,\s*['"][wx]`), writes("fopen(…, 'w')")],
+    [re(String.raw`\bcopy${TWO}`), copies("cp")],
+    [re(String.raw`\brename${TWO}`), copies("mv")],
     [re(String.raw`(?:DB::(?:statement|unprepared|delete)|->(?:query|exec))\s*\(\s*STR`), sql],
     [
       re(String.raw`->(?:delete|forceDelete|truncate)\s*\(`),

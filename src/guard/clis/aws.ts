@@ -107,6 +107,17 @@ function switchesProtectionFlagOff(c: AwsCall): boolean {
 /** Checked before the verb: flags and payloads that remove safety nets whatever the operation is called. */
 const SAFETY_NET_RULES: AwsRule[] = [
   {
+    // Data Lifecycle Manager policies take EBS snapshots; a schedule named for backups takes them too.
+    when: (c) =>
+      /^disabled$/i.test(flagValue(c, "--state") ?? "") &&
+      (c.service === "dlm" || (c.service === "scheduler" && namesSafetyNet(c.text))),
+    apply: (c, an) =>
+      an.destroysSafetyNet(
+        `${c.service} ${c.operation} --state DISABLED stops scheduled backups`,
+        "backup:disable",
+      ),
+  },
+  {
     when: (c) => has(c, "--skip-final-snapshot") || has(c, "--skip-final-cluster-snapshot"),
     apply: (c, an) =>
       an.destroysSafetyNet(

@@ -406,6 +406,17 @@ function resetWal(inv: Invocation, an: Analysis): void {
   else an.destroys(`${inv.name} throws away write-ahead log, risking data loss`, "database:overwrite");
 }
 
+/** pg_archivecleanup deletes archived WAL older than the file it names: the archive point-in-time recovery replays. */
+function archiveCleanup(inv: Invocation, an: Analysis): void {
+  if (inv.args.some((a) => /^-[a-zA-Z]*n[a-zA-Z]*$/.test(a) || a === "--dry-run"))
+    an.harmless("pg_archivecleanup -n only lists the files it would delete");
+  else if (inv.args.some((a) => !a.startsWith("-")))
+    an.destroysSafetyNet(
+      "pg_archivecleanup deletes archived WAL that point-in-time recovery needs",
+      "backup:delete",
+    );
+}
+
 /**
  * Cassandra's nodetool: clearsnapshot deletes the node's snapshots, truncatehints the writes held for nodes that are
  * down; its other commands are judged by their words.
@@ -524,6 +535,7 @@ export const sqlClientCommands: CommandTable = {
   },
   dropuser: (_inv, an) => an.destroys("dropuser deletes a database role", "role:delete"),
   pg_resetwal: resetWal,
+  pg_archivecleanup: archiveCleanup,
   pg_resetxlog: resetWal,
   pg_rewind: (inv, an) => {
     const dryRun = inv.args.find((a) => a === "-n" || a === "--dry-run");
@@ -686,4 +698,15 @@ export const databaseCommands: CommandTable = {
     if (inv.args[0] === "snapshot" && inv.args[1] === "restore")
       an.destroys("consul snapshot restore replaces the cluster state", "database:overwrite");
   },
+  // Nomad: a snapshot restored over the cluster state; its other commands are judged by their words.
+  nomad: withSubcommandWords(
+    (inv, an) => {
+      const words = inv.args.filter((a) => !a.startsWith("-"));
+      if (words[0] === "operator" && words[1] === "snapshot" && words[2] === "restore")
+        an.destroys("nomad operator snapshot restore replaces the cluster state", "database:overwrite");
+      else if ((words[0] === "stop" || words[1] === "stop") && inv.args.some((a) => /^--?purge$/.test(a)))
+        an.destroys("nomad job stop -purge deletes the job and its history", "job:delete");
+    },
+    (inv) => inv.args.filter((a) => !a.startsWith("-")).slice(0, 3),
+  ),
 };

@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
+import { literal } from "../word.ts";
 import { leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 const GLOBAL_VALUES = flagSet(
@@ -196,6 +197,10 @@ function docker(inv: Invocation, an: Analysis): void {
     case "network prune":
       an.harmless(`docker ${sub} only removes images, build cache or networks, which can be rebuilt`);
       return;
+    case "cp":
+    case "container cp":
+      copyIntoContainer(inv, p.positionals);
+      return;
     case "exec":
     case "container exec":
       runInside(inv, rest, EXEC_VALUES, "container");
@@ -205,6 +210,21 @@ function docker(inv: Invocation, an: Analysis): void {
       runInside(inv, rest, RUN_VALUES, "image");
       return;
   }
+}
+
+/** A container's path (`app:/data/app.db`, `ns/pod:/data`): what follows the first colon of a name without a slash before it. */
+const CONTAINER_PATH = /^[\w.-]+(?:\/[\w.-]+)?:(?<path>.+)$/;
+
+/**
+ * `docker cp SRC CONTAINER:PATH`, `kubectl cp SRC POD:PATH`, and back out to the host: judged as `cp -f` onto the
+ * destination's path, which replaces what is there (a database's live file, an audit log) as on the host.
+ */
+export function copyIntoContainer(inv: Invocation, operands: readonly string[]): void {
+  const [source, target] = operands;
+  if (source === undefined || target === undefined || target === "-") return;
+  const path = CONTAINER_PATH.exec(target)?.groups?.path ?? target;
+  const from = CONTAINER_PATH.exec(source)?.groups?.path ?? source;
+  inv.run([literal("cp"), literal("-f"), literal(from), literal(path)]);
 }
 
 /**

@@ -448,6 +448,11 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
       an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
     else if (isLiveData(path))
       an.destroys(`${inv.name} onto ${path} replaces a database's live files`, "database:overwrite");
+    else if (AUDIT_PATH.test(path))
+      an.destroysSafetyNet(
+        `${inv.name} onto ${path} replaces the audit log or shell history`,
+        "audit-log:delete",
+      );
     else if (BLOCK_DEVICE.test(target.text)) analyzeWriteTarget(target, false, an, inv.name);
   }
 }

@@ -42,6 +42,16 @@ const gcloud = verbCli("gcloud", {
   ],
   rules: [
     {
+      // A Cloud Scheduler job that takes backups, paused: the backups stop until someone notices.
+      when: (c) =>
+        c.path[0] === "scheduler" &&
+        c.inv.args.includes("pause") &&
+        namesSafetyNet(c.inv.args.filter((a) => !a.startsWith("-")).join(" ")),
+      apply: (_c, an) =>
+        an.destroysSafetyNet("gcloud scheduler jobs pause stops scheduled backups", "backup:disable"),
+      final: true,
+    },
+    {
       // Spanner's PLAN mode returns the query plan and runs nothing (PROFILE runs the statement).
       when: (c) => c.parsed.value("--query-mode")?.toUpperCase() === "PLAN",
       apply: (_c, an) =>

@@ -4,6 +4,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText, tailWords } from "../command.ts";
 import { action, namesSafetyNet, resourceName } from "../vocabulary.ts";
+import { copyIntoContainer } from "./docker.ts";
 import { judgeSecretWrite } from "./secret-writes.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
 import { withSubcommandWords } from "./unjudged-words.ts";
@@ -88,7 +89,12 @@ function credentialWrite(
 }
 
 /** What replace, apply and patch destroy whatever they write: forced recreation, pruning, removals, reclaim policies. */
-function kubectlWrite(verb: string, parsed: ReturnType<typeof parseArgs>, an: Analysis): void {
+function kubectlWrite(
+  verb: string,
+  parsed: ReturnType<typeof parseArgs>,
+  target: string,
+  an: Analysis,
+): void {
   if (verb === "replace") {
     if (parsed.has("--force"))
       an.destroys("kubectl replace --force deletes and recreates the resource", "resource:replace");
@@ -119,6 +125,8 @@ function kubectlWrite(verb: string, parsed: ReturnType<typeof parseArgs>, an: An
         "volume:retention-disable",
       );
     else if (/"op"\s*:\s*"remove"/.test(patch)) an.destroys("JSON patch removes fields", "resource:update");
+    else if (/"?suspend"?\s*:\s*true/.test(patch) && namesSafetyNet(target.replace(/[/_.-]/g, " ")))
+      an.destroysSafetyNet(`kubectl patch suspends ${target}, so its backups stop`, "backup:disable");
   }
 }
 
@@ -175,7 +183,7 @@ function kubectl(inv: Invocation, an: Analysis): void {
       const target = rest[0]?.includes("/") ? rest[0] : rest.slice(0, 2).join(" ");
       const written = credentialWrite(inv, target, parsed.value("-p", "--patch") ?? "", files);
       if (written) judgeSecretWrite(`kubectl ${verb} of ${written}`, null, NO_VERSIONS, an);
-      kubectlWrite(verb, parsed, an);
+      kubectlWrite(verb, parsed, target ?? "", an);
       return;
     }
     case "exec":
@@ -212,6 +220,9 @@ function kubectl(inv: Invocation, an: Analysis): void {
           "kubectl drain --disable-eviction deletes pods past their disruption budgets",
           "pod:delete",
         );
+      return;
+    case "cp":
+      copyIntoContainer(inv, rest);
       return;
     case "scale":
       return;
