@@ -22,6 +22,14 @@ const SHARED_WITH_ALL = /(?:^|\s)--(?:group-names|values-to-add)\s+all(?:\s|$)|G
 /** A resource policy whose principal is anyone: `"Principal": "*"`, `{"AWS": "*"}`. */
 const ANY_PRINCIPAL = /"Principal"\s*:\s*(?:"\*"|\{\s*"AWS"\s*:\s*"\*"\s*\})/i;
 
+/** Uploads, whose ACL is the new objects' own. */
+const UPLOAD = /(?:^|\s)(?:s3\s+(?:cp|sync|mv)|storage\s+(?:cp|rsync))\s|^(?:cp|rsync)\s/;
+/**
+ * Services whose public binding makes an endpoint callable (`gcloud run services add-iam-policy-binding --member=allUsers
+ * --role=roles/run.invoker` is how a public web service is served), not stored data readable.
+ */
+const SERVES_REQUESTS = /^(?:run|functions|endpoints|api-gateway|app)$/;
+
 /** The value of `--flag value` or `--flag=value` among the arguments. */
 function optionValue(args: readonly string[], flag: RegExp): string | undefined {
   for (let i = 0; i < args.length; i++) {
@@ -41,7 +49,9 @@ function opened(inv: Invocation): string | undefined {
   // Taking a grant or a binding away closes access rather than opening it.
   if (words.some((w) => w.startsWith("remove-")) || (inv.name === "gsutil" && args.includes("-d")))
     return undefined;
-  const acl = optionValue(args, ACL_FLAG);
+  // An upload made public (`aws s3 sync ./dist s3://site --acl public-read`) publishes the files it sends, as a site
+  // deploy does; changing the ACL of what is stored already publishes what was private.
+  const acl = UPLOAD.test(`${words.join(" ")} `) ? undefined : optionValue(args, ACL_FLAG);
   if (acl && PUBLIC_ACL.test(acl)) return `the ACL ${acl} lets anyone read it`;
   if (
     inv.name === "gsutil" &&
@@ -51,7 +61,10 @@ function opened(inv: Invocation): string | undefined {
   )
     return `the ACL ${words[2]} lets anyone read it`;
   if (EVERYONE_GROUP.test(text)) return "a grant to every user or every AWS account";
-  if ((inv.name === "gcloud" || inv.name === "gsutil") && GOOGLE_EVERYONE.test(text))
+  if (
+    (inv.name === "gsutil" || (inv.name === "gcloud" && !SERVES_REQUESTS.test(words[0] ?? ""))) &&
+    GOOGLE_EVERYONE.test(text)
+  )
     return "a binding for allUsers or allAuthenticatedUsers";
   if (
     inv.name === "gsutil" &&
@@ -68,10 +81,11 @@ function opened(inv: Invocation): string | undefined {
       return "shares it with every AWS account";
     if (/^modify-/.test(operation) && args.includes("--publicly-accessible"))
       return "--publicly-accessible puts it on the internet";
-    if (/^(?:put-bucket-policy|set-repository-policy|add-permission|put-resource-policy)$/.test(operation)) {
-      const principal = optionValue(args, /^--principal$/);
-      if (principal === "*" || ANY_PRINCIPAL.test(text)) return "a policy that lets anyone in";
-    }
+    if (
+      /^(?:put-bucket-policy|set-repository-policy|put-resource-policy)$/.test(operation) &&
+      ANY_PRINCIPAL.test(text)
+    )
+      return "a policy that lets anyone in";
   }
   if (inv.name === "gcloud" && args.includes("--no-public-access-prevention"))
     return "--no-public-access-prevention lets its objects be made public";
