@@ -29,6 +29,7 @@ import { gitCommands } from "./git.ts";
 import { httpCommands } from "./http-clients.ts";
 import { interpreterCommands } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
+import { otherVcsCommands } from "./other-vcs.ts";
 import { paasCommands } from "./paas.ts";
 import { judgePublicAccess, PUBLISHING_CLIS } from "./public-access.ts";
 import { redisCommands } from "./redis.ts";
@@ -50,6 +51,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...commandRunnerCommands,
     ...interpreterCommands,
     ...gitCommands,
+    ...otherVcsCommands,
     ...databaseCommands,
     ...awsCommands,
     ...gcloudCommands,

@@ -26,6 +26,8 @@ interface WrapperSpec extends ArgSpec {
   afterDashDash?: boolean;
   /** How the program's other subcommands are read (`doppler secrets delete`): by default they are not. */
   otherwise?: CommandAnalyzer;
+  /** Switches that start a shell (`sudo -s`, `sudo -i`): with no command given, it runs what stdin holds. */
+  shellSwitches?: readonly string[];
 }
 
 /** Secret stores that also run commands: their other subcommands (`doppler secrets delete`) read by their verb. */
@@ -59,6 +61,7 @@ function wrapper(spec: WrapperSpec): CommandAnalyzer {
     }
     if (spec.assignments && words[0] && ASSIGNMENT.test(words[0].text)) inv.run([literal("env"), ...words]);
     else if (words.length) inv.run(words);
+    else if (spec.shellSwitches && parsed.has(...spec.shellSwitches)) inv.run([literal("sh")]);
   };
 }
 
@@ -292,6 +295,8 @@ const su: CommandAnalyzer = (inv, an) => {
   );
   if (script) judgeShellText(word ?? literal(script), `${inv.name} -c`, an, inv.vars);
   else if (inv.name === "runuser" && parsed.rest.length) inv.run(tailWords(inv, parsed.rest.length));
+  // With no command the user's login shell starts, and reads its commands from stdin when that is not a terminal.
+  else inv.run([literal("sh")]);
 };
 
 const plain = wrapper({});
@@ -398,8 +403,12 @@ const SYSTEMD_RUN_VALUES = flagSet(
 );
 
 export const wrapperCommands: CommandTable = {
-  sudo: wrapper({ valueFlags: SUDO_VALUES, assignments: true }),
-  doas: wrapper({ valueFlags: flagSet("-u", "-C") }),
+  sudo: wrapper({
+    valueFlags: SUDO_VALUES,
+    assignments: true,
+    shellSwitches: ["-s", "--shell", "-i", "--login"],
+  }),
+  doas: wrapper({ valueFlags: flagSet("-u", "-C"), shellSwitches: ["-s"] }),
   env,
   nohup: plain,
   time: wrapper({ valueFlags: flagSet("-f", "-o", "--format", "--output") }),
