@@ -5,8 +5,11 @@ import { parseJson } from "./json-text.ts";
 import { shellQuoted } from "./shell-quote.ts";
 import type { Classification, Decision } from "./types.ts";
 
-/** What an agent is about to do: run a shell command, or call an MCP server's tool. */
-export type AgentAction = { command: string } | { toolCall: ToolCall };
+/**
+ * What an agent is about to do: run a shell command, or call an MCP server's tool. `readAlsoAs`: the same command as
+ * another shell that may be the one running it takes it; the stricter reading counts.
+ */
+export type AgentAction = { command: string; readAlsoAs?: string[] } | { toolCall: ToolCall };
 
 /**
  * The shell command (Bash, or PowerShell on Windows) or MCP tool call a Claude Code PreToolUse event carries, or
@@ -28,11 +31,11 @@ export function claudeCodeAction(input: unknown): AgentAction | null {
   if (tool === "bash") return shellCommand(command, "tool_input.command");
   // On Windows Claude Code runs commands through its PowerShell tool: they are read as PowerShell given them to run.
   if (tool === "powershell")
-    return {
-      command: `pwsh -NoProfile -Command ${shellQuoted(shellCommand(command, "tool_input.command").command)}`,
-    };
+    return { command: powershellLine(shellCommand(command, "tool_input.command").command) };
   return null;
 }
+
+const powershellLine = (code: string) => `pwsh -NoProfile -Command ${shellQuoted(code)}`;
 
 /** The event as an object, or a TypeError: an array, a string or null is no agent's event. */
 function eventObject(input: unknown): Record<string, unknown> {
@@ -72,6 +75,14 @@ export interface HookOptions {
 export function hookDecision(c: Classification): Decision {
   return c.decision === "allow" && c.uncertain ? "ask" : c.decision;
 }
+
+/** Of two readings of one command, the one a hook must act on: the stricter answer, then the destructive one. */
+export function stricterReading(a: Classification, b: Classification): Classification {
+  const rank = (c: Classification) => DECISION_RANK[hookDecision(c)] * 2 + (c.destructive ? 1 : 0);
+  return rank(b) > rank(a) ? b : a;
+}
+
+const DECISION_RANK: Record<Decision, number> = { allow: 0, ask: 1, deny: 2 };
 
 /** The classification a hook acts on: uncertain allows become asks, with the reason saying so. */
 export function forHook(c: Classification): Classification {
@@ -116,15 +127,19 @@ const CURSOR_EVENTS = ["beforeShellExecution", "beforeMCPExecution", "preToolUse
  * `tool_name` and `tool_input` for every tool, its terminal's `Shell` among them. Each is read by its
  * `hook_event_name`; an event without one (early releases) by the fields it has.
  */
-export function cursorAction(input: unknown): AgentAction {
+export function cursorAction(input: unknown, platform: NodeJS.Platform = process.platform): AgentAction {
   const event = eventObject(input);
   const kind = event.hook_event_name;
-  if (kind === "beforeShellExecution") return shellCommand(event.command, "command");
+  // Cursor's terminal on Windows is PowerShell unless its user chose another shell: read both ways there.
+  const shell = (command: unknown, field: string) => {
+    const { command: text } = shellCommand(command, field);
+    return platform === "win32" ? { command: text, readAlsoAs: [powershellLine(text)] } : { command: text };
+  };
+  if (kind === "beforeShellExecution") return shell(event.command, "command");
   if (kind === "beforeMCPExecution") return cursorToolCall(event);
   if (kind === "preToolUse") {
     if (typeof event.tool_name === "string" && event.tool_name.toLowerCase() === "shell") {
-      const args = toolArguments(event.tool_input);
-      return shellCommand(args.command, "tool_input.command");
+      return shell(toolArguments(event.tool_input).command, "tool_input.command");
     }
     return cursorToolCall(event);
   }
@@ -135,7 +150,7 @@ export function cursorAction(input: unknown): AgentAction {
   // An MCP event without a readable tool name is not judged by the command that starts the server.
   if (typeof event.tool_name === "string" || "tool_name" in event || "tool_input" in event)
     return cursorToolCall(event);
-  return shellCommand(event.command, "command");
+  return shell(event.command, "command");
 }
 
 function cursorToolCall(event: Record<string, unknown>): AgentAction {

@@ -51,7 +51,14 @@ async function classifyAction(
   shown: string,
   context: GuardContext,
 ): Promise<Classification> {
-  if ("command" in action) return (await guardClassifier())(action.command, context);
+  if ("command" in action) {
+    const classify = await guardClassifier();
+    const { stricterReading } = await import("../../guard/hooks.ts");
+    let reading = await classify(action.command, context);
+    for (const other of action.readAlsoAs ?? [])
+      reading = stricterReading(reading, await classify(other, context));
+    return reading;
+  }
   const { classifyToolCallPrepared } = await import("../../guard/classifier.ts");
   const rules = (_shown: string, c: GuardContext) => classifyToolCallPrepared(action.toolCall, c);
   const model = await guardModelSettings();
