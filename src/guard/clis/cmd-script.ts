@@ -7,7 +7,7 @@ import { literal, type Word } from "../word.ts";
 import { analyzeWriteTarget } from "./files.ts";
 
 /** `%NAME%` and delayed `!NAME!` expand to what the guard cannot know. */
-const VARIABLE = /%[^%\s]+%|![^!\s]+!/;
+const VARIABLE = /%[^%\s]+%|![^!\s]+!|%%?~?[a-zA-Z]\b/;
 const REDIRECT = /^(?:[12])?(>>?)(?!&)(.*)$/s;
 /** cmd's own null device, and the console. */
 const NULL_DEVICE = /^(?:nul|con)(?::)?$/i;
@@ -46,7 +46,27 @@ const switches = (tokens: readonly string[]) =>
   new Set(tokens.filter((t) => t.startsWith("/")).map((t) => t.toLowerCase()));
 const operands = (tokens: readonly string[]) => tokens.filter((t) => !t.startsWith("/")).map(cmdWord);
 
-function judgeCommand(text: string, inv: Invocation, an: Analysis): void {
+/** `if [not] exist X …`, `if errorlevel 1 …`, `if [/i] a==b …`: the condition before the command it guards. */
+const IF_CONDITION =
+  /^if\s+(?:\/i\s+)?(?:not\s+)?(?:exist\s+(?:"[^"]*"|\S+)|defined\s+\S+|errorlevel\s+\d+|cmdextversion\s+\d+|(?:"[^"]*"|\S+?)\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s*(?:"[^"]*"|\S+))\s+/i;
+/** `for [/d|/r|/f …] %i in (…) do …`: the command run for each item. */
+const FOR_BODY = /^for\s.*?\sdo\s+/is;
+
+function judgeCommand(whole: string, inv: Invocation, an: Analysis): void {
+  // A block cut at `&&` leaves an opening or closing parenthesis on the commands at its ends.
+  let text = whole;
+  if (text.startsWith("(") && !text.includes(")")) text = text.slice(1).trim();
+  if (text.endsWith(")") && !text.includes("(")) text = text.slice(0, -1).trim();
+  // A block, and the command an if or a for runs, are judged as commands of their own.
+  const block = /^\((.*)\)$/s.exec(text)?.[1];
+  const guarded = IF_CONDITION.exec(text) ?? FOR_BODY.exec(text);
+  if (block !== undefined || guarded) {
+    const inner = block ?? text.slice(guarded![0].length);
+    // `if … (a) else (b)`: both branches may run.
+    for (const part of inner.split(/\)\s*else\s*\(?/i))
+      judgeCommand(part.trim().replace(/^\(|\)$/g, ""), inv, an);
+    return;
+  }
   const tokens: string[] = [];
   const all = text.match(/(?:[^\s"]|"[^"]*")+/g) ?? [];
   for (let i = 0; i < all.length; i++) {

@@ -22,7 +22,9 @@ const REGENERABLE =
   /(^|\/)(node_modules|\.cache|dist|build|out|target|\.next|\.nuxt|\.svelte-kit|\.turbo|\.parcel-cache|__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.venv|venv|coverage|\.nyc_output|\.gradle|\.terraform|\.eslintcache|tmp|\.tmp|\.sass-cache|\.angular|bower_components|\.expo|\.docusaurus|storybook-static|\.vercel\/output)(\/|$)|\.(pyc|pyo|o|obj|class|tsbuildinfo)$|(^|\/)\.DS_Store$|^\/(?:private\/)?tmp\/.|^\/(?:private\/)?var\/folders\/[^/]+\/[^/]+\/T\/./;
 
 const BACKUP_PATH = /(\.(bak|dump|backup)(\.|$|\/)|(^|[/_.-])(dumps?|backups?)([/_.-]|$)|\.sql\.gz$)/i;
-const AUDIT_PATH = /(^|\/)(var\/log\/audit|audit\.log|\.bash_history|\.zsh_history|wtmp|btmp|lastlog)(\/|$)/;
+/** Audit logs, shell history, login records, and the system logs that record logins and security events. */
+const AUDIT_PATH =
+  /(^|\/)(var\/log\/audit|audit\.log|\.bash_history|\.zsh_history|wtmp|btmp|lastlog|var\/log\/(?:auth\.log|secure|syslog|messages|kern\.log|faillog))(\/|$)/;
 const BLOCK_DEVICE =
   /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|mapper\/|md\d|loop\d|dm-\d|root)/;
 const HARMLESS_SINK = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero)$/;
