@@ -24,7 +24,7 @@ const SECRET_VARIABLE =
 
 /** Programs and devices that send data elsewhere. */
 const NETWORK_SINK =
-  /(?:^|[\s|;&(`]|\$\()(?:curl|wget|nc|ncat|netcat|socat|telnet|ftp|sftp|scp|rsync|ssh|http|https|xh|httpie|aws\s+s3\s+(?:cp|mv|sync)|gsutil|gcloud\s+storage\s+cp|az\s+storage|rclone|sendmail|mail|mailx|openssl\s+s_client)(?=$|[\s|;&)`])|\/dev\/(?:tcp|udp)\/|\b(?:requests|httpx|urllib|fetch|axios|Net::HTTP|LWP|IO::Socket|socket)\b/;
+  /(?:^|[\s|;&(`]|\$\()(?:curl|wget|nc|ncat|netcat|socat|telnet|ftp|sftp|scp|rsync|ssh|http|https|xh|httpie|aws\s+s3\s+(?:cp|mv|sync)|gh\s+(?:gist\s+(?:create|edit)|release\s+(?:create|upload))|glab\s+(?:snippet\s+create|release\s+(?:create|upload))|gsutil|gcloud\s+storage\s+cp|az\s+storage|rclone|sendmail|mail|mailx|openssl\s+s_client)(?=$|[\s|;&)`])|\/dev\/(?:tcp|udp)\/|\b(?:requests|httpx|urllib|fetch|axios|Net::HTTP|LWP|IO::Socket|socket)\b/;
 
 /** Programs that print what they are given. */
 const PRINTS_FILE =

@@ -104,8 +104,25 @@ function switchesProtectionFlagOff(c: AwsCall): boolean {
   return PROTECTION_FIELD_OFF.test(c.text);
 }
 
+/** Threat detection and compliance monitoring: switched off, intrusions and drift go unseen. */
+const MONITORING_SERVICES =
+  /^(?:guardduty|securityhub|macie2?|inspector2?|detective|config|access-analyzer)$/;
+
 /** Checked before the verb: flags and payloads that remove safety nets whatever the operation is called. */
 const SAFETY_NET_RULES: AwsRule[] = [
+  {
+    when: (c) =>
+      MONITORING_SERVICES.test(c.service) &&
+      (c.operation.startsWith("stop-") ||
+        has(c, "--no-enable") ||
+        /^false$/i.test(flagValue(c, "--enable") ?? "") ||
+        /^(?:disabled|paused)$/i.test(flagValue(c, "--status") ?? flagValue(c, "--control-status") ?? "")),
+    apply: (c, an) =>
+      an.destroys(
+        `${c.service} ${c.operation} switches threat detection or monitoring off`,
+        "monitoring:disable",
+      ),
+  },
   {
     // Data Lifecycle Manager policies take EBS snapshots; a schedule named for backups takes them too.
     when: (c) =>
