@@ -33,7 +33,7 @@ const ON_VALUE = /^(true|1|on|yes|enabled?)$/i;
 /** Settings that permit history-destroying pushes or deleting a protected branch. */
 const ALLOWS_DESTRUCTION = /^allow[_-]?(?:force[_-]?push(?:es)?|deletions?|delete)$/i;
 const PROTECTION =
-  /protect|mfa|two.?factor|2fa|encrypt|lock|logging|audit|security|retention|versioning|backup/i;
+  /protect|mfa|two.?factor|2fa|encrypt|lock|logging|audit|security|retention|versioning|backup|enforcement|ruleset/i;
 
 /** Parses `METHOD /path [body]`, or header lines and a body on the lines after it, as in API docs and transcripts. */
 export function parseRawHttp(text: string): HttpRequest | null {

@@ -239,30 +239,44 @@ const gh = verbCli("gh", {
       apply: (_c, an) => an.harmless("gh cache delete removes a regenerable CI cache"),
       final: true,
     },
-    {
-      when: (c) => c.inv.args[0] === "api",
-      apply: (c, an) => {
-        const parsed = parseArgs(c.inv.args.slice(1), {
-          valueFlags: flagSet(...GH_API_VALUE_FLAGS, "--cache"),
-        });
-        const fields = parsed.values("-f", "--field", "-F", "--raw-field");
-        const method =
-          parsed.value("-X", "--method") ?? (fields.length || parsed.has("--input") ? "POST" : "GET");
-        const path = parsed.positionals[0] ?? "";
-        if (path === "graphql") {
-          const query = fields.find((f) => f.startsWith("query="))?.slice("query=".length);
-          if (query) an.nested.graphql(query);
-          return;
-        }
-        an.nested.http({
-          method,
-          url: path.startsWith("http") ? path : `https://api.github.com/${path.replace(/^\//, "")}`,
-          body: fields.join("&"),
-        });
-      },
-      final: true,
-    },
+    apiRequest("https://api.github.com"),
   ],
+});
+
+/**
+ * `gh api PATH` and `glab api PATH`: the request they send, a POST when fields are given, `graphql` as GraphQL. A
+ * relative path is the forge's REST API.
+ */
+function apiRequest(base: string): VerbRule {
+  return {
+    when: (c) => c.inv.args[0] === "api",
+    apply: (c, an) => {
+      const parsed = parseArgs(c.inv.args.slice(1), {
+        valueFlags: flagSet(...GH_API_VALUE_FLAGS, "--cache"),
+      });
+      const fields = parsed.values("-f", "--field", "-F", "--raw-field");
+      const method =
+        parsed.value("-X", "--method") ?? (fields.length || parsed.has("--input") ? "POST" : "GET");
+      const path = parsed.positionals[0] ?? "";
+      if (path === "graphql") {
+        const query = fields.find((f) => f.startsWith("query="))?.slice("query=".length);
+        if (query) an.nested.graphql(query);
+        return;
+      }
+      an.nested.http({
+        method,
+        url: path.startsWith("http") ? path : `${base}/${path.replace(/^\//, "")}`,
+        body: fields.join("&"),
+      });
+    },
+    final: true,
+  };
+}
+
+/** GitLab's CLI: its verbs as gh's are read, and `glab api` as the request it sends. */
+const glab = verbCli("glab", {
+  valueFlags: ["-R", "--repo", "-g", "--group", ...GH_API_VALUE_FLAGS],
+  rules: [apiRequest("https://gitlab.com/api/v4")],
 });
 
 /** rclone dedupe's modes that keep one copy and delete the others; interactive (the default), rename and list do not. */
@@ -362,6 +376,7 @@ export const paasCommands: CommandTable = {
   "linode-cli": linode,
   firebase,
   gh,
+  glab,
   wrangler,
   vault: vaultDisable,
   render: verbCli("render", { valueFlags: ["-o", "--output"] }),
