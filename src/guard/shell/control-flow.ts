@@ -27,7 +27,13 @@ export const TOO_MANY_COMBINATIONS =
 const STILL_CHANGING: Word = { text: UNKNOWN_OUTPUT, dynamic: true, glob: false };
 
 const placeholder = (name: string): Word => ({ text: `$${name}`, dynamic: true, glob: false });
-const alike = (a: Word, b: Word) => a.text === b.text && a.dynamic === b.dynamic && a.glob === b.glob;
+/** The same word: the same text, and the same values when it holds several (two lists may join to one text). */
+function alike(a: Word, b: Word): boolean {
+  if (a.text !== b.text || a.dynamic !== b.dynamic || a.glob !== b.glob) return false;
+  if (a.values === b.values) return true;
+  if (!a.values || !b.values || a.values.length !== b.values.length) return false;
+  return a.values.every((value, i) => alike(value, b.values![i]!));
+}
 
 /**
  * The variables past several ways the line may have gone, not knowing which: a name they leave alike keeps its value;
@@ -53,6 +59,15 @@ export function sameWay(a: Way, b: Way): boolean {
   }
   for (const [key, file] of a.files) if (b.files.get(key)?.text !== file.text) return false;
   return true;
+}
+
+/**
+ * Adds `way` to `ways` unless it is the state the last of them left: joining the same state twice adds nothing, and a
+ * long `a && b && …` that changes no variable keeps one state, not one a command.
+ */
+export function addWay(ways: Way[], way: Way): void {
+  const last = ways.at(-1);
+  if (!last || !sameWay(last, way)) ways.push(way);
 }
 
 /** `next` with each variable that still changes from `before` holding text the guard cannot know. */

@@ -26,6 +26,7 @@ import type { WrittenFile } from "../written-files.ts";
 import { joined, setByBuiltin } from "./builtin-variables.ts";
 import { CALLS_NOT_FOLLOWED, CallStack } from "./call-stack.ts";
 import {
+  addWay,
   Choices,
   eitherOf,
   holdsSeveralValues,
@@ -216,13 +217,18 @@ export class ShellRunner {
   andOr(first: () => void, rest: readonly { or: boolean; run: () => void }[]): void {
     first();
     let succeeded = [this.here()];
-    let failed = succeeded;
+    let failed = [...succeeded];
     for (const { or, run } of rest) {
       this.join(or ? failed : succeeded);
       run();
       const after = this.here();
-      succeeded = or ? [...succeeded, after] : [after];
-      failed = or ? [after] : [...failed, after];
+      if (or) {
+        addWay(succeeded, after);
+        failed = [after];
+      } else {
+        succeeded = [after];
+        addWay(failed, after);
+      }
     }
     this.join([...succeeded, ...failed]);
   }
