@@ -42,6 +42,22 @@ describe("a variable past a branch", () => {
     expectHarmless(`c=${RM}; test -f x && c=ls || c=pwd; $c`);
   });
 
+  it("reads a list of tens of thousands of commands to its end, whatever joins them", () => {
+    for (const joiner of ["true && ", "false || ", "true; "])
+      expect(classify(`${joiner.repeat(20_000)}rm -rf /srv/app`).reasons, joiner).toContain(RM_REASON);
+  });
+
+  it("keeps apart values that two ways join to the same text", () => {
+    // One way leaves x holding `ls` or `rm -rf /srv/app`, the other `ls rm` or `-rf /srv/app`: both read "ls rm -rf
+    // /srv/app" when joined, but only the first runs rm.
+    expectRm(
+      "if a; then if b; then x='ls rm'; else x='-rf /srv/app'; fi; else if b; then x=ls; else x='rm -rf /srv/app'; fi; fi; $x",
+    );
+    expectHarmless(
+      "if a; then if b; then x='git status'; else x=ls; fi; else if b; then x=git; else x='status ls'; fi; fi; $x",
+    );
+  });
+
   it("reads every value where it is a command, an argument, text a program runs, or arithmetic", () => {
     expectRm("if test -f x; then c=rm; else c=echo; fi; $c -rf /srv/app");
     expectRm('if test -f x; then t=/srv/app; else t=/tmp/x; fi; rm -rf "$t"');
