@@ -146,6 +146,19 @@ function kubectlAnnotate(positionals: readonly string[], an: Analysis): void {
     );
 }
 
+/**
+ * Pod Security Admission's enforcing label removed (`pod-security.kubernetes.io/enforce-`) or set to `privileged`:
+ * the namespace then admits pods that escape to the node.
+ */
+function kubectlLabel(positionals: readonly string[], an: Analysis): void {
+  const dropped = positionals.find((p) => /^pod-security\.kubernetes\.io\/enforce(?:-|=privileged)$/.test(p));
+  if (dropped)
+    an.destroys(
+      `kubectl label ${dropped} switches the namespace's pod security enforcement off`,
+      "security:disable",
+    );
+}
+
 function kubectl(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, { valueFlags: KUBECTL_VALUES });
   const [verb, ...rest] = parsed.positionals;
@@ -228,6 +241,9 @@ function kubectl(inv: Invocation, an: Analysis): void {
       return;
     case "annotate":
       if (!dryRun) kubectlAnnotate(rest, an);
+      return;
+    case "label":
+      if (!dryRun) kubectlLabel(rest, an);
       return;
     default:
       if (verb && namesSafetyNet(verb)) an.uncertain(`kubectl ${verb} touches a safety net`, false);
