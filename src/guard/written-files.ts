@@ -22,8 +22,11 @@ function pathKey(path: Word): string {
   return normalizePath(resolveTempPrefix(path).text).replace(/(.)\/+$/, "$1");
 }
 
-/** A shell pattern (`*.sh`, `run-?.sql`) as a regular expression over one path. */
-function globPattern(pattern: string): RegExp {
+/**
+ * A shell pattern (`*.sh`, `run-?.sql`, `run-[0-9].sh`) as a regular expression over one path; null when a bracket
+ * expression is one the guard cannot read as the shell would (a range out of order, `[z-a]`).
+ */
+function globPattern(pattern: string): RegExp | null {
   let source = "";
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -33,15 +36,19 @@ function globPattern(pattern: string): RegExp {
       const end = pattern.indexOf("]", i + 2);
       if (end < 0) source += "\\[";
       else {
-        source += `[${pattern
-          .slice(i + 1, end)
-          .replace(/^!/, "^")
-          .replace(/\\/g, "\\\\")}]`;
+        const body = pattern.slice(i + 1, end);
+        const negated = body.startsWith("!") || body.startsWith("^");
+        // Inside the brackets only `-` keeps a meaning (a range); `[`, `]`, `^` and `\` are characters.
+        source += `[${negated ? "^" : ""}${(negated ? body.slice(1) : body).replace(/[[\]^\\]/g, "\\$&")}]`;
         i = end;
       }
-    } else source += c.replace(/[.+^${}()|\\/]/g, "\\$&");
+    } else source += c.replace(/[.+^${}()|[\]\\/]/g, "\\$&");
   }
-  return new RegExp(`^${source}$`);
+  try {
+    return new RegExp(`^${source}$`);
+  } catch {
+    return null;
+  }
 }
 
 export class WrittenFiles {
@@ -120,7 +127,9 @@ export class WrittenFiles {
     const key = pathKey(path);
     const exact = this.files.get(key);
     if (exact) return [key, exact];
-    const pattern = path.glob && GLOB_CHARACTER.test(key) ? globPattern(key) : null;
+    const pattern = path.glob && GLOB_CHARACTER.test(key) ? globPattern(key) : undefined;
+    // A pattern the guard cannot read may name any file the line wrote: the latest is judged.
+    if (pattern === null) return [...this.files].at(-1);
     let found: [string, WrittenFile] | undefined;
     for (const entry of this.files) {
       const [written] = entry;

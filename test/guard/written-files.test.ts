@@ -31,6 +31,17 @@ describe("the files a line writes", () => {
     files.write(word("run-1.sh"), "ls\n", "echo ls");
     expect(textOf(files, "run-?.sh", { glob: true })).toBe("ls\n");
     expect(textOf(files, "*.sql", { glob: true })).toBeUndefined();
+    expect(textOf(files, "run-[0-9].sh", { glob: true })).toBe("ls\n");
+    expect(textOf(files, "run-[!0-9].sh", { glob: true })).toBeUndefined();
+  });
+
+  it("reads brackets as the shell does, and takes a pattern it cannot read as naming the latest file written", () => {
+    const files = new WrittenFiles();
+    files.write(word("a]b"), "pwd\n", "echo pwd");
+    expect(textOf(files, "a[]]b", { glob: true })).toBe("pwd\n");
+    files.write(word("run.sh"), "ls\n", "echo ls");
+    // A range out of order (`[` to `/`) is no regular expression: not a failure of the guard's, but unknown.
+    expect(textOf(files, "[[-/data]]", { glob: true })).toBe("ls\n");
   });
 
   it("appends, and forgets the text once anything unknown is written into it", () => {
