@@ -105,14 +105,14 @@ describe("leash hook claude-code: events it cannot read as Claude Code sends the
     expect(r.stdout).toContain("not UTF-8");
   });
 
-  it("asks about a command it cannot read to the end in the time an agent waits for a hook", async () => {
-    // Reading a hundred thousand `true &&` takes the rules minutes; an agent gives up on its hook long before and
-    // runs the command as if the hook had no opinion.
+  it("answers a command shaped to be slow to read in the time an agent waits for a hook", async () => {
+    // An agent gives up on a hook that does not answer in time and runs the command as if the hook had no opinion:
+    // a hundred thousand `true &&` are read to the end, or asked about when the rules run out of time
+    // (test/guard/time-limit.test.ts), never left without an answer.
     const command = `${Array(100_000).fill("true").join(" && ")} && ${DESTRUCTIVE}`;
     const started = Date.now();
-    const { decision, text } = await answer("claude-code", claude("Bash", { command }));
+    const { decision } = await answer("claude-code", claude("Bash", { command }));
     expect(decision).toBe("ask");
-    expect(text).toContain("in the time a hook has");
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);
 });
