@@ -27,6 +27,12 @@ const KEYWORDS = new Set(
   ),
 );
 const STRING = /"(?:[^"\\\n]|\\.)*"/y;
+
+/** Where the string opening at `open` ends (its closing quote), or `open` itself when it is not closed. */
+function stringEnd(text: string, open: number): number {
+  STRING.lastIndex = open;
+  return STRING.exec(text) ? STRING.lastIndex - 1 : open;
+}
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", '"': '"', "/": "/" };
 const awkText = (s: string) => s.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => ESCAPES[c] ?? c);
 
@@ -178,10 +184,8 @@ function cutOutside(text: string, cuts: (c: string) => boolean): string[] {
   let from = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '"') {
-      STRING.lastIndex = i;
-      if (STRING.exec(text)) i = STRING.lastIndex - 1;
-    } else if (c === "#") {
+    if (c === '"') i = stringEnd(text, i);
+    else if (c === "#") {
       const end = text.indexOf("\n", i);
       i = end < 0 ? text.length - 1 : end - 1;
     } else if (c === "(" || c === "[") depth++;
@@ -210,10 +214,8 @@ function balanced(text: string, open: number): string {
   let depth = 0;
   for (let i = open; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '"') {
-      STRING.lastIndex = i;
-      if (STRING.exec(text)) i = STRING.lastIndex - 1;
-    } else if (c === "(") depth++;
+    if (c === '"') i = stringEnd(text, i);
+    else if (c === "(") depth++;
     else if (c === ")" && --depth === 0) return text.slice(open + 1, i);
   }
   return text.slice(open + 1);
@@ -257,10 +259,8 @@ function topLevelRedirect(text: string, start: number): { at: number; operator: 
   let depth = 0;
   for (let i = start; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '"') {
-      STRING.lastIndex = i;
-      if (STRING.exec(text)) i = STRING.lastIndex - 1;
-    } else if (c === "(") depth++;
+    if (c === '"') i = stringEnd(text, i);
+    else if (c === "(") depth++;
     else if (c === ")") depth--;
     else if (depth === 0 && c === "|" && text[i + 1] !== "|") {
       return { at: i, operator: text[i + 1] === "&" ? "|&" : "|" };
