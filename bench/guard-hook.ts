@@ -5,7 +5,7 @@
 // hardly changes; `--jsonl` must do at least 20,000 commands per CPU second after start-up.
 //   npx tsx bench/guard-hook.ts [--runs 15]
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ephemeralKeyRings } from "../src/keys/key-directory.ts";
 import { mintTaskToken } from "../src/tokens/mint-task-token.ts";
+import { LEASH_BIN } from "./lib/leash.ts";
 
-const BIN = fileURLToPath(new URL("../dist/cli/bin.cjs", import.meta.url));
 const CASES = fileURLToPath(new URL("../test/guard/cases.jsonl", import.meta.url));
 const runsFlag = process.argv.indexOf("--runs");
 const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 15;
@@ -164,11 +164,11 @@ async function hookLatency(): Promise<void> {
     task.env,
   ]);
   const hooks = HOOK_INPUTS.map(() => [] as Timed[]);
-  await run([BIN, "hook", "claude-code"], event("ls"), {}, PROJECT); // first run fills the OS file cache
+  await run([LEASH_BIN, "hook", "claude-code"], event("ls"), {}, PROJECT); // first run fills the OS file cache
   for (let i = 0; i < RUNS; i++) {
     bare.push(await run(["-e", "0"], "", {}, PROJECT));
     for (const [n, [, input, env]] of HOOK_INPUTS.entries()) {
-      const r = await run([BIN, "hook", "claude-code"], input, env, PROJECT);
+      const r = await run([LEASH_BIN, "hook", "claude-code"], input, env, PROJECT);
       if (r.code !== 0) throw new Error(`hook exited ${r.code}: ${r.stdout}`);
       if (env === task.env && !r.stdout.includes("verified task token"))
         throw new Error(`the hook did not verify the task token: ${r.stdout}`);
@@ -192,7 +192,7 @@ async function hookLatency(): Promise<void> {
 }
 
 async function evaluation(name: string, file: string): Promise<void> {
-  const r = await run([BIN, "guard", "eval", "--json", file], "");
+  const r = await run([LEASH_BIN, "guard", "eval", "--json", file], "");
   const e = JSON.parse(r.stdout) as {
     commands: number;
     recall: number;
@@ -223,14 +223,14 @@ async function jsonlThroughput(): Promise<void> {
   // Start-up, parser loading included: the same process with one line.
   const starts: Timed[] = [];
   for (let i = 0; i < 3; i++)
-    starts.push(await run([BIN, "guard", "check", "--jsonl"], `${JSON.stringify({ cmd: "ls" })}\n`));
+    starts.push(await run([LEASH_BIN, "guard", "check", "--jsonl"], `${JSON.stringify({ cmd: "ls" })}\n`));
   const startup = median(starts.map((r) => r.ms));
   const startupCpu = median(starts.map((r) => r.cpuMs));
   for (const [label, input, judged] of [
     ["every line new", distinct, true],
     ["lines repeating (answered from memory)", repeated, false],
   ] as const) {
-    const r = await run([BIN, "guard", "check", "--jsonl"], `${input}\n`);
+    const r = await run([LEASH_BIN, "guard", "check", "--jsonl"], `${input}\n`);
     const lines = r.stdout.split("\n").filter(Boolean).length;
     const perSecond = (ms: number) => Math.round((lines / Math.max(ms, 1)) * 1000);
     const cpuRate = perSecond(r.cpuMs - startupCpu);
@@ -246,10 +246,6 @@ async function jsonlThroughput(): Promise<void> {
   }
 }
 
-if (!existsSync(BIN)) {
-  console.error("dist/cli/bin.cjs is missing: run `npm run build` first");
-  process.exit(1);
-}
 const [one, five] = loadavg();
 console.log(
   `machine: ${availableParallelism()} cores, load average ${one!.toFixed(1)} (1 min) ${five!.toFixed(1)} (5 min)${one! > availableParallelism() ? " — loaded: absolute figures are inflated, compare the ratios" : ""}`,
