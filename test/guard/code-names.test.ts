@@ -1,17 +1,7 @@
 // Inline code that reaches a destructive function by another name than its qualified one: a literal name is resolved
 // and the real call judged; a name computed at run time, or a function taken as a value, asks.
-import { describe, expect, it } from "vitest";
-import { classify } from "../../src/guard/classify.ts";
-
-const judged = (cmd: string, target: string) => {
-  const r = classify(cmd);
-  expect(r, cmd).toMatchObject({ destructive: true, uncertain: false });
-  expect(r.reasons.join(" "), cmd).toContain(target);
-};
-const asks = (cmd: string) =>
-  expect(classify(cmd), cmd).toMatchObject({ destructive: true, uncertain: true });
-const allowed = (cmd: string) =>
-  expect(classify(cmd), cmd).toMatchObject({ destructive: false, uncertain: false });
+import { describe, it } from "vitest";
+import { allowed, asks, judged } from "../helpers/code-verdicts.ts";
 
 describe("a function the code names by a literal, under any spelling", () => {
   it("is judged in Python as the qualified call, with what it deletes", () => {

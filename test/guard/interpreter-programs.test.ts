@@ -2,16 +2,7 @@
 // cmdlets by name and alias, and the program any interpreter reads on stdin, judged as if given with -c or -e.
 import { describe, expect, it } from "vitest";
 import { classify } from "../../src/guard/classify.ts";
-
-const judged = (cmd: string, reason: string) => {
-  const r = classify(cmd);
-  expect(r, cmd).toMatchObject({ destructive: true, uncertain: false });
-  expect(r.reasons.join(" "), cmd).toContain(reason);
-};
-const asks = (cmd: string) =>
-  expect(classify(cmd), cmd).toMatchObject({ destructive: true, uncertain: true });
-const allowed = (cmd: string) =>
-  expect(classify(cmd), cmd).toMatchObject({ destructive: false, uncertain: false });
+import { allowed, asks, judged } from "../helpers/code-verdicts.ts";
 
 describe("awk", () => {
   it("judges every command slot: system(), getline's source, print's pipe, a shell fed by print", () => {
