@@ -87,8 +87,13 @@ async function getJson(url: URL): Promise<{ status: number; body?: unknown }> {
         response.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${JWKS_TIMEOUT_MS} ms`)));
+    // The request's own timeout only limits silence: a server sending a byte a second would hold the hook past the
+    // time an agent waits for it. The whole answer has the same limit.
+    const late = () => req.destroy(new Error(`no answer within ${JWKS_TIMEOUT_MS} ms`));
+    const whole = setTimeout(late, JWKS_TIMEOUT_MS);
+    req.on("timeout", late);
     req.on("error", reject);
+    req.on("close", () => clearTimeout(whole));
     req.end();
   });
 }

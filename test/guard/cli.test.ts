@@ -180,6 +180,27 @@ describe("leash guard check - and guard eval", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ destructive: true, decision: "ask" });
   });
 
+  it("refuses a command on stdin that is not UTF-8, or over 10 MiB, rather than judge other text", async () => {
+    const fromFile = (name: string, bytes: Buffer) => {
+      const file = join(work, name);
+      writeFileSync(file, bytes);
+      return runProcess("sh", ["-c", `"${process.execPath}" "${LEASH_BIN}" guard check - < "${file}"`], {
+        cwd: work,
+        env: baseEnv(),
+      });
+    };
+    // "rm -rf /srv/d\xffata": a reader that replaced the byte with U+FFFD would judge a path nobody runs.
+    const latin = await fromFile(
+      "latin.txt",
+      Buffer.from([...Buffer.from("rm -rf /srv/d"), 0xff, ...Buffer.from("ata")]),
+    );
+    expect(latin.code).toBe(1);
+    expect(latin.stderr).toContain("not UTF-8");
+    const large = await fromFile("large.txt", Buffer.alloc(10 * 1024 * 1024 + 1, "a"));
+    expect(large.code).toBe(1);
+    expect(large.stderr).toContain("larger than 10 MiB");
+  });
+
   it("ends quietly when the reader closes stdout early", async () => {
     const input = join(work, "many.jsonl");
     writeFileSync(input, `${JSON.stringify({ cmd: "ls -la /srv" })}\n`.repeat(20_000));

@@ -1,6 +1,8 @@
 // The guard takes the task's intent and environment from the task token (verified against the environment's JWKS when
 // LEASH_URL answers, decoded otherwise), else from LEASH_INTENT, through real `leash` processes and a real broker.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -123,6 +125,29 @@ describe("the task's intent in guard check and the hook", { timeout: 120_000 }, 
     const decoded = await check(DELETE_PREVIEW, { LEASH_URL: "http://127.0.0.1:9", LEASH_TOKEN: forged });
     expect(decoded.code).toBe(0);
     expect(decoded.result.reasons.join("\n")).toMatch(/\[intent from task token \(decoded; not verified/);
+  });
+
+  it("gives up on a broker that sends its JWKS too slowly, as on one that does not answer", async () => {
+    // A byte every 200 ms never leaves the socket silent for long, so only a limit on the whole answer ends it.
+    const trickle = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const timer = setInterval(() => res.write(" "), 200);
+      res.on("close", () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, "127.0.0.1", resolve));
+    const { port } = trickle.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const decoded = await check(DELETE_PREVIEW, {
+        LEASH_URL: `http://127.0.0.1:${port}`,
+        LEASH_TOKEN: await mint("write a README"),
+      });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(decoded.result.reasons.join("\n")).toMatch(/not verified: no answer within 1500 ms/);
+    } finally {
+      trickle.closeAllConnections();
+      trickle.close();
+    }
   });
 
   it("the hook answers from the token's intent", async () => {

@@ -1,4 +1,5 @@
 // `leash guard check`: classify one command, or a stream of them as JSON lines, with the task's environment and intent.
+import { isUtf8 } from "node:buffer";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -8,6 +9,7 @@ import { guardModelSettings } from "../../config/guard-model-env.ts";
 import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson, terminalSafeJsonText, visibleText } from "../../text/visible-text.ts";
 import { LineBytes } from "../line-bytes.ts";
+import { readStandardInput } from "../standard-io.ts";
 
 export const GUARD_EXIT = { allow: 0, error: 1, ask: 2, deny: 3 } as const;
 
@@ -102,7 +104,7 @@ export function registerGuardCommands(program: Command): void {
         }
         if (command === undefined)
           throw new Error('give the command to check, e.g. leash guard check "rm -rf /data", or --jsonl');
-        if (command === "-") command = (await readAll()).replace(/\r?\n$/, "");
+        if (command === "-") command = await readCommand();
         const context = await guardContext(options, await guardSettings());
         const result = await (await guardClassifier())(command, context);
         process.stdout.write(options.json ? `${terminalSafeJson(result)}\n` : formatClassification(result));
@@ -143,10 +145,15 @@ export function endQuietlyWhenStdoutCloses(): void {
   });
 }
 
-async function readAll(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+/** The largest command `guard check -` reads, as for a hook's event. */
+const MAX_COMMAND_BYTES = 10 * 1024 * 1024;
+
+/** `guard check -`: the command on stdin, without its final newline. */
+async function readCommand(): Promise<string> {
+  const input = await readStandardInput(MAX_COMMAND_BYTES, "the command on stdin is larger than 10 MiB");
+  // Bytes that are not UTF-8 would be read as U+FFFD, which is not what a shell runs.
+  if (!isUtf8(input)) throw new Error("the command on stdin is not UTF-8 text");
+  return input.toString("utf8").replace(/\r?\n$/, "");
 }
 
 export function formatClassification(c: Classification): string {
