@@ -62,6 +62,7 @@ export const errorCatalogue = {
   broker_unavailable: unavailable,
   broker_unreachable: unavailable,
   command_too_long_to_show: badRequest,
+  connection_header_refused: badRequest,
   credential_unavailable: internalError,
   delegation_too_deep: badRequest,
   enrolment_expired: forbidden,

@@ -5,7 +5,7 @@ import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { ActionCall, CallMapping } from "./action-call.ts";
 import type { GraphqlRule, RestRule, Upstream } from "./compile-config.ts";
 import { graphqlCalls } from "./graphql-calls.ts";
-import { bearerToken } from "./headers.ts";
+import { bearerToken, connectionListsDecidedOn } from "./headers.ts";
 import { matchRule, restCall } from "./match-rule.ts";
 import { type Refusal, type RefusalStyle, refusal } from "./refusal.ts";
 import { requestHash } from "./request-hash.ts";
@@ -96,6 +96,16 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
   const match = matchRule(upstream, method, path);
   if (match.kind === "graphql") style = "graphql";
   const extra: Record<string, unknown> = { upstream: upstream.name };
+  const listed = connectionListsDecidedOn(headers, match.kind === "none" ? [] : match.rule.hashHeaders);
+  if (listed !== undefined) {
+    return refuse(
+      refusal({
+        code: "connection_header_refused",
+        detail: `the Connection header lists ${listed}, which the proxy decides on; it would not reach the upstream, which could then read the request differently`,
+        extra,
+      }),
+    );
+  }
 
   const token = bearerToken(headers);
   if (!token) {

@@ -57,6 +57,22 @@ function connectionListed(headers: IncomingHttpHeaders): Set<string> {
   );
 }
 
+/** Headers the proxy decides on, besides a rule's hashed ones: how the body is typed and encoded. */
+const DECIDED_ON = ["content-type", "content-encoding"];
+
+/**
+ * The first header the Connection header lists that the proxy decides on (`DECIDED_ON` and `hashHeaders`);
+ * undefined when none. Listed headers are not forwarded, so the upstream would read the request without what the
+ * proxy read it with: a Content-Type gone makes Rack parse a POST body as a form.
+ */
+export function connectionListsDecidedOn(
+  headers: IncomingHttpHeaders,
+  hashHeaders: readonly string[],
+): string | undefined {
+  const decided = new Set([...DECIDED_ON, ...hashHeaders.map(cgiHeaderName)]);
+  return [...connectionListed(headers)].find((name) => decided.has(cgiHeaderName(name)));
+}
+
 export interface UpstreamHeaderOptions {
   upstream: Upstream;
   /** The agent's task token: any header holding it is dropped, wherever the agent put it. */

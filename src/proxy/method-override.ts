@@ -60,20 +60,37 @@ export function overrideInUrlencoded(text: string): string | undefined {
   return undefined;
 }
 
-/** Which body parser a framework would run on a request, from its Content-Type; undefined for bodies none parse. */
-export function bodyKind(method: string, contentType: string | undefined): BodyKind | undefined {
-  const media = mediaType(contentType);
-  // Rack parses a POST without a Content-Type as a form.
-  if (media === "") return method === "GET" || method === "HEAD" ? undefined : "form";
-  if (media === "application/x-www-form-urlencoded") return "form";
-  if (media.startsWith("multipart/")) return "multipart";
-  // Laravel takes parameters, `_method` among them, from any body whose type mentions JSON.
-  if (media.includes("/json") || media.includes("+json")) return "json";
-  return undefined;
+/**
+ * Every body parser some framework would run on a request, from its Content-Type: frameworks read the same header
+ * differently, so the body is looked at in each way any of them would. Empty when none parses it.
+ */
+export function bodyKinds(method: string, contentType: string | undefined): BodyKind[] {
+  const header = (contentType ?? "").toLowerCase();
+  const kinds = new Set<BodyKind>();
+  for (const media of mediaTypes(header)) {
+    // Rack parses a POST without a Content-Type as a form.
+    if (media === "" && method !== "GET" && method !== "HEAD") kinds.add("form");
+    if (media === "application/x-www-form-urlencoded") kinds.add("form");
+    if (media.startsWith("multipart/")) kinds.add("multipart");
+  }
+  // Laravel takes parameters, `_method` among them, from any body whose Content-Type mentions JSON anywhere, its
+  // parameters included.
+  if (header.includes("/json") || header.includes("+json")) kinds.add("json");
+  return [...kinds];
 }
 
-export const mediaType = (contentType: string | undefined) =>
-  (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+/**
+ * The media types frameworks read in one Content-Type: cut at ";" (RFC 9110), at ";" or "," (Rack), or at the first
+ * ";", "," or space (PHP).
+ */
+function mediaTypes(header: string): Set<string> {
+  const trimmed = header.trim();
+  return new Set([
+    trimmed.split(";")[0]!.trim(),
+    trimmed.split(/[;,]/)[0]!.trim(),
+    trimmed.split(/[;,\s]/)[0]!,
+  ]);
+}
 
 /** Charsets a body the proxy must read may declare; anything else could decode to other names upstream. */
 const READABLE_CHARSETS = new Set(["", "utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1"]);

@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import {
   type BodyKind,
-  bodyKind,
+  bodyKinds,
   overrideHeader,
   overrideInBody,
   overrideInUrlencoded,
@@ -22,8 +22,8 @@ export type HeadPlan =
   | { refuse: Refusal; inspectBody?: undefined }
   | {
       refuse?: undefined;
-      /** The body must be read (bounded) and passed to `planBody` before anything is forwarded. */
-      inspectBody?: BodyKind;
+      /** The body must be read (bounded) and passed to `planBody` before anything is forwarded: these parsers read it. */
+      inspectBody?: BodyKind[];
     };
 
 const overrideRefused = (where: string): Refusal =>
@@ -39,7 +39,7 @@ export function planHead(head: RequestHead): HeadPlan {
   const header = overrideHeader(head.headers);
   if (header !== undefined) return { refuse: overrideRefused(`the header ${header}`) };
   if (!head.hasBody) return {};
-  const kind = bodyKind(head.method, head.headers["content-type"]);
+  const kinds = bodyKinds(head.method, head.headers["content-type"]);
   // A body the proxy cannot decode (compressed, say) is a body it cannot look into: neither for a method override
   // nor for the task token, which every body is searched for, read or streamed.
   const encoding = (head.headers["content-encoding"] ?? "identity").trim().toLowerCase();
@@ -47,22 +47,32 @@ export function planHead(head: RequestHead): HeadPlan {
     return {
       refuse: refusal({
         code: "unsupported_media_type",
-        detail: `a ${kind ?? "request"} body with Content-Encoding ${encoding} cannot be checked for ${kind ? "method overrides or " : ""}the task token; send it unencoded`,
+        detail: `a ${kinds[0] ?? "request"} body with Content-Encoding ${encoding} cannot be checked for ${kinds.length > 0 ? "method overrides or " : ""}the task token; send it unencoded`,
       }),
     };
   }
-  if (kind === undefined) return {};
-  return { inspectBody: kind };
+  if (kinds.length === 0) return {};
+  return { inspectBody: kinds };
 }
 
-/** What a body the proxy read decides; undefined when the request may go on. */
-export function planBody(kind: BodyKind, contentType: string | undefined, body: Buffer): Refusal | undefined {
-  const found = overrideInBody(kind, contentType, body);
-  if (found.undecidable) {
+/**
+ * What a body the proxy read decides, read by each parser a framework might run on it; undefined when the request
+ * may go on. An override any of them finds is refused, and so is a body one of them cannot read.
+ */
+export function planBody(
+  kinds: readonly BodyKind[],
+  contentType: string | undefined,
+  body: Buffer,
+): Refusal | undefined {
+  const readings = kinds.map((kind) => overrideInBody(kind, contentType, body));
+  const found = readings.find((reading) => reading.found);
+  if (found?.found) return overrideRefused(found.where);
+  const undecidable = readings.find((reading) => reading.undecidable);
+  if (undecidable?.undecidable) {
     return refusal({
       code: "unreadable_body",
-      detail: `${found.why}: the proxy cannot tell how the upstream would read it, so it is refused`,
+      detail: `${undecidable.why}: the proxy cannot tell how the upstream would read it, so it is refused`,
     });
   }
-  return found.found ? overrideRefused(found.where) : undefined;
+  return undefined;
 }

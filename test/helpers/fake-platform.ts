@@ -363,15 +363,30 @@ function effectiveMethod(req: http.IncomingMessage, body: string): string {
       return value.toUpperCase();
     }
   }
-  const contentType = req.headers["content-type"] ?? "";
-  const media = contentType.split(";")[0]!.trim().toLowerCase();
+  const header = req.headers["content-type"] ?? "";
+  const contentType = header.toLowerCase();
+  // PHP cuts the type at the first ";", "," or space (SAPI.c), Rack at ";" or "," (Rack::MediaType).
+  const php = contentType.trim().split(/[;,\s]/)[0]!;
+  const rack = contentType.split(/[;,]/)[0]!.trim();
+  const media = (type: string) => php === type || rack === type;
   let params: Record<string, string> = {};
-  if (media === "application/x-www-form-urlencoded" || media === "") params = phpParseStr(body);
-  else if (media === "multipart/form-data") params = multipartFields(contentType, body);
-  else if (media.includes("json")) params = JSON.parse(body || "{}");
+  // Laravel's isJson() looks for "/json" or "+json" anywhere in the header, parameters included.
+  if (/\/json|\+json/.test(contentType)) params = jsonObject(body);
+  else if (media("application/x-www-form-urlencoded") || php === "") params = phpParseStr(body);
+  else if (media("multipart/form-data")) params = multipartFields(header, body);
   const query = phpParseStr((req.url ?? "").split("?")[1] ?? "");
   const override = params._method ?? query._method;
   return typeof override === "string" ? override.toUpperCase() : method;
+}
+
+/** A JSON body's members as Laravel's json() bag has them: nothing when it does not parse. */
+function jsonObject(body: string): Record<string, string> {
+  try {
+    const parsed = JSON.parse(body || "{}");
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
 }
 
 /** PHP's parse_str / php_register_variable_ex naming: NUL ends the name, leading spaces go, ` . [` become `_`. */

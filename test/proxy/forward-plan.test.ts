@@ -107,6 +107,26 @@ describe("the plan of a request", () => {
       expected: refused(400, "method_override_refused"),
     },
     {
+      name: "Connection naming the Content-Type the body is read by",
+      method: "POST",
+      url: "/platform/v1/backups",
+      headers: { "content-type": "text/plain", "content-length": "14", connection: "Content-Type" },
+      expected: refused(400, "connection_header_refused"),
+    },
+    {
+      name: "Connection naming a header the approval is bound to",
+      method: "PUT",
+      url: "/platform/v1/volumes/v",
+      headers: { "x-mode": "soft", connection: "keep-alive, x_mode" },
+      expected: refused(400, "connection_header_refused"),
+    },
+    {
+      name: "Connection naming a hop-by-hop header of its own",
+      url: "/platform/v1/volumes/v",
+      headers: { "x-hop": "1", connection: "keep-alive, x-hop" },
+      expected: { kind: "forward" },
+    },
+    {
       name: "a compressed body",
       method: "POST",
       url: "/platform/v1/backups",

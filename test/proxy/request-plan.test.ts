@@ -79,16 +79,25 @@ describe("bodies a framework parses into parameters", () => {
         headers: contentType === undefined ? {} : { "content-type": contentType },
         hasBody: true,
       }).inspectBody;
-    expect(kind(undefined)).toBe("form");
-    expect(kind("application/x-www-form-urlencoded")).toBe("form");
-    expect(kind(" Application/X-WWW-Form-Urlencoded ; charset=utf-8")).toBe("form");
-    expect(kind("multipart/form-data; boundary=x")).toBe("multipart");
-    expect(kind("multipart/mixed; boundary=x")).toBe("multipart");
-    expect(kind("application/json")).toBe("json");
-    expect(kind("application/vnd.api+json")).toBe("json");
-    expect(kind("text/json")).toBe("json");
+    expect(kind(undefined)).toEqual(["form"]);
+    expect(kind("application/x-www-form-urlencoded")).toEqual(["form"]);
+    expect(kind(" Application/X-WWW-Form-Urlencoded ; charset=utf-8")).toEqual(["form"]);
+    expect(kind("multipart/form-data; boundary=x")).toEqual(["multipart"]);
+    expect(kind("multipart/mixed; boundary=x")).toEqual(["multipart"]);
+    expect(kind("application/json")).toEqual(["json"]);
+    expect(kind("application/vnd.api+json")).toEqual(["json"]);
+    expect(kind("text/json")).toEqual(["json"]);
     expect(kind("application/octet-stream")).toBeUndefined();
     expect(kind("text/plain")).toBeUndefined();
+    // Rack and PHP cut the type at ","; PHP at a space too.
+    expect(kind("application/x-www-form-urlencoded, text/plain")).toEqual(["form"]);
+    expect(kind("application/x-www-form-urlencoded x")).toEqual(["form"]);
+    expect(kind("application/x-www-form-urlencoded\tx")).toEqual(["form"]);
+    expect(kind("multipart/form-data,text/plain; boundary=x")).toEqual(["multipart"]);
+    // Laravel reads JSON wherever the header mentions it; a form it names too is read both ways.
+    expect(kind('text/plain; profile="/json"')).toEqual(["json"]);
+    expect(kind("application/x-www-form-urlencoded; p=+json")).toEqual(["form", "json"]);
+    expect(kind("text/plain, application/x-www-form-urlencoded")).toBeUndefined();
     expect(planHead({ method: "POST", query: "", headers: {}, hasBody: false }).inspectBody).toBeUndefined();
   });
 
@@ -113,11 +122,11 @@ describe("bodies a framework parses into parameters", () => {
       "%5Fmethod=DELETE",
       "_method[]=DELETE",
     ]) {
-      expect(planBody("form", "application/x-www-form-urlencoded", Buffer.from(body))?.code, body).toBe(
+      expect(planBody(["form"], "application/x-www-form-urlencoded", Buffer.from(body))?.code, body).toBe(
         "method_override_refused",
       );
     }
-    expect(planBody("form", undefined, Buffer.from("name=backup&method=fast"))).toBeUndefined();
+    expect(planBody(["form"], undefined, Buffer.from("name=backup&method=fast"))).toBeUndefined();
   });
 
   it("refuses _method in multipart field names under every spelling", () => {
@@ -133,43 +142,62 @@ describe("bodies a framework parses into parameters", () => {
       "name*=utf-8''%5Fmethod",
       'filename="a.txt"; name="_method"',
     ]) {
-      expect(planBody("multipart", type, multipart(name))?.code, name).toBe("method_override_refused");
+      expect(planBody(["multipart"], type, multipart(name))?.code, name).toBe("method_override_refused");
     }
     // A header folded onto a second line, and a part another parser might see without the boundary.
     const folded = Buffer.from(
       '--XyZ\r\nContent-Disposition: form-data;\r\n name="_method"\r\n\r\nDELETE\r\n--XyZ--',
     );
-    expect(planBody("multipart", type, folded)?.code).toBe("method_override_refused");
+    expect(planBody(["multipart"], type, folded)?.code).toBe("method_override_refused");
     const stray = Buffer.from('garbage\ncontent-disposition: form-data; name="_method"\n\nDELETE');
-    expect(planBody("multipart", type, stray)?.code).toBe("method_override_refused");
-    expect(planBody("multipart", type, multipart('name="note"'))).toBeUndefined();
+    expect(planBody(["multipart"], type, stray)?.code).toBe("method_override_refused");
+    expect(planBody(["multipart"], type, multipart('name="note"'))).toBeUndefined();
   });
 
   it("refuses multipart it cannot read like the upstream", () => {
-    expect(planBody("multipart", "multipart/form-data", multipart('name="x"'))?.code).toBe("unreadable_body");
+    expect(planBody(["multipart"], "multipart/form-data", multipart('name="x"'))?.code).toBe(
+      "unreadable_body",
+    );
     expect(
-      planBody("multipart", "multipart/form-data; boundary=XyZ", multipart('name="=?utf-8?B?X21ldGhvZA==?="'))
-        ?.code,
+      planBody(
+        ["multipart"],
+        "multipart/form-data; boundary=XyZ",
+        multipart('name="=?utf-8?B?X21ldGhvZA==?="'),
+      )?.code,
     ).toBe("unreadable_body");
   });
 
   it("refuses _method as a JSON member (Laravel reads it), and JSON it cannot parse", () => {
     for (const body of ['{"_method":"DELETE"}', '{"a":1,"_method":"DELETE"}', '{"\\u005fmethod":"DELETE"}']) {
-      expect(planBody("json", "application/json", Buffer.from(body))?.code, body).toBe(
+      expect(planBody(["json"], "application/json", Buffer.from(body))?.code, body).toBe(
         "method_override_refused",
       );
     }
-    expect(planBody("json", "application/json", Buffer.from('{"name":"b","method":"x"}'))).toBeUndefined();
-    expect(planBody("json", "application/json", Buffer.from("[1,2]"))).toBeUndefined();
-    expect(planBody("json", "application/json", Buffer.from("{'_method': 1}"))?.code).toBe("unreadable_body");
+    expect(planBody(["json"], "application/json", Buffer.from('{"name":"b","method":"x"}'))).toBeUndefined();
+    expect(planBody(["json"], "application/json", Buffer.from("[1,2]"))).toBeUndefined();
+    expect(planBody(["json"], "application/json", Buffer.from("{'_method': 1}"))?.code).toBe(
+      "unreadable_body",
+    );
+  });
+
+  it("reads a body every way a framework would: an override any reading finds is refused", () => {
+    const both = "application/x-www-form-urlencoded; p=+json";
+    expect(planBody(["form", "json"], both, Buffer.from('{"_method":"DELETE"}'))?.code).toBe(
+      "method_override_refused",
+    );
+    expect(planBody(["form", "json"], both, Buffer.from("_method=DELETE"))?.code).toBe(
+      "method_override_refused",
+    );
+    expect(planBody(["form", "json"], both, Buffer.from("a=1"))?.code).toBe("unreadable_body");
+    expect(planBody(["form", "json"], both, Buffer.from('{"a":1}'))).toBeUndefined();
   });
 
   it("refuses a body in a charset the upstream might decode differently", () => {
     expect(
-      planBody("form", "application/x-www-form-urlencoded; charset=utf-16", Buffer.from("a=1"))?.code,
+      planBody(["form"], "application/x-www-form-urlencoded; charset=utf-16", Buffer.from("a=1"))?.code,
     ).toBe("unreadable_body");
     expect(
-      planBody("form", "application/x-www-form-urlencoded; charset=UTF-8", Buffer.from("a=1")),
+      planBody(["form"], "application/x-www-form-urlencoded; charset=UTF-8", Buffer.from("a=1")),
     ).toBeUndefined();
   });
 });

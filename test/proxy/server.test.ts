@@ -206,6 +206,47 @@ describe("method overrides, against a platform that honours them like Rails, Lar
     expect(backupsOf("vol_stg_1")).toEqual(["bak_stg_1"]);
   });
 
+  it("reads the body under every Content-Type spelling Rack, PHP or Laravel parses, and keeps the type it read", async () => {
+    const agent = await stagingAgent();
+    const base = `${proxy.url("rest-staging")}/v1/volumes/vol_stg_1/backups`;
+    const attempts: { label: string; headers: Record<string, string>; body: string }[] = [
+      // Rack and PHP cut the media type at ",".
+      { label: "form, listed", headers: { "content-type": `${form}, text/plain` }, body: "_method=DELETE" },
+      // PHP cuts it at a space too.
+      { label: "form, then a space", headers: { "content-type": `${form} x` }, body: "_method=DELETE" },
+      // Laravel reads JSON when "/json" or "+json" is anywhere in the header.
+      {
+        label: "JSON named in a parameter",
+        headers: { "content-type": 'text/plain; profile="/json"' },
+        body: '{"_method":"DELETE"}',
+      },
+      {
+        label: "a form that Laravel reads as JSON",
+        headers: { "content-type": `${form}; profile=+json` },
+        body: '{"_method":"DELETE"}',
+      },
+    ];
+    for (const attempt of attempts) {
+      const response = await agent.raw(base, {
+        method: "POST",
+        headers: attempt.headers,
+        body: attempt.body,
+      });
+      expect(response.status, attempt.label).toBe(400);
+      expect(["method_override_refused", "unreadable_body"], attempt.label).toContain(response.json().code);
+    }
+    // Connection would have the proxy drop the Content-Type it decided on, and Rack reads a POST without one as a form.
+    const unlisted = await agent.raw(base, {
+      method: "POST",
+      headers: { "content-type": "text/plain", connection: "keep-alive, content-type" },
+      body: "_method=DELETE",
+    });
+    expect(unlisted.status).toBe(400);
+    expect(unlisted.json().code).toBe("connection_header_refused");
+    expect(platform.calls).toEqual([]);
+    expect(backupsOf("vol_stg_1")).toEqual(["bak_stg_1"]);
+  });
+
   it("drops other request headers with underscores, as nginx does", async () => {
     const agent = await stagingAgent();
     const response = await agent.raw(`${proxy.url("rest-staging")}/v1/volumes/vol_stg_1`, {
