@@ -1,11 +1,14 @@
 // A shell command the guard would only run with a human's yes: opened by the agent's hook with its task token, decided
 // like any call approval, bound to the exact command text.
 import { createHash } from "node:crypto";
+import { recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { LeashError } from "../errors/leash-error.ts";
+import { type Approval, callBinding, effectiveStatus } from "../store/approval-record.ts";
 import { visibleText } from "../text/visible-text.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { requestCallApproval } from "./call-approval.ts";
+import { updateApproval } from "./records.ts";
 
 /**
  * Approvers see the whole command, as it will run: control characters as markers (`⟨LF⟩`, `⟨ESC⟩`), long runs of
@@ -45,4 +48,31 @@ export async function requestCommandApproval(
     },
     rule,
   );
+}
+
+/**
+ * What the asker of an approval reads. A command runs on the asker's first read of `approved` (nothing else spends
+ * it, as authorize spends a call's), so that read is its one use: it answers `approved` once and marks it `used`, and
+ * the same command asked for again waits for a human again. Anything else is answered as it is.
+ */
+export async function readAsAsker(
+  context: BrokerContext,
+  approval: Approval,
+  actor: string,
+): Promise<Approval> {
+  const nowMs = context.clock.now();
+  if (approval.kind !== "call" || approval.action !== COMMAND_ACTION) return approval;
+  if (effectiveStatus(approval, nowMs) !== "approved") return approval;
+  const spent: { approved?: Approval } = {};
+  const after = await updateApproval(context, approval.id, (current) => {
+    spent.approved = effectiveStatus(current, nowMs) === "approved" ? current : undefined;
+    return spent.approved ? { ...current, status: "used" } : current;
+  });
+  if (!spent.approved) return after;
+  await context.store.approvals.unbind(
+    callBinding(approval.jti, approval.action, approval.resource, approval.requestHash),
+    approval.id,
+  );
+  await recordApprovalEvent(context, "approval.used", after, actor);
+  return spent.approved;
 }

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { briefApproval } from "../../approvals/briefing.ts";
-import { requestCommandApproval } from "../../approvals/command-approval.ts";
+import { readAsAsker, requestCommandApproval } from "../../approvals/command-approval.ts";
 import {
   type ApprovalFactor,
   approve,
@@ -184,7 +184,7 @@ export const approvalRoutes =
         schema: {
           tags,
           summary:
-            "One approval; `wait` long-polls until it is decided. The caller is authenticated before the id is looked up",
+            "One approval; `wait` long-polls until it is decided. The caller is authenticated before the id is looked up. A command approval is spent by its asker's first read of `approved` (later reads say `used`)",
           params: idParams,
           querystring: waitQuery,
           problems: [400, 401, 403, 404, 503],
@@ -195,7 +195,8 @@ export const approvalRoutes =
         const approval = await loadApproval(context, request.params.id);
         reader.mayRead(approval);
         const waited = await waitForDecision(context, approval.id, request.query.wait * 1000);
-        return approvalView(waited, context.clock.now());
+        const shown = reader.kind === "human" ? waited : await readAsAsker(context, waited, reader.actor);
+        return approvalView(shown, context.clock.now());
       },
     );
 
