@@ -1,6 +1,6 @@
 // A human approves (with a fresh TOTP code) or denies. Who may: an approver of a listed group who is independent of
-// the agent's owner (neither the owner nor anyone the owner made, however indirectly); a quorum counts only
-// approvers independent of each other.
+// the agent's owner (neither the owner, nor anyone the owner made, nor anyone who made the owner, however
+// indirectly); a quorum counts only approvers independent of each other.
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
@@ -55,7 +55,30 @@ export async function checkEligible(
         `(${(approval.actChain ?? []).join(" < ")}), and cannot approve it`,
     );
   }
+  // Whoever made an owner (directly or not) held that owner's key once, so owns the agent through them.
+  for (const owner of [
+    ...(approval.owner !== null ? [approval.owner] : []),
+    ...(approval.chainOwners ?? []),
+  ]) {
+    const ownerChain = await creatorChainOf(context, owner);
+    if (ownerChain.includes(human.id)) {
+      const through = ownerChain.slice(0, ownerChain.indexOf(human.id)).reverse();
+      const owns =
+        owner === approval.owner ? `agent ${approval.agent}` : "an agent in this call's delegation chain";
+      throw new LeashError(
+        "owner_cannot_approve",
+        `${human.id} made ${owner}${through.length > 0 ? ` (through ${through.join(", ")})` : ""}, the owner of ` +
+          `${owns}, and cannot approve its requests`,
+      );
+    }
+  }
   return chain;
+}
+
+/** The creators of the principal `id` (nearest first); none for an id no longer stored. */
+async function creatorChainOf(context: BrokerContext, id: string): Promise<string[]> {
+  const principal = await context.store.getPrincipal(id);
+  return principal ? creatorChain(context.store, principal) : [];
 }
 
 /**

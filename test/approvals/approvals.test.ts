@@ -225,6 +225,48 @@ describe("call-level approval", () => {
     );
   });
 
+  it("nobody who made the owner, however indirectly, can approve: they own its agents through a human they created", async () => {
+    const secret = generateTotpSecret();
+    const grand = await createPrincipal(
+      test.store,
+      { id: "grand-lead", kind: "human", roles: ["admin", "approver:sre"], createdBy: "people-admin" },
+      clock.now(),
+    );
+    await test.store.savePrincipal({ ...grand.principal, totp: { secret, confirmed: true } });
+    // grand-lead makes an admin, and with that admin's key (handed back at creation) an admin under it, who makes
+    // the agent: the agent's owner is two humans away from grand-lead.
+    const middle = await api(test.url, "POST", "/v1/humans", {
+      key: grand.apiKey,
+      body: { id: "middle-admin", roles: ["admin"] },
+    });
+    const lower = await api(test.url, "POST", "/v1/humans", {
+      key: middle.body.api_key,
+      body: { id: "lower-admin", roles: ["admin"] },
+    });
+    const agent = await api(test.url, "POST", "/v1/agents", {
+      key: lower.body.api_key,
+      body: { id: "agent-of-lower", scopes: ["*"] },
+    });
+    const { token } = await mintToken(
+      test,
+      { scope: "production-ops", task: { intent: "x" } },
+      agent.body.api_key,
+    );
+    const held = await authorize({ token, action: "volume:delete", resource: production("volume/grand") });
+    const refused = await approve(held.approval_id, grand.apiKey, currentTotp(secret, clock.now()));
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe("owner_cannot_approve");
+    expect(refused.body.detail).toContain("lower-admin");
+    const denied = await api(test.url, "POST", `/v1/approvals/${held.approval_id}/deny`, {
+      key: grand.apiKey,
+      body: { reason: "mine" },
+    });
+    expect(denied.body.code).toBe("owner_cannot_approve");
+    expect((await approve(held.approval_id, test.keys.approver, code("approver"))).body.status).toBe(
+      "approved",
+    );
+  });
+
   it("a quorum counts only approvers independent of each other", async () => {
     const lead = await createPrincipal(
       test.store,
