@@ -6,7 +6,9 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  type ListToolsRequest,
   ListToolsRequestSchema,
+  type ListToolsResult,
   McpError,
   type ServerNotification,
   type ServerRequest,
@@ -20,7 +22,7 @@ import { type BrokerClient, CallAbandonedError, type TokenGrants } from "../prox
 import type { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { McpUpstream } from "./config.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { scrubDeep } from "./scrub-result.ts";
+import { scrubDeep, scrubError } from "./scrub-result.ts";
 import { visibleTools } from "./tool-list.ts";
 import { mappingFor, planToolCall } from "./tool-plan.ts";
 import type { UpstreamConnection } from "./upstream-client.ts";
@@ -85,7 +87,17 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
     if (session.ended && session.inFlight === 0) session.onEnded?.(session.ended);
   };
 
-  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
+  server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    try {
+      return await listTools(request, extra);
+    } catch (error) {
+      throw scrubError(error, context.scrubber);
+    }
+  });
+  const listTools = async (
+    _request: ListToolsRequest,
+    extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  ): Promise<ListToolsResult> => {
     if (session.ended) throw sessionEnded(session.ended);
     let grants: TokenGrants;
     try {
@@ -99,12 +111,14 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
     }
     const tools = await connection.listTools(extra.signal);
     return { tools: scrubDeep(visibleTools(upstream, tools, grants), context.scrubber) };
-  });
+  };
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     session.inFlight = (session.inFlight ?? 0) + 1;
     try {
       return await callTool(request, extra);
+    } catch (error) {
+      throw scrubError(error, context.scrubber);
     } finally {
       settled();
     }

@@ -1,0 +1,153 @@
+// Errors an upstream MCP server answers with reach the agent through the gateway: a careless upstream that puts its
+// credential in a JSON-RPC error (message or data) or in an HTTP error body must not show it to the agent, on
+// tools/list or tools/call. Real HTTP and the SDK on every side: the agent's Client, the gateway, the upstream's Server.
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+} from "@modelcontextprotocol/sdk/types.js";
+import pino from "pino";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
+import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
+import { mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import { HttpAgent } from "./harness.ts";
+
+const CREDENTIAL = `plat_${randomBytes(16).toString("hex")}`;
+
+/** How the upstream answers tools/list and tools/call. */
+type Mode = "ok" | "rpc-error" | "http-error";
+let mode: Mode = "ok";
+
+let broker: TestBroker;
+let upstream: http.Server;
+let gateway: RunningGateway;
+const agents: HttpAgent[] = [];
+
+const rpcError = (credential: string) =>
+  new McpError(ErrorCode.InternalError, `token ${credential} may not do this`, {
+    token: credential,
+    [credential]: "as a key too",
+  });
+
+function upstreamServer(credential: string): Server {
+  const server = new Server({ name: "careless-upstream", version: "1" }, { capabilities: { tools: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    if (mode === "rpc-error") throw rpcError(credential);
+    return {
+      tools: [{ name: "volume_list", inputSchema: { type: "object", properties: {} } }],
+    };
+  });
+  server.setRequestHandler(CallToolRequestSchema, async () => {
+    if (mode === "rpc-error") throw rpcError(credential);
+    return { content: [{ type: "text", text: "no volumes" }] };
+  });
+  return server;
+}
+
+async function startUpstream(): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const body = text ? JSON.parse(text) : undefined;
+    const credential = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+    const method = (body as { method?: string } | undefined)?.method;
+    if (mode === "http-error" && (method === "tools/list" || method === "tools/call")) {
+      res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`upstream rejected ${credential} (${encodeURIComponent(credential)})`);
+      return;
+    }
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    await upstreamServer(credential).connect(transport);
+    await transport.handleRequest(req, res, body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp` };
+}
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  const started = await startUpstream();
+  upstream = started.server;
+  const loaded = parseMcpConfig(
+    `
+port: 0
+upstreams:
+  - name: careless
+    environment: staging
+    url: ${started.url}
+    credential: { env: PLATFORM_TOKEN }
+    tools:
+      volume_list: { action: volume:read, resource: "railway:prj_demo/env/{env}/volumes" }
+`,
+    "upstream-errors.yaml",
+  );
+  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
+  gateway = await startGateway(loaded.config, {
+    brokerUrl: broker.url,
+    credentials: new Map([["careless", CREDENTIAL]]),
+    logger: pino({ level: "silent" }),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+  await gateway?.close();
+  await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+  await broker?.close();
+});
+
+beforeEach(() => {
+  mode = "ok";
+});
+
+async function connectedAgent(): Promise<HttpAgent> {
+  const { token } = await mintToken(broker, { scope: "staging-fix", task: { intent: "list volumes" } });
+  const agent = new HttpAgent(gateway.endpoints[0]!.url, token);
+  agents.push(agent);
+  await agent.connect();
+  return agent;
+}
+
+/** Runs `attempt`, which the upstream fails, and returns everything the agent received, the error included. */
+async function received(agent: HttpAgent, attempt: () => Promise<unknown>): Promise<string> {
+  await attempt().then(
+    (result) => agent.received.push(JSON.stringify(result)),
+    (error: unknown) => agent.received.push(String(error), JSON.stringify(error)),
+  );
+  return agent.everything();
+}
+
+describe("an upstream's errors, as the agent gets them", () => {
+  for (const failing of ["rpc-error", "http-error"] as const) {
+    it(`tools/list failing with ${failing}: the credential is masked, not shown`, async () => {
+      const agent = await connectedAgent();
+      mode = failing;
+      const everything = await received(agent, () => agent.client.listTools());
+      expect(everything).toMatch(/\*{8,}/);
+      expect(everything).not.toContain(CREDENTIAL);
+    });
+
+    it(`tools/call failing with ${failing}: the credential is masked, not shown`, async () => {
+      const agent = await connectedAgent();
+      mode = failing;
+      const everything = await received(agent, () => agent.call("volume_list", {}));
+      expect(everything).toMatch(/\*{8,}/);
+      expect(everything).not.toContain(CREDENTIAL);
+    });
+  }
+
+  it("a working upstream still answers through the gateway", async () => {
+    const agent = await connectedAgent();
+    expect(await agent.toolNames()).toEqual(["volume_list"]);
+    const result = await agent.call("volume_list", {});
+    expect(result.content).toEqual([{ type: "text", text: "no volumes" }]);
+  });
+});
