@@ -12,8 +12,8 @@ import type { Classification, Decision } from "./types.ts";
 export type AgentAction = { command: string; readAlsoAs?: string[] } | { toolCall: ToolCall };
 
 /**
- * The shell command (Bash, or PowerShell on Windows) or MCP tool call a Claude Code PreToolUse event carries, or
- * null for its other tools (reading and editing files, searching the web): the guard has no opinion on those. An
+ * The shell command (Bash, or PowerShell on Windows), file write or MCP tool call a Claude Code PreToolUse event
+ * carries, or null for its other tools (reading files, searching the web): the guard has no opinion on those. An
  * event it cannot read throws, and is answered "ask".
  */
 export function claudeCodeAction(input: unknown): AgentAction | null {
@@ -32,8 +32,27 @@ export function claudeCodeAction(input: unknown): AgentAction | null {
   // On Windows Claude Code runs commands through its PowerShell tool: they are read as PowerShell given them to run.
   if (tool === "powershell")
     return { command: powershellLine(shellCommand(command, "tool_input.command").command) };
+  const pathField = FILE_TOOLS.get(tool);
+  if (pathField) {
+    const path = isRecord(event.tool_input) ? event.tool_input[pathField] : undefined;
+    if (typeof path !== "string" || !path)
+      throw new TypeError(`tool_input.${pathField} is missing or not text`);
+    return { command: `: > ${shellQuoted(path)}` };
+  }
   return null;
 }
+
+/**
+ * Claude Code's tools that write the file they name, and the field naming it. Each is read as the shell write of
+ * that file (`: > path`), so what the rules say of writing a file (a database's data file, the agent's own hook
+ * settings) holds for them too; writing an ordinary file gets no opinion.
+ */
+const FILE_TOOLS = new Map([
+  ["write", "file_path"],
+  ["edit", "file_path"],
+  ["multiedit", "file_path"],
+  ["notebookedit", "notebook_path"],
+]);
 
 const powershellLine = (code: string) => `pwsh -NoProfile -Command ${shellQuoted(code)}`;
 

@@ -29,7 +29,10 @@ const claude = (tool: unknown, input: unknown) =>
   JSON.stringify({ session_id: "s", hook_event_name: "PreToolUse", tool_name: tool, tool_input: input });
 const DESTRUCTIVE = "rm -rf /srv/app";
 
-describe("leash hook claude-code: events it cannot read as Claude Code sends them", () => {
+// Each case is a real hook process: a test runs a dozen, which on a loaded 2-core machine takes more than the default.
+describe("leash hook claude-code: events it cannot read as Claude Code sends them", {
+  timeout: 90_000,
+}, () => {
   it("asks when a key is repeated, since readers keep different copies", async () => {
     for (const event of [
       `{"tool_name":"Bash","tool_input":{"command":"${DESTRUCTIVE}","command":"ls"}}`,
@@ -81,6 +84,28 @@ describe("leash hook claude-code: events it cannot read as Claude Code sends the
     expect((await answer("claude-code", claude("Read", { file_path: "/etc/hosts" }))).decision).toBe("{}");
   });
 
+  it("judges its file tools as writes of the file they name: the agent's own settings and data files are asked about", async () => {
+    for (const [tool, input] of [
+      ["Write", { file_path: ".claude/settings.json", content: "{}" }],
+      ["Edit", { file_path: `${work}/.claude/settings.local.json`, old_string: "leash", new_string: "true" }],
+      ["MultiEdit", { file_path: ".mcp.json", edits: [] }],
+      ["NotebookEdit", { notebook_path: "/var/lib/postgresql/16/main/PG_VERSION", new_source: "" }],
+      ["Write", { file_path: "/srv/app/data.db", content: "" }],
+      ["Write", { content: "{}" }],
+    ] as const) {
+      const { decision, text } = await answer("claude-code", claude(tool, input));
+      expect(decision, `${tool} ${JSON.stringify(input)}`).toBe("ask");
+      if ("file_path" in input && input.file_path.includes("claude"))
+        expect(text).toContain("agent_settings");
+    }
+    for (const [tool, input] of [
+      ["Write", { file_path: "src/app.ts", content: "export {};" }],
+      ["Edit", { file_path: ".claude/commands/review.md", old_string: "a", new_string: "b" }],
+    ] as const) {
+      expect((await answer("claude-code", claude(tool, input))).decision, tool).toBe("{}");
+    }
+  });
+
   it("asks when an MCP tool's arguments are not an object, as MCP defines them", async () => {
     for (const input of [["DROP TABLE users"], 5, "DROP TABLE users", true]) {
       const { decision, text } = await answer("claude-code", claude("mcp__pg__execute_sql", input));
@@ -117,7 +142,7 @@ describe("leash hook claude-code: events it cannot read as Claude Code sends the
   }, 60_000);
 });
 
-describe("leash hook cursor: events read by their hook_event_name", () => {
+describe("leash hook cursor: events read by their hook_event_name", { timeout: 90_000 }, () => {
   const cursor = (event: Record<string, unknown>) => JSON.stringify({ conversation_id: "c", ...event });
 
   it("judges beforeShellExecution by the command it runs, whatever other fields the event carries", async () => {

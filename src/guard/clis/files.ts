@@ -1,4 +1,5 @@
 // Files and disks: rm, shred, dd, mkfs, truncate, find -delete, rsync --delete, crontab, and writes through `>`.
+import { agentSettingsIn, reportAgentSettings } from "../agent-settings.ts";
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
@@ -584,6 +585,8 @@ function commandText(inv: Invocation): string {
 export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, via = ">"): void {
   const path = target.text;
   if (HARMLESS_SINK.test(path)) return;
+  const settings = agentSettingsIn(path);
+  if (settings) reportAgentSettings(settings, `${via} writes`, an);
   if (BLOCK_DEVICE.test(path)) {
     an.destroys(`${via} writes straight onto the device ${path}, destroying its data`, "disk:overwrite");
     return;

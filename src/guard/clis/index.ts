@@ -1,5 +1,6 @@
 // The command tables: program name → analyser. Unknown programs with destructive-sounding words are marked uncertain,
 // and so are known ones whose rules judged none of their destructive-sounding subcommand words.
+import { judgeAgentSettingsArguments } from "../agent-settings.ts";
 import type { Analysis } from "../analysis.ts";
 import {
   type CommandAnalyzer,
@@ -155,6 +156,7 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   }
   // A path runs that file, whatever its name says; one the line wrote runs what it wrote.
   if (program.text.includes("/")) runWrittenProgram(inv, an);
+  judgeAgentSettingsArguments(inv, an);
   const analyzer = lookup(inv.name);
   if (analyzer && asksForHelp(inv)) {
     an.harmless(`${inv.name} … --help only prints help`);

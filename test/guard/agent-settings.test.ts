@@ -1,0 +1,84 @@
+// The agent's own hook, permission and MCP settings: any command that may change them is asked about (uncertain, so a
+// hook asks, whatever the task's intent says); reading them, or changing the agent's other files, is not.
+import { describe, expect, it } from "vitest";
+import { agentSettingsIn } from "../../src/guard/agent-settings.ts";
+import { classify } from "../../src/guard/classify.ts";
+import { forHook } from "../../src/guard/hooks.ts";
+
+const touchesSettings = (cmd: string) =>
+  classify(cmd, { intent: "update the agent settings and remove the old hooks" }).reasons.some((r) =>
+    r.startsWith("agent_settings"),
+  );
+
+describe("commands that may change the agent's own settings", () => {
+  it.each([
+    "echo {} > .claude/settings.json",
+    "printf '{}' >| ~/.claude/settings.local.json",
+    "cat x >> .claude/settings.json",
+    "rm .claude/settings.local.json",
+    "rm -rf ~/.claude",
+    "rm -rf .cursor/",
+    "mv .claude .claude.bak",
+    "mv .claude/* /tmp",
+    "sed -i 's/leash/true/' .claude/settings.json",
+    "perl -pi -e 's/hook/x/' ~/.cursor/hooks.json",
+    "jq 'del(.hooks)' ~/.claude/settings.json > t && mv t ~/.claude/settings.json",
+    'cp evil.json "$HOME/.mcp.json"',
+    "ln -sf /dev/null .claude/settings.json",
+    "truncate -s 0 .cursor/mcp.json",
+    "tee /etc/claude-code/managed-settings.json < mine.json",
+    "sudo cp x /Library/Application\\ Support/ClaudeCode/managed-mcp.json",
+    "yq -i '.hooks = {}' .claude/settings.json",
+    "sort -o .claude/settings.json .claude/settings.json",
+    "chmod 000 .claude/settings.json",
+    "git checkout -- .claude/settings.json",
+    "git rm --cached .mcp.json && rm .mcp.json",
+    "echo 'exit 0' > .claude/hooks/leash-guard.sh",
+    "echo 'exit 0' > .cursor/hooks/guard.sh",
+    "d=.claude; echo {} > $d/settings.json",
+    "python3 -c \"open('.claude/settings.json', 'w').write('{}')\"",
+    "node -e \"require('fs').rmSync(process.env.HOME + '/.claude.json')\"",
+    "rm .Claude/Settings.json",
+    "pwsh -c 'Remove-Item -Force C:\\Users\\me\\.claude\\settings.json'",
+    "pwsh -c \"Set-Content -Path .claude\\settings.json -Value '{}'\"",
+  ])("%s", (cmd) => {
+    const r = classify(cmd, { intent: "update the agent settings and remove the old hooks" });
+    expect(touchesSettings(cmd), r.reasons.join(" | ")).toBe(true);
+    expect(r.uncertain).toBe(true);
+    expect(forHook(r).decision).not.toBe("allow");
+  });
+});
+
+describe("commands that only read the settings, or touch the agent's other files", () => {
+  it.each([
+    "cat .claude/settings.json",
+    "jq .hooks ~/.claude/settings.json",
+    "diff .claude/settings.json .claude/settings.local.json",
+    "ls -la .claude/",
+    "grep -n leash .cursor/hooks.json",
+    "git add .claude/settings.json && git commit -m 'share the hook settings'",
+    "git diff .mcp.json",
+    "echo .claude/settings.json",
+    "vim .claude/commands/review.md",
+    "rm .claude/agents/old-reviewer.md",
+    "mkdir -p .claude/commands",
+    "cp docs/claude.json.example docs/claude.json",
+    "cat settings.json > backup/settings.json",
+    "npm run build > build.log",
+  ])("%s", (cmd) => {
+    expect(touchesSettings(cmd), classify(cmd).reasons.join(" | ")).toBe(false);
+  });
+});
+
+describe("agentSettingsIn", () => {
+  it("finds the settings path inside longer text, in either separator and any case", () => {
+    expect(agentSettingsIn("open('.claude/settings.json','w')")).toBe(".claude/settings.json");
+    expect(agentSettingsIn("C:\\Users\\me\\.cursor\\hooks.json")).toBe(".cursor\\hooks.json");
+    expect(agentSettingsIn("~/.CLAUDE/SETTINGS.JSON")).toBe(".CLAUDE/SETTINGS.JSON");
+    expect(agentSettingsIn("/etc/cursor/hooks.json")).toBe("cursor/hooks.json");
+    expect(agentSettingsIn(".claude/settings.json.bak")).toBeUndefined();
+    expect(agentSettingsIn("my.claude.json")).toBeUndefined();
+    expect(agentSettingsIn(".claude/commands/x.md")).toBeUndefined();
+    expect(agentSettingsIn("notes/.claudeignore")).toBeUndefined();
+  });
+});
