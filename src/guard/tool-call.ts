@@ -130,6 +130,14 @@ const FILE_VERBS: Record<string, "mv" | "cp" | "tee"> = {
   save: "tee",
   put: "tee",
   create: "tee",
+  // Editing a file in place writes it as much as saving it does (`edit_file`, `replace_in_file`, `append_file`).
+  edit: "tee",
+  modify: "tee",
+  update: "tee",
+  patch: "tee",
+  replace: "tee",
+  append: "tee",
+  insert: "tee",
 };
 const FROM_FIELDS = ["source", "src", "from", "oldpath", "sourcepath", "path"];
 const TO_FIELDS = ["destination", "dest", "to", "newpath", "target", "targetpath", "destinationpath"];
@@ -257,7 +265,8 @@ class PayloadReader {
 
   /** write_file, move_file, copy_file: the shell command that does the same, for its rules on what is overwritten. */
   fileOperation(words: readonly string[], args: Record<string, unknown>): void {
-    const program = FILE_VERBS[words[0] ?? ""];
+    const verb = words[0] ?? "";
+    const program = Object.hasOwn(FILE_VERBS, verb) ? FILE_VERBS[verb] : undefined;
     // Writing names a file (write_file); create_directory makes a new one and overwrites nothing.
     const onFiles = program === "tee" ? words.includes("file") : words.some((w) => FILE_WORDS.has(w));
     if (!program || !onFiles) return;

@@ -2,6 +2,7 @@
 // hook asks, whatever the task's intent says); reading them, or changing the agent's other files, is not.
 import { describe, expect, it } from "vitest";
 import { agentSettingsIn } from "../../src/guard/agent-settings.ts";
+import { classifyToolCall } from "../../src/guard/classifier.ts";
 import { classify } from "../../src/guard/classify.ts";
 import { forHook } from "../../src/guard/hooks.ts";
 
@@ -80,5 +81,29 @@ describe("agentSettingsIn", () => {
     expect(agentSettingsIn("my.claude.json")).toBeUndefined();
     expect(agentSettingsIn(".claude/commands/x.md")).toBeUndefined();
     expect(agentSettingsIn("notes/.claudeignore")).toBeUndefined();
+  });
+});
+
+describe("MCP file tools on the agent's settings", () => {
+  it.each([
+    ["mcp__filesystem__write_file", { path: ".claude/settings.json", content: "{}" }],
+    ["mcp__filesystem__edit_file", { path: "/home/me/.claude/settings.local.json", edits: [] }],
+    ["mcp__filesystem__move_file", { source: ".mcp.json", destination: "/tmp/mcp.json" }],
+    ["mcp__fs__append_file", { file_path: ".cursor/hooks.json", text: "" }],
+  ])("%s %j", (name, input) => {
+    const r = classifyToolCall({ name, input });
+    expect(
+      r.reasons.some((reason) => reason.startsWith("agent_settings")),
+      r.reasons.join(" | "),
+    ).toBe(true);
+    expect(forHook(r).decision).not.toBe("allow");
+  });
+
+  it("reading them is not asked about", () => {
+    const r = classifyToolCall({
+      name: "mcp__filesystem__read_file",
+      input: { path: ".claude/settings.json" },
+    });
+    expect(r).toMatchObject({ decision: "allow", uncertain: false });
   });
 });

@@ -81,6 +81,12 @@ describe("MCP tool calls", () => {
     // File tools read as the shell command that does the same.
     ["mcp__filesystem__move_file", { source: "/tmp/x.db", destination: "/srv/app/prod.db" }, ""],
     ["mcp__filesystem__write_file", { path: "/srv/app/data.sqlite", content: "" }, ""],
+    ["mcp__filesystem__edit_file", { path: "/srv/app/data.sqlite", edits: [] }, ""],
+    [
+      "mcp__fs__replace_in_file",
+      { file_path: "/var/lib/postgresql/16/main/PG_VERSION", old: "a", new: "b" },
+      "",
+    ],
     // Notebook cells are Python, and IPython's shell escapes run shell commands.
     ["mcp__jupyter__execute_code", { code: "!rm -rf /srv/data" }, "file:delete"],
     [
@@ -194,6 +200,7 @@ describe("MCP tool calls", () => {
     ["mcp__neo4j__read_neo4j_cypher", { query: "MATCH (n:User) RETURN n LIMIT 5" }],
     ["mcp__filesystem__move_file", { source: "/tmp/a.txt", destination: "/tmp/b.txt" }],
     ["mcp__filesystem__write_file", { path: "src/app.ts", content: "export const x = 1;" }],
+    ["mcp__filesystem__edit_file", { path: "src/app.ts", edits: [{ oldText: "a", newText: "b" }] }],
     ["mcp__filesystem__create_directory", { path: "/srv/app/data" }],
     [
       "mcp__jupyter__append_execute_code_cell",
