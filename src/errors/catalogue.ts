@@ -115,6 +115,7 @@ export const errorCatalogue = {
   passkey_not_enrolled: forbidden,
   passkey_required: forbidden,
   passkey_unknown: forbidden,
+  path_override_refused: badRequest,
   path_parameter_too_long: uriTooLong,
   principal_disabled: unauthorized,
   principal_exists: conflict,

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { Upstream } from "./compile-config.ts";
 import { cgiHeaderName, isOverrideHeader } from "./method-override.ts";
+import { isPathOverrideHeader } from "./path-override.ts";
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus the non-standard ones still seen in the wild. */
 const HOP_BY_HOP = new Set([
@@ -104,7 +105,7 @@ export function upstreamRequestHeaders(
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || drop.has(name) || drop.has(cgiHeaderName(name))) continue;
     // Refused before forwarding (request-plan.ts); dropped here as well so no caller can forward one.
-    if (isOverrideHeader(name)) continue;
+    if (isOverrideHeader(name) || isPathOverrideHeader(name)) continue;
     // CGI-style servers read `x_api_key` as `x-api-key`: a name with "_" passes only when a rule allows it.
     if (name.includes("_") && !upstream.underscoreHeaders.includes(name)) continue;
     const text = Array.isArray(value) ? value.join(", ") : value;

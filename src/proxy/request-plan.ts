@@ -7,6 +7,7 @@ import {
   overrideInBody,
   overrideInUrlencoded,
 } from "./method-override.ts";
+import { pathOverrideHeader } from "./path-override.ts";
 import { type Refusal, refusal } from "./refusal.ts";
 
 export interface RequestHead {
@@ -38,6 +39,15 @@ export function planHead(head: RequestHead): HeadPlan {
   if (key !== undefined) return { refuse: overrideRefused(`the query parameter ${JSON.stringify(key)}`) };
   const header = overrideHeader(head.headers);
   if (header !== undefined) return { refuse: overrideRefused(`the header ${header}`) };
+  const pathHeader = pathOverrideHeader(head.headers);
+  if (pathHeader !== undefined) {
+    return {
+      refuse: refusal({
+        code: "path_override_refused",
+        detail: `the header ${pathHeader} asks the upstream to route another path than the one sent; path overrides are refused`,
+      }),
+    };
+  }
   if (!head.hasBody) return {};
   const kinds = bodyKinds(head.method, head.headers["content-type"]);
   // A body the proxy cannot decode (compressed, say) is a body it cannot look into: neither for a method override

@@ -73,14 +73,17 @@ export function matchPath(pattern: PathPattern, path: string): Record<string, st
   return params;
 }
 
-/** True when a request path has an empty, "." or ".." segment, raw or percent-encoded. */
+/**
+ * True when a request path has an empty, "." or ".." segment, raw or percent-encoded, also before a `;`: Tomcat and
+ * Jetty cut a segment's `;parameters` before resolving dot segments, so `/..;/` climbs a level there.
+ */
 export function hasAmbiguousSegments(path: string): boolean {
   if (!path.startsWith("/") || path.includes("\\")) return true;
   if (path === "/") return false;
   const segments = path.slice(1).split("/");
   return segments.some((segment, index) => {
     if (segment === "" && index === segments.length - 1 && index > 0) return false;
-    const lowered = segment.toLowerCase().replaceAll("%2e", ".");
-    return lowered === "" || lowered === "." || lowered === ".." || /%2f|%5c/i.test(segment);
+    const name = segment.toLowerCase().replaceAll("%2e", ".").split(/;|%3b/)[0]!;
+    return name === "" || name === "." || name === ".." || /%2f|%5c/i.test(segment);
   });
 }

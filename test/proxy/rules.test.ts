@@ -91,10 +91,24 @@ describe("REST rules", () => {
   });
 
   it("flags ambiguous request paths before any rule is tried", () => {
-    for (const path of ["/a/../b", "/a/./b", "/a//b", "/a/%2E%2e", "/a%2fb", "/a\\b", "relative"]) {
+    for (const path of [
+      "/a/../b",
+      "/a/./b",
+      "/a//b",
+      "/a/%2E%2e",
+      "/a%2fb",
+      "/a\\b",
+      "relative",
+      "/a/..;/b",
+      "/a/..;x=1/b",
+      "/a/.;/b",
+      "/a/%2e%2E;x",
+      "/a/..%3Bx/b",
+      "/a/;x/b",
+    ]) {
       expect(hasAmbiguousSegments(path), path).toBe(true);
     }
-    for (const path of ["/", "/a/b", "/a/b/", "/a/..b", "/a/b.c"]) {
+    for (const path of ["/", "/a/b", "/a/b/", "/a/..b", "/a/b.c", "/a/b;v=1", "/a/...;x/b"]) {
       expect(hasAmbiguousSegments(path), path).toBe(false);
     }
   });
