@@ -3,7 +3,7 @@
 import { queryAudit } from "../audit/query.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import type { Approval } from "../store/approval-record.ts";
-import { COMMAND_ACTION } from "./command-approval.ts";
+import { COMMAND_ACTION } from "./approval-rules.ts";
 import { approvalView } from "./records.ts";
 
 /** How many of the task's earlier authorize decisions an approver sees next to the request. */

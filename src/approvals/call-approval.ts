@@ -1,7 +1,6 @@
 // Call-level approval: a destructive call in a protected environment waits for a human, then runs once, exactly as approved.
 import { agentActor, recordApprovalEvent, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
-import type { Scope } from "../scopes/schema.ts";
 import {
   APPROVAL_TTL_MS,
   type ApprovalRule,
@@ -12,6 +11,7 @@ import {
 import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
 import { openApproval } from "./open-approval.ts";
 import { newApprovalId, updateApproval } from "./records.ts";
+import { voidIfRuleChanged } from "./stale-rule.ts";
 import type { ToolCallShown } from "./tool-call.ts";
 
 export interface CallToApprove {
@@ -24,11 +24,6 @@ export interface CallToApprove {
   destructive?: true;
 }
 
-/** Who approves this action under this scope; with no rule nobody can, so the call can never run. */
-export function callApprovalRule(scope: Scope, action: string): ApprovalRule {
-  return scope.approval.actions?.[action] ?? scope.approval.destructive ?? { approvers: [], quorum: 1 };
-}
-
 export type ApprovalUse = "used" | "denied" | "pending" | "other_call" | "spent";
 
 /** Spends an approval on this exact call, once. Anything but `used` means the call does not run. */
@@ -39,11 +34,12 @@ export async function useCallApproval(
   call: CallToApprove,
 ): Promise<ApprovalUse> {
   const nowMs = context.clock.now();
-  const approval = await context.store.approvals.get(approvalId);
-  if (approval?.kind !== "call") return "spent";
+  const stored = await context.store.approvals.get(approvalId);
+  if (stored?.kind !== "call") return "spent";
   const binding = callBinding(claims.jti, call.action, call.resource, call.requestHash);
-  if (callBinding(approval.jti, approval.action, approval.resource, approval.requestHash) !== binding)
+  if (callBinding(stored.jti, stored.action, stored.resource, stored.requestHash) !== binding)
     return "other_call";
+  const approval = await voidIfRuleChanged(context, stored);
   const status = effectiveStatus(approval, nowMs);
   if (status === "denied") return "denied";
   if (status === "pending") return "pending";
@@ -113,7 +109,8 @@ export async function requestCallApproval(
       context.approvalEvents.emit("approval.requested", approval);
       return { reason: "approval_required", approvalId: candidate };
     }
-    const existing = await context.store.approvals.get(boundId);
+    const bound = await context.store.approvals.get(boundId);
+    const existing = bound ? await voidIfRuleChanged(context, bound) : null;
     const status = existing ? effectiveStatus(existing, nowMs) : "expired";
     if (status === "denied") return { reason: "approval_denied", approvalId: boundId };
     if (status === "pending" || status === "approved")

@@ -7,8 +7,10 @@ import { LeashError } from "../errors/leash-error.ts";
 import { type Approval, callBinding, effectiveStatus } from "../store/approval-record.ts";
 import { visibleText } from "../text/visible-text.ts";
 import type { TaskTokenClaims } from "../tokens/claims.ts";
+import { COMMAND_ACTION, commandApprovalRule } from "./approval-rules.ts";
 import { requestCallApproval } from "./call-approval.ts";
 import { updateApproval } from "./records.ts";
+import { voidIfRuleChanged } from "./stale-rule.ts";
 
 /**
  * Approvers see the whole command, as it will run: control characters as markers (`⟨LF⟩`, `⟨ESC⟩`), long runs of
@@ -16,7 +18,7 @@ import { updateApproval } from "./records.ts";
  * approver cannot see, they cannot approve.
  */
 export const LONGEST_SHOWN_COMMAND = 4096;
-export const COMMAND_ACTION = "command:run";
+export { COMMAND_ACTION };
 
 export async function requestCommandApproval(
   context: BrokerContext,
@@ -24,7 +26,7 @@ export async function requestCommandApproval(
   command: string,
 ): Promise<{ reason: "approval_required" | "approval_denied"; approvalId: string }> {
   const scope = context.scopes.current().scopes.get(claims.scope_id);
-  const rule = scope?.approval.destructive ?? scope?.approval.issue;
+  const rule = scope ? commandApprovalRule(scope) : undefined;
   if (!rule) {
     throw new LeashError(
       "no_approvers",
@@ -62,7 +64,8 @@ export async function readAsAsker(
 ): Promise<Approval> {
   const nowMs = context.clock.now();
   if (approval.kind !== "call" || approval.action !== COMMAND_ACTION) return approval;
-  if (effectiveStatus(approval, nowMs) !== "approved") return approval;
+  const checked = await voidIfRuleChanged(context, approval);
+  if (checked !== approval || effectiveStatus(approval, nowMs) !== "approved") return checked;
   const spent: { approved?: Approval } = {};
   const after = await updateApproval(context, approval.id, (current) => {
     spent.approved = effectiveStatus(current, nowMs) === "approved" ? current : undefined;

@@ -12,6 +12,7 @@ import type { AuditOrigin } from "../store/audit-record.ts";
 import type { Principal } from "../store/store.ts";
 import { acceptPasskey } from "./passkeys.ts";
 import { loadApproval, updateApproval } from "./records.ts";
+import { requireCurrentRule } from "./stale-rule.ts";
 
 export const approverGroups = (human: Principal) =>
   human.roles.filter((role) => role.startsWith("approver:")).map((role) => role.slice("approver:".length));
@@ -132,6 +133,7 @@ export async function approve(
   const nowMs = context.clock.now();
   const before = await loadApproval(context, id);
   const chain = await checkEligible(context, human, before);
+  await requireCurrentRule(context, before);
   requirePending(before, nowMs);
   if (before.approvedBy.includes(human.id)) {
     throw new LeashError("already_approved", `${human.id} already approved; quorum needs another approver`);
@@ -171,7 +173,9 @@ export async function deny(
   origin: AuditOrigin = {},
 ): Promise<Approval> {
   const nowMs = context.clock.now();
-  await checkEligible(context, human, await loadApproval(context, id));
+  const before = await loadApproval(context, id);
+  await checkEligible(context, human, before);
+  await requireCurrentRule(context, before);
   const after = await updateApproval(context, id, (current) => {
     requirePending(current, nowMs);
     return { ...current, status: "denied", deniedBy: human.id, denyReason: reason };

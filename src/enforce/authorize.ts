@@ -1,7 +1,8 @@
 // The one decision every agent action passes: token, generation, revocation, grants, environment, blast radius, approval.
 
 import { randomBytes } from "node:crypto";
-import { callApprovalRule, requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
+import { callApprovalRule } from "../approvals/approval-rules.ts";
+import { requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
 import { type ToolCallShown, toolCallShownProblem } from "../approvals/tool-call.ts";
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import { recordUnauthenticatedRefusal } from "../audit/unauthenticated-refusals.ts";

@@ -53,6 +53,7 @@ export const errorCatalogue = {
   approval_not_found: notFound,
   approval_not_pending: conflict,
   approval_not_withdrawable: conflict,
+  approval_rule_changed: conflict,
   approval_required: forbidden,
   approver_not_independent: forbidden,
   bad_request: badRequest,

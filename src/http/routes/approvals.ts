@@ -17,6 +17,7 @@ import { beginPasskeyApproval } from "../../approvals/passkeys.ts";
 import { MAX_CHANGES_WAIT_SECONDS, waitForPendingChange } from "../../approvals/pending-changes.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pendingPage } from "../../approvals/pending-page.ts";
 import { approvalView, loadApproval } from "../../approvals/records.ts";
+import { requireCurrentRule } from "../../approvals/stale-rule.ts";
 import { MAX_WAIT_SECONDS, waitForDecision } from "../../approvals/wait.ts";
 import { agentActor, humanActor } from "../../audit/audit-trail.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
@@ -295,6 +296,7 @@ export const approvalRoutes =
         const approval = await loadApproval(context, request.params.id);
         await checkEligible(context, human, approval);
         requirePending(approval, context.clock.now());
+        await requireCurrentRule(context, approval);
         return beginPasskeyApproval(context, human, approval);
       },
     );
