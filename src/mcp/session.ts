@@ -19,7 +19,7 @@ import { LeashError } from "../errors/leash-error.ts";
 import type { ActionCall } from "../proxy/action-call.ts";
 import { authorizeCalls, type CallsDecision, refusalDetail } from "../proxy/authorize-calls.ts";
 import { type BrokerClient, CallAbandonedError, type TokenGrants } from "../proxy/broker-client.ts";
-import type { CredentialScrubber } from "../scrub/credential-scrubber.ts";
+import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { McpUpstream } from "./config.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { scrubDeep, scrubError } from "./scrub-result.ts";
@@ -76,6 +76,8 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
     },
   );
 
+  // The agent's own token goes nowhere but to leash: not upstream in a call's arguments, whatever the encoding.
+  const ownToken = new CredentialScrubber([session.token]);
   const end = (code: string) => {
     if (session.ended) return;
     session.ended = code;
@@ -174,6 +176,17 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
 
     if (session.ended)
       return refuseUnasked({ code: session.ended, detail: "leash ended this session; start a new task" });
+    if (ownToken.contains(JSON.stringify(request.params.arguments ?? {}))) {
+      return refuseUnasked(
+        {
+          code: "task_token_in_request",
+          detail:
+            "the task token is in the call's arguments; it goes only in Authorization and is never sent upstream",
+          tool,
+        },
+        mappingFor(upstream, tool)?.action,
+      );
+    }
     try {
       const described = known ? await connection.describeTool(tool, extra.signal) : undefined;
       const plan = planToolCall(upstream, tool, request.params.arguments, described);

@@ -1,6 +1,7 @@
-// Errors an upstream MCP server answers with reach the agent through the gateway: a careless upstream that puts its
-// credential in a JSON-RPC error (message or data) or in an HTTP error body must not show it to the agent, on
-// tools/list or tools/call. Real HTTP and the SDK on every side: the agent's Client, the gateway, the upstream's Server.
+// What crosses the gateway between an agent and an upstream MCP server, over real HTTP with the SDK on every side (the
+// agent's Client, the gateway, the upstream's Server). A careless upstream that puts its credential in a JSON-RPC error
+// (message or data) or an HTTP error body must not show it to the agent, on tools/list or tools/call; and the agent's
+// task token, which goes only to leash, must not reach the upstream in a call's arguments.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,13 +18,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
 import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
 import { mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
-import { HttpAgent } from "./harness.ts";
+import { HttpAgent, refusalOf } from "./harness.ts";
 
 const CREDENTIAL = `plat_${randomBytes(16).toString("hex")}`;
 
 /** How the upstream answers tools/list and tools/call. */
 type Mode = "ok" | "rpc-error" | "http-error";
 let mode: Mode = "ok";
+/** The arguments of every tools/call the upstream received. */
+const upstreamArguments: unknown[] = [];
 
 let broker: TestBroker;
 let upstream: http.Server;
@@ -44,7 +47,8 @@ function upstreamServer(credential: string): Server {
       tools: [{ name: "volume_list", inputSchema: { type: "object", properties: {} } }],
     };
   });
-  server.setRequestHandler(CallToolRequestSchema, async () => {
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    upstreamArguments.push(request.params.arguments);
     if (mode === "rpc-error") throw rpcError(credential);
     return { content: [{ type: "text", text: "no volumes" }] };
   });
@@ -87,7 +91,7 @@ upstreams:
     tools:
       volume_list: { action: volume:read, resource: "railway:prj_demo/env/{env}/volumes" }
 `,
-    "upstream-errors.yaml",
+    "upstream-boundary.yaml",
   );
   if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
   gateway = await startGateway(loaded.config, {
@@ -106,14 +110,15 @@ afterAll(async () => {
 
 beforeEach(() => {
   mode = "ok";
+  upstreamArguments.length = 0;
 });
 
-async function connectedAgent(): Promise<HttpAgent> {
+async function connectedAgent(): Promise<HttpAgent & { token: string }> {
   const { token } = await mintToken(broker, { scope: "staging-fix", task: { intent: "list volumes" } });
   const agent = new HttpAgent(gateway.endpoints[0]!.url, token);
   agents.push(agent);
   await agent.connect();
-  return agent;
+  return agent as HttpAgent & { token: string };
 }
 
 /** Runs `attempt`, which the upstream fails, and returns everything the agent received, the error included. */
@@ -149,5 +154,29 @@ describe("an upstream's errors, as the agent gets them", () => {
     expect(await agent.toolNames()).toEqual(["volume_list"]);
     const result = await agent.call("volume_list", {});
     expect(result.content).toEqual([{ type: "text", text: "no volumes" }]);
+  });
+});
+
+describe("the task token in a call's arguments", () => {
+  it("is refused before leash or the upstream sees the call, in any encoding and at any depth", async () => {
+    const agent = await connectedAgent();
+    const { token } = agent;
+    const spellings: Record<string, unknown>[] = [
+      { note: token },
+      { auth: `Bearer ${token}` },
+      { nested: { list: ["x", { deep: token }] } },
+      { encoded: encodeURIComponent(token) },
+      { basic: Buffer.from(`agent:${token}`).toString("base64") },
+      { [token]: "as a key" },
+    ];
+    for (const args of spellings) {
+      const result = await agent.call("volume_list", args);
+      expect(result.isError, JSON.stringify(args).slice(0, 40)).toBe(true);
+      expect(refusalOf(result)?.code).toBe("task_token_in_request");
+    }
+    expect(upstreamArguments).toEqual([]);
+    const fine = await agent.call("volume_list", { note: "weekly check" });
+    expect(fine.isError).toBeFalsy();
+    expect(upstreamArguments).toEqual([{ note: "weekly check" }]);
   });
 });
