@@ -127,6 +127,25 @@ export function destructiveArgumentWord(args: readonly string[]): string | undef
   );
 }
 
+/**
+ * Programs whose `format` lays out source code (`dart format .`, `dotnet format`, `prisma format`, `clang-format -i`),
+ * and package managers, whose `format` and `format:check` scripts run the project's formatter: for them the word says
+ * nothing about disks. Disk tools (`nvme format`, `mformat`, `fdformat`, `ubiformat`) are not among them, and keep it.
+ */
+const SOURCE_FORMATTERS = new Set(
+  (
+    "dart flutter gleam buf sqlfluff taplo csharpier prisma dotnet mix swift swift-format clang-format pg_format " +
+    "ocamlformat elm-format google-java-format sql-formatter cmake-format yamlfmt mdformat biome rome crystal " +
+    "npm yarn pnpm bun"
+  ).split(" "),
+);
+const FORMAT_WORD = /(^|[^a-z])format(?=[^a-z]|$)/gi;
+
+/** The call's words as the destructive-word checks should read them: a source formatter's `format` left out. */
+export function wordsToJudge(program: string, words: readonly string[]): readonly string[] {
+  return SOURCE_FORMATTERS.has(program) ? words.map((w) => w.replace(FORMAT_WORD, "$1")) : words;
+}
+
 /** `DeleteDBInstance` → `Delete DB Instance`: API-style action names (aliyun, tccli) carry their verb in camel case. */
 export function camelCaseSplit(text: string): string {
   return text.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");

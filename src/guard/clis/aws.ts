@@ -377,10 +377,21 @@ function readCarriedSql(call: AwsCall, an: Analysis): void {
   }
 }
 
+/**
+ * `aws rds delete-db-instance help`: an operation, or a customised command, whose only argument is `help` prints its
+ * help page. s3's own commands are left out: their parser takes paths first.
+ */
+const asksForHelpPage = (service: string, rest: readonly string[]): boolean =>
+  service !== "s3" && rest.length === 1 && rest[0] === "help";
+
 function aws(inv: Invocation, an: Analysis): void {
   const global = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true });
   const [service, operation, ...rest] = global.rest;
   if (!service || !operation) return;
+  if (asksForHelpPage(service, rest)) {
+    an.harmless(`aws ${service} ${operation} help only prints the help page`);
+    return;
+  }
   const call: AwsCall = { service, operation, ...readOperationArgs(rest), text: rest.join(" ") };
   if (has(call, "--dry-run")) {
     an.harmless(`aws ${service} ${operation} --dry-run changes nothing`);

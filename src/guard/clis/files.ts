@@ -12,15 +12,9 @@ import {
 import { namesSafetyNet } from "../vocabulary.ts";
 import type { Word } from "../word.ts";
 import { literal } from "../word.ts";
+import { isRegenerable } from "./regenerable-paths.ts";
 import { parseSed, sedScriptRunsOrWrites } from "./sed-script.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
-
-/**
- * Build output and caches that a build or install recreates, and what lies under the system's scratch directories
- * (/tmp; macOS's $TMPDIR, /var/folders/…/T/): deleting them loses nothing.
- */
-const REGENERABLE =
-  /(^|\/)(node_modules|\.cache|dist|build|out|target|\.next|\.nuxt|\.svelte-kit|\.turbo|\.parcel-cache|__pycache__|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.venv|venv|coverage|\.nyc_output|\.gradle|\.terraform|\.eslintcache|tmp|\.tmp|\.sass-cache|\.angular|bower_components|\.expo|\.docusaurus|storybook-static|\.vercel\/output)(\/|$)|\.(pyc|pyo|o|obj|class|tsbuildinfo)$|(^|\/)\.DS_Store$|^\/(?:private\/)?tmp\/.|^\/(?:private\/)?var\/folders\/[^/]+\/[^/]+\/T\/./;
 
 const BACKUP_PATH = /(\.(bak|dump|backup)(\.|$|\/)|(^|[/_.-])(dumps?|backups?)([/_.-]|$)|\.sql\.gz$)/i;
 /** Audit logs, shell history, login records, and the system logs that record logins and security events. */
@@ -33,36 +27,12 @@ const DATA_FILE_NAME = /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain
 const isDataFile = (path: string): boolean =>
   DATA_FILE_NAME.test(path) || SYSTEM_OR_DATA_DIRECTORY.test(path);
 
-/**
- * The paths the shell's brace expansion makes of one word (`/tmp/{a,..}/srv` is `/tmp/a/srv` and `/srv`), innermost
- * braces first; null past 64 of them.
- */
-function expandBraces(path: string): string[] | null {
-  const m = /\{([^{}]*,[^{}]*)\}/.exec(path);
-  if (!m) return [path];
-  const out: string[] = [];
-  for (const alternative of m[1]!.split(",")) {
-    const rest = expandBraces(path.slice(0, m.index) + alternative + path.slice(m.index + m[0].length));
-    if (!rest || out.push(...rest) > 64) return null;
-  }
-  return out;
-}
-
-/** Whether deleting the path loses nothing: it is, in every path its braces spell, build output, a cache or scratch. */
-export function isRegenerable(path: string): boolean {
-  const paths = expandBraces(path);
-  return paths?.every(isRegenerablePath) ?? false;
-}
-
-function isRegenerablePath(path: string): boolean {
-  const clean = normalizePath(path).replace(/\/+$/, "").replace(/^\.\//, "");
-  if (clean.startsWith("..")) return false;
-  if (clean === "" || clean === "." || clean === "/" || clean === "~" || clean === "*") return false;
-  return REGENERABLE.test(clean);
-}
+/** Jest's and Vitest's stored test expectations (`__snapshots__/app.test.ts.snap`): test files, not data snapshots. */
+const TEST_SNAPSHOT_DIRECTORY = /(^|[\s/])__snapshots__(?=[\s/]|$)/g;
 
 export function isBackupPath(path: string): boolean {
-  return BACKUP_PATH.test(path) || namesSafetyNet(path.replace(/[/.]/g, " ")) || AUDIT_PATH.test(path);
+  const named = path.replace(TEST_SNAPSHOT_DIRECTORY, "$1").replace(/[/.]/g, " ");
+  return BACKUP_PATH.test(path) || namesSafetyNet(named) || AUDIT_PATH.test(path);
 }
 
 /** A line that links, moves or mounts something (`ln -s /srv/app /tmp/x`, `mv /srv/app /tmp/x`): the cheap test first. */

@@ -14,6 +14,8 @@ interface MigrationTool {
   destroys: RegExp;
   /** Subcommands that apply migrations. */
   migrates?: RegExp;
+  /** What makes a call only print the SQL it would run: a subcommand (`update-sql`) or a flag (`--sql`). */
+  printsSql?: { subcommand?: RegExp; flags?: readonly string[] };
   valueFlags?: readonly string[];
   /** Go-style flags (`-path`, `-dir`): one dash, whole words. */
   singleDashLong?: boolean;
@@ -34,6 +36,14 @@ function migrationCommand(spec: MigrationTool, valueFlags: ReadonlySet<string>):
     const parsed = parseArgs(inv.args, { valueFlags, singleDashLong: spec.singleDashLong });
     const sub = parsed.positionals.join(" ");
     if (parsed.has("--help", "-h") || !sub) return;
+    const printsSql = spec.printsSql;
+    if (
+      printsSql?.subcommand?.test(parsed.positionals[0] ?? "") ||
+      (printsSql?.flags && parsed.has(...printsSql.flags))
+    ) {
+      an.harmless(`${inv.name} ${sub} only prints the SQL it would run`);
+      return;
+    }
     if (spec.destroys.test(sub))
       an.destroys(`${inv.name} ${sub} destroys or rolls back data`, "database:reset");
     else if (spec.migrates?.test(sub)) an.destroys(`${inv.name} ${sub} ${MIGRATION_REASON}`, "db:migrate");
@@ -120,7 +130,10 @@ function django(inv: Invocation, an: Analysis): void {
   if (sub === "flush" || sub === "reset_db" || sub === "reset_schema")
     an.destroys(`manage.py ${sub} deletes every row`, "database:reset");
   else if (sub === "migrate") {
-    if (target === "zero")
+    // --plan lists what would be applied; --check exits non-zero when something is unapplied: neither migrates.
+    if (parsed.has("--plan", "--check"))
+      an.harmless(`manage.py migrate ${parsed.has("--plan") ? "--plan" : "--check"} only reports`);
+    else if (target === "zero")
       an.destroys(
         `manage.py migrate ${app} zero unapplies every migration, dropping its tables`,
         "database:reset",
@@ -171,6 +184,15 @@ const PACKAGE_MANAGER_FLAGS = flagSet(
   "--dir",
   "--prefix",
 );
+/** npm's flags for a command's usage (`npm unpublish -h`): it prints how to call the command and does nothing else. */
+const USAGE_FLAG = /^(?:-h|-H|-\?|--help|--usage)$/;
+
+/** A usage flag before any `--` (after it, words belong to the package, not to npm). */
+function asksForUsage(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).some((a) => USAGE_FLAG.test(a));
+}
+
 /** A file bun runs rather than a package script: a path, or a name with a script's extension. */
 const SCRIPT_FILE = /\/|\.(?:[cm]?[jt]sx?)$/;
 
@@ -195,6 +217,10 @@ function packageManager(inv: Invocation, an: Analysis): void {
     return;
   }
   if (sub === "unpublish") {
+    if (asksForUsage(inv.args)) {
+      an.harmless(`${inv.name} unpublish -h only prints usage`);
+      return;
+    }
     an.destroys(`${inv.name} unpublish deletes a published package version`, "package:delete");
     return;
   }
@@ -216,7 +242,9 @@ function packageManager(inv: Invocation, an: Analysis): void {
   if (inv.name !== "npm" && !NPM_BUILTINS.has(sub)) {
     // `yarn prisma migrate reset` runs a binary; `yarn db:reset` runs a script.
     opaqueTarget(inv.name, sub, an);
-    if (!/[:]/.test(sub)) inv.run([literal(sub), ...inv.argv.slice(2 + inv.args.indexOf(sub))]);
+    // A script named `format` lays out the project's code; no package ships a program by that name.
+    if (!/[:]/.test(sub) && sub !== "format")
+      inv.run([literal(sub), ...inv.argv.slice(2 + inv.args.indexOf(sub))]);
   }
 }
 
@@ -318,10 +346,17 @@ export const frameworkCommands: CommandTable = {
   alembic: migrationTool({
     destroys: /^downgrade/,
     migrates: /^upgrade/,
+    // Offline mode: `alembic upgrade head --sql` writes the migration's SQL to stdout instead of running it.
+    printsSql: { flags: ["--sql"] },
     valueFlags: ["-c", "--config", "-n", "--name", "-x"],
   }),
   flyway: migrationTool({ destroys: /^(clean|undo)/, migrates: /^migrate/ }),
-  liquibase: migrationTool({ destroys: /^(dropall|drop-all|rollback)/i, migrates: /^update/ }),
+  liquibase: migrationTool({
+    destroys: /^(dropall|drop-all|rollback)/i,
+    migrates: /^update/,
+    // `update-sql`, `rollback-to-tag-sql`, `updateSQL`: print what the command would run.
+    printsSql: { subcommand: /^[\w-]*-?sql$/i },
+  }),
   dbmate: migrationTool({
     destroys: /^(drop|rollback|down)/,
     migrates: /^(up|migrate)/,

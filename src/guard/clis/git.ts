@@ -399,7 +399,14 @@ function git(inv: Invocation, an: Analysis): void {
 function gitSubcommandWords(inv: Invocation): readonly string[] {
   const words = parseArgs(inv.args, { valueFlags: GLOBAL_VALUES, stopAtPositional: true }).rest;
   const sub = words[0] ?? "";
+  if (NAMED_LIKE_A_FORMAT.has(sub)) return [];
   return !BUILTINS.has(sub) ? leadingWords(words) : GROUPS.has(sub) ? words.slice(0, 2) : [sub];
 }
+
+/**
+ * git's own commands whose name says "format" for a layout, not a disk: format-patch writes each commit as a mail
+ * file, check-ref-format checks a branch name.
+ */
+const NAMED_LIKE_A_FORMAT = new Set(["format-patch", "check-ref-format"]);
 
 export const gitCommands: CommandTable = { git: withSubcommandWords(git, gitSubcommandWords) };

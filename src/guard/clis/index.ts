@@ -9,7 +9,7 @@ import {
   programName,
   stdinText,
 } from "../command.ts";
-import { DESTRUCTIVE_WORD, destructiveArgumentWord, destructiveWord } from "../vocabulary.ts";
+import { DESTRUCTIVE_WORD, destructiveArgumentWord, destructiveWord, wordsToJudge } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
 import { unseenWrite } from "../written-scripts.ts";
@@ -212,6 +212,12 @@ const RUNS_OTHERS = new Set(
 const RUNS_CONTAINER_COMMAND = /^(exec|run|debug|attach)$/;
 
 /**
+ * Tools where `-h` is only ever help, on every subcommand (cobra's and argparse's default): `docker run -h` is
+ * --hostname and `sort -h` sorts sizes, so elsewhere `-h` says nothing.
+ */
+const SHORT_H_IS_HELP = new Set(["kubectl", "helm", "gh", "az", "gcloud"]);
+
+/**
  * `tool sub --help`: getopt-style tools print help and exit; only `--help` before any `--` counts. Asked only about
  * tools the tables know: a project's own script may well ignore --help and do its work.
  */
@@ -219,7 +225,7 @@ function asksForHelp(inv: Invocation): boolean {
   if (RUNS_OTHERS.has(inv.name) && inv.name !== "kubectl" && inv.name !== "docker") return false;
   const end = inv.args.indexOf("--");
   const args = end < 0 ? inv.args : inv.args.slice(0, end);
-  if (!args.includes("--help")) return false;
+  if (!args.includes("--help") && !(SHORT_H_IS_HELP.has(inv.name) && args.includes("-h"))) return false;
   // kubectl and docker run other commands only through exec/run/debug; elsewhere --help wins.
   return !(
     (inv.name === "kubectl" || inv.name === "docker") &&
@@ -258,8 +264,12 @@ function analyzeUnknown(inv: Invocation, an: Analysis): void {
     an.uncertain(`${inv.name}: ${retentions.join(", ")} keeps a day or less, deleting what is older`, true);
   // A URL's own words say nothing (`…/delete-me.html`), but the words around it in a script argument still do
   // (`osascript -e 'do shell script "curl -X DELETE https://…"'`).
-  const args = [...inv.args, ...read].map((a) => a.replace(URL_TEXT, " "));
-  const word = destructiveWord(inv.argv[0]!.text) ?? destructiveArgumentWord(args);
+  const args = wordsToJudge(
+    inv.name,
+    [...inv.args, ...read].map((a) => a.replace(URL_TEXT, " ")),
+  );
+  const word =
+    destructiveWord(wordsToJudge(inv.name, [inv.argv[0]!.text])[0]!) ?? destructiveArgumentWord(args);
   if (!word) {
     unjudgedConfirmation(inv, an);
     return;

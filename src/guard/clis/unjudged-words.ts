@@ -3,7 +3,7 @@
 import type { Analysis } from "../analysis.ts";
 import { parseArgs } from "../args.ts";
 import type { CommandAnalyzer, Invocation } from "../command.ts";
-import { confirmsDestruction, destructiveArgumentWord, READ_VERBS } from "../vocabulary.ts";
+import { confirmsDestruction, destructiveArgumentWord, READ_VERBS, wordsToJudge } from "../vocabulary.ts";
 
 /**
  * The spellings of "only say what would happen" that tools share; `--dry-run=false` (or none, 0, no, off) runs for
@@ -36,7 +36,7 @@ const NAMES_FOLLOW = new Set([
  */
 export function unjudgedSubcommand(inv: Invocation, words: readonly string[], an: Analysis): void {
   an.judgedWords();
-  const path = words.filter((w) => SUBCOMMAND_WORD.test(w));
+  const path = wordsToJudge(inv.name, words).filter((w) => SUBCOMMAND_WORD.test(w));
   const named = path.findIndex((w) => w.split(":").some((part) => NAMES_FOLLOW.has(part.toLowerCase())));
   const at = path.findIndex((w, i) => (named < 0 || i <= named) && destructiveArgumentWord([w]));
   if (at < 0) {
