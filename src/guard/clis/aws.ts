@@ -413,7 +413,8 @@ function aws(inv: Invocation, an: Analysis): void {
   if (service === "ssm" && operation === "send-command") ssmSendCommand(call, an);
   // SQL carried in a query service's flags: Athena, Redshift Data, RDS Data, Timestream, Keyspaces. A named query
   // or prepared statement is only stored: what runs it later is judged then.
-  if (!SAVES_QUERY.test(operation)) readCarriedSql(call, an);
+  // CloudWatch Logs Insights (`logs start-query --query-string 'fields … | filter …'`) has no statement that writes.
+  if (!SAVES_QUERY.test(operation) && service !== "logs") readCarriedSql(call, an);
   if (service === "logs" && operation === "put-retention-policy") {
     const days = Number(flagValue(call, "--retention-in-days"));
     if (Number.isFinite(days) && days < 30)

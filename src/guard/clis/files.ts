@@ -9,31 +9,19 @@ import {
   resolveTempPrefix,
   SYSTEM_OR_DATA_DIRECTORY,
 } from "../paths.ts";
-import { namesSafetyNet } from "../vocabulary.ts";
+import { AUDIT_PATH, BACKUP_PATH, isBackupPath } from "../safety-net-paths.ts";
 import type { Word } from "../word.ts";
 import { literal } from "../word.ts";
 import { isRegenerable } from "./regenerable-paths.ts";
 import { parseSed, sedScriptRunsOrWrites } from "./sed-script.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
 
-const BACKUP_PATH = /(\.(bak|dump|backup)(\.|$|\/)|(^|[/_.-])(dumps?|backups?)([/_.-]|$)|\.sql\.gz$)/i;
-/** Audit logs, shell history, login records, and the system logs that record logins and security events. */
-const AUDIT_PATH =
-  /(^|\/)(var\/log\/audit|audit\.log|\.bash_history|\.zsh_history|wtmp|btmp|lastlog|var\/log\/(?:auth\.log|secure|syslog|messages|kern\.log|faillog))(\/|$)/;
 const BLOCK_DEVICE =
   /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|mapper\/|md\d|loop\d|dm-\d|root)/;
 const HARMLESS_SINK = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero)$/;
 const DATA_FILE_NAME = /\.(sqlite3?|db|mdb|ibd|frm|myd|wal|tfstate|kdbx|keychain)$/;
 const isDataFile = (path: string): boolean =>
   DATA_FILE_NAME.test(path) || SYSTEM_OR_DATA_DIRECTORY.test(path);
-
-/** Jest's and Vitest's stored test expectations (`__snapshots__/app.test.ts.snap`): test files, not data snapshots. */
-const TEST_SNAPSHOT_DIRECTORY = /(^|[\s/])__snapshots__(?=[\s/]|$)/g;
-
-export function isBackupPath(path: string): boolean {
-  const named = path.replace(TEST_SNAPSHOT_DIRECTORY, "$1").replace(/[/.]/g, " ");
-  return BACKUP_PATH.test(path) || namesSafetyNet(named) || AUDIT_PATH.test(path);
-}
 
 /** A line that links, moves or mounts something (`ln -s /srv/app /tmp/x`, `mv /srv/app /tmp/x`): the cheap test first. */
 const FILLS = /(?:^|[\s;&|(])(?:ln|mv|mount|bindfs)\s/;
@@ -419,6 +407,8 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
     const path = normalizePath(inv.name === "rsync" ? target.text.replace(REMOTE_HOST, "") : target.text);
     if (inv.name === "mv" && /^\/dev\/null$/.test(target.text))
       an.destroys(`mv into /dev/null deletes ${operands[0]!.text}`, "file:delete");
+    else if (inv.name === "cp" && backsUp(operands.slice(0, -1), target, path))
+      an.harmless(`cp copies the database into the backup ${path}`);
     else if (isLiveData(path))
       an.destroys(`${inv.name} onto ${path} replaces a database's live files`, "database:overwrite");
     else if (AUDIT_PATH.test(path))
@@ -428,6 +418,19 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
       );
     else if (BLOCK_DEVICE.test(target.text)) analyzeWriteTarget(target, false, an, inv.name);
   }
+}
+
+/**
+ * `cp app.db backups/app.db`: copies of a database's files into a backup path written out in full. A target only
+ * known at run time may land anywhere, and a source that is no database (`cp /dev/null backups/app.db`) is no backup.
+ */
+function backsUp(sources: readonly Word[], target: Word, path: string): boolean {
+  return (
+    !target.dynamic &&
+    BACKUP_PATH.test(path) &&
+    sources.length > 0 &&
+    sources.every((s) => !s.dynamic && isLiveData(normalizePath(s.text)))
+  );
 }
 
 const REMOTE_HOST = /^[\w.@-]+:(?=\/)/;
@@ -566,8 +569,13 @@ export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, 
     an.destroysSafetyNet(`${via} truncates the audit log or shell history ${path}`, "audit-log:delete");
   else if (BACKUP_PATH.test(path) && via !== ">")
     an.destroysSafetyNet(`${via} overwrites the backup ${path}`, "backup:delete");
-  else if (isDataFile(path)) an.destroys(`${via} overwrites ${path}`, "file:overwrite");
+  else if (isDataFile(path) && !writesNewCopy(path, via))
+    an.destroys(`${via} overwrites ${path}`, "file:overwrite");
 }
+
+/** `> /tmp/app.db` writes into scratch, which deleting loses nothing of either. */
+const writesNewCopy = (path: string, via: string): boolean =>
+  via === ">" && /^\/(?:private\/)?tmp\//.test(path);
 
 /** Text written into a file that switches a protection off: `echo 'prevent_destroy = false' >> main.tf`. */
 export function analyzeWrittenSettings(path: string, text: string, an: Analysis): void {

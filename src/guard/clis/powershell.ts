@@ -5,11 +5,12 @@
 // words an unknown program is judged by.
 import type { Analysis } from "../analysis.ts";
 import type { Invocation } from "../command.ts";
+import { isBackupPath } from "../safety-net-paths.ts";
 import { holdsUnknownText } from "../shell-arithmetic.ts";
 import { destructiveArgumentWord, destructiveWord } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import { judgeScriptFile, scriptFromStdin } from "../written-scripts.ts";
-import { analyzeWriteTarget, isBackupPath, judgeDeletion } from "./files.ts";
+import { analyzeWriteTarget, judgeDeletion } from "./files.ts";
 
 /** Words, quoted strings, hash literals and `${name}`, and the separators between statements and blocks. */
 const TOKEN = /'(?:[^']|'')*'|"(?:[^"`]|`.)*"|@\{[^}]*\}|\$\{[^}]*\}|&&|\|\||[;|\n{}]|[^\s;|{}]+/g;

@@ -3,8 +3,9 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { isBackupPath } from "../safety-net-paths.ts";
 import { literal } from "../word.ts";
-import { analyzeWriteTarget, isBackupPath } from "./files.ts";
+import { analyzeWriteTarget } from "./files.ts";
 import { withSubcommandWords } from "./unjudged-words.ts";
 
 const HELP_OR_VERSION = /^(?:-h|--help|-V|--version|-\?)$/;

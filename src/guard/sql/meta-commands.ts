@@ -1,6 +1,7 @@
 // psql's backslash commands, mysql's commands and sqlite's dot commands: not SQL, but they run shell commands, files
 // and generated SQL.
 import type { Analysis, PsqlClient, SqlClient, SqlDialect } from "../analysis.ts";
+import { isBackupPath } from "../safety-net-paths.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { sqlKeywordFallback } from "./keyword-fallback.ts";
@@ -402,6 +403,8 @@ function sqliteDotCommand(line: string, an: Analysis): void {
     // `.backup ?DB? FILE` and `.save` write their last operand; the others their first that is not an option.
     const operands = args.filter((a) => !a.startsWith("-")).map((a) => a.replace(/^(['"])(.*)\1$/, "$2"));
     const file = command === "backup" || command === "save" ? operands.at(-1) : operands[0];
+    // A backup written where backups go (`.backup backups/app.db`) is the copy being made, not one being lost.
+    if (command === "backup" && file && isBackupPath(file)) return;
     if (file && !SQLITE_STREAMS.test(file)) an.nested.shell(`sqlite3 > ${shellQuoted(file)}`);
   }
 }
