@@ -209,7 +209,7 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.destroys(`${shown} sends delete commands in its body`, action(resource, "delete"));
     return;
   }
-  const bodyVerb = actionInBody(body);
+  const bodyVerb = searches(segments) ? undefined : actionInBody(body);
   if (bodyVerb) {
     an.destroys(`${shown} asks for "${bodyVerb}" in its body`, action(resource, "delete"));
     return;
@@ -334,6 +334,15 @@ function actionInBody(body: unknown, depth = 0): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Elasticsearch's and OpenSearch's read APIs (`_search`, `_count`, `_msearch`, `_sql`…): their body is a query, whose
+ * `"action": "delete"` is a value to match, not a command. `_bulk`, `_delete_by_query` and `_update_by_query` write.
+ */
+const SEARCH_SEGMENT =
+  /^_(?:search|msearch|count|explain|validate|field_caps|mget|async_search|terms_enum|knn_search|sql|search_template|msearch_template)$/;
+
+const searches = (segments: readonly string[]): boolean => segments.some((s) => SEARCH_SEGMENT.test(s));
 
 /**
  * What ending loses nothing stored: terminating a login session, a connection or a call only ends it. Only

@@ -112,7 +112,7 @@ function rm(inv: Invocation, an: Analysis): void {
 
 /**
  * rimraf, del-cli, rm-cli: npm's `rm -rf`, run from package scripts and npx. Every operand goes with what it holds;
- * del-cli's --dry-run only lists what it would delete.
+ * del-cli's --dry-run only lists what it would delete, and its `!pattern` keeps what the others would delete.
  */
 function packageRemover(inv: Invocation, an: Analysis): void {
   const targets: Word[] = [];
@@ -121,7 +121,7 @@ function packageRemover(inv: Invocation, an: Analysis): void {
     if (options && w.text === "--") options = false;
     else if (options && w.text.startsWith("-") && w.text.length > 1) {
       if (w.text === "--dry-run" || (inv.name.startsWith("del") && w.text === "-d")) return;
-    } else targets.push(w);
+    } else if (!(inv.name.startsWith("del") && w.text.startsWith("!"))) targets.push(w);
   }
   judgeDeletion(`${inv.name} (rm -rf)`, targets, an, inv.stdinHint);
 }

@@ -216,6 +216,15 @@ function packageManager(inv: Invocation, an: Analysis): void {
     an.harmless(`${inv.name} ${sub} only changes installed or cached packages, which an install brings back`);
     return;
   }
+  // pnpm's content-addressed store: prune drops packages no project links to, which an install downloads again.
+  if (
+    inv.name === "pnpm" &&
+    sub === "store" &&
+    (rest[0] === "prune" || rest[0] === "status" || rest[0] === "path")
+  ) {
+    an.harmless(`pnpm store ${rest[0]} only changes the package cache`);
+    return;
+  }
   if (sub === "unpublish") {
     if (asksForUsage(inv.args)) {
       an.harmless(`${inv.name} unpublish -h only prints usage`);

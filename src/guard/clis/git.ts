@@ -158,6 +158,9 @@ const RULES: Record<string, GitRule> = {
     // Only the remote's URL and its remote-tracking refs go; the next fetch brings the refs back.
     if (p.positionals[1] === "remove" || p.positionals[1] === "rm")
       an.harmless(`git remote ${p.positionals[1]} forgets a remote; the repository it names is untouched`);
+    // As `git fetch --prune` does: drops the remote-tracking refs of branches the remote no longer has.
+    else if (p.positionals[1] === "prune")
+      an.harmless("git remote prune drops remote-tracking refs of branches deleted on the remote");
   },
   submodule(p, an) {
     const sub = p.positionals[1];

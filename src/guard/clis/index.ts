@@ -119,7 +119,7 @@ const BENIGN = new Set(
     "tldr info whatis apropos seq yes wait jobs fg bg disown umask ulimit getopts hash local declare typeset readonly let " +
     "md5sum sha1sum sha256sum shasum openssl ssh-keygen gpg column fold fmt nl paste join split csplit expand " +
     "iconv rev tac watch tsc vitest jest mocha eslint prettier biome black ruff flake8 mypy pylint pytest " +
-    "playwright cypress phpunit pest rspec karma ava jasmine cucumber-js behave nose2 chmod " +
+    "playwright cypress phpunit pest rspec karma ava jasmine cucumber-js behave nose2 ts-prune knip chmod " +
     "rustc rustup gcc g++ clang make cmake ninja javac dotnet kotlin scala " +
     "code nano emacs open xdg-open pbcopy pbpaste clear reset tput stty lscpu lsblk blkid " +
     "mount findmnt ifconfig route arp nvm volta asdf mise pyenv rbenv " +

@@ -511,6 +511,8 @@ export const wrapperCommands: CommandTable = {
   xargs,
   parallel,
   ssh,
+  // ShellJS's commands from package scripts (`shx rm -rf dist`, `shx sed -i …`): each does what the Unix command does.
+  shx: wrapper({}),
   npx: packageRunner,
   pnpx: packageRunner,
   bunx: packageRunner,

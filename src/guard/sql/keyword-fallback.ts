@@ -28,7 +28,8 @@ const MYSQL_RESET = /(?:^|;)\s*reset\s+(master|replica|slave|binary\s+logs\s+and
  * Whole statements in dialects no parser has a grammar for that destroy no data, though a word in them (DROP,
  * REMOVE, DELETE) says otherwise: Snowflake's UNDROP and Oracle's FLASHBACK TABLE … TO BEFORE DROP bring dropped
  * objects back; ClickHouse's SYSTEM DROP … CACHE empties a cache; OPTIMIZE (without DEDUPLICATE, which deletes
- * rows) merges parts; REMOVE TTL and REMOVE PARTITIONING keep every row; SQLite's EXPLAIN QUERY PLAN only plans.
+ * rows) merges parts; REMOVE TTL and REMOVE PARTITIONING keep every row; SQLite's EXPLAIN QUERY PLAN and MySQL's
+ * EXPLAIN of a write only plan.
  */
 const NO_DATA_LOST: [RegExp, string][] = [
   [
@@ -49,6 +50,11 @@ const NO_DATA_LOST: [RegExp, string][] = [
     "removes a table setting, every row kept",
   ],
   [/^\s*explain\s+query\s+plan\s+[^;]*$/i, "only plans the query"],
+  // MySQL's and MariaDB's EXPLAIN of a write shows its plan; only EXPLAIN ANALYZE (or MariaDB's ANALYZE) runs it.
+  [
+    /^\s*(?:explain|describe|desc)\s+(?:(?:extended|partitions)\s+|format\s*=\s*\w+\s+)?(?:delete|update|insert|replace)\b[^;]*;?\s*$/i,
+    "only plans the statement",
+  ],
   // Swapping two tables' names (Snowflake, ClickHouse) keeps both tables' rows.
   [/^\s*alter\s+table\s+[\w.`"]+\s+swap\s+with\s+[\w.`"]+\s*$/i, "swaps two tables, every row kept"],
   [
