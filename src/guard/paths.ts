@@ -13,6 +13,21 @@ export function resolveTempPrefix(word: Word): Word {
   return { text: `/tmp${rest}`, dynamic: false, glob: word.glob };
 }
 
+/** The working and home directories as scripts spell them: $PWD, ${PWD}, $HOME, ${HOME}. */
+const WORKING_OR_HOME_PREFIX = /^\$(?:\{(PWD|HOME)\}|(PWD|HOME)\b)(?=\/)/;
+
+/**
+ * `$PWD/dist` read as `./dist` and `$HOME/.cache/yarn` as `~/.cache/yarn`: the rest of the path says what it is, as it
+ * does after `./` and `~/`, unless something else in it is only known at run time.
+ */
+export function resolveWorkingOrHomePrefix(word: Word): Word {
+  const m = word.dynamic ? WORKING_OR_HOME_PREFIX.exec(word.text) : null;
+  if (!m) return word;
+  const rest = word.text.slice(m[0].length);
+  if (/\$|`/.test(rest)) return word;
+  return { text: `${(m[1] ?? m[2]) === "PWD" ? "." : "~"}${rest}`, dynamic: false, glob: word.glob };
+}
+
 /** Parameters the shell fills with a number: process ids, the last status, the argument count, counters. */
 const NUMERIC_PARAMETER =
   /\$(?:[$!?#]|(?:RANDOM|SRANDOM|BASHPID|PPID|UID|EUID|SECONDS|EPOCHSECONDS|LINENO)\b)|\$\{(?:[$!?#]|RANDOM|SRANDOM|BASHPID|PPID|UID|EUID|SECONDS|EPOCHSECONDS|LINENO)\}/g;

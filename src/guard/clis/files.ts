@@ -7,6 +7,7 @@ import {
   normalizePath,
   resolveNumericParameters,
   resolveTempPrefix,
+  resolveWorkingOrHomePrefix,
   SYSTEM_OR_DATA_DIRECTORY,
 } from "../paths.ts";
 import { AUDIT_PATH, BACKUP_PATH, isBackupPath } from "../safety-net-paths.ts";
@@ -60,7 +61,9 @@ function filledFromElsewhere(path: string, line: string): boolean {
 /** What deleting these paths means: nothing (regenerable), a safety net, or data. */
 export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis, hint = ""): void {
   if (given.length === 0) return;
-  const targets = given.map((w) => resolveTempPrefix(resolveNumericParameters(w)));
+  const targets = given.map((w) =>
+    resolveWorkingOrHomePrefix(resolveTempPrefix(resolveNumericParameters(w))),
+  );
   const shown = targets.map((t) => t.text).join(" ");
   const context = hint && !shown.includes(hint) ? `${shown} ${hint}` : shown;
   if (isBackupPath(context)) {
