@@ -104,6 +104,15 @@ async function checkIndependentOf(
   }
 }
 
+/** The earlier approvers who are still enabled humans. */
+async function stillEnabled(context: BrokerContext, approvers: string[]): Promise<string[]> {
+  const principals = await Promise.all(approvers.map((id) => context.store.getPrincipal(id)));
+  return approvers.filter((_id, index) => {
+    const principal = principals[index];
+    return principal?.kind === "human" && !principal.disabled;
+  });
+}
+
 export function requirePending(approval: Approval, nowMs: number): void {
   const status = effectiveStatus(approval, nowMs);
   if (status !== "pending")
@@ -138,7 +147,8 @@ export async function approve(
   if (before.approvedBy.includes(human.id)) {
     throw new LeashError("already_approved", `${human.id} already approved; quorum needs another approver`);
   }
-  await checkIndependentOf(context, human, chain, before.approvedBy);
+  const counted = await stillEnabled(context, before.approvedBy);
+  await checkIndependentOf(context, human, chain, counted);
   requireFactorAllowed(before, factor);
   if ("totp" in factor) await acceptTotp(context, human, factor.totp, nowMs, { origin });
   else await acceptPasskey(context, human, before, factor.webauthn);
@@ -152,7 +162,8 @@ export async function approve(
         "approval_changed",
         "another approver decided meanwhile; approve again with a new code",
       );
-    const approvedBy = [...current.approvedBy, human.id];
+    // An approver disabled since they approved (a key found stolen, say) no longer counts towards the quorum.
+    const approvedBy = [...current.approvedBy.filter((earlier) => counted.includes(earlier)), human.id];
     return {
       ...current,
       approvedBy,

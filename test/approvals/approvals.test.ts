@@ -294,6 +294,21 @@ describe("call-level approval", () => {
     expect((await approve(approvalId, test.keys.approver2, code("approver2"))).body.status).toBe("approved");
   });
 
+  it("a quorum does not count an approver disabled since they approved", async () => {
+    const { call, approvalId } = await heldDelete("production-dual", "vol_disabled");
+    expect((await approve(approvalId, test.keys.approver, code("approver"))).body.status).toBe("pending");
+    const disabled = await api(test.url, "POST", "/v1/humans/approver-1/disable", { key: test.keys.admin });
+    expect(disabled.status).toBe(200);
+    try {
+      const second = await approve(approvalId, test.keys.approver2, code("approver2"));
+      expect(second.status).toBe(200);
+      expect(second.body).toMatchObject({ status: "pending", approved_by: ["approver-2"] });
+      expect((await authorize({ ...call, approval_id: approvalId })).allow).toBe(false);
+    } finally {
+      await api(test.url, "POST", "/v1/humans/approver-1/enable", { key: test.keys.admin });
+    }
+  });
+
   it("an approval bound to one resource does not unlock another", async () => {
     const { call, approvalId } = await heldDelete("production-ops", "vol_bound");
     await approve(approvalId, test.keys.approver, code("approver"));
