@@ -4,7 +4,7 @@ import { flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { holdsUnknownText } from "../shell-arithmetic.ts";
 import { setPositional } from "../shell-positional.ts";
-import type { Word } from "../word.ts";
+import { literal, type Word } from "../word.ts";
 import { judgeScriptFile, judgeWrittenFile, scriptFromStdin } from "../written-scripts.ts";
 import { awk } from "./awk-program.ts";
 import { joinedText, judgeShellText, splicedEnvironment } from "./carried-text.ts";
@@ -171,7 +171,7 @@ function codeInterpreter(spec: CodeSpec): CommandAnalyzer {
     }
     const module = parsed.value("-m");
     if (module) {
-      inv.run(tailWords(inv, parsed.rest.length + 1).map((w, n) => (n === 0 ? { ...w, text: module } : w)));
+      inv.run(moduleCommand(inv, module));
       return;
     }
     const rest = tailWords(inv, parsed.rest.length);
@@ -189,6 +189,20 @@ function codeInterpreter(spec: CodeSpec): CommandAnalyzer {
     }
     fromStdin();
   };
+}
+
+/**
+ * `python -m mod args…` as the command it runs: -m ends python's options, so every word after the module's name is
+ * the module's (`python -m app.prune --dry-run` hands --dry-run to app.prune).
+ */
+function moduleCommand(inv: Invocation, module: string): Word[] {
+  const words = inv.argv.slice(1);
+  const at = words.findIndex(
+    (w, i) => (w.text === "-m" && words[i + 1]?.text === module) || w.text === `-m${module}`,
+  );
+  if (at < 0) return [literal(module)];
+  const name = words[at]!.text === "-m" ? at + 1 : at;
+  return [{ ...words[name]!, text: module }, ...words.slice(name + 1)];
 }
 
 /** `$NAME` or `${NAME}` alone, or text holding what the guard cannot know. */
