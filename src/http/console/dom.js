@@ -11,10 +11,11 @@ export function element(tag, attributes = {}, text) {
   return node;
 }
 
-/** Same characters as leash's own visible-text: controls, C1, bidi marks and overrides, zero-width characters, BOM. */
-const INVISIBLE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/gu;
+/**
+ * Same characters as leash's own visible-text: controls, C1, the line and paragraph separators, and every character a
+ * renderer may show as nothing (bidi marks and overrides, zero-width characters, BOM, soft hyphen, tag characters…).
+ */
+const INVISIBLE = /[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029]/gu;
 const NAMES = { "\u0000": "NUL", "\t": "TAB", "\n": "LF", "\r": "CR", "\u001b": "ESC", "\u007f": "DEL" };
 const marker = (char) =>
   `⟨${NAMES[char] ?? `U+${char.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}`}⟩`;
