@@ -695,6 +695,7 @@ export const fileCommands: CommandTable = {
   mkswap: mkfs,
   mkntfs: mkfs,
   mkdosfs: mkfs,
+  mformat: mkfs,
   mkexfatfs: mkfs,
   mkreiserfs: mkfs,
   mkudffs: mkfs,

@@ -38,7 +38,7 @@ import { shellBuiltinCommands } from "./shell-builtins.ts";
 import { storageCommands } from "./storage.ts";
 import { systemCommands } from "./system.ts";
 import { terraformCommands } from "./terraform.ts";
-import { DRY_RUN, leadingWords, unjudgedConfirmation, unjudgedSubcommand } from "./unjudged-words.ts";
+import { dryRunFlag, leadingWords, unjudgedConfirmation, unjudgedSubcommand } from "./unjudged-words.ts";
 import { wrapperCommands } from "./wrappers.ts";
 import { shortRetentionsIn } from "./zero-retention.ts";
 
@@ -275,7 +275,7 @@ function analyzeUnknown(inv: Invocation, an: Analysis): void {
     unjudgedConfirmation(inv, an);
     return;
   }
-  const dryRun = inv.args.find((a) => DRY_RUN.test(a));
+  const dryRun = dryRunFlag(inv.args);
   if (dryRun) an.harmless(`unknown command ${inv.name} with "${word}", but ${dryRun} only reports`);
   else an.uncertain(`unknown command ${inv.name} with "${word}" in it`, true);
 }

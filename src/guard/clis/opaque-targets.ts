@@ -2,7 +2,7 @@
 // there is to go on.
 import type { Analysis } from "../analysis.ts";
 import { camelCaseSplit, destructiveWord } from "../vocabulary.ts";
-import { DRY_RUN } from "./unjudged-words.ts";
+import { dryRunFlag } from "./unjudged-words.ts";
 
 /**
  * Words that say a script destroys, whole or glued to what it destroys (`dropdb`, `reset_all`); API-style names
@@ -22,7 +22,7 @@ export function projectProgram(tool: string, program: string, args: readonly str
   opaqueTarget(tool, program, an);
   const word = destructiveWord(args.join(" "));
   if (!word) return;
-  const dryRun = args.find((a) => DRY_RUN.test(a));
+  const dryRun = dryRunFlag(args);
   if (dryRun) an.harmless(`${tool} ${program} with "${word}", but ${dryRun} only reports`);
   else an.uncertain(`${tool} ${program} runs the project's program with "${word}" in its arguments`, true);
 }

@@ -9,8 +9,13 @@ import { confirmsDestruction, destructiveArgumentWord, READ_VERBS, wordsToJudge 
  * The spellings of "only say what would happen" that tools share; `--dry-run=false` (or none, 0, no, off) runs for
  * real, as kubectl's `--dry-run=none` does.
  */
-export const DRY_RUN =
+const DRY_RUN =
   /^--?(?:dry-?run|dry_run|what-?if|simulate|no-?op)(?:=(?!(?:false|none|0|no|off)$).*)?$/i;
+
+/** The dry-run flag among a call's options: after `--` come operands, so `purge -- --dry-run` purges a file so named. */
+export function dryRunFlag(args: readonly string[]): string | undefined {
+  return leadingWords(args).find((a) => DRY_RUN.test(a));
+}
 
 /** A word that can name a subcommand: not a flag, path, URL, file name, assignment or sentence. */
 const SUBCOMMAND_WORD = /^[A-Za-z][\w:-]*$/;
@@ -45,7 +50,7 @@ export function unjudgedSubcommand(inv: Invocation, words: readonly string[], an
   }
   const word = destructiveArgumentWord([path[at]!])!;
   const shown = `${inv.name} ${path.slice(0, at + 1).join(" ")}`;
-  const dryRun = inv.args.find((a) => DRY_RUN.test(a));
+  const dryRun = dryRunFlag(inv.args);
   if (dryRun) an.harmless(`${shown}, but ${dryRun} only reports`);
   else an.uncertain(`${shown}: "${word}" in a subcommand the rules for ${inv.name} do not judge`, true);
 }
@@ -57,7 +62,7 @@ export function unjudgedSubcommand(inv: Invocation, words: readonly string[], an
 export function unjudgedConfirmation(inv: Invocation, an: Analysis): void {
   const confirmed = confirmsDestruction(inv.args);
   if (!confirmed) return;
-  const dryRun = inv.args.find((a) => DRY_RUN.test(a));
+  const dryRun = dryRunFlag(inv.args);
   if (dryRun) an.harmless(`${inv.name} ${confirmed}, but ${dryRun} only reports`);
   else an.uncertain(`${inv.name} ${confirmed} confirms a destruction the tool otherwise refuses`, true);
 }
