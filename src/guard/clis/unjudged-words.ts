@@ -9,10 +9,9 @@ import { confirmsDestruction, destructiveArgumentWord, READ_VERBS, wordsToJudge 
  * The spellings of "only say what would happen" that tools share; `--dry-run=false` (or none, 0, no, off) runs for
  * real, as kubectl's `--dry-run=none` does.
  */
-const DRY_RUN =
-  /^--?(?:dry-?run|dry_run|what-?if|simulate|no-?op)(?:=(?!(?:false|none|0|no|off)$).*)?$/i;
+const DRY_RUN = /^--?(?:dry-?run|dry_run|what-?if|simulate|no-?op)(?:=(?!(?:false|none|0|no|off)$).*)?$/i;
 
-/** The dry-run flag among a call's options: after `--` come operands, so `purge -- --dry-run` purges a file so named. */
+/** The dry-run flag among a call's options; after `--` come operands (`purge -- --dry-run` purges for real). */
 export function dryRunFlag(args: readonly string[]): string | undefined {
   return leadingWords(args).find((a) => DRY_RUN.test(a));
 }
