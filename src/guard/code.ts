@@ -201,8 +201,16 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
       destroys("renameCollection with dropTarget deletes the target", "collection:delete"),
     ],
     [
-      re(String.raw`runCommand\s*\(\s*\{\s*['"]?(?:drop|dropDatabase|delete)\b`),
+      // The command is the document's first key; adminCommand runs it against the admin database.
+      re(
+        String.raw`(?:runCommand|adminCommand)\s*\(\s*\{\s*['"]?(?:drop|dropDatabase|delete|dropIndexes|dropAllUsersFromDatabase|dropAllRolesFromDatabase)\b`,
+      ),
       destroys("runCommand drop/delete", "collection:delete"),
+    ],
+    [
+      // A method named at run time (`db[c]()`, `db.users[op]({})`) may be any of the above.
+      re(String.raw`\b(?:db|coll|collection)(?:\.\w+)*\[\s*(?!['"\`])[^\]]+\]\s*\(`),
+      (m, an) => an.uncertain(`calls a method whose name is only known at run time (${m[0]})`, true),
     ],
   ],
   lua: [

@@ -187,6 +187,28 @@ const SAFETY_NET_RULES: AwsRule[] = [
       ),
   },
   {
+    // An option that deletes as part of another operation (`create-replace-root-volume-task
+    // --delete-replaced-root-volume`, `--force-delete-…`); deleting an attachment with its instance later is not now.
+    when: (c) => deletingOptions(c).length > 0,
+    apply: (c, an) =>
+      an.destroys(`${c.operation} ${deletingOptions(c).join(" ")} deletes`, "resource:delete"),
+  },
+  {
+    // SQS counts a queue's retention in seconds: a day or less drops every older message now.
+    when: (c) => c.service === "sqs" && sqsRetentionSeconds(c.text) <= ONE_DAY_SECONDS,
+    apply: (c, an) =>
+      an.destroys(
+        `sqs ${c.operation} MessageRetentionPeriod=${sqsRetentionSeconds(c.text)} drops messages older than that`,
+        "message:delete",
+      ),
+  },
+  {
+    // Control-plane logs (api, audit, authenticator…) switched off: what the cluster is asked to do goes unrecorded.
+    when: (c) => c.service === "eks" && /"?enabled"?\s*[:=]\s*false/i.test(flagValue(c, "--logging") ?? ""),
+    apply: (c, an) =>
+      an.destroysSafetyNet(`eks ${c.operation} switches control-plane logging off`, "audit-log:disable"),
+  },
+  {
     when: (c) => /PointInTimeRecoveryEnabled\W+false/i.test(c.text),
     apply: (_c, an) => an.destroysSafetyNet("turns point-in-time recovery off", "backup:disable"),
   },
@@ -270,6 +292,24 @@ const SAFETY_NET_RULES: AwsRule[] = [
       ),
   },
 ];
+
+/** Options whose name says the call deletes something besides its own operation. */
+const DELETING_OPTION = /^--(?:force-)?delete-(?!on-termination$)[\w-]+$|^--force-delete$/;
+
+function deletingOptions(c: AwsCall): string[] {
+  return [...c.flags]
+    .filter(([flag, value]) => DELETING_OPTION.test(flag) && !(value !== true && /^false$/i.test(value)))
+    .map(([flag]) => flag);
+}
+
+const ONE_DAY_SECONDS = 86400;
+const SQS_RETENTION = /MessageRetentionPeriod["']?\s*[:=,]\s*["']?(\d+)/i;
+
+/** The retention an SQS attribute list sets, in seconds; Infinity when it sets none. */
+function sqsRetentionSeconds(text: string): number {
+  const m = SQS_RETENTION.exec(text);
+  return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
+}
 
 /** update-trail flags that name the trail or only add to what it records and how it is protected. */
 const TRAIL_STRENGTHENING =

@@ -35,6 +35,7 @@ const az = verbCli("az", {
     "--querytext",
     "--backup-retention",
     "--retention-days",
+    "--policy",
   ],
   safetyNetWords: /(^|\s)(lock|locks|ltr-backup|protection|diagnostic-settings)(\s|$)/,
   rules: [
@@ -87,6 +88,22 @@ const az = verbCli("az", {
     ),
     zeroRetentionFlags(ZERO_KEEPS_FOREVER),
     protectionFlagsOff(),
+    {
+      // Lifecycle management rules: a `delete` action removes blobs, versions or snapshots past an age; rules read
+      // from a file (`@policy.json`) are out of sight.
+      when: (c) => c.path.includes("management-policy") && c.parsed.value("--policy") !== undefined,
+      apply: (c, an) => {
+        const policy = c.parsed.value("--policy") ?? "";
+        if (!policy.startsWith("@") && !/"delete"\s*:/i.test(policy))
+          an.harmless("az storage account management-policy rules that only move blobs between tiers");
+        else
+          an.destroys(
+            "az storage account management-policy rules can delete blobs past an age",
+            "object:delete",
+          );
+      },
+      final: true,
+    },
     {
       // Complete mode deletes every resource in the scope that the template does not declare.
       when: (c) =>

@@ -559,7 +559,8 @@ function commandText(inv: Invocation): string {
 
 /** A file opened for writing: harmless for ordinary files, destructive for disks, databases, system and audit files. */
 export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, via = ">"): void {
-  const path = target.text;
+  // Resolved first, so `/tmp/../dev/sda` is the disk and `/tmp/../var/log/audit/audit.log` the audit log.
+  const path = normalizePath(target.text);
   if (HARMLESS_SINK.test(path)) return;
   const settings = agentSettingsIn(path);
   if (settings) reportAgentSettings(settings, `${via} writes`, an);

@@ -128,6 +128,57 @@ const gcloud = verbCli("gcloud", {
       final: true,
     },
     {
+      // Like gsutil rsync -d: what the source lacks is deleted from the destination.
+      when: (c) => c.path[0] === "storage" && c.inv.args.includes("rsync"),
+      apply: (c, an) =>
+        c.parsed.has("--delete-unmatched-destination-objects") && !c.parsed.has("--dry-run")
+          ? an.destroys(
+              "gcloud storage rsync --delete-unmatched-destination-objects deletes destination objects missing from the source",
+              "object:delete",
+            )
+          : an.harmless("gcloud storage rsync copies without deleting"),
+      final: true,
+    },
+    {
+      // Lifecycle rules from a file the guard cannot read may expire and delete objects, as gsutil lifecycle set may.
+      when: (c) =>
+        c.path[0] === "storage" &&
+        c.inv.args.includes("update") &&
+        c.inv.args.some((a) => a === "--lifecycle-file" || a.startsWith("--lifecycle-file=")),
+      apply: (_c, an) =>
+        an.destroys(
+          "gcloud storage buckets update --lifecycle-file can expire and delete objects",
+          "object:delete",
+        ),
+    },
+    {
+      // Seeking to a time marks every message published before it acknowledged: the backlog is gone. A snapshot
+      // brings back the acknowledgements it recorded, losing nothing.
+      when: (c) =>
+        c.path[0] === "pubsub" &&
+        c.inv.args.includes("seek") &&
+        c.inv.args.some((a) => /^--time(?:=|$)/.test(a)),
+      apply: (_c, an) =>
+        an.destroys(
+          "gcloud pubsub subscriptions seek --time acknowledges every message published before that time",
+          "message:delete",
+        ),
+      final: true,
+    },
+    {
+      // A secret given a time to live or an expiry is deleted, every version, when it comes.
+      when: (c) =>
+        c.path[0] === "secrets" &&
+        c.inv.args.includes("update") &&
+        c.inv.args.some((a) => /^--(?:ttl|expire-time)(?:=|$)/.test(a)),
+      apply: (_c, an) =>
+        an.destroys(
+          "gcloud secrets update --ttl/--expire-time schedules the secret's deletion",
+          "secret:delete",
+        ),
+      final: true,
+    },
+    {
       when: (c) => c.path[0] === "storage" && (c.verb === "rm" || c.verb === "delete"),
       apply: (c, an) => {
         const target = c.names.join(" ");

@@ -16,6 +16,7 @@ import { unseenWrite } from "../written-scripts.ts";
 import { ansibleCommands } from "./ansible.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
+import { backupArchiveCommands } from "./backup-archives.ts";
 import { buildToolCommands } from "./build-tools.ts";
 import { judgeCarriedCommands } from "./carriers.ts";
 import { commandRunnerCommands } from "./command-runners.ts";
@@ -30,6 +31,8 @@ import { gitCommands } from "./git.ts";
 import { httpCommands } from "./http-clients.ts";
 import { interpreterCommands } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
+import { memcachedCommands } from "./memcached.ts";
+import { messageBrokerCommands } from "./message-brokers.ts";
 import { otherVcsCommands } from "./other-vcs.ts";
 import { paasCommands } from "./paas.ts";
 import { judgePublicAccess, PUBLISHING_CLIS } from "./public-access.ts";
@@ -62,6 +65,9 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...ansibleCommands,
     ...dockerCommands,
     ...paasCommands,
+    ...messageBrokerCommands,
+    ...memcachedCommands,
+    ...backupArchiveCommands,
     ...frameworkCommands,
     ...buildToolCommands,
     ...httpCommands,

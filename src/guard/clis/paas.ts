@@ -1,4 +1,5 @@
-// Hosting platforms and their CLIs: railway, fly, heroku, supabase, vercel, netlify, doctl, hcloud, gh, wrangler, vault.
+// Hosting platforms and their CLIs: railway, fly, heroku, supabase, vercel, netlify, doctl, hcloud, linode, vultr,
+// openstack, oci, gh, wrangler, vault.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
@@ -147,11 +148,26 @@ const vercel = verbCli("vercel", {
   verbs: { promote: "harmless", rollback: "harmless" },
 });
 const netlify = verbCli("netlify", { colonSeparated: true, valueFlags: ["--site", "--auth", "--dir", "-d"] });
-/** Rebuilding a server, or restoring an image onto it, writes a fresh disk over the one it has. */
-const REBUILDS = { rebuild: "destructive", restore: "destructive" } as const;
+/** Rebuilding or reinstalling a server, or restoring an image onto it, writes a fresh disk over the one it has. */
+const REBUILDS = { rebuild: "destructive", reinstall: "destructive", restore: "destructive" } as const;
 const doctl = verbCli("doctl", {
   valueFlags: ["--context", "-t", "--access-token", "-o", "--output", "--format", "--region"],
   verbs: REBUILDS,
+  rules: [
+    {
+      // Untagged manifests may still be pulled by digest; garbage collection deletes them for good.
+      when: (c) =>
+        c.path.concat(c.verb).includes("garbage-collection") &&
+        c.inv.args.includes("start") &&
+        c.inv.args.includes("--include-untagged-manifests"),
+      apply: (_c, an) =>
+        an.destroys(
+          "doctl registry garbage-collection start --include-untagged-manifests deletes untagged manifests",
+          "image:delete",
+        ),
+      final: true,
+    },
+  ],
 });
 const hcloud = verbCli("hcloud", {
   valueFlags: ["--context", "-o", "--output", "--config"],
@@ -160,6 +176,37 @@ const hcloud = verbCli("hcloud", {
 const linode = verbCli("linode-cli", {
   valueFlags: ["--region", "--label", "--type", "--image"],
   verbs: REBUILDS,
+});
+const vultr = verbCli("vultr-cli", { valueFlags: ["-o", "--output", "--config"], verbs: REBUILDS });
+const openstack = verbCli("openstack", {
+  valueFlags: [
+    "--os-cloud",
+    "--os-project-name",
+    "--os-region-name",
+    "-f",
+    "--format",
+    "-c",
+    "--column",
+    "--image",
+  ],
+  // `openstack server restore` brings a soft-deleted server back: only rebuild writes over a disk.
+  verbs: { rebuild: "destructive" },
+});
+/** `oci kms management vault schedule-deletion`, `oci vault secret schedule-secret-deletion`: gone when the wait ends. */
+const SCHEDULES_DELETION = /^schedule-(?:[a-z]+-)*deletion$/;
+const oci = verbCli("oci", {
+  valueFlags: ["--profile", "--region", "--config-file", "--output", "--query", "-c", "--compartment-id"],
+  rules: [
+    {
+      when: (c) => c.inv.args.some((a) => SCHEDULES_DELETION.test(a)),
+      apply: (c, an) =>
+        an.destroys(
+          `oci ${c.inv.args.find((a) => SCHEDULES_DELETION.test(a))} deletes the resource when its waiting period ends`,
+          "resource:delete",
+        ),
+      final: true,
+    },
+  ],
 });
 const firebase = verbCli("firebase", {
   colonSeparated: true,
@@ -374,6 +421,9 @@ export const paasCommands: CommandTable = {
   doctl,
   hcloud,
   "linode-cli": linode,
+  "vultr-cli": vultr,
+  openstack,
+  oci,
   firebase,
   gh,
   glab,

@@ -1,0 +1,81 @@
+// Message brokers' limits: a stream or queue told to keep less (a shorter age, fewer messages, a length cap) discards
+// what it already holds past the new limit, at once. NATS JetStream streams and KV buckets, RabbitMQ policies,
+// Redpanda's rpk (which also trims a partition's oldest records).
+import type { Analysis } from "../analysis.ts";
+import type { CommandTable, Invocation } from "../command.ts";
+import { verbCli, zeroRetentionFlags } from "./verb-cli.ts";
+import { flagPairs } from "./zero-retention.ts";
+
+/** `nats stream edit` and `nats kv edit` options that cap what is kept; -1 means no limit. */
+const NATS_LIMIT =
+  /^--(?:max-age|max-msgs|max-bytes|max-msgs-per-subject|max-per-subject|max-bucket-size|history|ttl)$/;
+/** The subcommands that change an existing stream or bucket (`update` is `edit`'s alias). */
+const NATS_EDITS = /^(?:edit|update)$/;
+const NATS_VALUE_FLAGS = /^--(?:server|creds|context|user|password|tlscert|tlskey|tlsca|js-domain|timeout)$/;
+
+function nats(inv: Invocation, an: Analysis): void {
+  const words: string[] = [];
+  for (let i = 0; i < inv.args.length; i++) {
+    const a = inv.args[i]!;
+    if (a.startsWith("-")) {
+      if (!a.includes("=") && NATS_VALUE_FLAGS.test(a)) i++;
+      continue;
+    }
+    words.push(a);
+  }
+  const [group, sub] = words;
+  if (!/^(?:stream|str|kv|object|obj)$/.test(group ?? "") || !NATS_EDITS.test(sub ?? "")) return;
+  const cuts = flagPairs(inv.args).filter(
+    ([name, value]) => NATS_LIMIT.test(name) && value !== true && !/^-1$|^unlimited$/i.test(value),
+  );
+  if (cuts.length)
+    an.destroys(
+      `nats ${group} ${sub} ${cuts.map(([n, v]) => `${n} ${v}`).join(" ")} discards what is past the new limit`,
+      "message:delete",
+    );
+  else an.harmless(`nats ${group} ${sub} changes settings that keep every message`);
+}
+
+const ONE_DAY_MS = 86_400_000;
+/**
+ * Policy keys that drop messages or queues: a message TTL or queue expiry of a day or less, or any length cap
+ * (overflow drops from the head by default).
+ */
+function policyDrops(definition: string): string[] {
+  const found: string[] = [];
+  for (const m of definition.matchAll(/"(message-ttl|expires|max-length(?:-bytes)?)"\s*:\s*"?(\d+)/gi)) {
+    const key = m[1]!.toLowerCase();
+    if (key.startsWith("max-length") || Number(m[2]) <= ONE_DAY_MS) found.push(`${key} ${m[2]}`);
+  }
+  return found;
+}
+
+/** `rabbitmqctl set_policy NAME PATTERN DEFINITION`; set_operator_policy takes the same. */
+function rabbitmqctl(inv: Invocation, an: Analysis): void {
+  const at = inv.args.findIndex((a) => a === "set_policy" || a === "set_operator_policy");
+  if (at < 0) return;
+  judgePolicy(`rabbitmqctl ${inv.args[at]}`, inv.args.slice(at + 1).join(" "), an);
+}
+
+/** `rabbitmqadmin declare policy name=… pattern=… definition='{…}'`. */
+function rabbitmqadmin(inv: Invocation, an: Analysis): void {
+  const at = inv.args.indexOf("declare");
+  if (at < 0 || !/^(?:policy|operator_policy)$/.test(inv.args[at + 1] ?? "")) return;
+  judgePolicy(`rabbitmqadmin declare ${inv.args[at + 1]}`, inv.args.slice(at + 2).join(" "), an);
+}
+
+function judgePolicy(shown: string, text: string, an: Analysis): void {
+  const drops = policyDrops(text);
+  if (drops.length)
+    an.destroys(`${shown} ${drops.join(", ")} drops messages or queues already there`, "message:delete");
+  else an.harmless(`${shown} sets a policy that drops nothing`);
+}
+
+/** `rpk topic trim-prefix` deletes every record before the offset; retention set with `--set retention.ms=…`. */
+const rpk = verbCli("rpk", {
+  valueFlags: ["-X", "--profile", "--config", "-p", "--partitions", "-o", "--offset", "--format"],
+  verbs: { "trim-prefix": "destructive", trim: "destructive" },
+  rules: [zeroRetentionFlags()],
+});
+
+export const messageBrokerCommands: CommandTable = { nats, rabbitmqctl, rabbitmqadmin, rpk };
