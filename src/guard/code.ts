@@ -3,7 +3,7 @@
 // classified as shell and SQL.
 import type { Analysis, CodeLanguage } from "./analysis.ts";
 import { analyzeWriteTarget, judgeDeletion } from "./clis/files.ts";
-import { analyzeRedisCommand } from "./clis/redis.ts";
+import { analyzeRedisCommand, judgeComputedRedisCalls } from "./clis/redis.ts";
 import { analyzeCommandCalls } from "./code-commands.ts";
 import { resolveNames } from "./code-names.ts";
 import { literal } from "./word.ts";
@@ -214,7 +214,13 @@ const RULES: Record<CodeLanguage, CodeRule[]> = {
     ],
   ],
   lua: [
-    [re(String.raw`redis\.p?call\s*\(([^)]*)\)`), (m, an) => analyzeRedisCommand(strings(m[1] ?? ""), an)],
+    [
+      re(String.raw`redis\.p?call\s*\(([^)]*)\)`),
+      (m, an) => {
+        analyzeRedisCommand(strings(m[1] ?? ""), an);
+        judgeComputedRedisCalls(m[0], an);
+      },
+    ],
     [re(String.raw`\bos\.remove\s*\(?\s*(?:STR)?`), deletes("os.remove")],
     [
       re(String.raw`\bio\.open\s*\(\s*STR\s*,\s*['"][wa]`),

@@ -1,6 +1,8 @@
 // HTTP: method and path decide (DELETE deletes, PUT replaces, POST …/_delete_by_query deletes), bodies that switch a
 // protection off count, and GraphQL carried over HTTP goes to the GraphQL rules.
 import type { Analysis, HttpRequest, ToolCall } from "./analysis.ts";
+import { analyzeCypher } from "./clis/cypher.ts";
+import { statementsInRequest } from "./http-statements.ts";
 import {
   action,
   DESTRUCTIVE_VERBS,
@@ -78,6 +80,15 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   if (graphql) {
     an.nested.graphql(graphql.query, graphql.variables);
     return;
+  }
+  // A database's HTTP interface runs the statement the request carries; reads (GET) are read-only there.
+  if (!READ_METHODS.has(method)) {
+    const statements = statementsInRequest(url, body, req.body ?? "");
+    if (statements.sql.length || statements.cypher.length) {
+      for (const text of statements.sql) an.nested.sql(text);
+      for (const text of statements.cypher) analyzeCypher(text, an);
+      return;
+    }
   }
   const segments = path
     .split("/")
@@ -225,8 +236,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   else an.harmless(`${shown}`, action(resource, method === "POST" ? "create" : "update"));
 }
 
-/** `<delete><query>*:*</query></delete>`, `{"delete": {"query": …}}`, a bulk line `{"delete": {"_id": …}}`. */
-const DELETE_COMMAND_IN_BODY = /(?:^|\n)\s*(?:<delete\b|\{\s*"delete"\s*:)/;
+/**
+ * `<delete><query>*:*</query></delete>`, `{"delete": {"query": …}}`, a bulk line `{"delete": {"_id": …}}`, and the
+ * aliases API's `{"remove_index": …}`, which deletes the index.
+ */
+const DELETE_COMMAND_IN_BODY = /(?:^|\n)\s*(?:<delete\b|\{\s*"delete"\s*:)|"remove_index"\s*:/;
 
 /** Query, form and JSON fields frameworks read as the request's method, in any case: `_method` (Rails, Laravel,
  * Symfony, Express's method-override; `_METHOD` in Slim) and the override headers' names used as fields. */

@@ -154,6 +154,8 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
       DESTRUCTIVE_WORD.exec(inv.args.join(" "))?.[2] ??
       (inv.args.some((a) => RECURSIVE_FORCE.test(a)) ? "-rf" : undefined) ??
       (BUILDS_WORDS.test(an.texts[0] ?? "") ? DESTRUCTIVE_WORD.exec(an.texts[0] ?? "")?.[2] : undefined) ??
+      // What it reads may be its script (`$SHELL <<< 'rm -rf /srv'`).
+      DESTRUCTIVE_WORD.exec(stdinText(inv) ?? "")?.[2] ??
       "";
     an.uncertain(
       `runs a command whose name is only known at run time (${program.text})${alarming ? ` with "${alarming}"` : ""}`,

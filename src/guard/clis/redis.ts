@@ -3,6 +3,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { DESTRUCTIVE_SQL_NAME } from "../unseen-sql.ts";
+import { destructiveWord } from "../vocabulary.ts";
 
 type RedisRule = (args: readonly string[], an: Analysis) => void;
 
@@ -172,9 +173,19 @@ function replicaOf(args: readonly string[], an: Analysis): void {
 export function analyzeRedisLua(script: string, an: Analysis): void {
   for (const m of script.matchAll(/\b(?:redis|server)\.p?call\s*\(\s*["']([A-Za-z]+)["']/g))
     analyzeRedisCommand([m[1]!, "…"], an);
+  judgeComputedRedisCalls(script, an);
 }
 
-const LUA_COMMANDS = new Set(["EVAL", "EVAL_RO", "EVALSHA", "FUNCTION", "SCRIPT"]);
+/** `redis.call(ARGV[1], …)`, `redis.call(cmd)`: a command named by a value, not a literal. */
+const COMPUTED_CALL = /\b(?:redis|server)\.p?call\s*\(\s*(?!["'\s])([^,)]+)/g;
+
+/** A command that arrives with the call (from ARGV or KEYS, or built from parts) may be FLUSHALL. */
+export function judgeComputedRedisCalls(script: string, an: Analysis): void {
+  for (const m of script.matchAll(COMPUTED_CALL))
+    an.uncertain(`redis.call names its command at run time (${m[1]!.trim()})`, true);
+}
+
+const LUA_COMMANDS = new Set(["EVAL", "EVAL_RO", "EVALSHA", "FUNCTION", "SCRIPT", "FCALL", "FCALL_RO"]);
 
 /** One Redis command as words, e.g. ["DEL", "session:1"]. */
 export function analyzeRedisCommand(words: readonly string[], an: Analysis): void {
@@ -188,6 +199,14 @@ export function analyzeRedisCommand(words: readonly string[], an: Analysis): voi
       an.destroys(`FUNCTION ${words[1]!.toUpperCase()} removes server-side functions`, "function:delete");
     else if (name === "EVALSHA")
       an.uncertain("EVALSHA runs a cached Lua script the guard cannot read", false);
+    else if (name === "FCALL" || name === "FCALL_RO") {
+      // A loaded function the guard cannot read; only its name may say what it does (`FCALL wipe_all 0`).
+      const word = destructiveWord(words[1] ?? "");
+      an.uncertain(
+        `${name} ${words[1] ?? ""} runs a server-side function the guard cannot read${word ? `, named "${word}"` : ""}`,
+        word !== undefined && name === "FCALL",
+      );
+    }
     return;
   }
   const rule = RULES[name];
