@@ -48,8 +48,9 @@ function onlyReads(inv: Invocation): boolean {
   return subcommand !== undefined && GIT_READS.test(subcommand);
 }
 
-export const AGENT_SETTINGS_ACTION = "agent-settings:update";
+const AGENT_SETTINGS_ACTION = "agent-settings:update";
 
+/** Asks about a change to the agent's settings, whatever the intent says: it is not a destruction an intent covers. */
 export function reportAgentSettings(path: string, how: string, an: Analysis): void {
   an.uncertain(
     `agent_settings: ${how} ${path}, the agent's own hook, permission or MCP settings; changing them can switch the guard off`,
