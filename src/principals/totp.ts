@@ -1,4 +1,4 @@
-// Second factor for approvers: TOTP (RFC 6238, otplib), ±1 step of clock skew, a used step never accepted twice, and
+// Second factor for approvers: TOTP (RFC 6238, otplib), ±1 step of clock skew, no step accepted at or before one used, and
 // a lock after a few wrong codes, counted in the store so every broker process shares it.
 import { authenticator } from "otplib";
 import { recordTotpEvent } from "../audit/audit-trail.ts";
@@ -47,7 +47,10 @@ async function checkCode(
   if (delta === null) return new LeashError("totp_invalid", "the code is wrong or too old");
   const step = Math.floor(nowMs / 1000 / STEP_SECONDS) + delta;
   if (!(await context.store.approvals.claimTotpStep(human.id, step, USED_STEP_TTL_MS))) {
-    return new LeashError("totp_replayed", "this code was already used; wait for the next one");
+    return new LeashError(
+      "totp_replayed",
+      "this code, or a newer one, was already used; wait for the next one",
+    );
   }
   return null;
 }

@@ -22,7 +22,10 @@ export interface ApprovalStore {
   bindOnce(binding: string, id: string, ttlMs: number): Promise<string>;
   /** Forgets a binding (after its approval was used, denied or expired) so the call can be asked for again. */
   unbind(binding: string, id: string): Promise<void>;
-  /** Records that a human used the TOTP time step; false when it was used before (a replayed code). */
+  /**
+   * Records that a human used the TOTP time step; false when it, or a later step, was used before: a replayed code, or
+   * an older one that was never used but came after a newer one (RFC 6238's one use per step, kept monotonic).
+   */
   claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean>;
   /** Marks an enrolment token (by hash) redeemed; false when it was redeemed before. */
   claimEnrolment(tokenHash: string, ttlMs: number): Promise<boolean>;

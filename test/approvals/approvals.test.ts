@@ -117,6 +117,17 @@ describe("call-level approval", () => {
     );
   });
 
+  it("an older code is refused once a newer one was used, though it was never used itself", async () => {
+    const first = await heldDelete("production-ops", "vol_newer");
+    const second = await heldDelete("production-ops", "vol_older");
+    // The next step's code is accepted within the clock skew allowed; the current step's then comes after it.
+    const next = currentTotp(test.totpSecrets.approver, clock.now() + 30_000);
+    expect((await approve(first.approvalId, test.keys.approver, next)).status).toBe(200);
+    const older = await approve(second.approvalId, test.keys.approver, code("approver"));
+    expect(older.status).toBe(403);
+    expect(older.body.code).toBe("totp_replayed");
+  });
+
   it("a wrong code, a wrong group and an agent key are refused", async () => {
     const { approvalId } = await heldDelete("production-ops", "vol_c");
     const wrong = await approve(

@@ -106,7 +106,7 @@ describe("LEASH_REDIS_WAIT_REPLICAS=1", () => {
     expect(await rawRedisCommand(replica.port, `EXISTS ${storeKeys.principal("agent-durable")}`)).toBe(":1");
 
     expect(await store.approvals.claimTotpStep("alice", 7, 60_000)).toBe(true);
-    expect(await rawRedisCommand(replica.port, `EXISTS ${approvalKeys.totpStep("alice", 7)}`)).toBe(":1");
+    expect(await rawRedisCommand(replica.port, `EXISTS ${approvalKeys.totpLastStep("alice")}`)).toBe(":1");
   });
 
   it("refuses (StoreUnavailableError, 503) when no replica acknowledges in time; authorize still counts", async () => {

@@ -97,9 +97,10 @@ export class MemoryApprovals implements ApprovalStore {
   }
 
   async claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean> {
-    const key = `totp:${humanId}:${step}`;
-    if (this.read(key) !== null) return false;
-    this.write(key, "1", ttlMs);
+    const key = `totp-last-step:${humanId}`;
+    const last = this.read(key);
+    if (last !== null && Number(last) >= step) return false;
+    this.write(key, String(step), ttlMs);
     return true;
   }
 

@@ -139,7 +139,7 @@ export const approvalKeys = {
   pendingOfTask: (agent: string, task: string) =>
     `leash:{approvals}:pending-of:task:${JSON.stringify([agent, task])}`,
   binding: (binding: string) => `leash:approval-binding:${binding}`,
-  totpStep: (humanId: string, step: number) => `leash:totp-used:${humanId}:${step}`,
+  totpLastStep: (humanId: string) => `leash:totp-last-step:${humanId}`,
   enrolmentUsed: (tokenHash: string) => `leash:enrolment-used:${tokenHash}`,
   /** A WebAuthn challenge leash issued to a human and has not seen answered yet. */
   challenge: (humanId: string, challenge: string) => `leash:webauthn-challenge:${humanId}:${challenge}`,

@@ -104,9 +104,13 @@ export class RedisApprovals implements ApprovalStore {
     return failClosed(async () => {
       // Waited for like a decision: a used code forgotten in a failover could be replayed.
       const [claimed] = await execReplicated(this.client, this.replicationWait, (pipeline) =>
-        pipeline.set(approvalKeys.totpStep(humanId, step), "1", "PX", ms(ttlMs), "NX"),
+        scriptsOn(pipeline).leashClaimTotpStep(
+          approvalKeys.totpLastStep(humanId),
+          String(step),
+          String(ms(ttlMs)),
+        ),
       );
-      return claimed === "OK";
+      return claimed === 1;
     });
   }
 

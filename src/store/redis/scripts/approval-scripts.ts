@@ -44,6 +44,17 @@ end
 return {1}
 `;
 
+/**
+ * KEYS: the human's last used TOTP step. ARGV: the step, its TTL (ms). Records the step and returns 1 when it is later
+ * than any used before; returns 0 for that step or an earlier one, whose code is then a replay.
+ */
+export const CLAIM_TOTP_STEP_LUA = `
+local last = tonumber(redis.call('GET', KEYS[1]))
+if last and last >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
 /** KEYS: attempts, lock. ARGV: max failures, window ms. Returns {1, 0} when charged, {0, ms left} when refused. */
 export const BEGIN_TOTP_ATTEMPT_LUA = `
 local lock = redis.call('PTTL', KEYS[2])

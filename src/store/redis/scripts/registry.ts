@@ -6,6 +6,7 @@ import type { ChainableCommander } from "ioredis";
 import type { RedisClient } from "../redis-client.ts";
 import {
   BEGIN_TOTP_ATTEMPT_LUA,
+  CLAIM_TOTP_STEP_LUA,
   CREATE_WITHIN_LIMIT_LUA,
   END_TOTP_ATTEMPT_LUA,
   REPLACE_IF_VERSION_LUA,
@@ -53,6 +54,7 @@ export const SCRIPTS = {
   leashReplaceApproval: { lua: REPLACE_IF_VERSION_LUA, numberOfKeys: 4 },
   leashBeginTotpAttempt: { lua: BEGIN_TOTP_ATTEMPT_LUA, numberOfKeys: 2 },
   leashEndTotpAttempt: { lua: END_TOTP_ATTEMPT_LUA, numberOfKeys: 2 },
+  leashClaimTotpStep: { lua: CLAIM_TOTP_STEP_LUA, numberOfKeys: 1 },
   leashCountRefusal: { lua: COUNT_REFUSAL_LUA, numberOfKeys: 3 },
   leashTakeRefusalTally: { lua: TAKE_REFUSAL_TALLY_LUA, numberOfKeys: 2 },
 } as const satisfies Record<string, ScriptDefinition>;
@@ -103,6 +105,7 @@ export interface LeashScripts {
     maxFailures: string,
     windowMs: string,
   ): Promise<[number, number, number, number]>;
+  leashClaimTotpStep(lastStepKey: string, step: string, ttlMs: string): Promise<number>;
   leashCountRefusal(...keysAndArgs: string[]): Promise<number>;
   leashTakeRefusalTally(tallyKey: string, closingKey: string, id: string): Promise<string[]>;
 }
