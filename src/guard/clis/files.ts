@@ -420,8 +420,13 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
         "audit-log:delete",
       );
     else if (BLOCK_DEVICE.test(target.text)) analyzeWriteTarget(target, false, an, inv.name);
+    // Copying nothing onto a file empties it, as `: > file` does (`cp /dev/null /etc/hosts`).
+    else if (operands.slice(0, -1).some((s) => EMPTY_SOURCE.test(s.text)))
+      analyzeWriteTarget(literal(path), false, an, inv.name);
   }
 }
+
+const EMPTY_SOURCE = /^\/dev\/(?:null|zero)$/;
 
 /**
  * `cp app.db backups/app.db`: copies of a database's files into a backup path written out in full. A target only
