@@ -50,10 +50,15 @@ function onlyReads(inv: Invocation): boolean {
 
 const AGENT_SETTINGS_ACTION = "agent-settings:update";
 
-/** Asks about a change to the agent's settings, whatever the intent says: it is not a destruction an intent covers. */
+/**
+ * Asks about a change to the agent's settings, whatever the intent says: it is not a destruction an intent covers.
+ * A path is reported once, though a program's words and its write (`tee .claude/settings.json`) both name it.
+ */
 export function reportAgentSettings(path: string, how: string, an: Analysis): void {
+  const named = ` ${path}, the agent's own`;
+  if (an.findings.some((f) => f.action === AGENT_SETTINGS_ACTION && f.reason.includes(named))) return;
   an.uncertain(
-    `agent_settings: ${how} ${path}, the agent's own hook, permission or MCP settings; changing them can switch the guard off`,
+    `agent_settings: ${how}${named} hook, permission or MCP settings; changing them can switch the guard off`,
     false,
     AGENT_SETTINGS_ACTION,
   );

@@ -71,6 +71,15 @@ describe("commands that only read the settings, or touch the agent's other files
   });
 });
 
+describe("the reasons", () => {
+  it("name each settings path once, though a program's words and its write both name it", () => {
+    const reasons = classify("echo {} | tee .claude/settings.json").reasons;
+    expect(reasons.filter((r) => r.startsWith("agent_settings"))).toEqual([
+      "agent_settings: tee is given .claude/settings.json, the agent's own hook, permission or MCP settings; changing them can switch the guard off",
+    ]);
+  });
+});
+
 describe("agentSettingsIn", () => {
   it("finds the settings path inside longer text, in either separator and any case", () => {
     expect(agentSettingsIn("open('.claude/settings.json','w')")).toBe(".claude/settings.json");
