@@ -2,6 +2,7 @@
 // process.stdout on a pipe are sockets, and touching either loads Node's socket and stream modules, about a tenth of
 // a hook call's start-up. An agent starts hooks with blocking pipes; a descriptor that is not blocking (EAGAIN) is
 // left to the streams after all.
+import { isUtf8 } from "node:buffer";
 import { readSync, writeSync } from "node:fs";
 
 const CHUNK_BYTES = 64 * 1024;
@@ -9,7 +10,7 @@ const CHUNK_BYTES = 64 * 1024;
 const wouldBlock = (error: unknown) => (error as NodeJS.ErrnoException).code === "EAGAIN";
 
 /** All of standard input, refused once it is over `limit` bytes. */
-export async function readStandardInput(limit: number, tooLarge: string): Promise<Buffer> {
+async function readStandardInput(limit: number, tooLarge: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const take = (chunk: Buffer) => {
@@ -29,6 +30,16 @@ export async function readStandardInput(limit: number, tooLarge: string): Promis
   }
   for await (const chunk of process.stdin) take(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * All of standard input as text, refused when over `limit` bytes or not UTF-8: read as U+FFFD, bytes that are not
+ * UTF-8 would be judged as text other than what was sent.
+ */
+export async function readStandardText(limit: number, tooLarge: string, notText: string): Promise<string> {
+  const input = await readStandardInput(limit, tooLarge);
+  if (!isUtf8(input)) throw new Error(notText);
+  return input.toString("utf8");
 }
 
 /** Writes `text` to standard output; a reader that has gone away (EPIPE) is not an error. */

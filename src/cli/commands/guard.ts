@@ -1,5 +1,4 @@
 // `leash guard check`: classify one command, or a stream of them as JSON lines, with the task's environment and intent.
-import { isUtf8 } from "node:buffer";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -9,7 +8,7 @@ import { guardModelSettings } from "../../config/guard-model-env.ts";
 import type { Classification, EnvironmentMarkers, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson, terminalSafeJsonText, visibleText } from "../../text/visible-text.ts";
 import { LineBytes } from "../line-bytes.ts";
-import { readStandardInput } from "../standard-io.ts";
+import { readStandardText } from "../standard-io.ts";
 
 export const GUARD_EXIT = { allow: 0, error: 1, ask: 2, deny: 3 } as const;
 
@@ -150,10 +149,12 @@ const MAX_COMMAND_BYTES = 10 * 1024 * 1024;
 
 /** `guard check -`: the command on stdin, without its final newline. */
 async function readCommand(): Promise<string> {
-  const input = await readStandardInput(MAX_COMMAND_BYTES, "the command on stdin is larger than 10 MiB");
-  // Bytes that are not UTF-8 would be read as U+FFFD, which is not what a shell runs.
-  if (!isUtf8(input)) throw new Error("the command on stdin is not UTF-8 text");
-  return input.toString("utf8").replace(/\r?\n$/, "");
+  const command = await readStandardText(
+    MAX_COMMAND_BYTES,
+    "the command on stdin is larger than 10 MiB",
+    "the command on stdin is not UTF-8 text",
+  );
+  return command.replace(/\r?\n$/, "");
 }
 
 export function formatClassification(c: Classification): string {

@@ -1,6 +1,5 @@
 // `leash hook claude-code|cursor`: the guard as an agent hook. Reads the agent's event on stdin and prints the
 // decision in that agent's format; input it cannot read is answered with "ask".
-import { isUtf8 } from "node:buffer";
 import type { Command } from "commander";
 import { guardSettings } from "../../config/guard-env.ts";
 import { guardModelSettings } from "../../config/guard-model-env.ts";
@@ -9,7 +8,7 @@ import { parseJson } from "../../guard/json-text.ts";
 import type { Classification, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { askThroughLeash } from "../hook-approval.ts";
-import { readStandardInput, writeStandardOutput } from "../standard-io.ts";
+import { readStandardText, writeStandardOutput } from "../standard-io.ts";
 import { type GuardCliOptions, guardClassifier, guardContext } from "./guard.ts";
 
 const MAX_INPUT = 10 * 1024 * 1024;
@@ -99,11 +98,13 @@ export async function runHook(agent: HookAgent, options: HookOptions | { refuse:
   const hooks = await import("../../guard/hooks.ts");
   let output: object;
   try {
-    const input = await readStandardInput(MAX_INPUT, "hook input larger than 10 MiB");
+    const input = await readStandardText(
+      MAX_INPUT,
+      "hook input larger than 10 MiB",
+      "hook input is not UTF-8 text",
+    );
     if ("refuse" in options) throw new Error(options.refuse);
-    // Bytes that are not UTF-8 would be read as U+FFFD, which is not what the agent runs.
-    if (!isUtf8(input)) throw new Error("hook input is not UTF-8 text");
-    const event = parseJson(input.toString("utf8"));
+    const event = parseJson(input);
     if (agent === "claude-code") {
       const action = hooks.claudeCodeAction(event);
       if (action === null) output = {};
