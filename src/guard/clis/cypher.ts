@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { unreadableCode } from "../unreadable-code.ts";
 import { unseenSql } from "../unseen-sql.ts";
 
 const CYPHER_RULES: [RegExp, string, string][] = [
@@ -62,6 +63,9 @@ function cypherShell(inv: Invocation, an: Analysis): void {
   const files = parsed.values("-f", "--file");
   for (const file of files) unseenSql(an, "cypher-shell", file);
   if (parsed.positionals.length) analyzeCypher(parsed.positionals.join(" "), an);
+  const unread = inv.argv.slice(1).find((w) => unreadableCode(w) && parsed.positionals.includes(w.text));
+  if (unread)
+    an.uncertain(`cypher-shell runs Cypher the guard cannot read (${unread.text.slice(0, 40)})`, true);
   else if (!files.length) {
     const text = stdinText(inv);
     if (text !== null) analyzeCypher(text, an);

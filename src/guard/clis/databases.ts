@@ -5,6 +5,7 @@ import { type ArgSpec, flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { reachesOutsideDatabase } from "../sql/meta-commands.ts";
+import { unreadableFlagValues } from "../unreadable-code.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
 import { action } from "../vocabulary.ts";
 import { literal } from "../word.ts";
@@ -243,6 +244,18 @@ const cockroachSql = sqlClient({
   valueFlags: flagSet("--url", "--host", "-d", "--database", "-u", "--user", "--certs-dir"),
 });
 
+/** `etcdctl txn` reads its compares and requests from stdin: a `del` among them deletes keys. */
+function etcdTransaction(inv: Invocation, an: Analysis): void {
+  const text = stdinText(inv);
+  if (text !== null) {
+    if (/^\s*del\s/m.test(text)) an.destroys("etcdctl txn deletes keys", "key:delete");
+  } else if (inv.piped)
+    an.uncertain(
+      `etcdctl txn runs requests from stdin the guard cannot read${inv.stdinHint ? ` (${inv.stdinHint.slice(0, 60)})` : ""}`,
+      DESTRUCTIVE_SQL_NAME.test(inv.stdinHint),
+    );
+}
+
 function mongoShell(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
     valueFlags: flagSet(
@@ -263,6 +276,8 @@ function mongoShell(inv: Invocation, an: Analysis): void {
   });
   const code = parsed.values("--eval");
   for (const source of code) an.nested.code("mongo", source);
+  for (const unread of unreadableFlagValues(inv, ["--eval"]))
+    an.uncertain(`${inv.name} --eval runs code the guard cannot read (${unread.text.slice(0, 40)})`, true);
   const scripts = parsed.positionals.filter((p) => p.endsWith(".js"));
   for (const file of [...parsed.values("-f", "--file"), ...scripts])
     if (!judgeWrittenFile(an, inv.name, literal(file), (source) => an.nested.code("mongo", source)))
@@ -686,6 +701,7 @@ export const databaseCommands: CommandTable = {
     else if (verb === "auth" && sub === "disable")
       an.destroys("etcdctl auth disable lets anyone read and write every key", "auth:disable");
     if (inv.args.includes("del")) an.destroys("etcdctl del deletes keys", "key:delete");
+    if (verb === "txn") etcdTransaction(inv, an);
     if (inv.args.includes("restore") && inv.args.includes("snapshot"))
       an.destroys("etcdctl snapshot restore replaces the cluster's data", "database:overwrite");
   },

@@ -3,6 +3,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { parseRawHttp } from "../http.ts";
+import { unreadableFlagValues } from "../unreadable-code.ts";
 import { literal } from "../word.ts";
 
 const CURL_VALUES = flagSet(
@@ -120,9 +121,11 @@ function curl(inv: Invocation, an: Analysis): void {
             : "GET");
   // A body on stdin (`-d @-` fed by a heredoc or echo) is read like an inline one.
   const inline = data.map((d) => (d === "@-" && stdin !== null ? stdin : d));
-  const body = inline.filter((d) => !d.startsWith("@")).join("&");
+  // A body that is only a command's output or a variable (`-d "$(cat q.json)"`) is as unseen as a file.
+  const unread = new Set(unreadableFlagValues(inv, DATA_FLAGS).map((w) => w.text));
+  const body = inline.filter((d) => !d.startsWith("@") && !unread.has(d)).join("&");
   const files = inline.filter((d) => d.startsWith("@") && d !== "@-").map((d) => d.slice(1));
-  const opaqueBody = inline.some((d) => d.startsWith("@")) && !body;
+  const opaqueBody = inline.some((d) => d.startsWith("@") || unread.has(d)) && !body;
   const named = files.find((f) => DESTRUCTIVE_FILE_NAME.test(f));
   if (named)
     an.uncertain(`curl sends ${named}, whose name says it deletes, and which the guard cannot read`, true);

@@ -2,8 +2,8 @@
 import type { Analysis, CodeLanguage } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } from "../command.ts";
-import { holdsUnknownText } from "../shell-arithmetic.ts";
 import { setPositional } from "../shell-positional.ts";
+import { unreadableCode } from "../unreadable-code.ts";
 import { literal, type Word } from "../word.ts";
 import { judgeScriptFile, judgeWrittenFile, scriptFromStdin } from "../written-scripts.ts";
 import { awk } from "./awk-program.ts";
@@ -203,12 +203,6 @@ function moduleCommand(inv: Invocation, module: string): Word[] {
   if (at < 0) return [literal(module)];
   const name = words[at]!.text === "-m" ? at + 1 : at;
   return [{ ...words[name]!, text: module }, ...words.slice(name + 1)];
-}
-
-/** `$NAME` or `${NAME}` alone, or text holding what the guard cannot know. */
-const PARAMETER_ALONE = /^\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9@*])$/;
-function unreadableCode(word: Word): boolean {
-  return word.dynamic && (holdsUnknownText(word) || PARAMETER_ALONE.test(word.text.trim()));
 }
 
 function clip(s: string): string {

@@ -2,6 +2,7 @@
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { unreadableCode } from "../unreadable-code.ts";
 import { DESTRUCTIVE_SQL_NAME } from "../unseen-sql.ts";
 import { destructiveWord } from "../vocabulary.ts";
 
@@ -255,6 +256,7 @@ function redisCli(inv: Invocation, an: Analysis): void {
       DELETING_SCRIPT_NAME.test(luaScript.slice(luaScript.lastIndexOf("/") + 1)),
     );
   if (parsed.positionals.length) {
+    unreadableScript(inv, parsed.positionals[0]!, an);
     analyzeRedisCommand(parsed.positionals, an);
     return;
   }
@@ -278,6 +280,18 @@ function redisCli(inv: Invocation, an: Analysis): void {
     an.uncertain(
       `redis-cli runs commands from stdin the guard cannot read${inv.stdinHint ? ` (${inv.stdinHint.slice(0, 60)})` : ""}`,
       DESTRUCTIVE_SQL_NAME.test(inv.stdinHint),
+    );
+}
+
+/** `EVAL "$(cat wipe.lua)" 0`: a script the line fetches at run time may call any command, FLUSHALL too. */
+function unreadableScript(inv: Invocation, command: string, an: Analysis): void {
+  if (command.toUpperCase() !== "EVAL") return;
+  const at = inv.argv.findIndex((w, i) => i > 0 && w.text === command);
+  const script = inv.argv[at + 1];
+  if (at > 0 && script && unreadableCode(script))
+    an.uncertain(
+      `${inv.name} EVAL runs a Lua script the guard cannot read (${script.text.slice(0, 40)})`,
+      true,
     );
 }
 
