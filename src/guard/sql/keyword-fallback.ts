@@ -71,6 +71,8 @@ const NO_DATA_LOST: [RegExp, string][] = [
     /^\s*flush\s+(?:(?:no_write_to_binlog|local)\s+)?(?:privileges|tables(?:\s+[\w.`,\s]+)?(?:\s+with\s+read\s+lock)?|(?:binary\s+|engine\s+|error\s+|general\s+|relay\s+|slow\s+)?logs|status|hosts|optimizer_costs|user_resources)\s*$/i,
     "reloads or closes caches, logs or tables",
   ],
+  // Snowflake's LIST (LS) of a stage's files.
+  [/^\s*(?:list|ls)\s+@[^;\s]+(?:\s+pattern\s*=\s*'[^']*')?\s*$/i, "lists the files in a stage"],
   [/^\s*kill\s+(?:query\s+|connection\s+)?\d+\s*$/i, "ends one query or connection"],
   // Impala's and Hive's statistics and metadata refreshes read the table and rewrite no row.
   [

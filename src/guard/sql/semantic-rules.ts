@@ -48,6 +48,52 @@ const SEMANTIC_RULES: [RegExp, string, string, boolean][] = [
     "table:overwrite",
     false,
   ],
+  // Exports and unloads that write over what their target already holds: Snowflake's COPY INTO a stage or URL and
+  // PUT with OVERWRITE, BigQuery's EXPORT DATA with overwrite, Redshift's UNLOAD with ALLOWOVERWRITE or CLEANPATH
+  // (which first deletes everything under the prefix), ClickHouse's *_truncate_on_insert and INTO OUTFILE … TRUNCATE,
+  // DuckDB's partitioned COPY … TO with OVERWRITE (which empties the directory) or OVERWRITE_OR_IGNORE.
+  [
+    /\bcopy\s+into\s+(?:@|'[a-z][a-z0-9]*:\/\/)[^;]*\boverwrite\s*=\s*true\b/i,
+    "COPY INTO a stage or location with OVERWRITE = TRUE writes over the files already there",
+    "object:overwrite",
+    false,
+  ],
+  [
+    /(?:^|;)\s*put\s+\S+\s+@[^;]*\boverwrite\s*=\s*true\b/i,
+    "PUT with OVERWRITE = TRUE replaces staged files of the same name",
+    "object:overwrite",
+    false,
+  ],
+  [
+    /\bexport\s+data\b[^;]*\boverwrite\s*=\s*true\b/i,
+    "EXPORT DATA with overwrite = true replaces the files at the destination",
+    "object:overwrite",
+    false,
+  ],
+  [
+    /\bunload\s*\([\s\S]*\bto\s+'[^']*'[\s\S]*?\b(?:allowoverwrite|cleanpath)\b/i,
+    "UNLOAD with ALLOWOVERWRITE or CLEANPATH writes over or deletes the files under the target prefix",
+    "object:overwrite",
+    false,
+  ],
+  [
+    /\b(?:s3|hdfs|azure|engine_file)_truncate_on_insert\s*=\s*(?:1|true)\b/i,
+    "*_truncate_on_insert empties the target file before the insert writes it",
+    "object:overwrite",
+    false,
+  ],
+  [
+    /\binto\s+outfile\s+'[^']*'\s+(?:and\s+stdout\s+)?truncate\b/i,
+    "INTO OUTFILE … TRUNCATE writes over an existing file",
+    "file:overwrite",
+    false,
+  ],
+  [
+    /\bcopy\b[^;]*\bto\b[^;]*\(\s*[^;]*\boverwrite(?:_or_ignore)?\b(?!\s*(?:=\s*)?(?:false|0)\b)/i,
+    "COPY … TO with OVERWRITE or OVERWRITE_OR_IGNORE removes or replaces the files already in the directory",
+    "file:overwrite",
+    false,
+  ],
   [
     /\b(?:data_retention_time_in_days|max_data_extension_time_in_days)\s*=\s*0\b/i,
     "retention 0 switches time travel off",
