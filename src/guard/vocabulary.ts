@@ -104,9 +104,10 @@ export function destructiveWord(text: string): string | undefined {
 
 /**
  * Words that destroy as a subcommand or option (`ceph-volume lvm zap`, `sgdisk --zap-all`) but also name harmless
- * programs (OWASP ZAP's `zap-cli`, `zap-baseline.py`): judged only among a call's arguments.
+ * programs (OWASP ZAP's `zap-cli`, `zap-baseline.py`): judged only among a call's arguments. Rolling a volume or
+ * share back to its snapshot (`cinder revert-to-snapshot`, `manila revert-to-snapshot`) loses every later write.
  */
-const DESTRUCTIVE_ARGUMENT_WORD = /(^|[^a-z])(zap)([^a-z]|$)/i;
+const DESTRUCTIVE_ARGUMENT_WORD = /(^|[^a-z])(zap|revert-to-snapshot)([^a-z]|$)/i;
 /** Verbs too short to look for inside other words, destructive only as a whole argument (`mc rb`, `s3cmd rb`). */
 const DESTRUCTIVE_ARGUMENT = /^(rb)$/i;
 

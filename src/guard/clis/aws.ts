@@ -221,6 +221,15 @@ const SAFETY_NET_RULES: AwsRule[] = [
       ),
   },
   {
+    // Operations that write a snapshot or an image back over the live resource; the other restores make a new one.
+    when: (c) => OVERWRITING_RESTORES.has(`${c.service} ${c.operation}`),
+    apply: (c, an) =>
+      an.destroys(
+        `${c.service} ${c.operation} ${OVERWRITING_RESTORES.get(`${c.service} ${c.operation}`)}`,
+        "resource:overwrite",
+      ),
+  },
+  {
     when: (c) =>
       has(c, "--force-delete-without-recovery") || flagValue(c, "--recovery-window-in-days") === "0",
     apply: (_c, an) => an.destroysSafetyNet("deletes the secret with no recovery window", "variable:delete"),
@@ -292,6 +301,19 @@ const SAFETY_NET_RULES: AwsRule[] = [
       ),
   },
 ];
+
+/** Restores that write over the live resource, and what they lose. */
+const OVERWRITING_RESTORES: ReadonlyMap<string, string> = new Map([
+  ["fsx restore-volume-from-snapshot", "rolls the volume back to the snapshot: later writes are lost"],
+  [
+    "workspaces restore-workspace",
+    "recreates the WorkSpace's volumes from its last snapshot: later changes are lost",
+  ],
+  [
+    "workspaces rebuild-workspaces",
+    "recreates the WorkSpace's volumes from its image and backup: later changes are lost",
+  ],
+]);
 
 /** Options whose name says the call deletes something besides its own operation. */
 const DELETING_OPTION = /^--(?:force-)?delete-(?!on-termination$)[\w-]+$|^--force-delete$/;

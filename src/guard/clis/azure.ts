@@ -16,6 +16,33 @@ import {
 const ZERO_KEEPS_FOREVER =
   /(?:^|\s)(?:audit-policy|diagnostic-settings|log-profiles|logging|metrics)(?:\s|$)/;
 
+/** What an az restore or revert writes over, when it writes over the live resource. */
+function overwritingRestore(args: readonly string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith("-")).join(" ");
+  const option = (name: string) => {
+    const at = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+    const arg = args[at];
+    return at < 0 || arg === undefined
+      ? ""
+      : arg.includes("=")
+        ? arg.slice(arg.indexOf("=") + 1)
+        : (args[at + 1] ?? "");
+  };
+  if (/^webapp config snapshot restore\b/.test(words))
+    return "webapp config snapshot restore writes the snapshot over the app's files and settings";
+  if (/^storage blob restore\b/.test(words))
+    return "storage blob restore rolls the blobs back to the given time: later writes are lost";
+  if (/^netappfiles volume revert\b/.test(words))
+    return "netappfiles volume revert rolls the volume back to the snapshot: later writes are lost";
+  if (/^backup restore\b/.test(words)) {
+    if (/^overwrite$/i.test(option("--resolve-conflict")))
+      return "backup restore --resolve-conflict Overwrite writes the backup over the files already there";
+    if (/^originallocation$/i.test(option("--restore-mode")) && /^backup restore restore-disks\b/.test(words))
+      return "backup restore restore-disks --restore-mode OriginalLocation replaces the VM's disks with the backup's";
+  }
+  return undefined;
+}
+
 const az = verbCli("az", {
   valueFlags: [
     "-g",
@@ -44,6 +71,13 @@ const az = verbCli("az", {
       "Key Vault keeps the earlier value as an older version of the secret",
     ),
     sqlFlags(["--querytext"]),
+    {
+      // Restores written over the live resource. Restores that make a new server, database or account
+      // (`az sql db restore --dest-name`, `az postgres flexible-server restore`, `az cosmosdb restore`) are not.
+      when: (c) => overwritingRestore(c.inv.args) !== undefined,
+      apply: (c, an) => an.destroys(`az ${overwritingRestore(c.inv.args)}`, "resource:overwrite"),
+      final: true,
+    },
     {
       // `flexible-server execute` spells --querytext -q, and runs the SQL in --file-path (-f), which is unseen.
       when: (c) => {

@@ -256,6 +256,26 @@ function etcdTransaction(inv: Invocation, an: Analysis): void {
     );
 }
 
+/**
+ * mongoimport inserts by default. --drop drops the collection first; --mode delete deletes the documents the file
+ * matches; upsert (or the older --upsert) and merge write over them.
+ */
+function mongoImport(inv: Invocation, an: Analysis): void {
+  const mode = parseArgs(inv.args, { valueFlags: flagSet("--mode") })
+    .value("--mode")
+    ?.toLowerCase();
+  if (inv.args.includes("--drop"))
+    an.destroys("mongoimport --drop drops the collection before importing", "collection:delete");
+  if (mode === "delete")
+    an.destroys("mongoimport --mode delete deletes the documents the file matches", "document:delete");
+  else if (mode === "upsert" || mode === "merge" || inv.args.includes("--upsert"))
+    an.destroys(
+      `mongoimport ${mode ? `--mode ${mode}` : "--upsert"} writes over the documents the file matches`,
+      "document:overwrite",
+    );
+  else if (!inv.args.includes("--drop")) an.harmless("mongoimport inserts documents", "document:create");
+}
+
 function mongoShell(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
     valueFlags: flagSet(
@@ -530,6 +550,15 @@ export const sqlClientCommands: CommandTable = {
     if (inv.args.includes("--dryRun")) an.harmless("mongorestore --dryRun restores nothing");
     else if (inv.args.includes("--drop"))
       an.destroys("mongorestore --drop drops each collection before restoring", "collection:delete");
+  },
+  mongoimport: mongoImport,
+  mysqlimport: (inv, an) => {
+    // --delete empties each table first; --replace writes each row over the existing one with the same key.
+    if (inv.args.some((a) => a === "--delete" || a === "-D"))
+      an.destroys("mysqlimport --delete empties each table before importing", "table:truncate");
+    else if (inv.args.some((a) => a === "--replace" || a === "-r"))
+      an.destroys("mysqlimport --replace writes over rows whose keys the file repeats", "rows:update");
+    else an.harmless("mysqlimport adds rows", "rows:create");
   },
   pg_restore: (inv, an) => {
     if (inv.args.some((a) => a === "-l" || a === "--list"))

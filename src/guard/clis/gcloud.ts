@@ -15,6 +15,25 @@ import {
   zeroRetentionFlags,
 } from "./verb-cli.ts";
 
+const OVERWRITING_RESTORES: [RegExp, string, string][] = [
+  [/^datastore import\b/, "datastore import overwrites the entities it holds copies of", "entity:overwrite"],
+  [
+    /^filestore instances restore\b/,
+    "filestore instances restore writes the backup over the instance's file share",
+    "file-share:overwrite",
+  ],
+  [
+    /^redis instances import\b/,
+    "redis instances import replaces every key the instance holds with the file's",
+    "database:overwrite",
+  ],
+  [
+    /^netapp volumes revert\b/,
+    "netapp volumes revert rolls the volume back to the snapshot: later writes are lost",
+    "volume:overwrite",
+  ],
+];
+
 const gcloud = verbCli("gcloud", {
   valueFlags: [
     "--project",
@@ -90,6 +109,18 @@ const gcloud = verbCli("gcloud", {
             "database:overwrite",
           );
       },
+    },
+    {
+      // More writes over a live resource; the restores that make a new database or table (firestore databases
+      // restore, spanner databases restore, bigtable instances tables restore) are left to the verb reading.
+      when: (c) => OVERWRITING_RESTORES.some(([path]) => path.test(c.parsed.positionals.join(" "))),
+      apply: (c, an) => {
+        const [, reason, actionName] = OVERWRITING_RESTORES.find(([path]) =>
+          path.test(c.parsed.positionals.join(" ")),
+        )!;
+        an.destroys(`gcloud ${reason}`, actionName);
+      },
+      final: true,
     },
     safetyNetFlag(["--no-backup", "--backup false"], "turns automated backups off", "backup:disable"),
     safetyNetFlag(

@@ -60,6 +60,19 @@ const fly = verbCli("fly", {
       apply: (_c, an) => an.harmless("fly deploy", "deploy:create"),
       final: true,
     },
+    {
+      // pg_restore's --clean: each object the dump holds is dropped from the target before it is recreated.
+      when: (c) =>
+        (c.path[0] === "postgres" || c.path[0] === "pg") &&
+        c.inv.args.includes("import") &&
+        c.inv.args.includes("--clean"),
+      apply: (_c, an) =>
+        an.destroys(
+          "fly postgres import --clean drops the target's objects before importing",
+          "database:overwrite",
+        ),
+      final: true,
+    },
   ],
 });
 
@@ -176,6 +189,22 @@ const hcloud = verbCli("hcloud", {
 const linode = verbCli("linode-cli", {
   valueFlags: ["--region", "--label", "--type", "--image"],
   verbs: REBUILDS,
+  rules: [
+    {
+      // With overwrite the target Linode's disks and configs are deleted first; without it the backup's are added.
+      when: (c) => c.inv.args.includes("backup-restore"),
+      apply: (c, an) => {
+        const overwrite = parseArgs(c.inv.args, { valueFlags: flagSet("--overwrite") }).value("--overwrite");
+        if (overwrite === "true")
+          an.destroys(
+            "linode-cli linodes backup-restore --overwrite true deletes the target's disks first",
+            "disk:overwrite",
+          );
+        else an.harmless("linode-cli linodes backup-restore adds the backup's disks", "disk:create");
+      },
+      final: true,
+    },
+  ],
 });
 const vultr = verbCli("vultr-cli", { valueFlags: ["-o", "--output", "--config"], verbs: REBUILDS });
 const openstack = verbCli("openstack", {
@@ -191,9 +220,64 @@ const openstack = verbCli("openstack", {
   ],
   // `openstack server restore` brings a soft-deleted server back: only rebuild writes over a disk.
   verbs: { rebuild: "destructive" },
+  rules: [
+    {
+      // Reverting a volume or share to its snapshot loses every write made since.
+      when: (c) => (c.path[0] === "volume" || c.path[0] === "share") && c.inv.args.includes("revert"),
+      apply: (c, an) =>
+        an.destroys(
+          `openstack ${c.path[0]} revert rolls the ${c.path[0]} back to its snapshot: later writes are lost`,
+          `${c.path[0]}:overwrite`,
+        ),
+      final: true,
+    },
+    {
+      when: (c) => c.path[0] === "volume" && c.path[1] === "backup" && c.inv.args.includes("restore"),
+      apply: (c, an) => openstackBackupRestore(c.inv.args, an),
+      final: true,
+    },
+  ],
 });
+
+/**
+ * `openstack volume backup restore BACKUP [VOLUME] [--force]`: with --force the backup is written over an existing
+ * volume. A named volume without it is a new one on current clients, which refuse an existing one, but older clients
+ * restored over it: asked. With no volume, a new one is made.
+ */
+function openstackBackupRestore(args: readonly string[], an: Analysis): void {
+  const operands = args.slice(args.indexOf("restore") + 1).filter((a) => !a.startsWith("-"));
+  if (args.includes("--force"))
+    an.destroys(
+      `openstack volume backup restore --force writes the backup over volume ${operands[1] ?? ""}`.trim(),
+      "volume:overwrite",
+    );
+  else if (operands[1])
+    an.uncertain(
+      `openstack volume backup restore into ${operands[1]}: older clients write the backup over an existing volume`,
+      true,
+      "volume:overwrite",
+    );
+  else an.harmless("openstack volume backup restore makes a new volume", "volume:create");
+}
 /** `oci kms management vault schedule-deletion`, `oci vault secret schedule-secret-deletion`: gone when the wait ends. */
 const SCHEDULES_DELETION = /^schedule-(?:[a-z]+-)*deletion$/;
+/** Neon: a branch restored to a point in its own history loses what came after, unless it is kept under a name. */
+const neonctl = verbCli("neonctl", {
+  valueFlags: ["--project-id", "--api-key", "-o", "--output", "--context-file", "--preserve-under-name"],
+  rules: [
+    {
+      when: (c) => c.path[0] === "branches" && c.inv.args.includes("restore"),
+      apply: (c, an) =>
+        c.parsed.has("--preserve-under-name")
+          ? an.harmless("neonctl branches restore keeps the branch's current state under another name")
+          : an.destroys(
+              "neonctl branches restore rewinds the branch: what was written after that point is lost",
+              "branch:overwrite",
+            ),
+      final: true,
+    },
+  ],
+});
 const oci = verbCli("oci", {
   valueFlags: ["--profile", "--region", "--config-file", "--output", "--query", "-c", "--compartment-id"],
   rules: [
@@ -423,6 +507,7 @@ export const paasCommands: CommandTable = {
   "linode-cli": linode,
   "vultr-cli": vultr,
   openstack,
+  neonctl,
   oci,
   firebase,
   gh,
