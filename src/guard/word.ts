@@ -15,6 +15,11 @@ export interface Word {
    * variable a shell splices into the script it parses): what it is, for reasons. `$NAME` alone keeps it.
    */
   unread?: string;
+  /**
+   * The mktemp call whose output this is: a file or directory the line itself just made, which deleting loses nothing
+   * of. `$NAME` or `$(mktemp …)` alone keeps it; a word that adds anything (`"$t"/..`) does not.
+   */
+  freshTemporary?: string;
 }
 
 export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });
@@ -23,3 +28,13 @@ const GLOB_CHAR = /[*?[]/;
 
 /** Whether unquoted text holds a pattern character the shell would expand. */
 export const hasGlobChar = (text: string): boolean => GLOB_CHAR.test(text);
+
+/**
+ * A word made of parts, with what only a word made of one expansion keeps (`unread`, `freshTemporary`): fields left
+ * out when absent, so words compare equal however they were built.
+ */
+export function withAlone(word: Word, unread?: string, freshTemporary?: string): Word {
+  if (unread !== undefined) word.unread = unread;
+  if (freshTemporary !== undefined) word.freshTemporary = freshTemporary;
+  return word;
+}

@@ -3,6 +3,7 @@ import { agentSettingsIn, reportAgentSettings } from "../agent-settings.ts";
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { isFreshTemporary } from "../fresh-temporary.ts";
 import {
   normalizePath,
   resolveNumericParameters,
@@ -71,9 +72,14 @@ export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis
     return;
   }
   const line = an.texts[0] ?? "";
+  const made = targets.filter(isFreshTemporary);
   const risky = targets.filter(
-    (t) => t.dynamic || !isRegenerable(t.text) || filledFromElsewhere(t.text, line),
+    (t) => !isFreshTemporary(t) && (t.dynamic || !isRegenerable(t.text) || filledFromElsewhere(t.text, line)),
   );
+  if (risky.length === 0 && made.length > 0) {
+    an.harmless(`${verb} only removes what ${clip(made[0]!.freshTemporary!)} made on this line`);
+    return;
+  }
   if (risky.length === 0) {
     an.harmless(`${verb} only removes regenerable build output or caches (${clip(shown)})`);
     return;

@@ -201,7 +201,8 @@ export function joined(words: readonly Word[]): Word {
   const values = new Map<string, Word>();
   for (const word of words)
     for (const value of word.values ?? [word]) {
-      const key = `${value.dynamic ? "d" : ""}${value.glob ? "g" : ""}:${value.text}`;
+      // A path mktemp made and an output the guard cannot know both read `$(…)`: they are different values.
+      const key = `${value.dynamic ? "d" : ""}${value.glob ? "g" : ""}${value.freshTemporary ? "t" : ""}:${value.text}`;
       if (!values.has(key)) values.set(key, value);
     }
   if (values.size > MAX_VALUES) return TOO_MANY_VALUES;

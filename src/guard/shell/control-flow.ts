@@ -30,6 +30,7 @@ const placeholder = (name: string): Word => ({ text: `$${name}`, dynamic: true, 
 /** The same word: the same text, and the same values when it holds several (two lists may join to one text). */
 function alike(a: Word, b: Word): boolean {
   if (a.text !== b.text || a.dynamic !== b.dynamic || a.glob !== b.glob) return false;
+  if (a.freshTemporary !== b.freshTemporary) return false;
   if (a.values === b.values) return true;
   if (!a.values || !b.values || a.values.length !== b.values.length) return false;
   return a.values.every((value, i) => alike(value, b.values![i]!));

@@ -1,7 +1,7 @@
 // Walks mvdan/sh's syntax tree (compound commands, substitutions, parameter expansions) into the runner.
 import type { ShNode } from "mvdan-sh";
 import { holdsUnknownText, SOME_NUMBER, UNKNOWN_OUTPUT } from "../shell-arithmetic.ts";
-import type { Word } from "../word.ts";
+import { type Word, withAlone } from "../word.ts";
 import { ansiC } from "./ansi-c.ts";
 import type { Way } from "./control-flow.ts";
 import { DeclarationOptions } from "./declaration-options.ts";
@@ -448,14 +448,15 @@ export class MvdanWalker {
     let dynamic = false;
     let glob = false;
     let unread: string | undefined;
+    let freshTemporary: string | undefined;
     for (const p of parts) {
       const r = this.part(p, quoted);
       out += r.text;
       dynamic ||= r.dynamic;
       glob ||= r.glob;
-      if (parts.length === 1) unread = r.unread;
+      if (parts.length === 1) ({ unread, freshTemporary } = r);
     }
-    return unread === undefined ? { text: out, dynamic, glob } : { text: out, dynamic, glob, unread };
+    return withAlone({ text: out, dynamic, glob }, unread, freshTemporary);
   }
 
   private part(p: ShNode, quoted: boolean): Word {

@@ -7,6 +7,7 @@ import { analyzeWriteTarget, analyzeWrittenSettings } from "../clis/files.ts";
 import { analyzeSocketData } from "../clis/http-clients.ts";
 import { invoke } from "../clis/index.ts";
 import type { InvocationContext } from "../command.ts";
+import { freshTemporaryWord, makesFreshTemporary } from "../fresh-temporary.ts";
 import { pipelineOutput } from "../payloads.ts";
 import {
   arithmeticReach,
@@ -136,6 +137,8 @@ export class ShellRunner {
   /** Simple commands called so far, and the words of the last: what a `<(…)` ran, once it has run. */
   private calls = 0;
   private lastCommand: readonly Word[] = [];
+  /** Whether the last simple command was mktemp making a file or directory (fresh-temporary.ts). */
+  private lastMadeTemporary = false;
   /** Names declared integer (`declare -i`): a value assigned to one is evaluated as arithmetic. */
   private readonly integers = new Set<string>();
   /** Name references (`declare -n`): kept, as variables are, per subshell. */
@@ -629,6 +632,7 @@ export class ShellRunner {
     }
     this.calls++;
     this.lastCommand = argv;
+    this.lastMadeTemporary = false;
     if (argv[0]?.text === "alias" && !argv[0].dynamic) this.defineAliases(argv.slice(1));
     const aliases = argv[0] && !argv[0].dynamic ? this.aliases.get(argv[0].text) : undefined;
     this.mention(argv, redirects, aliases?.join("\n"));
@@ -654,6 +658,8 @@ export class ShellRunner {
     }
     const env = assigns.length ? new Map(this.vars) : this.vars;
     for (const a of assigns) this.assign(a, env);
+    this.lastMadeTemporary =
+      !this.functions.bodies(argv[0]!).length && makesFreshTemporary(argv, redirects, env);
     // Without a pipe or a redirection of its own, a command reads the stdin it inherits.
     const inherited = feed === undefined && !redirects.some(pointsStdin) && this.stdin.fromLine;
     const context: InvocationContext = {
@@ -944,9 +950,13 @@ export class ShellRunner {
   substitution(run: () => Buffer | null): Word {
     const outputs = this.outputs;
     this.outputs = [];
+    const callsBefore = this.calls;
     const data = this.scoped(run);
     const numeric = this.outputs.length > 0 && this.outputs.every(Boolean);
     this.outputs = outputs;
+    // Only mktemp ran (no function or alias of that name, nothing after it): its output is the path it made.
+    if (data === null && this.calls === callsBefore + 1 && this.lastMadeTemporary)
+      return freshTemporaryWord(this.lastCommand);
     if (data === null) return numeric ? SOME_NUMBER : dynamicWord(UNKNOWN_OUTPUT);
     const decoded = data.toString("utf8").replace(TRAILING_NEWLINES, "");
     this.an.note(decoded);

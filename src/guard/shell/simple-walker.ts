@@ -1,6 +1,6 @@
 // Runs what the fast reader produced: words expanded with the shell's variables, then each command through the runner.
 import { SOME_NUMBER } from "../shell-arithmetic.ts";
-import { hasGlobChar, literal, type Word } from "../word.ts";
+import { hasGlobChar, literal, type Word, withAlone } from "../word.ts";
 import type { Way } from "./control-flow.ts";
 import { DeclarationOptions } from "./declaration-options.ts";
 import { parameterDefault } from "./parameter-default.ts";
@@ -241,6 +241,7 @@ export class SimpleWalker {
     let dynamic = false;
     let glob = false;
     let unread: string | undefined;
+    let freshTemporary: string | undefined;
     for (const part of word) {
       if (part.procSubst) {
         const r = this.processSubstitution(part.procSubst);
@@ -255,6 +256,7 @@ export class SimpleWalker {
         const r = this.r.substitution(() => this.script(part.subst!));
         text += r.text;
         dynamic ||= r.dynamic;
+        if (word.length === 1) freshTemporary = r.freshTemporary;
       } else if (part.param !== undefined) {
         const r = part.expansion
           ? this.expansion(part.param, part.expansion)
@@ -265,13 +267,13 @@ export class SimpleWalker {
         dynamic ||= r.dynamic;
         // A variable holding a pattern (`X=*.log; rm $X`) expands to one, unless quoted.
         glob ||= !part.quoted && r.glob;
-        if (word.length === 1) unread = r.unread;
+        if (word.length === 1) ({ unread, freshTemporary } = r);
       } else {
         text += part.text;
         glob ||= !part.quoted && hasGlobChar(part.text);
       }
     }
-    return unread === undefined ? { text, dynamic, glob } : { text, dynamic, glob, unread };
+    return withAlone({ text, dynamic, glob }, unread, freshTemporary);
   }
 
   /** `$NAME`, or `${NAME:-word}` with a plain word. */
