@@ -273,8 +273,28 @@ function truncate(inv: Invocation, an: Analysis): void {
   if (!files) return;
   if (isBackupPath(files))
     an.destroysSafetyNet(`truncate empties backups or logs (${clip(files)})`, "backup:delete");
+  // Cutting a project's or scratch file to nothing empties it, judged as `: > file` is: a database or a file of
+  // the agent's settings is asked about; a dev server's log or a scratch file is not. Elsewhere (a service's log
+  // under /var/log, a file in the home directory) it stays asked about.
+  else if (
+    size !== undefined &&
+    EMPTY_SIZE.test(size) &&
+    inv.argv.every((w) => !w.dynamic && !w.glob) &&
+    parsed.positionals.every(inProjectOrScratch)
+  )
+    for (const file of parsed.positionals) analyzeWriteTarget(literal(file), false, an, "truncate");
   else an.destroys(`truncate cuts ${clip(files)} to ${size ?? "another file's size"}`, "file:truncate");
 }
+
+/** A path inside the working directory (not climbing out of it) or under /tmp. */
+function inProjectOrScratch(path: string): boolean {
+  const clean = normalizePath(path).replace(/^\.\//, "");
+  if (/^\/(?:private\/)?tmp\/./.test(clean)) return true;
+  return !/^(?:\/|~|\.\.(?:\/|$))/.test(clean) && clean !== "." && clean !== "";
+}
+
+/** A size of nothing, in any unit: `0`, `0K`, `0MiB`. */
+const EMPTY_SIZE = /^0+(?:[KMGTPEZY](?:i?B)?|[KMGTPEZY]?B)?$/i;
 
 const FIND_VALUE_TESTS = new Set(
   "-name -iname -path -ipath -wholename -regex -iregex -type -xtype -mtime -mmin -atime -amin -ctime -cmin -newer -size -user -group -perm -maxdepth -mindepth -links -inum -samefile -fstype -printf -fprintf -fprint -fls -used -uid -gid -context".split(
