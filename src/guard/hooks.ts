@@ -157,9 +157,9 @@ export function cursorAction(input: unknown, platform: NodeJS.Platform = process
   if (kind === "beforeShellExecution") return shell(event.command, "command");
   if (kind === "beforeMCPExecution") return cursorToolCall(event);
   if (kind === "preToolUse") {
-    if (typeof event.tool_name === "string" && event.tool_name.toLowerCase() === "shell") {
-      return shell(toolArguments(event.tool_input).command, "tool_input.command");
-    }
+    const tool = typeof event.tool_name === "string" ? event.tool_name.toLowerCase() : "";
+    if (tool === "shell") return shell(toolArguments(event.tool_input).command, "tool_input.command");
+    if (CURSOR_WRITE_TOOLS.has(tool)) return cursorFileWrite(toolArguments(event.tool_input));
     return cursorToolCall(event);
   }
   if (kind !== undefined)
@@ -170,6 +170,31 @@ export function cursorAction(input: unknown, platform: NodeJS.Platform = process
   if (typeof event.tool_name === "string" || "tool_name" in event || "tool_input" in event)
     return cursorToolCall(event);
   return shell(event.command, "command");
+}
+
+/**
+ * Cursor's own tools that write the file they name, seen in its preToolUse event. Each is read as the shell write of
+ * that file, as Claude Code's are. Their input fields are not documented, so every field any of them may name the
+ * file in is read, and each path found is judged; a write whose file cannot be found is asked about.
+ */
+const CURSOR_WRITE_TOOLS = new Set(["write", "edit", "strreplace", "multiedit", "editnotebook"]);
+const CURSOR_PATH_FIELDS = [
+  "file_path",
+  "path",
+  "target_file",
+  "target_notebook",
+  "notebook_path",
+  "filePath",
+  "file",
+];
+
+function cursorFileWrite(input: Record<string, unknown>): AgentAction {
+  const paths = CURSOR_PATH_FIELDS.map((field) => input[field]).filter(
+    (value): value is string => typeof value === "string" && value !== "",
+  );
+  if (paths.length === 0)
+    throw new TypeError(`tool_input names no file in any of ${CURSOR_PATH_FIELDS.join(", ")}`);
+  return { command: [...new Set(paths)].map((path) => `: > ${shellQuoted(path)}`).join("; ") };
 }
 
 function cursorToolCall(event: Record<string, unknown>): AgentAction {

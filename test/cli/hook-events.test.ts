@@ -167,6 +167,26 @@ describe("leash hook cursor: events read by their hook_event_name", { timeout: 9
     expect((await answer("cursor", noCommand)).decision).toBe("ask");
   });
 
+  it("judges preToolUse's file tools as writes of the file they name, whichever field names it", async () => {
+    const tool = (tool_name: string, tool_input: Record<string, unknown>) =>
+      cursor({ hook_event_name: "preToolUse", tool_name, tool_input });
+    for (const [name, input] of [
+      ["Write", { file_path: ".cursor/hooks.json", contents: "{}" }],
+      ["StrReplace", { path: ".cursor/mcp.json", old_string: "leash", new_string: "x" }],
+      ["edit", { target_file: "src/app.ts", path: ".claude/settings.json" }],
+      ["EditNotebook", { target_notebook: "/var/lib/postgresql/16/main/PG_VERSION" }],
+      ["Write", { contents: "{}" }],
+    ] as const) {
+      expect((await answer("cursor", tool(name, input))).decision, `${name} ${JSON.stringify(input)}`).toBe(
+        "ask",
+      );
+    }
+    expect((await answer("cursor", tool("Write", { file_path: "src/app.ts", contents: "" }))).decision).toBe(
+      "{}",
+    );
+    expect((await answer("cursor", tool("Read", { path: ".cursor/hooks.json" }))).decision).toBe("{}");
+  });
+
   it("asks about events it does not judge, rather than guessing from their fields", async () => {
     for (const event of [
       { hook_event_name: "afterShellExecution", command: DESTRUCTIVE, output: "" },

@@ -1,9 +1,9 @@
-// The hook settings README tells users to write: every Claude Code tool the hook judges must reach it. A tool the
-// matcher leaves out is never shown to leash, so what the rules say of it (the agent's own settings written through
-// Write or Edit) would not hold.
+// The hook settings README tells users to write: every tool the hook judges must reach it, in Claude Code and in
+// Cursor. A tool the settings leave out is never shown to leash, so what the rules say of it (the agent's own settings
+// written through Write or Edit) would not hold.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { claudeCodeAction } from "../../src/guard/hooks.ts";
+import { claudeCodeAction, cursorAction } from "../../src/guard/hooks.ts";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
@@ -43,5 +43,42 @@ describe("README's Claude Code hook settings", () => {
     // A tool with no opinion to give need not start a process before every call.
     const unjudged = Object.keys(TOOLS).filter((name) => !judged.includes(name));
     expect(unjudged.filter((name) => matcher.test(name))).toEqual([]);
+  });
+});
+
+/** Cursor's tools in its preToolUse event; Shell reaches the hook through beforeShellExecution. */
+const CURSOR_TOOLS = [
+  "Shell",
+  "Write",
+  "StrReplace",
+  "Edit",
+  "MultiEdit",
+  "EditNotebook",
+  "Read",
+  "Grep",
+  "Glob",
+];
+
+function readmeCursorMatchers(): string[] {
+  const block = /```json\n(\{\n {2}"version": 1,[\s\S]*?\n\})\n```/.exec(README);
+  if (!block) throw new Error("README has no Cursor hooks.json block");
+  const settings = JSON.parse(block[1]!) as {
+    hooks: Record<string, { matcher?: string; command: string }[]>;
+  };
+  expect(Object.keys(settings.hooks)).toEqual(
+    expect.arrayContaining(["beforeShellExecution", "beforeMCPExecution", "preToolUse"]),
+  );
+  return settings.hooks.preToolUse!.map((entry) => entry.matcher ?? "");
+}
+
+describe("README's Cursor hook settings", () => {
+  it("send every file tool the hook reads as a write to it", () => {
+    const writes = CURSOR_TOOLS.filter((tool_name) => {
+      if (tool_name === "Shell") return false;
+      const event = { hook_event_name: "preToolUse", tool_name, tool_input: { file_path: "/repo/a.txt" } };
+      return "command" in cursorAction(event, "linux");
+    });
+    expect(writes).toEqual(["Write", "StrReplace", "Edit", "MultiEdit", "EditNotebook"]);
+    expect(readmeCursorMatchers().sort()).toEqual([...writes].sort());
   });
 });
