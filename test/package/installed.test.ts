@@ -337,7 +337,7 @@ describe("README's commands, as written, in the installed project", () => {
 
   it("the tour: mint with --format env; the token verifies in staging and is refused in production", async () => {
     const r = await sh(
-      `eval "$(npx leash token --scope staging-fix --intent 'fix the failing staging deploy' --format env)"
+      `eval "$(npx --no leash token --scope staging-fix --intent 'fix the failing staging deploy' --format env)"
 echo $LEASH_TASK $LEASH_ENV
 printf %s "$LEASH_TOKEN" | npx leash verify --env staging
 printf %s "$LEASH_TOKEN" | npx leash verify --env production; echo "exit $?"`,
@@ -347,6 +347,24 @@ printf %s "$LEASH_TOKEN" | npx leash verify --env production; echo "exit $?"`,
     expect(r.stdout).toMatch(/\nvalid in staging\n/);
     expect(r.stdout).toMatch(/\nexit 1\n$/);
     expect(r.stderr).toMatch(/leash: token refused: .*\(wrong_environment\)/);
+  });
+
+  it("the agent hooks' commands from README's settings: no opinion on a safe command, ask on a destructive one", async () => {
+    const readme = await readFile(join(project, "node_modules/leash/README.md"), "utf8");
+    const commands = new Set([...readme.matchAll(/"command": "([^"]*leash hook [^"]*)"/g)].map((m) => m[1]!));
+    expect([...commands].sort()).toEqual(["npx --no leash hook claude-code", "npx --no leash hook cursor"]);
+    const event = (hook: string, command: string) =>
+      JSON.stringify(
+        hook.endsWith("claude-code")
+          ? { tool_name: "Bash", tool_input: { command } }
+          : { hook_event_name: "beforeShellExecution", command },
+      );
+    for (const hook of commands) {
+      const safe = await inProject("bash", ["-c", hook], { input: event(hook, "git status") });
+      expect(safe.stdout.trim(), `${hook}: ${safe.stderr}`).toBe("{}");
+      const destructive = await inProject("bash", ["-c", hook], { input: event(hook, "rm -rf /srv/app") });
+      expect(destructive.stdout, hook).toContain('"ask"');
+    }
   });
 
   it("a human approves a production delete: leash approvals, leash approve with the code", async () => {
