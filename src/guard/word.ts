@@ -20,6 +20,11 @@ export interface Word {
    * of. `$NAME` or `$(mktemp …)` alone keeps it; a word that adds anything (`"$t"/..`) does not.
    */
   freshTemporary?: string;
+  /**
+   * Holds a `$NAME` or `$(…)` outside double quotes whose value is only known at run time: the shell splits it at
+   * blanks into several words, so what looks like one path may be several.
+   */
+  splits?: boolean;
 }
 
 export const literal = (text: string): Word => ({ text, dynamic: false, glob: false });

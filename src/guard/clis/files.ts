@@ -13,7 +13,7 @@ import {
 } from "../paths.ts";
 import { AUDIT_PATH, BACKUP_PATH, isBackupPath } from "../safety-net-paths.ts";
 import type { Word } from "../word.ts";
-import { literal } from "../word.ts";
+import { hasGlobChar, literal } from "../word.ts";
 import { isRegenerable } from "./regenerable-paths.ts";
 import { parseSed, sedScriptRunsOrWrites } from "./sed-script.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
@@ -59,6 +59,27 @@ function filledFromElsewhere(path: string, line: string): boolean {
   return false;
 }
 
+/** An expansion only known at run time, as the shell readers write it: `$NAME`, `${…}`, `$(…)`, `$1`. */
+const UNKNOWN_PART = /\$(?:\{[^}]*\}|\(\u2026\)|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/g;
+/** A `.` or `..` segment, which would let a tail climb out of the directory it names. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/**
+ * `"$ROOT/dist"`, `"$(git rev-parse --show-toplevel)/node_modules"`, `"$pkg/.turbo"`: whatever the quoted expansion
+ * holds, what goes is named by the known tail after it, build output or a cache. Unquoted, the value may split into
+ * other paths (`$ROOT` = `/srv /x`); a tail with a pattern, `..` or another expansion may reach elsewhere; a line that
+ * links, moves or mounts may have put data there.
+ */
+function regenerableBelowUnknown(t: Word, line: string): boolean {
+  if (!t.dynamic || t.splits || t.glob || FILLS.test(line)) return false;
+  let end = -1;
+  for (const m of t.text.matchAll(UNKNOWN_PART)) end = m.index + m[0].length;
+  if (end < 0) return false;
+  const tail = t.text.slice(end);
+  if (!tail.startsWith("/") || /[$`]/.test(tail) || hasGlobChar(tail) || DOT_SEGMENT.test(tail)) return false;
+  return isRegenerable(tail.slice(1));
+}
+
 /** What deleting these paths means: nothing (regenerable), a safety net, or data. */
 export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis, hint = ""): void {
   if (given.length === 0) return;
@@ -74,7 +95,10 @@ export function judgeDeletion(verb: string, given: readonly Word[], an: Analysis
   const line = an.texts[0] ?? "";
   const made = targets.filter(isFreshTemporary);
   const risky = targets.filter(
-    (t) => !isFreshTemporary(t) && (t.dynamic || !isRegenerable(t.text) || filledFromElsewhere(t.text, line)),
+    (t) =>
+      !isFreshTemporary(t) &&
+      !regenerableBelowUnknown(t, line) &&
+      (t.dynamic || !isRegenerable(t.text) || filledFromElsewhere(t.text, line)),
   );
   if (risky.length === 0 && made.length > 0) {
     an.harmless(`${verb} only removes what ${clip(made[0]!.freshTemporary!)} made on this line`);

@@ -20,6 +20,9 @@ import {
   splitFields,
 } from "./runner.ts";
 
+/** Expansions the shell splits at blanks when unquoted. */
+const SPLIT_EXPANSIONS: ReadonlySet<string> = new Set(["ParamExp", "CmdSubst"]);
+
 export class MvdanWalker {
   private readonly m = mvdan();
   /** The array whose subscript is being read, if any. */
@@ -449,14 +452,18 @@ export class MvdanWalker {
     let glob = false;
     let unread: string | undefined;
     let freshTemporary: string | undefined;
+    let splits = false;
     for (const p of parts) {
       const r = this.part(p, quoted);
       out += r.text;
       dynamic ||= r.dynamic;
       glob ||= r.glob;
       if (parts.length === 1) ({ unread, freshTemporary } = r);
+      splits ||= !quoted && r.dynamic && SPLIT_EXPANSIONS.has(this.m.syntax.NodeType(p));
     }
-    return withAlone({ text: out, dynamic, glob }, unread, freshTemporary);
+    const word = withAlone({ text: out, dynamic, glob }, unread, freshTemporary);
+    if (splits) word.splits = true;
+    return word;
   }
 
   private part(p: ShNode, quoted: boolean): Word {

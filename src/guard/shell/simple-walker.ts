@@ -242,6 +242,7 @@ export class SimpleWalker {
     let glob = false;
     let unread: string | undefined;
     let freshTemporary: string | undefined;
+    let splits = false;
     for (const part of word) {
       if (part.procSubst) {
         const r = this.processSubstitution(part.procSubst);
@@ -257,6 +258,7 @@ export class SimpleWalker {
         text += r.text;
         dynamic ||= r.dynamic;
         if (word.length === 1) freshTemporary = r.freshTemporary;
+        splits ||= !part.quoted && r.dynamic;
       } else if (part.param !== undefined) {
         const r = part.expansion
           ? this.expansion(part.param, part.expansion)
@@ -268,12 +270,15 @@ export class SimpleWalker {
         // A variable holding a pattern (`X=*.log; rm $X`) expands to one, unless quoted.
         glob ||= !part.quoted && r.glob;
         if (word.length === 1) ({ unread, freshTemporary } = r);
+        splits ||= !part.quoted && r.dynamic;
       } else {
         text += part.text;
         glob ||= !part.quoted && hasGlobChar(part.text);
       }
     }
-    return withAlone({ text, dynamic, glob }, unread, freshTemporary);
+    const out = withAlone({ text, dynamic, glob }, unread, freshTemporary);
+    if (splits) out.splits = true;
+    return out;
   }
 
   /** `$NAME`, or `${NAME:-word}` with a plain word. */
