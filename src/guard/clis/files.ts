@@ -59,8 +59,11 @@ function filledFromElsewhere(path: string, line: string): boolean {
   return false;
 }
 
-/** An expansion only known at run time, as the shell readers write it: `$NAME`, `${…}`, `$(…)`, `$1`. */
-const UNKNOWN_PART = /\$(?:\{[^}]*\}|\(\u2026\)|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/g;
+/**
+ * A part only known at run time, as the shell readers write it: `$NAME`, `${…}`, `$(…)`, `$1`, or a pattern a loop
+ * variable took its names from (`for p in packages/*`).
+ */
+const UNKNOWN_PART = /\$(?:\{[^}]*\}|\(\u2026\)|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])|[*?]|\[[^\]]*\]/g;
 /** A `.` or `..` segment, which would let a tail climb out of the directory it names. */
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
