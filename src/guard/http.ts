@@ -203,6 +203,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.destroys(`${shown} ${closing}`, action(account, "close"));
     return;
   }
+  const final = finalBillingStep(method, segments);
+  if (final) {
+    an.destroys(`${shown} ${final}`, action(resource, "finalize"));
+    return;
+  }
   const marked = deletionMarkInBody(body);
   if (marked) {
     an.destroys(`${shown} marks ${resource} deleted (${marked})`, action(resource, "delete"));
@@ -424,6 +429,29 @@ function closureOfAccount(segments: readonly string[], nouns: readonly string[])
     .slice(-2)
     .find((n) => ACCOUNT_RESOURCE.test(splitWords(n).at(-1) ?? ""));
   return target ? `closes ${target}, and what it holds with it` : null;
+}
+
+/** Billing documents that a void makes final: a voided invoice or credit note cannot be reopened or paid. */
+const VOIDABLE = /^(?:invoices?|credit_?notes?|bills?|receipts?)$/i;
+/** Recurring billing that a cancel ends for good: Stripe, for one, cannot reactivate a canceled subscription. */
+const CANCELLABLE_BILLING = /^(?:subscriptions?|subscription_?schedules?|memberships?)$/i;
+
+/**
+ * Billing steps that cannot be taken back: `POST …/invoices/in_1/void`, `POST …/subscription_schedules/s_1/cancel`,
+ * and a refund (`POST /v1/refunds`, `POST …/captures/c_1/refund`), after which the money is gone. Updating a refund
+ * (`POST /v1/refunds/re_1`) or cancelling a pending one is not.
+ */
+function finalBillingStep(method: string, segments: readonly string[]): string | null {
+  if (method !== "POST") return null;
+  const last = (segments.at(-1) ?? "").toLowerCase();
+  // The collection the document's id sits in: `invoices` in `…/invoices/in_1/void`.
+  const owner = (pattern: RegExp) => segments.slice(-3, -1).find((s) => pattern.test(s));
+  const voided = last === "void" ? owner(VOIDABLE) : undefined;
+  if (voided) return `voids ${voided}: it cannot be reopened`;
+  const cancelled = last === "cancel" ? owner(CANCELLABLE_BILLING) : undefined;
+  if (cancelled) return `cancels ${cancelled} for good`;
+  if (last === "refund" || last === "refunds") return "refunds a payment: the money is gone";
+  return null;
 }
 
 /** Fields that mark a record deleted: `{"deleted": true}`, `{"_destroy": "1"}` (Rails), `{"status": "deleted"}`. */

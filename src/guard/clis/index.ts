@@ -39,6 +39,7 @@ import { judgePublicAccess, PUBLISHING_CLIS } from "./public-access.ts";
 import { redisCommands } from "./redis.ts";
 import { shellBuiltinCommands } from "./shell-builtins.ts";
 import { storageCommands } from "./storage.ts";
+import { stripeCommands } from "./stripe.ts";
 import { systemCommands } from "./system.ts";
 import { terraformCommands } from "./terraform.ts";
 import { dryRunFlag, leadingWords, unjudgedConfirmation, unjudgedSubcommand } from "./unjudged-words.ts";
@@ -65,6 +66,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...ansibleCommands,
     ...dockerCommands,
     ...paasCommands,
+    ...stripeCommands,
     ...messageBrokerCommands,
     ...memcachedCommands,
     ...backupArchiveCommands,
