@@ -203,6 +203,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.destroys(`${shown} ${closing}`, action(account, "close"));
     return;
   }
+  const rebuilt = serverRebuild(segments, body);
+  if (rebuilt) {
+    an.destroys(`${shown} ${rebuilt}`, action("disk", "overwrite"));
+    return;
+  }
   const final = finalBillingStep(method, segments);
   if (final) {
     an.destroys(`${shown} ${final}`, action(resource, "finalize"));
@@ -429,6 +434,32 @@ function closureOfAccount(segments: readonly string[], nouns: readonly string[])
     .slice(-2)
     .find((n) => ACCOUNT_RESOURCE.test(splitWords(n).at(-1) ?? ""));
   return target ? `closes ${target}, and what it holds with it` : null;
+}
+
+/** Actions that write a fresh image or a backup over a server's disk. */
+const REBUILD = /^(?:rebuild|reinstall|reimage|restore)$/i;
+const SERVER_RESOURCE = /^(?:servers?|instances?|droplets?|linodes?|machines?|vms?|nodes?)$/i;
+
+/**
+ * A server rebuilt or restored in place: `POST …/servers/1/actions/rebuild` (Hetzner), `…/instances/1/rebuild`
+ * (Linode), `POST …/droplets/1/actions {"type": "rebuild"}` (DigitalOcean). What its disk held is gone.
+ */
+function serverRebuild(segments: readonly string[], body: unknown): string | null {
+  const last = segments.at(-1) ?? "";
+  const typed =
+    /^actions?$/i.test(last) && body && typeof body === "object" && !Array.isArray(body)
+      ? (body as Record<string, unknown>).type
+      : undefined;
+  const verb = REBUILD.test(last)
+    ? last
+    : typeof typed === "string" && REBUILD.test(typed)
+      ? typed
+      : undefined;
+  if (!verb) return null;
+  const server = segments.slice(-4, -1).find((s) => SERVER_RESOURCE.test(s));
+  return server
+    ? `${verb.toLowerCase()}s the ${server.replace(/s$/, "")} in place: its disk is overwritten`
+    : null;
 }
 
 /** Billing documents that a void makes final: a voided invoice or credit note cannot be reopened or paid. */

@@ -1,5 +1,5 @@
 // Hosting platforms and their CLIs: railway, fly, heroku, supabase, vercel, netlify, doctl, hcloud, linode, vultr,
-// openstack, oci, gh, wrangler, vault.
+// openstack, oci, gh, wrangler, vault; and Algolia's.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
@@ -494,7 +494,17 @@ function vaultDisable(inv: Invocation, an: Analysis): void {
   else vault(inv, an);
 }
 
+/**
+ * Algolia: `indices clear` and `rules|synonyms clear` delete every record, rule or synonym; `indices copy` and
+ * `indices move` replace the destination index when it exists.
+ */
+const algolia = verbCli("algolia", {
+  valueFlags: ["--profile", "-p", "--application-id", "--api-key", "-o", "--output"],
+  verbs: { copy: "destructive", move: "destructive" },
+});
+
 export const paasCommands: CommandTable = {
+  algolia,
   railway,
   fly,
   flyctl: fly,
