@@ -122,6 +122,16 @@ const gcloud = verbCli("gcloud", {
       },
       final: true,
     },
+    {
+      // `gcloud dns record-sets import --delete-all-existing`: every record the file does not hold is deleted.
+      when: (c) => c.parsed.has("--delete-all-existing"),
+      apply: (_c, an) =>
+        an.destroys(
+          "gcloud dns record-sets import --delete-all-existing deletes the zone's records before importing",
+          "record:delete",
+        ),
+      final: true,
+    },
     safetyNetFlag(["--no-backup", "--backup false"], "turns automated backups off", "backup:disable"),
     safetyNetFlag(
       ["--no-enable-point-in-time-recovery", "--no-enable-bin-log"],

@@ -2,6 +2,7 @@
 // what it already holds past the new limit, at once. NATS JetStream streams and KV buckets, RabbitMQ policies,
 // Redpanda's rpk (which also trims a partition's oldest records).
 import type { Analysis } from "../analysis.ts";
+import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { verbCli, zeroRetentionFlags } from "./verb-cli.ts";
 import { flagPairs } from "./zero-retention.ts";
@@ -75,7 +76,23 @@ function judgePolicy(shown: string, text: string, an: Analysis): void {
 const rpk = verbCli("rpk", {
   valueFlags: ["-X", "--profile", "--config", "-p", "--partitions", "-o", "--offset", "--format"],
   verbs: { "trim-prefix": "destructive", trim: "destructive" },
-  rules: [zeroRetentionFlags()],
+  rules: [
+    zeroRetentionFlags(),
+    {
+      // Seeking a group to the end marks every record it has not consumed yet as consumed: they are never processed.
+      when: (c) => c.path[0] === "group" && c.inv.args.includes("seek"),
+      apply: (c, an) => {
+        const to = parseArgs(c.inv.args, { valueFlags: flagSet("--to") }).value("--to");
+        if (to === "end")
+          an.destroys(
+            "rpk group seek --to end skips every record the group has not consumed",
+            "message:delete",
+          );
+        else an.harmless("rpk group seek moves the group's offsets back or to a named point");
+      },
+      final: true,
+    },
+  ],
 });
 
 export const messageBrokerCommands: CommandTable = { nats, rabbitmqctl, rabbitmqadmin, rpk };
