@@ -4,6 +4,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { unseenSql } from "../unseen-sql.ts";
+import { sqlFromStdin } from "./databases.ts";
 import { secretWrite, vaultSecretWrites } from "./secret-writes.ts";
 import { type VerbRule, verbCli } from "./verb-cli.ts";
 
@@ -261,6 +262,31 @@ function openstackBackupRestore(args: readonly string[], an: Analysis): void {
 }
 /** `oci kms management vault schedule-deletion`, `oci vault secret schedule-secret-deletion`: gone when the wait ends. */
 const SCHEDULES_DELETION = /^schedule-(?:[a-z]+-)*deletion$/;
+/**
+ * PlanetScale: `pscale shell DB BRANCH` runs the MySQL on its stdin, and `database restore-dump --overwrite-tables`
+ * drops each table the dump holds before loading it; the rest by their verbs.
+ */
+const pscale = verbCli("pscale", {
+  valueFlags: ["--org", "--service-token", "--service-token-id", "-f", "--format", "--dir"],
+  rules: [
+    {
+      when: (c) => c.path[0] === "shell",
+      apply: (c, an) => sqlFromStdin(c.inv, an, "mysql"),
+      final: true,
+    },
+    {
+      when: (c) =>
+        c.path[0] === "database" && c.path[1] === "restore-dump" && c.parsed.has("--overwrite-tables"),
+      apply: (_c, an) =>
+        an.destroys(
+          "pscale database restore-dump --overwrite-tables drops the tables before loading them",
+          "table:overwrite",
+        ),
+      final: true,
+    },
+  ],
+});
+
 /** Neon: a branch restored to a point in its own history loses what came after, unless it is kept under a name. */
 const neonctl = verbCli("neonctl", {
   valueFlags: ["--project-id", "--api-key", "-o", "--output", "--context-file", "--preserve-under-name"],
@@ -518,6 +544,7 @@ export const paasCommands: CommandTable = {
   "vultr-cli": vultr,
   openstack,
   neonctl,
+  pscale,
   oci,
   firebase,
   gh,
