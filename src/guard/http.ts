@@ -436,8 +436,9 @@ function closureOfAccount(segments: readonly string[], nouns: readonly string[])
   return target ? `closes ${target}, and what it holds with it` : null;
 }
 
-/** Actions that write a fresh image or a backup over a server's disk. */
-const REBUILD = /^(?:rebuild|reinstall|reimage|restore)$/i;
+/** Actions that write a fresh image over a server's disk; as an action's type, `restore` writes a backup image. */
+const REBUILD = /^(?:rebuild|reinstall|reimage)$/i;
+const REBUILD_TYPE = /^(?:rebuild|reinstall|reimage|restore)$/i;
 const SERVER_RESOURCE = /^(?:servers?|instances?|droplets?|linodes?|machines?|vms?|nodes?)$/i;
 
 /**
@@ -452,7 +453,7 @@ function serverRebuild(segments: readonly string[], body: unknown): string | nul
       : undefined;
   const verb = REBUILD.test(last)
     ? last
-    : typeof typed === "string" && REBUILD.test(typed)
+    : typeof typed === "string" && REBUILD_TYPE.test(typed)
       ? typed
       : undefined;
   if (!verb) return null;
