@@ -1,8 +1,10 @@
 // Files and disks: rm, shred, dd, mkfs, truncate, find -delete, rsync --delete, crontab, and writes through `>`.
+
 import { agentSettingsIn, reportAgentSettings } from "../agent-settings.ts";
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
+import { holdsCredentials } from "../credential-files.ts";
 import { isFreshTemporary } from "../fresh-temporary.ts";
 import {
   normalizePath,
@@ -476,8 +478,21 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
     // Copying nothing onto a file empties it, as `: > file` does (`cp /dev/null /etc/hosts`).
     else if (operands.slice(0, -1).some((s) => EMPTY_SOURCE.test(s.text)))
       analyzeWriteTarget(literal(path), false, an, inv.name);
+    else if (holdsCredentials(path) && inv.name !== "rsync" && !keepsExisting(inv.args))
+      an.destroys(
+        `${inv.name} onto ${path} replaces credentials no repository keeps`,
+        "credentials:overwrite",
+      );
   }
 }
+
+/** `cp -n`, `mv --no-clobber`, `cp --update=none`: an existing target is left as it is. */
+const keepsExisting = (args: readonly string[]): boolean => {
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).some(
+    (a) => /^-[a-zA-Z]*n[a-zA-Z]*$/.test(a) || a === "--no-clobber" || a === "--update=none",
+  );
+};
 
 const EMPTY_SOURCE = /^\/dev\/(?:null|zero)$/;
 
@@ -633,6 +648,8 @@ export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, 
     an.destroysSafetyNet(`${via} overwrites the backup ${path}`, "backup:delete");
   else if (isDataFile(path) && !writesNewCopy(path, via))
     an.destroys(`${via} overwrites ${path}`, "file:overwrite");
+  else if (holdsCredentials(path))
+    an.destroys(`${via} overwrites ${path}, credentials no repository keeps`, "credentials:overwrite");
 }
 
 /** `> /tmp/app.db` writes into scratch, which deleting loses nothing of either. */
