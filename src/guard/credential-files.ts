@@ -6,7 +6,7 @@ const HOME = String.raw`(?:~|\$HOME|\$\{HOME\}|/root|/home/[^/]+)`;
 
 /** Credential files of a home directory. */
 const HOME_CREDENTIALS = new RegExp(
-  String.raw`^${HOME}/(?:\.aws/(?:credentials|config)|\.ssh/(?:id_[a-z0-9_]+(?<!\.pub)|[^/]+\.pem)|\.netrc|\.git-credentials|\.docker/config\.json|\.kube/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.config/gh/hosts\.yml|\.config/gcloud/(?:credentials\.db|application_default_credentials\.json)|\.vault-token|\.terraform\.d/credentials\.tfrc\.json)$`,
+  String.raw`^${HOME}/(?:\.aws/(?:credentials|config)|\.ssh/(?:id_[a-z0-9_]+|[^/]+\.pem)|\.netrc|\.git-credentials|\.docker/config\.json|\.kube/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.config/gh/hosts\.yml|\.config/gcloud/(?:credentials\.db|application_default_credentials\.json)|\.vault-token|\.terraform\.d/credentials\.tfrc\.json)$`,
 );
 
 /**
