@@ -2,9 +2,9 @@ import { defineConfig } from "vitest/config";
 import { SLOW_SUITES } from "./test/slow-suites.ts";
 
 // Two projects: `npm test` runs "quick", `npm run test:slow` runs "slow"; a file named on the command line
-// (`npx vitest run test/guard/cli.test.ts`) runs in whichever project holds it. `npm test` runs two quick files at a
-// time (--maxWorkers=2) even on two cores: most of their time is spent waiting on the Redis, HTTP and processes they
-// drive. The slow suites, which start processes dozens of times and time them, run one at a time.
+// (`npx vitest run test/guard/cli.test.ts`) runs in whichever project holds it. Files run one at a time on a two-core
+// machine (vitest's default there): the suites share one PostgreSQL and time what they wait for, and with two files
+// at once a Vault lease's expiry, which drops a PostgreSQL role, once missed its 10 s.
 export default defineConfig({
   test: {
     testTimeout: 20_000,
