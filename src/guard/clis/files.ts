@@ -478,6 +478,7 @@ function copyOrMove(inv: Invocation, an: Analysis): void {
     // Copying nothing onto a file empties it, as `: > file` does (`cp /dev/null /etc/hosts`).
     else if (operands.slice(0, -1).some((s) => EMPTY_SOURCE.test(s.text)))
       analyzeWriteTarget(literal(path), false, an, inv.name);
+    // rsync is how a deploy ships a host its environment file; its deletions are judged by its own rules.
     else if (holdsCredentials(path) && inv.name !== "rsync" && !keepsExisting(inv.args))
       an.destroys(
         `${inv.name} onto ${path} replaces credentials no repository keeps`,
