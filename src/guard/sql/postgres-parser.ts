@@ -1,9 +1,10 @@
 // PostgreSQL's own parser (libpg-query, WebAssembly), loaded asynchronously on demand; until then SQL that needs it
 // is read by keywords, and the caller is told so it can load the parser and read again.
+import { loadPostgresParse, type PostgresParse } from "./libpg-query-module.ts";
 import { postgresRefusesOpening } from "./postgres-openings.ts";
 import { postgresMeetsStrayCharacter } from "./postgres-stray-characters.ts";
 
-let pgParse: ((sql: string) => unknown) | null = null;
+let pgParse: PostgresParse | null = null;
 let pgLoading: Promise<void> | null = null;
 let parserMissed = false;
 /** Thrown for text the parser is sure to refuse; caught and dropped, so one object serves every time. */
@@ -25,9 +26,7 @@ export function useBaselineCompilerForSqlParser(): void {
 export function loadSqlParser(): Promise<void> {
   pgLoading ??= (async () => {
     if (baselineCompilerOnly) (await import("node:v8")).setFlagsFromString("--liftoff-only");
-    const pg = await import("libpg-query");
-    await pg.loadModule();
-    pgParse = pg.parseSync;
+    pgParse = await loadPostgresParse();
   })();
   return pgLoading;
 }
