@@ -16,7 +16,7 @@ import {
 const ZERO_KEEPS_FOREVER =
   /(?:^|\s)(?:audit-policy|diagnostic-settings|log-profiles|logging|metrics)(?:\s|$)/;
 
-/** What an az restore or revert writes over, when it writes over the live resource. */
+/** What an az restore, revert or import writes over, when it writes over the live resource. */
 function overwritingRestore(args: readonly string[]): string | undefined {
   const words = args.filter((a) => !a.startsWith("-")).join(" ");
   const option = (name: string) => {
@@ -32,6 +32,12 @@ function overwritingRestore(args: readonly string[]): string | undefined {
     return "webapp config snapshot restore writes the snapshot over the app's files and settings";
   if (/^storage blob restore\b/.test(words))
     return "storage blob restore rolls the blobs back to the given time: later writes are lost";
+  // An import loads an RDB file into a live cache: the keys it holds now are replaced by the file's.
+  if (/^redis import(?:-method)?\b|^redisenterprise database import\b/.test(words))
+    return `${words
+      .split(" ")
+      .slice(0, words.startsWith("redis ") ? 2 : 3)
+      .join(" ")} replaces the cache's keys with the file's`;
   if (/^netappfiles volume revert\b/.test(words))
     return "netappfiles volume revert rolls the volume back to the snapshot: later writes are lost";
   if (/^backup restore\b/.test(words)) {

@@ -1,7 +1,7 @@
 // Hosting platforms and their CLIs: railway, fly, heroku, supabase, vercel, netlify, doctl, hcloud, linode, vultr,
 // openstack, oci, gh, wrangler, vault; and Algolia's.
 import type { Analysis } from "../analysis.ts";
-import { flagSet, parseArgs } from "../args.ts";
+import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { sqlFromStdin } from "./databases.ts";
@@ -318,14 +318,24 @@ const oci = verbCli("oci", {
     },
   ],
 });
+/** Firebase commands that write over what is there, by their full colon-joined name. */
+const FIREBASE_OVERWRITES: Readonly<Record<string, [reason: string, action: string]>> = {
+  "database:set": ["replaces everything at the path", "record:overwrite"],
+  // The Auth API overwrites an account whose uid the file also holds: its password hash, email and providers.
+  "auth:import": ["overwrites each existing user whose uid the file holds", "user:overwrite"],
+};
+
 const firebase = verbCli("firebase", {
   colonSeparated: true,
-  valueFlags: ["--project", "-P", "--token", "--only", "--except"],
+  valueFlags: ["--project", "-P", "--token", "--only", "--except", "--hash-algo", "--hash-key", "--rounds"],
   rules: [
     {
-      when: (c) => c.inv.args.find((a) => !a.startsWith("-")) === "database:set",
-      apply: (_c, an) =>
-        an.destroys("firebase database:set replaces everything at the path", "record:overwrite"),
+      when: (c) => FIREBASE_OVERWRITES[c.parsed.positionals[0] ?? ""] !== undefined,
+      apply: (c, an) => {
+        const command = c.parsed.positionals[0]!;
+        const [reason, actionName] = FIREBASE_OVERWRITES[command]!;
+        an.destroys(`firebase ${command} ${reason}`, actionName);
+      },
       final: true,
     },
   ],
@@ -525,9 +535,71 @@ function vaultDisable(inv: Invocation, an: Analysis): void {
  * `indices move` replace the destination index when it exists.
  */
 const algolia = verbCli("algolia", {
-  valueFlags: ["--profile", "-p", "--application-id", "--api-key", "-o", "--output"],
+  valueFlags: [
+    "--profile",
+    "-p",
+    "--application-id",
+    "--api-key",
+    "-o",
+    "--output",
+    "-F",
+    "--file",
+    "-s",
+    "--scope",
+  ],
   verbs: { copy: "destructive", move: "destructive" },
+  rules: [
+    {
+      when: (c) => c.verb === "" && c.path.includes("import"),
+      apply: (c, an) => algoliaImport(c.path.slice(0, c.path.indexOf("import")).join(" "), c.parsed, an),
+      final: true,
+    },
+  ],
 });
+
+/**
+ * What each `algolia … import` clears before it loads the file, by the flag that says so (each command spells it
+ * with its own short letter).
+ */
+const ALGOLIA_IMPORT_CLEARS: Readonly<Record<string, [flags: string[], what: string][]>> = {
+  rules: [[["-c", "--clear-existing-rules"], "rule"]],
+  synonyms: [[["-r", "--replace-existing-synonyms"], "synonym"]],
+  "indices config": [
+    [["-r", "--clear-existing-rules"], "rule"],
+    [["-o", "--clear-existing-synonyms"], "synonym"],
+  ],
+};
+
+/**
+ * `algolia objects import` saves each record whole: one whose objectID the index holds is replaced, attributes the
+ * file lacks included. Rules, synonyms and configuration are imported beside what is there unless a flag clears it.
+ */
+function algoliaImport(group: string, parsed: ParsedArgs, an: Analysis): void {
+  if (parsed.has("--dry-run")) {
+    an.harmless(`algolia ${group} import --dry-run sends nothing`);
+    return;
+  }
+  if (group === "objects") {
+    an.destroys(
+      "algolia objects import replaces the records whose objectID the index holds",
+      "record:overwrite",
+    );
+    return;
+  }
+  const cleared = (ALGOLIA_IMPORT_CLEARS[group] ?? []).filter(([flags]) => switchedOn(parsed, flags));
+  if (cleared.length)
+    for (const [flags, what] of cleared)
+      an.destroys(
+        `algolia ${group} import ${flags[1]} deletes every ${what} of the index first`,
+        `${what}:delete`,
+      );
+  else an.harmless(`algolia ${group} import adds to what is there`);
+}
+
+/** A boolean switch given and not set to false (`--clear-existing-rules=false`). */
+function switchedOn(parsed: ParsedArgs, names: readonly string[]): boolean {
+  return parsed.flags.some(([name, value]) => names.includes(name) && value !== "false");
+}
 
 export const paasCommands: CommandTable = {
   algolia,
