@@ -2,6 +2,7 @@
 // Not destructive, but never something to approve without a human: the finding is uncertain, so a hook asks.
 // Read from the command text as a whole, so a pipe, a redirect, `$(…)` or a payload all count the same.
 import type { Analysis } from "./analysis.ts";
+import { instanceCredentialsRead } from "./instance-credentials.ts";
 
 /** Whole-environment dumps and the process environment file. */
 const ENVIRONMENT_DUMP =
@@ -80,6 +81,8 @@ function credentialPrinted(command: string): RegExpExecArray | null {
 const printed = (match: RegExpExecArray) => match[0].replace(/^[;&|\n(]?\s*(?:sudo\s+)?/, "").trim();
 
 export function analyzeExposure(command: string, an: Analysis): void {
+  const machine = instanceCredentialsRead(command);
+  if (machine) an.uncertain(machineCredentials(machine), false);
   const dump = MAY_DUMP.test(command) ? ENVIRONMENT_DUMP.exec(command) : null;
   const file = MAY_NAME_FILE.test(command)
     ? (CREDENTIAL_FILE.exec(command) ?? CREDENTIAL_DIRECTORY.exec(command))
@@ -111,3 +114,7 @@ export function analyzeExposure(command: string, an: Analysis): void {
     );
   }
 }
+
+/** The finding for a read of the machine's own cloud credentials (instance-credentials.ts). */
+export const machineCredentials = (where: string) =>
+  `secret_exposure: reads the machine's own cloud credentials from ${where}; they act as the machine, beyond the task's scope`;

@@ -12,9 +12,9 @@ import type { Classification, Decision } from "./types.ts";
 export type AgentAction = { command: string; readAlsoAs?: string[] } | { toolCall: ToolCall };
 
 /**
- * The shell command (Bash, or PowerShell on Windows), file write or MCP tool call a Claude Code PreToolUse event
- * carries, or null for its other tools (reading files, searching the web): the guard has no opinion on those. An
- * event it cannot read throws, and is answered "ask".
+ * The shell command (Bash, or PowerShell on Windows), file write or read, web fetch or MCP tool call a Claude Code
+ * PreToolUse event carries, or null for its other tools (listing files, searching the web, its to-do list): the guard
+ * has no opinion on those. An event it cannot read throws, and is answered "ask".
  */
 export function claudeCodeAction(input: unknown): AgentAction | null {
   const event = eventObject(input);
@@ -26,20 +26,16 @@ export function claudeCodeAction(input: unknown): AgentAction | null {
     throw new TypeError(`tool_name ${JSON.stringify(name)} is not a tool name`);
   if (/^mcp__/i.test(name))
     return { toolCall: { name: `mcp__${name.slice(5)}`, input: toolArguments(event.tool_input) } };
-  const command = isRecord(event.tool_input) ? event.tool_input.command : undefined;
+  const fields = isRecord(event.tool_input) ? event.tool_input : {};
   const tool = name.toLowerCase();
-  if (tool === "bash") return shellCommand(command, "tool_input.command");
+  if (tool === "bash") return shellCommand(fields.command, "tool_input.command");
   // On Windows Claude Code runs commands through its PowerShell tool: they are read as PowerShell given them to run.
   if (tool === "powershell")
-    return { command: powershellLine(shellCommand(command, "tool_input.command").command) };
+    return { command: powershellLine(shellCommand(fields.command, "tool_input.command").command) };
   const pathField = FILE_TOOLS.get(tool);
-  if (pathField) {
-    const path = isRecord(event.tool_input) ? event.tool_input[pathField] : undefined;
-    if (typeof path !== "string" || !path)
-      throw new TypeError(`tool_input.${pathField} is missing or not text`);
-    return { command: `: > ${shellQuoted(path)}` };
-  }
-  return null;
+  if (pathField) return { command: `: > ${shellQuoted(requiredText(fields, pathField))}` };
+  const reading = READING_TOOLS.get(tool);
+  return reading ? { command: reading(fields) } : null;
 }
 
 /**
@@ -53,6 +49,28 @@ const FILE_TOOLS = new Map([
   ["multiedit", "file_path"],
   ["notebookedit", "notebook_path"],
 ]);
+
+/**
+ * Claude Code's tools that read, each as the shell command that reads the same thing: what the rules say of `cat
+ * ~/.aws/credentials` (a credential file read into the agent's context) or of fetching the cloud machine's own
+ * credentials holds for Read, Grep and WebFetch too. Reading an ordinary file or page gets no opinion. Grep's pattern
+ * is what is looked for, not what is read, so the reading stands for every line of the files searched.
+ */
+const READING_TOOLS = new Map<string, (input: Record<string, unknown>) => string>([
+  ["read", (input) => `cat -- ${shellQuoted(requiredText(input, "file_path"))}`],
+  ["grep", (input) => `grep -r -e '' -- ${shellQuoted(optionalText(input, "path") ?? ".")}`],
+  ["webfetch", (input) => `curl -s -- ${shellQuoted(requiredText(input, "url"))}`],
+]);
+
+function requiredText(input: Record<string, unknown>, field: string): string {
+  const value = input[field];
+  if (typeof value !== "string" || !value) throw new TypeError(`tool_input.${field} is missing or not text`);
+  return value;
+}
+
+function optionalText(input: Record<string, unknown>, field: string): string | undefined {
+  return input[field] === undefined ? undefined : requiredText(input, field);
+}
 
 const powershellLine = (code: string) => `pwsh -NoProfile -Command ${shellQuoted(code)}`;
 

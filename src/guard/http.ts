@@ -2,7 +2,9 @@
 // protection off count, and GraphQL carried over HTTP goes to the GraphQL rules.
 import type { Analysis, HttpRequest, ToolCall } from "./analysis.ts";
 import { analyzeCypher } from "./clis/cypher.ts";
+import { machineCredentials } from "./exposure.ts";
 import { statementsInRequest } from "./http-statements.ts";
+import { instanceCredentialsRead } from "./instance-credentials.ts";
 import {
   action,
   DESTRUCTIVE_VERBS,
@@ -69,6 +71,9 @@ const FOLDED_LINE = /^[ \t]+\S/;
 
 export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const url = safeUrl(req.url);
+  // The URL as the client sends it: a host in decimal or hex is the dotted address, the path as resolved.
+  const machine = instanceCredentialsRead(url ? `${url.protocol}//${url.host}${url.pathname}` : req.url);
+  if (machine) an.uncertain(machineCredentials(machine), false);
   const path = url?.pathname ?? req.url;
   const body = parseBody(req.body ?? "");
   const override = methodOverride(url, body, req.body ?? "", req.headers ?? []);

@@ -106,6 +106,32 @@ describe("leash hook claude-code: events it cannot read as Claude Code sends the
     }
   });
 
+  it("judges its reading tools as the shell reads they are: credential files and the machine's own credentials are asked about", async () => {
+    for (const [tool, input] of [
+      ["Read", { file_path: `${work}/.aws/credentials` }],
+      ["Read", { file_path: ".env" }],
+      ["Grep", { pattern: "PRIVATE KEY", path: "~/.ssh" }],
+      [
+        "WebFetch",
+        { url: "http://169.254.169.254/latest/meta-data/iam/security-credentials/app", prompt: "x" },
+      ],
+      ["WebFetch", { url: "http://2852039166/latest/meta-data/iam/security-credentials/app", prompt: "x" }],
+      ["Read", { offset: 1 }],
+    ] as const) {
+      const { decision, text } = await answer("claude-code", claude(tool, input));
+      expect(decision, `${tool} ${JSON.stringify(input)}`).toBe("ask");
+      if ("file_path" in input || "url" in input) expect(text).toContain("secret_exposure");
+    }
+    for (const [tool, input] of [
+      ["Read", { file_path: "src/app.ts" }],
+      ["Grep", { pattern: "TODO" }],
+      ["WebFetch", { url: "https://example.com/docs", prompt: "summarise" }],
+      ["Glob", { pattern: "**/.env" }],
+    ] as const) {
+      expect((await answer("claude-code", claude(tool, input))).decision, tool).toBe("{}");
+    }
+  });
+
   it("asks when an MCP tool's arguments are not an object, as MCP defines them", async () => {
     for (const input of [["DROP TABLE users"], 5, "DROP TABLE users", true]) {
       const { decision, text } = await answer("claude-code", claude("mcp__pg__execute_sql", input));

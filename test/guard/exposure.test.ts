@@ -89,3 +89,51 @@ describe("secrets sent to the network or read into the agent's context", () => {
     expect(exposed(cmd), classify(cmd).reasons.join(" | ")).toBe(false);
   });
 });
+
+describe("the cloud machine's own credentials, read from its metadata service in any spelling", () => {
+  const machine = (cmd: string) =>
+    classify(cmd).reasons.some((r) => r.includes("the machine's own cloud credentials"));
+
+  it.each([
+    "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/app-role",
+    'TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60"); curl -s -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/iam/security-credentials/app',
+    "curl -s http://169.254.169.254/2021-07-15/meta-data/identity-credentials/ec2/security-credentials/ec2-instance",
+    "wget -qO- http://[fd00:ec2::254]/latest/meta-data/iam/security-credentials/app",
+    // The host as decimal, hex or a name pointing at it; the path with doubled slashes, dot segments, escapes, case.
+    "curl http://2852039166/latest/meta-data/iam/security-credentials/app",
+    'role=app; curl "http://0xa9fea9fe/latest//meta-data/./iam/x/../security-credentials/$role"',
+    "curl 'http://imds.example.internal/latest/meta-data/iam/security-%63redentials/app'",
+    "curl http://169.254.169.254/latest/meta-data/IAM/Security-Credentials/app",
+    'p=security-credentials; curl "http://169.254.169.254/latest/meta-data/iam/$p/app"',
+    'curl -s -H "Metadata-Flavor: Google" http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token',
+    "curl -s -H Metadata-Flavor:Google 'http://metadata/computeMetadata/v1/instance/service-accounts/ci@p.iam.gserviceaccount.com/identity?audience=x'",
+    "curl -s -H Metadata:true 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/'",
+    'curl -s "$IDENTITY_ENDPOINT?resource=https://vault.azure.net&api-version=2019-08-01" -H "X-IDENTITY-HEADER: $IDENTITY_HEADER"',
+    "curl -s 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "curl -s http://169.254.170.2/v2/credentials/6a3f-11",
+    'curl -s -H "Authorization: $(cat $AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)" http://169.254.170.23/v1/credentials',
+    "curl -s http://100.100.100.200/latest/meta-data/ram/security-credentials/EcsRole",
+    "curl -s -H 'Authorization: Bearer Oracle' http://169.254.169.254/opc/v2/identity/key.pem",
+    "python3 -c \"import urllib.request as u; print(u.urlopen('http://169.254.169.254/latest/meta-data/iam/security-credentials/app').read())\"",
+    'Invoke-RestMethod -Headers @{Metadata="true"} -Uri "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"',
+  ])("%s", (cmd) => {
+    const r = classify(cmd);
+    expect(machine(cmd), r.reasons.join(" | ")).toBe(true);
+    expect(forHook(r).decision).toBe("ask");
+  });
+
+  it.each([
+    "curl -s http://169.254.169.254/latest/meta-data/instance-id",
+    "curl -s http://169.254.169.254/latest/meta-data/placement/region",
+    'curl -s -H "Metadata-Flavor: Google" http://metadata.google.internal/computeMetadata/v1/instance/zone',
+    "curl -s -H Metadata:true 'http://169.254.169.254/metadata/instance?api-version=2021-02-01'",
+    "echo $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "aws iam list-roles",
+    "kubectl create serviceaccount ci",
+    "curl https://api.example.com/v1/credentials/rotate-schedule",
+    "grep -r security-credentials docs/",
+  ])("not: %s", (cmd) => {
+    expect(machine(cmd), classify(cmd).reasons.join(" | ")).toBe(false);
+  });
+});

@@ -38,7 +38,17 @@ describe("README's Claude Code hook settings", () => {
     const judged = Object.entries(TOOLS)
       .filter(([tool_name, tool_input]) => claudeCodeAction({ tool_name, tool_input }) !== null)
       .map(([name]) => name);
-    expect(judged).toEqual(expect.arrayContaining(["Bash", "Write", "Edit", "mcp__postgres__execute_sql"]));
+    expect(judged).toEqual(
+      expect.arrayContaining([
+        "Bash",
+        "Write",
+        "Edit",
+        "Read",
+        "Grep",
+        "WebFetch",
+        "mcp__postgres__execute_sql",
+      ]),
+    );
     expect(judged.filter((name) => !matcher.test(name))).toEqual([]);
     // A tool with no opinion to give need not start a process before every call.
     const unjudged = Object.keys(TOOLS).filter((name) => !judged.includes(name));
