@@ -3,6 +3,7 @@
 // Read from the command text as a whole, so a pipe, a redirect, `$(…)` or a payload all count the same.
 import type { Analysis } from "./analysis.ts";
 import { instanceCredentialsRead } from "./instance-credentials.ts";
+import { findSecretPattern } from "./secrets.ts";
 
 /** Whole-environment dumps and the process environment file. */
 const ENVIRONMENT_DUMP =
@@ -63,6 +64,13 @@ const CREDENTIAL_PRINTER = new RegExp(
 const MAY_PRINT_CREDENTIAL =
   /\b(?:gh|gcloud|az|aws|kubectl|vault|heroku|railway|doppler|op|security|pass|gopass|bw|lpass)\s/;
 
+/**
+ * A long-lived secret's value written into the command (a token in a header or a URL, a key in a body): the prefixes
+ * and shapes secrets.ts knows them by, looked for in full only when one of them appears.
+ */
+const MAY_HOLD_SECRET_VALUE =
+  /AKIA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|hooks\.slack|PRIVATE KEY|_live_|:\/\/[^\s/@]+:[^\s@]+@|AIza|sk-|npm_|_authToken|SG\.|ls[kh]_|hvs\.|dop_v1_|"auth"|machine\s/;
+
 /** Cheap pre-checks: most commands mention no credential file and no environment dump at all. */
 const MAY_NAME_FILE =
   /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|config|azure|vault-token|terraform|gnupg|password-store)|shadow|secrets?\//;
@@ -88,9 +96,10 @@ export function analyzeExposure(command: string, an: Analysis): void {
     ? (CREDENTIAL_FILE.exec(command) ?? CREDENTIAL_DIRECTORY.exec(command))
     : null;
   const printer = MAY_PRINT_CREDENTIAL.test(command) ? credentialPrinted(command) : null;
+  const value = MAY_HOLD_SECRET_VALUE.test(command) ? findSecretPattern(command) : null;
   // The network is looked for only once there is something secret to send: most commands hold nothing of the kind.
   if (
-    (dump || file || printer || SECRET_VARIABLE.test(command)) &&
+    (dump || file || printer || value || SECRET_VARIABLE.test(command)) &&
     NETWORK_SINK.test(printer ? command.replace(printer[0], " ") : command)
   ) {
     const what = dump
@@ -99,7 +108,9 @@ export function analyzeExposure(command: string, an: Analysis): void {
         ? `a credential file (${file[0].trim().replace(/^[@'"=<:]/, "")})`
         : printer
           ? `the credential ${printed(printer)} prints`
-          : "a secret-named variable";
+          : value
+            ? `what looks like a long-lived secret (${value.pattern.kind})`
+            : "a secret-named variable";
     an.uncertain(`secret_exposure: sends ${what} over the network; a human should see where it goes`, false);
     return;
   }
