@@ -8,16 +8,16 @@
 /** Credential paths, matched against the normalised text, and the service each belongs to. */
 const CREDENTIAL_PATHS: readonly (readonly [RegExp, string])[] = [
   // AWS (iam), Alibaba (ram) and Tencent (cam) under any API version, and EC2's identity credentials.
-  [/\/meta-data\/(?:[\w-]+\/)*security-credentials(?=$|[/?#\s;&|)])/, "the instance metadata service"],
+  [/\/meta-data\/(?:[\w-]+\/)*security-credentials(?![\w.-])/, "the instance metadata service"],
   [
-    /\/computemetadata\/v1(?:beta1)?\/instance\/service-accounts\/[^/\s]+\/(?:token|identity)(?=$|[/?#\s;&|)])/,
+    /\/computemetadata\/v1(?:beta1)?\/instance\/service-accounts\/[^/\s]+\/(?:token|identity)(?![\w.-])/,
     "Google Cloud's metadata server",
   ],
-  [/\/metadata\/identity\/oauth2\/token(?=$|[/?#\s;&|)])/, "Azure's managed identity endpoint"],
+  [/\/metadata\/identity\/oauth2\/token(?![\w.-])/, "Azure's managed identity endpoint"],
   [/\/opc\/v[12]\/identity\/(?:[\w.-]+)/, "Oracle Cloud's instance metadata (the instance principal's key)"],
   // ECS and EKS task credentials have a generic path on a fixed link-local host.
   [
-    /(?:169\.254\.170\.23?|\[fd00:ec2::23\])(?::\d+)?\/v[12]\/credentials(?=$|[/?#\s;&|)])/,
+    /(?:169\.254\.170\.23?|\[fd00:ec2::23\])(?::\d+)?\/v[12]\/credentials(?![\w.-])/,
     "the ECS or EKS task credential endpoint",
   ],
 ];

@@ -2,6 +2,8 @@
 // tool's name says it does, as a GraphQL mutation field is, and by the payloads in its arguments: SQL and GraphQL in
 // query fields, shell commands, HTTP requests and code, each read by the analyser a command holding it would get.
 import type { Analysis, CodeLanguage, ToolCall } from "./analysis.ts";
+import { machineCredentials } from "./exposure.ts";
+import { instanceCredentialsRead } from "./instance-credentials.ts";
 import { DuplicateKeyError, parseJson } from "./json-text.ts";
 import { destructiveVerbAt, judgeNamedOperation } from "./named-operation.ts";
 import { shellQuoted } from "./shell-quote.ts";
@@ -139,6 +141,23 @@ const FILE_VERBS: Record<string, "mv" | "cp" | "tee"> = {
   append: "tee",
   insert: "tee",
 };
+/**
+ * File tools that read (the filesystem server's read_file, read_text_file, read_multiple_files): `cat` of each path,
+ * so what the rules say of reading a credential file into the agent's context holds for them too.
+ */
+const FILE_READ_VERBS = new Set(["read", "get", "view", "open", "cat", "head", "tail", "show"]);
+const READ_FIELDS = [
+  "path",
+  "paths",
+  "filepath",
+  "filepaths",
+  "file",
+  "files",
+  "filename",
+  "filenames",
+  "source",
+  "src",
+];
 const FROM_FIELDS = ["source", "src", "from", "oldpath", "sourcepath", "path"];
 const TO_FIELDS = ["destination", "dest", "to", "newpath", "target", "targetpath", "destinationpath"];
 const WRITE_FIELDS = ["path", "filepath", "file", "filename", "target", "targetpath"];
@@ -192,6 +211,9 @@ export function analyzeToolCall(call: ToolCall, an: Analysis): void {
   if (Array.isArray(call.input)) reader.list("", call.input, {}, 0);
   reader.object(args, 0);
   reader.fileOperation(words, args);
+  // A fetch or a browser's navigation to the metadata service, wherever the tool keeps the URL.
+  const machine = instanceCredentialsRead(describeToolCall(call));
+  if (machine) an.uncertain(machineCredentials(machine), false);
   const destructiveName = destructiveVerbAt(words) >= 0;
   // `execute_sql`, `run_command`: what the arguments carry was judged above, and the name adds nothing.
   if (reader.payloads && !destructiveName) return;
@@ -263,9 +285,20 @@ class PayloadReader {
     }
   }
 
-  /** write_file, move_file, copy_file: the shell command that does the same, for its rules on what is overwritten. */
+  /**
+   * write_file, move_file, copy_file, read_file: the shell command that does the same, for its rules on what is
+   * overwritten or read.
+   */
   fileOperation(words: readonly string[], args: Record<string, unknown>): void {
     const verb = words[0] ?? "";
+    if (FILE_READ_VERBS.has(verb) && words.some((w) => FILE_WORDS.has(w))) {
+      const named = fieldValue(args, READ_FIELDS);
+      const paths = (Array.isArray(named) ? named : [named]).filter(
+        (p): p is string => typeof p === "string" && p !== "",
+      );
+      if (paths.length) this.analyze(shellLine(["cat", "--", ...paths]));
+      return;
+    }
     const program = Object.hasOwn(FILE_VERBS, verb) ? FILE_VERBS[verb] : undefined;
     // Writing names a file (write_file); create_directory makes a new one and overwrites nothing.
     const onFiles = program === "tee" ? words.includes("file") : words.some((w) => FILE_WORDS.has(w));

@@ -239,6 +239,35 @@ describe("MCP tool calls", () => {
       expect(c.destructive, c.reasons.join("; ")).toBe(false);
     });
 
+  it("asks about reading credentials through a tool as through the shell: files, and the machine's own from its metadata service", () => {
+    const exposes = (name: string, input: unknown) => {
+      const r = judge(name, input);
+      return r.uncertain && r.reasons.some((reason) => reason.startsWith("secret_exposure"));
+    };
+    for (const [name, input] of [
+      ["mcp__filesystem__read_file", { path: "/home/dev/.aws/credentials" }],
+      ["mcp__filesystem__read_text_file", { path: "/repo/.env.production" }],
+      ["mcp__filesystem__read_multiple_files", { paths: ["src/app.ts", "/home/dev/.ssh/id_ed25519"] }],
+      ["mcp__fetch__fetch", { url: "http://169.254.169.254/latest/meta-data/iam/security-credentials/app" }],
+      [
+        "mcp__puppeteer__puppeteer_navigate",
+        { url: "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token" },
+      ],
+      [
+        "mcp__http__request",
+        { method: "GET", url: "http://2852039166/latest/meta-data/iam/security-credentials/" },
+      ],
+    ] as const)
+      expect(exposes(name, input), `${name} ${JSON.stringify(input)}`).toBe(true);
+    for (const [name, input] of [
+      ["mcp__filesystem__read_file", { path: "/repo/src/app.ts" }],
+      ["mcp__filesystem__read_multiple_files", { paths: ["src/app.ts", ".env.example"] }],
+      ["mcp__fetch__fetch", { url: "http://169.254.169.254/latest/meta-data/instance-id" }],
+      ["mcp__fetch__fetch", { url: "https://docs.example.com/credentials/rotation" }],
+    ] as const)
+      expect(exposes(name, input), `${name} ${JSON.stringify(input)}`).toBe(false);
+  });
+
   it("asks about code in a language it cannot tell, and about arguments too deep to read", () => {
     const code = judge("mcp__ide__executeCode", { code: "do_things()" });
     expect(code.uncertain).toBe(true);
