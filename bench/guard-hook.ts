@@ -206,8 +206,8 @@ async function evaluation(name: string, file: string): Promise<void> {
   );
 }
 
-async function jsonlThroughput(): Promise<void> {
-  const commands = readFileSync(CASES, "utf8")
+async function jsonlThroughput(name: string, file: string): Promise<void> {
+  const commands = readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l.trim())
     .map((l) => (JSON.parse(l) as { cmd: string }).cmd);
@@ -241,7 +241,7 @@ async function jsonlThroughput(): Promise<void> {
           ? " — PASS (>= 20,000 per CPU second)"
           : " — FAIL (< 20,000 per CPU second)";
     console.log(
-      `guard check --jsonl, ${label}: ${lines} commands of the labelled cases in ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (start-up ${startup.toFixed(0)} ms wall, ${startupCpu.toFixed(0)} ms CPU): ${Number.isNaN(cpuRate) ? "" : `${cpuRate} commands per CPU second, `}${perSecond(r.ms - startup)} commands/s of wall time after start-up${verdict}`,
+      `guard check --jsonl, ${label}: ${lines} commands of ${name} in ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU (start-up ${startup.toFixed(0)} ms wall, ${startupCpu.toFixed(0)} ms CPU): ${Number.isNaN(cpuRate) ? "" : `${cpuRate} commands per CPU second, `}${perSecond(r.ms - startup)} commands/s of wall time after start-up${verdict}`,
     );
   }
 }
@@ -253,5 +253,6 @@ console.log(
 await hookLatency();
 await evaluation("the project's labelled cases", CASES);
 if (process.env.LEASH_GUARD_CORPUS) await evaluation(`LEASH_GUARD_CORPUS`, process.env.LEASH_GUARD_CORPUS);
-await jsonlThroughput();
+await jsonlThroughput("the labelled cases", CASES);
+if (process.env.LEASH_GUARD_CORPUS) await jsonlThroughput("LEASH_GUARD_CORPUS", process.env.LEASH_GUARD_CORPUS);
 rmSync(PROJECT, { recursive: true, force: true });
