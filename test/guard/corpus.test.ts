@@ -75,7 +75,17 @@ function evaluate(name: string, url: URL | undefined) {
   });
 }
 
-describe("guard on the project's labelled cases", () => evaluate("project's cases", OWN_GUARD_CASES));
+describe("guard on the project's labelled cases", () => {
+  evaluate("project's cases", OWN_GUARD_CASES);
+
+  it("lists each command once, so that none counts twice", () => {
+    const seen = new Set<string>();
+    const repeated = load(OWN_GUARD_CASES)
+      .map((row) => row.cmd)
+      .filter((cmd) => seen.size === seen.add(cmd).size);
+    expect(repeated).toEqual([]);
+  });
+});
 
 const external = externalGuardCorpusUrl();
 if (!external) console.log("[guard] external corpus skipped: LEASH_GUARD_CORPUS is unset");
