@@ -22,6 +22,7 @@ import { judgeCarriedCommands } from "./carriers.ts";
 import { commandRunnerCommands } from "./command-runners.ts";
 import { cypherCommands } from "./cypher.ts";
 import { databaseCommands, sqlClientCommands } from "./databases.ts";
+import { dnsZoneCommands } from "./dns-zones.ts";
 import { dockerCommands } from "./docker.ts";
 import { docCommands } from "./docs.ts";
 import { fileCommands } from "./files.ts";
@@ -63,6 +64,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...azureCommands,
     ...kubernetesCommands,
     ...terraformCommands,
+    ...dnsZoneCommands,
     ...ansibleCommands,
     ...dockerCommands,
     ...paasCommands,
