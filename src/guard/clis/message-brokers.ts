@@ -1,11 +1,12 @@
 // Message brokers' limits: a stream or queue told to keep less (a shorter age, fewer messages, a length cap) discards
 // what it already holds past the new limit, at once. NATS JetStream streams and KV buckets, RabbitMQ policies,
-// Redpanda's rpk (which also trims a partition's oldest records).
+// Redpanda's rpk (which also trims a partition's oldest records). Kafka's own scripts and kcat, where a null value
+// produced to a compacted topic is a tombstone that deletes its key.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
 import { verbCli, zeroRetentionFlags } from "./verb-cli.ts";
-import { flagPairs } from "./zero-retention.ts";
+import { flagPairs, shortRetentionsIn } from "./zero-retention.ts";
 
 /** `nats stream edit` and `nats kv edit` options that cap what is kept; -1 means no limit. */
 const NATS_LIMIT =
@@ -95,4 +96,134 @@ const rpk = verbCli("rpk", {
   ],
 });
 
-export const messageBrokerCommands: CommandTable = { nats, rabbitmqctl, rabbitmqadmin, rpk };
+/** kcat's options that take a value; the rest are switches, clustered as getopt allows (`-PZ`). */
+const KCAT_VALUES = flagSet(
+  "-b",
+  "-t",
+  "-p",
+  "-K",
+  "-D",
+  "-k",
+  "-c",
+  "-o",
+  "-X",
+  "-f",
+  "-G",
+  "-s",
+  "-H",
+  "-m",
+  "-T",
+);
+
+/** `kcat -P -Z` sends each empty message as a null one: on a compacted topic, a tombstone that deletes its key. */
+function kcat(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: KCAT_VALUES });
+  if (!parsed.has("-P")) {
+    an.harmless(`${inv.name} without -P consumes, lists or queries`);
+    return;
+  }
+  if (parsed.has("-Z"))
+    an.destroys(
+      `${inv.name} -P -Z produces empty messages as null tombstones, deleting their keys`,
+      "message:delete",
+    );
+  else an.harmless(`${inv.name} -P produces messages`);
+}
+
+/** `--property null.marker=NULL`: values spelled as the marker are produced null, as tombstones. */
+function kafkaConsoleProducer(inv: Invocation, an: Analysis): void {
+  const properties = parseArgs(inv.args, { valueFlags: flagSet("--property") }).values("--property");
+  if (properties.some((p) => /^null\.marker=./.test(p)))
+    an.destroys(
+      "kafka-console-producer with null.marker produces null values, tombstones that delete their keys",
+      "message:delete",
+    );
+  else an.harmless("kafka-console-producer produces messages");
+}
+
+/** `kafka-topics --alter --config retention.ms=1000`, as older brokers took it: what is older is deleted at once. */
+function kafkaTopics(inv: Invocation, an: Analysis): void {
+  const retentions = inv.args.includes("--alter") ? shortRetentionsIn(inv.args) : [];
+  if (inv.args.includes("--delete")) an.destroys("kafka-topics --delete deletes the topic", "topic:delete");
+  else if (retentions.length)
+    an.destroys(`kafka-topics --alter ${retentions.join(", ")} deletes what is older`, "message:delete");
+  else an.harmless("kafka-topics lists, describes, creates or alters topics, keeping their records");
+}
+
+/**
+ * `kafka-consumer-groups`: deleting a group or its offsets loses where it stood; `--reset-offsets` only plans
+ * unless given `--execute`, and then skips what it has not consumed when moved forward, replays when moved back.
+ */
+function kafkaConsumerGroups(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, { valueFlags: KAFKA_GROUP_VALUES });
+  if (parsed.has("--delete", "--delete-offsets")) {
+    an.destroys(
+      "kafka-consumer-groups --delete loses the group's committed offsets",
+      "consumer-group:delete",
+    );
+    return;
+  }
+  if (!parsed.has("--reset-offsets")) {
+    an.harmless("kafka-consumer-groups lists or describes groups");
+    return;
+  }
+  if (!parsed.has("--execute")) {
+    an.harmless("kafka-consumer-groups --reset-offsets without --execute only plans");
+    return;
+  }
+  const shift = Number(parsed.value("--shift-by") ?? Number.NaN);
+  if (parsed.has("--to-latest") || shift > 0)
+    an.destroys(
+      "kafka-consumer-groups --reset-offsets forward skips every record the group has not consumed",
+      "message:delete",
+    );
+  else if (parsed.has("--to-earliest", "--to-current") || shift < 0)
+    an.harmless("kafka-consumer-groups --reset-offsets back replays records, skipping none");
+  else
+    an.uncertain(
+      "kafka-consumer-groups --reset-offsets to a given offset or time may move forward, skipping unconsumed records",
+      true,
+      "message:delete",
+    );
+}
+
+const KAFKA_GROUP_VALUES = flagSet(
+  "--bootstrap-server",
+  "--group",
+  "--topic",
+  "--command-config",
+  "--shift-by",
+  "--to-offset",
+  "--to-datetime",
+  "--by-duration",
+  "--from-file",
+  "--timeout",
+  "--state",
+);
+
+/** Kafka's scripts, spelled with `.sh` as the tarball ships them and without as distributions install them. */
+const kafkaScripts: CommandTable = Object.fromEntries(
+  Object.entries({
+    "kafka-console-producer": kafkaConsoleProducer,
+    "kafka-topics": kafkaTopics,
+    "kafka-consumer-groups": kafkaConsumerGroups,
+    "kafka-delete-records": (_inv: Invocation, an: Analysis) =>
+      an.destroys(
+        "kafka-delete-records deletes every record before the offsets it is given",
+        "message:delete",
+      ),
+  }).flatMap(([name, analyze]) => [
+    [name, analyze],
+    [`${name}.sh`, analyze],
+  ]),
+);
+
+export const messageBrokerCommands: CommandTable = {
+  nats,
+  rabbitmqctl,
+  rabbitmqadmin,
+  rpk,
+  kcat,
+  kafkacat: kcat,
+  ...kafkaScripts,
+};
