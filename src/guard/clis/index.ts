@@ -30,6 +30,7 @@ import { frameworkCommands } from "./frameworks.ts";
 import { gcloudCommands } from "./gcloud.ts";
 import { gitCommands } from "./git.ts";
 import { httpCommands } from "./http-clients.ts";
+import { influxCommands } from "./influx.ts";
 import { interpreterCommands } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
 import { memcachedCommands } from "./memcached.ts";
@@ -71,6 +72,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...stripeCommands,
     ...messageBrokerCommands,
     ...memcachedCommands,
+    ...influxCommands,
     ...backupArchiveCommands,
     ...frameworkCommands,
     ...buildToolCommands,
