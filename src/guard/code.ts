@@ -6,6 +6,8 @@ import { analyzeWriteTarget, judgeDeletion } from "./clis/files.ts";
 import { analyzeRedisCommand, judgeComputedRedisCalls } from "./clis/redis.ts";
 import { analyzeCommandCalls } from "./code-commands.ts";
 import { resolveNames } from "./code-names.ts";
+import { machineCredentials } from "./exposure.ts";
+import { metadataServiceInCode } from "./instance-credentials.ts";
 import { literal } from "./word.ts";
 
 type CodeRule = [RegExp, (m: RegExpExecArray, an: Analysis) => void];
@@ -360,4 +362,7 @@ export function analyzeCode(language: CodeLanguage, source: string, an: Analysis
     else an.harmless(`inline ${language} code with no destructive call`);
   }
   if (language !== "mongo" && language !== "lua") postRequests(source, an);
+  // Code may join a credential path at run time: the service it names is enough.
+  const metadata = metadataServiceInCode(source);
+  if (metadata) an.uncertain(machineCredentials(`a metadata service the code reaches (${metadata})`), false);
 }

@@ -9,16 +9,19 @@ import { findSecretPattern } from "./secrets.ts";
 const ENVIRONMENT_DUMP =
   /(?:^|[|;&(`]|\$\()\s*(?:sudo\s+)?(?:printenv|env|export\s+-p|set|declare\s+-x|compgen\s+-v)\s*(?:$|[|;&)>`])|\/proc\/(?:self|\d+|\$\$)\/environ|\bos\.environ\b|\bprocess\.env\b(?!\.\w)|\bENV\.to_h\b|%ENV\b/;
 
-/** Files that hold credentials by convention. */
+/**
+ * Files that hold credentials by convention, matched against the command as readablePaths() spells it. Any case: on
+ * macOS and Windows `~/.AWS/Credentials` is the same file.
+ */
 const CREDENTIAL_FILE =
-  /(?:^|[\s'"=@<:/])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'")|;&>])|\/etc\/(?:shadow|gshadow)\b|\/var\/run\/secrets\/|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/;
+  /(?:^|[\s'"=@<:/])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config|(?:cli|sso)\/cache\/[^\s/]+)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.s3cfg|\.cargo\/credentials(?:\.toml)?|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json|service_principal_entries\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'")|;&>])|\/etc\/(?:shadow|gshadow)\b|\/(?:var\/)?run\/secrets(?=$|[\s'")|;&>/])|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/i;
 
 /**
  * Directories that hold nothing but credentials, named whole (`tar czf - ~/.ssh`, `scp -r ~/.aws host:`, `zip -r k.zip
  * ~/.gnupg/`): every key in them goes where the directory goes.
  */
 const CREDENTIAL_DIRECTORY =
-  /(?:^|[\s'"=@<:])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)\/\.(?:ssh|aws|gnupg|kube|docker|password-store|azure|config\/gcloud|config\/gh)\/?(?=$|[\s'")|;&>])/;
+  /(?:^|[\s'"=@<:])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)\/\.(?:ssh|aws|gnupg|kube|docker|password-store|azure|config\/gcloud|config\/gh)\/?(?=$|[\s'")|;&>])/i;
 
 /** Variables whose names say they hold a secret. */
 const SECRET_VARIABLE =
@@ -28,9 +31,12 @@ const SECRET_VARIABLE =
 const NETWORK_SINK =
   /(?:^|[\s|;&(`]|\$\()(?:curl|wget|nc|ncat|netcat|socat|telnet|ftp|sftp|scp|rsync|ssh|http|https|xh|httpie|aws\s+s3\s+(?:cp|mv|sync)|gh\s+(?:gist\s+(?:create|edit)|release\s+(?:create|upload))|glab\s+(?:snippet\s+create|release\s+(?:create|upload))|gsutil|gcloud\s+storage\s+cp|az\s+storage|rclone|sendmail|mail|mailx|openssl\s+s_client)(?=$|[\s|;&)`])|\/dev\/(?:tcp|udp)\/|\b(?:requests|httpx|urllib|fetch|axios|Net::HTTP|LWP|IO::Socket|socket)\b/;
 
-/** Programs that print what they are given. */
+/**
+ * Programs that print what they are given, also as PowerShell names them, and interpreters handed the file; a file
+ * fed to a command's stdin (`< file`, `$(<file)`, `while read … done < file`) is read as well.
+ */
 const PRINTS_FILE =
-  /(?:^|[\s|;&(`]|\$\()(?:cat|less|more|head|tail|bat|strings|xxd|od|base64|grep|rg|awk|sed|jq|yq)\s/;
+  /(?:^|[\s|;&(`'"]|\$\()(?:cat|less|more|head|tail|bat|strings|xxd|od|hexdump|base64|grep|rg|awk|sed|jq|yq|sort|tac|nl|rev|cut|paste|column|fold|diff|cmp|gc|get-content|type|sqlite3|python3?|node|ruby|perl|php)\s|(?:^|[^<])<(?![<(])\s*(?=\S)/i;
 
 /**
  * Commands that print a credential: a CLI's token or key, a secret store's value, a Kubernetes Secret's data, a
@@ -41,6 +47,7 @@ const PRINTERS = [
   /gh\s+auth\s+(?:token\b|status\b[^|;&\n]*\s(?:-t|--show-token)\b)/,
   /gcloud\s+(?:[^|;&\n]*\s)?auth\s+(?:application-default\s+)?print-(?:access|identity)-token\b/,
   /gcloud\s+secrets\s+versions\s+access\b/,
+  /gcloud\s+(?:[^|;&\n]*\s)?config\s+config-helper\b/,
   /az\s+account\s+get-access-token\b/,
   /az\s+[^|;&\n]*\b(?:keys\s+list|list-keys|list-connection-strings|credential\s+show)\b/,
   /az\s+keyvault\s+secret\s+show\b/,
@@ -73,7 +80,7 @@ const MAY_HOLD_SECRET_VALUE =
 
 /** Cheap pre-checks: most commands mention no credential file and no environment dump at all. */
 const MAY_NAME_FILE =
-  /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|config|azure|vault-token|terraform|gnupg|password-store)|shadow|secrets?\//;
+  /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|s3cfg|cargo|config|azure|vault-token|terraform|gnupg|password-store)|shadow|secrets?\b/i;
 const MAY_DUMP = /env|set|export|declare|compgen|ENV/;
 
 /** A login that reads the password on stdin (`aws ecr get-login-password | docker login --password-stdin`) takes it. */
@@ -92,9 +99,8 @@ export function analyzeExposure(command: string, an: Analysis): void {
   const machine = instanceCredentialsRead(command);
   if (machine) an.uncertain(machineCredentials(machine), false);
   const dump = MAY_DUMP.test(command) ? ENVIRONMENT_DUMP.exec(command) : null;
-  const file = MAY_NAME_FILE.test(command)
-    ? (CREDENTIAL_FILE.exec(command) ?? CREDENTIAL_DIRECTORY.exec(command))
-    : null;
+  const paths = MAY_NAME_FILE.test(command) ? readablePaths(command) : "";
+  const file = paths ? (CREDENTIAL_FILE.exec(paths) ?? CREDENTIAL_DIRECTORY.exec(paths)) : null;
   const printer = MAY_PRINT_CREDENTIAL.test(command) ? credentialPrinted(command) : null;
   const value = MAY_HOLD_SECRET_VALUE.test(command) ? findSecretPattern(command) : null;
   // The network is looked for only once there is something secret to send: most commands hold nothing of the kind.
@@ -124,6 +130,18 @@ export function analyzeExposure(command: string, an: Analysis): void {
       false,
     );
   }
+}
+
+/**
+ * The command with its paths spelled one way: backslashes as slashes (Windows paths), quotes dropped (they may split
+ * a path: `~/".aws"/credentials`), doubled slashes and `/./` collapsed.
+ */
+function readablePaths(command: string): string {
+  return command
+    .replace(/\\/g, "/")
+    .replace(/["']/g, "")
+    .replace(/\/{2,}/g, (slashes, at: number, whole: string) => (whole[at - 1] === ":" ? slashes : "/"))
+    .replace(/\/(?:\.\/)+/g, "/");
 }
 
 /** The finding for a read of the machine's own cloud credentials (instance-credentials.ts). */

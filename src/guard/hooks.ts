@@ -1,5 +1,6 @@
 // Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution, beforeMCPExecution and preToolUse,
 // in and out.
+import { posix } from "node:path";
 import type { ToolCall } from "./analysis.ts";
 import { parseJson } from "./json-text.ts";
 import { shellQuoted } from "./shell-quote.ts";
@@ -57,10 +58,13 @@ const FILE_TOOLS = new Map([
  * is what is looked for, not what is read, so the reading stands for every line of the files searched.
  */
 const READING_TOOLS = new Map<string, (input: Record<string, unknown>) => string>([
-  ["read", (input) => `cat -- ${shellQuoted(requiredText(input, "file_path"))}`],
-  ["grep", (input) => `grep -r -e '' -- ${shellQuoted(optionalText(input, "path") ?? ".")}`],
+  ["read", (input) => `cat -- ${shellQuoted(toolPath(requiredText(input, "file_path")))}`],
+  ["grep", (input) => `grep -r -e '' -- ${shellQuoted(toolPath(optionalText(input, "path") ?? "."))}`],
   ["webfetch", (input) => `curl -s -- ${shellQuoted(requiredText(input, "url"))}`],
 ]);
+
+/** A tool's path as the file system reads it: Windows' backslashes as slashes, `//`, `/./` and `..` resolved. */
+const toolPath = (path: string) => posix.normalize(path.replace(/\\/g, "/"));
 
 function requiredText(input: Record<string, unknown>, field: string): string {
   const value = input[field];

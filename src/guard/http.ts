@@ -72,7 +72,9 @@ const FOLDED_LINE = /^[ \t]+\S/;
 export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const url = safeUrl(req.url);
   // The URL as the client sends it: a host in decimal or hex is the dotted address, the path as resolved.
-  const machine = instanceCredentialsRead(url ? `${url.protocol}//${url.host}${url.pathname}` : req.url);
+  const machine = instanceCredentialsRead(url ? `${url.protocol}//${url.host}${url.pathname}` : req.url, {
+    request: true,
+  });
   if (machine) an.uncertain(machineCredentials(machine), false);
   const path = url?.pathname ?? req.url;
   const body = parseBody(req.body ?? "");
@@ -238,6 +240,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const bodyVerb = searches(segments) ? undefined : actionInBody(body);
   if (bodyVerb) {
     an.destroys(`${shown} asks for "${bodyVerb}" in its body`, action(resource, "delete"));
+    return;
+  }
+  // IMDSv2 (AWS, Alibaba) hands out a metadata session token for a PUT: nothing is stored.
+  if (method === "PUT" && /^\/latest\/api\/token\/?$/.test(path)) {
+    an.harmless(`${shown} asks the instance metadata service for a session token`);
     return;
   }
   if (method === "PUT")

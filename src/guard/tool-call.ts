@@ -211,8 +211,7 @@ export function analyzeToolCall(call: ToolCall, an: Analysis): void {
   if (Array.isArray(call.input)) reader.list("", call.input, {}, 0);
   reader.object(args, 0);
   reader.fileOperation(words, args);
-  // A fetch or a browser's navigation to the metadata service, wherever the tool keeps the URL.
-  const machine = instanceCredentialsRead(describeToolCall(call));
+  const machine = metadataRequest(call.input);
   if (machine) an.uncertain(machineCredentials(machine), false);
   const destructiveName = destructiveVerbAt(words) >= 0;
   // `execute_sql`, `run_command`: what the arguments carry was judged above, and the name adds nothing.
@@ -222,6 +221,26 @@ export function analyzeToolCall(call: ToolCall, an: Analysis): void {
   // Arguments too large to read are asked about already: the name is judged without them, so the cost stays bounded.
   else judgeNamedOperation("MCP tool", tool, reader.truncated ? {} : args, an);
 }
+
+/**
+ * A fetch or a browser's navigation to a metadata service's credentials, wherever the tool keeps the URL: whole in
+ * one field, or in pieces (`baseUrl` and `path`, `host` and `path`, a list of segments), joined here as the tool
+ * would join them. A tool given a URL or a host fetches; any other tool counts only if its arguments fetch.
+ */
+function metadataRequest(input: unknown): string | null {
+  const values: string[] = [];
+  const collect = (v: unknown, depth: number) => {
+    if (depth > MAX_DEPTH || values.length > MAX_VALUES) return;
+    if (typeof v === "string") values.push(v);
+    else if (Array.isArray(v)) for (const item of v) collect(item, depth + 1);
+    else if (isRecord(v)) for (const item of Object.values(v)) collect(item, depth + 1);
+  };
+  collect(input, 0);
+  const request = values.some((v) => URL_OR_HOST.test(v));
+  return instanceCredentialsRead(values.join("/"), { request });
+}
+
+const URL_OR_HOST = /^\s*(?:[a-z][a-z0-9+.-]*:\/\/|\[?[0-9a-f:.]+\]?(?::\d+)?\s*$|localhost\b|metadata\b)/i;
 
 /**
  * The arguments as an object. Arguments sent as JSON text are read as the object they encode; anything else but an

@@ -110,6 +110,8 @@ describe("leash hook claude-code: events it cannot read as Claude Code sends the
     for (const [tool, input] of [
       ["Read", { file_path: `${work}/.aws/credentials` }],
       ["Read", { file_path: ".env" }],
+      ["Read", { file_path: `${work}/.aws/./credentials` }],
+      ["Read", { file_path: "C:\\Users\\dev\\.aws\\credentials" }],
       ["Grep", { pattern: "PRIVATE KEY", path: "~/.ssh" }],
       [
         "WebFetch",

@@ -257,6 +257,16 @@ describe("MCP tool calls", () => {
         "mcp__http__request",
         { method: "GET", url: "http://2852039166/latest/meta-data/iam/security-credentials/" },
       ],
+      // The URL in pieces the tool joins, or with a tab a browser drops.
+      [
+        "mcp__http__request",
+        { baseUrl: "http://169.254.169.254/latest/meta-data/iam/", path: "security-credentials/app" },
+      ],
+      ["mcp__http__get", { host: "169.254.170.2", path: "/v2/credentials/6a3f" }],
+      [
+        "mcp__playwright__browser_navigate",
+        { url: "http://169.254.169.254/latest/meta-data/iam/security-cred\tentials/" },
+      ],
     ] as const)
       expect(exposes(name, input), `${name} ${JSON.stringify(input)}`).toBe(true);
     for (const [name, input] of [
@@ -264,6 +274,10 @@ describe("MCP tool calls", () => {
       ["mcp__filesystem__read_multiple_files", { paths: ["src/app.ts", ".env.example"] }],
       ["mcp__fetch__fetch", { url: "http://169.254.169.254/latest/meta-data/instance-id" }],
       ["mcp__fetch__fetch", { url: "https://docs.example.com/credentials/rotation" }],
+      [
+        "mcp__github__create_issue",
+        { title: "IMDS", body: "reading /latest/meta-data/iam/security-credentials/ fails" },
+      ],
     ] as const)
       expect(exposes(name, input), `${name} ${JSON.stringify(input)}`).toBe(false);
   });
