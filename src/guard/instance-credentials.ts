@@ -19,16 +19,27 @@ const CREDENTIAL_PATHS: readonly (readonly [RegExp, string])[] = [
     "Google Cloud's metadata server",
   ],
   // GKE's kube-env holds the kubelet's certificate and key where metadata concealment is off.
-  [/\/computemetadata\/v1(?:beta1)?\/instance\/attributes\/kube-env(?![\w.-])/, "Google Cloud's metadata server"],
+  [
+    /\/computemetadata\/v1(?:beta1)?\/instance\/attributes\/kube-env(?![\w.-])/,
+    "Google Cloud's metadata server",
+  ],
   [/\/metadata\/identity\/oauth2\/token(?![\w.-])/, "Azure's managed identity endpoint"],
   // App Service and Functions (`$IDENTITY_ENDPOINT`, `$MSI_ENDPOINT`) and Cloud Shell serve tokens on local ports.
   [/\/msi\/token(?![\w.-])/, "Azure App Service's managed identity endpoint"],
   [/(?:localhost|127\.0\.0\.1):50342\/oauth2\/token(?![\w.-])/, "Azure Cloud Shell's token endpoint"],
-  [/\/opc\/v[12]\/identity\/key\.pem(?![\w.-])/, "Oracle Cloud's instance metadata (the instance principal's key)"],
+  [
+    /\/opc\/v[12]\/identity\/key\.pem(?![\w.-])/,
+    "Oracle Cloud's instance metadata (the instance principal's key)",
+  ],
   // ECS and EKS task credentials have a generic path on fixed hosts: the link-local addresses (also IPv4-mapped, or
   // inside a name such as 169.254.170.2.nip.io) and the ECS agent's own port.
   [
     /(?:169\.254\.170\.23?|::ffff:a9fe:aa(?:02|17)|fd00:ec2::23|:51679)[\w.\-\]]*(?::\d+)?\/v[12]\/credentials(?![\w.-])/,
+    "the ECS or EKS task credential endpoint",
+  ],
+  // The same path sent to that host by a client's own routing (`--connect-to`, `--resolve`, a proxy).
+  [
+    /(?:169\.254\.170\.23?|fd00:ec2::23)\b.*\/v[12]\/credentials(?![\w.-])|\/v[12]\/credentials(?![\w.-]).*(?:169\.254\.170\.23?|fd00:ec2::23)\b/,
     "the ECS or EKS task credential endpoint",
   ],
 ];
@@ -41,7 +52,8 @@ const METADATA_IN_CODE =
   /169\.254\.169\.254|169\.254\.170\.23?|fd00:ec2::(?:254|23)\b|metadata\.google\.internal|100\.100\.100\.200|\bIDENTITY_ENDPOINT\b|\bMSI_ENDPOINT\b|\bAWS_CONTAINER_CREDENTIALS_(?:RELATIVE|FULL)_URI\b|\bget_(?:frozen_)?credentials\(|\bfrom(?:Instance|Container)Metadata\(|\bManagedIdentityCredential\(|\bgoogle\.auth\.default\(/i;
 
 /** Variables the platforms set to their credential endpoints (ECS tasks, Azure App Service and Functions). */
-const ENDPOINT_VARIABLE = /\b(?:AWS_CONTAINER_CREDENTIALS_(?:RELATIVE|FULL)_URI|IDENTITY_ENDPOINT|MSI_ENDPOINT)\b/;
+const ENDPOINT_VARIABLE =
+  /\b(?:AWS_CONTAINER_CREDENTIALS_(?:RELATIVE|FULL)_URI|IDENTITY_ENDPOINT|MSI_ENDPOINT)\b/;
 
 /**
  * Programs and APIs that fetch a URL. A command that only mentions a path (`grep`, `sed`, a commit message) reads no

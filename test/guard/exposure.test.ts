@@ -156,6 +156,9 @@ describe("the cloud machine's own credentials, read from its metadata service in
     "wget -qO- http://[::ffff:a9fe:aa17]/v1/credentials",
     "curl http://169.254.170.2.nip.io/v2/credentials/6a3f",
     "curl http://127.0.0.1:51679/v2/credentials/6a3f",
+    "curl --connect-to ::169.254.170.2:80 http://example.com/v2/credentials/6a3f",
+    "curl --resolve x:80:169.254.170.2 http://x/v2/credentials/6a3f",
+    "curl -x http://169.254.170.2:80 http://example.com/v2/credentials/6a3f",
     'curl "http://127.0.0.1:41741/msi/token/?resource=https://vault.azure.net" -H "X-IDENTITY-HEADER: abc"',
     "curl http://localhost:50342/oauth2/token -d resource=https://management.azure.com/",
     "curl -s -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/attributes/kube-env",
@@ -190,6 +193,7 @@ describe("the cloud machine's own credentials, read from its metadata service in
     "grep -rn AWS_CONTAINER_CREDENTIALS_RELATIVE_URI node_modules/@aws-sdk/credential-provider-http/dist-cjs",
     "curl -s http://169.254.169.254/opc/v2/identity/cert.pem",
     "git fetch origin",
+    "curl https://api.example.com/v2/credentials/6a3f",
   ])("not: %s", (cmd) => {
     expect(machine(cmd), classify(cmd).reasons.join(" | ")).toBe(false);
   });
