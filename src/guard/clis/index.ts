@@ -22,6 +22,7 @@ import { judgeCarriedCommands } from "./carriers.ts";
 import { commandRunnerCommands } from "./command-runners.ts";
 import { cypherCommands } from "./cypher.ts";
 import { databaseCommands, sqlClientCommands } from "./databases.ts";
+import { databricksCommands } from "./databricks.ts";
 import { dnsZoneCommands } from "./dns-zones.ts";
 import { dockerCommands } from "./docker.ts";
 import { docCommands } from "./docs.ts";
@@ -60,6 +61,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...gitCommands,
     ...otherVcsCommands,
     ...databaseCommands,
+    ...databricksCommands,
     ...awsCommands,
     ...gcloudCommands,
     ...azureCommands,
