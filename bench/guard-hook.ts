@@ -254,5 +254,6 @@ await hookLatency();
 await evaluation("the project's labelled cases", CASES);
 if (process.env.LEASH_GUARD_CORPUS) await evaluation(`LEASH_GUARD_CORPUS`, process.env.LEASH_GUARD_CORPUS);
 await jsonlThroughput("the labelled cases", CASES);
-if (process.env.LEASH_GUARD_CORPUS) await jsonlThroughput("LEASH_GUARD_CORPUS", process.env.LEASH_GUARD_CORPUS);
+if (process.env.LEASH_GUARD_CORPUS)
+  await jsonlThroughput("LEASH_GUARD_CORPUS", process.env.LEASH_GUARD_CORPUS);
 rmSync(PROJECT, { recursive: true, force: true });

@@ -147,6 +147,7 @@ describe("the cloud machine's own credentials, read from its metadata service in
     "node -e 'fetch(\"http://169.254.169.254\\\\latest\\\\meta-data\\\\iam\\\\security-cred\\tentials/\")'",
     "python3 -c 'import boto3; print(boto3.Session().get_credentials().get_frozen_credentials())'",
     'pwsh -c \'Invoke-RestMethod -Uri ("http://169.254.169.254/latest/meta-data/iam/security-" + "credentials/")\'',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's expansion, not a template
     "curl http://169.254.169.254/latest/meta-data/iam/security-cred${X}entials/",
     "curl http://169.254.169.254/latest/meta-data/iam/security-cred$(true)entials/",
     "curl http://169.254.169.254/latest/meta-data/iam/security-cred{,}entials/",
