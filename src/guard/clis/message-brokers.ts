@@ -73,12 +73,40 @@ function judgePolicy(shown: string, text: string, an: Analysis): void {
   else an.harmless(`${shown} sets a policy that drops nothing`);
 }
 
-/** `rpk topic trim-prefix` deletes every record before the offset; retention set with `--set retention.ms=…`. */
+/**
+ * `rpk topic trim-prefix` deletes every record before the offset; retention set with `--set retention.ms=…`;
+ * `rpk topic produce -Z` sends tombstones, as `kcat -P -Z` does.
+ */
 const rpk = verbCli("rpk", {
-  valueFlags: ["-X", "--profile", "--config", "-p", "--partitions", "-o", "--offset", "--format"],
+  valueFlags: [
+    "-X",
+    "--profile",
+    "--config",
+    "-p",
+    "--partitions",
+    "-o",
+    "--offset",
+    "--format",
+    "-k",
+    "--key",
+    "-H",
+    "--header",
+  ],
   verbs: { "trim-prefix": "destructive", trim: "destructive" },
   rules: [
     zeroRetentionFlags(),
+    {
+      when: (c) =>
+        c.parsed.positionals[0] === "topic" &&
+        c.parsed.positionals[1] === "produce" &&
+        c.parsed.has("-Z", "--tombstone"),
+      apply: (_c, an) =>
+        an.destroys(
+          "rpk topic produce --tombstone produces empty values as tombstones, deleting their keys",
+          "message:delete",
+        ),
+      final: true,
+    },
     {
       // Seeking a group to the end marks every record it has not consumed yet as consumed: they are never processed.
       when: (c) => c.path[0] === "group" && c.inv.args.includes("seek"),
