@@ -1,6 +1,8 @@
 // az: verb-classified (`az group delete`), with management locks and storage protections as safety nets, and the SQL
-// that `az postgres|mysql flexible-server execute --querytext` runs.
-import type { CommandTable } from "../command.ts";
+// that `az postgres|mysql flexible-server execute --querytext` runs; AzCopy's removes and deleting syncs.
+import type { Analysis } from "../analysis.ts";
+import { flagSet, parseArgs } from "../args.ts";
+import type { CommandTable, Invocation } from "../command.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { secretWrite } from "./secret-writes.ts";
 import {
@@ -160,4 +162,35 @@ const az = verbCli("az", {
   ],
 });
 
-export const azureCommands: CommandTable = { az };
+/**
+ * AzCopy: `remove` deletes blobs and files; `sync --delete-destination=true` deletes what the source lacks (`prompt`
+ * asks first); copies write over the destination's files by default, as any copy does.
+ */
+function azcopy(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet(
+      "--delete-destination",
+      "--overwrite",
+      "--log-level",
+      "--include-pattern",
+      "--exclude-pattern",
+    ),
+  });
+  const sub = parsed.positionals[0] ?? "";
+  const target = parsed.positionals[sub === "sync" ? 2 : 1] ?? "";
+  const shown = `azcopy ${sub} ${target.replace(/\?.*$/, "")}`.trim();
+  if (parsed.has("--dry-run")) an.harmless(`${shown} --dry-run only lists what it would do`);
+  else if (sub === "rm" || sub === "remove")
+    an.destroys(`${shown} deletes the blobs or files`, "object:delete");
+  else if (sub === "sync") {
+    const deletes = (parsed.value("--delete-destination") ?? "false").toLowerCase();
+    if (deletes === "true")
+      an.destroys(`${shown} --delete-destination=true deletes what the source lacks`, "object:delete");
+    else if (deletes === "prompt")
+      an.uncertain(`${shown} --delete-destination=prompt asks before deleting what the source lacks`, false);
+    else an.harmless(`${shown} copies changed files, deleting nothing`);
+  } else if (sub === "jobs") an.harmless("azcopy jobs manages AzCopy's own job plans and logs");
+  else an.harmless(`${shown} deletes nothing`);
+}
+
+export const azureCommands: CommandTable = { az, azcopy };
