@@ -14,7 +14,7 @@ const ENVIRONMENT_DUMP =
  * macOS and Windows `~/.AWS/Credentials` is the same file.
  */
 const CREDENTIAL_FILE =
-  /(?:^|[\s'"=@<:/])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config|(?:cli|sso)\/cache\/[^\s/]+)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.s3cfg|\.cargo\/credentials(?:\.toml)?|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json|service_principal_entries\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'")|;&>])|\/etc\/(?:shadow|gshadow)\b|\/(?:var\/)?run\/secrets(?=$|[\s'")|;&>/])|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/i;
+  /(?:^|[\s'"=@<:/(,])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config|(?:cli|sso)\/cache\/[^\s/]+)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.s3cfg|\.cargo\/credentials(?:\.toml)?|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json|service_principal_entries\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<(,])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'"),|;&>])|\/etc\/(?:shadow|gshadow)\b|\/(?:var\/)?run\/secrets(?=$|[\s'")|;&>/])|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/i;
 
 /**
  * Directories that hold nothing but credentials, named whole (`tar czf - ~/.ssh`, `scp -r ~/.aws host:`, `zip -r k.zip
@@ -32,11 +32,12 @@ const NETWORK_SINK =
   /(?:^|[\s|;&(`]|\$\()(?:curl|wget|nc|ncat|netcat|socat|telnet|ftp|sftp|scp|rsync|ssh|http|https|xh|httpie|aws\s+s3\s+(?:cp|mv|sync)|gh\s+(?:gist\s+(?:create|edit)|release\s+(?:create|upload))|glab\s+(?:snippet\s+create|release\s+(?:create|upload))|gsutil|gcloud\s+storage\s+cp|az\s+storage|rclone|sendmail|mail|mailx|openssl\s+s_client)(?=$|[\s|;&)`])|\/dev\/(?:tcp|udp)\/|\b(?:requests|httpx|urllib|fetch|axios|Net::HTTP|LWP|IO::Socket|socket)\b/;
 
 /**
- * Programs that print what they are given, also as PowerShell names them, and interpreters handed the file; a file
- * fed to a command's stdin (`< file`, `$(<file)`, `while read … done < file`) is read as well.
+ * Programs that print what they are given, also as PowerShell names them, and inline code that may open the file
+ * (`python3 -c`, `node -e`; not `node --env-file=.env app.js`, which loads it); a file fed to a command's stdin
+ * (`< file`, `$(<file)`, `while read … done < file`) is read as well.
  */
 const PRINTS_FILE =
-  /(?:^|[\s|;&(`'"]|\$\()(?:cat|less|more|head|tail|bat|strings|xxd|od|hexdump|base64|grep|rg|awk|sed|jq|yq|sort|tac|nl|rev|cut|paste|column|fold|diff|cmp|gc|get-content|type|sqlite3|python3?|node|ruby|perl|php)\s|(?:^|[^<])<(?![<(])\s*(?=\S)/i;
+  /(?:^|[\s|;&(`'"]|\$\()(?:cat|less|more|head|tail|bat|strings|xxd|od|hexdump|base64|grep|rg|awk|sed|jq|yq|sort|tac|nl|rev|cut|paste|column|fold|diff|cmp|gc|get-content|type|sqlite3)\s|(?:^|[\s|;&(`'"]|\$\()(?:python3?|node|ruby|perl|php)\s+(?:-[\w-]+\s+)*-[cepr]\s|(?:^|[^<])<(?![<(])\s*(?=\S)/i;
 
 /**
  * Commands that print a credential: a CLI's token or key, a secret store's value, a Kubernetes Secret's data, a

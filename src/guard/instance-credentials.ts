@@ -99,7 +99,7 @@ function spellings(text: string): string[] {
   const decoded = text
     // A language's escapes inside a string: `\x2d`, `\u002d`, `\u{2d}`; a tab or newline, which URL parsers drop.
     .replace(/\\x([0-9a-f]{2})|\\u\{([0-9a-f]{1,6})\}|\\u([0-9a-f]{4})/gi, (_, x, braced, u) =>
-      String.fromCodePoint(Number.parseInt(x ?? braced ?? u, 16)),
+      codePoint(Number.parseInt(x ?? braced ?? u, 16)),
     )
     .replace(/\\[tnr]|[\t\r\n]/g, "")
     // Expansions a shell or curl makes of one word: `${X}`, `$(true)`, `` `true` ``, `$*` (empty here), `{,}` and
@@ -127,3 +127,6 @@ function resolveSegments(text: string): string {
   }
   return s;
 }
+
+/** A decoded escape's character; one beyond Unicode (`\u{ffffff}`) is refused by the language and stands for nothing. */
+const codePoint = (n: number) => (n <= 0x10ffff ? String.fromCodePoint(n) : "");
