@@ -105,7 +105,7 @@ function spellings(text: string): string[] {
     // Expansions a shell or curl makes of one word: `${X}`, `$(true)`, `` `true` ``, `$*` (empty here), `{,}` and
     // `{s}` (the first alternative), `[s-s]` (the first character of a class).
     .replace(/\$\{[^}]*\}|\$\([^()]*\)|`[^`]*`|\$[@*]/g, "")
-    .replace(/\{([^{},\s]*)(?:,[^{}\s]*)*\}/g, "$1")
+    .replace(/\{([^{},\s]*)(?:,[^{},\s]*)*\}/g, "$1")
     .replace(/\[([^\]\s:])(?:-[^\]\s:])?\]/g, "$1")
     // String literals joined by `+` or side by side (`"security-" + "credentials"`, Python's `"a" "b"`).
     .replace(/["']\s*\+?\s*["']/g, "")

@@ -210,3 +210,9 @@ it("reads an IMDSv2 session token's PUT as asking for a token, not as replacing 
   );
   expect(r.destructive, r.reasons.join(" | ")).toBe(false);
 });
+
+it("reads alternatives and escapes in time linear in the command, however many commas or braces it holds", () => {
+  // With nested quantifiers over the same characters, 40 commas after an unclosed brace would take hours.
+  const r = classify(`curl 'http://h/{a${",".repeat(40)}x' ${"{".repeat(2000)} ${"\\x2d".repeat(2000)}`);
+  expect(r.reasons.some((reason) => reason.startsWith("guard_failure"))).toBe(false);
+});
