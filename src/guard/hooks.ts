@@ -182,6 +182,7 @@ export function cursorAction(input: unknown, platform: NodeJS.Platform = process
     const tool = typeof event.tool_name === "string" ? event.tool_name.toLowerCase() : "";
     if (tool === "shell") return shell(toolArguments(event.tool_input).command, "tool_input.command");
     if (CURSOR_WRITE_TOOLS.has(tool)) return cursorFileWrite(toolArguments(event.tool_input));
+    if (CURSOR_READ_TOOLS.has(tool)) return cursorFileRead(toolArguments(event.tool_input), tool);
     return cursorToolCall(event);
   }
   if (kind !== undefined)
@@ -211,12 +212,33 @@ const CURSOR_PATH_FIELDS = [
 ];
 
 function cursorFileWrite(input: Record<string, unknown>): AgentAction {
+  const paths = cursorPaths(input);
+  if (paths.length === 0)
+    throw new TypeError(`tool_input names no file in any of ${CURSOR_PATH_FIELDS.join(", ")}`);
+  return { command: paths.map((path) => `: > ${shellQuoted(path)}`).join("; ") };
+}
+
+/**
+ * Cursor's own tools that read, judged as Claude Code's are: `cat` of the file, `grep -r` of the folder searched (the
+ * project when none is named). A read whose file cannot be found is asked about.
+ */
+const CURSOR_READ_TOOLS = new Set(["read", "readfile", "read_file", "grep"]);
+
+function cursorFileRead(input: Record<string, unknown>, tool: string): AgentAction {
+  const paths = cursorPaths(input).map(toolPath);
+  if (tool === "grep")
+    return { command: `grep -r -e '' -- ${(paths.length ? paths : ["."]).map(shellQuoted).join(" ")}` };
+  if (paths.length === 0)
+    throw new TypeError(`tool_input names no file in any of ${CURSOR_PATH_FIELDS.join(", ")}`);
+  return { command: `cat -- ${paths.map(shellQuoted).join(" ")}` };
+}
+
+/** Every path a Cursor file tool's input names, once each. */
+function cursorPaths(input: Record<string, unknown>): string[] {
   const paths = CURSOR_PATH_FIELDS.map((field) => input[field]).filter(
     (value): value is string => typeof value === "string" && value !== "",
   );
-  if (paths.length === 0)
-    throw new TypeError(`tool_input names no file in any of ${CURSOR_PATH_FIELDS.join(", ")}`);
-  return { command: [...new Set(paths)].map((path) => `: > ${shellQuoted(path)}`).join("; ") };
+  return [...new Set(paths)];
 }
 
 function cursorToolCall(event: Record<string, unknown>): AgentAction {

@@ -213,6 +213,17 @@ describe("leash hook cursor: events read by their hook_event_name", { timeout: 9
       "{}",
     );
     expect((await answer("cursor", tool("Read", { path: ".cursor/hooks.json" }))).decision).toBe("{}");
+    // Its reads, judged as cat and grep -r: a credential file is asked about, in whichever field names it.
+    for (const [name, input] of [
+      ["Read", { target_file: `${work}/.aws/credentials` }],
+      ["Read", { path: ".env" }],
+      ["Grep", { pattern: "KEY", path: "~/.ssh" }],
+      ["Read", { offset: 1 }],
+    ] as const)
+      expect((await answer("cursor", tool(name, input))).decision, `${name} ${JSON.stringify(input)}`).toBe(
+        "ask",
+      );
+    expect((await answer("cursor", tool("Grep", { pattern: "TODO" }))).decision).toBe("{}");
   });
 
   it("asks about events it does not judge, rather than guessing from their fields", async () => {

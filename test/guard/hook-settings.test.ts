@@ -82,13 +82,13 @@ function readmeCursorMatchers(): string[] {
 }
 
 describe("README's Cursor hook settings", () => {
-  it("send every file tool the hook reads as a write to it", () => {
-    const writes = CURSOR_TOOLS.filter((tool_name) => {
+  it("send every file tool the hook reads as a write or a read to it", () => {
+    const files = CURSOR_TOOLS.filter((tool_name) => {
       if (tool_name === "Shell") return false;
       const event = { hook_event_name: "preToolUse", tool_name, tool_input: { file_path: "/repo/a.txt" } };
       return "command" in cursorAction(event, "linux");
     });
-    expect(writes).toEqual(["Write", "StrReplace", "Edit", "MultiEdit", "EditNotebook"]);
-    expect(readmeCursorMatchers().sort()).toEqual([...writes].sort());
+    expect(files).toEqual(["Write", "StrReplace", "Edit", "MultiEdit", "EditNotebook", "Read", "Grep"]);
+    expect(readmeCursorMatchers().sort()).toEqual([...files].sort());
   });
 });
