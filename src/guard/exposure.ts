@@ -14,14 +14,14 @@ const ENVIRONMENT_DUMP =
  * macOS and Windows `~/.AWS/Credentials` is the same file.
  */
 const CREDENTIAL_FILE =
-  /(?:^|[\s'"=@<:/(,])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config|(?:cli|sso)\/cache\/[^\s/]+)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.s3cfg|\.cargo\/credentials(?:\.toml)?|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json|service_principal_entries\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<(,])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'"),|;&>])|\/etc\/(?:shadow|gshadow)\b|\/(?:var\/)?run\/secrets(?=$|[\s'")|;&>/])|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/i;
+  /(?:^|[\s'"=@<:/(,])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+|(?:[a-z]:)?\/users\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config|(?:cli|sso)\/cache\/[^\s/]+)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.s3cfg|\.cargo\/credentials(?:\.toml)?|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json|service_principal_entries\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<(,])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'"),|;&>])|\/etc\/(?:shadow|gshadow)\b|\/(?:var\/)?run\/secrets(?=$|[\s'")|;&>/])|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/i;
 
 /**
  * Directories that hold nothing but credentials, named whole (`tar czf - ~/.ssh`, `scp -r ~/.aws host:`, `zip -r k.zip
  * ~/.gnupg/`): every key in them goes where the directory goes.
  */
 const CREDENTIAL_DIRECTORY =
-  /(?:^|[\s'"=@<:])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+)\/\.(?:ssh|aws|gnupg|kube|docker|password-store|azure|config\/gcloud|config\/gh)\/?(?=$|[\s'")|;&>])/i;
+  /(?:^|[\s'"=@<:])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+|(?:[a-z]:)?\/users\/[^/\s]+)\/\.(?:ssh|aws|gnupg|kube|docker|password-store|azure|config\/gcloud|config\/gh)\/?(?=$|[\s'")|;&>])/i;
 
 /** Variables whose names say they hold a secret. */
 const SECRET_VARIABLE =
