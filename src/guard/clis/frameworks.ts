@@ -1,5 +1,6 @@
-// Framework and migration tools (prisma, rails, django, artisan, knex, alembic, flyway…) and task runners
-// (npm scripts, make targets): resets, drops and rollbacks destroy data; migrations can.
+// Framework and migration tools (prisma, rails, django, artisan, knex, alembic, flyway…), backends' data imports
+// (strapi, convex) and task runners (npm scripts, make targets): resets, drops, rollbacks and replacing imports
+// destroy data; migrations can.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } from "../command.ts";
@@ -66,6 +67,53 @@ function mikroOrm(inv: Invocation, an: Analysis): void {
   } else if (/^migration:(?:down|fresh)$/.test(sub))
     an.destroys(`mikro-orm ${sub} destroys or rolls back data`, "database:reset");
   else if (sub === "migration:up") an.destroys(`mikro-orm ${sub} ${MIGRATION_REASON}`, "db:migrate");
+}
+
+/**
+ * A CLI whose restore commands (`strapi import`, `strapi transfer --to`) empty the target before loading into it;
+ * `--dry-run` is the only form that writes nothing.
+ */
+function dataTransfer(name: string, replacing: RegExp, what: string): CommandAnalyzer {
+  const valueFlags = flagSet(
+    "-f",
+    "--file",
+    "--to",
+    "--from",
+    "--to-token",
+    "--from-token",
+    "--key",
+    "--exclude",
+    "--only",
+  );
+  return withSubcommandWords(
+    (inv, an) => {
+      const parsed = parseArgs(inv.args, { valueFlags });
+      const sub = parsed.positionals[0] ?? "";
+      if (!replacing.test(sub)) return;
+      if (parsed.has("--dry-run")) an.harmless(`${name} ${sub} --dry-run writes nothing`);
+      else an.destroys(`${name} ${sub} ${what}`, "database:overwrite");
+    },
+    leadingPositionals(1, valueFlags),
+  );
+}
+
+/**
+ * `convex import --replace` replaces the tables it imports, `--replace-all` every table; without them an import
+ * into a table that holds documents is refused, and `--append` adds.
+ */
+function convexImport(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(inv.args, {
+    valueFlags: flagSet("--table", "--format", "--deployment-name", "--env-file"),
+  });
+  if (parsed.positionals[0] !== "import") return;
+  if (parsed.has("--replace-all"))
+    an.destroys(
+      "convex import --replace-all replaces every table's documents with the file's",
+      "table:overwrite",
+    );
+  else if (parsed.has("--replace"))
+    an.destroys("convex import --replace replaces the imported tables' documents", "table:overwrite");
+  else an.harmless("convex import without --replace adds documents or refuses a table that holds some");
 }
 
 const PRISMA_VALUES = flagSet("--schema", "--file", "--url", "--name", "--from-url", "--to-url");
@@ -430,6 +478,32 @@ export const frameworkCommands: CommandTable = {
       "--up",
     ],
   }),
+  // Flask-Migrate's `flask db` runs Alembic.
+  flask: migrationTool({
+    destroys: /^db downgrade\b/,
+    migrates: /^db upgrade\b/,
+    printsSql: { flags: ["--sql"] },
+    valueFlags: ["-A", "--app", "-e", "--env-file", "-d", "--directory", "-x", "--x-arg", "--tag"],
+  }),
+  pocketbase: migrationTool({
+    destroys: /^migrate down\b/,
+    migrates: /^migrate(?: up)?$/,
+    valueFlags: ["--dir", "--migrationsDir", "--hooksDir", "--publicDir", "--http"],
+  }),
+  directus: migrationTool({
+    destroys: /^database migrate:down\b/,
+    migrates: /^database migrate:(?:latest|up)\b/,
+  }),
+  payload: migrationTool({
+    destroys: /^migrate:(?:down|reset|fresh|refresh)\b/,
+    migrates: /^migrate$/,
+  }),
+  strapi: dataTransfer(
+    "strapi",
+    /^(?:import|transfer)$/,
+    "deletes the target's existing data and uploads first",
+  ),
+  convex: convexImport,
   "node-pg-migrate": migrationTool({
     destroys: /^(down|redo)/,
     migrates: /^up/,
