@@ -37,9 +37,10 @@ const CREDENTIAL_PATHS: readonly (readonly [RegExp, string])[] = [
     /(?:169\.254\.170\.23?|::ffff:a9fe:aa(?:02|17)|fd00:ec2::23|:51679)[\w.\-\]]*(?::\d+)?\/v[12]\/credentials(?![\w.-])/,
     "the ECS or EKS task credential endpoint",
   ],
-  // The same path sent to that host by a client's own routing (`--connect-to`, `--resolve`, a proxy).
+  // The same path sent to that host by a client's own routing (`--connect-to`, `--resolve`, a proxy), within one
+  // command's length of it, so that a long text is read in linear time.
   [
-    /(?:169\.254\.170\.23?|fd00:ec2::23)\b.*\/v[12]\/credentials(?![\w.-])|\/v[12]\/credentials(?![\w.-]).*(?:169\.254\.170\.23?|fd00:ec2::23)\b/,
+    /(?:169\.254\.170\.23?|fd00:ec2::23)\b.{0,2048}\/v[12]\/credentials(?![\w.-])|\/v[12]\/credentials(?![\w.-]).{0,2048}(?:169\.254\.170\.23?|fd00:ec2::23)\b/,
     "the ECS or EKS task credential endpoint",
   ],
 ];
