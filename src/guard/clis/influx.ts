@@ -8,12 +8,15 @@ import { DESTRUCTIVE_SQL_NAME } from "../unseen-sql.ts";
 import { type VerbCall, verbCli } from "./verb-cli.ts";
 import { flagPairs, isZeroDuration, shortRetentions } from "./zero-retention.ts";
 
-/** InfluxQL durations: `30m`, `12h`, `1d`; INF and 0 keep forever. */
-const INFLUX_DURATION = /^(\d+)(ns|u|µ|ms|s|m|h|d|w)$/i;
+/**
+ * InfluxQL durations: `30m`, `12h`, `1d`, `500µs`; INF and 0 keep forever. The micro sign is written as an escape:
+ * the hook's bundle stays plain ASCII, which Node decodes fastest.
+ */
+const INFLUX_DURATION = /^(\d+)(ns|u|\u00b5|ms|s|m|h|d|w)$/i;
 const SECONDS: Record<string, number> = {
   ns: 1e-9,
   u: 1e-6,
-  µ: 1e-6,
+  "\u00b5": 1e-6,
   ms: 1e-3,
   s: 1,
   m: 60,
