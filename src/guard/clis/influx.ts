@@ -9,7 +9,7 @@ import { type VerbCall, verbCli } from "./verb-cli.ts";
 import { flagPairs, isZeroDuration, shortRetentions } from "./zero-retention.ts";
 
 /**
- * InfluxQL durations: `30m`, `12h`, `1d`, `500µs`; INF and 0 keep forever. The micro sign is written as an escape:
+ * InfluxQL durations: `30m`, `12h`, `1d`, `500µ`; INF and 0 keep forever. The micro sign is written as an escape:
  * the hook's bundle stays plain ASCII, which Node decodes fastest.
  */
 const INFLUX_DURATION = /^(\d+)(ns|u|\u00b5|ms|s|m|h|d|w)$/i;
