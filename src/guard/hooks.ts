@@ -2,6 +2,7 @@
 // in and out.
 import { posix } from "node:path";
 import type { ToolCall } from "./analysis.ts";
+import { credentialFilesPicked } from "./credential-globs.ts";
 import { parseJson } from "./json-text.ts";
 import { shellQuoted } from "./shell-quote.ts";
 import type { Classification, Decision } from "./types.ts";
@@ -59,9 +60,16 @@ const FILE_TOOLS = new Map([
  */
 const READING_TOOLS = new Map<string, (input: Record<string, unknown>) => string>([
   ["read", (input) => `cat -- ${shellQuoted(toolPath(requiredText(input, "file_path")))}`],
-  ["grep", (input) => `grep -r -e '' -- ${shellQuoted(toolPath(optionalText(input, "path") ?? "."))}`],
+  ["grep", (input) => grepReading(toolPath(optionalText(input, "path") ?? "."), optionalText(input, "glob"))],
   ["webfetch", (input) => `curl -s -- ${shellQuoted(requiredText(input, "url"))}`],
 ]);
+
+/** `grep -r` of the folder searched, and of the credential files its `glob` picks out there. */
+function grepReading(folder: string, glob: string | undefined): string {
+  const picked =
+    glob === undefined ? [] : credentialFilesPicked(glob).map((name) => posix.join(folder, name));
+  return `grep -r -e '' -- ${[folder, ...picked].map(shellQuoted).join(" ")}`;
+}
 
 /** A tool's path as the file system reads it: Windows' backslashes as slashes, `//`, `/./` and `..` resolved. */
 const toolPath = (path: string) => posix.normalize(path.replace(/\\/g, "/"));

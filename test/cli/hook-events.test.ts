@@ -113,6 +113,7 @@ describe("leash hook claude-code: events it cannot read as Claude Code sends the
       ["Read", { file_path: `${work}/.aws/./credentials` }],
       ["Read", { file_path: "C:\\Users\\dev\\.aws\\credentials" }],
       ["Grep", { pattern: "PRIVATE KEY", path: "~/.ssh" }],
+      ["Grep", { pattern: "KEY", glob: ".env*" }],
       [
         "WebFetch",
         { url: "http://169.254.169.254/latest/meta-data/iam/security-credentials/app", prompt: "x" },
@@ -127,6 +128,7 @@ describe("leash hook claude-code: events it cannot read as Claude Code sends the
     for (const [tool, input] of [
       ["Read", { file_path: "src/app.ts" }],
       ["Grep", { pattern: "TODO" }],
+      ["Grep", { pattern: "TODO", glob: "*.{ts,tsx}" }],
       ["WebFetch", { url: "https://example.com/docs", prompt: "summarise" }],
       ["Glob", { pattern: "**/.env" }],
     ] as const) {
