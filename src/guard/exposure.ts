@@ -3,6 +3,7 @@
 // Read from the command text as a whole, so a pipe, a redirect, `$(…)` or a payload all count the same.
 import type { Analysis } from "./analysis.ts";
 import { instanceCredentialsRead } from "./instance-credentials.ts";
+import { collapseSlashes } from "./paths.ts";
 import { findSecretPattern } from "./secrets.ts";
 
 /** Whole-environment dumps and the process environment file. */
@@ -138,11 +139,7 @@ export function analyzeExposure(command: string, an: Analysis): void {
  * a path: `~/".aws"/credentials`), doubled slashes and `/./` collapsed.
  */
 function readablePaths(command: string): string {
-  return command
-    .replace(/\\/g, "/")
-    .replace(/["']/g, "")
-    .replace(/\/{2,}/g, (slashes, at: number, whole: string) => (whole[at - 1] === ":" ? slashes : "/"))
-    .replace(/\/(?:\.\/)+/g, "/");
+  return collapseSlashes(command.replace(/\\/g, "/").replace(/["']/g, ""));
 }
 
 /** The finding for a read of the machine's own cloud credentials (instance-credentials.ts). */

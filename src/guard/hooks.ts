@@ -1,9 +1,9 @@
 // Agent hook formats: Claude Code's PreToolUse and Cursor's beforeShellExecution, beforeMCPExecution and preToolUse,
 // in and out.
-import { posix } from "node:path";
 import type { ToolCall } from "./analysis.ts";
 import { credentialFilesPicked } from "./credential-globs.ts";
 import { parseJson } from "./json-text.ts";
+import { normalizePath } from "./paths.ts";
 import { shellQuoted } from "./shell-quote.ts";
 import type { Classification, Decision } from "./types.ts";
 
@@ -67,12 +67,12 @@ const READING_TOOLS = new Map<string, (input: Record<string, unknown>) => string
 /** `grep -r` of the folder searched, and of the credential files its `glob` picks out there. */
 function grepReading(folder: string, glob: string | undefined): string {
   const picked =
-    glob === undefined ? [] : credentialFilesPicked(glob).map((name) => posix.join(folder, name));
+    glob === undefined ? [] : credentialFilesPicked(glob).map((name) => normalizePath(`${folder}/${name}`));
   return `grep -r -e '' -- ${[folder, ...picked].map(shellQuoted).join(" ")}`;
 }
 
 /** A tool's path as the file system reads it: Windows' backslashes as slashes, `//`, `/./` and `..` resolved. */
-const toolPath = (path: string) => posix.normalize(path.replace(/\\/g, "/"));
+const toolPath = (path: string) => normalizePath(path.replace(/\\/g, "/"));
 
 function requiredText(input: Record<string, unknown>, field: string): string {
   const value = input[field];

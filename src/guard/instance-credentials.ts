@@ -10,6 +10,8 @@
 // backslashes WHATWG URL parsers drop or turn into slashes. Code, whose strings may be joined at run time, is judged by
 // the metadata host it names instead.
 
+import { collapseSlashes } from "./paths.ts";
+
 /** Credential paths, matched against the normalised text, and the service each belongs to. */
 const CREDENTIAL_PATHS: readonly (readonly [RegExp, string])[] = [
   // AWS (iam), Alibaba (ram) and Tencent (cam) under any API version, and EC2's identity credentials.
@@ -117,10 +119,7 @@ function spellings(text: string): string[] {
 }
 
 function resolveSegments(text: string): string {
-  let s = text
-    // A scheme's `://` keeps its slashes; every other run is one.
-    .replace(/\/{2,}/g, (slashes, at: number, whole: string) => (whole[at - 1] === ":" ? slashes : "/"))
-    .replace(/\/(?:\.\/)+/g, "/");
+  let s = collapseSlashes(text);
   for (let i = 0; i < 16; i++) {
     const resolved = s.replace(/\/(?!\.\.(?:\/|$))[^/\s]+\/\.\.(?=\/|$|\s)/, "");
     if (resolved === s) break;

@@ -61,5 +61,15 @@ export function normalizePath(path: string): string {
   return absolute ? `/${joined}` : joined || ".";
 }
 
+/**
+ * Every path in a text (a command, a URL) with runs of slashes as one and `/./` dropped; a scheme's `://` keeps its
+ * slashes. For text where paths stand among other words, which normalizePath() cannot take apart.
+ */
+export function collapseSlashes(text: string): string {
+  return text
+    .replace(/\/{2,}/g, (slashes, at: number, whole: string) => (whole[at - 1] === ":" ? slashes : "/"))
+    .replace(/\/(?:\.\/)+/g, "/");
+}
+
 /** Directories of the system's configuration and services' data: a file written there changes what runs or is kept. */
 export const SYSTEM_OR_DATA_DIRECTORY = /^\/(var\/lib|etc|srv|data|boot)\//;
