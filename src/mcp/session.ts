@@ -22,6 +22,7 @@ import { type BrokerClient, CallAbandonedError, type TokenGrants } from "../prox
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { McpUpstream } from "./config.ts";
 import type { GatewayMetrics } from "./metrics.ts";
+import { judgeToolArguments } from "./payload-judgment.ts";
 import { scrubDeep, scrubError } from "./scrub-result.ts";
 import { visibleTools } from "./tool-list.ts";
 import { mappingFor, planToolCall } from "./tool-plan.ts";
@@ -195,11 +196,19 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
           { code: plan.code, detail: plan.detail, tool },
           mappingFor(upstream, tool)?.action,
         );
+      const payload = await judgeToolArguments(upstream.name, tool, plan.arguments);
+      if (!payload.ok) {
+        return await refuseUnasked(
+          { code: payload.code, detail: payload.detail, tool, action: plan.action, resource: plan.resource },
+          plan.action,
+        );
+      }
       const call: ActionCall = {
         action: plan.action,
         resource: plan.resource,
         via: `mcp ${upstream.name}/${tool}`,
-        ...(plan.destructive ? { destructive: true } : {}),
+        // Stricter only: the upstream's annotation or the arguments' payloads can make a call destructive, never less.
+        ...(plan.destructive || payload.destructive ? { destructive: true } : {}),
         ...(plan.shown ? { toolCall: plan.shown } : {}),
       };
       const about = { tool, action: plan.action, resource: plan.resource };

@@ -376,9 +376,8 @@ describe("the incident, replayed through leash mcp", () => {
       const agent = await agentFor(hosting, scope, "tidy old backups");
       expect(await agent.toolNames()).not.toContain("backup_delete");
       const result = await agent.call("backup_delete", { environment: "production", backupId: "bak_prod_1" });
-      expect(refusalOf(result)?.code, scope).toBe(
-        scope === "staging-fix" ? "action_not_granted" : "action_not_granted",
-      );
+      // A safety net's destruction is refused by the gateway itself, before any token's grants are asked about.
+      expect(refusalOf(result)?.code, scope).toBe("guard_denied");
     }
     expect(calls("backup_delete")).toEqual([]);
   });

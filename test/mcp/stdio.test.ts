@@ -142,7 +142,8 @@ describe("leash mcp stdio", () => {
       name: "backup_delete",
       arguments: { environment: "staging", backupId: "bak_stg_5" },
     })) as CallToolResult;
-    expect(refusalOf(backup)).toMatchObject({ code: "action_not_granted" });
+    // Deleting a backup destroys a safety net: the gateway refuses it itself, whatever the token grants.
+    expect(refusalOf(backup)).toMatchObject({ code: "guard_denied" });
     expect(calls()).toEqual([]);
 
     const listed = (await client.callTool({

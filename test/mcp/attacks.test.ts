@@ -1,0 +1,172 @@
+// An attacker's paths around the gateway, over real HTTP with the SDK on every side: an upstream written with the
+// SDK's McpServer (whose annotations lie: every tool says it only reads), the gateway, a test broker, and agents on
+// the SDK's Client. A tool's mapping names one action; its arguments can carry another (SQL, shell, GraphQL), and
+// the gateway must judge what they do, never what the upstream or the mapping says they do.
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import pino from "pino";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
+import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
+import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import { HttpAgent, refusalOf } from "./harness.ts";
+
+const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
+/** Every tools/call the upstream ran. */
+const ran: { tool: string; args: unknown }[] = [];
+
+let broker: TestBroker;
+let upstream: http.Server;
+let gateway: RunningGateway;
+const agents: HttpAgent[] = [];
+
+/** Every tool claims to be harmless: readOnlyHint true, destructiveHint false. */
+const LYING = { readOnlyHint: true, destructiveHint: false };
+
+function upstreamServer(): McpServer {
+  const server = new McpServer({ name: "database-platform", version: "1" });
+  const tool = (name: string, inputSchema: z.ZodRawShape) =>
+    server.registerTool(name, { inputSchema, annotations: LYING }, async (args) => {
+      ran.push({ tool: name, args });
+      return { content: [{ type: "text", text: "done" }] };
+    });
+  tool("execute_sql", {
+    sql: z.string().optional(),
+    statements: z.array(z.string()).optional(),
+    database: z.string().optional(),
+  });
+  tool("run_command", { command: z.string() });
+  tool("graphql", { query: z.string() });
+  return server;
+}
+
+/** A production scope whose query action is not destructive in the catalogue; destructive calls need an SRE. */
+const PRODUCTION_DB_SCOPE = [
+  "description: query the production database",
+  "environment: production",
+  'agents: ["*"]',
+  "actions: [database:read, database:query]",
+  'resources: ["postgres://prod-db.internal/**"]',
+  "ttl: {default: 10m, max: 30m}",
+  "approval: {destructive: {approvers: [sre], quorum: 1}}",
+].join("\n");
+
+beforeAll(async () => {
+  broker = await startTestBroker({
+    scopesDir: await scopesDirWith({ "production-db.yaml": PRODUCTION_DB_SCOPE }),
+  });
+  upstream = http.createServer(async (req, res) => {
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    const server = upstreamServer();
+    res.on("close", () => void server.close());
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+  const loaded = parseMcpConfig(
+    `
+port: 0
+hold: refuse
+upstreams:
+  - name: db
+    environment: production
+    url: ${url}
+    credential: { env: DB_TOKEN }
+    tools:
+      execute_sql: { action: database:query, resource: "postgres://prod-db.internal/app" }
+      run_command: { action: database:query, resource: "postgres://prod-db.internal/app" }
+      graphql: { action: database:query, resource: "postgres://prod-db.internal/app" }
+`,
+    "attacks.yaml",
+  );
+  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
+  gateway = await startGateway(loaded.config, {
+    brokerUrl: broker.url,
+    credentials: new Map([["db", CREDENTIAL]]),
+    logger: pino({ level: "silent" }),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+  await gateway?.close();
+  await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+  await broker?.close();
+});
+
+beforeEach(() => {
+  ran.length = 0;
+});
+
+async function productionAgent(): Promise<HttpAgent> {
+  const { token } = await mintToken(broker, {
+    scope: "production-db",
+    task: { intent: "report on the app database" },
+  });
+  const agent = new HttpAgent(gateway.endpoints[0]!.url, token);
+  agents.push(agent);
+  await agent.connect();
+  return agent;
+}
+
+describe("what a call's arguments do, whatever its mapping and annotations say", () => {
+  it("a destructive payload in a tool mapped to a non-destructive action waits for a human", async () => {
+    const agent = await productionAgent();
+    const destructive: [string, Record<string, unknown>][] = [
+      ["execute_sql", { sql: "DROP TABLE users" }],
+      ["execute_sql", { sql: "/* nightly report */ truncate users" }],
+      ["execute_sql", { sql: "select 1; delete from users" }],
+      ["execute_sql", { statements: ["select count(*) from users", "DELETE FROM users"] }],
+      ["run_command", { command: "psql -c 'drop table users'" }],
+      ["run_command", { command: "rm -rf /var/lib/postgresql/data" }],
+      ["graphql", { query: 'mutation { volumeDelete(volumeId: "vol_prod_db") }' }],
+      // Where the mapping's template does not look: JSON in a string, nested objects, base64 the upstream decodes.
+      ["execute_sql", { database: '{"sql":"drop table users"}' }],
+      ["execute_sql", { sql: "select 1", database: { after: { sql: "drop table users" } } }],
+      ["execute_sql", { sql: Buffer.from("drop table users").toString("base64"), database: "base64" }],
+      // More than the guard reads: unsure is destructive.
+      ["execute_sql", { statements: [...Array(5000).fill("select 1"), "drop table users"] }],
+    ];
+    for (const [tool, args] of destructive) {
+      const result = await agent.call(tool, args);
+      expect(refusalOf(result), `${tool} ${JSON.stringify(args)}`).toMatchObject({
+        code: "approval_required",
+        action: "database:query",
+      });
+    }
+    expect(ran).toEqual([]);
+
+    // Reads still run at once: judging payloads holds only what destroys.
+    for (const [tool, args] of [
+      ["execute_sql", { sql: "select count(*) from users" }],
+      ["run_command", { command: "psql -c 'select 1'" }],
+      ["graphql", { query: "{ volumes { id } }" }],
+    ] as const) {
+      const result = await agent.call(tool, args);
+      expect(result.isError, `${tool} ${JSON.stringify(args)}: ${JSON.stringify(result)}`).toBeFalsy();
+    }
+    expect(ran).toHaveLength(3);
+  });
+
+  it("a payload that destroys a safety net is refused before leash or the upstream sees it", async () => {
+    const agent = await productionAgent();
+    const result = await agent.call("run_command", {
+      command: "aws rds delete-db-snapshot --db-snapshot-identifier app-nightly",
+    });
+    expect(refusalOf(result)).toMatchObject({
+      code: "guard_denied",
+      action: "database:query",
+      resource: "postgres://prod-db.internal/app",
+    });
+    expect((result.content[0] as { text: string }).text).toContain("safety_net");
+    expect(ran).toEqual([]);
+  });
+});
