@@ -13,6 +13,7 @@ import { bearerToken } from "../proxy/headers.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import { endpointPath, type McpConfig } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import { originRefusal } from "./request-origin.ts";
 import { type AgentSession, createSessionServer, type GatewayContext } from "./session.ts";
 import { UpstreamConnection } from "./upstream-client.ts";
 
@@ -113,6 +114,9 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!;
+    // Before anything is read or answered: a browser page is not an MCP client, whatever it sends.
+    const refused = originRefusal(req.headers, config.host);
+    if (refused) return sendProblem(res, 403, refused.code, refused.detail);
     if (path === "/healthz" && req.method === "GET") return sendJson(res, 200, { status: "ok" });
     if (path === "/readyz" && req.method === "GET") return ready(res);
     if (path === "/metrics" && req.method === "GET") {

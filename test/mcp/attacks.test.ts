@@ -170,3 +170,81 @@ describe("what a call's arguments do, whatever its mapping and annotations say",
     expect(ran).toEqual([]);
   });
 });
+
+/** One raw HTTP request to the gateway, with exactly these headers (fetch would set Host itself). */
+function rawRequest(
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; body: string }> {
+  const { port } = new URL(gateway.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path, method, headers, setHost: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("DNS rebinding and cross-site pages", () => {
+  const initialize = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+  });
+  const mcpHeaders = (
+    token: string,
+    host: string,
+    extra: Record<string, string> = {},
+  ): Record<string, string> => ({
+    host,
+    authorization: `Bearer ${token}`,
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    ...extra,
+  });
+
+  it("a gateway on loopback answers only loopback Host names, and no other site's Origin", async () => {
+    const { token } = await mintToken(broker, { scope: "production-db", task: { intent: "report" } });
+    const { port } = new URL(gateway.url);
+    const path = new URL(gateway.endpoints[0]!.url).pathname;
+    const refused: [Record<string, string>, string][] = [
+      // A page on a name that resolves to 127.0.0.1 (rebound): the browser sends its own name as Host.
+      [mcpHeaders(token, `rebind.example:${port}`), "host_not_allowed"],
+      [mcpHeaders(token, `127.0.0.1.nip.io:${port}`), "host_not_allowed"],
+      // Another site's page, and pages without an origin of their own (sandboxed frames, files).
+      [mcpHeaders(token, `127.0.0.1:${port}`, { origin: "https://evil.example" }), "origin_not_allowed"],
+      [mcpHeaders(token, `127.0.0.1:${port}`, { origin: `http://localhost:${port}` }), "origin_not_allowed"],
+      [mcpHeaders(token, `127.0.0.1:${port}`, { origin: "null" }), "origin_not_allowed"],
+    ];
+    for (const [headers, code] of refused) {
+      const answer = await rawRequest(path, "POST", headers, initialize);
+      expect(answer.status, `${headers.host} ${headers.origin}`).toBe(403);
+      expect(JSON.parse(answer.body).code).toBe(code);
+    }
+    // What a rebound page could read without a token is refused as well.
+    for (const ops of ["/readyz", "/metrics"]) {
+      const answer = await rawRequest(ops, "GET", { host: `rebind.example:${port}` });
+      expect(answer.status, ops).toBe(403);
+    }
+
+    // MCP clients (no Origin) on any loopback name, and a page served by the gateway's own origin, are answered.
+    for (const headers of [
+      mcpHeaders(token, `127.0.0.1:${port}`),
+      mcpHeaders(token, `localhost:${port}`),
+      mcpHeaders(token, `127.0.0.1:${port}`, { origin: `http://127.0.0.1:${port}` }),
+    ]) {
+      const answer = await rawRequest(path, "POST", headers, initialize);
+      expect(answer.status, `${headers.host} ${headers.origin} ${answer.body}`).toBe(200);
+    }
+    expect((await rawRequest("/readyz", "GET", { host: `localhost:${port}` })).status).toBe(200);
+  });
+});
