@@ -1,4 +1,5 @@
 // The accumulator every analyser writes into: findings, texts that may name an environment, and the nested analysers.
+import type { ProjectFile, ProjectFiles } from "./types.ts";
 import type { Word } from "./word.ts";
 import { WrittenFiles } from "./written-files.ts";
 
@@ -97,6 +98,26 @@ export class Analysis implements NestedAnalysers {
    * or judges them itself, has judged them even when it found nothing.
    */
   readings = 0;
+  /** What was read from the project's files on disk for this command (a script, a package's script). */
+  private readonly judgedOnDisk = new Set<string>();
+
+  /** `projectFiles`: the files on the machine where the command runs, when it is judged there (a hook). */
+  constructor(private readonly projectFiles?: ProjectFiles) {}
+
+  /** The file on disk that `path` names, where the command is judged on its machine; null elsewhere or when none. */
+  projectFile(path: string): ProjectFile | null {
+    return this.projectFiles?.read(path) ?? null;
+  }
+
+  /**
+   * True the first time `what` (a file's path, a package script) is judged for this command: a script that runs
+   * itself, or a file the command names twice, is read once.
+   */
+  firstReading(what: string): boolean {
+    if (this.judgedOnDisk.has(what)) return false;
+    this.judgedOnDisk.add(what);
+    return true;
+  }
 
   /** Where analysers send payloads they find: `an.nested.sql(…)`. */
   get nested(): NestedAnalysers {

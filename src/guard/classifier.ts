@@ -15,7 +15,7 @@ import { analyzeToolCall, describeToolCall } from "./tool-call.ts";
 import type { Classification, GuardContext } from "./types.ts";
 
 export function classify(command: string, context: GuardContext = {}): Classification {
-  const an = newAnalysis();
+  const an = newAnalysis(context);
   an.note(command);
   try {
     runUntil(context.deadline, () => analyzeCommand(command, an));
@@ -43,7 +43,7 @@ export async function classifyPrepared(command: string, context: GuardContext = 
 }
 
 export function classifyToolCall(call: ToolCall, context: GuardContext = {}): Classification {
-  const an = newAnalysis();
+  const an = newAnalysis(context);
   an.note(describeToolCall(call));
   try {
     runUntil(context.deadline, () => analyzeToolCall(call, an));
@@ -103,6 +103,6 @@ registerLanguageAnalysers({
 });
 
 /** An Analysis wired to every language analyser, so payloads found inside a command are followed. */
-export function newAnalysis(): Analysis {
-  return new Analysis();
+export function newAnalysis(context: Pick<GuardContext, "projectFiles"> = {}): Analysis {
+  return new Analysis(context.projectFiles);
 }

@@ -41,6 +41,15 @@ export function claudeCodeAction(input: unknown): AgentAction | null {
 }
 
 /**
+ * The directory the agent runs its action in (the `cwd` of Claude Code's and Cursor's events), where the scripts a
+ * command runs are read; undefined when the event names none.
+ */
+export function eventDirectory(input: unknown): string | undefined {
+  const cwd = isRecord(input) ? input.cwd : undefined;
+  return typeof cwd === "string" && /^(?:\/|[A-Za-z]:[\\/])/.test(cwd) ? cwd : undefined;
+}
+
+/**
  * Claude Code's tools that write the file they name, and the field naming it. Each is read as the shell write of
  * that file (`: > path`), so what the rules say of writing a file (a database's data file, the agent's own hook
  * settings) holds for them too; writing an ordinary file gets no opinion.

@@ -23,6 +23,26 @@ export interface GuardContext {
    * A command not read to the end by then is asked about.
    */
   deadline?: number;
+  /**
+   * The files on the machine where the command will run, for the scripts, package scripts and SQL files it runs: what
+   * they hold is judged along with their names. Absent where the command is judged away from its machine.
+   */
+  projectFiles?: ProjectFiles;
+}
+
+/** Reads the files a command runs, from the directory it runs in. */
+export interface ProjectFiles {
+  /**
+   * The text of the regular file `path` names (relative to the command's directory, `~` the user's home), or null
+   * when there is none, it is not text, or it is larger than the guard reads. The same path reads the same object.
+   */
+  read(path: string): ProjectFile | null;
+}
+
+export interface ProjectFile {
+  /** Where the file was found, as shown in reasons. */
+  readonly path: string;
+  readonly text: string;
 }
 
 export interface Classification {

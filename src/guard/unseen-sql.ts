@@ -4,7 +4,7 @@
 // wrote is read.
 import type { Analysis, SqlClient, SqlDialect } from "./analysis.ts";
 import { literal } from "./word.ts";
-import { judgeWrittenFile } from "./written-scripts.ts";
+import { judgeProjectFile, judgeWrittenFile } from "./written-scripts.ts";
 
 /** Names that say the SQL inside removes or resets something. */
 export const DESTRUCTIVE_SQL_NAME =
@@ -23,10 +23,13 @@ export function unseenSql(
   dialect?: SqlDialect,
   client?: SqlClient,
 ): void {
-  if (source && judgeWrittenFile(an, runner, literal(source), (sql) => an.nested.sql(sql, dialect, client)))
-    return;
+  const judge = (sql: string) => an.nested.sql(sql, dialect, client);
+  if (source && judgeWrittenFile(an, runner, literal(source), judge)) return;
+  const read = source !== "" && judgeProjectFile(an, runner, literal(source), judge);
   an.uncertain(
-    `${runner} runs SQL from ${source || "a file"}, which the guard cannot read`,
+    read
+      ? `${runner} runs SQL from ${source}, which may change before it runs`
+      : `${runner} runs SQL from ${source || "a file"}, which the guard cannot read`,
     DESTRUCTIVE_SQL_NAME.test(baseName(source)),
   );
 }

@@ -1,5 +1,6 @@
 // A program running a file as its script, SQL or code: when the command line wrote that file, or the file is the
-// program's own stdin (`. /dev/stdin <<< …`), the text is judged as that language; any other file keeps its verdict.
+// program's own stdin (`. /dev/stdin <<< …`), the text is judged as that language. A script or SQL file on disk, where
+// the command is judged on its machine (a hook), is judged as that language too, and keeps the verdict its name gives.
 import type { Analysis } from "./analysis.ts";
 import { type Invocation, stdinText } from "./command.ts";
 import type { Word } from "./word.ts";
@@ -51,6 +52,27 @@ export function judgeWrittenFile(
     judge(text);
   });
   if (!followed) an.uncertain(`${runner} runs ${path.text}, which runs itself`, true);
+  return true;
+}
+
+/**
+ * `runner` runs `path`, a file the line did not write, whose text runs as written (a shell script, SQL): when the
+ * command is judged on the machine where it runs, the file's text there is judged with `judge`, once per command; true
+ * when it was. The caller still judges the call as before, so a file changed between this reading and the run, or one
+ * that a `cd` earlier in the line makes another, is no less guarded than a file the guard cannot read.
+ */
+export function judgeProjectFile(
+  an: Analysis,
+  runner: string,
+  path: Word,
+  judge: (text: string) => void,
+): boolean {
+  if (path.dynamic || namesStdin(path.text)) return false;
+  const file = an.projectFile(path.text);
+  if (!file || !an.firstReading(file.path)) return false;
+  an.harmless(`${runner} runs ${path.text}: its text on disk (${file.path}) is judged`);
+  an.note(file.text);
+  judge(file.text);
   return true;
 }
 

@@ -1,6 +1,6 @@
 // `leash hook` answers "{}" (no opinion) only for what it read and judged safe: an event shaped so that the hook would
 // read something other than what the agent runs, or could not read it in time, is asked about. Real processes.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -288,5 +288,26 @@ describe.skipIf(!existsSync(INSTALLED_BIN))("the installed hook's command line",
       tool_name: "x",
     });
     expect((await answer("cursor", shell, INSTALLED_BIN)).decision).toBe("ask");
+  });
+});
+
+describe("leash hook: the scripts a command runs, read where the agent runs it", { timeout: 90_000 }, () => {
+  const project = join(work, "project");
+  mkdirSync(join(project, "scripts"), { recursive: true });
+  writeFileSync(join(project, "scripts", "cleanup.sh"), "#!/bin/sh\nrm -rf /srv/data\n", { mode: 0o755 });
+  writeFileSync(join(project, "package.json"), JSON.stringify({ scripts: { clean: "rm -rf /srv/data" } }));
+  // The hook's own directory holds a harmless script of the same name: the event's cwd decides which is read.
+  mkdirSync(join(work, "scripts"), { recursive: true });
+  writeFileSync(join(work, "scripts", "cleanup.sh"), "echo nothing\n", { mode: 0o755 });
+
+  it("judges the script in the event's cwd, for Claude Code and Cursor", async () => {
+    for (const command of ["./scripts/cleanup.sh", "bash scripts/cleanup.sh", "npm run clean"]) {
+      const event = (cwd?: string) =>
+        JSON.stringify({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, cwd });
+      expect((await answer("claude-code", event(project))).decision, command).toBe("ask");
+      expect((await answer("claude-code", event())).decision, command).toBe("{}");
+      const shell = JSON.stringify({ hook_event_name: "beforeShellExecution", command, cwd: project });
+      expect((await answer("cursor", shell)).decision, command).toBe("ask");
+    }
   });
 });

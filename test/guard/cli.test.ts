@@ -63,6 +63,19 @@ describe("leash guard check", () => {
     expect(deny.stdout).toContain("environment_mismatch");
   });
 
+  it("reads the scripts a command runs in the directory --in names, and only then", async () => {
+    const project = join(work, "project-in");
+    mkdirSync(project);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ scripts: { tidy: "rm -rf /srv/data" } }));
+    const read = await leash(["guard", "check", "--in", project, "npm run tidy"]);
+    expect(read.code, read.stderr).toBe(2);
+    expect(read.stdout).toContain("deletes /srv/data");
+    expect((await leash(["guard", "check", "npm run tidy"], "", baseEnv(), project)).code).toBe(0);
+    const stream = await leash(["guard", "check", "--in", project, "--jsonl"], '{"cmd":"npm run tidy"}\n');
+    expect(stream.code).toBe(1);
+    expect(stream.stderr).toContain("--in judges one command");
+  });
+
   it("prints JSON and takes the environment and intent from LEASH_ENV and LEASH_INTENT", async () => {
     const r = await leash(
       ["guard", "check", "--json", "kubectl --context staging delete ns preview"],

@@ -1,6 +1,6 @@
 // `leash guard check`: classify one command, or a stream of them as JSON lines, with the task's environment and intent.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { type GuardSettings, guardSettings } from "../../config/guard-env.ts";
@@ -89,15 +89,25 @@ export function registerGuardCommands(program: Command): void {
     )
     .option("--json", "print the classification as JSON")
     .option(
+      "--in <dir>",
+      "judge the scripts, SQL files and package scripts the command runs as they are in this directory, as a hook does",
+    )
+    .option(
       "--jsonl",
       'read {"cmd": …, "env"?: …, "intent"?: …} per line on stdin; write one classification per line, in order',
     )
     .addHelpText("after", EXIT_HELP)
     .action(
-      async (command: string | undefined, options: GuardCliOptions & { json?: boolean; jsonl?: boolean }) => {
+      async (
+        command: string | undefined,
+        options: GuardCliOptions & { json?: boolean; jsonl?: boolean; in?: string },
+      ) => {
         endQuietlyWhenStdoutCloses();
         if (options.jsonl) {
           if (command !== undefined) throw new Error("give either a command or --jsonl, not both");
+          // Every line of a stream is judged on its text alone, so that the same line always gets the same answer.
+          if (options.in !== undefined)
+            throw new Error("--in judges one command; --jsonl reads only the lines");
           await checkLines(options);
           return;
         }
@@ -105,6 +115,10 @@ export function registerGuardCommands(program: Command): void {
           throw new Error('give the command to check, e.g. leash guard check "rm -rf /data", or --jsonl');
         if (command === "-") command = await readCommand();
         const context = await guardContext(options, await guardSettings());
+        if (options.in !== undefined) {
+          const { projectFilesIn } = await import("../../guard/project-files.ts");
+          context.projectFiles = projectFilesIn(resolve(options.in));
+        }
         const result = await (await guardClassifier())(command, context);
         process.stdout.write(options.json ? `${terminalSafeJson(result)}\n` : formatClassification(result));
         process.exitCode = GUARD_EXIT[result.decision];

@@ -5,6 +5,7 @@ import { guardSettings } from "../../config/guard-env.ts";
 import { guardModelSettings } from "../../config/guard-model-env.ts";
 import type { AgentAction } from "../../guard/hooks.ts";
 import { parseJson } from "../../guard/json-text.ts";
+import { projectFilesIn } from "../../guard/project-files.ts";
 import type { Classification, GuardContext } from "../../guard/types.ts";
 import { terminalSafeJson } from "../../text/visible-text.ts";
 import { askThroughLeash } from "../hook-approval.ts";
@@ -66,11 +67,18 @@ async function classifyAction(
   return classifyWithModel(shown, context, model, rules);
 }
 
-/** A bad setting (here or the model's) throws, and is answered "ask" with the message, like any failure. */
-async function decide(action: AgentAction, options: HookOptions) {
+/**
+ * A bad setting (here or the model's) throws, and is answered "ask" with the message, like any failure. `directory`:
+ * where the agent runs the action, whose scripts and package scripts the rules read.
+ */
+async function decide(action: AgentAction, options: HookOptions, directory: string) {
   const settings = await guardSettings();
   const { forHook } = await import("../../guard/hooks.ts");
-  const context = { ...(await guardContext(options, settings)), deadline: Date.now() + READING_TIME_MS };
+  const context: GuardContext = {
+    ...(await guardContext(options, settings)),
+    deadline: Date.now() + READING_TIME_MS,
+    projectFiles: projectFilesIn(directory),
+  };
   const command =
     "command" in action
       ? action.command
@@ -105,15 +113,16 @@ export async function runHook(agent: HookAgent, options: HookOptions | { refuse:
     );
     if ("refuse" in options) throw new Error(options.refuse);
     const event = parseJson(input);
+    const directory = hooks.eventDirectory(event) ?? process.cwd();
     if (agent === "claude-code") {
       const action = hooks.claudeCodeAction(event);
       if (action === null) output = {};
       else {
-        const { decided, output: how } = await decide(action, options);
+        const { decided, output: how } = await decide(action, options, directory);
         output = hooks.claudeCodeOutput(decided, how);
       }
     } else {
-      const { decided, output: how } = await decide(hooks.cursorAction(event), options);
+      const { decided, output: how } = await decide(hooks.cursorAction(event), options, directory);
       output = hooks.cursorOutput(decided, how);
     }
   } catch (error) {

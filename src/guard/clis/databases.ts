@@ -9,7 +9,7 @@ import { unreadableFlagValues } from "../unreadable-code.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
 import { action } from "../vocabulary.ts";
 import { literal } from "../word.ts";
-import { judgeWrittenFile, namesStdin, unseenWrite } from "../written-scripts.ts";
+import { judgeProjectFile, judgeWrittenFile, namesStdin, unseenWrite } from "../written-scripts.ts";
 import { cypherCommands } from "./cypher.ts";
 import { redisCommands } from "./redis.ts";
 import { withSubcommandWords } from "./unjudged-words.ts";
@@ -299,12 +299,15 @@ function mongoShell(inv: Invocation, an: Analysis): void {
   for (const unread of unreadableFlagValues(inv, ["--eval"]))
     an.uncertain(`${inv.name} --eval runs code the guard cannot read (${unread.text.slice(0, 40)})`, true);
   const scripts = parsed.positionals.filter((p) => p.endsWith(".js"));
-  for (const file of [...parsed.values("-f", "--file"), ...scripts])
-    if (!judgeWrittenFile(an, inv.name, literal(file), (source) => an.nested.code("mongo", source)))
-      an.uncertain(
-        `${inv.name} runs the script ${file}, which the guard cannot read`,
-        SUSPICIOUS_FILE.test(file),
-      );
+  for (const file of [...parsed.values("-f", "--file"), ...scripts]) {
+    const judge = (source: string) => an.nested.code("mongo", source);
+    if (judgeWrittenFile(an, inv.name, literal(file), judge)) continue;
+    const read = judgeProjectFile(an, inv.name, literal(file), judge);
+    an.uncertain(
+      `${inv.name} runs the script ${file}, which ${read ? "may change before it runs" : "the guard cannot read"}`,
+      SUSPICIOUS_FILE.test(file),
+    );
+  }
   if (code.length || scripts.length || parsed.has("-f", "--file")) return;
   const source = stdinText(inv);
   if (source !== null) an.nested.code("mongo", source);

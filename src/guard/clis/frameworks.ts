@@ -8,6 +8,7 @@ import { unseenSql } from "../unseen-sql.ts";
 import { literal } from "../word.ts";
 import { scriptFromStdin } from "../written-scripts.ts";
 import { opaqueTarget, projectProgram } from "./opaque-targets.ts";
+import { judgePackageScript } from "./package-scripts.ts";
 import { leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 interface MigrationTool {
@@ -232,6 +233,7 @@ const PACKAGE_MANAGER_FLAGS = flagSet(
   "--dir",
   "--prefix",
 );
+const ANOTHER_PACKAGE = ["-w", "--workspace", "--filter", "-F", "-C", "--cwd", "--dir", "--prefix"];
 /** npm's flags for a command's usage (`npm unpublish -h`): it prints how to call the command and does nothing else. */
 const USAGE_FLAG = /^(?:-h|-H|-\?|--help|--usage)$/;
 
@@ -239,6 +241,22 @@ const USAGE_FLAG = /^(?:-h|-H|-\?|--help|--usage)$/;
 function asksForUsage(args: readonly string[]): boolean {
   const end = args.indexOf("--");
   return (end < 0 ? args : args.slice(0, end)).some((a) => USAGE_FLAG.test(a));
+}
+
+/** Package-manager commands that run the package script of a fixed name (`npm t` runs `test`). */
+const SCRIPT_BUILTINS = new Map([
+  ["test", "test"],
+  ["t", "test"],
+  ["tst", "test"],
+  ["start", "start"],
+  ["stop", "stop"],
+  ["restart", "restart"],
+]);
+
+/** The words after `word` that a package manager appends to the script it runs, `--` dropped. */
+function argumentsAfter(inv: Invocation, word: string): string[] {
+  const after = inv.args.slice(inv.args.indexOf(word) + 1);
+  return after[0] === "--" ? after.slice(1) : after;
 }
 
 /** A file bun runs rather than a package script: a path, or a name with a script's extension. */
@@ -260,6 +278,8 @@ function packageManager(inv: Invocation, an: Analysis): void {
   }
   const [sub, ...rest] = parsed.positionals;
   if (!sub) return;
+  // The package.json in the command's directory, unless a flag points it at another package.
+  const inProject = !parsed.has(...ANOTHER_PACKAGE);
   if (REINSTALLABLE.has(sub)) {
     an.harmless(`${inv.name} ${sub} only changes installed or cached packages, which an install brings back`);
     return;
@@ -287,9 +307,15 @@ function packageManager(inv: Invocation, an: Analysis): void {
     if (bun && rest[0] === "-") scriptFromStdin(inv, an, (source) => an.nested.code("node", source));
     else if (bun && rest[0] && SCRIPT_FILE.test(rest[0]))
       inv.run(inv.argv.slice(1 + inv.args.indexOf(rest[0])));
-    else if (rest[0]) opaqueTarget(`${inv.name} run`, rest[0], an);
+    else if (rest[0]) {
+      opaqueTarget(`${inv.name} run`, rest[0], an);
+      if (inProject) judgePackageScript(`${inv.name} run`, rest[0], argumentsAfter(inv, rest[0]), an);
+    }
     return;
   }
+  const lifecycle = SCRIPT_BUILTINS.get(sub);
+  if (lifecycle && !bun && inProject)
+    judgePackageScript(`${inv.name} ${sub}`, lifecycle, argumentsAfter(inv, sub), an);
   if (sub === "exec" || sub === "x" || sub === "dlx") {
     // `npm exec [--yes] [--package=p] [--] cmd args` reads its command line as npx does.
     const from = inv.args.indexOf(sub);
@@ -299,6 +325,7 @@ function packageManager(inv: Invocation, an: Analysis): void {
   if (inv.name !== "npm" && !NPM_BUILTINS.has(sub)) {
     // `yarn prisma migrate reset` runs a binary; `yarn db:reset` runs a script.
     opaqueTarget(inv.name, sub, an);
+    if (inProject) judgePackageScript(inv.name, sub, argumentsAfter(inv, sub), an);
     // A script named `format` lays out the project's code; no package ships a program by that name.
     if (!/[:]/.test(sub) && sub !== "format")
       inv.run([literal(sub), ...inv.argv.slice(2 + inv.args.indexOf(sub))]);

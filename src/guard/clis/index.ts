@@ -12,7 +12,7 @@ import {
 import { DESTRUCTIVE_WORD, destructiveArgumentWord, destructiveWord, wordsToJudge } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
-import { unseenWrite } from "../written-scripts.ts";
+import { judgeProjectFile, unseenWrite } from "../written-scripts.ts";
 import { ansibleCommands } from "./ansible.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
@@ -32,7 +32,7 @@ import { gcloudCommands } from "./gcloud.ts";
 import { gitCommands } from "./git.ts";
 import { httpCommands } from "./http-clients.ts";
 import { influxCommands } from "./influx.ts";
-import { interpreterCommands } from "./interpreters.ts";
+import { interpreterCommands, withPositional } from "./interpreters.ts";
 import { kubernetesCommands } from "./kubectl.ts";
 import { memcachedCommands } from "./memcached.ts";
 import { messageBrokerCommands } from "./message-brokers.ts";
@@ -209,14 +209,42 @@ const SHEBANG = /^#!\s*(\S+)([^\n]*)/;
 function runWrittenProgram(inv: Invocation, an: Analysis): void {
   const program = inv.argv[0]!;
   const file = an.written.find(program);
-  if (!file) return;
+  if (!file) {
+    runProjectScript(inv, an);
+    return;
+  }
   if (file.text === null) {
     unseenWrite(an, inv.name, program.text, file);
     return;
   }
-  const shebang = SHEBANG.exec(file.text);
-  const interpreter = shebang ? [shebang[1]!, ...shebang[2]!.trim().split(/\s+/).filter(Boolean)] : ["sh"];
-  inv.run([...interpreter.map(literal), program, ...inv.argv.slice(1)]);
+  inv.run([...interpreterOf(file.text).map(literal), program, ...inv.argv.slice(1)]);
+}
+
+/** The interpreter and its words that the kernel runs a script with: its `#!` line's, else the shell. */
+function interpreterOf(text: string): string[] {
+  const shebang = SHEBANG.exec(text);
+  return shebang ? [shebang[1]!, ...shebang[2]!.trim().split(/\s+/).filter(Boolean)] : ["sh"];
+}
+
+/** Shells: their scripts run from top to bottom as written, where a program's code may hold handlers never called. */
+const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash"]);
+
+function runsInShell(interpreter: readonly string[]): boolean {
+  const names = interpreter.map((w) => w.slice(w.lastIndexOf("/") + 1));
+  const program =
+    names[0] === "env" ? names.slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) : names[0];
+  return program !== undefined && SHELLS.has(program);
+}
+
+/** `./x.sh` on disk, where the command is judged on its machine: a shell script's text there is judged as it runs. */
+function runProjectScript(inv: Invocation, an: Analysis): void {
+  const program = inv.argv[0]!;
+  const file = program.dynamic ? null : an.projectFile(program.text);
+  const interpreter = file ? interpreterOf(file.text) : [];
+  if (!file || !runsInShell(interpreter)) return;
+  judgeProjectFile(an, interpreter.join(" "), program, (text) =>
+    an.nested.shell(text, withPositional(inv, 0, 0)),
+  );
 }
 
 /** Programs whose later words are another command or code (`sh -c 'rm -rf /' --help` still runs the script). */

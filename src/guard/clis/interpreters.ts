@@ -5,7 +5,7 @@ import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } f
 import { setPositional } from "../shell-positional.ts";
 import { unreadableCode } from "../unreadable-code.ts";
 import { literal, type Word } from "../word.ts";
-import { judgeScriptFile, judgeWrittenFile, scriptFromStdin } from "../written-scripts.ts";
+import { judgeProjectFile, judgeScriptFile, judgeWrittenFile, scriptFromStdin } from "../written-scripts.ts";
 import { awk } from "./awk-program.ts";
 import { joinedText, judgeShellText, splicedEnvironment } from "./carried-text.ts";
 import { cmdScript, robocopy } from "./cmd-script.ts";
@@ -52,14 +52,11 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
   if (i < args.length && !fromStdin) {
     // `bash x.sh a b`: $0 is the script, $1… its arguments. The shell reads the file whatever its `#!` line says.
     const vars = withPositional(inv, 1 + i, 0);
-    const judged = judgeScriptFile(
-      inv,
-      an,
-      inv.argv[1 + i]!,
-      (source) => an.nested.shell(source, vars),
-      () => scriptFromStdin(inv, an, (source) => an.nested.shell(source, vars)),
-    );
-    if (!judged) inv.run(inv.argv.slice(1 + i));
+    const script = inv.argv[1 + i]!;
+    const judge = (source: string) => an.nested.shell(source, vars);
+    if (judgeScriptFile(inv, an, script, judge, () => scriptFromStdin(inv, an, judge))) return;
+    judgeProjectFile(an, inv.name, script, judge);
+    inv.run(inv.argv.slice(1 + i));
     return;
   }
   const vars = withPositional(inv, 1 + i, 1);
@@ -75,20 +72,16 @@ function sourceBuiltin(inv: Invocation, an: Analysis): void {
   if (!script) return;
   // Without words, the file sees the caller's positional parameters.
   const vars = inv.argv.length > 2 ? withPositional(inv, 2, 1) : new Map(inv.vars);
-  judgeScriptFile(
-    inv,
-    an,
-    script,
-    (source) => an.nested.shell(source, vars),
-    () => scriptFromStdin(inv, an, (source) => an.nested.shell(source, vars)),
-  );
+  const judge = (source: string) => an.nested.shell(source, vars);
+  if (!judgeScriptFile(inv, an, script, judge, () => scriptFromStdin(inv, an, judge)))
+    judgeProjectFile(an, inv.name, script, judge);
 }
 
 /**
  * The shell's variables with the words from `argv[from]` on as its positional parameters, numbered from `$first`,
  * in place of the line's: a new shell has only these, and `source FILE ARG…` sets them.
  */
-function withPositional(inv: Invocation, from: number, first: number): Map<string, Word> {
+export function withPositional(inv: Invocation, from: number, first: number): Map<string, Word> {
   const vars = new Map(inv.vars);
   const words = inv.argv.slice(from);
   setPositional(vars, words.slice(1 - first));

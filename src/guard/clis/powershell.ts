@@ -9,7 +9,7 @@ import { isBackupPath } from "../safety-net-paths.ts";
 import { holdsUnknownText } from "../shell-arithmetic.ts";
 import { destructiveArgumentWord, destructiveWord } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
-import { judgeScriptFile, scriptFromStdin } from "../written-scripts.ts";
+import { judgeProjectFile, judgeScriptFile, scriptFromStdin } from "../written-scripts.ts";
 import { analyzeWriteTarget, judgeDeletion } from "./files.ts";
 
 /** Words, quoted strings, hash literals and `${name}`, and the separators between statements and blocks. */
@@ -685,8 +685,10 @@ export function powershellScript(inv: Invocation, an: Analysis): void {
   else if ("file" in source) {
     // A script the line did not write is a program of the project's, judged as before by its name.
     const file = inv.argv[source.file + 1]!;
-    if (!judgeScriptFile(inv, an, file, judge, () => scriptFromStdin(inv, an, judge)))
+    if (!judgeScriptFile(inv, an, file, judge, () => scriptFromStdin(inv, an, judge))) {
+      judgeProjectFile(an, inv.name, file, judge);
       inv.run(inv.argv.slice(source.file + 1));
+    }
   } else {
     // Script text that is a value the guard cannot know (`pwsh -c "$CMD"`) may be any script.
     const unread = source.words === undefined ? undefined : inv.argv.slice(source.words + 1).find(unreadable);

@@ -24,6 +24,7 @@ import { positionalOf, setPositional } from "../shell-positional.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
+import { judgeProjectFile } from "../written-scripts.ts";
 import { joined, setByBuiltin } from "./builtin-variables.ts";
 import { CALLS_NOT_FOLLOWED, CallStack } from "./call-stack.ts";
 import {
@@ -97,6 +98,15 @@ export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
 const PROCESS_SUBSTITUTION_PATH = "/dev/fd/63";
 /** Descriptors a `<` redirection without a number, or with 0, points stdin at. */
 const STANDARD_INPUT = /^0?$/;
+/**
+ * Programs that run what they read on stdin as it is written, statement by statement: shells and database clients
+ * (a program's code may hold handlers that never run, so interpreters are not among them).
+ */
+const STDIN_SCRIPT_READERS = new Set(
+  "sh bash zsh dash ksh mksh ash psql mysql mariadb sqlite3 duckdb clickhouse-client redis-cli mongosh mongo cqlsh".split(
+    " ",
+  ),
+);
 /** What a `<(…)` writes: its bytes when known, its last command's words for the reasons, and whether it ran only that. */
 interface SubstitutedOutput {
   data: Buffer | null;
@@ -686,6 +696,15 @@ export class ShellRunner {
     an.nest(() => {
       out.data = pipelineOutput(invoke(argv, context, an), an.written);
     });
+    const fromDisk = feed === undefined ? this.scriptOnStdin(argv, redirects) : undefined;
+    // `psql < q.sql`, `sh < x.sh`: the file on disk where the command runs is fed to it as well; the call as read
+    // without it stands, since the file may change before it runs.
+    if (fromDisk)
+      judgeProjectFile(an, argv[0]!.text, fromDisk, (text) =>
+        an.nest(() =>
+          invoke(argv, { ...context, stdin: Buffer.from(text), piped: false, stdinWritten: undefined }, an),
+        ),
+      );
     const sockets = this.openSockets(argv, redirects);
     const sent = out.data?.toString("utf8") ?? null;
     const unseen = out.data === null ? hint : null;
@@ -710,6 +729,20 @@ export class ShellRunner {
     this.callFunction(argv[0]!, argv.slice(1), assigns, stdin);
     this.callsInText(argv, stdin);
     return out;
+  }
+
+  /**
+   * The file a shell or a database client reads its commands from with `< file`, when the line did not write it:
+   * where the command is judged on its machine, its text there is judged too.
+   */
+  private scriptOnStdin(argv: readonly Word[], redirects: readonly Redirect[]): Word | undefined {
+    const last = redirects.filter(pointsStdin).at(-1);
+    if (last?.kind !== "in" || last.target.dynamic || this.substitutedOutput.has(last.target))
+      return undefined;
+    if (this.an.written.find(last.target)) return undefined;
+    return argv.some((w) => !w.dynamic && STDIN_SCRIPT_READERS.has(w.text.slice(w.text.lastIndexOf("/") + 1)))
+      ? last.target
+      : undefined;
   }
 
   /**

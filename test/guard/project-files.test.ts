@@ -1,0 +1,231 @@
+// The scripts, SQL files and package scripts a command runs, read from the directory it runs in (as a hook does):
+// what they hold is judged along with their names, and nothing read makes a verdict milder. Real files.
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { classify } from "../../src/guard/classifier.ts";
+import { projectFilesIn } from "../../src/guard/project-files.ts";
+
+const project = mkdtempSync(join(tmpdir(), "leash-project-files-"));
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+function file(path: string, text: string | Buffer, mode?: number): void {
+  const full = join(project, path);
+  mkdirSync(join(full, ".."), { recursive: true });
+  writeFileSync(full, text);
+  if (mode !== undefined) chmodSync(full, mode);
+}
+
+file("scripts/cleanup.sh", "#!/bin/bash\nset -euo pipefail\nrm -rf /srv/data\n", 0o755);
+file("scripts/hello.sh", "#!/usr/bin/env bash\necho hello\n", 0o755);
+file("scripts/args.sh", 'rm -rf "/srv/$1"\n', 0o755);
+file("scripts/self.sh", "bash scripts/self.sh\nrm -rf /srv/data\n");
+file(
+  "scripts/report.py",
+  "#!/usr/bin/env python3\nimport shutil\ndef purge():\n    shutil.rmtree('/srv/data')\n",
+  0o755,
+);
+file("scripts/drop-everything.sh", "echo nothing to drop\n", 0o755);
+file("migrations/001_users.sql", "DROP TABLE users;\n");
+file("migrations/002_add.sql", "ALTER TABLE users ADD COLUMN age int;\n");
+file("deploy.ps1", "Remove-Item -Recurse -Force C:\\srv\\data\n");
+file(
+  "package.json",
+  JSON.stringify({
+    scripts: {
+      clean: "rm -rf /var/lib/postgresql/data",
+      build: "rm -rf dist && tsc",
+      test: "vitest run",
+      predeploy: "npm run clean",
+      deploy: "echo deploying",
+      again: "npm run again && npm run clean",
+      prisma: "prisma",
+    },
+  }),
+);
+
+const inProject = { projectFiles: projectFilesIn(project) };
+const judged = (command: string, context = inProject) => classify(command, context);
+
+describe("scripts on disk", () => {
+  it("judges the shell script a command runs, however it is run", () => {
+    for (const command of [
+      "bash scripts/cleanup.sh",
+      "sh ./scripts/cleanup.sh",
+      "./scripts/cleanup.sh",
+      "scripts/cleanup.sh --now",
+      "source scripts/cleanup.sh",
+      ". scripts/cleanup.sh",
+      "sudo bash scripts/cleanup.sh",
+      `bash ${join(project, "scripts/cleanup.sh")}`,
+      "pwsh -File deploy.ps1",
+    ]) {
+      const c = judged(command);
+      expect(c.destructive, command).toBe(true);
+      expect(c.decision, command).not.toBe("allow");
+      // Without the files, the same command says nothing: the test would pass without reading them otherwise.
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    expect(judged("./scripts/cleanup.sh").reasons.join("\n")).toContain("its text on disk");
+  });
+
+  it("judges a script with the arguments it is given", () => {
+    expect(judged("bash scripts/args.sh data").destructive).toBe(true);
+    expect(judged("bash scripts/hello.sh").destructive).toBe(false);
+    expect(judged("./scripts/hello.sh").decision).toBe("allow");
+  });
+
+  it("reads a script that runs itself once", () => {
+    const c = judged("bash scripts/self.sh");
+    expect(c.destructive).toBe(true);
+    expect(c.reasons.join("\n")).not.toContain("guard_failure");
+  });
+
+  it("keeps what a script's name says when its text is harmless", () => {
+    // The file may change between the hook's reading and the run: the name's verdict stands.
+    expect(judged("./scripts/drop-everything.sh").decision).toBe(
+      classify("./scripts/drop-everything.sh").decision,
+    );
+    expect(judged("psql -f migrations/002_add.sql").uncertain).toBe(true);
+  });
+
+  it("leaves a program's code to its name: code holds handlers that never run", () => {
+    expect(judged("python3 scripts/report.py").destructive).toBe(false);
+    expect(judged("./scripts/report.py").destructive).toBe(false);
+  });
+
+  it("judges the SQL file a client runs", () => {
+    for (const command of [
+      "psql -f migrations/001_users.sql",
+      "psql --file=migrations/001_users.sql db",
+      "sqlite3 app.db '.read migrations/001_users.sql'",
+    ]) {
+      const c = judged(command);
+      expect(c.destructive, command).toBe(true);
+      expect(c.reasons.join("\n"), command).toContain("DROP TABLE");
+    }
+    expect(judged("psql -f migrations/002_add.sql").destructive).toBe(false);
+  });
+});
+
+describe("files fed on stdin", () => {
+  it("judges the file a shell or a database client reads its commands from", () => {
+    file("flush.txt", "FLUSHALL\n");
+    for (const [command, finding] of [
+      ["psql < migrations/001_users.sql", "DROP TABLE"],
+      ["sudo -u postgres psql app < migrations/001_users.sql", "DROP TABLE"],
+      ["sh < scripts/cleanup.sh", "deletes /srv/data"],
+      ["redis-cli < flush.txt", "FLUSHALL"],
+    ] as const) {
+      const c = judged(command);
+      expect(c.destructive, command).toBe(true);
+      expect(c.reasons.join("\n"), command).toContain(finding);
+      expect(classify(command).reasons.join("\n"), command).not.toContain(finding);
+    }
+    expect(judged("psql < migrations/002_add.sql").destructive).toBe(false);
+  });
+
+  it("reads only the last redirection, and not for programs that do not run what they read", () => {
+    const read = (command: string) => judged(command).reasons.some((r) => r.includes("its text on disk"));
+    expect(judged("psql < migrations/001_users.sql < migrations/002_add.sql").destructive).toBe(false);
+    expect(read("grep DROP < migrations/001_users.sql")).toBe(false);
+    expect(read("python3 < scripts/report.py")).toBe(false);
+    expect(read("psql < migrations/002_add.sql")).toBe(true);
+  });
+
+  it("keeps the uncertainty of stdin it could not read before, since the file may change", () => {
+    expect(judged("psql < migrations/002_add.sql").uncertain).toBe(true);
+  });
+});
+
+describe("package scripts", () => {
+  it("judges the script a package manager runs, with the scripts npm runs before it", () => {
+    for (const command of [
+      "npm run clean",
+      "npm run-script clean",
+      "yarn clean",
+      "yarn run clean",
+      "pnpm clean",
+      "pnpm run deploy",
+      "bun run clean",
+    ]) {
+      const c = judged(command);
+      expect(c.destructive, command).toBe(true);
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    for (const command of ["npm run build", "npm test", "npm t", "yarn test", "pnpm run test"])
+      expect(judged(command).destructive, command).toBe(false);
+  });
+
+  it("reads the words after the script name as the script's own", () => {
+    expect(judged("npm run prisma -- migrate reset --force").destructive).toBe(true);
+    expect(judged("npm run prisma -- migrate status").destructive).toBe(false);
+  });
+
+  it("follows scripts that run each other, each once", () => {
+    const c = judged("npm run again");
+    expect(c.destructive).toBe(true);
+    expect(c.reasons.join("\n")).not.toContain("guard_failure");
+  });
+
+  it("does not read this directory's package.json for a command pointed at another package", () => {
+    for (const command of [
+      "npm run clean --prefix web",
+      "pnpm -C web clean",
+      "yarn --cwd web clean",
+      "npm run clean -w web",
+    ])
+      expect(judged(command).destructive, command).toBe(false);
+  });
+});
+
+describe("what is read", () => {
+  it("reads regular text files only, and each path once", () => {
+    const files = projectFilesIn(project);
+    const first = files.read("scripts/hello.sh");
+    expect(first?.text).toContain("echo hello");
+    expect(files.read("./scripts/../scripts/hello.sh")).toBe(first);
+    expect(files.read("scripts")).toBeNull();
+    expect(files.read("missing.sh")).toBeNull();
+    expect(files.read("/dev/zero")).toBeNull();
+    expect(files.read("/proc/self/environ")).toBeNull();
+    file("binary.sh", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1]));
+    expect(files.read("binary.sh")).toBeNull();
+    file("large.sh", `${"echo x\n".repeat(20_000)}`);
+    expect(files.read("large.sh")).toBeNull();
+  });
+
+  it("follows a symbolic link to the file it names", () => {
+    symlinkSync(join(project, "scripts/cleanup.sh"), join(project, "linked.sh"));
+    expect(judged("bash linked.sh").destructive).toBe(true);
+  });
+
+  it("does not wait on a FIFO named like a script", () => {
+    execFileSync("mkfifo", [join(project, "fifo.sh")]);
+    const started = Date.now();
+    expect(projectFilesIn(project).read("fifo.sh")).toBeNull();
+    expect(judged("bash fifo.sh").destructive).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("reads ~/ from the user's home, and no other user's", () => {
+    const home = process.env.HOME;
+    process.env.HOME = join(project, "scripts");
+    try {
+      expect(projectFilesIn("/").read("~/hello.sh")?.text).toContain("echo hello");
+      expect(projectFilesIn("/").read("~root/hello.sh")).toBeNull();
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
+  it("stops reading past a megabyte of files for one command", () => {
+    for (let i = 0; i < 12; i++) file(`big/${i}.sh`, `${"true\n".repeat(20_000)}`);
+    const files = projectFilesIn(project);
+    const read = Array.from({ length: 12 }, (_, i) => files.read(`big/${i}.sh`));
+    expect(read.filter(Boolean).length).toBeGreaterThan(0);
+    expect(read.filter(Boolean).length).toBeLessThan(12);
+  });
+});
