@@ -110,6 +110,51 @@ describe("scripts on disk", () => {
   });
 });
 
+describe("makefiles", () => {
+  const makefile = [
+    "APP := app",
+    ".PHONY: test clean reset",
+    "build: gen",
+    "\tgo build ./...",
+    "gen:",
+    "\tgo generate ./...",
+    "test:",
+    "\tgo test ./...",
+    "clean:",
+    "\trm -rf /srv/$(APP)/data",
+    "tidy: clean",
+    "\techo tidied",
+    "%.out: %.in",
+    '\tpsql -c "DROP TABLE $@"',
+    "",
+  ].join("\n");
+  file("Makefile", makefile);
+  file("other.mk", makefile);
+
+  it("judges the recipes make runs for the goals named, their prerequisites' first, or for the first target", () => {
+    for (const command of [
+      "make clean",
+      "make tidy",
+      "make -f other.mk clean",
+      "make users.out",
+      "make -k test clean",
+    ]) {
+      expect(judged(command).destructive, command).toBe(true);
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    for (const command of ["make", "make test", "make build test", "make APP=x test", "make -f other.mk gen"])
+      expect(judged(command).destructive, command).toBe(false);
+  });
+
+  it("judges every recipe when a goal is a value the guard does not know", () => {
+    expect(judged("make $TARGET").destructive).toBe(true);
+  });
+
+  it("leaves a makefile in another directory to the goal's name", () => {
+    expect(judged("make -C services clean").destructive).toBe(false);
+  });
+});
+
 describe("files fed on stdin", () => {
   it("judges the file a shell or a database client reads its commands from", () => {
     file("flush.txt", "FLUSHALL\n");

@@ -6,7 +6,7 @@ import type { Analysis } from "../analysis.ts";
 import type { CommandAnalyzer, Invocation } from "../command.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import { literal, type Word } from "../word.ts";
-import { judgeWrittenFile, namesStdin } from "../written-scripts.ts";
+import { judgeProjectFile, judgeWrittenFile, namesStdin } from "../written-scripts.ts";
 import {
   type CarriedOption,
   type CarrierSyntax,
@@ -278,18 +278,39 @@ const makeEval: Judge = (value, via, inv, an) => {
 
 /**
  * make's SHELL=… on its command line is the program every recipe runs through. Without -f, make reads the first
- * default makefile there is: one the command line wrote is judged.
+ * default makefile there is: one the command line wrote is judged whole; one on disk, where the command is judged on
+ * its machine, for the goals the command names.
  */
 function makeShell(inv: Invocation, read: ReadCommandLine<Judge>, an: Analysis): void {
   for (const w of read.operands) {
     const shell = /^SHELL=(.*)$/s.exec(w.text)?.[1];
     if (shell !== undefined) judgeShellCommand({ ...w, text: shell }, "make SHELL=", an, inv.vars);
   }
-  if (read.carried.some((c) => c.option.judge === makefileOption)) return;
   const variables = commandLineVariables(inv.argv.slice(1));
-  DEFAULT_MAKEFILES.find((name) =>
+  const named = read.carried.filter((c) => c.option.judge === makefileOption).map((c) => c.value);
+  const onDisk = (file: Word) =>
+    file.text !== "-" &&
+    !an.written.find(file) &&
+    judgeProjectFile(an, inv.name, file, (text) => judgeMakefile(text, an, variables, makeGoals(read)));
+  // `make -C dir` reads the makefile there, not in the command's directory.
+  const here = !read.flags.has("-C") && !read.flags.has("--directory");
+  if (named.length) {
+    if (here) for (const file of named) onDisk(file);
+    return;
+  }
+  const written = DEFAULT_MAKEFILES.find((name) =>
     judgeWrittenFile(an, inv.name, literal(name), (text) => judgeMakefile(text, an, variables)),
   );
+  if (!written && here) DEFAULT_MAKEFILES.find((name) => onDisk(literal(name)));
+}
+
+/**
+ * The targets make is asked to make: its operands but `NAME=value`; undefined (every recipe counts) when one is a
+ * value the guard does not know.
+ */
+function makeGoals(read: ReadCommandLine<Judge>): string[] | undefined {
+  const goals = read.operands.filter((w) => !/^[A-Za-z_.][\w.-]*=/.test(w.text));
+  return goals.some((w) => w.dynamic) ? undefined : goals.map((w) => w.text);
 }
 
 const make: Carrier = {

@@ -11,15 +11,27 @@ const ASSIGNMENT = /^(?:(?:export|override)\s+)*([A-Za-z_.][\w.-]*)\s*(::?=|:::=
 /** `targets : prerequisites ; recipe`. */
 const RULE = /^([^:=#\t][^:=#]*?)::?(?!=)([^;=#]*)(?:;(.*))?$/s;
 
+/** A rule's prerequisites (expanded as make reads them) and recipe lines (expanded when they run). */
+interface Rule {
+  prerequisites: string[];
+  recipes: string[];
+}
+
 class MakefileReader {
   private readonly values = new Map<string, string>();
   private target = "";
+  /** Set when only the goals' recipes are judged: each rule's, by target, and the targets of the latest rule. */
+  private readonly rules: Map<string, Rule> | null;
+  private ruleTargets: string[] = [];
+  private defaultGoal: string | undefined;
 
   constructor(
     private readonly an: Analysis,
     overrides: ReadonlyMap<string, string>,
+    onlyGoals: boolean,
   ) {
     for (const [name, value] of overrides) this.values.set(name, value);
+    this.rules = onlyGoals ? new Map() : null;
   }
 
   /** `$(NAME)` as make expands it: `$$` is `$`, a known variable its value, `$(shell cmd)` judged as run. */
@@ -74,10 +86,28 @@ class MakefileReader {
     if (command.trim()) this.an.nested.shell(command);
   }
 
+  /** A recipe line of the rule being read: judged now, or kept for when a goal needs the rule. */
+  private recipeLine(line: string): void {
+    if (!this.rules) {
+      this.recipe(line);
+      return;
+    }
+    for (const target of this.ruleTargets) this.ruleOf(target).recipes.push(line);
+  }
+
+  private ruleOf(target: string): Rule {
+    let rule = this.rules!.get(target);
+    if (!rule) {
+      rule = { prerequisites: [], recipes: [] };
+      this.rules!.set(target, rule);
+    }
+    return rule;
+  }
+
   read(text: string): void {
     for (const line of text.replace(/\\\r?\n/g, " ").split(/\r?\n/)) {
       if (line.startsWith("\t")) {
-        this.recipe(line.slice(1));
+        this.recipeLine(line.slice(1));
         continue;
       }
       const trimmed = line.trim();
@@ -94,14 +124,54 @@ class MakefileReader {
       }
       const rule = RULE.exec(trimmed);
       if (rule) {
-        this.target = this.expand(rule[1]!.trim()).split(/\s+/)[0] ?? "";
-        this.expand(rule[2]!);
-        if (rule[3] !== undefined) this.recipe(rule[3]);
+        const targets = this.expand(rule[1]!.trim()).split(/\s+/).filter(Boolean);
+        this.target = targets[0] ?? "";
+        const prerequisites = this.expand(rule[2]!).split(/\s+/).filter(Boolean);
+        if (this.rules) {
+          this.ruleTargets = targets;
+          for (const target of targets) this.ruleOf(target).prerequisites.push(...prerequisites);
+          this.defaultGoal ??= targets.find((t) => !t.startsWith(".") && !t.includes("%"));
+        }
+        if (rule[3] !== undefined) this.recipeLine(rule[3]);
         continue;
       }
       this.expand(trimmed);
     }
   }
+
+  /**
+   * The recipes make runs for `goals` (none: the first target), with their prerequisites' before them; a goal no
+   * rule names is made by the pattern rules (`%.o: %.c`) that match it.
+   */
+  runGoals(goals: readonly string[]): void {
+    const rules = this.rules!;
+    const wanted = goals.length ? [...goals] : this.defaultGoal ? [this.defaultGoal] : [];
+    const made = new Set<string>();
+    const make = (goal: string) => {
+      if (made.has(goal)) return;
+      made.add(goal);
+      const found = rules.get(goal);
+      const matching = found
+        ? [found]
+        : [...rules]
+            .filter(([target]) => target.includes("%") && patternMatches(target, goal))
+            .map(([, r]) => r);
+      for (const rule of matching) {
+        for (const prerequisite of rule.prerequisites) make(prerequisite);
+        this.target = goal;
+        for (const line of rule.recipes) this.recipe(line);
+      }
+    };
+    for (const goal of wanted) make(goal);
+  }
+}
+
+/** Whether `goal` is a target the pattern (`%.o`, `build/%`) makes. */
+function patternMatches(pattern: string, goal: string): boolean {
+  const at = pattern.indexOf("%");
+  const before = pattern.slice(0, at);
+  const after = pattern.slice(at + 1);
+  return goal.length > before.length + after.length && goal.startsWith(before) && goal.endsWith(after);
 }
 
 /** Where the `(` or `{` at `open` is closed, counting nested pairs; -1 when it is not. */
@@ -118,10 +188,19 @@ function matching(text: string, open: number): number {
 
 /**
  * Judges a makefile's text: every recipe as the shell command it is once make expands it (whichever targets run),
- * and every command make runs while reading it. `overrides` are the variables set on make's command line.
+ * and every command make runs while reading it. `overrides` are the variables set on make's command line. With
+ * `goals` (a project's makefile on disk, whose other targets are its own business), only the recipes make runs for
+ * them, and for the first target when there are none.
  */
-export function judgeMakefile(text: string, an: Analysis, overrides: ReadonlyMap<string, string>): void {
-  new MakefileReader(an, overrides).read(text);
+export function judgeMakefile(
+  text: string,
+  an: Analysis,
+  overrides: ReadonlyMap<string, string>,
+  goals?: readonly string[],
+): void {
+  const reader = new MakefileReader(an, overrides, goals !== undefined);
+  reader.read(text);
+  if (goals !== undefined) reader.runGoals(goals);
 }
 
 /** The `NAME=value` words of a make command line, which override the makefile's own. */
