@@ -14,6 +14,7 @@ import {
   type ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
+import { TOOL_CALL_ARGUMENTS_MAX } from "../approvals/tool-call.ts";
 import type { Clock } from "../clock/clock.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import type { ActionCall } from "../proxy/action-call.ts";
@@ -237,8 +238,17 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
       };
       let decision: CallsDecision;
       try {
-        decision =
-          upstream.hold === "wait"
+        decision = !plan.shown
+          ? // An approver could see only action and resource, not what would run: such a call is never approved.
+            await authorizeWithoutWaiting(
+              context.broker,
+              session.token,
+              call,
+              plan.requestHash,
+              extra.signal,
+              false,
+            )
+          : upstream.hold === "wait"
             ? await authorizeCalls(context.broker, {
                 token: session.token,
                 calls: [call],
@@ -322,6 +332,8 @@ async function authorizeWithoutWaiting(
   call: ActionCall,
   requestHash: string,
   signal: AbortSignal,
+  /** False when the approver could not be shown the call: one that needs approval is then refused outright. */
+  approvable = true,
 ): Promise<CallsDecision> {
   const request = {
     token,
@@ -348,6 +360,15 @@ async function authorizeWithoutWaiting(
   if (first.allow) return { allow: true, approvals: [] };
   const approvalId = first.approval_id;
   if (first.reason !== "approval_required" || !approvalId) return refused(first, approvalId);
+  if (!approvable) {
+    return {
+      allow: false,
+      status: 403,
+      code: "arguments_too_long_to_approve",
+      detail: `${call.action} on ${call.resource} needs a human's approval, and its arguments are longer than an approver is shown (${TOOL_CALL_ARGUMENTS_MAX} bytes as canonical JSON); send shorter arguments (split the work). Nothing was sent`,
+      call,
+    };
+  }
   const status = await broker.approvalStatus(approvalId, token, 0, signal);
   if (status === "denied") return refused({ reason: "approval_denied" }, approvalId);
   if (status !== "approved") {

@@ -7,12 +7,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { authenticator } from "otplib";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
 import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
-import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent, refusalOf } from "./harness.ts";
 
 const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
@@ -132,12 +133,12 @@ describe("what a call's arguments do, whatever its mapping and annotations say",
       ["execute_sql", { database: '{"sql":"drop table users"}' }],
       ["execute_sql", { sql: "select 1", database: { after: { sql: "drop table users" } } }],
       ["execute_sql", { sql: Buffer.from("drop table users").toString("base64"), database: "base64" }],
-      // More than the guard reads: unsure is destructive.
-      ["execute_sql", { statements: [...Array(5000).fill("select 1"), "drop table users"] }],
+      // More values than the guard reads (yet short enough to show an approver): unsure is destructive.
+      ["execute_sql", { statements: [...Array(2500).fill("select 1"), "drop table users"] }],
     ];
     for (const [tool, args] of destructive) {
       const result = await agent.call(tool, args);
-      expect(refusalOf(result), `${tool} ${JSON.stringify(args)}`).toMatchObject({
+      expect(refusalOf(result), `${tool} ${JSON.stringify(args).slice(0, 80)}`).toMatchObject({
         code: "approval_required",
         action: "database:query",
       });
@@ -167,6 +168,32 @@ describe("what a call's arguments do, whatever its mapping and annotations say",
       resource: "postgres://prod-db.internal/app",
     });
     expect((result.content[0] as { text: string }).text).toContain("safety_net");
+    expect(ran).toEqual([]);
+  });
+});
+
+describe("an approver sees what runs, or nothing runs", () => {
+  it("a call too long to show its approver is refused, and an approval given for it never lets it run", async () => {
+    const agent = await productionAgent();
+    // The destruction up front, and enough comment after it that the approval could show action and resource only.
+    const args = { sql: `drop table users; -- ${"padding ".repeat(5_000)}` };
+    const asked = await agent.call("execute_sql", args);
+    const refusal = refusalOf(asked);
+    expect(refusal).toMatchObject({ code: "arguments_too_long_to_approve", action: "database:query" });
+
+    // Whatever a human does with the approval the broker opened (it shows action and resource only), it never runs.
+    const listed = await api(broker.url, "GET", "/v1/approvals", { key: broker.keys.approver });
+    const unshown = (listed.body.approvals as { id: string; status: string; tool_call?: unknown }[]).filter(
+      (a) => a.status === "pending" && a.tool_call === undefined,
+    );
+    expect(unshown).toHaveLength(1);
+    const approved = await api(broker.url, "POST", `/v1/approvals/${unshown[0]!.id}/approve`, {
+      key: broker.keys.approver,
+      body: { totp: authenticator.generate(broker.totpSecrets.approver) },
+    });
+    expect(approved.status).toBe(200);
+    const again = await agent.call("execute_sql", args);
+    expect(refusalOf(again)).toMatchObject({ code: "arguments_too_long_to_approve" });
     expect(ran).toEqual([]);
   });
 });
