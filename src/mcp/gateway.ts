@@ -11,7 +11,7 @@ import { answeredProblem } from "../errors/problem.ts";
 import { BrokerClient, BrokerUnavailableError } from "../proxy/broker-client.ts";
 import { bearerToken } from "../proxy/headers.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
-import { endpointPath, type McpConfig } from "./config.ts";
+import { endpointPath, type McpConfig, type McpUpstream } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { originRefusal } from "./request-origin.ts";
 import { type AgentSession, createSessionServer, type GatewayContext } from "./session.ts";
@@ -42,6 +42,8 @@ const READY_PING_TIMEOUT_MS = 3_000;
 interface OpenSession {
   agent: AgentSession;
   transport: StreamableHTTPServerTransport;
+  /** The session's own upstream session (or spawned server): closed with it. */
+  connection: UpstreamConnection;
   upstream: string;
   expiry: NodeJS.Timeout;
   closed: boolean;
@@ -63,12 +65,15 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
   const scrubber = new CredentialScrubber([...deps.credentials.values()]);
   const metrics = new GatewayMetrics();
   const contexts = new Map<string, GatewayContext>();
-  for (const upstream of config.upstreams) {
-    const connection = new UpstreamConnection(upstream, {
+  const connectTo = (upstream: McpUpstream) =>
+    new UpstreamConnection(upstream, {
       credential: deps.credentials.get(upstream.name)!,
       onStderr: (line) =>
         deps.logger.info({ upstream: upstream.name, stderr: scrubber.scrubText(line) }, "upstream stderr"),
     });
+  for (const upstream of config.upstreams) {
+    // This one is for the start-up check and /readyz; every agent session gets a connection of its own.
+    const connection = connectTo(upstream);
     contexts.set(endpointPath(upstream), {
       upstream,
       connection,
@@ -257,6 +262,9 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
     res: ServerResponse,
     body: unknown,
   ): Promise<void> {
+    // Upstream servers keep state per session (a selected database, a working directory, a browser page): one task's
+    // must never be what another task's calls act on, so no agent session shares its upstream session.
+    const connection = connectTo(context.upstream);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
@@ -269,7 +277,14 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
           Math.max(0, agent.expiresAtMs - Date.now()),
         );
         expiry.unref();
-        sessions.set(id, { agent, transport, upstream: context.upstream.name, expiry, closed: false });
+        sessions.set(id, {
+          agent,
+          transport,
+          connection,
+          upstream: context.upstream.name,
+          expiry,
+          closed: false,
+        });
       },
     });
     const close = (id: string) => {
@@ -277,6 +292,7 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
       if (!open || open.closed) return;
       open.closed = true;
       open.transport.close().catch(() => undefined);
+      open.connection.close().catch(() => undefined);
       if (!open.agent.ended) {
         // Closed by the agent (DELETE) or the gateway: nothing to remember.
         clearTimeout(open.expiry);
@@ -292,9 +308,11 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
     transport.onclose = () => {
       if (transport.sessionId) close(transport.sessionId);
     };
-    const mcp = createSessionServer(context, agent);
+    const mcp = createSessionServer({ ...context, connection }, agent);
     await mcp.connect(transport);
     await transport.handleRequest(req, res, body);
+    // An initialize that opened no session leaves nothing upstream to keep.
+    if (!transport.sessionId) await connection.close().catch(() => undefined);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -317,6 +335,7 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
         sessions.delete(id);
         clearTimeout(open.expiry);
         await open.transport.close().catch(() => undefined);
+        await open.connection.close().catch(() => undefined);
       }
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

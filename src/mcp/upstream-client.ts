@@ -24,8 +24,9 @@ export interface UpstreamConnectionOptions {
 }
 
 /**
- * One client per upstream, shared by every agent session: the credential is the gateway's, not the agent's, and each
- * call is authorized on its own before it is sent. Reconnects on the next use after the upstream went away.
+ * One client per agent session (and one for the gateway's own checks): the credential is the gateway's, not the
+ * agent's, and each call is authorized on its own before it is sent. Reconnects on the next use after the upstream
+ * went away, until it is closed.
  */
 export class UpstreamConnection {
   readonly #upstream: McpUpstream;
@@ -33,6 +34,7 @@ export class UpstreamConnection {
   #client: Client | undefined;
   #connecting: Promise<Client> | undefined;
   #tools = new Map<string, Tool>();
+  #closed = false;
 
   constructor(upstream: McpUpstream, options: UpstreamConnectionOptions) {
     this.#upstream = upstream;
@@ -44,6 +46,7 @@ export class UpstreamConnection {
   }
 
   async connect(): Promise<Client> {
+    if (this.#closed) throw new Error(`the connection to upstream ${this.#upstream.name} is closed`);
     if (this.#client) return this.#client;
     this.#connecting ??= this.#open().finally(() => {
       this.#connecting = undefined;
@@ -58,6 +61,11 @@ export class UpstreamConnection {
       if (this.#client === client) this.#client = undefined;
     };
     await client.connect(transport);
+    if (this.#closed) {
+      // Closed while it was connecting (its session ended): nothing may stay open upstream.
+      await client.close().catch(() => undefined);
+      throw new Error(`the connection to upstream ${this.#upstream.name} is closed`);
+    }
     this.#client = client;
     return client;
   }
@@ -139,7 +147,9 @@ export class UpstreamConnection {
     await client.ping({ timeout: timeoutMs });
   }
 
+  /** For good: a closed connection does not reconnect. */
   async close(): Promise<void> {
+    this.#closed = true;
     const client = this.#client;
     this.#client = undefined;
     await client?.close();
