@@ -163,6 +163,8 @@ describe("files fed on stdin", () => {
       ["sudo -u postgres psql app < migrations/001_users.sql", "DROP TABLE"],
       ["sh < scripts/cleanup.sh", "deletes /srv/data"],
       ["redis-cli < flush.txt", "FLUSHALL"],
+      ["cat migrations/001_users.sql | psql app", "DROP TABLE"],
+      ["cat scripts/cleanup.sh | bash", "deletes /srv/data"],
     ] as const) {
       const c = judged(command);
       expect(c.destructive, command).toBe(true);
@@ -178,6 +180,9 @@ describe("files fed on stdin", () => {
     expect(read("grep DROP < migrations/001_users.sql")).toBe(false);
     expect(read("python3 < scripts/report.py")).toBe(false);
     expect(read("psql < migrations/002_add.sql")).toBe(true);
+    expect(read("cat migrations/001_users.sql | grep DROP")).toBe(false);
+    // A command's own redirection wins over the pipe.
+    expect(judged("cat migrations/001_users.sql | psql < migrations/002_add.sql").destructive).toBe(false);
   });
 
   it("keeps the uncertainty of stdin it could not read before, since the file may change", () => {

@@ -62,6 +62,8 @@ export interface TraceEntry {
 export interface Feed {
   data: Buffer | null;
   hint: string;
+  /** The file on disk whose text the output is, when the line cannot know it (`cat q.sql |`). */
+  file?: Word;
 }
 export const NO_FEED: Feed = { data: null, hint: "" };
 
@@ -98,6 +100,14 @@ export const EMPTY_WORD: Word = { text: "", dynamic: false, glob: false };
 const PROCESS_SUBSTITUTION_PATH = "/dev/fd/63";
 /** Descriptors a `<` redirection without a number, or with 0, points stdin at. */
 const STANDARD_INPUT = /^0?$/;
+
+/** `cat FILE`: the one file it prints, when that is a file on disk the line did not write. */
+function printedFile(argv: readonly Word[], an: Analysis): Word | undefined {
+  if (argv[0]?.text !== "cat" || argv[0].dynamic || argv.length !== 2) return undefined;
+  const file = argv[1]!;
+  return file.dynamic || file.text.startsWith("-") || an.written.find(file) ? undefined : file;
+}
+
 /**
  * Programs that run what they read on stdin as it is written, statement by statement: shells and database clients
  * (a program's code may hold handlers that never run, so interpreters are not among them).
@@ -696,8 +706,9 @@ export class ShellRunner {
     an.nest(() => {
       out.data = pipelineOutput(invoke(argv, context, an), an.written);
     });
-    const fromDisk = feed === undefined ? this.scriptOnStdin(argv, redirects) : undefined;
-    // `psql < q.sql`, `sh < x.sh`: the file on disk where the command runs is fed to it as well; the call as read
+    if (out.data === null) out.file = printedFile(argv, an);
+    const fromDisk = this.scriptOnStdin(argv, redirects, feed);
+    // `psql < q.sql`, `cat x.sh | sh`: the file on disk where the command runs is fed to it as well; the call as read
     // without it stands, since the file may change before it runs.
     if (fromDisk)
       judgeProjectFile(an, argv[0]!.text, fromDisk, (text) =>
@@ -732,16 +743,20 @@ export class ShellRunner {
   }
 
   /**
-   * The file a shell or a database client reads its commands from with `< file`, when the line did not write it:
-   * where the command is judged on its machine, its text there is judged too.
+   * The file a shell or a database client reads its commands from (`< file`, or `cat file |`), when the line did not
+   * write it: where the command is judged on its machine, its text there is judged too.
    */
-  private scriptOnStdin(argv: readonly Word[], redirects: readonly Redirect[]): Word | undefined {
+  private scriptOnStdin(
+    argv: readonly Word[],
+    redirects: readonly Redirect[],
+    feed: Feed | undefined,
+  ): Word | undefined {
     const last = redirects.filter(pointsStdin).at(-1);
-    if (last?.kind !== "in" || last.target.dynamic || this.substitutedOutput.has(last.target))
+    const file = last === undefined ? feed?.file : last.kind === "in" ? last.target : undefined;
+    if (!file || file.dynamic || this.substitutedOutput.has(file) || this.an.written.find(file))
       return undefined;
-    if (this.an.written.find(last.target)) return undefined;
     return argv.some((w) => !w.dynamic && STDIN_SCRIPT_READERS.has(w.text.slice(w.text.lastIndexOf("/") + 1)))
-      ? last.target
+      ? file
       : undefined;
   }
 
