@@ -185,6 +185,25 @@ export class Analysis implements NestedAnalysers {
     }
   }
 
+  /**
+   * Runs `read` on text from a file on disk: what it finds destructive counts, what it is only unsure of (a command
+   * named at run time, code it cannot read) becomes a note. The same command judged by its name alone raised no such
+   * doubt, and a project's scripts are full of commands named at run time: reading one must add evidence, not doubt.
+   */
+  readOnDisk(read: () => void): void {
+    const from = this.findings.length;
+    read();
+    for (let i = from; i < this.findings.length; i++) {
+      const f = this.findings[i]!;
+      if (f.uncertain && !f.destructive)
+        this.findings[i] = {
+          destructive: false,
+          reason: `${f.reason} (in a file on disk)`,
+          action: f.action,
+        };
+    }
+  }
+
   /** Records that a rule judged a command's words, whatever it found. */
   judgedWords(): void {
     this.readings++;

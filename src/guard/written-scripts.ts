@@ -72,7 +72,7 @@ export function judgeProjectFile(
   if (!file || !an.firstReading(file.path)) return false;
   an.harmless(`${runner} runs ${path.text}: its text on disk (${file.path}) is judged`);
   an.note(file.text);
-  judge(file.text);
+  an.readOnDisk(() => judge(file.text));
   return true;
 }
 

@@ -36,6 +36,6 @@ export function judgePackageScript(
     // The script's text is judged, not quoted: it may hold a token, and reasons are shown and kept.
     an.harmless(`${runner} runs the script ${script} of ${found.path}, whose text is judged`);
     an.note(run);
-    an.nested.shell(run);
+    an.readOnDisk(() => an.nested.shell(run));
   }
 }
