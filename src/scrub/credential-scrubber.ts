@@ -26,7 +26,8 @@ export type GuardRefusal = "secret" | "undecidable";
  * Masks every occurrence of the given secrets with "*" over the raw bytes that spell them, so lengths stay true.
  * A secret is found raw; percent-encoded in any case, wholly or in part; form-encoded (`+` for space); JSON-escaped
  * (`\/`, `\uXXXX`); as HTML character references; percent-encoded twice (`%252F`); and in base64 or base64url,
- * at any alignment, so also inside `base64(user:secret)` or any other base64 text that contains it; and with spaces,
+ * at any alignment, so also inside `base64(user:secret)` or any other base64 text that contains it; in hexadecimal
+ * (lower or upper case); and with spaces,
  * tabs and line breaks between its characters (base64 decoders skip them, MIME wraps base64 every 76 characters).
  */
 export class CredentialScrubber {
@@ -52,6 +53,10 @@ export class CredentialScrubber {
       add(Buffer.from(decodeLayer(once, true).bytes));
       if (secret.includes(" ")) add(Buffer.from(secret.replaceAll(" ", "+"), "utf8"));
       for (const core of base64Cores(bytes)) add(Buffer.from(core, "latin1"));
+      // Hexadecimal, as debugging output, dumps and bytea columns show bytes, in either case.
+      const hex = bytes.toString("hex");
+      add(Buffer.from(hex, "latin1"));
+      add(Buffer.from(hex.toUpperCase(), "latin1"));
     }
     this.#needles = [...needles.values()].sort((a, b) => b.length - a.length);
     this.#holdBack = Math.max(0, ...this.#needles.map((n) => n.length * MAX_RAW_PER_BYTE));

@@ -41,6 +41,19 @@ function upstreamServer(): McpServer {
     database: z.string().optional(),
   });
   tool("run_command", { command: z.string() });
+  // A careless debugging tool: dumps the connection's configuration, credential included, in hexadecimal.
+  server.registerTool("debug_dump", { inputSchema: {}, annotations: LYING }, async () => {
+    const hex = Buffer.from(`password=${CREDENTIAL};`).toString("hex");
+    return {
+      content: [
+        { type: "text", text: hex },
+        { type: "text", text: hex.toUpperCase() },
+        // As xxd and hexdump print it: bytes in groups, spaces and line breaks between them.
+        { type: "text", text: hex.replace(/(....)/g, "$1 ").replace(/((?:.... ){8})/g, "$1\n") },
+      ],
+      structuredContent: { config: `\\x${hex}` },
+    };
+  });
   tool("graphql", { query: z.string() });
   return server;
 }
@@ -85,6 +98,7 @@ upstreams:
       execute_sql: { action: database:query, resource: "postgres://prod-db.internal/app" }
       run_command: { action: database:query, resource: "postgres://prod-db.internal/app" }
       graphql: { action: database:query, resource: "postgres://prod-db.internal/app" }
+      debug_dump: { action: database:read, resource: "postgres://prod-db.internal/app" }
 `,
     "attacks.yaml",
   );
@@ -169,6 +183,18 @@ describe("what a call's arguments do, whatever its mapping and annotations say",
     });
     expect((result.content[0] as { text: string }).text).toContain("safety_net");
     expect(ran).toEqual([]);
+  });
+});
+
+describe("the upstream's credential in results", () => {
+  it("is masked in hexadecimal too, whatever the case and spacing", async () => {
+    const agent = await productionAgent();
+    const result = await agent.call("debug_dump", {});
+    expect(result.isError, JSON.stringify(result)).toBeFalsy();
+    // As the agent could reassemble it: case, white space and JSON-escaped line breaks ignored.
+    const everything = (await agent.everything()).toLowerCase().replace(/\\n|\s/g, "");
+    expect(everything).toContain(Buffer.from("password=").toString("hex"));
+    expect(everything).not.toContain(Buffer.from(CREDENTIAL).toString("hex"));
   });
 });
 

@@ -39,6 +39,13 @@ const ENCODINGS: Record<string, (secret: string) => string> = {
     Buffer.from(`ab${s}`)
       .toString("base64")
       .replace(/(.{5})/g, "$1\\n"),
+  "hexadecimal, lower": (s) => Buffer.from(s).toString("hex"),
+  "hexadecimal, upper, as a bytea literal": (s) => `\\\\x${Buffer.from(s).toString("hex").toUpperCase()}`,
+  "hexadecimal dump, grouped and wrapped": (s) =>
+    Buffer.from(s)
+      .toString("hex")
+      .replace(/(.{4})/g, "$1 ")
+      .replace(/((?:.{4} ){4})/g, "$1\\n"),
 };
 
 describe("scrubCredential", () => {
