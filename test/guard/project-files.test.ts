@@ -165,6 +165,65 @@ describe("makefiles", () => {
   });
 });
 
+describe("git hooks", () => {
+  const repo = join(project, "repo");
+  mkdirSync(join(repo, "src"), { recursive: true });
+  execFileSync("git", ["init", "-q", repo]);
+  const hook = (path: string, text: string) => {
+    mkdirSync(join(repo, path, ".."), { recursive: true });
+    writeFileSync(join(repo, path), text, { mode: 0o755 });
+  };
+  hook(".git/hooks/pre-commit", "#!/bin/sh\nrm -rf /srv/data\n");
+  hook(".git/hooks/post-checkout", "#!/usr/bin/env python3\nimport shutil\nshutil.rmtree('/srv/data')\n");
+  hook(".git/hooks/pre-push", '#!/bin/sh\nexec "$LINTER" "$@"\n');
+  // Only git commands that run no hooks are run here (init, config): these hooks must never run.
+  const inRepo = (command: string, dir = repo) => classify(command, { projectFiles: projectFilesIn(dir) });
+
+  it("judges the shell hooks a git command runs, from anywhere in the working tree", () => {
+    for (const dir of [repo, join(repo, "src")]) {
+      expect(inRepo("git commit -m 'fix'", dir).destructive, dir).toBe(true);
+      expect(inRepo("git commit --amend --no-edit", dir).destructive, dir).toBe(true);
+    }
+    expect(classify("git commit -m 'fix'").destructive).toBe(false);
+  });
+
+  it("skips what --no-verify skips, hooks other commands run, code hooks and other repositories", () => {
+    for (const command of [
+      "git commit --no-verify -m x",
+      "git commit -n -m x",
+      "git push",
+      "git status",
+      "git checkout main",
+      "git -C /srv/other commit -m x",
+      "GIT_DIR=/srv/other/.git git commit -m x",
+    ])
+      expect(inRepo(command).destructive, command).toBe(false);
+    expect(inRepo("git push").uncertain).toBe(false);
+  });
+
+  it("reads core.hooksPath from the command line and the repository's config, and husky's scripts", () => {
+    hook("tools/hooks/pre-merge-commit", "#!/bin/bash\ndropdb app\n");
+    expect(inRepo("git -c core.hooksPath=tools/hooks merge feature").destructive).toBe(true);
+    expect(inRepo("git merge feature").destructive).toBe(false);
+    hook(".husky/_/pre-push", '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n');
+    hook(".husky/pre-push", "psql -c 'TRUNCATE orders'\n");
+    execFileSync("git", ["-C", repo, "config", "core.hooksPath", ".husky/_"]);
+    expect(inRepo("git push origin main").destructive).toBe(true);
+    expect(inRepo("git push --no-verify origin main").destructive).toBe(false);
+  });
+
+  it("finds a linked worktree's hooks in the repository it shares them with", () => {
+    execFileSync("git", ["-C", repo, "config", "--unset", "core.hooksPath"]);
+    // The layout `git worktree add` makes, written by hand: running git here would run the hooks above.
+    const linked = join(project, "linked");
+    mkdirSync(join(repo, ".git/worktrees/linked"), { recursive: true });
+    writeFileSync(join(repo, ".git/worktrees/linked/commondir"), "../..\n");
+    mkdirSync(linked);
+    writeFileSync(join(linked, ".git"), `gitdir: ${join(repo, ".git/worktrees/linked")}\n`);
+    expect(inRepo("git commit -m x", linked).destructive).toBe(true);
+  });
+});
+
 describe("files fed on stdin", () => {
   it("judges the file a shell or a database client reads its commands from", () => {
     file("flush.txt", "FLUSHALL\n");

@@ -3,6 +3,7 @@ import type { Analysis } from "../analysis.ts";
 import { flagSet, type ParsedArgs, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { shellQuoted } from "../shell-quote.ts";
+import { judgeGitHooks } from "./git-hooks.ts";
 import { leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 const GLOBAL_VALUES = flagSet(
@@ -368,6 +369,13 @@ function git(inv: Invocation, an: Analysis): void {
   const sub = global.rest[0];
   if (sub && inlineAlias(inv, sub, global.rest.slice(1), an)) return;
   subcommandCommands(inv, global.rest, an);
+  // The hooks of the repository the command's directory is in, unless the command names another.
+  if (sub && !global.has("-C", "--git-dir", "--work-tree") && !inv.vars.has("GIT_DIR")) {
+    const hooksPath = commandLineSettings(inv)
+      .filter(([key]) => key.toLowerCase() === "core.hookspath")
+      .at(-1)?.[1];
+    judgeGitHooks(sub, parseArgs(global.rest.slice(1)), hooksPath, an);
+  }
   const rule = sub && Object.hasOwn(RULES, sub) ? RULES[sub] : undefined;
   if (!rule) return;
   rule(

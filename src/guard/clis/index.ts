@@ -9,6 +9,7 @@ import {
   programName,
   stdinText,
 } from "../command.ts";
+import { interpreterOf, runsInShell } from "../shebang.ts";
 import { DESTRUCTIVE_WORD, destructiveArgumentWord, destructiveWord, wordsToJudge } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
@@ -198,9 +199,6 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
     unjudgedSubcommand(inv, leadingWords(inv.args), an);
 }
 
-/** A script's `#!` line: the interpreter and what follows it. */
-const SHEBANG = /^#!\s*(\S+)([^\n]*)/;
-
 /**
  * `./x.sh` where the line wrote x.sh: the kernel hands the file to the interpreter its `#!` line names, with the
  * path after that line's words (`#!/usr/bin/env python3` runs `/usr/bin/env python3 ./x.sh`); a file without one is
@@ -218,22 +216,6 @@ function runWrittenProgram(inv: Invocation, an: Analysis): void {
     return;
   }
   inv.run([...interpreterOf(file.text).map(literal), program, ...inv.argv.slice(1)]);
-}
-
-/** The interpreter and its words that the kernel runs a script with: its `#!` line's, else the shell. */
-function interpreterOf(text: string): string[] {
-  const shebang = SHEBANG.exec(text);
-  return shebang ? [shebang[1]!, ...shebang[2]!.trim().split(/\s+/).filter(Boolean)] : ["sh"];
-}
-
-/** Shells: their scripts run from top to bottom as written, where a program's code may hold handlers never called. */
-const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash"]);
-
-function runsInShell(interpreter: readonly string[]): boolean {
-  const names = interpreter.map((w) => w.slice(w.lastIndexOf("/") + 1));
-  const program =
-    names[0] === "env" ? names.slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) : names[0];
-  return program !== undefined && SHELLS.has(program);
 }
 
 /** `./x.sh` on disk, where the command is judged on its machine: a shell script's text there is judged as it runs. */
