@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { ActionCall, CallMapping } from "./action-call.ts";
 import type { GraphqlRule, RestRule, Upstream } from "./compile-config.ts";
+import { agreedParameter } from "./content-type-parameters.ts";
 import { graphqlCalls } from "./graphql-calls.ts";
 import { bearerToken, connectionListsDecidedOn } from "./headers.ts";
 import { matchRule, restCall } from "./match-rule.ts";
@@ -37,6 +38,8 @@ export interface Forward {
   path: string;
   /** Sent instead of streaming the agent's body: the body read, or the GraphQL request as parsed. */
   body?: Buffer;
+  /** The Content-Type sent instead of the agent's: the type of a body the proxy wrote itself. */
+  contentType?: string;
   /** What an approval of these calls is bound to. */
   requestHash: string;
 }
@@ -146,7 +149,7 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
       : mapRestRequest(match.rule, match.params, upstream, request, { path, query, head, hasBody });
   if (mapped.kind === "read_body") return { kind: "read_body", style, upstream, calls: [] };
   if (mapped.kind === "refuse") return refuse({ ...mapped.refusal, extra });
-  const { mapping, body, forwardPath } = mapped;
+  const { mapping, body, forwardPath, contentType } = mapped;
   if (!mapping.ok) {
     return refuse({
       status: mapping.status,
@@ -169,7 +172,7 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
   const hash = requestHash({
     method,
     path: forwardPath,
-    headers,
+    headers: contentType ? { ...headers, "content-type": contentType } : headers,
     hashHeaders: match.rule.hashHeaders,
     ...(body ? { body } : {}),
   });
@@ -178,7 +181,15 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
     style,
     upstream,
     calls,
-    forward: { upstream, token, calls, path: forwardPath, ...(body ? { body } : {}), requestHash: hash },
+    forward: {
+      upstream,
+      token,
+      calls,
+      path: forwardPath,
+      ...(body ? { body } : {}),
+      ...(contentType ? { contentType } : {}),
+      requestHash: hash,
+    },
   };
 }
 
@@ -188,7 +199,7 @@ function findRoute(routes: readonly Route[], path: string): Route | undefined {
 
 /** The calls a request maps to, with the body and path to forward; or a refusal, or the body must be read first. */
 type Mapped =
-  | { kind: "mapped"; mapping: CallMapping; body?: Buffer; forwardPath: string }
+  | { kind: "mapped"; mapping: CallMapping; body?: Buffer; contentType?: string; forwardPath: string }
   | { kind: "refuse"; refusal: Refusal }
   | { kind: "read_body" };
 
@@ -218,6 +229,19 @@ function mapGraphqlRequest(
       }),
     };
   }
+  // The body is read as UTF-8; a parser that honours another declared charset (Express decodes UTF-7) would read
+  // other JSON in the same bytes, so no other charset is taken.
+  const charset = agreedParameter(request.headers["content-type"] ?? "", "charset", true);
+  if (charset.ambiguous || !(charset.value === undefined || UTF8.has(charset.value))) {
+    return {
+      kind: "refuse",
+      refusal: refusal({
+        code: "unsupported_media_type",
+        detail:
+          "GraphQL bodies are read as UTF-8: send Content-Type: application/json without another charset",
+      }),
+    };
+  }
   if (request.body === undefined) return { kind: "read_body" };
   let parsed: unknown;
   try {
@@ -230,8 +254,15 @@ function mapGraphqlRequest(
   }
   const mapping = graphqlCalls(rule, upstream.environment, parsed);
   if (!mapping.ok) return { kind: "mapped", mapping, forwardPath: path };
-  // What goes upstream is what was parsed and authorized, re-serialized: no parser can read it differently.
-  return { kind: "mapped", mapping, body: Buffer.from(JSON.stringify(mapping.request)), forwardPath: path };
+  // What goes upstream is what was parsed and authorized, re-serialized and typed as what it is: no parser can read
+  // it differently.
+  return {
+    kind: "mapped",
+    mapping,
+    body: Buffer.from(JSON.stringify(mapping.request)),
+    contentType: "application/json",
+    forwardPath: path,
+  };
 }
 
 /** A REST request's body is read only when the rule binds approvals to it or a framework could parse it. */
@@ -253,6 +284,8 @@ function mapRestRequest(
   if (refusal) return { kind: "refuse", refusal };
   return { kind: "mapped", mapping, body: request.body, forwardPath };
 }
+
+const UTF8 = new Set(["utf-8", "utf8"]);
 
 function isJson(contentType: string | undefined): boolean {
   const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();

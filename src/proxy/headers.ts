@@ -82,6 +82,8 @@ export interface UpstreamHeaderOptions {
   credentialValue: string;
   /** The body's length when the proxy buffered it; undefined when the agent's body streams through as sent. */
   bodyLength?: number;
+  /** The type of a body the proxy wrote itself, sent instead of the agent's Content-Type. */
+  contentType?: string;
 }
 
 /** The headers sent upstream: the agent's, minus credentials and hop-by-hop headers, plus the upstream credential. */
@@ -115,6 +117,7 @@ export function upstreamRequestHeaders(
   out.host = upstream.target.host;
   // Plain bodies only, so responses can be scanned for the credential without decoding every encoding.
   out["accept-encoding"] = "identity";
+  if (options.contentType !== undefined) out["content-type"] = options.contentType;
   if (options.bodyLength !== undefined) out["content-length"] = String(options.bodyLength);
   else if (incoming["content-length"] !== undefined) out["content-length"] = incoming["content-length"];
   else if (incoming["transfer-encoding"] !== undefined) out["transfer-encoding"] = "chunked";

@@ -1,5 +1,6 @@
 // Finds method overrides wherever a framework reads them, so a POST leash authorized cannot run as a DELETE upstream.
 import type { IncomingHttpHeaders } from "node:http";
+import { agreedParameter } from "./content-type-parameters.ts";
 
 /**
  * Header names frameworks read as "run this as another method": Rack, Symfony/Laravel and ASP.NET read the first,
@@ -102,7 +103,11 @@ export type BodyOverride =
 
 /** Looks for an override in a body the proxy read; a body it cannot read the way the upstream would is undecidable. */
 export function overrideInBody(kind: BodyKind, contentType: string | undefined, body: Buffer): BodyOverride {
-  const charset = parameter(contentType ?? "", "charset")?.toLowerCase() ?? "";
+  const declared = agreedParameter(contentType ?? "", "charset", true);
+  if (declared.ambiguous) {
+    return { undecidable: true, why: `a ${kind} body whose Content-Type parsers read as different charsets` };
+  }
+  const charset = declared.value ?? "";
   if (!READABLE_CHARSETS.has(charset)) {
     return { undecidable: true, why: `a ${kind} body in charset ${JSON.stringify(charset)}` };
   }
@@ -132,7 +137,8 @@ export function overrideInBody(kind: BodyKind, contentType: string | undefined, 
 }
 
 function overrideInMultipart(contentType: string, text: string): BodyOverride {
-  const boundary = parameter(contentType, "boundary");
+  const declared = agreedParameter(contentType, "boundary");
+  const boundary = declared.ambiguous ? undefined : declared.value;
   if (!boundary || boundary.length > 200) {
     return { undecidable: true, why: "a multipart body without a usable boundary" };
   }
@@ -169,17 +175,6 @@ function dispositionNames(line: string): (string | undefined)[] {
     names.push(/=\?.*\?=/.test(value) ? undefined : value);
   }
   return names;
-}
-
-/** A parameter of a header value like Content-Type (`charset`, `boundary`), unquoted; undefined when absent. */
-export function parameter(headerValue: string, name: string): string | undefined {
-  for (const part of headerValue.split(";").slice(1)) {
-    const at = part.indexOf("=");
-    if (at === -1 || part.slice(0, at).trim().toLowerCase() !== name) continue;
-    const value = part.slice(at + 1).trim();
-    return value.startsWith('"') ? value.slice(1, value.endsWith('"') ? -1 : undefined) : value;
-  }
-  return undefined;
 }
 
 /** Percent-decoding that never throws: malformed escapes stay as they are, bytes map 1:1 to characters. */

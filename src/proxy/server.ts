@@ -265,6 +265,7 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
     path: planned.path,
     token: planned.token,
     ...(planned.body ? { body: planned.body } : {}),
+    ...(planned.contentType ? { contentType: planned.contentType } : {}),
     refuse,
   });
   if (status !== undefined)
@@ -310,6 +311,8 @@ interface ForwardOptions {
   token: string;
   /** A body the proxy read; without it the agent's body streams through. */
   body?: Buffer;
+  /** The type of a body the proxy wrote itself. */
+  contentType?: string;
   refuse: (refusal: Refusal) => void;
 }
 
@@ -330,6 +333,7 @@ function forward(
     taskToken: options.token,
     credentialValue: context.deps.credentials.get(upstream.name)!,
     ...(body ? { bodyLength: body.length } : {}),
+    ...(options.contentType ? { contentType: options.contentType } : {}),
   });
 
   return new Promise((resolve) => {

@@ -199,5 +199,25 @@ describe("bodies a framework parses into parameters", () => {
     expect(
       planBody(["form"], "application/x-www-form-urlencoded; charset=UTF-8", Buffer.from("a=1")),
     ).toBeUndefined();
+    // Parsers that split at every ";" and parsers that read quoted strings, or keep the first or the last of a
+    // repeated parameter, would decode it differently.
+    for (const contentType of [
+      'application/json; x="a;charset=utf-8;"; charset=utf-7',
+      'application/json; x="\\";charset=utf-8;"; charset=utf-7',
+      "application/json; charset=utf-8; charset=utf-7",
+      "application/json; charset=utf-8; CHARSET=utf-16",
+    ]) {
+      expect(planBody(["json"], contentType, Buffer.from("{}"))?.code, contentType).toBe("unreadable_body");
+    }
+    for (const contentType of [
+      'application/json; x="a;b"; charset=utf-8',
+      "application/json; charset=UTF-8; charset=utf-8",
+    ]) {
+      expect(planBody(["json"], contentType, Buffer.from("{}")), contentType).toBeUndefined();
+    }
+    expect(
+      planBody(["multipart"], 'multipart/form-data; x="a;boundary=b;"; boundary=c', Buffer.from("--c--"))
+        ?.code,
+    ).toBe("unreadable_body");
   });
 });
