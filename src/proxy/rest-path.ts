@@ -74,8 +74,12 @@ export function matchPath(pattern: PathPattern, path: string): Record<string, st
 }
 
 /**
- * True when a request path has an empty, "." or ".." segment, raw or percent-encoded, also before a `;`: Tomcat and
- * Jetty cut a segment's `;parameters` before resolving dot segments, so `/..;/` climbs a level there.
+ * True when a request path has a segment some server reads as empty, "." or ".." or as more than one segment: raw
+ * or percent-encoded, also before a `;` (Tomcat and Jetty cut a segment's `;parameters` before resolving dot
+ * segments, so `/..;/` climbs a level there); percent-encoded twice (IIS, and apps that decode a path their server
+ * already decoded, read `%252e%252e` as `..`); as bytes that are not UTF-8 (`%c0%ae`, an overlong "."); after
+ * Unicode compatibility normalisation (a fullwidth "\uff0e" is "."); with a control character (NUL ends a path in C
+ * code); or made only of dots (Windows drops trailing dots, so `...` is `..`).
  */
 export function hasAmbiguousSegments(path: string): boolean {
   if (!path.startsWith("/") || path.includes("\\")) return true;
@@ -83,7 +87,57 @@ export function hasAmbiguousSegments(path: string): boolean {
   const segments = path.slice(1).split("/");
   return segments.some((segment, index) => {
     if (segment === "" && index === segments.length - 1 && index > 0) return false;
-    const name = segment.toLowerCase().replaceAll("%2e", ".").split(/;|%3b/)[0]!;
-    return name === "" || name === "." || name === ".." || /%2f|%5c/i.test(segment);
+    const readings = segmentReadings(segment);
+    return (
+      readings === undefined ||
+      readings.some((reading) => {
+        const name = reading.split(";")[0]!;
+        return /^[.\s]*$/.test(name) || /[/\\\p{Cc}]/u.test(reading);
+      })
+    );
   });
+}
+
+/** How many times a segment is percent-decoded when looking for what a server could make of it. */
+const DECODING_ROUNDS = 3;
+
+/**
+ * A segment as sent, then percent-decoded once, twice and three times, each also NFKC-normalised; undefined when a
+ * decoding is not UTF-8.
+ */
+function segmentReadings(segment: string): string[] | undefined {
+  const readings = [segment];
+  let current = segment;
+  for (let round = 0; round < DECODING_ROUNDS && /%[0-9a-f]{2}/i.test(current); round++) {
+    const decoded = percentDecodeUtf8(current);
+    if (decoded === undefined) return undefined;
+    readings.push(decoded);
+    current = decoded;
+  }
+  // A percent-escape still there after every round is a deeper encoding than any reading checked here.
+  if (/%[0-9a-f]{2}/i.test(current)) return undefined;
+  return readings.flatMap((reading) => [reading, reading.normalize("NFKC")]);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function percentDecodeUtf8(text: string): string | undefined {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const percentEscape = /^%[0-9a-f]{2}/i.exec(text.slice(i, i + 3));
+    if (percentEscape) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      const code = text.charCodeAt(i);
+      // A raw non-ASCII character in a request line is one Latin-1 byte as Node reads it.
+      if (code > 0xff) return undefined;
+      bytes.push(code);
+    }
+  }
+  try {
+    return utf8.decode(new Uint8Array(bytes));
+  } catch {
+    return undefined;
+  }
 }

@@ -105,10 +105,38 @@ describe("REST rules", () => {
       "/a/%2e%2E;x",
       "/a/..%3Bx/b",
       "/a/;x/b",
+      // Decoded a second time, as IIS and apps that decode their server's decoded path do.
+      "/a/%252e%252e/b",
+      "/a/%252E%252E%253Bx",
+      "/a/b%252fc",
+      "/a/%25252e%25252e",
+      // Not UTF-8: overlong encodings of "." and "/" that old decoders accept.
+      "/a/%c0%ae%c0%ae/b",
+      "/a/b%c0%afc",
+      // Compatibility normalisation: fullwidth full stop and solidus.
+      "/a/%EF%BC%8E%EF%BC%8E/b",
+      "/a/b%EF%BC%8Fc",
+      // Control characters end a path in C code.
+      "/a/..%00.log",
+      "/a/b%0a",
+      // Only dots: Windows drops trailing dots.
+      "/a/.../b",
+      "/a/...;x/b",
+      "/a/%20/b",
     ]) {
       expect(hasAmbiguousSegments(path), path).toBe(true);
     }
-    for (const path of ["/", "/a/b", "/a/b/", "/a/..b", "/a/b.c", "/a/b;v=1", "/a/...;x/b"]) {
+    for (const path of [
+      "/",
+      "/a/b",
+      "/a/b/",
+      "/a/..b",
+      "/a/b.c",
+      "/a/b;v=1",
+      "/a/50%25off",
+      "/a/caf%C3%A9",
+      "/a/b%20c",
+    ]) {
       expect(hasAmbiguousSegments(path), path).toBe(false);
     }
   });

@@ -182,3 +182,30 @@ describe("the body the upstream decodes is the body the proxy read", () => {
     expect(ran).toEqual(["POST /v1/volumes/vol_stg_1/backups"]);
   });
 });
+
+describe("the path the upstream routes is the path the proxy matched", () => {
+  it("refuses a segment that is a dot segment or a separator once decoded again or normalised", async () => {
+    const logCleaner = await agentFor(["volume:update"]);
+    for (const path of [
+      "/v1/volumes/vol_stg_1/logs/%252e%252e",
+      "/v1/volumes/vol_stg_1/logs/%252E%252E%253Bx",
+      "/v1/volumes/vol_stg_1/logs/app.log%252f..",
+      "/v1/volumes/vol_stg_1/logs/%25252e%25252e",
+      "/v1/volumes/vol_stg_1/logs/%EF%BC%8E%EF%BC%8E",
+      "/v1/volumes/vol_stg_1/logs/app.log%EF%BC%8F..",
+      "/v1/volumes/vol_stg_1/logs/..%00.log",
+      "/v1/volumes/vol_stg_1/logs/...",
+    ]) {
+      const response = await logCleaner.raw(proxy.url("platform"), { method: "DELETE", path });
+      expect(response.status, path).toBe(400);
+      expect(response.json().code, path).toBe("invalid_path");
+    }
+    expect(ran).toEqual([]);
+    const plain = await logCleaner.raw(proxy.url("platform"), {
+      method: "DELETE",
+      path: "/v1/volumes/vol_stg_1/logs/app%20log.2026-12-06",
+    });
+    expect(plain.status).toBe(200);
+    expect(ran).toEqual(["DELETE /v1/volumes/vol_stg_1/logs/app log.2026-12-06"]);
+  });
+});
