@@ -9,8 +9,12 @@ import { agreedParameter } from "./content-type-parameters.ts";
  */
 const OVERRIDE_HEADERS = new Set(["x-http-method-override", "x-http-method", "x-method-override"]);
 
-/** The form, query or JSON member Rails, Laravel, Symfony, Spring and ASP.NET read as the method. */
-const OVERRIDE_PARAMETER = "_method";
+/**
+ * Form, query or JSON member names read as the method: `_method` by Rails, Laravel, Symfony, Spring, Jersey and
+ * gorilla/handlers; `__METHOD_OVERRIDE__` by the middleware Flask documents; `_HttpMethod` by Salesforce's REST API.
+ * The header names are counted too, for frameworks configured to read them as parameters.
+ */
+const OVERRIDE_PARAMETERS = new Set(["_method", "__method_override__", "_httpmethod"]);
 
 /** How the upstream might parse a request body into parameters. */
 export type BodyKind = "form" | "multipart" | "json";
@@ -47,7 +51,8 @@ export function parameterNames(rawKey: string): string[] {
   return [...names].map((name) => name.toLowerCase());
 }
 
-const isOverrideKey = (rawKey: string) => parameterNames(rawKey).includes(OVERRIDE_PARAMETER);
+const isOverrideKey = (rawKey: string) =>
+  parameterNames(rawKey).some((name) => OVERRIDE_PARAMETERS.has(name) || isOverrideHeader(name));
 
 /**
  * The raw key of the first override in a query string or an urlencoded body; undefined when there is none.

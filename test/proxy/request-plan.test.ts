@@ -31,6 +31,13 @@ describe("method overrides in the query", () => {
       "?_METHOD=DELETE",
       "?_method",
       "?_method=",
+      // Flask's documented middleware, Salesforce's REST API, and the override headers' names as parameters.
+      "?__METHOD_OVERRIDE__=DELETE",
+      "?.%5FMETHOD_OVERRIDE__=DELETE",
+      "?_HttpMethod=DELETE",
+      "?x-http-method-override=DELETE",
+      "?X_HTTP_METHOD=DELETE",
+      "?x-method-override=DELETE",
     ]) {
       const plan = head(query);
       expect(plan.refuse?.code, query).toBe("method_override_refused");
@@ -47,6 +54,8 @@ describe("method overrides in the query", () => {
       "?_methods=1",
       "?a=_method",
       "?__method=1",
+      "?httpmethod=GET",
+      "?x-http-method-overrides=1",
     ]) {
       expect(head(query).refuse, query).toBeUndefined();
     }

@@ -209,3 +209,25 @@ describe("the path the upstream routes is the path the proxy matched", () => {
     expect(ran).toEqual(["DELETE /v1/volumes/vol_stg_1/logs/app log.2026-12-06"]);
   });
 });
+
+describe("the method the upstream runs is the method the proxy authorized", () => {
+  it("refuses the override parameters of Flask's middleware and Salesforce's API, in every spelling", async () => {
+    const backups = await agentFor(["backup:create"]);
+    for (const query of [
+      "__METHOD_OVERRIDE__=DELETE",
+      "__method_override__=DELETE",
+      "%5F%5FMETHOD_OVERRIDE__=DELETE",
+      "_HttpMethod=DELETE",
+      "_httpmethod=DELETE",
+      "x-http-method-override=DELETE",
+    ]) {
+      const response = await backups.raw(proxy.url("platform"), {
+        method: "POST",
+        path: `/v1/volumes/vol_stg_1/backups?${query}`,
+      });
+      expect(response.status, query).toBe(400);
+      expect(response.json().code, query).toBe("method_override_refused");
+    }
+    expect(ran).toEqual([]);
+  });
+});
