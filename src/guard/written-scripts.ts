@@ -70,7 +70,7 @@ export function judgeProjectFile(
   if (path.dynamic || namesStdin(path.text)) return false;
   const file = an.projectFile(path.text);
   if (!file || !an.firstReading(file.path)) return false;
-  an.harmless(`${runner} runs ${path.text}: its text on disk (${file.path}) is judged`);
+  an.harmless(`${runner} reads ${path.text}: its text on disk (${file.path}) is judged`);
   an.note(file.text);
   an.readOnDisk(() => judge(file.text));
   return true;

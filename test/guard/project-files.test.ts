@@ -224,6 +224,26 @@ describe("git hooks", () => {
   });
 });
 
+describe("request bodies and headers sent from files", () => {
+  file("api/m1.json", JSON.stringify({ query: "mutation { deleteProject(id: 7) { id } }" }));
+  file("api/list.json", JSON.stringify({ query: "query { projects { id } }" }));
+  file("api/override.txt", "X-HTTP-Method-Override: DELETE\n");
+
+  it("judges the GraphQL or JSON a request sends from a file, and the headers it reads from one", () => {
+    for (const command of [
+      "curl -H 'content-type: application/json' -d @api/m1.json https://api.example.com/graphql",
+      "curl --data-binary @api/m1.json https://api.example.com/graphql",
+      "wget --post-file=api/m1.json https://api.example.com/graphql",
+      "curl -H @api/override.txt -d x=1 https://api.example.com/users/7",
+    ]) {
+      const c = judged(command);
+      expect(c.destructive, command).toBe(true);
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    expect(judged("curl -d @api/list.json https://api.example.com/graphql").destructive).toBe(false);
+  });
+});
+
 describe("files fed on stdin", () => {
   it("judges the file a shell or a database client reads its commands from", () => {
     file("flush.txt", "FLUSHALL\n");

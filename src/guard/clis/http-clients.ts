@@ -5,6 +5,7 @@ import { type CommandTable, type Invocation, stdinText } from "../command.ts";
 import { parseRawHttp } from "../http.ts";
 import { unreadableFlagValues } from "../unreadable-code.ts";
 import { literal } from "../word.ts";
+import { judgeProjectFile } from "../written-scripts.ts";
 
 const CURL_VALUES = flagSet(
   "-X",
@@ -132,6 +133,19 @@ function curl(inv: Invocation, an: Analysis): void {
   const { headers, opaqueHeaders } = curlHeaders(parsed.values("-H", "--header"), stdin);
   for (const url of urls.length ? urls : [""])
     an.nested.http({ method, url, body, opaqueBody, headers, opaqueHeaders });
+  // Where the command is judged on its machine, the files it sends are read there: a body (a GraphQL mutation, a
+  // bulk delete) and header lines (a method override) are judged as sent.
+  for (const file of files)
+    judgeProjectFile(an, "curl", literal(file), (text) => {
+      for (const url of urls.length ? urls : [""])
+        an.nested.http({ method, url, body: text, headers, opaqueHeaders });
+    });
+  for (const file of parsed.values("-H", "--header").filter((h) => h.startsWith("@") && h !== "@-"))
+    judgeProjectFile(an, "curl", literal(file.slice(1)), (text) => {
+      const fromFile = [...headers, ...text.split(/\r?\n/).filter(Boolean)];
+      for (const url of urls.length ? urls : [""])
+        an.nested.http({ method, url, body, opaqueBody, headers: fromFile });
+    });
   // What it saves (`-o FILE`, `-O` under the URL's name) is a download a later command may run.
   const saved = [
     ...parsed.values("-o", "--output"),
@@ -271,6 +285,11 @@ function wget(inv: Invocation, an: Analysis): void {
   const opaqueBody = parsed.has("--body-file", "--post-file") && !body;
   const headers = parsed.values("--header");
   for (const url of parsed.positionals) an.nested.http({ method, url, body, opaqueBody, headers });
+  const file = parsed.value("--body-file", "--post-file");
+  if (file && !body)
+    judgeProjectFile(an, "wget", literal(file), (text) => {
+      for (const url of parsed.positionals) an.nested.http({ method, url, body: text, headers });
+    });
   const document = parsed.value("-O", "--output-document");
   const prefix = parsed.value("-P", "--directory-prefix");
   const saved = document === undefined ? parsed.positionals.map(urlFileName) : [document];
