@@ -234,12 +234,15 @@ describe("request bodies and headers sent from files", () => {
       "curl -H 'content-type: application/json' -d @api/m1.json https://api.example.com/graphql",
       "curl --data-binary @api/m1.json https://api.example.com/graphql",
       "wget --post-file=api/m1.json https://api.example.com/graphql",
-      "curl -H @api/override.txt -d x=1 https://api.example.com/users/7",
     ]) {
       const c = judged(command);
       expect(c.destructive, command).toBe(true);
       expect(classify(command).destructive, command).toBe(false);
     }
+    // Headers from a file the guard cannot read are asked about already; read, the override is named.
+    const headers = "curl -H @api/override.txt -d x=1 https://api.example.com/users/7";
+    expect(judged(headers).reasons.join("\n")).toContain("X-HTTP-Method-Override: DELETE deletes");
+    expect(classify(headers).reasons.join("\n")).not.toContain("X-HTTP-Method-Override: DELETE deletes");
     expect(judged("curl -d @api/list.json https://api.example.com/graphql").destructive).toBe(false);
   });
 });
