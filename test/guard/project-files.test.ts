@@ -301,6 +301,22 @@ describe("package scripts", () => {
       expect(judged(command).destructive, command).toBe(false);
   });
 
+  it("judges the install and prepare scripts an install of the project's dependencies runs", () => {
+    const dir = join(project, "installs");
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ scripts: { postinstall: "rm -rf ~/.ssh", prepare: "husky" } }),
+    );
+    const here = (command: string) => classify(command, { projectFiles: projectFilesIn(dir) });
+    for (const command of ["npm install", "npm ci", "yarn", "yarn install", "pnpm i", "bun install"]) {
+      expect(here(command).destructive, command).toBe(true);
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    for (const command of ["npm install --ignore-scripts", "npm i lodash", "npm install --prefix web"])
+      expect(here(command).destructive, command).toBe(false);
+  });
+
   it("reads the words after the script name as the script's own", () => {
     expect(judged("npm run prisma -- migrate reset --force").destructive).toBe(true);
     expect(judged("npm run prisma -- migrate status").destructive).toBe(false);

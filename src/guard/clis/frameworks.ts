@@ -253,6 +253,9 @@ const SCRIPT_BUILTINS = new Map([
   ["restart", "restart"],
 ]);
 
+/** Package-manager commands that install the project's dependencies (and, given no package, run its install scripts). */
+const INSTALLS = new Set(["install", "i", "ci", "clean-install", "install-clean", "isntall"]);
+
 /** The words after `word` that a package manager appends to the script it runs, `--` dropped. */
 function argumentsAfter(inv: Invocation, word: string): string[] {
   const after = inv.args.slice(inv.args.indexOf(word) + 1);
@@ -277,9 +280,15 @@ function packageManager(inv: Invocation, an: Analysis): void {
     return;
   }
   const [sub, ...rest] = parsed.positionals;
-  if (!sub) return;
   // The package.json in the command's directory, unless a flag points it at another package.
   const inProject = !parsed.has(...ANOTHER_PACKAGE);
+  // Installing the project's dependencies runs its own install and prepare scripts, unless told not to.
+  const installs = sub === undefined ? inv.name === "yarn" : INSTALLS.has(sub) && rest.length === 0;
+  if (installs && inProject && !parsed.has("--ignore-scripts")) {
+    judgePackageScript(`${inv.name} ${sub ?? ""}`.trim(), "install", [], an);
+    judgePackageScript(`${inv.name} ${sub ?? ""}`.trim(), "prepare", [], an);
+  }
+  if (!sub) return;
   if (REINSTALLABLE.has(sub)) {
     an.harmless(`${inv.name} ${sub} only changes installed or cached packages, which an install brings back`);
     return;
