@@ -20,9 +20,23 @@ export function needsApproval(grants: TokenGrants, action: string, destructiveHi
 export function visibleTools(upstream: McpUpstream, tools: readonly Tool[], grants: TokenGrants): Tool[] {
   return tools.flatMap((tool) => {
     const mapping = mappingFor(upstream, tool.name);
-    if (!mapping || !grants.actions.some((a) => a.action === mapping.action)) return [];
-    if (!needsApproval(grants, mapping.action, tool.annotations?.destructiveHint === true)) return [tool];
+    const granted = mapping && grants.actions.find((a) => a.action === mapping.action);
+    if (!mapping || !granted) return [];
+    const hinted = tool.annotations?.destructiveHint === true;
+    const shown = { ...tool, annotations: annotationsFor(tool, granted.destructive || hinted) };
+    if (!needsApproval(grants, mapping.action, hinted)) return [shown];
     const description = tool.description ? `${tool.description}\n\n${APPROVAL_NOTE}.` : `${APPROVAL_NOTE}.`;
-    return [{ ...tool, description }];
+    return [{ ...shown, description }];
   });
+}
+
+/**
+ * The hints the agent's client sees, which it may use to skip asking its user. An upstream's `readOnlyHint` and a
+ * `destructiveHint: false` are its word alone (and a call's arguments can destroy whatever the tool is): neither is
+ * passed on, so the client assumes what MCP says a tool without them may do. A tool leash or the upstream counts as
+ * destructive is shown destructive.
+ */
+function annotationsFor(tool: Tool, destructive: boolean): Tool["annotations"] {
+  const { readOnlyHint: _readOnly, destructiveHint: _destructive, ...rest } = tool.annotations ?? {};
+  return { ...rest, ...(destructive ? { destructiveHint: true } : {}) };
 }
