@@ -40,6 +40,21 @@ export const CREDENTIAL_HEADERS: readonly string[] = [
   "leash-approval",
 ];
 
+/**
+ * Response headers in which APIs hand out a credential of their own, besides the request ones: OpenStack Keystone's
+ * X-Subject-Token, Swift's X-Auth-Token and X-Storage-Token, devise_token_auth's access-token, refreshed tokens. Such
+ * a credential works on the upstream without the proxy; it is dropped as cookies are.
+ */
+const ISSUED_CREDENTIAL_HEADERS: readonly string[] = [
+  "x-subject-token",
+  "x-storage-token",
+  "access-token",
+  "refresh-token",
+  "x-refresh-token",
+  "x-amz-session-token",
+  "authentication-info",
+];
+
 /** Set by the proxy itself below; never copied from the agent. */
 const SET_BY_PROXY = ["host", "content-length", "accept-encoding", "expect"];
 
@@ -127,16 +142,26 @@ export function upstreamRequestHeaders(
 }
 
 /**
- * The upstream's response headers as the agent gets them: hop-by-hop headers and cookies dropped (an upstream
- * session is a credential too), any credential in a value masked. `decoded` drops the encoding and length of a
- * body the proxy decompresses.
+ * The upstream's response headers as the agent gets them: hop-by-hop headers dropped, and cookies and every header
+ * that carries a credential in common APIs (an upstream session or token is a credential too; `credentialHeader`,
+ * the one the proxy injects, among them), any credential in another value masked. `decoded` drops the encoding and
+ * length of a body the proxy decompresses.
  */
 export function agentResponseHeaders(
   incoming: IncomingHttpHeaders,
   scrubber: CredentialScrubber,
   decoded: boolean,
+  credentialHeader?: string,
 ): OutgoingHttpHeaders {
-  const drop = new Set([...HOP_BY_HOP, ...connectionListed(incoming), "set-cookie"]);
+  const drop = new Set([
+    ...HOP_BY_HOP,
+    ...connectionListed(incoming),
+    "set-cookie",
+    "set-cookie2",
+    ...CREDENTIAL_HEADERS,
+    ...ISSUED_CREDENTIAL_HEADERS,
+    ...(credentialHeader ? [credentialHeader] : []),
+  ]);
   if (decoded) {
     drop.add("content-encoding");
     drop.add("content-length");
@@ -144,7 +169,8 @@ export function agentResponseHeaders(
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
     // A credential in a header's name cannot be masked without making another header: the header goes.
-    if (value === undefined || drop.has(name) || scrubber.containsIgnoringCase(name)) continue;
+    if (value === undefined || drop.has(name) || drop.has(cgiHeaderName(name))) continue;
+    if (scrubber.containsIgnoringCase(name)) continue;
     out[name] = Array.isArray(value)
       ? value.map((v) => scrubber.scrubHeaderValue(v))
       : scrubber.scrubHeaderValue(value);

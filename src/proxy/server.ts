@@ -387,7 +387,10 @@ function forward(
       }
       const decoded = decoding.decoders.length > 0;
       // The status text is Node's for the code, never the upstream's; trailers are not passed on.
-      res.writeHead(status, agentResponseHeaders(answer.headers, scrubber, decoded));
+      res.writeHead(
+        status,
+        agentResponseHeaders(answer.headers, scrubber, decoded, upstream.credential.header),
+      );
       const stages = [
         answer,
         ...decoding.decoders.map((coding) => DECODERS[coding]!()),

@@ -153,6 +153,23 @@ describe("response headers the agent gets", () => {
     });
   });
 
+  it("drops headers that carry a credential, the injected one's header among them, in any spelling", () => {
+    const out = agentResponseHeaders(
+      {
+        authorization: "Bearer issued",
+        "x-subject-token": "issued",
+        x_auth_token: "issued",
+        "access-token": "issued",
+        "project-access-token": "issued",
+        "x-request-id": "r1",
+      },
+      scrubber,
+      false,
+      "project-access-token",
+    );
+    expect(out).toEqual({ "x-request-id": "r1" });
+  });
+
   it("drops the encoding and length of a body the proxy decodes", () => {
     const out = agentResponseHeaders(
       { "content-encoding": "gzip", "content-length": "10", etag: '"x"' },
