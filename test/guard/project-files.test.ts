@@ -224,6 +224,73 @@ describe("git hooks", () => {
   });
 });
 
+describe("task files: justfiles, composer.json, deno.json", () => {
+  const dir = join(project, "tasks");
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, "justfile"),
+    [
+      'version := "1.0"',
+      "default: build",
+      "build:",
+      "    cargo build",
+      "redo-db: stop",
+      "    @echo resetting {{version}}",
+      "    dropdb app",
+      "stop:",
+      "    docker compose stop",
+      "clean:",
+      "    #!/usr/bin/env bash",
+      "    rm -rf /srv/cache",
+      "py:",
+      "    #!/usr/bin/env python3",
+      "    import shutil; shutil.rmtree('/srv')",
+      "",
+    ].join("\n"),
+  );
+  writeFileSync(
+    join(dir, "composer.json"),
+    JSON.stringify({
+      scripts: {
+        tidy: ["@clear", "echo done"],
+        clear: "rm -rf /srv/data",
+        test: "phpunit",
+        "post-install-cmd": "rm -rf /srv/data",
+      },
+    }),
+  );
+  writeFileSync(
+    join(dir, "deno.jsonc"),
+    '{\n  // tasks\n  "tasks": {"tidy": {"command": "echo", "dependencies": ["gone"]}, "gone": "rm -rf /srv/data", "dev": "deno run main.ts"}\n}\n',
+  );
+  const here = (command: string) => classify(command, { projectFiles: projectFilesIn(dir) });
+
+  it("judges the recipes, scripts and tasks they run, dependencies and referenced scripts included", () => {
+    for (const command of [
+      "just clean",
+      "just redo-db",
+      "composer tidy",
+      "composer run-script clear",
+      "composer install",
+      "deno task tidy",
+    ]) {
+      expect(here(command).destructive, command).toBe(true);
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    for (const command of [
+      "just",
+      "just build",
+      "just py",
+      "composer test",
+      "composer install --no-scripts",
+      "deno task dev",
+      "just -d elsewhere clean",
+      "composer -d elsewhere tidy",
+    ])
+      expect(here(command).destructive, command).toBe(false);
+  });
+});
+
 describe("request bodies and headers sent from files", () => {
   file("api/m1.json", JSON.stringify({ query: "mutation { deleteProject(id: 7) { id } }" }));
   file("api/list.json", JSON.stringify({ query: "query { projects { id } }" }));

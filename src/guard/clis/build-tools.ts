@@ -8,6 +8,7 @@ import type { CommandAnalyzer, CommandTable, Invocation } from "../command.ts";
 import { literal } from "../word.ts";
 import { interpreterCommands } from "./interpreters.ts";
 import { opaqueTarget, projectProgram } from "./opaque-targets.ts";
+import { judgeComposerScript } from "./task-files.ts";
 
 /** `flyway:clean`, `flywayClean`, `liquibase:dropAll`: a migration plugin's goal, as the tool's own command. */
 const MIGRATION_GOAL = /^(flyway|liquibase):?([A-Za-z-]+)$/;
@@ -96,12 +97,35 @@ const COMPOSER_BUILTINS = new Set(
   ),
 );
 
+/** The scripts composer runs on its own events around an install or an update. */
+const INSTALL_EVENTS = ["pre-install-cmd", "post-install-cmd", "pre-autoload-dump", "post-autoload-dump"];
+const UPDATE_EVENTS = ["pre-update-cmd", "post-update-cmd", "pre-autoload-dump", "post-autoload-dump"];
+const COMPOSER_EVENTS: Record<string, string[]> = {
+  install: INSTALL_EVENTS,
+  i: INSTALL_EVENTS,
+  update: UPDATE_EVENTS,
+  u: UPDATE_EVENTS,
+  upgrade: UPDATE_EVENTS,
+  "dump-autoload": ["pre-autoload-dump", "post-autoload-dump"],
+  dumpautoload: ["pre-autoload-dump", "post-autoload-dump"],
+};
+
 function composer(inv: Invocation, an: Analysis): void {
-  const [sub, script] = parseArgs(inv.args, { valueFlags: flagSet("-d", "--working-dir") }).positionals;
+  const parsed = parseArgs(inv.args, { valueFlags: flagSet("-d", "--working-dir") });
+  const [sub, script, ...args] = parsed.positionals;
   if (!sub) return;
+  // The project's composer.json, unless the command points at another directory.
+  const here = !parsed.has("-d", "--working-dir");
+  const events = COMPOSER_EVENTS[sub];
+  if (events && here && !parsed.has("--no-scripts"))
+    for (const event of events) judgeComposerScript(an, event, []);
   if (sub === "run-script" || sub === "run") {
     if (script) opaqueTarget("composer run", script, an);
-  } else if (!COMPOSER_BUILTINS.has(sub)) opaqueTarget("composer", sub, an);
+    if (script && here) judgeComposerScript(an, script, args);
+  } else if (!COMPOSER_BUILTINS.has(sub)) {
+    opaqueTarget("composer", sub, an);
+    if (here) judgeComposerScript(an, sub, script === undefined ? args : [script, ...args]);
+  }
 }
 
 const JAVA_VALUES = flagSet(

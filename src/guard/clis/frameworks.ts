@@ -9,6 +9,7 @@ import { literal } from "../word.ts";
 import { scriptFromStdin } from "../written-scripts.ts";
 import { opaqueTarget, projectProgram } from "./opaque-targets.ts";
 import { judgePackageScript } from "./package-scripts.ts";
+import { judgeJustRecipes } from "./task-files.ts";
 import { leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 interface MigrationTool {
@@ -355,9 +356,23 @@ function packageSubcommandWords(inv: Invocation): readonly string[] {
 
 function taskRunner(inv: Invocation, an: Analysis): void {
   const parsed = parseArgs(inv.args, {
-    valueFlags: flagSet("-f", "-C", "-j", "--file", "--directory", "--justfile", "-t", "--taskfile"),
+    valueFlags: flagSet(
+      "-f",
+      "-C",
+      "-j",
+      "--file",
+      "--directory",
+      "--justfile",
+      "-t",
+      "--taskfile",
+      "-d",
+      "--working-directory",
+    ),
   });
   for (const target of parsed.positionals.filter((p) => !p.includes("="))) opaqueTarget(inv.name, target, an);
+  // just's recipes in the command's directory, unless it is pointed at another.
+  if (inv.name === "just" && !parsed.has("-d", "--working-directory"))
+    judgeJustRecipes(an, parsed.positionals, parsed.value("-f", "--justfile"));
 }
 
 const GEM_VALUES = flagSet("-v", "--version", "--host", "-k", "--key");

@@ -13,6 +13,7 @@ import { judgeSourcedFile } from "./command-variables.ts";
 import { analyzeInPlaceEdit } from "./files.ts";
 import { opaqueTarget } from "./opaque-targets.ts";
 import { powershellScript } from "./powershell.ts";
+import { judgeDenoTask } from "./task-files.ts";
 
 /** sh, bash, zsh…: `-c script [name args…]`, a script file, or a script on stdin. */
 function shellInterpreter(inv: Invocation, an: Analysis): void {
@@ -250,8 +251,10 @@ export const interpreterCommands: CommandTable = {
   nodejs: node,
   deno: (inv, an) => {
     if (inv.args[0] === "eval" && inv.args[1]) an.nested.code("node", inv.args.slice(1).join(" "));
-    else if (inv.args[0] === "task" && inv.args[1]) opaqueTarget("deno task", inv.args[1], an);
-    else if (inv.args[0] === "run") {
+    else if (inv.args[0] === "task" && inv.args[1]) {
+      opaqueTarget("deno task", inv.args[1], an);
+      judgeDenoTask(an, inv.args[1]);
+    } else if (inv.args[0] === "run") {
       // `deno run -` reads the program from stdin.
       const operands = inv.argv.slice(2).filter((w) => w.text === "-" || !w.text.startsWith("-"));
       const script = operands[0];
