@@ -189,10 +189,14 @@ export class Analysis implements NestedAnalysers {
    * Runs `read` on text from a file on disk: what it finds destructive counts, what it is only unsure of (a command
    * named at run time, code it cannot read) becomes a note. The same command judged by its name alone raised no such
    * doubt, and a project's scripts are full of commands named at run time: reading one must add evidence, not doubt.
+   * Nor does the file say which environment the command points at: a deploy script names every environment it can
+   * deploy to, and runs one.
    */
   readOnDisk(read: () => void): void {
     const from = this.findings.length;
+    const texts = this.texts.length;
     read();
+    this.texts.length = texts;
     for (let i = from; i < this.findings.length; i++) {
       const f = this.findings[i]!;
       if (f.uncertain && !f.destructive)

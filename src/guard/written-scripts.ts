@@ -71,7 +71,6 @@ export function judgeProjectFile(
   const file = an.projectFile(path.text);
   if (!file || !an.firstReading(file.path)) return false;
   an.harmless(`${runner} reads ${path.text}: its text on disk (${file.path}) is judged`);
-  an.note(file.text);
   an.readOnDisk(() => judge(file.text));
   return true;
 }

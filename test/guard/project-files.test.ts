@@ -87,6 +87,26 @@ describe("scripts on disk", () => {
     expect(judged("bash scripts/dispatch.sh | sh").uncertain).toBe(true);
   });
 
+  it("does not take the environments a script names for the one the command points at", () => {
+    file(
+      "scripts/deploy.sh",
+      '#!/bin/sh\n# deploys to staging-db.internal or prod-db.internal\ncase "$1" in\n  staging) kubectl --context staging apply -f k8s ;;\n  production) kubectl --context prod apply -f k8s ;;\nesac\npsql -h prod-db.internal -c "DROP TABLE sessions"\n',
+    );
+    const environments = [
+      { name: "staging", protected: false, markers: ["staging-db.internal", "--context staging"] },
+      { name: "production", protected: true, markers: ["prod-db.internal", "--context prod"] },
+    ];
+    const inStaging = (command: string) =>
+      judged(command, { ...inProject, env: "staging", environments } as never);
+    const c = inStaging("./scripts/deploy.sh staging");
+    // What it destroys is asked about; the production host in its text is no reason to deny a staging deploy.
+    expect(c.destructive).toBe(true);
+    expect(c.decision).toBe("ask");
+    expect(c.reasons.join("\n")).not.toContain("environment_mismatch");
+    // The command's own words still say where it points.
+    expect(inStaging("./scripts/deploy.sh --context prod").decision).toBe("deny");
+  });
+
   it("reads a script that runs itself once", () => {
     const c = judged("bash scripts/self.sh");
     expect(c.destructive).toBe(true);

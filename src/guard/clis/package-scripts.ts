@@ -35,7 +35,6 @@ export function judgePackageScript(
     const run = script === name && args.length ? `${text} ${args.map(shellQuoted).join(" ")}` : text;
     // The script's text is judged, not quoted: it may hold a token, and reasons are shown and kept.
     an.harmless(`${runner} runs the script ${script} of ${found.path}, whose text is judged`);
-    an.note(run);
     an.readOnDisk(() => an.nested.shell(run));
   }
 }

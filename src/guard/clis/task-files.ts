@@ -18,7 +18,6 @@ function judgeTaskCommand(
 ): void {
   if (!an.firstReading(`${file.path}#${task}#${command}`)) return;
   an.harmless(`${runner} runs the task ${task} of ${file.path}, whose text is judged`);
-  an.note(command);
   an.readOnDisk(() => an.nested.shell(command));
 }
 
