@@ -41,12 +41,15 @@ export function claudeCodeAction(input: unknown): AgentAction | null {
 }
 
 /**
- * The directory the agent runs its action in (the `cwd` of Claude Code's and Cursor's events), where the scripts a
- * command runs are read; undefined when the event names none.
+ * The directory the agent runs its action in (the `cwd` of Claude Code's and Cursor's events, else the first of
+ * Cursor's `workspace_roots`), where the scripts a command runs are read; undefined when the event names none.
  */
 export function eventDirectory(input: unknown): string | undefined {
-  const cwd = isRecord(input) ? input.cwd : undefined;
-  return typeof cwd === "string" && /^(?:\/|[A-Za-z]:[\\/])/.test(cwd) ? cwd : undefined;
+  if (!isRecord(input)) return undefined;
+  const roots = Array.isArray(input.workspace_roots) ? input.workspace_roots : [];
+  return [input.cwd, roots[0]].find(
+    (dir): dir is string => typeof dir === "string" && /^(?:\/|[A-Za-z]:[\\/])/.test(dir),
+  );
 }
 
 /**

@@ -308,6 +308,14 @@ describe("leash hook: the scripts a command runs, read where the agent runs it",
       expect((await answer("claude-code", event())).decision, command).toBe("{}");
       const shell = JSON.stringify({ hook_event_name: "beforeShellExecution", command, cwd: project });
       expect((await answer("cursor", shell)).decision, command).toBe("ask");
+      // Cursor's other events name the workspace instead.
+      const tool = JSON.stringify({
+        hook_event_name: "preToolUse",
+        tool_name: "Shell",
+        tool_input: { command },
+        workspace_roots: [project],
+      });
+      expect((await answer("cursor", tool)).decision, command).toBe("ask");
     }
   });
 });
