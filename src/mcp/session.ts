@@ -299,7 +299,7 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
         ...about,
         ...(decision.approvals.length > 0 ? { approvals: decision.approvals } : {}),
       });
-      return scrubDeep(result, context.scrubber);
+      return scrubDeep(withoutLeashMeta(result), context.scrubber);
     } catch (error) {
       if (error instanceof CallAbandonedError) {
         finish("abandoned", { tool });
@@ -390,6 +390,17 @@ const MCP_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 function auditedToolName(tool: string): string {
   if (MCP_TOOL_NAME.test(tool)) return tool;
   return `${tool.slice(0, 100).replace(/[^A-Za-z0-9_.-]/g, "_") || "_"} (not an MCP tool name)`;
+}
+
+/**
+ * An upstream's result without `_meta` keys in leash's namespace: those are the gateway's to write, so a program that
+ * reads a refusal (or an approval id) there reads only what leash decided, never what an upstream made up.
+ */
+function withoutLeashMeta(result: CallToolResult): CallToolResult {
+  if (!result._meta) return result;
+  const { _meta: meta, ...rest } = result;
+  const kept = Object.entries(meta).filter(([key]) => !key.toLowerCase().startsWith("leash/"));
+  return kept.length > 0 ? { ...rest, _meta: Object.fromEntries(kept) } : rest;
 }
 
 /** A refusal as an MCP tool error: readable text for the model, the fields under `_meta` for programs. */
