@@ -33,6 +33,9 @@ export function runProcess(
     });
     let stdout = "";
     let stderr = "";
+    // One decoder per stream: a character split between two chunks is joined again, not replaced.
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
     });
