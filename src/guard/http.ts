@@ -247,6 +247,10 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     an.harmless(`${shown} asks the instance metadata service for a session token`);
     return;
   }
+  if (SNAPSHOT_CREATION.test(segments.join("/")) && (method === "PUT" || method === "POST")) {
+    an.harmless(`${shown} takes a snapshot under a new name`, action("snapshot", "create"));
+    return;
+  }
   if (method === "PUT")
     an.destroys(`${shown} replaces whatever is stored at that path`, action(resource, "overwrite"));
   else if (req.opaqueBody)
@@ -257,6 +261,12 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     );
   else an.harmless(`${shown}`, action(resource, method === "POST" ? "create" : "update"));
 }
+
+/**
+ * Elasticsearch's and OpenSearch's `PUT /_snapshot/<repository>/<snapshot>`: a new snapshot, refused when the name is
+ * taken, so nothing stored is replaced (`_restore`, `_clone` and the repository's own settings are other requests).
+ */
+const SNAPSHOT_CREATION = /^_snapshot\/[^/_][^/]*\/[^/_][^/]*$/;
 
 /**
  * `<delete><query>*:*</query></delete>`, `{"delete": {"query": …}}`, a bulk line `{"delete": {"_id": …}}`, and the

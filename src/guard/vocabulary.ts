@@ -83,7 +83,7 @@ export const READ_VERBS: ReadonlySet<string> = new Set([
  * command the rules do not judge uncertain.
  */
 export const DESTRUCTIVE_WORD =
-  /(^|[^a-z])(delete|del|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|flushdb|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|terminate|deregister|unpublish|cleanse|expunge|(?:delete|destroy|drop|purge|wipe|remove|erase)all)([^a-z]|$)/i;
+  /(^|[^a-z])(delete|del|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|flushdb|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|terminate|deregister|unpublish|cleanse|expunge|decommission|deprovision|(?:delete|destroy|drop|purge|wipe|remove|erase)all)([^a-z]|$)/i;
 
 /**
  * Options a tool demands before it destroys, and only then: `--yes-i-really-mean-it` (ceph), `--please-destroy-my-drive`

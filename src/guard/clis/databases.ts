@@ -457,15 +457,22 @@ function archiveCleanup(inv: Invocation, an: Analysis): void {
 
 /**
  * Cassandra's nodetool: clearsnapshot deletes the node's snapshots, truncatehints the writes held for nodes that are
- * down; its other commands are judged by their words.
+ * down, and decommission, removenode and assassinate take a node out of the ring for good (assassinate without
+ * streaming its data anywhere); its other commands are judged by their words.
  */
 const nodetool = withSubcommandWords(
   (inv, an) => {
     const command = nodetoolCommand(inv.args);
+    const operand = inv.args[inv.args.indexOf(command ?? "") + 1];
     if (command === "clearsnapshot")
       an.destroysSafetyNet("nodetool clearsnapshot deletes the node's snapshots", "snapshot:delete");
     else if (command === "truncatehints")
       an.destroys("nodetool truncatehints deletes the writes held for nodes that are down", "data:delete");
+    else if (
+      (command === "decommission" || command === "removenode" || command === "assassinate") &&
+      operand !== "status"
+    )
+      an.destroys(`nodetool ${command} takes a node out of the cluster for good`, "node:remove");
   },
   (inv) => [nodetoolCommand(inv.args) ?? ""],
 );

@@ -1,7 +1,8 @@
 // Message brokers' limits: a stream or queue told to keep less (a shorter age, fewer messages, a length cap) discards
 // what it already holds past the new limit, at once. NATS JetStream streams and KV buckets, RabbitMQ policies,
 // Redpanda's rpk (which also trims a partition's oldest records). Kafka's own scripts and kcat, where a null value
-// produced to a compacted topic is a tombstone that deletes its key.
+// produced to a compacted topic is a tombstone that deletes its key. Pulsar's admin CLIs, whose backlogs cleared or
+// skipped are messages never processed.
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import type { CommandTable, Invocation } from "../command.ts";
@@ -246,7 +247,38 @@ const kafkaScripts: CommandTable = Object.fromEntries(
   ]),
 );
 
+/**
+ * Apache Pulsar's admin CLIs: a subscription's backlog cleared, skipped or expired marks messages it has not consumed
+ * as consumed, so they are never processed; deletes and truncates are read as every verb CLI's are.
+ */
+const pulsarAdmin = (name: string) =>
+  verbCli(name, {
+    valueFlags: [
+      "--admin-url",
+      "--auth-plugin",
+      "--auth-params",
+      "-s",
+      "--subscription",
+      "--sub",
+      "-n",
+      "--count",
+      "-t",
+      "--time",
+      "--expireTime",
+    ],
+    verbs: {
+      "clear-backlog": "destructive",
+      "skip-all": "destructive",
+      skip: "destructive",
+      "expire-messages": "destructive",
+      "expire-messages-all-subscriptions": "destructive",
+      expire: "destructive",
+    },
+  });
+
 export const messageBrokerCommands: CommandTable = {
+  "pulsar-admin": pulsarAdmin("pulsar-admin"),
+  pulsarctl: pulsarAdmin("pulsarctl"),
   nats,
   rabbitmqctl,
   rabbitmqadmin,

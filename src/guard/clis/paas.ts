@@ -401,6 +401,17 @@ const gh = verbCli("gh", {
   rules: [
     secretWrite(/^secret set\b/, null, "GitHub keeps no earlier value of a secret"),
     {
+      // Closing a pull request unmerged and deleting its branch loses the commits only that branch held; after a
+      // merge (`gh pr merge -d`) the base keeps them.
+      when: (c) => c.path[0] === "pr" && c.verb === "close" && c.parsed.has("-d", "--delete-branch"),
+      apply: (_c, an) =>
+        an.destroys(
+          "gh pr close --delete-branch deletes the unmerged branch of the pull request, with the commits only it holds",
+          "branch:delete",
+        ),
+      final: true,
+    },
+    {
       // Actions caches are rebuilt by the next run that misses them (`gh cache`, and the older `gh actions-cache`).
       when: (c) => /^(?:actions-)?cache$/.test(c.inv.args.find((a) => !a.startsWith("-")) ?? ""),
       apply: (_c, an) => an.harmless("gh cache delete removes a regenerable CI cache"),
@@ -641,6 +652,11 @@ export const paasCommands: CommandTable = {
   },
   s3cmd: (inv, an) => {
     const sub = inv.args.find((a) => !a.startsWith("-"));
+    // `-n`/`--dry-run` is one of s3cmd's global options: it lists what would be sent or deleted and does neither.
+    if (inv.args.some((a) => a === "--dry-run" || a === "-n")) {
+      an.harmless(`s3cmd${sub ? ` ${sub}` : ""} --dry-run changes nothing`);
+      return;
+    }
     if (sub && /^(del|rm|rb|delete)$/.test(sub))
       an.destroys(
         `s3cmd ${sub} deletes ${sub === "rb" ? "a bucket" : "objects"}`,

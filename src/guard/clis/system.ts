@@ -88,7 +88,19 @@ function serviceControl(inv: Invocation, an: Analysis): void {
   } else if (verb === "reset-failed") an.harmless("systemctl reset-failed only clears failure records");
 }
 
+/**
+ * restic's and borg's `-n`/`--dry-run` (alone or among flags that take no value: `-vn`, `--list -n`) print what a
+ * forget, prune, delete or recreate would remove and remove nothing; after `--` come operands.
+ */
+const BACKUP_DRY_RUN = /^(?:--dry-run|-[vspn]*n[vspn]*)$/;
+const backupDryRun = (inv: Invocation) => leadingWords(inv.args).find((a) => BACKUP_DRY_RUN.test(a));
+
 const resticDeletes = (inv: Invocation, an: Analysis) => {
+  const dryRun = backupDryRun(inv);
+  if (dryRun) {
+    an.harmless(`${inv.name} ${dryRun} only prints what it would forget or prune`);
+    return;
+  }
   const text = inv.args.join(" ");
   // `rewrite --forget` and `repair snapshots --forget` replace snapshots and forget the originals.
   if (
@@ -480,12 +492,17 @@ export const systemCommands: CommandTable = {
   },
   "gitlab-rake": gitlabRake,
   velero,
-  borg: destroysWith(
-    /(^|\s)(delete|rdelete|repo-delete|prune|compact|recreate)(\s|$)/,
-    "deletes backup archives or rewrites them",
-    "backup:delete",
-    true,
-  ),
+  borg: (inv, an) => {
+    const dryRun = backupDryRun(inv);
+    if (dryRun) an.harmless(`borg ${dryRun} only prints what it would delete or rewrite`);
+    else
+      destroysWith(
+        /(^|\s)(delete|rdelete|repo-delete|prune|compact|recreate)(\s|$)/,
+        "deletes backup archives or rewrites them",
+        "backup:delete",
+        true,
+      )(inv, an);
+  },
   tmutil: destroysWith(
     /(^|\s)(delete\w*|thinlocalsnapshots|disable\w*|removedestination)(\s|$)/,
     "deletes or disables Time Machine backups",
@@ -515,10 +532,14 @@ export const systemCommands: CommandTable = {
     "backup:delete",
     true,
   ),
-  duplicity: destroysWith(
-    /(^|\s)remove-(older-than|all-but-n-full|all-inc-of-but-n-full)(\s|$)/,
-    "deletes old backups",
-    "backup:delete",
-    true,
-  ),
+  // duplicity's remove-* commands only list the backup chains they would delete unless `--force` is given.
+  duplicity: (inv, an) => {
+    const removes = /(^|\s)remove-(older-than|all-but-n-full|all-inc-of-but-n-full)(\s|$)/.test(
+      inv.args.join(" "),
+    );
+    if (!removes) return;
+    if (inv.args.includes("--force") && !inv.args.includes("--dry-run"))
+      an.destroysSafetyNet("duplicity --force deletes old backups", "backup:delete");
+    else an.harmless("duplicity without --force only lists the backups it would delete");
+  },
 };

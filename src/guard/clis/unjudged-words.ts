@@ -33,6 +33,18 @@ const NAMES_FOLLOW = new Set([
 ]);
 
 /**
+ * The groups under which a tool keeps its own add-ons (`helm plugin`, `kubectl krew`, `gcloud components`, `gh ext`,
+ * `az extension`): removing one takes away a program that installs again, never data the tool manages.
+ */
+const PLUGIN_GROUP = /^(?:plugins?|ext|extensions?|krew|components)$/i;
+const UNINSTALLS = /^(?:uninstall|remove|rm|delete)$/i;
+
+/** Whether `tool GROUP VERB` removes one of the tool's own add-ons: the group first under the tool, an uninstall verb. */
+export function removesOwnPlugin(group: string, verb: string): boolean {
+  return PLUGIN_GROUP.test(group) && UNINSTALLS.test(verb);
+}
+
+/**
  * Judges the words that may name the call's subcommand, once its rules judged nothing else: the first
  * destructive-sounding one, up to a verb that names follow, makes the call uncertain, unless a dry-run flag says it
  * only reports. A program's rules that know which of its words name the subcommand (not a branch, pod or option
@@ -51,6 +63,8 @@ export function unjudgedSubcommand(inv: Invocation, words: readonly string[], an
   const shown = `${inv.name} ${path.slice(0, at + 1).join(" ")}`;
   const dryRun = dryRunFlag(inv.args);
   if (dryRun) an.harmless(`${shown}, but ${dryRun} only reports`);
+  else if (at === 1 && removesOwnPlugin(path[0]!, word))
+    an.harmless(`${shown} uninstalls one of ${inv.name}'s own plugins, which installs again`);
   else an.uncertain(`${shown}: "${word}" in a subcommand the rules for ${inv.name} do not judge`, true);
 }
 

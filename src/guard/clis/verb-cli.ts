@@ -14,7 +14,7 @@ import {
 } from "../vocabulary.ts";
 import { PROTECTION_WORD, protectionsOff, subjectSwitchedOff } from "./protection-flags.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
-import { leadingWords, withSubcommandWords } from "./unjudged-words.ts";
+import { leadingWords, removesOwnPlugin, withSubcommandWords } from "./unjudged-words.ts";
 import { flagPairs, shortRetentions } from "./zero-retention.ts";
 
 export interface VerbCall {
@@ -155,6 +155,10 @@ function verbCall(
     const shown = `${name} ${[...call.path, call.verb].filter(Boolean).join(" ")}${call.names[0] ? ` ${call.names[0]}` : ""}`;
     if (dryRun) {
       an.harmless(`${shown} is a dry run`);
+      return;
+    }
+    if (call.path.length === 1 && removesOwnPlugin(call.path[0]!, call.verb)) {
+      an.harmless(`${shown} uninstalls one of ${name}'s own add-ons, which installs again`);
       return;
     }
     const resource = resourceName(call.path.length ? call.path : call.names.slice(0, 1));
