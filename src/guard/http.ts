@@ -136,6 +136,10 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     else an.harmless(`${shown} only reads`, action(resource, "read"));
     return;
   }
+  if (method === "DELETE" && ACTIONS_CACHE.test(path)) {
+    an.harmless(`${shown} deletes a GitHub Actions cache, which the next run that misses it rebuilds`);
+    return;
+  }
   if (method === "DELETE") {
     if (namesSafetyNet(pathText))
       an.destroysSafetyNet(`${shown} deletes a safety net`, action(resource, "delete"));
@@ -261,6 +265,9 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     );
   else an.harmless(`${shown}`, action(resource, method === "POST" ? "create" : "update"));
 }
+
+/** GitHub's Actions caches of a repository, by key (`?key=…`) or id: `gh cache delete` over REST. */
+const ACTIONS_CACHE = /(?:^|\/)repos\/[^/]+\/[^/]+\/actions\/caches(?:\/\d+)?\/?$/;
 
 /**
  * Elasticsearch's and OpenSearch's `PUT /_snapshot/<repository>/<snapshot>`: a new snapshot, refused when the name is

@@ -346,6 +346,31 @@ function matchWord(args: readonly string[], starts: readonly Word[], names: read
   return { text: `${start.text.replace(/\/+$/, "")}/${names[0]}`, dynamic: start.dynamic, glob: true };
 }
 
+/** Tests a printing find may use without widening what it matches past its one `-name` pattern. */
+const FIND_NARROWING = new Set("-type -maxdepth -mindepth -mtime -mmin -size -name -iname".split(" "));
+
+/**
+ * What a `find START -name PATTERN -print0` line that feeds another command prints, as `rm START/PATTERN` would name
+ * it; undefined for any other find (several starts or patterns, `-o`, `-path`, links followed, actions) and for a
+ * stream whose names may split into other words (`-print` into a reader that splits at blanks).
+ */
+export function findOutput(producer: string, nulSeparated: boolean): Word | undefined {
+  const [program, ...args] = producer.split(" ");
+  if (program !== "find" || !nulSeparated) return undefined;
+  const firstTest = args.findIndex((a) => /^[-(!]/.test(a));
+  const starts = firstTest < 0 ? args : args.slice(0, firstTest);
+  const names: string[] = [];
+  for (let i = starts.length; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "-print0" || a === "-prune") continue;
+    if (!FIND_NARROWING.has(a) || args[i + 1] === undefined) return undefined;
+    if (a === "-name" || a === "-iname") names.push(args[i + 1]!);
+    i++;
+  }
+  if (starts.length !== 1 || names.length !== 1) return undefined;
+  return matchWord(args, starts.map(literal), names);
+}
+
 function find(inv: Invocation, an: Analysis): void {
   const args = inv.argv.slice(1);
   const starts: Word[] = [];

@@ -6,6 +6,7 @@ import { type CommandAnalyzer, type CommandTable, type Invocation, tailWords } f
 import { literal, type Word } from "../word.ts";
 import { joinedText, judgeShellCommand, judgeShellText } from "./carried-text.ts";
 import { judgeCommandVariable } from "./command-variables.ts";
+import { findOutput } from "./files.ts";
 import { secretWrite } from "./secret-writes.ts";
 import { type VerbRule, verbCli } from "./verb-cli.ts";
 
@@ -128,9 +129,11 @@ function xargs(inv: Invocation, an: Analysis): void {
   const source = argFile ?? inv.stdinHint;
   const delimiter = parsed.has("-0", "--null") ? "\0" : parsed.value("-d", "--delimiter");
   const read = input === undefined ? null : xargsItems(input, delimiter);
+  // `find … -print0 | xargs -0 …` hands on exactly what the find matched, as `find … -exec … +` would.
+  const found = argFile === undefined ? findOutput(inv.stdinHint, delimiter === "\0") : undefined;
   const items: Word[] = read
     ? read.map((t) => literal(t))
-    : [{ text: source ? `<${source}>` : "<stdin>", dynamic: true, glob: false }];
+    : [found ?? { text: source ? `<${source}>` : "<stdin>", dynamic: true, glob: false }];
   const placeholder = parsed.value("-I", "--replace") ?? (parsed.has("-i") ? "{}" : undefined);
   const joined = items.map((w) => w.text).join(" ");
   const argv = placeholder
