@@ -30,6 +30,12 @@ const PATH_VERBS = new Set(
     (v) => !["clear", "reset", "flush", "ls", "rb", "rm", "del"].includes(v),
   ),
 );
+/**
+ * A destroying verb written as one word with what it takes (etcd's `/v3/kv/deleterange`, `deleteall`, `purgeAll` in
+ * lower case, `deletebyquery`).
+ */
+const GLUED_VERB =
+  /^(?:delete|remove|purge|drop|destroy|wipe|erase)(?:range|all|many|batch|bulk|everything|multi|objects?|keys?|items?|records?|rows?|by[a-z]+)$/;
 /** Path verbs that are also nouns and adjectives a read may name. */
 const NOUN_TOO = new Set(["empty"]);
 const OFF_VALUE = /^(false|0|off|disabled?|suspended|none|no)$/i;
@@ -105,7 +111,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const resource = resourceName(splitWords(nouns.at(-1) ?? "resource"));
   const verbSegment = segments
     .slice(-2)
-    .find((s) => splitWords(s).some((w) => PATH_VERBS.has(w)) && !endsSomethingEphemeral(s, nouns));
+    .find(
+      (s) =>
+        splitWords(s).some((w) => PATH_VERBS.has(w) || GLUED_VERB.test(w)) &&
+        !endsSomethingEphemeral(s, nouns),
+    );
   const pathText = segments.join(" ");
   const shown = override ? `${req.method.toUpperCase()} ${path} with ${override.via}` : `${method} ${path}`;
   if (!HTTP_TOKEN.test(method)) {
@@ -201,6 +211,11 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
         action(resourceName(splitWords(switchedOff)), "disable"),
       );
     else an.destroys(`${shown} switches ${switchedOff} off`, action(resource, "disable"));
+    return;
+  }
+  const published = (method === "PATCH" || method === "PUT") && madePublic(query, body);
+  if (published) {
+    an.destroys(`${shown} makes ${resource} public (${published})`, action(resource, "publish"));
     return;
   }
   const resetting = resetOfData(segments, nouns);
@@ -429,6 +444,22 @@ function toolCalls(body: unknown): ToolCall[] {
   return calls;
 }
 
+/**
+ * An update that opens what was private to everyone: GitHub's `{"private": false}` and `{"visibility": "public"}` on a
+ * repository, GitLab's `visibility=public` on a project. Creating something public publishes nothing that was private.
+ */
+function madePublic(query: Record<string, string> | undefined, body: unknown): string | undefined {
+  for (const fields of [query, body]) {
+    if (!fields || typeof fields !== "object" || Array.isArray(fields)) continue;
+    for (const [name, value] of Object.entries(fields)) {
+      const text = String(value).toLowerCase();
+      if (/^private$/i.test(name) && (value === false || text === "false")) return `${name}: false`;
+      if (/^(?:visibility|repository_visibility)$/i.test(name) && text === "public") return `${name}: public`;
+    }
+  }
+  return undefined;
+}
+
 /** Resources whose reset or clearing loses stored data (a password reset or cleared notifications lose none). */
 const DATA_RESOURCE =
   /^(?:databases?|dbs?|tables?|index|indexes|indices|collections?|buckets?|queues?|stores?|storage|volumes?|disks?|clusters?|instances?|projects?|repos?|repositories|namespaces?|environments?|envs?|data|datasets?|schemas?|devices?|workspaces?|sites?|apps?|applications?|streams?|topics?|keyspaces?|branch(?:es)?|state|ledger|tenants?)$/i;
@@ -443,6 +474,9 @@ function resetOfData(segments: readonly string[], nouns: readonly string[]): str
   if (words.includes("factory") && words.includes("reset")) return "factory-resets it, erasing what it holds";
   if (!words.some((w) => w === "reset" || w === "clear" || w === "reinitialize" || w === "reinit"))
     return null;
+  // The segment may name what it resets itself: `…/admin/reset-database`, `…/clearTable`.
+  const named = words.find((w) => DATA_RESOURCE.test(w));
+  if (named) return `runs "${last}", losing what the ${named} holds`;
   const target = nouns
     .filter((n) => n !== last)
     .slice(-2)

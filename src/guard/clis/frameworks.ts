@@ -495,6 +495,8 @@ export const frameworkCommands: CommandTable = {
   atlas: migrationTool({
     destroys: /^(schema clean|migrate down)/,
     migrates: /^(schema apply|migrate apply)/,
+    // `schema apply`, `migrate apply` and `migrate down` print the SQL they would run with --dry-run.
+    printsSql: { flags: ["--dry-run"] },
     valueFlags: [
       "-u",
       "--url",
@@ -517,6 +519,8 @@ export const frameworkCommands: CommandTable = {
   hasura: migrationTool({
     destroys: /^(metadata (clear|reset)|migrate (delete|squash --delete-source))/,
     migrates: /^(migrate apply|metadata apply|deploy)/,
+    // `migrate apply --dry-run` prints the SQL; `metadata apply --dry-run` the metadata it would apply.
+    printsSql: { flags: ["--dry-run"] },
     valueFlags: [
       "--endpoint",
       "--admin-secret",

@@ -22,6 +22,8 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
   // `-s`: the script is read from stdin, and the words after the options are its arguments, not a script file.
   let fromStdin = false;
   let interactive = false;
+  // `-n` (`-o noexec`, fish's `--no-execute`): the shell reads the commands and runs none of them.
+  let noexec = false;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i]!;
@@ -29,13 +31,22 @@ function shellInterpreter(inv: Invocation, an: Analysis): void {
       i++;
       break;
     }
-    if (a === "-o" || a === "+o" || a === "--rcfile" || a === "--init-file" || a === "-O" || a === "+O") i++;
-    else if (/^[-+][a-zA-Z]+$/.test(a)) {
+    if (a === "-o" || a === "+o" || a === "--rcfile" || a === "--init-file" || a === "-O" || a === "+O") {
+      if (a.endsWith("o") && args[i + 1] === "noexec") noexec = a === "-o";
+      i++;
+    } else if (/^[-+][a-zA-Z]+$/.test(a)) {
       if (a.startsWith("-") && a.includes("c")) command = true;
       if (a.startsWith("-") && a.includes("s")) fromStdin = true;
       if (a.startsWith("-") && a.includes("i")) interactive = true;
-    } else if (a.startsWith("--")) continue;
+      if (a.includes("n")) noexec = a.startsWith("-");
+    } else if (a === "--no-execute") noexec = true;
+    else if (a.startsWith("--")) continue;
     else break;
+  }
+  // An interactive shell ignores -n.
+  if (noexec && !interactive) {
+    an.harmless(`${inv.name} -n only reads the commands for their syntax and runs none`);
+    return;
   }
   // An interactive shell (-i, or one reading a terminal) sources the file ENV names first.
   const environment = inv.vars.get("ENV");

@@ -70,8 +70,9 @@ const GENERATED_DIRECTORIES = [
   // Infrastructure tools' downloaded providers and modules.
   "\\.terraform",
   "\\.terragrunt-cache",
-  // Caches and scratch, per project and per user (XDG, macOS).
+  // Caches and scratch, per project and per user (XDG, macOS); Cargo's downloaded crates and git sources.
   "\\.cache",
+  "\\.cargo\\/(?:registry|git)",
   "Library\\/Caches",
   "tmp",
   "\\.tmp",

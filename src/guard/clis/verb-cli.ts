@@ -72,6 +72,12 @@ const CREATING: Record<string, string> = {
   restart: "restart",
 };
 
+/** What a creating word does (`add` creates), from the table's own keys only. */
+function creatingVerb(word: string): string | undefined {
+  const w = word.toLowerCase();
+  return Object.hasOwn(CREATING, w) ? CREATING[w] : undefined;
+}
+
 export function verbCli(name: string, spec: VerbCliSpec): CommandAnalyzer {
   const valueFlags = flagSet(...(spec.valueFlags ?? []));
   const wordsOf = (parsed: ParsedArgs) =>
@@ -100,7 +106,8 @@ function verbCall(
     const words = wordsOf(parsed);
     const depth = spec.depth ?? 5;
     const kindOf = (w: string) =>
-      spec.verbs?.[w] ??
+      // Own keys only: a word such as `constructor` names no verb of the table.
+      (spec.verbs && Object.hasOwn(spec.verbs, w) ? spec.verbs[w] : undefined) ??
       (DESTRUCTIVE_VERBS.has(w)
         ? "destructive"
         : DISABLING_VERBS.has(w)
@@ -141,13 +148,13 @@ function verbCall(
       if (rule.final) return;
     }
     if (!kind || kind === "read" || kind === "harmless") {
-      const creatingAt = [...call.path, call.verb].findIndex((w) => CREATING[w.toLowerCase()]);
+      const creatingAt = [...call.path, call.verb].findIndex((w) => creatingVerb(w) !== undefined);
       const shown = `${name} ${[...call.path, call.verb].filter(Boolean).join(" ")}`;
       if (creatingAt > 0) {
         const words = [...call.path, call.verb];
         an.harmless(
           shown,
-          action(resourceName(words.slice(0, creatingAt)), CREATING[words[creatingAt]!.toLowerCase()]!),
+          action(resourceName(words.slice(0, creatingAt)), creatingVerb(words[creatingAt]!)!),
         );
       } else if (kind) an.harmless(`${shown} ${kind === "read" ? "only reads" : "loses nothing"}`);
       return;

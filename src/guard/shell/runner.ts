@@ -22,6 +22,7 @@ import {
 import { declaredName, UNKNOWN_NAMEREF_TARGET } from "../shell-nameref.ts";
 import { positionalOf, setPositional } from "../shell-positional.ts";
 import { shellQuoted } from "../shell-quote.ts";
+import { printsShellSetup } from "../shell-setup.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
 import { judgeProjectFile } from "../written-scripts.ts";
@@ -159,6 +160,8 @@ export class ShellRunner {
   private lastCommand: readonly Word[] = [];
   /** Whether the last simple command was mktemp making a file or directory (fresh-temporary.ts). */
   private lastMadeTemporary = false;
+  /** Whether the last simple command printed its program's own shell set-up (shell-setup.ts). */
+  private lastPrintedSetup = false;
   /** Names declared integer (`declare -i`): a value assigned to one is evaluated as arithmetic. */
   private readonly integers = new Set<string>();
   /** Name references (`declare -n`): kept, as variables are, per subshell. */
@@ -653,6 +656,7 @@ export class ShellRunner {
     this.calls++;
     this.lastCommand = argv;
     this.lastMadeTemporary = false;
+    this.lastPrintedSetup = false;
     if (argv[0]?.text === "alias" && !argv[0].dynamic) this.defineAliases(argv.slice(1));
     const aliases = argv[0] && !argv[0].dynamic ? this.aliases.get(argv[0].text) : undefined;
     this.mention(argv, redirects, aliases?.join("\n"));
@@ -680,6 +684,8 @@ export class ShellRunner {
     for (const a of assigns) this.assign(a, env);
     this.lastMadeTemporary =
       !this.functions.bodies(argv[0]!).length && makesFreshTemporary(argv, redirects, env);
+    this.lastPrintedSetup =
+      !this.functions.bodies(argv[0]!).length && redirects.length === 0 && printsShellSetup(argv);
     // Without a pipe or a redirection of its own, a command reads the stdin it inherits.
     const inherited = feed === undefined && !redirects.some(pointsStdin) && this.stdin.fromLine;
     const context: InvocationContext = {
@@ -1005,6 +1011,8 @@ export class ShellRunner {
     // Only mktemp ran (no function or alias of that name, nothing after it): its output is the path it made.
     if (data === null && this.calls === callsBefore + 1 && this.lastMadeTemporary)
       return freshTemporaryWord(this.lastCommand);
+    // A program's own shell set-up (`eval "$(pyenv init -)"`) sets variables and functions: it runs nothing to judge.
+    if (data === null && this.calls === callsBefore + 1 && this.lastPrintedSetup) return literal("");
     if (data === null) return numeric ? SOME_NUMBER : dynamicWord(UNKNOWN_OUTPUT);
     const decoded = data.toString("utf8").replace(TRAILING_NEWLINES, "");
     this.an.note(decoded);
