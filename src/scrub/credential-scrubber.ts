@@ -27,7 +27,7 @@ export type GuardRefusal = "secret" | "undecidable";
  * A secret is found raw; percent-encoded in any case, wholly or in part; form-encoded (`+` for space); JSON-escaped
  * (`\/`, `\uXXXX`); as HTML character references; percent-encoded twice (`%252F`); and in base64 or base64url,
  * at any alignment, so also inside `base64(user:secret)` or any other base64 text that contains it; in hexadecimal
- * (lower or upper case); and with spaces,
+ * (lower or upper case); in UTF-16, either byte order; and with spaces,
  * tabs and line breaks between its characters (base64 decoders skip them, MIME wraps base64 every 76 characters).
  */
 export class CredentialScrubber {
@@ -57,6 +57,13 @@ export class CredentialScrubber {
       const hex = bytes.toString("hex");
       add(Buffer.from(hex, "latin1"));
       add(Buffer.from(hex.toUpperCase(), "latin1"));
+      // UTF-16 in both byte orders: servers that negotiate the charset (ASP.NET Core, Spring) answer in it when
+      // the Accept header asks, and a client decodes it as declared. Each needle leaves out the outer byte that is
+      // the other order's (for Latin-1 text, NUL): one needle then finds both orders, and masking never reaches
+      // into the character before or after.
+      const utf16le = Buffer.from(secret, "utf16le");
+      add(utf16le.subarray(0, -1));
+      add(Buffer.from(utf16le).swap16().subarray(1));
     }
     this.#needles = [...needles.values()].sort((a, b) => b.length - a.length);
     this.#holdBack = Math.max(0, ...this.#needles.map((n) => n.length * MAX_RAW_PER_BYTE));

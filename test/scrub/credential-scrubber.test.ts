@@ -70,6 +70,25 @@ describe("scrubCredential", () => {
     });
   }
 
+  it("masks the secret in UTF-16, either byte order, in bytes that are not UTF-8", async () => {
+    for (const swap of [false, true]) {
+      const body = Buffer.from(`{"echo":"${SECRET}","n":1}`, "utf16le");
+      if (swap) body.swap16();
+      expect(scrubber.contains(body), `swapped: ${swap}`).toBe(true);
+      const chunks: Buffer[] = [];
+      const stream = scrubber.stream();
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.end(body);
+      await new Promise((resolve) => stream.once("end", resolve));
+      const masked = Buffer.concat(chunks);
+      expect(masked.length).toBe(body.length);
+      expect(scrubber.contains(masked), `swapped: ${swap}`).toBe(false);
+      const text = new TextDecoder(swap ? "utf-16be" : "utf-16le").decode(masked);
+      expect(text.startsWith('{"echo":"'), text).toBe(true);
+      expect(text).not.toContain(SECRET.slice(2, -2));
+    }
+  });
+
   it("leaves text without the secret alone, and works on bytes", () => {
     const text = '{"ok":true,"note":"sk_live is a prefix, not a secret"}';
     expect(scrubber.scrubText(text)).toBe(text);
