@@ -36,6 +36,9 @@ const PATH_VERBS = new Set(
  */
 const GLUED_VERB =
   /^(?:delete|remove|purge|drop|destroy|wipe|erase)(?:range|all|many|batch|bulk|everything|multi|objects?|keys?|items?|records?|rows?|by[a-z]+)$/;
+/** A segment that says what it purges or deletes is a cache (Cloudflare's `purge_cache`, `purgeCache`), which refills. */
+const namesCache = (segment: string): boolean =>
+  splitWords(segment).some((w) => w === "cache" || w === "caches");
 /** Path verbs that are also nouns and adjectives a read may name. */
 const NOUN_TOO = new Set(["empty"]);
 const OFF_VALUE = /^(false|0|off|disabled?|suspended|none|no)$/i;
@@ -114,7 +117,8 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     .find(
       (s) =>
         splitWords(s).some((w) => PATH_VERBS.has(w) || GLUED_VERB.test(w)) &&
-        !endsSomethingEphemeral(s, nouns),
+        !endsSomethingEphemeral(s, nouns) &&
+        !namesCache(s),
     );
   const pathText = segments.join(" ");
   const shown = override ? `${req.method.toUpperCase()} ${path} with ${override.via}` : `${method} ${path}`;

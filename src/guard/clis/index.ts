@@ -138,7 +138,10 @@ const BENIGN = new Set(
     "rustc rustup gcc g++ clang make cmake ninja javac dotnet kotlin scala " +
     "code nano emacs open xdg-open pbcopy pbpaste clear reset tput stty lscpu lsblk blkid " +
     "mount findmnt ifconfig route arp nvm volta asdf mise pyenv rbenv " +
-    "brew apt apt-get dnf yum apk pacman pip pip3 gem scp sftp"
+    "brew apt apt-get dnf yum apk pacman pip pip3 gem scp sftp " +
+    // Linters, which read the files they are named (`shellcheck scripts/wipe.sh`) and report on them.
+    "shellcheck hadolint actionlint yamllint sqlfluff markdownlint markdownlint-cli2 tflint golangci-lint " +
+    "staticcheck rubocop stylelint ktlint"
   ).split(" "),
 );
 

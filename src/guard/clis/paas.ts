@@ -635,6 +635,8 @@ export const paasCommands: CommandTable = {
   wrangler,
   vault: vaultDisable,
   render: verbCli("render", { valueFlags: ["-o", "--output"] }),
+  // Dokku's commands are Heroku's shape: `apps:destroy`, `config:unset`, `postgres:destroy`, `postgres:export`.
+  dokku: verbCli("dokku", { colonSeparated: true }),
   scw: verbCli("scw", { valueFlags: ["-o", "--output", "-p", "--profile"] }),
   rclone: (inv, an) => {
     const [sub, ...operands] = inv.args.filter((a) => !a.startsWith("-"));

@@ -109,6 +109,7 @@ const LOCKFILES = [
   "pubspec\\.lock",
   "mix\\.lock",
   "go\\.sum",
+  "\\.terraform\\.lock\\.hcl",
 ];
 
 const SCRATCH = /^\/(?:private\/)?tmp\/.|^\/(?:private\/)?var\/folders\/[^/]+\/[^/]+\/T\/./;
