@@ -17,6 +17,11 @@ const ENVIRONMENT_DUMP =
 const CREDENTIAL_FILE =
   /(?:^|[\s'"=@<:/(,])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+|(?:[a-z]:)?\/users\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config|(?:cli|sso)\/cache\/[^\s/]+)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.s3cfg|\.cargo\/credentials(?:\.toml)?|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json|service_principal_entries\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<(,])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'"),|;&>])|\/etc\/(?:shadow|gshadow)\b|\/(?:var\/)?run\/secrets(?=$|[\s'")|;&>/])|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/i;
 
+/** Whether `path` names a file that holds credentials by convention (`.env`, `~/.pgpass`, `~/.ssh/id_ed25519`). */
+export function namesCredentialFile(path: string): boolean {
+  return CREDENTIAL_FILE.test(` ${collapseSlashes(path)}`);
+}
+
 /**
  * Directories that hold nothing but credentials, named whole (`tar czf - ~/.ssh`, `scp -r ~/.aws host:`, `zip -r k.zip
  * ~/.gnupg/`): every key in them goes where the directory goes.

@@ -140,6 +140,32 @@ export function secretNameFix(name: string): string {
   return `${ROTATE}`;
 }
 
+/**
+ * The secrets `text` holds: the values secret patterns match, and those of secret-named assignments (`API_KEY=…`,
+ * `export DB_PASSWORD='…'`), so that what shows text read from a file can hide them.
+ */
+export function secretsIn(text: string): string[] {
+  const found = new Set<string>();
+  for (const { pattern } of SECRET_PATTERNS)
+    for (const m of text.matchAll(new RegExp(pattern.source, `${pattern.flags.replace(/[gm]/g, "")}gm`)))
+      found.add(m[0]);
+  for (const m of text.matchAll(
+    /(?:^|[\s;&|(`])(?:export\s+)?([A-Za-z_]\w*)=("[^"\n]*"|'[^'\n]*'|[^\s;&|)`]+)/gm,
+  )) {
+    const [, name = "", value = ""] = m;
+    if (isLongLivedSecretVariable(name, value)) found.add(value.replace(/^["']|["']$/g, ""));
+  }
+  return [...found].filter((s) => s.length >= 4);
+}
+
+/** `text` with each of `known` and every value a secret pattern matches in it masked. */
+export function maskSecrets(text: string, known: readonly string[] = []): string {
+  let out = known.reduce((shown, secret) => shown.replaceAll(secret, maskSecret(secret)), text);
+  for (const { pattern } of SECRET_PATTERNS)
+    out = out.replace(new RegExp(pattern.source, `${pattern.flags.replace(/[gm]/g, "")}gm`), maskSecret);
+  return out;
+}
+
 /** All but the first four characters hidden: enough to recognise, useless to steal. */
 export function maskSecret(secret: string): string {
   const s = secret.trim();

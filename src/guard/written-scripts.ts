@@ -3,6 +3,9 @@
 // the command is judged on its machine (a hook), is judged as that language too, and keeps the verdict its name gives.
 import type { Analysis } from "./analysis.ts";
 import { type Invocation, stdinText } from "./command.ts";
+import { namesCredentialFile } from "./exposure.ts";
+import { maskSecrets, secretsIn } from "./secrets.ts";
+import type { ProjectFile } from "./types.ts";
 import type { Word } from "./word.ts";
 import type { WrittenFile } from "./written-files.ts";
 
@@ -71,8 +74,43 @@ export function judgeProjectFile(
   const file = an.projectFile(path.text);
   if (!file || !an.firstReading(file.path)) return false;
   an.harmless(`${runner} reads ${path.text}: its text on disk (${file.path}) is judged`);
-  an.readOnDisk(() => judge(file.text));
+  judgeDiskText(an, file, file.text, judge);
   return true;
+}
+
+/**
+ * Judges `text`, read from `file` on disk, with `judge`. What it writes is forgotten after: the file may change before
+ * it runs, so the files it writes must not stand in for what the line writes into them, nor for a script's name. Its
+ * findings' reasons do not show its secrets, since reasons are shown to the agent and kept with approvals: a credential
+ * file's text is not shown at all, another's secret values are masked.
+ */
+export function judgeDiskText(
+  an: Analysis,
+  file: ProjectFile,
+  text: string,
+  judge: (text: string) => void,
+): void {
+  const written = an.written.saved();
+  const from = an.findings.length;
+  try {
+    an.readOnDisk(() => judge(text));
+  } finally {
+    an.written.restore(written);
+    hideSecrets(an, from, file, text);
+  }
+}
+
+function hideSecrets(an: Analysis, from: number, file: ProjectFile, text: string): void {
+  if (an.findings.length === from) return;
+  const credentials = namesCredentialFile(file.path);
+  const secrets = credentials ? [] : [...new Set([...secretsIn(file.text), ...secretsIn(text)])];
+  for (let i = from; i < an.findings.length; i++) {
+    const finding = an.findings[i]!;
+    const reason = credentials
+      ? `a command in ${file.path}, a credential file whose text is not shown`
+      : maskSecrets(finding.reason, secrets);
+    if (reason !== finding.reason) an.findings[i] = { ...finding, reason };
+  }
 }
 
 /**

@@ -42,6 +42,9 @@ file(
       deploy: "echo deploying",
       again: "npm run again && npm run clean",
       prisma: "prisma",
+      gen: "echo 'echo generated' > gen-out.sh",
+      token:
+        "curl -X DELETE -H 'Authorization: Bearer ghp_0123456789abcdefghijABCDEFGHIJ012345' https://api.github.com/repos/o/r",
     },
   }),
 );
@@ -472,5 +475,41 @@ describe("what is read", () => {
     const read = Array.from({ length: 12 }, (_, i) => files.read(`big/${i}.sh`));
     expect(read.filter(Boolean).length).toBeGreaterThan(0);
     expect(read.filter(Boolean).length).toBeLessThan(12);
+  });
+});
+
+describe("what a file read cannot do", () => {
+  file("scripts/gen.sh", "echo 'echo generated' > gen-out.sh\n");
+  file(".pgpass", "db.internal:5432:prod:admin:hunter2-in-pgpass\n");
+  file(".env", "API_KEY=sk-in-dotenv-0123456789\nrm -rf /srv/data\n");
+  file("secret.sql", "postgres://app:pw-in-url-1234@db/prod;\n");
+
+  it("never makes a verdict milder than the line's words give: files the text writes are not taken as the line's", () => {
+    for (const command of [
+      "printf 'rm -rf /srv/data' > gen-out.sh; bash scripts/gen.sh; bash gen-out.sh",
+      "printf 'rm -rf /srv/data' > gen-out.sh; source scripts/gen.sh; bash gen-out.sh",
+      "printf 'rm -rf /srv/data' > gen-out.sh; npm run gen; bash gen-out.sh",
+    ]) {
+      expect(classify(command).destructive, command).toBe(true);
+      expect(judged(command).destructive, command).toBe(true);
+      expect(judged(command).decision, command).toBe(classify(command).decision);
+    }
+  });
+
+  it("shows no credential file's text, and no secret of another file, in its reasons", () => {
+    for (const [command, secret] of [
+      ["psql < .pgpass", "hunter2-in-pgpass"],
+      ["psql -f .pgpass", "hunter2-in-pgpass"],
+      ["source .env", "/srv/data"],
+      ["cat .env | sh", "sk-in-dotenv"],
+      ["psql -f secret.sql", "pw-in-url-1234"],
+      ["npm run token", "ghp_0123456789"],
+    ] as const) {
+      const c = judged(command);
+      expect(c.reasons.join("\n"), command).not.toContain(secret);
+      expect(c.decision, command).not.toBe("allow");
+    }
+    expect(judged("source .env").reasons.join("\n")).toContain("a credential file whose text is not shown");
+    expect(judged("psql -f secret.sql").reasons.join("\n")).toContain("post*");
   });
 });

@@ -3,15 +3,17 @@
 // `pre` and `post` scripts npm runs around it.
 import type { Analysis } from "../analysis.ts";
 import { shellQuoted } from "../shell-quote.ts";
+import type { ProjectFile } from "../types.ts";
+import { judgeDiskText } from "../written-scripts.ts";
 
 /** package.json's `scripts` on disk, or null when there is no such file or it holds no scripts. */
-function packageScripts(an: Analysis): { path: string; scripts: Record<string, unknown> } | null {
+function packageScripts(an: Analysis): { file: ProjectFile; scripts: Record<string, unknown> } | null {
   const file = an.projectFile("package.json");
   if (!file) return null;
   try {
     const scripts = (JSON.parse(file.text) as { scripts?: unknown } | null)?.scripts;
     if (!scripts || typeof scripts !== "object" || Array.isArray(scripts)) return null;
-    return { path: file.path, scripts: scripts as Record<string, unknown> };
+    return { file, scripts: scripts as Record<string, unknown> };
   } catch {
     return null;
   }
@@ -31,10 +33,10 @@ export function judgePackageScript(
   if (!found) return;
   for (const script of [`pre${name}`, name, `post${name}`]) {
     const text = found.scripts[script];
-    if (typeof text !== "string" || !an.firstReading(`${found.path}#${script}`)) continue;
+    if (typeof text !== "string" || !an.firstReading(`${found.file.path}#${script}`)) continue;
     const run = script === name && args.length ? `${text} ${args.map(shellQuoted).join(" ")}` : text;
     // The script's text is judged, not quoted: it may hold a token, and reasons are shown and kept.
-    an.harmless(`${runner} runs the script ${script} of ${found.path}, whose text is judged`);
-    an.readOnDisk(() => an.nested.shell(run));
+    an.harmless(`${runner} runs the script ${script} of ${found.file.path}, whose text is judged`);
+    judgeDiskText(an, found.file, run, (text) => an.nested.shell(text));
   }
 }

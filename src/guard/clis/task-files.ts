@@ -4,6 +4,7 @@ import type { Analysis } from "../analysis.ts";
 import { interpreterOf, runsInShell } from "../shebang.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import type { ProjectFile } from "../types.ts";
+import { judgeDiskText } from "../written-scripts.ts";
 
 /** What an interpolation the guard does not evaluate (`{{version}}`) stands for in the shell text. */
 const UNKNOWN_VALUE = "$LEASH_TASK_VALUE";
@@ -18,7 +19,7 @@ function judgeTaskCommand(
 ): void {
   if (!an.firstReading(`${file.path}#${task}#${command}`)) return;
   an.harmless(`${runner} runs the task ${task} of ${file.path}, whose text is judged`);
-  an.readOnDisk(() => an.nested.shell(command));
+  judgeDiskText(an, file, command, (text) => an.nested.shell(text));
 }
 
 /** A justfile recipe: its dependencies and its body's lines. */
