@@ -418,6 +418,43 @@ describe("package scripts", () => {
     expect(c.reasons.join("\n")).not.toContain("guard_failure");
   });
 
+  it("judges the scripts a package manager's own commands run, and every spelling of run", () => {
+    const app = join(project, "lifecycle");
+    file(
+      "lifecycle/package.json",
+      JSON.stringify({
+        scripts: { postinstall: "rm -rf /srv/data", stop: "true", start: "rm -rf /srv/cache" },
+      }),
+    );
+    const inApp = { projectFiles: projectFilesIn(app) };
+    for (const command of [
+      "npm install",
+      "npm i",
+      "npm ci",
+      "npm clean-install",
+      "yarn",
+      "yarn install",
+      "pnpm install",
+      "bun install",
+      "npm rebuild",
+      "npm restart",
+      "corepack pnpm install",
+    ]) {
+      expect(judged(command, inApp).destructive, command).toBe(true);
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    for (const command of [
+      "npm rum clean",
+      "npm urn clean",
+      "corepack pnpm clean",
+      "corepack yarn@4.1.0 run clean",
+    ]) {
+      expect(judged(command).destructive, command).toBe(true);
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    expect(judged("npm install").destructive).toBe(false);
+  });
+
   it("does not read this directory's package.json for a command pointed at another package", () => {
     for (const command of [
       "npm run clean --prefix web",

@@ -8,7 +8,7 @@ import { unseenSql } from "../unseen-sql.ts";
 import { literal } from "../word.ts";
 import { scriptFromStdin } from "../written-scripts.ts";
 import { opaqueTarget, projectProgram } from "./opaque-targets.ts";
-import { judgePackageScript } from "./package-scripts.ts";
+import { judgeLifecycleScripts, judgePackageScript, lifecycleCommand } from "./package-scripts.ts";
 import { judgeJustRecipes } from "./task-files.ts";
 import { leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
@@ -255,8 +255,6 @@ const SCRIPT_BUILTINS = new Map([
 ]);
 
 /** Package-manager commands that install the project's dependencies (and, given no package, run its install scripts). */
-const INSTALLS = new Set(["install", "i", "ci", "clean-install", "install-clean", "isntall"]);
-
 /** The words after `word` that a package manager appends to the script it runs, `--` dropped. */
 function argumentsAfter(inv: Invocation, word: string): string[] {
   const after = inv.args.slice(inv.args.indexOf(word) + 1);
@@ -283,12 +281,12 @@ function packageManager(inv: Invocation, an: Analysis): void {
   const [sub, ...rest] = parsed.positionals;
   // The package.json in the command's directory, unless a flag points it at another package.
   const inProject = !parsed.has(...ANOTHER_PACKAGE);
-  // Installing the project's dependencies runs its own install and prepare scripts, unless told not to.
-  const installs = sub === undefined ? inv.name === "yarn" : INSTALLS.has(sub) && rest.length === 0;
-  if (installs && inProject && !parsed.has("--ignore-scripts")) {
-    judgePackageScript(`${inv.name} ${sub ?? ""}`.trim(), "install", [], an);
-    judgePackageScript(`${inv.name} ${sub ?? ""}`.trim(), "prepare", [], an);
-  }
+  // A bare `yarn` installs. Installing the project's dependencies runs its own install and prepare scripts, unless
+  // told not to; installing another package leaves them alone.
+  const lifecycle = sub === undefined ? (inv.name === "yarn" ? "install" : undefined) : lifecycleCommand(sub);
+  const named = (lifecycle === "install" || lifecycle === "ci") && rest.length > 0;
+  if (lifecycle && !named && inProject && !parsed.has("--ignore-scripts"))
+    judgeLifecycleScripts(`${inv.name} ${sub ?? ""}`.trim(), lifecycle, an);
   if (!sub) return;
   if (REINSTALLABLE.has(sub)) {
     an.harmless(`${inv.name} ${sub} only changes installed or cached packages, which an install brings back`);
@@ -311,7 +309,7 @@ function packageManager(inv: Invocation, an: Analysis): void {
     an.destroys(`${inv.name} unpublish deletes a published package version`, "package:delete");
     return;
   }
-  if (sub === "run" || sub === "run-script") {
+  if (sub === "run" || sub === "run-script" || (inv.name === "npm" && (sub === "rum" || sub === "urn"))) {
     // `bun run ./x.ts` runs a file, as `bun ./x.ts` and `node ./x.js` do; `bun run -` the program on stdin; a bare
     // name is a package script.
     if (bun && rest[0] === "-") scriptFromStdin(inv, an, (source) => an.nested.code("node", source));
@@ -323,9 +321,9 @@ function packageManager(inv: Invocation, an: Analysis): void {
     }
     return;
   }
-  const lifecycle = SCRIPT_BUILTINS.get(sub);
-  if (lifecycle && !bun && inProject)
-    judgePackageScript(`${inv.name} ${sub}`, lifecycle, argumentsAfter(inv, sub), an);
+  const builtin = SCRIPT_BUILTINS.get(sub);
+  if (builtin && !bun && inProject)
+    judgePackageScript(`${inv.name} ${sub}`, builtin, argumentsAfter(inv, sub), an);
   if (sub === "exec" || sub === "x" || sub === "dlx") {
     // `npm exec [--yes] [--package=p] [--] cmd args` reads its command line as npx does.
     const from = inv.args.indexOf(sub);

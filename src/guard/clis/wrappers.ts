@@ -405,7 +405,17 @@ const SYSTEMD_RUN_VALUES = flagSet(
   "--timer-property",
 );
 
+/**
+ * `corepack pnpm@9.1.0 …` runs that package manager with the words after it; corepack's own commands (`enable`, `use`)
+ * are left to their words.
+ */
+const corepack: CommandAnalyzer = (inv) => {
+  const manager = /^(npm|npx|pnpm|pnpx|yarn|yarnpkg)(?:@\S*)?$/.exec(inv.args[0] ?? "")?.[1];
+  if (manager) inv.run([literal(manager), ...inv.argv.slice(2)]);
+};
+
 export const wrapperCommands: CommandTable = {
+  corepack,
   sudo: wrapper({
     valueFlags: SUDO_VALUES,
     assignments: true,
