@@ -183,6 +183,37 @@ describe("makefiles", () => {
     expect(judged("make $TARGET").destructive).toBe(true);
   });
 
+  it("reads the makefiles a makefile includes, and the goal .DEFAULT_GOAL names", () => {
+    file(
+      "make-include/Makefile",
+      "-include local.mk\ninclude $(wildcard none.mk) parts.mk\nall:\n\techo hi\n",
+    );
+    file("make-include/parts.mk", "refresh:\n\trm -rf /srv/data\n");
+    file("make-include/local.mk", "include Makefile\n");
+    file(
+      "make-default/Makefile",
+      ".DEFAULT_GOAL := refresh\nall:\n\techo hi\nrefresh:\n\t@rm -rf /srv/data\n",
+    );
+    file(
+      "make-unknown/Makefile",
+      ".DEFAULT_GOAL := $(GOAL)\nall:\n\techo hi\nrefresh:\n\t@rm -rf /srv/data\n",
+    );
+    for (const [dir, command] of [
+      ["make-include", "make refresh"],
+      ["make-include", "make"],
+      ["make-default", "make"],
+      ["make-unknown", "make"],
+    ] as const) {
+      expect(judged(command, { projectFiles: projectFilesIn(join(project, dir)) }).destructive, command).toBe(
+        true,
+      );
+      expect(classify(command).destructive, command).toBe(false);
+    }
+    expect(
+      judged("make all", { projectFiles: projectFilesIn(join(project, "make-include")) }).destructive,
+    ).toBe(false);
+  });
+
   it("leaves a makefile in another directory to the goal's name", () => {
     expect(judged("make -C services clean").destructive).toBe(false);
   });

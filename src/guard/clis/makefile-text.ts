@@ -112,6 +112,11 @@ class MakefileReader {
       }
       const trimmed = line.trim();
       if (!trimmed || trimmed.startsWith("#")) continue;
+      const include = /^(?:-|s)?include\s+(.*)$/s.exec(trimmed);
+      if (include) {
+        for (const name of this.expand(include[1]!).split(/\s+/).filter(Boolean)) this.include(name);
+        continue;
+      }
       const assignment = ASSIGNMENT.exec(trimmed);
       if (assignment) {
         const [, name = "", operator = "", value = ""] = assignment;
@@ -140,12 +145,27 @@ class MakefileReader {
   }
 
   /**
+   * `include NAME`: make reads the makefile on disk there as if its text stood here, where the command is judged on its
+   * machine; a name only known at run time, or a pattern, is left out. Each file is read once per command.
+   */
+  private include(name: string): void {
+    if (name.includes(UNKNOWN_VALUE) || /[*?[]/.test(name)) return;
+    const file = this.an.projectFile(name);
+    if (file && this.an.firstReading(file.path)) {
+      this.read(file.text);
+    }
+  }
+
+  /**
    * The recipes make runs for `goals` (none: the first target), with their prerequisites' before them; a goal no
    * rule names is made by the pattern rules (`%.o: %.c`) that match it.
    */
   runGoals(goals: readonly string[]): void {
     const rules = this.rules!;
-    const wanted = goals.length ? [...goals] : this.defaultGoal ? [this.defaultGoal] : [];
+    // `.DEFAULT_GOAL := name` sets the goal without one, in place of the first target.
+    const set = this.values.get(".DEFAULT_GOAL");
+    const first = set === undefined ? this.defaultGoal : this.expand(set).trim() || this.defaultGoal;
+    const wanted = goals.length ? [...goals] : first ? first.split(/\s+/) : [];
     const made = new Set<string>();
     const make = (goal: string) => {
       if (made.has(goal)) return;
@@ -162,7 +182,9 @@ class MakefileReader {
         for (const line of rule.recipes) this.recipe(line);
       }
     };
-    for (const goal of wanted) make(goal);
+    // A goal only known at run time may be any target.
+    const any = wanted.some((goal) => goal.includes(UNKNOWN_VALUE));
+    for (const goal of any ? rules.keys() : wanted) make(goal);
   }
 }
 
