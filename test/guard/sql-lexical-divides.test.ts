@@ -81,7 +81,8 @@ const sqlDestructive = (sql: string, dialect: "mysql" | "postgres") => {
 };
 
 /**
- * The statements a server runs of `sql` when a backslash escapes inside '…' (`single`) and "…" (`double`) or not:
+ * The statements a server runs of `sql` when a backslash escapes inside '…' (`single`) and "…" (`double`) or not
+ * (never inside x'…' and b'…'):
  * a plain reading of quotes, `-- ` comments and semicolons, independent of the guard's. A statement whose string
  * runs to the end runs nothing.
  */
@@ -92,7 +93,9 @@ function statementsRun(sql: string, single: boolean, double: boolean): string[] 
   while (i < sql.length) {
     const c = sql[i]!;
     if (c === "'" || c === '"') {
-      const escapes = c === "'" ? single : double;
+      // x'…' and b'…' are hexadecimal and bit strings, in which no server reads a backslash as an escape.
+      const bits = c === "'" && /(?:^|[^\w])[xXbB]$/.test(sql.slice(0, i));
+      const escapes = bits ? false : c === "'" ? single : double;
       let j = i + 1;
       while (j < sql.length && sql[j] !== c) j += sql[j] === "\\" && escapes ? 2 : 1;
       if (j >= sql.length) return out;
@@ -197,6 +200,10 @@ SELECT 'a\', ' ; SELECT 2; -- '
 EOF`,
       String.raw`psql <<'EOF'
 SELECT E'it\'s', 'C:\temp' FROM users WHERE path LIKE 'a\_b%'
+EOF`,
+      // A hexadecimal string ends at its next quote under either setting: the DROP is in a comment.
+      String.raw`psql <<'EOF'
+SELECT 1 x'\'; -- \\'; DROP TABLE users
 EOF`,
     ])
       expect(classify(cmd).destructive, cmd).toBe(false);
