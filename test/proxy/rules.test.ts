@@ -144,7 +144,12 @@ describe("REST rules", () => {
   it("routes every method on the GraphQL path to the GraphQL rule", () => {
     expect(matchRule(upstream, "GET", "/graphql").kind).toBe("graphql");
     expect(matchRule(upstream, "POST", "/graphql").kind).toBe("graphql");
-    expect(matchRule(upstream, "POST", "/graphql/").kind).toBe("none");
+    // Spellings routers take for the same path (Express: any case, a trailing slash) are the GraphQL path too.
+    for (const path of ["/graphql/", "/GraphQL", "/GRAPHQL/"]) {
+      expect(matchRule(upstream, "POST", path).kind, path).toBe("graphql");
+    }
+    expect(matchRule(upstream, "POST", "/graphql/x").kind).toBe("none");
+    expect(matchRule(upstream, "POST", "/graphqlx").kind).toBe("none");
   });
 });
 

@@ -89,6 +89,20 @@ upstreams:
             fields:
               volumes: { action: volume:read, resource: "railway:prj_demo/env/{env}/volumes" }
       - { method: POST, path: "/v1/volumes/:id/backups", action: backup:create, resource: "railway:prj_demo/env/{env}/volume/:id" }
+  - name: app-catchall
+    listen: 0
+    target: ${app}
+    environment: staging
+    credential: { env: UNUSED_IN_TESTS }
+    rules:
+      - { method: POST, path: "/:service", action: service:read, resource: "railway:prj_demo/env/{env}/service/:service" }
+      - graphql:
+          path: /graphql
+          mutations:
+            volumeDelete: { action: volume:delete, resource: "railway:prj_demo/env/{env}/volume/{args.volumeId}" }
+          queries:
+            fields:
+              volumes: { action: volume:read, resource: "railway:prj_demo/env/{env}/volumes" }
   - name: platform
     listen: 0
     target: ${platform}
@@ -101,7 +115,11 @@ upstreams:
 `,
     {
       brokerUrl: broker.url,
-      credentials: { app: "app-credential-value", platform: "platform-credential-value" },
+      credentials: {
+        app: "app-credential-value",
+        "app-catchall": "app-credential-value",
+        platform: "platform-credential-value",
+      },
     },
   );
 });
@@ -184,6 +202,22 @@ describe("the body the upstream decodes is the body the proxy read", () => {
 });
 
 describe("the path the upstream routes is the path the proxy matched", () => {
+  it("reads every request to the GraphQL path as GraphQL, whatever rule comes first and however a router spells it", async () => {
+    const serviceReader = await agentFor(["service:read"]);
+    // Express routes paths case-insensitively and ignores a trailing slash.
+    for (const path of ["/graphql", "/GraphQL", "/GRAPHQL"]) {
+      const response = await serviceReader.raw(proxy.url("app-catchall"), {
+        method: "POST",
+        path,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: 'mutation { volumeDelete(volumeId: "vol_stg_1") }' }),
+      });
+      expect(response.status, path).toBe(403);
+      expect(response.json().errors[0].extensions.code, path).toBe("action_not_granted");
+    }
+    expect(ran).toEqual([]);
+  });
+
   it("refuses a segment that is a dot segment or a separator once decoded again or normalised", async () => {
     const logCleaner = await agentFor(["volume:update"]);
     for (const path of [
