@@ -301,8 +301,10 @@ const SNAPSHOT_CREATION = /^_snapshot\/[^/_][^/]*\/[^/_][^/]*$/;
 const DELETE_COMMAND_IN_BODY = /(?:^|\n)\s*(?:<delete\b|\{\s*"delete"\s*:)|"remove_index"\s*:/;
 
 /** Query, form and JSON fields frameworks read as the request's method, in any case: `_method` (Rails, Laravel,
- * Symfony, Express's method-override; `_METHOD` in Slim) and the override headers' names used as fields. */
-const OVERRIDE_FIELD = /^(?:_method|x-http-method-override|x-http-method|x-method-override)$/i;
+ * Symfony, Express's method-override; `_METHOD` in Slim), `__METHOD_OVERRIDE__` (the middleware Flask's docs give),
+ * `_HttpMethod` (Salesforce) and the override headers' names used as fields. */
+const OVERRIDE_FIELD =
+  /^(?:_method|__method_override__|_httpmethod|x-http-method-override|x-http-method|x-method-override)$/i;
 /** Headers frameworks read as the request's method: X-HTTP-Method-Override (Google APIs, ASP.NET, Express's
  * method-override), X-HTTP-Method (OData, SharePoint) and X-Method-Override. */
 const OVERRIDE_HEADER = /^\s*(x-(?:http-)?method(?:-override)?)\s*:(.*)$/i;

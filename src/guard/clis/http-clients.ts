@@ -172,7 +172,8 @@ function downloadBy(inv: Invocation): string {
 }
 
 const FORM_FIELD_ATTRIBUTES = /;\s*(?:type|filename|headers|encoder)=.*$/is;
-const OVERRIDE_FROM_FILE = /^(?:_method|x-http-method-override|x-http-method|x-method-override)(?:@|=[<@])/i;
+const OVERRIDE_FROM_FILE =
+  /^(?:_method|__method_override__|_httpmethod|x-http-method-override|x-http-method|x-method-override)(?:@|=[<@])/i;
 
 /**
  * The options curl reads from `-K`/`--config`: a config read from stdin (`-K -`) is read like the command line
