@@ -4,6 +4,7 @@
 import type { Analysis } from "./analysis.ts";
 import { type Invocation, stdinText } from "./command.ts";
 import { namesCredentialFile } from "./exposure.ts";
+import { resolveWorkingOrHomePrefix } from "./paths.ts";
 import { maskSecrets, secretsIn } from "./secrets.ts";
 import type { ProjectFile } from "./types.ts";
 import type { Word } from "./word.ts";
@@ -70,12 +71,22 @@ export function judgeProjectFile(
   path: Word,
   judge: (text: string) => void,
 ): boolean {
-  if (path.dynamic || namesStdin(path.text)) return false;
-  const file = an.projectFile(path.text);
+  const known = diskPath(path);
+  if (!known) return false;
+  const file = an.projectFile(known.text);
   if (!file || !an.firstReading(file.path)) return false;
   an.harmless(`${runner} reads ${path.text}: its text on disk (${file.path}) is judged`);
   judgeDiskText(an, file, file.text, judge);
   return true;
+}
+
+/**
+ * The file on disk a path names where the command runs, with `$PWD/` and `$HOME/` read as the working and home
+ * directories they are there; null for a path only known at run time, or the reader's own stdin.
+ */
+export function diskPath(path: Word): Word | null {
+  const known = resolveWorkingOrHomePrefix(path);
+  return known.dynamic || namesStdin(known.text) ? null : known;
 }
 
 /**

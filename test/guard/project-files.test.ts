@@ -74,6 +74,28 @@ describe("scripts on disk", () => {
     expect(judged("./scripts/cleanup.sh").reasons.join("\n")).toContain("its text on disk");
   });
 
+  it("reads $PWD/ and $HOME/ as the directories they are where the command runs", () => {
+    const home = process.env.HOME;
+    process.env.HOME = project;
+    try {
+      for (const command of [
+        'bash "$PWD/scripts/cleanup.sh"',
+        "$PWD/scripts/cleanup.sh",
+        '"${PWD}"/scripts/cleanup.sh --now',
+        "source $HOME/scripts/cleanup.sh",
+      ]) {
+        expect(judged(command).destructive, command).toBe(true);
+        expect(classify(command).destructive, command).toBe(false);
+      }
+      for (const command of ["sh < $PWD/scripts/cleanup.sh", "cat $PWD/scripts/cleanup.sh | bash"]) {
+        expect(judged(command).reasons.join("\n"), command).toContain("deletes /srv/data");
+        expect(classify(command).reasons.join("\n"), command).not.toContain("deletes /srv/data");
+      }
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
   it("judges a script with the arguments it is given", () => {
     expect(judged("bash scripts/args.sh data").destructive).toBe(true);
     expect(judged("bash scripts/hello.sh").destructive).toBe(false);

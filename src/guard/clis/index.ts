@@ -13,7 +13,7 @@ import { interpreterOf, runsInShell } from "../shebang.ts";
 import { DESTRUCTIVE_WORD, destructiveArgumentWord, destructiveWord, wordsToJudge } from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
-import { judgeProjectFile, unseenWrite } from "../written-scripts.ts";
+import { diskPath, judgeProjectFile, unseenWrite } from "../written-scripts.ts";
 import { ansibleCommands } from "./ansible.ts";
 import { awsCommands } from "./aws.ts";
 import { azureCommands } from "./azure.ts";
@@ -173,6 +173,8 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
       `runs a command whose name is only known at run time (${program.text})${alarming ? ` with "${alarming}"` : ""}`,
       alarming !== "",
     );
+    // `"$PWD/cleanup.sh"` is known where the command runs.
+    runProjectScript(inv, an);
     return;
   }
   // A path runs that file, whatever its name says; one the line wrote runs what it wrote.
@@ -224,7 +226,8 @@ function runWrittenProgram(inv: Invocation, an: Analysis): void {
 /** `./x.sh` on disk, where the command is judged on its machine: a shell script's text there is judged as it runs. */
 function runProjectScript(inv: Invocation, an: Analysis): void {
   const program = inv.argv[0]!;
-  const file = program.dynamic ? null : an.projectFile(program.text);
+  const path = diskPath(program);
+  const file = path && an.projectFile(path.text);
   const interpreter = file ? interpreterOf(file.text) : [];
   if (!file || !runsInShell(interpreter)) return;
   judgeProjectFile(an, interpreter.join(" "), program, (text) =>

@@ -25,7 +25,7 @@ import { shellQuoted } from "../shell-quote.ts";
 import { printsShellSetup } from "../shell-setup.ts";
 import { hasGlobChar, literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
-import { judgeProjectFile } from "../written-scripts.ts";
+import { diskPath, judgeProjectFile } from "../written-scripts.ts";
 import { joined, setByBuiltin } from "./builtin-variables.ts";
 import { CALLS_NOT_FOLLOWED, CallStack } from "./call-stack.ts";
 import {
@@ -106,7 +106,7 @@ const STANDARD_INPUT = /^0?$/;
 function printedFile(argv: readonly Word[], an: Analysis): Word | undefined {
   if (argv[0]?.text !== "cat" || argv[0].dynamic || argv.length !== 2) return undefined;
   const file = argv[1]!;
-  return file.dynamic || file.text.startsWith("-") || an.written.find(file) ? undefined : file;
+  return !diskPath(file) || file.text.startsWith("-") || an.written.find(file) ? undefined : file;
 }
 
 /**
@@ -759,7 +759,7 @@ export class ShellRunner {
   ): Word | undefined {
     const last = redirects.filter(pointsStdin).at(-1);
     const file = last === undefined ? feed?.file : last.kind === "in" ? last.target : undefined;
-    if (!file || file.dynamic || this.substitutedOutput.has(file) || this.an.written.find(file))
+    if (!file || !diskPath(file) || this.substitutedOutput.has(file) || this.an.written.find(file))
       return undefined;
     return argv.some((w) => !w.dynamic && STDIN_SCRIPT_READERS.has(w.text.slice(w.text.lastIndexOf("/") + 1)))
       ? file
