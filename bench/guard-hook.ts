@@ -5,7 +5,7 @@
 // hardly changes; `--jsonl` must do at least 20,000 commands per CPU second after start-up.
 //   npx tsx bench/guard-hook.ts [--runs 15]
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -77,6 +77,12 @@ const mcpEvent = (tool: string, input: object) =>
 /** Hooks run in an agent's project, which has no scopes/ directory; the last row adds environments.yaml. */
 const PROJECT = mkdtempSync(join(tmpdir(), "leash-bench-project-"));
 const WITH_ENVIRONMENTS = { LEASH_SCOPES_DIR: fileURLToPath(new URL("../scopes", import.meta.url)) };
+/** A script and a package script the agent wrote, which the hook reads where the command runs. */
+writeFileSync(join(PROJECT, "cleanup.sh"), "#!/bin/sh\nset -eu\nrm -rf /srv/data/cache\necho done\n");
+writeFileSync(
+  join(PROJECT, "package.json"),
+  JSON.stringify({ scripts: { pretest: "tsc --noEmit", test: "vitest run" } }),
+);
 
 /** Each row: its name, the hook event on stdin, and extra environment. */
 const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
@@ -112,6 +118,8 @@ const HOOK_INPUTS: [string, string, NodeJS.ProcessEnv?][] = [
     event("psql -h db.internal -c 'CREATE PUBLICATION orders_pub FOR TABLE orders'"),
   ],
   ["safe shell, with LEASH_SCOPES_DIR (reads environments.yaml)", event("git status"), WITH_ENVIRONMENTS],
+  ["a script on disk (bash cleanup.sh: the hook reads and judges it)", event("bash cleanup.sh")],
+  ["a package script on disk (npm test: reads package.json, pretest and test)", event("npm test")],
   [
     "MCP tool call, SQL in its arguments (mcp__postgres__query: DROP TABLE)",
     mcpEvent("mcp__postgres__query", { sql: "DROP TABLE sessions" }),
