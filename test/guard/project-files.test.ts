@@ -81,6 +81,7 @@ describe("scripts on disk", () => {
       for (const command of [
         'bash "$PWD/scripts/cleanup.sh"',
         "$PWD/scripts/cleanup.sh",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell's parameter expansion, not a template
         '"${PWD}"/scripts/cleanup.sh --now',
         "source $HOME/scripts/cleanup.sh",
       ]) {
