@@ -4,7 +4,7 @@
 // wrote is read.
 import type { Analysis, SqlClient, SqlDialect } from "./analysis.ts";
 import { literal } from "./word.ts";
-import { judgeProjectFile, judgeWrittenFile } from "./written-scripts.ts";
+import { judgeProjectFile, judgeWrittenFile, optionPath } from "./written-scripts.ts";
 
 /** Names that say the SQL inside removes or resets something. */
 export const DESTRUCTIVE_SQL_NAME =
@@ -25,7 +25,7 @@ export function unseenSql(
 ): void {
   const judge = (sql: string) => an.nested.sql(sql, dialect, client);
   if (source && judgeWrittenFile(an, runner, literal(source), judge)) return;
-  const read = source !== "" && judgeProjectFile(an, runner, literal(source), judge);
+  const read = source !== "" && judgeProjectFile(an, runner, optionPath(source), judge);
   an.uncertain(
     read
       ? `${runner} runs SQL from ${source}, which may change before it runs`

@@ -90,6 +90,14 @@ export function diskPath(path: Word): Word | null {
 }
 
 /**
+ * A path a program's option names as text (`psql -f "$PWD/q.sql"`, already expanded by the shell as far as it could):
+ * a word that is only known at run time when it still holds an expansion.
+ */
+export function optionPath(text: string): Word {
+  return { text, dynamic: /[$`]/.test(text), glob: false };
+}
+
+/**
  * Judges `text`, read from `file` on disk, with `judge`. What it writes is forgotten after: the file may change before
  * it runs, so the files it writes must not stand in for what the line writes into them, nor for a script's name. Its
  * findings' reasons do not show its secrets, since reasons are shown to the agent and kept with approvals: a credential

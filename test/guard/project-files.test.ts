@@ -157,11 +157,14 @@ describe("scripts on disk", () => {
       "psql -f migrations/001_users.sql",
       "psql --file=migrations/001_users.sql db",
       "sqlite3 app.db '.read migrations/001_users.sql'",
+      'psql -f "$PWD/migrations/001_users.sql"',
     ]) {
       const c = judged(command);
       expect(c.destructive, command).toBe(true);
       expect(c.reasons.join("\n"), command).toContain("DROP TABLE");
     }
+    // A directory only known at run time names no file here.
+    expect(judged('psql -f "$DIR/migrations/001_users.sql"').reasons.join("\n")).not.toContain("DROP TABLE");
     expect(judged("psql -f migrations/002_add.sql").destructive).toBe(false);
   });
 });

@@ -9,7 +9,13 @@ import { unreadableFlagValues } from "../unreadable-code.ts";
 import { DESTRUCTIVE_SQL_NAME, unseenSql } from "../unseen-sql.ts";
 import { action } from "../vocabulary.ts";
 import { literal } from "../word.ts";
-import { judgeProjectFile, judgeWrittenFile, namesStdin, unseenWrite } from "../written-scripts.ts";
+import {
+  judgeProjectFile,
+  judgeWrittenFile,
+  namesStdin,
+  optionPath,
+  unseenWrite,
+} from "../written-scripts.ts";
 import { cypherCommands } from "./cypher.ts";
 import { redisCommands } from "./redis.ts";
 import { withSubcommandWords } from "./unjudged-words.ts";
@@ -302,7 +308,7 @@ function mongoShell(inv: Invocation, an: Analysis): void {
   for (const file of [...parsed.values("-f", "--file"), ...scripts]) {
     const judge = (source: string) => an.nested.code("mongo", source);
     if (judgeWrittenFile(an, inv.name, literal(file), judge)) continue;
-    const read = judgeProjectFile(an, inv.name, literal(file), judge);
+    const read = judgeProjectFile(an, inv.name, optionPath(file), judge);
     an.uncertain(
       `${inv.name} runs the script ${file}, which ${read ? "may change before it runs" : "the guard cannot read"}`,
       SUSPICIOUS_FILE.test(file),
