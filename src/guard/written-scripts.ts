@@ -119,6 +119,22 @@ export function judgeDiskText(
   }
 }
 
+/**
+ * A shell command a project file holds (a package script, a recipe, a task), judged once per `key`: `shown` names it
+ * in the reasons, which never quote its text.
+ */
+export function judgeFileCommand(
+  an: Analysis,
+  file: ProjectFile,
+  key: string,
+  shown: string,
+  command: string,
+): void {
+  if (!an.firstReading(key)) return;
+  an.harmless(`${shown} of ${file.path}, whose text is judged`);
+  judgeDiskText(an, file, command, (text) => an.nested.shell(text));
+}
+
 function hideSecrets(an: Analysis, from: number, file: ProjectFile, text: string): void {
   if (an.findings.length === from) return;
   const credentials = namesCredentialFile(file.path);

@@ -4,19 +4,19 @@
 import type { Analysis } from "../analysis.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import type { ProjectFile } from "../types.ts";
-import { judgeDiskText } from "../written-scripts.ts";
+import { judgeFileCommand } from "../written-scripts.ts";
+import { jsonObjectAt } from "./task-files.ts";
 
 /** package.json's `scripts` on disk, or null when there is no such file or it holds no scripts. */
-function packageScripts(an: Analysis): { file: ProjectFile; scripts: Record<string, unknown> } | null {
+function packageScripts(an: Analysis): PackageScripts | null {
   const file = an.projectFile("package.json");
-  if (!file) return null;
-  try {
-    const scripts = (JSON.parse(file.text) as { scripts?: unknown } | null)?.scripts;
-    if (!scripts || typeof scripts !== "object" || Array.isArray(scripts)) return null;
-    return { file, scripts: scripts as Record<string, unknown> };
-  } catch {
-    return null;
-  }
+  const scripts = file && jsonObjectAt(file.text, "scripts");
+  return scripts ? { file, scripts } : null;
+}
+
+interface PackageScripts {
+  file: ProjectFile;
+  scripts: Record<string, unknown>;
 }
 
 /**
@@ -29,7 +29,8 @@ export function judgePackageScript(
   args: readonly string[],
   an: Analysis,
 ): void {
-  judgeScripts(runner, [`pre${name}`, name, `post${name}`], name, args, an);
+  const found = packageScripts(an);
+  if (found) judgeScripts(runner, found, [`pre${name}`, name, `post${name}`], name, args, an);
 }
 
 /** Install's scripts, which npm, pnpm, yarn and bun run in the project after installing its dependencies. */
@@ -79,25 +80,28 @@ export function lifecycleCommand(sub: string): string | undefined {
 export function judgeLifecycleScripts(runner: string, command: string, an: Analysis): void {
   const found = packageScripts(an);
   const scripts = found && LIFECYCLE.get(command)?.((script) => typeof found.scripts[script] === "string");
-  if (scripts) judgeScripts(runner, scripts, undefined, [], an);
+  if (scripts) judgeScripts(runner, found, scripts, undefined, [], an);
 }
 
 /** Each of `scripts` the package has, judged once per command; `args` are appended to the one named `name`. */
 function judgeScripts(
   runner: string,
+  found: PackageScripts,
   scripts: readonly string[],
   name: string | undefined,
   args: readonly string[],
   an: Analysis,
 ): void {
-  const found = packageScripts(an);
-  if (!found) return;
   for (const script of scripts) {
     const text = found.scripts[script];
-    if (typeof text !== "string" || !an.firstReading(`${found.file.path}#${script}`)) continue;
+    if (typeof text !== "string") continue;
     const run = script === name && args.length ? `${text} ${args.map(shellQuoted).join(" ")}` : text;
-    // The script's text is judged, not quoted: it may hold a token, and reasons are shown and kept.
-    an.harmless(`${runner} runs the script ${script} of ${found.file.path}, whose text is judged`);
-    judgeDiskText(an, found.file, run, (text) => an.nested.shell(text));
+    judgeFileCommand(
+      an,
+      found.file,
+      `${found.file.path}#${script}`,
+      `${runner} runs the script ${script}`,
+      run,
+    );
   }
 }

@@ -4,7 +4,7 @@ import type { Analysis } from "../analysis.ts";
 import { interpreterOf, runsInShell } from "../shebang.ts";
 import { shellQuoted } from "../shell-quote.ts";
 import type { ProjectFile } from "../types.ts";
-import { judgeDiskText } from "../written-scripts.ts";
+import { judgeFileCommand } from "../written-scripts.ts";
 
 /** What an interpolation the guard does not evaluate (`{{version}}`) stands for in the shell text. */
 const UNKNOWN_VALUE = "$LEASH_TASK_VALUE";
@@ -17,9 +17,7 @@ function judgeTaskCommand(
   task: string,
   command: string,
 ): void {
-  if (!an.firstReading(`${file.path}#${task}#${command}`)) return;
-  an.harmless(`${runner} runs the task ${task} of ${file.path}, whose text is judged`);
-  judgeDiskText(an, file, command, (text) => an.nested.shell(text));
+  judgeFileCommand(an, file, `${file.path}#${task}#${command}`, `${runner} runs the task ${task}`, command);
 }
 
 /** A justfile recipe: its dependencies and its body's lines. */
@@ -102,6 +100,16 @@ function jsonOf(file: ProjectFile | null): unknown {
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   !!v && typeof v === "object" && !Array.isArray(v);
+
+/** The object a JSON text holds under `key` (package.json's `scripts`), or null when it holds none or is no JSON. */
+export function jsonObjectAt(text: string, key: string): Record<string, unknown> | null {
+  try {
+    const value = (JSON.parse(text) as Record<string, unknown> | null)?.[key];
+    return isRecord(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * `composer run-script NAME` (or `composer NAME`): each of the script's commands; `@other` runs another script of the
