@@ -4,7 +4,7 @@
 // for every other command. A hook call commander would refuse (an unknown option, a bad value) is answered "ask" in
 // the agent's format instead: an agent goes on as if a hook that exits 1 had no opinion, so it would protect nothing.
 import { parseArgs } from "node:util";
-import { HOOK_AGENTS, type HookAgent, type HookOptions, parseSeconds } from "./commands/hook.ts";
+import { type HookAgent, type HookOptions, hookCallAgent, parseSeconds } from "./commands/hook.ts";
 
 const OPTIONS = {
   "allow-safe": { type: "boolean" },
@@ -20,9 +20,9 @@ export type PlainHookCall =
 
 /** The agent and options of a plain hook call, or null when commander must read the command line. */
 export function plainHookCall(argv: readonly string[]): PlainHookCall | null {
-  const [, , command, agent, ...rest] = argv;
-  if (command !== "hook" || !HOOK_AGENTS.includes(agent as HookAgent)) return null;
-  if (rest.some((arg) => arg === "-h" || arg === "--help")) return null;
+  const agent = hookCallAgent(argv);
+  if (agent === undefined) return null;
+  const rest = argv.slice(4);
   try {
     const { values, tokens } = parseArgs({ args: rest, options: OPTIONS, strict: true, tokens: true });
     // commander takes the last of a repeated option; parseArgs does too, but a repeat is unusual enough to hand over.
@@ -33,8 +33,8 @@ export function plainHookCall(argv: readonly string[]): PlainHookCall | null {
     if (values.env !== undefined) options.env = values.env;
     if (values["scopes-dir"] !== undefined) options.scopesDir = values["scopes-dir"];
     if (values["wait-approval"] !== undefined) options.waitApproval = parseSeconds(values["wait-approval"]);
-    return { agent: agent as HookAgent, options };
+    return { agent, options };
   } catch (error) {
-    return { agent: agent as HookAgent, error: `leash hook ${agent}: ${(error as Error).message}` };
+    return { agent, error: `leash hook ${agent}: ${(error as Error).message}` };
   }
 }

@@ -3,7 +3,7 @@
 // call is read without commander (hook-argv.ts); commander loads only for anything else.
 import { useBaselineCompilerForSqlParser } from "../guard/sql/postgres-parser.ts";
 import { endQuietlyWhenStdoutCloses } from "./commands/guard.ts";
-import { registerHookCommands, runHook } from "./commands/hook.ts";
+import { hookCallAgent, registerHookCommands, runHook, runHookCommandLine } from "./commands/hook.ts";
 import { plainHookCall } from "./hook-argv.ts";
 
 export async function main(argv: string[]): Promise<void> {
@@ -16,5 +16,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   endQuietlyWhenStdoutCloses();
   const { buildProgram, runProgram } = await import("./program.ts");
-  await runProgram(buildProgram([registerHookCommands]), argv);
+  const program = buildProgram([registerHookCommands]);
+  const agent = hookCallAgent(argv);
+  await (agent ? runHookCommandLine(program, argv, agent) : runProgram(program, argv));
 }

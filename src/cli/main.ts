@@ -50,5 +50,11 @@ export async function leashProgram(argv: string[] = []): Promise<Command> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  await runProgram(await leashProgram(argv), argv);
+  const program = await leashProgram(argv);
+  if (argv[2] === "hook") {
+    const { hookCallAgent, runHookCommandLine } = await import("./commands/hook.ts");
+    const agent = hookCallAgent(argv);
+    if (agent) return runHookCommandLine(program, argv, agent);
+  }
+  await runProgram(program, argv);
 }

@@ -1,8 +1,10 @@
 // `leash hook` reads the agent's event from descriptor 0 and writes its answer to descriptor 1 itself
-// (src/cli/standard-io.ts): real processes, real pipes, files and a non-blocking pipe.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// (src/cli/standard-io.ts): real processes, real pipes, files and a non-blocking pipe. A call that cannot answer
+// blocks: commander's refusals are asked about, and a failure outside the hook's own answer exits 2.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { LEASH_BIN, runProcess } from "../helpers/cli.ts";
 
@@ -95,5 +97,57 @@ sys.stdout.write(child.communicate()[0].decode())
     );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({});
+  });
+});
+
+/** The installed command, which runs a hook call from its bundle; present after `npm run build`. */
+const INSTALLED_CLI = fileURLToPath(new URL("../../dist/cli", import.meta.url));
+
+describe("a hook call that cannot give its answer blocks instead of passing", { timeout: 90_000 }, () => {
+  it("answers ask, with commander's reason, for a command line commander refuses", async () => {
+    // A repeated option hands the call to commander, which refuses the bad value or the unknown option.
+    for (const bin of [LEASH_BIN, join(INSTALLED_CLI, "bin.cjs")]) {
+      for (const args of [
+        ["--env", "a", "--env", "b", "--wait-approval", "x"],
+        ["--env", "a", "--env", "b", "--bogus"],
+      ]) {
+        const r = await runProcess(process.execPath, [bin, "hook", "claude-code", ...args], {
+          cwd: work,
+          env,
+          input: event("rm -rf /srv/data"),
+        });
+        expect(r.code, r.stderr).toBe(0);
+        expect(decision(r.stdout), `${bin} ${args.join(" ")}`).toBe("ask");
+        expect(r.stdout).toMatch(/wait-approval|bogus/);
+      }
+    }
+  });
+
+  it("exits 2, which both agents read as a block, when its bundle fails to load or an error escapes it", async () => {
+    // The installed entry point beside bundles that throw on load, reject, or throw later from a timer.
+    const bundles = {
+      load: 'throw new Error("the bundle is damaged")',
+      rejects: 'exports.main = async () => { throw new Error("main failed") }',
+      later: 'exports.main = async () => { setTimeout(() => { throw new Error("a timer failed") }, 10) }',
+    };
+    for (const [name, source] of Object.entries(bundles)) {
+      const root = join(work, `install-${name}`);
+      mkdirSync(join(root, "dist", "cli"), { recursive: true });
+      mkdirSync(join(root, "dist", "hook"), { recursive: true });
+      for (const file of ["bin.cjs", "hook-bundle.cjs"])
+        copyFileSync(join(INSTALLED_CLI, file), join(root, "dist", "cli", file));
+      writeFileSync(join(root, "dist", "hook", "main.cjs"), source);
+      for (const agent of ["claude-code", "cursor"]) {
+        const r = await runProcess(process.execPath, [join(root, "dist", "cli", "bin.cjs"), "hook", agent], {
+          cwd: work,
+          env,
+          input: event("rm -rf /srv/data"),
+        });
+        expect(r.code, `${name}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(
+          /leash hook failed, so the action is blocked: (the bundle is damaged|main failed|a timer failed)/,
+        );
+      }
+    }
   });
 });

@@ -22,7 +22,8 @@ const READING_TIME_MS = 3000;
 const HOOK_HELP = `
 The task's environment and intent come from the task token (LEASH_TOKEN; verified against the environment's JWKS
 when LEASH_URL answers), else from --env or LEASH_ENV and LEASH_INTENT; environments.yaml from
---scopes-dir, LEASH_SCOPES_DIR or ./scopes. The exit status is 0; the decision is in the JSON printed.
+--scopes-dir, LEASH_SCOPES_DIR or ./scopes. The exit status is 0; the decision is in the JSON printed. A call that
+fails outside its answer exits 2 with the reason on stderr, which the agents take as a block.
 With --wait-approval N (or LEASH_HOOK_WAIT_SECONDS) and the task's LEASH_URL and LEASH_TOKEN, an "ask" becomes a
 leash approval for the exact command: approved → allow, denied or no decision in time → deny.
 A command judged safe gets no opinion ({}), so the agent's own permission rules still apply; --allow-safe answers
@@ -130,6 +131,28 @@ export async function runHook(agent: HookAgent, options: HookOptions | { refuse:
     output = agent === "claude-code" ? hooks.claudeCodeFailure(message) : hooks.cursorFailure(message);
   }
   writeStandardOutput(`${terminalSafeJson(output)}\n`);
+}
+
+/** The agent a `leash hook AGENT …` command line answers for, or undefined for any other (help among them). */
+export function hookCallAgent(argv: readonly string[]): HookAgent | undefined {
+  const [, , command, agent, ...rest] = argv;
+  if (command !== "hook" || !HOOK_AGENTS.includes(agent as HookAgent)) return undefined;
+  return rest.some((arg) => arg === "-h" || arg === "--help") ? undefined : (agent as HookAgent);
+}
+
+/**
+ * Runs a hook call through commander. A command line commander refuses (an unknown option, a bad value) is answered
+ * "ask" in the agent's format with commander's reason, as a plain call's is: a hook that exits 1 is read by the agent
+ * as having no opinion.
+ */
+export async function runHookCommandLine(program: Command, argv: string[], agent: HookAgent): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "commander.helpDisplayed" || code === "commander.version") return;
+    await runHook(agent, { refuse: `leash hook ${agent}: ${(error as Error).message}` });
+  }
 }
 
 export function registerHookCommands(program: Command): void {
