@@ -1,11 +1,12 @@
 // A human approves (with a fresh TOTP code) or denies. Who may: an approver of a listed group who is independent of
-// the agent's owner (neither the owner, nor anyone the owner made, nor anyone who made the owner, however
-// indirectly); a quorum counts only approvers independent of each other.
+// the agent's owners (neither an owner, nor anyone an owner made, nor anyone who made an owner, however indirectly;
+// whoever re-keyed an agent owns it, and a re-key counts as making); a quorum counts only approvers independent of
+// each other.
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { humanActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { LeashError } from "../errors/leash-error.ts";
-import { creatorChain } from "../principals/creator-chain.ts";
+import { type ChainLink, chainIds, creatorChain } from "../principals/creator-chain.ts";
 import { acceptTotp } from "../principals/totp.ts";
 import { type Approval, callBinding, effectiveStatus } from "../store/approval-record.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
@@ -17,6 +18,40 @@ import { requireCurrentRule } from "./stale-rule.ts";
 export const approverGroups = (human: Principal) =>
   human.roles.filter((role) => role.startsWith("approver:")).map((role) => role.slice("approver:".length));
 
+/** Someone who holds or held the key of an agent this approval is for, so owns it. */
+interface AgentOwner {
+  id: string;
+  /** What they own, for messages: `agent a` or `an agent in this call's delegation chain`. */
+  owns: string;
+  /** How: `created` or `re-keyed`. */
+  how: string;
+}
+
+/**
+ * Everyone who owns an agent this approval is for: each agent's creator (kept on the approval, so one since deleted
+ * still counts) and, read now, whoever re-keyed the agent, since being handed its key they can act as it.
+ */
+async function agentOwners(
+  approval: Approval,
+  read: (id: string) => Promise<Principal | null>,
+): Promise<AgentOwner[]> {
+  const delegated = "an agent in this call's delegation chain";
+  const owners: AgentOwner[] = [
+    ...(approval.owner !== null
+      ? [{ id: approval.owner, owns: `agent ${approval.agent}`, how: "created" }]
+      : []),
+    ...(approval.chainOwners ?? []).map((id) => ({ id, owns: delegated, how: "created" })),
+  ];
+  const agents = [approval.agent, ...(approval.actChain ?? []).filter((id) => id !== approval.agent)];
+  for (const agentId of agents) {
+    const agent = await read(agentId);
+    if (agent?.kind !== "agent") continue;
+    const owns = agentId === approval.agent ? `agent ${approval.agent}` : delegated;
+    for (const { by } of agent.rekeyedBy ?? []) owners.push({ id: by, owns, how: "re-keyed" });
+  }
+  return owners;
+}
+
 /**
  * Whether this human may decide on this approval at all; throws the reason when not. Returns the human's chain of
  * creators (nearest first), which the quorum check reuses.
@@ -25,7 +60,7 @@ export async function checkEligible(
   context: BrokerContext,
   human: Principal,
   approval: Approval,
-): Promise<string[]> {
+): Promise<ChainLink[]> {
   if (human.kind !== "human") throw new LeashError("human_key_required", "only a human can approve");
   if (!approverGroups(human).some((group) => approval.rule.approvers.includes(group))) {
     throw new LeashError(
@@ -33,69 +68,64 @@ export async function checkEligible(
       `approving needs the role approver:${approval.rule.approvers.join(" or approver:")}`,
     );
   }
-  if (approval.owner !== null && human.id === approval.owner) {
-    throw new LeashError(
-      "owner_cannot_approve",
-      `${human.id} created agent ${approval.agent} and cannot approve its requests`,
-    );
-  }
-  const chain = await creatorChain(context.store, human);
-  if (approval.owner !== null && chain.includes(approval.owner)) {
-    throw new LeashError(
-      "owner_cannot_approve",
-      `${human.id} was made by ${chain.slice(0, chain.indexOf(approval.owner) + 1).join(", made by ")}, ` +
-        `the owner of agent ${approval.agent}, and cannot approve its requests`,
-    );
-  }
-  // A delegated call: the owner of any agent in its act chain (or whoever made that owner) cannot approve it either.
-  const chainOwner = approval.chainOwners?.find((owner) => owner === human.id || chain.includes(owner));
-  if (chainOwner !== undefined) {
-    throw new LeashError(
-      "owner_cannot_approve",
-      `${human.id} is or was made by ${chainOwner}, who owns an agent in this call's delegation chain ` +
-        `(${(approval.actChain ?? []).join(" < ")}), and cannot approve it`,
-    );
-  }
-  // Whoever made an owner (directly or not) held that owner's key once, so owns the agent through them.
-  for (const owner of [
-    ...(approval.owner !== null ? [approval.owner] : []),
-    ...(approval.chainOwners ?? []),
-  ]) {
-    const ownerChain = await creatorChainOf(context, owner);
-    if (ownerChain.includes(human.id)) {
-      const through = ownerChain.slice(0, ownerChain.indexOf(human.id)).reverse();
-      const owns =
-        owner === approval.owner ? `agent ${approval.agent}` : "an agent in this call's delegation chain";
+  const cache = new Map<string, Promise<Principal | null>>();
+  const read = (id: string) => {
+    let principal = cache.get(id);
+    if (!principal) {
+      principal = context.store.getPrincipal(id);
+      cache.set(id, principal);
+    }
+    return principal;
+  };
+  const owners = await agentOwners(approval, read);
+  const chain = await creatorChain(context.store, human, { read });
+  for (const owner of owners) {
+    if (owner.id === human.id) {
       throw new LeashError(
         "owner_cannot_approve",
-        `${human.id} made ${owner}${through.length > 0 ? ` (through ${through.join(", ")})` : ""}, the owner of ` +
-          `${owns}, and cannot approve its requests`,
+        `${human.id} ${owner.how} ${owner.owns} and cannot approve its requests`,
+      );
+    }
+    // The owner made this human, directly or not, or was handed the key of someone who did.
+    const madeByOwner = chain.find((link) => link.id === owner.id);
+    if (madeByOwner) {
+      throw new LeashError(
+        "owner_cannot_approve",
+        `${human.id} was ${madeByOwner.path.join(", ")}, who ${owner.how} ${owner.owns}, and cannot approve its requests`,
+      );
+    }
+  }
+  // Whoever made an owner (directly or not), or was handed an owner's key, can act as that owner, so owns its agents.
+  for (const owner of owners) {
+    const principal = await read(owner.id);
+    const ownerChain = principal
+      ? await creatorChain(context.store, principal, { ownRekeyers: true, read })
+      : [];
+    const link = ownerChain.find((candidate) => candidate.id === human.id);
+    if (link) {
+      throw new LeashError(
+        "owner_cannot_approve",
+        `${owner.id} (who ${owner.how} ${owner.owns}) was ${link.path.join(", ")}, so ${human.id} can act as them and cannot approve its requests`,
       );
     }
   }
   return chain;
 }
 
-/** The creators of the principal `id` (nearest first); none for an id no longer stored. */
-async function creatorChainOf(context: BrokerContext, id: string): Promise<string[]> {
-  const principal = await context.store.getPrincipal(id);
-  return principal ? creatorChain(context.store, principal) : [];
-}
-
 /**
  * A quorum counts humans independent of each other: refuses when an earlier approver made this one (directly or
- * not), or this one made an earlier approver.
+ * not, or through a key they were handed), or this one made an earlier approver.
  */
 async function checkIndependentOf(
   context: BrokerContext,
   human: Principal,
-  chain: string[],
+  chain: ChainLink[],
   earlierApprovers: string[],
 ): Promise<void> {
   for (const earlier of earlierApprovers) {
     const earlierPrincipal = await context.store.getPrincipal(earlier);
     const earlierChain = earlierPrincipal ? await creatorChain(context.store, earlierPrincipal) : [];
-    if (chain.includes(earlier) || earlierChain.includes(human.id)) {
+    if (chainIds(chain).includes(earlier) || chainIds(earlierChain).includes(human.id)) {
       throw new LeashError(
         "approver_not_independent",
         `${human.id} and ${earlier} (who already approved) are one's creation of the other; the quorum needs independent approvers`,

@@ -60,13 +60,28 @@ export async function setPrincipalDisabled(
   return principal;
 }
 
+/**
+ * A new key for `id`, handed to the admin `by`, who from now on could act as the principal: recorded in `rekeyedBy`
+ * (unless they rotate their own), so approvals treat them as they treat its creator.
+ */
 export async function rotatePrincipalKey(
   store: Store,
   kind: PrincipalKind,
   id: string,
+  by: string,
+  nowMs: number,
 ): Promise<PrincipalWithKey> {
   const apiKey = generateApiKey(kind);
-  const principal = { ...(await existing(store, kind, id)), keyHash: hashApiKey(apiKey) };
+  const current = await existing(store, kind, id);
+  const rekeyedBy =
+    by === id || (current.rekeyedBy ?? []).some((entry) => entry.by === by)
+      ? current.rekeyedBy
+      : [...(current.rekeyedBy ?? []), { by, at: nowMs }];
+  const principal: Principal = {
+    ...current,
+    keyHash: hashApiKey(apiKey),
+    ...(rekeyedBy ? { rekeyedBy } : {}),
+  };
   await store.savePrincipal(principal);
   return { principal, apiKey };
 }

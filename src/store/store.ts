@@ -20,6 +20,11 @@ export interface Principal {
   createdAt: number;
   /** Human who created this principal (an agent's owner); absent for the first admin. */
   createdBy?: string;
+  /**
+   * Admins who issued this principal a new key (rotate-key), each with when it first did: the new key was handed to
+   * them, so from then on they could act as it, like its creator. Rotating one's own key is not recorded.
+   */
+  rekeyedBy?: Array<{ by: string; at: number }>;
   /** Agents: globs of scope ids the agent may request. */
   scopes: string[];
   /** Humans: `admin`, `security`, `approver:<group>`. */

@@ -78,7 +78,13 @@ export const principalRoutes =
         { schema: { tags, params: idParams, summary: `Rotate a ${kind}'s key` } },
         async (request) => {
           const admin = await requireHuman(context, request, []);
-          const { principal, apiKey } = await rotatePrincipalKey(context.store, kind, request.params.id);
+          const { principal, apiKey } = await rotatePrincipalKey(
+            context.store,
+            kind,
+            request.params.id,
+            admin.id,
+            context.clock.now(),
+          );
           await recordPrincipalChange(context, "rotate_key", principal, humanActor(admin.id), {
             requestId: request.id,
           });
