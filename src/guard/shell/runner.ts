@@ -688,10 +688,7 @@ export class ShellRunner {
       !this.functions.bodies(argv[0]!).length && redirects.length === 0 && printsShellSetup(argv);
     // Without a pipe or a redirection of its own, a command reads the stdin it inherits.
     const inherited = feed === undefined && !redirects.some(pointsStdin) && this.stdin.fromLine;
-    const context: InvocationContext = {
-      ...this.pointedStdin(redirects, feed ?? (inherited ? this.stdin : undefined)),
-      vars: env,
-    };
+    const context = this.pointedStdin(redirects, feed ?? (inherited ? this.stdin : undefined), env);
     const ownStdin = feed !== undefined || redirects.some(pointsStdin);
     const stdin: Stdin = ownStdin ? stdinOfContext(context) : this.stdin;
     if (argv.length === 1 && argv[0]!.text === "exec" && ownStdin) this.stdin = stdin;
@@ -770,12 +767,19 @@ export class ShellRunner {
    * What a command's stdin is: what `from` gives it (a pipe, or the stdin it inherits), unless its redirections point
    * it elsewhere, the last one deciding.
    */
-  private pointedStdin(redirects: readonly Redirect[], from: Feed | Stdin | undefined): PointedStdin {
-    const context: PointedStdin = {
+  private pointedStdin(
+    redirects: readonly Redirect[],
+    from: Feed | Stdin | undefined,
+    vars: ReadonlyMap<string, Word> = this.vars,
+  ): InvocationContext {
+    // One literal with every field: a context built by spreading another gets a map of its own each time, which makes
+    // every rule that reads a context look it up the slow way.
+    const context: InvocationContext = {
       stdin: from?.data ?? null,
       piped: from !== undefined && from.data === null,
       stdinHint: from?.hint ?? "",
       stdinWritten: from && "written" in from ? from.written : undefined,
+      vars,
     };
     for (const r of redirects) {
       if (r.kind === "heredoc") {
@@ -1031,9 +1035,7 @@ export interface Stdin {
 }
 const AGENT_STDIN: Stdin = { fromLine: false, data: null, hint: "" };
 
-type PointedStdin = Pick<InvocationContext, "stdin" | "piped" | "stdinHint" | "stdinWritten">;
-
-function stdinOfContext(context: PointedStdin): Stdin {
+function stdinOfContext(context: InvocationContext): Stdin {
   return { fromLine: true, data: context.stdin, hint: context.stdinHint, written: context.stdinWritten };
 }
 
