@@ -51,6 +51,9 @@ export class WebhookApprovalEvents implements ApprovalEvents {
             "leash-signature": signWebhook(this.secret, body, Math.floor(this.clock.now() / 1000)),
           },
           body,
+          // Only the configured address gets the event: a redirect (the receiver moved, or was made to send it
+          // elsewhere, to an internal address say) is a failed delivery, retried there and logged.
+          redirect: "manual",
           signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
         });
         if (response.ok) return;

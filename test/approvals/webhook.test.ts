@@ -19,6 +19,9 @@ interface Received {
 let receiver: Server;
 const received: Received[] = [];
 let failuresLeft = 1;
+/** While set, the webhook answers every delivery with a redirect here (and counts it in `redirected`). */
+let redirectTo: string | null = null;
+let redirected = 0;
 let test: TestBroker;
 
 beforeAll(async () => {
@@ -28,6 +31,11 @@ beforeAll(async () => {
       body += chunk;
     });
     request.on("end", () => {
+      if (redirectTo) {
+        redirected++;
+        response.writeHead(307, { location: redirectTo }).end();
+        return;
+      }
       if (failuresLeft > 0) {
         failuresLeft--;
         response.writeHead(500).end();
@@ -87,6 +95,31 @@ describe("approval webhooks", () => {
         environment: "production",
       });
       expect(body).not.toContain(token);
+    }
+  });
+
+  it("a redirect is a failed delivery: the signed event never goes to the address it names", async () => {
+    const elsewhere: string[] = [];
+    const other = createServer((request, response) => {
+      elsewhere.push(`${request.method} ${request.url}`);
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    redirectTo = `http://127.0.0.1:${(other.address() as AddressInfo).port}/collect`;
+    try {
+      const { token } = await mintToken(test, { scope: "production-ops", task: { intent: "drop vol_r" } });
+      await api(test.url, "POST", "/v1/authorize", {
+        body: { token, action: "volume:delete", resource: "railway:prj_demo/env/production/volume/vol_r" },
+      });
+      // Every retry (three in this broker) meets the redirect; none is followed.
+      const deadline = Date.now() + 5000;
+      while (redirected < 3 && Date.now() < deadline) await sleep(20);
+      await sleep(200);
+      expect(elsewhere).toEqual([]);
+      expect(redirected).toBe(3);
+    } finally {
+      redirectTo = null;
+      other.close();
     }
   });
 
