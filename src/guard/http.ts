@@ -139,11 +139,19 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
     );
   }
 
+  const queryVerb = actionInQuery(url);
   if (READ_METHODS.has(method)) {
     // "empty" also names what is read (`/empty-state.json`, `/templates/empty`); only a write empties.
     if (verbSegment && splitWords(verbSegment).some((w) => PATH_VERBS.has(w) && !NOUN_TOO.has(w)))
       an.uncertain(
         `${shown}: a read method on a path that says "${verbSegment}"`,
+        true,
+        action(resource, "delete"),
+      );
+    // Admin APIs act on a GET's query (Solr's `collections?action=DELETE`); a log or search may only filter by it.
+    else if (queryVerb)
+      an.uncertain(
+        `${shown}: a read method whose query asks for "${queryVerb}"`,
         true,
         action(resource, "delete"),
       );
@@ -263,6 +271,10 @@ export function analyzeHttp(req: HttpRequest, an: Analysis): void {
   const bodyVerb = searches(segments) ? undefined : actionInBody(body);
   if (bodyVerb) {
     an.destroys(`${shown} asks for "${bodyVerb}" in its body`, action(resource, "delete"));
+    return;
+  }
+  if (queryVerb) {
+    an.destroys(`${shown} asks for "${queryVerb}" in its query`, action(resource, "delete"));
     return;
   }
   // IMDSv2 (AWS, Alibaba) hands out a metadata session token for a PUT: nothing is stored.
@@ -406,6 +418,17 @@ function actionInBody(body: unknown, depth = 0): string | undefined {
       if (inner) return inner;
     }
   }
+  return undefined;
+}
+
+/** Query parameters that name the operation an endpoint performs (`?action=DELETE&name=products`, `?op=purge`). */
+const QUERY_ACTION_FIELD = /^(?:action|op|operation|command|cmd|verb)$/i;
+
+/** A destructive verb that an action parameter of the URL's query asks for; undefined otherwise. */
+function actionInQuery(url: URL | null): string | undefined {
+  if (!url?.search) return undefined;
+  for (const [key, value] of url.searchParams)
+    if (QUERY_ACTION_FIELD.test(key) && splitWords(value).some((w) => PATH_VERBS.has(w))) return value;
   return undefined;
 }
 
