@@ -217,6 +217,18 @@ const startProcess: CmdletJudge = (bound, _statement, { inv }) => {
   inv.run([program, ...args]);
 };
 
+/** `-Mode Complete` deletes every resource in the group that the template does not declare, as `az … --mode Complete`. */
+const completeModeDeployment: CmdletJudge = (bound, statement, { an }) => {
+  const [mode] = bound.get("mode") ?? [];
+  if (mode?.dynamic)
+    an.uncertain(`${statement.cmdlet} -Mode ${mode.text}: Complete mode would delete undeclared resources`, true);
+  else if (mode && /^complete$/i.test(mode.text))
+    an.destroys(
+      `${statement.cmdlet} -Mode ${mode.text} deletes the resources its template does not declare`,
+      "resource:delete",
+    );
+};
+
 const destroysDisk: CmdletJudge = (_bound, statement, { an }) =>
   an.destroys(`${statement.cmdlet} erases a disk, partition or volume`, "disk:format");
 
@@ -346,6 +358,14 @@ const CMDLET_RULES: Record<string, [CmdletSpec, CmdletJudge]> = {
   "Remove-EventLog": [
     { values: ["logname", "computername", "source"], switches: [], positional: ["logname"] },
     (_b, s, { an }) => an.destroysSafetyNet(`${s.cmdlet} deletes event logs`, "audit-log:delete"),
+  ],
+  "New-AzResourceGroupDeployment": [
+    {
+      values: ["mode", "resourcegroupname", "templatefile", "templateuri", "templateparameterfile", "name"],
+      switches: [],
+      positional: [],
+    },
+    completeModeDeployment,
   ],
   "Format-Volume": [{ values: ["driveletter", "path"], switches: [], positional: [] }, destroysDisk],
   "Clear-Disk": [{ values: ["number"], switches: ["removedata", "removeoem"], positional: [] }, destroysDisk],
@@ -512,9 +532,13 @@ function runNative(words: readonly string[], before: Stage | null, context: Scri
   });
 }
 
-/** Cmdlets whose arguments are only data: what they get, find, pick, compare, print or convert. */
+/**
+ * Cmdlets whose arguments are only data: what they get, find, pick, compare, print or convert; and those that remove
+ * or clear only what the session holds (its variables, loaded modules, background jobs, mapped drives, remote
+ * sessions, breakpoints, screen, command history), none of it stored.
+ */
 const DATA_CMDLET =
-  /^(?:get|find|search|select|where|sort|group|measure|compare|test|write|show|resolve|convertto|convertfrom|join|split|read)-\w+$|^format-(?:table|list|wide|custom|hex)$|^out-(?:host|string|null|default)$/;
+  /^(?:get|find|search|select|where|sort|group|measure|compare|test|write|show|resolve|convertto|convertfrom|join|split|read)-\w+$|^format-(?:table|list|wide|custom|hex)$|^out-(?:host|string|null|default)$|^(?:remove|clear)-(?:variable|module|job|psdrive|pssession|cimsession|psbreakpoint|event|typedata|formatdata|host|history)$/;
 const URL_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s'"]*/gi;
 
 /**
