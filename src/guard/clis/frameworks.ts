@@ -10,7 +10,7 @@ import { scriptFromStdin } from "../written-scripts.ts";
 import { opaqueTarget, projectProgram } from "./opaque-targets.ts";
 import { judgeLifecycleScripts, judgePackageScript, lifecycleCommand } from "./package-scripts.ts";
 import { judgeJustRecipes } from "./task-files.ts";
-import { leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
+import { dryRunFlag, leadingPositionals, leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 interface MigrationTool {
   /** Subcommands (joined with spaces, e.g. "migrate reset") that destroy data. */
@@ -304,6 +304,11 @@ function packageManager(inv: Invocation, an: Analysis): void {
   if (sub === "unpublish") {
     if (asksForUsage(inv.args)) {
       an.harmless(`${inv.name} unpublish -h only prints usage`);
+      return;
+    }
+    const dryRun = dryRunFlag(inv.args);
+    if (dryRun) {
+      an.harmless(`${inv.name} unpublish ${dryRun} only reports what it would remove`);
       return;
     }
     an.destroys(`${inv.name} unpublish deletes a published package version`, "package:delete");

@@ -6,7 +6,7 @@ import { type CommandAnalyzer, type CommandTable, type Invocation, stdinText } f
 import { isBackupPath } from "../safety-net-paths.ts";
 import { literal } from "../word.ts";
 import { analyzeWriteTarget } from "./files.ts";
-import { withSubcommandWords } from "./unjudged-words.ts";
+import { dryRunFlag, withSubcommandWords } from "./unjudged-words.ts";
 
 const HELP_OR_VERSION = /^(?:-h|--help|-V|--version|-\?)$/;
 
@@ -212,6 +212,12 @@ function minioClient(inv: Invocation, an: Analysis): void {
   const words = inv.args.filter((a) => !a.startsWith("-"));
   const [command = "", sub = "", value = ""] = words;
   if (!MINIO_COMMANDS.test(command)) return;
+  // mirror, rm, cp and mv take --dry-run: they list what they would do and do nothing.
+  const dryRun = dryRunFlag(inv.args);
+  if (dryRun) {
+    an.harmless(`mc ${command} ${dryRun} only reports`);
+    return;
+  }
   const flag = (name: string) =>
     inv.args.flatMap((a, i) =>
       a === name ? [inv.args[i + 1] ?? ""] : a.startsWith(`${name}=`) ? [a.slice(name.length + 1)] : [],

@@ -152,6 +152,14 @@ function cryptsetup(inv: Invocation, an: Analysis): void {
 /** zfs: datasets and snapshots destroyed, a rollback, a receive forced over the dataset (-F rolls it back first). */
 function zfs(inv: Invocation, an: Analysis): void {
   const verb = inv.args[0];
+  // destroy's and receive's -n (in a cluster: `-nv`, `-nvr`) is a dry run: it reports what would go and keeps it.
+  if (
+    (verb === "destroy" || verb === "receive" || verb === "recv") &&
+    leadingWords(inv.args).some((a) => /^-[a-zA-Z]*n/.test(a))
+  ) {
+    an.harmless(`zfs ${verb} -n only reports what it would do`);
+    return;
+  }
   if (verb === "destroy") {
     const target = inv.args
       .filter((a) => !a.startsWith("-"))
