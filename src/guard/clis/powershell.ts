@@ -221,7 +221,10 @@ const startProcess: CmdletJudge = (bound, _statement, { inv }) => {
 const completeModeDeployment: CmdletJudge = (bound, statement, { an }) => {
   const [mode] = bound.get("mode") ?? [];
   if (mode?.dynamic)
-    an.uncertain(`${statement.cmdlet} -Mode ${mode.text}: Complete mode would delete undeclared resources`, true);
+    an.uncertain(
+      `${statement.cmdlet} -Mode ${mode.text}: Complete mode would delete undeclared resources`,
+      true,
+    );
   else if (mode && /^complete$/i.test(mode.text))
     an.destroys(
       `${statement.cmdlet} -Mode ${mode.text} deletes the resources its template does not declare`,
