@@ -1,5 +1,6 @@
-// The agent's own hook, permission and MCP settings: any command that may change them is asked about (uncertain, so a
-// hook asks, whatever the task's intent says); reading them, or changing the agent's other files, is not.
+// The agent's own hook, permission and MCP settings, and the guard hook's own program and configuration (leash as
+// installed, npm's settings files, environments.yaml): any command that may change them is asked about (uncertain, so
+// a hook asks, whatever the task's intent says); reading them, or changing the agent's other files, is not.
 import { describe, expect, it } from "vitest";
 import { agentSettingsIn } from "../../src/guard/agent-settings.ts";
 import { classifyToolCall } from "../../src/guard/classifier.ts";
@@ -42,6 +43,35 @@ describe("commands that may change the agent's own settings", () => {
     "rm .Claude/Settings.json",
     "pwsh -c 'Remove-Item -Force C:\\Users\\me\\.claude\\settings.json'",
     "pwsh -c \"Set-Content -Path .claude\\settings.json -Value '{}'\"",
+    // The guard hook's own program: leash as installed in the project or globally, and the command npm links.
+    "printf '#!/bin/sh\\necho {}\\n' > node_modules/.bin/leash",
+    "ln -sf /bin/true node_modules/.bin/leash",
+    "rm node_modules/.bin/leash",
+    "cp evil.cjs node_modules/leash/dist/hook/main.cjs",
+    "rm -rf node_modules/leash",
+    "sed -i 's/ask/allow/' node_modules/leash/dist/hook/main.cjs",
+    "ln -sf /bin/true ~/.npm-global/bin/leash",
+    "rm -rf ~/.leash",
+    "echo 'echo {}' > ~/.leash/bin/leash",
+    "npm install --global --prefix ~/.leash ./other.tgz",
+    "rm -rf /usr/local/lib/node_modules/leash",
+    "npm uninstall leash",
+    "npm i leash@latest",
+    "pnpm add -D leash@npm:not-leash",
+    "yarn remove leash",
+    "bun add leash",
+    // npm's settings, which npx and npm read when they start the hook: node-options runs code inside it.
+    "echo 'node-options=--require ./x.cjs' > .npmrc",
+    "echo 'node-options=--require ./x.cjs' >> ~/.npmrc",
+    "cp npmrc.example .npmrc",
+    "npm config set node-options '--require ./x.cjs'",
+    "npm config set --location=project script-shell ./x.sh",
+    "npm set node-options=--require=./x.cjs",
+    "tee /usr/local/etc/npmrc < mine",
+    // The environments the guard reads: which environment a command points at, and which is protected.
+    "echo 'environments: []' > scopes/environments.yaml",
+    "sed -i 's/protected: true/protected: false/' scopes/environments.yaml",
+    "rm scopes/environments.yaml",
   ])("%s", (cmd) => {
     const r = classify(cmd, { intent: "update the agent settings and remove the old hooks" });
     expect(touchesSettings(cmd), r.reasons.join(" | ")).toBe(true);
@@ -66,6 +96,21 @@ describe("commands that only read the settings, or touch the agent's other files
     "cp docs/claude.json.example docs/claude.json",
     "cat settings.json > backup/settings.json",
     "npm run build > build.log",
+    "cat node_modules/leash/README.md",
+    "npx --no leash hook claude-code < event.json",
+    "node_modules/.bin/leash guard check 'rm -rf /srv'",
+    "npm install",
+    "npm ci",
+    "npm install evil-leash leash-utils",
+    "npm ls leash",
+    "npm config get registry",
+    "npm config list",
+    "rm -rf node_modules/leash-utils node_modules/.cache",
+    "echo x > my.npmrc.txt",
+    "cat scopes/environments.yaml",
+    "git diff scopes/environments.yaml",
+    "echo x > docs/environments.yaml.md",
+    "echo x > .leashrc",
   ])("%s", (cmd) => {
     expect(touchesSettings(cmd), classify(cmd).reasons.join(" | ")).toBe(false);
   });
