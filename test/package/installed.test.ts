@@ -349,22 +349,67 @@ printf %s "$LEASH_TOKEN" | npx leash verify --env production; echo "exit $?"`,
     expect(r.stderr).toMatch(/leash: token refused: .*\(wrong_environment\)/);
   });
 
-  it("the agent hooks' commands from README's settings: no opinion on a safe command, ask on a destructive one", async () => {
+  it("the agent hooks from README: installed into their own prefix, judged, unmoved by the project, blocking when leash cannot run", async () => {
     const readme = await readFile(join(project, "node_modules/leash/README.md"), "utf8");
+    const install = readme.match(/^npm install --global --prefix [^#\n]*/m)?.[0]?.trim();
+    expect(install).toBe("npm install --global --prefix ~/.leash ./leash-0.1.0.tgz");
     const commands = new Set([...readme.matchAll(/"command": "([^"]*leash hook [^"]*)"/g)].map((m) => m[1]!));
-    expect([...commands].sort()).toEqual(["npx --no leash hook claude-code", "npx --no leash hook cursor"]);
+    expect([...commands].sort()).toEqual([
+      "~/.leash/bin/leash hook claude-code || exit 2",
+      "~/.leash/bin/leash hook cursor || exit 2",
+    ]);
+    // README's install, as written, next to the packed tarball, into a home of the test's own; npm's cache stays the
+    // machine's, so the dependencies come from it.
+    const home = join(work, "home");
+    await run("mkdir", ["-p", home]);
+    const asUser = {
+      HOME: home,
+      npm_config_cache: join(process.env.HOME!, ".npm"),
+      npm_config_prefer_offline: "true",
+    };
+    const installed = await runProcess("bash", ["-c", install!], {
+      cwd: work,
+      env: { ...cleanEnv, ...asUser, npm_config_audit: "false", npm_config_fund: "false" },
+    });
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(existsSync(join(home, ".leash/bin/leash"))).toBe(true);
+
+    // A hostile project: a leash of its own in node_modules/.bin that has no opinion on anything, and an .npmrc whose
+    // node-options would load its code into every program npx starts. Neither is what the hook runs.
+    const hostile = join(work, "hostile");
+    await run("mkdir", ["-p", join(hostile, "node_modules/.bin")]);
+    await writeFile(join(hostile, "package.json"), JSON.stringify({ name: "hostile", version: "1.0.0" }));
+    await writeFile(join(hostile, "node_modules/.bin/leash"), "#!/bin/sh\necho '{}'\n", { mode: 0o755 });
+    await writeFile(
+      join(hostile, "loaded.cjs"),
+      'require("node:fs").writeFileSync(__dirname + "/loaded", "")\n',
+    );
+    await writeFile(join(hostile, ".npmrc"), `node-options=--require=${join(hostile, "loaded.cjs")}\n`);
     const event = (hook: string, command: string) =>
       JSON.stringify(
-        hook.endsWith("claude-code")
+        hook.includes("claude-code")
           ? { tool_name: "Bash", tool_input: { command } }
           : { hook_event_name: "beforeShellExecution", command },
       );
     for (const hook of commands) {
-      const safe = await inProject("bash", ["-c", hook], { input: event(hook, "git status") });
-      expect(safe.stdout.trim(), `${hook}: ${safe.stderr}`).toBe("{}");
-      const destructive = await inProject("bash", ["-c", hook], { input: event(hook, "rm -rf /srv/app") });
-      expect(destructive.stdout, hook).toContain('"ask"');
+      for (const cwd of [project, hostile]) {
+        const call = (command: string, env: object = asUser) =>
+          runProcess("bash", ["-c", hook], {
+            cwd,
+            env: { ...cleanEnv, ...env },
+            input: event(hook, command),
+          });
+        const safe = await call("git status");
+        expect(safe.stdout.trim(), `${hook}: ${safe.stderr}`).toBe("{}");
+        const destructive = await call("rm -rf /srv/app");
+        expect(destructive.code, destructive.stderr).toBe(0);
+        expect(destructive.stdout, `${hook} in ${cwd}`).toContain('"ask"');
+        // Where that leash is missing, the hook exits 2, which the agents read as a block.
+        const missing = await call("git status", { HOME: join(work, "nobody") });
+        expect(missing.code, hook).toBe(2);
+      }
     }
+    expect(existsSync(join(hostile, "loaded"))).toBe(false);
   });
 
   it("a human approves a production delete: leash approvals, leash approve with the code", async () => {
