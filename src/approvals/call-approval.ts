@@ -11,7 +11,7 @@ import {
 import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
 import { openApproval } from "./open-approval.ts";
 import { newApprovalId, updateApproval } from "./records.ts";
-import { voidIfRuleChanged } from "./stale-rule.ts";
+import { voidIfStale } from "./stale-rule.ts";
 import type { ToolCallShown } from "./tool-call.ts";
 
 export interface CallToApprove {
@@ -39,7 +39,7 @@ export async function useCallApproval(
   const binding = callBinding(claims.jti, call.action, call.resource, call.requestHash);
   if (callBinding(stored.jti, stored.action, stored.resource, stored.requestHash) !== binding)
     return "other_call";
-  const approval = await voidIfRuleChanged(context, stored);
+  const approval = await voidIfStale(context, stored);
   const status = effectiveStatus(approval, nowMs);
   if (status === "denied") return "denied";
   if (status === "pending") return "pending";
@@ -110,7 +110,7 @@ export async function requestCallApproval(
       return { reason: "approval_required", approvalId: candidate };
     }
     const bound = await context.store.approvals.get(boundId);
-    const existing = bound ? await voidIfRuleChanged(context, bound) : null;
+    const existing = bound ? await voidIfStale(context, bound) : null;
     const status = existing ? effectiveStatus(existing, nowMs) : "expired";
     if (status === "denied") return { reason: "approval_denied", approvalId: boundId };
     if (status === "pending" || status === "approved")

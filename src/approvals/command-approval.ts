@@ -10,7 +10,7 @@ import type { TaskTokenClaims } from "../tokens/claims.ts";
 import { COMMAND_ACTION, commandApprovalRule } from "./approval-rules.ts";
 import { requestCallApproval } from "./call-approval.ts";
 import { updateApproval } from "./records.ts";
-import { voidIfRuleChanged } from "./stale-rule.ts";
+import { voidIfStale } from "./stale-rule.ts";
 
 /**
  * Approvers see the whole command, as it will run: control characters as markers (`⟨LF⟩`, `⟨ESC⟩`), long runs of
@@ -64,7 +64,7 @@ export async function readAsAsker(
 ): Promise<Approval> {
   const nowMs = context.clock.now();
   if (approval.kind !== "call" || approval.action !== COMMAND_ACTION) return approval;
-  const checked = await voidIfRuleChanged(context, approval);
+  const checked = await voidIfStale(context, approval);
   if (checked !== approval || effectiveStatus(approval, nowMs) !== "approved") return checked;
   const spent: { approved?: Approval } = {};
   const after = await updateApproval(context, approval.id, (current) => {

@@ -1,5 +1,7 @@
-// A reload that changes an approval's rule (who approves, how many, with which factor) voids what was asked, or
-// approved, under the old one: it expires, its call binding is freed, and the call or token is asked for afresh.
+// What was asked, or approved, stands only while what it rested on does. A reload that changes an approval's rule
+// (who approves, how many, with which factor) voids it; so does an approver disabled (or gone) since approving, when
+// the humans still standing fall short of the quorum. Voided, it expires, its call binding is freed, and the call or
+// token is asked for afresh.
 import { recordApprovalEvent, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { LeashError } from "../errors/leash-error.ts";
@@ -14,16 +16,40 @@ const live = (approval: Approval, nowMs: number) => {
   return status === "pending" || status === "approved";
 };
 
-/** The approval as it stands once checked against the scope's rule now: unchanged, or expired when the rule moved. */
-export async function voidIfRuleChanged(context: BrokerContext, approval: Approval): Promise<Approval> {
+/**
+ * Why an approved approval no longer has its quorum: the approvers disabled or gone since they approved (a pending
+ * one only counts the standing ones when the next approver decides); null while it stands.
+ */
+async function fallenApprovers(
+  context: BrokerContext,
+  approval: Approval,
+  nowMs: number,
+): Promise<string | null> {
+  if (effectiveStatus(approval, nowMs) !== "approved") return null;
+  const principals = await Promise.all(approval.approvedBy.map((id) => context.store.getPrincipal(id)));
+  const fallen = approval.approvedBy.filter((_id, index) => {
+    const principal = principals[index];
+    return principal?.kind !== "human" || principal.disabled;
+  });
+  if (approval.approvedBy.length - fallen.length >= approval.rule.quorum) return null;
+  return `approved by ${fallen.join(", ")}, disabled since; it must be asked for again`;
+}
+
+/**
+ * The approval as it stands once checked against the scope's rule and its approvers now: unchanged, or expired
+ * (with the reason in deny_reason) when the rule moved or an approver it needed was disabled.
+ */
+export async function voidIfStale(context: BrokerContext, approval: Approval): Promise<Approval> {
   const nowMs = context.clock.now();
   if (!live(approval, nowMs)) return approval;
   const rule = ruleNow(context.scopes.current(), approval);
-  if (rule && sameRule(rule, approval.rule)) return approval;
+  const reason =
+    rule && sameRule(rule, approval.rule) ? await fallenApprovers(context, approval, nowMs) : RULE_CHANGED;
+  if (reason === null) return approval;
   let won = false;
   const after = await updateApproval(context, approval.id, (current) => {
     won = live(current, nowMs);
-    return won ? { ...current, status: "expired", denyReason: RULE_CHANGED } : current;
+    return won ? { ...current, status: "expired", denyReason: reason } : current;
   });
   if (!won) return after;
   if (after.kind === "call") {
@@ -39,7 +65,7 @@ export async function voidIfRuleChanged(context: BrokerContext, approval: Approv
 
 /** For a decision: throws 409 `approval_rule_changed` (after voiding it) when the approval's rule moved. */
 export async function requireCurrentRule(context: BrokerContext, approval: Approval): Promise<void> {
-  const checked = await voidIfRuleChanged(context, approval);
-  if (checked !== approval)
+  const checked = await voidIfStale(context, approval);
+  if (checked !== approval && checked.denyReason === RULE_CHANGED)
     throw new LeashError("approval_rule_changed", `approval ${approval.id}: ${RULE_CHANGED}`);
 }

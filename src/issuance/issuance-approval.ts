@@ -2,7 +2,7 @@
 
 import { openApproval } from "../approvals/open-approval.ts";
 import { approvalView, loadApproval, newApprovalId, updateApproval } from "../approvals/records.ts";
-import { voidIfRuleChanged } from "../approvals/stale-rule.ts";
+import { voidIfStale } from "../approvals/stale-rule.ts";
 import { agentActor, recordApprovalEvent } from "../audit/audit-trail.ts";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { LeashError } from "../errors/leash-error.ts";
@@ -71,7 +71,7 @@ export async function collectIssuance(
   if (loaded.kind !== "issue" || loaded.agent !== agent.id) {
     throw new LeashError("not_your_request", `request ${id} belongs to another agent`);
   }
-  const approval = await voidIfRuleChanged(context, loaded);
+  const approval = await voidIfStale(context, loaded);
   const status = effectiveStatus(approval, nowMs);
   if (status !== "approved") {
     const shown = status === "used" ? "delivered" : (status as "pending" | "denied" | "expired");
