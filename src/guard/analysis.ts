@@ -104,6 +104,11 @@ export class Analysis implements NestedAnalysers {
   /** `projectFiles`: the files on the machine where the command runs, when it is judged there (a hook). */
   constructor(private readonly projectFiles?: ProjectFiles) {}
 
+  /** Whether the files where the command runs can be read at all: rules that only read them stop early when not. */
+  get seesProjectFiles(): boolean {
+    return this.projectFiles !== undefined;
+  }
+
   /** The file on disk that `path` names, where the command is judged on its machine; null elsewhere or when none. */
   projectFile(path: string): ProjectFile | null {
     return this.projectFiles?.read(path) ?? null;

@@ -62,6 +62,7 @@ const MAX_LEVELS = 16;
 
 /** The repository the command's directory is in: its working tree's root and the directory holding its hooks. */
 function repository(an: Analysis): { root: string; common: string } | null {
+  if (!an.seesProjectFiles) return null;
   for (let up = 0; up < MAX_LEVELS; up++) {
     const root = up === 0 ? "." : Array.from({ length: up }, () => "..").join("/");
     if (an.projectFile(`${root}/.git/HEAD`)) return { root, common: `${root}/.git` };
