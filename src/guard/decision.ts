@@ -6,6 +6,7 @@ import {
   detectEnvironments,
   type EnvironmentHit,
   environmentOfIntent,
+  projectEnvironments,
 } from "./environment.ts";
 import { judgeIntent, unaskedWrite } from "./intent.ts";
 import type { Classification, Decision, GuardContext } from "./types.ts";
@@ -20,8 +21,13 @@ const isUncertain = (f: Finding) => f.uncertain === true;
 const isProtected = (h: EnvironmentHit) => h.env.protected;
 
 export function decide(an: Analysis, context: GuardContext): Classification {
-  const environments = context.environments?.length ? context.environments : DEFAULT_ENVIRONMENTS;
-  const hits = detectEnvironments(an.texts, environments);
+  const fromProject = context.environmentsFromProject === true && Boolean(context.environments?.length);
+  const environments = !context.environments?.length
+    ? DEFAULT_ENVIRONMENTS
+    : fromProject
+      ? projectEnvironments(context.environments)
+      : context.environments;
+  const hits = detectEnvironments(an.texts, environments, { hintsToo: fromProject });
   const taskEnv =
     context.env || (context.intent ? environmentOfIntent(context.intent, environments) : undefined);
   const findings = an.findings;

@@ -122,15 +122,52 @@ export interface EnvironmentHit {
   marker: boolean;
 }
 
-/** Environments the texts point at: by explicit markers, or, when none matches, by generic hints. */
+/** The family an environment's name belongs to (`prod` and `live` are production's), or undefined. */
+function familyOf(name: string): readonly string[] | undefined {
+  return FAMILIES.find(([re]) => re.test(name))?.[1];
+}
+
+/**
+ * Environments read from the project an agent works in, which the agent or the repository wrote, as the guard takes
+ * them: they add to the defaults and never hide what those see. A default environment is kept unless the project names
+ * one of its family (`prod` for `production`), and such an environment is protected when the default is. With
+ * `hintsToo` in detectEnvironments, a project's marker (`prod-db.internal` listed under staging) cannot silence the
+ * words that name production either.
+ */
+export function projectEnvironments(project: readonly EnvironmentMarkers[]): readonly EnvironmentMarkers[] {
+  // One merged list per project list, so that the matchers compiled for it are kept too.
+  let merged = projectMerged.get(project);
+  if (!merged) projectMerged.set(project, (merged = mergeDefaults(project)));
+  return merged;
+}
+
+const projectMerged = new WeakMap<readonly EnvironmentMarkers[], readonly EnvironmentMarkers[]>();
+
+function mergeDefaults(project: readonly EnvironmentMarkers[]): EnvironmentMarkers[] {
+  const families = (env: EnvironmentMarkers) => familyOf(env.name);
+  const merged = project.map((env) => {
+    const family = families(env);
+    const protectedDefault = DEFAULT_ENVIRONMENTS.some((d) => d.protected && families(d) === family);
+    return family && protectedDefault && !env.protected ? { ...env, protected: true } : env;
+  });
+  for (const fallback of DEFAULT_ENVIRONMENTS)
+    if (!project.some((env) => families(env) === families(fallback))) merged.push(fallback);
+  return merged;
+}
+
+/**
+ * Environments the texts point at: by explicit markers, or, when none matches, by generic hints. `hintsToo`: the
+ * hints of the environments no marker found count as well (for environments a project wrote, projectEnvironments).
+ */
 export function detectEnvironments(
   texts: readonly string[],
   environments: readonly EnvironmentMarkers[],
+  { hintsToo = false } = {},
 ): EnvironmentHit[] {
   const compiled = matchers(environments);
   const lowered = texts.map((t) => t.toLowerCase());
   if (!lowered.some((t) => mayName(t, compiled))) return [];
-  return readEnvironments(lowered, environments);
+  return readEnvironments(lowered, environments, hintsToo);
 }
 
 /** detectEnvironments without its first scan: every text is normalized and read (tests hold the scan to this). */
@@ -144,7 +181,11 @@ export function detectEnvironmentsFully(
   );
 }
 
-function readEnvironments(lowered: string[], environments: readonly EnvironmentMarkers[]): EnvironmentHit[] {
+function readEnvironments(
+  lowered: string[],
+  environments: readonly EnvironmentMarkers[],
+  hintsToo = false,
+): EnvironmentHit[] {
   const compiled = matchers(environments).each;
   const normalized = lowered.map(normalizeLowered);
   const hits: EnvironmentHit[] = [];
@@ -157,11 +198,12 @@ function readEnvironments(lowered: string[], environments: readonly EnvironmentM
       }
     }
   }
-  if (hits.length) return hits;
+  if (hits.length && !hintsToo) return hits;
   // Flag names are not values: `--production` is a switch, `--env production` points somewhere. Nor is a word that
   // names something else where it stands: `git stage` stages files, SQL's `CREATE STAGE` makes a Snowflake stage.
   const values = normalized.map((t) => t.replace(FLAG_NAMES, "$1 ").replace(STAGE_NOT_AN_ENVIRONMENT, "$1 "));
   for (const m of compiled) {
+    if (hits.some((hit) => hit.env === m.env)) continue;
     for (const text of values) {
       const found = m.hints?.exec(text);
       if (found) {

@@ -19,6 +19,11 @@ export interface GuardContext {
   /** Known environments; defaults to a protected `production` and an unprotected `staging`. */
   environments?: EnvironmentMarkers[];
   /**
+   * The environments come from the project the agent works in (a hook's `./scopes`), not from its operator: they may
+   * add environments and markers to the defaults, never hide what the defaults see (environment.ts, projectEnvironments).
+   */
+  environmentsFromProject?: boolean;
+  /**
    * When the rules must have finished reading (milliseconds since the epoch): a hook's agent stops waiting for it.
    * A command not read to the end by then is asked about.
    */

@@ -22,8 +22,9 @@ const READING_TIME_MS = 3000;
 const HOOK_HELP = `
 The task's environment and intent come from the task token (LEASH_TOKEN; verified against the environment's JWKS
 when LEASH_URL answers), else from --env or LEASH_ENV and LEASH_INTENT; environments.yaml from
---scopes-dir, LEASH_SCOPES_DIR or ./scopes. The exit status is 0; the decision is in the JSON printed. A call that
-fails outside its answer exits 2 with the reason on stderr, which the agents take as a block.
+--scopes-dir, LEASH_SCOPES_DIR or ./scopes (the project's, which only adds to the defaults: it cannot unprotect or
+hide production). The exit status is 0; the decision is in the JSON printed. A call that fails outside its answer
+exits 2 with the reason on stderr, which the agents take as a block.
 With --wait-approval N (or LEASH_HOOK_WAIT_SECONDS) and the task's LEASH_URL and LEASH_TOKEN, an "ask" becomes a
 leash approval for the exact command: approved → allow, denied or no decision in time → deny.
 A command judged safe gets no opinion ({}), so the agent's own permission rules still apply; --allow-safe answers
@@ -77,6 +78,8 @@ async function decide(action: AgentAction, options: HookOptions, directory: stri
   const { forHook } = await import("../../guard/hooks.ts");
   const context: GuardContext = {
     ...(await guardContext(options, settings)),
+    // ./scopes is the project's, which the agent or the repository wrote: it adds to what the guard knows, never hides.
+    environmentsFromProject: (options.scopesDir ?? settings.scopesDir) === undefined,
     deadline: Date.now() + READING_TIME_MS,
     projectFiles: projectFilesIn(directory),
   };
