@@ -130,9 +130,12 @@ export async function buildApp(context: BrokerContext, hooks: AppHooks): Promise
       routes.push({ method, url: route.url, hidden: route.schema?.hide === true });
     }
   });
-  // The request id goes back out (errors and 404s included) and into every log line and audit record.
+  // The request id goes back out (errors and 404s included) and into every log line and audit record. Nothing is
+  // cached by default: answers carry tokens, keys, TOTP secrets, approval details or refusals, and a browser's disk
+  // cache or a proxy in between must keep none of them; a route meant to be cached (the JWKS) says so itself.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    reply.header("cache-control", "no-store");
     done();
   });
   app.setValidatorCompiler(validatorCompiler);
