@@ -137,7 +137,10 @@ function familyOf(name: string): readonly string[] | undefined {
 export function projectEnvironments(project: readonly EnvironmentMarkers[]): readonly EnvironmentMarkers[] {
   // One merged list per project list, so that the matchers compiled for it are kept too.
   let merged = projectMerged.get(project);
-  if (!merged) projectMerged.set(project, (merged = mergeDefaults(project)));
+  if (!merged) {
+    merged = mergeDefaults(project);
+    projectMerged.set(project, merged);
+  }
   return merged;
 }
 
