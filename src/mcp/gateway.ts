@@ -13,6 +13,7 @@ import { bearerToken } from "../proxy/headers.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import { endpointPath, type McpConfig, type McpUpstream } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import { payloadReaders } from "./payload-readers.ts";
 import { originRefusal } from "./request-origin.ts";
 import { type AgentSession, createSessionServer, type GatewayContext } from "./session.ts";
 import { UpstreamConnection } from "./upstream-client.ts";
@@ -60,6 +61,8 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
       );
     }
   }
+  // The guard's workers start now, so the first call does not wait for them.
+  payloadReaders.start();
   const broker = new BrokerClient({ url: deps.brokerUrl, timeoutMs: deps.brokerTimeoutMs });
   // Every credential is masked in everything any agent receives, whichever upstream it came through.
   const scrubber = new CredentialScrubber([...deps.credentials.values()]);

@@ -23,7 +23,7 @@ import { type BrokerClient, CallAbandonedError, type TokenGrants } from "../prox
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { McpUpstream } from "./config.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { judgeToolArguments } from "./payload-judgment.ts";
+import { payloadReaders } from "./payload-readers.ts";
 import { scrubDeep, scrubError } from "./scrub-result.ts";
 import { visibleTools } from "./tool-list.ts";
 import { mappingFor, planToolCall } from "./tool-plan.ts";
@@ -197,7 +197,12 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
           { code: plan.code, detail: plan.detail, tool },
           mappingFor(upstream, tool)?.action,
         );
-      const payload = await judgeToolArguments(upstream.name, tool, plan.arguments);
+      const payload = await payloadReaders
+        .judge(session.task, { upstream: upstream.name, tool, args: plan.arguments }, extra.signal)
+        .catch((error: unknown) => {
+          if (extra.signal.aborted) throw new CallAbandonedError("cancelled before its arguments were read");
+          throw error;
+        });
       if (!payload.ok) {
         return await refuseUnasked(
           { code: payload.code, detail: payload.detail, tool, action: plan.action, resource: plan.resource },

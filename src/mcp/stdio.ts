@@ -6,6 +6,7 @@ import { BrokerClient } from "../proxy/broker-client.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { McpUpstream } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import { payloadReaders } from "./payload-readers.ts";
 import { type AgentSession, createSessionServer } from "./session.ts";
 import { UpstreamConnection } from "./upstream-client.ts";
 
@@ -41,6 +42,7 @@ export async function runStdioGateway(options: StdioGatewayOptions): Promise<voi
       `upstream ${upstream.name} serves ${upstream.environments.join(", ")} task tokens; LEASH_TOKEN is for ${grants.env}`,
     );
   }
+  payloadReaders.start();
   const credential = await options.credential();
   const scrubber = new CredentialScrubber([credential]);
   const connection = new UpstreamConnection(upstream, {

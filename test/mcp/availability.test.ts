@@ -1,0 +1,132 @@
+// One task's calls cannot stall another's: the guard reads each call's arguments for up to 2 s, and a task can send
+// arguments shaped to take all of it, many at once. Over real HTTP with the SDK on every side: an upstream on the
+// SDK's McpServer, the gateway, a test broker, and agents on the SDK's Client.
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
+import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
+import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import { HttpAgent, refusalOf } from "./harness.ts";
+
+const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
+/** Every tools/call the upstream ran. */
+const ran: { tool: string; args: unknown }[] = [];
+
+let broker: TestBroker;
+let upstream: http.Server;
+let gateway: RunningGateway;
+const agents: HttpAgent[] = [];
+
+function upstreamServer(): McpServer {
+  const server = new McpServer({ name: "database-platform", version: "1" });
+  const tool = (name: string, inputSchema: z.ZodRawShape) =>
+    server.registerTool(name, { inputSchema }, async (args) => {
+      ran.push({ tool: name, args });
+      return { content: [{ type: "text", text: "done" }] };
+    });
+  tool("execute_sql", { sql: z.string() });
+  tool("run_command", { command: z.string() });
+  return server;
+}
+
+const PRODUCTION_DB_SCOPE = [
+  "description: query the production database",
+  "environment: production",
+  'agents: ["*"]',
+  "actions: [database:read, database:query]",
+  'resources: ["postgres://prod-db.internal/**"]',
+  "ttl: {default: 10m, max: 30m}",
+  "approval: {destructive: {approvers: [sre], quorum: 1}}",
+].join("\n");
+
+beforeAll(async () => {
+  broker = await startTestBroker({
+    scopesDir: await scopesDirWith({ "production-db.yaml": PRODUCTION_DB_SCOPE }),
+  });
+  upstream = http.createServer(async (req, res) => {
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    const server = upstreamServer();
+    res.on("close", () => void server.close());
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+  const loaded = parseMcpConfig(
+    `
+port: 0
+hold: refuse
+upstreams:
+  - name: db
+    environment: production
+    url: ${url}
+    credential: { env: DB_TOKEN }
+    tools:
+      execute_sql: { action: database:query, resource: "postgres://prod-db.internal/app" }
+      run_command: { action: database:query, resource: "postgres://prod-db.internal/app" }
+`,
+    "availability.yaml",
+  );
+  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
+  gateway = await startGateway(loaded.config, {
+    brokerUrl: broker.url,
+    credentials: new Map([["db", CREDENTIAL]]),
+    logger: pino({ level: "silent" }),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+  await gateway?.close();
+  await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+  await broker?.close();
+});
+
+async function productionAgent(intent: string): Promise<HttpAgent> {
+  const { token } = await mintToken(broker, { scope: "production-db", task: { intent } });
+  const agent = new HttpAgent(gateway.endpoints[0]!.url, token);
+  agents.push(agent);
+  await agent.connect();
+  return agent;
+}
+
+describe("one task's arguments cannot stall the gateway for the others", () => {
+  it("while a task's slow-to-read calls are read, another task's calls are answered at once; the slow ones stay destructive", async () => {
+    const slow = await productionAgent("a task whose calls take the guard its whole deadline to read");
+    const other = await productionAgent("report on the app database");
+    // Warm: the other task's session and the upstream are ready, so what is timed below is the calls alone.
+    expect((await other.call("execute_sql", { sql: "select 1" })).isError).toBeFalsy();
+
+    // Each takes the guard far longer than its 2 s deadline to read (and is under 1 MiB, the gateway's body limit).
+    const unreadable = { command: "f() { a; }; ".repeat(60_000) };
+    const slowCalls = Array.from({ length: 3 }, () => slow.call("run_command", unreadable));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const started = performance.now();
+    for (let i = 0; i < 3; i++) {
+      const result = await other.call("execute_sql", { sql: `select ${i}` });
+      expect(result.isError, JSON.stringify(result)).toBeFalsy();
+    }
+    const otherMs = performance.now() - started;
+    // Less than one of the slow task's readings: none of them was waited for.
+    expect(otherMs).toBeLessThan(1_500);
+
+    // Not read to the end within the deadline, each is destructive: in production it needs a human, and an approver
+    // could not be shown it, so it is refused; none ran.
+    for (const result of await Promise.all(slowCalls)) {
+      expect(refusalOf(result), JSON.stringify(result).slice(0, 300)).toMatchObject({
+        code: "arguments_too_long_to_approve",
+      });
+    }
+    expect(ran.filter((r) => r.tool === "run_command")).toEqual([]);
+  }, 60_000);
+});
