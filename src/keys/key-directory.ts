@@ -1,4 +1,6 @@
-// Private keys on disk: `<dir>/<env>/<kid>.json`, one JWK file per key, mode 0600, refused when group/world readable.
+// Private keys on disk: `<dir>/<env>/<kid>.json`, one JWK file per key, mode 0600, refused when group/world readable,
+// in directories refused when any user may write into them or another user owns them.
+import { existsSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SigningAlgorithm } from "../config/signing-algorithms.ts";
@@ -14,8 +16,28 @@ import {
 
 const keyDirError = (message: string) => new LeashError("key_directory_invalid", message);
 
+/**
+ * A directory that holds keys, refused when another user could put a key of theirs into it: one any user may write
+ * into (they could add a signing key, which the broker would sign with and publish, or swap an environment's directory
+ * for theirs), or one another user owns. Root's are accepted, as a mounted volume's are; a group that may write is
+ * the operator's choice (a volume shared with the broker's group).
+ */
+export async function checkKeyDirectory(dir: string): Promise<void> {
+  const info = await stat(dir);
+  if (!info.isDirectory()) throw keyDirError(`${dir} is not a directory`);
+  const mode = info.mode & 0o777;
+  if (mode & 0o002)
+    throw keyDirError(
+      `${dir}: mode ${mode.toString(8)} lets any user write keys into it; run chmod o-w ${dir}`,
+    );
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid && info.uid !== 0)
+    throw keyDirError(`${dir} belongs to another user (uid ${info.uid}), who could put keys into it`);
+}
+
 async function readEnvironmentKeys(dir: string, env: string): Promise<SigningKey[]> {
   const envDir = join(dir, env);
+  if (existsSync(envDir)) await checkKeyDirectory(envDir);
   const names = await readdir(envDir).catch(() => [] as string[]);
   const keys: SigningKey[] = [];
   for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
@@ -57,6 +79,7 @@ export async function loadKeyRings(
   const dirMode = (await stat(dir).catch(() => null))?.mode;
   if (dirMode === undefined)
     throw keyDirError(`key directory ${dir} does not exist; run leash keys init --dir ${dir}`);
+  await checkKeyDirectory(dir);
   const rings = new Map<string, EnvironmentKeyRing>();
   for (const env of environments) {
     const keys = await readEnvironmentKeys(dir, env);
@@ -78,6 +101,8 @@ export async function initKeyDirectory(
   nowMs: number,
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir leaves a directory that was already there as it is.
+  await checkKeyDirectory(dir);
   const created: string[] = [];
   for (const env of environments) {
     const keys = await readEnvironmentKeys(dir, env);
@@ -96,6 +121,7 @@ export async function rotateEnvironmentKey(
   alg: SigningAlgorithm,
   nowMs: number,
 ): Promise<{ created: string; retired: string[] }> {
+  await checkKeyDirectory(dir);
   const keys = await readEnvironmentKeys(dir, env);
   const key = await generateSigningKey(env, alg, nowMs);
   await writeKey(dir, key);

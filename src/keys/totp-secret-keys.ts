@@ -5,9 +5,11 @@
 // while secrets sealed under the old one still open until they are sealed again. The human's id is the additional
 // authenticated data: a sealed secret copied onto another human's record does not open.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LeashError } from "../errors/leash-error.ts";
+import { checkKeyDirectory } from "./key-directory.ts";
 
 const FORMAT = "v1";
 const IV_BYTES = 12;
@@ -99,6 +101,7 @@ function newKid(nowMs: number): string {
 const totpDir = (dir: string) => join(dir, "totp");
 
 async function readKeyFiles(dir: string): Promise<Map<string, Buffer>> {
+  for (const directory of [dir, totpDir(dir)]) if (existsSync(directory)) await checkKeyDirectory(directory);
   const names = await readdir(totpDir(dir)).catch(() => [] as string[]);
   const files = new Map<string, Buffer>();
   for (const name of names.filter((n) => n.endsWith(".key")).sort()) {

@@ -1,9 +1,11 @@
-// Private keys on disk: created 0600, refused when readable by others, rotated with the old public key still published.
-import { chmod, mkdtemp, readdir, stat } from "node:fs/promises";
+// Private keys on disk: created 0600, refused when readable by others or in a directory others may write into or own,
+// rotated with the old public key still published.
+import { chmod, chown, mkdir, mkdtemp, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initKeyDirectory, loadKeyRings, rotateEnvironmentKey } from "../../src/keys/key-directory.ts";
+import { loadTotpSecretKeys } from "../../src/keys/totp-secret-keys.ts";
 import { runCli } from "../helpers/cli.ts";
 
 const HOUR = 3_600_000;
@@ -66,5 +68,40 @@ describe("key directory", () => {
     const rotate = await runCli(["keys", "rotate", "--env", "staging", "--dir", dir]);
     expect(rotate.code).toBe(0);
     expect(rotate.stdout).toMatch(/created staging-\S+; retired staging-/);
+  });
+
+  it("refuses a key directory any user may write into, from the command line too, and writes no key there", async () => {
+    const dir = await newDir();
+    await mkdir(dir, { mode: 0o700 });
+    await chmod(dir, 0o777);
+    const init = await runCli(["keys", "init", "--dir", dir]);
+    expect(init.code).not.toBe(0);
+    expect(init.stderr).toMatch(
+      /mode 777 lets any user write keys into it; run chmod o-w .*key_directory_invalid/,
+    );
+    expect(await readdir(dir)).toEqual([]);
+    await chmod(dir, 0o700);
+    expect((await runCli(["keys", "init", "--dir", dir])).code).toBe(0);
+    // An environment's directory, or the TOTP keys', that any user may write into is refused wherever it is read.
+    await chmod(join(dir, "staging"), 0o777);
+    await expect(loadKeyRings(dir, ["staging"], HOUR)).rejects.toThrow(
+      /staging: mode 777 lets any user write/,
+    );
+    await expect(rotateEnvironmentKey(dir, "staging", "EdDSA", Date.now())).rejects.toThrow(/mode 777/);
+    await chmod(join(dir, "staging"), 0o700);
+    await chmod(join(dir, "totp"), 0o733);
+    await expect(loadTotpSecretKeys(dir, Date.now())).rejects.toThrow(/totp: mode 733 lets any user write/);
+    await chmod(join(dir, "totp"), 0o700);
+    await loadKeyRings(dir, ["staging", "production"], HOUR);
+    await loadTotpSecretKeys(dir, Date.now());
+  });
+
+  it.runIf(process.getuid?.() === 0)("refuses a key directory another user owns", async () => {
+    const dir = await newDir();
+    await initKeyDirectory(dir, ["staging"], "EdDSA", Date.now());
+    await chown(join(dir, "staging"), 65534, 65534);
+    await expect(loadKeyRings(dir, ["staging"], HOUR)).rejects.toThrow(
+      /belongs to another user \(uid 65534\)/,
+    );
   });
 });
