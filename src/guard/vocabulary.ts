@@ -128,6 +128,31 @@ export function destructiveArgumentWord(args: readonly string[]): string | undef
   );
 }
 
+/** Words that name schema migrations, or a tool that only runs them (`umzug`, `yoyo`, `shmig`). */
+const MIGRATION_WORD = /^(?:migrat\w*|umzug|yoyo|shmig)$/;
+/** What a migration tool calls going back: each undoes what a migration made, dropping its tables and columns. */
+const MIGRATION_REVERT = /^(?:down|rollback|revert|undo|redo|reset|fresh|refresh|downgrade)$/;
+
+/**
+ * The verb of a call that reverts schema migrations, for tools the rules do not know: glued to a migration word
+ * (`migrate:down`, `migration:revert`, `migrateDown`) or a whole word of its own where another word or the program's
+ * name names migrations (`db-migrate down`, `migrate-mongo down`, `sea-orm-cli migrate fresh`, `umzug down`). `down`
+ * alone says nothing (`db:down` and `compose down` stop containers).
+ */
+export function revertsMigrations(words: readonly string[]): string | undefined {
+  let migrations = false;
+  let verb: string | undefined;
+  for (const word of words) {
+    const parts = splitWords(word);
+    const migrationPart = parts.some((p) => MIGRATION_WORD.test(p));
+    const revertPart = parts.find((p) => MIGRATION_REVERT.test(p));
+    if (migrationPart && revertPart) return revertPart;
+    migrations ||= migrationPart;
+    if (!verb && MIGRATION_REVERT.test(word.toLowerCase())) verb = word.toLowerCase();
+  }
+  return migrations ? verb : undefined;
+}
+
 /**
  * Programs whose `format` lays out source code (`dart format .`, `dotnet format`, `prisma format`, `clang-format -i`),
  * and package managers, whose `format` and `format:check` scripts run the project's formatter: for them the word says

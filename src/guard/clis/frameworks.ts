@@ -197,8 +197,15 @@ function django(inv: Invocation, an: Analysis): void {
   }
 }
 
+/** Laravel's migration commands that take --pretend: they print the SQL they would run and run none. */
+const ARTISAN_PRETENDS = /^migrate(?::(?:rollback|reset))?$/;
+
 function artisan(inv: Invocation, an: Analysis): void {
   const sub = inv.args.find((a) => !a.startsWith("-")) ?? "";
+  if (ARTISAN_PRETENDS.test(sub) && leadingWords(inv.args).includes("--pretend")) {
+    an.harmless(`artisan ${sub} --pretend only prints the SQL it would run`);
+    return;
+  }
   if (/^(migrate:(fresh|reset|refresh|rollback)|db:wipe)$/.test(sub))
     an.destroys(`artisan ${sub} drops or rolls back tables`, "database:reset");
   else if (
@@ -421,6 +428,53 @@ function dotnet(inv: Invocation, an: Analysis): void {
   else dotnetMigrations(inv, an);
 }
 
+const SYMFONY_VALUES = flagSet("-e", "--env", "--em", "--connection", "--conn", "--configuration", "--db");
+/** Doctrine Migrations' version aliases that lie behind the current one: migrating to them runs the downs. */
+const EARLIER_VERSION = /^(?:prev|first|0|current-\d+)$/;
+
+/**
+ * Symfony's `bin/console` with Doctrine's commands: dropping the schema or database only with --force (without it,
+ * and with --dump-sql alone, they print and stop), migrating down to an earlier version, loading fixtures (which
+ * purge the database unless --append), SQL run as given. The console's other commands are the project's own and are
+ * judged by their words, as a program without rules is.
+ */
+function symfonyConsole(inv: Invocation, an: Analysis): void {
+  const parsed = parseArgs(leadingWords(inv.args), { valueFlags: SYMFONY_VALUES });
+  const [sub = "", target] = parsed.positionals;
+  if (!sub.startsWith("doctrine:")) return;
+  const shown = `console ${sub}`;
+  const force = parsed.has("--force", "-f");
+  const printsOnly = parsed.has("--dry-run", "--write-sql");
+  switch (sub) {
+    case "doctrine:database:drop":
+    case "doctrine:schema:drop":
+    case "doctrine:mongodb:schema:drop":
+      if (force) an.destroys(`${shown} --force drops the ${sub.split(":")[1]}`, "database:delete");
+      else an.harmless(`${shown} without --force only prints what it would drop`);
+      return;
+    case "doctrine:schema:update":
+      if (force) an.destroys(`${shown} --force ${MIGRATION_REASON}`, "db:migrate");
+      else an.harmless(`${shown} without --force only prints the SQL it would run`);
+      return;
+    case "doctrine:migrations:migrate":
+    case "doctrine:migrations:execute":
+      if (printsOnly) an.harmless(`${shown} with --dry-run or --write-sql runs no migration`);
+      else if (parsed.has("--down") || EARLIER_VERSION.test(target ?? ""))
+        an.destroys(`${shown} migrates down, dropping what the migrations made`, "database:reset");
+      else an.destroys(`${shown} ${MIGRATION_REASON}`, "db:migrate");
+      return;
+    case "doctrine:fixtures:load":
+    case "doctrine:mongodb:fixtures:load":
+      if (!parsed.has("--append", "-a"))
+        an.destroys(`${shown} purges the database before loading fixtures (no --append)`, "database:reset");
+      return;
+    case "doctrine:query:sql":
+    case "dbal:run-sql":
+      if (target !== undefined) an.nested.sql(target);
+      return;
+  }
+}
+
 const packageManagerJudged = withSubcommandWords(packageManager, packageSubcommandWords);
 /** A target's name is all a task runner's words say, and the rule reads it. */
 const taskRunnerJudged = withSubcommandWords(taskRunner, () => []);
@@ -434,6 +488,11 @@ export const frameworkCommands: CommandTable = {
   "manage.py": djangoJudged,
   "django-admin": djangoJudged,
   artisan: withSubcommandWords(artisan, leadingPositionals(1)),
+  console: symfonyConsole,
+  // The Symfony CLI's `symfony console …` runs bin/console with the project's environment.
+  symfony: (inv) => {
+    if (inv.args[0] === "console") inv.run(inv.argv.slice(1));
+  },
   npm: packageManagerJudged,
   yarn: packageManagerJudged,
   pnpm: packageManagerJudged,

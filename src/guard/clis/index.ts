@@ -10,7 +10,13 @@ import {
   stdinText,
 } from "../command.ts";
 import { interpreterOf, runsInShell } from "../shebang.ts";
-import { DESTRUCTIVE_WORD, destructiveArgumentWord, destructiveWord, wordsToJudge } from "../vocabulary.ts";
+import {
+  DESTRUCTIVE_WORD,
+  destructiveArgumentWord,
+  destructiveWord,
+  revertsMigrations,
+  wordsToJudge,
+} from "../vocabulary.ts";
 import { literal, type Word } from "../word.ts";
 import type { WrittenFile } from "../written-files.ts";
 import { diskPath, judgeProjectFile, unseenWrite } from "../written-scripts.ts";
@@ -105,6 +111,12 @@ const OPERAND_PROGRAMS = new Set(
   ].flatMap((table) => Object.keys(table)),
 );
 
+/**
+ * Programs whose rules judge only some of their commands (Symfony's `console`: Doctrine's); what the rules leave is
+ * the project's own and is judged by all its words, as a program without rules is.
+ */
+const PARTIAL_RULES = new Set(["console", "symfony"]);
+
 /** Families named by prefix or pattern: mkfs.ext4, newfs_apfs, partclone.ext4, python3.12, pip3… */
 const PATTERNS: [RegExp, string][] = [
   [/^mkfs\./, "mkfs"],
@@ -191,7 +203,7 @@ export function analyzeInvocation(inv: Invocation, an: Analysis): void {
   if (PUBLISHING_CLIS.has(inv.name)) judgePublicAccess(inv, an);
   // Options, operands or stdin that carry a command are judged whatever the program's own rule says.
   const carries = judgeCarriedCommands(inv, an);
-  if (!analyzer) {
+  if (!analyzer || (PARTIAL_RULES.has(inv.name) && an.findings.length === findings)) {
     if (!carries && !BENIGN.has(inv.name)) analyzeUnknown(inv, an);
   }
   // A rule that reported nothing, handed nothing on and judged no words itself has judged none of the words.
@@ -303,11 +315,17 @@ function analyzeUnknown(inv: Invocation, an: Analysis): void {
   );
   const word =
     destructiveWord(wordsToJudge(inv.name, [inv.argv[0]!.text])[0]!) ?? destructiveArgumentWord(args);
+  const dryRun = dryRunFlag(inv.args);
+  const revert = word ? undefined : revertsMigrations([inv.name, ...leadingWords(inv.args)]);
+  if (revert) {
+    if (dryRun) an.harmless(`${inv.name} reverts migrations ("${revert}"), but ${dryRun} only reports`);
+    else an.uncertain(`${inv.name} reverts migrations ("${revert}"), dropping what they made`, true);
+    return;
+  }
   if (!word) {
     unjudgedConfirmation(inv, an);
     return;
   }
-  const dryRun = dryRunFlag(inv.args);
   if (dryRun) an.harmless(`unknown command ${inv.name} with "${word}", but ${dryRun} only reports`);
   else an.uncertain(`unknown command ${inv.name} with "${word}" in it`, true);
 }

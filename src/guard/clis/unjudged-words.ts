@@ -3,7 +3,13 @@
 import type { Analysis } from "../analysis.ts";
 import { parseArgs } from "../args.ts";
 import type { CommandAnalyzer, Invocation } from "../command.ts";
-import { confirmsDestruction, destructiveArgumentWord, READ_VERBS, wordsToJudge } from "../vocabulary.ts";
+import {
+  confirmsDestruction,
+  destructiveArgumentWord,
+  READ_VERBS,
+  revertsMigrations,
+  wordsToJudge,
+} from "../vocabulary.ts";
 
 /**
  * The spellings of "only say what would happen" that tools share; `--dry-run=false` (or none, 0, no, off) runs for
@@ -56,7 +62,13 @@ export function unjudgedSubcommand(inv: Invocation, words: readonly string[], an
   const named = path.findIndex((w) => w.split(":").some((part) => NAMES_FOLLOW.has(part.toLowerCase())));
   const at = path.findIndex((w, i) => (named < 0 || i <= named) && destructiveArgumentWord([w]));
   if (at < 0) {
-    unjudgedConfirmation(inv, an);
+    const judged = named < 0 ? path : path.slice(0, named + 1);
+    const revert = revertsMigrations([inv.name, ...judged]);
+    const dryRun = revert && dryRunFlag(inv.args);
+    if (dryRun) an.harmless(`${inv.name} ${judged.join(" ")}, but ${dryRun} only reports`);
+    else if (revert)
+      an.uncertain(`${inv.name} ${judged.join(" ")} reverts migrations, dropping what they made`, true);
+    else unjudgedConfirmation(inv, an);
     return;
   }
   const word = destructiveArgumentWord([path[at]!])!;
