@@ -108,8 +108,11 @@ export function destructiveWord(text: string): string | undefined {
  * share back to its snapshot (`cinder revert-to-snapshot`, `manila revert-to-snapshot`) loses every later write.
  */
 const DESTRUCTIVE_ARGUMENT_WORD = /(^|[^a-z])(zap|revert-to-snapshot)([^a-z]|$)/i;
-/** Verbs too short to look for inside other words, destructive only as a whole argument (`mc rb`, `s3cmd rb`). */
-const DESTRUCTIVE_ARGUMENT = /^(rb)$/i;
+/**
+ * Verbs destructive only as a whole argument: too short to look for inside other words (`mc rb`, `s3cmd rb`), or
+ * also a name or adjective inside them (`rq empty default` empties a queue; `empty.txt`, `--allow-empty` do not).
+ */
+const DESTRUCTIVE_ARGUMENT = /^(rb|empty)$/i;
 
 /** An option that picks how output is printed (`--format json`, `-format=yaml`, `--output-format`), not a disk format. */
 const OUTPUT_FORMAT_OPTION = /^--?(?:[\w-]*-)?format(?:=|$)/i;

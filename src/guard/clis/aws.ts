@@ -529,6 +529,12 @@ function aws(inv: Invocation, an: Analysis): void {
         action(resource, "disable"),
       );
     else an.destroys(`aws ${service} ${operation} switches a protection off`, action(resource, "disable"));
+  } else if (verb === "close" && resourceWords.join("-") === "account") {
+    // Organizations' close-account: the member account and every resource in it are shut down and then deleted.
+    an.destroys(
+      `aws ${service} ${operation} closes the account, ending every resource in it`,
+      "account:close",
+    );
   } else if (operation === "purge-queue" || (service === "sqs" && verb === "purge")) {
     an.destroys("sqs purge-queue deletes every message", "queue:purge");
   } else if (/^(create|copy)-.*(snapshot|backup)/.test(operation) || operation === "start-backup-job") {

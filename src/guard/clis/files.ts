@@ -785,6 +785,11 @@ export const fileCommands: CommandTable = {
   "del-cli": packageRemover,
   "rm-cli": packageRemover,
   trash: (inv, an) => an.harmless(`${inv.name} moves files to the trash, where they can be restored`),
+  // trash-cli's: what the trash held (older than the days given, if any) is deleted for good.
+  "trash-empty": (inv, an) =>
+    inv.args.some((a) => a === "--dry-run")
+      ? an.harmless("trash-empty --dry-run only lists what it would delete")
+      : an.destroys("trash-empty deletes what the trash holds for good", "file:delete"),
   shred,
   wipe: shred,
   scrub,

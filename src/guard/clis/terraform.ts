@@ -117,6 +117,14 @@ function terraform(inv: Invocation, an: Analysis): void {
           "state:delete",
         );
       return;
+    case "force-unlock":
+      // The lock is there because a run may be writing the state: two writers at once can corrupt it.
+      an.uncertain(
+        `${tool} force-unlock removes the state lock another run may still hold, so two runs can write the state at once`,
+        true,
+        "state:overwrite",
+      );
+      return;
     case "taint":
       an.destroys(
         `${tool} taint forces ${second ?? "a resource"} to be destroyed and recreated`,
