@@ -13,7 +13,7 @@ import {
 } from "@simplewebauthn/server";
 import { humanActor, recordPrincipalChange } from "../audit/audit-trail.ts";
 import type { BrokerContext, WebauthnSettings } from "../context/broker-context.ts";
-import { LeashError } from "../errors/leash-error.ts";
+import { LeashError, tooManyRequests } from "../errors/leash-error.ts";
 import { acceptTotp } from "../principals/totp.ts";
 import { type Approval, callBinding } from "../store/approval-record.ts";
 import type { AuditOrigin } from "../store/audit-record.ts";
@@ -22,6 +22,34 @@ import type { Passkey, Principal } from "../store/store.ts";
 /** How long a human has to touch their authenticator after asking for a challenge. */
 export const CHALLENGE_TTL_MS = 2 * 60_000;
 export const MAX_PASSKEYS = 10;
+/**
+ * Challenges one human may be issued per CHALLENGE_TTL_MS, on every broker together: far more than anyone touches an
+ * authenticator, and a bound on what a human key asking in a loop keeps in the store.
+ */
+export const MAX_CHALLENGES_PER_WINDOW = 20;
+
+/** Keeps a challenge issued to `human` until it is answered or expires; 429 past the human's bound. */
+async function keepChallenge(
+  context: BrokerContext,
+  human: Principal,
+  challenge: string,
+  record: ChallengeRecord,
+): Promise<void> {
+  const kept = await context.store.approvals.saveChallenge(
+    human.id,
+    challenge,
+    JSON.stringify(record),
+    CHALLENGE_TTL_MS,
+    { max: MAX_CHALLENGES_PER_WINDOW, windowMs: CHALLENGE_TTL_MS },
+  );
+  if (!kept.saved) {
+    throw tooManyRequests(
+      "too_many_passkey_challenges",
+      `${human.id} was issued ${MAX_CHALLENGES_PER_WINDOW} passkey challenges in the last ${CHALLENGE_TTL_MS / 60_000} minutes; answer one, or wait`,
+      kept.retryAfterMs,
+    );
+  }
+}
 
 export function webauthnSettings(context: BrokerContext): WebauthnSettings {
   if (context.webauthn) return context.webauthn;
@@ -87,13 +115,7 @@ export async function beginPasskeyEnrolment(context: BrokerContext, human: Princ
     authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
     timeout: CHALLENGE_TTL_MS,
   });
-  const record: ChallengeRecord = { purpose: "enrol" };
-  await context.store.approvals.saveChallenge(
-    human.id,
-    options.challenge,
-    JSON.stringify(record),
-    CHALLENGE_TTL_MS,
-  );
+  await keepChallenge(context, human, options.challenge, { purpose: "enrol" });
   return options;
 }
 
@@ -167,13 +189,7 @@ export async function beginPasskeyApproval(context: BrokerContext, human: Princi
     userVerification: "required",
     timeout: CHALLENGE_TTL_MS,
   });
-  const record: ChallengeRecord = { purpose: "approve", approval: approval.id, hash };
-  await context.store.approvals.saveChallenge(
-    human.id,
-    options.challenge,
-    JSON.stringify(record),
-    CHALLENGE_TTL_MS,
-  );
+  await keepChallenge(context, human, options.challenge, { purpose: "approve", approval: approval.id, hash });
   return options;
 }
 

@@ -144,6 +144,7 @@ export const errorCatalogue = {
   token_not_active: unauthorized,
   token_not_yet_valid: unauthorized,
   too_many_fields: badRequest,
+  too_many_passkey_challenges: tooManyRequests,
   too_many_passkeys: conflict,
   too_many_pending_approvals: tooManyRequests,
   tool_call_mismatch: badRequest,

@@ -4,6 +4,12 @@
 // its version is the one the caller read, so two approvers (or two consumers of one approval) can never both win.
 import type { Approval } from "./approval-record.ts";
 
+/** How many WebAuthn challenges one human may be issued per window. */
+export interface ChallengeLimit {
+  max: number;
+  windowMs: number;
+}
+
 export interface ApprovalStore {
   /**
    * Stores a new approval (never overwrites) and lists it as pending, also under its agent and its task (until it
@@ -29,8 +35,18 @@ export interface ApprovalStore {
   claimTotpStep(humanId: string, step: number, ttlMs: number): Promise<boolean>;
   /** Marks an enrolment token (by hash) redeemed; false when it was redeemed before. */
   claimEnrolment(tokenHash: string, ttlMs: number): Promise<boolean>;
-  /** Keeps a WebAuthn challenge's record (what it was issued for) for `ttlMs`. */
-  saveChallenge(humanId: string, challenge: string, record: string, ttlMs: number): Promise<void>;
+  /**
+   * Keeps a WebAuthn challenge's record (what it was issued for) for `ttlMs`, unless this human was issued
+   * `limit.max` challenges already in the current window of `limit.windowMs` (counted in the store, shared by every
+   * broker): then nothing is kept and the answer says how long until the window ends.
+   */
+  saveChallenge(
+    humanId: string,
+    challenge: string,
+    record: string,
+    ttlMs: number,
+    limit: ChallengeLimit,
+  ): Promise<{ saved: true } | { saved: false; retryAfterMs: number }>;
   /** The record of a challenge issued to this human, removed as it is read: a challenge is good for one answer. */
   takeChallenge(humanId: string, challenge: string): Promise<string | null>;
   /**

@@ -279,7 +279,7 @@ async function exerciseEveryMethod(store: RedisStore): Promise<void> {
   await store.approvals.unbind("binding", approval.id);
   await store.approvals.claimTotpStep("alice", 42, 60_000);
   await store.approvals.claimEnrolment("e".repeat(64), 60_000);
-  await store.approvals.saveChallenge("alice", "challenge", "{}", 60_000);
+  await store.approvals.saveChallenge("alice", "challenge", "{}", 60_000, { max: 5, windowMs: 60_000 });
   await store.approvals.takeChallenge("alice", "challenge");
   const totpLimit = { maxFailures: 1, windowMs: 60_000 };
   await store.approvals.beginTotpAttempt("alice", totpLimit);

@@ -4,6 +4,7 @@ import type { Clock } from "../../clock/clock.ts";
 import type { Approval } from "../approval-record.ts";
 import type {
   ApprovalStore,
+  ChallengeLimit,
   PendingApprovalCreation,
   PendingApprovalLimit,
   TotpAttemptEnd,
@@ -111,8 +112,21 @@ export class MemoryApprovals implements ApprovalStore {
     return true;
   }
 
-  async saveChallenge(humanId: string, challenge: string, record: string, ttlMs: number): Promise<void> {
+  async saveChallenge(
+    humanId: string,
+    challenge: string,
+    record: string,
+    ttlMs: number,
+    limit: ChallengeLimit,
+  ): Promise<{ saved: true } | { saved: false; retryAfterMs: number }> {
+    const countKey = `challenges-issued:${humanId}`;
+    const issued = Number(this.read(countKey) ?? 0) + 1;
+    const window = this.entries.get(countKey);
+    const windowEnds = issued === 1 || !window ? this.clock.now() + limit.windowMs : window.expiresAt;
+    this.entries.set(countKey, { value: String(issued), expiresAt: windowEnds });
+    if (issued > limit.max) return { saved: false, retryAfterMs: Math.max(1, windowEnds - this.clock.now()) };
     this.write(`challenge:${humanId}:${challenge}`, record, ttlMs);
+    return { saved: true };
   }
 
   async takeChallenge(humanId: string, challenge: string): Promise<string | null> {

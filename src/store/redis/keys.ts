@@ -143,6 +143,8 @@ export const approvalKeys = {
   enrolmentUsed: (tokenHash: string) => `leash:enrolment-used:${tokenHash}`,
   /** A WebAuthn challenge leash issued to a human and has not seen answered yet. */
   challenge: (humanId: string, challenge: string) => `leash:webauthn-challenge:${humanId}:${challenge}`,
+  /** How many challenges this human was issued in the current window (the window's length is the key's ttl). */
+  challengesIssued: (humanId: string) => `leash:webauthn-challenges-issued:${humanId}`,
   /** Attempts charged in the current window, and the lock: one slot per human, so one script touches both. */
   totpAttempts: (humanId: string) => `leash:{totp:${humanId}}:attempts`,
   totpLock: (humanId: string) => `leash:{totp:${humanId}}:lock`,

@@ -2,6 +2,7 @@
 import type { Approval } from "../approval-record.ts";
 import type {
   ApprovalStore,
+  ChallengeLimit,
   PendingApprovalCreation,
   PendingApprovalLimit,
   TotpAttemptEnd,
@@ -123,9 +124,28 @@ export class RedisApprovals implements ApprovalStore {
     });
   }
 
-  saveChallenge(humanId: string, challenge: string, record: string, ttlMs: number): Promise<void> {
+  saveChallenge(
+    humanId: string,
+    challenge: string,
+    record: string,
+    ttlMs: number,
+    limit: ChallengeLimit,
+  ): Promise<{ saved: true } | { saved: false; retryAfterMs: number }> {
     return failClosed(async () => {
+      // A fixed window: the first challenge of a window starts its expiry, later ones only count.
+      const countKey = approvalKeys.challengesIssued(humanId);
+      const replies = await this.client
+        .multi()
+        .incr(countKey)
+        .pexpire(countKey, ms(limit.windowMs), "NX")
+        .pttl(countKey)
+        .exec();
+      const issued = Number(replies?.[0]?.[1]);
+      const left = Number(replies?.[2]?.[1]);
+      if (!Number.isFinite(issued)) throw new Error("the challenge count could not be read");
+      if (issued > limit.max) return { saved: false, retryAfterMs: left > 0 ? left : ms(limit.windowMs) };
       await this.client.set(approvalKeys.challenge(humanId, challenge), record, "PX", ms(ttlMs));
+      return { saved: true };
     });
   }
 
