@@ -4,7 +4,11 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type CallToolResult,
+  type Tool,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { McpUpstream } from "./config.ts";
 import type { UpstreamTool } from "./tool-plan.ts";
 
@@ -34,6 +38,13 @@ export class UpstreamConnection {
   #client: Client | undefined;
   #connecting: Promise<Client> | undefined;
   #tools = new Map<string, Tool>();
+  /** The upstream said its tool list changed (or this is a new upstream session): read it again before the next call. */
+  #stale = true;
+  /**
+   * Tools the upstream has called destructive in this connection: they stay so. Its hints can only make a call
+   * stricter, so a tool that says destructive now and harmless later is still destructive.
+   */
+  readonly #destructive = new Set<string>();
   #closed = false;
 
   constructor(upstream: McpUpstream, options: UpstreamConnectionOptions) {
@@ -60,6 +71,10 @@ export class UpstreamConnection {
     client.onclose = () => {
       if (this.#client === client) this.#client = undefined;
     };
+    // What a tool is (its annotations) can change while a session lasts; MCP servers announce it with this.
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      if (this.#client === client) this.#stale = true;
+    });
     await client.connect(transport);
     if (this.#closed) {
       // Closed while it was connecting (its session ended): nothing may stay open upstream.
@@ -67,6 +82,8 @@ export class UpstreamConnection {
       throw new Error(`the connection to upstream ${this.#upstream.name} is closed`);
     }
     this.#client = client;
+    // Another upstream session (the server may have been redeployed): what the last one listed may not hold.
+    this.#stale = true;
     return client;
   }
 
@@ -123,13 +140,33 @@ export class UpstreamConnection {
       cursor = answer.nextCursor;
       if (!cursor) break;
     }
-    this.#tools = new Map(tools.map((tool) => [tool.name, tool]));
-    return tools;
+    for (const tool of tools) {
+      if (tool.annotations?.destructiveHint === true) this.#destructive.add(tool.name);
+    }
+    // As the agent's tools/list shows them and as calls are authorized: destructive once, destructive since.
+    const described = tools.map((tool) =>
+      this.#destructive.has(tool.name) && tool.annotations?.destructiveHint !== true
+        ? { ...tool, annotations: { ...tool.annotations, destructiveHint: true } }
+        : tool,
+    );
+    this.#tools = new Map(described.map((tool) => [tool.name, tool]));
+    return described;
   }
 
-  /** What the upstream says about a tool; asks it again when the tool is not known yet. */
+  /**
+   * What the upstream says about a tool, as it says it now: asked again when the tool is not known yet, when the
+   * upstream announced that its tools changed, and on a new upstream session.
+   */
   async describeTool(name: string, signal?: AbortSignal): Promise<UpstreamTool | undefined> {
-    if (!this.#tools.has(name)) await this.listTools(signal);
+    await this.connect();
+    if (this.#stale || !this.#tools.has(name)) {
+      // Cleared first: a change announced while the list is read is read on the next call.
+      this.#stale = false;
+      await this.listTools(signal).catch((error: unknown) => {
+        this.#stale = true;
+        throw error;
+      });
+    }
     const tool = this.#tools.get(name);
     return tool ? { name, destructiveHint: tool.annotations?.destructiveHint === true } : undefined;
   }
