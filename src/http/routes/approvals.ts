@@ -266,7 +266,7 @@ export const approvalRoutes =
             z.object({ totp: z.string().min(1).max(16) }).strict(),
             z.object({ webauthn: passkeyAssertion }).strict(),
           ]),
-          problems: [400, 401, 403, 404, 409, 413, 415, 503],
+          problems: [400, 401, 403, 404, 409, 413, 415, 429, 503],
         },
       },
       async (request) => {
@@ -288,7 +288,7 @@ export const approvalRoutes =
           summary:
             "WebAuthn request options for approving with a passkey: a one-use challenge bound to this approval and its exact call",
           params: idParams,
-          problems: [400, 401, 403, 404, 409, 503],
+          problems: [400, 401, 403, 404, 409, 429, 503],
         },
       },
       async (request) => {

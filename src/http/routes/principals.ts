@@ -177,7 +177,7 @@ export const principalRoutes =
         schema: {
           tags: ["humans"],
           summary: "WebAuthn creation options for enrolling a passkey (user verification required)",
-          problems: [401, 403, 503],
+          problems: [401, 403, 429, 503],
         },
       },
       async (request) => beginPasskeyEnrolment(context, await authenticateHuman(context, request)),
