@@ -1,4 +1,5 @@
 // `leash approvals`, `leash approve ID --code`, `leash deny ID --reason`: deciding from a terminal (LEASH_HUMAN_KEY).
+import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { terminalSafeJson, visibleText } from "../../text/visible-text.ts";
 import { type ApiClientOptions, apiClientFromEnv, callApi } from "../api-client.ts";
@@ -39,6 +40,17 @@ function describe(approval: ApprovalLine): string {
   ].join("\n");
 }
 
+/** Asks the person at the terminal to confirm what was just shown; only `y` or `yes` confirms. */
+async function confirmed(): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question("approve exactly this? [y/N] ");
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
+}
+
 /** Every page of GET /v1/approvals, oldest first. */
 async function allPendingApprovals(client: ApiClientOptions): Promise<ApprovalLine[]> {
   const approvals: ApprovalLine[] = [];
@@ -71,12 +83,23 @@ export function registerApprovalCommands(program: Command): void {
   jsonOption(
     program
       .command("approve <id>")
-      .description("approve with the current code from your authenticator app")
-      .requiredOption("--code <totp>", "six-digit TOTP code (- reads it from stdin)"),
-  ).action(async (id: string, options: { code: string; json?: boolean }) => {
+      .description(
+        "approve with the current code from your authenticator app; shows what the id stands for first and, at a terminal, asks you to confirm it",
+      )
+      .requiredOption("--code <totp>", "six-digit TOTP code (- reads it from stdin)")
+      .option("--yes", "do not ask at a terminal (what is approved is still shown)"),
+  ).action(async (id: string, options: { code: string; yes?: boolean; json?: boolean }) => {
     const code = await readSecret({ what: "code", flag: "--code", value: options.code });
-    const path = `/v1/approvals/${encodeURIComponent(id)}/approve`;
-    const { body } = await callApi<DecidedApproval>(apiClientFromEnv("LEASH_HUMAN_KEY"), "POST", path, {
+    const client = apiClientFromEnv("LEASH_HUMAN_KEY");
+    const approvalPath = `/v1/approvals/${encodeURIComponent(id)}`;
+    // An id alone says nothing: whoever hands an approver a ready `leash approve` line (an agent asking in its chat,
+    // say) chooses what it approves. The approver sees what it is before the code is sent.
+    const { body: shown } = await callApi<ApprovalLine>(client, "GET", approvalPath);
+    process.stderr.write(`leash: approving\n${describe(shown)}\n`);
+    if (!options.yes && process.stdin.isTTY && process.stderr.isTTY && !(await confirmed())) {
+      throw new Error(`not approved: ${visibleText(id)} was not confirmed`);
+    }
+    const { body } = await callApi<DecidedApproval>(client, "POST", `${approvalPath}/approve`, {
       totp: code,
     });
     printResult(options, body, describeDecision);
