@@ -11,11 +11,12 @@ const ENVIRONMENT_DUMP =
   /(?:^|[|;&(`]|\$\()\s*(?:sudo\s+)?(?:printenv|env|export\s+-p|set|declare\s+-x|compgen\s+-v)\s*(?:$|[|;&)>`])|\/proc\/(?:self|\d+|\$\$)\/environ|\bos\.environ\b|\bprocess\.env\b(?!\.\w)|\bENV\.to_h\b|%ENV\b/;
 
 /**
- * Files that hold credentials by convention, matched against the command as readablePaths() spells it. Any case: on
- * macOS and Windows `~/.AWS/Credentials` is the same file.
+ * Files that hold credentials by convention, matched against the command as readablePaths() spells it, and leash's own
+ * private keys (credential-files.ts, LEASH_KEY_FILE). Any case: on macOS and Windows `~/.AWS/Credentials` is the same
+ * file.
  */
 const CREDENTIAL_FILE =
-  /(?:^|[\s'"=@<:/(,])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+|(?:[a-z]:)?\/users\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config|(?:cli|sso)\/cache\/[^\s/]+)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.s3cfg|\.cargo\/credentials(?:\.toml)?|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json|service_principal_entries\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<(,])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'"),|;&>])|\/etc\/(?:shadow|gshadow)\b|\/(?:var\/)?run\/secrets(?=$|[\s'")|;&>/])|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b/i;
+  /(?:^|[\s'"=@<:/(,])(?:~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/\s]+|(?:[a-z]:)?\/users\/[^/\s]+)?\/?(?:\.aws\/(?:credentials|config|(?:cli|sso)\/cache\/[^\s/]+)|\.ssh\/(?:id_[a-z0-9]+|[^\s/]*\.pem)|\.netrc|\.git-credentials|\.docker\/config\.json|\.kube\/config|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf|\.s3cfg|\.cargo\/credentials(?:\.toml)?|\.config\/gh\/hosts\.yml|\.config\/gcloud\/(?:credentials\.db|access_tokens\.db|application_default_credentials\.json|legacy_credentials)|\.azure\/(?:accessTokens\.json|msal_token_cache\.json|service_principal_entries\.json)|\.vault-token|\.terraformrc|\.terraform\.d\/credentials\.tfrc\.json)\b|(?:^|[\s'"=@<(,])(?:\.\/)?(?:[\w.-]*\/)*\.env(?:\.(?!example|sample|template|dist)[\w-]+)?(?=$|[\s'"),|;&>])|\/etc\/(?:shadow|gshadow)\b|\/(?:var\/)?run\/secrets(?=$|[\s'")|;&>/])|\bsecrets?\/[\w.-]+\.(?:json|ya?ml|key|pem)\b|(?<![\w-])([a-z0-9][\w-]{0,62})\/\1-\d{8}-[0-9a-f]{8}\.json\b|(?<![\w-])totp\/totp-\d{8}T\d{6}Z-[0-9a-f]{8}\.key\b/i;
 
 /** Whether `path` names a file that holds credentials by convention (`.env`, `~/.pgpass`, `~/.ssh/id_ed25519`). */
 export function namesCredentialFile(path: string): boolean {
@@ -87,7 +88,7 @@ const MAY_HOLD_SECRET_VALUE =
 
 /** Cheap pre-checks: most commands mention no credential file and no environment dump at all. */
 const MAY_NAME_FILE =
-  /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|s3cfg|cargo|config|azure|vault-token|terraform|gnupg|password-store)|shadow|secrets?\b/i;
+  /\.(?:aws|ssh|netrc|env|git-credentials|docker|kube|npmrc|pypirc|pgpass|my\.cnf|s3cfg|cargo|config|azure|vault-token|terraform|gnupg|password-store)|shadow|secrets?\b|-\d{8}-[0-9a-f]{8}\.json|totp-\d/i;
 const MAY_DUMP = /env|set|export|declare|compgen|ENV/;
 
 /** A login that reads the password on stdin (`aws ecr get-login-password | docker login --password-stdin`) takes it. */
