@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
+import { type Alarm, alarmAt } from "../clock/alarm.ts";
 import type { Clock } from "../clock/clock.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { answeredProblem } from "../errors/problem.ts";
@@ -46,7 +47,7 @@ interface OpenSession {
   /** The session's own upstream session (or spawned server): closed with it. */
   connection: UpstreamConnection;
   upstream: string;
-  expiry: NodeJS.Timeout;
+  expiry: Alarm;
   closed: boolean;
 }
 
@@ -272,14 +273,10 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         // Forgotten when its token expires, whatever the agent does; until then an ended session says why it ended.
-        const expiry = setTimeout(
-          () => {
-            close(id);
-            sessions.delete(id);
-          },
-          Math.max(0, agent.expiresAtMs - Date.now()),
-        );
-        expiry.unref();
+        const expiry = alarmAt(agent.expiresAtMs, () => {
+          close(id);
+          sessions.delete(id);
+        });
         sessions.set(id, {
           agent,
           transport,
@@ -298,7 +295,7 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
       open.connection.close().catch(() => undefined);
       if (!open.agent.ended) {
         // Closed by the agent (DELETE) or the gateway: nothing to remember.
-        clearTimeout(open.expiry);
+        open.expiry.cancel();
         sessions.delete(id);
       }
     };
@@ -336,7 +333,7 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
       for (const id of [...sessions.keys()]) {
         const open = sessions.get(id)!;
         sessions.delete(id);
-        clearTimeout(open.expiry);
+        open.expiry.cancel();
         await open.transport.close().catch(() => undefined);
         await open.connection.close().catch(() => undefined);
       }

@@ -1,6 +1,7 @@
 // `leash mcp stdio -- <command>`: the agent's MCP client spawns the gateway, which spawns the real server behind it.
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Logger } from "pino";
+import { alarmAt } from "../clock/alarm.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { BrokerClient } from "../proxy/broker-client.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
@@ -63,8 +64,7 @@ export async function runStdioGateway(options: StdioGatewayOptions): Promise<voi
   });
   // After the answer that ended it has been written, the session is over: the agent's client sees the server go.
   agent.onEnded = () => setImmediate(() => void server.close());
-  const expiry = setTimeout(() => void server.close(), Math.max(0, agent.expiresAtMs - Date.now()));
-  expiry.unref();
+  const expiry = alarmAt(agent.expiresAtMs, () => void server.close());
   const transport = new StdioServerTransport();
   process.stdin.once("end", () => void server.close());
   await server.connect(transport);
@@ -73,6 +73,6 @@ export async function runStdioGateway(options: StdioGatewayOptions): Promise<voi
     "mcp stdio session open",
   );
   await closed;
-  clearTimeout(expiry);
+  expiry.cancel();
   await connection.close().catch(() => undefined);
 }

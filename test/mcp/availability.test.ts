@@ -2,6 +2,7 @@
 // arguments shaped to take all of it, many at once. Over real HTTP with the SDK on every side: an upstream on the
 // SDK's McpServer, the gateway, a test broker, and agents on the SDK's Client.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -9,6 +10,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
 import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
 import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
@@ -45,9 +47,24 @@ const PRODUCTION_DB_SCOPE = [
   "approval: {destructive: {approvers: [sre], quorum: 1}}",
 ].join("\n");
 
+/** A task that may last a month, in an environment that allows it. */
+const LONG_TASK_SCOPE = [
+  "description: a long-running staging task",
+  "environment: staging",
+  'agents: ["*"]',
+  "actions: [database:read, database:query]",
+  'resources: ["postgres://staging-db.internal/**"]',
+  "ttl: {default: 30d, max: 30d}",
+].join("\n");
+
 beforeAll(async () => {
+  const environments = readFileSync(`${SHIPPED_SCOPES_DIR}/environments.yaml`, "utf8");
   broker = await startTestBroker({
-    scopesDir: await scopesDirWith({ "production-db.yaml": PRODUCTION_DB_SCOPE }),
+    scopesDir: await scopesDirWith({
+      "production-db.yaml": PRODUCTION_DB_SCOPE,
+      "long-task.yaml": LONG_TASK_SCOPE,
+      "environments.yaml": environments.replace("max_ttl: 1h", "max_ttl: 30d"),
+    }),
   });
   upstream = http.createServer(async (req, res) => {
     const transport = new StreamableHTTPServerTransport({
@@ -73,13 +90,22 @@ upstreams:
     tools:
       execute_sql: { action: database:query, resource: "postgres://prod-db.internal/app" }
       run_command: { action: database:query, resource: "postgres://prod-db.internal/app" }
+  - name: staging-db
+    environment: staging
+    url: ${url}
+    credential: { env: DB_TOKEN }
+    tools:
+      execute_sql: { action: database:query, resource: "postgres://staging-db.internal/app" }
 `,
     "availability.yaml",
   );
   if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
   gateway = await startGateway(loaded.config, {
     brokerUrl: broker.url,
-    credentials: new Map([["db", CREDENTIAL]]),
+    credentials: new Map([
+      ["db", CREDENTIAL],
+      ["staging-db", CREDENTIAL],
+    ]),
     logger: pino({ level: "silent" }),
   });
 }, 60_000);
@@ -129,4 +155,19 @@ describe("one task's arguments cannot stall the gateway for the others", () => {
     }
     expect(ran.filter((r) => r.tool === "run_command")).toEqual([]);
   }, 60_000);
+});
+
+describe("a session lasts as long as its token", () => {
+  it("a token that lives longer than a timer can wait (about 24.8 days) keeps its session", async () => {
+    const { token } = await mintToken(broker, {
+      scope: "long-task",
+      task: { intent: "migrate for a month" },
+    });
+    const agent = new HttpAgent(gateway.endpoints.find((e) => e.upstream === "staging-db")!.url, token);
+    agents.push(agent);
+    await agent.connect();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await agent.toolNames()).toEqual(["execute_sql"]);
+    expect((await agent.call("execute_sql", { sql: "select 1" })).isError).toBeFalsy();
+  });
 });
