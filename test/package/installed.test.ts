@@ -3,7 +3,7 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -466,6 +466,40 @@ printf %s "$LEASH_TOKEN" | npx leash verify --env production; echo "exit $?"`,
     expect(lint.stdout, lint.stderr).toMatch(/^OK \d+ scopes/);
     const mcp = await sh("npx leash mcp lint --config node_modules/leash/examples/mcp.yaml --scopes scopes");
     expect(mcp.code, mcp.stderr).toBe(0);
+  });
+
+  it("every leash command README and the docs name in code is one the installed leash has", async () => {
+    // `leash <command> [<subcommand>]` in code spans and blocks (not in a block's # comments); each must answer its
+    // own --help, so that no instruction names a command the package does not have.
+    const installed = join(project, "node_modules", "leash");
+    const files = ["README.md", ...(await readdir(join(installed, "docs"))).map((f) => `docs/${f}`)];
+    const named = new Set<string>();
+    for (const file of files.filter((f) => f.endsWith(".md"))) {
+      const text = await readFile(join(installed, file), "utf8");
+      const code = [...text.matchAll(/```[^\n]*\n([\s\S]*?)```|`([^`\n]+)`/g)].map((m) =>
+        m[1] === undefined ? m[2]! : m[1].replace(/(?:^|\s)#.*$/gm, ""),
+      );
+      const command =
+        /(?:^|[\s;&|($])(?:npx (?:--no )?|node_modules\/\.bin\/|~\/\.leash\/bin\/)?leash ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?/g;
+      for (const piece of code)
+        for (const m of piece.matchAll(command)) named.add(m[2] ? `${m[1]} ${m[2]}` : m[1]!);
+    }
+    expect(named.size).toBeGreaterThan(30);
+    const missing: string[] = [];
+    for (const words of [...named].sort()) {
+      const [first, second] = words.split(" ");
+      const r = await inProject(join(project, "node_modules/.bin/leash"), [...words.split(" "), "--help"]);
+      const usage = r.stdout.split("\n")[0] ?? "";
+      // A second word is the subcommand when the command has subcommands, else one of its arguments.
+      const known =
+        r.code === 0 &&
+        (usage.startsWith(`Usage: leash ${words} `) ||
+          (second !== undefined &&
+            usage.startsWith(`Usage: leash ${first} `) &&
+            !usage.includes("[command]")));
+      if (!known) missing.push(`${words}: ${usage || r.stderr.trim().split("\n")[0]}`);
+    }
+    expect(missing).toEqual([]);
   });
 
   it("the guard's lines, with their exit statuses", async () => {
