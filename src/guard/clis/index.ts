@@ -53,6 +53,7 @@ import { stripeCommands } from "./stripe.ts";
 import { systemCommands } from "./system.ts";
 import { terraformCommands } from "./terraform.ts";
 import { dryRunFlag, leadingWords, unjudgedConfirmation, unjudgedSubcommand } from "./unjudged-words.ts";
+import { virtualizationCommands } from "./virtualization.ts";
 import { wrapperCommands } from "./wrappers.ts";
 import { shortRetentionsIn } from "./zero-retention.ts";
 
@@ -77,6 +78,7 @@ const TABLE = new Map<string, CommandAnalyzer>(
     ...dnsZoneCommands,
     ...ansibleCommands,
     ...dockerCommands,
+    ...virtualizationCommands,
     ...paasCommands,
     ...stripeCommands,
     ...messageBrokerCommands,
