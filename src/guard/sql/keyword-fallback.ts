@@ -74,14 +74,25 @@ const NO_DATA_LOST: [RegExp, string][] = [
   // Snowflake's LIST (LS) of a stage's files.
   [/^\s*(?:list|ls)\s+@[^;\s]+(?:\s+pattern\s*=\s*'[^']*')?\s*$/i, "lists the files in a stage"],
   [/^\s*kill\s+(?:query\s+|connection\s+)?\d+\s*$/i, "ends one query or connection"],
+  // A backup written (CockroachDB's BACKUP … INTO, SQL Server's BACKUP … TO), unless INIT or FORMAT overwrites the
+  // backups already on the media; CockroachDB's RESTORE into a database of a new name.
+  [/^\s*backup\s+(?![^;]*\b(?:init|format)\b)[^;]*\b(?:into|to)\b[^;]*$/i, "writes a backup"],
+  [
+    /^\s*restore\s+(?:database\s+)?[\w.`"]+\s+from\b[^;]*\bnew_db_name\s*=\s*'[^']*'[^;]*$/i,
+    "restores into a new database",
+  ],
   // Impala's and Hive's statistics and metadata refreshes read the table and rewrite no row.
   [
     /^\s*(?:compute\s+(?:incremental\s+)?stats\s+[\w.`]+|invalidate\s+metadata(?:\s+[\w.`]+)?|refresh\s+[\w.`]+|analyze\s+table\s+[\w.`]+\s+compute\s+statistics(?:\s+for\s+(?:all\s+)?columns)?)\s*$/i,
     "gathers statistics or reloads metadata",
   ],
 ];
+/**
+ * Openings of statements that destroy nothing by themselves; DuckDB's too: FROM-first queries, SUMMARIZE, PIVOT,
+ * extensions installed and loaded, databases attached and detached.
+ */
 const READ_START =
-  /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|load\s+(?:data|xml)\b|create|comment|grant|copy|\\)/i;
+  /^\s*(select|show|describe|desc|explain|values|pragma|use|begin|start|commit|rollback|savepoint|release|set|with|table|listen|notify|fetch|declare|close|prepare|execute|analyze|vacuum|checkpoint|lock|insert|load\s+(?:data|xml)\b|create|comment|grant|copy|from|summarize|pivot|unpivot|install|load|attach|detach|\\)/i;
 
 /** A name, quoted or not, before `(`: a routine called (or a type's length, which names no routine that destroys). */
 const CALLED = /[`"]?([A-Za-z_][\w$]*)[`"]?\s*\(/g;
