@@ -308,6 +308,20 @@ function packageManager(inv: Invocation, an: Analysis): void {
     an.harmless(`pnpm store ${rest[0]} only changes the package cache`);
     return;
   }
+  // `npm access set status=public` (older npm: `npm access public`) publishes a private package to everyone.
+  if (
+    sub === "access" &&
+    !dryRunFlag(inv.args) &&
+    (rest[0] === "public" || (rest[0] === "set" && /^status=public$/i.test(rest[1] ?? "")))
+  ) {
+    an.destroys(`${inv.name} access makes ${rest.at(-1) ?? "the package"} public`, "access:public");
+    return;
+  }
+  // `npm access set mfa=none`: publishing the package no longer needs a second factor.
+  if (sub === "access" && rest[0] === "set" && /^mfa=none$/i.test(rest[1] ?? "")) {
+    an.destroys(`${inv.name} access set mfa=none lets the package be published without 2FA`, "mfa:disable");
+    return;
+  }
   if (sub === "unpublish") {
     if (asksForUsage(inv.args)) {
       an.harmless(`${inv.name} unpublish -h only prints usage`);
