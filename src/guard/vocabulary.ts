@@ -80,10 +80,10 @@ export const READ_VERBS: ReadonlySet<string> = new Set([
 
 /**
  * Destructive-sounding words, as whole words of any text (`velero backup delete`, `terminate-cluster`): what makes a
- * command the rules do not judge uncertain.
+ * command the rules do not judge uncertain. A second factor switched off (`npm profile disable-2fa`) counts too.
  */
 export const DESTRUCTIVE_WORD =
-  /(^|[^a-z])(delete|del|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|flushdb|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|terminate|deregister|unpublish|cleanse|expunge|decommission|deprovision|(?:delete|destroy|drop|purge|wipe|remove|erase)all)([^a-z]|$)/i;
+  /(^|[^a-z])(delete|del|destroy|drop|purge|wipe|truncate|nuke|erase|teardown|obliterate|shred|flush|flushall|flushdb|format|reset|remove|rm|uninstall|prune|clobber|overwrite|unlink|rmrf|rmr|deltree|terminate|deregister|unpublish|cleanse|expunge|decommission|deprovision|(?:delete|destroy|drop|purge|wipe|remove|erase)all|(?:disable|deactivate|remove)-?(?:2fa|mfa|tfa|two-?factor|totp))([^a-z]|$)/i;
 
 /**
  * Options a tool demands before it destroys, and only then: `--yes-i-really-mean-it` (ceph), `--please-destroy-my-drive`
