@@ -12,6 +12,7 @@ import { answeredProblem } from "../errors/problem.ts";
 import { BrokerClient, BrokerUnavailableError } from "../proxy/broker-client.ts";
 import { bearerToken } from "../proxy/headers.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
+import { parseTaskTokenClaims } from "../tokens/claims.ts";
 import { endpointPath, type McpConfig, type McpUpstream } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { payloadReaders } from "./payload-readers.ts";
@@ -38,6 +39,11 @@ export interface RunningGateway {
 
 /** Open sessions one task token may hold at once: each costs memory until its token expires. */
 const MAX_SESSIONS_PER_TOKEN = 32;
+/**
+ * Open sessions one agent may hold at once across all its task tokens: an agent mints tokens at will, and each session
+ * holds an upstream session (for a spawned server, a process of its own).
+ */
+const MAX_SESSIONS_PER_AGENT = 64;
 /** /readyz gives each upstream this long to answer a ping. */
 const READY_PING_TIMEOUT_MS = 3_000;
 
@@ -47,6 +53,8 @@ interface OpenSession {
   /** The session's own upstream session (or spawned server): closed with it. */
   connection: UpstreamConnection;
   upstream: string;
+  /** The agent (client_id) whose task token opened it. */
+  agentId: string | undefined;
   expiry: Alarm;
   closed: boolean;
 }
@@ -102,6 +110,8 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
   );
 
   const sessions = new Map<string, OpenSession>();
+  /** Initialize requests between the session count and their session's registration. */
+  const opening = new Set<Opening>();
   const longestHold = Math.max(...config.upstreams.map((u) => u.holdTimeoutMs));
   const server = http.createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
@@ -213,7 +223,10 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
         "open a session first: POST an initialize request (without Mcp-Session-Id)",
       );
     }
-    const open = [...sessions.values()].filter((o) => !o.closed && sameToken(o.agent.token, token)).length;
+    // Sessions being opened count as open: the broker is asked before one is registered, and every initialize sent
+    // meanwhile would otherwise see the same count.
+    const reservation: Opening = { token };
+    const open = openCount((o) => sameToken(o.token, token));
     if (open >= MAX_SESSIONS_PER_TOKEN) {
       return sendProblem(
         res,
@@ -222,9 +235,35 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
         `this task token already has ${open} open sessions; close one (DELETE with its Mcp-Session-Id) first`,
       );
     }
-    const admitted = await admit(context, token, res);
-    if (!admitted) return;
-    await openSession(context, admitted, req, res, body);
+    opening.add(reservation);
+    try {
+      const admitted = await admit(context, token, res);
+      if (!admitted) return;
+      // Known once the broker has verified the token: its agent, whichever task token it minted for the session.
+      const agent = agentOf(token);
+      const ofAgent = agent === undefined ? 0 : openCount((o) => o !== reservation && o.agent === agent);
+      if (ofAgent >= MAX_SESSIONS_PER_AGENT) {
+        return sendProblem(
+          res,
+          429,
+          "too_many_sessions",
+          `this agent already has ${ofAgent} open sessions across its task tokens; close one (DELETE with its Mcp-Session-Id) first`,
+        );
+      }
+      reservation.agent = agent;
+      await openSession(context, admitted, agent, req, res, body);
+    } finally {
+      opening.delete(reservation);
+    }
+  }
+
+  /** Open sessions and sessions being opened that match. */
+  function openCount(matches: (o: Opening) => boolean): number {
+    let count = 0;
+    for (const o of sessions.values())
+      if (!o.closed && matches({ token: o.agent.token, agent: o.agentId })) count++;
+    for (const o of opening) if (matches(o)) count++;
+    return count;
   }
 
   /** The session's token must be live and of an environment this upstream serves; otherwise no session opens. */
@@ -262,6 +301,7 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
   async function openSession(
     context: GatewayContext,
     agent: AgentSession,
+    agentId: string | undefined,
     req: IncomingMessage,
     res: ServerResponse,
     body: unknown,
@@ -282,6 +322,7 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
           transport,
           connection,
           upstream: context.upstream.name,
+          agentId,
           expiry,
           closed: false,
         });
@@ -344,6 +385,24 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
       await Promise.all([...contexts.values()].map((c) => c.connection.close().catch(() => undefined)));
     },
   };
+}
+
+interface Opening {
+  token: string;
+  agent?: string | undefined;
+}
+
+/**
+ * The agent a task token was minted for (its client_id), read from a token the broker has just verified; undefined
+ * for a token whose claims do not read (then only the per-token bound applies).
+ */
+function agentOf(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+    return parseTaskTokenClaims(payload)?.client_id;
+  } catch {
+    return undefined;
+  }
 }
 
 function sameToken(a: string, b: string): boolean {

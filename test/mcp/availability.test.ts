@@ -13,6 +13,7 @@ import { z } from "zod";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
 import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
+import { createPrincipal } from "../../src/principals/principals.ts";
 import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent, refusalOf } from "./harness.ts";
 
@@ -169,5 +170,61 @@ describe("a session lasts as long as its token", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await agent.toolNames()).toEqual(["execute_sql"]);
     expect((await agent.call("execute_sql", { sql: "select 1" })).isError).toBeFalsy();
+  });
+});
+
+/** An initialize over raw HTTP: its status and session id (the answer's stream is not kept open). */
+async function initialize(endpoint: string, token: string): Promise<{ status: number; session?: string }> {
+  const response = await fetch(endpoint, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    }),
+  });
+  const session = response.headers.get("mcp-session-id") ?? undefined;
+  const code = response.status === 200 ? undefined : ((await response.json()) as { code: string }).code;
+  await response.body?.cancel().catch(() => undefined);
+  if (code && code !== "too_many_sessions") throw new Error(`initialize: ${response.status} ${code}`);
+  return { status: response.status, ...(session ? { session } : {}) };
+}
+
+describe("sessions are bounded however they are opened", () => {
+  const endpoint = () => gateway.endpoints.find((e) => e.upstream === "staging-db")!.url;
+
+  it("initializes sent at once with one token open at most 32 sessions", async () => {
+    const { token } = await mintToken(broker, { scope: "long-task", task: { intent: "open many at once" } });
+    const answers = await Promise.all(Array.from({ length: 48 }, () => initialize(endpoint(), token)));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(32);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(16);
+  });
+
+  it("an agent holds at most 64 open sessions across the task tokens it mints; another agent is not held back", async () => {
+    const { apiKey } = await createPrincipal(
+      broker.store,
+      { id: "agent-many", kind: "agent", roles: [], scopes: ["*"], createdBy: "admin" },
+      Date.now(),
+    );
+    const opened: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { token } = await mintToken(
+        broker,
+        { scope: "long-task", task: { intent: `task ${i}` } },
+        apiKey,
+      );
+      const answers = await Promise.all(Array.from({ length: 32 }, () => initialize(endpoint(), token)));
+      opened.push(answers.filter((a) => a.status === 200).length);
+    }
+    expect(opened).toEqual([32, 32, 0]);
+
+    const other = await mintToken(broker, { scope: "long-task", task: { intent: "another agent's task" } });
+    expect((await initialize(endpoint(), other.token)).status).toBe(200);
   });
 });
