@@ -12,12 +12,12 @@ import { answeredProblem } from "../errors/problem.ts";
 import { BrokerClient, BrokerUnavailableError } from "../proxy/broker-client.ts";
 import { bearerToken } from "../proxy/headers.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
-import { parseTaskTokenClaims } from "../tokens/claims.ts";
 import { endpointPath, type McpConfig, type McpUpstream } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { payloadReaders } from "./payload-readers.ts";
 import { originRefusal } from "./request-origin.ts";
 import { type AgentSession, createSessionServer, type GatewayContext } from "./session.ts";
+import { agentOf } from "./token-agent.ts";
 import { UpstreamConnection } from "./upstream-client.ts";
 
 export interface GatewayDependencies {
@@ -240,7 +240,7 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
       const admitted = await admit(context, token, res);
       if (!admitted) return;
       // Known once the broker has verified the token: its agent, whichever task token it minted for the session.
-      const agent = agentOf(token);
+      const agent = admitted.agent;
       const ofAgent = agent === undefined ? 0 : openCount((o) => o !== reservation && o.agent === agent);
       if (ofAgent >= MAX_SESSIONS_PER_AGENT) {
         return sendProblem(
@@ -290,7 +290,7 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
         );
       }
       metrics.sessions.inc({ upstream: upstream.name, result: "opened" });
-      return { token, task: grants.task, expiresAtMs: grants.exp * 1000 };
+      return { token, task: grants.task, agent: agentOf(token), expiresAtMs: grants.exp * 1000 };
     } catch (error) {
       if (error instanceof BrokerUnavailableError) return refuse(503, error.code, error.message);
       if (error instanceof LeashError) return refuse(401, error.code, error.message);
@@ -390,19 +390,6 @@ export async function startGateway(config: McpConfig, deps: GatewayDependencies)
 interface Opening {
   token: string;
   agent?: string | undefined;
-}
-
-/**
- * The agent a task token was minted for (its client_id), read from a token the broker has just verified; undefined
- * for a token whose claims do not read (then only the per-token bound applies).
- */
-function agentOf(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
-    return parseTaskTokenClaims(payload)?.client_id;
-  } catch {
-    return undefined;
-  }
 }
 
 function sameToken(a: string, b: string): boolean {

@@ -1,8 +1,9 @@
-// Where the guard reads tool-call arguments: worker threads, shared fairly between tasks. Reading one call's arguments
+// Where the guard reads tool-call arguments: worker threads, shared fairly between agents. Reading one call's arguments
 // is synchronous and may take its whole deadline; on the gateway's event loop that would stall every session's calls
 // (and a batch of a hundred calls, a hundred deadlines). In a worker the loop stays free, the deadline is the same
-// (arguments not read by then still count as destructive), and each task has at most one reading under way: a task
-// whose arguments are slow to read waits for its own readings, never makes another task's wait behind them.
+// (arguments not read by then still count as destructive), and each agent has at most one reading under way: an agent
+// whose arguments are slow to read (from however many tasks) waits for its own readings, never makes another agent's
+// wait behind them.
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -29,14 +30,14 @@ interface Pending {
 interface Reader {
   worker: Worker;
   ready: boolean;
-  /** The task whose call it is reading, and the call. */
-  busy?: { task: string; pending: Pending; stuck: NodeJS.Timeout };
+  /** Whose call it is reading, and the call. */
+  busy?: { party: string; pending: Pending; stuck: NodeJS.Timeout };
 }
 
 export class PayloadReaders {
   readonly #size: number;
   readonly #readers = new Set<Reader>();
-  /** Calls waiting for a reader, by task; the Map's order is the round in which tasks take turns. */
+  /** Calls waiting for a reader, by whose they are; the Map's order is the round in which they take turns. */
   readonly #waiting = new Map<string, Pending[]>();
   #nextId = 0;
 
@@ -49,9 +50,12 @@ export class PayloadReaders {
     while (this.#readers.size < this.#size) this.#spawn();
   }
 
-  /** The guard's verdict on one call's arguments, read in a worker when the task's turn comes. */
+  /**
+   * The guard's verdict on one call's arguments, read in a worker when its party's turn comes. The party is whoever
+   * must not delay the others (the gateway names the agent): its calls are read one at a time, parties in turn.
+   */
   judge(
-    task: string,
+    party: string,
     call: { upstream: string; tool: string; args: Record<string, unknown> },
     signal?: AbortSignal,
   ): Promise<PayloadJudgment> {
@@ -65,20 +69,20 @@ export class PayloadReaders {
         signal,
         onAbort: () => {
           // Cancelled while it waited its turn: never read.
-          const queue = this.#waiting.get(task);
+          const queue = this.#waiting.get(party);
           const at = queue?.indexOf(pending) ?? -1;
           if (queue && at >= 0) {
             queue.splice(at, 1);
-            if (queue.length === 0) this.#waiting.delete(task);
+            if (queue.length === 0) this.#waiting.delete(party);
             reject(signal?.reason instanceof Error ? signal.reason : new Error("cancelled"));
             this.#keepAlive();
           }
         },
       };
       signal?.addEventListener("abort", pending.onAbort, { once: true });
-      const queue = this.#waiting.get(task);
+      const queue = this.#waiting.get(party);
       if (queue) queue.push(pending);
-      else this.#waiting.set(task, [pending]);
+      else this.#waiting.set(party, [pending]);
       this.#pump();
     });
   }
@@ -164,7 +168,7 @@ export class PayloadReaders {
     answer();
   }
 
-  /** Gives each idle worker the next call of the next task in the round that has none under way. */
+  /** Gives each idle worker the next call of the next party in the round that has none under way. */
   #pump(): void {
     this.#assign();
     this.#keepAlive();
@@ -173,18 +177,18 @@ export class PayloadReaders {
   #assign(): void {
     for (const reader of this.#readers) {
       if (!reader.ready || reader.busy) continue;
-      const reading = new Set([...this.#readers].flatMap((r) => (r.busy ? [r.busy.task] : [])));
-      const task = [...this.#waiting.keys()].find((t) => !reading.has(t));
-      if (task === undefined) return;
-      const queue = this.#waiting.get(task)!;
+      const reading = new Set([...this.#readers].flatMap((r) => (r.busy ? [r.busy.party] : [])));
+      const party = [...this.#waiting.keys()].find((p) => !reading.has(p));
+      if (party === undefined) return;
+      const queue = this.#waiting.get(party)!;
       const pending = queue.shift()!;
-      // Its next call, if any, waits for the other tasks' turns.
-      this.#waiting.delete(task);
-      if (queue.length > 0) this.#waiting.set(task, queue);
+      // Its next call, if any, waits for the others' turns.
+      this.#waiting.delete(party);
+      if (queue.length > 0) this.#waiting.set(party, queue);
       const stuck = setTimeout(() => {
         void reader.worker.terminate();
       }, STUCK_AFTER_MS);
-      reader.busy = { task, pending, stuck };
+      reader.busy = { party, pending, stuck };
       reader.worker.postMessage(pending.job);
     }
   }

@@ -44,6 +44,8 @@ export interface GatewayContext {
 export interface AgentSession {
   token: string;
   task: string;
+  /** The agent the token was minted for (client_id): the guard's workers are shared fairly between agents. */
+  agent?: string | undefined;
   /** When the token expires: the session ends then. */
   expiresAtMs: number;
   /** Set once the token is revoked or expired: every later request is refused with this code. */
@@ -198,7 +200,11 @@ export function createSessionServer(context: GatewayContext, session: AgentSessi
           mappingFor(upstream, tool)?.action,
         );
       const payload = await payloadReaders
-        .judge(session.task, { upstream: upstream.name, tool, args: plan.arguments }, extra.signal)
+        .judge(
+          session.agent ?? session.task,
+          { upstream: upstream.name, tool, args: plan.arguments },
+          extra.signal,
+        )
         .catch((error: unknown) => {
           if (extra.signal.aborted) throw new CallAbandonedError("cancelled before its arguments were read");
           throw error;

@@ -9,6 +9,7 @@ import type { McpUpstream } from "./config.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { payloadReaders } from "./payload-readers.ts";
 import { type AgentSession, createSessionServer } from "./session.ts";
+import { agentOf } from "./token-agent.ts";
 import { UpstreamConnection } from "./upstream-client.ts";
 
 export interface StdioGatewayOptions {
@@ -54,7 +55,12 @@ export async function runStdioGateway(options: StdioGatewayOptions): Promise<voi
   });
   await connection.connect();
 
-  const agent: AgentSession = { token: options.token, task: grants.task, expiresAtMs: grants.exp * 1000 };
+  const agent: AgentSession = {
+    token: options.token,
+    task: grants.task,
+    agent: agentOf(options.token),
+    expiresAtMs: grants.exp * 1000,
+  };
   const server = createSessionServer(
     { upstream, connection, broker, scrubber, logger, metrics: new GatewayMetrics() },
     agent,
