@@ -50,6 +50,19 @@ export function agentSettingsIn(text: string): string | undefined {
 }
 
 /**
+ * The agent-settings path a path names as written or, where the command is judged on its machine, where it leads on
+ * disk: a link a repository committed (`docs/cfg` to `../.claude`) makes `docs/cfg/settings.json` the agent's settings.
+ */
+export function agentSettingsAt(path: string, an: Analysis): string | undefined {
+  const named = agentSettingsIn(path);
+  // Options, and words longer than any path the system takes, lead nowhere on disk.
+  if (named || !an.seesProjectFiles || !/^[\w.~/]/.test(path) || path.length > 4096) return named;
+  const resolved = an.resolvedOnDisk(path);
+  const target = resolved === null ? undefined : agentSettingsIn(resolved);
+  return target && `${path} (${resolved})`;
+}
+
+/**
  * Programs that only read or print what they are given: naming the settings to them changes nothing (a redirection
  * of their output is judged as a write). sort (-o), yq (-i) and editors write, so they are not here.
  */
@@ -117,7 +130,7 @@ export function judgeAgentSettingsArguments(inv: Invocation, an: Analysis): void
   judgePackageManager(inv, an);
   if (onlyReads(inv)) return;
   for (const arg of inv.args) {
-    const path = agentSettingsIn(arg);
+    const path = agentSettingsAt(arg, an);
     if (path) reportAgentSettings(path, `${inv.name} is given`, an);
   }
 }

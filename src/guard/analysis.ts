@@ -109,6 +109,11 @@ export class Analysis implements NestedAnalysers {
     return this.projectFiles !== undefined;
   }
 
+  /** Where `path` leads on disk, links followed, where the command is judged on its machine; null elsewhere. */
+  resolvedOnDisk(path: string): string | null {
+    return this.projectFiles?.resolve(path) ?? null;
+  }
+
   /** The file on disk that `path` names, where the command is judged on its machine; null elsewhere or when none. */
   projectFile(path: string): ProjectFile | null {
     return this.projectFiles?.read(path) ?? null;

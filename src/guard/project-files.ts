@@ -1,9 +1,9 @@
 // The files on the machine where a command is about to run, read for the rules: the shell scripts, SQL files and
 // package scripts the command runs. Only regular text files of a bounded size, opened without blocking, so that a FIFO
 // or a device named like a script cannot hold up an agent's hook.
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { ProjectFile, ProjectFiles } from "./types.ts";
 
 /** Larger files are left to the rules' reading of their names: no script an agent just wrote is this long. */
@@ -29,7 +29,28 @@ export function projectFilesIn(directory: string): ProjectFiles {
       }
       return file;
     },
+    resolve(path) {
+      const full = fullPath(directory, path);
+      return full === null ? null : onDisk(full);
+    },
   };
+}
+
+/**
+ * `full` with the links on its way followed, as far as they lead: a link that leads nowhere yet is followed too (a write
+ * through it creates what it names), a few times at most, and what does not exist is kept as written.
+ */
+function onDisk(full: string, links = 8): string {
+  try {
+    return realpathSync(full);
+  } catch {}
+  if (links > 0) {
+    try {
+      return onDisk(resolve(dirname(full), readlinkSync(full)), links - 1);
+    } catch {}
+  }
+  const directory = dirname(full);
+  return directory === full ? full : join(onDisk(directory, links), basename(full));
 }
 
 function fullPath(directory: string, path: string): string | null {

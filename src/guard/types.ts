@@ -42,6 +42,11 @@ export interface ProjectFiles {
    * when there is none, it is not text, or it is larger than the guard reads. The same path reads the same object.
    */
   read(path: string): ProjectFile | null;
+  /**
+   * Where `path` leads on disk, the symbolic links on its way followed (the file's own too, when it exists), or null
+   * when that cannot be told.
+   */
+  resolve(path: string): string | null;
 }
 
 export interface ProjectFile {

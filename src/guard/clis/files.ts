@@ -1,6 +1,6 @@
 // Files and disks: rm, shred, dd, mkfs, truncate, find -delete, rsync --delete, crontab, and writes through `>`.
 
-import { agentSettingsIn, reportAgentSettings } from "../agent-settings.ts";
+import { agentSettingsAt, reportAgentSettings } from "../agent-settings.ts";
 import type { Analysis } from "../analysis.ts";
 import { flagSet, parseArgs } from "../args.ts";
 import { type CommandTable, type Invocation, stdinText } from "../command.ts";
@@ -661,7 +661,7 @@ export function analyzeWriteTarget(target: Word, append: boolean, an: Analysis, 
   // Resolved first, so `/tmp/../dev/sda` is the disk and `/tmp/../var/log/audit/audit.log` the audit log.
   const path = normalizePath(target.text);
   if (HARMLESS_SINK.test(path)) return;
-  const settings = agentSettingsIn(path);
+  const settings = agentSettingsAt(path, an);
   if (settings) reportAgentSettings(settings, `${via} writes`, an);
   if (BLOCK_DEVICE.test(path)) {
     an.destroys(`${via} writes straight onto the device ${path}, destroying its data`, "disk:overwrite");
