@@ -1,7 +1,7 @@
 // The hook reads ./scopes/environments.yaml from the project the agent works in, which the agent or the repository
 // wrote: it may add environments and markers, never hide what the guard sees without it (a production host listed as
 // a staging marker, production declared unprotected, production left out). A directory the operator names
-// (LEASH_SCOPES_DIR, --scopes-dir) is taken as written. Real hook processes in temporary projects.
+// (LEASH_SCOPES_DIR, --scopes-dir) outside the project is taken as written; one inside it is the project's. Real hook processes in temporary projects.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,10 +56,20 @@ describe("a project's environments.yaml, as the hook reads it", { timeout: 90_00
     expect(await decision(without, DROP_PROD, { LEASH_ENV: "qa", ...INTENT })).toBe("deny");
   });
 
-  it("is taken as written when the operator names its directory", async () => {
+  it("is taken as written when the operator names its directory outside the project", async () => {
+    const app = join(work, "app");
+    mkdirSync(app, { recursive: true });
     const dir = project("named", "environments:\n  - name: staging\n    markers: [prod-db.internal]\n");
-    expect(await decision(work, DROP_PROD, { ...STAGING_TASK, LEASH_SCOPES_DIR: join(dir, "scopes") })).toBe(
+    expect(await decision(app, DROP_PROD, { ...STAGING_TASK, LEASH_SCOPES_DIR: join(dir, "scopes") })).toBe(
       "{}",
     );
+  });
+
+  it("is the project's when the directory named is inside the project, as a repository's settings can name it", async () => {
+    const dir = project("inside", "environments:\n  - name: staging\n    markers: [prod-db.internal]\n");
+    for (const named of ["scopes", join(dir, "scopes")])
+      expect(await decision(dir, DROP_PROD, { ...STAGING_TASK, LEASH_SCOPES_DIR: named }), named).toBe(
+        "deny",
+      );
   });
 });

@@ -1,5 +1,6 @@
 // `leash hook claude-code|cursor`: the guard as an agent hook. Reads the agent's event on stdin and prints the
 // decision in that agent's format; input it cannot read is answered with "ask".
+import { isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { guardSettings } from "../../config/guard-env.ts";
 import { guardModelSettings } from "../../config/guard-model-env.ts";
@@ -22,7 +23,7 @@ const READING_TIME_MS = 3000;
 const HOOK_HELP = `
 The task's environment and intent come from the task token (LEASH_TOKEN; verified against the environment's JWKS
 when LEASH_URL answers), else from --env or LEASH_ENV and LEASH_INTENT; environments.yaml from
---scopes-dir, LEASH_SCOPES_DIR or ./scopes (the project's, which only adds to the defaults: it cannot unprotect or
+--scopes-dir, LEASH_SCOPES_DIR or ./scopes (one in the project only adds to the defaults: it cannot unprotect or
 hide production). The exit status is 0; the decision is in the JSON printed. A call that fails outside its answer
 exits 2 with the reason on stderr, which the agents take as a block.
 With --wait-approval N (or LEASH_HOOK_WAIT_SECONDS) and the task's LEASH_URL and LEASH_TOKEN, an "ask" becomes a
@@ -78,8 +79,7 @@ async function decide(action: AgentAction, options: HookOptions, directory: stri
   const { forHook } = await import("../../guard/hooks.ts");
   const context: GuardContext = {
     ...(await guardContext(options, settings)),
-    // ./scopes is the project's, which the agent or the repository wrote: it adds to what the guard knows, never hides.
-    environmentsFromProject: (options.scopesDir ?? settings.scopesDir) === undefined,
+    environmentsFromProject: scopesFromProject(options.scopesDir ?? settings.scopesDir, directory),
     deadline: Date.now() + READING_TIME_MS,
     projectFiles: projectFilesIn(directory),
   };
@@ -96,6 +96,20 @@ async function decide(action: AgentAction, options: HookOptions, directory: stri
   // A human's approval through leash is an explicit allow, not the guard's "no opinion".
   const approved = decided !== classification && decided.decision === "allow";
   return { decided, output: { allowSafe: options.allowSafe || approved } };
+}
+
+/**
+ * Whether the environments come from the project the agent works in, which the agent or the repository wrote, and so
+ * only add to what the guard knows: ./scopes, or a named directory inside the project or the hook's working directory
+ * (a repository's agent settings can set LEASH_SCOPES_DIR as well as the operator can).
+ */
+function scopesFromProject(named: string | undefined, directory: string): boolean {
+  if (named === undefined) return true;
+  const scopes = resolve(named);
+  return [directory, process.cwd()].some((dir) => {
+    const inside = relative(resolve(dir), scopes);
+    return !isAbsolute(inside) && inside.split(/[\\/]/)[0] !== "..";
+  });
 }
 
 /** The agents a hook answers for, each in its own format. */
