@@ -455,6 +455,11 @@ function aws(inv: Invocation, an: Analysis): void {
     return;
   }
   const call: AwsCall = { service, operation, ...readOperationArgs(rest), text: rest.join(" ") };
+  // Prints a JSON or YAML template of the input, or a sample of the output, and calls nothing.
+  if (has(call, "--generate-cli-skeleton")) {
+    an.harmless(`aws ${service} ${operation} --generate-cli-skeleton only prints a template`);
+    return;
+  }
   if (has(call, "--dry-run")) {
     an.harmless(`aws ${service} ${operation} --dry-run changes nothing`);
     return;

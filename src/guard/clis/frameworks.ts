@@ -22,6 +22,8 @@ interface MigrationTool {
   valueFlags?: readonly string[];
   /** Go-style flags (`-path`, `-dir`): one dash, whole words. */
   singleDashLong?: boolean;
+  /** How many leading words name a command the rules do not judge: 2 where commands sit under groups. */
+  commandWords?: number;
 }
 
 const MIGRATION_REASON = "applies schema migrations, which can drop or rewrite data without asking";
@@ -30,7 +32,7 @@ function migrationTool(spec: MigrationTool): CommandAnalyzer {
   const valueFlags = flagSet(...(spec.valueFlags ?? []));
   return withSubcommandWords(
     migrationCommand(spec, valueFlags),
-    leadingPositionals(1, valueFlags, spec.singleDashLong),
+    leadingPositionals(spec.commandWords ?? 1, valueFlags, spec.singleDashLong),
   );
 }
 
@@ -619,6 +621,8 @@ export const frameworkCommands: CommandTable = {
   pocketbase: migrationTool({
     destroys: /^migrate down\b/,
     migrates: /^migrate(?: up)?$/,
+    // `pocketbase superuser delete`, `pocketbase admin delete`: a group, then its command.
+    commandWords: 2,
     valueFlags: ["--dir", "--migrationsDir", "--hooksDir", "--publicDir", "--http"],
   }),
   directus: migrationTool({

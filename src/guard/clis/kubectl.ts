@@ -7,7 +7,7 @@ import { action, namesSafetyNet, resourceName } from "../vocabulary.ts";
 import { copyIntoContainer } from "./docker.ts";
 import { judgeSecretWrite } from "./secret-writes.ts";
 import { protectionsEditedOff } from "./setting-edits.ts";
-import { withSubcommandWords } from "./unjudged-words.ts";
+import { leadingWords, withSubcommandWords } from "./unjudged-words.ts";
 
 const KUBECTL_VALUES = flagSet(
   "-n",
@@ -351,7 +351,20 @@ const kubectlJudged = withSubcommandWords(
   subcommandWords(KUBECTL_VALUES, KUBECTL_BUILTINS, KUBECTL_GROUPS),
 );
 
+/**
+ * kops previews what `delete cluster` and `delete instancegroup` would remove unless told `--yes`; only then does it
+ * delete the cluster's machines and volumes.
+ */
+function kops(inv: Invocation, an: Analysis): void {
+  const [verb] = leadingWords(inv.args).filter((a) => !a.startsWith("-"));
+  if (verb !== "delete") return;
+  if (leadingWords(inv.args).some((a) => a === "--yes" || a === "-y" || a === "--yes=true"))
+    an.destroys("kops delete --yes deletes the cluster's resources", "cluster:delete");
+  else an.harmless("kops delete without --yes only previews what it would delete");
+}
+
 export const kubernetesCommands: CommandTable = {
+  kops: withSubcommandWords(kops, (inv) => inv.args.filter((a) => !a.startsWith("-")).slice(0, 1)),
   kubectl: kubectlJudged,
   oc: kubectlJudged,
   k: kubectlJudged,

@@ -6,6 +6,7 @@ import { type CommandTable, type Invocation, tailWords } from "../command.ts";
 import { unseenSql } from "../unseen-sql.ts";
 import { sqlFromStdin } from "./databases.ts";
 import { secretWrite, vaultSecretWrites } from "./secret-writes.ts";
+import { leadingWords } from "./unjudged-words.ts";
 import { type VerbRule, verbCli } from "./verb-cli.ts";
 
 /** `railway run cmd`, `heroku run cmd`: the command runs with the platform's credentials. */
@@ -307,6 +308,15 @@ const neonctl = verbCli("neonctl", {
 const oci = verbCli("oci", {
   valueFlags: ["--profile", "--region", "--config-file", "--output", "--query", "-c", "--compartment-id"],
   rules: [
+    {
+      // These print the JSON a call would take and make no call.
+      when: (c) =>
+        leadingWords(c.inv.args).some(
+          (a) => a === "--generate-full-command-json-input" || a.startsWith("--generate-param-json-input"),
+        ),
+      apply: (_c, an) => an.harmless("oci --generate-…-json-input only prints the input the call would take"),
+      final: true,
+    },
     {
       when: (c) => c.inv.args.some((a) => SCHEDULES_DELETION.test(a)),
       apply: (c, an) =>

@@ -107,8 +107,67 @@ function opened(inv: Invocation): string | undefined {
   return undefined;
 }
 
+/**
+ * Ports of services no one serves to the whole internet: remote shells and desktops, databases, caches, search
+ * engines, brokers, container and cluster control planes.
+ */
+const PRIVATE_PORTS = new Set([
+  22, 23, 445, 1433, 1521, 2375, 2376, 2379, 2380, 3306, 3389, 5432, 5601, 5984, 6379, 6443, 7000, 7001, 8086,
+  8500, 9042, 9092, 9200, 9300, 10250, 11211, 15672, 27017, 28015,
+]);
+/** A source that is every address: `0.0.0.0/0`, `::/0`, Azure's `*`, `Internet` and `Any`. */
+const EVERY_ADDRESS = /^(?:0\.0\.0\.0\/0|::\/0|\*|internet|any)$/i;
+const ANY_CIDR = /(?:^|[^\d.])0\.0\.0\.0\/0(?![\d])|(?:^|[^:\w])::\/0(?![\d])/;
+
+/** The private ports a list of port ranges (`5432`, `1000-2000`, `*`, `tcp`, `all`) reaches; every port counts. */
+function privatePortsIn(ranges: readonly string[]): string | undefined {
+  for (const range of ranges) {
+    if (/^(?:\*|-1|all|tcp|udp|0-65535|1-65535)$/i.test(range)) return "every port";
+    const m = /^(?:(?:tcp|udp):)?(\d+)(?:-(\d+))?$/i.exec(range);
+    if (!m) continue;
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    for (const port of PRIVATE_PORTS) if (port >= from && port <= to) return `port ${port}`;
+  }
+  return undefined;
+}
+
+/** An inbound rule from every address to a private port: a database, shell or cache put on the internet. */
+function openedToInternet(inv: Invocation): string | undefined {
+  const args = inv.args;
+  const words = args.filter((a) => !a.startsWith("-"));
+  const list = (flag: RegExp) => (optionValue(args, flag) ?? "").split(/[\s,]+/).filter(Boolean);
+  let ports: string | undefined;
+  // Found among the words wherever global options put them (`aws --region eu-west-1 ec2 …`).
+  const after = (group: string) => words[words.indexOf(group) + 1] ?? "";
+  if (inv.name === "aws" && words.includes("authorize-security-group-ingress")) {
+    const text = args.join(" ");
+    if (!ANY_CIDR.test(text)) return undefined;
+    const protocol = optionValue(args, /^--protocol$/) ?? /IpProtocol"?\s*[=:]\s*"?(-?\w+)/.exec(text)?.[1];
+    const from = /FromPort"?\s*[=:]\s*(-?\d+)/.exec(text)?.[1];
+    const to = /ToPort"?\s*[=:]\s*(-?\d+)/.exec(text)?.[1];
+    ports =
+      protocol === "-1" || protocol === "all"
+        ? "every port"
+        : privatePortsIn([optionValue(args, /^--port$/) ?? (from ? `${from}-${to ?? from}` : "")]);
+  } else if (inv.name === "gcloud" && /^(?:create|update)$/.test(after("firewall-rules"))) {
+    if (!list(/^--source-ranges$/).some((r) => EVERY_ADDRESS.test(r))) return undefined;
+    if (/^egress$/i.test(optionValue(args, /^--direction$/) ?? "")) return undefined;
+    ports = privatePortsIn(list(/^--allow$/));
+  } else if (inv.name === "az" && after("nsg") === "rule" && /^(?:create|update)$/.test(after("rule"))) {
+    const sources = [...list(/^--source-address-prefix(?:es)?$/)].map((s) => s.replace(/^['"]|['"]$/g, ""));
+    if (!sources.some((s) => EVERY_ADDRESS.test(s))) return undefined;
+    if (/^deny$/i.test(optionValue(args, /^--access$/) ?? "")) return undefined;
+    if (/^outbound$/i.test(optionValue(args, /^--direction$/) ?? "")) return undefined;
+    ports = privatePortsIn(list(/^--destination-port-ranges?$/).map((p) => p.replace(/^['"]|['"]$/g, "")));
+  }
+  return ports && `an inbound rule from every address to ${ports}`;
+}
+
 /** Asks about a call that publishes what was private, whatever the CLI's own rules found. */
 export function judgePublicAccess(inv: Invocation, an: Analysis): void {
   const what = opened(inv);
   if (what) an.destroys(`${inv.name} opens private data to everyone: ${what}`, "access:public");
+  const exposed = openedToInternet(inv);
+  if (exposed) an.destroys(`${inv.name} puts a private service on the internet: ${exposed}`, "access:public");
 }
