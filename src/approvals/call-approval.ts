@@ -9,6 +9,7 @@ import {
   effectiveStatus,
 } from "../store/approval-record.ts";
 import { actorChain, type TaskTokenClaims } from "../tokens/claims.ts";
+import type { HttpRequestShown } from "./http-request.ts";
 import { openApproval } from "./open-approval.ts";
 import { newApprovalId, updateApproval } from "./records.ts";
 import { voidIfStale } from "./stale-rule.ts";
@@ -20,6 +21,8 @@ export interface CallToApprove {
   requestHash?: string;
   /** An MCP tool call, shown to the approver; its canonical arguments hash to requestHash (checked by authorize). */
   toolCall?: ToolCallShown;
+  /** An HTTP request the proxy holds, shown to the approver; it hashes to requestHash (checked by authorize). */
+  httpRequest?: HttpRequestShown;
   /** Destructive by the caller's word (an upstream's destructiveHint), whatever the catalogue says. */
   destructive?: true;
 }
@@ -95,6 +98,7 @@ export async function requestCallApproval(
         resource: call.resource,
         requestHash: call.requestHash ?? "",
         ...(call.toolCall ? { toolCall: call.toolCall } : {}),
+        ...(call.httpRequest ? { httpRequest: call.httpRequest } : {}),
         ...(call.destructive ? { destructive: true as const } : {}),
         ...chain,
       };

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { BrokerContext } from "../context/broker-context.ts";
 import { LeashError } from "../errors/leash-error.ts";
 import { type Approval, effectiveStatus, isApprovalId } from "../store/approval-record.ts";
+import { type HttpRequestShown, shownBodyText } from "./http-request.ts";
 
 export const newApprovalId = () => `apr_${randomBytes(15).toString("base64url")}`;
 
@@ -42,6 +43,9 @@ export function approvalView(approval: Approval, nowMs: number) {
     intent: approval.intent,
     ...(approval.kind === "call" ? { action: approval.action, resource: approval.resource } : {}),
     ...(approval.kind === "call" && approval.toolCall ? { tool_call: approval.toolCall } : {}),
+    ...(approval.kind === "call" && approval.httpRequest
+      ? { http_request: httpRequestView(approval.httpRequest) }
+      : {}),
     ...(approval.actChain ? { act_chain: approval.actChain } : {}),
     approvers: approval.rule.approvers,
     quorum: approval.rule.quorum,
@@ -53,3 +57,18 @@ export function approvalView(approval: Approval, nowMs: number) {
   };
 }
 export type ApprovalView = ReturnType<typeof approvalView>;
+
+/** A held HTTP request for people and webhooks: the body as text when it is UTF-8, else as the base64 it was sent as. */
+function httpRequestView(shown: HttpRequestShown) {
+  const text = shownBodyText(shown);
+  return {
+    method: shown.method,
+    path: shown.path,
+    headers: shown.headers,
+    ...(text !== undefined
+      ? { body: text }
+      : shown.body_base64 !== undefined
+        ? { body_base64: shown.body_base64 }
+        : {}),
+  };
+}

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { callApprovalRule } from "../approvals/approval-rules.ts";
 import { requestCallApproval, useCallApproval } from "../approvals/call-approval.ts";
+import { type HttpRequestShown, httpRequestShownProblem } from "../approvals/http-request.ts";
 import { type ToolCallShown, toolCallShownProblem } from "../approvals/tool-call.ts";
 import { authorizeEntry, recordDecision, revocationEntry, SYSTEM_ACTOR } from "../audit/audit-trail.ts";
 import { recordUnauthenticatedRefusal } from "../audit/unauthenticated-refusals.ts";
@@ -36,6 +37,8 @@ export interface AuthorizeInput {
   via?: string;
   /** An MCP tool call as an approver is shown it: refused unless it hashes to request_hash. */
   tool_call?: ToolCallShown;
+  /** An HTTP request the proxy holds, as an approver is shown it: refused unless it hashes to request_hash. */
+  http_request?: HttpRequestShown;
 }
 
 export interface AuthorizeDecision {
@@ -225,6 +228,12 @@ export async function authorize(
   // What an approver would be shown must be exactly the call the approval is bound to, or nothing is decided.
   const toolCallProblem = input.tool_call ? toolCallShownProblem(input.tool_call, input.request_hash) : null;
   if (toolCallProblem) throw new LeashError("tool_call_mismatch", `tool_call: ${toolCallProblem}`);
+  if (input.http_request) {
+    const problem = input.tool_call
+      ? "a call is shown as a tool call or as an HTTP request, not both"
+      : httpRequestShownProblem(input.http_request, input.request_hash);
+    if (problem) throw new LeashError("http_request_mismatch", `http_request: ${problem}`);
+  }
   let claims: TaskTokenClaims;
   try {
     claims = await verifyBrokerToken(context, input.token);
@@ -272,6 +281,7 @@ export async function authorize(
     resource: input.resource,
     requestHash: input.request_hash,
     ...(input.tool_call ? { toolCall: input.tool_call } : {}),
+    ...(input.http_request ? { httpRequest: input.http_request } : {}),
     ...(input.destructive === true ? { destructive: true as const } : {}),
   };
   if (input.approval_id) {

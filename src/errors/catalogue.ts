@@ -73,6 +73,7 @@ export const errorCatalogue = {
   graphql_batch_not_supported: badRequest,
   graphql_too_deep: badRequest,
   host_not_allowed: forbidden,
+  http_request_mismatch: badRequest,
   human_key_required: forbidden,
   human_not_found: notFound,
   intent_not_printable: badRequest,

@@ -1,5 +1,6 @@
 // Asks leash about every action of one request, holding it while humans approve; all must be allowed for it to pass.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { HttpRequestShown } from "../approvals/http-request.ts";
 import { type Clock, systemClock } from "../clock/clock.ts";
 import type { ActionCall } from "./action-call.ts";
 import { type ApprovalStatus, type BrokerClient, CallAbandonedError } from "./broker-client.ts";
@@ -20,6 +21,8 @@ export interface AuthorizeCallsInput {
   token: string;
   calls: ActionCall[];
   requestHash: string;
+  /** The request's hashed parts, shown to an approver if a call is held (the broker checks they hash to requestHash). */
+  httpRequest?: HttpRequestShown;
   holdTimeoutMs: number;
   /** Aborted when the agent disconnects: a held call is then dropped, never forwarded later. */
   signal: AbortSignal;
@@ -43,11 +46,19 @@ export async function authorizeCalls(
   input: AuthorizeCallsInput,
 ): Promise<CallsDecision> {
   const { token, requestHash, signal } = input;
+  const shown = input.httpRequest ? { http_request: input.httpRequest } : {};
   const clock = input.clock ?? systemClock;
   const held: { call: ActionCall; approvalId: string }[] = [];
   for (const call of input.calls) {
     const answer = await broker.authorize(
-      { token, action: call.action, resource: call.resource, request_hash: requestHash, ...callHints(call) },
+      {
+        token,
+        action: call.action,
+        resource: call.resource,
+        request_hash: requestHash,
+        ...callHints(call),
+        ...shown,
+      },
       signal,
     );
     if (answer.allow) continue;
@@ -124,6 +135,7 @@ export async function authorizeCalls(
         request_hash: requestHash,
         approval_id: approvalId,
         ...callHints(call),
+        ...shown,
       },
       signal,
     );

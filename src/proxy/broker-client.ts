@@ -1,5 +1,6 @@
 // The proxy's client for the broker: authorize one action, and long-poll one approval. Any doubt is an error, never an allow.
 import { z } from "zod";
+import type { HttpRequestShown } from "../approvals/http-request.ts";
 import type { ToolCallShown } from "../approvals/tool-call.ts";
 import { LeashError, PassedOnError } from "../errors/leash-error.ts";
 
@@ -27,6 +28,8 @@ export interface AuthorizeRequest {
   via?: string;
   /** An MCP tool call as its approver is shown it; the broker checks it hashes to request_hash. */
   tool_call?: ToolCallShown;
+  /** A held HTTP request as its approver is shown it; the broker checks it hashes to request_hash. */
+  http_request?: HttpRequestShown;
 }
 
 /** A call refused before authorize, for the audit trail (POST /v1/refusals). */

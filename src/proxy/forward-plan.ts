@@ -1,6 +1,7 @@
 // What the proxy does with one agent request, decided before any I/O: refuse it (and how), read its body first, or
 // forward exactly this to that upstream once leash allows the calls.
 import type { IncomingHttpHeaders } from "node:http";
+import type { HttpRequestShown } from "../approvals/http-request.ts";
 import { CredentialScrubber } from "../scrub/credential-scrubber.ts";
 import type { ActionCall, CallMapping } from "./action-call.ts";
 import type { GraphqlRule, RestRule, Upstream } from "./compile-config.ts";
@@ -9,7 +10,7 @@ import { graphqlCalls } from "./graphql-calls.ts";
 import { bearerToken, connectionListsDecidedOn } from "./headers.ts";
 import { matchRule, restCall } from "./match-rule.ts";
 import { type Refusal, type RefusalStyle, refusal } from "./refusal.ts";
-import { requestHash } from "./request-hash.ts";
+import { type HashedRequest, requestHash, shownRequest } from "./request-hash.ts";
 import { type HeadPlan, planBody, planHead } from "./request-plan.ts";
 import { hasAmbiguousSegments } from "./rest-path.ts";
 
@@ -42,6 +43,8 @@ export interface Forward {
   contentType?: string;
   /** What an approval of these calls is bound to. */
   requestHash: string;
+  /** The hashed parts, shown to an approver if a call is held; absent when one is too long to show. */
+  shown?: HttpRequestShown;
 }
 
 export type RequestPlan = {
@@ -169,13 +172,15 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
       calls,
     );
   }
-  const hash = requestHash({
+  const hashed: HashedRequest = {
     method,
     path: forwardPath,
     headers: contentType ? { ...headers, "content-type": contentType } : headers,
     hashHeaders: match.rule.hashHeaders,
     ...(body ? { body } : {}),
-  });
+  };
+  const hash = requestHash(hashed);
+  const shown = shownRequest(hashed);
   return {
     kind: "forward",
     style,
@@ -189,6 +194,7 @@ export function planRequest(request: AgentRequest, routes: readonly Route[]): Re
       ...(body ? { body } : {}),
       ...(contentType ? { contentType } : {}),
       requestHash: hash,
+      ...(shown ? { shown } : {}),
     },
   };
 }

@@ -1,6 +1,6 @@
 // The request hash an approval is bound to: everything of the forwarded request that changes what the call does.
-import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { type HttpRequestShown, httpRequestHash, showHttpRequest } from "../approvals/http-request.ts";
 
 /** Always part of the hash: the same bytes under another type are another call (a form, JSON, multipart). */
 export const ALWAYS_HASHED_HEADERS = ["content-type"];
@@ -16,11 +16,8 @@ export interface HashedRequest {
   body?: Buffer;
 }
 
-/**
- * SHA-256 (hex) of `METHOD \n path?query \n` + a JSON object of the hashed headers (sorted, lower-case names, `null`
- * when absent, repeated values joined with ", ") + `\n` + the body bytes.
- */
-export function requestHash(request: HashedRequest): string {
+/** The hashed headers as [name, value] in the order hashed: sorted lower-case names, `null` when absent. */
+function hashedHeaders(request: HashedRequest): [string, string | null][] {
   const names = [
     ...new Set([...ALWAYS_HASHED_HEADERS, ...request.hashHeaders.map((h) => h.toLowerCase())]),
   ].sort();
@@ -29,9 +26,19 @@ export function requestHash(request: HashedRequest): string {
     const value = request.headers[name];
     headers[name] = value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
   }
-  const hash = createHash("sha256").update(
-    `${request.method}\n${request.path}\n${JSON.stringify(headers)}\n`,
-  );
-  if (request.body) hash.update(request.body);
-  return hash.digest("hex");
+  // The order JSON.stringify writes them in, so the hashed text is the object's JSON exactly.
+  return Object.entries(headers);
+}
+
+/**
+ * SHA-256 (hex) of `METHOD \n path?query \n` + a JSON object of the hashed headers (sorted, lower-case names, `null`
+ * when absent, repeated values joined with ", ") + `\n` + the body bytes.
+ */
+export function requestHash(request: HashedRequest): string {
+  return httpRequestHash(request.method, request.path, hashedHeaders(request), request.body);
+}
+
+/** The request as an approver is shown it: exactly the hashed parts, or undefined when one is too long to show. */
+export function shownRequest(request: HashedRequest): HttpRequestShown | undefined {
+  return showHttpRequest(request.method, request.path, hashedHeaders(request), request.body);
 }

@@ -224,6 +224,7 @@ async function handle(context: HandlerContext, routes: Route[], req: IncomingMes
       token: planned.token,
       calls: planned.calls,
       requestHash: planned.requestHash,
+      ...(planned.shown ? { httpRequest: planned.shown } : {}),
       holdTimeoutMs: upstream.holdTimeoutMs,
       signal: agentGone.signal,
       clock: deps.clock,

@@ -9,6 +9,20 @@ export interface ToolCallShown {
   arguments: string;
 }
 
+/**
+ * An HTTP request held by the proxy as its approver is shown it (approvals/http-request.ts checks it hashes to the
+ * request hash): the parts the hash covers, nothing else.
+ */
+export interface HttpRequestShown {
+  method: string;
+  /** The path sent upstream, with the query when it is forwarded. */
+  path: string;
+  /** The hashed headers, lower-case, in the order hashed; null when the request did not send one. */
+  headers: [string, string | null][];
+  /** The body the proxy read, as base64. Absent: no body is part of the hash (none was sent, or it streams unread). */
+  body_base64?: string;
+}
+
 /** `cancelled`: withdrawn by the asking agent while pending (nobody waited for it any more). */
 export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used" | "cancelled";
 
@@ -56,6 +70,8 @@ export interface CallApproval extends ApprovalBase {
   requestHash: string;
   /** An MCP tool call: what the approver is shown (the tool and its canonical arguments, which hash to requestHash). */
   toolCall?: ToolCallShown;
+  /** An HTTP request the proxy holds: what the approver is shown (the hashed parts, which hash to requestHash). */
+  httpRequest?: HttpRequestShown;
   /** The caller said the call is destructive (an MCP tool its server annotates so) whatever the catalogue says. */
   destructive?: true;
 }

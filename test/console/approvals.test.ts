@@ -124,7 +124,9 @@ describe("approvals console", () => {
     // The broker's clock says 15 minutes are left; the page counts down from that, whatever its own clock says.
     expect(await item.getByRole("timer").textContent()).toMatch(/^1[45]:\d\d left to decide$/);
     expect(await fact(item, "intent")).toBe(intent);
-    expect(await fact(item, "call")).toBe(`volume:delete ${VOLUME}`);
+    expect(await fact(item, "call")).toBe(
+      `volume:delete ${VOLUME}\n(request not shown: leash was sent only the action and resource)`,
+    );
     expect(await fact(item, "agent")).toBe("agent-1");
     expect(await fact(item, "owner")).toBe("admin");
     expect(await fact(item, "environment")).toBe("production");

@@ -16,6 +16,14 @@ interface ApprovalLine {
   resource?: string;
   /** An MCP tool call: the tool and the exact arguments that run if approved. */
   tool_call?: { upstream: string; tool: string; arguments: string };
+  /** An HTTP request the proxy holds: the parts its request hash covers, exactly as they are forwarded if approved. */
+  http_request?: {
+    method: string;
+    path: string;
+    headers: [string, string | null][];
+    body?: string;
+    body_base64?: string;
+  };
   scope: string;
   approved_by: string[];
   quorum: number;
@@ -30,14 +38,47 @@ function describe(approval: ApprovalLine): string {
       ? `${show(approval.action)} on ${show(approval.resource)}`
       : `a token for scope ${show(approval.scope)}`;
   const tool = approval.tool_call;
+  const shownRequest = approval.http_request;
+  const notShown =
+    approval.kind === "call" && !tool && !shownRequest && approval.action !== "command:run"
+      ? [`    ${REQUEST_NOT_SHOWN}`]
+      : [];
   return [
     `${show(approval.id)}  [${show(approval.environment)}] ${what}`,
     ...(tool
       ? [`    tool ${show(tool.upstream)}/${show(tool.tool)} with arguments ${show(tool.arguments)}`]
       : []),
+    ...(shownRequest ? httpRequestLines(shownRequest, show) : []),
+    ...notShown,
     `    agent ${show(approval.agent)}, intent: ${show(approval.intent)}`,
     `    requested ${show(approval.requested_at)}, approvals ${approval.approved_by.length}/${approval.quorum}`,
   ].join("\n");
+}
+
+const REQUEST_NOT_SHOWN = "request not shown: leash was sent only the action and resource";
+
+/** A held HTTP request, line by line, every part through `show`: the hashed headers and the body as forwarded. */
+function httpRequestLines(
+  request: NonNullable<ApprovalLine["http_request"]>,
+  show: (text: string | undefined) => string,
+): string[] {
+  const bytes =
+    request.body !== undefined
+      ? Buffer.byteLength(request.body)
+      : Buffer.from(request.body_base64 ?? "", "base64").length;
+  const body =
+    request.body !== undefined
+      ? `body (${bytes} bytes): ${show(request.body)}`
+      : request.body_base64 !== undefined
+        ? `body (${bytes} bytes, not UTF-8, as base64): ${show(request.body_base64)}`
+        : "body not shown: not part of the request hash (a body, if sent, streams to the upstream unread)";
+  return [
+    `    request ${show(request.method)} ${show(request.path)}`,
+    ...(Array.isArray(request.headers) ? request.headers : []).map(
+      ([name, value]) => `      ${show(name)}: ${value === null ? "(not sent)" : show(value)}`,
+    ),
+    `      ${body}`,
+  ];
 }
 
 /** Asks the person at the terminal to confirm what was just shown; only `y` or `yes` confirms. */

@@ -36,8 +36,8 @@ export function describeCall(approval) {
 }
 
 /**
- * The exact call, as it will run: an MCP tool with its exact arguments, action and resource, or the whole command;
- * every character visible.
+ * The exact call, as it will run: an MCP tool with its exact arguments, an HTTP request as the proxy forwards it, the
+ * whole command, or action and resource (saying the request was not shown); every character visible.
  */
 function exactCall(approval) {
   if (approval.kind !== "call") return `mint a token for scope ${approval.scope}`;
@@ -45,13 +45,37 @@ function exactCall(approval) {
     const { upstream, tool, arguments: args } = approval.tool_call;
     return `tool ${visible(upstream)}/${visible(tool)} with arguments ${visible(args)}`;
   }
+  if (approval.http_request) return httpRequestText(approval.http_request);
   if (isCommand(approval)) {
     const command = approval.resource.startsWith(COMMAND_PREFIX)
       ? approval.resource.slice(COMMAND_PREFIX.length)
       : approval.resource;
     return visible(command);
   }
-  return `${visible(approval.action)} ${visible(approval.resource)}`;
+  return `${visible(approval.action)} ${visible(approval.resource)}\n${REQUEST_NOT_SHOWN}`;
+}
+
+const REQUEST_NOT_SHOWN = "(request not shown: leash was sent only the action and resource)";
+
+/**
+ * A held HTTP request, one part a line: method and path with its query, the hashed headers, the body the proxy read.
+ * Each part is made visible on its own, so a line break inside one shows as a marker, never as another line.
+ */
+function httpRequestText(request) {
+  const headers = Array.isArray(request.headers) ? request.headers : [];
+  let body;
+  if (typeof request.body === "string") {
+    body = `body (${new TextEncoder().encode(request.body).length} bytes): ${visible(request.body)}`;
+  } else if (typeof request.body_base64 === "string") {
+    body = `body (${atob(request.body_base64).length} bytes, not UTF-8, as base64): ${visible(request.body_base64)}`;
+  } else {
+    body = "body not shown: not part of the request hash (a body, if sent, streams to the upstream unread)";
+  }
+  return [
+    `${visible(request.method)} ${visible(request.path)}`,
+    ...headers.map(([name, value]) => `${visible(name)}: ${value === null ? "(not sent)" : visible(value)}`),
+    body,
+  ].join("\n");
 }
 
 const quorumText = (approval) =>

@@ -1,6 +1,14 @@
 // POST /v1/authorize, /v1/introspect and /v1/revocations.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import {
+  HTTP_REQUEST_BODY_BASE64_MAX,
+  HTTP_REQUEST_HEADER_NAME,
+  HTTP_REQUEST_HEADER_VALUE_MAX,
+  HTTP_REQUEST_HEADERS_MAX,
+  HTTP_REQUEST_METHOD,
+  HTTP_REQUEST_PATH_MAX,
+} from "../../approvals/http-request.ts";
 import { TOOL_CALL_ARGUMENTS_MAX } from "../../approvals/tool-call.ts";
 import { refusalSource } from "../../audit/refusal-source.ts";
 import type { BrokerContext } from "../../context/broker-context.ts";
@@ -41,6 +49,23 @@ const authorizeBody = z
         upstream: z.string().min(1).max(128),
         tool: z.string().min(1).max(128),
         arguments: z.string().min(2).max(TOOL_CALL_ARGUMENTS_MAX),
+      })
+      .strict()
+      .optional(),
+    /** A proxy's held HTTP request, shown to the approver if the call is held; must hash to request_hash. */
+    http_request: z
+      .object({
+        method: z.string().regex(HTTP_REQUEST_METHOD),
+        path: z.string().min(1).max(HTTP_REQUEST_PATH_MAX),
+        headers: z
+          .array(
+            z.tuple([
+              z.string().regex(HTTP_REQUEST_HEADER_NAME),
+              z.string().max(HTTP_REQUEST_HEADER_VALUE_MAX).nullable(),
+            ]),
+          )
+          .max(HTTP_REQUEST_HEADERS_MAX),
+        body_base64: z.string().max(HTTP_REQUEST_BODY_BASE64_MAX).optional(),
       })
       .strict()
       .optional(),
