@@ -117,12 +117,36 @@ export async function requestCallApproval(
     const existing = bound ? await voidIfStale(context, bound) : null;
     const status = existing ? effectiveStatus(existing, nowMs) : "expired";
     if (status === "denied") return { reason: "approval_denied", approvalId: boundId };
+    if (status === "pending" && existing?.kind === "call" && !existing.toolCall && !existing.httpRequest)
+      await showCallOnPending(context, boundId, call);
     if (status === "pending" || status === "approved")
       return { reason: "approval_required", approvalId: boundId };
     // Used or expired: free the binding and open a fresh approval.
     await context.store.approvals.unbind(binding, boundId);
   }
   throw new Error("approval binding kept changing");
+}
+
+/**
+ * A pending approval opened without the call shown (its token's holder asked leash directly, say) gets it from the
+ * first caller that sends it: it hashes to the same request hash (authorize checked), so it is the call the approval is
+ * bound to, and a human still deciding sees what runs. An approval already decided is left as it was decided.
+ */
+async function showCallOnPending(context: BrokerContext, id: string, call: CallToApprove): Promise<void> {
+  if (!call.toolCall && !call.httpRequest) return;
+  await updateApproval(context, id, (current) =>
+    current.kind === "call" &&
+    current.status === "pending" &&
+    !current.toolCall &&
+    !current.httpRequest &&
+    current.requestHash === (call.requestHash ?? "")
+      ? {
+          ...current,
+          ...(call.toolCall ? { toolCall: call.toolCall } : {}),
+          ...(call.httpRequest ? { httpRequest: call.httpRequest } : {}),
+        }
+      : current,
+  );
 }
 
 /** The act chain of a delegated token and every owner of an agent in it (a missing agent has none to exclude). */

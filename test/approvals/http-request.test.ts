@@ -59,6 +59,20 @@ describe("the HTTP request an approver is shown", () => {
     });
   });
 
+  it("is added to a pending approval the agent opened for the same call without it", async () => {
+    const other = { ...REQUEST, path: "/v1/volumes/vol_7?opened-blind" };
+    const sent = { ...(await call(shownRequest(other), requestHash(other))) };
+    const { http_request: _, ...blind } = sent;
+    const opened = await authorize(blind);
+    expect(opened.body.reason).toBe("approval_required");
+    const path = `/v1/approvals/${opened.body.approval_id}`;
+    expect((await api(test.url, "GET", path, { key: test.keys.approver })).body.http_request).toBeUndefined();
+    const again = await authorize(sent);
+    expect(again.body.approval_id).toBe(opened.body.approval_id);
+    const shown = await api(test.url, "GET", path, { key: test.keys.approver });
+    expect(shown.body.http_request).toMatchObject({ path: "/v1/volumes/vol_7?opened-blind" });
+  });
+
   it("shows a body that is not UTF-8 as the base64 it is", async () => {
     const binary = {
       ...REQUEST,
