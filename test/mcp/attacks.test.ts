@@ -4,9 +4,7 @@
 // the gateway must judge what they do, never what the upstream or the mapping says they do.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { authenticator } from "otplib";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -15,6 +13,7 @@ import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
 import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
 import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent, refusalOf } from "./harness.ts";
+import { statelessUpstream } from "./upstream-servers.ts";
 
 const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
 /** Every tools/call the upstream ran. */
@@ -86,18 +85,9 @@ beforeAll(async () => {
   broker = await startTestBroker({
     scopesDir: await scopesDirWith({ "production-db.yaml": PRODUCTION_DB_SCOPE }),
   });
-  upstream = http.createServer(async (req, res) => {
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    const server = upstreamServer();
-    res.on("close", () => void server.close());
-    await server.connect(transport);
-    await transport.handleRequest(req, res);
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+  const started = await statelessUpstream(upstreamServer);
+  upstream = started.server;
+  const url = started.url;
   const loaded = parseMcpConfig(
     `
 port: 0

@@ -3,10 +3,8 @@
 // SDK's McpServer, the gateway, a test broker, and agents on the SDK's Client.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -16,6 +14,7 @@ import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent, refusalOf } from "./harness.ts";
+import { statelessUpstream } from "./upstream-servers.ts";
 
 const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
 /** Every tools/call the upstream ran. */
@@ -67,18 +66,9 @@ beforeAll(async () => {
       "environments.yaml": environments.replace("max_ttl: 1h", "max_ttl: 30d"),
     }),
   });
-  upstream = http.createServer(async (req, res) => {
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    const server = upstreamServer();
-    res.on("close", () => void server.close());
-    await server.connect(transport);
-    await transport.handleRequest(req, res);
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+  const started = await statelessUpstream(upstreamServer);
+  upstream = started.server;
+  const url = started.url;
   const loaded = parseMcpConfig(
     `
 port: 0

@@ -1,11 +1,9 @@
 // Upstream state does not cross tasks: a stateful MCP server (the SDK's McpServer with Streamable HTTP sessions) keeps
 // what a session selected, such as a database, and the gateway gives each agent session its own upstream session, so
 // what a production task selected is never what a staging task's call acts on.
-import { randomBytes, randomUUID } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import type http from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -13,6 +11,7 @@ import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
 import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
 import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent } from "./harness.ts";
+import { sessionUpstream } from "./upstream-servers.ts";
 
 const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
 /** What each upstream session ran its queries on. */
@@ -52,26 +51,9 @@ beforeAll(async () => {
   broker = await startTestBroker({
     scopesDir: await scopesDirWith({ "production-db.yaml": PRODUCTION_DB_SCOPE }),
   });
-  const transports = new Map<string, StreamableHTTPServerTransport>();
-  upstream = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
-    const id = req.headers["mcp-session-id"];
-    let transport = typeof id === "string" ? transports.get(id) : undefined;
-    if (!transport) {
-      const created: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        enableJsonResponse: true,
-        onsessioninitialized: (sessionId) => void transports.set(sessionId, created),
-      });
-      await sessionServer(() => created.sessionId ?? "").connect(created);
-      transport = created;
-    }
-    await transport.handleRequest(req, res, body);
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+  const started = await sessionUpstream(sessionServer, { jsonResponses: true });
+  upstream = started.server;
+  const url = started.url;
   const loaded = parseMcpConfig(
     `
 port: 0

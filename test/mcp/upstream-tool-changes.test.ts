@@ -2,11 +2,9 @@
 // notifications/tools/list_changed. The gateway authorizes each call with what the upstream says now, and a tool the
 // upstream once called destructive stays destructive. Real parts: the SDK's McpServer with Streamable HTTP sessions as
 // the upstream, the gateway, a test broker, and an agent on the SDK's Client.
-import { randomBytes, randomUUID } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import type http from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -14,6 +12,7 @@ import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
 import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
 import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent, refusalOf } from "./harness.ts";
+import { sessionUpstream } from "./upstream-servers.ts";
 
 const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
 /** Every query the upstream ran. */
@@ -58,25 +57,9 @@ beforeAll(async () => {
   broker = await startTestBroker({
     scopesDir: await scopesDirWith({ "production-db.yaml": PRODUCTION_DB_SCOPE }),
   });
-  const transports = new Map<string, StreamableHTTPServerTransport>();
-  upstream = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
-    const id = req.headers["mcp-session-id"];
-    let transport = typeof id === "string" ? transports.get(id) : undefined;
-    if (!transport) {
-      const created: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sessionId) => void transports.set(sessionId, created),
-      });
-      await sessionServer().connect(created);
-      transport = created;
-    }
-    await transport.handleRequest(req, res, body);
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+  const started = await sessionUpstream(() => sessionServer());
+  upstream = started.server;
+  const url = started.url;
   const loaded = parseMcpConfig(
     `
 port: 0
