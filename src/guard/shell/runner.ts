@@ -688,7 +688,7 @@ export class ShellRunner {
       !this.functions.bodies(argv[0]!).length && redirects.length === 0 && printsShellSetup(argv);
     // Without a pipe or a redirection of its own, a command reads the stdin it inherits.
     const inherited = feed === undefined && !redirects.some(pointsStdin) && this.stdin.fromLine;
-    const context = this.pointedStdin(redirects, feed ?? (inherited ? this.stdin : undefined), env);
+    const context = this.invocationContext(redirects, feed ?? (inherited ? this.stdin : undefined), env);
     const ownStdin = feed !== undefined || redirects.some(pointsStdin);
     const stdin: Stdin = ownStdin ? stdinOfContext(context) : this.stdin;
     if (argv.length === 1 && argv[0]!.text === "exec" && ownStdin) this.stdin = stdin;
@@ -764,16 +764,16 @@ export class ShellRunner {
   }
 
   /**
-   * What a command's stdin is: what `from` gives it (a pipe, or the stdin it inherits), unless its redirections point
-   * it elsewhere, the last one deciding.
+   * The context a command runs in: its variables, and its stdin, which is what `from` gives it (a pipe, or the stdin it
+   * inherits) unless its redirections point it elsewhere, the last one deciding.
    */
-  private pointedStdin(
+  private invocationContext(
     redirects: readonly Redirect[],
     from: Feed | Stdin | undefined,
     vars: ReadonlyMap<string, Word> = this.vars,
   ): InvocationContext {
-    // One literal with every field: a context built by spreading another gets a map of its own each time, which makes
-    // every rule that reads a context look it up the slow way.
+    // One literal with every field: V8 gives a context built by spreading another a hidden class of its own each
+    // time, and every rule that reads such contexts then looks their fields up the slow way.
     const context: InvocationContext = {
       stdin: from?.data ?? null,
       piped: from !== undefined && from.data === null,
@@ -818,7 +818,7 @@ export class ShellRunner {
    */
   stdinOf(redirects: readonly Redirect[], feed: Feed | undefined): Stdin | null {
     if (feed === undefined && !redirects.some(pointsStdin)) return null;
-    return stdinOfContext(this.pointedStdin(redirects, feed));
+    return stdinOfContext(this.invocationContext(redirects, feed));
   }
 
   /**
