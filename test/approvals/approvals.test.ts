@@ -7,6 +7,7 @@ import { currentTotp, generateTotpSecret } from "../../src/principals/totp.ts";
 import {
   api,
   mintToken,
+  PRODUCTION_DUAL_SCOPE,
   PRODUCTION_SENSITIVE_SCOPE,
   scopesDirWith,
   startTestBroker,
@@ -20,15 +21,7 @@ let test: TestBroker;
 
 beforeAll(async () => {
   const scopesDir = await scopesDirWith({
-    "production-dual.yaml": [
-      "description: two SREs must agree before a production volume goes",
-      "environment: production",
-      'agents: ["*"]',
-      "actions: [volume:read, volume:delete]",
-      'resources: ["railway:prj_demo/env/production/**"]',
-      "ttl: {default: 10m, max: 30m}",
-      "approval: {destructive: {approvers: [sre], quorum: 2}}",
-    ].join("\n"),
+    "production-dual.yaml": PRODUCTION_DUAL_SCOPE,
     "production-sensitive.yaml": PRODUCTION_SENSITIVE_SCOPE,
   });
   test = await startTestBroker({ clock, scopesDir });

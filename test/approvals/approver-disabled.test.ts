@@ -6,6 +6,7 @@ import { currentTotp } from "../../src/principals/totp.ts";
 import {
   api,
   mintToken,
+  PRODUCTION_DUAL_SCOPE,
   PRODUCTION_SENSITIVE_SCOPE,
   scopesDirWith,
   startTestBroker,
@@ -23,15 +24,7 @@ let serial = 0;
 beforeAll(async () => {
   redis = await startRedisServer();
   const scopesDir = await scopesDirWith({
-    "production-dual.yaml": [
-      "description: two SREs must agree before a production volume goes",
-      "environment: production",
-      'agents: ["*"]',
-      "actions: [volume:read, volume:delete]",
-      'resources: ["railway:prj_demo/env/production/**"]',
-      "ttl: {default: 10m, max: 30m}",
-      "approval: {destructive: {approvers: [sre], quorum: 2}}",
-    ].join("\n"),
+    "production-dual.yaml": PRODUCTION_DUAL_SCOPE,
     "production-sensitive.yaml": PRODUCTION_SENSITIVE_SCOPE,
   });
   test = await startTestBroker({ clock, scopesDir, redisUrl: redis.url });

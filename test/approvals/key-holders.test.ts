@@ -4,7 +4,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import { currentTotp, generateTotpSecret } from "../../src/principals/totp.ts";
-import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import {
+  api,
+  mintToken,
+  PRODUCTION_DUAL_SCOPE,
+  scopesDirWith,
+  startTestBroker,
+  type TestBroker,
+} from "../helpers/broker.ts";
 import { createEnrolledHuman, type EnrolledHuman } from "../helpers/humans.ts";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.ts";
 
@@ -16,15 +23,7 @@ let test: TestBroker;
 beforeAll(async () => {
   redis = await startRedisServer();
   const scopesDir = await scopesDirWith({
-    "production-dual.yaml": [
-      "description: two SREs must agree before a production volume goes",
-      "environment: production",
-      'agents: ["*"]',
-      "actions: [volume:read, volume:delete]",
-      'resources: ["railway:prj_demo/env/production/**"]',
-      "ttl: {default: 10m, max: 30m}",
-      "approval: {destructive: {approvers: [sre], quorum: 2}}",
-    ].join("\n"),
+    "production-dual.yaml": PRODUCTION_DUAL_SCOPE,
   });
   test = await startTestBroker({ clock, scopesDir, redisUrl: redis.url });
 }, 60_000);

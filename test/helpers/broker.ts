@@ -149,6 +149,17 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   return { broker, url, store, keys, totpSecrets, close: () => broker.close() };
 }
 
+/** A production scope whose destructive calls wait for two approvers of group sre (a quorum of 2). */
+export const PRODUCTION_DUAL_SCOPE = [
+  "description: two SREs must agree before a production volume goes",
+  "environment: production",
+  'agents: ["*"]',
+  "actions: [volume:read, volume:delete]",
+  'resources: ["railway:prj_demo/env/production/**"]',
+  "ttl: {default: 10m, max: 30m}",
+  "approval: {destructive: {approvers: [sre], quorum: 2}}",
+].join("\n");
+
 /** A scope whose tokens are issued only after an approver of group sre says yes (issuance approval). */
 export const PRODUCTION_SENSITIVE_SCOPE = [
   "description: reading production needs a human first",
