@@ -6,13 +6,12 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { authenticator } from "otplib";
-import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
-import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
+import type { RunningGateway } from "../../src/mcp/gateway.ts";
 import { api, mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent, refusalOf } from "./harness.ts";
+import { startGatewayFromYaml } from "./in-process-gateway.ts";
 import { statelessUpstream } from "./upstream-servers.ts";
 
 const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
@@ -88,7 +87,7 @@ beforeAll(async () => {
   const started = await statelessUpstream(upstreamServer);
   upstream = started.server;
   const url = started.url;
-  const loaded = parseMcpConfig(
+  gateway = await startGatewayFromYaml(
     `
 port: 0
 hold: refuse
@@ -112,16 +111,12 @@ upstreams:
       execute_sql: { action: volume:read, resource: "railway:prj_demo/env/{env}/volumes" }
 `,
     "attacks.yaml",
-  );
-  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
-  gateway = await startGateway(loaded.config, {
-    brokerUrl: broker.url,
-    credentials: new Map([
+    broker.url,
+    new Map([
       ["db", CREDENTIAL],
       ["hosting", CREDENTIAL],
     ]),
-    logger: pino({ level: "silent" }),
-  });
+  );
 }, 60_000);
 
 afterAll(async () => {

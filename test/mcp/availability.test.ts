@@ -5,15 +5,14 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type http from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
-import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
-import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
+import type { RunningGateway } from "../../src/mcp/gateway.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent, refusalOf } from "./harness.ts";
+import { startGatewayFromYaml } from "./in-process-gateway.ts";
 import { statelessUpstream } from "./upstream-servers.ts";
 
 const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
@@ -69,7 +68,7 @@ beforeAll(async () => {
   const started = await statelessUpstream(upstreamServer);
   upstream = started.server;
   const url = started.url;
-  const loaded = parseMcpConfig(
+  gateway = await startGatewayFromYaml(
     `
 port: 0
 hold: refuse
@@ -89,16 +88,12 @@ upstreams:
       execute_sql: { action: database:query, resource: "postgres://staging-db.internal/app" }
 `,
     "availability.yaml",
-  );
-  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
-  gateway = await startGateway(loaded.config, {
-    brokerUrl: broker.url,
-    credentials: new Map([
+    broker.url,
+    new Map([
       ["db", CREDENTIAL],
       ["staging-db", CREDENTIAL],
     ]),
-    logger: pino({ level: "silent" }),
-  });
+  );
 }, 60_000);
 
 afterAll(async () => {

@@ -13,12 +13,11 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
-import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
-import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
+import type { RunningGateway } from "../../src/mcp/gateway.ts";
 import { mintToken, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent, refusalOf } from "./harness.ts";
+import { startGatewayFromYaml } from "./in-process-gateway.ts";
 
 const CREDENTIAL = `plat_${randomBytes(16).toString("hex")}`;
 
@@ -80,7 +79,7 @@ beforeAll(async () => {
   broker = await startTestBroker();
   const started = await startUpstream();
   upstream = started.server;
-  const loaded = parseMcpConfig(
+  gateway = await startGatewayFromYaml(
     `
 port: 0
 upstreams:
@@ -92,13 +91,9 @@ upstreams:
       volume_list: { action: volume:read, resource: "railway:prj_demo/env/{env}/volumes" }
 `,
     "upstream-boundary.yaml",
+    broker.url,
+    new Map([["careless", CREDENTIAL]]),
   );
-  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
-  gateway = await startGateway(loaded.config, {
-    brokerUrl: broker.url,
-    credentials: new Map([["careless", CREDENTIAL]]),
-    logger: pino({ level: "silent" }),
-  });
 }, 60_000);
 
 afterAll(async () => {

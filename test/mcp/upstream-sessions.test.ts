@@ -4,13 +4,12 @@
 import { randomBytes } from "node:crypto";
 import type http from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { formatProblem, parseMcpConfig } from "../../src/mcp/config.ts";
-import { type RunningGateway, startGateway } from "../../src/mcp/gateway.ts";
+import type { RunningGateway } from "../../src/mcp/gateway.ts";
 import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { HttpAgent } from "./harness.ts";
+import { startGatewayFromYaml } from "./in-process-gateway.ts";
 import { sessionUpstream } from "./upstream-servers.ts";
 
 const CREDENTIAL = `db_${randomBytes(16).toString("hex")}`;
@@ -54,7 +53,7 @@ beforeAll(async () => {
   const started = await sessionUpstream(sessionServer, { jsonResponses: true });
   upstream = started.server;
   const url = started.url;
-  const loaded = parseMcpConfig(
+  gateway = await startGatewayFromYaml(
     `
 port: 0
 upstreams:
@@ -67,13 +66,9 @@ upstreams:
       query: { action: database:query, resource: "postgres://{args.host}/app" }
 `,
     "upstream-sessions.yaml",
+    broker.url,
+    new Map([["pg", CREDENTIAL]]),
   );
-  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join("\n"));
-  gateway = await startGateway(loaded.config, {
-    brokerUrl: broker.url,
-    credentials: new Map([["pg", CREDENTIAL]]),
-    logger: pino({ level: "silent" }),
-  });
 }, 60_000);
 
 afterAll(async () => {
