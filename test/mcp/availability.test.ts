@@ -11,7 +11,7 @@ import { SHIPPED_SCOPES_DIR } from "../../src/broker/dev.ts";
 import type { RunningGateway } from "../../src/mcp/gateway.ts";
 import { createPrincipal } from "../../src/principals/principals.ts";
 import { mintToken, scopesDirWith, startTestBroker, type TestBroker } from "../helpers/broker.ts";
-import { HttpAgent, refusalOf } from "./harness.ts";
+import { HttpAgent, rawInitialize, refusalOf } from "./harness.ts";
 import { startGatewayFromYaml } from "./in-process-gateway.ts";
 import { statelessUpstream } from "./upstream-servers.ts";
 
@@ -179,20 +179,7 @@ describe("a session lasts as long as its token", () => {
 
 /** An initialize over raw HTTP: its status and session id (the answer's stream is not kept open). */
 async function initialize(endpoint: string, token: string): Promise<{ status: number; session?: string }> {
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
-    }),
-  });
+  const response = await rawInitialize(endpoint, token);
   const session = response.headers.get("mcp-session-id") ?? undefined;
   const code = response.status === 200 ? undefined : ((await response.json()) as { code: string }).code;
   await response.body?.cancel().catch(() => undefined);

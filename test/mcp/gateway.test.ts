@@ -18,6 +18,7 @@ import {
   mintTaskToken,
   pendingApproval,
   platformCalls,
+  rawInitialize,
   refusalOf,
   startHttpPlatform,
 } from "./harness.ts";
@@ -180,21 +181,7 @@ describe("sessions: only a live task token of the upstream's environment opens o
 });
 
 describe("sessions are bounded per token", () => {
-  const initialize = (token: string) =>
-    fetch(hosting, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
-      }),
-    });
+  const initialize = (token: string) => rawInitialize(hosting, token);
 
   it("a token holds at most 32 open sessions; closing one makes room", async () => {
     const { token } = await mintTaskToken(leash, "staging-fix", "open many sessions");

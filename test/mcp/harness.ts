@@ -140,6 +140,24 @@ export class HttpAgent {
 }
 
 /** leash's refusal in a tool error. */
+/** An MCP initialize sent over raw HTTP with a bearer token, as any client could send it. */
+export function rawInitialize(endpoint: string, token: string): Promise<Response> {
+  return fetch(endpoint, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+    }),
+  });
+}
+
 export function refusalOf(result: CallToolResult): Record<string, unknown> | undefined {
   return (result._meta?.["leash/refusal"] as Record<string, unknown> | undefined) ?? undefined;
 }
